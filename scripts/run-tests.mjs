@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Runs node's built-in test runner on the compiled tests. Node 20 does not expand globs, so the
+// files are listed here: `unit` is every *.test.js under dist/ except the interop suite, which
+// needs the reference clients (libtorrent, Transmission) that .ci/run installs.
+import { readdirSync, statSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
+
+const suite = process.argv[2] ?? 'unit'
+const filter = process.argv[3]
+const INTEROP = join('dist', 'test', 'interop')
+const BENCH = join('dist', 'bench')
+
+function walk(dir, out) {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) walk(path, out)
+    else if (name.endsWith('.test.js')) out.push(path)
+  }
+  return out
+}
+
+if (!existsSync('dist')) {
+  console.error('dist/ is missing: run `npm run build` first')
+  process.exit(2)
+}
+let files = walk('dist', []).filter((f) => !f.startsWith(BENCH))
+files = suite === 'interop' ? files.filter((f) => f.startsWith(INTEROP)) : files.filter((f) => !f.startsWith(INTEROP))
+if (filter !== undefined) files = files.filter((f) => f.includes(filter))
+if (files.length === 0) {
+  console.log(`no ${suite} test files found`)
+  process.exit(suite === 'interop' ? 0 : 1)
+}
+const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, PLEXUS_TEST: '1' },
+})
+process.exit(result.status ?? 1)

@@ -1,0 +1,160 @@
+import type { Address } from './address.js'
+import type { OperationalError } from './errors.js'
+import type { Random } from './random.js'
+import type { Result } from './result.js'
+import type { Duration, Instant } from './time.js'
+import type { StreamCloseReason } from './core.js'
+
+/**
+ * The ports through which drivers reach the world. Protocol cores never see these; drivers and
+ * the simulator implement them (`src/drivers/node/`, `src/sim/`), and `attach*` functions bind
+ * cores to any Env. Every port is callback-based, not promise-based: the simulator runs a single
+ * synchronous timeline, and a promise continuation would run outside it and break determinism.
+ * Callbacks are never invoked synchronously from the call that registers them.
+ */
+
+export type TimerHandle = { readonly __brand: 'TimerHandle' }
+
+export interface Clock {
+  now(): Instant
+  /** Calls `fire` once at `at` (or as soon after as the world allows). */
+  setTimer(at: Instant, fire: () => void): TimerHandle
+  clearTimer(handle: TimerHandle): void
+}
+
+export type Callback<T> = (result: Result<T, OperationalError>) => void
+
+// --- net ---------------------------------------------------------------------------------------
+
+export interface DatagramSocket {
+  readonly local: Address
+  /** Fire and forget, as UDP. `bytes` must not be mutated afterwards. */
+  send(to: Address, bytes: Uint8Array): void
+  /** One handler; a later call replaces it. The bytes belong to the handler. */
+  onReceive(handler: (from: Address, bytes: Uint8Array) => void): void
+  close(): void
+}
+
+export interface StreamSocket {
+  readonly local: Address
+  readonly remote: Address
+  /**
+   * Queues bytes (ownership passes to the socket). Returns false when the send buffer is above
+   * its high-water mark: keep the bytes you have not written yet and wait for `onDrain`.
+   */
+  write(bytes: Uint8Array): boolean
+  /** Graceful close: flush what is queued, then FIN. */
+  end(): void
+  /** Abortive close: drop what is queued, reset. */
+  destroy(): void
+  /** Receive-side backpressure. */
+  pause(): void
+  resume(): void
+  onData(handler: (bytes: Uint8Array) => void): void
+  onDrain(handler: () => void): void
+  /** Called once, when the connection is finished for any reason. */
+  onClose(handler: (reason: StreamCloseReason) => void): void
+}
+
+export interface StreamListener {
+  readonly local: Address
+  close(): void
+}
+
+export interface ConnectOptions {
+  /** Give up after this long (default: the implementation's, about 10 s). */
+  readonly timeout?: Duration
+}
+
+export interface Net {
+  /** Binds a datagram socket; port 0 picks a free port (read it from `socket.local`). */
+  bindDatagram(local: Address, ready: Callback<DatagramSocket>): void
+  /** Listens for stream connections; port 0 picks a free port. */
+  listen(
+    local: Address,
+    onConnection: (socket: StreamSocket) => void,
+    ready: Callback<StreamListener>,
+  ): void
+  connect(remote: Address, ready: Callback<StreamSocket>, options?: ConnectOptions): void
+}
+
+// --- disk --------------------------------------------------------------------------------------
+
+export type OpenMode =
+  /** Existing file, read only. */
+  | 'read'
+  /** Existing file, read and write. */
+  | 'readwrite'
+  /** Read and write; created empty when missing, kept as it is when present. */
+  | 'create'
+
+export interface FileStat {
+  readonly kind: 'file' | 'directory'
+  readonly size: number
+}
+
+export interface DiskFile {
+  readonly path: string
+  /** Reads up to `length` bytes at `position`; fewer only at end of file. */
+  read(position: number, length: number, done: Callback<Uint8Array>): void
+  /** Writes all of `bytes` at `position`, extending the file when needed. */
+  write(position: number, bytes: Uint8Array, done: Callback<void>): void
+  truncate(size: number, done: Callback<void>): void
+  /** Durably stores what was written so far (fsync). */
+  sync(done: Callback<void>): void
+  size(done: Callback<number>): void
+  close(done: Callback<void>): void
+}
+
+export interface Disk {
+  open(path: string, mode: OpenMode, done: Callback<DiskFile>): void
+  /** Undefined when nothing is at `path`. */
+  stat(path: string, done: Callback<FileStat | undefined>): void
+  /** Atomic replace of `to` by `from` (POSIX rename). */
+  rename(from: string, to: string, done: Callback<void>): void
+  /** Removes a file; no error when it is already gone. */
+  remove(path: string, done: Callback<void>): void
+  /** Creates a directory and its parents. */
+  mkdir(path: string, done: Callback<void>): void
+  /** Names (not paths) in a directory, sorted. */
+  list(path: string, done: Callback<string[]>): void
+}
+
+// --- log and metrics ---------------------------------------------------------------------------
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>
+
+export interface Log {
+  log(level: LogLevel, message: string, fields?: LogFields): void
+  /** A logger that adds `fields` to every line. */
+  child(fields: LogFields): Log
+}
+
+/** Counters and histograms. The simulator keeps one registry per host. */
+export interface Metrics {
+  count(name: string, delta?: number): void
+  observe(name: string, value: number): void
+}
+
+// --- pure computation ---------------------------------------------------------------------------
+
+/**
+ * Hashing as a port: real drivers use node:crypto; the simulator may substitute a cheap
+ * stand-in when it moves synthetic content.
+ */
+export interface Hashing {
+  sha1(parts: readonly Uint8Array[]): Uint8Array
+  sha256(parts: readonly Uint8Array[]): Uint8Array
+}
+
+/** Everything a driver needs to run cores in one world. */
+export interface Env {
+  readonly clock: Clock
+  readonly random: Random
+  readonly net: Net
+  readonly disk: Disk
+  readonly log: Log
+  readonly metrics: Metrics
+  readonly hashing: Hashing
+}

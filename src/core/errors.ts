@@ -1,0 +1,40 @@
+/**
+ * Three kinds of failure, three treatments:
+ * - remote faults (bad bytes, unexpected messages) are values: `RemoteFault`, never thrown;
+ * - operational outcomes (timeouts, refused connections) are events or coded errors;
+ * - programmer errors (broken preconditions) throw `LocalProtocolError` via `assert`.
+ */
+export class LocalProtocolError extends Error {
+  override readonly name = 'LocalProtocolError'
+}
+
+export type RemoteFault =
+  | { readonly code: 'malformed'; readonly detail: string }
+  | { readonly code: 'unexpected_message'; readonly detail: string }
+  | { readonly code: 'limit_exceeded'; readonly detail: string }
+  | { readonly code: 'timeout' }
+
+export type OperationalErrorCode =
+  | 'timeout'
+  | 'refused'
+  | 'reset'
+  | 'unreachable'
+  | 'closed'
+  | 'address_in_use'
+  | 'not_found'
+  | 'io'
+
+/** A coded error for driver-level promises and callbacks (dht-rpc's error factories). */
+export class OperationalError extends Error {
+  override readonly name = 'OperationalError'
+  constructor(
+    readonly code: OperationalErrorCode,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new LocalProtocolError(message)
+}
