@@ -25,7 +25,10 @@ if (!existsSync('dist')) {
   process.exit(2)
 }
 let files = walk('dist', []).filter((f) => !f.startsWith(BENCH))
-files = suite === 'interop' ? files.filter((f) => f.startsWith(INTEROP)) : files.filter((f) => !f.startsWith(INTEROP))
+files =
+  suite === 'interop'
+    ? files.filter((f) => f.startsWith(INTEROP))
+    : files.filter((f) => !f.startsWith(INTEROP))
 if (filter !== undefined) files = files.filter((f) => f.includes(filter))
 if (files.length === 0) {
   console.log(`no ${suite} test files found`)

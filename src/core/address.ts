@@ -13,9 +13,11 @@ export const address = (host: string, port: number): Address => ({ host, port })
 export const addressKey = (a: Address): string =>
   a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`
 
-export const sameAddress = (a: Address, b: Address): boolean => a.host === b.host && a.port === b.port
+export const sameAddress = (a: Address, b: Address): boolean =>
+  a.host === b.host && a.port === b.port
 
-export const isValidPort = (port: number): boolean => Number.isInteger(port) && port >= 0 && port <= 65535
+export const isValidPort = (port: number): boolean =>
+  Number.isInteger(port) && port >= 0 && port <= 65535
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
 
@@ -27,7 +29,8 @@ export const isIPv4 = (host: string): boolean => IPV4.test(host)
  */
 export function parseAddress(text: string): Address | undefined {
   const bracketed = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(text)
-  const plain = /^([^:\s]+):(\d{1,5})$/.exec(text)
+  // Brackets belong to the IPv6 form only: `[zz]:80` is not a host.
+  const plain = /^([^:\s[\]]+):(\d{1,5})$/.exec(text)
   const match = bracketed ?? plain
   if (match === null) return undefined
   const host = match[1]

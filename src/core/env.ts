@@ -93,6 +93,12 @@ export interface FileStat {
   readonly size: number
 }
 
+/**
+ * An open file. Rules both implementations follow (and `test/conformance/disk-suite.ts` checks):
+ * an operation started after `close` fails with 'closed', a second `close` is harmless, `close`
+ * waits for I/O in flight, and the bytes given to `write` must not change until its `done`.
+ * Overlapping writes in flight at once land in no guaranteed order.
+ */
 export interface DiskFile {
   readonly path: string
   /** Reads up to `length` bytes at `position`; fewer only at end of file. */
@@ -106,6 +112,14 @@ export interface DiskFile {
   close(done: Callback<void>): void
 }
 
+/** The longest single `read` either implementation accepts; longer is a programmer error. */
+export const DISK_READ_BYTES_MAX = 64 * 1024 * 1024
+
+/**
+ * Files by path: `/`-separated. The real disk confines relative paths to a root when it has one
+ * (production always gives one) and refuses paths that escape it with 'invalid_path'. A
+ * directory's `size` is unspecified; `kind: 'file'` covers anything that is not a directory.
+ */
 export interface Disk {
   open(path: string, mode: OpenMode, done: Callback<DiskFile>): void
   /** Undefined when nothing is at `path`. */
@@ -118,6 +132,8 @@ export interface Disk {
   mkdir(path: string, done: Callback<void>): void
   /** Names (not paths) in a directory, sorted. */
   list(path: string, done: Callback<string[]>): void
+  /** Makes a completed rename in `path` durable (fsync of the directory). */
+  syncDirectory(path: string, done: Callback<void>): void
 }
 
 // --- log and metrics ---------------------------------------------------------------------------

@@ -22,6 +22,9 @@ export type OperationalErrorCode =
   | 'closed'
   | 'address_in_use'
   | 'not_found'
+  /** A path refused before any I/O: it escapes the root, or is malformed. */
+  | 'invalid_path'
+  | 'no_space'
   | 'io'
 
 /** A coded error for driver-level promises and callbacks (dht-rpc's error factories). */
@@ -30,8 +33,9 @@ export class OperationalError extends Error {
   constructor(
     readonly code: OperationalErrorCode,
     message: string,
+    options?: { readonly cause?: unknown },
   ) {
-    super(message)
+    super(message, options)
   }
 }
 

@@ -36,7 +36,8 @@ export class TimerTable<Name extends string> {
   /** The earliest deadline, or undefined when no timer is set. */
   next(): Instant | undefined {
     let earliest: Instant | undefined
-    for (const at of this.deadlines.values()) if (earliest === undefined || at < earliest) earliest = at
+    for (const at of this.deadlines.values())
+      if (earliest === undefined || at < earliest) earliest = at
     return earliest
   }
 }

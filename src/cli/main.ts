@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError } from 'commander'
+import { registerDemo } from './commands/demo.js'
+import { registerPing } from './commands/ping.js'
+import { registerSim } from './commands/sim.js'
+import { EXIT_FAILURE, printError } from './output.js'
+
+const packageJson = JSON.parse(
+  readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+) as { version: string }
+
+export function buildProgram(): Command {
+  const program = new Command()
+  program
+    .name('plexus')
+    .description('Peer-to-peer systems as working software: real sockets and a simulator.')
+    .version(packageJson.version, '-V, --version')
+    .showHelpAfterError('(run `plexus --help` for the commands)')
+    .showSuggestionAfterError(true)
+    .enablePositionalOptions()
+  registerPing(program)
+  registerSim(program)
+  registerDemo(program)
+  return program
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram()
+  program.exitOverride()
+  try {
+    await program.parseAsync(process.argv)
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are "errors" to commander with exit code 0.
+      process.exitCode = error.exitCode
+      return
+    }
+    printError(error instanceof Error ? error.message : String(error))
+    process.exitCode = EXIT_FAILURE
+  }
+}
+
+await main()

@@ -1,0 +1,42 @@
+import { InvalidArgumentError } from 'commander'
+import { isValidPort, parseAddress, type Address } from '../core/address.js'
+
+/** Option parsers that turn bad command-line input into a clear message, never a crash. */
+export function integerOption(name: string, min: number, max: number) {
+  return (text: string): number => {
+    if (!/^-?\d+$/.test(text.trim())) {
+      throw new InvalidArgumentError(`${name} must be an integer, got '${text}'`)
+    }
+    const value = Number(text)
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`${name} must be between ${min} and ${max}, got ${text}`)
+    }
+    return value
+  }
+}
+
+export function numberOption(name: string, min: number, max: number) {
+  return (text: string): number => {
+    const value = Number(text)
+    if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`${name} must be a number between ${min} and ${max}`)
+    }
+    return value
+  }
+}
+
+export const portOption = (text: string): number => {
+  const port = integerOption('port', 0, 65535)(text)
+  if (!isValidPort(port)) throw new InvalidArgumentError(`port out of range: ${text}`)
+  return port
+}
+
+export const addressArgument = (text: string): Address => {
+  const parsed = parseAddress(text)
+  if (parsed === undefined) {
+    throw new InvalidArgumentError(`expected HOST:PORT (e.g. 127.0.0.1:7000), got '${text}'`)
+  }
+  return parsed
+}
+
+export const seedOption = integerOption('seed', 0, 0xffffffff)

@@ -1,0 +1,305 @@
+import * as fs from 'node:fs'
+import * as nodePath from 'node:path'
+import {
+  DISK_READ_BYTES_MAX,
+  type Callback,
+  type Disk,
+  type DiskFile,
+  type FileStat,
+  type OpenMode,
+} from '../../core/env.js'
+import { assert, OperationalError } from '../../core/errors.js'
+import { err, ok, type Result } from '../../core/result.js'
+
+/**
+ * The Disk port over node:fs. Positional I/O on file descriptors (pread/pwrite through libuv's
+ * thread pool), so concurrent reads and writes to one file need no seek state and no lock.
+ *
+ * With `root`, every path is resolved inside that directory and a path that would leave it
+ * (absolute, or climbing out with '..') is refused: a hostile torrent must never make us write
+ * outside the download directory. The check is lexical; it does not defend against symlinks
+ * that someone else placed inside the root (we never create any).
+ */
+
+/** Largest single read: a caller asking for more is reading a length it did not bound. */
+export const READ_BYTES_MAX = DISK_READ_BYTES_MAX
+
+export interface NodeDiskOptions {
+  /** Resolve every path inside this directory and refuse paths that escape it. */
+  readonly root?: string
+}
+
+type ErrnoError = NodeJS.ErrnoException
+
+/** ENOENT is 'not_found', ENOSPC 'no_space', the rest 'io'; the errno stays as the cause. */
+function describeErrno(what: string, error: ErrnoError): OperationalError {
+  const code = error.code === 'ENOENT' ? 'not_found' : error.code === 'ENOSPC' ? 'no_space' : 'io'
+  return new OperationalError(code, `${what}: ${error.message}`, { cause: error })
+}
+
+const fromErrno = (op: string, path: string, error: ErrnoError): OperationalError =>
+  describeErrno(`${op} '${path}'`, error)
+
+/** An fs completion callback reporting to `done`: ok, or the errno described with `what`. */
+const completion =
+  (done: Callback<void>, what: string) =>
+  (error: ErrnoError | null): void =>
+    done(error === null ? ok(undefined) : err(describeErrno(what, error)))
+
+/** Nothing is at the path: missing, or a parent is not a directory. */
+const isAbsent = (error: ErrnoError): boolean => error.code === 'ENOENT' || error.code === 'ENOTDIR'
+
+/** Delivers a result on a later turn, keeping the port's "never synchronous" promise. */
+function later<T>(done: Callback<T>, result: Result<T, OperationalError>): void {
+  setImmediate(() => done(result))
+}
+
+/**
+ * Starts an fs call, turning a synchronous throw (fs validates arguments eagerly, e.g. a path
+ * with a NUL byte) into an 'io' result on a later turn.
+ */
+function attempt<T>(op: string, path: string, done: Callback<T>, start: () => void): void {
+  try {
+    start()
+  } catch (thrown) {
+    const why = thrown instanceof Error ? thrown.message : String(thrown)
+    later(done, err(new OperationalError('io', `${op} '${path}': ${why}`)))
+  }
+}
+
+const OPEN_FLAGS: Readonly<Record<OpenMode, number>> = {
+  read: fs.constants.O_RDONLY,
+  readwrite: fs.constants.O_RDWR,
+  // Not 'a+': O_APPEND would make every positional write land at the end on Linux.
+  create: fs.constants.O_RDWR | fs.constants.O_CREAT,
+}
+
+export class NodeDisk implements Disk {
+  private readonly root: string | undefined
+
+  constructor(options: NodeDiskOptions = {}) {
+    this.root = options.root === undefined ? undefined : nodePath.resolve(options.root)
+  }
+
+  open(path: string, mode: OpenMode, done: Callback<DiskFile>): void {
+    this.withPath('open', path, done, (real) =>
+      fs.open(real, OPEN_FLAGS[mode], 0o666, (error, fd) => {
+        if (error !== null) return done(err(fromErrno('open', path, error)))
+        // Linux opens a directory read-only without complaint; refuse it here, as the sim does.
+        fs.fstat(fd, (statError, stats) => {
+          if (statError === null && !stats.isDirectory()) {
+            return done(ok(new NodeDiskFile(path, fd)))
+          }
+          const failure =
+            statError === null
+              ? new OperationalError('io', `open '${path}': is a directory`)
+              : fromErrno('open', path, statError)
+          fs.close(fd, () => done(err(failure)))
+        })
+      }),
+    )
+  }
+
+  stat(path: string, done: Callback<FileStat | undefined>): void {
+    this.withPath('stat', path, done, (real) =>
+      fs.stat(real, (error, stats) => {
+        if (error === null) {
+          return done(ok({ kind: stats.isDirectory() ? 'directory' : 'file', size: stats.size }))
+        }
+        done(isAbsent(error) ? ok(undefined) : err(fromErrno('stat', path, error)))
+      }),
+    )
+  }
+
+  rename(from: string, to: string, done: Callback<void>): void {
+    this.withPath('rename', from, done, (realFrom) =>
+      this.withPath('rename', to, done, (realTo) =>
+        fs.rename(realFrom, realTo, completion(done, `rename '${from}' to '${to}'`)),
+      ),
+    )
+  }
+
+  remove(path: string, done: Callback<void>): void {
+    this.withPath('remove', path, done, (real) =>
+      fs.unlink(real, (error) =>
+        done(
+          error === null || isAbsent(error) ? ok(undefined) : err(fromErrno('remove', path, error)),
+        ),
+      ),
+    )
+  }
+
+  mkdir(path: string, done: Callback<void>): void {
+    this.withPath('mkdir', path, done, (real) =>
+      fs.mkdir(real, { recursive: true }, completion(done, `mkdir '${path}'`)),
+    )
+  }
+
+  list(path: string, done: Callback<string[]>): void {
+    this.withPath('list', path, done, (real) =>
+      fs.readdir(real, (error, names) =>
+        // Default sort: UTF-16 code unit order, the same on every platform and in the sim.
+        done(error === null ? ok(names.sort()) : err(fromErrno('list', path, error))),
+      ),
+    )
+  }
+
+  /**
+   * Makes the names in a directory durable (fsync on the directory), so a rename done before
+   * is not lost in a crash. `writeFileAtomic` calls it when the disk has it.
+   */
+  syncDirectory(path: string, done: Callback<void>): void {
+    this.withPath('sync_directory', path, done, (real) =>
+      fs.open(real, fs.constants.O_RDONLY, (error, fd) => {
+        if (error !== null) return done(err(fromErrno('sync_directory', path, error)))
+        fs.fsync(fd, (syncError) =>
+          fs.close(fd, (closeError) => {
+            const failure = syncError ?? closeError
+            done(failure === null ? ok(undefined) : err(fromErrno('sync_directory', path, failure)))
+          }),
+        )
+      }),
+    )
+  }
+
+  /** Resolves `path` (inside the root, when there is one) and starts `use` with it. */
+  private withPath<T>(
+    op: string,
+    path: string,
+    done: Callback<T>,
+    use: (real: string) => void,
+  ): void {
+    const real = this.resolve(op, path)
+    if (!real.ok) return later(done, real)
+    attempt(op, path, done, () => use(real.value))
+  }
+
+  private resolve(op: string, path: string): Result<string, OperationalError> {
+    if (this.root === undefined) return ok(path)
+    const refuse = (why: string) =>
+      err(new OperationalError('invalid_path', `${op} '${path}': ${why}`))
+    if (nodePath.isAbsolute(path)) return refuse('absolute paths are refused inside a disk root')
+    const real = nodePath.resolve(this.root, path)
+    const inside = nodePath.relative(this.root, real)
+    const escapes =
+      inside === '..' || inside.startsWith(`..${nodePath.sep}`) || nodePath.isAbsolute(inside)
+    return escapes ? refuse(`path escapes the disk root '${this.root}'`) : ok(real)
+  }
+}
+
+const checkFileRange = (position: number, length: number): void => {
+  assert(Number.isSafeInteger(position) && position >= 0, `bad file position ${position}`)
+  assert(Number.isSafeInteger(length) && length >= 0, `bad length ${length}`)
+  assert(Number.isSafeInteger(position + length), `range ${position}+${length} is too large`)
+}
+
+/**
+ * An open descriptor. `close` waits for operations already started, so a late pread can never
+ * hit a descriptor number the process has since reused for another file; operations started
+ * after `close` fail with 'closed'.
+ */
+class NodeDiskFile implements DiskFile {
+  private inflight = 0
+  private closeRequested = false
+  private closeStarted = false
+  private readonly closeWaiters: Callback<void>[] = []
+  private closeResult: Result<void, OperationalError> | undefined
+
+  constructor(
+    readonly path: string,
+    private readonly fd: number,
+  ) {}
+
+  read(position: number, length: number, done: Callback<Uint8Array>): void {
+    checkFileRange(position, length)
+    assert(length <= READ_BYTES_MAX, `read of ${length} bytes is above ${READ_BYTES_MAX}`)
+    const finish = this.begin('read', done)
+    if (finish === undefined) return
+    const buffer = new Uint8Array(length)
+    // pread returns fewer bytes than asked only at end of file (or when interrupted): loop.
+    const step = (filled: number): void => {
+      if (filled === length) return finish(ok(buffer))
+      fs.read(this.fd, buffer, filled, length - filled, position + filled, (error, count) => {
+        if (error !== null) return finish(err(fromErrno('read', this.path, error)))
+        if (count > 0) return step(filled + count)
+        // End of file: copy, so a short read does not pin a large, mostly empty buffer.
+        finish(ok(buffer.slice(0, filled)))
+      })
+    }
+    if (length === 0) later(finish, ok(buffer))
+    else attempt('read', this.path, finish, () => step(0))
+  }
+
+  write(position: number, bytes: Uint8Array, done: Callback<void>): void {
+    checkFileRange(position, bytes.length)
+    const finish = this.begin('write', done)
+    if (finish === undefined) return
+    // pwrite may write fewer bytes than asked (a full disk, a signal): loop until all are out.
+    const step = (written: number): void => {
+      if (written === bytes.length) return finish(ok(undefined))
+      const rest = bytes.length - written
+      fs.write(this.fd, bytes, written, rest, position + written, (error, count) => {
+        if (error !== null) return finish(err(fromErrno('write', this.path, error)))
+        if (count > 0) return step(written + count)
+        finish(err(new OperationalError('io', `write '${this.path}': no progress`)))
+      })
+    }
+    if (bytes.length === 0) later(finish, ok(undefined))
+    else attempt('write', this.path, finish, () => step(0))
+  }
+
+  truncate(size: number, done: Callback<void>): void {
+    checkFileRange(size, 0)
+    const finish = this.begin('truncate', done)
+    if (finish === undefined) return
+    attempt('truncate', this.path, finish, () =>
+      fs.ftruncate(this.fd, size, completion(finish, `truncate '${this.path}'`)),
+    )
+  }
+
+  sync(done: Callback<void>): void {
+    const finish = this.begin('sync', done)
+    if (finish === undefined) return
+    fs.fsync(this.fd, completion(finish, `sync '${this.path}'`))
+  }
+
+  size(done: Callback<number>): void {
+    const finish = this.begin('size', done)
+    if (finish === undefined) return
+    fs.fstat(this.fd, (error, stats) =>
+      finish(error === null ? ok(stats.size) : err(fromErrno('size', this.path, error))),
+    )
+  }
+
+  /** Idempotent: every close call completes once the descriptor is closed. */
+  close(done: Callback<void>): void {
+    if (this.closeResult !== undefined) return later(done, this.closeResult)
+    this.closeWaiters.push(done)
+    this.closeRequested = true
+    this.closeWhenIdle()
+  }
+
+  /** Counts an operation in flight, or refuses it after close; the wrapper ends the count. */
+  private begin<T>(op: string, done: Callback<T>): Callback<T> | undefined {
+    if (this.closeRequested) {
+      later(done, err(new OperationalError('closed', `${op} '${this.path}': file is closed`)))
+      return undefined
+    }
+    this.inflight++
+    return (result) => {
+      this.inflight--
+      this.closeWhenIdle()
+      done(result)
+    }
+  }
+
+  private closeWhenIdle(): void {
+    if (!this.closeRequested || this.inflight > 0 || this.closeStarted) return
+    this.closeStarted = true
+    fs.close(this.fd, (error) => {
+      const result = error === null ? ok(undefined) : err(fromErrno('close', this.path, error))
+      this.closeResult = result
+      for (const waiter of this.closeWaiters.splice(0)) waiter(result)
+    })
+  }
+}

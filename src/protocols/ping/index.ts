@@ -1,0 +1,5 @@
+export { PingNode, type PingStats } from './node.js'
+export { pingCodec, encodePing, decodePing, type PingDecodeError } from './codec.js'
+export { DEFAULT_PING_CONFIG, type PingConfig } from './config.js'
+export type { PingMessage, PingEvent } from './messages.js'
+export { RttEstimator, DEFAULT_RTT_BOUNDS, type RttBounds } from './rtt-estimator.js'

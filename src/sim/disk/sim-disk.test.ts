@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { utf8 } from '../../core/bytes.js'
+import type { DiskFile, FileStat } from '../../core/env.js'
+import { manualSimDisk } from './manual-disk.js'
+import { CHUNK_BYTES } from './sim-inode.js'
+
+const GiB = 1024 * 1024 * 1024
+
+test('nothing happens until the simulator runs the deferred steps, then in call order', () => {
+  const { disk, pending, drain } = manualSimDisk()
+  const seen: string[] = []
+  disk.mkdir('a', () => seen.push('mkdir'))
+  disk.open('a/f', 'create', (r) => seen.push(r.ok ? 'open' : r.error.code))
+  disk.stat('a/f', (r) => seen.push(r.ok && r.value !== undefined ? 'stat:file' : 'stat:none'))
+  assert.deepEqual(seen, [])
+  assert.equal(pending(), 3)
+  drain()
+  assert.deepEqual(seen, ['mkdir', 'open', 'stat:file'])
+})
+
+test('failNext fails one matching operation, which changes nothing', () => {
+  const { disk, run, value } = manualSimDisk()
+  const file = value<DiskFile>((done) => disk.open('f', 'create', done))
+  disk.failNext('write', 'io', 'other')
+  disk.failNext('write')
+  const failed = run((done) => file.write(0, utf8('lost'), done))
+  assert.ok(!failed.ok && failed.error.code === 'io' && failed.error.message.includes("'f'"))
+  assert.equal(
+    value<number>((done) => file.size(done)),
+    0,
+  )
+  value((done) => file.write(0, utf8('kept'), done))
+  assert.equal(
+    value<number>((done) => file.size(done)),
+    4,
+  )
+  disk.failNext('open', 'not_found')
+  assert.ok(!run((done) => disk.open('f', 'read', done)).ok)
+  assert.ok(run((done) => disk.open('f', 'read', done)).ok)
+})
+
+test('a failed close still closes the handle', () => {
+  const { disk, run, value } = manualSimDisk()
+  const file = value<DiskFile>((done) => disk.open('f', 'create', done))
+  disk.failNext('close')
+  assert.ok(!run((done) => file.close(done)).ok)
+  const after = run((done) => file.size(done))
+  assert.ok(!after.ok && after.error.code === 'closed')
+})
+
+test('a fault hook is consulted for every operation until removed', () => {
+  const { disk, run, value } = manualSimDisk()
+  const file = value<DiskFile>((done) => disk.open('f', 'create', done))
+  const asked: string[] = []
+  disk.setFaultHook((op, path) => {
+    asked.push(`${op} ${path}`)
+    return op === 'sync' ? 'io' : undefined
+  })
+  assert.ok(!run((done) => file.sync(done)).ok)
+  assert.ok(run((done) => file.size(done)).ok)
+  assert.deepEqual(asked, ['sync f', 'size f'])
+  disk.setFaultHook(undefined)
+  assert.ok(run((done) => file.sync(done)).ok)
+})
+
+test('a 1 GiB sparse file with a few writes costs a few chunks', () => {
+  const { disk, value } = manualSimDisk()
+  const file = value<DiskFile>((done) => disk.open('sparse', 'create', done))
+  value((done) => file.truncate(GiB, done))
+  for (const at of [0, 300 * 1024 * 1024, GiB - 10]) {
+    value((done) => file.write(at, utf8('0123456789'), done))
+  }
+  value((done) => file.write(5 * CHUNK_BYTES, new Uint8Array(CHUNK_BYTES), done)) // zeros: free
+  assert.equal(disk.bytesStored(), 3 * CHUNK_BYTES)
+  assert.deepEqual(
+    value<Uint8Array>((done) => file.read(GiB - 10, 99, done)),
+    utf8('0123456789'),
+  )
+  value((done) => disk.remove('sparse', done))
+  assert.equal(disk.bytesStored(), 0)
+})
+
+test('slashes and dots name the same file; climbing out of the root fails', () => {
+  const { disk, run, value } = manualSimDisk()
+  value((done) => disk.mkdir('/a/b', done))
+  const file = value<DiskFile>((done) => disk.open('a//./b/../b/f', 'create', done))
+  value((done) => file.write(0, utf8('x'), done))
+  const stat = value<FileStat | undefined>((done) => disk.stat('/a/b/f', done))
+  assert.deepEqual(stat, { kind: 'file', size: 1 })
+  const escaped = run((done) => disk.open('../outside', 'create', done))
+  assert.ok(!escaped.ok && escaped.error.code === 'invalid_path')
+  const nul = run((done) => disk.open('a/\0', 'create', done))
+  assert.ok(!nul.ok && nul.error.code === 'invalid_path')
+})
+
+test('addSyntheticFile creates parents and replaces a file at the same path', () => {
+  const { disk, value } = manualSimDisk()
+  disk.addSyntheticFile('torrents/one/data.bin', 1000, 1)
+  disk.addSyntheticFile('torrents/one/data.bin', 500, 2)
+  assert.deepEqual(
+    value<string[]>((done) => disk.list('torrents', done)),
+    ['one'],
+  )
+  const stat = value<FileStat | undefined>((done) => disk.stat('torrents/one/data.bin', done))
+  assert.equal(stat?.size, 500)
+  assert.throws(() => disk.addSyntheticFile('torrents', 10, 1), /is a directory/)
+})

@@ -1,0 +1,204 @@
+import type { Clock, Disk, Env, Hashing, TimerHandle } from '../core/env.js'
+import { assert } from '../core/errors.js'
+import type { Random } from '../core/random.js'
+import type { Instant } from '../core/time.js'
+import type { SimLogSink } from './log.js'
+import { SimLog } from './log.js'
+import { SimMetrics } from './metrics.js'
+import type { NatBox } from './nat.js'
+import { Life, type NetHost } from './net-host.js'
+import type { LinkRatios, SimNetwork } from './network.js'
+import type { Scheduler } from './scheduler.js'
+import { SimNet } from './sim-net.js'
+import type { StreamEnd } from './stream-end.js'
+
+/**
+ * A simulated host: an address, a disk that survives restarts, a metrics registry, and one
+ * `Env` per life. A program is installed with `start`; it gets the env and may return a handle
+ * whose `stop` runs on graceful shutdown.
+ *
+ * - `crash()`: the life ends with no goodbye. Its timers never fire, its sockets vanish, its
+ *   streams go silent (peers find out only when they send: see stream-end.ts).
+ * - `stop()`: graceful. The program's `stop` runs, then every stream flushes and sends FIN,
+ *   sockets close and the life ends.
+ * - `restart(program?)`: a new life with the same address, disk and metrics, and a fresh env
+ *   (the old one stays inert); runs `program`, or the last one started.
+ */
+
+export interface ProgramHandle {
+  /** Called on graceful `stop()` (never on crash), while the host can still send. */
+  stop?(): void
+}
+
+export type SimProgram = (env: Env, host: SimHost) => ProgramHandle | void
+
+export type HostState = 'up' | 'crashed' | 'stopped'
+
+export interface HostTraffic {
+  readonly datagramBytesSent: number
+  readonly datagramBytesReceived: number
+  readonly streamBytesSent: number
+  readonly streamBytesReceived: number
+}
+
+/** What a host needs from its world. */
+export interface HostServices {
+  readonly scheduler: Scheduler
+  readonly network: SimNetwork
+  readonly logSink: SimLogSink
+  readonly hashing: Hashing
+}
+
+/** `Clock` for one life: its timers are skipped once the life is over. */
+class LifeClock implements Clock {
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly life: Life,
+  ) {}
+
+  now(): Instant {
+    return this.scheduler.now()
+  }
+
+  setTimer(at: Instant, fire: () => void): TimerHandle {
+    return this.scheduler.setTimer(at, fire, this.life)
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    this.scheduler.clearTimer(handle)
+  }
+}
+
+export class SimHost {
+  readonly metrics = new SimMetrics()
+  readonly disk: Disk
+  private currentEnv: Env | undefined = undefined
+  private status: HostState = 'up'
+  private program: SimProgram | undefined = undefined
+  private handle: ProgramHandle | undefined = undefined
+
+  constructor(
+    private readonly services: HostServices,
+    /** The network's record of this host. */
+    readonly net: NetHost,
+    /** The stream of the first life; later lives fork it. */
+    private readonly random: Random,
+    makeDisk: (options: { defer: (fn: () => void) => void }) => Disk,
+  ) {
+    const scheduler = services.scheduler
+    // Disk completions belong to the life that asked: a crash drops them with the rest.
+    this.disk = makeDisk({ defer: (fn) => scheduler.defer(fn, net.life) })
+  }
+
+  get index(): number {
+    return this.net.index
+  }
+
+  /** The host's own address (private when it sits behind a NAT). */
+  get address(): string {
+    return this.net.address
+  }
+
+  /** Where others reach it: its NAT's public address, or its own. */
+  get publicAddress(): string {
+    return this.net.publicHost
+  }
+
+  get nat(): NatBox | undefined {
+    return this.net.nat
+  }
+
+  get state(): HostState {
+    return this.status
+  }
+
+  get isUp(): boolean {
+    return this.status === 'up'
+  }
+
+  /** 1 for the first life, then one more per restart. */
+  get lifeNumber(): number {
+    return this.net.life.number
+  }
+
+  /** The current life's Env (after a crash, the last life's, inert). */
+  get env(): Env {
+    return (this.currentEnv ??= this.makeEnv())
+  }
+
+  /** Installs a program on the current life. */
+  start(program: SimProgram): void {
+    assert(this.status === 'up', `start on host ${this.address}, which is ${this.status}`)
+    this.program = program
+    this.handle = program(this.env, this) ?? undefined
+  }
+
+  crash(): void {
+    if (this.status !== 'up') return
+    this.status = 'crashed'
+    this.endLife((end) => end.die())
+  }
+
+  stop(): void {
+    if (this.status !== 'up') return
+    const handle = this.handle
+    this.handle = undefined
+    handle?.stop?.()
+    this.status = 'stopped'
+    this.endLife((end) => end.shutDown())
+  }
+
+  /** Starts a new life on a crashed or stopped host. */
+  restart(program?: SimProgram): void {
+    assert(this.status !== 'up', `restart on host ${this.address}, which is up`)
+    this.net.life = new Life(this.net.life.number + 1)
+    this.status = 'up'
+    this.currentEnv = this.makeEnv()
+    const next = program ?? this.program
+    if (next !== undefined) this.start(next)
+  }
+
+  /** Overrides the world's loss and duplication ratios on every link touching this host. */
+  setRatios(ratios: LinkRatios): void {
+    this.net.lossRatio = ratios.lossRatio
+    this.net.duplicateRatio = ratios.duplicateRatio
+  }
+
+  traffic(): HostTraffic {
+    const net = this.net
+    return {
+      datagramBytesSent: net.datagramBytesSent,
+      datagramBytesReceived: net.datagramBytesReceived,
+      streamBytesSent: net.streamBytesSent,
+      streamBytesReceived: net.streamBytesReceived,
+    }
+  }
+
+  private endLife(closeStream: (end: StreamEnd) => void): void {
+    const net = this.net
+    this.handle = undefined
+    for (const socket of net.datagramSockets) socket.closed = true
+    net.datagramSockets.length = 0
+    for (const listener of net.listeners) listener.closed = true
+    net.listeners.length = 0
+    if (net.streams !== undefined) for (const end of [...net.streams]) closeStream(end)
+    net.streams = undefined
+    net.streamPorts = undefined
+    net.life.alive = false
+  }
+
+  private makeEnv(): Env {
+    const { scheduler, network, logSink, hashing } = this.services
+    const life = this.net.life
+    const clock = new LifeClock(scheduler, life)
+    return {
+      clock,
+      random: life.number === 1 ? this.random : this.random.fork(`life:${life.number}`),
+      net: new SimNet(network, this.net, life),
+      disk: this.disk,
+      log: new SimLog(logSink, clock, this.address),
+      metrics: this.metrics,
+      hashing,
+    }
+  }
+}

@@ -1,0 +1,208 @@
+import type { Address } from '../core/address.js'
+import type { Callback, StreamListener, StreamSocket } from '../core/env.js'
+import { OperationalError } from '../core/errors.js'
+import { err, ok } from '../core/result.js'
+import type { Life, NetHost } from './net-host.js'
+import type { SimNetwork } from './network.js'
+import { StreamEnd } from './stream-end.js'
+
+/**
+ * Opening and accepting stream connections: a three-way handshake in virtual time.
+ *
+ * ```
+ * client                          server
+ *   connect ── SYN ─────────────▶  0.5 RTT: listener?  no: RST ──▶ 1 RTT: 'refused'
+ *   1 RTT: connected ◀── SYN-ACK ─┘          yes: half-open (backlog-bounded)
+ *          ── ACK ──────────────▶  1.5 RTT: onConnection (listener still open, else RST)
+ * ```
+ *
+ * The client may write from 1 RTT; its bytes reach the server after the ACK, so the server
+ * sees them after `onConnection`. A SYN to an address nobody answers for (no host, a host that
+ * is down, a NAT's public address: inbound streams through NAT are dropped) is lost, and the
+ * client fails with 'timeout' after the connect timeout. RTT = latency there + latency back,
+ * both drawn once per connection.
+ */
+
+export class SimStreamListener implements StreamListener {
+  closed = false
+  /** Half-open connections waiting for their ACK (the SYN backlog). */
+  halfOpen = 0
+
+  constructor(
+    readonly host: NetHost,
+    readonly life: Life,
+    readonly local: Address,
+    readonly onConnection: (socket: StreamSocket) => void,
+  ) {}
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    const listeners = this.host.listeners
+    const index = listeners.indexOf(this)
+    if (index !== -1) listeners.splice(index, 1)
+  }
+}
+
+/** One connection attempt, from SYN to established or failed. */
+interface Attempt {
+  readonly network: SimNetwork
+  readonly client: StreamEnd
+  readonly ready: Callback<StreamSocket>
+  readonly target: NetHost | undefined
+  readonly remote: Address
+  /** How the server sees the client (its NAT's public side when it has one). */
+  readonly apparent: Address
+  readonly latencyThereMs: number
+  readonly latencyBackMs: number
+  finished: boolean
+  server: StreamEnd | undefined
+  listener: SimStreamListener | undefined
+}
+
+export function connectStream(
+  network: SimNetwork,
+  host: NetHost,
+  life: Life,
+  local: Address,
+  remote: Address,
+  ready: Callback<StreamSocket>,
+  timeoutMs: number,
+): void {
+  const scheduler = network.scheduler
+  network.counters.streamConnects++
+  const route = remote.host === host.address ? host : network.route(remote.host)
+  // Unsolicited inbound connections to a NAT's public address are dropped by the box.
+  const target = route !== undefined && route.nat !== undefined && route !== host ? undefined : route
+  const latencyThereMs = target === undefined ? 0 : network.latencyMs(host, target)
+  const latencyBackMs = target === undefined ? 0 : network.latencyMs(target, host)
+  const client = new StreamEnd(network, host, life, local, remote, target ?? host, latencyThereMs)
+  client.ownsPort = true
+  const apparent =
+    host.nat === undefined || target === host
+      ? local
+      : { host: host.nat.publicHost, port: host.nat.allocateStreamPort() }
+  const attempt: Attempt = {
+    network,
+    client,
+    ready,
+    target,
+    remote,
+    apparent,
+    latencyThereMs,
+    latencyBackMs,
+    finished: false,
+    server: undefined,
+    listener: undefined,
+  }
+  traceStream(network, local, remote, 'syn')
+  scheduler.schedule(scheduler.now() + timeoutMs, connectTimedOut, attempt, life)
+  if (target !== undefined) scheduler.schedule(scheduler.now() + latencyThereMs, synArrived, attempt)
+}
+
+function synArrived(attempt: Attempt): void {
+  const { network, target, remote } = attempt
+  if (target === undefined || !target.up) return // lost: the client will time out
+  const scheduler = network.scheduler
+  const listener = target.listeners.find((l) => l.local.port === remote.port && !l.closed)
+  if (listener === undefined) {
+    scheduler.schedule(scheduler.now() + attempt.latencyBackMs, refusedArrived, attempt)
+    return
+  }
+  if (listener.halfOpen >= network.settings.listenBacklogMax) return // SYN queue full: dropped
+  const local = { host: target.address, port: remote.port }
+  const server = new StreamEnd(
+    network,
+    target,
+    target.life,
+    local,
+    attempt.apparent,
+    attempt.client.host,
+    attempt.latencyBackMs,
+  )
+  server.peer = attempt.client
+  attempt.client.peer = server
+  attempt.server = server
+  attempt.listener = listener
+  listener.halfOpen++
+  scheduler.schedule(scheduler.now() + attempt.latencyBackMs, synAckArrived, attempt)
+  // A half-open connection whose ACK never comes (the client vanished) is dropped silently.
+  const expiry = scheduler.now() + network.settings.connectTimeoutMs
+  scheduler.schedule(expiry, halfOpenExpired, attempt, target.life)
+}
+
+function synAckArrived(attempt: Attempt): void {
+  const { network, client } = attempt
+  if (client.dead) return
+  if (attempt.finished) {
+    // We gave up already: our RST makes the server drop its half-open entry.
+    dropHalfOpen(attempt)
+    return
+  }
+  attempt.finished = true
+  network.counters.streamsEstablished++
+  client.open()
+  traceStream(network, client.local, client.remote, 'established')
+  const scheduler = network.scheduler
+  scheduler.schedule(scheduler.now() + attempt.latencyThereMs, ackArrived, attempt)
+  attempt.ready(ok(client))
+}
+
+function ackArrived(attempt: Attempt): void {
+  const { network, server, listener } = attempt
+  if (server === undefined || listener === undefined) return
+  listener.halfOpen--
+  attempt.listener = undefined
+  if (server.dead || server.state === 'closed') {
+    if (server.host.up) server.out.sendReset()
+    return
+  }
+  if (listener.closed || !listener.life.alive) {
+    server.discard()
+    server.out.sendReset()
+    return
+  }
+  network.counters.streamsAccepted++
+  server.open()
+  traceStream(network, server.local, server.remote, 'accepted')
+  listener.onConnection(server)
+}
+
+function refusedArrived(attempt: Attempt): void {
+  const { network, client } = attempt
+  if (attempt.finished || client.dead) return
+  attempt.finished = true
+  network.counters.streamsRefused++
+  client.discard()
+  traceStream(network, client.local, attempt.remote, 'refused')
+  attempt.ready(err(new OperationalError('refused', `connection refused by ${key(attempt.remote)}`)))
+}
+
+function connectTimedOut(attempt: Attempt): void {
+  const { network, client } = attempt
+  if (attempt.finished || client.dead) return
+  attempt.finished = true
+  network.counters.streamConnectTimeouts++
+  client.discard()
+  traceStream(network, client.local, attempt.remote, 'connect_timeout')
+  attempt.ready(err(new OperationalError('timeout', `connect to ${key(attempt.remote)} timed out`)))
+}
+
+function halfOpenExpired(attempt: Attempt): void {
+  if (attempt.server?.state === 'connecting') dropHalfOpen(attempt)
+}
+
+function dropHalfOpen(attempt: Attempt): void {
+  const { server, listener } = attempt
+  if (listener === undefined) return
+  listener.halfOpen--
+  attempt.listener = undefined
+  server?.discard()
+}
+
+const key = (a: Address): string => `${a.host}:${a.port}`
+
+function traceStream(network: SimNetwork, from: Address, to: Address, what: string): void {
+  if (!network.trace.enabled) return
+  network.trace.record(`${network.scheduler.now()} stream ${key(from)}>${key(to)} ${what}`)
+}
