@@ -12,10 +12,12 @@ import type { StreamEnd } from './stream-end.js'
  * when the rate changes mid-chunk, the bytes already serialised are credited and the completion
  * is moved (a fluid model at chunk granularity). A completed chunk arrives one latency later.
  *
- * The receiver's window is read with global knowledge: a flow stops starting chunks while the
- * receiver holds `receiveWindowBytes` undelivered (it is paused), and hears that the window
- * opened one latency after the receiver drained. Streams are lossless (TCP recovers); the loss
- * ratios apply to datagrams only.
+ * The receiver's window bounds the bytes in flight plus those the receiver holds undelivered
+ * (`receiveWindowBytes`, read with global knowledge), as TCP's advertised window bounds unacked
+ * data: a stream moves at most a window per round trip, and a paused receiver stops its sender
+ * once a window has piled up. A blocked sender hears of space one latency after it appears
+ * (when the bytes arrive or the receiver reads them), as an ACK would tell it. Streams are
+ * lossless (TCP recovers); the loss ratios apply to datagrams only.
  */
 
 /** What a segment carries. */
@@ -40,6 +42,8 @@ export class Flow {
   private head = 0
   private offset = 0
   queuedBytes = 0
+  /** Sent and not yet arrived: counts against the receiver's window, as unacked data does. */
+  inFlightBytes = 0
   finQueued = false
   finSent = false
   /** No further transmission of any kind (destroyed, reset, timed out, crashed). */
@@ -148,13 +152,20 @@ export class Flow {
     this.aborted = true
   }
 
-  private windowOpen(): boolean {
+  /** Bytes the receiver's window still admits (global knowledge of its buffer). */
+  private windowSpace(): number {
     const peer = this.from.peer
-    return peer === undefined || peer.dead || peer.receiveBuffered < this.network.settings.receiveWindowBytes
+    const window = this.network.settings.receiveWindowBytes
+    if (peer === undefined || peer.dead) return window
+    return window - this.inFlightBytes - peer.receiveBuffered
+  }
+
+  private windowOpen(): boolean {
+    return this.windowSpace() > 0
   }
 
   private startChunk(): void {
-    const chunkBytes = this.network.settings.chunkBytes
+    const chunkBytes = Math.min(this.network.settings.chunkBytes, this.windowSpace())
     this.chunk = this.queuedBytes < chunkBytes ? this.queuedBytes : chunkBytes
     this.chunkDone = 0
     this.since = this.network.scheduler.now()
@@ -201,6 +212,7 @@ export class Flow {
     const scheduler = this.network.scheduler
     const now = scheduler.now()
     if (bytes !== undefined) {
+      this.inFlightBytes += bytes.length
       this.network.counters.streamBytesSent += bytes.length
       this.srcHost.streamBytesSent += bytes.length
     }

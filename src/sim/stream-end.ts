@@ -251,7 +251,8 @@ export class StreamEnd implements StreamSocket {
   private scheduleWindowUpdate(): void {
     const peer = this.peer
     if (peer === undefined || !peer.out.windowBlocked || peer.out.windowUpdatePending) return
-    if (this.receiveBuffered >= this.network.settings.receiveWindowBytes) return
+    const used = peer.out.inFlightBytes + this.receiveBuffered
+    if (used >= this.network.settings.receiveWindowBytes) return
     peer.out.windowUpdatePending = true
     const at = this.network.scheduler.now() + this.out.latencyMs
     this.network.scheduler.schedule(at, windowOpened, peer.out)
@@ -299,6 +300,7 @@ function arriveSegment(segment: Segment): void {
   const receiver = sender.peer
   if (receiver === undefined) return
   if (sender.network.trace.enabled) traceSegment(segment, receiver)
+  if (segment.bytes !== undefined) segment.flow.inFlightBytes -= segment.bytes.length
   if (segment.kind === SegmentKind.Reset) return receiver.receiveReset()
   if (receiver.holdsConnection()) return receiver.receive(segment)
   // Lost at the receiver: a live host that forgot the connection answers RST.

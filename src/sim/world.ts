@@ -39,7 +39,10 @@ export interface SimWorldOptions {
   readonly streamHighWaterBytes?: number
   /** `onDrain` fires when the send buffer falls to this. Default: half the high-water mark. */
   readonly streamLowWaterBytes?: number
-  /** A paused receiver holds at most about this much before its sender stops. Default 256 KiB. */
+  /**
+   * Bytes in flight plus unread at the receiver, per stream direction (TCP's window): caps a
+   * stream at a window per round trip, and is what a paused receiver holds. Default 1 MiB.
+   */
   readonly receiveWindowBytes?: number
   /** Streams move bytes in chunks of at most this. Default 16 KiB. */
   readonly chunkBytes?: number
@@ -252,7 +255,7 @@ function resolveSettings(options: SimWorldOptions): NetworkSettings {
     retransmissionProbeMs: 1000,
     streamHighWaterBytes: highWater,
     streamLowWaterBytes: options.streamLowWaterBytes ?? Math.floor(highWater / 2),
-    receiveWindowBytes: options.receiveWindowBytes ?? 256 * 1024,
+    receiveWindowBytes: options.receiveWindowBytes ?? 1024 * 1024,
     chunkBytes: options.chunkBytes ?? 16 * 1024,
     fairShareQuantumMs: options.fairShareQuantum ?? 0,
     listenBacklogMax: options.listenBacklogMax ?? 128,

@@ -244,8 +244,8 @@ export function netConformance(
         refuse: refuse.sync,
         timer,
       }
-      const none = { bind: false, listen: false, connect: false, close: false }
-      assert.deepEqual(sync, { ...none, refuse: false, timer: false })
+      const expected = { bind: false, listen: false, connect: false, close: false }
+      assert.deepEqual(sync, { ...expected, refuse: false, timer: false }, 'true = synchronous')
     })
 
     run('clock: a timer fires at or after its instant; clearTimer cancels', async (w) => {
@@ -407,8 +407,9 @@ class StreamProbe {
 
 /**
  * Writes `payload` in ECHO_CHUNK_BYTES-sized pieces, honouring backpressure: when write()
- * returns false the rest waits for onDrain. Driven by callbacks, not awaits, so that a
- * synchronous simulator runs it to completion inside its own steps.
+ * returns false the rest waits for onDrain (this takes over the socket's onDrain handler).
+ * Driven by callbacks, not awaits, so that a synchronous simulator runs it to completion
+ * inside its own steps.
  */
 function writeAll(socket: StreamSocket, payload: Uint8Array): Promise<void> {
   return new Promise((resolve) => {

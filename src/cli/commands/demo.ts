@@ -22,7 +22,15 @@ export function registerDemo(program: Command): void {
 async function realPing(): Promise<void> {
   const count = 10
   printLine('== 1. Two real processes on 127.0.0.1: plexus ping over UDP')
-  const responder = spawnPlexus(['ping', '--listen', '--port', '0', '--json', '--exit-after', `${count}`])
+  const responder = spawnPlexus([
+    'ping',
+    '--listen',
+    '--port',
+    '0',
+    '--json',
+    '--exit-after',
+    `${count}`,
+  ])
   const listening = await responder.waitForLine((line) => {
     const event = jsonLine(line)
     return event?.type === 'listening' ? String(event['address']) : undefined

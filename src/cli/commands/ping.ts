@@ -30,16 +30,30 @@ export function registerPing(program: Command): void {
     .option('--port <n>', 'local UDP port (0 picks a free one)', portOption, 0)
     .option('--bind <addr>', 'local address to bind', '127.0.0.1')
     .option('-c, --count <n>', 'pings to send', integerOption('count', 1, 1_000_000), 5)
-    .option('-i, --interval <ms>', 'milliseconds between pings', integerOption('interval', 1, 3_600_000), 200)
-    .option('-s, --size <bytes>', 'padding bytes per ping', integerOption('size', 0, PING_PADDING_BYTES_MAX), 0)
-    .option('--exit-after <n>', 'with --listen: exit after answering n pings', integerOption('exit-after', 1, 1e9))
+    .option(
+      '-i, --interval <ms>',
+      'milliseconds between pings',
+      integerOption('interval', 1, 3_600_000),
+      200,
+    )
+    .option(
+      '-s, --size <bytes>',
+      'padding bytes per ping',
+      integerOption('size', 0, PING_PADDING_BYTES_MAX),
+      0,
+    )
+    .option(
+      '--exit-after <n>',
+      'with --listen: exit after answering n pings',
+      integerOption('exit-after', 1, 1e9),
+    )
     .option('--json', 'print JSON lines instead of text')
     .action(async (target: Address | undefined, options: PingOptions, command: Command) => {
       if (options.listen === true && target !== undefined) {
-        command.error('give either --listen or a target, not both', { exitCode: 2 })
+        command.error('error: give either --listen or a target, not both', { exitCode: 2 })
       }
       if (options.listen !== true && target === undefined) {
-        command.error('missing target HOST:PORT (or use --listen)', { exitCode: 2 })
+        command.error('error: missing target HOST:PORT (or use --listen)', { exitCode: 2 })
       }
       if (options.listen === true) await listen(options)
       else await pingTarget(target as Address, options)
@@ -97,7 +111,8 @@ async function pingTarget(target: Address, options: PingOptions): Promise<void> 
         if (options.json === true) printJson(event)
         else if (event.type === 'pong_received') {
           printLine(`reply from ${event.from}: tid=${event.tid} time=${formatMs(event.rttMs)} ms`)
-        } else if (event.type === 'ping_timed_out') printLine(`timeout: ${event.to} tid=${event.tid}`)
+        } else if (event.type === 'ping_timed_out')
+          printLine(`timeout: ${event.to} tid=${event.tid}`)
         if (node.isIdle()) {
           attached.detach()
           resolve()

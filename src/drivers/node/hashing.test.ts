@@ -16,7 +16,12 @@ test('sha1 and sha256 match the FIPS 180 test vectors for "abc"', () => {
 
 test('hashing parts equals hashing their concatenation; no parts is the empty input', () => {
   const whole = text('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')
-  const parts = [whole.subarray(0, 3), whole.subarray(3, 3), whole.subarray(3, 40), whole.subarray(40)]
+  const parts = [
+    whole.subarray(0, 3),
+    whole.subarray(3, 3),
+    whole.subarray(3, 40),
+    whole.subarray(40),
+  ]
   assert.deepEqual(hashing.sha1(parts), hashing.sha1([whole]))
   assert.deepEqual(hashing.sha256(parts), hashing.sha256([whole]))
   assert.deepEqual(hashing.sha1([]), fromHex('da39a3ee5e6b4b0d3255bfef95601890afd80709'))

@@ -4,7 +4,10 @@ import { Histogram, MetricsRegistry } from './metrics.js'
 
 /** Quantiles are reported within 1/64 of the true value (bucket midpoints). */
 const assertNear = (actual: number | undefined, expected: number, label: string): void => {
-  assert.ok(actual !== undefined && Math.abs(actual - expected) <= expected / 64, `${label}: ${actual}`)
+  assert.ok(
+    actual !== undefined && Math.abs(actual - expected) <= expected / 64,
+    `${label}: ${actual}`,
+  )
 }
 
 test('counters add deltas (default 1) and read 0 when never counted', () => {
@@ -30,7 +33,14 @@ test('quantiles stay within the observed range, for one value and for tiny fract
   const single = new Histogram()
   single.record(42)
   assert.deepEqual(single.summary(), {
-    count: 1, sum: 42, mean: 42, min: 42, p50: 42, p90: 42, p99: 42, max: 42,
+    count: 1,
+    sum: 42,
+    mean: 42,
+    min: 42,
+    p50: 42,
+    p90: 42,
+    p99: 42,
+    max: 42,
   })
   const tiny = new Histogram()
   for (let i = 1; i <= 100; i++) tiny.record(i / 1e6)

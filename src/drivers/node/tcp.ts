@@ -9,7 +9,11 @@ import type {
   StreamListener,
   StreamSocket,
 } from '../../core/env.js'
-import { LocalProtocolError, OperationalError, type OperationalErrorCode } from '../../core/errors.js'
+import {
+  LocalProtocolError,
+  OperationalError,
+  type OperationalErrorCode,
+} from '../../core/errors.js'
 import { err, ok, type Result } from '../../core/result.js'
 import { seconds, type Duration } from '../../core/time.js'
 import { silentLog } from './log.js'
@@ -101,7 +105,11 @@ export function connectTcp(
   }
   const timeout = connectOptions.timeout ?? options.connectTimeout ?? CONNECT_TIMEOUT_DEFAULT
   // `highWaterMark` is a Duplex option net.Socket passes on; @types/node does not list it.
-  const socketOptions = { host: remote.host, port: remote.port, highWaterMark: HIGH_WATER_MARK_BYTES }
+  const socketOptions = {
+    host: remote.host,
+    port: remote.port,
+    highWaterMark: HIGH_WATER_MARK_BYTES,
+  }
   const socket = connect(socketOptions)
   const finish = (result: Result<StreamSocket, OperationalError>): void => {
     clearTimeout(timer)

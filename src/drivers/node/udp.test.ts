@@ -30,7 +30,10 @@ async function eventually(condition: () => boolean, what: string, deadlineMs = 5
 test('loopback-only mode throws on a non-loopback destination, before sending', async () => {
   const socket = await bound(LOOPBACK, { loopbackOnly: true })
   // 0.0.0.0 stands for "this host" on Linux: even if the guard failed, nothing would leave.
-  assert.throws(() => socket.send({ host: '0.0.0.0', port: 9 }, new Uint8Array(1)), LocalProtocolError)
+  assert.throws(
+    () => socket.send({ host: '0.0.0.0', port: 9 }, new Uint8Array(1)),
+    LocalProtocolError,
+  )
   socket.close()
 })
 

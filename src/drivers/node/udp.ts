@@ -49,12 +49,14 @@ export function assertLoopbackAllowed(loopbackOnly: boolean, host: string, what:
  * `ready` runs once, from the event loop, with the socket or an 'address_in_use' / 'io' error.
  * Throws LocalProtocolError when `local.host` is not an IP literal.
  */
-export function bindUdp(local: Address, ready: Callback<DatagramSocket>, options: UdpOptions = {}) {
+export function bindUdp(
+  local: Address,
+  ready: Callback<DatagramSocket>,
+  options: UdpOptions = {},
+): void {
   const family = isIP(local.host)
   if (family === 0) throw new LocalProtocolError(`bind: '${local.host}' is not an IP literal`)
-  const socket = createSocket(
-    family === 6 ? { type: 'udp6', ipv6Only: true } : { type: 'udp4' },
-  )
+  const socket = createSocket(family === 6 ? { type: 'udp6', ipv6Only: true } : { type: 'udp4' })
   const onBindError = (error: Error): void => {
     socket.close()
     ready(err(bindError(error, local)))

@@ -1,0 +1,39 @@
+/**
+ * A scenario is a seeded experiment in the simulator: typed numeric parameters with defaults
+ * and bounds, a `run` that returns a JSON-able report, and a text formatter. The same seed and
+ * parameters must give the same report, byte for byte: wall-clock figures never go in a report.
+ */
+export interface ParamSpec {
+  readonly kind: 'integer' | 'number'
+  readonly min: number
+  readonly max: number
+  readonly default: number
+  readonly describe: string
+}
+
+export type Params = Readonly<Record<string, number>>
+
+export interface Scenario<Report extends object = object> {
+  readonly name: string
+  readonly describe: string
+  readonly params: Readonly<Record<string, ParamSpec>>
+  defaults(): Record<string, number>
+  run(params: Params, seed: number): Report
+  format(report: Report): string[]
+}
+
+export function defaultsOf(params: Readonly<Record<string, ParamSpec>>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [name, spec] of Object.entries(params)) out[name] = spec.default
+  return out
+}
+
+/** Checks a parameter value against its spec; returns a message for the user, or undefined. */
+export function paramProblem(name: string, spec: ParamSpec, value: unknown): string | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return `${name} must be a number`
+  if (spec.kind === 'integer' && !Number.isInteger(value)) return `${name} must be an integer`
+  if (value < spec.min || value > spec.max) {
+    return `${name} must be between ${spec.min} and ${spec.max}, got ${value}`
+  }
+  return undefined
+}

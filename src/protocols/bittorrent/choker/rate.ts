@@ -1,0 +1,74 @@
+import { assert } from '../../../core/errors.js'
+import { seconds, type Duration, type Instant } from '../../../core/time.js'
+
+/**
+ * Bytes per second over a sliding window, kept as a ring of fixed-width buckets (20 s of
+ * 1 s buckets by default, the window BEP 3's choker describes: "a rolling 20-second
+ * average"). Adding bytes and reading the rate are O(1) amortised: moving time forward clears
+ * at most one window of buckets. Time comes in as `now`; the meter never reads a clock.
+ *
+ * The rate divides the bytes in the buckets still inside the window by the time those
+ * buckets cover, counted from the older of the oldest bucket's start and the meter's
+ * creation, and never less than one bucket. So a young meter is not diluted by time it did
+ * not exist for, and one burst does not read as an absurd rate a millisecond later.
+ * A moving average with a time constant would be smoother; a window makes "what did this
+ * peer send in the last 20 s" exact, which is what tit-for-tat ranks by.
+ */
+export interface RateMeterOptions {
+  readonly window: Duration
+  readonly bucket: Duration
+}
+
+export const RATE_WINDOW_DEFAULT: RateMeterOptions = { window: seconds(20), bucket: seconds(1) }
+
+export class RateMeter {
+  private readonly buckets: Float64Array
+  private readonly bucketMs: number
+  /** Index (time / bucket) of the newest bucket. */
+  private head: number
+  private bytesTotal = 0
+
+  constructor(
+    private readonly createdAt: Instant,
+    options: RateMeterOptions = RATE_WINDOW_DEFAULT,
+  ) {
+    assert(options.bucket > 0 && options.window >= options.bucket, 'bad rate meter window')
+    this.bucketMs = options.bucket
+    this.buckets = new Float64Array(Math.ceil(options.window / options.bucket))
+    this.head = Math.floor(createdAt / this.bucketMs)
+  }
+
+  /** Every byte ever added. */
+  get total(): number {
+    return this.bytesTotal
+  }
+
+  /** Records `bytes` transferred at `now`. */
+  add(now: Instant, bytes: number): void {
+    assert(bytes >= 0, `negative byte count ${bytes}`)
+    this.advance(now)
+    const slot = this.head % this.buckets.length
+    this.buckets[slot] = (this.buckets[slot] as number) + bytes
+    this.bytesTotal += bytes
+  }
+
+  /** Bytes per second over the window ending at `now`. */
+  rate(now: Instant): number {
+    this.advance(now)
+    let sum = 0
+    for (const bytes of this.buckets) sum += bytes
+    if (sum === 0) return 0
+    const oldestStart = (this.head - this.buckets.length + 1) * this.bucketMs
+    const span = Math.max(this.bucketMs, now - Math.max(oldestStart, this.createdAt))
+    return (sum * 1000) / span
+  }
+
+  private advance(now: Instant): void {
+    const current = Math.floor(now / this.bucketMs)
+    // A stale `now` (earlier than the newest bucket) counts into the newest bucket.
+    if (current <= this.head) return
+    const steps = Math.min(current - this.head, this.buckets.length)
+    for (let i = 1; i <= steps; i++) this.buckets[(this.head + i) % this.buckets.length] = 0
+    this.head = current
+  }
+}

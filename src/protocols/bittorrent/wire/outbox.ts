@@ -1,0 +1,64 @@
+/**
+ * Encoded bytes waiting for the driver. Small messages (and the 13-byte head of each `piece`)
+ * are written back to back into a scratch buffer, so a burst of `request`s is one allocation and
+ * one segment; large byte fields (a block, a big bitfield) are queued by reference behind their
+ * head, never copied. Segments handed out are never written again, so the driver owns them.
+ */
+import { frameHeadBytes, frameTail, writeFrameHead } from './encode.js'
+import { OUTBOX_COPY_BYTES_MAX, OUTBOX_SCRATCH_BYTES } from './limits.js'
+import type { WireMessage } from './messages.js'
+
+export class Outbox {
+  private scratch = new Uint8Array(0)
+  /** Scratch bytes before this offset are already in `segments`. */
+  private sealed = 0
+  private used = 0
+  private segments: Uint8Array[] = []
+  private queued = 0
+
+  /** Bytes queued and not yet taken. */
+  get bytes(): number {
+    return this.queued
+  }
+
+  /** Queues the encoding of `message`; returns its size in bytes. */
+  write(message: WireMessage): number {
+    const head = frameHeadBytes(message)
+    const tail = frameTail(message)
+    const copied = tail !== undefined && tail.length <= OUTBOX_COPY_BYTES_MAX ? tail : undefined
+    const inline = head + (copied?.length ?? 0)
+    if (this.scratch.length - this.used < inline) this.renew(inline)
+    const at = writeFrameHead(message, this.scratch, this.used)
+    if (copied !== undefined) this.scratch.set(copied, at)
+    this.used += inline
+    const size = head + (tail?.length ?? 0)
+    this.queued += size
+    if (tail !== undefined && copied === undefined) {
+      this.seal()
+      this.segments.push(tail)
+    }
+    return size
+  }
+
+  /** Everything queued, in order; the outbox is empty afterwards. */
+  take(): Uint8Array[] {
+    this.seal()
+    const segments = this.segments
+    this.segments = []
+    this.queued = 0
+    return segments
+  }
+
+  private seal(): void {
+    if (this.used === this.sealed) return
+    this.segments.push(this.scratch.subarray(this.sealed, this.used))
+    this.sealed = this.used
+  }
+
+  private renew(bytes: number): void {
+    this.seal()
+    this.scratch = new Uint8Array(Math.max(OUTBOX_SCRATCH_BYTES, bytes))
+    this.sealed = 0
+    this.used = 0
+  }
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { seconds } from '../../src/core/time.js'
+import type { SimHost } from '../../src/sim/host.js'
+import { constantLatency } from '../../src/sim/latency.js'
+import { SimWorld } from '../../src/sim/world.js'
+import { MBPS, pattern, testSeed } from './helpers.js'
+import { connectPair } from './stream-harness.js'
+
+const KBPS = 1000
+
+function host(world: SimWorld, up: number, down: number): SimHost {
+  return world.addHost({ uploadBytesPerSecond: up, downloadBytesPerSecond: down })
+}
+
+/** Starts an endless bulk transfer from `from` to `to`; returns a reader of bytes received. */
+function bulk(world: SimWorld, from: SimHost, to: SimHost, port: number): () => number {
+  const connection = connectPair(world, from, to, port)
+  let received = 0
+  connection.server.onData((bytes) => (received += bytes.length))
+  const piece = pattern(64 * 1024)
+  const pump = (): void => {
+    while (connection.client.write(piece.slice()));
+  }
+  connection.client.onDrain(pump)
+  pump()
+  return () => received
+}
+
+/** Bytes per second each reader gains over `span` seconds of virtual time. */
+function rates(world: SimWorld, readers: (() => number)[], span: number): number[] {
+  const before = readers.map((read) => read())
+  world.runFor(seconds(span))
+  return readers.map((read, i) => (read() - (before[i] as number)) / span)
+}
+
+const near = (actual: number, expected: number, tolerance = 0.02): boolean =>
+  Math.abs(actual - expected) <= expected * tolerance
+
+test('two flows from a 1 MB/s uploader get about 500 kB/s each', () => {
+  const seed = testSeed(51)
+  const world = new SimWorld({ seed, latency: constantLatency(20) })
+  const uploader = host(world, MBPS, MBPS)
+  const b = host(world, 10 * MBPS, 10 * MBPS)
+  const c = host(world, 10 * MBPS, 10 * MBPS)
+  const readers = [bulk(world, uploader, b, 80), bulk(world, uploader, c, 81)]
+  world.runFor(seconds(1))
+  const [rb, rc] = rates(world, readers, 10)
+  assert.ok(near(rb as number, 500 * KBPS) && near(rc as number, 500 * KBPS), `${rb} ${rc}; SEED=${seed}`)
+})
+
+test('max-min: a flow held back by a slow receiver leaves the rest to the other', () => {
+  const seed = testSeed(52)
+  const world = new SimWorld({ seed, latency: constantLatency(20) })
+  const uploader = host(world, MBPS, MBPS)
+  const slow = host(world, MBPS, 200 * KBPS)
+  const quick = host(world, MBPS, 10 * MBPS)
+  const readers = [bulk(world, uploader, slow, 80), bulk(world, uploader, quick, 81)]
+  world.runFor(seconds(1))
+  const [rs, rq] = rates(world, readers, 10)
+  assert.ok(near(rs as number, 200 * KBPS), `slow got ${rs}; SEED=${seed}`)
+  assert.ok(near(rq as number, 800 * KBPS), `quick got ${rq}; SEED=${seed}`)
+})
+
+test('a receiver shared by two uploaders; when one stops the other takes it all', () => {
+  const seed = testSeed(53)
+  const world = new SimWorld({ seed, latency: constantLatency(10) })
+  const small = host(world, 300 * KBPS, MBPS)
+  const big = host(world, 10 * MBPS, MBPS)
+  const sink = host(world, MBPS, MBPS)
+  const readers = [bulk(world, small, sink, 80), bulk(world, big, sink, 81)]
+  world.runFor(seconds(1))
+  const [rs, rb] = rates(world, readers, 10)
+  assert.ok(near(rs as number, 300 * KBPS) && near(rb as number, 700 * KBPS), `${rs} ${rb}; SEED=${seed}`)
+  small.crash()
+  world.runFor(seconds(1))
+  const [, alone] = rates(world, readers, 10)
+  assert.ok(near(alone as number, MBPS), `alone got ${alone}; SEED=${seed}`)
+})
+
+test('a stream moves at most one window per round trip', () => {
+  const seed = testSeed(54)
+  const world = new SimWorld({
+    seed,
+    latency: constantLatency(50),
+    receiveWindowBytes: 100_000,
+  })
+  const a = host(world, 100 * MBPS, 100 * MBPS)
+  const b = host(world, 100 * MBPS, 100 * MBPS)
+  const readers = [bulk(world, a, b, 80)]
+  world.runFor(seconds(1))
+  const [rate] = rates(world, readers, 10)
+  // 100 kB per 100 ms round trip, a little less for serialisation.
+  assert.ok(near(rate as number, MBPS, 0.05), `rate ${rate}; SEED=${seed}`)
+})
+
+test('reallocation touches only the flows connected to a change', () => {
+  const seed = testSeed(55)
+  const world = new SimWorld({ seed, latency: constantLatency(10) })
+  const pairs: (() => number)[] = []
+  for (let i = 0; i < 20; i++) {
+    const a = host(world, MBPS, MBPS)
+    const b = host(world, MBPS, MBPS)
+    pairs.push(bulk(world, a, b, 80))
+  }
+  world.runFor(seconds(1))
+  const before = world.networkCounters()
+  const extra = [host(world, MBPS, MBPS), host(world, MBPS, MBPS)] as const
+  pairs.push(bulk(world, extra[0], extra[1], 80))
+  world.runFor(seconds(1))
+  const after = world.networkCounters()
+  const visited = (after['bandwidthFlowsVisited'] ?? 0) - (before['bandwidthFlowsVisited'] ?? 0)
+  const reallocations = (after['bandwidthReallocations'] ?? 0) - (before['bandwidthReallocations'] ?? 0)
+  // The 20 old pairs never change: each reallocation sees only the new pair's flow(s).
+  assert.ok(visited <= reallocations * 2, `visited ${visited} in ${reallocations}; SEED=${seed}`)
+})
