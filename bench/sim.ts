@@ -42,7 +42,7 @@ export function benchSim(options: BenchSimOptions = {}): Record<string, number> 
   }
 }
 
-function benchEventsPerSecond(seed: number, hostCount: number, events: number): Record<string, number> {
+export function benchEventsPerSecond(seed: number, hostCount: number, events: number): Record<string, number> {
   const world = new SimWorld({ seed, latency: uniformLatency(10, 100) })
   const peers: Address[] = []
   for (let i = 0; i < hostCount; i++) {
@@ -83,7 +83,7 @@ function heapUsed(): number {
   return process.memoryUsage().heapUsed
 }
 
-function benchIdleMemory(seed: number, hostCount: number): Record<string, number> {
+export function benchIdleMemory(seed: number, hostCount: number): Record<string, number> {
   const before = heapUsed()
   const start = performance.now()
   const world = new SimWorld({ seed })
@@ -101,7 +101,7 @@ function benchIdleMemory(seed: number, hostCount: number): Record<string, number
   return { idle_hosts: hostCount, idle_build_ms: Math.round(buildMs), bytes_per_idle_host: bytesPerHost }
 }
 
-function benchMessages(seed: number, hostCount: number, perHost: number): Record<string, number> {
+export function benchMessages(seed: number, hostCount: number, perHost: number): Record<string, number> {
   const start = performance.now()
   const world = new SimWorld({ seed, latency: uniformLatency(10, 200) })
   const peers: Address[] = []

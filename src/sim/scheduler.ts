@@ -60,6 +60,7 @@ const SLOT_SPAN = 2 ** 24
 const GENERATION_SPAN = 2 ** 29
 
 const callThunk: Handler = (fn) => (fn as () => void)()
+const SLOT_FIELDS = 3
 
 export class Scheduler implements Clock {
   /** Called before every event; leave undefined (the default) for full speed. */
@@ -70,9 +71,12 @@ export class Scheduler implements Clock {
   private executed = 0
   private running = false
   private readonly heap = new EventHeap()
-  private readonly handlers: (Handler | undefined)[] = []
-  private readonly contexts: unknown[] = []
-  private readonly owners: (EventOwner | undefined)[] = []
+  /**
+   * Per slot, interleaved so that one event's data shares a cache line: handler, context,
+   * owner at `slot * SLOT_FIELDS`. With a million pending events, separate arrays cost a cache
+   * miss each.
+   */
+  private readonly slotData: unknown[] = []
   private readonly generations: number[] = []
   private readonly freeSlots: number[] = []
 
@@ -107,9 +111,11 @@ export class Scheduler implements Clock {
   schedule<T>(at: number, handler: (context: T) => void, context: T, owner?: EventOwner): EventId {
     assert(!Number.isNaN(at), 'event time is NaN')
     const slot = this.allocateSlot()
-    this.handlers[slot] = handler as unknown as Handler
-    this.contexts[slot] = context
-    this.owners[slot] = owner
+    const base = slot * SLOT_FIELDS
+    const data = this.slotData
+    data[base] = handler
+    data[base + 1] = context
+    data[base + 2] = owner
     this.heap.push(at > this.time ? at : this.time, this.seq++, slot)
     return ((this.generations[slot] as number) * SLOT_SPAN + slot) as EventId
   }
@@ -124,9 +130,9 @@ export class Scheduler implements Clock {
     const slot = id % SLOT_SPAN
     const generation = (id - slot) / SLOT_SPAN
     if (this.generations[slot] !== generation) return
-    this.handlers[slot] = undefined
-    this.contexts[slot] = undefined
-    this.owners[slot] = undefined
+    this.slotData[slot * SLOT_FIELDS] = undefined
+    this.slotData[slot * SLOT_FIELDS + 1] = undefined
+    this.slotData[slot * SLOT_FIELDS + 2] = undefined
   }
 
   /** Runs events in order until idle, past `until`, or `stepsMax` events. Not re-entrant. */
@@ -135,6 +141,7 @@ export class Scheduler implements Clock {
     const until = options.until ?? Number.POSITIVE_INFINITY
     const stepsMax = options.stepsMax ?? RUN_STEPS_MAX_DEFAULT
     const heap = this.heap
+    const data = this.slotData
     let steps = 0
     let reason: StopReason = 'idle'
     this.running = true
@@ -152,9 +159,10 @@ export class Scheduler implements Clock {
         const seq = heap.peekSeq()
         const slot = heap.peekSlot()
         heap.pop()
-        const handler = this.handlers[slot]
-        const context = this.contexts[slot]
-        const owner = this.owners[slot]
+        const base = slot * SLOT_FIELDS
+        const handler = data[base] as Handler | undefined
+        const context = data[base + 1]
+        const owner = data[base + 2] as EventOwner | undefined
         this.releaseSlot(slot)
         if (handler === undefined || (owner !== undefined && !owner.alive)) continue
         this.time = at
@@ -185,19 +193,18 @@ export class Scheduler implements Clock {
   private allocateSlot(): number {
     const free = this.freeSlots.pop()
     if (free !== undefined) return free
-    const slot = this.handlers.length
+    const slot = this.generations.length
     assert(slot < SLOT_SPAN, `more than ${SLOT_SPAN} pending events`)
-    this.handlers.push(undefined)
-    this.contexts.push(undefined)
-    this.owners.push(undefined)
+    this.slotData.push(undefined, undefined, undefined)
     this.generations.push(0)
     return slot
   }
 
   private releaseSlot(slot: number): void {
-    this.handlers[slot] = undefined
-    this.contexts[slot] = undefined
-    this.owners[slot] = undefined
+    const base = slot * SLOT_FIELDS
+    this.slotData[base] = undefined
+    this.slotData[base + 1] = undefined
+    this.slotData[base + 2] = undefined
     this.generations[slot] = ((this.generations[slot] as number) + 1) % GENERATION_SPAN
     this.freeSlots.push(slot)
   }

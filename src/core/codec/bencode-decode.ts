@@ -32,6 +32,12 @@ export interface DecodeOptions extends BencodeLimits {
    * `trailing_bytes`. `decodePrefix` always does this and also reports where the value ended.
    */
   readonly allowTrailing?: boolean
+  /**
+   * Accept dictionary keys out of order (duplicates are still refused). For reading .torrent
+   * files written by sloppy tools, which libtorrent accepts: the info-hash is taken from the
+   * raw bytes, so accepting them changes nothing else. Protocol messages stay strict.
+   */
+  readonly allowUnsortedKeys?: boolean
 }
 
 export interface Decoded {
@@ -170,15 +176,17 @@ class Reader {
   private readonly depthMax: number
   private readonly bytesMax: number
   private readonly itemsMax: number
+  private readonly allowUnsortedKeys: boolean
 
   constructor(
     private readonly bytes: Uint8Array,
-    options: BencodeLimits | undefined,
+    options: DecodeOptions | undefined,
     private readonly spans: WeakMap<object, Span> | undefined,
   ) {
     this.depthMax = options?.depthMax ?? BENCODE_DEFAULTS.depthMax
     this.bytesMax = options?.bytesMax ?? BENCODE_DEFAULTS.bytesMax
     this.itemsMax = options?.itemsMax ?? BENCODE_DEFAULTS.itemsMax
+    this.allowUnsortedKeys = options?.allowUnsortedKeys === true
   }
 
   /** The top-level value, or undefined with `error` set. */
@@ -242,9 +250,12 @@ class Reader {
     if (length === undefined || !this.count(start)) return false
     const key = keyFromBytes(this.bytes, this.pos, this.pos + length)
     this.pos += length
-    if (frame.lastKey !== undefined && key <= frame.lastKey) {
-      if (key === frame.lastKey) this.fail('duplicate_key', start, 'key repeated')
-      else this.fail('unsorted_keys', start, 'key sorts before the previous key')
+    if (this.allowUnsortedKeys ? frame.dict.has(key) : key === frame.lastKey) {
+      this.fail('duplicate_key', start, 'key repeated')
+      return false
+    }
+    if (!this.allowUnsortedKeys && frame.lastKey !== undefined && key < frame.lastKey) {
+      this.fail('unsorted_keys', start, 'key sorts before the previous key')
       return false
     }
     frame.lastKey = key

@@ -425,3 +425,13 @@ test('the span of every nested value is its encoding', () => {
     { numRuns: 300 },
   )
 })
+
+test('allowUnsortedKeys accepts keys out of order but still refuses duplicates', () => {
+  const unsorted = utf8('d1:bi1e1:ai2ee')
+  assert.equal(decode(unsorted).ok, false)
+  const lenient = decode(unsorted, { allowUnsortedKeys: true })
+  assert.ok(lenient.ok)
+  assert.equal(dictGetInt(lenient.value as Map<string, never>, 'a'), 2)
+  const duplicate = decode(utf8('d1:bi1e1:ai2e1:bi3ee'), { allowUnsortedKeys: true })
+  assert.ok(!duplicate.ok && duplicate.error.code === 'duplicate_key')
+})

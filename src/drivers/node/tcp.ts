@@ -24,8 +24,8 @@ import { assertLoopbackAllowed, errorCode, errorFields, loopbackOnlyFrom } from 
  * TCP through node:net.
  *
  * - Nagle is off (`setNoDelay`): our protocols are request/response (directory queries,
- *   BitTorrent requests, onion cells), and Nagle would hold a small request back for up to
- *   an RTT, or 40 ms more when it meets delayed ACKs.
+ *   BitTorrent requests, onion cells), and Nagle holds a small write back until the previous
+ *   one is acknowledged; against delayed ACKs that costs up to 40 ms (Linux) per exchange.
  * - The high-water mark is 64 KiB (Node 20's default is 16 KiB): a BitTorrent block is
  *   16 KiB plus a 13-byte header, so at 16 KiB every block write would return false and cost
  *   a drain round trip; 64 KiB keeps about four blocks queued. It also bounds how much a

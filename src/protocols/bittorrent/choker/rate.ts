@@ -7,8 +7,9 @@ import { seconds, type Duration, type Instant } from '../../../core/time.js'
  * average"). Adding bytes and reading the rate are O(1) amortised: moving time forward clears
  * at most one window of buckets. Time comes in as `now`; the meter never reads a clock.
  *
- * The rate divides the bytes in the buckets still inside the window by the time those
- * buckets cover, counted from the older of the oldest bucket's start and the meter's
+ * The window is the current (partial) bucket and the ones before it, `window / bucket` in
+ * all, so it spans between `window - bucket` and `window` of time. The rate divides the
+ * bytes in those buckets by the time they cover, counted from the older of the oldest bucket's start and the meter's
  * creation, and never less than one bucket. So a young meter is not diluted by time it did
  * not exist for, and one burst does not read as an absurd rate a millisecond later.
  * A moving average with a time constant would be smoother; a window makes "what did this

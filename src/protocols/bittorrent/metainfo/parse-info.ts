@@ -28,7 +28,11 @@ export function parseInfoBytes(
   hashing: Hashing,
   limits: MetainfoLimits,
 ): Parsed<Metainfo> {
-  const decoded = decode(infoBytes, { bytesMax: limits.torrentBytesMax, itemsMax: limits.itemsMax })
+  const decoded = decode(infoBytes, {
+    bytesMax: limits.torrentBytesMax,
+    itemsMax: limits.itemsMax,
+    allowUnsortedKeys: true,
+  })
   if (!decoded.ok) {
     const { code, offset, message } = decoded.error
     return err(metainfoError('not_bencode', `info: ${code} at byte ${offset}: ${message}`))

@@ -26,7 +26,7 @@ const withName = (name: string, single: boolean): Uint8Array =>
 const STRUCTURE: Case[] = [
   ['not bencode', bytes('hello'), 'not_bencode'],
   ['truncated', torrentOf(singleFileInfo()).subarray(0, 40), 'not_bencode'],
-  ['unsorted keys', bytes('d4:infod4:name1:a6:lengthi5eee'), 'not_bencode'],
+  ['duplicate keys', bytes('d4:infod4:name1:a4:name1:bee'), 'not_bencode'],
   ['top level is a list', bytes('le'), 'not_a_dict'],
   ['no info', encode(dictOf({ announce: 'http://a/' })), 'missing_key'],
   ['info is an integer', encode(dictOf({ info: 3 })), 'not_a_dict'],

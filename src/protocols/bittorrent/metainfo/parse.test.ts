@@ -231,3 +231,13 @@ test('piece length need not be a power of two in v1', () => {
   )
   assert.equal(m.pieceCount, 2)
 })
+
+test('a torrent with unsorted keys parses, hashed over its raw info bytes (as libtorrent)', () => {
+  const raw = bytes(
+    'd4:infod4:name1:a6:lengthi5e12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee',
+  )
+  const parsed = parseMetainfo(raw, nodeHashing)
+  assert.ok(parsed.ok, parsed.ok ? '' : parsed.error.message)
+  const infoStart = raw.indexOf(0x64, 1) // the 'd' opening the info dict
+  assert.equal(parsed.value.infoHashHex, toHex(sha1(raw.subarray(infoStart, raw.length - 1))))
+})

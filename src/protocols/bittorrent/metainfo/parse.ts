@@ -26,7 +26,9 @@ export function parseMetainfo(
   limits: Partial<MetainfoLimits> = {},
 ): Result<Metainfo, MetainfoError> {
   const bounds = { ...DEFAULT_METAINFO_LIMITS, ...limits }
+  // Unsorted keys are accepted as libtorrent does: the info-hash comes from the raw bytes.
   const decoded = decodeWithSpans(bytes, {
+    allowUnsortedKeys: true,
     bytesMax: bounds.torrentBytesMax,
     itemsMax: bounds.itemsMax,
   })

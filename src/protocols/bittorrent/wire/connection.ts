@@ -135,8 +135,8 @@ export class PeerWireConnection implements StreamConnection<WireMessage, WireMes
   send(message: WireMessage): void {
     const isHandshake = message.type === 'handshake'
     assert(isHandshake !== this.handshakeSent, isHandshake ? 'second handshake' : 'no handshake')
-    this.handshakeSent = true
     const size = this.outbox.write(message)
+    this.handshakeSent = true
     const payload = message.type === 'piece' ? message.block.length : 0
     this.counters.payloadBytesUp += payload
     this.counters.protocolBytesUp += size - payload
