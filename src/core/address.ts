@@ -49,6 +49,6 @@ export function intToIpv4(value: number): string {
   return [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff].join('.')
 }
 
-/** True for 127.0.0.0/8 and ::1: the only destinations tests may send to. */
+/** True for 127.0.0.0/8 and ::1 (IP literals only): the only destinations tests may send to. */
 export const isLoopback = (host: string): boolean =>
-  host === '::1' || host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host)
+  host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)

@@ -30,7 +30,10 @@ export interface DatagramSocket {
   readonly local: Address
   /** Fire and forget, as UDP. `bytes` must not be mutated afterwards. */
   send(to: Address, bytes: Uint8Array): void
-  /** One handler; a later call replaces it. The bytes belong to the handler. */
+  /**
+   * One handler; a later call replaces it. The bytes belong to the handler; they may be a
+   * Uint8Array subclass (Node's Buffer), so compare contents, not prototypes.
+   */
   onReceive(handler: (from: Address, bytes: Uint8Array) => void): void
   close(): void
 }
@@ -47,7 +50,7 @@ export interface StreamSocket {
   end(): void
   /** Abortive close: drop what is queued, reset. */
   destroy(): void
-  /** Receive-side backpressure. */
+  /** Receive-side backpressure: while paused, data (and the far side's FIN) waits. */
   pause(): void
   resume(): void
   onData(handler: (bytes: Uint8Array) => void): void
@@ -58,6 +61,7 @@ export interface StreamSocket {
 
 export interface StreamListener {
   readonly local: Address
+  /** Stops accepting; connections accepted before stay open. */
   close(): void
 }
 

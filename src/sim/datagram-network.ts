@@ -19,6 +19,8 @@ import type { SimNetwork } from './network.js'
 export const DATAGRAM_BYTES_MAX = 65_507
 
 export class SimDatagramSocket implements DatagramSocket {
+  /** `local.port`, kept in the socket itself for the lookup on every delivery. */
+  readonly port: number
   handler: ((from: Address, bytes: Uint8Array) => void) | undefined = undefined
   closed = false
 
@@ -27,7 +29,9 @@ export class SimDatagramSocket implements DatagramSocket {
     readonly host: NetHost,
     readonly life: Life,
     readonly local: Address,
-  ) {}
+  ) {
+    this.port = local.port
+  }
 
   send(to: Address, bytes: Uint8Array): void {
     if (this.closed || !this.life.alive) return
@@ -152,7 +156,7 @@ function deliverDatagram(packet: Packet): void {
   let socket: SimDatagramSocket | undefined
   for (let i = 0; i < sockets.length; i++) {
     const candidate = sockets[i] as SimDatagramSocket
-    if (candidate.local.port === port) {
+    if (candidate.port === port) {
       socket = candidate
       break
     }

@@ -6,7 +6,7 @@ import type { SimLogSink } from './log.js'
 import { SimLog } from './log.js'
 import { SimMetrics } from './metrics.js'
 import type { NatBox } from './nat.js'
-import { Life, type NetHost } from './net-host.js'
+import type { Life, NetHost } from './net-host.js'
 import type { LinkRatios, SimNetwork } from './network.js'
 import type { Scheduler } from './scheduler.js'
 import { SimNet } from './sim-net.js'
@@ -151,7 +151,7 @@ export class SimHost {
   /** Starts a new life on a crashed or stopped host. */
   restart(program?: SimProgram): void {
     assert(this.status !== 'up', `restart on host ${this.address}, which is up`)
-    this.net.life = new Life(this.net.life.number + 1)
+    this.net.beginLife()
     this.status = 'up'
     this.currentEnv = this.makeEnv()
     const next = program ?? this.program
@@ -184,7 +184,7 @@ export class SimHost {
     if (net.streams !== undefined) for (const end of [...net.streams]) closeStream(end)
     net.streams = undefined
     net.streamPorts = undefined
-    net.life.alive = false
+    net.endLife()
   }
 
   private makeEnv(): Env {

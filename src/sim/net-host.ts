@@ -28,9 +28,30 @@ export const EPHEMERAL_PORT_COUNT = 65536 - EPHEMERAL_PORT_FIRST
  * so that the hot paths read them directly. `SimHost` is the public face of the same host.
  */
 export class NetHost {
-  life: Life = new Life(1)
+  // Hot fields first: V8 lays fields out in this order, and a datagram touches these.
+  /** Mirrors `life.alive`, read on every packet. */
+  up = true
+  /** The host's own IPv4 address (private when behind a NAT). */
+  readonly address: string
+  readonly nat: NatBox | undefined
   /** Datagram sockets, few per host: a short array scanned by port beats a map. */
   readonly datagramSockets: SimDatagramSocket[] = []
+  /** Datagram FIFOs: when the uplink and downlink are next free (virtual ms). */
+  uplinkFreeAt = 0
+  downlinkFreeAt = 0
+  readonly uploadBytesPerSecond: number
+  readonly downloadBytesPerSecond: number
+  /** Draws for this host's sends: loss, duplication, latency. */
+  readonly random: Random
+  /** Traffic totals (bytes), kept as fields so that counting costs nothing. */
+  datagramBytesSent = 0
+  datagramBytesReceived = 0
+  /** Overrides of the world's ratios for links touching this host. */
+  lossRatio: number | undefined = undefined
+  duplicateRatio: number | undefined = undefined
+  readonly index: HostIndex
+
+  life: Life = new Life(1)
   readonly listeners: SimStreamListener[] = []
   /** Stream ends of this host not yet retired (made on first use). */
   streams: Set<StreamEnd> | undefined = undefined
@@ -38,14 +59,8 @@ export class NetHost {
   streamPorts: Set<number> | undefined = undefined
   nextDatagramPort = EPHEMERAL_PORT_FIRST
   nextStreamPort = EPHEMERAL_PORT_FIRST
-
-  /** Datagram FIFOs: when the uplink and downlink are next free (virtual ms). */
-  uplinkFreeAt = 0
-  downlinkFreeAt = 0
-
-  /** Overrides of the world's ratios for links touching this host. */
-  lossRatio: number | undefined = undefined
-  duplicateRatio: number | undefined = undefined
+  streamBytesSent = 0
+  streamBytesReceived = 0
 
   /** Stream flows sending from / to this host that hold bandwidth (the allocator's lists). */
   upFlows: Flow[] | undefined = undefined
@@ -57,25 +72,32 @@ export class NetHost {
   upLocal = 0
   downLocal = 0
 
-  /** Traffic totals (bytes), kept as fields so that counting costs nothing. */
-  datagramBytesSent = 0
-  datagramBytesReceived = 0
-  streamBytesSent = 0
-  streamBytesReceived = 0
-
   constructor(
-    readonly index: HostIndex,
-    /** The host's own IPv4 address (private when behind a NAT). */
-    readonly address: string,
-    readonly uploadBytesPerSecond: number,
-    readonly downloadBytesPerSecond: number,
-    /** Draws for this host's sends: loss, duplication, latency. */
-    readonly random: Random,
-    readonly nat: NatBox | undefined,
-  ) {}
+    index: HostIndex,
+    address: string,
+    uploadBytesPerSecond: number,
+    downloadBytesPerSecond: number,
+    random: Random,
+    nat: NatBox | undefined,
+  ) {
+    this.index = index
+    this.address = address
+    this.uploadBytesPerSecond = uploadBytesPerSecond
+    this.downloadBytesPerSecond = downloadBytesPerSecond
+    this.random = random
+    this.nat = nat
+  }
 
-  get up(): boolean {
-    return this.life.alive
+  /** Ends the current life (crash or stop): its events and callbacks stop. */
+  endLife(): void {
+    this.life.alive = false
+    this.up = false
+  }
+
+  /** Starts the next life. */
+  beginLife(): void {
+    this.life = new Life(this.life.number + 1)
+    this.up = true
   }
 
   /** The address others reach this host at: its NAT's public address, or its own. */

@@ -32,7 +32,12 @@ const rates = (values: number[]): ChokeCandidate[] =>
   values.map((rate, i) => peer(i + 1, { downloadRateFromPeer: rate }))
 
 test('the fastest uploaders to us get the regular slots (tit-for-tat)', () => {
-  const decision = chooseUnchoked(rates([10, 50, 30, 20, 40, 60]), leeching, options, new SeededRandom(1))
+  const decision = chooseUnchoked(
+    rates([10, 50, 30, 20, 40, 60]),
+    leeching,
+    options,
+    new SeededRandom(1),
+  )
   const regular = decision.unchoked.filter((p) => p !== decision.optimistic)
   assert.deepEqual(regular, [2, 3, 5, 6])
   assert.ok(decision.optimistic === 1 || decision.optimistic === 4)
@@ -41,7 +46,12 @@ test('the fastest uploaders to us get the regular slots (tit-for-tat)', () => {
 
 test('ties are broken by unchoked-first, then by peer id', () => {
   const same = [5, 4, 3, 2, 1].map((id) => peer(id, { downloadRateFromPeer: 7 }))
-  const byId = chooseUnchoked(same, { ...leeching, rotateOptimistic: false }, options, new SeededRandom(1))
+  const byId = chooseUnchoked(
+    same,
+    { ...leeching, rotateOptimistic: false },
+    options,
+    new SeededRandom(1),
+  )
   assert.deepEqual(byId.unchoked.slice(0, 4), [1, 2, 3, 4])
   const withUnchoked = same.map((c) => (c.peer === 5 ? { ...c, amChoking: false } : c))
   const kept = chooseUnchoked(withUnchoked, leeching, { ...options, slots: 2 }, new SeededRandom(1))
@@ -78,7 +88,12 @@ test('the optimistic peer is kept between rotations and replaced on rotation', (
   const kept = chooseUnchoked(candidates, recent, options, new SeededRandom(1))
   assert.equal(kept.optimistic, 6)
   assert.equal(kept.optimisticAt, instant(590_000))
-  const forced = chooseUnchoked(candidates, { ...recent, rotateOptimistic: true }, options, new SeededRandom(1))
+  const forced = chooseUnchoked(
+    candidates,
+    { ...recent, rotateOptimistic: true },
+    options,
+    new SeededRandom(1),
+  )
   assert.ok(forced.optimistic === 5 || forced.optimistic === 7)
   assert.deepEqual(forced.toChoke, [6])
   const due = { ...recent, lastOptimisticAt: instant(570_000) }
@@ -130,8 +145,10 @@ interface Served {
 test('seeding: round robin serves every interested peer over successive rechokes', () => {
   const count = 12
   const served = new Map<number, Served>()
-  for (let id = 1; id <= count; id++) served.set(id, { amChoking: true, uploadedSinceUnchokeBytes: 0 })
+  for (let id = 1; id <= count; id++)
+    served.set(id, { amChoking: true, uploadedSinceUnchokeBytes: 0 })
   const everUnchoked = new Set<number>()
+  const regularSlots = new Set<number>()
   let optimistic: number | undefined
   let lastOptimisticAt: Instant | undefined
   const random = new SeededRandom(5)
@@ -145,15 +162,21 @@ test('seeding: round robin serves every interested peer over successive rechokes
         connectedAt: instant(-120_000),
       }),
     )
-    const state = { now, seeding: true, ...(optimistic === undefined ? {} : { optimistic, lastOptimisticAt }) }
+    const state = {
+      now,
+      seeding: true,
+      ...(optimistic === undefined ? {} : { optimistic, lastOptimisticAt }),
+    }
     const decision = chooseUnchoked(candidates, state as ChokeState, options, random)
     assert.ok(decision.unchoked.length <= options.slots)
     optimistic = decision.optimistic
     lastOptimisticAt = decision.optimisticAt
     for (const [id, s] of served) {
       const unchoked = decision.unchoked.includes(id)
-      if (unchoked && s.amChoking) Object.assign(s, { lastUnchokedAt: now, uploadedSinceUnchokeBytes: 0 })
+      if (unchoked && s.amChoking)
+        Object.assign(s, { lastUnchokedAt: now, uploadedSinceUnchokeBytes: 0 })
       s.amChoking = !unchoked
+      if (unchoked && id !== decision.optimistic) regularSlots.add(id)
       if (unchoked) {
         everUnchoked.add(id)
         s.uploadedSinceUnchokeBytes += 100_000 * 10
@@ -161,6 +184,8 @@ test('seeding: round robin serves every interested peer over successive rechokes
     }
   }
   assert.equal(everUnchoked.size, count)
+  // Not just by luck of the optimistic draw: every peer held a regular slot at some point.
+  assert.equal(regularSlots.size, count)
 })
 
 test('seeding: peers short of their quota keep their slot, by upload rate', () => {
@@ -174,8 +199,16 @@ test('seeding: peers short of their quota keep their slot, by upload rate', () =
       snubbed: true,
     }),
   )
-  const decision = chooseUnchoked(candidates, { now, seeding: true, rotateOptimistic: false }, options, new SeededRandom(1))
-  assert.deepEqual(decision.unchoked.filter((p) => p !== decision.optimistic), [1, 2, 3, 4])
+  const decision = chooseUnchoked(
+    candidates,
+    { now, seeding: true, rotateOptimistic: false },
+    options,
+    new SeededRandom(1),
+  )
+  assert.deepEqual(
+    decision.unchoked.filter((p) => p !== decision.optimistic),
+    [1, 2, 3, 4],
+  )
   // Once served (quota sent, a minute passed), they yield to those waiting.
   const done = candidates.map((c) =>
     c.peer === 4 ? { ...c, lastUnchokedAt: instant(0), uploadedSinceUnchokeBytes: 1e9 } : c,

@@ -90,8 +90,7 @@ export function chooseUnchoked(
   const regularIds = new Set(regular.map((c) => c.peer))
 
   const rotate =
-    state.rotateOptimistic ??
-    isRotationDue(now, state.lastOptimisticAt, options.optimisticInterval)
+    state.rotateOptimistic ?? isRotationDue(now, state.lastOptimisticAt, options.optimisticInterval)
   const current = eligible.find((c) => c.peer === state.optimistic && !regularIds.has(c.peer))
   let optimistic: number | undefined
   let optimisticAt: Instant | undefined

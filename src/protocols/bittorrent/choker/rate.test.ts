@@ -47,22 +47,26 @@ test('a custom window: 5 s of 500 ms buckets', () => {
 test('property: the rate equals the bytes of the covered buckets over the covered span', () => {
   const event = fc.tuple(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 0, max: 10_000 }))
   fc.assert(
-    fc.property(fc.array(event, { maxLength: 40 }), fc.integer({ min: 0, max: 30_000 }), (events, after) => {
-      const meter = new RateMeter(instant(0))
-      let now = 0
-      const log: [number, number][] = []
-      for (const [gap, bytes] of events) {
-        now += gap
-        meter.add(instant(now), bytes)
-        log.push([now, bytes])
-      }
-      const end = now + after
-      const head = Math.floor(end / 1000)
-      const oldest = (head - 19) * 1000
-      const inside = log.filter(([t]) => t >= Math.max(0, oldest)).reduce((s, [, b]) => s + b, 0)
-      const span = Math.max(1000, end - Math.max(0, oldest))
-      const expected = inside === 0 ? 0 : (inside * 1000) / span
-      assert.ok(Math.abs(meter.rate(instant(end)) - expected) < 1e-6)
-    }),
+    fc.property(
+      fc.array(event, { maxLength: 40 }),
+      fc.integer({ min: 0, max: 30_000 }),
+      (events, after) => {
+        const meter = new RateMeter(instant(0))
+        let now = 0
+        const log: [number, number][] = []
+        for (const [gap, bytes] of events) {
+          now += gap
+          meter.add(instant(now), bytes)
+          log.push([now, bytes])
+        }
+        const end = now + after
+        const head = Math.floor(end / 1000)
+        const oldest = (head - 19) * 1000
+        const inside = log.filter(([t]) => t >= Math.max(0, oldest)).reduce((s, [, b]) => s + b, 0)
+        const span = Math.max(1000, end - Math.max(0, oldest))
+        const expected = inside === 0 ? 0 : (inside * 1000) / span
+        assert.ok(Math.abs(meter.rate(instant(end)) - expected) < 1e-6)
+      },
+    ),
   )
 })

@@ -40,9 +40,11 @@ test('set and clear report changes and keep the count', () => {
 test('property: bytes round-trip, ones() matches get(), count matches', () => {
   fc.assert(
     fc.property(
-      fc.integer({ min: 0, max: 200 }).chain((length) =>
-        fc.tuple(fc.constant(length), fc.uniqueArray(fc.nat({ max: Math.max(0, length - 1) }))),
-      ),
+      fc
+        .integer({ min: 0, max: 200 })
+        .chain((length) =>
+          fc.tuple(fc.constant(length), fc.uniqueArray(fc.nat({ max: Math.max(0, length - 1) }))),
+        ),
       ([length, raw]) => {
         const indices = length === 0 ? [] : raw
         const field = Bitfield.of(length, indices)

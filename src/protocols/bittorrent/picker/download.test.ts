@@ -106,7 +106,13 @@ function download(seed: number): { steps: number; duplicates: number; late: numb
   }
   assert.equal(picker.verifiedCount, PIECES, `incomplete after ${step} steps; seed ${seed}`)
   assert.deepEqual(checkPickerConsistency(picker), [])
-  assert.deepEqual(checkAvailability(picker, [...peers.values()].map((p) => p.has)), [])
+  assert.deepEqual(
+    checkAvailability(
+      picker,
+      [...peers.values()].map((p) => p.has),
+    ),
+    [],
+  )
   return { steps: step, duplicates: duplicated.size, late }
 }
 

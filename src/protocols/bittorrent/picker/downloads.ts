@@ -19,10 +19,7 @@ export const PIECE_PARTIAL = 1
 export const PIECE_HASHING = 2
 export const PIECE_VERIFIED = 3
 export type PieceState =
-  | typeof PIECE_NONE
-  | typeof PIECE_PARTIAL
-  | typeof PIECE_HASHING
-  | typeof PIECE_VERIFIED
+  typeof PIECE_NONE | typeof PIECE_PARTIAL | typeof PIECE_HASHING | typeof PIECE_VERIFIED
 
 export class Downloads {
   readonly have: Bitfield

@@ -57,7 +57,10 @@ export function fixture(spec: FixtureSpec): Fixture {
   const peers = new Map<number, Bitfield>()
   const counts = digits(spec.availability, 0)
   for (let j = 0; j < Math.max(0, ...counts); j++) {
-    const has = Bitfield.of(pieces, counts.flatMap((n, i) => (n > j ? [i] : [])))
+    const has = Bitfield.of(
+      pieces,
+      counts.flatMap((n, i) => (n > j ? [i] : [])),
+    )
     peers.set(AVAILABILITY_PEER + j, has)
     picker.peerBitfield(AVAILABILITY_PEER + j, has)
   }

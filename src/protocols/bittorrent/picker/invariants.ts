@@ -124,7 +124,8 @@ function checkPartial(partial: PartialPiece, state: number, problems: string[]):
     if (delivered) received++
     if (blockState === BLOCK_WRITTEN) written++
   }
-  if (missing !== partial.missing) problems.push(`${name}: ${missing} missing, counts ${partial.missing}`)
+  if (missing !== partial.missing)
+    problems.push(`${name}: ${missing} missing, counts ${partial.missing}`)
   if (received !== partial.received) problems.push(`${name}: received count ${partial.received}`)
   if (written !== partial.written) problems.push(`${name}: written count ${partial.written}`)
   if (state === PIECE_HASHING && written !== partial.blockCount) {

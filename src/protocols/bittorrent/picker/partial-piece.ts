@@ -14,10 +14,7 @@ export const BLOCK_REQUESTED = 1
 export const BLOCK_RECEIVED = 2
 export const BLOCK_WRITTEN = 3
 export type BlockState =
-  | typeof BLOCK_MISSING
-  | typeof BLOCK_REQUESTED
-  | typeof BLOCK_RECEIVED
-  | typeof BLOCK_WRITTEN
+  typeof BLOCK_MISSING | typeof BLOCK_REQUESTED | typeof BLOCK_RECEIVED | typeof BLOCK_WRITTEN
 
 const NOBODY = -1
 /** Shared empty result; callers only read it. */

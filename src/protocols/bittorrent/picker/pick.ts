@@ -140,7 +140,7 @@ function takeMissing(
   count: number,
   out: Block[],
 ): void {
-  for (let index = partial.nextMissing(); index !== -1 && out.length < count; ) {
+  for (let index = partial.nextMissing(); index !== -1 && out.length < count;) {
     downloads.request(peer, partial, index, out)
     index = partial.nextMissing(index + 1)
   }

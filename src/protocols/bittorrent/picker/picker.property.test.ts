@@ -24,7 +24,12 @@ const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>): fc.WeightedArb
 const operation = fc.oneof(
   weighted(
     2,
-    fc.record({ kind: fc.constant('connect' as const), peer, all: fc.boolean(), bits: fc.array(piece) }),
+    fc.record({
+      kind: fc.constant('connect' as const),
+      peer,
+      all: fc.boolean(),
+      bits: fc.array(piece),
+    }),
   ),
   weighted(1, fc.record({ kind: fc.constant('have' as const), peer, piece })),
   weighted(1, fc.record({ kind: fc.constant('leave' as const), peer })),
@@ -39,10 +44,19 @@ const operation = fc.oneof(
     }),
   ),
   weighted(8, fc.record({ kind: fc.constant('deliver' as const), peer, which: fc.nat() })),
-  weighted(1, fc.record({ kind: fc.constant('stray' as const), peer, piece, block: fc.nat({ max: 4 }) })),
-  weighted(1, fc.record({ kind: fc.constant('release' as const), peer, which: fc.nat(), how: fc.nat(3) })),
+  weighted(
+    1,
+    fc.record({ kind: fc.constant('stray' as const), peer, piece, block: fc.nat({ max: 4 }) }),
+  ),
+  weighted(
+    1,
+    fc.record({ kind: fc.constant('release' as const), peer, which: fc.nat(), how: fc.nat(3) }),
+  ),
   weighted(3, fc.record({ kind: fc.constant('hash' as const), which: fc.nat(), ok: fc.boolean() })),
-  weighted(1, fc.record({ kind: fc.constant('priority' as const), piece, priority: fc.nat({ max: 7 }) })),
+  weighted(
+    1,
+    fc.record({ kind: fc.constant('priority' as const), piece, priority: fc.nat({ max: 7 }) }),
+  ),
 )
 type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never
 
@@ -97,7 +111,8 @@ function pick(world: World, op: Extract<Operation, { kind: 'pick' }>): void {
     assert.ok(state === BLOCK_MISSING || state === BLOCK_REQUESTED, `picked ${name} in ${state}`)
     assert.ok(!requesters.includes(op.peer), `picked ${name} twice for one peer`)
     if (state === BLOCK_MISSING) fresh++
-    else assert.equal(fresh, missing, `duplicate ${name} while ${missing - fresh} blocks are missing`)
+    else
+      assert.equal(fresh, missing, `duplicate ${name} while ${missing - fresh} blocks are missing`)
   }
 }
 
@@ -155,7 +170,9 @@ function apply(world: World, op: Operation): void {
       return
     }
     case 'hash': {
-      const hashing = [...Array(PIECES).keys()].filter((p) => picker.pieceState(p) === PIECE_HASHING)
+      const hashing = [...Array(PIECES).keys()].filter(
+        (p) => picker.pieceState(p) === PIECE_HASHING,
+      )
       const target = hashing[op.which % Math.max(1, hashing.length)]
       if (target === undefined) return
       if (op.ok) picker.pieceVerified(target)

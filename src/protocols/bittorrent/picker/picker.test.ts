@@ -229,10 +229,16 @@ test('have_all peers count once; bitfields and haves count per piece; leaving un
   f.picker.peerBitfield(2, f.field(' ** '))
   f.picker.peerHave(2, 3)
   f.picker.peerHave(1, 0)
-  assert.deepEqual([0, 1, 2, 3].map((p) => f.picker.availability(p)), [1, 2, 2, 2])
+  assert.deepEqual(
+    [0, 1, 2, 3].map((p) => f.picker.availability(p)),
+    [1, 2, 2, 2],
+  )
   f.picker.peerLeft(1, Bitfield.full(4))
   f.picker.peerLeft(2, f.field(' ***'))
-  assert.deepEqual([0, 1, 2, 3].map((p) => f.picker.availability(p)), [0, 0, 0, 0])
+  assert.deepEqual(
+    [0, 1, 2, 3].map((p) => f.picker.availability(p)),
+    [0, 0, 0, 0],
+  )
   assert.deepEqual(checkPickerConsistency(f.picker), [])
 })
 

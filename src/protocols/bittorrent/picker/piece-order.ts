@@ -155,7 +155,11 @@ export class PieceOrder {
     while (this.sequentialHint < this.pieceCount && !this.isMember(this.sequentialHint)) {
       this.sequentialHint++
     }
-    for (let piece = has.nextSet(this.sequentialHint); piece !== -1; piece = has.nextSet(piece + 1)) {
+    for (
+      let piece = has.nextSet(this.sequentialHint);
+      piece !== -1;
+      piece = has.nextSet(piece + 1)
+    ) {
       if (piece >= limit) return -1
       if (this.priorities[piece] === level && this.isMember(piece)) return piece
     }
@@ -183,7 +187,10 @@ export class PieceOrder {
 
   private bump(piece: number, delta: 1 | -1): void {
     const count = this.counts[piece] as number
-    assert(delta > 0 ? count < AVAILABILITY_MAX : count > 0, `availability of ${piece} out of range`)
+    assert(
+      delta > 0 ? count < AVAILABILITY_MAX : count > 0,
+      `availability of ${piece} out of range`,
+    )
     if (this.isMember(piece)) {
       const buckets = this.level(this.priorities[piece] as number)
       if (delta > 0) buckets.increment(piece, count)
