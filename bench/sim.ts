@@ -42,7 +42,11 @@ export function benchSim(options: BenchSimOptions = {}): Record<string, number> 
   }
 }
 
-export function benchEventsPerSecond(seed: number, hostCount: number, events: number): Record<string, number> {
+export function benchEventsPerSecond(
+  seed: number,
+  hostCount: number,
+  events: number,
+): Record<string, number> {
   const world = new SimWorld({ seed, latency: uniformLatency(10, 100) })
   const peers: Address[] = []
   for (let i = 0; i < hostCount; i++) {
@@ -98,10 +102,18 @@ export function benchIdleMemory(seed: number, hostCount: number): Record<string,
   const after = heapUsed()
   const bytesPerHost = Math.round((after - before) / hostCount)
   if (sockets.length !== hostCount) throw new Error(`bound ${sockets.length} of ${hostCount}`)
-  return { idle_hosts: hostCount, idle_build_ms: Math.round(buildMs), bytes_per_idle_host: bytesPerHost }
+  return {
+    idle_hosts: hostCount,
+    idle_build_ms: Math.round(buildMs),
+    bytes_per_idle_host: bytesPerHost,
+  }
 }
 
-export function benchMessages(seed: number, hostCount: number, perHost: number): Record<string, number> {
+export function benchMessages(
+  seed: number,
+  hostCount: number,
+  perHost: number,
+): Record<string, number> {
   const start = performance.now()
   const world = new SimWorld({ seed, latency: uniformLatency(10, 200) })
   const peers: Address[] = []

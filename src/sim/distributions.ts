@@ -72,8 +72,7 @@ export function gamma(x: number): number {
   }
   const inverse = 1 / z
   const inverse2 = inverse * inverse
-  const series =
-    inverse * (1 / 12 - inverse2 * (1 / 360 - inverse2 * (1 / 1260 - inverse2 / 1680)))
+  const series = inverse * (1 / 12 - inverse2 * (1 / 360 - inverse2 * (1 / 1260 - inverse2 / 1680)))
   const lnGamma = (z - 0.5) * Math.log(z) - z + 0.5 * Math.log(2 * Math.PI) + series
   return Math.exp(lnGamma) / shift
 }

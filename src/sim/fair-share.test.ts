@@ -42,20 +42,16 @@ const instances = fc
         maxLength: resources,
       }),
       pairs: fc.array(
-        fc
-          .tuple(fc.nat(resources - 1), fc.nat(resources - 1))
-          .filter(([a, b]) => a !== b),
+        fc.tuple(fc.nat(resources - 1), fc.nat(resources - 1)).filter(([a, b]) => a !== b),
         { maxLength: 30 },
       ),
     }),
   )
-  .map(
-    ({ capacity, pairs }): Instance => ({
-      capacity,
-      first: pairs.map(([a]) => a),
-      second: pairs.map(([, b]) => b),
-    }),
-  )
+  .map(({ capacity, pairs }): Instance => ({
+    capacity,
+    first: pairs.map(([a]) => a),
+    second: pairs.map(([, b]) => b),
+  }))
 
 test('rates are feasible and every flow has a saturated bottleneck where it is largest', () => {
   fc.assert(
@@ -73,7 +69,9 @@ test('rates are feasible and every flow has a saturated bottleneck where it is l
       load.forEach((used, r) => assert.ok(used <= (instance.capacity[r] as number) * (1 + 1e-9)))
       rates.forEach((rate, f) => {
         const bottleneck = [instance.first[f] as number, instance.second[f] as number].some(
-          (r) => close(load[r] as number, instance.capacity[r] as number) && close(largest[r] as number, rate),
+          (r) =>
+            close(load[r] as number, instance.capacity[r] as number) &&
+            close(largest[r] as number, rate),
         )
         assert.ok(bottleneck, `flow ${f} (rate ${rate}) has no bottleneck`)
       })

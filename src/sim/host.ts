@@ -47,6 +47,9 @@ export interface HostServices {
   readonly network: SimNetwork
   readonly logSink: SimLogSink
   readonly hashing: Hashing
+  /** The world's root stream: a host's env gets `fork('host:<address>')`. */
+  readonly root: Random
+  readonly makeDisk: (options: { defer: (fn: () => void) => void }) => Disk
 }
 
 /** `Clock` for one life: its timers are skipped once the life is over. */
@@ -69,9 +72,47 @@ class LifeClock implements Clock {
   }
 }
 
+/**
+ * One life's Env. The random stream, log and disk are made on first use: a world of 100,000
+ * idle hosts then costs a little over a kilobyte per host.
+ */
+class SimEnv implements Env {
+  readonly clock: Clock
+  readonly net: SimNet
+  private randomStream: Random | undefined = undefined
+  private logger: SimLog | undefined = undefined
+
+  constructor(
+    private readonly host: SimHost,
+    private readonly services: HostServices,
+    private readonly life: Life,
+    readonly metrics: SimMetrics,
+    readonly hashing: Hashing,
+  ) {
+    this.clock = new LifeClock(services.scheduler, life)
+    this.net = new SimNet(services.network, host.net, life)
+  }
+
+  get random(): Random {
+    if (this.randomStream !== undefined) return this.randomStream
+    const first = this.services.root.fork(`host:${this.host.address}`)
+    const number = this.life.number
+    this.randomStream = number === 1 ? first : first.fork(`life:${number}`)
+    return this.randomStream
+  }
+
+  get disk(): Disk {
+    return this.host.disk
+  }
+
+  get log(): SimLog {
+    return (this.logger ??= new SimLog(this.services.logSink, this.clock, this.host.address))
+  }
+}
+
 export class SimHost {
   readonly metrics = new SimMetrics()
-  readonly disk: Disk
+  private diskInstance: Disk | undefined = undefined
   private currentEnv: Env | undefined = undefined
   private status: HostState = 'up'
   private program: SimProgram | undefined = undefined
@@ -81,13 +122,16 @@ export class SimHost {
     private readonly services: HostServices,
     /** The network's record of this host. */
     readonly net: NetHost,
-    /** The stream of the first life; later lives fork it. */
-    private readonly random: Random,
-    makeDisk: (options: { defer: (fn: () => void) => void }) => Disk,
-  ) {
-    const scheduler = services.scheduler
+  ) {}
+
+  /** The host's disk, the same instance in every life (made on first use). */
+  get disk(): Disk {
+    if (this.diskInstance !== undefined) return this.diskInstance
+    const { scheduler, makeDisk } = this.services
+    const net = this.net
     // Disk completions belong to the life that asked: a crash drops them with the rest.
-    this.disk = makeDisk({ defer: (fn) => scheduler.defer(fn, net.life) })
+    this.diskInstance = makeDisk({ defer: (fn) => scheduler.defer(fn, net.life) })
+    return this.diskInstance
   }
 
   get index(): number {
@@ -188,17 +232,6 @@ export class SimHost {
   }
 
   private makeEnv(): Env {
-    const { scheduler, network, logSink, hashing } = this.services
-    const life = this.net.life
-    const clock = new LifeClock(scheduler, life)
-    return {
-      clock,
-      random: life.number === 1 ? this.random : this.random.fork(`life:${life.number}`),
-      net: new SimNet(network, this.net, life),
-      disk: this.disk,
-      log: new SimLog(logSink, clock, this.address),
-      metrics: this.metrics,
-      hashing,
-    }
+    return new SimEnv(this, this.services, this.net.life, this.metrics, this.services.hashing)
   }
 }

@@ -33,7 +33,8 @@ export class Histogram {
     this.skipped = 0
     if (this.samples.length >= HISTOGRAM_SAMPLES_MAX) {
       let kept = 0
-      for (let i = 0; i < this.samples.length; i += 2) this.samples[kept++] = this.samples[i] as number
+      for (let i = 0; i < this.samples.length; i += 2)
+        this.samples[kept++] = this.samples[i] as number
       this.samples.length = kept
       this.stride *= 2
     }

@@ -24,11 +24,7 @@ import type { Duration, Instant } from '../core/time.js'
  */
 
 export type NatBehaviour =
-  | 'none'
-  | 'full_cone'
-  | 'address_restricted'
-  | 'port_restricted'
-  | 'symmetric'
+  'none' | 'full_cone' | 'address_restricted' | 'port_restricted' | 'symmetric'
 
 export interface NatBoxOptions {
   readonly behaviour: Exclude<NatBehaviour, 'none'>

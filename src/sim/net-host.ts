@@ -41,8 +41,7 @@ export class NetHost {
   downlinkFreeAt = 0
   readonly uploadBytesPerSecond: number
   readonly downloadBytesPerSecond: number
-  /** Draws for this host's sends: loss, duplication, latency. */
-  readonly random: Random
+  private randomStream: Random | undefined = undefined
   /** Traffic totals (bytes), kept as fields so that counting costs nothing. */
   datagramBytesSent = 0
   datagramBytesReceived = 0
@@ -77,15 +76,23 @@ export class NetHost {
     address: string,
     uploadBytesPerSecond: number,
     downloadBytesPerSecond: number,
-    random: Random,
+    /** The world's root stream; this host's is forked from it on first use. */
+    private readonly root: Random,
     nat: NatBox | undefined,
   ) {
     this.index = index
     this.address = address
     this.uploadBytesPerSecond = uploadBytesPerSecond
     this.downloadBytesPerSecond = downloadBytesPerSecond
-    this.random = random
     this.nat = nat
+  }
+
+  /**
+   * Draws for this host's sends (loss, duplication, latency): `net:<address>` forked from the
+   * root when first needed, which is the same stream whenever that happens.
+   */
+  get random(): Random {
+    return (this.randomStream ??= this.root.fork(`net:${this.address}`))
   }
 
   /** Ends the current life (crash or stop): its events and callbacks stop. */

@@ -67,7 +67,8 @@ export class NetworkCounters {
   /** A plain object, names in declaration order, for reports and JSON. */
   snapshot(): Record<string, number> {
     const out: Record<string, number> = {}
-    for (const [name, value] of Object.entries(this)) if (typeof value === 'number') out[name] = value
+    for (const [name, value] of Object.entries(this))
+      if (typeof value === 'number') out[name] = value
     return out
   }
 }
@@ -117,14 +118,16 @@ export class SimNetwork {
    * hosts' (a host's override applies to every link touching it; unset means the world's).
    */
   lossRatio(from: NetHost, to: NetHost): number {
-    const link = this.links.size === 0 ? undefined : this.links.get(from.index * WORLD_HOSTS_MAX + to.index)
+    const link =
+      this.links.size === 0 ? undefined : this.links.get(from.index * WORLD_HOSTS_MAX + to.index)
     if (link?.lossRatio !== undefined) return link.lossRatio
     const world = this.settings.lossRatio
     return Math.max(from.lossRatio ?? world, to.lossRatio ?? world)
   }
 
   duplicateRatio(from: NetHost, to: NetHost): number {
-    const link = this.links.size === 0 ? undefined : this.links.get(from.index * WORLD_HOSTS_MAX + to.index)
+    const link =
+      this.links.size === 0 ? undefined : this.links.get(from.index * WORLD_HOSTS_MAX + to.index)
     if (link?.duplicateRatio !== undefined) return link.duplicateRatio
     const world = this.settings.duplicateRatio
     return Math.max(from.duplicateRatio ?? world, to.duplicateRatio ?? world)

@@ -73,7 +73,8 @@ export function connectStream(
   network.counters.streamConnects++
   const route = remote.host === host.address ? host : network.route(remote.host)
   // Unsolicited inbound connections to a NAT's public address are dropped by the box.
-  const target = route !== undefined && route.nat !== undefined && route !== host ? undefined : route
+  const target =
+    route !== undefined && route.nat !== undefined && route !== host ? undefined : route
   const latencyThereMs = target === undefined ? 0 : network.latencyMs(host, target)
   const latencyBackMs = target === undefined ? 0 : network.latencyMs(target, host)
   const client = new StreamEnd(network, host, life, local, remote, target ?? host, latencyThereMs)
@@ -97,7 +98,8 @@ export function connectStream(
   }
   traceStream(network, local, remote, 'syn')
   scheduler.schedule(scheduler.now() + timeoutMs, connectTimedOut, attempt, life)
-  if (target !== undefined) scheduler.schedule(scheduler.now() + latencyThereMs, synArrived, attempt)
+  if (target !== undefined)
+    scheduler.schedule(scheduler.now() + latencyThereMs, synArrived, attempt)
 }
 
 function synArrived(attempt: Attempt): void {
@@ -175,7 +177,9 @@ function refusedArrived(attempt: Attempt): void {
   network.counters.streamsRefused++
   client.discard()
   traceStream(network, client.local, attempt.remote, 'refused')
-  attempt.ready(err(new OperationalError('refused', `connection refused by ${key(attempt.remote)}`)))
+  attempt.ready(
+    err(new OperationalError('refused', `connection refused by ${key(attempt.remote)}`)),
+  )
 }
 
 function connectTimedOut(attempt: Attempt): void {

@@ -95,7 +95,6 @@ export class SimWorld {
   private readonly byAddress = new Map<string, SimHost>()
   private readonly services: HostServices
   private readonly logSink: SimLogSink
-  private readonly makeDisk: (options: { defer: (fn: () => void) => void }) => Disk
   private readonly natMappingTimeout: Duration | undefined
   private nextPublic = PUBLIC_FIRST
   private nextPrivate = PRIVATE_FIRST
@@ -122,8 +121,9 @@ export class SimWorld {
       network: this.network,
       logSink: this.logSink,
       hashing: new NodeHashing(),
+      root: this.random,
+      makeDisk: options.disk ?? ((diskOptions) => new SimDisk(diskOptions)),
     }
-    this.makeDisk = options.disk ?? ((diskOptions) => new SimDisk(diskOptions))
     this.natMappingTimeout = options.natMappingTimeout
   }
 
@@ -155,12 +155,11 @@ export class SimWorld {
       })
     }
     const index = this.hostList.length
-    const random = this.random.fork(`net:${address}`)
-    const net = new NetHost(index, address, up, down, random, nat)
+    const net = new NetHost(index, address, up, down, this.random, nat)
     net.lossRatio = options.lossRatio
     net.duplicateRatio = options.duplicateRatio
     this.network.addHost(net)
-    const host = new SimHost(this.services, net, this.random.fork(`host:${address}`), this.makeDisk)
+    const host = new SimHost(this.services, net)
     this.hostList.push(host)
     this.byAddress.set(address, host)
     if (nat !== undefined) this.byAddress.set(nat.publicHost, host)

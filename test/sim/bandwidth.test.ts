@@ -46,7 +46,10 @@ test('two flows from a 1 MB/s uploader get about 500 kB/s each', () => {
   const readers = [bulk(world, uploader, b, 80), bulk(world, uploader, c, 81)]
   world.runFor(seconds(1))
   const [rb, rc] = rates(world, readers, 10)
-  assert.ok(near(rb as number, 500 * KBPS) && near(rc as number, 500 * KBPS), `${rb} ${rc}; SEED=${seed}`)
+  assert.ok(
+    near(rb as number, 500 * KBPS) && near(rc as number, 500 * KBPS),
+    `${rb} ${rc}; SEED=${seed}`,
+  )
 })
 
 test('max-min: a flow held back by a slow receiver leaves the rest to the other', () => {
@@ -71,7 +74,10 @@ test('a receiver shared by two uploaders; when one stops the other takes it all'
   const readers = [bulk(world, small, sink, 80), bulk(world, big, sink, 81)]
   world.runFor(seconds(1))
   const [rs, rb] = rates(world, readers, 10)
-  assert.ok(near(rs as number, 300 * KBPS) && near(rb as number, 700 * KBPS), `${rs} ${rb}; SEED=${seed}`)
+  assert.ok(
+    near(rs as number, 300 * KBPS) && near(rb as number, 700 * KBPS),
+    `${rs} ${rb}; SEED=${seed}`,
+  )
   small.crash()
   world.runFor(seconds(1))
   const [, alone] = rates(world, readers, 10)
@@ -110,7 +116,8 @@ test('reallocation touches only the flows connected to a change', () => {
   world.runFor(seconds(1))
   const after = world.networkCounters()
   const visited = (after['bandwidthFlowsVisited'] ?? 0) - (before['bandwidthFlowsVisited'] ?? 0)
-  const reallocations = (after['bandwidthReallocations'] ?? 0) - (before['bandwidthReallocations'] ?? 0)
+  const reallocations =
+    (after['bandwidthReallocations'] ?? 0) - (before['bandwidthReallocations'] ?? 0)
   // The 20 old pairs never change: each reallocation sees only the new pair's flow(s).
   assert.ok(visited <= reallocations * 2, `visited ${visited} in ${reallocations}; SEED=${seed}`)
 })

@@ -153,9 +153,7 @@ test('bind: port in use, foreign address, ephemeral ports', () => {
   const host = world.addHost(fast)
   const results: string[] = []
   host.env.net.bindDatagram(addr('0.0.0.0', 7), (r) => results.push(r.ok ? 'ok' : r.error.code))
-  host.env.net.bindDatagram(addr(host.address, 7), (r) =>
-    results.push(r.ok ? 'ok' : r.error.code),
-  )
+  host.env.net.bindDatagram(addr(host.address, 7), (r) => results.push(r.ok ? 'ok' : r.error.code))
   host.env.net.bindDatagram(addr('10.9.9.9', 8), (r) => results.push(r.ok ? 'ok' : r.error.code))
   host.env.net.bindDatagram(addr('0.0.0.0', 0), (r) =>
     results.push(r.ok ? String(r.value.local.port) : r.error.code),

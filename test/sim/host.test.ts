@@ -115,6 +115,7 @@ test('a failed check names the seed to reproduce with', () => {
   world.check('fine', [])
   assert.throws(() => world.check('ring', ['node 3: successor 7, expected 5']), {
     name: 'SimFailure',
-    message: /ring: 1 problem\(s\)\n {2}- node 3: successor 7, expected 5\nreproduce with SEED=1234/,
+    message:
+      /ring: 1 problem\(s\)\n {2}- node 3: successor 7, expected 5\nreproduce with SEED=1234/,
   })
 })

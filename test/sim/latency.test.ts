@@ -47,7 +47,10 @@ test('plane latency: base + distance, symmetric, independent of query order', ()
     [2, 9],
   ]
   const a = pairs.map(([x, y]) => forward.latencyMs(x, y, random))
-  const b = pairs.reverse().map(([x, y]) => backward.latencyMs(y, x, random)).reverse()
+  const b = pairs
+    .reverse()
+    .map(([x, y]) => backward.latencyMs(y, x, random))
+    .reverse()
   assert.deepEqual(a, b, `SEED=${seed}`)
   const p = forward.point(7)
   const q = forward.point(3)

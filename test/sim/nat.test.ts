@@ -87,7 +87,12 @@ for (const behaviour of Object.keys(EXPECTED) as NatBehaviour[]) {
 
 test('outbound datagrams carry the public address; symmetric maps per destination', () => {
   const seed = testSeed(62)
-  for (const behaviour of ['full_cone', 'address_restricted', 'port_restricted', 'symmetric'] as const) {
+  for (const behaviour of [
+    'full_cone',
+    'address_restricted',
+    'port_restricted',
+    'symmetric',
+  ] as const) {
     const s = scene(behaviour, seed)
     s.inside.send(s.p6000.local, new Uint8Array(1))
     s.inside.send(s.p6001.local, new Uint8Array(1))
@@ -95,7 +100,10 @@ test('outbound datagrams carry the public address; symmetric maps per destinatio
     s.inside.send(s.p6000.local, new Uint8Array(1))
     s.world.runUntilIdle()
     const natHost = s.world.hosts[0]?.publicAddress
-    assert.ok(s.seenOutside.every((a) => a.host === natHost), `${behaviour}; SEED=${seed}`)
+    assert.ok(
+      s.seenOutside.every((a) => a.host === natHost),
+      `${behaviour}; SEED=${seed}`,
+    )
     const ports = s.seenOutside.map((a) => a.port)
     const distinct = new Set(ports).size
     const expected = behaviour === 'symmetric' ? 3 : 1
@@ -106,10 +114,16 @@ test('outbound datagrams carry the public address; symmetric maps per destinatio
 
 test('nothing gets in before the first outbound datagram', () => {
   const seed = testSeed(63)
-  for (const behaviour of ['full_cone', 'address_restricted', 'port_restricted', 'symmetric'] as const) {
+  for (const behaviour of [
+    'full_cone',
+    'address_restricted',
+    'port_restricted',
+    'symmetric',
+  ] as const) {
     const s = scene(behaviour, seed)
     const publicHost = s.world.hosts[0]?.publicAddress ?? ''
-    for (let port = 1024; port < 65536; port += 997) s.p6000.send(addr(publicHost, port), new Uint8Array(1))
+    for (let port = 1024; port < 65536; port += 997)
+      s.p6000.send(addr(publicHost, port), new Uint8Array(1))
     s.p6000.send(addr(s.world.hosts[0]?.address ?? '', 5000), new Uint8Array(1))
     s.world.runUntilIdle()
     assert.deepEqual(s.insideGot, [], `${behaviour}; SEED=${seed}`)
@@ -141,7 +155,9 @@ test('streams: outbound through NAT works; inbound to the public address times o
   listen(natted.env, 81, () => remotes.push('inbound accepted?'))
   world.runUntilIdle()
   const outcomes: string[] = []
-  natted.env.net.connect(addr(server.address, 80), (r) => outcomes.push(r.ok ? 'out ok' : 'out failed'))
+  natted.env.net.connect(addr(server.address, 80), (r) =>
+    outcomes.push(r.ok ? 'out ok' : 'out failed'),
+  )
   server.env.net.connect(addr(natted.publicAddress, 81), (r) =>
     outcomes.push(r.ok ? 'in ok' : `in ${r.error.code}`),
   )

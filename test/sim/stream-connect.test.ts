@@ -84,7 +84,12 @@ test('a closed listener refuses; a restarted host listens again', () => {
     client.env.net.connect(addr(server.address, 80), (result) =>
       outcomes.push(result.ok ? 'connected' : result.error.code),
     )
-  listen(server.env, 80, () => undefined, (listener) => listener.close())
+  listen(
+    server.env,
+    80,
+    () => undefined,
+    (listener) => listener.close(),
+  )
   world.runUntilIdle()
   tryConnect()
   world.runUntilIdle()

@@ -40,7 +40,11 @@ export interface ChokeState {
 }
 
 export interface ChokeOptions {
-  /** Unchoked peers at most, the optimistic one included (BEP 3: 4 regular + 1). */
+  /**
+   * Unchoked peers at most, the optimistic one included. BEP 3 counts the optimistic peer
+   * among its four; the default here is four regular slots plus the optimistic one, the
+   * "top 4 uploaders plus one optimistic" of the project's brief (libtorrent defaults to 8).
+   */
   readonly slots: number
   readonly optimisticInterval: Duration
   readonly newPeerWindow: Duration
@@ -98,7 +102,8 @@ export function chooseUnchoked(
     optimistic = current.peer
     optimisticAt = state.lastOptimisticAt ?? now
   } else {
-    // Rotation moves the slot on: the current holder is only redrawn if it is alone.
+    // Rotation moves the slot on: the holder is unchoked, so not in the pool, and keeps the
+    // slot only when nobody else is waiting for it.
     const pool = eligible.filter((c) => c.amChoking && !regularIds.has(c.peer))
     optimistic = drawOptimistic(pool, now, options, random) ?? current?.peer
     optimisticAt = optimistic === undefined ? undefined : now

@@ -6,9 +6,9 @@ import { elapsed, type Duration, type Instant } from '../../../core/time.js'
  * nothing to offer yet get their first pieces and we discover faster partners. It rotates
  * every `optimisticInterval` (30 s, every third 10 s rechoke). Between rotations the current
  * optimistic peer keeps the slot while it stays eligible. Peers connected for less than
- * `newPeerWindow` are `newPeerWeight` times as likely to be drawn, as BEP 3 asks ("newly
- * connected peers are three times as likely to start as the current optimistic unchoke"),
- * because they have no pieces to trade and the most to gain.
+ * `newPeerWindow` are `newPeerWeight` times as likely to be drawn, as BEP 3 asks ("new
+ * connections are three times as likely to start as the current optimistic unchoke as
+ * anywhere else in the rotation"), to give them a chance to get a complete piece to trade.
  *
  * The draw is one `random.int(total weight)` over the pool sorted by peer id, so the same
  * candidates and the same random stream always give the same peer.

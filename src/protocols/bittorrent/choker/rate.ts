@@ -2,18 +2,18 @@ import { assert } from '../../../core/errors.js'
 import { seconds, type Duration, type Instant } from '../../../core/time.js'
 
 /**
- * Bytes per second over a sliding window, kept as a ring of fixed-width buckets (20 s of
- * 1 s buckets by default, the window BEP 3's choker describes: "a rolling 20-second
- * average"). Adding bytes and reading the rate are O(1) amortised: moving time forward clears
- * at most one window of buckets. Time comes in as `now`; the meter never reads a clock.
+ * Bytes per second over a sliding window, kept as a ring of fixed-width buckets (20 s of 1 s
+ * buckets by default: the original client "essentially uses a rolling 20-second average").
+ * A running sum makes `add` and `rate` O(1), plus clearing the buckets that time has moved
+ * past (at most one window's worth). Time comes in as `now`; the meter never reads a clock.
  *
  * The window is the current (partial) bucket and the ones before it, `window / bucket` in
  * all, so it spans between `window - bucket` and `window` of time. The rate divides the
- * bytes in those buckets by the time they cover, counted from the older of the oldest bucket's start and the meter's
- * creation, and never less than one bucket. So a young meter is not diluted by time it did
- * not exist for, and one burst does not read as an absurd rate a millisecond later.
- * A moving average with a time constant would be smoother; a window makes "what did this
- * peer send in the last 20 s" exact, which is what tit-for-tat ranks by.
+ * bytes in those buckets by the time they cover: from the later of the oldest bucket's
+ * start and the meter's creation up to `now`, and never less than one bucket. So a young
+ * meter is not diluted by time before it existed, and one burst does not read as an absurd
+ * rate a millisecond later. An exponential moving average would be smoother; a window
+ * makes "what did this peer send in the last 20 s" exact, which is what tit-for-tat ranks.
  */
 export interface RateMeterOptions {
   readonly window: Duration
@@ -27,6 +27,8 @@ export class RateMeter {
   private readonly bucketMs: number
   /** Index (time / bucket) of the newest bucket. */
   private head: number
+  /** Bytes in the buckets: integers, so the running sum stays exact below 2^53. */
+  private bytesInWindow = 0
   private bytesTotal = 0
 
   constructor(
@@ -50,14 +52,14 @@ export class RateMeter {
     this.advance(now)
     const slot = this.head % this.buckets.length
     this.buckets[slot] = (this.buckets[slot] as number) + bytes
+    this.bytesInWindow += bytes
     this.bytesTotal += bytes
   }
 
   /** Bytes per second over the window ending at `now`. */
   rate(now: Instant): number {
     this.advance(now)
-    let sum = 0
-    for (const bytes of this.buckets) sum += bytes
+    const sum = this.bytesInWindow
     if (sum === 0) return 0
     const oldestStart = (this.head - this.buckets.length + 1) * this.bucketMs
     const span = Math.max(this.bucketMs, now - Math.max(oldestStart, this.createdAt))
@@ -69,7 +71,11 @@ export class RateMeter {
     // A stale `now` (earlier than the newest bucket) counts into the newest bucket.
     if (current <= this.head) return
     const steps = Math.min(current - this.head, this.buckets.length)
-    for (let i = 1; i <= steps; i++) this.buckets[(this.head + i) % this.buckets.length] = 0
+    for (let i = 1; i <= steps; i++) {
+      const slot = (this.head + i) % this.buckets.length
+      this.bytesInWindow -= this.buckets[slot] as number
+      this.buckets[slot] = 0
+    }
     this.head = current
   }
 }

@@ -1,5 +1,6 @@
 import { SeededRandom } from '../../../core/random.js'
 import { Bitfield } from './bitfield.js'
+import { checkAvailability, checkPickerConsistency } from './invariants.js'
 import type { PickOptions } from './pick.js'
 import { PiecePicker, type PickerConfig } from './picker.js'
 
@@ -34,6 +35,8 @@ export interface Fixture {
   readonly peers: Map<number, Bitfield>
   /** A bitfield from a '*' / ' ' string. */
   field(pattern: string): Bitfield
+  /** Every invariant problem, availability against the fixture's peers included. */
+  problems(): string[]
   /** The pieces of the blocks picked, in pick order, one entry per block. */
   pick(peer: number, has: Bitfield | string, count: number, options?: PickOptions): number[]
 }
@@ -78,6 +81,10 @@ export function fixture(spec: FixtureSpec): Fixture {
     picker,
     peers,
     field,
+    problems: () => [
+      ...checkPickerConsistency(picker),
+      ...checkAvailability(picker, peers.values()),
+    ],
     pick: (peer, has, count, options) =>
       picker
         .pickBlocks(peer, typeof has === 'string' ? field(has) : has, count, options)

@@ -15,7 +15,8 @@ import { PRIORITY_SKIP, PRIORITY_TOP, type PieceOrder } from './piece-order.js'
  *    peer needs something to trade soon, and the rarest piece is the slowest to get), the
  *    rarest with random tie-breaking afterwards, or the lowest index in sequential mode.
  * 4. Endgame, only when no wanted block is missing anywhere (libtorrent's strict end-game
- *    mode): blocks already requested from other peers, fewest requesters first, up to
+ *    mode; as there, a wanted piece that no connected peer has keeps endgame off): blocks
+ *    already requested from other peers, fewest requesters first, up to
  *    `Downloads.slots` outstanding requests per block. libtorrent sets no per-block cap but
  *    lets a peer take one busy block only when its queue is empty; a fixed cap keeps the
  *    duplicate traffic bounded whatever queue depth the core uses.
@@ -24,7 +25,8 @@ import { PRIORITY_SKIP, PRIORITY_TOP, type PieceOrder } from './piece-order.js'
  *
  * Cost per call: O(open partial pieces) per piece touched, plus, for a new piece, O(1)
  * expected when the peer has most pieces (see `PieceOrder.findRarest`); never a pass over
- * all pieces per block.
+ * all pieces per block in the common case. Endgame picks walk the partial pieces' blocks,
+ * which is fine for the few pieces left at the end.
  */
 export interface PickOptions {
   /** Lowest index first (streaming) instead of random-first and rarest-first. */

@@ -128,7 +128,8 @@ export class PiecePicker {
   /**
    * A `piece` message arrived. `accepted: false` means we have the block already (an
    * endgame race or a late reply), or it names no block: drop the data. `cancel` lists the
-   * other peers that still had the block requested.
+   * other peers that still had the block requested: send them `cancel`. Their requests are
+   * already forgotten here, so do not report them cancelled as well.
    */
   blockReceived(peer: number, block: BlockRef): BlockReceived {
     checkPeer(peer)

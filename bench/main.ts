@@ -1,0 +1,35 @@
+import { cpus, totalmem } from 'node:os'
+import { benchSim } from './sim.js'
+
+/**
+ * `npm run bench`: every benchmark, one after the other, printing one JSON object per suite and
+ * the machine it ran on. Figures recorded in docs/benchmarks.md come from this command.
+ * `npm run bench -- sim` runs one suite.
+ */
+type Suite = () => Record<string, number> | Promise<Record<string, number>>
+
+const SUITES: Readonly<Record<string, Suite>> = {
+  sim: () => benchSim(),
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2)
+  const unknown = wanted.filter((name) => !(name in SUITES))
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `unknown bench suite(s): ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}\n`,
+    )
+    process.exitCode = 2
+    return
+  }
+  const cpu = cpus()[0]?.model ?? 'unknown cpu'
+  const machine = `${cpus().length} x ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`
+  process.stdout.write(`${JSON.stringify({ suite: 'machine', machine })}\n`)
+  for (const [name, run] of Object.entries(SUITES)) {
+    if (wanted.length > 0 && !wanted.includes(name)) continue
+    const results = await run()
+    process.stdout.write(`${JSON.stringify({ suite: name, ...results })}\n`)
+  }
+}
+
+await main()
