@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import type { Address } from '../src/core/address.js'
-import type { DatagramSocket, Env } from '../src/core/env.js'
+import type { DatagramSocket, Env, StreamSocket } from '../src/core/env.js'
+import type { SimHost } from '../src/sim/host.js'
 import { instant } from '../src/core/time.js'
 import { uniformLatency } from '../src/sim/latency.js'
 import { SimWorld } from '../src/sim/world.js'
@@ -15,6 +16,10 @@ import { SimWorld } from '../src/sim/world.js'
  *     `pingPongEvents` events after warm-up.
  * (b) memory per idle host: heapUsed growth (after gc) over `hosts` hosts that each bound one
  *     datagram socket, divided by `hosts`.
+ * (d) a stream swarm: `swarmHosts` hosts each open `swarmFanout` connections to random others
+ *     and push bulk data both ways for `swarmSeconds` of virtual time, every flow sharing
+ *     upload and download max-min fairly (one connected component: the worst case for the
+ *     bandwidth allocator). Reported: wall time, events, reallocations, flows visited, bytes.
  * (c) `hosts` hosts x `messagesPerHost` messages: every host sends its messages (64 bytes) to
  *     uniformly random other hosts at random instants in the first second; every receiver
  *     answers each one with a 64-byte reply and the sender counts replies. Reported: wall time
@@ -27,6 +32,9 @@ export interface BenchSimOptions {
   readonly messagesPerHost?: number
   readonly pingPongHosts?: number
   readonly pingPongEvents?: number
+  readonly swarmHosts?: number
+  readonly swarmFanout?: number
+  readonly swarmSeconds?: number
 }
 
 const PORT = 9000
@@ -39,6 +47,12 @@ export function benchSim(options: BenchSimOptions = {}): Record<string, number> 
     ...benchEventsPerSecond(seed, options.pingPongHosts ?? 1000, options.pingPongEvents ?? 3e6),
     ...benchIdleMemory(seed, hosts),
     ...benchMessages(seed, hosts, options.messagesPerHost ?? 10),
+    ...benchSwarm(
+      seed,
+      options.swarmHosts ?? 1000,
+      options.swarmFanout ?? 5,
+      options.swarmSeconds ?? 10,
+    ),
   }
 }
 
@@ -156,6 +170,59 @@ export function benchMessages(
     messages_replies: replies,
     messages_delivered: counters['datagramsDelivered'] ?? 0,
     messages_virtual_ms: Math.round(result.now),
+  }
+}
+
+export function benchSwarm(
+  seed: number,
+  hostCount: number,
+  fanout: number,
+  virtualSeconds: number,
+): Record<string, number> {
+  const start = performance.now()
+  const world = new SimWorld({ seed, latency: uniformLatency(10, 100) })
+  const hosts = Array.from({ length: hostCount }, (_, i) =>
+    world.addHost({
+      uploadBytesPerSecond: 250_000 * (1 + (i % 4)),
+      downloadBytesPerSecond: 1_000_000 * (1 + (i % 3)),
+    }),
+  )
+  const piece = new Uint8Array(16 * 1024)
+  const pushForever = (socket: StreamSocket): void => {
+    const pump = (): void => {
+      while (socket.write(piece));
+    }
+    socket.onDrain(pump)
+    pump()
+  }
+  for (const host of hosts) {
+    host.start((env) => {
+      env.net.listen({ host: '0.0.0.0', port: PORT }, pushForever, () => undefined)
+      for (let k = 0; k < fanout; k++) {
+        let to = env.random.int(hostCount - 1)
+        if (to >= host.index) to++
+        const remote = { host: (hosts[to] as SimHost).address, port: PORT }
+        env.net.connect(remote, (result) => {
+          if (result.ok) pushForever(result.value)
+        })
+      }
+    })
+  }
+  const buildMs = performance.now() - start
+  const runStart = performance.now()
+  const result = world.run({ until: instant(virtualSeconds * 1000) })
+  const runMs = performance.now() - runStart
+  const counters = world.networkCounters()
+  return {
+    swarm_hosts: hostCount,
+    swarm_connections: counters['streamsEstablished'] ?? 0,
+    swarm_virtual_s: virtualSeconds,
+    swarm_build_ms: Math.round(buildMs),
+    swarm_run_ms: Math.round(runMs),
+    swarm_events: result.steps,
+    swarm_reallocations: counters['bandwidthReallocations'] ?? 0,
+    swarm_flows_visited: counters['bandwidthFlowsVisited'] ?? 0,
+    swarm_bytes_delivered: counters['streamBytesDelivered'] ?? 0,
   }
 }
 

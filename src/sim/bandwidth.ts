@@ -8,23 +8,46 @@ import type { Scheduler } from './scheduler.js'
  * Shares each host's upload and download capacity among the active stream flows, max-min fair
  * (see fair-share.ts), and keeps the shares current as flows start and stop.
  *
- * Incremental: a change marks the two hosts of the flow dirty, and one reallocation per instant
- * (or per `quantumMs`) recomputes only the connected components of the flow graph that contain a
- * dirty host: a breadth-first walk from the dirty hosts' resources over active flows. Flows in
- * untouched components keep their rates and their pending chunk completions.
+ * A change marks the flow's two hosts dirty; once per instant the allocator *settles*:
+ * - it walks the flow graph from the dirty hosts (breadth-first over active flows). When the
+ *   connected component has at most `EXACT_COMPONENT_FLOWS_MAX` flows, it solves the component
+ *   exactly, at once. Untouched components keep their rates and pending chunk completions.
+ * - otherwise (a big swarm, where flows start and stop all the time) it solves only the flows
+ *   at the dirty hosts, within what the other flows leave of each resource (residual
+ *   capacities, so no resource is ever oversubscribed), and schedules one exact pass over the
+ *   touched components at the next multiple of `quantumMs`. Hosts of a component found big
+ *   skip the walk until an exact pass finds their component small again. Rates are then exact at most one
+ *   quantum after any change, and between passes they are feasible and fair around the change.
  *
- * Cost per reallocation: O((F + R) log R) for the F flows and R resources of the touched
- * components, plus one event reschedule per flow whose rate changed. In a 1,000-peer swarm
- * where everyone trades with everyone the component is the swarm: a few thousand active flows,
- * well under a millisecond per reallocation. `quantumMs` bounds how often that can happen.
+ * Cost: a settle is O(d log d) for the d flows at the dirty hosts (plus the bounded walk); an
+ * exact pass is O((F + R) log R) for the F flows and R resources of the touched components,
+ * plus one event reschedule per flow whose rate changed. A 1,000-peer swarm with 5,000
+ * connections pays the exact pass at most once per quantum. `quantumMs` 0 makes every settle
+ * exact, whatever the component's size.
  */
+
+/** Components up to this many flows are solved exactly at every change. */
+export const EXACT_COMPONENT_FLOWS_MAX = 512
+const FLOWS_MAX = EXACT_COMPONENT_FLOWS_MAX
+
+/** The resources and flows of one walk or local neighbourhood, numbered locally. */
+interface Problem {
+  readonly hosts: NetHost[]
+  readonly isUpload: boolean[]
+  readonly flows: Flow[]
+}
+
 export class BandwidthAllocator {
+  /** Hosts changed since the last settle, and since the last exact pass. */
   private dirty: NetHost[] = []
-  /** Marks hosts already in `dirty`; bumped after each reallocation. */
-  private round = 1
+  private stale: NetHost[] = []
+  /** Marks hosts already in `dirty` / `stale`; bumped when the list is taken. */
+  private dirtyRound = 1
+  private staleRound = 1
   /** Marks flows and resources seen by the current walk. */
   private epoch = 0
-  private scheduled = false
+  private settleScheduled = false
+  private exactScheduled = false
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -32,7 +55,7 @@ export class BandwidthAllocator {
     private readonly counters: NetworkCounters,
   ) {}
 
-  /** The flow has a chunk to send: give it a share (at the next reallocation). */
+  /** The flow has a chunk to send: give it a share (when the allocator settles, this instant). */
   activate(flow: Flow): void {
     if (flow.active) return
     flow.active = true
@@ -50,6 +73,8 @@ export class BandwidthAllocator {
   deactivate(flow: Flow): void {
     if (!flow.active) return
     flow.active = false
+    flow.srcHost.upAllocated -= flow.rate
+    flow.dstHost.downAllocated -= flow.rate
     flow.rate = 0
     removeAt(flow.srcHost.upFlows, flow.upSlot, true)
     removeAt(flow.dstHost.downFlows, flow.downSlot, false)
@@ -59,77 +84,164 @@ export class BandwidthAllocator {
   }
 
   private touch(flow: Flow): void {
-    this.markDirty(flow.srcHost)
-    this.markDirty(flow.dstHost)
-    if (this.scheduled) return
-    this.scheduled = true
-    const now = this.scheduler.now()
-    const at = this.quantumMs > 0 ? Math.ceil(now / this.quantumMs) * this.quantumMs : now
-    this.scheduler.schedule(at, reallocate, this)
+    for (const host of [flow.srcHost, flow.dstHost]) {
+      if (host.dirtyEpoch === this.dirtyRound) continue
+      host.dirtyEpoch = this.dirtyRound
+      this.dirty.push(host)
+    }
+    if (this.settleScheduled) return
+    this.settleScheduled = true
+    this.scheduler.schedule(this.scheduler.now(), settle, this)
   }
 
-  private markDirty(host: NetHost): void {
-    if (host.dirtyEpoch === this.round) return
-    host.dirtyEpoch = this.round
-    this.dirty.push(host)
-  }
-
-  /** Recomputes the shares of every flow connected to a dirty host. */
-  reallocate(): void {
-    this.scheduled = false
+  /** Once per instant with changes: exact for small components, local for big ones. */
+  settle(): void {
+    this.settleScheduled = false
     const seeds = this.dirty
     this.dirty = []
-    this.round++
-    const epoch = ++this.epoch
-    const hosts: NetHost[] = []
-    const isUpload: boolean[] = []
-    const flows: Flow[] = []
-    const visit = (host: NetHost, upload: boolean): void => {
-      if (upload ? host.upEpoch === epoch : host.downEpoch === epoch) return
-      const list = upload ? host.upFlows : host.downFlows
-      if (list === undefined || list.length === 0) return
-      if (upload) {
-        host.upEpoch = epoch
-        host.upLocal = hosts.length
-      } else {
-        host.downEpoch = epoch
-        host.downLocal = hosts.length
-      }
-      hosts.push(host)
-      isUpload.push(upload)
-    }
+    this.dirtyRound++
+    const exact = this.quantumMs === 0
+    // A host known to sit in a big component skips the walk, which would only give up again.
+    const big = !exact && seeds.some((host) => host.inBigComponent)
+    const component = big ? undefined : this.walk(seeds, exact ? Infinity : FLOWS_MAX)
+    if (component !== undefined) return this.solveExact(component)
+    this.solveLocal(seeds)
     for (const host of seeds) {
-      visit(host, true)
-      visit(host, false)
+      if (host.staleEpoch === this.staleRound) continue
+      host.staleEpoch = this.staleRound
+      this.stale.push(host)
     }
-    // The walk: `hosts` doubles as the queue, bounded by the resources that have active flows.
-    for (let i = 0; i < hosts.length; i++) {
-      const host = hosts[i] as NetHost
-      const upload = isUpload[i] as boolean
-      const list = (upload ? host.upFlows : host.downFlows) as Flow[]
-      for (const flow of list) {
-        if (flow.epoch === epoch) continue
-        flow.epoch = epoch
-        flow.localIndex = flows.length
-        flows.push(flow)
-        if (upload) visit(flow.dstHost, false)
-        else visit(flow.srcHost, true)
-      }
-    }
-    if (flows.length === 0) return
-    this.solve(hosts, isUpload, flows)
+    if (this.exactScheduled) return
+    this.exactScheduled = true
+    const now = this.scheduler.now()
+    const at = (Math.floor(now / this.quantumMs) + 1) * this.quantumMs
+    this.scheduler.schedule(at, exactPass, this)
   }
 
-  private solve(hosts: readonly NetHost[], isUpload: readonly boolean[], flows: Flow[]): void {
-    const capacity = new Float64Array(hosts.length)
-    for (let r = 0; r < hosts.length; r++) {
-      const host = hosts[r] as NetHost
-      capacity[r] = isUpload[r] ? host.uploadBytesPerSecond : host.downloadBytesPerSecond
+  /** The deferred exact pass over every component touched since the last one. */
+  exactPass(): void {
+    this.exactScheduled = false
+    const seeds = this.stale
+    this.stale = []
+    this.staleRound++
+    const component = this.walk(seeds, Infinity)
+    if (component === undefined) return
+    const big = component.flows.length > FLOWS_MAX
+    for (const host of component.hosts) host.inBigComponent = big
+    this.solveExact(component)
+  }
+
+  /**
+   * The components reachable from `seeds` over active flows, or undefined when they hold more
+   * than `flowsMax` flows. `hosts` doubles as the walk's queue.
+   */
+  private walk(seeds: readonly NetHost[], flowsMax: number): Problem | undefined {
+    const epoch = ++this.epoch
+    const problem: Problem = { hosts: [], isUpload: [], flows: [] }
+    for (const host of seeds) {
+      this.visit(problem, host, true, epoch)
+      this.visit(problem, host, false, epoch)
     }
+    for (let i = 0; i < problem.hosts.length; i++) {
+      const host = problem.hosts[i] as NetHost
+      const upload = problem.isUpload[i] as boolean
+      for (const flow of (upload ? host.upFlows : host.downFlows) as Flow[]) {
+        if (flow.epoch === epoch) continue
+        if (problem.flows.length >= flowsMax) {
+          for (const seen of problem.hosts) seen.inBigComponent = true
+          return undefined
+        }
+        flow.epoch = epoch
+        problem.flows.push(flow)
+        if (upload) this.visit(problem, flow.dstHost, false, epoch)
+        else this.visit(problem, flow.srcHost, true, epoch)
+      }
+    }
+    return problem
+  }
+
+  /** Adds a host's upload or download resource to the problem once, if it carries flows. */
+  private visit(problem: Problem, host: NetHost, upload: boolean, epoch: number): void {
+    if (upload ? host.upEpoch === epoch : host.downEpoch === epoch) return
+    const list = upload ? host.upFlows : host.downFlows
+    if (list === undefined || list.length === 0) return
+    if (upload) {
+      host.upEpoch = epoch
+      host.upLocal = problem.hosts.length
+    } else {
+      host.downEpoch = epoch
+      host.downLocal = problem.hosts.length
+    }
+    problem.hosts.push(host)
+    problem.isUpload.push(upload)
+  }
+
+  /** A closed component: full capacities, and the allocated sums recomputed from scratch. */
+  private solveExact(problem: Problem): void {
+    if (problem.flows.length === 0) return
+    const capacity = problem.hosts.map((host, r) =>
+      problem.isUpload[r] ? host.uploadBytesPerSecond : host.downloadBytesPerSecond,
+    )
+    const rates = this.solve(problem, capacity)
+    // The component is closed: every flow of its resources is here, so the sums restart.
+    problem.hosts.forEach((host, r) => {
+      if (problem.isUpload[r]) host.upAllocated = 0
+      else host.downAllocated = 0
+    })
+    for (let f = 0; f < problem.flows.length; f++) {
+      const flow = problem.flows[f] as Flow
+      const rate = rates[f] as number
+      flow.srcHost.upAllocated += rate
+      flow.dstHost.downAllocated += rate
+      flow.setRate(rate)
+    }
+  }
+
+  /**
+   * The flows at the changed hosts, re-shared within what the other flows leave: each
+   * resource's capacity minus the rates of its flows outside the neighbourhood.
+   */
+  private solveLocal(seeds: readonly NetHost[]): void {
+    const epoch = ++this.epoch
+    const problem: Problem = { hosts: [], isUpload: [], flows: [] }
+    for (const host of seeds) {
+      for (const flow of [...(host.upFlows ?? []), ...(host.downFlows ?? [])]) {
+        if (flow.epoch === epoch) continue
+        flow.epoch = epoch
+        problem.flows.push(flow)
+        this.visit(problem, flow.srcHost, true, epoch)
+        this.visit(problem, flow.dstHost, false, epoch)
+      }
+    }
+    const capacity = problem.hosts.map((host, r) =>
+      problem.isUpload[r]
+        ? host.uploadBytesPerSecond - host.upAllocated
+        : host.downloadBytesPerSecond - host.downAllocated,
+    )
+    for (const flow of problem.flows) {
+      capacity[flow.srcHost.upLocal] = (capacity[flow.srcHost.upLocal] as number) + flow.rate
+      capacity[flow.dstHost.downLocal] = (capacity[flow.dstHost.downLocal] as number) + flow.rate
+    }
+    const rates = this.solve(
+      problem,
+      capacity.map((c) => Math.max(0, c)),
+    )
+    for (let f = 0; f < problem.flows.length; f++) {
+      const flow = problem.flows[f] as Flow
+      const rate = rates[f] as number
+      flow.srcHost.upAllocated += rate - flow.rate
+      flow.dstHost.downAllocated += rate - flow.rate
+      flow.setRate(rate)
+    }
+  }
+
+  private solve(problem: Problem, capacity: readonly number[]): Float64Array {
+    const { flows } = problem
     const first = new Int32Array(flows.length)
     const second = new Int32Array(flows.length)
     for (let f = 0; f < flows.length; f++) {
       const flow = flows[f] as Flow
+      // Numbered by `visit` during this walk (`upLocal` / `downLocal` are per-walk scratch).
       first[f] = flow.srcHost.upLocal
       second[f] = flow.dstHost.downLocal
     }
@@ -137,12 +249,16 @@ export class BandwidthAllocator {
     maxMinFairShare({ capacity, first, second }, rates)
     this.counters.bandwidthReallocations++
     this.counters.bandwidthFlowsVisited += flows.length
-    for (let f = 0; f < flows.length; f++) (flows[f] as Flow).setRate(rates[f] as number)
+    return rates
   }
 }
 
-function reallocate(allocator: BandwidthAllocator): void {
-  allocator.reallocate()
+function settle(allocator: BandwidthAllocator): void {
+  allocator.settle()
+}
+
+function exactPass(allocator: BandwidthAllocator): void {
+  allocator.exactPass()
 }
 
 /** Swap-removes `list[slot]` and fixes the moved flow's slot. */

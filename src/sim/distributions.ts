@@ -39,7 +39,7 @@ export function weibull(shape: number, scale: number): Distribution {
   }
 }
 
-/** Pareto (type I) with `shape` alpha > 1 and minimum `scale`: mean = alpha * scale / (alpha - 1). */
+/** Pareto (type I), `shape` alpha > 1, minimum `scale`: mean = alpha * scale / (alpha - 1). */
 export function pareto(shape: number, scale: number): Distribution {
   assert(shape > 1 && scale > 0, 'bad pareto parameters (shape must exceed 1 for a mean)')
   return {

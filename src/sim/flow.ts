@@ -115,6 +115,7 @@ export class Flow {
     }
     const now = this.network.scheduler.now()
     if (this.completion !== undefined && Math.abs(rate - this.rate) <= rate * 1e-12) return
+    if (this.completion === undefined && rate === this.rate && rate <= 0) return
     if (this.rate > 0) this.chunkDone += ((now - this.since) * this.rate) / 1000
     if (this.chunkDone > this.chunk) this.chunkDone = this.chunk
     this.since = now
@@ -176,6 +177,9 @@ export class Flow {
   private scheduleCompletion(): void {
     const scheduler = this.network.scheduler
     if (this.completion !== undefined) scheduler.cancel(this.completion)
+    this.completion = undefined
+    // A zero share (a resource fully held by others, between exact passes) waits for the next.
+    if (this.rate <= 0) return
     const at = this.since + ((this.chunk - this.chunkDone) * 1000) / this.rate
     this.completion = scheduler.schedule(at, completeChunk, this)
   }

@@ -64,8 +64,14 @@ export class NetHost {
   /** Stream flows sending from / to this host that hold bandwidth (the allocator's lists). */
   upFlows: Flow[] | undefined = undefined
   downFlows: Flow[] | undefined = undefined
+  /** Sum of the rates of `upFlows` / `downFlows`, bytes per second. */
+  upAllocated = 0
+  downAllocated = 0
   /** Allocator scratch: epoch marks and component-local resource numbers. */
   dirtyEpoch = 0
+  staleEpoch = 0
+  /** The last walk or exact pass found this host in a component too big to solve per change. */
+  inBigComponent = false
   upEpoch = 0
   downEpoch = 0
   upLocal = 0

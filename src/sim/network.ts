@@ -26,7 +26,7 @@ export interface NetworkSettings {
   readonly receiveWindowBytes: number
   /** Streams move bytes in chunks of at most this size. */
   readonly chunkBytes: number
-  /** 0: reallocate bandwidth at the instant flows change; >0: at most once per quantum. */
+  /** Big components get an exact share at most this long after a change (0: at once). */
   readonly fairShareQuantumMs: number
   readonly listenBacklogMax: number
 }

@@ -197,17 +197,17 @@ export class StreamEnd implements StreamSocket {
       this.network.scheduler.schedule(this.network.scheduler.now() + back, reset, this, this.life)
       return
     }
-    const elapsed = this.network.scheduler.now() - this.stalledSince
-    if (elapsed >= settings.retransmissionTimeoutMs) {
+    // Compare instants, not differences: stalledSince + timeout is exactly the instant the
+    // last probe was scheduled for, while now - stalledSince may round just below the timeout.
+    const now = this.network.scheduler.now()
+    const deadline = this.stalledSince + settings.retransmissionTimeoutMs
+    if (now >= deadline) {
       this.network.counters.streamTimeouts++
       this.out.abort()
       return this.notify('timeout')
     }
     this.probeDelayMs *= 2
-    const next = Math.min(
-      this.network.scheduler.now() + this.probeDelayMs,
-      this.stalledSince + settings.retransmissionTimeoutMs,
-    )
+    const next = Math.min(now + this.probeDelayMs, deadline)
     this.network.scheduler.schedule(next, probe, this, this.life)
   }
 

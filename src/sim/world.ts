@@ -46,7 +46,11 @@ export interface SimWorldOptions {
   readonly receiveWindowBytes?: number
   /** Streams move bytes in chunks of at most this. Default 16 KiB. */
   readonly chunkBytes?: number
-  /** Reallocate bandwidth at most once per this (0 = whenever flows change). Default 0. */
+  /**
+   * Big flow components (a swarm) get exact max-min shares at most this long after a change,
+   * and a local re-share around the change at once; 0 solves exactly at every change, however
+   * big the component (see bandwidth.ts). Default 100 ms.
+   */
   readonly fairShareQuantum?: Duration
   /** Datagram backlog a host's uplink or downlink holds before dropping. Default 1 MiB. */
   readonly datagramQueueBytesMax?: number
@@ -256,7 +260,7 @@ function resolveSettings(options: SimWorldOptions): NetworkSettings {
     streamLowWaterBytes: options.streamLowWaterBytes ?? Math.floor(highWater / 2),
     receiveWindowBytes: options.receiveWindowBytes ?? 1024 * 1024,
     chunkBytes: options.chunkBytes ?? 16 * 1024,
-    fairShareQuantumMs: options.fairShareQuantum ?? 0,
+    fairShareQuantumMs: options.fairShareQuantum ?? 100,
     listenBacklogMax: options.listenBacklogMax ?? 128,
   }
   const ratio = (x: number): boolean => x >= 0 && x <= 1

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { seconds } from '../../src/core/time.js'
+import { ms, seconds } from '../../src/core/time.js'
 import type { SimHost } from '../../src/sim/host.js'
 import { constantLatency } from '../../src/sim/latency.js'
 import { SimWorld } from '../../src/sim/world.js'
@@ -120,4 +120,35 @@ test('reallocation touches only the flows connected to a change', () => {
     (after['bandwidthReallocations'] ?? 0) - (before['bandwidthReallocations'] ?? 0)
   // The 20 old pairs never change: each reallocation sees only the new pair's flow(s).
   assert.ok(visited <= reallocations * 2, `visited ${visited} in ${reallocations}; SEED=${seed}`)
+})
+
+/** A mesh of `count` hosts, each pushing bulk data to every other: one big component. */
+function meshThroughput(seed: number, quantumMs: number, count: number): number[] {
+  const world = new SimWorld({
+    seed,
+    latency: constantLatency(10),
+    fairShareQuantum: ms(quantumMs),
+    // Flows here get a few kB/s: small chunks keep the byte counts from being too coarse.
+    chunkBytes: 512,
+  })
+  const hosts = Array.from({ length: count }, (_, i) =>
+    host(world, (1 + (i % 3)) * 100 * KBPS, (1 + (i % 4)) * 150 * KBPS),
+  )
+  const readers: (() => number)[] = []
+  for (const [i, from] of hosts.entries()) {
+    for (const [j, to] of hosts.entries()) if (i !== j) readers.push(bulk(world, from, to, 1000 + i))
+  }
+  world.runFor(seconds(2))
+  return rates(world, readers, 10)
+}
+
+test('a big component (> 512 flows) converges to the exact max-min shares', () => {
+  const seed = testSeed(56)
+  const count = 24 // 552 flows
+  const exact = meshThroughput(seed, 0, count)
+  const quantized = meshThroughput(seed, 100, count)
+  const total = (values: number[]): number => values.reduce((a, b) => a + b, 0)
+  assert.ok(near(total(quantized), total(exact), 0.01), `totals; SEED=${seed}`)
+  const worst = Math.max(...exact.map((rate, i) => Math.abs((quantized[i] as number) - rate) / rate))
+  assert.ok(worst < 0.05, `worst flow off by ${worst}; SEED=${seed}`)
 })

@@ -11,14 +11,16 @@
  */
 import { addressKey, type Address } from '../../../core/address.js'
 import { fromUtf8Strict } from '../../../core/bytes.js'
-import { dictGetBytes, dictGetInt, isBBytes, isBDict, type BValue } from '../../../core/codec/bencode.js'
-import { err, ok, type Result } from '../../../core/result.js'
 import {
-  compactPeerBytes,
-  decodeCompactPeers,
-  ipFamilyOf,
-  type IpFamily,
-} from '../wire/compact.js'
+  dictGetBytes,
+  dictGetInt,
+  isBBytes,
+  isBDict,
+  type BValue,
+} from '../../../core/codec/bencode.js'
+import { err, ok, type Result } from '../../../core/result.js'
+import { compactPeerBytes, decodeCompactPeers, type IpFamily } from '../wire/compact.js'
+import { ipFromBytes, ipToBytes } from '../wire/ip-bytes.js'
 import { TRACKER_PEERS_MAX } from './types.js'
 
 /** Collects peers, dropping duplicates and port 0, up to `TRACKER_PEERS_MAX`. */
@@ -28,7 +30,7 @@ export class PeerCollector {
 
   add(peer: Address): void {
     if (this.peers.length >= TRACKER_PEERS_MAX) return
-    // Port 0 cannot be dialled; trackers emit it for peers that announced without a port.
+    // Port 0 cannot be dialled: such an entry is junk, whatever the tracker meant by it.
     if (peer.port === 0) return
     const key = addressKey(peer)
     if (this.seen.has(key)) return
@@ -48,8 +50,11 @@ export function collectPeers(value: BValue | undefined, into: PeerCollector): Re
     const ipBytes = dictGetBytes(entry, 'ip')
     const port = dictGetInt(entry, 'port')
     if (ipBytes === undefined || port === undefined || port < 1 || port > 0xffff) continue
-    const host = fromUtf8Strict(ipBytes)
-    if (host === undefined || ipFamilyOf(host) === undefined) continue
+    // Through bytes and back: `2001:DB8::1` and `2001:db8::1` must dedupe as one peer.
+    const text = fromUtf8Strict(ipBytes)
+    const raw = text === undefined ? undefined : ipToBytes(text)
+    const host = raw === undefined ? undefined : ipFromBytes(raw)
+    if (host === undefined) continue
     into.add({ host, port })
   }
   return ok(undefined)

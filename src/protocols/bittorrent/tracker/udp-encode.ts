@@ -77,7 +77,9 @@ export function encodeUdpTrackerMessage(message: UdpTrackerMessage, family: IpFa
       return out
     }
     case 'scrape_response': {
-      const out = new Uint8Array(SCRAPE_RESPONSE_HEAD_BYTES + message.entries.length * SCRAPE_ENTRY_BYTES)
+      const out = new Uint8Array(
+        SCRAPE_RESPONSE_HEAD_BYTES + message.entries.length * SCRAPE_ENTRY_BYTES,
+      )
       responseHead(out, ACTION_SCRAPE, message.transactionId)
       const v = view(out)
       message.entries.forEach((entry, i) => {
@@ -112,9 +114,7 @@ function responseHead(out: Uint8Array, action: number, transactionId: number): v
   v.setUint32(4, uint32(transactionId, 'transaction_id'))
 }
 
-function encodeAnnounceRequest(
-  message: UdpAnnounceRequest,
-): Uint8Array {
+function encodeAnnounceRequest(message: UdpAnnounceRequest): Uint8Array {
   assert(message.infoHash.length === INFO_HASH_BYTES, 'info_hash must be 20 bytes')
   assert(message.peerId.length === PEER_ID_BYTES, 'peer_id must be 20 bytes')
   assert(Number.isInteger(message.numWant) && message.numWant >= -1, 'num_want must be >= -1')

@@ -5,7 +5,8 @@
  * count (safe integers cover 8 PiB).
  */
 import type { Address } from '../../../core/address.js'
-import type { AnnounceEvent } from './types.js'
+import type { Duration } from '../../../core/time.js'
+import type { AnnounceEvent, ScrapeFile } from './types.js'
 
 export type UdpConnectRequest = {
   readonly type: 'connect_request'
@@ -74,8 +75,47 @@ export type UdpErrorResponse = {
 
 export type UdpTrackerRequest = UdpConnectRequest | UdpAnnounceRequest | UdpScrapeRequest
 export type UdpTrackerResponse =
-  | UdpConnectResponse
-  | UdpAnnounceResponse
-  | UdpScrapeResponse
-  | UdpErrorResponse
+  UdpConnectResponse | UdpAnnounceResponse | UdpScrapeResponse | UdpErrorResponse
 export type UdpTrackerMessage = UdpTrackerRequest | UdpTrackerResponse
+
+export const isUdpTrackerResponse = (message: UdpTrackerMessage): message is UdpTrackerResponse =>
+  message.type !== 'connect_request' &&
+  message.type !== 'announce_request' &&
+  message.type !== 'scrape_request'
+
+// ---------------------------------------------------------------------------------------------
+// What the UDP tracker client core reports (`UdpTrackerClient`).
+
+/** Names one `announce` or `scrape` command of a `UdpTrackerClient`. */
+export type UdpRequestId = number & { readonly __brand: 'UdpRequestId' }
+
+/** `timeout`: every retransmission went unanswered; `error`: the tracker refused or we did. */
+export type UdpFailureReason = 'timeout' | 'error'
+
+export type UdpTrackerEvent =
+  | {
+      readonly type: 'announce_succeeded'
+      readonly requestId: UdpRequestId
+      /** The tracker's interval, clamped to `TRACKER_INTERVAL_SECONDS_MAX`. */
+      readonly interval: Duration
+      readonly leechers: number
+      readonly seeders: number
+      readonly peers: readonly Address[]
+    }
+  | {
+      readonly type: 'announce_failed'
+      readonly requestId: UdpRequestId
+      readonly reason: UdpFailureReason
+      readonly message: string
+    }
+  | {
+      readonly type: 'scrape_succeeded'
+      readonly requestId: UdpRequestId
+      readonly files: readonly ScrapeFile[]
+    }
+  | {
+      readonly type: 'scrape_failed'
+      readonly requestId: UdpRequestId
+      readonly reason: UdpFailureReason
+      readonly message: string
+    }

@@ -1,0 +1,259 @@
+/**
+ * A torrent's pieces on the Disk port. The payload is the torrent's files back to back, so a
+ * block maps to one or more file segments (`filesInRange`) written with positional writes
+ * straight from the caller's view: a block is never copied on its way to disk. BEP 47 pad
+ * files are never created or written, and read as zeros.
+ *
+ * Writes pass through a FIFO with two named bounds: `writesInFlightMax` blocks at the Disk at
+ * once, and a backlog of accepted bytes (`isBackedUp()` past the high mark tells the swarm to
+ * stop requesting; past the max, blocks are refused). We do not coalesce adjacent blocks: the
+ * Disk port has no vectored write, so merging them would cost the copy we avoid, and 16 KiB
+ * positional writes already keep the thread pool busy.
+ *
+ * A failed write puts the store in the errored state (libtorrent's "file error" pause): the
+ * queued writes fail with the same error and later ones are refused, until `clearError()` (the
+ * user freed space, say). Reads keep working so that verified data can still be served.
+ */
+import { concatBytes } from '../../../core/bytes.js'
+import { DISK_READ_BYTES_MAX, type Callback, type Disk } from '../../../core/env.js'
+import { assert, type OperationalError } from '../../../core/errors.js'
+import { err, ok } from '../../../core/result.js'
+import {
+  filesInRange,
+  pieceLengthAt,
+  pieceOffset,
+  type FileSegment,
+  type Metainfo,
+} from '../metainfo/index.js'
+import { callLater, runLimited, type Defer } from './callbacks.js'
+import { FileHandles } from './file-handles.js'
+import { filePaths } from './file-paths.js'
+import { DEFAULT_STORAGE_LIMITS, type StorageLimits } from './limits.js'
+import { readRange } from './range-reader.js'
+import { WriteQueue, type QueuedWrite } from './write-queue.js'
+
+/** What `writeBlock` did: only a 'queued' block has its `done` called. */
+export type WriteOutcome = 'queued' | 'backlog_full' | 'errored'
+
+/** The read side the verifier and the recheck need (the simulator may stand in for it). */
+export interface PieceReader {
+  /** The piece's bytes as parts in payload order (no concatenation: hashing takes parts). */
+  readPiece(index: number, done: Callback<Uint8Array[]>): void
+}
+
+export interface PieceStoreOptions {
+  readonly disk: Disk
+  readonly metainfo: Metainfo
+  /** Directory that holds the torrent's files ('' for the Disk's root). */
+  readonly saveDir: string
+  /** Used only to keep callbacks asynchronous when an answer needs no I/O (padding). */
+  readonly defer: Defer
+  readonly limits?: Partial<StorageLimits>
+}
+
+export class PieceStore implements PieceReader {
+  readonly limits: StorageLimits
+  readonly paths: readonly string[]
+  private readonly m: Metainfo
+  private readonly defer: Defer
+  private readonly files: FileHandles
+  private readonly queue = new WriteQueue()
+  private failure: OperationalError | undefined
+  private closeWaiters: Callback<void>[] | undefined
+  private closing = false
+
+  constructor(options: PieceStoreOptions) {
+    this.m = options.metainfo
+    this.defer = options.defer
+    this.limits = { ...DEFAULT_STORAGE_LIMITS, ...options.limits }
+    this.paths = filePaths(options.saveDir, this.m)
+    this.files = new FileHandles(options.disk, this.paths, this.limits.openFilesMax)
+  }
+
+  /**
+   * Queues `bytes` for piece `index` at `begin`. The store keeps the view (no copy): do not
+   * modify its bytes until `done`. Call `isBackedUp()` before requesting more blocks.
+   */
+  writeBlock(index: number, begin: number, bytes: Uint8Array, done: Callback<void>): WriteOutcome {
+    assert(this.closeWaiters === undefined, 'writeBlock after close')
+    checkBlock(this.m, index, begin, bytes.length)
+    if (this.failure !== undefined) return 'errored'
+    if (this.queue.backlogBytes + bytes.length > this.limits.writeBacklogBytesMax) {
+      return 'backlog_full'
+    }
+    const segments = filesInRange(this.m, pieceOffset(this.m, index) + begin, bytes.length)
+    this.queue.push({ segments, bytes, done })
+    this.pump()
+    return 'queued'
+  }
+
+  get writesInFlight(): number {
+    return this.queue.inFlight
+  }
+
+  get writesQueued(): number {
+    return this.queue.waiting
+  }
+
+  /** Bytes accepted and not yet on disk (queued or in flight). */
+  get backlogBytes(): number {
+    return this.queue.backlogBytes
+  }
+
+  /** True while the swarm should not request more blocks: the disk is behind. */
+  isBackedUp(): boolean {
+    return this.queue.backlogBytes >= this.limits.writeBacklogBytesHigh
+  }
+
+  /** Handles open now (at most `openFilesMax`). */
+  get openFileCount(): number {
+    return this.files.openCount
+  }
+
+  /** The write error that stopped the torrent, if any. */
+  get error(): OperationalError | undefined {
+    return this.failure
+  }
+
+  /** Accepts writes again after the cause of `error` was dealt with. */
+  clearError(): void {
+    this.failure = undefined
+  }
+
+  /** Bytes `[begin, begin + length)` of piece `index`, for uploading; spans files as needed. */
+  readBlock(index: number, begin: number, length: number, done: Callback<Uint8Array>): void {
+    checkBlock(this.m, index, begin, length)
+    assert(length <= DISK_READ_BYTES_MAX, `block of ${length} bytes`)
+    this.readRange(pieceOffset(this.m, index) + begin, length, (read) => {
+      if (!read.ok) return done(read)
+      // Only a block that straddles a file boundary needs joining.
+      done(ok(read.value.length === 1 ? (read.value[0] as Uint8Array) : concatBytes(read.value)))
+    })
+  }
+
+  readPiece(index: number, done: Callback<Uint8Array[]>): void {
+    this.readRange(pieceOffset(this.m, index), pieceLengthAt(this.m, index), done)
+  }
+
+  /**
+   * fsyncs every file a write completed on since the last call began: after a successful
+   * `done`, every block whose write had completed when this was called is on stable storage.
+   */
+  syncWritten(done: Callback<void>): void {
+    callLater(this.defer, (d) => this.files.syncDirty(this.limits.metadataOpsInFlightMax, d), done)
+  }
+
+  /** Marks a file as needing an fsync at the next `syncWritten` (data we did not write). */
+  markWritten(fileIndex: number): void {
+    this.files.markDirty(fileIndex)
+  }
+
+  /** Creates the torrent's empty files, which no block ever touches. */
+  createEmptyFiles(done: Callback<void>): void {
+    const empty = this.m.files.flatMap((f, i) => (!f.pad && f.length === 0 ? [i] : []))
+    let failure: OperationalError | undefined
+    const start = (d: Callback<void>): void =>
+      runLimited(
+        empty,
+        this.limits.metadataOpsInFlightMax,
+        (fileIndex, _, finished) =>
+          this.files.acquire(fileIndex, true, (r) => {
+            if (!r.ok) failure ??= r.error
+            finished()
+          }),
+        () => d(failure === undefined ? ok(undefined) : err(failure)),
+      )
+    callLater(this.defer, start, done)
+  }
+
+  /** Lets accepted writes finish, then closes every file. Do not call other methods after. */
+  close(done: Callback<void>): void {
+    this.closeWaiters ??= []
+    this.closeWaiters.push(done)
+    this.closeWhenIdle()
+  }
+
+  private closeWhenIdle(): void {
+    if (this.closeWaiters === undefined || this.closing) return
+    if (this.queue.inFlight > 0 || this.queue.waiting > 0) return
+    this.closing = true
+    callLater<void>(
+      this.defer,
+      (d) => this.files.closeAll(d),
+      (closed) => {
+        // Later `close` calls find the handles closed already and succeed.
+        this.closing = false
+        const waiters = this.closeWaiters ?? []
+        this.closeWaiters = []
+        waiters.forEach((waiter) => waiter(closed))
+      },
+    )
+  }
+
+  private readRange(offset: number, length: number, done: Callback<Uint8Array[]>): void {
+    const { files, m } = this
+    const start = (d: Callback<Uint8Array[]>): void =>
+      readRange(m, files, this.limits.readsInFlightMax, { offset, length }, d)
+    callLater(this.defer, start, done)
+  }
+
+  private pump(): void {
+    for (;;) {
+      if (this.queue.inFlight >= this.limits.writesInFlightMax) return
+      const write = this.queue.next()
+      if (write === undefined) return
+      this.issue(write)
+    }
+  }
+
+  /** Writes a block's segments (pad segments skipped); its `done` runs when all are done. */
+  private issue(write: QueuedWrite): void {
+    const real = write.segments.filter((segment) => !this.m.files[segment.fileIndex]?.pad)
+    if (real.length === 0) return this.defer(() => this.finish(write, undefined))
+    let remaining = real.length
+    let failure: OperationalError | undefined
+    let at = 0
+    for (const segment of write.segments) {
+      const bytes = write.bytes.subarray(at, at + segment.length)
+      at += segment.length
+      if (this.m.files[segment.fileIndex]?.pad) continue
+      this.writeSegment(segment, bytes, (written) => {
+        if (!written.ok) failure ??= written.error
+        if (--remaining === 0) this.finish(write, failure)
+      })
+    }
+  }
+
+  private writeSegment(segment: FileSegment, bytes: Uint8Array, done: Callback<void>): void {
+    this.files.acquire(segment.fileIndex, true, (opened) => {
+      if (!opened.ok) return done(opened)
+      opened.value.write(segment.fileOffset, bytes, (written) => {
+        if (written.ok) this.files.markDirty(segment.fileIndex)
+        done(written)
+      })
+    })
+  }
+
+  private finish(write: QueuedWrite, failure: OperationalError | undefined): void {
+    this.queue.complete(write)
+    if (failure !== undefined) {
+      this.failure ??= failure
+      const error = this.failure
+      for (let queued = this.queue.next(); queued !== undefined; queued = this.queue.next()) {
+        this.queue.complete(queued)
+        queued.done(err(error))
+      }
+    }
+    this.pump()
+    write.done(failure === undefined ? ok(undefined) : err(failure))
+    this.closeWhenIdle()
+  }
+}
+
+function checkBlock(m: Metainfo, index: number, begin: number, length: number): void {
+  const pieceBytes = pieceLengthAt(m, index)
+  assert(
+    Number.isSafeInteger(begin) && begin >= 0 && length > 0 && begin + length <= pieceBytes,
+    `block ${begin}+${length} outside piece ${index} of ${pieceBytes} bytes`,
+  )
+}

@@ -1,0 +1,207 @@
+/**
+ * One torrent's storage, as the swarm core sees it: blocks in, verdicts out, checkpoints of
+ * resume data. It composes the store (disk I/O), the verifier (hashing), and the resume
+ * writer, and owns the two piece sets that the durability argument rests on.
+ *
+ * Durability (what a SIGKILL or a power loss at any moment can cost):
+ * - `verified`: pieces whose hash matched. Only these are advertised, served or counted in
+ *   `completedFiles()`. A piece is verified only after all of its block writes completed.
+ * - `synced`: the verified pieces whose data is known to be on stable storage. Resume data
+ *   lists exactly these, never merely verified ones.
+ * A checkpoint runs, one at a time (ResumeWriter): take the pieces verified since the last
+ * claim; fsync every file a write completed on since the last sync began (their writes
+ * completed before they were verified, so the fsync covers them); only then add them to
+ * `synced` and replace the resume file atomically (temp, fsync, rename, directory fsync).
+ * Order: write blocks -> verify -> checkpoint: sync touched files -> atomic resume write.
+ * So a resume file, old or new, only claims pieces whose bytes were durable before it was
+ * written, and a crash loses at most the pieces verified or in flight since the last
+ * checkpoint. On restart they are absent from the resume data: the caller downloads them
+ * again, or passes `recheck` a `pieces` set of the unclaimed pieces to find them on disk.
+ * Pieces a recheck found start out unsynced (they may exist only in the page cache) and
+ * their files are fsynced by the first checkpoint before any resume data claims them.
+ */
+import type { Callback, Disk } from '../../../core/env.js'
+import { assert, type OperationalError } from '../../../core/errors.js'
+import { err, ok } from '../../../core/result.js'
+import { filesInRange, pieceLengthAt, pieceOffset, type Metainfo } from '../metainfo/index.js'
+import { Bitfield } from '../picker/bitfield.js'
+import type { Defer } from './callbacks.js'
+import { completedFiles } from './completed-files.js'
+import type { StorageLimits } from './limits.js'
+import type { PieceHashing } from './piece-hashing.js'
+import { PieceStore, type WriteOutcome } from './piece-store.js'
+import { encodeResume } from './resume-codec.js'
+import { ResumeWriter, type AtomicWrite } from './resume-writer.js'
+import { resumePath } from './resume.js'
+import { PieceVerifier, type VerifyOutcome } from './verifier.js'
+
+export interface TorrentStorageOptions {
+  readonly disk: Disk
+  readonly metainfo: Metainfo
+  readonly saveDir: string
+  readonly defer: Defer
+  readonly hashing: PieceHashing
+  /** `writeFileAtomic` bound to the same Disk (drivers/disk-atomic.ts). */
+  readonly writeAtomic: AtomicWrite
+  /** Default: `resumePath(saveDir, metainfo)`. */
+  readonly resumePath?: string
+  /** Pieces known good at start, and where that knowledge came from. */
+  readonly initial?: { readonly verified: Bitfield; readonly source: 'resume' | 'recheck' }
+  readonly limits?: Partial<StorageLimits>
+}
+
+/** `WriteOutcome`, or 'duplicate': the block was received before and is not written again. */
+export type BlockWriteOutcome = WriteOutcome | 'duplicate'
+
+export class TorrentStorage {
+  readonly store: PieceStore
+  private readonly m: Metainfo
+  private readonly verifier: PieceVerifier
+  private readonly verified: Bitfield
+  private readonly synced: Bitfield
+  /** Verified pieces not yet claimed by a checkpoint. */
+  private unclaimed: number[] = []
+  /** Block writes not yet completed, per piece: a piece is verified only at zero. */
+  private readonly writing = new Map<number, number>()
+  private readonly resume: ResumeWriter
+
+  constructor(options: TorrentStorageOptions) {
+    const m = (this.m = options.metainfo)
+    this.store = new PieceStore(options)
+    this.verifier = new PieceVerifier({
+      metainfo: m,
+      reader: this.store,
+      hashing: options.hashing,
+      bufferBytesMax: this.store.limits.pieceBufferBytesMax,
+    })
+    this.verified = options.initial?.verified.copy() ?? new Bitfield(m.pieceCount)
+    assert(this.verified.length === m.pieceCount, 'initial pieces do not fit the torrent')
+    const fromResume = options.initial?.source === 'resume'
+    this.synced = fromResume ? this.verified.copy() : new Bitfield(m.pieceCount)
+    if (!fromResume) this.claimLater([...this.verified.ones()])
+    this.resume = new ResumeWriter({
+      disk: options.disk,
+      path: options.resumePath ?? resumePath(options.saveDir, m),
+      writeAtomic: options.writeAtomic,
+      prepare: (done) => this.prepareCheckpoint(done),
+    })
+  }
+
+  /**
+   * Stores a block of piece `index`. Keep `bytes` unmodified until the piece is verified or
+   * reset. Only a 'queued' block has `done` called; check `isBackedUp()` before requesting more.
+   */
+  writeBlock(
+    index: number,
+    begin: number,
+    bytes: Uint8Array,
+    done: Callback<void>,
+  ): BlockWriteOutcome {
+    if (this.verified.get(index) || this.verifier.hasBlock(index, begin)) return 'duplicate'
+    const outcome = this.store.writeBlock(index, begin, bytes, (written) => {
+      const left = (this.writing.get(index) ?? 1) - 1
+      if (left === 0) this.writing.delete(index)
+      else this.writing.set(index, left)
+      // What memory holds is no longer what the disk holds: verify from the disk's truth.
+      if (!written.ok) this.verifier.forget(index)
+      done(written)
+    })
+    if (outcome !== 'queued') return outcome
+    this.writing.set(index, (this.writing.get(index) ?? 0) + 1)
+    this.verifier.noteBlock(index, begin, bytes)
+    return outcome
+  }
+
+  /** Verifies piece `index` once all of its block writes completed successfully. */
+  verifyPiece(index: number, done: Callback<VerifyOutcome>): void {
+    assert(!this.writing.has(index), `piece ${index} verified with writes in flight`)
+    assert(!this.verified.get(index), `piece ${index} is verified already`)
+    this.verifier.verify(index, (result) => {
+      if (result.ok && result.value === 'verified' && this.verified.set(index)) {
+        this.unclaimed.push(index)
+      }
+      done(result)
+    })
+  }
+
+  /** Forgets the blocks received for an unverified piece (the picker will request it anew). */
+  resetPiece(index: number): void {
+    this.verifier.forget(index)
+  }
+
+  /** Withdraws a verified piece whose data turned out bad or missing (e.g. a failed read). */
+  unverifyPiece(index: number): void {
+    this.verified.clear(index)
+    this.synced.clear(index)
+  }
+
+  hasPiece(index: number): boolean {
+    return this.verified.get(index)
+  }
+
+  /** A copy of the verified pieces (what the swarm advertises). */
+  verifiedPieces(): Bitfield {
+    return this.verified.copy()
+  }
+
+  /** A copy of the pieces that resume data may claim. */
+  syncedPieces(): Bitfield {
+    return this.synced.copy()
+  }
+
+  completedFiles(): number[] {
+    return completedFiles(this.m, this.verified)
+  }
+
+  /** Reads a block of a verified piece, for uploading. */
+  readBlock(index: number, begin: number, length: number, done: Callback<Uint8Array>): void {
+    assert(this.verified.get(index), `piece ${index} is not verified: never serve it`)
+    this.store.readBlock(index, begin, length, done)
+  }
+
+  isBackedUp(): boolean {
+    return this.store.isBackedUp()
+  }
+
+  get error(): OperationalError | undefined {
+    return this.store.error
+  }
+
+  /** Makes the verified pieces durable and records them in the resume file (coalesced). */
+  checkpoint(done: Callback<void>): void {
+    this.resume.request(done)
+  }
+
+  createEmptyFiles(done: Callback<void>): void {
+    this.store.createEmptyFiles(done)
+  }
+
+  /** A final checkpoint, then closes the files; the first error is reported. */
+  close(done: Callback<void>): void {
+    this.checkpoint((checkpointed) =>
+      this.store.close((closed) => done(checkpointed.ok ? closed : checkpointed)),
+    )
+  }
+
+  private prepareCheckpoint(done: Callback<Uint8Array>): void {
+    const claim = this.unclaimed
+    this.unclaimed = []
+    this.store.syncWritten((synced) => {
+      if (!synced.ok) {
+        this.unclaimed = claim.concat(this.unclaimed)
+        return done(err(synced.error))
+      }
+      for (const index of claim) if (this.verified.get(index)) this.synced.set(index)
+      done(ok(encodeResume(this.m, this.synced)))
+    })
+  }
+
+  /** Queues pieces for the next claim, marking their files as needing an fsync first. */
+  private claimLater(pieces: readonly number[]): void {
+    for (const index of pieces) {
+      const range = filesInRange(this.m, pieceOffset(this.m, index), pieceLengthAt(this.m, index))
+      for (const segment of range) this.store.markWritten(segment.fileIndex)
+      this.unclaimed.push(index)
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Every knob of the swarm core, with its default and the reason for it. Durations are
+ * `Duration`s, counts carry their bound in the name (`peersMax`), so a config reads like the
+ * list of limits that keep one torrent's memory and work bounded against hostile peers.
+ */
+import { minutes, seconds, type Duration } from '../../../core/time.js'
+import { DEFAULT_CHOKE_OPTIONS, type ChokeOptions } from '../choker/index.js'
+
+/** `v` in our extended handshake (BEP 10). */
+export const CLIENT_NAME = 'plexus/0.1.0'
+/** Azureus-style peer id prefix for this client: `-PX0010-` then 12 random bytes. */
+export const PEER_ID_PREFIX = '-PX0010-'
+
+export interface SwarmConfig {
+  // ---- connections ---------------------------------------------------------------------
+  /** Connections per torrent, half-open ones included (libtorrent: 50 per torrent). */
+  readonly peersMax: number
+  /** Outbound connects in flight at once (home routers choke on many half-open). */
+  readonly halfOpenMax: number
+  /** Addresses remembered as candidates (tracker, PEX, manual); new ones beyond are dropped. */
+  readonly candidatesMax: number
+  /** Consecutive failed connects after which an address is forgotten. */
+  readonly connectAttemptsMax: number
+  /** First retry delay after a failed connect; doubles per failure up to the max. */
+  readonly reconnectDelay: Duration
+  readonly reconnectDelayMax: Duration
+  /** Before dialling again a peer we were connected to (libtorrent's min_reconnect_time). */
+  readonly redialDelay: Duration
+  /** A connection whose BitTorrent handshake has not arrived by then is closed. */
+  readonly handshakeTimeout: Duration
+  /** Send a keep-alive after this much send silence (BEP 3 peers drop at about 2 min). */
+  readonly keepAliveInterval: Duration
+  /** Close a connection silent for this long (BEP 3: "typically two minutes"; we allow 3). */
+  readonly inactivityTimeout: Duration
+
+  // ---- downloading ---------------------------------------------------------------------
+  /** Seconds of the peer's rate to keep requested: the bandwidth-delay product (libtorrent). */
+  readonly requestQueueTime: Duration
+  /** Floor of the request pipeline to an unchoked, unsnubbed peer. */
+  readonly requestsPerPeerMin: number
+  /** Ceiling of the request pipeline, whatever the peer's `reqq` says. */
+  readonly requestsPerPeerMax: number
+  /** No block for this long while requests are out: snubbed (choker anti-snub, re-request). */
+  readonly snubTimeout: Duration
+  /** Blocks neither requested nor cancelled-in-flight tolerated from a peer before dropping. */
+  readonly unrequestedBlocksMax: number
+  /** `allowed_fast` pieces honoured per peer (BEP 6 suggests 10; more is ignored). */
+  readonly allowedFastInMax: number
+  /** Outstanding requests per block in endgame (the picker's duplicate cap). */
+  readonly endgameDuplicatesMax: number
+  /** Bytes handed to storage and not yet written; above it every connection stops reading. */
+  readonly writeQueueBytesMax: number
+
+  // ---- uploading -----------------------------------------------------------------------
+  /** Requests a peer may have queued with us; our `reqq`. Beyond: reject (fast) or drop. */
+  readonly peerRequestsMax: number
+  /** Storage reads in flight per peer: bounds the blocks held in memory for one upload. */
+  readonly uploadReadsPerPeerMax: number
+  /** Requests we ignore (choked without fast, piece we lack) before dropping the peer. */
+  readonly ignoredRequestsMax: number
+  /** BEP 6 allowed-fast set size we give each peer (k = 10, libtorrent's default). */
+  readonly allowedFastCount: number
+  /** Only give an allowed-fast set when the torrent has more pieces than this. */
+  readonly allowedFastPiecesMin: number
+
+  // ---- choking -------------------------------------------------------------------------
+  readonly rechokeInterval: Duration
+  readonly choke: ChokeOptions
+
+  // ---- reputation ----------------------------------------------------------------------
+  /** Net hash failures (failed minus passed pieces contributed to) that ban an address. */
+  readonly hashFailuresBanThreshold: number
+  /** Failed pieces an address delivered alone that ban it outright. */
+  readonly soleHashFailuresBanThreshold: number
+  /** Hosts whose strikes we remember (entries without strikes are evicted first). */
+  readonly reputationHostsMax: number
+  /** Departed connections remembered, so a late hash failure can still be blamed. */
+  readonly departedPeersMax: number
+
+  // ---- PEX (BEP 11) --------------------------------------------------------------------
+  readonly pexInterval: Duration
+  /** Entries in each of `added` / `dropped` per ut_pex message (BEP 11: 50). */
+  readonly pexPeersMax: number
+
+  // ---- housekeeping --------------------------------------------------------------------
+  /** The batch timer: keep-alives, timeouts, snubs, reconnects. */
+  readonly tickInterval: Duration
+  readonly statsInterval: Duration
+  /** `v` in our extended handshake. */
+  readonly clientName: string
+}
+
+export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
+  peersMax: 50,
+  halfOpenMax: 8,
+  candidatesMax: 1000,
+  connectAttemptsMax: 5,
+  reconnectDelay: seconds(10),
+  reconnectDelayMax: minutes(10),
+  redialDelay: seconds(60),
+  handshakeTimeout: seconds(20),
+  keepAliveInterval: seconds(90),
+  inactivityTimeout: seconds(180),
+
+  requestQueueTime: seconds(3),
+  requestsPerPeerMin: 2,
+  requestsPerPeerMax: 500,
+  snubTimeout: seconds(60),
+  unrequestedBlocksMax: 64,
+  allowedFastInMax: 32,
+  endgameDuplicatesMax: 2,
+  writeQueueBytesMax: 32 * 1024 * 1024,
+
+  peerRequestsMax: 250,
+  uploadReadsPerPeerMax: 16,
+  ignoredRequestsMax: 300,
+  allowedFastCount: 10,
+  allowedFastPiecesMin: 20,
+
+  rechokeInterval: seconds(10),
+  choke: DEFAULT_CHOKE_OPTIONS,
+
+  hashFailuresBanThreshold: 3,
+  soleHashFailuresBanThreshold: 2,
+  reputationHostsMax: 4096,
+  departedPeersMax: 1024,
+
+  pexInterval: seconds(60),
+  pexPeersMax: 50,
+
+  tickInterval: seconds(1),
+  statsInterval: seconds(1),
+  clientName: CLIENT_NAME,
+}
+
+/** The defaults with some fields replaced. */
+export const swarmConfig = (overrides: Partial<SwarmConfig> = {}): SwarmConfig => ({
+  ...DEFAULT_SWARM_CONFIG,
+  ...overrides,
+})

@@ -1,0 +1,316 @@
+/**
+ * Connection lifecycle: which addresses we dial (`Candidates`), which inbound connections we
+ * accept, the BEP 3 handshake and its checks, the BEP 6 / BEP 10 greeting, duplicate and self
+ * detection, keep-alives and idle timeouts, and the bookkeeping when a connection ends.
+ *
+ * Duplicates: two connections with one peer id (we and the peer dialled each other at once)
+ * keep the connection opened by the side with the lower peer id, as libtorrent does, so both
+ * ends drop the same one. A connection to our own peer id is closed and its address never
+ * dialled again.
+ */
+import { addressKey, isIPv4, type Address } from '../../../core/address.js'
+import type { ConnectFailure, ConnectionId, StreamCloseReason } from '../../../core/core.js'
+import { compareBytes, equalBytes } from '../../../core/bytes.js'
+import { elapsed, type Instant } from '../../../core/time.js'
+import {
+  encodeExtension,
+  ipToBytes,
+  EXTENSION_PROTOCOL_BIT,
+  FAST_EXTENSION_BIT,
+  reservedWith,
+  supportsExtensionProtocol,
+  supportsFastExtension,
+  UT_PEX,
+  type ExtendedHandshake,
+  type Handshake,
+} from '../wire/index.js'
+import type { CandidateSource } from './candidates.js'
+import type { SwarmContext } from './context.js'
+import type { DisconnectReason, PeerSourceKind } from './events.js'
+import { Peer } from './peer.js'
+
+/** The extended-message ids we receive ut_pex as (our handshake's `m`). */
+export const LOCAL_EXTENSIONS: ReadonlyMap<string, number> = new Map([[UT_PEX, 1]])
+const NO_LOCAL_EXTENSIONS: ReadonlyMap<string, number> = new Map()
+
+const RESERVED = reservedWith([FAST_EXTENSION_BIT, EXTENSION_PROTOCOL_BIT])
+
+const CLOSE_REASONS: Record<StreamCloseReason, DisconnectReason> = {
+  end: 'end',
+  reset: 'reset',
+  timeout: 'transport_timeout',
+  local: 'shutdown',
+  error: 'error',
+}
+
+/** Per-connection work the other modules do when a peer opens or leaves. */
+export interface ConnectionHooks {
+  /** The handshake passed and our greeting is queued. */
+  opened(peer: Peer): void
+  /** The peer is gone; `wasOpen` when it had passed the handshake. */
+  left(peer: Peer, wasOpen: boolean): void
+}
+
+export class Connections {
+  private halfOpenCount = 0
+  /** Open peers by peer id (as a latin1 string), for duplicate detection. */
+  private readonly byPeerId = new Map<string, Peer>()
+  /** Open peers by listen address key, so we do not dial a peer that dialled us. */
+  private readonly byListenKey = new Map<string, Peer>()
+
+  constructor(
+    private readonly ctx: SwarmContext,
+    private readonly hooks: ConnectionHooks,
+  ) {}
+
+  get halfOpen(): number {
+    return this.halfOpenCount
+  }
+
+  /** New candidate addresses; returns how many were new. Validation happens here. */
+  addPeers(addresses: readonly Address[], source: PeerSourceKind): number {
+    const { ctx } = this
+    let added = 0
+    for (const address of addresses.slice(0, ctx.config.candidatesMax)) {
+      if (!Number.isInteger(address.port) || address.port <= 0 || address.port > 0xffff) continue
+      // The core dials IP literals only (no name resolution in a sans-IO core).
+      if (ipToBytes(address.host) === undefined) continue
+      if (ctx.isSelf(address) || ctx.reputation.isBanned(address.host)) continue
+      if (ctx.candidates.add(address, source, ctx.now)) added++
+    }
+    this.dialMore()
+    return added
+  }
+
+  /** Dials ready candidates while the connection and half-open limits allow. */
+  dialMore(): void {
+    const { ctx } = this
+    const { peersMax, halfOpenMax } = ctx.config
+    const attemptsMax = ctx.candidates.readyCount
+    for (let attempt = 0; attempt < attemptsMax; attempt++) {
+      if (ctx.shutDown || this.halfOpenCount >= halfOpenMax || ctx.peers.size >= peersMax) return
+      const candidate = ctx.candidates.next(ctx.now, ctx.complete)
+      if (candidate === undefined) return
+      const { address, key } = candidate
+      if (ctx.isSelf(address) || ctx.reputation.isBanned(address.host)) {
+        ctx.candidates.remove(key)
+        continue
+      }
+      if (this.byListenKey.has(key)) {
+        ctx.candidates.connected(address, candidate.source, ctx.now)
+        continue
+      }
+      const peer = new Peer(ctx.allocateConnection(), true, address, ctx.pieceCount, ctx.now)
+      ctx.peers.set(peer.id, peer)
+      this.halfOpenCount++
+      ctx.output({ type: 'connect', connection: peer.id, to: address })
+    }
+  }
+
+  accepted(remote: Address, local: Address): ConnectionId {
+    const { ctx } = this
+    if (ctx.listenPort !== undefined) {
+      ctx.selfAddresses.add(addressKey({ host: local.host, port: ctx.listenPort }))
+    }
+    const peer = new Peer(ctx.allocateConnection(), false, remote, ctx.pieceCount, ctx.now)
+    const refused =
+      ctx.shutDown || ctx.reputation.isBanned(remote.host) || ctx.peers.size >= ctx.config.peersMax
+    if (refused) {
+      ctx.output({ type: 'close', connection: peer.id, graceful: false })
+      return peer.id
+    }
+    ctx.peers.set(peer.id, peer)
+    this.sendHandshake(peer)
+    return peer.id
+  }
+
+  connected(peer: Peer): void {
+    if (peer.phase !== 'connecting') return
+    this.halfOpenCount--
+    peer.phase = 'handshaking'
+    peer.connectedAt = this.ctx.now
+    this.sendHandshake(peer)
+  }
+
+  connectFailed(peer: Peer, _reason: ConnectFailure): void {
+    this.ctx.teardown(peer, 'error')
+    this.dialMore()
+  }
+
+  /** The driver reports the connection gone. */
+  closed(peer: Peer, reason: StreamCloseReason): void {
+    this.ctx.teardown(peer, CLOSE_REASONS[reason])
+    this.dialMore()
+  }
+
+  /** The peer's BEP 3 handshake: checks it, then greets (bitfield, extended handshake). */
+  onHandshake(peer: Peer, handshake: Handshake): void {
+    const { ctx } = this
+    if (!equalBytes(handshake.infoHash, ctx.metainfo.infoHash)) {
+      ctx.emit({ type: 'remote_fault', address: peer.address, code: 'wrong_info_hash',
+        detail: 'handshake for another torrent' })
+      return ctx.close(peer, 'wrong_info_hash', false)
+    }
+    if (equalBytes(handshake.peerId, ctx.peerId)) {
+      if (peer.outbound) {
+        ctx.selfAddresses.add(addressKey(peer.remote))
+        ctx.candidates.remove(addressKey(peer.remote))
+      }
+      return ctx.close(peer, 'self', false)
+    }
+    const idKey = peerIdKey(handshake.peerId)
+    const other = this.byPeerId.get(idKey)
+    if (other !== undefined) {
+      const loser = this.duplicateLoser(other, peer, handshake.peerId)
+      ctx.close(loser, 'duplicate', false)
+      if (loser === peer) return
+    }
+    this.byPeerId.set(idKey, peer)
+    peer.peerId = handshake.peerId
+    peer.fast = supportsFastExtension(handshake.reserved)
+    peer.extended = supportsExtensionProtocol(handshake.reserved)
+    peer.phase = 'open'
+    if (peer.outbound) this.listenKnown(peer, 'manual')
+    ctx.emit({ type: 'peer_connected', peer: peer.id, address: peer.address,
+      ...clientOf(handshake.peerId) })
+    this.greet(peer)
+    this.hooks.opened(peer)
+  }
+
+  /** The peer's extended handshake (BEP 10): its extension ids, `reqq`, listen port. */
+  onExtendedHandshake(peer: Peer, handshake: ExtendedHandshake): void {
+    peer.remoteExtensions = handshake.extensions
+    if (handshake.reqq !== undefined && handshake.reqq > 0) peer.reqq = handshake.reqq
+    if (handshake.client !== undefined) peer.client = handshake.client.slice(0, 64)
+    const port = handshake.port
+    if (!peer.outbound && port !== undefined && port > 0 && peer.listenAddress === undefined) {
+      peer.listenAddress = { host: peer.remote.host, port }
+      this.listenKnown(peer, 'incoming')
+    }
+  }
+
+  /** Keep-alives, handshake and idle timeouts, back-offs that expired, more dialling. */
+  tick(): void {
+    const { ctx } = this
+    const { handshakeTimeout, inactivityTimeout, keepAliveInterval } = ctx.config
+    for (const peer of ctx.peers.values()) {
+      if (peer.phase === 'handshaking') {
+        if (elapsed(peer.connectedAt, ctx.now) >= handshakeTimeout) {
+          ctx.close(peer, 'handshake_timeout', false)
+        }
+        continue
+      }
+      if (peer.phase !== 'open') continue
+      const heard: Instant = peer.wire.lastReceivedAt ?? peer.connectedAt
+      if (elapsed(heard, ctx.now) >= inactivityTimeout) {
+        ctx.close(peer, 'inactive', false)
+        continue
+      }
+      if (elapsed(peer.lastSentAt, ctx.now) >= keepAliveInterval) {
+        ctx.send(peer, { type: 'keep_alive' })
+      }
+    }
+    ctx.candidates.promote(ctx.now)
+    this.dialMore()
+  }
+
+  /** Closes every connection gracefully; no new ones follow. */
+  shutdown(): void {
+    const { ctx } = this
+    ctx.shutDown = true
+    for (const peer of [...ctx.peers.values()]) ctx.close(peer, 'shutdown', peer.phase !== 'connecting')
+  }
+
+  /** Connection-level cleanup; called from the context's teardown for every ending peer. */
+  left(peer: Peer, reason: DisconnectReason): void {
+    const { ctx } = this
+    const wasOpen = peer.phase === 'open'
+    if (peer.phase === 'connecting') this.halfOpenCount--
+    peer.phase = 'closed'
+    ctx.peers.delete(peer.id)
+    if (peer.peerId !== undefined) {
+      const idKey = peerIdKey(peer.peerId)
+      if (this.byPeerId.get(idKey) === peer) this.byPeerId.delete(idKey)
+    }
+    this.rememberDeparted(peer)
+    this.updateCandidate(peer, reason, wasOpen)
+    this.hooks.left(peer, wasOpen)
+    if (wasOpen) {
+      ctx.emit({ type: 'peer_disconnected', peer: peer.id, address: peer.address, reason })
+    }
+  }
+
+  private updateCandidate(peer: Peer, reason: DisconnectReason, wasOpen: boolean): void {
+    const { ctx } = this
+    const listen = peer.listenAddress
+    if (listen === undefined || reason === 'self' || reason === 'banned') return
+    const key = addressKey(listen)
+    const holder = this.byListenKey.get(key)
+    if (holder === peer) this.byListenKey.delete(key)
+    else if (holder !== undefined) return
+    if (!wasOpen || reason === 'remote_fault') ctx.candidates.failed(key, ctx.now)
+    else ctx.candidates.disconnected(key, ctx.now, peer.isSeed)
+  }
+
+  private rememberDeparted(peer: Peer): void {
+    const { departed, config } = this.ctx
+    if (departed.size >= config.departedPeersMax) {
+      const oldest = departed.keys().next()
+      if (oldest.done !== true) departed.delete(oldest.value)
+    }
+    departed.set(peer.id, peer.address)
+  }
+
+  private listenKnown(peer: Peer, source: CandidateSource): void {
+    const listen = peer.listenAddress
+    if (listen === undefined) return
+    const key = addressKey(listen)
+    if (this.byListenKey.has(key)) return
+    this.byListenKey.set(key, peer)
+    this.ctx.candidates.connected(listen, source, this.ctx.now)
+  }
+
+  /** Which of two connections to one peer id goes: see the file comment. */
+  private duplicateLoser(older: Peer, newer: Peer, theirId: Uint8Array): Peer {
+    if (older.outbound === newer.outbound) return newer
+    const weAreLower = compareBytes(this.ctx.peerId, theirId) < 0
+    const keep = weAreLower === older.outbound ? older : newer
+    return keep === older ? newer : older
+  }
+
+  private sendHandshake(peer: Peer): void {
+    const { ctx } = this
+    ctx.send(peer, { type: 'handshake', reserved: RESERVED, infoHash: ctx.metainfo.infoHash,
+      peerId: ctx.peerId })
+  }
+
+  /** Our availability (BEP 3 bitfield, BEP 6 have_all / have_none) and BEP 10 handshake. */
+  private greet(peer: Peer): void {
+    const { ctx } = this
+    const count = ctx.picker.verifiedCount
+    if (peer.fast && count === ctx.pieceCount) ctx.send(peer, { type: 'have_all' })
+    else if (peer.fast && count === 0) ctx.send(peer, { type: 'have_none' })
+    else if (count > 0) ctx.send(peer, { type: 'bitfield', bytes: ctx.picker.haveBitfield().toBytes() })
+    if (!peer.extended) return
+    const handshake: ExtendedHandshake = {
+      extensions: ctx.metainfo.private ? NO_LOCAL_EXTENSIONS : LOCAL_EXTENSIONS,
+      client: ctx.config.clientName,
+      reqq: ctx.config.peerRequestsMax,
+      ...(ctx.listenPort !== undefined ? { port: ctx.listenPort } : {}),
+      ...(isIPv4(peer.remote.host) ? { yourIp: peer.remote.host } : {}),
+    }
+    const message = encodeExtension({ type: 'extended_handshake', handshake }, NO_LOCAL_EXTENSIONS)
+    if (message !== undefined) ctx.send(peer, message)
+  }
+}
+
+/** A Map key for a 20-byte peer id. */
+function peerIdKey(peerId: Uint8Array): string {
+  return String.fromCharCode(...peerId)
+}
+
+/** `-XX1234-` (Azureus style) peer ids name their client; others say nothing we trust. */
+function clientOf(peerId: Uint8Array): { client?: string } {
+  const prefix = String.fromCharCode(...peerId.subarray(0, 8))
+  return /^-[A-Za-z~]{2}[0-9A-Za-z]{4}-$/.test(prefix) ? { client: prefix.slice(1, 7) } : {}
+}

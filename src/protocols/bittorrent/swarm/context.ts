@@ -1,0 +1,181 @@
+/**
+ * The state the swarm modules share, and the only place outputs are queued. Each module
+ * (`connections`, `requests`, `uploads`, `verification`, `choking`, `pex`) is a small class
+ * holding this context, as js-libp2p components hold theirs; the node routes inputs to them.
+ *
+ * Writes are batched: `send` appends to the peer's outbox (small messages share one scratch
+ * buffer, blocks go by reference), and `flushWrites` turns every dirty outbox into `write`
+ * outputs once per input, so a burst of requests is one write. Closing a peer flushes its own
+ * outbox first, so its bytes always precede its `close`.
+ */
+import { addressKey, type Address } from '../../../core/address.js'
+import type { ConnectionId, StreamOutput } from '../../../core/core.js'
+import { assert } from '../../../core/errors.js'
+import type { Random } from '../../../core/random.js'
+import type { Instant } from '../../../core/time.js'
+import { RateMeter } from '../choker/index.js'
+import { pieceLengthAt, type Metainfo } from '../metainfo/index.js'
+import { Bitfield, PiecePicker, type Geometry } from '../picker/index.js'
+import type { WireMessage } from '../wire/index.js'
+import type { Sha1 } from './allowed-fast.js'
+import { Candidates } from './candidates.js'
+import type { SwarmConfig } from './config.js'
+import type { DisconnectReason, SwarmEvent, SwarmFaultCode } from './events.js'
+import type { Peer } from './peer.js'
+import { Reputation } from './reputation.js'
+
+export interface SwarmOptions {
+  readonly metainfo: Metainfo
+  /** Our 20-byte peer id. */
+  readonly peerId: Uint8Array
+  /** Pieces verified before we start (resume data or a full check). */
+  readonly have: Bitfield
+  readonly config: SwarmConfig
+  readonly random: Random
+  readonly now: Instant
+  /** Our TCP listen port, announced in the extended handshake (`p`). */
+  readonly listenPort?: number
+  /** SHA-1 for the BEP 6 allowed-fast set; without it we give no allowed-fast pieces. */
+  readonly sha1?: Sha1
+}
+
+export type Teardown = (peer: Peer, reason: DisconnectReason) => void
+
+export class SwarmContext {
+  readonly config: SwarmConfig
+  readonly metainfo: Metainfo
+  readonly peerId: Uint8Array
+  readonly listenPort: number | undefined
+  readonly sha1: Sha1 | undefined
+  readonly picker: PiecePicker
+  readonly geometry: Geometry
+  readonly pieceCount: number
+  readonly peers = new Map<ConnectionId, Peer>()
+  readonly candidates: Candidates
+  readonly reputation: Reputation
+  /** Pieces confirmed by `pieceVerified(ok)` or given at start: what `have` may contain. */
+  readonly confirmed: Bitfield
+  /** Closed connections' hosts, so a hash failure found later still finds its culprit. */
+  readonly departed = new Map<number, Address>()
+  /** Our own listen addresses (learnt from accepted sockets and self-connections). */
+  readonly selfAddresses = new Set<string>()
+  readonly downloadMeter: RateMeter
+  readonly uploadMeter: RateMeter
+  downloadedBytes = 0
+  uploadedBytes = 0
+  /** Bytes handed to storage in `write_block` and not yet reported written or failed. */
+  pendingWriteBytes = 0
+  /** The time of the input being handled. */
+  now: Instant
+  /** A write failed: no more downloading. */
+  storageFailed = false
+  shutDown = false
+  /** Runs every module's cleanup for a peer that is gone; set by the node. */
+  teardown: Teardown = () => undefined
+  private readonly outputs: StreamOutput<SwarmEvent>[] = []
+  private readonly dirtyPeers: Peer[] = []
+  private nextConnection = 1
+
+  constructor(options: SwarmOptions) {
+    const { metainfo, config } = options
+    assert(options.peerId.length === 20, 'peer id must be 20 bytes')
+    assert(options.have.length === metainfo.pieceCount, 'have bitfield length')
+    this.config = config
+    this.metainfo = metainfo
+    this.peerId = options.peerId
+    this.listenPort = options.listenPort
+    this.sha1 = options.sha1
+    this.now = options.now
+    this.picker = new PiecePicker(
+      {
+        totalLength: metainfo.totalLength,
+        pieceLength: metainfo.pieceLength,
+        endgameDuplicatesMax: config.endgameDuplicatesMax,
+      },
+      options.random.fork('picker'),
+    )
+    this.geometry = this.picker.geometry
+    this.pieceCount = metainfo.pieceCount
+    for (const piece of options.have.ones()) this.picker.pieceVerified(piece)
+    this.confirmed = options.have.copy()
+    this.candidates = new Candidates(config)
+    this.reputation = new Reputation({
+      hashFailuresBanThreshold: config.hashFailuresBanThreshold,
+      soleHashFailuresBanThreshold: config.soleHashFailuresBanThreshold,
+      hostsMax: config.reputationHostsMax,
+    })
+    this.downloadMeter = new RateMeter(options.now)
+    this.uploadMeter = new RateMeter(options.now)
+  }
+
+  get complete(): boolean {
+    return this.picker.verifiedCount === this.pieceCount
+  }
+
+  /** Whether we still download: not complete, no storage failure, not shut down. */
+  get downloading(): boolean {
+    return !this.complete && !this.storageFailed && !this.shutDown
+  }
+
+  pieceBytes(piece: number): number {
+    return pieceLengthAt(this.metainfo, piece)
+  }
+
+  allocateConnection(): ConnectionId {
+    const id = this.nextConnection++
+    // Connection ids double as picker peer ids, which are int32.
+    assert(id <= 0x7fffffff, 'connection ids exhausted')
+    return id as ConnectionId
+  }
+
+  emit(event: SwarmEvent): void {
+    this.outputs.push({ type: 'event', event })
+  }
+
+  output(output: StreamOutput<SwarmEvent>): void {
+    this.outputs.push(output)
+  }
+
+  send(peer: Peer, message: WireMessage): void {
+    peer.wire.send(message)
+    peer.lastSentAt = this.now
+    if (!peer.dirty) {
+      peer.dirty = true
+      this.dirtyPeers.push(peer)
+    }
+  }
+
+  /** The outputs queued so far, every dirty outbox flushed into writes. */
+  takeOutputs(): StreamOutput<SwarmEvent>[] {
+    for (const peer of this.dirtyPeers) this.flushPeer(peer)
+    this.dirtyPeers.length = 0
+    return this.outputs.splice(0)
+  }
+
+  /** Closes a connection we decide to drop, and runs its teardown. */
+  close(peer: Peer, reason: DisconnectReason, graceful = true): void {
+    if (peer.phase === 'closed') return
+    if (graceful) this.flushPeer(peer)
+    this.outputs.push({ type: 'close', connection: peer.id, graceful })
+    this.teardown(peer, reason)
+  }
+
+  /** A remote fault: report it and reset the connection (B8). */
+  fault(peer: Peer, code: SwarmFaultCode, detail: string): void {
+    if (peer.phase === 'closed') return
+    this.emit({ type: 'remote_fault', address: peer.address, code, detail })
+    this.close(peer, 'remote_fault', false)
+  }
+
+  isSelf(address: Address): boolean {
+    return this.selfAddresses.has(addressKey(address))
+  }
+
+  private flushPeer(peer: Peer): void {
+    peer.dirty = false
+    if (peer.phase === 'closed' || peer.phase === 'connecting') return
+    for (const bytes of peer.wire.takeOutbox()) {
+      this.outputs.push({ type: 'write', connection: peer.id, bytes })
+    }
+  }
+}

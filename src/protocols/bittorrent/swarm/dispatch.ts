@@ -1,0 +1,151 @@
+/**
+ * The switch on message type (B10: "keep the switch in the parent"): each incoming wire
+ * message is checked for what the connection allows (BEP 6 messages need BEP 6, availability
+ * comes once and first, indices are in range) and routed to the module that owns it.
+ */
+import { Bitfield } from '../picker/index.js'
+import { decodeExtension, type WireMessage } from '../wire/index.js'
+import type { Choking } from './choking.js'
+import type { Connections } from './connections.js'
+import { LOCAL_EXTENSIONS } from './connections.js'
+import type { SwarmContext } from './context.js'
+import type { Peer } from './peer.js'
+import type { Pex } from './pex.js'
+import type { Requests } from './requests.js'
+import type { Uploads } from './uploads.js'
+
+export interface Modules {
+  readonly connections: Connections
+  readonly requests: Requests
+  readonly uploads: Uploads
+  readonly choking: Choking
+  readonly pex: Pex
+}
+
+/** Counts of messages we accept and do nothing with (yet): for `inspect`. */
+export interface IgnoredCounts {
+  suggestPiece: number
+  port: number
+  unknown: number
+}
+
+export class Dispatch {
+  readonly ignored: IgnoredCounts = { suggestPiece: 0, port: 0, unknown: 0 }
+
+  constructor(
+    private readonly ctx: SwarmContext,
+    private readonly m: Modules,
+  ) {}
+
+  onMessage(peer: Peer, message: WireMessage): void {
+    const { ctx, m } = this
+    if (message.type === 'handshake') return m.connections.onHandshake(peer, message)
+    switch (message.type) {
+      case 'keep_alive':
+        return
+      case 'choke':
+        return m.requests.onChoke(peer)
+      case 'unchoke':
+        return m.requests.onUnchoke(peer)
+      case 'interested':
+        return m.choking.onInterested(peer)
+      case 'not_interested':
+        return m.choking.onNotInterested(peer)
+      case 'have':
+        if (message.index >= ctx.pieceCount) return this.outOfRange(peer, 'have', message.index)
+        peer.sawAvailability = true
+        return m.requests.onHave(peer, message.index)
+      case 'bitfield':
+        return this.onBitfield(peer, message.bytes)
+      case 'have_all':
+      case 'have_none':
+        return this.onHaveAllOrNone(peer, message.type === 'have_all')
+      case 'request':
+        return m.uploads.onRequest(peer, message.index, message.begin, message.length)
+      case 'piece':
+        return m.requests.onPiece(peer, message.index, message.begin, message.block)
+      case 'cancel':
+        return m.uploads.onCancel(peer, message.index, message.begin, message.length)
+      case 'port':
+        this.ignored.port++
+        peer.dhtPort = message.port
+        return
+      case 'extended':
+        return this.onExtended(peer, message)
+      case 'unknown':
+        this.ignored.unknown++
+        return
+      default:
+        return this.onFast(peer, message)
+    }
+  }
+
+  /** BEP 6 messages other than have_all / have_none; a fault without BEP 6. */
+  private onFast(peer: Peer, message: WireMessage): void {
+    const { ctx, m } = this
+    if (!peer.fast) return ctx.fault(peer, 'unexpected_message', `${message.type} without BEP 6`)
+    switch (message.type) {
+      case 'suggest_piece':
+        this.ignored.suggestPiece++
+        return
+      case 'reject_request':
+        return m.requests.onReject(peer, message.index, message.begin)
+      case 'allowed_fast':
+        if (message.index >= ctx.pieceCount) {
+          return this.outOfRange(peer, 'allowed_fast', message.index)
+        }
+        return m.requests.onAllowedFast(peer, message.index)
+      default:
+        return
+    }
+  }
+
+  private onBitfield(peer: Peer, bytes: Uint8Array): void {
+    const { ctx } = this
+    if (peer.sawAvailability) return ctx.fault(peer, 'unexpected_message', 'late bitfield')
+    const parsed = Bitfield.fromBytes(bytes, ctx.pieceCount)
+    if (!parsed.ok) return ctx.fault(peer, 'malformed', `bad_bitfield: ${parsed.error}`)
+    this.availabilityKnown(peer, parsed.value)
+  }
+
+  private onHaveAllOrNone(peer: Peer, all: boolean): void {
+    const { ctx } = this
+    const name = all ? 'have_all' : 'have_none'
+    if (!peer.fast) return ctx.fault(peer, 'unexpected_message', `${name} without BEP 6`)
+    if (peer.sawAvailability) return ctx.fault(peer, 'unexpected_message', `late ${name}`)
+    this.availabilityKnown(peer, all ? Bitfield.full(ctx.pieceCount) : new Bitfield(ctx.pieceCount))
+  }
+
+  private availabilityKnown(peer: Peer, has: Bitfield): void {
+    const { ctx, m } = this
+    peer.sawAvailability = true
+    m.requests.onBitfield(peer, has)
+    if (peer.phase !== 'open') return
+    if (ctx.complete && peer.isSeed) return ctx.close(peer, 'both_seeds')
+    m.uploads.grantAllowedFast(peer)
+  }
+
+  private onExtended(peer: Peer, message: Extract<WireMessage, { type: 'extended' }>): void {
+    const { ctx, m } = this
+    const decoded = decodeExtension(message, LOCAL_EXTENSIONS)
+    if (!decoded.ok) {
+      return ctx.fault(peer, 'malformed', `${decoded.error.code}: ${decoded.error.detail}`)
+    }
+    const extension = decoded.value
+    switch (extension.type) {
+      case 'extended_handshake':
+        return m.connections.onExtendedHandshake(peer, extension.handshake)
+      case 'ut_pex':
+        if (!ctx.metainfo.private) m.pex.onMessage(peer, extension.message)
+        return
+      default:
+        // ut_metadata (BEP 9) is the magnet seam: not advertised yet, so never routed here.
+        this.ignored.unknown++
+        return
+    }
+  }
+
+  private outOfRange(peer: Peer, what: string, index: number): void {
+    this.ctx.fault(peer, 'out_of_range', `${what} ${index} of ${this.ctx.pieceCount} pieces`)
+  }
+}

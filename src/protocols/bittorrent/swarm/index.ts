@@ -1,0 +1,16 @@
+/** The BitTorrent swarm core (BEP 3, 6, 10, 11) for one torrent; see node.ts. */
+export { allowedFastSet, ipv4Of, type Sha1 } from './allowed-fast.js'
+export { CLIENT_NAME, DEFAULT_SWARM_CONFIG, PEER_ID_PREFIX, swarmConfig } from './config.js'
+export type { SwarmConfig } from './config.js'
+export type { SwarmOptions } from './context.js'
+export type {
+  DisconnectReason,
+  PeerSourceKind,
+  SwarmEvent,
+  SwarmFaultCode,
+  SwarmStats,
+} from './events.js'
+export { checkSwarm } from './invariants.js'
+export { SwarmCore } from './node.js'
+export type { PeerPhase } from './peer.js'
+export type { PeerView, SwarmView } from './view.js'

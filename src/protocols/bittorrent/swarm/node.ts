@@ -1,0 +1,250 @@
+/**
+ * The swarm core: every peer connection of ONE torrent, as a sans-IO `StreamCore`. It routes
+ * driver inputs to the modules that own each concern and keeps the timers; it decides
+ * nothing itself (B4, B14):
+ * - `connections.ts`: dialling, accepting, handshakes, duplicates, keep-alives, timeouts;
+ * - `dispatch.ts`: the switch on incoming message types;
+ * - `requests.ts`: interest and request pipelines over the piece picker;
+ * - `uploads.ts`: serving requests through `read_block` / `blockRead`;
+ * - `verification.ts`: writes, hash results, blame and bans;
+ * - `choking.ts`: the choker every 10 s; `pex.ts`: BEP 11 every 60 s.
+ *
+ * Storage and hashing stay outside: the core emits `write_block`, `read_block` and
+ * `verify_piece` events and takes the answers as inputs (`blockWritten`, `blockRead`,
+ * `pieceVerified`). Timers are four named deadlines (one batch `tick` per second for the
+ * per-connection checks), so `nextTimeout` costs the same with 1,000 peers as with one.
+ *
+ * Magnet links (BEP 9) are a later phase: a metadata core fetches the info dictionary and
+ * then constructs this core with the metainfo, handing over nothing but addresses.
+ */
+import type { Address } from '../../../core/address.js'
+import {
+  NEED_DATA,
+  type ConnectFailure,
+  type ConnectionId,
+  type StreamCloseReason,
+  type StreamCore,
+  type StreamOutput,
+} from '../../../core/core.js'
+import { TimerTable } from '../../../core/timers.js'
+import { after, type Instant } from '../../../core/time.js'
+import { Choking } from './choking.js'
+import { Connections } from './connections.js'
+import { SwarmContext, type SwarmOptions } from './context.js'
+import { Dispatch } from './dispatch.js'
+import type { PeerSourceKind, SwarmEvent, SwarmStats } from './events.js'
+import type { Peer } from './peer.js'
+import { Pex } from './pex.js'
+import { Requests } from './requests.js'
+import { Uploads } from './uploads.js'
+import { Verification } from './verification.js'
+import { viewOf, type SwarmView } from './view.js'
+
+type TimerName = 'tick' | 'rechoke' | 'pex' | 'stats'
+
+/** Each message takes at least 4 bytes (a keep-alive), so a chunk holds at most this many. */
+const MESSAGE_BYTES_MIN = 4
+
+export class SwarmCore implements StreamCore<SwarmEvent> {
+  private readonly ctx: SwarmContext
+  private readonly connections: Connections
+  private readonly requests: Requests
+  private readonly uploads: Uploads
+  private readonly verification: Verification
+  private readonly choking: Choking
+  private readonly pex: Pex
+  private readonly dispatch: Dispatch
+  private readonly timers = new TimerTable<TimerName>()
+
+  constructor(options: SwarmOptions) {
+    const ctx = new SwarmContext(options)
+    this.ctx = ctx
+    this.requests = new Requests(ctx, (peer, piece) => this.verification.blockAccepted(peer, piece))
+    this.verification = new Verification(ctx, this.requests)
+    this.uploads = new Uploads(ctx)
+    this.choking = new Choking(ctx, this.uploads, options.random.fork('choker'))
+    this.connections = new Connections(ctx, {
+      opened: (peer) => this.verification.applyReading(peer),
+      left: (peer, wasOpen) => this.peerLeft(peer, wasOpen),
+    })
+    this.pex = new Pex(ctx, (addresses) => this.connections.addPeers(addresses, 'pex'))
+    this.dispatch = new Dispatch(ctx, {
+      connections: this.connections,
+      requests: this.requests,
+      uploads: this.uploads,
+      choking: this.choking,
+      pex: this.pex,
+    })
+    ctx.teardown = (peer, reason) => this.connections.left(peer, reason)
+    const { config, now } = options
+    this.timers.set('tick', after(now, config.tickInterval))
+    this.timers.set('rechoke', after(now, config.rechokeInterval))
+    this.timers.set('pex', after(now, config.pexInterval))
+    this.timers.set('stats', after(now, config.statsInterval))
+  }
+
+  // ---- StreamCore --------------------------------------------------------------------
+
+  accepted(now: Instant, remote: Address, local: Address): ConnectionId {
+    this.ctx.now = now
+    return this.connections.accepted(remote, local)
+  }
+
+  connected(now: Instant, connection: ConnectionId, _local: Address): void {
+    const peer = this.peer(now, connection)
+    if (peer === undefined) return
+    this.connections.connected(peer)
+    this.verification.applyReading(peer)
+  }
+
+  connectFailed(now: Instant, connection: ConnectionId, reason: ConnectFailure): void {
+    const peer = this.peer(now, connection)
+    if (peer !== undefined) this.connections.connectFailed(peer, reason)
+  }
+
+  /** Bytes from the peer; `bytes` must stay unmodified (blocks are passed on as views). */
+  received(now: Instant, connection: ConnectionId, bytes: Uint8Array): void {
+    const peer = this.peer(now, connection)
+    if (peer === undefined || peer.phase === 'connecting') return
+    peer.wire.receiveBytes(now, bytes)
+    const messagesMax = Math.floor(peer.wire.bufferedBytes / MESSAGE_BYTES_MIN) + 1
+    for (let i = 0; i < messagesMax && peer.phase !== 'closed'; i++) {
+      const next = peer.wire.nextMessage()
+      if (!next.ok) {
+        return this.ctx.fault(peer, 'malformed', `${next.error.code}: ${next.error.detail}`)
+      }
+      if (next.value === NEED_DATA) return
+      this.dispatch.onMessage(peer, next.value)
+    }
+  }
+
+  writeBlocked(now: Instant, connection: ConnectionId): void {
+    const peer = this.peer(now, connection)
+    if (peer !== undefined) this.uploads.writeBlocked(peer)
+  }
+
+  writable(now: Instant, connection: ConnectionId): void {
+    const peer = this.peer(now, connection)
+    if (peer !== undefined) this.uploads.writable(peer)
+  }
+
+  closed(now: Instant, connection: ConnectionId, reason: StreamCloseReason): void {
+    const peer = this.peer(now, connection)
+    if (peer !== undefined) this.connections.closed(peer, reason)
+  }
+
+  timeout(now: Instant): void {
+    this.ctx.now = now
+    const { config } = this.ctx
+    for (const name of this.timers.expire(now)) {
+      switch (name) {
+        case 'tick':
+          this.connections.tick()
+          this.requests.tick()
+          this.timers.set('tick', after(now, config.tickInterval))
+          break
+        case 'rechoke':
+          this.choking.rechoke()
+          this.timers.set('rechoke', after(now, config.rechokeInterval))
+          break
+        case 'pex':
+          this.pex.round()
+          this.timers.set('pex', after(now, config.pexInterval))
+          break
+        case 'stats':
+          this.ctx.emit({ type: 'stats', ...this.stats() })
+          this.timers.set('stats', after(now, config.statsInterval))
+          break
+      }
+    }
+  }
+
+  nextTimeout(): Instant | undefined {
+    return this.timers.next()
+  }
+
+  takeOutputs(): StreamOutput<SwarmEvent>[] {
+    return this.ctx.takeOutputs()
+  }
+
+  // ---- storage and discovery inputs --------------------------------------------------
+
+  /** Storage wrote a block handed out in `write_block`. */
+  blockWritten(now: Instant, piece: number, begin: number, length: number): void {
+    this.ctx.now = now
+    this.verification.blockWritten(piece, begin, length)
+  }
+
+  /** Storage could not write a block: a torrent-level error, downloading stops. */
+  blockWriteFailed(now: Instant, piece: number, begin: number, length: number, message: string) {
+    this.ctx.now = now
+    this.verification.blockWriteFailed(piece, begin, length, message)
+  }
+
+  /** The answer to `read_block`; `bytes` undefined when the read failed. */
+  blockRead(now: Instant, requestKey: number, bytes: Uint8Array | undefined): void {
+    this.ctx.now = now
+    this.uploads.blockRead(requestKey, bytes)
+  }
+
+  /** The hash check asked for by `verify_piece`. */
+  pieceVerified(now: Instant, piece: number, ok: boolean): void {
+    this.ctx.now = now
+    this.verification.pieceVerified(piece, ok)
+  }
+
+  /** Candidate addresses from a tracker, PEX, the DHT or the user; returns how many were new. */
+  addPeers(now: Instant, addresses: readonly Address[], source: PeerSourceKind): number {
+    this.ctx.now = now
+    if (this.ctx.shutDown) return 0
+    return this.connections.addPeers(addresses, source)
+  }
+
+  /** Closes every connection gracefully; the core is inert afterwards. */
+  shutdown(now: Instant): void {
+    this.ctx.now = now
+    this.connections.shutdown()
+    for (const name of ['tick', 'rechoke', 'pex', 'stats'] as const) this.timers.stop(name)
+  }
+
+  /** A snapshot for invariant checks and tests; see `view.ts`. */
+  inspect(): SwarmView {
+    return viewOf(this.ctx, {
+      halfOpen: this.connections.halfOpen,
+      unchoked: this.choking.unchoked,
+      readsInFlight: this.uploads.readsInFlight,
+      ignored: this.dispatch.ignored,
+      stats: this.stats(),
+    })
+  }
+
+  // ---- helpers -----------------------------------------------------------------------
+
+  private stats(): SwarmStats {
+    const { ctx } = this
+    return {
+      downloadedBytes: ctx.downloadedBytes,
+      uploadedBytes: ctx.uploadedBytes,
+      downloadRate: ctx.downloadMeter.rate(ctx.now),
+      uploadRate: ctx.uploadMeter.rate(ctx.now),
+      peers: ctx.peers.size - this.connections.halfOpen,
+      halfOpen: this.connections.halfOpen,
+      candidates: ctx.candidates.size,
+      piecesVerified: ctx.picker.verifiedCount,
+      pieceCount: ctx.pieceCount,
+    }
+  }
+
+  private peerLeft(peer: Peer, wasOpen: boolean): void {
+    this.requests.peerLeft(peer, wasOpen)
+    this.uploads.peerLeft(peer)
+    this.choking.peerLeft(peer)
+    this.pex.peerLeft(peer)
+  }
+
+  /** The connection's peer, with `now` recorded; undefined for connections we closed. */
+  private peer(now: Instant, connection: ConnectionId): Peer | undefined {
+    this.ctx.now = now
+    return this.ctx.peers.get(connection)
+  }
+}

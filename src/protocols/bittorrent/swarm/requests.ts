@@ -1,0 +1,279 @@
+/**
+ * Our side of the exchange as a downloader: what each peer has, whether we are interested,
+ * and the request pipeline to each peer (BEP 3, BEP 6).
+ *
+ * Pipeline: to a peer that unchokes us (or, while it chokes us, for its allowed-fast pieces)
+ * we keep `max(requestsPerPeerMin, rate * requestQueueTime / 16 KiB)` requests outstanding,
+ * capped by its `reqq` and `requestsPerPeerMax`: libtorrent's bandwidth-delay-product queue,
+ * so a fast peer is never idle for want of requests and a slow one does not hoard blocks.
+ * It refills as each block arrives. The picker decides which blocks (rarest first, endgame
+ * duplicates); here we only send them and keep our own per-peer set in step with the
+ * picker's, so every release (cancel, reject, choke, snub, disconnect) reaches both.
+ *
+ * Releases: a choke without BEP 6 cancels everything implicitly (BEP 3); with BEP 6 we wait
+ * for `reject_request`s. A peer that delivers nothing for `snubTimeout` while requests are
+ * out is snubbed: its requests are cancelled and go to others, and it gets one at a time.
+ * Peers whose last refill found nothing to request are "starved" and get another try when
+ * blocks are released, so released blocks do not wait for the next tick.
+ */
+import type { ConnectionId } from '../../../core/core.js'
+import { elapsed } from '../../../core/time.js'
+import type { Bitfield } from '../picker/index.js'
+import type { SwarmContext } from './context.js'
+import type { Peer } from './peer.js'
+
+/** A piece message's block, checked against the torrent's geometry. */
+interface BlockRef {
+  piece: number
+  begin: number
+}
+
+export interface BlockAccepted {
+  (peer: Peer, piece: number): void
+}
+
+export class Requests {
+  private readonly starved = new Set<Peer>()
+  /** Reused for picker lookups: one `piece` message must not allocate a reference. */
+  private readonly ref: BlockRef = { piece: 0, begin: 0 }
+
+  constructor(
+    private readonly ctx: SwarmContext,
+    /** Called for every block handed to storage (verification tracks contributors). */
+    private readonly accepted: BlockAccepted,
+  ) {}
+
+  // ---- availability and interest -------------------------------------------------------
+
+  /** The peer's BITFIELD (already validated) or BEP 6 have_all / have_none. */
+  onBitfield(peer: Peer, has: Bitfield): void {
+    let wanted = 0
+    for (let piece = has.nextSet(0); piece !== -1; piece = has.nextSet(piece + 1)) {
+      peer.has.set(piece)
+      if (!this.ctx.picker.hasPiece(piece)) wanted++
+    }
+    peer.wanted = wanted
+    this.ctx.picker.peerBitfield(peer.pickerId, has)
+    this.updateInterest(peer)
+  }
+
+  onHave(peer: Peer, piece: number): void {
+    if (!peer.has.set(piece)) return
+    this.ctx.picker.peerHave(peer.pickerId, piece)
+    if (this.ctx.picker.hasPiece(piece)) return
+    peer.wanted++
+    if (peer.amInterested) this.refill(peer)
+    else this.updateInterest(peer)
+  }
+
+  /** We verified `piece`: tell peers that lack it, and lose interest in those that have it. */
+  pieceVerified(piece: number): void {
+    const { ctx } = this
+    for (const peer of ctx.peers.values()) {
+      if (peer.phase !== 'open') continue
+      if (peer.has.get(piece)) {
+        peer.wanted--
+        this.updateInterest(peer)
+      } else {
+        ctx.send(peer, { type: 'have', index: piece })
+        if (peer.allowedFastOut.has(piece)) ctx.send(peer, { type: 'allowed_fast', index: piece })
+      }
+    }
+  }
+
+  /** Sends interested / not_interested when our want changed; refills on becoming interested. */
+  updateInterest(peer: Peer): void {
+    const want = this.ctx.downloading && peer.wanted > 0
+    if (want === peer.amInterested) return
+    peer.amInterested = want
+    this.ctx.send(peer, { type: want ? 'interested' : 'not_interested' })
+    if (want) this.refill(peer)
+    else this.starved.delete(peer)
+  }
+
+  // ---- the peer's choke state ----------------------------------------------------------
+
+  onChoke(peer: Peer): void {
+    if (peer.peerChoking) return
+    peer.peerChoking = true
+    // BEP 3: a choke discards every request. BEP 6 peers reject them one by one instead.
+    if (!peer.fast) this.releaseAll(peer, false)
+  }
+
+  onUnchoke(peer: Peer): void {
+    if (!peer.peerChoking) return
+    peer.peerChoking = false
+    this.refill(peer)
+  }
+
+  onAllowedFast(peer: Peer, piece: number): void {
+    if (peer.allowedFastIn.has(piece)) return
+    if (peer.allowedFastIn.size >= this.ctx.config.allowedFastInMax) return
+    peer.allowedFastIn.add(piece)
+    peer.allowedFastInList.push(piece)
+    if (peer.peerChoking) this.refill(peer)
+  }
+
+  /** BEP 6 reject_request: the block is free for others (and this peer, later). */
+  onReject(peer: Peer, piece: number, begin: number): void {
+    const key = this.keyOf(piece, begin)
+    if (key === -1 || !peer.requests.delete(key)) return
+    this.ref.piece = piece
+    this.ref.begin = begin
+    this.ctx.picker.blockRequestRejected(peer.pickerId, this.ref)
+    // Not this peer again right away: it just said no. Others may take the block now.
+    this.kickStarved(peer)
+  }
+
+  // ---- blocks --------------------------------------------------------------------------
+
+  /** A `piece` message. `block` is a view into the received bytes; it is passed on as is. */
+  onPiece(peer: Peer, piece: number, begin: number, block: Uint8Array): void {
+    const { ctx } = this
+    const key = this.keyOf(piece, begin)
+    if (key === -1 || block.length !== this.blockLength(piece, begin)) {
+      return ctx.fault(peer, 'out_of_range', `piece ${piece}/${begin}+${block.length}`)
+    }
+    if (!peer.requests.delete(key)) {
+      if (peer.cancelledInFlight > 0) peer.cancelledInFlight--
+      else if (++peer.unrequestedBlocks > ctx.config.unrequestedBlocksMax) {
+        return ctx.fault(peer, 'limit_exceeded', `${peer.unrequestedBlocks} unrequested blocks`)
+      }
+    }
+    peer.lastProgressAt = ctx.now
+    peer.snubbed = false
+    peer.downloadMeter.add(ctx.now, block.length)
+    if (!ctx.downloading) return
+    this.ref.piece = piece
+    this.ref.begin = begin
+    const result = ctx.picker.blockReceived(peer.pickerId, this.ref)
+    for (const other of result.cancel) this.cancel(other, key, piece, begin)
+    if (result.accepted) {
+      ctx.downloadedBytes += block.length
+      ctx.downloadMeter.add(ctx.now, block.length)
+      ctx.pendingWriteBytes += block.length
+      ctx.emit({ type: 'write_block', piece, begin, bytes: block })
+      this.accepted(peer, piece)
+    }
+    this.refill(peer)
+  }
+
+  // ---- the pipeline --------------------------------------------------------------------
+
+  /** Tops the peer's pipeline up to its target. Call whenever it may have room. */
+  refill(peer: Peer): void {
+    const { ctx } = this
+    if (peer.phase !== 'open' || !peer.amInterested || !ctx.downloading) return
+    const choked = peer.peerChoking
+    if (choked && peer.allowedFastInList.length === 0) return
+    const want = this.queueTarget(peer) - peer.requests.size
+    if (want <= 0) return
+    const blocks = ctx.picker.pickBlocks(
+      peer.pickerId,
+      peer.has,
+      want,
+      choked ? { onlyPieces: peer.allowedFastInList } : undefined,
+    )
+    if (peer.requests.size === 0 && blocks.length > 0) peer.lastProgressAt = ctx.now
+    for (const block of blocks) {
+      peer.requests.add(this.keyOf(block.piece, block.begin))
+      if (choked && !peer.allowedFastIn.has(block.piece)) peer.requestsWhileChoked++
+      ctx.send(peer, { type: 'request', index: block.piece, begin: block.begin,
+        length: block.length })
+    }
+    if (blocks.length < want) this.starved.add(peer)
+    else this.starved.delete(peer)
+  }
+
+  /** Requests to keep outstanding: the bandwidth-delay product, in blocks. */
+  queueTarget(peer: Peer): number {
+    const { config, now } = this.ctx
+    if (peer.snubbed) return 1
+    const rate = peer.downloadMeter.rate(now)
+    const blocks = Math.floor((rate * config.requestQueueTime) / 1000 / this.ctx.geometry.blockLength)
+    const cap = Math.min(config.requestsPerPeerMax, peer.reqq ?? config.requestsPerPeerMax)
+    return Math.max(1, Math.min(cap, Math.max(config.requestsPerPeerMin, blocks)))
+  }
+
+  /** Gives peers whose last refill came up short another go (blocks were released). */
+  kickStarved(except?: Peer): void {
+    for (const peer of [...this.starved]) if (peer !== except) this.refill(peer)
+  }
+
+  /** The batch tick: snubs, and pipelines that lag their target (the rate grew). */
+  tick(): void {
+    const { ctx } = this
+    let released = false
+    for (const peer of ctx.peers.values()) {
+      if (peer.phase !== 'open') continue
+      const stalled = elapsed(peer.lastProgressAt, ctx.now) >= ctx.config.snubTimeout
+      if (peer.requests.size > 0 && stalled) {
+        peer.snubbed = true
+        released = this.releaseAll(peer, true) > 0 || released
+      }
+      this.refill(peer)
+    }
+    if (released) this.kickStarved()
+  }
+
+  /** Storage failed: stop asking for anything. */
+  stopDownloading(): void {
+    for (const peer of this.ctx.peers.values()) {
+      if (peer.phase !== 'open') continue
+      this.releaseAll(peer, true)
+      this.updateInterest(peer)
+    }
+  }
+
+  /** The peer is gone: its availability and requests leave the picker. */
+  peerLeft(peer: Peer, wasOpen: boolean): void {
+    this.starved.delete(peer)
+    if (!wasOpen) return
+    const { picker } = this.ctx
+    picker.peerLeft(peer.pickerId, peer.has)
+    const released = picker.peerGone(peer.pickerId)
+    peer.requests.clear()
+    if (released > 0) this.kickStarved()
+  }
+
+  /** Releases every outstanding request (with `cancel` messages when asked); returns how many. */
+  releaseAll(peer: Peer, sendCancel: boolean): number {
+    const { ctx } = this
+    const count = peer.requests.size
+    if (count === 0) return 0
+    if (sendCancel) {
+      for (const key of peer.requests) {
+        const piece = ctx.geometry.pieceOfKey(key)
+        const begin = ctx.geometry.indexOfKey(key) * ctx.geometry.blockLength
+        ctx.send(peer, { type: 'cancel', index: piece, begin,
+          length: this.blockLength(piece, begin) })
+      }
+    }
+    ctx.picker.peerGone(peer.pickerId)
+    peer.requests.clear()
+    peer.cancelledInFlight += count
+    return count
+  }
+
+  /** The picker says `peerId` no longer needs the block: tell it so. */
+  private cancel(peerId: number, key: number, piece: number, begin: number): void {
+    const other = this.ctx.peers.get(peerId as ConnectionId)
+    if (other === undefined || !other.requests.delete(key)) return
+    other.cancelledInFlight++
+    this.ctx.send(other, { type: 'cancel', index: piece, begin,
+      length: this.blockLength(piece, begin) })
+  }
+
+  /** The block key of (piece, begin), or -1 when it names no block of the torrent. */
+  private keyOf(piece: number, begin: number): number {
+    const { geometry } = this.ctx
+    this.ref.piece = piece
+    this.ref.begin = begin
+    const index = geometry.indexOf(this.ref)
+    return index === -1 ? -1 : geometry.key(piece, index)
+  }
+
+  private blockLength(piece: number, begin: number): number {
+    return Math.min(this.ctx.geometry.blockLength, this.ctx.pieceBytes(piece) - begin)
+  }
+}

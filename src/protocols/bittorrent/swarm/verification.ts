@@ -1,0 +1,146 @@
+/**
+ * From stored blocks to verified pieces, and who to blame when a piece is bad. Storage and
+ * hashing are the driver's: we emit `write_block` (from `Requests`), count bytes until
+ * `blockWritten`, emit `verify_piece` when the picker says a piece is whole, and act on
+ * `pieceVerified`: announce it (`have`) or hand the failed piece's contributors to
+ * `Reputation`, closing and banning the hosts it condemns.
+ *
+ * Receive backpressure: when more than `writeQueueBytesMax` bytes wait for storage, every
+ * connection stops reading (`pause_reading`) until the backlog halves, so a slow disk slows
+ * the peers down instead of filling memory with blocks.
+ */
+import type { Address } from '../../../core/address.js'
+import type { ConnectionId } from '../../../core/core.js'
+import { assert } from '../../../core/errors.js'
+import { PIECE_HASHING } from '../picker/index.js'
+import type { SwarmContext } from './context.js'
+import type { Peer } from './peer.js'
+import type { Requests } from './requests.js'
+
+/** Contributors tracked per piece in flight; a piece has at most its block count of them. */
+export class Verification {
+  /** Pieces in flight -> the picker ids of peers that delivered accepted blocks. */
+  private readonly contributors = new Map<number, number[]>()
+  private readingPaused = false
+
+  constructor(
+    private readonly ctx: SwarmContext,
+    private readonly requests: Requests,
+  ) {}
+
+  /** A block of `piece` from `peer` went to storage. */
+  blockAccepted(peer: Peer, piece: number): void {
+    let list = this.contributors.get(piece)
+    if (list === undefined) {
+      list = []
+      this.contributors.set(piece, list)
+    }
+    if (!list.includes(peer.pickerId)) list.push(peer.pickerId)
+    if (!this.readingPaused && this.ctx.pendingWriteBytes > this.ctx.config.writeQueueBytesMax) {
+      this.setReading(false)
+    }
+  }
+
+  blockWritten(piece: number, begin: number, length: number): void {
+    const { ctx } = this
+    this.written(length)
+    if (ctx.picker.blockWritten({ piece, begin })) ctx.emit({ type: 'verify_piece', piece })
+  }
+
+  blockWriteFailed(piece: number, begin: number, length: number, message: string): void {
+    const { ctx } = this
+    this.written(length)
+    ctx.picker.blockWriteFailed({ piece, begin })
+    if (ctx.storageFailed) return
+    ctx.storageFailed = true
+    ctx.emit({ type: 'storage_error', message })
+    this.requests.stopDownloading()
+  }
+
+  pieceVerified(piece: number, ok: boolean): void {
+    const { ctx } = this
+    assert(ctx.picker.pieceState(piece) === PIECE_HASHING, `piece ${piece} was not being hashed`)
+    const contributors = this.contributors.get(piece) ?? []
+    this.contributors.delete(piece)
+    if (!ok) return this.pieceFailed(piece)
+    ctx.picker.pieceVerified(piece)
+    ctx.confirmed.set(piece)
+    ctx.emit({ type: 'piece_verified', piece })
+    for (const id of contributors) {
+      const address = this.addressOf(id)
+      if (address !== undefined) ctx.reputation.piecePassed(address.host)
+    }
+    this.requests.pieceVerified(piece)
+    if (ctx.complete) this.completed()
+  }
+
+  /** Bans `host` for the torrent's lifetime and closes its connections. */
+  ban(host: string, reason: string): void {
+    const { ctx } = this
+    ctx.reputation.ban(host, reason)
+    ctx.candidates.removeHost(host)
+    let address: Address = { host, port: 0 }
+    for (const peer of [...ctx.peers.values()]) {
+      if (peer.remote.host !== host) continue
+      address = peer.address
+      ctx.close(peer, 'banned', false)
+    }
+    ctx.emit({ type: 'peer_banned', address, reason })
+  }
+
+  private pieceFailed(piece: number): void {
+    const { ctx } = this
+    const blamed: Address[] = []
+    for (const id of ctx.picker.pieceFailed(piece)) {
+      const address = this.addressOf(id)
+      if (address !== undefined && !blamed.some((a) => a.host === address.host)) {
+        blamed.push(address)
+      }
+    }
+    ctx.emit({ type: 'piece_failed', piece, blamed })
+    for (const address of blamed) {
+      const reason = ctx.reputation.pieceFailed(address.host, blamed.length === 1)
+      if (reason !== undefined) this.ban(address.host, reason)
+    }
+    this.requests.kickStarved()
+  }
+
+  private completed(): void {
+    const { ctx } = this
+    ctx.emit({ type: 'download_completed' })
+    for (const peer of [...ctx.peers.values()]) {
+      if (peer.phase !== 'open') continue
+      if (peer.isSeed) ctx.close(peer, 'both_seeds')
+      else this.requests.updateInterest(peer)
+    }
+  }
+
+  private written(length: number): void {
+    const { ctx } = this
+    ctx.pendingWriteBytes -= length
+    assert(ctx.pendingWriteBytes >= 0, 'more bytes written than handed to storage')
+    if (this.readingPaused && ctx.pendingWriteBytes <= ctx.config.writeQueueBytesMax / 2) {
+      this.setReading(true)
+    }
+  }
+
+  /** Pauses or resumes reading on every connection. O(peers), only on transitions. */
+  private setReading(on: boolean): void {
+    const { ctx } = this
+    this.readingPaused = !on
+    for (const peer of ctx.peers.values()) this.applyReading(peer)
+  }
+
+  /** Brings one connection in line with the swarm-wide reading state (new ones too). */
+  applyReading(peer: Peer): void {
+    if (peer.phase === 'connecting' || peer.phase === 'closed') return
+    if (peer.readingPaused === this.readingPaused) return
+    peer.readingPaused = this.readingPaused
+    const type = this.readingPaused ? 'pause_reading' : 'resume_reading'
+    this.ctx.output({ type, connection: peer.id })
+  }
+
+  private addressOf(id: number): Address | undefined {
+    return this.ctx.peers.get(id as ConnectionId)?.address ?? this.ctx.departed.get(id)
+  }
+}
