@@ -63,8 +63,11 @@ export interface SimWorldOptions {
     readonly linesMax?: number
     readonly write?: (line: string) => void
   }
-  /** Off by default. */
-  readonly trace?: boolean | { readonly linesMax?: number }
+  /**
+   * Off by default. `true` records network outcomes; `events: true` also records every event
+   * the scheduler runs (time and sequence), which pins down timer order too.
+   */
+  readonly trace?: boolean | { readonly linesMax?: number; readonly events?: boolean }
   /** Makes each host's disk; default `new SimDisk(options)`. */
   readonly disk?: (options: { defer: (fn: () => void) => void }) => Disk
 }
@@ -111,8 +114,15 @@ export class SimWorld {
     this.trace = new SimTrace(
       typeof traceOption === 'boolean'
         ? { enabled: traceOption }
-        : { enabled: true, ...(traceOption.linesMax === undefined ? {} : traceOption) },
+        : {
+            enabled: true,
+            ...(traceOption.linesMax === undefined ? {} : { linesMax: traceOption.linesMax }),
+          },
     )
+    if (typeof traceOption === 'object' && traceOption.events === true) {
+      const trace = this.trace
+      this.scheduler.onEvent = (at, seq) => trace.record(`${at} event ${seq}`)
+    }
     this.network = new SimNetwork(this.scheduler, resolveSettings(options), this.trace)
     const log = options.log ?? {}
     this.logSink = new SimLogSink(

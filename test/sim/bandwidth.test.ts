@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
 import { ms, seconds } from '../../src/core/time.js'
 import type { SimHost } from '../../src/sim/host.js'
 import { constantLatency } from '../../src/sim/latency.js'
 import { SimWorld } from '../../src/sim/world.js'
-import { MBPS, pattern, testSeed } from './helpers.js'
+import { MBPS, pattern, seededTest } from './helpers.js'
 import { connectPair } from './stream-harness.js'
 
 const KBPS = 1000
@@ -37,8 +36,7 @@ function rates(world: SimWorld, readers: (() => number)[], span: number): number
 const near = (actual: number, expected: number, tolerance = 0.02): boolean =>
   Math.abs(actual - expected) <= expected * tolerance
 
-test('two flows from a 1 MB/s uploader get about 500 kB/s each', () => {
-  const seed = testSeed(51)
+seededTest('two flows from a 1 MB/s uploader get about 500 kB/s each', 51, (seed) => {
   const world = new SimWorld({ seed, latency: constantLatency(20) })
   const uploader = host(world, MBPS, MBPS)
   const b = host(world, 10 * MBPS, 10 * MBPS)
@@ -52,40 +50,45 @@ test('two flows from a 1 MB/s uploader get about 500 kB/s each', () => {
   )
 })
 
-test('max-min: a flow held back by a slow receiver leaves the rest to the other', () => {
-  const seed = testSeed(52)
-  const world = new SimWorld({ seed, latency: constantLatency(20) })
-  const uploader = host(world, MBPS, MBPS)
-  const slow = host(world, MBPS, 200 * KBPS)
-  const quick = host(world, MBPS, 10 * MBPS)
-  const readers = [bulk(world, uploader, slow, 80), bulk(world, uploader, quick, 81)]
-  world.runFor(seconds(1))
-  const [rs, rq] = rates(world, readers, 10)
-  assert.ok(near(rs as number, 200 * KBPS), `slow got ${rs}; SEED=${seed}`)
-  assert.ok(near(rq as number, 800 * KBPS), `quick got ${rq}; SEED=${seed}`)
-})
+seededTest(
+  'max-min: a flow held back by a slow receiver leaves the rest to the other',
+  52,
+  (seed) => {
+    const world = new SimWorld({ seed, latency: constantLatency(20) })
+    const uploader = host(world, MBPS, MBPS)
+    const slow = host(world, MBPS, 200 * KBPS)
+    const quick = host(world, MBPS, 10 * MBPS)
+    const readers = [bulk(world, uploader, slow, 80), bulk(world, uploader, quick, 81)]
+    world.runFor(seconds(1))
+    const [rs, rq] = rates(world, readers, 10)
+    assert.ok(near(rs as number, 200 * KBPS), `slow got ${rs}; SEED=${seed}`)
+    assert.ok(near(rq as number, 800 * KBPS), `quick got ${rq}; SEED=${seed}`)
+  },
+)
 
-test('a receiver shared by two uploaders; when one stops the other takes it all', () => {
-  const seed = testSeed(53)
-  const world = new SimWorld({ seed, latency: constantLatency(10) })
-  const small = host(world, 300 * KBPS, MBPS)
-  const big = host(world, 10 * MBPS, MBPS)
-  const sink = host(world, MBPS, MBPS)
-  const readers = [bulk(world, small, sink, 80), bulk(world, big, sink, 81)]
-  world.runFor(seconds(1))
-  const [rs, rb] = rates(world, readers, 10)
-  assert.ok(
-    near(rs as number, 300 * KBPS) && near(rb as number, 700 * KBPS),
-    `${rs} ${rb}; SEED=${seed}`,
-  )
-  small.crash()
-  world.runFor(seconds(1))
-  const [, alone] = rates(world, readers, 10)
-  assert.ok(near(alone as number, MBPS), `alone got ${alone}; SEED=${seed}`)
-})
+seededTest(
+  'a receiver shared by two uploaders; when one stops the other takes it all',
+  53,
+  (seed) => {
+    const world = new SimWorld({ seed, latency: constantLatency(10) })
+    const small = host(world, 300 * KBPS, MBPS)
+    const big = host(world, 10 * MBPS, MBPS)
+    const sink = host(world, MBPS, MBPS)
+    const readers = [bulk(world, small, sink, 80), bulk(world, big, sink, 81)]
+    world.runFor(seconds(1))
+    const [rs, rb] = rates(world, readers, 10)
+    assert.ok(
+      near(rs as number, 300 * KBPS) && near(rb as number, 700 * KBPS),
+      `${rs} ${rb}; SEED=${seed}`,
+    )
+    small.crash()
+    world.runFor(seconds(1))
+    const [, alone] = rates(world, readers, 10)
+    assert.ok(near(alone as number, MBPS), `alone got ${alone}; SEED=${seed}`)
+  },
+)
 
-test('a stream moves at most one window per round trip', () => {
-  const seed = testSeed(54)
+seededTest('a stream moves at most one window per round trip', 54, (seed) => {
   const world = new SimWorld({
     seed,
     latency: constantLatency(50),
@@ -100,8 +103,7 @@ test('a stream moves at most one window per round trip', () => {
   assert.ok(near(rate as number, MBPS, 0.05), `rate ${rate}; SEED=${seed}`)
 })
 
-test('reallocation touches only the flows connected to a change', () => {
-  const seed = testSeed(55)
+seededTest('reallocation touches only the flows connected to a change', 55, (seed) => {
   const world = new SimWorld({ seed, latency: constantLatency(10) })
   const pairs: (() => number)[] = []
   for (let i = 0; i < 20; i++) {
@@ -136,19 +138,21 @@ function meshThroughput(seed: number, quantumMs: number, count: number): number[
   )
   const readers: (() => number)[] = []
   for (const [i, from] of hosts.entries()) {
-    for (const [j, to] of hosts.entries()) if (i !== j) readers.push(bulk(world, from, to, 1000 + i))
+    for (const [j, to] of hosts.entries())
+      if (i !== j) readers.push(bulk(world, from, to, 1000 + i))
   }
   world.runFor(seconds(2))
   return rates(world, readers, 10)
 }
 
-test('a big component (> 512 flows) converges to the exact max-min shares', () => {
-  const seed = testSeed(56)
+seededTest('a big component (> 512 flows) converges to the exact max-min shares', 56, (seed) => {
   const count = 24 // 552 flows
   const exact = meshThroughput(seed, 0, count)
   const quantized = meshThroughput(seed, 100, count)
   const total = (values: number[]): number => values.reduce((a, b) => a + b, 0)
   assert.ok(near(total(quantized), total(exact), 0.01), `totals; SEED=${seed}`)
-  const worst = Math.max(...exact.map((rate, i) => Math.abs((quantized[i] as number) - rate) / rate))
+  const worst = Math.max(
+    ...exact.map((rate, i) => Math.abs((quantized[i] as number) - rate) / rate),
+  )
   assert.ok(worst < 0.05, `worst flow off by ${worst}; SEED=${seed}`)
 })

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
 import { minutes } from '../../src/core/time.js'
 import { ChurnDriver } from '../../src/sim/churn.js'
 import { exponential, weibull, type Distribution } from '../../src/sim/distributions.js'
 import { SimWorld } from '../../src/sim/world.js'
-import { MBPS, testSeed } from './helpers.js'
+import { MBPS, seededTest } from './helpers.js'
 
 const mean = (values: readonly number[]): number =>
   values.reduce((sum, v) => sum + v, 0) / values.length
@@ -31,20 +30,22 @@ function churnRun(seed: number, session: Distribution, offTime: Distribution): C
 }
 
 for (const session of [exponential(60_000), weibull(0.5, 30_000)]) {
-  test(`session lengths from ${session.description} have the distribution's mean`, () => {
-    const seed = testSeed(71)
-    const churn = churnRun(seed, session, exponential(20_000))
-    assert.ok(churn.sessions.length > 5_000, `sessions ${churn.sessions.length}; SEED=${seed}`)
-    const sessionError = Math.abs(mean(churn.sessions) / session.mean - 1)
-    // Weibull with shape 0.5 has a heavy tail (CV about 2.2): allow more room.
-    assert.ok(sessionError < 0.08, `session mean ${mean(churn.sessions)}; SEED=${seed}`)
-    const offError = Math.abs(mean(churn.offTimes) / 20_000 - 1)
-    assert.ok(offError < 0.05, `off mean ${mean(churn.offTimes)}; SEED=${seed}`)
-  })
+  seededTest(
+    `session lengths from ${session.description} have the distribution's mean`,
+    71,
+    (seed) => {
+      const churn = churnRun(seed, session, exponential(20_000))
+      assert.ok(churn.sessions.length > 5_000, `sessions ${churn.sessions.length}; SEED=${seed}`)
+      const sessionError = Math.abs(mean(churn.sessions) / session.mean - 1)
+      // Weibull with shape 0.5 has a heavy tail (CV about 2.2): allow more room.
+      assert.ok(sessionError < 0.08, `session mean ${mean(churn.sessions)}; SEED=${seed}`)
+      const offError = Math.abs(mean(churn.offTimes) / 20_000 - 1)
+      assert.ok(offError < 0.05, `off mean ${mean(churn.offTimes)}; SEED=${seed}`)
+    },
+  )
 }
 
-test('churn is deterministic per seed', () => {
-  const seed = testSeed(72)
+seededTest('churn is deterministic per seed', 72, (seed) => {
   const a = churnRun(seed, exponential(60_000), exponential(20_000))
   const b = churnRun(seed, exponential(60_000), exponential(20_000))
   assert.deepEqual(a.sessions.slice(0, 100), b.sessions.slice(0, 100), `SEED=${seed}`)

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
 import type { Address } from '../../src/core/address.js'
 import type { DatagramSocket } from '../../src/core/env.js'
 import { instant } from '../../src/core/time.js'
 import { constantLatency } from '../../src/sim/latency.js'
 import { SimWorld } from '../../src/sim/world.js'
-import { addr, bind, MBPS, testSeed } from './helpers.js'
+import { addr, bind, MBPS, seededTest } from './helpers.js'
 
 const fast = { uploadBytesPerSecond: 100 * MBPS, downloadBytesPerSecond: 100 * MBPS }
 
@@ -31,24 +30,26 @@ interface Received {
   readonly bytes: Uint8Array
 }
 
-test('a datagram arrives after the latency, from the sender address, as a copy', () => {
-  const seed = testSeed(1)
-  const world = new SimWorld({ seed, latency: constantLatency(30) })
-  const { a, b, received } = pair(world)
-  const bytes = new Uint8Array([1, 2, 3])
-  a.send(b.local, bytes)
-  bytes[0] = 99 // the sender reuses its buffer: the receiver must not see it
-  world.runUntilIdle()
-  assert.equal(received.length, 1, `SEED=${seed}`)
-  const [got] = received
-  assert.deepEqual(got?.bytes, new Uint8Array([1, 2, 3]))
-  assert.deepEqual(got?.from, a.local)
-  // 30 ms latency plus 3 bytes through a 100 MB/s uplink.
-  assert.ok(Math.abs((got?.at ?? 0) - 30) < 0.001, `arrived at ${got?.at}; SEED=${seed}`)
-})
+seededTest(
+  'a datagram arrives after the latency, from the sender address, as a copy',
+  1,
+  (seed) => {
+    const world = new SimWorld({ seed, latency: constantLatency(30) })
+    const { a, b, received } = pair(world)
+    const bytes = new Uint8Array([1, 2, 3])
+    a.send(b.local, bytes)
+    bytes[0] = 99 // the sender reuses its buffer: the receiver must not see it
+    world.runUntilIdle()
+    assert.equal(received.length, 1, `SEED=${seed}`)
+    const [got] = received
+    assert.deepEqual(got?.bytes, new Uint8Array([1, 2, 3]))
+    assert.deepEqual(got?.from, a.local)
+    // 30 ms latency plus 3 bytes through a 100 MB/s uplink.
+    assert.ok(Math.abs((got?.at ?? 0) - 30) < 0.001, `arrived at ${got?.at}; SEED=${seed}`)
+  },
+)
 
-test('loss drops about the configured ratio', () => {
-  const seed = testSeed(2)
+seededTest('loss drops about the configured ratio', 2, (seed) => {
   const world = new SimWorld({ seed, lossRatio: 0.2 })
   const { a, b, received } = pair(world)
   const count = 20_000
@@ -62,78 +63,89 @@ test('loss drops about the configured ratio', () => {
   assert.equal(counters['datagramsSent'], count)
 })
 
-test('duplication delivers about the configured ratio twice, as separate copies', () => {
-  const seed = testSeed(3)
-  const world = new SimWorld({ seed, duplicateRatio: 0.1 })
-  const { a, b, received } = pair(world)
-  const count = 10_000
-  for (let i = 0; i < count; i++) a.send(b.local, new Uint8Array([i & 0xff]))
-  world.runUntilIdle()
-  const extra = received.length / count - 1
-  assert.ok(Math.abs(extra - 0.1) < 0.012, `duplicated ${extra}; SEED=${seed}`)
-  const first = received[0]?.bytes
-  const twin = received.find((r, i) => i > 0 && r.bytes[0] === first?.[0])
-  if (twin !== undefined) assert.notEqual(twin.bytes, first, 'copies are separate arrays')
-})
+seededTest(
+  'duplication delivers about the configured ratio twice, as separate copies',
+  3,
+  (seed) => {
+    const world = new SimWorld({ seed, duplicateRatio: 0.1 })
+    const { a, b, received } = pair(world)
+    const count = 10_000
+    for (let i = 0; i < count; i++) a.send(b.local, new Uint8Array([i & 0xff]))
+    world.runUntilIdle()
+    const extra = received.length / count - 1
+    assert.ok(Math.abs(extra - 0.1) < 0.012, `duplicated ${extra}; SEED=${seed}`)
+    const first = received[0]?.bytes
+    const twin = received.find((r, i) => i > 0 && r.bytes[0] === first?.[0])
+    if (twin !== undefined) assert.notEqual(twin.bytes, first, 'copies are separate arrays')
+  },
+)
 
-test('a per-link override beats the world ratio; a host override applies to its links', () => {
-  const seed = testSeed(4)
-  const world = new SimWorld({ seed, lossRatio: 0.5 })
-  const { a, b, received } = pair(world)
-  const [hostA, hostB] = world.hosts
-  assert.ok(hostA !== undefined && hostB !== undefined)
-  world.setLink(hostA, hostB, { lossRatio: 0 })
-  for (let i = 0; i < 100; i++) a.send(b.local, new Uint8Array(1))
-  world.runUntilIdle()
-  assert.equal(received.length, 100, `SEED=${seed}`)
-  const hostC = world.addHost({ ...fast, lossRatio: 1 })
-  const fromC: DatagramSocket[] = []
-  bind(hostC.env, 5, (s) => fromC.push(s))
-  world.runUntilIdle()
-  for (let i = 0; i < 100; i++) fromC[0]?.send(b.local, new Uint8Array(1))
-  world.runUntilIdle()
-  assert.equal(received.length, 100, `SEED=${seed}`)
-})
+seededTest(
+  'a per-link override beats the world ratio; a host override applies to its links',
+  4,
+  (seed) => {
+    const world = new SimWorld({ seed, lossRatio: 0.5 })
+    const { a, b, received } = pair(world)
+    const [hostA, hostB] = world.hosts
+    assert.ok(hostA !== undefined && hostB !== undefined)
+    world.setLink(hostA, hostB, { lossRatio: 0 })
+    for (let i = 0; i < 100; i++) a.send(b.local, new Uint8Array(1))
+    world.runUntilIdle()
+    assert.equal(received.length, 100, `SEED=${seed}`)
+    const hostC = world.addHost({ ...fast, lossRatio: 1 })
+    const fromC: DatagramSocket[] = []
+    bind(hostC.env, 5, (s) => fromC.push(s))
+    world.runUntilIdle()
+    for (let i = 0; i < 100; i++) fromC[0]?.send(b.local, new Uint8Array(1))
+    world.runUntilIdle()
+    assert.equal(received.length, 100, `SEED=${seed}`)
+  },
+)
 
-test('no socket, unknown address, oversize, host down: dropped silently and counted', () => {
-  const seed = testSeed(5)
-  const world = new SimWorld({ seed })
-  const { a, b, received } = pair(world)
-  a.send(addr(b.local.host, 9999), new Uint8Array(4))
-  a.send(addr('192.0.2.1', 4000), new Uint8Array(4))
-  a.send(b.local, new Uint8Array(65_508))
-  a.send(b.local, new Uint8Array(65_507))
-  world.runUntilIdle()
-  assert.equal(received.length, 1)
-  world.hosts[1]?.crash()
-  a.send(b.local, new Uint8Array(4))
-  world.runUntilIdle()
-  const c = world.networkCounters()
-  assert.equal(c['datagramsDroppedNoSocket'], 1)
-  assert.equal(c['datagramsDroppedNoRoute'], 1)
-  assert.equal(c['datagramsDroppedOversize'], 1)
-  assert.equal(c['datagramsDroppedHostDown'], 1)
-  assert.equal(c['datagramsDelivered'], 1)
-})
+seededTest(
+  'no socket, unknown address, oversize, host down: dropped silently and counted',
+  5,
+  (seed) => {
+    const world = new SimWorld({ seed })
+    const { a, b, received } = pair(world)
+    a.send(addr(b.local.host, 9999), new Uint8Array(4))
+    a.send(addr('192.0.2.1', 4000), new Uint8Array(4))
+    a.send(b.local, new Uint8Array(65_508))
+    a.send(b.local, new Uint8Array(65_507))
+    world.runUntilIdle()
+    assert.equal(received.length, 1)
+    world.hosts[1]?.crash()
+    a.send(b.local, new Uint8Array(4))
+    world.runUntilIdle()
+    const c = world.networkCounters()
+    assert.equal(c['datagramsDroppedNoSocket'], 1)
+    assert.equal(c['datagramsDroppedNoRoute'], 1)
+    assert.equal(c['datagramsDroppedOversize'], 1)
+    assert.equal(c['datagramsDroppedHostDown'], 1)
+    assert.equal(c['datagramsDelivered'], 1)
+  },
+)
 
-test('the uplink serialises datagrams: 100 x 10 kB at 1 MB/s take about a second', () => {
-  const seed = testSeed(6)
-  const world = new SimWorld({ seed, latency: constantLatency(10) })
-  const slow = world.addHost({ uploadBytesPerSecond: MBPS, downloadBytesPerSecond: MBPS })
-  const sink = world.addHost(fast)
-  let sender: DatagramSocket | undefined
-  let last = 0
-  bind(slow.env, 1, (s) => (sender = s))
-  bind(sink.env, 2, (s) => s.onReceive(() => (last = world.now())))
-  world.runUntilIdle()
-  for (let i = 0; i < 100; i++) sender?.send(addr(sink.address, 2), new Uint8Array(10_000))
-  world.runUntilIdle()
-  // The last datagram leaves at 1000 ms and arrives 10 ms later.
-  assert.ok(Math.abs(last - 1010) < 0.5, `last arrival at ${last}; SEED=${seed}`)
-})
+seededTest(
+  'the uplink serialises datagrams: 100 x 10 kB at 1 MB/s take about a second',
+  6,
+  (seed) => {
+    const world = new SimWorld({ seed, latency: constantLatency(10) })
+    const slow = world.addHost({ uploadBytesPerSecond: MBPS, downloadBytesPerSecond: MBPS })
+    const sink = world.addHost(fast)
+    let sender: DatagramSocket | undefined
+    let last = 0
+    bind(slow.env, 1, (s) => (sender = s))
+    bind(sink.env, 2, (s) => s.onReceive(() => (last = world.now())))
+    world.runUntilIdle()
+    for (let i = 0; i < 100; i++) sender?.send(addr(sink.address, 2), new Uint8Array(10_000))
+    world.runUntilIdle()
+    // The last datagram leaves at 1000 ms and arrives 10 ms later.
+    assert.ok(Math.abs(last - 1010) < 0.5, `last arrival at ${last}; SEED=${seed}`)
+  },
+)
 
-test('a full uplink queue drops (tail drop) and counts', () => {
-  const seed = testSeed(7)
+seededTest('a full uplink queue drops (tail drop) and counts', 7, (seed) => {
   const world = new SimWorld({ seed, datagramQueueBytesMax: 50_000 })
   const slow = world.addHost({ uploadBytesPerSecond: MBPS, downloadBytesPerSecond: MBPS })
   const sink = world.addHost(fast)
@@ -148,8 +160,8 @@ test('a full uplink queue drops (tail drop) and counts', () => {
   assert.equal(world.networkCounters()['datagramsDroppedQueue'], 100 - got)
 })
 
-test('bind: port in use, foreign address, ephemeral ports', () => {
-  const world = new SimWorld({ seed: testSeed(8) })
+seededTest('bind: port in use, foreign address, ephemeral ports', 8, (seed) => {
+  const world = new SimWorld({ seed })
   const host = world.addHost(fast)
   const results: string[] = []
   host.env.net.bindDatagram(addr('0.0.0.0', 7), (r) => results.push(r.ok ? 'ok' : r.error.code))

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
 import { seconds } from '../../src/core/time.js'
 import { uniformLatency } from '../../src/sim/latency.js'
 import { SimWorld } from '../../src/sim/world.js'
-import { testSeed } from './helpers.js'
+import { seededTest } from './helpers.js'
 import { addPingPongHosts } from './workloads.js'
 
 interface Outcome {
@@ -19,7 +18,7 @@ function runPingPong(seed: number): Outcome {
     latency: uniformLatency(5, 80),
     lossRatio: 0.05,
     duplicateRatio: 0.02,
-    trace: true,
+    trace: { events: true },
   })
   addPingPongHosts(world, 40, { intervalMs: 100, pingsMax: 50 })
   world.runFor(seconds(20))
@@ -31,12 +30,12 @@ function runPingPong(seed: number): Outcome {
   }
 }
 
-test('the same seed replays byte for byte; another seed does not', () => {
-  const seed = testSeed(42)
+seededTest('the same seed replays byte for byte; another seed does not', 42, (seed) => {
   const first = runPingPong(seed)
   const second = runPingPong(seed)
   assert.equal(first.hash, second.hash, `not deterministic; reproduce with SEED=${seed}`)
   assert.deepEqual(first.counters, second.counters, `SEED=${seed}`)
+  assert.equal(first.lines, second.lines, `SEED=${seed}`)
   assert.ok(first.lines > 4000, `trace has ${first.lines} lines; SEED=${seed}`)
   assert.ok((first.counters['datagramsLost'] ?? 0) > 0, `some loss; SEED=${seed}`)
   assert.ok((first.counters['datagramsDuplicated'] ?? 0) > 0, `some duplicates; SEED=${seed}`)

@@ -1,8 +1,9 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
 import type { Address } from '../../src/core/address.js'
 import type { DatagramSocket, Env, StreamListener, StreamSocket } from '../../src/core/env.js'
 import type { Result } from '../../src/core/result.js'
 import type { OperationalError } from '../../src/core/errors.js'
-import { SimWorld, type SimWorldOptions } from '../../src/sim/world.js'
 
 /** The seed a test uses: SEED from the environment, else the test's own default. */
 export function testSeed(fallback: number): number {
@@ -10,9 +11,25 @@ export function testSeed(fallback: number): number {
   return fromEnv === undefined ? fallback : Number(fromEnv)
 }
 
-/** A world with fast symmetric hosts unless told otherwise. */
-export function makeWorld(options: Partial<SimWorldOptions> & { seed: number }): SimWorld {
-  return new SimWorld(options)
+/**
+ * A test that runs with a seed (SEED from the environment, else `fallback`) and, when any
+ * assertion fails, says which seed to rerun it with.
+ */
+export function seededTest(name: string, fallback: number, body: (seed: number) => void): void {
+  test(name, () => {
+    const seed = testSeed(fallback)
+    try {
+      body(seed)
+    } catch (error) {
+      if (!(error instanceof assert.AssertionError)) throw error
+      throw new assert.AssertionError({
+        message: `${error.message}\nreproduce with SEED=${seed}`,
+        actual: error.actual,
+        expected: error.expected,
+        operator: error.operator,
+      })
+    }
+  })
 }
 
 export const MBPS = 1_000_000

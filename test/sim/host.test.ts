@@ -4,7 +4,7 @@ import type { Env } from '../../src/core/env.js'
 import { utf8, fromUtf8 } from '../../src/core/bytes.js'
 import { seconds } from '../../src/core/time.js'
 import { SimWorld } from '../../src/sim/world.js'
-import { MBPS, testSeed, unwrap } from './helpers.js'
+import { MBPS, seededTest, unwrap } from './helpers.js'
 
 const fast = { uploadBytesPerSecond: MBPS, downloadBytesPerSecond: MBPS }
 
@@ -18,8 +18,7 @@ function writeFile(env: Env, path: string, text: string): void {
   })
 }
 
-test('crash and restart keep the address and the disk; the env is new', () => {
-  const seed = testSeed(81)
+seededTest('crash and restart keep the address and the disk; the env is new', 81, (seed) => {
   const world = new SimWorld({ seed })
   const host = world.addHost(fast)
   host.start((env) => writeFile(env, 'state', 'hello'))
@@ -41,8 +40,8 @@ test('crash and restart keep the address and the disk; the env is new', () => {
   assert.equal(world.host(host.address), host)
 })
 
-test('disk callbacks of a crashed life never run', () => {
-  const world = new SimWorld({ seed: testSeed(82) })
+seededTest('disk callbacks of a crashed life never run', 82, (seed) => {
+  const world = new SimWorld({ seed })
   const host = world.addHost(fast)
   let called = false
   host.env.disk.mkdir('d', () => (called = true))
@@ -51,28 +50,32 @@ test('disk callbacks of a crashed life never run', () => {
   assert.equal(called, false)
 })
 
-test('stop runs the program handle and sockets close; restart reruns the program', () => {
-  const world = new SimWorld({ seed: testSeed(83) })
-  const host = world.addHost(fast)
-  const events: string[] = []
-  host.start((env) => {
-    events.push(`start ${env.random.int(1000)}`)
-    return { stop: () => events.push('stop') }
-  })
-  host.stop()
-  host.stop()
-  host.restart()
-  world.runUntilIdle()
-  assert.equal(events.length, 3)
-  assert.equal(events[1], 'stop')
-  assert.notEqual(events[0], events[2], 'the new life draws from a new stream')
-})
+seededTest(
+  'stop runs the program handle and sockets close; restart reruns the program',
+  83,
+  (seed) => {
+    const world = new SimWorld({ seed })
+    const host = world.addHost(fast)
+    const events: string[] = []
+    host.start((env) => {
+      events.push(`start ${env.random.int(1000)}`)
+      return { stop: () => events.push('stop') }
+    })
+    host.stop()
+    host.stop()
+    host.restart()
+    world.runUntilIdle()
+    assert.equal(events.length, 3)
+    assert.equal(events[1], 'stop')
+    assert.notEqual(events[0], events[2], 'the new life draws from a new stream')
+  },
+)
 
-test('the log prefixes virtual time and host, and is silent by default', () => {
-  const quiet = new SimWorld({ seed: 1 })
+seededTest('the log prefixes virtual time and host, and is silent by default', 84, (seed) => {
+  const quiet = new SimWorld({ seed })
   quiet.addHost(fast).env.log.log('info', 'nobody hears this')
   assert.deepEqual(quiet.logLines(), [])
-  const world = new SimWorld({ seed: 1, log: { level: 'info' } })
+  const world = new SimWorld({ seed, log: { level: 'info' } })
   const host = world.addHost(fast)
   world.runFor(seconds(2))
   host.env.log.log('debug', 'dropped')
@@ -80,8 +83,8 @@ test('the log prefixes virtual time and host, and is silent by default', () => {
   assert.deepEqual(world.logLines(), [`    2000.000 ${host.address} warn  slow peer ms=12 peer=x`])
 })
 
-test('metrics aggregate across hosts: counters sum, histograms merge', () => {
-  const world = new SimWorld({ seed: 1 })
+seededTest('metrics aggregate across hosts: counters sum, histograms merge', 85, (seed) => {
+  const world = new SimWorld({ seed })
   const a = world.addHost(fast)
   const b = world.addHost(fast)
   a.env.metrics.count('x')
@@ -97,18 +100,22 @@ test('metrics aggregate across hosts: counters sum, histograms merge', () => {
   assert.equal(summary?.max, 100)
 })
 
-test('addresses are assigned in order and never reused; NATed hosts get private ones', () => {
-  const world = new SimWorld({ seed: 1 })
-  const a = world.addHost(fast)
-  const b = world.addHost({ ...fast, address: '10.0.0.2' })
-  const c = world.addHost(fast)
-  const d = world.addHost({ ...fast, nat: 'symmetric' })
-  assert.deepEqual(
-    [a.address, b.address, c.address, d.address, d.publicAddress],
-    ['10.0.0.1', '10.0.0.2', '10.0.0.3', '172.16.0.1', '10.0.0.4'],
-  )
-  assert.throws(() => world.addHost({ ...fast, address: '10.0.0.3' }), /taken/)
-})
+seededTest(
+  'addresses are assigned in order and never reused; NATed hosts get private ones',
+  86,
+  (seed) => {
+    const world = new SimWorld({ seed })
+    const a = world.addHost(fast)
+    const b = world.addHost({ ...fast, address: '10.0.0.2' })
+    const c = world.addHost(fast)
+    const d = world.addHost({ ...fast, nat: 'symmetric' })
+    assert.deepEqual(
+      [a.address, b.address, c.address, d.address, d.publicAddress],
+      ['10.0.0.1', '10.0.0.2', '10.0.0.3', '172.16.0.1', '10.0.0.4'],
+    )
+    assert.throws(() => world.addHost({ ...fast, address: '10.0.0.3' }), /taken/)
+  },
+)
 
 test('a failed check names the seed to reproduce with', () => {
   const world = new SimWorld({ seed: 1234 })

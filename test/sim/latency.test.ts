@@ -10,7 +10,7 @@ import {
   uniformLatency,
 } from '../../src/sim/latency.js'
 import { SimWorld } from '../../src/sim/world.js'
-import { bind, MBPS, testSeed } from './helpers.js'
+import { bind, MBPS, seededTest } from './helpers.js'
 
 test('constant latency is constant', () => {
   const model = constantLatency(42)
@@ -18,8 +18,7 @@ test('constant latency is constant', () => {
   assert.throws(() => constantLatency(-1))
 })
 
-test('uniform latency stays in range and covers it', () => {
-  const seed = testSeed(91)
+seededTest('uniform latency stays in range and covers it', 91, (seed) => {
   const model = uniformLatency(10, 30)
   const random = new SeededRandom(seed)
   let low = Infinity
@@ -36,8 +35,7 @@ test('uniform latency stays in range and covers it', () => {
   assert.ok(Math.abs(sum / 10_000 - 20) < 0.3, `mean ${sum / 10_000}; SEED=${seed}`)
 })
 
-test('plane latency: base + distance, symmetric, independent of query order', () => {
-  const seed = testSeed(92)
+seededTest('plane latency: base + distance, symmetric, independent of query order', 92, (seed) => {
   const forward = planeLatency({ baseMs: 5, msPerUnit: 2, random: new SeededRandom(seed) })
   const backward = planeLatency({ baseMs: 5, msPerUnit: 2, random: new SeededRandom(seed) })
   const random = new SeededRandom(0)
@@ -74,8 +72,7 @@ test('a latency matrix parses, maps hosts to rows, and reports bad input', () =>
   assert.equal(parseLatencyMatrix(''), 'empty matrix')
 })
 
-test('the world uses the model: a datagram takes the modelled latency', () => {
-  const seed = testSeed(93)
+seededTest('the world uses the model: a datagram takes the modelled latency', 93, (seed) => {
   const parsed = parseLatencyMatrix('0 17\n23 0')
   assert.ok(typeof parsed !== 'string')
   const world = new SimWorld({ seed, latency: matrixLatency(parsed) })

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
 import type { Address } from '../../src/core/address.js'
 import type { DatagramSocket } from '../../src/core/env.js'
 import { seconds } from '../../src/core/time.js'
 import type { NatBehaviour } from '../../src/sim/nat.js'
 import { SimWorld } from '../../src/sim/world.js'
-import { addr, bind, listen, MBPS, testSeed } from './helpers.js'
+import { addr, bind, listen, MBPS, seededTest } from './helpers.js'
 
 const fast = { uploadBytesPerSecond: 10 * MBPS, downloadBytesPerSecond: 10 * MBPS }
 
@@ -79,41 +78,42 @@ const EXPECTED: Readonly<Record<NatBehaviour, readonly string[]>> = {
 }
 
 for (const behaviour of Object.keys(EXPECTED) as NatBehaviour[]) {
-  test(`${behaviour}: inbound filtering after one outbound datagram`, () => {
-    const seed = testSeed(61)
+  seededTest(`${behaviour}: inbound filtering after one outbound datagram`, 61, (seed) => {
     assert.deepEqual(admitted(behaviour, seed), EXPECTED[behaviour], `SEED=${seed}`)
   })
 }
 
-test('outbound datagrams carry the public address; symmetric maps per destination', () => {
-  const seed = testSeed(62)
-  for (const behaviour of [
-    'full_cone',
-    'address_restricted',
-    'port_restricted',
-    'symmetric',
-  ] as const) {
-    const s = scene(behaviour, seed)
-    s.inside.send(s.p6000.local, new Uint8Array(1))
-    s.inside.send(s.p6001.local, new Uint8Array(1))
-    s.inside.send(s.q6000.local, new Uint8Array(1))
-    s.inside.send(s.p6000.local, new Uint8Array(1))
-    s.world.runUntilIdle()
-    const natHost = s.world.hosts[0]?.publicAddress
-    assert.ok(
-      s.seenOutside.every((a) => a.host === natHost),
-      `${behaviour}; SEED=${seed}`,
-    )
-    const ports = s.seenOutside.map((a) => a.port)
-    const distinct = new Set(ports).size
-    const expected = behaviour === 'symmetric' ? 3 : 1
-    assert.equal(distinct, expected, `${behaviour} used ports ${ports}; SEED=${seed}`)
-    assert.equal(ports[0], ports[3], `a destination keeps its mapping; SEED=${seed}`)
-  }
-})
+seededTest(
+  'outbound datagrams carry the public address; symmetric maps per destination',
+  62,
+  (seed) => {
+    for (const behaviour of [
+      'full_cone',
+      'address_restricted',
+      'port_restricted',
+      'symmetric',
+    ] as const) {
+      const s = scene(behaviour, seed)
+      s.inside.send(s.p6000.local, new Uint8Array(1))
+      s.inside.send(s.p6001.local, new Uint8Array(1))
+      s.inside.send(s.q6000.local, new Uint8Array(1))
+      s.inside.send(s.p6000.local, new Uint8Array(1))
+      s.world.runUntilIdle()
+      const natHost = s.world.hosts[0]?.publicAddress
+      assert.ok(
+        s.seenOutside.every((a) => a.host === natHost),
+        `${behaviour}; SEED=${seed}`,
+      )
+      const ports = s.seenOutside.map((a) => a.port)
+      const distinct = new Set(ports).size
+      const expected = behaviour === 'symmetric' ? 3 : 1
+      assert.equal(distinct, expected, `${behaviour} used ports ${ports}; SEED=${seed}`)
+      assert.equal(ports[0], ports[3], `a destination keeps its mapping; SEED=${seed}`)
+    }
+  },
+)
 
-test('nothing gets in before the first outbound datagram', () => {
-  const seed = testSeed(63)
+seededTest('nothing gets in before the first outbound datagram', 63, (seed) => {
   for (const behaviour of [
     'full_cone',
     'address_restricted',
@@ -130,8 +130,7 @@ test('nothing gets in before the first outbound datagram', () => {
   }
 })
 
-test('a mapping expires two minutes after the last outbound datagram', () => {
-  const seed = testSeed(64)
+seededTest('a mapping expires two minutes after the last outbound datagram', 64, (seed) => {
   const s = scene('port_restricted', seed)
   s.inside.send(s.p6000.local, new Uint8Array(1))
   s.world.runUntilIdle()
@@ -145,23 +144,26 @@ test('a mapping expires two minutes after the last outbound datagram', () => {
   assert.equal(s.world.networkCounters()['datagramsDroppedNat'], 1)
 })
 
-test('streams: outbound through NAT works; inbound to the public address times out', () => {
-  const seed = testSeed(65)
-  const world = new SimWorld({ seed })
-  const natted = world.addHost({ ...fast, nat: 'full_cone' })
-  const server = world.addHost(fast)
-  const remotes: string[] = []
-  listen(server.env, 80, (socket) => remotes.push(socket.remote.host))
-  listen(natted.env, 81, () => remotes.push('inbound accepted?'))
-  world.runUntilIdle()
-  const outcomes: string[] = []
-  natted.env.net.connect(addr(server.address, 80), (r) =>
-    outcomes.push(r.ok ? 'out ok' : 'out failed'),
-  )
-  server.env.net.connect(addr(natted.publicAddress, 81), (r) =>
-    outcomes.push(r.ok ? 'in ok' : `in ${r.error.code}`),
-  )
-  world.runFor(seconds(15))
-  assert.deepEqual(outcomes, ['out ok', 'in timeout'], `SEED=${seed}`)
-  assert.deepEqual(remotes, [natted.publicAddress], `SEED=${seed}`)
-})
+seededTest(
+  'streams: outbound through NAT works; inbound to the public address times out',
+  65,
+  (seed) => {
+    const world = new SimWorld({ seed })
+    const natted = world.addHost({ ...fast, nat: 'full_cone' })
+    const server = world.addHost(fast)
+    const remotes: string[] = []
+    listen(server.env, 80, (socket) => remotes.push(socket.remote.host))
+    listen(natted.env, 81, () => remotes.push('inbound accepted?'))
+    world.runUntilIdle()
+    const outcomes: string[] = []
+    natted.env.net.connect(addr(server.address, 80), (r) =>
+      outcomes.push(r.ok ? 'out ok' : 'out failed'),
+    )
+    server.env.net.connect(addr(natted.publicAddress, 81), (r) =>
+      outcomes.push(r.ok ? 'in ok' : `in ${r.error.code}`),
+    )
+    world.runFor(seconds(15))
+    assert.deepEqual(outcomes, ['out ok', 'in timeout'], `SEED=${seed}`)
+    assert.deepEqual(remotes, [natted.publicAddress], `SEED=${seed}`)
+  },
+)

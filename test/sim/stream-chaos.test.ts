@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
 import type { Address } from '../../src/core/address.js'
 import type { Env, StreamSocket } from '../../src/core/env.js'
 import { after, minutes, ms, seconds } from '../../src/core/time.js'
@@ -7,7 +6,7 @@ import { ChurnDriver } from '../../src/sim/churn.js'
 import { exponential } from '../../src/sim/distributions.js'
 import { uniformLatency } from '../../src/sim/latency.js'
 import { SimWorld } from '../../src/sim/world.js'
-import { MBPS, testSeed } from './helpers.js'
+import { MBPS, seededTest } from './helpers.js'
 
 /**
  * Streams under churn: hosts connect to random others and send numbered bytes while hosts
@@ -79,23 +78,31 @@ function program(peers: readonly Address[], tally: Tally, label: string) {
       watchClose.set(socket, () => (closed = true))
       pump()
     }
-    env.net.listen({ host: '0.0.0.0', port: PORT }, (socket) => {
-      const name = `${label}<${socket.remote.host}:${socket.remote.port}#${tally.next++}`
-      watch(socket, name)
-      send(socket, env.random.int(200_000), env.random.int(251))
-    }, () => undefined)
+    env.net.listen(
+      { host: '0.0.0.0', port: PORT },
+      (socket) => {
+        const name = `${label}<${socket.remote.host}:${socket.remote.port}#${tally.next++}`
+        watch(socket, name)
+        send(socket, env.random.int(200_000), env.random.int(251))
+      },
+      () => undefined,
+    )
     for (let c = 0; c < CONNECTIONS_PER_LIFE; c++) {
       env.clock.setTimer(after(env.clock.now(), ms(env.random.int(5000))), () => {
         const to = peers[env.random.int(peers.length)] as Address
-        env.net.connect(to, (result) => {
-          if (!result.ok) return
-          const socket = result.value
-          watch(socket, `${label}>${to.host}#${tally.next++}`)
-          send(socket, env.random.int(500_000), env.random.int(251))
-          if (env.random.float() < 0.2) {
-            env.clock.setTimer(after(env.clock.now(), ms(300)), () => socket.destroy())
-          }
-        }, { timeout: seconds(3) })
+        env.net.connect(
+          to,
+          (result) => {
+            if (!result.ok) return
+            const socket = result.value
+            watch(socket, `${label}>${to.host}#${tally.next++}`)
+            send(socket, env.random.int(500_000), env.random.int(251))
+            if (env.random.float() < 0.2) {
+              env.clock.setTimer(after(env.clock.now(), ms(300)), () => socket.destroy())
+            }
+          },
+          { timeout: seconds(3) },
+        )
       })
     }
   }
@@ -126,14 +133,18 @@ function runChaos(seed: number): { tally: Tally; hash: string; counters: Record<
   return { tally, hash: world.traceHash(), counters: world.networkCounters() }
 }
 
-test('streams under churn deliver exact in-order bytes and close once', () => {
-  const seed = testSeed(101)
+seededTest('streams under churn deliver exact in-order bytes and close once', 101, (seed) => {
   const { tally, hash, counters } = runChaos(seed)
   assert.deepEqual(tally.problems, [], `SEED=${seed}`)
   const twice = [...tally.closes].filter(([, count]) => count > 1).map(([name]) => name)
   assert.deepEqual(twice, [], `sockets closed twice; SEED=${seed}`)
   assert.ok(tally.bytesVerified > 5_000_000, `verified ${tally.bytesVerified}; SEED=${seed}`)
-  for (const name of ['streamsAccepted', 'streamConnectTimeouts', 'streamResetsSent', 'streamTimeouts']) {
+  for (const name of [
+    'streamsAccepted',
+    'streamConnectTimeouts',
+    'streamResetsSent',
+    'streamTimeouts',
+  ]) {
     assert.ok((counters[name] ?? 0) > 0, `no ${name}: the scenario lost its teeth; SEED=${seed}`)
   }
   const again = runChaos(seed)

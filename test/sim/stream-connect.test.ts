@@ -1,48 +1,49 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
 import type { Callback, StreamSocket } from '../../src/core/env.js'
 import { ms, seconds } from '../../src/core/time.js'
 import { constantLatency } from '../../src/sim/latency.js'
 import { SimWorld } from '../../src/sim/world.js'
-import { addr, listen, MBPS, testSeed, unwrap } from './helpers.js'
+import { addr, listen, MBPS, seededTest, unwrap } from './helpers.js'
 
 const fast = { uploadBytesPerSecond: 10 * MBPS, downloadBytesPerSecond: 10 * MBPS }
 
-test('connect completes after one RTT; the listener accepts at 1.5 RTT; bytes follow', () => {
-  const seed = testSeed(21)
-  const world = new SimWorld({ seed, latency: constantLatency(40) })
-  const server = world.addHost(fast)
-  const client = world.addHost(fast)
-  const events: string[] = []
-  listen(server.env, 80, (socket) => {
-    events.push(`accepted@${world.now()} from ${socket.remote.host}`)
-    socket.onData((bytes) => events.push(`server got ${bytes.length}@${world.now()}`))
-  })
-  world.runUntilIdle()
-  const start = world.now()
-  client.env.net.connect(addr(server.address, 80), (result) => {
-    const socket = unwrap(result, 'connect')
-    events.push(`connected@${world.now() - start} local ${socket.local.host}`)
-    socket.write(new Uint8Array(100))
-  })
-  world.runUntilIdle()
-  assert.deepEqual(
-    events,
-    [
-      `connected@80 local ${client.address}`,
-      `accepted@${start + 120} from ${client.address}`,
-      // 100 bytes at 10 MB/s take 0.01 ms to serialise, then 40 ms across.
-      `server got 100@${start + 120.01}`,
-    ],
-    `SEED=${seed}`,
-  )
-  const counters = world.networkCounters()
-  assert.equal(counters['streamsEstablished'], 1)
-  assert.equal(counters['streamsAccepted'], 1)
-})
+seededTest(
+  'connect completes after one RTT; the listener accepts at 1.5 RTT; bytes follow',
+  21,
+  (seed) => {
+    const world = new SimWorld({ seed, latency: constantLatency(40) })
+    const server = world.addHost(fast)
+    const client = world.addHost(fast)
+    const events: string[] = []
+    listen(server.env, 80, (socket) => {
+      events.push(`accepted@${world.now()} from ${socket.remote.host}`)
+      socket.onData((bytes) => events.push(`server got ${bytes.length}@${world.now()}`))
+    })
+    world.runUntilIdle()
+    const start = world.now()
+    client.env.net.connect(addr(server.address, 80), (result) => {
+      const socket = unwrap(result, 'connect')
+      events.push(`connected@${world.now() - start} local ${socket.local.host}`)
+      socket.write(new Uint8Array(100))
+    })
+    world.runUntilIdle()
+    assert.deepEqual(
+      events,
+      [
+        `connected@80 local ${client.address}`,
+        `accepted@${start + 120} from ${client.address}`,
+        // 100 bytes at 10 MB/s take 0.01 ms to serialise, then 40 ms across.
+        `server got 100@${start + 120.01}`,
+      ],
+      `SEED=${seed}`,
+    )
+    const counters = world.networkCounters()
+    assert.equal(counters['streamsEstablished'], 1)
+    assert.equal(counters['streamsAccepted'], 1)
+  },
+)
 
-test('connect to a host with no listener is refused after one RTT', () => {
-  const seed = testSeed(22)
+seededTest('connect to a host with no listener is refused after one RTT', 22, (seed) => {
   const world = new SimWorld({ seed, latency: constantLatency(25) })
   const server = world.addHost(fast)
   const client = world.addHost(fast)
@@ -54,28 +55,30 @@ test('connect to a host with no listener is refused after one RTT', () => {
   assert.equal(outcome, 'refused@50', `SEED=${seed}`)
 })
 
-test('connect to a crashed host, or to nobody, times out after the connect timeout', () => {
-  const seed = testSeed(23)
-  const world = new SimWorld({ seed, latency: constantLatency(25) })
-  const server = world.addHost(fast)
-  const client = world.addHost(fast)
-  listen(server.env, 80, () => undefined)
-  world.runUntilIdle()
-  server.crash()
-  const outcomes: string[] = []
-  const report =
-    (label: string): Callback<StreamSocket> =>
-    (result) =>
-      outcomes.push(`${label} ${result.ok ? 'connected' : result.error.code}@${world.now()}`)
-  client.env.net.connect(addr(server.address, 80), report('crashed'))
-  client.env.net.connect(addr('10.200.0.1', 80), report('nobody'), { timeout: ms(3000) })
-  world.runUntilIdle()
-  assert.deepEqual(outcomes, ['nobody timeout@3000', 'crashed timeout@10000'], `SEED=${seed}`)
-  assert.equal(world.networkCounters()['streamConnectTimeouts'], 2)
-})
+seededTest(
+  'connect to a crashed host, or to nobody, times out after the connect timeout',
+  23,
+  (seed) => {
+    const world = new SimWorld({ seed, latency: constantLatency(25) })
+    const server = world.addHost(fast)
+    const client = world.addHost(fast)
+    listen(server.env, 80, () => undefined)
+    world.runUntilIdle()
+    server.crash()
+    const outcomes: string[] = []
+    const report =
+      (label: string): Callback<StreamSocket> =>
+      (result) =>
+        outcomes.push(`${label} ${result.ok ? 'connected' : result.error.code}@${world.now()}`)
+    client.env.net.connect(addr(server.address, 80), report('crashed'))
+    client.env.net.connect(addr('10.200.0.1', 80), report('nobody'), { timeout: ms(3000) })
+    world.runUntilIdle()
+    assert.deepEqual(outcomes, ['nobody timeout@3000', 'crashed timeout@10000'], `SEED=${seed}`)
+    assert.equal(world.networkCounters()['streamConnectTimeouts'], 2)
+  },
+)
 
-test('a closed listener refuses; a restarted host listens again', () => {
-  const seed = testSeed(24)
+seededTest('a closed listener refuses; a restarted host listens again', 24, (seed) => {
   const world = new SimWorld({ seed, latency: constantLatency(10) })
   const server = world.addHost(fast)
   const client = world.addHost(fast)
@@ -101,8 +104,8 @@ test('a closed listener refuses; a restarted host listens again', () => {
   assert.deepEqual(outcomes, ['refused', 'connected'], `SEED=${seed}`)
 })
 
-test('callbacks are never run inside the call that registers them', () => {
-  const world = new SimWorld({ seed: testSeed(25), latency: constantLatency(0) })
+seededTest('callbacks are never run inside the call that registers them', 25, (seed) => {
+  const world = new SimWorld({ seed, latency: constantLatency(0) })
   const server = world.addHost(fast)
   const client = world.addHost(fast)
   const sockets: { accepted?: StreamSocket; connected?: StreamSocket } = {}

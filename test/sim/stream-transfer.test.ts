@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
 import { seconds } from '../../src/core/time.js'
 import { constantLatency } from '../../src/sim/latency.js'
 import { SimWorld } from '../../src/sim/world.js'
-import { concat, MBPS, pattern, testSeed } from './helpers.js'
+import { concat, MBPS, pattern, seededTest } from './helpers.js'
 import { connectPair, totalBytes, writeAll } from './stream-harness.js'
 
 const fast = { uploadBytesPerSecond: 10 * MBPS, downloadBytesPerSecond: 10 * MBPS }
 
-test('many writes arrive in order, byte for byte, both ways', () => {
-  const seed = testSeed(31)
+seededTest('many writes arrive in order, byte for byte, both ways', 31, (seed) => {
   const world = new SimWorld({ seed, latency: constantLatency(15) })
   const a = world.addHost(fast)
   const b = world.addHost(fast)
@@ -23,8 +21,7 @@ test('many writes arrive in order, byte for byte, both ways', () => {
   assert.deepEqual(concat(connection.clientGot), down, `SEED=${seed}`)
 })
 
-test('N bytes at rate R take about N/R plus the latency', () => {
-  const seed = testSeed(32)
+seededTest('N bytes at rate R take about N/R plus the latency', 32, (seed) => {
   const world = new SimWorld({ seed, latency: constantLatency(50) })
   const a = world.addHost({ uploadBytesPerSecond: 2 * MBPS, downloadBytesPerSecond: 2 * MBPS })
   const b = world.addHost(fast)
@@ -42,49 +39,58 @@ test('N bytes at rate R take about N/R plus the latency', () => {
   assert.ok(Math.abs(doneAt - start - expected) < 1, `took ${doneAt - start} ms; SEED=${seed}`)
 })
 
-test('write returns false above the high-water mark and onDrain fires below the low one', () => {
-  const seed = testSeed(33)
-  const world = new SimWorld({ seed, streamHighWaterBytes: 10_000, streamLowWaterBytes: 2_000 })
-  const a = world.addHost(fast)
-  const b = world.addHost(fast)
-  const { client } = connectPair(world, a, b)
-  const results: boolean[] = []
-  for (let i = 0; i < 4; i++) results.push(client.write(new Uint8Array(3000)))
-  assert.deepEqual(results, [true, true, true, false], `SEED=${seed}`)
-  let drained = 0
-  client.onDrain(() => drained++)
-  world.runFor(seconds(1))
-  assert.equal(drained, 1, `SEED=${seed}`)
-})
+seededTest(
+  'write returns false above the high-water mark and onDrain fires below the low one',
+  33,
+  (seed) => {
+    const world = new SimWorld({ seed, streamHighWaterBytes: 10_000, streamLowWaterBytes: 2_000 })
+    const a = world.addHost(fast)
+    const b = world.addHost(fast)
+    const { client } = connectPair(world, a, b)
+    const results: boolean[] = []
+    for (let i = 0; i < 4; i++) results.push(client.write(new Uint8Array(3000)))
+    assert.deepEqual(results, [true, true, true, false], `SEED=${seed}`)
+    let drained = 0
+    client.onDrain(() => drained++)
+    world.runFor(seconds(1))
+    assert.equal(drained, 1, `SEED=${seed}`)
+  },
+)
 
-test('a paused receiver stalls the sender; resuming delivers everything in order', () => {
-  const seed = testSeed(34)
-  const world = new SimWorld({
-    seed,
-    receiveWindowBytes: 100_000,
-    streamHighWaterBytes: 50_000,
-  })
-  const a = world.addHost(fast)
-  const b = world.addHost(fast)
-  const connection = connectPair(world, a, b)
-  connection.server.pause()
-  const data = pattern(2_000_000, 9)
-  let finishedWriting = false
-  writeAll(connection.client, data, 10_000, () => (finishedWriting = true))
-  world.runFor(seconds(5))
-  assert.equal(totalBytes(connection.serverGot), 0, `nothing delivered while paused; SEED=${seed}`)
-  assert.equal(finishedWriting, false, `the sender is held back; SEED=${seed}`)
-  const sent = a.traffic().streamBytesSent
-  // Exactly a window (100 kB) left the sender, not the whole 2 MB.
-  assert.equal(sent, 100_000, `SEED=${seed}`)
-  connection.server.resume()
-  world.runFor(seconds(5))
-  assert.ok(finishedWriting, `SEED=${seed}`)
-  assert.deepEqual(concat(connection.serverGot), data, `SEED=${seed}`)
-})
+seededTest(
+  'a paused receiver stalls the sender; resuming delivers everything in order',
+  34,
+  (seed) => {
+    const world = new SimWorld({
+      seed,
+      receiveWindowBytes: 100_000,
+      streamHighWaterBytes: 50_000,
+    })
+    const a = world.addHost(fast)
+    const b = world.addHost(fast)
+    const connection = connectPair(world, a, b)
+    connection.server.pause()
+    const data = pattern(2_000_000, 9)
+    let finishedWriting = false
+    writeAll(connection.client, data, 10_000, () => (finishedWriting = true))
+    world.runFor(seconds(5))
+    assert.equal(
+      totalBytes(connection.serverGot),
+      0,
+      `nothing delivered while paused; SEED=${seed}`,
+    )
+    assert.equal(finishedWriting, false, `the sender is held back; SEED=${seed}`)
+    const sent = a.traffic().streamBytesSent
+    // Exactly a window (100 kB) left the sender, not the whole 2 MB.
+    assert.equal(sent, 100_000, `SEED=${seed}`)
+    connection.server.resume()
+    world.runFor(seconds(5))
+    assert.ok(finishedWriting, `SEED=${seed}`)
+    assert.deepEqual(concat(connection.serverGot), data, `SEED=${seed}`)
+  },
+)
 
-test('pausing from inside onData stops delivery at once', () => {
-  const seed = testSeed(35)
+seededTest('pausing from inside onData stops delivery at once', 35, (seed) => {
   const world = new SimWorld({ seed, chunkBytes: 1000 })
   const a = world.addHost(fast)
   const b = world.addHost(fast)

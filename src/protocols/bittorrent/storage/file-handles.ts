@@ -110,6 +110,21 @@ export class FileHandles {
     )
   }
 
+  /** Opens the files writable, creating them (and their directories) when missing. */
+  create(fileIndices: readonly number[], inFlightMax: number, done: Callback<void>): void {
+    let failure: OperationalError | undefined
+    runLimited(
+      fileIndices,
+      inFlightMax,
+      (fileIndex, _, finished) =>
+        this.acquire(fileIndex, true, (opened) => {
+          if (!opened.ok) failure ??= opened.error
+          finished()
+        }),
+      () => done(failure === undefined ? ok(undefined) : err(failure)),
+    )
+  }
+
   /** Closes every handle (after its I/O in flight); opens under way close when they finish. */
   closeAll(done: Callback<void>): void {
     this.closed = true
@@ -144,16 +159,17 @@ export class FileHandles {
   ): void {
     const pending = this.opening.get(fileIndex)
     assert(pending !== undefined, `open of file ${fileIndex} completed twice`)
+    if (!this.closed && pending.writable && !writable) {
+      // A writer joined while we opened read-only (or found nothing to open): reopen writable,
+      // creating the file if need be, for everyone.
+      if (result.ok) result.value.close(() => {})
+      return this.openFile(fileIndex, true)
+    }
+    this.opening.delete(fileIndex)
     if (result.ok && this.closed) {
       result.value.close(() => {})
       result = err(new OperationalError('closed', `'${result.value.path}': storage closed`))
     }
-    if (result.ok && pending.writable && !writable) {
-      // A writer joined while we opened read-only: reopen writable for everyone.
-      result.value.close(() => {})
-      return this.openFile(fileIndex, true)
-    }
-    this.opening.delete(fileIndex)
     if (result.ok) {
       this.handles.set(fileIndex, { file: result.value, writable })
       this.evict()

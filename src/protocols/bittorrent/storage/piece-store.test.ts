@@ -22,7 +22,13 @@ import type { StorageLimits } from './limits.js'
 const SAVE = 'save'
 
 function storeFor(world: World, t: TestTorrent, limits: Partial<StorageLimits> = {}) {
-  return new PieceStore({ disk: world.disk, metainfo: t.m, saveDir: SAVE, defer: world.defer, limits })
+  return new PieceStore({
+    disk: world.disk,
+    metainfo: t.m,
+    saveDir: SAVE,
+    defer: world.defer,
+    limits,
+  })
 }
 
 /** Writes every block (in the given order) and drains; returns each block's result. */
@@ -101,6 +107,23 @@ test('a read of data not yet on disk fails with not_found', () => {
   assert.ok(!short.ok && short.error.code === 'not_found', String(!short.ok && short.error))
 })
 
+test('a write joining a read-only open of a missing file still creates it', () => {
+  const world = simWorld()
+  const t = standardTorrent()
+  const store = storeFor(world, t)
+  const [block] = blocksOf(t, 1000)
+  assert.ok(block !== undefined)
+  const results: string[] = []
+  store.readBlock(0, 0, 1000, (r) => results.push(r.ok ? 'read' : `read ${r.error.code}`))
+  store.writeBlock(0, 0, block.bytes, (r) => results.push(r.ok ? 'written' : r.error.code))
+  world.drain()
+  assert.ok(results.includes('written'), results.join())
+  assert.deepEqual(
+    world.value<Uint8Array>((d) => store.readBlock(0, 0, 1000, d)),
+    block.bytes,
+  )
+})
+
 test('a failed write is an error value and stops the torrent until clearError', () => {
   const world = simWorld()
   const t = standardTorrent()
@@ -108,7 +131,8 @@ test('a failed write is an error value and stops the torrent until clearError', 
   const blocks = blocksOf(t, 1024)
   world.disk.failNext('write', 'no_space')
   const results: Result<void, OperationalError>[] = []
-  for (const b of blocks.slice(0, 3)) store.writeBlock(b.piece, b.begin, b.bytes, (r) => results.push(r))
+  for (const b of blocks.slice(0, 3))
+    store.writeBlock(b.piece, b.begin, b.bytes, (r) => results.push(r))
   world.drain()
   assert.deepEqual(
     results.map((r) => (r.ok ? 'ok' : r.error.code)),
@@ -117,9 +141,15 @@ test('a failed write is an error value and stops the torrent until clearError', 
   assert.equal(store.error?.code, 'no_space')
   const [fourth] = blocks.slice(3)
   assert.ok(fourth !== undefined)
-  assert.equal(store.writeBlock(fourth.piece, fourth.begin, fourth.bytes, () => {}), 'errored')
+  assert.equal(
+    store.writeBlock(fourth.piece, fourth.begin, fourth.bytes, () => {}),
+    'errored',
+  )
   store.clearError()
-  assert.deepEqual(writeAll(world, store, blocks), blocks.map(() => ({ ok: true, value: undefined })))
+  assert.deepEqual(
+    writeAll(world, store, blocks),
+    blocks.map(() => ({ ok: true, value: undefined })),
+  )
   assertFilesExact(world, t)
 })
 
@@ -129,7 +159,9 @@ test('writes in flight and the backlog are bounded, and backpressure is reported
   const limits = { writesInFlightMax: 2, writeBacklogBytesHigh: 2000, writeBacklogBytesMax: 3000 }
   const store = storeFor(world, t, limits)
   const blocks = blocksOf(t, 1000)
-  const outcomes = blocks.slice(0, 4).map((b) => store.writeBlock(b.piece, b.begin, b.bytes, () => {}))
+  const outcomes = blocks
+    .slice(0, 4)
+    .map((b) => store.writeBlock(b.piece, b.begin, b.bytes, () => {}))
   assert.deepEqual(outcomes, ['queued', 'queued', 'queued', 'backlog_full'])
   assert.equal(store.writesInFlight, 2)
   assert.equal(store.writesQueued, 1)
@@ -194,7 +226,8 @@ test('property: any block split and write order gives the exact content', () => 
       fc.nat(),
       (specs, pieceLength, blockLength, seed) => {
         const files = specs.map((s, i) => ({ path: [`f${i}`], length: s.length, pad: s.pad }))
-        if (files.every((f) => f.pad || f.length === 0)) files.push({ path: ['x'], length: 1, pad: false })
+        if (files.every((f) => f.pad || f.length === 0))
+          files.push({ path: ['x'], length: 1, pad: false })
         const t = makeTorrent(files, pieceLength, seed)
         const world = simWorld()
         const store = storeFor(world, t, { openFilesMax: 2, writesInFlightMax: 3 })

@@ -7,8 +7,8 @@
  * Writes pass through a FIFO with two named bounds: `writesInFlightMax` blocks at the Disk at
  * once, and a backlog of accepted bytes (`isBackedUp()` past the high mark tells the swarm to
  * stop requesting; past the max, blocks are refused). We do not coalesce adjacent blocks: the
- * Disk port has no vectored write, so merging them would cost the copy we avoid, and 16 KiB
- * positional writes already keep the thread pool busy.
+ * Disk port has no vectored write, so merging them would cost the very copy we avoid. (A
+ * `DiskFile.writev` would make merging contiguous queued blocks worthwhile.)
  *
  * A failed write puts the store in the errored state (libtorrent's "file error" pause): the
  * queued writes fail with the same error and later ones are refused, until `clearError()` (the
@@ -25,7 +25,7 @@ import {
   type FileSegment,
   type Metainfo,
 } from '../metainfo/index.js'
-import { callLater, runLimited, type Defer } from './callbacks.js'
+import { callLater, type Defer } from './callbacks.js'
 import { FileHandles } from './file-handles.js'
 import { filePaths } from './file-paths.js'
 import { DEFAULT_STORAGE_LIMITS, type StorageLimits } from './limits.js'
@@ -151,19 +151,8 @@ export class PieceStore implements PieceReader {
   /** Creates the torrent's empty files, which no block ever touches. */
   createEmptyFiles(done: Callback<void>): void {
     const empty = this.m.files.flatMap((f, i) => (!f.pad && f.length === 0 ? [i] : []))
-    let failure: OperationalError | undefined
-    const start = (d: Callback<void>): void =>
-      runLimited(
-        empty,
-        this.limits.metadataOpsInFlightMax,
-        (fileIndex, _, finished) =>
-          this.files.acquire(fileIndex, true, (r) => {
-            if (!r.ok) failure ??= r.error
-            finished()
-          }),
-        () => d(failure === undefined ? ok(undefined) : err(failure)),
-      )
-    callLater(this.defer, start, done)
+    const inFlightMax = this.limits.metadataOpsInFlightMax
+    callLater(this.defer, (d) => this.files.create(empty, inFlightMax, d), done)
   }
 
   /** Lets accepted writes finish, then closes every file. Do not call other methods after. */

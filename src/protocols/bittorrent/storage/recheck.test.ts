@@ -18,8 +18,20 @@ import { recheck, type RecheckOptions, type RecheckProgress } from './recheck.js
 const SAVE = 'r'
 
 function options(world: World, t: TestTorrent, extra: Partial<RecheckOptions> = {}) {
-  const store = new PieceStore({ disk: world.disk, metainfo: t.m, saveDir: SAVE, defer: world.defer })
-  return { metainfo: t.m, disk: world.disk, saveDir: SAVE, reader: store, hashing: world.hashing, ...extra }
+  const store = new PieceStore({
+    disk: world.disk,
+    metainfo: t.m,
+    saveDir: SAVE,
+    defer: world.defer,
+  })
+  return {
+    metainfo: t.m,
+    disk: world.disk,
+    saveDir: SAVE,
+    reader: store,
+    hashing: world.hashing,
+    ...extra,
+  }
 }
 
 /** Puts every file of `t` on disk as it should be. */

@@ -14,7 +14,12 @@
  * tampering, run `recheck`. Decoding checks every field against the metainfo; any mismatch is
  * a rejection value, and the caller then rechecks.
  */
-import { dictGetBytes, dictGetInt, dictGetList, dictGetString } from '../../../core/codec/bencode.js'
+import {
+  dictGetBytes,
+  dictGetInt,
+  dictGetList,
+  dictGetString,
+} from '../../../core/codec/bencode.js'
 import { decode, dictOf, encode, isBDict, isBInt } from '../../../core/codec/bencode.js'
 import { equalBytes } from '../../../core/bytes.js'
 import { err, ok, type Result } from '../../../core/result.js'

@@ -59,5 +59,8 @@ test('a failed write reports to its waiters only; the next write proceeds', () =
   assert.deepEqual(results, ['io', 'ok'])
   assert.equal(fromUtf8(readSimFile(world, PATH) ?? new Uint8Array()), 'b')
   // The failed attempt's temporary file was removed.
-  assert.deepEqual(world.value<string[]>((d) => world.disk.list('save/.plexus', d)), ['x.resume'])
+  assert.deepEqual(
+    world.value<string[]>((d) => world.disk.list('save/.plexus', d)),
+    ['x.resume'],
+  )
 })

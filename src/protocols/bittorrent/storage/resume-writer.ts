@@ -41,7 +41,7 @@ export class ResumeWriter {
 
   constructor(private readonly options: ResumeWriterOptions) {}
 
-  /** Asks for the current state to be written; `done` runs once a write that began after it ends. */
+  /** Asks for the current state to be written; `done` runs when a write begun after it ends. */
   request(done: Callback<void>): void {
     if (this.current !== undefined) return void this.following.push(done)
     this.start([done])

@@ -40,7 +40,10 @@ function downloadAndClose(world: World, t: TestTorrent, pieces: number[]): void 
   }
   world.drain()
   for (const piece of pieces) {
-    assert.equal(world.value<VerifyOutcome>((d) => s.verifyPiece(piece, d)), 'verified')
+    assert.equal(
+      world.value<VerifyOutcome>((d) => s.verifyPiece(piece, d)),
+      'verified',
+    )
   }
   world.value((d) => s.close(d))
 }

@@ -35,7 +35,11 @@ function download(world: World, s: TorrentStorage, t: TestTorrent, pieces: numbe
     blocksOf(t, 512).filter((b) => pieces.includes(b.piece)),
     pieces.length,
   )
-  for (const b of blocks) assert.equal(s.writeBlock(b.piece, b.begin, b.bytes, () => {}), 'queued')
+  for (const b of blocks)
+    assert.equal(
+      s.writeBlock(b.piece, b.begin, b.bytes, () => {}),
+      'queued',
+    )
   world.drain()
   return pieces.map((piece) => world.value<VerifyOutcome>((d) => s.verifyPiece(piece, d)))
 }
@@ -55,12 +59,27 @@ test('a block received twice, or for a verified piece, is not written again', ()
   const s = storageFor(world, t)
   const [first, second] = blocksOf(t, 1024)
   assert.ok(first !== undefined && second !== undefined)
-  assert.equal(s.writeBlock(0, 0, first.bytes, () => {}), 'queued')
-  assert.equal(s.writeBlock(0, 0, new Uint8Array(1024), () => {}), 'duplicate')
-  assert.equal(s.writeBlock(0, 1024, second.bytes, () => {}), 'queued')
+  assert.equal(
+    s.writeBlock(0, 0, first.bytes, () => {}),
+    'queued',
+  )
+  assert.equal(
+    s.writeBlock(0, 0, new Uint8Array(1024), () => {}),
+    'duplicate',
+  )
+  assert.equal(
+    s.writeBlock(0, 1024, second.bytes, () => {}),
+    'queued',
+  )
   world.drain()
-  assert.equal(world.value<VerifyOutcome>((d) => s.verifyPiece(0, d)), 'verified')
-  assert.equal(s.writeBlock(0, 0, first.bytes, () => {}), 'duplicate')
+  assert.equal(
+    world.value<VerifyOutcome>((d) => s.verifyPiece(0, d)),
+    'verified',
+  )
+  assert.equal(
+    s.writeBlock(0, 0, first.bytes, () => {}),
+    'duplicate',
+  )
   assert.equal(s.hasPiece(0), true)
 })
 
@@ -71,14 +90,32 @@ test('a failed piece is reset and downloads again; unverified pieces are never s
   const blocks = blocksOf(t, 2048)
   const good = blocks[5]
   assert.ok(good !== undefined)
-  s.writeBlock(5, 0, good.bytes.map((x) => x ^ 1), () => {})
+  s.writeBlock(
+    5,
+    0,
+    good.bytes.map((x) => x ^ 1),
+    () => {},
+  )
   world.drain()
-  assert.equal(world.value<VerifyOutcome>((d) => s.verifyPiece(5, d)), 'failed')
+  assert.equal(
+    world.value<VerifyOutcome>((d) => s.verifyPiece(5, d)),
+    'failed',
+  )
   assert.throws(() => s.readBlock(5, 0, 16, () => {}), /not verified/)
-  assert.equal(s.writeBlock(5, 0, good.bytes, () => {}), 'queued', 'memory of the piece is reset')
+  assert.equal(
+    s.writeBlock(5, 0, good.bytes, () => {}),
+    'queued',
+    'memory of the piece is reset',
+  )
   world.drain()
-  assert.equal(world.value<VerifyOutcome>((d) => s.verifyPiece(5, d)), 'verified')
-  assert.deepEqual(world.value<Uint8Array>((d) => s.readBlock(5, 0, 2048, d)), good.bytes)
+  assert.equal(
+    world.value<VerifyOutcome>((d) => s.verifyPiece(5, d)),
+    'verified',
+  )
+  assert.deepEqual(
+    world.value<Uint8Array>((d) => s.readBlock(5, 0, 2048, d)),
+    good.bytes,
+  )
 })
 
 test('files are complete only once every piece over them is verified', () => {

@@ -11,19 +11,30 @@ import { PieceVerifier, type VerifyOutcome } from './verifier.js'
 
 function setup(world: World, bufferBytesMax: number, hashing: PieceHashing = world.hashing) {
   const t = standardTorrent()
-  const store = new PieceStore({ disk: world.disk, metainfo: t.m, saveDir: 's', defer: world.defer })
+  const store = new PieceStore({
+    disk: world.disk,
+    metainfo: t.m,
+    saveDir: 's',
+    defer: world.defer,
+  })
   const verifier = new PieceVerifier({ metainfo: t.m, reader: store, hashing, bufferBytesMax })
   /** Writes the blocks (noting them first), drains, then verifies every touched piece. */
   const writeAndVerify = (blocks: ReturnType<typeof blocksOf>): Map<number, VerifyOutcome> => {
     for (const b of blocks) {
       assert.ok(!verifier.hasBlock(b.piece, b.begin))
       verifier.noteBlock(b.piece, b.begin, b.bytes)
-      assert.equal(store.writeBlock(b.piece, b.begin, b.bytes, () => {}), 'queued')
+      assert.equal(
+        store.writeBlock(b.piece, b.begin, b.bytes, () => {}),
+        'queued',
+      )
     }
     world.drain()
     const verdicts = new Map<number, VerifyOutcome>()
     for (const piece of new Set(blocks.map((b) => b.piece))) {
-      verdicts.set(piece, world.value<VerifyOutcome>((d) => verifier.verify(piece, d)))
+      verdicts.set(
+        piece,
+        world.value<VerifyOutcome>((d) => verifier.verify(piece, d)),
+      )
     }
     return verdicts
   }
@@ -57,7 +68,8 @@ test('a corrupted block makes its piece fail, and only that piece', () => {
     return { ...b, bytes: bad }
   })
   const verdicts = writeAndVerify(blocks)
-  for (const [piece, verdict] of verdicts) assert.equal(verdict, piece === 4 ? 'failed' : 'verified')
+  for (const [piece, verdict] of verdicts)
+    assert.equal(verdict, piece === 4 ? 'failed' : 'verified')
   assert.equal(verifier.stats().failed, 1)
 })
 
@@ -84,12 +96,15 @@ test('a corrupted block on disk fails the read-back verification', () => {
   verifier.noteBlock(1, 0, bad)
   store.writeBlock(1, 0, bad, () => {})
   world.drain()
-  assert.equal(world.value<VerifyOutcome>((d) => verifier.verify(1, d)), 'failed')
+  assert.equal(
+    world.value<VerifyOutcome>((d) => verifier.verify(1, d)),
+    'failed',
+  )
   assert.equal(verifier.stats().hashedFromDisk, 1)
   assert.equal(pieceLengthAt(t.m, 1), bad.length)
 })
 
-test('a hashing seam that answers later is waited for; its errors come back as values', () => {
+test('a hashing seam that answers later is waited for, the blocks held meanwhile', () => {
   const world = simWorld()
   const parked: (() => void)[] = []
   const slow: PieceHashing = {

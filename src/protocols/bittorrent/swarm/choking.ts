@@ -6,6 +6,7 @@
  * that becomes interested while a slot is free is unchoked at once, as libtorrent does, so a
  * new swarm does not idle for up to 10 s before its first upload.
  */
+import { assert } from '../../../core/errors.js'
 import type { Random } from '../../../core/random.js'
 import type { Instant } from '../../../core/time.js'
 import { chooseUnchoked, type ChokeCandidate } from '../choker/index.js'
@@ -17,6 +18,8 @@ export class Choking {
   private optimistic: number | undefined = undefined
   private lastOptimisticAt: Instant | undefined = undefined
   private unchokedCount = 0
+  /** An upload slot came free since the last round: rechoke at the next tick. */
+  private slotFreed = false
 
   constructor(
     private readonly ctx: SwarmContext,
@@ -30,6 +33,7 @@ export class Choking {
 
   rechoke(): void {
     const { ctx } = this
+    this.slotFreed = false
     const candidates: ChokeCandidate[] = []
     for (const peer of ctx.peers.values()) {
       if (peer.phase === 'open') candidates.push(this.candidateOf(peer))
@@ -59,14 +63,26 @@ export class Choking {
   }
 
   onNotInterested(peer: Peer): void {
-    // The next round takes its slot back; choking now would only add churn.
     peer.peerInterested = false
+    if (!peer.amChoking) this.slotFreed = true
   }
 
   /** The peer left: its slot is free. */
   peerLeft(peer: Peer): void {
-    if (!peer.amChoking) this.unchokedCount--
+    if (!peer.amChoking) {
+      this.unchokedCount--
+      this.slotFreed = true
+    }
     if (this.optimistic === peer.pickerId) this.optimistic = undefined
+  }
+
+  /**
+   * The batch tick: a slot freed by a departure or a peer losing interest is given out now
+   * rather than at the next 10 s round (libtorrent triggers an unchoke pass the same way),
+   * so a swarm whose first finishers leave does not idle its seeds.
+   */
+  tick(): void {
+    if (this.slotFreed) this.rechoke()
   }
 
   private choke(peer: Peer): void {
@@ -105,7 +121,7 @@ export class Choking {
 
   private peerOf(id: number): Peer {
     const peer = this.ctx.peers.get(id as Peer['id'])
-    if (peer === undefined) throw new Error(`choker named unknown peer ${id}`)
+    assert(peer !== undefined, `choker named unknown peer ${id}`)
     return peer
   }
 }

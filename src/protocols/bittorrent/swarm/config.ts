@@ -68,7 +68,10 @@ export interface SwarmConfig {
   readonly choke: ChokeOptions
 
   // ---- reputation ----------------------------------------------------------------------
-  /** Net hash failures (failed minus passed pieces contributed to) that ban an address. */
+  /**
+   * Failed pieces (net of passes: a failure costs 2 trust points, a pass earns 1) that ban a
+   * contributing host; 4 is libtorrent's -7 trust points. See `reputation.ts`.
+   */
   readonly hashFailuresBanThreshold: number
   /** Failed pieces an address delivered alone that ban it outright. */
   readonly soleHashFailuresBanThreshold: number
@@ -120,7 +123,7 @@ export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
   rechokeInterval: seconds(10),
   choke: DEFAULT_CHOKE_OPTIONS,
 
-  hashFailuresBanThreshold: 3,
+  hashFailuresBanThreshold: 4,
   soleHashFailuresBanThreshold: 2,
   reputationHostsMax: 4096,
   departedPeersMax: 1024,

@@ -141,6 +141,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
         case 'tick':
           this.connections.tick()
           this.requests.tick()
+          this.choking.tick()
           this.timers.set('tick', after(now, config.tickInterval))
           break
         case 'rechoke':

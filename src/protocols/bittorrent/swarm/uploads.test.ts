@@ -83,8 +83,7 @@ test('a request flood closes a peer without BEP 6', () => {
   const remote = leecher(h, '10.0.1.1', PLAIN_RESERVED)
   assert.equal(remote.take('unchoke').length, 1)
   for (let i = 0; i < 251 && remote.closed === undefined; i++) {
-    const index = Math.floor(i / 2) % n
-    remote.send({ type: 'request', index, begin: (i % 2) * 16_384, length: 100 + Math.floor(i / 46) })
+    remote.send({ type: 'request', index: 0, begin: i * 100, length: 100 })
   }
   assert.deepEqual(remote.closed, { graceful: false })
   assert.equal(h.take('read_block').length, 16, 'reads in flight stay bounded')
@@ -105,19 +104,22 @@ test('cancel drops a queued request and BEP 6 peers get a reject for it', () => 
 test('choking a peer discards its queue with rejects; write-blocked peers get no reads', () => {
   const h = seed({ uploadReadsPerPeerMax: 1 })
   const remote = leecher(h)
+  const allowed = allowedFastSet(sha1, '10.0.1.1', metainfo.infoHash, n, 10)
+  const [p, q] = [...Array(n).keys()].filter((i) => !allowed.includes(i))
   h.core.writeBlocked(h.now, remote.connection)
-  remote.send({ type: 'request', index: 0, begin: 0, length: 16_384 })
+  remote.send({ type: 'request', index: p!, begin: 0, length: 16_384 })
   assert.equal(h.take('read_block').length, 0, 'blocked: no read starts')
   h.core.writable(h.now, remote.connection)
   h.flush()
   const reads = h.take('read_block')
   assert.equal(reads.length, 1)
-  remote.send({ type: 'request', index: 1, begin: 0, length: 16_384 })
+  remote.send({ type: 'request', index: q!, begin: 0, length: 16_384 })
   remote.send({ type: 'not_interested' })
   h.advance(10_000)
   assert.equal(remote.take('choke').length, 1, 'the rechoke takes the slot back')
   assert.equal(remote.take('reject_request').length, 2, 'queued and reading requests rejected')
-  h.core.blockRead(h.now, reads[0]!.requestKey, content.subarray(0, 16_384))
+  const at = p! * metainfo.pieceLength
+  h.core.blockRead(h.now, reads[0]!.requestKey, content.subarray(at, at + 16_384))
   h.flush()
   assert.equal(remote.take('piece').length, 0, 'a read for a discarded request is dropped')
   assert.deepEqual(checkSwarm(h.core.inspect()), [])

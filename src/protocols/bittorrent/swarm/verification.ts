@@ -98,6 +98,9 @@ export class Verification {
       }
     }
     ctx.emit({ type: 'piece_failed', piece, blamed })
+    // Blocks a host delivered before we banned it are still in partial pieces: when such a
+    // piece fails, the banned host explains it, and its co-contributors are not suspects.
+    if (blamed.some((a) => ctx.reputation.isBanned(a.host))) return this.requests.kickStarved()
     for (const address of blamed) {
       const reason = ctx.reputation.pieceFailed(address.host, blamed.length === 1)
       if (reason !== undefined) this.ban(address.host, reason)
