@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { registerDemo } from './commands/demo.js'
 import { registerPing } from './commands/ping.js'
 import { registerSim } from './commands/sim.js'
+import { registerTorrentFiles } from './commands/torrent-files.js'
 import { EXIT_FAILURE, printError } from './output.js'
 
 const packageJson = JSON.parse(
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run `plexus --help` for the commands)')
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
+  registerTorrentFiles(program)
   registerPing(program)
   registerSim(program)
   registerDemo(program)

@@ -15,9 +15,9 @@ import type { Scheduler } from './scheduler.js'
  * - otherwise (a big swarm, where flows start and stop all the time) it solves only the flows
  *   at the dirty hosts, within what the other flows leave of each resource (residual
  *   capacities, so no resource is ever oversubscribed), and schedules one exact pass over the
- *   touched components at the next multiple of `quantumMs`. Hosts of a component found big
- *   skip the walk until an exact pass finds their component small again. Rates are then exact at most one
+ *   touched components at the next multiple of `quantumMs`. Rates are then exact at most one
  *   quantum after any change, and between passes they are feasible and fair around the change.
+ *   Hosts of a component found big skip the walk until an exact pass finds it small again.
  *
  * Cost: a settle is O(d log d) for the d flows at the dirty hosts (plus the bounded walk); an
  * exact pass is O((F + R) log R) for the F flows and R resources of the touched components,

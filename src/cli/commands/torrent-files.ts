@@ -1,0 +1,149 @@
+import type { Command } from 'commander'
+import { readFile, writeFile } from 'node:fs/promises'
+import { NodeHashing } from '../../drivers/node/hashing.js'
+import { createTorrent } from '../../drivers/bittorrent/create-torrent.js'
+import {
+  formatMagnet,
+  parseMagnet,
+  parseMetainfo,
+  type Magnet,
+  type Metainfo,
+} from '../../protocols/bittorrent/metainfo/index.js'
+import { integerOption } from '../options.js'
+import { EXIT_FAILURE, printError, printJson, printLine } from '../output.js'
+
+/** `plexus create` and `plexus info`: making and reading .torrent files and magnet links. */
+export function registerTorrentFiles(program: Command): void {
+  program
+    .command('create')
+    .description('create a .torrent for a file or directory (hashing on worker threads)')
+    .argument('<path>', 'file or directory to share')
+    .option('-t, --tracker <url>', 'announce URL (repeat for several tiers)', collect, [])
+    .option('-o, --output <file>', 'where to write the .torrent (default: <name>.torrent)')
+    .option('--piece-length <bytes>', 'piece length (default: planned from the size)', pieceLength)
+    .option('--private', 'set the private flag (BEP 27)')
+    .option('--comment <text>', 'comment')
+    .option('--web-seed <url>', 'BEP 19 web seed (repeatable)', collect, [])
+    .option('--no-date', 'leave out the creation date (reproducible torrents)')
+    .option('--json', 'print the result as JSON')
+    .action(async (path: string, options: CreateOptions) => {
+      const interactive = options.json !== true && process.stderr.isTTY
+      const created = await createTorrent(path, {
+        trackers: options.tracker,
+        webSeeds: options.webSeed,
+        ...(options.pieceLength === undefined ? {} : { pieceLength: options.pieceLength }),
+        ...(options.private === true ? { private: true } : {}),
+        ...(options.comment === undefined ? {} : { comment: options.comment }),
+        ...(options.date === false ? {} : { creationDate: Math.floor(Date.now() / 1000) }),
+        ...(interactive
+          ? { onProgress: (done: number, total: number) => void showHashing(done, total) }
+          : {}),
+      })
+      if (interactive) process.stderr.write('\n')
+      const output = options.output ?? `${created.name}.torrent`
+      await writeFile(output, created.torrent)
+      const parsed = parseMetainfo(created.torrent, new NodeHashing())
+      if (!parsed.ok)
+        throw new Error(`internal: created torrent does not parse: ${parsed.error.message}`)
+      if (options.json === true) printJson({ output, ...describeMetainfo(parsed.value) })
+      else printLine(`${output}: ${parsed.value.infoHashHex} (${created.pieceCount} pieces)`)
+    })
+
+  program
+    .command('info')
+    .description('show what a .torrent file or magnet link describes')
+    .argument('<torrent>', '.torrent file or magnet: link')
+    .option('--json', 'print as one JSON object')
+    .action(async (source: string, options: { json?: boolean }) => {
+      const described = await describeSource(source)
+      if (typeof described === 'string') {
+        printError(described)
+        process.exitCode = EXIT_FAILURE
+        return
+      }
+      if (options.json === true) printJson(described)
+      else for (const line of formatDescription(described)) printLine(line)
+    })
+}
+
+interface CreateOptions {
+  readonly tracker: string[]
+  readonly output?: string
+  readonly pieceLength?: number
+  readonly private?: boolean
+  readonly comment?: string
+  readonly webSeed: string[]
+  readonly date: boolean
+  readonly json?: boolean
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value]
+const pieceLength = integerOption('piece-length', 16 * 1024, 512 * 1024 * 1024)
+const showHashing = (done: number, total: number): boolean =>
+  process.stderr.write(`\rhashing ${percent(done, total)}`)
+const percent = (done: number, total: number): string => `${((100 * done) / total).toFixed(1)}%`
+
+type Description = Record<string, unknown> & { readonly infoHash: string }
+
+export function describeMetainfo(m: Metainfo): Description {
+  return {
+    infoHash: m.infoHashHex,
+    name: m.name,
+    length: m.totalLength,
+    pieceLength: m.pieceLength,
+    pieces: m.pieceCount,
+    private: m.private,
+    files: m.files.filter((f) => !f.pad).map((f) => ({ path: f.path.join('/'), length: f.length })),
+    announceList: m.announceList,
+    urlList: m.urlList,
+    ...(m.comment === undefined ? {} : { comment: m.comment }),
+    ...(m.createdBy === undefined ? {} : { createdBy: m.createdBy }),
+    ...(m.creationDate === undefined ? {} : { creationDate: m.creationDate }),
+    magnet: formatMagnet({
+      infoHash: m.infoHash,
+      displayName: m.name,
+      trackers: m.announceList.flat(),
+    }),
+  }
+}
+
+function describeMagnet(m: Magnet): Description {
+  return {
+    infoHash: m.infoHashHex,
+    name: m.displayName ?? null,
+    trackers: m.trackers,
+    peers: m.peers.map((p) => `${p.host}:${p.port}`),
+    webSeeds: m.webSeeds,
+    magnet: formatMagnet(m),
+  }
+}
+
+/** A parsed .torrent or magnet, or a message saying why it is not one. */
+export async function describeSource(source: string): Promise<Description | string> {
+  if (source.startsWith('magnet:')) {
+    const magnet = parseMagnet(source)
+    return magnet.ok ? describeMagnet(magnet.value) : `bad magnet link: ${magnet.error.message}`
+  }
+  let bytes: Uint8Array
+  try {
+    bytes = await readFile(source)
+  } catch (error) {
+    return `cannot read ${source}: ${(error as Error).message}`
+  }
+  const parsed = parseMetainfo(bytes, new NodeHashing())
+  return parsed.ok ? describeMetainfo(parsed.value) : `${source}: ${parsed.error.message}`
+}
+
+function formatDescription(d: Description): string[] {
+  const lines = [`info-hash:    ${d.infoHash}`, `name:         ${String(d['name'])}`]
+  if (typeof d['length'] === 'number') {
+    lines.push(`size:         ${d['length']} bytes`)
+    lines.push(`pieces:       ${String(d['pieces'])} x ${String(d['pieceLength'])} bytes`)
+    const files = d['files'] as { path: string; length: number }[]
+    lines.push(`files:        ${files.length}`)
+    for (const file of files.slice(0, 20)) lines.push(`  ${file.path} (${file.length} bytes)`)
+    if (files.length > 20) lines.push(`  ... and ${files.length - 20} more`)
+  }
+  lines.push(`magnet:       ${String(d['magnet'])}`)
+  return lines
+}

@@ -1,0 +1,169 @@
+import { open, readdir, stat } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import {
+  buildInfoDict,
+  buildTorrent,
+  checkComponent,
+  DEFAULT_METAINFO_LIMITS,
+  planPieceLength,
+  type FileInput,
+} from '../../protocols/bittorrent/metainfo/index.js'
+import { WorkerPieceHashing } from '../bittorrent-storage/worker-hashing.js'
+
+/**
+ * `plexus create`: walks a file or directory, hashes its pieces on worker threads while the main
+ * thread reads ahead (both cores busy, the event loop free for the progress display), and
+ * builds a canonical .torrent. Files are ordered by the bytes of their UTF-8 paths, so the same
+ * tree always gives the same info-hash.
+ */
+export interface CreateTorrentOptions {
+  readonly trackers?: readonly string[]
+  /** Bytes; planned from the total size when absent. */
+  readonly pieceLength?: number
+  readonly private?: boolean
+  readonly comment?: string
+  readonly webSeeds?: readonly string[]
+  /** Seconds since the epoch; `undefined` leaves the field out (reproducible torrents). */
+  readonly creationDate?: number
+  readonly onProgress?: (hashedBytes: number, totalBytes: number) => void
+}
+
+export interface CreatedTorrent {
+  readonly torrent: Uint8Array
+  readonly name: string
+  readonly totalBytes: number
+  readonly pieceLength: number
+  readonly pieceCount: number
+}
+
+interface SourceFile {
+  readonly diskPath: string
+  readonly components: string[]
+  readonly length: number
+}
+
+/** Pieces read ahead of the hashers; bounds memory at this many piece lengths. */
+const PIECES_IN_FLIGHT_MAX = 8
+const FILES_MAX = DEFAULT_METAINFO_LIMITS.fileCountMax
+const COMPONENT_BYTES_MAX = DEFAULT_METAINFO_LIMITS.componentBytesMax
+
+async function walk(root: string, components: string[], out: SourceFile[]): Promise<void> {
+  const dir = join(root, ...components)
+  const entries = await readdir(dir, { withFileTypes: true })
+  for (const entry of entries) {
+    const problem = checkComponent(entry.name, COMPONENT_BYTES_MAX)
+    if (problem !== undefined) throw new Error(`cannot share '${entry.name}': ${problem.reason}`)
+    const path = [...components, entry.name]
+    if (entry.isDirectory()) await walk(root, path, out)
+    else if (entry.isFile()) {
+      const info = await stat(join(dir, entry.name))
+      out.push({ diskPath: join(dir, entry.name), components: path, length: info.size })
+    }
+    // Symlinks, sockets and devices are skipped: a torrent carries regular files only.
+    if (out.length > FILES_MAX) throw new Error(`more than ${FILES_MAX} files`)
+  }
+}
+
+const byUtf8 = (a: SourceFile, b: SourceFile): number =>
+  Buffer.compare(Buffer.from(a.components.join('/')), Buffer.from(b.components.join('/')))
+
+export async function listSourceFiles(
+  path: string,
+): Promise<{ name: string; files: SourceFile[] }> {
+  const info = await stat(path)
+  const name = basename(path)
+  const problem = checkComponent(name, COMPONENT_BYTES_MAX)
+  if (problem !== undefined) throw new Error(`cannot share '${name}': ${problem.reason}`)
+  if (info.isFile()) return { name, files: [{ diskPath: path, components: [], length: info.size }] }
+  if (!info.isDirectory()) throw new Error(`${path} is neither a file nor a directory`)
+  const files: SourceFile[] = []
+  await walk(path, [], files)
+  files.sort(byUtf8)
+  if (files.length === 0) throw new Error(`${path} holds no files`)
+  return { name, files }
+}
+
+/** Reads the concatenated content piece by piece, in order. */
+async function* readPieces(files: readonly SourceFile[], pieceLength: number) {
+  let piece = new Uint8Array(pieceLength)
+  let filled = 0
+  for (const file of files) {
+    const handle = await open(file.diskPath, 'r')
+    try {
+      let position = 0
+      while (position < file.length) {
+        const want = Math.min(pieceLength - filled, file.length - position)
+        const { bytesRead } = await handle.read(piece, filled, want, position)
+        if (bytesRead === 0) throw new Error(`${file.diskPath} shrank while being hashed`)
+        position += bytesRead
+        filled += bytesRead
+        if (filled === pieceLength) {
+          yield piece
+          piece = new Uint8Array(pieceLength)
+          filled = 0
+        }
+      }
+    } finally {
+      await handle.close()
+    }
+  }
+  if (filled > 0) yield piece.subarray(0, filled)
+}
+
+export async function createTorrent(
+  path: string,
+  options: CreateTorrentOptions = {},
+): Promise<CreatedTorrent> {
+  const { name, files } = await listSourceFiles(path)
+  const totalBytes = files.reduce((sum, f) => sum + f.length, 0)
+  if (totalBytes === 0) throw new Error(`${path} is empty: a torrent needs at least one byte`)
+  const pieceLength = options.pieceLength ?? planPieceLength(totalBytes)
+  const pieceCount = Math.ceil(totalBytes / pieceLength)
+  const pieces = new Uint8Array(pieceCount * 20)
+  const hashing = new WorkerPieceHashing()
+  try {
+    let index = 0
+    let hashed = 0
+    const inFlight = new Set<Promise<void>>()
+    for await (const piece of readPieces(files, pieceLength)) {
+      const at = index++
+      const job = new Promise<void>((resolve, reject) => {
+        hashing.hashPiece(at, [piece], (result) => {
+          if (!result.ok) return reject(result.error)
+          pieces.set(result.value, at * 20)
+          hashed += piece.length
+          options.onProgress?.(hashed, totalBytes)
+          resolve()
+        })
+      })
+      inFlight.add(job)
+      void job.finally(() => inFlight.delete(job)).catch(() => undefined)
+      if (inFlight.size >= PIECES_IN_FLIGHT_MAX) await Promise.race(inFlight)
+    }
+    await Promise.all(inFlight)
+    if (index !== pieceCount) throw new Error(`${path} changed while being hashed`)
+  } finally {
+    await hashing.close()
+  }
+  const fileInputs: FileInput[] = files.map((f) => ({ path: f.components, length: f.length }))
+  const info = buildInfoDict({
+    name,
+    files: fileInputs,
+    pieceLength,
+    pieces,
+    ...(options.private === true ? { private: true } : {}),
+  })
+  const trackers = options.trackers ?? []
+  const torrent = buildTorrent({
+    info,
+    ...(trackers[0] === undefined ? {} : { announce: trackers[0] }),
+    ...(trackers.length > 1 ? { announceList: trackers.map((t) => [t]) } : {}),
+    ...(options.webSeeds === undefined || options.webSeeds.length === 0
+      ? {}
+      : { urlList: options.webSeeds }),
+    ...(options.comment === undefined ? {} : { comment: options.comment }),
+    createdBy: 'plexus',
+    ...(options.creationDate === undefined ? {} : { creationDate: options.creationDate }),
+  })
+  return { torrent, name, totalBytes, pieceLength, pieceCount }
+}
