@@ -21,7 +21,8 @@ import { SimWorld } from '../src/sim/world.js'
  *     upload and download max-min fairly (one connected component: the worst case for the
  *     bandwidth allocator). Reported: wall time, events, reallocations, flows visited, bytes.
  * (c) `hosts` hosts x `messagesPerHost` messages: every host sends its messages (64 bytes) to
- *     uniformly random other hosts at random instants in the first second; every receiver
+ *     uniformly random other hosts at random instants in the first second (one timer per
+ *     host, re-armed after each send); every receiver
  *     answers each one with a 64-byte reply and the sender counts replies. Reported: wall time
  *     to build the world, to run it to idle, the events run and the replies counted.
  */
@@ -146,13 +147,18 @@ export function benchMessages(
             socket.send(from, bytes)
           } else replies++
         })
-        for (let m = 0; m < perHost; m++) {
-          env.clock.setTimer(instant(env.random.int(1000)), () => {
-            let to = env.random.int(hostCount - 1)
-            if (to >= i) to++ // uniformly among the other hosts
-            socket.send(peers[to] as Address, message)
-          })
+        // One timer per host, re-armed for each send, as a protocol core keeps one timer.
+        const instants = Array.from({ length: perHost }, () => env.random.int(1000))
+        instants.sort((a, b) => a - b)
+        let next = 0
+        const fire = (): void => {
+          let to = env.random.int(hostCount - 1)
+          if (to >= i) to++ // uniformly among the other hosts
+          socket.send(peers[to] as Address, message)
+          next++
+          if (next < instants.length) env.clock.setTimer(instant(instants[next] as number), fire)
         }
+        env.clock.setTimer(instant(instants[0] as number), fire)
       })
     })
   }

@@ -170,6 +170,7 @@ export class Connections {
     peer.fast = supportsFastExtension(handshake.reserved)
     peer.extended = supportsExtensionProtocol(handshake.reserved)
     peer.phase = 'open'
+    peer.onParole = ctx.reputation.isOnParole(peer.remote.host)
     if (peer.outbound) this.listenKnown(peer, 'manual')
     ctx.emit({ type: 'peer_connected', peer: peer.id, address: peer.address,
       ...clientOf(handshake.peerId) })

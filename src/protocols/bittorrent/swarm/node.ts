@@ -165,6 +165,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
   }
 
   takeOutputs(): StreamOutput<SwarmEvent>[] {
+    this.requests.runKicks()
     return this.ctx.takeOutputs()
   }
 

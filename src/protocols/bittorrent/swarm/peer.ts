@@ -58,6 +58,10 @@ export class Peer {
   readonly allowedFastIn = new Set<number>()
   readonly allowedFastInList: number[] = []
   snubbed = false
+  /** A piece it contributed to failed: it gets whole untouched pieces only (`reputation.ts`). */
+  onParole = false
+  /** Where the search for an untouched piece continues. */
+  paroleCursor = 0
   /** When the current run of outstanding requests began, or the last block arrived. */
   lastProgressAt: Instant
   /** Requests sent while the peer choked us outside its allowed-fast set: must stay 0. */

@@ -7,12 +7,16 @@
  * was the *only* contributor of `soleHashFailuresBanThreshold` failed pieces is banned at
  * once: nobody else can be at fault.
  *
+ * Every contributor of a failed piece goes on *parole* (libtorrent's parole mode): until a
+ * piece it delivered alone passes, it is only given whole untouched pieces (`requests.ts`),
+ * so its next result is its own. That is what keeps an honest peer that shared pieces with
+ * a polluter from being banned with it: the polluter's parole pieces fail alone (ban), the
+ * honest peer's pass alone (parole over).
+ *
  * Why not 3 plain strikes: contributors of a failed piece are only suspects. In the
  * simulator an honest seed that shared its first three pieces with a fast polluter (the
  * picker finishes partial pieces first, so fast peers work the same pieces) was banned
- * after three strikes; the 2:1 weighting lets honest peers earn slack from the pieces that
- * pass, as in libtorrent. (Attributing blocks exactly needs block hashes: libtorrent's
- * smart-ban plugin; or whole pieces per suspect: its parole mode, which needs picker support.)
+ * after three strikes. (Exact attribution needs block hashes: libtorrent's smart-ban.)
  *
  * Bounded: at most `hostsMax` standings and `hostsMax` bans; the oldest go first.
  */
@@ -29,6 +33,8 @@ const FAILURE_POINTS = 2
 interface Standing {
   trust: number
   soleFailures: number
+  /** libtorrent's parole: since its last failed piece, the host gets whole pieces alone. */
+  parole: boolean
 }
 
 export class Reputation {
@@ -53,6 +59,7 @@ export class Reputation {
     if (this.banned.has(host)) return undefined
     const standing = this.standing(host)
     standing.trust = Math.max(this.banAt, standing.trust - FAILURE_POINTS)
+    standing.parole = true
     if (sole) standing.soleFailures++
     if (standing.soleFailures >= this.options.soleHashFailuresBanThreshold) {
       return this.ban(host, `sole source of ${standing.soleFailures} failed pieces`)
@@ -61,13 +68,21 @@ export class Reputation {
     return undefined
   }
 
-  /** A verified piece had blocks from `host`. */
-  piecePassed(host: string): void {
+  /** A verified piece had blocks from `host` (`sole`: from it alone, which ends parole). */
+  piecePassed(host: string, sole: boolean): void {
     const standing = this.standings.get(host)
-    if (standing !== undefined) standing.trust = Math.min(TRUST_POINTS_MAX, standing.trust + 1)
-    else if (this.standings.size < this.options.hostsMax) {
-      this.standings.set(host, { trust: 1, soleFailures: 0 })
+    if (standing === undefined) {
+      if (this.standings.size < this.options.hostsMax) {
+        this.standings.set(host, { trust: 1, soleFailures: 0, parole: false })
+      }
+      return
     }
+    standing.trust = Math.min(TRUST_POINTS_MAX, standing.trust + 1)
+    if (sole) standing.parole = false
+  }
+
+  isOnParole(host: string): boolean {
+    return this.standings.get(host)?.parole === true
   }
 
   /** Bans `host` for the torrent's lifetime; returns `reason`. */
@@ -88,7 +103,7 @@ export class Reputation {
         const oldest = this.standings.keys().next()
         if (oldest.done !== true) this.standings.delete(oldest.value)
       }
-      standing = { trust: 0, soleFailures: 0 }
+      standing = { trust: 0, soleFailures: 0, parole: false }
       this.standings.set(host, standing)
     }
     return standing

@@ -18,9 +18,13 @@
  */
 import type { ConnectionId } from '../../../core/core.js'
 import { elapsed } from '../../../core/time.js'
-import type { Bitfield } from '../picker/index.js'
+import { PIECE_NONE, type Bitfield, type Block } from '../picker/index.js'
 import type { SwarmContext } from './context.js'
 import type { Peer } from './peer.js'
+
+/** Whole pieces a parole peer may take per refill (it may overshoot its target by one). */
+const PAROLE_PIECES_PER_REFILL_MAX = 8
+const NONE: Block[] = []
 
 /** A piece message's block, checked against the torrent's geometry. */
 interface BlockRef {
@@ -34,6 +38,7 @@ export interface BlockAccepted {
 
 export class Requests {
   private readonly starved = new Set<Peer>()
+  private kickPending = false
   /** Reused for picker lookups: one `piece` message must not allocate a reference. */
   private readonly ref: BlockRef = { piece: 0, begin: 0 }
 
@@ -121,8 +126,9 @@ export class Requests {
     this.ref.piece = piece
     this.ref.begin = begin
     this.ctx.picker.blockRequestRejected(peer.pickerId, this.ref)
-    // Not this peer again right away: it just said no. Others may take the block now.
-    this.kickStarved(peer)
+    // Others may take the block now; not this peer until its own next event: it said no.
+    this.starved.delete(peer)
+    this.kickStarved()
   }
 
   // ---- blocks --------------------------------------------------------------------------
@@ -168,12 +174,15 @@ export class Requests {
     if (choked && peer.allowedFastInList.length === 0) return
     const want = this.queueTarget(peer) - peer.requests.size
     if (want <= 0) return
-    const blocks = ctx.picker.pickBlocks(
-      peer.pickerId,
-      peer.has,
-      want,
-      choked ? { onlyPieces: peer.allowedFastInList } : undefined,
-    )
+    let blocks = peer.onParole ? this.pickParole(peer, want) : NONE
+    if (blocks.length === 0) {
+      blocks = ctx.picker.pickBlocks(
+        peer.pickerId,
+        peer.has,
+        want,
+        choked ? { onlyPieces: peer.allowedFastInList } : undefined,
+      )
+    }
     if (peer.requests.size === 0 && blocks.length > 0) peer.lastProgressAt = ctx.now
     for (const block of blocks) {
       peer.requests.add(this.keyOf(block.piece, block.begin))
@@ -183,6 +192,45 @@ export class Requests {
     }
     if (blocks.length < want) this.starved.add(peer)
     else this.starved.delete(peer)
+  }
+
+  /**
+   * Parole: whole untouched pieces, each requested in full at once, so no other peer joins
+   * them (the picker only shares pieces with missing blocks, and endgame is off here) and
+   * their hash result is the peer's alone. Empty when there is no untouched piece it has:
+   * then it picks normally, so a piece only a parole peer has still completes.
+   */
+  private pickParole(peer: Peer, want: number): Block[] {
+    const { picker, geometry } = this.ctx
+    const out: Block[] = []
+    for (let round = 0; out.length < want && round < PAROLE_PIECES_PER_REFILL_MAX; round++) {
+      const piece = this.untouchedPiece(peer)
+      if (piece === -1) break
+      const count = geometry.blocksInPiece(piece)
+      out.push(...picker.pickBlocks(peer.pickerId, peer.has, count, {
+        onlyPieces: [piece],
+        endgame: false,
+      }))
+    }
+    return out
+  }
+
+  /** An untouched piece the peer has and may be asked for now, or -1. O(pieces) at worst. */
+  private untouchedPiece(peer: Peer): number {
+    const { picker, pieceCount } = this.ctx
+    const has = peer.has
+    let piece = has.nextSet(peer.paroleCursor)
+    for (let scanned = 0; scanned <= pieceCount; scanned++) {
+      if (piece === -1) piece = has.nextSet(0)
+      if (piece === -1) return -1
+      const allowed = !peer.peerChoking || peer.allowedFastIn.has(piece)
+      if (allowed && picker.pieceState(piece) === PIECE_NONE && picker.piecePriority(piece) > 0) {
+        peer.paroleCursor = piece + 1
+        return piece
+      }
+      piece = has.nextSet(piece + 1)
+    }
+    return -1
   }
 
   /** Requests to keep outstanding: the bandwidth-delay product, in blocks. */
@@ -195,9 +243,19 @@ export class Requests {
     return Math.max(1, Math.min(cap, Math.max(config.requestsPerPeerMin, blocks)))
   }
 
-  /** Gives peers whose last refill came up short another go (blocks were released). */
-  kickStarved(except?: Peer): void {
-    for (const peer of [...this.starved]) if (peer !== except) this.refill(peer)
+  /**
+   * Blocks were released: peers whose last refill came up short get another go when the
+   * current input is done (`runKicks`), once, however many releases the input made.
+   */
+  kickStarved(): void {
+    this.kickPending = true
+  }
+
+  /** Runs the pending kick; the node calls it before handing outputs to the driver. */
+  runKicks(): void {
+    if (!this.kickPending) return
+    this.kickPending = false
+    for (const peer of [...this.starved]) this.refill(peer)
   }
 
   /** The batch tick: snubs, and pipelines that lag their target (the rate grew). */

@@ -66,9 +66,15 @@ export class Verification {
     ctx.picker.pieceVerified(piece)
     ctx.confirmed.set(piece)
     ctx.emit({ type: 'piece_verified', piece })
+    const hosts = new Set<string>()
     for (const id of contributors) {
       const address = this.addressOf(id)
-      if (address !== undefined) ctx.reputation.piecePassed(address.host)
+      if (address !== undefined) hosts.add(address.host)
+    }
+    for (const host of hosts) {
+      const wasOnParole = ctx.reputation.isOnParole(host)
+      ctx.reputation.piecePassed(host, hosts.size === 1)
+      if (wasOnParole) this.updateParole(host)
     }
     this.requests.pieceVerified(piece)
     if (ctx.complete) this.completed()
@@ -104,8 +110,17 @@ export class Verification {
     for (const address of blamed) {
       const reason = ctx.reputation.pieceFailed(address.host, blamed.length === 1)
       if (reason !== undefined) this.ban(address.host, reason)
+      else this.updateParole(address.host)
     }
     this.requests.kickStarved()
+  }
+
+  /** Copies the host's parole state onto its connections. O(peers), on changes only. */
+  updateParole(host: string): void {
+    const onParole = this.ctx.reputation.isOnParole(host)
+    for (const peer of this.ctx.peers.values()) {
+      if (peer.remote.host === host) peer.onParole = onParole
+    }
   }
 
   private completed(): void {

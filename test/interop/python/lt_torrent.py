@@ -1,0 +1,35 @@
+#!/usr/bin/python3
+"""libtorrent helper for plexus interop tests.
+
+  lt_torrent.py create <path> <out.torrent> <piece_length>  -> prints the info-hash
+  lt_torrent.py info <file.torrent>                          -> prints the info-hash
+"""
+import os
+import sys
+
+import libtorrent as lt
+
+
+def create(path, out, piece_length):
+    fs = lt.file_storage()
+    lt.add_files(fs, path)
+    t = lt.create_torrent(fs, int(piece_length), flags=lt.create_torrent.v1_only)
+    lt.set_piece_hashes(t, os.path.dirname(os.path.abspath(path)))
+    data = lt.bencode(t.generate())
+    with open(out, "wb") as f:
+        f.write(data)
+    print(str(lt.torrent_info(out).info_hashes().v1))
+
+
+def info(path):
+    print(str(lt.torrent_info(path).info_hashes().v1))
+
+
+if __name__ == "__main__":
+    command = sys.argv[1]
+    if command == "create":
+        create(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif command == "info":
+        info(sys.argv[2])
+    else:
+        sys.exit("unknown command " + command)

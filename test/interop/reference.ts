@@ -1,0 +1,38 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/**
+ * Locating the reference clients. Debian's python3-libtorrent installs for /usr/bin/python3
+ * only, so that interpreter is named explicitly (a python3 earlier on PATH may lack it).
+ */
+export const SYSTEM_PYTHON = '/usr/bin/python3'
+
+/** The repository's test/interop/python folder (these tests run from dist/test/interop). */
+export function pythonScript(name: string): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json'))) dir = resolve(dir, '..')
+  return join(dir, 'test', 'interop', 'python', name)
+}
+
+export function runPython(script: string, args: readonly string[], timeoutMs = 60_000): string {
+  const result = spawnSync(SYSTEM_PYTHON, [pythonScript(script), ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  })
+  if (result.status !== 0) {
+    throw new Error(`${script} ${args.join(' ')} failed (${result.status}): ${result.stderr}`)
+  }
+  return result.stdout.trim()
+}
+
+export function requireLibtorrent(): void {
+  const probe = spawnSync(SYSTEM_PYTHON, ['-c', 'import libtorrent'], { encoding: 'utf8' })
+  if (probe.status !== 0) {
+    throw new Error(
+      'python3-libtorrent is missing: interop tests need `apt-get install python3-libtorrent` ' +
+        '(.ci/run installs it)',
+    )
+  }
+}
