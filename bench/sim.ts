@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import type { Address } from '../src/core/address.js'
 import type { DatagramSocket, Env, StreamSocket } from '../src/core/env.js'
-import type { SimHost } from '../src/sim/host.js'
 import { instant } from '../src/core/time.js'
+import type { SimHost } from '../src/sim/host.js'
 import { uniformLatency } from '../src/sim/latency.js'
 import { SimWorld } from '../src/sim/world.js'
 
@@ -16,15 +16,15 @@ import { SimWorld } from '../src/sim/world.js'
  *     `pingPongEvents` events after warm-up.
  * (b) memory per idle host: heapUsed growth (after gc) over `hosts` hosts that each bound one
  *     datagram socket, divided by `hosts`.
+ * (c) `hosts` hosts x `messagesPerHost` messages: every host sends its messages (64 bytes) to
+ *     uniformly random other hosts at random instants in the first second (one timer per
+ *     host, re-armed after each send); every receiver answers each message with a 64-byte
+ *     reply and the sender counts replies. Reported: wall time to build the world and to run
+ *     it to idle, the events run, the replies counted.
  * (d) a stream swarm: `swarmHosts` hosts each open `swarmFanout` connections to random others
  *     and push bulk data both ways for `swarmSeconds` of virtual time, every flow sharing
  *     upload and download max-min fairly (one connected component: the worst case for the
  *     bandwidth allocator). Reported: wall time, events, reallocations, flows visited, bytes.
- * (c) `hosts` hosts x `messagesPerHost` messages: every host sends its messages (64 bytes) to
- *     uniformly random other hosts at random instants in the first second (one timer per
- *     host, re-armed after each send); every receiver
- *     answers each one with a 64-byte reply and the sender counts replies. Reported: wall time
- *     to build the world, to run it to idle, the events run and the replies counted.
  */
 
 export interface BenchSimOptions {

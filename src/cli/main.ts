@@ -4,6 +4,7 @@ import { registerDemo } from './commands/demo.js'
 import { registerPing } from './commands/ping.js'
 import { registerSim } from './commands/sim.js'
 import { registerTorrentFiles } from './commands/torrent-files.js'
+import { registerTransfer } from './commands/transfer.js'
 import { EXIT_FAILURE, printError } from './output.js'
 
 const packageJson = JSON.parse(
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
   registerTorrentFiles(program)
+  registerTransfer(program)
   registerPing(program)
   registerSim(program)
   registerDemo(program)

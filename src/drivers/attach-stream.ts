@@ -19,6 +19,8 @@ export interface AttachedStream {
   flush(): void
   /** Accepts inbound connections on `local` and hands them to the core. */
   listen(local: Address, ready: Callback<StreamListener>): void
+  /** Hands the core a connection accepted elsewhere (a listener the caller owns). */
+  adopt(socket: StreamSocket): void
   /** Resets every connection, closes listeners, stops the timer. */
   close(): void
 }
@@ -151,19 +153,21 @@ export function attachStream<Event>(
     if (!closed) timer.arm(core.nextTimeout())
   }
 
+  const adopt = (socket: StreamSocket): void => {
+    if (closed) {
+      socket.destroy()
+      return
+    }
+    metrics?.count('stream.accepted')
+    const id = core.accepted(clock.now(), socket.remote, socket.local)
+    wire(id, socket)
+    flush()
+  }
+
   const listen = (local: Address, ready: Callback<StreamListener>): void => {
     net.listen(
       local,
-      (socket) => {
-        if (closed) {
-          socket.destroy()
-          return
-        }
-        metrics?.count('stream.accepted')
-        const id = core.accepted(clock.now(), socket.remote, socket.local)
-        wire(id, socket)
-        flush()
-      },
+      adopt,
       (result) => {
         if (result.ok) listeners.push(result.value)
         ready(result)
@@ -180,5 +184,5 @@ export function attachStream<Event>(
     connecting.clear()
   }
 
-  return { flush, listen, close }
+  return { flush, listen, adopt, close }
 }

@@ -32,7 +32,10 @@ export interface SwarmScenarioOptions {
   /** Simulated seconds before giving up. */
   readonly secondsMax: number
   /** Called at every checkpoint (once per simulated second), for debugging. */
-  readonly observe?: (second: number, cores: readonly { address: string; core: SwarmCore }[]) => void
+  readonly observe?: (
+    second: number,
+    cores: readonly { address: string; core: SwarmCore }[],
+  ) => void
 }
 
 export const SWARM_SCENARIO_DEFAULTS: SwarmScenarioOptions = {
@@ -56,7 +59,8 @@ class MemoryStore {
     content: Uint8Array,
   ) {
     this.data = role === 'leecher' ? new Uint8Array(metainfo.totalLength) : content
-    this.verified = role === 'leecher' ? new Bitfield(metainfo.pieceCount) : Bitfield.full(metainfo.pieceCount)
+    this.verified =
+      role === 'leecher' ? new Bitfield(metainfo.pieceCount) : Bitfield.full(metainfo.pieceCount)
   }
 
   write(piece: number, begin: number, bytes: Uint8Array): void {
@@ -75,7 +79,10 @@ class MemoryStore {
   verify(hashing: NodeHashing, piece: number): boolean {
     const at = piece * this.metainfo.pieceLength
     const length = Math.min(this.metainfo.pieceLength, this.metainfo.totalLength - at)
-    const ok = equalBytes(hashing.sha1([this.data.subarray(at, at + length)]), pieceHash(this.metainfo, piece))
+    const ok = equalBytes(
+      hashing.sha1([this.data.subarray(at, at + length)]),
+      pieceHash(this.metainfo, piece),
+    )
     if (ok) this.verified.set(piece)
     return ok
   }
@@ -121,15 +128,25 @@ export function runSwarmScenario(
   const runs: HostRun[] = []
   const roles: Role[] = ['seed', 'polluter', ...Array<Role>(options.leechers).fill('leecher')]
   for (const role of roles) {
-    const rate = role === 'leecher' ? (1 + bandwidth.int(10)) * MB : role === 'seed' ? 5 * MB : 10 * MB
+    const rate =
+      role === 'leecher' ? (1 + bandwidth.int(10)) * MB : role === 'seed' ? 5 * MB : 10 * MB
     const host = world.addHost({ uploadBytesPerSecond: rate, downloadBytesPerSecond: rate })
-    runs.push({ role, address: host.address, banned: [], pollutedPieces: 0, piecesVerified: 0, log: [] })
+    runs.push({
+      role,
+      address: host.address,
+      banned: [],
+      pollutedPieces: 0,
+      piecesVerified: 0,
+      log: [],
+    })
   }
   const polluterAddress = runs[1]!.address
   const tracker = runs.map((r) => ({ host: r.address, port: SWARM_PORT }))
   world.hosts.forEach((host, index) => {
     const run = runs[index]!
-    host.start((env) => startHost(env, run, index, metainfo, content, hashing, polluterAddress, tracker))
+    host.start((env) =>
+      startHost(env, run, index, metainfo, content, hashing, polluterAddress, tracker),
+    )
   })
 
   const problems: string[] = []
@@ -138,7 +155,10 @@ export function runSwarmScenario(
   for (let second = 0; second < options.secondsMax; second++) {
     world.runFor(seconds(1))
     checkpoints++
-    options.observe?.(second, runs.map((r) => ({ address: r.address, core: r.core as SwarmCore })))
+    options.observe?.(
+      second,
+      runs.map((r) => ({ address: r.address, core: r.core as SwarmCore })),
+    )
     for (const run of runs) {
       const view = run.core?.inspect()
       if (view !== undefined) problems.push(...checkSwarm(view, run.address))
@@ -153,11 +173,20 @@ export function runSwarmScenario(
       if (!run.store!.verified.get(piece)) problems.push(`${run.address}: piece ${piece} unhashed`)
     }
   }
-  const honestBans = runs.reduce((sum, r) => sum + r.banned.filter((a) => a !== polluterAddress).length, 0)
+  const honestBans = runs.reduce(
+    (sum, r) => sum + r.banned.filter((a) => a !== polluterAddress).length,
+    0,
+  )
   const polluted = leechers.filter((r) => r.pollutedPieces > 0)
   const completionSeconds = leechers.map((r) => Math.round(((r.completedAt ?? NaN) - 0) / 10) / 100)
   const summary = JSON.stringify(
-    runs.map((r) => ({ a: r.address, done: r.completedAt, ban: r.banned, pol: r.pollutedPieces, log: r.log })),
+    runs.map((r) => ({
+      a: r.address,
+      done: r.completedAt,
+      ban: r.banned,
+      pol: r.pollutedPieces,
+      log: r.log,
+    })),
   )
   return {
     seed,
@@ -183,7 +212,9 @@ function startHost(
   tracker: readonly { host: string; port: number }[],
 ): void {
   const store = new MemoryStore(metainfo, run.role, content)
-  const peerId = Uint8Array.from(`-PX0010-${String(index).padStart(12, '0')}`, (c) => c.charCodeAt(0))
+  const peerId = Uint8Array.from(`-PX0010-${String(index).padStart(12, '0')}`, (c) =>
+    c.charCodeAt(0),
+  )
   const core = new SwarmCore({
     metainfo,
     peerId,
@@ -211,16 +242,24 @@ function startHost(
       }
       case 'read_block':
         return later(() =>
-          core.blockRead(env.clock.now(), event.requestKey, store.read(event.piece, event.begin, event.length)),
+          core.blockRead(
+            env.clock.now(),
+            event.requestKey,
+            store.read(event.piece, event.begin, event.length),
+          ),
         )
       case 'verify_piece':
-        return later(() => core.pieceVerified(env.clock.now(), event.piece, store.verify(hashing, event.piece)))
+        return later(() =>
+          core.pieceVerified(env.clock.now(), event.piece, store.verify(hashing, event.piece)),
+        )
       case 'piece_verified':
         run.piecesVerified++
         return
       case 'piece_failed':
         if (event.blamed.some((a) => a.host === polluterAddress)) run.pollutedPieces++
-        run.log.push(`${env.clock.now()} failed ${event.piece} ${event.blamed.map((a) => a.host).join(',')}`)
+        run.log.push(
+          `${env.clock.now()} failed ${event.piece} ${event.blamed.map((a) => a.host).join(',')}`,
+        )
         return
       case 'peer_banned':
         run.banned.push(event.address.host)

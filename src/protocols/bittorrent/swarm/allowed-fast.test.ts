@@ -7,12 +7,14 @@ const sha1 = (parts: readonly Uint8Array[]): Uint8Array => new NodeHashing().sha
 const infoHash = new Uint8Array(20).fill(0xaa)
 
 test('BEP 6 test vectors: 7 and 9 pieces for 80.4.4.200 and 0xaa * 20', () => {
-  assert.deepEqual(allowedFastSet(sha1, '80.4.4.200', infoHash, 1313, 7), [
-    1059, 431, 808, 1217, 287, 376, 1188,
-  ])
-  assert.deepEqual(allowedFastSet(sha1, '80.4.4.200', infoHash, 1313, 9), [
-    1059, 431, 808, 1217, 287, 376, 1188, 353, 508,
-  ])
+  assert.deepEqual(
+    allowedFastSet(sha1, '80.4.4.200', infoHash, 1313, 7),
+    [1059, 431, 808, 1217, 287, 376, 1188],
+  )
+  assert.deepEqual(
+    allowedFastSet(sha1, '80.4.4.200', infoHash, 1313, 9),
+    [1059, 431, 808, 1217, 287, 376, 1188, 353, 508],
+  )
 })
 
 test('the set depends on the /24 only, and IPv4-mapped addresses count as IPv4', () => {

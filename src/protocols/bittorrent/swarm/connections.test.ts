@@ -72,7 +72,10 @@ test('a connection to ourselves is closed and its address never dialled again', 
 test('addPeers dedupes, dials up to halfOpenMax, and refuses bad ports', () => {
   const h = new Harness({ metainfo, config: { halfOpenMax: 3 } })
   const addresses = Array.from({ length: 6 }, (_, i) => ({ host: `10.0.2.${i + 1}`, port: 6881 }))
-  assert.equal(h.core.addPeers(h.now, [...addresses, addresses[0]!, { host: 'x', port: 0 }], 'tracker'), 6)
+  assert.equal(
+    h.core.addPeers(h.now, [...addresses, addresses[0]!, { host: 'x', port: 0 }], 'tracker'),
+    6,
+  )
   h.flush()
   assert.equal(h.dials.length, 3)
   assert.equal(h.core.addPeers(h.now, addresses, 'pex'), 0)
@@ -117,7 +120,10 @@ test('PEX: every 60 s each ut_pex peer hears of the others', () => {
   const h = new Harness({ metainfo })
   const a = h.open({ host: '10.0.1.1' })
   const b = h.open({ host: '10.0.1.2' })
-  for (const [remote, port] of [[a, 7001], [b, 7002]] as const) {
+  for (const [remote, port] of [
+    [a, 7001],
+    [b, 7002],
+  ] as const) {
     const handshake = { extensions: new Map([[UT_PEX, 5]]), port }
     const message = encodeExtension({ type: 'extended_handshake', handshake }, new Map())
     assert.ok(message !== undefined)

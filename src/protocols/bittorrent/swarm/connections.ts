@@ -147,8 +147,12 @@ export class Connections {
   onHandshake(peer: Peer, handshake: Handshake): void {
     const { ctx } = this
     if (!equalBytes(handshake.infoHash, ctx.metainfo.infoHash)) {
-      ctx.emit({ type: 'remote_fault', address: peer.address, code: 'wrong_info_hash',
-        detail: 'handshake for another torrent' })
+      ctx.emit({
+        type: 'remote_fault',
+        address: peer.address,
+        code: 'wrong_info_hash',
+        detail: 'handshake for another torrent',
+      })
       return ctx.close(peer, 'wrong_info_hash', false)
     }
     if (equalBytes(handshake.peerId, ctx.peerId)) {
@@ -172,8 +176,12 @@ export class Connections {
     peer.phase = 'open'
     peer.onParole = ctx.reputation.isOnParole(peer.remote.host)
     if (peer.outbound) this.listenKnown(peer, 'manual')
-    ctx.emit({ type: 'peer_connected', peer: peer.id, address: peer.address,
-      ...clientOf(handshake.peerId) })
+    ctx.emit({
+      type: 'peer_connected',
+      peer: peer.id,
+      address: peer.address,
+      ...clientOf(handshake.peerId),
+    })
     this.greet(peer)
     this.hooks.opened(peer)
   }
@@ -219,7 +227,8 @@ export class Connections {
   shutdown(): void {
     const { ctx } = this
     ctx.shutDown = true
-    for (const peer of [...ctx.peers.values()]) ctx.close(peer, 'shutdown', peer.phase !== 'connecting')
+    for (const peer of [...ctx.peers.values()])
+      ctx.close(peer, 'shutdown', peer.phase !== 'connecting')
   }
 
   /** Connection-level cleanup; called from the context's teardown for every ending peer. */
@@ -281,8 +290,12 @@ export class Connections {
 
   private sendHandshake(peer: Peer): void {
     const { ctx } = this
-    ctx.send(peer, { type: 'handshake', reserved: RESERVED, infoHash: ctx.metainfo.infoHash,
-      peerId: ctx.peerId })
+    ctx.send(peer, {
+      type: 'handshake',
+      reserved: RESERVED,
+      infoHash: ctx.metainfo.infoHash,
+      peerId: ctx.peerId,
+    })
   }
 
   /** Our availability (BEP 3 bitfield, BEP 6 have_all / have_none) and BEP 10 handshake. */
@@ -291,7 +304,8 @@ export class Connections {
     const count = ctx.picker.verifiedCount
     if (peer.fast && count === ctx.pieceCount) ctx.send(peer, { type: 'have_all' })
     else if (peer.fast && count === 0) ctx.send(peer, { type: 'have_none' })
-    else if (count > 0) ctx.send(peer, { type: 'bitfield', bytes: ctx.picker.haveBitfield().toBytes() })
+    else if (count > 0)
+      ctx.send(peer, { type: 'bitfield', bytes: ctx.picker.haveBitfield().toBytes() })
     if (!peer.extended) return
     const handshake: ExtendedHandshake = {
       extensions: ctx.metainfo.private ? NO_LOCAL_EXTENSIONS : LOCAL_EXTENSIONS,

@@ -63,23 +63,44 @@ export interface SwarmStats {
 
 export type SwarmEvent =
   /** Store `bytes` (a view of the received frame: copy or write it before the next input). */
-  | { readonly type: 'write_block'; readonly piece: number; readonly begin: number;
-      readonly bytes: Uint8Array }
+  | {
+      readonly type: 'write_block'
+      readonly piece: number
+      readonly begin: number
+      readonly bytes: Uint8Array
+    }
   /** Read a block to upload; answer with `blockRead(now, requestKey, bytes)`. */
-  | { readonly type: 'read_block'; readonly requestKey: number; readonly piece: number;
-      readonly begin: number; readonly length: number }
+  | {
+      readonly type: 'read_block'
+      readonly requestKey: number
+      readonly piece: number
+      readonly begin: number
+      readonly length: number
+    }
   /** Every block of the piece is written: hash it and answer with `pieceVerified`. */
   | { readonly type: 'verify_piece'; readonly piece: number }
-  | { readonly type: 'peer_connected'; readonly peer: ConnectionId; readonly address: Address;
-      readonly client?: string }
-  | { readonly type: 'peer_disconnected'; readonly peer: ConnectionId;
-      readonly address: Address; readonly reason: DisconnectReason }
+  | {
+      readonly type: 'peer_connected'
+      readonly peer: ConnectionId
+      readonly address: Address
+      readonly client?: string
+    }
+  | {
+      readonly type: 'peer_disconnected'
+      readonly peer: ConnectionId
+      readonly address: Address
+      readonly reason: DisconnectReason
+    }
   | { readonly type: 'peer_banned'; readonly address: Address; readonly reason: string }
   | { readonly type: 'piece_verified'; readonly piece: number }
   | { readonly type: 'piece_failed'; readonly piece: number; readonly blamed: readonly Address[] }
   | { readonly type: 'download_completed' }
   /** Storage failed a write: the torrent stops downloading (uploads go on). */
   | { readonly type: 'storage_error'; readonly message: string }
-  | { readonly type: 'remote_fault'; readonly address: Address; readonly code: SwarmFaultCode;
-      readonly detail: string }
+  | {
+      readonly type: 'remote_fault'
+      readonly address: Address
+      readonly code: SwarmFaultCode
+      readonly detail: string
+    }
   | ({ readonly type: 'stats' } & SwarmStats)

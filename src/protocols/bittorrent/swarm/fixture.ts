@@ -94,7 +94,11 @@ export class RemotePeer {
   send(message: WireMessage): void {
     assert(this.handshakeSent, 'remote peer must handshake first')
     this.wire.send(message)
-    this.harness.core.received(this.harness.now, this.connection, concatBytes(this.wire.takeOutbox()))
+    this.harness.core.received(
+      this.harness.now,
+      this.connection,
+      concatBytes(this.wire.takeOutbox()),
+    )
     this.harness.flush()
   }
 

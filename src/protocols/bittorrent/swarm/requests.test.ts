@@ -24,7 +24,8 @@ function serve(remote: RemotePeer, corrupt = false): number {
 
 function seedPeer(h: Harness, host = '10.0.1.1', reserved?: Uint8Array): RemotePeer {
   const remote = h.open({ host, ...(reserved !== undefined ? { reserved } : {}) })
-  if (reserved === PLAIN_RESERVED) remote.send({ type: 'bitfield', bytes: Bitfield.full(n).toBytes() })
+  if (reserved === PLAIN_RESERVED)
+    remote.send({ type: 'bitfield', bytes: Bitfield.full(n).toBytes() })
   else remote.send({ type: 'have_all' })
   remote.inbox.length = 0
   return remote
@@ -55,13 +56,19 @@ test('requests go out only after unchoke, and the pipeline refills as blocks arr
   assert.equal(first.length, 2, 'requestsPerPeerMin while the rate is unknown')
   const block = first[0]!
   const at = block.index * metainfo.pieceLength + block.begin
-  r2.send({ type: 'piece', index: block.index, begin: block.begin,
-    block: content.slice(at, at + block.length) })
+  r2.send({
+    type: 'piece',
+    index: block.index,
+    begin: block.begin,
+    block: content.slice(at, at + block.length),
+  })
   const writes = h2.take('write_block')
   assert.equal(writes.length, 1)
   assert.deepEqual(writes[0]!.bytes, content.subarray(at, at + block.length))
   assert.ok(r2.take('request').length >= 1, 'a block in, a request out')
-  h2.core.inspect().peers.forEach((p) => assert.equal(p.outstandingRequests, p.pickerOutstandingRequests))
+  h2.core
+    .inspect()
+    .peers.forEach((p) => assert.equal(p.outstandingRequests, p.pickerOutstandingRequests))
   assert.deepEqual(checkSwarm(h2.core.inspect()), [])
 })
 
@@ -73,7 +80,8 @@ test('a whole download from one peer: write, verify, have, completion', () => {
   watcher.inbox.length = 0
   remote.send({ type: 'unchoke' })
   for (let round = 0; round < 1000 && serve(remote) > 0; round++) {
-    for (const w of h.take('write_block')) h.core.blockWritten(h.now, w.piece, w.begin, w.bytes.length)
+    for (const w of h.take('write_block'))
+      h.core.blockWritten(h.now, w.piece, w.begin, w.bytes.length)
     h.flush()
     for (const v of h.take('verify_piece')) h.core.pieceVerified(h.now, v.piece, true)
     h.flush()
@@ -99,7 +107,10 @@ test('endgame: duplicate requests, and a cancel to the slower peer', () => {
   assert.equal(b.take('request').length, 2, 'endgame: both blocks again')
   a.send({ type: 'piece', index: 0, begin: 0, block: small.content.slice(0, 16_384) })
   const cancels = b.take('cancel')
-  assert.deepEqual(cancels.map((c) => [c.index, c.begin, c.length]), [[0, 0, 16_384]])
+  assert.deepEqual(
+    cancels.map((c) => [c.index, c.begin, c.length]),
+    [[0, 0, 16_384]],
+  )
   assert.deepEqual(checkSwarm(h.core.inspect()), [])
 })
 
@@ -114,7 +125,10 @@ test('a choke without BEP 6 releases every request', () => {
   assert.deepEqual(checkSwarm(h.core.inspect()), [])
   remote.send({ type: 'unchoke' })
   const again = remote.take('request')
-  assert.deepEqual(again.map((r) => [r.index, r.begin]), first.map((r) => [r.index, r.begin]))
+  assert.deepEqual(
+    again.map((r) => [r.index, r.begin]),
+    first.map((r) => [r.index, r.begin]),
+  )
 })
 
 test('with BEP 6 a choke keeps requests until each is rejected', () => {
@@ -124,7 +138,8 @@ test('with BEP 6 a choke keeps requests until each is rejected', () => {
   const requests = remote.take('request')
   remote.send({ type: 'choke' })
   assert.equal(h.core.inspect().peers[0]?.outstandingRequests, 2)
-  for (const r of requests) remote.send({ type: 'reject_request', index: r.index, begin: r.begin, length: r.length })
+  for (const r of requests)
+    remote.send({ type: 'reject_request', index: r.index, begin: r.begin, length: r.length })
   assert.equal(h.core.inspect().peers[0]?.outstandingRequests, 0)
   assert.equal(remote.take('request').length, 0, 'still choked: nothing new')
   assert.deepEqual(checkSwarm(h.core.inspect()), [])

@@ -187,8 +187,12 @@ export class Requests {
     for (const block of blocks) {
       peer.requests.add(this.keyOf(block.piece, block.begin))
       if (choked && !peer.allowedFastIn.has(block.piece)) peer.requestsWhileChoked++
-      ctx.send(peer, { type: 'request', index: block.piece, begin: block.begin,
-        length: block.length })
+      ctx.send(peer, {
+        type: 'request',
+        index: block.piece,
+        begin: block.begin,
+        length: block.length,
+      })
     }
     if (blocks.length < want) this.starved.add(peer)
     else this.starved.delete(peer)
@@ -207,10 +211,12 @@ export class Requests {
       const piece = this.untouchedPiece(peer)
       if (piece === -1) break
       const count = geometry.blocksInPiece(piece)
-      out.push(...picker.pickBlocks(peer.pickerId, peer.has, count, {
-        onlyPieces: [piece],
-        endgame: false,
-      }))
+      out.push(
+        ...picker.pickBlocks(peer.pickerId, peer.has, count, {
+          onlyPieces: [piece],
+          endgame: false,
+        }),
+      )
     }
     return out
   }
@@ -238,7 +244,9 @@ export class Requests {
     const { config, now } = this.ctx
     if (peer.snubbed) return 1
     const rate = peer.downloadMeter.rate(now)
-    const blocks = Math.floor((rate * config.requestQueueTime) / 1000 / this.ctx.geometry.blockLength)
+    const blocks = Math.floor(
+      (rate * config.requestQueueTime) / 1000 / this.ctx.geometry.blockLength,
+    )
     const cap = Math.min(config.requestsPerPeerMax, peer.reqq ?? config.requestsPerPeerMax)
     return Math.max(1, Math.min(cap, Math.max(config.requestsPerPeerMin, blocks)))
   }
@@ -303,8 +311,12 @@ export class Requests {
       for (const key of peer.requests) {
         const piece = ctx.geometry.pieceOfKey(key)
         const begin = ctx.geometry.indexOfKey(key) * ctx.geometry.blockLength
-        ctx.send(peer, { type: 'cancel', index: piece, begin,
-          length: this.blockLength(piece, begin) })
+        ctx.send(peer, {
+          type: 'cancel',
+          index: piece,
+          begin,
+          length: this.blockLength(piece, begin),
+        })
       }
     }
     ctx.picker.peerGone(peer.pickerId)
@@ -318,8 +330,12 @@ export class Requests {
     const other = this.ctx.peers.get(peerId as ConnectionId)
     if (other === undefined || !other.requests.delete(key)) return
     other.cancelledInFlight++
-    this.ctx.send(other, { type: 'cancel', index: piece, begin,
-      length: this.blockLength(piece, begin) })
+    this.ctx.send(other, {
+      type: 'cancel',
+      index: piece,
+      begin,
+      length: this.blockLength(piece, begin),
+    })
   }
 
   /** The block key of (piece, begin), or -1 when it names no block of the torrent. */

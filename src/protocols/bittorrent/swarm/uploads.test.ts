@@ -65,7 +65,10 @@ test('requests while choked: rejected with BEP 6 unless allowed-fast, ignored wi
   const fast = leecher(h, '10.2.3.4')
   assert.equal(fast.take('unchoke').length, 0, 'the only slot is taken')
   const allowed = allowedFastSet(sha1, '10.2.3.4', metainfo.infoHash, n, 10)
-  assert.deepEqual(fast.take('allowed_fast').map((m) => m.index), allowed)
+  assert.deepEqual(
+    fast.take('allowed_fast').map((m) => m.index),
+    allowed,
+  )
   const outside = [...Array(n).keys()].find((i) => !allowed.includes(i))!
   fast.send({ type: 'request', index: outside, begin: 0, length: 16_384 })
   assert.equal(fast.take('reject_request').length, 1)

@@ -163,7 +163,13 @@ export class Uploads {
       this.reads.set(requestKey, { peer, offset, length })
       peer.uploadReading.set(offset, requestKey)
       const piece = Math.floor(offset / pieceLength)
-      ctx.emit({ type: 'read_block', requestKey, piece, begin: offset - piece * pieceLength, length })
+      ctx.emit({
+        type: 'read_block',
+        requestKey,
+        piece,
+        begin: offset - piece * pieceLength,
+        length,
+      })
     }
   }
 
@@ -183,7 +189,11 @@ export class Uploads {
     if (!peer.fast) return
     const { pieceLength } = this.ctx.metainfo
     const index = Math.floor(offset / pieceLength)
-    this.ctx.send(peer, { type: 'reject_request', index, begin: offset - index * pieceLength,
-      length })
+    this.ctx.send(peer, {
+      type: 'reject_request',
+      index,
+      begin: offset - index * pieceLength,
+      length,
+    })
   }
 }

@@ -20,7 +20,8 @@ function serve(remote: RemotePeer, corrupt: boolean): void {
 
 /** Writes every block and answers every verify_piece with `ok`; returns pieces checked. */
 function store(h: Harness, ok: boolean): number {
-  for (const w of h.take('write_block')) h.core.blockWritten(h.now, w.piece, w.begin, w.bytes.length)
+  for (const w of h.take('write_block'))
+    h.core.blockWritten(h.now, w.piece, w.begin, w.bytes.length)
   h.flush()
   const checks = h.take('verify_piece')
   for (const v of checks) h.core.pieceVerified(h.now, v.piece, ok)
@@ -40,7 +41,10 @@ test('a polluter that alone delivered two failed pieces is banned for good', () 
   }
   assert.ok(failed >= 2, `${failed} pieces failed`)
   const failures = h.take('piece_failed')
-  assert.deepEqual(failures[0]?.blamed.map((a) => a.host), ['10.0.9.9'])
+  assert.deepEqual(
+    failures[0]?.blamed.map((a) => a.host),
+    ['10.0.9.9'],
+  )
   const bans = h.take('peer_banned')
   assert.equal(bans.length, 1)
   assert.equal(bans[0]?.address.host, '10.0.9.9')
@@ -64,9 +68,17 @@ test('a shared failure strikes every contributor; passes earn the strikes back',
   const ra = a.take('request')
   const rb = b.take('request')
   assert.equal(ra[0]?.index, rb[0]?.index)
-  for (const [remote, r] of [[a, ra[0]!], [b, rb[0]!]] as const) {
+  for (const [remote, r] of [
+    [a, ra[0]!],
+    [b, rb[0]!],
+  ] as const) {
     const at = r.index * 32_768 + r.begin
-    remote.send({ type: 'piece', index: r.index, begin: r.begin, block: small.content.slice(at, at + r.length) })
+    remote.send({
+      type: 'piece',
+      index: r.index,
+      begin: r.begin,
+      block: small.content.slice(at, at + r.length),
+    })
   }
   assert.equal(store(h, false), 1)
   const failure = h.take('piece_failed')[0]
@@ -96,7 +108,8 @@ test('a storage backlog pauses reading on every connection until it drains', () 
   remote.send({ type: 'unchoke' })
   serve(remote, false)
   assert.deepEqual(h.reading, [{ connection: remote.connection, paused: true }])
-  for (const w of h.take('write_block')) h.core.blockWritten(h.now, w.piece, w.begin, w.bytes.length)
+  for (const w of h.take('write_block'))
+    h.core.blockWritten(h.now, w.piece, w.begin, w.bytes.length)
   h.flush()
   assert.deepEqual(h.reading.at(-1), { connection: remote.connection, paused: false })
 })

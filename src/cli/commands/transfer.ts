@@ -1,0 +1,217 @@
+import type { Command } from 'commander'
+import { mkdir, readFile, stat } from 'node:fs/promises'
+import { basename, dirname, resolve } from 'node:path'
+import { address, addressKey, type Address } from '../../core/address.js'
+import { toHex, utf8 } from '../../core/bytes.js'
+import { promised } from '../../drivers/promises.js'
+import { TorrentSession, type SessionEvent } from '../../drivers/bittorrent/session.js'
+import { NodeTrackerTransport } from '../../drivers/bittorrent/tracker-transport.js'
+import { WorkerPieceHashing } from '../../drivers/bittorrent-storage/worker-hashing.js'
+import { createNodeEnv } from '../../drivers/node/env.js'
+import { parseMetainfo, type Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
+import { PEER_ID_PREFIX } from '../../protocols/bittorrent/swarm/index.js'
+import { addressArgument, portOption } from '../options.js'
+import { EXIT_FAILURE, printJson, printLine } from '../output.js'
+import { formatBytes, progressLine, progressOf } from '../progress.js'
+
+interface TransferOptions {
+  readonly port: number
+  readonly bind: string
+  readonly peer: Address[]
+  readonly json?: boolean
+  readonly data?: string
+  readonly output?: string
+  readonly seedAfter?: boolean
+  readonly exitOnComplete?: boolean
+  readonly noTrackers?: boolean
+}
+
+const collectPeer = (value: string, previous: Address[]): Address[] => [
+  ...previous,
+  addressArgument(value),
+]
+
+function common(command: Command): Command {
+  return command
+    .option('--port <n>', 'TCP port to accept peers on (0 picks one)', portOption, 0)
+    .option('--bind <addr>', 'address to listen on', '0.0.0.0')
+    .option('--peer <host:port>', 'connect to this peer too (repeatable)', collectPeer, [])
+    .option('--no-trackers', "do not announce to the torrent's trackers")
+    .option('--json', 'print events as JSON lines instead of the live display')
+}
+
+export function registerTransfer(program: Command): void {
+  common(
+    program
+      .command('seed')
+      .description("share a torrent's content with peers")
+      .argument('<torrent>', '.torrent file')
+      .requiredOption('--data <path>', 'directory holding the content (or the file itself)'),
+  ).action(async (torrent: string, options: TransferOptions) => {
+    const metainfo = await readTorrent(torrent)
+    const saveDir = await saveDirForData(resolve(options.data as string), metainfo)
+    await runTransfer('seed', metainfo, saveDir, options)
+  })
+  common(
+    program
+      .command('get')
+      .description('download a torrent, then exit (or keep seeding with --seed-after)')
+      .argument('<torrent>', '.torrent file')
+      .requiredOption('-o, --output <dir>', 'directory to download into')
+      .option('--exit-on-complete', 'exit once every piece is verified (the default)')
+      .option('--seed-after', 'keep seeding after the download completes, until interrupted'),
+  ).action(async (torrent: string, options: TransferOptions, command: Command) => {
+    if (options.seedAfter === true && options.exitOnComplete === true) {
+      command.error('error: --seed-after and --exit-on-complete contradict each other', {
+        exitCode: 2,
+      })
+    }
+    const metainfo = await readTorrent(torrent)
+    const saveDir = resolve(options.output as string)
+    await mkdir(saveDir, { recursive: true })
+    await runTransfer('get', metainfo, saveDir, options)
+  })
+}
+
+async function readTorrent(source: string): Promise<Metainfo> {
+  if (source.startsWith('magnet:')) {
+    throw new Error(
+      'magnet links need the metadata exchange (BEP 9), which plexus does not have yet: ' +
+        'pass the .torrent file',
+    )
+  }
+  const bytes = await readFile(source).catch((error: Error) => {
+    throw new Error(`cannot read ${source}: ${error.message}`)
+  })
+  const parsed = parseMetainfo(bytes, createNodeEnv().hashing)
+  if (!parsed.ok) throw new Error(`${source}: ${parsed.error.message}`)
+  return parsed.value
+}
+
+/** libtorrent's save path: the directory holding `name`; a single file's own path works too. */
+async function saveDirForData(data: string, m: Metainfo): Promise<string> {
+  const info = await stat(data).catch(() => undefined)
+  if (info === undefined) throw new Error(`--data ${data} does not exist`)
+  if (info.isFile()) {
+    if (!m.isSingleFile || basename(data) !== m.name) {
+      throw new Error(`--data ${data} is a file; give the directory that holds '${m.name}'`)
+    }
+    return dirname(data)
+  }
+  return data
+}
+
+function newPeerId(random: { bytes(n: number): Uint8Array }): Uint8Array {
+  const id = new Uint8Array(20)
+  id.set(utf8(PEER_ID_PREFIX))
+  const tail = toHex(random.bytes(6))
+  id.set(utf8(tail), PEER_ID_PREFIX.length)
+  return id
+}
+
+async function runTransfer(
+  kind: 'seed' | 'get',
+  metainfo: Metainfo,
+  saveDir: string,
+  options: TransferOptions,
+): Promise<void> {
+  const env = createNodeEnv({ diskRoot: saveDir })
+  const json = options.json === true
+  const live = !json && process.stderr.isTTY
+  const pieceHashing = new WorkerPieceHashing()
+  const transport = options.noTrackers === true ? undefined : new NodeTrackerTransport(env)
+  const started = performance.now()
+  let completed: () => void = () => undefined
+  const completion = new Promise<void>((resolveCompletion) => (completed = resolveCompletion))
+  const emit = (event: SessionEvent): void => {
+    if (json) return void printJson(jsonEvent(event, metainfo))
+    if (event.type === 'stats' && live) {
+      const line = progressLine(progressOf(event, metainfo.totalLength, metainfo.pieceLength))
+      process.stderr.write(`\r${line}\x1b[K`)
+    } else if (event.type === 'ready') {
+      printLine(
+        `${kind === 'seed' ? 'seeding' : 'downloading'} ${metainfo.name} ` +
+          `(${metainfo.infoHashHex}) on ${addressKey(event.listen)}; ` +
+          `${event.verifiedPieces}/${metainfo.pieceCount} pieces verified`,
+      )
+    } else if (event.type === 'checking') printLine(`checking existing data (${event.reason})`)
+    else if (event.type === 'peer_banned')
+      printLine(`banned ${addressKey(event.address)}: ${event.reason}`)
+    else if (event.type === 'tracker') printLine(`tracker ${event.url}: ${event.message}`)
+    else if (event.type === 'storage_error') printLine(`storage error: ${event.message}`)
+    if (event.type === 'download_completed') completed()
+  }
+  const session = await promised<TorrentSession>((done) =>
+    TorrentSession.open(
+      {
+        env,
+        metainfo,
+        saveDir: '',
+        listen: address(options.bind, options.port),
+        peerId: newPeerId(env.random),
+        pieceHashing,
+        defer: (fn) => setImmediate(fn),
+        ...(transport === undefined ? {} : { trackers: transport }),
+        peers: options.peer,
+        onEvent: emit,
+      },
+      done,
+    ),
+  )
+  const interrupted = new Promise<void>((resolveInterrupt) => {
+    process.once('SIGINT', () => resolveInterrupt())
+    process.once('SIGTERM', () => resolveInterrupt())
+  })
+  if (session.isComplete) completed()
+  const stayForever = kind === 'seed' || options.seedAfter === true
+  if (stayForever) await interrupted
+  else await Promise.race([completion, interrupted])
+  const complete = session.isComplete
+  await promised<void>((done) => session.close(done)).catch(() => undefined)
+  transport?.close()
+  await pieceHashing.close()
+  if (live) process.stderr.write('\n')
+  const seconds = (performance.now() - started) / 1000
+  const stats = session.stats
+  const summary = {
+    type: 'summary',
+    infoHash: metainfo.infoHashHex,
+    complete,
+    seconds: Math.round(seconds * 1000) / 1000,
+    downloadedBytes: stats?.downloadedBytes ?? 0,
+    uploadedBytes: stats?.uploadedBytes ?? 0,
+  }
+  if (json) printJson(summary)
+  else {
+    printLine(
+      `${complete ? 'complete' : 'incomplete'} after ${seconds.toFixed(1)} s: ` +
+        `down ${formatBytes(summary.downloadedBytes)}, up ${formatBytes(summary.uploadedBytes)}`,
+    )
+  }
+  if (kind === 'get' && !complete) process.exitCode = EXIT_FAILURE
+}
+
+function jsonEvent(event: SessionEvent, m: Metainfo): Record<string, unknown> {
+  switch (event.type) {
+    case 'stats':
+      return { type: 'progress', ...progressOf(event, m.totalLength, m.pieceLength) }
+    case 'write_block':
+    case 'read_block':
+    case 'verify_piece':
+      return { type: event.type, piece: event.piece }
+    case 'ready':
+      return {
+        type: 'ready',
+        verifiedPieces: event.verifiedPieces,
+        listen: addressKey(event.listen),
+      }
+    case 'peer_connected':
+    case 'peer_disconnected':
+    case 'peer_banned':
+      return { ...event, address: addressKey(event.address) }
+    case 'piece_failed':
+      return { ...event, blamed: event.blamed.map(addressKey) }
+    default:
+      return { ...event }
+  }
+}

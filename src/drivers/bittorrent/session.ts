@@ -1,0 +1,280 @@
+import type { Address } from '../../core/address.js'
+import type { Callback, Env } from '../../core/env.js'
+import { OperationalError } from '../../core/errors.js'
+import { err, ok } from '../../core/result.js'
+import type { Instant } from '../../core/time.js'
+import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
+import { Bitfield } from '../../protocols/bittorrent/picker/index.js'
+import {
+  loadResume,
+  PieceStore,
+  recheck,
+  TorrentStorage,
+  type PieceHashing,
+} from '../../protocols/bittorrent/storage/index.js'
+import {
+  DEFAULT_SWARM_CONFIG,
+  SwarmCore,
+  type SwarmConfig,
+  type SwarmEvent,
+  type SwarmStats,
+} from '../../protocols/bittorrent/swarm/index.js'
+import { attachStream, type AttachedStream } from '../attach-stream.js'
+import { writeFileAtomic } from '../disk-atomic.js'
+import { Announcing } from './announcing.js'
+import type { TrackerTransport } from './tracker-transport.js'
+
+/**
+ * One torrent, running: storage (resume or recheck first), the swarm core bound to the Env's
+ * net through `attachStream`, and the announcer. It works in both worlds: the CLI passes the
+ * Node Env with worker-thread hashing, the simulator passes a host's Env with inline hashing.
+ */
+export interface TorrentSessionOptions {
+  readonly env: Env
+  readonly metainfo: Metainfo
+  /** Where the torrent's files live (their paths start with the torrent's name). */
+  readonly saveDir: string
+  readonly listen: Address
+  readonly peerId: Uint8Array
+  readonly pieceHashing: PieceHashing
+  /** Runs `fn` soon, outside the current call (setImmediate, or the simulator's defer). */
+  readonly defer: (fn: () => void) => void
+  readonly trackers?: TrackerTransport
+  readonly peers?: readonly Address[]
+  readonly swarmConfig?: Partial<SwarmConfig>
+  readonly onEvent?: (event: SessionEvent) => void
+}
+
+export type SessionEvent =
+  | SwarmEvent
+  | { readonly type: 'checking'; readonly reason: string }
+  | { readonly type: 'ready'; readonly verifiedPieces: number; readonly listen: Address }
+  | { readonly type: 'tracker'; readonly url: string; readonly message: string }
+
+/** Verified pieces between resume checkpoints (also written on completion and close). */
+const CHECKPOINT_EVERY_PIECES = 64
+
+export class TorrentSession {
+  private checkpointPieces = 0
+  private closing = false
+  private lastStats: SwarmStats | undefined
+
+  private constructor(
+    private readonly options: TorrentSessionOptions,
+    private readonly storage: TorrentStorage,
+    private readonly swarm: SwarmCore,
+    private readonly attached: AttachedStream,
+    private readonly announcing: Announcing | undefined,
+    readonly listenAddress: Address,
+  ) {}
+
+  /** Checks what is on disk (resume data, else a full recheck), then joins the swarm. */
+  static open(options: TorrentSessionOptions, done: Callback<TorrentSession>): void {
+    const { env, metainfo, saveDir } = options
+    loadResume({ disk: env.disk, metainfo, saveDir }, (load) => {
+      if (load.verified !== undefined) return TorrentSession.start(options, load.verified, done)
+      options.onEvent?.({ type: 'checking', reason: `resume data ${load.rejected.code}` })
+      const store = new PieceStore({ disk: env.disk, metainfo, saveDir, defer: options.defer })
+      recheck(
+        { metainfo, disk: env.disk, saveDir, reader: store, hashing: options.pieceHashing },
+        (checked) => {
+          store.close(() => {
+            if (!checked.ok) return done(checked)
+            TorrentSession.start(options, checked.value, done)
+          })
+        },
+      )
+    })
+  }
+
+  private static start(
+    options: TorrentSessionOptions,
+    verified: Bitfield,
+    done: Callback<TorrentSession>,
+  ): void {
+    const { env, metainfo } = options
+    const storage = new TorrentStorage({
+      disk: env.disk,
+      metainfo,
+      saveDir: options.saveDir,
+      defer: options.defer,
+      hashing: options.pieceHashing,
+      writeAtomic: (path, bytes, written) => writeFileAtomic(env.disk, path, bytes, written),
+      initial: { verified, source: 'resume' },
+    })
+    // The listen port must be known before the core exists (it goes in the extended
+    // handshake), so the session binds first and hands accepted sockets over afterwards.
+    let session: TorrentSession | undefined
+    env.net.listen(
+      options.listen,
+      (socket) => (session === undefined ? socket.destroy() : session.accept(socket)),
+      (listening) => {
+        if (!listening.ok) return done(listening)
+        const listen = listening.value.local
+        const swarm = new SwarmCore({
+          metainfo,
+          peerId: options.peerId,
+          have: storage.verifiedPieces(),
+          config: { ...DEFAULT_SWARM_CONFIG, ...options.swarmConfig },
+          random: env.random.fork('swarm'),
+          now: env.clock.now(),
+          listenPort: listen.port,
+          sha1: (parts) => env.hashing.sha1(parts),
+        })
+        const attached = attachStream(swarm, {
+          clock: env.clock,
+          net: env.net,
+          metrics: env.metrics,
+          onEvent: (event) => session?.onSwarmEvent(event),
+        })
+        const announcing =
+          options.trackers === undefined || metainfo.announceList.length === 0
+            ? undefined
+            : new Announcing({
+                env,
+                metainfo,
+                peerId: options.peerId,
+                port: listen.port,
+                transport: options.trackers,
+                progress: () => session?.progress() ?? { uploaded: 0, downloaded: 0, left: 0 },
+                onPeers: (peers) => session?.addPeers(peers, 'tracker'),
+                onMessage: (url, message) => options.onEvent?.({ type: 'tracker', url, message }),
+              })
+        session = new TorrentSession(options, storage, swarm, attached, announcing, listen)
+        session.closeListener = () => listening.value.close()
+        options.onEvent?.({ type: 'ready', verifiedPieces: verified.count, listen })
+        if (options.peers !== undefined) session.addPeers(options.peers, 'manual')
+        announcing?.start(storage.verifiedPieces().hasAll())
+        attached.flush()
+        done(ok(session))
+      },
+    )
+  }
+
+  private closeListener: () => void = () => undefined
+
+  get metainfo(): Metainfo {
+    return this.options.metainfo
+  }
+
+  get isComplete(): boolean {
+    return this.storage.verifiedPieces().hasAll()
+  }
+
+  get stats(): SwarmStats | undefined {
+    return this.lastStats
+  }
+
+  addPeers(peers: readonly Address[], source: 'tracker' | 'manual' | 'pex'): void {
+    if (this.closing) return
+    this.swarm.addPeers(this.now(), peers, source)
+    this.attached.flush()
+  }
+
+  /** Leaves the swarm (stopped to trackers), writes the final resume data, closes files. */
+  close(done: Callback<void>): void {
+    if (this.closing) return done(err(new OperationalError('closed', 'session is closing')))
+    this.closing = true
+    const finish = (): void => {
+      this.swarm.shutdown(this.now())
+      this.attached.flush()
+      this.closeListener()
+      this.storage.close((closed) => {
+        this.attached.close()
+        done(closed)
+      })
+    }
+    if (this.announcing === undefined) return finish()
+    this.announcing.stop(finish)
+  }
+
+  private accept(socket: Parameters<Parameters<Env['net']['listen']>[1]>[0]): void {
+    if (this.closing) return socket.destroy()
+    this.attached.adopt(socket)
+  }
+
+  private now(): Instant {
+    return this.options.env.clock.now()
+  }
+
+  private progress(): { uploaded: number; downloaded: number; left: number } {
+    const m = this.options.metainfo
+    const verified = this.storage.verifiedPieces()
+    let left = 0
+    for (let piece = 0; piece < m.pieceCount; piece++) {
+      if (!verified.get(piece)) left += pieceLength(m, piece)
+    }
+    return {
+      uploaded: this.lastStats?.uploadedBytes ?? 0,
+      downloaded: this.lastStats?.downloadedBytes ?? 0,
+      left,
+    }
+  }
+
+  private onSwarmEvent(event: SwarmEvent): void {
+    switch (event.type) {
+      case 'write_block':
+        return this.writeBlock(event.piece, event.begin, event.bytes)
+      case 'read_block':
+        return this.storage.readBlock(event.piece, event.begin, event.length, (read) => {
+          this.swarm.blockRead(this.now(), event.requestKey, read.ok ? read.value : undefined)
+          this.attached.flush()
+        })
+      case 'verify_piece':
+        return this.storage.verifyPiece(event.piece, (outcome) => {
+          const good = outcome.ok && outcome.value === 'verified'
+          if (!good) this.storage.resetPiece(event.piece)
+          this.swarm.pieceVerified(this.now(), event.piece, good)
+          this.attached.flush()
+          if (good && ++this.checkpointPieces >= CHECKPOINT_EVERY_PIECES) this.checkpoint()
+        })
+      case 'download_completed':
+        this.checkpoint()
+        this.announcing?.completed()
+        break
+      case 'stats':
+        this.lastStats = event
+        break
+    }
+    this.options.onEvent?.(event)
+  }
+
+  private writeBlock(piece: number, begin: number, bytes: Uint8Array): void {
+    const outcome = this.storage.writeBlock(piece, begin, bytes, (written) => {
+      if (written.ok) this.swarm.blockWritten(this.now(), piece, begin, bytes.length)
+      else this.swarm.blockWriteFailed(this.now(), piece, begin, bytes.length, written.error.message)
+      this.attached.flush()
+    })
+    if (outcome === 'queued') return
+    if (outcome === 'duplicate') {
+      this.options.defer(() => {
+        this.swarm.blockWritten(this.now(), piece, begin, bytes.length)
+        this.attached.flush()
+      })
+      return
+    }
+    const message =
+      outcome === 'backlog_full' ? 'the disk cannot keep up (write backlog full)' : 'storage error'
+    this.options.defer(() => {
+      this.swarm.blockWriteFailed(this.now(), piece, begin, bytes.length, message)
+      this.attached.flush()
+    })
+  }
+
+  private checkpoint(): void {
+    this.checkpointPieces = 0
+    this.storage.checkpoint((written) => {
+      if (!written.ok) {
+        this.options.env.log.log('warn', 'resume checkpoint failed', {
+          error: written.error.message,
+        })
+      }
+    })
+  }
+}
+
+function pieceLength(m: Metainfo, piece: number): number {
+  return piece === m.pieceCount - 1 ? m.totalLength - piece * m.pieceLength : m.pieceLength
+}
+
+export { Bitfield }
