@@ -7,7 +7,7 @@
  */
 import { equalBytes } from '../../src/core/bytes.js'
 import type { Env } from '../../src/core/env.js'
-import { seconds } from '../../src/core/time.js'
+import { ms } from '../../src/core/time.js'
 import { attachStream, type AttachedStream } from '../../src/drivers/attach-stream.js'
 import { NodeHashing } from '../../src/drivers/node/hashing.js'
 import { pieceHash, type Metainfo } from '../../src/protocols/bittorrent/metainfo/index.js'
@@ -23,6 +23,8 @@ import { uniformLatency } from '../../src/sim/latency.js'
 import { SimWorld } from '../../src/sim/world.js'
 
 export const SWARM_PORT = 6881
+/** Invariants are checked this often (simulated). */
+const CHECKPOINT_MS = 500
 const MB = 1_000_000
 
 export interface SwarmScenarioOptions {
@@ -31,7 +33,7 @@ export interface SwarmScenarioOptions {
   readonly pieceLength: number
   /** Simulated seconds before giving up. */
   readonly secondsMax: number
-  /** Called at every checkpoint (once per simulated second), for debugging. */
+  /** Called at every checkpoint (every `CHECKPOINT_MS` simulated), for debugging. */
   readonly observe?: (
     second: number,
     cores: readonly { address: string; core: SwarmCore }[],
@@ -152,11 +154,12 @@ export function runSwarmScenario(
   const problems: string[] = []
   let checkpoints = 0
   const leechers = runs.filter((r) => r.role === 'leecher')
-  for (let second = 0; second < options.secondsMax; second++) {
-    world.runFor(seconds(1))
+  const checkpointsMax = (options.secondsMax * 1000) / CHECKPOINT_MS
+  for (let checkpoint = 0; checkpoint < checkpointsMax; checkpoint++) {
+    world.runFor(ms(CHECKPOINT_MS))
     checkpoints++
     options.observe?.(
-      second,
+      checkpoint,
       runs.map((r) => ({ address: r.address, core: r.core as SwarmCore })),
     )
     for (const run of runs) {
@@ -186,6 +189,7 @@ export function runSwarmScenario(
       ban: r.banned,
       pol: r.pollutedPieces,
       log: r.log,
+      stats: r.core?.inspect().stats,
     })),
   )
   return {

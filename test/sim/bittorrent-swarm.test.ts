@@ -11,7 +11,8 @@ test('swarm: 1 seed, 1 polluter, 20 leechers all finish byte-exact and ban the p
   const wallMs = Math.round(performance.now() - started)
   console.log(
     `SEED=${SEED} slowest leecher ${result.slowestSeconds} s (sim), completions ` +
-      `${JSON.stringify(result.completionSeconds)}; polluted leechers ${result.pollutedLeechers}, ` +
+      `${JSON.stringify(result.completionSeconds)}; ` +
+      `polluted leechers ${result.pollutedLeechers}, ` +
       `polluter banned by ${result.polluterBannedBy}; honest bans ${result.honestBans}; ` +
       `${result.checkpoints} checkpoints; ${wallMs} ms wall`,
   )

@@ -23,7 +23,8 @@ interface TransferOptions {
   readonly output?: string
   readonly seedAfter?: boolean
   readonly exitOnComplete?: boolean
-  readonly noTrackers?: boolean
+  /** False with --no-trackers (commander's negated option). */
+  readonly trackers: boolean
 }
 
 const collectPeer = (value: string, previous: Address[]): Address[] => [
@@ -119,7 +120,7 @@ async function runTransfer(
   const json = options.json === true
   const live = !json && process.stderr.isTTY
   const pieceHashing = new WorkerPieceHashing()
-  const transport = options.noTrackers === true ? undefined : new NodeTrackerTransport(env)
+  const transport = options.trackers === false ? undefined : new NodeTrackerTransport(env)
   const started = performance.now()
   let completed: () => void = () => undefined
   const completion = new Promise<void>((resolveCompletion) => (completed = resolveCompletion))
@@ -178,8 +179,8 @@ async function runTransfer(
     infoHash: metainfo.infoHashHex,
     complete,
     seconds: Math.round(seconds * 1000) / 1000,
-    downloadedBytes: stats?.downloadedBytes ?? 0,
-    uploadedBytes: stats?.uploadedBytes ?? 0,
+    downloadedBytes: stats.downloadedBytes,
+    uploadedBytes: stats.uploadedBytes,
   }
   if (json) printJson(summary)
   else {

@@ -57,7 +57,6 @@ const CHECKPOINT_EVERY_PIECES = 64
 export class TorrentSession {
   private checkpointPieces = 0
   private closing = false
-  private lastStats: SwarmStats | undefined
 
   private constructor(
     private readonly options: TorrentSessionOptions,
@@ -161,8 +160,9 @@ export class TorrentSession {
     return this.storage.verifiedPieces().hasAll()
   }
 
-  get stats(): SwarmStats | undefined {
-    return this.lastStats
+  /** The swarm's counters now (not only as of the last periodic `stats` event). */
+  get stats(): SwarmStats {
+    return this.swarm.inspect().stats
   }
 
   addPeers(peers: readonly Address[], source: 'tracker' | 'manual' | 'pex'): void {
@@ -204,11 +204,8 @@ export class TorrentSession {
     for (let piece = 0; piece < m.pieceCount; piece++) {
       if (!verified.get(piece)) left += pieceLength(m, piece)
     }
-    return {
-      uploaded: this.lastStats?.uploadedBytes ?? 0,
-      downloaded: this.lastStats?.downloadedBytes ?? 0,
-      left,
-    }
+    const stats = this.swarm.inspect().stats
+    return { uploaded: stats.uploadedBytes, downloaded: stats.downloadedBytes, left }
   }
 
   private onSwarmEvent(event: SwarmEvent): void {
@@ -231,9 +228,6 @@ export class TorrentSession {
       case 'download_completed':
         this.checkpoint()
         this.announcing?.completed()
-        break
-      case 'stats':
-        this.lastStats = event
         break
     }
     this.options.onEvent?.(event)

@@ -37,9 +37,13 @@ export interface UdpOptions {
 export const loopbackOnlyFrom = (option: boolean | undefined): boolean =>
   option === true || process.env['PLEXUS_TEST'] === '1'
 
-/** Throws LocalProtocolError when `loopbackOnly` and `host` is not a loopback address. */
+/**
+ * Throws LocalProtocolError when `loopbackOnly` and `host` is an IP literal off loopback. A host
+ * name is let through: the drivers refuse names themselves (unreachable / dropped), so nothing
+ * can leave the machine that way.
+ */
 export function assertLoopbackAllowed(loopbackOnly: boolean, host: string, what: string): void {
-  if (loopbackOnly && !isLoopback(host)) {
+  if (loopbackOnly && isIP(host) !== 0 && !isLoopback(host)) {
     throw new LocalProtocolError(`${what} to ${host} refused: loopback-only mode (tests)`)
   }
 }

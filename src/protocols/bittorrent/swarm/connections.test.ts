@@ -150,3 +150,62 @@ test('shutdown closes every connection gracefully and stops the timers', () => {
   assert.equal(h.core.nextTimeout(), undefined)
   assert.equal(h.take('peer_disconnected')[0]?.reason, 'shutdown')
 })
+
+test('simultaneous dials: both ends keep the connection opened by the lower peer id', () => {
+  const h = new Harness({ metainfo })
+  const them = { host: '10.0.3.1', port: 6881 }
+  h.core.addPeers(h.now, [them], 'tracker')
+  h.flush()
+  const outbound = h.completeDial(them)
+  const inbound = h.accept('10.0.3.1')
+  // Our id starts `-PX`, theirs `-RP`: ours is lower, so our outbound connection wins.
+  inbound.handshake({ peerId: remotePeerId(5) })
+  outbound.handshake({ peerId: remotePeerId(5) })
+  assert.equal(outbound.closed, undefined)
+  assert.deepEqual(inbound.closed, { graceful: false })
+})
+
+test('failed connects back off 10 s, 20 s, ... and give up after connectAttemptsMax', () => {
+  const h = new Harness({ metainfo, config: { connectAttemptsMax: 3 } })
+  const them = { host: '10.0.3.2', port: 6881 }
+  h.core.addPeers(h.now, [them], 'tracker')
+  h.flush()
+  const dialTimes: number[] = []
+  for (let i = 0; i < 100 && h.dials.length > dialTimes.length; i++) {
+    const dial = h.dials[dialTimes.length]!
+    dialTimes.push(h.now)
+    h.core.connectFailed(h.now, dial.connection, 'refused')
+    h.flush()
+    h.advance(5_000)
+    for (let j = 0; j < 20 && h.dials.length === dialTimes.length; j++) h.advance(1_000)
+  }
+  const gaps = dialTimes.slice(1).map((t, i) => Math.round((t - dialTimes[i]!) / 1000))
+  assert.deepEqual(gaps, [10, 20], 'then forgotten: no third retry')
+  assert.equal(h.core.inspect().stats.candidates, 0)
+})
+
+test('a connection that never handshakes is closed after 20 s', () => {
+  const h = new Harness({ metainfo })
+  const remote = h.accept()
+  h.advance(21_000)
+  assert.deepEqual(remote.closed, { graceful: false })
+})
+
+test('PEX peers received become candidates and are dialled', () => {
+  const h = new Harness({ metainfo })
+  const remote = h.open()
+  const added = [
+    { host: '10.0.4.1', port: 6881, flags: 0 },
+    { host: '10.0.4.2', port: 6882, flags: 0 },
+  ]
+  const message = encodeExtension(
+    { type: 'ut_pex', message: { added, dropped: [] } },
+    new Map([[UT_PEX, 1]]),
+  )
+  assert.ok(message !== undefined)
+  remote.send(message)
+  assert.deepEqual(
+    h.dials.map((d) => `${d.to.host}:${d.to.port}`),
+    ['10.0.4.1:6881', '10.0.4.2:6882'],
+  )
+})

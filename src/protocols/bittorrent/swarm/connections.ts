@@ -112,13 +112,14 @@ export class Connections {
     if (ctx.listenPort !== undefined) {
       ctx.selfAddresses.add(addressKey({ host: local.host, port: ctx.listenPort }))
     }
-    const peer = new Peer(ctx.allocateConnection(), false, remote, ctx.pieceCount, ctx.now)
     const refused =
       ctx.shutDown || ctx.reputation.isBanned(remote.host) || ctx.peers.size >= ctx.config.peersMax
     if (refused) {
-      ctx.output({ type: 'close', connection: peer.id, graceful: false })
-      return peer.id
+      const connection = ctx.allocateConnection()
+      ctx.output({ type: 'close', connection, graceful: false })
+      return connection
     }
+    const peer = new Peer(ctx.allocateConnection(), false, remote, ctx.pieceCount, ctx.now)
     ctx.peers.set(peer.id, peer)
     this.sendHandshake(peer)
     return peer.id

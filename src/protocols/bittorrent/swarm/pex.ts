@@ -22,6 +22,9 @@ import {
 import type { SwarmContext } from './context.js'
 import type { Peer } from './peer.js'
 
+/** `advertised` holds at most this many entries per connection slot (current + owed drops). */
+const ADVERTISED_PER_PEER_SLOT = 2
+
 export class Pex {
   /** What the last round advertised: address key -> address. */
   private readonly advertised = new Map<string, Address>()
@@ -39,18 +42,20 @@ export class Pex {
     const added: PexPeer[] = []
     const dropped: Address[] = []
     const max = ctx.config.pexPeersMax
-    for (const [key, peer] of current) {
-      if (added.length >= max) break
-      if (!this.advertised.has(key)) {
-        added.push(peer)
-        this.advertised.set(key, peer)
-      }
-    }
     for (const [key, address] of this.advertised) {
       if (dropped.length >= max) break
       if (!current.has(key)) {
         dropped.push(address)
         this.advertised.delete(key)
+      }
+    }
+    // Under churn, drops owed can pile up; new adds wait until the table is back in bounds.
+    const advertisedMax = ADVERTISED_PER_PEER_SLOT * ctx.config.peersMax
+    for (const [key, peer] of current) {
+      if (added.length >= max || this.advertised.size >= advertisedMax) break
+      if (!this.advertised.has(key)) {
+        added.push(peer)
+        this.advertised.set(key, peer)
       }
     }
     for (const peer of ctx.peers.values()) {

@@ -102,7 +102,7 @@ export class Requests {
     if (peer.peerChoking) return
     peer.peerChoking = true
     // BEP 3: a choke discards every request. BEP 6 peers reject them one by one instead.
-    if (!peer.fast) this.releaseAll(peer, false)
+    if (!peer.fast && this.releaseAll(peer, false) > 0) this.kickStarved()
   }
 
   onUnchoke(peer: Peer): void {
@@ -321,7 +321,9 @@ export class Requests {
     }
     ctx.picker.peerGone(peer.pickerId)
     peer.requests.clear()
-    peer.cancelledInFlight += count
+    // Blocks already on the wire may still come; a peer that never sends them cannot bank
+    // credit for unrequested data beyond one full pipeline.
+    peer.cancelledInFlight = Math.min(peer.cancelledInFlight + count, ctx.config.requestsPerPeerMax)
     return count
   }
 

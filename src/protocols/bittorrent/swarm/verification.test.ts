@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { NodeHashing } from '../../../drivers/node/hashing.js'
-import { fixtureTorrent, Harness, type RemotePeer } from './fixture.js'
+import { Bitfield } from '../picker/index.js'
+import { fixtureTorrent, Harness, PLAIN_RESERVED, type RemotePeer } from './fixture.js'
 import { checkSwarm } from './invariants.js'
 
 const hashing = new NodeHashing()
@@ -55,7 +56,7 @@ test('a polluter that alone delivered two failed pieces is banned for good', () 
   assert.equal(h.core.addPeers(h.now, [{ host: '10.0.9.9', port: 6881 }], 'pex'), 0)
 })
 
-test('a shared failure strikes every contributor; passes earn the strikes back', () => {
+test('a shared failure blames every contributor and bans nobody yet', () => {
   const small = fixtureTorrent(hashing, { totalLength: 8 * 32_768, pieceLength: 32_768 })
   const h = new Harness({ metainfo: small.metainfo, config: { requestsPerPeerMin: 1 } })
   const a = h.open({ host: '10.0.1.1' })
@@ -112,4 +113,44 @@ test('a storage backlog pauses reading on every connection until it drains', () 
     h.core.blockWritten(h.now, w.piece, w.begin, w.bytes.length)
   h.flush()
   assert.deepEqual(h.reading.at(-1), { connection: remote.connection, paused: false })
+})
+
+test('after a shared failure, contributors are on parole: whole untouched pieces only', () => {
+  const small = fixtureTorrent(hashing, { totalLength: 8 * 32_768, pieceLength: 32_768 })
+  const h = new Harness({ metainfo: small.metainfo, config: { requestsPerPeerMin: 1 } })
+  const a = h.open({ host: '10.0.1.1', reserved: PLAIN_RESERVED })
+  const b = h.open({ host: '10.0.1.2', reserved: PLAIN_RESERVED })
+  const all = Bitfield.full(small.metainfo.pieceCount).toBytes()
+  for (const r of [a, b]) {
+    r.send({ type: 'bitfield', bytes: all })
+    r.send({ type: 'unchoke' })
+  }
+  const first = [a.take('request')[0]!, b.take('request')[0]!]
+  assert.equal(first[0]!.index, first[1]!.index, 'both work on one piece')
+  for (const [remote, r] of [
+    [a, first[0]!],
+    [b, first[1]!],
+  ] as const) {
+    const at = r.index * 32_768 + r.begin
+    const block = small.content.slice(at, at + r.length)
+    remote.send({ type: 'piece', index: r.index, begin: r.begin, block })
+  }
+  // A BEP 3 choke releases what they have outstanding, so the next picks start clean.
+  for (const r of [a, b]) r.send({ type: 'choke' })
+  assert.equal(store(h, false), 1)
+  a.inbox.length = 0
+  b.inbox.length = 0
+  for (const r of [a, b]) r.send({ type: 'unchoke' })
+  const ra = a.take('request')
+  const rb = b.take('request')
+  const piecesOf = (rs: { index: number }[]): number[] => [...new Set(rs.map((r) => r.index))]
+  for (const rs of [ra, rb]) {
+    assert.ok(rs.length > 0)
+    for (const piece of piecesOf(rs)) {
+      assert.equal(rs.filter((r) => r.index === piece).length, 2, `whole piece ${piece}`)
+    }
+  }
+  const shared = piecesOf(ra).filter((p) => piecesOf(rb).includes(p))
+  assert.deepEqual(shared, [], 'no piece shared between parole peers')
+  assert.deepEqual(checkSwarm(h.core.inspect()), [])
 })
