@@ -165,14 +165,10 @@ export function attachStream<Event>(
   }
 
   const listen = (local: Address, ready: Callback<StreamListener>): void => {
-    net.listen(
-      local,
-      adopt,
-      (result) => {
-        if (result.ok) listeners.push(result.value)
-        ready(result)
-      },
-    )
+    net.listen(local, adopt, (result) => {
+      if (result.ok) listeners.push(result.value)
+      ready(result)
+    })
   }
 
   const close = (): void => {

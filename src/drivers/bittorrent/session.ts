@@ -236,7 +236,8 @@ export class TorrentSession {
   private writeBlock(piece: number, begin: number, bytes: Uint8Array): void {
     const outcome = this.storage.writeBlock(piece, begin, bytes, (written) => {
       if (written.ok) this.swarm.blockWritten(this.now(), piece, begin, bytes.length)
-      else this.swarm.blockWriteFailed(this.now(), piece, begin, bytes.length, written.error.message)
+      else
+        this.swarm.blockWriteFailed(this.now(), piece, begin, bytes.length, written.error.message)
       this.attached.flush()
     })
     if (outcome === 'queued') return

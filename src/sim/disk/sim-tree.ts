@@ -181,7 +181,9 @@ export class SimTree {
   private key(op: string, path: string): Outcome<string> {
     if (path.includes('\0')) return failure('invalid_path', op, path, 'path contains a NUL byte')
     const key = normalizeSimPath(path)
-    return key === undefined ? failure('invalid_path', op, path, 'path climbs above the root') : ok(key)
+    return key === undefined
+      ? failure('invalid_path', op, path, 'path climbs above the root')
+      : ok(key)
   }
 
   /** What stops `key` from being created: a missing ancestor, or a file on the way. */
