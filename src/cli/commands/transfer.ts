@@ -125,7 +125,10 @@ async function runTransfer(
   let completed: () => void = () => undefined
   const completion = new Promise<void>((resolveCompletion) => (completed = resolveCompletion))
   const emit = (event: SessionEvent): void => {
-    if (json) return void printJson(jsonEvent(event, metainfo))
+    if (event.type === 'download_completed') completed()
+    // Storage requests are the session's plumbing, not news for the user.
+    const plumbing = ['write_block', 'read_block', 'verify_piece'].includes(event.type)
+    if (json) return plumbing ? undefined : printJson(jsonEvent(event, metainfo))
     if (event.type === 'stats' && live) {
       const line = progressLine(progressOf(event, metainfo.totalLength, metainfo.pieceLength))
       process.stderr.write(`\r${line}\x1b[K`)
@@ -140,7 +143,6 @@ async function runTransfer(
       printLine(`banned ${addressKey(event.address)}: ${event.reason}`)
     else if (event.type === 'tracker') printLine(`tracker ${event.url}: ${event.message}`)
     else if (event.type === 'storage_error') printLine(`storage error: ${event.message}`)
-    if (event.type === 'download_completed') completed()
   }
   const session = await promised<TorrentSession>((done) =>
     TorrentSession.open(
@@ -196,10 +198,6 @@ function jsonEvent(event: SessionEvent, m: Metainfo): Record<string, unknown> {
   switch (event.type) {
     case 'stats':
       return { type: 'progress', ...progressOf(event, m.totalLength, m.pieceLength) }
-    case 'write_block':
-    case 'read_block':
-    case 'verify_piece':
-      return { type: event.type, piece: event.piece }
     case 'ready':
       return {
         type: 'ready',
