@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { CLI_ENTRY } from '../../src/cli/spawn.js'
+import {
+  event,
+  pythonScript,
+  requireLibtorrent,
+  sha256File,
+  spawnLines,
+  SYSTEM_PYTHON,
+  type LineProcess,
+} from './reference.js'
+
+const plexus = (...args: string[]): LineProcess =>
+  spawnLines(process.execPath, [CLI_ENTRY, ...args])
+const libtorrent = (...args: string[]): LineProcess =>
+  spawnLines(SYSTEM_PYTHON, [pythonScript('lt_session.py'), ...args])
+
+const plexusPort = (p: LineProcess): Promise<number> =>
+  p.waitForLine((line) => {
+    const e = event(line)
+    return e?.type === 'ready' ? Number(String(e['listen']).split(':').pop()) : undefined
+  })
+const ltPort = (p: LineProcess): Promise<number> =>
+  p.waitForLine((line) => {
+    const e = event(line)
+    return e?.type === 'listening' ? Number(e['port']) : undefined
+  })
+const completed = (p: LineProcess, type: string, timeoutMs = 90_000): Promise<unknown> =>
+  p.waitForLine((line) => (event(line)?.type === type ? true : undefined), timeoutMs)
+
+/** A content directory with a multi-file layout and its torrent, made by plexus. */
+async function made(dir: string, megabytes: number): Promise<{ torrent: string; files: string[] }> {
+  const content = join(dir, 'seed', 'payload')
+  mkdirSync(join(content, 'inner'), { recursive: true })
+  writeFileSync(join(content, 'data.bin'), randomBytes(megabytes * 1024 * 1024 + 777))
+  writeFileSync(join(content, 'inner', 'note.txt'), 'interop between plexus and libtorrent\n')
+  const torrent = join(dir, 'payload.torrent')
+  const creator = plexus('create', content, '-o', torrent, '--piece-length', '262144', '--json')
+  assert.equal(await creator.exited, 0)
+  return { torrent, files: ['data.bin', 'inner/note.txt'] }
+}
+
+async function withDir(body: (dir: string, running: LineProcess[]) => Promise<void>) {
+  requireLibtorrent()
+  const dir = mkdtempSync(join(tmpdir(), 'plexus-interop-'))
+  const running: LineProcess[] = []
+  try {
+    await body(dir, running)
+  } finally {
+    await Promise.all(running.map((p) => p.stop()))
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const sameFiles = (dir: string, from: string, to: string, files: string[]): void => {
+  for (const file of files) {
+    assert.equal(
+      sha256File(join(dir, to, 'payload', file)),
+      sha256File(join(dir, from, 'payload', file)),
+      file,
+    )
+  }
+}
+
+test('libtorrent seeds, plexus downloads (byte-exact, SHA-256)', async () => {
+  await withDir(async (dir, running) => {
+    const { torrent, files } = await made(dir, 8)
+    const seed = libtorrent(torrent, join(dir, 'seed'), '--timeout', '120')
+    running.push(seed)
+    const port = await ltPort(seed)
+    const get = plexus(
+      'get',
+      torrent,
+      '-o',
+      join(dir, 'plexus-dl'),
+      '--bind',
+      '127.0.0.1',
+      '--peer',
+      `127.0.0.1:${port}`,
+      '--no-trackers',
+      '--json',
+    )
+    running.push(get)
+    await completed(get, 'summary')
+    assert.equal(await get.exited, 0)
+    sameFiles(dir, 'seed', 'plexus-dl', files)
+  })
+})
+
+test('plexus seeds, libtorrent downloads (byte-exact, SHA-256)', async () => {
+  await withDir(async (dir, running) => {
+    const { torrent, files } = await made(dir, 8)
+    const seed = plexus(
+      'seed',
+      torrent,
+      '--data',
+      join(dir, 'seed'),
+      '--bind',
+      '127.0.0.1',
+      '--no-trackers',
+      '--json',
+    )
+    running.push(seed)
+    const port = await plexusPort(seed)
+    const get = libtorrent(
+      torrent,
+      join(dir, 'lt-dl'),
+      '--peer',
+      `127.0.0.1:${port}`,
+      '--exit-on-complete',
+      '--timeout',
+      '90',
+    )
+    running.push(get)
+    await completed(get, 'complete')
+    assert.equal(await get.exited, 0)
+    sameFiles(dir, 'seed', 'lt-dl', files)
+  })
+})
+
+test('mixed swarm: plexus seed, a libtorrent leecher and a plexus leecher', async () => {
+  await withDir(async (dir, running) => {
+    const { torrent, files } = await made(dir, 6)
+    const seed = plexus(
+      'seed',
+      torrent,
+      '--data',
+      join(dir, 'seed'),
+      '--bind',
+      '127.0.0.1',
+      '--no-trackers',
+      '--json',
+    )
+    running.push(seed)
+    const seedPort = await plexusPort(seed)
+    const lt = libtorrent(
+      torrent,
+      join(dir, 'lt-dl'),
+      '--peer',
+      `127.0.0.1:${seedPort}`,
+      '--timeout',
+      '120',
+    )
+    running.push(lt)
+    const ltListen = await ltPort(lt)
+    const get = plexus(
+      'get',
+      torrent,
+      '-o',
+      join(dir, 'plexus-dl'),
+      '--bind',
+      '127.0.0.1',
+      '--peer',
+      `127.0.0.1:${seedPort}`,
+      '--peer',
+      `127.0.0.1:${ltListen}`,
+      '--no-trackers',
+      '--json',
+    )
+    running.push(get)
+    await Promise.all([completed(lt, 'complete'), completed(get, 'summary')])
+    assert.equal(await get.exited, 0)
+    sameFiles(dir, 'seed', 'lt-dl', files)
+    sameFiles(dir, 'seed', 'plexus-dl', files)
+  })
+})
