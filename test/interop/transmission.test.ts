@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { CLI_ENTRY } from '../../src/cli/spawn.js'
+import { event, sha256File, spawnLines, type LineProcess } from './reference.js'
+
+/**
+ * Transmission 3.00 downloads from plexus. Transmission does not dial loopback peers a tracker
+ * hands it, so plexus dials Transmission (`--peer`), which is what a user would do too.
+ * Transmission cannot bind port 0 and report it, so a free port is found by binding one first.
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+}
+
+test('Transmission downloads from plexus (byte-exact, SHA-256)', async () => {
+  const probe = spawnSync('transmission-cli', ['--version'], { encoding: 'utf8' })
+  assert.equal(probe.error, undefined, 'transmission-cli is missing (.ci/run installs it)')
+  const dir = mkdtempSync(join(tmpdir(), 'plexus-interop-tr-'))
+  const running: LineProcess[] = []
+  try {
+    const content = join(dir, 'seed', 'payload')
+    mkdirSync(content, { recursive: true })
+    writeFileSync(join(content, 'data.bin'), randomBytes(4 * 1024 * 1024 + 99))
+    writeFileSync(join(content, 'readme.txt'), 'from plexus to transmission\n')
+    const torrent = join(dir, 'payload.torrent')
+    const create = spawnSync(process.execPath, [CLI_ENTRY, 'create', content, '-o', torrent])
+    assert.equal(create.status, 0, String(create.stderr))
+    const config = join(dir, 'transmission-config')
+    mkdirSync(config)
+    // Nothing that reaches out: no DHT, LPD, port mapping or uTP; plaintext tolerated.
+    writeFileSync(
+      join(config, 'settings.json'),
+      JSON.stringify({
+        'dht-enabled': false,
+        'lpd-enabled': false,
+        'port-forwarding-enabled': false,
+        'utp-enabled': false,
+        encryption: 0,
+        'bind-address-ipv4': '127.0.0.1',
+        'peer-limit-per-torrent': 50,
+      }),
+    )
+    const port = await freePort()
+    const download = join(dir, 'transmission-dl')
+    mkdirSync(download)
+    const transmission = spawnLines('transmission-cli', [
+      '-g',
+      config,
+      '-w',
+      download,
+      '-p',
+      String(port),
+      '-M',
+      '-et',
+      '-D',
+      '-U',
+      torrent,
+    ])
+    running.push(transmission)
+    // Give Transmission a moment to bind before plexus dials it.
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const seed = spawnLines(process.execPath, [
+      CLI_ENTRY,
+      'seed',
+      torrent,
+      '--data',
+      join(dir, 'seed'),
+      '--bind',
+      '127.0.0.1',
+      '--peer',
+      `127.0.0.1:${port}`,
+      '--no-trackers',
+      '--json',
+    ])
+    running.push(seed)
+    await seed.waitForLine((line) => (event(line)?.type === 'ready' ? true : undefined))
+    const target = join(download, 'payload', 'data.bin')
+    const original = sha256File(join(content, 'data.bin'))
+    await until(() => existsSync(target) && sha256File(target) === original, 90_000, 'Transmission')
+    assert.equal(
+      sha256File(join(download, 'payload', 'readme.txt')),
+      sha256File(join(content, 'readme.txt')),
+    )
+  } finally {
+    await Promise.all(running.map((p) => p.stop()))
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
