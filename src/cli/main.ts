@@ -5,6 +5,7 @@ import { registerPing } from './commands/ping.js'
 import { registerSim } from './commands/sim.js'
 import { registerTorrentFiles } from './commands/torrent-files.js'
 import { registerTransfer } from './commands/transfer.js'
+import { registerTracker } from './commands/tracker.js'
 import { EXIT_FAILURE, printError } from './output.js'
 
 const packageJson = JSON.parse(
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
   registerTorrentFiles(program)
   registerTransfer(program)
+  registerTracker(program)
   registerPing(program)
   registerSim(program)
   registerDemo(program)

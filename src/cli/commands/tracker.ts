@@ -1,0 +1,39 @@
+import type { Command } from 'commander'
+import { address, addressKey } from '../../core/address.js'
+import { NodeClock } from '../../drivers/node/clock.js'
+import { startHttpTracker } from '../../drivers/node/http-tracker.js'
+import { CryptoRandom } from '../../drivers/node/random.js'
+import { portOption } from '../options.js'
+import { printJson, printLine } from '../output.js'
+
+/**
+ * `plexus tracker`: the minimal in-memory HTTP tracker (announce only). The directory server
+ * (`plexus directory`, a later issue) adds UDP, scrape, the searchable index and web pages.
+ */
+export function registerTracker(program: Command): void {
+  program
+    .command('tracker')
+    .description('run a minimal HTTP BitTorrent tracker (announce, compact peers)')
+    .option('--port <n>', 'HTTP port (0 picks one)', portOption, 6969)
+    .option('--bind <addr>', 'address to listen on', '127.0.0.1')
+    .option('--json', 'print the announce URL as JSON')
+    .action(async (options: { port: number; bind: string; json?: boolean }) => {
+      const tracker = await startHttpTracker({
+        local: address(options.bind, options.port),
+        clock: new NodeClock(),
+        random: new CryptoRandom(),
+      })
+      if (options.json === true) {
+        printJson({
+          type: 'listening',
+          address: addressKey(tracker.address),
+          announceUrl: tracker.announceUrl,
+        })
+      } else printLine(`tracker: ${tracker.announceUrl}`)
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve)
+        process.once('SIGTERM', resolve)
+      })
+      await tracker.close()
+    })
+}
