@@ -50,6 +50,8 @@ export type SessionEvent =
   | { readonly type: 'checking'; readonly reason: string }
   | { readonly type: 'ready'; readonly verifiedPieces: number; readonly listen: Address }
   | { readonly type: 'tracker'; readonly url: string; readonly message: string }
+  /** Resume data now durably claims this many verified pieces (a crash keeps them). */
+  | { readonly type: 'checkpointed'; readonly durablePieces: number }
 
 /** Verified pieces between resume checkpoints (also written on completion and close). */
 const CHECKPOINT_EVERY_PIECES = 64
@@ -263,7 +265,10 @@ export class TorrentSession {
         this.options.env.log.log('warn', 'resume checkpoint failed', {
           error: written.error.message,
         })
+        return
       }
+      const durablePieces = this.storage.syncedPieces().count
+      this.options.onEvent?.({ type: 'checkpointed', durablePieces })
     })
   }
 }
