@@ -73,6 +73,9 @@ test('libtorrent seeds, plexus downloads (byte-exact, SHA-256)', async () => {
     const seed = libtorrent(torrent, join(dir, 'seed'), '--timeout', '120')
     running.push(seed)
     const port = await ltPort(seed)
+    // libtorrent refuses peers until it has checked its files; dialling earlier only costs a
+    // reconnect back-off.
+    await completed(seed, 'complete')
     const get = plexus(
       'get',
       torrent,
