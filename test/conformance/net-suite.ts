@@ -15,14 +15,18 @@
  * - `settle(pending, what)`: let the world run until `pending` settles; return its value.
  *   Real sockets: I/O happens by itself, so await `pending` under a generous deadline and
  *   reject naming `what` when it passes. Simulator (a synchronous scheduler): step the
- *   scheduler until `pending` settled, yielding to microtasks between steps so that the
- *   Promise reactions run, and reject naming `what` when the world goes idle or hits its step
- *   bound first. For example:
+ *   scheduler until `pending` settled, letting every Promise reaction run to its end between
+ *   steps, and reject naming `what` when the world goes idle or hits its step bound first.
+ *   One `await Promise.resolve()` is not enough: a `Promise.all` settles two turns after its
+ *   last input, so the world can look idle before `done` is set. Yield to an immediate, which
+ *   Node runs only once the microtask queue is empty. For example:
  *
+ *       const reactions = () => new Promise((resolve) => setImmediate(resolve))
  *       let done = false
  *       pending.then(() => (done = true), () => (done = true))
+ *       await reactions()
  *       for (let steps = 0; !done && steps < STEPS_MAX && scheduler.step(); steps++) {
- *         await Promise.resolve()
+ *         await reactions()
  *       }
  *       if (!done) throw new Error(`world idle before ${what}`)
  *       return pending
@@ -43,7 +47,9 @@
  * flushes, then the far side sees 'end' and we see 'local'; `destroy()` makes the far side see
  * 'reset' (the far side is reading, which is when Linux, macOS and Windows all report the
  * RST; a world that cannot tell RST from FIN does not conform); `write()` returns false at the
- * high-water mark, and `onDrain` follows only once the reader consumes; `pause()` holds
+ * high-water mark, and once a paused reader has filled what lies between (a writer floods
+ * until a false is followed by no drain), `onDrain` follows only once the reader consumes; the
+ * reader sees no data while paused and every byte once resumed; `pause()` holds
  * `onData` back until `resume()`. Every callback runs after the call that requested it
  * returned. The harness clock fires timers at or after their instant, and `clearTimer`
  * cancels.
@@ -189,15 +195,28 @@ export function netConformance(
       const { client, server } = await w.connectPair('count')
       server.socket.pause()
       const chunk = new SeededRandom(4).bytes(FLOOD_CHUNK_BYTES)
+      // The reader stops the writer only once everything between them is full: the send
+      // buffer and what the world holds in flight (kernel socket buffers, the peer's receive
+      // window). Real sockets fill those inside write() itself, so their first false already
+      // means "full"; a simulator moves bytes on in virtual time, so a false can be followed
+      // by a drain while the reader is paused, as it can on real sockets whose network lags.
+      // Flood in rounds, each until write() returns false and then idle; a round whose false
+      // is followed by no drain shows the backpressure reached the writer.
       let writes = 0
-      while (writes < FLOOD_WRITES_MAX) {
-        writes += 1
-        if (!client.socket.write(chunk)) break
+      let drained: Promise<void> | undefined
+      while (drained === undefined) {
+        let full = false
+        while (!full && writes < FLOOD_WRITES_MAX) {
+          writes += 1
+          full = !client.socket.write(chunk)
+        }
+        assert.ok(full, `write() still true after ${writes} writes`)
+        const drains = client.drains
+        const next = client.nextDrain()
+        await w.h.idle()
+        if (client.drains === drains) drained = next
       }
-      assert.ok(writes < FLOOD_WRITES_MAX, `write() still true after ${writes} writes`)
-      const drained = client.nextDrain()
-      await w.h.idle()
-      assert.equal(client.drains, 0, 'onDrain while the reader was paused')
+      assert.equal(server.bytes, 0, 'onData while the reader was paused')
       server.socket.resume()
       await w.h.settle(drained, 'onDrain after the reader resumed')
       await w.h.settle(server.waitForBytes(writes * FLOOD_CHUNK_BYTES), 'all flooded bytes')
