@@ -1,6 +1,5 @@
 import type { Address } from '../../core/address.js'
 import type { Env } from '../../core/env.js'
-import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
 import {
   Announcer,
   type AnnounceRequestKey,
@@ -11,7 +10,9 @@ import type { TrackerTransport } from './tracker-transport.js'
 
 export interface AnnouncingOptions {
   readonly env: Env
-  readonly metainfo: Metainfo
+  readonly infoHash: Uint8Array
+  /** BEP 12 tiers (a magnet's `tr` list is one tracker per tier). */
+  readonly announceList: readonly (readonly string[])[]
   readonly peerId: Uint8Array
   readonly port: number
   readonly transport: TrackerTransport
@@ -37,7 +38,7 @@ export class Announcing {
   constructor(private readonly options: AnnouncingOptions) {
     const random = options.env.random.fork('announcer')
     this.key = random.int(0x1_0000_0000)
-    this.announcer = new Announcer(options.metainfo.announceList, random)
+    this.announcer = new Announcer(options.announceList, random)
     this.timer = new CoreTimer(options.env.clock, (now) => {
       this.announcer.timeout(now)
       this.pump()
@@ -97,7 +98,7 @@ export class Announcing {
     const handle = this.options.transport.announce(
       {
         url: output.url,
-        infoHash: this.options.metainfo.infoHash,
+        infoHash: this.options.infoHash,
         peerId: this.options.peerId,
         port: this.options.port,
         ...counts,

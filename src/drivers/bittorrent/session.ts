@@ -133,7 +133,8 @@ export class TorrentSession {
             ? undefined
             : new Announcing({
                 env,
-                metainfo,
+                infoHash: metainfo.infoHash,
+                announceList: metainfo.announceList,
                 peerId: options.peerId,
                 port: listen.port,
                 transport: options.trackers,

@@ -62,6 +62,12 @@ export interface SwarmConfig {
   readonly allowedFastCount: number
   /** Only give an allowed-fast set when the torrent has more pieces than this. */
   readonly allowedFastPiecesMin: number
+  /**
+   * BEP 9 `data` messages served per connection; beyond it every ut_metadata request gets
+   * `reject`. Raised to twice the info dictionary's 16 KiB piece count when that is larger,
+   * so a big dictionary can still be fetched (twice) from us. See `metadata.ts`.
+   */
+  readonly metadataRequestsPerPeerMax: number
 
   // ---- choking -------------------------------------------------------------------------
   readonly rechokeInterval: Duration
@@ -119,6 +125,7 @@ export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
   ignoredRequestsMax: 300,
   allowedFastCount: 10,
   allowedFastPiecesMin: 20,
+  metadataRequestsPerPeerMax: 64,
 
   rechokeInterval: seconds(10),
   choke: DEFAULT_CHOKE_OPTIONS,

@@ -20,6 +20,7 @@ import {
   reservedWith,
   supportsExtensionProtocol,
   supportsFastExtension,
+  UT_METADATA,
   UT_PEX,
   type ExtendedHandshake,
   type Handshake,
@@ -27,10 +28,11 @@ import {
 import type { CandidateSource } from './candidates.js'
 import type { SwarmContext } from './context.js'
 import type { DisconnectReason, PeerSourceKind } from './events.js'
+import { servesMetadata, UT_METADATA_LOCAL_ID } from './metadata.js'
 import { Peer } from './peer.js'
 
-/** The extended-message ids we receive ut_pex as (our handshake's `m`). */
-export const LOCAL_EXTENSIONS: ReadonlyMap<string, number> = new Map([[UT_PEX, 1]])
+/** The extended-message id we receive ut_pex as (stable since BEP 11 support). */
+const UT_PEX_LOCAL_ID = 1
 const NO_LOCAL_EXTENSIONS: ReadonlyMap<string, number> = new Map()
 
 const RESERVED = reservedWith([FAST_EXTENSION_BIT, EXTENSION_PROTOCOL_BIT])
@@ -52,6 +54,11 @@ export interface ConnectionHooks {
 }
 
 export class Connections {
+  /**
+   * The extended-message ids we receive extensions as (our handshake's `m`): ut_pex (not in
+   * private torrents) and ut_metadata (whenever the info dictionary is servable).
+   */
+  readonly localExtensions: ReadonlyMap<string, number>
   private halfOpenCount = 0
   /** Open peers by peer id (as a latin1 string), for duplicate detection. */
   private readonly byPeerId = new Map<string, Peer>()
@@ -61,7 +68,12 @@ export class Connections {
   constructor(
     private readonly ctx: SwarmContext,
     private readonly hooks: ConnectionHooks,
-  ) {}
+  ) {
+    const local = new Map<string, number>()
+    if (!ctx.metainfo.private) local.set(UT_PEX, UT_PEX_LOCAL_ID)
+    if (servesMetadata(ctx.metainfo)) local.set(UT_METADATA, UT_METADATA_LOCAL_ID)
+    this.localExtensions = local
+  }
 
   get halfOpen(): number {
     return this.halfOpenCount
@@ -308,10 +320,12 @@ export class Connections {
     else if (count > 0)
       ctx.send(peer, { type: 'bitfield', bytes: ctx.picker.haveBitfield().toBytes() })
     if (!peer.extended) return
+    const { infoBytes } = ctx.metainfo
     const handshake: ExtendedHandshake = {
-      extensions: ctx.metainfo.private ? NO_LOCAL_EXTENSIONS : LOCAL_EXTENSIONS,
+      extensions: this.localExtensions,
       client: ctx.config.clientName,
       reqq: ctx.config.peerRequestsMax,
+      ...(this.localExtensions.has(UT_METADATA) ? { metadataSize: infoBytes.length } : {}),
       ...(ctx.listenPort !== undefined ? { port: ctx.listenPort } : {}),
       ...(isIPv4(peer.remote.host) ? { yourIp: peer.remote.host } : {}),
     }

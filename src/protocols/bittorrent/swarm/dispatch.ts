@@ -7,8 +7,8 @@ import { Bitfield } from '../picker/index.js'
 import { decodeExtension, type WireMessage } from '../wire/index.js'
 import type { Choking } from './choking.js'
 import type { Connections } from './connections.js'
-import { LOCAL_EXTENSIONS } from './connections.js'
 import type { SwarmContext } from './context.js'
+import type { MetadataServer } from './metadata.js'
 import type { Peer } from './peer.js'
 import type { Pex } from './pex.js'
 import type { Requests } from './requests.js'
@@ -20,17 +20,23 @@ export interface Modules {
   readonly uploads: Uploads
   readonly choking: Choking
   readonly pex: Pex
+  readonly metadata: MetadataServer
 }
 
 /** Counts of messages we accept and do nothing with (yet): for `inspect`. */
 export interface IgnoredCounts {
   suggestPiece: number
   port: number
+  /**
+   * ut_metadata messages we do not answer: `data` / `reject` (we have the metadata), unknown
+   * `msg_type`s, and requests from peers that did not enable ut_metadata.
+   */
+  metadata: number
   unknown: number
 }
 
 export class Dispatch {
-  readonly ignored: IgnoredCounts = { suggestPiece: 0, port: 0, unknown: 0 }
+  readonly ignored: IgnoredCounts = { suggestPiece: 0, port: 0, metadata: 0, unknown: 0 }
 
   constructor(
     private readonly ctx: SwarmContext,
@@ -127,7 +133,7 @@ export class Dispatch {
 
   private onExtended(peer: Peer, message: Extract<WireMessage, { type: 'extended' }>): void {
     const { ctx, m } = this
-    const decoded = decodeExtension(message, LOCAL_EXTENSIONS)
+    const decoded = decodeExtension(message, m.connections.localExtensions)
     if (!decoded.ok) {
       return ctx.fault(peer, 'malformed', `${decoded.error.code}: ${decoded.error.detail}`)
     }
@@ -138,8 +144,10 @@ export class Dispatch {
       case 'ut_pex':
         if (!ctx.metainfo.private) m.pex.onMessage(peer, extension.message)
         return
+      case 'ut_metadata':
+        if (!m.metadata.onMessage(peer, extension.message)) this.ignored.metadata++
+        return
       default:
-        // ut_metadata (BEP 9) is the magnet seam: not advertised yet, so never routed here.
         this.ignored.unknown++
         return
     }

@@ -7,15 +7,17 @@
  * - `requests.ts`: interest and request pipelines over the piece picker;
  * - `uploads.ts`: serving requests through `read_block` / `blockRead`;
  * - `verification.ts`: writes, hash results, blame and bans;
- * - `choking.ts`: the choker every 10 s; `pex.ts`: BEP 11 every 60 s.
+ * - `choking.ts`: the choker every 10 s; `pex.ts`: BEP 11 every 60 s;
+ * - `metadata.ts`: serving the info dictionary (BEP 9 ut_metadata).
  *
  * Storage and hashing stay outside: the core emits `write_block`, `read_block` and
  * `verify_piece` events and takes the answers as inputs (`blockWritten`, `blockRead`,
  * `pieceVerified`). Timers are four named deadlines (one batch `tick` per second for the
  * per-connection checks), so `nextTimeout` costs the same with 1,000 peers as with one.
  *
- * Magnet links (BEP 9) are a later phase: a metadata core fetches the info dictionary and
- * then constructs this core with the metainfo, handing over nothing but addresses.
+ * Magnet links (BEP 9): we serve the info dictionary to peers that fetch it (`metadata.ts`).
+ * Fetching is a separate phase: a metadata core gets the info dictionary and then constructs
+ * this core with the metainfo, handing over nothing but addresses.
  */
 import type { Address } from '../../../core/address.js'
 import {
@@ -32,6 +34,7 @@ import { Choking } from './choking.js'
 import { Connections } from './connections.js'
 import { SwarmContext, type SwarmOptions } from './context.js'
 import { Dispatch } from './dispatch.js'
+import { MetadataServer } from './metadata.js'
 import type { PeerSourceKind, SwarmEvent, SwarmStats } from './events.js'
 import type { Peer } from './peer.js'
 import { Pex } from './pex.js'
@@ -74,6 +77,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
       uploads: this.uploads,
       choking: this.choking,
       pex: this.pex,
+      metadata: new MetadataServer(ctx),
     })
     ctx.teardown = (peer, reason) => this.connections.left(peer, reason)
     const { config, now } = options

@@ -75,6 +75,8 @@ export class Peer {
   /** Requests being read from storage: torrent byte offset -> request key. */
   readonly uploadReading = new Map<number, number>()
   ignoredRequests = 0
+  /** BEP 9 `data` messages sent on this connection (bounded: `metadata.ts`). */
+  metadataServed = 0
   /** The driver's send buffer is above its high-water mark. */
   writeBlocked = false
 
