@@ -172,3 +172,72 @@ test('mixed swarm: plexus seed, a libtorrent leecher and a plexus leecher', asyn
     sameFiles(dir, 'seed', 'plexus-dl', files)
   })
 })
+
+const magnetOf = async (torrent: string): Promise<string> => {
+  const info = plexus('info', torrent, '--json')
+  const magnet = await info.waitForLine((line) => {
+    const value = (JSON.parse(line) as { magnet?: string }).magnet
+    return typeof value === 'string' ? value : undefined
+  })
+  await info.exited
+  return magnet
+}
+
+test('magnet: libtorrent seeds, plexus fetches the metadata (BEP 9) and downloads', async () => {
+  await withDir(async (dir, running) => {
+    const { torrent, files } = await made(dir, 4)
+    const magnet = await magnetOf(torrent)
+    const seed = libtorrent(torrent, join(dir, 'seed'), '--timeout', '120')
+    running.push(seed)
+    const port = await ltPort(seed)
+    await completed(seed, 'complete')
+    const get = plexus(
+      'get',
+      magnet,
+      '-o',
+      join(dir, 'plexus-dl'),
+      '--bind',
+      '127.0.0.1',
+      '--peer',
+      `127.0.0.1:${port}`,
+      '--no-trackers',
+      '--json',
+    )
+    running.push(get)
+    await completed(get, 'summary')
+    assert.equal(await get.exited, 0)
+    sameFiles(dir, 'seed', 'plexus-dl', files)
+  })
+})
+
+test('magnet: plexus seeds and serves the metadata (BEP 9), libtorrent downloads', async () => {
+  await withDir(async (dir, running) => {
+    const { torrent, files } = await made(dir, 4)
+    const magnet = await magnetOf(torrent)
+    const seed = plexus(
+      'seed',
+      torrent,
+      '--data',
+      join(dir, 'seed'),
+      '--bind',
+      '127.0.0.1',
+      '--no-trackers',
+      '--json',
+    )
+    running.push(seed)
+    const port = await plexusPort(seed)
+    const get = libtorrent(
+      magnet,
+      join(dir, 'lt-dl'),
+      '--peer',
+      `127.0.0.1:${port}`,
+      '--exit-on-complete',
+      '--timeout',
+      '90',
+    )
+    running.push(get)
+    await completed(get, 'complete')
+    assert.equal(await get.exited, 0)
+    sameFiles(dir, 'seed', 'lt-dl', files)
+  })
+})

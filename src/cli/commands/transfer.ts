@@ -3,12 +3,19 @@ import { mkdir, readFile, stat } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
 import { address, addressKey, type Address } from '../../core/address.js'
 import { toHex, utf8 } from '../../core/bytes.js'
+import { createServer } from 'node:net'
+import { seconds } from '../../core/time.js'
 import { promised } from '../../drivers/promises.js'
+import { fetchMetadata, type FetchedMetadata } from '../../drivers/bittorrent/fetch-metadata.js'
 import { TorrentSession, type SessionEvent } from '../../drivers/bittorrent/session.js'
 import { NodeTrackerTransport } from '../../drivers/bittorrent/tracker-transport.js'
 import { WorkerPieceHashing } from '../../drivers/bittorrent-storage/worker-hashing.js'
 import { createNodeEnv } from '../../drivers/node/env.js'
-import { parseMetainfo, type Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
+import {
+  parseMagnet,
+  parseMetainfo,
+  type Metainfo,
+} from '../../protocols/bittorrent/metainfo/index.js'
 import { PEER_ID_PREFIX } from '../../protocols/bittorrent/swarm/index.js'
 import { addressArgument, portOption } from '../options.js'
 import { EXIT_FAILURE, printJson, printLine } from '../output.js'
@@ -57,7 +64,7 @@ export function registerTransfer(program: Command): void {
     program
       .command('get')
       .description('download a torrent, then exit (or keep seeding with --seed-after)')
-      .argument('<torrent>', '.torrent file')
+      .argument('<torrent>', '.torrent file or magnet: link')
       .requiredOption('-o, --output <dir>', 'directory to download into')
       .option('--exit-on-complete', 'exit once every piece is verified (the default)')
       .option('--seed-after', 'keep seeding after the download completes, until interrupted'),
@@ -67,20 +74,74 @@ export function registerTransfer(program: Command): void {
         exitCode: 2,
       })
     }
-    const metainfo = await readTorrent(torrent)
     const saveDir = resolve(options.output as string)
     await mkdir(saveDir, { recursive: true })
-    await runTransfer('get', metainfo, saveDir, options)
+    if (!torrent.startsWith('magnet:')) {
+      return runTransfer('get', await readTorrent(torrent), saveDir, options)
+    }
+    // A magnet: fetch the info dictionary first (BEP 9), on the port the download will use.
+    const port = options.port === 0 ? await freePort(options.bind) : options.port
+    const fetched = await fetchFromMagnet(torrent, port, options)
+    return runTransfer('get', fetched.metainfo, saveDir, {
+      ...options,
+      port,
+      peer: [...options.peer, ...fetched.peers],
+    })
   })
 }
 
-async function readTorrent(source: string): Promise<Metainfo> {
-  if (source.startsWith('magnet:')) {
-    throw new Error(
-      'magnet links need the metadata exchange (BEP 9), which plexus does not have yet: ' +
-        'pass the .torrent file',
+/** A port that was free a moment ago (the magnet phase announces it before binding it). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, host, () => {
+      const info = server.address()
+      const port = typeof info === 'object' && info !== null ? info.port : 0
+      server.close(() => resolvePort(port))
+    })
+  })
+}
+
+const METADATA_TIMEOUT = seconds(120)
+
+async function fetchFromMagnet(
+  uri: string,
+  port: number,
+  options: TransferOptions,
+): Promise<FetchedMetadata> {
+  const magnet = parseMagnet(uri)
+  if (!magnet.ok) throw new Error(`bad magnet link: ${magnet.error.message}`)
+  const env = createNodeEnv()
+  const transport = options.trackers === false ? undefined : new NodeTrackerTransport(env)
+  const json = options.json === true
+  if (!json) printLine(`fetching metadata for ${magnet.value.infoHashHex} (BEP 9)...`)
+  try {
+    return await promised<FetchedMetadata>((done) =>
+      fetchMetadata(
+        {
+          env,
+          magnet: magnet.value,
+          peerId: newPeerId(env.random),
+          peers: options.peer,
+          ...(transport === undefined ? {} : { trackers: transport }),
+          port,
+          timeout: METADATA_TIMEOUT,
+          onEvent: (event) => {
+            if (json && event.type === 'metadata_received') {
+              printJson({ type: 'metadata_received', bytes: event.infoBytes.length })
+            }
+          },
+        },
+        done,
+      ),
     )
+  } finally {
+    transport?.close()
   }
+}
+
+async function readTorrent(source: string): Promise<Metainfo> {
   const bytes = await readFile(source).catch((error: Error) => {
     throw new Error(`cannot read ${source}: ${error.message}`)
   })

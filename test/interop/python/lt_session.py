@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A libtorrent session for plexus interop tests, on 127.0.0.1 only.
 
-  lt_session.py <torrent> <save_path> [--peer host:port]... [--timeout seconds]
+  lt_session.py <torrent|magnet> <save_path> [--peer host:port]... [--timeout seconds]
 
 Prints JSON lines: {"type": "listening", "port": N} once, {"type": "progress", ...} every
 second, {"type": "complete"} when every piece is verified. Exits 0 once complete when
@@ -53,9 +53,12 @@ def main():
         "user_agent": "libtorrent-interop",
     }
     session = lt.session(settings)
-    info = lt.torrent_info(torrent)
-    params = lt.add_torrent_params()
-    params.ti = info
+    if torrent.startswith("magnet:"):
+        # BEP 9: libtorrent fetches the info dictionary from the peers named here.
+        params = lt.parse_magnet_uri(torrent)
+    else:
+        params = lt.add_torrent_params()
+        params.ti = lt.torrent_info(torrent)
     params.save_path = save_path
     handle = session.add_torrent(params)
     deadline = time.time() + timeout

@@ -1,0 +1,108 @@
+import type { Address } from '../../core/address.js'
+import type { Callback, Env } from '../../core/env.js'
+import { OperationalError } from '../../core/errors.js'
+import { err, ok } from '../../core/result.js'
+import { after, type Duration } from '../../core/time.js'
+import { MetadataFetcher, type MetadataEvent } from '../../protocols/bittorrent/metadata/index.js'
+import {
+  parseInfoDict,
+  type Magnet,
+  type Metainfo,
+} from '../../protocols/bittorrent/metainfo/index.js'
+import { attachStream } from '../attach-stream.js'
+import { CoreTimer } from '../core-timer.js'
+import { Announcing } from './announcing.js'
+import type { TrackerTransport } from './tracker-transport.js'
+
+export interface FetchMetadataOptions {
+  readonly env: Env
+  readonly magnet: Magnet
+  readonly peerId: Uint8Array
+  /** Peers to ask besides the magnet's `x.pe` and what trackers return. */
+  readonly peers?: readonly Address[]
+  readonly trackers?: TrackerTransport
+  /** The port the download will listen on (announced to trackers). */
+  readonly port: number
+  /** Give up after this long without the metadata. */
+  readonly timeout: Duration
+  readonly onEvent?: (event: MetadataEvent) => void
+}
+
+export interface FetchedMetadata {
+  readonly metainfo: Metainfo
+  /** Peers that spoke BitTorrent to us: the swarm starts from them. */
+  readonly peers: readonly Address[]
+}
+
+/**
+ * The magnet phase (BEP 9): find peers (x.pe, --peer, the magnet's trackers), fetch the info
+ * dictionary over ut_metadata, verify it against the info-hash, and return the metainfo with
+ * the magnet's trackers. The normal download then starts from the peers that answered.
+ */
+export function fetchMetadata(
+  options: FetchMetadataOptions,
+  done: Callback<FetchedMetadata>,
+): void {
+  const { env, magnet } = options
+  const fetcher = new MetadataFetcher({
+    infoHash: magnet.infoHash,
+    peerId: options.peerId,
+    hashing: env.hashing,
+    random: env.random.fork('metadata'),
+    now: env.clock.now(),
+  })
+  let finished = false
+  let known: readonly Address[] = []
+  const finish = (result: Parameters<Callback<FetchedMetadata>>[0]): void => {
+    if (finished) return
+    finished = true
+    deadline.cancel()
+    attached.close()
+    if (announcing === undefined) return done(result)
+    announcing.stop(() => done(result))
+  }
+  const attached = attachStream(fetcher, {
+    clock: env.clock,
+    net: env.net,
+    onEvent: (event) => {
+      options.onEvent?.(event)
+      if (event.type === 'peers_known') known = event.addresses
+      if (event.type !== 'metadata_received') return
+      const parsed = parseInfoDict(event.infoBytes, env.hashing)
+      if (!parsed.ok) {
+        return finish(err(new OperationalError('io', `metadata: ${parsed.error.message}`)))
+      }
+      const announceList = magnet.trackers.map((url) => [url])
+      // Defer so that the fetcher's `peers_known` (queued after this event) is seen first.
+      env.clock.setTimer(env.clock.now(), () =>
+        finish(ok({ metainfo: { ...parsed.value, announceList }, peers: known })),
+      )
+    },
+  })
+  const addPeers = (peers: readonly Address[]): void => {
+    if (finished) return
+    fetcher.addPeers(env.clock.now(), peers)
+    attached.flush()
+  }
+  const deadline = new CoreTimer(env.clock, () =>
+    finish(err(new OperationalError('timeout', 'no peer sent the metadata in time'))),
+  )
+  deadline.arm(after(env.clock.now(), options.timeout))
+  const announcing =
+    options.trackers === undefined || magnet.trackers.length === 0
+      ? undefined
+      : new Announcing({
+          env,
+          infoHash: magnet.infoHash,
+          announceList: magnet.trackers.map((url) => [url]),
+          peerId: options.peerId,
+          port: options.port,
+          transport: options.trackers,
+          // The size is unknown until the metadata arrives; a non-zero `left` says "leecher".
+          progress: () => ({ uploaded: 0, downloaded: 0, left: 1 }),
+          onPeers: addPeers,
+          onMessage: () => undefined,
+        })
+  addPeers([...magnet.peers, ...(options.peers ?? [])])
+  announcing?.start(false)
+}
