@@ -15,7 +15,11 @@ function listenPortOf(line: string): number | undefined {
   return Number(String(event['listen']).split(':').pop())
 }
 
-test('plexus seed -> plexus get between processes on 127.0.0.1, byte-exact', async () => {
+for (const host of ['127.0.0.1', '::1']) {
+  test(`plexus seed -> plexus get between processes on ${host}, byte-exact`, () => transfer(host))
+}
+
+async function transfer(host: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'plexus-bt-loop-'))
   const seedProcesses: ReturnType<typeof spawnPlexus>[] = []
   try {
@@ -26,7 +30,7 @@ test('plexus seed -> plexus get between processes on 127.0.0.1, byte-exact', asy
     const torrent = join(dir, 'share.torrent')
     const create = spawnPlexus(['create', content, '-o', torrent, '--piece-length', '65536'])
     assert.equal(await create.exited, 0)
-    const seed = spawnPlexus(['seed', torrent, '--data', dir, '--bind', '127.0.0.1', '--json'])
+    const seed = spawnPlexus(['seed', torrent, '--data', dir, '--bind', host, '--json'])
     seedProcesses.push(seed)
     const port = await seed.waitForLine(listenPortOf, 30_000)
     const out = join(dir, 'download')
@@ -36,9 +40,9 @@ test('plexus seed -> plexus get between processes on 127.0.0.1, byte-exact', asy
       '-o',
       out,
       '--bind',
-      '127.0.0.1',
+      host,
       '--peer',
-      `127.0.0.1:${port}`,
+      host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
       '--no-trackers',
       '--json',
     ])
@@ -56,4 +60,4 @@ test('plexus seed -> plexus get between processes on 127.0.0.1, byte-exact', asy
     await Promise.all(seedProcesses.map((p) => p.exited))
     rmSync(dir, { recursive: true, force: true })
   }
-})
+}
