@@ -16,8 +16,8 @@ import {
   parseMetainfo,
   type Metainfo,
 } from '../../protocols/bittorrent/metainfo/index.js'
-import { PEER_ID_PREFIX } from '../../protocols/bittorrent/swarm/index.js'
-import { addressArgument, portOption } from '../options.js'
+import { PEER_ID_PREFIX, type SwarmConfig } from '../../protocols/bittorrent/swarm/index.js'
+import { addressArgument, integerOption, portOption } from '../options.js'
 import { EXIT_FAILURE, printJson, printLine } from '../output.js'
 import { formatBytes, progressLine, progressOf } from '../progress.js'
 
@@ -32,7 +32,15 @@ interface TransferOptions {
   readonly exitOnComplete?: boolean
   /** False with --no-trackers (commander's negated option). */
   readonly trackers: boolean
+  /** KiB/s, 0 = unlimited. */
+  readonly uploadLimit?: number
+  readonly downloadLimit?: number
+  readonly uploadSlots?: number
 }
+
+/** 1 GiB/s in KiB/s: far above any link, small enough to stay an exact byte count. */
+const RATE_LIMIT_MAX_KIB = 1024 * 1024
+const UPLOAD_SLOTS_MAX = 100
 
 const collectPeer = (value: string, previous: Address[]): Address[] => [
   ...previous,
@@ -46,6 +54,32 @@ function common(command: Command): Command {
     .option('--peer <host:port>', 'connect to this peer too (repeatable)', collectPeer, [])
     .option('--no-trackers', "do not announce to the torrent's trackers")
     .option('--json', 'print events as JSON lines instead of the live display')
+    .option(
+      '--upload-limit <KiB/s>',
+      'upload rate limit for this torrent (0 = unlimited)',
+      integerOption('upload-limit', 0, RATE_LIMIT_MAX_KIB),
+    )
+    .option(
+      '--download-limit <KiB/s>',
+      'download rate limit for this torrent (0 = unlimited)',
+      integerOption('download-limit', 0, RATE_LIMIT_MAX_KIB),
+    )
+    .option(
+      '--upload-slots <n>',
+      'peers uploaded to at once, the optimistic unchoke included',
+      integerOption('upload-slots', 1, UPLOAD_SLOTS_MAX),
+    )
+}
+
+/** The swarm settings given on the command line; the rest keep their defaults. */
+function swarmConfigOf(options: TransferOptions): Partial<SwarmConfig> {
+  return {
+    ...(options.uploadLimit === undefined ? {} : { uploadRateLimit: options.uploadLimit * 1024 }),
+    ...(options.downloadLimit === undefined
+      ? {}
+      : { downloadRateLimit: options.downloadLimit * 1024 }),
+    ...(options.uploadSlots === undefined ? {} : { uploadSlots: options.uploadSlots }),
+  }
 }
 
 export function registerTransfer(program: Command): void {
@@ -217,6 +251,7 @@ async function runTransfer(
         defer: (fn) => setImmediate(fn),
         ...(transport === undefined ? {} : { trackers: transport }),
         peers: options.peer,
+        swarmConfig: swarmConfigOf(options),
         onEvent: emit,
       },
       done,

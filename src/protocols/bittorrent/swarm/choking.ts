@@ -9,7 +9,8 @@
 import { assert } from '../../../core/errors.js'
 import type { Random } from '../../../core/random.js'
 import type { Instant } from '../../../core/time.js'
-import { chooseUnchoked, type ChokeCandidate } from '../choker/index.js'
+import { chooseUnchoked, type ChokeCandidate, type ChokeOptions } from '../choker/index.js'
+import { uploadSlotsOf } from './config.js'
 import type { SwarmContext } from './context.js'
 import type { Peer } from './peer.js'
 import type { Uploads } from './uploads.js'
@@ -20,12 +21,16 @@ export class Choking {
   private unchokedCount = 0
   /** An upload slot came free since the last round: rechoke at the next tick. */
   private slotFreed = false
+  /** The choker's options with `slots` = the configured upload slots. */
+  private readonly options: ChokeOptions
 
   constructor(
     private readonly ctx: SwarmContext,
     private readonly uploads: Uploads,
     private readonly random: Random,
-  ) {}
+  ) {
+    this.options = { ...ctx.config.choke, slots: uploadSlotsOf(ctx.config) }
+  }
 
   get unchoked(): number {
     return this.unchokedCount
@@ -46,7 +51,7 @@ export class Choking {
         ...(this.optimistic !== undefined ? { optimistic: this.optimistic } : {}),
         ...(this.lastOptimisticAt !== undefined ? { lastOptimisticAt: this.lastOptimisticAt } : {}),
       },
-      ctx.config.choke,
+      this.options,
       this.random,
     )
     this.optimistic = decision.optimistic
@@ -58,7 +63,7 @@ export class Choking {
   onInterested(peer: Peer): void {
     if (peer.peerInterested) return
     peer.peerInterested = true
-    const freeSlot = this.unchokedCount < this.ctx.config.choke.slots
+    const freeSlot = this.unchokedCount < this.options.slots
     if (peer.amChoking && freeSlot && !peer.isSeed && !this.ctx.shutDown) this.unchoke(peer)
   }
 

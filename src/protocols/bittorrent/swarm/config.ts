@@ -3,6 +3,7 @@
  * `Duration`s, counts carry their bound in the name (`peersMax`), so a config reads like the
  * list of limits that keep one torrent's memory and work bounded against hostile peers.
  */
+import { assert } from '../../../core/errors.js'
 import { minutes, seconds, type Duration } from '../../../core/time.js'
 import { DEFAULT_CHOKE_OPTIONS, type ChokeOptions } from '../choker/index.js'
 
@@ -69,9 +70,26 @@ export interface SwarmConfig {
    */
   readonly metadataRequestsPerPeerMax: number
 
+  // ---- rate limits (per torrent) -------------------------------------------------------
+  /**
+   * Payload plus piece headers we send, bytes/s; 0 = unlimited. Taken before each
+   * `read_block`; requests wait (round robin over peers) until the bucket refills.
+   */
+  readonly uploadRateLimit: number
+  /**
+   * Bytes/s of blocks we ask for; 0 = unlimited. Limits how fast requests go out, so the
+   * incoming rate follows; blocks that arrive are always taken.
+   */
+  readonly downloadRateLimit: number
+
   // ---- choking -------------------------------------------------------------------------
   readonly rechokeInterval: Duration
   readonly choke: ChokeOptions
+  /**
+   * Peers we upload to at once, the optimistic unchoke included (regular slots + 1); when
+   * set, replaces `choke.slots`. At least 1.
+   */
+  readonly uploadSlots?: number
 
   // ---- reputation ----------------------------------------------------------------------
   /**
@@ -127,6 +145,9 @@ export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
   allowedFastPiecesMin: 20,
   metadataRequestsPerPeerMax: 64,
 
+  uploadRateLimit: 0,
+  downloadRateLimit: 0,
+
   rechokeInterval: seconds(10),
   choke: DEFAULT_CHOKE_OPTIONS,
 
@@ -148,3 +169,19 @@ export const swarmConfig = (overrides: Partial<SwarmConfig> = {}): SwarmConfig =
   ...DEFAULT_SWARM_CONFIG,
   ...overrides,
 })
+
+/** Upload slots in force: `uploadSlots` when set, else the choker's `slots`. */
+export const uploadSlotsOf = (config: SwarmConfig): number =>
+  config.uploadSlots ?? config.choke.slots
+
+/** Throws (`LocalProtocolError`) on a config the core cannot run with. */
+export function validateSwarmConfig(config: SwarmConfig): void {
+  const slots = uploadSlotsOf(config)
+  assert(Number.isSafeInteger(slots) && slots >= 1, `upload slots must be >= 1, got ${slots}`)
+  for (const [name, rate] of [
+    ['uploadRateLimit', config.uploadRateLimit],
+    ['downloadRateLimit', config.downloadRateLimit],
+  ] as const) {
+    assert(Number.isFinite(rate) && rate >= 0, `${name} must be >= 0 bytes/s, got ${rate}`)
+  }
+}

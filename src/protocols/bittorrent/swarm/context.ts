@@ -19,7 +19,7 @@ import { PiecePicker, type Bitfield, type Geometry } from '../picker/index.js'
 import type { WireMessage } from '../wire/index.js'
 import type { Sha1 } from './allowed-fast.js'
 import { Candidates } from './candidates.js'
-import type { SwarmConfig } from './config.js'
+import { validateSwarmConfig, type SwarmConfig } from './config.js'
 import type { DisconnectReason, SwarmEvent, SwarmFaultCode } from './events.js'
 import type { Peer } from './peer.js'
 import { Reputation } from './reputation.js'
@@ -80,6 +80,7 @@ export class SwarmContext {
     const { metainfo, config } = options
     assert(options.peerId.length === 20, 'peer id must be 20 bytes')
     assert(options.have.length === metainfo.pieceCount, 'have bitfield length')
+    validateSwarmConfig(config)
     this.config = config
     this.metainfo = metainfo
     this.peerId = options.peerId

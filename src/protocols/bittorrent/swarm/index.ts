@@ -1,6 +1,13 @@
 /** The BitTorrent swarm core (BEP 3, 6, 9 serving, 10, 11) for one torrent; see node.ts. */
 export { allowedFastSet, ipv4Of, type Sha1 } from './allowed-fast.js'
-export { CLIENT_NAME, DEFAULT_SWARM_CONFIG, PEER_ID_PREFIX, swarmConfig } from './config.js'
+export {
+  CLIENT_NAME,
+  DEFAULT_SWARM_CONFIG,
+  PEER_ID_PREFIX,
+  swarmConfig,
+  uploadSlotsOf,
+  validateSwarmConfig,
+} from './config.js'
 export type { SwarmConfig } from './config.js'
 export type { SwarmOptions } from './context.js'
 export type {

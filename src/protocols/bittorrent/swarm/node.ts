@@ -12,8 +12,9 @@
  *
  * Storage and hashing stay outside: the core emits `write_block`, `read_block` and
  * `verify_piece` events and takes the answers as inputs (`blockWritten`, `blockRead`,
- * `pieceVerified`). Timers are four named deadlines (one batch `tick` per second for the
- * per-connection checks), so `nextTimeout` costs the same with 1,000 peers as with one.
+ * `pieceVerified`). Timers are six named deadlines (one batch `tick` per second for the
+ * per-connection checks, two for the rate limits), so `nextTimeout` costs the same with 1,000
+ * peers as with one.
  *
  * Magnet links (BEP 9): we serve the info dictionary to peers that fetch it (`metadata.ts`).
  * Fetching is a separate phase: a metadata core gets the info dictionary and then constructs
@@ -43,7 +44,11 @@ import { Uploads } from './uploads.js'
 import { Verification } from './verification.js'
 import { viewOf, type SwarmView } from './view.js'
 
-type TimerName = 'tick' | 'rechoke' | 'pex' | 'stats'
+/**
+ * `upload` / `download`: the instant the rate limit's token bucket affords the next waiting
+ * read or request (`Uploads.wakeAt`, `Requests.wakeAt`); set only while someone waits.
+ */
+type TimerName = 'tick' | 'rechoke' | 'pex' | 'stats' | 'upload' | 'download'
 
 /** Each message takes at least 4 bytes (a keep-alive), so a chunk holds at most this many. */
 const MESSAGE_BYTES_MIN = 4
@@ -140,8 +145,15 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
   timeout(now: Instant): void {
     this.ctx.now = now
     const { config } = this.ctx
+    this.syncRateTimers()
     for (const name of this.timers.expire(now)) {
       switch (name) {
+        case 'upload':
+          this.uploads.onQuota()
+          break
+        case 'download':
+          this.requests.onQuota()
+          break
         case 'tick':
           this.connections.tick()
           this.requests.tick()
@@ -165,6 +177,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
   }
 
   nextTimeout(): Instant | undefined {
+    this.syncRateTimers()
     return this.timers.next()
   }
 
@@ -211,6 +224,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
     this.ctx.now = now
     this.connections.shutdown()
     for (const name of ['tick', 'rechoke', 'pex', 'stats'] as const) this.timers.stop(name)
+    this.syncRateTimers()
   }
 
   /** A snapshot for invariant checks and tests; see `view.ts`. */
@@ -225,6 +239,20 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
   }
 
   // ---- helpers -----------------------------------------------------------------------
+
+  /**
+   * The rate-limit timers follow the modules' wake instants, which any input may change; O(1)
+   * each (the head of a waiting line), so it runs on every `nextTimeout`.
+   */
+  private syncRateTimers(): void {
+    this.setOrStop('upload', this.uploads.wakeAt)
+    this.setOrStop('download', this.requests.wakeAt)
+  }
+
+  private setOrStop(name: TimerName, at: Instant | undefined): void {
+    if (at === undefined) this.timers.stop(name)
+    else this.timers.set(name, at)
+  }
 
   private stats(): SwarmStats {
     const { ctx } = this

@@ -15,12 +15,20 @@
  * out is snubbed: its requests are cancelled and go to others, and it gets one at a time.
  * Peers whose last refill found nothing to request are "starved" and get another try when
  * blocks are released, so released blocks do not wait for the next tick.
+ *
+ * Download rate limit (`downloadRateLimit`, a token bucket per torrent): a refill asks for no
+ * more blocks than the bucket holds, and each request sent spends its block length (a parole
+ * pick of a whole piece may overdraw; the debt is paid back first). Peers cut short wait in
+ * `throttled`; the node's `download` timer fires at `wakeAt`, when one block is affordable,
+ * and they are refilled in turn. Blocks that arrive are always taken: the limit acts on what
+ * we ask for, so the incoming rate follows it within one pipeline.
  */
 import type { ConnectionId } from '../../../core/core.js'
-import { elapsed } from '../../../core/time.js'
+import { elapsed, type Instant } from '../../../core/time.js'
 import { PIECE_NONE, type Bitfield, type Block } from '../picker/index.js'
 import type { SwarmContext } from './context.js'
 import type { Peer } from './peer.js'
+import { TokenBucket } from './rate-limit.js'
 
 /** Whole pieces a parole peer may take per refill (it may overshoot its target by one). */
 const PAROLE_PIECES_PER_REFILL_MAX = 8
@@ -38,6 +46,9 @@ export interface BlockAccepted {
 
 export class Requests {
   private readonly starved = new Set<Peer>()
+  /** Peers whose last refill the download rate limit cut short, in turn order. */
+  private readonly throttled = new Set<Peer>()
+  private readonly bucket: TokenBucket
   private kickPending = false
   /** Reused for picker lookups: one `piece` message must not allocate a reference. */
   private readonly ref: BlockRef = { piece: 0, begin: 0 }
@@ -46,7 +57,31 @@ export class Requests {
     private readonly ctx: SwarmContext,
     /** Called for every block handed to storage (verification tracks contributors). */
     private readonly accepted: BlockAccepted,
-  ) {}
+  ) {
+    this.bucket = new TokenBucket(
+      { rate: ctx.config.downloadRateLimit, burstMin: ctx.geometry.blockLength },
+      ctx.now,
+    )
+  }
+
+  // ---- the download rate limit ---------------------------------------------------------
+
+  /** When the bucket affords one block for the throttled peers; undefined: none waits. */
+  get wakeAt(): Instant | undefined {
+    if (this.throttled.size === 0) return undefined
+    return this.bucket.readyAt(this.ctx.geometry.blockLength)
+  }
+
+  /** The `download` timer: refill throttled peers in turn while a block is affordable. */
+  onQuota(): void {
+    const { ctx } = this
+    const blockLength = ctx.geometry.blockLength
+    // One pass: a peer refilled and still cut short is back in line for the next wake.
+    for (const peer of [...this.throttled]) {
+      if (this.bucket.affordable(ctx.now, blockLength) < 1) return
+      this.refill(peer)
+    }
+  }
 
   // ---- availability and interest -------------------------------------------------------
 
@@ -169,11 +204,17 @@ export class Requests {
   /** Tops the peer's pipeline up to its target. Call whenever it may have room. */
   refill(peer: Peer): void {
     const { ctx } = this
+    this.throttled.delete(peer)
     if (peer.phase !== 'open' || !peer.amInterested || !ctx.downloading) return
     const choked = peer.peerChoking
     if (choked && peer.allowedFastInList.length === 0) return
-    const want = this.queueTarget(peer) - peer.requests.size
-    if (want <= 0) return
+    const room = this.queueTarget(peer) - peer.requests.size
+    if (room <= 0) return
+    const want = Math.min(room, this.bucket.affordable(ctx.now, ctx.geometry.blockLength))
+    if (want <= 0) {
+      this.throttled.add(peer)
+      return
+    }
     let blocks = peer.onParole ? this.pickParole(peer, want) : NONE
     if (blocks.length === 0) {
       blocks = ctx.picker.pickBlocks(
@@ -185,6 +226,7 @@ export class Requests {
     }
     if (peer.requests.size === 0 && blocks.length > 0) peer.lastProgressAt = ctx.now
     for (const block of blocks) {
+      this.bucket.spend(ctx.now, block.length)
       peer.requests.add(this.keyOf(block.piece, block.begin))
       if (choked && !peer.allowedFastIn.has(block.piece)) peer.requestsWhileChoked++
       ctx.send(peer, {
@@ -196,6 +238,8 @@ export class Requests {
     }
     if (blocks.length < want) this.starved.add(peer)
     else this.starved.delete(peer)
+    // Cut short by the rate limit, not the picker: wait for tokens at the back of the line.
+    if (want < room && blocks.length >= want) this.throttled.add(peer)
   }
 
   /**
@@ -294,6 +338,7 @@ export class Requests {
   /** The peer is gone: its availability and requests leave the picker. */
   peerLeft(peer: Peer, wasOpen: boolean): void {
     this.starved.delete(peer)
+    this.throttled.delete(peer)
     if (!wasOpen) return
     const { picker } = this.ctx
     picker.peerLeft(peer.pickerId, peer.has)

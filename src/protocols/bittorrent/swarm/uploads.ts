@@ -11,11 +11,20 @@
  * `peerRequestsMax` are rejected (BEP 6) or close it; requests we must refuse (choked, a
  * piece we lack) get `reject_request` with BEP 6 and are ignored without, up to
  * `ignoredRequestsMax` per unchoke period.
+ *
+ * Upload rate limit (`uploadRateLimit`, a token bucket per torrent): each `read_block` first
+ * takes the block plus its piece header from the bucket. A peer whose next request finds the
+ * bucket short waits in `waiting`; waiting peers are served round robin, one read per peer
+ * per turn, and a peer with new requests joins the back of the line rather than jumping it.
+ * The node sets its `upload` timer to `wakeAt`, the instant the head of the line is
+ * affordable. Unlimited (0), reads start at once as before.
  */
-import { BLOCK_BYTES } from '../wire/index.js'
+import type { Instant } from '../../../core/time.js'
+import { BLOCK_BYTES, PIECE_HEADER_BYTES } from '../wire/index.js'
 import { allowedFastSet } from './allowed-fast.js'
 import type { SwarmContext } from './context.js'
 import type { Peer } from './peer.js'
+import { TokenBucket } from './rate-limit.js'
 
 interface PendingRead {
   readonly peer: Peer
@@ -27,11 +36,39 @@ export class Uploads {
   /** `read_block` requests in flight, by request key. */
   private readonly reads = new Map<number, PendingRead>()
   private nextKey = 1
+  private readonly bucket: TokenBucket
+  /** Peers with queued requests that wait for upload tokens, in turn order. */
+  private readonly waiting = new Set<Peer>()
 
-  constructor(private readonly ctx: SwarmContext) {}
+  constructor(private readonly ctx: SwarmContext) {
+    this.bucket = new TokenBucket(
+      { rate: ctx.config.uploadRateLimit, burstMin: BLOCK_BYTES + PIECE_HEADER_BYTES },
+      ctx.now,
+    )
+  }
 
   get readsInFlight(): number {
     return this.reads.size
+  }
+
+  /** Peers waiting for upload tokens. */
+  get waitingPeers(): number {
+    return this.waiting.size
+  }
+
+  /** When the first waiting peer's next request becomes affordable; undefined: nobody waits. */
+  get wakeAt(): Instant | undefined {
+    for (const peer of this.waiting) {
+      const head = peer.uploadQueued.values().next()
+      if (head.done !== true) return this.bucket.readyAt(head.value + PIECE_HEADER_BYTES)
+      return this.ctx.now
+    }
+    return undefined
+  }
+
+  /** The `upload` timer: tokens are back, serve the waiting peers. */
+  onQuota(): void {
+    this.serveWaiting()
   }
 
   onRequest(peer: Peer, index: number, begin: number, length: number): void {
@@ -105,6 +142,7 @@ export class Uploads {
       this.reads.delete(key)
       if (read !== undefined) this.rejectOffset(peer, offset, read.length)
     }
+    if (peer.uploadQueued.size === 0) this.waiting.delete(peer)
   }
 
   unchoked(peer: Peer): void {
@@ -147,30 +185,68 @@ export class Uploads {
     for (const key of peer.uploadReading.values()) this.reads.delete(key)
     peer.uploadReading.clear()
     peer.uploadQueued.clear()
+    this.waiting.delete(peer)
   }
 
-  /** Starts reads for queued requests while the peer can take more. */
+  /** Starts reads for queued requests while the peer can take more (and tokens allow). */
   private pump(peer: Peer): void {
-    const { ctx } = this
-    const readsMax = ctx.config.uploadReadsPerPeerMax
-    const { pieceLength } = ctx.metainfo
-    while (!peer.writeBlocked && peer.uploadReading.size < readsMax && peer.phase === 'open') {
-      const first = peer.uploadQueued.entries().next()
-      if (first.done === true) return
-      const [offset, length] = first.value
-      peer.uploadQueued.delete(offset)
-      const requestKey = this.nextKey++
-      this.reads.set(requestKey, { peer, offset, length })
-      peer.uploadReading.set(offset, requestKey)
-      const piece = Math.floor(offset / pieceLength)
-      ctx.emit({
-        type: 'read_block',
-        requestKey,
-        piece,
-        begin: offset - piece * pieceLength,
-        length,
-      })
+    if (!this.bucket.unlimited) {
+      if (this.canRead(peer) && peer.uploadQueued.size > 0) this.waiting.add(peer)
+      else this.waiting.delete(peer)
+      return this.serveWaiting()
     }
+    while (this.canRead(peer) && this.startRead(peer));
+  }
+
+  /**
+   * Round robin over the waiting peers: the first in line gets one read if the bucket holds
+   * its next request, then goes to the back while it has more. Stops when the bucket is short
+   * (the head keeps its place) or nobody waits. Peers that cannot read now (write-blocked,
+   * reads full, queue emptied) leave the line; `pump` puts them back when that changes.
+   */
+  private serveWaiting(): void {
+    const { ctx } = this
+    for (;;) {
+      const first = this.waiting.values().next()
+      if (first.done === true) return
+      const peer = first.value
+      const head = peer.uploadQueued.values().next()
+      if (head.done === true || !this.canRead(peer)) {
+        this.waiting.delete(peer)
+        continue
+      }
+      if (!this.bucket.take(ctx.now, head.value + PIECE_HEADER_BYTES)) return
+      this.waiting.delete(peer)
+      this.startRead(peer)
+      if (peer.uploadQueued.size > 0 && this.canRead(peer)) this.waiting.add(peer)
+    }
+  }
+
+  private canRead(peer: Peer): boolean {
+    const readsMax = this.ctx.config.uploadReadsPerPeerMax
+    return !peer.writeBlocked && peer.uploadReading.size < readsMax && peer.phase === 'open'
+  }
+
+  /** Emits `read_block` for the peer's oldest queued request; false when none is queued. */
+  private startRead(peer: Peer): boolean {
+    const { ctx } = this
+    const { pieceLength } = ctx.metainfo
+    const first = peer.uploadQueued.entries().next()
+    if (first.done === true) return false
+    const [offset, length] = first.value
+    peer.uploadQueued.delete(offset)
+    const requestKey = this.nextKey++
+    this.reads.set(requestKey, { peer, offset, length })
+    peer.uploadReading.set(offset, requestKey)
+    const piece = Math.floor(offset / pieceLength)
+    ctx.emit({
+      type: 'read_block',
+      requestKey,
+      piece,
+      begin: offset - piece * pieceLength,
+      length,
+    })
+    return true
   }
 
   private refuse(peer: Peer, index: number, begin: number, length: number): void {
