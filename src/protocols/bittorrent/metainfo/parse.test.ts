@@ -184,7 +184,7 @@ test('accepts a hybrid v1+v2 torrent through its v1 keys', () => {
   assert.equal(m.pieceCount, 2)
 })
 
-test('private: any non-zero integer is private (fail closed, as libtorrent)', () => {
+test('private: every non-zero integer is private (fail closed, as libtorrent)', () => {
   for (const [value, expected] of [
     [1, true],
     [2, true],

@@ -43,7 +43,7 @@ test('increment and decrement move a member between neighbouring buckets', () =>
   )
 })
 
-test('property: any sequence of operations keeps members in their buckets', () => {
+test('property: every sequence of operations keeps members in their buckets', () => {
   const universe = 12
   const op = fc.tuple(fc.constantFrom('insert', 'remove', 'up', 'down'), fc.nat({ max: 11 }))
   fc.assert(

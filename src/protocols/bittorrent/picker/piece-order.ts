@@ -71,7 +71,7 @@ export class PieceOrder {
     return this.untouched[piece] === 1 && this.priorities[piece] !== PRIORITY_SKIP
   }
 
-  /** The level's buckets (for picking and for the invariant checker), if it has any. */
+  /** The level's buckets (for picking and for the invariant checker), if it has some. */
   levelOf(priority: number): KeyedBuckets | undefined {
     return this.levels[priority]
   }

@@ -213,7 +213,7 @@ test('close waits for accepted writes, then closes every file', () => {
   assertFilesExact(world, t)
 })
 
-test('property: any block split and write order gives the exact content', () => {
+test('property: every block split and write order gives the exact content', () => {
   const layout = fc.array(
     fc.record({ length: fc.integer({ min: 0, max: 900 }), pad: fc.boolean() }),
     { minLength: 1, maxLength: 6 },
