@@ -3,8 +3,8 @@ import type { Callback, Env } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
 import { err, ok } from '../../core/result.js'
 import type { Instant } from '../../core/time.js'
-import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
-import { Bitfield } from '../../protocols/bittorrent/picker/index.js'
+import { pieceLengthAt, type Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
+import type { Bitfield } from '../../protocols/bittorrent/picker/index.js'
 import {
   loadResume,
   PieceStore,
@@ -205,7 +205,7 @@ export class TorrentSession {
     const verified = this.storage.verifiedPieces()
     let left = 0
     for (let piece = 0; piece < m.pieceCount; piece++) {
-      if (!verified.get(piece)) left += pieceLength(m, piece)
+      if (!verified.get(piece)) left += pieceLengthAt(m, piece)
     }
     const stats = this.swarm.inspect().stats
     return { uploaded: stats.uploadedBytes, downloaded: stats.downloadedBytes, left }
@@ -274,8 +274,3 @@ export class TorrentSession {
   }
 }
 
-function pieceLength(m: Metainfo, piece: number): number {
-  return piece === m.pieceCount - 1 ? m.totalLength - piece * m.pieceLength : m.pieceLength
-}
-
-export { Bitfield }
