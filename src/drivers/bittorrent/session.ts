@@ -273,4 +273,3 @@ export class TorrentSession {
     })
   }
 }
-
