@@ -16,12 +16,13 @@ import type { Instant } from '../../../core/time.js'
 import { RateMeter } from '../choker/index.js'
 import { pieceLengthAt, type Metainfo } from '../metainfo/index.js'
 import { PiecePicker, type Bitfield, type Geometry } from '../picker/index.js'
-import type { WireMessage } from '../wire/index.js'
+import { BLOCK_BYTES, PIECE_HEADER_BYTES, type WireMessage } from '../wire/index.js'
 import type { Sha1 } from './allowed-fast.js'
 import { Candidates } from './candidates.js'
 import { validateSwarmConfig, type SwarmConfig } from './config.js'
 import type { DisconnectReason, SwarmEvent, SwarmFaultCode } from './events.js'
 import type { Peer } from './peer.js'
+import type { TokenBucket } from './rate-limit.js'
 import { Reputation } from './reputation.js'
 
 export interface SwarmOptions {
@@ -37,6 +38,14 @@ export interface SwarmOptions {
   readonly listenPort?: number
   /** SHA-1 for the BEP 6 allowed-fast set; without it we give no allowed-fast pieces. */
   readonly sha1?: Sha1
+  /**
+   * Process-wide rate limits, on top of the torrent's own (`uploadRateLimit`,
+   * `downloadRateLimit`): one bucket per direction, built by the caller (`globalRateLimiter`)
+   * and passed to every core of the process. Every read / request must be affordable in both
+   * and takes from both. Pure like the core's own buckets, so sharing them is deterministic.
+   */
+  readonly globalUploadLimiter?: TokenBucket
+  readonly globalDownloadLimiter?: TokenBucket
 }
 
 export type Teardown = (peer: Peer, reason: DisconnectReason) => void
@@ -47,6 +56,8 @@ export class SwarmContext {
   readonly peerId: Uint8Array
   readonly listenPort: number | undefined
   readonly sha1: Sha1 | undefined
+  readonly globalUploadLimiter: TokenBucket | undefined
+  readonly globalDownloadLimiter: TokenBucket | undefined
   readonly picker: PiecePicker
   readonly geometry: Geometry
   readonly pieceCount: number
@@ -87,6 +98,8 @@ export class SwarmContext {
     this.listenPort = options.listenPort
     this.sha1 = options.sha1
     this.now = options.now
+    this.globalUploadLimiter = options.globalUploadLimiter
+    this.globalDownloadLimiter = options.globalDownloadLimiter
     this.picker = new PiecePicker(
       {
         totalLength: metainfo.totalLength,
@@ -96,6 +109,17 @@ export class SwarmContext {
       options.random.fork('picker'),
     )
     this.geometry = this.picker.geometry
+    // A take larger than the burst would never be affordable (and `readyAt` would spin).
+    const up = options.globalUploadLimiter
+    const down = options.globalDownloadLimiter
+    assert(
+      up === undefined || up.unlimited || up.burst >= BLOCK_BYTES + PIECE_HEADER_BYTES,
+      'global upload limiter: burst below a block and its header',
+    )
+    assert(
+      down === undefined || down.unlimited || down.burst >= this.geometry.blockLength,
+      'global download limiter: burst below a block',
+    )
     this.pieceCount = metainfo.pieceCount
     for (const piece of options.have.ones()) this.picker.pieceVerified(piece)
     this.confirmed = options.have.copy()

@@ -24,6 +24,7 @@ import {
 import { swarmConfig, type SwarmConfig } from './config.js'
 import type { SwarmEvent } from './events.js'
 import { SwarmCore } from './node.js'
+import type { TokenBucket } from './rate-limit.js'
 
 /** Byte i of a fixture torrent: a pattern that differs per piece and per salt. */
 export function fixtureContent(totalLength: number, salt = 0): Uint8Array {
@@ -138,6 +139,9 @@ export interface HarnessOptions {
   readonly config?: Partial<SwarmConfig>
   readonly sha1?: (parts: readonly Uint8Array[]) => Uint8Array
   readonly listenPort?: number
+  /** Shared by several harnesses to test process-wide limits. */
+  readonly globalUploadLimiter?: TokenBucket
+  readonly globalDownloadLimiter?: TokenBucket
 }
 
 /** One core and its scripted peers; `flush` routes the core's outputs after every input. */
@@ -165,6 +169,12 @@ export class Harness {
       now: this.now,
       listenPort: options.listenPort ?? 6881,
       ...(options.sha1 !== undefined ? { sha1: options.sha1 } : {}),
+      ...(options.globalUploadLimiter !== undefined
+        ? { globalUploadLimiter: options.globalUploadLimiter }
+        : {}),
+      ...(options.globalDownloadLimiter !== undefined
+        ? { globalDownloadLimiter: options.globalDownloadLimiter }
+        : {}),
     })
   }
 

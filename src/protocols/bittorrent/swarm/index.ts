@@ -20,4 +20,6 @@ export type {
 export { checkSwarm } from './invariants.js'
 export { SwarmCore } from './node.js'
 export type { PeerPhase } from './peer.js'
+export { globalRateLimiter, Throttle, TokenBucket } from './rate-limit.js'
+export type { TokenBucketOptions } from './rate-limit.js'
 export type { PeerView, SwarmView } from './view.js'

@@ -1,5 +1,5 @@
 /**
- * A token bucket for one direction of one torrent's traffic, pure and driven by `now` like
+ * A token bucket for one direction of traffic, pure and driven by `now` like
  * the rest of the core: tokens (bytes) accrue at `rate` bytes/s up to `burst`, and whoever
  * sends takes them first. No timers: `readyAt` says when enough tokens will be there, and
  * the caller sets its own deadline for that instant.
@@ -10,9 +10,14 @@
  * - The bucket starts EMPTY: the first second after construction already obeys the rate.
  * - `spend` may drive the balance below zero (a whole piece requested on parole, say); the
  *   debt is paid back by time before anything else is allowed.
+ *
+ * Each core builds one bucket per direction for its torrent; a caller may also share one
+ * global bucket per direction between every core of a process (`globalRateLimiter`). A
+ * `Throttle` puts the two together: a take must be affordable in both and takes from both.
  */
 import { assert } from '../../../core/errors.js'
 import type { Instant } from '../../../core/time.js'
+import { BLOCK_BYTES, PIECE_HEADER_BYTES } from '../wire/index.js'
 
 /**
  * Rounding slack, relative to the burst: at an instant from `readyAt` the bucket affords what
@@ -56,12 +61,17 @@ export class TokenBucket {
     return Math.max(0, Math.floor((this.tokens + this.epsilon) / unit))
   }
 
-  /** Takes `bytes` if the bucket holds them; false (and nothing taken) otherwise. */
-  take(now: Instant, bytes: number): boolean {
+  /** Whether the bucket holds `bytes` at `now` (always when unlimited); takes nothing. */
+  affords(now: Instant, bytes: number): boolean {
     if (this.unlimited) return true
     this.refill(now)
-    if (this.tokens + this.epsilon < bytes) return false
-    this.tokens -= bytes
+    return this.tokens + this.epsilon >= bytes
+  }
+
+  /** Takes `bytes` if the bucket holds them; false (and nothing taken) otherwise. */
+  take(now: Instant, bytes: number): boolean {
+    if (!this.affords(now, bytes)) return false
+    this.spend(now, bytes)
     return true
   }
 
@@ -88,5 +98,63 @@ export class TokenBucket {
     const gained = ((now - this.updatedAt) * this.rate) / 1000
     this.tokens = Math.min(this.burst, this.tokens + gained)
     this.updatedAt = now
+  }
+}
+
+/**
+ * A bucket shared by every core of one process for one direction (pass it as
+ * `SwarmOptions.globalUploadLimiter` or `globalDownloadLimiter`); its burst holds the largest
+ * take of either direction (a block and its piece header). `rate` 0 = unlimited.
+ */
+export function globalRateLimiter(rate: number, now: Instant): TokenBucket {
+  return new TokenBucket({ rate, burstMin: BLOCK_BYTES + PIECE_HEADER_BYTES }, now)
+}
+
+/**
+ * The buckets one direction of one torrent passes: its own and the process's global one,
+ * either absent or unlimited. A take must be affordable in every limited bucket and takes from
+ * all of them, and `readyAt` is the latest of their instants (when all of them afford it).
+ * The global bucket may be spent by other cores between two calls, so a waiter re-checks at
+ * that instant and, still short, waits for the new one.
+ */
+export class Throttle {
+  private readonly buckets: readonly TokenBucket[]
+
+  constructor(buckets: readonly (TokenBucket | undefined)[]) {
+    this.buckets = buckets.filter((b): b is TokenBucket => b !== undefined && !b.unlimited)
+  }
+
+  /** No limited bucket: every take succeeds, nothing ever waits. */
+  get unlimited(): boolean {
+    return this.buckets.length === 0
+  }
+
+  /** The fewest takes of `unit` bytes any bucket affords at `now`; Infinity when unlimited. */
+  affordable(now: Instant, unit: number): number {
+    let fewest = Number.POSITIVE_INFINITY
+    for (const bucket of this.buckets) fewest = Math.min(fewest, bucket.affordable(now, unit))
+    return fewest
+  }
+
+  /** Takes `bytes` from every bucket if all hold them; false (and nothing taken) otherwise. */
+  take(now: Instant, bytes: number): boolean {
+    for (const bucket of this.buckets) if (!bucket.affords(now, bytes)) return false
+    this.spend(now, bytes)
+    return true
+  }
+
+  /** Takes `bytes` from every bucket whatever their balance. */
+  spend(now: Instant, bytes: number): void {
+    for (const bucket of this.buckets) bucket.spend(now, bytes)
+  }
+
+  /** The first instant at which every bucket affords `bytes`; undefined when unlimited. */
+  readyAt(bytes: number): Instant | undefined {
+    let latest: Instant | undefined
+    for (const bucket of this.buckets) {
+      const at = bucket.readyAt(bytes)
+      if (at !== undefined && (latest === undefined || at > latest)) latest = at
+    }
+    return latest
   }
 }

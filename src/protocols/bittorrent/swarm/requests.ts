@@ -16,19 +16,21 @@
  * Peers whose last refill found nothing to request are "starved" and get another try when
  * blocks are released, so released blocks do not wait for the next tick.
  *
- * Download rate limit (`downloadRateLimit`, a token bucket per torrent): a refill asks for no
- * more blocks than the bucket holds, and each request sent spends its block length (a parole
- * pick of a whole piece may overdraw; the debt is paid back first). Peers cut short wait in
- * `throttled`; the node's `download` timer fires at `wakeAt`, when one block is affordable,
- * and they are refilled in turn. Blocks that arrive are always taken: the limit acts on what
- * we ask for, so the incoming rate follows it within one pipeline.
+ * Download rate limit (`downloadRateLimit`, a token bucket per torrent, and the process's
+ * `globalDownloadLimiter` when given): a refill asks for no more blocks than both hold, and
+ * each request sent spends its block length from both (a parole pick of a whole piece may
+ * overdraw; the debt is paid back first). Peers cut short wait in `throttled`; the node's
+ * `download` timer fires at `wakeAt`, when both afford one block, and they are refilled in
+ * turn (none, if another core spent the global bucket meanwhile: the timer moves to the new
+ * instant). Blocks that arrive are always taken: the limit acts on what we ask for, so the
+ * incoming rate follows it within one pipeline.
  */
 import type { ConnectionId } from '../../../core/core.js'
 import { elapsed, type Instant } from '../../../core/time.js'
 import { PIECE_NONE, type Bitfield, type Block } from '../picker/index.js'
 import type { SwarmContext } from './context.js'
 import type { Peer } from './peer.js'
-import { TokenBucket } from './rate-limit.js'
+import { Throttle, TokenBucket } from './rate-limit.js'
 
 /** Whole pieces a parole peer may take per refill (it may overshoot its target by one). */
 const PAROLE_PIECES_PER_REFILL_MAX = 8
@@ -48,7 +50,8 @@ export class Requests {
   private readonly starved = new Set<Peer>()
   /** Peers whose last refill the download rate limit cut short, in turn order. */
   private readonly throttled = new Set<Peer>()
-  private readonly bucket: TokenBucket
+  /** The torrent's bucket and the global one. */
+  private readonly bucket: Throttle
   private kickPending = false
   /** Reused for picker lookups: one `piece` message must not allocate a reference. */
   private readonly ref: BlockRef = { piece: 0, begin: 0 }
@@ -58,10 +61,11 @@ export class Requests {
     /** Called for every block handed to storage (verification tracks contributors). */
     private readonly accepted: BlockAccepted,
   ) {
-    this.bucket = new TokenBucket(
+    const own = new TokenBucket(
       { rate: ctx.config.downloadRateLimit, burstMin: ctx.geometry.blockLength },
       ctx.now,
     )
+    this.bucket = new Throttle([own, ctx.globalDownloadLimiter])
   }
 
   // ---- the download rate limit ---------------------------------------------------------

@@ -12,19 +12,22 @@
  * piece we lack) get `reject_request` with BEP 6 and are ignored without, up to
  * `ignoredRequestsMax` per unchoke period.
  *
- * Upload rate limit (`uploadRateLimit`, a token bucket per torrent): each `read_block` first
- * takes the block plus its piece header from the bucket. A peer whose next request finds the
- * bucket short waits in `waiting`; waiting peers are served round robin, one read per peer
- * per turn, and a peer with new requests joins the back of the line rather than jumping it.
+ * Upload rate limit (`uploadRateLimit`, a token bucket per torrent, and the process's
+ * `globalUploadLimiter` when given): each `read_block` first takes the block plus its piece
+ * header from both. A peer whose next request finds them short waits in `waiting`; waiting
+ * peers are served round robin, one read per peer per turn, and a peer with new requests
+ * joins the back of the line rather than jumping it.
  * The node sets its `upload` timer to `wakeAt`, the instant the head of the line is
- * affordable. Unlimited (0), reads start at once as before.
+ * affordable in both; a wake that finds the global bucket spent by another core meanwhile
+ * serves nobody and the timer moves to the new instant. Unlimited (0, no global limiter),
+ * reads start at once as before.
  */
 import type { Instant } from '../../../core/time.js'
 import { BLOCK_BYTES, PIECE_HEADER_BYTES } from '../wire/index.js'
 import { allowedFastSet } from './allowed-fast.js'
 import type { SwarmContext } from './context.js'
 import type { Peer } from './peer.js'
-import { TokenBucket } from './rate-limit.js'
+import { Throttle, TokenBucket } from './rate-limit.js'
 
 interface PendingRead {
   readonly peer: Peer
@@ -36,15 +39,17 @@ export class Uploads {
   /** `read_block` requests in flight, by request key. */
   private readonly reads = new Map<number, PendingRead>()
   private nextKey = 1
-  private readonly bucket: TokenBucket
+  /** The torrent's bucket and the global one. */
+  private readonly bucket: Throttle
   /** Peers with queued requests that wait for upload tokens, in turn order. */
   private readonly waiting = new Set<Peer>()
 
   constructor(private readonly ctx: SwarmContext) {
-    this.bucket = new TokenBucket(
+    const own = new TokenBucket(
       { rate: ctx.config.uploadRateLimit, burstMin: BLOCK_BYTES + PIECE_HEADER_BYTES },
       ctx.now,
     )
+    this.bucket = new Throttle([own, ctx.globalUploadLimiter])
   }
 
   get readsInFlight(): number {
