@@ -36,11 +36,54 @@ interface TransferOptions {
   readonly uploadLimit?: number
   readonly downloadLimit?: number
   readonly uploadSlots?: number
+  /** `get` only: download pieces in order (streaming). */
+  readonly sequential?: boolean
+  /** `get` only: file indexes as `plexus info` lists them (0-based over non-pad files). */
+  readonly skip?: string[]
+  readonly only?: string[]
 }
 
 /** 1 GiB/s in KiB/s: far above any link, small enough to stay an exact byte count. */
 const RATE_LIMIT_MAX_KIB = 1024 * 1024
 const UPLOAD_SLOTS_MAX = 100
+
+const collectString = (value: string, previous: string[]): string[] => [...previous, value]
+
+/** The default file priority (libtorrent's 4); 0 skips a file. */
+const FILE_PRIORITY_DEFAULT = 4
+
+/**
+ * Per-file priorities for `TorrentSessionOptions.filePriorities` from --skip / --only, which
+ * count files as `plexus info` lists them (pad files left out); undefined when neither is
+ * given. Throws a message for the user on a bad index or when nothing is left to download.
+ */
+function filePrioritiesOf(m: Metainfo, options: TransferOptions): number[] | undefined {
+  const skip = options.skip ?? []
+  const only = options.only ?? []
+  if (skip.length === 0 && only.length === 0) return undefined
+  const listed: number[] = []
+  m.files.forEach((file, index) => {
+    if (!file.pad) listed.push(index)
+  })
+  const toFile = (flag: string, text: string): number => {
+    const index = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN
+    if (!Number.isSafeInteger(index) || index >= listed.length) {
+      const range = listed.length === 1 ? '0' : `0..${listed.length - 1}`
+      throw new Error(`${flag} ${text}: not a file index (the torrent's files are ${range})`)
+    }
+    return listed[index] as number
+  }
+  const onlyFiles = new Set(only.map((text) => toFile('--only', text)))
+  const skipFiles = new Set(skip.map((text) => toFile('--skip', text)))
+  const priorities = m.files.map((file, index) => {
+    if (file.pad) return FILE_PRIORITY_DEFAULT
+    const wanted = (onlyFiles.size === 0 || onlyFiles.has(index)) && !skipFiles.has(index)
+    return wanted ? FILE_PRIORITY_DEFAULT : 0
+  })
+  const wantsSome = m.files.some((file, index) => !file.pad && priorities[index] !== 0)
+  if (!wantsSome) throw new Error('--skip / --only leave no file to download')
+  return priorities
+}
 
 const collectPeer = (value: string, previous: Address[]): Address[] => [
   ...previous,
@@ -100,22 +143,46 @@ export function registerTransfer(program: Command): void {
       .description('download a torrent, then exit (or keep seeding with --seed-after)')
       .argument('<torrent>', '.torrent file or magnet: link')
       .requiredOption('-o, --output <dir>', 'directory to download into')
-      .option('--exit-on-complete', 'exit once every piece is verified (the default)')
-      .option('--seed-after', 'keep seeding after the download completes, until interrupted'),
+      .option('--exit-on-complete', 'exit once every wanted piece is verified (the default)')
+      .option('--seed-after', 'keep seeding after the download completes, until interrupted')
+      .option('--sequential', 'download pieces in order, for streaming (default: rarest first)')
+      .option(
+        '--skip <index>',
+        'do not download this file, numbered from 0 as `plexus info` lists them (repeatable)',
+        collectString,
+        [],
+      )
+      .option(
+        '--only <index>',
+        'download only this file, numbered as for --skip (repeatable)',
+        collectString,
+        [],
+      ),
   ).action(async (torrent: string, options: TransferOptions, command: Command) => {
     if (options.seedAfter === true && options.exitOnComplete === true) {
       command.error('error: --seed-after and --exit-on-complete contradict each other', {
         exitCode: 2,
       })
     }
-    const saveDir = resolve(options.output as string)
-    await mkdir(saveDir, { recursive: true })
-    if (!torrent.startsWith('magnet:')) {
-      return runTransfer('get', await readTorrent(torrent), saveDir, options)
+    const checkFiles = (m: Metainfo): void => {
+      try {
+        filePrioritiesOf(m, options)
+      } catch (error) {
+        command.error(`error: ${(error as Error).message}`, { exitCode: 2 })
+      }
     }
+    const saveDir = resolve(options.output as string)
+    if (!torrent.startsWith('magnet:')) {
+      const metainfo = await readTorrent(torrent)
+      checkFiles(metainfo)
+      await mkdir(saveDir, { recursive: true })
+      return runTransfer('get', metainfo, saveDir, options)
+    }
+    await mkdir(saveDir, { recursive: true })
     // A magnet: fetch the info dictionary first (BEP 9), on the port the download will use.
     const port = options.port === 0 ? await freePort(options.bind) : options.port
     const fetched = await fetchFromMagnet(torrent, port, options)
+    checkFiles(fetched.metainfo)
     return runTransfer('get', fetched.metainfo, saveDir, {
       ...options,
       port,
@@ -212,6 +279,7 @@ async function runTransfer(
   options: TransferOptions,
 ): Promise<void> {
   const env = createNodeEnv({ diskRoot: saveDir })
+  const filePriorities = kind === 'get' ? filePrioritiesOf(metainfo, options) : undefined
   const json = options.json === true
   const live = !json && process.stderr.isTTY
   const pieceHashing = new WorkerPieceHashing()
@@ -252,6 +320,8 @@ async function runTransfer(
         ...(transport === undefined ? {} : { trackers: transport }),
         peers: options.peer,
         swarmConfig: swarmConfigOf(options),
+        ...(filePriorities === undefined ? {} : { filePriorities }),
+        ...(options.sequential === true ? { sequential: true } : {}),
         onEvent: emit,
       },
       done,

@@ -42,6 +42,13 @@ export interface TorrentSessionOptions {
   readonly trackers?: TrackerTransport
   readonly peers?: readonly Address[]
   readonly swarmConfig?: Partial<SwarmConfig>
+  /**
+   * One per `metainfo.files` entry (pad files included): 0 skips the file, 1..7, 4 the
+   * default. The download is complete when every piece of a wanted file is verified.
+   */
+  readonly filePriorities?: readonly number[]
+  /** Download pieces in order (streaming); overrides `swarmConfig.sequential` when set. */
+  readonly sequential?: boolean
   readonly onEvent?: (event: SessionEvent) => void
 }
 
@@ -116,12 +123,19 @@ export class TorrentSession {
           metainfo,
           peerId: options.peerId,
           have: storage.verifiedPieces(),
-          config: { ...DEFAULT_SWARM_CONFIG, ...options.swarmConfig },
+          config: {
+            ...DEFAULT_SWARM_CONFIG,
+            ...options.swarmConfig,
+            ...(options.sequential !== undefined ? { sequential: options.sequential } : {}),
+          },
           random: env.random.fork('swarm'),
           now: env.clock.now(),
           listenPort: listen.port,
           sha1: (parts) => env.hashing.sha1(parts),
         })
+        if (options.filePriorities !== undefined) {
+          swarm.setFilePriorities(env.clock.now(), options.filePriorities)
+        }
         const attached = attachStream(swarm, {
           clock: env.clock,
           net: env.net,
@@ -159,8 +173,9 @@ export class TorrentSession {
     return this.options.metainfo
   }
 
+  /** Every wanted piece is verified (all of them unless `filePriorities` skips some). */
   get isComplete(): boolean {
-    return this.storage.verifiedPieces().hasAll()
+    return this.swarm.complete
   }
 
   /** The swarm's counters now (not only as of the last periodic `stats` event). */

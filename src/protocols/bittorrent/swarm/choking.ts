@@ -47,7 +47,7 @@ export class Choking {
       candidates,
       {
         now: ctx.now,
-        seeding: ctx.complete,
+        seeding: ctx.haveAll,
         ...(this.optimistic !== undefined ? { optimistic: this.optimistic } : {}),
         ...(this.lastOptimisticAt !== undefined ? { lastOptimisticAt: this.lastOptimisticAt } : {}),
       },

@@ -51,6 +51,11 @@ export interface SwarmConfig {
   readonly endgameDuplicatesMax: number
   /** Bytes handed to storage and not yet written; above it every connection stops reading. */
   readonly writeQueueBytesMax: number
+  /**
+   * Pick pieces in ascending index order (streaming) instead of rarest first; priorities
+   * still come first. Passed to every `pickBlocks` call. Default off.
+   */
+  readonly sequential?: boolean
 
   // ---- uploading -----------------------------------------------------------------------
   /** Requests a peer may have queued with us; our `reqq`. Beyond: reject (fast) or drop. */

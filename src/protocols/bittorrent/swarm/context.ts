@@ -76,6 +76,8 @@ export class SwarmContext {
   uploadedBytes = 0
   /** Bytes handed to storage in `write_block` and not yet reported written or failed. */
   pendingWriteBytes = 0
+  /** Pieces we lack whose priority is above 0; the download is complete at 0. */
+  wantedMissing = 0
   /** The time of the input being handled. */
   now: Instant
   /** A write failed: no more downloading. */
@@ -123,6 +125,7 @@ export class SwarmContext {
     this.pieceCount = metainfo.pieceCount
     for (const piece of options.have.ones()) this.picker.pieceVerified(piece)
     this.confirmed = options.have.copy()
+    this.wantedMissing = this.pieceCount - this.picker.verifiedCount
     this.candidates = new Candidates(config)
     this.reputation = new Reputation({
       hashFailuresBanThreshold: config.hashFailuresBanThreshold,
@@ -133,8 +136,29 @@ export class SwarmContext {
     this.uploadMeter = new RateMeter(options.now)
   }
 
+  /**
+   * Every wanted piece (priority above 0, see `SwarmCore.setFilePriorities`) is verified:
+   * the download is done, even if skipped pieces are missing.
+   */
   get complete(): boolean {
+    return this.wantedMissing === 0
+  }
+
+  /** We have every piece of the torrent: a seed (partial-by-choice is not one). */
+  get haveAll(): boolean {
     return this.picker.verifiedCount === this.pieceCount
+  }
+
+  /** We lack the piece and its priority is above 0 (skip). */
+  wants(piece: number): boolean {
+    return !this.picker.hasPiece(piece) && this.picker.piecePriority(piece) > 0
+  }
+
+  /** Recounts `wantedMissing` after priorities changed. O(pieces). */
+  recountWanted(): void {
+    let missing = 0
+    for (let piece = 0; piece < this.pieceCount; piece++) if (this.wants(piece)) missing++
+    this.wantedMissing = missing
   }
 
   /** Whether we still download: not complete, no storage failure, not shut down. */

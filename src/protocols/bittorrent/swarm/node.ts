@@ -29,6 +29,7 @@ import {
   type StreamCore,
   type StreamOutput,
 } from '../../../core/core.js'
+import { assert } from '../../../core/errors.js'
 import { TimerTable } from '../../../core/timers.js'
 import { after, type Instant } from '../../../core/time.js'
 import { Choking } from './choking.js'
@@ -49,6 +50,9 @@ import { viewOf, type SwarmView } from './view.js'
  * read or request (`Uploads.wakeAt`, `Requests.wakeAt`); set only while someone waits.
  */
 type TimerName = 'tick' | 'rechoke' | 'pex' | 'stats' | 'upload' | 'download'
+
+/** The top piece priority (libtorrent's levels: 0 skip, 1..7, 4 by default). */
+const PRIORITY_MAX = 7
 
 /** Each message takes at least 4 bytes (a keep-alive), so a chunk holds at most this many. */
 const MESSAGE_BYTES_MIN = 4
@@ -219,12 +223,61 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
     return this.connections.addPeers(addresses, source)
   }
 
+  /**
+   * Per-file priorities, one per `metainfo.files` entry (pad files included, their value
+   * ignored): 0 skips the file, 1..7 low to top, 4 the default. A piece takes the highest
+   * priority of the non-pad files it touches, so it is skipped only when all of them are.
+   * The download completes when every piece above 0 is verified (`download_completed`);
+   * raising priorities later makes it download (and complete) again. O(pieces + files),
+   * plus O(peers * pieces) to recount interest.
+   */
+  setFilePriorities(now: Instant, priorities: readonly number[]): void {
+    this.ctx.now = now
+    const { ctx } = this
+    const { files, pieceLength } = ctx.metainfo
+    assert(
+      priorities.length === files.length,
+      `${priorities.length} file priorities for ${files.length} files`,
+    )
+    for (const priority of priorities) {
+      assert(
+        Number.isInteger(priority) && priority >= 0 && priority <= PRIORITY_MAX,
+        `bad file priority ${priority}`,
+      )
+    }
+    const pieces = new Int8Array(ctx.pieceCount).fill(-1)
+    let highest = 0
+    files.forEach((file, index) => {
+      const priority = priorities[index] as number
+      if (file.pad || file.length === 0) return
+      highest = Math.max(highest, priority)
+      const first = Math.floor(file.offset / pieceLength)
+      const last = Math.floor((file.offset + file.length - 1) / pieceLength)
+      for (let piece = first; piece <= last; piece++) {
+        pieces[piece] = Math.max(pieces[piece] as number, priority)
+      }
+    })
+    const wasComplete = ctx.complete
+    for (let piece = 0; piece < ctx.pieceCount; piece++) {
+      // A piece of padding alone follows the torrent's highest priority.
+      const priority = pieces[piece] as number
+      ctx.picker.setPiecePriority(piece, priority === -1 ? highest : priority)
+    }
+    ctx.recountWanted()
+    this.verification.prioritiesChanged(wasComplete)
+  }
+
   /** Closes every connection gracefully; the core is inert afterwards. */
   shutdown(now: Instant): void {
     this.ctx.now = now
     this.connections.shutdown()
     for (const name of ['tick', 'rechoke', 'pex', 'stats'] as const) this.timers.stop(name)
     this.syncRateTimers()
+  }
+
+  /** Every wanted piece (priority above 0) is verified; see `setFilePriorities`. O(1). */
+  get complete(): boolean {
+    return this.ctx.complete
   }
 
   /** A snapshot for invariant checks and tests; see `view.ts`. */

@@ -94,7 +94,7 @@ export class Requests {
     let wanted = 0
     for (let piece = has.nextSet(0); piece !== -1; piece = has.nextSet(piece + 1)) {
       peer.has.set(piece)
-      if (!this.ctx.picker.hasPiece(piece)) wanted++
+      if (this.ctx.wants(piece)) wanted++
     }
     peer.wanted = wanted
     this.ctx.picker.peerBitfield(peer.pickerId, has)
@@ -104,19 +104,22 @@ export class Requests {
   onHave(peer: Peer, piece: number): void {
     if (!peer.has.set(piece)) return
     this.ctx.picker.peerHave(peer.pickerId, piece)
-    if (this.ctx.picker.hasPiece(piece)) return
+    if (!this.ctx.wants(piece)) return
     peer.wanted++
     if (peer.amInterested) this.refill(peer)
     else this.updateInterest(peer)
   }
 
-  /** We verified `piece`: tell peers that lack it, and lose interest in those that have it. */
-  pieceVerified(piece: number): void {
+  /**
+   * We verified `piece`: tell peers that lack it, and lose interest in those that have it.
+   * `wasWanted`: its priority was above 0, so it counted in `peer.wanted`.
+   */
+  pieceVerified(piece: number, wasWanted: boolean): void {
     const { ctx } = this
     for (const peer of ctx.peers.values()) {
       if (peer.phase !== 'open') continue
       if (peer.has.get(piece)) {
-        peer.wanted--
+        if (wasWanted) peer.wanted--
         this.updateInterest(peer)
       } else {
         ctx.send(peer, { type: 'have', index: piece })
@@ -221,11 +224,12 @@ export class Requests {
     }
     let blocks = peer.onParole ? this.pickParole(peer, want) : NONE
     if (blocks.length === 0) {
+      const sequential = ctx.config.sequential === true
       blocks = ctx.picker.pickBlocks(
         peer.pickerId,
         peer.has,
         want,
-        choked ? { onlyPieces: peer.allowedFastInList } : undefined,
+        choked ? { onlyPieces: peer.allowedFastInList, sequential } : { sequential },
       )
     }
     if (peer.requests.size === 0 && blocks.length > 0) peer.lastProgressAt = ctx.now
@@ -263,6 +267,7 @@ export class Requests {
         ...picker.pickBlocks(peer.pickerId, peer.has, count, {
           onlyPieces: [piece],
           endgame: false,
+          sequential: this.ctx.config.sequential === true,
         }),
       )
     }
@@ -328,6 +333,25 @@ export class Requests {
       this.refill(peer)
     }
     if (released) this.kickStarved()
+  }
+
+  /**
+   * Piece priorities changed: recount what each peer has that we want, update interest and
+   * top pipelines up. O(peers * pieces), on a user's change only.
+   */
+  prioritiesChanged(): void {
+    const { ctx } = this
+    for (const peer of ctx.peers.values()) {
+      if (peer.phase !== 'open') continue
+      let wanted = 0
+      const has = peer.has
+      for (let piece = has.nextSet(0); piece !== -1; piece = has.nextSet(piece + 1)) {
+        if (ctx.wants(piece)) wanted++
+      }
+      peer.wanted = wanted
+      this.updateInterest(peer)
+      this.refill(peer)
+    }
   }
 
   /** Storage failed: stop asking for anything. */

@@ -63,7 +63,9 @@ export class Verification {
     const contributors = this.contributors.get(piece) ?? []
     this.contributors.delete(piece)
     if (!ok) return this.pieceFailed(piece)
+    const wasWanted = ctx.picker.piecePriority(piece) > 0
     ctx.picker.pieceVerified(piece)
+    if (wasWanted) ctx.wantedMissing--
     ctx.confirmed.set(piece)
     ctx.emit({ type: 'piece_verified', piece })
     const hosts = new Set<string>()
@@ -76,8 +78,18 @@ export class Verification {
       ctx.reputation.piecePassed(host, hosts.size === 1)
       if (wasOnParole) this.updateParole(host)
     }
-    this.requests.pieceVerified(piece)
-    if (ctx.complete) this.completed()
+    this.requests.pieceVerified(piece, wasWanted)
+    if (wasWanted && ctx.complete) this.completed()
+  }
+
+  /**
+   * Piece priorities changed (`wantedMissing` already recounted): completes when the last
+   * wanted pieces were just skipped, or downloads again when missing pieces became wanted.
+   */
+  prioritiesChanged(wasComplete: boolean): void {
+    const { ctx } = this
+    this.requests.prioritiesChanged()
+    if (!wasComplete && ctx.complete) this.completed()
   }
 
   /** Bans `host` for the torrent's lifetime and closes its connections. */
@@ -123,14 +135,18 @@ export class Verification {
     }
   }
 
+  /**
+   * Every wanted piece is verified. Requests still out (for pieces skipped meanwhile) are
+   * released; seeds have nothing more for us (nor we for them when we have everything).
+   */
   private completed(): void {
     const { ctx } = this
     ctx.emit({ type: 'download_completed' })
     for (const peer of [...ctx.peers.values()]) {
       if (peer.phase !== 'open') continue
       if (peer.isSeed) ctx.close(peer, 'both_seeds')
-      else this.requests.updateInterest(peer)
     }
+    this.requests.stopDownloading()
   }
 
   private written(length: number): void {
