@@ -20,6 +20,24 @@ const plexus = (...args: string[]): LineProcess =>
 const libtorrent = (...args: string[]): LineProcess =>
   spawnLines(SYSTEM_PYTHON, [pythonScript('lt_session.py'), ...args])
 
+/** plexus seeding `torrent` from `data`, on loopback, without trackers. */
+const plexusSeed = (torrent: string, data: string): LineProcess =>
+  plexus('seed', torrent, '--data', data, '--bind', '127.0.0.1', '--no-trackers', '--json')
+
+/** plexus downloading `source` into `out` from the loopback peers on `ports`. */
+const plexusGet = (source: string, out: string, ports: readonly number[]): LineProcess =>
+  plexus(
+    'get',
+    source,
+    '-o',
+    out,
+    '--bind',
+    '127.0.0.1',
+    ...ports.flatMap((port) => ['--peer', `127.0.0.1:${port}`]),
+    '--no-trackers',
+    '--json',
+  )
+
 const plexusPort = (p: LineProcess): Promise<number> =>
   p.waitForLine((line) => {
     const e = event(line)
@@ -76,18 +94,7 @@ test('libtorrent seeds, plexus downloads (byte-exact, SHA-256)', async () => {
     // libtorrent refuses peers until it has checked its files; dialling earlier only costs a
     // reconnect back-off.
     await completed(seed, 'complete')
-    const get = plexus(
-      'get',
-      torrent,
-      '-o',
-      join(dir, 'plexus-dl'),
-      '--bind',
-      '127.0.0.1',
-      '--peer',
-      `127.0.0.1:${port}`,
-      '--no-trackers',
-      '--json',
-    )
+    const get = plexusGet(torrent, join(dir, 'plexus-dl'), [port])
     running.push(get)
     await completed(get, 'summary')
     assert.equal(await get.exited, 0)
@@ -98,16 +105,7 @@ test('libtorrent seeds, plexus downloads (byte-exact, SHA-256)', async () => {
 test('plexus seeds, libtorrent downloads (byte-exact, SHA-256)', async () => {
   await withDir(async (dir, running) => {
     const { torrent, files } = await made(dir, 8)
-    const seed = plexus(
-      'seed',
-      torrent,
-      '--data',
-      join(dir, 'seed'),
-      '--bind',
-      '127.0.0.1',
-      '--no-trackers',
-      '--json',
-    )
+    const seed = plexusSeed(torrent, join(dir, 'seed'))
     running.push(seed)
     const port = await plexusPort(seed)
     const get = libtorrent(
@@ -129,16 +127,7 @@ test('plexus seeds, libtorrent downloads (byte-exact, SHA-256)', async () => {
 test('mixed swarm: plexus seed, a libtorrent leecher and a plexus leecher', async () => {
   await withDir(async (dir, running) => {
     const { torrent, files } = await made(dir, 6)
-    const seed = plexus(
-      'seed',
-      torrent,
-      '--data',
-      join(dir, 'seed'),
-      '--bind',
-      '127.0.0.1',
-      '--no-trackers',
-      '--json',
-    )
+    const seed = plexusSeed(torrent, join(dir, 'seed'))
     running.push(seed)
     const seedPort = await plexusPort(seed)
     const lt = libtorrent(
@@ -151,20 +140,7 @@ test('mixed swarm: plexus seed, a libtorrent leecher and a plexus leecher', asyn
     )
     running.push(lt)
     const ltListen = await ltPort(lt)
-    const get = plexus(
-      'get',
-      torrent,
-      '-o',
-      join(dir, 'plexus-dl'),
-      '--bind',
-      '127.0.0.1',
-      '--peer',
-      `127.0.0.1:${seedPort}`,
-      '--peer',
-      `127.0.0.1:${ltListen}`,
-      '--no-trackers',
-      '--json',
-    )
+    const get = plexusGet(torrent, join(dir, 'plexus-dl'), [seedPort, ltListen])
     running.push(get)
     await Promise.all([completed(lt, 'complete'), completed(get, 'summary')])
     assert.equal(await get.exited, 0)
@@ -191,18 +167,7 @@ test('magnet: libtorrent seeds, plexus fetches the metadata (BEP 9) and download
     running.push(seed)
     const port = await ltPort(seed)
     await completed(seed, 'complete')
-    const get = plexus(
-      'get',
-      magnet,
-      '-o',
-      join(dir, 'plexus-dl'),
-      '--bind',
-      '127.0.0.1',
-      '--peer',
-      `127.0.0.1:${port}`,
-      '--no-trackers',
-      '--json',
-    )
+    const get = plexusGet(magnet, join(dir, 'plexus-dl'), [port])
     running.push(get)
     await completed(get, 'summary')
     assert.equal(await get.exited, 0)
@@ -214,16 +179,7 @@ test('magnet: plexus seeds and serves the metadata (BEP 9), libtorrent downloads
   await withDir(async (dir, running) => {
     const { torrent, files } = await made(dir, 4)
     const magnet = await magnetOf(torrent)
-    const seed = plexus(
-      'seed',
-      torrent,
-      '--data',
-      join(dir, 'seed'),
-      '--bind',
-      '127.0.0.1',
-      '--no-trackers',
-      '--json',
-    )
+    const seed = plexusSeed(torrent, join(dir, 'seed'))
     running.push(seed)
     const port = await plexusPort(seed)
     const get = libtorrent(
