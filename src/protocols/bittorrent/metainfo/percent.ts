@@ -8,6 +8,7 @@
  * does, so our links read the same under either convention.
  */
 import { fromUtf8Strict, utf8 } from '../../../core/bytes.js'
+import { percentEncodeBytes } from '../../../core/percent.js'
 
 const PLUS = 0x2b
 const PERCENT = 0x25
@@ -36,27 +37,7 @@ export function percentDecode(text: string): string | undefined {
 
 /** UTF-8 bytes of `text`, with everything but RFC 3986 unreserved characters as `%XX`. */
 export function percentEncode(text: string): string {
-  let out = ''
-  for (const byte of utf8(text)) {
-    out += isUnreserved(byte) ? String.fromCharCode(byte) : `%${HEX_UPPER[byte] as string}`
-  }
-  return out
-}
-
-const HEX_UPPER = Array.from({ length: 256 }, (_, i) =>
-  i.toString(16).toUpperCase().padStart(2, '0'),
-)
-
-function isUnreserved(byte: number): boolean {
-  return (
-    (byte >= 0x41 && byte <= 0x5a) || // A-Z
-    (byte >= 0x61 && byte <= 0x7a) || // a-z
-    (byte >= 0x30 && byte <= 0x39) || // 0-9
-    byte === 0x2d || // -
-    byte === 0x2e || // .
-    byte === 0x5f || // _
-    byte === 0x7e // ~
-  )
+  return percentEncodeBytes(utf8(text))
 }
 
 function hexValue(byte: number | undefined): number {

@@ -10,6 +10,7 @@
 import { isValidPort } from '../../../core/address.js'
 import { assert } from '../../../core/errors.js'
 import { INFO_HASH_BYTES, PEER_ID_BYTES, type AnnounceEvent } from './types.js'
+import { percentEncodeBytes } from '../../../core/percent.js'
 
 export interface AnnounceParams {
   readonly infoHash: Uint8Array
@@ -34,30 +35,8 @@ export interface AnnounceParams {
   readonly noPeerId?: boolean
 }
 
-const HEX_UPPER = Array.from({ length: 256 }, (_, i) =>
-  i.toString(16).toUpperCase().padStart(2, '0'),
-)
-
-function isUnreserved(byte: number): boolean {
-  return (
-    (byte >= 0x41 && byte <= 0x5a) || // A-Z
-    (byte >= 0x61 && byte <= 0x7a) || // a-z
-    (byte >= 0x30 && byte <= 0x39) || // 0-9
-    byte === 0x2d || // -
-    byte === 0x2e || // .
-    byte === 0x5f || // _
-    byte === 0x7e // ~
-  )
-}
-
 /** Byte-wise percent-encoding of raw bytes, as trackers expect for `info_hash`. */
-export function percentEncodeBytes(bytes: Uint8Array): string {
-  let out = ''
-  for (const byte of bytes) {
-    out += isUnreserved(byte) ? String.fromCharCode(byte) : `%${HEX_UPPER[byte] as string}`
-  }
-  return out
-}
+export { percentEncodeBytes }
 
 function checkCount(name: string, value: number): void {
   assert(Number.isSafeInteger(value) && value >= 0, `${name} must be a non-negative integer`)
