@@ -3,7 +3,7 @@ import { toHex } from '../../../core/bytes.js'
 import { dictOf, encode, type BEncodable } from '../../../core/codec/bencode.js'
 import type { Random } from '../../../core/random.js'
 import { after, type Duration, type Instant, seconds } from '../../../core/time.js'
-import { encodeCompactPeers } from '../wire/compact.js'
+import { encodeCompactPeers } from '../../../core/compact-peers.js'
 import type { AnnounceQuery } from './query.js'
 
 /**

@@ -19,8 +19,8 @@ import {
   type BValue,
 } from '../../../core/codec/bencode.js'
 import { err, ok, type Result } from '../../../core/result.js'
-import { compactPeerBytes, decodeCompactPeers, type IpFamily } from '../wire/compact.js'
-import { ipFromBytes, ipToBytes } from '../wire/ip-bytes.js'
+import { compactPeerBytes, decodeCompactPeers, type IpFamily } from '../../../core/compact-peers.js'
+import { ipFromBytes, ipToBytes } from '../../../core/ip-bytes.js'
 import { TRACKER_PEERS_MAX } from './types.js'
 
 /** Collects peers, dropping duplicates and port 0, up to `TRACKER_PEERS_MAX`. */

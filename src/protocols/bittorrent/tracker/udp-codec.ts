@@ -1,5 +1,5 @@
 import type { Codec } from '../../../core/core.js'
-import type { IpFamily } from '../wire/compact.js'
+import type { IpFamily } from '../../../core/compact-peers.js'
 import { decodeUdpTrackerResponse, type UdpTrackerDecodeError } from './udp-decode.js'
 import { encodeUdpTrackerMessage } from './udp-encode.js'
 import type { UdpTrackerMessage } from './udp-messages.js'

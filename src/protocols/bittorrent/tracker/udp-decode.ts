@@ -7,7 +7,7 @@
  */
 import { fromUtf8 } from '../../../core/bytes.js'
 import { err, ok, type Result } from '../../../core/result.js'
-import { compactPeerBytes, decodeCompactPeers, type IpFamily } from '../wire/compact.js'
+import { compactPeerBytes, decodeCompactPeers, type IpFamily } from '../../../core/compact-peers.js'
 import {
   INFO_HASH_BYTES,
   TRACKER_MESSAGE_CHARS_MAX,

@@ -1,6 +1,6 @@
 /** Encodes BEP 15 messages (layout in `udp-layout.ts`). Local values only: bad fields throw. */
 import { assert } from '../../../core/errors.js'
-import { encodeCompactPeers, type IpFamily } from '../wire/compact.js'
+import { encodeCompactPeers, type IpFamily } from '../../../core/compact-peers.js'
 import { INFO_HASH_BYTES, PEER_ID_BYTES } from './types.js'
 import type { UdpAnnounceRequest, UdpTrackerMessage } from './udp-messages.js'
 import {

@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { decode, dictGetBytes, isBDict } from '../../../core/codec/bencode.js'
 import { decodeExtendedHandshake, encodeExtendedHandshake } from './extended-handshake.js'
 import type { ExtendedHandshake } from './extension-messages.js'
-import { ipFromBytes } from './ip-bytes.js'
+import { ipFromBytes } from '../../../core/ip-bytes.js'
 
 const latin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0))
 

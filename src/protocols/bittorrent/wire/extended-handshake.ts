@@ -19,7 +19,7 @@ import { assert } from '../../../core/errors.js'
 import { ok, type Result } from '../../../core/result.js'
 import type { WireError } from './errors.js'
 import type { ExtendedHandshake } from './extension-messages.js'
-import { IPV4_BYTES, IPV6_BYTES, ipFromBytes, ipToBytes } from './ip-bytes.js'
+import { IPV4_BYTES, IPV6_BYTES, ipFromBytes, ipToBytes } from '../../../core/ip-bytes.js'
 import { EXTENDED_ID_MAX } from './limits.js'
 import { decodePayloadDict, isUintAtMost } from './payload-dict.js'
 

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import type { PexMessage } from './extension-messages.js'
 import { PEX_PREFERS_ENCRYPTION, PEX_REACHABLE, PEX_SEED } from './extension-messages.js'
-import { ipFromBytes } from './ip-bytes.js'
+import { ipFromBytes } from '../../../core/ip-bytes.js'
 import { decodePex, encodePex } from './pex.js'
 
 const latin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0))

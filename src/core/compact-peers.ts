@@ -3,10 +3,10 @@
  * order followed by a 2-byte big-endian port, so 6 bytes per IPv4 peer and 18 per IPv6 peer.
  * ut_pex, the HTTP and UDP trackers and the DHT's `values` all use this form.
  */
-import type { Address } from '../../../core/address.js'
-import { readUint16BE, writeUint16BE } from '../../../core/bytes.js'
-import { assert, LocalProtocolError } from '../../../core/errors.js'
-import { err, ok, type Result } from '../../../core/result.js'
+import type { Address } from './address.js'
+import { readUint16BE, writeUint16BE } from './bytes.js'
+import { assert, LocalProtocolError } from './errors.js'
+import { err, ok, type Result } from './result.js'
 import { IPV4_BYTES, IPV6_BYTES, readIpv4, readIpv6, writeIp } from './ip-bytes.js'
 
 export type IpFamily = 'ipv4' | 'ipv6'

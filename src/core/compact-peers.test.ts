@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { fromHex } from '../../../core/bytes.js'
-import { decodeCompactPeers, encodeCompactPeers, ipFamilyOf } from './compact.js'
+import { fromHex } from './bytes.js'
+import { decodeCompactPeers, encodeCompactPeers, ipFamilyOf } from './compact-peers.js'
 import { ipFromBytes, ipToBytes } from './ip-bytes.js'
 
 const hex = (text: string): Uint8Array => fromHex(text.replace(/\s+/g, '')) as Uint8Array

@@ -4,10 +4,8 @@
  * (lowercase, no leading zeros, the longest run of two or more zero groups as `::`), with
  * IPv4-mapped addresses written `::ffff:1.2.3.4` as Node's sockets report them, so a decoded
  * address compares equal to a socket's `remoteAddress` for the same host.
- *
- * These belong in `core/address.ts` once a second protocol needs them (the DHT will).
  */
-import { isIPv4 } from '../../../core/address.js'
+import { isIPv4 } from './address.js'
 
 export const IPV4_BYTES = 4
 export const IPV6_BYTES = 16
