@@ -1,0 +1,343 @@
+import Database from 'better-sqlite3'
+import { idFromHex } from '../../core/id.js'
+import { formatMagnet } from '../../protocols/bittorrent/metainfo/index.js'
+import { matchExpression } from './fts-query.js'
+import type { TorrentRecord } from './record.js'
+import { migrate } from './schema.js'
+
+/**
+ * The directory's index: published torrents, their files, a full-text index over names and
+ * paths, the latest tracker counts and a bounded history of them, in one SQLite file.
+ *
+ * Durability: WAL with `synchronous = NORMAL` for the frequent, replaceable writes (counts and
+ * samples: losing the last few seconds of them on a power cut costs nothing), but a publish
+ * runs as one transaction with `synchronous = FULL`, so once `publish` returns the torrent
+ * survives a crash or power loss, and a process killed mid-publish leaves either the whole
+ * torrent (row, blob, files, search entry) or nothing.
+ */
+
+export const SORT_COLUMNS = ['name', 'added', 'size', 'seeders', 'leechers', 'completed'] as const
+export type SortColumn = (typeof SORT_COLUMNS)[number]
+export type SortOrder = 'asc' | 'desc'
+
+export interface SearchOptions {
+  readonly sort?: SortColumn
+  readonly order?: SortOrder
+  readonly limit?: number
+  readonly offset?: number
+  /** Trackers to put in each result's magnet link. */
+  readonly trackers?: readonly string[]
+}
+
+export interface SwarmCounts {
+  readonly seeders: number
+  readonly leechers: number
+  readonly completed: number
+}
+
+export interface TorrentSummary extends SwarmCounts {
+  readonly infoHash: string
+  readonly name: string
+  readonly size: number
+  readonly files: number
+  /** Milliseconds since the Unix epoch. */
+  readonly added: number
+  readonly uploader: string
+  readonly magnet: string
+}
+
+export interface TorrentDetail extends TorrentSummary {
+  readonly pieceLength: number
+  readonly fileList: readonly { readonly path: string; readonly size: number }[]
+}
+
+export interface SearchPage {
+  readonly results: TorrentSummary[]
+  /** True when a further page exists (found by asking for one row more than `limit`). */
+  readonly hasMore: boolean
+}
+
+export interface Sample {
+  readonly at: number
+  readonly seeders: number
+  readonly leechers: number
+}
+
+export const SEARCH_LIMIT_DEFAULT = 50
+export const SEARCH_LIMIT_MAX = 500
+/** Deep paging costs a scan of every skipped row; nobody reads page 2000. */
+export const SEARCH_OFFSET_MAX = 100_000
+export const SAMPLE_BUCKET_MS = 5 * 60_000
+export const SAMPLE_KEEP_MS = 7 * 24 * 3600_000
+/** The FTS `paths` text per torrent is capped: a 100k-file torrent is found by its name. */
+const FTS_PATHS_CHARS_MAX = 64 * 1024
+
+interface SummaryRow {
+  readonly info_hash: string
+  readonly name: string
+  readonly size: number
+  readonly file_count: number
+  readonly added: number
+  readonly uploader: string
+  readonly seeders: number
+  readonly leechers: number
+  readonly completed: number
+}
+
+const SUMMARY_COLUMNS =
+  't.id, t.info_hash, t.name, t.size, t.file_count, t.added, t.uploader, ' +
+  't.seeders, t.leechers, t.completed'
+
+/** Whitelisted ORDER BY expressions: user input picks a key, never writes SQL. */
+const ORDER_SQL: Readonly<Record<SortColumn, string>> = {
+  name: 't.name COLLATE NOCASE',
+  added: 't.added',
+  size: 't.size',
+  seeders: 't.seeders',
+  leechers: 't.leechers',
+  completed: 't.completed',
+}
+
+export class IndexDb {
+  private readonly db: Database.Database
+  private readonly searches = new Map<string, Database.Statement>()
+  private readonly insertTorrent: Database.Statement
+  private readonly insertBlob: Database.Statement
+  private readonly insertFile: Database.Statement
+  private readonly insertFts: Database.Statement
+  private readonly idOf: Database.Statement
+  private readonly updateCounts: Database.Statement
+  private readonly upsertSample: Database.Statement
+
+  /** Opens (creating if needed) the index at `path` (':memory:' for a throwaway one). */
+  constructor(path: string) {
+    this.db = new Database(path)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = NORMAL')
+    this.db.pragma('foreign_keys = ON')
+    // A reader (the web pages) never waits on the writer in WAL; writers are this process.
+    this.db.pragma('busy_timeout = 5000')
+    migrate(this.db)
+    this.insertTorrent = this.db.prepare(
+      'INSERT INTO torrents (info_hash, name, size, file_count, piece_length, added, uploader, ' +
+        'seeders, leechers, completed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    )
+    this.insertBlob = this.db.prepare('INSERT INTO torrent_blobs (torrent_id, bytes) VALUES (?, ?)')
+    this.insertFile = this.db.prepare(
+      'INSERT INTO files (torrent_id, idx, path, size) VALUES (?, ?, ?, ?)',
+    )
+    this.insertFts = this.db.prepare(
+      'INSERT INTO torrents_fts (rowid, name, paths) VALUES (?, ?, ?)',
+    )
+    this.idOf = this.db.prepare('SELECT id FROM torrents WHERE info_hash = ?').pluck()
+    this.updateCounts = this.db.prepare(
+      'UPDATE torrents SET seeders = ?, leechers = ?, completed = ? WHERE id = ?',
+    )
+    this.upsertSample = this.db.prepare(
+      'INSERT INTO samples (torrent_id, at, seeders, leechers) VALUES (?, ?, ?, ?) ' +
+        'ON CONFLICT (torrent_id, at) DO UPDATE SET seeders = excluded.seeders, ' +
+        'leechers = excluded.leechers',
+    )
+  }
+
+  /**
+   * Adds a torrent durably and atomically. Returns false (and changes nothing) when a torrent
+   * with this info-hash is already listed. `counts` are the tracker's current ones, if any.
+   */
+  publish(record: TorrentRecord, counts?: SwarmCounts): boolean {
+    // FULL makes this commit wait for the WAL fsync; NORMAL would only wait at checkpoints.
+    // The pragma cannot change inside a transaction, so it brackets it.
+    this.db.pragma('synchronous = FULL')
+    try {
+      return this.db
+        .transaction(() => {
+          if (this.idOf.get(record.infoHash) !== undefined) return false
+          this.insertOne(record, counts)
+          return true
+        })
+        .immediate()
+    } finally {
+      this.db.pragma('synchronous = NORMAL')
+    }
+  }
+
+  /** Bulk insert in one transaction (generators, imports); skips info-hashes already present. */
+  insertMany(records: Iterable<TorrentRecord & { readonly counts?: SwarmCounts }>): number {
+    let added = 0
+    this.db
+      .transaction(() => {
+        for (const record of records) {
+          if (this.idOf.get(record.infoHash) !== undefined) continue
+          this.insertOne(record, record.counts)
+          added++
+        }
+      })
+      .immediate()
+    return added
+  }
+
+  private insertOne(record: TorrentRecord, counts?: SwarmCounts): void {
+    const info = this.insertTorrent.run(
+      record.infoHash,
+      record.name,
+      record.size,
+      record.files.length,
+      record.pieceLength,
+      record.added,
+      record.uploader,
+      counts?.seeders ?? 0,
+      counts?.leechers ?? 0,
+      counts?.completed ?? 0,
+    )
+    const id = Number(info.lastInsertRowid)
+    if (record.torrent !== undefined) this.insertBlob.run(id, record.torrent)
+    let paths = ''
+    record.files.forEach((file, index) => {
+      this.insertFile.run(id, index, file.path, file.size)
+      if (paths.length < FTS_PATHS_CHARS_MAX) paths += `${file.path}\n`
+    })
+    this.insertFts.run(id, record.name, paths.slice(0, FTS_PATHS_CHARS_MAX))
+  }
+
+  has(infoHash: string): boolean {
+    return this.idOf.get(infoHash) !== undefined
+  }
+
+  count(): number {
+    return this.db.prepare('SELECT count(*) FROM torrents').pluck().get() as number
+  }
+
+  /**
+   * Torrents matching `query` (keywords, each a prefix; all must match the name or a file
+   * path), or all of them when it has no keyword, sorted by one column (ties: newest first).
+   */
+  search(query: string, options: SearchOptions = {}): SearchPage {
+    const sort = options.sort ?? 'added'
+    const order = options.order ?? (sort === 'name' ? 'asc' : 'desc')
+    const limit = clamp(options.limit ?? SEARCH_LIMIT_DEFAULT, 1, SEARCH_LIMIT_MAX)
+    const offset = clamp(options.offset ?? 0, 0, SEARCH_OFFSET_MAX)
+    const match = matchExpression(query)
+    const statement = this.searchStatement(sort, order, match !== undefined)
+    const parameters = match === undefined ? [limit + 1, offset] : [match, limit + 1, offset]
+    const rows = statement.all(...parameters) as SummaryRow[]
+    const trackers = options.trackers ?? []
+    return {
+      results: rows.slice(0, limit).map((row) => summaryOf(row, trackers)),
+      hasMore: rows.length > limit,
+    }
+  }
+
+  private searchStatement(sort: SortColumn, order: SortOrder, matching: boolean) {
+    const key = `${sort}:${order}:${matching}`
+    let statement = this.searches.get(key)
+    if (statement === undefined) {
+      const direction = order === 'asc' ? 'ASC' : 'DESC'
+      const where = matching
+        ? 'WHERE t.id IN (SELECT rowid FROM torrents_fts WHERE torrents_fts MATCH ?)'
+        : ''
+      statement = this.db.prepare(
+        `SELECT ${SUMMARY_COLUMNS} FROM torrents t ${where} ` +
+          `ORDER BY ${ORDER_SQL[sort]} ${direction}, t.id DESC LIMIT ? OFFSET ?`,
+      )
+      this.searches.set(key, statement)
+    }
+    return statement
+  }
+
+  detail(infoHash: string, trackers: readonly string[] = []): TorrentDetail | undefined {
+    const row = this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS}, t.piece_length FROM torrents t WHERE t.info_hash = ?`)
+      .get(infoHash) as (SummaryRow & { id: number; piece_length: number }) | undefined
+    if (row === undefined) return undefined
+    const fileList = this.db
+      .prepare('SELECT path, size FROM files WHERE torrent_id = ? ORDER BY idx')
+      .all(row.id) as { path: string; size: number }[]
+    return { ...summaryOf(row, trackers), pieceLength: row.piece_length, fileList }
+  }
+
+  /** The .torrent as uploaded. */
+  torrentBytes(infoHash: string): Uint8Array | undefined {
+    const bytes = this.db
+      .prepare(
+        'SELECT b.bytes FROM torrent_blobs b JOIN torrents t ON t.id = b.torrent_id ' +
+          'WHERE t.info_hash = ?',
+      )
+      .pluck()
+      .get(infoHash) as Buffer | undefined
+    return bytes === undefined ? undefined : new Uint8Array(bytes)
+  }
+
+  /**
+   * Stores the tracker's latest counts for listed torrents (others are ignored: announces for
+   * unlisted info-hashes are tracked but not indexed) and records them in the 5-minute sample
+   * bucket of `now`; drops samples older than 7 days. Returns how many torrents were updated.
+   */
+  persistCounts(
+    updates: readonly { readonly infoHash: string; readonly counts: SwarmCounts }[],
+    now: number,
+  ): number {
+    const bucket = now - (now % SAMPLE_BUCKET_MS)
+    let updated = 0
+    this.db
+      .transaction(() => {
+        for (const { infoHash, counts } of updates) {
+          const id = this.idOf.get(infoHash) as number | undefined
+          if (id === undefined) continue
+          this.updateCounts.run(counts.seeders, counts.leechers, counts.completed, id)
+          this.upsertSample.run(id, bucket, counts.seeders, counts.leechers)
+          updated++
+        }
+        this.db.prepare('DELETE FROM samples WHERE at < ?').run(now - SAMPLE_KEEP_MS)
+      })
+      .immediate()
+    return updated
+  }
+
+  samples(infoHash: string): Sample[] {
+    return this.db
+      .prepare(
+        'SELECT s.at, s.seeders, s.leechers FROM samples s JOIN torrents t ON t.id = s.torrent_id ' +
+          'WHERE t.info_hash = ? ORDER BY s.at',
+      )
+      .all(infoHash) as Sample[]
+  }
+
+  /** `PRAGMA integrity_check`: `['ok']` when the file is sound. */
+  integrityCheck(): string[] {
+    const rows = this.db.pragma('integrity_check', { simple: false }) as {
+      integrity_check: string
+    }[]
+    return rows.map((row) => row.integrity_check)
+  }
+
+  /** Runs a read-only statement (tests and tools inspecting the file). */
+  query<T>(sql: string, ...parameters: unknown[]): T[] {
+    return this.db.prepare(sql).all(...parameters) as T[]
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}
+
+function clamp(value: number, min: number, max: number): number {
+  if (!Number.isFinite(value)) return min
+  return Math.min(max, Math.max(min, Math.trunc(value)))
+}
+
+function summaryOf(row: SummaryRow, trackers: readonly string[]): TorrentSummary {
+  const infoHash = idFromHex(row.info_hash)
+  return {
+    infoHash: row.info_hash,
+    name: row.name,
+    size: row.size,
+    files: row.file_count,
+    added: row.added,
+    uploader: row.uploader,
+    seeders: row.seeders,
+    leechers: row.leechers,
+    completed: row.completed,
+    magnet:
+      infoHash === undefined ? '' : formatMagnet({ infoHash, displayName: row.name, trackers }),
+  }
+}
