@@ -18,6 +18,8 @@ export interface Scenario<Report extends object = object> {
   readonly describe: string
   readonly params: Readonly<Record<string, ParamSpec>>
   defaults(): Record<string, number>
+  /** Problems that span parameters (bounds are checked per spec): a message, or undefined. */
+  problem?(params: Params): string | undefined
   run(params: Params, seed: number): Report
   format(report: Report): string[]
 }

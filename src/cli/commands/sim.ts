@@ -49,7 +49,7 @@ function resolveParams(
     if (problem !== undefined) return problem
     params[name] = value as number
   }
-  return params
+  return scenario.problem?.(params) ?? params
 }
 
 export function registerSim(program: Command): void {

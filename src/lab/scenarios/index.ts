@@ -1,8 +1,12 @@
 import type { Scenario } from '../scenario.js'
 import { pingMesh } from './ping-mesh.js'
+import { swarm } from './swarm.js'
 
 /** Built-in scenarios, by the name `plexus sim <name>` takes. */
-export const SCENARIOS: readonly Scenario<object>[] = [pingMesh as Scenario<object>]
+export const SCENARIOS: readonly Scenario<object>[] = [
+  pingMesh as Scenario<object>,
+  swarm as Scenario<object>,
+]
 
 export function findScenario(name: string): Scenario<object> | undefined {
   return SCENARIOS.find((s) => s.name === name)

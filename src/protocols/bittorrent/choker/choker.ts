@@ -52,6 +52,11 @@ export interface ChokeOptions {
   readonly newPeerWeight: number
   readonly seedingQuotaBytes: number
   readonly seedingSlotMin: Duration
+  /**
+   * The optimistic slot (default true). False (an experiment switch, e.g. the simulator's
+   * policy matrix) gives every slot to tit-for-tat ranking and draws no optimistic peer.
+   */
+  readonly optimistic?: boolean
 }
 
 export const DEFAULT_CHOKE_OPTIONS: ChokeOptions = {
@@ -82,7 +87,8 @@ export function chooseUnchoked(
   options: ChokeOptions,
   random: Random,
 ): ChokeDecision {
-  assert(Number.isInteger(options.slots) && options.slots >= 1, `bad slots ${options.slots}`)
+  // 0 slots: a peer that never uploads (a free rider in the simulator); nobody is unchoked.
+  assert(Number.isInteger(options.slots) && options.slots >= 0, `bad slots ${options.slots}`)
   assert(Number.isInteger(options.newPeerWeight) && options.newPeerWeight >= 1, 'bad weight')
   const ids = new Set(candidates.map((c) => c.peer))
   assert(ids.size === candidates.length, 'candidates repeat a peer id')
@@ -90,7 +96,9 @@ export function chooseUnchoked(
   const eligible = candidates.filter((c) => c.interested && !c.isSeed)
   const regularPool = state.seeding ? eligible : eligible.filter((c) => !c.snubbed)
   const compare = state.seeding ? compareSeeding(now, options) : compareLeeching
-  const regular = [...regularPool].sort(compare).slice(0, options.slots - 1)
+  const optimisticOn = options.optimistic !== false && options.slots >= 1
+  const regularSlots = optimisticOn ? options.slots - 1 : options.slots
+  const regular = [...regularPool].sort(compare).slice(0, regularSlots)
   const regularIds = new Set(regular.map((c) => c.peer))
 
   const rotate =
@@ -98,7 +106,10 @@ export function chooseUnchoked(
   const current = eligible.find((c) => c.peer === state.optimistic && !regularIds.has(c.peer))
   let optimistic: number | undefined
   let optimisticAt: Instant | undefined
-  if (current !== undefined && !rotate) {
+  if (!optimisticOn) {
+    optimistic = undefined
+    optimisticAt = undefined
+  } else if (current !== undefined && !rotate) {
     optimistic = current.peer
     optimisticAt = state.lastOptimisticAt ?? now
   } else {

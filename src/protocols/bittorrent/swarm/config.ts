@@ -95,6 +95,12 @@ export interface SwarmConfig {
    * set, replaces `choke.slots`. At least 1.
    */
   readonly uploadSlots?: number
+  /**
+   * Never unchoke anyone: upload slots are 0 whatever `uploadSlots` says (an experiment
+   * switch: the simulator's free riders). Pair it with a huge `allowedFastPiecesMin`, so no
+   * BEP 6 allowed-fast set is granted either (peers could fetch those while choked). Off.
+   */
+  readonly freeRider?: boolean
 
   // ---- reputation ----------------------------------------------------------------------
   /**
@@ -177,11 +183,12 @@ export const swarmConfig = (overrides: Partial<SwarmConfig> = {}): SwarmConfig =
 
 /** Upload slots in force: `uploadSlots` when set, else the choker's `slots`. */
 export const uploadSlotsOf = (config: SwarmConfig): number =>
-  config.uploadSlots ?? config.choke.slots
+  config.freeRider === true ? 0 : (config.uploadSlots ?? config.choke.slots)
 
 /** Throws (`LocalProtocolError`) on a config the core cannot run with. */
 export function validateSwarmConfig(config: SwarmConfig): void {
-  const slots = uploadSlotsOf(config)
+  // The configured slots, also for a free rider (whose slots in force are 0 by design).
+  const slots = config.uploadSlots ?? config.choke.slots
   assert(Number.isSafeInteger(slots) && slots >= 1, `upload slots must be >= 1, got ${slots}`)
   for (const [name, rate] of [
     ['uploadRateLimit', config.uploadRateLimit],
