@@ -150,9 +150,9 @@ export class PeerTable {
         removed++
       }
     }
-    if (this.capacity > CAPACITY_MIN && this.count * 4 <= this.capacity) {
-      this.resize(Math.max(CAPACITY_MIN, this.capacity >>> 1))
-    }
+    let capacity = this.capacity
+    while (capacity > CAPACITY_MIN && this.count * 4 <= capacity) capacity >>>= 1
+    if (capacity !== this.capacity) this.resize(capacity)
     return removed
   }
 
