@@ -35,6 +35,13 @@ export interface SwarmCounts {
   readonly completed: number
 }
 
+/** A swarm the tracker forgot has no peers, but its `completed` count stays as stored. */
+export interface CountsUpdate {
+  readonly seeders: number
+  readonly leechers: number
+  readonly completed?: number
+}
+
 export interface TorrentSummary extends SwarmCounts {
   readonly infoHash: string
   readonly name: string
@@ -131,7 +138,8 @@ export class IndexDb {
     )
     this.idOf = this.db.prepare('SELECT id FROM torrents WHERE info_hash = ?').pluck()
     this.updateCounts = this.db.prepare(
-      'UPDATE torrents SET seeders = ?, leechers = ?, completed = ? WHERE id = ?',
+      'UPDATE torrents SET seeders = ?, leechers = ?, completed = coalesce(?, completed) ' +
+        'WHERE id = ?',
     )
     this.upsertSample = this.db.prepare(
       'INSERT INTO samples (torrent_id, at, seeders, leechers) VALUES (?, ?, ?, ?) ' +
@@ -273,7 +281,7 @@ export class IndexDb {
    * bucket of `now`; drops samples older than 7 days. Returns how many torrents were updated.
    */
   persistCounts(
-    updates: readonly { readonly infoHash: string; readonly counts: SwarmCounts }[],
+    updates: readonly { readonly infoHash: string; readonly counts: CountsUpdate }[],
     now: number,
   ): number {
     const bucket = now - (now % SAMPLE_BUCKET_MS)
@@ -283,7 +291,7 @@ export class IndexDb {
         for (const { infoHash, counts } of updates) {
           const id = this.idOf.get(infoHash) as number | undefined
           if (id === undefined) continue
-          this.updateCounts.run(counts.seeders, counts.leechers, counts.completed, id)
+          this.updateCounts.run(counts.seeders, counts.leechers, counts.completed ?? null, id)
           this.upsertSample.run(id, bucket, counts.seeders, counts.leechers)
           updated++
         }
@@ -291,6 +299,14 @@ export class IndexDb {
       })
       .immediate()
     return updated
+  }
+
+  /** Every listed torrent's info-hash and stored `completed` count, streamed from disk. */
+  *completedCounts(): IterableIterator<{ infoHash: string; completed: number }> {
+    const rows = this.db
+      .prepare('SELECT info_hash, completed FROM torrents')
+      .iterate() as IterableIterator<{ info_hash: string; completed: number }>
+    for (const row of rows) yield { infoHash: row.info_hash, completed: row.completed }
   }
 
   samples(infoHash: string): Sample[] {
