@@ -1,0 +1,104 @@
+import { minutes, ms, seconds, type Duration } from '../../core/time.js'
+
+/** Routing-table policy (BEP 5 states, BEP 42 checks, poisoning limits). */
+export interface RoutingConfig {
+  /** Bucket size. */
+  readonly k: number
+  /** Nodes kept per bucket to replace ones that go bad. */
+  readonly replacementsPerBucket: number
+  /** A node is good when it answered within this (BEP 5: 15 minutes). */
+  readonly goodFor: Duration
+  /** Failed queries in a row after which a node is bad. */
+  readonly failuresToBad: number
+  /** Nodes per IP in the whole table. */
+  readonly perIpMax: number
+  /** Nodes per /24 (IPv4) or /64 (IPv6) in one bucket. */
+  readonly perSubnetPerBucketMax: number
+  /** Skip the two limits above for loopback and private addresses (tests, LANs). */
+  readonly exemptLocalFromIpLimits: boolean
+  /** Refuse nodes whose id does not match their IP (BEP 42; local addresses exempt). */
+  readonly enforceBep42: boolean
+  /** A bucket unchanged this long is refreshed with a lookup (BEP 5: 15 minutes). */
+  readonly refreshAfter: Duration
+}
+
+export interface DhtConfig {
+  readonly routing: RoutingConfig
+  /** Lookup parallelism. */
+  readonly alpha: number
+  /** Candidates a lookup remembers, closest first (a multiple of k). */
+  readonly lookupCandidatesMax: number
+  /** Adaptive request timeout bounds and start value. */
+  readonly timeoutMin: Duration
+  readonly timeoutMax: Duration
+  readonly timeoutInitial: Duration
+  /** Requests in flight at once; commands' queries wait beyond it. */
+  readonly inflightMax: number
+  /** BEP 43: send `ro` and answer no queries. */
+  readonly readOnly: boolean
+  /** Token secret rotation (BEP 5: 5 minutes; the previous secret is still accepted). */
+  readonly tokenRotation: Duration
+  /** Stored peers live this long unless re-announced. */
+  readonly peerTtl: Duration
+  readonly peersPerInfoHashMax: number
+  readonly infoHashesMax: number
+  /** Peers returned in one `values` list (keeps a response in one datagram). */
+  readonly valuesPerResponseMax: number
+  /** BEP 44 items live this long unless re-put (BEP 44 asks for at least 2 hours). */
+  readonly itemTtl: Duration
+  readonly itemsMax: number
+  /** Per-source-IP query rate limit: a token bucket of `burst` refilled at `perSecond`. */
+  readonly rateLimit: {
+    readonly perSecond: number
+    readonly burst: number
+    /** Source IPs tracked; the least recently seen is forgotten beyond it. */
+    readonly sourcesMax: number
+  }
+  /** Minimum spacing between two maintenance (bucket refresh) lookups. */
+  readonly refreshSpacing: Duration
+  /** Our client version, sent as `v` (4 bytes: 2 letters, 2 version bytes). */
+  readonly version?: Uint8Array
+}
+
+export const DEFAULT_ROUTING_CONFIG: RoutingConfig = {
+  k: 8,
+  replacementsPerBucket: 4,
+  goodFor: minutes(15),
+  failuresToBad: 2,
+  perIpMax: 1,
+  perSubnetPerBucketMax: 2,
+  exemptLocalFromIpLimits: false,
+  enforceBep42: false,
+  refreshAfter: minutes(15),
+}
+
+export const DEFAULT_DHT_CONFIG: DhtConfig = {
+  routing: DEFAULT_ROUTING_CONFIG,
+  alpha: 3,
+  lookupCandidatesMax: 64,
+  timeoutMin: ms(500),
+  timeoutMax: seconds(4),
+  timeoutInitial: seconds(1),
+  inflightMax: 256,
+  readOnly: false,
+  tokenRotation: minutes(5),
+  peerTtl: minutes(30),
+  peersPerInfoHashMax: 200,
+  infoHashesMax: 10_000,
+  valuesPerResponseMax: 50,
+  itemTtl: minutes(120),
+  itemsMax: 10_000,
+  rateLimit: { perSecond: 20, burst: 50, sourcesMax: 4096 },
+  refreshSpacing: seconds(60),
+}
+
+/** The defaults with some fields replaced (routing fields merge one level deep). */
+export function dhtConfig(
+  overrides: Partial<Omit<DhtConfig, 'routing'>> & { routing?: Partial<RoutingConfig> } = {},
+): DhtConfig {
+  return {
+    ...DEFAULT_DHT_CONFIG,
+    ...overrides,
+    routing: { ...DEFAULT_ROUTING_CONFIG, ...overrides.routing },
+  }
+}

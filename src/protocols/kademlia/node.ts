@@ -1,0 +1,667 @@
+/**
+ * The Mainline DHT node: a sans-IO `DatagramCore` over KRPC messages. It answers queries
+ * (server.ts), runs commands as operations (an iterative lookup, then for announce and put a
+ * store phase), keeps the routing table fresh (bucket refresh, pings of questionable nodes),
+ * and learns its external address from the `ip` of responses (BEP 42).
+ *
+ * Every input takes `now`; randomness comes from the injected `Random`; SHA-1 from `Hashing`;
+ * ed25519 from the `Ed25519` port. Timeouts are adaptive: one RTT estimate for all requests.
+ */
+import { addressKey, type Address } from '../../core/address.js'
+import type { DatagramCore, Output } from '../../core/core.js'
+import type { BValue } from '../../core/codec/bencode.js'
+import type { Hashing } from '../../core/env.js'
+import { assert } from '../../core/errors.js'
+import { randomId, randomIdInBucket, type Id160 } from '../../core/id.js'
+import type { Random } from '../../core/random.js'
+import { after, elapsed, type Instant } from '../../core/time.js'
+import { bep42Id, bep42Valid, isLocalAddress } from './bep42.js'
+import { DEFAULT_DHT_CONFIG, type DhtConfig } from './config.js'
+import type { Ed25519 } from './ed25519.js'
+import {
+  ItemStore,
+  immutableTarget,
+  mutableTarget,
+  signedBytes,
+  verifyReceivedItem,
+  type StoredItem,
+} from './items.js'
+import { LookupState } from './lookup.js'
+import type { KrpcMessage, KrpcQuery, KrpcResponseBody, NodeInfo } from './messages.js'
+import type { DhtEvent, Operation, OperationKind, PutPlan } from './operation.js'
+import { PeerStore } from './peer-store.js'
+import { RateLimiter } from './rate-limiter.js'
+import { RoutingTable, type InsertResult } from './routing-table.js'
+import { RttEstimate } from './rtt.js'
+import { reply, type ServerState } from './server.js'
+import { TokenSecrets } from './tokens.js'
+
+export interface DhtDeps {
+  readonly random: Random
+  readonly hashing: Hashing
+  /** Needed for mutable items (putMutable, and verifying mutable puts and gets). */
+  readonly ed25519?: Ed25519
+}
+
+export interface DhtNodeOptions {
+  readonly config?: DhtConfig
+  /** Our id; default: BEP 42-compliant for `externalAddress` when given, else random. */
+  readonly id?: Id160
+  /** Our external address when known up front (then our id is BEP 42-compliant for it). */
+  readonly externalAddress?: Address
+  /** Nodes to start the table with (from `importState`): inserted as unverified. */
+  readonly nodes?: readonly NodeInfo[]
+}
+
+type Role = 'lookup' | 'seed' | 'store' | 'ping' | 'table_ping'
+
+interface Pending {
+  readonly to: Address
+  readonly key: string
+  readonly sentAt: Instant
+  readonly deadline: Instant
+  readonly role: Role
+  readonly op: Operation | undefined
+}
+
+export interface DhtStats {
+  readonly id: Id160
+  readonly tableSize: number
+  readonly inflight: number
+  readonly operations: number
+  readonly queriesSent: number
+  readonly maintenanceQueriesSent: number
+  readonly queriesReceived: number
+  readonly queriesDropped: number
+  readonly queriesIgnoredReadOnly: number
+  readonly responsesUnmatched: number
+  readonly timeouts: number
+  readonly peersStored: number
+  readonly itemsStored: number
+  readonly smoothedRttMs: number | undefined
+}
+
+const HOUSEKEEPING_MS = 60_000
+/** Distinct responders that must agree on our external IP before we believe it. */
+const EXTERNAL_IP_VOTES = 2
+
+export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
+  private ownId: Id160
+  private table: RoutingTable
+  private readonly config: DhtConfig
+  private readonly random: Random
+  private readonly hashing: Hashing
+  private readonly ed25519: Ed25519 | undefined
+  private readonly tokens: TokenSecrets
+  private readonly peerStore: PeerStore
+  private readonly itemStore: ItemStore
+  private readonly limiter: RateLimiter
+  private readonly rtt: RttEstimate
+  private readonly outputs: Output<KrpcMessage, DhtEvent>[] = []
+  private readonly pending = new Map<number, Pending>()
+  private readonly operations = new Map<number, Operation>()
+  private readonly tablePings = new Set<string>()
+  private externalAddress: Address | undefined
+  private readonly ipVotes = new Map<string, Set<string>>()
+  private nextTid: number
+  private nextHandle = 1
+  private refreshOp: Operation | undefined
+  private lastRefreshAt: number = -Infinity
+  private housekeepingAt: Instant
+  private readonly counters = {
+    queriesSent: 0,
+    maintenance: 0,
+    queriesReceived: 0,
+    ignoredReadOnly: 0,
+    unmatched: 0,
+    timeouts: 0,
+  }
+
+  constructor(now: Instant, deps: DhtDeps, options: DhtNodeOptions = {}) {
+    this.config = options.config ?? DEFAULT_DHT_CONFIG
+    this.random = deps.random
+    this.hashing = deps.hashing
+    this.ed25519 = deps.ed25519
+    this.externalAddress = options.externalAddress
+    const external = options.externalAddress?.host
+    this.ownId =
+      options.id ??
+      (external !== undefined ? bep42Id(external, this.random) : undefined) ??
+      randomId(this.random)
+    this.table = new RoutingTable(this.ownId, this.config.routing, now)
+    for (const node of options.nodes ?? []) this.table.heard(now, node.id, node.address, 'learned')
+    this.tokens = new TokenSecrets(this.random, this.hashing, this.config.tokenRotation, now)
+    this.peerStore = new PeerStore(
+      this.config.peerTtl,
+      this.config.peersPerInfoHashMax,
+      this.config.infoHashesMax,
+    )
+    this.itemStore = new ItemStore(this.config.itemTtl, this.config.itemsMax)
+    const limit = this.config.rateLimit
+    this.limiter = new RateLimiter(limit.perSecond, limit.burst, limit.sourcesMax)
+    this.rtt = new RttEstimate(
+      this.config.timeoutMin,
+      this.config.timeoutMax,
+      this.config.timeoutInitial,
+    )
+    this.nextTid = this.random.int(0x10000)
+    this.housekeepingAt = after(now, HOUSEKEEPING_MS as never)
+  }
+
+  get id(): Id160 {
+    return this.ownId
+  }
+
+  /** The routing table, read-only by convention (tests and the simulator inspect it). */
+  get routing(): RoutingTable {
+    return this.table
+  }
+
+  get external(): Address | undefined {
+    return this.externalAddress
+  }
+
+  // --- commands --------------------------------------------------------------------------------
+
+  /** Joins through `addresses` (ids unknown) and our table: a lookup of our own id. */
+  bootstrap(now: Instant, addresses: readonly Address[]): number {
+    const op = this.start(now, 'bootstrap', this.ownId, {})
+    for (const to of addresses) {
+      op.unseeded++
+      this.send(now, to, this.lookupQuery(op), 'seed', op)
+    }
+    this.advance(now, op)
+    return op.handle
+  }
+
+  /** find_node lookup for `target`; `done` carries the k closest nodes. */
+  lookup(now: Instant, target: Id160): number {
+    return this.startLookup(now, 'find_node', target, {})
+  }
+
+  /** get_peers lookup; peers stream as `peers` events. */
+  getPeers(now: Instant, infoHash: Id160): number {
+    return this.startLookup(now, 'get_peers', infoHash, {})
+  }
+
+  /** get_peers, then announce_peer to the k closest nodes that gave a token. */
+  announcePeer(now: Instant, infoHash: Id160, port: number, impliedPort = false): number {
+    assert(Number.isInteger(port) && port >= 0 && port <= 65535, `bad port ${port}`)
+    return this.startLookup(now, 'announce', infoHash, { announcePort: port, impliedPort })
+  }
+
+  /** Stores an immutable item; its target is SHA-1 of its bencoding. */
+  putImmutable(now: Instant, value: BValue): number {
+    const target = immutableTarget(this.hashing, value)
+    return this.startLookup(now, 'put_immutable', target, { put: { value } })
+  }
+
+  /**
+   * Stores a mutable item signed by `seed`. Without `seq`, uses one more than the highest seq
+   * the lookup sees (1 when none).
+   */
+  putMutable(
+    now: Instant,
+    item: {
+      readonly seed: Uint8Array
+      readonly salt?: Uint8Array
+      readonly seq?: number
+      readonly value: BValue
+      readonly cas?: number
+    },
+  ): number {
+    const ed = this.ed25519
+    assert(ed !== undefined, 'putMutable needs an Ed25519 implementation')
+    assert(item.seed.length === 32, 'the ed25519 seed must be 32 bytes')
+    const k = ed.publicKeyOf(item.seed)
+    const salt = item.salt !== undefined && item.salt.length > 0 ? item.salt : undefined
+    const target = mutableTarget(this.hashing, k, salt)
+    const put: PutPlan = {
+      value: item.value,
+      seed: item.seed,
+      k,
+      ...(salt === undefined ? {} : { salt }),
+      ...(item.seq === undefined ? {} : { seq: item.seq }),
+      ...(item.cas === undefined ? {} : { cas: item.cas }),
+    }
+    return this.startLookup(now, 'put_mutable', target, { put, salt })
+  }
+
+  /** Looks an item up; verified items stream as `value` events (higher seq each time). */
+  get(now: Instant, target: Id160, options: { salt?: Uint8Array; seq?: number } = {}): number {
+    return this.startLookup(now, 'get', target, options)
+  }
+
+  /** Pings one address; `done` has the node in `closest` when it answered. */
+  ping(now: Instant, to: Address): number {
+    const op = this.start(now, 'ping', this.ownId, {})
+    op.phase = 'store'
+    op.storesPending = 1
+    this.send(now, to, { method: 'ping' }, 'ping', op)
+    return op.handle
+  }
+
+  // --- DatagramCore ----------------------------------------------------------------------------
+
+  receive(now: Instant, from: Address, message: KrpcMessage): void {
+    if (message.type === 'query') this.onQuery(now, from, message)
+    else this.onReply(now, from, message)
+  }
+
+  timeout(now: Instant): void {
+    const touched = new Set<Operation>()
+    for (const [tid, p] of this.pending) {
+      if (p.deadline > now) continue
+      this.pending.delete(tid)
+      this.counters.timeouts++
+      this.table.failed(now, p.to)
+      if (p.role === 'table_ping') this.tablePings.delete(p.key)
+      if (p.op === undefined) continue
+      this.settleFailure(p)
+      touched.add(p.op)
+    }
+    for (const op of touched) this.advance(now, op)
+    this.maintain(now)
+  }
+
+  nextTimeout(): Instant | undefined {
+    let next: number = this.housekeepingAt
+    for (const p of this.pending.values()) if (p.deadline < next) next = p.deadline
+    if (this.table.size > 0 && this.refreshOp === undefined) {
+      const at = Math.max(this.table.nextRefreshAt(), this.lastRefreshAt + this.config.refreshSpacing)
+      if (at < next) next = at
+    }
+    return next as Instant
+  }
+
+  takeOutputs(): Output<KrpcMessage, DhtEvent>[] {
+    return this.outputs.splice(0)
+  }
+
+  inspect(): DhtStats {
+    return {
+      id: this.ownId,
+      tableSize: this.table.size,
+      inflight: this.pending.size,
+      operations: this.operations.size,
+      queriesSent: this.counters.queriesSent,
+      maintenanceQueriesSent: this.counters.maintenance,
+      queriesReceived: this.counters.queriesReceived,
+      queriesDropped: this.limiter.dropped,
+      queriesIgnoredReadOnly: this.counters.ignoredReadOnly,
+      responsesUnmatched: this.counters.unmatched,
+      timeouts: this.counters.timeouts,
+      peersStored: this.peerStore.size,
+      itemsStored: this.itemStore.size,
+      smoothedRttMs: this.rtt.smoothedMs,
+    }
+  }
+
+  // --- queries from others ---------------------------------------------------------------------
+
+  private onQuery(now: Instant, from: Address, message: KrpcMessage & { type: 'query' }): void {
+    this.counters.queriesReceived++
+    if (this.config.readOnly) {
+      this.counters.ignoredReadOnly++
+      return
+    }
+    if (!this.limiter.allow(now, from.host)) return
+    // BEP 43: read-only nodes never enter routing tables.
+    if (!message.readOnly) this.afterInsert(now, this.table.heard(now, message.id, from, 'query'))
+    const state: ServerState = {
+      id: this.ownId,
+      config: this.config,
+      table: this.table,
+      tokens: this.tokens,
+      peers: this.peerStore,
+      items: this.itemStore,
+      hashing: this.hashing,
+      ed25519: this.ed25519,
+    }
+    this.outputs.push({ type: 'send', to: from, message: reply(state, now, from, message.t, message.query) })
+  }
+
+  // --- replies to our queries ------------------------------------------------------------------
+
+  private onReply(now: Instant, from: Address, message: KrpcMessage): void {
+    if (message.type === 'query') return
+    const tid = message.t.length === 2 ? ((message.t[0] as number) << 8) | (message.t[1] as number) : -1
+    const p = this.pending.get(tid)
+    if (p === undefined || p.to.port !== from.port || p.to.host !== from.host) {
+      this.counters.unmatched++
+      return
+    }
+    this.pending.delete(tid)
+    this.rtt.sample(elapsed(p.sentAt, now))
+    if (p.role === 'table_ping') this.tablePings.delete(p.key)
+    if (message.ip !== undefined) this.learnExternal(now, p.key, message.ip)
+    if (message.type === 'error') {
+      // The node is alive but refused: it stays in the table; the request counts as failed.
+      if (p.op !== undefined) {
+        this.settleFailure(p)
+        this.advance(now, p.op)
+      }
+      return
+    }
+    const body = message.body
+    this.afterInsert(now, this.table.heard(now, body.id, from, 'response'))
+    if (p.op !== undefined) this.onResponse(now, p, p.op, body)
+  }
+
+  private onResponse(now: Instant, p: Pending, op: Operation, body: KrpcResponseBody): void {
+    const nodes = [...(body.nodes ?? []), ...(body.nodes6 ?? [])]
+    for (const node of nodes) this.table.heard(now, node.id, node.address, 'learned')
+    if (p.role === 'ping') {
+      op.pinged = { id: body.id, address: p.to }
+      op.storesPending--
+    } else if (p.role === 'store') {
+      op.stored++
+      op.storesPending--
+    } else if (op.phase === 'lookup') {
+      if (p.role === 'seed') {
+        op.unseeded--
+        op.lookup.add(nodes, 1)
+      } else {
+        const candidate = op.lookup.responded(p.key, body.token)
+        const depth = candidate?.depth ?? op.lookup.depthOf(p.key)
+        if (depth !== undefined) op.lookup.add(nodes, depth + 1)
+      }
+      this.collect(op, body)
+    }
+    this.advance(now, op)
+  }
+
+  /** Peers and items a lookup response carries. */
+  private collect(op: Operation, body: KrpcResponseBody): void {
+    if (body.values !== undefined && (op.kind === 'get_peers' || op.kind === 'announce')) {
+      const fresh: Address[] = []
+      for (const peer of body.values) {
+        const key = addressKey(peer)
+        if (op.peerKeys.has(key)) continue
+        op.peerKeys.add(key)
+        fresh.push(peer)
+      }
+      if (fresh.length > 0) {
+        this.emit({ type: 'peers', handle: op.handle, peers: fresh })
+      }
+    }
+    if (op.kind !== 'get' && op.kind !== 'put_immutable' && op.kind !== 'put_mutable') return
+    if (op.put !== undefined && body.seq !== undefined && op.put.seq === undefined) {
+      // putMutable without seq: remember the highest seq seen, verified or not is moot since
+      // overshooting only skips numbers.
+      op.best = { value: 0, seq: Math.max(body.seq, op.best?.seq ?? 0) }
+    }
+    if (body.value === undefined || op.kind !== 'get') return
+    const item: StoredItem = {
+      value: body.value,
+      ...(body.k === undefined ? {} : { k: body.k }),
+      ...(body.sig === undefined ? {} : { sig: body.sig }),
+      ...(body.seq === undefined ? {} : { seq: body.seq }),
+      ...(op.salt === undefined ? {} : { salt: op.salt }),
+    }
+    if (!verifyReceivedItem(this.hashing, this.ed25519, op.target, item, op.salt)) return
+    const best = op.best
+    if (best !== undefined && (best.seq === undefined || (item.seq ?? 0) <= best.seq)) return
+    op.best = item
+    this.emit({ type: 'value', handle: op.handle, target: op.target, item })
+  }
+
+  private settleFailure(p: Pending): void {
+    const op = p.op as Operation
+    if (p.role === 'lookup') op.lookup.failed(p.key)
+    else if (p.role === 'seed') op.unseeded--
+    else op.storesPending--
+  }
+
+  // --- operations ------------------------------------------------------------------------------
+
+  private startLookup(
+    now: Instant,
+    kind: OperationKind,
+    target: Id160,
+    extra: Partial<Pick<Operation, 'announcePort' | 'impliedPort' | 'salt' | 'seq' | 'put'>>,
+  ): number {
+    const op = this.start(now, kind, target, extra)
+    this.advance(now, op)
+    return op.handle
+  }
+
+  private start(
+    now: Instant,
+    kind: OperationKind,
+    target: Id160,
+    extra: Partial<Pick<Operation, 'announcePort' | 'impliedPort' | 'salt' | 'seq' | 'put'>>,
+  ): Operation {
+    const k = this.config.routing.k
+    const lookup = new LookupState(target, k, this.config.alpha, this.config.lookupCandidatesMax, this.ownId)
+    lookup.add(
+      this.table.closest(now, target, k).map((n) => n.info()),
+      0,
+    )
+    const op: Operation = {
+      handle: this.nextHandle++,
+      kind,
+      target,
+      lookup,
+      startedAt: now,
+      phase: 'lookup',
+      messages: 0,
+      unseeded: 0,
+      storesPending: 0,
+      stored: 0,
+      peerKeys: new Set(),
+      announcePort: extra.announcePort ?? 0,
+      impliedPort: extra.impliedPort ?? false,
+      salt: extra.salt,
+      seq: extra.seq,
+      best: undefined,
+      put: extra.put,
+      pinged: undefined,
+    }
+    this.operations.set(op.handle, op)
+    return op
+  }
+
+  private lookupQuery(op: Operation): KrpcQuery {
+    switch (op.kind) {
+      case 'get_peers':
+      case 'announce':
+        return { method: 'get_peers', infoHash: op.target }
+      case 'get':
+        return { method: 'get', target: op.target, ...(op.seq === undefined ? {} : { seq: op.seq }) }
+      case 'put_immutable':
+      case 'put_mutable':
+        return { method: 'get', target: op.target }
+      default:
+        return { method: 'find_node', target: op.target }
+    }
+  }
+
+  private advance(now: Instant, op: Operation): void {
+    if (op.phase === 'lookup') {
+      const free = this.config.inflightMax - this.pending.size
+      if (free > 0) {
+        const query = this.lookupQuery(op)
+        for (const c of op.lookup.next(free)) this.send(now, c.address, query, 'lookup', op)
+      }
+      if (!op.lookup.done() || op.unseeded > 0) return
+      if (op.lookup.inflight > 0 && op.lookup.closestResponded().length === 0) return
+      this.startStore(now, op)
+    }
+    if (op.phase === 'store' && op.storesPending <= 0) this.finish(now, op)
+  }
+
+  private startStore(now: Instant, op: Operation): void {
+    op.phase = 'store'
+    const query = this.storeQuery(op)
+    if (query === undefined) return
+    for (const c of op.lookup.closestResponded()) {
+      if (c.token === undefined) continue
+      op.storesPending++
+      this.send(now, c.address, { ...query, token: c.token } as KrpcQuery, 'store', op)
+    }
+  }
+
+  /** The store query without its token, or undefined when the operation stores nothing. */
+  private storeQuery(op: Operation): KrpcQuery | undefined {
+    if (op.kind === 'announce') {
+      return {
+        method: 'announce_peer',
+        infoHash: op.target,
+        port: op.announcePort,
+        token: new Uint8Array(0),
+        impliedPort: op.impliedPort,
+      }
+    }
+    const put = op.put
+    if (put === undefined) return undefined
+    if (op.kind === 'put_immutable') return { method: 'put', token: new Uint8Array(0), value: put.value }
+    const ed = this.ed25519 as Ed25519
+    put.seq ??= (op.best?.seq ?? 0) + 1
+    const sig = ed.sign(put.seed as Uint8Array, signedBytes(put.salt, put.seq, put.value))
+    op.best = {
+      value: put.value,
+      k: put.k as Uint8Array,
+      seq: put.seq,
+      sig,
+      ...(put.salt === undefined ? {} : { salt: put.salt }),
+    }
+    return {
+      method: 'put',
+      token: new Uint8Array(0),
+      value: put.value,
+      k: put.k as Uint8Array,
+      sig,
+      seq: put.seq,
+      ...(put.salt === undefined ? {} : { salt: put.salt }),
+      ...(put.cas === undefined ? {} : { cas: put.cas }),
+    }
+  }
+
+  private finish(now: Instant, op: Operation): void {
+    op.phase = 'done'
+    this.operations.delete(op.handle)
+    if (op === this.refreshOp) this.refreshOp = undefined
+    if (op.kind === 'refresh') return
+    const closest =
+      op.kind === 'ping'
+        ? op.pinged === undefined
+          ? []
+          : [op.pinged]
+        : op.lookup.closestResponded().map((c) => ({ id: c.id, address: c.address }))
+    const item =
+      op.kind === 'put_immutable' ? op.put === undefined ? undefined : { value: op.put.value } : op.best
+    this.emit({
+      type: 'done',
+      handle: op.handle,
+      kind: op.kind,
+      target: op.target,
+      closest,
+      stored: op.stored,
+      peersFound: op.peerKeys.size,
+      ...(item === undefined || op.kind === 'get_peers' || op.kind === 'announce' ? {} : { item }),
+      trace: {
+        hops: op.lookup.hopCount(),
+        nodesContacted: op.lookup.contacted,
+        messages: op.messages,
+        startedAt: op.startedAt,
+        finishedAt: now,
+        perHop: op.lookup.hops.map((h) => ({ ...h })),
+      },
+    })
+  }
+
+  private send(now: Instant, to: Address, query: KrpcQuery, role: Role, op: Operation | undefined): void {
+    let tid = this.nextTid
+    for (let tries = 0; this.pending.has(tid) && tries < 0x10000; tries++) tid = (tid + 1) & 0xffff
+    this.nextTid = (tid + 1) & 0xffff
+    const key = addressKey(to)
+    this.pending.set(tid, {
+      to,
+      key,
+      sentAt: now,
+      deadline: after(now, this.rtt.timeout()),
+      role,
+      op,
+    })
+    this.counters.queriesSent++
+    if (op !== undefined) op.messages++
+    if (role === 'table_ping' || op?.kind === 'refresh') this.counters.maintenance++
+    const version = this.config.version
+    this.outputs.push({
+      type: 'send',
+      to,
+      message: {
+        type: 'query',
+        t: Uint8Array.of(tid >>> 8, tid & 0xff),
+        ...(version === undefined ? {} : { version }),
+        id: this.ownId,
+        readOnly: this.config.readOnly,
+        query,
+      },
+    })
+  }
+
+  private emit(event: DhtEvent): void {
+    this.outputs.push({ type: 'event', event })
+  }
+
+  // --- maintenance -----------------------------------------------------------------------------
+
+  /** Pings the questionable node a full bucket named, so a bad one can be replaced. */
+  private afterInsert(now: Instant, result: InsertResult): void {
+    const node = result.ping
+    if (node === undefined) return
+    const key = addressKey(node.address)
+    if (this.tablePings.has(key) || this.pending.size >= this.config.inflightMax) return
+    this.tablePings.add(key)
+    this.send(now, node.address, { method: 'ping' }, 'table_ping', undefined)
+  }
+
+  private maintain(now: Instant): void {
+    if (now >= this.housekeepingAt) {
+      this.peerStore.expire(now)
+      this.itemStore.expire(now)
+      this.tokens.maybeRotate(now)
+      this.housekeepingAt = after(now, HOUSEKEEPING_MS as never)
+    }
+    if (this.refreshOp !== undefined || this.table.size === 0) return
+    if (now - this.lastRefreshAt < this.config.refreshSpacing) return
+    const [index] = this.table.bucketsToRefresh(now)
+    if (index === undefined) return
+    this.lastRefreshAt = now
+    this.table.touchBucket(index, now)
+    const target = randomIdInBucket(this.ownId, index, this.random)
+    this.refreshOp = this.start(now, 'refresh', target, {})
+    this.advance(now, this.refreshOp)
+  }
+
+  /** BEP 42: once two responders agree on our external IP, adopt it (and a matching id). */
+  private learnExternal(now: Instant, voter: string, seen: Address): void {
+    if (this.externalAddress?.host === seen.host) return
+    let voters = this.ipVotes.get(seen.host)
+    if (voters === undefined) {
+      if (this.ipVotes.size >= 16) this.ipVotes.clear()
+      voters = new Set()
+      this.ipVotes.set(seen.host, voters)
+    }
+    voters.add(voter)
+    if (voters.size < EXTERNAL_IP_VOTES) return
+    this.ipVotes.clear()
+    this.externalAddress = seen
+    this.emit({ type: 'external_address', address: seen })
+    if (isLocalAddress(seen.host) || bep42Valid(this.ownId, seen.host)) return
+    const id = bep42Id(seen.host, this.random)
+    if (id !== undefined) this.changeId(now, id)
+  }
+
+  private changeId(now: Instant, id: Id160): void {
+    const old = this.table
+    this.ownId = id
+    this.table = new RoutingTable(id, this.config.routing, now)
+    for (const node of old.allNodes()) {
+      this.table.heard(now, node.id, node.address, node.lastResponse >= 0 ? 'response' : 'learned')
+    }
+    this.emit({ type: 'id_changed', id })
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * A command in progress (a lookup, an announce, a put, a ping) and the events the node emits
+ * about it. An operation first runs an iterative lookup, then, for announce and put, a store
+ * phase that sends announce_peer / put to the closest nodes that gave tokens.
+ */
+import type { Address } from '../../core/address.js'
+import type { BValue } from '../../core/codec/bencode.js'
+import type { Id160 } from '../../core/id.js'
+import type { Instant } from '../../core/time.js'
+import type { StoredItem } from './items.js'
+import type { HopStats, LookupState } from './lookup.js'
+import type { NodeInfo } from './messages.js'
+
+export type OperationKind =
+  | 'bootstrap'
+  | 'find_node'
+  | 'get_peers'
+  | 'announce'
+  | 'get'
+  | 'put_immutable'
+  | 'put_mutable'
+  | 'ping'
+  /** A bucket refresh: internal, no events. */
+  | 'refresh'
+
+export interface LookupTrace {
+  /** depth + 1 of the closest node that answered (see lookup.ts). */
+  readonly hops: number
+  readonly nodesContacted: number
+  /** Queries sent, the store phase included. */
+  readonly messages: number
+  readonly startedAt: Instant
+  readonly finishedAt: Instant
+  /** Per depth: how many nodes at that depth we queried and how many answered. */
+  readonly perHop: readonly HopStats[]
+}
+
+export type DhtEvent =
+  /** get_peers / announce: peers not reported before in this operation. */
+  | { readonly type: 'peers'; readonly handle: number; readonly peers: readonly Address[] }
+  /** get: a verified item, better (higher seq) than any reported before. */
+  | {
+      readonly type: 'value'
+      readonly handle: number
+      readonly target: Id160
+      readonly item: StoredItem
+    }
+  | {
+      readonly type: 'done'
+      readonly handle: number
+      readonly kind: OperationKind
+      readonly target: Id160
+      /** The k closest nodes that answered (for ping: the node, when it answered). */
+      readonly closest: readonly NodeInfo[]
+      /** announce / put: nodes that acknowledged the store. */
+      readonly stored: number
+      /** get_peers / announce: distinct peers found. */
+      readonly peersFound: number
+      /** get: the best item found; put: the item stored. */
+      readonly item?: StoredItem
+      readonly trace: LookupTrace
+    }
+  /** Our external address as a responder saw it, when it changes (BEP 42 `ip`). */
+  | { readonly type: 'external_address'; readonly address: Address }
+  /** We took a new BEP 42-compliant id for our external IP; the table was rebuilt. */
+  | { readonly type: 'id_changed'; readonly id: Id160 }
+
+export interface PutPlan {
+  readonly value: BValue
+  /** Mutable: the signing seed; the public key, salt, seq, cas. */
+  readonly seed?: Uint8Array
+  readonly k?: Uint8Array
+  readonly salt?: Uint8Array
+  seq?: number
+  readonly cas?: number
+}
+
+export interface Operation {
+  readonly handle: number
+  readonly kind: OperationKind
+  readonly target: Id160
+  readonly lookup: LookupState
+  readonly startedAt: Instant
+  phase: 'lookup' | 'store' | 'done'
+  messages: number
+  /** Bootstrap queries to addresses whose ids we do not know yet, outstanding. */
+  unseeded: number
+  /** Store phase: queries outstanding and acknowledged. */
+  storesPending: number
+  stored: number
+  /** get_peers / announce. */
+  readonly peerKeys: Set<string>
+  readonly announcePort: number
+  readonly impliedPort: boolean
+  /** get / put. */
+  readonly salt: Uint8Array | undefined
+  readonly seq: number | undefined
+  best: StoredItem | undefined
+  readonly put: PutPlan | undefined
+  /** ping: the node that answered. */
+  pinged: NodeInfo | undefined
+}

@@ -1,0 +1,50 @@
+/**
+ * Per-source-IP token buckets against query floods: each IP may send `burst` queries at once
+ * and `perSecond` on average. The table of sources is bounded; when full, the least recently
+ * seen source is forgotten (a Map iterates in insertion order, and a source is re-inserted on
+ * every query), so a spoofing flood cannot grow memory.
+ */
+import type { Instant } from '../../core/time.js'
+
+interface SourceBucket {
+  tokens: number
+  at: number
+}
+
+export class RateLimiter {
+  private readonly sources = new Map<string, SourceBucket>()
+  dropped = 0
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly sourcesMax: number,
+  ) {}
+
+  /** True when a query from `host` may be answered now; false counts a drop. */
+  allow(now: Instant, host: string): boolean {
+    let bucket = this.sources.get(host)
+    if (bucket === undefined) {
+      bucket = { tokens: this.burst, at: now }
+      if (this.sources.size >= this.sourcesMax) {
+        const oldest = this.sources.keys().next()
+        if (oldest.done !== true) this.sources.delete(oldest.value)
+      }
+    } else {
+      this.sources.delete(host)
+      bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) * this.perSecond) / 1000)
+      bucket.at = now
+    }
+    this.sources.set(host, bucket)
+    if (bucket.tokens < 1) {
+      this.dropped++
+      return false
+    }
+    bucket.tokens -= 1
+    return true
+  }
+
+  get tracked(): number {
+    return this.sources.size
+  }
+}

@@ -1,0 +1,338 @@
+/**
+ * The Kademlia routing table of BEP 5: buckets of at most k nodes by shared prefix length with
+ * our id; only the bucket covering our own id splits. Buckets are stored as a list where
+ * bucket i holds nodes sharing exactly i leading bits with us, and the last bucket holds every
+ * node sharing at least its index: splitting pushes a new last bucket.
+ *
+ * Node states (BEP 5): good when it answered us within `goodFor`, or answered us once and
+ * queried us within `goodFor`; bad after `failuresToBad` failed queries in a row;
+ * questionable otherwise. A full bucket takes a new node only in place of a bad one; else the
+ * newcomer waits in the bucket's replacement cache and the table asks (through the returned
+ * `ping`) for the least recently seen questionable node to be pinged.
+ *
+ * The table scans its nodes (a few hundred at most) rather than keeping maps beside them: the
+ * simulator holds 100,000 tables, and a map per table would double their memory.
+ */
+import type { Address } from '../../core/address.js'
+import { assert } from '../../core/errors.js'
+import {
+  commonPrefixLength,
+  compareDistance,
+  equalIds,
+  ID_BITS,
+  type Id160,
+} from '../../core/id.js'
+import type { Instant } from '../../core/time.js'
+import type { RoutingConfig } from './config.js'
+import { idAcceptable, ipLimited, subnetOf } from './ip-policy.js'
+import type { NodeInfo } from './messages.js'
+
+export type NodeState = 'good' | 'questionable' | 'bad'
+
+/** How we heard from a node. `learned`: it was named in someone's reply, never verified. */
+export type Heard = 'response' | 'query' | 'learned'
+
+const NEVER = -1
+
+export class RoutingNode {
+  /** When it last answered us, or -1. */
+  lastResponse = NEVER
+  /** When it last queried us, or -1. */
+  lastQuery = NEVER
+  /** Queries in a row it failed to answer. */
+  failures = 0
+
+  constructor(
+    readonly id: Id160,
+    readonly host: string,
+    readonly port: number,
+  ) {}
+
+  get address(): Address {
+    return { host: this.host, port: this.port }
+  }
+
+  info(): NodeInfo {
+    return { id: this.id, address: this.address }
+  }
+
+  /** The last time we heard anything from it. */
+  lastSeen(): number {
+    return Math.max(this.lastResponse, this.lastQuery)
+  }
+}
+
+export function nodeState(node: RoutingNode, now: Instant, config: RoutingConfig): NodeState {
+  if (node.failures >= config.failuresToBad) return 'bad'
+  // A node that never answered and already failed once is not worth another try.
+  if (node.lastResponse === NEVER && node.failures > 0) return 'bad'
+  if (node.lastResponse !== NEVER && now - node.lastResponse < config.goodFor) return 'good'
+  if (node.lastResponse !== NEVER && now - node.lastQuery < config.goodFor) return 'good'
+  return 'questionable'
+}
+
+export class Bucket {
+  readonly nodes: RoutingNode[] = []
+  readonly replacements: RoutingNode[] = []
+  constructor(public lastChanged: Instant) {}
+}
+
+export type InsertOutcome =
+  | 'added'
+  | 'updated'
+  | 'replacement'
+  | 'ignored'
+  | 'rejected_ip'
+  | 'rejected_bep42'
+  | 'rejected_self'
+
+export interface InsertResult {
+  readonly outcome: InsertOutcome
+  /** A questionable node the caller should ping, to learn whether it can be replaced. */
+  readonly ping?: RoutingNode
+}
+
+export class RoutingTable {
+  private readonly bucketList: Bucket[]
+  private count = 0
+
+  constructor(
+    readonly ownId: Id160,
+    private readonly config: RoutingConfig,
+    now: Instant,
+  ) {
+    assert(config.k > 0, 'k must be positive')
+    this.bucketList = [new Bucket(now)]
+  }
+
+  get size(): number {
+    return this.count
+  }
+
+  get buckets(): readonly Bucket[] {
+    return this.bucketList
+  }
+
+  bucketIndexOf(id: Id160): number {
+    return Math.min(commonPrefixLength(this.ownId, id), this.bucketList.length - 1)
+  }
+
+  /** The node with this address, in a bucket or a replacement cache. */
+  find(address: Address): RoutingNode | undefined {
+    for (const bucket of this.bucketList) {
+      for (const node of bucket.nodes) {
+        if (node.port === address.port && node.host === address.host) return node
+      }
+    }
+    return undefined
+  }
+
+  /** Records that we heard from `id` at `address` and places it when there is room. */
+  heard(now: Instant, id: Id160, address: Address, how: Heard): InsertResult {
+    if (equalIds(id, this.ownId)) return { outcome: 'rejected_self' }
+    const index = this.bucketIndexOf(id)
+    const bucket = this.bucketList[index] as Bucket
+    const existing = this.findIn(bucket.nodes, address)
+    if (existing !== undefined) {
+      if (!equalIds(existing.id, id)) {
+        // The address now answers with another id (a restart, or a lie): forget the old one.
+        this.removeAt(bucket, existing)
+        return this.heard(now, id, address, how)
+      }
+      this.record(existing, now, how)
+      if (how !== 'learned') bucket.lastChanged = now
+      return { outcome: 'updated' }
+    }
+    if (!idAcceptable(id, address.host, this.config)) return { outcome: 'rejected_bep42' }
+    const other = this.findById(bucket.nodes, id)
+    if (other !== undefined) {
+      // Same id from another address: keep the one we know unless it went bad.
+      if (nodeState(other, now, this.config) !== 'bad') return { outcome: 'ignored' }
+      this.removeAt(bucket, other)
+    }
+    if (!this.ipAllowed(address, bucket)) return { outcome: 'rejected_ip' }
+    const node = new RoutingNode(id, address.host, address.port)
+    this.record(node, now, how)
+    return this.place(now, index, node, how)
+  }
+
+  /** A query to the node at `address` went unanswered. */
+  failed(now: Instant, address: Address): void {
+    for (let i = 0; i < this.bucketList.length; i++) {
+      const bucket = this.bucketList[i] as Bucket
+      const node = this.findIn(bucket.nodes, address)
+      if (node === undefined) continue
+      node.failures++
+      if (nodeState(node, now, this.config) !== 'bad' || bucket.replacements.length === 0) return
+      this.removeAt(bucket, node)
+      // The newest replacement first; one whose IP has meanwhile reached its limit is dropped.
+      for (let r = bucket.replacements.pop(); r !== undefined; r = bucket.replacements.pop()) {
+        if (!this.ipAllowed(r.address, bucket)) continue
+        bucket.nodes.push(r)
+        this.count++
+        bucket.lastChanged = now
+        break
+      }
+      return
+    }
+  }
+
+  /** Up to `count` non-bad nodes closest to `target`, closest first. */
+  closest(now: Instant, target: Id160, count: number): RoutingNode[] {
+    const found: RoutingNode[] = []
+    for (const bucket of this.bucketList) {
+      for (const node of bucket.nodes) {
+        if (nodeState(node, now, this.config) === 'bad') continue
+        found.push(node)
+      }
+    }
+    found.sort((a, b) => compareDistance(target, a.id, b.id))
+    if (found.length > count) found.length = count
+    return found
+  }
+
+  /** Every node in a bucket (not the replacement caches). */
+  *allNodes(): Generator<RoutingNode> {
+    for (const bucket of this.bucketList) yield* bucket.nodes
+  }
+
+  /** Indexes of buckets unchanged for `refreshAfter`, stalest first. */
+  bucketsToRefresh(now: Instant): number[] {
+    const due: number[] = []
+    this.bucketList.forEach((bucket, i) => {
+      if (now - bucket.lastChanged >= this.config.refreshAfter) due.push(i)
+    })
+    return due.sort(
+      (a, b) =>
+        (this.bucketList[a] as Bucket).lastChanged - (this.bucketList[b] as Bucket).lastChanged,
+    )
+  }
+
+  /** When the next bucket becomes due for refresh. */
+  nextRefreshAt(): Instant {
+    let next = Infinity
+    for (const bucket of this.bucketList) next = Math.min(next, bucket.lastChanged)
+    return (next + this.config.refreshAfter) as Instant
+  }
+
+  touchBucket(index: number, now: Instant): void {
+    const bucket = this.bucketList[index]
+    if (bucket !== undefined) bucket.lastChanged = now
+  }
+
+  private record(node: RoutingNode, now: Instant, how: Heard): void {
+    if (how === 'response') {
+      node.lastResponse = now
+      node.failures = 0
+    } else if (how === 'query') {
+      node.lastQuery = now
+    }
+  }
+
+  private place(now: Instant, index: number, node: RoutingNode, how: Heard): InsertResult {
+    const bucket = this.bucketList[index] as Bucket
+    if (bucket.nodes.length < this.config.k) {
+      bucket.nodes.push(node)
+      this.count++
+      bucket.lastChanged = now
+      this.dropReplacement(bucket, node)
+      return { outcome: 'added' }
+    }
+    const last = index === this.bucketList.length - 1
+    if (last && this.bucketList.length < ID_BITS) {
+      this.split(now)
+      return this.place(now, this.bucketIndexOf(node.id), node, how)
+    }
+    let bad: RoutingNode | undefined
+    let questionable: RoutingNode | undefined
+    for (const candidate of bucket.nodes) {
+      const state = nodeState(candidate, now, this.config)
+      if (state === 'bad') bad = candidate
+      else if (
+        state === 'questionable' &&
+        (questionable === undefined || candidate.lastSeen() < questionable.lastSeen())
+      ) {
+        questionable = candidate
+      }
+    }
+    if (bad !== undefined) {
+      this.removeAt(bucket, bad)
+      bucket.nodes.push(node)
+      this.count++
+      bucket.lastChanged = now
+      return { outcome: 'added' }
+    }
+    // Unverified nodes never displace anyone, not even into the replacement cache.
+    if (how === 'learned') return { outcome: 'ignored' }
+    this.addReplacement(bucket, node)
+    return questionable === undefined
+      ? { outcome: 'replacement' }
+      : { outcome: 'replacement', ping: questionable }
+  }
+
+  private split(now: Instant): void {
+    const lastIndex = this.bucketList.length - 1
+    const old = this.bucketList[lastIndex] as Bucket
+    const next = new Bucket(now)
+    this.bucketList.push(next)
+    const keep = old.nodes.filter((n) => commonPrefixLength(this.ownId, n.id) === lastIndex)
+    const moved = old.nodes.filter((n) => commonPrefixLength(this.ownId, n.id) > lastIndex)
+    old.nodes.length = 0
+    old.nodes.push(...keep)
+    next.nodes.push(...moved)
+    next.lastChanged = old.lastChanged
+    const keepR = old.replacements.filter(
+      (n) => commonPrefixLength(this.ownId, n.id) === lastIndex,
+    )
+    const movedR = old.replacements.filter((n) => commonPrefixLength(this.ownId, n.id) > lastIndex)
+    old.replacements.length = 0
+    old.replacements.push(...keepR)
+    next.replacements.push(...movedR)
+  }
+
+  private addReplacement(bucket: Bucket, node: RoutingNode): void {
+    this.dropReplacement(bucket, node)
+    bucket.replacements.push(node)
+    if (bucket.replacements.length > this.config.replacementsPerBucket) bucket.replacements.shift()
+  }
+
+  private dropReplacement(bucket: Bucket, node: RoutingNode): void {
+    const at = bucket.replacements.findIndex(
+      (r) => (r.host === node.host && r.port === node.port) || equalIds(r.id, node.id),
+    )
+    if (at >= 0) bucket.replacements.splice(at, 1)
+  }
+
+  private removeAt(bucket: Bucket, node: RoutingNode): void {
+    const at = bucket.nodes.indexOf(node)
+    if (at >= 0) {
+      bucket.nodes.splice(at, 1)
+      this.count--
+    }
+  }
+
+  private ipAllowed(address: Address, bucket: Bucket): boolean {
+    if (!ipLimited(address.host, this.config)) return true
+    let sameIp = 0
+    for (const b of this.bucketList) {
+      for (const n of b.nodes) if (n.host === address.host) sameIp++
+    }
+    if (sameIp >= this.config.perIpMax) return false
+    const subnet = subnetOf(address.host)
+    let sameSubnet = 0
+    for (const n of bucket.nodes) if (subnetOf(n.host) === subnet) sameSubnet++
+    return sameSubnet < this.config.perSubnetPerBucketMax
+  }
+
+  private findIn(nodes: readonly RoutingNode[], address: Address): RoutingNode | undefined {
+    for (const node of nodes) {
+      if (node.port === address.port && node.host === address.host) return node
+    }
+    return undefined
+  }
+
+  private findById(nodes: readonly RoutingNode[], id: Id160): RoutingNode | undefined {
+    for (const node of nodes) if (equalIds(node.id, id)) return node
+    return undefined
+  }
+}
