@@ -1,4 +1,5 @@
 import { cpus, totalmem } from 'node:os'
+import { benchBittorrentLoopback } from './bittorrent-loopback.js'
 import { benchSim } from './sim.js'
 
 /**
@@ -10,6 +11,7 @@ type Suite = () => Record<string, number> | Promise<Record<string, number>>
 
 const SUITES: Readonly<Record<string, Suite>> = {
   sim: () => benchSim(),
+  bittorrent: () => benchBittorrentLoopback(),
 }
 
 async function main(): Promise<void> {

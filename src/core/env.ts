@@ -46,6 +46,13 @@ export interface StreamSocket {
    * its high-water mark: keep the bytes you have not written yet and wait for `onDrain`.
    */
   write(bytes: Uint8Array): boolean
+  /**
+   * Between `cork` and `uncork`, writes are gathered and leave together (one writev system
+   * call for a burst of small messages and block payloads). A model without system calls may
+   * treat both as no-ops. Every `cork` must be matched by an `uncork`.
+   */
+  cork(): void
+  uncork(): void
   /** Graceful close: flush what is queued, then FIN. */
   end(): void
   /** Abortive close: drop what is queued, reset. */
@@ -109,6 +116,11 @@ export interface DiskFile {
   read(position: number, length: number, done: Callback<Uint8Array>): void
   /** Writes all of `bytes` at `position`, extending the file when needed. */
   write(position: number, bytes: Uint8Array, done: Callback<void>): void
+  /**
+   * Writes `parts` back to back starting at `position`, as one operation (pwritev): the way to
+   * store adjacent blocks without copying them into one buffer first.
+   */
+  writev(position: number, parts: readonly Uint8Array[], done: Callback<void>): void
   truncate(size: number, done: Callback<void>): void
   /** Durably stores what was written so far (fsync). */
   sync(done: Callback<void>): void

@@ -47,6 +47,8 @@ export function attachStream<Event>(
   const listeners: StreamListener[] = []
   let closed = false
   let flushing = false
+  /** Sockets written to during the running flush, corked until it ends. */
+  const corked = new Set<StreamSocket>()
 
   const timer = new CoreTimer(clock, (now) => {
     if (closed) return
@@ -112,6 +114,10 @@ export function attachStream<Event>(
       case 'write': {
         const socket = sockets.get(output.connection)
         if (socket === undefined) return
+        if (!corked.has(socket)) {
+          socket.cork()
+          corked.add(socket)
+        }
         metrics?.count('stream.tx_bytes', output.bytes.length)
         if (!socket.write(output.bytes)) {
           metrics?.count('stream.write_blocked')
@@ -149,6 +155,9 @@ export function attachStream<Event>(
       }
     } finally {
       flushing = false
+      // Everything one flush wrote to a socket leaves in one writev.
+      for (const socket of corked) socket.uncork()
+      corked.clear()
     }
     if (!closed) timer.arm(core.nextTimeout())
   }

@@ -75,6 +75,11 @@ export class StreamEnd implements StreamSocket {
     return below
   }
 
+  /** The model has no system calls to save: bytes are queued the same either way. */
+  cork(): void {}
+
+  uncork(): void {}
+
   end(): void {
     if (this.state !== 'open' || this.ended || this.dead) return
     this.ended = true

@@ -84,6 +84,24 @@ export function diskConformanceWrites(diskTest: DiskTest): void {
     await call((done) => file.close(done))
   })
 
+  diskTest('writev lays its parts back to back, past the end and over old bytes', async (d) => {
+    const file = await d.open('v', 'create')
+    await call((done) => file.write(0, pattern(9, 10_000), done))
+    const parts = [pattern(1, 3000), new Uint8Array(0), pattern(2, 5), pattern(3, 70_000)]
+    await call((done) => file.writev(4000, parts, done))
+    const expected = new Uint8Array(4000 + 73_005)
+    expected.set(pattern(9, 10_000))
+    let at = 4000
+    for (const part of parts) {
+      expected.set(part, at)
+      at += part.length
+    }
+    assert.deepEqual(await readAll(file), expected)
+    await call((done) => file.writev(0, [], done))
+    assert.equal(await call<number>((done) => file.size(done)), expected.length)
+    await call((done) => file.close(done))
+  })
+
   diskTest('random positional writes read back like an in-memory model', async (d) => {
     let run = 0
     await fc.assert(

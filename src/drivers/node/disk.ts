@@ -248,6 +248,25 @@ class NodeDiskFile implements DiskFile {
     else attempt('write', this.path, finish, () => step(0))
   }
 
+  writev(position: number, parts: readonly Uint8Array[], done: Callback<void>): void {
+    const total = parts.reduce((sum, part) => sum + part.length, 0)
+    checkFileRange(position, total)
+    const finish = this.begin('write', done)
+    if (finish === undefined) return
+    // pwritev may stop short like pwrite: resume from the first part not fully written.
+    const step = (written: number, rest: readonly Uint8Array[]): void => {
+      if (rest.length === 0) return finish(ok(undefined))
+      fs.writev(this.fd, rest as Uint8Array[], position + written, (error, count) => {
+        if (error !== null) return finish(err(fromErrno('write', this.path, error)))
+        if (count <= 0)
+          return finish(err(new OperationalError('io', `write '${this.path}': no progress`)))
+        step(written + count, dropBytes(rest, count))
+      })
+    }
+    if (total === 0) later(finish, ok(undefined))
+    else attempt('write', this.path, finish, () => step(0, parts))
+  }
+
   truncate(size: number, done: Callback<void>): void {
     checkFileRange(size, 0)
     const finish = this.begin('truncate', done)
@@ -302,4 +321,19 @@ class NodeDiskFile implements DiskFile {
       for (const waiter of this.closeWaiters.splice(0)) waiter(result)
     })
   }
+}
+
+/** `parts` without their first `count` bytes (views, no copies); empty parts are dropped. */
+function dropBytes(parts: readonly Uint8Array[], count: number): Uint8Array[] {
+  const rest: Uint8Array[] = []
+  let skip = count
+  for (const part of parts) {
+    if (skip >= part.length) {
+      skip -= part.length
+      continue
+    }
+    rest.push(skip === 0 ? part : part.subarray(skip))
+    skip = 0
+  }
+  return rest
 }

@@ -188,6 +188,14 @@ class TcpSocket implements StreamSocket {
     return this.socket.write(bytes)
   }
 
+  cork(): void {
+    this.socket.cork()
+  }
+
+  uncork(): void {
+    this.socket.uncork()
+  }
+
   end(): void {
     if (this.socket.destroyed || this.socket.writableEnded) return
     this.noteReason('local')

@@ -51,6 +51,22 @@ export class SimDiskFile implements DiskFile {
     })
   }
 
+  writev(position: number, parts: readonly Uint8Array[], done: Callback<void>): void {
+    const total = parts.reduce((sum, part) => sum + part.length, 0)
+    checkFileRange(position, total)
+    this.run('write', done, () => {
+      if (!this.writable) return this.readOnly('write')
+      let at = position
+      for (const part of parts) {
+        if (!this.inode.write(at, part)) {
+          return err(new OperationalError('io', `write '${this.path}': synthetic overlay is full`))
+        }
+        at += part.length
+      }
+      return ok(undefined)
+    })
+  }
+
   truncate(size: number, done: Callback<void>): void {
     checkFileRange(size, 0)
     this.run('truncate', done, () => {

@@ -110,7 +110,8 @@ test('a read of data not yet on disk fails with not_found', () => {
 test('a write joining a read-only open of a missing file still creates it', () => {
   const world = simWorld()
   const t = standardTorrent()
-  const store = storeFor(world, t)
+  // Block-sized reads of a piece only partly written: the whole-piece upload cache is off.
+  const store = storeFor(world, t, { readCacheBytesMax: 0 })
   const [block] = blocksOf(t, 1000)
   assert.ok(block !== undefined)
   const results: string[] = []
@@ -238,4 +239,32 @@ test('property: every block split and write order gives the exact content', () =
     ),
     { numRuns: 60 },
   )
+})
+
+test('adjacent blocks that wait are merged into vectored writes, across file boundaries', () => {
+  const world = simWorld()
+  const t = standardTorrent()
+  let writes = 0
+  let writevs = 0
+  const open = world.disk.open.bind(world.disk)
+  world.disk.open = (path, mode, done) =>
+    open(path, mode, (opened) => {
+      if (opened.ok) {
+        const file = opened.value
+        const write = file.write.bind(file)
+        const writev = file.writev.bind(file)
+        file.write = (position, bytes, d) => (writes++, write(position, bytes, d))
+        file.writev = (position, parts, d) => (writevs++, writev(position, parts, d))
+      }
+      done(opened)
+    })
+  const store = storeFor(world, t, { writesInFlightMax: 1 })
+  const blocks = blocksOf(t, 500)
+  const results = writeAll(world, store, blocks)
+  assert.ok(results.every((r) => r.ok))
+  assert.equal(results.length, blocks.length)
+  assertFilesExact(world, t)
+  // In order and with one write in flight, everything after the first block waits and merges.
+  assert.ok(writes + writevs < blocks.length / 4, `${writes} writes + ${writevs} writevs`)
+  assert.ok(writevs > 0)
 })

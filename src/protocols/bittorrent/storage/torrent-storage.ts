@@ -133,6 +133,7 @@ export class TorrentStorage {
   unverifyPiece(index: number): void {
     this.verified.clear(index)
     this.synced.clear(index)
+    this.store.forgetCached(index)
   }
 
   hasPiece(index: number): boolean {
