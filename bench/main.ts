@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'node:os'
 import { benchBittorrentLoopback } from './bittorrent-loopback.js'
+import { benchClientScale } from './client-scale.js'
 import { benchSim } from './sim.js'
 
 /**
@@ -12,6 +13,7 @@ type Suite = () => Record<string, number> | Promise<Record<string, number>>
 const SUITES: Readonly<Record<string, Suite>> = {
   sim: () => benchSim(),
   bittorrent: () => benchBittorrentLoopback(),
+  'client-scale': () => benchClientScale(),
 }
 
 async function main(): Promise<void> {

@@ -36,6 +36,7 @@ interface TransferOptions {
   readonly uploadLimit?: number
   readonly downloadLimit?: number
   readonly uploadSlots?: number
+  readonly maxPeers?: number
   /** `get` only: download pieces in order (streaming). */
   readonly sequential?: boolean
   /** `get` only: file indexes as `plexus info` lists them (0-based over non-pad files). */
@@ -46,6 +47,8 @@ interface TransferOptions {
 /** 1 GiB/s in KiB/s: far above any link, small enough to stay an exact byte count. */
 const RATE_LIMIT_MAX_KIB = 1024 * 1024
 const UPLOAD_SLOTS_MAX = 100
+/** Connections per torrent; each costs a descriptor and some memory (docs/benchmarks.md). */
+const PEERS_MAX_LIMIT = 10_000
 
 const collectString = (value: string, previous: string[]): string[] => [...previous, value]
 
@@ -112,6 +115,11 @@ function common(command: Command): Command {
       'peers uploaded to at once, the optimistic unchoke included',
       integerOption('upload-slots', 1, UPLOAD_SLOTS_MAX),
     )
+    .option(
+      '--max-peers <n>',
+      'peer connections for this torrent, in and out (default 50)',
+      integerOption('max-peers', 1, PEERS_MAX_LIMIT),
+    )
 }
 
 /** The swarm settings given on the command line; the rest keep their defaults. */
@@ -122,6 +130,7 @@ function swarmConfigOf(options: TransferOptions): Partial<SwarmConfig> {
       ? {}
       : { downloadRateLimit: options.downloadLimit * 1024 }),
     ...(options.uploadSlots === undefined ? {} : { uploadSlots: options.uploadSlots }),
+    ...(options.maxPeers === undefined ? {} : { peersMax: options.maxPeers }),
   }
 }
 
