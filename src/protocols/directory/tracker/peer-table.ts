@@ -82,7 +82,7 @@ export class PeerTable {
   /** The record of (peerId, addr), or -1. `addr` is a compact address of `addrBytes`. */
   find(peerId: Uint8Array, addr: Uint8Array): number {
     if (this.count === 0) return -1
-    let pos = this.hashKey(peerId, addr) & this.mask
+    let pos = this.hashKey(peerId, 0, addr, 0) & this.mask
     for (;;) {
       const slot = this.index[pos] as number
       if (slot === 0) return -1
@@ -170,10 +170,14 @@ export class PeerTable {
   // --- internals -------------------------------------------------------------------------------
 
   /** A seeded 32-bit multiply-xorshift over the key bytes (not cryptographic; see the seed). */
-  private hashKey(peerId: Uint8Array, addr: Uint8Array): number {
+  private hashKey(peerId: Uint8Array, idAt: number, addr: Uint8Array, addrAt: number): number {
     let h = this.seed | 0
-    for (let i = 0; i < PEER_ID_BYTES; i++) h = Math.imul(h ^ (peerId[i] as number), 0x01000193)
-    for (let i = 0; i < this.addrBytes; i++) h = Math.imul(h ^ (addr[i] as number), 0x01000193)
+    for (let i = 0; i < PEER_ID_BYTES; i++) {
+      h = Math.imul(h ^ (peerId[idAt + i] as number), 0x01000193)
+    }
+    for (let i = 0; i < this.addrBytes; i++) {
+      h = Math.imul(h ^ (addr[addrAt + i] as number), 0x01000193)
+    }
     h ^= h >>> 16
     h = Math.imul(h, 0x85ebca6b)
     h ^= h >>> 13
@@ -181,12 +185,7 @@ export class PeerTable {
   }
 
   private hashRecord(record: number): number {
-    const idAt = record * PEER_ID_BYTES
-    const addrAt = record * this.addrBytes
-    return this.hashKey(
-      this.ids.subarray(idAt, idAt + PEER_ID_BYTES),
-      this.addrs.subarray(addrAt, addrAt + this.addrBytes),
-    )
+    return this.hashKey(this.ids, record * PEER_ID_BYTES, this.addrs, record * this.addrBytes)
   }
 
   private keyEquals(record: number, peerId: Uint8Array, addr: Uint8Array): boolean {

@@ -67,7 +67,36 @@ const ADDR_BYTES: Readonly<Record<IpFamily, number>> = { ipv4: 6, ipv6: 18 }
 const NO_PEERS: SelectedPeers = { count: 0, addrs: new Uint8Array(0), ids: new Uint8Array(0) }
 const UINT32_MAX = 0xffffffff
 
-const hashKey = (infoHash: Uint8Array): string => keyFromBytes(infoHash)
+/**
+ * The map key of a 20-byte info-hash: one char per byte, built in one call so the string is
+ * flat (a rope built char by char would be flattened on every Map lookup).
+ */
+function hashKey(h: Uint8Array): string {
+  if (h.length !== 20) return keyFromBytes(h)
+  const b = (i: number): number => h[i] as number
+  return String.fromCharCode(
+    b(0),
+    b(1),
+    b(2),
+    b(3),
+    b(4),
+    b(5),
+    b(6),
+    b(7),
+    b(8),
+    b(9),
+    b(10),
+    b(11),
+    b(12),
+    b(13),
+    b(14),
+    b(15),
+    b(16),
+    b(17),
+    b(18),
+    b(19),
+  )
+}
 const hashBytes = (key: string): Uint8Array => Uint8Array.from(key, (c) => c.charCodeAt(0))
 
 export class SwarmRegistry {
@@ -246,41 +275,67 @@ export class SwarmRegistry {
     ownRecord: number,
   ): AnnounceAnswer {
     const counts = countsOfSwarm(swarm)
-    const families: IpFamily[] = request.families === 'both' ? ['ipv4', 'ipv6'] : [request.family]
-    const ranges = families.map((family) => {
-      const table = swarm[family]
-      if (table === undefined) return { family, table, range: 0, skip: -1 }
-      const full = request.seeder ? table.leechers : table.size
-      const skip = table === own && ownRecord < full ? ownRecord : -1
-      return { family, table, range: skip >= 0 ? full - 1 : full, skip }
-    })
-    const total = ranges.reduce((sum, r) => sum + r.range, 0)
-    const chosen = sampleDistinct(this.random, total, Math.min(request.numWant, total))
-    const picked: Record<IpFamily, number[]> = { ipv4: [], ipv6: [] }
-    for (const index of chosen) {
-      let at = index
-      for (const r of ranges) {
-        if (at < r.range) {
-          picked[r.family].push(r.skip >= 0 && at >= r.skip ? at + 1 : at)
-          break
-        }
-        at -= r.range
-      }
+    const both = request.families === 'both'
+    const first = both ? swarm.ipv4 : own
+    const second = both ? swarm.ipv6 : undefined
+    const range1 = eligible(first, request.seeder, own, ownRecord)
+    const range2 = eligible(second, request.seeder, own, ownRecord)
+    const total = range1 + range2
+    const wanted = Math.min(request.numWant, total)
+    if (wanted === 0) return answer(counts)
+    const picked1: number[] = []
+    const picked2: number[] = []
+    for (const index of sampleDistinct(this.random, total, wanted)) {
+      if (index < range1) picked1.push(skipOwn(first, index, own, ownRecord))
+      else picked2.push(skipOwn(second, index - range1, own, ownRecord))
     }
-    const copy = (family: IpFamily): SelectedPeers => {
-      const records = picked[family]
-      const table = swarm[family]
-      if (records.length === 0 || table === undefined) return NO_PEERS
-      const addrs = new Uint8Array(records.length * table.addrBytes)
-      const ids = new Uint8Array(request.withPeerIds ? records.length * PEER_ID_BYTES : 0)
-      records.forEach((record, i) => {
-        table.copyAddr(record, addrs, i * table.addrBytes)
-        if (request.withPeerIds) table.copyPeerId(record, ids, i * PEER_ID_BYTES)
-      })
-      return { count: records.length, addrs, ids }
-    }
-    return { ...counts, ipv4: copy('ipv4'), ipv6: copy('ipv6') }
+    const selected1 = copyPeers(first, picked1, request.withPeerIds)
+    const selected2 = copyPeers(second, picked2, request.withPeerIds)
+    const firstIsV4 = first === swarm.ipv4 && first !== undefined
+    if (both) return withPeers(counts, selected1, selected2)
+    return firstIsV4
+      ? withPeers(counts, selected1, NO_PEERS)
+      : withPeers(counts, NO_PEERS, selected1)
   }
+}
+
+/** How many of `table`'s peers a requester may get: leechers only for a seeder, minus itself. */
+function eligible(
+  table: PeerTable | undefined,
+  seeder: boolean,
+  own: PeerTable,
+  ownRecord: number,
+): number {
+  if (table === undefined) return 0
+  const full = seeder ? table.leechers : table.size
+  return table === own && ownRecord < full ? full - 1 : full
+}
+
+/** Maps an index of the eligible range (which leaves the requester out) to a record. */
+function skipOwn(
+  table: PeerTable | undefined,
+  index: number,
+  own: PeerTable,
+  ownRecord: number,
+): number {
+  return table === own && index >= ownRecord ? index + 1 : index
+}
+
+function copyPeers(
+  table: PeerTable | undefined,
+  records: readonly number[],
+  withIds: boolean,
+): SelectedPeers {
+  if (records.length === 0 || table === undefined) return NO_PEERS
+  const size = table.addrBytes
+  const addrs = new Uint8Array(records.length * size)
+  const ids = new Uint8Array(withIds ? records.length * PEER_ID_BYTES : 0)
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as number
+    table.copyAddr(record, addrs, i * size)
+    if (withIds) table.copyPeerId(record, ids, i * PEER_ID_BYTES)
+  }
+  return { count: records.length, addrs, ids }
 }
 
 function countsOfSwarm(swarm: Swarm): SwarmCounts {
@@ -292,7 +347,21 @@ function countsOfSwarm(swarm: Swarm): SwarmCounts {
 }
 
 const answer = (counts: SwarmCounts): AnnounceAnswer => ({
-  ...counts,
+  seeders: counts.seeders,
+  leechers: counts.leechers,
+  completed: counts.completed,
   ipv4: NO_PEERS,
   ipv6: NO_PEERS,
+})
+
+const withPeers = (
+  counts: SwarmCounts,
+  ipv4: SelectedPeers,
+  ipv6: SelectedPeers,
+): AnnounceAnswer => ({
+  seeders: counts.seeders,
+  leechers: counts.leechers,
+  completed: counts.completed,
+  ipv4,
+  ipv6,
 })
