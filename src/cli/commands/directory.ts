@@ -27,6 +27,7 @@ interface ServerOptions {
   readonly db?: string
   readonly allowList?: string
   readonly publicUrl?: string
+  readonly persistEvery: number
   readonly json?: boolean
 }
 
@@ -39,6 +40,12 @@ function registerServer(program: Command): void {
     .option('--db <file>', `the index (default ${defaultDbPath()})`)
     .option('--allow-list <file>', 'track only these info-hashes (one per line) and published ones')
     .option('--public-url <url>', 'the URL clients reach this directory at (default: Host header)')
+    .option(
+      '--persist-every <s>',
+      'seconds between writes of tracker counts to the index',
+      integerOption('persist-every', 1, 3600),
+      10,
+    )
     .option('--json', 'print the listening event as a JSON line')
     .action(async (options: ServerOptions) => {
       const dbPath = options.db === undefined ? defaultDbPath() : resolve(options.db)
@@ -51,6 +58,7 @@ function registerServer(program: Command): void {
         dbPath,
         ...(allowList === undefined ? {} : { allowList }),
         ...(options.publicUrl === undefined ? {} : { publicUrl: directoryBase(options.publicUrl) }),
+        persistEveryMs: options.persistEvery * 1000,
         log: new NodeLog({ level: 'warn' }),
       })
       const torrents = directory.db.count()
