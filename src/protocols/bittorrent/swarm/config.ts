@@ -56,6 +56,12 @@ export interface SwarmConfig {
    * still come first. Passed to every `pickBlocks` call. Default off.
    */
   readonly sequential?: boolean
+  /**
+   * Our DHT node's UDP port (BEP 5). When set, our handshake carries the DHT bit and peers that
+   * set it too are sent a `port` message; a `port` from a peer becomes a `dht_node` event so
+   * the driver can ping that node. Undefined: no DHT, `port` messages are only counted.
+   */
+  readonly dhtPort?: number
 
   // ---- uploading -----------------------------------------------------------------------
   /** Requests a peer may have queued with us; our `reqq`. Beyond: reject (fast) or drop. */

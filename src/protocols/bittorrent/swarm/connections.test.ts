@@ -3,7 +3,15 @@ import { test } from 'node:test'
 import { NodeHashing } from '../../../drivers/node/hashing.js'
 import type { Id160 } from '../../../core/id.js'
 import { Bitfield } from '../picker/index.js'
-import { decodeExtension, encodeExtension, UT_PEX } from '../wire/index.js'
+import {
+  decodeExtension,
+  DHT_BIT,
+  encodeExtension,
+  FAST_EXTENSION_BIT,
+  reservedWith,
+  supportsDht,
+  UT_PEX,
+} from '../wire/index.js'
 import { fixtureTorrent, Harness, PLAIN_RESERVED, remotePeerId } from './fixture.js'
 
 const hashing = new NodeHashing()
@@ -208,4 +216,34 @@ test('PEX peers received become candidates and are dialled', () => {
     h.dials.map((d) => `${d.to.host}:${d.to.port}`),
     ['10.0.4.1:6881', '10.0.4.2:6882'],
   )
+})
+
+test('with a DHT port: the DHT bit, `port` to peers that set it, their `port` as dht_node', () => {
+  const h = new Harness({ metainfo, config: { dhtPort: 7000 } })
+  const dhtPeer = h.accept('10.0.2.1')
+  const ours = dhtPeer.take('handshake')[0]
+  assert.ok(ours !== undefined && supportsDht(ours.reserved), 'our handshake sets the DHT bit')
+  dhtPeer.handshake({ reserved: reservedWith([FAST_EXTENSION_BIT, DHT_BIT]) })
+  assert.deepEqual(
+    dhtPeer.take('port').map((m) => m.port),
+    [7000],
+  )
+  dhtPeer.send({ type: 'port', port: 6999 })
+  assert.deepEqual(
+    h.take('dht_node').map((e) => e.address),
+    [{ host: '10.0.2.1', port: 6999 }],
+  )
+  const plain = h.open({ host: '10.0.2.2', reserved: PLAIN_RESERVED })
+  assert.equal(plain.take('port').length, 0, 'no port message to a peer without the bit')
+})
+
+test('without a DHT port, no DHT bit and a peer`s `port` is only counted', () => {
+  const h = new Harness({ metainfo })
+  const remote = h.accept()
+  const ours = remote.take('handshake')[0]
+  assert.ok(ours !== undefined && !supportsDht(ours.reserved))
+  remote.handshake({ reserved: reservedWith([FAST_EXTENSION_BIT, DHT_BIT]) })
+  assert.equal(remote.take('port').length, 0)
+  remote.send({ type: 'port', port: 6999 })
+  assert.equal(h.take('dht_node').length, 0)
 })

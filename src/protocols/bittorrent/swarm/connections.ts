@@ -17,7 +17,9 @@ import {
   ipToBytes,
   EXTENSION_PROTOCOL_BIT,
   FAST_EXTENSION_BIT,
+  DHT_BIT,
   reservedWith,
+  supportsDht,
   supportsExtensionProtocol,
   supportsFastExtension,
   UT_METADATA,
@@ -36,6 +38,7 @@ const UT_PEX_LOCAL_ID = 1
 const NO_LOCAL_EXTENSIONS: ReadonlyMap<string, number> = new Map()
 
 const RESERVED = reservedWith([FAST_EXTENSION_BIT, EXTENSION_PROTOCOL_BIT])
+const RESERVED_WITH_DHT = reservedWith([FAST_EXTENSION_BIT, EXTENSION_PROTOCOL_BIT, DHT_BIT])
 
 const CLOSE_REASONS: Record<StreamCloseReason, DisconnectReason> = {
   end: 'end',
@@ -186,6 +189,7 @@ export class Connections {
     peer.peerId = handshake.peerId
     peer.fast = supportsFastExtension(handshake.reserved)
     peer.extended = supportsExtensionProtocol(handshake.reserved)
+    peer.dht = supportsDht(handshake.reserved)
     peer.phase = 'open'
     peer.onParole = ctx.reputation.isOnParole(peer.remote.host)
     if (peer.outbound) this.listenKnown(peer, 'manual')
@@ -305,7 +309,7 @@ export class Connections {
     const { ctx } = this
     ctx.send(peer, {
       type: 'handshake',
-      reserved: RESERVED,
+      reserved: ctx.config.dhtPort === undefined ? RESERVED : RESERVED_WITH_DHT,
       infoHash: ctx.metainfo.infoHash,
       peerId: ctx.peerId,
     })
@@ -319,6 +323,9 @@ export class Connections {
     else if (peer.fast && count === 0) ctx.send(peer, { type: 'have_none' })
     else if (count > 0)
       ctx.send(peer, { type: 'bitfield', bytes: ctx.picker.haveBitfield().toBytes() })
+    if (peer.dht && ctx.config.dhtPort !== undefined) {
+      ctx.send(peer, { type: 'port', port: ctx.config.dhtPort })
+    }
     if (!peer.extended) return
     const { infoBytes } = ctx.metainfo
     const handshake: ExtendedHandshake = {

@@ -73,8 +73,14 @@ export class Dispatch {
       case 'cancel':
         return m.uploads.onCancel(peer, message.index, message.begin, message.length)
       case 'port':
-        this.ignored.port++
         peer.dhtPort = message.port
+        // BEP 5: ping the node at the peer's IP and the port it named; the driver owns the DHT.
+        if (this.ctx.config.dhtPort === undefined || message.port === 0) this.ignored.port++
+        else
+          this.ctx.emit({
+            type: 'dht_node',
+            address: { host: peer.remote.host, port: message.port },
+          })
         return
       case 'extended':
         return this.onExtended(peer, message)

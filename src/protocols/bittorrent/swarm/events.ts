@@ -95,6 +95,8 @@ export type SwarmEvent =
   | { readonly type: 'piece_verified'; readonly piece: number }
   | { readonly type: 'piece_failed'; readonly piece: number; readonly blamed: readonly Address[] }
   | { readonly type: 'download_completed' }
+  /** A peer named its DHT node's port (BEP 5 `port`): the driver may ping that node. */
+  | { readonly type: 'dht_node'; readonly address: Address }
   /** Storage failed a write: the torrent stops downloading (uploads go on). */
   | { readonly type: 'storage_error'; readonly message: string }
   | {

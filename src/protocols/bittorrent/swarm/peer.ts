@@ -31,6 +31,8 @@ export class Peer {
   /** Both handshakes set the BEP 6 / BEP 10 bit. */
   fast = false
   extended = false
+  /** The peer's handshake set the DHT bit (BEP 5): it takes a `port` message. */
+  dht = false
   /** The peer's extended-message ids (its handshake's `m`). */
   remoteExtensions: ReadonlyMap<string, number> = NO_EXTENSIONS
   /** The peer's `reqq`, when it sent one. */
