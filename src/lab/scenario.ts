@@ -13,6 +13,12 @@ export interface ParamSpec {
 
 export type Params = Readonly<Record<string, number>>
 
+/** How a run may talk while it works; nothing here changes the report. */
+export interface RunOptions {
+  /** Progress lines (they may carry wall-clock figures: they never enter the report). */
+  readonly progress?: (line: string) => void
+}
+
 export interface Scenario<Report extends object = object> {
   readonly name: string
   readonly describe: string
@@ -20,8 +26,14 @@ export interface Scenario<Report extends object = object> {
   defaults(): Record<string, number>
   /** Problems that span parameters (bounds are checked per spec): a message, or undefined. */
   problem?(params: Params): string | undefined
-  run(params: Params, seed: number): Report
+  run(params: Params, seed: number, options?: RunOptions): Report
   format(report: Report): string[]
+  /**
+   * The scenario's comparison run (`plexus sim <name> --compare --out DIR`), when it has one:
+   * `given` holds only the parameters the user set; files go to `outDir`; returns the lines
+   * to print (a table).
+   */
+  compare?(given: Params, seed: number, outDir: string, options?: RunOptions): string[]
 }
 
 export function defaultsOf(params: Readonly<Record<string, ParamSpec>>): Record<string, number> {

@@ -48,6 +48,7 @@ export class BandwidthAllocator {
   private epoch = 0
   private settleScheduled = false
   private exactScheduled = false
+  private readonly scratch = new SolveScratch()
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -179,9 +180,11 @@ export class BandwidthAllocator {
   /** A closed component: full capacities, and the allocated sums recomputed from scratch. */
   private solveExact(problem: Problem): void {
     if (problem.flows.length === 0) return
-    const capacity = problem.hosts.map((host, r) =>
-      problem.isUpload[r] ? host.uploadBytesPerSecond : host.downloadBytesPerSecond,
-    )
+    const capacity = this.scratch.capacityFor(problem.hosts.length)
+    for (let r = 0; r < problem.hosts.length; r++) {
+      const host = problem.hosts[r] as NetHost
+      capacity[r] = problem.isUpload[r] ? host.uploadBytesPerSecond : host.downloadBytesPerSecond
+    }
     const rates = this.solve(problem, capacity)
     // The component is closed: every flow of its resources is here, so the sums restart.
     problem.hosts.forEach((host, r) => {
@@ -204,28 +207,33 @@ export class BandwidthAllocator {
   private solveLocal(seeds: readonly NetHost[]): void {
     const epoch = ++this.epoch
     const problem: Problem = { hosts: [], isUpload: [], flows: [] }
-    for (const host of seeds) {
-      for (const flow of [...(host.upFlows ?? []), ...(host.downFlows ?? [])]) {
-        if (flow.epoch === epoch) continue
-        flow.epoch = epoch
-        problem.flows.push(flow)
-        this.visit(problem, flow.srcHost, true, epoch)
-        this.visit(problem, flow.dstHost, false, epoch)
-      }
+    const add = (flow: Flow): void => {
+      if (flow.epoch === epoch) return
+      flow.epoch = epoch
+      problem.flows.push(flow)
+      this.visit(problem, flow.srcHost, true, epoch)
+      this.visit(problem, flow.dstHost, false, epoch)
     }
-    const capacity = problem.hosts.map((host, r) =>
-      problem.isUpload[r]
+    // Up flows, then down flows, per seed: the order the solver's ties depend on.
+    for (const host of seeds) {
+      if (host.upFlows !== undefined) for (const flow of host.upFlows) add(flow)
+      if (host.downFlows !== undefined) for (const flow of host.downFlows) add(flow)
+    }
+    const capacity = this.scratch.capacityFor(problem.hosts.length)
+    for (let r = 0; r < problem.hosts.length; r++) {
+      const host = problem.hosts[r] as NetHost
+      capacity[r] = problem.isUpload[r]
         ? host.uploadBytesPerSecond - host.upAllocated
-        : host.downloadBytesPerSecond - host.downAllocated,
-    )
+        : host.downloadBytesPerSecond - host.downAllocated
+    }
     for (const flow of problem.flows) {
       capacity[flow.srcHost.upLocal] = (capacity[flow.srcHost.upLocal] as number) + flow.rate
       capacity[flow.dstHost.downLocal] = (capacity[flow.dstHost.downLocal] as number) + flow.rate
     }
-    const rates = this.solve(
-      problem,
-      capacity.map((c) => Math.max(0, c)),
-    )
+    for (let r = 0; r < problem.hosts.length; r++) {
+      capacity[r] = Math.max(0, capacity[r] as number)
+    }
+    const rates = this.solve(problem, capacity)
     for (let f = 0; f < problem.flows.length; f++) {
       const flow = problem.flows[f] as Flow
       const rate = rates[f] as number
@@ -235,21 +243,55 @@ export class BandwidthAllocator {
     }
   }
 
-  private solve(problem: Problem, capacity: readonly number[]): Float64Array {
+  /** Rates per flow, in scratch that the next solve overwrites: read them at once. */
+  private solve(problem: Problem, capacity: Float64Array): Float64Array {
     const { flows } = problem
-    const first = new Int32Array(flows.length)
-    const second = new Int32Array(flows.length)
+    const { first, second, rates } = this.scratch.flowsFor(flows.length)
     for (let f = 0; f < flows.length; f++) {
       const flow = flows[f] as Flow
       // Numbered by `visit` during this walk (`upLocal` / `downLocal` are per-walk scratch).
       first[f] = flow.srcHost.upLocal
       second[f] = flow.dstHost.downLocal
     }
-    const rates = new Float64Array(flows.length)
-    maxMinFairShare({ capacity, first, second }, rates)
+    maxMinFairShare(
+      {
+        capacity: capacity.subarray(0, problem.hosts.length),
+        first: first.subarray(0, flows.length),
+        second: second.subarray(0, flows.length),
+      },
+      rates,
+    )
     this.counters.bandwidthReallocations++
     this.counters.bandwidthFlowsVisited += flows.length
     return rates
+  }
+}
+
+/**
+ * Per-solve arrays kept between solves (settles run once per instant with changes, so a big
+ * swarm solves hundreds of thousands of times; fresh arrays each time cost more than the solve).
+ */
+class SolveScratch {
+  private capacity = new Float64Array(64)
+  private first = new Int32Array(64)
+  private second = new Int32Array(64)
+  private rates = new Float64Array(64)
+
+  capacityFor(resources: number): Float64Array {
+    if (this.capacity.length < resources) {
+      this.capacity = new Float64Array(Math.max(resources, 2 * this.capacity.length))
+    }
+    return this.capacity
+  }
+
+  flowsFor(flows: number): { first: Int32Array; second: Int32Array; rates: Float64Array } {
+    if (this.first.length < flows) {
+      const size = Math.max(flows, 2 * this.first.length)
+      this.first = new Int32Array(size)
+      this.second = new Int32Array(size)
+      this.rates = new Float64Array(size)
+    }
+    return { first: this.first, second: this.second, rates: this.rates }
   }
 }
 

@@ -24,8 +24,17 @@ export function maxMinFairShare(problem: FairShareProblem, rates: Float64Array):
   const { capacity, first, second } = problem
   const resources = capacity.length
   const flows = first.length
-  const remaining = Float64Array.from(capacity)
-  const unfrozen = new Int32Array(resources)
+  // Scratch reused across calls: the simulator solves small problems very often, and fresh
+  // typed arrays per call made allocation and GC a large share of a big swarm's run time.
+  const s = scratchFor(resources, flows)
+  const { remaining, unfrozen, start, fill, members, frozen, version, heap } = s
+  for (let r = 0; r < resources; r++) {
+    remaining[r] = capacity[r] as number
+    unfrozen[r] = 0
+    version[r] = 0
+  }
+  frozen.fill(0, 0, flows)
+  heap.size = 0
   for (let f = 0; f < flows; f++) {
     const a = first[f] as number
     const b = second[f] as number
@@ -33,10 +42,11 @@ export function maxMinFairShare(problem: FairShareProblem, rates: Float64Array):
     unfrozen[b] = (unfrozen[b] as number) + 1
   }
   // Flows grouped by resource (compressed sparse rows): a flow appears under both resources.
-  const start = new Int32Array(resources + 1)
-  for (let r = 0; r < resources; r++) start[r + 1] = (start[r] as number) + (unfrozen[r] as number)
-  const fill = start.slice(0, resources)
-  const members = new Int32Array(2 * flows)
+  start[0] = 0
+  for (let r = 0; r < resources; r++) {
+    start[r + 1] = (start[r] as number) + (unfrozen[r] as number)
+    fill[r] = start[r] as number
+  }
   for (let f = 0; f < flows; f++) {
     const a = first[f] as number
     const b = second[f] as number
@@ -45,9 +55,6 @@ export function maxMinFairShare(problem: FairShareProblem, rates: Float64Array):
     members[fill[b] as number] = f
     fill[b] = (fill[b] as number) + 1
   }
-  const frozen = new Uint8Array(flows)
-  const version = new Int32Array(resources)
-  const heap = new ShareHeap(resources)
   for (let r = 0; r < resources; r++) {
     const count = unfrozen[r] as number
     if (count > 0) heap.push((remaining[r] as number) / count, r, 0)
@@ -77,6 +84,42 @@ export function maxMinFairShare(problem: FairShareProblem, rates: Float64Array):
     }
     unfrozen[r] = 0
   }
+}
+
+interface Scratch {
+  readonly resources: number
+  readonly flows: number
+  readonly remaining: Float64Array
+  readonly unfrozen: Int32Array
+  readonly start: Int32Array
+  readonly fill: Int32Array
+  readonly members: Int32Array
+  readonly frozen: Uint8Array
+  readonly version: Int32Array
+  readonly heap: ShareHeap
+}
+
+let scratch: Scratch | undefined
+
+/** Scratch arrays at least this big (doubling, so a run allocates O(log size) times). */
+function scratchFor(resources: number, flows: number): Scratch {
+  const have = scratch
+  if (have !== undefined && have.resources >= resources && have.flows >= flows) return have
+  const r = Math.max(64, resources, 2 * (have?.resources ?? 0))
+  const f = Math.max(64, flows, 2 * (have?.flows ?? 0))
+  scratch = {
+    resources: r,
+    flows: f,
+    remaining: new Float64Array(r),
+    unfrozen: new Int32Array(r),
+    start: new Int32Array(r + 1),
+    fill: new Int32Array(r),
+    members: new Int32Array(2 * f),
+    frozen: new Uint8Array(f),
+    version: new Int32Array(r),
+    heap: new ShareHeap(r),
+  }
+  return scratch
 }
 
 /** A binary min-heap of (share, resource, version) in flat arrays; stale entries stay. */

@@ -5,6 +5,9 @@ import { paramProblem, type Scenario } from '../../lab/scenario.js'
 import { seedOption } from '../options.js'
 import { EXIT_USAGE, printError, printJson, printLine } from '../output.js'
 
+/** Options of the command itself, not scenario parameters. */
+const COMMAND_FLAGS = new Set(['seed', 'json', 'progress', 'compare', 'out'])
+
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 
 interface ScenarioFile {
@@ -59,6 +62,9 @@ export function registerSim(program: Command): void {
     .argument('<scenario>', `one of: ${SCENARIOS.map((s) => s.name).join(', ')}; or a .json file`)
     .option('--seed <n>', 'root seed (same seed, same output)', seedOption)
     .option('--json', 'print the report as one JSON object')
+    .option('--progress', 'print progress lines to stderr while the run works')
+    .option('--compare', "run the scenario's comparison matrix (needs --out)")
+    .option('--out <dir>', 'directory for the --compare files')
   const seen = new Set<string>()
   for (const scenario of SCENARIOS) {
     for (const [name, spec] of Object.entries(scenario.params)) {
@@ -88,13 +94,33 @@ export function registerSim(program: Command): void {
       })
     }
     for (const [key, value] of Object.entries(options)) {
-      if (key === 'seed' || key === 'json') continue
+      if (COMMAND_FLAGS.has(key)) continue
       const number = Number(value)
       given[key] = String(value).trim() === '' ? Number.NaN : number
     }
     const params = resolveParams(scenario, given)
     if (typeof params === 'string') return cmd.error(`error: ${params}`, { exitCode: EXIT_USAGE })
-    const report = scenario.run(params, seed ?? 1)
+    const runOptions =
+      options['progress'] === true
+        ? { progress: (line: string) => void process.stderr.write(`${line}\n`) }
+        : {}
+    const out = options['out'] as string | undefined
+    if (options['compare'] === true) {
+      if (scenario.compare === undefined) {
+        return cmd.error(`error: scenario ${scenario.name} has no --compare`, {
+          exitCode: EXIT_USAGE,
+        })
+      }
+      if (out === undefined)
+        return cmd.error('error: --compare needs --out <dir>', { exitCode: EXIT_USAGE })
+      // Only what the user set: the comparison has its own defaults for the rest.
+      const set = Object.fromEntries(Object.keys(given).map((k) => [k, params[k] as number]))
+      for (const line of scenario.compare(set, seed ?? 1, out, runOptions)) printLine(line)
+      return undefined
+    }
+    if (out !== undefined)
+      return cmd.error('error: --out is only used with --compare', { exitCode: EXIT_USAGE })
+    const report = scenario.run(params, seed ?? 1, runOptions)
     if (options['json'] === true) printJson(report)
     else for (const line of scenario.format(report)) printLine(line)
     return undefined

@@ -49,6 +49,13 @@ export const SWARM_PARAMS = {
   picker: spec('integer', 0, 2, 0, 'piece selection: 0 rarest-first, 1 random, 2 sequential'),
   optimistic: spec('integer', 0, 1, 1, 'optimistic unchoke: 1 on, 0 off'),
   trackerPeers: spec('integer', 1, 5000, 50, 'peers the tracker returns to an arriving leecher'),
+  chunkBytes: spec(
+    'integer',
+    1024,
+    1024 * 1024,
+    64 * 1024,
+    'simulator stream chunk in bytes (bigger: fewer events, coarser sharing)',
+  ),
   maxSeconds: spec('number', 1, 1e6, 7200, 'virtual seconds before giving up'),
   checkEvery: spec('number', 0, 3600, 10, 'invariant check period, virtual s (0: only at end)'),
 } as const

@@ -9,7 +9,7 @@ import {
 } from '../../protocols/bittorrent/swarm/index.js'
 import { uniformLatency } from '../../sim/latency.js'
 import { SimWorld } from '../../sim/world.js'
-import type { Params } from '../scenario.js'
+import type { Params, RunOptions } from '../scenario.js'
 import { syntheticTorrent, type SyntheticTorrent } from './swarm-content.js'
 import { startHost, SWARM_PORT, type HostRun, type Role } from './swarm-host.js'
 import { swarmParams, type SwarmParams } from './swarm-params.js'
@@ -19,15 +19,21 @@ import { buildSwarmReport, type SwarmReport } from './swarm-report.js'
 const SEED_DOWNLOAD = 1e9
 /** The world advances in steps of this much virtual time between completion checks. */
 const STEP_MS = 1000
+/** Progress is reported every this many steps. */
+const PROGRESS_STEPS = 10
 
 /**
  * `swarm`: one seed and `peers` leechers, every host the production SwarmCore through the
  * production attachStream driver over the simulator's max-min fair-share streams.
  */
-export function runSwarm(params: Params, seed: number): SwarmReport {
+export function runSwarm(params: Params, seed: number, options: RunOptions = {}): SwarmReport {
   const p = swarmParams(params)
   const torrent = syntheticTorrent(p.fileSize, p.pieceSize)
-  const world = new SimWorld({ seed, latency: uniformLatency(10, 60) })
+  const world = new SimWorld({
+    seed,
+    latency: uniformLatency(10, 60),
+    chunkBytes: p.chunkBytes,
+  })
   const random = new SeededRandom(seed)
   const runs = planHosts(p, random.fork('plan'), world)
   const trackerRandom = random.fork('tracker')
@@ -50,11 +56,16 @@ export function runSwarm(params: Params, seed: number): SwarmReport {
       env.clock.setTimer(instant(run.arrivalMs), () => startHost(env, run, setup))
     })
   })
-  const problems = simulate(world, runs, p)
+  const problems = simulate(world, runs, p, options)
   return buildSwarmReport({ params: p, seed, torrent, runs, problems, world })
 }
 
-function simulate(world: SimWorld, runs: readonly HostRun[], p: SwarmParams): string[] {
+function simulate(
+  world: SimWorld,
+  runs: readonly HostRun[],
+  p: SwarmParams,
+  options: RunOptions,
+): string[] {
   const problems: string[] = []
   const waitingFor = runs.filter((r) => r.role === 'leecher')
   const stepsMax = Math.ceil((p.maxSeconds * 1000) / STEP_MS)
@@ -66,12 +77,29 @@ function simulate(world: SimWorld, runs: readonly HostRun[], p: SwarmParams): st
     if (done || step === stepsMax || (checkSteps > 0 && step % checkSteps === 0)) {
       check(runs, problems)
     }
+    if (step % PROGRESS_STEPS === 0 || done) progress(options, world, waitingFor, step)
     if (done || problems.length > 0) break
   }
   return problems
 }
 
 /** The core's own invariants on every host (bounded: the first 20 problems are kept). */
+function progress(
+  options: RunOptions,
+  world: SimWorld,
+  waitingFor: readonly HostRun[],
+  step: number,
+): void {
+  if (options.progress === undefined) return
+  const done = waitingFor.filter((r) => r.completedAtMs !== undefined).length
+  const rss = Math.round(process.memoryUsage().rss / 1e6)
+  const wall = Math.round(performance.now() / 1000)
+  options.progress(
+    `virtual ${(step * STEP_MS) / 1000} s: ${done}/${waitingFor.length} leechers done, ` +
+      `${world.scheduler.eventsRun} events; wall ${wall} s, rss ${rss} MB`,
+  )
+}
+
 function check(runs: readonly HostRun[], problems: string[]): void {
   for (const run of runs) {
     const view = run.core?.inspect()

@@ -1,4 +1,5 @@
 import { defaultsOf, type Scenario } from '../scenario.js'
+import { runPolicyMatrix, writePolicyMatrix } from './swarm-compare.js'
 import { SWARM_PARAMS, swarmParamsProblem } from './swarm-params.js'
 import { formatSwarm, type SwarmReport } from './swarm-report.js'
 import { runSwarm } from './swarm-run.js'
@@ -12,4 +13,6 @@ export const swarm: Scenario<SwarmReport> = {
   problem: swarmParamsProblem,
   run: runSwarm,
   format: formatSwarm,
+  compare: (given, seed, outDir, options) =>
+    writePolicyMatrix(runPolicyMatrix(given, seed, options), outDir),
 }
