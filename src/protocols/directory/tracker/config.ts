@@ -81,7 +81,8 @@ export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
   queryCharsMax: 4096,
   connectionEpoch: seconds(60),
   udpPacketBytesMax: 16 + 74 * 20,
-  rateLimit: { perSecond: 5, burst: 50, sourcesMax: 65_536 },
+  // Generous: one IPv4 address may hide a whole carrier-grade NAT; a flood still costs little.
+  rateLimit: { perSecond: 20, burst: 200, sourcesMax: 65_536 },
 }
 
 /** The defaults with some fields replaced. */
