@@ -38,6 +38,8 @@ export interface SwarmReport {
     /** Payload the seed uploaded / all leechers uploaded. */
     readonly fromSeed: number
     readonly fromPeers: number
+    /** Of `fromPeers`, what free riders uploaded: 0 by construction, reported as a check. */
+    readonly fromFreeRiders: number
     /** Payload every leecher accepted (blocks kept), and the share the seed sent. */
     readonly downloaded: number
     readonly seedShare: number
@@ -124,11 +126,15 @@ export function buildSwarmReport(input: ReportInput): SwarmReport {
   const stats = runs.map((r) => r.core?.inspect().stats)
   const fromSeed = stats[0]?.uploadedBytes ?? 0
   let fromPeers = 0
+  let fromFreeRiders = 0
   let downloaded = 0
-  for (const s of stats.slice(1)) {
-    fromPeers += s?.uploadedBytes ?? 0
-    downloaded += s?.downloadedBytes ?? 0
-  }
+  runs.forEach((run, i) => {
+    const uploaded = stats[i]?.uploadedBytes ?? 0
+    if (run.role === 'seed') return
+    fromPeers += uploaded
+    if (run.role === 'free-rider') fromFreeRiders += uploaded
+    downloaded += stats[i]?.downloadedBytes ?? 0
+  })
   return {
     scenario: 'swarm',
     seed: input.seed,
@@ -159,6 +165,7 @@ export function buildSwarmReport(input: ReportInput): SwarmReport {
     bytes: {
       fromSeed,
       fromPeers,
+      fromFreeRiders,
       downloaded,
       seedShare: downloaded === 0 ? 0 : round(fromSeed / (fromSeed + fromPeers)),
     },

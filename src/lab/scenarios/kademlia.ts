@@ -1,0 +1,419 @@
+import { address, type Address } from '../../core/address.js'
+import { intToIpv4 } from '../../core/address.js'
+import { utf8 } from '../../core/bytes.js'
+import { commonPrefixLength, equalIds, randomId, type Id160 } from '../../core/id.js'
+import type { Random } from '../../core/random.js'
+import { SeededRandom } from '../../core/random.js'
+import { roundSummary, summarize, type Summary } from '../../core/stats.js'
+import { instant, type Instant } from '../../core/time.js'
+import { attach, type Attached } from '../../drivers/attach.js'
+import { NodeEd25519 } from '../../drivers/node/ed25519.js'
+import { ClosestOracle, type OracleEntry } from '../../protocols/kademlia/closest-oracle.js'
+import {
+  bep42Valid,
+  dhtConfig,
+  DhtNode,
+  krpcCodec,
+  krpcMessageName,
+  subnetOf,
+  type DhtConfig,
+  type DhtEvent,
+} from '../../protocols/kademlia/index.js'
+import { ChurnDriver, exponential, planeLatency, SimWorld, type SimHost } from '../../sim/index.js'
+import { defaultsOf, type Params, type Scenario } from '../scenario.js'
+
+/**
+ * A Mainline DHT in the simulator: every host runs the production `DhtNode` through the
+ * production `attach` driver over a plane latency model. Hosts join over `joinSeconds`, each
+ * bootstrapping through a few of the first 8 nodes; then `lookups` find_node lookups for random
+ * targets from random nodes, a few announce / get_peers pairs and BEP 44 put / get pairs run,
+ * optionally under churn. A lookup succeeds when the closest node it returns is the true
+ * XOR-closest live node. Hosts get public addresses (11.0.0.1 up) and BEP 42 ids, and BEP 42
+ * and the per-IP limits are enforced, so the invariants checked at the end mean something.
+ */
+export interface KademliaReport {
+  readonly scenario: 'kademlia'
+  readonly seed: number
+  readonly nodes: number
+  readonly k: number
+  readonly alpha: number
+  readonly lookups: number
+  readonly lookupsFinished: number
+  readonly successRate: number
+  /** Fraction of the true k closest live nodes that lookups returned, on average. */
+  readonly kClosestRecall: number
+  readonly hops: { readonly mean: number; readonly p50: number; readonly p90: number; readonly max: number }
+  /** log2(N) / (1 + log2 k): bits a hop gains with k-buckets (1 + log2 k), over the id bits to resolve. */
+  readonly expectedHops: number
+  readonly latencyMs: { readonly p50: number; readonly p90: number; readonly max: number }
+  readonly messagesPerLookup: number
+  readonly routingTableSize: Summary
+  /** Maintenance queries (bucket refresh, pings of questionable nodes) with their answers. */
+  readonly maintenanceBytesPerNodePerMinute: number
+  readonly announces: { readonly tried: number; readonly found: number }
+  readonly items: { readonly tried: number; readonly found: number }
+  readonly churn: { readonly departures: number; readonly arrivals: number }
+  readonly queriesDropped: number
+  readonly invariantViolations: readonly string[]
+  readonly datagrams: Readonly<Record<string, number>>
+  readonly virtualSeconds: number
+  readonly events: number
+}
+
+const PORT = 6881
+const BOOTSTRAP_NODES = 8
+const FIRST_ADDRESS = 0x0b000001 // 11.0.0.1: public, so BEP 42 applies
+
+const PARAMS = {
+  nodes: { kind: 'integer', min: 16, max: 100_000, default: 2000, describe: 'DHT nodes' },
+  lookups: { kind: 'integer', min: 0, max: 100_000, default: 200, describe: 'find_node lookups' },
+  k: { kind: 'integer', min: 2, max: 32, default: 8, describe: 'bucket size' },
+  alpha: { kind: 'integer', min: 1, max: 16, default: 3, describe: 'lookup parallelism' },
+  sessionMinutes: {
+    kind: 'number',
+    min: 0,
+    max: 10_000,
+    default: 0,
+    describe: 'mean session length under churn (0: no churn)',
+  },
+  offMinutes: { kind: 'number', min: 0.1, max: 10_000, default: 10, describe: 'mean off-time' },
+  joinSeconds: { kind: 'number', min: 1, max: 3600, default: 60, describe: 'join phase length' },
+  lookupSeconds: { kind: 'number', min: 1, max: 3600, default: 60, describe: 'lookup phase' },
+  idleMinutes: { kind: 'number', min: 0, max: 600, default: 0, describe: 'idle time at the end' },
+  announces: { kind: 'integer', min: 0, max: 1000, default: 20, describe: 'announce pairs' },
+  items: { kind: 'integer', min: 0, max: 1000, default: 10, describe: 'BEP 44 put/get pairs' },
+  lossRatio: { kind: 'number', min: 0, max: 0.5, default: 0, describe: 'datagram loss ratio' },
+  baseLatencyMs: { kind: 'number', min: 0, max: 1000, default: 10, describe: 'latency floor' },
+  msPerUnit: { kind: 'number', min: 0, max: 100, default: 1.5, describe: 'ms per unit distance' },
+} as const
+
+type P = Record<keyof typeof PARAMS, number>
+
+interface Tracked {
+  readonly kind: 'lookup' | 'get_peers' | 'get'
+  readonly target: Id160
+  /** get_peers: the peer we expect; get: the value. */
+  readonly expectPort?: number
+}
+
+class Run {
+  readonly world: SimWorld
+  readonly nodes: (DhtNode | undefined)[] = []
+  readonly attached: (Attached | undefined)[] = []
+  readonly tracked = new Map<string, Tracked>()
+  readonly oracle: ClosestOracle
+  readonly hops: number[] = []
+  readonly latencies: number[] = []
+  readonly messages: number[] = []
+  readonly recall: number[] = []
+  lookupsFinished = 0
+  successes = 0
+  announcesFound = 0
+  itemsFound = 0
+  bytesSent = 0
+  readonly config: DhtConfig
+  readonly ed25519 = new NodeEd25519()
+  readonly pick: Random
+
+  constructor(
+    readonly p: P,
+    readonly seed: number,
+  ) {
+    const latency = planeLatency({
+      baseMs: p.baseLatencyMs,
+      msPerUnit: p.msPerUnit,
+      random: new SeededRandom(seed).fork('latency'),
+    })
+    this.world = new SimWorld({ seed, latency, lossRatio: p.lossRatio })
+    this.pick = this.world.random.fork('kademlia')
+    this.config = dhtConfig({ alpha: p.alpha, routing: { k: p.k, enforceBep42: true } })
+    this.oracle = new ClosestOracle((e: OracleEntry) => {
+      const node = this.nodes[e.host]
+      return node !== undefined && this.hostUp(e.host) && equalIds(node.id, e.id)
+    })
+  }
+
+  hostUp(index: number): boolean {
+    return (this.world.hosts[index] as SimHost).isUp
+  }
+
+  hostAddress(index: number): Address {
+    return address((this.world.hosts[index] as SimHost).address, PORT)
+  }
+
+  /** The program every host runs, in every life. */
+  readonly program = (env: SimHost['env'], host: SimHost): void => {
+    const index = host.index
+    const self = address(host.address, PORT)
+    const node = new DhtNode(
+      env.clock.now(),
+      { random: env.random.fork('dht'), hashing: env.hashing, ed25519: this.ed25519 },
+      { config: this.config, externalAddress: self },
+    )
+    this.nodes[index] = node
+    this.oracle.add({ id: node.id, host: index })
+    env.net.bindDatagram(self, (bound) => {
+      if (!bound.ok) throw bound.error
+      const codec = {
+        encode: (m: Parameters<typeof krpcCodec.encode>[0]): Uint8Array => {
+          const bytes = krpcCodec.encode(m)
+          this.bytesSent += bytes.length
+          return bytes
+        },
+        decode: krpcCodec.decode,
+      }
+      const attached = attach(node, codec, {
+        clock: env.clock,
+        socket: bound.value,
+        onEvent: (event: DhtEvent) => this.onEvent(index, event),
+        messageName: krpcMessageName,
+      })
+      this.attached[index] = attached
+      const seeds: Address[] = []
+      const known = Math.min(BOOTSTRAP_NODES, this.world.hosts.length)
+      for (let i = 0; i < 3; i++) {
+        const b = this.pick.int(known)
+        if (b !== index) seeds.push(this.hostAddress(b))
+      }
+      node.bootstrap(env.clock.now(), seeds)
+      attached.flush()
+    })
+  }
+
+  onEvent(index: number, event: DhtEvent): void {
+    if (event.type === 'done') {
+      const key = `${index}/${event.handle}`
+      const tracked = this.tracked.get(key)
+      if (tracked === undefined) return
+      this.tracked.delete(key)
+      if (tracked.kind === 'lookup') this.finishLookup(index, tracked, event)
+      else if (tracked.kind === 'get_peers') {
+        if (event.peersFound > 0) this.announcesFound++
+      } else if (event.item !== undefined) this.itemsFound++
+    }
+  }
+
+  finishLookup(index: number, tracked: Tracked, done: Extract<DhtEvent, { type: 'done' }>): void {
+    this.lookupsFinished++
+    const trace = done.trace
+    this.hops.push(trace.hops)
+    this.latencies.push(trace.finishedAt - trace.startedAt)
+    this.messages.push(trace.messages)
+    const truth = this.oracle.closest(tracked.target, index)
+    const first = done.closest[0]
+    if (truth !== undefined && first !== undefined && equalIds(first.id, truth.id)) this.successes++
+    // Recall against the true k closest: count returned nodes at least as close as the k-th.
+    this.recall.push(this.recallOf(index, tracked.target, done))
+  }
+
+  recallOf(index: number, target: Id160, done: Extract<DhtEvent, { type: 'done' }>): number {
+    if (done.closest.length === 0) return 0
+    let good = 0
+    for (const n of done.closest) {
+      const node = this.nodeAt(n.address)
+      if (node !== undefined && node !== this.nodes[index] && equalIds(node.id, n.id)) good++
+    }
+    return good / done.closest.length
+  }
+
+  nodeAt(a: Address): DhtNode | undefined {
+    const host = this.world.host(a.host)
+    return host === undefined || !host.isUp ? undefined : this.nodes[host.index]
+  }
+
+  randomLiveHost(): number {
+    for (;;) {
+      const i = this.pick.int(this.world.hosts.length)
+      if (this.hostUp(i) && this.attached[i] !== undefined) return i
+    }
+  }
+
+  command(index: number, kind: Tracked['kind'] | 'untracked', run: (node: DhtNode, now: Instant) => number, target: Id160): void {
+    const node = this.nodes[index] as DhtNode
+    const handle = run(node, this.world.now())
+    if (kind !== 'untracked') this.tracked.set(`${index}/${handle}`, { kind, target })
+    ;(this.attached[index] as Attached).flush()
+  }
+
+  at(time: number, fn: () => void): void {
+    this.world.scheduler.schedule(time, (f: () => void) => f(), fn)
+  }
+}
+
+export function runKademlia(params: Params, seed: number): KademliaReport {
+  const p = { ...defaultsOf(PARAMS), ...params } as P
+  const run = new Run(p, seed)
+  const { world } = run
+  for (let i = 0; i < p.nodes; i++) {
+    world.addHost({
+      address: intToIpv4(FIRST_ADDRESS + i),
+      uploadBytesPerSecond: 1e7,
+      downloadBytesPerSecond: 1e7,
+    })
+  }
+  const hosts = world.hosts
+  const joinMs = p.joinSeconds * 1000
+  hosts.forEach((host, i) => {
+    const at = i < BOOTSTRAP_NODES ? 0 : (joinMs * i) / hosts.length
+    run.at(at, () => host.start(run.program))
+  })
+  const settle = joinMs + 30_000
+  world.run({ until: instant(settle) })
+  run.oracle.rebuild()
+
+  let churn: ChurnDriver | undefined
+  if (p.sessionMinutes > 0) {
+    churn = new ChurnDriver(world.scheduler, {
+      hosts: hosts.slice(BOOTSTRAP_NODES),
+      session: exponential(p.sessionMinutes * 60_000),
+      offTime: exponential(p.offMinutes * 60_000),
+      random: world.random.fork('churn'),
+    })
+    churn.start()
+  }
+
+  const lookupMs = p.lookupSeconds * 1000
+  for (let i = 0; i < p.lookups; i++) {
+    run.at(settle + (lookupMs * i) / Math.max(1, p.lookups), () => {
+      const index = run.randomLiveHost()
+      const target = randomId(run.pick)
+      run.command(index, 'lookup', (n, now) => n.lookup(now, target), target)
+    })
+  }
+  // Announce then look the peer up from elsewhere 20 s later.
+  for (let i = 0; i < p.announces; i++) {
+    const infoHash = randomId(run.pick)
+    const t0 = settle + (lookupMs * i) / Math.max(1, p.announces)
+    run.at(t0, () => {
+      const index = run.randomLiveHost()
+      run.command(index, 'untracked', (n, now) => n.announcePeer(now, infoHash, 7000 + i), infoHash)
+    })
+    run.at(t0 + 20_000, () => {
+      const index = run.randomLiveHost()
+      run.command(index, 'get_peers', (n, now) => n.getPeers(now, infoHash), infoHash)
+    })
+  }
+  // BEP 44: alternate immutable and mutable items; read each from another node 20 s later.
+  for (let i = 0; i < p.items; i++) {
+    const t0 = settle + (lookupMs * i) / Math.max(1, p.items)
+    const value = utf8(`item ${i} of seed ${seed}`)
+    const seedBytes = run.pick.bytes(32)
+    const salt = utf8(`salt${i}`)
+    const mutable = i % 2 === 1
+    const target = mutable
+      ? (world.hosts[0]?.env.hashing.sha1([run.ed25519.publicKeyOf(seedBytes), salt]) as Id160)
+      : (world.hosts[0]?.env.hashing.sha1([utf8(`${value.length}:`), value]) as Id160)
+    run.at(t0, () => {
+      const index = run.randomLiveHost()
+      run.command(
+        index,
+        'untracked',
+        (n, now) => (mutable ? n.putMutable(now, { seed: seedBytes, salt, value }) : n.putImmutable(now, value)),
+        target,
+      )
+    })
+    run.at(t0 + 20_000, () => {
+      const index = run.randomLiveHost()
+      run.command(index, 'get', (n, now) => n.get(now, target, mutable ? { salt } : {}), target)
+    })
+  }
+  const end = settle + lookupMs + 60_000 + p.idleMinutes * 60_000
+  const result = world.run({ until: instant(end) })
+  churn?.stop()
+
+  const live = hosts.map((h, i) => (h.isUp ? run.nodes[i] : undefined)).filter((n): n is DhtNode => n !== undefined)
+  const stats = live.map((n) => n.inspect())
+  const maintenance = stats.reduce((s, x) => s + x.maintenanceQueriesSent, 0)
+  const queries = stats.reduce((s, x) => s + x.queriesSent, 0)
+  // Bytes per query with its answer, averaged over all traffic, times maintenance queries.
+  const bytesPerExchange = queries === 0 ? 0 : run.bytesSent / queries
+  const minutes = world.now() / 60_000
+  const violations = checkInvariants(live, run.config)
+  const hops = summarize(run.hops)
+  const latency = summarize(run.latencies)
+  const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d
+  return {
+    scenario: 'kademlia',
+    seed,
+    nodes: p.nodes,
+    k: p.k,
+    alpha: p.alpha,
+    lookups: p.lookups,
+    lookupsFinished: run.lookupsFinished,
+    successRate: round(p.lookups === 0 ? 1 : run.successes / p.lookups, 4),
+    kClosestRecall: round(summarize(run.recall).mean, 4),
+    hops: { mean: round(hops.mean), p50: hops.p50, p90: hops.p90, max: hops.max },
+    expectedHops: round(Math.log2(p.nodes) / (1 + Math.log2(p.k))),
+    latencyMs: { p50: round(latency.p50), p90: round(latency.p90), max: round(latency.max) },
+    messagesPerLookup: round(summarize(run.messages).mean),
+    routingTableSize: roundSummary(summarize(stats.map((s) => s.tableSize))),
+    maintenanceBytesPerNodePerMinute: round(
+      live.length === 0 || minutes === 0 ? 0 : (maintenance * bytesPerExchange * 2) / live.length / minutes,
+    ),
+    announces: { tried: p.announces, found: run.announcesFound },
+    items: { tried: p.items, found: run.itemsFound },
+    churn: { departures: churn?.departures ?? 0, arrivals: churn?.arrivals ?? 0 },
+    queriesDropped: stats.reduce((s, x) => s + x.queriesDropped, 0),
+    invariantViolations: violations.slice(0, 20),
+    datagrams: world.networkCounters(),
+    virtualSeconds: round(world.now() / 1000),
+    events: result.steps,
+  }
+}
+
+/** Routing-table invariants over every live node; returns the violations found. */
+export function checkInvariants(nodes: readonly DhtNode[], config: DhtConfig): string[] {
+  const problems: string[] = []
+  const r = config.routing
+  for (const node of nodes) {
+    const table = node.routing
+    const seenAddress = new Set<string>()
+    const seenId = new Set<string>()
+    const perIp = new Map<string, number>()
+    table.buckets.forEach((bucket, index) => {
+      if (bucket.nodes.length > r.k) problems.push(`bucket ${index} holds ${bucket.nodes.length} > k`)
+      const perSubnet = new Map<string, number>()
+      for (const n of bucket.nodes) {
+        const key = `${n.host}:${n.port}`
+        const idKey = Buffer.from(n.id).toString('hex')
+        if (seenAddress.has(key) || seenId.has(idKey)) problems.push(`${key} twice in a table`)
+        seenAddress.add(key)
+        seenId.add(idKey)
+        perIp.set(n.host, (perIp.get(n.host) ?? 0) + 1)
+        const subnet = subnetOf(n.host)
+        perSubnet.set(subnet, (perSubnet.get(subnet) ?? 0) + 1)
+        const cpl = commonPrefixLength(table.ownId, n.id)
+        const last = index === table.buckets.length - 1
+        if (last ? cpl < index : cpl !== index) problems.push(`${key} in the wrong bucket`)
+        if (r.enforceBep42 && !bep42Valid(n.id, n.host)) problems.push(`${key} fails BEP 42`)
+      }
+      for (const [subnet, count] of perSubnet) {
+        if (count > r.perSubnetPerBucketMax) problems.push(`${count} nodes of ${subnet} in a bucket`)
+      }
+    })
+    for (const [ip, count] of perIp) if (count > r.perIpMax) problems.push(`${count} nodes at ${ip}`)
+    if (table.size !== seenAddress.size) problems.push('table size out of step with its buckets')
+  }
+  return problems
+}
+
+export const kademlia: Scenario<KademliaReport> = {
+  name: 'kademlia',
+  describe: 'a Mainline DHT (BEP 5/42/43/44): join, lookups, announces, BEP 44 items, churn',
+  params: PARAMS,
+  defaults: () => defaultsOf(PARAMS),
+  run: runKademlia,
+  format: (r) => [
+    `${r.nodes} nodes (k ${r.k}, alpha ${r.alpha}): ${r.lookupsFinished}/${r.lookups} lookups, ` +
+      `success ${(r.successRate * 100).toFixed(2)}%, k-closest recall ${(r.kClosestRecall * 100).toFixed(1)}%`,
+    `hops mean ${r.hops.mean} p50 ${r.hops.p50} p90 ${r.hops.p90} max ${r.hops.max} ` +
+      `(log2(N)/(1+log2 k) = ${r.expectedHops})`,
+    `latency ms p50 ${r.latencyMs.p50} p90 ${r.latencyMs.p90}; ${r.messagesPerLookup} messages per lookup`,
+    `routing table mean ${r.routingTableSize.mean} nodes; maintenance ` +
+      `${r.maintenanceBytesPerNodePerMinute} B/node/min`,
+    `announces found ${r.announces.found}/${r.announces.tried}; items found ${r.items.found}/${r.items.tried}`,
+    `churn: ${r.churn.departures} departures, ${r.churn.arrivals} arrivals; ` +
+      `${r.invariantViolations.length} invariant violations`,
+    `${r.events} events over ${r.virtualSeconds} virtual seconds`,
+  ],
+}
