@@ -68,6 +68,12 @@ test('answers are distinct, never the requester, leechers only for seeders, as m
         leechers: peers.length - seeders,
         completed: 0,
       })
+      assert.deepEqual(registry.totals(), {
+        torrents: 1,
+        peers: peers.length,
+        seeders,
+        leechers: peers.length - seeders,
+      })
     }),
     { numRuns: 400 },
   )

@@ -105,6 +105,8 @@ export class SwarmRegistry {
   private readonly changed = new Set<string>()
   private readonly hashSeed: number
   private peerCount = 0
+  /** Kept up to date so that `totals()` is O(1) for the web pages. */
+  private seederCount = 0
   private readonly expirySeconds: number
 
   constructor(
@@ -129,6 +131,7 @@ export class SwarmRegistry {
     let record = table === undefined ? -1 : table.find(request.peerId, request.addr)
     if (request.event === 'stopped') {
       if (table !== undefined && record >= 0) {
+        if (table.isSeeder(record)) this.seederCount--
         table.remove(record)
         this.peerCount--
         this.changed.add(key)
@@ -144,11 +147,13 @@ export class SwarmRegistry {
       table ??= swarm[request.family] = new PeerTable(ADDR_BYTES[request.family], this.hashSeed)
       record = table.insert(request.peerId, request.addr, request.seeder, deadline)
       this.peerCount++
+      if (request.seeder) this.seederCount++
       this.changed.add(key)
     } else {
       table.setDeadline(record, deadline)
       if (table.isSeeder(record) !== request.seeder) {
         record = table.setSeeder(record, request.seeder)
+        this.seederCount += request.seeder ? 1 : -1
         this.changed.add(key)
       }
     }
@@ -182,6 +187,7 @@ export class SwarmRegistry {
     const swarm = this.swarms.get(key)
     if (swarm === undefined) return
     this.peerCount -= (swarm.ipv4?.size ?? 0) + (swarm.ipv6?.size ?? 0)
+    this.seederCount -= countsOfSwarm(swarm).seeders
     this.swarms.delete(key)
     this.changed.add(key)
   }
@@ -218,7 +224,9 @@ export class SwarmRegistry {
       for (const family of ['ipv4', 'ipv6'] as const) {
         const table = swarm[family]
         if (table === undefined) continue
+        const seeders = table.seeders
         removed += table.sweep(nowSeconds)
+        this.seederCount -= seeders - table.seeders
         if (table.size === 0) swarm[family] = undefined
       }
       if (removed !== before) this.changed.add(key)
@@ -237,11 +245,8 @@ export class SwarmRegistry {
   }
 
   totals(): TrackerTotals {
-    let seeders = 0
-    for (const swarm of this.swarms.values()) {
-      seeders += (swarm.ipv4?.seeders ?? 0) + (swarm.ipv6?.seeders ?? 0)
-    }
     const peers = this.peerCount
+    const seeders = this.seederCount
     return { torrents: this.swarms.size, peers, seeders, leechers: peers - seeders }
   }
 

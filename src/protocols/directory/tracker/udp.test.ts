@@ -241,3 +241,21 @@ test('arbitrary datagrams never throw: each is answered once or dropped', () => 
     { numRuns: 3000 },
   )
 })
+
+test('the UDP core carries the expiry schedule for the driver', () => {
+  const tracker = makeTracker()
+  assert.equal(tracker.udp.nextTimeout(), undefined)
+  const a = v4(1)
+  udpExchange(tracker, a, udpAnnounce({ connectionId: udpConnectionId(tracker, a), left: 0n }))
+  assert.deepEqual(tracker.totals(), { torrents: 1, peers: 1, seeders: 1, leechers: 0 })
+  let now = T0
+  for (let minute = 1; minute <= 66; minute++) {
+    const next = tracker.udp.nextTimeout()
+    assert.ok(next !== undefined)
+    now = next
+    tracker.udp.timeout(now)
+  }
+  assert.deepEqual(tracker.totals(), { torrents: 0, peers: 0, seeders: 0, leechers: 0 })
+  assert.equal(tracker.stats().expired, 1)
+  assert.ok(tracker.takeChangedSwarms().length === 1)
+})
