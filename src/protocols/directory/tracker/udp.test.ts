@@ -259,3 +259,43 @@ test('the UDP core carries the expiry schedule for the driver', () => {
   assert.equal(tracker.stats().expired, 1)
   assert.ok(tracker.takeChangedSwarms().length === 1)
 })
+
+test('announces and scrapes with a valid connection id and arbitrary fields never throw', () => {
+  const tracker = makeTracker({ rateLimit: { perSecond: 1e9, burst: 1e9, sourcesMax: 10 } })
+  const a = v4(1)
+  const connectionId = udpConnectionId(tracker, a)
+  const request = fc.oneof(
+    fc
+      .record({
+        body: fc.uint8Array({ minLength: 82, maxLength: 300 }),
+        action: fc.constantFrom(1, 2),
+      })
+      .map(({ body, action }) => {
+        const out = new Uint8Array(16 + body.length)
+        out.set(connectionId)
+        out[11] = action
+        out.set(body, 16)
+        return out
+      }),
+    fc
+      .record({
+        left: fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
+        event: fc.nat(5),
+        ip: fc.nat(0xffffffff),
+        numWant: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+        port: fc.nat(0xffff),
+        peer: fc.nat(50),
+      })
+      .map((f) => udpAnnounce({ connectionId, ...f, peerId: id20(2, f.peer) })),
+  )
+  fc.assert(
+    fc.property(request, (bytes) => {
+      const answers = udpExchange(tracker, a, bytes)
+      assert.equal(answers.length, 1)
+      const action = u32At(answers[0] as Uint8Array, 0)
+      assert.ok(action === 1 || action === 2 || action === 3)
+      if (action === 1) assert.ok((answers[0] as Uint8Array).length <= 20 + 200 * 6)
+    }),
+    { numRuns: 2000 },
+  )
+})
