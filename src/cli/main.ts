@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { registerDemo } from './commands/demo.js'
+import { registerDht } from './commands/dht.js'
 import { registerPing } from './commands/ping.js'
 import { registerSim } from './commands/sim.js'
 import { registerTorrentFiles } from './commands/torrent-files.js'
@@ -25,10 +26,17 @@ export function buildProgram(): Command {
   registerTransfer(program)
   registerTracker(program)
   registerPing(program)
+  registerDht(program)
   registerSim(program)
   registerDemo(program)
   return program
 }
+
+// `plexus ... | head` closes our stdout early: that ends the output, it is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0)
+  throw error
+})
 
 async function main(): Promise<void> {
   const program = buildProgram()

@@ -2,7 +2,7 @@ import type { Address } from '../../core/address.js'
 import type { Callback, Env } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
 import { err, ok } from '../../core/result.js'
-import { after, type Duration } from '../../core/time.js'
+import { after, seconds, type Duration } from '../../core/time.js'
 import { MetadataFetcher, type MetadataEvent } from '../../protocols/bittorrent/metadata/index.js'
 import {
   parseInfoDict,
@@ -12,7 +12,11 @@ import {
 import { attachStream } from '../attach-stream.js'
 import { CoreTimer } from '../core-timer.js'
 import { Announcing } from './announcing.js'
+import type { DhtAccess } from './dht-announcing.js'
 import type { TrackerTransport } from './tracker-transport.js'
+
+/** How often a magnet without metadata searches the DHT again. */
+const DHT_SEARCH_INTERVAL = seconds(30)
 
 export interface FetchMetadataOptions {
   readonly env: Env
@@ -21,6 +25,8 @@ export interface FetchMetadataOptions {
   /** Peers to ask besides the magnet's `x.pe` and what trackers return. */
   readonly peers?: readonly Address[]
   readonly trackers?: TrackerTransport
+  /** A DHT node to find peers on (tracker-less magnets, BEP 5); searched every 30 s. */
+  readonly dht?: DhtAccess
   /** The port the download will listen on (announced to trackers). */
   readonly port: number
   /** Give up after this long without the metadata. */
@@ -57,6 +63,7 @@ export function fetchMetadata(
     if (finished) return
     finished = true
     deadline.cancel()
+    dhtSearch.cancel()
     attached.close()
     if (announcing === undefined) return done(result)
     announcing.stop(() => done(result))
@@ -103,6 +110,14 @@ export function fetchMetadata(
           onPeers: addPeers,
           onMessage: () => undefined,
         })
+  // Tracker-less magnets find peers in the DHT; the search repeats while nobody answered.
+  const dhtSearch = new CoreTimer(env.clock, () => searchDht())
+  const searchDht = (): void => {
+    if (finished || options.dht === undefined) return
+    void options.dht.getPeers(magnet.infoHash, addPeers).catch(() => undefined)
+    dhtSearch.arm(after(env.clock.now(), DHT_SEARCH_INTERVAL))
+  }
   addPeers([...magnet.peers, ...(options.peers ?? [])])
   announcing?.start(false)
+  searchDht()
 }

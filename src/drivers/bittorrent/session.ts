@@ -22,6 +22,7 @@ import {
 import { attachStream, type AttachedStream } from '../attach-stream.js'
 import { writeFileAtomic } from '../disk-atomic.js'
 import { Announcing } from './announcing.js'
+import { DhtAnnouncing, type DhtAccess } from './dht-announcing.js'
 import type { TrackerTransport } from './tracker-transport.js'
 
 /**
@@ -49,6 +50,8 @@ export interface TorrentSessionOptions {
   readonly filePriorities?: readonly number[]
   /** Download pieces in order (streaming); overrides `swarmConfig.sequential` when set. */
   readonly sequential?: boolean
+  /** A DHT node: the torrent announces itself and finds peers there (BEP 5). */
+  readonly dht?: DhtAccess
   readonly onEvent?: (event: SessionEvent) => void
 }
 
@@ -127,6 +130,7 @@ export class TorrentSession {
             ...DEFAULT_SWARM_CONFIG,
             ...options.swarmConfig,
             ...(options.sequential !== undefined ? { sequential: options.sequential } : {}),
+            ...(options.dht !== undefined ? { dhtPort: options.dht.port } : {}),
           },
           random: env.random.fork('swarm'),
           now: env.clock.now(),
@@ -161,6 +165,18 @@ export class TorrentSession {
         options.onEvent?.({ type: 'ready', verifiedPieces: verified.count, listen })
         if (options.peers !== undefined) session.addPeers(options.peers, 'manual')
         announcing?.start(storage.verifiedPieces().hasAll())
+        if (options.dht !== undefined) {
+          const current = session
+          current.dhtAnnouncing = new DhtAnnouncing({
+            env,
+            dht: options.dht,
+            infoHash: metainfo.infoHash,
+            port: listen.port,
+            isComplete: () => current.isComplete,
+            onPeers: (peers) => current.addPeers(peers, 'dht'),
+          })
+          current.dhtAnnouncing.start()
+        }
         attached.flush()
         done(ok(session))
       },
@@ -168,6 +184,7 @@ export class TorrentSession {
   }
 
   private closeListener: () => void = () => undefined
+  private dhtAnnouncing: DhtAnnouncing | undefined
 
   get metainfo(): Metainfo {
     return this.options.metainfo
@@ -183,7 +200,7 @@ export class TorrentSession {
     return this.swarm.inspect().stats
   }
 
-  addPeers(peers: readonly Address[], source: 'tracker' | 'manual' | 'pex'): void {
+  addPeers(peers: readonly Address[], source: 'tracker' | 'manual' | 'pex' | 'dht'): void {
     if (this.closing) return
     this.swarm.addPeers(this.now(), peers, source)
     this.attached.flush()
@@ -193,6 +210,7 @@ export class TorrentSession {
   close(done: Callback<void>): void {
     if (this.closing) return done(err(new OperationalError('closed', 'session is closing')))
     this.closing = true
+    this.dhtAnnouncing?.stop()
     const finish = (): void => {
       this.swarm.shutdown(this.now())
       this.attached.flush()
@@ -246,6 +264,9 @@ export class TorrentSession {
       case 'download_completed':
         this.checkpoint()
         this.announcing?.completed()
+        break
+      case 'dht_node':
+        this.options.dht?.addNode(event.address)
         break
     }
     this.options.onEvent?.(event)
