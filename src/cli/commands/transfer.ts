@@ -7,6 +7,8 @@ import { createServer } from 'node:net'
 import { seconds } from '../../core/time.js'
 import { promised } from '../../drivers/promises.js'
 import { fetchMetadata, type FetchedMetadata } from '../../drivers/bittorrent/fetch-metadata.js'
+import type { DhtService } from '../../drivers/kademlia/dht-service.js'
+import { bootstrapList, startDhtNode } from '../dht/node-options.js'
 import { TorrentSession, type SessionEvent } from '../../drivers/bittorrent/session.js'
 import { NodeTrackerTransport } from '../../drivers/bittorrent/tracker-transport.js'
 import { WorkerPieceHashing } from '../../drivers/bittorrent-storage/worker-hashing.js'
@@ -37,6 +39,11 @@ interface TransferOptions {
   readonly downloadLimit?: number
   readonly uploadSlots?: number
   readonly maxPeers?: number
+  /** BEP 5: find peers and announce in the Mainline DHT (implied by any --dht-* option). */
+  readonly dht?: boolean
+  readonly dhtPort?: number
+  readonly dhtBootstrap?: string[]
+  readonly dhtState?: string
   /** `get` only: download pieces in order (streaming). */
   readonly sequential?: boolean
   /** `get` only: file indexes as `plexus info` lists them (0-based over non-pad files). */
@@ -120,6 +127,34 @@ function common(command: Command): Command {
       'peer connections for this torrent, in and out (default 50)',
       integerOption('max-peers', 1, PEERS_MAX_LIMIT),
     )
+    .option('--dht', 'find peers and announce in the Mainline DHT (BEP 5)')
+    .option('--dht-port <n>', 'UDP port of the DHT node (0 picks one; implies --dht)', portOption)
+    .option(
+      '--dht-bootstrap <host:port,...>',
+      'DHT nodes to join through (repeatable; implies --dht; default: the public routers)',
+      bootstrapList,
+    )
+    .option('--dht-state <file>', 'DHT routing table file, kept across runs (implies --dht)')
+}
+
+/** The DHT node `--dht` and its options ask for, or undefined. */
+async function dhtFor(options: TransferOptions): Promise<DhtService | undefined> {
+  const wanted =
+    options.dht === true ||
+    options.dhtPort !== undefined ||
+    options.dhtBootstrap !== undefined ||
+    options.dhtState !== undefined
+  if (!wanted) return undefined
+  const dht = await startDhtNode(createNodeEnv(), {
+    bind: options.bind,
+    port: options.dhtPort ?? 0,
+    bootstrap: options.dhtBootstrap ?? [],
+    ...(options.dhtState === undefined ? {} : { state: options.dhtState }),
+  })
+  if (options.json === true) {
+    printJson({ type: 'dht_listening', address: addressKey(dht.address), id: toHex(dht.id) })
+  }
+  return dht
 }
 
 /** The swarm settings given on the command line; the rest keep their defaults. */
@@ -144,7 +179,12 @@ export function registerTransfer(program: Command): void {
   ).action(async (torrent: string, options: TransferOptions) => {
     const metainfo = await readTorrent(torrent)
     const saveDir = await saveDirForData(resolve(options.data as string), metainfo)
-    await runTransfer('seed', metainfo, saveDir, options)
+    const dht = await dhtFor(options)
+    try {
+      await runTransfer('seed', metainfo, saveDir, options, dht)
+    } finally {
+      await dht?.close()
+    }
   })
   common(
     program
@@ -185,18 +225,30 @@ export function registerTransfer(program: Command): void {
       const metainfo = await readTorrent(torrent)
       checkFiles(metainfo)
       await mkdir(saveDir, { recursive: true })
-      return runTransfer('get', metainfo, saveDir, options)
+      const dht = await dhtFor(options)
+      try {
+        return await runTransfer('get', metainfo, saveDir, options, dht)
+      } finally {
+        await dht?.close()
+      }
     }
     await mkdir(saveDir, { recursive: true })
-    // A magnet: fetch the info dictionary first (BEP 9), on the port the download will use.
-    const port = options.port === 0 ? await freePort(options.bind) : options.port
-    const fetched = await fetchFromMagnet(torrent, port, options)
-    checkFiles(fetched.metainfo)
-    return runTransfer('get', fetched.metainfo, saveDir, {
-      ...options,
-      port,
-      peer: [...options.peer, ...fetched.peers],
-    })
+    const dht = await dhtFor(options)
+    try {
+      // A magnet: fetch the info dictionary first (BEP 9), on the port the download will use.
+      const port = options.port === 0 ? await freePort(options.bind) : options.port
+      const fetched = await fetchFromMagnet(torrent, port, options, dht)
+      checkFiles(fetched.metainfo)
+      return await runTransfer(
+        'get',
+        fetched.metainfo,
+        saveDir,
+        { ...options, port, peer: [...options.peer, ...fetched.peers] },
+        dht,
+      )
+    } finally {
+      await dht?.close()
+    }
   })
 }
 
@@ -219,6 +271,7 @@ async function fetchFromMagnet(
   uri: string,
   port: number,
   options: TransferOptions,
+  dht: DhtService | undefined,
 ): Promise<FetchedMetadata> {
   const magnet = parseMagnet(uri)
   if (!magnet.ok) throw new Error(`bad magnet link: ${magnet.error.message}`)
@@ -235,6 +288,7 @@ async function fetchFromMagnet(
           peerId: newPeerId(env.random),
           peers: options.peer,
           ...(transport === undefined ? {} : { trackers: transport }),
+          ...(dht === undefined ? {} : { dht }),
           port,
           timeout: METADATA_TIMEOUT,
           onEvent: (event) => {
@@ -286,6 +340,7 @@ async function runTransfer(
   metainfo: Metainfo,
   saveDir: string,
   options: TransferOptions,
+  dht?: DhtService,
 ): Promise<void> {
   const env = createNodeEnv({ diskRoot: saveDir })
   const filePriorities = kind === 'get' ? filePrioritiesOf(metainfo, options) : undefined
@@ -331,6 +386,7 @@ async function runTransfer(
         swarmConfig: swarmConfigOf(options),
         ...(filePriorities === undefined ? {} : { filePriorities }),
         ...(options.sequential === true ? { sequential: true } : {}),
+        ...(dht === undefined ? {} : { dht }),
         onEvent: emit,
       },
       done,
