@@ -39,7 +39,7 @@ test('sim swarm: bad values exit 2 with a clear message', () => {
     [['--free-riders', '0.95'], /freeRiders must be between 0 and 0.9/],
     [['--piece-size', '20000'], /pieceSize must be a multiple of blockSize/],
     [['--block-size', '32768'], /blockSize must be between 16384 and 16384/],
-    [['--file-size', '65536', '--piece-size', '131072'], /must not exceed fileSize/],
+    [['--arrivals', '1', '--arrival-window', '0'], /arrivalWindow must be > 0 with arrivals/],
     [['--hosts', '5'], /scenario swarm has no parameter 'hosts'/],
     [['--compare'], /--compare needs --out/],
     [['--out', '/tmp/x'], /--out is only used with --compare/],

@@ -1,6 +1,6 @@
 import { address, type Address } from '../../core/address.js'
 import { intToIpv4 } from '../../core/address.js'
-import { utf8 } from '../../core/bytes.js'
+import { toHex, utf8 } from '../../core/bytes.js'
 import { commonPrefixLength, equalIds, randomId, type Id160 } from '../../core/id.js'
 import type { Random } from '../../core/random.js'
 import { SeededRandom } from '../../core/random.js'
@@ -8,11 +8,14 @@ import { roundSummary, summarize, type Summary } from '../../core/stats.js'
 import { instant, type Instant } from '../../core/time.js'
 import { attach, type Attached } from '../../drivers/attach.js'
 import { NodeEd25519 } from '../../drivers/node/ed25519.js'
+import { NodeHashing } from '../../drivers/node/hashing.js'
 import { ClosestOracle, type OracleEntry } from '../../protocols/kademlia/closest-oracle.js'
 import {
   bep42Valid,
   dhtConfig,
   DhtNode,
+  immutableTarget,
+  mutableTarget,
   krpcCodec,
   krpcMessageName,
   subnetOf,
@@ -246,7 +249,8 @@ export function runKademlia(params: Params, seed: number): KademliaReport {
   const { world } = run
   for (let i = 0; i < p.nodes; i++) {
     world.addHost({
-      address: intToIpv4(FIRST_ADDRESS + i),
+      // One host per /24, as on the Internet, so per-subnet limits do not bind artificially.
+      address: intToIpv4(FIRST_ADDRESS + i * 256),
       uploadBytesPerSecond: 1e7,
       downloadBytesPerSecond: 1e7,
     })
@@ -293,6 +297,7 @@ export function runKademlia(params: Params, seed: number): KademliaReport {
       run.command(index, 'get_peers', (n, now) => n.getPeers(now, infoHash), infoHash)
     })
   }
+  const hashing = new NodeHashing()
   // BEP 44: alternate immutable and mutable items; read each from another node 20 s later.
   for (let i = 0; i < p.items; i++) {
     const t0 = settle + (lookupMs * i) / Math.max(1, p.items)
@@ -301,8 +306,8 @@ export function runKademlia(params: Params, seed: number): KademliaReport {
     const salt = utf8(`salt${i}`)
     const mutable = i % 2 === 1
     const target = mutable
-      ? (world.hosts[0]?.env.hashing.sha1([run.ed25519.publicKeyOf(seedBytes), salt]) as Id160)
-      : (world.hosts[0]?.env.hashing.sha1([utf8(`${value.length}:`), value]) as Id160)
+      ? mutableTarget(hashing, run.ed25519.publicKeyOf(seedBytes), salt)
+      : immutableTarget(hashing, value)
     run.at(t0, () => {
       const index = run.randomLiveHost()
       run.command(
@@ -375,7 +380,7 @@ export function checkInvariants(nodes: readonly DhtNode[], config: DhtConfig): s
       const perSubnet = new Map<string, number>()
       for (const n of bucket.nodes) {
         const key = `${n.host}:${n.port}`
-        const idKey = Buffer.from(n.id).toString('hex')
+        const idKey = toHex(n.id)
         if (seenAddress.has(key) || seenId.has(idKey)) problems.push(`${key} twice in a table`)
         seenAddress.add(key)
         seenId.add(idKey)
