@@ -7,14 +7,23 @@
 import { ipToBytes } from '../../core/ip-bytes.js'
 import { ID_BYTES, type Id160 } from '../../core/id.js'
 import type { Random } from '../../core/random.js'
+import { writeIpv4Port } from './compact-nodes.js'
 import { crc32c } from './crc32c.js'
 
 const V4_MASK = [0x03, 0x0f, 0x3f, 0xff]
 const V6_MASK = [0x01, 0x03, 0x07, 0x0f, 0x1f, 0x3f, 0x7f, 0xff]
 
+const scratch = new Uint8Array(6)
+
+/** IP bytes, with a fast path for dotted quads (checked for every node added to a table). */
+function ipBytes(host: string): Uint8Array | undefined {
+  if (!host.includes(':') && writeIpv4Port(host, 0, scratch, 0)) return scratch.slice(0, 4)
+  return ipToBytes(host)
+}
+
 /** The crc32c BEP 42 derives from `ip` and `r`, or undefined when `host` is not an IP. */
 function bep42Crc(host: string, r: number): number | undefined {
-  const ip = ipToBytes(host)
+  const ip = ipBytes(host)
   if (ip === undefined) return undefined
   const mask = ip.length === 4 ? V4_MASK : V6_MASK
   const masked = new Uint8Array(mask.length)
@@ -28,7 +37,7 @@ function bep42Crc(host: string, r: number): number | undefined {
  * unique-local / link-local / loopback.
  */
 export function isLocalAddress(host: string): boolean {
-  const ip = ipToBytes(host)
+  const ip = ipBytes(host)
   if (ip === undefined) return false
   const [a, b] = [ip[0] as number, ip[1] as number]
   if (ip.length === 4) {

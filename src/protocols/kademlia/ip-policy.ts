@@ -9,6 +9,8 @@ import type { RoutingConfig } from './config.js'
 
 /** A string naming the host's /24 (IPv4) or /64 (IPv6); the host itself when not an IP. */
 export function subnetOf(host: string): string {
+  // Dotted quads are the hot path (checked per bucket entry): cut at the last dot.
+  if (!host.includes(':')) return host.slice(0, host.lastIndexOf('.'))
   const ip = ipToBytes(host)
   if (ip === undefined) return host
   if (ip.length === 4) return `${ip[0]}.${ip[1]}.${ip[2]}`
@@ -17,7 +19,7 @@ export function subnetOf(host: string): string {
 
 /** True when the IP limits apply to `host` under `config`. */
 export function ipLimited(host: string, config: RoutingConfig): boolean {
-  return !(config.exemptLocalFromIpLimits && isLocalAddress(host))
+  return !config.exemptLocalFromIpLimits || !isLocalAddress(host)
 }
 
 /** True when `config` accepts `id` for `host` under BEP 42. */

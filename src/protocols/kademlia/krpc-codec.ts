@@ -24,7 +24,7 @@ import { fromUtf8 } from '../../core/bytes.js'
 import { encodeCompactPeers, ipFamilyOf, readCompactPeer } from '../../core/compact-peers.js'
 import { idFromBytes, type Id160 } from '../../core/id.js'
 import { err, ok, type Result } from '../../core/result.js'
-import { decodeCompactNodes, encodeCompactNodes } from './compact-nodes.js'
+import { decodeCompactNodes, encodeCompactNodes, writeIpv4Port } from './compact-nodes.js'
 import type { KrpcMessage, KrpcQuery, KrpcResponseBody, NodeInfo } from './messages.js'
 
 export type KrpcDecodeErrorCode =
@@ -74,8 +74,9 @@ const bad = (code: KrpcDecodeErrorCode, field: string, detail?: string): KrpcDec
 // Encoding
 
 function encodeAddress(address: Address): Uint8Array {
-  const family = ipFamilyOf(address.host)
-  return encodeCompactPeers([address], family ?? 'ipv4')
+  const out = new Uint8Array(6)
+  if (writeIpv4Port(address.host, address.port, out, 0)) return out
+  return encodeCompactPeers([address], ipFamilyOf(address.host) ?? 'ipv4')
 }
 
 function encodeQueryArgs(id: Id160, query: KrpcQuery): Map<string, BEncodable> {
@@ -114,11 +115,8 @@ function encodeQueryArgs(id: Id160, query: KrpcQuery): Map<string, BEncodable> {
 function splitNodes(nodes: readonly NodeInfo[] | undefined): [NodeInfo[], NodeInfo[]] {
   const v4: NodeInfo[] = []
   const v6: NodeInfo[] = []
-  for (const node of nodes ?? []) {
-    const family = ipFamilyOf(node.address.host)
-    if (family === 'ipv4') v4.push(node)
-    else if (family === 'ipv6') v6.push(node)
-  }
+  // A colon means IPv6; anything else is taken as IPv4 (the encoder rejects a bad literal).
+  for (const node of nodes ?? []) (node.address.host.includes(':') ? v6 : v4).push(node)
   return [v4, v6]
 }
 

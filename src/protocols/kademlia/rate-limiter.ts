@@ -23,6 +23,7 @@ export class RateLimiter {
 
   /** True when a query from `host` may be answered now; false counts a drop. */
   allow(now: Instant, host: string): boolean {
+    this.forgetIdle(now)
     let bucket = this.sources.get(host)
     if (bucket === undefined) {
       bucket = { tokens: this.burst, at: now }
@@ -42,6 +43,19 @@ export class RateLimiter {
     }
     bucket.tokens -= 1
     return true
+  }
+
+  /**
+   * Drops up to two of the least recently seen sources whose bucket has refilled: they are
+   * indistinguishable from new sources, and keeping them would hold memory per source ever seen.
+   */
+  private forgetIdle(now: Instant): void {
+    const refillMs = (this.burst / this.perSecond) * 1000
+    for (let i = 0; i < 2; i++) {
+      const oldest = this.sources.entries().next()
+      if (oldest.done === true || now - oldest.value[1].at < refillMs) return
+      this.sources.delete(oldest.value[0])
+    }
   }
 
   get tracked(): number {

@@ -143,6 +143,10 @@ export class RoutingTable {
       if (how !== 'learned') bucket.lastChanged = now
       return { outcome: 'updated' }
     }
+    // Nodes named in replies mostly land in full far buckets: skip them before any costlier check.
+    if (how === 'learned' && bucket.nodes.length >= this.config.k && index < this.bucketList.length - 1) {
+      return { outcome: 'ignored' }
+    }
     if (!idAcceptable(id, address.host, this.config)) return { outcome: 'rejected_bep42' }
     const other = this.findById(bucket.nodes, id)
     if (other !== undefined) {
@@ -150,7 +154,6 @@ export class RoutingTable {
       if (nodeState(other, now, this.config) !== 'bad') return { outcome: 'ignored' }
       this.removeAt(bucket, other)
     }
-    if (!this.ipAllowed(address, bucket)) return { outcome: 'rejected_ip' }
     const node = new RoutingNode(id, address.host, address.port)
     this.record(node, now, how)
     return this.place(now, index, node, how)
@@ -167,7 +170,7 @@ export class RoutingTable {
       this.removeAt(bucket, node)
       // The newest replacement first; one whose IP has meanwhile reached its limit is dropped.
       for (let r = bucket.replacements.pop(); r !== undefined; r = bucket.replacements.pop()) {
-        if (!this.ipAllowed(r.address, bucket)) continue
+        if (!this.ipAllowed(r.address) || !this.subnetAllowed(r.host, bucket)) continue
         bucket.nodes.push(r)
         this.count++
         bucket.lastChanged = now
@@ -177,18 +180,41 @@ export class RoutingTable {
     }
   }
 
-  /** Up to `count` non-bad nodes closest to `target`, closest first. */
+  /**
+   * Up to `count` non-bad nodes closest to `target`, closest first. With j = the target's
+   * bucket, every node of bucket j is closer than any node of a bucket above j, which are all
+   * closer than bucket j - 1, then j - 2...: so buckets are visited in that order and sorted
+   * only within a group, and the walk stops once `count` nodes are found.
+   */
   closest(now: Instant, target: Id160, count: number): RoutingNode[] {
     const found: RoutingNode[] = []
-    for (const bucket of this.bucketList) {
-      for (const node of bucket.nodes) {
-        if (nodeState(node, now, this.config) === 'bad') continue
-        found.push(node)
-      }
+    const last = this.bucketList.length - 1
+    const j = this.bucketIndexOf(target)
+    this.takeSorted(now, target, (this.bucketList[j] as Bucket).nodes, found, count)
+    if (found.length < count && j < last) {
+      const above: RoutingNode[] = []
+      for (let i = j + 1; i <= last; i++) above.push(...(this.bucketList[i] as Bucket).nodes)
+      this.takeSorted(now, target, above, found, count)
     }
-    found.sort((a, b) => compareDistance(target, a.id, b.id))
-    if (found.length > count) found.length = count
+    for (let i = j - 1; i >= 0 && found.length < count; i--) {
+      this.takeSorted(now, target, (this.bucketList[i] as Bucket).nodes, found, count)
+    }
     return found
+  }
+
+  private takeSorted(
+    now: Instant,
+    target: Id160,
+    group: readonly RoutingNode[],
+    found: RoutingNode[],
+    count: number,
+  ): void {
+    const usable = group.filter((n) => nodeState(n, now, this.config) !== 'bad')
+    usable.sort((a, b) => compareDistance(target, a.id, b.id))
+    for (const node of usable) {
+      if (found.length >= count) return
+      found.push(node)
+    }
   }
 
   /** Every node in a bucket (not the replacement caches). */
@@ -232,6 +258,10 @@ export class RoutingTable {
   private place(now: Instant, index: number, node: RoutingNode, how: Heard): InsertResult {
     const bucket = this.bucketList[index] as Bucket
     if (bucket.nodes.length < this.config.k) {
+      // The subnet limit is per bucket, so it is checked once the bucket is known (after splits).
+      if (!this.subnetAllowed(node.host, bucket) || !this.ipAllowed(node.address)) {
+        return { outcome: 'rejected_ip' }
+      }
       bucket.nodes.push(node)
       this.count++
       bucket.lastChanged = now
@@ -256,6 +286,9 @@ export class RoutingTable {
       }
     }
     if (bad !== undefined) {
+      if (!this.subnetAllowed(node.host, bucket, bad) || !this.ipAllowed(node.address)) {
+        return { outcome: 'rejected_ip' }
+      }
       this.removeAt(bucket, bad)
       bucket.nodes.push(node)
       this.count++
@@ -264,6 +297,7 @@ export class RoutingTable {
     }
     // Unverified nodes never displace anyone, not even into the replacement cache.
     if (how === 'learned') return { outcome: 'ignored' }
+    if (!this.ipAllowed(node.address)) return { outcome: 'rejected_ip' }
     this.addReplacement(bucket, node)
     return questionable === undefined
       ? { outcome: 'replacement' }
@@ -311,17 +345,23 @@ export class RoutingTable {
     }
   }
 
-  private ipAllowed(address: Address, bucket: Bucket): boolean {
+  /** The per-IP limit, over the whole table. */
+  private ipAllowed(address: Address): boolean {
     if (!ipLimited(address.host, this.config)) return true
     let sameIp = 0
     for (const b of this.bucketList) {
       for (const n of b.nodes) if (n.host === address.host) sameIp++
     }
-    if (sameIp >= this.config.perIpMax) return false
-    const subnet = subnetOf(address.host)
-    let sameSubnet = 0
-    for (const n of bucket.nodes) if (subnetOf(n.host) === subnet) sameSubnet++
-    return sameSubnet < this.config.perSubnetPerBucketMax
+    return sameIp < this.config.perIpMax
+  }
+
+  /** The per-subnet limit in `bucket`, not counting `leaving` (a node about to be replaced). */
+  private subnetAllowed(host: string, bucket: Bucket, leaving?: RoutingNode): boolean {
+    if (!ipLimited(host, this.config)) return true
+    const subnet = subnetOf(host)
+    let same = 0
+    for (const n of bucket.nodes) if (n !== leaving && subnetOf(n.host) === subnet) same++
+    return same < this.config.perSubnetPerBucketMax
   }
 
   private findIn(nodes: readonly RoutingNode[], address: Address): RoutingNode | undefined {
