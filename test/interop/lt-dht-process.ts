@@ -59,6 +59,9 @@ export interface LtDhtNode {
   getMutable(publicKey: string, salt: string): Promise<LtMutableItem>
   /** Nodes in libtorrent's routing table. */
   routingTable(): Promise<number>
+  /** Adds a .torrent (to seed from `savePath`) or a magnet (to download), DHT as peer source. */
+  addTorrent(source: { torrent: string } | { magnet: string }, savePath: string): Promise<string>
+  torrentStatus(infoHash: string): Promise<{ progress: number; seeding: boolean; peers: number }>
   /** quit, then SIGTERM and SIGKILL to the PID if needed; resolves with the exit code. */
   stop(): Promise<number>
 }
@@ -246,6 +249,16 @@ export async function startLtDht(options: LtDhtOptions = {}): Promise<LtDhtNode>
       return { value: strOrNull(e, 'value'), seq: typeof e['seq'] === 'number' ? e['seq'] : null }
     },
     routingTable: async () => num(await request('routing_table'), 'nodes'),
+    addTorrent: async (source, savePath) =>
+      str(await request('add_torrent', { ...source, savePath }), 'infoHash'),
+    torrentStatus: async (infoHash) => {
+      const e = await request('torrent_status', { infoHash })
+      return {
+        progress: num(e, 'progress'),
+        seeding: e['seeding'] === true,
+        peers: num(e, 'peers'),
+      }
+    },
     stop,
   }
 }

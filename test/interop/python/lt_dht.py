@@ -283,6 +283,35 @@ class Helper:
             salt = as_bytes(msg.get("salt", ""))
             self.gets_mutable.setdefault((public.hex(), salt), []).append(cid)
             self.session.dht_get_mutable_item(public, salt)
+        elif cmd == "add_torrent":
+            # A real download or seed with the DHT as its only peer source (no trackers).
+            if "magnet" in msg:
+                params = lt.parse_magnet_uri(str(msg["magnet"]))
+            else:
+                params = lt.add_torrent_params()
+                params.ti = lt.torrent_info(str(msg["torrent"]))
+            params.save_path = str(msg["savePath"])
+            params.flags &= ~lt.torrent_flags.auto_managed
+            params.flags &= ~lt.torrent_flags.paused
+            handle = self.session.add_torrent(params)
+            ih = str(handle.info_hashes().v1)
+            self.torrents[ih] = handle
+            self.reply(cid, event="torrent_added", infoHash=ih)
+        elif cmd == "torrent_status":
+            ih = hex_hash(msg["infoHash"], 20, "infoHash").hex()
+            handle = self.torrents.get(ih)
+            if handle is None:
+                raise ValueError(f"no torrent {ih}")
+            st = handle.status()
+            self.reply(
+                cid,
+                event="torrent_status",
+                infoHash=ih,
+                progress=st.progress,
+                seeding=bool(st.is_seeding),
+                peers=st.num_peers,
+                hasMetadata=bool(st.has_metadata),
+            )
         elif cmd == "routing_table":
             self.stats.append(cid)
             self.session.post_dht_stats()
