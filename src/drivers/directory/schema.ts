@@ -7,7 +7,8 @@ import type Database from 'better-sqlite3'
  *
  * - `torrents`: one row per published torrent. `id` is the FTS rowid (an INTEGER PRIMARY KEY,
  *   stable across VACUUM, unlike an implicit rowid); `info_hash` (lowercase hex) is the
- *   natural key and UNIQUE. Rows stay small so that sorting a million of them stays cheap;
+ *   natural key and UNIQUE. `id` grows with each publish, so "newest first" is `id` order and
+ *   needs no index on `added`. Rows stay small so that sorting a million of them stays cheap;
  *   the .torrent bytes live in `torrent_blobs`.
  * - `files`: the file list, in payload order (padding files left out).
  * - `torrents_fts`: contentless FTS5 over the name and the file paths (the text lives in
@@ -32,7 +33,6 @@ CREATE TABLE torrents (
   completed INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX torrents_name ON torrents (name COLLATE NOCASE);
-CREATE INDEX torrents_added ON torrents (added);
 CREATE INDEX torrents_size ON torrents (size);
 CREATE INDEX torrents_seeders ON torrents (seeders);
 CREATE INDEX torrents_leechers ON torrents (leechers);

@@ -52,7 +52,8 @@ export function* syntheticTorrents(random: Random, count: number, now: number) {
       pieceLength: 2 ** (18 + random.int(5)),
       files,
       uploader: `user${random.int(5000)}`,
-      added: now - random.int(3 * 365 * 24 * 3600) * 1000,
+      // Publish order: spread over three years, oldest first, as ids are assigned.
+      added: now - Math.round(((count - i) / count) * 3 * 365 * 24 * 3600) * 1000,
       counts: { seeders, leechers: random.int(seeders + 10), completed: seeders * random.int(20) },
     }
     yield record
