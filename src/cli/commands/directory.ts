@@ -48,7 +48,12 @@ function registerServer(program: Command): void {
     )
     .option('--json', 'print the listening event as a JSON line')
     .action(async (options: ServerOptions) => {
-      const dbPath = options.db === undefined ? defaultDbPath() : resolve(options.db)
+      const dbPath =
+        options.db === undefined
+          ? defaultDbPath()
+          : options.db === ':memory:'
+            ? options.db
+            : resolve(options.db)
       await ensureParentDir(dbPath)
       const allowList =
         options.allowList === undefined ? undefined : await readAllowList(options.allowList)
