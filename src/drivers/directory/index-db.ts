@@ -259,11 +259,12 @@ export class IndexDb {
       } else if (sort === 'added') {
         sql = `SELECT ${SUMMARY_COLUMNS} FROM torrents t ORDER BY t.id ${direction} LIMIT ? OFFSET ?`
       } else {
-        const where = matching
-          ? 'WHERE t.id IN (SELECT rowid FROM torrents_fts WHERE torrents_fts MATCH ?)'
-          : ''
+        // Driving the join from the FTS side skips building an IN list of every match first.
+        const from = matching
+          ? 'torrents_fts JOIN torrents t ON t.id = torrents_fts.rowid WHERE torrents_fts MATCH ?'
+          : 'torrents t'
         sql =
-          `SELECT ${SUMMARY_COLUMNS} FROM torrents t ${where} ` +
+          `SELECT ${SUMMARY_COLUMNS} FROM ${from} ` +
           `ORDER BY ${ORDER_SQL[sort]} ${direction}, t.id DESC LIMIT ? OFFSET ?`
       }
       statement = this.db.prepare(sql)
