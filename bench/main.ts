@@ -1,6 +1,8 @@
 import { cpus, totalmem } from 'node:os'
 import { benchBittorrentLoopback } from './bittorrent-loopback.js'
 import { benchClientScale } from './client-scale.js'
+import { benchDhtLoopback } from './dht-loopback.js'
+import { benchTrackerLoad } from './tracker-load.js'
 import { benchSim } from './sim.js'
 
 /**
@@ -14,6 +16,8 @@ const SUITES: Readonly<Record<string, Suite>> = {
   sim: () => benchSim(),
   bittorrent: () => benchBittorrentLoopback(),
   'client-scale': () => benchClientScale(),
+  tracker: () => benchTrackerLoad(),
+  dht: () => benchDhtLoopback(),
 }
 
 async function main(): Promise<void> {
