@@ -173,9 +173,9 @@ async function udpLoad(
   const begin = performance.now()
   const key = randomBytes(4)
   return new Promise((resolve) => {
-    let retry: NodeJS.Timeout | undefined
+    const timers: { retry?: NodeJS.Timeout } = {}
     const finish = (): void => {
-      if (retry !== undefined) clearInterval(retry)
+      if (timers.retry !== undefined) clearInterval(timers.retry)
       socket.close()
       resolve(result(latencies, peers.length / ((performance.now() - begin) / 1000), errors))
     }
@@ -213,7 +213,7 @@ async function udpLoad(
       pump()
     })
     // Datagrams can be lost under load: resend what waited too long (counted in its latency).
-    retry = setInterval(() => {
+    timers.retry = setInterval(() => {
       const now = performance.now()
       for (let i = 0; i < next; i++) {
         if (answered[i] === 0 && now - (sentAt[i] as number) > 1000) {
