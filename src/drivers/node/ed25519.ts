@@ -7,10 +7,36 @@ import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 
 import type { Ed25519 } from '../../protocols/kademlia/ed25519.js'
 
 const PKCS8_PREFIX = Uint8Array.of(
-  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+  0x30,
+  0x2e,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x70,
+  0x04,
+  0x22,
+  0x04,
+  0x20,
 )
 const SPKI_PREFIX = Uint8Array.of(
-  0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+  0x30,
+  0x2a,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x70,
+  0x03,
+  0x21,
+  0x00,
 )
 
 function wrap(prefix: Uint8Array, key: Uint8Array): Buffer {
@@ -33,7 +59,11 @@ export class NodeEd25519 implements Ed25519 {
   verify(publicKey32: Uint8Array, message: Uint8Array, signature64: Uint8Array): boolean {
     if (publicKey32.length !== 32 || signature64.length !== 64) return false
     try {
-      const key = createPublicKey({ key: wrap(SPKI_PREFIX, publicKey32), format: 'der', type: 'spki' })
+      const key = createPublicKey({
+        key: wrap(SPKI_PREFIX, publicKey32),
+        format: 'der',
+        type: 'spki',
+      })
       return verify(null, message, key, signature64)
     } catch {
       // Not a point on the curve: a forged key is a failed verification, not an exception.

@@ -45,7 +45,12 @@ export interface KademliaReport {
   readonly successRate: number
   /** Fraction of the true k closest live nodes that lookups returned, on average. */
   readonly kClosestRecall: number
-  readonly hops: { readonly mean: number; readonly p50: number; readonly p90: number; readonly max: number }
+  readonly hops: {
+    readonly mean: number
+    readonly p50: number
+    readonly p90: number
+    readonly max: number
+  }
   /** log2(N) / (1 + log2 k): bits a hop gains with k-buckets (1 + log2 k), over the id bits to resolve. */
   readonly expectedHops: number
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly max: number }
@@ -231,7 +236,12 @@ class Run {
     }
   }
 
-  command(index: number, kind: Tracked['kind'] | 'untracked', run: (node: DhtNode, now: Instant) => number, target: Id160): void {
+  command(
+    index: number,
+    kind: Tracked['kind'] | 'untracked',
+    run: (node: DhtNode, now: Instant) => number,
+    target: Id160,
+  ): void {
     const node = this.nodes[index] as DhtNode
     const handle = run(node, this.world.now())
     if (kind !== 'untracked') this.tracked.set(`${index}/${handle}`, { kind, target })
@@ -313,7 +323,10 @@ export function runKademlia(params: Params, seed: number): KademliaReport {
       run.command(
         index,
         'untracked',
-        (n, now) => (mutable ? n.putMutable(now, { seed: seedBytes, salt, value }) : n.putImmutable(now, value)),
+        (n, now) =>
+          mutable
+            ? n.putMutable(now, { seed: seedBytes, salt, value })
+            : n.putImmutable(now, value),
         target,
       )
     })
@@ -326,7 +339,9 @@ export function runKademlia(params: Params, seed: number): KademliaReport {
   const result = world.run({ until: instant(end) })
   churn?.stop()
 
-  const live = hosts.map((h, i) => (h.isUp ? run.nodes[i] : undefined)).filter((n): n is DhtNode => n !== undefined)
+  const live = hosts
+    .map((h, i) => (h.isUp ? run.nodes[i] : undefined))
+    .filter((n): n is DhtNode => n !== undefined)
   const stats = live.map((n) => n.inspect())
   const maintenance = stats.reduce((s, x) => s + x.maintenanceQueriesSent, 0)
   const queries = stats.reduce((s, x) => s + x.queriesSent, 0)
@@ -353,7 +368,9 @@ export function runKademlia(params: Params, seed: number): KademliaReport {
     messagesPerLookup: round(summarize(run.messages).mean),
     routingTableSize: roundSummary(summarize(stats.map((s) => s.tableSize))),
     maintenanceBytesPerNodePerMinute: round(
-      live.length === 0 || minutes === 0 ? 0 : (maintenance * bytesPerExchange * 2) / live.length / minutes,
+      live.length === 0 || minutes === 0
+        ? 0
+        : (maintenance * bytesPerExchange * 2) / live.length / minutes,
     ),
     announces: { tried: p.announces, found: run.announcesFound },
     items: { tried: p.items, found: run.itemsFound },
@@ -376,7 +393,8 @@ export function checkInvariants(nodes: readonly DhtNode[], config: DhtConfig): s
     const seenId = new Set<string>()
     const perIp = new Map<string, number>()
     table.buckets.forEach((bucket, index) => {
-      if (bucket.nodes.length > r.k) problems.push(`bucket ${index} holds ${bucket.nodes.length} > k`)
+      if (bucket.nodes.length > r.k)
+        problems.push(`bucket ${index} holds ${bucket.nodes.length} > k`)
       const perSubnet = new Map<string, number>()
       for (const n of bucket.nodes) {
         const key = `${n.host}:${n.port}`
@@ -393,10 +411,12 @@ export function checkInvariants(nodes: readonly DhtNode[], config: DhtConfig): s
         if (r.enforceBep42 && !bep42Valid(n.id, n.host)) problems.push(`${key} fails BEP 42`)
       }
       for (const [subnet, count] of perSubnet) {
-        if (count > r.perSubnetPerBucketMax) problems.push(`${count} nodes of ${subnet} in a bucket`)
+        if (count > r.perSubnetPerBucketMax)
+          problems.push(`${count} nodes of ${subnet} in a bucket`)
       }
     })
-    for (const [ip, count] of perIp) if (count > r.perIpMax) problems.push(`${count} nodes at ${ip}`)
+    for (const [ip, count] of perIp)
+      if (count > r.perIpMax) problems.push(`${count} nodes at ${ip}`)
     if (table.size !== seenAddress.size) problems.push('table size out of step with its buckets')
   }
   return problems

@@ -40,7 +40,13 @@ export class ClosestOracle {
     return best
   }
 
-  private search(target: Id160, skip: number, lo: number, hi: number, bit: number): OracleEntry | undefined {
+  private search(
+    target: Id160,
+    skip: number,
+    lo: number,
+    hi: number,
+    bit: number,
+  ): OracleEntry | undefined {
     if (hi - lo <= 16 || bit >= 160) {
       let best: OracleEntry | undefined
       for (let i = lo; i < hi; i++) {
@@ -58,7 +64,16 @@ export class ClosestOracle {
       if (idBit((this.sorted[m] as OracleEntry).id, bit) === 1) b = m
       else a = m + 1
     }
-    const [near, far] = idBit(target, bit) === 0 ? [[lo, a], [a, hi]] : [[a, hi], [lo, a]]
+    const [near, far] =
+      idBit(target, bit) === 0
+        ? [
+            [lo, a],
+            [a, hi],
+          ]
+        : [
+            [a, hi],
+            [lo, a],
+          ]
     return (
       this.search(target, skip, near[0] as number, near[1] as number, bit + 1) ??
       this.search(target, skip, far[0] as number, far[1] as number, bit + 1)

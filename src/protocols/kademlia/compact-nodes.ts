@@ -51,7 +51,12 @@ export function encodeCompactNodes(nodes: readonly NodeInfo[], family: IpFamily)
  * DHT response carries eight of them, so this is the codec's hot path. False when `host` is
  * not a canonical dotted quad (the caller then takes the general path, which reports errors).
  */
-export function writeIpv4Port(host: string, port: number, out: Uint8Array, offset: number): boolean {
+export function writeIpv4Port(
+  host: string,
+  port: number,
+  out: Uint8Array,
+  offset: number,
+): boolean {
   let part = 0
   let digits = 0
   let index = 0

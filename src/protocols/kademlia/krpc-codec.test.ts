@@ -103,7 +103,10 @@ test('malformed messages are typed errors', () => {
       'bad_compact_length',
       'values',
     ],
-    [encode(dictOf({ t: 'aa', y: 'r', r: dictOf({ id: id(1) }), ip: 'abc' })), 'bad_compact_length'],
+    [
+      encode(dictOf({ t: 'aa', y: 'r', r: dictOf({ id: id(1) }), ip: 'abc' })),
+      'bad_compact_length',
+    ],
     [encode(dictOf({ t: 'aa', y: 'e', e: ['x', 1] })), 'bad_field', 'e'],
     [
       encode(

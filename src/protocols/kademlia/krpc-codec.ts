@@ -28,12 +28,7 @@ import { decodeCompactNodes, encodeCompactNodes, writeIpv4Port } from './compact
 import type { KrpcMessage, KrpcQuery, KrpcResponseBody, NodeInfo } from './messages.js'
 
 export type KrpcDecodeErrorCode =
-  | 'not_bencode'
-  | 'not_a_dict'
-  | 'bad_field'
-  | 'missing_field'
-  | 'too_large'
-  | 'bad_compact_length'
+  'not_bencode' | 'not_a_dict' | 'bad_field' | 'missing_field' | 'too_large' | 'bad_compact_length'
 
 export interface KrpcDecodeError {
   readonly code: KrpcDecodeErrorCode
@@ -174,12 +169,7 @@ export function encodeKrpc(message: KrpcMessage): Uint8Array {
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
-function bytesField(
-  dict: BDict,
-  key: string,
-  max: number,
-  required: true,
-): Decoded<Uint8Array>
+function bytesField(dict: BDict, key: string, max: number, required: true): Decoded<Uint8Array>
 function bytesField(
   dict: BDict,
   key: string,

@@ -57,7 +57,10 @@ export class LookupState {
       if (this.candidates.some((c) => c.key === key || equalIds(c.id, node.id))) continue
       const candidate: Candidate = { id: node.id, address: node.address, key, depth, state: 'new' }
       let at = this.candidates.length
-      while (at > 0 && compareDistance(this.target, node.id, (this.candidates[at - 1] as Candidate).id) < 0) {
+      while (
+        at > 0 &&
+        compareDistance(this.target, node.id, (this.candidates[at - 1] as Candidate).id) < 0
+      ) {
         at--
       }
       if (at >= this.candidatesMax) continue
@@ -136,13 +139,18 @@ export class LookupState {
   }
 
   private hopAt(depth: number): HopStats {
-    while (this.hops.length <= depth) this.hops.push({ depth: this.hops.length, queried: 0, responded: 0 })
+    while (this.hops.length <= depth)
+      this.hops.push({ depth: this.hops.length, queried: 0, responded: 0 })
     return this.hops[depth] as HopStats
   }
 
   /** Beyond the cap, forget the farthest candidates that are not in flight. */
   private trim(): void {
-    for (let i = this.candidates.length - 1; i >= 0 && this.candidates.length > this.candidatesMax; i--) {
+    for (
+      let i = this.candidates.length - 1;
+      i >= 0 && this.candidates.length > this.candidatesMax;
+      i--
+    ) {
       if ((this.candidates[i] as Candidate).state !== 'inflight') this.candidates.splice(i, 1)
     }
   }

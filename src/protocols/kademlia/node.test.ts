@@ -23,7 +23,10 @@ function network(count: number, seed: number, config: DhtConfig = localConfig): 
   const net = new TestNet()
   const random = new SeededRandom(seed)
   for (let i = 0; i < count; i++) {
-    net.add(addr(i), new DhtNode(net.now, { random: random.fork(`n${i}`), hashing, ed25519 }, { config }))
+    net.add(
+      addr(i),
+      new DhtNode(net.now, { random: random.fork(`n${i}`), hashing, ed25519 }, { config }),
+    )
   }
   // Each node joins through node 0 in turn, as a swarm grows.
   for (let i = 1; i < count; i++) {
@@ -63,7 +66,10 @@ test('lookups find the true k closest nodes in a 64-node network', () => {
       .sort((a, b) => compareDistance(target, a, b))
       .slice(0, 8)
       .map((id) => toHex(id))
-    assert.deepEqual(done.closest.map((n) => toHex(n.id)), expected)
+    assert.deepEqual(
+      done.closest.map((n) => toHex(n.id)),
+      expected,
+    )
     assert.ok(done.trace.hops >= 1 && done.trace.hops <= 6, `hops ${done.trace.hops}`)
     assert.ok(done.trace.messages >= done.trace.nodesContacted)
     assert.ok(done.trace.finishedAt >= done.trace.startedAt)
@@ -143,7 +149,11 @@ test('immutable and mutable items: put, get, and the BEP 44 refusals', () => {
   assert.equal(got?.seq, 2)
 })
 
-function askPut(server: DhtNode, from: Address, query: Partial<KrpcMessage & { type: 'query' }>['query']): KrpcMessage {
+function askPut(
+  server: DhtNode,
+  from: Address,
+  query: Partial<KrpcMessage & { type: 'query' }>['query'],
+): KrpcMessage {
   const now = instant(0)
   server.receive(now, from, {
     type: 'query',
@@ -167,21 +177,74 @@ test('put refusals: bad signature 206, too big 205, salt too big 207, cas 301, l
   const k = ed25519.publicKeyOf(seed)
   const signed = (seq: number, value: Uint8Array, salt?: Uint8Array) => {
     const parts = salt === undefined ? '' : `4:salt${salt.length}:${new TextDecoder().decode(salt)}`
-    const message = utf8(`${parts}3:seqi${seq}e1:v${value.length}:${new TextDecoder().decode(value)}`)
+    const message = utf8(
+      `${parts}3:seqi${seq}e1:v${value.length}:${new TextDecoder().decode(value)}`,
+    )
     return ed25519.sign(seed, message)
   }
   const code = (m: KrpcMessage): number | undefined => (m.type === 'error' ? m.code : undefined)
   const v = utf8('x')
-  assert.equal(code(askPut(server, from, { method: 'put', token, value: v, k, seq: 5, sig: signed(5, v) })), undefined)
-  assert.equal(code(askPut(server, from, { method: 'put', token, value: v, k, seq: 6, sig: signed(5, v) })), 206)
-  assert.equal(code(askPut(server, from, { method: 'put', token, value: v, k, seq: 4, sig: signed(4, v) })), 302)
-  assert.equal(code(askPut(server, from, { method: 'put', token, value: v, k, seq: 7, sig: signed(7, v), cas: 3 })), 301)
-  assert.equal(code(askPut(server, from, { method: 'put', token, value: v, k, seq: 7, sig: signed(7, v), cas: 5 })), undefined)
+  assert.equal(
+    code(askPut(server, from, { method: 'put', token, value: v, k, seq: 5, sig: signed(5, v) })),
+    undefined,
+  )
+  assert.equal(
+    code(askPut(server, from, { method: 'put', token, value: v, k, seq: 6, sig: signed(5, v) })),
+    206,
+  )
+  assert.equal(
+    code(askPut(server, from, { method: 'put', token, value: v, k, seq: 4, sig: signed(4, v) })),
+    302,
+  )
+  assert.equal(
+    code(
+      askPut(server, from, {
+        method: 'put',
+        token,
+        value: v,
+        k,
+        seq: 7,
+        sig: signed(7, v),
+        cas: 3,
+      }),
+    ),
+    301,
+  )
+  assert.equal(
+    code(
+      askPut(server, from, {
+        method: 'put',
+        token,
+        value: v,
+        k,
+        seq: 7,
+        sig: signed(7, v),
+        cas: 5,
+      }),
+    ),
+    undefined,
+  )
   const big = new Uint8Array(1000)
   assert.equal(code(askPut(server, from, { method: 'put', token, value: big })), 205)
   const salt = new Uint8Array(65).fill(0x61)
-  assert.equal(code(askPut(server, from, { method: 'put', token, value: v, k, seq: 1, sig: signed(1, v, salt), salt })), 207)
-  assert.equal(code(askPut(server, from, { method: 'put', token: new Uint8Array(8), value: v })), 203)
+  assert.equal(
+    code(
+      askPut(server, from, {
+        method: 'put',
+        token,
+        value: v,
+        k,
+        seq: 1,
+        sig: signed(1, v, salt),
+        salt,
+      }),
+    ),
+    207,
+  )
+  assert.equal(
+    code(askPut(server, from, { method: 'put', token: new Uint8Array(8), value: v })),
+    203,
+  )
   assert.equal(code(askPut(server, from, { method: 'unknown', name: 'vote' })), 204)
 })
 
@@ -214,7 +277,10 @@ test('a query flood from one IP is cut at the burst and counted', () => {
 test('read-only nodes: no answers, flagged queries, and kept out of tables (BEP 43)', () => {
   const net = network(20, 5)
   const roConfig = dhtConfig({ readOnly: true, routing: { exemptLocalFromIpLimits: true } })
-  const ro = net.add(addr(100), new DhtNode(net.now, { random: new SeededRandom(7), hashing }, { config: roConfig }))
+  const ro = net.add(
+    addr(100),
+    new DhtNode(net.now, { random: new SeededRandom(7), hashing }, { config: roConfig }),
+  )
   const handle = ro.bootstrap(net.now, [addr(0)])
   net.run(net.now + seconds(30))
   assert.ok(doneOf(net, handle, addr(100)).closest.length > 0)
@@ -235,7 +301,12 @@ test('silent nodes time out, lookups still finish, and failures make nodes bad',
   net.run(net.now + seconds(60))
   const done = doneOf(net, handle, addr(1))
   assert.ok(done.closest.length > 0)
-  assert.ok(done.closest.every((n) => Number(n.address.host.split('.')[3]) < 10 || Number(n.address.host.split('.')[3]) >= 20))
+  assert.ok(
+    done.closest.every(
+      (n) =>
+        Number(n.address.host.split('.')[3]) < 10 || Number(n.address.host.split('.')[3]) >= 20,
+    ),
+  )
   assert.ok(node(net, 1).inspect().timeouts > 0)
   const ping = node(net, 1).ping(net.now, addr(15))
   net.run(net.now + seconds(10))
@@ -253,12 +324,19 @@ test('state export and import round trip; a restarted node rejoins from its tabl
   assert.equal(importState(utf8('garbage')).ok, false)
   const revived = net.add(
     addr(3),
-    new DhtNode(net.now, { random: new SeededRandom(77), hashing }, { config: localConfig, id: state.value.id, nodes: state.value.nodes }),
+    new DhtNode(
+      net.now,
+      { random: new SeededRandom(77), hashing },
+      { config: localConfig, id: state.value.id, nodes: state.value.nodes },
+    ),
   )
   const handle = revived.bootstrap(net.now, [])
   net.run(net.now + seconds(30))
   const rejoined = doneOf(net, handle, addr(3))
-  assert.ok(rejoined.closest.length >= 8, `${rejoined.closest.length} of ${state.value.nodes.length}`)
+  assert.ok(
+    rejoined.closest.length >= 8,
+    `${rejoined.closest.length} of ${state.value.nodes.length}`,
+  )
 })
 
 test('the external address is learned from responses and an id is made BEP 42-compliant', () => {

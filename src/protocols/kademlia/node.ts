@@ -268,7 +268,10 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     let next: number = this.housekeepingAt
     for (const p of this.pending.values()) if (p.deadline < next) next = p.deadline
     if (this.table.size > 0 && this.refreshOp === undefined) {
-      const at = Math.max(this.table.nextRefreshAt(), this.lastRefreshAt + this.config.refreshSpacing)
+      const at = Math.max(
+        this.table.nextRefreshAt(),
+        this.lastRefreshAt + this.config.refreshSpacing,
+      )
       if (at < next) next = at
     }
     return next as Instant
@@ -318,14 +321,19 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       hashing: this.hashing,
       ed25519: this.ed25519,
     }
-    this.outputs.push({ type: 'send', to: from, message: reply(state, now, from, message.t, message.query) })
+    this.outputs.push({
+      type: 'send',
+      to: from,
+      message: reply(state, now, from, message.t, message.query),
+    })
   }
 
   // --- replies to our queries ------------------------------------------------------------------
 
   private onReply(now: Instant, from: Address, message: KrpcMessage): void {
     if (message.type === 'query') return
-    const tid = message.t.length === 2 ? ((message.t[0] as number) << 8) | (message.t[1] as number) : -1
+    const tid =
+      message.t.length === 2 ? ((message.t[0] as number) << 8) | (message.t[1] as number) : -1
     const p = this.pending.get(tid)
     if (p === undefined || p.to.port !== from.port || p.to.host !== from.host) {
       this.counters.unmatched++
@@ -433,7 +441,13 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     extra: Partial<Pick<Operation, 'announcePort' | 'impliedPort' | 'salt' | 'seq' | 'put'>>,
   ): Operation {
     const k = this.config.routing.k
-    const lookup = new LookupState(target, k, this.config.alpha, this.config.lookupCandidatesMax, this.ownId)
+    const lookup = new LookupState(
+      target,
+      k,
+      this.config.alpha,
+      this.config.lookupCandidatesMax,
+      this.ownId,
+    )
     lookup.add(
       this.table.closest(now, target, k).map((n) => n.info()),
       0,
@@ -468,7 +482,11 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       case 'announce':
         return { method: 'get_peers', infoHash: op.target }
       case 'get':
-        return { method: 'get', target: op.target, ...(op.seq === undefined ? {} : { seq: op.seq }) }
+        return {
+          method: 'get',
+          target: op.target,
+          ...(op.seq === undefined ? {} : { seq: op.seq }),
+        }
       case 'put_immutable':
       case 'put_mutable':
         return { method: 'get', target: op.target }
@@ -515,7 +533,8 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     }
     const put = op.put
     if (put === undefined) return undefined
-    if (op.kind === 'put_immutable') return { method: 'put', token: new Uint8Array(0), value: put.value }
+    if (op.kind === 'put_immutable')
+      return { method: 'put', token: new Uint8Array(0), value: put.value }
     const ed = this.ed25519 as Ed25519
     put.seq ??= (op.best?.seq ?? 0) + 1
     const sig = ed.sign(put.seed as Uint8Array, signedBytes(put.salt, put.seq, put.value))
@@ -550,7 +569,11 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
           : [op.pinged]
         : op.lookup.closestResponded().map((c) => ({ id: c.id, address: c.address }))
     const item =
-      op.kind === 'put_immutable' ? op.put === undefined ? undefined : { value: op.put.value } : op.best
+      op.kind === 'put_immutable'
+        ? op.put === undefined
+          ? undefined
+          : { value: op.put.value }
+        : op.best
     this.emit({
       type: 'done',
       handle: op.handle,
@@ -571,7 +594,13 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     })
   }
 
-  private send(now: Instant, to: Address, query: KrpcQuery, role: Role, op: Operation | undefined): void {
+  private send(
+    now: Instant,
+    to: Address,
+    query: KrpcQuery,
+    role: Role,
+    op: Operation | undefined,
+  ): void {
     let tid = this.nextTid
     for (let tries = 0; this.pending.has(tid) && tries < 0x10000; tries++) tid = (tid + 1) & 0xffff
     this.nextTid = (tid + 1) & 0xffff

@@ -57,7 +57,8 @@ export class PeerStore {
   /** Drops expired peers and empty swarms. */
   expire(now: Instant): void {
     for (const [key, swarm] of this.swarms) {
-      for (const [peerKey, entry] of swarm.peers) if (entry.expires <= now) swarm.peers.delete(peerKey)
+      for (const [peerKey, entry] of swarm.peers)
+        if (entry.expires <= now) swarm.peers.delete(peerKey)
       if (swarm.peers.size === 0) this.swarms.delete(key)
     }
   }

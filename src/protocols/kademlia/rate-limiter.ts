@@ -33,7 +33,10 @@ export class RateLimiter {
       }
     } else {
       this.sources.delete(host)
-      bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) * this.perSecond) / 1000)
+      bucket.tokens = Math.min(
+        this.burst,
+        bucket.tokens + ((now - bucket.at) * this.perSecond) / 1000,
+      )
       bucket.at = now
     }
     this.sources.set(host, bucket)

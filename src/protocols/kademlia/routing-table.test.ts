@@ -18,21 +18,26 @@ let hostCounter = 0
 /** A fresh public address in its own /24 so limits do not interfere. */
 const nextAddress = (): { host: string; port: number } => {
   hostCounter++
-  return { host: `${20 + (hostCounter >> 16)}.${(hostCounter >> 8) & 255}.${hostCounter & 255}.1`, port: 6881 }
+  return {
+    host: `${20 + (hostCounter >> 16)}.${(hostCounter >> 8) & 255}.${hostCounter & 255}.1`,
+    port: 6881,
+  }
 }
 
 test('only the bucket covering our id splits; far buckets hold k and overflow to replacements', () => {
   const table = new RoutingTable(own, config(), T0)
   // 20 nodes in bucket 0 (first bit differs from ours).
-  const outcomes = Array.from({ length: 20 }, () =>
-    table.heard(T0, randomIdInBucket(own, 0, random), nextAddress(), 'response').outcome,
+  const outcomes = Array.from(
+    { length: 20 },
+    () => table.heard(T0, randomIdInBucket(own, 0, random), nextAddress(), 'response').outcome,
   )
   assert.equal(outcomes.filter((o) => o === 'added').length, 8)
   assert.equal(outcomes.filter((o) => o === 'replacement').length, 12)
   assert.equal(table.buckets[0]?.replacements.length, DEFAULT_ROUTING_CONFIG.replacementsPerBucket)
   // Nodes close to us make the table split further.
   for (let prefix = 1; prefix < 6; prefix++) {
-    for (let i = 0; i < 8; i++) table.heard(T0, randomIdInBucket(own, prefix, random), nextAddress(), 'response')
+    for (let i = 0; i < 8; i++)
+      table.heard(T0, randomIdInBucket(own, prefix, random), nextAddress(), 'response')
   }
   assert.ok(table.buckets.length >= 6)
   table.buckets.forEach((bucket, index) => {
@@ -66,7 +71,8 @@ test('node states follow BEP 5 and a bad node is replaced from the cache', () =>
 
 test('a full bucket of questionable nodes asks for a ping of the stalest', () => {
   const table = new RoutingTable(own, config(), T0)
-  for (let i = 0; i < 8; i++) table.heard(T0, randomIdInBucket(own, 0, random), nextAddress(), 'response')
+  for (let i = 0; i < 8; i++)
+    table.heard(T0, randomIdInBucket(own, 0, random), nextAddress(), 'response')
   const later = instant(minutes(20))
   const result = table.heard(later, randomIdInBucket(own, 0, random), nextAddress(), 'response')
   assert.equal(result.outcome, 'replacement')
@@ -90,9 +96,15 @@ test('per-IP and per-subnet limits; local addresses exempt when configured', () 
   const table = new RoutingTable(own, config(), T0)
   const id = (): Id160 => randomIdInBucket(own, 0, random)
   assert.equal(table.heard(T0, id(), { host: '30.0.0.1', port: 1 }, 'response').outcome, 'added')
-  assert.equal(table.heard(T0, id(), { host: '30.0.0.1', port: 2 }, 'response').outcome, 'rejected_ip')
+  assert.equal(
+    table.heard(T0, id(), { host: '30.0.0.1', port: 2 }, 'response').outcome,
+    'rejected_ip',
+  )
   assert.equal(table.heard(T0, id(), { host: '30.0.0.2', port: 1 }, 'response').outcome, 'added')
-  assert.equal(table.heard(T0, id(), { host: '30.0.0.3', port: 1 }, 'response').outcome, 'rejected_ip')
+  assert.equal(
+    table.heard(T0, id(), { host: '30.0.0.3', port: 1 }, 'response').outcome,
+    'rejected_ip',
+  )
   const exempt = new RoutingTable(own, config({ exemptLocalFromIpLimits: true }), T0)
   for (let port = 1; port <= 5; port++) {
     assert.equal(exempt.heard(T0, id(), { host: '127.0.0.1', port }, 'response').outcome, 'added')
@@ -102,9 +114,15 @@ test('per-IP and per-subnet limits; local addresses exempt when configured', () 
 test('BEP 42 enforcement refuses ids that do not match the IP', () => {
   const table = new RoutingTable(own, config({ enforceBep42: true }), T0)
   const host = '124.31.75.21'
-  assert.equal(table.heard(T0, bep42Id(host, random) as Id160, { host, port: 1 }, 'response').outcome, 'added')
+  assert.equal(
+    table.heard(T0, bep42Id(host, random) as Id160, { host, port: 1 }, 'response').outcome,
+    'added',
+  )
   const wrong = bep42Id('8.8.8.8', random) as Id160
-  assert.equal(table.heard(T0, wrong, { host: '9.9.9.9', port: 1 }, 'response').outcome, 'rejected_bep42')
+  assert.equal(
+    table.heard(T0, wrong, { host: '9.9.9.9', port: 1 }, 'response').outcome,
+    'rejected_bep42',
+  )
   // Local addresses are exempt.
   assert.equal(table.heard(T0, wrong, { host: '10.0.0.1', port: 1 }, 'response').outcome, 'added')
 })
@@ -122,7 +140,8 @@ test('an address answering with a new id replaces the old entry; our own id is r
 
 test('closest returns nodes in XOR order and refresh picks idle buckets', () => {
   const table = new RoutingTable(own, config(), T0)
-  for (let i = 0; i < 40; i++) table.heard(T0, randomIdInBucket(own, i % 5, random), nextAddress(), 'response')
+  for (let i = 0; i < 40; i++)
+    table.heard(T0, randomIdInBucket(own, i % 5, random), nextAddress(), 'response')
   const target = randomIdInBucket(own, 3, random)
   const closest = table.closest(T0, target, 8)
   for (let i = 1; i < closest.length; i++) {

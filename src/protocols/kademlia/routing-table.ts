@@ -144,7 +144,11 @@ export class RoutingTable {
       return { outcome: 'updated' }
     }
     // Nodes named in replies mostly land in full far buckets: skip them before any costlier check.
-    if (how === 'learned' && bucket.nodes.length >= this.config.k && index < this.bucketList.length - 1) {
+    if (
+      how === 'learned' &&
+      bucket.nodes.length >= this.config.k &&
+      index < this.bucketList.length - 1
+    ) {
       return { outcome: 'ignored' }
     }
     if (!idAcceptable(id, address.host, this.config)) return { outcome: 'rejected_bep42' }
@@ -315,9 +319,7 @@ export class RoutingTable {
     old.nodes.push(...keep)
     next.nodes.push(...moved)
     next.lastChanged = old.lastChanged
-    const keepR = old.replacements.filter(
-      (n) => commonPrefixLength(this.ownId, n.id) === lastIndex,
-    )
+    const keepR = old.replacements.filter((n) => commonPrefixLength(this.ownId, n.id) === lastIndex)
     const movedR = old.replacements.filter((n) => commonPrefixLength(this.ownId, n.id) > lastIndex)
     old.replacements.length = 0
     old.replacements.push(...keepR)

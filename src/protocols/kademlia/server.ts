@@ -25,7 +25,8 @@ export interface ServerState {
   readonly ed25519: Ed25519 | undefined
 }
 
-type Answer = { readonly body: KrpcResponseBody } | { readonly code: number; readonly message: string }
+type Answer =
+  { readonly body: KrpcResponseBody } | { readonly code: number; readonly message: string }
 
 function nodesNear(state: ServerState, now: Instant, target: Id160): KrpcResponseBody {
   const nodes = state.table.closest(now, target, state.config.routing.k).map((n) => n.info())

@@ -6,7 +6,12 @@ import { NodeHashingForTests } from './test-hashing.js'
 import { TokenSecrets } from './tokens.js'
 
 test('a token is valid for its IP for 5 to 10 minutes, and never for another IP', () => {
-  const tokens = new TokenSecrets(new SeededRandom(1), new NodeHashingForTests(), minutes(5), instant(0))
+  const tokens = new TokenSecrets(
+    new SeededRandom(1),
+    new NodeHashingForTests(),
+    minutes(5),
+    instant(0),
+  )
   const token = tokens.issue(instant(0), '1.2.3.4')
   assert.ok(tokens.valid(instant(1000), '1.2.3.4', token))
   assert.equal(tokens.valid(instant(1000), '1.2.3.5', token), false)
