@@ -351,3 +351,25 @@ test('the external address is learned from responses and an id is made BEP 42-co
   assert.notDeepEqual(newcomer.id, before)
   assert.ok(net.eventsOf('id_changed').length === 1)
 })
+
+test('the timer never spins: after timeout(t), nextTimeout is later than t', () => {
+  // Fractional instants (the simulator's latencies) once made a refresh due by one sum and
+  // not due by a difference, so the core asked for timeout(now) forever.
+  const start = instant(1141668.175822591)
+  const n = new DhtNode(start, { random: new SeededRandom(3), hashing }, { config: localConfig })
+  n.receive(instant(start + 0.7973456122), addr(9), {
+    type: 'query',
+    t: Uint8Array.of(0, 1),
+    id: randomId(new SeededRandom(4)),
+    readOnly: false,
+    query: { method: 'ping' },
+  })
+  let now = start as number
+  for (let i = 0; i < 200; i++) {
+    const next = n.nextTimeout()
+    assert.ok(next !== undefined && next > now, `stuck at ${now}`)
+    now = next
+    n.timeout(next)
+    n.takeOutputs()
+  }
+})

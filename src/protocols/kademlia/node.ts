@@ -655,7 +655,8 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       this.housekeepingAt = after(now, HOUSEKEEPING_MS as never)
     }
     if (this.refreshOp !== undefined || this.table.size === 0) return
-    if (now - this.lastRefreshAt < this.config.refreshSpacing) return
+    // Compared as the sum nextTimeout uses, so float rounding cannot spin the timer.
+    if (now < this.lastRefreshAt + this.config.refreshSpacing) return
     const [index] = this.table.bucketsToRefresh(now)
     if (index === undefined) return
     this.lastRefreshAt = now

@@ -230,7 +230,8 @@ export class RoutingTable {
   bucketsToRefresh(now: Instant): number[] {
     const due: number[] = []
     this.bucketList.forEach((bucket, i) => {
-      if (now - bucket.lastChanged >= this.config.refreshAfter) due.push(i)
+      // The same sum as nextRefreshAt: a difference could round the other way and spin the timer.
+      if (bucket.lastChanged + this.config.refreshAfter <= now) due.push(i)
     })
     return due.sort(
       (a, b) =>
