@@ -2,6 +2,7 @@ import { cpus, totalmem } from 'node:os'
 import { benchBittorrentLoopback } from './bittorrent-loopback.js'
 import { benchClientScale } from './client-scale.js'
 import { benchDhtLoopback } from './dht-loopback.js'
+import { benchDirectorySearch } from './directory-search.js'
 import { benchTrackerLoad } from './tracker-load.js'
 import { benchSim } from './sim.js'
 
@@ -18,6 +19,7 @@ const SUITES: Readonly<Record<string, Suite>> = {
   'client-scale': () => benchClientScale(),
   tracker: () => benchTrackerLoad(),
   dht: () => benchDhtLoopback(),
+  directory: () => benchDirectorySearch(),
 }
 
 async function main(): Promise<void> {

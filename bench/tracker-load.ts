@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { Agent, request } from 'node:http'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,8 +23,8 @@ import { summarize } from '../src/core/stats.js'
  * latency (send to answer) at p50 and p99, with `concurrency` requests outstanding.
  *
  * UDP (BEP 15): one socket, a connection id per tracker, announces with a window of
- * outstanding requests matched by transaction id. HTTP: keep-alive agent with `concurrency`
- * sockets, GET /announce compact. The generator is one node process: at the figures here it
+ * outstanding requests matched by transaction id. HTTP: `concurrency` connections at a time, one
+ * request each (opentracker closes every connection after its answer), GET /announce compact. The generator is one node process: at the figures here it
  * is itself busy, so the ratio between trackers is the meaningful number, not the absolute.
  */
 
@@ -80,7 +80,7 @@ async function httpLoad(
   concurrency: number,
   event: 'started' | '',
 ): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
+  // One request per connection, as BitTorrent clients do (opentracker closes after each).
   const latencies = new Float64Array(peers.length)
   let errors = 0
   let next = 0
@@ -92,18 +92,22 @@ async function httpLoad(
         `&port=${peer.port}&uploaded=0&downloaded=0&left=1000&compact=1&numwant=50` +
         (event === '' ? '' : `&event=${event}`)
       const sent = performance.now()
-      const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
-        let failed = res.statusCode !== 200
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('end', () => {
-          if (Buffer.concat(chunks).includes('failure reason')) failed = true
-          if (failed) errors++
-          latencies[index] = performance.now() - sent
-          resolve()
-        })
-      })
-      req.on('error', () => {
+      const req = request(
+        { host: '127.0.0.1', port, path, agent: false, headers: { connection: 'close' } },
+        (res) => {
+          let failed = res.statusCode !== 200
+          const chunks: Buffer[] = []
+          res.on('data', (chunk: Buffer) => chunks.push(chunk))
+          res.on('end', () => {
+            if (Buffer.concat(chunks).includes('failure reason')) failed = true
+            if (failed) errors++
+            latencies[index] = performance.now() - sent
+            resolve()
+          })
+        },
+      )
+      req.on('error', (error) => {
+        if (process.env['PLEXUS_BENCH_DEBUG'] === '1') console.error(error.message)
         errors++
         latencies[index] = performance.now() - sent
         resolve()
@@ -118,7 +122,6 @@ async function httpLoad(
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
   const seconds = (performance.now() - begin) / 1000
-  agent.destroy()
   return result(latencies, peers.length / seconds, errors)
 }
 
@@ -269,10 +272,10 @@ async function measure(
   peers: readonly Peer[],
   concurrency: number,
 ): Promise<{ udp: LoadResult; http: LoadResult }> {
+  await httpLoad(http, peers, concurrency, 'started')
+  const httpResult = await httpLoad(http, peers, concurrency, '')
   await udpLoad(udp, peers, concurrency, 2)
   const udpResult = await udpLoad(udp, peers, concurrency, 0)
-  await httpLoad(http, peers, concurrency, '')
-  const httpResult = await httpLoad(http, peers, concurrency, '')
   return { udp: udpResult, http: httpResult }
 }
 
@@ -285,7 +288,9 @@ export async function benchTrackerLoad(
   const work = mkdtempSync(join(tmpdir(), 'plexus-bench-tracker-'))
   const { peers, hashes } = makePeers(count, swarms)
   const allowList = join(work, 'allow.txt')
-  writeFileSync(allowList, hashes.map((h) => h.toString('hex')).join('\n') + '\n')
+  writeFileSync(allowList, hashes.map((h) => h.toString('hex')).join('\n') + '\n', { mode: 0o644 })
+  // opentracker drops to user nobody before it reads the list: mkdtemp's 0700 would hide it.
+  chmodSync(work, 0o755)
   try {
     const plexus = await startPlexus(work, allowList)
     let ours

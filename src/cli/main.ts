@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { registerDemo } from './commands/demo.js'
 import { registerDht } from './commands/dht.js'
+import { registerDirectory } from './commands/directory.js'
 import { registerPing } from './commands/ping.js'
 import { registerSim } from './commands/sim.js'
 import { registerTorrentFiles } from './commands/torrent-files.js'
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerTorrentFiles(program)
   registerTransfer(program)
   registerTracker(program)
+  registerDirectory(program)
   registerPing(program)
   registerDht(program)
   registerSim(program)

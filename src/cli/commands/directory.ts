@@ -28,6 +28,7 @@ interface ServerOptions {
   readonly allowList?: string
   readonly publicUrl?: string
   readonly persistEvery: number
+  readonly rateLimit: number
   readonly json?: boolean
 }
 
@@ -45,6 +46,12 @@ function registerServer(program: Command): void {
       'seconds between writes of tracker counts to the index',
       integerOption('persist-every', 1, 3600),
       10,
+    )
+    .option(
+      '--rate-limit <n>',
+      'tracker requests per second per source address, bursts of 10x (0 = no limit)',
+      integerOption('rate-limit', 0, 1_000_000),
+      20,
     )
     .option('--json', 'print the listening event as a JSON line')
     .action(async (options: ServerOptions) => {
@@ -64,6 +71,13 @@ function registerServer(program: Command): void {
         ...(allowList === undefined ? {} : { allowList }),
         ...(options.publicUrl === undefined ? {} : { publicUrl: directoryBase(options.publicUrl) }),
         persistEveryMs: options.persistEvery * 1000,
+        trackerConfig: {
+          rateLimit: {
+            perSecond: options.rateLimit,
+            burst: options.rateLimit * 10,
+            sourcesMax: 65_536,
+          },
+        },
         log: new NodeLog({ level: 'warn' }),
       })
       const torrents = directory.db.count()

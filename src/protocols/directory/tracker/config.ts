@@ -51,7 +51,7 @@ export interface TrackerConfig {
 }
 
 export interface RateLimitConfig {
-  /** Sustained requests per second per source. */
+  /** Sustained requests per second per source; 0 switches the limit off. */
   readonly perSecond: number
   /** Requests a quiet source may send at once. */
   readonly burst: number
