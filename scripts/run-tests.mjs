@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs node's built-in test runner on the compiled tests. Node 20 does not expand globs, so the
 // files are listed here: `unit` is every *.test.js under dist/ except the interop suite, which
-// needs the reference clients (libtorrent, Transmission) that .ci/run installs.
+// needs what .ci/run installs from Debian: the reference clients (libtorrent, Transmission) for
+// test/interop, and Chromium for the web test in test/web.
 import { readdirSync, statSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
@@ -9,6 +10,7 @@ import { spawnSync } from 'node:child_process'
 const suite = process.argv[2] ?? 'unit'
 const filter = process.argv[3]
 const INTEROP = join('dist', 'test', 'interop')
+const WEB = join('dist', 'test', 'web')
 const BENCH = join('dist', 'bench')
 
 function walk(dir, out) {
@@ -27,8 +29,8 @@ if (!existsSync('dist')) {
 let files = walk('dist', []).filter((f) => !f.startsWith(BENCH))
 files =
   suite === 'interop'
-    ? files.filter((f) => f.startsWith(INTEROP))
-    : files.filter((f) => !f.startsWith(INTEROP))
+    ? files.filter((f) => f.startsWith(INTEROP) || f.startsWith(WEB))
+    : files.filter((f) => !f.startsWith(INTEROP) && !f.startsWith(WEB))
 if (filter !== undefined) files = files.filter((f) => f.includes(filter))
 if (files.length === 0) {
   console.log(`no ${suite} test files found`)
