@@ -316,7 +316,11 @@ test('silent nodes time out, lookups still finish, and failures make nodes bad',
 test('state export and import round trip; a restarted node rejoins from its table', () => {
   const net = network(20, 7)
   const n = node(net, 3)
-  const bytes = exportState({ id: n.id, nodes: [...n.routing.allNodes()].map((x) => x.info()) })
+  const bytes = n.exportState()
+  assert.deepEqual(
+    bytes,
+    exportState({ id: n.id, nodes: [...n.routing.allNodes()].map((x) => x.info()) }),
+  )
   const state = importState(bytes)
   assert.ok(state.ok)
   assert.deepEqual(state.value.id, n.id)

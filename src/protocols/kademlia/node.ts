@@ -30,6 +30,7 @@ import { LookupState } from './lookup.js'
 import type { KrpcMessage, KrpcQuery, KrpcResponseBody, NodeInfo } from './messages.js'
 import type { DhtEvent, Operation, OperationKind, PutPlan } from './operation.js'
 import { PeerStore } from './peer-store.js'
+import { exportState } from './persistence.js'
 import { RateLimiter } from './rate-limiter.js'
 import { RoutingTable, type InsertResult } from './routing-table.js'
 import { RttEstimate } from './rtt.js'
@@ -279,6 +280,11 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
 
   takeOutputs(): Output<KrpcMessage, DhtEvent>[] {
     return this.outputs.splice(0)
+  }
+
+  /** Our id and table as bytes for `importState` (persist on shutdown, restore on start). */
+  exportState(): Uint8Array {
+    return exportState({ id: this.ownId, nodes: [...this.table.allNodes()].map((n) => n.info()) })
   }
 
   inspect(): DhtStats {
