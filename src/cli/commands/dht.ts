@@ -102,10 +102,12 @@ function printTrace(done: DhtDone): void {
 
 async function withNode(flags: NodeFlags, body: (dht: DhtService) => Promise<void>): Promise<void> {
   const env = createNodeEnv()
+  // One-shot commands are BEP 43 read-only: they leave no dead entries in others' tables.
   const dht = await startDhtNode(env, {
     bind: flags.bind,
     port: flags.port,
     bootstrap: flags.bootstrap,
+    readOnly: true,
     ...(flags.state === undefined ? {} : { state: flags.state }),
   })
   const timer = setTimeout(() => {

@@ -53,6 +53,8 @@ export interface DhtNodeOptions {
   readonly state?: string
   /** Start with no bootstrap at all: the first node of a private network. */
   readonly isolated?: boolean
+  /** BEP 43 read-only node (one-shot commands). */
+  readonly readOnly?: boolean
 }
 
 export async function startDhtNode(env: Env, options: DhtNodeOptions): Promise<DhtService> {
@@ -81,6 +83,7 @@ export async function startDhtNode(env: Env, options: DhtNodeOptions): Promise<D
     env,
     bind: { host: options.bind, port: options.port },
     bootstrap,
+    readOnly: options.readOnly ?? false,
     ...(statePath === undefined ? {} : { statePath, stateDisk: new NodeDisk() }),
   })
 }

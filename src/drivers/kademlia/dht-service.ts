@@ -43,6 +43,11 @@ export interface DhtServiceOptions {
   readonly statePath?: string
   readonly stateDisk?: Disk
   readonly config?: DhtConfig
+  /**
+   * BEP 43: send `ro` and answer nothing, so other nodes keep us out of their tables. For
+   * short-lived processes (one-shot commands), which would otherwise leave dead entries.
+   */
+  readonly readOnly?: boolean
   /** Events no command asked for (external address, id changes), for logging. */
   readonly onEvent?: (event: DhtEvent) => void
 }
@@ -86,7 +91,10 @@ export class DhtService {
     const state = await loadState(options)
     const config =
       options.config ??
-      dhtConfig({ routing: { exemptLocalFromIpLimits: isLocalNetwork(options.bind.host) } })
+      dhtConfig({
+        readOnly: options.readOnly ?? false,
+        routing: { exemptLocalFromIpLimits: isLocalNetwork(options.bind.host) },
+      })
     const node = new DhtNode(
       env.clock.now(),
       { random: env.random, hashing: env.hashing, ed25519: new NodeEd25519() },
