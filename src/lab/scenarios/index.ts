@@ -1,4 +1,5 @@
 import type { Scenario } from '../scenario.js'
+import { kademlia } from './kademlia.js'
 import { pingMesh } from './ping-mesh.js'
 import { swarm } from './swarm.js'
 
@@ -6,6 +7,7 @@ import { swarm } from './swarm.js'
 export const SCENARIOS: readonly Scenario<object>[] = [
   pingMesh as Scenario<object>,
   swarm as Scenario<object>,
+  kademlia as Scenario<object>,
 ]
 
 export function findScenario(name: string): Scenario<object> | undefined {
