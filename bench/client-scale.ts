@@ -114,6 +114,7 @@ async function manyTorrents(work: string, count: number, idleSeconds: number) {
     )
   }
   const loadSeconds = (performance.now() - started) / 1000
+  const openFiles = readdirSync('/proc/self/fd').length
   await sleep(1000)
   collect()
   const loaded = { ...procStatus('self'), heap: process.memoryUsage().heapUsed }
@@ -131,7 +132,7 @@ async function manyTorrents(work: string, count: number, idleSeconds: number) {
     rssKiBPerTorrent: Math.round((loaded.rssBytes - before.rssBytes) / count / KiB),
     heapKiBPerTorrent: Math.round((loaded.heap - before.heap) / count / KiB),
     torrentsIdleCpuPercent: Number(idleCpuPercent.toFixed(2)),
-    openFilesAfterLoad: readdirSync('/proc/self/fd').length,
+    openFilesAfterLoad: openFiles,
   }
 }
 
