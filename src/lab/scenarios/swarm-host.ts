@@ -31,7 +31,7 @@ export interface HostRun {
 export interface HostSetup {
   readonly torrent: SyntheticTorrent
   readonly config: SwarmConfig
-  /** Random piece selection; see `forceRandomPicker`. */
+  /** Random piece selection throughout (`randomFirstPieces: Infinity`). */
   readonly randomPicker: boolean
   /** Addresses the tracker hands this host when it arrives. */
   readonly announce: (run: HostRun) => readonly Address[]
@@ -53,13 +53,14 @@ export function startHost(env: Env, run: HostRun, setup: HostSetup): void {
     metainfo: torrent.metainfo,
     peerId,
     have: run.role === 'seed' ? Bitfield.full(pieces) : new Bitfield(pieces),
-    config: setup.config,
+    config: setup.randomPicker
+      ? { ...setup.config, randomFirstPieces: Number.POSITIVE_INFINITY }
+      : setup.config,
     random: env.random.fork('swarm'),
     now: env.clock.now(),
     listenPort: SWARM_PORT,
     sha1: (parts) => env.hashing.sha1(parts),
   })
-  if (setup.randomPicker) forceRandomPicker(core)
   const answers: (() => void)[] = []
   const answerAll = (): void => {
     // Answers may queue more answers (a verification after a write): run until empty.
@@ -107,24 +108,4 @@ export function startHost(env: Env, run: HostRun, setup: HostSetup): void {
     core.addPeers(env.clock.now(), setup.announce(run), 'tracker')
     attached.flush()
   })
-}
-
-/** The shape of SwarmCore's internals that `forceRandomPicker` reaches for. */
-interface PickerInternals {
-  readonly ctx?: { readonly picker?: { readonly context?: { randomFirstPieces?: unknown } } }
-}
-
-/**
- * Random piece selection: the picker picks new pieces at random while fewer than
- * `randomFirstPieces` are verified, and `Infinity` makes that forever. SwarmConfig does not
- * pass `randomFirstPieces` to the picker (src/protocols/bittorrent/swarm/context.ts would need
- * `randomFirstPieces: config.randomFirstPieces`), so until it does this stopgap sets it on the
- * core's picker context, and fails loudly if the internals moved.
- */
-function forceRandomPicker(core: SwarmCore): void {
-  const context = (core as unknown as PickerInternals).ctx?.picker?.context
-  if (context === undefined || typeof context.randomFirstPieces !== 'number') {
-    throw new Error('random piece selection: SwarmCore internals changed (see swarm-host.ts)')
-  }
-  context.randomFirstPieces = Number.POSITIVE_INFINITY
 }

@@ -57,6 +57,11 @@ export interface SwarmConfig {
    */
   readonly sequential?: boolean
   /**
+   * Pieces picked at random before rarest-first takes over (libtorrent's 4 by default);
+   * `Infinity` makes selection random throughout (the simulator's policy comparison).
+   */
+  readonly randomFirstPieces?: number
+  /**
    * Our DHT node's UDP port (BEP 5). When set, our handshake carries the DHT bit and peers that
    * set it too are sent a `port` message; a `port` from a peer becomes a `dht_node` event so
    * the driver can ping that node. Undefined: no DHT, `port` messages are only counted.

@@ -107,6 +107,9 @@ export class SwarmContext {
         totalLength: metainfo.totalLength,
         pieceLength: metainfo.pieceLength,
         endgameDuplicatesMax: config.endgameDuplicatesMax,
+        ...(config.randomFirstPieces === undefined
+          ? {}
+          : { randomFirstPieces: config.randomFirstPieces }),
       },
       options.random.fork('picker'),
     )
