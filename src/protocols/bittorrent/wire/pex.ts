@@ -9,7 +9,12 @@ import type { Address } from '../../../core/address.js'
 import { dictGetBytes, dictOf, encode, type BDict } from '../../../core/codec/bencode.js'
 import { LocalProtocolError } from '../../../core/errors.js'
 import { err, ok, type Result } from '../../../core/result.js'
-import { decodeCompactPeers, encodeCompactPeers, ipFamilyOf, type IpFamily } from '../../../core/compact-peers.js'
+import {
+  decodeCompactPeers,
+  encodeCompactPeers,
+  ipFamilyOf,
+  type IpFamily,
+} from '../../../core/compact-peers.js'
 import { wireError, type WireError } from './errors.js'
 import type { PexMessage, PexPeer } from './extension-messages.js'
 import { decodePayloadDict } from './payload-dict.js'
