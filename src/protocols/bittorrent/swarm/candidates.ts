@@ -6,8 +6,15 @@
  * after `redialDelay`. Bans and our own addresses are the caller's business (it checks them
  * before adding or dialling), so this stays a plain bounded table.
  *
- * Costs: add, next, and every transition are O(1); `promote` walks the waiting set, at most
- * `candidatesMax` entries, once per tick.
+ * Source choice by measurement, as Napster's clients pinged candidates before choosing: a
+ * TCP connect costs one round trip, so every outbound connect records the candidate's RTT.
+ * `next` dials candidates never measured first, in the order we heard of them (everyone gets
+ * measured once), then measured ones fastest first. Once connected, the observed rate takes
+ * over: the request pipeline is sized by each peer's download rate and the choker reciprocates
+ * by rate (requests.ts, choker/).
+ *
+ * Costs: add and every transition are O(1); `next` is O(ready) when only measured candidates
+ * are ready (bounded by `candidatesMax`); `promote` walks the waiting set once per tick.
  */
 import { addressKey, type Address } from '../../../core/address.js'
 import { after, type Duration, type Instant } from '../../../core/time.js'
@@ -28,6 +35,10 @@ export interface Candidate {
   retryAt: Instant
   /** The peer had every piece when we last saw it: useless to a seed. */
   seed: boolean
+  /** When the last outbound connect to it started. */
+  dialedAt: Instant
+  /** Round-trip time measured by the last successful connect, ms; undefined until then. */
+  rttMs: number | undefined
 }
 
 export interface CandidateOptions {
@@ -70,6 +81,8 @@ export class Candidates {
       failures: 0,
       retryAt: now,
       seed: false,
+      dialedAt: now,
+      rttMs: undefined,
     }
     this.byKey.set(key, candidate)
     this.ready.add(key)
@@ -81,17 +94,36 @@ export class Candidates {
    * go back to waiting instead (a seed has nothing to give a seed). Bounded by the ready set.
    */
   next(now: Instant, skipSeeds: boolean): Candidate | undefined {
-    for (const key of this.ready) {
-      this.ready.delete(key)
-      const candidate = this.byKey.get(key) as Candidate
+    for (;;) {
+      const candidate = this.pick()
+      if (candidate === undefined) return undefined
+      this.ready.delete(candidate.key)
       if (skipSeeds && candidate.seed) {
         this.wait(candidate, after(now, this.options.redialDelay))
         continue
       }
       candidate.state = 'connecting'
+      candidate.dialedAt = now
       return candidate
     }
-    return undefined
+  }
+
+  /** An outbound connect to `key` completed: one round trip since it was dialled. */
+  measured(key: string, now: Instant): void {
+    const candidate = this.byKey.get(key)
+    if (candidate === undefined || candidate.state !== 'connecting') return
+    candidate.rttMs = now - candidate.dialedAt
+  }
+
+  /** The first never-measured ready candidate, else the ready one with the lowest RTT. */
+  private pick(): Candidate | undefined {
+    let best: Candidate | undefined
+    for (const key of this.ready) {
+      const candidate = this.byKey.get(key) as Candidate
+      if (candidate.rttMs === undefined) return candidate
+      if (best === undefined || candidate.rttMs < (best.rttMs as number)) best = candidate
+    }
+    return best
   }
 
   /** Marks the address connected (an inbound peer's listen address too); adds it if room. */

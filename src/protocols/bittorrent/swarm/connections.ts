@@ -142,6 +142,7 @@ export class Connections {
 
   connected(peer: Peer): void {
     if (peer.phase !== 'connecting') return
+    this.ctx.candidates.measured(addressKey(peer.remote), this.ctx.now)
     this.halfOpenCount--
     peer.phase = 'handshaking'
     peer.connectedAt = this.ctx.now
