@@ -159,13 +159,15 @@ export function registerDht(program: Command): void {
     DEFAULT_NODE_PORT,
   )
     .option('--isolated', 'start with no bootstrap nodes (the first node of a private network)')
-    .action(async (flags: NodeFlags & { isolated?: boolean }) => {
+    .option('--enforce-bep42', 'keep only nodes whose id matches their IP (BEP 42)')
+    .action(async (flags: NodeFlags & { isolated?: boolean; enforceBep42?: boolean }) => {
       const env = createNodeEnv()
       const node = await startDhtNode(env, {
         bind: flags.bind,
         port: flags.port,
         bootstrap: flags.bootstrap,
         isolated: flags.isolated === true,
+        enforceBep42: flags.enforceBep42 === true,
         ...(flags.state === undefined ? {} : { state: flags.state }),
       })
       const report = (type: string): void => {

@@ -55,6 +55,8 @@ export interface DhtNodeOptions {
   readonly isolated?: boolean
   /** BEP 43 read-only node (one-shot commands). */
   readonly readOnly?: boolean
+  /** BEP 42: keep only nodes whose id matches their IP. */
+  readonly enforceBep42?: boolean
 }
 
 export async function startDhtNode(env: Env, options: DhtNodeOptions): Promise<DhtService> {
@@ -84,6 +86,7 @@ export async function startDhtNode(env: Env, options: DhtNodeOptions): Promise<D
     bind: { host: options.bind, port: options.port },
     bootstrap,
     readOnly: options.readOnly ?? false,
+    enforceBep42: options.enforceBep42 ?? false,
     ...(statePath === undefined ? {} : { statePath, stateDisk: new NodeDisk() }),
   })
 }

@@ -48,6 +48,8 @@ export interface DhtServiceOptions {
    * short-lived processes (one-shot commands), which would otherwise leave dead entries.
    */
   readonly readOnly?: boolean
+  /** BEP 42: refuse nodes whose id does not match their IP (local addresses exempt). */
+  readonly enforceBep42?: boolean
   /** Events no command asked for (external address, id changes), for logging. */
   readonly onEvent?: (event: DhtEvent) => void
 }
@@ -93,7 +95,10 @@ export class DhtService {
       options.config ??
       dhtConfig({
         readOnly: options.readOnly ?? false,
-        routing: { exemptLocalFromIpLimits: isLocalNetwork(options.bind.host) },
+        routing: {
+          exemptLocalFromIpLimits: isLocalNetwork(options.bind.host),
+          enforceBep42: options.enforceBep42 ?? false,
+        },
       })
     const node = new DhtNode(
       env.clock.now(),
