@@ -2,18 +2,19 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { CLI_ENTRY, jsonLine, spawnPlexus } from '../../src/cli/spawn.js'
 import {
   event,
+  freePort,
   pythonScript,
   requireLibtorrent,
   sha256File,
   spawnLines,
   SYSTEM_PYTHON,
+  until,
   type LineProcess,
 } from './reference.js'
 
@@ -24,26 +25,6 @@ import {
  * tracker hands it, so there plexus, learning Transmission's address from the directory,
  * dials it. Every download is compared by SHA-256.
  */
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-}
 
 /** The info-hash of a .torrent, as `plexus info` reports it. */
 function infoHashOf(torrent: string): string {

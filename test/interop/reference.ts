@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { spawnLines as spawnLinesShared, type LineProcess } from '../../src/cli/spawn.js'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -48,3 +49,28 @@ export const spawnLines = (command: string, args: readonly string[]): LineProces
 
 export const sha256File = (path: string): string =>
   createHash('sha256').update(readFileSync(path)).digest('hex')
+
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago, for clients that cannot bind port 0
+ * and report it (Transmission).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Polls `check` every 250 ms until it holds, or fails naming `what`. */
+export async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+}

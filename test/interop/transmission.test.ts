@@ -2,38 +2,17 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { CLI_ENTRY } from '../../src/cli/spawn.js'
-import { event, sha256File, spawnLines, type LineProcess } from './reference.js'
+import { event, freePort, sha256File, spawnLines, until, type LineProcess } from './reference.js'
 
 /**
  * Transmission 3.00 downloads from plexus. Transmission does not dial loopback peers a tracker
  * hands it, so plexus dials Transmission (`--peer`), which is what a user would do too.
  * Transmission cannot bind port 0 and report it, so a free port is found by binding one first.
  */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-}
-
 test('Transmission downloads from plexus (byte-exact, SHA-256)', async () => {
   const probe = spawnSync('transmission-cli', ['--version'], { encoding: 'utf8' })
   assert.equal(probe.error, undefined, 'transmission-cli is missing (.ci/run installs it)')
