@@ -18,17 +18,11 @@ import { after, elapsed, type Instant } from '../../core/time.js'
 import { bep42Id, bep42Valid, isLocalAddress } from './bep42.js'
 import { DEFAULT_DHT_CONFIG, type DhtConfig } from './config.js'
 import type { Ed25519 } from './ed25519.js'
-import {
-  ItemStore,
-  immutableTarget,
-  mutableTarget,
-  signedBytes,
-  verifyReceivedItem,
-  type StoredItem,
-} from './items.js'
+import { ItemStore, immutableTarget, mutableTarget } from './items.js'
 import { LookupState } from './lookup.js'
 import type { KrpcMessage, KrpcQuery, KrpcResponseBody, NodeInfo } from './messages.js'
 import type { DhtEvent, Operation, OperationKind, PutPlan } from './operation.js'
+import { collectResponse, lookupQueryFor, storeQueryFor } from './operation-messages.js'
 import { PeerStore } from './peer-store.js'
 import { exportState } from './persistence.js'
 import { RateLimiter } from './rate-limiter.js'
@@ -169,7 +163,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     const op = this.start(now, 'bootstrap', this.ownId, {})
     for (const to of addresses) {
       op.unseeded++
-      this.send(now, to, this.lookupQuery(op), 'seed', op)
+      this.send(now, to, lookupQueryFor(op), 'seed', op)
     }
     this.advance(now, op)
     return op.handle
@@ -380,44 +374,9 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
         const depth = candidate?.depth ?? op.lookup.depthOf(p.key)
         if (depth !== undefined) op.lookup.add(nodes, depth + 1)
       }
-      this.collect(op, body)
+      for (const event of collectResponse(op, body, this.hashing, this.ed25519)) this.emit(event)
     }
     this.advance(now, op)
-  }
-
-  /** Peers and items a lookup response carries. */
-  private collect(op: Operation, body: KrpcResponseBody): void {
-    if (body.values !== undefined && (op.kind === 'get_peers' || op.kind === 'announce')) {
-      const fresh: Address[] = []
-      for (const peer of body.values) {
-        const key = addressKey(peer)
-        if (op.peerKeys.has(key)) continue
-        op.peerKeys.add(key)
-        fresh.push(peer)
-      }
-      if (fresh.length > 0) {
-        this.emit({ type: 'peers', handle: op.handle, peers: fresh })
-      }
-    }
-    if (op.kind !== 'get' && op.kind !== 'put_immutable' && op.kind !== 'put_mutable') return
-    if (op.put !== undefined && body.seq !== undefined && op.put.seq === undefined) {
-      // putMutable without seq: remember the highest seq seen, verified or not is moot since
-      // overshooting only skips numbers.
-      op.best = { value: 0, seq: Math.max(body.seq, op.best?.seq ?? 0) }
-    }
-    if (body.value === undefined || op.kind !== 'get') return
-    const item: StoredItem = {
-      value: body.value,
-      ...(body.k === undefined ? {} : { k: body.k }),
-      ...(body.sig === undefined ? {} : { sig: body.sig }),
-      ...(body.seq === undefined ? {} : { seq: body.seq }),
-      ...(op.salt === undefined ? {} : { salt: op.salt }),
-    }
-    if (!verifyReceivedItem(this.hashing, this.ed25519, op.target, item, op.salt)) return
-    const best = op.best
-    if (best !== undefined && (best.seq === undefined || (item.seq ?? 0) <= best.seq)) return
-    op.best = item
-    this.emit({ type: 'value', handle: op.handle, target: op.target, item })
   }
 
   private settleFailure(p: Pending): void {
@@ -482,30 +441,11 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     return op
   }
 
-  private lookupQuery(op: Operation): KrpcQuery {
-    switch (op.kind) {
-      case 'get_peers':
-      case 'announce':
-        return { method: 'get_peers', infoHash: op.target }
-      case 'get':
-        return {
-          method: 'get',
-          target: op.target,
-          ...(op.seq === undefined ? {} : { seq: op.seq }),
-        }
-      case 'put_immutable':
-      case 'put_mutable':
-        return { method: 'get', target: op.target }
-      default:
-        return { method: 'find_node', target: op.target }
-    }
-  }
-
   private advance(now: Instant, op: Operation): void {
     if (op.phase === 'lookup') {
       const free = this.config.inflightMax - this.pending.size
       if (free > 0) {
-        const query = this.lookupQuery(op)
+        const query = lookupQueryFor(op)
         for (const c of op.lookup.next(free)) this.send(now, c.address, query, 'lookup', op)
       }
       if (!op.lookup.done() || op.unseeded > 0) return
@@ -517,49 +457,12 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
 
   private startStore(now: Instant, op: Operation): void {
     op.phase = 'store'
-    const query = this.storeQuery(op)
+    const query = storeQueryFor(op, this.ed25519)
     if (query === undefined) return
     for (const c of op.lookup.closestResponded()) {
       if (c.token === undefined) continue
       op.storesPending++
       this.send(now, c.address, { ...query, token: c.token } as KrpcQuery, 'store', op)
-    }
-  }
-
-  /** The store query without its token, or undefined when the operation stores nothing. */
-  private storeQuery(op: Operation): KrpcQuery | undefined {
-    if (op.kind === 'announce') {
-      return {
-        method: 'announce_peer',
-        infoHash: op.target,
-        port: op.announcePort,
-        token: new Uint8Array(0),
-        impliedPort: op.impliedPort,
-      }
-    }
-    const put = op.put
-    if (put === undefined) return undefined
-    if (op.kind === 'put_immutable')
-      return { method: 'put', token: new Uint8Array(0), value: put.value }
-    const ed = this.ed25519 as Ed25519
-    put.seq ??= (op.best?.seq ?? 0) + 1
-    const sig = ed.sign(put.seed as Uint8Array, signedBytes(put.salt, put.seq, put.value))
-    op.best = {
-      value: put.value,
-      k: put.k as Uint8Array,
-      seq: put.seq,
-      sig,
-      ...(put.salt === undefined ? {} : { salt: put.salt }),
-    }
-    return {
-      method: 'put',
-      token: new Uint8Array(0),
-      value: put.value,
-      k: put.k as Uint8Array,
-      sig,
-      seq: put.seq,
-      ...(put.salt === undefined ? {} : { salt: put.salt }),
-      ...(put.cas === undefined ? {} : { cas: put.cas }),
     }
   }
 
