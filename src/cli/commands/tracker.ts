@@ -7,13 +7,13 @@ import { portOption } from '../options.js'
 import { printJson, printLine } from '../output.js'
 
 /**
- * `plexus tracker`: the minimal in-memory HTTP tracker (announce only). The directory server
- * (`plexus directory`, a later issue) adds UDP, scrape, the searchable index and web pages.
+ * `plexus tracker`: the directory's tracker core alone, over HTTP and in memory (announce and
+ * scrape). `plexus directory` adds UDP, the searchable index and the web pages.
  */
 export function registerTracker(program: Command): void {
   program
     .command('tracker')
-    .description('run a minimal HTTP BitTorrent tracker (announce, compact peers)')
+    .description('run an in-memory HTTP BitTorrent tracker (announce, scrape; no index)')
     .option('--port <n>', 'HTTP port (0 picks one)', portOption, 6969)
     .option('--bind <addr>', 'address to listen on', '127.0.0.1')
     .option('--json', 'print the announce URL as JSON')

@@ -1,40 +1,42 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { addressKey, type Address } from '../../core/address.js'
+import { encode } from '../../core/codec/bencode.js'
 import type { Clock } from '../../core/env.js'
 import type { Random } from '../../core/random.js'
-import {
-  failure,
-  parseAnnounceQuery,
-  TrackerRegistry,
-  type TrackerConfig,
-} from '../../protocols/bittorrent/tracker-server/index.js'
+import { NodeTrackerCore } from '../directory/tracker-core.js'
+import { NodeHashing } from './hashing.js'
 
 export interface HttpTracker {
   readonly address: Address
   /** The announce URL to put in torrents. */
   readonly announceUrl: string
-  readonly registry: TrackerRegistry
   close(): Promise<void>
 }
 
 /** Requests with a body or a long URL are refused before any work. */
 const URL_BYTES_MAX = 8192
 
+const failure = (reason: string): Uint8Array => encode(new Map([['failure reason', reason]]))
+
 /**
- * Serves `GET /announce` over HTTP with the in-memory `TrackerRegistry`. A minimal tracker for
- * the demo and loopback tests; the directory server replaces it with the full tracker + index.
+ * A tracker with no index: the directory's tracker core (announce and scrape over HTTP, in
+ * memory) behind a bare HTTP server, for `plexus tracker`, the demo and loopback tests. The
+ * directory (`plexus directory`) is the same core with UDP, the index and the pages.
  */
 export function startHttpTracker(options: {
   readonly local: Address
   readonly clock: Clock
   readonly random: Random
-  readonly config?: TrackerConfig
 }): Promise<HttpTracker> {
-  const registry = new TrackerRegistry(options.random, options.config)
+  const tracker = new NodeTrackerCore({
+    clock: options.clock,
+    random: options.random,
+    hashing: new NodeHashing(),
+  })
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const url = request.url ?? ''
-    const send = (status: number, body: Uint8Array | string): void => {
+    const send = (status: number, body: Uint8Array): void => {
       response.writeHead(status, { 'content-type': 'text/plain', connection: 'close' })
       response.end(body)
     }
@@ -42,12 +44,13 @@ export function startHttpTracker(options: {
     if (url.length > URL_BYTES_MAX) return send(414, failure('request URL too long'))
     const queryAt = url.indexOf('?')
     const path = queryAt < 0 ? url : url.slice(0, queryAt)
-    if (path !== '/announce') return send(404, failure(`no such endpoint: ${path}`))
-    const parsed = parseAnnounceQuery(queryAt < 0 ? '' : url.slice(queryAt + 1))
+    const query = queryAt < 0 ? '' : url.slice(queryAt + 1)
+    const remote = { host: normalizeHost(request.socket.remoteAddress ?? ''), port: 0 }
+    const now = options.clock.now()
     // Trackers answer refusals with 200 and a `failure reason`, which clients show to users.
-    if (!parsed.ok) return send(200, failure(parsed.error))
-    const remote = normalizeHost(request.socket.remoteAddress ?? '')
-    return send(200, registry.announce(options.clock.now(), parsed.value, remote))
+    if (path === '/announce') return send(200, tracker.handleHttpAnnounce(query, remote, now))
+    if (path === '/scrape') return send(200, tracker.handleHttpScrape(query, remote, now))
+    return send(404, failure(`no such endpoint: ${path}`))
   })
   server.headersTimeout = 10_000
   server.requestTimeout = 10_000
@@ -59,9 +62,9 @@ export function startHttpTracker(options: {
       resolve({
         address,
         announceUrl: `http://${addressKey(address)}/announce`,
-        registry,
         close: () =>
           new Promise<void>((done) => {
+            tracker.close()
             server.closeAllConnections()
             server.close(() => done())
           }),
