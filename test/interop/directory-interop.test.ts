@@ -14,6 +14,7 @@ import {
   sha256File,
   spawnLines,
   SYSTEM_PYTHON,
+  transmissionConfig,
   until,
   type LineProcess,
 } from './reference.js'
@@ -151,19 +152,7 @@ test('the directory tracker with libtorrent and Transmission, over HTTP and UDP'
       assert.equal(probe.error, undefined, 'transmission-cli is missing (.ci/run installs it)')
       const name = 'to-transmission.bin'
       const torrent = makeTorrent(dir, name, 2 * 1024 * 1024 + 5, http)
-      const config = join(dir, 'transmission-config')
-      mkdirSync(config)
-      writeFileSync(
-        join(config, 'settings.json'),
-        JSON.stringify({
-          'dht-enabled': false,
-          'lpd-enabled': false,
-          'port-forwarding-enabled': false,
-          'utp-enabled': false,
-          encryption: 0,
-          'bind-address-ipv4': '127.0.0.1',
-        }),
-      )
+      const config = transmissionConfig(dir)
       const trPort = await freePort()
       const download = join(dir, 'transmission-dl')
       mkdirSync(download)

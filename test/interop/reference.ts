@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { spawnLines as spawnLinesShared, type LineProcess } from '../../src/cli/spawn.js'
 import { dirname, join, resolve } from 'node:path'
@@ -73,4 +73,26 @@ export async function until(check: () => boolean, timeoutMs: number, what: strin
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
+}
+
+/**
+ * A Transmission config directory under `dir` that reaches out to nothing: no DHT, LPD, port
+ * mapping or uTP, plaintext tolerated, bound to 127.0.0.1. Returns its path (for `-g`).
+ */
+export function transmissionConfig(dir: string, extra: Record<string, unknown> = {}): string {
+  const config = join(dir, 'transmission-config')
+  mkdirSync(config, { recursive: true })
+  writeFileSync(
+    join(config, 'settings.json'),
+    JSON.stringify({
+      'dht-enabled': false,
+      'lpd-enabled': false,
+      'port-forwarding-enabled': false,
+      'utp-enabled': false,
+      encryption: 0,
+      'bind-address-ipv4': '127.0.0.1',
+      ...extra,
+    }),
+  )
+  return config
 }

@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { CLI_ENTRY } from '../../src/cli/spawn.js'
-import { event, freePort, sha256File, spawnLines, until, type LineProcess } from './reference.js'
+import {
+  event,
+  freePort,
+  sha256File,
+  spawnLines,
+  transmissionConfig,
+  until,
+  type LineProcess,
+} from './reference.js'
 
 /**
  * Transmission 3.00 downloads from plexus. Transmission does not dial loopback peers a tracker
@@ -26,21 +34,7 @@ test('Transmission downloads from plexus (byte-exact, SHA-256)', async () => {
     const torrent = join(dir, 'payload.torrent')
     const create = spawnSync(process.execPath, [CLI_ENTRY, 'create', content, '-o', torrent])
     assert.equal(create.status, 0, String(create.stderr))
-    const config = join(dir, 'transmission-config')
-    mkdirSync(config)
-    // Nothing that reaches out: no DHT, LPD, port mapping or uTP; plaintext tolerated.
-    writeFileSync(
-      join(config, 'settings.json'),
-      JSON.stringify({
-        'dht-enabled': false,
-        'lpd-enabled': false,
-        'port-forwarding-enabled': false,
-        'utp-enabled': false,
-        encryption: 0,
-        'bind-address-ipv4': '127.0.0.1',
-        'peer-limit-per-torrent': 50,
-      }),
-    )
+    const config = transmissionConfig(dir, { 'peer-limit-per-torrent': 50 })
     const port = await freePort()
     const download = join(dir, 'transmission-dl')
     mkdirSync(download)
