@@ -28,7 +28,13 @@ export type SegmentKind = (typeof SegmentKind)[keyof typeof SegmentKind]
 export interface Segment {
   readonly flow: Flow
   readonly kind: SegmentKind
-  readonly bytes: Uint8Array | undefined
+  /**
+   * The chunk's bytes as views of what the sender wrote, in order (none for FIN and RST). The
+   * model never copies payload: a 100 GB swarm would spend most of its time in memcpy.
+   */
+  readonly parts: readonly Uint8Array[] | undefined
+  /** Bytes in `parts`. */
+  readonly size: number
   /** When it left the sender, so that a loss can be dated. */
   readonly sentAt: number
 }
@@ -60,6 +66,8 @@ export class Flow {
   private chunkDone = 0
   private since = 0
   private completion: EventId | undefined = undefined
+  /** When the last segment posted arrives: later segments never arrive before it. */
+  private lastArrivalAt = 0
 
   /** Allocator bookkeeping: positions in the hosts' lists, BFS epoch, local number. */
   upSlot = -1
@@ -76,11 +84,15 @@ export class Flow {
     private readonly arrive: SegmentHandler,
   ) {}
 
-  write(bytes: Uint8Array): void {
+  /**
+   * Queues bytes (kept by reference: the writer must leave them alone). With `corked`, sending
+   * waits for the next `kick`, so that one burst of writes leaves as one chunk.
+   */
+  write(bytes: Uint8Array, corked = false): void {
     if (this.aborted || bytes.length === 0) return
     this.queue.push(bytes)
     this.queuedBytes += bytes.length
-    this.kick()
+    if (!corked) this.kick()
   }
 
   queueFin(): void {
@@ -93,8 +105,10 @@ export class Flow {
   kick(): void {
     if (this.aborted || this.stalled || this.chunk > 0) return
     if (this.queuedBytes > 0) {
-      if (this.windowOpen()) this.startChunk()
-      else this.windowBlocked = true
+      const space = this.windowSpace()
+      if (space <= 0) this.windowBlocked = true
+      else if (this.isSparse(space)) this.sendSparse()
+      else this.startChunk()
       return
     }
     if (this.finQueued && !this.finSent) this.sendFin()
@@ -125,7 +139,7 @@ export class Flow {
 
   /** Sends RST now, whatever the flow's state (a reset needs no bandwidth). */
   sendReset(): void {
-    this.post(SegmentKind.Reset, undefined)
+    this.post(SegmentKind.Reset, undefined, 0)
   }
 
   /** Stops for good and drops what is queued. */
@@ -148,7 +162,8 @@ export class Flow {
   flushNow(): void {
     if (this.aborted) return
     this.stopChunk()
-    if (this.queuedBytes > 0) this.post(SegmentKind.Data, this.take(this.queuedBytes))
+    const size = this.queuedBytes
+    if (size > 0) this.post(SegmentKind.Data, this.take(size), size)
     if (!this.finSent) this.sendFin()
     this.aborted = true
   }
@@ -161,17 +176,54 @@ export class Flow {
     return window - this.inFlightBytes - peer.receiveBuffered
   }
 
+  /**
+   * A few bytes on an idle flow (a request, a HAVE) skip the allocator: under the per-flow fair
+   * queueing that max-min sharing models, a sparse flow's packet is served within one round,
+   * without taking a share from the bulk flows. They leave at the sender's or the receiver's
+   * full rate, whichever is lower. Giving each of them a share instead would re-solve the
+   * neighbourhood twice per control message and move every bulk flow's completion.
+   */
+  private isSparse(space: number): boolean {
+    const bytes = this.queuedBytes
+    return !this.active && bytes <= this.network.settings.sparseBytesMax && bytes <= space
+  }
+
+  private sendSparse(): void {
+    const size = this.queuedBytes
+    const rate = Math.min(this.srcHost.uploadBytesPerSecond, this.dstHost.downloadBytesPerSecond)
+    const leavesAt = this.network.scheduler.now() + (size * 1000) / rate
+    this.post(SegmentKind.Data, this.take(size), size, leavesAt)
+    this.from.afterSend()
+    if (this.finQueued && !this.finSent && !this.aborted) this.sendFin()
+  }
+
   private windowOpen(): boolean {
     return this.windowSpace() > 0
   }
 
   private startChunk(): void {
-    const chunkBytes = Math.min(this.network.settings.chunkBytes, this.windowSpace())
-    this.chunk = this.queuedBytes < chunkBytes ? this.queuedBytes : chunkBytes
+    this.chunk = this.chunkWithin(Math.min(this.network.settings.chunkBytes, this.windowSpace()))
     this.chunkDone = 0
     this.since = this.network.scheduler.now()
     if (!this.active) this.network.allocator.activate(this)
     else if (this.rate > 0) this.scheduleCompletion()
+  }
+
+  /**
+   * The next chunk's size, at most `limit`: whole written buffers while they fit, so that a
+   * message written as one buffer (a block) reaches the reader as one view; a buffer bigger
+   * than the limit is cut.
+   */
+  private chunkWithin(limit: number): number {
+    if (this.queuedBytes <= limit) return this.queuedBytes
+    let size = (this.queue[this.head] as Uint8Array).length - this.offset
+    if (size >= limit) return limit
+    for (let i = this.head + 1; i < this.queue.length; i++) {
+      const next = size + (this.queue[i] as Uint8Array).length
+      if (next > limit) break
+      size = next
+    }
+    return size
   }
 
   private scheduleCompletion(): void {
@@ -195,9 +247,10 @@ export class Flow {
   /** The completion event: the chunk has left; start the next or give the share back. */
   onChunkSent(): void {
     this.completion = undefined
-    const bytes = this.take(this.chunk)
+    const size = this.chunk
+    const parts = this.take(size)
     this.chunk = 0
-    this.post(SegmentKind.Data, bytes)
+    this.post(SegmentKind.Data, parts, size)
     this.from.afterSend()
     if (this.aborted || this.stalled) return
     if (this.queuedBytes > 0 && this.windowOpen()) return this.startChunk()
@@ -208,41 +261,47 @@ export class Flow {
 
   private sendFin(): void {
     this.finSent = true
-    this.post(SegmentKind.Fin, undefined)
+    this.post(SegmentKind.Fin, undefined, 0)
     this.from.afterSend()
   }
 
-  private post(kind: SegmentKind, bytes: Uint8Array | undefined): void {
+  /**
+   * Sends a segment that left the sender at `leftAt` (default now). Arrivals are kept in
+   * sending order even when a sparse segment's transmission time would let a later one
+   * overtake it: streams deliver in order.
+   */
+  private post(
+    kind: SegmentKind,
+    parts: readonly Uint8Array[] | undefined,
+    size: number,
+    leftAt: number = this.network.scheduler.now(),
+  ): void {
     const scheduler = this.network.scheduler
     const now = scheduler.now()
-    if (bytes !== undefined) {
-      this.inFlightBytes += bytes.length
-      this.network.counters.streamBytesSent += bytes.length
-      this.srcHost.streamBytesSent += bytes.length
+    if (size > 0) {
+      this.inFlightBytes += size
+      this.network.counters.streamBytesSent += size
+      this.srcHost.streamBytesSent += size
     }
-    const segment: Segment = { flow: this, kind, bytes, sentAt: now }
-    scheduler.schedule(now + this.latencyMs, this.arrive, segment)
+    const segment: Segment = { flow: this, kind, parts, size, sentAt: now }
+    const at = Math.max(leftAt + this.latencyMs, this.lastArrivalAt)
+    this.lastArrivalAt = at
+    scheduler.schedule(at, this.arrive, segment)
   }
 
-  /** Removes `count` queued bytes: a view when they sit in one buffer, else a copy. */
-  private take(count: number): Uint8Array {
+  /** Removes `count` queued bytes, as views of the buffers they sit in (never a copy). */
+  private take(count: number): Uint8Array[] {
     this.queuedBytes -= count
-    const first = this.queue[this.head] as Uint8Array
-    if (first.length - this.offset >= count) {
-      const view = first.subarray(this.offset, this.offset + count)
-      this.advance(first, count)
-      return view
-    }
-    const out = new Uint8Array(count)
-    let filled = 0
-    while (filled < count) {
+    const parts: Uint8Array[] = []
+    let left = count
+    while (left > 0) {
       const buffer = this.queue[this.head] as Uint8Array
-      const n = Math.min(buffer.length - this.offset, count - filled)
-      out.set(buffer.subarray(this.offset, this.offset + n), filled)
-      filled += n
+      const n = Math.min(buffer.length - this.offset, left)
+      parts.push(n === buffer.length ? buffer : buffer.subarray(this.offset, this.offset + n))
+      left -= n
       this.advance(buffer, n)
     }
-    return out
+    return parts
   }
 
   private advance(buffer: Uint8Array, count: number): void {

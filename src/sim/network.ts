@@ -26,6 +26,8 @@ export interface NetworkSettings {
   readonly receiveWindowBytes: number
   /** Streams move bytes in chunks of at most this size. */
   readonly chunkBytes: number
+  /** A write of at most this many bytes on an idle stream skips the fair-share allocator. */
+  readonly sparseBytesMax: number
   /** Big components get an exact share at most this long after a change (0: at once). */
   readonly fairShareQuantumMs: number
   readonly listenBacklogMax: number

@@ -46,6 +46,7 @@ export class StreamEnd implements StreamSocket {
   private drainHandler: (() => void) | undefined = undefined
   private closeHandler: ((reason: StreamCloseReason) => void) | undefined = undefined
   private needDrain = false
+  private corked = false
   private deliverScheduled = false
   private stalledSince = -1
   private probeDelayMs = 0
@@ -69,16 +70,22 @@ export class StreamEnd implements StreamSocket {
 
   write(bytes: Uint8Array): boolean {
     if (this.state !== 'open' || this.ended || this.dead) return false
-    this.out.write(bytes)
+    this.out.write(bytes, this.corked)
     const below = this.out.queuedBytes < this.network.settings.streamHighWaterBytes
     if (!below) this.needDrain = true
     return below
   }
 
-  /** The model has no system calls to save: bytes are queued the same either way. */
-  cork(): void {}
+  /** Writes while corked leave together, as one chunk, at `uncork` (as Node's writev). */
+  cork(): void {
+    this.corked = true
+  }
 
-  uncork(): void {}
+  uncork(): void {
+    if (!this.corked) return
+    this.corked = false
+    if (this.state === 'open') this.out.kick()
+  }
 
   end(): void {
     if (this.state !== 'open' || this.ended || this.dead) return
@@ -130,11 +137,10 @@ export class StreamEnd implements StreamSocket {
     if (segment.kind === SegmentKind.Reset) return this.receiveReset()
     if (segment.kind === SegmentKind.Fin) this.finReceived = true
     else {
-      const bytes = segment.bytes as Uint8Array
-      this.received.push(bytes)
-      this.receiveBuffered += bytes.length
-      this.network.counters.streamBytesDelivered += bytes.length
-      this.host.streamBytesReceived += bytes.length
+      for (const part of segment.parts as readonly Uint8Array[]) this.received.push(part)
+      this.receiveBuffered += segment.size
+      this.network.counters.streamBytesDelivered += segment.size
+      this.host.streamBytesReceived += segment.size
     }
     this.deliver()
   }
@@ -305,7 +311,7 @@ function arriveSegment(segment: Segment): void {
   const receiver = sender.peer
   if (receiver === undefined) return
   if (sender.network.trace.enabled) traceSegment(segment, receiver)
-  if (segment.bytes !== undefined) segment.flow.inFlightBytes -= segment.bytes.length
+  segment.flow.inFlightBytes -= segment.size
   if (segment.kind === SegmentKind.Reset) return receiver.receiveReset()
   if (receiver.holdsConnection()) return receiver.receive(segment)
   // Lost at the receiver: a live host that forgot the connection answers RST.
@@ -344,7 +350,7 @@ const KIND_NAMES = ['data', 'fin', 'rst']
 
 function traceSegment(segment: Segment, receiver: StreamEnd): void {
   const { network, local } = segment.flow.from
-  const size = segment.bytes?.length ?? 0
+  const size = segment.size
   const at = network.scheduler.now()
   const to = `${receiver.local.host}:${receiver.local.port}`
   const what = `${KIND_NAMES[segment.kind]} ${size}${receiver.holdsConnection() ? '' : ' lost'}`

@@ -47,6 +47,13 @@ export interface SimWorldOptions {
   /** Streams move bytes in chunks of at most this. Default 16 KiB. */
   readonly chunkBytes?: number
   /**
+   * A burst of at most this many bytes on an idle stream direction (a request, an ack, a HAVE)
+   * leaves at once at the lower of the two hosts' full rates instead of taking a fair share,
+   * as a sparse flow's packet does under fair queueing (see flow.ts). Default 1460 (one TCP
+   * segment on Ethernet); 0 gives every write a share.
+   */
+  readonly sparseSegmentBytes?: number
+  /**
    * Big flow components (a swarm) get exact max-min shares at most this long after a change,
    * and a local re-share around the change at once; 0 solves exactly at every change, however
    * big the component (see bandwidth.ts). Default 100 ms.
@@ -270,6 +277,7 @@ function resolveSettings(options: SimWorldOptions): NetworkSettings {
     streamLowWaterBytes: options.streamLowWaterBytes ?? Math.floor(highWater / 2),
     receiveWindowBytes: options.receiveWindowBytes ?? 1024 * 1024,
     chunkBytes: options.chunkBytes ?? 16 * 1024,
+    sparseBytesMax: options.sparseSegmentBytes ?? 1460,
     fairShareQuantumMs: options.fairShareQuantum ?? 100,
     listenBacklogMax: options.listenBacklogMax ?? 128,
   }

@@ -23,7 +23,11 @@ export interface RateMeterOptions {
 export const RATE_WINDOW_DEFAULT: RateMeterOptions = { window: seconds(20), bucket: seconds(1) }
 
 export class RateMeter {
-  private readonly buckets: Float64Array
+  /**
+   * A plain array, not a Float64Array: a typed array this size gets its own off-heap backing
+   * store, and a swarm that opens tens of thousands of connections pays for each in GC.
+   */
+  private readonly buckets: number[]
   private readonly bucketMs: number
   /** Index (time / bucket) of the newest bucket. */
   private head: number
@@ -37,7 +41,7 @@ export class RateMeter {
   ) {
     assert(options.bucket > 0 && options.window >= options.bucket, 'bad rate meter window')
     this.bucketMs = options.bucket
-    this.buckets = new Float64Array(Math.ceil(options.window / options.bucket))
+    this.buckets = new Array<number>(Math.ceil(options.window / options.bucket)).fill(0)
     this.head = Math.floor(createdAt / this.bucketMs)
   }
 

@@ -28,6 +28,29 @@ const BARE: readonly (Decoded | undefined)[] = (() => {
   return bare
 })()
 
+/** A `piece` frame's body before the block: id, index, begin. */
+export const PIECE_HEAD_BYTES = 9
+
+/**
+ * Decodes a frame that came in two views (see FrameReader.nextSplitAt): a `piece` whose head
+ * is exactly the first view keeps the second as its block; anything else is joined and decoded
+ * as usual (a copy, but only for frames no sender of ours splits that way).
+ */
+export function decodeSplitMessage(head: Uint8Array, tail: Uint8Array): Decoded {
+  if (head.length === PIECE_HEAD_BYTES && head[0] === MESSAGE_ID.piece) {
+    return ok({
+      type: 'piece',
+      index: readUint32BE(head, 1),
+      begin: readUint32BE(head, 5),
+      block: tail,
+    })
+  }
+  const joined = new Uint8Array(head.length + tail.length)
+  joined.set(head, 0)
+  joined.set(tail, head.length)
+  return decodeMessage(joined)
+}
+
 /** Decodes one frame without its length prefix (an empty frame is a keep-alive). */
 export function decodeMessage(frame: Uint8Array): Decoded {
   const length = frame.length

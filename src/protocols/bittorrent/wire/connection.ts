@@ -12,7 +12,7 @@ import { NEED_DATA, type NeedData, type StreamConnection } from '../../../core/c
 import { assert } from '../../../core/errors.js'
 import { err, ok, type Result } from '../../../core/result.js'
 import type { Instant } from '../../../core/time.js'
-import { decodeMessage } from './codec.js'
+import { decodeMessage, decodeSplitMessage, PIECE_HEAD_BYTES } from './codec.js'
 import type { WireError } from './errors.js'
 import { FrameReader } from './frame-reader.js'
 import { decodeHandshake } from './handshake.js'
@@ -109,10 +109,20 @@ export class PeerWireConnection implements StreamConnection<WireMessage, WireMes
    */
   nextMessage(): Result<WireMessage | NeedData, WireError> {
     if (this.failure !== undefined) return err(this.failure)
-    const frame = this.reader.next()
+    // A `piece` whose block arrived as its own buffer is decoded from two views, uncopied.
+    const frame = this.reader.nextSplitAt(PIECE_HEAD_BYTES)
     if (!frame.ok) return this.fail(frame.error)
     const bytes = frame.value
     if (bytes === NEED_DATA) return NEED
+    if (!(bytes instanceof Uint8Array)) {
+      const message = decodeSplitMessage(bytes.head, bytes.tail)
+      if (!message.ok) return this.fail(message.error)
+      const length = bytes.head.length + bytes.tail.length
+      const payload = message.value.type === 'piece' ? message.value.block.length : 0
+      this.counters.payloadBytesDown += payload
+      this.counters.protocolBytesDown += LENGTH_PREFIX_BYTES + length - payload
+      return message
+    }
     if (this.peerHandshake === undefined) {
       const handshake = decodeHandshake(bytes)
       if (!handshake.ok) return this.fail(handshake.error)

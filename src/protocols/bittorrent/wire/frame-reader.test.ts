@@ -98,3 +98,38 @@ test('a second handshake is named as such, not just as an oversize frame', () =>
   reader.push(Uint8Array.of(19, ...'BitTorrent protocol'.split('').map((c) => c.charCodeAt(0))))
   assert.deepEqual(drain(reader), ['unexpected_handshake'])
 })
+
+test('nextSplitAt: a head that ends its chunk waits for the next, then both come as views', () => {
+  const reader = new FrameReader(100)
+  const head = hex('00000008 0700000001')
+  const tail = hex('aabbcc 0000000105')
+  reader.push(head)
+  assert.equal(unwrap(reader.nextSplitAt(5)), NEED_DATA)
+  reader.push(tail)
+  const split = unwrap(reader.nextSplitAt(5))
+  assert.ok(typeof split === 'object' && !(split instanceof Uint8Array))
+  assert.deepEqual(split.head, hex('0700000001'))
+  assert.deepEqual(split.tail, hex('aabbcc'))
+  assert.equal(split.head.buffer, head.buffer)
+  assert.equal(split.tail.buffer, tail.buffer)
+  // The rest of the second chunk is read as usual.
+  assert.deepEqual(unwrap(reader.nextSplitAt(5)), hex('05'))
+})
+
+test('nextSplitAt: any other layout copies as next() does', () => {
+  const reader = new FrameReader(100)
+  reader.push(hex('00000008 07000000')) // 4 body bytes in the first chunk, not 5
+  reader.push(hex('01aabbcc'))
+  assert.deepEqual(unwrap(reader.nextSplitAt(5)), hex('0700000001aabbcc'))
+  const short = new FrameReader(100)
+  short.push(hex('00000008 0700000001'))
+  short.push(hex('aabb')) // the rest is not in the next chunk alone
+  assert.equal(unwrap(short.nextSplitAt(5)), NEED_DATA)
+  short.push(hex('cc'))
+  assert.deepEqual(unwrap(short.nextSplitAt(5)), hex('0700000001aabbcc'))
+})
+
+function unwrap<T>(result: { ok: true; value: T } | { ok: false }): T {
+  assert.ok(result.ok)
+  return result.value
+}

@@ -19,6 +19,17 @@ import { FRAME_BYTES_CEILING, HANDSHAKE_BYTES, LENGTH_PREFIX_BYTES } from './lim
 
 export type FrameResult = Result<Uint8Array | NeedData, WireError>
 
+/**
+ * A frame handed out in two views instead of one copy: `head` (exactly the bytes asked for)
+ * ends one pushed chunk, `tail` is the rest of the body, at the start of the next.
+ */
+export interface SplitFrame {
+  readonly head: Uint8Array
+  readonly tail: Uint8Array
+}
+
+export type SplitFrameResult = Result<Uint8Array | SplitFrame | NeedData, WireError>
+
 const NEED: FrameResult = ok(NEED_DATA)
 const KEEP_ALIVE: FrameResult = ok(new Uint8Array(0))
 /** `\x13Bit` read as a length prefix: the peer sent a second handshake. */
@@ -42,6 +53,8 @@ export class FrameReader {
   private partialFilled = 0
   private failure: WireError | undefined = undefined
   private frameBytesMax = 0
+  /** The body being read is the handshake's (never split: it is decoded whole). */
+  private handshakeBody = false
 
   constructor(frameBytesMax: number, options: FrameReaderOptions = {}) {
     this.setFrameBytesMax(frameBytesMax)
@@ -83,6 +96,47 @@ export class FrameReader {
     return this.partial === undefined ? this.readBody() : this.fillPartial()
   }
 
+  /**
+   * As `next`, except that a frame whose first `headBytes` body bytes end one pushed chunk,
+   * and whose rest begins the next, comes back as a `SplitFrame` of two views, not a copy.
+   * A sender that writes a `piece` head and its block as separate buffers (our outbox does)
+   * and a transport that keeps write boundaries (the simulator) meet this case on every block.
+   */
+  nextSplitAt(headBytes: number): SplitFrameResult {
+    if (this.failure !== undefined) return err(this.failure)
+    if (this.bodyLength < 0) {
+      const early = this.awaitingHandshake ? this.startHandshake() : this.startFrame()
+      if (early !== undefined) return early
+    }
+    if (this.partial === undefined && !this.handshakeBody) {
+      const split = this.splitBody(headBytes)
+      if (split === NEED_DATA) return NEED
+      if (split !== undefined) return ok(split)
+    }
+    return this.partial === undefined ? this.readBody() : this.fillPartial()
+  }
+
+  /** A split frame, NEED while its second view may still come, or undefined: read as usual. */
+  private splitBody(headBytes: number): SplitFrame | NeedData | undefined {
+    const head = this.chunks[0]
+    if (head === undefined) return undefined
+    const length = this.bodyLength
+    const inHead = head.length - this.offset
+    if (inHead !== headBytes || length <= headBytes) return undefined
+    const next = this.chunks[1]
+    // The head ends its chunk exactly: wait for the next chunk rather than start a copy.
+    if (next === undefined) return NEED_DATA
+    if (next.length < length - headBytes) return undefined
+    const frame: SplitFrame = {
+      head: head.subarray(this.offset),
+      tail: next.subarray(0, length - headBytes),
+    }
+    this.consume(inHead)
+    this.consume(length - headBytes)
+    this.bodyLength = -1
+    return frame
+  }
+
   /** Checks pstrlen as soon as it arrives, so a non-BitTorrent peer fails at once. */
   private startHandshake(): FrameResult | undefined {
     const head = this.chunks[0]
@@ -90,6 +144,7 @@ export class FrameReader {
     const pstrlen = head[this.offset] as number
     if (!isHandshakeStart(pstrlen)) return this.fail(wireError('bad_pstr', `pstrlen ${pstrlen}`))
     this.awaitingHandshake = false
+    this.handshakeBody = true
     this.bodyLength = HANDSHAKE_BYTES
     return undefined
   }
@@ -133,6 +188,7 @@ export class FrameReader {
       const frame = head.subarray(this.offset, this.offset + length)
       this.consume(length)
       this.bodyLength = -1
+      this.handshakeBody = false
       return ok(frame)
     }
     this.partial = new Uint8Array(length)
@@ -153,6 +209,7 @@ export class FrameReader {
     this.partial = undefined
     this.partialFilled = 0
     this.bodyLength = -1
+    this.handshakeBody = false
     return ok(partial)
   }
 

@@ -8,6 +8,9 @@ import { frameHeadBytes, frameTail, writeFrameHead } from './encode.js'
 import { OUTBOX_COPY_BYTES_MAX, OUTBOX_SCRATCH_BYTES } from './limits.js'
 import type { WireMessage } from './messages.js'
 
+/** The first scratch's size: a handshake, an extended handshake and a bitfield fit. */
+const OUTBOX_FIRST_SCRATCH_BYTES = 512
+
 export class Outbox {
   private scratch = new Uint8Array(0)
   /** Scratch bytes before this offset are already in `segments`. */
@@ -55,9 +58,17 @@ export class Outbox {
     this.sealed = this.used
   }
 
+  /**
+   * A fresh scratch: small for a new connection (a handshake and a few messages, and most
+   * connections in a big swarm never get further), doubling with use up to the full size.
+   */
   private renew(bytes: number): void {
     this.seal()
-    this.scratch = new Uint8Array(Math.max(OUTBOX_SCRATCH_BYTES, bytes))
+    const grown = Math.min(
+      OUTBOX_SCRATCH_BYTES,
+      Math.max(OUTBOX_FIRST_SCRATCH_BYTES, this.scratch.length * 2),
+    )
+    this.scratch = new Uint8Array(Math.max(grown, bytes))
     this.sealed = 0
     this.used = 0
   }
