@@ -9,6 +9,7 @@ import { registerTorrentFiles } from './commands/torrent-files.js'
 import { registerTransfer } from './commands/transfer.js'
 import { registerTracker } from './commands/tracker.js'
 import { EXIT_FAILURE, printError } from './output.js'
+import { rerunSimWithBigYoungGeneration } from './sim-heap.js'
 
 const packageJson = JSON.parse(
   readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
@@ -56,4 +57,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main()
+const rerun = rerunSimWithBigYoungGeneration(process.argv)
+if (rerun === undefined) await main()
+else process.exitCode = rerun

@@ -60,7 +60,13 @@ export interface StreamSocket {
   /** Receive-side backpressure: while paused, data (and the far side's FIN) waits. */
   pause(): void
   resume(): void
-  onData(handler: (bytes: Uint8Array) => void): void
+  /**
+   * `more` is true when further bytes of the same delivery follow at once (the simulator hands
+   * over a segment's buffers one call each), so the handler may hold its reaction until the
+   * call where it is false or absent. A handler that pauses or closes the socket meanwhile
+   * gets the rest after `resume` (the last of it flagged false), or never.
+   */
+  onData(handler: (bytes: Uint8Array, more?: boolean) => void): void
   onDrain(handler: () => void): void
   /** Called once, when the connection is finished for any reason. */
   onClose(handler: (reason: StreamCloseReason) => void): void

@@ -58,11 +58,15 @@ export function attachStream<Event>(
 
   const wire = (id: ConnectionId, socket: StreamSocket): void => {
     sockets.set(id, socket)
-    socket.onData((bytes) => {
+    socket.onData((bytes, more) => {
       if (sockets.get(id) !== socket) return
-      metrics?.count('stream.rx_bytes', bytes.length)
-      core.received(clock.now(), id, bytes)
-      flush()
+      if (bytes.length > 0) {
+        metrics?.count('stream.rx_bytes', bytes.length)
+        core.received(clock.now(), id, bytes)
+      }
+      // The rest of the delivery comes at once: answer it all in one flush (one write per
+      // peer for the requests that several blocks free, not one per block).
+      if (more !== true) flush()
     })
     socket.onDrain(() => {
       if (sockets.get(id) !== socket) return

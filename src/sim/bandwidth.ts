@@ -8,12 +8,13 @@ import type { Scheduler } from './scheduler.js'
  * Shares each host's upload and download capacity among the active stream flows, max-min fair
  * (see fair-share.ts), and keeps the shares current as flows start and stop.
  *
- * A change marks the flow's two hosts dirty; once per instant the allocator *settles*:
- * - it walks the flow graph from the dirty hosts (breadth-first over active flows). When the
+ * A change marks the flow's two resources dirty (its sender's upload and its receiver's
+ * download); once per instant the allocator *settles*:
+ * - it walks the flow graph from the dirty resources (breadth-first over active flows). When the
  *   connected component has at most `EXACT_COMPONENT_FLOWS_MAX` flows, it solves the component
  *   exactly, at once. Untouched components keep their rates and pending chunk completions.
  * - otherwise (a big swarm, where flows start and stop all the time) it solves only the flows
- *   at the dirty hosts, within what the other flows leave of each resource (residual
+ *   of the dirty resources, within what the other flows leave of each resource (residual
  *   capacities, so no resource is ever oversubscribed), and schedules one exact pass over the
  *   touched components at the next multiple of `quantumMs`. Rates are then exact at most one
  *   quantum after any change, and between passes they are feasible and fair around the change.
@@ -30,6 +31,12 @@ import type { Scheduler } from './scheduler.js'
 export const EXACT_COMPONENT_FLOWS_MAX = 512
 const FLOWS_MAX = EXACT_COMPONENT_FLOWS_MAX
 
+/** One side of a host: its upload or its download capacity. */
+interface Resource {
+  readonly host: NetHost
+  readonly isUpload: boolean
+}
+
 /** The resources and flows of one walk or local neighbourhood, numbered locally. */
 interface Problem {
   readonly hosts: NetHost[]
@@ -38,10 +45,10 @@ interface Problem {
 }
 
 export class BandwidthAllocator {
-  /** Hosts changed since the last settle, and since the last exact pass. */
-  private dirty: NetHost[] = []
-  private stale: NetHost[] = []
-  /** Marks hosts already in `dirty` / `stale`; bumped when the list is taken. */
+  /** Resources changed since the last settle, and since the last exact pass. */
+  private dirty: Resource[] = []
+  private stale: Resource[] = []
+  /** Marks resources already in `dirty` / `stale`; bumped when the list is taken. */
   private dirtyRound = 1
   private staleRound = 1
   /** Marks flows and resources seen by the current walk. */
@@ -54,6 +61,8 @@ export class BandwidthAllocator {
     private readonly scheduler: Scheduler,
     private readonly quantumMs: number,
     private readonly counters: NetworkCounters,
+    /** Settles happen on multiples of this (0: at the instant of the change). */
+    private readonly settleQuantumMs = 0,
   ) {}
 
   /** The flow has a chunk to send: give it a share (when the allocator settles, this instant). */
@@ -85,14 +94,22 @@ export class BandwidthAllocator {
   }
 
   private touch(flow: Flow): void {
-    for (const host of [flow.srcHost, flow.dstHost]) {
-      if (host.dirtyEpoch === this.dirtyRound) continue
-      host.dirtyEpoch = this.dirtyRound
-      this.dirty.push(host)
+    const round = this.dirtyRound
+    const src = flow.srcHost
+    if (src.upDirtyEpoch !== round) {
+      src.upDirtyEpoch = round
+      this.dirty.push({ host: src, isUpload: true })
+    }
+    const dst = flow.dstHost
+    if (dst.downDirtyEpoch !== round) {
+      dst.downDirtyEpoch = round
+      this.dirty.push({ host: dst, isUpload: false })
     }
     if (this.settleScheduled) return
     this.settleScheduled = true
-    this.scheduler.schedule(this.scheduler.now(), settle, this)
+    const now = this.scheduler.now()
+    const step = this.settleQuantumMs
+    this.scheduler.schedule(step > 0 ? Math.ceil(now / step) * step : now, settle, this)
   }
 
   /** Once per instant with changes: exact for small components, local for big ones. */
@@ -103,14 +120,17 @@ export class BandwidthAllocator {
     this.dirtyRound++
     const exact = this.quantumMs === 0
     // A host known to sit in a big component skips the walk, which would only give up again.
-    const big = !exact && seeds.some((host) => host.inBigComponent)
+    const big = !exact && seeds.some((seed) => seed.host.inBigComponent)
     const component = big ? undefined : this.walk(seeds, exact ? Infinity : FLOWS_MAX)
     if (component !== undefined) return this.solveExact(component)
     this.solveLocal(seeds)
-    for (const host of seeds) {
-      if (host.staleEpoch === this.staleRound) continue
-      host.staleEpoch = this.staleRound
-      this.stale.push(host)
+    const round = this.staleRound
+    for (const seed of seeds) {
+      const host = seed.host
+      if (seed.isUpload ? host.upStaleEpoch === round : host.downStaleEpoch === round) continue
+      if (seed.isUpload) host.upStaleEpoch = round
+      else host.downStaleEpoch = round
+      this.stale.push(seed)
     }
     if (this.exactScheduled) return
     this.exactScheduled = true
@@ -136,13 +156,10 @@ export class BandwidthAllocator {
    * The components reachable from `seeds` over active flows, or undefined when they hold more
    * than `flowsMax` flows. `hosts` doubles as the walk's queue.
    */
-  private walk(seeds: readonly NetHost[], flowsMax: number): Problem | undefined {
+  private walk(seeds: readonly Resource[], flowsMax: number): Problem | undefined {
     const epoch = ++this.epoch
     const problem: Problem = { hosts: [], isUpload: [], flows: [] }
-    for (const host of seeds) {
-      this.visit(problem, host, true, epoch)
-      this.visit(problem, host, false, epoch)
-    }
+    for (const seed of seeds) this.visit(problem, seed.host, seed.isUpload, epoch)
     for (let i = 0; i < problem.hosts.length; i++) {
       const host = problem.hosts[i] as NetHost
       const upload = problem.isUpload[i] as boolean
@@ -201,23 +218,24 @@ export class BandwidthAllocator {
   }
 
   /**
-   * The flows at the changed hosts, re-shared within what the other flows leave: each
+   * The flows of the changed resources, re-shared within what the other flows leave: each
    * resource's capacity minus the rates of its flows outside the neighbourhood.
    */
-  private solveLocal(seeds: readonly NetHost[]): void {
+  private solveLocal(seeds: readonly Resource[]): void {
     const epoch = ++this.epoch
     const problem: Problem = { hosts: [], isUpload: [], flows: [] }
-    const add = (flow: Flow): void => {
-      if (flow.epoch === epoch) return
-      flow.epoch = epoch
-      problem.flows.push(flow)
-      this.visit(problem, flow.srcHost, true, epoch)
-      this.visit(problem, flow.dstHost, false, epoch)
-    }
-    // Up flows, then down flows, per seed: the order the solver's ties depend on.
-    for (const host of seeds) {
-      if (host.upFlows !== undefined) for (const flow of host.upFlows) add(flow)
-      if (host.downFlows !== undefined) for (const flow of host.downFlows) add(flow)
+    // In seed order: the order the solver's ties depend on.
+    for (const seed of seeds) {
+      const flows = seed.isUpload ? seed.host.upFlows : seed.host.downFlows
+      if (flows === undefined) continue
+      for (let i = 0; i < flows.length; i++) {
+        const flow = flows[i] as Flow
+        if (flow.epoch === epoch) continue
+        flow.epoch = epoch
+        problem.flows.push(flow)
+        this.visit(problem, flow.srcHost, true, epoch)
+        this.visit(problem, flow.dstHost, false, epoch)
+      }
     }
     const capacity = this.scratch.capacityFor(problem.hosts.length)
     for (let r = 0; r < problem.hosts.length; r++) {

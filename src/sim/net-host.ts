@@ -68,8 +68,10 @@ export class NetHost {
   upAllocated = 0
   downAllocated = 0
   /** Allocator scratch: epoch marks and component-local resource numbers. */
-  dirtyEpoch = 0
-  staleEpoch = 0
+  upDirtyEpoch = 0
+  downDirtyEpoch = 0
+  upStaleEpoch = 0
+  downStaleEpoch = 0
   /** The last walk or exact pass found this host in a component too big to solve per change. */
   inBigComponent = false
   upEpoch = 0

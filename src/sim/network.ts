@@ -30,6 +30,8 @@ export interface NetworkSettings {
   readonly sparseBytesMax: number
   /** Big components get an exact share at most this long after a change (0: at once). */
   readonly fairShareQuantumMs: number
+  /** Shares are re-solved on multiples of this (0: at the instant of each change). */
+  readonly settleQuantumMs: number
   readonly listenBacklogMax: number
 }
 
@@ -90,7 +92,12 @@ export class SimNetwork {
     readonly settings: NetworkSettings,
     readonly trace: SimTrace,
   ) {
-    this.allocator = new BandwidthAllocator(scheduler, settings.fairShareQuantumMs, this.counters)
+    this.allocator = new BandwidthAllocator(
+      scheduler,
+      settings.fairShareQuantumMs,
+      this.counters,
+      settings.settleQuantumMs,
+    )
   }
 
   /** Registers a host under its public address (its NAT's, when it has one). */

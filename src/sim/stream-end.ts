@@ -42,7 +42,7 @@ export class StreamEnd implements StreamSocket {
   private paused = false
   private finReceived = false
   private retired = false
-  private dataHandler: ((bytes: Uint8Array) => void) | undefined = undefined
+  private dataHandler: ((bytes: Uint8Array, more: boolean) => void) | undefined = undefined
   private drainHandler: (() => void) | undefined = undefined
   private closeHandler: ((reason: StreamCloseReason) => void) | undefined = undefined
   private needDrain = false
@@ -111,7 +111,7 @@ export class StreamEnd implements StreamSocket {
     this.scheduleDeliver()
   }
 
-  onData(handler: (bytes: Uint8Array) => void): void {
+  onData(handler: (bytes: Uint8Array, more: boolean) => void): void {
     this.dataHandler = handler
     this.scheduleDeliver()
   }
@@ -242,12 +242,14 @@ export class StreamEnd implements StreamSocket {
   deliver(): void {
     this.deliverScheduled = false
     const limit = this.received.length
+    // Each buffer is its own call, flagged `more` while others follow in this loop. A handler
+    // that pauses keeps the rest buffered: the last call after `resume` says no more.
     while (this.receivedHead < limit && !this.paused && this.dataHandler !== undefined) {
       if (this.dead || this.state === 'closed') return
       const bytes = this.received[this.receivedHead] as Uint8Array
       this.received[this.receivedHead++] = EMPTY
       this.receiveBuffered -= bytes.length
-      this.dataHandler(bytes)
+      this.dataHandler(bytes, this.receivedHead < limit)
     }
     if (this.receivedHead >= this.received.length && this.receivedHead > 0) {
       this.received = []

@@ -59,6 +59,14 @@ export interface SimWorldOptions {
    * big the component (see bandwidth.ts). Default 100 ms.
    */
   readonly fairShareQuantum?: Duration
+  /**
+   * Changes to the set of sending flows are batched and shares re-solved on multiples of this
+   * (a flow that starts waits at most this long for its share; one that stops leaves its share
+   * idle at most this long). 0, the default, re-solves at the instant of each change; a big
+   * swarm, whose flows start and stop many times per virtual millisecond, runs much faster
+   * with 1 ms.
+   */
+  readonly settleQuantum?: Duration
   /** Datagram backlog a host's uplink or downlink holds before dropping. Default 1 MiB. */
   readonly datagramQueueBytesMax?: number
   /** Half-open connections per listener. Default 128. */
@@ -279,6 +287,7 @@ function resolveSettings(options: SimWorldOptions): NetworkSettings {
     chunkBytes: options.chunkBytes ?? 16 * 1024,
     sparseBytesMax: options.sparseSegmentBytes ?? 1460,
     fairShareQuantumMs: options.fairShareQuantum ?? 100,
+    settleQuantumMs: options.settleQuantum ?? 0,
     listenBacklogMax: options.listenBacklogMax ?? 128,
   }
   const ratio = (x: number): boolean => x >= 0 && x <= 1

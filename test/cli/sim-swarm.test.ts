@@ -31,6 +31,15 @@ test('sim swarm --json prints one report with the required keys', () => {
   for (const key of ['p50', 'p90', 'max']) assert.equal(typeof completion[key], 'number')
 })
 
+test('sim swarm --block-size: requests of that size, and everyone completes', () => {
+  const result = plexus('sim', 'swarm', ...TINY, '--block-size', '32768', '--json')
+  assert.equal(result.status, 0, result.stderr)
+  const report = JSON.parse(result.stdout) as Record<string, unknown>
+  assert.equal(report['blockBytes'], 32768)
+  assert.equal(report['completed'], report['leechers'])
+  assert.deepEqual(report['problems'], [])
+})
+
 test('sim swarm: bad values exit 2 with a clear message', () => {
   const cases: [string[], RegExp][] = [
     [['--peers', '0'], /peers must be between 1 and 5000, got 0/],
@@ -38,7 +47,8 @@ test('sim swarm: bad values exit 2 with a clear message', () => {
     [['--picker', '3'], /picker must be between 0 and 2/],
     [['--free-riders', '0.95'], /freeRiders must be between 0 and 0.9/],
     [['--piece-size', '20000'], /pieceSize must be a multiple of blockSize/],
-    [['--block-size', '32768'], /blockSize must be between 16384 and 16384/],
+    [['--block-size', '512'], /blockSize must be between 1024 and 1048576/],
+    [['--block-size', '20000'], /blockSize must be a power of two, got 20000/],
     [['--arrivals', '1', '--arrival-window', '0'], /arrivalWindow must be > 0 with arrivals/],
     [['--hosts', '5'], /scenario swarm has no parameter 'hosts'/],
     [['--compare'], /--compare needs --out/],

@@ -7,7 +7,6 @@ import {
   PieceHasher,
   type Metainfo,
 } from '../../protocols/bittorrent/metainfo/index.js'
-import { BLOCK_BYTES } from './swarm-params.js'
 
 /**
  * The swarm's file, generated once and shared by every host: seeds and finished leechers serve
@@ -17,6 +16,8 @@ import { BLOCK_BYTES } from './swarm-params.js'
 export interface SyntheticTorrent {
   readonly metainfo: Metainfo
   readonly content: Uint8Array
+  /** The request size the swarm uses: the ledger's granularity. */
+  readonly blockBytes: number
   readonly blocksPerPiece: number
   readonly blockCount: number
 }
@@ -37,9 +38,17 @@ function syntheticContent(totalLength: number): Uint8Array {
 let cached: SyntheticTorrent | undefined
 
 /** The torrent for a size; the last one is kept, so a policy matrix builds it once. */
-export function syntheticTorrent(totalLength: number, pieceLength: number): SyntheticTorrent {
+export function syntheticTorrent(
+  totalLength: number,
+  pieceLength: number,
+  blockBytes: number,
+): SyntheticTorrent {
   const last = cached
-  if (last?.metainfo.totalLength === totalLength && last.metainfo.pieceLength === pieceLength) {
+  if (
+    last?.metainfo.totalLength === totalLength &&
+    last.metainfo.pieceLength === pieceLength &&
+    last.blockBytes === blockBytes
+  ) {
     return last
   }
   cached = undefined // let the old content go before the new one is allocated
@@ -55,12 +64,13 @@ export function syntheticTorrent(totalLength: number, pieceLength: number): Synt
   })
   const parsed = parseInfoDict(info, hashing)
   assert(parsed.ok, 'the synthetic torrent must parse')
-  const blocksPerPiece = pieceLength / BLOCK_BYTES
+  const blocksPerPiece = pieceLength / blockBytes
   cached = {
     metainfo: parsed.value,
     content,
+    blockBytes,
     blocksPerPiece,
-    blockCount: Math.ceil(totalLength / BLOCK_BYTES),
+    blockCount: Math.ceil(totalLength / blockBytes),
   }
   return cached
 }
@@ -95,9 +105,10 @@ export class BlockLedger {
 
   write(piece: number, begin: number, bytes: Uint8Array): void {
     const { pieceLength, totalLength } = this.torrent.metainfo
+    const block = this.torrent.blockBytes
     const at = piece * pieceLength + begin
-    const index = piece * this.torrent.blocksPerPiece + Math.floor(begin / BLOCK_BYTES)
-    const aligned = begin % BLOCK_BYTES === 0 && begin + bytes.length <= pieceLength
+    const index = piece * this.torrent.blocksPerPiece + Math.floor(begin / block)
+    const aligned = begin % block === 0 && begin + bytes.length <= pieceLength
     const fits = at + bytes.length <= totalLength && index < this.blocks.length
     if (!aligned || !fits) {
       // Not a block of ours: whatever it overlaps fails its piece.
@@ -105,7 +116,7 @@ export class BlockLedger {
       return
     }
     const expected = this.torrent.content.subarray(at, at + bytes.length)
-    const whole = bytes.length === Math.min(BLOCK_BYTES, totalLength - at)
+    const whole = bytes.length === Math.min(block, totalLength - at)
     this.blocks[index] = whole && sameBytes(bytes, expected) ? BLOCK_GOOD : BLOCK_BAD
   }
 
@@ -114,7 +125,7 @@ export class BlockLedger {
     const { pieceLength, totalLength } = this.torrent.metainfo
     const first = piece * this.torrent.blocksPerPiece
     const length = Math.min(pieceLength, totalLength - piece * pieceLength)
-    const end = first + Math.ceil(length / BLOCK_BYTES)
+    const end = first + Math.ceil(length / this.torrent.blockBytes)
     let ok = true
     for (let i = first; i < end; i++) if (this.blocks[i] !== BLOCK_GOOD) ok = false
     if (!ok) this.blocks.fill(BLOCK_MISSING, first, end)

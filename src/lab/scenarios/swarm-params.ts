@@ -29,10 +29,10 @@ export const SWARM_PARAMS = {
   pieceSize: spec('integer', BLOCK_BYTES, 16 * MIB, MIB, 'piece size in bytes'),
   blockSize: spec(
     'integer',
+    1024,
+    MIB,
     BLOCK_BYTES,
-    BLOCK_BYTES,
-    BLOCK_BYTES,
-    'block size in bytes (16384 only: SwarmCore does not take a block size yet)',
+    'block (request) size in bytes, a power of two; 16384 is what real clients use',
   ),
   seedUpload: spec('number', 10_000, 1e10, 10e6, 'seed upload capacity, bytes/s'),
   leecherUpload: spec('number', 1000, 1e10, 2e6, 'leecher upload capacity, bytes/s'),
@@ -58,6 +58,13 @@ export const SWARM_PARAMS = {
     64 * 1024,
     'simulator stream chunk in bytes (bigger: fewer events, coarser sharing)',
   ),
+  settleQuantum: spec(
+    'number',
+    0,
+    100,
+    1,
+    'simulator: ms between fair-share re-solves of starting and stopping flows (0: every change)',
+  ),
   maxSeconds: spec('number', 1, 1e6, 7200, 'virtual seconds before giving up'),
   checkEvery: spec('number', 0, 3600, 10, 'invariant check period, virtual s (0: only at end)'),
 } as const
@@ -72,6 +79,9 @@ export function swarmParams(params: Params): SwarmParams {
 /** Problems no single bound catches; a message for the user, or undefined. */
 export function swarmParamsProblem(params: Params): string | undefined {
   const p = swarmParams(params)
+  if ((p.blockSize & (p.blockSize - 1)) !== 0) {
+    return `blockSize must be a power of two, got ${p.blockSize}`
+  }
   if (p.pieceSize % p.blockSize !== 0) {
     return `pieceSize must be a multiple of blockSize (${p.blockSize}), got ${p.pieceSize}`
   }

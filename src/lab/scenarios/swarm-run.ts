@@ -28,11 +28,12 @@ const PROGRESS_STEPS = 10
  */
 export function runSwarm(params: Params, seed: number, options: RunOptions = {}): SwarmReport {
   const p = swarmParams(params)
-  const torrent = syntheticTorrent(p.fileSize, p.pieceSize)
+  const torrent = syntheticTorrent(p.fileSize, p.pieceSize, p.blockSize)
   const world = new SimWorld({
     seed,
     latency: uniformLatency(10, 60),
     chunkBytes: p.chunkBytes,
+    settleQuantum: ms(p.settleQuantum),
   })
   const random = new SeededRandom(seed)
   const runs = planHosts(p, random.fork('plan'), world)
@@ -94,9 +95,11 @@ function progress(
   const done = waitingFor.filter((r) => r.completedAtMs !== undefined).length
   const rss = Math.round(process.memoryUsage().rss / 1e6)
   const wall = Math.round(performance.now() / 1000)
+  const gigabytes = (world.networkCounters()['streamBytesDelivered'] ?? 0) / 1e9
   options.progress(
     `virtual ${(step * STEP_MS) / 1000} s: ${done}/${waitingFor.length} leechers done, ` +
-      `${world.scheduler.eventsRun} events; wall ${wall} s, rss ${rss} MB`,
+      `${gigabytes.toFixed(1)} GB moved, ${world.scheduler.eventsRun} events; ` +
+      `wall ${wall} s, rss ${rss} MB`,
   )
 }
 
@@ -184,6 +187,7 @@ function trackerAnswer(
 /** The policy switches, per role: free riders never unchoke and grant no allowed-fast set. */
 function configFor(p: SwarmParams, role: Role): SwarmConfig {
   const base = {
+    blockBytes: p.blockSize,
     sequential: p.picker === 2,
     choke: { ...DEFAULT_CHOKE_OPTIONS, optimistic: p.optimistic === 1 },
   }

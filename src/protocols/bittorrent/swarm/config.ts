@@ -6,6 +6,7 @@
 import { assert } from '../../../core/errors.js'
 import { minutes, seconds, type Duration } from '../../../core/time.js'
 import { DEFAULT_CHOKE_OPTIONS, type ChokeOptions } from '../choker/index.js'
+import { BLOCK_BYTES } from '../wire/limits.js'
 
 /** `v` in our extended handshake (BEP 10). */
 export const CLIENT_NAME = 'plexus/0.1.0'
@@ -49,6 +50,13 @@ export interface SwarmConfig {
   readonly allowedFastInMax: number
   /** Outstanding requests per block in endgame (the picker's duplicate cap). */
   readonly endgameDuplicatesMax: number
+  /**
+   * Bytes per request: the block size. 16 KiB is what every client sends and accepts (BEP 3:
+   * larger requests get the connection closed), so change it only in a swarm of our own, such
+   * as the simulator's, where it trades fidelity for fewer messages. We serve requests up to
+   * this or 16 KiB, whichever is larger. A power of two from 1 KiB to 1 MiB.
+   */
+  readonly blockBytes: number
   /** Bytes handed to storage and not yet written; above it every connection stops reading. */
   readonly writeQueueBytesMax: number
   /**
@@ -158,6 +166,7 @@ export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
   unrequestedBlocksMax: 64,
   allowedFastInMax: 32,
   endgameDuplicatesMax: 2,
+  blockBytes: BLOCK_BYTES,
   writeQueueBytesMax: 32 * 1024 * 1024,
 
   peerRequestsMax: 250,
@@ -196,11 +205,20 @@ export const swarmConfig = (overrides: Partial<SwarmConfig> = {}): SwarmConfig =
 export const uploadSlotsOf = (config: SwarmConfig): number =>
   config.freeRider === true ? 0 : (config.uploadSlots ?? config.choke.slots)
 
+/** The largest request we serve and the largest block we accept. */
+export const blockBytesMaxOf = (config: SwarmConfig): number =>
+  Math.max(BLOCK_BYTES, config.blockBytes)
+
 /** Throws (`LocalProtocolError`) on a config the core cannot run with. */
 export function validateSwarmConfig(config: SwarmConfig): void {
   // The configured slots, also for a free rider (whose slots in force are 0 by design).
   const slots = config.uploadSlots ?? config.choke.slots
   assert(Number.isSafeInteger(slots) && slots >= 1, `upload slots must be >= 1, got ${slots}`)
+  const block = config.blockBytes
+  assert(
+    Number.isSafeInteger(block) && block >= 1024 && block <= 1 << 20 && (block & (block - 1)) === 0,
+    `blockBytes must be a power of two from 1 KiB to 1 MiB, got ${block}`,
+  )
   for (const [name, rate] of [
     ['uploadRateLimit', config.uploadRateLimit],
     ['downloadRateLimit', config.downloadRateLimit],

@@ -32,6 +32,7 @@ import type { SwarmContext } from './context.js'
 import type { DisconnectReason, PeerSourceKind } from './events.js'
 import { servesMetadata, UT_METADATA_LOCAL_ID } from './metadata.js'
 import { Peer } from './peer.js'
+import { blockBytesMaxOf } from './config.js'
 
 /** The extended-message id we receive ut_pex as (stable since BEP 11 support). */
 const UT_PEX_LOCAL_ID = 1
@@ -115,7 +116,14 @@ export class Connections {
         ctx.candidates.connected(address, candidate.source, ctx.now)
         continue
       }
-      const peer = new Peer(ctx.allocateConnection(), true, address, ctx.pieceCount, ctx.now)
+      const peer = new Peer(
+        ctx.allocateConnection(),
+        true,
+        address,
+        ctx.pieceCount,
+        ctx.now,
+        blockBytesMaxOf(ctx.config),
+      )
       ctx.peers.set(peer.id, peer)
       this.halfOpenCount++
       ctx.output({ type: 'connect', connection: peer.id, to: address })
@@ -134,7 +142,14 @@ export class Connections {
       ctx.output({ type: 'close', connection, graceful: false })
       return connection
     }
-    const peer = new Peer(ctx.allocateConnection(), false, remote, ctx.pieceCount, ctx.now)
+    const peer = new Peer(
+      ctx.allocateConnection(),
+      false,
+      remote,
+      ctx.pieceCount,
+      ctx.now,
+      blockBytesMaxOf(ctx.config),
+    )
     ctx.peers.set(peer.id, peer)
     this.sendHandshake(peer)
     return peer.id

@@ -16,10 +16,10 @@ import type { Instant } from '../../../core/time.js'
 import { RateMeter } from '../choker/index.js'
 import { pieceLengthAt, type Metainfo } from '../metainfo/index.js'
 import { PiecePicker, type Bitfield, type Geometry } from '../picker/index.js'
-import { BLOCK_BYTES, PIECE_HEADER_BYTES, type WireMessage } from '../wire/index.js'
+import { PIECE_HEADER_BYTES, type WireMessage } from '../wire/index.js'
 import type { Sha1 } from './allowed-fast.js'
 import { Candidates } from './candidates.js'
-import { validateSwarmConfig, type SwarmConfig } from './config.js'
+import { blockBytesMaxOf, validateSwarmConfig, type SwarmConfig } from './config.js'
 import type { DisconnectReason, SwarmEvent, SwarmFaultCode } from './events.js'
 import type { Peer } from './peer.js'
 import type { TokenBucket } from './rate-limit.js'
@@ -107,6 +107,7 @@ export class SwarmContext {
         totalLength: metainfo.totalLength,
         pieceLength: metainfo.pieceLength,
         endgameDuplicatesMax: config.endgameDuplicatesMax,
+        blockLength: config.blockBytes,
         ...(config.randomFirstPieces === undefined
           ? {}
           : { randomFirstPieces: config.randomFirstPieces }),
@@ -118,7 +119,7 @@ export class SwarmContext {
     const up = options.globalUploadLimiter
     const down = options.globalDownloadLimiter
     assert(
-      up === undefined || up.unlimited || up.burst >= BLOCK_BYTES + PIECE_HEADER_BYTES,
+      up === undefined || up.unlimited || up.burst >= blockBytesMaxOf(config) + PIECE_HEADER_BYTES,
       'global upload limiter: burst below a block and its header',
     )
     assert(

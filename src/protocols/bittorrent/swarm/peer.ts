@@ -103,9 +103,11 @@ export class Peer {
     readonly remote: Address,
     pieceCount: number,
     now: Instant,
+    /** The largest `piece` block accepted (our own request size, at least 16 KiB). */
+    blockBytesMax: number,
   ) {
     this.phase = outbound ? 'connecting' : 'handshaking'
-    this.wire = new PeerWireConnection({ pieceCount })
+    this.wire = new PeerWireConnection({ pieceCount, blockBytesMax })
     this.listenAddress = outbound ? remote : undefined
     this.has = new Bitfield(pieceCount)
     this.downloadMeter = new RateMeter(now)

@@ -200,3 +200,27 @@ test('BEP 6 messages from a peer without BEP 6 are faults', () => {
   remote.send({ type: 'have_all' })
   assert.deepEqual(remote.closed, { graceful: false })
 })
+
+test('blockBytes 32 KiB: whole-piece requests, 32 KiB blocks written, the download completes', () => {
+  const h = new Harness({ metainfo, config: { blockBytes: 32_768 } })
+  const remote = seedPeer(h)
+  remote.send({ type: 'unchoke' })
+  const first = remote.inbox.filter((m) => m.type === 'request')
+  assert.ok(first.length > 0)
+  for (const r of first) {
+    assert.equal(r.begin, 0, 'one request per 32 KiB piece')
+    assert.equal(r.length, Math.min(32_768, metainfo.totalLength - r.index * 32_768))
+  }
+  for (let round = 0; round < 1000 && serve(remote) > 0; round++) {
+    for (const w of h.take('write_block')) {
+      assert.ok(w.bytes.length === 32_768 || w.piece === n - 1)
+      h.core.blockWritten(h.now, w.piece, w.begin, w.bytes.length)
+    }
+    h.flush()
+    for (const v of h.take('verify_piece')) h.core.pieceVerified(h.now, v.piece, true)
+    h.flush()
+  }
+  assert.equal(h.take('piece_verified').length, n)
+  assert.ok(h.core.inspect().complete)
+  assert.deepEqual(checkSwarm(h.core.inspect()), [])
+})

@@ -23,7 +23,8 @@
  * reads start at once as before.
  */
 import type { Instant } from '../../../core/time.js'
-import { BLOCK_BYTES, PIECE_HEADER_BYTES } from '../wire/index.js'
+import { PIECE_HEADER_BYTES } from '../wire/index.js'
+import { blockBytesMaxOf } from './config.js'
 import { allowedFastSet } from './allowed-fast.js'
 import type { SwarmContext } from './context.js'
 import type { Peer } from './peer.js'
@@ -46,7 +47,10 @@ export class Uploads {
 
   constructor(private readonly ctx: SwarmContext) {
     const own = new TokenBucket(
-      { rate: ctx.config.uploadRateLimit, burstMin: BLOCK_BYTES + PIECE_HEADER_BYTES },
+      {
+        rate: ctx.config.uploadRateLimit,
+        burstMin: blockBytesMaxOf(ctx.config) + PIECE_HEADER_BYTES,
+      },
       ctx.now,
     )
     this.bucket = new Throttle([own, ctx.globalUploadLimiter])
@@ -81,7 +85,7 @@ export class Uploads {
     const inRange =
       index < ctx.pieceCount &&
       length > 0 &&
-      length <= BLOCK_BYTES &&
+      length <= blockBytesMaxOf(ctx.config) &&
       begin + length <= ctx.pieceBytes(index)
     if (!inRange) return ctx.fault(peer, 'out_of_range', `request ${index}/${begin}+${length}`)
     const allowed = !peer.amChoking || peer.allowedFastOut.has(index)
