@@ -60,10 +60,8 @@ export function attachStream<Event>(
     sockets.set(id, socket)
     socket.onData((bytes, more) => {
       if (sockets.get(id) !== socket) return
-      if (bytes.length > 0) {
-        metrics?.count('stream.rx_bytes', bytes.length)
-        core.received(clock.now(), id, bytes)
-      }
+      metrics?.count('stream.rx_bytes', bytes.length)
+      core.received(clock.now(), id, bytes)
       // The rest of the delivery comes at once: answer it all in one flush (one write per
       // peer for the requests that several blocks free, not one per block).
       if (more !== true) flush()
