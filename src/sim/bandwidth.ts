@@ -9,7 +9,7 @@ import type { Scheduler } from './scheduler.js'
  * (see fair-share.ts), and keeps the shares current as flows start and stop.
  *
  * A change marks the flow's two resources dirty (its sender's upload and its receiver's
- * download); once per instant the allocator *settles*:
+ * download); once per instant (or per settle quantum, when one is set) the allocator *settles*:
  * - it walks the flow graph from the dirty resources (breadth-first over active flows). When the
  *   connected component has at most `EXACT_COMPONENT_FLOWS_MAX` flows, it solves the component
  *   exactly, at once. Untouched components keep their rates and pending chunk completions.
@@ -112,7 +112,7 @@ export class BandwidthAllocator {
     this.scheduler.schedule(step > 0 ? Math.ceil(now / step) * step : now, settle, this)
   }
 
-  /** Once per instant with changes: exact for small components, local for big ones. */
+  /** Once per instant (or quantum) with changes: exact for small components, local for big. */
   settle(): void {
     this.settleScheduled = false
     const seeds = this.dirty
@@ -286,7 +286,7 @@ export class BandwidthAllocator {
 }
 
 /**
- * Per-solve arrays kept between solves (settles run once per instant with changes, so a big
+ * Per-solve arrays kept between solves (settles run once per instant or quantum with changes, so a big
  * swarm solves hundreds of thousands of times; fresh arrays each time cost more than the solve).
  */
 class SolveScratch {
