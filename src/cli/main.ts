@@ -8,20 +8,33 @@ import { registerSim } from './commands/sim.js'
 import { registerTorrentFiles } from './commands/torrent-files.js'
 import { registerTransfer } from './commands/transfer.js'
 import { registerTracker } from './commands/tracker.js'
-import { EXIT_FAILURE, printError } from './output.js'
+import { resolveBindHost } from './bind-host.js'
+import { describeFatal } from './fatal.js'
+import { printError, useJsonErrors } from './output.js'
 import { rerunSimWithBigYoungGeneration } from './sim-heap.js'
 
 const packageJson = JSON.parse(
   readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
 ) as { version: string }
 
-export function buildProgram(): Command {
+/** `--json` anywhere on the command line: errors are then JSON objects on stderr. */
+const wantsJson = (argv: readonly string[]): boolean => argv.includes('--json')
+
+export function buildProgram(json = false): Command {
   const program = new Command()
+  // Set before the commands are added: commander copies the output settings to each of them.
+  program.configureOutput({
+    outputError: (text, write) => {
+      if (!json) return write(text)
+      const message = text.trim().replace(/^error: /, '')
+      write(`${JSON.stringify({ type: 'error', code: 'usage', message })}\n`)
+    },
+  })
   program
     .name('plexus')
     .description('Peer-to-peer systems as working software: real sockets and a simulator.')
     .version(packageJson.version, '-V, --version')
-    .showHelpAfterError('(run `plexus --help` for the commands)')
+    .showHelpAfterError(json ? false : '(run `plexus --help` for the commands)')
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
   registerTorrentFiles(program)
@@ -32,6 +45,11 @@ export function buildProgram(): Command {
   registerDht(program)
   registerSim(program)
   registerDemo(program)
+  // Every command's --bind takes a host name too: resolved once, before the action runs.
+  program.hook('preAction', async (_program, action) => {
+    const bind: unknown = action.getOptionValue('bind')
+    if (typeof bind === 'string') action.setOptionValue('bind', await resolveBindHost(bind))
+  })
   return program
 }
 
@@ -42,18 +60,22 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 })
 
 async function main(): Promise<void> {
-  const program = buildProgram()
+  const json = wantsJson(process.argv)
+  useJsonErrors(json)
+  const program = buildProgram(json)
   program.exitOverride()
   try {
     await program.parseAsync(process.argv)
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are "errors" to commander with exit code 0.
-      process.exitCode = error.exitCode
-      return
+      // Help and version are "errors" to commander with exit code 0; usage errors were printed.
+      process.exit(error.exitCode)
     }
-    printError(error instanceof Error ? error.message : String(error))
-    process.exitCode = EXIT_FAILURE
+    // A fatal condition ends the process now, in one line: open sockets, timers or worker
+    // threads left by the failed command must not keep it alive (it would hang, not exit).
+    const fatal = describeFatal(error)
+    printError(fatal.message, fatal.code)
+    process.exit(fatal.exitCode)
   }
 }
 

@@ -32,6 +32,9 @@ export interface ProgressView {
   readonly uploadedBytes: number
   readonly piecesVerified: number
   readonly pieceCount: number
+  /** Bytes of verified pieces (the last piece may be short, so this is clamped). */
+  readonly verifiedBytes: number
+  readonly totalBytes: number
 }
 
 export function progressOf(
@@ -51,13 +54,42 @@ export function progressOf(
     uploadedBytes: stats.uploadedBytes,
     piecesVerified: stats.piecesVerified,
     pieceCount: stats.pieceCount,
+    verifiedBytes: haveBytes,
+    totalBytes,
   }
 }
 
-export function progressLine(view: ProgressView): string {
-  return (
-    `${view.percent.toFixed(1).padStart(5)}%  ` +
-    `down ${formatBytes(view.downloadRate)}/s  up ${formatBytes(view.uploadRate)}/s  ` +
-    `peers ${view.peers}  eta ${formatEta(view.etaSeconds)}`
-  )
+const BAR_MIN = 10
+const BAR_MAX = 30
+
+/** `[#####.....]` of `cells` cells for `percent`. */
+export function progressBar(percent: number, cells: number): string {
+  const filled = Math.max(0, Math.min(cells, Math.floor((percent / 100) * cells)))
+  return `[${'#'.repeat(filled)}${'.'.repeat(cells - filled)}]`
+}
+
+/**
+ * One progress line that fits in `width` columns: the parts that matter most stay (percent,
+ * bytes done of total), the rest (rates, peers, eta, then the bar) go first when it is narrow.
+ * Never longer than `width - 1`, so a terminal never wraps it.
+ */
+export function progressLine(view: ProgressView, width = 80): string {
+  const room = Math.max(1, width - 1)
+  const percent = `${view.percent.toFixed(1).padStart(5)}%`
+  const bytes = `${formatBytes(view.verifiedBytes)}/${formatBytes(view.totalBytes)}`
+  const tail = [
+    `down ${formatBytes(view.downloadRate)}/s`,
+    `up ${formatBytes(view.uploadRate)}/s`,
+    `peers ${view.peers}`,
+    `eta ${formatEta(view.etaSeconds)}`,
+  ]
+  // Drop from the end of the tail until the line fits with at least the smallest bar.
+  for (let keep = tail.length; keep >= 0; keep--) {
+    const rest = [bytes, ...tail.slice(0, keep)].join('  ')
+    const withoutBar = `${percent}  ${rest}`
+    const barCells = Math.min(BAR_MAX, room - withoutBar.length - 4)
+    if (barCells >= BAR_MIN) return `${percent} ${progressBar(view.percent, barCells)} ${rest}`
+    if (keep === 0 && withoutBar.length <= room) return withoutBar
+  }
+  return `${percent} ${bytes}`.slice(0, room)
 }

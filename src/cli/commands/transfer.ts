@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
-import { mkdir, readFile, stat } from 'node:fs/promises'
-import { basename, dirname, resolve } from 'node:path'
+import { constants } from 'node:fs'
+import { access, mkdir, readFile, stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
 import { address, addressKey, type Address } from '../../core/address.js'
 import { toHex, utf8 } from '../../core/bytes.js'
 import { createServer } from 'node:net'
@@ -20,8 +21,19 @@ import {
 } from '../../protocols/bittorrent/metainfo/index.js'
 import { PEER_ID_PREFIX, type SwarmConfig } from '../../protocols/bittorrent/swarm/index.js'
 import { addressArgument, integerOption, portOption } from '../options.js'
-import { EXIT_FAILURE, printJson, printLine } from '../output.js'
-import { formatBytes, progressLine, progressOf } from '../progress.js'
+import {
+  CliError,
+  EXIT_FAILURE,
+  EXIT_INTERRUPTED,
+  printJson,
+  printLine,
+  printWarning,
+  usageError,
+} from '../output.js'
+import { defaultStateDir, underTestRunner } from '../state-dir.js'
+import { ProgressDisplay } from '../progress-display.js'
+import { TransferEnding } from '../transfer-ending.js'
+import { formatBytes, progressOf } from '../progress.js'
 
 interface TransferOptions {
   readonly port: number
@@ -39,7 +51,11 @@ interface TransferOptions {
   readonly downloadLimit?: number
   readonly uploadSlots?: number
   readonly maxPeers?: number
-  /** BEP 5: find peers and announce in the Mainline DHT (implied by any --dht-* option). */
+  /**
+   * BEP 5: find peers and announce in the Mainline DHT. On by default, as in every mainstream
+   * client; false with --no-dht. Under the test runner it is on only when asked for (--dht or a
+   * --dht-* option), since tests must never reach the public routers.
+   */
   readonly dht?: boolean
   readonly dhtPort?: number
   readonly dhtBootstrap?: string[]
@@ -127,7 +143,8 @@ function common(command: Command): Command {
       'peer connections for this torrent, in and out (default 50)',
       integerOption('max-peers', 1, PEERS_MAX_LIMIT),
     )
-    .option('--dht', 'find peers and announce in the Mainline DHT (BEP 5)')
+    .option('--dht', 'find peers and announce in the Mainline DHT (BEP 5; the default)')
+    .option('--no-dht', 'do not use the DHT (peers only from trackers and --peer)')
     .option('--dht-port <n>', 'UDP port of the DHT node (0 picks one; implies --dht)', portOption)
     .option(
       '--dht-bootstrap <host:port,...>',
@@ -137,19 +154,23 @@ function common(command: Command): Command {
     .option('--dht-state <file>', 'DHT routing table file, kept across runs (implies --dht)')
 }
 
-/** The DHT node `--dht` and its options ask for, or undefined. */
+/** The DHT node the options ask for (on by default outside tests), or undefined. */
 async function dhtFor(options: TransferOptions): Promise<DhtService | undefined> {
-  const wanted =
+  if (options.dht === false) return undefined
+  const asked =
     options.dht === true ||
     options.dhtPort !== undefined ||
     options.dhtBootstrap !== undefined ||
     options.dhtState !== undefined
-  if (!wanted) return undefined
+  if (!asked && underTestRunner()) return undefined
+  // The routing table persists across runs (as in every mainstream client), so a restart
+  // rejoins through the nodes it knew instead of the public routers alone.
+  const state = options.dhtState ?? (asked ? undefined : join(defaultStateDir(), 'dht.state'))
   const dht = await startDhtNode(createNodeEnv(), {
     bind: options.bind,
     port: options.dhtPort ?? 0,
     bootstrap: options.dhtBootstrap ?? [],
-    ...(options.dhtState === undefined ? {} : { state: options.dhtState }),
+    ...(state === undefined ? {} : { state }),
   })
   if (options.json === true) {
     printJson({ type: 'dht_listening', address: addressKey(dht.address), id: toHex(dht.id) })
@@ -191,7 +212,7 @@ export function registerTransfer(program: Command): void {
       .command('get')
       .description('download a torrent, then exit (or keep seeding with --seed-after)')
       .argument('<torrent>', '.torrent file or magnet: link')
-      .requiredOption('-o, --output <dir>', 'directory to download into')
+      .option('-o, --output <dir>', 'directory to download into (default: the current one)')
       .option('--exit-on-complete', 'exit once every wanted piece is verified (the default)')
       .option('--seed-after', 'keep seeding after the download completes, until interrupted')
       .option('--sequential', 'download pieces in order, for streaming (default: rarest first)')
@@ -220,11 +241,11 @@ export function registerTransfer(program: Command): void {
         command.error(`error: ${(error as Error).message}`, { exitCode: 2 })
       }
     }
-    const saveDir = resolve(options.output as string)
+    const saveDir = resolve(options.output ?? '.')
     if (!torrent.startsWith('magnet:')) {
       const metainfo = await readTorrent(torrent)
       checkFiles(metainfo)
-      await mkdir(saveDir, { recursive: true })
+      await prepareOutputDir(saveDir)
       const dht = await dhtFor(options)
       try {
         return await runTransfer('get', metainfo, saveDir, options, dht)
@@ -232,7 +253,7 @@ export function registerTransfer(program: Command): void {
         await dht?.close()
       }
     }
-    await mkdir(saveDir, { recursive: true })
+    await prepareOutputDir(saveDir)
     const dht = await dhtFor(options)
     try {
       // A magnet: fetch the info dictionary first (BEP 9), on the port the download will use.
@@ -274,7 +295,16 @@ async function fetchFromMagnet(
   dht: DhtService | undefined,
 ): Promise<FetchedMetadata> {
   const magnet = parseMagnet(uri)
-  if (!magnet.ok) throw new Error(`bad magnet link: ${magnet.error.message}`)
+  if (!magnet.ok) throw usageError(`bad magnet link: ${magnet.error.message}`)
+  const trackers = options.trackers === false ? [] : magnet.value.trackers
+  const peers = options.peer.length + magnet.value.peers.length
+  if (trackers.length === 0 && peers === 0 && dht === undefined) {
+    throw new CliError(
+      'no peer source: the magnet names no tracker, no --peer was given and the DHT is off ' +
+        '(drop --no-dht, or add --peer HOST:PORT or --dht-bootstrap HOST:PORT)',
+      'no_peer_source',
+    )
+  }
   const env = createNodeEnv()
   const transport = options.trackers === false ? undefined : new NodeTrackerTransport(env)
   const json = options.json === true
@@ -345,21 +375,24 @@ async function runTransfer(
   const env = createNodeEnv({ diskRoot: saveDir })
   const filePriorities = kind === 'get' ? filePrioritiesOf(metainfo, options) : undefined
   const json = options.json === true
-  const live = !json && process.stderr.isTTY
+  warnIfNoPeerSource(kind, metainfo, options, dht)
+  const display = new ProgressDisplay({
+    json,
+    terminal: process.stderr.isTTY ? process.stderr : undefined,
+    totalBytes: metainfo.totalLength,
+    pieceLength: metainfo.pieceLength,
+  })
   const pieceHashing = new WorkerPieceHashing()
   const transport = options.trackers === false ? undefined : new NodeTrackerTransport(env)
   const started = performance.now()
-  let completed: () => void = () => undefined
-  const completion = new Promise<void>((resolveCompletion) => (completed = resolveCompletion))
+  const ending = new TransferEnding()
   const emit = (event: SessionEvent): void => {
-    if (event.type === 'download_completed') completed()
+    if (event.type === 'download_completed') ending.complete()
     // Storage requests are the session's plumbing, not news for the user.
     const plumbing = ['write_block', 'read_block', 'verify_piece'].includes(event.type)
     if (json) return plumbing ? undefined : printJson(jsonEvent(event, metainfo))
-    if (event.type === 'stats' && live) {
-      const line = progressLine(progressOf(event, metainfo.totalLength, metainfo.pieceLength))
-      process.stderr.write(`\r${line}\x1b[K`)
-    } else if (event.type === 'ready') {
+    if (event.type === 'stats') display.show(event)
+    else if (event.type === 'ready') {
       printLine(
         `${kind === 'seed' ? 'seeding' : 'downloading'} ${metainfo.name} ` +
           `(${metainfo.infoHashHex}) on ${addressKey(event.listen)}; ` +
@@ -370,6 +403,12 @@ async function runTransfer(
       printLine(`banned ${addressKey(event.address)}: ${event.reason}`)
     else if (event.type === 'tracker') printLine(`tracker ${event.url}: ${event.message}`)
     else if (event.type === 'storage_error') printLine(`storage error: ${event.message}`)
+  }
+  // On every way out, fatal ones included: the hashing worker and the tracker sockets would
+  // otherwise keep the process alive.
+  const release = async (): Promise<void> => {
+    transport?.close()
+    await pieceHashing.close()
   }
   const session = await promised<TorrentSession>((done) =>
     TorrentSession.open(
@@ -391,20 +430,17 @@ async function runTransfer(
       },
       done,
     ),
-  )
-  const interrupted = new Promise<void>((resolveInterrupt) => {
-    process.once('SIGINT', () => resolveInterrupt())
-    process.once('SIGTERM', () => resolveInterrupt())
+  ).catch(async (error: unknown) => {
+    await release()
+    throw error
   })
-  if (session.isComplete) completed()
+  if (session.isComplete) ending.complete()
   const stayForever = kind === 'seed' || options.seedAfter === true
-  if (stayForever) await interrupted
-  else await Promise.race([completion, interrupted])
+  const end = await ending.wait(stayForever)
   const complete = session.isComplete
   await promised<void>((done) => session.close(done)).catch(() => undefined)
-  transport?.close()
-  await pieceHashing.close()
-  if (live) process.stderr.write('\n')
+  await release()
+  display.finish(session.stats)
   const seconds = (performance.now() - started) / 1000
   const stats = session.stats
   const summary = {
@@ -422,7 +458,48 @@ async function runTransfer(
         `down ${formatBytes(summary.downloadedBytes)}, up ${formatBytes(summary.uploadedBytes)}`,
     )
   }
-  if (kind === 'get' && !complete) process.exitCode = EXIT_FAILURE
+  if (end.kind === 'fatal') throw end.error
+  // A server stopped by a signal did its job; a download stopped before it finished did not.
+  if (kind === 'get' && !complete) {
+    process.exitCode = end.kind === 'interrupted' ? EXIT_INTERRUPTED : EXIT_FAILURE
+  }
+}
+
+/** A download with no way to find a peer says so instead of waiting in silence. */
+function warnIfNoPeerSource(
+  kind: 'seed' | 'get',
+  m: Metainfo,
+  options: TransferOptions,
+  dht: DhtService | undefined,
+): void {
+  const trackers = options.trackers === false ? 0 : m.announceList.flat().length
+  if (trackers > 0 || options.peer.length > 0 || dht !== undefined) return
+  printWarning(
+    kind === 'get'
+      ? 'no peer source: the torrent names no tracker, no --peer was given and the DHT is off; ' +
+          'waiting for peers to connect to us'
+      : 'no tracker and the DHT is off: only peers that already know this address will connect',
+    'no_peer_source',
+  )
+}
+
+/** The output folder exists and can be written, or the command ends here with one line. */
+async function prepareOutputDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true })
+    await access(dir, constants.W_OK | constants.X_OK)
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code ?? 'error'
+    const why =
+      errno === 'EACCES' || errno === 'EPERM'
+        ? 'permission denied'
+        : errno === 'EROFS'
+          ? 'read-only file system'
+          : errno === 'ENOTDIR' || errno === 'EEXIST'
+            ? 'a part of the path is a file, not a folder'
+            : (error as Error).message
+    throw new CliError(`cannot write to the output folder ${dir}: ${why} (${errno})`, 'permission')
+  }
 }
 
 function jsonEvent(event: SessionEvent, m: Metainfo): Record<string, unknown> {
