@@ -23,6 +23,9 @@ const SUITES: Readonly<Record<string, Suite>> = {
 }
 
 async function main(): Promise<void> {
+  // Benchmarks send traffic to loopback only: the plexus processes they start inherit the
+  // test runner's guard (no public DHT routers, loopback-only sockets).
+  process.env['PLEXUS_TEST'] = '1'
   const wanted = process.argv.slice(2)
   const unknown = wanted.filter((name) => !(name in SUITES))
   if (unknown.length > 0) {

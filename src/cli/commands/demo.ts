@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { integerOption } from '../options.js'
-import { printLine } from '../output.js'
+import { EXIT_INTERRUPTED, printLine } from '../output.js'
 import { formatBytes } from '../progress.js'
 import { jsonLine, spawnPlexus, type PlexusProcess } from '../spawn.js'
 
@@ -23,13 +23,25 @@ export function registerDemo(program: Command): void {
     .action(async (options: { leechers: number; size: number; keep?: boolean }) => {
       const dir = mkdtempSync(join(tmpdir(), 'plexus-demo-'))
       const running: PlexusProcess[] = []
-      try {
-        await runSwarm(dir, options.leechers, options.size, running)
-      } finally {
+      const cleanUp = async (): Promise<void> => {
         for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGTERM')
         await Promise.all(running.map((p) => p.exited))
         if (options.keep === true) printLine(`demo files kept in ${dir}`)
         else rmSync(dir, { recursive: true, force: true })
+      }
+      // Ctrl-C: stop the processes we started and remove the generated files, then exit 130.
+      const onSignal = (): void => {
+        process.stdout.write('\ninterrupted: stopping the demo processes\n')
+        void cleanUp().then(() => process.exit(EXIT_INTERRUPTED))
+      }
+      process.once('SIGINT', onSignal)
+      process.once('SIGTERM', onSignal)
+      try {
+        await runSwarm(dir, options.leechers, options.size, running)
+      } finally {
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
+        await cleanUp()
       }
     })
 }
@@ -89,7 +101,17 @@ async function runSwarm(dir: string, leechers: number, sizeMiB: number, running:
   printLine(`created ${torrent} for a ${sizeMiB} MiB file`)
 
   const progress = new Map<PlexusProcess, Progress>()
-  const seed = spawnPlexus(['seed', torrent, '--data', seedDir, '--bind', '127.0.0.1', '--json'])
+  // Loopback only: the demo's peers find each other through its tracker, never the DHT.
+  const seed = spawnPlexus([
+    'seed',
+    torrent,
+    '--data',
+    seedDir,
+    '--bind',
+    '127.0.0.1',
+    '--no-dht',
+    '--json',
+  ])
   running.push(seed)
   track(seed, progress)
   await seed.waitForLine((line) => (jsonLine(line)?.type === 'ready' ? true : undefined), 60_000)
@@ -107,6 +129,7 @@ async function runSwarm(dir: string, leechers: number, sizeMiB: number, running:
       '--bind',
       '127.0.0.1',
       '--seed-after',
+      '--no-dht',
       '--json',
     ])
     running.push(get)
