@@ -10,7 +10,7 @@ import { registerTransfer } from './commands/transfer.js'
 import { registerTracker } from './commands/tracker.js'
 import { resolveBindHost } from './bind-host.js'
 import { describeFatal } from './fatal.js'
-import { printError, useJsonErrors } from './output.js'
+import { EXIT_USAGE, printError, useJsonErrors } from './output.js'
 import { rerunSimWithBigYoungGeneration } from './sim-heap.js'
 
 const packageJson = JSON.parse(
@@ -22,7 +22,9 @@ const wantsJson = (argv: readonly string[]): boolean => argv.includes('--json')
 
 export function buildProgram(json = false): Command {
   const program = new Command()
-  // Set before the commands are added: commander copies the output settings to each of them.
+  // Set before the commands are added: commander copies these settings to each of them.
+  // exitOverride: errors reach main's catch, which applies the one exit-code rule.
+  program.exitOverride()
   program.configureOutput({
     outputError: (text, write) => {
       if (!json) return write(text)
@@ -63,13 +65,14 @@ async function main(): Promise<void> {
   const json = wantsJson(process.argv)
   useJsonErrors(json)
   const program = buildProgram(json)
-  program.exitOverride()
   try {
     await program.parseAsync(process.argv)
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are "errors" to commander with exit code 0; usage errors were printed.
-      process.exit(error.exitCode)
+      // Help and version are "errors" to commander with exit code 0; usage errors were printed
+      // already. Commander exits 1 on a bad argument; our rule says misuse is 2.
+      const explicit = error.code === 'commander.error' || error.exitCode === 0
+      process.exit(explicit ? error.exitCode : EXIT_USAGE)
     }
     // A fatal condition ends the process now, in one line: open sockets, timers or worker
     // threads left by the failed command must not keep it alive (it would hang, not exit).

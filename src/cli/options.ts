@@ -40,3 +40,26 @@ export const addressArgument = (text: string): Address => {
 }
 
 export const seedOption = integerOption('seed', 0, 0xffffffff)
+
+/**
+ * A URL with one of `schemes` (`'http:'`, `'udp:'`) and a host: a tracker or web seed that
+ * cannot be reached is refused when the torrent is made, not discovered by every downloader.
+ */
+export function urlOption(name: string, schemes: readonly string[]) {
+  return (text: string): string => {
+    let url: URL
+    try {
+      url = new URL(text)
+    } catch {
+      throw new InvalidArgumentError(`${name} expects a URL such as http://host:port/announce`)
+    }
+    if (!schemes.includes(url.protocol) || url.hostname === '') {
+      const allowed = schemes.map((scheme) => `${scheme}//`).join(', ')
+      throw new InvalidArgumentError(`${name} ${text}: expected a URL starting with ${allowed}`)
+    }
+    if (url.protocol === 'udp:' && url.port === '') {
+      throw new InvalidArgumentError(`${name} ${text}: a udp:// tracker URL needs a port`)
+    }
+    return text
+  }
+}

@@ -9,7 +9,7 @@ import {
   type Magnet,
   type Metainfo,
 } from '../../protocols/bittorrent/metainfo/index.js'
-import { integerOption } from '../options.js'
+import { integerOption, urlOption } from '../options.js'
 import { EXIT_FAILURE, printError, printJson, printLine } from '../output.js'
 
 /** `plexus create` and `plexus info`: making and reading .torrent files and magnet links. */
@@ -18,12 +18,17 @@ export function registerTorrentFiles(program: Command): void {
     .command('create')
     .description('create a .torrent for a file or directory (hashing on worker threads)')
     .argument('<path>', 'file or directory to share')
-    .option('-t, --tracker <url>', 'announce URL (repeat for several tiers)', collect, [])
+    .option(
+      '-t, --tracker <url>',
+      'announce URL: http(s):// or udp:// (repeat for several tiers)',
+      collectTracker,
+      [],
+    )
     .option('-o, --output <file>', 'where to write the .torrent (default: <name>.torrent)')
     .option('--piece-length <bytes>', 'piece length (default: planned from the size)', pieceLength)
     .option('--private', 'set the private flag (BEP 27)')
     .option('--comment <text>', 'comment')
-    .option('--web-seed <url>', 'BEP 19 web seed (repeatable)', collect, [])
+    .option('--web-seed <url>', 'BEP 19 web seed, http(s):// (repeatable)', collectWebSeed, [])
     .option('--no-date', 'leave out the creation date (reproducible torrents)')
     .option('--json', 'print the result as JSON')
     .action(async (path: string, options: CreateOptions) => {
@@ -77,7 +82,14 @@ interface CreateOptions {
   readonly json?: boolean
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value]
+const collectTracker = (value: string, previous: string[]): string[] => [
+  ...previous,
+  urlOption('--tracker', ['http:', 'https:', 'udp:'])(value),
+]
+const collectWebSeed = (value: string, previous: string[]): string[] => [
+  ...previous,
+  urlOption('--web-seed', ['http:', 'https:'])(value),
+]
 const pieceLength = integerOption('piece-length', 16 * 1024, 512 * 1024 * 1024)
 const showHashing = (done: number, total: number): boolean =>
   process.stderr.write(`\rhashing ${percent(done, total)}`)
