@@ -10,6 +10,7 @@ import { registerTransfer } from './commands/transfer.js'
 import { registerTracker } from './commands/tracker.js'
 import { resolveBindHost } from './bind-host.js'
 import { describeFatal } from './fatal.js'
+import { addExamples } from './examples.js'
 import { EXIT_USAGE, printError, useJsonErrors } from './output.js'
 import { rerunSimWithBigYoungGeneration } from './sim-heap.js'
 
@@ -47,6 +48,7 @@ export function buildProgram(json = false): Command {
   registerDht(program)
   registerSim(program)
   registerDemo(program)
+  addExamples(program)
   // Every command's --bind takes a host name too: resolved once, before the action runs.
   program.hook('preAction', async (_program, action) => {
     const bind: unknown = action.getOptionValue('bind')

@@ -1,0 +1,75 @@
+import type { Command } from 'commander'
+
+/**
+ * Two or three worked examples per command, shown at the end of its `--help`: most people read
+ * the examples before the option list. Keyed by the command's path (`dht put`).
+ */
+const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
+  create: [
+    'plexus create ./photos -t http://127.0.0.1:6969/announce -o photos.torrent',
+    'plexus create big.iso --piece-length 4194304 --no-date --json',
+  ],
+  info: ['plexus info photos.torrent', "plexus info 'magnet:?xt=urn:btih:...' --json"],
+  seed: [
+    'plexus seed photos.torrent --data .          # the folder holding ./photos',
+    'plexus seed photos.torrent --data . --port 6881 --upload-limit 512',
+    'plexus seed photos.torrent --data . --recheck   # verify the files first',
+  ],
+  get: [
+    'plexus get photos.torrent                     # into the current folder',
+    "plexus get 'magnet:?xt=urn:btih:...' -o downloads",
+    'plexus get photos.torrent -o dl --peer 127.0.0.1:6881 --no-dht --seed-after',
+  ],
+  tracker: ['plexus tracker --port 6969', 'plexus tracker --port 0 --json'],
+  directory: [
+    'plexus directory --port 6969 --db directory.sqlite',
+    'plexus directory --bind :: --port 6969 --db directory.sqlite --allow-list hashes.txt',
+  ],
+  publish: ['plexus publish photos.torrent --directory http://127.0.0.1:6969'],
+  search: [
+    'plexus search holiday photos --directory http://127.0.0.1:6969',
+    'plexus search ubuntu iso --directory http://127.0.0.1:6969 --get 1 -o downloads',
+  ],
+  ping: ['plexus ping --listen --port 7000', 'plexus ping 127.0.0.1:7000 --count 5 --json'],
+  dht: [
+    'plexus dht --port 6881 --state dht.state',
+    'plexus dht --isolated --bind 127.0.0.1 --port 6881   # the first node of a test network',
+  ],
+  'dht peers': ['plexus dht peers <infohash> --bootstrap 127.0.0.1:6881'],
+  'dht announce': ['plexus dht announce <infohash> --port 6881 --bootstrap 127.0.0.1:6881'],
+  'dht put': [
+    "plexus dht put 'hello' --bootstrap 127.0.0.1:6881",
+    "plexus dht put 'v2' --key my.seed --salt s --bootstrap 127.0.0.1:6881",
+  ],
+  'dht get': ['plexus dht get <target> --bootstrap 127.0.0.1:6881'],
+  'dht lookup': ['plexus dht lookup <id> --bootstrap 127.0.0.1:6881 --json'],
+  sim: [
+    'plexus sim ping-mesh --seed 7 --json',
+    'plexus sim swarm --peers 1000 --json',
+    'plexus sim scenario.json',
+  ],
+  demo: ['plexus demo', 'plexus demo --leechers 8 --size 256 --keep'],
+}
+
+function pathOf(command: Command): string {
+  const names: string[] = []
+  for (let c: Command | null = command; c?.parent !== null && c !== null; c = c.parent) {
+    names.unshift(c.name())
+  }
+  return names.join(' ')
+}
+
+/** Adds the examples to every command of `program` (recursively) that has some. */
+export function addExamples(program: Command): void {
+  const visit = (command: Command): void => {
+    const examples = EXAMPLES[pathOf(command)]
+    if (examples !== undefined) {
+      command.addHelpText('after', `\nExamples:\n${examples.map((e) => `  ${e}`).join('\n')}\n`)
+    }
+    command.commands.forEach(visit)
+  }
+  program.commands.forEach(visit)
+}
+
+/** The command paths that have examples (the CLI test checks every command has some). */
+export const commandsWithExamples = (): readonly string[] => Object.keys(EXAMPLES)
