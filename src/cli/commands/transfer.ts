@@ -375,7 +375,6 @@ async function runTransfer(
   const env = createNodeEnv({ diskRoot: saveDir })
   const filePriorities = kind === 'get' ? filePrioritiesOf(metainfo, options) : undefined
   const json = options.json === true
-  warnIfNoPeerSource(kind, metainfo, options, dht)
   const display = new ProgressDisplay({
     json,
     terminal: process.stderr.isTTY ? process.stderr : undefined,
@@ -434,6 +433,7 @@ async function runTransfer(
     await release()
     throw error
   })
+  warnIfNoPeerSource(kind, metainfo, options, dht)
   if (session.isComplete) ending.complete()
   const stayForever = kind === 'seed' || options.seedAfter === true
   const end = await ending.wait(stayForever)
