@@ -14,7 +14,7 @@ const view = (over: Partial<ProgressView> = {}): ProgressView => ({
   piecesVerified: 27,
   pieceCount: 64,
   verifiedBytes: 27 * 1024 * 1024,
-  totalBytes: 64 * 1024 * 1024,
+  length: 64 * 1024 * 1024,
   ...over,
 })
 

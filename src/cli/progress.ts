@@ -34,7 +34,8 @@ export interface ProgressView {
   readonly pieceCount: number
   /** Bytes of verified pieces (the last piece may be short, so this is clamped). */
   readonly verifiedBytes: number
-  readonly totalBytes: number
+  /** The torrent's size in bytes (`length`, as `plexus info` calls it). */
+  readonly length: number
 }
 
 export function progressOf(
@@ -55,7 +56,7 @@ export function progressOf(
     piecesVerified: stats.piecesVerified,
     pieceCount: stats.pieceCount,
     verifiedBytes: haveBytes,
-    totalBytes,
+    length: totalBytes,
   }
 }
 
@@ -76,7 +77,7 @@ export function progressBar(percent: number, cells: number): string {
 export function progressLine(view: ProgressView, width = 80): string {
   const room = Math.max(1, width - 1)
   const percent = `${view.percent.toFixed(1).padStart(5)}%`
-  const bytes = `${formatBytes(view.verifiedBytes)}/${formatBytes(view.totalBytes)}`
+  const bytes = `${formatBytes(view.verifiedBytes)}/${formatBytes(view.length)}`
   const tail = [
     `down ${formatBytes(view.downloadRate)}/s`,
     `up ${formatBytes(view.uploadRate)}/s`,

@@ -22,10 +22,13 @@ interface Ran {
 
 const DEADLINE_MS = 20_000
 
-/** Runs plexus; `onStdout` may act on its output (e.g. send a signal once it is ready). */
+/**
+ * Runs plexus; `onStdout` may act on its output once (e.g. send a signal when it is ready),
+ * returning true when it did.
+ */
 function run(
   args: readonly string[],
-  options: SpawnOptions & { onStdout?: (text: string, pid: number) => void } = {},
+  options: SpawnOptions & { onStdout?: (text: string, pid: number) => boolean } = {},
 ): Promise<Ran> {
   const started = performance.now()
   const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
@@ -34,9 +37,11 @@ function run(
   })
   let stdout = ''
   let stderr = ''
+  let acted = false
   child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString()
-    options.onStdout?.(stdout, child.pid as number)
+    // onStdout acts once: a second signal would be a user's "exit now" (or the default action).
+    if (!acted) acted = options.onStdout?.(stdout, child.pid as number) === true
   })
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const deadline = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS)
@@ -115,7 +120,8 @@ test('seed: a --bind address this machine does not have ends the process (exit 1
 test('seed: --bind localhost is resolved, not a crash', async () => {
   const ran = await run(['seed', torrent, '--data', dir, '--bind', 'localhost', '--json'], {
     onStdout: (text, pid) => {
-      if (text.includes('"type":"ready"')) process.kill(pid, 'SIGTERM')
+      if (!text.includes('"type":"ready"')) return false
+      return process.kill(pid, 'SIGTERM')
     },
   })
   assert.equal(ran.status, 0, ran.stderr)
@@ -157,7 +163,8 @@ test('get: a magnet with no tracker, no peer and no DHT says so and exits 1 at o
 test('get: Ctrl-C before the download is done exits 130', async () => {
   const ran = await run(['get', torrent, '-o', join(dir, 'int'), '--peer', '127.0.0.1:9'], {
     onStdout: (text, pid) => {
-      if (text.includes('0/19 pieces verified')) process.kill(pid, 'SIGINT')
+      if (!text.includes('0/19 pieces verified')) return false
+      return process.kill(pid, 'SIGINT')
     },
   })
   assert.equal(ran.status, 130, ran.stdout + ran.stderr)
