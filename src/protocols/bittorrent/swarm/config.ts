@@ -44,7 +44,11 @@ export interface SwarmConfig {
   readonly requestsPerPeerMax: number
   /** No block for this long while requests are out: snubbed (choker anti-snub, re-request). */
   readonly snubTimeout: Duration
-  /** Blocks neither requested nor cancelled-in-flight tolerated from a peer before dropping. */
+  /**
+   * Blocks never requested from a peer (released requests crossing on the wire excepted) that
+   * are dropped before its host is banned. Each is dropped unread whatever this says; a few
+   * are tolerated for clients that forget a cancel older than one pipeline.
+   */
   readonly unrequestedBlocksMax: number
   /** `allowed_fast` pieces honoured per peer (BEP 6 suggests 10; more is ignored). */
   readonly allowedFastInMax: number
@@ -163,7 +167,7 @@ export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
   requestsPerPeerMin: 2,
   requestsPerPeerMax: 500,
   snubTimeout: seconds(60),
-  unrequestedBlocksMax: 64,
+  unrequestedBlocksMax: 8,
   allowedFastInMax: 32,
   endgameDuplicatesMax: 2,
   blockBytes: BLOCK_BYTES,

@@ -53,8 +53,13 @@ export class Peer {
   // ---- our requests to the peer --------------------------------------------------------
   /** Block keys (`Geometry.key`) requested and not yet answered. */
   readonly requests = new Set<number>()
-  /** Blocks we released (cancel, choke, snub) that may still arrive in flight. */
-  cancelledInFlight = 0
+  /**
+   * Block keys we asked this peer for and then released (cancel, BEP 3 choke, snub): they
+   * may still arrive, in flight when the release crossed them, and are no offence. Oldest
+   * first, bounded by `requestsPerPeerMax` (`Requests.markReleased`).
+   */
+  readonly released = new Set<number>()
+  /** Blocks that were never requested from it (dropped unread; over the bound: a ban). */
   unrequestedBlocks = 0
   /** BEP 6 pieces we may request while choked; the list mirrors the set for the picker. */
   readonly allowedFastIn = new Set<number>()
