@@ -93,6 +93,11 @@ export class Peer {
   /** When the connection (TCP) was established; the handshake timeout counts from it. */
   connectedAt: Instant
   lastSentAt: Instant
+  /**
+   * The last tick (or the handshake) at which the connection was of use: interest either
+   * way, or requests either way. Eviction picks the peer idle the longest (`connections.ts`).
+   */
+  lastUsefulAt: Instant
   lastUnchokedAt: Instant | undefined = undefined
   uploadedSinceUnchokeBytes = 0
   /** Its outbox has bytes the driver has not been given yet. */
@@ -119,6 +124,7 @@ export class Peer {
     this.uploadMeter = new RateMeter(now)
     this.connectedAt = now
     this.lastSentAt = now
+    this.lastUsefulAt = now
     this.lastProgressAt = now
   }
 
@@ -129,6 +135,16 @@ export class Peer {
 
   get isSeed(): boolean {
     return this.has.hasAll()
+  }
+
+  /** Interest or requests in either direction: we are (or are about to be) trading. */
+  get useful(): boolean {
+    return (
+      this.amInterested ||
+      this.peerInterested ||
+      this.requests.size > 0 ||
+      this.uploadQueued.size + this.uploadReading.size > 0
+    )
   }
 
   get uploadRequests(): number {
