@@ -12,10 +12,15 @@ import {
 import { attachStream } from '../attach-stream.js'
 import { CoreTimer } from '../core-timer.js'
 import { Announcing } from './announcing.js'
-import type { DhtAccess } from './dht-announcing.js'
+import { dhtJoined, DhtRetry, type DhtAccess, type DhtLookupDone } from './dht-announcing.js'
 import type { TrackerTransport } from './tracker-transport.js'
 
-/** How often a magnet without metadata searches the DHT again. */
+/**
+ * How often a magnet without metadata searches the DHT again once a search found peers. A
+ * search that found none is retried sooner (`DhtRetry`: 1 s, doubling up to this), because
+ * the seed may announce moments after we looked; and the first search waits for our node to
+ * join, since a lookup on an empty routing table finds nothing (issue 11: ~30 s on loopback).
+ */
 const DHT_SEARCH_INTERVAL = seconds(30)
 
 export interface FetchMetadataOptions {
@@ -25,7 +30,10 @@ export interface FetchMetadataOptions {
   /** Peers to ask besides the magnet's `x.pe` and what trackers return. */
   readonly peers?: readonly Address[]
   readonly trackers?: TrackerTransport
-  /** A DHT node to find peers on (tracker-less magnets, BEP 5); searched every 30 s. */
+  /**
+   * A DHT node to find peers on (tracker-less magnets, BEP 5): searched once it has joined,
+   * again after 1, 2, 4... s while searches find nobody, every 30 s once they do.
+   */
   readonly dht?: DhtAccess
   /** The port the download will listen on (announced to trackers). */
   readonly port: number
@@ -110,14 +118,22 @@ export function fetchMetadata(
           onPeers: addPeers,
           onMessage: () => undefined,
         })
-  // Tracker-less magnets find peers in the DHT; the search repeats while nobody answered.
+  // Tracker-less magnets find peers in the DHT; the search repeats until the metadata arrives.
   const dhtSearch = new CoreTimer(env.clock, () => searchDht())
+  const dhtRetry = new DhtRetry(DHT_SEARCH_INTERVAL)
+  const searched = (done: DhtLookupDone | undefined): void => {
+    if (finished) return
+    const found = done !== undefined && done.peersFound > 0
+    if (found) dhtRetry.reset()
+    dhtSearch.arm(after(env.clock.now(), found ? DHT_SEARCH_INTERVAL : dhtRetry.next()))
+  }
   const searchDht = (): void => {
     if (finished || options.dht === undefined) return
-    void options.dht.getPeers(magnet.infoHash, addPeers).catch(() => undefined)
+    // A lookup that never ends must not stop the searching: the regular period as a fallback.
     dhtSearch.arm(after(env.clock.now(), DHT_SEARCH_INTERVAL))
+    void options.dht.getPeers(magnet.infoHash, addPeers).then(searched, () => searched(undefined))
   }
   addPeers([...magnet.peers, ...(options.peers ?? [])])
   announcing?.start(false)
-  searchDht()
+  if (options.dht !== undefined) void dhtJoined(options.dht).then(searchDht)
 }

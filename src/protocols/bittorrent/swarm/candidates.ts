@@ -157,6 +157,12 @@ export class Candidates {
     this.wait(candidate, after(now, this.options.redialDelay))
   }
 
+  /** Not dialled now (its host has all the connections it may have): try again later. */
+  postpone(key: string, now: Instant): void {
+    const candidate = this.byKey.get(key)
+    if (candidate !== undefined) this.wait(candidate, after(now, this.options.redialDelay))
+  }
+
   remove(key: string): void {
     this.byKey.delete(key)
     this.ready.delete(key)

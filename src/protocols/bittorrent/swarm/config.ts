@@ -28,8 +28,29 @@ export interface SwarmConfig {
   readonly reconnectDelayMax: Duration
   /** Before dialling again a peer we were connected to (libtorrent's min_reconnect_time). */
   readonly redialDelay: Duration
-  /** A connection whose BitTorrent handshake has not arrived by then is closed. */
+  /**
+   * Connections (in and out, any phase) with one remote IP. libtorrent allows 1 by default
+   * (`allow_multiple_connections_per_ip` off); we allow a few, for clients behind one NAT,
+   * several clients on one machine (loopback demos and tests), and the brief overlap of a
+   * simultaneous dial. Without it one host could take every slot (issue 11, security 3).
+   */
+  readonly connectionsPerHostMax: number
+  /**
+   * A connection whose BitTorrent handshake has not arrived by then is closed (libtorrent's
+   * `handshake_timeout`, 10 s): silent connections must not hold slots for long.
+   */
   readonly handshakeTimeout: Duration
+  /**
+   * When the table is full, an incoming connection evicts one that is still handshaking
+   * after this long (a peer answers within a round trip), the oldest first.
+   */
+  readonly evictHandshakingAfter: Duration
+  /**
+   * When the table is full (and nobody is stuck handshaking), an incoming connection evicts
+   * the open peer idle the longest, if idle this long: no interest either way, no requests
+   * either way (libtorrent's turnover of peers "not interesting in either direction").
+   */
+  readonly evictIdleAfter: Duration
   /** Send a keep-alive after this much send silence (BEP 3 peers drop at about 2 min). */
   readonly keepAliveInterval: Duration
   /** Close a connection silent for this long (BEP 3: "typically two minutes"; we allow 3). */
@@ -44,7 +65,11 @@ export interface SwarmConfig {
   readonly requestsPerPeerMax: number
   /** No block for this long while requests are out: snubbed (choker anti-snub, re-request). */
   readonly snubTimeout: Duration
-  /** Blocks neither requested nor cancelled-in-flight tolerated from a peer before dropping. */
+  /**
+   * Blocks never requested from a peer (released requests crossing on the wire excepted) that
+   * are dropped before its host is banned. Each is dropped unread whatever this says; a few
+   * are tolerated for clients that forget a cancel older than one pipeline.
+   */
   readonly unrequestedBlocksMax: number
   /** `allowed_fast` pieces honoured per peer (BEP 6 suggests 10; more is ignored). */
   readonly allowedFastInMax: number
@@ -155,7 +180,10 @@ export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
   reconnectDelay: seconds(10),
   reconnectDelayMax: minutes(10),
   redialDelay: seconds(60),
-  handshakeTimeout: seconds(20),
+  connectionsPerHostMax: 4,
+  handshakeTimeout: seconds(10),
+  evictHandshakingAfter: seconds(2),
+  evictIdleAfter: seconds(20),
   keepAliveInterval: seconds(90),
   inactivityTimeout: seconds(180),
 
@@ -163,7 +191,7 @@ export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
   requestsPerPeerMin: 2,
   requestsPerPeerMax: 500,
   snubTimeout: seconds(60),
-  unrequestedBlocksMax: 64,
+  unrequestedBlocksMax: 8,
   allowedFastInMax: 32,
   endgameDuplicatesMax: 2,
   blockBytes: BLOCK_BYTES,
@@ -214,6 +242,11 @@ export function validateSwarmConfig(config: SwarmConfig): void {
   // The configured slots, also for a free rider (whose slots in force are 0 by design).
   const slots = config.uploadSlots ?? config.choke.slots
   assert(Number.isSafeInteger(slots) && slots >= 1, `upload slots must be >= 1, got ${slots}`)
+  const perHost = config.connectionsPerHostMax
+  assert(
+    Number.isSafeInteger(perHost) && perHost >= 1,
+    `connectionsPerHostMax must be >= 1, got ${perHost}`,
+  )
   const block = config.blockBytes
   assert(
     Number.isSafeInteger(block) && block >= 1024 && block <= 1 << 20 && (block & (block - 1)) === 0,

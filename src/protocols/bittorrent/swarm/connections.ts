@@ -3,6 +3,13 @@
  * accept, the BEP 3 handshake and its checks, the BEP 6 / BEP 10 greeting, duplicate and self
  * detection, keep-alives and idle timeouts, and the bookkeeping when a connection ends.
  *
+ * Slots (issue 11, security 3): at most `connectionsPerHostMax` connections per remote IP, a
+ * 10 s handshake timeout, and, when the table is full, an incoming connection evicts the
+ * least useful one (`evictionVictim`): first a connection still handshaking after
+ * `evictHandshakingAfter`, else the open peer idle longest (no interest or requests either
+ * way) for at least `evictIdleAfter`. A peer we trade with is never evicted; when there is
+ * no victim the newcomer is refused, as before.
+ *
  * Duplicates: two connections with one peer id (we and the peer dialled each other at once)
  * keep the connection opened by the side with the lower peer id, as libtorrent does, so both
  * ends drop the same one. A connection to our own peer id is closed and its address never
@@ -68,6 +75,8 @@ export class Connections {
   private readonly byPeerId = new Map<string, Peer>()
   /** Open peers by listen address key, so we do not dial a peer that dialled us. */
   private readonly byListenKey = new Map<string, Peer>()
+  /** Connections per remote IP, every phase: the `connectionsPerHostMax` check. */
+  private readonly perHost = new Map<string, number>()
 
   constructor(
     private readonly ctx: SwarmContext,
@@ -116,6 +125,10 @@ export class Connections {
         ctx.candidates.connected(address, candidate.source, ctx.now)
         continue
       }
+      if (this.hostFull(address.host)) {
+        ctx.candidates.postpone(key, ctx.now)
+        continue
+      }
       const peer = new Peer(
         ctx.allocateConnection(),
         true,
@@ -124,7 +137,7 @@ export class Connections {
         ctx.now,
         blockBytesMaxOf(ctx.config),
       )
-      ctx.peers.set(peer.id, peer)
+      this.add(peer)
       this.halfOpenCount++
       ctx.output({ type: 'connect', connection: peer.id, to: address })
     }
@@ -136,8 +149,8 @@ export class Connections {
       ctx.selfAddresses.add(addressKey({ host: local.host, port: ctx.listenPort }))
     }
     const refused =
-      ctx.shutDown || ctx.reputation.isBanned(remote.host) || ctx.peers.size >= ctx.config.peersMax
-    if (refused) {
+      ctx.shutDown || ctx.reputation.isBanned(remote.host) || this.hostFull(remote.host)
+    if (refused || !this.roomForIncoming()) {
       const connection = ctx.allocateConnection()
       ctx.output({ type: 'close', connection, graceful: false })
       return connection
@@ -150,9 +163,52 @@ export class Connections {
       ctx.now,
       blockBytesMaxOf(ctx.config),
     )
-    ctx.peers.set(peer.id, peer)
+    this.add(peer)
     this.sendHandshake(peer)
     return peer.id
+  }
+
+  /** A slot for an incoming connection: free, or freed by evicting the least useful peer. */
+  private roomForIncoming(): boolean {
+    const { ctx } = this
+    if (ctx.peers.size < ctx.config.peersMax) return true
+    const victim = this.evictionVictim()
+    if (victim === undefined) return false
+    ctx.close(victim, 'too_many_peers', false)
+    return true
+  }
+
+  /**
+   * Who makes room for a newcomer: the oldest connection still handshaking after
+   * `evictHandshakingAfter`, else the open peer idle longest if idle for `evictIdleAfter`;
+   * undefined when every connection is young or useful. O(peers), only when the table is full.
+   */
+  evictionVictim(): Peer | undefined {
+    const { ctx } = this
+    const { evictHandshakingAfter, evictIdleAfter } = ctx.config
+    let silent: Peer | undefined
+    let idle: Peer | undefined
+    for (const peer of ctx.peers.values()) {
+      if (peer.phase === 'handshaking') {
+        const waited = elapsed(peer.connectedAt, ctx.now) >= evictHandshakingAfter
+        if (waited && (silent === undefined || peer.connectedAt < silent.connectedAt)) silent = peer
+      } else if (peer.phase === 'open' && !peer.useful) {
+        const since = peer.lastUsefulAt
+        const long = elapsed(since, ctx.now) >= evictIdleAfter
+        if (long && (idle === undefined || since < idle.lastUsefulAt)) idle = peer
+      }
+    }
+    return silent ?? idle
+  }
+
+  private add(peer: Peer): void {
+    this.ctx.peers.set(peer.id, peer)
+    const host = peer.remote.host
+    this.perHost.set(host, (this.perHost.get(host) ?? 0) + 1)
+  }
+
+  private hostFull(host: string): boolean {
+    return (this.perHost.get(host) ?? 0) >= this.ctx.config.connectionsPerHostMax
   }
 
   connected(peer: Peer): void {
@@ -207,6 +263,7 @@ export class Connections {
     peer.extended = supportsExtensionProtocol(handshake.reserved)
     peer.dht = supportsDht(handshake.reserved)
     peer.phase = 'open'
+    peer.lastUsefulAt = ctx.now
     peer.onParole = ctx.reputation.isOnParole(peer.remote.host)
     if (peer.outbound) this.listenKnown(peer, 'manual')
     ctx.emit({
@@ -243,6 +300,7 @@ export class Connections {
         continue
       }
       if (peer.phase !== 'open') continue
+      if (peer.useful) peer.lastUsefulAt = ctx.now
       const heard: Instant = peer.wire.lastReceivedAt ?? peer.connectedAt
       if (elapsed(heard, ctx.now) >= inactivityTimeout) {
         ctx.close(peer, 'inactive', false)
@@ -271,6 +329,10 @@ export class Connections {
     if (peer.phase === 'connecting') this.halfOpenCount--
     peer.phase = 'closed'
     ctx.peers.delete(peer.id)
+    const host = peer.remote.host
+    const count = (this.perHost.get(host) ?? 1) - 1
+    if (count <= 0) this.perHost.delete(host)
+    else this.perHost.set(host, count)
     if (peer.peerId !== undefined) {
       const idKey = peerIdKey(peer.peerId)
       if (this.byPeerId.get(idKey) === peer) this.byPeerId.delete(idKey)

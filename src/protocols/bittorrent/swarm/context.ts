@@ -76,6 +76,8 @@ export class SwarmContext {
   uploadedBytes = 0
   /** Bytes handed to storage in `write_block` and not yet reported written or failed. */
   pendingWriteBytes = 0
+  /** Blocks dropped because we never requested them from their sender (`Requests.onPiece`). */
+  unrequestedBlocks = 0
   /** Pieces we lack whose priority is above 0; the download is complete at 0. */
   wantedMissing = 0
   /** The time of the input being handled. */

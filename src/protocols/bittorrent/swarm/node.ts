@@ -71,7 +71,11 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
   constructor(options: SwarmOptions) {
     const ctx = new SwarmContext(options)
     this.ctx = ctx
-    this.requests = new Requests(ctx, (peer, piece) => this.verification.blockAccepted(peer, piece))
+    this.requests = new Requests(
+      ctx,
+      (peer, piece) => this.verification.blockAccepted(peer, piece),
+      (peer, reason) => this.verification.ban(peer.remote.host, reason),
+    )
     this.verification = new Verification(ctx, this.requests)
     this.uploads = new Uploads(ctx)
     this.choking = new Choking(ctx, this.uploads, options.random.fork('choker'))

@@ -53,8 +53,13 @@ export class Peer {
   // ---- our requests to the peer --------------------------------------------------------
   /** Block keys (`Geometry.key`) requested and not yet answered. */
   readonly requests = new Set<number>()
-  /** Blocks we released (cancel, choke, snub) that may still arrive in flight. */
-  cancelledInFlight = 0
+  /**
+   * Block keys we asked this peer for and then released (cancel, BEP 3 choke, snub): they
+   * may still arrive, in flight when the release crossed them, and are no offence. Oldest
+   * first, bounded by `requestsPerPeerMax` (`Requests.markReleased`).
+   */
+  readonly released = new Set<number>()
+  /** Blocks that were never requested from it (dropped unread; over the bound: a ban). */
   unrequestedBlocks = 0
   /** BEP 6 pieces we may request while choked; the list mirrors the set for the picker. */
   readonly allowedFastIn = new Set<number>()
@@ -88,6 +93,11 @@ export class Peer {
   /** When the connection (TCP) was established; the handshake timeout counts from it. */
   connectedAt: Instant
   lastSentAt: Instant
+  /**
+   * The last tick (or the handshake) at which the connection was of use: interest either
+   * way, or requests either way. Eviction picks the peer idle the longest (`connections.ts`).
+   */
+  lastUsefulAt: Instant
   lastUnchokedAt: Instant | undefined = undefined
   uploadedSinceUnchokeBytes = 0
   /** Its outbox has bytes the driver has not been given yet. */
@@ -114,6 +124,7 @@ export class Peer {
     this.uploadMeter = new RateMeter(now)
     this.connectedAt = now
     this.lastSentAt = now
+    this.lastUsefulAt = now
     this.lastProgressAt = now
   }
 
@@ -124,6 +135,16 @@ export class Peer {
 
   get isSeed(): boolean {
     return this.has.hasAll()
+  }
+
+  /** Interest or requests in either direction: we are (or are about to be) trading. */
+  get useful(): boolean {
+    return (
+      this.amInterested ||
+      this.peerInterested ||
+      this.requests.size > 0 ||
+      this.uploadQueued.size + this.uploadReading.size > 0
+    )
   }
 
   get uploadRequests(): number {

@@ -60,6 +60,8 @@ export class Requests {
     private readonly ctx: SwarmContext,
     /** Called for every block handed to storage (verification tracks contributors). */
     private readonly accepted: BlockAccepted,
+    /** Bans the peer's host (it sent data we never asked for). */
+    private readonly hostile: (peer: Peer, reason: string) => void,
   ) {
     const own = new TokenBucket(
       { rate: ctx.config.downloadRateLimit, burstMin: ctx.geometry.blockLength },
@@ -175,18 +177,26 @@ export class Requests {
 
   // ---- blocks --------------------------------------------------------------------------
 
-  /** A `piece` message. `block` is a view into the received bytes; it is passed on as is. */
+  /**
+   * A `piece` message. `block` is a view into the received bytes; it is passed on as is.
+   *
+   * Only blocks we asked this peer for reach storage. A block we never requested from it is
+   * dropped before the picker sees it (the picker would take any missing block, and a piece
+   * holding a forged block fails its hash with every honest contributor blamed), counted,
+   * and over `unrequestedBlocksMax` gets its host banned. A block we released (cancel, BEP 3
+   * choke, snub timeout) may legitimately cross our release on the wire: it is no offence,
+   * and it is kept if the picker still lacks it, since this peer was asked for it and is
+   * blamed like any contributor should its piece fail (libtorrent likewise accepts a block
+   * whose request timed out).
+   */
   onPiece(peer: Peer, piece: number, begin: number, block: Uint8Array): void {
     const { ctx } = this
     const key = this.keyOf(piece, begin)
     if (key === -1 || block.length !== this.blockLength(piece, begin)) {
       return ctx.fault(peer, 'out_of_range', `piece ${piece}/${begin}+${block.length}`)
     }
-    if (!peer.requests.delete(key)) {
-      if (peer.cancelledInFlight > 0) peer.cancelledInFlight--
-      else if (++peer.unrequestedBlocks > ctx.config.unrequestedBlocksMax) {
-        return ctx.fault(peer, 'limit_exceeded', `${peer.unrequestedBlocks} unrequested blocks`)
-      }
+    if (!peer.requests.delete(key) && !peer.released.delete(key)) {
+      return this.unrequested(peer, piece, begin)
     }
     peer.lastProgressAt = ctx.now
     peer.snubbed = false
@@ -204,6 +214,21 @@ export class Requests {
       this.accepted(peer, piece)
     }
     this.refill(peer)
+  }
+
+  /** A block never requested from the peer: dropped; too many and its host is banned. */
+  private unrequested(peer: Peer, piece: number, begin: number): void {
+    const { ctx } = this
+    peer.unrequestedBlocks++
+    ctx.unrequestedBlocks++
+    if (peer.unrequestedBlocks <= ctx.config.unrequestedBlocksMax) return
+    ctx.emit({
+      type: 'remote_fault',
+      address: peer.address,
+      code: 'limit_exceeded',
+      detail: `${peer.unrequestedBlocks} unrequested blocks (last ${piece}/${begin})`,
+    })
+    this.hostile(peer, `sent ${peer.unrequestedBlocks} unrequested blocks`)
   }
 
   // ---- the pipeline --------------------------------------------------------------------
@@ -235,7 +260,9 @@ export class Requests {
     if (peer.requests.size === 0 && blocks.length > 0) peer.lastProgressAt = ctx.now
     for (const block of blocks) {
       this.bucket.spend(ctx.now, block.length)
-      peer.requests.add(this.keyOf(block.piece, block.begin))
+      const key = this.keyOf(block.piece, block.begin)
+      peer.released.delete(key)
+      peer.requests.add(key)
       if (choked && !peer.allowedFastIn.has(block.piece)) peer.requestsWhileChoked++
       ctx.send(peer, {
         type: 'request',
@@ -393,10 +420,9 @@ export class Requests {
       }
     }
     ctx.picker.peerGone(peer.pickerId)
+    // Blocks already on the wire may still come (`onPiece`).
+    for (const key of peer.requests) this.markReleased(peer, key)
     peer.requests.clear()
-    // Blocks already on the wire may still come; a peer that never sends them cannot bank
-    // credit for unrequested data beyond one full pipeline.
-    peer.cancelledInFlight = Math.min(peer.cancelledInFlight + count, ctx.config.requestsPerPeerMax)
     return count
   }
 
@@ -404,13 +430,27 @@ export class Requests {
   private cancel(peerId: number, key: number, piece: number, begin: number): void {
     const other = this.ctx.peers.get(peerId as ConnectionId)
     if (other === undefined || !other.requests.delete(key)) return
-    other.cancelledInFlight++
+    this.markReleased(other, key)
     this.ctx.send(other, {
       type: 'cancel',
       index: piece,
       begin,
       length: this.blockLength(piece, begin),
     })
+  }
+
+  /**
+   * Remembers a released request so its block, if already on the wire, is not taken for
+   * unrequested data. Bounded by one full pipeline: the oldest are forgotten first.
+   */
+  private markReleased(peer: Peer, key: number): void {
+    const released = peer.released
+    released.delete(key)
+    if (released.size >= this.ctx.config.requestsPerPeerMax) {
+      const oldest = released.values().next()
+      if (oldest.done !== true) released.delete(oldest.value)
+    }
+    released.add(key)
   }
 
   /** The block key of (piece, begin), or -1 when it names no block of the torrent. */

@@ -58,6 +58,8 @@ export interface SwarmView {
   readonly unchoked: number
   readonly readsInFlight: number
   readonly pendingWriteBytes: number
+  /** Blocks dropped because their sender was never asked for them. */
+  readonly unrequestedBlocks: number
   readonly ignored: Readonly<IgnoredCounts>
   readonly stats: SwarmStats
 }
@@ -108,6 +110,7 @@ export function viewOf(ctx: SwarmContext, counts: ModuleCounts): SwarmView {
     picker: ctx.picker,
     config: ctx.config,
     pendingWriteBytes: ctx.pendingWriteBytes,
+    unrequestedBlocks: ctx.unrequestedBlocks,
     ...counts,
   }
 }
