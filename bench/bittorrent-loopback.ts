@@ -112,7 +112,9 @@ async function startSeed(
   withTracker: boolean,
 ): Promise<Started & { port: number }> {
   if (client === 'plexus') {
+    // Every peer of the bench is on 127.0.0.1; libtorrent's side allows that too.
     const args = ['seed', torrent, '--data', dataDir, '--bind', '127.0.0.1', '--port', '0']
+    args.push('--max-peers-per-ip', '64')
     if (!withTracker) args.push('--no-trackers')
     const seed = started(spawnPlexus([...args, '--json']))
     const ready = await seed.process.waitForLine(lineOfType('ready'), 120_000)
@@ -138,6 +140,7 @@ function startLeecher(
   const peer = seedPort === undefined ? [] : ['--peer', `127.0.0.1:${seedPort}`]
   if (client === 'plexus') {
     const args = ['get', torrent, '-o', outDir, '--bind', '127.0.0.1', '--port', '0']
+    args.push('--max-peers-per-ip', '64')
     if (seedPort !== undefined) args.push('--no-trackers')
     return started(spawnPlexus([...args, ...peer, '--seed-after', '--json']))
   }

@@ -110,6 +110,9 @@ async function runSwarm(dir: string, leechers: number, sizeMiB: number, running:
     '--bind',
     '127.0.0.1',
     '--no-dht',
+    // Every demo peer is on 127.0.0.1: the per-IP cap that guards a real node would cut the swarm.
+    '--max-peers-per-ip',
+    String(leechers + 1),
     '--json',
   ])
   running.push(seed)
@@ -130,6 +133,8 @@ async function runSwarm(dir: string, leechers: number, sizeMiB: number, running:
       '127.0.0.1',
       '--seed-after',
       '--no-dht',
+      '--max-peers-per-ip',
+      String(leechers + 1),
       '--json',
     ])
     running.push(get)

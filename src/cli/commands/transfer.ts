@@ -51,6 +51,7 @@ interface TransferOptions {
   readonly downloadLimit?: number
   readonly uploadSlots?: number
   readonly maxPeers?: number
+  readonly maxPeersPerIp?: number
   /**
    * BEP 5: find peers and announce in the Mainline DHT. On by default, as in every mainstream
    * client; false with --no-dht. Under the test runner it is on only when asked for (--dht or a
@@ -143,6 +144,11 @@ function common(command: Command): Command {
       'peer connections for this torrent, in and out (default 50)',
       integerOption('max-peers', 1, PEERS_MAX_LIMIT),
     )
+    .option(
+      '--max-peers-per-ip <n>',
+      'connections with one IP address, in and out (default 4; raise it for many local peers)',
+      integerOption('max-peers-per-ip', 1, PEERS_MAX_LIMIT),
+    )
     .option('--dht', 'find peers and announce in the Mainline DHT (BEP 5; the default)')
     .option('--no-dht', 'do not use the DHT (peers only from trackers and --peer)')
     .option('--dht-port <n>', 'UDP port of the DHT node (0 picks one; implies --dht)', portOption)
@@ -187,6 +193,9 @@ function swarmConfigOf(options: TransferOptions): Partial<SwarmConfig> {
       : { downloadRateLimit: options.downloadLimit * 1024 }),
     ...(options.uploadSlots === undefined ? {} : { uploadSlots: options.uploadSlots }),
     ...(options.maxPeers === undefined ? {} : { peersMax: options.maxPeers }),
+    ...(options.maxPeersPerIp === undefined
+      ? {}
+      : { connectionsPerHostMax: options.maxPeersPerIp }),
   }
 }
 
