@@ -37,11 +37,14 @@ function nodeFlags(command: Command, defaultPort: number): Command {
     .option('--bind <addr>', 'address to bind', '0.0.0.0')
     .option(
       '--bootstrap <host:port,...>',
-      'nodes to join through (repeatable; default: --state, else the public routers)',
+      'nodes to join through (repeatable; default: the nodes in --state, else the public routers)',
       bootstrapList,
       [],
     )
-    .option('--state <file>', 'routing table file: loaded at start, saved while running')
+    .option(
+      '--state <file>',
+      'routing table file: loaded at start, saved while running (another kind of file is refused)',
+    )
     .option('--json', 'print JSON lines')
     .option(
       '--timeout <seconds>',

@@ -1,17 +1,20 @@
 /**
  * Starting a DHT node from command-line options, shared by `plexus dht ...` and by `seed` /
  * `get --dht`. Bootstrap nodes: `--dht-bootstrap` (or `--bootstrap` for `plexus dht`), else
- * the nodes saved in the state file, else the public routers below — which are refused under
- * the test runner (PLEXUS_TEST=1), so tests can never reach them by accident.
+ * the nodes saved in the state file, else (no state file, or one whose table is empty) the
+ * public routers below — which are refused under the test runner (PLEXUS_TEST=1), so tests can
+ * never reach them by accident. A state file that exists and is not ours is refused.
  */
 import { lookup } from 'node:dns/promises'
-import { dirname, resolve } from 'node:path'
+import { homedir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 import { mkdir } from 'node:fs/promises'
 import { InvalidArgumentError } from 'commander'
 import type { Address } from '../../core/address.js'
 import { parseAddress } from '../../core/address.js'
 import type { Env } from '../../core/env.js'
 import { DhtService } from '../../drivers/kademlia/dht-service.js'
+import { foreignStateMessage, readStateFile } from '../../drivers/kademlia/state-file.js'
 import { NodeDisk } from '../../drivers/node/disk.js'
 
 /** The well-known Mainline routers, as the product's default bootstrap (never in tests). */
@@ -59,15 +62,59 @@ export interface DhtNodeOptions {
   readonly enforceBep42?: boolean
 }
 
+/**
+ * Where `get` and `seed` keep their DHT routing table by default: `$PLEXUS_STATE_DIR/dht.state`,
+ * else `$XDG_STATE_HOME/plexus/dht.state`, else `~/.local/state/plexus/dht.state` (the XDG
+ * base directory default). Empty variables count as unset, as XDG says.
+ */
+export function defaultDhtStatePath(env: NodeJS.ProcessEnv = process.env): string {
+  const plexusDir = env['PLEXUS_STATE_DIR']
+  if (plexusDir !== undefined && plexusDir !== '') return join(resolve(plexusDir), 'dht.state')
+  const xdg = env['XDG_STATE_HOME']
+  // XDG: a relative path in the variable is invalid and is to be ignored.
+  const base = xdg !== undefined && xdg.startsWith('/') ? xdg : join(homedir(), '.local', 'state')
+  return join(base, 'plexus', 'dht.state')
+}
+
+/**
+ * How many nodes the state file at `statePath` holds (0 when it is missing or empty).
+ * Throws, with one line for the user, when a file is there and is not a plexus state file.
+ */
+export async function savedNodeCount(statePath: string): Promise<number> {
+  const file = await readStateFile(new NodeDisk(), statePath)
+  if (file.kind === 'foreign') throw new Error(foreignStateMessage(statePath, file.reason))
+  return file.kind === 'state' ? file.state.nodes.length : 0
+}
+
+/**
+ * The bootstrap nodes to resolve: the given ones; else none when the state file has nodes (the
+ * node rejoins from them) or the node is isolated; else the public routers. A state file with
+ * an empty table (new, or saved before the node ever joined) must not turn the routers off:
+ * the node would never find anyone. Under the test runner the routers are refused instead.
+ */
+export function chooseBootstrap(
+  given: readonly string[],
+  savedNodes: number,
+  isolated: boolean,
+  underTest: boolean,
+): readonly string[] {
+  if (given.length > 0 || savedNodes > 0 || isolated) return given
+  if (underTest) {
+    throw new Error('no DHT bootstrap nodes given (public routers are off under PLEXUS_TEST)')
+  }
+  return PUBLIC_BOOTSTRAP
+}
+
 export async function startDhtNode(env: Env, options: DhtNodeOptions): Promise<DhtService> {
   const statePath = options.state === undefined ? undefined : resolve(options.state)
-  let given = options.bootstrap
-  if (given.length === 0 && statePath === undefined && options.isolated !== true) {
-    if (process.env['PLEXUS_TEST'] === '1') {
-      throw new Error('no DHT bootstrap nodes given (public routers are off under PLEXUS_TEST)')
-    }
-    given = [...PUBLIC_BOOTSTRAP]
-  }
+  // Checked before anything else: a foreign file is refused untouched.
+  const saved = statePath === undefined ? 0 : await savedNodeCount(statePath)
+  const given = chooseBootstrap(
+    options.bootstrap,
+    saved,
+    options.isolated === true,
+    process.env['PLEXUS_TEST'] === '1',
+  )
   const bootstrap: Address[] = []
   for (const item of given) {
     try {

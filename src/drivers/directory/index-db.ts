@@ -3,6 +3,7 @@ import { idFromHex } from '../../core/id.js'
 import { formatMagnet } from '../../protocols/bittorrent/metainfo/index.js'
 import { matchExpression } from './fts-query.js'
 import type { TorrentRecord } from './record.js'
+import type { ServedTemplate } from './served-torrent.js'
 import { migrate } from './schema.js'
 
 /**
@@ -55,7 +56,11 @@ export interface TorrentSummary extends SwarmCounts {
 
 export interface TorrentDetail extends TorrentSummary {
   readonly pieceLength: number
+  /** One page of the file list (`FILE_PAGE_SIZE` files); `files` is the whole count. */
   readonly fileList: readonly { readonly path: string; readonly size: number }[]
+  /** 1-based page of `fileList`, and how many pages there are (at least 1). */
+  readonly filePage: number
+  readonly filePages: number
 }
 
 export interface SearchPage {
@@ -76,6 +81,11 @@ export const SEARCH_LIMIT_MAX = 500
 export const SEARCH_OFFSET_MAX = 100_000
 export const SAMPLE_BUCKET_MS = 5 * 60_000
 export const SAMPLE_KEEP_MS = 7 * 24 * 3600_000
+/**
+ * Files listed per page (web page and JSON): a page costs a bounded read and render whatever
+ * the torrent's size (an index from before the files cap may hold 100,000-file torrents).
+ */
+export const FILE_PAGE_SIZE = 1000
 /** The FTS `paths` text per torrent is capped: a 100k-file torrent is found by its name. */
 const FTS_PATHS_CHARS_MAX = 64 * 1024
 
@@ -111,6 +121,7 @@ export class IndexDb {
   private readonly insertBlob: Database.Statement
   private readonly insertFile: Database.Statement
   private readonly insertFts: Database.Statement
+  private readonly insertServed: Database.Statement
   private readonly idOf: Database.Statement
   private readonly updateCounts: Database.Statement
   private readonly upsertSample: Database.Statement
@@ -139,6 +150,9 @@ export class IndexDb {
     )
     this.insertFts = this.db.prepare(
       'INSERT INTO torrents_fts (rowid, name, paths) VALUES (?, ?, ?)',
+    )
+    this.insertServed = this.db.prepare(
+      'INSERT OR REPLACE INTO served_torrents (torrent_id, tiers, tail) VALUES (?, ?, ?)',
     )
     this.idOf = this.db.prepare('SELECT id FROM torrents WHERE info_hash = ?').pluck()
     this.updateCounts = this.db.prepare(
@@ -203,6 +217,7 @@ export class IndexDb {
     )
     const id = Number(info.lastInsertRowid)
     if (record.torrent !== undefined) this.insertBlob.run(id, record.torrent)
+    if (record.served !== undefined) this.putServed(id, record.served)
     let paths = ''
     record.files.forEach((file, index) => {
       this.insertFile.run(id, index, file.path, file.size)
@@ -273,15 +288,53 @@ export class IndexDb {
     return statement
   }
 
-  detail(infoHash: string, trackers: readonly string[] = []): TorrentDetail | undefined {
+  /** A torrent with page `filePage` (1-based, clamped to the last page) of its file list. */
+  detail(
+    infoHash: string,
+    trackers: readonly string[] = [],
+    filePage = 1,
+  ): TorrentDetail | undefined {
     const row = this.db
       .prepare(`SELECT ${SUMMARY_COLUMNS}, t.piece_length FROM torrents t WHERE t.info_hash = ?`)
       .get(infoHash) as (SummaryRow & { id: number; piece_length: number }) | undefined
     if (row === undefined) return undefined
+    const filePages = Math.max(1, Math.ceil(row.file_count / FILE_PAGE_SIZE))
+    const page = clamp(filePage, 1, filePages)
+    // The primary key (torrent_id, idx) makes this a range read of one page.
     const fileList = this.db
-      .prepare('SELECT path, size FROM files WHERE torrent_id = ? ORDER BY idx')
-      .all(row.id) as { path: string; size: number }[]
-    return { ...summaryOf(row, trackers), pieceLength: row.piece_length, fileList }
+      .prepare(
+        'SELECT path, size FROM files WHERE torrent_id = ? AND idx >= ? ORDER BY idx LIMIT ?',
+      )
+      .all(row.id, (page - 1) * FILE_PAGE_SIZE, FILE_PAGE_SIZE) as { path: string; size: number }[]
+    return {
+      ...summaryOf(row, trackers),
+      pieceLength: row.piece_length,
+      fileList,
+      filePage: page,
+      filePages,
+    }
+  }
+
+  /** The stored serving template, if the torrent has one (see served-torrent.ts). */
+  servedTemplate(infoHash: string): ServedTemplate | undefined {
+    const row = this.db
+      .prepare(
+        'SELECT s.tiers, s.tail FROM served_torrents s JOIN torrents t ON t.id = s.torrent_id ' +
+          'WHERE t.info_hash = ?',
+      )
+      .get(infoHash) as { tiers: string; tail: Buffer } | undefined
+    if (row === undefined) return undefined
+    return { tiers: JSON.parse(row.tiers) as string[][], tail: new Uint8Array(row.tail) }
+  }
+
+  /** Stores a template for a torrent published before templates existed. */
+  storeServedTemplate(infoHash: string, template: ServedTemplate): void {
+    const id = this.idOf.get(infoHash) as number | undefined
+    if (id !== undefined) this.putServed(id, template)
+  }
+
+  private putServed(id: number, template: ServedTemplate): void {
+    this.insertServed.run(id, JSON.stringify(template.tiers), template.tail)
   }
 
   /** The .torrent as uploaded. */

@@ -90,6 +90,8 @@ test('the torrent page: counts, file list and the SVG chart', () => {
     ...summary(EVIL),
     pieceLength: 16384,
     fileList: [{ path: `dir/${EVIL}`, size: 10 }],
+    filePage: 1,
+    filePages: 1,
   }
   const now = Date.UTC(2026, 0, 2, 4, 0)
   const samples = [

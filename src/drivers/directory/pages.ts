@@ -177,6 +177,7 @@ export function torrentPage(
         </tbody>
       </table>
       <h3>Files (${t.files})</h3>
+      ${filePager(t)}
       <table>
         <thead>
           <tr>
@@ -189,6 +190,17 @@ export function torrentPage(
         </tbody>
       </table>`,
   )
+}
+
+/** Links to the neighbouring pages of a long file list (nothing when it fits on one). */
+function filePager(t: TorrentDetail): Html | string {
+  if (t.filePages <= 1) return ''
+  const href = (page: number): string => `/torrent/${t.infoHash}?file_page=${page}`
+  return html`<div class="pager">
+    ${t.filePage > 1 ? html`<a rel="prev" href="${href(t.filePage - 1)}">« previous</a>` : ''}
+    <span>files page ${t.filePage} of ${t.filePages}</span>
+    ${t.filePage < t.filePages ? html`<a rel="next" href="${href(t.filePage + 1)}">next »</a>` : ''}
+  </div>`
 }
 
 export function errorPage(status: number, message: string): string {

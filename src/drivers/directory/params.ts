@@ -53,3 +53,8 @@ function integer(
 export function infoHashParam(text: string): string | undefined {
   return /^[0-9a-fA-F]{40}$/.test(text) ? text.toLowerCase() : undefined
 }
+
+/** `?file_page=` (1-based page of a torrent's file list; 1 when absent), or undefined. */
+export function filePageParam(params: URLSearchParams): number | undefined {
+  return integer(params.get('file_page'), 1, 1_000_000_000)
+}

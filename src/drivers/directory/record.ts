@@ -1,4 +1,5 @@
 import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
+import type { ServedTemplate } from './served-torrent.js'
 
 /** What the index stores about one torrent, taken from its parsed metainfo. */
 export interface TorrentRecord {
@@ -13,6 +14,8 @@ export interface TorrentRecord {
   readonly added: number
   /** The .torrent exactly as uploaded; absent only for synthetic bench rows. */
   readonly torrent?: Uint8Array
+  /** How to serve `torrent` with our trackers in front, computed once at publish. */
+  readonly served?: ServedTemplate
 }
 
 /** Uploader names are shown on every page: short and single-line. */

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Address } from '../../core/address.js'
 import { encode, dictOf } from '../../core/codec/bencode.js'
 import { publishTorrent, searchTorrents, torrentFile, torrentJson } from './api.js'
 import type { DirectoryContext } from './context.js'
 import { replyBencoded, replyError, replyHtml } from './http-reply.js'
 import { errorPage } from './pages.js'
 import { infoHashParam } from './params.js'
+import { remoteOf } from './remote.js'
 import { listHtml, torrentHtml } from './web.js'
 
 /** Longer request targets are refused unread (a tracker query is far below this). */
@@ -14,13 +14,6 @@ export const URL_CHARS_MAX = 8192
 const TORRENT_PAGE = /^\/torrent\/([^/]+)$/
 const TORRENT_FILE = /^\/torrents\/([^/]+)\.torrent$/
 const TORRENT_API = /^\/api\/torrents\/([^/]+)$/
-
-/** Dual-stack sockets report IPv4 peers as ::ffff:a.b.c.d; the tracker wants plain IPv4. */
-export function remoteOf(request: IncomingMessage): Address {
-  const host = request.socket.remoteAddress ?? ''
-  const plain = host.startsWith('::ffff:') && host.includes('.') ? host.slice(7) : host
-  return { host: plain, port: request.socket.remotePort ?? 0 }
-}
 
 const tooBusy = encode(dictOf({ 'failure reason': 'too many requests; slow down' }))
 
@@ -86,7 +79,7 @@ function dispatch(
   if (api !== null) {
     const hash = infoHashParam(api[1] as string)
     if (hash === undefined) return replyError(response, 400, 'expected a 40-hex-digit info-hash')
-    return torrentJson(ctx, request, response, hash)
+    return torrentJson(ctx, request, response, hash, params)
   }
   const file = TORRENT_FILE.exec(path)
   if (file !== null) {
@@ -100,7 +93,7 @@ function dispatch(
     if (hash === undefined) {
       return replyHtml(response, 400, errorPage(400, 'Expected a 40-hex-digit info-hash.'))
     }
-    return torrentHtml(ctx, request, response, hash)
+    return torrentHtml(ctx, request, response, hash, params)
   }
   if (path.startsWith('/api/')) return replyError(response, 404, 'no such endpoint')
   return replyHtml(response, 404, errorPage(404, 'No such page.'))

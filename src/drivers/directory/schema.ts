@@ -15,8 +15,20 @@ import type Database from 'better-sqlite3'
  *   `torrents`/`files`; the index only has to answer "which rowids"). `remove_diacritics 2`
  *   makes `resume` find `résumé`; the prefix indexes make 2- to 4-character prefix terms fast.
  * - `samples`: seeders and leechers per torrent per 5-minute bucket, kept 7 days.
+ * - `served_torrents` (version 2): what a download needs to serve the .torrent with our
+ *   trackers in front without parsing it again (see served-torrent.ts): the uploader's tiers as
+ *   JSON and the encoded tail. A torrent published before version 2 gets its row at its first
+ *   download.
  */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
+
+const CREATE_SERVED = `
+CREATE TABLE served_torrents (
+  torrent_id INTEGER PRIMARY KEY REFERENCES torrents (id),
+  tiers TEXT NOT NULL,
+  tail BLOB NOT NULL
+);
+`
 
 const CREATE = `
 CREATE TABLE torrents (
@@ -74,8 +86,10 @@ export function migrate(db: Database.Database): void {
     )
   }
   // Version 0: a new database (or one that is not ours: then CREATE fails on a clash).
+  // Version 1 lacks only `served_torrents`.
   db.transaction(() => {
-    db.exec(CREATE)
+    if (version === 0) db.exec(CREATE)
+    db.exec(CREATE_SERVED)
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   }).immediate()
 }

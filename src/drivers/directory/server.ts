@@ -1,14 +1,19 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fromHex, toHex } from '../../core/bytes.js'
-import type { DatagramSocket, Log } from '../../core/env.js'
-import type { TrackerConfig } from '../../protocols/directory/tracker/index.js'
+import type { DatagramSocket, Hashing, Log } from '../../core/env.js'
+import {
+  RateLimiter,
+  type RateLimitConfig,
+  type TrackerConfig,
+} from '../../protocols/directory/tracker/index.js'
 import { NodeClock } from '../node/clock.js'
 import { NodeHashing } from '../node/hashing.js'
 import { silentLog } from '../node/log.js'
 import { CryptoRandom } from '../node/random.js'
 import type { DirectoryContext } from './context.js'
 import { IndexDb, type CountsUpdate } from './index-db.js'
+import { PUBLISH_FILES_MAX, PUBLISH_RATE, UPLOAD_BYTES_MAX } from './publish-limits.js'
 import { route } from './routes.js'
 import { NodeTrackerCore } from './tracker-core.js'
 import type { TrackerPort } from './tracker-port.js'
@@ -27,10 +32,16 @@ export interface DirectoryOptions {
   readonly publicUrl?: string
   /** How often the tracker's changed counts are written to the index. Default 10 s. */
   readonly persistEveryMs?: number
-  /** Largest accepted .torrent upload. Default 10 MiB. */
+  /** Largest accepted .torrent upload. Default `UPLOAD_BYTES_MAX` (10 MiB). */
   readonly uploadBytesMax?: number
+  /** Files a published torrent may list. Default `PUBLISH_FILES_MAX` (10,000). */
+  readonly publishFilesMax?: number
+  /** Publishes per source. Default `PUBLISH_RATE` (20 at once, then one a minute). */
+  readonly publishRate?: Partial<RateLimitConfig>
   readonly trackerConfig?: Partial<TrackerConfig>
   readonly log?: Log
+  /** SHA-1/SHA-256 for parsing torrents; default node:crypto (tests count calls through it). */
+  readonly hashing?: Hashing
 }
 
 export interface Directory {
@@ -47,7 +58,6 @@ export interface Directory {
 }
 
 const PERSIST_EVERY_MS = 10_000
-const UPLOAD_BYTES_MAX = 10 * 1024 * 1024
 /** A random HTTP port may be taken for UDP by someone else: try a few. */
 const BIND_ATTEMPTS = 8
 
@@ -59,7 +69,7 @@ const BIND_ATTEMPTS = 8
 export async function startDirectory(options: DirectoryOptions): Promise<Directory> {
   const log = options.log ?? silentLog
   const clock = new NodeClock({ unrefTimers: true })
-  const hashing = new NodeHashing()
+  const hashing = options.hashing ?? new NodeHashing()
   const db = new IndexDb(options.dbPath)
   const allowListOnly = options.allowList !== undefined
   let tracker: TrackerPort | undefined
@@ -75,6 +85,7 @@ export async function startDirectory(options: DirectoryOptions): Promise<Directo
     restoreTracker(db, tracker, options.allowList)
     const live = tracker
     let trackers: (host: string | undefined) => string[] = () => []
+    const publishRate = { ...PUBLISH_RATE, ...options.publishRate }
     const ctx: DirectoryContext = {
       db,
       tracker: live,
@@ -82,6 +93,9 @@ export async function startDirectory(options: DirectoryOptions): Promise<Directo
       hashing,
       allowListOnly,
       uploadBytesMax: options.uploadBytesMax ?? UPLOAD_BYTES_MAX,
+      filesMax: options.publishFilesMax ?? PUBLISH_FILES_MAX,
+      publishLimiter: new RateLimiter(publishRate),
+      publishRatePerSecond: publishRate.perSecond,
       wallNow: () => Date.now(),
       trackersFor: (host) => trackers(host),
     }

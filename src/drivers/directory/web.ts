@@ -3,7 +3,7 @@ import { liveCounts } from './api.js'
 import type { DirectoryContext } from './context.js'
 import { replyHtml } from './http-reply.js'
 import { errorPage, listPage, torrentPage } from './pages.js'
-import { listQuery, PAGE_SIZE } from './params.js'
+import { filePageParam, listQuery, PAGE_SIZE } from './params.js'
 
 /** The two HTML pages. A bad parameter on a page is a 400 page, like the API's. */
 
@@ -31,8 +31,13 @@ export function torrentHtml(
   request: IncomingMessage,
   response: ServerResponse,
   infoHash: string,
+  params: URLSearchParams,
 ): void {
-  const detail = ctx.db.detail(infoHash, ctx.trackersFor(request.headers.host))
+  const filePage = filePageParam(params)
+  if (filePage === undefined) {
+    return replyHtml(response, 400, errorPage(400, 'file_page must be an integer.'))
+  }
+  const detail = ctx.db.detail(infoHash, ctx.trackersFor(request.headers.host), filePage)
   if (detail === undefined) return replyHtml(response, 404, errorPage(404, 'No such torrent.'))
   const page = torrentPage(
     detail,

@@ -11,14 +11,13 @@
 import type { Address } from '../../core/address.js'
 import { isLoopback } from '../../core/address.js'
 import type { BValue } from '../../core/codec/bencode.js'
-import type { DatagramSocket, Disk, DiskFile, Env, TimerHandle } from '../../core/env.js'
+import type { DatagramSocket, Disk, Env, TimerHandle } from '../../core/env.js'
 import type { Id160 } from '../../core/id.js'
 import { after, seconds } from '../../core/time.js'
 import {
   DhtNode,
   dhtConfig,
   exportState,
-  importState,
   krpcCodec,
   krpcMessageName,
   type DhtConfig,
@@ -30,6 +29,7 @@ import { attach, type Attached } from '../attach.js'
 import { writeFileAtomic } from '../disk-atomic.js'
 import { NodeEd25519 } from '../node/ed25519.js'
 import { bindDatagram, promised } from '../promises.js'
+import { foreignStateMessage, readStateFile } from './state-file.js'
 
 export type DhtDone = Extract<DhtEvent, { type: 'done' }>
 
@@ -262,32 +262,13 @@ export class DhtService {
   }
 }
 
+/** The saved state; throws (before anything is bound) when the file is not ours. */
 async function loadState(options: DhtServiceOptions) {
   const { statePath, stateDisk } = options
   if (statePath === undefined || stateDisk === undefined) return undefined
-  const bytes = await readWhole(stateDisk, statePath)
-  if (bytes === undefined) return undefined
-  const state = importState(bytes)
-  // A damaged state file costs a bootstrap, nothing more.
-  return state.ok ? state.value : undefined
-}
-
-async function readWhole(disk: Disk, path: string): Promise<Uint8Array | undefined> {
-  const stat = await promised<{ size: number } | undefined>((done) => disk.stat(path, done)).catch(
-    () => undefined,
-  )
-  if (stat === undefined || stat.size > 1 << 20) return undefined
-  const file = await promised<DiskFile>((done) => disk.open(path, 'read', done)).catch(
-    () => undefined,
-  )
-  if (file === undefined) return undefined
-  try {
-    return await promised<Uint8Array>((done) => file.read(0, stat.size, done))
-  } catch {
-    return undefined
-  } finally {
-    file.close(() => undefined)
-  }
+  const file = await readStateFile(stateDisk, statePath)
+  if (file.kind === 'foreign') throw new Error(foreignStateMessage(statePath, file.reason))
+  return file.kind === 'state' ? file.state : undefined
 }
 
 function abandoned(): DhtDone {

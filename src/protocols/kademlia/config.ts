@@ -1,4 +1,5 @@
 import { minutes, ms, seconds, type Duration } from '../../core/time.js'
+import type { StorageQuota } from './source-ledger.js'
 
 /** Routing-table policy (BEP 5 states, BEP 42 checks, poisoning limits). */
 export interface RoutingConfig {
@@ -47,6 +48,14 @@ export interface DhtConfig {
   /** BEP 44 items live this long unless re-put (BEP 44 asks for at least 2 hours). */
   readonly itemTtl: Duration
   readonly itemsMax: number
+  /**
+   * BEP 44 items one source address / one prefix (/24, /48) may hold; beyond it a put of a new
+   * target is refused with 202 (see source-ledger.ts). Local sources are counted per address
+   * and port when `routing.exemptLocalFromIpLimits` is set.
+   */
+  readonly itemQuota: StorageQuota
+  /** Announced peers one source address / one prefix may hold (the same rules). */
+  readonly announceQuota: StorageQuota
   /** Per-source-IP query rate limit: a token bucket of `burst` refilled at `perSecond`. */
   readonly rateLimit: {
     readonly perSecond: number
@@ -88,6 +97,8 @@ export const DEFAULT_DHT_CONFIG: DhtConfig = {
   valuesPerResponseMax: 50,
   itemTtl: minutes(120),
   itemsMax: 10_000,
+  itemQuota: { perSourceMax: 50, perPrefixMax: 200 },
+  announceQuota: { perSourceMax: 100, perPrefixMax: 400 },
   rateLimit: { perSecond: 20, burst: 50, sourcesMax: 4096 },
   refreshSpacing: seconds(60),
 }

@@ -10,6 +10,7 @@ import { toHex, type Id160 } from '../../core/id.js'
 import { after, type Duration, type Instant } from '../../core/time.js'
 import type { Ed25519 } from './ed25519.js'
 import { KRPC_ERROR } from './messages.js'
+import { SourceLedger, type Owner, type StorageQuota } from './source-ledger.js'
 
 export const ITEM_VALUE_BYTES_MAX = 1000
 export const ITEM_SALT_BYTES_MAX = 64
@@ -108,15 +109,37 @@ export function verifyReceivedItem(
 interface Entry {
   item: StoredItem
   expires: Instant
+  readonly owner: Owner
+  readonly created: Instant
+  /** Puts of this target after the first: an item its owner keeps alive. */
+  refreshes: number
 }
 
+/** The answer to a put that would exceed its sender's share (see SourceLedger). */
+export const STORAGE_QUOTA_FULL: PutRejection = {
+  code: KRPC_ERROR.server,
+  message: 'storage full for your address range',
+}
+
+/**
+ * Stored items, bounded in total and per source address and prefix (see SourceLedger). A put
+ * of a new target from a source or prefix that has filled its share is refused (202), never
+ * made room for. When the store is full, a new target takes the room of an item owned by the
+ * prefix holding the most, preferring items never refreshed and, among those, the newest:
+ * an old item that is still being refreshed is the last to go. Refreshing a stored target
+ * (the same or a newer item) is always accepted and keeps the first owner.
+ */
 export class ItemStore {
   private readonly items = new Map<string, Entry>()
+  private readonly ledger: SourceLedger
 
   constructor(
     private readonly ttl: Duration,
     private readonly itemsMax: number,
-  ) {}
+    quota: StorageQuota,
+  ) {
+    this.ledger = new SourceLedger(quota)
+  }
 
   get(now: Instant, target: Id160): StoredItem | undefined {
     const entry = this.items.get(toHex(target))
@@ -124,35 +147,74 @@ export class ItemStore {
   }
 
   /**
-   * Stores a validated item. A mutable item replaces the stored one only if `cas` (when given)
-   * matches the stored seq (else 301) and its seq is not lower (else 302).
+   * Stores a validated item from `owner`. A mutable item replaces the stored one only if `cas`
+   * (when given) matches the stored seq (else 301) and its seq is not lower (else 302).
    */
-  put(now: Instant, target: Id160, item: StoredItem, cas?: number): PutRejection | undefined {
+  put(
+    now: Instant,
+    target: Id160,
+    item: StoredItem,
+    owner: Owner,
+    cas?: number,
+  ): PutRejection | undefined {
     const key = toHex(target)
     const existing = this.items.get(key)
-    const current = existing !== undefined && existing.expires > now ? existing.item : undefined
-    if (current?.seq !== undefined && item.seq !== undefined) {
-      if (cas !== undefined && cas !== current.seq) {
-        return { code: 301, message: 'the CAS hash mismatched, re-read value and try again' }
+    if (existing !== undefined && existing.expires > now) {
+      const current = existing.item
+      if (current.seq !== undefined && item.seq !== undefined) {
+        if (cas !== undefined && cas !== current.seq) {
+          return { code: 301, message: 'the CAS hash mismatched, re-read value and try again' }
+        }
+        if (item.seq < current.seq) {
+          return { code: 302, message: 'sequence number less than current' }
+        }
       }
-      if (item.seq < current.seq) {
-        return { code: 302, message: 'sequence number less than current' }
-      }
+      existing.item = item
+      existing.expires = after(now, this.ttl)
+      existing.refreshes++
+      return undefined
     }
-    this.items.delete(key)
-    if (this.items.size >= this.itemsMax) {
-      const oldest = this.items.keys().next()
-      if (oldest.done !== true) this.items.delete(oldest.value)
-    }
-    this.items.set(key, { item, expires: after(now, this.ttl) })
+    if (existing !== undefined) this.drop(key, existing)
+    if (!this.ledger.admits(owner)) return STORAGE_QUOTA_FULL
+    if (this.items.size >= this.itemsMax && !this.evictFor(owner)) return STORAGE_QUOTA_FULL
+    this.items.set(key, { item, expires: after(now, this.ttl), owner, created: now, refreshes: 0 })
+    this.ledger.add(owner, key)
     return undefined
   }
 
+  /** Frees one slot from the largest holder; false when no holder has more than its share. */
+  private evictFor(owner: Owner): boolean {
+    const prefix = this.ledger.evictionPrefix(owner)
+    if (prefix === undefined) return false
+    let victim: [string, Entry] | undefined
+    for (const key of this.ledger.keysOf(prefix)) {
+      const entry = this.items.get(key)
+      if (entry === undefined) continue
+      if (victim === undefined || lessWorthKeeping(entry, victim[1])) victim = [key, entry]
+    }
+    if (victim === undefined) return false
+    this.drop(victim[0], victim[1])
+    return true
+  }
+
+  private drop(key: string, entry: Entry): void {
+    this.items.delete(key)
+    this.ledger.remove(entry.owner, key)
+  }
+
   expire(now: Instant): void {
-    for (const [key, entry] of this.items) if (entry.expires <= now) this.items.delete(key)
+    for (const [key, entry] of this.items) if (entry.expires <= now) this.drop(key, entry)
   }
 
   get size(): number {
     return this.items.size
   }
+}
+
+/** Never refreshed before refreshed; among equals, the newer goes first (older ones stay). */
+export function lessWorthKeeping(
+  a: { readonly refreshes: number; readonly created: Instant },
+  b: { readonly refreshes: number; readonly created: Instant },
+): boolean {
+  return a.refreshes !== b.refreshes ? a.refreshes < b.refreshes : a.created > b.created
 }

@@ -130,8 +130,9 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       this.config.peerTtl,
       this.config.peersPerInfoHashMax,
       this.config.infoHashesMax,
+      this.config.announceQuota,
     )
-    this.itemStore = new ItemStore(this.config.itemTtl, this.config.itemsMax)
+    this.itemStore = new ItemStore(this.config.itemTtl, this.config.itemsMax, this.config.itemQuota)
     const limit = this.config.rateLimit
     this.limiter = new RateLimiter(limit.perSecond, limit.burst, limit.sourcesMax)
     this.rtt = new RttEstimate(

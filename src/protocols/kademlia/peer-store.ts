@@ -1,44 +1,127 @@
 /**
  * Peers announced to us (announce_peer), per info-hash, each expiring `ttl` after its last
- * announce. Bounded per info-hash and in info-hashes: beyond a cap the oldest entry goes, so
- * announces cannot grow memory without limit.
+ * announce. Bounded in peers per info-hash, in info-hashes, and per source address and prefix
+ * (see SourceLedger), so that announces can neither grow memory without limit nor flush what
+ * others announced:
+ *
+ * - A source or prefix that holds its share of peers is refused (the announce answers 202).
+ * - A new info-hash when the table is full takes the room of a swarm created by the prefix
+ *   that created the most, preferring swarms never re-announced and, among those, the newest;
+ *   when no prefix holds more than the newcomer's, the announce is refused.
+ * - A full swarm makes room by dropping the oldest peer of the prefix with the most peers in
+ *   it, the newcomer counted (the oldest peer overall when every prefix has one), so one prefix
+ *   cannot crowd out others.
  */
 import { addressKey, type Address } from '../../core/address.js'
 import { toHex, type Id160 } from '../../core/id.js'
 import { after, type Duration, type Instant } from '../../core/time.js'
+import { lessWorthKeeping } from './items.js'
+import { SourceLedger, type Owner, type StorageQuota } from './source-ledger.js'
+
+interface PeerEntry {
+  readonly address: Address
+  readonly owner: Owner
+  expires: Instant
+}
 
 interface Swarm {
-  /** addressKey -> peer and expiry; insertion order is announce order (re-announce moves it). */
-  readonly peers: Map<string, { readonly address: Address; expires: Instant }>
+  /** addressKey -> peer; insertion order is announce order (a re-announce moves it last). */
+  readonly peers: Map<string, PeerEntry>
+  readonly owner: Owner
+  readonly created: Instant
+  /** Announces to this swarm after the one that created it. */
+  refreshes: number
 }
 
 export class PeerStore {
   private readonly swarms = new Map<string, Swarm>()
+  /** Peer entries, keyed `infohash|addressKey`. */
+  private readonly peerLedger: SourceLedger
+  /** Swarms, keyed by info-hash, owned by the source that created them. */
+  private readonly swarmLedger: SourceLedger
 
   constructor(
     private readonly ttl: Duration,
     private readonly perInfoHashMax: number,
     private readonly infoHashesMax: number,
-  ) {}
+    quota: StorageQuota,
+  ) {
+    this.peerLedger = new SourceLedger(quota)
+    this.swarmLedger = new SourceLedger(quota)
+  }
 
-  announce(now: Instant, infoHash: Id160, peer: Address): void {
+  /** Stores (or refreshes) `peer` for `infoHash`; false when refused (quota or no room). */
+  announce(now: Instant, infoHash: Id160, peer: Address, owner: Owner): boolean {
     const key = toHex(infoHash)
-    let swarm = this.swarms.get(key)
-    if (swarm === undefined) {
-      if (this.swarms.size >= this.infoHashesMax) {
-        const oldest = this.swarms.keys().next()
-        if (oldest.done !== true) this.swarms.delete(oldest.value)
-      }
-      swarm = { peers: new Map() }
-      this.swarms.set(key, swarm)
-    }
     const peerKey = addressKey(peer)
-    swarm.peers.delete(peerKey)
-    swarm.peers.set(peerKey, { address: peer, expires: after(now, this.ttl) })
-    if (swarm.peers.size > this.perInfoHashMax) {
-      const oldest = swarm.peers.keys().next()
-      if (oldest.done !== true) swarm.peers.delete(oldest.value)
+    let swarm = this.swarms.get(key)
+    const existing = swarm?.peers.get(peerKey)
+    if (swarm !== undefined && existing !== undefined) {
+      swarm.peers.delete(peerKey)
+      if (existing.expires > now) {
+        existing.expires = after(now, this.ttl)
+        swarm.peers.set(peerKey, existing)
+        swarm.refreshes++
+        return true
+      }
+      this.peerLedger.remove(existing.owner, `${key}|${peerKey}`)
     }
+    if (!this.peerLedger.admits(owner)) return false
+    if (swarm === undefined) {
+      if (this.swarms.size >= this.infoHashesMax && !this.evictSwarmFor(owner)) return false
+      swarm = { peers: new Map(), owner, created: now, refreshes: 0 }
+      this.swarms.set(key, swarm)
+      this.swarmLedger.add(owner, key)
+    } else {
+      swarm.refreshes++
+    }
+    if (swarm.peers.size >= this.perInfoHashMax) this.dropPeerFor(key, swarm, owner)
+    swarm.peers.set(peerKey, { address: peer, owner, expires: after(now, this.ttl) })
+    this.peerLedger.add(owner, `${key}|${peerKey}`)
+    return true
+  }
+
+  private evictSwarmFor(owner: Owner): boolean {
+    const prefix = this.swarmLedger.evictionPrefix(owner)
+    if (prefix === undefined) return false
+    let victim: [string, Swarm] | undefined
+    for (const key of this.swarmLedger.keysOf(prefix)) {
+      const swarm = this.swarms.get(key)
+      if (swarm === undefined) continue
+      if (victim === undefined || lessWorthKeeping(swarm, victim[1])) victim = [key, swarm]
+    }
+    if (victim === undefined) return false
+    this.dropSwarm(victim[0], victim[1])
+    return true
+  }
+
+  /** Makes room in a full swarm for a peer of `owner` (see the class comment). */
+  private dropPeerFor(key: string, swarm: Swarm, owner: Owner): void {
+    const perPrefix = new Map<string, number>()
+    for (const entry of swarm.peers.values()) {
+      perPrefix.set(entry.owner.prefix, (perPrefix.get(entry.owner.prefix) ?? 0) + 1)
+    }
+    // The newcomer counts with its prefix: a prefix flooding a swarm displaces itself.
+    let crowded = owner.prefix
+    let most = (perPrefix.get(owner.prefix) ?? 0) + 1
+    for (const [prefix, count] of perPrefix) {
+      if (count > most) [crowded, most] = [prefix, count]
+    }
+    for (const [peerKey, entry] of swarm.peers) {
+      // Even prefixes (one peer each): the oldest goes, as peers rotate through a swarm.
+      if (most > 1 && entry.owner.prefix !== crowded) continue
+      swarm.peers.delete(peerKey)
+      this.peerLedger.remove(entry.owner, `${key}|${peerKey}`)
+      return
+    }
+  }
+
+  private dropSwarm(key: string, swarm: Swarm): void {
+    for (const [peerKey, entry] of swarm.peers) {
+      this.peerLedger.remove(entry.owner, `${key}|${peerKey}`)
+    }
+    this.swarms.delete(key)
+    this.swarmLedger.remove(swarm.owner, key)
   }
 
   /** Up to `max` live peers for `infoHash`, most recently announced first. */
@@ -57,9 +140,12 @@ export class PeerStore {
   /** Drops expired peers and empty swarms. */
   expire(now: Instant): void {
     for (const [key, swarm] of this.swarms) {
-      for (const [peerKey, entry] of swarm.peers)
-        if (entry.expires <= now) swarm.peers.delete(peerKey)
-      if (swarm.peers.size === 0) this.swarms.delete(key)
+      for (const [peerKey, entry] of swarm.peers) {
+        if (entry.expires > now) continue
+        swarm.peers.delete(peerKey)
+        this.peerLedger.remove(entry.owner, `${key}|${peerKey}`)
+      }
+      if (swarm.peers.size === 0) this.dropSwarm(key, swarm)
     }
   }
 

@@ -7,10 +7,11 @@ import type { Hashing } from '../../core/env.js'
 import type { Instant } from '../../core/time.js'
 import type { DhtConfig } from './config.js'
 import type { Ed25519 } from './ed25519.js'
-import { validatePut, type ItemStore } from './items.js'
+import { STORAGE_QUOTA_FULL, validatePut, type ItemStore } from './items.js'
 import { KRPC_ERROR, type KrpcMessage, type KrpcQuery, type KrpcResponseBody } from './messages.js'
 import type { PeerStore } from './peer-store.js'
 import type { RoutingTable } from './routing-table.js'
+import { ownerOf } from './source-ledger.js'
 import type { TokenSecrets } from './tokens.js'
 import type { Id160 } from '../../core/id.js'
 
@@ -55,8 +56,10 @@ function answer(state: ServerState, now: Instant, from: Address, query: KrpcQuer
       }
       const port = query.impliedPort ? from.port : query.port
       if (port === 0) return { code: KRPC_ERROR.protocol, message: 'bad port' }
-      state.peers.announce(now, query.infoHash, { host: from.host, port })
-      return { body: { id: state.id } }
+      const owner = ownerOf(from, state.config.routing.exemptLocalFromIpLimits)
+      const stored = state.peers.announce(now, query.infoHash, { host: from.host, port }, owner)
+      // A refusal is said, not hidden: the announcer can try other nodes of the k closest.
+      return stored ? { body: { id: state.id } } : STORAGE_QUOTA_FULL
     }
     case 'get': {
       const item = state.items.get(now, query.target)
@@ -83,7 +86,8 @@ function answer(state: ServerState, now: Instant, from: Address, query: KrpcQuer
       }
       const valid = validatePut(state.hashing, state.ed25519, query)
       if ('code' in valid) return valid
-      const refused = state.items.put(now, valid.target, valid.item, query.cas)
+      const owner = ownerOf(from, state.config.routing.exemptLocalFromIpLimits)
+      const refused = state.items.put(now, valid.target, valid.item, owner, query.cas)
       return refused ?? { body: { id: state.id } }
     }
     case 'unknown':
