@@ -10,8 +10,9 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   const explicit = env['PLEXUS_STATE_DIR']
   if (explicit !== undefined && explicit !== '') return resolve(explicit)
   const xdg = env['XDG_STATE_HOME']
-  if (xdg !== undefined && xdg !== '') return join(resolve(xdg), 'plexus')
-  return join(homedir(), '.local', 'state', 'plexus')
+  // XDG: a relative path in the variable is invalid and is to be ignored.
+  const base = xdg !== undefined && xdg.startsWith('/') ? xdg : join(homedir(), '.local', 'state')
+  return join(base, 'plexus')
 }
 
 /** Under the test runner (PLEXUS_TEST=1): no public routers, nothing written under $HOME. */

@@ -55,7 +55,7 @@ test('publish, seed, then plexus search --get downloads the content byte-exact',
       directory.url,
       '--get',
       '1',
-      '--out',
+      '-o',
       out,
       '--json',
     ])

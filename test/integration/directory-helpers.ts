@@ -67,7 +67,7 @@ export interface ApiResult {
   readonly leechers: number
   readonly completed: number
   readonly uploader: string
-  readonly files: number
+  readonly fileCount: number
 }
 
 export async function searchHttp(url: string, query: string): Promise<ApiResult[]> {

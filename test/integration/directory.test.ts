@@ -46,7 +46,7 @@ test('publish over HTTP, then search finds it by a prefix (JSON API); duplicates
   assert.equal(found.length, 1)
   assert.equal(found[0]?.name, 'Plexus Integration Ubuntu 24.04')
   assert.equal(found[0]?.uploader, 'alïce')
-  assert.equal(found[0]?.files, 2)
+  assert.equal(found[0]?.fileCount, 2)
   // File paths are indexed too.
   assert.ok((await searchHttp(directory.url, 'readme')).length >= 1)
   assert.equal((await searchHttp(directory.url, 'integration nosuchword')).length, 0)

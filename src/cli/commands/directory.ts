@@ -139,7 +139,7 @@ interface SearchOptions {
   readonly limit: number
   readonly json?: boolean
   readonly get?: number
-  readonly out?: string
+  readonly output?: string
 }
 
 const sortOption = (text: string): string => {
@@ -160,11 +160,11 @@ function registerSearch(program: Command): void {
     .option('--limit <n>', 'results to list', integerOption('limit', 1, 500), 20)
     .option('--json', 'print the results (and --get events) as JSON lines')
     .option('--get <n>', 'download result n (1 = first listed)', integerOption('get', 1, 500))
-    .option('--out <dir>', 'with --get: the directory to download into')
+    .option(
+      '-o, --output <dir>',
+      'with --get: the folder to download into (default: the current one)',
+    )
     .action(async (keywords: string[], options: SearchOptions, command: Command) => {
-      if (options.get !== undefined && options.out === undefined) {
-        command.error('error: --get needs --out <dir>', { exitCode: 2 })
-      }
       if (options.order !== undefined && options.order !== 'asc' && options.order !== 'desc') {
         command.error('error: --order must be asc or desc', { exitCode: 2 })
       }
@@ -179,7 +179,7 @@ function registerSearch(program: Command): void {
       else {
         results.forEach((t, index) => {
           printLine(
-            `${String(index + 1).padStart(3)}. ${t.name}  ${formatBytes(t.size)}  ` +
+            `${String(index + 1).padStart(3)}. ${t.name}  ${formatBytes(t.length)}  ` +
               `seeds ${t.seeders}  leechers ${t.leechers}  ${t.infoHash}`,
           )
         })
@@ -192,7 +192,7 @@ function registerSearch(program: Command): void {
       const torrent = await fetchTorrent(base, chosen.infoHash)
       await getTorrent(
         torrent,
-        resolve(options.out as string),
+        resolve(options.output ?? '.'),
         options.json === true ? ['--json'] : [],
       )
     })

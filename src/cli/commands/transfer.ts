@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { constants } from 'node:fs'
 import { access, mkdir, readFile, stat } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, dirname, resolve } from 'node:path'
 import { address, addressKey, type Address } from '../../core/address.js'
 import { toHex, utf8 } from '../../core/bytes.js'
 import { createServer } from 'node:net'
@@ -9,7 +9,7 @@ import { seconds } from '../../core/time.js'
 import { promised } from '../../drivers/promises.js'
 import { fetchMetadata, type FetchedMetadata } from '../../drivers/bittorrent/fetch-metadata.js'
 import type { DhtService } from '../../drivers/kademlia/dht-service.js'
-import { bootstrapList, startDhtNode } from '../dht/node-options.js'
+import { bootstrapList, defaultDhtStatePath, startDhtNode } from '../dht/node-options.js'
 import { TorrentSession, type SessionEvent } from '../../drivers/bittorrent/session.js'
 import { NodeTrackerTransport } from '../../drivers/bittorrent/tracker-transport.js'
 import { WorkerPieceHashing } from '../../drivers/bittorrent-storage/worker-hashing.js'
@@ -30,7 +30,7 @@ import {
   printWarning,
   usageError,
 } from '../output.js'
-import { defaultStateDir, underTestRunner } from '../state-dir.js'
+import { underTestRunner } from '../state-dir.js'
 import { ProgressDisplay } from '../progress-display.js'
 import { TransferEnding } from '../transfer-ending.js'
 import { formatBytes, progressOf } from '../progress.js'
@@ -171,7 +171,7 @@ async function dhtFor(options: TransferOptions): Promise<DhtService | undefined>
   if (!asked && underTestRunner()) return undefined
   // The routing table persists across runs (as in every mainstream client), so a restart
   // rejoins through the nodes it knew instead of the public routers alone.
-  const state = options.dhtState ?? (asked ? undefined : join(defaultStateDir(), 'dht.state'))
+  const state = options.dhtState ?? (asked ? undefined : defaultDhtStatePath())
   const dht = await startDhtNode(createNodeEnv(), {
     bind: options.bind,
     port: options.dhtPort ?? 0,

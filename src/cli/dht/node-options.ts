@@ -6,13 +6,13 @@
  * never reach them by accident. A state file that exists and is not ours is refused.
  */
 import { lookup } from 'node:dns/promises'
-import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { mkdir } from 'node:fs/promises'
 import { InvalidArgumentError } from 'commander'
 import type { Address } from '../../core/address.js'
 import { parseAddress } from '../../core/address.js'
 import type { Env } from '../../core/env.js'
+import { defaultStateDir } from '../state-dir.js'
 import { DhtService } from '../../drivers/kademlia/dht-service.js'
 import { foreignStateMessage, readStateFile } from '../../drivers/kademlia/state-file.js'
 import { NodeDisk } from '../../drivers/node/disk.js'
@@ -68,12 +68,7 @@ export interface DhtNodeOptions {
  * base directory default). Empty variables count as unset, as XDG says.
  */
 export function defaultDhtStatePath(env: NodeJS.ProcessEnv = process.env): string {
-  const plexusDir = env['PLEXUS_STATE_DIR']
-  if (plexusDir !== undefined && plexusDir !== '') return join(resolve(plexusDir), 'dht.state')
-  const xdg = env['XDG_STATE_HOME']
-  // XDG: a relative path in the variable is invalid and is to be ignored.
-  const base = xdg !== undefined && xdg.startsWith('/') ? xdg : join(homedir(), '.local', 'state')
-  return join(base, 'plexus', 'dht.state')
+  return join(defaultStateDir(env), 'dht.state')
 }
 
 /**

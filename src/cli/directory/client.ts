@@ -6,8 +6,8 @@
 export interface SearchResult {
   readonly infoHash: string
   readonly name: string
-  readonly size: number
-  readonly files: number
+  readonly length: number
+  readonly fileCount: number
   readonly added: number
   readonly seeders: number
   readonly leechers: number

@@ -17,7 +17,7 @@ import { migrate } from './schema.js'
  * torrent (row, blob, files, search entry) or nothing.
  */
 
-export const SORT_COLUMNS = ['name', 'added', 'size', 'seeders', 'leechers', 'completed'] as const
+export const SORT_COLUMNS = ['name', 'added', 'length', 'seeders', 'leechers', 'completed'] as const
 export type SortColumn = (typeof SORT_COLUMNS)[number]
 export type SortOrder = 'asc' | 'desc'
 
@@ -46,8 +46,9 @@ export interface CountsUpdate {
 export interface TorrentSummary extends SwarmCounts {
   readonly infoHash: string
   readonly name: string
-  readonly size: number
-  readonly files: number
+  /** Bytes, all files together (`length`, as BEP 3 and `plexus info` call it). */
+  readonly length: number
+  readonly fileCount: number
   /** Milliseconds since the Unix epoch. */
   readonly added: number
   readonly uploader: string
@@ -57,8 +58,8 @@ export interface TorrentSummary extends SwarmCounts {
 export interface TorrentDetail extends TorrentSummary {
   readonly pieceLength: number
   /** One page of the file list (`FILE_PAGE_SIZE` files); `files` is the whole count. */
-  readonly fileList: readonly { readonly path: string; readonly size: number }[]
-  /** 1-based page of `fileList`, and how many pages there are (at least 1). */
+  readonly files: readonly { readonly path: string; readonly length: number }[]
+  /** 1-based page of `files`, and how many pages there are (at least 1). */
   readonly filePage: number
   readonly filePages: number
 }
@@ -108,7 +109,7 @@ const SUMMARY_COLUMNS =
 /** Whitelisted ORDER BY expressions: user input picks a key, never writes SQL. */
 const ORDER_SQL: Readonly<Record<Exclude<SortColumn, 'added'>, string>> = {
   name: 't.name COLLATE NOCASE',
-  size: 't.size',
+  length: 't.size',
   seeders: 't.seeders',
   leechers: 't.leechers',
   completed: 't.completed',
@@ -306,10 +307,11 @@ export class IndexDb {
         'SELECT path, size FROM files WHERE torrent_id = ? AND idx >= ? ORDER BY idx LIMIT ?',
       )
       .all(row.id, (page - 1) * FILE_PAGE_SIZE, FILE_PAGE_SIZE) as { path: string; size: number }[]
+    const files = fileList.map((file) => ({ path: file.path, length: file.size }))
     return {
       ...summaryOf(row, trackers),
       pieceLength: row.piece_length,
-      fileList,
+      files,
       filePage: page,
       filePages,
     }
@@ -420,8 +422,8 @@ function summaryOf(row: SummaryRow, trackers: readonly string[]): TorrentSummary
   return {
     infoHash: row.info_hash,
     name: row.name,
-    size: row.size,
-    files: row.file_count,
+    length: row.size,
+    fileCount: row.file_count,
     added: row.added,
     uploader: row.uploader,
     seeders: row.seeders,

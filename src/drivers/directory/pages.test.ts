@@ -12,8 +12,8 @@ const EVIL = `<script>alert(1)</script>"'&<img src=x onerror=alert(2)>`
 const summary = (name: string, uploader = EVIL): TorrentSummary => ({
   infoHash: 'ab'.repeat(20),
   name,
-  size: 1536,
-  files: 2,
+  length: 1536,
+  fileCount: 2,
   added: Date.UTC(2026, 0, 2, 3, 4),
   uploader,
   seeders: 3,
@@ -89,7 +89,7 @@ test('the torrent page: counts, file list and the SVG chart', () => {
   const detail: TorrentDetail = {
     ...summary(EVIL),
     pieceLength: 16384,
-    fileList: [{ path: `dir/${EVIL}`, size: 10 }],
+    files: [{ path: `dir/${EVIL}`, length: 10 }],
     filePage: 1,
     filePages: 1,
   }

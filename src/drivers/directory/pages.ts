@@ -24,7 +24,7 @@ export interface ListParams {
 const COLUMNS: readonly { key: SortColumn; label: string; numeric: boolean }[] = [
   { key: 'name', label: 'Name', numeric: false },
   { key: 'added', label: 'Added', numeric: false },
-  { key: 'size', label: 'Size', numeric: true },
+  { key: 'length', label: 'Size', numeric: true },
   { key: 'completed', label: 'Completed', numeric: true },
   { key: 'seeders', label: 'Seeds', numeric: true },
   { key: 'leechers', label: 'Leechers', numeric: true },
@@ -64,9 +64,9 @@ function row(t: TorrentSummary): Html {
         <a href="${t.magnet}">magnet</a></span
       >
     </td>
-    <td class="n">${t.files}</td>
+    <td class="n">${t.fileCount}</td>
     <td>${formatDate(t.added)}</td>
-    <td class="n">${formatSize(t.size)}</td>
+    <td class="n">${formatSize(t.length)}</td>
     <td class="n">${t.completed}</td>
     <td class="n">${t.seeders}</td>
     <td class="n">${t.leechers}</td>
@@ -131,11 +131,11 @@ export function torrentPage(
   samples: readonly Sample[],
   now: number,
 ): string {
-  const files = t.fileList.map(
+  const files = t.files.map(
     (f) =>
       html`<tr>
         <td class="name">${f.path}</td>
-        <td class="n">${formatSize(f.size)}</td>
+        <td class="n">${formatSize(f.length)}</td>
       </tr>`,
   )
   return layout(
@@ -160,7 +160,7 @@ export function torrentPage(
           </tr>
           <tr>
             <th>Size</th>
-            <td>${formatSize(t.size)} (${t.size} bytes)</td>
+            <td>${formatSize(t.length)} (${t.length} bytes)</td>
           </tr>
           <tr>
             <th>Piece length</th>
@@ -176,7 +176,7 @@ export function torrentPage(
           </tr>
         </tbody>
       </table>
-      <h3>Files (${t.files})</h3>
+      <h3>Files (${t.fileCount})</h3>
       ${filePager(t)}
       <table>
         <thead>

@@ -137,20 +137,20 @@ test('a long file list is paged: 1,000 files per page in JSON and HTML', async (
     const published = await post(d, manyFiles(2500))
     const { infoHash } = ((await published.json()) as { torrent: { infoHash: string } }).torrent
     type Detail = {
-      files: number
-      fileList: { path: string }[]
+      fileCount: number
+      files: { path: string }[]
       filePage: number
       filePages: number
     }
     const first = (await (await fetch(`${d.url}/api/torrents/${infoHash}`)).json()) as Detail
-    assert.equal(first.files, 2500)
-    assert.equal(first.fileList.length, 1000)
+    assert.equal(first.fileCount, 2500)
+    assert.equal(first.files.length, 1000)
     assert.equal(first.filePages, 3)
     const last = (await (
       await fetch(`${d.url}/api/torrents/${infoHash}?file_page=3`)
     ).json()) as Detail
-    assert.equal(last.fileList.length, 500)
-    assert.equal(last.fileList[0]?.path, 'dir4/file-2000.txt')
+    assert.equal(last.files.length, 500)
+    assert.equal(last.files[0]?.path, 'dir4/file-2000.txt')
     const page = await (await fetch(`${d.url}/torrent/${infoHash}?file_page=2`)).text()
     assert.match(page, /files page 2 of 3/)
     assert.ok(page.includes('file-1000.txt') && page.includes('file-1999.txt'))
