@@ -1,0 +1,196 @@
+import type { Address } from '../core/address.js'
+import type { Callback, Disk } from '../core/env.js'
+import type { SwarmConfig } from '../protocols/bittorrent/swarm/index.js'
+
+/**
+ * The contract of one running plexus node (issue 12): `Peer.start(env, config, done)` composes
+ * every part of a node from the Env alone (many torrents, the DHT, tracker and DHT announcing,
+ * PEX, storage and resume, and plug-ins for the protocols later issues add). The CLI's
+ * `seed`/`get`, `plexus daemon`, its HTTP API and the simulator all drive a node through this
+ * interface only. Callback-based like the Env ports: the simulator runs one synchronous
+ * timeline, and promise continuations would escape it. Wrappers for async/await live above.
+ */
+
+/** A torrent's id: its v1 info-hash as 40 lowercase hex digits (the JSON key `infoHash`). */
+export type TorrentId = string
+
+export interface PeerDhtConfig {
+  /** UDP port of the DHT node (0 picks one). */
+  readonly port: number
+  /** Nodes to join through; empty: the saved table, else the public routers (never in tests). */
+  readonly bootstrap: readonly Address[]
+  /** Where the routing table persists (relative to `stateDisk`), or undefined for none. */
+  readonly statePath?: string
+}
+
+export interface PeerConfig {
+  /** One TCP listener for every torrent: an incoming handshake is routed by its info-hash. */
+  readonly listen: Address
+  /** Global limits in bytes per second (0 = unlimited), shared fairly by every torrent. */
+  readonly uploadRateLimit: number
+  readonly downloadRateLimit: number
+  /** Peer connections across all torrents (the descriptor budget). */
+  readonly connectionsMax: number
+  /** False: no DHT node. */
+  readonly dht: PeerDhtConfig | false
+  /** Announce to the torrents' trackers. */
+  readonly trackers: boolean
+  /** Defaults for every torrent's swarm (per-torrent options override). */
+  readonly swarm?: Partial<SwarmConfig>
+  /**
+   * Where resume data and other node state live: never the content disk, where a torrent's own
+   * files could take their names. Content lives on `env.disk`; a torrent's `saveDir` is a path
+   * inside it.
+   */
+  readonly stateDisk: Disk
+}
+
+/** Where a torrent comes from. */
+export type TorrentSource =
+  | { readonly kind: 'metainfo'; readonly bytes: Uint8Array }
+  | { readonly kind: 'magnet'; readonly uri: string }
+
+export interface AddTorrentOptions {
+  readonly source: TorrentSource
+  /** Folder inside the content disk holding the torrent's files ('' = its root). */
+  readonly saveDir: string
+  readonly paused?: boolean
+  /** One per file (pad files included): 0 skips, 1..7, 4 the default. */
+  readonly filePriorities?: readonly number[]
+  readonly sequential?: boolean
+  /** Peers to connect to as well as the trackers' and the DHT's. */
+  readonly peers?: readonly Address[]
+  /** Per-torrent limits in bytes per second (0 = unlimited), within the global ones. */
+  readonly uploadRateLimit?: number
+  readonly downloadRateLimit?: number
+  /** Ignore resume data and verify every piece against the files. */
+  readonly recheck?: boolean
+}
+
+export type TorrentState =
+  | 'fetching_metadata'
+  | 'checking'
+  | 'downloading'
+  | 'seeding'
+  | 'paused'
+  /** Stopped by an error (storage, metadata timeout); `error` says which. Resume retries. */
+  | 'error'
+
+/** What every listing shows of a torrent. Keys follow docs/cli.md's JSON vocabulary. */
+export interface TorrentStatus {
+  readonly infoHash: TorrentId
+  /** Known once the metadata is (a magnet's `dn` before that, else the info-hash). */
+  readonly name: string
+  readonly state: TorrentState
+  readonly saveDir: string
+  /** Bytes of the whole torrent; 0 while fetching metadata. */
+  readonly length: number
+  readonly verifiedBytes: number
+  readonly pieces: number
+  readonly piecesVerified: number
+  readonly downloadedBytes: number
+  readonly uploadedBytes: number
+  readonly downloadRate: number
+  readonly uploadRate: number
+  readonly peers: number
+  /** Every wanted piece verified. */
+  readonly complete: boolean
+  readonly error?: string
+}
+
+export interface TorrentFileStatus {
+  readonly index: number
+  readonly path: string
+  readonly length: number
+  readonly priority: number
+  readonly verifiedBytes: number
+}
+
+export interface TorrentPeerStatus {
+  readonly address: string
+  readonly client?: string
+  readonly downloadRate: number
+  readonly uploadRate: number
+  readonly downloadedBytes: number
+  readonly uploadedBytes: number
+}
+
+export interface TorrentTrackerStatus {
+  readonly url: string
+  readonly tier: number
+  readonly message?: string
+}
+
+export interface TorrentDetail extends TorrentStatus {
+  readonly pieceLength: number
+  readonly files: readonly TorrentFileStatus[]
+  readonly peerList: readonly TorrentPeerStatus[]
+  readonly trackers: readonly TorrentTrackerStatus[]
+}
+
+export interface DhtStatus {
+  readonly address: string
+  readonly id: string
+  readonly nodes: number
+  readonly lookups: number
+}
+
+/** One event stream per peer. */
+export type PeerEvent =
+  | { readonly type: 'torrent_added'; readonly infoHash: TorrentId }
+  | { readonly type: 'torrent_removed'; readonly infoHash: TorrentId }
+  | {
+      readonly type: 'torrent_state'
+      readonly infoHash: TorrentId
+      readonly state: TorrentState
+      readonly error?: string
+    }
+  | { readonly type: 'torrent_completed'; readonly infoHash: TorrentId }
+  /** Verified pieces now durable in resume data. */
+  | { readonly type: 'torrent_checkpointed'; readonly infoHash: TorrentId; readonly pieces: number }
+  /** A condition that stops the whole node (the listener lost); the owner should exit. */
+  | { readonly type: 'fatal'; readonly code: string; readonly message: string }
+
+/** A protocol that runs inside a peer (Gnutella, an overlay, a relay, ...). */
+export interface PeerPlugin {
+  readonly name: string
+  start(done: Callback<void>): void
+  stop(done: Callback<void>): void
+  /** JSON-ready status for the API and `plexus status`. */
+  status(): Readonly<Record<string, unknown>>
+}
+
+export interface RemoveOptions {
+  /** Delete the torrent's files too (its resume data always goes). */
+  readonly deleteData: boolean
+}
+
+/** The operations a running node offers; `src/peer/peer.ts` implements it. */
+export interface PeerApi {
+  add(options: AddTorrentOptions, done: Callback<TorrentStatus>): void
+  remove(id: TorrentId, options: RemoveOptions, done: Callback<void>): void
+  pause(id: TorrentId, done: Callback<TorrentStatus>): void
+  resume(id: TorrentId, done: Callback<TorrentStatus>): void
+  setFilePriorities(id: TorrentId, priorities: readonly number[], done: Callback<void>): void
+  list(): readonly TorrentStatus[]
+  torrent(id: TorrentId): TorrentDetail | undefined
+  /** Global limits in bytes per second (0 = unlimited). */
+  setLimits(limits: {
+    readonly uploadRateLimit?: number
+    readonly downloadRateLimit?: number
+  }): void
+  limits(): { readonly uploadRateLimit: number; readonly downloadRateLimit: number }
+  dhtStatus(): DhtStatus | undefined
+  /** Adds and starts a plug-in. */
+  use(plugin: PeerPlugin, done: Callback<void>): void
+  plugins(): readonly {
+    readonly name: string
+    readonly status: Readonly<Record<string, unknown>>
+  }[]
+  /** Subscribes to the event stream; returns the unsubscribe function. */
+  onEvent(listener: (event: PeerEvent) => void): () => void
+  /** The listener's address (the port is known once started). */
+  readonly listenAddress: Address
+  /** Flushes every torrent's resume data, leaves the swarms, closes listeners and the DHT. */
+  stop(done: Callback<void>): void
+}
