@@ -164,7 +164,12 @@ export class NodeDisk implements Disk {
       if (this.root === undefined) {
         return fs.mkdir(real, { recursive: true }, completion(done, `mkdir '${path}'`))
       }
-      makeDirectories(this.root, parts, path, (error) => fromErrno('mkdir', path, error), done)
+      const root = this.root
+      // The root is the user's own choice: it is created (and may be a link) as given.
+      fs.mkdir(root, { recursive: true }, (error) => {
+        if (error !== null) return done(err(fromErrno('mkdir', path, error)))
+        makeDirectories(root, parts, path, (failure) => fromErrno('mkdir', path, failure), done)
+      })
     })
   }
 

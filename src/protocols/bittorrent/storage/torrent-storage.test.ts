@@ -16,6 +16,8 @@ import { TorrentStorage, type TorrentStorageOptions } from './torrent-storage.js
 import type { VerifyOutcome } from './verifier.js'
 
 const SAVE = 'dl'
+/** Resume data lives apart from the torrent's files (issue 11, security 2). */
+const STATE = 'state'
 
 function storageFor(world: World, t: TestTorrent, extra: Partial<TorrentStorageOptions> = {}) {
   return new TorrentStorage({
@@ -24,7 +26,7 @@ function storageFor(world: World, t: TestTorrent, extra: Partial<TorrentStorageO
     saveDir: SAVE,
     defer: world.defer,
     hashing: world.hashing,
-    writeAtomic: world.writeAtomic,
+    resume: { disk: world.disk, path: resumePath(STATE, t.m), writeAtomic: world.writeAtomic },
     ...extra,
   })
 }
@@ -46,11 +48,11 @@ function download(world: World, s: TorrentStorage, t: TestTorrent, pieces: numbe
 
 /** The pieces the resume file on the sim disk claims. */
 function claimed(world: World, t: TestTorrent): number[] {
-  const bytes = readSimFile(world, resumePath(SAVE, t.m))
+  const bytes = readSimFile(world, resumePath(STATE, t.m))
   assert.ok(bytes !== undefined, 'no resume file')
   const decoded = decodeResume(bytes, t.m)
   assert.ok(decoded.ok, JSON.stringify(decoded))
-  return [...decoded.value.ones()]
+  return [...decoded.value.pieces.ones()]
 }
 
 test('a block received twice, or for a verified piece, is not written again', () => {
@@ -101,7 +103,8 @@ test('a failed piece is reset and downloads again; unverified pieces are never s
     world.value<VerifyOutcome>((d) => s.verifyPiece(5, d)),
     'failed',
   )
-  assert.throws(() => s.readBlock(5, 0, 16, () => {}), /not verified/)
+  const refused = world.run<Uint8Array>((d) => s.readBlock(5, 0, 16, d))
+  assert.ok(!refused.ok && refused.error.code === 'not_found', 'an unverified piece is refused')
   assert.equal(
     s.writeBlock(5, 0, good.bytes, () => {}),
     'queued',
@@ -147,7 +150,7 @@ test('a checkpoint fsyncs the written files before the resume file is renamed in
   })
   world.value((d) => s.checkpoint(d))
   const renamed = ops.findIndex((op) => op.startsWith('rename'))
-  const synced = ops.slice(0, renamed).filter((op) => !op.includes('.plexus'))
+  const synced = ops.slice(0, renamed).filter((op) => !op.includes(`${STATE}/`))
   assert.deepEqual(synced.sort(), [
     `sync ${SAVE}/root/a.bin`,
     `sync ${SAVE}/root/dir/b.bin`,
@@ -164,7 +167,7 @@ test('a failed data fsync fails the checkpoint, and the pieces are claimed only 
   world.disk.failNext('sync', 'io', `${SAVE}/root/a.bin`)
   const failed = world.run((d) => s.checkpoint(d))
   assert.ok(!failed.ok && failed.error.code === 'io')
-  assert.equal(readSimFile(world, resumePath(SAVE, t.m)), undefined)
+  assert.equal(readSimFile(world, resumePath(STATE, t.m)), undefined)
   assert.equal(s.syncedPieces().count, 0)
   world.value((d) => s.checkpoint(d))
   assert.deepEqual(claimed(world, t), [1])
@@ -175,10 +178,14 @@ test('pieces verified while a checkpoint runs wait for the next one', () => {
   const t = standardTorrent()
   const written: number[][] = []
   const s = storageFor(world, t, {
-    writeAtomic: (path, bytes, done) => {
-      const decoded = decodeResume(bytes, t.m)
-      written.push(decoded.ok ? [...decoded.value.ones()] : [])
-      world.writeAtomic(path, bytes, done)
+    resume: {
+      disk: world.disk,
+      path: resumePath(STATE, t.m),
+      writeAtomic: (path, bytes, done) => {
+        const decoded = decodeResume(bytes, t.m)
+        written.push(decoded.ok ? [...decoded.value.pieces.ones()] : [])
+        world.writeAtomic(path, bytes, done)
+      },
     },
   })
   download(world, s, t, [0])
@@ -221,7 +228,7 @@ test('pieces found by a recheck are fsynced before resume data claims them', () 
   const s = storageFor(world, t, { initial: { verified, source: 'recheck' } })
   const synced: string[] = []
   world.disk.setFaultHook((op, path) => {
-    if (op === 'sync' && !path.includes('.plexus')) synced.push(path)
+    if (op === 'sync' && !path.startsWith(`${STATE}/`)) synced.push(path)
     return undefined
   })
   assert.equal(s.syncedPieces().count, 0)
