@@ -53,8 +53,11 @@ const fromErrno = (op: string, path: string, error: ErrnoError): OperationalErro
   (error.code === 'ELOOP' ? lastIsLink(op, path) : undefined) ??
   describeErrno(`${op} '${path}'`, error)
 
-/** Opens inside a root never follow a link in the last component (ELOOP instead). */
-const NO_FOLLOW = fs.constants.O_NOFOLLOW
+/**
+ * Opens inside a root never follow a link in the last component (ELOOP instead). Windows has
+ * no such flag (undefined there); its links need privileges to create.
+ */
+const NO_FOLLOW: number = (fs.constants.O_NOFOLLOW as number | undefined) ?? 0
 
 /** An fs completion callback reporting to `done`: ok, or the errno described with `what`. */
 const completion =
