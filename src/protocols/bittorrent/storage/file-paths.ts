@@ -34,7 +34,8 @@ export interface FileState {
 
 /**
  * Every file as the Disk sees it now: undefined when it is missing or is a directory, and for
- * pad files (never on disk). At most `inFlightMax` stats run at once.
+ * pad files (never on disk). At most `inFlightMax` stats run at once. With `only`, just those
+ * files are looked at; the others keep their entry in `previous` (undefined without it).
  */
 export function statFileStates(
   disk: Disk,
@@ -42,10 +43,15 @@ export function statFileStates(
   paths: readonly string[],
   inFlightMax: number,
   done: Callback<(FileState | undefined)[]>,
+  only?: {
+    readonly files: readonly number[]
+    readonly previous: readonly (FileState | undefined)[]
+  },
 ): void {
-  const states: (FileState | undefined)[] = m.files.map(() => undefined)
+  const states: (FileState | undefined)[] = m.files.map((_, i) => only?.previous[i])
   let failure: OperationalError | undefined
-  const wanted = m.files.flatMap((file, index) => (file.pad ? [] : [index]))
+  const listed = only?.files ?? m.files.map((_, index) => index)
+  const wanted = listed.filter((index) => m.files[index]?.pad === false)
   runLimited(
     wanted,
     inFlightMax,
@@ -55,7 +61,7 @@ export function statFileStates(
         else if (stat.value?.kind === 'file') {
           const { size, modified } = stat.value
           states[index] = modified === undefined ? { size } : { size, modified }
-        }
+        } else states[index] = undefined
         finished()
       }),
     () => done(failure === undefined ? ok(states) : err(failure)),

@@ -69,6 +69,8 @@ export class PieceStore implements PieceReader {
   private closeWaiters: Callback<void>[] | undefined
   private closing = false
   private writtenWaiters: (() => void)[] = []
+  /** Files a write completed on since the last `takeChangedFiles` (their mtime moved). */
+  private readonly changedFiles = new Set<number>()
   private readonly checkUpload: PieceStoreOptions['checkUpload']
   private readonly disk: Disk
 
@@ -212,6 +214,18 @@ export class PieceStore implements PieceReader {
     })
   }
 
+  /** The files a write completed on since the last call, which their recorded mtime misses. */
+  takeChangedFiles(): number[] {
+    const files = [...this.changedFiles]
+    this.changedFiles.clear()
+    return files
+  }
+
+  /** Puts a file back among the changed ones (its stat failed; the next checkpoint retries). */
+  noteChanged(fileIndex: number): void {
+    this.changedFiles.add(fileIndex)
+  }
+
   /** Calls `done` (on a later turn) once no accepted write is queued or in flight. */
   whenWritten(done: () => void): void {
     if (this.queue.inFlight === 0 && this.queue.waiting === 0) return this.defer(done)
@@ -280,7 +294,10 @@ export class PieceStore implements PieceReader {
     this.files.acquire(segment.fileIndex, true, (opened) => {
       if (!opened.ok) return done(opened)
       const after: Callback<void> = (written) => {
-        if (written.ok) this.files.markDirty(segment.fileIndex)
+        if (written.ok) {
+          this.files.markDirty(segment.fileIndex)
+          this.changedFiles.add(segment.fileIndex)
+        }
         done(written)
       }
       const file = opened.value

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { FileStat } from '../../../core/env.js'
 import { Bitfield } from '../picker/bitfield.js'
 import {
   blocksOf,
@@ -157,6 +158,31 @@ test('a checkpoint fsyncs the written files before the resume file is renamed in
     `sync ${SAVE}/root/dir/c.bin`,
   ])
   assert.deepEqual(claimed(world, t), [0, 3])
+})
+
+test('the record holds each file size and mtime; later checkpoints stat only written files', () => {
+  const world = simWorld()
+  const t = standardTorrent()
+  const s = storageFor(world, t)
+  download(world, s, t, [0])
+  const stats: string[] = []
+  world.disk.setFaultHook((op, path) => {
+    if (op === 'stat' && path.startsWith(`${SAVE}/`)) stats.push(path)
+    return undefined
+  })
+  world.value((d) => s.checkpoint(d))
+  assert.equal(stats.length, 5, 'the first checkpoint stats every file but the pad file')
+  stats.length = 0
+  download(world, s, t, [9])
+  world.value((d) => s.checkpoint(d))
+  assert.deepEqual(stats, [`${SAVE}/root/d.bin`])
+  const bytes = readSimFile(world, resumePath(STATE, t.m))
+  assert.ok(bytes !== undefined)
+  const decoded = decodeResume(bytes, t.m)
+  assert.ok(decoded.ok)
+  const now = world.value<FileStat | undefined>((d) => world.disk.stat(`${SAVE}/root/d.bin`, d))
+  assert.deepEqual(decoded.value.files[5], { size: now?.size, modified: now?.modified })
+  assert.equal(decoded.value.files[4]?.size, undefined, 'the empty file was never created')
 })
 
 test('a failed data fsync fails the checkpoint, and the pieces are claimed only later', () => {

@@ -34,7 +34,7 @@ import {
 import { Bitfield } from '../picker/bitfield.js'
 import type { Defer } from './callbacks.js'
 import { completedFiles } from './completed-files.js'
-import { statFileStates } from './file-paths.js'
+import { statFileStates, type FileState } from './file-paths.js'
 import type { StorageLimits } from './limits.js'
 import type { PieceHashing } from './piece-hashing.js'
 import { PieceStore, type WriteOutcome } from './piece-store.js'
@@ -84,6 +84,8 @@ export class TorrentStorage {
   /** Block writes not yet completed, per piece: a piece is verified only at zero. */
   private readonly writing = new Map<number, number>()
   private readonly resume: ResumeWriter | undefined
+  /** Every file as the last checkpoint recorded it; undefined before the first. */
+  private fileStates: (FileState | undefined)[] | undefined
 
   constructor(private readonly options: TorrentStorageOptions) {
     const m = (this.m = options.metainfo)
@@ -240,16 +242,33 @@ export class TorrentStorage {
 
   /**
    * The resume bytes: the synced pieces, and each file's size and mtime taken after the sync
-   * (a later write to a file only makes a later start recheck that file's pieces).
+   * (a later write to a file only makes a later start recheck that file's pieces). The first
+   * checkpoint stats every file; later ones only those a write completed on since the last
+   * stat, so a torrent of many files is not stat-ed whole every 64 pieces.
    */
   private prepareCheckpoint(done: Callback<Uint8Array>): void {
     this.syncAndClaim((claimed) => {
       if (!claimed.ok) return done(claimed)
       const limit = this.store.limits.metadataOpsInFlightMax
-      statFileStates(this.options.disk, this.m, this.store.paths, limit, (files) => {
-        if (!files.ok) return done(files)
-        done(ok(encodeResume(this.m, { pieces: this.synced, files: files.value })))
-      })
+      const changed = this.store.takeChangedFiles()
+      const previous = this.fileStates
+      const only = previous === undefined ? undefined : { files: changed, previous }
+      const { disk } = this.options
+      statFileStates(
+        disk,
+        this.m,
+        this.store.paths,
+        limit,
+        (files) => {
+          if (!files.ok) {
+            for (const file of changed) this.store.noteChanged(file)
+            return done(files)
+          }
+          this.fileStates = files.value
+          done(ok(encodeResume(this.m, { pieces: this.synced, files: files.value })))
+        },
+        only,
+      )
     })
   }
 
