@@ -108,6 +108,12 @@ export type OpenMode =
 export interface FileStat {
   readonly kind: 'file' | 'directory'
   readonly size: number
+  /**
+   * When the content last changed, as a number compared only for equality: microseconds since
+   * the epoch on a real disk (the mtime), a change counter in the simulator. Undefined when the
+   * disk cannot tell. Resume data records it to notice files edited behind our back.
+   */
+  readonly modified?: number
 }
 
 /**

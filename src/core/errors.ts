@@ -22,9 +22,14 @@ export type OperationalErrorCode =
   | 'closed'
   | 'address_in_use'
   | 'not_found'
-  /** A path refused before any I/O: it escapes the root, or is malformed. */
+  /**
+   * A path refused: it escapes the root, is malformed, or goes through a symbolic link inside
+   * a disk root (the Node disk never follows one there).
+   */
   | 'invalid_path'
   | 'no_space'
+  /** The file system refused access (EACCES, EPERM, a read-only file system). */
+  | 'permission'
   | 'io'
 
 /** A coded error for driver-level promises and callbacks (dht-rpc's error factories). */

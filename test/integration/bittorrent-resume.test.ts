@@ -47,7 +47,17 @@ test('a download killed with SIGKILL resumes byte-exact without refetching check
       await spawnPlexus(['create', file, '-o', torrent, '--piece-length', `${PIECE}`]).exited,
       0,
     )
-    const seed = spawnPlexus(['seed', torrent, '--data', seedDir, '--bind', '127.0.0.1', '--json'])
+    const state = (name: string): string[] => ['--state-dir', join(dir, `state-${name}`)]
+    const seed = spawnPlexus([
+      'seed',
+      torrent,
+      '--data',
+      seedDir,
+      '--bind',
+      '127.0.0.1',
+      '--json',
+      ...state('seed'),
+    ])
     running.push(seed)
     const port = await seed.waitForLine((line) => {
       const event = jsonLine(line)
@@ -65,6 +75,7 @@ test('a download killed with SIGKILL resumes byte-exact without refetching check
       `127.0.0.1:${port}`,
       '--no-trackers',
       '--json',
+      ...state('get'),
     ]
     const readyVerified = (p: PlexusProcess): Promise<number> =>
       p.waitForLine((line) => {

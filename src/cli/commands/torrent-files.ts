@@ -50,8 +50,16 @@ export function registerTorrentFiles(program: Command): void {
       const parsed = parseMetainfo(created.torrent, new NodeHashing())
       if (!parsed.ok)
         throw new Error(`internal: created torrent does not parse: ${parsed.error.message}`)
-      if (options.json === true) printJson({ output, ...describeMetainfo(parsed.value) })
-      else printLine(`${output}: ${parsed.value.infoHashHex} (${created.pieceCount} pieces)`)
+      const skipped = created.skipped
+      if (options.json === true) printJson({ output, ...describeMetainfo(parsed.value), skipped })
+      else {
+        // What the torrent leaves out goes to stderr, one line each, before the result.
+        for (const entry of skipped) {
+          const what = entry.reason === 'symlink' ? 'symbolic link' : 'not a regular file'
+          process.stderr.write(`skipped ${entry.path} (${what})\n`)
+        }
+        printLine(`${output}: ${parsed.value.infoHashHex} (${created.pieceCount} pieces)`)
+      }
     })
 
   program

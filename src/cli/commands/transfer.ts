@@ -11,6 +11,8 @@ import { fetchMetadata, type FetchedMetadata } from '../../drivers/bittorrent/fe
 import type { DhtService } from '../../drivers/kademlia/dht-service.js'
 import { bootstrapList, defaultDhtStatePath, startDhtNode } from '../dht/node-options.js'
 import { TorrentSession, type SessionEvent } from '../../drivers/bittorrent/session.js'
+import { defaultStateDir } from '../../drivers/bittorrent/state-dir.js'
+import { NodeDisk } from '../../drivers/node/disk.js'
 import { NodeTrackerTransport } from '../../drivers/bittorrent/tracker-transport.js'
 import { WorkerPieceHashing } from '../../drivers/bittorrent-storage/worker-hashing.js'
 import { createNodeEnv } from '../../drivers/node/env.js'
@@ -66,6 +68,10 @@ interface TransferOptions {
   /** `get` only: file indexes as `plexus info` lists them (0-based over non-pad files). */
   readonly skip?: string[]
   readonly only?: string[]
+  /** Verify every piece against the data on disk, ignoring resume data. */
+  readonly recheck?: boolean
+  /** Where resume data lives (default: `defaultStateDir()`). */
+  readonly stateDir?: string
 }
 
 /** 1 GiB/s in KiB/s: far above any link, small enough to stay an exact byte count. */
@@ -158,6 +164,11 @@ function common(command: Command): Command {
       bootstrapList,
     )
     .option('--dht-state <file>', 'DHT routing table file, kept across runs (implies --dht)')
+    .option('--recheck', 'verify every piece against the data on disk, ignoring resume data')
+    .option(
+      '--state-dir <dir>',
+      'where resume data lives (default: $PLEXUS_STATE_DIR, $XDG_STATE_HOME/plexus or ~/.local/state/plexus)',
+    )
 }
 
 /** The DHT node the options ask for (on by default outside tests), or undefined. */
@@ -434,6 +445,11 @@ async function runTransfer(
         ...(filePriorities === undefined ? {} : { filePriorities }),
         ...(options.sequential === true ? { sequential: true } : {}),
         ...(dht === undefined ? {} : { dht }),
+        resumeStore: {
+          disk: new NodeDisk({ root: resolve(options.stateDir ?? defaultStateDir()) }),
+          dir: '',
+        },
+        ...(options.recheck === true ? { recheck: true } : {}),
         onEvent: emit,
       },
       done,

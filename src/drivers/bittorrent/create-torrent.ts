@@ -1,9 +1,11 @@
 import { open, readdir, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
+import { fromUtf8Strict, utf8 } from '../../core/bytes.js'
 import {
   buildInfoDict,
   buildTorrent,
   checkComponent,
+  decodeName,
   DEFAULT_METAINFO_LIMITS,
   planPieceLength,
   type FileInput,
@@ -28,12 +30,21 @@ export interface CreateTorrentOptions {
   readonly onProgress?: (hashedBytes: number, totalBytes: number) => void
 }
 
+/** An entry `create` left out: a torrent carries regular files and folders only. */
+export interface SkippedEntry {
+  /** Relative to the shared folder, `/`-separated, unsafe characters escaped as `%XX`. */
+  readonly path: string
+  readonly reason: 'symlink' | 'special'
+}
+
 export interface CreatedTorrent {
   readonly torrent: Uint8Array
   readonly name: string
   readonly totalBytes: number
   readonly pieceLength: number
   readonly pieceCount: number
+  /** Symbolic links (never followed) and sockets, FIFOs, devices, in walk order. */
+  readonly skipped: readonly SkippedEntry[]
 }
 
 interface SourceFile {
@@ -47,19 +58,55 @@ const PIECES_IN_FLIGHT_MAX = 8
 const FILES_MAX = DEFAULT_METAINFO_LIMITS.fileCountMax
 const COMPONENT_BYTES_MAX = DEFAULT_METAINFO_LIMITS.componentBytesMax
 
-async function walk(root: string, components: string[], out: SourceFile[]): Promise<void> {
+/**
+ * A name as it goes into the torrent, or an error naming the file. Every client maps a name
+ * to disk through `decodeName` (metainfo/path.ts: invalid UTF-8, controls such as a newline
+ * and bidirectional overrides become `%XX`), and so does our own `seed`. A name that mapping
+ * would change cannot be seeded from the file that has it (the seed would look for
+ * `new%0Aline` and find nothing), so it is refused here, naming the file, rather than
+ * producing a torrent stuck below 100 %.
+ */
+function shareableName(bytes: Uint8Array, where: string): string {
+  const text = fromUtf8Strict(bytes)
+  const shown = decodeName(bytes)
+  const at = where === '' ? `'${shown}'` : `'${where}/${shown}'`
+  if (text === undefined) {
+    throw new Error(`cannot share ${at}: its name is not valid UTF-8; rename it`)
+  }
+  if (shown !== text) {
+    throw new Error(
+      `cannot share ${at}: its name has a control or bidirectional-override character ` +
+        `that clients store as '${shown}'; rename it`,
+    )
+  }
+  const problem = checkComponent(text, COMPONENT_BYTES_MAX)
+  if (problem !== undefined) throw new Error(`cannot share ${at}: ${problem.reason}`)
+  return text
+}
+
+async function walk(
+  root: string,
+  components: string[],
+  out: SourceFile[],
+  skipped: SkippedEntry[],
+): Promise<void> {
   const dir = join(root, ...components)
-  const entries = await readdir(dir, { withFileTypes: true })
+  // Names as bytes: a string would have replaced invalid UTF-8 with U+FFFD already.
+  const entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' })
   for (const entry of entries) {
-    const problem = checkComponent(entry.name, COMPONENT_BYTES_MAX)
-    if (problem !== undefined) throw new Error(`cannot share '${entry.name}': ${problem.reason}`)
-    const path = [...components, entry.name]
-    if (entry.isDirectory()) await walk(root, path, out)
-    else if (entry.isFile()) {
-      const info = await stat(join(dir, entry.name))
-      out.push({ diskPath: join(dir, entry.name), components: path, length: info.size })
+    const where = components.join('/')
+    if (entry.isSymbolicLink()) {
+      const shown = decodeName(entry.name)
+      skipped.push({ path: where === '' ? shown : `${where}/${shown}`, reason: 'symlink' })
+      continue
     }
-    // Symlinks, sockets and devices are skipped: a torrent carries regular files only.
+    const name = shareableName(entry.name, where)
+    const path = [...components, name]
+    if (entry.isDirectory()) await walk(root, path, out, skipped)
+    else if (entry.isFile()) {
+      const info = await stat(join(dir, name))
+      out.push({ diskPath: join(dir, name), components: path, length: info.size })
+    } else skipped.push({ path: path.join('/'), reason: 'special' })
     if (out.length > FILES_MAX) throw new Error(`more than ${FILES_MAX} files`)
   }
 }
@@ -69,18 +116,19 @@ const byUtf8 = (a: SourceFile, b: SourceFile): number =>
 
 export async function listSourceFiles(
   path: string,
-): Promise<{ name: string; files: SourceFile[] }> {
+): Promise<{ name: string; files: SourceFile[]; skipped: SkippedEntry[] }> {
   const info = await stat(path)
-  const name = basename(path)
-  const problem = checkComponent(name, COMPONENT_BYTES_MAX)
-  if (problem !== undefined) throw new Error(`cannot share '${name}': ${problem.reason}`)
-  if (info.isFile()) return { name, files: [{ diskPath: path, components: [], length: info.size }] }
+  const name = shareableName(utf8(basename(path)), '')
+  if (info.isFile()) {
+    return { name, files: [{ diskPath: path, components: [], length: info.size }], skipped: [] }
+  }
   if (!info.isDirectory()) throw new Error(`${path} is neither a file nor a directory`)
   const files: SourceFile[] = []
-  await walk(path, [], files)
+  const skipped: SkippedEntry[] = []
+  await walk(path, [], files, skipped)
   files.sort(byUtf8)
   if (files.length === 0) throw new Error(`${path} holds no files`)
-  return { name, files }
+  return { name, files, skipped }
 }
 
 /** Reads the concatenated content piece by piece, in order. */
@@ -114,7 +162,7 @@ export async function createTorrent(
   path: string,
   options: CreateTorrentOptions = {},
 ): Promise<CreatedTorrent> {
-  const { name, files } = await listSourceFiles(path)
+  const { name, files, skipped } = await listSourceFiles(path)
   const totalBytes = files.reduce((sum, f) => sum + f.length, 0)
   if (totalBytes === 0) throw new Error(`${path} is empty: a torrent needs at least one byte`)
   const pieceLength = options.pieceLength ?? planPieceLength(totalBytes)
@@ -165,5 +213,5 @@ export async function createTorrent(
     createdBy: 'plexus',
     ...(options.creationDate === undefined ? {} : { creationDate: options.creationDate }),
   })
-  return { torrent, name, totalBytes, pieceLength, pieceCount }
+  return { torrent, name, totalBytes, pieceLength, pieceCount, skipped }
 }

@@ -6,11 +6,10 @@ import type { Instant } from '../../core/time.js'
 import { pieceLengthAt, type Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
 import type { Bitfield } from '../../protocols/bittorrent/picker/index.js'
 import {
-  loadResume,
-  PieceStore,
-  recheck,
+  resumePath,
   TorrentStorage,
   type PieceHashing,
+  type ResumeStore,
 } from '../../protocols/bittorrent/storage/index.js'
 import {
   DEFAULT_SWARM_CONFIG,
@@ -23,7 +22,11 @@ import { attachStream, type AttachedStream } from '../attach-stream.js'
 import { writeFileAtomic } from '../disk-atomic.js'
 import { Announcing } from './announcing.js'
 import { DhtAnnouncing, type DhtAccess } from './dht-announcing.js'
+import type { FatalCode, SessionEvent } from './session-events.js'
+import { checkStoredData } from './stored-data.js'
 import type { TrackerTransport } from './tracker-transport.js'
+
+export type { FatalCode, SessionEvent } from './session-events.js'
 
 /**
  * One torrent, running: storage (resume or recheck first), the swarm core bound to the Env's
@@ -52,16 +55,16 @@ export interface TorrentSessionOptions {
   readonly sequential?: boolean
   /** A DHT node: the torrent announces itself and finds peers there (BEP 5). */
   readonly dht?: DhtAccess
+  /**
+   * Where resume data lives: a Disk rooted at a state folder of its own, never the save
+   * directory (a torrent's files must not be able to forge it). Resume files are
+   * `<dir>/resume/<infohash-hex>.resume`. Without it nothing is resumed: every start rechecks.
+   */
+  readonly resumeStore?: ResumeStore
+  /** Verify every piece against the data on disk, ignoring resume data. */
+  readonly recheck?: boolean
   readonly onEvent?: (event: SessionEvent) => void
 }
-
-export type SessionEvent =
-  | SwarmEvent
-  | { readonly type: 'checking'; readonly reason: string }
-  | { readonly type: 'ready'; readonly verifiedPieces: number; readonly listen: Address }
-  | { readonly type: 'tracker'; readonly url: string; readonly message: string }
-  /** Resume data now durably claims this many verified pieces (a crash keeps them). */
-  | { readonly type: 'checkpointed'; readonly durablePieces: number }
 
 /** Verified pieces between resume checkpoints (also written on completion and close). */
 const CHECKPOINT_EVERY_PIECES = 64
@@ -79,40 +82,82 @@ export class TorrentSession {
     readonly listenAddress: Address,
   ) {}
 
-  /** Checks what is on disk (resume data, else a full recheck), then joins the swarm. */
+  /**
+   * Checks what is on disk (resume data against the files' sizes and mtimes, rechecking what
+   * changed; everything without usable resume data), creates the torrent's empty files, then
+   * joins the swarm.
+   */
   static open(options: TorrentSessionOptions, done: Callback<TorrentSession>): void {
     const { env, metainfo, saveDir } = options
-    loadResume({ disk: env.disk, metainfo, saveDir }, (load) => {
-      if (load.verified !== undefined) return TorrentSession.start(options, load.verified, done)
-      options.onEvent?.({ type: 'checking', reason: `resume data ${load.rejected.code}` })
-      const store = new PieceStore({ disk: env.disk, metainfo, saveDir, defer: options.defer })
-      recheck(
-        { metainfo, disk: env.disk, saveDir, reader: store, hashing: options.pieceHashing },
-        (checked) => {
-          store.close(() => {
-            if (!checked.ok) return done(checked)
-            TorrentSession.start(options, checked.value, done)
-          })
-        },
-      )
-    })
+    checkStoredData(
+      {
+        disk: env.disk,
+        metainfo,
+        saveDir,
+        pieceHashing: options.pieceHashing,
+        defer: options.defer,
+        ...(options.resumeStore === undefined ? {} : { resumeStore: options.resumeStore }),
+        ...(options.recheck === undefined ? {} : { recheck: options.recheck }),
+        ...(options.filePriorities === undefined ? {} : { filePriorities: options.filePriorities }),
+        onChecking: (reason) => options.onEvent?.({ type: 'checking', reason }),
+      },
+      (checked) => {
+        if (!checked.ok) return done(checked)
+        const { verified, source, problems } = checked.value
+        if (problems.length > 0) options.onEvent?.({ type: 'files_missing', files: problems })
+        TorrentSession.start(options, verified, source, done)
+      },
+    )
   }
 
   private static start(
     options: TorrentSessionOptions,
     verified: Bitfield,
+    source: 'resume' | 'recheck',
     done: Callback<TorrentSession>,
   ): void {
-    const { env, metainfo } = options
+    const { env, metainfo, resumeStore } = options
+    let session: TorrentSession | undefined
     const storage = new TorrentStorage({
       disk: env.disk,
       metainfo,
       saveDir: options.saveDir,
       defer: options.defer,
       hashing: options.pieceHashing,
-      writeAtomic: (path, bytes, written) => writeFileAtomic(env.disk, path, bytes, written),
-      initial: { verified, source: 'resume' },
+      ...(resumeStore === undefined
+        ? {}
+        : {
+            resume: {
+              disk: resumeStore.disk,
+              path: resumePath(resumeStore.dir, metainfo),
+              writeAtomic: (path, bytes, written) =>
+                writeFileAtomic(resumeStore.disk, path, bytes, written),
+            },
+          }),
+      initial: { verified, source },
+      onPieceChanged: (piece) => session?.pieceChanged(piece),
     })
+    // Complete means every file is on disk: empty files get no block, so create them now.
+    storage.createEmptyFiles(options.filePriorities, (created) => {
+      if (!created.ok) return storage.close(() => done(created))
+      TorrentSession.listen(options, storage, verified, (opened) => {
+        if (opened.ok) {
+          session = opened.value
+          // After a recheck the record is stale: write one with today's sizes and mtimes.
+          if (source === 'recheck' && resumeStore !== undefined) session.checkpoint()
+        }
+        done(opened)
+      })
+    })
+  }
+
+  private static listen(
+    options: TorrentSessionOptions,
+    storage: TorrentStorage,
+    verified: Bitfield,
+    done: Callback<TorrentSession>,
+  ): void {
+    const { env, metainfo } = options
     // The listen port must be known before the core exists (it goes in the extended
     // handshake), so the session binds first and hands accepted sockets over afterwards.
     let session: TorrentSession | undefined
@@ -120,7 +165,7 @@ export class TorrentSession {
       options.listen,
       (socket) => (session === undefined ? socket.destroy() : session.accept(socket)),
       (listening) => {
-        if (!listening.ok) return done(listening)
+        if (!listening.ok) return storage.close(() => done(listening))
         const listen = listening.value.local
         const swarm = new SwarmCore({
           metainfo,
@@ -185,6 +230,7 @@ export class TorrentSession {
 
   private closeListener: () => void = () => undefined
   private dhtAnnouncing: DhtAnnouncing | undefined
+  private fatalSent = false
 
   get metainfo(): Metainfo {
     return this.options.metainfo
@@ -272,11 +318,32 @@ export class TorrentSession {
     this.options.onEvent?.(event)
   }
 
+  private pieceChanged(piece: number): void {
+    this.options.env.log.log('warn', 'a verified piece changed on disk; it is withdrawn', {
+      piece,
+    })
+    this.options.onEvent?.({ type: 'piece_changed', piece })
+  }
+
+  /** Reports the first storage failure that retrying will not fix. */
+  private fatal(error: OperationalError): void {
+    if (this.fatalSent || error.code === 'closed') return
+    this.fatalSent = true
+    const code: FatalCode =
+      error.code === 'no_space' || error.code === 'permission' || error.code === 'invalid_path'
+        ? error.code
+        : 'io'
+    this.options.onEvent?.({ type: 'fatal', code, message: error.message })
+  }
+
   private writeBlock(piece: number, begin: number, bytes: Uint8Array): void {
     const outcome = this.storage.writeBlock(piece, begin, bytes, (written) => {
       if (written.ok) this.swarm.blockWritten(this.now(), piece, begin, bytes.length)
-      else
+      else {
         this.swarm.blockWriteFailed(this.now(), piece, begin, bytes.length, written.error.message)
+        // The store is now errored (every later write is refused): the download cannot go on.
+        this.fatal(written.error)
+      }
       this.attached.flush()
     })
     if (outcome === 'queued') return
@@ -302,7 +369,7 @@ export class TorrentSession {
         this.options.env.log.log('warn', 'resume checkpoint failed', {
           error: written.error.message,
         })
-        return
+        return this.fatal(written.error)
       }
       const durablePieces = this.storage.syncedPieces().count
       this.options.onEvent?.({ type: 'checkpointed', durablePieces })

@@ -8,8 +8,9 @@ import {
   type FileStat,
   type OpenMode,
 } from '../../core/env.js'
-import { assert, OperationalError } from '../../core/errors.js'
+import { assert, OperationalError, type OperationalErrorCode } from '../../core/errors.js'
 import { err, ok, type Result } from '../../core/result.js'
+import { checkLevels, lastIsLink, makeDirectories, refusal } from './confine.js'
 
 /**
  * The Disk port over node:fs. Positional I/O on file descriptors (pread/pwrite through libuv's
@@ -17,8 +18,9 @@ import { err, ok, type Result } from '../../core/result.js'
  *
  * With `root`, every path is resolved inside that directory and a path that would leave it
  * (absolute, or climbing out with '..') is refused: a hostile torrent must never make us write
- * outside the download directory. The check is lexical; it does not defend against symlinks
- * that someone else placed inside the root (we never create any).
+ * outside the download directory. Below the root no symbolic link is followed, in any
+ * component (confine.ts): a link already there is refused with 'invalid_path', so nothing
+ * outside the root is ever opened, created or replaced through one.
  */
 
 /** Largest single read: a caller asking for more is reading a length it did not bound. */
@@ -31,14 +33,31 @@ export interface NodeDiskOptions {
 
 type ErrnoError = NodeJS.ErrnoException
 
-/** ENOENT is 'not_found', ENOSPC 'no_space', the rest 'io'; the errno stays as the cause. */
+const ERRNO_CODES: Readonly<Record<string, OperationalErrorCode>> = {
+  ENOENT: 'not_found',
+  ENOSPC: 'no_space',
+  EDQUOT: 'no_space',
+  EACCES: 'permission',
+  EPERM: 'permission',
+  EROFS: 'permission',
+}
+
+/** The errno's OperationalError code ('io' for the unlisted ones); the errno stays the cause. */
 function describeErrno(what: string, error: ErrnoError): OperationalError {
-  const code = error.code === 'ENOENT' ? 'not_found' : error.code === 'ENOSPC' ? 'no_space' : 'io'
+  const code = ERRNO_CODES[error.code ?? ''] ?? 'io'
   return new OperationalError(code, `${what}: ${error.message}`, { cause: error })
 }
 
+/** The errno as an error naming the path; ELOOP from a no-follow open is a link refusal. */
 const fromErrno = (op: string, path: string, error: ErrnoError): OperationalError =>
+  (error.code === 'ELOOP' ? lastIsLink(op, path) : undefined) ??
   describeErrno(`${op} '${path}'`, error)
+
+/**
+ * Opens inside a root never follow a link in the last component (ELOOP instead). Windows has
+ * no such flag (undefined there); its links need privileges to create.
+ */
+const NO_FOLLOW: number = (fs.constants.O_NOFOLLOW as number | undefined) ?? 0
 
 /** An fs completion callback reporting to `done`: ok, or the errno described with `what`. */
 const completion =
@@ -82,8 +101,8 @@ export class NodeDisk implements Disk {
   }
 
   open(path: string, mode: OpenMode, done: Callback<DiskFile>): void {
-    this.withPath('open', path, done, (real) =>
-      fs.open(real, OPEN_FLAGS[mode], 0o666, (error, fd) => {
+    this.withPath('open', path, 'parents', done, (real, rooted) =>
+      fs.open(real, OPEN_FLAGS[mode] | (rooted ? NO_FOLLOW : 0), 0o666, (error, fd) => {
         if (error !== null) return done(err(fromErrno('open', path, error)))
         // Linux opens a directory read-only without complaint; refuse it here, as the sim does.
         fs.fstat(fd, (statError, stats) => {
@@ -101,26 +120,37 @@ export class NodeDisk implements Disk {
   }
 
   stat(path: string, done: Callback<FileStat | undefined>): void {
-    this.withPath('stat', path, done, (real) =>
-      fs.stat(real, (error, stats) => {
-        if (error === null) {
-          return done(ok({ kind: stats.isDirectory() ? 'directory' : 'file', size: stats.size }))
+    this.withPath('stat', path, 'parents', done, (real, rooted) => {
+      // Inside a root the link itself is looked at (lstat) and refused, never its target.
+      const look = rooted ? fs.lstat : fs.stat
+      look(real, { bigint: true }, (error, stats) => {
+        if (error !== null) {
+          return done(isAbsent(error) ? ok(undefined) : err(fromErrno('stat', path, error)))
         }
-        done(isAbsent(error) ? ok(undefined) : err(fromErrno('stat', path, error)))
-      }),
-    )
+        if (stats.isSymbolicLink()) return done(err(lastIsLink('stat', path)))
+        done(
+          ok({
+            kind: stats.isDirectory() ? 'directory' : 'file',
+            size: Number(stats.size),
+            modified: Number(stats.mtimeNs / 1000n),
+          }),
+        )
+      })
+    })
   }
 
   rename(from: string, to: string, done: Callback<void>): void {
-    this.withPath('rename', from, done, (realFrom) =>
-      this.withPath('rename', to, done, (realTo) =>
+    // rename(2) moves or replaces a last-component link itself, never its target.
+    this.withPath('rename', from, 'parents', done, (realFrom) =>
+      this.withPath('rename', to, 'parents', done, (realTo) =>
         fs.rename(realFrom, realTo, completion(done, `rename '${from}' to '${to}'`)),
       ),
     )
   }
 
   remove(path: string, done: Callback<void>): void {
-    this.withPath('remove', path, done, (real) =>
+    // unlink(2) removes a last-component link itself, never its target.
+    this.withPath('remove', path, 'parents', done, (real) =>
       fs.unlink(real, (error) =>
         done(
           error === null || isAbsent(error) ? ok(undefined) : err(fromErrno('remove', path, error)),
@@ -130,13 +160,24 @@ export class NodeDisk implements Disk {
   }
 
   mkdir(path: string, done: Callback<void>): void {
-    this.withPath('mkdir', path, done, (real) =>
-      fs.mkdir(real, { recursive: true }, completion(done, `mkdir '${path}'`)),
-    )
+    const resolved = this.resolve('mkdir', path)
+    if (!resolved.ok) return later(done, resolved)
+    const { real, parts } = resolved.value
+    attempt('mkdir', path, done, () => {
+      if (this.root === undefined) {
+        return fs.mkdir(real, { recursive: true }, completion(done, `mkdir '${path}'`))
+      }
+      const root = this.root
+      // The root is the user's own choice: it is created (and may be a link) as given.
+      fs.mkdir(root, { recursive: true }, (error) => {
+        if (error !== null) return done(err(fromErrno('mkdir', path, error)))
+        makeDirectories(root, parts, path, (failure) => fromErrno('mkdir', path, failure), done)
+      })
+    })
   }
 
   list(path: string, done: Callback<string[]>): void {
-    this.withPath('list', path, done, (real) =>
+    this.withPath('list', path, 'all', done, (real) =>
       fs.readdir(real, (error, names) =>
         // Default sort: UTF-16 code unit order, the same on every platform and in the sim.
         done(error === null ? ok(names.sort()) : err(fromErrno('list', path, error))),
@@ -149,7 +190,7 @@ export class NodeDisk implements Disk {
    * is not lost in a crash. `writeFileAtomic` calls it when the disk has it.
    */
   syncDirectory(path: string, done: Callback<void>): void {
-    this.withPath('sync_directory', path, done, (real) =>
+    this.withPath('sync_directory', path, 'all', done, (real) =>
       fs.open(real, fs.constants.O_RDONLY, (error, fd) => {
         if (error !== null) return done(err(fromErrno('sync_directory', path, error)))
         fs.fsync(fd, (syncError) =>
@@ -162,28 +203,41 @@ export class NodeDisk implements Disk {
     )
   }
 
-  /** Resolves `path` (inside the root, when there is one) and starts `use` with it. */
+  /**
+   * Resolves `path` (inside the root, when there is one), checks that no level below the root
+   * is a symbolic link (the parents, or every level with 'all'), then starts `use`.
+   */
   private withPath<T>(
     op: string,
     path: string,
+    levels: 'parents' | 'all',
     done: Callback<T>,
-    use: (real: string) => void,
+    use: (real: string, rooted: boolean) => void,
   ): void {
-    const real = this.resolve(op, path)
-    if (!real.ok) return later(done, real)
-    attempt(op, path, done, () => use(real.value))
+    const resolved = this.resolve(op, path)
+    if (!resolved.ok) return later(done, resolved)
+    const { real, parts } = resolved.value
+    const root = this.root
+    if (root === undefined) return attempt(op, path, done, () => use(real, false))
+    checkLevels(root, parts, levels === 'all', op, path, (checked) => {
+      if (!checked.ok) return done(checked)
+      attempt(op, path, done, () => use(real, true))
+    })
   }
 
-  private resolve(op: string, path: string): Result<string, OperationalError> {
-    if (this.root === undefined) return ok(path)
-    const refuse = (why: string) =>
-      err(new OperationalError('invalid_path', `${op} '${path}': ${why}`))
+  private resolve(
+    op: string,
+    path: string,
+  ): Result<{ real: string; parts: string[] }, OperationalError> {
+    if (this.root === undefined) return ok({ real: path, parts: [] })
+    const refuse = (why: string) => err(refusal(op, path, why))
     if (nodePath.isAbsolute(path)) return refuse('absolute paths are refused inside a disk root')
     const real = nodePath.resolve(this.root, path)
     const inside = nodePath.relative(this.root, real)
     const escapes =
       inside === '..' || inside.startsWith(`..${nodePath.sep}`) || nodePath.isAbsolute(inside)
-    return escapes ? refuse(`path escapes the disk root '${this.root}'`) : ok(real)
+    if (escapes) return refuse(`path escapes the disk root '${this.root}'`)
+    return ok({ real, parts: inside === '' ? [] : inside.split(nodePath.sep) })
   }
 }
 

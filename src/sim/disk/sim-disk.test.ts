@@ -87,11 +87,29 @@ test('slashes and dots name the same file; climbing out of the root fails', () =
   const file = value<DiskFile>((done) => disk.open('a//./b/../b/f', 'create', done))
   value((done) => file.write(0, utf8('x'), done))
   const stat = value<FileStat | undefined>((done) => disk.stat('/a/b/f', done))
-  assert.deepEqual(stat, { kind: 'file', size: 1 })
+  assert.deepEqual({ ...stat, modified: 0 }, { kind: 'file', size: 1, modified: 0 })
+  assert.equal(typeof stat?.modified, 'number')
   const escaped = run((done) => disk.open('../outside', 'create', done))
   assert.ok(!escaped.ok && escaped.error.code === 'invalid_path')
   const nul = run((done) => disk.open('a/\0', 'create', done))
   assert.ok(!nul.ok && nul.error.code === 'invalid_path')
+})
+
+test('modified changes with every write and truncate, and only then', () => {
+  const { disk, value } = manualSimDisk()
+  const file = value<DiskFile>((done) => disk.open('f', 'create', done))
+  const modified = (): number | undefined =>
+    value<FileStat | undefined>((done) => disk.stat('f', done))?.modified
+  const created = modified()
+  assert.equal(modified(), created, 'a stat changes nothing')
+  value((done) => file.write(0, utf8('abc'), done))
+  const written = modified()
+  assert.notEqual(written, created)
+  value((done) => file.write(1, utf8('b'), done))
+  assert.notEqual(modified(), written, 'a same-size write in place is a change')
+  const rewritten = modified()
+  value((done) => file.truncate(1, done))
+  assert.notEqual(modified(), rewritten)
 })
 
 test('addSyntheticFile creates parents and replaces a file at the same path', () => {

@@ -44,16 +44,28 @@ function* segments(from: number, to: number): Generator<Segment> {
 
 const allZero = (bytes: Uint8Array): boolean => bytes.every((byte) => byte === 0)
 
+/**
+ * The simulator's stand-in for an mtime: every change to any inode takes the next value, so
+ * two different contents never share one (only equality is ever compared).
+ */
+let lastChange = 0
+
 export class SimInode {
   readonly kind = 'file'
   private length: number
   private readonly chunks = new Map<number, Uint8Array>()
+  private changed = ++lastChange
 
   constructor(
     private readonly synthetic: SyntheticBase | undefined,
     size: number,
   ) {
     this.length = size
+  }
+
+  /** Changes with every write and truncate (FileStat.modified). */
+  get modified(): number {
+    return this.changed
   }
 
   get size(): number {
@@ -100,6 +112,7 @@ export class SimInode {
       else this.chunkFor(step.index).set(step.part, step.from - step.index * CHUNK_BYTES)
     }
     this.length = Math.max(this.length, position + bytes.length)
+    this.changed = ++lastChange
     for (const step of plan) if (step.store) this.dropIfBase(step.index)
     return true
   }
@@ -114,6 +127,7 @@ export class SimInode {
       this.synthetic?.present.clipTo(size)
     }
     this.length = size
+    this.changed = ++lastChange
   }
 
   /**

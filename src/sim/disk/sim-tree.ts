@@ -83,7 +83,8 @@ export class SimTree {
     const entry = this.entries.get(key.value)
     if (entry === undefined) return ok(undefined)
     // Directories report size 0: the port leaves their size unspecified.
-    return ok({ kind: entry.kind, size: entry.kind === 'file' ? entry.size : 0 })
+    if (entry.kind === 'directory') return ok({ kind: 'directory', size: 0 })
+    return ok({ kind: 'file', size: entry.size, modified: entry.modified })
   }
 
   remove(path: string): Outcome<void> {

@@ -26,10 +26,49 @@ export function filePaths(saveDir: string, m: Metainfo): string[] {
   return m.files.map((file) => joinPath(saveDir, file.path))
 }
 
+/** A data file as the Disk sees it: its size and, when the Disk can tell, its mtime. */
+export interface FileState {
+  readonly size: number
+  readonly modified?: number
+}
+
 /**
- * The size of every file as the Disk sees it now: undefined when it is missing or is a
- * directory, and for pad files (never on disk). At most `inFlightMax` stats run at once.
+ * Every file as the Disk sees it now: undefined when it is missing or is a directory, and for
+ * pad files (never on disk). At most `inFlightMax` stats run at once. With `only`, just those
+ * files are looked at; the others keep their entry in `previous` (undefined without it).
  */
+export function statFileStates(
+  disk: Disk,
+  m: Metainfo,
+  paths: readonly string[],
+  inFlightMax: number,
+  done: Callback<(FileState | undefined)[]>,
+  only?: {
+    readonly files: readonly number[]
+    readonly previous: readonly (FileState | undefined)[]
+  },
+): void {
+  const states: (FileState | undefined)[] = m.files.map((_, i) => only?.previous[i])
+  let failure: OperationalError | undefined
+  const listed = only?.files ?? m.files.map((_, index) => index)
+  const wanted = listed.filter((index) => m.files[index]?.pad === false)
+  runLimited(
+    wanted,
+    inFlightMax,
+    (index, _, finished) =>
+      disk.stat(paths[index] as string, (stat) => {
+        if (!stat.ok) failure ??= stat.error
+        else if (stat.value?.kind === 'file') {
+          const { size, modified } = stat.value
+          states[index] = modified === undefined ? { size } : { size, modified }
+        } else states[index] = undefined
+        finished()
+      }),
+    () => done(failure === undefined ? ok(states) : err(failure)),
+  )
+}
+
+/** The size of every file now (see `statFileStates`). */
 export function statFiles(
   disk: Disk,
   m: Metainfo,
@@ -37,18 +76,7 @@ export function statFiles(
   inFlightMax: number,
   done: Callback<(number | undefined)[]>,
 ): void {
-  const sizes: (number | undefined)[] = m.files.map(() => undefined)
-  let failure: OperationalError | undefined
-  const wanted = m.files.flatMap((file, index) => (file.pad ? [] : [index]))
-  runLimited(
-    wanted,
-    inFlightMax,
-    (index, _, finished) =>
-      disk.stat(paths[index] as string, (stat) => {
-        if (!stat.ok) failure ??= stat.error
-        else if (stat.value?.kind === 'file') sizes[index] = stat.value.size
-        finished()
-      }),
-    () => done(failure === undefined ? ok(sizes) : err(failure)),
+  statFileStates(disk, m, paths, inFlightMax, (states) =>
+    done(states.ok ? ok(states.value.map((state) => state?.size)) : states),
   )
 }

@@ -1,6 +1,6 @@
 export { DEFAULT_STORAGE_LIMITS, type StorageLimits } from './limits.js'
 export type { Defer } from './callbacks.js'
-export { filePaths, joinPath, statFiles } from './file-paths.js'
+export { filePaths, joinPath, statFileStates, statFiles, type FileState } from './file-paths.js'
 export {
   PieceStore,
   type PieceReader,
@@ -21,10 +21,18 @@ export {
   encodeResume,
   requiredFileSizes,
   resumeBytesMax,
+  type ResumeRecord,
   type ResumeRejection,
   type ResumeRejectionCode,
 } from './resume-codec.js'
-export { RESUME_DIR, loadResume, resumePath, type ResumeLoad, type ResumeSource } from './resume.js'
+export {
+  RESUME_DIR,
+  loadResume,
+  resumePath,
+  type ResumeLoad,
+  type ResumeSource,
+  type ResumeStore,
+} from './resume.js'
 export { ResumeWriter, type AtomicWrite, type ResumeWriterOptions } from './resume-writer.js'
 export {
   recheck,
@@ -36,5 +44,6 @@ export { completedFiles, isFileComplete } from './completed-files.js'
 export {
   TorrentStorage,
   type BlockWriteOutcome,
+  type ResumeTarget,
   type TorrentStorageOptions,
 } from './torrent-storage.js'

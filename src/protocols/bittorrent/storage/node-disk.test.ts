@@ -32,7 +32,8 @@ test('a multi-file torrent lands byte-exact on a real disk and resumes', async (
     131_072,
     42,
   )
-  const disk = new NodeDisk({ root: base })
+  const disk = new NodeDisk({ root: join(base, 'data') })
+  const stateDisk = new NodeDisk({ root: join(base, 'state') })
   const hashing = new WorkerPieceHashing({ workers: 1, inlineBytesMax: 0 })
   const options = {
     disk,
@@ -40,8 +41,12 @@ test('a multi-file torrent lands byte-exact on a real disk and resumes', async (
     saveDir: 'downloads',
     defer: (fn: () => void) => void setImmediate(fn),
     hashing,
-    writeAtomic: (path: string, bytes: Uint8Array, done: Callback<void>) =>
-      writeFileAtomic(disk, path, bytes, done),
+    resume: {
+      disk: stateDisk,
+      path: resumePath('', t.m),
+      writeAtomic: (path: string, bytes: Uint8Array, done: Callback<void>) =>
+        writeFileAtomic(stateDisk, path, bytes, done),
+    },
   }
   try {
     const storage = new TorrentStorage(options)
@@ -56,18 +61,22 @@ test('a multi-file torrent lands byte-exact on a real disk and resumes', async (
     assert.deepEqual(storage.completedFiles(), [0, 2, 3])
     await promised<void>((d) => storage.close(d))
 
-    const root = join(base, 'downloads', 'root')
+    const root = join(base, 'data', 'downloads', 'root')
     assert.deepEqual(readFileSync(join(root, 'one.bin')), Buffer.from(fileContent(t, 0)))
     assert.deepEqual(readFileSync(join(root, 'sub', 'two.bin')), Buffer.from(fileContent(t, 2)))
     assert.deepEqual(readFileSync(join(root, 'sub', 'three.bin')), Buffer.from(fileContent(t, 3)))
     assert.ok(!existsSync(join(root, '.pad')), 'pad files are never created')
-    assert.ok(existsSync(join(base, resumePath('downloads', t.m))))
+    assert.ok(existsSync(join(base, 'state', 'resume', `${t.m.infoHashHex}.resume`)))
 
     const load = await new Promise<ResumeLoad>((resolve) =>
-      loadResume({ disk, metainfo: t.m, saveDir: 'downloads' }, resolve),
+      loadResume(
+        { disk, metainfo: t.m, saveDir: 'downloads', store: { disk: stateDisk, dir: '' } },
+        resolve,
+      ),
     )
     const verified = load.verified
     assert.ok(verified !== undefined && verified.hasAll(), JSON.stringify(load.rejected))
+    assert.equal(load.recheck.count, 0, 'the files are as the record says')
     const resumed = new TorrentStorage({ ...options, initial: { verified, source: 'resume' } })
     const block = await promised<Uint8Array>((d) => resumed.readBlock(2, 100, 50_000, d))
     const start = 2 * t.m.pieceLength + 100

@@ -67,7 +67,7 @@ test('empty files are created on request; pad files never are', () => {
   const world = simWorld()
   const t = standardTorrent()
   const store = storeFor(world, t)
-  world.value((d) => store.createEmptyFiles(d))
+  world.value((d) => store.createEmptyFiles(undefined, d))
   assert.deepEqual(readSimFile(world, `${SAVE}/root/empty`), new Uint8Array(0))
   assert.equal(readSimFile(world, `${SAVE}/root/.pad/0`), undefined)
 })

@@ -16,7 +16,7 @@
  */
 import { concatBytes } from '../../../core/bytes.js'
 import { DISK_READ_BYTES_MAX, type Callback, type Disk } from '../../../core/env.js'
-import { assert, type OperationalError } from '../../../core/errors.js'
+import { assert, OperationalError } from '../../../core/errors.js'
 import { err, ok } from '../../../core/result.js'
 import {
   filesInRange,
@@ -27,7 +27,7 @@ import {
 } from '../metainfo/index.js'
 import { callLater, type Defer } from './callbacks.js'
 import { FileHandles } from './file-handles.js'
-import { filePaths } from './file-paths.js'
+import { filePaths, statFiles } from './file-paths.js'
 import { DEFAULT_STORAGE_LIMITS, type StorageLimits } from './limits.js'
 import { readRange } from './range-reader.js'
 import { PieceReadCache } from './read-cache.js'
@@ -50,6 +50,11 @@ export interface PieceStoreOptions {
   /** Used only to keep callbacks asynchronous when an answer needs no I/O (padding). */
   readonly defer: Defer
   readonly limits?: Partial<StorageLimits>
+  /**
+   * Checks a whole piece read for the upload cache before anything is served from it (the
+   * torrent storage hashes it): false keeps it out of the cache and fails the read.
+   */
+  readonly checkUpload?: (index: number, bytes: Uint8Array, done: Callback<boolean>) => void
 }
 
 export class PieceStore implements PieceReader {
@@ -63,9 +68,16 @@ export class PieceStore implements PieceReader {
   private failure: OperationalError | undefined
   private closeWaiters: Callback<void>[] | undefined
   private closing = false
+  private writtenWaiters: (() => void)[] = []
+  /** Files a write completed on since the last `takeChangedFiles` (their mtime moved). */
+  private readonly changedFiles = new Set<number>()
+  private readonly checkUpload: PieceStoreOptions['checkUpload']
+  private readonly disk: Disk
 
   constructor(options: PieceStoreOptions) {
     this.m = options.metainfo
+    this.checkUpload = options.checkUpload
+    this.disk = options.disk
     this.defer = options.defer
     this.limits = { ...DEFAULT_STORAGE_LIMITS, ...options.limits }
     this.paths = filePaths(options.saveDir, this.m)
@@ -133,15 +145,18 @@ export class PieceStore implements PieceReader {
     const pieceBytes = pieceLengthAt(this.m, index)
     if (pieceBytes <= this.limits.readCachePieceBytesMax && this.limits.readCacheBytesMax > 0) {
       const readPiece = (d: Callback<Uint8Array>): void =>
-        this.readRange(pieceOffset(this.m, index), pieceBytes, (read) =>
-          d(
-            read.ok
-              ? ok(
-                  read.value.length === 1 ? (read.value[0] as Uint8Array) : concatBytes(read.value),
-                )
-              : read,
-          ),
-        )
+        this.readRange(pieceOffset(this.m, index), pieceBytes, (read) => {
+          if (!read.ok) return d(read)
+          const bytes =
+            read.value.length === 1 ? (read.value[0] as Uint8Array) : concatBytes(read.value)
+          if (this.checkUpload === undefined) return d(ok(bytes))
+          this.checkUpload(index, bytes, (checked) => {
+            if (!checked.ok) return d(checked)
+            if (checked.value) return d(ok(bytes))
+            const why = `piece ${index} changed on disk since it was verified`
+            d(err(new OperationalError('io', why)))
+          })
+        })
       const fromCache = (d: Callback<Uint8Array>): void =>
         this.cache.piece(index, readPiece, (piece) =>
           d(piece.ok ? ok(piece.value.subarray(begin, begin + length)) : piece),
@@ -182,11 +197,39 @@ export class PieceStore implements PieceReader {
     this.files.markDirty(fileIndex)
   }
 
-  /** Creates the torrent's empty files, which no block ever touches. */
-  createEmptyFiles(done: Callback<void>): void {
-    const empty = this.m.files.flatMap((f, i) => (!f.pad && f.length === 0 ? [i] : []))
+  /**
+   * Creates the torrent's empty files (with their folder chains), which no block ever touches:
+   * a download is complete only when every file is on disk. Files whose priority is 0 are
+   * left alone. Existing files are kept as they are.
+   */
+  createEmptyFiles(priorities: readonly number[] | undefined, done: Callback<void>): void {
+    const wanted = (i: number): boolean => (priorities?.[i] ?? 1) > 0
+    const empty = this.m.files.flatMap((f, i) => (!f.pad && f.length === 0 && wanted(i) ? [i] : []))
     const inFlightMax = this.limits.metadataOpsInFlightMax
-    callLater(this.defer, (d) => this.files.create(empty, inFlightMax, d), done)
+    // Only missing ones are opened: a seed's data may be read-only.
+    statFiles(this.disk, this.m, this.paths, inFlightMax, (sizes) => {
+      if (!sizes.ok) return done(sizes)
+      const missing = empty.filter((i) => sizes.value[i] === undefined)
+      this.files.create(missing, inFlightMax, done)
+    })
+  }
+
+  /** The files a write completed on since the last call, which their recorded mtime misses. */
+  takeChangedFiles(): number[] {
+    const files = [...this.changedFiles]
+    this.changedFiles.clear()
+    return files
+  }
+
+  /** Puts a file back among the changed ones (its stat failed; the next checkpoint retries). */
+  noteChanged(fileIndex: number): void {
+    this.changedFiles.add(fileIndex)
+  }
+
+  /** Calls `done` (on a later turn) once no accepted write is queued or in flight. */
+  whenWritten(done: () => void): void {
+    if (this.queue.inFlight === 0 && this.queue.waiting === 0) return this.defer(done)
+    this.writtenWaiters.push(done)
   }
 
   /** Lets accepted writes finish, then closes every file. Do not call other methods after. */
@@ -251,7 +294,10 @@ export class PieceStore implements PieceReader {
     this.files.acquire(segment.fileIndex, true, (opened) => {
       if (!opened.ok) return done(opened)
       const after: Callback<void> = (written) => {
-        if (written.ok) this.files.markDirty(segment.fileIndex)
+        if (written.ok) {
+          this.files.markDirty(segment.fileIndex)
+          this.changedFiles.add(segment.fileIndex)
+        }
         done(written)
       }
       const file = opened.value
@@ -273,6 +319,9 @@ export class PieceStore implements PieceReader {
     this.pump()
     const result = failure === undefined ? ok(undefined) : err(failure)
     for (const block of run.blocks) block.done(result)
+    if (this.queue.inFlight === 0 && this.queue.waiting === 0) {
+      for (const waiter of this.writtenWaiters.splice(0)) waiter()
+    }
     this.closeWhenIdle()
   }
 }

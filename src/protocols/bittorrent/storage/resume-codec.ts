@@ -2,17 +2,19 @@
  * The resume file's bytes: one canonical bencoded dictionary.
  *
  *   format       'plexus resume'
- *   version      1 (RESUME_FORMAT_VERSION; any other is refused, not guessed at)
+ *   version      2 (RESUME_FORMAT_VERSION; any other is refused, not guessed at)
  *   info hash    the torrent's 20-byte v1 info-hash
  *   piece count  the torrent's piece count
  *   pieces       BEP 3 bitfield of the pieces verified AND fsynced before this write
- *   file sizes   per file, the length it must have at least for those pieces (0 for pad files
- *                and for files no claimed piece touches)
+ *   files        per file, what the Disk said when the pieces were claimed: [size, modified]
+ *                ([size] when the Disk has no mtime, [] when the file was absent, and for pad
+ *                files)
  *
- * The Disk port has no mtime, so unlike libtorrent we cannot notice a file edited in place at
- * an unchanged or larger size: the sizes catch truncation and deletion only. After a suspected
- * tampering, run `recheck`. Decoding checks every field against the metainfo; any mismatch is
- * a rejection value, and the caller then rechecks.
+ * As in libtorrent and Transmission, the recorded size and mtime are how a later start knows
+ * that a file was not touched since: `loadResume` trusts the claimed pieces of a file only
+ * while both are unchanged, and rechecks the pieces of any file that differs. Decoding checks
+ * every field against the metainfo (a claimed piece needs its files recorded at least as long
+ * as it reaches); any mismatch is a rejection value, and the caller then rechecks everything.
  */
 import {
   dictGetBytes,
@@ -20,14 +22,23 @@ import {
   dictGetList,
   dictGetString,
 } from '../../../core/codec/bencode.js'
-import { decode, dictOf, encode, isBDict, isBInt } from '../../../core/codec/bencode.js'
+import {
+  decode,
+  dictOf,
+  encode,
+  isBDict,
+  isBInt,
+  isBList,
+  type BValue,
+} from '../../../core/codec/bencode.js'
 import { equalBytes } from '../../../core/bytes.js'
 import { err, ok, type Result } from '../../../core/result.js'
 import type { Metainfo } from '../metainfo/index.js'
 import { Bitfield } from '../picker/bitfield.js'
+import type { FileState } from './file-paths.js'
 
 export const RESUME_FORMAT = 'plexus resume'
-export const RESUME_FORMAT_VERSION = 1
+export const RESUME_FORMAT_VERSION = 2
 
 /** Room for the dictionary's keys and fixed fields; the variable parts are bounded apart. */
 const RESUME_FIXED_BYTES_MAX = 256
@@ -35,15 +46,7 @@ const RESUME_FIXED_BYTES_MAX = 256
 const RESUME_INT_BYTES_MAX = 18
 
 export type ResumeRejectionCode =
-  | 'missing'
-  | 'unreadable'
-  | 'malformed'
-  | 'version'
-  | 'info_hash'
-  | 'bitfield'
-  | 'file_sizes'
-  | 'file_missing'
-  | 'file_short'
+  'missing' | 'unreadable' | 'malformed' | 'version' | 'info_hash' | 'bitfield' | 'file_sizes'
 
 /** Why resume data was not used: the caller rechecks and may log `detail`. */
 export interface ResumeRejection {
@@ -53,16 +56,39 @@ export interface ResumeRejection {
 
 const reject = (code: ResumeRejectionCode, detail: string) => err({ code, detail })
 
+/** Per file: `l`, two integers, `e`. */
+const RESUME_FILE_BYTES_MAX = 2 + 2 * RESUME_INT_BYTES_MAX
+
+/** What resume data says: the claimed pieces, and each file as it was when they were claimed. */
+export interface ResumeRecord {
+  readonly pieces: Bitfield
+  /** Index for index with `m.files`; undefined for a file that was absent (and pad files). */
+  readonly files: readonly (FileState | undefined)[]
+}
+
 /** The largest resume file this torrent can have: a longer one is refused unread. */
 export function resumeBytesMax(m: Metainfo): number {
   const bitfield = Math.ceil(m.pieceCount / 8) + RESUME_INT_BYTES_MAX
-  return RESUME_FIXED_BYTES_MAX + bitfield + m.files.length * RESUME_INT_BYTES_MAX
+  return RESUME_FIXED_BYTES_MAX + bitfield + m.files.length * RESUME_FILE_BYTES_MAX
 }
 
-export function encodeResume(m: Metainfo, pieces: Bitfield): Uint8Array {
+const encodeFile = (file: FileState | undefined): number[] =>
+  file === undefined ? [] : file.modified === undefined ? [file.size] : [file.size, file.modified]
+
+/** `[]`, `[size]` or `[size, modified]` of non-negative safe integers; null when malformed. */
+function decodeFile(value: BValue | undefined): FileState | undefined | null {
+  if (!isBList(value) || value.length > 2 || !value.every(isBInt)) return null
+  if (!value.every((n) => Number.isSafeInteger(n) && n >= 0)) return null
+  const [size, modified] = value
+  if (size === undefined) return undefined
+  return modified === undefined ? { size } : { size, modified }
+}
+
+export function encodeResume(m: Metainfo, record: ResumeRecord): Uint8Array {
+  const { pieces, files } = record
   return encode(
     dictOf({
-      'file sizes': requiredFileSizes(m, pieces),
+      files: m.files.map((file, index) => (file.pad ? [] : encodeFile(files[index]))),
       format: RESUME_FORMAT,
       'info hash': m.infoHash,
       'piece count': m.pieceCount,
@@ -72,10 +98,13 @@ export function encodeResume(m: Metainfo, pieces: Bitfield): Uint8Array {
   )
 }
 
-/** The claimed pieces, if `bytes` is resume data for this torrent and consistent with it. */
-export function decodeResume(bytes: Uint8Array, m: Metainfo): Result<Bitfield, ResumeRejection> {
+/** The record, if `bytes` is resume data for this torrent and consistent with it. */
+export function decodeResume(
+  bytes: Uint8Array,
+  m: Metainfo,
+): Result<ResumeRecord, ResumeRejection> {
   const bytesMax = resumeBytesMax(m)
-  const decoded = decode(bytes, { bytesMax, itemsMax: m.files.length + 16, depthMax: 2 })
+  const decoded = decode(bytes, { bytesMax, itemsMax: 4 * m.files.length + 16, depthMax: 3 })
   if (!decoded.ok) return reject('malformed', decoded.error.message)
   const dict = decoded.value
   if (!isBDict(dict)) return reject('malformed', 'not a dictionary')
@@ -90,14 +119,18 @@ export function decodeResume(bytes: Uint8Array, m: Metainfo): Result<Bitfield, R
   if (count !== m.pieceCount) return reject('bitfield', `${count} pieces, not ${m.pieceCount}`)
   const field = Bitfield.fromBytes(dictGetBytes(dict, 'pieces') ?? new Uint8Array(), count)
   if (!field.ok) return reject('bitfield', field.error)
-  const sizes = dictGetList(dict, 'file sizes')
-  if (sizes === undefined || sizes.length !== m.files.length || !sizes.every(isBInt)) {
-    return reject('file_sizes', 'file sizes do not match the file list')
+  const list = dictGetList(dict, 'files')
+  if (list === undefined || list.length !== m.files.length) {
+    return reject('file_sizes', 'the file records do not match the file list')
   }
-  const expected = requiredFileSizes(m, field.value)
-  const differs = expected.findIndex((size, index) => size !== sizes[index])
-  if (differs >= 0) return reject('file_sizes', `file ${differs} size does not match the pieces`)
-  return ok(field.value)
+  const files = list.map(decodeFile)
+  const bad = files.findIndex((file) => file === null)
+  if (bad >= 0) return reject('file_sizes', `file ${bad} record is malformed`)
+  const recorded = files as (FileState | undefined)[]
+  const required = requiredFileSizes(m, field.value)
+  const short = required.findIndex((need, index) => need > (recorded[index]?.size ?? 0))
+  if (short >= 0) return reject('file_sizes', `file ${short} is shorter than its pieces need`)
+  return ok({ pieces: field.value, files: recorded })
 }
 
 /**

@@ -5,7 +5,7 @@ import { ok } from '../../../core/result.js'
 import { readSimFile, simWorld } from './fixtures.test.js'
 import { ResumeWriter } from './resume-writer.js'
 
-const PATH = 'save/.plexus/x.resume'
+const PATH = 'state/resume/x.resume'
 
 test('requests during a write share one more write, which writes the latest state', () => {
   const world = simWorld()
@@ -60,7 +60,7 @@ test('a failed write reports to its waiters only; the next write proceeds', () =
   assert.equal(fromUtf8(readSimFile(world, PATH) ?? new Uint8Array()), 'b')
   // The failed attempt's temporary file was removed.
   assert.deepEqual(
-    world.value<string[]>((d) => world.disk.list('save/.plexus', d)),
+    world.value<string[]>((d) => world.disk.list('state/resume', d)),
     ['x.resume'],
   )
 })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { FileStat } from '../../../core/env.js'
 import { Bitfield } from '../picker/bitfield.js'
 import {
   blocksOf,
@@ -16,6 +17,8 @@ import { TorrentStorage, type TorrentStorageOptions } from './torrent-storage.js
 import type { VerifyOutcome } from './verifier.js'
 
 const SAVE = 'dl'
+/** Resume data lives apart from the torrent's files (issue 11, security 2). */
+const STATE = 'state'
 
 function storageFor(world: World, t: TestTorrent, extra: Partial<TorrentStorageOptions> = {}) {
   return new TorrentStorage({
@@ -24,7 +27,7 @@ function storageFor(world: World, t: TestTorrent, extra: Partial<TorrentStorageO
     saveDir: SAVE,
     defer: world.defer,
     hashing: world.hashing,
-    writeAtomic: world.writeAtomic,
+    resume: { disk: world.disk, path: resumePath(STATE, t.m), writeAtomic: world.writeAtomic },
     ...extra,
   })
 }
@@ -46,11 +49,11 @@ function download(world: World, s: TorrentStorage, t: TestTorrent, pieces: numbe
 
 /** The pieces the resume file on the sim disk claims. */
 function claimed(world: World, t: TestTorrent): number[] {
-  const bytes = readSimFile(world, resumePath(SAVE, t.m))
+  const bytes = readSimFile(world, resumePath(STATE, t.m))
   assert.ok(bytes !== undefined, 'no resume file')
   const decoded = decodeResume(bytes, t.m)
   assert.ok(decoded.ok, JSON.stringify(decoded))
-  return [...decoded.value.ones()]
+  return [...decoded.value.pieces.ones()]
 }
 
 test('a block received twice, or for a verified piece, is not written again', () => {
@@ -101,7 +104,8 @@ test('a failed piece is reset and downloads again; unverified pieces are never s
     world.value<VerifyOutcome>((d) => s.verifyPiece(5, d)),
     'failed',
   )
-  assert.throws(() => s.readBlock(5, 0, 16, () => {}), /not verified/)
+  const refused = world.run<Uint8Array>((d) => s.readBlock(5, 0, 16, d))
+  assert.ok(!refused.ok && refused.error.code === 'not_found', 'an unverified piece is refused')
   assert.equal(
     s.writeBlock(5, 0, good.bytes, () => {}),
     'queued',
@@ -147,13 +151,38 @@ test('a checkpoint fsyncs the written files before the resume file is renamed in
   })
   world.value((d) => s.checkpoint(d))
   const renamed = ops.findIndex((op) => op.startsWith('rename'))
-  const synced = ops.slice(0, renamed).filter((op) => !op.includes('.plexus'))
+  const synced = ops.slice(0, renamed).filter((op) => !op.includes(`${STATE}/`))
   assert.deepEqual(synced.sort(), [
     `sync ${SAVE}/root/a.bin`,
     `sync ${SAVE}/root/dir/b.bin`,
     `sync ${SAVE}/root/dir/c.bin`,
   ])
   assert.deepEqual(claimed(world, t), [0, 3])
+})
+
+test('the record holds each file size and mtime; later checkpoints stat only written files', () => {
+  const world = simWorld()
+  const t = standardTorrent()
+  const s = storageFor(world, t)
+  download(world, s, t, [0])
+  const stats: string[] = []
+  world.disk.setFaultHook((op, path) => {
+    if (op === 'stat' && path.startsWith(`${SAVE}/`)) stats.push(path)
+    return undefined
+  })
+  world.value((d) => s.checkpoint(d))
+  assert.equal(stats.length, 5, 'the first checkpoint stats every file but the pad file')
+  stats.length = 0
+  download(world, s, t, [9])
+  world.value((d) => s.checkpoint(d))
+  assert.deepEqual(stats, [`${SAVE}/root/d.bin`])
+  const bytes = readSimFile(world, resumePath(STATE, t.m))
+  assert.ok(bytes !== undefined)
+  const decoded = decodeResume(bytes, t.m)
+  assert.ok(decoded.ok)
+  const now = world.value<FileStat | undefined>((d) => world.disk.stat(`${SAVE}/root/d.bin`, d))
+  assert.deepEqual(decoded.value.files[5], { size: now?.size, modified: now?.modified })
+  assert.equal(decoded.value.files[4]?.size, undefined, 'the empty file was never created')
 })
 
 test('a failed data fsync fails the checkpoint, and the pieces are claimed only later', () => {
@@ -164,7 +193,7 @@ test('a failed data fsync fails the checkpoint, and the pieces are claimed only 
   world.disk.failNext('sync', 'io', `${SAVE}/root/a.bin`)
   const failed = world.run((d) => s.checkpoint(d))
   assert.ok(!failed.ok && failed.error.code === 'io')
-  assert.equal(readSimFile(world, resumePath(SAVE, t.m)), undefined)
+  assert.equal(readSimFile(world, resumePath(STATE, t.m)), undefined)
   assert.equal(s.syncedPieces().count, 0)
   world.value((d) => s.checkpoint(d))
   assert.deepEqual(claimed(world, t), [1])
@@ -175,10 +204,14 @@ test('pieces verified while a checkpoint runs wait for the next one', () => {
   const t = standardTorrent()
   const written: number[][] = []
   const s = storageFor(world, t, {
-    writeAtomic: (path, bytes, done) => {
-      const decoded = decodeResume(bytes, t.m)
-      written.push(decoded.ok ? [...decoded.value.ones()] : [])
-      world.writeAtomic(path, bytes, done)
+    resume: {
+      disk: world.disk,
+      path: resumePath(STATE, t.m),
+      writeAtomic: (path, bytes, done) => {
+        const decoded = decodeResume(bytes, t.m)
+        written.push(decoded.ok ? [...decoded.value.pieces.ones()] : [])
+        world.writeAtomic(path, bytes, done)
+      },
     },
   })
   download(world, s, t, [0])
@@ -221,7 +254,7 @@ test('pieces found by a recheck are fsynced before resume data claims them', () 
   const s = storageFor(world, t, { initial: { verified, source: 'recheck' } })
   const synced: string[] = []
   world.disk.setFaultHook((op, path) => {
-    if (op === 'sync' && !path.includes('.plexus')) synced.push(path)
+    if (op === 'sync' && !path.startsWith(`${STATE}/`)) synced.push(path)
     return undefined
   })
   assert.equal(s.syncedPieces().count, 0)

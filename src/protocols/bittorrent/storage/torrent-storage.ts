@@ -20,20 +20,37 @@
  * Pieces a recheck found start out unsynced (they may exist only in the page cache) and
  * their files are fsynced by the first checkpoint before any resume data claims them.
  */
+import { equalBytes } from '../../../core/bytes.js'
 import type { Callback, Disk } from '../../../core/env.js'
-import { assert, type OperationalError } from '../../../core/errors.js'
+import { assert, OperationalError } from '../../../core/errors.js'
 import { err, ok } from '../../../core/result.js'
-import { filesInRange, pieceLengthAt, pieceOffset, type Metainfo } from '../metainfo/index.js'
+import {
+  filesInRange,
+  pieceHash,
+  pieceLengthAt,
+  pieceOffset,
+  type Metainfo,
+} from '../metainfo/index.js'
 import { Bitfield } from '../picker/bitfield.js'
 import type { Defer } from './callbacks.js'
 import { completedFiles } from './completed-files.js'
+import { statFileStates, type FileState } from './file-paths.js'
 import type { StorageLimits } from './limits.js'
 import type { PieceHashing } from './piece-hashing.js'
 import { PieceStore, type WriteOutcome } from './piece-store.js'
 import { encodeResume } from './resume-codec.js'
 import { ResumeWriter, type AtomicWrite } from './resume-writer.js'
-import { resumePath } from './resume.js'
 import { PieceVerifier, type VerifyOutcome } from './verifier.js'
+
+/** Where and how checkpoints record resume data (a state folder, never the save directory). */
+export interface ResumeTarget {
+  /** The Disk of the state folder. */
+  readonly disk: Disk
+  /** The resume file on it (`resumePath(dir, metainfo)`). */
+  readonly path: string
+  /** `writeFileAtomic` bound to that Disk (drivers/disk-atomic.ts). */
+  readonly writeAtomic: AtomicWrite
+}
 
 export interface TorrentStorageOptions {
   readonly disk: Disk
@@ -41,12 +58,15 @@ export interface TorrentStorageOptions {
   readonly saveDir: string
   readonly defer: Defer
   readonly hashing: PieceHashing
-  /** `writeFileAtomic` bound to the same Disk (drivers/disk-atomic.ts). */
-  readonly writeAtomic: AtomicWrite
-  /** Default: `resumePath(saveDir, metainfo)`. */
-  readonly resumePath?: string
+  /** Without it checkpoints only make the verified pieces durable; nothing records them. */
+  readonly resume?: ResumeTarget
   /** Pieces known good at start, and where that knowledge came from. */
   readonly initial?: { readonly verified: Bitfield; readonly source: 'resume' | 'recheck' }
+  /**
+   * A verified piece read for uploading no longer matched its hash (the file was edited
+   * while we ran): it is withdrawn (`hasPiece` is false) and never served.
+   */
+  readonly onPieceChanged?: (index: number) => void
   readonly limits?: Partial<StorageLimits>
 }
 
@@ -63,11 +83,16 @@ export class TorrentStorage {
   private unclaimed: number[] = []
   /** Block writes not yet completed, per piece: a piece is verified only at zero. */
   private readonly writing = new Map<number, number>()
-  private readonly resume: ResumeWriter
+  private readonly resume: ResumeWriter | undefined
+  /** Every file as the last checkpoint recorded it; undefined before the first. */
+  private fileStates: (FileState | undefined)[] | undefined
 
-  constructor(options: TorrentStorageOptions) {
+  constructor(private readonly options: TorrentStorageOptions) {
     const m = (this.m = options.metainfo)
-    this.store = new PieceStore(options)
+    this.store = new PieceStore({
+      ...options,
+      checkUpload: (index, bytes, done) => this.checkUpload(index, bytes, done),
+    })
     this.verifier = new PieceVerifier({
       metainfo: m,
       reader: this.store,
@@ -79,12 +104,16 @@ export class TorrentStorage {
     const fromResume = options.initial?.source === 'resume'
     this.synced = fromResume ? this.verified.copy() : new Bitfield(m.pieceCount)
     if (!fromResume) this.claimLater([...this.verified.ones()])
-    this.resume = new ResumeWriter({
-      disk: options.disk,
-      path: options.resumePath ?? resumePath(options.saveDir, m),
-      writeAtomic: options.writeAtomic,
-      prepare: (done) => this.prepareCheckpoint(done),
-    })
+    const target = options.resume
+    this.resume =
+      target === undefined
+        ? undefined
+        : new ResumeWriter({
+            disk: target.disk,
+            path: target.path,
+            writeAtomic: target.writeAtomic,
+            prepare: (done) => this.prepareCheckpoint(done),
+          })
   }
 
   /**
@@ -154,9 +183,15 @@ export class TorrentStorage {
     return completedFiles(this.m, this.verified)
   }
 
-  /** Reads a block of a verified piece, for uploading. */
+  /**
+   * Reads a block of a verified piece, for uploading. A piece that is not verified (never was,
+   * or was withdrawn after its data changed on disk) is refused with 'not_found'.
+   */
   readBlock(index: number, begin: number, length: number, done: Callback<Uint8Array>): void {
-    assert(this.verified.get(index), `piece ${index} is not verified: never serve it`)
+    if (!this.verified.get(index)) {
+      const refused = new OperationalError('not_found', `piece ${index} is not verified`)
+      return this.options.defer(() => done(err(refused)))
+    }
     this.store.readBlock(index, begin, length, done)
   }
 
@@ -170,21 +205,29 @@ export class TorrentStorage {
 
   /** Makes the verified pieces durable and records them in the resume file (coalesced). */
   checkpoint(done: Callback<void>): void {
-    this.resume.request(done)
+    if (this.resume !== undefined) return this.resume.request(done)
+    this.syncAndClaim((claimed) => done(claimed.ok ? ok(undefined) : claimed))
   }
 
-  createEmptyFiles(done: Callback<void>): void {
-    this.store.createEmptyFiles(done)
+  /** Creates the empty files (and their folders) that no block ever touches; see PieceStore. */
+  createEmptyFiles(priorities: readonly number[] | undefined, done: Callback<void>): void {
+    this.store.createEmptyFiles(priorities, done)
   }
 
-  /** A final checkpoint, then closes the files; the first error is reported. */
+  /**
+   * Once accepted writes are done (so the files' recorded mtimes are final), a last
+   * checkpoint, then closes the files; the first error is reported.
+   */
   close(done: Callback<void>): void {
-    this.checkpoint((checkpointed) =>
-      this.store.close((closed) => done(checkpointed.ok ? closed : checkpointed)),
+    this.store.whenWritten(() =>
+      this.checkpoint((checkpointed) =>
+        this.store.close((closed) => done(checkpointed.ok ? closed : checkpointed)),
+      ),
     )
   }
 
-  private prepareCheckpoint(done: Callback<Uint8Array>): void {
+  /** fsyncs the files written since the last claim, then adds the pieces then verified. */
+  private syncAndClaim(done: Callback<void>): void {
     const claim = this.unclaimed
     this.unclaimed = []
     this.store.syncWritten((synced) => {
@@ -193,7 +236,55 @@ export class TorrentStorage {
         return done(err(synced.error))
       }
       for (const index of claim) if (this.verified.get(index)) this.synced.set(index)
-      done(ok(encodeResume(this.m, this.synced)))
+      done(ok(undefined))
+    })
+  }
+
+  /**
+   * The resume bytes: the synced pieces, and each file's size and mtime taken after the sync
+   * (a later write to a file only makes a later start recheck that file's pieces). The first
+   * checkpoint stats every file; later ones only those a write completed on since the last
+   * stat, so a torrent of many files is not stat-ed whole every 64 pieces.
+   */
+  private prepareCheckpoint(done: Callback<Uint8Array>): void {
+    this.syncAndClaim((claimed) => {
+      if (!claimed.ok) return done(claimed)
+      const limit = this.store.limits.metadataOpsInFlightMax
+      const changed = this.store.takeChangedFiles()
+      const previous = this.fileStates
+      const only = previous === undefined ? undefined : { files: changed, previous }
+      const { disk } = this.options
+      statFileStates(
+        disk,
+        this.m,
+        this.store.paths,
+        limit,
+        (files) => {
+          if (!files.ok) {
+            for (const file of changed) this.store.noteChanged(file)
+            return done(files)
+          }
+          this.fileStates = files.value
+          done(ok(encodeResume(this.m, { pieces: this.synced, files: files.value })))
+        },
+        only,
+      )
+    })
+  }
+
+  /**
+   * Hashes a verified piece read back for the upload cache: the file may have been edited
+   * since it was verified, and a seed must never serve bytes it has not verified now.
+   */
+  private checkUpload(index: number, bytes: Uint8Array, done: Callback<boolean>): void {
+    this.options.hashing.hashPiece(index, [bytes], (hashed) => {
+      if (!hashed.ok) return done(hashed)
+      const good = equalBytes(hashed.value, pieceHash(this.m, index))
+      if (!good && this.verified.get(index)) {
+        this.unverifyPiece(index)
+        this.options.onPieceChanged?.(index)
+      }
+      done(ok(good))
     })
   }
 
