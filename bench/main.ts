@@ -1,4 +1,6 @@
-import { cpus, totalmem } from 'node:os'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
 import { benchBittorrentLoopback } from './bittorrent-loopback.js'
 import { benchClientScale } from './client-scale.js'
 import { benchDhtLoopback } from './dht-loopback.js'
@@ -26,6 +28,10 @@ async function main(): Promise<void> {
   // Benchmarks send traffic to loopback only: the plexus processes they start inherit the
   // test runner's guard (no public DHT routers, loopback-only sockets).
   process.env['PLEXUS_TEST'] = '1'
+  // Their resume data and DHT tables go to a folder of this run, never ~/.local/state.
+  const stateDir = mkdtempSync(join(tmpdir(), 'plexus-bench-state-'))
+  process.env['PLEXUS_STATE_DIR'] = stateDir
+  process.on('exit', () => rmSync(stateDir, { recursive: true, force: true }))
   const wanted = process.argv.slice(2)
   const unknown = wanted.filter((name) => !(name in SUITES))
   if (unknown.length > 0) {

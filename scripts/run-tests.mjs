@@ -3,7 +3,8 @@
 // files are listed here: `unit` is every *.test.js under dist/ except the interop suite, which
 // needs what .ci/run installs from Debian: the reference clients (libtorrent, Transmission) for
 // test/interop, and Chromium for the web test in test/web.
-import { readdirSync, statSync, existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 
@@ -36,8 +37,12 @@ if (files.length === 0) {
   console.log(`no ${suite} test files found`)
   process.exit(suite === 'interop' ? 0 : 1)
 }
+// Resume data and DHT tables of the commands the tests start go to a folder of the run's own,
+// never the user's ~/.local/state.
+const stateDir = mkdtempSync(join(tmpdir(), 'plexus-test-state-'))
 const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
-  env: { ...process.env, PLEXUS_TEST: '1' },
+  env: { ...process.env, PLEXUS_TEST: '1', PLEXUS_STATE_DIR: stateDir },
 })
+rmSync(stateDir, { recursive: true, force: true })
 process.exit(result.status ?? 1)

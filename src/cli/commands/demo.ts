@@ -110,6 +110,8 @@ async function runSwarm(dir: string, leechers: number, sizeMiB: number, running:
     '--bind',
     '127.0.0.1',
     '--no-dht',
+    '--state-dir',
+    join(dir, 'state-seed'),
     // Every demo peer is on 127.0.0.1: the per-IP cap that guards a real node would cut the swarm.
     '--max-peers-per-ip',
     String(leechers + 1),
@@ -133,6 +135,8 @@ async function runSwarm(dir: string, leechers: number, sizeMiB: number, running:
       '127.0.0.1',
       '--seed-after',
       '--no-dht',
+      '--state-dir',
+      join(dir, `state-${i + 1}`),
       '--max-peers-per-ip',
       String(leechers + 1),
       '--json',

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { constants } from 'node:fs'
 import { access, mkdir, readFile, stat } from 'node:fs/promises'
-import { basename, dirname, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { address, addressKey, type Address } from '../../core/address.js'
 import { toHex, utf8 } from '../../core/bytes.js'
 import { createServer } from 'node:net'
@@ -9,9 +9,8 @@ import { seconds } from '../../core/time.js'
 import { promised } from '../../drivers/promises.js'
 import { fetchMetadata, type FetchedMetadata } from '../../drivers/bittorrent/fetch-metadata.js'
 import type { DhtService } from '../../drivers/kademlia/dht-service.js'
-import { bootstrapList, defaultDhtStatePath, startDhtNode } from '../dht/node-options.js'
+import { bootstrapList, startDhtNode } from '../dht/node-options.js'
 import { TorrentSession, type SessionEvent } from '../../drivers/bittorrent/session.js'
-import { defaultStateDir } from '../../drivers/bittorrent/state-dir.js'
 import { NodeDisk } from '../../drivers/node/disk.js'
 import { NodeTrackerTransport } from '../../drivers/bittorrent/tracker-transport.js'
 import { WorkerPieceHashing } from '../../drivers/bittorrent-storage/worker-hashing.js'
@@ -32,7 +31,7 @@ import {
   printWarning,
   usageError,
 } from '../output.js'
-import { underTestRunner } from '../state-dir.js'
+import { defaultStateDir, underTestRunner } from '../state-dir.js'
 import { ProgressDisplay } from '../progress-display.js'
 import { TransferEnding } from '../transfer-ending.js'
 import { formatBytes, progressOf } from '../progress.js'
@@ -182,7 +181,9 @@ async function dhtFor(options: TransferOptions): Promise<DhtService | undefined>
   if (!asked && underTestRunner()) return undefined
   // The routing table persists across runs (as in every mainstream client), so a restart
   // rejoins through the nodes it knew instead of the public routers alone.
-  const state = options.dhtState ?? (asked ? undefined : defaultDhtStatePath())
+  const state =
+    options.dhtState ??
+    (asked ? undefined : join(options.stateDir ?? defaultStateDir(), 'dht.state'))
   const dht = await startDhtNode(createNodeEnv(), {
     bind: options.bind,
     port: options.dhtPort ?? 0,
@@ -409,7 +410,11 @@ async function runTransfer(
     if (event.type === 'download_completed') ending.complete()
     // Storage requests are the session's plumbing, not news for the user.
     const plumbing = ['write_block', 'read_block', 'verify_piece'].includes(event.type)
-    if (json) return plumbing ? undefined : printJson(jsonEvent(event, metainfo))
+    if (json && !plumbing) printJson(jsonEvent(event, metainfo))
+    if (json) {
+      if (event.type === 'fatal') ending.fail(new CliError(event.message, event.code))
+      return
+    }
     if (event.type === 'stats') display.show(event)
     else if (event.type === 'ready') {
       printLine(
@@ -422,6 +427,17 @@ async function runTransfer(
       printLine(`banned ${addressKey(event.address)}: ${event.reason}`)
     else if (event.type === 'tracker') printLine(`tracker ${event.url}: ${event.message}`)
     else if (event.type === 'storage_error') printLine(`storage error: ${event.message}`)
+    else if (event.type === 'piece_changed') {
+      printWarning(`piece ${event.piece} changed on disk: withdrawn, no longer served`)
+    } else if (event.type === 'files_missing' && kind === 'seed') {
+      printWarning(describeMissing(event.files, options.data ?? saveDir), 'files_missing')
+    }
+    // Disk full, no permission, a link in the way: ends the command (its resume data keeps
+    // what was verified). Under --json the event was printed above; the error follows.
+    if (event.type === 'fatal') {
+      const hint = event.code === 'no_space' ? '; free some space and run again' : ''
+      ending.fail(new CliError(`${event.message}${hint}`, event.code))
+    }
   }
   // On every way out, fatal ones included: the hashing worker and the tracker sockets would
   // otherwise keep the process alive.
@@ -488,6 +504,18 @@ async function runTransfer(
   if (kind === 'get' && !complete) {
     process.exitCode = end.kind === 'interrupted' ? EXIT_INTERRUPTED : EXIT_FAILURE
   }
+}
+
+/** The files `seed --data` could not find, so a wrong folder is named instead of 0 %. */
+function describeMissing(
+  files: readonly { readonly path: string; readonly reason: 'missing' | 'size' }[],
+  data: string,
+): string {
+  const shown = files
+    .slice(0, 5)
+    .map((f) => `${f.path} (${f.reason === 'size' ? 'wrong size' : 'missing'})`)
+  const more = files.length > shown.length ? ` and ${files.length - shown.length} more` : ''
+  return `${files.length} file(s) of the torrent are not in ${data}: ${shown.join(', ')}${more}`
 }
 
 /** A download with no way to find a peer says so instead of waiting in silence. */
