@@ -190,3 +190,52 @@ test('misuse exits 2 for every command, and is JSON on stderr under --json', asy
   assert.deepEqual([error.type, error.code], ['error', 'usage'])
   assert.match(error.message, /--tracker expects a URL/)
 })
+
+test('get: a full disk ends the download with one line and exit 1 (no hang)', async () => {
+  const content = join(dir, 'big')
+  mkdirSync(content)
+  writeFileSync(join(content, 'big.bin'), Buffer.alloc(3 * 1024 * 1024, 1))
+  const bigTorrent = join(dir, 'big.torrent')
+  const made = spawnSync(process.execPath, [CLI_ENTRY, 'create', content, '-o', bigTorrent], {
+    encoding: 'utf8',
+  })
+  assert.equal(made.status, 0, made.stderr)
+  let seedPort = ''
+  const seed = spawn(
+    process.execPath,
+    [CLI_ENTRY, 'seed', bigTorrent, '--data', dir, '--bind', '127.0.0.1', '--json'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const ready = new Promise<void>((resolve) => {
+    let text = ''
+    seed.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString()
+      const port = /"listen":"127\.0\.0\.1:(\d+)"/.exec(text)?.[1]
+      if (port !== undefined && seedPort === '') {
+        seedPort = port
+        resolve()
+      }
+    })
+  })
+  try {
+    await ready
+    // A 1 MiB tmpfs in a mount namespace of our own (unshare -rm: no privileges needed, and
+    // nothing stays mounted afterwards) holds a third of the download.
+    const small = join(dir, 'small-disk')
+    mkdirSync(small)
+    const script =
+      `mount -t tmpfs -o size=1m tmpfs '${small}' && exec '${process.execPath}' '${CLI_ENTRY}' ` +
+      `get '${bigTorrent}' -o '${small}' --peer 127.0.0.1:${seedPort} --state-dir '${small}/state'`
+    const started = performance.now()
+    const ran = spawnSync('unshare', ['-rm', 'sh', '-c', script], {
+      encoding: 'utf8',
+      timeout: DEADLINE_MS,
+    })
+    assert.equal(ran.status, 1, ran.stdout + ran.stderr)
+    assert.match(ran.stderr, /^plexus: error: .*(ENOSPC|no space).*free some space/m)
+    assert.equal(ran.stderr.trim().split('\n').length, 1, ran.stderr)
+    assert.ok(performance.now() - started < DEADLINE_MS)
+  } finally {
+    seed.kill('SIGTERM')
+  }
+})
