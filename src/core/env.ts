@@ -192,6 +192,67 @@ export interface Hashing {
   sha256(parts: readonly Uint8Array[]): Uint8Array
 }
 
+/**
+ * Ed25519 (RFC 8032) as BEP 44 uses it: keys are 32-byte seeds, public keys 32 bytes,
+ * signatures 64. Synchronous like `Hashing`: it is computation, not I/O, and the DHT core
+ * signs and verifies inside its own steps. The shape is the DHT's `Ed25519` interface, so
+ * `env.signing` can be handed to the DHT as it is.
+ */
+export interface Signing {
+  /** A 64-byte signature of `message` by the key whose 32-byte seed is `seed32`. */
+  sign(seed32: Uint8Array, message: Uint8Array): Uint8Array
+  /** False for a bad signature and for a key that is not a curve point; never throws. */
+  verify(publicKey32: Uint8Array, message: Uint8Array, signature64: Uint8Array): boolean
+  publicKeyOf(seed32: Uint8Array): Uint8Array
+}
+
+// --- names and HTTP -----------------------------------------------------------------------------
+
+export interface ResolveOptions {
+  /** 4 or 6 for one family only; default both (IPv4 addresses first). */
+  readonly family?: 4 | 6
+}
+
+/**
+ * Host names to IP literals (A and AAAA): DHT bootstrap routers, tracker hosts. An IP literal
+ * resolves to itself. A name with no address fails with 'not_found'.
+ */
+export interface Resolver {
+  resolve(name: string, done: Callback<readonly string[]>, options?: ResolveOptions): void
+}
+
+export interface HttpRequest {
+  /** Default 'GET'. */
+  readonly method?: 'GET' | 'POST'
+  /** An absolute http:// or https:// URL; anything else fails with 'invalid_url'. */
+  readonly url: string
+  readonly headers?: Readonly<Record<string, string>>
+  /** Sent with a Content-Length (POST). */
+  readonly body?: Uint8Array
+  /** The whole exchange (resolve, connect, send, answer) or it fails with 'timeout'. */
+  readonly timeout: Duration
+  /** An answer body larger than this fails with 'too_large', read no further. */
+  readonly bodyBytesMax: number
+}
+
+export interface HttpResponse {
+  /** Any status is an answer (404 and 500 too); redirects are not followed (see `location`). */
+  readonly status: number
+  /** Names in lower case; a repeated header's values joined with ', '. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: Uint8Array
+}
+
+export interface HttpExchange {
+  /** Gives up on the exchange: its connection is closed and `done` is never called. */
+  abort(): void
+}
+
+/** One HTTP/1.1 request and its answer per call, on a fresh connection. */
+export interface HttpClient {
+  request(request: HttpRequest, done: Callback<HttpResponse>): HttpExchange
+}
+
 /** Everything a driver needs to run cores in one world. */
 export interface Env {
   readonly clock: Clock
@@ -201,4 +262,7 @@ export interface Env {
   readonly log: Log
   readonly metrics: Metrics
   readonly hashing: Hashing
+  readonly signing: Signing
+  readonly resolver: Resolver
+  readonly http: HttpClient
 }

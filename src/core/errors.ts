@@ -31,6 +31,12 @@ export type OperationalErrorCode =
   /** The file system refused access (EACCES, EPERM, a read-only file system). */
   | 'permission'
   | 'io'
+  /** A URL the HTTP client cannot use: unparseable, or a scheme other than http(s). */
+  | 'invalid_url'
+  /** An answer larger than the caller's cap: refused, read no further. */
+  | 'too_large'
+  /** An answer that does not parse (a broken HTTP response). */
+  | 'malformed'
 
 /** A coded error for driver-level promises and callbacks (dht-rpc's error factories). */
 export class OperationalError extends Error {

@@ -1,4 +1,13 @@
-import type { Clock, Disk, Env, Hashing, TimerHandle } from '../core/env.js'
+import type {
+  Clock,
+  Disk,
+  Env,
+  Hashing,
+  HttpClient,
+  Resolver,
+  Signing,
+  TimerHandle,
+} from '../core/env.js'
 import { assert } from '../core/errors.js'
 import type { Random } from '../core/random.js'
 import type { Instant } from '../core/time.js'
@@ -9,6 +18,8 @@ import type { NatBox } from './nat.js'
 import type { Life, NetHost } from './net-host.js'
 import type { LinkRatios, SimNetwork } from './network.js'
 import type { Scheduler } from './scheduler.js'
+import { SimHttpClient } from './http/client.js'
+import { SimResolver, type SimNames } from './names.js'
 import { SimNet } from './sim-net.js'
 import type { StreamEnd } from './stream-end.js'
 
@@ -47,6 +58,9 @@ export interface HostServices {
   readonly network: SimNetwork
   readonly logSink: SimLogSink
   readonly hashing: Hashing
+  readonly signing: Signing
+  /** What the hosts' resolvers answer. */
+  readonly names: SimNames
   /** The world's root stream: a host's env gets `fork('host:<address>')`. */
   readonly root: Random
   readonly makeDisk: (options: { defer: (fn: () => void) => void }) => Disk
@@ -73,14 +87,16 @@ class LifeClock implements Clock {
 }
 
 /**
- * One life's Env. The random stream, log and disk are made on first use: a world of 100,000
- * idle hosts then costs a little over a kilobyte per host.
+ * One life's Env. The random stream, log, disk, resolver and HTTP client are made on first
+ * use: a world of 100,000 idle hosts then costs a little over a kilobyte per host.
  */
 class SimEnv implements Env {
   readonly clock: Clock
   readonly net: SimNet
   private randomStream: Random | undefined = undefined
   private logger: SimLog | undefined = undefined
+  private resolverInstance: Resolver | undefined = undefined
+  private httpClient: HttpClient | undefined = undefined
 
   constructor(
     private readonly host: SimHost,
@@ -88,6 +104,7 @@ class SimEnv implements Env {
     private readonly life: Life,
     readonly metrics: SimMetrics,
     readonly hashing: Hashing,
+    readonly signing: Signing,
   ) {
     this.clock = new LifeClock(services.scheduler, life)
     this.net = new SimNet(services.network, host.net, life)
@@ -107,6 +124,17 @@ class SimEnv implements Env {
 
   get log(): SimLog {
     return (this.logger ??= new SimLog(this.services.logSink, this.clock, this.host.address))
+  }
+
+  get resolver(): Resolver {
+    const { names, scheduler } = this.services
+    const life = this.life
+    return (this.resolverInstance ??= new SimResolver(names, (fn) => scheduler.defer(fn, life)))
+  }
+
+  /** HTTP over this life's own streams (see http/client.ts). */
+  get http(): HttpClient {
+    return (this.httpClient ??= new SimHttpClient(this.net, this.resolver, this.clock))
   }
 }
 
@@ -232,6 +260,7 @@ export class SimHost {
   }
 
   private makeEnv(): Env {
-    return new SimEnv(this, this.services, this.net.life, this.metrics, this.services.hashing)
+    const { hashing, signing } = this.services
+    return new SimEnv(this, this.services, this.net.life, this.metrics, hashing, signing)
   }
 }

@@ -58,3 +58,12 @@ export { check, SimFailure } from './check.js'
 export { SimLog, SimLogSink } from './log.js'
 export type { SimLogLevel } from './log.js'
 export { SimDisk } from './disk/sim-disk.js'
+export { SimNames, SimResolver } from './names.js'
+export { SimHttpClient } from './http/client.js'
+export { serveHttp } from './http/server.js'
+export type {
+  SimHttpAnswer,
+  SimHttpHandler,
+  SimHttpRequest,
+  SimHttpServerOptions,
+} from './http/server.js'

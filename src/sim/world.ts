@@ -1,9 +1,10 @@
 import { intToIpv4, ipv4ToInt } from '../core/address.js'
-import type { Disk } from '../core/env.js'
+import { PureEd25519 } from '../core/crypto/ed25519.js'
+import { PureHashing } from '../core/crypto/pure-hashing.js'
+import type { Disk, Hashing, Signing } from '../core/env.js'
 import { assert } from '../core/errors.js'
 import { SeededRandom } from '../core/random.js'
 import type { Duration, Instant } from '../core/time.js'
-import { NodeHashing } from '../drivers/node/hashing.js'
 import { check } from './check.js'
 import { SimDisk } from './disk/sim-disk.js'
 import { SimHost, type HostServices } from './host.js'
@@ -11,6 +12,7 @@ import { constantLatency, type LatencyModel } from './latency.js'
 import { SimLogSink, type SimLogLevel } from './log.js'
 import { mergeHistograms, sumCounters, type HistogramSummary } from './metrics.js'
 import { NatBox, type NatBehaviour } from './nat.js'
+import { SimNames } from './names.js'
 import { NetHost } from './net-host.js'
 import { SimNetwork, type LinkRatios, type NetworkSettings } from './network.js'
 import { Scheduler, type RunOptions, type RunResult } from './scheduler.js'
@@ -83,6 +85,15 @@ export interface SimWorldOptions {
    * the scheduler runs (time and sequence), which pins down timer order too.
    */
   readonly trace?: boolean | { readonly linesMax?: number; readonly events?: boolean }
+  /**
+   * The hosts' hashing. Default: plain TypeScript (src/core/crypto), about 15 times slower than
+   * OpenSSL; a scenario that hashes every piece of a big swarm passes the node driver's
+   * `NodeHashing` from a layer that may import drivers (lab, cli). The simulator itself never
+   * imports a driver.
+   */
+  readonly hashing?: Hashing
+  /** The hosts' Ed25519. Default: plain TypeScript (real signatures, a few ms each). */
+  readonly signing?: Signing
   /** Makes each host's disk; default `new SimDisk(options)`. */
   readonly disk?: (options: { defer: (fn: () => void) => void }) => Disk
 }
@@ -113,6 +124,8 @@ export class SimWorld {
   readonly random: SeededRandom
   readonly trace: SimTrace
   readonly network: SimNetwork
+  /** The name table every host's resolver answers from: `names.register(name, addresses)`. */
+  readonly names = new SimNames()
   private readonly hostList: SimHost[] = []
   private readonly byAddress = new Map<string, SimHost>()
   private readonly services: HostServices
@@ -149,7 +162,9 @@ export class SimWorld {
       scheduler: this.scheduler,
       network: this.network,
       logSink: this.logSink,
-      hashing: new NodeHashing(),
+      hashing: options.hashing ?? new PureHashing(),
+      signing: options.signing ?? new PureEd25519(),
+      names: this.names,
       root: this.random,
       makeDisk: options.disk ?? ((diskOptions) => new SimDisk(diskOptions)),
     }

@@ -76,3 +76,18 @@ test('drivers may use node: modules but not the simulator', () => {
     1,
   )
 })
+
+test('the simulator may not import a driver (or a protocol)', () => {
+  const bad = [
+    "import { NodeHashing } from '../drivers/node/hashing.js'",
+    "import { SimDisk } from './disk/sim-disk.js'",
+    "import type { X } from '../../drivers/bittorrent/x.js'",
+  ].join('\n')
+  const violations = scanSource('src/sim/world.ts', bad).map((v) => [v.line, v.rule])
+  assert.deepEqual(violations, [[1, 'sim imports drivers (../drivers/node/hashing.js)']])
+  const nested = scanSource('src/sim/http/client.ts', bad.split('\n')[2] as string)
+  assert.deepEqual(
+    nested.map((v) => v.rule),
+    ['sim imports drivers (../../drivers/bittorrent/x.js)'],
+  )
+})

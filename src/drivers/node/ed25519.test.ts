@@ -4,6 +4,7 @@ import { fromHex, utf8 } from '../../core/bytes.js'
 import { NodeHashing } from './hashing.js'
 import { mutableTarget, signedBytes } from '../../protocols/kademlia/items.js'
 import { NodeEd25519 } from './ed25519.js'
+import { PureEd25519 } from '../../core/crypto/ed25519.js'
 
 const ed = new NodeEd25519()
 const hex = (text: string): Uint8Array => fromHex(text) as Uint8Array
@@ -58,4 +59,18 @@ test('sign and verify round trip from a seed (RFC 8032 test 1 public key)', () =
   const sig = ed.sign(seed, VALUE)
   assert.equal(sig.length, 64)
   assert.ok(ed.verify(pk, VALUE, sig))
+})
+
+test('OpenSSL and the pure-TS Ed25519 the simulator uses agree on keys and signatures', () => {
+  const pure = new PureEd25519()
+  for (let i = 0; i < 8; i++) {
+    const seed = new Uint8Array(32).map((_, j) => (i * 37 + j * 11) & 0xff)
+    const message = new Uint8Array(i * 40).map((_, j) => (i + j) & 0xff)
+    const pk = ed.publicKeyOf(seed)
+    assert.deepEqual(pure.publicKeyOf(seed), pk)
+    // Ed25519 signatures are deterministic: both must produce the same 64 bytes.
+    const sig = ed.sign(seed, message)
+    assert.deepEqual(pure.sign(seed, message), sig)
+    assert.ok(pure.verify(pk, message, sig))
+  }
 })

@@ -4,7 +4,7 @@
  * fixed 12-byte prefix then the 32 bytes), the RFC 8410 encodings.
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
-import type { Ed25519 } from '../../protocols/kademlia/ed25519.js'
+import type { Signing } from '../../core/env.js'
 
 const PKCS8_PREFIX = Uint8Array.of(
   0x30,
@@ -51,7 +51,8 @@ function privateKey(seed32: Uint8Array): KeyObject {
   return createPrivateKey({ key: wrap(PKCS8_PREFIX, seed32), format: 'der', type: 'pkcs8' })
 }
 
-export class NodeEd25519 implements Ed25519 {
+/** The Signing port (and the DHT's `Ed25519`, the same shape). */
+export class NodeEd25519 implements Signing {
   sign(seed32: Uint8Array, message: Uint8Array): Uint8Array {
     return new Uint8Array(sign(null, message, privateKey(seed32)))
   }

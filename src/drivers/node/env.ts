@@ -1,11 +1,14 @@
 import type { Env, LogLevel } from '../../core/env.js'
 import { NodeClock } from './clock.js'
 import { NodeDisk } from './disk.js'
+import { NodeEd25519 } from './ed25519.js'
 import { NodeHashing } from './hashing.js'
+import { NodeHttpClient } from './http-client.js'
 import { NodeLog, type LogFormat } from './log.js'
 import { MetricsRegistry } from './metrics.js'
 import { NodeNet } from './net.js'
 import { CryptoRandom } from './random.js'
+import { NodeResolver } from './resolver.js'
 
 export interface NodeEnvOptions {
   /** Default 'warn' so that commands print only their own output. */
@@ -17,7 +20,10 @@ export interface NodeEnvOptions {
   readonly loopbackOnly?: boolean
 }
 
-/** The real Env: Node's clock, crypto randomness, UDP/TCP, files, stderr logging. */
+/**
+ * The real Env: Node's clock, crypto randomness, UDP/TCP, files, stderr logging, OpenSSL
+ * hashing and Ed25519, the system resolver and node:http(s).
+ */
 export function createNodeEnv(options: NodeEnvOptions = {}): Env & { metrics: MetricsRegistry } {
   const log = new NodeLog({
     level: options.logLevel ?? 'warn',
@@ -36,5 +42,10 @@ export function createNodeEnv(options: NodeEnvOptions = {}): Env & { metrics: Me
     log,
     metrics,
     hashing: new NodeHashing(),
+    signing: new NodeEd25519(),
+    resolver: new NodeResolver(),
+    http: new NodeHttpClient(
+      options.loopbackOnly === undefined ? {} : { loopbackOnly: options.loopbackOnly },
+    ),
   }
 }
