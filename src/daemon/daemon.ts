@@ -17,7 +17,6 @@ export interface DaemonOptions {
   readonly config: DaemonConfig
   /** How the node is obtained: `startNodePeerFactory` in production, a double in tests. */
   readonly startPeer: PeerFactory
-  readonly version: string
   readonly statsIntervalMs?: number
   readonly fetchFromDirectory?: DirectoryFetch
 }
@@ -125,7 +124,6 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     log: log.child({ part: 'api' }),
     fetchFromDirectory: options.fetchFromDirectory ?? defaultFetch,
     statsIntervalMs: options.statsIntervalMs ?? STATS_INTERVAL_MS,
-    version: options.version,
   })
   let apiUrl: string
   try {

@@ -34,7 +34,6 @@ export async function startTestDaemon(
   const daemon = await startDaemon({
     config,
     startPeer: () => Promise.resolve(peer),
-    version: '0.0.0-test',
     ...options,
   })
   const request = (path: string, init: RequestInit = {}) =>

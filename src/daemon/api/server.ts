@@ -15,6 +15,7 @@ import { registerTorrentRoutes } from './torrent-routes.js'
 /** JSON request bodies above this are refused with 413 (uploads have their own limit). */
 export const JSON_BYTES_MAX = 64 * 1024
 export const API_PREFIX = '/api/v1'
+export const API_VERSION = '1.0.0'
 
 export interface ApiOptions {
   readonly peer: PeerApi
@@ -25,7 +26,6 @@ export interface ApiOptions {
   readonly fetchFromDirectory: DirectoryFetch
   /** How often the event stream sends a `stats` event. */
   readonly statsIntervalMs: number
-  readonly version: string
 }
 
 /** Fastify's own refusals, as the API's error codes. */
@@ -64,7 +64,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       openapi: '3.0.3',
       info: {
         title: 'plexus daemon API',
-        version: options.version,
+        // The API's version, not the package's: the document changes only with the API.
+        version: API_VERSION,
         description:
           'The HTTP API of `plexus daemon` (docs/daemon.md). Every request carries ' +
           '`Authorization: Bearer <token>`, the token in the data dir file `api-token`.',
@@ -103,13 +104,11 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       .send({ type: 'error', code: refusal.code, message: refusal.message })
   })
   app.setNotFoundHandler((request, reply) => {
-    void reply
-      .status(404)
-      .send({
-        type: 'error',
-        code: 'not_found',
-        message: `no route ${request.method} ${request.url}`,
-      })
+    void reply.status(404).send({
+      type: 'error',
+      code: 'not_found',
+      message: `no route ${request.method} ${request.url}`,
+    })
   })
 
   registerTorrentRoutes(app, options)
