@@ -82,10 +82,13 @@ test('unknown keys and wrong types are refused with the key named', () => {
     ['[peer\nport = 1', /^not valid TOML at line 1, column \d+$/],
   ]
   for (const [text, message] of cases) {
-    assert.throws(() => parseConfigText(text), (error: unknown) => {
-      assert.ok(error instanceof ConfigError, String(error))
-      assert.match(error.message, message, text)
-      return true
-    })
+    assert.throws(
+      () => parseConfigText(text),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError, String(error))
+        assert.match(error.message, message, text)
+        return true
+      },
+    )
   }
 })
