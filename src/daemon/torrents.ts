@@ -103,7 +103,11 @@ export class Torrents {
     const { source } = request
     const paused = request.paused ?? false
     // The .torrent is on disk before the peer has it: a crash in between loses nothing.
-    if (source.kind === 'metainfo') await this.store.saveMetainfo(infoHash, source.bytes)
+    if (source.kind === 'metainfo') {
+      await this.store.saveMetainfo(infoHash, source.bytes).catch((error: Error) => {
+        throw new ApiError(500, 'io', `cannot save the .torrent in the data dir: ${error.message}`)
+      })
+    }
     let status: TorrentStatus
     try {
       status = await call<TorrentStatus>((done) =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { startDaemon } from '../../src/daemon/daemon.js'
@@ -212,5 +212,23 @@ test('a second daemon on the same data dir, or on a used API port, is refused in
       )
       assert.ok(peer.stopped, 'the peer started before the API is stopped again')
     })
+  })
+})
+
+test('a data dir that vanished: an add is refused with 500 io, nothing half-added; the log is JSON lines', async () => {
+  await withDaemon(async ({ request, peer }, dir) => {
+    const lines = readFileSync(join(dir, 'daemon.log'), 'utf8').trim().split('\n')
+    const started = lines.map((line) => JSON.parse(line) as { msg: string; level: string })
+    assert.ok(started.some((line) => line.msg === 'daemon started' && line.level === 'info'))
+    rmSync(join(dir, 'torrents'), { recursive: true, force: true })
+    rmSync(join(dir, 'torrents.json'), { force: true })
+    const answer = await request(...torrentUpload(sampleTorrent('lost')))
+    assert.equal(answer.status, 500)
+    const body = (await answer.json()) as { code: string; message: string }
+    assert.equal(body.code, 'io')
+    assert.match(body.message, /cannot save the \.torrent in the data dir: ENOENT/)
+    assert.equal(peer.torrents.size, 0)
+    const metrics = await (await request('/metrics')).text()
+    assert.match(metrics, /^plexus_errors_total\{kind="api"\} 1$/m)
   })
 })
