@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { PeerApi } from '../../peer/types.js'
 import { eventsSchema } from './schemas.js'
-import { API_PREFIX, type ApiOptions } from './server.js'
+import { API_PREFIX, type ApiOptions } from './options.js'
 
 /** The periodic `stats` event: the node's totals and every torrent's status. */
 function stats(peer: PeerApi) {

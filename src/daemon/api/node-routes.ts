@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { dhtSchema, getSettingsSchema, metricsSchema, putSettingsSchema } from './schemas.js'
-import { API_PREFIX, type ApiOptions } from './server.js'
+import { API_PREFIX, type ApiOptions } from './options.js'
 
 /** The node as a whole: the DHT, the settings, and the Prometheus metrics. */
 export function registerNodeRoutes(app: FastifyInstance, api: ApiOptions): void {

@@ -1,32 +1,13 @@
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
-import type { Log } from '../../core/env.js'
-import type { PeerApi } from '../../peer/types.js'
-import { TORRENT_BYTES_MAX, type DirectoryFetch } from '../directory-fetch.js'
-import type { DaemonMetrics } from '../metrics.js'
-import type { Torrents } from '../torrents.js'
+import { TORRENT_BYTES_MAX } from '../directory-fetch.js'
 import { ApiError } from './api-error.js'
 import { bearerMatches } from './auth.js'
 import { registerEvents } from './events.js'
 import { registerNodeRoutes } from './node-routes.js'
+import { API_PREFIX, API_VERSION, JSON_BYTES_MAX, type ApiOptions } from './options.js'
 import { sharedSchemas } from './schemas.js'
 import { registerTorrentRoutes } from './torrent-routes.js'
-
-/** JSON request bodies above this are refused with 413 (uploads have their own limit). */
-export const JSON_BYTES_MAX = 64 * 1024
-export const API_PREFIX = '/api/v1'
-export const API_VERSION = '1.0.0'
-
-export interface ApiOptions {
-  readonly peer: PeerApi
-  readonly torrents: Torrents
-  readonly token: string
-  readonly metrics: DaemonMetrics
-  readonly log: Log
-  readonly fetchFromDirectory: DirectoryFetch
-  /** How often the event stream sends a `stats` event. */
-  readonly statsIntervalMs: number
-}
 
 /** Fastify's own refusals, as the API's error codes. */
 const FASTIFY_CODES: Readonly<Record<string, { status: number; code: string }>> = {

@@ -13,7 +13,7 @@ import {
   setFilesSchema,
   trackersSchema,
 } from './schemas.js'
-import { API_PREFIX, type ApiOptions } from './server.js'
+import { API_PREFIX, type ApiOptions } from './options.js'
 
 interface AddOptionsInput {
   readonly paused?: boolean
