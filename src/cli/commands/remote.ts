@@ -17,7 +17,8 @@ interface CommonOptions extends RemoteOptions {
 }
 
 const fileIndex = integerOption('file index', 0, 1_000_000)
-const collectIndex = (value: string, previous: number[]): number[] => [
+// No default value: commander would print `(default: [])` in the help.
+const collectIndex = (value: string, previous: number[] = []): number[] => [
   ...previous,
   fileIndex(value),
 ]
@@ -60,22 +61,28 @@ export function registerRemote(program: Command): void {
         '--only <index>',
         'download only this file, as `plexus info` numbers them (repeatable)',
         collectIndex,
-        [],
       )
-      .option('--skip <index>', 'do not download this file (repeatable)', collectIndex, [])
-      .option('-o, --output <dir>', "folder inside the daemon's download dir", ''),
+      .option('--skip <index>', 'do not download this file (repeatable)', collectIndex)
+      .option('-o, --output <dir>', "folder inside the daemon's download dir (default: its root)"),
   ).action(
     async (
       source: string,
-      options: CommonOptions & { paused?: boolean; only: number[]; skip: number[]; output: string },
+      options: CommonOptions & {
+        paused?: boolean
+        only?: number[]
+        skip?: number[]
+        output?: string
+      },
     ) => {
       const { body } = await addSource(source)
       const client = await clientOf(options)
+      const only = options.only ?? []
+      const skip = options.skip ?? []
       const settings = {
         paused: options.paused === true,
-        saveDir: options.output,
-        ...(options.only.length > 0 ? { only: options.only } : {}),
-        ...(options.skip.length > 0 ? { skip: options.skip } : {}),
+        saveDir: options.output ?? '',
+        ...(only.length > 0 ? { only } : {}),
+        ...(skip.length > 0 ? { skip } : {}),
       }
       let status: TorrentStatus
       if (body instanceof Uint8Array) {
@@ -83,8 +90,8 @@ export function registerRemote(program: Command): void {
           paused: String(settings.paused),
           saveDir: settings.saveDir,
         })
-        for (const index of options.only) query.append('only', String(index))
-        for (const index of options.skip) query.append('skip', String(index))
+        for (const index of only) query.append('only', String(index))
+        for (const index of skip) query.append('skip', String(index))
         status = await client.request('POST', `/api/v1/torrents?${query.toString()}`, body)
       } else {
         status = await client.request('POST', '/api/v1/torrents', { ...body, ...settings })
