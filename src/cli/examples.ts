@@ -48,6 +48,26 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'plexus sim swarm --peers 1000 --json',
     'plexus sim scenario.json',
   ],
+  daemon: [
+    'plexus daemon                                  # data dir <state>/daemon, API on 127.0.0.1:6890',
+    'plexus daemon --config plexus.toml --data-dir /srv/plexus',
+    'plexus daemon --print-config > plexus.toml     # every key with its default',
+  ],
+  add: [
+    'plexus add photos.torrent -o photos',
+    "plexus add 'magnet:?xt=urn:btih:...' --paused",
+    'plexus add big.torrent --only 0 --only 2 --data-dir /srv/plexus',
+  ],
+  list: ['plexus list', 'plexus list --json', 'plexus list --api http://127.0.0.1:6890 --token T'],
+  show: ['plexus show 3f9a          # a unique prefix of the info-hash', 'plexus show 3f9a --json'],
+  pause: ['plexus pause 3f9a'],
+  resume: ['plexus resume 3f9a'],
+  remove: ['plexus remove 3f9a', 'plexus remove 3f9a --delete-data'],
+  limits: [
+    'plexus limits',
+    'plexus limits --up 512 --down 2048',
+    'plexus limits --up 0   # unlimited',
+  ],
   demo: ['plexus demo', 'plexus demo --leechers 8 --size 256 --keep'],
 }
 

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
+import { registerDaemon } from './commands/daemon.js'
 import { registerDemo } from './commands/demo.js'
 import { registerDht } from './commands/dht.js'
 import { registerDirectory } from './commands/directory.js'
 import { registerPing } from './commands/ping.js'
+import { registerRemote } from './commands/remote.js'
 import { registerSim } from './commands/sim.js'
 import { registerTorrentFiles } from './commands/torrent-files.js'
 import { registerTransfer } from './commands/transfer.js'
@@ -42,6 +44,8 @@ export function buildProgram(json = false): Command {
   registerTransfer(program)
   registerTracker(program)
   registerDirectory(program)
+  registerDaemon(program)
+  registerRemote(program)
   registerPing(program)
   registerDht(program)
   registerSim(program)

@@ -1,0 +1,21 @@
+import type { Log } from '../../core/env.js'
+import type { PeerApi } from '../../peer/types.js'
+import type { DirectoryFetch } from '../directory-fetch.js'
+import type { DaemonMetrics } from '../metrics.js'
+import type { Torrents } from '../torrents.js'
+
+/** JSON request bodies above this are refused with 413 (uploads have their own limit). */
+export const JSON_BYTES_MAX = 64 * 1024
+export const API_PREFIX = '/api/v1'
+export const API_VERSION = '1.0.0'
+
+export interface ApiOptions {
+  readonly peer: PeerApi
+  readonly torrents: Torrents
+  readonly token: string
+  readonly metrics: DaemonMetrics
+  readonly log: Log
+  readonly fetchFromDirectory: DirectoryFetch
+  /** How often the event stream sends a `stats` event. */
+  readonly statsIntervalMs: number
+}

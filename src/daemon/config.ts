@@ -1,0 +1,233 @@
+import { isIP } from 'node:net'
+import { isAbsolute, join, resolve } from 'node:path'
+import { parse, stringify, TomlError } from 'smol-toml'
+import { parseAddress } from '../core/address.js'
+import type { LogLevel } from '../core/env.js'
+
+/**
+ * The daemon's configuration: a TOML file (docs/daemon.md lists every key), defaults for every
+ * key, and a checker that names the offending key of a file it refuses. The file is optional:
+ * the defaults alone make a working daemon.
+ */
+export interface DaemonConfig {
+  /** Absolute. Holds the torrent list, resume data, the API token and port, the log. */
+  readonly dataDir: string
+  readonly peer: {
+    /** Where BitTorrent peers connect (TCP). */
+    readonly bind: string
+    readonly port: number
+    /** Absolute. A torrent's `saveDir` is a folder inside it. */
+    readonly downloadDir: string
+    readonly connectionsMax: number
+    /** KiB/s, 0 = unlimited (the unit of `plexus seed --upload-limit`). */
+    readonly uploadLimit: number
+    readonly downloadLimit: number
+    readonly trackers: boolean
+  }
+  readonly api: {
+    readonly bind: string
+    readonly port: number
+  }
+  readonly dht: {
+    readonly enabled: boolean
+    readonly port: number
+    /** `host:port` each; empty: the saved table, else the public routers. */
+    readonly bootstrap: readonly string[]
+  }
+  readonly log: {
+    /** Absolute. JSON lines. */
+    readonly file: string
+    readonly level: LogLevel
+  }
+}
+
+/** A config file the daemon refuses: the message names the key (exit 2, misuse). */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+export const DEFAULT_PEER_PORT = 6881
+export const DEFAULT_API_PORT = 6890
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error']
+/** KiB/s: a limit above 4 TiB/s is a typo. */
+const RATE_LIMIT_MAX = 4 * 1024 * 1024 * 1024
+
+type KeyKind =
+  | { readonly kind: 'path' }
+  | { readonly kind: 'host' }
+  | { readonly kind: 'integer'; readonly min: number; readonly max: number }
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'level' }
+  | { readonly kind: 'addresses' }
+
+const PORT: KeyKind = { kind: 'integer', min: 0, max: 65535 }
+const RATE: KeyKind = { kind: 'integer', min: 0, max: RATE_LIMIT_MAX }
+
+/** Every key the file may hold, by section ('' is the top level). */
+const KEYS: Readonly<Record<string, Readonly<Record<string, KeyKind>>>> = {
+  '': { data_dir: { kind: 'path' } },
+  peer: {
+    bind: { kind: 'host' },
+    port: PORT,
+    download_dir: { kind: 'path' },
+    connections_max: { kind: 'integer', min: 1, max: 100_000 },
+    upload_limit: RATE,
+    download_limit: RATE,
+    trackers: { kind: 'boolean' },
+  },
+  api: { bind: { kind: 'host' }, port: PORT },
+  dht: { enabled: { kind: 'boolean' }, port: PORT, bootstrap: { kind: 'addresses' } },
+  log: { file: { kind: 'path' }, level: { kind: 'level' } },
+}
+
+type Value = string | number | boolean | readonly string[]
+/** Checked values by dotted key (`peer.port`). */
+type Settings = ReadonlyMap<string, Value>
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (Array.isArray(value)) return 'an array'
+  if (value !== null && typeof value === 'object') return 'a table'
+  return String(value)
+}
+
+function check(key: string, kind: KeyKind, value: unknown): Value {
+  const refuse = (expected: string): never => {
+    throw new ConfigError(`${key} must be ${expected} (got ${describe(value)})`)
+  }
+  switch (kind.kind) {
+    case 'path':
+      if (typeof value !== 'string' || value === '') return refuse('a non-empty path string')
+      return value
+    case 'host':
+      // An IP literal: the daemon binds it as given and never resolves names at start.
+      if (typeof value !== 'string' || isIP(value) === 0) {
+        return refuse('an IP address such as "127.0.0.1" or "::"')
+      }
+      return value
+    case 'integer': {
+      // smol-toml reads integers as numbers (bigint only beyond 2^53, refused below).
+      if (typeof value !== 'number' || !Number.isInteger(value)) return refuse('an integer')
+      if (value < kind.min || value > kind.max) {
+        return refuse(`an integer from ${kind.min} to ${kind.max}`)
+      }
+      return value
+    }
+    case 'boolean':
+      if (typeof value !== 'boolean') return refuse('true or false')
+      return value
+    case 'level':
+      if (typeof value !== 'string' || !(LOG_LEVELS as readonly string[]).includes(value)) {
+        return refuse(`one of ${LOG_LEVELS.map((l) => `"${l}"`).join(', ')}`)
+      }
+      return value
+    case 'addresses': {
+      if (!Array.isArray(value)) return refuse('an array of "host:port" strings')
+      const list = value as unknown[]
+      for (const item of list) {
+        if (typeof item !== 'string' || parseAddress(item) === undefined) {
+          throw new ConfigError(`${key} entries must be "host:port" (got ${describe(item)})`)
+        }
+      }
+      return list as string[]
+    }
+  }
+}
+
+const isTable = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)
+
+/** Parses and checks a config file's text; throws ConfigError naming the first bad key. */
+export function parseConfigText(text: string): Settings {
+  let document: Record<string, unknown>
+  try {
+    document = parse(text) as Record<string, unknown>
+  } catch (error) {
+    if (error instanceof TomlError) {
+      throw new ConfigError(`not valid TOML at line ${error.line}, column ${error.column}`)
+    }
+    throw error
+  }
+  const settings = new Map<string, Value>()
+  for (const [name, value] of Object.entries(document)) {
+    const section = KEYS[name]
+    if (section !== undefined && name !== '') {
+      if (!isTable(value)) throw new ConfigError(`[${name}] must be a table`)
+      for (const [key, inner] of Object.entries(value)) {
+        const kind = section[key]
+        if (kind === undefined) throw new ConfigError(`unknown key ${name}.${key}`)
+        settings.set(`${name}.${key}`, check(`${name}.${key}`, kind, inner))
+      }
+      continue
+    }
+    const kind = KEYS['']?.[name]
+    if (kind === undefined) throw new ConfigError(`unknown key ${name}`)
+    settings.set(name, check(name, kind, value))
+  }
+  return settings
+}
+
+export interface ResolveOptions {
+  /** `--data-dir`: wins over the file's `data_dir`. */
+  readonly dataDir?: string
+  /** The data dir when neither the flag nor the file names one. */
+  readonly defaultDataDir: string
+  /** The config file's folder: a relative `data_dir` in the file is relative to it. */
+  readonly configDir?: string
+  /** The DHT's default: off under the test runner (loopback only), on otherwise. */
+  readonly dhtByDefault: boolean
+}
+
+/** The effective config: the checked file's settings over the defaults. */
+export function resolveConfig(settings: Settings, options: ResolveOptions): DaemonConfig {
+  const get = <T extends Value>(key: string, fallback: T): T => (settings.get(key) as T) ?? fallback
+  const fileDataDir = settings.get('data_dir') as string | undefined
+  const dataDir =
+    options.dataDir !== undefined
+      ? resolve(options.dataDir)
+      : fileDataDir !== undefined
+        ? resolve(options.configDir ?? '.', fileDataDir)
+        : resolve(options.defaultDataDir)
+  // Paths inside the data dir unless absolute: the data dir is the daemon's one home.
+  const inData = (path: string): string => (isAbsolute(path) ? path : join(dataDir, path))
+  const peerPort = get('peer.port', DEFAULT_PEER_PORT)
+  return {
+    dataDir,
+    peer: {
+      bind: get('peer.bind', '0.0.0.0'),
+      port: peerPort,
+      downloadDir: inData(get('peer.download_dir', 'downloads')),
+      connectionsMax: get('peer.connections_max', 200),
+      uploadLimit: get('peer.upload_limit', 0),
+      downloadLimit: get('peer.download_limit', 0),
+      trackers: get('peer.trackers', true),
+    },
+    api: { bind: get('api.bind', '127.0.0.1'), port: get('api.port', DEFAULT_API_PORT) },
+    dht: {
+      enabled: get('dht.enabled', options.dhtByDefault),
+      // UDP, so the same number as the TCP listener does not clash.
+      port: get('dht.port', peerPort),
+      bootstrap: get<readonly string[]>('dht.bootstrap', []),
+    },
+    log: { file: inData(get('log.file', 'daemon.log')), level: get('log.level', 'info') },
+  }
+}
+
+/** The effective config as a TOML file, every key visible (`plexus daemon --print-config`). */
+export function formatConfig(config: DaemonConfig): string {
+  return stringify({
+    data_dir: config.dataDir,
+    peer: {
+      bind: config.peer.bind,
+      port: config.peer.port,
+      download_dir: config.peer.downloadDir,
+      connections_max: config.peer.connectionsMax,
+      upload_limit: config.peer.uploadLimit,
+      download_limit: config.peer.downloadLimit,
+      trackers: config.peer.trackers,
+    },
+    api: { bind: config.api.bind, port: config.api.port },
+    dht: { enabled: config.dht.enabled, port: config.dht.port, bootstrap: config.dht.bootstrap },
+    log: { file: config.log.file, level: config.log.level },
+  })
+}
