@@ -13,7 +13,7 @@ import { DynamicQuery } from './dynamic-query.js'
 import type { Descriptor, Guid, Payload } from './messages.js'
 import { tableUpdates } from './qrp/patch.js'
 import type { RouteTableUpdate } from './qrp/route-table-update.js'
-import { QueryRoutingTable } from './qrp/table.js'
+import type { QueryRoutingTable } from './qrp/table.js'
 import { newGuid, type Servent } from './servent.js'
 import { clampTtl, nextHop, type Hop } from './ttl.js'
 
