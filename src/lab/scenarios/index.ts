@@ -1,4 +1,5 @@
 import type { Scenario } from '../scenario.js'
+import { gnutella } from './gnutella.js'
 import { kademlia } from './kademlia.js'
 import { pingMesh } from './ping-mesh.js'
 import { swarm } from './swarm.js'
@@ -8,6 +9,7 @@ export const SCENARIOS: readonly Scenario<object>[] = [
   pingMesh as Scenario<object>,
   swarm as Scenario<object>,
   kademlia as Scenario<object>,
+  gnutella as Scenario<object>,
 ]
 
 export function findScenario(name: string): Scenario<object> | undefined {

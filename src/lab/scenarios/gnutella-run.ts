@@ -1,0 +1,284 @@
+/**
+ * One Gnutella run in the simulator: every host runs the production `Servent` through the
+ * production `attachStream` driver over simulated TCP streams (constant 20 ms latency, so a
+ * flood's first copy always arrives by a shortest path and the BFS oracle is exact). The same
+ * seed gives the same graph, the same shared files and the same queries in both modes.
+ */
+import { intToIpv4, type Address } from '../../core/address.js'
+import { SeededRandom, type Random } from '../../core/random.js'
+import { instant, type Instant } from '../../core/time.js'
+import { attachStream, type AttachedStream } from '../../drivers/attach-stream.js'
+import { zlibCompression } from '../../drivers/gnutella/zlib-compression.js'
+import {
+  RoutingChecker,
+  Servent,
+  serventConfig,
+  SharedLibrary,
+  type GnutellaEvent,
+  type Role,
+  type RoutingRecord,
+} from '../../protocols/gnutella/index.js'
+import { SimWorld } from '../../sim/index.js'
+import { floodReach, powerLawGraph, randomGraph, type Adjacency } from './gnutella-graph.js'
+
+export const GNUTELLA_PORT = 6346
+const FIRST_ADDRESS = 0x0a000001
+const CONNECT_AT_MS = 100
+const SETTLE_MS = 5_000
+
+export interface GnutellaParams {
+  readonly nodes: number
+  readonly ttl: number
+  readonly graph: number
+  readonly degree: number
+  readonly queries: number
+  readonly items: number
+  readonly replication: number
+  readonly ultrapeerFraction: number
+  readonly ultrapeerDegree: number
+  readonly leafUltrapeers: number
+  readonly qrpBits: number
+  readonly queryGapMs: number
+  readonly resultsWanted: number
+}
+
+export interface QueryStat {
+  origin: number
+  item: number
+  startedAt: number
+  messages: number
+  hits: number
+  duplicates: number
+  reached: Set<number>
+  firstHitAt: number | undefined
+  results: number
+}
+
+export interface ModeResult {
+  readonly mode: 'flat' | 'ultrapeer'
+  readonly queries: QueryStat[]
+  readonly roles: Role[]
+  /** Query descriptors each servent received, duplicates included. */
+  readonly queryLoad: number[]
+  readonly checker: RoutingChecker
+  /** Flat mode: queries whose reached set differs from the BFS oracle. */
+  readonly oracleMismatches: number
+  readonly oracleChecked: number
+  readonly upToUpSends: number
+  readonly upToUpLastHop: number
+  readonly lastHopFiltered: number
+  readonly events: number
+  readonly virtualSeconds: number
+  readonly holders: number
+}
+
+const itemName = (item: number): string => `item${item} track mix`
+
+/** The shared workload: which nodes hold which item, which node asks for which item. */
+export function workload(
+  p: GnutellaParams,
+  random: Random,
+): { holders: number[][]; asks: [number, number][] } {
+  const perItem = Math.max(1, Math.round(p.replication * p.nodes))
+  const holders = Array.from({ length: p.items }, () => {
+    const set = new Set<number>()
+    while (set.size < Math.min(perItem, p.nodes)) set.add(random.int(p.nodes))
+    return [...set]
+  })
+  const asks: [number, number][] = []
+  for (let q = 0; q < p.queries; q++) asks.push([random.int(p.nodes), random.int(p.items)])
+  return { holders, asks }
+}
+
+function overlay(
+  p: GnutellaParams,
+  mode: 'flat' | 'ultrapeer',
+  random: Random,
+): { roles: Role[]; adjacency: Adjacency } {
+  const make = p.graph === 1 ? powerLawGraph : randomGraph
+  if (mode === 'flat') {
+    return { roles: Array<Role>(p.nodes).fill('peer'), adjacency: make(p.nodes, p.degree, random) }
+  }
+  const ups = Math.max(2, Math.round(p.nodes * p.ultrapeerFraction))
+  const roles = Array.from({ length: p.nodes }, (_, i): Role => (i < ups ? 'ultrapeer' : 'leaf'))
+  const upGraph = make(ups, p.ultrapeerDegree, random)
+  const adjacency: Adjacency = Array.from({ length: p.nodes }, (_, i) => [...(upGraph[i] ?? [])])
+  for (let leaf = ups; leaf < p.nodes; leaf++) {
+    const chosen = new Set<number>()
+    while (chosen.size < Math.min(p.leafUltrapeers, ups)) chosen.add(random.int(ups))
+    for (const up of chosen) {
+      ;(adjacency[leaf] as number[]).push(up)
+      ;(adjacency[up] as number[]).push(leaf)
+    }
+  }
+  return { roles, adjacency }
+}
+
+export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrapeer'): ModeResult {
+  const root = new SeededRandom(seed)
+  const { holders, asks } = workload(p, root.fork('workload'))
+  const { roles, adjacency } = overlay(p, mode, root.fork('graph'))
+  const world = new SimWorld({ seed })
+  const servents: Servent[] = []
+  const attached: AttachedStream[] = []
+  const stats = new Map<string, QueryStat>()
+  const queryLoad = new Array<number>(p.nodes).fill(0)
+  const checker = new RoutingChecker()
+  const addressOf = (i: number): Address => ({
+    host: intToIpv4(FIRST_ADDRESS + i),
+    port: GNUTELLA_PORT,
+  })
+  let upToUpSends = 0
+  let upToUpLastHop = 0
+  const statOf = (guid: string): QueryStat => {
+    let s = stats.get(guid)
+    if (s === undefined) {
+      s = {
+        origin: -1,
+        item: -1,
+        startedAt: 0,
+        messages: 0,
+        hits: 0,
+        duplicates: 0,
+        reached: new Set(),
+        firstHitAt: undefined,
+        results: 0,
+      }
+      stats.set(guid, s)
+    }
+    return s
+  }
+  const trace =
+    (index: number) =>
+    (r: RoutingRecord): void => {
+      checker.record(index, r)
+      const s = statOf(r.guid)
+      if (r.kind === 'query_received') {
+        queryLoad[index] = (queryLoad[index] ?? 0) + 1
+        if (r.duplicate) s.duplicates++
+        else s.reached.add(index)
+      } else if (r.kind === 'query_sent') {
+        s.messages++
+        if (roles[index] === 'ultrapeer' && !r.toLeaf) {
+          upToUpSends++
+          if (r.ttl === 1) upToUpLastHop++
+        }
+      } else if (r.kind === 'hit_sent') {
+        s.messages++
+        s.hits++
+      }
+    }
+  const onEvent = (event: GnutellaEvent): void => {
+    if (event.type !== 'query_hit') return
+    const s = statOf(event.queryId)
+    s.results += event.hit.results.length
+    s.firstHitAt ??= world.now()
+  }
+  const libraries = Array.from({ length: p.nodes }, () => new SharedLibrary())
+  holders.forEach((nodes, item) => {
+    for (const n of nodes)
+      libraries[n]?.add({
+        fileIndex: item,
+        fileName: `${itemName(item)}.mp3`,
+        fileSize: 4_000_000,
+        urns: [],
+      })
+  })
+  for (let i = 0; i < p.nodes; i++) {
+    const host = world.addHost({
+      address: addressOf(i).host,
+      uploadBytesPerSecond: 1e8,
+      downloadBytesPerSecond: 1e8,
+    })
+    host.start((env) => {
+      const config = serventConfig({
+        advertised: addressOf(i),
+        role: roles[i] as Role,
+        queryTtl: p.ttl,
+        peersMax: p.nodes,
+        ultrapeersMax: p.nodes,
+        leavesMax: p.nodes,
+        leafUltrapeers: p.leafUltrapeers,
+        leafCandidatesExtra: 0,
+        pingIntervalMs: 3_600_000,
+        maintainIntervalMs: 3_600_000,
+        qrpTableLength: 1 << p.qrpBits,
+        qrpRefreshMs: 1_000,
+        dqResultsWanted: p.resultsWanted,
+        dqWaitPerHopMs: 100,
+        queriesPerSecondMax: 1_000,
+        queryBurstMax: 1_000,
+        guidCacheEntriesMax: Math.max(1_000, p.queries * 2),
+        routeTableEntriesMax: Math.max(1_000, p.queries * 2),
+      })
+      const servent = new Servent(
+        config,
+        {
+          random: env.random.fork('gnutella'),
+          library: libraries[i] as SharedLibrary,
+          compression: zlibCompression,
+          trace: trace(i),
+        },
+        env.clock.now(),
+      )
+      servents[i] = servent
+      const a = attachStream(servent, { clock: env.clock, net: env.net, onEvent })
+      attached[i] = a
+      a.listen(addressOf(i), (r) => {
+        if (!r.ok) throw new Error(`listen failed: ${r.error.message}`)
+      })
+    })
+  }
+  const at = (time: number, fn: () => void): void => {
+    world.scheduler.schedule(time, (f: () => void) => f(), fn)
+  }
+  // Each edge once, dialled by the lower index (a leaf dials its ultrapeers).
+  at(CONNECT_AT_MS, () => {
+    adjacency.forEach((neighbours, i) => {
+      for (const j of neighbours) {
+        const dials = mode === 'ultrapeer' && roles[i] !== roles[j] ? roles[i] === 'leaf' : i < j
+        if (!dials) continue
+        ;(servents[i] as Servent).connect(world.now(), addressOf(j))
+        ;(attached[i] as AttachedStream).flush()
+      }
+    })
+  })
+  asks.forEach(([origin, item], q) => {
+    at(SETTLE_MS + q * p.queryGapMs, () => {
+      const now: Instant = world.now()
+      const id = (servents[origin] as Servent).search(now, `item${item}`)
+      ;(attached[origin] as AttachedStream).flush()
+      const s = statOf(id)
+      s.origin = origin
+      s.item = item
+      s.startedAt = now
+    })
+  })
+  const end = SETTLE_MS + p.queries * p.queryGapMs + 30_000
+  const run = world.run({ until: instant(end) })
+  const queries = [...stats.values()].filter((s) => s.origin >= 0)
+  let mismatches = 0
+  if (mode === 'flat') {
+    for (const s of queries) {
+      const truth = floodReach(adjacency, s.origin, p.ttl)
+      const reached = new Set([...s.reached].filter((n) => n !== s.origin))
+      if (reached.size !== truth.size || [...truth].some((n) => !reached.has(n))) mismatches++
+    }
+  }
+  const lastHopFiltered = servents.reduce((sum, s) => sum + s.routing.stats.lastHopFiltered, 0)
+  return {
+    mode,
+    queries,
+    roles,
+    queryLoad,
+    checker,
+    oracleMismatches: mismatches,
+    oracleChecked: mode === 'flat' ? queries.length : 0,
+    upToUpSends,
+    upToUpLastHop,
+    lastHopFiltered,
+    events: run.steps,
+    virtualSeconds: Math.round(world.now() / 1000),
+    holders: Math.max(1, Math.round(p.replication * p.nodes)),
+  }
+}

@@ -1,0 +1,197 @@
+import { summarize } from '../../core/stats.js'
+import { lastHopShare } from '../../protocols/gnutella/index.js'
+import { defaultsOf, type Params, type Scenario } from '../scenario.js'
+import { runMode, type GnutellaParams, type ModeResult } from './gnutella-run.js'
+
+/**
+ * `plexus sim gnutella`: flat flooding against two-level ultrapeers (QRP to leaves, last-hop
+ * QRP between ultrapeers, dynamic querying) on the same graph size, shared files and queries.
+ * `--mode 0` flat, `1` ultrapeer, `2` both (the CLI's parameters are numbers).
+ */
+const PARAMS = {
+  nodes: { kind: 'integer', min: 10, max: 100_000, default: 2000, describe: 'servents' },
+  ttl: {
+    kind: 'integer',
+    min: 1,
+    max: 7,
+    default: 4,
+    describe: 'query TTL (flat flood; leaf and dynamic-query cap)',
+  },
+  mode: {
+    kind: 'integer',
+    min: 0,
+    max: 2,
+    default: 2,
+    describe: 'gnutella: 0 flat, 1 ultrapeer, 2 both',
+  },
+  graph: {
+    kind: 'integer',
+    min: 0,
+    max: 1,
+    default: 0,
+    describe: 'gnutella graph: 0 random, 1 power-law',
+  },
+  degree: { kind: 'integer', min: 2, max: 64, default: 4, describe: 'flat mean degree' },
+  queries: { kind: 'integer', min: 1, max: 100_000, default: 100, describe: 'queries' },
+  items: { kind: 'integer', min: 1, max: 100_000, default: 50, describe: 'distinct shared items' },
+  replication: {
+    kind: 'number',
+    min: 0,
+    max: 1,
+    default: 0.01,
+    describe: 'share of servents holding each item',
+  },
+  ultrapeerFraction: {
+    kind: 'number',
+    min: 0.001,
+    max: 1,
+    default: 0.1,
+    describe: 'share of ultrapeers',
+  },
+  ultrapeerDegree: {
+    kind: 'integer',
+    min: 2,
+    max: 64,
+    default: 6,
+    describe: 'ultrapeer-ultrapeer degree',
+  },
+  leafUltrapeers: { kind: 'integer', min: 1, max: 5, default: 3, describe: 'ultrapeers per leaf' },
+  qrpBits: {
+    kind: 'integer',
+    min: 6,
+    max: 17,
+    default: 12,
+    describe: 'QRP table size, log2 slots',
+  },
+  queryGapMs: {
+    kind: 'number',
+    min: 1,
+    max: 60_000,
+    default: 500,
+    describe: 'time between queries',
+  },
+  resultsWanted: {
+    kind: 'integer',
+    min: 1,
+    max: 1000,
+    default: 20,
+    describe: 'dynamic query target',
+  },
+} as const
+
+export interface ModeReport {
+  readonly mode: 'flat' | 'ultrapeer'
+  readonly messagesPerQuery: number
+  readonly duplicatesPerQuery: number
+  readonly peersReachedPerQuery: number
+  readonly hitRate: number
+  readonly resultsPerQuery: number
+  readonly latencyMs: { readonly p50: number; readonly p90: number }
+  readonly busiestNodeQueries: number
+  /** Query descriptors a leaf (flat: any servent) received per query, on average. */
+  readonly queriesSeenPerLeafPerQuery: number
+  readonly lastHop: {
+    readonly measuredShare: number
+    readonly treeFormula: number
+    readonly filtered: number
+  }
+  readonly oracle: { readonly checked: number; readonly mismatches: number }
+  readonly invariantViolations: number
+  readonly invariantSamples: readonly string[]
+  readonly events: number
+  readonly virtualSeconds: number
+}
+
+export interface GnutellaReport {
+  readonly scenario: 'gnutella'
+  readonly seed: number
+  readonly nodes: number
+  readonly ttl: number
+  readonly graph: 'random' | 'power-law'
+  readonly holdersPerItem: number
+  readonly modes: readonly ModeReport[]
+  /** flat messages per query / ultrapeer messages per query, when both ran. */
+  readonly messageRatio: number | undefined
+}
+
+const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d
+
+function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
+  const q = r.queries
+  const n = Math.max(1, q.length)
+  const latencies = q
+    .filter((s) => s.firstHitAt !== undefined)
+    .map((s) => (s.firstHitAt as number) - s.startedAt)
+  const lat = summarize(latencies)
+  const leaves = r.roles.map((role, i) => (role === 'ultrapeer' ? -1 : i)).filter((i) => i >= 0)
+  const leafLoad = leaves.reduce((s, i) => s + (r.queryLoad[i] ?? 0), 0)
+  const considered = r.upToUpSends + r.lastHopFiltered
+  return {
+    mode: r.mode,
+    messagesPerQuery: round(q.reduce((s, x) => s + x.messages, 0) / n, 1),
+    duplicatesPerQuery: round(q.reduce((s, x) => s + x.duplicates, 0) / n, 1),
+    peersReachedPerQuery: round(q.reduce((s, x) => s + x.reached.size, 0) / n, 1),
+    hitRate: round(q.filter((s) => s.results > 0).length / n, 4),
+    resultsPerQuery: round(q.reduce((s, x) => s + x.results, 0) / n, 2),
+    latencyMs: { p50: round(lat.p50, 1), p90: round(lat.p90, 1) },
+    busiestNodeQueries: Math.max(0, ...r.queryLoad),
+    queriesSeenPerLeafPerQuery: round(leafLoad / Math.max(1, leaves.length) / n, 4),
+    lastHop: {
+      measuredShare:
+        considered === 0 ? 0 : round((r.upToUpLastHop + r.lastHopFiltered) / considered, 4),
+      treeFormula: round(lastHopShare(p.ultrapeerDegree, p.ttl), 4),
+      filtered: r.lastHopFiltered,
+    },
+    oracle: { checked: r.oracleChecked, mismatches: r.oracleMismatches },
+    invariantViolations: r.checker.violations,
+    invariantSamples: r.checker.problems().slice(0, 5),
+    events: r.events,
+    virtualSeconds: r.virtualSeconds,
+  }
+}
+
+export function runGnutella(params: Params, seed: number): GnutellaReport {
+  const p = { ...defaultsOf(PARAMS), ...params } as unknown as GnutellaParams & { mode: number }
+  const modes: ('flat' | 'ultrapeer')[] =
+    p.mode === 0 ? ['flat'] : p.mode === 1 ? ['ultrapeer'] : ['flat', 'ultrapeer']
+  const reports = modes.map((m) => summarizeMode(p, runMode(p, seed, m)))
+  const flat = reports.find((r) => r.mode === 'flat')
+  const up = reports.find((r) => r.mode === 'ultrapeer')
+  return {
+    scenario: 'gnutella',
+    seed,
+    nodes: p.nodes,
+    ttl: p.ttl,
+    graph: p.graph === 1 ? 'power-law' : 'random',
+    holdersPerItem: Math.max(1, Math.round(p.replication * p.nodes)),
+    modes: reports,
+    messageRatio:
+      flat !== undefined && up !== undefined && up.messagesPerQuery > 0
+        ? round(flat.messagesPerQuery / up.messagesPerQuery, 2)
+        : undefined,
+  }
+}
+
+export const gnutella: Scenario<GnutellaReport> = {
+  name: 'gnutella',
+  describe: 'Gnutella 0.6: flat flooding vs ultrapeers with QRP and dynamic querying',
+  params: PARAMS,
+  defaults: () => defaultsOf(PARAMS),
+  run: runGnutella,
+  format: (r) => [
+    `${r.nodes} servents, ${r.graph} graph, TTL ${r.ttl}, ${r.holdersPerItem} holders per item`,
+    ...r.modes.map(
+      (m) =>
+        `${m.mode}: ${m.messagesPerQuery} msgs/query, ${m.duplicatesPerQuery} dups, reached ${m.peersReachedPerQuery}, ` +
+        `hit rate ${(m.hitRate * 100).toFixed(1)}%, ${m.resultsPerQuery} results, latency p50 ${m.latencyMs.p50} ms, ` +
+        `busiest ${m.busiestNodeQueries}, per leaf/query ${m.queriesSeenPerLeafPerQuery}` +
+        (m.mode === 'flat'
+          ? `, oracle ${m.oracle.checked - m.oracle.mismatches}/${m.oracle.checked}`
+          : `, last hop ${m.lastHop.measuredShare} (tree ${m.lastHop.treeFormula})`) +
+        `, ${m.invariantViolations} violations`,
+    ),
+    ...(r.messageRatio === undefined
+      ? []
+      : [`flat / ultrapeer messages per query: ${r.messageRatio}x`]),
+  ],
+}

@@ -1,0 +1,148 @@
+/**
+ * Servent configuration with explicit defaults, and the events and trace records the core
+ * emits. Every cache, table and queue has a named bound here.
+ */
+import type { Address } from '../../core/address.js'
+import type { ConnectionId, StreamCloseReason } from '../../core/core.js'
+import type { RemoteFault } from '../../core/errors.js'
+import type { Payload } from './messages.js'
+
+/** `peer`: a flat 0.4-style servent (every neighbour equal); `ultrapeer` / `leaf`: 0.6. */
+export type Role = 'peer' | 'ultrapeer' | 'leaf'
+
+export interface ServentConfig {
+  readonly role: Role
+  /** Where others reach us (pongs, QueryHits, Push). */
+  readonly advertised: Address
+  readonly userAgent: string
+  /** Originating TTL of queries (flat flood, and a leaf's queries to its ultrapeers). */
+  readonly queryTtl: number
+  readonly ttlMax: number
+  readonly payloadBytesMax: number
+  readonly guidCacheEntriesMax: number
+  readonly routeTableEntriesMax: number
+  readonly pongCacheEntriesMax: number
+  readonly pongMaxAgeMs: number
+  readonly pongsPerPingMax: number
+  readonly pingIntervalMs: number
+  /** Flat role: neighbours. */
+  readonly peersMax: number
+  /** Ultrapeer role: ultrapeer neighbours and leaves. */
+  readonly ultrapeersMax: number
+  readonly leavesMax: number
+  /** Leaf role: ultrapeers kept (2-3), and candidates probed before the slowest is dropped. */
+  readonly leafUltrapeers: number
+  readonly leafCandidatesExtra: number
+  readonly maintainIntervalMs: number
+  readonly queriesPerSecondMax: number
+  readonly queryBurstMax: number
+  /** QRP table length (slots) for our own and merged tables. */
+  readonly qrpTableLength: number
+  /** Ultrapeers: forward TTL-1 queries to neighbour ultrapeers only on a table hit. */
+  readonly lastHopQrp: boolean
+  /** Ultrapeers: originate (and run leaves' queries) by dynamic querying instead of flooding. */
+  readonly dynamicQuerying: boolean
+  readonly dqResultsWanted: number
+  readonly dqProbeTtl: number
+  readonly dqProbeConnections: number
+  readonly dqWaitPerHopMs: number
+  readonly qrpRefreshMs: number
+  /** Extra TTL given to QueryHits over the query's hop count, for safety. */
+  readonly hitTtlSlack: number
+}
+
+export function serventConfig(
+  overrides: Partial<ServentConfig> & Pick<ServentConfig, 'advertised'>,
+): ServentConfig {
+  return {
+    role: 'peer',
+    userAgent: 'plexus/0.1',
+    queryTtl: 7,
+    ttlMax: 7,
+    payloadBytesMax: 65_536,
+    guidCacheEntriesMax: 10_000,
+    routeTableEntriesMax: 10_000,
+    pongCacheEntriesMax: 200,
+    pongMaxAgeMs: 5 * 60_000,
+    pongsPerPingMax: 10,
+    pingIntervalMs: 60_000,
+    peersMax: 8,
+    ultrapeersMax: 32,
+    leavesMax: 40,
+    leafUltrapeers: 3,
+    leafCandidatesExtra: 1,
+    maintainIntervalMs: 5_000,
+    queriesPerSecondMax: 5,
+    queryBurstMax: 20,
+    qrpTableLength: 65_536,
+    lastHopQrp: true,
+    dynamicQuerying: true,
+    dqResultsWanted: 50,
+    dqProbeTtl: 1,
+    dqProbeConnections: 3,
+    dqWaitPerHopMs: 1_000,
+    qrpRefreshMs: 5_000,
+    hitTtlSlack: 1,
+    ...overrides,
+  }
+}
+
+export type GnutellaEvent =
+  | {
+      readonly type: 'connection_opened'
+      readonly connection: ConnectionId
+      readonly remote: Address
+      readonly peerRole: Role
+    }
+  | {
+      readonly type: 'connection_closed'
+      readonly connection: ConnectionId
+      readonly remote: Address
+      readonly reason: StreamCloseReason | 'refused' | 'handshake_failed' | 'bye' | 'fault'
+    }
+  | {
+      readonly type: 'handshake_refused'
+      readonly connection: ConnectionId
+      readonly code: number
+      readonly tryUltrapeers: readonly Address[]
+    }
+  | {
+      readonly type: 'query_hit'
+      readonly queryId: string
+      readonly hit: Extract<Payload, { type: 'query_hit' }>
+    }
+  | { readonly type: 'search_finished'; readonly queryId: string; readonly results: number }
+  | { readonly type: 'push_requested'; readonly fileIndex: number; readonly to: Address }
+  | {
+      readonly type: 'remote_fault'
+      readonly connection: ConnectionId
+      readonly fault: RemoteFault
+    }
+
+/**
+ * What the simulator's invariant checkers see (an optional synchronous callback; nothing in
+ * the core depends on it). `received` carries the header as it arrived, before clamping.
+ */
+export type RoutingRecord =
+  | {
+      readonly kind: 'query_received'
+      readonly guid: string
+      readonly connection: ConnectionId
+      readonly ttl: number
+      readonly hops: number
+      readonly duplicate: boolean
+    }
+  | {
+      readonly kind: 'query_sent'
+      readonly guid: string
+      readonly connection: ConnectionId
+      readonly ttl: number
+      readonly hops: number
+      /** The connection the query came from; undefined when we originated it. */
+      readonly from: ConnectionId | undefined
+      /** The header it arrived with (undefined when we originated it). */
+      readonly received: { readonly ttl: number; readonly hops: number } | undefined
+      readonly toLeaf: boolean
+    }
+  | { readonly kind: 'hit_sent'; readonly guid: string; readonly connection: ConnectionId }
+  | { readonly kind: 'hit_received'; readonly guid: string; readonly connection: ConnectionId }

@@ -1,0 +1,105 @@
+/**
+ * Dynamic querying (Fisk, Dynamic Querying v0.1, 2003) as a pure state machine. Instead of
+ * flooding every ultrapeer connection at TTL 7, the originating ultrapeer first probes a few
+ * connections at a low TTL, then, from the results per host reached so far, picks for each
+ * further connection the smallest TTL expected to bring the missing results, one connection
+ * at a time, until enough results came back or every connection was used (the horizon).
+ *
+ * Hosts reached through one connection at TTL t in a tree of degree d: sum over i = 1..t of
+ * (d-1)^(i-1) (UP-QRP v0.1's no-cycle tree formula).
+ */
+import type { ConnectionId } from '../../core/core.js'
+import type { Instant } from '../../core/time.js'
+
+export interface DynamicQueryOptions {
+  readonly resultsWanted: number
+  readonly probeTtl: number
+  readonly probeConnections: number
+  readonly ttlMax: number
+  /** Expected neighbours of each ultrapeer (the d of the tree formula). */
+  readonly degree: number
+  /** Time allowed per hop, there and back, before the next step. */
+  readonly waitPerHopMs: number
+}
+
+export type DynamicQueryStep =
+  | { readonly kind: 'send'; readonly connections: ConnectionId[]; readonly ttl: number }
+  | { readonly kind: 'wait'; readonly until: Instant }
+  | { readonly kind: 'done' }
+
+/** Hosts a query reaches through one connection at TTL `ttl` in a tree of degree `degree`. */
+export function hostsReached(degree: number, ttl: number): number {
+  let total = 0
+  for (let i = 1; i <= ttl; i++) total += Math.pow(Math.max(1, degree - 1), i - 1)
+  return total
+}
+
+/** The share of reached ultrapeers that sit on the last hop: (d-1)^(h-1) / sum. */
+export function lastHopShare(degree: number, ttl: number): number {
+  return Math.pow(degree - 1, ttl - 1) / hostsReached(degree, ttl)
+}
+
+export class DynamicQuery {
+  private readonly unused: ConnectionId[]
+  private results = 0
+  private hostsQueried = 0
+  private waitUntil: Instant
+  private probed = false
+
+  constructor(
+    private readonly options: DynamicQueryOptions,
+    connections: readonly ConnectionId[],
+    now: Instant,
+  ) {
+    this.unused = [...connections]
+    this.waitUntil = now
+  }
+
+  /** Call when results (QueryHit entries) for this query arrive. */
+  addResults(count: number): void {
+    this.results += count
+  }
+
+  get resultCount(): number {
+    return this.results
+  }
+
+  /** Forget a connection that closed before we used it. */
+  dropConnection(connection: ConnectionId): void {
+    const index = this.unused.indexOf(connection)
+    if (index >= 0) this.unused.splice(index, 1)
+  }
+
+  /** What to do next; call at `wait.until` again. */
+  next(now: Instant): DynamicQueryStep {
+    const o = this.options
+    if (this.results >= o.resultsWanted || this.unused.length === 0) return { kind: 'done' }
+    if (now < this.waitUntil) return { kind: 'wait', until: this.waitUntil }
+    if (!this.probed) {
+      this.probed = true
+      const probe = this.unused.splice(0, Math.max(1, o.probeConnections))
+      return this.sent(now, probe, o.probeTtl)
+    }
+    const connection = this.unused.shift() as ConnectionId
+    return this.sent(now, [connection], this.chooseTtl())
+  }
+
+  private chooseTtl(): number {
+    const o = this.options
+    const missing = o.resultsWanted - this.results
+    // No result yet: the content is rare, so go as wide as allowed.
+    if (this.results === 0) return o.ttlMax
+    const hostsPerResult = this.hostsQueried / this.results
+    const hostsNeeded = (missing * hostsPerResult) / Math.max(1, this.unused.length + 1)
+    for (let ttl = 1; ttl < o.ttlMax; ttl++) {
+      if (hostsReached(o.degree, ttl) >= hostsNeeded) return ttl
+    }
+    return o.ttlMax
+  }
+
+  private sent(now: Instant, connections: ConnectionId[], ttl: number): DynamicQueryStep {
+    this.hostsQueried += connections.length * hostsReached(this.options.degree, ttl)
+    this.waitUntil = (now + 2 * ttl * this.options.waitPerHopMs) as Instant
+    return { kind: 'send', connections, ttl }
+  }
+}

@@ -1,0 +1,492 @@
+/**
+ * The Gnutella 0.6 servent core: a sans-IO `StreamCore` owning every connection. It runs the
+ * handshake, frames descriptors, suppresses duplicate GUIDs, forwards with TTL - 1 / hops + 1,
+ * routes QueryHits and Pushes back along the reverse path, answers pings from its pong cache,
+ * and, as an ultrapeer, routes queries to leaves (and over the last hop to ultrapeers) by
+ * their QRP tables and originates by dynamic querying. Search routing lives in
+ * query-routing.ts; this file owns connections, timers and dispatch.
+ */
+import type { Address } from '../../core/address.js'
+import { concatBytes, toHex } from '../../core/bytes.js'
+import {
+  NEED_DATA,
+  type ConnectFailure,
+  type ConnectionId,
+  type StreamCloseReason,
+  type StreamCore,
+  type StreamOutput,
+} from '../../core/core.js'
+import type { RemoteFault } from '../../core/errors.js'
+import type { Random } from '../../core/random.js'
+import { TimerTable } from '../../core/timers.js'
+import { after, type Instant, ms } from '../../core/time.js'
+import type { GnutellaEvent, Role, RoutingRecord, ServentConfig } from './config.js'
+import { Connection } from './connection.js'
+import { encodeDescriptor } from './descriptor-codec.js'
+import {
+  parseHandshake,
+  readGnutellaHeaders,
+  serializeHandshake,
+  type Handshake,
+} from './handshake.js'
+import {
+  acceptIncoming,
+  acceptResponse,
+  connectHandshake,
+  finalResponse,
+  keepOutbound,
+  refuseResponse,
+  remoteRole,
+  type SlotCounts,
+} from './handshake-policy.js'
+import type { SharedLibrary } from './library.js'
+import type { Descriptor, Guid, Payload } from './messages.js'
+import { PongCache } from './pong-cache.js'
+import type { QrpCompression } from './qrp/compression.js'
+import { QueryRouting } from './query-routing.js'
+import { clampTtl } from './ttl.js'
+import { BoundedMap, GuidCache } from './bounded-map.js'
+
+type TimerName = 'ping' | 'maintain' | 'dq' | 'qrp'
+
+export interface ServentDeps {
+  readonly random: Random
+  readonly library: SharedLibrary
+  /** zlib for QRP patches; without it patches go uncompressed (see qrp/compression.ts). */
+  readonly compression?: QrpCompression | undefined
+  /** For simulator checkers only. */
+  readonly trace?: ((record: RoutingRecord) => void) | undefined
+}
+
+export interface ServentStats {
+  readonly sent: Record<string, number>
+  readonly received: Record<string, number>
+  readonly faults: number
+  readonly pongCacheSize: number
+  readonly connections: number
+}
+
+export class Servent implements StreamCore<GnutellaEvent> {
+  readonly serventId: Guid
+  readonly connections = new Map<ConnectionId, Connection>()
+  readonly pongs: PongCache
+  readonly routing: QueryRouting
+  private readonly outputs: StreamOutput<GnutellaEvent>[] = []
+  private readonly timers = new TimerTable<TimerName>()
+  private readonly pingGuids: GuidCache
+  /** Hosts to try when a leaf needs ultrapeers; filled from 503s, pongs and the caller. */
+  private readonly candidates: BoundedMap<string, Address>
+  private nextId = 1
+  private readonly sent: Record<string, number> = {}
+  private readonly receivedByType: Record<string, number> = {}
+  private faults = 0
+
+  constructor(
+    readonly config: ServentConfig,
+    readonly deps: ServentDeps,
+    now: Instant,
+  ) {
+    this.serventId = newGuid(deps.random)
+    this.pongs = new PongCache(config.pongCacheEntriesMax, config.pongMaxAgeMs)
+    this.pingGuids = new GuidCache(config.guidCacheEntriesMax)
+    this.candidates = new BoundedMap(config.pongCacheEntriesMax)
+    this.routing = new QueryRouting(this, now)
+    this.timers.set('ping', after(now, ms(config.pingIntervalMs)))
+    if (config.role === 'leaf')
+      this.timers.set('maintain', after(now, ms(config.maintainIntervalMs)))
+  }
+
+  // --- commands ------------------------------------------------------------------------------
+
+  /** Opens a connection to `to`; the handshake follows when the driver reports `connected`. */
+  connect(now: Instant, to: Address): ConnectionId {
+    const conn = this.newConnection(now, to, true)
+    this.outputs.push({ type: 'connect', connection: conn.id, to })
+    return conn.id
+  }
+
+  /** Starts a search; QueryHits come back as `query_hit` events with this id. */
+  search(now: Instant, criteria: string, urns: readonly string[] = []): string {
+    const id = this.routing.originate(now, criteria, urns)
+    this.rearmDq()
+    return id
+  }
+
+  /** Hosts a leaf may try when it needs ultrapeers. */
+  addCandidates(addresses: readonly Address[]): void {
+    for (const a of addresses) this.candidates.set(`${a.host}:${a.port}`, a)
+  }
+
+  /** Says Bye and closes. */
+  bye(connection: ConnectionId, code = 200, reason = 'Closing'): void {
+    const conn = this.connections.get(connection)
+    if (conn === undefined) return
+    if (conn.isOpen)
+      this.send(conn, {
+        guid: newGuid(this.deps.random),
+        ttl: 1,
+        hops: 0,
+        payload: { type: 'bye', code, reason },
+      })
+    this.drop(conn, 'local', true)
+  }
+
+  inspect(): ServentStats {
+    return {
+      sent: { ...this.sent },
+      received: { ...this.receivedByType },
+      faults: this.faults,
+      pongCacheSize: this.pongs.size,
+      connections: [...this.connections.values()].filter((c) => c.isOpen).length,
+    }
+  }
+
+  // --- StreamCore ----------------------------------------------------------------------------
+
+  accepted(now: Instant, remote: Address): ConnectionId {
+    return this.newConnection(now, remote, false).id
+  }
+
+  connected(_now: Instant, connection: ConnectionId): void {
+    const conn = this.connections.get(connection)
+    if (conn === undefined) return
+    conn.state = 'await_response'
+    this.write(conn, serializeHandshake(connectHandshake(this.config)))
+  }
+
+  connectFailed(_now: Instant, connection: ConnectionId, _reason: ConnectFailure): void {
+    const conn = this.connections.get(connection)
+    if (conn !== undefined) this.forget(conn, 'refused')
+  }
+
+  received(now: Instant, connection: ConnectionId, bytes: Uint8Array): void {
+    const conn = this.connections.get(connection)
+    if (conn === undefined) return
+    if (conn.isOpen) return this.readDescriptors(now, conn, bytes)
+    conn.handshakeBuffer = concatBytes([conn.handshakeBuffer, bytes])
+    const parsed = parseHandshake(conn.handshakeBuffer)
+    if (!parsed.ok) return this.fault(conn, parsed.error, true)
+    if (parsed.value === NEED_DATA) return
+    const rest = conn.handshakeBuffer.subarray(parsed.value.consumed)
+    conn.handshakeBuffer = new Uint8Array(0)
+    this.onHandshake(now, conn, parsed.value.handshake)
+    if (conn.isOpen && rest.length > 0 && this.connections.has(conn.id)) {
+      this.readDescriptors(now, conn, rest)
+    }
+  }
+
+  writeBlocked(_now: Instant, connection: ConnectionId): void {
+    const conn = this.connections.get(connection)
+    if (conn !== undefined) conn.blocked = true
+  }
+
+  writable(_now: Instant, connection: ConnectionId): void {
+    const conn = this.connections.get(connection)
+    if (conn !== undefined) conn.blocked = false
+  }
+
+  closed(_now: Instant, connection: ConnectionId, reason: StreamCloseReason): void {
+    const conn = this.connections.get(connection)
+    if (conn !== undefined) this.forget(conn, reason)
+  }
+
+  timeout(now: Instant): void {
+    for (const name of this.timers.expire(now)) {
+      if (name === 'ping') {
+        this.timers.set('ping', after(now, ms(this.config.pingIntervalMs)))
+        for (const conn of this.open()) this.ping(conn)
+      } else if (name === 'maintain') {
+        this.timers.set('maintain', after(now, ms(this.config.maintainIntervalMs)))
+        this.maintainLeaf(now)
+      } else if (name === 'qrp') {
+        this.routing.sendMergedTable()
+      }
+    }
+    this.routing.pumpDynamicQueries(now)
+    this.rearmDq()
+  }
+
+  nextTimeout(): Instant | undefined {
+    return this.timers.next()
+  }
+
+  takeOutputs(): StreamOutput<GnutellaEvent>[] {
+    return this.outputs.splice(0)
+  }
+
+  // --- used by QueryRouting ------------------------------------------------------------------
+
+  open(): Connection[] {
+    return [...this.connections.values()].filter((c) => c.isOpen)
+  }
+
+  send(conn: Connection, descriptor: Descriptor): void {
+    const type = descriptor.payload.type
+    this.sent[type] = (this.sent[type] ?? 0) + 1
+    this.write(conn, encodeDescriptor(descriptor))
+  }
+
+  emit(event: GnutellaEvent): void {
+    this.outputs.push({ type: 'event', event })
+  }
+
+  trace(record: RoutingRecord): void {
+    this.deps.trace?.(record)
+  }
+
+  scheduleQrp(now: Instant): void {
+    if (!this.timers.isSet('qrp')) this.timers.set('qrp', after(now, ms(this.config.qrpRefreshMs)))
+  }
+
+  rearmDq(): void {
+    const next = this.routing.nextDqDeadline()
+    if (next === undefined) this.timers.stop('dq')
+    else this.timers.set('dq', next)
+  }
+
+  fault(conn: Connection, fault: RemoteFault, close: boolean): void {
+    this.faults++
+    this.emit({ type: 'remote_fault', connection: conn.id, fault })
+    if (close) this.drop(conn, 'fault', false)
+  }
+
+  // --- internals -----------------------------------------------------------------------------
+
+  private newConnection(now: Instant, remote: Address, outbound: boolean): Connection {
+    const id = this.nextId++ as ConnectionId
+    const conn = new Connection(id, remote, outbound, now, {
+      payloadBytesMax: this.config.payloadBytesMax,
+      queriesPerSecondMax: this.config.queriesPerSecondMax,
+      queryBurstMax: this.config.queryBurstMax,
+      compression: this.deps.compression,
+    })
+    this.connections.set(id, conn)
+    return conn
+  }
+
+  private slots(): SlotCounts {
+    let peers = 0
+    let ultrapeers = 0
+    let leaves = 0
+    for (const c of this.connections.values()) {
+      if (c.state !== 'open' && c.state !== 'await_final') continue
+      if (c.role === 'peer') peers++
+      else if (c.role === 'ultrapeer') ultrapeers++
+      else leaves++
+    }
+    return { peers, ultrapeers, leaves }
+  }
+
+  private onHandshake(now: Instant, conn: Connection, handshake: Handshake): void {
+    const headers = readGnutellaHeaders(handshake)
+    const start = handshake.start
+    if (conn.state === 'await_connect') {
+      if (start.kind !== 'connect') return this.fault(conn, unexpected('expected CONNECT'), true)
+      const role = remoteRole(this.config.role, headers)
+      if (!acceptIncoming(this.config, role, this.slots())) {
+        this.write(conn, serializeHandshake(refuseResponse(this.config, this.tryUltrapeers(now))))
+        return this.drop(conn, 'refused', true)
+      }
+      conn.role = role
+      conn.state = 'await_final'
+      return this.write(conn, serializeHandshake(acceptResponse(this.config, this.slots())))
+    }
+    if (start.kind !== 'status') return this.fault(conn, unexpected('expected a status line'), true)
+    if (conn.state === 'await_final') {
+      if (start.code !== 200) return this.drop(conn, 'refused', true)
+      return this.opened(now, conn)
+    }
+    // await_response: the outbound side reads the server's answer.
+    if (start.code !== 200) {
+      this.addCandidates(headers.tryUltrapeers)
+      this.emit({
+        type: 'handshake_refused',
+        connection: conn.id,
+        code: start.code,
+        tryUltrapeers: headers.tryUltrapeers,
+      })
+      return this.drop(conn, 'refused', true)
+    }
+    const role = remoteRole(this.config.role, headers)
+    if (!keepOutbound(this.config, role, this.slots())) return this.drop(conn, 'refused', true)
+    conn.role = role
+    conn.handshakeRttMs = now - conn.startedAt
+    this.write(conn, serializeHandshake(finalResponse(this.config)))
+    this.opened(now, conn)
+  }
+
+  private opened(now: Instant, conn: Connection): void {
+    conn.state = 'open'
+    this.emit({
+      type: 'connection_opened',
+      connection: conn.id,
+      remote: conn.remote,
+      peerRole: conn.role,
+    })
+    this.routing.connectionOpened(now, conn)
+  }
+
+  private readDescriptors(now: Instant, conn: Connection, bytes: Uint8Array): void {
+    conn.reader.push(bytes)
+    while (this.connections.get(conn.id) === conn) {
+      const item = conn.reader.next()
+      if (!item.ok) return this.fault(conn, item.error, true)
+      if (item.value === NEED_DATA) return
+      if (item.value.kind === 'bad_payload') {
+        this.fault(conn, item.value.fault, false)
+        continue
+      }
+      this.onDescriptor(now, conn, item.value.descriptor)
+    }
+  }
+
+  private onDescriptor(now: Instant, conn: Connection, d: Descriptor): void {
+    const type = d.payload.type
+    this.receivedByType[type] = (this.receivedByType[type] ?? 0) + 1
+    switch (d.payload.type) {
+      case 'ping':
+        return this.onPing(now, conn, d)
+      case 'pong':
+        return this.onPong(now, d.payload)
+      case 'query':
+        return this.routing.onQuery(now, conn, d, d.payload)
+      case 'query_hit':
+        return this.routing.onQueryHit(now, conn, d, d.payload)
+      case 'push':
+        return this.routing.onPush(conn, d, d.payload)
+      case 'route_table_update':
+        return this.routing.onRouteTableUpdate(now, conn, d.payload.update)
+      case 'bye':
+        return this.drop(conn, 'bye', true)
+    }
+  }
+
+  /** Pong caching: answer from the cache, never broadcast the ping. */
+  private onPing(now: Instant, conn: Connection, d: Descriptor): void {
+    if (!this.pingGuids.firstSighting(toHex(d.guid))) return
+    const hop = clampTtl(d.ttl, d.hops, this.config.ttlMax)
+    const ttl = Math.min(this.config.ttlMax, hop.hops + 1)
+    this.send(conn, { guid: d.guid, ttl, hops: 0, payload: this.ownPong() })
+    if (hop.ttl <= 1) return
+    for (const p of this.pongs.fresh(now, this.config.pongsPerPingMax)) {
+      if (p.address.host === conn.remote.host && p.address.port === conn.remote.port) continue
+      const payload: Payload = {
+        type: 'pong',
+        port: p.address.port,
+        ip: p.address.host,
+        filesShared: p.filesShared,
+        kilobytesShared: p.kilobytesShared,
+        ggep: p.ultrapeer ? [ULTRAPEER_GGEP] : [],
+      }
+      this.send(conn, { guid: d.guid, ttl, hops: 1, payload })
+    }
+  }
+
+  private onPong(now: Instant, pong: Extract<Payload, { type: 'pong' }>): void {
+    const address = { host: pong.ip, port: pong.port }
+    if (
+      address.host === this.config.advertised.host &&
+      address.port === this.config.advertised.port
+    )
+      return
+    const ultrapeer = pong.ggep.some((e) => e.id === 'UP')
+    this.pongs.add({
+      address,
+      filesShared: pong.filesShared,
+      kilobytesShared: pong.kilobytesShared,
+      ultrapeer,
+      heardAt: now,
+    })
+    if (ultrapeer) this.addCandidates([address])
+  }
+
+  ownPong(): Payload {
+    const a = this.config.advertised
+    return {
+      type: 'pong',
+      port: a.port,
+      ip: a.host,
+      filesShared: this.deps.library.size,
+      kilobytesShared: this.deps.library.kilobytes,
+      ggep: this.config.role === 'ultrapeer' ? [ULTRAPEER_GGEP] : [],
+    }
+  }
+
+  ping(conn: Connection): void {
+    this.send(conn, {
+      guid: newGuid(this.deps.random),
+      ttl: 2,
+      hops: 0,
+      payload: { type: 'ping', ggep: [] },
+    })
+  }
+
+  /** Leaves keep `leafUltrapeers` ultrapeers: connect to candidates, drop the slowest extra. */
+  private maintainLeaf(now: Instant): void {
+    const ups = [...this.connections.values()].filter((c) => c.outbound)
+    const open = ups.filter((c) => c.isOpen)
+    const want = this.config.leafUltrapeers + this.config.leafCandidatesExtra
+    if (open.length > this.config.leafUltrapeers) {
+      const slowest = open.reduce((a, b) => (b.handshakeRttMs > a.handshakeRttMs ? b : a))
+      this.bye(slowest.id, 200, 'Keeping faster ultrapeers')
+      return
+    }
+    const busy = new Set(ups.map((c) => `${c.remote.host}:${c.remote.port}`))
+    let missing = want - ups.length
+    for (const [key, a] of [...this.candidates.entries()].reverse()) {
+      if (missing <= 0) break
+      if (busy.has(key)) continue
+      this.candidates.delete(key)
+      this.connect(now, a)
+      missing--
+    }
+  }
+
+  private tryUltrapeers(now: Instant): Address[] {
+    const fromCache = this.pongs.fresh(now, 10, true).map((p) => p.address)
+    const connected = this.open()
+      .filter((c) => c.role === 'ultrapeer')
+      .map((c) => c.remote)
+    return [...connected, ...fromCache].slice(0, 10)
+  }
+
+  private write(conn: Connection, bytes: Uint8Array): void {
+    this.outputs.push({ type: 'write', connection: conn.id, bytes })
+  }
+
+  /** We close the connection (the driver reports nothing more for it). */
+  drop(
+    conn: Connection,
+    reason: Extract<GnutellaEvent, { type: 'connection_closed' }>['reason'],
+    graceful: boolean,
+  ): void {
+    if (!this.connections.has(conn.id)) return
+    this.outputs.push({ type: 'close', connection: conn.id, graceful })
+    this.forget(conn, reason)
+  }
+
+  private forget(
+    conn: Connection,
+    reason: Extract<GnutellaEvent, { type: 'connection_closed' }>['reason'],
+  ): void {
+    this.connections.delete(conn.id)
+    this.routing.connectionClosed(conn)
+    this.emit({ type: 'connection_closed', connection: conn.id, remote: conn.remote, reason })
+  }
+
+  get role(): Role {
+    return this.config.role
+  }
+}
+
+const ULTRAPEER_GGEP = { id: 'UP', data: new Uint8Array(0), encoded: false, compressed: false }
+
+const unexpected = (detail: string): RemoteFault => ({ code: 'unexpected_message', detail })
+
+/** A 0.6 GUID: random, with byte 8 = 0xff and byte 15 = 0x00 marking a modern servent. */
+export function newGuid(random: Random): Guid {
+  const guid = random.bytes(16)
+  guid[8] = 0xff
+  guid[15] = 0x00
+  return guid
+}

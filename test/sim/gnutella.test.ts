@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict'
+import { runGnutella } from '../../src/lab/scenarios/gnutella.js'
+import { seededTest } from './helpers.js'
+
+/**
+ * The production Gnutella servent on simulated TCP streams. Oracle: with constant latency a
+ * flood's first copy reaches every servent by a shortest path, so the servents a flat flood
+ * reaches must be exactly the breadth-first ball of radius TTL around the originator.
+ */
+seededTest(
+  'gnutella flat flood reaches exactly the BFS ball, on random and power-law graphs',
+  7,
+  (seed) => {
+    for (const graph of [0, 1]) {
+      const r = runGnutella({ nodes: 400, queries: 15, ttl: 3, mode: 0, graph, degree: 4 }, seed)
+      const flat = r.modes[0]
+      assert.ok(flat !== undefined)
+      assert.equal(flat.oracle.checked, 15)
+      assert.equal(flat.oracle.mismatches, 0, `graph ${graph}`)
+      assert.equal(flat.invariantViolations, 0, flat.invariantSamples.join('\n'))
+      assert.ok(flat.peersReachedPerQuery > 20, `reached ${flat.peersReachedPerQuery}`)
+    }
+  },
+)
+
+seededTest(
+  'gnutella ultrapeers: fewer messages, leaves shielded, invariants hold, replays',
+  3,
+  (seed) => {
+    const params = { nodes: 600, queries: 30, ttl: 7, mode: 2, replication: 0.02 }
+    const r = runGnutella(params, seed)
+    const [flat, up] = r.modes
+    assert.ok(flat !== undefined && up !== undefined)
+    for (const m of r.modes) assert.equal(m.invariantViolations, 0, m.invariantSamples.join('\n'))
+    assert.equal(flat.oracle.mismatches, 0)
+    assert.ok((r.messageRatio ?? 0) >= 5, `ratio ${r.messageRatio}`)
+    assert.ok(up.hitRate >= flat.hitRate, `hit rate ${up.hitRate} vs ${flat.hitRate}`)
+    assert.ok(up.queriesSeenPerLeafPerQuery <= 0.05 * flat.queriesSeenPerLeafPerQuery + 0.01)
+    assert.deepEqual(runGnutella(params, seed), r, `not deterministic; reproduce with SEED=${seed}`)
+  },
+)
