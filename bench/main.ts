@@ -3,6 +3,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { benchBittorrentLoopback } from './bittorrent-loopback.js'
 import { benchClientScale } from './client-scale.js'
+import { benchDaemonScale } from './daemon-scale.js'
 import { benchDhtLoopback } from './dht-loopback.js'
 import { benchDirectorySearch } from './directory-search.js'
 import { benchTrackerLoad } from './tracker-load.js'
@@ -22,6 +23,7 @@ const SUITES: Readonly<Record<string, Suite>> = {
   tracker: () => benchTrackerLoad(),
   dht: () => benchDhtLoopback(),
   directory: () => benchDirectorySearch(),
+  daemon: () => benchDaemonScale(),
 }
 
 async function main(): Promise<void> {
