@@ -62,10 +62,11 @@ export interface HttpAppOptions {
 
 /**
  * Query strings are read as URLSearchParams reads them: a malformed escape stays literal text,
- * and a repeated key keeps its first value (never an array a schema would then refuse).
+ * and a repeated key keeps its first value (never an array a schema would then refuse). No
+ * prototype, so `__proto__=` is a key like any other.
  */
 export function firstValues(text: string): Record<string, string> {
-  const values: Record<string, string> = {}
+  const values = Object.create(null) as Record<string, string>
   for (const [key, value] of new URLSearchParams(text)) {
     if (!Object.hasOwn(values, key)) values[key] = value
   }
