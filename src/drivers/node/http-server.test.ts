@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createHttpApp, firstValues, HTTP_TIMEOUTS } from './http-server.js'
+import { createHttpApp, HTTP_TIMEOUTS } from './http-server.js'
 
 const app = () =>
   createHttpApp({
@@ -21,13 +21,6 @@ test('slow or idle clients are bounded: every Node server timeout is set on purp
     idleMs: 60_000,
     keepAliveMs: 5_000,
   })
-})
-
-test('query strings read like URLSearchParams: literal bad escapes, first of repeated keys', () => {
-  assert.deepEqual({ ...firstValues('q=%ZZ&a=1&a=2&b=x+y') }, { q: '%ZZ', a: '1', b: 'x y' })
-  const tricky = firstValues('__proto__=1')
-  assert.equal(Object.getPrototypeOf(tricky), null)
-  assert.equal(tricky['__proto__'], '1')
 })
 
 test('an error thrown by a route is a 500 with no stack, reported to onError', async () => {

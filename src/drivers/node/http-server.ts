@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify'
 import type { AddressInfo } from 'node:net'
+import { firstValues } from './form-query.js'
 
 /**
  * plexus's one way to serve HTTP: a Fastify instance with the same deliberate limits everywhere
@@ -58,19 +59,6 @@ export interface HttpAppOptions {
   readonly onError: (error: unknown) => void
   /** Answer HEAD on every GET route (default true). */
   readonly exposeHeadRoutes?: boolean
-}
-
-/**
- * Query strings are read as URLSearchParams reads them: a malformed escape stays literal text,
- * and a repeated key keeps its first value (never an array a schema would then refuse). No
- * prototype, so `__proto__=` is a key like any other.
- */
-export function firstValues(text: string): Record<string, string> {
-  const values = Object.create(null) as Record<string, string>
-  for (const [key, value] of new URLSearchParams(text)) {
-    if (!Object.hasOwn(values, key)) values[key] = value
-  }
-  return values
 }
 
 const tooLong = (request: FastifyRequest): boolean => request.url.length > URL_CHARS_MAX
