@@ -11,7 +11,7 @@ import { SEARCH_LIMIT_MAX, SORT_COLUMNS, type SortColumn, type SortOrder } from 
 
 export const PAGE_SIZE = 50
 /** Search text beyond this is ignored (the query builder keeps 16 terms anyway). */
-export const QUERY_CHARS_MAX = 512
+const QUERY_CHARS_MAX = 512
 const PAGE_MAX = 2000
 const FILE_PAGE_MAX = 1_000_000_000
 

@@ -9,7 +9,8 @@ import { firstValues } from './form-query.js'
 
 /**
  * plexus's one way to serve HTTP: a Fastify instance with the same deliberate limits everywhere
- * (the directory's pages and API, the stand-alone tracker, the daemon's API). Each server says
+ * (the directory's pages and API, the stand-alone tracker, and any new one such as the
+ * daemon's API). Each server says
  * how it words a refusal (JSON, an HTML page, a bencoded `failure reason`) and what an
  * unmatched request gets; everything else (timeouts, the URL cap, errors that never leak a
  * stack) is decided here once.
@@ -25,7 +26,7 @@ declare module 'fastify' {
 }
 
 /** Longer request targets are refused unread (a tracker query is far below this). */
-export const URL_CHARS_MAX = 8192
+const URL_CHARS_MAX = 8192
 
 /**
  * Slowloris and idle-connection bounds. Node's own defaults are wrong for a public server
@@ -41,7 +42,7 @@ export const HTTP_TIMEOUTS = {
   keepAliveMs: 5_000,
 } as const
 
-export type Refuse = (
+type Refuse = (
   request: FastifyRequest,
   reply: FastifyReply,
   status: number,
