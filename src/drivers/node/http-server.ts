@@ -10,10 +10,9 @@ import { firstValues } from './form-query.js'
 /**
  * plexus's one way to serve HTTP: a Fastify instance with the same deliberate limits everywhere
  * (the directory's pages and API, the stand-alone tracker, and any new one such as the
- * daemon's API). Each server says
- * how it words a refusal (JSON, an HTML page, a bencoded `failure reason`) and what an
- * unmatched request gets; everything else (timeouts, the URL cap, errors that never leak a
- * stack) is decided here once.
+ * daemon's API). Each server says how it words a refusal (JSON, an HTML page, a bencoded
+ * `failure reason`) and what an unmatched request gets; everything else (timeouts, the URL
+ * cap, errors that never leak a stack) is decided here once.
  */
 
 declare module 'fastify' {
