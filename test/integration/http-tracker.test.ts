@@ -42,3 +42,29 @@ test('the minimal HTTP tracker answers announces over real HTTP on 127.0.0.1', a
     await tracker.close()
   }
 })
+
+test('the minimal HTTP tracker refuses in bencode: 405, 404, 414, one request per connection', async () => {
+  const tracker = await startHttpTracker({
+    local: address('127.0.0.1', 0),
+    clock: new NodeClock(),
+    random: new SeededRandom(1),
+  })
+  const base = `http://127.0.0.1:${tracker.address.port}`
+  try {
+    const cases: [string, string, number, string][] = [
+      ['POST', '/announce', 405, 'only GET is supported'],
+      ['HEAD', '/announce', 405, ''],
+      ['GET', '/elsewhere?x=1', 404, 'no such endpoint: /elsewhere'],
+      ['GET', `/announce?x=${'a'.repeat(8200)}`, 414, 'request URL too long'],
+    ]
+    for (const [method, path, status, reason] of cases) {
+      const response = await fetch(`${base}${path}`, { method })
+      assert.equal(response.status, status, `${method} ${path}`)
+      assert.equal(response.headers.get('connection'), 'close')
+      const body = Buffer.from(await response.arrayBuffer()).toString()
+      if (reason !== '') assert.equal(body, `d14:failure reason${reason.length}:${reason}e`)
+    }
+  } finally {
+    await tracker.close()
+  }
+})

@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
 import { fromHex, toHex } from '../../core/bytes.js'
 import type { DatagramSocket, Hashing, Log } from '../../core/env.js'
 import {
@@ -9,12 +8,13 @@ import {
 } from '../../protocols/directory/tracker/index.js'
 import { NodeClock } from '../node/clock.js'
 import { NodeHashing } from '../node/hashing.js'
+import { listenHttp } from '../node/http-server.js'
 import { silentLog } from '../node/log.js'
 import { CryptoRandom } from '../node/random.js'
 import type { DirectoryContext } from './context.js'
 import { IndexDb, type CountsUpdate } from './index-db.js'
 import { PUBLISH_FILES_MAX, PUBLISH_RATE, UPLOAD_BYTES_MAX } from './publish-limits.js'
-import { route } from './routes.js'
+import { directoryApp } from './http-app.js'
 import { NodeTrackerCore } from './tracker-core.js'
 import type { TrackerPort } from './tracker-port.js'
 import { bindUdpPair, hostForUrl, trackerUrls } from './urls.js'
@@ -73,7 +73,7 @@ export async function startDirectory(options: DirectoryOptions): Promise<Directo
   const db = new IndexDb(options.dbPath)
   const allowListOnly = options.allowList !== undefined
   let tracker: TrackerPort | undefined
-  let server: Server | undefined
+  let server: FastifyInstance | undefined
   let sockets: DatagramSocket[] = []
   try {
     tracker = new NodeTrackerCore({
@@ -99,18 +99,18 @@ export async function startDirectory(options: DirectoryOptions): Promise<Directo
       wallNow: () => Date.now(),
       trackersFor: (host) => trackers(host),
     }
-    const http = createServer((request, response) =>
-      route(ctx, request, response, (error) =>
-        log.log('error', 'directory request failed', { error: String(error) }),
-      ),
+    const bound = await bindBoth(
+      () =>
+        directoryApp(ctx, (error) =>
+          log.log('error', 'directory request failed', { error: String(error) }),
+        ),
+      options,
     )
+    const http = bound.app
     server = http
-    http.headersTimeout = 10_000
-    http.requestTimeout = 60_000
-    const bound = await bindBoth(http, options)
     sockets = bound.sockets
     const stopServing = sockets.map((socket) => live.serveUdp(socket))
-    const httpPort = (http.address() as AddressInfo).port
+    const httpPort = bound.port
     const urlHost = hostForUrl(options.bind)
     const url = options.publicUrl?.replace(/\/+$/, '') ?? `http://${urlHost}:${httpPort}`
     trackers = (host) => trackerUrls(host, url, httpPort, options.publicUrl !== undefined)
@@ -127,10 +127,7 @@ export async function startDirectory(options: DirectoryOptions): Promise<Directo
     const close = (): Promise<void> => {
       closing ??= (async () => {
         clearInterval(persistTimer)
-        await new Promise<void>((done) => {
-          http.close(() => done())
-          http.closeAllConnections()
-        })
+        await http.close()
         for (const stop of stopServing) stop()
         for (const socket of sockets) socket.close()
         live.close()
@@ -152,7 +149,7 @@ export async function startDirectory(options: DirectoryOptions): Promise<Directo
       close,
     }
   } catch (error) {
-    server?.close()
+    await server?.close()
     for (const socket of sockets) socket.close()
     tracker?.close()
     db.close()
@@ -184,27 +181,27 @@ function persist(db: IndexDb, tracker: TrackerPort): number {
   return db.persistCounts(updates, Date.now())
 }
 
-/** HTTP first (port 0: the kernel picks), then UDP on the port HTTP got. */
+/**
+ * HTTP first (port 0: the kernel picks), then UDP on the port HTTP got; if that UDP port is
+ * taken, a fresh app tries another port (a closed Fastify instance cannot listen again).
+ */
 async function bindBoth(
-  http: Server,
+  makeApp: () => FastifyInstance,
   options: DirectoryOptions,
-): Promise<{ sockets: DatagramSocket[] }> {
+): Promise<{ app: FastifyInstance; port: number; sockets: DatagramSocket[] }> {
   let lastError: unknown
   const attempts = options.port === 0 ? BIND_ATTEMPTS : 1
   for (let attempt = 0; attempt < attempts; attempt++) {
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject)
-      http.listen(options.port, options.bind, () => {
-        http.off('error', reject)
-        resolve()
-      })
+    const app = makeApp()
+    const port = await listenHttp(app, options.bind, options.port).catch(async (error) => {
+      await app.close()
+      throw error
     })
-    const port = (http.address() as AddressInfo).port
     try {
-      return { sockets: await bindUdpPair(options.bind, port) }
+      return { app, port, sockets: await bindUdpPair(options.bind, port) }
     } catch (error) {
       lastError = error
-      await new Promise<void>((done) => http.close(() => done()))
+      await app.close()
     }
   }
   throw lastError
