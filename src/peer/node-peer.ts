@@ -67,7 +67,7 @@ export async function startNodePeer(options: NodePeerOptions): Promise<PeerApi> 
     transport?.close()
     await pieceHashing.close()
   }
-  const dht = options.dht === false ? false : await dhtConfig(options.dht, stateDir, stateDisk)
+  const dht = options.dht === false ? false : await dhtConfig(options.dht, stateDir)
   const peer = await promised<PeerApi>((done) =>
     Peer.start(
       env,
@@ -96,7 +96,6 @@ export async function startNodePeer(options: NodePeerOptions): Promise<PeerApi> 
 async function dhtConfig(
   dht: Exclude<NodePeerOptions['dht'], false>,
   stateDir: string,
-  stateDisk: Disk,
 ): Promise<{ port: number; bootstrap: readonly Address[]; statePath?: string; stateDisk?: Disk }> {
   const base = { port: dht.port, bootstrap: dht.bootstrap }
   if (dht.statePath === null) return base
