@@ -368,8 +368,8 @@ export class ManagedTorrent {
         this.host.emit({ type: 'torrent_checkpointed', infoHash, pieces: event.durablePieces })
         break
       case 'download_completed':
-        this.host.emit({ type: 'torrent_completed', infoHash })
         this.report()
+        this.host.emit({ type: 'torrent_completed', infoHash })
         break
       case 'fatal':
         // Storage cannot go on: stop the torrent (its resume data keeps what was verified).
