@@ -37,6 +37,10 @@ export type OperationalErrorCode =
   | 'too_large'
   /** An answer that does not parse (a broken HTTP response). */
   | 'malformed'
+  /** It is already there (a torrent added twice, a plug-in name taken). */
+  | 'exists'
+  /** A request that cannot be carried out as asked (bad metainfo, priorities, limits). */
+  | 'invalid'
 
 /** A coded error for driver-level promises and callbacks (dht-rpc's error factories). */
 export class OperationalError extends Error {

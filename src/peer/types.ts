@@ -1,5 +1,10 @@
 import type { Address } from '../core/address.js'
 import type { Callback, Disk } from '../core/env.js'
+import type { Duration } from '../core/time.js'
+import type { SessionEvent } from '../drivers/bittorrent/session-events.js'
+import type { TrackerTransport } from '../drivers/bittorrent/tracker-transport.js'
+import type { Metainfo } from '../protocols/bittorrent/metainfo/index.js'
+import type { PieceHashing } from '../protocols/bittorrent/storage/index.js'
 import type { SwarmConfig } from '../protocols/bittorrent/swarm/index.js'
 
 /**
@@ -21,6 +26,8 @@ export interface PeerDhtConfig {
   readonly bootstrap: readonly Address[]
   /** Where the routing table persists (relative to `stateDisk`), or undefined for none. */
   readonly statePath?: string
+  /** The disk `statePath` is on; default `PeerConfig.stateDisk`. */
+  readonly stateDisk?: Disk
 }
 
 export interface PeerConfig {
@@ -43,6 +50,19 @@ export interface PeerConfig {
    * inside it.
    */
   readonly stateDisk: Disk
+  /**
+   * How the world's driver hashes pieces (Node: worker threads); default inline through
+   * `env.hashing`, answered via `defer`.
+   */
+  readonly pieceHashing?: PieceHashing
+  /** Performs tracker announces; required when `trackers` is true. */
+  readonly trackerTransport?: TrackerTransport
+  /** Runs `fn` soon, outside the current call; default a timer at `env.clock.now()`. */
+  readonly defer?: (fn: () => void) => void
+  /** Our 20-byte peer id; default `-PX0010-` and 12 random hex digits. */
+  readonly peerId?: Uint8Array
+  /** A magnet without metadata after this long is an error (default 120 s). */
+  readonly metadataTimeout?: Duration
 }
 
 /** Where a torrent comes from. */
@@ -135,7 +155,10 @@ export interface DhtStatus {
   readonly lookups: number
 }
 
-/** One event stream per peer. */
+/**
+ * One event stream per peer. Listeners run synchronously, in the order events happened;
+ * a listener may call the PeerApi (e.g. `setFilePriorities` on `torrent_metadata`).
+ */
 export type PeerEvent =
   | { readonly type: 'torrent_added'; readonly infoHash: TorrentId }
   | { readonly type: 'torrent_removed'; readonly infoHash: TorrentId }
@@ -144,7 +167,26 @@ export type PeerEvent =
       readonly infoHash: TorrentId
       readonly state: TorrentState
       readonly error?: string
+      /** With `error`: the OperationalError code (`timeout`, `no_space`, `io`, ...). */
+      readonly code?: string
     }
+  /**
+   * A magnet's info dictionary arrived and verified (`metadataBytes` long). The files are
+   * checked right after, outside this call: `setFilePriorities` from a listener applies first.
+   */
+  | {
+      readonly type: 'torrent_metadata'
+      readonly infoHash: TorrentId
+      readonly name: string
+      readonly metadataBytes: number
+    }
+  /**
+   * What one torrent's session reports (`SessionEvent`: `checking`, `ready`, `stats`, peers,
+   * `tracker`, `files_missing`, `piece_changed`, `fatal`, ...), storage requests excluded: the
+   * peer answers those itself. The CLI prints these; the API may forward them. A session
+   * `fatal` also stops the torrent (state `error`).
+   */
+  | { readonly type: 'torrent_event'; readonly infoHash: TorrentId; readonly event: SessionEvent }
   | { readonly type: 'torrent_completed'; readonly infoHash: TorrentId }
   /** Verified pieces now durable in resume data. */
   | { readonly type: 'torrent_checkpointed'; readonly infoHash: TorrentId; readonly pieces: number }
@@ -174,6 +216,8 @@ export interface PeerApi {
   setFilePriorities(id: TorrentId, priorities: readonly number[], done: Callback<void>): void
   list(): readonly TorrentStatus[]
   torrent(id: TorrentId): TorrentDetail | undefined
+  /** The parsed metainfo, once known (a magnet's after `torrent_metadata`); for in-process apps. */
+  metainfo(id: TorrentId): Metainfo | undefined
   /** Global limits in bytes per second (0 = unlimited). */
   setLimits(limits: {
     readonly uploadRateLimit?: number

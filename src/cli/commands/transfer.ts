@@ -3,29 +3,30 @@ import { constants } from 'node:fs'
 import { access, mkdir, readFile, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { address, addressKey, type Address } from '../../core/address.js'
-import { toHex, utf8 } from '../../core/bytes.js'
-import { createServer } from 'node:net'
-import { seconds } from '../../core/time.js'
+import { OperationalError, type OperationalErrorCode } from '../../core/errors.js'
+import type { SessionEvent } from '../../drivers/bittorrent/session.js'
+import { NodeHashing } from '../../drivers/node/hashing.js'
 import { promised } from '../../drivers/promises.js'
-import { fetchMetadata, type FetchedMetadata } from '../../drivers/bittorrent/fetch-metadata.js'
-import type { DhtService } from '../../drivers/kademlia/dht-service.js'
-import { bootstrapList, startDhtNode } from '../dht/node-options.js'
-import { TorrentSession, type SessionEvent } from '../../drivers/bittorrent/session.js'
-import { NodeDisk } from '../../drivers/node/disk.js'
-import { NodeTrackerTransport } from '../../drivers/bittorrent/tracker-transport.js'
-import { WorkerPieceHashing } from '../../drivers/bittorrent-storage/worker-hashing.js'
-import { createNodeEnv } from '../../drivers/node/env.js'
+import { startNodePeer, type NodePeerOptions } from '../../peer/node-peer.js'
+import type { PeerApi, TorrentSource } from '../../peer/types.js'
 import {
   parseMagnet,
   parseMetainfo,
+  type Magnet,
   type Metainfo,
 } from '../../protocols/bittorrent/metainfo/index.js'
-import { PEER_ID_PREFIX, type SwarmConfig } from '../../protocols/bittorrent/swarm/index.js'
+import {
+  DEFAULT_SWARM_CONFIG,
+  type SwarmConfig,
+  type SwarmStats,
+} from '../../protocols/bittorrent/swarm/index.js'
+import { bootstrapList, resolveDhtBootstrap } from '../dht/node-options.js'
 import { addressArgument, integerOption, portOption } from '../options.js'
 import {
   CliError,
   EXIT_FAILURE,
   EXIT_INTERRUPTED,
+  EXIT_USAGE,
   printJson,
   printLine,
   printWarning,
@@ -170,39 +171,37 @@ function common(command: Command): Command {
     )
 }
 
-/** The DHT node the options ask for (on by default outside tests), or undefined. */
-async function dhtFor(options: TransferOptions): Promise<DhtService | undefined> {
-  if (options.dht === false) return undefined
+/**
+ * The DHT node the options ask for (on by default outside tests), or false. Bootstrap names
+ * are resolved here, and a state file that is not ours is refused before anything binds.
+ */
+async function dhtFor(options: TransferOptions): Promise<NodePeerOptions['dht']> {
+  if (options.dht === false) return false
   const asked =
     options.dht === true ||
     options.dhtPort !== undefined ||
     options.dhtBootstrap !== undefined ||
     options.dhtState !== undefined
-  if (!asked && underTestRunner()) return undefined
+  if (!asked && underTestRunner()) return false
   // The routing table persists across runs (as in every mainstream client), so a restart
   // rejoins through the nodes it knew instead of the public routers alone.
   const state =
     options.dhtState ??
     (asked ? undefined : join(options.stateDir ?? defaultStateDir(), 'dht.state'))
-  const dht = await startDhtNode(createNodeEnv(), {
-    bind: options.bind,
+  const bootstrap = await resolveDhtBootstrap(
+    { bootstrap: options.dhtBootstrap ?? [], ...(state === undefined ? {} : { state }) },
+    (node, error) => printWarning(`DHT bootstrap node ${node} not resolved: ${error.message}`),
+  )
+  return {
     port: options.dhtPort ?? 0,
-    bootstrap: options.dhtBootstrap ?? [],
-    ...(state === undefined ? {} : { state }),
-  })
-  if (options.json === true) {
-    printJson({ type: 'dht_listening', address: addressKey(dht.address), id: toHex(dht.id) })
+    bootstrap,
+    statePath: state === undefined ? null : resolve(state),
   }
-  return dht
 }
 
 /** The swarm settings given on the command line; the rest keep their defaults. */
 function swarmConfigOf(options: TransferOptions): Partial<SwarmConfig> {
   return {
-    ...(options.uploadLimit === undefined ? {} : { uploadRateLimit: options.uploadLimit * 1024 }),
-    ...(options.downloadLimit === undefined
-      ? {}
-      : { downloadRateLimit: options.downloadLimit * 1024 }),
     ...(options.uploadSlots === undefined ? {} : { uploadSlots: options.uploadSlots }),
     ...(options.maxPeers === undefined ? {} : { peersMax: options.maxPeers }),
     ...(options.maxPeersPerIp === undefined
@@ -219,14 +218,9 @@ export function registerTransfer(program: Command): void {
       .argument('<torrent>', '.torrent file')
       .requiredOption('--data <path>', 'directory holding the content (or the file itself)'),
   ).action(async (torrent: string, options: TransferOptions) => {
-    const metainfo = await readTorrent(torrent)
+    const { metainfo, bytes } = await readTorrent(torrent)
     const saveDir = await saveDirForData(resolve(options.data as string), metainfo)
-    const dht = await dhtFor(options)
-    try {
-      await runTransfer('seed', metainfo, saveDir, options, dht)
-    } finally {
-      await dht?.close()
-    }
+    await runTransfer('seed', { metainfo, bytes }, saveDir, options)
   })
   common(
     program
@@ -255,114 +249,36 @@ export function registerTransfer(program: Command): void {
         exitCode: 2,
       })
     }
-    const checkFiles = (m: Metainfo): void => {
+    const saveDir = resolve(options.output ?? '.')
+    if (!torrent.startsWith('magnet:')) {
+      const { metainfo, bytes } = await readTorrent(torrent)
       try {
-        filePrioritiesOf(m, options)
+        filePrioritiesOf(metainfo, options)
       } catch (error) {
         command.error(`error: ${(error as Error).message}`, { exitCode: 2 })
       }
-    }
-    const saveDir = resolve(options.output ?? '.')
-    if (!torrent.startsWith('magnet:')) {
-      const metainfo = await readTorrent(torrent)
-      checkFiles(metainfo)
       await prepareOutputDir(saveDir)
-      const dht = await dhtFor(options)
-      try {
-        return await runTransfer('get', metainfo, saveDir, options, dht)
-      } finally {
-        await dht?.close()
-      }
+      return runTransfer('get', { metainfo, bytes }, saveDir, options)
     }
+    const magnet = parseMagnet(torrent)
+    if (!magnet.ok) throw usageError(`bad magnet link: ${magnet.error.message}`)
     await prepareOutputDir(saveDir)
-    const dht = await dhtFor(options)
-    try {
-      // A magnet: fetch the info dictionary first (BEP 9), on the port the download will use.
-      const port = options.port === 0 ? await freePort(options.bind) : options.port
-      const fetched = await fetchFromMagnet(torrent, port, options, dht)
-      checkFiles(fetched.metainfo)
-      return await runTransfer(
-        'get',
-        fetched.metainfo,
-        saveDir,
-        { ...options, port, peer: [...options.peer, ...fetched.peers] },
-        dht,
-      )
-    } finally {
-      await dht?.close()
-    }
+    await runTransfer('get', { magnet: magnet.value, uri: torrent }, saveDir, options)
   })
 }
 
-/** A port that was free a moment ago (the magnet phase announces it before binding it). */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, host, () => {
-      const info = server.address()
-      const port = typeof info === 'object' && info !== null ? info.port : 0
-      server.close(() => resolvePort(port))
-    })
-  })
-}
+/** A torrent given as a .torrent file's contents, or as a magnet whose metadata comes later. */
+type TransferSource =
+  | { readonly metainfo: Metainfo; readonly bytes: Uint8Array }
+  | { readonly magnet: Magnet; readonly uri: string }
 
-const METADATA_TIMEOUT = seconds(120)
-
-async function fetchFromMagnet(
-  uri: string,
-  port: number,
-  options: TransferOptions,
-  dht: DhtService | undefined,
-): Promise<FetchedMetadata> {
-  const magnet = parseMagnet(uri)
-  if (!magnet.ok) throw usageError(`bad magnet link: ${magnet.error.message}`)
-  const trackers = options.trackers === false ? [] : magnet.value.trackers
-  const peers = options.peer.length + magnet.value.peers.length
-  if (trackers.length === 0 && peers === 0 && dht === undefined) {
-    throw new CliError(
-      'no peer source: the magnet names no tracker, no --peer was given and the DHT is off ' +
-        '(drop --no-dht, or add --peer HOST:PORT or --dht-bootstrap HOST:PORT)',
-      'no_peer_source',
-    )
-  }
-  const env = createNodeEnv()
-  const transport = options.trackers === false ? undefined : new NodeTrackerTransport(env)
-  const json = options.json === true
-  if (!json) printLine(`fetching metadata for ${magnet.value.infoHashHex} (BEP 9)...`)
-  try {
-    return await promised<FetchedMetadata>((done) =>
-      fetchMetadata(
-        {
-          env,
-          magnet: magnet.value,
-          peerId: newPeerId(env.random),
-          peers: options.peer,
-          ...(transport === undefined ? {} : { trackers: transport }),
-          ...(dht === undefined ? {} : { dht }),
-          port,
-          timeout: METADATA_TIMEOUT,
-          onEvent: (event) => {
-            if (json && event.type === 'metadata_received') {
-              printJson({ type: 'metadata_received', bytes: event.infoBytes.length })
-            }
-          },
-        },
-        done,
-      ),
-    )
-  } finally {
-    transport?.close()
-  }
-}
-
-async function readTorrent(source: string): Promise<Metainfo> {
+async function readTorrent(source: string): Promise<{ metainfo: Metainfo; bytes: Uint8Array }> {
   const bytes = await readFile(source).catch((error: Error) => {
     throw new Error(`cannot read ${source}: ${error.message}`)
   })
-  const parsed = parseMetainfo(bytes, createNodeEnv().hashing)
+  const parsed = parseMetainfo(bytes, new NodeHashing())
   if (!parsed.ok) throw new Error(`${source}: ${parsed.error.message}`)
-  return parsed.value
+  return { metainfo: parsed.value, bytes }
 }
 
 /** libtorrent's save path: the directory holding `name`; a single file's own path works too. */
@@ -378,115 +294,129 @@ async function saveDirForData(data: string, m: Metainfo): Promise<string> {
   return data
 }
 
-function newPeerId(random: { bytes(n: number): Uint8Array }): Uint8Array {
-  const id = new Uint8Array(20)
-  id.set(utf8(PEER_ID_PREFIX))
-  const tail = toHex(random.bytes(6))
-  id.set(utf8(tail), PEER_ID_PREFIX.length)
-  return id
+/** A magnet with no way to find a peer cannot even fetch its metadata: refused at once. */
+function refuseMagnetWithoutPeerSource(
+  magnet: Magnet,
+  options: TransferOptions,
+  dhtOn: boolean,
+): void {
+  const trackers = options.trackers === false ? [] : magnet.trackers
+  const peers = options.peer.length + magnet.peers.length
+  if (trackers.length > 0 || peers > 0 || dhtOn) return
+  throw new CliError(
+    'no peer source: the magnet names no tracker, no --peer was given and the DHT is off ' +
+      '(drop --no-dht, or add --peer HOST:PORT or --dht-bootstrap HOST:PORT)',
+    'no_peer_source',
+  )
 }
 
+/**
+ * `seed` and `get`: one torrent added to a Peer (`startNodePeer`), its events printed as they
+ * come, until it completes (get), a signal, or a fatal condition.
+ */
 async function runTransfer(
   kind: 'seed' | 'get',
-  metainfo: Metainfo,
+  source: TransferSource,
   saveDir: string,
   options: TransferOptions,
-  dht?: DhtService,
 ): Promise<void> {
-  const env = createNodeEnv({ diskRoot: saveDir })
-  const filePriorities = kind === 'get' ? filePrioritiesOf(metainfo, options) : undefined
   const json = options.json === true
-  const display = new ProgressDisplay({
-    json,
-    terminal: process.stderr.isTTY ? process.stderr : undefined,
-    totalBytes: metainfo.totalLength,
-    pieceLength: metainfo.pieceLength,
-  })
-  const pieceHashing = new WorkerPieceHashing()
-  const transport = options.trackers === false ? undefined : new NodeTrackerTransport(env)
+  const dht = await dhtFor(options)
+  if ('magnet' in source) refuseMagnetWithoutPeerSource(source.magnet, options, dht !== false)
   const started = performance.now()
   const ending = new TransferEnding()
-  const emit = (event: SessionEvent): void => {
-    if (event.type === 'download_completed') ending.complete()
-    // Storage requests are the session's plumbing, not news for the user.
-    const plumbing = ['write_block', 'read_block', 'verify_piece'].includes(event.type)
-    if (json && !plumbing) printJson(jsonEvent(event, metainfo))
-    if (json) {
-      if (event.type === 'fatal') ending.fail(new CliError(event.message, event.code))
-      return
-    }
-    if (event.type === 'stats') display.show(event)
-    else if (event.type === 'ready') {
-      printLine(
-        `${kind === 'seed' ? 'seeding' : 'downloading'} ${metainfo.name} ` +
-          `(${metainfo.infoHashHex}) on ${addressKey(event.listen)}; ` +
-          `${event.verifiedPieces}/${metainfo.pieceCount} pieces verified`,
-      )
-    } else if (event.type === 'checking') printLine(`checking existing data (${event.reason})`)
-    else if (event.type === 'peer_banned')
-      printLine(`banned ${addressKey(event.address)}: ${event.reason}`)
-    else if (event.type === 'tracker') printLine(`tracker ${event.url}: ${event.message}`)
-    else if (event.type === 'storage_error') printLine(`storage error: ${event.message}`)
-    else if (event.type === 'piece_changed') {
-      printWarning(`piece ${event.piece} changed on disk: withdrawn, no longer served`)
-    } else if (event.type === 'files_missing' && kind === 'seed') {
-      printWarning(describeMissing(event.files, options.data ?? saveDir), 'files_missing')
-    }
-    // Disk full, no permission, a link in the way: ends the command (its resume data keeps
-    // what was verified). Under --json the event was printed above; the error follows.
-    if (event.type === 'fatal') {
-      const hint = event.code === 'no_space' ? '; free some space and run again' : ''
-      ending.fail(new CliError(`${event.message}${hint}`, event.code))
-    }
+  const peer = await startNodePeer({
+    downloadDir: saveDir,
+    stateDir: options.stateDir ?? defaultStateDir(),
+    listen: address(options.bind, options.port),
+    trackers: options.trackers !== false,
+    dht,
+    swarm: swarmConfigOf(options),
+    // One torrent: the whole budget is its own.
+    connectionsMax: options.maxPeers ?? DEFAULT_SWARM_CONFIG.peersMax,
+  })
+  const dhtStatus = peer.dhtStatus()
+  if (json && dhtStatus !== undefined) {
+    printJson({ type: 'dht_listening', address: dhtStatus.address, id: dhtStatus.id })
   }
-  // On every way out, fatal ones included: the hashing worker and the tracker sockets would
-  // otherwise keep the process alive.
-  const release = async (): Promise<void> => {
-    transport?.close()
-    await pieceHashing.close()
-  }
-  const session = await promised<TorrentSession>((done) =>
-    TorrentSession.open(
+  const printer = new TransferPrinter(kind, json, options, saveDir, ending)
+  let metainfo = 'metainfo' in source ? source.metainfo : undefined
+  if (metainfo !== undefined) printer.known(metainfo)
+  const infoHash = metainfo?.infoHashHex ?? ('magnet' in source ? source.magnet.infoHashHex : '')
+  let opened = false
+  peer.onEvent((event) => {
+    if (!('infoHash' in event) || event.infoHash !== infoHash) return
+    if (event.type === 'torrent_metadata') {
+      if (json) printJson({ type: 'metadata_received', bytes: event.metadataBytes })
+      metainfo = peer.metainfo(infoHash) as Metainfo
+      printer.known(metainfo)
+      try {
+        const priorities = filePrioritiesOf(metainfo, options)
+        // Set inside the event: they apply before the files are checked.
+        if (priorities !== undefined) peer.setFilePriorities(infoHash, priorities, () => undefined)
+      } catch (error) {
+        ending.fail(usageError((error as Error).message))
+      }
+    } else if (event.type === 'torrent_event') {
+      if (event.event.type === 'ready') opened = true
+      printer.print(event.event)
+    } else if (event.type === 'torrent_state') {
+      if (event.state === 'seeding') ending.complete()
+      if (event.state === 'error') {
+        const code = (event.code ?? 'io') as OperationalErrorCode
+        ending.fail(new OperationalError(code, event.error ?? 'the torrent stopped'))
+      }
+    }
+  })
+  let add: TorrentSource
+  if ('magnet' in source) {
+    if (!json) printLine(`fetching metadata for ${source.magnet.infoHashHex} (BEP 9)...`)
+    add = { kind: 'magnet', uri: source.uri }
+  } else add = { kind: 'metainfo', bytes: source.bytes }
+  const filePriorities =
+    metainfo !== undefined && kind === 'get' ? filePrioritiesOf(metainfo, options) : undefined
+  await promised((done) =>
+    peer.add(
       {
-        env,
-        metainfo,
+        source: add,
         saveDir: '',
-        listen: address(options.bind, options.port),
-        peerId: newPeerId(env.random),
-        pieceHashing,
-        defer: (fn) => setImmediate(fn),
-        ...(transport === undefined ? {} : { trackers: transport }),
         peers: options.peer,
-        swarmConfig: swarmConfigOf(options),
         ...(filePriorities === undefined ? {} : { filePriorities }),
         ...(options.sequential === true ? { sequential: true } : {}),
-        ...(dht === undefined ? {} : { dht }),
-        resumeStore: {
-          disk: new NodeDisk({ root: resolve(options.stateDir ?? defaultStateDir()) }),
-          dir: '',
-        },
         ...(options.recheck === true ? { recheck: true } : {}),
-        onEvent: emit,
+        ...(options.uploadLimit === undefined
+          ? {}
+          : { uploadRateLimit: options.uploadLimit * 1024 }),
+        ...(options.downloadLimit === undefined
+          ? {}
+          : { downloadRateLimit: options.downloadLimit * 1024 }),
       },
       done,
     ),
   ).catch(async (error: unknown) => {
-    await release()
+    await stopPeer(peer)
     throw error
   })
-  warnIfNoPeerSource(kind, metainfo, options, dht)
-  if (session.isComplete) ending.complete()
+  if (metainfo !== undefined) warnIfNoPeerSource(kind, metainfo, options, dht !== false)
   const stayForever = kind === 'seed' || options.seedAfter === true
   const end = await ending.wait(stayForever)
-  const complete = session.isComplete
-  await promised<void>((done) => session.close(done)).catch(() => undefined)
-  await release()
-  display.finish(session.stats)
+  const before = peer.list().find((status) => status.infoHash === infoHash)
+  const complete = before?.complete ?? false
+  await stopPeer(peer)
+  // Nothing ran (the files could not be opened, the metadata never came): the error alone.
+  if (
+    end.kind === 'fatal' &&
+    (!opened || (end.error instanceof CliError && end.error.exitCode === EXIT_USAGE))
+  ) {
+    throw end.error
+  }
+  const status = peer.list().find((s) => s.infoHash === infoHash)
+  const stats = printer.finalStats(status)
+  printer.finish(stats)
   const seconds = (performance.now() - started) / 1000
-  const stats = session.stats
   const summary = {
     type: 'summary',
-    infoHash: metainfo.infoHashHex,
+    infoHash,
     complete,
     seconds: Math.round(seconds * 1000) / 1000,
     downloadedBytes: stats.downloadedBytes,
@@ -503,6 +433,94 @@ async function runTransfer(
   // A server stopped by a signal did its job; a download stopped before it finished did not.
   if (kind === 'get' && !complete) {
     process.exitCode = end.kind === 'interrupted' ? EXIT_INTERRUPTED : EXIT_FAILURE
+  }
+}
+
+/** Leaves the swarm, writes resume data, ends the hashing workers and tracker sockets. */
+async function stopPeer(peer: PeerApi): Promise<void> {
+  await promised<void>((done) => peer.stop(done)).catch(() => undefined)
+}
+
+/** What `seed` / `get` print for their torrent's session events. */
+class TransferPrinter {
+  private display: ProgressDisplay | undefined
+  private metainfo: Metainfo | undefined
+  private lastStats: SwarmStats | undefined
+
+  constructor(
+    private readonly kind: 'seed' | 'get',
+    private readonly json: boolean,
+    private readonly options: TransferOptions,
+    private readonly saveDir: string,
+    private readonly ending: TransferEnding,
+  ) {}
+
+  known(m: Metainfo): void {
+    this.metainfo = m
+    this.display = new ProgressDisplay({
+      json: this.json,
+      terminal: process.stderr.isTTY ? process.stderr : undefined,
+      totalBytes: m.totalLength,
+      pieceLength: m.pieceLength,
+    })
+  }
+
+  print(event: SessionEvent): void {
+    const { json, kind, ending } = this
+    const m = this.metainfo
+    if (m === undefined) return
+    if (event.type === 'stats') this.lastStats = event
+    if (event.type === 'download_completed') ending.complete()
+    if (json) printJson(jsonEvent(event, m))
+    if (json) {
+      if (event.type === 'fatal') ending.fail(new CliError(event.message, event.code))
+      return
+    }
+    if (event.type === 'stats') this.display?.show(event)
+    else if (event.type === 'ready') {
+      printLine(
+        `${kind === 'seed' ? 'seeding' : 'downloading'} ${m.name} ` +
+          `(${m.infoHashHex}) on ${addressKey(event.listen)}; ` +
+          `${event.verifiedPieces}/${m.pieceCount} pieces verified`,
+      )
+    } else if (event.type === 'checking') printLine(`checking existing data (${event.reason})`)
+    else if (event.type === 'peer_banned')
+      printLine(`banned ${addressKey(event.address)}: ${event.reason}`)
+    else if (event.type === 'tracker') printLine(`tracker ${event.url}: ${event.message}`)
+    else if (event.type === 'storage_error') printLine(`storage error: ${event.message}`)
+    else if (event.type === 'piece_changed') {
+      printWarning(`piece ${event.piece} changed on disk: withdrawn, no longer served`)
+    } else if (event.type === 'files_missing' && kind === 'seed') {
+      printWarning(describeMissing(event.files, this.options.data ?? this.saveDir), 'files_missing')
+    }
+    // Disk full, no permission, a link in the way: ends the command (its resume data keeps
+    // what was verified). Under --json the event was printed above; the error follows.
+    if (event.type === 'fatal') {
+      const hint = event.code === 'no_space' ? '; free some space and run again' : ''
+      ending.fail(new CliError(`${event.message}${hint}`, event.code))
+    }
+  }
+
+  /** The final counters: the torrent's totals over the last progress event's other fields. */
+  finalStats(
+    status: { downloadedBytes: number; uploadedBytes: number; piecesVerified: number } | undefined,
+  ): SwarmStats {
+    const last = this.lastStats
+    return {
+      downloadRate: last?.downloadRate ?? 0,
+      uploadRate: last?.uploadRate ?? 0,
+      peers: last?.peers ?? 0,
+      halfOpen: last?.halfOpen ?? 0,
+      candidates: last?.candidates ?? 0,
+      pieceCount: this.metainfo?.pieceCount ?? 0,
+      downloadedBytes: status?.downloadedBytes ?? last?.downloadedBytes ?? 0,
+      uploadedBytes: status?.uploadedBytes ?? last?.uploadedBytes ?? 0,
+      piecesVerified: status?.piecesVerified ?? last?.piecesVerified ?? 0,
+    }
+  }
+
+  finish(stats: SwarmStats): void {
+    this.display?.finish(stats)
   }
 }
 
@@ -523,10 +541,10 @@ function warnIfNoPeerSource(
   kind: 'seed' | 'get',
   m: Metainfo,
   options: TransferOptions,
-  dht: DhtService | undefined,
+  dhtOn: boolean,
 ): void {
   const trackers = options.trackers === false ? 0 : m.announceList.flat().length
-  if (trackers > 0 || options.peer.length > 0 || dht !== undefined) return
+  if (trackers > 0 || options.peer.length > 0 || dhtOn) return
   printWarning(
     kind === 'get'
       ? 'no peer source: the torrent names no tracker, no --peer was given and the DHT is off; ' +

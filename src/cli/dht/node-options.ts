@@ -100,7 +100,15 @@ export function chooseBootstrap(
   return PUBLIC_BOOTSTRAP
 }
 
-export async function startDhtNode(env: Env, options: DhtNodeOptions): Promise<DhtService> {
+/**
+ * The bootstrap nodes for a DHT node, resolved: `bootstrap`, else none when the state file has
+ * nodes (or the node is isolated), else the public routers (refused under the test runner).
+ * Throws one line when the state file is there and is not ours, before anything is bound.
+ */
+export async function resolveDhtBootstrap(
+  options: Pick<DhtNodeOptions, 'bootstrap' | 'state' | 'isolated'>,
+  onUnresolved: (node: string, error: Error) => void,
+): Promise<Address[]> {
   const statePath = options.state === undefined ? undefined : resolve(options.state)
   // Checked before anything else: a foreign file is refused untouched.
   const saved = statePath === undefined ? 0 : await savedNodeCount(statePath)
@@ -116,12 +124,17 @@ export async function startDhtNode(env: Env, options: DhtNodeOptions): Promise<D
       bootstrap.push(await resolveNode(item))
     } catch (error) {
       // One unresolvable router must not stop the others.
-      env.log.log('warn', 'DHT bootstrap node not resolved', {
-        node: item,
-        error: (error as Error).message,
-      })
+      onUnresolved(item, error as Error)
     }
   }
+  return bootstrap
+}
+
+export async function startDhtNode(env: Env, options: DhtNodeOptions): Promise<DhtService> {
+  const statePath = options.state === undefined ? undefined : resolve(options.state)
+  const bootstrap = await resolveDhtBootstrap(options, (node, error) =>
+    env.log.log('warn', 'DHT bootstrap node not resolved', { node, error: error.message }),
+  )
   if (statePath !== undefined) await mkdir(dirname(statePath), { recursive: true })
   return DhtService.start({
     env,

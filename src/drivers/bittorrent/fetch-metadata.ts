@@ -56,7 +56,7 @@ export interface FetchedMetadata {
 export function fetchMetadata(
   options: FetchMetadataOptions,
   done: Callback<FetchedMetadata>,
-): void {
+): { cancel(): void } {
   const { env, magnet } = options
   const fetcher = new MetadataFetcher({
     infoHash: magnet.infoHash,
@@ -136,4 +136,6 @@ export function fetchMetadata(
   addPeers([...magnet.peers, ...(options.peers ?? [])])
   announcing?.start(false)
   if (options.dht !== undefined) void dhtJoined(options.dht).then(searchDht)
+  // Ends the fetch at once ('closed'): connections reset, trackers told we stopped.
+  return { cancel: () => finish(err(new OperationalError('closed', 'metadata fetch cancelled'))) }
 }

@@ -1,5 +1,5 @@
 import type { Address } from '../../core/address.js'
-import type { Callback, Env } from '../../core/env.js'
+import type { Callback, Env, StreamSocket } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
 import { err, ok } from '../../core/result.js'
 import type { Instant } from '../../core/time.js'
@@ -17,6 +17,8 @@ import {
   type SwarmConfig,
   type SwarmEvent,
   type SwarmStats,
+  type SwarmView,
+  type TokenBucket,
 } from '../../protocols/bittorrent/swarm/index.js'
 import { attachStream, type AttachedStream } from '../attach-stream.js'
 import { writeFileAtomic } from '../disk-atomic.js'
@@ -38,7 +40,13 @@ export interface TorrentSessionOptions {
   readonly metainfo: Metainfo
   /** Where the torrent's files live (their paths start with the torrent's name). */
   readonly saveDir: string
+  /**
+   * Where the session listens (port 0 picks one). With `sharedListener` it binds nothing: this
+   * is then the address of a listener its owner runs for many torrents, which hands each
+   * connection for this torrent to `adopt` (its handshake's first bytes replayed).
+   */
   readonly listen: Address
+  readonly sharedListener?: boolean
   readonly peerId: Uint8Array
   readonly pieceHashing: PieceHashing
   /** Runs `fn` soon, outside the current call (setImmediate, or the simulator's defer). */
@@ -63,6 +71,9 @@ export interface TorrentSessionOptions {
   readonly resumeStore?: ResumeStore
   /** Verify every piece against the data on disk, ignoring resume data. */
   readonly recheck?: boolean
+  /** Peer-wide rate limits shared by every torrent of the process (`globalRateLimiter`). */
+  readonly globalUploadLimiter?: TokenBucket
+  readonly globalDownloadLimiter?: TokenBucket
   readonly onEvent?: (event: SessionEvent) => void
 }
 
@@ -161,71 +172,84 @@ export class TorrentSession {
     // The listen port must be known before the core exists (it goes in the extended
     // handshake), so the session binds first and hands accepted sockets over afterwards.
     let session: TorrentSession | undefined
-    env.net.listen(
-      options.listen,
-      (socket) => (session === undefined ? socket.destroy() : session.accept(socket)),
-      (listening) => {
-        if (!listening.ok) return storage.close(() => done(listening))
-        const listen = listening.value.local
-        const swarm = new SwarmCore({
-          metainfo,
-          peerId: options.peerId,
-          have: storage.verifiedPieces(),
-          config: {
-            ...DEFAULT_SWARM_CONFIG,
-            ...options.swarmConfig,
-            ...(options.sequential !== undefined ? { sequential: options.sequential } : {}),
-            ...(options.dht !== undefined ? { dhtPort: options.dht.port } : {}),
-          },
-          random: env.random.fork('swarm'),
-          now: env.clock.now(),
-          listenPort: listen.port,
-          sha1: (parts) => env.hashing.sha1(parts),
+    const bind = (ready: Callback<{ local: Address; close(): void }>): void => {
+      if (options.sharedListener === true) {
+        const local = options.listen
+        return options.defer(() => ready(ok({ local, close: () => undefined })))
+      }
+      env.net.listen(
+        options.listen,
+        (socket) => (session === undefined ? socket.destroy() : session.adopt(socket)),
+        ready,
+      )
+    }
+    bind((listening) => {
+      if (!listening.ok) return storage.close(() => done(listening))
+      const listen = listening.value.local
+      const swarm = new SwarmCore({
+        metainfo,
+        peerId: options.peerId,
+        have: storage.verifiedPieces(),
+        config: {
+          ...DEFAULT_SWARM_CONFIG,
+          ...options.swarmConfig,
+          ...(options.sequential !== undefined ? { sequential: options.sequential } : {}),
+          ...(options.dht !== undefined ? { dhtPort: options.dht.port } : {}),
+        },
+        random: env.random.fork('swarm'),
+        now: env.clock.now(),
+        listenPort: listen.port,
+        sha1: (parts) => env.hashing.sha1(parts),
+        ...(options.globalUploadLimiter === undefined
+          ? {}
+          : { globalUploadLimiter: options.globalUploadLimiter }),
+        ...(options.globalDownloadLimiter === undefined
+          ? {}
+          : { globalDownloadLimiter: options.globalDownloadLimiter }),
+      })
+      if (options.filePriorities !== undefined) {
+        swarm.setFilePriorities(env.clock.now(), options.filePriorities)
+      }
+      const attached = attachStream(swarm, {
+        clock: env.clock,
+        net: env.net,
+        metrics: env.metrics,
+        onEvent: (event) => session?.onSwarmEvent(event),
+      })
+      const announcing =
+        options.trackers === undefined || metainfo.announceList.length === 0
+          ? undefined
+          : new Announcing({
+              env,
+              infoHash: metainfo.infoHash,
+              announceList: metainfo.announceList,
+              peerId: options.peerId,
+              port: listen.port,
+              transport: options.trackers,
+              progress: () => session?.progress() ?? { uploaded: 0, downloaded: 0, left: 0 },
+              onPeers: (peers) => session?.addPeers(peers, 'tracker'),
+              onMessage: (url, message) => options.onEvent?.({ type: 'tracker', url, message }),
+            })
+      session = new TorrentSession(options, storage, swarm, attached, announcing, listen)
+      session.closeListener = () => listening.value.close()
+      options.onEvent?.({ type: 'ready', verifiedPieces: verified.count, listen })
+      if (options.peers !== undefined) session.addPeers(options.peers, 'manual')
+      announcing?.start(storage.verifiedPieces().hasAll())
+      if (options.dht !== undefined) {
+        const current = session
+        current.dhtAnnouncing = new DhtAnnouncing({
+          env,
+          dht: options.dht,
+          infoHash: metainfo.infoHash,
+          port: listen.port,
+          isComplete: () => current.isComplete,
+          onPeers: (peers) => current.addPeers(peers, 'dht'),
         })
-        if (options.filePriorities !== undefined) {
-          swarm.setFilePriorities(env.clock.now(), options.filePriorities)
-        }
-        const attached = attachStream(swarm, {
-          clock: env.clock,
-          net: env.net,
-          metrics: env.metrics,
-          onEvent: (event) => session?.onSwarmEvent(event),
-        })
-        const announcing =
-          options.trackers === undefined || metainfo.announceList.length === 0
-            ? undefined
-            : new Announcing({
-                env,
-                infoHash: metainfo.infoHash,
-                announceList: metainfo.announceList,
-                peerId: options.peerId,
-                port: listen.port,
-                transport: options.trackers,
-                progress: () => session?.progress() ?? { uploaded: 0, downloaded: 0, left: 0 },
-                onPeers: (peers) => session?.addPeers(peers, 'tracker'),
-                onMessage: (url, message) => options.onEvent?.({ type: 'tracker', url, message }),
-              })
-        session = new TorrentSession(options, storage, swarm, attached, announcing, listen)
-        session.closeListener = () => listening.value.close()
-        options.onEvent?.({ type: 'ready', verifiedPieces: verified.count, listen })
-        if (options.peers !== undefined) session.addPeers(options.peers, 'manual')
-        announcing?.start(storage.verifiedPieces().hasAll())
-        if (options.dht !== undefined) {
-          const current = session
-          current.dhtAnnouncing = new DhtAnnouncing({
-            env,
-            dht: options.dht,
-            infoHash: metainfo.infoHash,
-            port: listen.port,
-            isComplete: () => current.isComplete,
-            onPeers: (peers) => current.addPeers(peers, 'dht'),
-          })
-          current.dhtAnnouncing.start()
-        }
-        attached.flush()
-        done(ok(session))
-      },
-    )
+        current.dhtAnnouncing.start()
+      }
+      attached.flush()
+      done(ok(session))
+    })
   }
 
   private closeListener: () => void = () => undefined
@@ -270,9 +294,29 @@ export class TorrentSession {
     this.announcing.stop(finish)
   }
 
-  private accept(socket: Parameters<Parameters<Env['net']['listen']>[1]>[0]): void {
+  /** Takes over a connection accepted by the owner's listener (see `sharedListener`). */
+  adopt(socket: StreamSocket): void {
     if (this.closing) return socket.destroy()
     this.attached.adopt(socket)
+  }
+
+  /** A snapshot of the swarm (peers, flags, counters); O(peers + pieces). */
+  inspect(): SwarmView {
+    return this.swarm.inspect()
+  }
+
+  /** Connections this torrent may hold from now on (a peer-wide budget split between torrents). */
+  setPeersMax(peersMax: number): void {
+    if (this.closing) return
+    this.swarm.setPeersMax(this.now(), peersMax)
+    this.attached.flush()
+  }
+
+  /** New per-file priorities (one per `metainfo.files` entry; 0 skips the file). */
+  setFilePriorities(priorities: readonly number[]): void {
+    if (this.closing) return
+    this.swarm.setFilePriorities(this.now(), priorities)
+    this.attached.flush()
   }
 
   private now(): Instant {

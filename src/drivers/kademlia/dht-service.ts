@@ -27,7 +27,6 @@ import {
 import type { StoredItem } from '../../protocols/kademlia/items.js'
 import { attach, type Attached } from '../attach.js'
 import { writeFileAtomic } from '../disk-atomic.js'
-import { NodeEd25519 } from '../node/ed25519.js'
 import { bindDatagram, promised } from '../promises.js'
 import { foreignStateMessage, readStateFile } from './state-file.js'
 
@@ -102,7 +101,7 @@ export class DhtService {
       })
     const node = new DhtNode(
       env.clock.now(),
-      { random: env.random, hashing: env.hashing, ed25519: new NodeEd25519() },
+      { random: env.random, hashing: env.hashing, ed25519: env.signing },
       {
         config,
         ...(state === undefined ? {} : { id: state.id, nodes: state.nodes }),

@@ -110,7 +110,8 @@ export class Connections {
   /** Dials ready candidates while the connection and half-open limits allow. */
   dialMore(): void {
     const { ctx } = this
-    const { peersMax, halfOpenMax } = ctx.config
+    const { halfOpenMax } = ctx.config
+    const { peersMax } = ctx
     const attemptsMax = ctx.candidates.readyCount
     for (let attempt = 0; attempt < attemptsMax; attempt++) {
       if (ctx.shutDown || this.halfOpenCount >= halfOpenMax || ctx.peers.size >= peersMax) return
@@ -171,7 +172,7 @@ export class Connections {
   /** A slot for an incoming connection: free, or freed by evicting the least useful peer. */
   private roomForIncoming(): boolean {
     const { ctx } = this
-    if (ctx.peers.size < ctx.config.peersMax) return true
+    if (ctx.peers.size < ctx.peersMax) return true
     const victim = this.evictionVictim()
     if (victim === undefined) return false
     ctx.close(victim, 'too_many_peers', false)

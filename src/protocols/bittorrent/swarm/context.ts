@@ -80,6 +80,11 @@ export class SwarmContext {
   unrequestedBlocks = 0
   /** Pieces we lack whose priority is above 0; the download is complete at 0. */
   wantedMissing = 0
+  /**
+   * Connections in force: `config.peersMax` unless the owner lowered or raised it at run time
+   * (`SwarmCore.setPeersMax`: a peer sharing one connection budget between its torrents).
+   */
+  peersMax: number
   /** The time of the input being handled. */
   now: Instant
   /** A write failed: no more downloading. */
@@ -97,6 +102,7 @@ export class SwarmContext {
     assert(options.have.length === metainfo.pieceCount, 'have bitfield length')
     validateSwarmConfig(config)
     this.config = config
+    this.peersMax = config.peersMax
     this.metainfo = metainfo
     this.peerId = options.peerId
     this.listenPort = options.listenPort

@@ -198,3 +198,21 @@ test('global download limit 64 KiB/s shared by two swarms: ~4 requests a second 
   }
   for (const [h] of pairs) assert.deepEqual(checkSwarm(h.core.inspect()), [])
 })
+
+test('a shared bucket changes rate at run time, and a throttle follows it', () => {
+  const global = globalRateLimiter(0, T0)
+  const throttle = new Throttle([new TokenBucket({ rate: 0, burstMin: BLOCK }, T0), global])
+  assert.equal(throttle.unlimited, true)
+  global.setRate(T0, 32 * KIB)
+  assert.equal(throttle.unlimited, false, 'limited from now on')
+  assert.equal(throttle.take(T0, BLOCK), false, 'a bucket limited anew starts empty')
+  assert.equal(throttle.readyAt(BLOCK), instant(T0 + 500))
+  assert.equal(throttle.take(instant(T0 + 500), BLOCK), true)
+  // Slower: the tokens earned so far stay (up to the new burst), the rest accrue slower.
+  global.setRate(instant(T0 + 1000), 16 * KIB + 64)
+  assert.equal(global.affordable(instant(T0 + 1000), KIB), 16)
+  global.setRate(instant(T0 + 1000), 0)
+  assert.equal(throttle.unlimited, true)
+  assert.equal(throttle.take(instant(T0 + 1000), 1e9), true)
+  assert.equal(throttle.readyAt(BLOCK), undefined)
+})

@@ -1,6 +1,7 @@
 /** The BitTorrent swarm core (BEP 3, 6, 9 serving, 10, 11) for one torrent; see node.ts. */
 export { allowedFastSet, ipv4Of, type Sha1 } from './allowed-fast.js'
 export {
+  blockBytesMaxOf,
   CLIENT_NAME,
   DEFAULT_SWARM_CONFIG,
   PEER_ID_PREFIX,

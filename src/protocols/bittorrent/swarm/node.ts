@@ -271,6 +271,18 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
     this.verification.prioritiesChanged(wasComplete)
   }
 
+  /**
+   * Changes the connection limit at run time (a peer splitting one budget between its
+   * torrents). Lowering it closes nobody: the table shrinks as connections end, and neither
+   * dials nor incoming connections refill it above the new limit. At least 1.
+   */
+  setPeersMax(now: Instant, peersMax: number): void {
+    this.ctx.now = now
+    assert(Number.isSafeInteger(peersMax) && peersMax >= 1, `bad peersMax ${peersMax}`)
+    this.ctx.peersMax = peersMax
+    if (!this.ctx.shutDown) this.connections.dialMore()
+  }
+
   /** Closes every connection gracefully; the core is inert afterwards. */
   shutdown(now: Instant): void {
     this.ctx.now = now

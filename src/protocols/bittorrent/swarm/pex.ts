@@ -50,7 +50,7 @@ export class Pex {
       }
     }
     // Under churn, drops owed can pile up; new adds wait until the table is back in bounds.
-    const advertisedMax = ADVERTISED_PER_PEER_SLOT * ctx.config.peersMax
+    const advertisedMax = ADVERTISED_PER_PEER_SLOT * ctx.peersMax
     for (const [key, peer] of current) {
       if (added.length >= max || this.advertised.size >= advertisedMax) break
       if (!this.advertised.has(key)) {

@@ -34,20 +34,49 @@ export interface TokenBucketOptions {
 
 export class TokenBucket {
   /** Bytes per second; 0 when unlimited. */
-  readonly rate: number
+  private rateNow = 0
   /** The most tokens the bucket holds. */
-  readonly burst: number
+  private burstNow = 0
   private tokens = 0
   private updatedAt: Instant
-  private readonly epsilon: number
+  private epsilon = 0
+  private readonly burstMin: number
 
   constructor(options: TokenBucketOptions, now: Instant) {
-    const rate = options.rate ?? 0
-    assert(Number.isFinite(rate) && rate >= 0, `bad rate ${rate}`)
-    this.rate = rate
-    this.burst = Math.max(rate, options.burstMin)
-    this.epsilon = EPSILON * this.burst + EPSILON
+    this.burstMin = options.burstMin
     this.updatedAt = now
+    this.configure(options.rate ?? 0)
+  }
+
+  /** Bytes per second; 0 when unlimited. */
+  get rate(): number {
+    return this.rateNow
+  }
+
+  /** The most tokens the bucket holds. */
+  get burst(): number {
+    return this.burstNow
+  }
+
+  /**
+   * Changes the rate at `now` (a peer-wide limit set at run time). Tokens earned so far at the
+   * old rate are kept, up to the new burst; a bucket made unlimited forgets its debt, and one
+   * limited anew starts empty, as a new bucket does.
+   */
+  setRate(now: Instant, rate: number): void {
+    if (!this.unlimited) this.refill(now)
+    const wasUnlimited = this.unlimited
+    this.configure(rate)
+    this.updatedAt = now
+    if (this.unlimited || wasUnlimited) this.tokens = 0
+    else this.tokens = Math.min(this.tokens, this.burstNow)
+  }
+
+  private configure(rate: number): void {
+    assert(Number.isFinite(rate) && rate >= 0, `bad rate ${rate}`)
+    this.rateNow = rate
+    this.burstNow = Math.max(rate, this.burstMin)
+    this.epsilon = EPSILON * this.burstNow + EPSILON
   }
 
   get unlimited(): boolean {
@@ -118,15 +147,20 @@ export function globalRateLimiter(rate: number, now: Instant): TokenBucket {
  * that instant and, still short, waits for the new one.
  */
 export class Throttle {
+  /**
+   * Unlimited buckets are kept (each of their methods answers "no limit"): a shared bucket's
+   * rate may change at run time (`setRate`), so whether it limits is asked at every call.
+   */
   private readonly buckets: readonly TokenBucket[]
 
   constructor(buckets: readonly (TokenBucket | undefined)[]) {
-    this.buckets = buckets.filter((b): b is TokenBucket => b !== undefined && !b.unlimited)
+    this.buckets = buckets.filter((b): b is TokenBucket => b !== undefined)
   }
 
   /** No limited bucket: every take succeeds, nothing ever waits. */
   get unlimited(): boolean {
-    return this.buckets.length === 0
+    for (const bucket of this.buckets) if (!bucket.unlimited) return false
+    return true
   }
 
   /** The fewest takes of `unit` bytes any bucket affords at `now`; Infinity when unlimited. */

@@ -75,7 +75,8 @@ export class Requests {
   /** When the bucket affords one block for the throttled peers; undefined: none waits. */
   get wakeAt(): Instant | undefined {
     if (this.throttled.size === 0) return undefined
-    return this.bucket.readyAt(this.ctx.geometry.blockLength)
+    // A shared bucket made unlimited meanwhile (`setRate`): refill the line at once.
+    return this.bucket.readyAt(this.ctx.geometry.blockLength) ?? this.ctx.now
   }
 
   /** The `download` timer: refill throttled peers in turn while a block is affordable. */

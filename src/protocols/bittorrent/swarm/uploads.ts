@@ -69,7 +69,10 @@ export class Uploads {
   get wakeAt(): Instant | undefined {
     for (const peer of this.waiting) {
       const head = peer.uploadQueued.values().next()
-      if (head.done !== true) return this.bucket.readyAt(head.value + PIECE_HEADER_BYTES)
+      // A shared bucket made unlimited meanwhile (`setRate`): serve the line at once.
+      if (head.done !== true) {
+        return this.bucket.readyAt(head.value + PIECE_HEADER_BYTES) ?? this.ctx.now
+      }
       return this.ctx.now
     }
     return undefined

@@ -39,6 +39,11 @@ export interface PeerView {
   readonly allowedFastOut: readonly number[]
   readonly downloadRate: number
   readonly uploadRate: number
+  /** Bytes the rate meters counted since the connection opened. */
+  readonly downloadedBytes: number
+  readonly uploadedBytes: number
+  /** `v` from its extended handshake, when it sent one. */
+  readonly client: string | undefined
 }
 
 export interface SwarmView {
@@ -98,6 +103,9 @@ export function viewOf(ctx: SwarmContext, counts: ModuleCounts): SwarmView {
       allowedFastOut: [...peer.allowedFastOut],
       downloadRate: peer.downloadMeter.rate(ctx.now),
       uploadRate: peer.uploadMeter.rate(ctx.now),
+      downloadedBytes: peer.downloadMeter.total,
+      uploadedBytes: peer.uploadMeter.total,
+      client: peer.client,
     })
   }
   return {

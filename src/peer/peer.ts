@@ -1,0 +1,384 @@
+import { addressKey, type Address } from '../core/address.js'
+import { toHex, utf8 } from '../core/bytes.js'
+import type { Callback, Env, StreamSocket } from '../core/env.js'
+import { assert, OperationalError } from '../core/errors.js'
+import type { Random } from '../core/random.js'
+import { err, ok, type Result } from '../core/result.js'
+import { seconds } from '../core/time.js'
+import { DhtService } from '../drivers/kademlia/dht-service.js'
+import {
+  parseMagnet,
+  parseMetainfo,
+  type Magnet,
+  type Metainfo,
+} from '../protocols/bittorrent/metainfo/index.js'
+import { inlinePieceHashing } from '../protocols/bittorrent/storage/index.js'
+import { PEER_ID_PREFIX, swarmConfig } from '../protocols/bittorrent/swarm/index.js'
+import { shareConnections } from './connection-budget.js'
+import { EventStream } from './event-stream.js'
+import { listenForHandshakes, type HandshakeRouter } from './handshake-router.js'
+import { ManagedTorrent } from './managed-torrent.js'
+import { PluginRegistry } from './plugin-registry.js'
+import { isValidRate, SharedRateLimits } from './shared-limits.js'
+import type { TorrentHost } from './torrent-host.js'
+import { validPriorities } from './torrent-view.js'
+import type {
+  AddTorrentOptions,
+  DhtStatus,
+  PeerApi,
+  PeerConfig,
+  PeerEvent,
+  PeerPlugin,
+  RemoveOptions,
+  TorrentDetail,
+  TorrentId,
+  TorrentStatus,
+} from './types.js'
+
+/** A magnet without metadata after this long is an error (the CLI's long-standing 120 s). */
+const METADATA_TIMEOUT = seconds(120)
+/** An incoming connection must send its handshake's first 48 bytes within this. */
+const HANDSHAKE_TIMEOUT = seconds(10)
+/** Incoming connections still handshaking at once, across every torrent. */
+const PENDING_HANDSHAKES_MAX = 64
+
+/**
+ * One running plexus node (issue 12): every torrent shares one listener (connections routed by
+ * the info-hash of their handshake), one DHT node, one tracker transport, one hashing driver,
+ * the peer-wide rate limits and connection budget, one event stream and the plug-ins. Built
+ * from an Env alone, so the same code runs on Node (`startNodePeer`) and on a simulated host.
+ */
+export class Peer implements PeerApi {
+  private readonly torrents = new Map<TorrentId, ManagedTorrent>()
+  /** Removed torrents still closing: their info-hash cannot be added again until they are gone. */
+  private readonly removing = new Map<TorrentId, ManagedTorrent>()
+  private readonly events: EventStream
+  private readonly plugins_ = new PluginRegistry()
+  private readonly host: TorrentHost
+  private router: HandshakeRouter | undefined
+  private stopping = false
+
+  private constructor(
+    private readonly env: Env,
+    private readonly config: PeerConfig,
+    private readonly dht: DhtService | undefined,
+    readonly listenAddress: Address,
+    private readonly limits_: SharedRateLimits,
+  ) {
+    this.events = new EventStream((error) =>
+      env.log.log('error', 'a peer event listener threw', { error: String(error) }),
+    )
+    const defer = config.defer ?? ((fn: () => void) => env.clock.setTimer(env.clock.now(), fn))
+    this.host = {
+      env,
+      stateDisk: config.stateDisk,
+      peerId: config.peerId ?? newPeerId(env.random),
+      listen: listenAddress,
+      pieceHashing: config.pieceHashing ?? inlinePieceHashing(env.hashing, defer),
+      defer,
+      trackers: config.trackers ? config.trackerTransport : undefined,
+      dht,
+      swarm: config.swarm ?? {},
+      limits: limits_,
+      metadataTimeout: config.metadataTimeout ?? METADATA_TIMEOUT,
+      emit: (event) => this.events.emit(event),
+      connectionsChanged: () => this.shareConnections(),
+    }
+  }
+
+  /**
+   * Starts the DHT node (when configured), then the one listener; nothing is added: the owner
+   * adds its torrents (the daemon from its own list). Fails with the listener's or the DHT's
+   * error (a port in use, an address this machine does not have, a foreign DHT state file).
+   */
+  static start(env: Env, config: PeerConfig, done: Callback<PeerApi>): void {
+    const invalid = configProblem(config)
+    if (invalid !== undefined) {
+      const failure = err(new OperationalError('invalid', invalid))
+      env.clock.setTimer(env.clock.now(), () => done(failure))
+      return
+    }
+    startDht(env, config, (dht) => {
+      if (!dht.ok) return done(dht)
+      const limits = new SharedRateLimits(env.clock, config, swarmConfig(config.swarm))
+      let peer: Peer | undefined
+      listenForHandshakes(
+        {
+          env,
+          listen: config.listen,
+          route: (infoHash) => peer?.route(infoHash),
+          admit: () => peer?.admitsConnection() ?? false,
+          handshakeTimeout: HANDSHAKE_TIMEOUT,
+          pendingMax: PENDING_HANDSHAKES_MAX,
+          defer: config.defer ?? ((fn) => env.clock.setTimer(env.clock.now(), fn)),
+        },
+        (listening) => {
+          if (!listening.ok) {
+            const failed = listening
+            if (dht.value === undefined) return done(failed)
+            void dht.value.close().then(() => done(failed))
+            return
+          }
+          peer = new Peer(env, config, dht.value, listening.value.local, limits)
+          peer.router = listening.value
+          done(ok(peer))
+        },
+      )
+    })
+  }
+
+  add(options: AddTorrentOptions, done: Callback<TorrentStatus>): void {
+    const parsed = this.parseSource(options)
+    if (!parsed.ok) return this.later(done, parsed)
+    const { infoHash, metainfo, magnet } = parsed.value
+    const taken = this.torrents.has(infoHash)
+      ? `torrent ${infoHash} is already added`
+      : this.removing.has(infoHash)
+        ? `torrent ${infoHash} is being removed; add it again once it is gone`
+        : undefined
+    if (taken !== undefined) return this.later(done, err(new OperationalError('exists', taken)))
+    if (metainfo !== undefined && options.filePriorities !== undefined) {
+      const bad = validPriorities(metainfo, options.filePriorities)
+      if (bad !== undefined) return this.later(done, err(new OperationalError('invalid', bad)))
+    }
+    for (const rate of [options.uploadRateLimit, options.downloadRateLimit]) {
+      if (rate !== undefined && !isValidRate(rate)) {
+        return this.later(done, err(new OperationalError('invalid', `bad rate limit ${rate}`)))
+      }
+    }
+    const torrent = new ManagedTorrent(this.host, infoHash, options, metainfo, magnet)
+    this.torrents.set(infoHash, torrent)
+    this.events.emit({ type: 'torrent_added', infoHash })
+    torrent.start()
+    this.later(done, ok(torrent.status()))
+  }
+
+  remove(id: TorrentId, options: RemoveOptions, done: Callback<void>): void {
+    const torrent = this.torrents.get(id)
+    if (torrent === undefined) return this.later(done, notFound(id))
+    this.torrents.delete(id)
+    this.removing.set(id, torrent)
+    // A torrent still checking its files finishes that first (reads cannot be cancelled),
+    // then closes at once: its resume data and files go only after it let go of them.
+    torrent.stop(() =>
+      torrent.deleteState(options.deleteData, (deleted) => {
+        this.removing.delete(id)
+        this.events.emit({ type: 'torrent_removed', infoHash: id })
+        done(deleted)
+      }),
+    )
+  }
+
+  pause(id: TorrentId, done: Callback<TorrentStatus>): void {
+    const torrent = this.torrents.get(id)
+    if (torrent === undefined) return this.later(done, notFound(id))
+    torrent.pause((result) => this.later(done, result))
+  }
+
+  resume(id: TorrentId, done: Callback<TorrentStatus>): void {
+    const torrent = this.torrents.get(id)
+    if (torrent === undefined) return this.later(done, notFound(id))
+    if (this.stopping) return this.later(done, err(closing()))
+    torrent.resume((result) => this.later(done, result))
+  }
+
+  setFilePriorities(id: TorrentId, priorities: readonly number[], done: Callback<void>): void {
+    const torrent = this.torrents.get(id)
+    if (torrent === undefined) return this.later(done, notFound(id))
+    const m = torrent.metainfo
+    if (m === undefined) {
+      const why = `torrent ${id} has no metadata yet: its files are not known`
+      return this.later(done, err(new OperationalError('invalid', why)))
+    }
+    const bad = validPriorities(m, priorities)
+    if (bad !== undefined) return this.later(done, err(new OperationalError('invalid', bad)))
+    torrent.setFilePriorities(priorities)
+    this.later(done, ok(undefined))
+  }
+
+  list(): readonly TorrentStatus[] {
+    return [...this.torrents.values()].map((torrent) => torrent.status())
+  }
+
+  torrent(id: TorrentId): TorrentDetail | undefined {
+    return this.torrents.get(id)?.detail()
+  }
+
+  metainfo(id: TorrentId): Metainfo | undefined {
+    return this.torrents.get(id)?.metainfo
+  }
+
+  setLimits(limits: {
+    readonly uploadRateLimit?: number
+    readonly downloadRateLimit?: number
+  }): void {
+    for (const rate of [limits.uploadRateLimit, limits.downloadRateLimit]) {
+      assert(rate === undefined || isValidRate(rate), `bad rate limit ${rate}`)
+    }
+    this.limits_.set(limits)
+  }
+
+  limits(): { readonly uploadRateLimit: number; readonly downloadRateLimit: number } {
+    return this.limits_.get()
+  }
+
+  dhtStatus(): DhtStatus | undefined {
+    const dht = this.dht
+    if (dht === undefined) return undefined
+    const stats = dht.stats()
+    return {
+      address: addressKey(dht.address),
+      id: toHex(dht.id),
+      nodes: stats.tableSize,
+      lookups: stats.operations,
+    }
+  }
+
+  use(plugin: PeerPlugin, done: Callback<void>): void {
+    if (this.stopping) return this.later(done, err(closing()))
+    this.plugins_.use(plugin, done)
+  }
+
+  plugins(): readonly {
+    readonly name: string
+    readonly status: Readonly<Record<string, unknown>>
+  }[] {
+    return this.plugins_.list()
+  }
+
+  onEvent(listener: (event: PeerEvent) => void): () => void {
+    return this.events.subscribe(listener)
+  }
+
+  stop(done: Callback<void>): void {
+    if (this.stopping) return this.later(done, err(closing()))
+    this.stopping = true
+    // No new connections while the torrents leave their swarms.
+    this.router?.close()
+    this.plugins_.stopAll(
+      (name, error) =>
+        this.env.log.log('warn', 'a plug-in failed to stop', { name, error: error.message }),
+      () => {
+        const all = [...this.torrents.values(), ...this.removing.values()]
+        let left = all.length + 1
+        const one = (): void => {
+          if (--left > 0) return
+          const finish = (): void => done(ok(undefined))
+          if (this.dht === undefined) return this.host.defer(finish)
+          void this.dht.close().then(finish, finish)
+        }
+        for (const torrent of all) torrent.stop(one)
+        one()
+      },
+    )
+  }
+
+  // ---- the parts torrents share ----------------------------------------------------------
+
+  private route(infoHash: string): ((socket: StreamSocket) => void) | undefined {
+    if (this.stopping) return undefined
+    return this.torrents.get(infoHash)?.taker()
+  }
+
+  private admitsConnection(): boolean {
+    if (this.stopping) return false
+    let connections = this.router?.pending ?? 0
+    for (const torrent of this.torrents.values()) connections += torrent.connections
+    return connections < this.config.connectionsMax
+  }
+
+  /** Splits the connection budget between the torrents that run (see `shareConnections`). */
+  private shareConnections(): void {
+    const wants = new Map<string, number>()
+    for (const [id, torrent] of this.torrents) {
+      if (torrent.needsConnections) wants.set(id, torrent.peersWanted)
+    }
+    const shares = shareConnections(this.config.connectionsMax, wants)
+    for (const [id, share] of shares) this.torrents.get(id)?.setPeersMax(share)
+  }
+
+  private parseSource(
+    options: AddTorrentOptions,
+  ): Result<
+    { infoHash: TorrentId; metainfo: Metainfo | undefined; magnet: Magnet | undefined },
+    OperationalError
+  > {
+    const { source } = options
+    if (source.kind === 'metainfo') {
+      const parsed = parseMetainfo(source.bytes, this.env.hashing)
+      if (!parsed.ok) {
+        return err(new OperationalError('invalid', `not a torrent: ${parsed.error.message}`))
+      }
+      const m = parsed.value
+      return ok({ infoHash: m.infoHashHex, metainfo: m, magnet: undefined })
+    }
+    const magnet = parseMagnet(source.uri)
+    if (!magnet.ok) {
+      return err(new OperationalError('invalid', `bad magnet link: ${magnet.error.message}`))
+    }
+    return ok({ infoHash: magnet.value.infoHashHex, metainfo: undefined, magnet: magnet.value })
+  }
+
+  /** Callbacks never run inside the call that registered them (the ports' rule). */
+  private later<T>(done: Callback<T>, result: Result<T, OperationalError>): void {
+    this.host.defer(() => done(result))
+  }
+}
+
+function notFound(id: TorrentId): Result<never, OperationalError> {
+  return err(new OperationalError('not_found', `no torrent ${id}`))
+}
+
+function closing(): OperationalError {
+  return new OperationalError('closed', 'the peer is stopping')
+}
+
+function configProblem(config: PeerConfig): string | undefined {
+  if (!isValidRate(config.uploadRateLimit)) return `bad upload rate ${config.uploadRateLimit}`
+  if (!isValidRate(config.downloadRateLimit)) {
+    return `bad download rate ${config.downloadRateLimit}`
+  }
+  if (!Number.isSafeInteger(config.connectionsMax) || config.connectionsMax < 1) {
+    return `connectionsMax must be a whole number >= 1, got ${config.connectionsMax}`
+  }
+  if (config.trackers && config.trackerTransport === undefined) {
+    return 'trackers are on but no tracker transport was given'
+  }
+  return undefined
+}
+
+/** The DHT node the config asks for, or undefined. */
+function startDht(env: Env, config: PeerConfig, done: Callback<DhtService | undefined>): void {
+  const dht = config.dht
+  if (dht === false) {
+    env.clock.setTimer(env.clock.now(), () => done(ok(undefined)))
+    return
+  }
+  const stateDisk = dht.stateDisk ?? config.stateDisk
+  DhtService.start({
+    env,
+    bind: { host: config.listen.host, port: dht.port },
+    bootstrap: dht.bootstrap,
+    ...(dht.statePath === undefined ? {} : { statePath: dht.statePath, stateDisk }),
+  }).then(
+    (service) => done(ok(service)),
+    (error: unknown) =>
+      done(
+        err(
+          error instanceof OperationalError
+            ? error
+            : new OperationalError('io', error instanceof Error ? error.message : String(error), {
+                cause: error,
+              }),
+        ),
+      ),
+  )
+}
+
+/** `-PX0010-` and 12 random hex digits (Azureus style, as every client's). */
+export function newPeerId(random: Random): Uint8Array {
+  const id = new Uint8Array(20)
+  id.set(utf8(PEER_ID_PREFIX))
+  id.set(utf8(toHex(random.bytes(6))), PEER_ID_PREFIX.length)
+  return id
+}

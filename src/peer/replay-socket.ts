@@ -1,0 +1,111 @@
+import type { Address } from '../core/address.js'
+import type { StreamCloseReason } from '../core/core.js'
+import type { StreamSocket } from '../core/env.js'
+
+/**
+ * A stream socket whose first bytes were already read by someone else (the peer's listener
+ * reads an incoming BitTorrent handshake to learn its info-hash): those bytes are delivered
+ * again, first, to whoever takes the socket over, then everything the socket receives after.
+ * Delivery honours `pause` and never happens inside the `onData` call that registers the
+ * handler (ports never call back synchronously).
+ */
+export class ReplaySocket implements StreamSocket {
+  private readonly queued: Uint8Array[]
+  private handler: ((bytes: Uint8Array, more?: boolean) => void) | undefined
+  private paused = false
+  private scheduled = false
+  private finished = false
+
+  constructor(
+    private readonly inner: StreamSocket,
+    replay: readonly Uint8Array[],
+    private readonly defer: (fn: () => void) => void,
+  ) {
+    this.queued = replay.filter((bytes) => bytes.length > 0)
+    inner.onData((bytes, more) => {
+      // Bytes that arrive while the replay waits go behind it, in order.
+      if (this.queued.length > 0 || this.handler === undefined) {
+        this.queued.push(bytes)
+        return this.schedule()
+      }
+      this.handler(bytes, more)
+    })
+  }
+
+  get local(): Address {
+    return this.inner.local
+  }
+
+  get remote(): Address {
+    return this.inner.remote
+  }
+
+  write(bytes: Uint8Array): boolean {
+    return this.inner.write(bytes)
+  }
+
+  cork(): void {
+    this.inner.cork()
+  }
+
+  uncork(): void {
+    this.inner.uncork()
+  }
+
+  end(): void {
+    this.finished = true
+    this.inner.end()
+  }
+
+  destroy(): void {
+    this.finished = true
+    this.inner.destroy()
+  }
+
+  pause(): void {
+    this.paused = true
+    this.inner.pause()
+  }
+
+  resume(): void {
+    this.paused = false
+    this.inner.resume()
+    this.schedule()
+  }
+
+  onData(handler: (bytes: Uint8Array, more?: boolean) => void): void {
+    this.handler = handler
+    this.schedule()
+  }
+
+  onDrain(handler: () => void): void {
+    this.inner.onDrain(handler)
+  }
+
+  onClose(handler: (reason: StreamCloseReason) => void): void {
+    this.inner.onClose((reason) => {
+      this.finished = true
+      handler(reason)
+    })
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.queued.length === 0 || this.paused || this.handler === undefined) {
+      return
+    }
+    this.scheduled = true
+    this.defer(() => {
+      this.scheduled = false
+      this.drain()
+    })
+  }
+
+  private drain(): void {
+    while (this.queued.length > 0 && !this.paused && !this.finished) {
+      const handler = this.handler
+      if (handler === undefined) return
+      const bytes = this.queued.shift() as Uint8Array
+      handler(bytes, this.queued.length > 0)
+    }
+  }
+}
