@@ -1,5 +1,6 @@
 import type { Address } from '../core/address.js'
 import type { Log } from '../core/env.js'
+import { startNodePeer } from '../peer/node-peer.js'
 import type { PeerApi } from '../peer/types.js'
 
 /**
@@ -28,9 +29,22 @@ export interface PeerStartRequest {
 /** Starts a node; rejects with the cause (port in use, unwritable folder) when it cannot. */
 export type PeerFactory = (request: PeerStartRequest) => Promise<PeerApi>
 
-/**
- * The real node (src/peer/node-peer.ts). The peer layer is built on another branch; until it
- * is merged, `plexus daemon` says so and exits 1.
- */
-export const startNodePeerFactory: PeerFactory = () =>
-  Promise.reject(new Error('peer layer not merged yet: plexus daemon cannot start a node'))
+/** The real node on this machine (src/peer/node-peer.ts). */
+export const startNodePeerFactory: PeerFactory = (request) =>
+  startNodePeer({
+    downloadDir: request.downloadDir,
+    stateDir: request.stateDir,
+    listen: request.listen,
+    uploadRateLimit: request.uploadRateLimit,
+    downloadRateLimit: request.downloadRateLimit,
+    connectionsMax: request.connectionsMax,
+    trackers: request.trackers,
+    dht:
+      request.dht === false
+        ? false
+        : {
+            port: request.dht.port,
+            bootstrap: request.dht.bootstrap,
+            statePath: request.dht.statePath,
+          },
+  })

@@ -31,6 +31,10 @@ export class MemoryPeer implements PeerApi {
   /** Every add call, in order (restore tests read what came back and how). */
   readonly adds: AddTorrentOptions[] = []
   stopped = false
+  /** The double keeps statuses, not parsed torrents: the API never serialises a Metainfo. */
+  metainfo(): undefined {
+    return undefined
+  }
   dht: DhtStatus | undefined = {
     address: '127.0.0.1:6881',
     id: 'ab'.repeat(20),

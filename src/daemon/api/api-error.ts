@@ -18,7 +18,13 @@ export class ApiError extends Error {
 /** The status a failure of the peer maps to: the caller's fault (4xx) or the node's (5xx). */
 const PEER_STATUS: Readonly<Record<string, number>> = {
   not_found: 404,
+  /** Added twice, or re-added while the previous copy is still being removed. */
+  exists: 409,
+  /** Bad metainfo, magnet, priorities or limits. */
+  invalid: 400,
   invalid_path: 422,
+  /** The node is stopping. */
+  closed: 503,
   no_space: 507,
   permission: 500,
   io: 500,
