@@ -163,10 +163,11 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
           onAnswer: (t, m) => {
             if (m.type === 'found') this.adoptJoin(t, m.successors)
             else if (m.type === 'next') {
-              this.startLookup(t, this.self.id, true, m.candidates, (t2, result) => {
+              const joined: Lookup['done'] = (t2, result) => {
                 if (result.ok) this.adoptJoin(t2, result.successors)
                 else tryFrom(i + 1, t2)
-              })
+              }
+              this.startLookup(t, this.self.id, true, m.candidates, joined, false)
             }
           },
           onTimeout: (t) => tryFrom(i + 1, t),
@@ -823,6 +824,8 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
     maintenance: boolean,
     first: readonly NodeRef[],
     done: Lookup['done'],
+    /** False while joining: this node's own state says nothing about the ring yet. */
+    answerLocally = true,
   ): void {
     const lookup: Lookup = {
       target,
@@ -835,7 +838,9 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
     }
     // The target is answered here without a message when it lies in (n, successor], or when
     // no known node precedes it (this node alone, or not yet stabilized): the best we know.
-    if (first.length === 0 || this.ring.inHalfOpen(target, this.self.id, this.successor.id)) {
+    const local =
+      first.length === 0 || this.ring.inHalfOpen(target, this.self.id, this.successor.id)
+    if (answerLocally && local) {
       return done(now, { ok: true, successors: this.successorList() }, lookup)
     }
     this.mergeCandidates(lookup, first)
