@@ -18,6 +18,7 @@ export type ChordDropReason =
   | 'unexpected_answer'
   | 'store_full'
   | 'stopped'
+  | 'not_joined'
 
 export type ChordEvent =
   | OverlayEvent
@@ -118,6 +119,9 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
   private readonly notifiesSeen = new Map<string, number>()
   private readonly idOfAddress = new Map<string, bigint>()
   private stopped = false
+  /** A join is in flight: this node's view says nothing yet, so it answers no lookups. */
+  private joining = false
+  private retryJoin: { readonly at: Instant; readonly seeds: readonly Address[] } | undefined
   private counters = { maintenanceSent: 0, lookupSent: 0, storageSent: 0, dropped: 0 }
 
   constructor(
@@ -142,6 +146,11 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
     this.replicateAt = this.jitter(now, this.config.replicateMs)
   }
 
+  /** True while a join is in flight (it answers no lookups then). */
+  get isJoining(): boolean {
+    return this.joining
+  }
+
   get successor(): NodeRef {
     return this.successors[0] ?? this.self
   }
@@ -153,7 +162,11 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
   join(now: Instant, seeds: readonly Address[]): void {
     const tryFrom = (i: number, now: Instant): void => {
       const seed = seeds[i]
-      if (seed === undefined) return
+      if (seed === undefined) {
+        // No seed answered: try them all again later rather than start a ring of one.
+        this.retryJoin = { at: after(now, ms(this.config.stabilizeMs)), seeds }
+        return
+      }
       this.request(
         now,
         { address: seed },
@@ -174,6 +187,7 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
         },
       )
     }
+    this.joining = seeds.length > 0
     tryFrom(0, now)
   }
 
@@ -313,6 +327,7 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
   nextTimeout(): Instant | undefined {
     if (this.stopped) return undefined
     let next = Math.min(
+      this.retryJoin?.at ?? Infinity,
       this.stabilizeAt,
       this.fixFingersAt,
       this.checkPredecessorAt,
@@ -329,6 +344,11 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
         this.pending.delete(tid)
         p.onTimeout(now)
       }
+    }
+    if (this.retryJoin !== undefined && this.retryJoin.at <= now) {
+      const seeds = this.retryJoin.seeds
+      this.retryJoin = undefined
+      this.join(now, seeds)
     }
     if (this.stabilizeAt <= now) {
       this.stabilizeAt = this.jitter(now, this.config.stabilizeMs)
@@ -359,6 +379,8 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
     const sender: NodeRef = { id: m.sender, address: from }
     switch (m.type) {
       case 'find_successor':
+        // Answering from a half-joined view would let joiners build a second ring.
+        if (this.joining) return this.drop(from, 'not_joined')
         return this.answerFindSuccessor(sender, m.tid, m.target)
       case 'get_predecessor':
         return this.send(from, {
@@ -472,7 +494,12 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
   // -------------------------------------------------------------------------------------------
   // Maintenance
 
-  private stabilize(now: Instant): void {
+  /**
+   * stabilize, repeated at once (up to `depth` times) while the successor's predecessor is a
+   * closer successor: a pointer that overshot after concurrent joins then walks back several
+   * nodes a round instead of one.
+   */
+  private stabilize(now: Instant, depth = 8): void {
     if (this.successors.length === 0) {
       if (this.predecessor !== undefined) this.setSuccessors([this.predecessor])
       else return
@@ -484,8 +511,10 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
         const x = m.predecessor
         // The successor's own list follows it in ours.
         const list = [successor, ...m.successors]
-        if (x !== undefined && this.ring.inOpen(x.id, this.self.id, successor.id)) list.unshift(x)
+        const closer = x !== undefined && this.ring.inOpen(x.id, this.self.id, successor.id)
+        if (closer) list.unshift(x)
         this.setSuccessors(list)
+        if (closer && depth > 1) return this.stabilize(t, depth - 1)
         this.request(t, this.successor, { type: 'notify' }, 'maintenance', {
           onAnswer: () => undefined,
           onTimeout: () => undefined,
@@ -564,6 +593,7 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
   }
 
   private adoptJoin(now: Instant, successors: readonly NodeRef[]): void {
+    this.joining = false
     this.setSuccessors(successors)
     this.emit({ type: 'joined', successor: this.successor })
     this.stabilizeAt = now
