@@ -1,0 +1,252 @@
+import { address, isValidPort } from '../../core/address.js'
+import type { Codec } from '../../core/core.js'
+import { ipToBytes, readIpv4, readIpv6 } from '../../core/ip-bytes.js'
+import { err, ok, type Result } from '../../core/result.js'
+import type { ChordMessage, ChordMessageType, NodeRef } from './messages.js'
+import type { Ring } from './ring.js'
+
+/**
+ * Chord's compact binary datagram format (big-endian):
+ *
+ *   magic 0xC4 | type u8 | tid u32 | sender id (ceil(m/8) bytes) | body
+ *
+ * A node is `id | family u8 (4 or 6) | 4 or 16 address bytes | port u16`; a node list is
+ * `count u8` then nodes; a value is `length u16` then bytes. Hard limits keep a datagram under
+ * one Ethernet MTU: at most `DATAGRAM_BYTES_MAX` bytes, `NODES_MAX` nodes in a list,
+ * `VALUE_BYTES_MAX` bytes in a value. Decoding never throws: a short, long, unknown, oversized
+ * or out-of-range message is an error value naming what was wrong.
+ */
+export const DATAGRAM_BYTES_MAX = 1400
+export const VALUE_BYTES_MAX = 1024
+export const NODES_MAX = 16
+const MAGIC = 0xc4
+
+const TYPES: readonly ChordMessageType[] = [
+  'find_successor',
+  'found',
+  'next',
+  'get_predecessor',
+  'predecessor',
+  'notify',
+  'ping',
+  'pong',
+  'store',
+  'stored',
+  'fetch',
+  'value',
+  'remove',
+  'removed',
+  'leaving',
+]
+const CODE = new Map(TYPES.map((t, i) => [t, i + 1]))
+
+export type ChordDecodeError =
+  | 'too_short'
+  | 'too_long'
+  | 'bad_magic'
+  | 'unknown_type'
+  | 'id_out_of_range'
+  | 'bad_address'
+  | 'too_many_nodes'
+  | 'value_too_long'
+  | 'trailing_bytes'
+
+class Writer {
+  readonly parts: number[] = []
+  u8(v: number): void {
+    this.parts.push(v & 0xff)
+  }
+  u16(v: number): void {
+    this.parts.push((v >>> 8) & 0xff, v & 0xff)
+  }
+  u32(v: number): void {
+    this.parts.push((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff)
+  }
+  bytes(b: Uint8Array): void {
+    for (const x of b) this.parts.push(x)
+  }
+}
+
+class Fail {
+  constructor(readonly reason: ChordDecodeError) {}
+}
+
+class Reader {
+  offset = 0
+  constructor(readonly data: Uint8Array) {}
+  take(n: number): Uint8Array {
+    if (this.offset + n > this.data.length) throw new Fail('too_short')
+    const out = this.data.subarray(this.offset, this.offset + n)
+    this.offset += n
+    return out
+  }
+  u8(): number {
+    return this.take(1)[0] as number
+  }
+  u16(): number {
+    const b = this.take(2)
+    return ((b[0] as number) << 8) | (b[1] as number)
+  }
+  u32(): number {
+    const b = this.take(4)
+    return (
+      (((b[0] as number) << 24) |
+        ((b[1] as number) << 16) |
+        ((b[2] as number) << 8) |
+        (b[3] as number)) >>>
+      0
+    )
+  }
+}
+
+export function chordCodec(ring: Ring): Codec<ChordMessage, ChordDecodeError> {
+  const writeId = (w: Writer, id: bigint): void => w.bytes(ring.toBytes(id))
+  const readId = (r: Reader): bigint => {
+    const id = ring.fromBytes(r.take(ring.idBytes))
+    if (id === undefined) throw new Fail('id_out_of_range')
+    return id
+  }
+  const writeNode = (w: Writer, n: NodeRef): void => {
+    writeId(w, n.id)
+    const ip = ipToBytes(n.address.host)
+    if (ip === undefined) throw new RangeError(`not an IP literal: ${n.address.host}`)
+    w.u8(ip.length === 4 ? 4 : 6)
+    w.bytes(ip)
+    w.u16(n.address.port)
+  }
+  const readNode = (r: Reader): NodeRef => {
+    const id = readId(r)
+    const family = r.u8()
+    if (family !== 4 && family !== 6) throw new Fail('bad_address')
+    const host = family === 4 ? readIpv4(r.take(4), 0) : readIpv6(r.take(16), 0)
+    const port = r.u16()
+    if (!isValidPort(port)) throw new Fail('bad_address')
+    return { id, address: address(host, port) }
+  }
+  const writeNodes = (w: Writer, nodes: readonly NodeRef[]): void => {
+    if (nodes.length > NODES_MAX) throw new RangeError(`${nodes.length} nodes > ${NODES_MAX}`)
+    w.u8(nodes.length)
+    for (const n of nodes) writeNode(w, n)
+  }
+  const readNodes = (r: Reader): NodeRef[] => {
+    const count = r.u8()
+    if (count > NODES_MAX) throw new Fail('too_many_nodes')
+    const out: NodeRef[] = []
+    for (let i = 0; i < count; i++) out.push(readNode(r))
+    return out
+  }
+  const writeValue = (w: Writer, v: Uint8Array): void => {
+    if (v.length > VALUE_BYTES_MAX) throw new RangeError(`value of ${v.length} bytes`)
+    w.u16(v.length)
+    w.bytes(v)
+  }
+  const readValue = (r: Reader): Uint8Array => {
+    const length = r.u16()
+    if (length > VALUE_BYTES_MAX) throw new Fail('value_too_long')
+    return r.take(length).slice()
+  }
+
+  return {
+    encode(m: ChordMessage): Uint8Array {
+      const w = new Writer()
+      w.u8(MAGIC)
+      w.u8(CODE.get(m.type) as number)
+      w.u32(m.tid)
+      writeId(w, m.sender)
+      switch (m.type) {
+        case 'find_successor':
+          writeId(w, m.target)
+          break
+        case 'found':
+          writeNodes(w, m.successors)
+          break
+        case 'next':
+          writeNodes(w, m.candidates)
+          break
+        case 'predecessor':
+        case 'leaving':
+          w.u8(m.predecessor === undefined ? 0 : 1)
+          if (m.predecessor !== undefined) writeNode(w, m.predecessor)
+          writeNodes(w, m.successors)
+          break
+        case 'store':
+          writeId(w, m.key)
+          writeValue(w, m.value)
+          break
+        case 'fetch':
+        case 'remove':
+          writeId(w, m.key)
+          break
+        case 'value':
+          w.u8(m.value === undefined ? 0 : 1)
+          if (m.value !== undefined) writeValue(w, m.value)
+          break
+        default:
+          break
+      }
+      if (w.parts.length > DATAGRAM_BYTES_MAX) {
+        throw new RangeError(`a ${m.type} of ${w.parts.length} bytes exceeds the datagram limit`)
+      }
+      return Uint8Array.from(w.parts)
+    },
+
+    decode(bytes: Uint8Array): Result<ChordMessage, ChordDecodeError> {
+      if (bytes.length > DATAGRAM_BYTES_MAX) return err('too_long')
+      const r = new Reader(bytes)
+      try {
+        if (r.u8() !== MAGIC) return err('bad_magic')
+        const type = TYPES[r.u8() - 1]
+        if (type === undefined) return err('unknown_type')
+        const tid = r.u32()
+        const sender = readId(r)
+        const h = { tid, sender }
+        let m: ChordMessage
+        switch (type) {
+          case 'find_successor':
+            m = { type, ...h, target: readId(r) }
+            break
+          case 'found':
+            m = { type, ...h, successors: readNodes(r) }
+            break
+          case 'next':
+            m = { type, ...h, candidates: readNodes(r) }
+            break
+          case 'predecessor':
+          case 'leaving': {
+            const has = r.u8()
+            if (has > 1) return err('bad_address')
+            const predecessor = has === 1 ? readNode(r) : undefined
+            const successors = readNodes(r)
+            m =
+              predecessor === undefined
+                ? { type, ...h, successors }
+                : { type, ...h, predecessor, successors }
+            break
+          }
+          case 'store': {
+            const key = readId(r)
+            m = { type, ...h, key, value: readValue(r) }
+            break
+          }
+          case 'fetch':
+          case 'remove':
+            m = { type, ...h, key: readId(r) }
+            break
+          case 'value': {
+            const has = r.u8()
+            if (has > 1) return err('too_long')
+            m = has === 1 ? { type, ...h, value: readValue(r) } : { type, ...h }
+            break
+          }
+          default:
+            m = { type, ...h }
+        }
+        if (r.offset !== bytes.length) return err('trailing_bytes')
+        return ok(m)
+      } catch (e) {
+        if (e instanceof Fail) return err(e.reason)
+        throw e
+      }
+    },
+  }
+}

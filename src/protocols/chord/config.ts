@@ -1,0 +1,49 @@
+/** Chord's knobs. Defaults follow the paper where it names a value. */
+export interface ChordConfig {
+  /** m: bits of the identifier ring (160 as SHA-1; any m from 1 for teaching). */
+  readonly bits: number
+  /** r: length of the successor list. */
+  readonly successors: number
+  /** Copies of each key: the owner and the next `replicas - 1` successors (<= successors). */
+  readonly replicas: number
+  /** Mean period of stabilize (jittered by +-50 % so nodes do not synchronize). */
+  readonly stabilizeMs: number
+  /** Mean period of one fix_fingers step (one finger lookup per step). */
+  readonly fixFingersMs: number
+  readonly checkPredecessorMs: number
+  /** Mean period of pushing the keys a node owns to its replica successors. */
+  readonly replicateMs: number
+  /** How long a request waits for its answer. */
+  readonly rpcTimeoutMs: number
+  /** Preceding nodes offered in a `next` answer (alternatives when the best has failed). */
+  readonly candidates: number
+  /** A lookup gives up after asking this many nodes. */
+  readonly lookupStepsMax: number
+  /** Ids are SHA-1(host:port) truncated to m bits, and a sender whose id is not is refused. */
+  readonly idsFromAddress: boolean
+  /** At most this many keys are stored; further new keys are refused. */
+  readonly storedKeysMax: number
+}
+
+export const DEFAULT_CHORD: ChordConfig = {
+  bits: 160,
+  successors: 8,
+  replicas: 3,
+  stabilizeMs: 10_000,
+  fixFingersMs: 2_000,
+  checkPredecessorMs: 10_000,
+  replicateMs: 60_000,
+  rpcTimeoutMs: 2_000,
+  candidates: 3,
+  lookupStepsMax: 64,
+  idsFromAddress: false,
+  storedKeysMax: 100_000,
+}
+
+export function chordConfig(partial: Partial<ChordConfig> = {}): ChordConfig {
+  const c = { ...DEFAULT_CHORD, ...partial }
+  if (c.successors < 1 || c.replicas < 1 || c.replicas > c.successors + 1) {
+    throw new RangeError('chord: need successors >= 1 and 1 <= replicas <= successors + 1')
+  }
+  return c
+}

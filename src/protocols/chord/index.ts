@@ -1,0 +1,6 @@
+export * from './codec.js'
+export * from './config.js'
+export * from './messages.js'
+export * from './node.js'
+export * from './oracle.js'
+export * from './ring.js'

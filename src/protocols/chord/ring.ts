@@ -1,0 +1,81 @@
+/**
+ * The Chord identifier circle: integers modulo 2^m, as bigints so that any m works, from the
+ * lecture's 4-bit ring to the paper's 160 bits. Ids travel as big-endian byte strings of
+ * ceil(m / 8) bytes; a value of 2^m or more is out of range and refused.
+ */
+export class Ring {
+  readonly size: bigint
+  readonly idBytes: number
+
+  constructor(readonly bits: number) {
+    if (!Number.isInteger(bits) || bits < 1 || bits > 256) {
+      throw new RangeError(`ring bits must be an integer in 1..256, got ${bits}`)
+    }
+    this.size = 1n << BigInt(bits)
+    this.idBytes = Math.ceil(bits / 8)
+  }
+
+  /** (a + b) mod 2^m. */
+  add(a: bigint, b: bigint): bigint {
+    return (a + b) % this.size
+  }
+
+  /** Clockwise distance from `from` to `to`: 0 when equal. */
+  distance(from: bigint, to: bigint): bigint {
+    return (((to - from) % this.size) + this.size) % this.size
+  }
+
+  /** x in the open arc (a, b) going clockwise; when a == b the arc is the whole ring but a. */
+  inOpen(x: bigint, a: bigint, b: bigint): boolean {
+    if (a === b) return x !== a
+    const dx = this.distance(a, x)
+    return dx > 0n && dx < this.distance(a, b)
+  }
+
+  /** x in the half-open arc (a, b]; when a == b the arc is the whole ring. */
+  inHalfOpen(x: bigint, a: bigint, b: bigint): boolean {
+    if (a === b) return true
+    const dx = this.distance(a, x)
+    return dx > 0n && dx <= this.distance(a, b)
+  }
+
+  /** start of finger i (1-based, as in the paper): n + 2^(i-1) mod 2^m. */
+  fingerStart(n: bigint, i: number): bigint {
+    return this.add(n, 1n << BigInt(i - 1))
+  }
+
+  contains(id: bigint): boolean {
+    return id >= 0n && id < this.size
+  }
+
+  toBytes(id: bigint): Uint8Array {
+    const out = new Uint8Array(this.idBytes)
+    let v = id
+    for (let i = this.idBytes - 1; i >= 0; i--) {
+      out[i] = Number(v & 0xffn)
+      v >>= 8n
+    }
+    return out
+  }
+
+  /** The id the bytes spell, or undefined when the length is wrong or the value >= 2^m. */
+  fromBytes(bytes: Uint8Array): bigint | undefined {
+    if (bytes.length !== this.idBytes) return undefined
+    let v = 0n
+    for (const b of bytes) v = (v << 8n) | BigInt(b)
+    return v < this.size ? v : undefined
+  }
+
+  /** The top m bits of a digest (SHA-1 for 160): how keys and addresses become ids. */
+  fromDigest(digest: Uint8Array): bigint {
+    let v = 0n
+    for (const b of digest) v = (v << 8n) | BigInt(b)
+    const extra = BigInt(digest.length * 8 - this.bits)
+    return extra >= 0n ? v >> extra : v << -extra
+  }
+
+  /** Lowercase hex, ceil(m / 8) bytes wide. */
+  hex(id: bigint): string {
+    return id.toString(16).padStart(this.idBytes * 2, '0')
+  }
+}
