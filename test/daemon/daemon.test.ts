@@ -217,8 +217,20 @@ test('a second daemon on the same data dir, or on a used API port, is refused in
 
 test('a data dir that vanished: an add is refused with 500 io, nothing half-added; the log is JSON lines', async () => {
   await withDaemon(async ({ request, peer }, dir) => {
-    const lines = readFileSync(join(dir, 'daemon.log'), 'utf8').trim().split('\n')
-    const started = lines.map((line) => JSON.parse(line) as { msg: string; level: string })
+    // The log is written through a stream: wait until its first line has reached the file.
+    const logged = async (): Promise<{ msg: string; level: string }[]> => {
+      for (let waited = 0; ; waited += 20) {
+        const text = readFileSync(join(dir, 'daemon.log'), 'utf8')
+        if (text.endsWith('\n') || waited > 5_000) {
+          return text
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line) as { msg: string; level: string })
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    }
+    const started = await logged()
     assert.ok(started.some((line) => line.msg === 'daemon started' && line.level === 'info'))
     rmSync(join(dir, 'torrents'), { recursive: true, force: true })
     rmSync(join(dir, 'torrents.json'), { force: true })
