@@ -59,3 +59,17 @@ test('results from the probe size the next TTL to the results still missing', ()
   assert.deepEqual(ttls, [1, 2, 2, 2])
   assert.ok(dq.resultCount >= 20)
 })
+
+test('a small ultrapeer keeps a connection out of the probe; a lone connection goes to the horizon', () => {
+  // Before the fix the probe took every connection at TTL 1 and nothing could widen after it.
+  const three = [1, 2, 3] as unknown as ConnectionId[]
+  assert.deepEqual(
+    drive(new DynamicQuery(options, three, instant(0)), () => 0),
+    [1, 7],
+  )
+  const one = [1] as unknown as ConnectionId[]
+  assert.deepEqual(
+    drive(new DynamicQuery(options, one, instant(0)), () => 0),
+    [7],
+  )
+})

@@ -79,8 +79,11 @@ export class DynamicQuery {
     if (now < this.waitUntil) return { kind: 'wait', until: this.waitUntil }
     if (!this.probed) {
       this.probed = true
-      const probe = this.unused.splice(0, Math.max(1, o.probeConnections))
-      return this.sent(now, probe, o.probeTtl)
+      // Keep one connection out of the probe, so that a small ultrapeer (few connections)
+      // can still widen; a lone connection is the last one and goes to the horizon.
+      const size = Math.min(o.probeConnections, this.unused.length - 1)
+      if (size < 1) return this.sent(now, this.unused.splice(0), o.ttlMax)
+      return this.sent(now, this.unused.splice(0, size), o.probeTtl)
     }
     const connection = this.unused.shift() as ConnectionId
     return this.sent(now, [connection], this.chooseTtl())
