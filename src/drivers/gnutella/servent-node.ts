@@ -14,6 +14,7 @@ import {
   type SharedLibrary,
 } from '../../protocols/gnutella/index.js'
 import { attachStream, type AttachedStream } from '../attach-stream.js'
+import { shareGnutellaPort } from './port-sharing.js'
 import { zlibCompression } from './zlib-compression.js'
 
 export interface ServentNodeOptions {
@@ -26,6 +27,11 @@ export interface ServentNodeOptions {
   readonly advertisedHost?: string
   readonly library: SharedLibrary
   readonly config?: Partial<Omit<ServentConfig, 'advertised'>>
+  /**
+   * The transfer server: HTTP requests arriving on the Gnutella port are relayed there (the
+   * port a QueryHit advertises is the one downloads go to).
+   */
+  readonly http?: Address
 }
 
 export interface ServentNode {
@@ -46,10 +52,15 @@ export function startServentNode(options: ServentNodeOptions): Promise<ServentNo
   const listeners = new Set<(event: GnutellaEvent) => void>()
   let attached: AttachedStream | undefined
   // Until the servent exists (it needs the port), an early connection is refused.
-  const onConnection = (socket: StreamSocket): void => {
+  const toServent = (socket: StreamSocket): void => {
     if (attached === undefined) socket.destroy()
     else attached.adopt(socket)
   }
+  const http = options.http
+  const onConnection =
+    http === undefined
+      ? toServent
+      : (socket: StreamSocket) => shareGnutellaPort(net, socket, http, toServent)
   return new Promise((resolve, reject) => {
     net.listen(options.bind, onConnection, (result) => {
       if (!result.ok) return reject(new Error(`gnutella listen: ${result.error.message}`))
