@@ -51,15 +51,17 @@ export async function startGnutellaHost(o: GnutellaHostOptions): Promise<Gnutell
     ...(o.config === undefined ? {} : { config: o.config }),
     ...(http === undefined ? {} : { http: http.address }),
   })
+  let closing: Promise<void> | undefined
   node.servent.addCandidates(o.hosts ?? [])
   for (const host of o.hosts ?? []) node.connect(host)
   return {
     node,
     folder,
     http,
-    close: async () => {
-      node.close()
-      await http?.close()
-    },
+    close: () =>
+      (closing ??= (async () => {
+        node.close()
+        await http?.close()
+      })()),
   }
 }
