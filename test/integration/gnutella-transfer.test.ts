@@ -9,7 +9,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
-import { createServer, request } from 'node:http'
+import { createServer, request, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -218,6 +218,62 @@ test('a source that dies half-way through a range: the range moves, the file is 
     dying.closeAllConnections()
     dying.close()
     await good.server.close()
+    rmSync(root, { recursive: true, force: true })
+  }
+})
+
+test('upload slots: one served, one queued until the slot frees, the next refused 503 Busy', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'plexus-gnutella-slots-'))
+  const content = randomBytes(8 * 1024 * 1024)
+  const dir = join(root, 'share')
+  mkdirSync(dir)
+  writeFileSync(join(dir, 'big.bin'), content)
+  const folder = await scanShare(dir)
+  const logged: string[] = []
+  let onLog: ((line: string) => void) | undefined
+  const server = await startTransferServer({
+    folder,
+    bind: LOCAL,
+    uploadSlots: 1,
+    queueMax: 1,
+    log: (line) => {
+      logged.push(line)
+      onLog?.(line)
+    },
+  })
+  const nextLog = (prefix: string): Promise<void> =>
+    new Promise((resolve) => {
+      onLog = (line) => {
+        if (line.startsWith(prefix)) resolve()
+      }
+    })
+  try {
+    // The first download holds the only slot: its reader is paused, so the body cannot end.
+    const first = await new Promise<IncomingMessage>((resolve) =>
+      request({ ...server.address, path: getPath(1, 'big.bin') }, (res) => {
+        res.pause()
+        resolve(res)
+      }).end(),
+    )
+    assert.equal(first.statusCode, 200)
+    const queuedLogged = nextLog('http queued')
+    const second = get(server, getPath(1, 'big.bin'), 'bytes=0-9')
+    await queuedLogged
+    assert.deepEqual(server.uploads(), { active: 1, queued: 1 })
+    const third = await get(server, getPath(1, 'big.bin'))
+    assert.equal(third.status, 503)
+    assert.equal(third.headers['retry-after'], '30')
+    const firstBody: Buffer[] = []
+    first.on('data', (c: Buffer) => firstBody.push(c))
+    first.resume()
+    await new Promise((r) => first.on('end', r))
+    assert.ok(Buffer.concat(firstBody).equals(content))
+    const queued = await second
+    assert.equal(queued.status, 206)
+    assert.ok(queued.body.equals(content.subarray(0, 10)))
+    assert.ok(logged.some((l) => l.startsWith('http 503')))
+  } finally {
+    await server.close()
     rmSync(root, { recursive: true, force: true })
   }
 })

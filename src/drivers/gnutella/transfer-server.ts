@@ -19,14 +19,63 @@ import type { SharedEntry, SharedFolder } from './share.js'
 export interface TransferServerOptions {
   readonly folder: SharedFolder
   readonly bind: Address
-  /** One line per refused request (bad target, bad range, file gone). */
+  /** One line per refused or queued request (bad target, bad range, file gone, busy). */
   readonly log?: (line: string) => void
+  /** Uploads served at once (default 4). */
+  readonly uploadSlots?: number
+  /** Requests waiting for a slot, first come first served (default 16); beyond: 503 Busy. */
+  readonly queueMax?: number
 }
 
 export interface TransferServer {
   readonly address: Address
   readonly server: Server
+  /** Uploads in progress and requests waiting for a slot. */
+  uploads(): { readonly active: number; readonly queued: number }
   close(): Promise<void>
+}
+
+/** Upload slots with a FIFO queue: `acquire` resolves when a slot is ours, false when full. */
+class UploadSlots {
+  private active = 0
+  private readonly waiting: (() => void)[] = []
+
+  constructor(
+    private readonly slots: number,
+    private readonly queueMax: number,
+  ) {}
+
+  get counts(): { active: number; queued: number } {
+    return { active: this.active, queued: this.waiting.length }
+  }
+
+  /** 'now', 'queued' (then `ready` resolves), or 'busy'. */
+  acquire(): { state: 'now' | 'queued' | 'busy'; ready: Promise<void>; cancel: () => void } {
+    if (this.active < this.slots) {
+      this.active++
+      return { state: 'now', ready: Promise.resolve(), cancel: () => undefined }
+    }
+    if (this.waiting.length >= this.queueMax)
+      return { state: 'busy', ready: Promise.resolve(), cancel: () => undefined }
+    let wake: () => void = () => undefined
+    const ready = new Promise<void>((resolve) => (wake = resolve))
+    this.waiting.push(wake)
+    return {
+      state: 'queued',
+      ready,
+      // The client left while waiting: its place goes.
+      cancel: () => {
+        const i = this.waiting.indexOf(wake)
+        if (i >= 0) this.waiting.splice(i, 1)
+      },
+    }
+  }
+
+  release(): void {
+    const next = this.waiting.shift()
+    if (next === undefined) this.active--
+    else next() // the slot passes straight to the next in line
+  }
 }
 
 const SERVER_NAME = 'plexus/0.1'
@@ -44,6 +93,34 @@ function lookup(folder: SharedFolder, url: string): SharedEntry | string {
   if (entry === undefined || entry.fileName !== target.fileName)
     return `no file ${target.fileIndex}/${target.fileName}`
   return entry
+}
+
+async function serveInSlot(
+  options: TransferServerOptions,
+  slots: UploadSlots,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const slot = slots.acquire()
+  if (slot.state === 'busy') {
+    options.log?.(`http 503 ${req.url ?? ''}: every upload slot and queue place taken`)
+    return refuse(res, 503, 'Busy', { 'retry-after': '30' })
+  }
+  if (slot.state === 'queued') {
+    options.log?.(`http queued ${req.url ?? ''}`)
+    let gone = false
+    res.once('close', () => {
+      if (!res.writableFinished) gone = true
+      slot.cancel()
+    })
+    await slot.ready
+    if (gone) return slots.release()
+  }
+  try {
+    await serve(options, req, res)
+  } finally {
+    slots.release()
+  }
 }
 
 async function serve(
@@ -108,8 +185,9 @@ async function serve(
 }
 
 export function startTransferServer(options: TransferServerOptions): Promise<TransferServer> {
+  const slots = new UploadSlots(options.uploadSlots ?? 4, options.queueMax ?? 16)
   const server = createServer((req, res) => {
-    serve(options, req, res).catch((error: unknown) => {
+    serveInSlot(options, slots, req, res).catch((error: unknown) => {
       options.log?.(`http 500 ${req.url ?? ''}: ${(error as Error).message}`)
       if (!res.headersSent) refuse(res, 500, 'Internal Server Error')
       else res.destroy()
@@ -122,6 +200,7 @@ export function startTransferServer(options: TransferServerOptions): Promise<Tra
       resolve({
         address: { host: info.address, port: info.port },
         server,
+        uploads: () => slots.counts,
         close: () =>
           new Promise((done) => {
             server.closeAllConnections()
