@@ -237,3 +237,32 @@ test('in the same network, a file found on three leaves downloads from all three
     rmSync(root, { recursive: true, force: true })
   }
 })
+
+test('the host cache: a restarted leaf rejoins the ultrapeers it knew, with no --hosts', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'plexus-gnutella-cache-'))
+  const env = createNodeEnv({ loopbackOnly: true })
+  const base = { clock: env.clock, net: env.net, random: env.random, bind: LOCAL }
+  const cacheFile = join(root, 'state', 'gnutella-hosts.txt')
+  const up = await startGnutellaHost({ ...base, config: { role: 'ultrapeer' } })
+  try {
+    const first = await startGnutellaHost({
+      ...base,
+      hosts: [up.node.address],
+      hostCacheFile: cacheFile,
+      config: { role: 'leaf', leafUltrapeers: 1, leafCandidatesExtra: 0 },
+    })
+    await opened(first.node, up.node.address)
+    await first.close()
+    assert.equal(readFileSync(cacheFile, 'utf8'), `${addressKey(up.node.address)} ultrapeer\n`)
+    const again = await startGnutellaHost({
+      ...base,
+      hostCacheFile: cacheFile,
+      config: { role: 'leaf', leafUltrapeers: 1, leafCandidatesExtra: 0 },
+    })
+    await opened(again.node, up.node.address)
+    await again.close()
+  } finally {
+    await up.close()
+    rmSync(root, { recursive: true, force: true })
+  }
+})

@@ -1,4 +1,4 @@
-import { resolve as resolvePath } from 'node:path'
+import { join, resolve as resolvePath } from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { addressKey, parseAddress, type Address } from '../../core/address.js'
 import { startGnutellaHost, type GnutellaHost } from '../../drivers/gnutella/gnutella-host.js'
@@ -7,6 +7,7 @@ import { createNodeEnv } from '../../drivers/node/env.js'
 import type { GnutellaEvent, Role } from '../../protocols/gnutella/index.js'
 import { n2rPath } from '../../protocols/gnutella/transfer/target.js'
 import { integerOption, portOption } from '../options.js'
+import { defaultStateDir, underTestRunner } from '../state-dir.js'
 import { EXIT_FAILURE, printJson, printLine, printWarning, usageError } from '../output.js'
 
 /**
@@ -42,6 +43,8 @@ interface ServentFlags {
   readonly ultrapeer: 'auto' | 'yes' | 'no'
   readonly share?: string
   readonly json?: boolean
+  /** A path, or false for --no-host-cache; undefined: the default in the state folder. */
+  readonly hostCache?: string | false
 }
 
 /**
@@ -77,12 +80,25 @@ function serventOptions(command: Command, defaultPort: number): Command {
     .option('--json', 'print JSON lines')
 }
 
+/**
+ * The servent's host cache: `--host-cache FILE`, else `<state>/gnutella-hosts.txt` (not under
+ * the test runner, where only an explicit file is used); `--no-host-cache` for none.
+ */
+function hostCacheFile(flags: ServentFlags): string | undefined {
+  if (flags.hostCache === false) return undefined
+  if (typeof flags.hostCache === 'string') return flags.hostCache
+  return underTestRunner() ? undefined : join(defaultStateDir(), 'gnutella-hosts.txt')
+}
+
 async function startHost(
   flags: ServentFlags,
   role: Role,
   log: (l: string) => void,
+  oneShot = false,
 ): Promise<GnutellaHost> {
   const env = createNodeEnv()
+  const hostCache =
+    role === 'leaf' && flags.hostCache === undefined ? undefined : hostCacheFile(flags)
   return startGnutellaHost({
     clock: env.clock,
     net: env.net,
@@ -91,6 +107,7 @@ async function startHost(
     advertisedHost: advertisedHost(flags),
     hosts: flags.hosts,
     ...(flags.share === undefined ? {} : { shareDir: flags.share }),
+    ...(hostCache === undefined ? {} : { hostCacheFile: hostCache }),
     config: { role, leafCandidatesExtra: 0 },
     log,
   })
@@ -180,7 +197,7 @@ async function runSearch(words: string[], flags: SearchFlags): Promise<void> {
   if (flags.hosts.length === 0) throw usageError('search needs --hosts HOST:PORT (an ultrapeer)')
   const criteria = words.join(' ').trim()
   if (criteria === '') throw usageError('give the words to search for')
-  const host = await startHost(flags, 'leaf', (line) => printWarning(line))
+  const host = await startHost(flags, 'leaf', (line) => printWarning(line), true)
   try {
     const opened = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), flags.wait * 1000)
@@ -273,6 +290,11 @@ export function registerGnutella(program: Command): void {
         .default('auto'),
     )
     .option('--share <dir>', 'folder to share (files hashed to SHA-1 URNs; links not followed)')
+    .option(
+      '--host-cache <file>',
+      'hosts known, read at start and saved at exit (default: <state>/gnutella-hosts.txt)',
+    )
+    .option('--no-host-cache', 'neither read nor save a host cache')
     .action(runServent)
   serventOptions(
     gnutella
