@@ -97,8 +97,8 @@ async function startHost(
   oneShot = false,
 ): Promise<GnutellaHost> {
   const env = createNodeEnv()
-  const hostCache =
-    role === 'leaf' && flags.hostCache === undefined ? undefined : hostCacheFile(flags)
+  // A one-shot search leaves the servent's cache alone.
+  const hostCache = oneShot ? undefined : hostCacheFile(flags)
   return startGnutellaHost({
     clock: env.clock,
     net: env.net,
