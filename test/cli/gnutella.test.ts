@@ -124,6 +124,7 @@ test('plexus gnutella: bad arguments exit 2', async () => {
   const cases: [string[], RegExp][] = [
     [['gnutella', '--ultrapeer', 'maybe'], /Allowed choices are auto, yes, no/],
     [['gnutella', '--hosts', 'nowhere'], /expected HOST:PORT/],
+    [['gnutella', '--advertise', 'example.org'], /expected an IPv4 address/],
     [['gnutella', 'search', 'polka'], /search needs --hosts/],
     [
       ['gnutella', 'search', 'polka', '--hosts', '127.0.0.1:1', '--get', '0'],

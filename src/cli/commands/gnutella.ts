@@ -1,6 +1,6 @@
 import { join, resolve as resolvePath } from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
-import { addressKey, parseAddress, type Address } from '../../core/address.js'
+import { addressKey, ipv4ToInt, parseAddress, type Address } from '../../core/address.js'
 import { startGnutellaHost, type GnutellaHost } from '../../drivers/gnutella/gnutella-host.js'
 import { downloadMultiSource } from '../../drivers/gnutella/multi-source-download.js'
 import { createNodeEnv } from '../../drivers/node/env.js'
@@ -57,10 +57,18 @@ export function chooseRole(ultrapeer: ServentFlags['ultrapeer'], hosts: readonly
   return hosts.length === 0 ? 'ultrapeer' : 'leaf'
 }
 
+/** Pongs and QueryHits carry an IPv4 address: `--advertise` must be one. */
+export function ipv4Option(text: string): string {
+  if (ipv4ToInt(text.trim()) === undefined)
+    throw new InvalidArgumentError(`expected an IPv4 address (QueryHits carry one), got '${text}'`)
+  return text.trim()
+}
+
 function advertisedHost(flags: { bind: string; advertise?: string }): string {
   if (flags.advertise !== undefined) return flags.advertise
   // A wildcard bind says nothing about where others reach us: loopback unless told.
-  return flags.bind === '0.0.0.0' || flags.bind === '::' ? '127.0.0.1' : flags.bind
+  // (and an IPv6 bind cannot be put in a QueryHit's IPv4 field).
+  return flags.bind === '0.0.0.0' || ipv4ToInt(flags.bind) === undefined ? '127.0.0.1' : flags.bind
 }
 
 function serventOptions(command: Command, defaultPort: number): Command {
@@ -75,6 +83,7 @@ function serventOptions(command: Command, defaultPort: number): Command {
     .option(
       '--advertise <host>',
       'IPv4 address put in Pongs and QueryHits (default: --bind, or 127.0.0.1)',
+      ipv4Option,
     )
     .option('--hosts <host:port,...>', 'servents to connect to (repeatable)', hostsList, [])
     .option('--json', 'print JSON lines')
