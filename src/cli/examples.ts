@@ -43,9 +43,18 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   ],
   'dht get': ['plexus dht get <target> --bootstrap 127.0.0.1:6881'],
   'dht lookup': ['plexus dht lookup <id> --bootstrap 127.0.0.1:6881 --json'],
+  gnutella: [
+    'plexus gnutella --port 6346 --ultrapeer yes --share ./music   # the first node',
+    'plexus gnutella --port 6347 --hosts 127.0.0.1:6346 --share ./more --json',
+  ],
+  'gnutella search': [
+    'plexus gnutella search blue danube --hosts 127.0.0.1:6346',
+    'plexus gnutella search blue danube --hosts 127.0.0.1:6346 --get 1 -o downloads --json',
+  ],
   sim: [
     'plexus sim ping-mesh --seed 7 --json',
     'plexus sim swarm --peers 1000 --json',
+    'plexus sim gnutella --nodes 5000 --ttl 7 --mode both --graph power-law',
     'plexus sim scenario.json',
   ],
   daemon: [

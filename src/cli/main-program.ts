@@ -4,6 +4,7 @@ import { registerDaemon } from './commands/daemon.js'
 import { registerDemo } from './commands/demo.js'
 import { registerDht } from './commands/dht.js'
 import { registerDirectory } from './commands/directory.js'
+import { registerGnutella } from './commands/gnutella.js'
 import { registerPing } from './commands/ping.js'
 import { registerRemote } from './commands/remote.js'
 import { registerSim } from './commands/sim.js'
@@ -48,6 +49,7 @@ export function buildProgram(json = false): Command {
   registerRemote(program)
   registerPing(program)
   registerDht(program)
+  registerGnutella(program)
   registerSim(program)
   registerDemo(program)
   addExamples(program)

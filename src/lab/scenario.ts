@@ -1,9 +1,10 @@
 /**
- * A scenario is a seeded experiment in the simulator: typed numeric parameters with defaults
- * and bounds, a `run` that returns a JSON-able report, and a text formatter. The same seed and
- * parameters must give the same report, byte for byte: wall-clock figures never go in a report.
+ * A scenario is a seeded experiment in the simulator: typed parameters with defaults (numbers
+ * with bounds, or words from a fixed list), a `run` that returns a JSON-able report, and a text
+ * formatter. The same seed and parameters must give the same report, byte for byte: wall-clock
+ * figures never go in a report.
  */
-export interface ParamSpec {
+export interface NumberParamSpec {
   readonly kind: 'integer' | 'number'
   readonly min: number
   readonly max: number
@@ -11,7 +12,19 @@ export interface ParamSpec {
   readonly describe: string
 }
 
-export type Params = Readonly<Record<string, number>>
+/** A word from `choices` (e.g. `--mode flat|ultrapeer|both`). */
+export interface ChoiceParamSpec {
+  readonly kind: 'choice'
+  readonly choices: readonly string[]
+  readonly default: string
+  readonly describe: string
+}
+
+export type ParamSpec = NumberParamSpec | ChoiceParamSpec
+
+export type ParamValue = number | string
+
+export type Params = Readonly<Record<string, ParamValue>>
 
 /** How a run may talk while it works; nothing here changes the report. */
 export interface RunOptions {
@@ -23,7 +36,7 @@ export interface Scenario<Report extends object = object> {
   readonly name: string
   readonly describe: string
   readonly params: Readonly<Record<string, ParamSpec>>
-  defaults(): Record<string, number>
+  defaults(): Record<string, ParamValue>
   /** Problems that span parameters (bounds are checked per spec): a message, or undefined. */
   problem?(params: Params): string | undefined
   run(params: Params, seed: number, options?: RunOptions): Report
@@ -36,14 +49,21 @@ export interface Scenario<Report extends object = object> {
   compare?(given: Params, seed: number, outDir: string, options?: RunOptions): string[]
 }
 
-export function defaultsOf(params: Readonly<Record<string, ParamSpec>>): Record<string, number> {
-  const out: Record<string, number> = {}
+export function defaultsOf(
+  params: Readonly<Record<string, ParamSpec>>,
+): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {}
   for (const [name, spec] of Object.entries(params)) out[name] = spec.default
   return out
 }
 
 /** Checks a parameter value against its spec; returns a message for the user, or undefined. */
 export function paramProblem(name: string, spec: ParamSpec, value: unknown): string | undefined {
+  if (spec.kind === 'choice') {
+    return typeof value === 'string' && spec.choices.includes(value)
+      ? undefined
+      : `${name} must be one of ${spec.choices.join(', ')}, got ${String(value)}`
+  }
   if (typeof value !== 'number' || !Number.isFinite(value)) return `${name} must be a number`
   if (spec.kind === 'integer' && !Number.isInteger(value)) return `${name} must be an integer`
   if (value < spec.min || value > spec.max) {

@@ -11,8 +11,11 @@ seededTest(
   'gnutella flat flood reaches exactly the BFS ball, on random and power-law graphs',
   7,
   (seed) => {
-    for (const graph of [0, 1]) {
-      const r = runGnutella({ nodes: 400, queries: 15, ttl: 3, mode: 0, graph, degree: 4 }, seed)
+    for (const graph of ['random', 'power-law']) {
+      const r = runGnutella(
+        { nodes: 400, queries: 15, ttl: 3, mode: 'flat', graph, degree: 4 },
+        seed,
+      )
       const flat = r.modes[0]
       assert.ok(flat !== undefined)
       assert.equal(flat.oracle.checked, 15)
@@ -27,7 +30,7 @@ seededTest(
   'gnutella ultrapeers: fewer messages, leaves shielded, invariants hold, replays',
   3,
   (seed) => {
-    const params = { nodes: 600, queries: 30, ttl: 7, mode: 2, replication: 0.02 }
+    const params = { nodes: 600, queries: 30, ttl: 7, mode: 'both', replication: 0.02 }
     const r = runGnutella(params, seed)
     const [flat, up] = r.modes
     assert.ok(flat !== undefined && up !== undefined)

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { Option, type Command } from 'commander'
 import { findScenario, SCENARIOS } from '../../lab/scenarios/index.js'
-import { paramProblem, type Scenario } from '../../lab/scenario.js'
+import { paramProblem, type ParamSpec, type ParamValue, type Scenario } from '../../lab/scenario.js'
 import { seedOption } from '../options.js'
 import { EXIT_USAGE, printError, printJson, printLine } from '../output.js'
 
@@ -40,17 +40,23 @@ function readScenarioFile(path: string): ScenarioFile | string {
   }
 }
 
+/** A flag's text as its parameter's type: words stay words, the rest must read as a number. */
+function flagValue(kind: ParamSpec['kind'] | undefined, text: string): ParamValue {
+  if (kind === 'choice') return text.trim()
+  return text.trim() === '' ? Number.NaN : Number(text)
+}
+
 function resolveParams(
   scenario: Scenario<object>,
   given: Record<string, unknown>,
-): Record<string, number> | string {
+): Record<string, ParamValue> | string {
   const params = scenario.defaults()
   for (const [name, value] of Object.entries(given)) {
     const spec = scenario.params[name]
     if (spec === undefined) return `scenario ${scenario.name} has no parameter '${name}'`
     const problem = paramProblem(name, spec, value)
     if (problem !== undefined) return problem
-    params[name] = value as number
+    params[name] = value as ParamValue
   }
   return scenario.problem?.(params) ?? params
 }
@@ -70,8 +76,9 @@ export function registerSim(program: Command): void {
     for (const [name, spec] of Object.entries(scenario.params)) {
       if (seen.has(name)) continue
       seen.add(name)
+      const words = spec.kind === 'choice' ? ` (${spec.choices.join('|')})` : ''
       command.addOption(
-        new Option(`--${kebab(name)} <value>`, `${spec.describe} [${scenario.name}]`),
+        new Option(`--${kebab(name)} <value>`, `${spec.describe}${words} [${scenario.name}]`),
       )
     }
   }
@@ -95,8 +102,7 @@ export function registerSim(program: Command): void {
     }
     for (const [key, value] of Object.entries(options)) {
       if (COMMAND_FLAGS.has(key)) continue
-      const number = Number(value)
-      given[key] = String(value).trim() === '' ? Number.NaN : number
+      given[key] = flagValue(scenario.params[key]?.kind, String(value))
     }
     const params = resolveParams(scenario, given)
     if (typeof params === 'string') return cmd.error(`error: ${params}`, { exitCode: EXIT_USAGE })
@@ -114,7 +120,7 @@ export function registerSim(program: Command): void {
       if (out === undefined)
         return cmd.error('error: --compare needs --out <dir>', { exitCode: EXIT_USAGE })
       // Only what the user set: the comparison has its own defaults for the rest.
-      const set = Object.fromEntries(Object.keys(given).map((k) => [k, params[k] as number]))
+      const set = Object.fromEntries(Object.keys(given).map((k) => [k, params[k] as ParamValue]))
       for (const line of scenario.compare(set, seed ?? 1, out, runOptions)) printLine(line)
       return undefined
     }

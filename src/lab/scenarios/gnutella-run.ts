@@ -29,7 +29,7 @@ const SETTLE_MS = 5_000
 export interface GnutellaParams {
   readonly nodes: number
   readonly ttl: number
-  readonly graph: number
+  readonly graph: 'random' | 'power-law'
   readonly degree: number
   readonly queries: number
   readonly items: number
@@ -95,7 +95,7 @@ function overlay(
   mode: 'flat' | 'ultrapeer',
   random: Random,
 ): { roles: Role[]; adjacency: Adjacency } {
-  const make = p.graph === 1 ? powerLawGraph : randomGraph
+  const make = p.graph === 'power-law' ? powerLawGraph : randomGraph
   if (mode === 'flat') {
     return { roles: Array<Role>(p.nodes).fill('peer'), adjacency: make(p.nodes, p.degree, random) }
   }

@@ -6,7 +6,7 @@ import { runMode, type GnutellaParams, type ModeResult } from './gnutella-run.js
 /**
  * `plexus sim gnutella`: flat flooding against two-level ultrapeers (QRP to leaves, last-hop
  * QRP between ultrapeers, dynamic querying) on the same graph size, shared files and queries.
- * `--mode 0` flat, `1` ultrapeer, `2` both (the CLI's parameters are numbers).
+ * `--mode flat|ultrapeer|both`, `--graph random|power-law`.
  */
 const PARAMS = {
   nodes: { kind: 'integer', min: 10, max: 100_000, default: 2000, describe: 'servents' },
@@ -18,18 +18,16 @@ const PARAMS = {
     describe: 'query TTL (flat flood; leaf and dynamic-query cap)',
   },
   mode: {
-    kind: 'integer',
-    min: 0,
-    max: 2,
-    default: 2,
-    describe: 'gnutella: 0 flat, 1 ultrapeer, 2 both',
+    kind: 'choice',
+    choices: ['flat', 'ultrapeer', 'both'],
+    default: 'both',
+    describe: 'gnutella: flat flooding, two-level ultrapeers, or both on the same workload',
   },
   graph: {
-    kind: 'integer',
-    min: 0,
-    max: 1,
-    default: 0,
-    describe: 'gnutella graph: 0 random, 1 power-law',
+    kind: 'choice',
+    choices: ['random', 'power-law'],
+    default: 'random',
+    describe: 'gnutella overlay graph',
   },
   degree: { kind: 'integer', min: 2, max: 64, default: 4, describe: 'flat mean degree' },
   queries: { kind: 'integer', min: 1, max: 100_000, default: 100, describe: 'queries' },
@@ -151,9 +149,10 @@ function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
 }
 
 export function runGnutella(params: Params, seed: number): GnutellaReport {
-  const p = { ...defaultsOf(PARAMS), ...params } as unknown as GnutellaParams & { mode: number }
-  const modes: ('flat' | 'ultrapeer')[] =
-    p.mode === 0 ? ['flat'] : p.mode === 1 ? ['ultrapeer'] : ['flat', 'ultrapeer']
+  const p = { ...defaultsOf(PARAMS), ...params } as unknown as GnutellaParams & {
+    mode: 'flat' | 'ultrapeer' | 'both'
+  }
+  const modes: ('flat' | 'ultrapeer')[] = p.mode === 'both' ? ['flat', 'ultrapeer'] : [p.mode]
   const reports = modes.map((m) => summarizeMode(p, runMode(p, seed, m)))
   const flat = reports.find((r) => r.mode === 'flat')
   const up = reports.find((r) => r.mode === 'ultrapeer')
@@ -162,7 +161,7 @@ export function runGnutella(params: Params, seed: number): GnutellaReport {
     seed,
     nodes: p.nodes,
     ttl: p.ttl,
-    graph: p.graph === 1 ? 'power-law' : 'random',
+    graph: p.graph,
     holdersPerItem: Math.max(1, Math.round(p.replication * p.nodes)),
     modes: reports,
     messageRatio:

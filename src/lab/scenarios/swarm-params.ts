@@ -1,4 +1,4 @@
-import { defaultsOf, type Params, type ParamSpec } from '../scenario.js'
+import { defaultsOf, type Params, type NumberParamSpec } from '../scenario.js'
 
 /**
  * Parameters of the `swarm` scenario. Scenario parameters are numbers, so choices are small
@@ -14,12 +14,12 @@ export const ARRIVALS = ['all-at-zero', 'poisson', 'flash-crowd'] as const
 export type ArrivalMode = (typeof ARRIVALS)[number]
 
 const spec = (
-  kind: ParamSpec['kind'],
+  kind: NumberParamSpec['kind'],
   min: number,
   max: number,
   value: number,
   describe: string,
-): ParamSpec => ({ kind, min, max, default: value, describe })
+): NumberParamSpec => ({ kind, min, max, default: value, describe })
 
 export const SWARM_PARAMS = {
   peers: spec('integer', 1, 5000, 100, 'leechers (plus one seed)'),

@@ -43,6 +43,14 @@ export interface ServentConfig {
   /** Ultrapeers: originate (and run leaves' queries) by dynamic querying instead of flooding. */
   readonly dynamicQuerying: boolean
   readonly dqResultsWanted: number
+  /**
+   * Leaf role: how many of its ultrapeers get each query. Every ultrapeer that receives it
+   * runs its own dynamic query and counts only the results it routes, so without the leaf's
+   * query-status vendor message (not implemented) k ultrapeers bring back ~k times the results
+   * wanted and their floods duplicate each other. One is enough: the ultrapeer widens until
+   * the target or the horizon.
+   */
+  readonly leafQueryUltrapeers: number
   readonly dqProbeTtl: number
   readonly dqProbeConnections: number
   readonly dqWaitPerHopMs: number
@@ -78,6 +86,7 @@ export function serventConfig(
     lastHopQrp: true,
     dynamicQuerying: true,
     dqResultsWanted: 50,
+    leafQueryUltrapeers: 1,
     dqProbeTtl: 1,
     dqProbeConnections: 3,
     dqWaitPerHopMs: 1_000,

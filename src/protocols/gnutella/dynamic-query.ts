@@ -45,6 +45,8 @@ export class DynamicQuery {
   private hostsQueried = 0
   private waitUntil: Instant
   private probed = false
+  /** The TTL of the widest step sent so far. */
+  private lastTtl = 0
 
   constructor(
     private readonly options: DynamicQueryOptions,
@@ -77,8 +79,11 @@ export class DynamicQuery {
     if (now < this.waitUntil) return { kind: 'wait', until: this.waitUntil }
     if (!this.probed) {
       this.probed = true
-      const probe = this.unused.splice(0, Math.max(1, o.probeConnections))
-      return this.sent(now, probe, o.probeTtl)
+      // Keep one connection out of the probe, so that a small ultrapeer (few connections)
+      // can still widen; a lone connection is the last one and goes to the horizon.
+      const size = Math.min(o.probeConnections, this.unused.length - 1)
+      if (size < 1) return this.sent(now, this.unused.splice(0), o.ttlMax)
+      return this.sent(now, this.unused.splice(0, size), o.probeTtl)
     }
     const connection = this.unused.shift() as ConnectionId
     return this.sent(now, [connection], this.chooseTtl())
@@ -87,8 +92,13 @@ export class DynamicQuery {
   private chooseTtl(): number {
     const o = this.options
     const missing = o.resultsWanted - this.results
-    // No result yet: the content is rare, so go as wide as allowed.
-    if (this.results === 0) return o.ttlMax
+    // No result yet: widen one TTL at a time rather than jumping to the horizon, which in a
+    // small-degree graph reaches most of the network through a single connection and brings
+    // back many times the results wanted (an overshoot the next step cannot undo).
+    // The last connection goes to the horizon: a rare item must still be found.
+    if (this.results === 0) {
+      return this.unused.length === 0 ? o.ttlMax : Math.min(o.ttlMax, this.lastTtl + 1)
+    }
     const hostsPerResult = this.hostsQueried / this.results
     const hostsNeeded = (missing * hostsPerResult) / Math.max(1, this.unused.length + 1)
     for (let ttl = 1; ttl < o.ttlMax; ttl++) {
@@ -98,6 +108,7 @@ export class DynamicQuery {
   }
 
   private sent(now: Instant, connections: ConnectionId[], ttl: number): DynamicQueryStep {
+    this.lastTtl = Math.max(this.lastTtl, ttl)
     this.hostsQueried += connections.length * hostsReached(this.options.degree, ttl)
     this.waitUntil = (now + 2 * ttl * this.options.waitPerHopMs) as Instant
     return { kind: 'send', connections, ttl }

@@ -89,8 +89,8 @@ export class QueryRouting {
     const payload: QueryPayload = { type: 'query', minSpeed: 0, criteria, urns, ggep: [] }
     const ttl = this.config.queryTtl
     if (this.servent.role === 'leaf') {
-      for (const c of this.servent.open())
-        this.sendQuery(c, guid, payload, ttl, 0, undefined, undefined)
+      const ups = this.servent.open().slice(0, Math.max(1, this.config.leafQueryUltrapeers))
+      for (const c of ups) this.sendQuery(c, guid, payload, ttl, 0, undefined, undefined)
     } else if (this.servent.role === 'ultrapeer' && this.config.dynamicQuerying) {
       this.toLeaves(guid, payload, { ttl: 1, hops: -1, clamped: false }, undefined, false)
       this.startDq(now, guid, payload, 0, undefined)

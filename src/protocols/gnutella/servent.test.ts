@@ -127,3 +127,20 @@ test('a leaf refuses incoming connections with 503 and X-Try-Ultrapeers', () => 
   assert.match(text.join(''), /^GNUTELLA\/0\.6 503/)
   assert.ok(out.some((o) => o.type === 'close'))
 })
+
+test('a leaf gives each query to one ultrapeer (leafQueryUltrapeers), not to all of them', () => {
+  const leaf = servent('leaf')
+  const ups = [1, 2, 3].map((n) => {
+    const c = leaf.connect(t0, { host: `10.0.1.${n}`, port: 6346 })
+    leaf.connected(t0, c)
+    leaf.received(t0, c, utf8('GNUTELLA/0.6 200 OK\r\nX-Ultrapeer: True\r\n\r\n'))
+    return c
+  })
+  leaf.takeOutputs()
+  leaf.search(t0, 'polka')
+  const queried = leaf
+    .takeOutputs()
+    .flatMap((o) => (o.type === 'write' && o.bytes[16] === 0x80 ? [o.connection] : []))
+  // Before the fix all three got it and each ran its own dynamic query for the same GUID.
+  assert.deepEqual(queried, [ups[0]])
+})

@@ -23,6 +23,7 @@ import { after, type Instant, ms } from '../../core/time.js'
 import type { GnutellaEvent, Role, RoutingRecord, ServentConfig } from './config.js'
 import { Connection } from './connection.js'
 import { encodeDescriptor } from './descriptor-codec.js'
+import type { KnownHost } from './host-cache.js'
 import {
   parseHandshake,
   readGnutellaHeaders,
@@ -129,6 +130,22 @@ export class Servent implements StreamCore<GnutellaEvent> {
         payload: { type: 'bye', code, reason },
       })
     this.drop(conn, 'local', true)
+  }
+
+  /** Hosts worth remembering across a restart: connected neighbours, candidates, fresh pongs. */
+  knownHosts(now: Instant): KnownHost[] {
+    // An inbound neighbour's remote port is ephemeral: only dialled ones are reachable there.
+    const dialled = this.open()
+      .filter((c) => c.outbound)
+      .map((c) => ({ address: c.remote, ultrapeer: c.role === 'ultrapeer' }))
+    const candidates = [...this.candidates.values()].map((address) => ({
+      address,
+      ultrapeer: true,
+    }))
+    const pongs = this.pongs
+      .fresh(now, this.config.pongCacheEntriesMax)
+      .map((p) => ({ address: p.address, ultrapeer: p.ultrapeer }))
+    return [...dialled, ...candidates, ...pongs]
   }
 
   inspect(): ServentStats {
