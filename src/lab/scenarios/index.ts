@@ -1,4 +1,5 @@
 import type { Scenario } from '../scenario.js'
+import { can } from './can.js'
 import { gnutella } from './gnutella.js'
 import { kademlia } from './kademlia.js'
 import { pingMesh } from './ping-mesh.js'
@@ -10,6 +11,7 @@ export const SCENARIOS: readonly Scenario<object>[] = [
   swarm as Scenario<object>,
   kademlia as Scenario<object>,
   gnutella as Scenario<object>,
+  can as Scenario<object>,
 ]
 
 export function findScenario(name: string): Scenario<object> | undefined {

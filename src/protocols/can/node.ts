@@ -45,6 +45,11 @@ interface Neighbour {
   lastHeard: Instant
   /** Its own neighbour list as it last announced it: who may take over its zones. */
   theirs: readonly CanNodeInfo[]
+  /**
+   * Heard from first-hand (or handed a zone by us). Only such a neighbour's silence means a
+   * failure: one learned from another's list may simply not think us adjacent any more.
+   */
+  direct: boolean
 }
 
 interface Stored {
@@ -127,6 +132,8 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
   private takeoverCount = 0
   private joinsRefused = 0
   private dropped = 0
+  /** Why the last join failed, for the operator (a joining node has no op_done event). */
+  lastJoinError: string | undefined
   private readonly config: CanConfig
   private readonly self: Address
   private readonly random: Random
@@ -171,6 +178,11 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
 
   neighbourInfos(): CanNodeInfo[] {
     return [...this.neighbours.values()].map((n) => n.info)
+  }
+
+  /** The neighbours we pass on in updates and at a leave (bounded by the codec). */
+  private heardInfos(): CanNodeInfo[] {
+    return this.neighbourInfos().slice(0, CAN_LIMITS.neighbours)
   }
 
   owns(point: Point): boolean {
@@ -244,7 +256,7 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
     }
     // An empty zone list tells each neighbour to drop us, and our neighbour list lets the
     // heirs meet the nodes that abut the zones they now hold.
-    const list = this.neighbourInfos().slice(0, CAN_LIMITS.neighbours)
+    const list = this.heardInfos()
     for (const n of all) {
       this.send(n.info.address, { type: 'update', id: this.id, zones: [], neighbours: list })
     }
@@ -428,6 +440,12 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
           this.arrive(at, op, { ...reply.node, address: node.address })
         } else if (reply.status === 'next' && reply.node !== undefined) {
           if (sameAddress(reply.node.address, this.self)) return this.route(at, op)
+          if (op.hops.some((h) => sameAddress(h.node, (reply.node as CanNodeInfo).address))) {
+            // A loop through stale neighbour news: ask the same hop again, around the repeat.
+            op.avoid.push(reply.node.address)
+            if (++op.attempts > this.config.attempts) return this.fail(op, 'loop')
+            return this.ask(at, op, node)
+          }
           op.previous = { ...node, id: node.id }
           this.ask(at, op, reply.node)
         } else this.fail(op, 'no_route')
@@ -483,7 +501,9 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
 
   /** Ownership moved under the operation (a split, a takeover): route again. */
   private retry(now: Instant, op: Op, from: Address): void {
-    if (++op.attempts > this.config.attempts) return this.fail(op, 'ownership_moved')
+    // A join may meet many concurrent joins at one owner: it keeps trying longer.
+    const budget = op.kind === 'join' ? 8 * this.config.attempts : this.config.attempts
+    if (++op.attempts > budget) return this.fail(op, 'ownership_moved')
     delete op.previous
     this.ask(now, op, { address: from, id: '', zones: [] })
   }
@@ -509,7 +529,10 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
   ): void {
     if (!this.ops.delete(op.handle)) return
     if (op.kind === 'join') {
-      if (!ok) this.joinsRefused++
+      if (!ok) {
+        this.joinsRefused++
+        this.lastJoinError = extra.error ?? 'refused'
+      }
       return
     }
     this.emit({
@@ -598,7 +621,9 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
         if (reply.type !== 'join_reply') return this.fail(op, 'bad_reply')
         if (!reply.accepted || reply.zones.length === 0) return this.retry(at, op, owner.address)
         this.zonesOwned = [...reply.zones]
-        for (const n of reply.neighbours) this.learn(at, n, [])
+        for (const n of reply.neighbours) {
+          this.learn(at, n, [], sameAddress(n.address, owner.address))
+        }
         this.finish(op, true, {})
         this.announce()
       },
@@ -637,14 +662,19 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
     if (moving.length > 0) this.emit({ type: 'keys_moved', count: moving.length, direction: 'out' })
     // Tell every old neighbour the new shape before dropping those no longer adjacent.
     this.announce()
-    this.learn(now, newcomer, [])
+    this.learn(now, newcomer, [], true)
     this.prune()
   }
 
   // ------------------------------------------------------------------ neighbours
 
   /** Adds or refreshes a node when its zones abut ours; forgets it otherwise. */
-  private learn(now: Instant, info: CanNodeInfo, theirs: readonly CanNodeInfo[]): void {
+  private learn(
+    now: Instant,
+    info: CanNodeInfo,
+    theirs: readonly CanNodeInfo[],
+    direct = false,
+  ): void {
     const key = addressKey(info.address)
     if (sameAddress(info.address, this.self)) return
     if (!anyAdjacent(this.zonesOwned, info.zones, this.config.dims)) {
@@ -652,11 +682,12 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
       return
     }
     const known = this.neighbours.get(key)
-    if (known === undefined) this.neighbours.set(key, { info, lastHeard: now, theirs })
-    else {
+    if (known === undefined) this.neighbours.set(key, { info, lastHeard: now, theirs, direct })
+    else if (direct) {
       known.info = info
       known.lastHeard = now
       known.theirs = theirs
+      known.direct = true
     }
   }
 
@@ -678,7 +709,12 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
         this.takeovers.delete(deadKey)
       }
     }
-    this.learn(now, info, m.neighbours)
+    const wasNeighbour = this.neighbours.has(key)
+    this.learn(now, info, m.neighbours, true)
+    // The sender believes we abut; we do not (it used stale news): say so once, so that it
+    // drops us instead of waiting for our heartbeats and then taking our zone for dead.
+    const listsUs = m.neighbours.some((n) => sameAddress(n.address, this.self))
+    if (!this.neighbours.has(key) && !wasNeighbour && listsUs) this.sendUpdate(from)
     // Second-hand news: a node that abuts us and that we did not know (repair after splits).
     for (const n of m.neighbours) {
       const nk = addressKey(n.address)
@@ -709,7 +745,7 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
       if (n.lastHeard >= deadline) continue
       this.neighbours.delete(key)
       this.dead.set(key, now)
-      this.planTakeover(now, n)
+      if (n.direct) this.planTakeover(now, n)
     }
     for (const [key, at] of this.dead) {
       if (at < now - 10 * this.config.deadAfterMs) this.dead.delete(key)
@@ -735,7 +771,7 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
       type: 'update',
       id: this.id,
       zones: [...this.zonesOwned],
-      neighbours: this.neighbourInfos().slice(0, CAN_LIMITS.neighbours),
+      neighbours: this.heardInfos(),
     })
   }
 
