@@ -2,6 +2,7 @@ import type { Scenario } from '../scenario.js'
 import { can } from './can.js'
 import { gnutella } from './gnutella.js'
 import { kademlia } from './kademlia.js'
+import { pastry } from './pastry.js'
 import { pingMesh } from './ping-mesh.js'
 import { swarm } from './swarm.js'
 
@@ -12,6 +13,7 @@ export const SCENARIOS: readonly Scenario<object>[] = [
   kademlia as Scenario<object>,
   gnutella as Scenario<object>,
   can as Scenario<object>,
+  pastry as Scenario<object>,
 ]
 
 export function findScenario(name: string): Scenario<object> | undefined {
