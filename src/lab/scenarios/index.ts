@@ -1,7 +1,9 @@
 import type { Scenario } from '../scenario.js'
+import { can } from './can.js'
 import { chord } from './chord.js'
 import { gnutella } from './gnutella.js'
 import { kademlia } from './kademlia.js'
+import { pastry } from './pastry.js'
 import { pingMesh } from './ping-mesh.js'
 import { swarm } from './swarm.js'
 
@@ -12,6 +14,8 @@ export const SCENARIOS: readonly Scenario<object>[] = [
   kademlia as Scenario<object>,
   gnutella as Scenario<object>,
   chord as Scenario<object>,
+  can as Scenario<object>,
+  pastry as Scenario<object>,
 ]
 
 export function findScenario(name: string): Scenario<object> | undefined {

@@ -1,0 +1,335 @@
+import { address, intToIpv4, type Address } from '../../core/address.js'
+import { utf8 } from '../../core/bytes.js'
+import { SeededRandom, type Random } from '../../core/random.js'
+import { summarize } from '../../core/stats.js'
+import { instant } from '../../core/time.js'
+import { attach, type Attached } from '../../drivers/attach.js'
+import {
+  canCodec,
+  canConfig,
+  canMessageName,
+  CanNode,
+  randomPoint,
+  ZoneMap,
+  type CanConfig,
+  type Point,
+} from '../../protocols/can/index.js'
+import type { OverlayEvent } from '../../protocols/overlay/dht.js'
+import { planeLatency, SimWorld, type SimHost } from '../../sim/index.js'
+import { defaultsOf, type Params, type Scenario } from '../scenario.js'
+
+/**
+ * CAN in the simulator: every host runs the production `CanNode` through the production
+ * `attach` driver over a plane latency model. Nodes join over `joinSeconds` through a random
+ * earlier node, each at a random point; after a settle time `lookups` greedy lookups for
+ * random points run from random nodes and each is checked against the central zone map
+ * (delivery to the owner of the point), the zones are checked to tile the torus, `items`
+ * put/get pairs run, and optionally a fraction of nodes fails at once, after which the
+ * survivors take the zones over and a second batch of lookups and gets runs.
+ */
+export interface CanReport {
+  readonly scenario: 'can'
+  readonly seed: number
+  readonly nodes: number
+  readonly dims: number
+  readonly joined: number
+  readonly lookups: number
+  readonly successRate: number
+  readonly hops: {
+    readonly mean: number
+    readonly p50: number
+    readonly p90: number
+    readonly max: number
+  }
+  /** The paper's average path length, (d/4) N^(1/d). */
+  readonly expectedHops: number
+  readonly neighbours: { readonly mean: number; readonly max: number }
+  readonly items: { readonly tried: number; readonly found: number }
+  readonly afterFailure?: {
+    readonly failed: number
+    readonly successRate: number
+    readonly itemsFound: number
+    readonly takeovers: number
+  }
+  readonly tilingProblems: readonly string[]
+  readonly failures: Readonly<Record<string, number>>
+  readonly maintenancePerNodePerMinute: number
+  readonly virtualSeconds: number
+  readonly events: number
+}
+
+const PORT = 7100
+const FIRST_ADDRESS = 0x0b000001
+
+const PARAMS = {
+  nodes: { kind: 'integer', min: 2, max: 100_000, default: 1000, describe: 'CAN nodes' },
+  dims: { kind: 'integer', min: 1, max: 8, default: 2, describe: 'dimensions d' },
+  lookups: { kind: 'integer', min: 0, max: 100_000, default: 300, describe: 'point lookups' },
+  items: { kind: 'integer', min: 0, max: 10_000, default: 50, describe: 'put/get pairs' },
+  joinSeconds: { kind: 'number', min: 1, max: 36_000, default: 120, describe: 'join phase' },
+  failFraction: {
+    kind: 'number',
+    min: 0,
+    max: 0.9,
+    default: 0,
+    describe: 'fraction of nodes failing at once after the first batch',
+  },
+  baseLatencyMs: { kind: 'number', min: 0, max: 1000, default: 10, describe: 'latency floor' },
+  msPerUnit: { kind: 'number', min: 0, max: 100, default: 0.5, describe: 'ms per unit distance' },
+} as const
+
+type P = Record<keyof typeof PARAMS, number>
+
+class Run {
+  readonly world: SimWorld
+  readonly nodes: (CanNode | undefined)[] = []
+  readonly attached: (Attached | undefined)[] = []
+  readonly config: CanConfig
+  readonly pick: Random
+  readonly tracked = new Map<string, { point: Point; phase: number; kind: 'lookup' | 'get' }>()
+  readonly hops: number[] = []
+  readonly successes = [0, 0]
+  readonly itemsFound = [0, 0]
+  /** Why operations failed, by error (and 'wrong_owner' for a lookup the oracle rejects). */
+  readonly failures: Record<string, number> = {}
+  map = new ZoneMap<number>(2)
+
+  constructor(
+    readonly p: P,
+    readonly seed: number,
+  ) {
+    const latency = planeLatency({
+      baseMs: p.baseLatencyMs,
+      msPerUnit: p.msPerUnit,
+      random: new SeededRandom(seed).fork('latency'),
+    })
+    this.world = new SimWorld({ seed, latency })
+    this.pick = new SeededRandom(seed).fork('can')
+    this.config = canConfig({ dims: p.dims })
+  }
+
+  hostAddress(index: number): Address {
+    return address((this.world.hosts[index] as SimHost).address, PORT)
+  }
+
+  live(index: number): CanNode | undefined {
+    const host = this.world.hosts[index] as SimHost
+    const node = this.nodes[index]
+    return host.isUp && node !== undefined && node.joined ? node : undefined
+  }
+
+  program(index: number): (env: SimHost['env'], host: SimHost) => void {
+    return (env) => {
+      const self = this.hostAddress(index)
+      const node = new CanNode(
+        env.clock.now(),
+        { random: env.random.fork('can'), hashing: env.hashing },
+        { config: this.config, self },
+      )
+      this.nodes[index] = node
+      env.net.bindDatagram(self, (bound) => {
+        if (!bound.ok) throw bound.error
+        const attached = attach(node, canCodec, {
+          clock: env.clock,
+          socket: bound.value,
+          onEvent: (event: OverlayEvent) => this.onEvent(index, event),
+          messageName: canMessageName,
+        })
+        this.attached[index] = attached
+        if (index === 0) node.create()
+        else node.join(env.clock.now(), this.hostAddress(this.bootstrapFor(index)), undefined)
+        attached.flush()
+      })
+    }
+  }
+
+  /** A random earlier node that has joined (the first node always has). */
+  bootstrapFor(index: number): number {
+    for (let tries = 0; tries < 8; tries++) {
+      const i = this.pick.int(index)
+      if (this.live(i) !== undefined) return i
+    }
+    return 0
+  }
+
+  onEvent(index: number, event: OverlayEvent): void {
+    if (event.type !== 'op_done') return
+    const key = `${index}/${event.handle}`
+    const tracked = this.tracked.get(key)
+    if (tracked === undefined) return
+    this.tracked.delete(key)
+    if (!event.ok) {
+      const why = `${tracked.kind}:${event.error ?? 'unknown'}`
+      this.failures[why] = (this.failures[why] ?? 0) + 1
+    }
+    if (tracked.kind === 'get') {
+      if (event.ok) this.itemsFound[tracked.phase] = (this.itemsFound[tracked.phase] ?? 0) + 1
+      return
+    }
+    if (tracked.phase === 0)
+      this.hops.push(event.trace.hops.filter((h) => h.outcome !== 'timeout').length)
+    const truth = this.map.ownerOf(tracked.point)
+    if (event.ok && truth !== undefined && event.owner !== undefined) {
+      const owner = this.world.host(event.owner.address.host)
+      if (owner?.index === truth)
+        this.successes[tracked.phase] = (this.successes[tracked.phase] ?? 0) + 1
+      else this.failures['lookup:wrong_owner'] = (this.failures['lookup:wrong_owner'] ?? 0) + 1
+    }
+  }
+
+  rebuildMap(): string[] {
+    this.map = new ZoneMap<number>(this.p.dims)
+    this.world.hosts.forEach((_, i) => {
+      for (const z of this.live(i)?.zones ?? []) this.map.add(z, i)
+    })
+    return this.map.problems()
+  }
+
+  randomLive(): number {
+    for (;;) {
+      const i = this.pick.int(this.world.hosts.length)
+      if (this.live(i) !== undefined && this.attached[i] !== undefined) return i
+    }
+  }
+
+  at(time: number, fn: () => void): void {
+    this.world.scheduler.schedule(time, (f: () => void) => f(), fn)
+  }
+
+  lookups(start: number, phase: number): void {
+    for (let i = 0; i < this.p.lookups; i++) {
+      this.at(start + i * 50, () => {
+        const index = this.randomLive()
+        const node = this.nodes[index] as CanNode
+        const point = randomPoint(this.pick, this.config)
+        const handle = node.lookupPoint(this.world.now(), point)
+        this.tracked.set(`${index}/${handle}`, { point, phase, kind: 'lookup' })
+        ;(this.attached[index] as Attached).flush()
+      })
+    }
+  }
+
+  gets(start: number, phase: number): void {
+    for (let i = 0; i < this.p.items; i++) {
+      this.at(start + i * 50, () => {
+        const index = this.randomLive()
+        const node = this.nodes[index] as CanNode
+        const handle = node.get(this.world.now(), utf8(`item ${i}`))
+        this.tracked.set(`${index}/${handle}`, { point: [], phase, kind: 'get' })
+        ;(this.attached[index] as Attached).flush()
+      })
+    }
+  }
+}
+
+export function runCan(params: Params, seed: number): CanReport {
+  const p = { ...defaultsOf(PARAMS), ...params } as P
+  const run = new Run(p, seed)
+  const { world } = run
+  for (let i = 0; i < p.nodes; i++) {
+    world.addHost({
+      address: intToIpv4(FIRST_ADDRESS + i),
+      uploadBytesPerSecond: 1e7,
+      downloadBytesPerSecond: 1e7,
+    })
+  }
+  const joinMs = p.joinSeconds * 1000
+  world.hosts.forEach((host, i) => run.at((joinMs * i) / p.nodes, () => host.start(run.program(i))))
+  // Joins in flight finish, and one heartbeat round spreads the final neighbour lists.
+  let events = 0
+  let t = joinMs + 2 * run.config.heartbeatMs
+  events += world.run({ until: instant(t) }).steps
+  const problems = run.rebuildMap()
+  const joined = world.hosts.filter((_, i) => run.live(i) !== undefined).length
+  for (let i = 0; i < p.items; i++) {
+    run.at(t + i * 20, () => {
+      const index = run.randomLive()
+      ;(run.nodes[index] as CanNode).put(world.now(), utf8(`item ${i}`), utf8(`value ${i}`))
+      ;(run.attached[index] as Attached).flush()
+    })
+  }
+  t += p.items * 20 + 10_000
+  run.lookups(t, 0)
+  run.gets(t, 0)
+  t += Math.max(p.lookups, p.items) * 50 + 60_000
+  events += world.run({ until: instant(t) }).steps
+
+  let afterFailure: CanReport['afterFailure']
+  if (p.failFraction > 0) {
+    const victims = Math.floor(p.failFraction * p.nodes)
+    let failed = 0
+    while (failed < victims) {
+      const i = 1 + run.pick.int(p.nodes - 1)
+      const host = world.hosts[i] as SimHost
+      if (!host.isUp) continue
+      host.crash()
+      failed++
+    }
+    // Detection (deadAfter), ranked takeovers and reassignment rounds.
+    t += run.config.deadAfterMs + 8 * run.config.heartbeatMs
+    events += world.run({ until: instant(t) }).steps
+    problems.push(...run.rebuildMap().map((x) => `after failure: ${x}`))
+    run.lookups(t, 1)
+    run.gets(t, 1)
+    t += Math.max(p.lookups, p.items) * 50 + 60_000
+    events += world.run({ until: instant(t) }).steps
+    const stats = world.hosts.map((_, i) => run.live(i)?.inspect().takeovers ?? 0)
+    afterFailure = {
+      failed,
+      successRate: round(p.lookups === 0 ? 1 : (run.successes[1] as number) / p.lookups, 4),
+      itemsFound: run.itemsFound[1] as number,
+      takeovers: stats.reduce((a, b) => a + b, 0),
+    }
+  }
+
+  const live = world.hosts.map((_, i) => run.live(i)).filter((n): n is CanNode => n !== undefined)
+  const stats = live.map((n) => n.inspect())
+  const hops = summarize(run.hops)
+  const neighbours = summarize(stats.map((s) => s.neighbours))
+  const minutes = world.now() / 60_000
+  const maintenance = stats.reduce((s, x) => s + x.maintenanceSent, 0)
+  return {
+    scenario: 'can',
+    seed,
+    nodes: p.nodes,
+    dims: p.dims,
+    joined,
+    lookups: p.lookups,
+    successRate: round(p.lookups === 0 ? 1 : (run.successes[0] as number) / p.lookups, 4),
+    hops: { mean: round(hops.mean), p50: hops.p50, p90: hops.p90, max: hops.max },
+    expectedHops: round((p.dims / 4) * p.nodes ** (1 / p.dims)),
+    neighbours: { mean: round(neighbours.mean), max: neighbours.max },
+    items: { tried: p.items, found: run.itemsFound[0] as number },
+    ...(afterFailure === undefined ? {} : { afterFailure }),
+    tilingProblems: problems.slice(0, 20),
+    failures: run.failures,
+    maintenancePerNodePerMinute: round(live.length === 0 ? 0 : maintenance / live.length / minutes),
+    virtualSeconds: round(world.now() / 1000),
+    events,
+  }
+}
+
+const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d
+
+export const can: Scenario<CanReport> = {
+  name: 'can',
+  describe: 'CAN (d-torus): joins, greedy lookups against (d/4) N^(1/d), takeover after failure',
+  params: PARAMS,
+  defaults: () => defaultsOf(PARAMS),
+  run: runCan,
+  format: (r) => [
+    `${r.nodes} nodes (${r.joined} joined), d = ${r.dims}: success ${(r.successRate * 100).toFixed(2)}% ` +
+      `of ${r.lookups} lookups`,
+    `hops mean ${r.hops.mean} p50 ${r.hops.p50} p90 ${r.hops.p90} max ${r.hops.max} ` +
+      `((d/4) N^(1/d) = ${r.expectedHops})`,
+    `neighbours mean ${r.neighbours.mean} max ${r.neighbours.max}; ` +
+      `${r.maintenancePerNodePerMinute} updates/node/min; items found ${r.items.found}/${r.items.tried}`,
+    ...(r.afterFailure === undefined
+      ? []
+      : [
+          `after ${r.afterFailure.failed} nodes failed: success ${(r.afterFailure.successRate * 100).toFixed(2)}%, ` +
+            `items found ${r.afterFailure.itemsFound}/${r.items.tried}, ${r.afterFailure.takeovers} takeovers`,
+        ]),
+    `${r.tilingProblems.length} tiling problems; ${r.events} events over ${r.virtualSeconds} virtual seconds`,
+  ],
+}

@@ -1,0 +1,255 @@
+import type { Address } from '../../core/address.js'
+import type { Codec } from '../../core/core.js'
+import { err, ok, type Result } from '../../core/result.js'
+import { ByteReader, ByteWriter, WireFault } from '../overlay/byte-wire.js'
+import type { CanItem, CanMessage, CanNodeInfo, DataAction, HandoffKind } from './messages.js'
+import type { Point, ZonePath } from './zone.js'
+
+/** Bounds on what one datagram may carry; anything larger is a fault, not an allocation. */
+export const CAN_LIMITS = {
+  dims: 8,
+  avoid: 16,
+  zoneDepth: 256,
+  zonesPerNode: 16,
+  neighbours: 64,
+  items: 32,
+  keyBytes: 256,
+  valueBytes: 1024,
+  idChars: 64,
+  datagramBytes: 60_000,
+} as const
+
+export interface CanDecodeError {
+  readonly code: string
+}
+
+const TYPES = [
+  'route',
+  'route_reply',
+  'data',
+  'data_reply',
+  'join',
+  'join_reply',
+  'update',
+  'give',
+  'give_reply',
+  'handoff',
+] as const
+const ROUTE_STATUS = ['owner', 'next', 'none'] as const
+const DATA_STATUS = ['ok', 'not_found', 'not_owner'] as const
+const ACTIONS: readonly DataAction[] = ['put', 'get', 'remove']
+const HANDOFFS: readonly HandoffKind[] = ['primary', 'replica', 'unreplicate']
+const SCALE = 2 ** 32
+
+function enumOf<T>(values: readonly T[], index: number): T {
+  const value = values[index]
+  if (value === undefined) throw new WireFault('bad_enum')
+  return value
+}
+
+const writePoint = (w: ByteWriter, p: Point): void => {
+  w.u8(p.length)
+  for (const x of p) w.u32(Math.min(SCALE - 1, Math.floor(x * SCALE)))
+}
+const readPoint = (r: ByteReader): Point => {
+  const n = r.count(CAN_LIMITS.dims)
+  if (n === 0) throw new WireFault('empty_point')
+  const out: number[] = []
+  for (let i = 0; i < n; i++) out.push(r.u32() / SCALE)
+  return out
+}
+
+const writeZone = (w: ByteWriter, z: ZonePath): void => {
+  w.u16(z.length)
+  for (let i = 0; i < z.length; i += 8) {
+    let byte = 0
+    for (let j = 0; j < 8 && i + j < z.length; j++) if (z[i + j] === '1') byte |= 0x80 >> j
+    w.u8(byte)
+  }
+}
+const readZone = (r: ByteReader): ZonePath => {
+  const length = r.u16()
+  if (length > CAN_LIMITS.zoneDepth) throw new WireFault('zone_too_deep')
+  let path = ''
+  for (let i = 0; i < length; i += 8) {
+    const byte = r.u8()
+    for (let j = 0; j < 8 && i + j < length; j++) path += byte & (0x80 >> j) ? '1' : '0'
+  }
+  return path
+}
+
+const writeZones = (w: ByteWriter, zones: readonly ZonePath[]): void => {
+  w.u8(zones.length)
+  for (const z of zones) writeZone(w, z)
+}
+const readZones = (r: ByteReader): ZonePath[] => {
+  const n = r.count(CAN_LIMITS.zonesPerNode)
+  const out: ZonePath[] = []
+  for (let i = 0; i < n; i++) out.push(readZone(r))
+  return out
+}
+
+const writeInfo = (w: ByteWriter, n: CanNodeInfo): void => {
+  w.address(n.address).text(n.id)
+  writeZones(w, n.zones)
+}
+const readInfo = (r: ByteReader): CanNodeInfo => ({
+  address: r.address(),
+  id: r.text(CAN_LIMITS.idChars),
+  zones: readZones(r),
+})
+const writeInfos = (w: ByteWriter, list: readonly CanNodeInfo[]): void => {
+  w.u8(list.length)
+  for (const n of list) writeInfo(w, n)
+}
+const readInfos = (r: ByteReader): CanNodeInfo[] => {
+  const n = r.count(CAN_LIMITS.neighbours)
+  const out: CanNodeInfo[] = []
+  for (let i = 0; i < n; i++) out.push(readInfo(r))
+  return out
+}
+
+export function encodeCan(m: CanMessage): Uint8Array {
+  const w = new ByteWriter().u8(TYPES.indexOf(m.type))
+  switch (m.type) {
+    case 'route':
+      w.u32(m.tx)
+      writePoint(w, m.point)
+      w.u8(m.avoid.length)
+      for (const a of m.avoid) w.address(a)
+      break
+    case 'route_reply':
+      w.u32(m.tx)
+        .u8(ROUTE_STATUS.indexOf(m.status))
+        .u8(m.node === undefined ? 0 : 1)
+      if (m.node !== undefined) writeInfo(w, m.node)
+      break
+    case 'data':
+      w.u32(m.tx)
+        .u8(ACTIONS.indexOf(m.action))
+        .bytes(m.key)
+        .u8(m.value === undefined ? 0 : 1)
+      if (m.value !== undefined) w.bytes(m.value)
+      break
+    case 'data_reply':
+      w.u32(m.tx).u8(DATA_STATUS.indexOf(m.status)).u8(m.stored)
+      w.u8(m.value === undefined ? 0 : 1)
+      if (m.value !== undefined) w.bytes(m.value)
+      break
+    case 'join':
+      w.u32(m.tx).text(m.id)
+      writePoint(w, m.point)
+      break
+    case 'join_reply':
+      w.u32(m.tx).u8(m.accepted ? 1 : 0)
+      writeZones(w, m.zones)
+      writeInfos(w, m.neighbours)
+      break
+    case 'update':
+      w.text(m.id)
+      writeZones(w, m.zones)
+      writeInfos(w, m.neighbours)
+      break
+    case 'give':
+      w.u32(m.tx)
+        .text(m.id)
+        .u8(m.merge ? 1 : 0)
+      writeZone(w, m.zone)
+      break
+    case 'give_reply':
+      w.u32(m.tx).u8(m.accepted ? 1 : 0)
+      break
+    case 'handoff':
+      w.u8(HANDOFFS.indexOf(m.kind)).u8(m.items.length)
+      for (const item of m.items) w.bytes(item.key).bytes(item.value)
+      break
+  }
+  return w.finish()
+}
+
+const flag = (r: ByteReader): boolean => {
+  const b = r.u8()
+  if (b > 1) throw new WireFault('bad_flag')
+  return b === 1
+}
+
+function decodeBody(r: ByteReader): CanMessage {
+  const type = enumOf(TYPES, r.u8())
+  switch (type) {
+    case 'route': {
+      const tx = r.u32()
+      const point = readPoint(r)
+      const n = r.count(CAN_LIMITS.avoid)
+      const avoid: Address[] = []
+      for (let i = 0; i < n; i++) avoid.push(r.address())
+      return { type, tx, point, avoid }
+    }
+    case 'route_reply': {
+      const tx = r.u32()
+      const status = enumOf(ROUTE_STATUS, r.u8())
+      return flag(r) ? { type, tx, status, node: readInfo(r) } : { type, tx, status }
+    }
+    case 'data': {
+      const tx = r.u32()
+      const action = enumOf(ACTIONS, r.u8())
+      const key = r.bytes(CAN_LIMITS.keyBytes)
+      return flag(r)
+        ? { type, tx, action, key, value: r.bytes(CAN_LIMITS.valueBytes) }
+        : { type, tx, action, key }
+    }
+    case 'data_reply': {
+      const tx = r.u32()
+      const status = enumOf(DATA_STATUS, r.u8())
+      const stored = r.u8()
+      return flag(r)
+        ? { type, tx, status, stored, value: r.bytes(CAN_LIMITS.valueBytes) }
+        : { type, tx, status, stored }
+    }
+    case 'join':
+      return { type, tx: r.u32(), id: r.text(CAN_LIMITS.idChars), point: readPoint(r) }
+    case 'join_reply':
+      return {
+        type,
+        tx: r.u32(),
+        accepted: flag(r),
+        zones: readZones(r),
+        neighbours: readInfos(r),
+      }
+    case 'update':
+      return { type, id: r.text(CAN_LIMITS.idChars), zones: readZones(r), neighbours: readInfos(r) }
+    case 'give':
+      return {
+        type,
+        tx: r.u32(),
+        id: r.text(CAN_LIMITS.idChars),
+        merge: flag(r),
+        zone: readZone(r),
+      }
+    case 'give_reply':
+      return { type, tx: r.u32(), accepted: flag(r) }
+    case 'handoff': {
+      const kind = enumOf(HANDOFFS, r.u8())
+      const n = r.count(CAN_LIMITS.items)
+      const items: CanItem[] = []
+      for (let i = 0; i < n; i++) {
+        items.push({ key: r.bytes(CAN_LIMITS.keyBytes), value: r.bytes(CAN_LIMITS.valueBytes) })
+      }
+      return { type, kind, items }
+    }
+  }
+}
+
+export function decodeCan(bytes: Uint8Array): Result<CanMessage, CanDecodeError> {
+  if (bytes.length > CAN_LIMITS.datagramBytes) return err({ code: 'oversized' })
+  try {
+    const r = new ByteReader(bytes)
+    const message = decodeBody(r)
+    r.end()
+    return ok(message)
+  } catch (error) {
+    if (error instanceof WireFault) return err({ code: error.code })
+    throw error
+  }
+}
+
+export const canCodec: Codec<CanMessage, CanDecodeError> = { encode: encodeCan, decode: decodeCan }

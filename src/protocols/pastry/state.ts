@@ -1,0 +1,163 @@
+import { addressKey } from '../../core/address.js'
+import {
+  clockwiseFraction,
+  closer,
+  DIGITS,
+  digitAt,
+  ringDistance,
+  sharedPrefix,
+  type PastryId,
+} from './id.js'
+import type { PastryRef } from './messages.js'
+
+/**
+ * A Pastry node's three tables (paper, section 2.1): the leaf set (the L/2 numerically
+ * closest smaller and L/2 larger ids), the routing table (row l holds nodes sharing l digits
+ * with us, one per value of digit l, the nearest by RTT when several are known) and the
+ * neighbourhood set (the M nodes nearest by RTT). RTTs are measured by the node and passed in.
+ */
+export class PastryState {
+  private smaller: PastryRef[] = []
+  private larger: PastryRef[] = []
+  readonly table: (PastryRef | undefined)[][]
+  private near: PastryRef[] = []
+  readonly rtt = new Map<PastryId, number>()
+
+  constructor(
+    readonly self: PastryRef,
+    readonly leafSize: number,
+    readonly nearSize: number,
+  ) {
+    this.table = Array.from({ length: DIGITS }, () => new Array<PastryRef | undefined>(16))
+  }
+
+  get leaves(): PastryRef[] {
+    return [...this.smaller, ...this.larger]
+  }
+
+  get neighbourhood(): readonly PastryRef[] {
+    return this.near
+  }
+
+  row(l: number): PastryRef[] {
+    return (this.table[l] ?? []).filter((r): r is PastryRef => r !== undefined)
+  }
+
+  /** Every node known, once each. */
+  known(): PastryRef[] {
+    const out = new Map<PastryId, PastryRef>()
+    for (const r of this.leaves) out.set(r.id, r)
+    for (const row of this.table) for (const r of row) if (r !== undefined) out.set(r.id, r)
+    for (const r of this.near) out.set(r.id, r)
+    return [...out.values()]
+  }
+
+  /** Offers a node to every table; returns true if any kept it. */
+  consider(ref: PastryRef): boolean {
+    if (ref.id === this.self.id) return false
+    let kept = this.considerLeaf(ref)
+    const l = sharedPrefix(this.self.id, ref.id)
+    if (l < DIGITS) {
+      const row = this.table[l] as (PastryRef | undefined)[]
+      const d = digitAt(ref.id, l)
+      const current = row[d]
+      if (current === undefined || current.id === ref.id) {
+        row[d] = ref
+        kept = true
+      } else if ((this.rtt.get(ref.id) ?? Infinity) < (this.rtt.get(current.id) ?? Infinity)) {
+        // Proximity: of two nodes fit for a slot, keep the one nearer by measured RTT.
+        row[d] = ref
+        kept = true
+      }
+    }
+    const rtt = this.rtt.get(ref.id)
+    if (rtt !== undefined && !this.near.some((r) => r.id === ref.id)) {
+      this.near.push(ref)
+      this.near.sort((a, b) => (this.rtt.get(a.id) ?? Infinity) - (this.rtt.get(b.id) ?? Infinity))
+      if (this.near.length > this.nearSize) this.near.pop()
+      kept ||= this.near.some((r) => r.id === ref.id)
+    }
+    return kept
+  }
+
+  private considerLeaf(ref: PastryRef): boolean {
+    const half = this.leafSize / 2
+    const me = this.self.id
+    const place = (list: PastryRef[], distance: (r: PastryRef) => number): PastryRef[] => {
+      if (list.some((r) => r.id === ref.id)) return list
+      // Most offers are farther than a full side's farthest member: no sort needed.
+      const last = list[list.length - 1]
+      if (list.length >= half && last !== undefined && distance(ref) >= distance(last)) return list
+      const next = [...list, ref].map((r) => ({ r, d: distance(r) }))
+      next.sort((a, b) => (a.d < b.d ? -1 : a.d > b.d ? 1 : 0))
+      return next.slice(0, half).map((x) => x.r)
+    }
+    const before = this.leaves.length
+    const had = this.leaves.some((r) => r.id === ref.id)
+    this.larger = place(this.larger, (r) => clockwiseFraction(me, r.id))
+    this.smaller = place(this.smaller, (r) => clockwiseFraction(r.id, me))
+    return !had && (this.leaves.some((r) => r.id === ref.id) || this.leaves.length > before)
+  }
+
+  /** Forgets a node (it failed); returns the routing-table row it left a hole in, if any. */
+  remove(id: PastryId): number | undefined {
+    this.smaller = this.smaller.filter((r) => r.id !== id)
+    this.larger = this.larger.filter((r) => r.id !== id)
+    this.near = this.near.filter((r) => r.id !== id)
+    this.rtt.delete(id)
+    const l = sharedPrefix(this.self.id, id)
+    if (l >= DIGITS) return undefined
+    const row = this.table[l] as (PastryRef | undefined)[]
+    const d = digitAt(id, l)
+    if (row[d]?.id !== id) return undefined
+    row[d] = undefined
+    return l
+  }
+
+  /** Is `key` within the leaf set's range (or is the leaf set the whole network)? */
+  private coversKey(key: PastryId): boolean {
+    const half = this.leafSize / 2
+    if (this.smaller.length < half || this.larger.length < half) return true
+    const me = this.self.id
+    const right = this.larger[this.larger.length - 1] as PastryRef
+    const left = this.smaller[this.smaller.length - 1] as PastryRef
+    return (
+      clockwiseFraction(me, key) <= clockwiseFraction(me, right.id) ||
+      clockwiseFraction(key, me) <= clockwiseFraction(left.id, me)
+    )
+  }
+
+  /**
+   * The routing step (paper, figure 3): within the leaf set, the numerically closest node;
+   * else the routing-table entry sharing one more digit; else any known node that shares as
+   * long a prefix and is numerically closer. `undefined` means this node is the destination.
+   */
+  nextHop(key: PastryId, skip: (ref: PastryRef) => boolean): PastryRef | undefined {
+    const me = this.self.id
+    if (this.coversKey(key)) {
+      let best: PastryRef | undefined
+      for (const r of this.leaves) {
+        if (skip(r)) continue
+        if (best === undefined ? closer(key, r.id, me) : closer(key, r.id, best.id)) best = r
+      }
+      return best
+    }
+    const l = sharedPrefix(me, key)
+    if (l >= DIGITS) return undefined
+    const entry = this.table[l]?.[digitAt(key, l)]
+    if (entry !== undefined && !skip(entry)) return entry
+    let best: PastryRef | undefined
+    for (const r of this.known()) {
+      if (skip(r) || sharedPrefix(r.id, key) < l) continue
+      if (best === undefined ? closer(key, r.id, me) : closer(key, r.id, best.id)) best = r
+    }
+    return best
+  }
+
+  size(): number {
+    return this.known().length
+  }
+}
+
+export const refKey = (ref: PastryRef): string => addressKey(ref.address)
+export { ringDistance }

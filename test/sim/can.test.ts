@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict'
+import { runCan } from '../../src/lab/scenarios/can.js'
+import { seededTest } from './helpers.js'
+
+/**
+ * CAN in the simulator through the production driver. The oracle is the central zone map of
+ * every live node's zones: the zones must tile the torus (no gap, no overlap) and every lookup
+ * must end at the owner of its point. Hops: the paper's average path is (d/4) N^(1/d) on a
+ * perfect grid; random joins make zones uneven, so we allow [0.8, 1.5] times that (measured
+ * in docs/protocols/can.md).
+ */
+seededTest('can: 600 nodes in 2 dimensions tile the torus and route to the owner', 31, (seed) => {
+  const r = runCan({ nodes: 600, dims: 2, lookups: 200, items: 30, joinSeconds: 60 }, seed)
+  assert.deepEqual(r.tilingProblems, [])
+  assert.equal(r.joined, 600)
+  assert.equal(r.successRate, 1, `success ${r.successRate}`)
+  assert.equal(r.items.found, r.items.tried)
+  assert.ok(r.hops.mean >= 0.8 * r.expectedHops, `hops ${r.hops.mean} vs ${r.expectedHops}`)
+  assert.ok(r.hops.mean <= 1.5 * r.expectedHops, `hops ${r.hops.mean} vs ${r.expectedHops}`)
+  // O(d) neighbours: 2d on a regular grid, more with uneven zones.
+  assert.ok(r.neighbours.mean <= 4 * r.dims, `neighbours ${r.neighbours.mean}`)
+})
+
+seededTest('can: 4 dimensions shorten paths as N^(1/4)', 32, (seed) => {
+  const r = runCan({ nodes: 600, dims: 4, lookups: 150, items: 10, joinSeconds: 60 }, seed)
+  assert.deepEqual(r.tilingProblems, [])
+  assert.equal(r.successRate, 1)
+  assert.ok(r.hops.mean <= 1.5 * r.expectedHops, `hops ${r.hops.mean} vs ${r.expectedHops}`)
+})
+
+seededTest(
+  'can: after 20% fail at once, takeovers heal the tiling and keys survive',
+  33,
+  (seed) => {
+    const r = runCan(
+      { nodes: 400, dims: 2, lookups: 150, items: 30, joinSeconds: 40, failFraction: 0.2 },
+      seed,
+    )
+    assert.deepEqual(r.tilingProblems, [])
+    const after = r.afterFailure
+    assert.ok(after !== undefined)
+    assert.equal(after.failed, 80)
+    assert.ok(after.takeovers >= 60, `${after.takeovers} takeovers`)
+    // Measured 96.7 % (seed 33): the misses are 'no_route' — a hop whose only way on was a
+    // neighbour that died; the origin does not yet back up more than one hop (docs: missing).
+    assert.ok(after.successRate >= 0.95, `success after failure ${after.successRate}`)
+    assert.equal(after.itemsFound, r.items.tried, 'replicas recover the failed owners keys')
+  },
+)
+
+seededTest('can: the same seed replays exactly', 34, (seed) => {
+  const params = { nodes: 120, dims: 2, lookups: 30, items: 5, joinSeconds: 20 }
+  assert.equal(JSON.stringify(runCan(params, seed)), JSON.stringify(runCan(params, seed)))
+})
