@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createHash, randomFillSync } from 'node:crypto'
+import { spawn } from 'node:child_process'
+import { randomFillSync } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildInfoDict, buildTorrent } from '../src/protocols/bittorrent/metainfo/index.js'
 import { CLI_ENTRY } from '../src/cli/spawn.js'
+import { freePort, procStat, sleep, stopped, torrentOf, waitForLine } from './process-tools.js'
 
 /**
  * Issue 12's daemon targets, side by side with transmission-daemon (Debian's, the reference
@@ -37,22 +36,6 @@ interface Daemon {
   stop(): Promise<void>
 }
 
-function torrentOf(name: string, content: Uint8Array): Uint8Array {
-  const pieceCount = Math.ceil(content.length / PIECE)
-  const pieces = new Uint8Array(pieceCount * 20)
-  for (let i = 0; i < pieceCount; i++) {
-    const piece = content.subarray(i * PIECE, (i + 1) * PIECE)
-    pieces.set(createHash('sha1').update(piece).digest(), i * 20)
-  }
-  const info = buildInfoDict({
-    name,
-    files: [{ path: [], length: content.length }],
-    pieceLength: PIECE,
-    pieces,
-  })
-  return buildTorrent({ info })
-}
-
 /** 200 torrents whose data is in `dataDir` (they seed) and 800 whose data is nowhere. */
 function makeTorrents(dataDir: string): { active: Uint8Array[]; paused: Uint8Array[] } {
   const active: Uint8Array[] = []
@@ -63,32 +46,11 @@ function makeTorrents(dataDir: string): { active: Uint8Array[]; paused: Uint8Arr
     const name = `t${String(i).padStart(4, '0')}.bin`
     if (i < ACTIVE) {
       writeFileSync(join(dataDir, name), content)
-      active.push(torrentOf(name, content))
-    } else paused.push(torrentOf(name, content))
+      active.push(torrentOf(name, content, PIECE))
+    } else paused.push(torrentOf(name, content, PIECE))
   }
   return { active, paused }
 }
-
-function procStat(pid: number): { rssBytes: number; cpuSeconds: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-  const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0)
-  return { rssBytes: rssKiB * 1024, cpuSeconds: ticks / 100 }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b)
@@ -100,30 +62,6 @@ const timed = async (work: () => Promise<unknown>): Promise<number> => {
   await work()
   return performance.now() - started
 }
-
-function waitForLine(child: ChildProcess, match: (line: string) => boolean): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = ''
-    const timer = setTimeout(() => reject(new Error('daemon did not start in 60 s')), 60_000)
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString()
-      for (const line of buffered.split('\n')) {
-        if (match(line)) {
-          clearTimeout(timer)
-          resolve(line)
-        }
-      }
-    })
-    child.once('exit', (code) => reject(new Error(`daemon exited with ${code}`)))
-  })
-}
-
-const stopped = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once('exit', () => resolve())
-    child.kill('SIGTERM')
-  })
 
 async function startPlexus(work: string): Promise<Daemon> {
   const dataDir = join(work, 'plexus')

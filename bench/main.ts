@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { benchBittorrentLoopback } from './bittorrent-loopback.js'
 import { benchClientScale } from './client-scale.js'
 import { benchDaemonScale } from './daemon-scale.js'
+import { benchDaemonSeeding } from './daemon-seeding.js'
 import { benchDhtLoopback } from './dht-loopback.js'
 import { benchDirectorySearch } from './directory-search.js'
 import { benchTrackerLoad } from './tracker-load.js'
@@ -24,6 +25,7 @@ const SUITES: Readonly<Record<string, Suite>> = {
   dht: () => benchDhtLoopback(),
   directory: () => benchDirectorySearch(),
   daemon: () => benchDaemonScale(),
+  'daemon-seeding': () => benchDaemonSeeding(),
 }
 
 async function main(): Promise<void> {
