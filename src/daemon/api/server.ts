@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import { HTTP_TIMEOUTS } from '../../drivers/node/http-server.js'
 import { TORRENT_BYTES_MAX } from '../directory-fetch.js'
 import { ApiError } from './api-error.js'
 import { bearerMatches } from './auth.js'
@@ -27,6 +28,11 @@ const FASTIFY_CODES: Readonly<Record<string, { status: number; code: string }>> 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
+    // The same deliberate limits as every plexus HTTP server (src/drivers/node/http-server.ts):
+    // a slow or silent client cannot hold a connection open.
+    connectionTimeout: HTTP_TIMEOUTS.idleMs,
+    keepAliveTimeout: HTTP_TIMEOUTS.keepAliveMs,
+    requestTimeout: HTTP_TIMEOUTS.requestMs,
     bodyLimit: JSON_BYTES_MAX,
     // Event streams are never idle: closing the daemon must not wait for their clients.
     forceCloseConnections: true,
