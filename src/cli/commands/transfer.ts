@@ -2,9 +2,8 @@ import type { Command } from 'commander'
 import { constants } from 'node:fs'
 import { access, mkdir, readFile, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { address, addressKey, type Address } from '../../core/address.js'
+import { address, type Address } from '../../core/address.js'
 import { OperationalError, type OperationalErrorCode } from '../../core/errors.js'
-import type { SessionEvent } from '../../drivers/bittorrent/session.js'
 import { NodeHashing } from '../../drivers/node/hashing.js'
 import { promised } from '../../drivers/promises.js'
 import { startNodePeer, type NodePeerOptions } from '../../peer/node-peer.js'
@@ -15,11 +14,7 @@ import {
   type Magnet,
   type Metainfo,
 } from '../../protocols/bittorrent/metainfo/index.js'
-import {
-  DEFAULT_SWARM_CONFIG,
-  type SwarmConfig,
-  type SwarmStats,
-} from '../../protocols/bittorrent/swarm/index.js'
+import { DEFAULT_SWARM_CONFIG, type SwarmConfig } from '../../protocols/bittorrent/swarm/index.js'
 import { bootstrapList, resolveDhtBootstrap } from '../dht/node-options.js'
 import { addressArgument, integerOption, portOption } from '../options.js'
 import {
@@ -33,9 +28,9 @@ import {
   usageError,
 } from '../output.js'
 import { defaultStateDir, underTestRunner } from '../state-dir.js'
-import { ProgressDisplay } from '../progress-display.js'
 import { TransferEnding } from '../transfer-ending.js'
-import { formatBytes, progressOf } from '../progress.js'
+import { TransferPrinter } from './transfer-printer.js'
+import { formatBytes } from '../progress.js'
 
 interface TransferOptions {
   readonly port: number
@@ -339,7 +334,7 @@ async function runTransfer(
   if (json && dhtStatus !== undefined) {
     printJson({ type: 'dht_listening', address: dhtStatus.address, id: dhtStatus.id })
   }
-  const printer = new TransferPrinter(kind, json, options, saveDir, ending)
+  const printer = new TransferPrinter(kind, json, options.data ?? saveDir, ending)
   let metainfo = 'metainfo' in source ? source.metainfo : undefined
   if (metainfo !== undefined) printer.known(metainfo)
   const infoHash = metainfo?.infoHashHex ?? ('magnet' in source ? source.magnet.infoHashHex : '')
@@ -441,101 +436,6 @@ async function stopPeer(peer: PeerApi): Promise<void> {
   await promised<void>((done) => peer.stop(done)).catch(() => undefined)
 }
 
-/** What `seed` / `get` print for their torrent's session events. */
-class TransferPrinter {
-  private display: ProgressDisplay | undefined
-  private metainfo: Metainfo | undefined
-  private lastStats: SwarmStats | undefined
-
-  constructor(
-    private readonly kind: 'seed' | 'get',
-    private readonly json: boolean,
-    private readonly options: TransferOptions,
-    private readonly saveDir: string,
-    private readonly ending: TransferEnding,
-  ) {}
-
-  known(m: Metainfo): void {
-    this.metainfo = m
-    this.display = new ProgressDisplay({
-      json: this.json,
-      terminal: process.stderr.isTTY ? process.stderr : undefined,
-      totalBytes: m.totalLength,
-      pieceLength: m.pieceLength,
-    })
-  }
-
-  print(event: SessionEvent): void {
-    const { json, kind, ending } = this
-    const m = this.metainfo
-    if (m === undefined) return
-    if (event.type === 'stats') this.lastStats = event
-    if (event.type === 'download_completed') ending.complete()
-    if (json) printJson(jsonEvent(event, m))
-    if (json) {
-      if (event.type === 'fatal') ending.fail(new CliError(event.message, event.code))
-      return
-    }
-    if (event.type === 'stats') this.display?.show(event)
-    else if (event.type === 'ready') {
-      printLine(
-        `${kind === 'seed' ? 'seeding' : 'downloading'} ${m.name} ` +
-          `(${m.infoHashHex}) on ${addressKey(event.listen)}; ` +
-          `${event.verifiedPieces}/${m.pieceCount} pieces verified`,
-      )
-    } else if (event.type === 'checking') printLine(`checking existing data (${event.reason})`)
-    else if (event.type === 'peer_banned')
-      printLine(`banned ${addressKey(event.address)}: ${event.reason}`)
-    else if (event.type === 'tracker') printLine(`tracker ${event.url}: ${event.message}`)
-    else if (event.type === 'storage_error') printLine(`storage error: ${event.message}`)
-    else if (event.type === 'piece_changed') {
-      printWarning(`piece ${event.piece} changed on disk: withdrawn, no longer served`)
-    } else if (event.type === 'files_missing' && kind === 'seed') {
-      printWarning(describeMissing(event.files, this.options.data ?? this.saveDir), 'files_missing')
-    }
-    // Disk full, no permission, a link in the way: ends the command (its resume data keeps
-    // what was verified). Under --json the event was printed above; the error follows.
-    if (event.type === 'fatal') {
-      const hint = event.code === 'no_space' ? '; free some space and run again' : ''
-      ending.fail(new CliError(`${event.message}${hint}`, event.code))
-    }
-  }
-
-  /** The final counters: the torrent's totals over the last progress event's other fields. */
-  finalStats(
-    status: { downloadedBytes: number; uploadedBytes: number; piecesVerified: number } | undefined,
-  ): SwarmStats {
-    const last = this.lastStats
-    return {
-      downloadRate: last?.downloadRate ?? 0,
-      uploadRate: last?.uploadRate ?? 0,
-      peers: last?.peers ?? 0,
-      halfOpen: last?.halfOpen ?? 0,
-      candidates: last?.candidates ?? 0,
-      pieceCount: this.metainfo?.pieceCount ?? 0,
-      downloadedBytes: status?.downloadedBytes ?? last?.downloadedBytes ?? 0,
-      uploadedBytes: status?.uploadedBytes ?? last?.uploadedBytes ?? 0,
-      piecesVerified: status?.piecesVerified ?? last?.piecesVerified ?? 0,
-    }
-  }
-
-  finish(stats: SwarmStats): void {
-    this.display?.finish(stats)
-  }
-}
-
-/** The files `seed --data` could not find, so a wrong folder is named instead of 0 %. */
-function describeMissing(
-  files: readonly { readonly path: string; readonly reason: 'missing' | 'size' }[],
-  data: string,
-): string {
-  const shown = files
-    .slice(0, 5)
-    .map((f) => `${f.path} (${f.reason === 'size' ? 'wrong size' : 'missing'})`)
-  const more = files.length > shown.length ? ` and ${files.length - shown.length} more` : ''
-  return `${files.length} file(s) of the torrent are not in ${data}: ${shown.join(', ')}${more}`
-}
-
 /** A download with no way to find a peer says so instead of waiting in silence. */
 function warnIfNoPeerSource(
   kind: 'seed' | 'get',
@@ -570,26 +470,5 @@ async function prepareOutputDir(dir: string): Promise<void> {
             ? 'a part of the path is a file, not a folder'
             : (error as Error).message
     throw new CliError(`cannot write to the output folder ${dir}: ${why} (${errno})`, 'permission')
-  }
-}
-
-function jsonEvent(event: SessionEvent, m: Metainfo): Record<string, unknown> {
-  switch (event.type) {
-    case 'stats':
-      return { type: 'progress', ...progressOf(event, m.totalLength, m.pieceLength) }
-    case 'ready':
-      return {
-        type: 'ready',
-        verifiedPieces: event.verifiedPieces,
-        listen: addressKey(event.listen),
-      }
-    case 'peer_connected':
-    case 'peer_disconnected':
-    case 'peer_banned':
-      return { ...event, address: addressKey(event.address) }
-    case 'piece_failed':
-      return { ...event, blamed: event.blamed.map(addressKey) }
-    default:
-      return { ...event }
   }
 }
