@@ -60,11 +60,17 @@ test('events: a stats event at once, the peer events, and periodic stats', async
       assert.equal(response.status, 200)
       assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/)
       const torrent = sampleTorrent('live')
+      // Kept and awaited: the stream can show the torrent before the upload's answer arrives,
+      // and an answer still in flight when the daemon closes would fail after the test.
+      let upload: Promise<Response> | undefined
       const events = await readEvents(
         response,
         (event) => event.type === 'stats' && (event['torrents'] as unknown[]).length === 1,
-        () => void request(...torrentUpload(torrent)),
+        () => {
+          upload = request(...torrentUpload(torrent))
+        },
       )
+      assert.equal((await upload)?.status, 201)
       assert.equal(events[0]?.type, 'stats')
       assert.ok(
         events.some((e) => e.type === 'torrent_added' && e['infoHash'] === infoHashOf(torrent)),
