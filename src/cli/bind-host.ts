@@ -1,5 +1,5 @@
-import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
+import { NodeResolver } from '../drivers/node/resolver.js'
 import { CliError } from './output.js'
 
 /**
@@ -21,8 +21,16 @@ export async function resolveBindHost(
   }
 }
 
-/** The system resolver (/etc/hosts first); IPv4 first, as a listener on '0.0.0.0' would be. */
-async function systemLookup(name: string): Promise<string> {
-  const found = await lookup(name, { verbatim: false })
-  return found.address
+/**
+ * A host name's first address through the Env's resolver port (/etc/hosts first, IPv4 before
+ * IPv6, as a listener on '0.0.0.0' would want); rejects with the resolver's error.
+ */
+export function resolveHostName(name: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    new NodeResolver().resolve(name, (found) =>
+      found.ok ? resolve(found.value[0] as string) : reject(found.error),
+    ),
+  )
 }
+
+const systemLookup = resolveHostName

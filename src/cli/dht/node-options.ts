@@ -5,13 +5,13 @@
  * public routers below — which are refused under the test runner (PLEXUS_TEST=1), so tests can
  * never reach them by accident. A state file that exists and is not ours is refused.
  */
-import { lookup } from 'node:dns/promises'
 import { dirname, join, resolve } from 'node:path'
 import { mkdir } from 'node:fs/promises'
 import { InvalidArgumentError } from 'commander'
 import type { Address } from '../../core/address.js'
 import { parseAddress } from '../../core/address.js'
 import type { Env } from '../../core/env.js'
+import { resolveHostName } from '../bind-host.js'
 import { defaultStateDir } from '../state-dir.js'
 import { DhtService } from '../../drivers/kademlia/dht-service.js'
 import { foreignStateMessage, readStateFile } from '../../drivers/kademlia/state-file.js'
@@ -45,8 +45,7 @@ async function resolveNode(text: string): Promise<Address> {
   if (literal !== undefined) return literal
   const at = text.lastIndexOf(':')
   const host = text.slice(0, at)
-  const found = await lookup(host)
-  return { host: found.address, port: Number(text.slice(at + 1)) }
+  return { host: await resolveHostName(host), port: Number(text.slice(at + 1)) }
 }
 
 export interface DhtNodeOptions {

@@ -86,7 +86,7 @@ export interface ModeReport {
   readonly resultsPerQuery: number
   readonly latencyMs: { readonly p50: number; readonly p90: number }
   readonly busiestNodeQueries: number
-  /** Query descriptors a leaf (flat: any servent) received per query, on average. */
+  /** Query descriptors a leaf (flat: every servent) received per query, on average. */
   readonly queriesSeenPerLeafPerQuery: number
   readonly lastHop: {
     readonly measuredShare: number

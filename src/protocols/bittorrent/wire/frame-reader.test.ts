@@ -116,7 +116,7 @@ test('nextSplitAt: a head that ends its chunk waits for the next, then both come
   assert.deepEqual(unwrap(reader.nextSplitAt(5)), hex('05'))
 })
 
-test('nextSplitAt: any other layout copies as next() does', () => {
+test('nextSplitAt: every other layout copies as next() does', () => {
   const reader = new FrameReader(100)
   reader.push(hex('00000008 07000000')) // 4 body bytes in the first chunk, not 5
   reader.push(hex('01aabbcc'))
