@@ -58,8 +58,10 @@ export function attach<Message, Event, DecodeError>(
         if (outputs.length === 0 || detached) break
         for (const output of outputs) {
           if (output.type === 'send') {
+            const bytes = codec.encode(output.message)
             metrics?.count(`tx.${nameOf(output.message)}`)
-            socket.send(output.to, codec.encode(output.message))
+            metrics?.count('tx.bytes', bytes.length)
+            socket.send(output.to, bytes)
           } else {
             options.onEvent(output.event)
           }

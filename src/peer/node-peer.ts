@@ -123,6 +123,7 @@ function withRelease(peer: PeerApi, release: () => Promise<void>): PeerApi {
     setLimits: (limits) => peer.setLimits(limits),
     limits: () => peer.limits(),
     dhtStatus: () => peer.dhtStatus(),
+    dhtNode: () => peer.dhtNode(),
     use: (plugin, done) => peer.use(plugin, done),
     plugins: () => peer.plugins(),
     onEvent: (listener) => peer.onEvent(listener),

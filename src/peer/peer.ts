@@ -5,7 +5,7 @@ import { assert, OperationalError } from '../core/errors.js'
 import type { Random } from '../core/random.js'
 import { err, ok, type Result } from '../core/result.js'
 import { seconds } from '../core/time.js'
-import { DhtService } from '../drivers/kademlia/dht-service.js'
+import { DhtAgent } from '../drivers/kademlia/dht-agent.js'
 import {
   parseMagnet,
   parseMetainfo,
@@ -61,7 +61,7 @@ export class Peer implements PeerApi {
   private constructor(
     private readonly env: Env,
     private readonly config: PeerConfig,
-    private readonly dht: DhtService | undefined,
+    private readonly dht: DhtAgent | undefined,
     readonly listenAddress: Address,
     private readonly limits_: SharedRateLimits,
   ) {
@@ -116,8 +116,7 @@ export class Peer implements PeerApi {
           if (!listening.ok) {
             const failed = listening
             if (dht.value === undefined) return done(failed)
-            void dht.value.close().then(() => done(failed))
-            return
+            return dht.value.close(() => done(failed))
           }
           peer = new Peer(env, config, dht.value, listening.value.local, limits)
           peer.router = listening.value
@@ -222,6 +221,10 @@ export class Peer implements PeerApi {
     return this.limits_.get()
   }
 
+  dhtNode(): DhtAgent | undefined {
+    return this.dht
+  }
+
   dhtStatus(): DhtStatus | undefined {
     const dht = this.dht
     if (dht === undefined) return undefined
@@ -265,7 +268,7 @@ export class Peer implements PeerApi {
           if (--left > 0) return
           const finish = (): void => done(ok(undefined))
           if (this.dht === undefined) return this.host.defer(finish)
-          void this.dht.close().then(finish, finish)
+          this.dht.close(finish)
         }
         for (const torrent of all) torrent.stop(one)
         one()
@@ -348,30 +351,24 @@ function configProblem(config: PeerConfig): string | undefined {
 }
 
 /** The DHT node the config asks for, or undefined. */
-function startDht(env: Env, config: PeerConfig, done: Callback<DhtService | undefined>): void {
+function startDht(env: Env, config: PeerConfig, done: Callback<DhtAgent | undefined>): void {
   const dht = config.dht
   if (dht === false) {
     env.clock.setTimer(env.clock.now(), () => done(ok(undefined)))
     return
   }
   const stateDisk = dht.stateDisk ?? config.stateDisk
-  DhtService.start({
-    env,
-    bind: { host: config.listen.host, port: dht.port },
-    bootstrap: dht.bootstrap,
-    ...(dht.statePath === undefined ? {} : { statePath: dht.statePath, stateDisk }),
-  }).then(
-    (service) => done(ok(service)),
-    (error: unknown) =>
-      done(
-        err(
-          error instanceof OperationalError
-            ? error
-            : new OperationalError('io', error instanceof Error ? error.message : String(error), {
-                cause: error,
-              }),
-        ),
-      ),
+  DhtAgent.start(
+    {
+      env,
+      bind: { host: config.listen.host, port: dht.port },
+      bootstrap: dht.bootstrap,
+      ...(dht.id === undefined ? {} : { id: dht.id }),
+      ...(dht.externalAddress === undefined ? {} : { externalAddress: dht.externalAddress }),
+      ...(dht.config === undefined ? {} : { config: dht.config }),
+      ...(dht.statePath === undefined ? {} : { statePath: dht.statePath, stateDisk }),
+    },
+    done,
   )
 }
 

@@ -1,9 +1,12 @@
 import type { Address } from '../core/address.js'
 import type { Callback, Disk } from '../core/env.js'
+import type { Id160 } from '../core/id.js'
 import type { Duration } from '../core/time.js'
+import type { DhtAgent } from '../drivers/kademlia/dht-agent.js'
 import type { SessionEvent } from '../drivers/bittorrent/session-events.js'
 import type { TrackerTransport } from '../drivers/bittorrent/tracker-transport.js'
 import type { Metainfo } from '../protocols/bittorrent/metainfo/index.js'
+import type { DhtConfig } from '../protocols/kademlia/index.js'
 import type { PieceHashing } from '../protocols/bittorrent/storage/index.js'
 import type { SwarmConfig } from '../protocols/bittorrent/swarm/index.js'
 
@@ -28,6 +31,12 @@ export interface PeerDhtConfig {
   readonly statePath?: string
   /** The disk `statePath` is on; default `PeerConfig.stateDisk`. */
   readonly stateDisk?: Disk
+  /** Our node id; default the saved one, else random (the simulator chooses its own). */
+  readonly id?: Id160
+  /** Our public address when known: the node id then follows BEP 42. */
+  readonly externalAddress?: Address
+  /** The node's tuning (k, alpha, BEP 42 enforcement...); default the Mainline settings. */
+  readonly config?: DhtConfig
 }
 
 export interface PeerConfig {
@@ -225,6 +234,11 @@ export interface PeerApi {
   }): void
   limits(): { readonly uploadRateLimit: number; readonly downloadRateLimit: number }
   dhtStatus(): DhtStatus | undefined
+  /**
+   * The DHT node itself, for lookups with their traces, get_peers, announces and BEP 44 items
+   * (`plexus dht`-style callers, the simulator's Kademlia scenario); undefined without a DHT.
+   */
+  dhtNode(): DhtAgent | undefined
   /** Adds and starts a plug-in. */
   use(plugin: PeerPlugin, done: Callback<void>): void
   plugins(): readonly {

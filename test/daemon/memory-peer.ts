@@ -103,6 +103,10 @@ export class MemoryPeer implements PeerApi {
     return { uploadRateLimit: this.upload, downloadRateLimit: this.download }
   }
 
+  dhtNode(): undefined {
+    return undefined
+  }
+
   dhtStatus(): DhtStatus | undefined {
     return this.dht
   }

@@ -14,11 +14,7 @@ import type { Address } from '../../src/core/address.js'
 import type { Env } from '../../src/core/env.js'
 import type { Id160 } from '../../src/core/id.js'
 import { after, instant, ms, seconds, type Instant } from '../../src/core/time.js'
-import {
-  DhtAnnouncing,
-  type DhtAccess,
-  type DhtLookupDone,
-} from '../../src/drivers/bittorrent/dht-announcing.js'
+import { DhtAnnouncing, type DhtAccess } from '../../src/drivers/bittorrent/dht-announcing.js'
 import { fetchMetadata } from '../../src/drivers/bittorrent/fetch-metadata.js'
 import { SimWorld } from '../../src/sim/world.js'
 import { MBPS, testSeed } from './helpers.js'
@@ -35,13 +31,9 @@ class ScriptedDht {
   node(env: Env, host: string): DhtAccess {
     const startedAt = env.clock.now()
     const isJoined = (): boolean => env.clock.now() >= startedAt + JOIN_MS
-    const later = <T>(value: () => T): Promise<T> =>
-      new Promise((resolve) => {
-        env.clock.setTimer(after(env.clock.now(), ms(LOOKUP_MS)), () => resolve(value()))
-      })
-    const joined = new Promise<void>((resolve) => {
-      env.clock.setTimer(instant(startedAt + JOIN_MS), resolve)
-    })
+    const later = (fn: () => void): void => {
+      env.clock.setTimer(after(env.clock.now(), ms(LOOKUP_MS)), fn)
+    }
     const found = (infoHash: Id160, onPeers: (peers: readonly Address[]) => void): number => {
       if (!isJoined()) return 0
       const peers = this.stored.get(key(infoHash)) ?? []
@@ -50,20 +42,22 @@ class ScriptedDht {
     }
     return {
       port: 6881,
-      joined,
-      getPeers: (infoHash, onPeers): Promise<DhtLookupDone> => {
-        const ready = isJoined()
-        return later(() => ({ peersFound: ready ? found(infoHash, onPeers) : 0, stored: 0 }))
+      whenJoined: (fn) => {
+        env.clock.setTimer(instant(Math.max(env.clock.now(), startedAt + JOIN_MS)), fn)
       },
-      announce: (infoHash, port, options): Promise<DhtLookupDone> => {
+      getPeers: (infoHash, onPeers, done): void => {
         const ready = isJoined()
-        return later(() => {
-          if (!ready) return { peersFound: 0, stored: 0 }
+        later(() => done({ peersFound: ready ? found(infoHash, onPeers) : 0, stored: 0 }))
+      },
+      announce: (infoHash, port, options, done): void => {
+        const ready = isJoined()
+        later(() => {
+          if (!ready) return done({ peersFound: 0, stored: 0 })
           const peersFound = found(infoHash, options.onPeers ?? (() => undefined))
           const list = this.stored.get(key(infoHash)) ?? []
           list.push({ host, port })
           this.stored.set(key(infoHash), list)
-          return { peersFound, stored: 1 }
+          done({ peersFound, stored: 1 })
         })
       },
       addNode: () => undefined,

@@ -22,21 +22,29 @@ export interface DhtLookupDone {
   readonly stored: number
 }
 
-/** What a session needs of a DHT node (`DhtService` provides it). */
+/**
+ * What a session needs of a DHT node (`DhtAgent` provides it). Callback-shaped: sessions run on
+ * simulated hosts too, where a promise continuation would escape the simulated timeline.
+ */
 export interface DhtAccess {
   /** Our DHT node's UDP port, advertised to peers with the `port` message. */
   readonly port: number
   /**
-   * Settles when the node's start-up bootstrap lookup ended: lookups started before it run on
-   * an empty routing table and find nothing. Absent: the node is ready.
+   * Calls `fn` once the node's start-up bootstrap lookup ended (at once if it has): lookups
+   * started before it run on an empty routing table and find nothing.
    */
-  readonly joined?: Promise<unknown>
-  getPeers(infoHash: Id160, onPeers: (peers: readonly Address[]) => void): Promise<DhtLookupDone>
+  whenJoined(fn: () => void): void
+  getPeers(
+    infoHash: Id160,
+    onPeers: (peers: readonly Address[]) => void,
+    done: (done: DhtLookupDone) => void,
+  ): void
   announce(
     infoHash: Id160,
     port: number,
     options: { onPeers?: (peers: readonly Address[]) => void },
-  ): Promise<DhtLookupDone>
+    done: (done: DhtLookupDone) => void,
+  ): void
   /** A peer named its DHT node (BEP 5 `port` message): ping it. */
   addNode(address: Address): void
 }
@@ -45,14 +53,6 @@ export const DHT_ANNOUNCE_INTERVAL: Duration = minutes(15)
 export const DHT_SEARCH_INTERVAL: Duration = minutes(2)
 /** First retry of a lookup that found nothing (or an announce that stored nowhere). */
 export const DHT_RETRY_DELAY_MIN: Duration = seconds(1)
-
-/** Resolves once the node has joined (at once when it reports nothing to wait for). */
-export function dhtJoined(dht: DhtAccess): Promise<void> {
-  return (dht.joined ?? Promise.resolve()).then(
-    () => undefined,
-    () => undefined,
-  )
-}
 
 /** A retry delay that doubles from `DHT_RETRY_DELAY_MIN` up to `max`, reset on success. */
 export class DhtRetry {
@@ -91,7 +91,7 @@ export class DhtAnnouncing {
   constructor(private readonly options: DhtAnnouncingOptions) {}
 
   start(): void {
-    void dhtJoined(this.options.dht).then(() => this.tick())
+    this.options.dht.whenJoined(() => this.tick())
   }
 
   stop(): void {
@@ -103,13 +103,12 @@ export class DhtAnnouncing {
     if (this.stopped) return
     const { env, dht, infoHash, port, onPeers } = this.options
     const now = env.clock.now()
-    // A failed lookup is retried at the next tick; the DHT never stops the download.
-    const ignore = (): undefined => undefined
+    // A lookup that found nothing is retried at the next tick; the DHT never stops the download.
     if (now >= this.nextAnnounceAt) {
       this.nextAnnounceAt = after(now, DHT_ANNOUNCE_INTERVAL)
-      void dht.announce(infoHash, port, { onPeers }).then((done) => this.announced(done), ignore)
+      dht.announce(infoHash, port, { onPeers }, (done) => this.announced(done))
     } else if (!this.options.isComplete()) {
-      void dht.getPeers(infoHash, onPeers).catch(ignore)
+      dht.getPeers(infoHash, onPeers, () => undefined)
     }
     const wait = this.options.isComplete() ? DHT_ANNOUNCE_INTERVAL : DHT_SEARCH_INTERVAL
     this.schedule(wait)

@@ -12,7 +12,7 @@ import {
 import { attachStream } from '../attach-stream.js'
 import { CoreTimer } from '../core-timer.js'
 import { Announcing } from './announcing.js'
-import { dhtJoined, DhtRetry, type DhtAccess, type DhtLookupDone } from './dht-announcing.js'
+import { DhtRetry, type DhtAccess, type DhtLookupDone } from './dht-announcing.js'
 import type { TrackerTransport } from './tracker-transport.js'
 
 /**
@@ -131,11 +131,11 @@ export function fetchMetadata(
     if (finished || options.dht === undefined) return
     // A lookup that never ends must not stop the searching: the regular period as a fallback.
     dhtSearch.arm(after(env.clock.now(), DHT_SEARCH_INTERVAL))
-    void options.dht.getPeers(magnet.infoHash, addPeers).then(searched, () => searched(undefined))
+    options.dht.getPeers(magnet.infoHash, addPeers, searched)
   }
   addPeers([...magnet.peers, ...(options.peers ?? [])])
   announcing?.start(false)
-  if (options.dht !== undefined) void dhtJoined(options.dht).then(searchDht)
+  options.dht?.whenJoined(searchDht)
   // Ends the fetch at once ('closed'): connections reset, trackers told we stopped.
   return { cancel: () => finish(err(new OperationalError('closed', 'metadata fetch cancelled'))) }
 }

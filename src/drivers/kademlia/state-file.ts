@@ -6,7 +6,6 @@
  */
 import type { Disk, DiskFile, FileStat } from '../../core/env.js'
 import { importState, type PersistedState } from '../../protocols/kademlia/index.js'
-import { promised } from '../promises.js'
 
 /** Larger than any table we write (a full table is a few KiB). */
 const STATE_BYTES_MAX = 1 << 20
@@ -17,30 +16,36 @@ export type StateFile =
   | { readonly kind: 'state'; readonly state: PersistedState }
   | { readonly kind: 'foreign'; readonly reason: string }
 
-export async function readStateFile(disk: Disk, path: string): Promise<StateFile> {
-  let stat: FileStat | undefined
-  try {
-    stat = await promised<FileStat | undefined>((done) => disk.stat(path, done))
-  } catch (error) {
-    return { kind: 'foreign', reason: `cannot read it: ${(error as Error).message}` }
-  }
-  if (stat === undefined) return { kind: 'missing' }
-  if (stat.kind !== 'file') return { kind: 'foreign', reason: 'it is a directory' }
-  if (stat.size === 0) return { kind: 'empty' }
-  if (stat.size > STATE_BYTES_MAX) return { kind: 'foreign', reason: 'too large' }
-  let bytes: Uint8Array
-  try {
-    const file = await promised<DiskFile>((done) => disk.open(path, 'read', done))
-    try {
-      bytes = await promised<Uint8Array>((done) => file.read(0, stat.size, done))
-    } finally {
-      file.close(() => undefined)
-    }
-  } catch (error) {
-    return { kind: 'foreign', reason: `cannot read it: ${(error as Error).message}` }
-  }
-  const state = importState(bytes)
-  return state.ok ? { kind: 'state', state: state.value } : { kind: 'foreign', reason: state.error }
+/** Reads the file; callback-shaped so that a simulated host (one synchronous timeline) can. */
+export function readStateFileThen(disk: Disk, path: string, done: (file: StateFile) => void): void {
+  const unreadable = (message: string): void =>
+    done({ kind: 'foreign', reason: `cannot read it: ${message}` })
+  disk.stat(path, (stat) => {
+    if (!stat.ok) return unreadable(stat.error.message)
+    const found: FileStat | undefined = stat.value
+    if (found === undefined) return done({ kind: 'missing' })
+    if (found.kind !== 'file') return done({ kind: 'foreign', reason: 'it is a directory' })
+    if (found.size === 0) return done({ kind: 'empty' })
+    if (found.size > STATE_BYTES_MAX) return done({ kind: 'foreign', reason: 'too large' })
+    disk.open(path, 'read', (opened) => {
+      if (!opened.ok) return unreadable(opened.error.message)
+      const file: DiskFile = opened.value
+      file.read(0, found.size, (read) => {
+        file.close(() => undefined)
+        if (!read.ok) return unreadable(read.error.message)
+        const state = importState(read.value)
+        done(
+          state.ok
+            ? { kind: 'state', state: state.value }
+            : { kind: 'foreign', reason: state.error },
+        )
+      })
+    })
+  })
+}
+
+export function readStateFile(disk: Disk, path: string): Promise<StateFile> {
+  return new Promise((resolve) => readStateFileThen(disk, path, resolve))
 }
 
 /** The one-line refusal for a foreign file. */

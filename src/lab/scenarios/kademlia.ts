@@ -5,29 +5,28 @@ import { commonPrefixLength, equalIds, randomId, type Id160 } from '../../core/i
 import type { Random } from '../../core/random.js'
 import { SeededRandom } from '../../core/random.js'
 import { roundSummary, summarize, type Summary } from '../../core/stats.js'
-import { instant, type Instant } from '../../core/time.js'
-import { attach, type Attached } from '../../drivers/attach.js'
+import { instant } from '../../core/time.js'
+import type { DhtAgent, DhtDone } from '../../drivers/kademlia/dht-agent.js'
 import { NodeEd25519 } from '../../drivers/node/ed25519.js'
 import { NodeHashing } from '../../drivers/node/hashing.js'
 import { ClosestOracle, type OracleEntry } from '../../protocols/kademlia/closest-oracle.js'
 import {
   bep42Valid,
   dhtConfig,
-  DhtNode,
   immutableTarget,
   mutableTarget,
-  krpcCodec,
-  krpcMessageName,
   subnetOf,
   type DhtConfig,
-  type DhtEvent,
+  type DhtNode,
 } from '../../protocols/kademlia/index.js'
+import { Peer } from '../../peer/peer.js'
 import { ChurnDriver, exponential, planeLatency, SimWorld, type SimHost } from '../../sim/index.js'
 import { defaultsOf, type Params, type Scenario } from '../scenario.js'
 
 /**
- * A Mainline DHT in the simulator: every host runs the production `DhtNode` through the
- * production `attach` driver over a plane latency model. Hosts join over `joinSeconds`, each
+ * A Mainline DHT in the simulator: every host runs the production `Peer` (as `plexus daemon`
+ * does), whose DHT node is the production `DhtNode` bound by the production driver, over a
+ * plane latency model. Hosts join over `joinSeconds`, each
  * bootstrapping through a few of the first 8 nodes; then `lookups` find_node lookups for random
  * targets from random nodes, a few announce / get_peers pairs and BEP 44 put / get pairs run,
  * optionally under churn. A lookup succeeds when the closest node it returns is the true
@@ -97,18 +96,10 @@ const PARAMS = {
 
 type P = Record<keyof typeof PARAMS, number>
 
-interface Tracked {
-  readonly kind: 'lookup' | 'get_peers' | 'get'
-  readonly target: Id160
-  /** get_peers: the peer we expect; get: the value. */
-  readonly expectPort?: number
-}
-
 class Run {
   readonly world: SimWorld
-  readonly nodes: (DhtNode | undefined)[] = []
-  readonly attached: (Attached | undefined)[] = []
-  readonly tracked = new Map<string, Tracked>()
+  /** Each host's DHT node, in its current life (a crash leaves the dead one until restart). */
+  readonly nodes: (DhtAgent | undefined)[] = []
   readonly oracle: ClosestOracle
   readonly hops: number[] = []
   readonly latencies: number[] = []
@@ -118,7 +109,6 @@ class Run {
   successes = 0
   announcesFound = 0
   itemsFound = 0
-  bytesSent = 0
   readonly config: DhtConfig
   readonly ed25519 = new NodeEd25519()
   readonly pick: Random
@@ -132,7 +122,12 @@ class Run {
       msPerUnit: p.msPerUnit,
       random: new SeededRandom(seed).fork('latency'),
     })
-    this.world = new SimWorld({ seed, latency, lossRatio: p.lossRatio })
+    this.world = new SimWorld({
+      seed,
+      latency,
+      lossRatio: p.lossRatio,
+      signing: this.ed25519,
+    })
     this.pick = this.world.random.fork('kademlia')
     this.config = dhtConfig({ alpha: p.alpha, routing: { k: p.k, enforceBep42: true } })
     this.oracle = new ClosestOracle((e: OracleEntry) => {
@@ -149,72 +144,47 @@ class Run {
     return address((this.world.hosts[index] as SimHost).address, PORT)
   }
 
-  /** The program every host runs, in every life. */
+  /** The program every host runs, in every life: a Peer with a DHT node and no torrents. */
   readonly program = (env: SimHost['env'], host: SimHost): void => {
     const index = host.index
     const self = address(host.address, PORT)
-    const node = new DhtNode(
-      env.clock.now(),
-      { random: env.random.fork('dht'), hashing: env.hashing, ed25519: this.ed25519 },
-      { config: this.config, externalAddress: self },
-    )
-    this.nodes[index] = node
-    this.oracle.add({ id: node.id, host: index })
-    env.net.bindDatagram(self, (bound) => {
-      if (!bound.ok) throw bound.error
-      const codec = {
-        encode: (m: Parameters<typeof krpcCodec.encode>[0]): Uint8Array => {
-          const bytes = krpcCodec.encode(m)
-          this.bytesSent += bytes.length
-          return bytes
-        },
-        decode: krpcCodec.decode,
-      }
-      const attached = attach(node, codec, {
-        clock: env.clock,
-        socket: bound.value,
-        onEvent: (event: DhtEvent) => this.onEvent(index, event),
-        messageName: krpcMessageName,
-      })
-      this.attached[index] = attached
-      const seeds: Address[] = []
-      const known = Math.min(BOOTSTRAP_NODES, this.world.hosts.length)
-      for (let i = 0; i < 3; i++) {
-        const b = this.pick.int(known)
-        if (b !== index) seeds.push(this.hostAddress(b))
-      }
-      node.bootstrap(env.clock.now(), seeds)
-      attached.flush()
+    const bootstrap: Address[] = []
+    const known = Math.min(BOOTSTRAP_NODES, this.world.hosts.length)
+    for (let i = 0; i < 3; i++) {
+      const b = this.pick.int(known)
+      if (b !== index) bootstrap.push(this.hostAddress(b))
+    }
+    const config = {
+      listen: self,
+      uploadRateLimit: 0,
+      downloadRateLimit: 0,
+      connectionsMax: 50,
+      dht: { port: PORT, bootstrap, config: this.config, externalAddress: self },
+      trackers: false,
+      stateDisk: env.disk,
+    }
+    Peer.start(env, config, (started) => {
+      if (!started.ok) throw started.error
+      const node = started.value.dhtNode() as DhtAgent
+      this.nodes[index] = node
+      this.oracle.add({ id: node.id, host: index })
     })
   }
 
-  onEvent(index: number, event: DhtEvent): void {
-    if (event.type === 'done') {
-      const key = `${index}/${event.handle}`
-      const tracked = this.tracked.get(key)
-      if (tracked === undefined) return
-      this.tracked.delete(key)
-      if (tracked.kind === 'lookup') this.finishLookup(index, tracked, event)
-      else if (tracked.kind === 'get_peers') {
-        if (event.peersFound > 0) this.announcesFound++
-      } else if (event.item !== undefined) this.itemsFound++
-    }
-  }
-
-  finishLookup(index: number, tracked: Tracked, done: Extract<DhtEvent, { type: 'done' }>): void {
+  finishLookup(index: number, target: Id160, done: DhtDone): void {
     this.lookupsFinished++
     const trace = done.trace
     this.hops.push(trace.hops)
     this.latencies.push(trace.finishedAt - trace.startedAt)
     this.messages.push(trace.messages)
-    const truth = this.oracle.closest(tracked.target, index)
+    const truth = this.oracle.closest(target, index)
     const first = done.closest[0]
     if (truth !== undefined && first !== undefined && equalIds(first.id, truth.id)) this.successes++
     // Recall against the true k closest: count returned nodes at least as close as the k-th.
-    this.recall.push(this.recallOf(index, tracked.target, done))
+    this.recall.push(this.recallOf(index, target, done))
   }
 
-  recallOf(index: number, target: Id160, done: Extract<DhtEvent, { type: 'done' }>): number {
+  recallOf(index: number, target: Id160, done: DhtDone): number {
     if (done.closest.length === 0) return 0
     let good = 0
     for (const n of done.closest) {
@@ -224,7 +194,7 @@ class Run {
     return good / done.closest.length
   }
 
-  nodeAt(a: Address): DhtNode | undefined {
+  nodeAt(a: Address): DhtAgent | undefined {
     const host = this.world.host(a.host)
     return host === undefined || !host.isUp ? undefined : this.nodes[host.index]
   }
@@ -232,20 +202,14 @@ class Run {
   randomLiveHost(): number {
     for (;;) {
       const i = this.pick.int(this.world.hosts.length)
-      if (this.hostUp(i) && this.attached[i] !== undefined) return i
+      if (this.hostUp(i) && this.nodes[i] !== undefined) return i
     }
   }
 
-  command(
-    index: number,
-    kind: Tracked['kind'] | 'untracked',
-    run: (node: DhtNode, now: Instant) => number,
-    target: Id160,
-  ): void {
-    const node = this.nodes[index] as DhtNode
-    const handle = run(node, this.world.now())
-    if (kind !== 'untracked') this.tracked.set(`${index}/${handle}`, { kind, target })
-    ;(this.attached[index] as Attached).flush()
+  /** The DHT node of a random live host. */
+  randomLiveNode(): { readonly index: number; readonly node: DhtAgent } {
+    const index = this.randomLiveHost()
+    return { index, node: this.nodes[index] as DhtAgent }
   }
 
   at(time: number, fn: () => void): void {
@@ -289,9 +253,9 @@ export function runKademlia(params: Params, seed: number): KademliaReport {
   const lookupMs = p.lookupSeconds * 1000
   for (let i = 0; i < p.lookups; i++) {
     run.at(settle + (lookupMs * i) / Math.max(1, p.lookups), () => {
-      const index = run.randomLiveHost()
+      const { index, node } = run.randomLiveNode()
       const target = randomId(run.pick)
-      run.command(index, 'lookup', (n, now) => n.lookup(now, target), target)
+      node.lookup(target, (done) => run.finishLookup(index, target, done))
     })
   }
   // Announce then look the peer up from elsewhere 20 s later.
@@ -299,12 +263,16 @@ export function runKademlia(params: Params, seed: number): KademliaReport {
     const infoHash = randomId(run.pick)
     const t0 = settle + (lookupMs * i) / Math.max(1, p.announces)
     run.at(t0, () => {
-      const index = run.randomLiveHost()
-      run.command(index, 'untracked', (n, now) => n.announcePeer(now, infoHash, 7000 + i), infoHash)
+      run.randomLiveNode().node.announce(infoHash, 7000 + i, {}, () => undefined)
     })
     run.at(t0 + 20_000, () => {
-      const index = run.randomLiveHost()
-      run.command(index, 'get_peers', (n, now) => n.getPeers(now, infoHash), infoHash)
+      run.randomLiveNode().node.getPeers(
+        infoHash,
+        () => undefined,
+        (done) => {
+          if (done.peersFound > 0) run.announcesFound++
+        },
+      )
     })
   }
   const hashing = new NodeHashing()
@@ -319,20 +287,14 @@ export function runKademlia(params: Params, seed: number): KademliaReport {
       ? mutableTarget(hashing, run.ed25519.publicKeyOf(seedBytes), salt)
       : immutableTarget(hashing, value)
     run.at(t0, () => {
-      const index = run.randomLiveHost()
-      run.command(
-        index,
-        'untracked',
-        (n, now) =>
-          mutable
-            ? n.putMutable(now, { seed: seedBytes, salt, value })
-            : n.putImmutable(now, value),
-        target,
-      )
+      const { node } = run.randomLiveNode()
+      if (mutable) node.putMutable({ seed: seedBytes, salt, value }, () => undefined)
+      else node.putImmutable(value, () => undefined)
     })
     run.at(t0 + 20_000, () => {
-      const index = run.randomLiveHost()
-      run.command(index, 'get', (n, now) => n.get(now, target, mutable ? { salt } : {}), target)
+      run.randomLiveNode().node.get(target, mutable ? { salt } : {}, (done) => {
+        if (done.item !== undefined) run.itemsFound++
+      })
     })
   }
   const end = settle + lookupMs + 60_000 + p.idleMinutes * 60_000
@@ -340,13 +302,14 @@ export function runKademlia(params: Params, seed: number): KademliaReport {
   churn?.stop()
 
   const live = hosts
-    .map((h, i) => (h.isUp ? run.nodes[i] : undefined))
+    .map((h, i) => (h.isUp ? run.nodes[i]?.node : undefined))
     .filter((n): n is DhtNode => n !== undefined)
   const stats = live.map((n) => n.inspect())
   const maintenance = stats.reduce((s, x) => s + x.maintenanceQueriesSent, 0)
   const queries = stats.reduce((s, x) => s + x.queriesSent, 0)
   // Bytes per query with its answer, averaged over all traffic, times maintenance queries.
-  const bytesPerExchange = queries === 0 ? 0 : run.bytesSent / queries
+  const bytesSent = world.metricCounters().get('tx.bytes') ?? 0
+  const bytesPerExchange = queries === 0 ? 0 : bytesSent / queries
   const minutes = world.now() / 60_000
   const violations = checkInvariants(live, run.config)
   const hops = summarize(run.hops)

@@ -1,0 +1,342 @@
+/**
+ * A Mainline DHT node on a real or simulated datagram socket: the sans-IO `DhtNode` bound by
+ * `attach`, with callback-shaped commands and routing-table persistence (our id and the nodes
+ * that answered, written atomically every few minutes and at close) so a restart rejoins
+ * without bootstrap nodes.
+ *
+ * Callbacks, not promises: the simulator runs one synchronous timeline in which a promise
+ * continuation would run only after the whole simulation, so the `Peer` (which runs on
+ * simulated hosts too) drives its DHT through this class. `DhtService` wraps it with promises
+ * for the real-world callers (the CLI's `plexus dht`, benches). Every command ends with the
+ * core's `done` event, which carries the lookup trace; peers and values stream to the optional
+ * callbacks as they arrive.
+ */
+import type { Address } from '../../core/address.js'
+import { isLoopback } from '../../core/address.js'
+import type { BValue } from '../../core/codec/bencode.js'
+import type { Callback, DatagramSocket, Disk, Env, TimerHandle } from '../../core/env.js'
+import { OperationalError } from '../../core/errors.js'
+import type { Id160 } from '../../core/id.js'
+import { err, ok } from '../../core/result.js'
+import { after, seconds, type Instant } from '../../core/time.js'
+import {
+  DhtNode,
+  dhtConfig,
+  exportState,
+  krpcCodec,
+  krpcMessageName,
+  type DhtConfig,
+  type DhtEvent,
+  type DhtStats,
+  type PersistedState,
+} from '../../protocols/kademlia/index.js'
+import type { StoredItem } from '../../protocols/kademlia/items.js'
+import { attach, type Attached } from '../attach.js'
+import type { DhtAccess } from '../bittorrent/dht-announcing.js'
+import { writeFileAtomic } from '../disk-atomic.js'
+import { foreignStateMessage, readStateFileThen } from './state-file.js'
+
+export type DhtDone = Extract<DhtEvent, { type: 'done' }>
+
+export interface DhtAgentOptions {
+  readonly env: Env
+  /** Where the UDP socket binds; port 0 picks one. */
+  readonly bind: Address
+  /** Nodes to join through (never public ones in tests). */
+  readonly bootstrap?: readonly Address[]
+  /** Routing-table state file, on `stateDisk` (default: no persistence). */
+  readonly statePath?: string
+  readonly stateDisk?: Disk
+  readonly config?: DhtConfig
+  /**
+   * BEP 43: send `ro` and answer nothing, so other nodes keep us out of their tables. For
+   * short-lived processes (one-shot commands), which would otherwise leave dead entries.
+   */
+  readonly readOnly?: boolean
+  /** BEP 42: refuse nodes whose id does not match their IP (local addresses exempt). */
+  readonly enforceBep42?: boolean
+  /** Our node id (default: the saved one, else random); the simulator picks ids itself. */
+  readonly id?: Id160
+  /** Our public address when known: a new id then follows BEP 42. */
+  readonly externalAddress?: Address
+  /** Events no command asked for (external address, id changes), for logging. */
+  readonly onEvent?: (event: DhtEvent) => void
+}
+
+export interface DhtCallbacks {
+  readonly onPeers?: ((peers: readonly Address[]) => void) | undefined
+  readonly onValue?: ((item: StoredItem) => void) | undefined
+}
+
+/** How often the routing table is written while running. */
+const SAVE_INTERVAL = seconds(300)
+
+interface Pending extends DhtCallbacks {
+  readonly done: (done: DhtDone) => void
+}
+
+/** Private and loopback ranges, where several nodes share one IP by design (tests, LANs). */
+function isLocalNetwork(host: string): boolean {
+  return (
+    isLoopback(host) ||
+    /^10\./.test(host) ||
+    /^192\.168\./.test(host) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(host) ||
+    /^f[cd]/i.test(host)
+  )
+}
+
+export class DhtAgent implements DhtAccess {
+  private readonly pending = new Map<number, Pending>()
+  /** Callbacks waiting for the start-up bootstrap lookup; undefined once it ended. */
+  private joinWaiters: (() => void)[] | undefined = []
+  /** What the start-up bootstrap lookup reported (undefined: none was needed). */
+  private joinedWith: DhtDone | undefined
+  private saveTimer: TimerHandle | undefined
+  private closed = false
+
+  private constructor(
+    private readonly options: DhtAgentOptions,
+    readonly node: DhtNode,
+    private readonly socket: DatagramSocket,
+    private attached: Attached | undefined,
+  ) {}
+
+  /**
+   * Reads the state file (refusing a foreign one before anything is bound), binds the socket
+   * and starts joining through the bootstrap nodes and the saved table.
+   */
+  static start(options: DhtAgentOptions, done: Callback<DhtAgent>): void {
+    const { statePath, stateDisk } = options
+    if (statePath === undefined || stateDisk === undefined) {
+      return DhtAgent.bind(options, undefined, done)
+    }
+    readStateFileThen(stateDisk, statePath, (file) => {
+      if (file.kind === 'foreign') {
+        return done(
+          err(new OperationalError('invalid', foreignStateMessage(statePath, file.reason))),
+        )
+      }
+      DhtAgent.bind(options, file.kind === 'state' ? file.state : undefined, done)
+    })
+  }
+
+  private static bind(
+    options: DhtAgentOptions,
+    state: PersistedState | undefined,
+    done: Callback<DhtAgent>,
+  ): void {
+    const { env } = options
+    const config =
+      options.config ??
+      dhtConfig({
+        readOnly: options.readOnly ?? false,
+        routing: {
+          exemptLocalFromIpLimits: isLocalNetwork(options.bind.host),
+          enforceBep42: options.enforceBep42 ?? false,
+        },
+      })
+    const id = options.id ?? state?.id
+    const node = new DhtNode(
+      env.clock.now(),
+      { random: env.random, hashing: env.hashing, ed25519: env.signing },
+      {
+        config,
+        ...(id === undefined ? {} : { id }),
+        ...(state === undefined ? {} : { nodes: state.nodes }),
+        ...(options.externalAddress === undefined
+          ? {}
+          : { externalAddress: options.externalAddress }),
+      },
+    )
+    env.net.bindDatagram(options.bind, (bound) => {
+      if (!bound.ok) return done(bound)
+      const agent = new DhtAgent(options, node, bound.value, undefined)
+      agent.attached = attach(node, krpcCodec, {
+        clock: env.clock,
+        socket: bound.value,
+        metrics: env.metrics,
+        messageName: krpcMessageName,
+        onEvent: (event) => agent.onEvent(event),
+      })
+      const bootstrap = [
+        ...(options.bootstrap ?? []),
+        ...(state?.nodes.map((n) => n.address) ?? []),
+      ]
+      if (bootstrap.length === 0) agent.markJoined(undefined)
+      else
+        agent.run(
+          (now) => node.bootstrap(now, bootstrap),
+          {},
+          (ended) => agent.markJoined(ended),
+        )
+      agent.scheduleSave()
+      done(ok(agent))
+    })
+  }
+
+  /** The bound UDP address (its port is what `port` messages advertise). */
+  get address(): Address {
+    return this.socket.local
+  }
+
+  get port(): number {
+    return this.socket.local.port
+  }
+
+  get id(): Id160 {
+    return this.node.id
+  }
+
+  stats(): DhtStats {
+    return this.node.inspect()
+  }
+
+  /** Calls `fn` once the start-up bootstrap lookup ended (at once if it has). */
+  whenJoined(fn: (joined: DhtDone | undefined) => void): void {
+    if (this.joinWaiters === undefined) return fn(this.joinedWith)
+    this.joinWaiters.push(() => fn(this.joinedWith))
+  }
+
+  /** Joins (again) through these nodes. */
+  bootstrap(addresses: readonly Address[], done: (done: DhtDone) => void): void {
+    this.run((now) => this.node.bootstrap(now, addresses), {}, done)
+  }
+
+  lookup(target: Id160, done: (done: DhtDone) => void): void {
+    this.run((now) => this.node.lookup(now, target), {}, done)
+  }
+
+  getPeers(
+    infoHash: Id160,
+    onPeers: (peers: readonly Address[]) => void,
+    done: (done: DhtDone) => void,
+  ): void {
+    this.run((now) => this.node.getPeers(now, infoHash), { onPeers }, done)
+  }
+
+  /** get_peers, then announce_peer to the closest nodes that gave tokens. */
+  announce(
+    infoHash: Id160,
+    port: number,
+    options: { impliedPort?: boolean; onPeers?: (peers: readonly Address[]) => void },
+    done: (done: DhtDone) => void,
+  ): void {
+    this.run(
+      (now) => this.node.announcePeer(now, infoHash, port, options.impliedPort ?? false),
+      { onPeers: options.onPeers },
+      done,
+    )
+  }
+
+  putImmutable(value: BValue, done: (done: DhtDone) => void): void {
+    this.run((now) => this.node.putImmutable(now, value), {}, done)
+  }
+
+  putMutable(item: Parameters<DhtNode['putMutable']>[1], done: (done: DhtDone) => void): void {
+    this.run((now) => this.node.putMutable(now, item), {}, done)
+  }
+
+  get(
+    target: Id160,
+    options: { salt?: Uint8Array; seq?: number; onValue?: (item: StoredItem) => void },
+    done: (done: DhtDone) => void,
+  ): void {
+    const { onValue, ...query } = options
+    this.run((now) => this.node.get(now, target, query), { onValue }, done)
+  }
+
+  /** BEP 5: a peer named its DHT port; ping that node so it may enter the table. */
+  addNode(address: Address): void {
+    if (this.closed) return
+    this.node.ping(this.options.env.clock.now(), address)
+    this.attached?.flush()
+  }
+
+  ping(address: Address, done: (done: DhtDone) => void): void {
+    this.run((now) => this.node.ping(now, address), {}, done)
+  }
+
+  /** Writes the routing table now (atomically); at once without a state path. */
+  saveState(done: Callback<void>): void {
+    const { statePath, stateDisk } = this.options
+    if (statePath === undefined || stateDisk === undefined) return done(ok(undefined))
+    // Nodes that ever answered us: the ones worth trying first after a restart.
+    const nodes = [...this.node.routing.allNodes()]
+      .filter((n) => n.lastResponse >= 0)
+      .map((n) => ({ id: n.id, address: n.address }))
+    writeFileAtomic(stateDisk, statePath, exportState({ id: this.node.id, nodes }), done)
+  }
+
+  /** Saves the table, then closes the socket; commands still running end abandoned. */
+  close(done: () => void): void {
+    if (this.closed) return done()
+    this.closed = true
+    if (this.saveTimer !== undefined) this.options.env.clock.clearTimer(this.saveTimer)
+    this.saveState(() => {
+      this.attached?.detach()
+      this.socket.close()
+      const pending = [...this.pending.values()]
+      this.pending.clear()
+      this.markJoined(undefined)
+      for (const command of pending) command.done(abandoned(this.options.env.clock.now()))
+      done()
+    })
+  }
+
+  private run(
+    start: (now: Instant) => number,
+    callbacks: DhtCallbacks,
+    done: (done: DhtDone) => void,
+  ): void {
+    const now = this.options.env.clock.now()
+    if (this.closed) {
+      this.options.env.clock.setTimer(now, () => done(abandoned(now)))
+      return
+    }
+    const handle = start(now)
+    this.pending.set(handle, { done, onPeers: callbacks.onPeers, onValue: callbacks.onValue })
+    this.attached?.flush()
+  }
+
+  private markJoined(ended: DhtDone | undefined): void {
+    const waiters = this.joinWaiters
+    if (waiters === undefined) return
+    this.joinWaiters = undefined
+    this.joinedWith = ended
+    for (const waiter of waiters) waiter()
+  }
+
+  private onEvent(event: DhtEvent): void {
+    if (event.type === 'peers') return this.pending.get(event.handle)?.onPeers?.(event.peers)
+    if (event.type === 'value') return this.pending.get(event.handle)?.onValue?.(event.item)
+    if (event.type === 'done') {
+      const pending = this.pending.get(event.handle)
+      this.pending.delete(event.handle)
+      return pending?.done(event)
+    }
+    this.options.onEvent?.(event)
+  }
+
+  private scheduleSave(): void {
+    if (this.options.statePath === undefined || this.closed) return
+    const { clock } = this.options.env
+    this.saveTimer = clock.setTimer(after(clock.now(), SAVE_INTERVAL), () =>
+      this.saveState(() => this.scheduleSave()),
+    )
+  }
+}
+
+/** What a command still running at close ends with: nothing found, nothing stored. */
+function abandoned(now: Instant): DhtDone {
+  return {
+    type: 'done',
+    handle: -1,
+    kind: 'ping',
+    target: new Uint8Array(20) as Id160,
+    closest: [],
+    stored: 0,
+    peersFound: 0,
+    trace: { hops: 0, nodesContacted: 0, messages: 0, startedAt: now, finishedAt: now, perHop: [] },
+  }
+}
