@@ -7,7 +7,11 @@ import { TorrentSession, type SessionEvent } from '../drivers/bittorrent/session
 import type { Magnet, Metainfo } from '../protocols/bittorrent/metainfo/index.js'
 import type { Bitfield } from '../protocols/bittorrent/picker/index.js'
 import { filePaths, resumePath } from '../protocols/bittorrent/storage/index.js'
-import { DEFAULT_SWARM_CONFIG, type SwarmStats } from '../protocols/bittorrent/swarm/index.js'
+import {
+  DEFAULT_SWARM_CONFIG,
+  type SwarmStats,
+  type SwarmView,
+} from '../protocols/bittorrent/swarm/index.js'
 import type { TorrentHost } from './torrent-host.js'
 import { fileStatuses, peerStatuses, trackerStatuses, verifiedBytesOf } from './torrent-view.js'
 import type {
@@ -189,6 +193,11 @@ export class ManagedTorrent {
     }
   }
 
+  /** The swarm core's view while a session is open (pieces, connections), else undefined. */
+  swarmView(): SwarmView | undefined {
+    return this.session?.inspect()
+  }
+
   detail(): TorrentDetail {
     const m = this.meta
     const view = this.session?.inspect()
@@ -318,6 +327,7 @@ export class ManagedTorrent {
         ...(this.options.sequential === undefined ? {} : { sequential: this.options.sequential }),
         ...(host.dht === undefined ? {} : { dht: host.dht }),
         resumeStore: { disk: host.stateDisk, dir: '' },
+        ...(host.storageLimits === undefined ? {} : { storageLimits: host.storageLimits }),
         ...(recheck ? { recheck: true } : {}),
         globalUploadLimiter: host.limits.upload,
         globalDownloadLimiter: host.limits.download,

@@ -124,6 +124,7 @@ function withRelease(peer: PeerApi, release: () => Promise<void>): PeerApi {
     limits: () => peer.limits(),
     dhtStatus: () => peer.dhtStatus(),
     dhtNode: () => peer.dhtNode(),
+    swarmView: (id) => peer.swarmView(id),
     use: (plugin, done) => peer.use(plugin, done),
     plugins: () => peer.plugins(),
     onEvent: (listener) => peer.onEvent(listener),

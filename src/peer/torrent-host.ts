@@ -3,7 +3,7 @@ import type { Disk, Env } from '../core/env.js'
 import type { Duration } from '../core/time.js'
 import type { DhtAccess } from '../drivers/bittorrent/dht-announcing.js'
 import type { TrackerTransport } from '../drivers/bittorrent/tracker-transport.js'
-import type { PieceHashing } from '../protocols/bittorrent/storage/index.js'
+import type { PieceHashing, StorageLimits } from '../protocols/bittorrent/storage/index.js'
 import type { SwarmConfig } from '../protocols/bittorrent/swarm/index.js'
 import type { SharedRateLimits } from './shared-limits.js'
 import type { PeerEvent } from './types.js'
@@ -25,6 +25,8 @@ export interface TorrentHost {
   readonly dht: DhtAccess | undefined
   /** The peer's defaults for every swarm. */
   readonly swarm: Partial<SwarmConfig>
+  /** Storage bounds of every torrent (caches, buffers); default the storage layer's own. */
+  readonly storageLimits: Partial<StorageLimits> | undefined
   readonly limits: SharedRateLimits
   readonly metadataTimeout: Duration
   emit(event: PeerEvent): void

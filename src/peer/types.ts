@@ -7,8 +7,8 @@ import type { SessionEvent } from '../drivers/bittorrent/session-events.js'
 import type { TrackerTransport } from '../drivers/bittorrent/tracker-transport.js'
 import type { Metainfo } from '../protocols/bittorrent/metainfo/index.js'
 import type { DhtConfig } from '../protocols/kademlia/index.js'
-import type { PieceHashing } from '../protocols/bittorrent/storage/index.js'
-import type { SwarmConfig } from '../protocols/bittorrent/swarm/index.js'
+import type { PieceHashing, StorageLimits } from '../protocols/bittorrent/storage/index.js'
+import type { SwarmConfig, SwarmView } from '../protocols/bittorrent/swarm/index.js'
 
 /**
  * The contract of one running plexus node (issue 12): `Peer.start(env, config, done)` composes
@@ -53,6 +53,12 @@ export interface PeerConfig {
   readonly trackers: boolean
   /** Defaults for every torrent's swarm (per-torrent options override). */
   readonly swarm?: Partial<SwarmConfig>
+  /**
+   * Storage bounds of every torrent (read cache, piece buffers, write backlog); default the
+   * storage layer's, sized for one fast torrent. A simulated host of a 1,000-peer swarm uses
+   * small ones, as would a small device.
+   */
+  readonly storageLimits?: Partial<StorageLimits>
   /**
    * Where resume data and other node state live: never the content disk, where a torrent's own
    * files could take their names. Content lives on `env.disk`; a torrent's `saveDir` is a path
@@ -233,6 +239,11 @@ export interface PeerApi {
     readonly downloadRateLimit?: number
   }): void
   limits(): { readonly uploadRateLimit: number; readonly downloadRateLimit: number }
+  /**
+   * The swarm core's view of a torrent while it has an open session (piece states, every
+   * connection's flags): the simulator's invariant checks and the dashboard's piece map.
+   */
+  swarmView(id: TorrentId): SwarmView | undefined
   dhtStatus(): DhtStatus | undefined
   /**
    * The DHT node itself, for lookups with their traces, get_peers, announces and BEP 44 items

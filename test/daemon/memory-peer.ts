@@ -103,6 +103,10 @@ export class MemoryPeer implements PeerApi {
     return { uploadRateLimit: this.upload, downloadRateLimit: this.download }
   }
 
+  swarmView(): undefined {
+    return undefined
+  }
+
   dhtNode(): undefined {
     return undefined
   }

@@ -10,6 +10,7 @@ import {
   TorrentStorage,
   type PieceHashing,
   type ResumeStore,
+  type StorageLimits,
 } from '../../protocols/bittorrent/storage/index.js'
 import {
   DEFAULT_SWARM_CONFIG,
@@ -63,6 +64,8 @@ export interface TorrentSessionOptions {
   readonly sequential?: boolean
   /** A DHT node: the torrent announces itself and finds peers there (BEP 5). */
   readonly dht?: DhtAccess
+  /** Bounds of the storage layer (caches, buffers); default `DEFAULT_STORAGE_LIMITS`. */
+  readonly storageLimits?: Partial<StorageLimits>
   /**
    * Where resume data lives: a Disk rooted at a state folder of its own, never the save
    * directory (a torrent's files must not be able to forge it). Resume files are
@@ -146,6 +149,7 @@ export class TorrentSession {
             },
           }),
       initial: { verified, source },
+      ...(options.storageLimits === undefined ? {} : { limits: options.storageLimits }),
       onPieceChanged: (piece) => session?.pieceChanged(piece),
     })
     // Complete means every file is on disk: empty files get no block, so create them now.

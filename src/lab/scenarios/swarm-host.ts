@@ -1,13 +1,13 @@
-import type { Address } from '../../core/address.js'
 import type { Env } from '../../core/env.js'
-import { attachStream, type AttachedStream } from '../../drivers/attach-stream.js'
-import { Bitfield } from '../../protocols/bittorrent/picker/index.js'
-import {
-  SwarmCore,
-  type SwarmConfig,
-  type SwarmEvent,
-} from '../../protocols/bittorrent/swarm/index.js'
-import { BlockLedger, expectedBytes, type SyntheticTorrent } from './swarm-content.js'
+import { toHex } from '../../core/bytes.js'
+import { Peer } from '../../peer/peer.js'
+import type { PeerApi } from '../../peer/types.js'
+import type { StorageLimits } from '../../protocols/bittorrent/storage/index.js'
+import type { SwarmConfig, SwarmView } from '../../protocols/bittorrent/swarm/index.js'
+import { SimDisk } from '../../sim/disk/sim-disk.js'
+import type { SimHost } from '../../sim/host.js'
+import { EnvTrackerTransport } from '../tracker/env-tracker-transport.js'
+import { CONTENT_SEED, type SyntheticTorrent } from './swarm-content.js'
 
 export const SWARM_PORT = 6881
 
@@ -20,92 +20,90 @@ export interface HostRun {
   readonly address: string
   readonly uploadBytesPerSecond: number
   readonly downloadBytesPerSecond: number
-  /** Virtual ms at which it joins (asks the tracker, starts listening). */
+  /** Virtual ms at which it joins (starts its Peer, which announces to the tracker). */
   readonly arrivalMs: number
-  core?: SwarmCore
-  attached?: AttachedStream
+  peer?: PeerApi
   completedAtMs?: number
   piecesFailed: number
 }
 
 export interface HostSetup {
   readonly torrent: SyntheticTorrent
-  readonly config: SwarmConfig
-  /** Random piece selection throughout (`randomFirstPieces: Infinity`). */
-  readonly randomPicker: boolean
-  /** Addresses the tracker hands this host when it arrives. */
-  readonly announce: (run: HostRun) => readonly Address[]
+  /** The torrent file (its `announce` names the scenario's tracker). */
+  readonly torrentBytes: Uint8Array
+  readonly config: Partial<SwarmConfig>
+  /** Peer connections of the host (one torrent: its whole budget). */
+  readonly connectionsMax: number
 }
 
 /**
- * Runs one host: the production `SwarmCore` bound by the production `attachStream` driver, with
- * storage answered on a later event of the same instant (as an asynchronous store would), all
- * answers due at one instant batched into one event.
+ * Storage bounds of a simulated host. The defaults (32 MiB read cache, 64 MiB of piece buffers
+ * and write backlog) fit one process moving 1 GB/s; a thousand hosts with those would need
+ * 100 GB, while a host of the scenario moves a few MB/s. Small bounds keep the storage layer's
+ * behaviour (pieces verified from buffers while they fit, read back when they do not; whole
+ * pieces cached for uploads) at the memory a small device would give it.
  */
-export function startHost(env: Env, run: HostRun, setup: HostSetup): void {
+export const SIM_HOST_STORAGE: Partial<StorageLimits> = {
+  pieceBufferBytesMax: 4 * 1024 * 1024,
+  readCacheBytesMax: 2 * 1024 * 1024,
+  writeBacklogBytesHigh: 2 * 1024 * 1024,
+  writeBacklogBytesMax: 8 * 1024 * 1024,
+  recheckBytesInFlightMax: 4 * 1024 * 1024,
+}
+
+/**
+ * Runs one host as `plexus daemon` runs a node: the production `Peer` (storage on the host's
+ * SimDisk, resume data on a state disk of its own, HTTP announces to the scenario's tracker
+ * over the simulated network). A seed starts with the whole file on its disk; a leecher's file
+ * is created by its storage layer, and the simulated disk keeps only which ranges hold the
+ * synthetic pattern (`expectSyntheticFile`), so a thousand 100 MiB downloads fit in memory
+ * while every block is still written, read back and hashed.
+ */
+export function startHost(env: Env, host: SimHost, run: HostRun, setup: HostSetup): void {
   const { torrent } = setup
-  const pieces = torrent.metainfo.pieceCount
-  const ledger = run.role === 'seed' ? undefined : new BlockLedger(torrent)
+  const { name, totalLength } = torrent.metainfo
+  const disk = env.disk
+  if (!(disk instanceof SimDisk)) throw new Error('the swarm scenario needs the simulated disk')
+  if (run.role === 'seed') disk.addSyntheticFile(name, totalLength, CONTENT_SEED)
+  else disk.expectSyntheticFile(name, CONTENT_SEED)
+  const stateDisk = new SimDisk({ defer: (fn) => env.clock.setTimer(env.clock.now(), fn) })
   const peerId = Uint8Array.from(`-PX0010-${String(run.index).padStart(12, '0')}`, (c) =>
     c.charCodeAt(0),
   )
-  const core = new SwarmCore({
-    metainfo: torrent.metainfo,
-    peerId,
-    have: run.role === 'seed' ? Bitfield.full(pieces) : new Bitfield(pieces),
-    config: setup.randomPicker
-      ? { ...setup.config, randomFirstPieces: Number.POSITIVE_INFINITY }
-      : setup.config,
-    random: env.random.fork('swarm'),
-    now: env.clock.now(),
-    listenPort: SWARM_PORT,
-    sha1: (parts) => env.hashing.sha1(parts),
-  })
-  const answers: (() => void)[] = []
-  const answerAll = (): void => {
-    // Answers may queue more answers (a verification after a write): run until empty.
-    for (let i = 0; i < answers.length; i++) (answers[i] as () => void)()
-    answers.length = 0
-    attached.flush()
-  }
-  const later = (fn: () => void): void => {
-    if (answers.push(fn) === 1) env.clock.setTimer(env.clock.now(), answerAll)
-  }
-  const onEvent = (event: SwarmEvent): void => {
-    switch (event.type) {
-      case 'write_block': {
-        ledger?.write(event.piece, event.begin, event.bytes)
-        const { piece, begin } = event
-        const length = event.bytes.length
-        return later(() => core.blockWritten(env.clock.now(), piece, begin, length))
-      }
-      case 'read_block': {
-        // Only verified pieces are read, and a verified piece equals the expected content.
-        const bytes = expectedBytes(torrent, event.piece, event.begin, event.length)
-        const key = event.requestKey
-        return later(() => core.blockRead(env.clock.now(), key, bytes))
-      }
-      case 'verify_piece': {
-        const piece = event.piece
-        const ok = ledger === undefined || ledger.verify(piece)
-        return later(() => core.pieceVerified(env.clock.now(), piece, ok))
-      }
-      case 'piece_failed':
-        run.piecesFailed++
-        return
-      case 'download_completed':
-        run.completedAtMs ??= env.clock.now()
-        return
-      default:
-        return
-    }
-  }
-  const attached = attachStream(core, { clock: env.clock, net: env.net, onEvent })
-  run.core = core
-  run.attached = attached
-  attached.listen({ host: '0.0.0.0', port: SWARM_PORT }, (result) => {
-    if (!result.ok) throw new Error(`listen failed on ${run.address}: ${result.error.message}`)
-    core.addPeers(env.clock.now(), setup.announce(run), 'tracker')
-    attached.flush()
-  })
+  Peer.start(
+    env,
+    {
+      listen: { host: '0.0.0.0', port: SWARM_PORT },
+      uploadRateLimit: 0,
+      downloadRateLimit: 0,
+      connectionsMax: setup.connectionsMax,
+      dht: false,
+      trackers: true,
+      trackerTransport: new EnvTrackerTransport(env),
+      stateDisk,
+      swarm: setup.config,
+      storageLimits: SIM_HOST_STORAGE,
+      peerId,
+    },
+    (started) => {
+      if (!started.ok) throw new Error(`${host.address}: ${started.error.message}`)
+      const peer = started.value
+      run.peer = peer
+      peer.onEvent((event) => {
+        if (event.type === 'torrent_completed') run.completedAtMs ??= env.clock.now()
+        else if (event.type === 'torrent_event' && event.event.type === 'piece_failed') {
+          run.piecesFailed++
+        }
+      })
+      const source = { kind: 'metainfo', bytes: setup.torrentBytes } as const
+      peer.add({ source, saveDir: '' }, (added) => {
+        if (!added.ok) throw new Error(`${host.address}: add: ${added.error.message}`)
+      })
+    },
+  )
+}
+
+/** The swarm core's view of the host's torrent, while its session is open. */
+export function hostView(run: HostRun, torrent: SyntheticTorrent): SwarmView | undefined {
+  return run.peer?.swarmView(toHex(torrent.metainfo.infoHash))
 }

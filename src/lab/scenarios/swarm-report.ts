@@ -1,7 +1,7 @@
 import { roundSummary, summarize, type Summary } from '../../core/stats.js'
 import type { SimWorld } from '../../sim/world.js'
 import type { SyntheticTorrent } from './swarm-content.js'
-import type { HostRun } from './swarm-host.js'
+import { hostView, type HostRun } from './swarm-host.js'
 import { ARRIVALS, PICKERS, type SwarmParams } from './swarm-params.js'
 
 /**
@@ -123,7 +123,7 @@ export function buildSwarmReport(input: ReportInput): SwarmReport {
     terms.aggregateUpload,
     terms.arrival,
   )
-  const stats = runs.map((r) => r.core?.inspect().stats)
+  const stats = runs.map((r) => hostView(r, torrent)?.stats)
   const fromSeed = stats[0]?.uploadedBytes ?? 0
   let fromPeers = 0
   let fromFreeRiders = 0

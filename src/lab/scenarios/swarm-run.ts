@@ -1,6 +1,6 @@
-import { address, type Address } from '../../core/address.js'
 import { SeededRandom, type Random } from '../../core/random.js'
-import { instant, ms } from '../../core/time.js'
+import { instant, ms, seconds } from '../../core/time.js'
+import { NodeHashing } from '../../drivers/node/hashing.js'
 import { DEFAULT_CHOKE_OPTIONS } from '../../protocols/bittorrent/choker/index.js'
 import {
   checkSwarm,
@@ -10,8 +10,9 @@ import {
 import { uniformLatency } from '../../sim/latency.js'
 import { SimWorld } from '../../sim/world.js'
 import type { Params, RunOptions } from '../scenario.js'
-import { syntheticTorrent, type SyntheticTorrent } from './swarm-content.js'
-import { startHost, SWARM_PORT, type HostRun, type Role } from './swarm-host.js'
+import { startSimTracker } from '../tracker/sim-tracker.js'
+import { syntheticTorrent, torrentFile, type SyntheticTorrent } from './swarm-content.js'
+import { hostView, startHost, type HostRun, type Role } from './swarm-host.js'
 import { swarmParams, type SwarmParams } from './swarm-params.js'
 import { buildSwarmReport, type SwarmReport } from './swarm-report.js'
 
@@ -22,9 +23,13 @@ const STEP_MS = 1000
 /** Progress is reported every this many steps. */
 const PROGRESS_STEPS = 10
 
+const TRACKER_PORT = 80
+const TRACKER_NAME = 'tracker.swarm.sim'
+
 /**
- * `swarm`: one seed and `peers` leechers, every host the production SwarmCore through the
- * production attachStream driver over the simulator's max-min fair-share streams.
+ * `swarm`: one seed and `peers` leechers, every host the production `Peer` (as `plexus daemon`
+ * runs it: storage, resume data, HTTP announces to a tracker on its own simulated host) over
+ * the simulator's max-min fair-share streams.
  */
 export function runSwarm(params: Params, seed: number, options: RunOptions = {}): SwarmReport {
   const p = swarmParams(params)
@@ -34,36 +39,68 @@ export function runSwarm(params: Params, seed: number, options: RunOptions = {})
     latency: uniformLatency(10, 60),
     chunkBytes: p.chunkBytes,
     settleQuantum: ms(p.settleQuantum),
+    // Every leecher hashes the whole file: OpenSSL's SHA-1, not the TypeScript one.
+    hashing: new NodeHashing(),
   })
   const random = new SeededRandom(seed)
   const runs = planHosts(p, random.fork('plan'), world)
-  const trackerRandom = random.fork('tracker')
-  const arrived: HostRun[] = []
-  const setupOf = (run: HostRun): SwarmConfig => configFor(p, run.role)
-  const announce = (run: HostRun): readonly Address[] => {
-    arrived.push(run)
-    return trackerAnswer(arrived, run, p.trackerPeers, trackerRandom)
-  }
-  world.hosts.forEach((host, index) => {
+  const announceUrl = startTracker(world, p)
+  const torrentBytes = torrentFile(torrent, announceUrl)
+  const swarmHosts = world.hosts.slice(0, runs.length)
+  swarmHosts.forEach((host, index) => {
     const run = runs[index] as HostRun
+    const config = configFor(p, run.role)
     const setup = {
       torrent,
-      config: setupOf(run),
-      randomPicker: p.picker === 1,
-      announce,
+      torrentBytes,
+      config: p.picker === 1 ? { ...config, randomFirstPieces: Number.POSITIVE_INFINITY } : config,
+      connectionsMax: config.peersMax,
     }
     host.start((env) => {
-      if (run.arrivalMs === 0) return startHost(env, run, setup)
-      env.clock.setTimer(instant(run.arrivalMs), () => startHost(env, run, setup))
+      if (run.arrivalMs === 0) return startHost(env, host, run, setup)
+      env.clock.setTimer(instant(run.arrivalMs), () => startHost(env, host, run, setup))
     })
   })
-  const problems = simulate(world, runs, p, options)
+  const problems = simulate(world, runs, torrent, p, options)
   return buildSwarmReport({ params: p, seed, torrent, runs, problems, world })
+}
+
+/**
+ * The directory's tracker core over HTTP on a host of its own, added after the swarm's hosts
+ * (their addresses stay those of the plan). It hands an arriving host `trackerPeers` random
+ * others, as BEP 3 trackers do; re-announces come every 30 minutes, so within a run peers
+ * learn of each other mostly by being connected to.
+ */
+function startTracker(world: SimWorld, p: SwarmParams): string {
+  const host = world.addHost({ uploadBytesPerSecond: 1e8, downloadBytesPerSecond: 1e8 })
+  world.names.register(TRACKER_NAME, [host.address])
+  let url: string | undefined
+  host.start((env) =>
+    startSimTracker(
+      env,
+      { host: '0.0.0.0', port: TRACKER_PORT },
+      TRACKER_NAME,
+      {
+        interval: seconds(1800),
+        minInterval: seconds(60),
+        numwantDefault: p.trackerPeers,
+        numwantMax: Math.max(200, p.trackerPeers),
+      },
+      (started) => {
+        if (!started.ok) throw started.error
+        url = started.value.announceUrl
+      },
+    ),
+  )
+  world.runUntilIdle()
+  if (url === undefined) throw new Error('the swarm tracker did not start')
+  return url
 }
 
 function simulate(
   world: SimWorld,
   runs: readonly HostRun[],
+  torrent: SyntheticTorrent,
   p: SwarmParams,
   options: RunOptions,
 ): string[] {
@@ -76,7 +113,7 @@ function simulate(
     world.runFor(ms(STEP_MS))
     const done = waitingFor.every((r) => r.completedAtMs !== undefined)
     if (done || step === stepsMax || (checkSteps > 0 && step % checkSteps === 0)) {
-      check(runs, problems)
+      check(runs, torrent, problems)
     }
     if (step % PROGRESS_STEPS === 0 || done) progress(options, world, waitingFor, step)
     if (done || problems.length > 0) break
@@ -103,9 +140,9 @@ function progress(
   )
 }
 
-function check(runs: readonly HostRun[], problems: string[]): void {
+function check(runs: readonly HostRun[], torrent: SyntheticTorrent, problems: string[]): void {
   for (const run of runs) {
-    const view = run.core?.inspect()
+    const view = hostView(run, torrent)
     if (view === undefined) continue
     for (const problem of checkSwarm(view, run.address)) {
       if (problems.length < 20) problems.push(problem)
@@ -170,18 +207,6 @@ function arrivalTimes(p: SwarmParams, random: Random): number[] {
   }
   const out = Array.from({ length: p.peers }, () => Math.round(exp(windowMs / 5)))
   return out.sort((a, b) => a - b)
-}
-
-/** Up to `count` random hosts that have arrived, never the asker itself (BEP 3's tracker). */
-function trackerAnswer(
-  arrived: readonly HostRun[],
-  asker: HostRun,
-  count: number,
-  random: Random,
-): Address[] {
-  const others = arrived.filter((r) => r !== asker)
-  const order = shuffled(others.length, random)
-  return order.slice(0, count).map((i) => address((others[i] as HostRun).address, SWARM_PORT))
 }
 
 /** The policy switches, per role: free riders never unchoke and grant no allowed-fast set. */

@@ -4,6 +4,7 @@ import { utf8 } from '../../core/bytes.js'
 import type { DiskFile, FileStat } from '../../core/env.js'
 import { manualSimDisk } from './manual-disk.js'
 import { CHUNK_BYTES } from './sim-inode.js'
+import { syntheticBytes } from './synthetic.js'
 
 const GiB = 1024 * 1024 * 1024
 
@@ -123,4 +124,49 @@ test('addSyntheticFile creates parents and replaces a file at the same path', ()
   const stat = value<FileStat | undefined>((done) => disk.stat('torrents/one/data.bin', done))
   assert.equal(stat?.size, 500)
   assert.throws(() => disk.addSyntheticFile('torrents', 10, 1), /is a directory/)
+})
+
+test('expectSyntheticFile: a created file stores nothing for writes of its pattern', () => {
+  const { disk, value } = manualSimDisk()
+  disk.expectSyntheticFile('dl/big.bin', 7)
+  value((done) => disk.mkdir('dl', done))
+  const file = value<DiskFile>((done) => disk.open('dl/big.bin', 'create', done))
+  assert.equal(
+    value<number>((done) => file.size(done)),
+    0,
+    'a new file starts empty',
+  )
+  const at = 3 * CHUNK_BYTES
+  const pattern = syntheticBytes(7, at, 2 * CHUNK_BYTES)
+  value((done) => file.write(at, pattern, done))
+  assert.equal(
+    value<number>((done) => file.size(done)),
+    at + pattern.length,
+  )
+  assert.equal(disk.bytesStored(), 0, 'a write of the pattern is only marked present')
+  assert.deepEqual(
+    value<Uint8Array>((done) => file.read(at, pattern.length, done)),
+    pattern,
+  )
+  assert.ok(
+    value<Uint8Array>((done) => file.read(0, at, done)).every((b) => b === 0),
+    'never-written bytes read zeros',
+  )
+  // A block that is not the pattern (a corrupt or hostile upload) is stored and read back.
+  const wrong = new Uint8Array(100).fill(0xab)
+  value((done) => file.write(at + 10, wrong, done))
+  assert.ok(disk.bytesStored() > 0)
+  assert.deepEqual(
+    value<Uint8Array>((done) => file.read(at + 10, 100, done)),
+    wrong,
+  )
+  // Only a creation is affected: an existing file keeps its content.
+  disk.expectSyntheticFile('dl/other.bin', 7)
+  const other = value<DiskFile>((done) => disk.open('dl/other.bin', 'create', done))
+  value((done) => other.write(0, utf8('abc'), done))
+  const again = value<DiskFile>((done) => disk.open('dl/other.bin', 'create', done))
+  assert.deepEqual(
+    value<Uint8Array>((done) => again.read(0, 3, done)),
+    utf8('abc'),
+  )
 })

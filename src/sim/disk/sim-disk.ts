@@ -33,6 +33,8 @@ export class SimDisk implements Disk {
   private readonly tree = new SimTree()
   private readonly faults = new SimFaults()
   private readonly host: SimFileHost
+  /** Paths that, when a program creates them, become synthetic files with nothing present. */
+  private readonly expected = new Map<string, { seed: number; overlayBytesMax: number }>()
 
   /** `defer` runs `fn` later, at the current virtual time (never before the caller returns). */
   constructor(options: { defer: (fn: () => void) => void }) {
@@ -42,6 +44,7 @@ export class SimDisk implements Disk {
 
   open(path: string, mode: OpenMode, done: Callback<DiskFile>): void {
     this.run('open', path, done, () => {
+      if (mode === 'create') this.createExpected(path)
       const inode = this.tree.open(path, mode)
       if (!inode.ok) return inode
       return ok(new SimDiskFile(path, inode.value, mode !== 'read', this.host))
@@ -96,6 +99,29 @@ export class SimDisk implements Disk {
     const made = this.tree.mkdir(slash < 0 ? '' : path.slice(0, slash))
     const placed = made.ok ? this.tree.place(path, inode) : made
     assert(placed.ok, `addSyntheticFile '${path}': ${placed.ok ? '' : placed.error.message}`)
+  }
+
+  /**
+   * When a program later creates `path` (opens it with 'create' while it does not exist), the
+   * file starts empty with the synthetic content of `seed` as its pattern: writes that match
+   * it cost no memory, as with `addSyntheticFile(..., { present: false })`. A downloading host
+   * of a large simulated swarm holds hundreds of MiB this way without storing them, while the
+   * storage layer above still creates, writes, reads back and hashes its files as on a real
+   * disk.
+   */
+  expectSyntheticFile(path: string, seed: number, options: SyntheticFileOptions = {}): void {
+    const overlayBytesMax = options.overlayBytesMax ?? SYNTHETIC_OVERLAY_BYTES_MAX
+    this.expected.set(path, { seed, overlayBytesMax })
+  }
+
+  private createExpected(path: string): void {
+    const expected = this.expected.get(path)
+    if (expected === undefined) return
+    const existing = this.tree.stat(path)
+    if (!existing.ok || existing.value !== undefined) return
+    const inode = new SimInode({ ...expected, present: new RangeSet() }, 0)
+    // Parents missing: leave it to the ordinary open to report, as it would for any file.
+    this.tree.place(path, inode)
   }
 
   /** The next `op` (on `path`, when given) fails with `code` instead of running. */

@@ -4,7 +4,13 @@ import fc from 'fast-check'
 import type { DiskFile } from '../../core/env.js'
 import { manualSimDisk } from './manual-disk.js'
 import { CHUNK_BYTES } from './sim-inode.js'
-import { fillSynthetic, matchesSynthetic, syntheticBytes, syntheticWord } from './synthetic.js'
+import {
+  fillSynthetic,
+  matchesSynthetic,
+  matchesSyntheticWords,
+  syntheticBytes,
+  syntheticWord,
+} from './synthetic.js'
 
 const MiB = 1024 * 1024
 
@@ -150,4 +156,28 @@ test('truncating a synthetic file and growing it again exposes zeros', () => {
   const all = value<Uint8Array>((done) => file.read(0, 10_000, done))
   assert.deepEqual(all.subarray(0, 4_001), syntheticBytes(1, 0, 4_001))
   assert.ok(all.subarray(4_001).every((byte) => byte === 0))
+})
+
+test('the chunk cache changes no answer: chunked and word-by-word checks agree', () => {
+  fc.assert(
+    fc.property(
+      seedArb,
+      offsetArb,
+      fc.nat({ max: 200_000 }),
+      fc.option(fc.nat(), { nil: undefined }),
+      (seed, offset, length, flip) => {
+        const bytes = syntheticBytes(seed, offset, length)
+        assert.ok(matchesSyntheticWords(seed, offset, bytes))
+        if (flip !== undefined && length > 0) {
+          const at = flip % length
+          bytes[at] = (bytes[at] as number) ^ 0x01
+        }
+        assert.equal(
+          matchesSynthetic(seed, offset, bytes),
+          matchesSyntheticWords(seed, offset, bytes),
+        )
+      },
+    ),
+    { numRuns: 60 },
+  )
 })
