@@ -7,7 +7,6 @@ import type { BValue } from '../../core/codec/bencode.js'
 import { idFromBytes, type Id160 } from '../../core/id.js'
 import type { DhtDone, DhtService } from '../../drivers/kademlia/dht-service.js'
 import { NodeEd25519 } from '../../drivers/node/ed25519.js'
-import { createNodeEnv } from '../../drivers/node/env.js'
 import type { StoredItem } from '../../protocols/kademlia/items.js'
 import { bootstrapList, startDhtNode } from '../dht/node-options.js'
 import { integerOption, portOption } from '../options.js'
@@ -104,9 +103,8 @@ function printTrace(done: DhtDone): void {
 }
 
 async function withNode(flags: NodeFlags, body: (dht: DhtService) => Promise<void>): Promise<void> {
-  const env = createNodeEnv()
   // One-shot commands are BEP 43 read-only: they leave no dead entries in others' tables.
-  const dht = await startDhtNode(env, {
+  const dht = await startDhtNode({
     bind: flags.bind,
     port: flags.port,
     bootstrap: flags.bootstrap,
@@ -164,8 +162,7 @@ export function registerDht(program: Command): void {
     .option('--isolated', 'start with no bootstrap nodes (the first node of a private network)')
     .option('--enforce-bep42', 'keep only nodes whose id matches their IP (BEP 42)')
     .action(async (flags: NodeFlags & { isolated?: boolean; enforceBep42?: boolean }) => {
-      const env = createNodeEnv()
-      const node = await startDhtNode(env, {
+      const node = await startDhtNode({
         bind: flags.bind,
         port: flags.port,
         bootstrap: flags.bootstrap,

@@ -1,11 +1,8 @@
 import type { Command } from 'commander'
 import { address, addressKey, type Address } from '../../core/address.js'
-import { ms } from '../../core/time.js'
-import { attach } from '../../drivers/attach.js'
-import { createNodeEnv } from '../../drivers/node/env.js'
-import { bindDatagram } from '../../drivers/promises.js'
+import { answerPings, pingSeries } from '../../drivers/ping/node-ping.js'
 import { PING_PADDING_BYTES_MAX } from '../../protocols/ping/codec.js'
-import { PingNode, pingCodec, type PingEvent } from '../../protocols/ping/index.js'
+import type { PingEvent } from '../../protocols/ping/index.js'
 import { summarize } from '../../core/stats.js'
 import { addressArgument, integerOption, portOption } from '../options.js'
 import { EXIT_FAILURE, formatMs, printJson, printLine } from '../output.js'
@@ -61,69 +58,38 @@ export function registerPing(program: Command): void {
 }
 
 async function listen(options: PingOptions): Promise<void> {
-  const env = createNodeEnv()
-  const socket = await bindDatagram(env.net, address(options.bind, options.port))
-  const node = new PingNode(env.random)
-  let answered = 0
-  const done = new Promise<void>((resolve) => {
-    const attached = attach(node, pingCodec, {
-      clock: env.clock,
-      socket,
-      metrics: env.metrics,
-      onEvent: (event: PingEvent) => {
-        if (event.type !== 'ping_received') return
-        answered++
-        if (options.json === true) printJson(event)
-        if (options.exitAfter !== undefined && answered >= options.exitAfter) {
-          attached.detach()
-          resolve()
-        }
-      },
-    })
-    const stop = (): void => {
-      attached.detach()
-      resolve()
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+  const responder = await answerPings({
+    bind: address(options.bind, options.port),
+    ...(options.exitAfter === undefined ? {} : { exitAfter: options.exitAfter }),
+    onEvent: (event) => {
+      if (options.json === true) printJson(event)
+    },
   })
-  const local = addressKey(socket.local)
+  process.once('SIGINT', responder.stop)
+  process.once('SIGTERM', responder.stop)
+  const local = addressKey(responder.local)
   if (options.json === true) printJson({ type: 'listening', address: local })
   else printLine(`plexus ping: answering on ${local} (udp)`)
-  await done
-  // Let the last pong leave before the socket closes.
-  await new Promise((resolve) => setImmediate(resolve))
-  socket.close()
+  const answered = await responder.finished
   if (options.json !== true) printLine(`answered ${answered} pings`)
 }
 
 async function pingTarget(target: Address, options: PingOptions): Promise<void> {
-  const env = createNodeEnv()
-  const socket = await bindDatagram(env.net, address(options.bind, options.port))
-  const node = new PingNode(env.random)
   const rtts: number[] = []
-  await new Promise<void>((resolve) => {
-    const attached = attach(node, pingCodec, {
-      clock: env.clock,
-      socket,
-      onEvent: (event: PingEvent) => {
-        if (event.type === 'pong_received') rtts.push(event.rttMs)
-        if (options.json === true) printJson(event)
-        else if (event.type === 'pong_received') {
-          printLine(`reply from ${event.from}: tid=${event.tid} time=${formatMs(event.rttMs)} ms`)
-        } else if (event.type === 'ping_timed_out')
-          printLine(`timeout: ${event.to} tid=${event.tid}`)
-        if (node.isIdle()) {
-          attached.detach()
-          resolve()
-        }
-      },
-    })
-    node.startSeries(env.clock.now(), target, options.count, ms(options.interval), options.size)
-    attached.flush()
+  const stats = await pingSeries({
+    bind: address(options.bind, options.port),
+    target,
+    count: options.count,
+    intervalMs: options.interval,
+    paddingBytes: options.size,
+    onEvent: (event: PingEvent) => {
+      if (event.type === 'pong_received') rtts.push(event.rttMs)
+      if (options.json === true) printJson(event)
+      else if (event.type === 'pong_received') {
+        printLine(`reply from ${event.from}: tid=${event.tid} time=${formatMs(event.rttMs)} ms`)
+      } else if (event.type === 'ping_timed_out') printLine(`timeout: ${event.to} tid=${event.tid}`)
+    },
   })
-  socket.close()
-  const stats = node.inspect()
   const rtt = summarize(rtts)
   const summary = {
     type: 'summary',

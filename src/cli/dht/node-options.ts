@@ -10,10 +10,11 @@ import { mkdir } from 'node:fs/promises'
 import { InvalidArgumentError } from 'commander'
 import type { Address } from '../../core/address.js'
 import { parseAddress } from '../../core/address.js'
-import type { Env } from '../../core/env.js'
 import { resolveHostName } from '../bind-host.js'
 import { defaultStateDir } from '../state-dir.js'
-import { DhtService } from '../../drivers/kademlia/dht-service.js'
+import type { DhtService } from '../../drivers/kademlia/dht-service.js'
+import { startNodeDht } from '../../drivers/kademlia/node-dht.js'
+import { printWarning } from '../output.js'
 import { foreignStateMessage, readStateFile } from '../../drivers/kademlia/state-file.js'
 import { NodeDisk } from '../../drivers/node/disk.js'
 
@@ -129,14 +130,13 @@ export async function resolveDhtBootstrap(
   return bootstrap
 }
 
-export async function startDhtNode(env: Env, options: DhtNodeOptions): Promise<DhtService> {
+export async function startDhtNode(options: DhtNodeOptions): Promise<DhtService> {
   const statePath = options.state === undefined ? undefined : resolve(options.state)
   const bootstrap = await resolveDhtBootstrap(options, (node, error) =>
-    env.log.log('warn', 'DHT bootstrap node not resolved', { node, error: error.message }),
+    printWarning(`DHT bootstrap node ${node} not resolved: ${error.message}`),
   )
   if (statePath !== undefined) await mkdir(dirname(statePath), { recursive: true })
-  return DhtService.start({
-    env,
+  return startNodeDht({
     bind: { host: options.bind, port: options.port },
     bootstrap,
     readOnly: options.readOnly ?? false,
