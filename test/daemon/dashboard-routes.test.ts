@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import Fastify from 'fastify'
+import { DASHBOARD_CSP, registerDashboardRoutes } from '../../src/daemon/api/dashboard-routes.js'
+import { withDaemon } from './harness.js'
+
+const noToken = { headers: { authorization: '' } }
+
+test('the dashboard files are served without the token, with a strict CSP; the API still needs it', async () => {
+  await withDaemon(async ({ request }) => {
+    const page = await request('/', noToken)
+    assert.equal(page.status, 200)
+    assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8')
+    assert.equal(page.headers.get('content-security-policy'), DASHBOARD_CSP)
+    assert.match(DASHBOARD_CSP, /^default-src 'self'/)
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff')
+    const html = await page.text()
+    assert.match(html, /<script type="module" src="\/assets\/app\.js"><\/script>/)
+    assert.doesNotMatch(html, /https?:\/\//, 'the page names no other origin')
+
+    const script = await request('/assets/app.js', noToken)
+    assert.equal(script.status, 200)
+    assert.equal(script.headers.get('content-type'), 'text/javascript; charset=utf-8')
+    assert.ok((await script.text()).length > 1000)
+    const style = await request('/assets/app.css', noToken)
+    assert.equal(style.headers.get('content-type'), 'text/css; charset=utf-8')
+
+    const missing = await request('/assets/nope.js', noToken)
+    assert.equal(missing.status, 404)
+    assert.equal(((await missing.json()) as { code: string }).code, 'not_found')
+    // A path outside the bundle is not a way around the token.
+    for (const path of ['/assets/../api/v1/torrents', '/api/v1/torrents', '/index.html']) {
+      const refused = await request(path, noToken)
+      assert.notEqual(refused.status, 200, path)
+    }
+    assert.equal((await request('/api/v1/torrents', noToken)).status, 401)
+    // The static routes stay out of the API's OpenAPI document.
+    const doc = (await (await request('/api/v1/openapi.json')).json()) as {
+      paths: Record<string, unknown>
+    }
+    assert.deepEqual(
+      Object.keys(doc.paths).filter((p) => !p.startsWith('/api/v1') && p !== '/metrics'),
+      [],
+    )
+  })
+})
+
+test('without a built bundle the page says how to build it', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'plexus-no-dashboard-'))
+  const app = Fastify()
+  try {
+    registerDashboardRoutes(app, empty)
+    const answer = await app.inject({ method: 'GET', url: '/' })
+    assert.notEqual(answer.statusCode, 200)
+    assert.match(answer.body, /npm run build/)
+    assert.notEqual((await app.inject({ method: 'GET', url: '/assets/app.js' })).statusCode, 200)
+  } finally {
+    await app.close()
+    rmSync(empty, { recursive: true, force: true })
+  }
+})
