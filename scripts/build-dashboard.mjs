@@ -30,6 +30,8 @@ const result = await build({
   metafile: true,
 })
 writeFileSync(join(out, 'index.html'), readFileSync(join(source, 'index.html')))
+// The tab icon, from this origin: without one the browser asks for /favicon.ico.
+writeFileSync(join(out, 'assets', 'icon.svg'), readFileSync(join(source, 'icon.svg')))
 const bytes = Object.entries(result.metafile.outputs).map(
   ([file, { bytes }]) => `${file.split('/').pop()} ${Math.round(bytes / 1024)} KiB`,
 )
