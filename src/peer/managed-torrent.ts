@@ -7,7 +7,11 @@ import { TorrentSession, type SessionEvent } from '../drivers/bittorrent/session
 import type { Magnet, Metainfo } from '../protocols/bittorrent/metainfo/index.js'
 import type { Bitfield } from '../protocols/bittorrent/picker/index.js'
 import { filePaths, resumePath } from '../protocols/bittorrent/storage/index.js'
-import { DEFAULT_SWARM_CONFIG, type SwarmStats } from '../protocols/bittorrent/swarm/index.js'
+import {
+  DEFAULT_SWARM_CONFIG,
+  type SwarmStats,
+  type SwarmView,
+} from '../protocols/bittorrent/swarm/index.js'
 import type { TorrentHost } from './torrent-host.js'
 import { fileStatuses, peerStatuses, trackerStatuses, verifiedBytesOf } from './torrent-view.js'
 import type {
@@ -200,6 +204,11 @@ export class ManagedTorrent {
       peerList: view === undefined ? [] : peerStatuses(view),
       trackers: m === undefined ? [] : trackerStatuses(m, this.trackerMessages),
     }
+  }
+
+  /** The live swarm's snapshot, while a session runs. */
+  swarmView(): SwarmView | undefined {
+    return this.session?.inspect()
   }
 
   private gone(): Result<TorrentStatus, OperationalError> {

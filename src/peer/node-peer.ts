@@ -119,6 +119,7 @@ function withRelease(peer: PeerApi, release: () => Promise<void>): PeerApi {
     setFilePriorities: (id, priorities, done) => peer.setFilePriorities(id, priorities, done),
     list: () => peer.list(),
     torrent: (id) => peer.torrent(id),
+    swarmView: (id) => peer.swarmView(id),
     metainfo: (id) => peer.metainfo(id),
     setLimits: (limits) => peer.setLimits(limits),
     limits: () => peer.limits(),

@@ -13,7 +13,7 @@ import {
   type Metainfo,
 } from '../protocols/bittorrent/metainfo/index.js'
 import { inlinePieceHashing } from '../protocols/bittorrent/storage/index.js'
-import { PEER_ID_PREFIX, swarmConfig } from '../protocols/bittorrent/swarm/index.js'
+import { PEER_ID_PREFIX, swarmConfig, type SwarmView } from '../protocols/bittorrent/swarm/index.js'
 import { shareConnections } from './connection-budget.js'
 import { EventStream } from './event-stream.js'
 import { listenForHandshakes, type HandshakeRouter } from './handshake-router.js'
@@ -202,6 +202,10 @@ export class Peer implements PeerApi {
 
   torrent(id: TorrentId): TorrentDetail | undefined {
     return this.torrents.get(id)?.detail()
+  }
+
+  swarmView(id: TorrentId): SwarmView | undefined {
+    return this.torrents.get(id)?.swarmView()
   }
 
   metainfo(id: TorrentId): Metainfo | undefined {

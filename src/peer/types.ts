@@ -5,7 +5,7 @@ import type { SessionEvent } from '../drivers/bittorrent/session-events.js'
 import type { TrackerTransport } from '../drivers/bittorrent/tracker-transport.js'
 import type { Metainfo } from '../protocols/bittorrent/metainfo/index.js'
 import type { PieceHashing } from '../protocols/bittorrent/storage/index.js'
-import type { SwarmConfig } from '../protocols/bittorrent/swarm/index.js'
+import type { SwarmConfig, SwarmView } from '../protocols/bittorrent/swarm/index.js'
 
 /**
  * The contract of one running plexus node (issue 12): `Peer.start(env, config, done)` composes
@@ -216,6 +216,12 @@ export interface PeerApi {
   setFilePriorities(id: TorrentId, priorities: readonly number[], done: Callback<void>): void
   list(): readonly TorrentStatus[]
   torrent(id: TorrentId): TorrentDetail | undefined
+  /**
+   * A running torrent's swarm snapshot (pieces, availability, each connection's flags), for
+   * the dashboard's piece map and peer list; undefined while it has no session (paused, error,
+   * fetching metadata). Read only; O(peers + pieces) per call.
+   */
+  swarmView(id: TorrentId): SwarmView | undefined
   /** The parsed metainfo, once known (a magnet's after `torrent_metadata`); for in-process apps. */
   metainfo(id: TorrentId): Metainfo | undefined
   /** Global limits in bytes per second (0 = unlimited). */

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import Fastify from 'fastify'
 import { DASHBOARD_CSP, registerDashboardRoutes } from '../../src/daemon/api/dashboard-routes.js'
-import { withDaemon } from './harness.js'
+import { torrentUpload, withDaemon } from './harness.js'
+import { sampleTorrent } from './memory-peer.js'
 
 const noToken = { headers: { authorization: '' } }
 
@@ -61,4 +62,21 @@ test('without a built bundle the page says how to build it', async () => {
     await app.close()
     rmSync(empty, { recursive: true, force: true })
   }
+})
+
+test('piece map and swarm peers: 404 for an unknown torrent, not live without a swarm', async () => {
+  await withDaemon(async ({ request }) => {
+    const unknown = 'ab'.repeat(20)
+    assert.equal((await request(`/api/v1/torrents/${unknown}/pieces`)).status, 404)
+    assert.equal((await request(`/api/v1/torrents/${unknown}/swarm`)).status, 404)
+    assert.equal((await request(`/api/v1/torrents/${unknown}/pieces`, noToken)).status, 401)
+    const [path, init] = torrentUpload(sampleTorrent('photos', [{ path: ['a'], length: 100 }]))
+    const added = (await (await request(path, init)).json()) as { infoHash: string }
+    const pieces = await request(`/api/v1/torrents/${added.infoHash}/pieces`)
+    assert.equal(pieces.status, 200)
+    // The memory peer runs no swarm: the answer says so instead of showing empty pieces.
+    assert.deepEqual(await pieces.json(), { live: false, pieces: 1, states: '', availability: [] })
+    const swarm = await request(`/api/v1/torrents/${added.infoHash.toUpperCase()}/swarm`)
+    assert.deepEqual(await swarm.json(), { peers: [] })
+  })
 })

@@ -94,6 +94,11 @@ export class MemoryPeer implements PeerApi {
     return this.torrents.get(id)
   }
 
+  /** No swarm runs in memory: the piece and peer routes answer as for a paused torrent. */
+  swarmView(): undefined {
+    return undefined
+  }
+
   setLimits(limits: { uploadRateLimit?: number; downloadRateLimit?: number }): void {
     this.upload = limits.uploadRateLimit ?? this.upload
     this.download = limits.downloadRateLimit ?? this.download

@@ -139,17 +139,43 @@ test(
       assert.equal(new URL(page.url()).hash, '', 'the token leaves the address bar')
       await page.getByRole('status').filter({ hasText: 'live' }).waitFor()
 
+      // Settings: a download limit, so that the transfer lasts long enough to watch.
+      await page.getByRole('button', { name: 'Settings' }).click()
+      await page.getByLabel(/Download limit/).fill('512')
+      await page.getByRole('button', { name: 'Save' }).click()
+      await page.getByText('Saved.').waitFor()
+      const limits = await api<{ downloadRateLimit: number }>(daemon, '/settings')
+      assert.equal(limits.downloadRateLimit, 512 * 1024)
+      await page.getByRole('button', { name: 'DHT' }).click()
+      await page.getByText('The DHT is off in this daemon').waitFor()
+      await page.getByRole('button', { name: 'Torrents' }).click()
+
       // Add the magnet from the page, with the keyboard where it counts.
       await page.getByRole('button', { name: 'Add torrent' }).click()
       await page.getByRole('textbox', { name: 'Magnet link' }).fill(magnet)
       await page.keyboard.press('Enter')
       const row = page.locator(`tr[data-infohash="${infoHash}"]`)
       await row.waitFor()
+
+      // Watch it in the torrent's own view: the seed among the peers, the piece map filling.
+      await row.getByRole('button', { name: 'share', exact: true }).click()
+      await page
+        .locator('table.peers td', { hasText: '127.0.0.1:' })
+        .first()
+        .waitFor({ timeout: 30_000 })
+      assert.match(await page.locator('table.peers').innerText(), /seed/)
+      const pieceMap = page.getByRole('img', { name: /^Piece map: / })
+      await pieceMap.waitFor()
+      assert.match(String(await pieceMap.getAttribute('aria-label')), /of 33 pieces verified/)
+      await page.screenshot({
+        path: join(ARTIFACTS, 'dashboard-downloading-1280x800.png'),
+        fullPage: true,
+      })
+      await page.getByRole('button', { name: '← Torrents' }).click()
       await row.getByRole('progressbar').and(page.locator('[aria-valuetext="100 %"]')).waitFor({
         timeout: 60_000,
       })
-      await row.locator('[data-state="seeding"], .state-seeding').first().waitFor()
-      assert.equal(await row.getByRole('button', { name: 'share', exact: true }).count(), 1)
+      await row.locator('.state-seeding').waitFor()
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-1280x800.png') })
 
       // One torrent: change a file's priority; the daemon applies it.

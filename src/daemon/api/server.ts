@@ -9,6 +9,7 @@ import { registerEvents } from './events.js'
 import { registerNodeRoutes } from './node-routes.js'
 import { API_PREFIX, API_VERSION, JSON_BYTES_MAX, type ApiOptions } from './options.js'
 import { sharedSchemas } from './schemas.js'
+import { registerSwarmRoutes } from './swarm-routes.js'
 import { registerTorrentRoutes } from './torrent-routes.js'
 
 /** Fastify's own refusals, as the API's error codes. */
@@ -103,6 +104,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerTorrentRoutes(app, options)
   registerNodeRoutes(app, options)
   registerEvents(app, options)
+  registerSwarmRoutes(app, options)
   registerDashboardRoutes(app)
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, () => app.swagger())
   await app.ready()

@@ -82,3 +82,32 @@ export interface ApiErrorBody {
   readonly code: string
   readonly message: string
 }
+
+/** GET /torrents/{infoHash}/pieces: one character per piece (0 missing .. 3 verified). */
+export interface PieceMapAnswer {
+  readonly live: boolean
+  readonly pieces: number
+  readonly states: string
+  readonly availability: readonly number[]
+}
+
+/** GET /torrents/{infoHash}/swarm: an open connection with its BEP 3 flags. */
+export interface SwarmPeer {
+  readonly address: string
+  readonly client?: string
+  readonly outbound: boolean
+  readonly fast: boolean
+  readonly amChoking: boolean
+  readonly amInterested: boolean
+  readonly peerChoking: boolean
+  readonly peerInterested: boolean
+  readonly snubbed: boolean
+  readonly seed: boolean
+  readonly progress: number
+  readonly downloadRate: number
+  readonly uploadRate: number
+  readonly downloadedBytes: number
+  readonly uploadedBytes: number
+  readonly requests: number
+  readonly queued: number
+}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { TorrentStatus } from './api-types.js'
+import { cellSummary, pieceCells } from './piece-map.js'
 import { withPriority, priorityLabel } from './priorities.js'
 import { chartPoints, HISTORY_MS, niceMax, recordStats, TOTAL } from './rate-history.js'
 import { SseParser } from './sse.js'
@@ -102,4 +103,19 @@ test('chart scale and points', () => {
     100,
   )
   assert.equal(points, '0.0,100.0 600.0,0.0')
+})
+
+test('piece map cells: one per piece, or folded so that the least done piece shows', () => {
+  assert.deepEqual(
+    pieceCells('3210', [5, 5, 2, 0], 10).map((c) => c.kind),
+    ['verified', 'hashing', 'partial', 'unavailable'],
+  )
+  assert.deepEqual(pieceCells('3210', [5, 5, 2, 3], 10)[3], { kind: 'missing', availability: 3 })
+  // Eight pieces in two cells: a single missing piece marks its whole cell.
+  assert.deepEqual(
+    pieceCells('33333330', [1, 1, 1, 1, 1, 1, 1, 4], 2).map((c) => c.kind),
+    ['verified', 'missing'],
+  )
+  assert.deepEqual(pieceCells('', [], 10), [])
+  assert.deepEqual(cellSummary('33210'), { verified: 2, inFlight: 2, missing: 1 })
 })

@@ -1,7 +1,9 @@
 import type {
   ApiErrorBody,
   DhtStatus,
+  PieceMapAnswer,
   Settings,
+  SwarmPeer,
   TorrentDetail,
   TorrentFile,
   TorrentStatus,
@@ -67,6 +69,16 @@ export class ApiClient {
 
   detail(infoHash: string): Promise<TorrentDetail> {
     return this.request('GET', `/torrents/${infoHash}`)
+  }
+
+  pieces(infoHash: string): Promise<PieceMapAnswer> {
+    return this.request('GET', `/torrents/${infoHash}/pieces`)
+  }
+
+  swarm(infoHash: string): Promise<readonly SwarmPeer[]> {
+    return this.request<{ peers: SwarmPeer[] }>('GET', `/torrents/${infoHash}/swarm`).then(
+      (a) => a.peers,
+    )
   }
 
   addMagnet(magnet: string, paused: boolean): Promise<TorrentStatus> {

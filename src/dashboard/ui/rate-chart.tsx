@@ -29,6 +29,23 @@ export function RateChart({ samples }: { samples: readonly RateSample[] }) {
           points={chartPoints(samples, (s) => s.down, max, now, WIDTH, HEIGHT)}
         />
         <polyline class="up" points={chartPoints(samples, (s) => s.up, max, now, WIDTH, HEIGHT)} />
+        {latest !== undefined && (
+          // The newest sample as a dot: a series of one sample draws no line.
+          <>
+            <circle
+              class="dot-down"
+              cx={WIDTH - 3}
+              cy={HEIGHT - (Math.min(latest.down, max) / max) * HEIGHT}
+              r={3}
+            />
+            <circle
+              class="dot-up"
+              cx={WIDTH - 3}
+              cy={HEIGHT - (Math.min(latest.up, max) / max) * HEIGHT}
+              r={3}
+            />
+          </>
+        )}
       </svg>
       <figcaption>
         <span class="key key-down">down</span> <span class="key key-up">up</span> · top{' '}

@@ -5,6 +5,7 @@ import { progressOf, ratioOf, STATE_LABELS } from '../model/torrents.js'
 import type { ApiClient } from './api.js'
 import { FilesTable } from './files-table.js'
 import { PeersTable } from './peers-table.js'
+import { PieceMap } from './piece-map.js'
 import { ProgressBar } from './progress-bar.js'
 import { RateChart } from './rate-chart.js'
 import { TrackersTable } from './trackers-table.js'
@@ -23,6 +24,9 @@ interface Props {
 export function TorrentDetailView({ api, daemon, infoHash, onBack, onError }: Props) {
   const detail = usePolling(() => api.detail(infoHash), 1000, infoHash, onError)
   const t: TorrentDetail | undefined = detail.value
+  // The piece map and the peers' flags come from the live swarm, a little less often.
+  const pieces = usePolling(() => api.pieces(infoHash), 2000, infoHash, onError).value
+  const swarm = usePolling(() => api.swarm(infoHash), 2000, infoHash, onError).value
   return (
     <section aria-labelledby="detail-title" class="detail">
       <div class="toolbar">
@@ -49,7 +53,7 @@ export function TorrentDetailView({ api, daemon, infoHash, onBack, onError }: Pr
             <Item term="Uploaded" value={formatBytes(t.uploadedBytes)} />
             <Item term="Ratio" value={formatRatio(ratioOf(t))} />
             <Item term="Saved in" value={t.saveDir === '' ? '(download dir)' : t.saveDir} />
-            <Item term="Info-hash" value={t.infoHash} />
+            <Item term="Info-hash" value={t.infoHash} wide />
           </dl>
           {t.error !== undefined && (
             <p class="error-text" role="alert">
@@ -67,6 +71,10 @@ export function TorrentDetailView({ api, daemon, infoHash, onBack, onError }: Pr
                 samples={daemon.history.get(t.infoHash) ?? daemon.history.get(TOTAL) ?? []}
               />
             </section>
+            <section class="card" aria-labelledby="pieces-title">
+              <h2 id="pieces-title">Pieces</h2>
+              <PieceMap map={pieces} />
+            </section>
           </div>
           <section aria-labelledby="files-title">
             <h2 id="files-title">Files ({t.files.length})</h2>
@@ -78,8 +86,8 @@ export function TorrentDetailView({ api, daemon, infoHash, onBack, onError }: Pr
             />
           </section>
           <section aria-labelledby="peers-title">
-            <h2 id="peers-title">Peers ({t.peerList.length})</h2>
-            <PeersTable peers={t.peerList} />
+            <h2 id="peers-title">Peers ({swarm?.length ?? t.peerList.length})</h2>
+            <PeersTable peers={swarm} />
           </section>
           <section aria-labelledby="trackers-title">
             <h2 id="trackers-title">Trackers ({t.trackers.length})</h2>
@@ -91,9 +99,9 @@ export function TorrentDetailView({ api, daemon, infoHash, onBack, onError }: Pr
   )
 }
 
-function Item({ term, value }: { term: string; value: string }) {
+function Item({ term, value, wide }: { term: string; value: string; wide?: boolean }) {
   return (
-    <div>
+    <div class={wide === true ? 'wide mono' : undefined}>
       <dt>{term}</dt>
       <dd>{value}</dd>
     </div>
