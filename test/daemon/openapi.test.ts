@@ -22,7 +22,9 @@ test('docs/openapi.json is the document the API generates', async () => {
     '/api/v1/torrents/{infoHash}/files',
     '/api/v1/torrents/{infoHash}/pause',
     '/api/v1/torrents/{infoHash}/peers',
+    '/api/v1/torrents/{infoHash}/pieces',
     '/api/v1/torrents/{infoHash}/resume',
+    '/api/v1/torrents/{infoHash}/swarm',
     '/api/v1/torrents/{infoHash}/trackers',
     '/metrics',
   ])
