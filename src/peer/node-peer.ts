@@ -124,6 +124,7 @@ function withRelease(peer: PeerApi, release: () => Promise<void>): PeerApi {
     setLimits: (limits) => peer.setLimits(limits),
     limits: () => peer.limits(),
     dhtStatus: () => peer.dhtStatus(),
+    dhtBuckets: () => peer.dhtBuckets(),
     use: (plugin, done) => peer.use(plugin, done),
     plugins: () => peer.plugins(),
     onEvent: (listener) => peer.onEvent(listener),

@@ -155,6 +155,20 @@ export interface DhtStatus {
   readonly lookups: number
 }
 
+/** One bucket of the DHT routing table: its nodes by BEP 5 state and its replacement cache. */
+export interface DhtBucketStatus {
+  /** Shared prefix length with our id (the last bucket holds every longer prefix). */
+  readonly index: number
+  /** k: the most nodes a bucket holds. */
+  readonly capacity: number
+  readonly nodes: number
+  readonly good: number
+  readonly questionable: number
+  readonly bad: number
+  readonly replacements: number
+  readonly lastChangedMsAgo: number
+}
+
 /**
  * One event stream per peer. Listeners run synchronously, in the order events happened;
  * a listener may call the PeerApi (e.g. `setFilePriorities` on `torrent_metadata`).
@@ -231,6 +245,8 @@ export interface PeerApi {
   }): void
   limits(): { readonly uploadRateLimit: number; readonly downloadRateLimit: number }
   dhtStatus(): DhtStatus | undefined
+  /** The DHT routing table bucket by bucket (read only, for the dashboard); undefined without a DHT. */
+  dhtBuckets(): readonly DhtBucketStatus[] | undefined
   /** Adds and starts a plug-in. */
   use(plugin: PeerPlugin, done: Callback<void>): void
   plugins(): readonly {

@@ -80,3 +80,11 @@ test('piece map and swarm peers: 404 for an unknown torrent, not live without a 
     assert.deepEqual(await swarm.json(), { peers: [] })
   })
 })
+
+test('DHT buckets: not enabled without a DHT; the token required', async () => {
+  await withDaemon(async ({ request }) => {
+    assert.equal((await request('/api/v1/dht/buckets', noToken)).status, 401)
+    const answer = await request('/api/v1/dht/buckets')
+    assert.deepEqual(await answer.json(), { enabled: false, buckets: [] })
+  })
+})

@@ -94,6 +94,11 @@ export class MemoryPeer implements PeerApi {
     return this.torrents.get(id)
   }
 
+  /** No DHT runs in memory. */
+  dhtBuckets(): undefined {
+    return undefined
+  }
+
   /** No swarm runs in memory: the piece and peer routes answer as for a paused torrent. */
   swarmView(): undefined {
     return undefined

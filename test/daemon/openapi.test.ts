@@ -15,6 +15,7 @@ test('docs/openapi.json is the document the API generates', async () => {
   const paths = Object.keys(document.paths).sort()
   assert.deepEqual(paths, [
     '/api/v1/dht',
+    '/api/v1/dht/buckets',
     '/api/v1/events',
     '/api/v1/settings',
     '/api/v1/torrents',

@@ -5,6 +5,7 @@ import { TORRENT_BYTES_MAX } from '../directory-fetch.js'
 import { ApiError } from './api-error.js'
 import { bearerMatches } from './auth.js'
 import { isDashboardAsset, registerDashboardRoutes } from './dashboard-routes.js'
+import { registerDhtRoutes } from './dht-routes.js'
 import { registerEvents } from './events.js'
 import { registerNodeRoutes } from './node-routes.js'
 import { API_PREFIX, API_VERSION, JSON_BYTES_MAX, type ApiOptions } from './options.js'
@@ -105,6 +106,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerNodeRoutes(app, options)
   registerEvents(app, options)
   registerSwarmRoutes(app, options)
+  registerDhtRoutes(app, options)
   registerDashboardRoutes(app)
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, () => app.swagger())
   await app.ready()

@@ -111,3 +111,15 @@ export interface SwarmPeer {
   readonly requests: number
   readonly queued: number
 }
+
+/** GET /dht/buckets: one routing-table bucket. */
+export interface DhtBucket {
+  readonly index: number
+  readonly capacity: number
+  readonly nodes: number
+  readonly good: number
+  readonly questionable: number
+  readonly bad: number
+  readonly replacements: number
+  readonly lastChangedMsAgo: number
+}

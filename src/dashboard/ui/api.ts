@@ -1,5 +1,6 @@
 import type {
   ApiErrorBody,
+  DhtBucket,
   DhtStatus,
   PieceMapAnswer,
   Settings,
@@ -113,6 +114,10 @@ export class ApiClient {
 
   dht(): Promise<DhtStatus> {
     return this.request('GET', '/dht')
+  }
+
+  dhtBuckets(): Promise<readonly DhtBucket[]> {
+    return this.request<{ buckets: DhtBucket[] }>('GET', '/dht/buckets').then((a) => a.buckets)
   }
 
   settings(): Promise<Settings> {
