@@ -233,6 +233,14 @@ test(
       await row.getByRole('button', { name: 'Resume share' }).click()
       await row.locator('.state-seeding').waitFor({ timeout: 30_000 })
 
+      // The keyboard sorts: Enter on a column header, again to reverse.
+      const sizeHeader = page.getByRole('columnheader', { name: /^Size/ })
+      await sizeHeader.getByRole('button').focus()
+      await page.keyboard.press('Enter')
+      assert.equal(await sizeHeader.getAttribute('aria-sort'), 'descending')
+      await page.keyboard.press('Enter')
+      assert.equal(await sizeHeader.getAttribute('aria-sort'), 'ascending')
+
       // Dark mode toggle.
       await page.getByRole('button', { name: /Colour scheme/ }).click()
       await page.getByRole('button', { name: /Colour scheme/ }).click()
@@ -242,6 +250,12 @@ test(
       // Remove with its data, after a confirmation.
       const downloaded = join(daemon.data, 'downloads', 'share', 'film.bin')
       assert.ok(existsSync(downloaded))
+      // Escape cancels the confirmation: nothing is removed.
+      await row.getByRole('button', { name: 'Remove share' }).click()
+      await page.getByRole('dialog').waitFor()
+      await page.keyboard.press('Escape')
+      await page.getByRole('dialog').waitFor({ state: 'detached' })
+      assert.equal((await api<{ torrents: unknown[] }>(daemon, '/torrents')).torrents.length, 1)
       await row.getByRole('button', { name: 'Remove share' }).click()
       const dialog = page.getByRole('dialog')
       await dialog.getByLabel('Also delete the downloaded files').check()
