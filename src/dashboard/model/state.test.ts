@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { TorrentStatus } from './api-types.js'
+import { changesList } from './events.js'
 import { cellSummary, pieceCells } from './piece-map.js'
 import { withPriority, priorityLabel } from './priorities.js'
 import { chartPoints, HISTORY_MS, niceMax, recordStats, TOTAL } from './rate-history.js'
@@ -118,4 +119,13 @@ test('piece map cells: one per piece, or folded so that the least done piece sho
   )
   assert.deepEqual(pieceCells('', [], 10), [])
   assert.deepEqual(cellSummary('33210'), { verified: 2, inFlight: 2, missing: 1 })
+})
+
+test('only list-changing events refetch the list; session chatter waits for stats', () => {
+  for (const type of ['torrent_added', 'torrent_removed', 'torrent_state', 'torrent_completed']) {
+    assert.equal(changesList(type), true, type)
+  }
+  for (const type of ['torrent_event', 'torrent_checkpointed', 'stats', 'message']) {
+    assert.equal(changesList(type), false, type)
+  }
 })

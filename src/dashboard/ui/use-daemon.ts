@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import type { StatsEvent, TorrentStatus } from '../model/api-types.js'
+import { changesList } from '../model/events.js'
 import { recordStats, type RateHistory } from '../model/rate-history.js'
 import type { ApiClient } from './api.js'
 import { followEvents, type StreamStatus } from './event-stream.js'
@@ -20,8 +21,27 @@ export function useDaemon(api: ApiClient): DaemonState {
   const [history, setHistory] = useState<RateHistory>(new Map())
   const [status, setStatus] = useState<StreamStatus>('connecting')
 
+  // One list request at a time; a change during it asks for one more afterwards.
+  const pending = useRef<'idle' | 'busy' | 'again'>('idle')
   const refresh = (): void => {
-    api.list().then(setTorrents, () => undefined)
+    if (pending.current !== 'idle') {
+      pending.current = 'again'
+      return
+    }
+    pending.current = 'busy'
+    const done = (): void => {
+      const again = pending.current === 'again'
+      pending.current = 'idle'
+      if (again) refresh()
+    }
+    api.list().then(
+      (list) => {
+        setTorrents(list)
+        done()
+      },
+      // A failed refresh is not worth a message: the next stats event brings the list.
+      done,
+    )
   }
 
   useEffect(() => {
@@ -30,7 +50,10 @@ export function useDaemon(api: ApiClient): DaemonState {
       setTotals({ downloadRate: stats.downloadRate, uploadRate: stats.uploadRate })
       setHistory((old) => recordStats(old, stats.torrents, stats, Date.now()))
     }
-    return followEvents(api.token, { onStats, onChange: refresh, onStatus: setStatus })
+    const onChange = (type: string): void => {
+      if (changesList(type)) refresh()
+    }
+    return followEvents(api.token, { onStats, onChange, onStatus: setStatus })
   }, [api])
 
   return { torrents, totals, history, status, refresh }
