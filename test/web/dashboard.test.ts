@@ -269,6 +269,19 @@ test(
       await waitFor(async () => !existsSync(downloaded))
       assert.deepEqual((await api<{ torrents: unknown[] }>(daemon, '/torrents')).torrents, [])
 
+      // The same torrent again as a .torrent upload, paused; then removed, its files kept.
+      await page.getByRole('button', { name: 'Add torrent' }).click()
+      await page.getByRole('radio', { name: '.torrent file' }).check()
+      await page
+        .getByRole('button', { name: '.torrent file' })
+        .setInputFiles(join(run.dir, 'share.torrent'))
+      await page.getByLabel('Add paused').check()
+      await page.getByRole('button', { name: 'Add', exact: true }).click()
+      await row.locator('.state-paused').waitFor()
+      await row.getByRole('button', { name: 'Remove share' }).click()
+      await page.getByRole('dialog').getByRole('button', { name: 'Remove', exact: true }).click()
+      await page.getByText('No torrents yet').waitFor()
+
       // The list is fetched after the events that change it, not after each piece or stats
       // event of the download (the stream carries those by the hundred).
       assert.ok(listRequests < 30, `${listRequests} list requests`)
