@@ -77,6 +77,11 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'plexus limits --up 512 --down 2048',
     'plexus limits --up 0   # unlimited',
   ],
+  ui: [
+    'plexus ui                # the dashboard URL, the token in its #fragment',
+    'plexus ui --open',
+    'plexus ui --data-dir /srv/plexus --json',
+  ],
   demo: ['plexus demo', 'plexus demo --leechers 8 --size 256 --keep'],
 }
 

@@ -11,6 +11,7 @@ import { registerSim } from './commands/sim.js'
 import { registerTorrentFiles } from './commands/torrent-files.js'
 import { registerTransfer } from './commands/transfer.js'
 import { registerTracker } from './commands/tracker.js'
+import { registerUi } from './commands/ui.js'
 import { resolveBindHost } from './bind-host.js'
 import { addExamples } from './examples.js'
 
@@ -47,6 +48,7 @@ export function buildProgram(json = false): Command {
   registerDirectory(program)
   registerDaemon(program)
   registerRemote(program)
+  registerUi(program)
   registerPing(program)
   registerDht(program)
   registerGnutella(program)

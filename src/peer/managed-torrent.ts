@@ -193,11 +193,6 @@ export class ManagedTorrent {
     }
   }
 
-  /** The swarm core's view while a session is open (pieces, connections), else undefined. */
-  swarmView(): SwarmView | undefined {
-    return this.session?.inspect()
-  }
-
   detail(): TorrentDetail {
     const m = this.meta
     const view = this.session?.inspect()
@@ -209,6 +204,11 @@ export class ManagedTorrent {
       peerList: view === undefined ? [] : peerStatuses(view),
       trackers: m === undefined ? [] : trackerStatuses(m, this.trackerMessages),
     }
+  }
+
+  /** The live swarm's snapshot, while a session runs. */
+  swarmView(): SwarmView | undefined {
+    return this.session?.inspect()
   }
 
   private gone(): Result<TorrentStatus, OperationalError> {

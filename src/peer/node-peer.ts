@@ -125,6 +125,7 @@ function withRelease(peer: PeerApi, release: () => Promise<void>): PeerApi {
     dhtStatus: () => peer.dhtStatus(),
     dhtNode: () => peer.dhtNode(),
     swarmView: (id) => peer.swarmView(id),
+    dhtBuckets: () => peer.dhtBuckets(),
     use: (plugin, done) => peer.use(plugin, done),
     plugins: () => peer.plugins(),
     onEvent: (listener) => peer.onEvent(listener),

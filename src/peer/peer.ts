@@ -14,7 +14,9 @@ import {
 } from '../protocols/bittorrent/metainfo/index.js'
 import { inlinePieceHashing } from '../protocols/bittorrent/storage/index.js'
 import { PEER_ID_PREFIX, swarmConfig, type SwarmView } from '../protocols/bittorrent/swarm/index.js'
+import { DEFAULT_DHT_CONFIG } from '../protocols/kademlia/index.js'
 import { shareConnections } from './connection-budget.js'
+import { bucketStatuses } from './dht-buckets.js'
 import { EventStream } from './event-stream.js'
 import { listenForHandshakes, type HandshakeRouter } from './handshake-router.js'
 import { ManagedTorrent } from './managed-torrent.js'
@@ -24,6 +26,7 @@ import type { TorrentHost } from './torrent-host.js'
 import { validPriorities } from './torrent-view.js'
 import type {
   AddTorrentOptions,
+  DhtBucketStatus,
   DhtStatus,
   PeerApi,
   PeerConfig,
@@ -240,6 +243,15 @@ export class Peer implements PeerApi {
       nodes: stats.tableSize,
       lookups: stats.operations,
     }
+  }
+
+  dhtBuckets(): readonly DhtBucketStatus[] | undefined {
+    const dht = this.dht
+    if (dht === undefined) return undefined
+    // The routing settings the node was started with (the default unless the config set them).
+    const configured = this.config.dht === false ? undefined : this.config.dht.config
+    const routing = (configured ?? DEFAULT_DHT_CONFIG).routing
+    return bucketStatuses(dht.node.routing, this.env.clock.now(), routing)
   }
 
   use(plugin: PeerPlugin, done: Callback<void>): void {

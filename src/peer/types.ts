@@ -170,6 +170,20 @@ export interface DhtStatus {
   readonly lookups: number
 }
 
+/** One bucket of the DHT routing table: its nodes by BEP 5 state and its replacement cache. */
+export interface DhtBucketStatus {
+  /** Shared prefix length with our id (the last bucket holds every longer prefix). */
+  readonly index: number
+  /** k: the most nodes a bucket holds. */
+  readonly capacity: number
+  readonly nodes: number
+  readonly good: number
+  readonly questionable: number
+  readonly bad: number
+  readonly replacements: number
+  readonly lastChangedMsAgo: number
+}
+
 /**
  * One event stream per peer. Listeners run synchronously, in the order events happened;
  * a listener may call the PeerApi (e.g. `setFilePriorities` on `torrent_metadata`).
@@ -231,6 +245,12 @@ export interface PeerApi {
   setFilePriorities(id: TorrentId, priorities: readonly number[], done: Callback<void>): void
   list(): readonly TorrentStatus[]
   torrent(id: TorrentId): TorrentDetail | undefined
+  /**
+   * A running torrent's swarm snapshot (pieces, availability, each connection's flags), for
+   * the dashboard's piece map and peer list; undefined while it has no session (paused, error,
+   * fetching metadata). Read only; O(peers + pieces) per call.
+   */
+  swarmView(id: TorrentId): SwarmView | undefined
   /** The parsed metainfo, once known (a magnet's after `torrent_metadata`); for in-process apps. */
   metainfo(id: TorrentId): Metainfo | undefined
   /** Global limits in bytes per second (0 = unlimited). */
@@ -239,17 +259,14 @@ export interface PeerApi {
     readonly downloadRateLimit?: number
   }): void
   limits(): { readonly uploadRateLimit: number; readonly downloadRateLimit: number }
-  /**
-   * The swarm core's view of a torrent while it has an open session (piece states, every
-   * connection's flags): the simulator's invariant checks and the dashboard's piece map.
-   */
-  swarmView(id: TorrentId): SwarmView | undefined
   dhtStatus(): DhtStatus | undefined
   /**
    * The DHT node itself, for lookups with their traces, get_peers, announces and BEP 44 items
    * (`plexus dht`-style callers, the simulator's Kademlia scenario); undefined without a DHT.
    */
   dhtNode(): DhtAgent | undefined
+  /** The DHT routing table bucket by bucket (read only, for the dashboard); undefined without a DHT. */
+  dhtBuckets(): readonly DhtBucketStatus[] | undefined
   /** Adds and starts a plug-in. */
   use(plugin: PeerPlugin, done: Callback<void>): void
   plugins(): readonly {

@@ -94,6 +94,16 @@ export class MemoryPeer implements PeerApi {
     return this.torrents.get(id)
   }
 
+  /** No DHT runs in memory. */
+  dhtBuckets(): undefined {
+    return undefined
+  }
+
+  /** No swarm runs in memory: the piece and peer routes answer as for a paused torrent. */
+  swarmView(): undefined {
+    return undefined
+  }
+
   setLimits(limits: { uploadRateLimit?: number; downloadRateLimit?: number }): void {
     this.upload = limits.uploadRateLimit ?? this.upload
     this.download = limits.downloadRateLimit ?? this.download
@@ -101,10 +111,6 @@ export class MemoryPeer implements PeerApi {
 
   limits() {
     return { uploadRateLimit: this.upload, downloadRateLimit: this.download }
-  }
-
-  swarmView(): undefined {
-    return undefined
   }
 
   dhtNode(): undefined {

@@ -15,6 +15,7 @@ test('docs/openapi.json is the document the API generates', async () => {
   const paths = Object.keys(document.paths).sort()
   assert.deepEqual(paths, [
     '/api/v1/dht',
+    '/api/v1/dht/buckets',
     '/api/v1/events',
     '/api/v1/settings',
     '/api/v1/torrents',
@@ -22,7 +23,9 @@ test('docs/openapi.json is the document the API generates', async () => {
     '/api/v1/torrents/{infoHash}/files',
     '/api/v1/torrents/{infoHash}/pause',
     '/api/v1/torrents/{infoHash}/peers',
+    '/api/v1/torrents/{infoHash}/pieces',
     '/api/v1/torrents/{infoHash}/resume',
+    '/api/v1/torrents/{infoHash}/swarm',
     '/api/v1/torrents/{infoHash}/trackers',
     '/metrics',
   ])

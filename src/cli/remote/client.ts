@@ -32,7 +32,7 @@ async function readText(path: string, missing: () => CliError): Promise<string> 
 export class RemoteClient {
   constructor(
     readonly base: string,
-    private readonly token: string,
+    readonly token: string,
   ) {}
 
   /** Finds the daemon through its data dir (`api.json`, `api-token`) or --api and --token. */

@@ -4,10 +4,13 @@ import { HTTP_TIMEOUTS } from '../../drivers/node/http-server.js'
 import { TORRENT_BYTES_MAX } from '../directory-fetch.js'
 import { ApiError } from './api-error.js'
 import { bearerMatches } from './auth.js'
+import { isDashboardAsset, registerDashboardRoutes } from './dashboard-routes.js'
+import { registerDhtRoutes } from './dht-routes.js'
 import { registerEvents } from './events.js'
 import { registerNodeRoutes } from './node-routes.js'
 import { API_PREFIX, API_VERSION, JSON_BYTES_MAX, type ApiOptions } from './options.js'
 import { sharedSchemas } from './schemas.js'
+import { registerSwarmRoutes } from './swarm-routes.js'
 import { registerTorrentRoutes } from './torrent-routes.js'
 
 /** Fastify's own refusals, as the API's error codes. */
@@ -67,6 +70,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   // onRequest runs before the body is read: a request without the token reads nothing.
   app.addHook('onRequest', async (request) => {
+    if (isDashboardAsset(request)) return
     if (!bearerMatches(request.headers.authorization, options.token)) {
       throw new ApiError(
         401,
@@ -101,6 +105,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerTorrentRoutes(app, options)
   registerNodeRoutes(app, options)
   registerEvents(app, options)
+  registerSwarmRoutes(app, options)
+  registerDhtRoutes(app, options)
+  registerDashboardRoutes(app)
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, () => app.swagger())
   await app.ready()
   return app
