@@ -35,3 +35,26 @@ export {
   type StunHeader,
 } from './codec.js'
 export { saslPrep, longTermKey, shortTermKey } from './credentials.js'
+export {
+  StunClientTransactions,
+  RFC8489_RETRANSMIT,
+  type RetransmitConfig,
+  type TransactionOutput,
+} from './transactions.js'
+export {
+  answerStunDatagram,
+  answerBinding,
+  errorResponse,
+  serverSockets,
+  type StunServerConfig,
+  type ServerSend,
+} from './server.js'
+export {
+  NatBehaviourDiscovery,
+  DISCOVERY_RETRANSMIT,
+  type DiscoveryConfig,
+  type DiscoveryOutput,
+  type NatReport,
+  type MappingBehaviour,
+  type FilteringBehaviour,
+} from './discovery.js'
