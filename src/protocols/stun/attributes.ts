@@ -104,7 +104,8 @@ const encodeXorAddress = (address: Address, transactionId: Uint8Array): Uint8Arr
   xorInPlace(encodeAddress(address), transactionId)
 
 const decodeXorAddress = (value: Uint8Array, transactionId: Uint8Array): Address | undefined =>
-  decodeAddress(xorInPlace(value.slice(), transactionId))
+  // A copy: `value` may be a view of the datagram, and on a Node Buffer `slice` is a view too.
+  decodeAddress(xorInPlace(new Uint8Array(value), transactionId))
 
 // --- small fixed values ------------------------------------------------------------------------
 

@@ -420,3 +420,29 @@ test('SASLprep maps spaces and soft hyphens, refuses control characters', () => 
   assert.equal(saslPrep('a\u0007b'), undefined)
   assert.equal(saslPrep('plain'), 'plain')
 })
+
+test('a Node Buffer input (whose slice is a view) decodes, verifies and is left unchanged', () => {
+  const key = utf8('pw')
+  const bytes = encodeStun(
+    {
+      method: StunMethod.Binding,
+      messageClass: 'success',
+      transactionId: VECTOR_TID,
+      attributes: [
+        { type: 'xor-mapped-address', address: { host: '192.0.2.1', port: 32853 } },
+        { type: 'xor-mapped-address', address: { host: '2001:db8::1', port: 1 } },
+      ],
+    },
+    { integrity: key, fingerprint: true },
+  )
+  const buffer = Buffer.concat([Buffer.alloc(3), Buffer.from(bytes)]).subarray(3)
+  const before = Buffer.from(buffer)
+  const message = decoded(buffer)
+  assert.equal(verifyIntegrity(message, key), true)
+  assert.deepEqual(findAttribute(message, 'xor-mapped-address')?.address, {
+    host: '192.0.2.1',
+    port: 32853,
+  })
+  assert.ok(before.equals(buffer))
+  assert.ok(decodeStun(buffer).ok, 'decoding twice still passes the fingerprint')
+})

@@ -182,7 +182,8 @@ export function decodeStun(bytes: Uint8Array): Result<DecodedStun, StunDecodeErr
     return err({ code: 'bad_length', declared, available: bytes.length - HEADER_BYTES })
   }
   const message = bytes.subarray(0, HEADER_BYTES + declared)
-  const transactionId = message.slice(8, HEADER_BYTES)
+  // Copies (`new Uint8Array(view)`), never `slice`: on a Node Buffer `slice` returns a view.
+  const transactionId = new Uint8Array(message.subarray(8, HEADER_BYTES))
   const header: StunHeader = { ...splitType(readUint16BE(message, 0)), transactionId }
 
   const attributes: StunAttribute[] = []
@@ -202,7 +203,7 @@ export function decodeStun(bytes: Uint8Array): Result<DecodedStun, StunDecodeErr
       if (length !== 4) return err({ code: 'bad_attribute', type, header })
       // The CRC covers a header whose length counts up to the FINGERPRINT itself; when bytes
       // follow it (to be ignored), that is not the declared length, so patch a copy.
-      const patchedHeader = message.slice(0, HEADER_BYTES)
+      const patchedHeader = new Uint8Array(message.subarray(0, HEADER_BYTES))
       writeUint16BE(patchedHeader, 2, valueAt + 4 - HEADER_BYTES)
       const crc = crc32([patchedHeader, message.subarray(HEADER_BYTES, at)]) ^ FINGERPRINT_XOR
       if (readUint32BE(value, 0) !== crc >>> 0) return err({ code: 'bad_fingerprint' })
@@ -242,7 +243,7 @@ function macOver(
   mac: (key: Uint8Array, parts: Uint8Array[]) => Uint8Array,
   key: Uint8Array,
 ): Uint8Array {
-  const header = message.bytes.slice(0, HEADER_BYTES)
+  const header = new Uint8Array(message.bytes.subarray(0, HEADER_BYTES))
   writeUint16BE(header, 2, field.offset + 4 + field.value.length - HEADER_BYTES)
   return mac(key, [header, message.bytes.subarray(HEADER_BYTES, field.offset)])
 }

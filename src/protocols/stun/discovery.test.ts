@@ -152,3 +152,23 @@ test('a silent server: the report says so after the retransmissions', () => {
   assert.equal(report.error, 'no answer from the server')
   assert.equal(report.reachable, false)
 })
+
+test('each test request leaves at once, not at the next timeout', () => {
+  const discovery = new NatBehaviourDiscovery(new SeededRandom(3), {
+    server: PRIMARY,
+    local: [CLIENT],
+  })
+  discovery.start(instant(0))
+  const [first] = discovery.takeOutputs()
+  assert.ok(first?.type === 'send')
+  const reply = answerStunDatagram(
+    { primary: PRIMARY, alternate: ALTERNATE },
+    PRIMARY,
+    CLIENT,
+    first.bytes,
+  )
+  assert.ok(reply)
+  assert.equal(discovery.receive(instant(1), reply.from, reply.bytes), true)
+  const [second] = discovery.takeOutputs()
+  assert.ok(second?.type === 'send', 'the filtering test starts on the answer')
+})

@@ -21,7 +21,11 @@ import { ms, type Instant } from '../../core/time.js'
 import { decodeStun, findAttribute, type DecodedStun } from './codec.js'
 import { StunMethod } from './constants.js'
 import type { StunAttribute } from './attributes.js'
-import { StunClientTransactions, type RetransmitConfig } from './transactions.js'
+import {
+  StunClientTransactions,
+  type RetransmitConfig,
+  type TransactionOutput,
+} from './transactions.js'
 
 export type MappingBehaviour =
   /** The mapped address is our own: no NAT on the path. */
@@ -96,6 +100,7 @@ export class NatBehaviourDiscovery {
 
   start(now: Instant): void {
     this.ask(now, this.config.server)
+    this.drain(now)
   }
 
   /** Feed every datagram the socket receives; returns false for one that is not ours. */
@@ -137,8 +142,19 @@ export class NatBehaviourDiscovery {
     )
   }
 
+  /** Moves the transactions' outputs to ours; a step may start the next test's transaction. */
   private drain(now: Instant): void {
-    for (const output of this.transactions.takeOutputs()) {
+    for (
+      let batch = this.transactions.takeOutputs();
+      batch.length > 0;
+      batch = this.transactions.takeOutputs()
+    ) {
+      this.drainBatch(now, batch)
+    }
+  }
+
+  private drainBatch(now: Instant, batch: readonly TransactionOutput[]): void {
+    for (const output of batch) {
       if (output.type === 'send') this.outputs.push(output)
       else if (output.id === this.current) {
         this.advance(
