@@ -10,7 +10,8 @@ import { startTurnServer, type RunningTurnServer } from '../../drivers/nat/turn-
 import { longTermKey, type NatReport } from '../../protocols/stun/index.js'
 import { PeerPolicy, turnServerConfig, type TurnServerEvent } from '../../protocols/turn/index.js'
 import { addressArgument, integerOption, portOption } from '../options.js'
-import { EXIT_FAILURE, printJson, printLine } from '../output.js'
+import { resolveBindHost, resolveHostName } from '../bind-host.js'
+import { CliError, EXIT_FAILURE, printJson, printLine } from '../output.js'
 
 /**
  * `plexus nat`: NAT traversal tools. `probe` asks a STUN server (RFC 5780 for the behaviour
@@ -164,9 +165,10 @@ function registerRelay(nat: Command): void {
         return command.error(`error: ${(error as Error).message}`, { exitCode: 2 })
       }
       const env = createNodeEnv()
+      const bind = await resolveBindHost(flags.bind)
       const config = turnServerConfig({
         realm: flags.realm,
-        relayHost: flags.relayHost ?? flags.bind,
+        relayHost: flags.relayHost === undefined ? bind : await resolveBindHost(flags.relayHost),
         keyOf: (name) => {
           const password = users.get(name)
           return password === undefined ? undefined : longTermKey(name, flags.realm, password)
@@ -182,7 +184,7 @@ function registerRelay(nat: Command): void {
       const server = await promised<RunningTurnServer>((done) =>
         startTurnServer(
           env,
-          { host: flags.bind, port: flags.port },
+          { host: bind, port: flags.port },
           config,
           (event) => printRelayEvent(event, flags.json === true),
           done,
@@ -226,16 +228,27 @@ function printRelayEvent(event: TurnServerEvent, json: boolean): void {
     printLine(`refused ${addressKey(event.client)}: error ${event.code}`)
 }
 
+/** `--stun` may name the server; the drivers send to IP literals only. */
+async function resolveServer(server: Address): Promise<Address> {
+  try {
+    return { host: await resolveBindHost(server.host, resolveHostName), port: server.port }
+  } catch {
+    throw new CliError(`--stun ${server.host}: cannot resolve this host name`, 'bad_address')
+  }
+}
+
 async function probe(flags: ProbeFlags): Promise<NatReport> {
   const env = createNodeEnv()
-  const socket = await bindDatagram(env.net, { host: flags.bind, port: flags.port })
+  const server = await resolveServer(flags.stun)
+  const bind = await resolveBindHost(flags.bind)
+  const socket = await bindDatagram(env.net, { host: bind, port: flags.port })
   try {
     return await new Promise<NatReport>((resolve) => {
       probeNat(
         env,
         socket,
         {
-          server: flags.stun,
+          server,
           local: localAddressesOf(socket.local),
           retransmit: { rto: ms(flags.rto), rc: 3, rm: 4 },
           software: SOFTWARE,
@@ -248,16 +261,16 @@ async function probe(flags: ProbeFlags): Promise<NatReport> {
   }
 }
 
-function serve(flags: ServerFlags): Promise<RunningStunServer> {
+async function serve(flags: ServerFlags): Promise<RunningStunServer> {
   const env = createNodeEnv()
+  const bind = await resolveBindHost(flags.bind)
+  const altBind = flags.altBind === undefined ? undefined : await resolveBindHost(flags.altBind)
   return promised((done) =>
     startStunServer(
       env.net,
       {
-        primary: { host: flags.bind, port: flags.port },
-        ...(flags.altBind === undefined
-          ? {}
-          : { alternate: { host: flags.altBind, port: flags.altPort } }),
+        primary: { host: bind, port: flags.port },
+        ...(altBind === undefined ? {} : { alternate: { host: altBind, port: flags.altPort } }),
         software: SOFTWARE,
         metrics: env.metrics,
       },
