@@ -241,7 +241,8 @@ export class Peer implements PeerApi {
       address: addressKey(dht.address),
       id: toHex(dht.id),
       nodes: stats.tableSize,
-      lookups: stats.operations,
+      lookups: stats.operationsStarted,
+      lookupsInFlight: stats.operations,
     }
   }
 

@@ -167,7 +167,10 @@ export interface DhtStatus {
   readonly address: string
   readonly id: string
   readonly nodes: number
+  /** Lookups (get_peers, announces, find_node, BEP 44) started since the node started. */
   readonly lookups: number
+  /** Lookups running now. */
+  readonly lookupsInFlight: number
 }
 
 /** One bucket of the DHT routing table: its nodes by BEP 5 state and its replacement cache. */

@@ -40,6 +40,7 @@ export class MemoryPeer implements PeerApi {
     id: 'ab'.repeat(20),
     nodes: 12,
     lookups: 3,
+    lookupsInFlight: 0,
   }
   private readonly listeners = new Set<(event: PeerEvent) => void>()
   private upload = 0

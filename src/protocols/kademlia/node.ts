@@ -63,7 +63,10 @@ export interface DhtStats {
   readonly id: Id160
   readonly tableSize: number
   readonly inflight: number
+  /** Operations (lookups, announces, puts, gets, bootstraps) running now. */
   readonly operations: number
+  /** Operations started since the node was made: a monotonic total. */
+  readonly operationsStarted: number
   readonly queriesSent: number
   readonly maintenanceQueriesSent: number
   readonly queriesReceived: number
@@ -110,6 +113,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     ignoredReadOnly: 0,
     unmatched: 0,
     timeouts: 0,
+    operationsStarted: 0,
   }
 
   constructor(now: Instant, deps: DhtDeps, options: DhtNodeOptions = {}) {
@@ -288,6 +292,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       tableSize: this.table.size,
       inflight: this.pending.size,
       operations: this.operations.size,
+      operationsStarted: this.counters.operationsStarted,
       queriesSent: this.counters.queriesSent,
       maintenanceQueriesSent: this.counters.maintenance,
       queriesReceived: this.counters.queriesReceived,
@@ -439,6 +444,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       pinged: undefined,
     }
     this.operations.set(op.handle, op)
+    this.counters.operationsStarted++
     return op
   }
 
