@@ -19,6 +19,13 @@ const RELAY_HOST = '203.0.113.10'
 const RELAY = { host: RELAY_HOST, port: 3478 }
 const LATENCY = 10
 
+/** Node's Buffer without node: a Uint8Array whose `slice` is a view, not a copy. */
+class BufferLike extends Uint8Array {
+  override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
+    return this.subarray(start, end)
+  }
+}
+
 interface Packet {
   readonly at: number
   readonly from: Address
@@ -31,6 +38,8 @@ function run(options: {
   relay?: boolean
   untilMs?: number
   config?: Partial<AgentConfig>
+  /** Deliver each datagram as a view into a larger BufferLike, as Node's pooled Buffers are. */
+  asView?: boolean
 }) {
   const random = new SeededRandom(7)
   const config = { ...(options.relay === true ? { relay: RELAY } : {}), ...options.config }
@@ -91,6 +100,11 @@ function run(options: {
       const packet = queue.shift() as Packet
       if (options.drop?.(packet.from, packet.to) === true) continue
       const key = addressKey(packet.to)
+      if (options.asView === true) {
+        const pool = new BufferLike(packet.bytes.length + 24)
+        pool.set(packet.bytes, 13)
+        Object.assign(packet, { bytes: pool.subarray(13, 13 + packet.bytes.length) })
+      }
       if (key === addressKey(A)) a.receive(instant(now), packet.from, packet.bytes)
       else if (key === addressKey(B)) b.receive(instant(now), packet.from, packet.bytes)
       else if (packet.to.host === RELAY_HOST) {
@@ -128,6 +142,11 @@ test('when direct datagrams are dropped, the pair through the relay is selected'
   assert.equal(selected('a')?.path, 'relayed')
   assert.equal(selected('b')?.path, 'relayed')
   assert.ok(server.stats.datagramsRelayed > 0)
+})
+
+test('datagrams in Node-style buffers (slice is a view) are understood', () => {
+  const { selected } = run({ relay: true, asView: true, untilMs: 5000 })
+  assert.equal(selected('a')?.path, 'direct')
 })
 
 test('with a relay available, a working direct path still wins', () => {
@@ -184,4 +203,23 @@ test('a check with the wrong password is not answered', () => {
     if (output.type === 'send') b.receive(instant(1), A, output.bytes)
   }
   assert.equal(b.takeOutputs().filter((o) => o.type === 'send').length, 0)
+})
+
+test('data from a pair whose own check has not come back yet is delivered', () => {
+  const random = new SeededRandom(3)
+  const a = new IceAgent('controlling', random.fork('a'), [A])
+  const b = new IceAgent('controlled', random.fork('b'), [B])
+  a.start(instant(0))
+  b.start(instant(0))
+  a.setRemote(instant(0), b.localDescription())
+  b.setRemote(instant(0), a.localDescription())
+  a.takeOutputs()
+  b.takeOutputs()
+  // b has the pair towards A (from the description) but no check of its own has succeeded
+  b.receive(instant(5), A, new Uint8Array([0x70, 0x72, 0x6f]))
+  const data = b.takeOutputs().filter((o) => o.type === 'event' && o.event.type === 'data')
+  assert.equal(data.length, 1)
+  // from an address that is no candidate of the session: dropped
+  b.receive(instant(6), { host: '192.0.2.9', port: 1 }, new Uint8Array([0x70]))
+  assert.equal(b.takeOutputs().filter((o) => o.type === 'event').length, 0)
 })

@@ -383,15 +383,17 @@ export class IceAgent {
 
   private onDatagram(now: Instant, base: CandidateBase, from: Address, bytes: Uint8Array): void {
     if (!isStunMessage(bytes)) {
+      // RFC 8445 section 12.1: data is accepted on any pair, not only a validated one. The
+      // controlling side starts sending at its selection, which can be before the controlled
+      // side's own check on that pair has come back.
       if (this.stateValue === 'connected' || this.stateValue === 'checking') {
-        const pair = this.pairs.get(pairKey(base, from))
-        if (pair !== undefined && pair.state === 'succeeded') {
-          this.event({ type: 'data', bytes })
-        }
+        if (this.pairs.has(pairKey(base, from))) this.event({ type: 'data', bytes })
       }
       return
     }
-    const decoded = decodeStun(bytes)
+    // A copy at offset 0: the STUN codec's FINGERPRINT check misreads a view into a larger
+    // buffer (Node's pooled Buffers, or a payload inside a relay message).
+    const decoded = decodeStun(new Uint8Array(bytes))
     if (!decoded.ok) return
     const message = decoded.value
     if (message.method !== StunMethod.Binding) return
@@ -449,7 +451,8 @@ export class IceAgent {
     if (pair.state !== 'succeeded' && this.stateValue === 'checking') {
       pair.state = 'waiting'
       this.triggered.push(pair)
-      if (this.nextCheckAt === undefined || this.nextCheckAt > now) this.sendNextCheck(now)
+      // paced like every check (Ta): an idle check list sends now, a busy one in its turn
+      if (this.nextCheckAt === undefined) this.sendNextCheck(now)
     }
   }
 

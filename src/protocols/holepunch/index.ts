@@ -12,6 +12,7 @@ export {
 } from './candidate.js'
 export {
   encodeSignal,
+  SIGNAL_BYTES_MAX,
   decodeSignal,
   type SessionDescription,
   type SignalMessage,
@@ -30,3 +31,5 @@ export {
   type RelayServerOutput,
   type RelayServerStats,
 } from './relay-server.js'
+export type { SignalChannel } from './signal.js'
+export { directPossible, NAT_KINDS, type NatKind } from './nat-pairs.js'
