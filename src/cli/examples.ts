@@ -30,6 +30,18 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'plexus search holiday photos --directory http://127.0.0.1:6969',
     'plexus search ubuntu iso --directory http://127.0.0.1:6969 --get 1 -o downloads',
   ],
+  nat: [
+    'plexus nat probe --stun 127.0.0.1:3478',
+    'plexus nat server --bind 127.0.0.1 --alt-bind 127.0.0.2',
+  ],
+  'nat probe': [
+    'plexus nat probe --stun 127.0.0.1:3478',
+    'plexus nat probe --stun 127.0.0.1:3478 --bind 127.0.0.1 --json',
+  ],
+  'nat server': [
+    'plexus nat server --bind 127.0.0.1 --alt-bind 127.0.0.2 --port 3478   # RFC 5780',
+    'plexus nat server --bind 0.0.0.0 --port 3478                          # plain STUN',
+  ],
   ping: ['plexus ping --listen --port 7000', 'plexus ping 127.0.0.1:7000 --count 5 --json'],
   dht: [
     'plexus dht --port 6881 --state dht.state',

@@ -1,0 +1,51 @@
+/**
+ * Which peer addresses a relay may send to: an allow list of CIDR prefixes, checked on every
+ * CreatePermission, ChannelBind and relayed datagram. Without it a relay is an open proxy to
+ * the operator's internal network (RFC 8656 section 21.3). The default allows loopback only.
+ */
+import { ipToBytes } from '../../core/ip-bytes.js'
+
+interface Prefix {
+  readonly bytes: Uint8Array
+  readonly bits: number
+}
+
+export class PeerPolicy {
+  private readonly prefixes: readonly Prefix[]
+
+  /** `allow`: CIDR strings ("127.0.0.0/8", "10.1.0.0/16", "::1/128"); a bare IP is a /32 or /128. */
+  constructor(readonly allow: readonly string[]) {
+    this.prefixes = allow.map(parsePrefix)
+  }
+
+  static loopbackOnly(): PeerPolicy {
+    return new PeerPolicy(['127.0.0.0/8', '::1/128'])
+  }
+
+  allows(host: string): boolean {
+    const bytes = ipToBytes(host)
+    if (bytes === undefined) return false
+    return this.prefixes.some((prefix) => matches(prefix, bytes))
+  }
+}
+
+function parsePrefix(text: string): Prefix {
+  const [host, bitsText] = text.split('/')
+  const bytes = ipToBytes(host ?? '')
+  if (bytes === undefined) throw new RangeError(`not a CIDR prefix: ${text}`)
+  const bits = bitsText === undefined ? bytes.length * 8 : Number(bitsText)
+  if (!Number.isInteger(bits) || bits < 0 || bits > bytes.length * 8) {
+    throw new RangeError(`not a CIDR prefix: ${text}`)
+  }
+  return { bytes, bits }
+}
+
+function matches(prefix: Prefix, bytes: Uint8Array): boolean {
+  if (prefix.bytes.length !== bytes.length) return false
+  const whole = Math.floor(prefix.bits / 8)
+  for (let i = 0; i < whole; i++) if (prefix.bytes[i] !== bytes[i]) return false
+  const rest = prefix.bits % 8
+  if (rest === 0) return true
+  const mask = (0xff << (8 - rest)) & 0xff
+  return ((prefix.bytes[whole] as number) & mask) === ((bytes[whole] as number) & mask)
+}
