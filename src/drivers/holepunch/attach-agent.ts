@@ -36,6 +36,8 @@ export function attachAgent(
     resolve = ok
     reject = fail
   })
+  // A failure nobody awaits is reported through `onEvent` too: never an unhandled rejection.
+  connected.catch(() => undefined)
   let closed = false
   const timer = new CoreTimer(clock, (now) => {
     agent.timeout(now)

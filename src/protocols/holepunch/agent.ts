@@ -234,7 +234,10 @@ export class IceAgent {
       consider(this.nextCheckAt)
       consider(this.checkDeadline)
       const mayNominate = this.role === 'controlling' && this.nominating === undefined
-      if (mayNominate && this.firstRelayedValidAt !== undefined) {
+      const relayedValid = [...this.pairs.values()].some(
+        (pair) => pair.state === 'succeeded' && isRelayedPair(pair.local, pair.remote),
+      )
+      if (mayNominate && relayedValid && this.firstRelayedValidAt !== undefined) {
         consider(after(this.firstRelayedValidAt, ms(this.config.nominationWaitMs)))
       }
     }
@@ -535,7 +538,7 @@ export class IceAgent {
     if (isRelayedPair(best.local, best.remote)) {
       const waited =
         this.firstRelayedValidAt !== undefined &&
-        now - this.firstRelayedValidAt >= this.config.nominationWaitMs
+        now >= after(this.firstRelayedValidAt, ms(this.config.nominationWaitMs))
       const directPending = [...this.pairs.values()].some(
         (p) =>
           !isRelayedPair(p.local, p.remote) && (p.state === 'waiting' || p.state === 'in-progress'),
@@ -589,7 +592,8 @@ export class IceAgent {
   private keepalive(now: Instant): void {
     const pair = this.selected
     if (pair === undefined || this.lastSentOnSelected === undefined) return
-    if (now - this.lastSentOnSelected < this.config.keepaliveMs) return
+    // the same sum as nextTimeout's: a difference could round below it and never fire
+    if (now < after(this.lastSentOnSelected, ms(this.config.keepaliveMs))) return
     const indication = encodeStun(
       {
         method: StunMethod.Binding,
