@@ -42,6 +42,10 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'plexus nat server --bind 127.0.0.1 --alt-bind 127.0.0.2 --port 3478   # RFC 5780',
     'plexus nat server --bind 0.0.0.0 --port 3478                          # plain STUN',
   ],
+  'nat relay': [
+    'plexus nat relay --port 3478 --user alice:secret',
+    'plexus nat relay --bind 0.0.0.0 --relay-host 192.0.2.10 --user alice:secret --allow-peer 192.0.2.0/24 --json',
+  ],
   ping: ['plexus ping --listen --port 7000', 'plexus ping 127.0.0.1:7000 --count 5 --json'],
   dht: [
     'plexus dht --port 6881 --state dht.state',

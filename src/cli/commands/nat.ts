@@ -6,7 +6,9 @@ import { probeNat } from '../../drivers/nat/probe.js'
 import { startStunServer, type RunningStunServer } from '../../drivers/nat/stun-server.js'
 import { createNodeEnv } from '../../drivers/node/env.js'
 import { bindDatagram, promised } from '../../drivers/promises.js'
-import type { NatReport } from '../../protocols/stun/index.js'
+import { startTurnServer, type RunningTurnServer } from '../../drivers/nat/turn-server.js'
+import { longTermKey, type NatReport } from '../../protocols/stun/index.js'
+import { PeerPolicy, turnServerConfig, type TurnServerEvent } from '../../protocols/turn/index.js'
 import { addressArgument, integerOption, portOption } from '../options.js'
 import { EXIT_FAILURE, printJson, printLine } from '../output.js'
 
@@ -33,6 +35,23 @@ interface ServerFlags {
 }
 
 export const SOFTWARE = 'plexus'
+
+interface RelayFlags {
+  readonly bind: string
+  readonly port: number
+  readonly relayHost?: string
+  readonly realm: string
+  readonly user: string[]
+  readonly allowPeer: string[]
+  readonly maxAllocations: number
+  readonly allocationsPerUser: number
+  readonly allocationsPerIp: number
+  readonly bytesPerAllocation: number
+  readonly rate: number
+  readonly json?: boolean
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value]
 
 export function registerNat(program: Command): void {
   const nat = program.command('nat').description('NAT traversal: STUN probe, STUN and TURN servers')
@@ -78,6 +97,133 @@ export function registerNat(program: Command): void {
       })
       server.close()
     })
+  registerRelay(nat)
+}
+
+function registerRelay(nat: Command): void {
+  nat
+    .command('relay')
+    .description('run a TURN relay (RFC 8656, UDP) with long-term credentials')
+    .option('--bind <addr>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one)', portOption, 3478)
+    .option('--relay-host <addr>', 'address relayed sockets bind (default: --bind)')
+    .option('--realm <realm>', 'authentication realm', 'plexus')
+    .option('--user <name:password>', 'a user (repeat for more)', collect, [])
+    .option(
+      '--allow-peer <cidr>',
+      'peers that may be relayed to (repeat; default loopback only)',
+      collect,
+      [],
+    )
+    .option(
+      '--max-allocations <n>',
+      'allocations in all',
+      integerOption('max-allocations', 0, 1e6),
+      1000,
+    )
+    .option(
+      '--allocations-per-user <n>',
+      'allocations per user',
+      integerOption('allocations-per-user', 0, 1e6),
+      10,
+    )
+    .option(
+      '--allocations-per-ip <n>',
+      'allocations per client IP',
+      integerOption('allocations-per-ip', 0, 1e6),
+      10,
+    )
+    .option(
+      '--bytes-per-allocation <n>',
+      'bytes relayed per allocation',
+      integerOption('bytes-per-allocation', 0, 2 ** 52),
+      2 ** 30,
+    )
+    .option(
+      '--rate <bytes/s>',
+      'relayed bytes per second per allocation',
+      integerOption('rate', 1, 2 ** 40),
+      10 * 2 ** 20,
+    )
+    .option('--json', 'print JSON lines')
+    .action(async (flags: RelayFlags, command: Command) => {
+      const users = new Map<string, string>()
+      for (const entry of flags.user) {
+        const at = entry.indexOf(':')
+        if (at <= 0)
+          command.error(`error: --user takes name:password, got '${entry}'`, { exitCode: 2 })
+        users.set(entry.slice(0, at), entry.slice(at + 1))
+      }
+      if (users.size === 0)
+        command.error('error: give at least one --user name:password', { exitCode: 2 })
+      let policy: PeerPolicy
+      try {
+        policy =
+          flags.allowPeer.length === 0 ? PeerPolicy.loopbackOnly() : new PeerPolicy(flags.allowPeer)
+      } catch (error) {
+        return command.error(`error: ${(error as Error).message}`, { exitCode: 2 })
+      }
+      const env = createNodeEnv()
+      const config = turnServerConfig({
+        realm: flags.realm,
+        relayHost: flags.relayHost ?? flags.bind,
+        keyOf: (name) => {
+          const password = users.get(name)
+          return password === undefined ? undefined : longTermKey(name, flags.realm, password)
+        },
+        peerPolicy: policy,
+        software: SOFTWARE,
+        allocationsMax: flags.maxAllocations,
+        allocationsPerUser: flags.allocationsPerUser,
+        allocationsPerIp: flags.allocationsPerIp,
+        bytesPerAllocation: flags.bytesPerAllocation,
+        bytesPerSecond: flags.rate,
+      })
+      const server = await promised<RunningTurnServer>((done) =>
+        startTurnServer(
+          env,
+          { host: flags.bind, port: flags.port },
+          config,
+          (event) => printRelayEvent(event, flags.json === true),
+          done,
+        ),
+      )
+      const local = addressKey(server.local)
+      if (flags.json === true)
+        printJson({ type: 'listening', protocol: 'turn', address: local, allowPeers: policy.allow })
+      else
+        printLine(
+          `plexus nat relay: TURN on ${local} (udp), realm ${flags.realm}, peers ${policy.allow.join(' ')}`,
+        )
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve)
+        process.once('SIGTERM', resolve)
+      })
+      server.close()
+    })
+}
+
+function printRelayEvent(event: TurnServerEvent, json: boolean): void {
+  if (event.type === 'dropped' && !json) return
+  if (json) {
+    printJson({
+      ...event,
+      ...('client' in event ? { client: addressKey(event.client) } : {}),
+      ...('relay' in event ? { relay: addressKey(event.relay) } : {}),
+      ...('from' in event ? { from: addressKey(event.from) } : {}),
+    })
+    return
+  }
+  if (event.type === 'allocated')
+    printLine(
+      `allocated ${addressKey(event.relay)} for ${event.username} at ${addressKey(event.client)}`,
+    )
+  else if (event.type === 'allocation_closed')
+    printLine(
+      `closed ${addressKey(event.relay)} (${event.reason}, ${event.relayedBytes} bytes relayed)`,
+    )
+  else if (event.type === 'refused')
+    printLine(`refused ${addressKey(event.client)}: error ${event.code}`)
 }
 
 async function probe(flags: ProbeFlags): Promise<NatReport> {

@@ -6,11 +6,17 @@
 import { readUint16BE, writeUint16BE } from '../../core/bytes.js'
 
 export const CHANNEL_MIN = 0x4000
+/** RFC 8656's range, which our client picks from. */
 export const CHANNEL_MAX = 0x4fff
+/**
+ * RFC 5766 allowed up to 0x7FFE, and clients built on it (coturn's turnutils_uclient) pick
+ * numbers there, so the server accepts the old range.
+ */
+export const CHANNEL_MAX_ACCEPTED = 0x7ffe
 export const CHANNEL_DATA_HEADER_BYTES = 4
 
 export const isChannelNumber = (channel: number): boolean =>
-  Number.isInteger(channel) && channel >= CHANNEL_MIN && channel <= CHANNEL_MAX
+  Number.isInteger(channel) && channel >= CHANNEL_MIN && channel <= CHANNEL_MAX_ACCEPTED
 
 /** True when the first two bits are 01: a ChannelData message, not STUN (RFC 7983 demux). */
 export const looksLikeChannelData = (bytes: Uint8Array): boolean =>

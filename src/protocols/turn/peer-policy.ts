@@ -5,6 +5,8 @@
  */
 import { ipToBytes } from '../../core/ip-bytes.js'
 
+const VERDICTS_MAX = 4096
+
 interface Prefix {
   readonly bytes: Uint8Array
   readonly bits: number
@@ -22,10 +24,17 @@ export class PeerPolicy {
     return new PeerPolicy(['127.0.0.0/8', '::1/128'])
   }
 
+  /** Verdicts by host: the relay asks on every datagram, and parsing the text each time shows. */
+  private readonly verdicts = new Map<string, boolean>()
+
   allows(host: string): boolean {
+    const known = this.verdicts.get(host)
+    if (known !== undefined) return known
     const bytes = ipToBytes(host)
-    if (bytes === undefined) return false
-    return this.prefixes.some((prefix) => matches(prefix, bytes))
+    const verdict = bytes !== undefined && this.prefixes.some((prefix) => matches(prefix, bytes))
+    if (this.verdicts.size >= VERDICTS_MAX) this.verdicts.clear()
+    this.verdicts.set(host, verdict)
+    return verdict
   }
 }
 

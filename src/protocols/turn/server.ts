@@ -100,6 +100,10 @@ export class TurnServer {
   private readonly nonces: NonceMinter
   private outputs: TurnServerOutput[] = []
   private nextPendingId = 0
+  private cachedNext: Instant | undefined
+  private readonly perUser = new Map<string, number>()
+  private readonly perIp = new Map<string, number>()
+  private deadlinesChanged = false
 
   constructor(
     private readonly config: TurnServerConfig,
@@ -150,6 +154,7 @@ export class TurnServer {
     }
     const auth = this.authenticate(now, from, message)
     if (auth === undefined) return
+    this.deadlinesChanged = true
     switch (message.method) {
       case StunMethod.Allocate:
         return this.allocate(now, from, message, auth)
@@ -193,8 +198,10 @@ export class TurnServer {
     if (pending === undefined) return
     this.pending.delete(id)
     const { client, request, key } = pending
-    if (relay === undefined)
+    if (relay === undefined) {
+      this.count(pending.username, client.host, -1)
       return this.refuse(client, request, StunErrorCode.InsufficientCapacity, [], key)
+    }
     const allocation = new Allocation(
       client,
       pending.username,
@@ -205,6 +212,7 @@ export class TurnServer {
       toHex(request.transactionId),
       this.config.bytesPerSecond,
     )
+    this.deadlinesChanged = true
     this.byClient.set(addressKey(client), allocation)
     this.byRelay.set(addressKey(relay), allocation)
     this.allocateSuccess(allocation, request, pending.lifetime)
@@ -218,6 +226,7 @@ export class TurnServer {
   }
 
   timeout(now: Instant): void {
+    this.deadlinesChanged = true
     for (const allocation of [...this.byClient.values()]) {
       if (allocation.expiresAt <= now) this.close(allocation, 'expired')
       else if (after(allocation.createdAt, this.config.allocationDurationMax) <= now)
@@ -226,7 +235,18 @@ export class TurnServer {
     }
   }
 
+  /**
+   * Cached between changes: the driver asks after every datagram, and relaying data changes
+   * no deadline, so a relay with many allocations does not walk them all per datagram.
+   */
   nextTimeout(): Instant | undefined {
+    if (!this.deadlinesChanged) return this.cachedNext
+    this.deadlinesChanged = false
+    this.cachedNext = this.computeNextTimeout()
+    return this.cachedNext
+  }
+
+  private computeNextTimeout(): Instant | undefined {
     let next: Instant | undefined
     for (const allocation of this.byClient.values()) {
       next = earliest(next, allocation.expiresAt)
@@ -313,15 +333,16 @@ export class TurnServer {
       // No port reservations here.
       return this.refuse(from, request, StunErrorCode.InsufficientCapacity, [], auth.key)
     }
-    const all = [...this.byClient.values(), ...this.pending.values()]
-    if (all.length >= this.config.allocationsMax) {
+    if (this.byClient.size + this.pending.size >= this.config.allocationsMax) {
       return this.refuse(from, request, StunErrorCode.InsufficientCapacity, [], auth.key)
     }
-    const ofUser = all.filter((a) => a.username === auth.username).length
-    const ofIp = all.filter((a) => a.client.host === from.host).length
-    if (ofUser >= this.config.allocationsPerUser || ofIp >= this.config.allocationsPerIp) {
+    if (
+      (this.perUser.get(auth.username) ?? 0) >= this.config.allocationsPerUser ||
+      (this.perIp.get(from.host) ?? 0) >= this.config.allocationsPerIp
+    ) {
       return this.refuse(from, request, StunErrorCode.AllocationQuotaReached, [], auth.key)
     }
+    this.count(auth.username, from.host, +1)
     const id = String(this.nextPendingId++)
     this.pending.set(id, {
       client: from,
@@ -482,6 +503,8 @@ export class TurnServer {
   // --- helpers -----------------------------------------------------------------------------
 
   private close(allocation: Allocation, reason: CloseReason): void {
+    this.deadlinesChanged = true
+    this.count(allocation.username, allocation.client.host, -1)
     this.byClient.delete(addressKey(allocation.client))
     this.byRelay.delete(addressKey(allocation.relay))
     this.outputs.push({ type: 'close_relay', relay: allocation.relay })
@@ -492,6 +515,18 @@ export class TurnServer {
       reason,
       relayedBytes: allocation.relayedBytes,
     })
+  }
+
+  /** Allocations (pending ones included) per user and per client IP, for the quotas. */
+  private count(username: string, host: string, delta: 1 | -1): void {
+    for (const [map, key] of [
+      [this.perUser, username],
+      [this.perIp, host],
+    ] as const) {
+      const next = (map.get(key) ?? 0) + delta
+      if (next <= 0) map.delete(key)
+      else map.set(key, next)
+    }
   }
 
   private respond(

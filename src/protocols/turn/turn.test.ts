@@ -433,4 +433,20 @@ test('hostile datagrams never throw and never reach a peer without a permission'
   world.server.receive(world.now, CLIENT, encodeChannelData(0x4001, utf8('x')))
   assert.equal(world.server.takeOutputs().filter((o) => o.type === 'relay').length, 0)
   assert.equal(decodeChannelData(new Uint8Array([0x40, 0, 0, 9])), undefined)
+  // RFC 5766's channel range (coturn's uclient picks from it) is accepted; 0x7FFF is not.
+  assert.equal(decodeChannelData(new Uint8Array([0x7f, 0xfe, 0, 0]))?.channel, 0x7ffe)
+  assert.equal(decodeChannelData(new Uint8Array([0x7f, 0xff, 0, 0])), undefined)
+})
+
+test('a closed allocation frees its place in the per-user and per-IP quotas', () => {
+  const world = new World(config({ allocationsPerUser: 1, allocationsPerIp: 1 }))
+  const first = world.client()
+  first.allocate(world.now)
+  world.settle()
+  first.close(world.now)
+  world.settle()
+  const second = world.client({ host: CLIENT.host, port: CLIENT.port + 1 })
+  second.allocate(world.now)
+  world.settle()
+  assert.ok(allocated(world.events({ host: CLIENT.host, port: CLIENT.port + 1 })))
 })

@@ -1,0 +1,109 @@
+/**
+ * The TURN server (the plexus relay) on sockets: the server's own socket, and one socket per
+ * allocation bound when the core asks (`bind_relay`) and closed when it says.
+ */
+import { addressKey, type Address } from '../../core/address.js'
+import type { Callback, Clock, DatagramSocket, Metrics, Net } from '../../core/env.js'
+import type { Random } from '../../core/random.js'
+import { ok } from '../../core/result.js'
+import {
+  TurnServer,
+  type TurnServerConfig,
+  type TurnServerEvent,
+} from '../../protocols/turn/index.js'
+import { CoreTimer } from '../core-timer.js'
+
+export interface RunningTurnServer {
+  readonly local: Address
+  readonly core: TurnServer
+  close(): void
+}
+
+export function startTurnServer(
+  world: {
+    readonly net: Net
+    readonly clock: Clock
+    readonly random: Random
+    readonly metrics?: Metrics
+  },
+  listen: Address,
+  config: TurnServerConfig,
+  onEvent: (event: TurnServerEvent) => void,
+  done: Callback<RunningTurnServer>,
+): void {
+  world.net.bindDatagram(listen, (bound) => {
+    if (!bound.ok) return done(bound)
+    const socket = bound.value
+    const core = new TurnServer(config, socket.local, world.random)
+    const relays = new Map<string, DatagramSocket>()
+    let closed = false
+    const timer = new CoreTimer(world.clock, (now) => {
+      core.timeout(now)
+      flush()
+    })
+    const flush = (): void => {
+      for (const output of core.takeOutputs()) {
+        switch (output.type) {
+          case 'send':
+            socket.send(output.to, output.bytes)
+            break
+          case 'relay':
+            relays.get(addressKey(output.from))?.send(output.to, output.bytes)
+            break
+          case 'bind_relay':
+            bindRelay(output.id, output.host)
+            break
+          case 'close_relay': {
+            const key = addressKey(output.relay)
+            relays.get(key)?.close()
+            relays.delete(key)
+            break
+          }
+          case 'event':
+            world.metrics?.count(`turn.server.${output.event.type}`)
+            onEvent(output.event)
+            break
+        }
+      }
+      if (!closed) timer.arm(core.nextTimeout())
+    }
+    const bindRelay = (id: string, host: string): void => {
+      world.net.bindDatagram({ host, port: 0 }, (result) => {
+        if (closed) {
+          if (result.ok) result.value.close()
+          return
+        }
+        if (!result.ok) {
+          core.relayBound(world.clock.now(), id, undefined)
+          return flush()
+        }
+        const relay = result.value
+        const relayAddress = { host, port: relay.local.port }
+        relays.set(addressKey(relayAddress), relay)
+        relay.onReceive((from, bytes) => {
+          core.receivePeer(world.clock.now(), relayAddress, from, bytes)
+          flush()
+        })
+        core.relayBound(world.clock.now(), id, relayAddress)
+        flush()
+      })
+    }
+    socket.onReceive((from, bytes) => {
+      core.receive(world.clock.now(), from, bytes)
+      flush()
+    })
+    done(
+      ok({
+        local: socket.local,
+        core,
+        close: () => {
+          closed = true
+          timer.cancel()
+          socket.close()
+          for (const relay of relays.values()) relay.close()
+          relays.clear()
+        },
+      }),
+    )
+  })
+}
