@@ -16,8 +16,8 @@ import {
 /**
  * Hole punching across the real NAT bed, for every pair of NAT behaviours (symmetric
  * included): two peers in different private networks gather candidates (host; server-reflexive
- * from coturn's STUN; relayed from plexus's relay-lite in the public namespace), swap them
- * through the relay's rendezvous, run ICE checks and must connect: directly wherever the pair's
+ * from coturn's STUN; relayed from coturn's TURN, or plexus's relay-lite with
+ * PLEXUS_NAT_RELAY=lite), swap them through a rendezvous in the public namespace, run ICE checks and must connect: directly wherever the pair's
  * behaviours allow it, through the relay otherwise, and say which. Each side then proves the
  * selected pair carries data. With PLEXUS_NAT_MATRIX_OUT set, the matrix is written there.
  */
@@ -25,6 +25,13 @@ import {
 const HERE = dirname(fileURLToPath(import.meta.url))
 const SUPPORT = join(HERE, '..', 'support')
 const RELAY_PORT = 3480
+const TURN_USER = { username: 'plexus', password: 'punch-through' }
+/** PLEXUS_NAT_RELAY=lite uses plexus's relay-lite; the default is TURN (coturn). */
+const RELAY_KIND = process.env['PLEXUS_NAT_RELAY'] === 'lite' ? 'lite' : 'turn'
+const relayArg = (server: string): string =>
+  RELAY_KIND === 'lite'
+    ? `${server}:${RELAY_PORT}`
+    : `turn:${TURN_USER.username}:${TURN_USER.password}@${server}:3478`
 
 interface Outcome {
   readonly a: BedNat
@@ -88,7 +95,7 @@ async function punch(bed: NetnsBed, a: number, b: number, session: string): Prom
         session,
         hostAddress,
         `${server}:3478`,
-        `${server}:${RELAY_PORT}`,
+        relayArg(server),
         `${server}:${RELAY_PORT + 1}`,
       ],
       40_000,
@@ -128,7 +135,7 @@ test('every pair of NAT behaviours connects: directly where they allow it, else 
   const bed = await createNetnsBed({ nats: [...BED_NATS, ...BED_NATS] })
   const outcomes: Outcome[] = []
   try {
-    await startCoturn(bed)
+    await startCoturn(bed, 3478, TURN_USER)
     await startRelay(bed, bed.publicAddresses[0] ?? '')
     for (let i = 0; i < BED_NATS.length; i++) {
       for (let j = i; j < BED_NATS.length; j++) {

@@ -12,7 +12,17 @@ const COTURN_READY_MS = 10_000
  * namespace and resolves once its relay ports are initialised. No TLS, no CLI, no
  * authentication; its pid file goes to a fresh temporary folder instead of /var/run.
  */
-export async function startCoturn(bed: NetnsBed, port = 3478): Promise<ChildProcess> {
+export interface TurnUser {
+  readonly username: string
+  readonly password: string
+}
+
+/** With `user`, coturn also relays (TURN, long-term credentials, realm `plexus.test`). */
+export async function startCoturn(
+  bed: NetnsBed,
+  port = 3478,
+  user?: TurnUser,
+): Promise<ChildProcess> {
   const [first, second] = bed.publicAddresses
   if (first === undefined || second === undefined) {
     throw new Error('coturn as an RFC 5780 server needs two public addresses in the bed')
@@ -35,6 +45,15 @@ export async function startCoturn(bed: NetnsBed, port = 3478): Promise<ChildProc
     '--log-file',
     'stdout',
     '--simple-log',
+    ...(user === undefined
+      ? []
+      : [
+          '--lt-cred-mech',
+          '--user',
+          `${user.username}:${user.password}`,
+          '--realm',
+          'plexus.test',
+        ]),
   ])
   let log = ''
   await new Promise<void>((resolve, reject) => {

@@ -11,11 +11,14 @@ import { IceAgent, type AgentRole } from '../../src/protocols/holepunch/index.js
  * through the rendezvous, runs the checks, then proves the selected pair carries data (the
  * controlling side sends 3 datagrams, the controlled side echoes them). Prints one JSON line.
  * Usage: node holepunch-peer-main.js ROLE SESSION LOCAL_IP STUN RELAY SIGNAL
+ * (RELAY: relay-lite HOST:PORT, or turn:USER:PASSWORD@HOST:PORT)
  */
 const [role, session = '', localIp = '', stunText = '', relayText = '', signalText = ''] =
   process.argv.slice(2)
 const stun = parseAddress(stunText)
-const relay = parseAddress(relayText)
+// RELAY is relay-lite's HOST:PORT, or turn:USER:PASSWORD@HOST:PORT for a TURN server
+const turnMatch = /^turn:([^:@]+):([^@]+)@(.+)$/.exec(relayText)
+const relay = parseAddress(turnMatch?.[3] ?? relayText)
 const signal = parseAddress(signalText)
 if ((role !== 'controlling' && role !== 'controlled') || !stun || !relay || !signal) {
   console.error('usage: ROLE SESSION LOCAL_IP STUN RELAY SIGNAL')
@@ -33,7 +36,9 @@ env.net.bindDatagram({ host: localIp, port: 0 }, (bound) => {
   void connectSignal(signal.host, signal.port).then(async (channel) => {
     const agent = new IceAgent(role as AgentRole, env.random, [socket.local], {
       stunServers: [stun],
-      relay,
+      ...(turnMatch === null
+        ? { relay }
+        : { turn: { server: relay, username: turnMatch[1] ?? '', password: turnMatch[2] ?? '' } }),
     })
     const debug = process.env['PLEXUS_HOLEPUNCH_DEBUG'] === '1'
     const peer = attachAgent(agent, socket, env.clock, channel, session, (event) => {

@@ -13,6 +13,7 @@ import {
   type DecodedStun,
   type StunAttribute,
 } from '../stun/index.js'
+import { TurnClient } from '../turn/client.js'
 import {
   candidatePriority,
   isRelayedPair,
@@ -110,6 +111,11 @@ export class IceAgent {
   private selected: Pair | undefined
   private lastSentOnSelected: Instant | undefined
   private checksSent = 0
+  /** The relay when it is a TURN server (else relay-lite through `config.relay`). */
+  private readonly turn: TurnClient | undefined
+  private turnPending = false
+  /** The instant of the input being handled (TURN's send needs one). */
+  private now: Instant = 0 as Instant
 
   constructor(
     readonly role: AgentRole,
@@ -122,6 +128,15 @@ export class IceAgent {
     this.pwd = this.token(24)
     const bytes = random.bytes(8)
     this.tieBreaker = BigInt(`0x${toHex(bytes)}`)
+    const turn = this.config.turn
+    this.turn =
+      turn === undefined
+        ? undefined
+        : new TurnClient(random.fork('turn'), {
+            server: turn.server,
+            username: turn.username,
+            password: turn.password,
+          })
   }
 
   get state(): AgentState {
@@ -130,6 +145,7 @@ export class IceAgent {
 
   /** Starts gathering: STUN Binding requests to the servers, ALLOCATE to the relay. */
   start(now: Instant): void {
+    this.now = now
     if (this.stateValue !== 'new') return
     this.stateValue = 'gathering'
     for (const address of this.hostAddresses) {
@@ -142,6 +158,10 @@ export class IceAgent {
     if (this.config.relay !== undefined) {
       this.relayPending = { attempts: 0, nextAt: now }
       this.sendAllocate(now)
+    } else if (this.turn !== undefined) {
+      this.turnPending = true
+      this.turn.allocate(now)
+      this.drainTurn(now)
     }
     this.gatherDeadline = after(now, ms(this.config.gatherTimeoutMs))
     this.maybeGathered(now)
@@ -149,6 +169,7 @@ export class IceAgent {
 
   /** The other agent's description, from the signalling channel. */
   setRemote(now: Instant, description: SessionDescription): void {
+    this.now = now
     if (this.remote !== undefined) return
     this.remote = {
       ufrag: description.ufrag,
@@ -183,6 +204,7 @@ export class IceAgent {
   send(now: Instant, bytes: Uint8Array): boolean {
     const pair = this.selected
     if (pair === undefined || this.stateValue !== 'connected') return false
+    this.now = now
     this.transmit(pair.local.base, pair.remote.address, bytes)
     this.lastSentOnSelected = now
     return true
@@ -190,6 +212,19 @@ export class IceAgent {
 
   /** Every datagram the agent's socket receives. */
   receive(now: Instant, from: Address, bytes: Uint8Array): void {
+    this.now = now
+    const turn = this.config.turn
+    // The TURN server is often the STUN server too: our own Binding answers stay ours.
+    if (
+      this.turn !== undefined &&
+      turn !== undefined &&
+      sameAddress(from, turn.server) &&
+      !this.answersOurTransaction(bytes)
+    ) {
+      this.turn.receive(now, from, bytes)
+      this.drainTurn(now)
+      return
+    }
     const relay = this.config.relay
     if (relay !== undefined && sameAddress(from, relay) && isRelayMessage(bytes)) {
       this.fromRelay(now, bytes)
@@ -199,6 +234,12 @@ export class IceAgent {
   }
 
   timeout(now: Instant): void {
+    this.now = now
+    if (this.turn !== undefined) {
+      const due = this.turn.nextTimeout()
+      if (due !== undefined && due <= now) this.turn.timeout(now)
+      this.drainTurn(now)
+    }
     if (this.relayPending !== undefined && this.relayPending.nextAt <= now) this.sendAllocate(now)
     for (const transaction of [...this.transactions.values()]) {
       if (transaction.nextAt > now) continue
@@ -228,6 +269,7 @@ export class IceAgent {
       if (at !== undefined && (next === undefined || at < next)) next = at
     }
     consider(this.relayPending?.nextAt)
+    consider(this.turn?.nextTimeout())
     for (const transaction of this.transactions.values()) consider(transaction.nextAt)
     if (this.stateValue === 'gathering') consider(this.gatherDeadline)
     if (this.stateValue === 'checking') {
@@ -287,11 +329,13 @@ export class IceAgent {
     if (this.stateValue !== 'gathering') return
     const gathering = [...this.transactions.values()].some((t) => t.purpose.kind === 'gather')
     const timedOut = this.gatherDeadline !== undefined && now >= this.gatherDeadline
-    if ((gathering || this.relayPending !== undefined) && !timedOut) return
+    const relaying = this.relayPending !== undefined || this.turnPending
+    if ((gathering || relaying) && !timedOut) return
     for (const transaction of [...this.transactions.values()]) {
       if (transaction.purpose.kind === 'gather') this.transactions.delete(transaction.id)
     }
     this.relayPending = undefined
+    this.turnPending = false
     this.stateValue = 'gathered'
     this.event({ type: 'gathered', description: this.localDescription() })
     this.maybeStartChecks(now)
@@ -306,6 +350,14 @@ export class IceAgent {
     this.checkDeadline = after(now, ms(this.config.checkTimeoutMs))
     for (const base of this.bases()) {
       for (const remote of this.remote.candidates) this.pairFor(base, remote)
+    }
+    if (this.turn?.relayed !== undefined && this.remote.candidates.length > 0) {
+      // TURN forwards only from (and to) permitted IPs: every remote candidate's
+      this.turn.permit(
+        now,
+        this.remote.candidates.map((c) => c.address),
+      )
+      this.drainTurn(now)
     }
     for (const request of this.pendingRequests.splice(0)) this.afterRequest(now, request)
     this.nextCheckAt = now
@@ -654,11 +706,45 @@ export class IceAgent {
   }
 
   private transmit(base: CandidateBase, to: Address, bytes: Uint8Array): void {
+    if (base === 'relay' && this.turn !== undefined) {
+      this.turn.send(this.now, to, bytes)
+      this.drainTurn(this.now)
+      return
+    }
     const relay = this.config.relay
     if (base === 'relay' && relay !== undefined) {
       this.emitSend(relay, encodeRelay({ type: 'send', to, payload: bytes }))
     } else {
       this.emitSend(to, bytes)
+    }
+  }
+
+  private answersOurTransaction(bytes: Uint8Array): boolean {
+    if (!isStunMessage(bytes)) return false
+    const decoded = decodeStun(new Uint8Array(bytes))
+    return decoded.ok && this.transactions.has(toHex(decoded.value.transactionId))
+  }
+
+  /** TURN client outputs: its datagrams go out of our socket; its events feed gathering. */
+  private drainTurn(now: Instant): void {
+    const turn = this.turn
+    if (turn === undefined) return
+    for (const output of turn.takeOutputs()) {
+      if (output.type === 'send') {
+        this.emitSend(output.to, output.bytes)
+        continue
+      }
+      const event = output.event
+      if (event.type === 'allocated' && this.turnPending) {
+        this.turnPending = false
+        this.locals.push(makeCandidate('relay', event.relayed, 'relay'))
+        this.maybeGathered(now)
+      } else if (event.type === 'failed' && event.operation === 'allocate' && this.turnPending) {
+        this.turnPending = false
+        this.maybeGathered(now)
+      } else if (event.type === 'data') {
+        this.onDatagram(now, 'relay', event.peer, event.data)
+      }
     }
   }
 

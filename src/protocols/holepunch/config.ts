@@ -6,6 +6,8 @@ export interface AgentConfig {
   readonly stunServers: readonly Address[]
   /** A relay-lite server for a relayed candidate. */
   readonly relay: Address | undefined
+  /** A TURN server (RFC 8656, long-term credentials) for a relayed candidate, instead. */
+  readonly turn: TurnServerRef | undefined
   /** Ta: the pacing of new checks (RFC 8445 section 14.2 allows 5 ms upwards). */
   readonly checkIntervalMs: number
   /** First retransmission timeout of a check or gathering request; doubles per attempt. */
@@ -23,9 +25,16 @@ export interface AgentConfig {
   readonly keepaliveMs: number
 }
 
+export interface TurnServerRef {
+  readonly server: Address
+  readonly username: string
+  readonly password: string
+}
+
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   stunServers: [],
   relay: undefined,
+  turn: undefined,
   checkIntervalMs: 20,
   rtoMs: 200,
   rtoMaxMs: 1000,
