@@ -1,0 +1,46 @@
+import type { Address } from '../../core/address.js'
+
+/** Timers in milliseconds; defaults suit the Internet and the test bed alike. */
+export interface AgentConfig {
+  /** STUN servers for server-reflexive candidates. */
+  readonly stunServers: readonly Address[]
+  /** A relay-lite server for a relayed candidate. */
+  readonly relay: Address | undefined
+  /** A TURN server (RFC 8656, long-term credentials) for a relayed candidate, instead. */
+  readonly turn: TurnServerRef | undefined
+  /** Ta: the pacing of new checks (RFC 8445 section 14.2 allows 5 ms upwards). */
+  readonly checkIntervalMs: number
+  /** First retransmission timeout of a check or gathering request; doubles per attempt. */
+  readonly rtoMs: number
+  readonly rtoMaxMs: number
+  /** Transmissions of one request before it fails. */
+  readonly checkAttempts: number
+  /** Gathering gives up on servers that have not answered by then. */
+  readonly gatherTimeoutMs: number
+  /** How long a relayed pair waits for a direct one to succeed before it is nominated. */
+  readonly nominationWaitMs: number
+  /** Checking fails after this long without a selected pair. */
+  readonly checkTimeoutMs: number
+  /** Binding indications on an idle selected pair (RFC 8445 section 11: 15 s). */
+  readonly keepaliveMs: number
+}
+
+export interface TurnServerRef {
+  readonly server: Address
+  readonly username: string
+  readonly password: string
+}
+
+export const DEFAULT_AGENT_CONFIG: AgentConfig = {
+  stunServers: [],
+  relay: undefined,
+  turn: undefined,
+  checkIntervalMs: 20,
+  rtoMs: 200,
+  rtoMaxMs: 1000,
+  checkAttempts: 5,
+  gatherTimeoutMs: 3000,
+  nominationWaitMs: 1000,
+  checkTimeoutMs: 15_000,
+  keepaliveMs: 15_000,
+}
