@@ -1,0 +1,188 @@
+/**
+ * Gnutella as a plug-in of a `Peer` (the `PeerPlugin` contract of src/peer/types.ts: name,
+ * start, stop, status): the servent, its shared folder and transfer server, its host cache,
+ * and the searches and downloads it runs, on the clock, net and randomness of the Env it is
+ * given. `plexus gnutella` and `plexus daemon` both run a servent through this class only.
+ */
+import { addressKey, type Address } from '../../core/address.js'
+import type { Callback, Env } from '../../core/env.js'
+import { OperationalError } from '../../core/errors.js'
+import { err, ok } from '../../core/result.js'
+import type { GnutellaEvent, Role } from '../../protocols/gnutella/index.js'
+import type { MultiSourceResult } from './multi-source-download.js'
+import { DownloadBook, type DownloadRecord } from './download-book.js'
+import { startGnutellaHost, type GnutellaHost } from './gnutella-host.js'
+import { SearchBook, type FileHit, type SearchRecord } from './search-book.js'
+
+export type UltrapeerMode = 'auto' | 'yes' | 'no'
+
+export interface GnutellaPluginConfig {
+  /** Where the servent listens (port 0 picks one); downloads are served on the same port. */
+  readonly bind: Address
+  /** The IPv4 address put in Pongs and QueryHits; default the bound host. */
+  readonly advertisedHost?: string
+  /** Servents to connect to at start. */
+  readonly hosts: readonly Address[]
+  readonly ultrapeer: UltrapeerMode
+  /** The folder to share (hashed at start), or none. */
+  readonly shareDir?: string
+  /** Where downloads go when none is named. */
+  readonly downloadDir?: string
+  /** Read at start, saved at stop; none when undefined. */
+  readonly hostCacheFile?: string
+  readonly log?: (line: string) => void
+}
+
+export type GnutellaEnv = Pick<Env, 'clock' | 'net' | 'random'>
+
+/**
+ * Without measured bandwidth, uptime and reachability, `auto` makes the first node of a
+ * network (no hosts to join) an ultrapeer and a joining node a leaf.
+ */
+export function chooseRole(mode: UltrapeerMode, hosts: readonly Address[]): Role {
+  if (mode === 'yes') return 'ultrapeer'
+  if (mode === 'no') return 'leaf'
+  return hosts.length === 0 ? 'ultrapeer' : 'leaf'
+}
+
+/** What `status()` reports (the API's `GET /api/v1/gnutella`). */
+export interface GnutellaStatus {
+  readonly [key: string]: unknown
+  readonly role: Role
+  readonly address: string
+  readonly connections: number
+  readonly neighbours: readonly { readonly address: string; readonly role: Role }[]
+  readonly sharedFiles: number
+  readonly sharedBytes: number
+  readonly queriesReceived: number
+  readonly searches: number
+  readonly downloads: number
+  readonly uploads: { readonly active: number; readonly queued: number }
+}
+
+export class GnutellaPlugin {
+  readonly name = 'gnutella'
+  readonly role: Role
+  private host: GnutellaHost | undefined
+  private readonly listeners = new Set<(event: GnutellaEvent) => void>()
+  private readonly searchBook = new SearchBook()
+  private readonly downloadBook: DownloadBook
+
+  constructor(
+    private readonly env: GnutellaEnv,
+    readonly config: GnutellaPluginConfig,
+  ) {
+    this.role = chooseRole(config.ultrapeer, config.hosts)
+    this.downloadBook = new DownloadBook(config.log === undefined ? {} : { log: config.log })
+  }
+
+  start(done: Callback<void>): void {
+    if (this.host !== undefined)
+      return done(err(new OperationalError('exists', 'the gnutella servent is running')))
+    const c = this.config
+    startGnutellaHost({
+      clock: this.env.clock,
+      net: this.env.net,
+      random: this.env.random,
+      bind: c.bind,
+      hosts: c.hosts,
+      config: { role: this.role, leafCandidatesExtra: 0 },
+      ...(c.advertisedHost === undefined ? {} : { advertisedHost: c.advertisedHost }),
+      ...(c.shareDir === undefined ? {} : { shareDir: c.shareDir }),
+      ...(c.hostCacheFile === undefined ? {} : { hostCacheFile: c.hostCacheFile }),
+      ...(c.log === undefined ? {} : { log: c.log }),
+    }).then(
+      (host) => {
+        this.host = host
+        host.node.onEvent((event) => {
+          this.searchBook.record(event)
+          for (const listener of [...this.listeners]) listener(event)
+        })
+        done(ok(undefined))
+      },
+      (error: Error) => done(err(new OperationalError('io', `gnutella: ${error.message}`))),
+    )
+  }
+
+  stop(done: Callback<void>): void {
+    const host = this.host
+    if (host === undefined) return done(ok(undefined))
+    this.host = undefined
+    host.close().then(
+      () => done(ok(undefined)),
+      (error: Error) => done(err(new OperationalError('io', error.message))),
+    )
+  }
+
+  status(): GnutellaStatus {
+    const host = this.running()
+    const servent = host.node.servent
+    const open = servent.open()
+    const files = [...(host.folder?.byIndex.values() ?? [])]
+    return {
+      role: servent.role,
+      address: addressKey(host.node.address),
+      connections: open.length,
+      neighbours: open.map((c) => ({ address: addressKey(c.remote), role: c.role })),
+      sharedFiles: files.length,
+      sharedBytes: files.reduce((sum, f) => sum + f.length, 0),
+      queriesReceived: servent.inspect().received['query'] ?? 0,
+      searches: this.searchBook.size,
+      downloads: this.downloadBook.active,
+      uploads: host.http?.uploads() ?? { active: 0, queued: 0 },
+    }
+  }
+
+  /** The address the servent listens on and advertises. */
+  get address(): Address {
+    return this.running().node.address
+  }
+
+  /** The shared folder's files (index, name, length, URN). */
+  sharedFiles(): { path: string; length: number; urn: string }[] {
+    return [...(this.running().folder?.byIndex.values() ?? [])].map((f) => ({
+      path: f.fileName,
+      length: f.length,
+      urn: f.urn,
+    }))
+  }
+
+  connect(to: Address): void {
+    this.running().node.connect(to)
+  }
+
+  /** Starts a search for `words`; its hits collect under the returned record's id. */
+  search(words: string): SearchRecord {
+    const id = this.running().node.search(words)
+    return this.searchBook.started(id, words, Date.now())
+  }
+
+  searchResults(id: string): SearchRecord | undefined {
+    return this.searchBook.get(id)
+  }
+
+  /** Downloads `file` from all its sources into `outDir` (default the download folder). */
+  download(
+    file: FileHit,
+    outDir?: string,
+  ): { record: DownloadRecord; finished: Promise<MultiSourceResult | undefined> } {
+    const dir = outDir ?? this.config.downloadDir
+    if (dir === undefined)
+      throw new OperationalError('invalid', 'no download folder configured for gnutella')
+    return this.downloadBook.start(file, dir)
+  }
+
+  downloads(): readonly DownloadRecord[] {
+    return this.downloadBook.list()
+  }
+
+  onEvent(listener: (event: GnutellaEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private running(): GnutellaHost {
+    if (this.host === undefined) throw new OperationalError('closed', 'gnutella is not running')
+    return this.host
+  }
+}
