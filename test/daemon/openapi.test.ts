@@ -16,6 +16,10 @@ test('docs/openapi.json is the document the API generates', async () => {
   assert.deepEqual(paths, [
     '/api/v1/dht',
     '/api/v1/events',
+    '/api/v1/gnutella',
+    '/api/v1/gnutella/downloads',
+    '/api/v1/gnutella/searches',
+    '/api/v1/gnutella/searches/{id}',
     '/api/v1/settings',
     '/api/v1/torrents',
     '/api/v1/torrents/{infoHash}',

@@ -5,6 +5,7 @@ import { TORRENT_BYTES_MAX } from '../directory-fetch.js'
 import { ApiError } from './api-error.js'
 import { bearerMatches } from './auth.js'
 import { registerEvents } from './events.js'
+import { registerGnutellaRoutes } from './gnutella-routes.js'
 import { registerNodeRoutes } from './node-routes.js'
 import { API_PREFIX, API_VERSION, JSON_BYTES_MAX, type ApiOptions } from './options.js'
 import { sharedSchemas } from './schemas.js'
@@ -101,6 +102,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerTorrentRoutes(app, options)
   registerNodeRoutes(app, options)
   registerEvents(app, options)
+  registerGnutellaRoutes(app, options)
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, () => app.swagger())
   await app.ready()
   return app
