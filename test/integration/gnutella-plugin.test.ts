@@ -89,3 +89,60 @@ test('a Peer runs the gnutella plug-in: status under plugins(), search and downl
   // The peer stopped the plug-in: it no longer answers.
   assert.throws(() => plugin.search('x'), /not running/)
 })
+
+test('--ultrapeer auto: a leaf that becomes reachable and is told ultrapeers are needed is promoted on its port', async () => {
+  const hub = await startGnutellaNode({ bind: LOCAL, hosts: [], ultrapeer: 'auto' })
+  const lenient = { uptimeMinMs: 0, uploadBytesPerSecondMin: 0, downloadBytesPerSecondMin: 0 }
+  const joiner = await startGnutellaNode({
+    bind: LOCAL,
+    hosts: [hub.address],
+    ultrapeer: 'auto',
+    election: { intervalMs: 50, thresholds: lenient },
+  })
+  try {
+    assert.equal(hub.role, 'ultrapeer', 'the first node of a network is its hub')
+    assert.equal(joiner.role, 'leaf')
+    await until(() => joiner.status().connections === 1, 'the leaf to join')
+    // Not reachable yet: several elections pass and it stays a leaf.
+    await new Promise((r) => setTimeout(r, 300))
+    assert.equal(joiner.role, 'leaf')
+    // The hub dials the leaf: refused (a leaf takes no connections), but it was reachable.
+    const port = joiner.address.port
+    hub.connect(joiner.address)
+    await until(() => {
+      try {
+        return joiner.role === 'ultrapeer'
+      } catch {
+        return false
+      }
+    }, 'the promotion')
+    assert.equal(joiner.address.port, port, 'same port after the restart')
+    await until(
+      () => joiner.status().neighbours.some((n) => n.role === 'ultrapeer'),
+      'the new ultrapeer to rejoin the hub as an ultrapeer',
+    )
+    assert.ok(hub.status().neighbours.some((n) => n.role === 'ultrapeer'))
+  } finally {
+    await promised<void>((done) => joiner.stop(done))
+    await promised<void>((done) => hub.stop(done))
+  }
+})
+
+test('--ultrapeer auto with the default thresholds: a reachable but young leaf stays a leaf', async () => {
+  const hub = await startGnutellaNode({ bind: LOCAL, hosts: [], ultrapeer: 'yes' })
+  const joiner = await startGnutellaNode({
+    bind: LOCAL,
+    hosts: [hub.address],
+    ultrapeer: 'auto',
+    election: { intervalMs: 50 },
+  })
+  try {
+    await until(() => joiner.status().connections === 1, 'the leaf to join')
+    hub.connect(joiner.address)
+    await new Promise((r) => setTimeout(r, 400))
+    assert.equal(joiner.role, 'leaf')
+  } finally {
+    await promised<void>((done) => joiner.stop(done))
+    await promised<void>((done) => hub.stop(done))
+  }
+})

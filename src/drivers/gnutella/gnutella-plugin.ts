@@ -5,13 +5,16 @@
  * given. `plexus gnutella` and `plexus daemon` both run a servent through this class only.
  */
 import { addressKey, type Address } from '../../core/address.js'
-import type { Callback, Env } from '../../core/env.js'
+import type { Callback, Env, TimerHandle } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
 import { err, ok } from '../../core/result.js'
+import { after, ms } from '../../core/time.js'
 import type { GnutellaEvent, Role } from '../../protocols/gnutella/index.js'
+import type { ElectionThresholds } from '../../protocols/ultrapeer/election.js'
 import type { MultiSourceResult } from './multi-source-download.js'
 import { DownloadBook, type DownloadRecord } from './download-book.js'
 import { startGnutellaHost, type GnutellaHost } from './gnutella-host.js'
+import { RoleMeter } from './role-election.js'
 import { SearchBook, type FileHit, type SearchRecord } from './search-book.js'
 
 export type UltrapeerMode = 'auto' | 'yes' | 'no'
@@ -31,13 +34,21 @@ export interface GnutellaPluginConfig {
   /** Read at start, saved at stop; none when undefined. */
   readonly hostCacheFile?: string
   readonly log?: (line: string) => void
+  /**
+   * `auto` only: how often the measurements are sampled and the election run (default 60 s),
+   * and its thresholds (default `DEFAULT_ELECTION`: 1 h up, 10/20 KB/s, reachable).
+   */
+  readonly election?: { readonly intervalMs?: number; readonly thresholds?: ElectionThresholds }
 }
+
+const ELECTION_INTERVAL_MS = 60_000
 
 export type GnutellaEnv = Pick<Env, 'clock' | 'net' | 'random'>
 
 /**
- * Without measured bandwidth, uptime and reachability, `auto` makes the first node of a
- * network (no hosts to join) an ultrapeer and a joining node a leaf.
+ * The role a servent starts in. `auto` starts the first node of a network (no hosts to join)
+ * as an ultrapeer and a joining node as a leaf; the election (role-election.ts) then promotes
+ * a leaf once its measurements qualify it.
  */
 export function chooseRole(mode: UltrapeerMode, hosts: readonly Address[]): Role {
   if (mode === 'yes') return 'ultrapeer'
@@ -62,8 +73,11 @@ export interface GnutellaStatus {
 
 export class GnutellaPlugin {
   readonly name = 'gnutella'
-  readonly role: Role
   private host: GnutellaHost | undefined
+  private meter: RoleMeter | undefined
+  private electionTimer: TimerHandle | undefined
+  /** Set while a promotion restarts the servent. */
+  private promoting = false
   private readonly listeners = new Set<(event: GnutellaEvent) => void>()
   private readonly searchBook = new SearchBook()
   private readonly downloadBook: DownloadBook
@@ -72,21 +86,35 @@ export class GnutellaPlugin {
     private readonly env: GnutellaEnv,
     readonly config: GnutellaPluginConfig,
   ) {
-    this.role = chooseRole(config.ultrapeer, config.hosts)
     this.downloadBook = new DownloadBook(config.log === undefined ? {} : { log: config.log })
   }
 
   start(done: Callback<void>): void {
     if (this.host !== undefined)
       return done(err(new OperationalError('exists', 'the gnutella servent is running')))
+    this.launch(chooseRole(this.config.ultrapeer, this.config.hosts), this.config.bind, (r) => {
+      if (r.ok && this.config.ultrapeer === 'auto') {
+        this.meter = new RoleMeter(this.env.clock.now(), this.config.election?.thresholds)
+        this.armElection()
+      }
+      done(r)
+    })
+  }
+
+  /** The role the servent plays now. */
+  get role(): Role {
+    return this.running().node.servent.role
+  }
+
+  private launch(role: Role, bind: Address, done: Callback<void>): void {
     const c = this.config
     startGnutellaHost({
       clock: this.env.clock,
       net: this.env.net,
       random: this.env.random,
-      bind: c.bind,
+      bind,
       hosts: c.hosts,
-      config: { role: this.role, leafCandidatesExtra: 0 },
+      config: { role, leafCandidatesExtra: 0 },
       ...(c.advertisedHost === undefined ? {} : { advertisedHost: c.advertisedHost }),
       ...(c.shareDir === undefined ? {} : { shareDir: c.shareDir }),
       ...(c.hostCacheFile === undefined ? {} : { hostCacheFile: c.hostCacheFile }),
@@ -104,7 +132,47 @@ export class GnutellaPlugin {
     )
   }
 
+  private armElection(): void {
+    const every = this.config.election?.intervalMs ?? ELECTION_INTERVAL_MS
+    this.electionTimer = this.env.clock.setTimer(after(this.env.clock.now(), ms(every)), () => {
+      this.electionTimer = undefined
+      this.runElection()
+      if (this.host !== undefined) this.armElection()
+    })
+  }
+
+  /**
+   * A leaf the election qualifies becomes an ultrapeer: the servent restarts in that role on
+   * the same port (its host cache carries what it knew). Demotion is not automatic: an
+   * ultrapeer's leaves would all have to re-home.
+   */
+  private runElection(): void {
+    const host = this.host
+    if (host === undefined || this.meter === undefined || this.promoting) return
+    const election = this.meter.sample(this.env.clock.now(), host.node.servent)
+    if (host.node.servent.role !== 'leaf' || election.role !== 'ultrapeer') return
+    this.config.log?.(`gnutella: promoted to ultrapeer (${election.reason})`)
+    this.promoting = true
+    const bind = { host: this.config.bind.host, port: host.node.address.port }
+    this.host = undefined
+    host.close().then(
+      () =>
+        this.launch('ultrapeer', bind, (r) => {
+          this.promoting = false
+          this.meter?.restarted()
+          if (!r.ok) this.config.log?.(`gnutella: promotion failed: ${r.error.message}`)
+        }),
+      (error: Error) => {
+        this.promoting = false
+        this.config.log?.(`gnutella: promotion failed: ${error.message}`)
+      },
+    )
+  }
+
   stop(done: Callback<void>): void {
+    if (this.electionTimer !== undefined) this.env.clock.clearTimer(this.electionTimer)
+    this.electionTimer = undefined
+    this.meter = undefined
     const host = this.host
     if (host === undefined) return done(ok(undefined))
     this.host = undefined

@@ -81,6 +81,8 @@ export class Servent implements StreamCore<GnutellaEvent> {
   private readonly sent: Record<string, number> = {}
   private readonly receivedByType: Record<string, number> = {}
   private faults = 0
+  /** What the ultrapeer election measures (src/protocols/ultrapeer/election.ts). */
+  private readonly measured = { bytesSent: 0, bytesReceived: 0, accepted: 0, upNeeded: false }
 
   constructor(
     readonly config: ServentConfig,
@@ -148,6 +150,27 @@ export class Servent implements StreamCore<GnutellaEvent> {
     return [...dialled, ...candidates, ...pongs]
   }
 
+  /**
+   * The election's measurements so far: bytes through our connections, incoming connections
+   * accepted (reachability), and whether an ultrapeer said `X-Ultrapeer-Needed: True`.
+   */
+  measurements(): {
+    readonly bytesSent: number
+    readonly bytesReceived: number
+    readonly accepted: number
+    readonly ultrapeerNeeded: boolean
+    readonly ultrapeersKnown: number
+  } {
+    const connected = this.open().filter((c) => c.role === 'ultrapeer').length
+    return {
+      bytesSent: this.measured.bytesSent,
+      bytesReceived: this.measured.bytesReceived,
+      accepted: this.measured.accepted,
+      ultrapeerNeeded: this.measured.upNeeded,
+      ultrapeersKnown: connected + this.candidates.size,
+    }
+  }
+
   inspect(): ServentStats {
     return {
       sent: { ...this.sent },
@@ -161,6 +184,8 @@ export class Servent implements StreamCore<GnutellaEvent> {
   // --- StreamCore ----------------------------------------------------------------------------
 
   accepted(now: Instant, remote: Address): ConnectionId {
+    // Someone could connect to us: we are reachable, whether or not we keep the connection.
+    this.measured.accepted++
     return this.newConnection(now, remote, false).id
   }
 
@@ -179,6 +204,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
   received(now: Instant, connection: ConnectionId, bytes: Uint8Array): void {
     const conn = this.connections.get(connection)
     if (conn === undefined) return
+    this.measured.bytesReceived += bytes.length
     if (conn.isOpen) return this.readDescriptors(now, conn, bytes)
     conn.handshakeBuffer = concatBytes([conn.handshakeBuffer, bytes])
     const parsed = parseHandshake(conn.handshakeBuffer)
@@ -324,6 +350,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
       })
       return this.drop(conn, 'refused', true)
     }
+    if (headers.ultrapeerNeeded === true) this.measured.upNeeded = true
     const role = remoteRole(this.config.role, headers)
     if (!keepOutbound(this.config, role, this.slots())) return this.drop(conn, 'refused', true)
     conn.role = role
@@ -468,6 +495,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
   }
 
   private write(conn: Connection, bytes: Uint8Array): void {
+    this.measured.bytesSent += bytes.length
     this.outputs.push({ type: 'write', connection: conn.id, bytes })
   }
 
