@@ -1,8 +1,10 @@
 /**
- * A constant-latency stream fabric for large Gnutella runs: the production `Servent` (any
+ * A fixed-latency stream fabric for large Gnutella runs: the production `Servent` (any
  * `StreamCore`) driven directly on the simulator's `Scheduler`, without simulated hosts, TCP
- * segments, windows or bandwidth. A connect completes in one round trip, bytes written arrive
- * `latencyMs` later in the order written, a close reaches the far end `latencyMs` later. What
+ * segments, windows or bandwidth. Each pair of addresses has one fixed latency (a number for
+ * all, or a function): a connect completes in one round trip, bytes written arrive one latency
+ * later in the order written, a close reaches the far end one latency later; `crash` kills a
+ * servent (its neighbours see resets). What
  * it leaves out (congestion, backpressure, loss) plays no part in a flood's reach or message
  * count, and dropping it makes 100,000 servents fit in memory and minutes (docs/protocols/
  * gnutella.md, "Simulator performance"). The `tcp` fabric (SimWorld) stays the reference.
@@ -43,6 +45,8 @@ class FabricNode {
   timerAt: number | undefined
   timerGeneration = 0
   flushing = false
+  /** Crashed: its outputs and timers are ignored, its ends are closed. */
+  dead = false
 
   constructor(
     readonly fabric: StreamFabric,
@@ -54,7 +58,7 @@ class FabricNode {
 
 const deliver = (d: Delivery): void => {
   const { to } = d
-  if (!to.open) return
+  if (!to.open || to.node.dead) return
   const node = to.node
   node.core.received(node.fabric.now(), to.id, d.bytes)
   node.fabric.flush(node)
@@ -62,7 +66,7 @@ const deliver = (d: Delivery): void => {
 
 const closeArrives = (c: Closing): void => {
   const { to } = c
-  if (!to.open) return
+  if (!to.open || to.node.dead) return
   to.open = false
   to.node.ends.delete(to.id)
   to.node.core.closed(to.node.fabric.now(), to.id, c.reason)
@@ -70,13 +74,13 @@ const closeArrives = (c: Closing): void => {
 }
 
 const connectedArrives = (from: End): void => {
-  if (!from.open) return
+  if (!from.open || from.node.dead) return
   from.node.core.connected(from.node.fabric.now(), from.id, from.node.address)
   from.node.fabric.flush(from.node)
 }
 
 const refusedArrives = (from: End): void => {
-  if (!from.open) return
+  if (!from.open || from.node.dead) return
   from.open = false
   from.node.ends.delete(from.id)
   from.node.core.connectFailed(from.node.fabric.now(), from.id, 'refused')
@@ -85,10 +89,11 @@ const refusedArrives = (from: End): void => {
 
 const dialArrives = (dial: Dial): void => {
   const fabric = dial.from.node.fabric
-  if (!dial.from.open) return
+  if (!dial.from.open || dial.from.node.dead) return
   const target = fabric.listening.get(addressKey(dial.to))
+  const back = fabric.now() + fabric.latency(dial.to, dial.fromAddress)
   if (target === undefined) {
-    fabric.scheduler.schedule(fabric.now() + fabric.latencyMs, refusedArrives, dial.from)
+    fabric.scheduler.schedule(back, refusedArrives, dial.from)
     return
   }
   const id = target.core.accepted(fabric.now(), dial.fromAddress, target.address)
@@ -96,13 +101,13 @@ const dialArrives = (dial: Dial): void => {
   dial.from.peer = accepted
   target.ends.set(id, accepted)
   // Scheduled before the acceptor's first bytes, so the dialler is connected when they arrive.
-  fabric.scheduler.schedule(fabric.now() + fabric.latencyMs, connectedArrives, dial.from)
+  fabric.scheduler.schedule(back, connectedArrives, dial.from)
   fabric.flush(target)
 }
 
 const timerFires = (context: { node: FabricNode; generation: number }): void => {
   const { node } = context
-  if (node.timerGeneration !== context.generation) return
+  if (node.timerGeneration !== context.generation || node.dead) return
   node.timerAt = undefined
   node.core.timeout(node.fabric.now())
   node.fabric.flush(node)
@@ -116,10 +121,40 @@ export interface FabricHandle {
 export class StreamFabric {
   readonly listening = new Map<string, FabricNode>()
 
+  /** One-way latency between two addresses, milliseconds: constant per pair (so FIFO). */
+  readonly latency: (from: Address, to: Address) => number
+
   constructor(
     readonly scheduler: Scheduler,
-    readonly latencyMs: number,
-  ) {}
+    latencyMs: number | ((from: Address, to: Address) => number),
+  ) {
+    this.latency = typeof latencyMs === 'number' ? () => latencyMs : latencyMs
+  }
+
+  /**
+   * The servent at `address` crashes: it stops listening, its timers and outputs are ignored,
+   * and each far end sees a reset one latency later.
+   */
+  crash(address: Address): void {
+    const node = this.listening.get(addressKey(address))
+    if (node === undefined) return
+    this.listening.delete(addressKey(address))
+    node.dead = true
+    for (const end of node.ends.values()) {
+      end.open = false
+      const peer = end.peer
+      if (peer !== undefined)
+        this.scheduler.schedule(
+          this.now() + this.latency(address, peer.node.address),
+          closeArrives,
+          {
+            to: peer,
+            reason: 'reset',
+          },
+        )
+    }
+    node.ends.clear()
+  }
 
   now(): Instant {
     return this.scheduler.now()
@@ -143,7 +178,7 @@ export class StreamFabric {
 
   /** Not re-entrant per node: outputs leave in the order they were queued. */
   flush(node: FabricNode): void {
-    if (node.flushing) return
+    if (node.flushing || node.dead) return
     node.flushing = true
     try {
       for (;;) {
@@ -161,20 +196,20 @@ export class StreamFabric {
     node: FabricNode,
     output: ReturnType<StreamCore<unknown>['takeOutputs']>[number],
   ): void {
-    const later = this.now() + this.latencyMs
     switch (output.type) {
       case 'connect': {
         const from: End = { node, id: output.connection, peer: undefined, open: true }
         node.ends.set(output.connection, from)
         const dial: Dial = { from, fromAddress: node.address, to: output.to }
-        this.scheduler.schedule(later, dialArrives, dial)
+        this.scheduler.schedule(this.later(node, output.to), dialArrives, dial)
         return
       }
       case 'write': {
         const end = node.ends.get(output.connection)
         const peer = end?.peer
         if (peer === undefined) return
-        this.scheduler.schedule(later, deliver, { to: peer, bytes: output.bytes })
+        const at = this.later(node, peer.node.address)
+        this.scheduler.schedule(at, deliver, { to: peer, bytes: output.bytes })
         return
       }
       case 'close': {
@@ -183,7 +218,7 @@ export class StreamFabric {
         end.open = false
         node.ends.delete(output.connection)
         if (end.peer !== undefined)
-          this.scheduler.schedule(later, closeArrives, {
+          this.scheduler.schedule(this.later(node, end.peer.node.address), closeArrives, {
             to: end.peer,
             reason: output.graceful ? 'end' : 'reset',
           })
@@ -197,6 +232,10 @@ export class StreamFabric {
         node.onEvent(output.event)
         return
     }
+  }
+
+  private later(node: FabricNode, to: Address): number {
+    return this.now() + this.latency(node.address, to)
   }
 
   private armTimer(node: FabricNode): void {

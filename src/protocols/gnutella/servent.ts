@@ -77,6 +77,8 @@ export class Servent implements StreamCore<GnutellaEvent> {
   private readonly pingGuids: GuidCache
   /** Hosts to try when a leaf needs ultrapeers; filled from 503s, pongs and the caller. */
   private readonly candidates: BoundedMap<string, Address>
+  /** Leaf: ultrapeers dropped for a slower handshake than the ones kept. */
+  private readonly slower: BoundedMap<string, true>
   private nextId = 1
   private readonly sent: Record<string, number> = {}
   private readonly receivedByType: Record<string, number> = {}
@@ -93,6 +95,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
     this.pongs = new PongCache(config.pongCacheEntriesMax, config.pongMaxAgeMs)
     this.pingGuids = new GuidCache(config.guidCacheEntriesMax)
     this.candidates = new BoundedMap(config.pongCacheEntriesMax)
+    this.slower = new BoundedMap(config.pongCacheEntriesMax)
     this.routing = new QueryRouting(this, now)
     this.timers.set('ping', after(now, ms(config.pingIntervalMs)))
     if (config.role === 'leaf')
@@ -465,21 +468,29 @@ export class Servent implements StreamCore<GnutellaEvent> {
     })
   }
 
-  /** Leaves keep `leafUltrapeers` ultrapeers: connect to candidates, drop the slowest extra. */
+  /**
+   * Leaves keep `leafUltrapeers` ultrapeers, the fastest by handshake RTT among those probed:
+   * dial up to `leafCandidatesExtra` more candidates, then drop the slowest open one per tick.
+   * A host dropped as slower is not probed again while the leaf has enough ultrapeers (else
+   * it would be dialled and dropped forever); when an ultrapeer dies and the leaf is short,
+   * any candidate will do (re-homing).
+   */
   private maintainLeaf(now: Instant): void {
     const ups = [...this.connections.values()].filter((c) => c.outbound)
     const open = ups.filter((c) => c.isOpen)
     const want = this.config.leafUltrapeers + this.config.leafCandidatesExtra
     if (open.length > this.config.leafUltrapeers) {
       const slowest = open.reduce((a, b) => (b.handshakeRttMs > a.handshakeRttMs ? b : a))
+      this.slower.set(`${slowest.remote.host}:${slowest.remote.port}`, true)
       this.bye(slowest.id, 200, 'Keeping faster ultrapeers')
       return
     }
+    const short = open.length < this.config.leafUltrapeers
     const busy = new Set(ups.map((c) => `${c.remote.host}:${c.remote.port}`))
     let missing = want - ups.length
     for (const [key, a] of [...this.candidates.entries()].reverse()) {
       if (missing <= 0) break
-      if (busy.has(key)) continue
+      if (busy.has(key) || (!short && this.slower.has(key))) continue
       this.candidates.delete(key)
       this.connect(now, a)
       missing--
