@@ -132,6 +132,7 @@ test('gnutella on: status, a search and its hits, a multi-source download into t
         return body['connections'] === 1 ? body : undefined
       }, 'the daemon to join the ultrapeer')
       assert.equal(status['enabled'], true)
+      assert.equal(status['state'], 'running')
       assert.equal(status['role'], 'leaf')
       assert.deepEqual(status['neighbours'], [
         { address: `127.0.0.1:${upAddress.port}`, role: 'ultrapeer' },

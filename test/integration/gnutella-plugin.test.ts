@@ -86,8 +86,10 @@ test('a Peer runs the gnutella plug-in: status under plugins(), search and downl
     await promised<void>((done) => sharer.stop(done))
     rmSync(root, { recursive: true, force: true })
   }
-  // The peer stopped the plug-in: it no longer answers.
+  // The peer stopped the plug-in: it no longer searches, and its status says so.
   assert.throws(() => plugin.search('x'), /not running/)
+  assert.equal(plugin.status().state, 'stopped')
+  assert.equal(plugin.status().connections, 0)
 })
 
 test('--ultrapeer auto: a leaf that becomes reachable and is told ultrapeers are needed is promoted on its port', async () => {
@@ -110,11 +112,8 @@ test('--ultrapeer auto: a leaf that becomes reachable and is told ultrapeers are
     const port = joiner.address.port
     hub.connect(joiner.address)
     await until(() => {
-      try {
-        return joiner.role === 'ultrapeer'
-      } catch {
-        return false
-      }
+      const status = joiner.status()
+      return status.state === 'running' && status.role === 'ultrapeer'
     }, 'the promotion')
     assert.equal(joiner.address.port, port, 'same port after the restart')
     await until(

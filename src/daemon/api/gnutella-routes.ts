@@ -38,6 +38,13 @@ export function registerGnutellaRoutes(app: FastifyInstance, api: ApiOptions): v
       throw new ApiError(409, 'disabled', 'gnutella is not enabled ([gnutella] enabled = true)')
     return api.gnutella
   }
+  /** Searches need the servent itself (its searches and downloads outlive a restart). */
+  const running = (): GnutellaPlugin => {
+    const plugin = servent()
+    if (plugin.status().state !== 'running')
+      throw new ApiError(503, 'closed', 'the gnutella servent is restarting or stopping')
+    return plugin
+  }
   const search = (id: string): SearchRecord => {
     const found = servent().searchResults(id)
     if (found === undefined) throw new ApiError(404, 'not_found', `no search ${id}`)
@@ -50,7 +57,7 @@ export function registerGnutellaRoutes(app: FastifyInstance, api: ApiOptions): v
 
   app.post(`${base}/searches`, { schema: startSearchSchema }, (request, reply) => {
     const { words } = request.body as { words: string }
-    const started = servent().search(words.trim())
+    const started = running().search(words.trim())
     api.log.log('info', 'gnutella search', { id: started.id, words: started.words })
     return reply.status(201).send(searchJson(started))
   })

@@ -13,6 +13,7 @@ const refusals = {
   400: { description: 'malformed request', ...ref('Error') },
   401: { description: 'missing or wrong token', ...ref('Error') },
   409: { description: 'gnutella is not enabled ([gnutella] enabled = true)', ...ref('Error') },
+  503: { description: 'the servent is restarting (a promotion) or stopping', ...ref('Error') },
 } as const
 
 const withRefusals = <T extends object>(answers: T) => ({ ...refusals, ...answers })
@@ -61,6 +62,11 @@ export const gnutellaStatusSchema = {
       required: ['enabled'],
       properties: {
         enabled: { type: 'boolean' },
+        state: {
+          type: 'string',
+          enum: ['running', 'restarting', 'stopped'],
+          description: '`restarting` while a promotion to ultrapeer restarts the servent',
+        },
         role,
         address: string,
         connections: integer,

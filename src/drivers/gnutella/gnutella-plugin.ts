@@ -59,6 +59,7 @@ export function chooseRole(mode: UltrapeerMode, hosts: readonly Address[]): Role
 /** What `status()` reports (the API's `GET /api/v1/gnutella`). */
 export interface GnutellaStatus {
   readonly [key: string]: unknown
+  readonly state: 'running' | 'restarting' | 'stopped'
   readonly role: Role
   readonly address: string
   readonly connections: number
@@ -182,12 +183,32 @@ export class GnutellaPlugin {
     )
   }
 
+  /**
+   * Never throws (the peer lists every plug-in's status): while a promotion restarts the
+   * servent, or after `stop`, it reports `state: "restarting"` / `"stopped"` and no neighbours.
+   */
   status(): GnutellaStatus {
-    const host = this.running()
+    const host = this.host
+    if (host === undefined) {
+      return {
+        state: this.promoting ? 'restarting' : 'stopped',
+        role: this.promoting ? 'ultrapeer' : chooseRole(this.config.ultrapeer, this.config.hosts),
+        address: '',
+        connections: 0,
+        neighbours: [],
+        sharedFiles: 0,
+        sharedBytes: 0,
+        queriesReceived: 0,
+        searches: this.searchBook.size,
+        downloads: this.downloadBook.active,
+        uploads: { active: 0, queued: 0 },
+      }
+    }
     const servent = host.node.servent
     const open = servent.open()
     const files = [...(host.folder?.byIndex.values() ?? [])]
     return {
+      state: 'running',
       role: servent.role,
       address: addressKey(host.node.address),
       connections: open.length,
