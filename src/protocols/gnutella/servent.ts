@@ -118,6 +118,14 @@ export class Servent implements StreamCore<GnutellaEvent> {
     return id
   }
 
+  /**
+   * Asks a firewalled servent (its QueryHit's `serventId`) to connect back for `fileIndex`;
+   * false when no route back to it is known. Its answer is a GIV connection to our port.
+   */
+  push(serventId: Guid, fileIndex: number): boolean {
+    return this.routing.originatePush(newGuid(this.deps.random), serventId, fileIndex)
+  }
+
   /** Hosts a leaf may try when it needs ultrapeers. */
   addCandidates(addresses: readonly Address[]): void {
     for (const a of addresses) this.candidates.set(`${a.host}:${a.port}`, a)
