@@ -145,3 +145,45 @@ test('--ultrapeer auto with the default thresholds: a reachable but young leaf s
     await promised<void>((done) => hub.stop(done))
   }
 })
+
+test('Push: a firewalled leaf flags its hits; the downloader pushes, the leaf connects back with GIV and serves the file', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'plexus-gnutella-push-'))
+  const content = randomBytes(150_000)
+  mkdirSync(join(root, 'share'))
+  mkdirSync(join(root, 'downloads'))
+  writeFileSync(join(root, 'share', 'Behind The Wall.ogg'), content)
+  const hub = await startGnutellaNode({ bind: LOCAL, hosts: [], ultrapeer: 'yes' })
+  const walled = await startGnutellaNode({
+    bind: LOCAL,
+    hosts: [hub.address],
+    ultrapeer: 'no',
+    firewalled: true,
+    shareDir: join(root, 'share'),
+  })
+  const downloader = await startGnutellaNode({
+    bind: LOCAL,
+    hosts: [hub.address],
+    ultrapeer: 'no',
+    downloadDir: join(root, 'downloads'),
+  })
+  try {
+    await until(() => hub.status().connections === 2, 'both leaves')
+    const search = downloader.search('wall')
+    await until(() => search.files.length === 1, 'the hit', 10_000)
+    const file = search.files[0]
+    assert.ok(file !== undefined)
+    assert.deepEqual(file.sources, [], 'no direct source: the servent is firewalled')
+    assert.deepEqual(
+      file.firewalled.map((f) => f.address),
+      [walled.address],
+    )
+    const { record, finished } = downloader.download(file)
+    const result = await finished
+    assert.ok(result !== undefined, record.error)
+    assert.equal(record.state, 'completed')
+    assert.deepEqual(readFileSync(join(root, 'downloads', 'Behind The Wall.ogg')), content)
+  } finally {
+    for (const s of [downloader, walled, hub]) await promised<void>((done) => s.stop(done))
+    rmSync(root, { recursive: true, force: true })
+  }
+})

@@ -26,6 +26,7 @@ const searchJson = (search: SearchRecord) => ({
     ...(f.urn === undefined ? {} : { urn: f.urn }),
     speed: f.speed,
     sources: f.sources.map(addressKey),
+    firewalledSources: f.firewalled.map((s) => addressKey(s.address)),
   })),
 })
 

@@ -22,7 +22,7 @@ export const gnutellaHitSchema = {
   $id: 'GnutellaHit',
   type: 'object',
   description: 'one file as the QueryHits describe it, with every servent that offers it',
-  required: ['index', 'name', 'length', 'speed', 'sources'],
+  required: ['index', 'name', 'length', 'speed', 'sources', 'firewalledSources'],
   properties: {
     index: { type: 'integer', minimum: 1, description: 'what POST /gnutella/downloads takes' },
     name: string,
@@ -30,6 +30,11 @@ export const gnutellaHitSchema = {
     urn: { type: 'string', description: 'urn:sha1:<base32>; a hit without one cannot be fetched' },
     speed: { ...integer, description: "the fastest source's advertised speed, kb/s" },
     sources: { type: 'array', items: { type: 'string', description: 'host:port' } },
+    firewalledSources: {
+      type: 'array',
+      items: { type: 'string', description: 'host:port' },
+      description: 'servents whose hits say they are firewalled: a download from them goes by Push',
+    },
   },
 } as const
 

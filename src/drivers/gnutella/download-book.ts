@@ -70,11 +70,13 @@ export class DownloadBook {
   start(
     file: FileHit,
     outDir: string,
+    /** Used instead of the multi-source HTTP download (firewalled sources only: by Push). */
+    viaPush?: (urn: string) => Promise<MultiSourceResult>,
   ): { record: DownloadRecord; finished: Promise<MultiSourceResult | undefined> } {
     const urn = file.urn
     if (urn === undefined)
       throw new DownloadRefused('no_urn', `${file.name} has no urn:sha1: it could not be verified`)
-    if (file.sources.length === 0)
+    if (file.sources.length === 0 && viaPush === undefined)
       throw new DownloadRefused('no_sources', `${file.name} has no reachable source`)
     const busy = this.list().find((r) => r.urn === urn && r.state === 'downloading')
     if (busy !== undefined)
@@ -84,26 +86,33 @@ export class DownloadBook {
       name: file.name,
       length: file.length,
       urn,
-      sources: file.sources.map(addressKey),
+      sources: (file.sources.length > 0 ? file.sources : file.firewalled.map((f) => f.address)).map(
+        addressKey,
+      ),
       state: 'downloading',
       downloadedBytes: 0,
     }
     this.records.set(record.id, record)
     this.forgetOld()
     const download = this.options.download ?? downloadMultiSource
-    const finished = download({
-      sources: file.sources.map((s) => ({ ...s, path: n2rPath(urn) })),
-      length: file.length,
-      urn,
-      outDir,
-      fileName: file.name,
-      onProgress: (_source, bytes) => {
-        record.downloadedBytes += bytes
-      },
-      ...(this.options.log === undefined ? {} : { log: this.options.log }),
-    }).then(
+    const pushed = file.sources.length === 0 && viaPush !== undefined
+    const started = pushed
+      ? viaPush(urn)
+      : download({
+          sources: file.sources.map((s) => ({ ...s, path: n2rPath(urn) })),
+          length: file.length,
+          urn,
+          outDir,
+          fileName: file.name,
+          onProgress: (_source, bytes) => {
+            record.downloadedBytes += bytes
+          },
+          ...(this.options.log === undefined ? {} : { log: this.options.log }),
+        })
+    const finished = started.then(
       (result) => {
         record.state = 'completed'
+        record.downloadedBytes = result.length
         record.path = result.path
         record.droppedSources = result.droppedSources
         return result

@@ -11,7 +11,11 @@ import { err, ok } from '../../core/result.js'
 import { after, ms } from '../../core/time.js'
 import type { GnutellaEvent, Role } from '../../protocols/gnutella/index.js'
 import type { ElectionThresholds } from '../../protocols/ultrapeer/election.js'
-import type { MultiSourceResult } from './multi-source-download.js'
+import { createHash } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { sha1OfUrn, sha1Urn } from '../../protocols/gnutella/index.js'
+import { safeFileName, type MultiSourceResult } from './multi-source-download.js'
 import { DownloadBook, type DownloadRecord } from './download-book.js'
 import { startGnutellaHost, type GnutellaHost } from './gnutella-host.js'
 import { RoleMeter } from './role-election.js'
@@ -34,6 +38,8 @@ export interface GnutellaPluginConfig {
   /** Read at start, saved at stop; none when undefined. */
   readonly hostCacheFile?: string
   readonly log?: (line: string) => void
+  /** We cannot accept connections: our QueryHits carry the push flag (downloads come by GIV). */
+  readonly firewalled?: boolean
   /**
    * `auto` only: how often the measurements are sampled and the election run (default 60 s),
    * and its thresholds (default `DEFAULT_ELECTION`: 1 h up, 10/20 KB/s, reachable).
@@ -42,6 +48,8 @@ export interface GnutellaPluginConfig {
 }
 
 const ELECTION_INTERVAL_MS = 60_000
+/** How long a Push waits for the firewalled servent to connect back. */
+const PUSH_WAIT_MS = 30_000
 
 export type GnutellaEnv = Pick<Env, 'clock' | 'net' | 'random'>
 
@@ -115,7 +123,7 @@ export class GnutellaPlugin {
       random: this.env.random,
       bind,
       hosts: c.hosts,
-      config: { role, leafCandidatesExtra: 0 },
+      config: { role, leafCandidatesExtra: 0, firewalled: c.firewalled === true },
       ...(c.advertisedHost === undefined ? {} : { advertisedHost: c.advertisedHost }),
       ...(c.shareDir === undefined ? {} : { shareDir: c.shareDir }),
       ...(c.hostCacheFile === undefined ? {} : { hostCacheFile: c.hostCacheFile }),
@@ -258,7 +266,44 @@ export class GnutellaPlugin {
     const dir = outDir ?? this.config.downloadDir
     if (dir === undefined)
       throw new OperationalError('invalid', 'no download folder configured for gnutella')
-    return this.downloadBook.start(file, dir)
+    return this.downloadBook.start(file, dir, (urn) => this.viaPush(file, urn, dir))
+  }
+
+  /**
+   * A file only firewalled servents have: a Push to the first one (along its QueryHit's reverse
+   * path), its GIV connection, one GET by URN, the SHA-1 checked, the file written (never over
+   * an existing one).
+   */
+  private async viaPush(file: FileHit, urn: string, dir: string): Promise<MultiSourceResult> {
+    const host = this.running()
+    const source = file.firewalled[0]
+    if (source === undefined) throw new Error('no source')
+    const name = safeFileName(file.name)
+    if (name === undefined) throw new Error(`refusing file name '${file.name}'`)
+    const digest = sha1OfUrn(urn)
+    if (digest === undefined) throw new Error(`not a urn:sha1: ${urn}`)
+    if (!host.node.push(source.serventId, source.fileIndex))
+      throw new Error(`no route back to ${addressKey(source.address)} for a Push`)
+    // Registered in the same turn as the Push: its GIV cannot arrive before.
+    const arriving = host.pushes.expect(
+      source.serventId,
+      source.fileIndex,
+      urn,
+      file.length,
+      PUSH_WAIT_MS,
+    )
+    const bytes = await arriving
+    const got = sha1Urn(createHash('sha1').update(bytes).digest())
+    if (got !== sha1Urn(digest)) throw new Error(`SHA-1 mismatch: got ${got}, want ${urn}`)
+    const path = join(dir, name)
+    await writeFile(path, bytes, { flag: 'wx' })
+    const key = addressKey(source.address)
+    return {
+      path,
+      length: bytes.length,
+      bytesBySource: { [key]: bytes.length },
+      droppedSources: [],
+    }
   }
 
   downloads(): readonly DownloadRecord[] {

@@ -5,7 +5,7 @@
  * cannot eat the memory.
  */
 import { addressKey, type Address } from '../../core/address.js'
-import type { GnutellaEvent } from '../../protocols/gnutella/index.js'
+import { isFirewalled, type GnutellaEvent } from '../../protocols/gnutella/index.js'
 
 /** One file, as hits describe it, with every servent that has it. */
 export interface FileHit {
@@ -15,6 +15,8 @@ export interface FileHit {
   /** The fastest source's advertised speed, kb/s. */
   speed: number
   readonly sources: Address[]
+  /** Sources whose QueryHit said they are firewalled: reached by a Push (servent id, index). */
+  readonly firewalled: { address: Address; serventId: Uint8Array; fileIndex: number }[]
 }
 
 export interface SearchRecord {
@@ -77,12 +79,20 @@ export class SearchBook {
           urn,
           speed: 0,
           sources: [],
+          firewalled: [],
         }
         keys.set(key, file)
         record.files.push(file)
       }
       file.speed = Math.max(file.speed, event.hit.speed)
-      if (!file.sources.some((s) => addressKey(s) === addressKey(address)))
+      if (isFirewalled(event.hit.trailer)) {
+        if (!file.firewalled.some((s) => addressKey(s.address) === addressKey(address)))
+          file.firewalled.push({
+            address,
+            serventId: event.hit.serventId,
+            fileIndex: result.fileIndex,
+          })
+      } else if (!file.sources.some((s) => addressKey(s) === addressKey(address)))
         file.sources.push(address)
     }
   }
