@@ -44,6 +44,7 @@ interface ServentFlags {
   readonly json?: boolean
   /** A path, or false for --no-host-cache; undefined: the default in the state folder. */
   readonly hostCache?: string | false
+  readonly firewalled?: boolean
 }
 
 /** Pongs and QueryHits carry an IPv4 address: `--advertise` must be one. */
@@ -98,6 +99,7 @@ function pluginConfig(flags: ServentFlags, oneShot: boolean): GnutellaPluginConf
     ultrapeer: flags.ultrapeer,
     ...(flags.share === undefined ? {} : { shareDir: flags.share }),
     ...(hostCache === undefined ? {} : { hostCacheFile: hostCache }),
+    ...(flags.firewalled === true ? { firewalled: true } : {}),
     log: (line) => printWarning(line),
   }
 }
@@ -178,13 +180,16 @@ async function runSearch(words: string[], flags: SearchFlags): Promise<void> {
       ...(f.urn === undefined ? {} : { urn: f.urn }),
       speed: f.speed,
       sources: f.sources.map(addressKey),
+      firewalled: f.firewalled.map((s) => addressKey(s.address)),
     }))
     if (flags.json === true) printJson({ type: 'results', query: criteria, results })
     else {
       printLine(`${results.length} files for '${criteria}'`)
       for (const r of results)
         printLine(
-          `${r.index}. ${r.name}  ${r.length} bytes  ${r.sources.length} sources  ${r.speed} kb/s`,
+          `${r.index}. ${r.name}  ${r.length} bytes  ${r.sources.length} sources` +
+            (r.firewalled.length > 0 ? ` (+${r.firewalled.length} firewalled)` : '') +
+            `  ${r.speed} kb/s`,
         )
     }
     if (list.length === 0) {
@@ -238,6 +243,10 @@ export function registerGnutella(program: Command): void {
       'hosts known, read at start and saved at exit (default: <state>/gnutella-hosts.txt)',
     )
     .option('--no-host-cache', 'neither read nor save a host cache')
+    .option(
+      '--firewalled',
+      'we cannot accept connections: hits carry the push flag, downloads come by Push/GIV',
+    )
     .action(runServent)
   serventOptions(
     gnutella
