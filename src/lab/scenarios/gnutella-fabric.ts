@@ -4,10 +4,10 @@
  * segments, windows or bandwidth. Each pair of addresses has one fixed latency (a number for
  * all, or a function): a connect completes in one round trip, bytes written arrive one latency
  * later in the order written, a close reaches the far end one latency later; `crash` kills a
- * servent (its neighbours see resets). What
- * it leaves out (congestion, backpressure, loss) plays no part in a flood's reach or message
- * count, and dropping it makes 100,000 servents fit in memory and minutes (docs/protocols/
- * gnutella.md, "Simulator performance"). The `tcp` fabric (SimWorld) stays the reference.
+ * servent (its neighbours see resets). What it leaves out (congestion, backpressure, loss)
+ * plays no part in a flood's reach or message count, and dropping it makes 100,000 servents
+ * fit in memory and minutes (docs/protocols/gnutella.md, "Simulator performance"). The `tcp`
+ * fabric (SimWorld) stays the reference.
  */
 import { addressKey, type Address } from '../../core/address.js'
 import type { ConnectionId, StreamCloseReason, StreamCore } from '../../core/core.js'
