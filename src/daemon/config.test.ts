@@ -19,6 +19,7 @@ test('no file: every default, paths inside the data dir', () => {
     },
     api: { bind: '127.0.0.1', port: 6890 },
     dht: { enabled: true, port: 6881, bootstrap: [] },
+    gnutella: { enabled: false, port: 6346, ultrapeer: 'auto', hosts: [] },
     log: { file: '/var/lib/plexus/daemon.log', level: 'info' },
   })
   assert.equal(resolveConfig(new Map(), { ...defaults, dhtByDefault: false }).dht.enabled, false)
@@ -91,4 +92,46 @@ test('unknown keys and wrong types are refused with the key named', () => {
       },
     )
   }
+})
+
+test('[gnutella]: off by default; a section sets the servent, share_dir inside the data dir', () => {
+  const text = [
+    '[gnutella]',
+    'enabled = true',
+    'port = 6347',
+    'ultrapeer = "yes"',
+    'share_dir = "shared"',
+    'hosts = ["127.0.0.1:6346"]',
+  ].join('\n')
+  const config = resolveConfig(parseConfigText(text), defaults)
+  assert.deepEqual(config.gnutella, {
+    enabled: true,
+    port: 6347,
+    ultrapeer: 'yes',
+    shareDir: '/var/lib/plexus/shared',
+    hosts: ['127.0.0.1:6346'],
+  })
+  const printed = formatConfig(config)
+  assert.match(printed, /\[gnutella\]/)
+  assert.deepEqual(resolveConfig(parseConfigText(printed), defaults).gnutella, config.gnutella)
+  const absolute = resolveConfig(parseConfigText('[gnutella]\nshare_dir = "/srv/music"'), defaults)
+  assert.equal(absolute.gnutella.shareDir, '/srv/music')
+})
+
+test('[gnutella] refusals name the key', () => {
+  const refused = (text: string, message: RegExp) =>
+    assert.throws(
+      () => parseConfigText(text),
+      (e: Error) => e instanceof ConfigError && message.test(e.message),
+    )
+  refused(
+    '[gnutella]\nultrapeer = "maybe"',
+    /gnutella\.ultrapeer must be one of "auto", "yes", "no"/,
+  )
+  refused('[gnutella]\nultrapeer = true', /gnutella\.ultrapeer must be one of/)
+  refused('[gnutella]\nport = 70000', /gnutella\.port must be an integer from 0 to 65535/)
+  refused('[gnutella]\nhosts = ["nope"]', /gnutella\.hosts entries must be "host:port"/)
+  refused('[gnutella]\nshare_dir = ""', /gnutella\.share_dir must be a non-empty path/)
+  refused('[gnutella]\nleaves = 3', /unknown key gnutella\.leaves/)
+  refused('gnutella = 1', /\[gnutella\] must be a table/)
 })

@@ -34,6 +34,17 @@ export interface DaemonConfig {
     /** `host:port` each; empty: the saved table, else the public routers. */
     readonly bootstrap: readonly string[]
   }
+  /** A Gnutella 0.6 servent inside the daemon's peer (docs/daemon.md, "Gnutella"). */
+  readonly gnutella: {
+    readonly enabled: boolean
+    /** TCP, for Gnutella and its HTTP downloads alike; bound on `peer.bind`. */
+    readonly port: number
+    readonly ultrapeer: 'auto' | 'yes' | 'no'
+    /** Absolute, or undefined: nothing shared. */
+    readonly shareDir?: string
+    /** `host:port` each: servents to connect to at start. */
+    readonly hosts: readonly string[]
+  }
   readonly log: {
     /** Absolute. JSON lines. */
     readonly file: string
@@ -48,6 +59,8 @@ export class ConfigError extends Error {
 
 export const DEFAULT_PEER_PORT = 6881
 export const DEFAULT_API_PORT = 6890
+export const DEFAULT_GNUTELLA_PORT = 6346
+const ULTRAPEER_MODES = ['auto', 'yes', 'no'] as const
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error']
 /** KiB/s: a limit above 4 TiB/s is a typo. */
 const RATE_LIMIT_MAX = 4 * 1024 * 1024 * 1024
@@ -59,6 +72,7 @@ type KeyKind =
   | { readonly kind: 'boolean' }
   | { readonly kind: 'level' }
   | { readonly kind: 'addresses' }
+  | { readonly kind: 'choice'; readonly values: readonly string[] }
 
 const PORT: KeyKind = { kind: 'integer', min: 0, max: 65535 }
 const RATE: KeyKind = { kind: 'integer', min: 0, max: RATE_LIMIT_MAX }
@@ -77,6 +91,13 @@ const KEYS: Readonly<Record<string, Readonly<Record<string, KeyKind>>>> = {
   },
   api: { bind: { kind: 'host' }, port: PORT },
   dht: { enabled: { kind: 'boolean' }, port: PORT, bootstrap: { kind: 'addresses' } },
+  gnutella: {
+    enabled: { kind: 'boolean' },
+    port: PORT,
+    ultrapeer: { kind: 'choice', values: ULTRAPEER_MODES },
+    share_dir: { kind: 'path' },
+    hosts: { kind: 'addresses' },
+  },
   log: { file: { kind: 'path' }, level: { kind: 'level' } },
 }
 
@@ -131,6 +152,11 @@ function check(key: string, kind: KeyKind, value: unknown): Value {
       }
       return list as string[]
     }
+    case 'choice':
+      if (typeof value !== 'string' || !kind.values.includes(value)) {
+        return refuse(`one of ${kind.values.map((v) => `"${v}"`).join(', ')}`)
+      }
+      return value
   }
 }
 
@@ -191,6 +217,7 @@ export function resolveConfig(settings: Settings, options: ResolveOptions): Daem
   // Paths inside the data dir unless absolute: the data dir is the daemon's one home.
   const inData = (path: string): string => (isAbsolute(path) ? path : join(dataDir, path))
   const peerPort = get('peer.port', DEFAULT_PEER_PORT)
+  const shareDir = settings.get('gnutella.share_dir') as string | undefined
   return {
     dataDir,
     peer: {
@@ -208,6 +235,13 @@ export function resolveConfig(settings: Settings, options: ResolveOptions): Daem
       // UDP, so the same number as the TCP listener does not clash.
       port: get('dht.port', peerPort),
       bootstrap: get<readonly string[]>('dht.bootstrap', []),
+    },
+    gnutella: {
+      enabled: get('gnutella.enabled', false),
+      port: get('gnutella.port', DEFAULT_GNUTELLA_PORT),
+      ultrapeer: get<(typeof ULTRAPEER_MODES)[number]>('gnutella.ultrapeer', 'auto'),
+      ...(shareDir === undefined ? {} : { shareDir: inData(shareDir) }),
+      hosts: get<readonly string[]>('gnutella.hosts', []),
     },
     log: { file: inData(get('log.file', 'daemon.log')), level: get('log.level', 'info') },
   }
@@ -228,6 +262,13 @@ export function formatConfig(config: DaemonConfig): string {
     },
     api: { bind: config.api.bind, port: config.api.port },
     dht: { enabled: config.dht.enabled, port: config.dht.port, bootstrap: config.dht.bootstrap },
+    gnutella: {
+      enabled: config.gnutella.enabled,
+      port: config.gnutella.port,
+      ultrapeer: config.gnutella.ultrapeer,
+      ...(config.gnutella.shareDir === undefined ? {} : { share_dir: config.gnutella.shareDir }),
+      hosts: config.gnutella.hosts,
+    },
     log: { file: config.log.file, level: config.log.level },
   })
 }

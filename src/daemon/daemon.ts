@@ -9,7 +9,7 @@ import type { DaemonConfig } from './config.js'
 import { fetchFromDirectory as defaultFetch, type DirectoryFetch } from './directory-fetch.js'
 import { dataDirFiles, readOrCreateToken, writeFileAtomic, type ApiLocation } from './files.js'
 import { DaemonMetrics } from './metrics.js'
-import type { PeerFactory } from './start-peer.js'
+import { useGnutella, type PeerFactory } from './start-peer.js'
 import { TorrentStore } from './torrent-store.js'
 import { Torrents } from './torrents.js'
 
@@ -107,6 +107,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     log: log.child({ part: 'peer' }),
   })
   const stopPeer = () => call<void>((done) => peer.stop(done))
+  const gnutella = await useGnutella(
+    peer,
+    config,
+    files.state,
+    log.child({ part: 'gnutella' }),
+  ).catch(async (error: Error) => {
+    await stopPeer().catch(() => undefined)
+    logStream.end()
+    throw new Error(`gnutella: ${error.message}`, { cause: error })
+  })
   const fatal = new Promise<{ code: string; message: string }>((resolve) => {
     peer.onEvent((event) => {
       if (event.type !== 'fatal') return
@@ -124,6 +134,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     log: log.child({ part: 'api' }),
     fetchFromDirectory: options.fetchFromDirectory ?? defaultFetch,
     statsIntervalMs: options.statsIntervalMs ?? STATS_INTERVAL_MS,
+    gnutella,
   })
   let apiUrl: string
   try {

@@ -1,7 +1,13 @@
-import type { Address } from '../core/address.js'
+import { isIPv4 } from 'node:net'
+import { join } from 'node:path'
+import { parseAddress, type Address } from '../core/address.js'
 import type { Log } from '../core/env.js'
+import type { GnutellaPlugin } from '../drivers/gnutella/gnutella-plugin.js'
+import { nodeGnutellaPlugin } from '../drivers/gnutella/node-gnutella.js'
 import { startNodePeer } from '../peer/node-peer.js'
 import type { PeerApi } from '../peer/types.js'
+import { call } from './call.js'
+import type { DaemonConfig } from './config.js'
 
 /**
  * The one place where the daemon obtains its Peer. Everything else in src/daemon talks to the
@@ -48,3 +54,32 @@ export const startNodePeerFactory: PeerFactory = (request) =>
             statePath: request.dht.statePath,
           },
   })
+
+/**
+ * The daemon's Gnutella servent (`[gnutella] enabled = true`): a plug-in of the peer, bound on
+ * the peer's address at `[gnutella] port`, downloading into the download dir, its host cache in
+ * the state folder. Undefined when disabled; rejects when it cannot start (port in use).
+ */
+export async function useGnutella(
+  peer: PeerApi,
+  config: DaemonConfig,
+  stateDir: string,
+  log: Log,
+): Promise<GnutellaPlugin | undefined> {
+  const c = config.gnutella
+  if (!c.enabled) return undefined
+  const bind = config.peer.bind
+  const plugin = nodeGnutellaPlugin({
+    bind: { host: bind, port: c.port },
+    // QueryHits carry an IPv4 address: a wildcard or IPv6 bind advertises loopback.
+    advertisedHost: bind === '0.0.0.0' || !isIPv4(bind) ? '127.0.0.1' : bind,
+    hosts: c.hosts.map((h) => parseAddress(h)).filter((a): a is Address => a !== undefined),
+    ultrapeer: c.ultrapeer,
+    ...(c.shareDir === undefined ? {} : { shareDir: c.shareDir }),
+    downloadDir: config.peer.downloadDir,
+    hostCacheFile: join(stateDir, 'gnutella-hosts.txt'),
+    log: (line) => log.log('info', line),
+  })
+  await call<void>((done) => peer.use(plugin, done))
+  return plugin
+}

@@ -42,7 +42,15 @@ test('daemon --print-config prints every key with its default, as TOML', () => {
     assert.equal(result.status, 0, result.stderr)
     const config = parse(result.stdout) as Record<string, Record<string, unknown>>
     assert.equal(config['data_dir'] as unknown, dir)
-    assert.deepEqual(Object.keys(config).sort(), ['api', 'data_dir', 'dht', 'log', 'peer'])
+    assert.deepEqual(Object.keys(config).sort(), [
+      'api',
+      'data_dir',
+      'dht',
+      'gnutella',
+      'log',
+      'peer',
+    ])
+    assert.equal(config['gnutella']?.['enabled'], false, 'no Gnutella servent unless asked')
     assert.deepEqual({ ...config['api'] }, { bind: '127.0.0.1', port: 6890 })
     assert.equal(config['dht']?.['enabled'], false, 'no DHT under the test runner unless asked')
     assert.equal(config['peer']?.['download_dir'], join(dir, 'downloads'))

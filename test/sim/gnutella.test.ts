@@ -42,3 +42,21 @@ seededTest(
     assert.deepEqual(runGnutella(params, seed), r, `not deterministic; reproduce with SEED=${seed}`)
   },
 )
+
+seededTest(
+  'the direct fabric runs the same servents to the same figures as simulated TCP, and the BFS oracle holds on it',
+  3,
+  (seed) => {
+    const params = { nodes: 500, queries: 20, ttl: 4, mode: 'both', replication: 0.02 }
+    const tcp = runGnutella({ ...params, fabric: 'tcp' }, seed)
+    const direct = runGnutella({ ...params, fabric: 'direct' }, seed)
+    // Events differ (no TCP segments); every protocol figure is the same.
+    const figures = (r: typeof tcp) => r.modes.map((m) => ({ ...m, events: 0 }))
+    assert.deepEqual(figures(direct), figures(tcp))
+    const flat = direct.modes[0]
+    assert.ok(flat !== undefined)
+    assert.equal(flat.oracle.checked, 20)
+    assert.equal(flat.oracle.mismatches, 0)
+    assert.equal(flat.invariantViolations, 0, flat.invariantSamples.join('\n'))
+  },
+)

@@ -1,11 +1,10 @@
 import { join, resolve as resolvePath } from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { addressKey, ipv4ToInt, parseAddress, type Address } from '../../core/address.js'
-import { startGnutellaHost, type GnutellaHost } from '../../drivers/gnutella/gnutella-host.js'
-import { downloadMultiSource } from '../../drivers/gnutella/multi-source-download.js'
-import { createNodeEnv } from '../../drivers/node/env.js'
-import type { GnutellaEvent, Role } from '../../protocols/gnutella/index.js'
-import { n2rPath } from '../../protocols/gnutella/transfer/target.js'
+import type { GnutellaPluginConfig, UltrapeerMode } from '../../drivers/gnutella/gnutella-plugin.js'
+import { startGnutellaNode } from '../../drivers/gnutella/node-gnutella.js'
+import { promised } from '../../drivers/promises.js'
+import type { GnutellaEvent } from '../../protocols/gnutella/index.js'
 import { integerOption, portOption } from '../options.js'
 import { defaultStateDir, underTestRunner } from '../state-dir.js'
 import { EXIT_FAILURE, printJson, printLine, printWarning, usageError } from '../output.js'
@@ -40,21 +39,12 @@ interface ServentFlags {
   readonly bind: string
   readonly advertise?: string
   readonly hosts: Address[]
-  readonly ultrapeer: 'auto' | 'yes' | 'no'
+  readonly ultrapeer: UltrapeerMode
   readonly share?: string
   readonly json?: boolean
   /** A path, or false for --no-host-cache; undefined: the default in the state folder. */
   readonly hostCache?: string | false
-}
-
-/**
- * Without measured bandwidth, uptime and reachability (the election is not implemented yet),
- * `auto` makes the first node of a network (no --hosts) an ultrapeer and a joining node a leaf.
- */
-export function chooseRole(ultrapeer: ServentFlags['ultrapeer'], hosts: readonly Address[]): Role {
-  if (ultrapeer === 'yes') return 'ultrapeer'
-  if (ultrapeer === 'no') return 'leaf'
-  return hosts.length === 0 ? 'ultrapeer' : 'leaf'
+  readonly firewalled?: boolean
 }
 
 /** Pongs and QueryHits carry an IPv4 address: `--advertise` must be one. */
@@ -99,27 +89,19 @@ function hostCacheFile(flags: ServentFlags): string | undefined {
   return underTestRunner() ? undefined : join(defaultStateDir(), 'gnutella-hosts.txt')
 }
 
-async function startHost(
-  flags: ServentFlags,
-  role: Role,
-  log: (l: string) => void,
-  oneShot = false,
-): Promise<GnutellaHost> {
-  const env = createNodeEnv()
-  // A one-shot search leaves the servent's cache alone.
+/** The plug-in's configuration from the flags (a one-shot search leaves the host cache alone). */
+function pluginConfig(flags: ServentFlags, oneShot: boolean): GnutellaPluginConfig {
   const hostCache = oneShot ? undefined : hostCacheFile(flags)
-  return startGnutellaHost({
-    clock: env.clock,
-    net: env.net,
-    random: env.random,
+  return {
     bind: { host: flags.bind, port: flags.port },
     advertisedHost: advertisedHost(flags),
     hosts: flags.hosts,
+    ultrapeer: flags.ultrapeer,
     ...(flags.share === undefined ? {} : { shareDir: flags.share }),
     ...(hostCache === undefined ? {} : { hostCacheFile: hostCache }),
-    config: { role, leafCandidatesExtra: 0 },
-    log,
-  })
+    ...(flags.firewalled === true ? { firewalled: true } : {}),
+    log: (line) => printWarning(line),
+  }
 }
 
 function describeEvent(e: GnutellaEvent): Record<string, unknown> | undefined {
@@ -138,22 +120,17 @@ function describeEvent(e: GnutellaEvent): Record<string, unknown> | undefined {
 }
 
 async function runServent(flags: ServentFlags): Promise<void> {
-  const role = chooseRole(flags.ultrapeer, flags.hosts)
-  const log = (line: string): void => printWarning(line)
-  const host = await startHost(flags, role, log)
-  const files = [...(host.folder?.byIndex.values() ?? [])].map((f) => ({
-    path: f.fileName,
-    length: f.length,
-    urn: f.urn,
-  }))
-  const address = addressKey(host.node.address)
+  const gnutella = await startGnutellaNode(pluginConfig(flags, false))
+  const files = gnutella.sharedFiles()
+  const address = addressKey(gnutella.address)
+  const role = gnutella.role
   if (flags.json === true) printJson({ type: 'listening', address, role, files })
   else
     printLine(
       `gnutella ${role} on ${address}, sharing ${files.length} files` +
         (flags.share === undefined ? '' : ` from ${resolvePath(flags.share)}`),
     )
-  host.node.onEvent((e) => {
+  gnutella.onEvent((e) => {
     const d = describeEvent(e)
     if (d === undefined) return
     if (flags.json === true) printJson(d)
@@ -163,7 +140,7 @@ async function runServent(flags: ServentFlags): Promise<void> {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
-  await host.close()
+  await promised<void>((done) => gnutella.stop(done))
 }
 
 interface SearchFlags extends ServentFlags {
@@ -172,45 +149,15 @@ interface SearchFlags extends ServentFlags {
   readonly output: string
 }
 
-/** One file, as hits describe it, with every servent that has it. */
-interface FileHit {
-  name: string
-  length: number
-  urn: string | undefined
-  speed: number
-  sources: { address: Address }[]
-}
-
-function collectHits(host: GnutellaHost, queryId: string): () => FileHit[] {
-  const byKey = new Map<string, FileHit>()
-  host.node.onEvent((e) => {
-    if (e.type !== 'query_hit' || e.queryId !== queryId) return
-    const address = { host: e.hit.ip, port: e.hit.port }
-    for (const r of e.hit.results) {
-      const urn = r.urns.find((u) => u.toLowerCase().startsWith('urn:sha1:'))
-      const key = urn ?? `${r.fileName}\0${r.fileSize}`
-      let file = byKey.get(key)
-      if (file === undefined) {
-        file = { name: r.fileName, length: r.fileSize, urn, speed: 0, sources: [] }
-        byKey.set(key, file)
-      }
-      file.speed = Math.max(file.speed, e.hit.speed)
-      if (!file.sources.some((s) => addressKey(s.address) === addressKey(address)))
-        file.sources.push({ address })
-    }
-  })
-  return () => [...byKey.values()]
-}
-
 async function runSearch(words: string[], flags: SearchFlags): Promise<void> {
   if (flags.hosts.length === 0) throw usageError('search needs --hosts HOST:PORT (an ultrapeer)')
   const criteria = words.join(' ').trim()
   if (criteria === '') throw usageError('give the words to search for')
-  const host = await startHost(flags, 'leaf', (line) => printWarning(line), true)
+  const gnutella = await startGnutellaNode(pluginConfig(flags, true))
   try {
     const opened = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), flags.wait * 1000)
-      host.node.onEvent((e) => {
+      gnutella.onEvent((e) => {
         if (e.type === 'connection_opened') {
           clearTimeout(timer)
           resolve(true)
@@ -223,24 +170,26 @@ async function runSearch(words: string[], flags: SearchFlags): Promise<void> {
         `no connection to ${flags.hosts.map(addressKey).join(', ')} within ${flags.wait} s`,
       )
     }
-    const queryId = host.node.search(criteria)
-    const hitsSoFar = collectHits(host, queryId)
+    const search = gnutella.search(criteria)
     await new Promise((r) => setTimeout(r, flags.wait * 1000))
-    const list = hitsSoFar()
+    const list = [...search.files]
     const results = list.map((f, i) => ({
       index: i + 1,
       name: f.name,
       length: f.length,
       ...(f.urn === undefined ? {} : { urn: f.urn }),
       speed: f.speed,
-      sources: f.sources.map((s) => addressKey(s.address)),
+      sources: f.sources.map(addressKey),
+      firewalled: f.firewalled.map((s) => addressKey(s.address)),
     }))
     if (flags.json === true) printJson({ type: 'results', query: criteria, results })
     else {
       printLine(`${results.length} files for '${criteria}'`)
       for (const r of results)
         printLine(
-          `${r.index}. ${r.name}  ${r.length} bytes  ${r.sources.length} sources  ${r.speed} kb/s`,
+          `${r.index}. ${r.name}  ${r.length} bytes  ${r.sources.length} sources` +
+            (r.firewalled.length > 0 ? ` (+${r.firewalled.length} firewalled)` : '') +
+            `  ${r.speed} kb/s`,
         )
     }
     if (list.length === 0) {
@@ -253,25 +202,15 @@ async function runSearch(words: string[], flags: SearchFlags): Promise<void> {
       throw usageError(`--get ${flags.get}: there are ${list.length} results`)
     if (chosen.urn === undefined)
       throw new Error(`result ${flags.get} has no urn:sha1, cannot verify it`)
-    const urn = chosen.urn
     const started = Date.now()
-    const done = await downloadMultiSource({
-      sources: chosen.sources.map((s) => ({
-        ...s.address,
-        // HUGE's N2R names the content itself: every source serves the same bytes.
-        path: n2rPath(urn),
-      })),
-      length: chosen.length,
-      urn,
-      outDir: flags.output,
-      fileName: chosen.name,
-      log: (line) => printWarning(line),
-    })
+    const { record, finished } = gnutella.download(chosen, flags.output)
+    const done = await finished
+    if (done === undefined) throw new Error(record.error ?? 'download failed')
     const summary = {
       type: 'summary',
       path: done.path,
       length: done.length,
-      urn,
+      urn: record.urn,
       sources: Object.keys(done.bytesBySource),
       droppedSources: done.droppedSources,
       seconds: Math.round((Date.now() - started) / 100) / 10,
@@ -282,7 +221,7 @@ async function runSearch(words: string[], flags: SearchFlags): Promise<void> {
         `saved ${done.path} (${done.length} bytes, SHA-1 verified, ${summary.sources.length} sources)`,
       )
   } finally {
-    await host.close()
+    await promised<void>((done) => gnutella.stop(done))
   }
 }
 
@@ -304,6 +243,10 @@ export function registerGnutella(program: Command): void {
       'hosts known, read at start and saved at exit (default: <state>/gnutella-hosts.txt)',
     )
     .option('--no-host-cache', 'neither read nor save a host cache')
+    .option(
+      '--firewalled',
+      'we cannot accept connections: hits carry the push flag, downloads come by Push/GIV',
+    )
     .action(runServent)
   serventOptions(
     gnutella

@@ -1,4 +1,5 @@
 import type { Log } from '../../core/env.js'
+import type { GnutellaPlugin } from '../../drivers/gnutella/gnutella-plugin.js'
 import type { PeerApi } from '../../peer/types.js'
 import type { DirectoryFetch } from '../directory-fetch.js'
 import type { DaemonMetrics } from '../metrics.js'
@@ -18,4 +19,6 @@ export interface ApiOptions {
   readonly fetchFromDirectory: DirectoryFetch
   /** How often the event stream sends a `stats` event. */
   readonly statsIntervalMs: number
+  /** The Gnutella servent, when `[gnutella] enabled = true`. */
+  readonly gnutella?: GnutellaPlugin | undefined
 }

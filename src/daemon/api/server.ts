@@ -7,6 +7,7 @@ import { bearerMatches } from './auth.js'
 import { isDashboardAsset, registerDashboardRoutes } from './dashboard-routes.js'
 import { registerDhtRoutes } from './dht-routes.js'
 import { registerEvents } from './events.js'
+import { registerGnutellaRoutes } from './gnutella-routes.js'
 import { registerNodeRoutes } from './node-routes.js'
 import { API_PREFIX, API_VERSION, JSON_BYTES_MAX, type ApiOptions } from './options.js'
 import { sharedSchemas } from './schemas.js'
@@ -108,6 +109,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerSwarmRoutes(app, options)
   registerDhtRoutes(app, options)
   registerDashboardRoutes(app)
+  registerGnutellaRoutes(app, options)
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, () => app.swagger())
   await app.ready()
   return app

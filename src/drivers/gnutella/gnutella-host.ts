@@ -14,6 +14,7 @@ import {
   type KnownHost,
   type ServentConfig,
 } from '../../protocols/gnutella/index.js'
+import { answerPush, PushBroker } from './push-transfer.js'
 import { startServentNode, type ServentNode } from './servent-node.js'
 import { scanShare, type SharedFolder } from './share.js'
 import { startTransferServer, type TransferServer } from './transfer-server.js'
@@ -42,6 +43,8 @@ export interface GnutellaHost {
   readonly node: ServentNode
   readonly folder: SharedFolder | undefined
   readonly http: TransferServer | undefined
+  /** Our Pushes waiting for their GIV (downloads from firewalled servents). */
+  readonly pushes: PushBroker
   close(): Promise<void>
 }
 
@@ -82,7 +85,9 @@ export async function startGnutellaHost(o: GnutellaHostOptions): Promise<Gnutell
     folder === undefined
       ? undefined
       : await startTransferServer({ folder, bind: { host: '127.0.0.1', port: 0 }, log })
+  const pushes = new PushBroker(log)
   const node = await startServentNode({
+    onGiv: (socket) => pushes.accept(socket),
     clock: o.clock,
     net: o.net,
     random: o.random,
@@ -91,6 +96,19 @@ export async function startGnutellaHost(o: GnutellaHostOptions): Promise<Gnutell
     ...(o.advertisedHost === undefined ? {} : { advertisedHost: o.advertisedHost }),
     ...(o.config === undefined ? {} : { config: o.config }),
     ...(http === undefined ? {} : { http: http.address }),
+  })
+  // Firewalled or not, a Push for one of our files is answered by connecting back (GIV).
+  node.onEvent((event) => {
+    if (event.type !== 'push_requested') return
+    const entry = folder?.byIndex.get(event.fileIndex)
+    if (entry === undefined || http === undefined)
+      return log(`push for file ${event.fileIndex}: not shared here`)
+    const giv = {
+      fileIndex: entry.fileIndex,
+      serventId: node.servent.serventId,
+      fileName: entry.fileName,
+    }
+    answerPush(o.net, event.to, giv, http.address, log)
   })
   let closing: Promise<void> | undefined
   const cached = o.hostCacheFile === undefined ? [] : await readHostCache(o.hostCacheFile, log)
@@ -103,6 +121,7 @@ export async function startGnutellaHost(o: GnutellaHostOptions): Promise<Gnutell
     node,
     folder,
     http,
+    pushes,
     close: () =>
       (closing ??= (async () => {
         if (o.hostCacheFile !== undefined)

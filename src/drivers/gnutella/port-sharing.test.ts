@@ -16,3 +16,9 @@ test('the first bytes tell HTTP from Gnutella; undecided until they can', () => 
   assert.equal(classify(bytes('HEADER')), 'gnutella')
   assert.equal(classify(bytes('GETX ')), 'gnutella')
 })
+
+test('a GIV (a firewalled servent connecting back after our Push) is told apart', () => {
+  assert.equal(classify(bytes('GIV 3:0123456789ABCDEF0123456789ABCDEF/a.ogg\n\n')), 'giv')
+  assert.equal(classify(bytes('GI')), undefined)
+  assert.equal(classify(bytes('GIVE ')), 'gnutella')
+})

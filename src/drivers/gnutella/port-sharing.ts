@@ -11,12 +11,18 @@ import type { Net, StreamSocket } from '../../core/env.js'
 
 const ascii = (bytes: Uint8Array): string => String.fromCharCode(...bytes)
 
-/** 'http', 'gnutella', or undefined while fewer than 5 bytes came. */
-export function classify(prefix: Uint8Array): 'http' | 'gnutella' | undefined {
+/**
+ * 'http', 'giv' (a firewalled servent connecting back after our Push), 'gnutella', or
+ * undefined while fewer than 5 bytes came.
+ */
+export function classify(prefix: Uint8Array): 'http' | 'giv' | 'gnutella' | undefined {
   const head = ascii(prefix.subarray(0, 5))
   if (head.startsWith('GET ') || head === 'HEAD ') return 'http'
+  if (head.startsWith('GIV ')) return 'giv'
   if (prefix.length < 5)
-    return 'GET '.startsWith(head) || 'HEAD '.startsWith(head) ? undefined : 'gnutella'
+    return 'GET '.startsWith(head) || 'HEAD '.startsWith(head) || 'GIV '.startsWith(head)
+      ? undefined
+      : 'gnutella'
   return 'gnutella'
 }
 
@@ -109,7 +115,7 @@ class ReplaySocket implements StreamSocket {
 }
 
 /** Relays an HTTP connection to the transfer server at `http`, with backpressure both ways. */
-function relay(net: Net, client: ReplaySocket, http: Address): void {
+export function relay(net: Net, client: StreamSocket, http: Address): void {
   client.pause()
   net.connect(http, (result) => {
     if (!result.ok) return client.destroy()
@@ -135,8 +141,9 @@ function relay(net: Net, client: ReplaySocket, http: Address): void {
 export function shareGnutellaPort(
   net: Net,
   socket: StreamSocket,
-  http: Address,
+  http: Address | undefined,
   gnutella: (socket: StreamSocket) => void,
+  giv?: (socket: StreamSocket) => void,
 ): void {
   let prefix = new Uint8Array(0)
   let replay: ReplaySocket | undefined
@@ -149,8 +156,13 @@ export function shareGnutellaPort(
     const kind = classify(prefix)
     if (kind === undefined) return
     replay = new ReplaySocket(socket, prefix)
-    if (kind === 'http') relay(net, replay, http)
-    else gnutella(replay)
+    if (kind === 'http') {
+      if (http === undefined) replay.destroy()
+      else relay(net, replay, http)
+    } else if (kind === 'giv') {
+      if (giv === undefined) replay.destroy()
+      else giv(replay)
+    } else gnutella(replay)
   })
   socket.onClose((reason) => replay?.closed(reason))
 }

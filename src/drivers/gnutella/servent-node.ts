@@ -32,6 +32,8 @@ export interface ServentNodeOptions {
    * port a QueryHit advertises is the one downloads go to).
    */
   readonly http?: Address
+  /** Connections that start with `GIV ` (answers to our Pushes). */
+  readonly onGiv?: (socket: StreamSocket) => void
 }
 
 export interface ServentNode {
@@ -41,6 +43,8 @@ export interface ServentNode {
   connect(to: Address): void
   /** Starts a search; hits arrive as `query_hit` events with the returned id. */
   search(criteria: string, urns?: readonly string[]): string
+  /** Sends a Push to a firewalled servent (see `Servent.push`); false without a route back. */
+  push(serventId: Uint8Array, fileIndex: number): boolean
   /** Subscribes to the servent's events; returns the unsubscribe function. */
   onEvent(listener: (event: GnutellaEvent) => void): () => void
   /** Drops every connection and stops listening (no Bye: an abrupt stop). */
@@ -57,10 +61,11 @@ export function startServentNode(options: ServentNodeOptions): Promise<ServentNo
     else attached.adopt(socket)
   }
   const http = options.http
+  const onGiv = options.onGiv
   const onConnection =
-    http === undefined
+    http === undefined && onGiv === undefined
       ? toServent
-      : (socket: StreamSocket) => shareGnutellaPort(net, socket, http, toServent)
+      : (socket: StreamSocket) => shareGnutellaPort(net, socket, http, toServent, onGiv)
   return new Promise((resolve, reject) => {
     net.listen(options.bind, onConnection, (result) => {
       if (!result.ok) return reject(new Error(`gnutella listen: ${result.error.message}`))
@@ -89,6 +94,11 @@ export function startServentNode(options: ServentNodeOptions): Promise<ServentNo
         connect(to) {
           servent.connect(clock.now(), to)
           stream.flush()
+        },
+        push(serventId, fileIndex) {
+          const sent = servent.push(serventId, fileIndex)
+          stream.flush()
+          return sent
         },
         search(criteria, urns = []) {
           const id = servent.search(clock.now(), criteria, urns)

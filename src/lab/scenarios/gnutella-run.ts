@@ -4,10 +4,10 @@
  * flood's first copy always arrives by a shortest path and the BFS oracle is exact). The same
  * seed gives the same graph, the same shared files and the same queries in both modes.
  */
-import { intToIpv4, type Address } from '../../core/address.js'
+import { addressKey, intToIpv4, type Address } from '../../core/address.js'
 import { SeededRandom, type Random } from '../../core/random.js'
 import { instant, type Instant } from '../../core/time.js'
-import { attachStream, type AttachedStream } from '../../drivers/attach-stream.js'
+import { attachStream } from '../../drivers/attach-stream.js'
 import { zlibCompression } from '../../drivers/gnutella/zlib-compression.js'
 import {
   RoutingChecker,
@@ -19,12 +19,16 @@ import {
   type RoutingRecord,
 } from '../../protocols/gnutella/index.js'
 import { SimWorld } from '../../sim/index.js'
+import { Scheduler } from '../../sim/scheduler.js'
+import { StreamFabric } from './gnutella-fabric.js'
 import { floodReach, powerLawGraph, randomGraph, type Adjacency } from './gnutella-graph.js'
 
 export const GNUTELLA_PORT = 6346
 const FIRST_ADDRESS = 0x0a000001
 const CONNECT_AT_MS = 100
 const SETTLE_MS = 5_000
+/** One-way latency of every link, both fabrics. */
+const LATENCY_MS = 20
 
 export interface GnutellaParams {
   readonly nodes: number
@@ -40,6 +44,11 @@ export interface GnutellaParams {
   readonly qrpBits: number
   readonly queryGapMs: number
   readonly resultsWanted: number
+  /**
+   * `tcp`: simulated hosts and TCP streams (SimWorld); `direct`: the constant-latency fabric
+   * (gnutella-fabric.ts), the same servent code without the TCP model, for 100,000 nodes.
+   */
+  readonly fabric: 'tcp' | 'direct'
 }
 
 export interface QueryStat {
@@ -118,9 +127,9 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
   const root = new SeededRandom(seed)
   const { holders, asks } = workload(p, root.fork('workload'))
   const { roles, adjacency } = overlay(p, mode, root.fork('graph'))
-  const world = new SimWorld({ seed })
+  const world = makeTimeline(p.fabric, seed)
   const servents: Servent[] = []
-  const attached: AttachedStream[] = []
+  const attached: { flush(): void }[] = []
   const stats = new Map<string, QueryStat>()
   const queryLoad = new Array<number>(p.nodes).fill(0)
   const checker = new RoutingChecker()
@@ -185,12 +194,7 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
       })
   })
   for (let i = 0; i < p.nodes; i++) {
-    const host = world.addHost({
-      address: addressOf(i).host,
-      uploadBytesPerSecond: 1e8,
-      downloadBytesPerSecond: 1e8,
-    })
-    host.start((env) => {
+    world.addServent(addressOf(i), (clock, random) => {
       const config = serventConfig({
         advertised: addressOf(i),
         role: roles[i] as Role,
@@ -214,19 +218,15 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
       const servent = new Servent(
         config,
         {
-          random: env.random.fork('gnutella'),
+          random,
           library: libraries[i] as SharedLibrary,
           compression: zlibCompression,
           trace: trace(i),
         },
-        env.clock.now(),
+        clock,
       )
       servents[i] = servent
-      const a = attachStream(servent, { clock: env.clock, net: env.net, onEvent })
-      attached[i] = a
-      a.listen(addressOf(i), (r) => {
-        if (!r.ok) throw new Error(`listen failed: ${r.error.message}`)
-      })
+      return { servent, onEvent, ready: (flusher) => (attached[i] = flusher) }
     })
   }
   const at = (time: number, fn: () => void): void => {
@@ -239,7 +239,7 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
         const dials = mode === 'ultrapeer' && roles[i] !== roles[j] ? roles[i] === 'leaf' : i < j
         if (!dials) continue
         ;(servents[i] as Servent).connect(world.now(), addressOf(j))
-        ;(attached[i] as AttachedStream).flush()
+        ;(attached[i] as { flush(): void }).flush()
       }
     })
   })
@@ -247,7 +247,7 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
     at(SETTLE_MS + q * p.queryGapMs, () => {
       const now: Instant = world.now()
       const id = (servents[origin] as Servent).search(now, `item${item}`)
-      ;(attached[origin] as AttachedStream).flush()
+      ;(attached[origin] as { flush(): void }).flush()
       const s = statOf(id)
       s.origin = origin
       s.item = item
@@ -255,7 +255,7 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
     })
   })
   const end = SETTLE_MS + p.queries * p.queryGapMs + 30_000
-  const run = world.run({ until: instant(end) })
+  const run = world.run(instant(end))
   const queries = [...stats.values()].filter((s) => s.origin >= 0)
   let mismatches = 0
   if (mode === 'flat') {
@@ -280,5 +280,65 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
     events: run.steps,
     virtualSeconds: Math.round(world.now() / 1000),
     holders: Math.max(1, Math.round(p.replication * p.nodes)),
+  }
+}
+
+/** What a servent is built with, and what it hands back to be driven. */
+type ServentFactory = (
+  now: Instant,
+  random: Random,
+) => {
+  readonly servent: Servent
+  readonly onEvent: (event: GnutellaEvent) => void
+  readonly ready: (flusher: { flush(): void }) => void
+}
+
+interface Timeline {
+  readonly scheduler: Scheduler
+  now(): Instant
+  addServent(address: Address, make: ServentFactory): void
+  run(until: Instant): { readonly steps: number }
+}
+
+/** The servents' world: SimWorld hosts on simulated TCP, or the direct fabric. */
+function makeTimeline(fabric: 'tcp' | 'direct', seed: number): Timeline {
+  if (fabric === 'tcp') {
+    const world = new SimWorld({ seed })
+    return {
+      scheduler: world.scheduler,
+      now: () => world.now(),
+      addServent(address, make) {
+        const host = world.addHost({
+          address: address.host,
+          uploadBytesPerSecond: 1e8,
+          downloadBytesPerSecond: 1e8,
+        })
+        host.start((env) => {
+          const made = make(env.clock.now(), env.random.fork('gnutella'))
+          const a = attachStream(made.servent, {
+            clock: env.clock,
+            net: env.net,
+            onEvent: made.onEvent,
+          })
+          made.ready(a)
+          a.listen(address, (r) => {
+            if (!r.ok) throw new Error(`listen failed: ${r.error.message}`)
+          })
+        })
+      },
+      run: (until) => world.run({ until }),
+    }
+  }
+  const scheduler = new Scheduler()
+  const streams = new StreamFabric(scheduler, LATENCY_MS)
+  const randoms = new SeededRandom(seed).fork('servents')
+  return {
+    scheduler,
+    now: () => scheduler.now(),
+    addServent(address, make) {
+      const made = make(scheduler.now(), randoms.fork(addressKey(address)))
+      made.ready(streams.attach(made.servent, address, made.onEvent))
+    },
+    run: (until) => scheduler.run({ until }),
   }
 }

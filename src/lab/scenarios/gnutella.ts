@@ -68,6 +68,13 @@ const PARAMS = {
     default: 500,
     describe: 'time between queries',
   },
+  fabric: {
+    kind: 'choice',
+    choices: ['auto', 'tcp', 'direct'],
+    default: 'auto',
+    describe:
+      'gnutella links: simulated TCP hosts, direct constant-latency delivery, or auto (direct above 20,000 nodes)',
+  },
   resultsWanted: {
     kind: 'integer',
     min: 1,
@@ -112,6 +119,9 @@ export interface GnutellaReport {
   readonly messageRatio: number | undefined
 }
 
+/** `--fabric auto`: the direct fabric above this many servents (identical figures, less cost). */
+const AUTO_DIRECT_ABOVE = 20_000
+
 const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d
 
 function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
@@ -149,9 +159,16 @@ function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
 }
 
 export function runGnutella(params: Params, seed: number): GnutellaReport {
-  const p = { ...defaultsOf(PARAMS), ...params } as unknown as GnutellaParams & {
+  const given = { ...defaultsOf(PARAMS), ...params } as unknown as Omit<
+    GnutellaParams,
+    'fabric'
+  > & {
     mode: 'flat' | 'ultrapeer' | 'both'
+    fabric: 'auto' | 'tcp' | 'direct'
   }
+  const fabric =
+    given.fabric === 'auto' ? (given.nodes > AUTO_DIRECT_ABOVE ? 'direct' : 'tcp') : given.fabric
+  const p = { ...given, fabric }
   const modes: ('flat' | 'ultrapeer')[] = p.mode === 'both' ? ['flat', 'ultrapeer'] : [p.mode]
   const reports = modes.map((m) => summarizeMode(p, runMode(p, seed, m)))
   const flat = reports.find((r) => r.mode === 'flat')

@@ -8,6 +8,7 @@ import { NEED_DATA } from '../../core/core.js'
 import { sha1OfUrn, sha1Urn } from './base32.js'
 import { decodeGgep, encodeGgep, ggepSha1 } from './ggep.js'
 import type { Descriptor, GgepExtension, Payload } from './messages.js'
+import { isFirewalled, queryHitTrailer } from './push-flag.js'
 
 const guid = fc.uint8Array({ minLength: 16, maxLength: 16 })
 const byte = fc.integer({ min: 0, max: 255 })
@@ -265,4 +266,20 @@ test('the frame reader splits a stream cut at every byte', () => {
     }
     assert.deepEqual(types, ['query', 'ping'])
   }
+})
+
+test('the QHD push flag: value in bit 0 of the first open byte, "meaningful" in bit 0 of the second', () => {
+  assert.deepEqual([...queryHitTrailer(true).openData], [0x01, 0x01])
+  assert.deepEqual([...queryHitTrailer(false).openData], [0x00, 0x01])
+  const trailer = (openData: number[]) => ({
+    vendorCode: 'LIME',
+    openData: Uint8Array.from(openData),
+    privateData: new Uint8Array(0),
+  })
+  assert.equal(isFirewalled(trailer([0x01, 0x01])), true)
+  assert.equal(isFirewalled(trailer([0x01, 0x00])), false, 'set but not meaningful')
+  assert.equal(isFirewalled(trailer([0x1c, 0x1d])), false, 'other flags only')
+  assert.equal(isFirewalled(trailer([0x01])), true, 'a one-byte open area')
+  assert.equal(isFirewalled(trailer([])), false)
+  assert.equal(isFirewalled(undefined), false)
 })

@@ -57,6 +57,11 @@ export interface ServentConfig {
   readonly qrpRefreshMs: number
   /** Extra TTL given to QueryHits over the query's hop count, for safety. */
   readonly hitTtlSlack: number
+  /**
+   * We cannot accept connections (behind a firewall or NAT): our QueryHits say so (the QHD
+   * push flag) and downloaders reach us by a Push that we answer by connecting back (GIV).
+   */
+  readonly firewalled: boolean
 }
 
 export function serventConfig(
@@ -92,6 +97,7 @@ export function serventConfig(
     dqWaitPerHopMs: 1_000,
     qrpRefreshMs: 5_000,
     hitTtlSlack: 1,
+    firewalled: false,
     ...overrides,
   }
 }

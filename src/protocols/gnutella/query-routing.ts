@@ -15,6 +15,7 @@ import { tableUpdates } from './qrp/patch.js'
 import type { RouteTableUpdate } from './qrp/route-table-update.js'
 import type { QueryRoutingTable } from './qrp/table.js'
 import { newGuid, type Servent } from './servent.js'
+import { queryHitTrailer } from './push-flag.js'
 import { clampTtl, nextHop, type Hop } from './ttl.js'
 
 type QueryPayload = Extract<Payload, { type: 'query' }>
@@ -210,7 +211,7 @@ export class QueryRouting {
       ip: a.host,
       speed: 1000,
       results,
-      trailer: undefined,
+      trailer: queryHitTrailer(this.config.firewalled),
       serventId: this.servent.serventId,
     }
     const ttl = Math.min(this.config.ttlMax, hop.hops + 1 + this.config.hitTtlSlack)
@@ -324,6 +325,28 @@ export class QueryRouting {
     this.stats.hitsRouted++
     this.servent.send(target, { guid: d.guid, ...next, payload: hit })
     this.servent.trace({ kind: 'hit_sent', guid: key, connection: target.id })
+  }
+
+  /**
+   * Asks the firewalled servent `serventId` to connect back to us for `fileIndex`: the Push
+   * goes on the connection its QueryHit came from (the reverse path). False when that route
+   * is unknown or gone.
+   */
+  originatePush(guid: Guid, serventId: Guid, fileIndex: number): boolean {
+    const route = this.pushRoutes.get(toHex(serventId))
+    const target = route === undefined ? undefined : this.servent.connections.get(route)
+    if (target === undefined || !target.isOpen) return false
+    const a = this.config.advertised
+    const push: Extract<Payload, { type: 'push' }> = {
+      type: 'push',
+      serventId,
+      fileIndex,
+      ip: a.host,
+      port: a.port,
+      ggep: [],
+    }
+    this.servent.send(target, { guid, ttl: this.config.ttlMax, hops: 0, payload: push })
+    return true
   }
 
   onPush(conn: Connection, d: Descriptor, push: Extract<Payload, { type: 'push' }>): void {

@@ -77,10 +77,14 @@ export class Servent implements StreamCore<GnutellaEvent> {
   private readonly pingGuids: GuidCache
   /** Hosts to try when a leaf needs ultrapeers; filled from 503s, pongs and the caller. */
   private readonly candidates: BoundedMap<string, Address>
+  /** Leaf: ultrapeers dropped for a slower handshake than the ones kept. */
+  private readonly slower: BoundedMap<string, true>
   private nextId = 1
   private readonly sent: Record<string, number> = {}
   private readonly receivedByType: Record<string, number> = {}
   private faults = 0
+  /** What the ultrapeer election measures (src/protocols/ultrapeer/election.ts). */
+  private readonly measured = { bytesSent: 0, bytesReceived: 0, accepted: 0, upNeeded: false }
 
   constructor(
     readonly config: ServentConfig,
@@ -91,6 +95,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
     this.pongs = new PongCache(config.pongCacheEntriesMax, config.pongMaxAgeMs)
     this.pingGuids = new GuidCache(config.guidCacheEntriesMax)
     this.candidates = new BoundedMap(config.pongCacheEntriesMax)
+    this.slower = new BoundedMap(config.pongCacheEntriesMax)
     this.routing = new QueryRouting(this, now)
     this.timers.set('ping', after(now, ms(config.pingIntervalMs)))
     if (config.role === 'leaf')
@@ -111,6 +116,14 @@ export class Servent implements StreamCore<GnutellaEvent> {
     const id = this.routing.originate(now, criteria, urns)
     this.rearmDq()
     return id
+  }
+
+  /**
+   * Asks a firewalled servent (its QueryHit's `serventId`) to connect back for `fileIndex`;
+   * false when no route back to it is known. Its answer is a GIV connection to our port.
+   */
+  push(serventId: Guid, fileIndex: number): boolean {
+    return this.routing.originatePush(newGuid(this.deps.random), serventId, fileIndex)
   }
 
   /** Hosts a leaf may try when it needs ultrapeers. */
@@ -148,6 +161,27 @@ export class Servent implements StreamCore<GnutellaEvent> {
     return [...dialled, ...candidates, ...pongs]
   }
 
+  /**
+   * The election's measurements so far: bytes through our connections, incoming connections
+   * accepted (reachability), and whether an ultrapeer said `X-Ultrapeer-Needed: True`.
+   */
+  measurements(): {
+    readonly bytesSent: number
+    readonly bytesReceived: number
+    readonly accepted: number
+    readonly ultrapeerNeeded: boolean
+    readonly ultrapeersKnown: number
+  } {
+    const connected = this.open().filter((c) => c.role === 'ultrapeer').length
+    return {
+      bytesSent: this.measured.bytesSent,
+      bytesReceived: this.measured.bytesReceived,
+      accepted: this.measured.accepted,
+      ultrapeerNeeded: this.measured.upNeeded,
+      ultrapeersKnown: connected + this.candidates.size,
+    }
+  }
+
   inspect(): ServentStats {
     return {
       sent: { ...this.sent },
@@ -161,6 +195,8 @@ export class Servent implements StreamCore<GnutellaEvent> {
   // --- StreamCore ----------------------------------------------------------------------------
 
   accepted(now: Instant, remote: Address): ConnectionId {
+    // Someone could connect to us: we are reachable, whether or not we keep the connection.
+    this.measured.accepted++
     return this.newConnection(now, remote, false).id
   }
 
@@ -179,6 +215,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
   received(now: Instant, connection: ConnectionId, bytes: Uint8Array): void {
     const conn = this.connections.get(connection)
     if (conn === undefined) return
+    this.measured.bytesReceived += bytes.length
     if (conn.isOpen) return this.readDescriptors(now, conn, bytes)
     conn.handshakeBuffer = concatBytes([conn.handshakeBuffer, bytes])
     const parsed = parseHandshake(conn.handshakeBuffer)
@@ -324,6 +361,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
       })
       return this.drop(conn, 'refused', true)
     }
+    if (headers.ultrapeerNeeded === true) this.measured.upNeeded = true
     const role = remoteRole(this.config.role, headers)
     if (!keepOutbound(this.config, role, this.slots())) return this.drop(conn, 'refused', true)
     conn.role = role
@@ -438,21 +476,29 @@ export class Servent implements StreamCore<GnutellaEvent> {
     })
   }
 
-  /** Leaves keep `leafUltrapeers` ultrapeers: connect to candidates, drop the slowest extra. */
+  /**
+   * Leaves keep `leafUltrapeers` ultrapeers, the fastest by handshake RTT among those probed:
+   * dial up to `leafCandidatesExtra` more candidates, then drop the slowest open one per tick.
+   * A host dropped as slower is not probed again while the leaf has enough ultrapeers (else
+   * it would be dialled and dropped forever); when an ultrapeer dies and the leaf is short,
+   * any candidate will do (re-homing).
+   */
   private maintainLeaf(now: Instant): void {
     const ups = [...this.connections.values()].filter((c) => c.outbound)
     const open = ups.filter((c) => c.isOpen)
     const want = this.config.leafUltrapeers + this.config.leafCandidatesExtra
     if (open.length > this.config.leafUltrapeers) {
       const slowest = open.reduce((a, b) => (b.handshakeRttMs > a.handshakeRttMs ? b : a))
+      this.slower.set(`${slowest.remote.host}:${slowest.remote.port}`, true)
       this.bye(slowest.id, 200, 'Keeping faster ultrapeers')
       return
     }
+    const short = open.length < this.config.leafUltrapeers
     const busy = new Set(ups.map((c) => `${c.remote.host}:${c.remote.port}`))
     let missing = want - ups.length
     for (const [key, a] of [...this.candidates.entries()].reverse()) {
       if (missing <= 0) break
-      if (busy.has(key)) continue
+      if (busy.has(key) || (!short && this.slower.has(key))) continue
       this.candidates.delete(key)
       this.connect(now, a)
       missing--
@@ -468,6 +514,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
   }
 
   private write(conn: Connection, bytes: Uint8Array): void {
+    this.measured.bytesSent += bytes.length
     this.outputs.push({ type: 'write', connection: conn.id, bytes })
   }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { instant } from '../../../core/time.js'
 import { DownloadPlan } from './download-plan.js'
+import { formatGiv, GIV_BYTES_MAX, parseGiv } from './giv.js'
 import { contentRange, parseRange } from './range.js'
 import { getPath, parseTransferTarget } from './target.js'
 
@@ -81,4 +82,25 @@ test('download plan: a source without progress for stallMs is reported stalled',
   plan.failed('b')
   assert.deepEqual(plan.stalled(instant(900)), ['a'])
   assert.deepEqual(plan.next('c', instant(900)), { start: 100, end: 200 })
+})
+
+test('GIV: formatted and parsed; incomplete, malformed and oversized lines', () => {
+  const id = Uint8Array.from({ length: 16 }, (_, i) => i * 17)
+  const line = formatGiv(3, id, 'blue danube.ogg')
+  assert.equal(
+    new TextDecoder().decode(line),
+    'GIV 3:00112233445566778899AABBCCDDEEFF/blue danube.ogg\n\n',
+  )
+  const withBody = new Uint8Array([...line, 0x48, 0x49])
+  const parsed = parseGiv(withBody)
+  assert.ok(parsed.ok && parsed.value !== undefined)
+  assert.deepEqual(parsed.value.giv, {
+    fileIndex: 3,
+    serventId: '00112233445566778899AABBCCDDEEFF',
+    fileName: 'blue danube.ogg',
+  })
+  assert.deepEqual([...parsed.value.rest], [0x48, 0x49])
+  assert.deepEqual(parseGiv(line.subarray(0, 10)), { ok: true, value: undefined })
+  assert.equal(parseGiv(new TextEncoder().encode('GIV x:zz/a\n\n')).ok, false)
+  assert.equal(parseGiv(new Uint8Array(GIV_BYTES_MAX + 1).fill(0x41)).ok, false)
 })

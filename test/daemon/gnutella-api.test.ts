@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import type { Callback } from '../../src/core/env.js'
+import { parseConfigText, resolveConfig } from '../../src/daemon/config.js'
+import { startDaemon } from '../../src/daemon/daemon.js'
+import type { GnutellaPlugin } from '../../src/drivers/gnutella/gnutella-plugin.js'
+import { startGnutellaNode } from '../../src/drivers/gnutella/node-gnutella.js'
+import { promised } from '../../src/drivers/promises.js'
+import type { PeerPlugin } from '../../src/peer/types.js'
+import { jsonBody, withDaemon, withDataDir } from './harness.js'
+import { MemoryPeer } from './memory-peer.js'
+
+/** The daemon's Gnutella routes, against a real servent on loopback sharing a file. */
+
+interface ErrorBody {
+  readonly type: string
+  readonly code: string
+  readonly message: string
+}
+
+const refused = async (response: Response, status: number, code: string): Promise<void> => {
+  const body = (await response.json()) as ErrorBody
+  assert.equal(response.status, status, JSON.stringify(body))
+  assert.equal(body.type, 'error')
+  assert.equal(body.code, code, body.message)
+}
+
+/** The in-memory peer, but its plug-ins really start and stop (as the real Peer's do). */
+class PluginPeer extends MemoryPeer {
+  readonly started: PeerPlugin[] = []
+  override use(plugin: PeerPlugin, done: Callback<void>): void {
+    plugin.start((result) => {
+      if (result.ok) this.started.push(plugin)
+      done(result)
+    })
+  }
+  override stop(done: Callback<void>): void {
+    const plugin = this.started.pop()
+    if (plugin === undefined) return super.stop(done)
+    plugin.stop(() => this.stop(done))
+  }
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+test('gnutella off (the default): status says so, the other routes answer 409 disabled', async () => {
+  await withDaemon(async ({ request }) => {
+    const status = await request('/api/v1/gnutella')
+    assert.equal(status.status, 200)
+    assert.deepEqual(await status.json(), { enabled: false })
+    await refused(
+      await request('/api/v1/gnutella/searches', jsonBody('POST', { words: 'x' })),
+      409,
+      'disabled',
+    )
+    await refused(await request('/api/v1/gnutella/downloads'), 409, 'disabled')
+    await refused(
+      await request('/api/v1/gnutella', { headers: { authorization: '' } }),
+      401,
+      'unauthorized',
+    )
+  })
+})
+
+test('gnutella on: status, a search and its hits, a multi-source download into the download dir, refusals', async () => {
+  await withDataDir(async (dir) => {
+    const content = randomBytes(200_000)
+    const shares = [join(dir, 'share-a'), join(dir, 'share-b')]
+    for (const share of shares) {
+      mkdirSync(share)
+      writeFileSync(join(share, 'Goldberg Variations.flac'), content)
+    }
+    writeFileSync(join(shares[0] as string, 'no match.txt'), 'x')
+    const sharers: GnutellaPlugin[] = []
+    const local = { host: '127.0.0.1', port: 0 }
+    sharers.push(
+      await startGnutellaNode({
+        bind: local,
+        hosts: [],
+        ultrapeer: 'yes',
+        shareDir: shares[0] as string,
+      }),
+    )
+    const upAddress = (sharers[0] as GnutellaPlugin).address
+    sharers.push(
+      await startGnutellaNode({
+        bind: local,
+        hosts: [upAddress],
+        ultrapeer: 'no',
+        shareDir: shares[1] as string,
+      }),
+    )
+    const settings = parseConfigText(
+      [
+        '[api]',
+        'port = 0',
+        '[peer]',
+        'port = 0',
+        'bind = "127.0.0.1"',
+        '[gnutella]',
+        'enabled = true',
+        'port = 0',
+        'ultrapeer = "no"',
+        `hosts = ["127.0.0.1:${upAddress.port}"]`,
+      ].join('\n'),
+    )
+    const config = resolveConfig(settings, {
+      defaultDataDir: join(dir, 'data'),
+      dhtByDefault: false,
+    })
+    const peer = new PluginPeer()
+    const daemon = await startDaemon({ config, startPeer: () => Promise.resolve(peer) })
+    const request = (path: string, init: RequestInit = {}) =>
+      fetch(`${daemon.apiUrl}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${daemon.token}`, ...(init.headers ?? {}) },
+      })
+    try {
+      const status = await until(async () => {
+        const body = (await (await request('/api/v1/gnutella')).json()) as Record<string, unknown>
+        return body['connections'] === 1 ? body : undefined
+      }, 'the daemon to join the ultrapeer')
+      assert.equal(status['enabled'], true)
+      assert.equal(status['state'], 'running')
+      assert.equal(status['role'], 'leaf')
+      assert.deepEqual(status['neighbours'], [
+        { address: `127.0.0.1:${upAddress.port}`, role: 'ultrapeer' },
+      ])
+      assert.equal(status['sharedFiles'], 0)
+
+      // Wait for the second leaf to be joined too, so that both sources answer.
+      await until(
+        async () => ((sharers[0] as GnutellaPlugin).status().connections === 2 ? true : undefined),
+        'both leaves',
+      )
+      const started = await request(
+        '/api/v1/gnutella/searches',
+        jsonBody('POST', { words: ' goldberg ' }),
+      )
+      assert.equal(started.status, 201)
+      const search = (await started.json()) as { id: string; words: string; hits: unknown[] }
+      assert.equal(search.words, 'goldberg')
+      assert.match(search.id, /^[0-9a-f]{32}$/)
+      type Hit = {
+        index: number
+        name: string
+        length: number
+        urn: string
+        sources: string[]
+        speed: number
+      }
+      const hit = await until(async () => {
+        const body = (await (await request(`/api/v1/gnutella/searches/${search.id}`)).json()) as {
+          hits: Hit[]
+        }
+        const first = body.hits[0]
+        return body.hits.length === 1 && first !== undefined && first.sources.length === 2
+          ? first
+          : undefined
+      }, 'hits from both sharers')
+      assert.equal(hit.index, 1)
+      assert.equal(hit.name, 'Goldberg Variations.flac')
+      assert.equal(hit.length, content.length)
+      assert.match(hit.urn, /^urn:sha1:[A-Z2-7]{32}$/)
+      assert.equal(typeof hit.speed, 'number')
+
+      const download = await request(
+        '/api/v1/gnutella/downloads',
+        jsonBody('POST', { search: search.id, index: 1 }),
+      )
+      assert.equal(download.status, 202)
+      const record = (await download.json()) as { id: string; state: string; sources: string[] }
+      assert.equal(record.sources.length, 2)
+      const done = await until(async () => {
+        const body = (await (await request('/api/v1/gnutella/downloads')).json()) as {
+          downloads: {
+            id: string
+            state: string
+            path?: string
+            downloadedBytes: number
+            error?: string
+          }[]
+        }
+        const mine = body.downloads.find((d) => d.id === record.id)
+        return mine !== undefined && mine.state !== 'downloading' ? mine : undefined
+      }, 'the download')
+      assert.equal(done.state, 'completed', done.error)
+      assert.equal(done.path, join(config.peer.downloadDir, 'Goldberg Variations.flac'))
+      assert.equal(done.downloadedBytes, content.length)
+      assert.deepEqual(readFileSync(done.path), content)
+
+      // Refusals, in the API's error shape.
+      await refused(await request(`/api/v1/gnutella/searches/${'0'.repeat(32)}`), 404, 'not_found')
+      await refused(await request('/api/v1/gnutella/searches/nope'), 400, 'invalid_request')
+      await refused(
+        await request('/api/v1/gnutella/searches', jsonBody('POST', { words: '   ' })),
+        400,
+        'invalid_request',
+      )
+      await refused(
+        await request('/api/v1/gnutella/searches', jsonBody('POST', { words: 'a', extra: 1 })),
+        400,
+        'invalid_request',
+      )
+      await refused(
+        await request(
+          '/api/v1/gnutella/downloads',
+          jsonBody('POST', { search: search.id, index: 2 }),
+        ),
+        404,
+        'not_found',
+      )
+      await refused(
+        await request(
+          '/api/v1/gnutella/downloads',
+          jsonBody('POST', { search: search.id, index: 0 }),
+        ),
+        400,
+        'invalid_request',
+      )
+      assert.equal(peer.started[0]?.name, 'gnutella')
+    } finally {
+      await daemon.stop()
+      for (const s of sharers) await promised<void>((d) => s.stop(d))
+    }
+    assert.equal(peer.started.length, 0, 'the daemon stopped the plug-in with the peer')
+  })
+})
