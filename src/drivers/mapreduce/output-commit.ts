@@ -67,7 +67,8 @@ export class OutputDirectory {
 
   /** After success: the temporary tree (attempt files, the log) goes, as Hadoop's cleanup does. */
   removeTemporary(): void {
-    rmSync(this.temporary, { recursive: true, force: true })
+    // A killed backup attempt may still be writing: retry while its files come and go.
+    rmSync(this.temporary, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 })
   }
 
   /** After failure: attempt outputs and committed parts go; the log stays for diagnosis. */

@@ -91,7 +91,13 @@ export async function runReduceTask(
   // Each part is already sorted: the sort merges runs (V8's TimSort finds them).
   const result = await program.reduce(sortRecords(records), context)
   const path = reduceTempPath(output, task, attempt)
-  await mkdir(dirname(path), { recursive: true })
+  if (context.signal.aborted) throw new TaskError('killed')
+  // Not recursive: once the master has removed `_temporary` (the job ended), a late attempt
+  // must not create it again.
+  await mkdir(dirname(path)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST')
+      throw new TaskError(`cannot write the attempt's output: ${error.code ?? error.message}`)
+  })
   const handle = await open(path, 'w')
   try {
     await handle.writeFile(result)
