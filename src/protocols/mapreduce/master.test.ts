@@ -222,13 +222,25 @@ test('an attempt without progress for the task timeout fails and is killed', () 
 })
 
 test('near the end, an idle worker runs a backup; the first to finish commits, the other is killed', () => {
-  const h = new Harness(
-    MasterCore.start(job, splits(2), { ...config, backupTasks: true }, instant(0)),
-  )
+  const backupConfig = { ...config, backupTasks: true, backupAfter: ms(1000) }
+  const h = new Harness(MasterCore.start(job, splits(2), backupConfig, instant(0)))
   h.register('w1')
   h.register('w2')
   const slow = h.assignment('w2')
   h.completeMap('w1')
+  assert.equal(h.assignment('w1').task, 0, 'no backup for an attempt that just started')
+  for (let t = 0; t < 10; t++) {
+    h.advance(100)
+    h.heartbeat('w1')
+    const report = {
+      kind: 'map' as const,
+      index: slow.task,
+      attempt: slow.attempt,
+      progress: t + 1,
+      status: '',
+    }
+    h.receive('w2', { type: 'heartbeat', running: [report] })
+  }
   const backup = h.assignment('w1')
   assert.equal(backup.task, slow.task)
   assert.equal(backup.attempt, slow.attempt + 1)

@@ -1,4 +1,4 @@
-import { after, elapsed, type Duration, type Instant } from '../../core/time.js'
+import { after, elapsed, seconds, type Duration, type Instant } from '../../core/time.js'
 import type { LogRecord } from './log-record.js'
 import type { JobSpec, MasterMessage } from './messages.js'
 import { chooseTask, type Choice } from './scheduler.js'
@@ -49,6 +49,8 @@ export interface MasterConfig {
   readonly backupTasks: boolean
   /** Backups start when at most this share of a phase's tasks remain (at least one task). */
   readonly backupThreshold: number
+  /** An attempt gets a backup only once it has run this long (a straggler, not a fresh task). */
+  readonly backupAfter: Duration
 }
 
 export const defaultMasterConfig = (heartbeatInterval: Duration): MasterConfig => ({
@@ -56,6 +58,7 @@ export const defaultMasterConfig = (heartbeatInterval: Duration): MasterConfig =
   maxAttempts: 4,
   backupTasks: true,
   backupThreshold: 0.05,
+  backupAfter: seconds(5),
 })
 
 export type MasterEvent =

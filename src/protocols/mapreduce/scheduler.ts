@@ -67,11 +67,11 @@ function chooseBackup(
     if (task.running.size !== 1) continue
     const [only] = task.running.values()
     if (only === undefined || only.workerId === worker.id) continue
+    if (now - only.startedAt < config.backupAfter) continue
     if (only.startedAt < bestStart) {
       best = task
       bestStart = only.startedAt
     }
   }
-  void now
   return best === undefined ? undefined : { task: best, backup: true }
 }
