@@ -1,7 +1,7 @@
 import { after, elapsed, seconds, type Duration, type Instant } from '../../core/time.js'
 import type { LogRecord } from './log-record.js'
 import type { JobSpec, MasterMessage } from './messages.js'
-import { chooseTask, type Choice } from './scheduler.js'
+import { chooseTask, type Choice, type Round } from './scheduler.js'
 import {
   attemptKey,
   isCommitted,
@@ -119,6 +119,8 @@ export class MasterCore {
   private attemptsStarted = 0
   private attemptsFailed = 0
   private attemptsKilled = 0
+  private lastTimeout: Instant
+  private readonly anyHosts: boolean
 
   private constructor(
     readonly job: JobSpec,
@@ -128,6 +130,8 @@ export class MasterCore {
   ) {
     this.maps = splits.map((_, index) => newTask('map', index))
     this.reduces = Array.from({ length: job.reduces }, (_, index) => newTask('reduce', index))
+    this.lastTimeout = startedAt
+    this.anyHosts = splits.some((split) => split.hosts.length > 0)
   }
 
   /** A new job: its first log record describes it. */
@@ -267,7 +271,10 @@ export class MasterCore {
             running.leaseUntil = after(now, this.taskTimeout())
           }
         }
-        break
+        // A heartbeat frees no worker and queues no task: scheduling waits for the next change
+        // or the periodic `timeout` (backups become due with time), which keeps a thousand
+        // heartbeating workers cheap.
+        return
       case 'map_done':
         this.mapDone(now, worker, message)
         break
@@ -284,6 +291,7 @@ export class MasterCore {
   }
 
   timeout(now: Instant): void {
+    this.lastTimeout = now
     const deadAfter = this.config.heartbeatInterval * DEAD_AFTER_HEARTBEATS
     for (const worker of this.workers.values()) {
       if (elapsed(worker.lastSeen, now) >= deadAfter) this.workerLost(now, worker)
@@ -309,7 +317,8 @@ export class MasterCore {
 
   nextTimeout(): Instant | undefined {
     if (this.finished !== undefined) return undefined
-    let next: number | undefined
+    // At least once per heartbeat interval, so that backups are considered as attempts age.
+    let next: number | undefined = this.lastTimeout + this.config.heartbeatInterval
     const deadAfter = this.config.heartbeatInterval * DEAD_AFTER_HEARTBEATS
     for (const worker of this.workers.values()) {
       const at = worker.lastSeen + deadAfter
@@ -536,8 +545,10 @@ export class MasterCore {
 
   private schedule(now: Instant): void {
     if (this.finished !== undefined) return
+    let round: Round | undefined
     for (const worker of this.workers.values()) {
       if (!worker.connected || worker.running.size > 0) continue
+      round ??= this.round()
       const choice = chooseTask(
         now,
         worker,
@@ -545,14 +556,25 @@ export class MasterCore {
         this.reduces,
         this.splits,
         this.config,
-        (id) => {
-          const holder = this.workers.get(id)
-          return holder !== undefined && !holder.fromLog
-        },
+        round,
       )
-      if (choice === undefined) continue
+      // Nothing for this worker means nothing for the others either (but for a backup of a
+      // task running on this very worker, which the next scheduling round finds): stop here,
+      // so that a thousand idle workers cost one scan, not a thousand.
+      if (choice === undefined) return
       this.launch(now, worker, choice)
     }
+  }
+
+  private round(): Round {
+    // Reduces wait until every map output is committed on a worker known to be up (after a
+    // restart, a worker named by the log counts only once it registers again).
+    const mapsLeft = this.maps.some((task) => {
+      if (task.location === undefined) return true
+      const holder = this.workers.get(task.location.workerId)
+      return holder === undefined || holder.fromLog
+    })
+    return { mapsLeft, anyHosts: this.anyHosts }
   }
 
   private launch(now: Instant, worker: WorkerState, choice: Choice): void {

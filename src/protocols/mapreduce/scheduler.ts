@@ -18,6 +18,14 @@ export interface Choice {
   readonly backup: boolean
 }
 
+/** What one scheduling round computes once for all idle workers. */
+export interface Round {
+  /** Some map is uncommitted or held by a worker not (yet) reachable: reduces must wait. */
+  readonly mapsLeft: boolean
+  /** Some split names hosts: worth scanning for a local one. */
+  readonly anyHosts: boolean
+}
+
 export function chooseTask(
   now: Instant,
   worker: WorkerState,
@@ -25,21 +33,17 @@ export function chooseTask(
   reduces: readonly TaskState[],
   splits: readonly Split[],
   config: MasterConfig,
-  reachable: (workerId: string) => boolean,
+  round: Round,
 ): Choice | undefined {
-  // Reduces wait until every map output is committed on a worker known to be up (after a
-  // restart, a worker named by the log counts only once it registers again).
-  const mapsLeft = maps.some(
-    (task) => task.location === undefined || !reachable(task.location.workerId),
-  )
-  const phase = mapsLeft ? maps : reduces
-  if (mapsLeft) {
+  const phase = round.mapsLeft ? maps : reduces
+  if (round.mapsLeft) {
+    const local = round.anyHosts && worker.locality !== ''
     let fallback: TaskState | undefined
     for (const task of maps) {
       if (!isPending(task)) continue
-      if (worker.locality !== '' && splits[task.index]?.hosts.includes(worker.locality) === true) {
+      if (!local) return { task, backup: false }
+      if (splits[task.index]?.hosts.includes(worker.locality) === true)
         return { task, backup: false }
-      }
       fallback ??= task
     }
     if (fallback !== undefined) return { task: fallback, backup: false }
