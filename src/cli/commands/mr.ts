@@ -74,7 +74,7 @@ function jobOptions(command: Command): Command {
       '--heartbeat <ms>',
       'worker heartbeat interval',
       integerOption('heartbeat', 10, 600_000),
-      500,
+      3000,
     )
     .option('--no-backup', 'no backup attempts for stragglers near the end')
     .option('--json', 'print JSON lines instead of text')

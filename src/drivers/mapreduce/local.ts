@@ -28,7 +28,7 @@ export async function runLocal(options: LocalRunOptions): Promise<JobProgress> {
     output: options.job.output,
     job: options.job,
     splits: options.splits,
-    heartbeatMs: options.heartbeatMs ?? 500,
+    heartbeatMs: options.heartbeatMs ?? 3000,
     config: options.backupTasks === undefined ? {} : { backupTasks: options.backupTasks },
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
   })

@@ -150,6 +150,10 @@ export class MasterDriver {
               this.output.finishSucceeded(parts)
             }
             break
+          case 'drop':
+            this.sockets.get(output.workerId)?.destroy()
+            this.sockets.delete(output.workerId)
+            break
           case 'event':
             this.options.onEvent?.(output.event)
             break

@@ -174,6 +174,9 @@ test('a silent worker is dead within three heartbeat intervals; its work runs ag
   h.completeMap('w2')
   assert.equal(h.assignment('w2').type, 'assign_reduce')
   assert.equal(h.master.progress(h.now).attemptsFailed, 0, 'lost attempts are not failures')
+  // w1 was only slow: its next message gets its stream dropped, so that it registers again.
+  h.master.receive(h.now, 'w1', { type: 'heartbeat', running: [] })
+  assert.deepEqual(h.master.takeOutputs(), [{ type: 'drop', workerId: 'w1' }])
 })
 
 test('a task that fails maxAttempts times fails the job, naming task and attempt, without success', () => {

@@ -87,6 +87,8 @@ export type MasterOutput =
   | { readonly type: 'commit'; readonly tempPath: string; readonly partName: string }
   /** The job ended: on success, write the `_SUCCESS` marker (every part is committed by now). */
   | { readonly type: 'finish'; readonly succeeded: boolean; readonly reason: string }
+  /** Close the stream of a worker the master no longer knows; it will register again. */
+  | { readonly type: 'drop'; readonly workerId: string }
   | { readonly type: 'event'; readonly event: MasterEvent }
 
 export interface PhaseProgress {
@@ -258,7 +260,13 @@ export class MasterCore {
 
   receive(now: Instant, workerId: string, message: MasterMessage): void {
     const worker = this.workers.get(workerId)
-    if (worker === undefined || !worker.connected) return
+    if (worker === undefined) {
+      // Declared dead, yet still talking (it was only slow): drop its stream, so that it
+      // reconnects and registers afresh, reporting the outputs it holds.
+      this.outputs.push({ type: 'drop', workerId })
+      return
+    }
+    if (!worker.connected) return
     worker.lastSeen = now
     switch (message.type) {
       case 'heartbeat':
