@@ -98,7 +98,7 @@ async function runPlexus(
     '-r',
     String(WORKERS),
     '--split-size',
-    String(8 << 20),
+    String(2 << 20),
     JOB,
     input,
   ]

@@ -30,3 +30,18 @@ test('sorting then grouping gathers each key once, values in byte order', () => 
     ],
   )
 })
+
+test('sortRecords equals a plain sort by key then value', () => {
+  const record = fc.record({ key: fc.string({ maxLength: 3 }), value: fc.string({ maxLength: 3 }) })
+  fc.assert(
+    fc.property(fc.array(record, { maxLength: 40 }), (records) => {
+      const expected = [...records].sort(
+        (a, b) => compareUtf8(a.key, b.key) || compareUtf8(a.value, b.value),
+      )
+      assert.deepEqual(
+        sortRecords(records.map((r) => ({ ...r }))).map((r) => [r.key, r.value]),
+        expected.map((r) => [r.key, r.value]),
+      )
+    }),
+  )
+})
