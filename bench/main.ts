@@ -7,6 +7,7 @@ import { benchDaemonScale } from './daemon-scale.js'
 import { benchDaemonSeeding } from './daemon-seeding.js'
 import { benchDhtLoopback } from './dht-loopback.js'
 import { benchDirectorySearch } from './directory-search.js'
+import { benchMapReduce } from './mapreduce.js'
 import { benchTrackerLoad } from './tracker-load.js'
 import { benchSim } from './sim.js'
 
@@ -26,6 +27,7 @@ const SUITES: Readonly<Record<string, Suite>> = {
   directory: () => benchDirectorySearch(),
   daemon: () => benchDaemonScale(),
   'daemon-seeding': () => benchDaemonSeeding(),
+  mapreduce: () => benchMapReduce(),
 }
 
 async function main(): Promise<void> {
@@ -36,7 +38,8 @@ async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'plexus-bench-state-'))
   process.env['PLEXUS_STATE_DIR'] = stateDir
   process.on('exit', () => rmSync(stateDir, { recursive: true, force: true }))
-  const wanted = process.argv.slice(2)
+  // `--name=value` arguments are options of a suite (mapreduce's --size), not suite names.
+  const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('--'))
   const unknown = wanted.filter((name) => !(name in SUITES))
   if (unknown.length > 0) {
     process.stderr.write(

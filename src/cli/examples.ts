@@ -67,6 +67,20 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'plexus gnutella search blue danube --hosts 127.0.0.1:6346',
     'plexus gnutella search blue danube --hosts 127.0.0.1:6346 --get 1 -o downloads --json',
   ],
+  mr: ['plexus mr run --mapper cat --reducer "uniq -c" notes.txt -o out'],
+  'mr run': [
+    "plexus mr run --mapper 'tr -cs A-Za-z \"\\n\"' --reducer 'uniq -c' books/ -o counts --workers 4",
+    'plexus mr run wordcount.js books/ -o counts --combine --reduces 4 --json',
+    'plexus mr run --engine dask --scheduler tcp://127.0.0.1:8786 --mapper ./map.py --reducer ./reduce.py in/ -o out',
+  ],
+  'mr master': [
+    'plexus mr master --port 7070 --mapper ./map.py --reducer ./reduce.py books/ -o counts',
+    'plexus mr master --port 7070 -o counts      # resume after a crash, from counts/_temporary/master.log',
+  ],
+  'mr worker': [
+    'plexus mr worker --master 127.0.0.1:7070',
+    'plexus mr worker --master 10.0.0.5:7070 --bind 10.0.0.7 --json',
+  ],
   sim: [
     'plexus sim ping-mesh --seed 7 --json',
     'plexus sim swarm --peers 1000 --json',

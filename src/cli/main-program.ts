@@ -6,6 +6,7 @@ import { registerDht } from './commands/dht.js'
 import { registerDirectory } from './commands/directory.js'
 import { registerGnutella } from './commands/gnutella.js'
 import { registerNat } from './commands/nat.js'
+import { registerMr } from './commands/mr.js'
 import { registerPing } from './commands/ping.js'
 import { registerRemote } from './commands/remote.js'
 import { registerSim } from './commands/sim.js'
@@ -54,6 +55,7 @@ export function buildProgram(json = false): Command {
   registerDht(program)
   registerGnutella(program)
   registerNat(program)
+  registerMr(program)
   registerSim(program)
   registerDemo(program)
   addExamples(program)

@@ -4,6 +4,7 @@ import { chord } from './chord.js'
 import { gnutella } from './gnutella.js'
 import { kademlia } from './kademlia.js'
 import { nat } from './nat.js'
+import { mapreduce } from './mapreduce.js'
 import { pastry } from './pastry.js'
 import { pingMesh } from './ping-mesh.js'
 import { swarm } from './swarm.js'
@@ -18,6 +19,7 @@ export const SCENARIOS: readonly Scenario<object>[] = [
   can as Scenario<object>,
   pastry as Scenario<object>,
   nat as Scenario<object>,
+  mapreduce as Scenario<object>,
 ]
 
 export function findScenario(name: string): Scenario<object> | undefined {

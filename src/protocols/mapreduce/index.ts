@@ -1,0 +1,31 @@
+export {
+  decodeMasterMessage,
+  decodeShuffleMessage,
+  encodeMasterMessage,
+  encodeShuffleMessage,
+  checkJobSpec,
+} from './codec.js'
+export { crc32 } from './crc32.js'
+export {
+  compareRecords,
+  compareUtf8,
+  groupByKey,
+  joinRecord,
+  sortRecords,
+  splitRecord,
+  type KeyValue,
+} from './key-order.js'
+export { formatLogRecord, parseLog, type LogRecord, type ParsedLog } from './log-record.js'
+export {
+  DEAD_AFTER_HEARTBEATS,
+  MasterCore,
+  defaultMasterConfig,
+  type JobProgress,
+  type MasterConfig,
+  type MasterEvent,
+  type MasterOutput,
+} from './master.js'
+export type { JobProgram, JobSpec, MasterMessage, ShuffleMessage } from './messages.js'
+export { hashPartition, textHashCode } from './partitioner.js'
+export { ownedLineRanges, planSplits, type InputFile } from './splits.js'
+export * from './types.js'
