@@ -199,3 +199,17 @@ test('truncated control bodies are refused, not misread', () => {
   assert.equal(decodeCerts(Uint8Array.of(2, 1, 0, 5, 1)).ok, false)
   assert.equal(decodeVersions(Uint8Array.of(0, 4, 0)).ok, false)
 })
+
+test('cells that follow VERSIONS in the same read use 4-byte circ ids', () => {
+  const versions = encodeCell(
+    { circId: 0, command: CellCommand.VERSIONS, payload: encodeVersions([4, 5]) },
+    2,
+  )
+  const certs = encodeCell({ circId: 0, command: CellCommand.CERTS, payload: Uint8Array.of(0) }, 4)
+  const cells = new CellFramer().push(Uint8Array.of(...versions, ...certs))
+  assert.ok(cells.ok)
+  assert.deepEqual(
+    cells.value.map((cell) => cell.command),
+    [CellCommand.VERSIONS, CellCommand.CERTS],
+  )
+})

@@ -72,7 +72,9 @@ export function encodeCell(cell: Cell, circIdBytes: 2 | 4 = 4): Uint8Array {
 
 /**
  * Splits a byte stream into cells. Before the VERSIONS exchange the circuit id is 2 bytes;
- * `useWideCircIds` switches to 4 once a link protocol of 4 or more is agreed. Unknown
+ * plexus speaks only link protocols 4 and 5, so right after the peer's VERSIONS cell every
+ * cell has a 4-byte circuit id (the peer's next cells may arrive in the same read; a link
+ * with no protocol in common is closed anyway). `useWideCircIds` starts in that mode. Unknown
  * commands are returned (the link decides; tor-spec says to drop them), because the framing
  * of a fixed cell does not depend on its command.
  */
@@ -116,6 +118,7 @@ export class CellFramer {
       const length = readUint16BE(bytes, offset + idBytes + 1)
       const start = offset + idBytes + 3
       if (bytes.length < start + length) return undefined
+      if (idBytes === 2) this.circIdBytes = 4
       return ok({
         cell: { circId, command, payload: bytes.slice(start, start + length) },
         end: start + length,
