@@ -200,7 +200,28 @@ async function consensusReady(
           line.includes(' Running') &&
           line.includes(' Valid'),
       )
-    if (exits.length < relayCount) return false
+    if (exits.length < relayCount + authorities.length) return false
+    // Every descriptor the consensus vouches for must be served (a fresh network republishes
+    // descriptors for a while, and a client then finds the listed ones missing).
+    const digests = [...consensus.matchAll(/^r \S+ \S+ (\S+) /gm)].map((match) =>
+      Buffer.from(match[1] ?? '', 'base64')
+        .toString('hex')
+        .toUpperCase(),
+    )
+    const descriptors = await fetchText(authority.dirPort, `/tor/server/d/${digests.join('+')}`)
+    if (
+      descriptors === undefined ||
+      [...descriptors.matchAll(/^router /gm)].length !== digests.length
+    )
+      return false
+  }
+  return true
+}
+
+async function relaysKnowEveryone(relays: readonly TorRelay[], routers: number): Promise<boolean> {
+  for (const relay of relays) {
+    const consensus = await fetchText(relay.dirPort, '/tor/status-vote/current/consensus')
+    if (consensus === undefined || [...consensus.matchAll(/^r /gm)].length < routers) return false
   }
   return true
 }
@@ -234,6 +255,10 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
         ...authorityLines,
         `DataDirectory ${dataDir}`,
         `Log notice file ${join(dataDir, 'notice.log')}`,
+        // PLEXUS_TOR_KEEP=1 keeps the folder and adds info-level logs, to see why tor acted.
+        ...(process.env['PLEXUS_TOR_KEEP'] === '1'
+          ? [`Log info file ${join(dataDir, 'info.log')}`]
+          : []),
         ...lines,
       ].join('\n') + '\n',
     )
@@ -294,7 +319,12 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
       )
     }
     const deadline = Date.now() + (options.timeoutMs ?? 90_000)
-    while (!(await consensusReady(authorities, relayCount))) {
+    // Relays refuse streams from a previous hop missing from their own consensus ("open a
+    // stream from unknown relay"), so wait until every relay caches a consensus listing all.
+    while (
+      !(await consensusReady(authorities, relayCount)) ||
+      !(await relaysKnowEveryone(relays, relayCount + authorities.length))
+    ) {
       if (Date.now() > deadline)
         throw new Error(`the tor network in ${dir} did not publish a consensus in time`)
       await sleep(1000)
@@ -321,7 +351,8 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
       },
       stop: () => {
         stop()
-        rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
+        if (process.env['PLEXUS_TOR_KEEP'] !== '1')
+          rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
       },
     }
   } catch (error) {

@@ -177,7 +177,11 @@ export class OnionCircuit {
           this.connectWaiters.get(event.streamId) ?? this.resolveWaiters.get(event.streamId)
         this.connectWaiters.delete(event.streamId)
         this.resolveWaiters.delete(event.streamId)
-        waiter?.reject(new Error(`stream refused by the exit (END reason ${event.reason})`))
+        waiter?.reject(
+          new Error(
+            `stream refused by the exit ${this.relays.at(-1) ?? ''} (END reason ${event.reason})`,
+          ),
+        )
         const stream = this.streams.get(event.streamId)
         this.streams.delete(event.streamId)
         stream?.push(null)

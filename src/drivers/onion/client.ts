@@ -56,6 +56,44 @@ const ipv4Bytes = (address: string): Uint8Array => {
   return Uint8Array.of(value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255)
 }
 
+/**
+ * The descriptors the consensus lists, by digest (dir-spec §4.2: /tor/server/d/D1+D2...).
+ * /tor/server/all would do on a quiet network, but relays republish while a fresh network
+ * settles and the newest descriptor is then not the one the consensus vouches for.
+ */
+export const descriptorPath = (consensus: Consensus): string =>
+  `/tor/server/d/${consensus.routers.map((router) => router.descriptorDigest).join('+')}`
+
+async function fetchListedDescriptors(
+  crypto: OnionCrypto,
+  consensus: Consensus,
+  authorities: readonly DirectoryAuthority[],
+  log: Log,
+): Promise<RelayDescriptor[]> {
+  const found = new Map<string, RelayDescriptor>()
+  for (const authority of authorities) {
+    const missing = consensus.routers.filter((router) => !found.has(router.fingerprint))
+    if (missing.length === 0) break
+    try {
+      const text = await fetchDirectoryDocument(
+        authority.host,
+        authority.dirPort,
+        descriptorPath({ ...consensus, routers: missing }),
+      )
+      const verified = verifyDescriptors(crypto, text, consensus)
+      for (const reason of verified.refused)
+        log.log('debug', 'onion descriptor refused', { authority: authority.nickname, reason })
+      for (const relay of verified.relays) found.set(relay.fingerprint, relay)
+    } catch (error) {
+      log.log('debug', 'onion descriptor fetch failed', {
+        authority: authority.nickname,
+        reason: (error as Error).message,
+      })
+    }
+  }
+  return [...found.values()]
+}
+
 export const linkSpecifiersOf = (relay: RelayDescriptor): LinkSpecifier[] => [
   { type: 'ipv4', address: ipv4Bytes(relay.address), port: relay.orPort },
   { type: 'legacy-id', rsaIdDigest: relay.rsaIdDigest },
@@ -81,7 +119,13 @@ export class OnionClient {
     readonly relays: readonly RelayDescriptor[],
   ) {}
 
-  /** Fetches and verifies the directory from the first authority that serves a good one. */
+  /**
+   * Fetches and verifies the directory: key certificates and a consensus from the first
+   * authority that serves a good one, then the descriptors it lists, by digest, from every
+   * authority until all are found. A fresh test network republishes descriptors while it
+   * settles, so a consensus whose descriptors cannot all be found is fetched again (a few
+   * times) before the client makes do with the ones it has.
+   */
   static async bootstrap(options: OnionClientOptions): Promise<OnionClient> {
     const crypto = options.crypto ?? new NodeOnionCrypto()
     const random = options.random ?? new CryptoRandom()
@@ -89,50 +133,58 @@ export class OnionClient {
     if (options.authorities.length === 0) throw new Error('no directory authorities configured')
     const trusted = new Set(options.authorities.map((authority) => authority.v3ident))
     const problems: string[] = []
-    for (const authority of options.authorities) {
-      try {
-        const fetch = (path: string) =>
-          fetchDirectoryDocument(authority.host, authority.dirPort, path)
-        const now = Date.now()
-        const keys = verifyKeyCertificates(crypto, await fetch('/tor/keys/all'), trusted, now)
-        for (const reason of keys.refused)
-          log.log('warn', 'onion key certificate refused', {
-            authority: authority.nickname,
-            reason,
-          })
-        const consensus = verifyConsensus(
-          crypto,
-          await fetch('/tor/status-vote/current/consensus'),
-          options.authorities,
-          keys.certificates,
-          now,
-        )
-        if (!consensus.ok) {
-          log.log('warn', 'onion consensus refused', {
-            authority: authority.nickname,
-            reason: consensus.error,
-          })
-          problems.push(`${authority.nickname}: ${consensus.error}`)
-          continue
+    let best: { consensus: Consensus; relays: RelayDescriptor[] } | undefined
+    for (let round = 0; round < 5; round++) {
+      for (const authority of options.authorities) {
+        try {
+          const fetch = (path: string) =>
+            fetchDirectoryDocument(authority.host, authority.dirPort, path)
+          const now = Date.now()
+          const keys = verifyKeyCertificates(crypto, await fetch('/tor/keys/all'), trusted, now)
+          for (const reason of keys.refused)
+            log.log('warn', 'onion key certificate refused', {
+              authority: authority.nickname,
+              reason,
+            })
+          const consensus = verifyConsensus(
+            crypto,
+            await fetch('/tor/status-vote/current/consensus'),
+            options.authorities,
+            keys.certificates,
+            now,
+          )
+          if (!consensus.ok) {
+            log.log('warn', 'onion consensus refused', {
+              authority: authority.nickname,
+              reason: consensus.error,
+            })
+            problems.push(`${authority.nickname}: ${consensus.error}`)
+            continue
+          }
+          const relays = await fetchListedDescriptors(
+            crypto,
+            consensus.value,
+            options.authorities,
+            log,
+          )
+          if (best === undefined || relays.length > best.relays.length)
+            best = { consensus: consensus.value, relays }
+          if (relays.length === consensus.value.routers.length) break
+        } catch (error) {
+          problems.push(`${authority.nickname}: ${(error as Error).message}`)
         }
-        const descriptors = verifyDescriptors(
-          crypto,
-          await fetch('/tor/server/all'),
-          consensus.value,
-        )
-        for (const reason of descriptors.refused)
-          log.log('debug', 'onion descriptor refused', { reason })
-        log.log('info', 'onion directory verified', {
-          authority: authority.nickname,
-          relays: descriptors.relays.length,
-          signedBy: consensus.value.signedBy.length,
-        })
-        return new OnionClient(options, crypto, random, log, consensus.value, descriptors.relays)
-      } catch (error) {
-        problems.push(`${authority.nickname}: ${(error as Error).message}`)
       }
+      if (best !== undefined && best.relays.length === best.consensus.routers.length) break
+      await new Promise((resolve) => setTimeout(resolve, 1000))
     }
-    throw new Error(`no authority served a verifiable directory (${problems.join('; ')})`)
+    if (best === undefined)
+      throw new Error(`no authority served a verifiable directory (${problems.join('; ')})`)
+    log.log('info', 'onion directory verified', {
+      relays: best.relays.length,
+      listed: best.consensus.routers.length,
+      signedBy: best.consensus.signedBy.length,
+    })
+    return new OnionClient(options, crypto, random, log, best.consensus, best.relays)
   }
 
   /** Picks a path for the destination and builds it, within the learned build timeout. */
@@ -158,6 +210,7 @@ export class OnionClient {
     const build = async (): Promise<OnionCircuit> => {
       const link = await this.linkTo(path.guard)
       circuit = new OnionCircuit(this.crypto, this.random, link, this.log)
+      circuit.relays.push(path.guard.fingerprint, path.middle.fingerprint, path.exit.fingerprint)
       await circuit.create({
         rsaIdDigest: path.guard.rsaIdDigest,
         onionKey: path.guard.ntorOnionKey,
@@ -167,7 +220,6 @@ export class OnionClient {
           { rsaIdDigest: relay.rsaIdDigest, onionKey: relay.ntorOnionKey },
           linkSpecifiersOf(relay),
         )
-      circuit.relays.push(path.guard.fingerprint, path.middle.fingerprint, path.exit.fingerprint)
       return circuit
     }
     const deadline = new Promise<never>((_, reject) => {
@@ -183,11 +235,13 @@ export class OnionClient {
       this.builds.push({ durationMs, path: built.relays })
       this.guard = path.guard.fingerprint
       this.circuits.push({ circuit: built, exit: path.exit })
-      built.onClose(() => this.forget(built))
+      built.onClose((reason) => this.forget(built, reason))
       return built
     } catch (error) {
       if ((error as Error).message.includes('timed out')) this.timeouts.recordTimeout()
       circuit?.destroy()
+      // The hop that failed is not known for sure; the next path avoids middle and exit.
+      this.failedRelays.add(path.middle.fingerprint).add(path.exit.fingerprint)
       throw error
     } finally {
       clearTimeout(timer)
@@ -228,9 +282,15 @@ export class OnionClient {
     this.links.clear()
   }
 
-  private forget(circuit: OnionCircuit): void {
+  /**
+   * A circuit that closed under us (not by our DESTROY) makes its middle and exit suspects:
+   * the next paths leave them out, so a dead relay is not picked again at once.
+   */
+  private forget(circuit: OnionCircuit, reason: string): void {
     const index = this.circuits.findIndex((entry) => entry.circuit === circuit)
     if (index >= 0) this.circuits.splice(index, 1)
+    if (reason !== 'destroyed by us')
+      for (const relay of circuit.relays.slice(1)) this.failedRelays.add(relay)
   }
 
   private linkTo(relay: RelayDescriptor): Promise<OnionLink> {
