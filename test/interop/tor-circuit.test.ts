@@ -9,7 +9,10 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { after, before, test } from 'node:test'
+import { jsonLine, spawnPlexus } from '../../src/cli/spawn.js'
 import type { Log } from '../../src/core/env.js'
 import type { OnionStream } from '../../src/drivers/onion/circuit.js'
 import { OnionClient, descriptorPath, parseAuthorities } from '../../src/drivers/onion/client.js'
@@ -173,6 +176,63 @@ test('a relay whose CERTS do not prove the expected identity is refused', async 
   assert.ok(honest.isOpen && honest.linkProtocol >= 4)
   honest.close()
   assert.ok(warnings.some((warning) => warning.includes('refused the relay identity')))
+})
+
+test('curl --socks5-hostname through plexus onion socks fetches a local page; plexus onion fetch too', async () => {
+  const socks = spawnPlexus(
+    [
+      'onion',
+      'socks',
+      '--port',
+      '0',
+      '--authorities',
+      network.authoritiesFile,
+      '--no-distinct-subnets',
+      '--json',
+    ],
+    false,
+  )
+  try {
+    const port = await socks.waitForLine((line) => {
+      const event = jsonLine(line)
+      return event?.type === 'listening' ? Number(event['port']) : undefined
+    }, 60_000)
+    // Asynchronously: the HTTP server answering curl lives in this process.
+    const curl = await promisify(execFile)(
+      'curl',
+      [
+        '-sS',
+        '--max-time',
+        '30',
+        '--socks5-hostname',
+        `127.0.0.1:${port}`,
+        `http://127.0.0.1:${serverPort}/big`,
+      ],
+      { encoding: 'buffer', maxBuffer: 8 * 1024 * 1024 },
+    )
+    assert.equal(sha256(curl.stdout), sha256(file))
+  } finally {
+    await socks.stop()
+  }
+  const fetch = spawnPlexus(
+    [
+      'onion',
+      'fetch',
+      `http://127.0.0.1:${serverPort}/small`,
+      '--authorities',
+      network.authoritiesFile,
+      '--no-distinct-subnets',
+      '--json',
+    ],
+    false,
+  )
+  const fetched = await fetch.waitForLine((line) => {
+    const event = jsonLine(line)
+    return event?.type === 'fetched' ? event : undefined
+  }, 60_000)
+  assert.equal(fetched['status'], 200)
+  assert.equal(fetched['bytes'], 'hello through tor\n'.length)
+  assert.equal(await fetch.exited, 0)
 })
 
 test('a middle relay killed mid-stream gives one clean error, and the next stream a rebuilt circuit', async () => {
