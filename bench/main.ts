@@ -7,6 +7,7 @@ import { benchDaemonScale } from './daemon-scale.js'
 import { benchDaemonSeeding } from './daemon-seeding.js'
 import { benchDhtLoopback } from './dht-loopback.js'
 import { benchDirectorySearch } from './directory-search.js'
+import { benchOnion } from './onion.js'
 import { benchTrackerLoad } from './tracker-load.js'
 import { benchSim } from './sim.js'
 
@@ -26,6 +27,7 @@ const SUITES: Readonly<Record<string, Suite>> = {
   directory: () => benchDirectorySearch(),
   daemon: () => benchDaemonScale(),
   'daemon-seeding': () => benchDaemonSeeding(),
+  onion: () => benchOnion(),
 }
 
 async function main(): Promise<void> {
