@@ -229,3 +229,39 @@ test('window arithmetic: deliver refuses past zero, package refuses a SENDME pas
   for (let i = 0; i < 100; i++) circuit.onSent(Uint8Array.of(i))
   assert.equal(circuit.onSendme(Uint8Array.of(1)).ok, false, 'a v1 digest of the wrong cell')
 })
+
+test('unknown cell commands and garbage relay cells close the circuit with a fault, never a throw', () => {
+  const unknown = threeHops(30)
+  const event = closed(
+    unknown.client.receive({
+      circId: unknown.client.circId,
+      command: 200,
+      payload: new Uint8Array(509),
+    }),
+  )
+  assert.ok(event?.type === 'closed' && event.fault?.code === 'unexpected_message')
+  const garbage = threeHops(31)
+  const random = new SeededRandom(32)
+  const forged = closed(
+    garbage.client.receive({
+      circId: garbage.client.circId,
+      command: CellCommand.RELAY,
+      payload: random.bytes(509),
+    }),
+  )
+  assert.ok(forged?.type === 'closed' && forged.fault?.code === 'malformed')
+  assert.deepEqual(
+    garbage.client.receive({
+      circId: garbage.client.circId,
+      command: CellCommand.RELAY,
+      payload: random.bytes(509),
+    }),
+    [],
+    'closed once',
+  )
+  const early = new ClientCircuit(crypto, new SeededRandom(33), 0x80000002)
+  const beforeCreated = closed(
+    early.receive({ circId: 0x80000002, command: CellCommand.RELAY, payload: new Uint8Array(509) }),
+  )
+  assert.ok(beforeCreated?.type === 'closed')
+})
