@@ -81,6 +81,18 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'plexus mr worker --master 127.0.0.1:7070',
     'plexus mr worker --master 10.0.0.5:7070 --bind 10.0.0.7 --json',
   ],
+  onion: [
+    'plexus onion fetch http://127.0.0.1:8080/file --authorities authorities.txt -o file',
+    'plexus onion socks --port 9050 --authorities authorities.txt',
+  ],
+  'onion fetch': [
+    'plexus onion fetch http://127.0.0.1:8080/ --authorities authorities.txt',
+    'plexus onion fetch http://127.0.0.1:8080/big -o big --authorities net.txt --no-distinct-subnets --json',
+  ],
+  'onion socks': [
+    'plexus onion socks --port 9050 --authorities authorities.txt',
+    'curl --socks5-hostname 127.0.0.1:9050 http://127.0.0.1:8080/   # through plexus circuits',
+  ],
   sim: [
     'plexus sim ping-mesh --seed 7 --json',
     'plexus sim swarm --peers 1000 --json',

@@ -7,6 +7,7 @@ import { registerDirectory } from './commands/directory.js'
 import { registerGnutella } from './commands/gnutella.js'
 import { registerNat } from './commands/nat.js'
 import { registerMr } from './commands/mr.js'
+import { registerOnion } from './commands/onion.js'
 import { registerPing } from './commands/ping.js'
 import { registerRemote } from './commands/remote.js'
 import { registerSim } from './commands/sim.js'
@@ -56,6 +57,7 @@ export function buildProgram(json = false): Command {
   registerGnutella(program)
   registerNat(program)
   registerMr(program)
+  registerOnion(program)
   registerSim(program)
   registerDemo(program)
   addExamples(program)

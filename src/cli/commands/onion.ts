@@ -1,0 +1,147 @@
+/**
+ * `plexus onion fetch <url>` and `plexus onion socks`: plexus's Tor-protocol client against
+ * the directory authorities listed in a file of torrc `DirAuthority` lines (there is no
+ * built-in list: plexus never reaches the public Tor network unless told to).
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import type { Command } from 'commander'
+import type { Log } from '../../core/env.js'
+import { OnionClient, parseAuthorities } from '../../drivers/onion/client.js'
+import { httpGetOverStream } from '../../drivers/onion/http-get.js'
+import { startSocksServer } from '../../drivers/onion/socks.js'
+import { portOption } from '../options.js'
+import { CliError, printJson, printLine, usageError } from '../output.js'
+
+interface OnionCommonOptions {
+  readonly authorities: string
+  readonly distinctSubnets: boolean
+  readonly json?: boolean
+}
+
+interface FetchOptions extends OnionCommonOptions {
+  readonly output?: string
+}
+
+interface SocksOptions extends OnionCommonOptions {
+  readonly port: number
+  readonly bind: string
+}
+
+const stderrLog = (json: boolean): Log => {
+  const log: Log = {
+    log: (level, message, fields) => {
+      if (level === 'debug') return
+      process.stderr.write(
+        json
+          ? `${JSON.stringify({ type: 'log', level, message, ...fields })}\n`
+          : `plexus: ${level}: ${message} ${JSON.stringify(fields ?? {})}\n`,
+      )
+    },
+    child: () => log,
+  }
+  return log
+}
+
+async function bootstrap(options: OnionCommonOptions): Promise<OnionClient> {
+  let text: string
+  try {
+    text = readFileSync(options.authorities, 'utf8')
+  } catch (error) {
+    throw usageError(
+      `cannot read --authorities ${options.authorities}: ${(error as Error).message}`,
+    )
+  }
+  const authorities = parseAuthorities(text)
+  if (authorities.length === 0) throw usageError(`no DirAuthority lines in ${options.authorities}`)
+  return OnionClient.bootstrap({
+    authorities,
+    distinctSubnets: options.distinctSubnets,
+    log: stderrLog(options.json === true),
+  })
+}
+
+const withCommon = (command: Command): Command =>
+  command
+    .requiredOption('--authorities <file>', 'file of torrc DirAuthority lines (the network to use)')
+    .option(
+      '--no-distinct-subnets',
+      'allow two relays of one /16 on a path (loopback test networks)',
+    )
+    .option('--json', 'print JSON lines instead of text')
+
+export function registerOnion(program: Command): void {
+  const onion = program
+    .command('onion')
+    .description("onion routing with Tor's circuit protocol (client)")
+
+  withCommon(
+    onion
+      .command('fetch')
+      .description('fetch an http:// URL through a 3-hop circuit')
+      .argument('<url>', 'http://HOST:PORT/PATH')
+      .option('-o, --output <file>', 'write the body here instead of stdout'),
+  ).action(async (rawUrl: string, options: FetchOptions) => {
+    const url = URL.canParse(rawUrl) ? new URL(rawUrl) : undefined
+    if (url?.protocol !== 'http:') throw usageError(`not an http:// URL: ${rawUrl}`)
+    const client = await bootstrap(options)
+    try {
+      const started = performance.now()
+      const stream = await client.connect(
+        url.hostname.replace(/^\[|\]$/g, ''),
+        Number(url.port || 80),
+      )
+      const result = await httpGetOverStream(stream, url)
+      const elapsedMs = Math.round(performance.now() - started)
+      if (options.output !== undefined) writeFileSync(options.output, result.body)
+      else if (options.json !== true) process.stdout.write(result.body)
+      const circuit = client.builds.at(-1)
+      if (options.json === true)
+        printJson({
+          type: 'fetched',
+          url: url.href,
+          status: result.status,
+          bytes: result.body.length,
+          elapsedMs,
+          buildMs: circuit?.durationMs,
+          path: circuit?.path,
+        })
+      else if (options.output !== undefined)
+        printLine(
+          `${result.status} ${result.body.length} bytes in ${elapsedMs} ms -> ${options.output}`,
+        )
+      if (result.status >= 400) throw new CliError(`HTTP ${result.status}`, 'http', 1)
+    } finally {
+      client.close()
+    }
+  })
+
+  withCommon(
+    onion
+      .command('socks')
+      .description('a SOCKS5 listener (CONNECT) whose connections leave through circuits')
+      .option('--port <n>', 'local TCP port (0 picks a free one)', portOption, 9050)
+      .option('--bind <addr>', 'local address to listen on', '127.0.0.1'),
+  ).action(async (options: SocksOptions) => {
+    const client = await bootstrap(options)
+    const server = await startSocksServer(
+      client,
+      stderrLog(options.json === true),
+      options.port,
+      options.bind,
+    )
+    const address = server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : options.port
+    if (options.json === true)
+      printJson({ type: 'listening', port, bind: options.bind, relays: client.relays.length })
+    else printLine(`SOCKS5 on ${options.bind}:${port} (${client.relays.length} relays)`)
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        server.close()
+        client.close()
+        resolve()
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+  })
+}

@@ -1,0 +1,229 @@
+/**
+ * A client's link to a Tor relay (tor-spec §4): TLS with no CA check (relays use
+ * self-signed certificates; the CERTS cell is the authentication), VERSIONS (4 or 5),
+ * CERTS checked against the relay identity we expect, AUTH_CHALLENGE (ignored: clients do
+ * not authenticate), NETINFO both ways. Then cells are framed and handed to the circuit
+ * registered for their circuit id.
+ */
+import { connect, type TLSSocket } from 'node:tls'
+import { equalBytes, toHex } from '../../core/bytes.js'
+import type { Log } from '../../core/env.js'
+import {
+  CellCommand,
+  CellFramer,
+  LINK_PROTOCOLS,
+  encodeCell,
+  type Cell,
+} from '../../protocols/onion/cell.js'
+import {
+  decodeCerts,
+  decodeVersions,
+  encodeNetinfo,
+  encodeVersions,
+} from '../../protocols/onion/control-cells.js'
+import type { OnionCrypto } from '../../protocols/onion/crypto-port.js'
+import { ipv4ToNumber } from '../../protocols/onion/directory/exit-policy.js'
+import { verifyResponderCerts, type RelayIdentity } from '../../protocols/onion/link-certs.js'
+
+export interface LinkTarget {
+  readonly address: string
+  readonly orPort: number
+  readonly rsaIdDigest: Uint8Array
+  /** Checked against the CERTS chain when known (from the relay's descriptor). */
+  readonly ed25519Identity?: Uint8Array | undefined
+}
+
+type LinkState = 'versions' | 'certs' | 'netinfo' | 'open' | 'closed'
+
+const ipv4Bytes = (address: string): Uint8Array => {
+  const value = ipv4ToNumber(address) ?? 0
+  return Uint8Array.of(value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255)
+}
+
+export class OnionLink {
+  private readonly framer = new CellFramer()
+  private state: LinkState = 'versions'
+  private readonly circuits = new Map<number, (cell: Cell) => void>()
+  private readonly closeHandlers: ((reason: string) => void)[] = []
+  linkProtocol = 0
+  identity: RelayIdentity | undefined
+
+  private constructor(
+    private readonly socket: TLSSocket,
+    private readonly crypto: OnionCrypto,
+    readonly target: LinkTarget,
+    private readonly log: Log,
+  ) {}
+
+  /** Opens the TLS connection and completes the link handshake, or fails with the reason. */
+  static open(
+    crypto: OnionCrypto,
+    target: LinkTarget,
+    log: Log,
+    timeoutMs = 10_000,
+  ): Promise<OnionLink> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({
+        host: target.address,
+        port: target.orPort,
+        rejectUnauthorized: false,
+      })
+      const link = new OnionLink(socket, crypto, target, log)
+      const timer = setTimeout(
+        () => link.fail(`link handshake with ${target.address}:${target.orPort} timed out`),
+        timeoutMs,
+      )
+      link.onClose((reason) => {
+        clearTimeout(timer)
+        reject(new Error(reason))
+      })
+      link.ready = () => {
+        clearTimeout(timer)
+        resolve(link)
+      }
+      socket.on('secureConnect', () => {
+        socket.write(
+          encodeCell(
+            { circId: 0, command: CellCommand.VERSIONS, payload: encodeVersions(LINK_PROTOCOLS) },
+            2,
+          ),
+        )
+      })
+      socket.on('data', (bytes: Buffer) => link.onBytes(bytes))
+      socket.on('error', (error) => link.fail(`link error: ${error.message}`))
+      socket.on('close', () => link.fail('link closed'))
+    })
+  }
+
+  private ready: () => void = () => {}
+
+  get isOpen(): boolean {
+    return this.state === 'open'
+  }
+
+  send(cell: Cell): void {
+    if (this.state === 'closed') return
+    this.socket.write(encodeCell(cell))
+  }
+
+  register(circId: number, handler: (cell: Cell) => void): void {
+    this.circuits.set(circId, handler)
+  }
+
+  unregister(circId: number): void {
+    this.circuits.delete(circId)
+  }
+
+  onClose(handler: (reason: string) => void): void {
+    this.closeHandlers.push(handler)
+  }
+
+  close(): void {
+    this.fail('closed by us')
+  }
+
+  private fail(reason: string): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    this.socket.destroy()
+    for (const handler of this.closeHandlers.splice(0)) handler(reason)
+  }
+
+  private onBytes(bytes: Uint8Array): void {
+    const cells = this.framer.push(bytes)
+    if (!cells.ok) {
+      this.log.log('warn', 'onion link refused malformed bytes', {
+        detail: 'detail' in cells.error ? cells.error.detail : cells.error.code,
+      })
+      return this.fail(
+        `malformed cell stream: ${'detail' in cells.error ? cells.error.detail : cells.error.code}`,
+      )
+    }
+    for (const cell of cells.value) {
+      if (this.state === 'closed') return
+      this.onCell(cell)
+    }
+  }
+
+  private onCell(cell: Cell): void {
+    if (
+      cell.command === CellCommand.PADDING ||
+      cell.command === CellCommand.VPADDING ||
+      cell.command === CellCommand.PADDING_NEGOTIATE
+    )
+      return
+    switch (this.state) {
+      case 'versions': {
+        if (cell.command !== CellCommand.VERSIONS)
+          return this.fail(`expected VERSIONS, got ${cell.command}`)
+        const versions = decodeVersions(cell.payload)
+        const common = versions.ok
+          ? Math.max(0, ...versions.value.filter((v) => LINK_PROTOCOLS.includes(v)))
+          : 0
+        if (common === 0) return this.fail('no common link protocol')
+        this.linkProtocol = common
+        this.framer.useWideCircIds()
+        this.state = 'certs'
+        return
+      }
+      case 'certs': {
+        if (cell.command !== CellCommand.CERTS)
+          return this.fail(`expected CERTS, got ${cell.command}`)
+        const certs = decodeCerts(cell.payload)
+        const peer = this.socket.getPeerX509Certificate()
+        if (!certs.ok || peer === undefined) return this.fail('CERTS unreadable')
+        const verified = verifyResponderCerts(this.crypto, {
+          certs: certs.value,
+          tlsCertificate: new Uint8Array(peer.raw),
+          nowMs: Date.now(),
+        })
+        if (!verified.ok) return this.refuseIdentity(verified.error)
+        if (!equalBytes(verified.value.rsaIdDigest, this.target.rsaIdDigest))
+          return this.refuseIdentity(
+            `relay is ${toHex(verified.value.rsaIdDigest)}, expected ${toHex(this.target.rsaIdDigest)}`,
+          )
+        const ed = this.target.ed25519Identity
+        if (ed !== undefined && !equalBytes(ed, verified.value.ed25519Identity))
+          return this.refuseIdentity('Ed25519 identity differs from the descriptor')
+        this.identity = verified.value
+        this.state = 'netinfo'
+        return
+      }
+      case 'netinfo': {
+        if (cell.command === CellCommand.AUTH_CHALLENGE) return
+        if (cell.command !== CellCommand.NETINFO)
+          return this.fail(`expected NETINFO, got ${cell.command}`)
+        // A client that does not authenticate answers with its own NETINFO only.
+        const payload = encodeNetinfo({
+          time: 0,
+          otherAddress: { type: 4, value: ipv4Bytes(this.target.address) },
+          myAddresses: [],
+        })
+        this.send({ circId: 0, command: CellCommand.NETINFO, payload })
+        this.state = 'open'
+        this.ready()
+        return
+      }
+      case 'open': {
+        const handler = this.circuits.get(cell.circId)
+        if (handler !== undefined) return handler(cell)
+        if (cell.command !== CellCommand.DESTROY)
+          this.log.log('debug', 'onion link dropped a cell for an unknown circuit', {
+            circId: cell.circId,
+            command: cell.command,
+          })
+        return
+      }
+      case 'closed':
+        return
+    }
+  }
+
+  private refuseIdentity(reason: string): void {
+    this.log.log('warn', 'onion link refused the relay identity', {
+      relay: `${this.target.address}:${this.target.orPort}`,
+      reason,
+    })
+    this.fail(`relay CERTS refused: ${reason}`)
+  }
+}

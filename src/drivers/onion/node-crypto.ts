@@ -1,0 +1,142 @@
+/**
+ * `OnionCrypto` through node:crypto: X25519 with raw keys wrapped in their RFC 8410 DER
+ * prefixes, AES-128-CTR with createCipheriv, running SHA-1 with Hash.copy(), RSA through
+ * publicDecrypt (tor's directory signatures are PKCS#1 v1.5 over a bare digest).
+ */
+import {
+  X509Certificate,
+  constants,
+  createCipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  publicDecrypt,
+  verify,
+  type Hash,
+  type KeyObject,
+} from 'node:crypto'
+import type {
+  OnionCrypto,
+  RunningDigest,
+  StreamCipher,
+  X509Facts,
+} from '../../protocols/onion/crypto-port.js'
+
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex')
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex')
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
+const ZERO_IV = Buffer.alloc(16)
+
+const x25519Private = (secret: Uint8Array): KeyObject =>
+  createPrivateKey({
+    key: Buffer.concat([X25519_PKCS8_PREFIX, secret]),
+    format: 'der',
+    type: 'pkcs8',
+  })
+const x25519Public = (key: Uint8Array): KeyObject =>
+  createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, key]), format: 'der', type: 'spki' })
+
+class NodeRunningDigest implements RunningDigest {
+  constructor(private readonly hash: Hash) {}
+  update(bytes: Uint8Array): void {
+    this.hash.update(bytes)
+  }
+  current(): Uint8Array {
+    return new Uint8Array(this.hash.copy().digest())
+  }
+  clone(): RunningDigest {
+    return new NodeRunningDigest(this.hash.copy())
+  }
+}
+
+const allZero = (bytes: Uint8Array): boolean => bytes.every((byte) => byte === 0)
+
+export class NodeOnionCrypto implements OnionCrypto {
+  x25519PublicKey(secret: Uint8Array): Uint8Array {
+    const der = createPublicKey(x25519Private(secret)).export({ format: 'der', type: 'spki' })
+    return new Uint8Array(der.subarray(der.length - 32))
+  }
+
+  x25519SharedSecret(secret: Uint8Array, peerPublic: Uint8Array): Uint8Array | undefined {
+    if (peerPublic.length !== 32) return undefined
+    try {
+      const shared = diffieHellman({
+        privateKey: x25519Private(secret),
+        publicKey: x25519Public(peerPublic),
+      })
+      return allZero(shared) ? undefined : new Uint8Array(shared)
+    } catch {
+      // OpenSSL refuses low-order points itself: the same outcome as an all-zero result.
+      return undefined
+    }
+  }
+
+  hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
+    return new Uint8Array(createHmac('sha256', key).update(message).digest())
+  }
+
+  sha1(bytes: Uint8Array): Uint8Array {
+    return new Uint8Array(createHash('sha1').update(bytes).digest())
+  }
+
+  sha256(bytes: Uint8Array): Uint8Array {
+    return new Uint8Array(createHash('sha256').update(bytes).digest())
+  }
+
+  runningSha1(seed: Uint8Array): RunningDigest {
+    return new NodeRunningDigest(createHash('sha1').update(seed))
+  }
+
+  aes128Ctr(key: Uint8Array): StreamCipher {
+    const cipher = createCipheriv('aes-128-ctr', key, ZERO_IV)
+    return { apply: (bytes) => new Uint8Array(cipher.update(bytes)) }
+  }
+
+  ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    if (publicKey.length !== 32 || signature.length !== 64) return false
+    try {
+      const key = createPublicKey({
+        key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]),
+        format: 'der',
+        type: 'spki',
+      })
+      return verify(null, message, key, signature)
+    } catch {
+      return false
+    }
+  }
+
+  rsaRecover(publicKeyPkcs1: Uint8Array, signature: Uint8Array): Uint8Array | undefined {
+    try {
+      const key = createPublicKey({
+        key: Buffer.from(publicKeyPkcs1),
+        format: 'der',
+        type: 'pkcs1',
+      })
+      return new Uint8Array(publicDecrypt({ key, padding: constants.RSA_PKCS1_PADDING }, signature))
+    } catch {
+      return undefined
+    }
+  }
+
+  x509(der: Uint8Array): X509Facts | undefined {
+    try {
+      const certificate = new X509Certificate(der)
+      const key = certificate.publicKey
+      const isRsa = key.asymmetricKeyType === 'rsa'
+      return {
+        rsaPublicKeyPkcs1: isRsa
+          ? new Uint8Array(key.export({ format: 'der', type: 'pkcs1' }))
+          : undefined,
+        rsaModulusBits: isRsa ? (key.asymmetricKeyDetails?.modulusLength ?? 0) : 0,
+        selfSigned: certificate.verify(key),
+        validFromMs: Date.parse(certificate.validFrom),
+        validToMs: Date.parse(certificate.validTo),
+      }
+    } catch {
+      return undefined
+    }
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * One hop's relay crypto (tor-spec §6.1, §5.5): AES-128-CTR in each direction, and a running
+ * SHA-1 over every relay cell that hop originates or recognizes. A cell is "recognized" when,
+ * after removing a layer, `recognized` is zero and the digest field equals the first four
+ * bytes of the running digest over the cell with that field zeroed. A cell altered anywhere on
+ * the path fails the check at every hop and is refused.
+ *
+ * The same class serves both ends: the client seals with the forward keys (Df, Kf) and opens
+ * with the backward keys (Db, Kb); a relay does the opposite.
+ */
+import { equalBytes } from '../../core/bytes.js'
+import type { OnionCrypto, RunningDigest, StreamCipher } from './crypto-port.js'
+import type { HopKeys } from './kdf.js'
+import { RELAY_DIGEST_BYTES, RELAY_DIGEST_OFFSET } from './relay-cell.js'
+
+export type CryptoRole = 'client' | 'relay'
+
+export class HopCryptoLayer {
+  private readonly outboundCipher: StreamCipher
+  private readonly inboundCipher: StreamCipher
+  private outboundDigest: RunningDigest
+  private inboundDigest: RunningDigest
+
+  constructor(crypto: OnionCrypto, keys: HopKeys, role: CryptoRole) {
+    const forward = {
+      cipher: crypto.aes128Ctr(keys.forwardKey),
+      digest: crypto.runningSha1(keys.forwardDigest),
+    }
+    const backward = {
+      cipher: crypto.aes128Ctr(keys.backwardKey),
+      digest: crypto.runningSha1(keys.backwardDigest),
+    }
+    const [outbound, inbound] = role === 'client' ? [forward, backward] : [backward, forward]
+    this.outboundCipher = outbound.cipher
+    this.outboundDigest = outbound.digest
+    this.inboundCipher = inbound.cipher
+    this.inboundDigest = inbound.digest
+  }
+
+  /**
+   * Stamps the digest into a plaintext relay payload (recognized and digest zero) and
+   * encrypts it with this hop's layer. Returns the 20-byte running digest as well: SENDME v1
+   * authenticates with it.
+   */
+  seal(plaintext: Uint8Array): { payload: Uint8Array; digest: Uint8Array } {
+    const stamped = plaintext.slice()
+    stamped.fill(0, RELAY_DIGEST_OFFSET, RELAY_DIGEST_OFFSET + RELAY_DIGEST_BYTES)
+    this.outboundDigest.update(stamped)
+    const digest = this.outboundDigest.current()
+    stamped.set(digest.subarray(0, RELAY_DIGEST_BYTES), RELAY_DIGEST_OFFSET)
+    return { payload: this.outboundCipher.apply(stamped), digest }
+  }
+
+  /** Adds this hop's layer to a cell sealed for a hop further out (or passing back). */
+  encrypt(payload: Uint8Array): Uint8Array {
+    return this.outboundCipher.apply(payload)
+  }
+
+  /** Removes this hop's layer from an incoming cell. */
+  decrypt(payload: Uint8Array): Uint8Array {
+    return this.inboundCipher.apply(payload)
+  }
+
+  /**
+   * Whether a decrypted payload is addressed to this hop. On success the running digest
+   * advances and the 20-byte digest is returned; otherwise nothing changes.
+   */
+  recognize(plaintext: Uint8Array): Uint8Array | undefined {
+    if (plaintext[1] !== 0 || plaintext[2] !== 0) return undefined
+    const zeroed = plaintext.slice()
+    zeroed.fill(0, RELAY_DIGEST_OFFSET, RELAY_DIGEST_OFFSET + RELAY_DIGEST_BYTES)
+    const trial = this.inboundDigest.clone()
+    trial.update(zeroed)
+    const digest = trial.current()
+    const claimed = plaintext.subarray(
+      RELAY_DIGEST_OFFSET,
+      RELAY_DIGEST_OFFSET + RELAY_DIGEST_BYTES,
+    )
+    if (!equalBytes(digest.subarray(0, RELAY_DIGEST_BYTES), claimed)) return undefined
+    this.inboundDigest = trial
+    return digest
+  }
+}
+
+/** The client's onion: seal for hop `target`, then add the layers of every hop before it. */
+export function sealForHop(
+  layers: readonly HopCryptoLayer[],
+  target: number,
+  plaintext: Uint8Array,
+): { payload: Uint8Array; digest: Uint8Array } {
+  const hop = layers[target]
+  if (hop === undefined) throw new RangeError(`no hop ${target}`)
+  const sealed = hop.seal(plaintext)
+  let payload = sealed.payload
+  for (let i = target - 1; i >= 0; i--) payload = (layers[i] as HopCryptoLayer).encrypt(payload)
+  return { payload, digest: sealed.digest }
+}
+
+/**
+ * Peels layers off a cell coming back to the client until a hop recognizes it. Undefined
+ * means no hop did: the cell was altered (or forged) and the circuit must close.
+ */
+export function openFromHops(
+  layers: readonly HopCryptoLayer[],
+  payload: Uint8Array,
+): { hop: number; plaintext: Uint8Array; digest: Uint8Array } | undefined {
+  let current = payload
+  for (let hop = 0; hop < layers.length; hop++) {
+    const layer = layers[hop] as HopCryptoLayer
+    current = layer.decrypt(current)
+    const digest = layer.recognize(current)
+    if (digest !== undefined) return { hop, plaintext: current, digest }
+  }
+  return undefined
+}

@@ -1,0 +1,94 @@
+/**
+ * One relay's share of a circuit, sans-IO: the ntor server answer to CREATE2, one crypto
+ * layer, the RELAY_EARLY budget, and the routing decision for every relay cell: recognized
+ * here (deliver to this relay's own logic: EXTEND2, BEGIN, ...), or passed on with this
+ * layer added or removed. A relay that cannot recognize a cell and has no next hop closes the
+ * circuit: the cell was altered on the way.
+ */
+import type { RemoteFault } from '../../core/errors.js'
+import type { Random } from '../../core/random.js'
+import { err, ok, type Result } from '../../core/result.js'
+import { CELL_PAYLOAD_BYTES, CellCommand } from './cell.js'
+import { HandshakeType, decodeCreate2, encodeCreated2 } from './control-cells.js'
+import type { OnionCrypto } from './crypto-port.js'
+import { RelayEarlyBudget } from './flow-control.js'
+import { splitHopKeys } from './kdf.js'
+import { ntorKeyMaterial, ntorServerRespond, type NtorRelaySecret } from './ntor.js'
+import {
+  decodeRelayCell,
+  encodeRelayCell,
+  type DecodedRelayCell,
+  type RelayCell,
+} from './relay-cell.js'
+import { HopCryptoLayer } from './relay-crypto.js'
+
+export type ForwardOutcome =
+  | { readonly type: 'recognized'; readonly cell: DecodedRelayCell; readonly early: boolean }
+  | { readonly type: 'pass-forward'; readonly payload: Uint8Array; readonly command: number }
+  | { readonly type: 'refused'; readonly fault: RemoteFault }
+
+export class RelayHop {
+  private readonly relayEarly = new RelayEarlyBudget()
+  private constructor(
+    private readonly layer: HopCryptoLayer,
+    private readonly random: Random,
+    readonly hasNextHop: () => boolean,
+  ) {}
+
+  /**
+   * Answers a CREATE2 (or the CREATE2 inside an EXTEND2). Returns the CREATED2 payload and
+   * the hop, or the fault that refuses it.
+   */
+  static accept(
+    crypto: OnionCrypto,
+    random: Random,
+    secret: NtorRelaySecret,
+    create2Payload: Uint8Array,
+    hasNextHop: () => boolean,
+  ): Result<{ hop: RelayHop; created2: Uint8Array }, RemoteFault> {
+    const create = decodeCreate2(create2Payload)
+    if (!create.ok) return create
+    if (create.value.handshakeType !== HandshakeType.NTOR)
+      return err({
+        code: 'unexpected_message',
+        detail: `handshake type ${create.value.handshakeType}`,
+      })
+    const answer = ntorServerRespond(crypto, secret, create.value.handshakeData, random.bytes(32))
+    if (!answer.ok) return answer
+    const keys = splitHopKeys(ntorKeyMaterial(crypto, answer.value.keySeed))
+    const hop = new RelayHop(new HopCryptoLayer(crypto, keys, 'relay'), random, hasNextHop)
+    return ok({ hop, created2: encodeCreated2(answer.value.reply) })
+  }
+
+  /** A RELAY or RELAY_EARLY cell from the client's side. */
+  fromClient(command: number, payload: Uint8Array): ForwardOutcome {
+    const early = command === CellCommand.RELAY_EARLY
+    if (early) {
+      const budget = this.relayEarly.take()
+      if (!budget.ok) return { type: 'refused', fault: budget.error }
+    }
+    const plaintext = this.layer.decrypt(payload)
+    if (this.layer.recognize(plaintext) !== undefined) {
+      const cell = decodeRelayCell(plaintext)
+      return cell.ok
+        ? { type: 'recognized', cell: cell.value, early }
+        : { type: 'refused', fault: cell.error }
+    }
+    if (!this.hasNextHop())
+      return {
+        type: 'refused',
+        fault: { code: 'malformed', detail: 'unrecognized relay cell at the last hop' },
+      }
+    return { type: 'pass-forward', payload: plaintext, command }
+  }
+
+  /** A relay cell this relay originates toward the client. */
+  toClient(cell: RelayCell): Uint8Array {
+    return this.layer.seal(encodeRelayCell(cell, this.random.bytes(CELL_PAYLOAD_BYTES))).payload
+  }
+
+  /** A relay cell coming back from the next hop: add this layer and pass it on. */
+  passBackward(payload: Uint8Array): Uint8Array {
+    return this.layer.encrypt(payload)
+  }
+}
