@@ -5,6 +5,7 @@ import { registerDemo } from './commands/demo.js'
 import { registerDht } from './commands/dht.js'
 import { registerDirectory } from './commands/directory.js'
 import { registerGnutella } from './commands/gnutella.js'
+import { registerOverlay } from './commands/overlay.js'
 import { registerPing } from './commands/ping.js'
 import { registerRemote } from './commands/remote.js'
 import { registerSim } from './commands/sim.js'
@@ -50,6 +51,7 @@ export function buildProgram(json = false): Command {
   registerPing(program)
   registerDht(program)
   registerGnutella(program)
+  registerOverlay(program)
   registerSim(program)
   registerDemo(program)
   addExamples(program)

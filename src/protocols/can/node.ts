@@ -127,6 +127,8 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
   private nextHeartbeat: Instant
   private nextRefresh: Instant
   private giving = false
+  /** A node that never joins (a one-shot client) starts every operation here. */
+  private gateway: Address | undefined
   private stopped = false
   private maintenanceSent = 0
   private takeoverCount = 0
@@ -170,6 +172,14 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
     const op = this.newOp('join', point ?? randomPoint(this.random, this.config))
     op.entry = bootstrap
     this.route(now, op)
+  }
+
+  /**
+   * Makes this node a client that never joins: each operation starts at `gateway` (any
+   * member) and goes on greedily from the neighbours each hop names.
+   */
+  useGateway(gateway: Address): void {
+    this.gateway = gateway
   }
 
   info(): CanNodeInfo {
@@ -390,6 +400,7 @@ export class CanNode implements DatagramCore<CanMessage, OverlayEvent>, OverlayD
       avoid: [],
       ...(key === undefined ? {} : { key }),
       ...(value === undefined ? {} : { value }),
+      ...(kind === 'join' || this.gateway === undefined ? {} : { entry: this.gateway }),
     }
     this.ops.set(op.handle, op)
     return op

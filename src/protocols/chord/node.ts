@@ -122,6 +122,8 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
   /** A join is in flight: this node's view says nothing yet, so it answers no lookups. */
   private joining = false
   private retryJoin: { readonly at: Instant; readonly seeds: readonly Address[] } | undefined
+  /** A node outside the ring (a one-shot client) starts every lookup here. */
+  private gateway: Address | undefined
   private counters = { maintenanceSent: 0, lookupSent: 0, storageSent: 0, dropped: 0 }
 
   constructor(
@@ -189,6 +191,15 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
     }
     this.joining = seeds.length > 0
     tryFrom(0, now)
+  }
+
+  /**
+   * Makes this node a client that never joins: each operation starts at `gateway` (any ring
+   * member) and continues iteratively from there. Used by one-shot commands, which would
+   * otherwise take over a key range for a few seconds and hand it back.
+   */
+  useGateway(gateway: Address): void {
+    this.gateway = gateway
   }
 
   /** Installs a stabilized routing state (simulators building a large ring from an oracle). */
@@ -721,8 +732,7 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
       fail('value_too_large')
       return handle
     }
-    const first = this.closestPreceding(target, this.config.candidates)
-    this.startLookup(now, target, false, first, (t, result, lookup) => {
+    const found: Lookup['done'] = (t, result, lookup) => {
       if (!result.ok) return fail(result.error, lookup)
       const owner = result.successors[0] as NodeRef
       const trace = { hops: lookup.hops, messages: lookup.messages }
@@ -733,8 +743,61 @@ export class ChordNode implements DatagramCore<ChordMessage, ChordEvent>, Overla
       const replicas = result.successors.slice(0, this.config.replicas)
       if (kind === 'get') return this.fetchFrom(t, handle, target, replicas, 0, lookup, ownerOut)
       this.writeReplicas(t, handle, kind, target, value, replicas, lookup, ownerOut)
-    })
+    }
+    if (this.gateway !== undefined && this.successors.length === 0 && !this.joining) {
+      this.lookupThrough(now, this.gateway, target, found)
+    } else {
+      this.startLookup(
+        now,
+        target,
+        false,
+        this.closestPreceding(target, this.config.candidates),
+        found,
+      )
+    }
     return handle
+  }
+
+  /** A client's lookup: the gateway is asked first (its id unknown), then as `lookupStep`. */
+  private lookupThrough(
+    now: Instant,
+    gateway: Address,
+    target: bigint,
+    done: Lookup['done'],
+  ): void {
+    const lookup: Lookup = {
+      target,
+      hops: [],
+      messages: 1,
+      candidates: [],
+      tried: new Set(),
+      maintenance: false,
+      done,
+    }
+    this.request(now, { address: gateway }, { type: 'find_successor', target }, 'lookup', {
+      onAnswer: (t, m) => {
+        const hop = { node: gateway, id: this.ring.hex(m.sender), sentAt: now, answeredAt: t }
+        if (m.type === 'found' && m.successors.length > 0) {
+          lookup.hops.push({ ...hop, outcome: 'owner' })
+          return done(t, { ok: true, successors: m.successors }, lookup)
+        }
+        if (m.type !== 'next') {
+          lookup.hops.push({ ...hop, outcome: 'error' })
+          return done(t, { ok: false, error: 'bad_answer' }, lookup)
+        }
+        lookup.hops.push({ ...hop, outcome: 'next' })
+        lookup.tried.add(m.sender)
+        this.mergeCandidates(
+          lookup,
+          m.candidates.filter((c) => this.ring.inOpen(c.id, m.sender, target)),
+        )
+        this.lookupStep(t, lookup)
+      },
+      onTimeout: (t) => {
+        lookup.hops.push({ node: gateway, sentAt: now, outcome: 'timeout' })
+        done(t, { ok: false, error: 'timeout' }, lookup)
+      },
+    })
   }
 
   private fetchFrom(

@@ -107,6 +107,8 @@ export class PastryNode implements DatagramCore<PastryMessage, OverlayEvent>, Ov
   private nextHandle = 1
   private nextHeartbeat: Instant
   private isJoined = false
+  /** A node that never joins (a one-shot client) routes every operation through this one. */
+  private gateway: Address | undefined
   private stopped = false
   private maintenanceSent = 0
   private repairs = 0
@@ -138,6 +140,14 @@ export class PastryNode implements DatagramCore<PastryMessage, OverlayEvent>, Ov
   join(now: Instant, nearby: Address): void {
     const op = this.newOp('join', this.id)
     this.ask(now, op, { id: '', address: nearby } as PastryRef)
+  }
+
+  /**
+   * Makes this node a client that never joins: each operation is first routed by `gateway`
+   * (any member) and continues from the hop it names.
+   */
+  useGateway(gateway: Address): void {
+    this.gateway = gateway
   }
 
   keyId(key: Uint8Array): PastryId {
@@ -328,6 +338,12 @@ export class PastryNode implements DatagramCore<PastryMessage, OverlayEvent>, Ov
   }
 
   private route(now: Instant, op: Op): void {
+    const gateway = this.gateway
+    if (!this.isJoined && op.kind !== 'join' && gateway !== undefined) {
+      delete op.previous
+      if (op.avoid.some((a) => sameAddress(a, gateway))) return this.fail(op, 'timeout')
+      return this.ask(now, op, { id: '', address: gateway } as PastryRef)
+    }
     const next = this.state.nextHop(op.key, (r) => op.avoid.some((a) => sameAddress(a, r.address)))
     delete op.previous
     if (next === undefined) this.arrive(now, op, { id: this.id, address: this.self })
