@@ -14,6 +14,8 @@ export type ChordDropReason =
   | 'store_full'
   | 'stopped'
   | 'not_joined'
+  /** A recursive route grew past the codec's path limit. */
+  | 'route_too_long'
 
 export type ChordEvent =
   | OverlayEvent

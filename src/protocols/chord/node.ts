@@ -136,6 +136,9 @@ export class ChordNode
         // Answering from a half-joined view would let joiners build a second ring.
         if (this.joining) return this.drop(from, 'not_joined')
         return this.answerFindSuccessor(sender, m.tid, m.target)
+      case 'route':
+        if (this.joining) return this.drop(from, 'not_joined')
+        return this.forwardRoute(from, m)
       case 'get_predecessor':
         return this.send(from, {
           type: 'predecessor',

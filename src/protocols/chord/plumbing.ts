@@ -12,6 +12,8 @@ export interface Pending {
   readonly deadline: Instant
   readonly onAnswer: (now: Instant, m: ChordMessage) => void
   readonly onTimeout: (now: Instant) => void
+  /** A recursive lookup: the answer comes from the route's last node, whoever that is. */
+  readonly fromRouteEnd?: boolean
 }
 
 /**
@@ -43,11 +45,12 @@ export abstract class ChordPlumbing extends ChordRoutingState {
     to: NodeRef | { readonly id?: undefined; readonly address: Address },
     message: ChordRequest,
     purpose: 'maintenance' | 'lookup' | 'storage',
-    handlers: Pick<Pending, 'onAnswer' | 'onTimeout'>,
+    handlers: Pick<Pending, 'onAnswer' | 'onTimeout' | 'fromRouteEnd'>,
+    timeoutMs = this.config.rpcTimeoutMs,
   ): void {
     const tid = this.nextTid
     this.nextTid = this.nextTid >= TID_MAX ? 1 : this.nextTid + 1
-    this.pending.set(tid, { to, deadline: after(now, ms(this.config.rpcTimeoutMs)), ...handlers })
+    this.pending.set(tid, { to, deadline: after(now, ms(timeoutMs)), ...handlers })
     if (purpose === 'maintenance') this.counters.maintenanceSent++
     else if (purpose === 'lookup') this.counters.lookupSent++
     else this.counters.storageSent++
@@ -56,10 +59,16 @@ export abstract class ChordPlumbing extends ChordRoutingState {
 
   protected answered(now: Instant, from: Address, m: ChordMessage): void {
     const p = this.pending.get(m.tid)
+    const routeEnd = m.type === 'routed' ? m.path.at(-1) : undefined
+    const fromRouteEnd =
+      p?.fromRouteEnd === true &&
+      routeEnd !== undefined &&
+      routeEnd.id === m.sender &&
+      sameAddress(routeEnd.address, from)
     if (
       p === undefined ||
-      !sameAddress(p.to.address, from) ||
-      (p.to.id !== undefined && p.to.id !== m.sender)
+      (!fromRouteEnd &&
+        (!sameAddress(p.to.address, from) || (p.to.id !== undefined && p.to.id !== m.sender)))
     ) {
       return this.drop(from, 'unexpected_answer')
     }
@@ -90,7 +99,15 @@ export type ChordRequest = DistributiveOmit<
   Extract<
     ChordMessage,
     {
-      type: 'find_successor' | 'get_predecessor' | 'notify' | 'ping' | 'store' | 'fetch' | 'remove'
+      type:
+        | 'find_successor'
+        | 'route'
+        | 'get_predecessor'
+        | 'notify'
+        | 'ping'
+        | 'store'
+        | 'fetch'
+        | 'remove'
     }
   >,
   'tid' | 'sender'

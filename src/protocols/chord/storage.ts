@@ -3,15 +3,16 @@ import type { Instant } from '../../core/time.js'
 import type { OverlayHop, OverlayOpKind } from '../overlay/dht.js'
 import { VALUE_BYTES_MAX } from './codec.js'
 import type { NodeRef } from './messages.js'
-import { ChordLookups, type Lookup } from './lookup.js'
+import type { Lookup } from './lookup.js'
+import { ChordRecursive } from './recursive.js'
 import type { ChordRequest } from './plumbing.js'
 
 /**
  * The DHT operations of a Chord node: put, get and remove at successor(key) and the next
- * `replicas - 1` successors, and the periodic push of owned keys to those replicas. The fourth
+ * `replicas - 1` successors, and the periodic push of owned keys to those replicas. The fifth
  * layer of `ChordNode`.
  */
-export abstract class ChordStorage extends ChordLookups {
+export abstract class ChordStorage extends ChordRecursive {
   readonly store = new Map<bigint, Uint8Array>()
 
   lookup(now: Instant, id: Uint8Array): number {
@@ -73,6 +74,8 @@ export abstract class ChordStorage extends ChordLookups {
     }
     if (this.gateway !== undefined && this.successors.length === 0 && !this.joining) {
       this.lookupThrough(now, this.gateway, target, found)
+    } else if (this.config.recursive) {
+      this.startRecursive(now, target, found)
     } else {
       this.startLookup(
         now,
