@@ -20,6 +20,12 @@ export interface PastryConfig {
   readonly requestTimeoutMs: number
   readonly attempts: number
   readonly maxHops: number
+  /**
+   * Copies of each key: the owner (the numerically closest node) and the `replicas - 1` leaves
+   * closest to the key, as PAST keeps them. A crashed owner's keys are then already on the node
+   * that becomes closest.
+   */
+  readonly replicas: number
 }
 
 export const DEFAULT_PASTRY_CONFIG: PastryConfig = {
@@ -29,6 +35,7 @@ export const DEFAULT_PASTRY_CONFIG: PastryConfig = {
   requestTimeoutMs: 2_000,
   attempts: 4,
   maxHops: 64,
+  replicas: 3,
 }
 
 export interface PastryDeps {
@@ -51,6 +58,12 @@ interface Pending {
 }
 
 type OpKind = OverlayOpKind | 'join'
+
+interface Stored {
+  readonly key: Uint8Array
+  readonly value: Uint8Array
+  readonly id: PastryId
+}
 
 interface Op {
   readonly handle: number
@@ -94,7 +107,7 @@ export class PastryNode implements DatagramCore<PastryMessage, OverlayEvent>, Ov
   private readonly random: Random
   private readonly pending = new Map<number, Pending>()
   private readonly ops = new Map<number, Op>()
-  private readonly store = new Map<string, { key: Uint8Array; value: Uint8Array; id: PastryId }>()
+  private readonly store = new Map<string, Stored>()
   /** Nodes with a ping in flight, so that learning a node twice probes it once. */
   private readonly probing = new Set<PastryId>()
   /**
@@ -212,7 +225,7 @@ export class PastryNode implements DatagramCore<PastryMessage, OverlayEvent>, Ov
       batch.items.push({ key: item.key, value: item.value })
       byHeir.set(heir.id, batch)
     }
-    for (const { to, items } of byHeir.values()) this.sendItems(to, items)
+    for (const { to, items } of byHeir.values()) this.sendItems(to, items, false)
     if (this.store.size > 0)
       this.emit({ type: 'keys_moved', count: this.store.size, direction: 'out' })
     this.store.clear()
@@ -260,7 +273,7 @@ export class PastryNode implements DatagramCore<PastryMessage, OverlayEvent>, Ov
         for (const item of message.items) {
           this.store.set(toHex(item.key), { ...item, id: this.keyId(item.key) })
         }
-        if (message.items.length > 0) {
+        if (message.items.length > 0 && !message.replica) {
           this.emit({ type: 'keys_moved', count: message.items.length, direction: 'in' })
         }
     }
@@ -280,6 +293,8 @@ export class PastryNode implements DatagramCore<PastryMessage, OverlayEvent>, Ov
         if (at < now - 10 * this.config.heartbeatMs) this.failed.delete(id)
       }
       if (this.isJoined) for (const leaf of this.state.leaves) this.probe(now, leaf)
+      // Copies lost with a crashed leaf are made again on the leaves now closest.
+      if (this.isJoined) this.pushReplicas(this.store.values())
     }
   }
 
@@ -490,6 +505,8 @@ export class PastryNode implements DatagramCore<PastryMessage, OverlayEvent>, Ov
 
   private onData(from: Address, m: Extract<PastryMessage, { type: 'data' }>): void {
     const answer = this.applyData(m.action, m.key, m.value)
+    // tx 0: an owner removing its copies wants no answer.
+    if (m.tx === 0) return
     this.send(from, {
       type: 'data_reply',
       tx: m.tx,
@@ -505,19 +522,65 @@ export class PastryNode implements DatagramCore<PastryMessage, OverlayEvent>, Ov
   ): { status: 'ok' | 'not_found'; value?: Uint8Array } {
     const name = toHex(key)
     if (action === 'put') {
-      this.store.set(name, { key, value: value ?? new Uint8Array(0), id: this.keyId(key) })
+      const item = { key, value: value ?? new Uint8Array(0), id: this.keyId(key) }
+      this.store.set(name, item)
+      this.pushReplicas([item])
       return { status: 'ok' }
     }
     const found = this.store.get(name)
     if (found === undefined) return { status: 'not_found' }
-    if (action === 'remove') this.store.delete(name)
+    if (action === 'remove') {
+      this.store.delete(name)
+      // The owner deletes its copies too (a replica that misses this keeps a stale copy).
+      if (this.owns(found.id)) this.removeReplicas(found)
+    }
     return { status: 'ok', value: found.value }
   }
 
-  private sendItems(to: Address, items: readonly { key: Uint8Array; value: Uint8Array }[]): void {
+  private sendItems(
+    to: Address,
+    items: readonly { key: Uint8Array; value: Uint8Array }[],
+    replica: boolean,
+  ): void {
     for (let i = 0; i < items.length; i += PASTRY_LIMITS.items) {
-      this.send(to, { type: 'store', items: items.slice(i, i + PASTRY_LIMITS.items) })
+      if (replica) this.maintenanceSent++
+      this.send(to, { type: 'store', replica, items: items.slice(i, i + PASTRY_LIMITS.items) })
     }
+  }
+
+  /** This node is the numerically closest it knows to `id`: it owns the key. */
+  private owns(id: PastryId): boolean {
+    return this.state.leaves.every((r) => !closer(id, r.id, this.id))
+  }
+
+  /** The `replicas - 1` leaves closest to `id`: where the owner keeps copies. */
+  private replicaTargets(id: PastryId): PastryRef[] {
+    const k = this.config.replicas - 1
+    if (k <= 0) return []
+    return [...this.state.leaves]
+      .sort((a, b) => (closer(id, a.id, b.id) ? -1 : closer(id, b.id, a.id) ? 1 : 0))
+      .slice(0, k)
+  }
+
+  private removeReplicas(item: Stored): void {
+    for (const r of this.replicaTargets(item.id)) {
+      this.maintenanceSent++
+      this.send(r.address, { type: 'data', tx: 0, action: 'remove', key: item.key })
+    }
+  }
+
+  /** Sends copies of the items this node owns to their replica leaves, one batch a leaf. */
+  private pushReplicas(items: Iterable<Stored>): void {
+    const batches = new Map<string, { to: Address; items: Stored[] }>()
+    for (const item of items) {
+      if (!this.owns(item.id)) continue
+      for (const r of this.replicaTargets(item.id)) {
+        const batch = batches.get(r.id) ?? { to: r.address, items: [] }
+        batch.items.push(item)
+        batches.set(r.id, batch)
+      }
+    }
+    for (const { to, items: batch } of batches.values()) this.sendItems(to, batch, true)
   }
 
   // ------------------------------------------------------------------ membership
@@ -528,7 +591,7 @@ export class PastryNode implements DatagramCore<PastryMessage, OverlayEvent>, Ov
     const moving = [...this.store.values()].filter((s) => closer(s.id, ref.id, this.id))
     if (moving.length === 0) return
     for (const s of moving) this.store.delete(toHex(s.key))
-    this.sendItems(ref.address, moving)
+    this.sendItems(ref.address, moving, false)
     this.emit({ type: 'keys_moved', count: moving.length, direction: 'out' })
   }
 
@@ -565,7 +628,11 @@ export class PastryNode implements DatagramCore<PastryMessage, OverlayEvent>, Ov
   /** A node failed: drop it, and refill its routing-table slot from the same row. */
   private forget(now: Instant, id: PastryId): void {
     this.failed.set(id, now)
+    // Keys the failed node owned and this node now owns: recovered from our replicas.
+    const theirs = [...this.store.values()].filter((s) => closer(s.id, id, this.id))
     const row = this.state.remove(id)
+    const recovered = theirs.filter((s) => this.owns(s.id)).length
+    if (recovered > 0) this.emit({ type: 'keys_moved', count: recovered, direction: 'in' })
     if (row === undefined) return
     const others = this.state.row(row)
     if (others.length === 0) return
