@@ -3,6 +3,7 @@ import { can } from './can.js'
 import { chord } from './chord.js'
 import { gnutella } from './gnutella.js'
 import { kademlia } from './kademlia.js'
+import { compare } from './overlay-compare.js'
 import { pastry } from './pastry.js'
 import { pingMesh } from './ping-mesh.js'
 import { swarm } from './swarm.js'
@@ -16,6 +17,7 @@ export const SCENARIOS: readonly Scenario<object>[] = [
   chord as Scenario<object>,
   can as Scenario<object>,
   pastry as Scenario<object>,
+  compare as Scenario<object>,
 ]
 
 export function findScenario(name: string): Scenario<object> | undefined {
