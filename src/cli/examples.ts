@@ -59,6 +59,38 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   ],
   'dht get': ['plexus dht get <target> --bootstrap 127.0.0.1:6881'],
   'dht lookup': ['plexus dht lookup <id> --bootstrap 127.0.0.1:6881 --json'],
+  overlay: [
+    'plexus overlay chord --bind 127.0.0.1 --port 7400            # the first node of a ring',
+    'plexus overlay can --port 0 --bootstrap 127.0.0.1:7402 --json   # join a CAN',
+  ],
+  'overlay chord': [
+    'plexus overlay chord --bind 127.0.0.1 --port 7400   # the first node',
+    'plexus overlay chord --port 0 --bootstrap 127.0.0.1:7400 --state chord.state --json',
+  ],
+  'overlay chord put': ['plexus overlay chord put colour blue --bootstrap 127.0.0.1:7400'],
+  'overlay chord get': ['plexus overlay chord get colour --bootstrap 127.0.0.1:7400 --json'],
+  'overlay chord remove': ['plexus overlay chord remove colour --bootstrap 127.0.0.1:7400'],
+  'overlay chord lookup': [
+    'plexus overlay chord lookup <40 hex digits> --bootstrap 127.0.0.1:7400',
+  ],
+  'overlay pastry': [
+    'plexus overlay pastry --bind 127.0.0.1 --port 7401   # the first node',
+    'plexus overlay pastry --port 0 --bootstrap 127.0.0.1:7401 --state pastry.state --json',
+  ],
+  'overlay pastry put': ['plexus overlay pastry put colour blue --bootstrap 127.0.0.1:7401'],
+  'overlay pastry get': ['plexus overlay pastry get colour --bootstrap 127.0.0.1:7401 --json'],
+  'overlay pastry remove': ['plexus overlay pastry remove colour --bootstrap 127.0.0.1:7401'],
+  'overlay pastry lookup': [
+    'plexus overlay pastry lookup <32 hex digits> --bootstrap 127.0.0.1:7401',
+  ],
+  'overlay can': [
+    'plexus overlay can --bind 127.0.0.1 --port 7402   # the first node',
+    'plexus overlay can --port 0 --bootstrap 127.0.0.1:7402 --state can.state --json',
+  ],
+  'overlay can put': ['plexus overlay can put colour blue --bootstrap 127.0.0.1:7402'],
+  'overlay can get': ['plexus overlay can get colour --bootstrap 127.0.0.1:7402 --json'],
+  'overlay can remove': ['plexus overlay can remove colour --bootstrap 127.0.0.1:7402'],
+  'overlay can lookup': ['plexus overlay can lookup 6b6579 --bootstrap 127.0.0.1:7402'],
   gnutella: [
     'plexus gnutella --port 6346 --ultrapeer yes --share ./music   # the first node',
     'plexus gnutella --port 6347 --hosts 127.0.0.1:6346 --share ./more --json',
@@ -98,6 +130,7 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'plexus sim swarm --peers 1000 --json',
     'plexus sim gnutella --nodes 5000 --ttl 7 --mode both --graph power-law',
     'plexus sim nat --peers 10000 --sessions 2000',
+    'plexus sim compare --max-nodes 3000 --compare --out overlays/   # Chord, Pastry, CAN, Kademlia',
     'plexus sim scenario.json',
   ],
   daemon: [

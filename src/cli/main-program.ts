@@ -8,6 +8,7 @@ import { registerGnutella } from './commands/gnutella.js'
 import { registerNat } from './commands/nat.js'
 import { registerMr } from './commands/mr.js'
 import { registerOnion } from './commands/onion.js'
+import { registerOverlay } from './commands/overlay.js'
 import { registerPing } from './commands/ping.js'
 import { registerRemote } from './commands/remote.js'
 import { registerSim } from './commands/sim.js'
@@ -58,6 +59,7 @@ export function buildProgram(json = false): Command {
   registerNat(program)
   registerMr(program)
   registerOnion(program)
+  registerOverlay(program)
   registerSim(program)
   registerDemo(program)
   addExamples(program)

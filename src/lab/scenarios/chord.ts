@@ -83,6 +83,13 @@ const PARAMS = {
     default: 1,
     describe: '1: nodes join by the protocol; 0: the ring is installed from the oracle',
   },
+  recursive: {
+    kind: 'integer',
+    min: 0,
+    max: 1,
+    default: 0,
+    describe: '1: lookups are recursive (each node forwards); 0: iterative',
+  },
   joinSeconds: { kind: 'number', min: 1, max: 36_000, default: 200, describe: 'join phase' },
   settleSeconds: { kind: 'number', min: 0, max: 36_000, default: 300, describe: 'settle time' },
   lookupSeconds: { kind: 'number', min: 1, max: 3600, default: 20, describe: 'lookup phase' },
@@ -187,6 +194,7 @@ class Run {
       fixFingersMs: p.fixFingersSeconds * 1000,
       replicateMs: 60_000,
       rpcTimeoutMs: 1000,
+      recursive: p.recursive === 1,
     }
   }
 

@@ -5,6 +5,7 @@ import { gnutella } from './gnutella.js'
 import { kademlia } from './kademlia.js'
 import { nat } from './nat.js'
 import { mapreduce } from './mapreduce.js'
+import { compare } from './overlay-compare.js'
 import { pastry } from './pastry.js'
 import { pingMesh } from './ping-mesh.js'
 import { swarm } from './swarm.js'
@@ -20,6 +21,7 @@ export const SCENARIOS: readonly Scenario<object>[] = [
   pastry as Scenario<object>,
   nat as Scenario<object>,
   mapreduce as Scenario<object>,
+  compare as Scenario<object>,
 ]
 
 export function findScenario(name: string): Scenario<object> | undefined {

@@ -43,6 +43,19 @@ const message: fc.Arbitrary<ChordMessage> = fc.oneof(
   ),
   fc.record({ type: fc.constant('remove' as const), ...head, key: id }),
   fc.record({ type: fc.constant('removed' as const), ...head }),
+  fc.record({
+    type: fc.constant('route' as const),
+    ...head,
+    target: id,
+    origin: node,
+    path: fc.array(node, { maxLength: NODES_MAX }),
+  }),
+  fc.record({
+    type: fc.constant('routed' as const),
+    ...head,
+    successors: nodes,
+    path: fc.array(node, { maxLength: NODES_MAX }),
+  }),
 )
 
 test('chord codec: every message survives encode and decode, within the datagram limit', () => {

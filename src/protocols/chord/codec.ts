@@ -37,6 +37,8 @@ const TYPES: readonly ChordMessageType[] = [
   'remove',
   'removed',
   'leaving',
+  'route',
+  'routed',
 ]
 const CODE = new Map(TYPES.map((t, i) => [t, i + 1]))
 
@@ -163,6 +165,15 @@ export function chordCodec(ring: Ring): Codec<ChordMessage, ChordDecodeError> {
         case 'next':
           writeNodes(w, m.candidates)
           break
+        case 'route':
+          writeId(w, m.target)
+          writeNode(w, m.origin)
+          writeNodes(w, m.path)
+          break
+        case 'routed':
+          writeNodes(w, m.successors)
+          writeNodes(w, m.path)
+          break
         case 'predecessor':
         case 'leaving':
           w.u8(m.predecessor === undefined ? 0 : 1)
@@ -211,6 +222,17 @@ export function chordCodec(ring: Ring): Codec<ChordMessage, ChordDecodeError> {
           case 'next':
             m = { type, ...h, candidates: readNodes(r) }
             break
+          case 'route': {
+            const target = readId(r)
+            const origin = readNode(r)
+            m = { type, ...h, target, origin, path: readNodes(r) }
+            break
+          }
+          case 'routed': {
+            const successors = readNodes(r)
+            m = { type, ...h, successors, path: readNodes(r) }
+            break
+          }
           case 'predecessor':
           case 'leaving': {
             const has = r.u8()

@@ -17,6 +17,11 @@ export interface ChordConfig {
   readonly rpcTimeoutMs: number
   /** Preceding nodes offered in a `next` answer (alternatives when the best has failed). */
   readonly candidates: number
+  /**
+   * Operations look keys up recursively (each node forwards; the last answers the originator)
+   * instead of iteratively (the originator asks each hop). A lost route falls back to iterative.
+   */
+  readonly recursive: boolean
   /** A lookup gives up after asking this many nodes. */
   readonly lookupStepsMax: number
   /** Ids are SHA-1(host:port) truncated to m bits, and a sender whose id is not is refused. */
@@ -35,6 +40,7 @@ export const DEFAULT_CHORD: ChordConfig = {
   replicateMs: 60_000,
   rpcTimeoutMs: 2_000,
   candidates: 3,
+  recursive: false,
   lookupStepsMax: 64,
   idsFromAddress: false,
   storedKeysMax: 100_000,

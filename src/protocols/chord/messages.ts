@@ -18,6 +18,20 @@ export type ChordMessage =
   | (Header<'found'> & { readonly successors: readonly NodeRef[] })
   /** Not mine: the best preceding nodes the asked node knows, closest to the target first. */
   | (Header<'next'> & { readonly candidates: readonly NodeRef[] })
+  /**
+   * Recursive lookup: each node forwards to its closest preceding node, adding itself to
+   * `path`; the node whose successor follows the target answers `routed` straight to `origin`
+   * with the originator's `tid`.
+   */
+  | (Header<'route'> & {
+      readonly target: bigint
+      readonly origin: NodeRef
+      readonly path: readonly NodeRef[]
+    })
+  | (Header<'routed'> & {
+      readonly successors: readonly NodeRef[]
+      readonly path: readonly NodeRef[]
+    })
   // Stabilization.
   | Header<'get_predecessor'>
   | (Header<'predecessor'> & {
@@ -51,6 +65,7 @@ export type ChordMessageType = ChordMessage['type']
 /** The messages that open an exchange; the others answer one. */
 export const REQUESTS: ReadonlySet<ChordMessageType> = new Set([
   'find_successor',
+  'route',
   'get_predecessor',
   'notify',
   'leaving',

@@ -22,7 +22,13 @@ export interface OverlayHop {
 }
 
 export interface OverlayTrace {
+  /** Per node asked, in order. Empty for Kademlia, whose parallel rounds are counted instead. */
   readonly hops: readonly OverlayHop[]
+  /**
+   * The path length when `hops` does not list it node by node: Kademlia's depth of the closest
+   * node that answered (alpha nodes are asked a round).
+   */
+  readonly hopCount?: number
   /** Messages sent for the operation (retries and parallel probes included). */
   readonly messages: number
 }

@@ -52,6 +52,7 @@ const messageArb: fc.Arbitrary<PastryMessage> = fc.oneof(
   }),
   fc.record({
     type: fc.constant('store' as const),
+    replica: fc.boolean(),
     items: fc.array(fc.record({ key: bytes(40), value: bytes(80) }), { maxLength: 4 }),
   }),
 )

@@ -95,7 +95,7 @@ export function encodePastry(m: PastryMessage): Uint8Array {
       if (m.value !== undefined) w.bytes(m.value)
       break
     case 'store':
-      w.u8(m.items.length)
+      w.u8(m.replica ? 1 : 0).u8(m.items.length)
       for (const item of m.items) w.bytes(item.key).bytes(item.value)
       break
   }
@@ -142,6 +142,7 @@ function decodeBody(r: ByteReader): PastryMessage {
         : { type, tx, status }
     }
     case 'store': {
+      const replica = flag(r)
       const n = r.count(PASTRY_LIMITS.items)
       const items = []
       for (let i = 0; i < n; i++) {
@@ -150,7 +151,7 @@ function decodeBody(r: ByteReader): PastryMessage {
           value: r.bytes(PASTRY_LIMITS.valueBytes),
         })
       }
-      return { type, items }
+      return { type, replica, items }
     }
   }
 }

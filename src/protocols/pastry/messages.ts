@@ -59,6 +59,8 @@ export type PastryMessage =
     }
   | {
       readonly type: 'store'
+      /** A copy for a replica (kept quietly), or keys handed over (a join, a leave). */
+      readonly replica: boolean
       readonly items: readonly { readonly key: Uint8Array; readonly value: Uint8Array }[]
     }
 

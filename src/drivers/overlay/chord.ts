@@ -1,0 +1,55 @@
+import { fromHex } from '../../core/bytes.js'
+import {
+  ChordNode,
+  chordCodec,
+  chordMessageName,
+  type ChordConfig,
+} from '../../protocols/chord/index.js'
+import { attach } from '../attach.js'
+import type { MemberInput, OverlayMember } from './member.js'
+
+/** A Chord member: the sans-IO `ChordNode` with its codec; ids are m-bit hex on the ring. */
+export function chordMember(input: MemberInput, config: Partial<ChordConfig> = {}): OverlayMember {
+  const core = new ChordNode(
+    input.now,
+    { random: input.random, hashing: input.hashing },
+    {
+      config,
+      address: input.self,
+      ...(input.id === undefined ? {} : { id: BigInt(`0x${input.id}`) }),
+    },
+  )
+  const ring = core.ring
+  const codec = chordCodec(ring)
+  return {
+    dht: core,
+    attach: (clock, socket, metrics, onEvent) =>
+      attach(core, codec, { clock, socket, metrics, messageName: chordMessageName, onEvent }),
+    create: () => undefined,
+    join: (now, bootstrap) => core.join(now, bootstrap),
+    useGateway: (gateway) => core.useGateway(gateway),
+    joined: () => !core.isJoining,
+    state: () => {
+      const known = [core.predecessor, ...core.successors, ...core.fingers]
+      const nodes = new Map<string, (typeof known)[number]>()
+      for (const n of known) if (n !== undefined) nodes.set(n.id.toString(16), n)
+      return { id: core.id, nodes: [...nodes.values()].flatMap((n) => (n ? [n.address] : [])) }
+    },
+    stats: () => {
+      const s = core.inspect()
+      return {
+        successor: core.successor.id === core.self.id ? 'self' : ring.hex(core.successor.id),
+        stateNodes: s.stateNodes,
+        keys: s.keys,
+        maintenanceSent: s.maintenanceSent,
+        dropped: s.dropped,
+      }
+    },
+    // A key of any length goes onto the ring by SHA-1, as the paper maps keys.
+    keyBytes: (key) => ring.toBytes(ring.fromDigest(input.hashing.sha1([key]))),
+    idBytes: (hex) => {
+      const bytes = /^[0-9a-fA-F]+$/.test(hex) ? fromHex(hex) : undefined
+      return bytes !== undefined && ring.fromBytes(bytes) !== undefined ? bytes : undefined
+    },
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * One structured-overlay node (Chord, Pastry or CAN) on a real (or simulated) datagram
+ * socket: the overlay's sans-IO core bound by the shared `attach`, with promise-shaped
+ * operations for the CLI and loopback tests. A `member` joins the overlay (or starts it) and
+ * serves; a `client` never joins and starts every operation at its gateway, so a one-shot
+ * command neither takes a key range nor leaves a dead entry behind.
+ *
+ * Promises are for real-world callers only: the simulator drives the cores directly.
+ */
+import type { Address } from '../../core/address.js'
+import type { DatagramSocket, Env, TimerHandle } from '../../core/env.js'
+import { after, ms, seconds } from '../../core/time.js'
+import type { ChordConfig } from '../../protocols/chord/config.js'
+import type { CanConfig } from '../../protocols/can/config.js'
+import type { PastryConfig } from '../../protocols/pastry/node.js'
+import type { OverlayEvent } from '../../protocols/overlay/dht.js'
+import type { Attached } from '../attach.js'
+import { bindDatagram } from '../promises.js'
+import { canMember } from './can.js'
+import { chordMember } from './chord.js'
+import type { MemberEvent, MemberInput, OverlayMember, OverlayName } from './member.js'
+import { pastryMember } from './pastry.js'
+import { readOverlayState, writeOverlayState } from './state-file.js'
+
+export type OverlayDone = Extract<OverlayEvent, { type: 'op_done' }>
+
+/** Timing and size knobs per overlay (tests shorten the periods). */
+export interface OverlayTuning {
+  readonly chord?: Partial<ChordConfig>
+  readonly pastry?: Partial<PastryConfig>
+  readonly can?: Partial<CanConfig>
+}
+
+export interface OverlayServiceOptions {
+  readonly env: Env
+  readonly overlay: OverlayName
+  /** Where the UDP socket binds; port 0 picks one. */
+  readonly bind: Address
+  /** The host others reach this node at (default: the bound host). IPv4. */
+  readonly advertiseHost?: string
+  /** `member` joins through `bootstrap` (or starts the overlay without); `client` never joins. */
+  readonly role: 'member' | 'client'
+  readonly bootstrap?: readonly Address[]
+  readonly tuning?: OverlayTuning
+  /** Id and known nodes, loaded at start and written while running and at close. */
+  readonly statePath?: string
+  /** Events no operation asked for (joins, keys moved, refused datagrams). */
+  readonly onEvent?: (event: MemberEvent) => void
+}
+
+const SAVE_INTERVAL = seconds(300)
+/** How often a joining member checks whether its join has completed. */
+const JOIN_POLL = ms(50)
+
+export function createMember(
+  overlay: OverlayName,
+  input: MemberInput,
+  tuning: OverlayTuning = {},
+): OverlayMember {
+  if (overlay === 'chord') return chordMember(input, tuning.chord)
+  if (overlay === 'pastry') return pastryMember(input, tuning.pastry)
+  return canMember(input, tuning.can)
+}
+
+export class OverlayService {
+  private readonly pending = new Map<number, (done: OverlayDone) => void>()
+  /** Resolves once the member has joined (at once for the first node and for a client). */
+  joined: Promise<void> = Promise.resolve()
+  private timers = new Set<TimerHandle>()
+  private closed = false
+
+  private constructor(
+    private readonly options: OverlayServiceOptions,
+    readonly member: OverlayMember,
+    private readonly socket: DatagramSocket,
+    private attached: Attached | undefined,
+  ) {}
+
+  static async start(options: OverlayServiceOptions): Promise<OverlayService> {
+    const { env } = options
+    const saved = options.statePath === undefined ? undefined : await loadState(options)
+    const socket = await bindDatagram(env.net, options.bind)
+    const self = { host: options.advertiseHost ?? socket.local.host, port: socket.local.port }
+    const member = createMember(
+      options.overlay,
+      {
+        now: env.clock.now(),
+        random: env.random,
+        hashing: env.hashing,
+        self,
+        ...(saved === undefined ? {} : { id: saved.id }),
+      },
+      options.tuning,
+    )
+    const service = new OverlayService(options, member, socket, undefined)
+    service.attached = member.attach(env.clock, socket, env.metrics, (e) => service.onEvent(e))
+    const bootstrap = options.bootstrap?.length ? options.bootstrap : (saved?.nodes ?? [])
+    if (options.role === 'client') {
+      const gateway = bootstrap[0]
+      if (gateway === undefined) {
+        socket.close()
+        throw new Error('a client needs a bootstrap node to send its operations through')
+      }
+      member.useGateway(gateway)
+    } else if (bootstrap.length === 0) {
+      member.create()
+    } else {
+      member.join(env.clock.now(), bootstrap)
+      service.joined = service.untilJoined()
+    }
+    service.attached.flush()
+    service.scheduleSave()
+    return service
+  }
+
+  /** The bound UDP address. */
+  get address(): Address {
+    return this.socket.local
+  }
+
+  get id(): string {
+    return this.member.dht.id
+  }
+
+  lookup(id: Uint8Array): Promise<OverlayDone> {
+    return this.run((now) => this.member.dht.lookup(now, id))
+  }
+
+  /** Stores `value` under a text or byte key (mapped onto the overlay's id space). */
+  put(key: Uint8Array, value: Uint8Array): Promise<OverlayDone> {
+    return this.run((now) => this.member.dht.put(now, this.member.keyBytes(key), value))
+  }
+
+  get(key: Uint8Array): Promise<OverlayDone> {
+    return this.run((now) => this.member.dht.get(now, this.member.keyBytes(key)))
+  }
+
+  remove(key: Uint8Array): Promise<OverlayDone> {
+    return this.run((now) => this.member.dht.remove(now, this.member.keyBytes(key)))
+  }
+
+  async saveState(): Promise<void> {
+    const path = this.options.statePath
+    if (path === undefined || this.options.role === 'client') return
+    await writeOverlayState(path, this.options.overlay, this.member.state())
+  }
+
+  /**
+   * Stops the node. A member leaves gracefully (its keys go to the nodes that take over) unless
+   * `crash` is set, which models a failure: the socket just closes.
+   */
+  async close(options: { readonly crash?: boolean } = {}): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const t of this.timers) this.options.env.clock.clearTimer(t)
+    this.timers.clear()
+    await this.saveState().catch(() => undefined)
+    if (this.options.role === 'member' && options.crash !== true) {
+      this.member.dht.leave(this.options.env.clock.now())
+      this.attached?.flush()
+    }
+    this.attached?.detach()
+    this.socket.close()
+    for (const resolve of this.pending.values()) resolve(abandoned())
+    this.pending.clear()
+  }
+
+  private run(start: (now: ReturnType<Env['clock']['now']>) => number): Promise<OverlayDone> {
+    if (this.closed) return Promise.reject(new Error('the overlay node is closed'))
+    return new Promise((resolve) => {
+      const handle = start(this.options.env.clock.now())
+      this.pending.set(handle, resolve)
+      this.attached?.flush()
+    })
+  }
+
+  private onEvent(event: MemberEvent): void {
+    if (isOpDone(event)) {
+      const resolve = this.pending.get(event.handle)
+      this.pending.delete(event.handle)
+      if (resolve !== undefined) return resolve(event)
+    }
+    if (event.type === 'dropped') {
+      // Bad input is refused with a log line, never a crash (issue 14).
+      this.options.env.log.log('info', 'overlay datagram refused', { ...event })
+    }
+    this.options.onEvent?.(event)
+  }
+
+  /** Joins have no completion event in every core: the member is asked until it says so. */
+  private untilJoined(): Promise<void> {
+    const { clock } = this.options.env
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.closed) return resolve()
+        if (this.member.joined()) return resolve()
+        const timer = clock.setTimer(after(clock.now(), JOIN_POLL), () => {
+          this.timers.delete(timer)
+          check()
+        })
+        this.timers.add(timer)
+      }
+      check()
+    })
+  }
+
+  private scheduleSave(): void {
+    if (this.options.statePath === undefined || this.closed) return
+    const { clock } = this.options.env
+    const timer = clock.setTimer(after(clock.now(), SAVE_INTERVAL), () => {
+      this.timers.delete(timer)
+      void this.saveState()
+        .catch(() => undefined)
+        .then(() => this.scheduleSave())
+    })
+    this.timers.add(timer)
+  }
+}
+
+function isOpDone(event: MemberEvent): event is OverlayDone {
+  return event.type === 'op_done'
+}
+
+async function loadState(options: OverlayServiceOptions) {
+  const path = options.statePath as string
+  const read = await readOverlayState(path, options.overlay)
+  if (read.kind === 'foreign') {
+    throw new Error(`refusing the state file ${path}: ${read.reason}`)
+  }
+  return read.kind === 'state' ? read.state : undefined
+}
+
+function abandoned(): OverlayDone {
+  return {
+    type: 'op_done',
+    handle: -1,
+    kind: 'lookup',
+    ok: false,
+    error: 'closed',
+    trace: { hops: [], messages: 0 },
+  }
+}

@@ -1,0 +1,92 @@
+import type { Address } from '../../core/address.js'
+import { toHex } from '../../core/bytes.js'
+import type { Instant } from '../../core/time.js'
+import { closer, type PastryId } from './id.js'
+import type { PastryRef } from './messages.js'
+import { PastryStorage } from './storage.js'
+
+/**
+ * Membership: the first node, the join through a nearby node, announcements (with the hand-over
+ * of keys now closer to the newcomer), RTT probes for proximity, and repair after a failure.
+ * The fourth layer of `PastryNode`.
+ */
+export abstract class PastryMembership extends PastryStorage {
+  create(): void {
+    this.isJoined = true
+  }
+
+  /** Joins through `nearby` (the paper: a node close by the proximity metric). */
+  join(now: Instant, nearby: Address): void {
+    const op = this.newOp('join', this.id)
+    this.ask(now, op, { id: '', address: nearby } as PastryRef)
+  }
+
+  protected onAnnounce(now: Instant, ref: PastryRef): void {
+    this.learn(now, ref)
+    // Keys now numerically closer to the newcomer move to it.
+    const moving = [...this.store.values()].filter((s) => closer(s.id, ref.id, this.id))
+    if (moving.length === 0) return
+    for (const s of moving) this.store.delete(toHex(s.key))
+    this.sendItems(ref.address, moving, false)
+    this.emit({ type: 'keys_moved', count: moving.length, direction: 'out' })
+  }
+
+  /** Takes a node into the tables and measures its RTT once, for proximity. */
+  protected learn(now: Instant, ref: PastryRef): void {
+    this.state.consider(ref)
+    if (!this.state.rtt.has(ref.id)) this.probe(now, ref)
+  }
+
+  protected probe(now: Instant, ref: PastryRef): void {
+    if (this.probing.has(ref.id)) return
+    this.probing.add(ref.id)
+    this.maintenanceSent++
+    this.request(
+      now,
+      ref.address,
+      (tx) => ({ type: 'ping', tx, id: this.id }),
+      (at, reply) => {
+        this.probing.delete(ref.id)
+        if (reply.type !== 'pong' || reply.id !== ref.id) return
+        this.state.rtt.set(ref.id, at - now)
+        this.state.consider(ref)
+        // Leaf-set repair: the peer's leaves fill gaps in ours.
+        for (const r of reply.leaves)
+          if (r.id !== this.id && !this.failed.has(r.id)) this.state.consider(r)
+      },
+      (at) => {
+        this.probing.delete(ref.id)
+        this.forget(at, ref.id)
+      },
+    )
+  }
+
+  /** A node failed: drop it, and refill its routing-table slot from the same row. */
+  protected forget(now: Instant, id: PastryId): void {
+    this.failed.set(id, now)
+    // Keys the failed node owned and this node now owns: recovered from our replicas.
+    const theirs = [...this.store.values()].filter((s) => closer(s.id, id, this.id))
+    const row = this.state.remove(id)
+    const recovered = theirs.filter((s) => this.owns(s.id)).length
+    if (recovered > 0) this.emit({ type: 'keys_moved', count: recovered, direction: 'in' })
+    if (row === undefined) return
+    const others = this.state.row(row)
+    if (others.length === 0) return
+    const helper = others[this.random.int(others.length)] as PastryRef
+    this.repairs++
+    this.maintenanceSent++
+    // The helper shares `row` digits with us; its row `row` holds candidates for the hole.
+    this.request(
+      now,
+      helper.address,
+      (tx) => ({ type: 'route', tx, key: id, join: true, avoid: [] }),
+      (at, reply) => {
+        if (reply.type !== 'route_reply') return
+        for (const r of reply.row) {
+          if (r.id !== id && r.id !== this.id && !this.failed.has(r.id)) this.learn(at, r)
+        }
+      },
+      () => undefined,
+    )
+  }
+}
