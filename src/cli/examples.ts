@@ -130,7 +130,7 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'plexus sim swarm --peers 1000 --json',
     'plexus sim gnutella --nodes 5000 --ttl 7 --mode both --graph power-law',
     'plexus sim nat --peers 10000 --sessions 2000',
-    'plexus sim compare --max-nodes 3000 --compare --out overlays/   # Chord, Pastry, CAN, Kademlia',
+    'plexus sim compare --max-nodes 3000 --out overlays/   # Chord, Pastry, CAN, Kademlia',
     'plexus sim scenario.json',
   ],
   daemon: [
