@@ -27,6 +27,7 @@ import { validPriorities } from './torrent-view.js'
 import type {
   AddTorrentOptions,
   DhtBucketStatus,
+  DhtLookupRecord,
   DhtStatus,
   PeerApi,
   PeerConfig,
@@ -243,6 +244,8 @@ export class Peer implements PeerApi {
       nodes: stats.tableSize,
       lookups: stats.operationsStarted,
       lookupsInFlight: stats.operations,
+      peersStored: stats.peersStored,
+      itemsStored: stats.itemsStored,
     }
   }
 
@@ -253,6 +256,21 @@ export class Peer implements PeerApi {
     const configured = this.config.dht === false ? undefined : this.config.dht.config
     const routing = (configured ?? DEFAULT_DHT_CONFIG).routing
     return bucketStatuses(dht.node.routing, this.env.clock.now(), routing)
+  }
+
+  dhtLookups(): readonly DhtLookupRecord[] | undefined {
+    const dht = this.dht
+    if (dht === undefined) return undefined
+    const now = this.env.clock.now()
+    // Instants are monotonic, not wall-clock: the API speaks in ages and durations.
+    return dht
+      .recentLookups()
+      .map(({ startedAt, finishedAt, ...record }) => ({
+        ...record,
+        finishedMsAgo: Math.max(0, now - finishedAt),
+        durationMs: Math.max(0, finishedAt - startedAt),
+      }))
+      .reverse()
   }
 
   use(plugin: PeerPlugin, done: Callback<void>): void {

@@ -171,6 +171,10 @@ export interface DhtStatus {
   readonly lookups: number
   /** Lookups running now. */
   readonly lookupsInFlight: number
+  /** Peers other nodes announced to us (BEP 5 announce_peer), held now. */
+  readonly peersStored: number
+  /** BEP 44 items other nodes put on us, held now. */
+  readonly itemsStored: number
 }
 
 /** One bucket of the DHT routing table: its nodes by BEP 5 state and its replacement cache. */
@@ -185,6 +189,32 @@ export interface DhtBucketStatus {
   readonly bad: number
   readonly replacements: number
   readonly lastChangedMsAgo: number
+}
+
+/** A DHT operation that finished, with its hop-by-hop trace (newest first in `dhtLookups`). */
+export interface DhtLookupRecord {
+  /** 1 for the first operation the DHT finished, then counting up: a stable key. */
+  readonly seq: number
+  /** bootstrap, find_node, get_peers, announce, get, put_immutable, put_mutable, ping, refresh. */
+  readonly kind: string
+  /** The target id, lowercase hex. */
+  readonly target: string
+  readonly finishedMsAgo: number
+  readonly durationMs: number
+  /** depth + 1 of the closest node that answered. */
+  readonly hops: number
+  readonly nodesContacted: number
+  /** Queries sent, the store phase included. */
+  readonly messages: number
+  /** Per depth: nodes queried at that depth and how many answered. */
+  readonly perHop: readonly {
+    readonly depth: number
+    readonly queried: number
+    readonly answered: number
+  }[]
+  readonly peersFound: number
+  /** announce / put: nodes that acknowledged the store. */
+  readonly stored: number
 }
 
 /**
@@ -270,6 +300,8 @@ export interface PeerApi {
   dhtNode(): DhtAgent | undefined
   /** The DHT routing table bucket by bucket (read only, for the dashboard); undefined without a DHT. */
   dhtBuckets(): readonly DhtBucketStatus[] | undefined
+  /** The DHT's last finished operations, newest first (for the dashboard); undefined without a DHT. */
+  dhtLookups(): readonly DhtLookupRecord[] | undefined
   /** Adds and starts a plug-in. */
   use(plugin: PeerPlugin, done: Callback<void>): void
   plugins(): readonly {

@@ -5,6 +5,7 @@ import { err, ok } from '../../src/core/result.js'
 import { NodeHashing } from '../../src/drivers/node/hashing.js'
 import type {
   AddTorrentOptions,
+  DhtLookupRecord,
   DhtStatus,
   PeerApi,
   PeerEvent,
@@ -41,6 +42,8 @@ export class MemoryPeer implements PeerApi {
     nodes: 12,
     lookups: 3,
     lookupsInFlight: 0,
+    peersStored: 4,
+    itemsStored: 1,
   }
   private readonly listeners = new Set<(event: PeerEvent) => void>()
   private upload = 0
@@ -98,6 +101,13 @@ export class MemoryPeer implements PeerApi {
   /** No DHT runs in memory. */
   dhtBuckets(): undefined {
     return undefined
+  }
+
+  /** The DHT's finished operations as the tests set them (newest first, as the peer gives them). */
+  lookups: readonly DhtLookupRecord[] | undefined = undefined
+
+  dhtLookups(): readonly DhtLookupRecord[] | undefined {
+    return this.lookups
   }
 
   /** No swarm runs in memory: the piece and peer routes answer as for a paused torrent. */

@@ -323,6 +323,8 @@ export const dhtSchema = {
         nodes: integer,
         lookups: { ...integer, description: 'DHT operations started since the node started' },
         lookupsInFlight: { ...integer, description: 'DHT operations running now' },
+        peersStored: { ...integer, description: 'peers other nodes announced to us, held now' },
+        itemsStored: { ...integer, description: 'BEP 44 items other nodes put on us, held now' },
       },
     },
   }),

@@ -1,6 +1,7 @@
 import type {
   ApiErrorBody,
   DhtBucket,
+  DhtLookup,
   DhtStatus,
   PieceMapAnswer,
   Settings,
@@ -118,6 +119,10 @@ export class ApiClient {
 
   dhtBuckets(): Promise<readonly DhtBucket[]> {
     return this.request<{ buckets: DhtBucket[] }>('GET', '/dht/buckets').then((a) => a.buckets)
+  }
+
+  dhtLookups(): Promise<readonly DhtLookup[]> {
+    return this.request<{ lookups: DhtLookup[] }>('GET', '/dht/lookups').then((a) => a.lookups)
   }
 
   settings(): Promise<Settings> {
