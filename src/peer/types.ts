@@ -286,12 +286,20 @@ export interface PeerApi {
   swarmView(id: TorrentId): SwarmView | undefined
   /** The parsed metainfo, once known (a magnet's after `torrent_metadata`); for in-process apps. */
   metainfo(id: TorrentId): Metainfo | undefined
-  /** Global limits in bytes per second (0 = unlimited). */
+  /**
+   * Global limits in bytes per second (0 = unlimited), and the most peer connections (a whole
+   * number >= 1; the running torrents' shares are recomputed at once). For this run only.
+   */
   setLimits(limits: {
     readonly uploadRateLimit?: number
     readonly downloadRateLimit?: number
+    readonly connectionsMax?: number
   }): void
-  limits(): { readonly uploadRateLimit: number; readonly downloadRateLimit: number }
+  limits(): {
+    readonly uploadRateLimit: number
+    readonly downloadRateLimit: number
+    readonly connectionsMax: number
+  }
   dhtStatus(): DhtStatus | undefined
   /**
    * The DHT node itself, for lookups with their traces, get_peers, announces and BEP 44 items

@@ -48,6 +48,7 @@ export class MemoryPeer implements PeerApi {
   private readonly listeners = new Set<(event: PeerEvent) => void>()
   private upload = 0
   private download = 0
+  private connections = 200
   private readonly hashing = new NodeHashing()
 
   add(options: AddTorrentOptions, done: Callback<TorrentStatus>): void {
@@ -115,13 +116,22 @@ export class MemoryPeer implements PeerApi {
     return undefined
   }
 
-  setLimits(limits: { uploadRateLimit?: number; downloadRateLimit?: number }): void {
+  setLimits(limits: {
+    uploadRateLimit?: number
+    downloadRateLimit?: number
+    connectionsMax?: number
+  }): void {
     this.upload = limits.uploadRateLimit ?? this.upload
     this.download = limits.downloadRateLimit ?? this.download
+    this.connections = limits.connectionsMax ?? this.connections
   }
 
   limits() {
-    return { uploadRateLimit: this.upload, downloadRateLimit: this.download }
+    return {
+      uploadRateLimit: this.upload,
+      downloadRateLimit: this.download,
+      connectionsMax: this.connections,
+    }
   }
 
   dhtNode(): undefined {

@@ -57,7 +57,17 @@ export interface TorrentDetail extends TorrentStatus {
 export interface Settings {
   readonly uploadRateLimit: number
   readonly downloadRateLimit: number
+  readonly connectionsMax: number
+  /** Read only (the config file's, taken at restart). */
+  readonly listenPort: number
+  readonly dhtEnabled: boolean
+  readonly dhtPort?: number
 }
+
+/** What PUT /settings changes. */
+export type SettingsChange = Partial<
+  Pick<Settings, 'uploadRateLimit' | 'downloadRateLimit' | 'connectionsMax'>
+>
 
 export interface DhtStatus {
   readonly enabled: boolean

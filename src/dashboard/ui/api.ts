@@ -5,6 +5,7 @@ import type {
   DhtStatus,
   PieceMapAnswer,
   Settings,
+  SettingsChange,
   SwarmPeer,
   TorrentDetail,
   TorrentFile,
@@ -129,7 +130,7 @@ export class ApiClient {
     return this.request('GET', '/settings')
   }
 
-  setSettings(settings: Partial<Settings>): Promise<Settings> {
+  setSettings(settings: SettingsChange): Promise<Settings> {
     return this.request('PUT', '/settings', { json: settings })
   }
 }
