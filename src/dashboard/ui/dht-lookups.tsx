@@ -47,7 +47,13 @@ export function DhtLookups({ lookups }: { lookups: readonly DhtLookup[] | undefi
 }
 
 function HopTrace({ lookup }: { lookup: DhtLookup }) {
-  if (lookup.perHop.length === 0) return <p class="empty">No node was queried.</p>
+  if (lookup.perHop.length === 0) {
+    return (
+      <p class="empty">
+        Only the nodes it was given were asked ({lookup.messages} messages); no hop followed.
+      </p>
+    )
+  }
   return (
     <table class="hops">
       <thead>
