@@ -126,6 +126,7 @@ function withRelease(peer: PeerApi, release: () => Promise<void>): PeerApi {
     dhtNode: () => peer.dhtNode(),
     swarmView: (id) => peer.swarmView(id),
     dhtBuckets: () => peer.dhtBuckets(),
+    dhtLookups: () => peer.dhtLookups(),
     use: (plugin, done) => peer.use(plugin, done),
     plugins: () => peer.plugins(),
     onEvent: (listener) => peer.onEvent(listener),

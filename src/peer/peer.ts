@@ -27,6 +27,7 @@ import { validPriorities } from './torrent-view.js'
 import type {
   AddTorrentOptions,
   DhtBucketStatus,
+  DhtLookupRecord,
   DhtStatus,
   PeerApi,
   PeerConfig,
@@ -60,6 +61,8 @@ export class Peer implements PeerApi {
   private readonly host: TorrentHost
   private router: HandshakeRouter | undefined
   private stopping = false
+  /** The configured connection limit until `setLimits` changes it. */
+  private connectionsMax: number
 
   private constructor(
     private readonly env: Env,
@@ -68,6 +71,7 @@ export class Peer implements PeerApi {
     readonly listenAddress: Address,
     private readonly limits_: SharedRateLimits,
   ) {
+    this.connectionsMax = config.connectionsMax
     this.events = new EventStream((error) =>
       env.log.log('error', 'a peer event listener threw', { error: String(error) }),
     )
@@ -218,15 +222,31 @@ export class Peer implements PeerApi {
   setLimits(limits: {
     readonly uploadRateLimit?: number
     readonly downloadRateLimit?: number
+    readonly connectionsMax?: number
   }): void {
     for (const rate of [limits.uploadRateLimit, limits.downloadRateLimit]) {
       assert(rate === undefined || isValidRate(rate), `bad rate limit ${rate}`)
     }
+    const { connectionsMax } = limits
+    assert(
+      connectionsMax === undefined || isValidConnectionsMax(connectionsMax),
+      `connectionsMax must be a whole number >= 1, got ${connectionsMax}`,
+    )
     this.limits_.set(limits)
+    if (connectionsMax !== undefined && connectionsMax !== this.connectionsMax) {
+      this.connectionsMax = connectionsMax
+      // Lowered: nobody is closed, tables shrink as connections end and are not refilled
+      // above the new shares; raised: the torrents dial more at once.
+      this.shareConnections()
+    }
   }
 
-  limits(): { readonly uploadRateLimit: number; readonly downloadRateLimit: number } {
-    return this.limits_.get()
+  limits(): {
+    readonly uploadRateLimit: number
+    readonly downloadRateLimit: number
+    readonly connectionsMax: number
+  } {
+    return { ...this.limits_.get(), connectionsMax: this.connectionsMax }
   }
 
   dhtNode(): DhtAgent | undefined {
@@ -243,6 +263,8 @@ export class Peer implements PeerApi {
       nodes: stats.tableSize,
       lookups: stats.operationsStarted,
       lookupsInFlight: stats.operations,
+      peersStored: stats.peersStored,
+      itemsStored: stats.itemsStored,
     }
   }
 
@@ -253,6 +275,21 @@ export class Peer implements PeerApi {
     const configured = this.config.dht === false ? undefined : this.config.dht.config
     const routing = (configured ?? DEFAULT_DHT_CONFIG).routing
     return bucketStatuses(dht.node.routing, this.env.clock.now(), routing)
+  }
+
+  dhtLookups(): readonly DhtLookupRecord[] | undefined {
+    const dht = this.dht
+    if (dht === undefined) return undefined
+    const now = this.env.clock.now()
+    // Instants are monotonic, not wall-clock: the API speaks in ages and durations.
+    return dht
+      .recentLookups()
+      .map(({ startedAt, finishedAt, ...record }) => ({
+        ...record,
+        finishedMsAgo: Math.max(0, now - finishedAt),
+        durationMs: Math.max(0, finishedAt - startedAt),
+      }))
+      .reverse()
   }
 
   use(plugin: PeerPlugin, done: Callback<void>): void {
@@ -305,7 +342,7 @@ export class Peer implements PeerApi {
     if (this.stopping) return false
     let connections = this.router?.pending ?? 0
     for (const torrent of this.torrents.values()) connections += torrent.connections
-    return connections < this.config.connectionsMax
+    return connections < this.connectionsMax
   }
 
   /** Splits the connection budget between the torrents that run (see `shareConnections`). */
@@ -314,7 +351,7 @@ export class Peer implements PeerApi {
     for (const [id, torrent] of this.torrents) {
       if (torrent.needsConnections) wants.set(id, torrent.peersWanted)
     }
-    const shares = shareConnections(this.config.connectionsMax, wants)
+    const shares = shareConnections(this.connectionsMax, wants)
     for (const [id, share] of shares) this.torrents.get(id)?.setPeersMax(share)
   }
 
@@ -359,7 +396,7 @@ function configProblem(config: PeerConfig): string | undefined {
   if (!isValidRate(config.downloadRateLimit)) {
     return `bad download rate ${config.downloadRateLimit}`
   }
-  if (!Number.isSafeInteger(config.connectionsMax) || config.connectionsMax < 1) {
+  if (!isValidConnectionsMax(config.connectionsMax)) {
     return `connectionsMax must be a whole number >= 1, got ${config.connectionsMax}`
   }
   if (config.trackers && config.trackerTransport === undefined) {
@@ -396,4 +433,8 @@ export function newPeerId(random: Random): Uint8Array {
   id.set(utf8(PEER_ID_PREFIX))
   id.set(utf8(toHex(random.bytes(6))), PEER_ID_PREFIX.length)
   return id
+}
+
+function isValidConnectionsMax(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 1
 }

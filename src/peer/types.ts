@@ -171,6 +171,10 @@ export interface DhtStatus {
   readonly lookups: number
   /** Lookups running now. */
   readonly lookupsInFlight: number
+  /** Peers other nodes announced to us (BEP 5 announce_peer), held now. */
+  readonly peersStored: number
+  /** BEP 44 items other nodes put on us, held now. */
+  readonly itemsStored: number
 }
 
 /** One bucket of the DHT routing table: its nodes by BEP 5 state and its replacement cache. */
@@ -185,6 +189,32 @@ export interface DhtBucketStatus {
   readonly bad: number
   readonly replacements: number
   readonly lastChangedMsAgo: number
+}
+
+/** A DHT operation that finished, with its hop-by-hop trace (newest first in `dhtLookups`). */
+export interface DhtLookupRecord {
+  /** 1 for the first operation the DHT finished, then counting up: a stable key. */
+  readonly seq: number
+  /** bootstrap, find_node, get_peers, announce, get, put_immutable, put_mutable, ping, refresh. */
+  readonly kind: string
+  /** The target id, lowercase hex. */
+  readonly target: string
+  readonly finishedMsAgo: number
+  readonly durationMs: number
+  /** depth + 1 of the closest node that answered. */
+  readonly hops: number
+  readonly nodesContacted: number
+  /** Queries sent, the store phase included. */
+  readonly messages: number
+  /** Per depth: nodes queried at that depth and how many answered. */
+  readonly perHop: readonly {
+    readonly depth: number
+    readonly queried: number
+    readonly answered: number
+  }[]
+  readonly peersFound: number
+  /** announce / put: nodes that acknowledged the store. */
+  readonly stored: number
 }
 
 /**
@@ -256,12 +286,20 @@ export interface PeerApi {
   swarmView(id: TorrentId): SwarmView | undefined
   /** The parsed metainfo, once known (a magnet's after `torrent_metadata`); for in-process apps. */
   metainfo(id: TorrentId): Metainfo | undefined
-  /** Global limits in bytes per second (0 = unlimited). */
+  /**
+   * Global limits in bytes per second (0 = unlimited), and the most peer connections (a whole
+   * number >= 1; the running torrents' shares are recomputed at once). For this run only.
+   */
   setLimits(limits: {
     readonly uploadRateLimit?: number
     readonly downloadRateLimit?: number
+    readonly connectionsMax?: number
   }): void
-  limits(): { readonly uploadRateLimit: number; readonly downloadRateLimit: number }
+  limits(): {
+    readonly uploadRateLimit: number
+    readonly downloadRateLimit: number
+    readonly connectionsMax: number
+  }
   dhtStatus(): DhtStatus | undefined
   /**
    * The DHT node itself, for lookups with their traces, get_peers, announces and BEP 44 items
@@ -270,6 +308,8 @@ export interface PeerApi {
   dhtNode(): DhtAgent | undefined
   /** The DHT routing table bucket by bucket (read only, for the dashboard); undefined without a DHT. */
   dhtBuckets(): readonly DhtBucketStatus[] | undefined
+  /** The DHT's last finished operations, newest first (for the dashboard); undefined without a DHT. */
+  dhtLookups(): readonly DhtLookupRecord[] | undefined
   /** Adds and starts a plug-in. */
   use(plugin: PeerPlugin, done: Callback<void>): void
   plugins(): readonly {

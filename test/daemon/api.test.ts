@@ -242,15 +242,47 @@ test('dht status and settings; a bad settings body is 400', async () => {
     assert.equal(dht.nodes, 12)
     peer.dht = undefined
     assert.deepEqual(await (await request('/api/v1/dht')).json(), { enabled: false })
+    const fixed = { listenPort: 6881, dhtEnabled: false }
     assert.deepEqual(await (await request('/api/v1/settings')).json(), {
       uploadRateLimit: 0,
       downloadRateLimit: 0,
+      connectionsMax: 200,
+      ...fixed,
     })
     const put = await request('/api/v1/settings', jsonBody('PUT', { uploadRateLimit: 51200 }))
-    assert.deepEqual(await put.json(), { uploadRateLimit: 51200, downloadRateLimit: 0 })
+    assert.deepEqual(await put.json(), {
+      uploadRateLimit: 51200,
+      downloadRateLimit: 0,
+      connectionsMax: 200,
+      ...fixed,
+    })
     assert.equal(peer.limits().uploadRateLimit, 51200)
     for (const bad of [{ uploadRateLimit: -1 }, { upload: 5 }, { downloadRateLimit: 'fast' }]) {
       await errorOf(await request('/api/v1/settings', jsonBody('PUT', bad)), 400, 'invalid_request')
     }
+  })
+})
+
+test('settings: the connection limit changes at run time; ports and the DHT are read only', async () => {
+  await withDaemon(async ({ request, peer }) => {
+    const before = (await (await request('/api/v1/settings')).json()) as Record<string, unknown>
+    assert.equal(before['dhtEnabled'], true)
+    assert.equal(before['dhtPort'], 6881, 'from the DHT address 127.0.0.1:6881')
+    const put = await request('/api/v1/settings', jsonBody('PUT', { connectionsMax: 40 }))
+    assert.equal(((await put.json()) as { connectionsMax: number }).connectionsMax, 40)
+    assert.equal(peer.limits().connectionsMax, 40)
+    for (const connectionsMax of [0, 1.5, -3, 'many']) {
+      const refused = await request('/api/v1/settings', jsonBody('PUT', { connectionsMax }))
+      await errorOf(refused, 400, 'invalid_request')
+    }
+    // The ports are the config file's: the API does not take them.
+    for (const body of [{ listenPort: 7000 }, { dhtEnabled: false }, { dhtPort: 7001 }]) {
+      await errorOf(
+        await request('/api/v1/settings', jsonBody('PUT', body)),
+        400,
+        'invalid_request',
+      )
+    }
+    assert.equal(peer.limits().connectionsMax, 40)
   })
 })

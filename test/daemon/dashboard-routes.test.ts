@@ -88,3 +88,35 @@ test('DHT buckets: not enabled without a DHT; the token required', async () => {
     assert.deepEqual(await answer.json(), { enabled: false, buckets: [] })
   })
 })
+
+test('DHT lookups: not enabled without a DHT; newest first with their traces when it runs', async () => {
+  await withDaemon(async ({ request, peer }) => {
+    assert.equal((await request('/api/v1/dht/lookups', noToken)).status, 401)
+    assert.deepEqual(await (await request('/api/v1/dht/lookups')).json(), {
+      enabled: false,
+      lookups: [],
+    })
+    const lookup = {
+      seq: 6,
+      kind: 'get_peers',
+      target: '07'.repeat(20),
+      finishedMsAgo: 1500,
+      durationMs: 320,
+      hops: 2,
+      nodesContacted: 9,
+      messages: 11,
+      perHop: [
+        { depth: 0, queried: 3, answered: 3 },
+        { depth: 1, queried: 6, answered: 4 },
+      ],
+      peersFound: 2,
+      stored: 0,
+    }
+    const ping = { ...lookup, seq: 7, kind: 'ping', hops: 1, perHop: [], finishedMsAgo: 100 }
+    peer.lookups = [ping, lookup]
+    assert.deepEqual(await (await request('/api/v1/dht/lookups')).json(), {
+      enabled: true,
+      lookups: [ping, lookup],
+    })
+  })
+})

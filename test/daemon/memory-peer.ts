@@ -5,6 +5,7 @@ import { err, ok } from '../../src/core/result.js'
 import { NodeHashing } from '../../src/drivers/node/hashing.js'
 import type {
   AddTorrentOptions,
+  DhtLookupRecord,
   DhtStatus,
   PeerApi,
   PeerEvent,
@@ -41,10 +42,13 @@ export class MemoryPeer implements PeerApi {
     nodes: 12,
     lookups: 3,
     lookupsInFlight: 0,
+    peersStored: 4,
+    itemsStored: 1,
   }
   private readonly listeners = new Set<(event: PeerEvent) => void>()
   private upload = 0
   private download = 0
+  private connections = 200
   private readonly hashing = new NodeHashing()
 
   add(options: AddTorrentOptions, done: Callback<TorrentStatus>): void {
@@ -100,18 +104,34 @@ export class MemoryPeer implements PeerApi {
     return undefined
   }
 
+  /** The DHT's finished operations as the tests set them (newest first, as the peer gives them). */
+  lookups: readonly DhtLookupRecord[] | undefined = undefined
+
+  dhtLookups(): readonly DhtLookupRecord[] | undefined {
+    return this.lookups
+  }
+
   /** No swarm runs in memory: the piece and peer routes answer as for a paused torrent. */
   swarmView(): undefined {
     return undefined
   }
 
-  setLimits(limits: { uploadRateLimit?: number; downloadRateLimit?: number }): void {
+  setLimits(limits: {
+    uploadRateLimit?: number
+    downloadRateLimit?: number
+    connectionsMax?: number
+  }): void {
     this.upload = limits.uploadRateLimit ?? this.upload
     this.download = limits.downloadRateLimit ?? this.download
+    this.connections = limits.connectionsMax ?? this.connections
   }
 
   limits() {
-    return { uploadRateLimit: this.upload, downloadRateLimit: this.download }
+    return {
+      uploadRateLimit: this.upload,
+      downloadRateLimit: this.download,
+      connectionsMax: this.connections,
+    }
   }
 
   dhtNode(): undefined {

@@ -16,6 +16,7 @@ test('docs/openapi.json is the document the API generates', async () => {
   assert.deepEqual(paths, [
     '/api/v1/dht',
     '/api/v1/dht/buckets',
+    '/api/v1/dht/lookups',
     '/api/v1/events',
     '/api/v1/gnutella',
     '/api/v1/gnutella/downloads',

@@ -167,15 +167,27 @@ test(
       // Settings: a download limit, so that the transfer lasts long enough to watch.
       await page.getByRole('button', { name: 'Settings' }).click()
       await page.getByLabel(/Download limit/).fill('512')
+      await page.getByLabel(/Connection limit/).fill('50')
+      await page.getByText(/take effect at restart/).waitFor()
       await page.getByRole('button', { name: 'Save' }).click()
       await page.getByText('Saved.').waitFor()
-      const limits = await api<{ downloadRateLimit: number }>(daemon, '/settings')
+      const limits = await api<{ downloadRateLimit: number; connectionsMax: number }>(
+        daemon,
+        '/settings',
+      )
       assert.equal(limits.downloadRateLimit, 512 * 1024)
+      assert.equal(limits.connectionsMax, 50)
       await page.getByRole('button', { name: 'DHT' }).click()
       await page
         .getByRole('img', { name: /^\d+ of 8 slots: \d+ good, \d+ questionable, \d+ bad$/ })
         .first()
         .waitFor({ timeout: 30_000 })
+      // The join's bootstrap lookup is among the recent ones; it opens onto its trace (one
+      // isolated node: it was asked as a bootstrap node, no hop followed).
+      const lookup = page.locator('ol.lookups li[data-kind="bootstrap"]').first()
+      await lookup.waitFor({ timeout: 30_000 })
+      await lookup.locator('summary').click()
+      await lookup.getByText(/no hop followed/).waitFor()
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-dht-1280x800.png') })
       await page.getByRole('button', { name: 'Torrents' }).click()
 

@@ -49,10 +49,89 @@ const bucketsSchema = {
   },
 } as const
 
-/** GET /api/v1/dht/buckets: the routing table as the dashboard's DHT view draws it. */
+const lookupsSchema = {
+  tags: ['node'],
+  summary: "The DHT's last finished operations with their hop-by-hop traces (for the dashboard)",
+  description:
+    'Newest first, at most 50: lookups, announces, BEP 44 gets and puts, pings, bootstraps and ' +
+    'bucket refreshes, each with the nodes it queried and how many answered at each depth of ' +
+    'the iterative lookup. Operations abandoned at shutdown are not listed. `enabled` is ' +
+    'false, and `lookups` empty, without a DHT.',
+  response: {
+    200: {
+      type: 'object',
+      required: ['enabled', 'lookups'],
+      properties: {
+        enabled: { type: 'boolean' },
+        lookups: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: [
+              'seq',
+              'kind',
+              'target',
+              'finishedMsAgo',
+              'durationMs',
+              'hops',
+              'nodesContacted',
+              'messages',
+              'perHop',
+              'peersFound',
+              'stored',
+            ],
+            properties: {
+              seq: { ...count, description: 'counts up from 1 as operations finish' },
+              kind: {
+                type: 'string',
+                enum: [
+                  'bootstrap',
+                  'find_node',
+                  'get_peers',
+                  'announce',
+                  'get',
+                  'put_immutable',
+                  'put_mutable',
+                  'ping',
+                  'refresh',
+                ],
+              },
+              target: { type: 'string', description: 'the target id, hex' },
+              finishedMsAgo: count,
+              durationMs: count,
+              hops: { ...count, description: 'depth + 1 of the closest node that answered' },
+              nodesContacted: count,
+              messages: { ...count, description: 'queries sent, the store phase included' },
+              perHop: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['depth', 'queried', 'answered'],
+                  properties: { depth: count, queried: count, answered: count },
+                },
+              },
+              peersFound: count,
+              stored: { ...count, description: 'announce / put: nodes that acknowledged' },
+            },
+          },
+        },
+      },
+    },
+    401: { description: 'missing or wrong token', ...error },
+  },
+} as const
+
+/**
+ * GET /api/v1/dht/buckets: the routing table as the dashboard's DHT view draws it;
+ * GET /api/v1/dht/lookups: the last operations with their traces.
+ */
 export function registerDhtRoutes(app: FastifyInstance, api: ApiOptions): void {
   app.get(`${API_PREFIX}/dht/buckets`, { schema: bucketsSchema }, () => {
     const buckets = api.peer.dhtBuckets()
     return buckets === undefined ? { enabled: false, buckets: [] } : { enabled: true, buckets }
+  })
+  app.get(`${API_PREFIX}/dht/lookups`, { schema: lookupsSchema }, () => {
+    const lookups = api.peer.dhtLookups()
+    return lookups === undefined ? { enabled: false, lookups: [] } : { enabled: true, lookups }
   })
 }

@@ -2,6 +2,25 @@ import type { FastifyInstance } from 'fastify'
 import { dhtSchema, getSettingsSchema, metricsSchema, putSettingsSchema } from './schemas.js'
 import { API_PREFIX, type ApiOptions } from './options.js'
 
+/**
+ * The limits the API may change, and beside them, read only, what only the config file sets
+ * (it takes effect at restart): the listen port and the DHT's.
+ */
+function settings(api: ApiOptions) {
+  const dht = api.peer.dhtStatus()
+  return {
+    ...api.peer.limits(),
+    listenPort: api.peer.listenAddress.port,
+    dhtEnabled: dht !== undefined,
+    ...(dht === undefined ? {} : { dhtPort: portOf(dht.address) }),
+  }
+}
+
+/** The port of an address key (`host:port`, `[v6]:port`). */
+function portOf(addressKey: string): number {
+  return Number(addressKey.slice(addressKey.lastIndexOf(':') + 1))
+}
+
 /** The node as a whole: the DHT, the settings, and the Prometheus metrics. */
 export function registerNodeRoutes(app: FastifyInstance, api: ApiOptions): void {
   app.get(`${API_PREFIX}/dht`, { schema: dhtSchema }, () => {
@@ -9,13 +28,18 @@ export function registerNodeRoutes(app: FastifyInstance, api: ApiOptions): void 
     return status === undefined ? { enabled: false } : { enabled: true, ...status }
   })
 
-  app.get(`${API_PREFIX}/settings`, { schema: getSettingsSchema }, () => api.peer.limits())
+  app.get(`${API_PREFIX}/settings`, { schema: getSettingsSchema }, () => settings(api))
 
   app.put(`${API_PREFIX}/settings`, { schema: putSettingsSchema }, (request) => {
-    const body = request.body as { uploadRateLimit?: number; downloadRateLimit?: number }
+    // The schema let through only whole numbers in range (connectionsMax >= 1).
+    const body = request.body as {
+      uploadRateLimit?: number
+      downloadRateLimit?: number
+      connectionsMax?: number
+    }
     api.peer.setLimits(body)
     api.log.log('info', 'limits changed', { ...api.peer.limits() })
-    return api.peer.limits()
+    return settings(api)
   })
 
   // Prometheus' own path, outside /api/v1; the token is required here too (a scrape config

@@ -107,13 +107,35 @@ export const torrentDetailSchema = {
   },
 } as const
 
+/** What PUT /settings may change while the daemon runs. */
+const changeableSettings = {
+  uploadRateLimit: { ...integer, description: 'bytes per second, 0 = unlimited' },
+  downloadRateLimit: { ...integer, description: 'bytes per second, 0 = unlimited' },
+  connectionsMax: {
+    type: 'integer',
+    minimum: 1,
+    description: 'peer connections at most, shared by the running torrents',
+  },
+} as const
+
 export const limitsSchema = {
   $id: 'Settings',
   type: 'object',
-  required: ['uploadRateLimit', 'downloadRateLimit'],
+  required: ['uploadRateLimit', 'downloadRateLimit', 'connectionsMax', 'listenPort', 'dhtEnabled'],
   properties: {
-    uploadRateLimit: { ...integer, description: 'bytes per second, 0 = unlimited' },
-    downloadRateLimit: { ...integer, description: 'bytes per second, 0 = unlimited' },
+    ...changeableSettings,
+    listenPort: {
+      ...integer,
+      description: 'read only: the peer listen port (config file, takes effect at restart)',
+    },
+    dhtEnabled: {
+      type: 'boolean',
+      description: 'read only: whether the DHT runs (config file, takes effect at restart)',
+    },
+    dhtPort: {
+      ...integer,
+      description: 'read only, with the DHT: its UDP port (config file, takes effect at restart)',
+    },
   },
 } as const
 
@@ -323,6 +345,8 @@ export const dhtSchema = {
         nodes: integer,
         lookups: { ...integer, description: 'DHT operations started since the node started' },
         lookupsInFlight: { ...integer, description: 'DHT operations running now' },
+        peersStored: { ...integer, description: 'peers other nodes announced to us, held now' },
+        itemsStored: { ...integer, description: 'BEP 44 items other nodes put on us, held now' },
       },
     },
   }),
@@ -330,16 +354,18 @@ export const dhtSchema = {
 
 export const getSettingsSchema = {
   tags: ['node'],
-  summary: 'Peer-wide settings: the global rate limits',
+  summary: 'Peer-wide settings: the global rate limits, the connection limit, ports and DHT',
   response: withRefusals({ 200: ref('Settings') }),
 } as const
 
 export const putSettingsSchema = {
   tags: ['node'],
-  summary: 'Change the global rate limits (for this run; the config file keeps the defaults)',
+  summary:
+    'Change the global rate limits or the connection limit (for this run; the config file ' +
+    'keeps the defaults)',
   body: {
     type: 'object',
-    properties: limitsSchema.properties,
+    properties: changeableSettings,
     additionalProperties: false,
   },
   response: withRefusals({ 200: ref('Settings') }),

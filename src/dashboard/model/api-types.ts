@@ -57,7 +57,17 @@ export interface TorrentDetail extends TorrentStatus {
 export interface Settings {
   readonly uploadRateLimit: number
   readonly downloadRateLimit: number
+  readonly connectionsMax: number
+  /** Read only (the config file's, taken at restart). */
+  readonly listenPort: number
+  readonly dhtEnabled: boolean
+  readonly dhtPort?: number
 }
+
+/** What PUT /settings changes. */
+export type SettingsChange = Partial<
+  Pick<Settings, 'uploadRateLimit' | 'downloadRateLimit' | 'connectionsMax'>
+>
 
 export interface DhtStatus {
   readonly enabled: boolean
@@ -65,6 +75,8 @@ export interface DhtStatus {
   readonly id?: string
   readonly nodes?: number
   readonly lookups?: number
+  readonly peersStored?: number
+  readonly itemsStored?: number
 }
 
 /** The event stream's periodic `stats` event. */
@@ -122,4 +134,23 @@ export interface DhtBucket {
   readonly bad: number
   readonly replacements: number
   readonly lastChangedMsAgo: number
+}
+
+/** GET /dht/lookups: one finished DHT operation with its hop-by-hop trace. */
+export interface DhtLookup {
+  readonly seq: number
+  readonly kind: string
+  readonly target: string
+  readonly finishedMsAgo: number
+  readonly durationMs: number
+  readonly hops: number
+  readonly nodesContacted: number
+  readonly messages: number
+  readonly perHop: readonly {
+    readonly depth: number
+    readonly queried: number
+    readonly answered: number
+  }[]
+  readonly peersFound: number
+  readonly stored: number
 }

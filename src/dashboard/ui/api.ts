@@ -1,9 +1,11 @@
 import type {
   ApiErrorBody,
   DhtBucket,
+  DhtLookup,
   DhtStatus,
   PieceMapAnswer,
   Settings,
+  SettingsChange,
   SwarmPeer,
   TorrentDetail,
   TorrentFile,
@@ -120,11 +122,15 @@ export class ApiClient {
     return this.request<{ buckets: DhtBucket[] }>('GET', '/dht/buckets').then((a) => a.buckets)
   }
 
+  dhtLookups(): Promise<readonly DhtLookup[]> {
+    return this.request<{ lookups: DhtLookup[] }>('GET', '/dht/lookups').then((a) => a.lookups)
+  }
+
   settings(): Promise<Settings> {
     return this.request('GET', '/settings')
   }
 
-  setSettings(settings: Partial<Settings>): Promise<Settings> {
+  setSettings(settings: SettingsChange): Promise<Settings> {
     return this.request('PUT', '/settings', { json: settings })
   }
 }

@@ -1,6 +1,7 @@
 import type { DhtBucket } from '../model/api-types.js'
 import { formatDuration } from '../model/format.js'
 import type { ApiClient } from './api.js'
+import { DhtLookups } from './dht-lookups.js'
 import { usePolling } from './use-polling.js'
 
 interface Props {
@@ -8,10 +9,14 @@ interface Props {
   readonly onError: (error: unknown) => void
 }
 
-/** The DHT node: address, id, totals, and its routing table bucket by bucket. */
+/**
+ * The DHT node: address, id, totals, its routing table bucket by bucket, and its last
+ * operations with their hop-by-hop traces.
+ */
 export function DhtView({ api, onError }: Props) {
   const dht = usePolling(() => api.dht(), 2000, 'dht', onError).value
   const buckets = usePolling(() => api.dhtBuckets(), 2000, 'buckets', onError).value
+  const lookups = usePolling(() => api.dhtLookups(), 2000, 'lookups', onError).value
   return (
     <section aria-labelledby="dht-title">
       <h1 id="dht-title">DHT</h1>
@@ -40,9 +45,19 @@ export function DhtView({ api, onError }: Props) {
               <dt>Lookups</dt>
               <dd>{dht.lookups}</dd>
             </div>
+            <div>
+              <dt>Peers stored for others</dt>
+              <dd>{dht.peersStored}</dd>
+            </div>
+            <div>
+              <dt>Items stored for others</dt>
+              <dd>{dht.itemsStored}</dd>
+            </div>
           </dl>
           <h2>Routing table</h2>
           <Buckets buckets={buckets} />
+          <h2>Recent lookups</h2>
+          <DhtLookups lookups={lookups} />
         </>
       )}
     </section>

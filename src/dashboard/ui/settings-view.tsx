@@ -10,16 +10,21 @@ interface Props {
 
 const KIB = 1024
 
-/** The global rate limits, in KiB/s as `plexus limits` takes them; 0 lifts a limit. */
+/**
+ * The global rate limits, in KiB/s as `plexus limits` takes them (0 lifts a limit), and the
+ * connection limit; the ports and the DHT shown read only, as the config file sets them.
+ */
 export function SettingsView({ api, onError }: Props) {
   const [settings, setSettings] = useState<Settings | undefined>(undefined)
   const [down, setDown] = useState('')
   const [up, setUp] = useState('')
+  const [connections, setConnections] = useState('')
   const [saved, setSaved] = useState(false)
   const show = (s: Settings): void => {
     setSettings(s)
     setDown(String(Math.round(s.downloadRateLimit / KIB)))
     setUp(String(Math.round(s.uploadRateLimit / KIB)))
+    setConnections(String(s.connectionsMax))
   }
   useEffect(() => {
     api.settings().then(show, onError)
@@ -32,6 +37,7 @@ export function SettingsView({ api, onError }: Props) {
       .setSettings({
         downloadRateLimit: Math.round(Number(down) * KIB),
         uploadRateLimit: Math.round(Number(up) * KIB),
+        connectionsMax: Number(connections),
       })
       .then((s) => {
         show(s)
@@ -69,9 +75,34 @@ export function SettingsView({ api, onError }: Props) {
               onInput={(e) => setUp(e.currentTarget.value)}
             />
           </label>
+          <label class="field">
+            Connection limit (peer connections at most, shared by the running torrents; now{' '}
+            {settings.connectionsMax})
+            <input
+              type="number"
+              name="connectionsMax"
+              min={1}
+              step={1}
+              value={connections}
+              onInput={(e) => setConnections(e.currentTarget.value)}
+            />
+          </label>
           <p class="hint">
-            These last until the daemon restarts; its config file keeps the defaults. Ports, the
-            connection limit and the DHT are set in the config file (docs/daemon.md).
+            These last until the daemon restarts; its config file keeps the defaults.
+          </p>
+          <dl class="summary" aria-label="Set in the config file">
+            <div>
+              <dt>Peer listen port</dt>
+              <dd>{settings.listenPort}</dd>
+            </div>
+            <div>
+              <dt>DHT</dt>
+              <dd>{settings.dhtEnabled ? `on, UDP port ${settings.dhtPort ?? '?'}` : 'off'}</dd>
+            </div>
+          </dl>
+          <p class="hint">
+            The ports and the DHT are set in the daemon's config file and take effect at restart
+            (docs/daemon.md).
           </p>
           <div class="buttons">
             <button type="submit" class="primary">

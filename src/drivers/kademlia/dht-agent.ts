@@ -13,6 +13,7 @@
  */
 import type { Address } from '../../core/address.js'
 import { isLoopback } from '../../core/address.js'
+import { toHex } from '../../core/bytes.js'
 import type { BValue } from '../../core/codec/bencode.js'
 import type { Callback, DatagramSocket, Disk, Env, TimerHandle } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
@@ -37,6 +38,32 @@ import { writeFileAtomic } from '../disk-atomic.js'
 import { foreignStateMessage, readStateFileThen } from './state-file.js'
 
 export type DhtDone = Extract<DhtEvent, { type: 'done' }>
+
+/** A finished operation as the agent remembers it (see `DhtAgent.recentLookups`). */
+export interface FinishedDhtOperation {
+  /** 1 for the first operation this agent finished, then counting up: a stable key. */
+  readonly seq: number
+  readonly kind: DhtDone['kind']
+  /** The target id (for ping: zeros or the pinged node's id), lowercase hex. */
+  readonly target: string
+  readonly startedAt: Instant
+  readonly finishedAt: Instant
+  readonly hops: number
+  readonly nodesContacted: number
+  readonly messages: number
+  /** Per depth of the lookup: nodes queried there and how many answered. */
+  readonly perHop: readonly {
+    readonly depth: number
+    readonly queried: number
+    readonly answered: number
+  }[]
+  readonly peersFound: number
+  /** announce / put: nodes that acknowledged the store. */
+  readonly stored: number
+}
+
+/** How many finished operations `recentLookups` keeps (the oldest drop out). */
+export const RECENT_LOOKUPS_MAX = 50
 
 export interface DhtAgentOptions {
   readonly env: Env
@@ -94,6 +121,9 @@ export class DhtAgent implements DhtAccess {
   private joinedWith: DhtDone | undefined
   private saveTimer: TimerHandle | undefined
   private closed = false
+  /** The last finished operations, oldest first, at most RECENT_LOOKUPS_MAX. */
+  private readonly recent: FinishedDhtOperation[] = []
+  private finishedCount = 0
 
   private constructor(
     private readonly options: DhtAgentOptions,
@@ -190,6 +220,14 @@ export class DhtAgent implements DhtAccess {
 
   stats(): DhtStats {
     return this.node.inspect()
+  }
+
+  /**
+   * The last operations that finished (at most RECENT_LOOKUPS_MAX), oldest first, with their
+   * hop-by-hop traces; the ones abandoned at close are not among them. For the dashboard.
+   */
+  recentLookups(): readonly FinishedDhtOperation[] {
+    return this.recent
   }
 
   /** Calls `fn` once the start-up bootstrap lookup ended (at once if it has). */
@@ -313,9 +351,33 @@ export class DhtAgent implements DhtAccess {
     if (event.type === 'done') {
       const pending = this.pending.get(event.handle)
       this.pending.delete(event.handle)
+      this.remember(event)
       return pending?.done(event)
     }
     this.options.onEvent?.(event)
+  }
+
+  private remember(done: DhtDone): void {
+    const { trace } = done
+    this.recent.push({
+      seq: ++this.finishedCount,
+      kind: done.kind,
+      target: toHex(done.target),
+      startedAt: trace.startedAt,
+      finishedAt: trace.finishedAt,
+      hops: trace.hops,
+      nodesContacted: trace.nodesContacted,
+      messages: trace.messages,
+      // Copied: the core's hop counters are mutable and belong to the operation.
+      perHop: trace.perHop.map((hop) => ({
+        depth: hop.depth,
+        queried: hop.queried,
+        answered: hop.responded,
+      })),
+      peersFound: done.peersFound,
+      stored: done.stored,
+    })
+    if (this.recent.length > RECENT_LOOKUPS_MAX) this.recent.shift()
   }
 
   private scheduleSave(): void {
