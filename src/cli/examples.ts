@@ -152,6 +152,7 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'plexus limits',
     'plexus limits --up 512 --down 2048',
     'plexus limits --up 0   # unlimited',
+    'plexus limits --connections 400 --json',
   ],
   ui: [
     'plexus ui                # the dashboard URL, the token in its #fragment',

@@ -173,9 +173,17 @@ test('the remote CLI drives a daemon: add, list, show by prefix, pause, resume, 
       assert.equal((JSON.parse(paused.stdout) as { state: string }).state, 'paused')
 
       const limits = await plexus('limits', '--up', '512', ...at)
-      assert.equal(limits.stdout, 'upload: 512 KiB/s, download: unlimited\n')
+      const connections = peer.limits().connectionsMax
+      assert.equal(
+        limits.stdout,
+        `upload: 512 KiB/s, download: unlimited, connections: ${connections}\n`,
+      )
       assert.equal(peer.limits().uploadRateLimit, 512 * 1024)
       assert.equal((await plexus('limits', '--up', 'fast', ...at)).status, 2)
+      const fewer = await plexus('limits', '--connections', '40', '--json', ...at)
+      assert.equal((JSON.parse(fewer.stdout) as { connectionsMax: number }).connectionsMax, 40)
+      assert.equal(peer.limits().connectionsMax, 40)
+      assert.equal((await plexus('limits', '--connections', '0', ...at)).status, 2)
 
       const removed = await plexus('remove', prefix, '--delete-data', ...at)
       assert.equal(removed.stdout, `removed ${infoHash} and its files\n`)

@@ -164,24 +164,35 @@ export function registerRemote(program: Command): void {
   remote(
     program
       .command('limits')
-      .description("show or set the daemon's global rate limits (KiB/s, 0 = unlimited)")
-      .option('--up <KiB/s>', 'upload limit', kibOption)
-      .option('--down <KiB/s>', 'download limit', kibOption),
-  ).action(async (options: CommonOptions & { up?: number; down?: number }) => {
-    const client = await clientOf(options)
-    type Limits = { uploadRateLimit: number; downloadRateLimit: number }
-    const change = {
-      ...(options.up === undefined ? {} : { uploadRateLimit: options.up * 1024 }),
-      ...(options.down === undefined ? {} : { downloadRateLimit: options.down * 1024 }),
-    }
-    const limits =
-      Object.keys(change).length === 0
-        ? await client.request<Limits>('GET', '/api/v1/settings')
-        : await client.request<Limits>('PUT', '/api/v1/settings', change)
-    if (options.json === true) printJson({ type: 'limits', ...limits })
-    else
-      printLine(
-        `upload: ${limitText(limits.uploadRateLimit)}, download: ${limitText(limits.downloadRateLimit)}`,
+      .description(
+        "show or set the daemon's global rate limits (KiB/s, 0 = unlimited) and connection limit",
       )
-  })
+      .option('--up <KiB/s>', 'upload limit', kibOption)
+      .option('--down <KiB/s>', 'download limit', kibOption)
+      .option(
+        '--connections <n>',
+        'peer connections over all torrents',
+        integerOption('connections', 1, 1_000_000),
+      ),
+  ).action(
+    async (options: CommonOptions & { up?: number; down?: number; connections?: number }) => {
+      const client = await clientOf(options)
+      type Limits = { uploadRateLimit: number; downloadRateLimit: number; connectionsMax: number }
+      const change = {
+        ...(options.up === undefined ? {} : { uploadRateLimit: options.up * 1024 }),
+        ...(options.down === undefined ? {} : { downloadRateLimit: options.down * 1024 }),
+        ...(options.connections === undefined ? {} : { connectionsMax: options.connections }),
+      }
+      const limits =
+        Object.keys(change).length === 0
+          ? await client.request<Limits>('GET', '/api/v1/settings')
+          : await client.request<Limits>('PUT', '/api/v1/settings', change)
+      if (options.json === true) printJson({ type: 'limits', ...limits })
+      else
+        printLine(
+          `upload: ${limitText(limits.uploadRateLimit)}, download: ${limitText(limits.downloadRateLimit)}, ` +
+            `connections: ${limits.connectionsMax}`,
+        )
+    },
+  )
 }
