@@ -190,7 +190,11 @@ seededTest(
     const pa = startPeer(world, a)
     const limit = 40_000
     const pb = startPeer(world, b, { downloadRateLimit: limit })
-    assert.deepEqual(pb.peer.limits(), { uploadRateLimit: 0, downloadRateLimit: limit })
+    assert.deepEqual(pb.peer.limits(), {
+      uploadRateLimit: 0,
+      downloadRateLimit: limit,
+      connectionsMax: 100,
+    })
     for (const torrent of [one, two]) {
       unwrap(add(world, pa, torrent), 'seed')
       unwrap(add(world, pb, torrent, { peers: [addressOf(a)] }), 'leech')
