@@ -5,28 +5,37 @@ import { after, ms, type Instant } from '../../core/time.js'
 import {
   StunMethod,
   decodeStun,
-  encodeStun,
   findAttribute,
   isStunMessage,
   shortTermKey,
   verifyIntegrity,
   type DecodedStun,
-  type StunAttribute,
 } from '../stun/index.js'
-import { TurnClient } from '../turn/client.js'
 import {
   candidatePriority,
   isRelayedPair,
   makeCandidate,
   pairKey,
-  pairPriority,
   type Candidate,
   type CandidateBase,
 } from './candidate.js'
 import { DEFAULT_AGENT_CONFIG, type AgentConfig } from './config.js'
-import type { SessionDescription } from './description.js'
-import { decodeRelay, encodeRelay, isRelayMessage } from './relay-codec.js'
-import type { AgentEvent, AgentOutput, ConnectionReport } from './events.js'
+import {
+  candidateFromDescription,
+  candidateToDescription,
+  type SessionDescription,
+} from './description.js'
+import {
+  bindingIndication,
+  bindingRequest,
+  bindingSuccess,
+  checkAttributes,
+  iceToken,
+} from './binding.js'
+import { CheckList, connectionReport, type Pair, type PendingRequest } from './pairs.js'
+import { RelayLeg } from './relay-leg.js'
+import { StunTransactions, type Transaction } from './transactions.js'
+import type { AgentEvent, AgentOutput } from './events.js'
 
 /**
  * An ICE agent (RFC 8445) for one UDP component, sans-IO. It owns one socket (the driver's)
@@ -49,45 +58,6 @@ import type { AgentEvent, AgentOutput, ConnectionReport } from './events.js'
 export type AgentRole = 'controlling' | 'controlled'
 export type AgentState = 'new' | 'gathering' | 'gathered' | 'checking' | 'connected' | 'failed'
 
-type PairState = 'waiting' | 'in-progress' | 'succeeded' | 'failed'
-
-interface Pair {
-  readonly key: string
-  readonly local: Candidate
-  readonly remote: Candidate
-  readonly priority: bigint
-  state: PairState
-  /** Controlled side: select as soon as a check succeeds (USE-CANDIDATE already seen). */
-  nominateOnSuccess: boolean
-  transmissions: number
-  rttMs: number | undefined
-}
-
-type Purpose =
-  | { readonly kind: 'gather'; readonly server: Address }
-  | { readonly kind: 'check'; readonly pair: Pair; readonly nominate: boolean }
-
-interface Transaction {
-  readonly id: string
-  readonly purpose: Purpose
-  readonly bytes: Uint8Array
-  readonly base: CandidateBase
-  readonly to: Address
-  attempts: number
-  sentAt: Instant
-  nextAt: Instant
-  rto: number
-}
-
-interface PendingRequest {
-  readonly base: CandidateBase
-  readonly from: Address
-  readonly priority: number
-  readonly useCandidate: boolean
-}
-
-const RELAY_TID = 0x1ce
-
 export class IceAgent {
   readonly ufrag: string
   readonly pwd: string
@@ -97,12 +67,10 @@ export class IceAgent {
   private readonly outputs: AgentOutput[] = []
   private readonly locals: Candidate[] = []
   private remote: { ufrag: string; pwd: string; candidates: Candidate[] } | undefined
-  private readonly pairs = new Map<string, Pair>()
-  private readonly transactions = new Map<string, Transaction>()
-  private readonly triggered: Pair[] = []
+  private readonly checkList: CheckList
+  private readonly transactions: StunTransactions
   private readonly pendingRequests: PendingRequest[] = []
   private gatherDeadline: Instant | undefined
-  private relayPending: { attempts: number; nextAt: Instant } | undefined
   private nextCheckAt: Instant | undefined
   private checksStartedAt: Instant | undefined
   private firstRelayedValidAt: Instant | undefined
@@ -111,9 +79,7 @@ export class IceAgent {
   private selected: Pair | undefined
   private lastSentOnSelected: Instant | undefined
   private checksSent = 0
-  /** The relay when it is a TURN server (else relay-lite through `config.relay`). */
-  private readonly turn: TurnClient | undefined
-  private turnPending = false
+  private readonly relay: RelayLeg
   /** The instant of the input being handled (TURN's send needs one). */
   private now: Instant = 0 as Instant
 
@@ -124,19 +90,13 @@ export class IceAgent {
     config: Partial<AgentConfig> = {},
   ) {
     this.config = { ...DEFAULT_AGENT_CONFIG, ...config }
-    this.ufrag = this.token(8)
-    this.pwd = this.token(24)
+    this.ufrag = iceToken(random, 8)
+    this.pwd = iceToken(random, 24)
     const bytes = random.bytes(8)
     this.tieBreaker = BigInt(`0x${toHex(bytes)}`)
-    const turn = this.config.turn
-    this.turn =
-      turn === undefined
-        ? undefined
-        : new TurnClient(random.fork('turn'), {
-            server: turn.server,
-            username: turn.username,
-            password: turn.password,
-          })
+    this.checkList = new CheckList(role === 'controlling')
+    this.transactions = new StunTransactions(this.config)
+    this.relay = new RelayLeg(random, this.config)
   }
 
   get state(): AgentState {
@@ -152,17 +112,20 @@ export class IceAgent {
       this.locals.push(makeCandidate('host', address, 'host'))
     }
     for (const server of this.config.stunServers) {
-      const request = this.stunRequest([])
-      this.begin(now, { kind: 'gather', server }, request.id, request.bytes, 'host', server)
+      const request = bindingRequest(this.random, [])
+      this.retransmit(
+        this.transactions.begin(
+          now,
+          { kind: 'gather', server },
+          request.id,
+          request.bytes,
+          'host',
+          server,
+        ),
+      )
     }
-    if (this.config.relay !== undefined) {
-      this.relayPending = { attempts: 0, nextAt: now }
-      this.sendAllocate(now)
-    } else if (this.turn !== undefined) {
-      this.turnPending = true
-      this.turn.allocate(now)
-      this.drainTurn(now)
-    }
+    this.relay.start(now)
+    this.drainRelay(now)
     this.gatherDeadline = after(now, ms(this.config.gatherTimeoutMs))
     this.maybeGathered(now)
   }
@@ -174,13 +137,7 @@ export class IceAgent {
     this.remote = {
       ufrag: description.ufrag,
       pwd: description.pwd,
-      candidates: description.candidates.map((c) => ({
-        type: c.type,
-        address: { host: c.host, port: c.port },
-        base: 'host' as const,
-        priority: c.priority,
-        foundation: c.foundation,
-      })),
+      candidates: description.candidates.map(candidateFromDescription),
     }
     this.maybeStartChecks(now)
   }
@@ -190,13 +147,7 @@ export class IceAgent {
     return {
       ufrag: this.ufrag,
       pwd: this.pwd,
-      candidates: this.locals.map((c) => ({
-        type: c.type,
-        host: c.address.host,
-        port: c.address.port,
-        priority: c.priority,
-        foundation: c.foundation,
-      })),
+      candidates: this.locals.map(candidateToDescription),
     }
   }
 
@@ -213,21 +164,8 @@ export class IceAgent {
   /** Every datagram the agent's socket receives. */
   receive(now: Instant, from: Address, bytes: Uint8Array): void {
     this.now = now
-    const turn = this.config.turn
-    // The TURN server is often the STUN server too: our own Binding answers stay ours.
-    if (
-      this.turn !== undefined &&
-      turn !== undefined &&
-      sameAddress(from, turn.server) &&
-      !this.answersOurTransaction(bytes)
-    ) {
-      this.turn.receive(now, from, bytes)
-      this.drainTurn(now)
-      return
-    }
-    const relay = this.config.relay
-    if (relay !== undefined && sameAddress(from, relay) && isRelayMessage(bytes)) {
-      this.fromRelay(now, bytes)
+    if (this.relay.receive(now, from, bytes, (b) => this.transactions.answers(b))) {
+      this.drainRelay(now)
       return
     }
     this.onDatagram(now, 'host', from, bytes)
@@ -235,24 +173,11 @@ export class IceAgent {
 
   timeout(now: Instant): void {
     this.now = now
-    if (this.turn !== undefined) {
-      const due = this.turn.nextTimeout()
-      if (due !== undefined && due <= now) this.turn.timeout(now)
-      this.drainTurn(now)
-    }
-    if (this.relayPending !== undefined && this.relayPending.nextAt <= now) this.sendAllocate(now)
-    for (const transaction of [...this.transactions.values()]) {
-      if (transaction.nextAt > now) continue
-      if (transaction.attempts >= this.config.checkAttempts) {
-        this.transactions.delete(transaction.id)
-        this.onTransactionFailed(now, transaction)
-      } else {
-        transaction.attempts++
-        transaction.rto = Math.min(transaction.rto * 2, this.config.rtoMaxMs)
-        transaction.sentAt = now
-        transaction.nextAt = after(now, ms(transaction.rto))
-        this.retransmit(transaction)
-      }
+    this.relay.timeout(now)
+    this.drainRelay(now)
+    for (const transaction of this.transactions.dueAt(now)) {
+      if (this.transactions.advance(transaction, now)) this.retransmit(transaction)
+      else this.onTransactionFailed(now, transaction)
     }
     if (this.stateValue === 'gathering') this.maybeGathered(now)
     if (this.stateValue === 'checking') {
@@ -268,17 +193,14 @@ export class IceAgent {
     const consider = (at: Instant | undefined): void => {
       if (at !== undefined && (next === undefined || at < next)) next = at
     }
-    consider(this.relayPending?.nextAt)
-    consider(this.turn?.nextTimeout())
-    for (const transaction of this.transactions.values()) consider(transaction.nextAt)
+    consider(this.relay.nextTimeout())
+    consider(this.transactions.nextTimeout())
     if (this.stateValue === 'gathering') consider(this.gatherDeadline)
     if (this.stateValue === 'checking') {
       consider(this.nextCheckAt)
       consider(this.checkDeadline)
       const mayNominate = this.role === 'controlling' && this.nominating === undefined
-      const relayedValid = [...this.pairs.values()].some(
-        (pair) => pair.state === 'succeeded' && isRelayedPair(pair.local, pair.remote),
-      )
+      const relayedValid = this.checkList.someRelayedSucceeded()
       if (mayNominate && relayedValid && this.firstRelayedValidAt !== undefined) {
         consider(after(this.firstRelayedValidAt, ms(this.config.nominationWaitMs)))
       }
@@ -295,47 +217,13 @@ export class IceAgent {
 
   // --- gathering ------------------------------------------------------------------------------
 
-  private sendAllocate(now: Instant): void {
-    const pending = this.relayPending
-    const relay = this.config.relay
-    if (pending === undefined || relay === undefined) return
-    if (pending.attempts >= this.config.checkAttempts) {
-      this.relayPending = undefined
-      this.maybeGathered(now)
-      return
-    }
-    pending.attempts++
-    pending.nextAt = after(now, ms(this.config.rtoMs * 2 ** (pending.attempts - 1)))
-    this.emitSend(relay, encodeRelay({ type: 'allocate', tid: RELAY_TID }))
-  }
-
-  private fromRelay(now: Instant, bytes: Uint8Array): void {
-    const decoded = decodeRelay(bytes)
-    if (!decoded.ok) return
-    const message = decoded.value
-    if (message.type === 'allocated' && this.relayPending !== undefined) {
-      this.relayPending = undefined
-      this.locals.push(makeCandidate('relay', message.relayed, 'relay'))
-      this.maybeGathered(now)
-    } else if (message.type === 'refused' && this.relayPending !== undefined) {
-      this.relayPending = undefined
-      this.maybeGathered(now)
-    } else if (message.type === 'data') {
-      this.onDatagram(now, 'relay', message.from, message.payload)
-    }
-  }
-
   private maybeGathered(now: Instant): void {
     if (this.stateValue !== 'gathering') return
-    const gathering = [...this.transactions.values()].some((t) => t.purpose.kind === 'gather')
+    const gathering = this.transactions.some((t) => t.purpose.kind === 'gather')
     const timedOut = this.gatherDeadline !== undefined && now >= this.gatherDeadline
-    const relaying = this.relayPending !== undefined || this.turnPending
-    if ((gathering || relaying) && !timedOut) return
-    for (const transaction of [...this.transactions.values()]) {
-      if (transaction.purpose.kind === 'gather') this.transactions.delete(transaction.id)
-    }
-    this.relayPending = undefined
-    this.turnPending = false
+    if ((gathering || this.relay.pending) && !timedOut) return
+    this.transactions.deleteWhere((t) => t.purpose.kind === 'gather')
+    this.relay.abandon()
     this.stateValue = 'gathered'
     this.event({ type: 'gathered', description: this.localDescription() })
     this.maybeStartChecks(now)
@@ -349,16 +237,13 @@ export class IceAgent {
     this.checksStartedAt = now
     this.checkDeadline = after(now, ms(this.config.checkTimeoutMs))
     for (const base of this.bases()) {
-      for (const remote of this.remote.candidates) this.pairFor(base, remote)
+      for (const remote of this.remote.candidates) this.checkList.pairFor(base, remote)
     }
-    if (this.turn?.relayed !== undefined && this.remote.candidates.length > 0) {
-      // TURN forwards only from (and to) permitted IPs: every remote candidate's
-      this.turn.permit(
-        now,
-        this.remote.candidates.map((c) => c.address),
-      )
-      this.drainTurn(now)
-    }
+    this.relay.permit(
+      now,
+      this.remote.candidates.map((c) => c.address),
+    )
+    this.drainRelay(now)
     for (const request of this.pendingRequests.splice(0)) this.afterRequest(now, request)
     this.nextCheckAt = now
     this.sendNextCheck(now)
@@ -371,40 +256,8 @@ export class IceAgent {
     return [host, relay].filter((c): c is Candidate => c !== undefined)
   }
 
-  private pairFor(local: Candidate, remote: Candidate): Pair {
-    const key = pairKey(local.base, remote.address)
-    let pair = this.pairs.get(key)
-    if (pair === undefined) {
-      const [g, d] =
-        this.role === 'controlling'
-          ? [local.priority, remote.priority]
-          : [remote.priority, local.priority]
-      pair = {
-        key,
-        local,
-        remote,
-        priority: pairPriority(g, d),
-        state: 'waiting',
-        nominateOnSuccess: false,
-        transmissions: 0,
-        rttMs: undefined,
-      }
-      this.pairs.set(key, pair)
-    }
-    return pair
-  }
-
   private sendNextCheck(now: Instant): void {
-    let pair = this.triggered.shift()
-    while (pair !== undefined && pair.state === 'failed') pair = this.triggered.shift()
-    if (pair === undefined) {
-      let best: Pair | undefined
-      for (const candidate of this.pairs.values()) {
-        if (candidate.state !== 'waiting') continue
-        if (best === undefined || candidate.priority > best.priority) best = candidate
-      }
-      pair = best
-    }
+    const pair = this.checkList.next()
     if (pair === undefined) {
       this.nextCheckAt = undefined
       return
@@ -416,23 +269,19 @@ export class IceAgent {
   private check(now: Instant, pair: Pair, nominate: boolean): void {
     const remote = this.remote
     if (remote === undefined) return
-    const attributes: StunAttribute[] = [
-      { type: 'username', value: `${remote.ufrag}:${this.ufrag}` },
-      { type: 'priority', priority: candidatePriority('prflx') },
-      this.role === 'controlling'
-        ? { type: 'ice-controlling', tieBreaker: this.tieBreaker }
-        : { type: 'ice-controlled', tieBreaker: this.tieBreaker },
-    ]
-    if (nominate) attributes.push({ type: 'use-candidate' })
-    const request = this.stunRequest(attributes, shortTermKey(remote.pwd))
+    const attributes = checkAttributes(
+      remote.ufrag,
+      this.ufrag,
+      this.role === 'controlling',
+      this.tieBreaker,
+      nominate,
+    )
+    const request = bindingRequest(this.random, attributes, shortTermKey(remote.pwd))
     if (pair.state !== 'succeeded') pair.state = 'in-progress'
-    this.begin(
-      now,
-      { kind: 'check', pair, nominate },
-      request.id,
-      request.bytes,
-      pair.local.base,
-      pair.remote.address,
+    const purpose = { kind: 'check', pair, nominate } as const
+    const { id, bytes } = request
+    this.retransmit(
+      this.transactions.begin(now, purpose, id, bytes, pair.local.base, pair.remote.address),
     )
   }
 
@@ -442,7 +291,7 @@ export class IceAgent {
       // controlling side starts sending at its selection, which can be before the controlled
       // side's own check on that pair has come back.
       if (this.stateValue === 'connected' || this.stateValue === 'checking') {
-        if (this.pairs.has(pairKey(base, from))) this.event({ type: 'data', bytes })
+        if (this.checkList.has(pairKey(base, from))) this.event({ type: 'data', bytes })
       }
       return
     }
@@ -463,16 +312,7 @@ export class IceAgent {
     const username = findAttribute(message, 'username')
     if (username === undefined || !username.value.startsWith(`${this.ufrag}:`)) return
     if (!verifyIntegrity(message, shortTermKey(this.pwd))) return
-    const response = encodeStun(
-      {
-        method: StunMethod.Binding,
-        messageClass: 'success',
-        transactionId: message.transactionId,
-        attributes: [{ type: 'xor-mapped-address', address: from }],
-      },
-      { integrity: shortTermKey(this.pwd), fingerprint: true },
-    )
-    this.transmit(base, from, response)
+    this.transmit(base, from, bindingSuccess(message.transactionId, from, this.pwd))
     const priority = findAttribute(message, 'priority')?.priority ?? candidatePriority('prflx')
     const useCandidate = findAttribute(message, 'use-candidate') !== undefined
     const request = { base, from, priority, useCandidate }
@@ -498,14 +338,14 @@ export class IceAgent {
       }
       this.remote.candidates.push(remote)
     }
-    const pair = this.pairFor(local, remote)
+    const pair = this.checkList.pairFor(local, remote)
     if (request.useCandidate && this.role === 'controlled') {
       if (pair.state === 'succeeded') this.select(now, pair)
       else pair.nominateOnSuccess = true
     }
     if (pair.state !== 'succeeded' && this.stateValue === 'checking') {
       pair.state = 'waiting'
-      this.triggered.push(pair)
+      this.checkList.trigger(pair)
       // paced like every check (Ta): an idle check list sends now, a busy one in its turn
       if (this.nextCheckAt === undefined) this.sendNextCheck(now)
     }
@@ -556,7 +396,7 @@ export class IceAgent {
       return
     }
     const pair = purpose.pair
-    const stillTrying = [...this.transactions.values()].some(
+    const stillTrying = this.transactions.some(
       (t) => t.purpose.kind === 'check' && t.purpose.pair === pair,
     )
     if (!stillTrying && pair.state !== 'succeeded') pair.state = 'failed'
@@ -573,29 +413,13 @@ export class IceAgent {
   private maybeNominate(now: Instant): void {
     if (this.role !== 'controlling' || this.nominating !== undefined) return
     if (this.stateValue !== 'checking') return
-    let best: Pair | undefined
-    for (const pair of this.pairs.values()) {
-      if (pair.state !== 'succeeded') continue
-      const direct = !isRelayedPair(pair.local, pair.remote)
-      const bestDirect = best !== undefined && !isRelayedPair(best.local, best.remote)
-      if (
-        best === undefined ||
-        (direct && !bestDirect) ||
-        (direct === bestDirect && pair.priority > best.priority)
-      ) {
-        best = pair
-      }
-    }
+    const best = this.checkList.bestSucceeded()
     if (best === undefined) return
     if (isRelayedPair(best.local, best.remote)) {
       const waited =
         this.firstRelayedValidAt !== undefined &&
         now >= after(this.firstRelayedValidAt, ms(this.config.nominationWaitMs))
-      const directPending = [...this.pairs.values()].some(
-        (p) =>
-          !isRelayedPair(p.local, p.remote) && (p.state === 'waiting' || p.state === 'in-progress'),
-      )
-      if (!waited && directPending) return
+      if (!waited && this.checkList.someDirectPending()) return
     }
     this.nominating = best
     this.check(now, best, true)
@@ -604,10 +428,7 @@ export class IceAgent {
   private maybeFail(now: Instant): void {
     if (this.stateValue !== 'checking') return
     const timedOut = this.checkDeadline !== undefined && now >= this.checkDeadline
-    const alive = [...this.pairs.values()].some(
-      (p) => p.state === 'waiting' || p.state === 'in-progress' || p.state === 'succeeded',
-    )
-    if (alive && !timedOut) return
+    if (this.checkList.someAlive() && !timedOut) return
     this.stateValue = 'failed'
     this.transactions.clear()
     this.event({
@@ -622,22 +443,9 @@ export class IceAgent {
     this.selected = pair
     this.stateValue = 'connected'
     this.lastSentOnSelected = now
-    for (const transaction of [...this.transactions.values()]) {
-      if (transaction.purpose.kind === 'check' && transaction.purpose.pair !== pair) {
-        this.transactions.delete(transaction.id)
-      }
-    }
-    const report: ConnectionReport = {
-      role: this.role,
-      path: isRelayedPair(pair.local, pair.remote) ? 'relayed' : 'direct',
-      localType: pair.local.type,
-      remoteType: pair.remote.type,
-      remote: pair.remote.address,
-      checksSent: this.checksSent,
-      pairTransmissions: pair.transmissions,
-      elapsedMs: now - (this.checksStartedAt ?? now),
-      rttMs: pair.rttMs ?? 0,
-    }
+    this.transactions.deleteWhere((t) => t.purpose.kind === 'check' && t.purpose.pair !== pair)
+    const elapsedMs = now - (this.checksStartedAt ?? now)
+    const report = connectionReport(this.role, pair, this.checksSent, elapsedMs)
     this.event({ type: 'selected', report })
   }
 
@@ -646,56 +454,11 @@ export class IceAgent {
     if (pair === undefined || this.lastSentOnSelected === undefined) return
     // the same sum as nextTimeout's: a difference could round below it and never fire
     if (now < after(this.lastSentOnSelected, ms(this.config.keepaliveMs))) return
-    const indication = encodeStun(
-      {
-        method: StunMethod.Binding,
-        messageClass: 'indication',
-        transactionId: this.random.bytes(12),
-        attributes: [],
-      },
-      { fingerprint: true },
-    )
-    this.transmit(pair.local.base, pair.remote.address, indication)
+    this.transmit(pair.local.base, pair.remote.address, bindingIndication(this.random))
     this.lastSentOnSelected = now
   }
 
   // --- plumbing -------------------------------------------------------------------------------
-
-  private stunRequest(
-    attributes: StunAttribute[],
-    integrity?: Uint8Array,
-  ): { id: string; bytes: Uint8Array } {
-    const transactionId = this.random.bytes(12)
-    const bytes = encodeStun(
-      { method: StunMethod.Binding, messageClass: 'request', transactionId, attributes },
-      integrity === undefined ? { fingerprint: true } : { integrity, fingerprint: true },
-    )
-    return { id: toHex(transactionId), bytes }
-  }
-
-  private begin(
-    now: Instant,
-    purpose: Purpose,
-    id: string,
-    bytes: Uint8Array,
-    base: CandidateBase,
-    to: Address,
-  ): void {
-    const rto = this.config.rtoMs
-    const transaction: Transaction = {
-      id,
-      purpose,
-      bytes,
-      base,
-      to,
-      attempts: 1,
-      sentAt: now,
-      nextAt: after(now, ms(rto)),
-      rto,
-    }
-    this.transactions.set(id, transaction)
-    this.retransmit(transaction)
-  }
 
   private retransmit(transaction: Transaction): void {
     if (transaction.purpose.kind === 'check') {
@@ -706,45 +469,23 @@ export class IceAgent {
   }
 
   private transmit(base: CandidateBase, to: Address, bytes: Uint8Array): void {
-    if (base === 'relay' && this.turn !== undefined) {
-      this.turn.send(this.now, to, bytes)
-      this.drainTurn(this.now)
-      return
-    }
-    const relay = this.config.relay
-    if (base === 'relay' && relay !== undefined) {
-      this.emitSend(relay, encodeRelay({ type: 'send', to, payload: bytes }))
+    if (base === 'relay') {
+      this.relay.send(this.now, to, bytes)
+      this.drainRelay(this.now)
     } else {
       this.emitSend(to, bytes)
     }
   }
 
-  private answersOurTransaction(bytes: Uint8Array): boolean {
-    if (!isStunMessage(bytes)) return false
-    const decoded = decodeStun(new Uint8Array(bytes))
-    return decoded.ok && this.transactions.has(toHex(decoded.value.transactionId))
-  }
-
-  /** TURN client outputs: its datagrams go out of our socket; its events feed gathering. */
-  private drainTurn(now: Instant): void {
-    const turn = this.turn
-    if (turn === undefined) return
-    for (const output of turn.takeOutputs()) {
-      if (output.type === 'send') {
-        this.emitSend(output.to, output.bytes)
-        continue
-      }
-      const event = output.event
-      if (event.type === 'allocated' && this.turnPending) {
-        this.turnPending = false
-        this.locals.push(makeCandidate('relay', event.relayed, 'relay'))
+  /** The relay leg's outputs: its datagrams go out of our socket; its news feeds gathering. */
+  private drainRelay(now: Instant): void {
+    for (const output of this.relay.takeOutputs()) {
+      if (output.type === 'send') this.emitSend(output.to, output.bytes)
+      else if (output.type === 'relayed') {
+        this.locals.push(makeCandidate('relay', output.address, 'relay'))
         this.maybeGathered(now)
-      } else if (event.type === 'failed' && event.operation === 'allocate' && this.turnPending) {
-        this.turnPending = false
-        this.maybeGathered(now)
-      } else if (event.type === 'data') {
-        this.onDatagram(now, 'relay', event.peer, event.data)
-      }
+      } else if (output.type === 'unavailable') this.maybeGathered(now)
+      else this.onDatagram(now, 'relay', output.from, output.bytes)
     }
   }
 
@@ -754,12 +495,5 @@ export class IceAgent {
 
   private event(event: AgentEvent): void {
     this.outputs.push({ type: 'event', event })
-  }
-
-  private token(length: number): string {
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-    let out = ''
-    for (let i = 0; i < length; i++) out += alphabet[this.random.int(alphabet.length)]
-    return out
   }
 }

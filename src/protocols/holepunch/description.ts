@@ -1,7 +1,7 @@
 import { isIPv4, isValidPort } from '../../core/address.js'
 import { fromUtf8Strict, utf8 } from '../../core/bytes.js'
 import { err, ok, type Result } from '../../core/result.js'
-import { candidatePriority, type CandidateType } from './candidate.js'
+import { candidatePriority, type Candidate, type CandidateType } from './candidate.js'
 
 /**
  * What two agents exchange through the signalling channel before the checks (the ICE part of
@@ -83,3 +83,21 @@ export function decodeSignal(bytes: Uint8Array): Result<SignalMessage, SignalDec
     description: { ufrag, pwd, candidates: parsed as RemoteCandidate[] },
   })
 }
+
+/** A remote candidate as the agent keeps it: reached from our host socket. */
+export const candidateFromDescription = (c: RemoteCandidate): Candidate => ({
+  type: c.type,
+  address: { host: c.host, port: c.port },
+  base: 'host',
+  priority: c.priority,
+  foundation: c.foundation,
+})
+
+/** A local candidate as the other agent will see it (its base stays ours). */
+export const candidateToDescription = (c: Candidate): RemoteCandidate => ({
+  type: c.type,
+  host: c.address.host,
+  port: c.address.port,
+  priority: c.priority,
+  foundation: c.foundation,
+})
