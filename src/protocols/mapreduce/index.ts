@@ -16,15 +16,15 @@ export {
   type KeyValue,
 } from './key-order.js'
 export { formatLogRecord, parseLog, type LogRecord, type ParsedLog } from './log-record.js'
+export { MasterCore } from './master.js'
+export type { JobProgress, PhaseProgress } from './master-progress.js'
 export {
   DEAD_AFTER_HEARTBEATS,
-  MasterCore,
   defaultMasterConfig,
-  type JobProgress,
   type MasterConfig,
   type MasterEvent,
   type MasterOutput,
-} from './master.js'
+} from './master-types.js'
 export type { JobProgram, JobSpec, MasterMessage, ShuffleMessage } from './messages.js'
 export { hashPartition, textHashCode } from './partitioner.js'
 export { ownedLineRanges, planSplits, type InputFile } from './splits.js'

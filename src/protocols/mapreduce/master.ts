@@ -1,25 +1,27 @@
-import { after, elapsed, seconds, type Duration, type Instant } from '../../core/time.js'
+import { after, elapsed, type Duration, type Instant } from '../../core/time.js'
+import { jobProgress, type JobProgress } from './master-progress.js'
+import { replayRecord } from './master-replay.js'
+import {
+  DEAD_AFTER_HEARTBEATS,
+  type MasterConfig,
+  type MasterEvent,
+  type MasterOutput,
+} from './master-types.js'
 import type { LogRecord } from './log-record.js'
 import type { JobSpec, MasterMessage } from './messages.js'
-import { chooseTask, type Choice, type Round } from './scheduler.js'
+import { chooseTask, roundOf, type Choice, type Round } from './scheduler.js'
 import {
+  assignment,
   attemptKey,
+  attemptRef,
+  runningAttempt,
   isCommitted,
   newTask,
   type RunningAttempt,
   type TaskState,
   type WorkerState,
 } from './task-table.js'
-import {
-  addCounters,
-  attemptName,
-  partFileName,
-  taskName,
-  type AttemptRef,
-  type Counters,
-  type Split,
-  type TaskKind,
-} from './types.js'
+import { attemptName, partFileName, taskName, type Split, type TaskKind } from './types.js'
 
 /**
  * The MapReduce master (Dean and Ghemawat, OSDI 2004, section 3), as a sans-IO state machine.
@@ -39,78 +41,6 @@ import {
  * - Resume: `MasterCore.resume` replays the log; committed reduces never run again and committed
  *   maps run again only if their worker does not come back holding their output.
  */
-
-export const DEAD_AFTER_HEARTBEATS = 3
-
-export interface MasterConfig {
-  readonly heartbeatInterval: Duration
-  /** Failed attempts of one task that fail the job (Hadoop's default: 4). */
-  readonly maxAttempts: number
-  readonly backupTasks: boolean
-  /** Backups start when at most this share of a phase's tasks remain (at least one task). */
-  readonly backupThreshold: number
-  /** An attempt gets a backup only once it has run this long (a straggler, not a fresh task). */
-  readonly backupAfter: Duration
-}
-
-export const defaultMasterConfig = (heartbeatInterval: Duration): MasterConfig => ({
-  heartbeatInterval,
-  maxAttempts: 4,
-  backupTasks: true,
-  backupThreshold: 0.05,
-  backupAfter: seconds(5),
-})
-
-export type MasterEvent =
-  | { readonly type: 'worker_joined'; readonly workerId: string }
-  | { readonly type: 'worker_lost'; readonly workerId: string; readonly requeued: number }
-  | {
-      readonly type: 'task_started'
-      readonly attempt: AttemptRef
-      readonly workerId: string
-      readonly backup: boolean
-    }
-  | {
-      readonly type: 'task_failed'
-      readonly attempt: AttemptRef
-      readonly workerId: string
-      readonly reason: string
-    }
-  | { readonly type: 'task_committed'; readonly attempt: AttemptRef; readonly workerId: string }
-  | { readonly type: 'map_output_lost'; readonly task: number; readonly reason: string }
-  | { readonly type: 'job_finished'; readonly succeeded: boolean; readonly reason: string }
-
-export type MasterOutput =
-  | { readonly type: 'send'; readonly workerId: string; readonly message: MasterMessage }
-  | { readonly type: 'log'; readonly record: LogRecord }
-  /** Rename the attempt's file to the final part name, both inside the job's output directory. */
-  | { readonly type: 'commit'; readonly tempPath: string; readonly partName: string }
-  /** The job ended: on success, write the `_SUCCESS` marker (every part is committed by now). */
-  | { readonly type: 'finish'; readonly succeeded: boolean; readonly reason: string }
-  /** Close the stream of a worker the master no longer knows; it will register again. */
-  | { readonly type: 'drop'; readonly workerId: string }
-  | { readonly type: 'event'; readonly event: MasterEvent }
-
-export interface PhaseProgress {
-  readonly total: number
-  readonly committed: number
-  readonly running: number
-}
-
-export interface JobProgress {
-  readonly jobId: string
-  readonly maps: PhaseProgress
-  readonly reduces: PhaseProgress
-  readonly attemptsStarted: number
-  readonly attemptsFailed: number
-  readonly attemptsKilled: number
-  readonly workers: number
-  readonly counters: Counters
-  readonly elapsedMs: number
-  /** Remaining time extrapolated from the committed share, once something committed. */
-  readonly etaMs: number | undefined
-  readonly finished: { readonly succeeded: boolean; readonly reason: string } | undefined
-}
 
 export class MasterCore {
   private readonly maps: TaskState[]
@@ -155,56 +85,13 @@ export class MasterCore {
     const first = records[0]
     if (first?.type !== 'job') throw new Error('the master log does not start with a job record')
     const master = new MasterCore(first.job, first.splits, config, now)
-    for (const record of records.slice(1)) master.replay(record, now)
+    const tables = { maps: master.maps, reduces: master.reduces, workers: master.workers }
+    for (const record of records.slice(1)) {
+      const finished = replayRecord(tables, record, now)
+      if (finished !== undefined) master.finished = finished
+    }
     master.finishIfDone()
     return master
-  }
-
-  private replay(record: LogRecord, now: Instant): void {
-    switch (record.type) {
-      case 'map_committed': {
-        const task = this.maps[record.location.task]
-        if (task === undefined) return
-        task.location = record.location
-        task.committedAttempt = record.location.attempt
-        task.nextAttempt = Math.max(task.nextAttempt, record.location.attempt + 1)
-        // Its worker may come back with the output: wait for it as for any silent worker.
-        if (!this.workers.has(record.location.workerId)) {
-          this.workers.set(record.location.workerId, {
-            id: record.location.workerId,
-            locality: '',
-            shuffleAddress: record.location.shuffleAddress,
-            lastSeen: now,
-            connected: false,
-            fromLog: true,
-            running: new Set(),
-          })
-        }
-        return
-      }
-      case 'map_lost': {
-        const task = this.maps[record.task]
-        if (task === undefined) return
-        task.location = undefined
-        task.committedAttempt = undefined
-        return
-      }
-      case 'reduce_committed': {
-        const task = this.reduces[record.task]
-        if (task === undefined) return
-        task.committedAttempt = record.attempt
-        task.nextAttempt = Math.max(task.nextAttempt, record.attempt + 1)
-        return
-      }
-      case 'job_succeeded':
-        this.finished = { succeeded: true, reason: 'succeeded' }
-        return
-      case 'job_failed':
-        this.finished = { succeeded: false, reason: record.reason }
-        return
-      case 'job':
-        return
-    }
   }
 
   get isFinished(): boolean {
@@ -220,7 +107,7 @@ export class MasterCore {
   /** A worker's stream opened and it sent `register`. */
   register(now: Instant, message: Extract<MasterMessage, { type: 'register' }>): void {
     const known = this.workers.get(message.workerId)
-    if (known !== undefined) this.dropRunning(now, known, 'the worker registered again')
+    if (known !== undefined) this.dropRunning(known, 'the worker registered again')
     const worker: WorkerState = {
       id: message.workerId,
       locality: message.locality,
@@ -287,7 +174,7 @@ export class MasterCore {
         this.mapDone(now, worker, message)
         break
       case 'reduce_done':
-        this.reduceDone(now, worker, message)
+        this.reduceDone(worker, message)
         break
       case 'task_failed':
         this.taskFailed(now, worker, message)
@@ -309,15 +196,8 @@ export class MasterCore {
         if (running.leaseUntil > now) continue
         const worker = this.workers.get(running.workerId)
         const reason = `no progress for ${this.taskTimeout()} ms (task timeout)`
-        if (worker !== undefined) {
-          this.send(worker.id, {
-            type: 'kill',
-            kind: task.kind,
-            task: task.index,
-            attempt: running.attempt,
-          })
-        }
-        this.failAttempt(now, task, running, reason)
+        if (worker !== undefined) this.sendKill(task, running)
+        this.failAttempt(task, running, reason)
       }
     }
     this.schedule(now)
@@ -355,7 +235,6 @@ export class MasterCore {
       message.partitionCrc.length !== this.job.reduces
     ) {
       this.failAttempt(
-        now,
         task,
         running,
         `reported ${message.partitionBytes.length} partitions, the job has ${this.job.reduces}`,
@@ -376,12 +255,11 @@ export class MasterCore {
     task.committedAttempt = running.attempt
     task.counters = message.counters
     this.outputs.push({ type: 'log', record: { type: 'map_committed', location } })
-    this.emit({ type: 'task_committed', attempt: this.ref(task, running), workerId: worker.id })
+    this.emit({ type: 'task_committed', attempt: attemptRef(task, running), workerId: worker.id })
     this.killOthers(task)
   }
 
   private reduceDone(
-    now: Instant,
     worker: WorkerState,
     message: Extract<MasterMessage, { type: 'reduce_done' }>,
   ): void {
@@ -401,10 +279,9 @@ export class MasterCore {
       type: 'log',
       record: { type: 'reduce_committed', task: task.index, attempt: running.attempt },
     })
-    this.emit({ type: 'task_committed', attempt: this.ref(task, running), workerId: worker.id })
+    this.emit({ type: 'task_committed', attempt: attemptRef(task, running), workerId: worker.id })
     this.killOthers(task)
     this.finishIfDone()
-    void now
   }
 
   private taskFailed(
@@ -420,12 +297,7 @@ export class MasterCore {
       // Not the reducer's fault: the map output is charged and runs again.
       this.endAttempt(task, running)
       this.attemptsKilled++
-      this.emit({
-        type: 'task_failed',
-        attempt: this.ref(task, running),
-        workerId: worker.id,
-        reason: message.reason,
-      })
+      this.emitFailed(task, running, message.reason)
       const map = this.maps[message.fetchFailedMap]
       if (map !== undefined && isCommitted(map)) {
         map.failures++
@@ -439,25 +311,19 @@ export class MasterCore {
       }
       return
     }
-    this.failAttempt(now, task, running, message.reason)
+    this.failAttempt(task, running, message.reason)
   }
 
-  private failAttempt(
-    now: Instant,
-    task: TaskState,
-    running: RunningAttempt,
-    reason: string,
-  ): void {
+  private failAttempt(task: TaskState, running: RunningAttempt, reason: string): void {
     this.endAttempt(task, running)
     task.failures++
     this.attemptsFailed++
-    const ref = this.ref(task, running)
+    const ref = attemptRef(task, running)
     task.lastError = `${attemptName(ref)} on worker ${running.workerId}: ${reason}`
     this.emit({ type: 'task_failed', attempt: ref, workerId: running.workerId, reason })
     if (task.failures >= this.config.maxAttempts && !isCommitted(task)) {
       this.failJob(`task ${taskName(task)} failed ${task.failures} times; last: ${task.lastError}`)
     }
-    void now
   }
 
   private endAttempt(task: TaskState, running: RunningAttempt): void {
@@ -471,12 +337,7 @@ export class MasterCore {
     for (const running of [...task.running.values()]) {
       this.endAttempt(task, running)
       this.attemptsKilled++
-      this.send(running.workerId, {
-        type: 'kill',
-        kind: task.kind,
-        task: task.index,
-        attempt: running.attempt,
-      })
+      this.sendKill(task, running)
     }
   }
 
@@ -491,7 +352,7 @@ export class MasterCore {
 
   private workerLost(now: Instant, worker: WorkerState): void {
     this.workers.delete(worker.id)
-    const requeued = this.dropRunning(now, worker, 'worker lost')
+    const requeued = this.dropRunning(worker, 'worker lost')
     let lostMaps = 0
     const reducesLeft = this.reduces.some((task) => !isCommitted(task))
     for (const task of this.maps) {
@@ -503,7 +364,7 @@ export class MasterCore {
   }
 
   /** Abandons the worker's running attempts (not counted as failures). Returns how many. */
-  private dropRunning(now: Instant, worker: WorkerState, reason: string): number {
+  private dropRunning(worker: WorkerState, reason: string): number {
     let dropped = 0
     for (const task of [...this.maps, ...this.reduces]) {
       for (const running of [...task.running.values()]) {
@@ -511,15 +372,9 @@ export class MasterCore {
         this.endAttempt(task, running)
         this.attemptsKilled++
         dropped++
-        this.emit({
-          type: 'task_failed',
-          attempt: this.ref(task, running),
-          workerId: worker.id,
-          reason,
-        })
+        this.emitFailed(task, running, reason)
       }
     }
-    void now
     return dropped
   }
 
@@ -556,7 +411,7 @@ export class MasterCore {
     let round: Round | undefined
     for (const worker of this.workers.values()) {
       if (!worker.connected || worker.running.size > 0) continue
-      round ??= this.round()
+      round ??= roundOf(this.maps, this.workers, this.anyHosts)
       const choice = chooseTask(
         now,
         worker,
@@ -572,17 +427,6 @@ export class MasterCore {
       if (choice === undefined) return
       this.launch(now, worker, choice)
     }
-  }
-
-  private round(): Round {
-    // Reduces wait until every map output is committed on a worker known to be up (after a
-    // restart, a worker named by the log counts only once it registers again).
-    const mapsLeft = this.maps.some((task) => {
-      if (task.location === undefined) return true
-      const holder = this.workers.get(task.location.workerId)
-      return holder === undefined || holder.fromLog
-    })
-    return { mapsLeft, anyHosts: this.anyHosts }
   }
 
   private launch(now: Instant, worker: WorkerState, choice: Choice): void {
@@ -602,23 +446,11 @@ export class MasterCore {
     this.attemptsStarted++
     this.emit({
       type: 'task_started',
-      attempt: this.ref(task, running),
+      attempt: attemptRef(task, running),
       workerId: worker.id,
       backup: choice.backup,
     })
-    if (task.kind === 'map') {
-      this.send(worker.id, {
-        type: 'assign_map',
-        task: task.index,
-        attempt,
-        split: this.splits[task.index] as Split,
-      })
-    } else {
-      const sources = this.maps
-        .map((map) => map.location)
-        .filter((location) => location !== undefined)
-      this.send(worker.id, { type: 'assign_reduce', task: task.index, attempt, sources })
-    }
+    this.send(worker.id, assignment(task, attempt, this.splits, this.maps))
   }
 
   // -- helpers ----------------------------------------------------------------------------------
@@ -627,23 +459,22 @@ export class MasterCore {
     return this.job.taskTimeoutMs as Duration
   }
 
-  private attemptOn(
-    worker: WorkerState,
-    kind: TaskKind,
-    index: number,
-    attempt: number,
-  ): RunningAttempt | undefined {
-    const task = (kind === 'map' ? this.maps : this.reduces)[index]
-    const running = task?.running.get(attempt)
-    return running?.workerId === worker.id ? running : undefined
-  }
-
-  private ref(task: TaskState, running: RunningAttempt): AttemptRef {
-    return { kind: task.kind, index: task.index, attempt: running.attempt }
+  private attemptOn(worker: WorkerState, kind: TaskKind, index: number, attempt: number) {
+    return runningAttempt(kind === 'map' ? this.maps : this.reduces, worker.id, index, attempt)
   }
 
   private send(workerId: string, message: MasterMessage): void {
     this.outputs.push({ type: 'send', workerId, message })
+  }
+
+  private sendKill(task: TaskState, running: RunningAttempt): void {
+    const attempt = running.attempt
+    this.send(running.workerId, { type: 'kill', kind: task.kind, task: task.index, attempt })
+  }
+
+  private emitFailed(task: TaskState, running: RunningAttempt, reason: string): void {
+    const attempt = attemptRef(task, running)
+    this.emit({ type: 'task_failed', attempt, workerId: running.workerId, reason })
   }
 
   private emit(event: MasterEvent): void {
@@ -651,31 +482,16 @@ export class MasterCore {
   }
 
   progress(now: Instant): JobProgress {
-    const phase = (tasks: readonly TaskState[]): PhaseProgress => ({
-      total: tasks.length,
-      committed: tasks.filter(isCommitted).length,
-      running: tasks.filter((task) => task.running.size > 0).length,
-    })
-    const maps = phase(this.maps)
-    const reduces = phase(this.reduces)
-    const counters: Record<string, number> = {}
-    for (const task of [...this.maps, ...this.reduces]) addCounters(counters, task.counters)
-    const elapsedMs = elapsed(this.startedAt, now)
-    // Map and reduce phases weigh the same, as Hadoop's job progress does.
-    const share =
-      ((maps.total === 0 ? 1 : maps.committed / maps.total) + reduces.committed / reduces.total) / 2
-    return {
+    return jobProgress({
       jobId: this.job.jobId,
-      maps,
-      reduces,
+      maps: this.maps,
+      reduces: this.reduces,
       attemptsStarted: this.attemptsStarted,
       attemptsFailed: this.attemptsFailed,
       attemptsKilled: this.attemptsKilled,
       workers: [...this.workers.values()].filter((worker) => worker.connected).length,
-      counters,
-      elapsedMs,
-      etaMs: share > 0 && share < 1 ? Math.round((elapsedMs * (1 - share)) / share) : undefined,
+      elapsedMs: elapsed(this.startedAt, now),
       finished: this.finished,
-    }
+    })
   }
 }

@@ -1,5 +1,5 @@
 import type { Instant } from '../../core/time.js'
-import type { MasterConfig } from './master.js'
+import type { MasterConfig } from './master-types.js'
 import type { Split } from './types.js'
 import { isCommitted, isPending, type TaskState, type WorkerState } from './task-table.js'
 
@@ -78,4 +78,21 @@ function chooseBackup(
     }
   }
   return best === undefined ? undefined : { task: best, backup: true }
+}
+
+/**
+ * The round's facts. Reduces wait until every map output is committed on a worker known to be
+ * up (after a restart, a worker named by the log counts only once it registers again).
+ */
+export function roundOf(
+  maps: readonly TaskState[],
+  workers: ReadonlyMap<string, WorkerState>,
+  anyHosts: boolean,
+): Round {
+  const mapsLeft = maps.some((task) => {
+    if (task.location === undefined) return true
+    const holder = workers.get(task.location.workerId)
+    return holder === undefined || holder.fromLog
+  })
+  return { mapsLeft, anyHosts }
 }

@@ -1,5 +1,6 @@
 import type { Instant } from '../../core/time.js'
-import type { Counters, MapOutputLocation, TaskKind } from './types.js'
+import type { MasterMessage } from './messages.js'
+import type { AttemptRef, Counters, MapOutputLocation, Split, TaskKind } from './types.js'
 
 /** One launched execution of a task, as the master tracks it. */
 export interface RunningAttempt {
@@ -60,3 +61,34 @@ export interface WorkerState {
 
 export const attemptKey = (kind: TaskKind, index: number, attempt: number): string =>
   `${kind}:${index}:${attempt}`
+
+export const attemptRef = (task: TaskState, running: RunningAttempt): AttemptRef => ({
+  kind: task.kind,
+  index: task.index,
+  attempt: running.attempt,
+})
+
+/** The message that starts an attempt: a map gets its split, a reduce every map output. */
+export const assignment = (
+  task: TaskState,
+  attempt: number,
+  splits: readonly Split[],
+  maps: readonly TaskState[],
+): MasterMessage => {
+  if (task.kind === 'map') {
+    return { type: 'assign_map', task: task.index, attempt, split: splits[task.index] as Split }
+  }
+  const sources = maps.map((map) => map.location).filter((location) => location !== undefined)
+  return { type: 'assign_reduce', task: task.index, attempt, sources }
+}
+
+/** The attempt `attempt` of task `index`, if it runs on that worker (else a stale report). */
+export const runningAttempt = (
+  tasks: readonly TaskState[],
+  workerId: string,
+  index: number,
+  attempt: number,
+): RunningAttempt | undefined => {
+  const running = tasks[index]?.running.get(attempt)
+  return running?.workerId === workerId ? running : undefined
+}
