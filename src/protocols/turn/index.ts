@@ -1,9 +1,5 @@
-export {
-  TurnServer,
-  type TurnServerEvent,
-  type TurnServerOutput,
-  type CloseReason,
-} from './server.js'
+export { TurnServer } from './server.js'
+export type { TurnServerEvent, TurnServerOutput, CloseReason } from './server-events.js'
 export {
   TurnClient,
   type TurnClientConfig,

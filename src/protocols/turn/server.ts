@@ -15,20 +15,8 @@ import { toHex } from '../../core/bytes.js'
 import type { Random } from '../../core/random.js'
 import { after, earliest, seconds, type Duration, type Instant } from '../../core/time.js'
 import type { StunAttribute } from '../stun/attributes.js'
-import {
-  decodeStun,
-  encodeStun,
-  findAttribute,
-  verifyIntegrity,
-  type DecodedStun,
-} from '../stun/codec.js'
-import {
-  AttributeType,
-  StunErrorCode,
-  StunMethod,
-  TRANSPORT_UDP,
-  reasonPhrase,
-} from '../stun/constants.js'
+import { decodeStun, findAttribute, verifyIntegrity, type DecodedStun } from '../stun/codec.js'
+import { AttributeType, StunErrorCode, StunMethod, TRANSPORT_UDP } from '../stun/constants.js'
 import { answerBinding, errorResponse } from '../stun/server.js'
 import { Allocation } from './allocation.js'
 import {
@@ -39,49 +27,15 @@ import {
 } from './channel-data.js'
 import type { TurnServerConfig } from './config.js'
 import { NonceMinter } from './nonces.js'
-
-export type CloseReason = 'expired' | 'deleted' | 'bytes_quota' | 'duration'
-
-export type TurnServerEvent =
-  | {
-      readonly type: 'allocated'
-      readonly client: Address
-      readonly relay: Address
-      readonly username: string
-      readonly lifetimeSeconds: number
-    }
-  | {
-      readonly type: 'allocation_closed'
-      readonly client: Address
-      readonly relay: Address
-      readonly reason: CloseReason
-      readonly relayedBytes: number
-    }
-  | {
-      readonly type: 'refused'
-      readonly client: Address
-      readonly method: number
-      readonly code: number
-    }
-  | {
-      readonly type: 'dropped'
-      readonly from: Address
-      readonly reason: 'no_allocation' | 'no_permission' | 'forbidden_peer' | 'rate' | 'malformed'
-    }
-
-export type TurnServerOutput =
-  /** From the server's own socket. */
-  | { readonly type: 'send'; readonly to: Address; readonly bytes: Uint8Array }
-  /** From the relayed address `from` (a socket the driver bound on `bind_relay`). */
-  | {
-      readonly type: 'relay'
-      readonly from: Address
-      readonly to: Address
-      readonly bytes: Uint8Array
-    }
-  | { readonly type: 'bind_relay'; readonly id: string; readonly host: string }
-  | { readonly type: 'close_relay'; readonly relay: Address }
-  | { readonly type: 'event'; readonly event: TurnServerEvent }
+import { AllocationQuotas } from './quotas.js'
+import type { CloseReason, TurnServerEvent, TurnServerOutput } from './server-events.js'
+import {
+  IndicationIds,
+  dataIndication,
+  signedError,
+  signedSuccess,
+  softwareOption,
+} from './server-messages.js'
 
 interface PendingAllocation {
   readonly client: Address
@@ -101,8 +55,8 @@ export class TurnServer {
   private outputs: TurnServerOutput[] = []
   private nextPendingId = 0
   private cachedNext: Instant | undefined
-  private readonly perUser = new Map<string, number>()
-  private readonly perIp = new Map<string, number>()
+  private readonly quotas = new AllocationQuotas()
+  private readonly indicationIds = new IndicationIds()
   private deadlinesChanged = false
 
   constructor(
@@ -140,7 +94,7 @@ export class TurnServer {
     if (message.messageClass !== 'request') return
     if (message.method === StunMethod.Binding) {
       const reply = answerBinding(
-        { primary: this.listen, ...this.software() },
+        { primary: this.listen, ...softwareOption(this.config.software) },
         this.listen,
         from,
         message,
@@ -180,15 +134,7 @@ export class TurnServer {
     const out =
       channel !== undefined && channel.expiresAt > now
         ? encodeChannelData(channel.number, bytes)
-        : encodeStun({
-            method: StunMethod.Data,
-            messageClass: 'indication',
-            transactionId: this.transactionId(),
-            attributes: [
-              { type: 'xor-peer-address', address: from },
-              { type: 'data', value: bytes },
-            ],
-          })
+        : dataIndication(this.indicationIds.next(), from, bytes)
     this.outputs.push({ type: 'send', to: allocation.client, bytes: out })
   }
 
@@ -199,7 +145,7 @@ export class TurnServer {
     this.pending.delete(id)
     const { client, request, key } = pending
     if (relay === undefined) {
-      this.count(pending.username, client.host, -1)
+      this.quotas.count(pending.username, client.host, -1)
       return this.refuse(client, request, StunErrorCode.InsufficientCapacity, [], key)
     }
     const allocation = new Allocation(
@@ -337,12 +283,12 @@ export class TurnServer {
       return this.refuse(from, request, StunErrorCode.InsufficientCapacity, [], auth.key)
     }
     if (
-      (this.perUser.get(auth.username) ?? 0) >= this.config.allocationsPerUser ||
-      (this.perIp.get(from.host) ?? 0) >= this.config.allocationsPerIp
+      this.quotas.ofUser(auth.username) >= this.config.allocationsPerUser ||
+      this.quotas.ofIp(from.host) >= this.config.allocationsPerIp
     ) {
       return this.refuse(from, request, StunErrorCode.AllocationQuotaReached, [], auth.key)
     }
-    this.count(auth.username, from.host, +1)
+    this.quotas.count(auth.username, from.host, +1)
     const id = String(this.nextPendingId++)
     this.pending.set(id, {
       client: from,
@@ -504,7 +450,7 @@ export class TurnServer {
 
   private close(allocation: Allocation, reason: CloseReason): void {
     this.deadlinesChanged = true
-    this.count(allocation.username, allocation.client.host, -1)
+    this.quotas.count(allocation.username, allocation.client.host, -1)
     this.byClient.delete(addressKey(allocation.client))
     this.byRelay.delete(addressKey(allocation.relay))
     this.outputs.push({ type: 'close_relay', relay: allocation.relay })
@@ -517,33 +463,13 @@ export class TurnServer {
     })
   }
 
-  /** Allocations (pending ones included) per user and per client IP, for the quotas. */
-  private count(username: string, host: string, delta: 1 | -1): void {
-    for (const [map, key] of [
-      [this.perUser, username],
-      [this.perIp, host],
-    ] as const) {
-      const next = (map.get(key) ?? 0) + delta
-      if (next <= 0) map.delete(key)
-      else map.set(key, next)
-    }
-  }
-
   private respond(
     to: Address,
     request: DecodedStun,
     key: Uint8Array,
     attributes: StunAttribute[],
   ): void {
-    const bytes = encodeStun(
-      {
-        method: request.method,
-        messageClass: 'success',
-        transactionId: request.transactionId,
-        attributes: [...attributes, ...this.softwareAttribute()],
-      },
-      { integrity: key, fingerprint: true },
-    )
+    const bytes = signedSuccess(request, key, attributes, this.config.software)
     this.outputs.push({ type: 'send', to, bytes })
   }
 
@@ -555,43 +481,13 @@ export class TurnServer {
     key?: Uint8Array,
   ): void {
     this.event({ type: 'refused', client: to, method: request.method, code })
+    const software = this.config.software
     const bytes =
       key === undefined
-        ? errorResponse(request, code, extra, this.config.software)
-        : encodeStun(
-            {
-              method: request.method,
-              messageClass: 'error',
-              transactionId: request.transactionId,
-              attributes: [
-                { type: 'error-code', code, reason: reasonPhrase(code) },
-                ...extra,
-                ...this.softwareAttribute(),
-              ],
-            },
-            { integrity: key, fingerprint: true },
-          )
+        ? errorResponse(request, code, extra, software)
+        : signedError(request, code, extra, key, software)
     this.outputs.push({ type: 'send', to, bytes })
   }
-
-  private software(): { software?: string } {
-    return this.config.software === undefined ? {} : { software: this.config.software }
-  }
-
-  private softwareAttribute(): StunAttribute[] {
-    return this.config.software === undefined
-      ? []
-      : [{ type: 'software', value: this.config.software }]
-  }
-
-  private transactionId(): Uint8Array {
-    // Indications need a transaction id but nobody matches it: a counter is enough.
-    const id = new Uint8Array(12)
-    new DataView(id.buffer).setUint32(8, this.indications++)
-    return id
-  }
-
-  private indications = 0
 
   private event(event: TurnServerEvent): void {
     this.outputs.push({ type: 'event', event })

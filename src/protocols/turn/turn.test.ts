@@ -11,7 +11,8 @@ import { decodeChannelData, encodeChannelData } from './channel-data.js'
 import { TurnClient, type TurnClientEvent } from './client.js'
 import { turnServerConfig, type TurnServerConfig } from './config.js'
 import { PeerPolicy } from './peer-policy.js'
-import { TurnServer, type TurnServerEvent } from './server.js'
+import { TurnServer } from './server.js'
+import type { TurnServerEvent } from './server-events.js'
 
 const SERVER = { host: '192.0.2.1', port: 3478 }
 const CLIENT = { host: '198.51.100.9', port: 5000 }
