@@ -6,6 +6,7 @@
 import { addressKey, type Address } from '../../core/address.js'
 import type { Instant } from '../../core/time.js'
 import { BoundedMap } from './bounded-map.js'
+import type { Payload } from './messages.js'
 
 export interface CachedPong {
   readonly address: Address
@@ -50,3 +51,24 @@ export class PongCache {
     return this.pongs.size
   }
 }
+
+const ULTRAPEER_GGEP = { id: 'UP', data: new Uint8Array(0), encoded: false, compressed: false }
+
+/** A pong describing `host`: ultrapeers carry the GGEP "UP" extension. */
+export const pongPayload = (host: Omit<CachedPong, 'heardAt'>): Payload => ({
+  type: 'pong',
+  port: host.address.port,
+  ip: host.address.host,
+  filesShared: host.filesShared,
+  kilobytesShared: host.kilobytesShared,
+  ggep: host.ultrapeer ? [ULTRAPEER_GGEP] : [],
+})
+
+/** A pong heard from the network, as the cache keeps it. */
+export const cachedPong = (pong: Extract<Payload, { type: 'pong' }>, now: Instant): CachedPong => ({
+  address: { host: pong.ip, port: pong.port },
+  filesShared: pong.filesShared,
+  kilobytesShared: pong.kilobytesShared,
+  ultrapeer: pong.ggep.some((e) => e.id === 'UP'),
+  heardAt: now,
+})

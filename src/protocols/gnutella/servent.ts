@@ -17,7 +17,6 @@ import {
   type StreamOutput,
 } from '../../core/core.js'
 import type { RemoteFault } from '../../core/errors.js'
-import type { Random } from '../../core/random.js'
 import { TimerTable } from '../../core/timers.js'
 import { after, type Instant, ms } from '../../core/time.js'
 import type { GnutellaEvent, Role, RoutingRecord, ServentConfig } from './config.js'
@@ -40,32 +39,17 @@ import {
   remoteRole,
   type SlotCounts,
 } from './handshake-policy.js'
-import type { SharedLibrary } from './library.js'
 import type { Descriptor, Guid, Payload } from './messages.js'
-import { PongCache } from './pong-cache.js'
-import type { QrpCompression } from './qrp/compression.js'
+import { newGuid } from './guid.js'
+import { planLeafUpkeep } from './leaf-upkeep.js'
+import { PongCache, cachedPong, pongPayload } from './pong-cache.js'
 import { QueryRouting } from './query-routing.js'
+import type { ElectionMeasurements, ServentDeps, ServentStats, TimerName } from './servent-types.js'
 import { clampTtl } from './ttl.js'
 import { BoundedMap, GuidCache } from './bounded-map.js'
 
-type TimerName = 'ping' | 'maintain' | 'dq' | 'qrp'
-
-export interface ServentDeps {
-  readonly random: Random
-  readonly library: SharedLibrary
-  /** zlib for QRP patches; without it patches go uncompressed (see qrp/compression.ts). */
-  readonly compression?: QrpCompression | undefined
-  /** For simulator checkers only. */
-  readonly trace?: ((record: RoutingRecord) => void) | undefined
-}
-
-export interface ServentStats {
-  readonly sent: Record<string, number>
-  readonly received: Record<string, number>
-  readonly faults: number
-  readonly pongCacheSize: number
-  readonly connections: number
-}
+export type { ServentDeps, ServentStats } from './servent-types.js'
+export { newGuid } from './guid.js'
 
 export class Servent implements StreamCore<GnutellaEvent> {
   readonly serventId: Guid
@@ -165,13 +149,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
    * The election's measurements so far: bytes through our connections, incoming connections
    * accepted (reachability), and whether an ultrapeer said `X-Ultrapeer-Needed: True`.
    */
-  measurements(): {
-    readonly bytesSent: number
-    readonly bytesReceived: number
-    readonly accepted: number
-    readonly ultrapeerNeeded: boolean
-    readonly ultrapeersKnown: number
-  } {
+  measurements(): ElectionMeasurements {
     const connected = this.open().filter((c) => c.role === 'ultrapeer').length
     return {
       bytesSent: this.measured.bytesSent,
@@ -425,46 +403,25 @@ export class Servent implements StreamCore<GnutellaEvent> {
     if (hop.ttl <= 1) return
     for (const p of this.pongs.fresh(now, this.config.pongsPerPingMax)) {
       if (p.address.host === conn.remote.host && p.address.port === conn.remote.port) continue
-      const payload: Payload = {
-        type: 'pong',
-        port: p.address.port,
-        ip: p.address.host,
-        filesShared: p.filesShared,
-        kilobytesShared: p.kilobytesShared,
-        ggep: p.ultrapeer ? [ULTRAPEER_GGEP] : [],
-      }
-      this.send(conn, { guid: d.guid, ttl, hops: 1, payload })
+      this.send(conn, { guid: d.guid, ttl, hops: 1, payload: pongPayload(p) })
     }
   }
 
   private onPong(now: Instant, pong: Extract<Payload, { type: 'pong' }>): void {
-    const address = { host: pong.ip, port: pong.port }
-    if (
-      address.host === this.config.advertised.host &&
-      address.port === this.config.advertised.port
-    )
-      return
-    const ultrapeer = pong.ggep.some((e) => e.id === 'UP')
-    this.pongs.add({
-      address,
-      filesShared: pong.filesShared,
-      kilobytesShared: pong.kilobytesShared,
-      ultrapeer,
-      heardAt: now,
-    })
-    if (ultrapeer) this.addCandidates([address])
+    const heard = cachedPong(pong, now)
+    const ours = this.config.advertised
+    if (heard.address.host === ours.host && heard.address.port === ours.port) return
+    this.pongs.add(heard)
+    if (heard.ultrapeer) this.addCandidates([heard.address])
   }
 
   ownPong(): Payload {
-    const a = this.config.advertised
-    return {
-      type: 'pong',
-      port: a.port,
-      ip: a.host,
+    return pongPayload({
+      address: this.config.advertised,
       filesShared: this.deps.library.size,
       kilobytesShared: this.deps.library.kilobytes,
-      ggep: this.config.role === 'ultrapeer' ? [ULTRAPEER_GGEP] : [],
-    }
+      ultrapeer: this.config.role === 'ultrapeer',
+    })
   }
 
   ping(conn: Connection): void {
@@ -476,32 +433,20 @@ export class Servent implements StreamCore<GnutellaEvent> {
     })
   }
 
-  /**
-   * Leaves keep `leafUltrapeers` ultrapeers, the fastest by handshake RTT among those probed:
-   * dial up to `leafCandidatesExtra` more candidates, then drop the slowest open one per tick.
-   * A host dropped as slower is not probed again while the leaf has enough ultrapeers (else
-   * it would be dialled and dropped forever); when an ultrapeer dies and the leaf is short,
-   * any candidate will do (re-homing).
-   */
+  /** A leaf's tick: drop the slowest extra ultrapeer, or dial candidates (leaf-upkeep.ts). */
   private maintainLeaf(now: Instant): void {
     const ups = [...this.connections.values()].filter((c) => c.outbound)
-    const open = ups.filter((c) => c.isOpen)
-    const want = this.config.leafUltrapeers + this.config.leafCandidatesExtra
-    if (open.length > this.config.leafUltrapeers) {
-      const slowest = open.reduce((a, b) => (b.handshakeRttMs > a.handshakeRttMs ? b : a))
-      this.slower.set(`${slowest.remote.host}:${slowest.remote.port}`, true)
-      this.bye(slowest.id, 200, 'Keeping faster ultrapeers')
+    const step = planLeafUpkeep(ups, this.config, this.candidates, this.slower)
+    if (step.type === 'drop') {
+      this.slower.set(`${step.connection.remote.host}:${step.connection.remote.port}`, true)
+      this.bye(step.connection.id, 200, 'Keeping faster ultrapeers')
       return
     }
-    const short = open.length < this.config.leafUltrapeers
-    const busy = new Set(ups.map((c) => `${c.remote.host}:${c.remote.port}`))
-    let missing = want - ups.length
-    for (const [key, a] of [...this.candidates.entries()].reverse()) {
-      if (missing <= 0) break
-      if (busy.has(key) || (!short && this.slower.has(key))) continue
+    for (const key of step.dial) {
+      const address = this.candidates.get(key)
+      if (address === undefined) continue
       this.candidates.delete(key)
-      this.connect(now, a)
-      missing--
+      this.connect(now, address)
     }
   }
 
@@ -543,14 +488,4 @@ export class Servent implements StreamCore<GnutellaEvent> {
   }
 }
 
-const ULTRAPEER_GGEP = { id: 'UP', data: new Uint8Array(0), encoded: false, compressed: false }
-
 const unexpected = (detail: string): RemoteFault => ({ code: 'unexpected_message', detail })
-
-/** A 0.6 GUID: random, with byte 8 = 0xff and byte 15 = 0x00 marking a modern servent. */
-export function newGuid(random: Random): Guid {
-  const guid = random.bytes(16)
-  guid[8] = 0xff
-  guid[15] = 0x00
-  return guid
-}
