@@ -3,6 +3,7 @@ import type { Output } from '../../core/core.js'
 import type { Hashing } from '../../core/env.js'
 import type { Random } from '../../core/random.js'
 import { toHex } from '../../core/bytes.js'
+import { RequestTable, type PendingRequest } from '../overlay/request-table.js'
 import type { Instant } from '../../core/time.js'
 import type { OverlayEvent } from '../overlay/dht.js'
 import { CAN_LIMITS } from './codec.js'
@@ -16,7 +17,6 @@ import type {
   CanStats,
   Neighbour,
   Op,
-  Pending,
   Stored,
   Takeover,
 } from './node-types.js'
@@ -34,10 +34,8 @@ export abstract class CanNodeState {
   protected readonly replicas = new Map<string, Stored>()
   protected readonly dead = new Map<string, Instant>()
   protected readonly takeovers = new Map<string, Takeover>()
-  protected readonly pending = new Map<number, Pending>()
   protected readonly ops = new Map<number, Op>()
   protected outputs: Output<CanMessage, OverlayEvent>[] = []
-  protected nextTx = 1
   protected nextHandle = 1
   protected nextHeartbeat: Instant
   protected nextRefresh: Instant
@@ -51,6 +49,7 @@ export abstract class CanNodeState {
   protected dropped = 0
   /** Why the last join failed, for the operator (a joining node has no op_done event). */
   lastJoinError: string | undefined
+  protected readonly pending: RequestTable<CanMessage>
   protected readonly config: CanConfig
   protected readonly self: Address
   protected readonly random: Random
@@ -59,6 +58,7 @@ export abstract class CanNodeState {
 
   constructor(now: Instant, deps: CanDeps, options: CanNodeOptions) {
     this.config = options.config
+    this.pending = new RequestTable(this.config.requestTimeoutMs)
     this.self = options.self
     this.random = deps.random
     this.hashing = deps.hashing
@@ -143,18 +143,10 @@ export abstract class CanNodeState {
     now: Instant,
     to: Address,
     build: (tx: number) => CanMessage,
-    onReply: Pending['onReply'],
-    onTimeout: Pending['onTimeout'],
+    onReply: PendingRequest<CanMessage>['onReply'],
+    onTimeout: PendingRequest<CanMessage>['onTimeout'],
   ): void {
-    const tx = this.nextTx
-    this.nextTx = (this.nextTx % 0xffffffff) + 1
-    this.pending.set(tx, {
-      to,
-      deadline: (now + this.config.requestTimeoutMs) as Instant,
-      onReply,
-      onTimeout,
-    })
-    this.send(to, build(tx))
+    this.send(to, build(this.pending.open(now, to, onReply, onTimeout)))
   }
 
   protected send(to: Address, message: CanMessage): void {

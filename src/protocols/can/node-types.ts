@@ -5,7 +5,7 @@ import type { Instant } from '../../core/time.js'
 import type { OverlayHop, OverlayOpKind } from '../overlay/dht.js'
 import { CAN_LIMITS } from './codec.js'
 import type { CanConfig } from './config.js'
-import type { CanMessage, CanNodeInfo } from './messages.js'
+import type { CanNodeInfo } from './messages.js'
 import type { Point, ZonePath } from './zone.js'
 
 export interface CanDeps {
@@ -42,13 +42,6 @@ export interface Stored {
   readonly key: Uint8Array
   readonly value: Uint8Array
   readonly point: Point
-}
-
-export interface Pending {
-  readonly to: Address
-  readonly deadline: Instant
-  readonly onReply: (now: Instant, message: CanMessage) => void
-  readonly onTimeout: (now: Instant) => void
 }
 
 export type OpKind = OverlayOpKind | 'join'

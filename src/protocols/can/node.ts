@@ -1,4 +1,4 @@
-import { type Address, sameAddress } from '../../core/address.js'
+import type { Address } from '../../core/address.js'
 import type { DatagramCore } from '../../core/core.js'
 import type { Instant } from '../../core/time.js'
 import type { OverlayDht, OverlayEvent } from '../overlay/dht.js'
@@ -30,7 +30,7 @@ export class CanNode
       if (heir === undefined) continue
       this.send(heir.info.address, {
         type: 'give',
-        tx: this.nextTx++,
+        tx: this.pending.nextId(),
         id: this.id,
         zone,
         merge: buddy !== undefined,
@@ -55,14 +55,8 @@ export class CanNode
   receive(now: Instant, from: Address, message: CanMessage): void {
     if (this.stopped) return
     if ('tx' in message && message.type.endsWith('_reply')) {
-      const waiting = this.pending.get(message.tx)
       // A reply from anyone but the node asked is dropped: it cannot settle our request.
-      if (waiting === undefined || !sameAddress(waiting.to, from)) {
-        this.dropped++
-        return
-      }
-      this.pending.delete(message.tx)
-      waiting.onReply(now, message)
+      if (!this.pending.settle(now, from, message.tx, message)) this.dropped++
       return
     }
     switch (message.type) {
@@ -85,12 +79,7 @@ export class CanNode
 
   timeout(now: Instant): void {
     if (this.stopped) return
-    for (const [tx, p] of this.pending) {
-      if (p.deadline <= now) {
-        this.pending.delete(tx)
-        p.onTimeout(now)
-      }
-    }
+    this.pending.expire(now)
     for (const [key, t] of this.takeovers) {
       if (t.at <= now) {
         this.takeovers.delete(key)
@@ -105,8 +94,7 @@ export class CanNode
 
   nextTimeout(): Instant | undefined {
     if (this.stopped) return undefined
-    let next = this.nextHeartbeat as number
-    for (const p of this.pending.values()) next = Math.min(next, p.deadline)
+    let next = this.pending.nextDeadline(this.nextHeartbeat)
     for (const t of this.takeovers.values()) next = Math.min(next, t.at)
     return next as Instant
   }

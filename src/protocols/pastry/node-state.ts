@@ -3,6 +3,7 @@ import { toHex } from '../../core/bytes.js'
 import type { Output } from '../../core/core.js'
 import type { Hashing } from '../../core/env.js'
 import type { Random } from '../../core/random.js'
+import { RequestTable, type PendingRequest } from '../overlay/request-table.js'
 import type { Instant } from '../../core/time.js'
 import type { OverlayEvent } from '../overlay/dht.js'
 import { idFromBytes, type PastryId } from './id.js'
@@ -15,7 +16,6 @@ import {
   type PastryDeps,
   type PastryNodeOptions,
   type PastryStats,
-  type Pending,
   type Stored,
 } from './node-types.js'
 
@@ -27,11 +27,11 @@ import {
 export abstract class PastryNodeState {
   readonly id: PastryId
   readonly state: PastryState
+  protected readonly pending: RequestTable<PastryMessage>
   protected readonly config: PastryConfig
   protected readonly self: Address
   protected readonly hashing: Hashing
   protected readonly random: Random
-  protected readonly pending = new Map<number, Pending>()
   protected readonly ops = new Map<number, Op>()
   protected readonly store = new Map<string, Stored>()
   /** Nodes with a ping in flight, so that learning a node twice probes it once. */
@@ -42,7 +42,6 @@ export abstract class PastryNodeState {
    */
   protected readonly failed = new Map<PastryId, Instant>()
   protected outputs: Output<PastryMessage, OverlayEvent>[] = []
-  protected nextTx = 1
   protected nextHandle = 1
   protected nextHeartbeat: Instant
   protected isJoined = false
@@ -55,6 +54,7 @@ export abstract class PastryNodeState {
 
   constructor(now: Instant, deps: PastryDeps, options: PastryNodeOptions) {
     this.config = options.config ?? DEFAULT_PASTRY_CONFIG
+    this.pending = new RequestTable(this.config.requestTimeoutMs)
     this.self = options.self
     this.hashing = deps.hashing
     this.random = deps.random
@@ -102,18 +102,10 @@ export abstract class PastryNodeState {
     now: Instant,
     to: Address,
     build: (tx: number) => PastryMessage,
-    onReply: Pending['onReply'],
-    onTimeout: Pending['onTimeout'],
+    onReply: PendingRequest<PastryMessage>['onReply'],
+    onTimeout: PendingRequest<PastryMessage>['onTimeout'],
   ): void {
-    const tx = this.nextTx
-    this.nextTx = (this.nextTx % 0xffffffff) + 1
-    this.pending.set(tx, {
-      to,
-      deadline: (now + this.config.requestTimeoutMs) as Instant,
-      onReply,
-      onTimeout,
-    })
-    this.send(to, build(tx))
+    this.send(to, build(this.pending.open(now, to, onReply, onTimeout)))
   }
 
   protected send(to: Address, message: PastryMessage): void {

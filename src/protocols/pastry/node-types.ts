@@ -1,10 +1,9 @@
 import type { Address } from '../../core/address.js'
 import type { Hashing } from '../../core/env.js'
 import type { Random } from '../../core/random.js'
-import type { Instant } from '../../core/time.js'
 import type { OverlayHop, OverlayOpKind } from '../overlay/dht.js'
 import type { PastryId } from './id.js'
-import type { PastryMessage, PastryRef } from './messages.js'
+import type { PastryRef } from './messages.js'
 
 export interface PastryConfig {
   /** Leaf set size L (L/2 each side). */
@@ -44,13 +43,6 @@ export interface PastryNodeOptions {
   readonly self: Address
   /** A fixed id (32 hex digits); random otherwise. */
   readonly id?: PastryId
-}
-
-export interface Pending {
-  readonly to: Address
-  readonly deadline: Instant
-  readonly onReply: (now: Instant, message: PastryMessage) => void
-  readonly onTimeout: (now: Instant) => void
 }
 
 export type OpKind = OverlayOpKind | 'join'

@@ -1,4 +1,4 @@
-import { type Address, sameAddress } from '../../core/address.js'
+import type { Address } from '../../core/address.js'
 import { toHex } from '../../core/bytes.js'
 import type { DatagramCore } from '../../core/core.js'
 import type { Instant } from '../../core/time.js'
@@ -60,13 +60,7 @@ export class PastryNode
       message.type === 'pong' ||
       message.type === 'data_reply'
     ) {
-      const waiting = this.pending.get(message.tx)
-      if (waiting === undefined || !sameAddress(waiting.to, from)) {
-        this.dropped++
-        return
-      }
-      this.pending.delete(message.tx)
-      waiting.onReply(now, message)
+      if (!this.pending.settle(now, from, message.tx, message)) this.dropped++
       return
     }
     switch (message.type) {
@@ -99,12 +93,7 @@ export class PastryNode
 
   timeout(now: Instant): void {
     if (this.stopped) return
-    for (const [tx, p] of this.pending) {
-      if (p.deadline <= now) {
-        this.pending.delete(tx)
-        p.onTimeout(now)
-      }
-    }
+    this.pending.expire(now)
     if (now >= this.nextHeartbeat) {
       this.nextHeartbeat = (now + this.config.heartbeatMs) as Instant
       for (const [id, at] of this.failed) {
@@ -118,8 +107,6 @@ export class PastryNode
 
   nextTimeout(): Instant | undefined {
     if (this.stopped) return undefined
-    let next = this.nextHeartbeat as number
-    for (const p of this.pending.values()) next = Math.min(next, p.deadline)
-    return next as Instant
+    return this.pending.nextDeadline(this.nextHeartbeat) as Instant
   }
 }
