@@ -1,7 +1,13 @@
 import type { Address } from '../../core/address.js'
 import type { Codec } from '../../core/core.js'
-import { err, ok, type Result } from '../../core/result.js'
-import { ByteReader, ByteWriter, WireFault } from '../overlay/byte-wire.js'
+import type { Result } from '../../core/result.js'
+import {
+  ByteWriter,
+  WireFault,
+  decodeDatagram,
+  type WireDecodeError,
+  type ByteReader,
+} from '../overlay/byte-wire.js'
 import type { CanItem, CanMessage, CanNodeInfo, DataAction, HandoffKind } from './messages.js'
 import type { Point, ZonePath } from './zone.js'
 
@@ -19,9 +25,7 @@ export const CAN_LIMITS = {
   datagramBytes: 60_000,
 } as const
 
-export interface CanDecodeError {
-  readonly code: string
-}
+export type CanDecodeError = WireDecodeError
 
 const TYPES = [
   'route',
@@ -40,12 +44,6 @@ const DATA_STATUS = ['ok', 'not_found', 'not_owner'] as const
 const ACTIONS: readonly DataAction[] = ['put', 'get', 'remove']
 const HANDOFFS: readonly HandoffKind[] = ['primary', 'replica', 'unreplicate']
 const SCALE = 2 ** 32
-
-function enumOf<T>(values: readonly T[], index: number): T {
-  const value = values[index]
-  if (value === undefined) throw new WireFault('bad_enum')
-  return value
-}
 
 const writePoint = (w: ByteWriter, p: Point): void => {
   w.u8(p.length)
@@ -167,14 +165,8 @@ export function encodeCan(m: CanMessage): Uint8Array {
   return w.finish()
 }
 
-const flag = (r: ByteReader): boolean => {
-  const b = r.u8()
-  if (b > 1) throw new WireFault('bad_flag')
-  return b === 1
-}
-
 function decodeBody(r: ByteReader): CanMessage {
-  const type = enumOf(TYPES, r.u8())
+  const type = r.oneOf(TYPES)
   switch (type) {
     case 'route': {
       const tx = r.u32()
@@ -186,22 +178,22 @@ function decodeBody(r: ByteReader): CanMessage {
     }
     case 'route_reply': {
       const tx = r.u32()
-      const status = enumOf(ROUTE_STATUS, r.u8())
-      return flag(r) ? { type, tx, status, node: readInfo(r) } : { type, tx, status }
+      const status = r.oneOf(ROUTE_STATUS)
+      return r.flag() ? { type, tx, status, node: readInfo(r) } : { type, tx, status }
     }
     case 'data': {
       const tx = r.u32()
-      const action = enumOf(ACTIONS, r.u8())
+      const action = r.oneOf(ACTIONS)
       const key = r.bytes(CAN_LIMITS.keyBytes)
-      return flag(r)
+      return r.flag()
         ? { type, tx, action, key, value: r.bytes(CAN_LIMITS.valueBytes) }
         : { type, tx, action, key }
     }
     case 'data_reply': {
       const tx = r.u32()
-      const status = enumOf(DATA_STATUS, r.u8())
+      const status = r.oneOf(DATA_STATUS)
       const stored = r.u8()
-      return flag(r)
+      return r.flag()
         ? { type, tx, status, stored, value: r.bytes(CAN_LIMITS.valueBytes) }
         : { type, tx, status, stored }
     }
@@ -211,7 +203,7 @@ function decodeBody(r: ByteReader): CanMessage {
       return {
         type,
         tx: r.u32(),
-        accepted: flag(r),
+        accepted: r.flag(),
         zones: readZones(r),
         neighbours: readInfos(r),
       }
@@ -222,13 +214,13 @@ function decodeBody(r: ByteReader): CanMessage {
         type,
         tx: r.u32(),
         id: r.text(CAN_LIMITS.idChars),
-        merge: flag(r),
+        merge: r.flag(),
         zone: readZone(r),
       }
     case 'give_reply':
-      return { type, tx: r.u32(), accepted: flag(r) }
+      return { type, tx: r.u32(), accepted: r.flag() }
     case 'handoff': {
-      const kind = enumOf(HANDOFFS, r.u8())
+      const kind = r.oneOf(HANDOFFS)
       const n = r.count(CAN_LIMITS.items)
       const items: CanItem[] = []
       for (let i = 0; i < n; i++) {
@@ -240,16 +232,7 @@ function decodeBody(r: ByteReader): CanMessage {
 }
 
 export function decodeCan(bytes: Uint8Array): Result<CanMessage, CanDecodeError> {
-  if (bytes.length > CAN_LIMITS.datagramBytes) return err({ code: 'oversized' })
-  try {
-    const r = new ByteReader(bytes)
-    const message = decodeBody(r)
-    r.end()
-    return ok(message)
-  } catch (error) {
-    if (error instanceof WireFault) return err({ code: error.code })
-    throw error
-  }
+  return decodeDatagram(bytes, CAN_LIMITS.datagramBytes, decodeBody)
 }
 
 export const canCodec: Codec<CanMessage, CanDecodeError> = { encode: encodeCan, decode: decodeCan }

@@ -1,5 +1,6 @@
 import { type Address, isIPv4 } from '../../core/address.js'
 import { fromUtf8Strict, utf8 } from '../../core/bytes.js'
+import { err, ok, type Result } from '../../core/result.js'
 
 /**
  * A small bounded binary writer and reader for the overlay codecs (CAN, Pastry). The reader
@@ -117,6 +118,20 @@ export class ByteReader {
     return { host, port: this.u16() }
   }
 
+  /** A boolean byte: 0 or 1, anything else is malformed. */
+  flag(): boolean {
+    const b = this.u8()
+    if (b > 1) throw new WireFault('bad_flag')
+    return b === 1
+  }
+
+  /** One of `values`, by its index in a byte. */
+  oneOf<T>(values: readonly T[]): T {
+    const value = values[this.u8()]
+    if (value === undefined) throw new WireFault('bad_enum')
+    return value
+  }
+
   /** A count prefix (u8) checked against `max`. */
   count(max: number): number {
     const n = this.u8()
@@ -126,5 +141,31 @@ export class ByteReader {
 
   end(): void {
     if (this.offset !== this.input.length) throw new WireFault('trailing_bytes')
+  }
+}
+
+/** Why a datagram did not decode: a `WireFault` code, or `oversized`. */
+export interface WireDecodeError {
+  readonly code: string
+}
+
+/**
+ * Decodes one datagram with `body`: refuses it above `maxBytes`, requires every byte to be
+ * read, and returns a fault as a value (a hostile datagram never throws out of a codec).
+ */
+export function decodeDatagram<M>(
+  bytes: Uint8Array,
+  maxBytes: number,
+  body: (r: ByteReader) => M,
+): Result<M, WireDecodeError> {
+  if (bytes.length > maxBytes) return err({ code: 'oversized' })
+  try {
+    const r = new ByteReader(bytes)
+    const message = body(r)
+    r.end()
+    return ok(message)
+  } catch (error) {
+    if (error instanceof WireFault) return err({ code: error.code })
+    throw error
   }
 }

@@ -1,7 +1,12 @@
 import type { Address } from '../../core/address.js'
 import type { Codec } from '../../core/core.js'
-import { err, ok, type Result } from '../../core/result.js'
-import { ByteReader, ByteWriter, WireFault } from '../overlay/byte-wire.js'
+import type { Result } from '../../core/result.js'
+import {
+  ByteWriter,
+  decodeDatagram,
+  type WireDecodeError,
+  type ByteReader,
+} from '../overlay/byte-wire.js'
 import { idFromBytes, idToBytes, type PastryId } from './id.js'
 import type { PastryAction, PastryMessage, PastryRef } from './messages.js'
 
@@ -14,9 +19,7 @@ export const PASTRY_LIMITS = {
   datagramBytes: 16_384,
 } as const
 
-export interface PastryDecodeError {
-  readonly code: string
-}
+export type PastryDecodeError = WireDecodeError
 
 const TYPES = [
   'route',
@@ -30,12 +33,6 @@ const TYPES = [
 ] as const
 const ACTIONS: readonly PastryAction[] = ['put', 'get', 'remove']
 
-function enumOf<T>(values: readonly T[], index: number): T {
-  const value = values[index]
-  if (value === undefined) throw new WireFault('bad_enum')
-  return value
-}
-
 const writeId = (w: ByteWriter, id: PastryId): ByteWriter => w.raw(idToBytes(id))
 const readId = (r: ByteReader): PastryId => idFromBytes(r.raw(16))
 const writeRefs = (w: ByteWriter, refs: readonly PastryRef[]): void => {
@@ -48,12 +45,6 @@ const readRefs = (r: ByteReader): PastryRef[] => {
   for (let i = 0; i < n; i++) out.push({ id: readId(r), address: r.address() })
   return out
 }
-const flag = (r: ByteReader): boolean => {
-  const b = r.u8()
-  if (b > 1) throw new WireFault('bad_flag')
-  return b === 1
-}
-
 export function encodePastry(m: PastryMessage): Uint8Array {
   const w = new ByteWriter().u8(TYPES.indexOf(m.type))
   switch (m.type) {
@@ -103,12 +94,12 @@ export function encodePastry(m: PastryMessage): Uint8Array {
 }
 
 function decodeBody(r: ByteReader): PastryMessage {
-  const type = enumOf(TYPES, r.u8())
+  const type = r.oneOf(TYPES)
   switch (type) {
     case 'route': {
       const tx = r.u32()
       const key = readId(r)
-      const join = flag(r)
+      const join = r.flag()
       const n = r.count(PASTRY_LIMITS.avoid)
       const avoid: Address[] = []
       for (let i = 0; i < n; i++) avoid.push(r.address())
@@ -116,7 +107,7 @@ function decodeBody(r: ByteReader): PastryMessage {
     }
     case 'route_reply': {
       const tx = r.u32()
-      const status = flag(r) ? ('next' as const) : ('owner' as const)
+      const status = r.flag() ? ('next' as const) : ('owner' as const)
       const node = { id: readId(r), address: r.address() }
       return { type, tx, status, node, row: readRefs(r), leaves: readRefs(r), near: readRefs(r) }
     }
@@ -128,21 +119,21 @@ function decodeBody(r: ByteReader): PastryMessage {
       return { type, tx: r.u32(), id: readId(r), leaves: readRefs(r) }
     case 'data': {
       const tx = r.u32()
-      const action = enumOf(ACTIONS, r.u8())
+      const action = r.oneOf(ACTIONS)
       const key = r.bytes(PASTRY_LIMITS.keyBytes)
-      return flag(r)
+      return r.flag()
         ? { type, tx, action, key, value: r.bytes(PASTRY_LIMITS.valueBytes) }
         : { type, tx, action, key }
     }
     case 'data_reply': {
       const tx = r.u32()
-      const status = flag(r) ? ('not_found' as const) : ('ok' as const)
-      return flag(r)
+      const status = r.flag() ? ('not_found' as const) : ('ok' as const)
+      return r.flag()
         ? { type, tx, status, value: r.bytes(PASTRY_LIMITS.valueBytes) }
         : { type, tx, status }
     }
     case 'store': {
-      const replica = flag(r)
+      const replica = r.flag()
       const n = r.count(PASTRY_LIMITS.items)
       const items = []
       for (let i = 0; i < n; i++) {
@@ -157,16 +148,7 @@ function decodeBody(r: ByteReader): PastryMessage {
 }
 
 export function decodePastry(bytes: Uint8Array): Result<PastryMessage, PastryDecodeError> {
-  if (bytes.length > PASTRY_LIMITS.datagramBytes) return err({ code: 'oversized' })
-  try {
-    const r = new ByteReader(bytes)
-    const message = decodeBody(r)
-    r.end()
-    return ok(message)
-  } catch (error) {
-    if (error instanceof WireFault) return err({ code: error.code })
-    throw error
-  }
+  return decodeDatagram(bytes, PASTRY_LIMITS.datagramBytes, decodeBody)
 }
 
 export const pastryCodec: Codec<PastryMessage, PastryDecodeError> = {
