@@ -61,7 +61,7 @@ function freePort(): Promise<number> {
   })
 }
 
-function makePeers(count: number, swarms: number): { peers: Peer[]; hashes: Buffer[] } {
+export function makePeers(count: number, swarms: number): { peers: Peer[]; hashes: Buffer[] } {
   const hashes = Array.from({ length: swarms }, (_, i) =>
     createHash('sha1').update(`plexus-bench-swarm-${i}`).digest(),
   )
@@ -158,7 +158,7 @@ function udpConnect(socket: UdpSocket, port: number): Promise<Buffer> {
   })
 }
 
-async function udpLoad(
+export async function udpLoad(
   port: number,
   peers: readonly Peer[],
   concurrency: number,
