@@ -27,9 +27,12 @@ import { CryptoRandom } from '../src/drivers/node/random.js'
  *     python + libtorrent ~0.2 s). CPU is user + system seconds of the seed and the leecher
  *     processes (all threads: hashing workers, libuv's pool, libtorrent's disk threads), read
  *     from /proc/<pid>/stat once the download completed, per GiB moved; the seed's CPU before
- *     the leecher started (its check of the data) is left out.
+ *     the leecher started (its check of the data) is left out. Then the mixed pairs, plexus
+ *     seed -> libtorrent and libtorrent seed -> plexus, as ratios to libtorrent -> libtorrent.
+ *     PLEXUS_BENCH_PAIR_BYTES sets the size (256 MiB is enough on a busy machine).
  * (b) one seed -> 8 leechers of `swarmBytes` through an HTTP tracker on 127.0.0.1 (plexus's own
- *     tracker for both): time until the last leecher completes.
+ *     tracker for both): time until the last leecher completes (PLEXUS_BENCH_SWARM_LEECHERS:
+ *     how many; 0 skips this case).
  *
  * Each process gets a fresh data directory on the same file system; the content is random.
  * Both clients run with their defaults except what loopback needs (libtorrent: several
@@ -157,10 +160,15 @@ interface PairResult {
   readonly leecherCpuSecondsPerGiB: number
 }
 
-async function runPair(client: Client, work: string, bytes: number): Promise<PairResult> {
+async function runPair(
+  seedClient: Client,
+  work: string,
+  bytes: number,
+  client: Client = seedClient,
+): Promise<PairResult> {
   const torrent = join(work, 'pair.torrent')
-  const seed = await startSeed(client, torrent, join(work, 'data'), false)
-  const out = join(work, `out-${client}`)
+  const seed = await startSeed(seedClient, torrent, join(work, 'data'), false)
+  const out = join(work, `out-${seedClient}-${client}`)
   // The seed's start-up check of its data is not part of the transfer: count from here.
   const seedCpuBefore = cpuSeconds(seed.pid)
   const begin = performance.now()
@@ -215,7 +223,9 @@ export async function benchBittorrentLoopback(
   const pairBytes = options.pairBytes ?? Number(process.env['PLEXUS_BENCH_PAIR_BYTES'] ?? GiB)
   const swarmBytes =
     options.swarmBytes ?? Number(process.env['PLEXUS_BENCH_SWARM_BYTES'] ?? 256 * MiB)
-  const swarmLeechers = options.swarmLeechers ?? 8
+  // PLEXUS_BENCH_SWARM_LEECHERS=0 skips the swarm case (quick pair-only runs).
+  const swarmLeechers =
+    options.swarmLeechers ?? Number(process.env['PLEXUS_BENCH_SWARM_LEECHERS'] ?? 8)
   const work = mkdtempSync(join(tmpdir(), 'plexus-bench-bt-'))
   const tracker = await startHttpTracker({
     local: { host: '127.0.0.1', port: 0 },
@@ -231,7 +241,30 @@ export async function benchBittorrentLoopback(
 
     const plexus = await runPair('plexus', work, pairBytes)
     const libtorrent = await runPair('libtorrent', work, pairBytes)
+    // Mixed pairs: which side limits plexus <-> libtorrent.
+    const plexusToLt = await runPair('plexus', work, pairBytes, 'libtorrent')
+    const ltToPlexus = await runPair('libtorrent', work, pairBytes, 'plexus')
     rmSync(dataDir, { recursive: true, force: true })
+    const pairs = {
+      pairMiB: pairBytes / MiB,
+      plexusMBps: round(plexus.mbPerSecond, 1),
+      libtorrentMBps: round(libtorrent.mbPerSecond, 1),
+      throughputRatio: round(plexus.mbPerSecond / libtorrent.mbPerSecond),
+      plexusToLibtorrentMBps: round(plexusToLt.mbPerSecond, 1),
+      plexusToLibtorrentRatio: round(plexusToLt.mbPerSecond / libtorrent.mbPerSecond),
+      libtorrentToPlexusMBps: round(ltToPlexus.mbPerSecond, 1),
+      libtorrentToPlexusRatio: round(ltToPlexus.mbPerSecond / libtorrent.mbPerSecond),
+      plexusCpuSecondsPerGiB: round(plexus.cpuSecondsPerGiB),
+      libtorrentCpuSecondsPerGiB: round(libtorrent.cpuSecondsPerGiB),
+      cpuRatio: round(plexus.cpuSecondsPerGiB / libtorrent.cpuSecondsPerGiB),
+      plexusLeecherCpuSecondsPerGiB: round(plexus.leecherCpuSecondsPerGiB),
+      libtorrentLeecherCpuSecondsPerGiB: round(libtorrent.leecherCpuSecondsPerGiB),
+      plexusSeedCpuSecondsPerGiB: round(plexus.cpuSecondsPerGiB - plexus.leecherCpuSecondsPerGiB),
+      libtorrentSeedCpuSecondsPerGiB: round(
+        libtorrent.cpuSecondsPerGiB - libtorrent.leecherCpuSecondsPerGiB,
+      ),
+    }
+    if (swarmLeechers === 0) return pairs
 
     const swarmDir = join(work, 'swarm-data')
     mkdirSync(swarmDir)
@@ -242,15 +275,7 @@ export async function benchBittorrentLoopback(
     const libtorrentSwarm = await runSwarm('libtorrent', work, swarmTorrent, swarmLeechers)
 
     return {
-      pairMiB: pairBytes / MiB,
-      plexusMBps: round(plexus.mbPerSecond, 1),
-      libtorrentMBps: round(libtorrent.mbPerSecond, 1),
-      throughputRatio: round(plexus.mbPerSecond / libtorrent.mbPerSecond),
-      plexusCpuSecondsPerGiB: round(plexus.cpuSecondsPerGiB),
-      libtorrentCpuSecondsPerGiB: round(libtorrent.cpuSecondsPerGiB),
-      cpuRatio: round(plexus.cpuSecondsPerGiB / libtorrent.cpuSecondsPerGiB),
-      plexusLeecherCpuSecondsPerGiB: round(plexus.leecherCpuSecondsPerGiB),
-      libtorrentLeecherCpuSecondsPerGiB: round(libtorrent.leecherCpuSecondsPerGiB),
+      ...pairs,
       swarmMiB: swarmBytes / MiB,
       swarmLeechers,
       plexusSwarmSeconds: round(plexusSwarm),

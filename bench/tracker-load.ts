@@ -32,6 +32,8 @@ export interface BenchTrackerOptions {
   readonly peers?: number
   readonly swarms?: number
   readonly concurrency?: number
+  /** Skip the HTTP passes (quick profiling runs of the UDP path). */
+  readonly udpOnly?: boolean
 }
 
 interface LoadResult {
@@ -59,7 +61,7 @@ function freePort(): Promise<number> {
   })
 }
 
-function makePeers(count: number, swarms: number): { peers: Peer[]; hashes: Buffer[] } {
+export function makePeers(count: number, swarms: number): { peers: Peer[]; hashes: Buffer[] } {
   const hashes = Array.from({ length: swarms }, (_, i) =>
     createHash('sha1').update(`plexus-bench-swarm-${i}`).digest(),
   )
@@ -156,7 +158,7 @@ function udpConnect(socket: UdpSocket, port: number): Promise<Buffer> {
   })
 }
 
-async function udpLoad(
+export async function udpLoad(
   port: number,
   peers: readonly Peer[],
   concurrency: number,
@@ -271,9 +273,13 @@ async function measure(
   udp: number,
   peers: readonly Peer[],
   concurrency: number,
-): Promise<{ udp: LoadResult; http: LoadResult }> {
-  await httpLoad(http, peers, concurrency, 'started')
-  const httpResult = await httpLoad(http, peers, concurrency, '')
+  udpOnly: boolean,
+): Promise<{ udp: LoadResult; http: LoadResult | undefined }> {
+  let httpResult: LoadResult | undefined
+  if (!udpOnly) {
+    await httpLoad(http, peers, concurrency, 'started')
+    httpResult = await httpLoad(http, peers, concurrency, '')
+  }
   await udpLoad(udp, peers, concurrency, 2)
   const udpResult = await udpLoad(udp, peers, concurrency, 0)
   return { udp: udpResult, http: httpResult }
@@ -282,7 +288,9 @@ async function measure(
 export async function benchTrackerLoad(
   options: BenchTrackerOptions = {},
 ): Promise<Record<string, number>> {
-  const count = options.peers ?? 100_000
+  // PLEXUS_BENCH_TRACKER_PEERS / PLEXUS_BENCH_TRACKER_UDP_ONLY=1: smaller, UDP-only runs.
+  const count = options.peers ?? Number(process.env['PLEXUS_BENCH_TRACKER_PEERS'] ?? 100_000)
+  const udpOnly = options.udpOnly ?? process.env['PLEXUS_BENCH_TRACKER_UDP_ONLY'] === '1'
   const swarms = options.swarms ?? 1000
   const concurrency = options.concurrency ?? 64
   const work = mkdtempSync(join(tmpdir(), 'plexus-bench-tracker-'))
@@ -295,7 +303,7 @@ export async function benchTrackerLoad(
     const plexus = await startPlexus(work, allowList)
     let ours
     try {
-      ours = await measure(plexus.http, plexus.udp, peers, concurrency)
+      ours = await measure(plexus.http, plexus.udp, peers, concurrency, udpOnly)
     } finally {
       await plexus.process.stop()
     }
@@ -303,7 +311,7 @@ export async function benchTrackerLoad(
     const opentracker = await startOpentracker(port, allowList)
     let reference
     try {
-      reference = await measure(port, port, peers, concurrency)
+      reference = await measure(port, port, peers, concurrency, udpOnly)
     } finally {
       opentracker.kill('SIGTERM')
     }
@@ -320,9 +328,13 @@ export async function benchTrackerLoad(
       ...flat('plexusUdp', ours.udp),
       ...flat('opentrackerUdp', reference.udp),
       udpRatio: Number((ours.udp.perSecond / reference.udp.perSecond).toFixed(2)),
-      ...flat('plexusHttp', ours.http),
-      ...flat('opentrackerHttp', reference.http),
-      httpRatio: Number((ours.http.perSecond / reference.http.perSecond).toFixed(2)),
+      ...(ours.http === undefined || reference.http === undefined
+        ? {}
+        : {
+            ...flat('plexusHttp', ours.http),
+            ...flat('opentrackerHttp', reference.http),
+            httpRatio: Number((ours.http.perSecond / reference.http.perSecond).toFixed(2)),
+          }),
     }
   } finally {
     rmSync(work, { recursive: true, force: true })

@@ -1,6 +1,7 @@
 import { roundSummary, summarize, type Summary } from '../../core/stats.js'
 import type { SimWorld } from '../../sim/world.js'
 import type { SyntheticTorrent } from './swarm-content.js'
+import type { CapacityReport } from './swarm-capacity.js'
 import { hostView, type HostRun } from './swarm-host.js'
 import { ARRIVALS, PICKERS, type SwarmParams } from './swarm-params.js'
 
@@ -45,6 +46,8 @@ export interface SwarmReport {
     readonly seedShare: number
   }
   readonly piecesFailed: number
+  /** Where the upload capacity went, sampled every virtual second (`swarm-capacity.ts`). */
+  readonly capacity: CapacityReport
   readonly problems: readonly string[]
   readonly virtualSeconds: number
   readonly events: number
@@ -94,6 +97,7 @@ export interface ReportInput {
   readonly runs: readonly HostRun[]
   readonly problems: readonly string[]
   readonly world: SimWorld
+  readonly capacity: CapacityReport
 }
 
 export function buildSwarmReport(input: ReportInput): SwarmReport {
@@ -170,6 +174,7 @@ export function buildSwarmReport(input: ReportInput): SwarmReport {
       seedShare: downloaded === 0 ? 0 : round(fromSeed / (fromSeed + fromPeers)),
     },
     piecesFailed: runs.reduce((sum, r) => sum + r.piecesFailed, 0),
+    capacity: input.capacity,
     problems,
     virtualSeconds: world.now() / 1000,
     events: world.scheduler.eventsRun,
@@ -193,6 +198,9 @@ export function formatSwarm(r: SwarmReport): string[] {
       (r.freeRiderCompletion.completed > 0 ? `, p50 ${r.freeRiderCompletion.seconds.p50} s` : ''),
     `uploaded MiB: seed ${mib(r.bytes.fromSeed)}, peers ${mib(r.bytes.fromPeers)} ` +
       `(seed share ${r.bytes.seedShare}); ${r.piecesFailed} pieces failed`,
+    `upload utilisation ${r.capacity.utilisation}; idle slots ${r.capacity.idleSlotShare}, ` +
+      `unchoked but not interested ${r.capacity.unchokedNotInterestedShare}, ` +
+      `starved ${r.capacity.starvedShare}`,
     `${r.events} events over ${r.virtualSeconds.toFixed(1)} virtual seconds` +
       (r.problems.length > 0 ? `; PROBLEMS: ${r.problems.join('; ')}` : ''),
   ]

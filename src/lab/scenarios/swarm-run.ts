@@ -15,6 +15,7 @@ import { syntheticTorrent, torrentFile, type SyntheticTorrent } from './swarm-co
 import { hostView, startHost, type HostRun, type Role } from './swarm-host.js'
 import { swarmParams, type SwarmParams } from './swarm-params.js'
 import { buildSwarmReport, type SwarmReport } from './swarm-report.js'
+import { CapacitySampler, type HostSample } from './swarm-capacity.js'
 
 /** The seed's download capacity: it never downloads, so any value does. */
 const SEED_DOWNLOAD = 1e9
@@ -61,8 +62,10 @@ export function runSwarm(params: Params, seed: number, options: RunOptions = {})
       env.clock.setTimer(instant(run.arrivalMs), () => startHost(env, host, run, setup))
     })
   })
-  const problems = simulate(world, runs, torrent, p, options)
-  return buildSwarmReport({ params: p, seed, torrent, runs, problems, world })
+  const sampler = new CapacitySampler()
+  const problems = simulate(world, runs, torrent, p, options, sampler)
+  const capacity = sampler.report()
+  return buildSwarmReport({ params: p, seed, torrent, runs, problems, world, capacity })
 }
 
 /**
@@ -103,6 +106,7 @@ function simulate(
   torrent: SyntheticTorrent,
   p: SwarmParams,
   options: RunOptions,
+  sampler: CapacitySampler,
 ): string[] {
   const problems: string[] = []
   const waitingFor = runs.filter((r) => r.role === 'leecher')
@@ -111,6 +115,7 @@ function simulate(
     p.checkEvery === 0 ? 0 : Math.max(1, Math.round((p.checkEvery * 1000) / STEP_MS))
   for (let step = 1; step <= stepsMax; step++) {
     world.runFor(ms(STEP_MS))
+    sampler.sample(running(runs, torrent), STEP_MS / 1000)
     const done = waitingFor.every((r) => r.completedAtMs !== undefined)
     if (done || step === stepsMax || (checkSteps > 0 && step % checkSteps === 0)) {
       check(runs, torrent, problems)
@@ -119,6 +124,19 @@ function simulate(
     if (done || problems.length > 0) break
   }
   return problems
+}
+
+/** The hosts that upload (free riders left out, as in the fluid bound) and are running. */
+function running(runs: readonly HostRun[], torrent: SyntheticTorrent): Map<number, HostSample> {
+  const hosts = new Map<number, HostSample>()
+  for (const run of runs) {
+    if (run.role === 'free-rider') continue
+    const view = hostView(run, torrent)
+    if (view !== undefined) {
+      hosts.set(run.index, { view, uploadBytesPerSecond: run.uploadBytesPerSecond })
+    }
+  }
+  return hosts
 }
 
 /** The core's own invariants on every host (bounded: the first 20 problems are kept). */

@@ -102,7 +102,13 @@ export interface SwarmConfig {
   readonly dhtPort?: number
 
   // ---- uploading -----------------------------------------------------------------------
-  /** Requests a peer may have queued with us; our `reqq`. Beyond: reject (fast) or drop. */
+  /**
+   * Requests a peer may have queued with us; our `reqq`. Beyond: reject (fast) or drop.
+   * 2,000 as libtorrent's `max_allowed_in_request_queue`: a client that honours `reqq` keeps
+   * at most this many blocks requested, so 250 (32 MiB/s at 125 ms of round trip, 4 MiB/s at
+   * a second of queue) capped what it could fetch from us. Only a map entry per request: the
+   * blocks in memory are bounded by `uploadReadsPerPeerMax`.
+   */
   readonly peerRequestsMax: number
   /** Storage reads in flight per peer: bounds the blocks held in memory for one upload. */
   readonly uploadReadsPerPeerMax: number
@@ -197,7 +203,7 @@ export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
   blockBytes: BLOCK_BYTES,
   writeQueueBytesMax: 32 * 1024 * 1024,
 
-  peerRequestsMax: 250,
+  peerRequestsMax: 2000,
   uploadReadsPerPeerMax: 16,
   ignoredRequestsMax: 300,
   allowedFastCount: 10,

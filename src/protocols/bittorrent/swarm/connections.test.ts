@@ -32,7 +32,7 @@ test('handshake: we answer with ours, then have_none and the extended handshake'
   assert.equal(hs.extensions.get(UT_PEX), 1)
   assert.equal(hs.port, 6881)
   assert.equal(hs.client, 'plexus/0.1.0')
-  assert.equal(hs.reqq, 250)
+  assert.equal(hs.reqq, 2000)
   assert.equal(h.take('peer_connected').length, 1)
 })
 

@@ -10,6 +10,7 @@ import type { Instant } from '../../../core/time.js'
 import { RateMeter } from '../choker/index.js'
 import { Bitfield } from '../picker/index.js'
 import { PeerWireConnection } from '../wire/index.js'
+import { newSlowStart, type SlowStart } from './request-queue.js'
 
 export type PeerPhase =
   /** Outbound connect in flight. */
@@ -65,6 +66,8 @@ export class Peer {
   readonly allowedFastIn = new Set<number>()
   readonly allowedFastInList: number[] = []
   snubbed = false
+  /** Request-queue slow start (`request-queue.ts`). */
+  readonly slowStart: SlowStart = newSlowStart()
   /** A piece it contributed to failed: it gets whole untouched pieces only (`reputation.ts`). */
   onParole = false
   /** Where the search for an untouched piece continues. */

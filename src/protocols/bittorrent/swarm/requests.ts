@@ -5,7 +5,9 @@
  * Pipeline: to a peer that unchokes us (or, while it chokes us, for its allowed-fast pieces)
  * we keep `max(requestsPerPeerMin, rate * requestQueueTime / 16 KiB)` requests outstanding,
  * capped by its `reqq` and `requestsPerPeerMax`: libtorrent's bandwidth-delay-product queue,
- * so a fast peer is never idle for want of requests and a slow one does not hoard blocks.
+ * so a fast peer is never idle for want of requests and a slow one does not hoard blocks;
+ * with libtorrent's slow start (one more per block received) until the rate stops growing
+ * (`request-queue.ts`).
  * It refills as each block arrives. The picker decides which blocks (rarest first, endgame
  * duplicates); here we only send them and keep our own per-peer set in step with the
  * picker's, so every release (cancel, reject, choke, snub, disconnect) reaches both.
@@ -31,6 +33,12 @@ import { PIECE_NONE, type Bitfield, type Block } from '../picker/index.js'
 import type { SwarmContext } from './context.js'
 import type { Peer } from './peer.js'
 import { Throttle, TokenBucket } from './rate-limit.js'
+import {
+  requestQueueTarget,
+  slowStartOnBlock,
+  slowStartOnTick,
+  type RequestQueuePolicy,
+} from './request-queue.js'
 
 /** Whole pieces a parole peer may take per refill (it may overshoot its target by one). */
 const PAROLE_PIECES_PER_REFILL_MAX = 8
@@ -55,6 +63,7 @@ export class Requests {
   private kickPending = false
   /** Reused for picker lookups: one `piece` message must not allocate a reference. */
   private readonly ref: BlockRef = { piece: 0, begin: 0 }
+  private readonly queuePolicy: RequestQueuePolicy
 
   constructor(
     private readonly ctx: SwarmContext,
@@ -68,6 +77,11 @@ export class Requests {
       ctx.now,
     )
     this.bucket = new Throttle([own, ctx.globalDownloadLimiter])
+    this.queuePolicy = {
+      queueTime: ctx.config.requestQueueTime,
+      min: ctx.config.requestsPerPeerMin,
+      max: ctx.config.requestsPerPeerMax,
+    }
   }
 
   // ---- the download rate limit ---------------------------------------------------------
@@ -202,6 +216,7 @@ export class Requests {
     peer.lastProgressAt = ctx.now
     peer.snubbed = false
     peer.downloadMeter.add(ctx.now, block.length)
+    slowStartOnBlock(peer.slowStart, this.queuePolicy)
     if (!ctx.downloading) return
     this.ref.piece = piece
     this.ref.begin = begin
@@ -320,16 +335,15 @@ export class Requests {
     return -1
   }
 
-  /** Requests to keep outstanding: the bandwidth-delay product, in blocks. */
+  /** Requests to keep outstanding: the bandwidth-delay product, in blocks (`request-queue.ts`). */
   queueTarget(peer: Peer): number {
-    const { config, now } = this.ctx
-    if (peer.snubbed) return 1
-    const rate = peer.downloadMeter.rate(now)
-    const blocks = Math.floor(
-      (rate * config.requestQueueTime) / 1000 / this.ctx.geometry.blockLength,
-    )
-    const cap = Math.min(config.requestsPerPeerMax, peer.reqq ?? config.requestsPerPeerMax)
-    return Math.max(1, Math.min(cap, Math.max(config.requestsPerPeerMin, blocks)))
+    return requestQueueTarget(this.queuePolicy, {
+      rate: peer.downloadMeter.rate(this.ctx.now),
+      blockLength: this.ctx.geometry.blockLength,
+      reqq: peer.reqq,
+      snubbed: peer.snubbed,
+      slowStart: peer.slowStart.queue,
+    })
   }
 
   /**
@@ -358,6 +372,7 @@ export class Requests {
         peer.snubbed = true
         released = this.releaseAll(peer, true) > 0 || released
       }
+      slowStartOnTick(peer.slowStart, peer.downloadMeter.rate(ctx.now), peer.snubbed)
       this.refill(peer)
     }
     if (released) this.kickStarved()
