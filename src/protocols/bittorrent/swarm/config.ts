@@ -8,10 +8,14 @@ import { minutes, seconds, type Duration } from '../../../core/time.js'
 import { DEFAULT_CHOKE_OPTIONS, type ChokeOptions } from '../choker/index.js'
 import { BLOCK_BYTES } from '../wire/limits.js'
 
+import { azureusPeerIdPrefix } from './peer-id.js'
+
+/** This plexus release; package.json's `version` (a unit test keeps the two equal). */
+export const PLEXUS_VERSION = '0.1.0'
 /** `v` in our extended handshake (BEP 10). */
-export const CLIENT_NAME = 'plexus/0.1.0'
-/** Azureus-style peer id prefix for this client: `-PX0010-` then 12 random bytes. */
-export const PEER_ID_PREFIX = '-PX0010-'
+export const CLIENT_NAME = `plexus/${PLEXUS_VERSION}`
+/** Azureus-style peer id prefix for this client: `-PX0100-` then 12 random bytes. */
+export const PEER_ID_PREFIX = azureusPeerIdPrefix('PX', PLEXUS_VERSION)
 
 export interface SwarmConfig {
   // ---- connections ---------------------------------------------------------------------
