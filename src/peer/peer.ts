@@ -119,6 +119,8 @@ export class Peer implements PeerApi {
           handshakeTimeout: HANDSHAKE_TIMEOUT,
           pendingMax: PENDING_HANDSHAKES_MAX,
           defer: config.defer ?? ((fn) => env.clock.setTimer(env.clock.now(), fn)),
+          encryption: config.swarm?.encryption ?? 'prefer',
+          infoHashes: () => peer?.torrents.keys() ?? [],
         },
         (listening) => {
           if (!listening.ok) {

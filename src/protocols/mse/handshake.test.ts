@@ -16,12 +16,18 @@ const sha1: Sha1 = (parts) => {
 const SKEY = new Uint8Array(20).fill(0xab)
 const OTHER = new Uint8Array(20).fill(0x11)
 
-function responderFor(skeys: Uint8Array[], allowed: number, seed = 2): MseResponder {
+function responderFor(
+  skeys: Uint8Array[],
+  allowed: number,
+  seed = 2,
+  preferRc4 = true,
+): MseResponder {
   const table = new Map(skeys.map((skey) => [toHex(skeyHash(sha1, skey)), skey]))
   return new MseResponder({
     sha1,
     random: new SeededRandom(seed),
     allowed,
+    preferRc4,
     findSkey: (req2) => table.get(toHex(req2)),
   })
 }
@@ -102,6 +108,16 @@ test('plaintext when the responder allows only plaintext; IA-less initiator', ()
   assert.equal(a.result?.method, 'plaintext')
   assert.equal(b.result?.method, 'plaintext')
   assert.equal(a.result?.encrypt, undefined)
+  const c = new MseInitiator({
+    sha1,
+    random: new SeededRandom(3),
+    skey: SKEY,
+    provide: CRYPTO_RC4 | CRYPTO_PLAINTEXT,
+  })
+  const d = responderFor([SKEY], CRYPTO_RC4 | CRYPTO_PLAINTEXT, 2, false)
+  pump(c, d)
+  assert.equal(d.result?.method, 'plaintext', "both offered: libtorrent's default picks plaintext")
+  assert.equal(talk(c.result as MseResult, d.result as MseResult, 'clear'), 'clear')
 })
 
 test('no common method, unknown torrent, and a peer that is not MSE all fail', () => {

@@ -265,8 +265,13 @@ export class MseInitiator extends MseHandshake {
 export interface MseResponderOptions extends MseCommonOptions {
   /** The info-hash whose HASH('req2', info-hash) this is, among the torrents we host. */
   readonly findSkey: (req2: Uint8Array) => Uint8Array | undefined
-  /** Methods we accept (CRYPTO_RC4 and/or CRYPTO_PLAINTEXT); RC4 wins when both fit. */
+  /** Methods we accept (CRYPTO_RC4 and/or CRYPTO_PLAINTEXT). */
   readonly allowed: number
+  /**
+   * When the initiator offers both: true picks RC4, false plaintext (libtorrent's default,
+   * `prefer_rc4` off: the header is hidden, the bulk costs no cipher).
+   */
+  readonly preferRc4?: boolean
 }
 
 /** Side B: waits for Ya, answers Yb at once, and learns the torrent from the req2 hash. */
@@ -385,7 +390,14 @@ export class MseResponder extends MseHandshake {
         `crypto_provide ${this.provide}, we allow ${this.options.allowed}`,
       )
     }
-    const method: CryptoMethod = (common & CRYPTO_RC4) !== 0 ? 'rc4' : 'plaintext'
+    const both = (common & CRYPTO_RC4) !== 0 && (common & CRYPTO_PLAINTEXT) !== 0
+    const method: CryptoMethod = both
+      ? this.options.preferRc4 === true
+        ? 'rc4'
+        : 'plaintext'
+      : (common & CRYPTO_RC4) !== 0
+        ? 'rc4'
+        : 'plaintext'
     const encrypt = this.encrypt as Rc4
     const padD = this.pad()
     const clear = new Uint8Array(VC_BYTES + 4 + 2 + padD.length)

@@ -6,6 +6,7 @@
 import { assert } from '../../../core/errors.js'
 import { minutes, seconds, type Duration } from '../../../core/time.js'
 import { DEFAULT_CHOKE_OPTIONS, type ChokeOptions } from '../choker/index.js'
+import type { EncryptionPolicy } from '../../mse/index.js'
 import { BLOCK_BYTES } from '../wire/limits.js'
 
 import { azureusPeerIdPrefix } from './peer-id.js'
@@ -174,6 +175,14 @@ export interface SwarmConfig {
   readonly statsInterval: Duration
   /** `v` in our extended handshake. */
   readonly clientName: string
+
+  // ---- encryption (MSE/PE) -------------------------------------------------------------
+  /**
+   * Read by the drivers, not the core (the core sees a plaintext stream either way):
+   * `prefer` (libtorrent's default) tries MSE outgoing and falls back to plaintext, and takes
+   * both incoming; `require` speaks only RC4-encrypted MSE; `disable` only plaintext.
+   */
+  readonly encryption: EncryptionPolicy
 }
 
 export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
@@ -225,6 +234,7 @@ export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
   tickInterval: seconds(1),
   statsInterval: seconds(1),
   clientName: CLIENT_NAME,
+  encryption: 'prefer',
 }
 
 /** The defaults with some fields replaced. */
