@@ -90,7 +90,8 @@ export function listenForHandshakes(
         env.metrics.count('peer.listener.unrouted')
         return result.value.destroy()
       }
-      env.metrics.count(`peer.listener.routed_${result.value.encrypted ? 'rc4' : 'mse_plaintext'}`)
+      env.metrics.count('peer.listener.routed')
+      env.metrics.count(`peer.listener.mse_${result.value.encrypted ? 'rc4' : 'plaintext'}`)
       taker(result.value)
     })
   }
