@@ -9,6 +9,7 @@ import { test } from 'node:test'
 import { concatBytes, toHex, utf8 } from '../../src/core/bytes.js'
 import type { Env, StreamSocket } from '../../src/core/env.js'
 import { after, ms, seconds } from '../../src/core/time.js'
+import { acceptIncoming } from '../../src/drivers/bittorrent/mse-accept.js'
 import { encryptingNet } from '../../src/drivers/bittorrent/mse-net.js'
 import { listenForHandshakes } from '../../src/peer/handshake-router.js'
 import type { EncryptionPolicy } from '../../src/protocols/mse/index.js'
@@ -161,3 +162,52 @@ test('an MSE handshake naming a torrent we do not host is refused', () => {
   assert.equal(connected, false)
   assert.equal(routed, 0)
 })
+
+for (const [outgoing, incoming, delivered] of [
+  ['require', 'require', true],
+  ['disable', 'require', false],
+  ['prefer', 'disable', true],
+  ['require', 'disable', false],
+] as const) {
+  test(`a session's own listener: outgoing ${outgoing} to incoming ${incoming}`, () => {
+    const world = new SimWorld({ seed: 3 })
+    const rate = { uploadBytesPerSecond: 10 * MBPS, downloadBytesPerSecond: 10 * MBPS }
+    const server = world.addHost(rate)
+    const client = world.addHost(rate)
+    let received: Uint8Array = new Uint8Array(0)
+    server.start((env: Env) => {
+      const mse = {
+        clock: env.clock,
+        random: env.random.fork('mse'),
+        sha1: (parts: readonly Uint8Array[]) => env.hashing.sha1(parts),
+        defer: (fn: () => void) => env.clock.setTimer(env.clock.now(), fn),
+      }
+      const findInfoHash = (): Uint8Array => INFO_HASH
+      env.net.listen(
+        { host: '0.0.0.0', port: PORT },
+        (socket) =>
+          acceptIncoming(socket, { policy: incoming, findInfoHash, mse }, (stream) =>
+            stream.onData((bytes) => (received = concatBytes([received, bytes]))),
+          ),
+        () => undefined,
+      )
+    })
+    client.start((env: Env) => {
+      const net = encryptingNet(env.net, {
+        policy: outgoing,
+        infoHash: INFO_HASH,
+        clock: env.clock,
+        random: env.random.fork('mse'),
+        sha1: (parts) => env.hashing.sha1(parts),
+        defer: (fn) => env.clock.setTimer(env.clock.now(), fn),
+      })
+      env.clock.setTimer(after(env.clock.now(), ms(100)), () =>
+        net.connect({ host: server.address, port: PORT }, (result) => {
+          if (result.ok) result.value.write(handshake(INFO_HASH))
+        }),
+      )
+    })
+    world.runFor(seconds(30))
+    assert.deepEqual(received, delivered ? handshake(INFO_HASH) : new Uint8Array(0))
+  })
+}
