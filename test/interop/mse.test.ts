@@ -5,19 +5,23 @@
  * encrypted handshake and the RC4 stream in that direction.
  */
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { CLI_ENTRY } from '../../src/cli/spawn.js'
 import {
   event,
+  freePort,
   pythonScript,
   requireLibtorrent,
   sha256File,
   spawnLines,
   SYSTEM_PYTHON,
+  transmissionConfig,
+  until,
   type LineProcess,
 } from './reference.js'
 
@@ -138,4 +142,61 @@ test('plexus --encryption require seeds, libtorrent (forced RC4) downloads', asy
     assert.equal(await get.exited, 0)
     sameData(dir, 'lt-dl')
   })
+})
+
+/**
+ * Transmission with `--encryption-required` downloads from `plexus seed --encryption
+ * require`, which dials it (Transmission does not dial loopback peers, see
+ * transmission.test.ts): plexus is the MSE initiator here, libtorrent tests cover the rest.
+ */
+test('Transmission (encryption required) downloads from plexus --encryption require', async () => {
+  const probe = spawnSync('transmission-cli', ['--version'], { encoding: 'utf8' })
+  assert.equal(probe.error, undefined, 'transmission-cli is missing')
+  const dir = mkdtempSync(join(tmpdir(), 'plexus-mse-tr-'))
+  const running: LineProcess[] = []
+  try {
+    const torrent = await made(dir)
+    const config = transmissionConfig(dir, { 'peer-limit-per-torrent': 50 })
+    const port = await freePort()
+    const download = join(dir, 'transmission-dl')
+    mkdirSync(download)
+    const transmission = spawnLines('transmission-cli', [
+      '-g',
+      config,
+      '-w',
+      download,
+      '-p',
+      String(port),
+      '-M',
+      '-er',
+      '-D',
+      '-U',
+      torrent,
+    ])
+    running.push(transmission)
+    // Transmission binds before plexus dials it; a failed first dial is retried anyway.
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const seed = plexus(
+      'seed',
+      torrent,
+      '--data',
+      join(dir, 'seed'),
+      '--bind',
+      '127.0.0.1',
+      '--peer',
+      `127.0.0.1:${port}`,
+      '--no-trackers',
+      '--encryption',
+      'require',
+      '--json',
+    )
+    running.push(seed)
+    await plexusPort(seed)
+    const target = join(download, 'payload', 'data.bin')
+    const original = sha256File(join(dir, 'seed', 'payload', 'data.bin'))
+    await until(() => existsSync(target) && sha256File(target) === original, 90_000, 'Transmission')
+  } finally {
+    await Promise.all(running.map((p) => p.stop()))
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
