@@ -39,6 +39,16 @@ const plexus = (...args: string[]): LineProcess =>
   spawnLines(process.execPath, [CLI_ENTRY, ...args])
 const libtorrent = (...args: string[]): LineProcess =>
   spawnLines(SYSTEM_PYTHON, [pythonScript('lt_session.py'), ...args, ...FORCED_RC4])
+/** libtorrent refusing MSE both ways (enc_policy pe_disabled = 2). */
+const plaintextLibtorrent = (...args: string[]): LineProcess =>
+  spawnLines(SYSTEM_PYTHON, [
+    pythonScript('lt_session.py'),
+    ...args,
+    '--setting',
+    'out_enc_policy=2',
+    '--setting',
+    'in_enc_policy=2',
+  ])
 
 const plexusPort = (p: LineProcess): Promise<number> =>
   p.waitForLine((line) => {
@@ -110,6 +120,32 @@ for (const encryption of ['require', 'prefer'] as const) {
     })
   })
 }
+
+test('plexus (prefer) falls back to plaintext with a libtorrent that refuses MSE', async () => {
+  await withDir(async (dir, running) => {
+    const torrent = await made(dir)
+    const seed = plaintextLibtorrent(torrent, join(dir, 'seed'), '--timeout', '120')
+    running.push(seed)
+    const port = await ltPort(seed)
+    await completed(seed, 'complete')
+    const get = plexus(
+      'get',
+      torrent,
+      '-o',
+      join(dir, 'plexus-dl'),
+      '--bind',
+      '127.0.0.1',
+      '--peer',
+      `127.0.0.1:${port}`,
+      '--no-trackers',
+      '--json',
+    )
+    running.push(get)
+    await completed(get, 'summary')
+    assert.equal(await get.exited, 0)
+    sameData(dir, 'plexus-dl')
+  })
+})
 
 test('plexus --encryption require seeds, libtorrent (forced RC4) downloads', async () => {
   await withDir(async (dir, running) => {
