@@ -57,7 +57,7 @@ export function listenForHandshakes(
   const { env } = options
   const policy = options.encryption ?? 'prefer'
   const sha1 = (parts: readonly Uint8Array[]): Uint8Array => env.hashing.sha1(parts)
-  const random = env.random.fork('mse')
+  const random = env.random.fork('mse-listener')
   let pending = 0
   /** MSE handshakes under way: they count as pending connections too. */
   let encrypting = 0

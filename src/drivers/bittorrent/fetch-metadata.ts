@@ -82,7 +82,7 @@ export function fetchMetadata(
   }
   const mse = {
     clock: env.clock,
-    random: env.random.fork('mse'),
+    random: env.random.fork(`mse-metadata ${magnet.infoHashHex}`),
     sha1: (parts: readonly Uint8Array[]) => env.hashing.sha1(parts),
     defer: (fn: () => void) => env.clock.setTimer(env.clock.now(), fn),
   }

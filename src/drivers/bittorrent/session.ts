@@ -180,7 +180,7 @@ export class TorrentSession {
     const policy = options.swarmConfig?.encryption ?? DEFAULT_SWARM_CONFIG.encryption
     const mse = {
       clock: env.clock,
-      random: env.random.fork('mse'),
+      random: env.random.fork(`mse ${metainfo.infoHashHex}`),
       sha1: (parts: readonly Uint8Array[]) => env.hashing.sha1(parts),
       defer: options.defer,
     }
