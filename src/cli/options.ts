@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander'
 import { isValidPort, parseAddress, type Address } from '../core/address.js'
+import { isEncryptionPolicy, type EncryptionPolicy } from '../protocols/mse/index.js'
 
 /** Option parsers that turn bad command-line input into a clear message, never a crash. */
 export function integerOption(name: string, min: number, max: number) {
@@ -62,4 +63,12 @@ export function urlOption(name: string, schemes: readonly string[]) {
     }
     return text
   }
+}
+
+/** `--encryption prefer|require|disable` (MSE/PE, as libtorrent's enc_policy). */
+export function encryptionOption(text: string): EncryptionPolicy {
+  if (!isEncryptionPolicy(text)) {
+    throw new InvalidArgumentError(`encryption must be prefer, require or disable, got '${text}'`)
+  }
+  return text
 }

@@ -16,6 +16,7 @@ test('no file: every default, paths inside the data dir', () => {
       uploadLimit: 0,
       downloadLimit: 0,
       trackers: true,
+      encryption: 'prefer',
     },
     api: { bind: '127.0.0.1', port: 6890 },
     dht: { enabled: true, port: 6881, bootstrap: [] },
@@ -79,6 +80,7 @@ test('unknown keys and wrong types are refused with the key named', () => {
     ['[dht]\nbootstrap = "a:1"', /^dht\.bootstrap must be an array/],
     ['[dht]\nbootstrap = ["nope"]', /^dht\.bootstrap entries must be "host:port" \(got "nope"\)$/],
     ['[log]\nlevel = "loud"', /^log\.level must be one of "debug", "info", "warn", "error"/],
+    ['[peer]\nencryption = "always"', /^peer\.encryption must be one of "prefer", "require"/],
     ['data_dir = ""', /^data_dir must be a non-empty path string/],
     ['[peer\nport = 1', /^not valid TOML at line 1, column \d+$/],
   ]

@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import { parse, stringify, TomlError } from 'smol-toml'
 import { parseAddress } from '../core/address.js'
 import type { LogLevel } from '../core/env.js'
+import { ENCRYPTION_POLICIES, type EncryptionPolicy } from '../protocols/mse/index.js'
 
 /**
  * The daemon's configuration: a TOML file (docs/daemon.md lists every key), defaults for every
@@ -23,6 +24,8 @@ export interface DaemonConfig {
     readonly uploadLimit: number
     readonly downloadLimit: number
     readonly trackers: boolean
+    /** MSE/PE for BitTorrent connections (`plexus get --encryption`). */
+    readonly encryption: EncryptionPolicy
   }
   readonly api: {
     readonly bind: string
@@ -88,6 +91,7 @@ const KEYS: Readonly<Record<string, Readonly<Record<string, KeyKind>>>> = {
     upload_limit: RATE,
     download_limit: RATE,
     trackers: { kind: 'boolean' },
+    encryption: { kind: 'choice', values: ENCRYPTION_POLICIES },
   },
   api: { bind: { kind: 'host' }, port: PORT },
   dht: { enabled: { kind: 'boolean' }, port: PORT, bootstrap: { kind: 'addresses' } },
@@ -228,6 +232,7 @@ export function resolveConfig(settings: Settings, options: ResolveOptions): Daem
       uploadLimit: get('peer.upload_limit', 0),
       downloadLimit: get('peer.download_limit', 0),
       trackers: get('peer.trackers', true),
+      encryption: get<EncryptionPolicy>('peer.encryption', 'prefer'),
     },
     api: { bind: get('api.bind', '127.0.0.1'), port: get('api.port', DEFAULT_API_PORT) },
     dht: {
@@ -259,6 +264,7 @@ export function formatConfig(config: DaemonConfig): string {
       upload_limit: config.peer.uploadLimit,
       download_limit: config.peer.downloadLimit,
       trackers: config.peer.trackers,
+      encryption: config.peer.encryption,
     },
     api: { bind: config.api.bind, port: config.api.port },
     dht: { enabled: config.dht.enabled, port: config.dht.port, bootstrap: config.dht.bootstrap },

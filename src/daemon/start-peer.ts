@@ -8,6 +8,7 @@ import { startNodePeer } from '../peer/node-peer.js'
 import type { PeerApi } from '../peer/types.js'
 import { call } from './call.js'
 import type { DaemonConfig } from './config.js'
+import type { EncryptionPolicy } from '../protocols/mse/index.js'
 
 /**
  * The one place where the daemon obtains its Peer. Everything else in src/daemon talks to the
@@ -29,6 +30,8 @@ export interface PeerStartRequest {
     | { readonly port: number; readonly bootstrap: readonly Address[]; readonly statePath: string }
     | false
   readonly trackers: boolean
+  /** MSE/PE policy (default `prefer`). */
+  readonly encryption?: EncryptionPolicy
   readonly log: Log
 }
 
@@ -45,6 +48,7 @@ export const startNodePeerFactory: PeerFactory = (request) =>
     downloadRateLimit: request.downloadRateLimit,
     connectionsMax: request.connectionsMax,
     trackers: request.trackers,
+    ...(request.encryption === undefined ? {} : { swarm: { encryption: request.encryption } }),
     dht:
       request.dht === false
         ? false

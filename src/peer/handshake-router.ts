@@ -1,8 +1,11 @@
 import type { Address } from '../core/address.js'
-import { toHex } from '../core/bytes.js'
+import { equalBytes, fromHex, toHex } from '../core/bytes.js'
 import type { Callback, Env, StreamListener, StreamSocket } from '../core/env.js'
 import { ok } from '../core/result.js'
 import { after, type Duration } from '../core/time.js'
+import { admitsKind, CLASSIFY_BYTES, classifyIncoming } from '../drivers/bittorrent/mse-accept.js'
+import { respondMse } from '../drivers/bittorrent/mse-handshake.js'
+import { skeyHash, type EncryptionPolicy } from '../protocols/mse/index.js'
 import { ReplaySocket } from './replay-socket.js'
 
 /**
@@ -13,6 +16,11 @@ import { ReplaySocket } from './replay-socket.js'
  * (`ReplaySocket`), so the torrent's swarm core parses the handshake as if it had read it.
  * Anything else (another protocol, an unknown or stopped torrent, silence past the deadline,
  * more half-read connections than allowed) is closed.
+ *
+ * A connection that starts with anything but a plaintext handshake is taken as MSE/PE
+ * (`src/protocols/mse`): the responder learns the torrent from HASH('req2', info-hash) xor
+ * HASH('req3', S), which it matches against every torrent we host, and the torrent's taker
+ * gets the decrypted stream. `encryption` decides which kinds are let in.
  */
 
 /** pstrlen + pstr + reserved + info_hash. */
@@ -30,6 +38,10 @@ export interface HandshakeRouterOptions {
   /** Connections still sending their first 48 bytes; beyond, new ones are closed. */
   readonly pendingMax: number
   readonly defer: (fn: () => void) => void
+  /** Which incoming connections to take (default `prefer`: plaintext and MSE). */
+  readonly encryption?: EncryptionPolicy
+  /** Info-hashes (40 hex digits) of the torrents an MSE handshake may name. */
+  readonly infoHashes?: () => Iterable<string>
 }
 
 export interface HandshakeRouter {
@@ -43,7 +55,46 @@ export function listenForHandshakes(
   ready: Callback<HandshakeRouter>,
 ): void {
   const { env } = options
+  const policy = options.encryption ?? 'prefer'
+  const sha1 = (parts: readonly Uint8Array[]): Uint8Array => env.hashing.sha1(parts)
+  const random = env.random.fork('mse-listener')
   let pending = 0
+  /** MSE handshakes under way: they count as pending connections too. */
+  let encrypting = 0
+  const respond = (socket: StreamSocket, parts: readonly Uint8Array[]): void => {
+    encrypting++
+    let named: Uint8Array | undefined
+    const findInfoHash = (req2: Uint8Array): Uint8Array | undefined => {
+      for (const hex of options.infoHashes?.() ?? []) {
+        const infoHash = fromHex(hex)
+        if (infoHash !== undefined && equalBytes(skeyHash(sha1, infoHash), req2)) {
+          named = infoHash
+          return infoHash
+        }
+      }
+      return undefined
+    }
+    const mse = {
+      clock: env.clock,
+      random,
+      sha1,
+      defer: options.defer,
+      handshakeTimeout: options.handshakeTimeout,
+    }
+    const mode = policy === 'require' ? 'require' : 'prefer'
+    respondMse(socket, parts, mode, findInfoHash, mse, (result) => {
+      encrypting--
+      if (!result.ok) return env.metrics.count(`peer.listener.mse_failed.${result.error}`)
+      const taker = named === undefined ? undefined : options.route(toHex(named))
+      if (taker === undefined) {
+        env.metrics.count('peer.listener.unrouted')
+        return result.value.destroy()
+      }
+      env.metrics.count('peer.listener.routed')
+      env.metrics.count(`peer.listener.mse_${result.value.encrypted ? 'rc4' : 'plaintext'}`)
+      taker(result.value)
+    })
+  }
   const accept = (socket: StreamSocket): void => {
     if (pending >= options.pendingMax || !options.admit()) {
       env.metrics.count('peer.listener.refused')
@@ -67,10 +118,25 @@ export function listenForHandshakes(
     socket.onClose(() => {
       if (!settled) settle()
     })
+    let plaintext = false
     socket.onData((bytes) => {
       if (settled) return
       parts.push(bytes)
       received += bytes.length
+      if (!plaintext) {
+        const kind = classifyIncoming(firstBytes(parts, Math.min(received, CLASSIFY_BYTES)))
+        if (kind === 'undecided') return
+        if (!admitsKind(policy, kind)) {
+          settle()
+          env.metrics.count(`peer.listener.refused_${kind}`)
+          return socket.destroy()
+        }
+        if (kind === 'encrypted') {
+          settle()
+          return respond(socket, parts)
+        }
+        plaintext = true
+      }
       if (received < HANDSHAKE_PREFIX_BYTES) return
       settle()
       const prefix = firstBytes(parts, HANDSHAKE_PREFIX_BYTES)
@@ -91,7 +157,7 @@ export function listenForHandshakes(
       ok({
         local: listener.local,
         get pending() {
-          return pending
+          return pending + encrypting
         },
         close: () => listener.close(),
       }),

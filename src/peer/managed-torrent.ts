@@ -271,6 +271,7 @@ export class ManagedTorrent {
         ...(host.dht === undefined ? {} : { dht: host.dht }),
         port: host.listen.port,
         timeout: host.metadataTimeout,
+        ...(host.swarm.encryption === undefined ? {} : { encryption: host.swarm.encryption }),
       },
       (fetched) => {
         this.fetching = undefined

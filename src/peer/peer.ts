@@ -119,6 +119,8 @@ export class Peer implements PeerApi {
           handshakeTimeout: HANDSHAKE_TIMEOUT,
           pendingMax: PENDING_HANDSHAKES_MAX,
           defer: config.defer ?? ((fn) => env.clock.setTimer(env.clock.now(), fn)),
+          encryption: config.swarm?.encryption ?? 'prefer',
+          infoHashes: () => peer?.torrents.keys() ?? [],
         },
         (listening) => {
           if (!listening.ok) {
@@ -427,7 +429,7 @@ function startDht(env: Env, config: PeerConfig, done: Callback<DhtAgent | undefi
   )
 }
 
-/** `-PX0010-` and 12 random hex digits (Azureus style, as every client's). */
+/** `-PX0100-` and 12 random hex digits (Azureus style, as every client's). */
 export function newPeerId(random: Random): Uint8Array {
   const id = new Uint8Array(20)
   id.set(utf8(PEER_ID_PREFIX))

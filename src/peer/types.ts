@@ -74,7 +74,7 @@ export interface PeerConfig {
   readonly trackerTransport?: TrackerTransport
   /** Runs `fn` soon, outside the current call; default a timer at `env.clock.now()`. */
   readonly defer?: (fn: () => void) => void
-  /** Our 20-byte peer id; default `-PX0010-` and 12 random hex digits. */
+  /** Our 20-byte peer id; default `-PX0100-` and 12 random hex digits. */
   readonly peerId?: Uint8Array
   /** A magnet without metadata after this long is an error (default 120 s). */
   readonly metadataTimeout?: Duration

@@ -15,8 +15,9 @@ import {
   type Metainfo,
 } from '../../protocols/bittorrent/metainfo/index.js'
 import { DEFAULT_SWARM_CONFIG, type SwarmConfig } from '../../protocols/bittorrent/swarm/index.js'
+import type { EncryptionPolicy } from '../../protocols/mse/index.js'
 import { bootstrapList, resolveDhtBootstrap } from '../dht/node-options.js'
-import { addressArgument, integerOption, portOption } from '../options.js'
+import { addressArgument, encryptionOption, integerOption, portOption } from '../options.js'
 import {
   CliError,
   EXIT_FAILURE,
@@ -67,6 +68,8 @@ interface TransferOptions {
   readonly recheck?: boolean
   /** Where resume data lives (default: `defaultStateDir()`). */
   readonly stateDir?: string
+  /** MSE/PE policy for this torrent's connections (default `prefer`). */
+  readonly encryption?: EncryptionPolicy
 }
 
 /** 1 GiB/s in KiB/s: far above any link, small enough to stay an exact byte count. */
@@ -161,6 +164,11 @@ function common(command: Command): Command {
     .option('--dht-state <file>', 'DHT routing table file, kept across runs (implies --dht)')
     .option('--recheck', 'verify every piece against the data on disk, ignoring resume data')
     .option(
+      '--encryption <mode>',
+      'MSE/PE: prefer (try encrypted, fall back to plaintext; the default), require, disable',
+      encryptionOption,
+    )
+    .option(
       '--state-dir <dir>',
       'where resume data lives (default: $PLEXUS_STATE_DIR, $XDG_STATE_HOME/plexus or ~/.local/state/plexus)',
     )
@@ -197,6 +205,7 @@ async function dhtFor(options: TransferOptions): Promise<NodePeerOptions['dht']>
 /** The swarm settings given on the command line; the rest keep their defaults. */
 function swarmConfigOf(options: TransferOptions): Partial<SwarmConfig> {
   return {
+    ...(options.encryption === undefined ? {} : { encryption: options.encryption }),
     ...(options.uploadSlots === undefined ? {} : { uploadSlots: options.uploadSlots }),
     ...(options.maxPeers === undefined ? {} : { peersMax: options.maxPeers }),
     ...(options.maxPeersPerIp === undefined

@@ -9,7 +9,9 @@ import {
   type Magnet,
   type Metainfo,
 } from '../../protocols/bittorrent/metainfo/index.js'
+import type { EncryptionPolicy } from '../../protocols/mse/index.js'
 import { attachStream } from '../attach-stream.js'
+import { encryptingNet } from './mse-net.js'
 import { CoreTimer } from '../core-timer.js'
 import { Announcing } from './announcing.js'
 import { DhtRetry, type DhtAccess, type DhtLookupDone } from './dht-announcing.js'
@@ -40,6 +42,8 @@ export interface FetchMetadataOptions {
   /** Give up after this long without the metadata. */
   readonly timeout: Duration
   readonly onEvent?: (event: MetadataEvent) => void
+  /** MSE/PE on outgoing connections (default `prefer`, see `mse-net.ts`). */
+  readonly encryption?: EncryptionPolicy
 }
 
 export interface FetchedMetadata {
@@ -76,9 +80,21 @@ export function fetchMetadata(
     if (announcing === undefined) return done(result)
     announcing.stop(() => done(result))
   }
+  const mse = {
+    clock: env.clock,
+    random: env.random.fork(`mse-metadata ${magnet.infoHashHex}`),
+    sha1: (parts: readonly Uint8Array[]) => env.hashing.sha1(parts),
+    defer: (fn: () => void) => env.clock.setTimer(env.clock.now(), fn),
+  }
+  const net = encryptingNet(env.net, {
+    ...mse,
+    policy: options.encryption ?? 'prefer',
+    infoHash: magnet.infoHash,
+    count: (name) => env.metrics.count(name),
+  })
   const attached = attachStream(fetcher, {
     clock: env.clock,
-    net: env.net,
+    net,
     onEvent: (event) => {
       options.onEvent?.(event)
       if (event.type === 'peers_known') known = event.addresses

@@ -23,9 +23,13 @@ import {
 } from '../../protocols/bittorrent/swarm/index.js'
 import { attachStream, type AttachedStream } from '../attach-stream.js'
 import { writeFileAtomic } from '../disk-atomic.js'
+import { equalBytes } from '../../core/bytes.js'
+import { skeyHash } from '../../protocols/mse/index.js'
 import { Announcing } from './announcing.js'
 import { DhtAnnouncing, type DhtAccess } from './dht-announcing.js'
 import type { FatalCode, SessionEvent } from './session-events.js'
+import { acceptIncoming } from './mse-accept.js'
+import { encryptingNet } from './mse-net.js'
 import { checkStoredData } from './stored-data.js'
 import type { TrackerTransport } from './tracker-transport.js'
 
@@ -173,6 +177,17 @@ export class TorrentSession {
     done: Callback<TorrentSession>,
   ): void {
     const { env, metainfo } = options
+    const policy = options.swarmConfig?.encryption ?? DEFAULT_SWARM_CONFIG.encryption
+    const mse = {
+      clock: env.clock,
+      random: env.random.fork(`mse ${metainfo.infoHashHex}`),
+      sha1: (parts: readonly Uint8Array[]) => env.hashing.sha1(parts),
+      defer: options.defer,
+    }
+    const count = (name: string): void => env.metrics.count(name)
+    const req2 = skeyHash(mse.sha1, metainfo.infoHash)
+    const findInfoHash = (hash: Uint8Array): Uint8Array | undefined =>
+      equalBytes(hash, req2) ? metainfo.infoHash : undefined
     // The listen port must be known before the core exists (it goes in the extended
     // handshake), so the session binds first and hands accepted sockets over afterwards.
     let session: TorrentSession | undefined
@@ -183,7 +198,10 @@ export class TorrentSession {
       }
       env.net.listen(
         options.listen,
-        (socket) => (session === undefined ? socket.destroy() : session.adopt(socket)),
+        (socket) =>
+          acceptIncoming(socket, { policy, findInfoHash, mse, count }, (stream) =>
+            session === undefined ? stream.destroy() : session.adopt(stream),
+          ),
         ready,
       )
     }
@@ -216,7 +234,7 @@ export class TorrentSession {
       }
       const attached = attachStream(swarm, {
         clock: env.clock,
-        net: env.net,
+        net: encryptingNet(env.net, { ...mse, policy, infoHash: metainfo.infoHash, count }),
         metrics: env.metrics,
         onEvent: (event) => session?.onSwarmEvent(event),
       })

@@ -2,6 +2,10 @@
 """A libtorrent session for plexus interop tests, on 127.0.0.1 only.
 
   lt_session.py <torrent|magnet> <save_path> [--peer host:port]... [--timeout seconds]
+                [--setting name=value]...
+
+--setting overrides one settings_pack entry (an integer, true/false, or a string), e.g.
+--setting out_enc_policy=0 for forced encryption.
 
 Prints JSON lines: {"type": "listening", "port": N} once, {"type": "progress", ...} every
 second, {"type": "complete"} when every piece is verified. Exits 0 once complete when
@@ -21,10 +25,19 @@ def say(**fields):
     sys.stdout.flush()
 
 
+def setting_value(text):
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
 def main():
     args = sys.argv[1:]
     torrent, save_path = args[0], args[1]
-    peers, timeout, exit_on_complete = [], 120.0, False
+    peers, timeout, exit_on_complete, overrides = [], 120.0, False, {}
     i = 2
     while i < len(args):
         if args[i] == "--peer":
@@ -37,6 +50,10 @@ def main():
         elif args[i] == "--exit-on-complete":
             exit_on_complete = True
             i += 1
+        elif args[i] == "--setting":
+            name, value = args[i + 1].split("=", 1)
+            overrides[name] = setting_value(value)
+            i += 2
         else:
             sys.exit("unknown argument " + args[i])
 
@@ -52,6 +69,7 @@ def main():
         "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
         "user_agent": "libtorrent-interop",
     }
+    settings.update(overrides)
     session = lt.session(settings)
     if torrent.startswith("magnet:"):
         # BEP 9: libtorrent fetches the info dictionary from the peers named here.

@@ -176,7 +176,7 @@ export class Harness {
   readonly dials: { connection: ConnectionId; to: Address }[] = []
   /** `close` outputs for connections that have no remote (refused or cancelled dials). */
   readonly otherCloses: { connection: ConnectionId; graceful: boolean }[] = []
-  readonly peerId = Uint8Array.from('-PX0010-000000000000', (c) => c.charCodeAt(0))
+  readonly peerId = Uint8Array.from('-PX0100-000000000000', (c) => c.charCodeAt(0))
   now: Instant = instant(1_000_000)
   private nextPort = 40_000
 

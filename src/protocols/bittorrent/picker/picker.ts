@@ -86,7 +86,10 @@ export class PiecePicker {
     this.order.peerBitfield(checkPeer(peer), this.checkField(has))
   }
 
-  /** The peer disconnected; `has` is its bitfield at that moment. Also call `peerGone`. */
+  /**
+   * The peer disconnected (then also call `peerGone`), or restated its availability (then
+   * `peerBitfield` follows); `has` is its bitfield at that moment.
+   */
   peerLeft(peer: number, has: Bitfield): void {
     this.order.peerLeft(checkPeer(peer), this.checkField(has))
   }

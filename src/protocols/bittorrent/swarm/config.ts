@@ -6,12 +6,17 @@
 import { assert } from '../../../core/errors.js'
 import { minutes, seconds, type Duration } from '../../../core/time.js'
 import { DEFAULT_CHOKE_OPTIONS, type ChokeOptions } from '../choker/index.js'
+import type { EncryptionPolicy } from '../../mse/index.js'
 import { BLOCK_BYTES } from '../wire/limits.js'
 
+import { azureusPeerIdPrefix } from './peer-id.js'
+
+/** This plexus release; package.json's `version` (a unit test keeps the two equal). */
+export const PLEXUS_VERSION = '0.1.0'
 /** `v` in our extended handshake (BEP 10). */
-export const CLIENT_NAME = 'plexus/0.1.0'
-/** Azureus-style peer id prefix for this client: `-PX0010-` then 12 random bytes. */
-export const PEER_ID_PREFIX = '-PX0010-'
+export const CLIENT_NAME = `plexus/${PLEXUS_VERSION}`
+/** Azureus-style peer id prefix for this client: `-PX0100-` then 12 random bytes. */
+export const PEER_ID_PREFIX = azureusPeerIdPrefix('PX', PLEXUS_VERSION)
 
 export interface SwarmConfig {
   // ---- connections ---------------------------------------------------------------------
@@ -176,6 +181,14 @@ export interface SwarmConfig {
   readonly statsInterval: Duration
   /** `v` in our extended handshake. */
   readonly clientName: string
+
+  // ---- encryption (MSE/PE) -------------------------------------------------------------
+  /**
+   * Read by the drivers, not the core (the core sees a plaintext stream either way):
+   * `prefer` (libtorrent's default) tries MSE outgoing and falls back to plaintext, and takes
+   * both incoming; `require` speaks only RC4-encrypted MSE; `disable` only plaintext.
+   */
+  readonly encryption: EncryptionPolicy
 }
 
 export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
@@ -227,6 +240,7 @@ export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
   tickInterval: seconds(1),
   statsInterval: seconds(1),
   clientName: CLIENT_NAME,
+  encryption: 'prefer',
 }
 
 /** The defaults with some fields replaced. */

@@ -1,7 +1,16 @@
 /**
  * The switch on message type (B10: "keep the switch in the parent"): each incoming wire
- * message is checked for what the connection allows (BEP 6 messages need BEP 6, availability
- * comes once and first, indices are in range) and routed to the module that owns it.
+ * message is checked for what the connection allows (BEP 6 messages need BEP 6, indices are
+ * in range, bitfields have the right length and no spare bits) and routed to the module that
+ * owns it.
+ *
+ * Availability messages are taken in any order, as libtorrent takes them
+ * (`peer_connection::incoming_bitfield`, `incoming_have_all`, `incoming_have_none`): each
+ * bitfield, have_all or have_none states everything the peer has and replaces what we knew,
+ * and a `have` adds one piece. Mainstream clients re-send a whole bitfield mid-connection
+ * and send have_all on completing; faulting those (as we did) cut them off every few seconds
+ * (issue 19). A stale restatement costs us nothing: it is as current as the haves before it,
+ * because TCP keeps their order.
  */
 import { Bitfield } from '../picker/index.js'
 import { decodeExtension, type WireMessage } from '../wire/index.js'
@@ -59,7 +68,6 @@ export class Dispatch {
         return m.choking.onNotInterested(peer)
       case 'have':
         if (message.index >= ctx.pieceCount) return this.outOfRange(peer, 'have', message.index)
-        peer.sawAvailability = true
         return m.requests.onHave(peer, message.index)
       case 'bitfield':
         return this.onBitfield(peer, message.bytes)
@@ -114,7 +122,6 @@ export class Dispatch {
 
   private onBitfield(peer: Peer, bytes: Uint8Array): void {
     const { ctx } = this
-    if (peer.sawAvailability) return ctx.fault(peer, 'unexpected_message', 'late bitfield')
     const parsed = Bitfield.fromBytes(bytes, ctx.pieceCount)
     if (!parsed.ok) return ctx.fault(peer, 'malformed', `bad_bitfield: ${parsed.error}`)
     this.availabilityKnown(peer, parsed.value)
@@ -124,13 +131,12 @@ export class Dispatch {
     const { ctx } = this
     const name = all ? 'have_all' : 'have_none'
     if (!peer.fast) return ctx.fault(peer, 'unexpected_message', `${name} without BEP 6`)
-    if (peer.sawAvailability) return ctx.fault(peer, 'unexpected_message', `late ${name}`)
     this.availabilityKnown(peer, all ? Bitfield.full(ctx.pieceCount) : new Bitfield(ctx.pieceCount))
   }
 
+  /** `has` is all the peer has now: the first statement or a later one that replaces it. */
   private availabilityKnown(peer: Peer, has: Bitfield): void {
     const { ctx, m } = this
-    peer.sawAvailability = true
     m.requests.onBitfield(peer, has)
     if (peer.phase !== 'open') return
     if (ctx.complete && peer.isSeed) return ctx.close(peer, 'both_seeds')

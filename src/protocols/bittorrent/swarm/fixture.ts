@@ -154,7 +154,7 @@ export class Harness {
   readonly dials: { connection: ConnectionId; to: Address }[] = []
   /** `pause_reading` / `resume_reading` outputs, in order. */
   readonly reading: { connection: ConnectionId; paused: boolean }[] = []
-  readonly peerId = Uint8Array.from('-PX0010-000000000000', (c) => c.charCodeAt(0))
+  readonly peerId = Uint8Array.from('-PX0100-000000000000', (c) => c.charCodeAt(0))
   now: Instant = instant(1_000_000)
   private nextPort = 40_000
 

@@ -46,8 +46,6 @@ export class Peer {
   peerInterested = false
 
   readonly has: Bitfield
-  /** A have, bitfield, have_all or have_none arrived: a bitfield is no longer allowed. */
-  sawAvailability = false
   /** Pieces the peer has that we have not verified: we are interested while above 0. */
   wanted = 0
 

@@ -106,15 +106,28 @@ export class Requests {
 
   // ---- availability and interest -------------------------------------------------------
 
-  /** The peer's BITFIELD (already validated) or BEP 6 have_all / have_none. */
+  /**
+   * The peer's BITFIELD (already validated) or BEP 6 have_all / have_none: all it has now,
+   * replacing what we knew (libtorrent's `incoming_bitfield`). The picker first forgets the
+   * old set, so no piece is counted twice. Requests for pieces it no longer claims stay
+   * outstanding, as in libtorrent: the peer rejects them or the snub timer releases them.
+   */
   onBitfield(peer: Peer, has: Bitfield): void {
+    const { ctx } = this
+    if (!peer.has.isEmpty()) {
+      if (peer.has.equals(has)) return
+      ctx.picker.peerLeft(peer.pickerId, peer.has)
+      for (let piece = peer.has.nextSet(0); piece !== -1; piece = peer.has.nextSet(piece + 1)) {
+        peer.has.clear(piece)
+      }
+    }
     let wanted = 0
     for (let piece = has.nextSet(0); piece !== -1; piece = has.nextSet(piece + 1)) {
       peer.has.set(piece)
-      if (this.ctx.wants(piece)) wanted++
+      if (ctx.wants(piece)) wanted++
     }
     peer.wanted = wanted
-    this.ctx.picker.peerBitfield(peer.pickerId, has)
+    ctx.picker.peerBitfield(peer.pickerId, has)
     this.updateInterest(peer)
   }
 
