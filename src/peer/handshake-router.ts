@@ -3,6 +3,11 @@ import { toHex } from '../core/bytes.js'
 import type { Callback, Env, StreamListener, StreamSocket } from '../core/env.js'
 import { ok } from '../core/result.js'
 import { after, type Duration } from '../core/time.js'
+import {
+  listenPeers,
+  PEER_TRANSPORTS_DEFAULT,
+  type PeerTransports,
+} from '../drivers/bittorrent/peer-transports.js'
 import { ReplaySocket } from './replay-socket.js'
 
 /**
@@ -30,6 +35,8 @@ export interface HandshakeRouterOptions {
   /** Connections still sending their first 48 bytes; beyond, new ones are closed. */
   readonly pendingMax: number
   readonly defer: (fn: () => void) => void
+  /** TCP, uTP or both on the same port number (the default, as libtorrent). */
+  readonly transports?: PeerTransports
 }
 
 export interface HandshakeRouter {
@@ -84,7 +91,8 @@ export function listenForHandshakes(
       taker(new ReplaySocket(socket, parts, options.defer))
     })
   }
-  env.net.listen(options.listen, accept, (listening) => {
+  const transports = options.transports ?? PEER_TRANSPORTS_DEFAULT
+  listenPeers(env.net, options.listen, transports, accept, (listening) => {
     if (!listening.ok) return ready(listening)
     const listener: StreamListener = listening.value
     ready(

@@ -1,3 +1,9 @@
+import {
+  listenPeers,
+  PEER_TRANSPORTS_DEFAULT,
+  peerNet,
+  type PeerTransports,
+} from './peer-transports.js'
 import type { Address } from '../../core/address.js'
 import type { Callback, Env, StreamSocket } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
@@ -78,6 +84,8 @@ export interface TorrentSessionOptions {
   readonly globalUploadLimiter?: TokenBucket
   readonly globalDownloadLimiter?: TokenBucket
   readonly onEvent?: (event: SessionEvent) => void
+  /** TCP, uTP or both (the default: uTP tried first), as libtorrent's enable_*_utp/tcp. */
+  readonly transports?: PeerTransports
 }
 
 /** Verified pieces between resume checkpoints (also written on completion and close). */
@@ -181,8 +189,10 @@ export class TorrentSession {
         const local = options.listen
         return options.defer(() => ready(ok({ local, close: () => undefined })))
       }
-      env.net.listen(
+      listenPeers(
+        env.net,
         options.listen,
+        options.transports ?? PEER_TRANSPORTS_DEFAULT,
         (socket) => (session === undefined ? socket.destroy() : session.adopt(socket)),
         ready,
       )
@@ -216,7 +226,7 @@ export class TorrentSession {
       }
       const attached = attachStream(swarm, {
         clock: env.clock,
-        net: env.net,
+        net: peerNet(env.net, options.transports ?? PEER_TRANSPORTS_DEFAULT),
         metrics: env.metrics,
         onEvent: (event) => session?.onSwarmEvent(event),
       })
