@@ -59,6 +59,7 @@ test('unknown extensions are skipped, malformed chains and versions refused', ()
   assert.ok(decoded.ok)
   assert.deepEqual([...decoded.value.payload], [1, 2, 3])
   const truncated = withUnknown.slice(0, 22)
+  truncated[20] = 0
   truncated[21] = 9
   assert.deepEqual(decodePacket(truncated), { ok: false, error: 'extension' })
   const v2 = base.slice()
@@ -68,6 +69,22 @@ test('unknown extensions are skipped, malformed chains and versions refused', ()
   badType[0] = 0x51
   assert.deepEqual(decodePacket(badType), { ok: false, error: 'type' })
   assert.deepEqual(decodePacket(base.subarray(0, 19)), { ok: false, error: 'short' })
+})
+
+test('a selective ack of any length is accepted, as libtorrent sends one-byte masks', () => {
+  // A STATE from libtorrent 2.0 on loopback: extension 1 with length 1 (not a multiple of 4).
+  // Refusing it dropped every such ack and, on DATA packets, their payload: the stream stalled.
+  const fromLibtorrent = new Uint8Array([
+    33, 1, 118, 53, 244, 145, 202, 152, 244, 60, 196, 52, 0, 15, 255, 243, 214, 109, 92, 179, 0, 1,
+    0b101,
+  ])
+  const decoded = decodePacket(fromLibtorrent)
+  assert.ok(decoded.ok)
+  assert.equal(decoded.value.type, PacketType.state)
+  assert.deepEqual(
+    selectivelyAcked(decoded.value.ack, decoded.value.selectiveAck ?? new Uint8Array()),
+    [(92 * 256 + 179 + 2) & 0xffff, (92 * 256 + 179 + 4) & 0xffff],
+  )
 })
 
 test('sequence numbers compare across the wrap', () => {

@@ -51,7 +51,7 @@ export interface UtpPacket {
   readonly ack: number
   /**
    * Selective ack bitmask: bit i (byte i>>3, bit i&7 from the least significant) says that
-   * `ack + 2 + i` arrived. Length a positive multiple of 4 when present.
+   * `ack + 2 + i` arrived. We send a multiple of 4 bytes; we accept any positive length.
    */
   readonly selectiveAck?: Uint8Array
   readonly payload: Uint8Array
@@ -107,8 +107,9 @@ export function decodePacket(bytes: Uint8Array): Result<UtpPacket, DecodeError> 
     const length = bytes[offset + 1] as number
     const start = offset + 2
     if (start + length > bytes.length) return err('extension')
-    if (extension === EXTENSION_SELECTIVE_ACK) {
-      if (length === 0 || length % 4 !== 0) return err('extension')
+    // BEP 29 asks for a multiple of 4 bytes, but libtorrent sends masks of any length (one
+    // byte when few packets wait): accept what arrives, as libtorrent does.
+    if (extension === EXTENSION_SELECTIVE_ACK && length > 0) {
       selectiveAck = bytes.subarray(start, start + length)
     }
     extension = next
