@@ -54,7 +54,6 @@ test('10 MiB over uTP on loopback arrives intact, then both sides close', async 
   const started = performance.now()
   assert.equal(await serverClosed, 'end')
   const seconds = (performance.now() - started) / 1000
-  console.log(`utp loopback: ${(size / MIB / seconds).toFixed(1)} MiB/s`)
   assert.equal(receivedBytes, size)
   assert.equal(received.digest('hex'), expected.digest('hex'))
   await new Promise((resolve) => setTimeout(resolve, 50))

@@ -234,8 +234,10 @@ export class UtpStream implements StreamSocket {
     this.carrier.forget(this)
     // Bytes that arrived before the close are read first (a paused reader sees the close
     // after it resumes and reads them); with no reader at all they are dropped.
-    if (this.held.length === 0 || this.dataHandler === undefined) this.reportClose()
-    else this.scheduleDelivery()
+    // Never from inside the call that caused it (destroy, end): from the clock, like TCP's.
+    if (this.held.length === 0 || this.dataHandler === undefined) {
+      this.clock.setTimer(this.clock.now(), () => this.reportClose())
+    } else this.scheduleDelivery()
   }
 
   private reportClose(): void {
