@@ -8,6 +8,7 @@ import { TARGET_DELAY_MICROS } from '../../src/protocols/utp/ledbat.js'
 import { constantLatency, uniformLatency } from '../../src/sim/latency.js'
 import type { SimUtpFactory } from '../../src/sim/utp-port.js'
 import { SimWorld, type SimWorldOptions } from '../../src/sim/world.js'
+import { runSwarmScenario, SWARM_SCENARIO_DEFAULTS } from './bittorrent-swarm-scenario.js'
 import { addr, bind, MBPS, seededTest, unwrap } from './helpers.js'
 
 /** The factory a layer above the simulator hands it: the real uTP code, unchanged. */
@@ -223,5 +224,20 @@ seededTest(
     sim.runFor(seconds(10))
     const afterRate = (receiver.bytes - startAfter) / 10
     assert.ok(afterRate > 0.7 * MBPS, `after: ${afterRate} B/s; SEED=${seed}`)
+  },
+)
+
+seededTest(
+  'a BitTorrent swarm runs over uTP with 2 % loss: every leecher gets the exact content',
+  15,
+  (seed) => {
+    const result = runSwarmScenario(seed, {
+      ...SWARM_SCENARIO_DEFAULTS,
+      leechers: 6,
+      totalLength: 1024 * 1024,
+      secondsMax: 240,
+      overUtp: { lossRatio: 0.02 },
+    })
+    assert.deepEqual(result.problems, [], `SEED=${seed}`)
   },
 )
