@@ -11,6 +11,7 @@ import { benchMapReduce } from './mapreduce.js'
 import { benchOnion } from './onion.js'
 import { benchTrackerLoad } from './tracker-load.js'
 import { benchSim } from './sim.js'
+import { benchUtpLoopback } from './utp.js'
 
 /**
  * `npm run bench`: every benchmark, one after the other, printing one JSON object per suite and
@@ -30,6 +31,7 @@ const SUITES: Readonly<Record<string, Suite>> = {
   'daemon-seeding': () => benchDaemonSeeding(),
   mapreduce: () => benchMapReduce(),
   onion: () => benchOnion(),
+  utp: () => benchUtpLoopback(),
 }
 
 async function main(): Promise<void> {

@@ -78,9 +78,26 @@ export interface StreamListener {
   close(): void
 }
 
+/**
+ * Which stream transport a connection or listener uses: TCP, or uTP (BEP 29: a reliable
+ * stream over UDP whose LEDBAT congestion control yields to TCP). Both give the same
+ * `StreamSocket`; a world without uTP fails a 'utp' request with 'unreachable'.
+ */
+export type StreamTransport = 'tcp' | 'utp'
+
 export interface ConnectOptions {
   /** Give up after this long (default: the implementation's, about 10 s). */
   readonly timeout?: Duration
+  /** Default 'tcp'. */
+  readonly transport?: StreamTransport
+}
+
+export interface ListenOptions {
+  /**
+   * Default 'tcp'. A uTP listener binds a UDP port; outgoing uTP connections leave from that
+   * same port while it is open (as libtorrent's do), so peers see one address for both.
+   */
+  readonly transport?: StreamTransport
 }
 
 export interface Net {
@@ -91,6 +108,7 @@ export interface Net {
     local: Address,
     onConnection: (socket: StreamSocket) => void,
     ready: Callback<StreamListener>,
+    options?: ListenOptions,
   ): void
   connect(remote: Address, ready: Callback<StreamSocket>, options?: ConnectOptions): void
 }

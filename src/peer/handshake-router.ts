@@ -6,6 +6,11 @@ import { after, type Duration } from '../core/time.js'
 import { admitsKind, CLASSIFY_BYTES, classifyIncoming } from '../drivers/bittorrent/mse-accept.js'
 import { respondMse } from '../drivers/bittorrent/mse-handshake.js'
 import { skeyHash, type EncryptionPolicy } from '../protocols/mse/index.js'
+import {
+  listenPeers,
+  PEER_TRANSPORTS_DEFAULT,
+  type PeerTransports,
+} from '../drivers/bittorrent/peer-transports.js'
 import { ReplaySocket } from './replay-socket.js'
 
 /**
@@ -42,6 +47,8 @@ export interface HandshakeRouterOptions {
   readonly encryption?: EncryptionPolicy
   /** Info-hashes (40 hex digits) of the torrents an MSE handshake may name. */
   readonly infoHashes?: () => Iterable<string>
+  /** TCP, uTP or both on the same port number (the default, as libtorrent). */
+  readonly transports?: PeerTransports
 }
 
 export interface HandshakeRouter {
@@ -150,7 +157,8 @@ export function listenForHandshakes(
       taker(new ReplaySocket(socket, parts, options.defer))
     })
   }
-  env.net.listen(options.listen, accept, (listening) => {
+  const transports = options.transports ?? PEER_TRANSPORTS_DEFAULT
+  listenPeers(env.net, options.listen, transports, accept, (listening) => {
     if (!listening.ok) return ready(listening)
     const listener: StreamListener = listening.value
     ready(

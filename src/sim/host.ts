@@ -21,6 +21,7 @@ import type { Scheduler } from './scheduler.js'
 import { SimHttpClient } from './http/client.js'
 import { SimResolver, type SimNames } from './names.js'
 import { SimNet } from './sim-net.js'
+import type { SimUtpFactory, SimUtpTransport } from './utp-port.js'
 import type { StreamEnd } from './stream-end.js'
 
 /**
@@ -64,6 +65,8 @@ export interface HostServices {
   /** The world's root stream: a host's env gets `fork('host:<address>')`. */
   readonly root: Random
   readonly makeDisk: (options: { defer: (fn: () => void) => void }) => Disk
+  /** Builds a life's uTP transport (see utp-port.ts); absent in a world without uTP. */
+  readonly utp?: SimUtpFactory
 }
 
 /** `Clock` for one life: its timers are skipped once the life is over. */
@@ -107,7 +110,17 @@ class SimEnv implements Env {
     readonly signing: Signing,
   ) {
     this.clock = new LifeClock(services.scheduler, life)
-    this.net = new SimNet(services.network, host.net, life)
+    const utp = services.utp
+    let transport: SimUtpTransport | undefined
+    this.net = new SimNet(services.network, host.net, life, () => {
+      if (utp === undefined) return undefined
+      const net = this.net
+      return (transport ??= utp(
+        (local, ready) => net.bindDatagram(local, ready),
+        this.clock,
+        this.random.fork('utp'),
+      ))
+    })
   }
 
   get random(): Random {

@@ -4,6 +4,7 @@ import type {
   Callback,
   ConnectOptions,
   DatagramSocket,
+  ListenOptions,
   Net,
   StreamListener,
   StreamSocket,
@@ -14,6 +15,7 @@ import { SimDatagramSocket } from './datagram-network.js'
 import { HOST_SOCKETS_MAX, NetHost, type Life } from './net-host.js'
 import type { SimNetwork } from './network.js'
 import { connectStream, SimStreamListener } from './stream-network.js'
+import type { SimUtpTransport } from './utp-port.js'
 
 /**
  * The `Net` port of one host life. Results come back from their own event at the current
@@ -28,6 +30,8 @@ export class SimNet implements Net {
     private readonly network: SimNetwork,
     private readonly host: NetHost,
     private readonly life: Life,
+    /** This life's uTP (see utp-port.ts), made on first use; undefined in a world without. */
+    private readonly utp: () => SimUtpTransport | undefined = () => undefined,
   ) {}
 
   bindDatagram(local: Address, ready: Callback<DatagramSocket>): void {
@@ -52,8 +56,11 @@ export class SimNet implements Net {
     local: Address,
     onConnection: (socket: StreamSocket) => void,
     ready: Callback<StreamListener>,
+    options?: ListenOptions,
   ): void {
     if (!this.life.alive) return
+    if (options?.transport === 'utp')
+      return this.viaUtp(ready, (utp) => utp.listen(local, onConnection, ready))
     const host = this.host
     const port = this.choosePort(local, host.nextStreamPort, (p) => this.streamPortInUse(p))
     if (!port.ok) return this.reply(ready, port)
@@ -67,6 +74,8 @@ export class SimNet implements Net {
 
   connect(remote: Address, ready: Callback<StreamSocket>, options?: ConnectOptions): void {
     if (!this.life.alive) return
+    if (options?.transport === 'utp')
+      return this.viaUtp(ready, (utp) => utp.connect(remote, ready, options))
     assert(isValidPort(remote.port) && remote.port !== 0, `bad remote port ${remote.port}`)
     const host = this.host
     const ports = (host.streamPorts ??= new Set())
@@ -78,6 +87,12 @@ export class SimNet implements Net {
     const local = { host: host.address, port: taken.port }
     const timeoutMs = options?.timeout ?? this.network.settings.connectTimeoutMs
     connectStream(this.network, host, this.life, local, remote, ready, timeoutMs)
+  }
+
+  private viaUtp<T>(ready: Callback<T>, use: (utp: SimUtpTransport) => void): void {
+    const utp = this.utp()
+    if (utp !== undefined) return use(utp)
+    this.reply(ready, err(new OperationalError('unreachable', 'no uTP in this world')))
   }
 
   private streamPortInUse(port: number): boolean {

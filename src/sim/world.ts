@@ -8,6 +8,7 @@ import type { Duration, Instant } from '../core/time.js'
 import { check } from './check.js'
 import { SimDisk } from './disk/sim-disk.js'
 import { SimHost, type HostServices } from './host.js'
+import type { SimUtpFactory } from './utp-port.js'
 import { constantLatency, type LatencyModel } from './latency.js'
 import { SimLogSink, type SimLogLevel } from './log.js'
 import { mergeHistograms, sumCounters, type HistogramSummary } from './metrics.js'
@@ -96,6 +97,11 @@ export interface SimWorldOptions {
   readonly signing?: Signing
   /** Makes each host's disk; default `new SimDisk(options)`. */
   readonly disk?: (options: { defer: (fn: () => void) => void }) => Disk
+  /**
+   * uTP for the hosts' `net` (see utp-port.ts), given by a layer that may import it:
+   * `(bind, clock, random) => new UtpTransport(bind, clock, random)`. Default: none.
+   */
+  readonly utp?: SimUtpFactory
 }
 
 export interface AddHostOptions {
@@ -163,6 +169,7 @@ export class SimWorld {
       network: this.network,
       logSink: this.logSink,
       hashing: options.hashing ?? new PureHashing(),
+      ...(options.utp === undefined ? {} : { utp: options.utp }),
       signing: options.signing ?? new PureEd25519(),
       names: this.names,
       root: this.random,

@@ -6,10 +6,11 @@
  * with a flipped byte), the rest leech; a fake tracker hands everyone the full address list.
  */
 import { equalBytes } from '../../src/core/bytes.js'
-import type { Env } from '../../src/core/env.js'
+import type { Env, Net } from '../../src/core/env.js'
 import { ms } from '../../src/core/time.js'
 import { attachStream, type AttachedStream } from '../../src/drivers/attach-stream.js'
 import { NodeHashing } from '../../src/drivers/node/hashing.js'
+import { UtpTransport } from '../../src/drivers/utp/utp-transport.js'
 import { pieceHash, type Metainfo } from '../../src/protocols/bittorrent/metainfo/index.js'
 import { Bitfield } from '../../src/protocols/bittorrent/picker/index.js'
 import { fixtureTorrent } from '../../src/protocols/bittorrent/swarm/fixture.js'
@@ -33,6 +34,11 @@ export interface SwarmScenarioOptions {
   readonly pieceLength: number
   /** Simulated seconds before giving up. */
   readonly secondsMax: number
+  /**
+   * Every peer connection over uTP (BEP 29, the real code from src/drivers/utp) instead of the
+   * simulator's TCP-like streams, with this datagram loss ratio on every link.
+   */
+  readonly overUtp?: { readonly lossRatio: number }
   /** Called at every checkpoint (every `CHECKPOINT_MS` simulated), for debugging. */
   readonly observe?: (
     second: number,
@@ -125,7 +131,16 @@ export function runSwarmScenario(
 ): SwarmScenarioResult {
   const hashing = new NodeHashing()
   const { metainfo, content } = fixtureTorrent(hashing, options)
-  const world = new SimWorld({ seed, latency: uniformLatency(10, 60) })
+  const world = new SimWorld({
+    seed,
+    latency: uniformLatency(10, 60),
+    ...(options.overUtp === undefined
+      ? {}
+      : {
+          lossRatio: options.overUtp.lossRatio,
+          utp: (bind, clock, random) => new UtpTransport(bind, clock, random),
+        }),
+  })
   const bandwidth = world.random.fork('bandwidth')
   const runs: HostRun[] = []
   const roles: Role[] = ['seed', 'polluter', ...Array<Role>(options.leechers).fill('leecher')]
@@ -147,7 +162,16 @@ export function runSwarmScenario(
   world.hosts.forEach((host, index) => {
     const run = runs[index]!
     host.start((env) =>
-      startHost(env, run, index, metainfo, content, hashing, polluterAddress, tracker),
+      startHost(
+        options.overUtp === undefined ? env : withUtpStreams(env),
+        run,
+        index,
+        metainfo,
+        content,
+        hashing,
+        polluterAddress,
+        tracker,
+      ),
     )
   })
 
@@ -202,6 +226,22 @@ export function runSwarmScenario(
     polluterBannedBy: leechers.filter((r) => r.banned.includes(polluterAddress)).length,
     honestBans,
     checkpoints,
+  }
+}
+
+/** The env with uTP streams; the rest (getters included) read through to the original. */
+function withUtpStreams(env: Env): Env {
+  return Object.create(env, { net: { value: streamsOverUtp(env.net) } }) as Env
+}
+
+/** A Net whose streams (listen and connect) are all uTP. */
+function streamsOverUtp(net: Net): Net {
+  return {
+    bindDatagram: (local, ready) => net.bindDatagram(local, ready),
+    listen: (local, onConnection, ready) =>
+      net.listen(local, onConnection, ready, { transport: 'utp' }),
+    connect: (remote, ready, options) =>
+      net.connect(remote, ready, { ...options, transport: 'utp' }),
   }
 }
 

@@ -1,3 +1,9 @@
+import {
+  listenPeers,
+  PEER_TRANSPORTS_DEFAULT,
+  peerNet,
+  type PeerTransports,
+} from './peer-transports.js'
 import type { Address } from '../../core/address.js'
 import type { Callback, Env, StreamSocket } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
@@ -82,6 +88,8 @@ export interface TorrentSessionOptions {
   readonly globalUploadLimiter?: TokenBucket
   readonly globalDownloadLimiter?: TokenBucket
   readonly onEvent?: (event: SessionEvent) => void
+  /** TCP, uTP or both (the default: uTP tried first), as libtorrent's enable_*_utp/tcp. */
+  readonly transports?: PeerTransports
 }
 
 /** Verified pieces between resume checkpoints (also written on completion and close). */
@@ -196,8 +204,10 @@ export class TorrentSession {
         const local = options.listen
         return options.defer(() => ready(ok({ local, close: () => undefined })))
       }
-      env.net.listen(
+      listenPeers(
+        env.net,
         options.listen,
+        options.transports ?? PEER_TRANSPORTS_DEFAULT,
         (socket) =>
           acceptIncoming(socket, { policy, findInfoHash, mse, count }, (stream) =>
             session === undefined ? stream.destroy() : session.adopt(stream),
@@ -234,7 +244,12 @@ export class TorrentSession {
       }
       const attached = attachStream(swarm, {
         clock: env.clock,
-        net: encryptingNet(env.net, { ...mse, policy, infoHash: metainfo.infoHash, count }),
+        net: encryptingNet(peerNet(env.net, options.transports ?? PEER_TRANSPORTS_DEFAULT), {
+          ...mse,
+          policy,
+          infoHash: metainfo.infoHash,
+          count,
+        }),
         metrics: env.metrics,
         onEvent: (event) => session?.onSwarmEvent(event),
       })

@@ -3,6 +3,7 @@ import type {
   Callback,
   ConnectOptions,
   DatagramSocket,
+  ListenOptions,
   Log,
   Metrics,
   Net,
@@ -12,6 +13,9 @@ import type {
 import type { Duration } from '../../core/time.js'
 import { connectTcp, listenTcp, type TcpOptions } from './tcp.js'
 import { bindUdp, type UdpOptions } from './udp.js'
+import { UtpTransport } from '../utp/utp-transport.js'
+import { NodeClock } from './clock.js'
+import { CryptoRandom } from './random.js'
 
 /**
  * The real network: UDP from udp.ts and TCP from tcp.ts behind the Net port. All options are
@@ -29,13 +33,34 @@ export interface NodeNetOptions {
   readonly metrics?: Metrics
 }
 
+/** A uTP socket's SO_RCVBUF: room for a full 1 MiB window of bursts (see udp.ts). */
+const UTP_RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024
+
 export class NodeNet implements Net {
   private readonly udp: UdpOptions
   private readonly tcp: TcpOptions
+  private utpTransport: UtpTransport | undefined
 
-  constructor(options: NodeNetOptions = {}) {
+  constructor(private readonly options: NodeNetOptions = {}) {
     this.udp = options
     this.tcp = options
+  }
+
+  /** uTP over this Net's UDP, made on first use. */
+  private get utp(): UtpTransport {
+    return (this.utpTransport ??= new UtpTransport(
+      (local, ready) =>
+        bindUdp(local, ready, { ...this.udp, receiveBufferBytes: UTP_RECEIVE_BUFFER_BYTES }),
+      // Unref'd: the UDP socket, not a linger or keepalive timer, keeps a process alive.
+      new NodeClock({ unrefTimers: true }),
+      new CryptoRandom(),
+      {
+        ...(this.options.connectTimeout === undefined
+          ? {}
+          : { connectTimeoutMs: this.options.connectTimeout }),
+        ...(this.options.log === undefined ? {} : { log: this.options.log }),
+      },
+    ))
   }
 
   bindDatagram(local: Address, ready: Callback<DatagramSocket>): void {
@@ -46,11 +71,14 @@ export class NodeNet implements Net {
     local: Address,
     onConnection: (socket: StreamSocket) => void,
     ready: Callback<StreamListener>,
+    options?: ListenOptions,
   ): void {
+    if (options?.transport === 'utp') return this.utp.listen(local, onConnection, ready)
     listenTcp(local, onConnection, ready, this.tcp)
   }
 
   connect(remote: Address, ready: Callback<StreamSocket>, options?: ConnectOptions): void {
+    if (options?.transport === 'utp') return this.utp.connect(remote, ready, options)
     connectTcp(remote, ready, options, this.tcp)
   }
 }

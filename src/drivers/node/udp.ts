@@ -31,6 +31,11 @@ export interface UdpOptions {
   readonly loopbackOnly?: boolean
   readonly log?: Log
   readonly metrics?: Metrics
+  /**
+   * SO_RCVBUF to ask for (the kernel caps it at net.core.rmem_max). The default (about
+   * 200 KiB on Linux) overflows under a uTP window of bulk data; uTP asks for 2 MiB.
+   */
+  readonly receiveBufferBytes?: number
 }
 
 /** True when sends must stay on loopback: by option, or always under the test runner. */
@@ -68,6 +73,14 @@ export function bindUdp(
   socket.once('error', onBindError)
   socket.bind(local.port, local.host, () => {
     socket.off('error', onBindError)
+    if (options.receiveBufferBytes !== undefined) {
+      // Best effort: a refused size leaves the default, which still works, only with losses.
+      try {
+        socket.setRecvBufferSize(options.receiveBufferBytes)
+      } catch {
+        // keep the default
+      }
+    }
     ready(ok(new UdpSocket(socket, options)))
   })
 }

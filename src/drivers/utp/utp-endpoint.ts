@@ -1,0 +1,171 @@
+import type { Address } from '../../core/address.js'
+import type { Callback, Clock, DatagramSocket, Log, StreamSocket } from '../../core/env.js'
+import { OperationalError } from '../../core/errors.js'
+import type { Random } from '../../core/random.js'
+import { err, ok } from '../../core/result.js'
+import type { Instant } from '../../core/time.js'
+import {
+  DEFAULT_UTP_CONFIG,
+  UtpConnection,
+  type UtpConfig,
+} from '../../protocols/utp/connection.js'
+import {
+  decodePacket,
+  encodePacket,
+  PacketType,
+  type UtpPacket,
+} from '../../protocols/utp/header.js'
+import { UtpStream, type UtpCarrier } from './utp-stream.js'
+
+/** A closed connection still answers late packets (a resent FIN) this long. */
+const LINGER_MS = 10_000
+
+/**
+ * Many uTP connections over one UDP socket, keyed by the remote address and the connection id
+ * the remote sends to (our receive id). A SYN from an unknown remote id opens a connection when
+ * the endpoint accepts; any other packet for no connection is answered with a RESET (not a
+ * RESET itself, which would ping-pong).
+ */
+export class UtpEndpoint implements UtpCarrier {
+  readonly local: Address
+  private readonly streams = new Map<string, UtpStream>()
+  /** Accepting while set (the endpoint is a listener's). */
+  onAccept: ((socket: StreamSocket) => void) | undefined
+  /** Called when the endpoint has no streams and does not accept: its owner may close it. */
+  onIdle: (() => void) | undefined
+
+  constructor(
+    private readonly socket: DatagramSocket,
+    readonly clock: Clock,
+    private readonly random: Random,
+    private readonly log: Log | undefined,
+    private readonly config: UtpConfig = DEFAULT_UTP_CONFIG,
+  ) {
+    this.local = socket.local
+    socket.onReceive((from, bytes) => this.receive(from, bytes))
+  }
+
+  get connectionCount(): number {
+    return this.streams.size
+  }
+
+  send(to: Address, bytes: Uint8Array): void {
+    this.socket.send(to, bytes)
+  }
+
+  forget(stream: UtpStream): void {
+    const key = keyOf(stream.remote, stream.connection.recvId)
+    // Late packets (a resent FIN) still reach the closed connection for a while.
+    this.clock.setTimer((this.clock.now() + LINGER_MS) as Instant, () => {
+      if (this.streams.get(key) !== stream) return
+      this.streams.delete(key)
+      if (this.streams.size === 0 && this.onAccept === undefined) this.onIdle?.()
+    })
+  }
+
+  connect(remote: Address, ready: Callback<StreamSocket>, timeoutMs: number): void {
+    let recvId = this.random.int(0x10000)
+    // The send id (recvId + 1) must be free too: it is what an accepted SYN would take.
+    for (let i = 0; i < 16 && this.streams.has(keyOf(remote, recvId)); i++)
+      recvId = this.random.int(0x10000)
+    if (this.streams.has(keyOf(remote, recvId))) {
+      return this.later(() => ready(err(new OperationalError('address_in_use', 'no free uTP id'))))
+    }
+    const connection = UtpConnection.connect(recvId, this.clock.now(), this.config)
+    const stream = new UtpStream(this, remote, connection)
+    this.streams.set(keyOf(remote, recvId), stream)
+    let settled = false
+    const timer = this.clock.setTimer((this.clock.now() + timeoutMs) as Instant, () => {
+      if (settled) return
+      settled = true
+      stream.onHandshake = undefined
+      stream.destroy()
+      ready(
+        err(
+          new OperationalError('timeout', `uTP connect to ${remote.host}:${remote.port} timed out`),
+        ),
+      )
+    })
+    stream.onHandshake = (outcome) => {
+      if (settled) return
+      settled = true
+      this.clock.clearTimer(timer)
+      if (outcome === 'connected') return ready(ok(stream))
+      const code = outcome === 'reset' ? 'refused' : 'timeout'
+      ready(
+        err(new OperationalError(code, `uTP connect to ${remote.host}:${remote.port}: ${outcome}`)),
+      )
+    }
+    stream.service()
+  }
+
+  /** Stops accepting; the socket closes once the last connection is gone. */
+  stopAccepting(): void {
+    this.onAccept = undefined
+    if (this.streams.size === 0) this.onIdle?.()
+  }
+
+  close(): void {
+    this.socket.close()
+  }
+
+  private receive(from: Address, bytes: Uint8Array): void {
+    const decoded = decodePacket(bytes)
+    if (!decoded.ok) return
+    const packet = decoded.value
+    const stream = this.route(from, packet)
+    if (stream !== undefined) return stream.receive(packet)
+    if (packet.type === PacketType.syn && this.onAccept !== undefined)
+      return this.accept(from, packet)
+    if (packet.type !== PacketType.reset) this.sendReset(from, packet)
+  }
+
+  private route(from: Address, packet: UtpPacket): UtpStream | undefined {
+    const id = packet.connectionId
+    if (packet.type === PacketType.syn) return this.streams.get(keyOf(from, (id + 1) & 0xffff))
+    const direct = this.streams.get(keyOf(from, id))
+    if (direct !== undefined || packet.type !== PacketType.reset) return direct
+    // A RESET may carry our send id instead (libutp's rule): recv id is send id plus or minus one.
+    for (const candidate of [(id + 1) & 0xffff, (id - 1) & 0xffff]) {
+      const stream = this.streams.get(keyOf(from, candidate))
+      if (stream !== undefined && stream.connection.sendId === id) return stream
+    }
+    return undefined
+  }
+
+  private accept(from: Address, syn: UtpPacket): void {
+    const connection = UtpConnection.accept(
+      syn,
+      this.random.int(0x10000),
+      this.clock.now(),
+      this.config,
+    )
+    const stream = new UtpStream(this, from, connection)
+    this.streams.set(keyOf(from, connection.recvId), stream)
+    this.log?.log('debug', 'utp accepted', { remote: from.host, port: from.port })
+    stream.service()
+    this.onAccept?.(stream)
+  }
+
+  private sendReset(to: Address, packet: UtpPacket): void {
+    this.socket.send(
+      to,
+      encodePacket({
+        type: PacketType.reset,
+        connectionId: packet.connectionId,
+        timestampMicros: 0,
+        timestampDiffMicros: 0,
+        windowBytes: 0,
+        seq: 0,
+        ack: packet.seq,
+        payload: new Uint8Array(),
+      }),
+    )
+  }
+
+  private later(fn: () => void): void {
+    this.clock.setTimer(this.clock.now(), fn)
+  }
+}
+
+const keyOf = (address: Address, id: number): string => `${address.host}|${address.port}|${id}`

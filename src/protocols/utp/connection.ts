@@ -1,0 +1,583 @@
+import type { Instant } from '../../core/time.js'
+import { encodePacket, HEADER_BYTES, PacketType, type UtpPacket } from './header.js'
+import { Ledbat } from './ledbat.js'
+import { RttEstimator } from './rtt.js'
+import { buildSelectiveAck, selectivelyAcked } from './selective-ack.js'
+import { micros32, seqAdd, seqBefore, seqDistance } from './seq.js'
+
+/**
+ * One uTP connection (BEP 29), sans-IO: packets and time go in, encoded packets and events
+ * come out (`takePackets`, `takeEvents`); the driver sends the one and acts on the other, and
+ * calls `timeout` at `nextTimeout()`.
+ *
+ * Connection ids: the initiator picks `recvId` at random and sends with `sendId = recvId + 1`;
+ * its SYN carries `recvId`. The acceptor of a SYN with id X receives on X + 1 and sends on X.
+ * Sequence numbers: the SYN takes the initiator's first one; the acceptor answers with a
+ * STATE whose `seq` is the first it will use for data (so the initiator's `ack` starts at that
+ * minus one), as libutp and libtorrent do. DATA and FIN take a sequence number; STATE does not.
+ */
+
+export interface UtpConfig {
+  /** The UDP payload of a full packet. 1400 fits a 1500-byte path with room for tunnels. */
+  readonly packetBytes: number
+  /** What we advertise as `wnd_size` when nothing waits to be read. */
+  readonly receiveBufferBytes: number
+  /** The congestion window's ceiling. */
+  readonly sendWindowBytesMax: number
+  /** Retransmissions of one packet before the connection times out. */
+  readonly resendsMax: number
+  /** SYN retransmissions before connect fails. */
+  readonly synResendsMax: number
+  /** An idle connection sends a bare ack this often so NATs keep its mapping. */
+  readonly keepaliveMs: number
+  /** Out-of-order packets kept for reordering at most. */
+  readonly reorderPacketsMax: number
+}
+
+export const DEFAULT_UTP_CONFIG: UtpConfig = {
+  packetBytes: 1400,
+  receiveBufferBytes: 1024 * 1024,
+  sendWindowBytesMax: 1024 * 1024,
+  resendsMax: 6,
+  synResendsMax: 3,
+  keepaliveMs: 29_000,
+  reorderPacketsMax: 1024,
+}
+
+export type UtpCloseReason = 'end' | 'reset' | 'timeout' | 'local'
+
+export type UtpEvent =
+  | { readonly type: 'connected' }
+  | { readonly type: 'data'; readonly bytes: Uint8Array }
+  /** The far side's FIN, after every byte before it was delivered. */
+  | { readonly type: 'remote_end' }
+  /** The unsent queue fell below the low-water mark after a write found it full. */
+  | { readonly type: 'drain' }
+  | { readonly type: 'closed'; readonly reason: UtpCloseReason }
+
+export type UtpState = 'syn_sent' | 'connected' | 'closed'
+
+interface Outgoing {
+  readonly seq: number
+  readonly type: PacketType
+  readonly payload: Uint8Array
+  sentAt: Instant
+  transmissions: number
+  /** Selectively acked: not in flight, not to be resent, awaiting the cumulative ack. */
+  sacked: boolean
+  /** Set once a fast retransmit resent it, so three more sacks do not resend it again. */
+  fastResent: boolean
+}
+
+/** Unsent bytes above which `write` reports backpressure (as the TCP driver's 64 KiB). */
+export const SEND_HIGH_WATER_BYTES = 64 * 1024
+
+export class UtpConnection {
+  state: UtpState
+  readonly recvId: number
+  readonly sendId: number
+  readonly ledbat: Ledbat
+  readonly rtt = new RttEstimator()
+  /** Set when the close came from our side (`end`, `reset`): the first cause wins. */
+  private closeReason: UtpCloseReason | undefined
+
+  private seqNr: number
+  private ackNr = 0
+  private synSeq = 0
+  private readonly outstanding: Outgoing[] = []
+  private inFlightBytes = 0
+  private readonly unsent: Uint8Array[] = []
+  private unsentBytes = 0
+  private unsentOffset = 0
+  private blockedWriter = false
+  private peerWindow: number
+  private lastAckSeen = -1
+  private duplicateAcks = 0
+
+  private readonly reorder = new Map<number, { type: PacketType; payload: Uint8Array }>()
+  private reorderBytes = 0
+  /** Delivered to the driver but not yet consumed by the reader (it may be paused). */
+  private unreadBytes = 0
+  private advertisedWindow: number
+  /** The far side's FIN sequence number, once seen. */
+  private finSeq: number | undefined
+  private remoteEnded = false
+  private localEnding = false
+  private finSent = false
+  private finAcked = false
+  private replyMicros = 0
+  private ackDue = false
+  private lastSent: Instant
+  private retransmitAt: Instant | undefined
+  private synResends = 0
+
+  private readonly packets: Uint8Array[] = []
+  private readonly events: UtpEvent[] = []
+
+  private constructor(
+    private readonly config: UtpConfig,
+    recvId: number,
+    sendId: number,
+    seqNr: number,
+    now: Instant,
+  ) {
+    this.recvId = recvId
+    this.sendId = sendId
+    this.seqNr = seqNr
+    this.state = 'syn_sent'
+    this.lastSent = now
+    this.ledbat = new Ledbat({
+      packetBytes: config.packetBytes,
+      windowBytesMax: config.sendWindowBytesMax,
+    })
+    this.peerWindow = config.packetBytes
+    this.advertisedWindow = config.receiveBufferBytes
+  }
+
+  /** Opens a connection: queues the SYN. `recvId` is random, 16 bits. */
+  static connect(
+    recvId: number,
+    now: Instant,
+    config: UtpConfig = DEFAULT_UTP_CONFIG,
+  ): UtpConnection {
+    const connection = new UtpConnection(config, recvId & 0xffff, (recvId + 1) & 0xffff, 1, now)
+    connection.synSeq = 1
+    connection.seqNr = 2
+    connection.sendSyn(now)
+    return connection
+  }
+
+  /** Answers a SYN: queues the STATE that accepts it. `initialSeq` is random, 16 bits. */
+  static accept(
+    syn: UtpPacket,
+    initialSeq: number,
+    now: Instant,
+    config: UtpConfig = DEFAULT_UTP_CONFIG,
+  ): UtpConnection {
+    const connection = new UtpConnection(
+      config,
+      (syn.connectionId + 1) & 0xffff,
+      syn.connectionId,
+      initialSeq & 0xffff,
+      now,
+    )
+    connection.state = 'connected'
+    connection.ackNr = syn.seq
+    connection.notePeer(syn, now)
+    connection.sendState(now)
+    return connection
+  }
+
+  get payloadBytesMax(): number {
+    return this.config.packetBytes - HEADER_BYTES
+  }
+
+  /** Bytes written but not yet packetized. */
+  get bufferedBytes(): number {
+    return this.unsentBytes
+  }
+
+  get bytesInFlight(): number {
+    return this.inFlightBytes
+  }
+
+  // --- the application side -------------------------------------------------------------
+
+  /** Queues bytes; false when the unsent queue is above the high-water mark. */
+  write(bytes: Uint8Array, now: Instant): boolean {
+    if (this.state === 'closed' || this.localEnding) return true
+    if (bytes.length > 0) {
+      this.unsent.push(bytes)
+      this.unsentBytes += bytes.length
+    }
+    this.pump(now)
+    const full = this.unsentBytes > SEND_HIGH_WATER_BYTES
+    if (full) this.blockedWriter = true
+    return !full
+  }
+
+  /** Graceful close: what is queued goes out, then a FIN. */
+  end(now: Instant): void {
+    if (this.state === 'closed' || this.localEnding) return
+    this.localEnding = true
+    // After the far side's FIN this is the automatic answer (no half-open streams): 'end'.
+    this.closeReason ??= this.remoteEnded ? 'end' : 'local'
+    this.pump(now)
+  }
+
+  /** Abortive close: a RESET, and the connection is gone. */
+  reset(now: Instant): void {
+    if (this.state === 'closed') return
+    this.emitPacket(PacketType.reset, this.seqNr, new Uint8Array(), now)
+    this.close('local')
+  }
+
+  /** The reader consumed `bytes` of what `data` events delivered: the window reopens. */
+  consumed(bytes: number, now: Instant): void {
+    this.unreadBytes = Math.max(0, this.unreadBytes - bytes)
+    const before = this.advertisedWindow
+    const after = this.receiveWindow()
+    // A sender stalled on our closed window learns at once that it may go on.
+    if (before < this.config.packetBytes && after >= this.config.packetBytes) this.sendState(now)
+  }
+
+  // --- the network side -------------------------------------------------------------------
+
+  receive(packet: UtpPacket, now: Instant): void {
+    if (this.state === 'closed') {
+      // Our last ack of their FIN may have been lost: ack the resent FIN again.
+      if (packet.type === PacketType.fin && this.remoteEnded) this.sendState(now)
+      return
+    }
+    if (packet.type === PacketType.reset) return this.close('reset')
+    if (packet.type === PacketType.syn) {
+      // Our STATE answering it was lost: answer again.
+      if (packet.seq === this.ackNr) this.ackDue = true
+      return
+    }
+    if (this.state === 'syn_sent') {
+      if (packet.ack !== this.synSeq) return
+      this.state = 'connected'
+      this.ackNr = seqAdd(packet.seq, -1)
+      this.events.push({ type: 'connected' })
+    }
+    this.notePeer(packet, now)
+    this.handleAck(packet, now)
+    if (packet.type === PacketType.data || packet.type === PacketType.fin) this.handleData(packet)
+    this.pump(now)
+    this.maybeFinish(now)
+  }
+
+  /** Sends what is due now: a pending ack, packets the windows allow. */
+  flush(now: Instant): void {
+    if (this.state === 'closed') return
+    this.pump(now)
+    if (this.ackDue) this.sendState(now)
+  }
+
+  nextTimeout(): Instant | undefined {
+    if (this.state === 'closed') return undefined
+    const keepalive = (this.lastSent + this.config.keepaliveMs) as Instant
+    if (this.retransmitAt === undefined) return keepalive
+    return this.retransmitAt < keepalive ? this.retransmitAt : keepalive
+  }
+
+  timeout(now: Instant): void {
+    if (this.state === 'closed') return
+    if (this.retransmitAt !== undefined && now >= this.retransmitAt) this.retransmitTimeout(now)
+    if (this.isClosed()) return
+    if (now >= this.lastSent + this.config.keepaliveMs) this.sendState(now)
+  }
+
+  /** A method rather than a field test, so that narrowing does not survive a call that closes. */
+  isClosed(): boolean {
+    return this.state === 'closed'
+  }
+
+  takePackets(): Uint8Array[] {
+    return this.packets.splice(0)
+  }
+
+  takeEvents(): UtpEvent[] {
+    return this.events.splice(0)
+  }
+
+  // --- internals ----------------------------------------------------------------------------
+
+  private sendSyn(now: Instant): void {
+    this.emitPacket(PacketType.syn, this.synSeq, new Uint8Array(), now, this.recvId)
+    this.retransmitAt = (now + this.rtt.rto) as Instant
+  }
+
+  private retransmitTimeout(now: Instant): void {
+    this.rtt.backOff()
+    if (this.state === 'syn_sent') {
+      if (++this.synResends > this.config.synResendsMax) return this.close('timeout')
+      return this.sendSyn(now)
+    }
+    const oldest = this.outstanding.find((o) => !o.sacked)
+    if (oldest === undefined) {
+      // Nothing in flight: a zero window probe, so a lost window update cannot stall us.
+      this.retransmitAt = undefined
+      if (this.unsentBytes > 0 || (this.localEnding && !this.finSent)) {
+        this.peerWindow = Math.max(this.peerWindow, this.payloadBytesMax)
+        this.pump(now)
+      }
+      return
+    }
+    if (oldest.transmissions > this.config.resendsMax) return this.close('timeout')
+    this.ledbat.timedOut()
+    // Everything unacked counts as lost: it will be resent as the window reopens.
+    this.inFlightBytes = 0
+    for (const entry of this.outstanding) if (!entry.sacked) entry.sentAt = -1 as Instant
+    this.resend(oldest, now)
+    this.retransmitAt = (now + this.rtt.rto) as Instant
+  }
+
+  private resend(entry: Outgoing, now: Instant): void {
+    if (entry.sentAt < 0) this.inFlightBytes += entry.payload.length
+    entry.transmissions++
+    entry.sentAt = now
+    this.emitPacket(entry.type, entry.seq, entry.payload, now)
+  }
+
+  private notePeer(packet: UtpPacket, now: Instant): void {
+    this.replyMicros = (micros32(now) - packet.timestampMicros) >>> 0
+    this.peerWindow = packet.windowBytes
+    this.ledbat.delaySample(now, packet.timestampDiffMicros)
+  }
+
+  private handleAck(packet: UtpPacket, now: Instant): void {
+    let ackedBytes = 0
+    let newlyAcked = false
+    while (this.outstanding.length > 0) {
+      const first = this.outstanding[0] as Outgoing
+      if (seqBefore(packet.ack, first.seq)) break
+      // Acks for what we never sent are bogus; ignore them.
+      if (seqDistance(first.seq, packet.ack) >= this.outstanding.length) break
+      this.outstanding.shift()
+      newlyAcked = true
+      if (!first.sacked) {
+        ackedBytes += first.payload.length
+        if (first.sentAt >= 0) this.inFlightBytes -= first.payload.length
+        if (first.transmissions === 1 && first.sentAt >= 0) this.rtt.sample(now - first.sentAt)
+      }
+      if (first.type === PacketType.fin) this.finAcked = true
+    }
+    if (packet.selectiveAck !== undefined && this.outstanding.length > 0) {
+      ackedBytes += this.applySelectiveAck(packet.ack, packet.selectiveAck, now)
+    }
+    if (newlyAcked) {
+      this.rtt.progress()
+      this.duplicateAcks = 0
+    } else if (
+      packet.type === PacketType.state &&
+      packet.ack === this.lastAckSeen &&
+      this.outstanding.length > 0
+    ) {
+      // Three duplicate acks: the packet after the ack is lost (fast retransmit).
+      if (++this.duplicateAcks === 3) this.fastRetransmit(this.outstanding[0] as Outgoing, now)
+    }
+    this.lastAckSeen = packet.ack
+    this.ledbat.acked(ackedBytes)
+    this.retransmitAt = this.outstanding.some((o) => !o.sacked)
+      ? ((now + this.rtt.rto) as Instant)
+      : this.unsentBytes > 0 && this.peerWindow < this.payloadBytesMax
+        ? ((now + this.rtt.rto) as Instant)
+        : undefined
+  }
+
+  private applySelectiveAck(ack: number, mask: Uint8Array, now: Instant): number {
+    const first = (this.outstanding[0] as Outgoing).seq
+    let ackedBytes = 0
+    let highestSacked = -1
+    for (const seq of selectivelyAcked(ack, mask)) {
+      const index = seqDistance(first, seq)
+      if (index >= this.outstanding.length) continue
+      const entry = this.outstanding[index] as Outgoing
+      highestSacked = Math.max(highestSacked, index)
+      if (entry.sacked) continue
+      entry.sacked = true
+      ackedBytes += entry.payload.length
+      if (entry.sentAt >= 0) this.inFlightBytes -= entry.payload.length
+      if (entry.transmissions === 1 && entry.sentAt >= 0) this.rtt.sample(now - entry.sentAt)
+    }
+    // A packet with three or more sacked packets after it is lost (libutp's rule).
+    let sackedAfter = 0
+    for (let index = highestSacked; index >= 0; index--) {
+      const entry = this.outstanding[index] as Outgoing
+      if (entry.sacked) sackedAfter++
+      else if (sackedAfter >= 3 && !entry.fastResent) this.fastRetransmit(entry, now)
+    }
+    return ackedBytes
+  }
+
+  private fastRetransmit(entry: Outgoing, now: Instant): void {
+    if (entry.sacked) return
+    entry.fastResent = true
+    this.ledbat.lost(now, this.rtt.srtt ?? this.rtt.rto)
+    if (entry.sentAt >= 0) this.inFlightBytes -= entry.payload.length
+    entry.sentAt = -1 as Instant
+    this.resend(entry, now)
+  }
+
+  private handleData(packet: UtpPacket): void {
+    const expected = seqAdd(this.ackNr, 1)
+    if (packet.type === PacketType.fin && this.finSeq === undefined) this.finSeq = packet.seq
+    this.ackDue = true
+    if (packet.seq !== expected) {
+      const ahead = seqDistance(expected, packet.seq)
+      if (ahead >= this.config.reorderPacketsMax || this.reorder.has(packet.seq)) return
+      if (ahead >= 0x8000) return // old: already delivered
+      this.reorder.set(packet.seq, { type: packet.type, payload: packet.payload })
+      this.reorderBytes += packet.payload.length
+      return
+    }
+    this.deliver(packet.type, packet.payload)
+    for (;;) {
+      const next = this.reorder.get(seqAdd(this.ackNr, 1))
+      if (next === undefined) break
+      this.reorder.delete(seqAdd(this.ackNr, 1))
+      this.reorderBytes -= next.payload.length
+      this.deliver(next.type, next.payload)
+    }
+  }
+
+  private deliver(type: PacketType, payload: Uint8Array): void {
+    this.ackNr = seqAdd(this.ackNr, 1)
+    if (this.remoteEnded) return
+    if (payload.length > 0 && type === PacketType.data) {
+      this.unreadBytes += payload.length
+      this.events.push({ type: 'data', bytes: payload })
+    }
+    if (this.finSeq !== undefined && this.ackNr === this.finSeq) {
+      this.remoteEnded = true
+      this.reorder.clear()
+      this.reorderBytes = 0
+      this.events.push({ type: 'remote_end' })
+    }
+  }
+
+  /** Packetizes queued bytes while the congestion and receive windows allow. */
+  private pump(now: Instant): void {
+    if (this.state !== 'connected') return
+    // Resend what a timeout declared lost, oldest first, before anything new.
+    for (const entry of this.outstanding) {
+      if (entry.sentAt >= 0 || entry.sacked) continue
+      if (!this.windowAllows(entry.payload.length)) return
+      this.resend(entry, now)
+      this.retransmitAt ??= (now + this.rtt.rto) as Instant
+    }
+    while (this.unsentBytes > 0) {
+      const size = Math.min(this.payloadBytesMax, this.unsentBytes)
+      if (!this.windowAllows(size)) break
+      this.sendData(this.takeUnsent(size), now)
+    }
+    if (this.blockedWriter && this.unsentBytes <= SEND_HIGH_WATER_BYTES / 2) {
+      this.blockedWriter = false
+      this.events.push({ type: 'drain' })
+    }
+    if (this.localEnding && !this.finSent && this.unsentBytes === 0) {
+      this.finSent = true
+      this.sendNew(PacketType.fin, new Uint8Array(), now)
+    }
+  }
+
+  private windowAllows(size: number): boolean {
+    const window = Math.min(this.ledbat.window, this.peerWindow)
+    // One packet may always be in flight, or a tiny window would stall the connection.
+    return this.inFlightBytes === 0
+      ? this.peerWindow >= size || this.peerWindow >= this.payloadBytesMax
+      : this.inFlightBytes + size <= window
+  }
+
+  private takeUnsent(size: number): Uint8Array {
+    const head = this.unsent[0] as Uint8Array
+    const available = head.length - this.unsentOffset
+    let out: Uint8Array
+    if (available >= size) {
+      out = head.subarray(this.unsentOffset, this.unsentOffset + size)
+      this.unsentOffset += size
+      if (this.unsentOffset === head.length) {
+        this.unsent.shift()
+        this.unsentOffset = 0
+      }
+    } else {
+      out = new Uint8Array(size)
+      let filled = 0
+      while (filled < size) {
+        const chunk = this.unsent[0] as Uint8Array
+        const take = Math.min(size - filled, chunk.length - this.unsentOffset)
+        out.set(chunk.subarray(this.unsentOffset, this.unsentOffset + take), filled)
+        filled += take
+        this.unsentOffset += take
+        if (this.unsentOffset === chunk.length) {
+          this.unsent.shift()
+          this.unsentOffset = 0
+        }
+      }
+    }
+    this.unsentBytes -= size
+    return out
+  }
+
+  private sendData(payload: Uint8Array, now: Instant): void {
+    this.sendNew(PacketType.data, payload, now)
+  }
+
+  private sendNew(type: PacketType, payload: Uint8Array, now: Instant): void {
+    const entry: Outgoing = {
+      seq: this.seqNr,
+      type,
+      payload,
+      sentAt: now,
+      transmissions: 1,
+      sacked: false,
+      fastResent: false,
+    }
+    this.seqNr = seqAdd(this.seqNr, 1)
+    this.outstanding.push(entry)
+    this.inFlightBytes += payload.length
+    this.emitPacket(type, entry.seq, payload, now)
+    this.retransmitAt ??= (now + this.rtt.rto) as Instant
+  }
+
+  private sendState(now: Instant): void {
+    this.emitPacket(PacketType.state, this.seqNr, new Uint8Array(), now)
+  }
+
+  private emitPacket(
+    type: PacketType,
+    seq: number,
+    payload: Uint8Array,
+    now: Instant,
+    connectionId = this.sendId,
+  ): void {
+    const window = this.receiveWindow()
+    const selectiveAck =
+      type === PacketType.state && this.reorder.size > 0
+        ? buildSelectiveAck(this.ackNr, (s) => this.reorder.has(s), this.config.reorderPacketsMax)
+        : undefined
+    this.packets.push(
+      encodePacket({
+        type,
+        connectionId,
+        timestampMicros: micros32(now),
+        timestampDiffMicros: this.replyMicros,
+        windowBytes: window,
+        seq,
+        ack: this.ackNr,
+        ...(selectiveAck === undefined ? {} : { selectiveAck }),
+        payload,
+      }),
+    )
+    this.lastSent = now
+    // Every packet carries the ack, so a pending bare ack is no longer needed.
+    this.ackDue = false
+  }
+
+  private receiveWindow(): number {
+    const window = Math.max(
+      0,
+      this.config.receiveBufferBytes - this.unreadBytes - this.reorderBytes,
+    )
+    this.advertisedWindow = window
+    return window
+  }
+
+  /** Both FINs through (ours acked, theirs delivered): the connection is done. */
+  private maybeFinish(now: Instant): void {
+    if (this.state === 'closed') return
+    if (!(this.remoteEnded && this.finSent && this.finAcked)) return
+    // Their FIN must hear its ack, or they would resend it into a closed connection.
+    if (this.ackDue) this.sendState(now)
+    this.close(this.closeReason ?? 'end')
+  }
+
+  private close(reason: UtpCloseReason): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    this.retransmitAt = undefined
+    this.events.push({ type: 'closed', reason })
+  }
+}

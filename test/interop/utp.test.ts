@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { CLI_ENTRY } from '../../src/cli/spawn.js'
+import {
+  event,
+  pythonScript,
+  requireLibtorrent,
+  sha256File,
+  spawnLines,
+  SYSTEM_PYTHON,
+  type LineProcess,
+} from './reference.js'
+
+/**
+ * uTP (BEP 29) against libtorrent with TCP off in both directions (enable_outgoing_tcp =
+ * enable_incoming_tcp = False): whatever moves, moves over uTP. plexus runs with its default
+ * transports (uTP tried first, TCP as the fallback, both listened on one port number), as a
+ * user would; libtorrent also reports each peer's socket type.
+ */
+
+const plexus = (...args: string[]): LineProcess =>
+  spawnLines(process.execPath, [CLI_ENTRY, ...args])
+const libtorrentUtp = (...args: string[]): LineProcess =>
+  spawnLines(SYSTEM_PYTHON, [pythonScript('lt_utp.py'), ...args])
+
+const ltPort = (p: LineProcess): Promise<number> =>
+  p.waitForLine((line) => {
+    const e = event(line)
+    return e?.type === 'listening' ? Number(e['port']) : undefined
+  })
+const plexusPort = (p: LineProcess): Promise<number> =>
+  p.waitForLine((line) => {
+    const e = event(line)
+    return e?.type === 'ready' ? Number(String(e['listen']).split(':').pop()) : undefined
+  })
+const completed = (p: LineProcess, type: string, timeoutMs = 90_000): Promise<unknown> =>
+  p.waitForLine((line) => (event(line)?.type === type ? true : undefined), timeoutMs)
+const peerOverUtp = (p: LineProcess): Promise<boolean> =>
+  p.waitForLine((line) => {
+    const e = event(line)
+    return e?.type === 'peer' ? e['utp'] === true : undefined
+  }, 90_000)
+
+async function made(dir: string, megabytes: number): Promise<string> {
+  const content = join(dir, 'seed', 'payload')
+  mkdirSync(content, { recursive: true })
+  writeFileSync(join(content, 'data.bin'), randomBytes(megabytes * 1024 * 1024 + 333))
+  const torrent = join(dir, 'payload.torrent')
+  const creator = plexus('create', content, '-o', torrent, '--piece-length', '262144', '--json')
+  assert.equal(await creator.exited, 0)
+  return torrent
+}
+
+async function withDir(body: (dir: string, running: LineProcess[]) => Promise<void>) {
+  requireLibtorrent()
+  const dir = mkdtempSync(join(tmpdir(), 'plexus-utp-interop-'))
+  const running: LineProcess[] = []
+  try {
+    await body(dir, running)
+  } finally {
+    await Promise.all(running.map((p) => p.stop()))
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const same = (dir: string, to: string): void =>
+  assert.equal(
+    sha256File(join(dir, to, 'payload', 'data.bin')),
+    sha256File(join(dir, 'seed', 'payload', 'data.bin')),
+  )
+
+test('uTP only: libtorrent seeds, plexus downloads', async () => {
+  await withDir(async (dir, running) => {
+    const torrent = await made(dir, 8)
+    const seed = libtorrentUtp(torrent, join(dir, 'seed'), '--timeout', '120')
+    running.push(seed)
+    const port = await ltPort(seed)
+    await completed(seed, 'complete')
+    const get = plexus(
+      'get',
+      torrent,
+      '-o',
+      join(dir, 'plexus-dl'),
+      '--bind',
+      '127.0.0.1',
+      '--peer',
+      `127.0.0.1:${port}`,
+      '--no-trackers',
+      '--json',
+    )
+    running.push(get)
+    assert.equal(await peerOverUtp(seed), true)
+    await completed(get, 'summary')
+    assert.equal(await get.exited, 0)
+    same(dir, 'plexus-dl')
+  })
+})
+
+test('uTP only: plexus seeds, libtorrent downloads', async () => {
+  await withDir(async (dir, running) => {
+    const torrent = await made(dir, 8)
+    const seed = plexus(
+      'seed',
+      torrent,
+      '--data',
+      join(dir, 'seed'),
+      '--bind',
+      '127.0.0.1',
+      '--no-trackers',
+      '--json',
+    )
+    running.push(seed)
+    const port = await plexusPort(seed)
+    const get = libtorrentUtp(
+      torrent,
+      join(dir, 'lt-dl'),
+      '--peer',
+      `127.0.0.1:${port}`,
+      '--exit-on-complete',
+      '--timeout',
+      '90',
+    )
+    running.push(get)
+    assert.equal(await peerOverUtp(get), true)
+    await completed(get, 'complete')
+    assert.equal(await get.exited, 0)
+    same(dir, 'lt-dl')
+  })
+})
