@@ -104,8 +104,9 @@ function run(context: SectionContext): ReturnType<Section['run']> {
       comparison: 'about',
       tolerance: 0.15,
       causeIfOff:
-        "the graph's degrees vary around the mean (a ring plus random links), and short cycles " +
-        `already fold paths together (${small.duplicates} duplicates a query)`,
+        "the graph's degrees vary around the mean (a ring plus random links): a neighbour is " +
+        'more likely to be a well-connected node, which pushes reach above d(d-1)^(i-1), while ' +
+        `short cycles fold paths together (${small.duplicates} duplicates a query) and pull it below`,
     }),
     judge({
       id: 'lecture-7-neighbours-10-hops',

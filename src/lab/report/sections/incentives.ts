@@ -50,7 +50,14 @@ export function incentiveBase(quick: boolean): Params {
     peers: quick ? 30 : 100,
     fileSize: quick ? 2 * MIB : 8 * MIB,
     pieceSize: 128 * 1024,
-    maxSeconds: 1800,
+    // Slow links (400 kbps up) so that a run lasts many 10 s choke rounds: tit-for-tat acts
+    // per round, and a swarm done within the first round never exercises it. Equal leechers,
+    // so that only the policy differs between contributors and free riders.
+    seedUpload: 100e3,
+    leecherUpload: 50e3,
+    leecherDownload: 500e3,
+    slowFraction: 0,
+    maxSeconds: 7200,
     checkEvery: 0,
   }
 }
@@ -156,7 +163,7 @@ function run(context: SectionContext): ReturnType<Section['run']> {
   return {
     summary:
       `One seed and ${String(base['peers'])} leechers, a ${Number(base['fileSize']) / MIB} MiB file in 128 KiB pieces, ` +
-      'default capacities (leechers 2 MB/s up, a fifth of them at a quarter); six runs that differ by one policy each.',
+      'a seed at 800 kbps, leechers at 400 kbps up and 4 Mbps down, all equal; six runs that differ by one policy each.',
     params: { ...base, variants: VARIANTS.length },
     claims,
     tables: [
