@@ -141,8 +141,11 @@ function run(context: SectionContext): ReturnType<Section['run']> {
       comparison: 'at-least',
       tolerance: 0,
       causeIfOff:
-        "free riders still get the seed's and optimistic unchokes; once contributors finish they " +
-        'seed and serve everyone, so in a short run the penalty is small',
+        `free riders finished in ${free.freeRiderMeanSeconds} s against ${free.contributorMeanSeconds} s: ` +
+        'the leecher choker ranks peers by the rate received from them and breaks ties by peer ' +
+        'id; each leecher receives from only a few peers, so most candidates tie at rate 0 and ' +
+        'free riders win regular slots by id, not by merit; leechers that finish seed round ' +
+        'robin to everyone. Tit-for-tat bites only when reciprocating peers fill the slots.',
     }),
     judge({
       id: 'optimistic-unchoke-feeds-newcomers',
@@ -156,8 +159,9 @@ function run(context: SectionContext): ReturnType<Section['run']> {
       comparison: 'at-least',
       tolerance: 0,
       causeIfOff:
-        'the seed unchokes by upload rate to the peer and serves free riders as well; contributors ' +
-        'that finish become seeds and serve them too',
+        'free riders were not starved without optimistic unchokes: they get regular slots on ' +
+        'ties at rate 0 (see the previous claim) and the seed serves every interested peer ' +
+        'round robin, so the optimistic slot is not their only way in',
     }),
   ]
   return {

@@ -22,7 +22,8 @@ interface MixRow {
   readonly allocationsPerRelayMax: number
   readonly bytesPerRelayP50: number
   readonly bytesPerRelayMax: number
-  readonly extraLatencyMs: number
+  /** Relayed minus direct median RTT; undefined when no session was relayed. */
+  readonly extraLatencyMs: number | undefined
 }
 
 function rowOf(natRatio: number, r: NatReport): MixRow {
@@ -36,7 +37,7 @@ function rowOf(natRatio: number, r: NatReport): MixRow {
     allocationsPerRelayMax: r.relay.allocationsPerServer.max,
     bytesPerRelayP50: r.relay.bytesRelayedPerServer.p50,
     bytesPerRelayMax: r.relay.bytesRelayedPerServer.max,
-    extraLatencyMs: r.extraLatencyMs,
+    extraLatencyMs: r.relayed === 0 ? undefined : r.extraLatencyMs,
   }
 }
 
@@ -127,7 +128,7 @@ function run(context: SectionContext): ReturnType<Section['run']> {
           r.allocationsPerRelayMax,
           r.bytesPerRelayP50,
           r.bytesPerRelayMax,
-          r.extraLatencyMs,
+          r.extraLatencyMs ?? '-',
         ]),
       },
       {
