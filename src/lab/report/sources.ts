@@ -11,6 +11,9 @@ export const SOURCES = {
   cs162Pieces:
     'Joseph and Stoica, CS162 Lecture 23, slide 23.49 (piece selection: "select rarest piece next") ' +
     'and slide 23.50 "Handling Freeriders" (choking, a variant of tit-for-tat)',
+  cs162Ultrapeers:
+    'Joseph and Stoica, CS162 Lecture 23, slides 23.21-23.24 "Two-Level Hierarchy" (leaves send ' +
+    'queries to their ultrapeers, which answer or flood the other ultrapeers)',
   cs162Can:
     'Joseph and Stoica, CS162 Lecture 23, slides 23.32-23.39 "CAN Example: Two Dimensional Space" (8 x 8 space, nodes n1..n5, items f1..f4)',
   kuroseFlooding:

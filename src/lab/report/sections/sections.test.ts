@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { Params } from '../../scenario.js'
+import { runGnutella } from '../../scenarios/gnutella.js'
 import { runNatScenario } from '../../scenarios/nat-run.js'
 import { simulateJob } from '../../scenarios/mapreduce-sim.js'
 import { runSwarm } from '../../scenarios/swarm-run.js'
@@ -86,4 +88,24 @@ test('mapreduce: more workers are faster; no backup tasks is slower', () => {
   const noBackup = simulateJob({ ...base, workers: 100, backupTasks: false }, 2)
   assert.ok(large.seconds < small.seconds)
   assert.ok(noBackup.seconds > large.seconds)
+})
+
+test('search: on one small workload, ultrapeer leaves see fewer queries than flat servents', () => {
+  const r = runGnutella(
+    {
+      nodes: 120,
+      queries: 6,
+      ttl: 3,
+      degree: 6,
+      items: 10,
+      replication: 0.05,
+      mode: 'both',
+    } as Params,
+    6,
+  )
+  const flat = r.modes.find((m) => m.mode === 'flat')
+  const up = r.modes.find((m) => m.mode === 'ultrapeer')
+  assert.ok(flat !== undefined && up !== undefined)
+  assert.ok(up.queriesSeenPerLeafPerQuery < flat.queriesSeenPerLeafPerQuery)
+  assert.equal(flat.invariantViolations + up.invariantViolations, 0)
 })
