@@ -62,8 +62,8 @@ export function chordRingSvg(example: ChordExample): string {
     return [c + r * Math.cos(angle), c + 20 + r * Math.sin(angle)]
   }
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${size + 220}" height="${size + 40}" ` +
-      `viewBox="0 0 ${size + 220} ${size + 40}" font-family="sans-serif" font-size="12" role="img">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size + 380}" height="${size + 40}" ` +
+      `viewBox="0 0 ${size + 380} ${size + 40}" font-family="sans-serif" font-size="12" role="img">`,
     `<text x="10" y="18" font-size="14">4-bit Chord ring: node 1's fingers (blue), its lookup of key 14 (red)</text>`,
     `<circle cx="${c}" cy="${c + 20}" r="${radius}" fill="none" stroke="#999"/>`,
   ]
@@ -178,7 +178,7 @@ export function canGridSvg(example: CanExample): string {
   const top = 40
   const px = (x: number): number => left + x * cell
   const py = (y: number): number => top + (SIDE - y) * cell
-  const width = left + SIDE * cell + 260
+  const width = left + SIDE * cell + 420
   const height = top + SIDE * cell + 30
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
@@ -220,14 +220,37 @@ export function canGridSvg(example: CanExample): string {
       py((((box.lo[1] as number) + (box.hi[1] as number)) / 2) * SIDE),
     ]
   }
-  const path = example.route.map((n) => centre(n).map(fixed).join(',')).join(' ')
-  out.push(`<polyline fill="none" stroke="#c00" stroke-width="3" points="${path}"/>`)
+  // A hop across the torus seam (x = 0 / 8) leaves one edge and comes back at the other.
+  const edgeLeft = px(0)
+  const edgeRight = px(SIDE)
+  for (let i = 1; i < example.route.length; i++) {
+    const [x1, y1] = centre(example.route[i - 1] as string)
+    const [x2, y2] = centre(example.route[i] as string)
+    const segments: [number, number, number, number][] =
+      Math.abs(x2 - x1) > (SIDE * cell) / 2
+        ? x1 < x2
+          ? [
+              [x1, y1, edgeLeft, y1],
+              [edgeRight, y2, x2, y2],
+            ]
+          : [
+              [x1, y1, edgeRight, y1],
+              [edgeLeft, y2, x2, y2],
+            ]
+        : [[x1, y1, x2, y2]]
+    for (const [a, b, c, d] of segments) {
+      out.push(
+        `<line x1="${fixed(a)}" y1="${fixed(b)}" x2="${fixed(c)}" y2="${fixed(d)}" stroke="#c00" stroke-width="3"/>`,
+      )
+    }
+  }
   const legend = [
     ...example.itemOwners.map((o) => `${o.item} stored at ${o.node}`),
     `route of n1's query for f4: ${example.route.join(' -> ')}`,
+    'the space is a torus: x = 8 meets x = 0',
   ]
   legend.forEach((line, i) =>
-    out.push(`<text x="${left + SIDE * cell + 16}" y="${60 + i * 18}">${escapeXml(line)}</text>`),
+    out.push(`<text x="${left + SIDE * cell + 80}" y="${60 + i * 18}">${escapeXml(line)}</text>`),
   )
   out.push('</svg>')
   return out.join('\n')
