@@ -125,6 +125,11 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'plexus onion socks --port 9050 --authorities authorities.txt',
     'curl --socks5-hostname 127.0.0.1:9050 http://127.0.0.1:8080/   # through plexus circuits',
   ],
+  lab: [
+    'plexus lab --quick --out lab-report        # about 2 minutes',
+    'plexus lab --seed 7 --out lab-report       # full parameters, up to 15 minutes',
+    'plexus lab --quick --only file-distribution --seed 7 --out lab-fd',
+  ],
   sim: [
     'plexus sim ping-mesh --seed 7 --json',
     'plexus sim swarm --peers 1000 --json',

@@ -5,6 +5,7 @@ import { registerDemo } from './commands/demo.js'
 import { registerDht } from './commands/dht.js'
 import { registerDirectory } from './commands/directory.js'
 import { registerGnutella } from './commands/gnutella.js'
+import { registerLab } from './commands/lab.js'
 import { registerNat } from './commands/nat.js'
 import { registerMr } from './commands/mr.js'
 import { registerOnion } from './commands/onion.js'
@@ -61,6 +62,7 @@ export function buildProgram(json = false): Command {
   registerOnion(program)
   registerOverlay(program)
   registerSim(program)
+  registerLab(program)
   registerDemo(program)
   addExamples(program)
   // Every command's --bind takes a host name too: resolved once, before the action runs.
