@@ -14,6 +14,7 @@
 import type { Address } from '../../core/address.js'
 import { isLoopback } from '../../core/address.js'
 import { toHex } from '../../core/bytes.js'
+import { ipFamilyOf } from '../../core/compact-peers.js'
 import type { BValue } from '../../core/codec/bencode.js'
 import type { Callback, DatagramSocket, Disk, Env, TimerHandle } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
@@ -172,6 +173,8 @@ export class DhtAgent implements DhtAccess {
       { random: env.random, hashing: env.hashing, ed25519: env.signing },
       {
         config,
+        // BEP 32: one socket, so one family: the table of the other could not be used.
+        families: [ipFamilyOf(options.bind.host) ?? 'ipv4'],
         ...(id === undefined ? {} : { id }),
         ...(state === undefined ? {} : { nodes: state.nodes }),
         ...(options.externalAddress === undefined

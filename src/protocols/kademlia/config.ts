@@ -65,6 +65,9 @@ export interface DhtConfig {
   }
   /** Minimum spacing between two maintenance (bucket refresh) lookups. */
   readonly refreshSpacing: Duration
+  /** BEP 51: how long a full sample of our info-hashes is kept, and how many it holds. */
+  readonly sampleInterval: Duration
+  readonly samplesMax: number
   /** Our client version, sent as `v` (4 bytes: 2 letters, 2 version bytes). */
   readonly version?: Uint8Array
 }
@@ -101,6 +104,9 @@ export const DEFAULT_DHT_CONFIG: DhtConfig = {
   announceQuota: { perSourceMax: 100, perPrefixMax: 400 },
   rateLimit: { perSecond: 20, burst: 50, sourcesMax: 4096 },
   refreshSpacing: seconds(60),
+  // libtorrent's defaults (dht_sample_infohashes_interval, dht_max_infohashes_sample_count).
+  sampleInterval: minutes(360),
+  samplesMax: 20,
 }
 
 /** The defaults with some fields replaced (routing fields merge one level deep). */

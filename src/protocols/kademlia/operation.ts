@@ -10,6 +10,7 @@ import type { Instant } from '../../core/time.js'
 import type { StoredItem } from './items.js'
 import type { HopStats, LookupState } from './lookup.js'
 import type { NodeInfo } from './messages.js'
+import type { ScrapeBloom } from './scrape-bloom.js'
 
 export type OperationKind =
   | 'bootstrap'
@@ -20,6 +21,8 @@ export type OperationKind =
   | 'put_immutable'
   | 'put_mutable'
   | 'ping'
+  /** BEP 51: one sample_infohashes query to one node. */
+  | 'sample_infohashes'
   /** A bucket refresh: internal, no events. */
   | 'refresh'
 
@@ -58,12 +61,44 @@ export type DhtEvent =
       readonly peersFound: number
       /** get: the best item found; put: the item stored. */
       readonly item?: StoredItem
+      /**
+       * get_peers with scrape (BEP 33): the swarm's seeds and other peers estimated from the
+       * union of the bloom filters the nodes returned (values-only answers count as peers).
+       */
+      readonly scrape?: ScrapeEstimate
       readonly trace: LookupTrace
+    }
+  /** BEP 51: a node's answer to sample_infohashes. */
+  | {
+      readonly type: 'samples'
+      readonly handle: number
+      readonly from: NodeInfo
+      /** Seconds before the node may give another sample. */
+      readonly interval: number | undefined
+      /** Info-hashes the node stores. */
+      readonly num: number | undefined
+      readonly samples: readonly Id160[]
+      /** Nodes it named near the target (nodes and nodes6). */
+      readonly nodes: readonly NodeInfo[]
     }
   /** Our external address as a responder saw it, when it changes (BEP 42 `ip`). */
   | { readonly type: 'external_address'; readonly address: Address }
   /** We took a new BEP 42-compliant id for our external IP; the table was rebuilt. */
   | { readonly type: 'id_changed'; readonly id: Id160 }
+
+export interface ScrapeEstimate {
+  readonly seeds: number
+  readonly peers: number
+  /** Nodes that answered with bloom filters. */
+  readonly responders: number
+}
+
+/** BEP 33 state of a get_peers with scrape=1: the unions of the filters seen. */
+export interface ScrapeState {
+  readonly seeds: ScrapeBloom
+  readonly peers: ScrapeBloom
+  responders: number
+}
 
 export interface PutPlan {
   readonly value: BValue
@@ -99,4 +134,8 @@ export interface Operation {
   readonly put: PutPlan | undefined
   /** ping: the node that answered. */
   pinged: NodeInfo | undefined
+  /** get_peers / announce: BEP 33 options and, with scrape, the filters gathered. */
+  readonly scrape: ScrapeState | undefined
+  readonly noseed: boolean
+  readonly seed: boolean
 }
