@@ -46,10 +46,14 @@ export class ScrapeBloom {
     }
   }
 
-  /** The BEP's estimate of how many IPs were inserted. */
+  /**
+   * The BEP's estimate of how many IPs were inserted; 0 for an empty filter (the formula's
+   * cap of c at m - 1 would say 0.5, which rounds to a phantom entry).
+   */
   estimate(): number {
     let zeros = 0
     for (const byte of this.bits) zeros += 8 - popcount8(byte)
+    if (zeros === M) return 0
     const c = Math.min(M - 1, zeros)
     return Math.log(c / M) / (K * Math.log(1 - 1 / M))
   }
