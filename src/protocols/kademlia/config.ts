@@ -5,6 +5,13 @@ import type { StorageQuota } from './source-ledger.js'
 export interface RoutingConfig {
   /** Bucket size. */
   readonly k: number
+  /**
+   * libtorrent's extended routing table: bucket i (nodes sharing exactly i leading bits with
+   * us) holds k * multipliers[i] nodes once it is no longer the last, splitting bucket. The
+   * far buckets cover most of the id space, so larger ones there make the first hop land
+   * several bits closer to any target. libtorrent: 16, 8, 4, 2 (128/64/32/16 nodes at k 8).
+   */
+  readonly bucketSizeMultipliers: readonly number[]
   /** Nodes kept per bucket to replace ones that go bad. */
   readonly replacementsPerBucket: number
   /** A node is good when it answered within this (BEP 5: 15 minutes). */
@@ -74,6 +81,7 @@ export interface DhtConfig {
 
 export const DEFAULT_ROUTING_CONFIG: RoutingConfig = {
   k: 8,
+  bucketSizeMultipliers: [16, 8, 4, 2],
   replacementsPerBucket: 4,
   goodFor: minutes(15),
   failuresToBad: 2,

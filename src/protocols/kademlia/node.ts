@@ -428,7 +428,10 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
         const depth = candidate?.depth ?? op.lookup.depthOf(p.key)
         if (depth !== undefined) op.lookup.add(nodes, depth + 1)
       }
-      for (const event of collectResponse(op, body, this.hashing, this.ed25519)) this.emit(event)
+      for (const event of collectResponse(op, body, this.hashing, this.ed25519)) {
+        if (event.type === 'peers') op.firstPeersAt ??= now
+        this.emit(event)
+      }
     }
     this.advance(now, op)
   }
@@ -497,6 +500,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       best: undefined,
       put: extra.put,
       pinged: undefined,
+      firstPeersAt: undefined,
       scrape: extra.scrape,
       noseed: extra.noseed ?? false,
       seed: extra.seed ?? false,
@@ -572,6 +576,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
         messages: op.messages,
         startedAt: op.startedAt,
         finishedAt: now,
+        ...(op.firstPeersAt === undefined ? {} : { firstPeersAt: op.firstPeersAt }),
         perHop: op.lookup.hops.map((h) => ({ ...h })),
       },
     })

@@ -34,6 +34,8 @@ export interface LookupTrace {
   readonly messages: number
   readonly startedAt: Instant
   readonly finishedAt: Instant
+  /** get_peers / announce: when the first peers arrived (a client can connect from then on). */
+  readonly firstPeersAt?: Instant
   /** Per depth: how many nodes at that depth we queried and how many answered. */
   readonly perHop: readonly HopStats[]
 }
@@ -134,6 +136,8 @@ export interface Operation {
   readonly put: PutPlan | undefined
   /** ping: the node that answered. */
   pinged: NodeInfo | undefined
+  /** get_peers / announce: when the first peers came. */
+  firstPeersAt: Instant | undefined
   /** get_peers / announce: BEP 33 options and, with scrape, the filters gathered. */
   readonly scrape: ScrapeState | undefined
   readonly noseed: boolean
