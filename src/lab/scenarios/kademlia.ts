@@ -88,13 +88,13 @@ const PARAMS = {
   nodes: { kind: 'integer', min: 16, max: 100_000, default: 2000, describe: 'DHT nodes' },
   lookups: { kind: 'integer', min: 0, max: 100_000, default: 200, describe: 'find_node lookups' },
   k: { kind: 'integer', min: 2, max: 32, default: 8, describe: 'bucket size' },
-  alpha: { kind: 'integer', min: 1, max: 16, default: 3, describe: 'lookup parallelism' },
+  alpha: { kind: 'integer', min: 1, max: 16, default: 5, describe: 'lookup parallelism' },
   extendedBuckets: {
     kind: 'integer',
     min: 0,
     max: 1,
-    default: 1,
-    describe: "libtorrent's extended routing table (far buckets 16/8/4/2 x k); 0: BEP 5's",
+    default: 0,
+    describe: "1: libtorrent's extended routing table (far buckets 16/8/4/2 x k); 0: BEP 5's",
   },
   sessionMinutes: {
     kind: 'number',
@@ -156,7 +156,7 @@ class Run {
       routing: {
         k: p.k,
         enforceBep42: true,
-        ...(p.extendedBuckets === 1 ? {} : { bucketSizeMultipliers: [] }),
+        ...(p.extendedBuckets === 1 ? { bucketSizeMultipliers: [16, 8, 4, 2] } : {}),
       },
     })
     this.oracle = new ClosestOracle((e: OracleEntry) => {

@@ -9,6 +9,7 @@ import type { IpFamily } from '../../core/compact-peers.js'
 import { compareDistance, type Id160 } from '../../core/id.js'
 import type { Instant } from '../../core/time.js'
 import type { RoutingConfig } from './config.js'
+import type { KrpcQuery } from './messages.js'
 import { RoutingTable, type Heard, type InsertResult, type RoutingNode } from './routing-table.js'
 
 /** The family of an address literal, cheaply: every IPv6 literal has a colon, no IPv4 one does. */
@@ -73,4 +74,15 @@ export class FamilyTables {
   *each(): Generator<RoutingTable> {
     for (const family of this.families) yield this.tables[family] as RoutingTable
   }
+}
+
+/**
+ * BEP 32, dual-stack: a find_node / get_peers asks for both node lists while bootstrapping,
+ * else for the list of the queried node's family (the BEP's steady state).
+ */
+export function withWant(query: KrpcQuery, to: Address, bootstrapping: boolean): KrpcQuery {
+  if (query.method !== 'find_node' && query.method !== 'get_peers') return query
+  if (bootstrapping) return { ...query, want: { n4: true, n6: true } }
+  const v6 = familyOf(to.host) === 'ipv6'
+  return { ...query, want: { n4: !v6, n6: v6 } }
 }

@@ -26,19 +26,27 @@ import { bep42Id, bep42Valid, isLocalAddress } from './bep42.js'
 import { DEFAULT_DHT_CONFIG, type DhtConfig } from './config.js'
 import type { Ed25519 } from './ed25519.js'
 import { ExternalAddressVotes } from './external-address.js'
-import { FamilyTables, familyOf } from './family-tables.js'
+import { FamilyTables, withWant } from './family-tables.js'
 import { InfoHashSampler } from './infohash-sampler.js'
 import { ItemStore, immutableTarget, mutableTarget } from './items.js'
 import { LookupState } from './lookup.js'
 import type { KrpcMessage, KrpcQuery, KrpcResponseBody, NodeInfo } from './messages.js'
-import type { DhtEvent, Operation, OperationKind, PutPlan } from './operation.js'
-import { collectResponse, lookupQueryFor, storeQueryFor } from './operation-messages.js'
+import {
+  newOperation,
+  peerLookupExtra,
+  type DhtEvent,
+  type Operation,
+  type OperationExtra as Extra,
+  type OperationKind,
+  type PeerLookupOptions,
+  type PutPlan,
+} from './operation.js'
+import { collectResponse, doneEvent, lookupQueryFor, storeQueryFor } from './operation-messages.js'
 import { PeerStore } from './peer-store.js'
 import { exportState } from './persistence.js'
 import { RateLimiter } from './rate-limiter.js'
 import { Requests, type Pending, type Role } from './requests.js'
 import type { InsertResult, RoutingTable } from './routing-table.js'
-import { ScrapeBloom } from './scrape-bloom.js'
 import { reply, type ServerState } from './server.js'
 import { TokenSecrets } from './tokens.js'
 
@@ -65,20 +73,7 @@ export interface DhtNodeOptions {
   readonly families?: readonly IpFamily[]
 }
 
-/** Options of get_peers and announce (BEP 33). */
-export interface PeerLookupOptions {
-  /** Gather the swarm's bloom filters; `done` carries the estimate. */
-  readonly scrape?: boolean
-  /** Ask for leechers first in `values`. */
-  readonly noseed?: boolean
-}
-
-type Extra = Partial<
-  Pick<
-    Operation,
-    'announcePort' | 'impliedPort' | 'salt' | 'seq' | 'put' | 'noseed' | 'seed' | 'scrape'
-  >
->
+export type { PeerLookupOptions } from './operation.js'
 
 export interface DhtStats {
   readonly id: Id160
@@ -481,30 +476,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       this.tables.closest(now, target, k).map((n) => n.info()),
       0,
     )
-    const op: Operation = {
-      handle: this.nextHandle++,
-      kind,
-      target,
-      lookup,
-      startedAt: now,
-      phase: 'lookup',
-      messages: 0,
-      unseeded: 0,
-      storesPending: 0,
-      stored: 0,
-      peerKeys: new Set(),
-      announcePort: extra.announcePort ?? 0,
-      impliedPort: extra.impliedPort ?? false,
-      salt: extra.salt,
-      seq: extra.seq,
-      best: undefined,
-      put: extra.put,
-      pinged: undefined,
-      firstPeersAt: undefined,
-      scrape: extra.scrape,
-      noseed: extra.noseed ?? false,
-      seed: extra.seed ?? false,
-    }
+    const op = newOperation(this.nextHandle++, kind, target, lookup, now, extra)
     this.operations.set(op.handle, op)
     this.counters.operationsStarted++
     return op
@@ -540,46 +512,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     this.operations.delete(op.handle)
     if (op === this.refreshOp) this.refreshOp = undefined
     if (op.kind === 'refresh') return
-    const closest =
-      op.kind === 'ping' || op.kind === 'sample_infohashes'
-        ? op.pinged === undefined
-          ? []
-          : [op.pinged]
-        : op.lookup.closestResponded().map((c) => ({ id: c.id, address: c.address }))
-    const item =
-      op.kind === 'put_immutable'
-        ? op.put === undefined
-          ? undefined
-          : { value: op.put.value }
-        : op.best
-    this.emit({
-      type: 'done',
-      handle: op.handle,
-      kind: op.kind,
-      target: op.target,
-      closest,
-      stored: op.stored,
-      peersFound: op.peerKeys.size,
-      ...(item === undefined || op.kind === 'get_peers' || op.kind === 'announce' ? {} : { item }),
-      ...(op.scrape === undefined
-        ? {}
-        : {
-            scrape: {
-              seeds: op.scrape.seeds.estimate(),
-              peers: op.scrape.peers.estimate(),
-              responders: op.scrape.responders,
-            },
-          }),
-      trace: {
-        hops: op.lookup.hopCount(),
-        nodesContacted: op.lookup.contacted,
-        messages: op.messages,
-        startedAt: op.startedAt,
-        finishedAt: now,
-        ...(op.firstPeersAt === undefined ? {} : { firstPeersAt: op.firstPeersAt }),
-        perHop: op.lookup.hops.map((h) => ({ ...h })),
-      },
-    })
+    this.emit(doneEvent(op, now))
   }
 
   private send(
@@ -589,20 +522,9 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     role: Role,
     op: Operation | undefined,
   ): void {
-    const asked = this.tables.dualStack ? this.withWant(query, to, op) : query
+    const asked = this.tables.dualStack ? withWant(query, to, op?.kind === 'bootstrap') : query
     const message = this.requests.open(now, this.ownId, to, asked, role, op)
     this.outputs.push({ type: 'send', to, message })
-  }
-
-  /**
-   * BEP 32, dual-stack: ask for both node lists while bootstrapping, else for the list of the
-   * queried node's family (the BEP's steady state).
-   */
-  private withWant(query: KrpcQuery, to: Address, op: Operation | undefined): KrpcQuery {
-    if (query.method !== 'find_node' && query.method !== 'get_peers') return query
-    if (op?.kind === 'bootstrap') return { ...query, want: { n4: true, n6: true } }
-    const v6 = familyOf(to.host) === 'ipv6'
-    return { ...query, want: { n4: !v6, n6: v6 } }
   }
 
   private emit(event: DhtEvent): void {
@@ -665,14 +587,5 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       this.tables.heard(now, node.id, node.address, node.lastResponse >= 0 ? 'response' : 'learned')
     }
     this.emit({ type: 'id_changed', id })
-  }
-}
-
-function peerLookupExtra(options: PeerLookupOptions): Extra {
-  return {
-    noseed: options.noseed ?? false,
-    ...(options.scrape === true
-      ? { scrape: { seeds: new ScrapeBloom(), peers: new ScrapeBloom(), responders: 0 } }
-      : {}),
   }
 }

@@ -8,6 +8,7 @@ import type { Hashing } from '../../core/env.js'
 import type { Ed25519 } from './ed25519.js'
 import { signedBytes, verifyReceivedItem, type StoredItem } from './items.js'
 import type { KrpcQuery, KrpcResponseBody } from './messages.js'
+import type { Instant } from '../../core/time.js'
 import type { DhtEvent, Operation, ScrapeState } from './operation.js'
 
 /** The query an operation's lookup phase sends to each node. */
@@ -131,5 +132,49 @@ function collectScrape(scrape: ScrapeState, body: KrpcResponseBody, hashing: Has
   }
   for (const peer of body.values ?? []) {
     if (!scrape.seeds.mayContain(hashing, peer.host)) scrape.peers.insert(hashing, peer.host)
+  }
+}
+
+/** The `done` event of a finished operation: what it found or stored, and its trace. */
+export function doneEvent(op: Operation, now: Instant): Extract<DhtEvent, { type: 'done' }> {
+  const closest =
+    op.kind === 'ping' || op.kind === 'sample_infohashes'
+      ? op.pinged === undefined
+        ? []
+        : [op.pinged]
+      : op.lookup.closestResponded().map((c) => ({ id: c.id, address: c.address }))
+  const item =
+    op.kind === 'put_immutable'
+      ? op.put === undefined
+        ? undefined
+        : { value: op.put.value }
+      : op.best
+  return {
+    type: 'done',
+    handle: op.handle,
+    kind: op.kind,
+    target: op.target,
+    closest,
+    stored: op.stored,
+    peersFound: op.peerKeys.size,
+    ...(item === undefined || op.kind === 'get_peers' || op.kind === 'announce' ? {} : { item }),
+    ...(op.scrape === undefined
+      ? {}
+      : {
+          scrape: {
+            seeds: op.scrape.seeds.estimate(),
+            peers: op.scrape.peers.estimate(),
+            responders: op.scrape.responders,
+          },
+        }),
+    trace: {
+      hops: op.lookup.hopCount(),
+      nodesContacted: op.lookup.contacted,
+      messages: op.messages,
+      startedAt: op.startedAt,
+      finishedAt: now,
+      ...(op.firstPeersAt === undefined ? {} : { firstPeersAt: op.firstPeersAt }),
+      perHop: op.lookup.hops.map((h) => ({ ...h })),
+    },
   }
 }

@@ -10,7 +10,7 @@ import type { Instant } from '../../core/time.js'
 import type { StoredItem } from './items.js'
 import type { HopStats, LookupState } from './lookup.js'
 import type { NodeInfo } from './messages.js'
-import type { ScrapeBloom } from './scrape-bloom.js'
+import { ScrapeBloom } from './scrape-bloom.js'
 
 export type OperationKind =
   | 'bootstrap'
@@ -142,4 +142,64 @@ export interface Operation {
   readonly scrape: ScrapeState | undefined
   readonly noseed: boolean
   readonly seed: boolean
+}
+
+/** Options of get_peers and announce (BEP 33). */
+export interface PeerLookupOptions {
+  /** Gather the swarm's bloom filters; `done` carries the estimate. */
+  readonly scrape?: boolean
+  /** Ask for leechers first in `values`. */
+  readonly noseed?: boolean
+}
+
+/** What a command sets on its operation beyond kind and target. */
+export type OperationExtra = Partial<
+  Pick<
+    Operation,
+    'announcePort' | 'impliedPort' | 'salt' | 'seq' | 'put' | 'noseed' | 'seed' | 'scrape'
+  >
+>
+
+export function peerLookupExtra(options: PeerLookupOptions): OperationExtra {
+  return {
+    noseed: options.noseed ?? false,
+    ...(options.scrape === true
+      ? { scrape: { seeds: new ScrapeBloom(), peers: new ScrapeBloom(), responders: 0 } }
+      : {}),
+  }
+}
+
+/** A fresh operation in its lookup phase. */
+export function newOperation(
+  handle: number,
+  kind: OperationKind,
+  target: Id160,
+  lookup: LookupState,
+  now: Instant,
+  extra: OperationExtra,
+): Operation {
+  return {
+    handle,
+    kind,
+    target,
+    lookup,
+    startedAt: now,
+    phase: 'lookup',
+    messages: 0,
+    unseeded: 0,
+    storesPending: 0,
+    stored: 0,
+    peerKeys: new Set(),
+    announcePort: extra.announcePort ?? 0,
+    impliedPort: extra.impliedPort ?? false,
+    salt: extra.salt,
+    seq: extra.seq,
+    best: undefined,
+    put: extra.put,
+    pinged: undefined,
+    firstPeersAt: undefined,
+    scrape: extra.scrape,
+    noseed: extra.noseed ?? false,
+    seed: extra.seed ?? false,
+  }
 }
