@@ -296,6 +296,9 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
 
   timeout(now: Instant): void {
     const touched = new Set<Operation>()
+    for (const p of this.requests.slow(now)) {
+      if (p.op !== undefined && p.op.lookup.stall(p.key)) touched.add(p.op)
+    }
     for (const p of this.requests.expire(now)) {
       this.tables.failed(now, p.to)
       if (p.role === 'table_ping') this.tablePings.delete(p.key)

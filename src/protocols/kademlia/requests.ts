@@ -6,7 +6,7 @@
 import { addressKey, type Address } from '../../core/address.js'
 import type { Id160 } from '../../core/id.js'
 import type { Random } from '../../core/random.js'
-import { after, elapsed, type Instant } from '../../core/time.js'
+import { after, elapsed, type Duration, type Instant } from '../../core/time.js'
 import type { DhtConfig } from './config.js'
 import type { KrpcMessage, KrpcQuery } from './messages.js'
 import type { Operation } from './operation.js'
@@ -21,6 +21,8 @@ export interface Pending {
   readonly deadline: Instant
   readonly role: Role
   readonly op: Operation | undefined
+  /** Lookup queries: when the short timeout frees the query's alpha slot (undefined once it has). */
+  softDeadline: Instant | undefined
 }
 
 export class Requests {
@@ -67,6 +69,7 @@ export class Requests {
       deadline: after(now, this.rtt.timeout()),
       role,
       op,
+      softDeadline: role === 'lookup' ? after(now, this.shortTimeout()) : undefined,
     })
     this.queriesSent++
     if (op !== undefined) op.messages++
@@ -107,10 +110,32 @@ export class Requests {
     return out
   }
 
-  /** The earliest deadline, or `limit` when none is earlier. */
+  /** Lookup requests past their short timeout (each reported once); they stay in flight. */
+  slow(now: Instant): Pending[] {
+    const out: Pending[] = []
+    for (const p of this.pending.values()) {
+      if (p.softDeadline === undefined || p.softDeadline > now) continue
+      p.softDeadline = undefined
+      out.push(p)
+    }
+    return out
+  }
+
+  /** The earliest deadline (short ones included), or `limit` when none is earlier. */
   nextDeadline(limit: number): number {
     let next = limit
-    for (const p of this.pending.values()) if (p.deadline < next) next = p.deadline
+    for (const p of this.pending.values()) {
+      if (p.deadline < next) next = p.deadline
+      if (p.softDeadline !== undefined && p.softDeadline < next) next = p.softDeadline
+    }
     return next
+  }
+
+  /** Twice the smoothed RTT (half the initial timeout before any sample), within the timeout. */
+  private shortTimeout(): Duration {
+    const full = this.rtt.timeout()
+    const srtt = this.rtt.smoothedMs
+    const short = srtt === undefined ? full / 2 : 2 * srtt
+    return Math.min(full, Math.max(1, Math.round(short))) as Duration
   }
 }
