@@ -51,7 +51,13 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'plexus dht --port 6881 --state dht.state',
     'plexus dht --isolated --bind 127.0.0.1 --port 6881   # the first node of a test network',
   ],
-  'dht peers': ['plexus dht peers <infohash> --bootstrap 127.0.0.1:6881'],
+  'dht peers': [
+    'plexus dht peers <infohash> --bootstrap 127.0.0.1:6881',
+    'plexus dht peers <infohash> --scrape --bootstrap 127.0.0.1:6881   # BEP 33 seeds/peers estimate',
+  ],
+  'dht sample': [
+    'plexus dht sample 127.0.0.1:6881 --bootstrap 127.0.0.1:6881   # BEP 51 sample_infohashes',
+  ],
   'dht announce': ['plexus dht announce <infohash> --port 6881 --bootstrap 127.0.0.1:6881'],
   'dht put': [
     "plexus dht put 'hello' --bootstrap 127.0.0.1:6881",

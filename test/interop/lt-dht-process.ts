@@ -33,6 +33,14 @@ export interface LtMutablePut {
   readonly nodes: number
 }
 
+export interface LtSamples {
+  readonly interval: number
+  readonly num: number
+  /** Info-hashes, 40 hex digits each. */
+  readonly samples: readonly string[]
+  readonly nodes: number
+}
+
 export interface LtMutableItem {
   readonly value: string | null
   readonly seq: number | null
@@ -59,6 +67,8 @@ export interface LtDhtNode {
   getMutable(publicKey: string, salt: string): Promise<LtMutableItem>
   /** Nodes in libtorrent's routing table. */
   routingTable(): Promise<number>
+  /** BEP 51: libtorrent asks the node at host:port for a sample of its info-hashes. */
+  sampleInfohashes(host: string, port: number): Promise<LtSamples>
   /** Adds a .torrent (to seed from `savePath`) or a magnet (to download), DHT as peer source. */
   addTorrent(source: { torrent: string } | { magnet: string }, savePath: string): Promise<string>
   torrentStatus(infoHash: string): Promise<{ progress: number; seeding: boolean; peers: number }>
@@ -249,6 +259,13 @@ export async function startLtDht(options: LtDhtOptions = {}): Promise<LtDhtNode>
       return { value: strOrNull(e, 'value'), seq: typeof e['seq'] === 'number' ? e['seq'] : null }
     },
     routingTable: async () => num(await request('routing_table'), 'nodes'),
+    sampleInfohashes: async (host, port) => {
+      const e = await request('sample_infohashes', { host, port })
+      const samples = Array.isArray(e['samples'])
+        ? e['samples'].filter((s): s is string => typeof s === 'string')
+        : []
+      return { interval: num(e, 'interval'), num: num(e, 'num'), samples, nodes: num(e, 'nodes') }
+    },
     addTorrent: async (source, savePath) =>
       str(await request('add_torrent', { ...source, savePath }), 'infoHash'),
     torrentStatus: async (infoHash) => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { addressKey } from '../../core/address.js'
+import { addressKey, parseAddress } from '../../core/address.js'
 import { fromHex, toHex, utf8 } from '../../core/bytes.js'
 import type { BValue } from '../../core/codec/bencode.js'
 import { idFromBytes, type Id160 } from '../../core/id.js'
@@ -201,19 +201,90 @@ export function registerDht(program: Command): void {
 
   nodeFlags(dht.command('peers').description('find peers for an info-hash (get_peers)'), 0)
     .argument('<infohash>', '40 hex digits')
-    .action(async (infoHashText: string, flags: NodeFlags) => {
-      const infoHash = hexId(infoHashText, 'the info-hash')
-      await withNode(flags, async (node) => {
-        const done = await node.getPeers(infoHash, (peers) => {
-          const list = peers.map(addressKey)
-          if (flags.json === true) printJson({ type: 'peers', peers: list })
-          else for (const peer of list) printLine(peer)
+    .option('--scrape', 'also estimate the swarm: seeds and peers (BEP 33 bloom filters)')
+    .option('--noseed', 'ask for leechers first (BEP 33)')
+    .action(
+      async (infoHashText: string, flags: NodeFlags & { scrape?: boolean; noseed?: boolean }) => {
+        const infoHash = hexId(infoHashText, 'the info-hash')
+        await withNode(flags, async (node) => {
+          const done = await node.getPeers(
+            infoHash,
+            (peers) => {
+              const list = peers.map(addressKey)
+              if (flags.json === true) printJson({ type: 'peers', peers: list })
+              else for (const peer of list) printLine(peer)
+            },
+            { scrape: flags.scrape === true, noseed: flags.noseed === true },
+          )
+          const scrape =
+            done.scrape === undefined
+              ? undefined
+              : {
+                  seeds: Math.round(done.scrape.seeds),
+                  peers: Math.round(done.scrape.peers),
+                  responders: done.scrape.responders,
+                }
+          if (flags.json === true) {
+            printJson({
+              type: 'done',
+              peers: done.peersFound,
+              ...(scrape === undefined ? {} : { scrape }),
+              trace: traceOf(done),
+            })
+          } else {
+            printLine(`${done.peersFound} peers`)
+            if (scrape !== undefined) {
+              printLine(
+                `scrape: about ${scrape.seeds} seeds and ${scrape.peers} peers ` +
+                  `(bloom filters from ${scrape.responders} nodes)`,
+              )
+            }
+            printTrace(done)
+          }
         })
-        if (flags.json === true) {
-          printJson({ type: 'done', peers: done.peersFound, trace: traceOf(done) })
-        } else {
-          printLine(`${done.peersFound} peers`)
-          printTrace(done)
+      },
+    )
+
+  nodeFlags(
+    dht
+      .command('sample')
+      .description('ask one node for a sample of the info-hashes it stores (BEP 51)'),
+    0,
+  )
+    .argument('<node>', 'the node: host:port')
+    .option('--target <id>', 'the id its nodes list should be near (40 hex digits; default random)')
+    .action(async (nodeText: string, flags: NodeFlags & { target?: string }) => {
+      const to = parseAddress(nodeText)
+      if (to === undefined) throw new Error(`the node must be host:port, got '${nodeText}'`)
+      const target =
+        flags.target === undefined
+          ? (idFromBytes(randomBytes(20)) as Id160)
+          : hexId(flags.target, 'the target')
+      await withNode(flags, async (node) => {
+        const { samples } = await node.sampleInfohashes(to, target)
+        if (samples === undefined) {
+          if (flags.json === true) printJson({ type: 'done', answered: false })
+          else printLine(`${nodeText} did not answer`)
+          process.exitCode = EXIT_FAILURE
+          return
+        }
+        const result = {
+          type: 'done',
+          answered: true,
+          node: { id: toHex(samples.from.id), address: addressKey(samples.from.address) },
+          interval: samples.interval ?? null,
+          num: samples.num ?? null,
+          samples: samples.samples.map(toHex),
+          nodes: samples.nodes.map((n) => ({ id: toHex(n.id), address: addressKey(n.address) })),
+        }
+        if (flags.json === true) printJson(result)
+        else {
+          printLine(
+            `${result.node.address} stores ${result.num ?? '?'} info-hashes; ` +
+              `${result.samples.length} sampled; ask again in ${result.interval ?? '?'} s`,
+          )
+          for (const hash of result.samples) printLine(`  ${hash}`)
+          printLine(`${result.nodes.length} nodes near the target`)
         }
       })
     })
@@ -224,19 +295,22 @@ export function registerDht(program: Command): void {
   )
     .argument('<infohash>', '40 hex digits')
     .requiredOption('--peer-port <n>', 'TCP port peers should connect to', portOption)
-    .action(async (infoHashText: string, flags: NodeFlags & { peerPort: number }) => {
-      const infoHash = hexId(infoHashText, 'the info-hash')
-      await withNode(flags, async (node) => {
-        const done = await node.announce(infoHash, flags.peerPort)
-        if (flags.json === true) {
-          printJson({ type: 'done', stored: done.stored, trace: traceOf(done) })
-        } else {
-          printLine(`announced to ${done.stored} nodes`)
-          printTrace(done)
-        }
-        if (done.stored === 0) process.exitCode = EXIT_FAILURE
-      })
-    })
+    .option('--seed', 'announce as a seed (BEP 33: counted among the seeds by scrapes)')
+    .action(
+      async (infoHashText: string, flags: NodeFlags & { peerPort: number; seed?: boolean }) => {
+        const infoHash = hexId(infoHashText, 'the info-hash')
+        await withNode(flags, async (node) => {
+          const done = await node.announce(infoHash, flags.peerPort, { seed: flags.seed === true })
+          if (flags.json === true) {
+            printJson({ type: 'done', stored: done.stored, trace: traceOf(done) })
+          } else {
+            printLine(`announced to ${done.stored} nodes`)
+            printTrace(done)
+          }
+          if (done.stored === 0) process.exitCode = EXIT_FAILURE
+        })
+      },
+    )
 
   nodeFlags(
     dht

@@ -14,6 +14,7 @@
 import type { Address } from '../../core/address.js'
 import { isLoopback } from '../../core/address.js'
 import { toHex } from '../../core/bytes.js'
+import { ipFamilyOf } from '../../core/compact-peers.js'
 import type { BValue } from '../../core/codec/bencode.js'
 import type { Callback, DatagramSocket, Disk, Env, TimerHandle } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
@@ -28,6 +29,7 @@ import {
   krpcMessageName,
   type DhtConfig,
   type DhtEvent,
+  type PeerLookupOptions,
   type DhtStats,
   type PersistedState,
 } from '../../protocols/kademlia/index.js'
@@ -38,6 +40,7 @@ import { writeFileAtomic } from '../disk-atomic.js'
 import { foreignStateMessage, readStateFileThen } from './state-file.js'
 
 export type DhtDone = Extract<DhtEvent, { type: 'done' }>
+export type DhtSamples = Extract<DhtEvent, { type: 'samples' }>
 
 /** A finished operation as the agent remembers it (see `DhtAgent.recentLookups`). */
 export interface FinishedDhtOperation {
@@ -93,6 +96,7 @@ export interface DhtAgentOptions {
 export interface DhtCallbacks {
   readonly onPeers?: ((peers: readonly Address[]) => void) | undefined
   readonly onValue?: ((item: StoredItem) => void) | undefined
+  readonly onSamples?: ((samples: DhtSamples) => void) | undefined
 }
 
 /** How often the routing table is written while running. */
@@ -172,6 +176,8 @@ export class DhtAgent implements DhtAccess {
       { random: env.random, hashing: env.hashing, ed25519: env.signing },
       {
         config,
+        // BEP 32: one socket, so one family: the table of the other could not be used.
+        families: [ipFamilyOf(options.bind.host) ?? 'ipv4'],
         ...(id === undefined ? {} : { id }),
         ...(state === undefined ? {} : { nodes: state.nodes }),
         ...(options.externalAddress === undefined
@@ -245,23 +251,43 @@ export class DhtAgent implements DhtAccess {
     this.run((now) => this.node.lookup(now, target), {}, done)
   }
 
+  /** get_peers; with `scrape` (BEP 33) `done.scrape` estimates the swarm's seeds and peers. */
   getPeers(
     infoHash: Id160,
     onPeers: (peers: readonly Address[]) => void,
     done: (done: DhtDone) => void,
+    options: PeerLookupOptions = {},
   ): void {
-    this.run((now) => this.node.getPeers(now, infoHash), { onPeers }, done)
+    this.run((now) => this.node.getPeers(now, infoHash, options), { onPeers }, done)
+  }
+
+  /** BEP 51: one sample_infohashes query to the node at `address`. */
+  sampleInfohashes(
+    address: Address,
+    target: Id160,
+    onSamples: (samples: DhtSamples) => void,
+    done: (done: DhtDone) => void,
+  ): void {
+    this.run((now) => this.node.sampleInfohashes(now, address, target), { onSamples }, done)
   }
 
   /** get_peers, then announce_peer to the closest nodes that gave tokens. */
   announce(
     infoHash: Id160,
     port: number,
-    options: { impliedPort?: boolean; onPeers?: (peers: readonly Address[]) => void },
+    options: {
+      impliedPort?: boolean
+      /** BEP 33: we seed this torrent. */
+      seed?: boolean
+      onPeers?: (peers: readonly Address[]) => void
+    },
     done: (done: DhtDone) => void,
   ): void {
     this.run(
-      (now) => this.node.announcePeer(now, infoHash, port, options.impliedPort ?? false),
+      (now) =>
+        this.node.announcePeer(now, infoHash, port, options.impliedPort ?? false, {
+          seed: options.seed ?? false,
+        }),
       { onPeers: options.onPeers },
       done,
     )
@@ -333,7 +359,7 @@ export class DhtAgent implements DhtAccess {
       return
     }
     const handle = start(now)
-    this.pending.set(handle, { done, onPeers: callbacks.onPeers, onValue: callbacks.onValue })
+    this.pending.set(handle, { done, ...callbacks })
     this.attached?.flush()
   }
 
@@ -348,6 +374,7 @@ export class DhtAgent implements DhtAccess {
   private onEvent(event: DhtEvent): void {
     if (event.type === 'peers') return this.pending.get(event.handle)?.onPeers?.(event.peers)
     if (event.type === 'value') return this.pending.get(event.handle)?.onValue?.(event.item)
+    if (event.type === 'samples') return this.pending.get(event.handle)?.onSamples?.(event)
     if (event.type === 'done') {
       const pending = this.pending.get(event.handle)
       this.pending.delete(event.handle)

@@ -6,10 +6,10 @@
 import type { Address } from '../../core/address.js'
 import type { BValue } from '../../core/codec/bencode.js'
 import type { Id160 } from '../../core/id.js'
-import type { DhtNode, DhtStats } from '../../protocols/kademlia/index.js'
+import type { DhtNode, DhtStats, PeerLookupOptions } from '../../protocols/kademlia/index.js'
 import type { StoredItem } from '../../protocols/kademlia/items.js'
 import { promised } from '../promises.js'
-import { DhtAgent, type DhtAgentOptions, type DhtDone } from './dht-agent.js'
+import { DhtAgent, type DhtAgentOptions, type DhtDone, type DhtSamples } from './dht-agent.js'
 
 export type { DhtDone } from './dht-agent.js'
 export type DhtServiceOptions = DhtAgentOptions
@@ -55,16 +55,36 @@ export class DhtService {
     return new Promise((resolve) => this.agent.lookup(target, resolve))
   }
 
-  getPeers(infoHash: Id160, onPeers?: (peers: readonly Address[]) => void): Promise<DhtDone> {
+  getPeers(
+    infoHash: Id160,
+    onPeers?: (peers: readonly Address[]) => void,
+    options: PeerLookupOptions = {},
+  ): Promise<DhtDone> {
     return new Promise((resolve) =>
-      this.agent.getPeers(infoHash, onPeers ?? (() => undefined), resolve),
+      this.agent.getPeers(infoHash, onPeers ?? (() => undefined), resolve, options),
     )
+  }
+
+  /** BEP 51: the node's sample (undefined when it did not answer) and the operation's end. */
+  async sampleInfohashes(
+    address: Address,
+    target: Id160,
+  ): Promise<{ readonly samples: DhtSamples | undefined; readonly done: DhtDone }> {
+    let samples: DhtSamples | undefined
+    const done = await new Promise<DhtDone>((resolve) =>
+      this.agent.sampleInfohashes(address, target, (s) => (samples = s), resolve),
+    )
+    return { samples, done }
   }
 
   announce(
     infoHash: Id160,
     port: number,
-    options: { impliedPort?: boolean; onPeers?: (peers: readonly Address[]) => void } = {},
+    options: {
+      impliedPort?: boolean
+      seed?: boolean
+      onPeers?: (peers: readonly Address[]) => void
+    } = {},
   ): Promise<DhtDone> {
     return new Promise((resolve) => this.agent.announce(infoHash, port, options, resolve))
   }

@@ -20,7 +20,14 @@ import {
   type DhtNode,
 } from '../../protocols/kademlia/index.js'
 import { Peer } from '../../peer/peer.js'
-import { ChurnDriver, exponential, planeLatency, SimWorld, type SimHost } from '../../sim/index.js'
+import {
+  ChurnDriver,
+  exponential,
+  planeLatency,
+  SimWorld,
+  type PlaneLatencyModel,
+  type SimHost,
+} from '../../sim/index.js'
 import { defaultsOf, type Params, type Scenario } from '../scenario.js'
 
 /**
@@ -53,6 +60,12 @@ export interface KademliaReport {
   /** log2(N) / (1 + log2 k): bits a hop gains with k-buckets (1 + log2 k), over the id bits to resolve. */
   readonly expectedHops: number
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly max: number }
+  /** The latency model's median round trip between two hosts (from 4,000 sampled pairs). */
+  readonly medianRttMs: number
+  /** latencyMs.p50 / medianRttMs: round trips a median lookup takes. */
+  readonly p50LatencyInRtts: number
+  /** get_peers after an announce: time to the first peers (p50, p90), when any were found. */
+  readonly firstPeersMs: { readonly p50: number; readonly p90: number }
   readonly messagesPerLookup: number
   readonly routingTableSize: Summary
   /** Maintenance queries (bucket refresh, pings of questionable nodes) with their answers. */
@@ -75,7 +88,14 @@ const PARAMS = {
   nodes: { kind: 'integer', min: 16, max: 100_000, default: 2000, describe: 'DHT nodes' },
   lookups: { kind: 'integer', min: 0, max: 100_000, default: 200, describe: 'find_node lookups' },
   k: { kind: 'integer', min: 2, max: 32, default: 8, describe: 'bucket size' },
-  alpha: { kind: 'integer', min: 1, max: 16, default: 3, describe: 'lookup parallelism' },
+  alpha: { kind: 'integer', min: 1, max: 16, default: 5, describe: 'lookup parallelism' },
+  extendedBuckets: {
+    kind: 'integer',
+    min: 0,
+    max: 1,
+    default: 0,
+    describe: "1: libtorrent's extended routing table (far buckets 16/8/4/2 x k); 0: BEP 5's",
+  },
   sessionMinutes: {
     kind: 'number',
     min: 0,
@@ -104,6 +124,8 @@ class Run {
   readonly hops: number[] = []
   readonly latencies: number[] = []
   readonly messages: number[] = []
+  readonly firstPeers: number[] = []
+  readonly latency: PlaneLatencyModel
   readonly recall: number[] = []
   lookupsFinished = 0
   successes = 0
@@ -117,11 +139,11 @@ class Run {
     readonly p: P,
     readonly seed: number,
   ) {
-    const latency = planeLatency({
+    const latency = (this.latency = planeLatency({
       baseMs: p.baseLatencyMs,
       msPerUnit: p.msPerUnit,
       random: new SeededRandom(seed).fork('latency'),
-    })
+    }))
     this.world = new SimWorld({
       seed,
       latency,
@@ -129,7 +151,14 @@ class Run {
       signing: this.ed25519,
     })
     this.pick = this.world.random.fork('kademlia')
-    this.config = dhtConfig({ alpha: p.alpha, routing: { k: p.k, enforceBep42: true } })
+    this.config = dhtConfig({
+      alpha: p.alpha,
+      routing: {
+        k: p.k,
+        enforceBep42: true,
+        ...(p.extendedBuckets === 1 ? { bucketSizeMultipliers: [16, 8, 4, 2] } : {}),
+      },
+    })
     this.oracle = new ClosestOracle((e: OracleEntry) => {
       const node = this.nodes[e.host]
       return node !== undefined && this.hostUp(e.host) && equalIds(node.id, e.id)
@@ -271,6 +300,8 @@ export function runKademlia(params: Params, seed: number): KademliaReport {
         () => undefined,
         (done) => {
           if (done.peersFound > 0) run.announcesFound++
+          const first = done.trace.firstPeersAt
+          if (first !== undefined) run.firstPeers.push(first - done.trace.startedAt)
         },
       )
     })
@@ -314,6 +345,8 @@ export function runKademlia(params: Params, seed: number): KademliaReport {
   const violations = checkInvariants(live, run.config)
   const hops = summarize(run.hops)
   const latency = summarize(run.latencies)
+  const firstPeers = summarize(run.firstPeers)
+  const medianRttMs = medianRtt(run.world, run.latency, seed)
   const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d
   return {
     scenario: 'kademlia',
@@ -328,6 +361,9 @@ export function runKademlia(params: Params, seed: number): KademliaReport {
     hops: { mean: round(hops.mean), p50: hops.p50, p90: hops.p90, max: hops.max },
     expectedHops: round(Math.log2(p.nodes) / (1 + Math.log2(p.k))),
     latencyMs: { p50: round(latency.p50), p90: round(latency.p90), max: round(latency.max) },
+    medianRttMs: round(medianRttMs),
+    p50LatencyInRtts: round(medianRttMs === 0 ? 0 : latency.p50 / medianRttMs),
+    firstPeersMs: { p50: round(firstPeers.p50), p90: round(firstPeers.p90) },
     messagesPerLookup: round(summarize(run.messages).mean),
     routingTableSize: roundSummary(summarize(stats.map((s) => s.tableSize))),
     maintenanceBytesPerNodePerMinute: round(
@@ -346,6 +382,19 @@ export function runKademlia(params: Params, seed: number): KademliaReport {
   }
 }
 
+/** The median of RTT = both one-way latencies over random host pairs of the world. */
+function medianRtt(world: SimWorld, latency: PlaneLatencyModel, seed: number): number {
+  const random = new SeededRandom(seed).fork('rtt-sample')
+  const hosts = world.hosts.length
+  const rtts: number[] = []
+  for (let i = 0; i < 4000; i++) {
+    const a = random.int(hosts)
+    const b = random.int(hosts)
+    if (a !== b) rtts.push(latency.latencyMs(a, b, random) + latency.latencyMs(b, a, random))
+  }
+  return summarize(rtts).p50
+}
+
 /** Routing-table invariants over every live node; returns the violations found. */
 export function checkInvariants(nodes: readonly DhtNode[], config: DhtConfig): string[] {
   const problems: string[] = []
@@ -356,8 +405,8 @@ export function checkInvariants(nodes: readonly DhtNode[], config: DhtConfig): s
     const seenId = new Set<string>()
     const perIp = new Map<string, number>()
     table.buckets.forEach((bucket, index) => {
-      if (bucket.nodes.length > r.k)
-        problems.push(`bucket ${index} holds ${bucket.nodes.length} > k`)
+      if (bucket.nodes.length > table.bucketLimit(index))
+        problems.push(`bucket ${index} holds ${bucket.nodes.length} > its limit`)
       const perSubnet = new Map<string, number>()
       for (const n of bucket.nodes) {
         const key = `${n.host}:${n.port}`
@@ -396,7 +445,9 @@ export const kademlia: Scenario<KademliaReport> = {
       `success ${(r.successRate * 100).toFixed(2)}%, k-closest recall ${(r.kClosestRecall * 100).toFixed(1)}%`,
     `hops mean ${r.hops.mean} p50 ${r.hops.p50} p90 ${r.hops.p90} max ${r.hops.max} ` +
       `(log2(N)/(1+log2 k) = ${r.expectedHops})`,
-    `latency ms p50 ${r.latencyMs.p50} p90 ${r.latencyMs.p90}; ${r.messagesPerLookup} messages per lookup`,
+    `latency ms p50 ${r.latencyMs.p50} p90 ${r.latencyMs.p90} (p50 = ${r.p50LatencyInRtts} x the ` +
+      `median RTT ${r.medianRttMs}); ${r.messagesPerLookup} messages per lookup`,
+    `get_peers: first peers after p50 ${r.firstPeersMs.p50} ms, p90 ${r.firstPeersMs.p90} ms`,
     `routing table mean ${r.routingTableSize.mean} nodes; maintenance ` +
       `${r.maintenanceBytesPerNodePerMinute} B/node/min`,
     `announces found ${r.announces.found}/${r.announces.tried}; items found ${r.items.found}/${r.items.tried}`,

@@ -1,4 +1,11 @@
-export { DhtNode, type DhtDeps, type DhtNodeOptions, type DhtStats } from './node.js'
+export {
+  DhtNode,
+  type DhtDeps,
+  type DhtNodeOptions,
+  type DhtStats,
+  type PeerLookupOptions,
+} from './node.js'
+export { ScrapeBloom, SCRAPE_BLOOM_BYTES } from './scrape-bloom.js'
 export { krpcCodec, encodeKrpc, decodeKrpc, krpcMessageName, KRPC_LIMITS } from './krpc-codec.js'
 export type { KrpcDecodeError, KrpcDecodeErrorCode } from './krpc-codec.js'
 export {
@@ -8,7 +15,7 @@ export {
   type DhtConfig,
   type RoutingConfig,
 } from './config.js'
-export type { DhtEvent, LookupTrace, OperationKind } from './operation.js'
+export type { DhtEvent, LookupTrace, OperationKind, ScrapeEstimate } from './operation.js'
 export {
   KRPC_ERROR,
   type KrpcMessage,

@@ -20,12 +20,13 @@ import {
   type BDict,
   type BEncodable,
 } from '../../core/codec/bencode.js'
-import { fromUtf8 } from '../../core/bytes.js'
+import { concatBytes, fromUtf8 } from '../../core/bytes.js'
 import { encodeCompactPeers, ipFamilyOf, readCompactPeer } from '../../core/compact-peers.js'
 import { idFromBytes, type Id160 } from '../../core/id.js'
 import { err, ok, type Result } from '../../core/result.js'
 import { decodeCompactNodes, encodeCompactNodes, writeIpv4Port } from './compact-nodes.js'
-import type { KrpcMessage, KrpcQuery, KrpcResponseBody, NodeInfo } from './messages.js'
+import type { KrpcMessage, KrpcQuery, KrpcResponseBody, NodeInfo, Want } from './messages.js'
+import { SCRAPE_BLOOM_BYTES } from './scrape-bloom.js'
 
 export type KrpcDecodeErrorCode =
   'not_bencode' | 'not_a_dict' | 'bad_field' | 'missing_field' | 'too_large' | 'bad_compact_length'
@@ -80,9 +81,15 @@ function encodeQueryArgs(id: Id160, query: KrpcQuery): Map<string, BEncodable> {
     case 'unknown':
       return dictOf({ id })
     case 'find_node':
-      return dictOf({ id, target: query.target })
+      return dictOf({ id, target: query.target, want: encodeWant(query.want) })
     case 'get_peers':
-      return dictOf({ id, info_hash: query.infoHash })
+      return dictOf({
+        id,
+        info_hash: query.infoHash,
+        want: encodeWant(query.want),
+        scrape: query.scrape === true ? 1 : undefined,
+        noseed: query.noseed === true ? 1 : undefined,
+      })
     case 'announce_peer':
       return dictOf({
         id,
@@ -90,7 +97,10 @@ function encodeQueryArgs(id: Id160, query: KrpcQuery): Map<string, BEncodable> {
         port: query.port,
         token: query.token,
         implied_port: query.impliedPort ? 1 : undefined,
+        seed: query.seed === true ? 1 : undefined,
       })
+    case 'sample_infohashes':
+      return dictOf({ id, target: query.target })
     case 'get':
       return dictOf({ id, target: query.target, seq: query.seq })
     case 'put':
@@ -105,6 +115,11 @@ function encodeQueryArgs(id: Id160, query: KrpcQuery): Map<string, BEncodable> {
         cas: query.cas,
       })
   }
+}
+
+function encodeWant(want: Want | undefined): BEncodable | undefined {
+  if (want === undefined) return undefined
+  return [...(want.n4 ? ['n4'] : []), ...(want.n6 ? ['n6'] : [])]
 }
 
 function splitNodes(nodes: readonly NodeInfo[] | undefined): [NodeInfo[], NodeInfo[]] {
@@ -129,6 +144,11 @@ function encodeResponseBody(body: KrpcResponseBody): Map<string, BEncodable> {
     k: body.k,
     sig: body.sig,
     seq: body.seq,
+    BFsd: body.bfsd,
+    BFpe: body.bfpe,
+    interval: body.interval,
+    num: body.num,
+    samples: body.samples === undefined ? undefined : concatBytes(body.samples),
   })
 }
 
@@ -238,11 +258,25 @@ function decodeQueryArgs(method: string, args: BDict): Decoded<KrpcQuery> {
       return ok({ method })
     case 'find_node': {
       const target = idField(args, 'target')
-      return target.ok ? ok({ method, target: target.value }) : target
+      if (!target.ok) return target
+      const want = wantField(args)
+      return ok({ method, target: target.value, ...(want === undefined ? {} : { want }) })
     }
     case 'get_peers': {
       const infoHash = idField(args, 'info_hash')
-      return infoHash.ok ? ok({ method, infoHash: infoHash.value }) : infoHash
+      if (!infoHash.ok) return infoHash
+      const want = wantField(args)
+      return ok({
+        method,
+        infoHash: infoHash.value,
+        ...(want === undefined ? {} : { want }),
+        ...(dictGetInt(args, 'scrape') === 1 ? { scrape: true } : {}),
+        ...(dictGetInt(args, 'noseed') === 1 ? { noseed: true } : {}),
+      })
+    }
+    case 'sample_infohashes': {
+      const target = idField(args, 'target')
+      return target.ok ? ok({ method, target: target.value }) : target
     }
     case 'announce_peer': {
       const infoHash = idField(args, 'info_hash')
@@ -261,6 +295,7 @@ function decodeQueryArgs(method: string, args: BDict): Decoded<KrpcQuery> {
         port: port.value ?? 0,
         token: token.value,
         impliedPort: implied.value === 1,
+        ...(dictGetInt(args, 'seed') === 1 ? { seed: true } : {}),
       })
     }
     case 'get': {
@@ -308,6 +343,38 @@ function decodePut(args: BDict): Decoded<KrpcQuery> {
     ...(salt.value === undefined ? {} : { salt: salt.value }),
     ...(cas.value === undefined ? {} : { cas: cas.value }),
   })
+}
+
+/** BEP 32 `want`: a list of strings; unknown ones are ignored, as a non-list is. */
+function wantField(args: BDict): Want | undefined {
+  const list = dictGetList(args, 'want')
+  if (list === undefined) return undefined
+  const has = (flag: string): boolean =>
+    list.some((item) => isBBytes(item) && item.length === 2 && fromUtf8(item) === flag)
+  return { n4: has('n4'), n6: has('n6') }
+}
+
+/** BEP 51 `samples`: a whole number of 20-byte info-hashes. */
+function samplesField(body: BDict): Decoded<readonly Id160[] | undefined> {
+  const raw = body.get('samples')
+  if (raw === undefined) return ok(undefined)
+  if (!isBBytes(raw)) return err(bad('bad_field', 'samples'))
+  if (raw.length % 20 !== 0) {
+    return err(bad('bad_compact_length', 'samples', `${raw.length} bytes`))
+  }
+  const samples: Id160[] = []
+  for (let at = 0; at < raw.length; at += 20) {
+    samples.push(idFromBytes(raw.subarray(at, at + 20)) as Id160)
+  }
+  return ok(samples)
+}
+
+/** BEP 33 filters: exactly 256 bytes each. */
+function bloomField(body: BDict, key: 'BFsd' | 'BFpe'): Decoded<Uint8Array | undefined> {
+  const value = bytesField(body, key, SCRAPE_BLOOM_BYTES, false)
+  if (!value.ok || value.value === undefined) return value
+  if (value.value.length !== SCRAPE_BLOOM_BYTES) return err(bad('bad_field', key))
+  return value
 }
 
 function nodesField(
@@ -360,6 +427,16 @@ function decodeResponse(dict: BDict, t: Uint8Array, version?: Uint8Array): Decod
   if (!seq.ok) return seq
   const ip = addressField(dict, 'ip')
   if (!ip.ok) return ip
+  const bfsd = bloomField(body, 'BFsd')
+  if (!bfsd.ok) return bfsd
+  const bfpe = bloomField(body, 'BFpe')
+  if (!bfpe.ok) return bfpe
+  const interval = intField(body, 'interval', 0, Number.MAX_SAFE_INTEGER)
+  if (!interval.ok) return interval
+  const num = intField(body, 'num', 0, Number.MAX_SAFE_INTEGER)
+  if (!num.ok) return num
+  const samples = samplesField(body)
+  if (!samples.ok) return samples
   const value = body.get('v')
   const result: KrpcResponseBody = {
     id: id.value,
@@ -371,6 +448,11 @@ function decodeResponse(dict: BDict, t: Uint8Array, version?: Uint8Array): Decod
     ...(k.value === undefined ? {} : { k: k.value }),
     ...(sig.value === undefined ? {} : { sig: sig.value }),
     ...(seq.value === undefined ? {} : { seq: seq.value }),
+    ...(bfsd.value === undefined ? {} : { bfsd: bfsd.value }),
+    ...(bfpe.value === undefined ? {} : { bfpe: bfpe.value }),
+    ...(interval.value === undefined ? {} : { interval: interval.value }),
+    ...(num.value === undefined ? {} : { num: num.value }),
+    ...(samples.value === undefined ? {} : { samples: samples.value }),
   }
   return ok({
     type: 'response',

@@ -24,6 +24,8 @@ export interface Candidate {
   readonly key: string
   readonly depth: number
   state: CandidateState
+  /** In flight past the short timeout: no longer counted against alpha (libtorrent's widening). */
+  slow?: boolean
   /** The write token it gave (get_peers, get), for announce_peer and put. */
   token?: Uint8Array
 }
@@ -37,7 +39,10 @@ export interface HopStats {
 export class LookupState {
   /** Sorted by XOR distance to the target, closest first. */
   private readonly candidates: Candidate[] = []
+  /** Queries in flight that count against alpha (not slow). */
   private inflightCount = 0
+  /** Every query in flight, slow ones included. */
+  private outstanding = 0
   readonly hops: HopStats[] = []
   contacted = 0
 
@@ -80,6 +85,7 @@ export class LookupState {
       if (c.state !== 'new') continue
       c.state = 'inflight'
       this.inflightCount++
+      this.outstanding++
       this.contacted++
       this.hopAt(c.depth).queried++
       out.push(c)
@@ -111,8 +117,22 @@ export class LookupState {
     return true
   }
 
+  /** Every query in flight, slow ones included. */
   get inflight(): number {
-    return this.inflightCount
+    return this.outstanding
+  }
+
+  /**
+   * libtorrent's short timeout: the query to `key` is taking long; it stays in flight (an answer
+   * still counts, and termination still waits for it) but frees its alpha slot, so the lookup
+   * widens instead of stalling behind a slow node. True when it freed a slot.
+   */
+  stall(key: string): boolean {
+    const c = this.candidates.find((x) => x.key === key)
+    if (c === undefined || c.state !== 'inflight' || c.slow === true) return false
+    c.slow = true
+    this.inflightCount--
+    return true
   }
 
   /** The k closest that answered, closest first. */
@@ -134,7 +154,8 @@ export class LookupState {
     const c = this.candidates.find((x) => x.key === key)
     if (c === undefined || c.state !== 'inflight') return undefined
     c.state = state
-    this.inflightCount--
+    if (c.slow !== true) this.inflightCount--
+    this.outstanding--
     return c
   }
 

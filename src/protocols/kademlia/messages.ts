@@ -1,6 +1,7 @@
 /**
- * KRPC messages (BEP 5) with the extensions we speak: `ro` (BEP 43), the responder's view of
- * our address in `ip` (BEP 42), and `get` / `put` (BEP 44). Messages are plain data; the codec
+ * KRPC messages (BEP 5) with the extensions we speak: `want` and `nodes6` (BEP 32), `scrape`,
+ * `noseed`, `seed`, `BFsd` and `BFpe` (BEP 33), `ro` (BEP 43), the responder's view of our
+ * address in `ip` (BEP 42), `get` / `put` (BEP 44) and `sample_infohashes` (BEP 51). Messages are plain data; the codec
  * (`krpc-codec.ts`) turns them into bencoded dictionaries and back.
  */
 import type { Address } from '../../core/address.js'
@@ -26,10 +27,27 @@ export const KRPC_ERROR = {
   sequenceTooLow: 302,
 } as const
 
+/**
+ * BEP 32 `want`: which node lists the querier asks for (`n4`: `nodes`, `n6`: `nodes6`).
+ * Absent, a reply carries the list of the family the query came over.
+ */
+export interface Want {
+  readonly n4: boolean
+  readonly n6: boolean
+}
+
 export type KrpcQuery =
   | { readonly method: 'ping' }
-  | { readonly method: 'find_node'; readonly target: Id160 }
-  | { readonly method: 'get_peers'; readonly infoHash: Id160 }
+  | { readonly method: 'find_node'; readonly target: Id160; readonly want?: Want }
+  | {
+      readonly method: 'get_peers'
+      readonly infoHash: Id160
+      readonly want?: Want
+      /** BEP 33: answer with the BFsd / BFpe bloom filters of the stored peers. */
+      readonly scrape?: boolean
+      /** BEP 33: prefer peers that are not seeds in `values`. */
+      readonly noseed?: boolean
+    }
   | {
       readonly method: 'announce_peer'
       readonly infoHash: Id160
@@ -37,7 +55,11 @@ export type KrpcQuery =
       readonly token: Uint8Array
       /** BEP 5 `implied_port`: use the query's source port instead of `port`. */
       readonly impliedPort: boolean
+      /** BEP 33: the announcer seeds the torrent. */
+      readonly seed?: boolean
     }
+  /** BEP 51: a sample of the info-hashes the node stores peers for, and nodes near `target`. */
+  | { readonly method: 'sample_infohashes'; readonly target: Id160 }
   | { readonly method: 'get'; readonly target: Id160; readonly seq?: number }
   | {
       readonly method: 'put'
@@ -69,6 +91,13 @@ export interface KrpcResponseBody {
   readonly k?: Uint8Array
   readonly sig?: Uint8Array
   readonly seq?: number
+  /** BEP 33 scrape: bloom filters (256 bytes) of the seeds' and the peers' IPs. */
+  readonly bfsd?: Uint8Array
+  readonly bfpe?: Uint8Array
+  /** BEP 51: seconds before the sample may change; info-hashes stored; the sample. */
+  readonly interval?: number
+  readonly num?: number
+  readonly samples?: readonly Id160[]
 }
 
 interface Envelope {

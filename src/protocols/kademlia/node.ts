@@ -4,30 +4,49 @@
  * store phase), keeps the routing table fresh (bucket refresh, pings of questionable nodes),
  * and learns its external address from the `ip` of responses (BEP 42).
  *
+ * BEP 32: one routing table per address family taken part in (family-tables.ts); a
+ * dual-stack node asks for both node lists while bootstrapping and for the list of the
+ * queried node's family afterwards. BEP 33 scrapes ride on get_peers; BEP 51 samples are one
+ * query to one node.
+ *
  * Every input takes `now`; randomness comes from the injected `Random`; SHA-1 from `Hashing`;
- * ed25519 from the `Ed25519` port. Timeouts are adaptive: one RTT estimate for all requests.
+ * ed25519 from the `Ed25519` port. Requests in flight and their adaptive timeout live in
+ * requests.ts.
  */
 import { addressKey, type Address } from '../../core/address.js'
+import type { IpFamily } from '../../core/compact-peers.js'
 import type { DatagramCore, Output } from '../../core/core.js'
 import type { BValue } from '../../core/codec/bencode.js'
 import type { Hashing } from '../../core/env.js'
 import { assert } from '../../core/errors.js'
 import { randomId, randomIdInBucket, type Id160 } from '../../core/id.js'
 import type { Random } from '../../core/random.js'
-import { after, elapsed, type Instant } from '../../core/time.js'
+import { after, type Instant } from '../../core/time.js'
 import { bep42Id, bep42Valid, isLocalAddress } from './bep42.js'
 import { DEFAULT_DHT_CONFIG, type DhtConfig } from './config.js'
 import type { Ed25519 } from './ed25519.js'
+import { ExternalAddressVotes } from './external-address.js'
+import { FamilyTables, withWant } from './family-tables.js'
+import { InfoHashSampler } from './infohash-sampler.js'
 import { ItemStore, immutableTarget, mutableTarget } from './items.js'
 import { LookupState } from './lookup.js'
 import type { KrpcMessage, KrpcQuery, KrpcResponseBody, NodeInfo } from './messages.js'
-import type { DhtEvent, Operation, OperationKind, PutPlan } from './operation.js'
-import { collectResponse, lookupQueryFor, storeQueryFor } from './operation-messages.js'
+import {
+  newOperation,
+  peerLookupExtra,
+  type DhtEvent,
+  type Operation,
+  type OperationExtra as Extra,
+  type OperationKind,
+  type PeerLookupOptions,
+  type PutPlan,
+} from './operation.js'
+import { collectResponse, doneEvent, lookupQueryFor, storeQueryFor } from './operation-messages.js'
 import { PeerStore } from './peer-store.js'
 import { exportState } from './persistence.js'
 import { RateLimiter } from './rate-limiter.js'
-import { RoutingTable, type InsertResult } from './routing-table.js'
-import { RttEstimate } from './rtt.js'
+import { Requests, type Pending, type Role } from './requests.js'
+import type { InsertResult, RoutingTable } from './routing-table.js'
 import { reply, type ServerState } from './server.js'
 import { TokenSecrets } from './tokens.js'
 
@@ -46,22 +65,22 @@ export interface DhtNodeOptions {
   readonly externalAddress?: Address
   /** Nodes to start the table with (from `importState`): inserted as unverified. */
   readonly nodes?: readonly NodeInfo[]
+  /**
+   * BEP 32: the address families we can send to, one routing table each (default: IPv4
+   * only, plain BEP 5). A single-socket driver passes its socket's family; both make a
+   * dual-stack node.
+   */
+  readonly families?: readonly IpFamily[]
 }
 
-type Role = 'lookup' | 'seed' | 'store' | 'ping' | 'table_ping'
-
-interface Pending {
-  readonly to: Address
-  readonly key: string
-  readonly sentAt: Instant
-  readonly deadline: Instant
-  readonly role: Role
-  readonly op: Operation | undefined
-}
+export type { PeerLookupOptions } from './operation.js'
 
 export interface DhtStats {
   readonly id: Id160
+  /** Nodes in all routing tables. */
   readonly tableSize: number
+  /** BEP 32: nodes per family's table. */
+  readonly tableSizes: Readonly<Partial<Record<IpFamily, number>>>
   readonly inflight: number
   /** Operations (lookups, announces, puts, gets, bootstraps) running now. */
   readonly operations: number
@@ -85,7 +104,8 @@ const EXTERNAL_IP_VOTES = 2
 
 export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
   private ownId: Id160
-  private table: RoutingTable
+  private tables: FamilyTables
+  private readonly families: readonly IpFamily[]
   private readonly config: DhtConfig
   private readonly random: Random
   private readonly hashing: Hashing
@@ -93,26 +113,21 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
   private readonly tokens: TokenSecrets
   private readonly peerStore: PeerStore
   private readonly itemStore: ItemStore
+  private readonly sampler: InfoHashSampler
   private readonly limiter: RateLimiter
-  private readonly rtt: RttEstimate
+  private readonly requests: Requests
   private readonly outputs: Output<KrpcMessage, DhtEvent>[] = []
-  private readonly pending = new Map<number, Pending>()
   private readonly operations = new Map<number, Operation>()
   private readonly tablePings = new Set<string>()
   private externalAddress: Address | undefined
-  private readonly ipVotes = new Map<string, Set<string>>()
-  private nextTid: number
+  private readonly ipVotes = new ExternalAddressVotes(EXTERNAL_IP_VOTES)
   private nextHandle = 1
   private refreshOp: Operation | undefined
   private lastRefreshAt: number = -Infinity
   private housekeepingAt: Instant
   private readonly counters = {
-    queriesSent: 0,
-    maintenance: 0,
     queriesReceived: 0,
     ignoredReadOnly: 0,
-    unmatched: 0,
-    timeouts: 0,
     operationsStarted: 0,
   }
 
@@ -127,8 +142,9 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       options.id ??
       (external !== undefined ? bep42Id(external, this.random) : undefined) ??
       randomId(this.random)
-    this.table = new RoutingTable(this.ownId, this.config.routing, now)
-    for (const node of options.nodes ?? []) this.table.heard(now, node.id, node.address, 'learned')
+    this.families = options.families ?? ['ipv4']
+    this.tables = new FamilyTables(this.ownId, this.config.routing, now, this.families)
+    for (const node of options.nodes ?? []) this.tables.heard(now, node.id, node.address, 'learned')
     this.tokens = new TokenSecrets(this.random, this.hashing, this.config.tokenRotation, now)
     this.peerStore = new PeerStore(
       this.config.peerTtl,
@@ -137,14 +153,10 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       this.config.announceQuota,
     )
     this.itemStore = new ItemStore(this.config.itemTtl, this.config.itemsMax, this.config.itemQuota)
+    this.sampler = new InfoHashSampler(this.config.sampleInterval, this.config.samplesMax)
     const limit = this.config.rateLimit
     this.limiter = new RateLimiter(limit.perSecond, limit.burst, limit.sourcesMax)
-    this.rtt = new RttEstimate(
-      this.config.timeoutMin,
-      this.config.timeoutMax,
-      this.config.timeoutInitial,
-    )
-    this.nextTid = this.random.int(0x10000)
+    this.requests = new Requests(this.config, this.random)
     this.housekeepingAt = after(now, HOUSEKEEPING_MS as never)
   }
 
@@ -152,9 +164,17 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     return this.ownId
   }
 
-  /** The routing table, read-only by convention (tests and the simulator inspect it). */
+  /**
+   * The routing table of our first family (IPv4 unless told otherwise), read-only by
+   * convention (tests and the simulator inspect it).
+   */
   get routing(): RoutingTable {
-    return this.table
+    return this.tables.table(this.families[0] as IpFamily) as RoutingTable
+  }
+
+  /** BEP 32: the routing table of `family`, when we take part in it. */
+  routingFor(family: IpFamily): RoutingTable | undefined {
+    return this.tables.table(family)
   }
 
   get external(): Address | undefined {
@@ -179,15 +199,41 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     return this.startLookup(now, 'find_node', target, {})
   }
 
-  /** get_peers lookup; peers stream as `peers` events. */
-  getPeers(now: Instant, infoHash: Id160): number {
-    return this.startLookup(now, 'get_peers', infoHash, {})
+  /** get_peers lookup; peers stream as `peers` events; with scrape, `done` has the estimate. */
+  getPeers(now: Instant, infoHash: Id160, options: PeerLookupOptions = {}): number {
+    return this.startLookup(now, 'get_peers', infoHash, peerLookupExtra(options))
   }
 
-  /** get_peers, then announce_peer to the k closest nodes that gave a token. */
-  announcePeer(now: Instant, infoHash: Id160, port: number, impliedPort = false): number {
+  /**
+   * get_peers, then announce_peer to the k closest nodes that gave a token; `seed` (BEP 33)
+   * says we have the whole torrent.
+   */
+  announcePeer(
+    now: Instant,
+    infoHash: Id160,
+    port: number,
+    impliedPort = false,
+    options: PeerLookupOptions & { readonly seed?: boolean } = {},
+  ): number {
     assert(Number.isInteger(port) && port >= 0 && port <= 65535, `bad port ${port}`)
-    return this.startLookup(now, 'announce', infoHash, { announcePort: port, impliedPort })
+    return this.startLookup(now, 'announce', infoHash, {
+      announcePort: port,
+      impliedPort,
+      seed: options.seed ?? false,
+      ...peerLookupExtra(options),
+    })
+  }
+
+  /**
+   * BEP 51: asks the node at `to` for a sample of its info-hashes (and nodes near `target`);
+   * the answer is a `samples` event, then `done` (with the node in `closest` when it answered).
+   */
+  sampleInfohashes(now: Instant, to: Address, target: Id160): number {
+    const op = this.start(now, 'sample_infohashes', target, {})
+    op.phase = 'store'
+    op.storesPending = 1
+    this.send(now, to, lookupQueryFor(op), 'sample', op)
+    return op.handle
   }
 
   /** Stores an immutable item; its target is SHA-1 of its bencoding. */
@@ -250,11 +296,11 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
 
   timeout(now: Instant): void {
     const touched = new Set<Operation>()
-    for (const [tid, p] of this.pending) {
-      if (p.deadline > now) continue
-      this.pending.delete(tid)
-      this.counters.timeouts++
-      this.table.failed(now, p.to)
+    for (const p of this.requests.slow(now)) {
+      if (p.op !== undefined && p.op.lookup.stall(p.key)) touched.add(p.op)
+    }
+    for (const p of this.requests.expire(now)) {
+      this.tables.failed(now, p.to)
       if (p.role === 'table_ping') this.tablePings.delete(p.key)
       if (p.op === undefined) continue
       this.settleFailure(p)
@@ -265,13 +311,13 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
   }
 
   nextTimeout(): Instant | undefined {
-    let next: number = this.housekeepingAt
-    for (const p of this.pending.values()) if (p.deadline < next) next = p.deadline
-    if (this.table.size > 0 && this.refreshOp === undefined) {
-      const at = Math.max(
-        this.table.nextRefreshAt(),
-        this.lastRefreshAt + this.config.refreshSpacing,
-      )
+    let next = this.requests.nextDeadline(this.housekeepingAt)
+    if (this.tables.size > 0 && this.refreshOp === undefined) {
+      let due = Infinity
+      for (const table of this.tables.each()) {
+        if (table.size > 0) due = Math.min(due, table.nextRefreshAt())
+      }
+      const at = Math.max(due, this.lastRefreshAt + this.config.refreshSpacing)
       if (at < next) next = at
     }
     return next as Instant
@@ -283,26 +329,29 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
 
   /** Our id and table as bytes for `importState` (persist on shutdown, restore on start). */
   exportState(): Uint8Array {
-    return exportState({ id: this.ownId, nodes: [...this.table.allNodes()].map((n) => n.info()) })
+    return exportState({ id: this.ownId, nodes: [...this.tables.allNodes()].map((n) => n.info()) })
   }
 
   inspect(): DhtStats {
     return {
       id: this.ownId,
-      tableSize: this.table.size,
-      inflight: this.pending.size,
+      tableSize: this.tables.size,
+      tableSizes: Object.fromEntries(
+        this.families.map((f) => [f, this.tables.table(f)?.size ?? 0]),
+      ),
+      inflight: this.requests.size,
       operations: this.operations.size,
       operationsStarted: this.counters.operationsStarted,
-      queriesSent: this.counters.queriesSent,
-      maintenanceQueriesSent: this.counters.maintenance,
+      queriesSent: this.requests.queriesSent,
+      maintenanceQueriesSent: this.requests.maintenance,
       queriesReceived: this.counters.queriesReceived,
       queriesDropped: this.limiter.dropped,
       queriesIgnoredReadOnly: this.counters.ignoredReadOnly,
-      responsesUnmatched: this.counters.unmatched,
-      timeouts: this.counters.timeouts,
+      responsesUnmatched: this.requests.unmatched,
+      timeouts: this.requests.timeouts,
       peersStored: this.peerStore.size,
       itemsStored: this.itemStore.size,
-      smoothedRttMs: this.rtt.smoothedMs,
+      smoothedRttMs: this.requests.smoothedRttMs,
     }
   }
 
@@ -316,16 +365,18 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     }
     if (!this.limiter.allow(now, from.host)) return
     // BEP 43: read-only nodes never enter routing tables.
-    if (!message.readOnly) this.afterInsert(now, this.table.heard(now, message.id, from, 'query'))
+    if (!message.readOnly) this.afterInsert(now, this.tables.heard(now, message.id, from, 'query'))
     const state: ServerState = {
       id: this.ownId,
       config: this.config,
-      table: this.table,
+      tables: this.tables.byFamily,
       tokens: this.tokens,
       peers: this.peerStore,
       items: this.itemStore,
+      sampler: this.sampler,
       hashing: this.hashing,
       ed25519: this.ed25519,
+      random: this.random,
     }
     this.outputs.push({
       type: 'send',
@@ -338,15 +389,8 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
 
   private onReply(now: Instant, from: Address, message: KrpcMessage): void {
     if (message.type === 'query') return
-    const tid =
-      message.t.length === 2 ? ((message.t[0] as number) << 8) | (message.t[1] as number) : -1
-    const p = this.pending.get(tid)
-    if (p === undefined || p.to.port !== from.port || p.to.host !== from.host) {
-      this.counters.unmatched++
-      return
-    }
-    this.pending.delete(tid)
-    this.rtt.sample(elapsed(p.sentAt, now))
+    const p = this.requests.match(now, from, message.t)
+    if (p === undefined) return
     if (p.role === 'table_ping') this.tablePings.delete(p.key)
     if (message.ip !== undefined) this.learnExternal(now, p.key, message.ip)
     if (message.type === 'error') {
@@ -358,16 +402,18 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       return
     }
     const body = message.body
-    this.afterInsert(now, this.table.heard(now, body.id, from, 'response'))
+    this.afterInsert(now, this.tables.heard(now, body.id, from, 'response'))
     if (p.op !== undefined) this.onResponse(now, p, p.op, body)
   }
 
   private onResponse(now: Instant, p: Pending, op: Operation, body: KrpcResponseBody): void {
-    const nodes = [...(body.nodes ?? []), ...(body.nodes6 ?? [])]
-    for (const node of nodes) this.table.heard(now, node.id, node.address, 'learned')
-    if (p.role === 'ping') {
+    const nodes =
+      body.nodes6 === undefined ? (body.nodes ?? []) : [...(body.nodes ?? []), ...body.nodes6]
+    for (const node of nodes) this.tables.heard(now, node.id, node.address, 'learned')
+    if (p.role === 'ping' || p.role === 'sample') {
       op.pinged = { id: body.id, address: p.to }
       op.storesPending--
+      if (p.role === 'sample') this.emitSamples(op, op.pinged, body, nodes)
     } else if (p.role === 'store') {
       op.stored++
       op.storesPending--
@@ -380,7 +426,10 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
         const depth = candidate?.depth ?? op.lookup.depthOf(p.key)
         if (depth !== undefined) op.lookup.add(nodes, depth + 1)
       }
-      for (const event of collectResponse(op, body, this.hashing, this.ed25519)) this.emit(event)
+      for (const event of collectResponse(op, body, this.hashing, this.ed25519)) {
+        if (event.type === 'peers') op.firstPeersAt ??= now
+        this.emit(event)
+      }
     }
     this.advance(now, op)
   }
@@ -394,23 +443,30 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
 
   // --- operations ------------------------------------------------------------------------------
 
-  private startLookup(
-    now: Instant,
-    kind: OperationKind,
-    target: Id160,
-    extra: Partial<Pick<Operation, 'announcePort' | 'impliedPort' | 'salt' | 'seq' | 'put'>>,
-  ): number {
+  private emitSamples(
+    op: Operation,
+    from: NodeInfo,
+    body: KrpcResponseBody,
+    nodes: readonly NodeInfo[],
+  ): void {
+    this.emit({
+      type: 'samples',
+      handle: op.handle,
+      from,
+      interval: body.interval,
+      num: body.num,
+      samples: body.samples ?? [],
+      nodes,
+    })
+  }
+
+  private startLookup(now: Instant, kind: OperationKind, target: Id160, extra: Extra): number {
     const op = this.start(now, kind, target, extra)
     this.advance(now, op)
     return op.handle
   }
 
-  private start(
-    now: Instant,
-    kind: OperationKind,
-    target: Id160,
-    extra: Partial<Pick<Operation, 'announcePort' | 'impliedPort' | 'salt' | 'seq' | 'put'>>,
-  ): Operation {
+  private start(now: Instant, kind: OperationKind, target: Id160, extra: Extra): Operation {
     const k = this.config.routing.k
     const lookup = new LookupState(
       target,
@@ -420,29 +476,10 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       this.ownId,
     )
     lookup.add(
-      this.table.closest(now, target, k).map((n) => n.info()),
+      this.tables.closest(now, target, k).map((n) => n.info()),
       0,
     )
-    const op: Operation = {
-      handle: this.nextHandle++,
-      kind,
-      target,
-      lookup,
-      startedAt: now,
-      phase: 'lookup',
-      messages: 0,
-      unseeded: 0,
-      storesPending: 0,
-      stored: 0,
-      peerKeys: new Set(),
-      announcePort: extra.announcePort ?? 0,
-      impliedPort: extra.impliedPort ?? false,
-      salt: extra.salt,
-      seq: extra.seq,
-      best: undefined,
-      put: extra.put,
-      pinged: undefined,
-    }
+    const op = newOperation(this.nextHandle++, kind, target, lookup, now, extra)
     this.operations.set(op.handle, op)
     this.counters.operationsStarted++
     return op
@@ -450,7 +487,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
 
   private advance(now: Instant, op: Operation): void {
     if (op.phase === 'lookup') {
-      const free = this.config.inflightMax - this.pending.size
+      const free = this.config.inflightMax - this.requests.size
       if (free > 0) {
         const query = lookupQueryFor(op)
         for (const c of op.lookup.next(free)) this.send(now, c.address, query, 'lookup', op)
@@ -478,36 +515,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     this.operations.delete(op.handle)
     if (op === this.refreshOp) this.refreshOp = undefined
     if (op.kind === 'refresh') return
-    const closest =
-      op.kind === 'ping'
-        ? op.pinged === undefined
-          ? []
-          : [op.pinged]
-        : op.lookup.closestResponded().map((c) => ({ id: c.id, address: c.address }))
-    const item =
-      op.kind === 'put_immutable'
-        ? op.put === undefined
-          ? undefined
-          : { value: op.put.value }
-        : op.best
-    this.emit({
-      type: 'done',
-      handle: op.handle,
-      kind: op.kind,
-      target: op.target,
-      closest,
-      stored: op.stored,
-      peersFound: op.peerKeys.size,
-      ...(item === undefined || op.kind === 'get_peers' || op.kind === 'announce' ? {} : { item }),
-      trace: {
-        hops: op.lookup.hopCount(),
-        nodesContacted: op.lookup.contacted,
-        messages: op.messages,
-        startedAt: op.startedAt,
-        finishedAt: now,
-        perHop: op.lookup.hops.map((h) => ({ ...h })),
-      },
-    })
+    this.emit(doneEvent(op, now))
   }
 
   private send(
@@ -517,34 +525,9 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     role: Role,
     op: Operation | undefined,
   ): void {
-    let tid = this.nextTid
-    for (let tries = 0; this.pending.has(tid) && tries < 0x10000; tries++) tid = (tid + 1) & 0xffff
-    this.nextTid = (tid + 1) & 0xffff
-    const key = addressKey(to)
-    this.pending.set(tid, {
-      to,
-      key,
-      sentAt: now,
-      deadline: after(now, this.rtt.timeout()),
-      role,
-      op,
-    })
-    this.counters.queriesSent++
-    if (op !== undefined) op.messages++
-    if (role === 'table_ping' || op?.kind === 'refresh') this.counters.maintenance++
-    const version = this.config.version
-    this.outputs.push({
-      type: 'send',
-      to,
-      message: {
-        type: 'query',
-        t: Uint8Array.of(tid >>> 8, tid & 0xff),
-        ...(version === undefined ? {} : { version }),
-        id: this.ownId,
-        readOnly: this.config.readOnly,
-        query,
-      },
-    })
+    const asked = this.tables.dualStack ? withWant(query, to, op?.kind === 'bootstrap') : query
+    const message = this.requests.open(now, this.ownId, to, asked, role, op)
+    this.outputs.push({ type: 'send', to, message })
   }
 
   private emit(event: DhtEvent): void {
@@ -558,7 +541,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     const node = result.ping
     if (node === undefined) return
     const key = addressKey(node.address)
-    if (this.tablePings.has(key) || this.pending.size >= this.config.inflightMax) return
+    if (this.tablePings.has(key) || this.requests.size >= this.config.inflightMax) return
     this.tablePings.add(key)
     this.send(now, node.address, { method: 'ping' }, 'table_ping', undefined)
   }
@@ -570,13 +553,19 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       this.tokens.maybeRotate(now)
       this.housekeepingAt = after(now, HOUSEKEEPING_MS as never)
     }
-    if (this.refreshOp !== undefined || this.table.size === 0) return
+    if (this.refreshOp !== undefined || this.tables.size === 0) return
     // Compared as the sum nextTimeout uses, so float rounding cannot spin the timer.
     if (now < this.lastRefreshAt + this.config.refreshSpacing) return
-    const [index] = this.table.bucketsToRefresh(now)
+    let index: number | undefined
+    for (const table of this.tables.each()) {
+      if (table.size === 0) continue
+      index = table.bucketsToRefresh(now)[0]
+      if (index === undefined) continue
+      table.touchBucket(index, now)
+      break
+    }
     if (index === undefined) return
     this.lastRefreshAt = now
-    this.table.touchBucket(index, now)
     const target = randomIdInBucket(this.ownId, index, this.random)
     this.refreshOp = this.start(now, 'refresh', target, {})
     this.advance(now, this.refreshOp)
@@ -584,29 +573,21 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
 
   /** BEP 42: once two responders agree on our external IP, adopt it (and a matching id). */
   private learnExternal(now: Instant, voter: string, seen: Address): void {
-    if (this.externalAddress?.host === seen.host) return
-    let voters = this.ipVotes.get(seen.host)
-    if (voters === undefined) {
-      if (this.ipVotes.size >= 16) this.ipVotes.clear()
-      voters = new Set()
-      this.ipVotes.set(seen.host, voters)
-    }
-    voters.add(voter)
-    if (voters.size < EXTERNAL_IP_VOTES) return
-    this.ipVotes.clear()
-    this.externalAddress = seen
-    this.emit({ type: 'external_address', address: seen })
-    if (isLocalAddress(seen.host) || bep42Valid(this.ownId, seen.host)) return
-    const id = bep42Id(seen.host, this.random)
+    const adopted = this.ipVotes.vote(this.externalAddress, voter, seen)
+    if (adopted === undefined) return
+    this.externalAddress = adopted
+    this.emit({ type: 'external_address', address: adopted })
+    if (isLocalAddress(adopted.host) || bep42Valid(this.ownId, adopted.host)) return
+    const id = bep42Id(adopted.host, this.random)
     if (id !== undefined) this.changeId(now, id)
   }
 
   private changeId(now: Instant, id: Id160): void {
-    const old = this.table
+    const old = this.tables
     this.ownId = id
-    this.table = new RoutingTable(id, this.config.routing, now)
+    this.tables = new FamilyTables(id, this.config.routing, now, this.families)
     for (const node of old.allNodes()) {
-      this.table.heard(now, node.id, node.address, node.lastResponse >= 0 ? 'response' : 'learned')
+      this.tables.heard(now, node.id, node.address, node.lastResponse >= 0 ? 'response' : 'learned')
     }
     this.emit({ type: 'id_changed', id })
   }

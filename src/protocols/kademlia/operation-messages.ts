@@ -8,14 +8,22 @@ import type { Hashing } from '../../core/env.js'
 import type { Ed25519 } from './ed25519.js'
 import { signedBytes, verifyReceivedItem, type StoredItem } from './items.js'
 import type { KrpcQuery, KrpcResponseBody } from './messages.js'
-import type { DhtEvent, Operation } from './operation.js'
+import type { Instant } from '../../core/time.js'
+import type { DhtEvent, Operation, ScrapeState } from './operation.js'
 
 /** The query an operation's lookup phase sends to each node. */
 export function lookupQueryFor(op: Operation): KrpcQuery {
   switch (op.kind) {
     case 'get_peers':
     case 'announce':
-      return { method: 'get_peers', infoHash: op.target }
+      return {
+        method: 'get_peers',
+        infoHash: op.target,
+        ...(op.scrape === undefined ? {} : { scrape: true }),
+        ...(op.noseed ? { noseed: true } : {}),
+      }
+    case 'sample_infohashes':
+      return { method: 'sample_infohashes', target: op.target }
     case 'get':
       return {
         method: 'get',
@@ -39,6 +47,7 @@ export function storeQueryFor(op: Operation, ed25519: Ed25519 | undefined): Krpc
       port: op.announcePort,
       token: new Uint8Array(0),
       impliedPort: op.impliedPort,
+      ...(op.seed ? { seed: true } : {}),
     }
   }
   const put = op.put
@@ -87,6 +96,7 @@ export function collectResponse(
       events.push({ type: 'peers', handle: op.handle, peers: fresh })
     }
   }
+  if (op.scrape !== undefined) collectScrape(op.scrape, body, hashing)
   if (op.kind !== 'get' && op.kind !== 'put_immutable' && op.kind !== 'put_mutable') return events
   if (op.put !== undefined && body.seq !== undefined && op.put.seq === undefined) {
     // putMutable without seq: remember the highest seq seen, verified or not is moot since
@@ -107,4 +117,64 @@ export function collectResponse(
   op.best = item
   events.push({ type: 'value', handle: op.handle, target: op.target, item })
   return events
+}
+
+/**
+ * BEP 33: ORs a node's filters into the operation's. A legacy answer with `values` and no
+ * filters counts its IPs as peers, unless the seed filters already hold them.
+ */
+function collectScrape(scrape: ScrapeState, body: KrpcResponseBody, hashing: Hashing): void {
+  if (body.bfsd !== undefined || body.bfpe !== undefined) {
+    if (body.bfsd !== undefined) scrape.seeds.union(body.bfsd)
+    if (body.bfpe !== undefined) scrape.peers.union(body.bfpe)
+    scrape.responders++
+    return
+  }
+  for (const peer of body.values ?? []) {
+    if (!scrape.seeds.mayContain(hashing, peer.host)) scrape.peers.insert(hashing, peer.host)
+  }
+}
+
+/** The `done` event of a finished operation: what it found or stored, and its trace. */
+export function doneEvent(op: Operation, now: Instant): Extract<DhtEvent, { type: 'done' }> {
+  const closest =
+    op.kind === 'ping' || op.kind === 'sample_infohashes'
+      ? op.pinged === undefined
+        ? []
+        : [op.pinged]
+      : op.lookup.closestResponded().map((c) => ({ id: c.id, address: c.address }))
+  const item =
+    op.kind === 'put_immutable'
+      ? op.put === undefined
+        ? undefined
+        : { value: op.put.value }
+      : op.best
+  return {
+    type: 'done',
+    handle: op.handle,
+    kind: op.kind,
+    target: op.target,
+    closest,
+    stored: op.stored,
+    peersFound: op.peerKeys.size,
+    ...(item === undefined || op.kind === 'get_peers' || op.kind === 'announce' ? {} : { item }),
+    ...(op.scrape === undefined
+      ? {}
+      : {
+          scrape: {
+            seeds: op.scrape.seeds.estimate(),
+            peers: op.scrape.peers.estimate(),
+            responders: op.scrape.responders,
+          },
+        }),
+    trace: {
+      hops: op.lookup.hopCount(),
+      nodesContacted: op.lookup.contacted,
+      messages: op.messages,
+      startedAt: op.startedAt,
+      finishedAt: now,
+      ...(op.firstPeersAt === undefined ? {} : { firstPeersAt: op.firstPeersAt }),
+      perHop: op.lookup.hops.map((h) => ({ ...h })),
+    },
+  }
 }

@@ -10,6 +10,7 @@ import type { Instant } from '../../core/time.js'
 import type { StoredItem } from './items.js'
 import type { HopStats, LookupState } from './lookup.js'
 import type { NodeInfo } from './messages.js'
+import { ScrapeBloom } from './scrape-bloom.js'
 
 export type OperationKind =
   | 'bootstrap'
@@ -20,6 +21,8 @@ export type OperationKind =
   | 'put_immutable'
   | 'put_mutable'
   | 'ping'
+  /** BEP 51: one sample_infohashes query to one node. */
+  | 'sample_infohashes'
   /** A bucket refresh: internal, no events. */
   | 'refresh'
 
@@ -31,6 +34,8 @@ export interface LookupTrace {
   readonly messages: number
   readonly startedAt: Instant
   readonly finishedAt: Instant
+  /** get_peers / announce: when the first peers arrived (a client can connect from then on). */
+  readonly firstPeersAt?: Instant
   /** Per depth: how many nodes at that depth we queried and how many answered. */
   readonly perHop: readonly HopStats[]
 }
@@ -58,12 +63,44 @@ export type DhtEvent =
       readonly peersFound: number
       /** get: the best item found; put: the item stored. */
       readonly item?: StoredItem
+      /**
+       * get_peers with scrape (BEP 33): the swarm's seeds and other peers estimated from the
+       * union of the bloom filters the nodes returned (values-only answers count as peers).
+       */
+      readonly scrape?: ScrapeEstimate
       readonly trace: LookupTrace
+    }
+  /** BEP 51: a node's answer to sample_infohashes. */
+  | {
+      readonly type: 'samples'
+      readonly handle: number
+      readonly from: NodeInfo
+      /** Seconds before the node may give another sample. */
+      readonly interval: number | undefined
+      /** Info-hashes the node stores. */
+      readonly num: number | undefined
+      readonly samples: readonly Id160[]
+      /** Nodes it named near the target (nodes and nodes6). */
+      readonly nodes: readonly NodeInfo[]
     }
   /** Our external address as a responder saw it, when it changes (BEP 42 `ip`). */
   | { readonly type: 'external_address'; readonly address: Address }
   /** We took a new BEP 42-compliant id for our external IP; the table was rebuilt. */
   | { readonly type: 'id_changed'; readonly id: Id160 }
+
+export interface ScrapeEstimate {
+  readonly seeds: number
+  readonly peers: number
+  /** Nodes that answered with bloom filters. */
+  readonly responders: number
+}
+
+/** BEP 33 state of a get_peers with scrape=1: the unions of the filters seen. */
+export interface ScrapeState {
+  readonly seeds: ScrapeBloom
+  readonly peers: ScrapeBloom
+  responders: number
+}
 
 export interface PutPlan {
   readonly value: BValue
@@ -99,4 +136,70 @@ export interface Operation {
   readonly put: PutPlan | undefined
   /** ping: the node that answered. */
   pinged: NodeInfo | undefined
+  /** get_peers / announce: when the first peers came. */
+  firstPeersAt: Instant | undefined
+  /** get_peers / announce: BEP 33 options and, with scrape, the filters gathered. */
+  readonly scrape: ScrapeState | undefined
+  readonly noseed: boolean
+  readonly seed: boolean
+}
+
+/** Options of get_peers and announce (BEP 33). */
+export interface PeerLookupOptions {
+  /** Gather the swarm's bloom filters; `done` carries the estimate. */
+  readonly scrape?: boolean
+  /** Ask for leechers first in `values`. */
+  readonly noseed?: boolean
+}
+
+/** What a command sets on its operation beyond kind and target. */
+export type OperationExtra = Partial<
+  Pick<
+    Operation,
+    'announcePort' | 'impliedPort' | 'salt' | 'seq' | 'put' | 'noseed' | 'seed' | 'scrape'
+  >
+>
+
+export function peerLookupExtra(options: PeerLookupOptions): OperationExtra {
+  return {
+    noseed: options.noseed ?? false,
+    ...(options.scrape === true
+      ? { scrape: { seeds: new ScrapeBloom(), peers: new ScrapeBloom(), responders: 0 } }
+      : {}),
+  }
+}
+
+/** A fresh operation in its lookup phase. */
+export function newOperation(
+  handle: number,
+  kind: OperationKind,
+  target: Id160,
+  lookup: LookupState,
+  now: Instant,
+  extra: OperationExtra,
+): Operation {
+  return {
+    handle,
+    kind,
+    target,
+    lookup,
+    startedAt: now,
+    phase: 'lookup',
+    messages: 0,
+    unseeded: 0,
+    storesPending: 0,
+    stored: 0,
+    peerKeys: new Set(),
+    announcePort: extra.announcePort ?? 0,
+    impliedPort: extra.impliedPort ?? false,
+    salt: extra.salt,
+    seq: extra.seq,
+    best: undefined,
+    put: extra.put,
+    pinged: undefined,
+    firstPeersAt: undefined,
+    scrape: extra.scrape,
+    noseed: extra.noseed ?? false,
+    seed: extra.seed ?? false,
+  }
 }

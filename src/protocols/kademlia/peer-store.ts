@@ -13,6 +13,9 @@
  *   cannot crowd out others.
  */
 import { addressKey, type Address } from '../../core/address.js'
+import { fromHex } from '../../core/bytes.js'
+import type { IpFamily } from '../../core/compact-peers.js'
+import { ipFamilyOf } from '../../core/compact-peers.js'
 import { toHex, type Id160 } from '../../core/id.js'
 import { after, type Duration, type Instant } from '../../core/time.js'
 import { lessWorthKeeping } from './items.js'
@@ -22,6 +25,15 @@ interface PeerEntry {
   readonly address: Address
   readonly owner: Owner
   expires: Instant
+  /** BEP 33: announced with seed=1 (updated by every re-announce). */
+  seed: boolean
+}
+
+export interface PeersWanted {
+  /** BEP 32: only peers of this family (a reply carries its transport's family only). */
+  readonly family?: IpFamily
+  /** BEP 33 `noseed`: leechers first, seeds only to fill the rest. */
+  readonly noseed?: boolean
 }
 
 interface Swarm {
@@ -51,7 +63,7 @@ export class PeerStore {
   }
 
   /** Stores (or refreshes) `peer` for `infoHash`; false when refused (quota or no room). */
-  announce(now: Instant, infoHash: Id160, peer: Address, owner: Owner): boolean {
+  announce(now: Instant, infoHash: Id160, peer: Address, owner: Owner, seed = false): boolean {
     const key = toHex(infoHash)
     const peerKey = addressKey(peer)
     let swarm = this.swarms.get(key)
@@ -60,6 +72,7 @@ export class PeerStore {
       swarm.peers.delete(peerKey)
       if (existing.expires > now) {
         existing.expires = after(now, this.ttl)
+        existing.seed = seed
         swarm.peers.set(peerKey, existing)
         swarm.refreshes++
         return true
@@ -76,7 +89,7 @@ export class PeerStore {
       swarm.refreshes++
     }
     if (swarm.peers.size >= this.perInfoHashMax) this.dropPeerFor(key, swarm, owner)
-    swarm.peers.set(peerKey, { address: peer, owner, expires: after(now, this.ttl) })
+    swarm.peers.set(peerKey, { address: peer, owner, expires: after(now, this.ttl), seed })
     this.peerLedger.add(owner, `${key}|${peerKey}`)
     return true
   }
@@ -125,16 +138,43 @@ export class PeerStore {
   }
 
   /** Up to `max` live peers for `infoHash`, most recently announced first. */
-  peers(now: Instant, infoHash: Id160, max: number): Address[] {
+  peers(now: Instant, infoHash: Id160, max: number, wanted: PeersWanted = {}): Address[] {
     const swarm = this.swarms.get(toHex(infoHash))
     if (swarm === undefined) return []
     const out: Address[] = []
+    const seeds: Address[] = []
     for (const entry of [...swarm.peers.values()].reverse()) {
       if (entry.expires <= now) continue
+      if (wanted.family !== undefined && ipFamilyOf(entry.address.host) !== wanted.family) continue
+      if (wanted.noseed === true && entry.seed) {
+        if (seeds.length < max) seeds.push(entry.address)
+        continue
+      }
       out.push(entry.address)
       if (out.length >= max) break
     }
+    for (const seed of seeds) if (out.length < max) out.push(seed)
     return out
+  }
+
+  /** BEP 33: the live entries of a swarm split into seeds and the rest; undefined when none. */
+  scrape(
+    now: Instant,
+    infoHash: Id160,
+  ): { readonly seeds: readonly Address[]; readonly peers: readonly Address[] } | undefined {
+    const swarm = this.swarms.get(toHex(infoHash))
+    if (swarm === undefined) return undefined
+    const seeds: Address[] = []
+    const peers: Address[] = []
+    for (const entry of swarm.peers.values()) {
+      if (entry.expires > now) (entry.seed ? seeds : peers).push(entry.address)
+    }
+    return seeds.length + peers.length === 0 ? undefined : { seeds, peers }
+  }
+
+  /** Every info-hash held (BEP 51 samples from it). */
+  infoHashList(): Id160[] {
+    return [...this.swarms.keys()].map((key) => fromHex(key) as Id160)
   }
 
   /** Drops expired peers and empty swarms. */

@@ -10,8 +10,10 @@ import { nodeState, RoutingTable } from './routing-table.js'
 const random = new SeededRandom(5)
 const own = new Uint8Array(20) as Id160
 const T0 = instant(0)
+/** BEP 5's table: every bucket k (the extended table has its own test below). */
 const config = (over: Partial<RoutingConfig> = {}): RoutingConfig => ({
   ...DEFAULT_ROUTING_CONFIG,
+  bucketSizeMultipliers: [],
   ...over,
 })
 let hostCounter = 0
@@ -151,4 +153,27 @@ test('closest returns nodes in XOR order and refresh picks idle buckets', () => 
   }
   assert.deepEqual(table.bucketsToRefresh(instant(minutes(1))), [])
   assert.ok(table.bucketsToRefresh(instant(minutes(15))).length > 0)
+})
+
+test("libtorrent's extended table: far buckets hold k * 16, 8, 4, 2 once split; the last holds k", () => {
+  const own = new Uint8Array(20) as Id160
+  const table = new RoutingTable(own, config({ bucketSizeMultipliers: [16, 8, 4, 2] }), T0)
+  // 200 nodes sharing no bit with us (first bit 1), then one sharing 1 bit, to force splits.
+  const far = (i: number): Id160 => {
+    const id = new Uint8Array(20)
+    id[0] = 0x80
+    id[18] = i >> 8
+    id[19] = i & 0xff
+    return id as Id160
+  }
+  for (let i = 0; i < 8; i++) table.heard(T0, far(i), nextAddress(), 'response')
+  assert.equal(table.buckets.length, 1)
+  const near = new Uint8Array(20)
+  near[0] = 0x40
+  table.heard(T0, near as Id160, nextAddress(), 'response')
+  assert.equal(table.buckets.length, 2, 'the full last bucket split')
+  for (let i = 8; i < 200; i++) table.heard(T0, far(i), nextAddress(), 'response')
+  assert.equal(table.buckets[0]?.nodes.length, 128)
+  assert.equal(table.bucketLimit(0), 128)
+  assert.equal(table.bucketLimit(1), 8, 'the last bucket holds k until it splits')
 })

@@ -113,6 +113,12 @@ export class RoutingTable {
     return this.bucketList
   }
 
+  /** The most nodes bucket `index` holds (see RoutingConfig.bucketSizeMultipliers). */
+  bucketLimit(index: number): number {
+    if (index >= this.bucketList.length - 1) return this.config.k
+    return this.config.k * (this.config.bucketSizeMultipliers[index] ?? 1)
+  }
+
   bucketIndexOf(id: Id160): number {
     return Math.min(commonPrefixLength(this.ownId, id), this.bucketList.length - 1)
   }
@@ -146,7 +152,7 @@ export class RoutingTable {
     // Nodes named in replies mostly land in full far buckets: skip them before any costlier check.
     if (
       how === 'learned' &&
-      bucket.nodes.length >= this.config.k &&
+      bucket.nodes.length >= this.bucketLimit(index) &&
       index < this.bucketList.length - 1
     ) {
       return { outcome: 'ignored' }
@@ -262,7 +268,7 @@ export class RoutingTable {
 
   private place(now: Instant, index: number, node: RoutingNode, how: Heard): InsertResult {
     const bucket = this.bucketList[index] as Bucket
-    if (bucket.nodes.length < this.config.k) {
+    if (bucket.nodes.length < this.bucketLimit(index)) {
       // The subnet limit is per bucket, so it is checked once the bucket is known (after splits).
       if (!this.subnetAllowed(node.host, bucket) || !this.ipAllowed(node.address)) {
         return { outcome: 'rejected_ip' }

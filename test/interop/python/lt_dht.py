@@ -20,6 +20,9 @@ Every command may carry an "id" (any JSON value); the answers to it echo that id
   {"cmd": "get_mutable", "publicKey": hex64, "salt": str} -> {"event": "item", "publicKey",
                                                              "salt", "value": str | null, "seq"}
   {"cmd": "routing_table"}                                -> {"event": "routing_table", "nodes"}
+  {"cmd": "sample_infohashes", "host", "port"[, "target": hex40]}
+                                       -> {"event": "samples", "interval", "num",
+                                           "samples": [hex40, ...], "nodes"}  (BEP 51)
   {"cmd": "quit"}                                         -> {"event": "bye"}, exit 0
 A failed command answers {"event": "error", "message": ...}; the process keeps running.
 
@@ -226,6 +229,7 @@ class Helper:
         self.lookups = {}  # info-hash hex -> state dict
         self.announces = {}  # info-hash hex -> [ids]
         self.stats = []  # [ids]
+        self.samples = {}  # "host:port" -> [ids]
 
     def close(self):
         shutil.rmtree(self.save_path, ignore_errors=True)
@@ -312,6 +316,11 @@ class Helper:
                 peers=st.num_peers,
                 hasMetadata=bool(st.has_metadata),
             )
+        elif cmd == "sample_infohashes":
+            host, port = str(msg.get("host", "127.0.0.1")), int(msg["port"])
+            target = hex_hash(msg.get("target", "00" * 20), 20, "target")
+            self.samples.setdefault(f"{host}:{port}", []).append(cid)
+            self.session.dht_sample_infohashes((host, port), lt.sha1_hash(target))
         elif cmd == "routing_table":
             self.stats.append(cid)
             self.session.post_dht_stats()
@@ -398,6 +407,17 @@ class Helper:
         elif isinstance(a, lt.dht_reply_alert):
             ih = str(a.handle.info_hashes().v1)
             self.answer_all(self.announces, ih, event="announced", infoHash=ih, port=self.port, peers=a.num_peers)
+        elif isinstance(a, lt.dht_sample_infohashes_alert):
+            host, port = a.endpoint
+            self.answer_all(
+                self.samples,
+                f"{host}:{port}",
+                event="samples",
+                interval=int(a.interval.total_seconds()) if hasattr(a.interval, "total_seconds") else a.interval,
+                num=a.num_infohashes,
+                samples=[str(h) for h in a.samples],
+                nodes=a.num_nodes,
+            )
         elif isinstance(a, lt.dht_stats_alert):
             nodes = sum(bucket["num_nodes"] for bucket in a.routing_table)
             for cid in self.stats:
