@@ -28,6 +28,8 @@ import { DhtAnnouncing, type DhtAccess } from './dht-announcing.js'
 import type { FatalCode, SessionEvent } from './session-events.js'
 import { checkStoredData } from './stored-data.js'
 import type { TrackerTransport } from './tracker-transport.js'
+import { WebSeeding, type WebSeedStatus } from './webseed.js'
+import type { WebSeedConfig } from '../../protocols/bittorrent/webseed/index.js'
 
 export type { FatalCode, SessionEvent } from './session-events.js'
 
@@ -77,6 +79,9 @@ export interface TorrentSessionOptions {
   /** Peer-wide rate limits shared by every torrent of the process (`globalRateLimiter`). */
   readonly globalUploadLimiter?: TokenBucket
   readonly globalDownloadLimiter?: TokenBucket
+  /** BEP 19: fetch from the torrent's `url-list` web seeds (default true). */
+  readonly webSeeds?: boolean
+  readonly webSeedConfig?: Partial<WebSeedConfig>
   readonly onEvent?: (event: SessionEvent) => void
 }
 
@@ -236,6 +241,16 @@ export class TorrentSession {
             })
       session = new TorrentSession(options, storage, swarm, attached, announcing, listen)
       session.closeListener = () => listening.value.close()
+      if (options.webSeeds !== false && metainfo.urlList.length > 0) {
+        session.webSeeding = new WebSeeding({
+          env,
+          metainfo,
+          swarm,
+          flush: () => attached.flush(),
+          ...(options.webSeedConfig === undefined ? {} : { config: options.webSeedConfig }),
+          onEvent: (event) => options.onEvent?.(event),
+        })
+      }
       options.onEvent?.({ type: 'ready', verifiedPieces: verified.count, listen })
       if (options.peers !== undefined) session.addPeers(options.peers, 'manual')
       announcing?.start(storage.verifiedPieces().hasAll())
@@ -251,6 +266,7 @@ export class TorrentSession {
         })
         current.dhtAnnouncing.start()
       }
+      session.webSeeding?.start()
       attached.flush()
       done(ok(session))
     })
@@ -258,6 +274,7 @@ export class TorrentSession {
 
   private closeListener: () => void = () => undefined
   private dhtAnnouncing: DhtAnnouncing | undefined
+  private webSeeding: WebSeeding | undefined
   private fatalSent = false
 
   get metainfo(): Metainfo {
@@ -274,6 +291,11 @@ export class TorrentSession {
     return this.swarm.inspect().stats
   }
 
+  /** The torrent's web seeds (BEP 19) and what each delivered; empty without `url-list`. */
+  get webSeeds(): WebSeedStatus[] {
+    return this.webSeeding?.statuses() ?? []
+  }
+
   addPeers(peers: readonly Address[], source: 'tracker' | 'manual' | 'pex' | 'dht'): void {
     if (this.closing) return
     this.swarm.addPeers(this.now(), peers, source)
@@ -285,6 +307,7 @@ export class TorrentSession {
     if (this.closing) return done(err(new OperationalError('closed', 'session is closing')))
     this.closing = true
     this.dhtAnnouncing?.stop()
+    this.webSeeding?.close()
     const finish = (): void => {
       this.swarm.shutdown(this.now())
       this.attached.flush()
@@ -330,11 +353,16 @@ export class TorrentSession {
   private progress(): { uploaded: number; downloaded: number; left: number } {
     const m = this.options.metainfo
     const verified = this.storage.verifiedPieces()
+    const view = this.swarm.inspect()
+    // BEP 3 `left`: what we still mean to download, so skipped files (priority 0) are not
+    // counted, as libtorrent does; a tracker then sees a partial seed as done.
     let left = 0
     for (let piece = 0; piece < m.pieceCount; piece++) {
-      if (!verified.get(piece)) left += pieceLengthAt(m, piece)
+      if (!verified.get(piece) && view.picker.piecePriority(piece) > 0) {
+        left += pieceLengthAt(m, piece)
+      }
     }
-    const stats = this.swarm.inspect().stats
+    const stats = view.stats
     return { uploaded: stats.uploadedBytes, downloaded: stats.downloadedBytes, left }
   }
 
@@ -361,6 +389,9 @@ export class TorrentSession {
         break
       case 'dht_node':
         this.options.dht?.addNode(event.address)
+        break
+      case 'piece_failed':
+        this.webSeeding?.pieceFailed()
         break
     }
     this.options.onEvent?.(event)
