@@ -12,6 +12,7 @@ import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
 import { BLOCK_LENGTH_DEFAULT, type Block } from '../../protocols/bittorrent/picker/index.js'
 import type { SwarmCore } from '../../protocols/bittorrent/swarm/index.js'
 import {
+  blocksPerFetch,
   classifyAnswer,
   DEFAULT_WEB_SEED_CONFIG,
   isFetchableWebSeed,
@@ -136,9 +137,11 @@ export class WebSeeding {
     const { swarm } = this.options
     const now = this.now()
     const wanted = !swarm.complete && webSeedsWanted(this.peerRate(now), this.config)
-    const count = Math.max(1, Math.ceil(this.config.fetchBytes / BLOCK_LENGTH_DEFAULT))
     let wake: Instant | undefined
     for (const seed of this.seeds) {
+      const { pieceLength } = this.options.metainfo
+      const rate = seed.meter.rate(now)
+      const count = blocksPerFetch(rate, pieceLength, BLOCK_LENGTH_DEFAULT, this.config)
       while (wanted && seed.state.canStart(now)) {
         const blocks = swarm.webSeedPick(now, seed.id, count)
         if (blocks.length === 0) break

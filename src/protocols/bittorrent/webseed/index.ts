@@ -8,6 +8,7 @@ export {
   type WebSeedAnswer,
 } from './answer.js'
 export {
+  blocksPerFetch,
   DEFAULT_WEB_SEED_CONFIG,
   WebSeedState,
   webSeedsWanted,

@@ -15,8 +15,13 @@ import { after, ms, type Duration, type Instant } from '../../../core/time.js'
 export interface WebSeedConfig {
   /** Fetches (each a run of blocks) a seed runs at once. */
   readonly fetchesMax: number
-  /** Bytes asked for per fetch (rounded up to whole blocks by the picker's geometry). */
+  /**
+   * The most bytes one fetch asks for. A fetch asks for what the seed delivers in
+   * `fetchSeconds` at its current rate, at least one piece: a seed that grabbed much more
+   * than it can bring soon would leave peers only endgame duplicates of its blocks.
+   */
   readonly fetchBytes: number
+  readonly fetchSeconds: number
   /** The first wait after a failure; it doubles with each failure in a row. */
   readonly backoff: Duration
   readonly backoffMax: Duration
@@ -33,7 +38,8 @@ export interface WebSeedConfig {
 
 export const DEFAULT_WEB_SEED_CONFIG: WebSeedConfig = {
   fetchesMax: 2,
-  fetchBytes: 1 << 20,
+  fetchBytes: 4 << 20,
+  fetchSeconds: 2,
   backoff: ms(5_000),
   backoffMax: ms(300_000),
   redirectsMax: 3,
@@ -138,4 +144,18 @@ export class WebSeedState {
  */
 export function webSeedsWanted(peerRate: number, config: WebSeedConfig): boolean {
   return config.idleWhenPeersFasterThan <= 0 || peerRate < config.idleWhenPeersFasterThan
+}
+
+/**
+ * Blocks the next fetch asks for: what `rate` (the seed's bytes per second) brings in
+ * `fetchSeconds`, at least one piece's blocks and at most `fetchBytes`' worth. O(1).
+ */
+export function blocksPerFetch(
+  rate: number,
+  pieceLength: number,
+  blockLength: number,
+  config: WebSeedConfig,
+): number {
+  const wanted = Math.min(Math.max(rate * config.fetchSeconds, pieceLength), config.fetchBytes)
+  return Math.max(1, Math.ceil(wanted / blockLength))
 }
