@@ -203,6 +203,15 @@ export class ManagedTorrent {
       files: m === undefined ? [] : fileStatuses(m, this.priorities, have),
       peerList: view === undefined ? [] : peerStatuses(view),
       trackers: m === undefined ? [] : trackerStatuses(m, this.trackerMessages),
+      webSeeds: (this.session?.webSeeds ?? []).map(
+        ({ url, phase, downloadRate, downloadedBytes, error }) => ({
+          url,
+          phase,
+          downloadRate,
+          downloadedBytes,
+          ...(error === undefined ? {} : { error }),
+        }),
+      ),
     }
   }
 

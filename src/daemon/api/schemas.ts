@@ -104,6 +104,21 @@ export const torrentDetailSchema = {
     files: { type: 'array', items: { $ref: 'TorrentFile#' } },
     peerList: { type: 'array', items: { $ref: 'TorrentPeer#' } },
     trackers: { type: 'array', items: { $ref: 'TorrentTracker#' } },
+    webSeeds: {
+      type: 'array',
+      description: 'BEP 19 web seeds (url-list) and what each delivered',
+      items: {
+        type: 'object',
+        required: ['url', 'phase', 'downloadRate', 'downloadedBytes'],
+        properties: {
+          url: string,
+          phase: { type: 'string', enum: ['ready', 'backing_off', 'failed', 'banned'] },
+          downloadRate: { type: 'number', minimum: 0 },
+          downloadedBytes: integer,
+          error: string,
+        },
+      },
+    },
   },
 } as const
 

@@ -395,6 +395,9 @@ export class TorrentSession {
         break
     }
     this.options.onEvent?.(event)
+    if (event.type === 'stats' && this.webSeeding !== undefined) {
+      this.options.onEvent?.({ type: 'web_seeds', webSeeds: this.webSeeding.statuses() })
+    }
   }
 
   private pieceChanged(piece: number): void {

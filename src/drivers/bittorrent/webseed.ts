@@ -41,6 +41,8 @@ export interface WebSeedStatus {
 }
 
 export type WebSeedEvent =
+  /** With every swarm `stats` event, when the torrent has web seeds. */
+  | { readonly type: 'web_seeds'; readonly webSeeds: readonly WebSeedStatus[] }
   | { readonly type: 'web_seed_failed'; readonly url: string; readonly reason: string }
   | { readonly type: 'web_seed_banned'; readonly url: string; readonly reason: string }
 
