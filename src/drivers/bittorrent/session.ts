@@ -3,7 +3,7 @@ import type { Callback, Env, StreamSocket } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
 import { err, ok } from '../../core/result.js'
 import type { Instant } from '../../core/time.js'
-import { pieceLengthAt, type Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
+import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
 import type { Bitfield } from '../../protocols/bittorrent/picker/index.js'
 import {
   resumePath,
@@ -23,6 +23,7 @@ import {
 } from '../../protocols/bittorrent/swarm/index.js'
 import { attachStream, type AttachedStream } from '../attach-stream.js'
 import { writeFileAtomic } from '../disk-atomic.js'
+import { announceLeft } from './announce-left.js'
 import { Announcing } from './announcing.js'
 import { DhtAnnouncing, type DhtAccess } from './dht-announcing.js'
 import type { FatalCode, SessionEvent } from './session-events.js'
@@ -354,14 +355,7 @@ export class TorrentSession {
     const m = this.options.metainfo
     const verified = this.storage.verifiedPieces()
     const view = this.swarm.inspect()
-    // BEP 3 `left`: what we still mean to download, so skipped files (priority 0) are not
-    // counted, as libtorrent does; a tracker then sees a partial seed as done.
-    let left = 0
-    for (let piece = 0; piece < m.pieceCount; piece++) {
-      if (!verified.get(piece) && view.picker.piecePriority(piece) > 0) {
-        left += pieceLengthAt(m, piece)
-      }
-    }
+    const left = announceLeft(m, verified, (piece) => view.picker.piecePriority(piece))
     const stats = view.stats
     return { uploaded: stats.uploadedBytes, downloaded: stats.downloadedBytes, left }
   }
