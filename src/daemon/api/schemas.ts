@@ -193,6 +193,11 @@ const addOptions = {
   saveDir: { type: 'string', maxLength: 4096, description: 'a folder inside the download dir' },
   only: selection,
   skip: selection,
+  sequential: {
+    type: 'boolean',
+    default: false,
+    description: 'download pieces in order, for streaming (default: rarest first)',
+  },
 } as const
 
 export const addSchema = {
