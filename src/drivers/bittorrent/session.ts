@@ -345,6 +345,8 @@ export class TorrentSession {
     if (this.closing) return
     this.swarm.setFilePriorities(this.now(), priorities)
     this.attached.flush()
+    // Web seeds stop looking once the download completes; new wanted pieces wake them.
+    this.webSeeding?.start()
   }
 
   private now(): Instant {
