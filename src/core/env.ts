@@ -155,6 +155,11 @@ export interface DiskFile {
   /** Durably stores what was written so far (fsync). */
   sync(done: Callback<void>): void
   size(done: Callback<number>): void
+  /**
+   * BEP 47 `x`: adds the execute bits where the read bits are (chmod +x under the umask's
+   * read bits). Optional: a disk without permissions (the simulator's) leaves it out.
+   */
+  setExecutable?(done: Callback<void>): void
   close(done: Callback<void>): void
 }
 

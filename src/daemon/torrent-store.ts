@@ -15,6 +15,7 @@ export interface SavedTorrent {
   readonly saveDir: string
   readonly paused: boolean
   readonly filePriorities?: readonly number[]
+  readonly sequential?: boolean
 }
 
 interface ListFile {

@@ -19,6 +19,8 @@ export interface AddRequest {
   /** File indexes as `plexus info` lists them (pad files left out). */
   readonly only?: readonly number[]
   readonly skip?: readonly number[]
+  /** Pieces in order (streaming) instead of rarest first. */
+  readonly sequential?: boolean
 }
 
 /** A saveDir is a relative path inside the download dir: no way out of it. */
@@ -117,6 +119,7 @@ export class Torrents {
             saveDir,
             paused,
             ...(filePriorities === undefined ? {} : { filePriorities }),
+            ...(request.sequential === true ? { sequential: true } : {}),
           },
           done,
         ),
@@ -131,6 +134,7 @@ export class Torrents {
       paused,
       ...(source.kind === 'magnet' ? { magnet: source.uri } : {}),
       ...(filePriorities === undefined ? {} : { filePriorities }),
+      ...(request.sequential === true ? { sequential: true } : {}),
     }
     try {
       await this.store.put(entry)
@@ -199,6 +203,7 @@ export class Torrents {
               source,
               saveDir: entry.saveDir,
               paused: entry.paused,
+              ...(entry.sequential === true ? { sequential: true } : {}),
               ...(entry.filePriorities === undefined
                 ? {}
                 : { filePriorities: entry.filePriorities }),

@@ -5,6 +5,10 @@ import { err, ok, type Result } from '../core/result.js'
 import { fetchMetadata } from '../drivers/bittorrent/fetch-metadata.js'
 import { TorrentSession, type SessionEvent } from '../drivers/bittorrent/session.js'
 import type { Magnet, Metainfo } from '../protocols/bittorrent/metainfo/index.js'
+import {
+  prioritiesFromSelectOnly,
+  selectOnlyOf,
+} from '../protocols/bittorrent/metainfo/magnet-select.js'
 import type { Bitfield } from '../protocols/bittorrent/picker/index.js'
 import { filePaths, resumePath } from '../protocols/bittorrent/storage/index.js'
 import {
@@ -203,6 +207,15 @@ export class ManagedTorrent {
       files: m === undefined ? [] : fileStatuses(m, this.priorities, have),
       peerList: view === undefined ? [] : peerStatuses(view),
       trackers: m === undefined ? [] : trackerStatuses(m, this.trackerMessages),
+      webSeeds: (this.session?.webSeeds ?? []).map(
+        ({ url, phase, downloadRate, downloadedBytes, error }) => ({
+          url,
+          phase,
+          downloadRate,
+          downloadedBytes,
+          ...(error === undefined ? {} : { error }),
+        }),
+      ),
     }
   }
 
@@ -284,8 +297,20 @@ export class ManagedTorrent {
           }
           return this.drive()
         }
-        const m = fetched.value.metainfo
+        // A magnet's web seeds (`ws`, BEP 19) join the metadata's (which has none: the info
+        // dictionary does not carry `url-list`).
+        const fetchedMeta = fetched.value.metainfo
+        const webSeeds = [...new Set([...fetchedMeta.urlList, ...magnet.webSeeds])]
+        const m = { ...fetchedMeta, urlList: webSeeds }
         this.meta = m
+        // BEP 53 `so`: the magnet's file selection, unless the owner chose priorities.
+        const selected = selectOnlyOf(
+          this.options.source.kind === 'magnet' ? this.options.source.uri : '',
+        )
+        if (this.priorities === undefined && selected !== undefined) {
+          const priorities = prioritiesFromSelectOnly(m.files, selected)
+          if (priorities !== undefined) this.priorities = priorities
+        }
         this.extraPeers = [...this.extraPeers, ...fetched.value.peers]
         this.host.emit({
           type: 'torrent_metadata',

@@ -161,6 +161,17 @@ export interface TorrentDetail extends TorrentStatus {
   readonly files: readonly TorrentFileStatus[]
   readonly peerList: readonly TorrentPeerStatus[]
   readonly trackers: readonly TorrentTrackerStatus[]
+  /** BEP 19 web seeds and what each delivered (peer stats' key names). */
+  readonly webSeeds: readonly TorrentWebSeedStatus[]
+}
+
+export interface TorrentWebSeedStatus {
+  readonly url: string
+  /** ready, backing_off, failed (the server refused for good) or banned (a bad piece). */
+  readonly phase: string
+  readonly downloadRate: number
+  readonly downloadedBytes: number
+  readonly error?: string
 }
 
 export interface DhtStatus {

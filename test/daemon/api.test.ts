@@ -286,3 +286,15 @@ test('settings: the connection limit changes at run time; ports and the DHT are 
     assert.equal(peer.limits().connectionsMax, 40)
   })
 })
+
+test('sequential mode from the query of an upload reaches the peer; default rarest first', async () => {
+  await withDaemon(async ({ request, peer }) => {
+    const streamed = await request(...torrentUpload(sampleTorrent('film'), '?sequential=true'))
+    assert.equal(streamed.status, 201)
+    await request(...torrentUpload(sampleTorrent('other')))
+    assert.deepEqual(
+      peer.adds.map((add) => add.sequential),
+      [true, undefined],
+    )
+  })
+})

@@ -165,7 +165,7 @@ test('add a directory search result: the .torrent comes from <directory>/torrent
   })
 })
 
-test('restart: every torrent comes back, paused ones paused, with their priorities', async () => {
+test('restart: every torrent comes back, paused ones paused, with priorities and sequential mode', async () => {
   await withDataDir(async (dir) => {
     const first = await startTestDaemon(dir)
     const a = sampleTorrent('a', [
@@ -174,7 +174,7 @@ test('restart: every torrent comes back, paused ones paused, with their prioriti
     ])
     const magnet = `magnet:?xt=urn:btih:${'12'.repeat(20)}&dn=m`
     await first.request(...torrentUpload(a, '?paused=true&only=1&saveDir=x/y'))
-    await first.request('/api/v1/torrents', jsonBody('POST', { magnet }))
+    await first.request('/api/v1/torrents', jsonBody('POST', { magnet, sequential: true }))
     const token = first.daemon.token
     await first.daemon.stop()
     assert.ok(first.peer.stopped, 'stop stops the peer (its resume data is flushed there)')
@@ -190,6 +190,9 @@ test('restart: every torrent comes back, paused ones paused, with their prioriti
       assert.equal(byKind.get('metainfo')?.saveDir, 'x/y')
       assert.deepEqual(byKind.get('magnet')?.source, { kind: 'magnet', uri: magnet })
       assert.equal(byKind.get('magnet')?.paused, false)
+      // Sequential mode (streaming) is passed to the peer and kept across restarts.
+      assert.equal(byKind.get('magnet')?.sequential, true)
+      assert.equal(byKind.get('metainfo')?.sequential, undefined)
       const location = JSON.parse(readFileSync(join(dir, 'api.json'), 'utf8')) as { url: string }
       assert.equal(location.url, second.daemon.apiUrl)
     } finally {

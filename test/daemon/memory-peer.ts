@@ -203,6 +203,7 @@ export class MemoryPeer implements PeerApi {
       complete: false,
       peerList: [],
       trackers: [],
+      webSeeds: [],
     }
     if (options.source.kind === 'magnet') {
       const magnet = parseMagnet(options.source.uri)

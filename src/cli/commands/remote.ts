@@ -63,6 +63,7 @@ export function registerRemote(program: Command): void {
         collectIndex,
       )
       .option('--skip <index>', 'do not download this file (repeatable)', collectIndex)
+      .option('--sequential', 'download pieces in order, for streaming (default: rarest first)')
       .option('-o, --output <dir>', "folder inside the daemon's download dir (default: its root)"),
   ).action(
     async (
@@ -71,6 +72,7 @@ export function registerRemote(program: Command): void {
         paused?: boolean
         only?: number[]
         skip?: number[]
+        sequential?: boolean
         output?: string
       },
     ) => {
@@ -83,6 +85,7 @@ export function registerRemote(program: Command): void {
         saveDir: options.output ?? '',
         ...(only.length > 0 ? { only } : {}),
         ...(skip.length > 0 ? { skip } : {}),
+        ...(options.sequential === true ? { sequential: true } : {}),
       }
       let status: TorrentStatus
       if (body instanceof Uint8Array) {
@@ -92,6 +95,7 @@ export function registerRemote(program: Command): void {
         })
         for (const index of only) query.append('only', String(index))
         for (const index of skip) query.append('skip', String(index))
+        if (options.sequential === true) query.append('sequential', 'true')
         status = await client.request('POST', `/api/v1/torrents?${query.toString()}`, body)
       } else {
         status = await client.request('POST', '/api/v1/torrents', { ...body, ...settings })

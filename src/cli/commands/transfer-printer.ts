@@ -1,5 +1,6 @@
 import { addressKey } from '../../core/address.js'
 import type { SessionEvent } from '../../drivers/bittorrent/session.js'
+import type { WebSeedStatus } from '../../drivers/bittorrent/webseed.js'
 import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
 import type { SwarmStats } from '../../protocols/bittorrent/swarm/index.js'
 import { CliError, printJson, printLine, printWarning } from '../output.js'
@@ -12,6 +13,8 @@ export class TransferPrinter {
   private display: ProgressDisplay | undefined
   private metainfo: Metainfo | undefined
   private lastStats: SwarmStats | undefined
+  /** The latest web seed counters (`web_seeds` events), printed with the final line. */
+  private webSeeds: readonly WebSeedStatus[] = []
 
   constructor(
     private readonly kind: 'seed' | 'get',
@@ -53,7 +56,11 @@ export class TransferPrinter {
     else if (event.type === 'peer_banned')
       printLine(`banned ${addressKey(event.address)}: ${event.reason}`)
     else if (event.type === 'tracker') printLine(`tracker ${event.url}: ${event.message}`)
-    else if (event.type === 'storage_error') printLine(`storage error: ${event.message}`)
+    else if (event.type === 'web_seeds') this.webSeeds = event.webSeeds
+    else if (event.type === 'web_seed_failed' || event.type === 'web_seed_banned') {
+      const what = event.type === 'web_seed_banned' ? 'banned' : 'dropped'
+      printLine(`web seed ${event.url} ${what}: ${event.reason}`)
+    } else if (event.type === 'storage_error') printLine(`storage error: ${event.message}`)
     else if (event.type === 'piece_changed') {
       printWarning(`piece ${event.piece} changed on disk: withdrawn, no longer served`)
     } else if (event.type === 'files_missing' && kind === 'seed') {
@@ -87,6 +94,10 @@ export class TransferPrinter {
 
   finish(stats: SwarmStats): void {
     this.display?.finish(stats)
+    if (this.json) return
+    for (const seed of this.webSeeds) {
+      printLine(`web seed ${seed.url}: ${seed.downloadedBytes} bytes (${seed.phase})`)
+    }
   }
 }
 

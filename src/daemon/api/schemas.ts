@@ -104,6 +104,21 @@ export const torrentDetailSchema = {
     files: { type: 'array', items: { $ref: 'TorrentFile#' } },
     peerList: { type: 'array', items: { $ref: 'TorrentPeer#' } },
     trackers: { type: 'array', items: { $ref: 'TorrentTracker#' } },
+    webSeeds: {
+      type: 'array',
+      description: 'BEP 19 web seeds (url-list) and what each delivered',
+      items: {
+        type: 'object',
+        required: ['url', 'phase', 'downloadRate', 'downloadedBytes'],
+        properties: {
+          url: string,
+          phase: { type: 'string', enum: ['ready', 'backing_off', 'failed', 'banned'] },
+          downloadRate: { type: 'number', minimum: 0 },
+          downloadedBytes: integer,
+          error: string,
+        },
+      },
+    },
   },
 } as const
 
@@ -178,6 +193,11 @@ const addOptions = {
   saveDir: { type: 'string', maxLength: 4096, description: 'a folder inside the download dir' },
   only: selection,
   skip: selection,
+  sequential: {
+    type: 'boolean',
+    default: false,
+    description: 'download pieces in order, for streaming (default: rarest first)',
+  },
 } as const
 
 export const addSchema = {

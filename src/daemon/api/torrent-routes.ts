@@ -20,6 +20,7 @@ interface AddOptionsInput {
   readonly saveDir?: string
   readonly only?: number[]
   readonly skip?: number[]
+  readonly sequential?: boolean
 }
 
 interface AddJson extends AddOptionsInput {
@@ -37,6 +38,7 @@ const options = (input: AddOptionsInput): Omit<AddRequest, 'source'> => ({
   ...(input.saveDir === undefined ? {} : { saveDir: input.saveDir }),
   ...(input.only === undefined ? {} : { only: input.only }),
   ...(input.skip === undefined ? {} : { skip: input.skip }),
+  ...(input.sequential === true ? { sequential: true } : {}),
 })
 
 /** The add request a body stands for: raw .torrent bytes, or JSON naming one source. */

@@ -1,6 +1,7 @@
 import type { Address } from '../../core/address.js'
 import type { SwarmEvent } from '../../protocols/bittorrent/swarm/index.js'
 import type { FileProblem } from './stored-data.js'
+import type { WebSeedEvent } from './webseed.js'
 
 /** Why storage cannot go on: the owner should stop the session and end with this message. */
 export type FatalCode = 'no_space' | 'permission' | 'invalid_path' | 'io'
@@ -8,6 +9,8 @@ export type FatalCode = 'no_space' | 'permission' | 'invalid_path' | 'io'
 /** What a `TorrentSession` reports to its owner (`TorrentSessionOptions.onEvent`). */
 export type SessionEvent =
   | SwarmEvent
+  /** A web seed (BEP 19) was dropped: the server refused for good, or sent a bad piece. */
+  | WebSeedEvent
   | { readonly type: 'checking'; readonly reason: string }
   | { readonly type: 'ready'; readonly verifiedPieces: number; readonly listen: Address }
   | { readonly type: 'tracker'; readonly url: string; readonly message: string }

@@ -9,7 +9,7 @@ import type { Callback, Env, StreamSocket } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
 import { err, ok } from '../../core/result.js'
 import type { Instant } from '../../core/time.js'
-import { pieceLengthAt, type Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
+import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
 import type { Bitfield } from '../../protocols/bittorrent/picker/index.js'
 import {
   resumePath,
@@ -31,6 +31,7 @@ import { attachStream, type AttachedStream } from '../attach-stream.js'
 import { writeFileAtomic } from '../disk-atomic.js'
 import { equalBytes } from '../../core/bytes.js'
 import { skeyHash } from '../../protocols/mse/index.js'
+import { announceLeft } from './announce-left.js'
 import { Announcing } from './announcing.js'
 import { DhtAnnouncing, type DhtAccess } from './dht-announcing.js'
 import type { FatalCode, SessionEvent } from './session-events.js'
@@ -38,6 +39,8 @@ import { acceptIncoming } from './mse-accept.js'
 import { encryptingNet } from './mse-net.js'
 import { checkStoredData } from './stored-data.js'
 import type { TrackerTransport } from './tracker-transport.js'
+import { WebSeeding, type WebSeedStatus } from './webseed.js'
+import type { WebSeedConfig } from '../../protocols/bittorrent/webseed/index.js'
 
 export type { FatalCode, SessionEvent } from './session-events.js'
 
@@ -87,6 +90,9 @@ export interface TorrentSessionOptions {
   /** Peer-wide rate limits shared by every torrent of the process (`globalRateLimiter`). */
   readonly globalUploadLimiter?: TokenBucket
   readonly globalDownloadLimiter?: TokenBucket
+  /** BEP 19: fetch from the torrent's `url-list` web seeds (default true). */
+  readonly webSeeds?: boolean
+  readonly webSeedConfig?: Partial<WebSeedConfig>
   readonly onEvent?: (event: SessionEvent) => void
   /** TCP, uTP or both (the default: uTP tried first), as libtorrent's enable_*_utp/tcp. */
   readonly transports?: PeerTransports
@@ -269,6 +275,16 @@ export class TorrentSession {
             })
       session = new TorrentSession(options, storage, swarm, attached, announcing, listen)
       session.closeListener = () => listening.value.close()
+      if (options.webSeeds !== false && metainfo.urlList.length > 0) {
+        session.webSeeding = new WebSeeding({
+          env,
+          metainfo,
+          swarm,
+          flush: () => attached.flush(),
+          ...(options.webSeedConfig === undefined ? {} : { config: options.webSeedConfig }),
+          onEvent: (event) => options.onEvent?.(event),
+        })
+      }
       options.onEvent?.({ type: 'ready', verifiedPieces: verified.count, listen })
       if (options.peers !== undefined) session.addPeers(options.peers, 'manual')
       announcing?.start(storage.verifiedPieces().hasAll())
@@ -284,6 +300,7 @@ export class TorrentSession {
         })
         current.dhtAnnouncing.start()
       }
+      session.webSeeding?.start()
       attached.flush()
       done(ok(session))
     })
@@ -291,6 +308,7 @@ export class TorrentSession {
 
   private closeListener: () => void = () => undefined
   private dhtAnnouncing: DhtAnnouncing | undefined
+  private webSeeding: WebSeeding | undefined
   private fatalSent = false
 
   get metainfo(): Metainfo {
@@ -307,6 +325,11 @@ export class TorrentSession {
     return this.swarm.inspect().stats
   }
 
+  /** The torrent's web seeds (BEP 19) and what each delivered; empty without `url-list`. */
+  get webSeeds(): WebSeedStatus[] {
+    return this.webSeeding?.statuses() ?? []
+  }
+
   addPeers(peers: readonly Address[], source: 'tracker' | 'manual' | 'pex' | 'dht'): void {
     if (this.closing) return
     this.swarm.addPeers(this.now(), peers, source)
@@ -318,6 +341,7 @@ export class TorrentSession {
     if (this.closing) return done(err(new OperationalError('closed', 'session is closing')))
     this.closing = true
     this.dhtAnnouncing?.stop()
+    this.webSeeding?.close()
     const finish = (): void => {
       this.swarm.shutdown(this.now())
       this.attached.flush()
@@ -354,6 +378,8 @@ export class TorrentSession {
     if (this.closing) return
     this.swarm.setFilePriorities(this.now(), priorities)
     this.attached.flush()
+    // Web seeds stop looking once the download completes; new wanted pieces wake them.
+    this.webSeeding?.start()
   }
 
   private now(): Instant {
@@ -363,11 +389,9 @@ export class TorrentSession {
   private progress(): { uploaded: number; downloaded: number; left: number } {
     const m = this.options.metainfo
     const verified = this.storage.verifiedPieces()
-    let left = 0
-    for (let piece = 0; piece < m.pieceCount; piece++) {
-      if (!verified.get(piece)) left += pieceLengthAt(m, piece)
-    }
-    const stats = this.swarm.inspect().stats
+    const view = this.swarm.inspect()
+    const left = announceLeft(m, verified, (piece) => view.picker.piecePriority(piece))
+    const stats = view.stats
     return { uploaded: stats.uploadedBytes, downloaded: stats.downloadedBytes, left }
   }
 
@@ -395,8 +419,14 @@ export class TorrentSession {
       case 'dht_node':
         this.options.dht?.addNode(event.address)
         break
+      case 'piece_failed':
+        this.webSeeding?.pieceFailed()
+        break
     }
     this.options.onEvent?.(event)
+    if (event.type === 'stats' && this.webSeeding !== undefined) {
+      this.options.onEvent?.({ type: 'web_seeds', webSeeds: this.webSeeding.statuses() })
+    }
   }
 
   private pieceChanged(piece: number): void {

@@ -353,6 +353,17 @@ class NodeDiskFile implements DiskFile {
   }
 
   /** Counts an operation in flight, or refuses it after close; the wrapper ends the count. */
+  setExecutable(done: Callback<void>): void {
+    const finish = this.begin('chmod', done)
+    if (finish === undefined) return
+    // On the descriptor (fchmod), never by path: a link planted meanwhile cannot redirect it.
+    fs.fstat(this.fd, (statError, stats) => {
+      if (statError !== null) return finish(err(fromErrno('chmod', this.path, statError)))
+      const mode = stats.mode & 0o7777
+      fs.fchmod(this.fd, mode | ((mode & 0o444) >> 2), completion(finish, `chmod '${this.path}'`))
+    })
+  }
+
   private begin<T>(op: string, done: Callback<T>): Callback<T> | undefined {
     if (this.closeRequested) {
       later(done, err(new OperationalError('closed', `${op} '${this.path}': file is closed`)))

@@ -43,6 +43,8 @@ export class FileHandles {
     private readonly disk: Disk,
     private readonly paths: readonly string[],
     private readonly openFilesMax: number,
+    /** BEP 47 `x` files: made executable when opened for writing. */
+    private readonly executable: ReadonlySet<number> = new Set(),
   ) {
     assert(Number.isSafeInteger(openFilesMax) && openFilesMax > 0, `bad ${openFilesMax} files`)
   }
@@ -148,7 +150,18 @@ export class FileHandles {
     if (!writable) return this.disk.open(path, 'read', (r) => this.opened(fileIndex, false, r))
     this.ensureDir(parentDir(path), (made) => {
       if (!made.ok) return this.opened(fileIndex, true, made)
-      this.disk.open(path, 'create', (r) => this.opened(fileIndex, true, r))
+      this.disk.open(path, 'create', (r) => {
+        const setExecutable = r.ok ? r.value.setExecutable?.bind(r.value) : undefined
+        if (!r.ok || !this.executable.has(fileIndex) || setExecutable === undefined) {
+          return this.opened(fileIndex, true, r)
+        }
+        // Before any write, so the file never sits on disk complete but not executable.
+        const file = r.value
+        setExecutable((set) => {
+          if (set.ok) return this.opened(fileIndex, true, r)
+          file.close(() => this.opened(fileIndex, true, set as Result<never, OperationalError>))
+        })
+      })
     })
   }
 

@@ -4,7 +4,7 @@
  * order, checked byte for byte with node:fs, then resumed.
  */
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
@@ -83,6 +83,51 @@ test('a multi-file torrent lands byte-exact on a real disk and resumes', async (
     assert.deepEqual(block, t.content.subarray(start, start + 50_000))
     await promised<void>((d) => resumed.close(d))
   } finally {
+    await hashing.close()
+  }
+})
+
+test('BEP 47 on a real disk: x files get the execute bits, pad files are never written', async () => {
+  const t = makeTorrent(
+    [
+      { path: ['run.sh'], length: 20_000 },
+      { path: ['.pad', '0'], length: 12_768, pad: true },
+      { path: ['data.bin'], length: 40_000 },
+      { path: ['empty-tool'], length: 0 },
+    ],
+    32_768,
+    7,
+  )
+  // `attr` x on run.sh and the empty file (buildInfoDict writes only p; storage reads the flag).
+  const m = {
+    ...t.m,
+    files: t.m.files.map((f, i) => (i === 0 || i === 3 ? { ...f, executable: true } : f)),
+  }
+  const root = join(base, 'attributes')
+  const hashing = new WorkerPieceHashing({ workers: 1, inlineBytesMax: 1 << 30 })
+  const storage = new TorrentStorage({
+    disk: new NodeDisk({ root }),
+    metainfo: m,
+    saveDir: '',
+    defer: (fn: () => void) => void setImmediate(fn),
+    hashing,
+  })
+  try {
+    await promised<void>((d) => storage.createEmptyFiles(undefined, d))
+    for (const b of blocksOf(t, 16_384)) {
+      await promised<void>((d) => storage.writeBlock(b.piece, b.begin, b.bytes, d))
+    }
+    await promised<void>((d) => storage.close(d))
+    const mode = (name: string): number => statSync(join(root, 'root', name)).mode & 0o777
+    assert.equal(mode('run.sh') & 0o100, 0o100)
+    assert.equal(mode('empty-tool') & 0o100, 0o100)
+    assert.equal(mode('data.bin') & 0o111, 0)
+    // The execute bits follow the read bits (the umask's choice), as `chmod +x` does.
+    assert.equal((mode('run.sh') & 0o444) >> 2, mode('run.sh') & 0o111)
+    assert.equal(existsSync(join(root, 'root', '.pad')), false)
+    assert.deepEqual(readFileSync(join(root, 'root', 'data.bin')), Buffer.from(fileContent(t, 2)))
+  } finally {
+    await promised<void>((d) => storage.close(d)).catch(() => undefined)
     await hashing.close()
   }
 })

@@ -81,7 +81,8 @@ export class PieceStore implements PieceReader {
     this.defer = options.defer
     this.limits = { ...DEFAULT_STORAGE_LIMITS, ...options.limits }
     this.paths = filePaths(options.saveDir, this.m)
-    this.files = new FileHandles(options.disk, this.paths, this.limits.openFilesMax)
+    const executable = new Set(this.m.files.flatMap((f, i) => (f.executable && !f.pad ? [i] : [])))
+    this.files = new FileHandles(options.disk, this.paths, this.limits.openFilesMax, executable)
     this.cache = new PieceReadCache(this.limits.readCacheBytesMax)
     this.queue = new WriteQueue({
       bytesMax: this.limits.writeRunBytesMax,

@@ -44,6 +44,8 @@ import { Requests } from './requests.js'
 import { Uploads } from './uploads.js'
 import { Verification } from './verification.js'
 import { viewOf, type SwarmView } from './view.js'
+import { WebSeedSources } from './web-seeds.js'
+import type { Block } from '../picker/index.js'
 
 /**
  * `upload` / `download`: the instant the rate limit's token bucket affords the next waiting
@@ -66,6 +68,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
   private readonly choking: Choking
   private readonly pex: Pex
   private readonly dispatch: Dispatch
+  private readonly webSeeds: WebSeedSources
   private readonly timers = new TimerTable<TimerName>()
 
   constructor(options: SwarmOptions) {
@@ -93,6 +96,15 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
       metadata: new MetadataServer(ctx),
     })
     ctx.teardown = (peer, reason) => this.connections.left(peer, reason)
+    this.webSeeds = new WebSeedSources(ctx, {
+      accepted: (source, piece) => this.verification.blockAccepted(source, piece),
+      cancel: (peerId, piece, begin) => {
+        const index = ctx.geometry.indexOf({ piece, begin })
+        if (index !== -1) this.requests.cancel(peerId, ctx.geometry.key(piece, index), piece, begin)
+      },
+      released: () => this.requests.kickStarved(),
+    })
+    this.verification.onPieceFailed = (contributors) => this.webSeeds.pieceFailed(contributors)
     const { config, now } = options
     this.timers.set('tick', after(now, config.tickInterval))
     this.timers.set('rechoke', after(now, config.rechokeInterval))
@@ -269,6 +281,43 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
     }
     ctx.recountWanted()
     this.verification.prioritiesChanged(wasComplete)
+  }
+
+  // ---- web seeds (BEP 19; the HTTP side is the driver's, see web-seeds.ts) ---------------
+
+  /** A new web seed source; returns its id for the `webSeed*` calls. */
+  addWebSeed(now: Instant): number {
+    this.ctx.now = now
+    return this.webSeeds.add()
+  }
+
+  /** Up to `count` blocks for the web seed to fetch; deliver or release each of them. */
+  webSeedPick(now: Instant, id: number, count: number): Block[] {
+    this.ctx.now = now
+    return this.webSeeds.pick(id, count)
+  }
+
+  /** A block the web seed fetched; false when it was not kept (duplicate, seed gone). */
+  webSeedBlock(now: Instant, id: number, piece: number, begin: number, bytes: Uint8Array): boolean {
+    this.ctx.now = now
+    return this.webSeeds.block(id, piece, begin, bytes)
+  }
+
+  /** Picked blocks the web seed will not deliver (a failed fetch). */
+  webSeedRelease(now: Instant, id: number, blocks: readonly Block[]): void {
+    this.ctx.now = now
+    this.webSeeds.release(id, blocks)
+  }
+
+  /** Drops the web seed (it gave up); its requests return to missing. */
+  removeWebSeed(now: Instant, id: number): void {
+    this.ctx.now = now
+    this.webSeeds.remove(id)
+  }
+
+  /** Whether a piece it contributed to failed its hash check (it is then dropped). */
+  isWebSeedBanned(id: number): boolean {
+    return this.webSeeds.isBanned(id)
   }
 
   /**

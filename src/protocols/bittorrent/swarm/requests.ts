@@ -456,7 +456,8 @@ export class Requests {
   }
 
   /** The picker says `peerId` no longer needs the block: tell it so. */
-  private cancel(peerId: number, key: number, piece: number, begin: number): void {
+  /** Withdraws our request of the block from `peerId` (another source delivered it). */
+  cancel(peerId: number, key: number, piece: number, begin: number): void {
     const other = this.ctx.peers.get(peerId as ConnectionId)
     if (other === undefined || !other.requests.delete(key)) return
     this.markReleased(other, key)

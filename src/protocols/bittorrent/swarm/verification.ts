@@ -23,13 +23,16 @@ export class Verification {
   private readonly contributors = new Map<number, number[]>()
   private readingPaused = false
 
+  /** Told the picker ids behind every failed piece (web seeds ban themselves there). */
+  onPieceFailed: (contributors: readonly number[]) => void = () => undefined
+
   constructor(
     private readonly ctx: SwarmContext,
     private readonly requests: Requests,
   ) {}
 
-  /** A block of `piece` from `peer` went to storage. */
-  blockAccepted(peer: Peer, piece: number): void {
+  /** A block of `piece` from `peer` (a connection or a web seed) went to storage. */
+  blockAccepted(peer: { readonly pickerId: number }, piece: number): void {
     let list = this.contributors.get(piece)
     if (list === undefined) {
       list = []
@@ -109,7 +112,9 @@ export class Verification {
   private pieceFailed(piece: number): void {
     const { ctx } = this
     const blamed: Address[] = []
-    for (const id of ctx.picker.pieceFailed(piece)) {
+    const contributors = ctx.picker.pieceFailed(piece)
+    this.onPieceFailed(contributors)
+    for (const id of contributors) {
       const address = this.addressOf(id)
       if (address !== undefined && !blamed.some((a) => a.host === address.host)) {
         blamed.push(address)
