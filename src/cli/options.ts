@@ -1,3 +1,4 @@
+import { isPeerTransports, type PeerTransports } from '../drivers/bittorrent/peer-transports.js'
 import { InvalidArgumentError } from 'commander'
 import { isValidPort, parseAddress, type Address } from '../core/address.js'
 import { isEncryptionPolicy, type EncryptionPolicy } from '../protocols/mse/index.js'
@@ -63,6 +64,14 @@ export function urlOption(name: string, schemes: readonly string[]) {
     }
     return text
   }
+}
+
+/** `--transport both|tcp|utp` (libtorrent's enable_{incoming,outgoing}_{utp,tcp}). */
+export function transportOption(text: string): PeerTransports {
+  if (!isPeerTransports(text)) {
+    throw new InvalidArgumentError(`transport must be both, tcp or utp, got '${text}'`)
+  }
+  return text
 }
 
 /** `--encryption prefer|require|disable` (MSE/PE, as libtorrent's enc_policy). */

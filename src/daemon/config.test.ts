@@ -17,6 +17,7 @@ test('no file: every default, paths inside the data dir', () => {
       downloadLimit: 0,
       trackers: true,
       encryption: 'prefer',
+      transport: 'both',
     },
     api: { bind: '127.0.0.1', port: 6890 },
     dht: { enabled: true, port: 6881, bootstrap: [] },
@@ -81,6 +82,7 @@ test('unknown keys and wrong types are refused with the key named', () => {
     ['[dht]\nbootstrap = ["nope"]', /^dht\.bootstrap entries must be "host:port" \(got "nope"\)$/],
     ['[log]\nlevel = "loud"', /^log\.level must be one of "debug", "info", "warn", "error"/],
     ['[peer]\nencryption = "always"', /^peer\.encryption must be one of "prefer", "require"/],
+    ['[peer]\ntransport = "quic"', /^peer\.transport must be one of "both", "tcp", "utp"/],
     ['data_dir = ""', /^data_dir must be a non-empty path string/],
     ['[peer\nport = 1', /^not valid TOML at line 1, column \d+$/],
   ]

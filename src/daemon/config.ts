@@ -4,6 +4,7 @@ import { parse, stringify, TomlError } from 'smol-toml'
 import { parseAddress } from '../core/address.js'
 import type { LogLevel } from '../core/env.js'
 import { ENCRYPTION_POLICIES, type EncryptionPolicy } from '../protocols/mse/index.js'
+import { PEER_TRANSPORTS, type PeerTransports } from '../drivers/bittorrent/peer-transports.js'
 
 /**
  * The daemon's configuration: a TOML file (docs/daemon.md lists every key), defaults for every
@@ -26,6 +27,8 @@ export interface DaemonConfig {
     readonly trackers: boolean
     /** MSE/PE for BitTorrent connections (`plexus get --encryption`). */
     readonly encryption: EncryptionPolicy
+    /** uTP and TCP (`both`), or one of them (`plexus get --transport`). */
+    readonly transport: PeerTransports
   }
   readonly api: {
     readonly bind: string
@@ -92,6 +95,7 @@ const KEYS: Readonly<Record<string, Readonly<Record<string, KeyKind>>>> = {
     download_limit: RATE,
     trackers: { kind: 'boolean' },
     encryption: { kind: 'choice', values: ENCRYPTION_POLICIES },
+    transport: { kind: 'choice', values: PEER_TRANSPORTS },
   },
   api: { bind: { kind: 'host' }, port: PORT },
   dht: { enabled: { kind: 'boolean' }, port: PORT, bootstrap: { kind: 'addresses' } },
@@ -233,6 +237,7 @@ export function resolveConfig(settings: Settings, options: ResolveOptions): Daem
       downloadLimit: get('peer.download_limit', 0),
       trackers: get('peer.trackers', true),
       encryption: get<EncryptionPolicy>('peer.encryption', 'prefer'),
+      transport: get<PeerTransports>('peer.transport', 'both'),
     },
     api: { bind: get('api.bind', '127.0.0.1'), port: get('api.port', DEFAULT_API_PORT) },
     dht: {
@@ -265,6 +270,7 @@ export function formatConfig(config: DaemonConfig): string {
       download_limit: config.peer.downloadLimit,
       trackers: config.peer.trackers,
       encryption: config.peer.encryption,
+      transport: config.peer.transport,
     },
     api: { bind: config.api.bind, port: config.api.port },
     dht: { enabled: config.dht.enabled, port: config.dht.port, bootstrap: config.dht.bootstrap },

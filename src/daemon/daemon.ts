@@ -105,6 +105,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       : false,
     trackers: config.peer.trackers,
     encryption: config.peer.encryption,
+    transports: config.peer.transport,
     log: log.child({ part: 'peer' }),
   })
   const stopPeer = () => call<void>((done) => peer.stop(done))

@@ -1,3 +1,4 @@
+import type { PeerTransports } from '../drivers/bittorrent/peer-transports.js'
 import { isIPv4 } from 'node:net'
 import { join } from 'node:path'
 import { parseAddress, type Address } from '../core/address.js'
@@ -32,6 +33,8 @@ export interface PeerStartRequest {
   readonly trackers: boolean
   /** MSE/PE policy (default `prefer`). */
   readonly encryption?: EncryptionPolicy
+  /** uTP and TCP, or one of them (default both). */
+  readonly transports?: PeerTransports
   readonly log: Log
 }
 
@@ -49,6 +52,7 @@ export const startNodePeerFactory: PeerFactory = (request) =>
     connectionsMax: request.connectionsMax,
     trackers: request.trackers,
     ...(request.encryption === undefined ? {} : { swarm: { encryption: request.encryption } }),
+    ...(request.transports === undefined ? {} : { transports: request.transports }),
     dht:
       request.dht === false
         ? false

@@ -285,6 +285,7 @@ export class ManagedTorrent {
         port: host.listen.port,
         timeout: host.metadataTimeout,
         ...(host.swarm.encryption === undefined ? {} : { encryption: host.swarm.encryption }),
+        ...(host.transports === undefined ? {} : { transports: host.transports }),
       },
       (fetched) => {
         this.fetching = undefined
@@ -357,6 +358,7 @@ export class ManagedTorrent {
         ...(recheck ? { recheck: true } : {}),
         globalUploadLimiter: host.limits.upload,
         globalDownloadLimiter: host.limits.download,
+        ...(host.transports === undefined ? {} : { transports: host.transports }),
         onEvent: (event) => this.onSessionEvent(event),
       },
       (opened) => {

@@ -1,3 +1,4 @@
+import type { PeerTransports } from '../drivers/bittorrent/peer-transports.js'
 import { mkdir } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import type { Address } from '../core/address.js'
@@ -40,6 +41,8 @@ export interface NodePeerOptions {
         readonly statePath?: string | null
       }
   readonly swarm?: Partial<SwarmConfig>
+  /** uTP and TCP (the default), or one of them. */
+  readonly transports?: PeerTransports
   readonly logLevel?: LogLevel
 }
 
@@ -79,6 +82,7 @@ export async function startNodePeer(options: NodePeerOptions): Promise<PeerApi> 
         dht,
         trackers,
         ...(options.swarm === undefined ? {} : { swarm: options.swarm }),
+        ...(options.transports === undefined ? {} : { transports: options.transports }),
         stateDisk,
         pieceHashing,
         ...(transport === undefined ? {} : { trackerTransport: transport }),

@@ -86,6 +86,7 @@ export class Peer implements PeerApi {
       trackers: config.trackers ? config.trackerTransport : undefined,
       dht,
       swarm: config.swarm ?? {},
+      transports: config.transports,
       storageLimits: config.storageLimits,
       limits: limits_,
       metadataTimeout: config.metadataTimeout ?? METADATA_TIMEOUT,
@@ -120,6 +121,7 @@ export class Peer implements PeerApi {
           pendingMax: PENDING_HANDSHAKES_MAX,
           defer: config.defer ?? ((fn) => env.clock.setTimer(env.clock.now(), fn)),
           encryption: config.swarm?.encryption ?? 'prefer',
+          ...(config.transports === undefined ? {} : { transports: config.transports }),
           infoHashes: () => peer?.torrents.keys() ?? [],
         },
         (listening) => {

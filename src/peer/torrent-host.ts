@@ -1,3 +1,4 @@
+import type { PeerTransports } from '../drivers/bittorrent/peer-transports.js'
 import type { Address } from '../core/address.js'
 import type { Disk, Env } from '../core/env.js'
 import type { Duration } from '../core/time.js'
@@ -25,6 +26,8 @@ export interface TorrentHost {
   readonly dht: DhtAccess | undefined
   /** The peer's defaults for every swarm. */
   readonly swarm: Partial<SwarmConfig>
+  /** TCP, uTP or both for outgoing connections (incoming: the peer's listener). */
+  readonly transports: PeerTransports | undefined
   /** Storage bounds of every torrent (caches, buffers); default the storage layer's own. */
   readonly storageLimits: Partial<StorageLimits> | undefined
   readonly limits: SharedRateLimits

@@ -1,3 +1,4 @@
+import type { PeerTransports } from '../drivers/bittorrent/peer-transports.js'
 import type { Address } from '../core/address.js'
 import type { Callback, Disk } from '../core/env.js'
 import type { Id160 } from '../core/id.js'
@@ -53,6 +54,8 @@ export interface PeerConfig {
   readonly trackers: boolean
   /** Defaults for every torrent's swarm (per-torrent options override). */
   readonly swarm?: Partial<SwarmConfig>
+  /** BitTorrent transports: uTP and TCP on the same port, uTP tried first (the default, as libtorrent). */
+  readonly transports?: PeerTransports
   /**
    * Storage bounds of every torrent (read cache, piece buffers, write backlog); default the
    * storage layer's, sized for one fast torrent. A simulated host of a 1,000-peer swarm uses

@@ -17,7 +17,14 @@ import {
 import { DEFAULT_SWARM_CONFIG, type SwarmConfig } from '../../protocols/bittorrent/swarm/index.js'
 import type { EncryptionPolicy } from '../../protocols/mse/index.js'
 import { bootstrapList, resolveDhtBootstrap } from '../dht/node-options.js'
-import { addressArgument, encryptionOption, integerOption, portOption } from '../options.js'
+import {
+  addressArgument,
+  encryptionOption,
+  integerOption,
+  portOption,
+  transportOption,
+} from '../options.js'
+import type { PeerTransports } from '../../drivers/bittorrent/peer-transports.js'
 import {
   CliError,
   EXIT_FAILURE,
@@ -70,6 +77,7 @@ interface TransferOptions {
   readonly stateDir?: string
   /** MSE/PE policy for this torrent's connections (default `prefer`). */
   readonly encryption?: EncryptionPolicy
+  readonly transport?: PeerTransports
 }
 
 /** 1 GiB/s in KiB/s: far above any link, small enough to stay an exact byte count. */
@@ -167,6 +175,11 @@ function common(command: Command): Command {
       '--encryption <mode>',
       'MSE/PE: prefer (try encrypted, fall back to plaintext; the default), require, disable',
       encryptionOption,
+    )
+    .option(
+      '--transport <kind>',
+      'peer connections over both (uTP first, then TCP; the default), tcp or utp only',
+      transportOption,
     )
     .option(
       '--state-dir <dir>',
@@ -336,6 +349,7 @@ async function runTransfer(
     trackers: options.trackers !== false,
     dht,
     swarm: swarmConfigOf(options),
+    ...(options.transport === undefined ? {} : { transports: options.transport }),
     // One torrent: the whole budget is its own.
     connectionsMax: options.maxPeers ?? DEFAULT_SWARM_CONFIG.peersMax,
   })

@@ -12,6 +12,7 @@ import {
 import type { EncryptionPolicy } from '../../protocols/mse/index.js'
 import { attachStream } from '../attach-stream.js'
 import { encryptingNet } from './mse-net.js'
+import { PEER_TRANSPORTS_DEFAULT, peerNet, type PeerTransports } from './peer-transports.js'
 import { CoreTimer } from '../core-timer.js'
 import { Announcing } from './announcing.js'
 import { DhtRetry, type DhtAccess, type DhtLookupDone } from './dht-announcing.js'
@@ -44,6 +45,8 @@ export interface FetchMetadataOptions {
   readonly onEvent?: (event: MetadataEvent) => void
   /** MSE/PE on outgoing connections (default `prefer`, see `mse-net.ts`). */
   readonly encryption?: EncryptionPolicy
+  /** TCP, uTP or both (the default: uTP tried first). */
+  readonly transports?: PeerTransports
 }
 
 export interface FetchedMetadata {
@@ -86,7 +89,7 @@ export function fetchMetadata(
     sha1: (parts: readonly Uint8Array[]) => env.hashing.sha1(parts),
     defer: (fn: () => void) => env.clock.setTimer(env.clock.now(), fn),
   }
-  const net = encryptingNet(env.net, {
+  const net = encryptingNet(peerNet(env.net, options.transports ?? PEER_TRANSPORTS_DEFAULT), {
     ...mse,
     policy: options.encryption ?? 'prefer',
     infoHash: magnet.infoHash,

@@ -22,6 +22,11 @@ export type PeerTransports = 'both' | 'tcp' | 'utp'
 
 export const PEER_TRANSPORTS_DEFAULT: PeerTransports = 'both'
 
+export const PEER_TRANSPORTS: readonly PeerTransports[] = ['both', 'tcp', 'utp']
+
+export const isPeerTransports = (value: string): value is PeerTransports =>
+  (PEER_TRANSPORTS as readonly string[]).includes(value)
+
 /**
  * How long a uTP attempt may take before TCP is tried: a peer without uTP never answers the
  * SYN (its UDP port is closed or filtered), so this is the price of asking it first.
