@@ -90,6 +90,34 @@ export class DaemonMetrics {
         this.lastLookups = now
       },
     })
+    // The peer's own registry (listener, connections, messages, DHT): one labelled series
+    // per name, since its names (`tx.piece`, `peer.listener.routed`) are not Prometheus names.
+    const peerCounters: Counter<'name'> = new Counter({
+      name: 'plexus_peer_events_total',
+      help: "The peer's own counters (its metrics registry), by name",
+      labelNames: ['name'],
+      registers,
+      collect: (): void => {
+        peerCounters.reset()
+        for (const [name, value] of Object.entries(peer.metrics().counters)) {
+          peerCounters.inc({ name }, value)
+        }
+      },
+    })
+    new Gauge({
+      name: 'plexus_peer_observations',
+      help: "The peer's own histograms (its metrics registry): count, sum, p50, p90, p99, max by name",
+      labelNames: ['name', 'stat'],
+      registers,
+      collect() {
+        this.reset()
+        for (const [name, h] of Object.entries(peer.metrics().histograms)) {
+          for (const stat of ['count', 'sum', 'p50', 'p90', 'p99', 'max'] as const) {
+            this.set({ name, stat }, h[stat])
+          }
+        }
+      },
+    })
     this.errors = new Counter({
       name: 'plexus_errors_total',
       help: 'Errors: a torrent stopped by one (torrent), a fatal node error (fatal), an API request that failed on the daemon side (api)',

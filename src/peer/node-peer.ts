@@ -129,6 +129,7 @@ function withRelease(peer: PeerApi, release: () => Promise<void>): PeerApi {
     dhtLookups: () => peer.dhtLookups(),
     use: (plugin, done) => peer.use(plugin, done),
     plugins: () => peer.plugins(),
+    metrics: () => peer.metrics(),
     onEvent: (listener) => peer.onEvent(listener),
     listenAddress: peer.listenAddress,
     stop: (done) =>

@@ -6,6 +6,7 @@ import type { Random } from '../core/random.js'
 import { err, ok, type Result } from '../core/result.js'
 import { seconds } from '../core/time.js'
 import { DhtAgent } from '../drivers/kademlia/dht-agent.js'
+import type { MetricsRegistry, MetricsSnapshot } from '../drivers/node/metrics.js'
 import {
   parseMagnet,
   parseMetainfo,
@@ -20,6 +21,7 @@ import { bucketStatuses } from './dht-buckets.js'
 import { EventStream } from './event-stream.js'
 import { listenForHandshakes, type HandshakeRouter } from './handshake-router.js'
 import { ManagedTorrent } from './managed-torrent.js'
+import { peerEnvWithMetrics } from './peer-metrics.js'
 import { PluginRegistry } from './plugin-registry.js'
 import { isValidRate, SharedRateLimits } from './shared-limits.js'
 import type { TorrentHost } from './torrent-host.js'
@@ -70,6 +72,7 @@ export class Peer implements PeerApi {
     private readonly dht: DhtAgent | undefined,
     readonly listenAddress: Address,
     private readonly limits_: SharedRateLimits,
+    private readonly registry: MetricsRegistry,
   ) {
     this.connectionsMax = config.connectionsMax
     this.events = new EventStream((error) =>
@@ -99,7 +102,9 @@ export class Peer implements PeerApi {
    * adds its torrents (the daemon from its own list). Fails with the listener's or the DHT's
    * error (a port in use, an address this machine does not have, a foreign DHT state file).
    */
-  static start(env: Env, config: PeerConfig, done: Callback<PeerApi>): void {
+  static start(worldEnv: Env, config: PeerConfig, done: Callback<PeerApi>): void {
+    // Everything below counts into this peer's own registry (and the world's, see peerEnvWithMetrics).
+    const { env, registry } = peerEnvWithMetrics(worldEnv)
     const invalid = configProblem(config)
     if (invalid !== undefined) {
       const failure = err(new OperationalError('invalid', invalid))
@@ -126,7 +131,7 @@ export class Peer implements PeerApi {
             if (dht.value === undefined) return done(failed)
             return dht.value.close(() => done(failed))
           }
-          peer = new Peer(env, config, dht.value, listening.value.local, limits)
+          peer = new Peer(env, config, dht.value, listening.value.local, limits, registry)
           peer.router = listening.value
           done(ok(peer))
         },
@@ -302,6 +307,10 @@ export class Peer implements PeerApi {
     readonly status: Readonly<Record<string, unknown>>
   }[] {
     return this.plugins_.list()
+  }
+
+  metrics(): MetricsSnapshot {
+    return this.registry.snapshot()
   }
 
   onEvent(listener: (event: PeerEvent) => void): () => void {

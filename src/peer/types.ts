@@ -5,6 +5,7 @@ import type { Duration } from '../core/time.js'
 import type { DhtAgent } from '../drivers/kademlia/dht-agent.js'
 import type { SessionEvent } from '../drivers/bittorrent/session-events.js'
 import type { TrackerTransport } from '../drivers/bittorrent/tracker-transport.js'
+import type { MetricsSnapshot } from '../drivers/node/metrics.js'
 import type { Metainfo } from '../protocols/bittorrent/metainfo/index.js'
 import type { DhtConfig } from '../protocols/kademlia/index.js'
 import type { PieceHashing, StorageLimits } from '../protocols/bittorrent/storage/index.js'
@@ -316,6 +317,11 @@ export interface PeerApi {
     readonly name: string
     readonly status: Readonly<Record<string, unknown>>
   }[]
+  /**
+   * This peer's own counters and histograms (listener, connections, messages, the DHT node's),
+   * never another peer's in the same process or simulated host; sorted by name.
+   */
+  metrics(): MetricsSnapshot
   /** Subscribes to the event stream; returns the unsubscribe function. */
   onEvent(listener: (event: PeerEvent) => void): () => void
   /** The listener's address (the port is known once started). */

@@ -3,6 +3,7 @@ import type { Callback } from '../../src/core/env.js'
 import { OperationalError } from '../../src/core/errors.js'
 import { err, ok } from '../../src/core/result.js'
 import { NodeHashing } from '../../src/drivers/node/hashing.js'
+import { MetricsRegistry, type MetricsSnapshot } from '../../src/drivers/node/metrics.js'
 import type {
   AddTorrentOptions,
   DhtLookupRecord,
@@ -148,6 +149,13 @@ export class MemoryPeer implements PeerApi {
 
   plugins() {
     return []
+  }
+
+  /** The double's own registry: tests count into it and read it back through /metrics. */
+  readonly registry = new MetricsRegistry()
+
+  metrics(): MetricsSnapshot {
+    return this.registry.snapshot()
   }
 
   onEvent(listener: (event: PeerEvent) => void): () => void {
