@@ -10,7 +10,40 @@ import { MetricsRegistry } from '../drivers/node/metrics.js'
  */
 export function peerEnvWithMetrics(env: Env): { env: Env; registry: MetricsRegistry } {
   const registry = new MetricsRegistry()
-  return { env: { ...env, metrics: tee(registry, env.metrics) }, registry }
+  const metrics = tee(registry, env.metrics)
+  // Every other port is read from `env` at each use: an Env may be a class with getters (the
+  // simulator's), which a spread would not copy.
+  const own: Env = {
+    get clock() {
+      return env.clock
+    },
+    get random() {
+      return env.random
+    },
+    get net() {
+      return env.net
+    },
+    get disk() {
+      return env.disk
+    },
+    get log() {
+      return env.log
+    },
+    metrics,
+    get hashing() {
+      return env.hashing
+    },
+    get signing() {
+      return env.signing
+    },
+    get resolver() {
+      return env.resolver
+    },
+    get http() {
+      return env.http
+    },
+  }
+  return { env: own, registry }
 }
 
 function tee(own: Metrics, world: Metrics): Metrics {

@@ -23,6 +23,7 @@ import { listenForHandshakes, type HandshakeRouter } from './handshake-router.js
 import { ManagedTorrent } from './managed-torrent.js'
 import { peerEnvWithMetrics } from './peer-metrics.js'
 import { PluginRegistry } from './plugin-registry.js'
+import { SerialQueue } from './serial-queue.js'
 import { isValidRate, SharedRateLimits } from './shared-limits.js'
 import type { TorrentHost } from './torrent-host.js'
 import { validPriorities } from './torrent-view.js'
@@ -35,6 +36,7 @@ import type {
   PeerConfig,
   PeerEvent,
   PeerPlugin,
+  PeerPluginFactory,
   RemoveOptions,
   TorrentDetail,
   TorrentId,
@@ -60,6 +62,8 @@ export class Peer implements PeerApi {
   private readonly removing = new Map<TorrentId, ManagedTorrent>()
   private readonly events: EventStream
   private readonly plugins_ = new PluginRegistry()
+  /** Paused torrents' file checks, one at a time. */
+  private readonly checks = new SerialQueue()
   private readonly host: TorrentHost
   private router: HandshakeRouter | undefined
   private stopping = false
@@ -94,6 +98,7 @@ export class Peer implements PeerApi {
       metadataTimeout: config.metadataTimeout ?? METADATA_TIMEOUT,
       emit: (event) => this.events.emit(event),
       connectionsChanged: () => this.shareConnections(),
+      queueCheck: (job) => this.checks.run(job),
     }
   }
 
@@ -297,9 +302,9 @@ export class Peer implements PeerApi {
       .reverse()
   }
 
-  use(plugin: PeerPlugin, done: Callback<void>): void {
+  use(plugin: PeerPlugin | PeerPluginFactory, done: Callback<void>): void {
     if (this.stopping) return this.later(done, err(closing()))
-    this.plugins_.use(plugin, done)
+    this.plugins_.use(typeof plugin === 'function' ? plugin(this.env) : plugin, done)
   }
 
   plugins(): readonly {

@@ -1,5 +1,5 @@
 import type { Address } from '../core/address.js'
-import type { Callback, Disk } from '../core/env.js'
+import type { Callback, Disk, Env } from '../core/env.js'
 import type { Id160 } from '../core/id.js'
 import type { Duration } from '../core/time.js'
 import type { DhtAgent } from '../drivers/kademlia/dht-agent.js'
@@ -265,6 +265,13 @@ export interface PeerPlugin {
   status(): Readonly<Record<string, unknown>>
 }
 
+/**
+ * A plug-in built on the peer's own Env (its clock, sockets, randomness, its metrics registry):
+ * how an app adds a protocol without building an Env of its own, so the plug-in lives in the
+ * same world as the peer (the real machine, or a simulated host).
+ */
+export type PeerPluginFactory = (env: Env) => PeerPlugin
+
 export interface RemoveOptions {
   /** Delete the torrent's files too (its resume data always goes). */
   readonly deleteData: boolean
@@ -311,8 +318,8 @@ export interface PeerApi {
   dhtBuckets(): readonly DhtBucketStatus[] | undefined
   /** The DHT's last finished operations, newest first (for the dashboard); undefined without a DHT. */
   dhtLookups(): readonly DhtLookupRecord[] | undefined
-  /** Adds and starts a plug-in. */
-  use(plugin: PeerPlugin, done: Callback<void>): void
+  /** Adds and starts a plug-in; a factory is first given the peer's Env. */
+  use(plugin: PeerPlugin | PeerPluginFactory, done: Callback<void>): void
   plugins(): readonly {
     readonly name: string
     readonly status: Readonly<Record<string, unknown>>

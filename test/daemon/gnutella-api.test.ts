@@ -3,13 +3,14 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import type { Callback } from '../../src/core/env.js'
+import type { Callback, Net } from '../../src/core/env.js'
 import { parseConfigText, resolveConfig } from '../../src/daemon/config.js'
 import { startDaemon } from '../../src/daemon/daemon.js'
 import type { GnutellaPlugin } from '../../src/drivers/gnutella/gnutella-plugin.js'
 import { startGnutellaNode } from '../../src/drivers/gnutella/node-gnutella.js'
+import { createNodeEnv } from '../../src/drivers/node/env.js'
 import { promised } from '../../src/drivers/promises.js'
-import type { PeerPlugin } from '../../src/peer/types.js'
+import type { PeerPlugin, PeerPluginFactory } from '../../src/peer/types.js'
 import { jsonBody, withDaemon, withDataDir } from './harness.js'
 import { MemoryPeer } from './memory-peer.js'
 
@@ -31,7 +32,8 @@ const refused = async (response: Response, status: number, code: string): Promis
 /** The in-memory peer, but its plug-ins really start and stop (as the real Peer's do). */
 class PluginPeer extends MemoryPeer {
   readonly started: PeerPlugin[] = []
-  override use(plugin: PeerPlugin, done: Callback<void>): void {
+  override use(source: PeerPlugin | PeerPluginFactory, done: Callback<void>): void {
+    const plugin = this.materialize(source)
     plugin.start((result) => {
       if (result.ok) this.started.push(plugin)
       done(result)
@@ -235,5 +237,45 @@ test('gnutella on: status, a search and its hits, a multi-source download into t
       for (const s of sharers) await promised<void>((d) => s.stop(d))
     }
     assert.equal(peer.started.length, 0, 'the daemon stopped the plug-in with the peer')
+  })
+})
+
+test("the daemon's Gnutella plug-in runs on the peer's Env, not an Env of its own", async () => {
+  await withDataDir(async (dir) => {
+    const base = createNodeEnv({ loopbackOnly: true })
+    const listened: string[] = []
+    const net: Net = {
+      bindDatagram: (local, ready) => base.net.bindDatagram(local, ready),
+      listen: (local, onConnection, ready) => {
+        listened.push(`${local.host}:${local.port}`)
+        base.net.listen(local, onConnection, ready)
+      },
+      connect: (remote, ready, options) => base.net.connect(remote, ready, options),
+    }
+    const peer = new PluginPeer()
+    peer.pluginEnv = { ...base, net }
+    const settings = parseConfigText(
+      [
+        '[api]',
+        'port = 0',
+        '[peer]',
+        'port = 0',
+        'bind = "127.0.0.1"',
+        '[gnutella]',
+        'enabled = true',
+        'port = 0',
+      ].join('\n'),
+    )
+    const config = resolveConfig(settings, {
+      defaultDataDir: join(dir, 'data'),
+      dhtByDefault: false,
+    })
+    const daemon = await startDaemon({ config, startPeer: () => Promise.resolve(peer) })
+    try {
+      assert.equal(peer.started.length, 1)
+      assert.deepEqual(listened, ['127.0.0.1:0'], 'the servent listened through the peer Env')
+    } finally {
+      await daemon.stop()
+    }
   })
 })

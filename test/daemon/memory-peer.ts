@@ -1,5 +1,6 @@
 import type { Address } from '../../src/core/address.js'
-import type { Callback } from '../../src/core/env.js'
+import type { Callback, Env } from '../../src/core/env.js'
+import { createNodeEnv } from '../../src/drivers/node/env.js'
 import { OperationalError } from '../../src/core/errors.js'
 import { err, ok } from '../../src/core/result.js'
 import { NodeHashing } from '../../src/drivers/node/hashing.js'
@@ -11,6 +12,7 @@ import type {
   PeerApi,
   PeerEvent,
   PeerPlugin,
+  PeerPluginFactory,
   TorrentDetail,
   TorrentStatus,
 } from '../../src/peer/types.js'
@@ -143,8 +145,19 @@ export class MemoryPeer implements PeerApi {
     return this.dht
   }
 
-  use(_plugin: PeerPlugin, done: Callback<void>): void {
+  /** The Env plug-in factories are given, as the real peer gives its own (a test may swap it). */
+  pluginEnv: Env | undefined
+
+  use(plugin: PeerPlugin | PeerPluginFactory, done: Callback<void>): void {
+    this.materialize(plugin)
     later(() => done(ok(undefined)))
+  }
+
+  /** The plug-in itself: a factory is called with `pluginEnv`. */
+  protected materialize(plugin: PeerPlugin | PeerPluginFactory): PeerPlugin {
+    if (typeof plugin !== 'function') return plugin
+    this.pluginEnv ??= createNodeEnv({ loopbackOnly: true })
+    return plugin(this.pluginEnv)
   }
 
   plugins() {
