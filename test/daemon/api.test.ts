@@ -27,6 +27,7 @@ test('every route refuses a missing or wrong token with 401, and no CORS header 
       '/api/v1/torrents',
       '/api/v1/dht',
       '/api/v1/settings',
+      '/api/v1/plugins',
       '/metrics',
       '/api/v1/nope',
     ]

@@ -39,6 +39,9 @@ class PluginPeer extends MemoryPeer {
       done(result)
     })
   }
+  override plugins() {
+    return this.started.map((p) => ({ name: p.name, status: p.status() }))
+  }
   override stop(done: Callback<void>): void {
     const plugin = this.started.pop()
     if (plugin === undefined) return super.stop(done)
@@ -140,6 +143,15 @@ test('gnutella on: status, a search and its hits, a multi-source download into t
         { address: `127.0.0.1:${upAddress.port}`, role: 'ultrapeer' },
       ])
       assert.equal(status['sharedFiles'], 0)
+      // The plug-in surface lists the servent with the same status.
+      const listed = (await (await request('/api/v1/plugins')).json()) as {
+        plugins: { name: string; status: Record<string, unknown> }[]
+      }
+      assert.deepEqual(
+        listed.plugins.map((p) => [p.name, p.status['role'], p.status['connections']]),
+        [['gnutella', 'leaf', 1]],
+      )
+      assert.deepEqual(await (await request('/api/v1/gnutella/shared')).json(), { files: [] })
 
       // Wait for the second leaf to be joined too, so that both sources answer.
       await until(
@@ -172,6 +184,13 @@ test('gnutella on: status, a search and its hits, a multi-source download into t
           : undefined
       }, 'hits from both sharers')
       assert.equal(hit.index, 1)
+      const recent = (await (await request('/api/v1/gnutella/searches')).json()) as {
+        searches: { id: string; words: string; hits: number }[]
+      }
+      assert.deepEqual(
+        recent.searches.map((s) => [s.id, s.words, s.hits]),
+        [[search.id, 'goldberg', 1]],
+      )
       assert.equal(hit.name, 'Goldberg Variations.flac')
       assert.equal(hit.length, content.length)
       assert.match(hit.urn, /^urn:sha1:[A-Z2-7]{32}$/)

@@ -160,7 +160,10 @@ export class MemoryPeer implements PeerApi {
     return plugin(this.pluginEnv)
   }
 
-  plugins() {
+  plugins(): readonly {
+    readonly name: string
+    readonly status: Readonly<Record<string, unknown>>
+  }[] {
     return []
   }
 

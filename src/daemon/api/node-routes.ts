@@ -1,5 +1,11 @@
 import type { FastifyInstance } from 'fastify'
-import { dhtSchema, getSettingsSchema, metricsSchema, putSettingsSchema } from './schemas.js'
+import {
+  dhtSchema,
+  getSettingsSchema,
+  metricsSchema,
+  pluginsSchema,
+  putSettingsSchema,
+} from './schemas.js'
 import { API_PREFIX, type ApiOptions } from './options.js'
 
 /**
@@ -21,7 +27,7 @@ function portOf(addressKey: string): number {
   return Number(addressKey.slice(addressKey.lastIndexOf(':') + 1))
 }
 
-/** The node as a whole: the DHT, the settings, and the Prometheus metrics. */
+/** The node as a whole: the DHT, the settings, the plug-ins and the Prometheus metrics. */
 export function registerNodeRoutes(app: FastifyInstance, api: ApiOptions): void {
   app.get(`${API_PREFIX}/dht`, { schema: dhtSchema }, () => {
     const status = api.peer.dhtStatus()
@@ -29,6 +35,12 @@ export function registerNodeRoutes(app: FastifyInstance, api: ApiOptions): void 
   })
 
   app.get(`${API_PREFIX}/settings`, { schema: getSettingsSchema }, () => settings(api))
+
+  // The plug-in surface: every protocol the peer hosts besides BitTorrent, with its status, so
+  // that the dashboard can show a view of a protocol it has no page of its own for.
+  app.get(`${API_PREFIX}/plugins`, { schema: pluginsSchema }, () => ({
+    plugins: api.peer.plugins(),
+  }))
 
   app.put(`${API_PREFIX}/settings`, { schema: putSettingsSchema }, (request) => {
     // The schema let through only whole numbers in range (connectionsMax >= 1).

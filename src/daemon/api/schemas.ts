@@ -352,6 +352,34 @@ export const dhtSchema = {
   }),
 } as const
 
+export const pluginsSchema = {
+  tags: ['node'],
+  summary: 'The plug-ins the peer runs (Gnutella, ...), each with its status()',
+  response: withRefusals({
+    200: {
+      type: 'object',
+      required: ['plugins'],
+      properties: {
+        plugins: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name', 'status'],
+            properties: {
+              name: { type: 'string' },
+              status: {
+                type: 'object',
+                additionalProperties: true,
+                description: "the plug-in's own status(): JSON, its shape is the plug-in's",
+              },
+            },
+          },
+        },
+      },
+    },
+  }),
+} as const
+
 export const getSettingsSchema = {
   tags: ['node'],
   summary: 'Peer-wide settings: the global rate limits, the connection limit, ports and DHT',

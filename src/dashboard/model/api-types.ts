@@ -154,3 +154,22 @@ export interface DhtLookup {
   readonly peersFound: number
   readonly stored: number
 }
+
+/** GET /plugins: a plug-in's status() is its own JSON. */
+export interface PluginInfo {
+  readonly name: string
+  readonly status: Readonly<Record<string, unknown>>
+}
+
+export interface GnutellaSharedFile {
+  readonly path: string
+  readonly length: number
+  readonly urn: string
+}
+
+export interface GnutellaSearchSummary {
+  readonly id: string
+  readonly words: string
+  readonly startedAt: number
+  readonly hits: number
+}
