@@ -65,6 +65,8 @@ export class ManagedTorrent {
   /** What the last session knew when it closed (shown while paused). */
   private closedHave: Bitfield | undefined
   private closedComplete = false
+  /** The listener or DHT changed while the session opened: reopen it (see `reopen`). */
+  private reopenOnceOpen = false
   /** A paused check is queued or done: a paused torrent checks its files once. */
   private pausedCheck: 'none' | 'queued' | 'done' = 'none'
   private readonly trackerMessages = new Map<string, string>()
@@ -108,6 +110,15 @@ export class ManagedTorrent {
     const session = this.session
     if (session === undefined || this.goal !== 'run') return undefined
     return (socket) => session.adopt(socket)
+  }
+
+  /**
+   * The peer's listener or DHT changed: a running session closes (its resume data written)
+   * and opens again with them; one opening now does so once it is open.
+   */
+  reopen(): void {
+    if (this.session !== undefined && this.busy === undefined) return this.close(this.session)
+    if (this.busy === 'opening') this.reopenOnceOpen = true
   }
 
   /** Its share of the peer's connection budget (see `shareConnections`). */
@@ -435,6 +446,11 @@ export class ManagedTorrent {
           this.session = opened.value
           // Dialled before the budget was shared anew: apply the share now.
           opened.value.setPeersMax(this.peersMaxNow)
+          if (this.reopenOnceOpen) {
+            this.reopenOnceOpen = false
+            this.host.connectionsChanged()
+            return this.close(opened.value)
+          }
         }
         this.host.connectionsChanged()
         this.drive()

@@ -122,6 +122,8 @@ function withRelease(peer: PeerApi, release: () => Promise<void>): PeerApi {
     metainfo: (id) => peer.metainfo(id),
     setLimits: (limits) => peer.setLimits(limits),
     limits: () => peer.limits(),
+    setListenPort: (port, done) => peer.setListenPort(port, done),
+    setDht: (dht, done) => peer.setDht(dht, done),
     dhtStatus: () => peer.dhtStatus(),
     dhtNode: () => peer.dhtNode(),
     swarmView: (id) => peer.swarmView(id),
@@ -131,7 +133,9 @@ function withRelease(peer: PeerApi, release: () => Promise<void>): PeerApi {
     plugins: () => peer.plugins(),
     metrics: () => peer.metrics(),
     onEvent: (listener) => peer.onEvent(listener),
-    listenAddress: peer.listenAddress,
+    get listenAddress() {
+      return peer.listenAddress
+    },
     stop: (done) =>
       peer.stop((stopped) => {
         void release().then(

@@ -308,6 +308,13 @@ export interface PeerApi {
     readonly downloadRateLimit: number
     readonly connectionsMax: number
   }
+  /**
+   * Moves the listener to `port` (0 picks one; the new one opens before the old one closes,
+   * so a port in use changes nothing); running torrents reopen and announce the new port.
+   */
+  setListenPort(port: number, done: Callback<Address>): void
+  /** Starts the DHT node with these settings, or stops it (false); running torrents reopen. */
+  setDht(dht: PeerDhtConfig | false, done: Callback<void>): void
   dhtStatus(): DhtStatus | undefined
   /**
    * The DHT node itself, for lookups with their traces, get_peers, announces and BEP 44 items

@@ -10,6 +10,7 @@ import type {
   DhtLookupRecord,
   DhtStatus,
   PeerApi,
+  PeerDhtConfig,
   PeerEvent,
   PeerPlugin,
   PeerPluginFactory,
@@ -30,7 +31,9 @@ import {
  * It does no BitTorrent; the real Peer is tested in src/peer.
  */
 export class MemoryPeer implements PeerApi {
-  readonly listenAddress: Address = { host: '127.0.0.1', port: 6881 }
+  listenAddress: Address = { host: '127.0.0.1', port: 6881 }
+  /** Every setDht call, in order. */
+  readonly dhtChanges: (PeerDhtConfig | false)[] = []
   readonly torrents = new Map<string, TorrentDetail>()
   /** Every add call, in order (restore tests read what came back and how). */
   readonly adds: AddTorrentOptions[] = []
@@ -139,6 +142,29 @@ export class MemoryPeer implements PeerApi {
 
   dhtNode(): undefined {
     return undefined
+  }
+
+  setListenPort(port: number, done: Callback<Address>): void {
+    if (port === 1) return later(() => done(err(new OperationalError('address_in_use', 'in use'))))
+    this.listenAddress = { host: this.listenAddress.host, port: port === 0 ? 40000 : port }
+    later(() => done(ok(this.listenAddress)))
+  }
+
+  setDht(dht: PeerDhtConfig | false, done: Callback<void>): void {
+    this.dhtChanges.push(dht)
+    this.dht =
+      dht === false
+        ? undefined
+        : {
+            address: `127.0.0.1:${dht.port}`,
+            id: 'cd'.repeat(20),
+            nodes: 0,
+            lookups: 0,
+            lookupsInFlight: 0,
+            peersStored: 0,
+            itemsStored: 0,
+          }
+    later(() => done(ok(undefined)))
   }
 
   dhtStatus(): DhtStatus | undefined {

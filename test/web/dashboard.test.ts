@@ -173,13 +173,20 @@ test(
       await page.getByRole('button', { name: 'Settings' }).click()
       await page.getByLabel(/Download limit/).fill('512')
       await page.getByLabel(/Connection limit/).fill('50')
-      await page.getByText(/take effect at restart/).waitFor()
+      // The listen port changes at run time too (0: a free one, other than the one in use).
+      const { listenPort: portBefore } = await api<{ listenPort: number }>(daemon, '/settings')
+      await page.getByLabel(/Peer listen port/).fill('0')
+      assert.equal(await page.getByRole('checkbox', { name: /DHT/ }).isChecked(), true)
       await page.getByRole('button', { name: 'Save' }).click()
       await page.getByText('Saved.').waitFor()
-      const limits = await api<{ downloadRateLimit: number; connectionsMax: number }>(
-        daemon,
-        '/settings',
-      )
+      const limits = await api<{
+        downloadRateLimit: number
+        connectionsMax: number
+        listenPort: number
+        dhtEnabled: boolean
+      }>(daemon, '/settings')
+      assert.notEqual(limits.listenPort, portBefore)
+      assert.equal(limits.dhtEnabled, true)
       assert.equal(limits.downloadRateLimit, 512 * 1024)
       assert.equal(limits.connectionsMax, 50)
       await page.getByRole('button', { name: 'DHT' }).click()

@@ -58,15 +58,19 @@ export interface Settings {
   readonly uploadRateLimit: number
   readonly downloadRateLimit: number
   readonly connectionsMax: number
-  /** Read only (the config file's, taken at restart). */
+  /** Changeable at run time: torrents reopen and announce the new port. */
   readonly listenPort: number
   readonly dhtEnabled: boolean
+  /** Read only, with the DHT (the config file's). */
   readonly dhtPort?: number
 }
 
 /** What PUT /settings changes. */
 export type SettingsChange = Partial<
-  Pick<Settings, 'uploadRateLimit' | 'downloadRateLimit' | 'connectionsMax'>
+  Pick<
+    Settings,
+    'uploadRateLimit' | 'downloadRateLimit' | 'connectionsMax' | 'listenPort' | 'dhtEnabled'
+  >
 >
 
 export interface DhtStatus {
