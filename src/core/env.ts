@@ -179,6 +179,11 @@ export interface Disk {
   rename(from: string, to: string, done: Callback<void>): void
   /** Removes a file; no error when it is already gone. */
   remove(path: string, done: Callback<void>): void
+  /**
+   * Removes an empty directory; one that holds anything fails with 'exists' and is left as it
+   * is (the check and the removal are one step, rmdir(2)); no error when it is already gone.
+   */
+  removeDirectory(path: string, done: Callback<void>): void
   /** Creates a directory and its parents. */
   mkdir(path: string, done: Callback<void>): void
   /** Names (not paths) in a directory, sorted. */

@@ -136,6 +136,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     log: log.child({ part: 'api' }),
     fetchFromDirectory: options.fetchFromDirectory ?? defaultFetch,
     statsIntervalMs: options.statsIntervalMs ?? STATS_INTERVAL_MS,
+    dht: {
+      port: config.dht.port,
+      bootstrap: bootstrapOf(config.dht.bootstrap),
+      statePath: 'dht.state',
+    },
     gnutella,
   })
   let apiUrl: string

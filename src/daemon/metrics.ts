@@ -11,6 +11,13 @@ const STATES: readonly TorrentState[] = [
 ]
 
 /**
+ * How often the event-loop lag is sampled. prom-client's default (10 ms) arms a libuv timer
+ * that wakes the process 100 times a second: most of an idle daemon's CPU (issue 12 asks for
+ * under 2 % of a core). Once a second still shows a stalled loop on every scrape.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 1000
+
+/**
  * The daemon's Prometheus metrics (`GET /metrics`), one Registry per daemon. Gauges read the
  * peer when scraped; byte and lookup totals are counters fed with the growth seen between
  * scrapes, so that removing a torrent does not make a total go down (Prometheus reads a drop
@@ -24,7 +31,11 @@ export class DaemonMetrics {
 
   constructor(private readonly peer: PeerApi) {
     const registers = [this.registry]
-    collectDefaultMetrics({ register: this.registry, prefix: 'plexus_' })
+    collectDefaultMetrics({
+      register: this.registry,
+      prefix: 'plexus_',
+      eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+    })
     new Gauge({
       name: 'plexus_download_rate_bytes',
       help: 'Download rate over every torrent, bytes per second',
@@ -88,6 +99,34 @@ export class DaemonMetrics {
         const now = peer.dhtStatus()?.lookups ?? this.lastLookups
         if (now > this.lastLookups) lookups.inc(now - this.lastLookups)
         this.lastLookups = now
+      },
+    })
+    // The peer's own registry (listener, connections, messages, DHT): one labelled series
+    // per name, since its names (`tx.piece`, `peer.listener.routed`) are not Prometheus names.
+    const peerCounters: Counter<'name'> = new Counter({
+      name: 'plexus_peer_events_total',
+      help: "The peer's own counters (its metrics registry), by name",
+      labelNames: ['name'],
+      registers,
+      collect: (): void => {
+        peerCounters.reset()
+        for (const [name, value] of Object.entries(peer.metrics().counters)) {
+          peerCounters.inc({ name }, value)
+        }
+      },
+    })
+    new Gauge({
+      name: 'plexus_peer_observations',
+      help: "The peer's own histograms (its metrics registry): count, sum, p50, p90, p99, max by name",
+      labelNames: ['name', 'stat'],
+      registers,
+      collect() {
+        this.reset()
+        for (const [name, h] of Object.entries(peer.metrics().histograms)) {
+          for (const stat of ['count', 'sum', 'p50', 'p90', 'p99', 'max'] as const) {
+            this.set({ name, stat }, h[stat])
+          }
+        }
       },
     })
     this.errors = new Counter({

@@ -3,8 +3,7 @@ import { isIPv4 } from 'node:net'
 import { join } from 'node:path'
 import { parseAddress, type Address } from '../core/address.js'
 import type { Log } from '../core/env.js'
-import type { GnutellaPlugin } from '../drivers/gnutella/gnutella-plugin.js'
-import { nodeGnutellaPlugin } from '../drivers/gnutella/node-gnutella.js'
+import { GnutellaPlugin } from '../drivers/gnutella/gnutella-plugin.js'
 import { startNodePeer } from '../peer/node-peer.js'
 import type { PeerApi } from '../peer/types.js'
 import { call } from './call.js'
@@ -64,7 +63,8 @@ export const startNodePeerFactory: PeerFactory = (request) =>
   })
 
 /**
- * The daemon's Gnutella servent (`[gnutella] enabled = true`): a plug-in of the peer, bound on
+ * The daemon's Gnutella servent (`[gnutella] enabled = true`): a plug-in of the peer on the
+ * peer's Env, bound on
  * the peer's address at `[gnutella] port`, downloading into the download dir, its host cache in
  * the state folder. Undefined when disabled; rejects when it cannot start (port in use).
  */
@@ -77,7 +77,7 @@ export async function useGnutella(
   const c = config.gnutella
   if (!c.enabled) return undefined
   const bind = config.peer.bind
-  const plugin = nodeGnutellaPlugin({
+  const settings = {
     bind: { host: bind, port: c.port },
     // QueryHits carry an IPv4 address: a wildcard or IPv6 bind advertises loopback.
     advertisedHost: bind === '0.0.0.0' || !isIPv4(bind) ? '127.0.0.1' : bind,
@@ -86,8 +86,10 @@ export async function useGnutella(
     ...(c.shareDir === undefined ? {} : { shareDir: c.shareDir }),
     downloadDir: config.peer.downloadDir,
     hostCacheFile: join(stateDir, 'gnutella-hosts.txt'),
-    log: (line) => log.log('info', line),
-  })
-  await call<void>((done) => peer.use(plugin, done))
+    log: (line: string) => log.log('info', line),
+  }
+  // Built on the peer's own Env (its clock, sockets, randomness), not a second Node Env.
+  let plugin: GnutellaPlugin | undefined
+  await call<void>((done) => peer.use((env) => (plugin = new GnutellaPlugin(env, settings)), done))
   return plugin
 }

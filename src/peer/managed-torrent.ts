@@ -1,8 +1,9 @@
 import type { Address } from '../core/address.js'
-import type { Callback, StreamSocket } from '../core/env.js'
+import type { Callback, Disk, StreamSocket } from '../core/env.js'
 import { OperationalError } from '../core/errors.js'
 import { err, ok, type Result } from '../core/result.js'
 import { fetchMetadata } from '../drivers/bittorrent/fetch-metadata.js'
+import { checkStoredData } from '../drivers/bittorrent/stored-data.js'
 import { TorrentSession, type SessionEvent } from '../drivers/bittorrent/session.js'
 import type { Magnet, Metainfo } from '../protocols/bittorrent/metainfo/index.js'
 import {
@@ -10,7 +11,7 @@ import {
   selectOnlyOf,
 } from '../protocols/bittorrent/metainfo/magnet-select.js'
 import type { Bitfield } from '../protocols/bittorrent/picker/index.js'
-import { filePaths, resumePath } from '../protocols/bittorrent/storage/index.js'
+import { filePaths, isFileComplete, resumePath } from '../protocols/bittorrent/storage/index.js'
 import {
   DEFAULT_SWARM_CONFIG,
   type SwarmStats,
@@ -32,8 +33,11 @@ const PLUMBING = new Set(['write_block', 'read_block', 'verify_piece'])
 /** What the owner asked for; the torrent works towards it (`drive`). */
 type Goal = 'run' | 'pause' | 'stop'
 
-/** The one operation in flight, if any: each ends by calling `drive` again. */
-type Busy = 'fetching' | 'opening' | 'closing'
+/**
+ * The one operation in flight, if any: each ends by calling `drive` again. 'checking' is a
+ * paused torrent's file check (no session, no swarm), run so that it shows what is on disk.
+ */
+type Busy = 'fetching' | 'opening' | 'closing' | 'checking'
 
 /** Counters of sessions that ended (a torrent runs one session per start). */
 interface Totals {
@@ -65,6 +69,10 @@ export class ManagedTorrent {
   /** What the last session knew when it closed (shown while paused). */
   private closedHave: Bitfield | undefined
   private closedComplete = false
+  /** The listener or DHT changed while the session opened: reopen it (see `reopen`). */
+  private reopenOnceOpen = false
+  /** A paused check is queued or done: a paused torrent checks its files once. */
+  private pausedCheck: 'none' | 'queued' | 'done' = 'none'
   private readonly trackerMessages = new Map<string, string>()
   private readonly idleWaiters: (() => void)[] = []
 
@@ -106,6 +114,15 @@ export class ManagedTorrent {
     const session = this.session
     if (session === undefined || this.goal !== 'run') return undefined
     return (socket) => session.adopt(socket)
+  }
+
+  /**
+   * The peer's listener or DHT changed: a running session closes (its resume data written)
+   * and opens again with them; one opening now does so once it is open.
+   */
+  reopen(): void {
+    if (this.session !== undefined && this.busy === undefined) return this.close(this.session)
+    if (this.busy === 'opening') this.reopenOnceOpen = true
   }
 
   /** Its share of the peer's connection budget (see `shareConnections`). */
@@ -168,7 +185,10 @@ export class ManagedTorrent {
     removeAll(stateDisk, paths, (removed) => {
       if (!removed.ok || !deleteData) return done(removed)
       const files = filePaths(this.options.saveDir, m).filter((_, i) => m.files[i]?.pad !== true)
-      removeAll(env.disk, files, done)
+      removeAll(env.disk, files, (filesRemoved) => {
+        if (!filesRemoved.ok) return done(filesRemoved)
+        removeEmptyDirectories(env.disk, createdDirectories(this.options.saveDir, files), done)
+      })
     })
   }
 
@@ -230,6 +250,8 @@ export class ManagedTorrent {
 
   private state(): TorrentState {
     if (this.error !== undefined) return 'error'
+    // A paused torrent checking its files shows it, as libtorrent does (checking, paused flag).
+    if (this.busy === 'checking') return 'checking'
     if (this.goal !== 'run') return 'paused'
     if (this.busy === 'fetching' || (this.meta === undefined && this.busy === undefined)) {
       return 'fetching_metadata'
@@ -260,11 +282,94 @@ export class ManagedTorrent {
         if (this.meta === undefined) this.fetch()
         else this.open(this.meta)
       } else if (!wantsRun && this.session !== undefined) this.close(this.session)
+      else if (this.wantsPausedCheck()) this.queuePausedCheck()
     }
     this.report()
     if (this.busy === undefined) {
       for (const waiter of this.idleWaiters.splice(0)) waiter()
     }
+  }
+
+  /**
+   * Paused since it was added (never run): what is on disk is not known yet. libtorrent checks
+   * such a torrent's resume data and files anyway, so that a complete torrent added paused
+   * shows 100 %, not 0: so does this, without joining the swarm.
+   */
+  private wantsPausedCheck(): boolean {
+    return (
+      this.goal === 'pause' &&
+      this.error === undefined &&
+      this.meta !== undefined &&
+      this.session === undefined &&
+      this.closedHave === undefined &&
+      this.pausedCheck === 'none'
+    )
+  }
+
+  private queuePausedCheck(): void {
+    this.pausedCheck = 'queued'
+    this.host.queueCheck((release) => {
+      const m = this.meta
+      // Resumed, removed or checked by a session meanwhile: nothing left to do.
+      if (!this.wantsQueuedCheck() || m === undefined) {
+        this.pausedCheck = 'none'
+        release()
+        return this.drive()
+      }
+      this.busy = 'checking'
+      this.report()
+      this.checkFiles(m, () => {
+        release()
+        this.busy = undefined
+        this.drive()
+      })
+    })
+  }
+
+  private wantsQueuedCheck(): boolean {
+    return this.goal === 'pause' && this.busy === undefined && this.session === undefined
+  }
+
+  private checkFiles(m: Metainfo, done: () => void): void {
+    const { host, infoHash } = this
+    checkStoredData(
+      {
+        disk: host.env.disk,
+        metainfo: m,
+        saveDir: this.options.saveDir,
+        pieceHashing: host.pieceHashing,
+        defer: host.defer,
+        resumeStore: { disk: host.stateDisk, dir: '' },
+        ...(this.recheckNext ? { recheck: true } : {}),
+        ...(this.priorities === undefined ? {} : { filePriorities: this.priorities }),
+        onChecking: (reason) =>
+          host.emit({ type: 'torrent_event', infoHash, event: { type: 'checking', reason } }),
+      },
+      (checked) => {
+        this.pausedCheck = 'done'
+        if (!checked.ok) {
+          // Reported as a session's failure would be; resume retries (with a session).
+          if (this.goal !== 'stop') {
+            this.error = { code: checked.error.code, message: checked.error.message }
+          }
+          return done()
+        }
+        const { verified, problems } = checked.value
+        if (problems.length > 0) {
+          host.emit({
+            type: 'torrent_event',
+            infoHash,
+            event: { type: 'files_missing', files: problems },
+          })
+        }
+        this.closedHave = verified
+        this.closedComplete = m.files.every(
+          (file, index) =>
+            file.pad || this.priorities?.[index] === 0 || isFileComplete(m, verified, index),
+        )
+        done()
+      },
+    )
   }
 
   private fetch(): void {
@@ -369,6 +474,11 @@ export class ManagedTorrent {
           this.session = opened.value
           // Dialled before the budget was shared anew: apply the share now.
           opened.value.setPeersMax(this.peersMaxNow)
+          if (this.reopenOnceOpen) {
+            this.reopenOnceOpen = false
+            this.host.connectionsChanged()
+            return this.close(opened.value)
+          }
         }
         this.host.connectionsChanged()
         this.drive()
@@ -418,4 +528,36 @@ export class ManagedTorrent {
         break
     }
   }
+}
+
+/**
+ * The folders a torrent's files sit in below its save folder (the torrent's own folder and its
+ * subfolders; never the save folder itself), deepest first, so each is empty of the torrent's
+ * files by the time it is tried.
+ */
+export function createdDirectories(saveDir: string, files: readonly string[]): string[] {
+  const below = saveDir === '' ? '' : `${saveDir}/`
+  const parentOf = (path: string): string => path.slice(0, Math.max(0, path.lastIndexOf('/')))
+  const dirs = new Set<string>()
+  for (const file of files) {
+    for (let dir = parentOf(file); dir !== '' && dir.startsWith(below); dir = parentOf(dir)) {
+      dirs.add(dir)
+    }
+  }
+  const depth = (path: string): number => path.split('/').length
+  return [...dirs].sort((a, b) => depth(b) - depth(a) || (a < b ? -1 : 1))
+}
+
+/** Removes each folder that is empty; one holding anything else (the user's files) stays. */
+function removeEmptyDirectories(disk: Disk, dirs: readonly string[], done: Callback<void>): void {
+  let index = 0
+  const step = (): void => {
+    const dir = dirs[index++]
+    if (dir === undefined) return done(ok(undefined))
+    disk.removeDirectory(dir, (removed) => {
+      if (removed.ok || removed.error.code === 'exists') return step()
+      done(removed)
+    })
+  }
+  step()
 }

@@ -126,6 +126,8 @@ function withRelease(peer: PeerApi, release: () => Promise<void>): PeerApi {
     metainfo: (id) => peer.metainfo(id),
     setLimits: (limits) => peer.setLimits(limits),
     limits: () => peer.limits(),
+    setListenPort: (port, done) => peer.setListenPort(port, done),
+    setDht: (dht, done) => peer.setDht(dht, done),
     dhtStatus: () => peer.dhtStatus(),
     dhtNode: () => peer.dhtNode(),
     swarmView: (id) => peer.swarmView(id),
@@ -133,8 +135,11 @@ function withRelease(peer: PeerApi, release: () => Promise<void>): PeerApi {
     dhtLookups: () => peer.dhtLookups(),
     use: (plugin, done) => peer.use(plugin, done),
     plugins: () => peer.plugins(),
+    metrics: () => peer.metrics(),
     onEvent: (listener) => peer.onEvent(listener),
-    listenAddress: peer.listenAddress,
+    get listenAddress() {
+      return peer.listenAddress
+    },
     stop: (done) =>
       peer.stop((stopped) => {
         void release().then(

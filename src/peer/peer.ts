@@ -6,6 +6,7 @@ import type { Random } from '../core/random.js'
 import { err, ok, type Result } from '../core/result.js'
 import { seconds } from '../core/time.js'
 import { DhtAgent } from '../drivers/kademlia/dht-agent.js'
+import type { MetricsRegistry, MetricsSnapshot } from '../drivers/node/metrics.js'
 import {
   parseMagnet,
   parseMetainfo,
@@ -20,7 +21,9 @@ import { bucketStatuses } from './dht-buckets.js'
 import { EventStream } from './event-stream.js'
 import { listenForHandshakes, type HandshakeRouter } from './handshake-router.js'
 import { ManagedTorrent } from './managed-torrent.js'
+import { peerEnvWithMetrics } from './peer-metrics.js'
 import { PluginRegistry } from './plugin-registry.js'
+import { SerialQueue } from './serial-queue.js'
 import { isValidRate, SharedRateLimits } from './shared-limits.js'
 import type { TorrentHost } from './torrent-host.js'
 import { validPriorities } from './torrent-view.js'
@@ -31,8 +34,10 @@ import type {
   DhtStatus,
   PeerApi,
   PeerConfig,
+  PeerDhtConfig,
   PeerEvent,
   PeerPlugin,
+  PeerPluginFactory,
   RemoveOptions,
   TorrentDetail,
   TorrentId,
@@ -58,33 +63,47 @@ export class Peer implements PeerApi {
   private readonly removing = new Map<TorrentId, ManagedTorrent>()
   private readonly events: EventStream
   private readonly plugins_ = new PluginRegistry()
+  /** Paused torrents' file checks, one at a time. */
+  private readonly checks = new SerialQueue()
   private readonly host: TorrentHost
   private router: HandshakeRouter | undefined
   private stopping = false
   /** The configured connection limit until `setLimits` changes it. */
   private connectionsMax: number
+  /** The DHT settings the running node was started with (`setDht` may change them). */
+  private dhtConfig: PeerDhtConfig | false
 
   private constructor(
     private readonly env: Env,
     private readonly config: PeerConfig,
-    private readonly dht: DhtAgent | undefined,
-    readonly listenAddress: Address,
+    private dht: DhtAgent | undefined,
+    private listen_: Address,
     private readonly limits_: SharedRateLimits,
+    private readonly registry: MetricsRegistry,
   ) {
     this.connectionsMax = config.connectionsMax
+    this.dhtConfig = config.dht
     this.events = new EventStream((error) =>
       env.log.log('error', 'a peer event listener threw', { error: String(error) }),
     )
     const defer = config.defer ?? ((fn: () => void) => env.clock.setTimer(env.clock.now(), fn))
+    // The listener and the DHT can change at run time (setListenPort, setDht): torrents read
+    // them when a session opens.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const peer = this
     this.host = {
       env,
       stateDisk: config.stateDisk,
       peerId: config.peerId ?? newPeerId(env.random),
-      listen: listenAddress,
+      get listen() {
+        return peer.listen_
+      },
       pieceHashing: config.pieceHashing ?? inlinePieceHashing(env.hashing, defer),
       defer,
       trackers: config.trackers ? config.trackerTransport : undefined,
-      dht,
+      get dht() {
+        return peer.dht
+      },
       swarm: config.swarm ?? {},
       transports: config.transports,
       storageLimits: config.storageLimits,
@@ -92,6 +111,7 @@ export class Peer implements PeerApi {
       metadataTimeout: config.metadataTimeout ?? METADATA_TIMEOUT,
       emit: (event) => this.events.emit(event),
       connectionsChanged: () => this.shareConnections(),
+      queueCheck: (job) => this.checks.run(job),
     }
   }
 
@@ -100,7 +120,9 @@ export class Peer implements PeerApi {
    * adds its torrents (the daemon from its own list). Fails with the listener's or the DHT's
    * error (a port in use, an address this machine does not have, a foreign DHT state file).
    */
-  static start(env: Env, config: PeerConfig, done: Callback<PeerApi>): void {
+  static start(worldEnv: Env, config: PeerConfig, done: Callback<PeerApi>): void {
+    // Everything below counts into this peer's own registry (and the world's, see peerEnvWithMetrics).
+    const { env, registry } = peerEnvWithMetrics(worldEnv)
     const invalid = configProblem(config)
     if (invalid !== undefined) {
       const failure = err(new OperationalError('invalid', invalid))
@@ -130,11 +152,79 @@ export class Peer implements PeerApi {
             if (dht.value === undefined) return done(failed)
             return dht.value.close(() => done(failed))
           }
-          peer = new Peer(env, config, dht.value, listening.value.local, limits)
+          peer = new Peer(env, config, dht.value, listening.value.local, limits, registry)
           peer.router = listening.value
           done(ok(peer))
         },
       )
+    })
+  }
+
+  get listenAddress(): Address {
+    return this.listen_
+  }
+
+  /**
+   * Moves the one listener to `port` (0 picks one) on the same host: the new one is opened
+   * first, so a port in use fails with nothing changed; then the old one closes and every
+   * running torrent reopens its session (resume data trusted), announcing the new port to its
+   * trackers and the DHT. Its connections are dropped and made again.
+   */
+  setListenPort(port: number, done: Callback<Address>): void {
+    if (this.stopping) return this.later(done, err(closing()))
+    if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {
+      return this.later(done, err(new OperationalError('invalid', `bad port ${port}`)))
+    }
+    listenForHandshakes(
+      {
+        env: this.env,
+        listen: { host: this.listen_.host, port },
+        route: (infoHash) => this.route(infoHash),
+        admit: () => this.admitsConnection(),
+        handshakeTimeout: HANDSHAKE_TIMEOUT,
+        pendingMax: PENDING_HANDSHAKES_MAX,
+        defer: this.host.defer,
+      },
+      (listening) => {
+        if (!listening.ok) return done(listening)
+        if (this.stopping) {
+          listening.value.close()
+          return done(err(closing()))
+        }
+        this.router?.close()
+        this.router = listening.value
+        this.listen_ = listening.value.local
+        this.env.log.log('info', 'listening on a new port', { port: this.listen_.port })
+        this.reopenTorrents()
+        done(ok(this.listen_))
+      },
+    )
+  }
+
+  /**
+   * Starts the DHT node with `dht`, or stops it (false); running torrents then reopen their
+   * sessions, so that they announce to the new node or stop asking the old one. Turning it on
+   * while it runs, or off while it is off, changes nothing.
+   */
+  setDht(dht: PeerDhtConfig | false, done: Callback<void>): void {
+    if (this.stopping) return this.later(done, err(closing()))
+    const current = this.dht
+    if (dht === false) {
+      if (current === undefined) return this.later(done, ok(undefined))
+      this.dht = undefined
+      this.reopenTorrents()
+      return current.close(() => done(ok(undefined)))
+    }
+    if (current !== undefined) return this.later(done, ok(undefined))
+    startDht(this.env, { ...this.config, dht }, (started) => {
+      if (!started.ok) return done(started)
+      const agent = started.value
+      if (agent === undefined) return done(ok(undefined))
+      if (this.stopping || this.dht !== undefined) return agent.close(() => done(ok(undefined)))
+      this.dht = agent
+      this.dhtConfig = dht
+      this.reopenTorrents()
+      done(ok(undefined))
     })
   }
 
@@ -276,7 +366,7 @@ export class Peer implements PeerApi {
     const dht = this.dht
     if (dht === undefined) return undefined
     // The routing settings the node was started with (the default unless the config set them).
-    const configured = this.config.dht === false ? undefined : this.config.dht.config
+    const configured = this.dhtConfig === false ? undefined : this.dhtConfig.config
     const routing = (configured ?? DEFAULT_DHT_CONFIG).routing
     return bucketStatuses(dht.node.routing, this.env.clock.now(), routing)
   }
@@ -296,9 +386,9 @@ export class Peer implements PeerApi {
       .reverse()
   }
 
-  use(plugin: PeerPlugin, done: Callback<void>): void {
+  use(plugin: PeerPlugin | PeerPluginFactory, done: Callback<void>): void {
     if (this.stopping) return this.later(done, err(closing()))
-    this.plugins_.use(plugin, done)
+    this.plugins_.use(typeof plugin === 'function' ? plugin(this.env) : plugin, done)
   }
 
   plugins(): readonly {
@@ -306,6 +396,10 @@ export class Peer implements PeerApi {
     readonly status: Readonly<Record<string, unknown>>
   }[] {
     return this.plugins_.list()
+  }
+
+  metrics(): MetricsSnapshot {
+    return this.registry.snapshot()
   }
 
   onEvent(listener: (event: PeerEvent) => void): () => void {
@@ -347,6 +441,10 @@ export class Peer implements PeerApi {
     let connections = this.router?.pending ?? 0
     for (const torrent of this.torrents.values()) connections += torrent.connections
     return connections < this.connectionsMax
+  }
+
+  private reopenTorrents(): void {
+    for (const torrent of this.torrents.values()) torrent.reopen()
   }
 
   /** Splits the connection budget between the torrents that run (see `shareConnections`). */

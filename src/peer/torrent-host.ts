@@ -35,4 +35,6 @@ export interface TorrentHost {
   emit(event: PeerEvent): void
   /** A torrent started or stopped needing connections: the budget is shared anew. */
   connectionsChanged(): void
+  /** Runs a paused torrent's file check after those queued before it (one at a time). */
+  queueCheck(job: (release: () => void) => void): void
 }

@@ -1,15 +1,25 @@
 import type { PeerTransports } from '../drivers/bittorrent/peer-transports.js'
 import type { Address } from '../core/address.js'
-import type { Callback, Disk } from '../core/env.js'
+import type { Callback, Disk, Env } from '../core/env.js'
 import type { Id160 } from '../core/id.js'
 import type { Duration } from '../core/time.js'
 import type { DhtAgent } from '../drivers/kademlia/dht-agent.js'
 import type { SessionEvent } from '../drivers/bittorrent/session-events.js'
 import type { TrackerTransport } from '../drivers/bittorrent/tracker-transport.js'
+import type { MetricsSnapshot } from '../drivers/node/metrics.js'
 import type { Metainfo } from '../protocols/bittorrent/metainfo/index.js'
 import type { DhtConfig } from '../protocols/kademlia/index.js'
 import type { PieceHashing, StorageLimits } from '../protocols/bittorrent/storage/index.js'
 import type { SwarmConfig, SwarmView } from '../protocols/bittorrent/swarm/index.js'
+import type {
+  DhtBucketStatus,
+  DhtLookupRecord,
+  DhtStatus,
+  TorrentDetail,
+  TorrentId,
+  TorrentState,
+  TorrentStatus,
+} from './api-json.js'
 
 /**
  * The contract of one running plexus node (issue 12): `Peer.start(env, config, done)` composes
@@ -19,9 +29,6 @@ import type { SwarmConfig, SwarmView } from '../protocols/bittorrent/swarm/index
  * interface only. Callback-based like the Env ports: the simulator runs one synchronous
  * timeline, and promise continuations would escape it. Wrappers for async/await live above.
  */
-
-/** A torrent's id: its v1 info-hash as 40 lowercase hex digits (the JSON key `infoHash`). */
-export type TorrentId = string
 
 export interface PeerDhtConfig {
   /** UDP port of the DHT node (0 picks one). */
@@ -105,131 +112,20 @@ export interface AddTorrentOptions {
   readonly recheck?: boolean
 }
 
-export type TorrentState =
-  | 'fetching_metadata'
-  | 'checking'
-  | 'downloading'
-  | 'seeding'
-  | 'paused'
-  /** Stopped by an error (storage, metadata timeout); `error` says which. Resume retries. */
-  | 'error'
-
-/** What every listing shows of a torrent. Keys follow docs/cli.md's JSON vocabulary. */
-export interface TorrentStatus {
-  readonly infoHash: TorrentId
-  /** Known once the metadata is (a magnet's `dn` before that, else the info-hash). */
-  readonly name: string
-  readonly state: TorrentState
-  readonly saveDir: string
-  /** Bytes of the whole torrent; 0 while fetching metadata. */
-  readonly length: number
-  readonly verifiedBytes: number
-  readonly pieces: number
-  readonly piecesVerified: number
-  readonly downloadedBytes: number
-  readonly uploadedBytes: number
-  readonly downloadRate: number
-  readonly uploadRate: number
-  readonly peers: number
-  /** Every wanted piece verified. */
-  readonly complete: boolean
-  readonly error?: string
-}
-
-export interface TorrentFileStatus {
-  readonly index: number
-  readonly path: string
-  readonly length: number
-  readonly priority: number
-  readonly verifiedBytes: number
-}
-
-export interface TorrentPeerStatus {
-  readonly address: string
-  readonly client?: string
-  readonly downloadRate: number
-  readonly uploadRate: number
-  readonly downloadedBytes: number
-  readonly uploadedBytes: number
-}
-
-export interface TorrentTrackerStatus {
-  readonly url: string
-  readonly tier: number
-  readonly message?: string
-}
-
-export interface TorrentDetail extends TorrentStatus {
-  readonly pieceLength: number
-  readonly files: readonly TorrentFileStatus[]
-  readonly peerList: readonly TorrentPeerStatus[]
-  readonly trackers: readonly TorrentTrackerStatus[]
-  /** BEP 19 web seeds and what each delivered (peer stats' key names). */
-  readonly webSeeds: readonly TorrentWebSeedStatus[]
-}
-
-export interface TorrentWebSeedStatus {
-  readonly url: string
-  /** ready, backing_off, failed (the server refused for good) or banned (a bad piece). */
-  readonly phase: string
-  readonly downloadRate: number
-  readonly downloadedBytes: number
-  readonly error?: string
-}
-
-export interface DhtStatus {
-  readonly address: string
-  readonly id: string
-  readonly nodes: number
-  /** Lookups (get_peers, announces, find_node, BEP 44) started since the node started. */
-  readonly lookups: number
-  /** Lookups running now. */
-  readonly lookupsInFlight: number
-  /** Peers other nodes announced to us (BEP 5 announce_peer), held now. */
-  readonly peersStored: number
-  /** BEP 44 items other nodes put on us, held now. */
-  readonly itemsStored: number
-}
-
-/** One bucket of the DHT routing table: its nodes by BEP 5 state and its replacement cache. */
-export interface DhtBucketStatus {
-  /** Shared prefix length with our id (the last bucket holds every longer prefix). */
-  readonly index: number
-  /** k: the most nodes a bucket holds. */
-  readonly capacity: number
-  readonly nodes: number
-  readonly good: number
-  readonly questionable: number
-  readonly bad: number
-  readonly replacements: number
-  readonly lastChangedMsAgo: number
-}
-
-/** A DHT operation that finished, with its hop-by-hop trace (newest first in `dhtLookups`). */
-export interface DhtLookupRecord {
-  /** 1 for the first operation the DHT finished, then counting up: a stable key. */
-  readonly seq: number
-  /** bootstrap, find_node, get_peers, announce, get, put_immutable, put_mutable, ping, refresh. */
-  readonly kind: string
-  /** The target id, lowercase hex. */
-  readonly target: string
-  readonly finishedMsAgo: number
-  readonly durationMs: number
-  /** depth + 1 of the closest node that answered. */
-  readonly hops: number
-  readonly nodesContacted: number
-  /** Queries sent, the store phase included. */
-  readonly messages: number
-  /** Per depth: nodes queried at that depth and how many answered. */
-  readonly perHop: readonly {
-    readonly depth: number
-    readonly queried: number
-    readonly answered: number
-  }[]
-  readonly peersFound: number
-  /** announce / put: nodes that acknowledged the store. */
-  readonly stored: number
-}
+// The JSON the node reports lives in api-json.ts (import-free, shared with the dashboard).
+export type {
+  DhtBucketStatus,
+  DhtLookupRecord,
+  DhtStatus,
+  TorrentDetail,
+  TorrentFileStatus,
+  TorrentId,
+  TorrentPeerStatus,
+  TorrentState,
+  TorrentStatus,
+  TorrentTrackerStatus,
+  TorrentWebSeedStatus,
+} from './api-json.js'
 
 /**
  * One event stream per peer. Listeners run synchronously, in the order events happened;
@@ -278,6 +174,13 @@ export interface PeerPlugin {
   status(): Readonly<Record<string, unknown>>
 }
 
+/**
+ * A plug-in built on the peer's own Env (its clock, sockets, randomness, its metrics registry):
+ * how an app adds a protocol without building an Env of its own, so the plug-in lives in the
+ * same world as the peer (the real machine, or a simulated host).
+ */
+export type PeerPluginFactory = (env: Env) => PeerPlugin
+
 export interface RemoveOptions {
   /** Delete the torrent's files too (its resume data always goes). */
   readonly deleteData: boolean
@@ -314,6 +217,13 @@ export interface PeerApi {
     readonly downloadRateLimit: number
     readonly connectionsMax: number
   }
+  /**
+   * Moves the listener to `port` (0 picks one; the new one opens before the old one closes,
+   * so a port in use changes nothing); running torrents reopen and announce the new port.
+   */
+  setListenPort(port: number, done: Callback<Address>): void
+  /** Starts the DHT node with these settings, or stops it (false); running torrents reopen. */
+  setDht(dht: PeerDhtConfig | false, done: Callback<void>): void
   dhtStatus(): DhtStatus | undefined
   /**
    * The DHT node itself, for lookups with their traces, get_peers, announces and BEP 44 items
@@ -324,12 +234,17 @@ export interface PeerApi {
   dhtBuckets(): readonly DhtBucketStatus[] | undefined
   /** The DHT's last finished operations, newest first (for the dashboard); undefined without a DHT. */
   dhtLookups(): readonly DhtLookupRecord[] | undefined
-  /** Adds and starts a plug-in. */
-  use(plugin: PeerPlugin, done: Callback<void>): void
+  /** Adds and starts a plug-in; a factory is first given the peer's Env. */
+  use(plugin: PeerPlugin | PeerPluginFactory, done: Callback<void>): void
   plugins(): readonly {
     readonly name: string
     readonly status: Readonly<Record<string, unknown>>
   }[]
+  /**
+   * This peer's own counters and histograms (listener, connections, messages, the DHT node's),
+   * never another peer's in the same process or simulated host; sorted by name.
+   */
+  metrics(): MetricsSnapshot
   /** Subscribes to the event stream; returns the unsubscribe function. */
   onEvent(listener: (event: PeerEvent) => void): () => void
   /** The listener's address (the port is known once started). */

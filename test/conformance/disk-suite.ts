@@ -228,6 +228,24 @@ function diskConformanceNames(diskTest: DiskTest): void {
     await failure((done) => d.disk.remove(d.at('dir'), done), 'io')
   })
 
+  diskTest('removeDirectory removes an empty directory only, quietly when gone', async (d) => {
+    await call((done) => d.disk.mkdir(d.at('empty'), done))
+    await call((done) => d.disk.removeDirectory(d.at('empty'), done))
+    assert.equal(
+      await call<FileStat | undefined>((done) => d.disk.stat(d.at('empty'), done)),
+      undefined,
+    )
+    await call((done) => d.disk.removeDirectory(d.at('empty'), done))
+    await call((done) => d.disk.mkdir(d.at('full'), done))
+    await d.writeFile('full/f', utf8('x'))
+    await failure((done) => d.disk.removeDirectory(d.at('full'), done), 'exists')
+    assert.notEqual(
+      await call<FileStat | undefined>((done) => d.disk.stat(d.at('full/f'), done)),
+      undefined,
+    )
+    await failure((done) => d.disk.removeDirectory(d.at('full/f'), done), 'io')
+  })
+
   diskTest('mkdir makes parents, repeats quietly, and list returns sorted names', async (d) => {
     await call((done) => d.disk.mkdir(d.at('a/b/c'), done))
     await call((done) => d.disk.mkdir(d.at('a/b/c'), done))

@@ -27,6 +27,7 @@ test('every route refuses a missing or wrong token with 401, and no CORS header 
       '/api/v1/torrents',
       '/api/v1/dht',
       '/api/v1/settings',
+      '/api/v1/plugins',
       '/metrics',
       '/api/v1/nope',
     ]
@@ -263,7 +264,7 @@ test('dht status and settings; a bad settings body is 400', async () => {
   })
 })
 
-test('settings: the connection limit changes at run time; ports and the DHT are read only', async () => {
+test('settings: the connection limit, the listen port and the DHT change at run time', async () => {
   await withDaemon(async ({ request, peer }) => {
     const before = (await (await request('/api/v1/settings')).json()) as Record<string, unknown>
     assert.equal(before['dhtEnabled'], true)
@@ -275,15 +276,36 @@ test('settings: the connection limit changes at run time; ports and the DHT are 
       const refused = await request('/api/v1/settings', jsonBody('PUT', { connectionsMax }))
       await errorOf(refused, 400, 'invalid_request')
     }
-    // The ports are the config file's: the API does not take them.
-    for (const body of [{ listenPort: 7000 }, { dhtEnabled: false }, { dhtPort: 7001 }]) {
+    // The listen port moves; the DHT stops, then starts again with the config file's settings.
+    const moved = await request('/api/v1/settings', jsonBody('PUT', { listenPort: 7000 }))
+    assert.equal(((await moved.json()) as { listenPort: number }).listenPort, 7000)
+    assert.equal(peer.listenAddress.port, 7000)
+    const off = await request('/api/v1/settings', jsonBody('PUT', { dhtEnabled: false }))
+    assert.equal(((await off.json()) as { dhtEnabled: boolean }).dhtEnabled, false)
+    const on = await request('/api/v1/settings', jsonBody('PUT', { dhtEnabled: true }))
+    assert.equal(((await on.json()) as { dhtEnabled: boolean }).dhtEnabled, true)
+    assert.equal(peer.dhtChanges[0], false)
+    assert.equal((peer.dhtChanges[1] as { statePath?: string }).statePath, 'dht.state')
+    // A port in use (the double's port 1) is a conflict, and nothing changed.
+    const taken = await request(
+      '/api/v1/settings',
+      jsonBody('PUT', { listenPort: 1, connectionsMax: 9 }),
+    )
+    await errorOf(taken, 409, 'address_in_use')
+    assert.equal(peer.listenAddress.port, 7000)
+    assert.equal(peer.limits().connectionsMax, 40)
+    for (const body of [
+      { listenPort: 70000 },
+      { listenPort: -1 },
+      { dhtEnabled: 'yes' },
+      { dhtPort: 7001 },
+    ]) {
       await errorOf(
         await request('/api/v1/settings', jsonBody('PUT', body)),
         400,
         'invalid_request',
       )
     }
-    assert.equal(peer.limits().connectionsMax, 40)
   })
 })
 

@@ -106,6 +106,12 @@ test('metrics: Prometheus text with rates, totals, torrents by state, DHT and er
     assert.match(text, /^plexus_dht_nodes 12$/m)
     assert.match(text, /^plexus_dht_lookups_total 3$/m)
     assert.match(text, /^plexus_process_resident_memory_bytes \d+/m)
+    // The peer's own registry is served too.
+    peer.registry.count('peer.listener.routed', 2)
+    peer.registry.observe('dht.lookup_ms', 40)
+    const own = await (await request('/metrics')).text()
+    assert.match(own, /^plexus_peer_events_total\{name="peer\.listener\.routed"\} 2$/m)
+    assert.match(own, /^plexus_peer_observations\{name="dht\.lookup_ms",stat="count"\} 1$/m)
     peer.emit({ type: 'torrent_state', infoHash, state: 'error', error: 'disk full' })
     // A removed torrent's bytes stay in the total: a counter never goes down.
     peer.progress(infoHash, { downloadedBytes: 7000 })

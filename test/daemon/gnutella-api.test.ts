@@ -3,13 +3,14 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import type { Callback } from '../../src/core/env.js'
+import type { Callback, Net } from '../../src/core/env.js'
 import { parseConfigText, resolveConfig } from '../../src/daemon/config.js'
 import { startDaemon } from '../../src/daemon/daemon.js'
 import type { GnutellaPlugin } from '../../src/drivers/gnutella/gnutella-plugin.js'
 import { startGnutellaNode } from '../../src/drivers/gnutella/node-gnutella.js'
+import { createNodeEnv } from '../../src/drivers/node/env.js'
 import { promised } from '../../src/drivers/promises.js'
-import type { PeerPlugin } from '../../src/peer/types.js'
+import type { PeerPlugin, PeerPluginFactory } from '../../src/peer/types.js'
 import { jsonBody, withDaemon, withDataDir } from './harness.js'
 import { MemoryPeer } from './memory-peer.js'
 
@@ -31,11 +32,15 @@ const refused = async (response: Response, status: number, code: string): Promis
 /** The in-memory peer, but its plug-ins really start and stop (as the real Peer's do). */
 class PluginPeer extends MemoryPeer {
   readonly started: PeerPlugin[] = []
-  override use(plugin: PeerPlugin, done: Callback<void>): void {
+  override use(source: PeerPlugin | PeerPluginFactory, done: Callback<void>): void {
+    const plugin = this.materialize(source)
     plugin.start((result) => {
       if (result.ok) this.started.push(plugin)
       done(result)
     })
+  }
+  override plugins() {
+    return this.started.map((p) => ({ name: p.name, status: p.status() }))
   }
   override stop(done: Callback<void>): void {
     const plugin = this.started.pop()
@@ -138,6 +143,15 @@ test('gnutella on: status, a search and its hits, a multi-source download into t
         { address: `127.0.0.1:${upAddress.port}`, role: 'ultrapeer' },
       ])
       assert.equal(status['sharedFiles'], 0)
+      // The plug-in surface lists the servent with the same status.
+      const listed = (await (await request('/api/v1/plugins')).json()) as {
+        plugins: { name: string; status: Record<string, unknown> }[]
+      }
+      assert.deepEqual(
+        listed.plugins.map((p) => [p.name, p.status['role'], p.status['connections']]),
+        [['gnutella', 'leaf', 1]],
+      )
+      assert.deepEqual(await (await request('/api/v1/gnutella/shared')).json(), { files: [] })
 
       // Wait for the second leaf to be joined too, so that both sources answer.
       await until(
@@ -170,6 +184,13 @@ test('gnutella on: status, a search and its hits, a multi-source download into t
           : undefined
       }, 'hits from both sharers')
       assert.equal(hit.index, 1)
+      const recent = (await (await request('/api/v1/gnutella/searches')).json()) as {
+        searches: { id: string; words: string; hits: number }[]
+      }
+      assert.deepEqual(
+        recent.searches.map((s) => [s.id, s.words, s.hits]),
+        [[search.id, 'goldberg', 1]],
+      )
       assert.equal(hit.name, 'Goldberg Variations.flac')
       assert.equal(hit.length, content.length)
       assert.match(hit.urn, /^urn:sha1:[A-Z2-7]{32}$/)
@@ -235,5 +256,45 @@ test('gnutella on: status, a search and its hits, a multi-source download into t
       for (const s of sharers) await promised<void>((d) => s.stop(d))
     }
     assert.equal(peer.started.length, 0, 'the daemon stopped the plug-in with the peer')
+  })
+})
+
+test("the daemon's Gnutella plug-in runs on the peer's Env, not an Env of its own", async () => {
+  await withDataDir(async (dir) => {
+    const base = createNodeEnv({ loopbackOnly: true })
+    const listened: string[] = []
+    const net: Net = {
+      bindDatagram: (local, ready) => base.net.bindDatagram(local, ready),
+      listen: (local, onConnection, ready) => {
+        listened.push(`${local.host}:${local.port}`)
+        base.net.listen(local, onConnection, ready)
+      },
+      connect: (remote, ready, options) => base.net.connect(remote, ready, options),
+    }
+    const peer = new PluginPeer()
+    peer.pluginEnv = { ...base, net }
+    const settings = parseConfigText(
+      [
+        '[api]',
+        'port = 0',
+        '[peer]',
+        'port = 0',
+        'bind = "127.0.0.1"',
+        '[gnutella]',
+        'enabled = true',
+        'port = 0',
+      ].join('\n'),
+    )
+    const config = resolveConfig(settings, {
+      defaultDataDir: join(dir, 'data'),
+      dhtByDefault: false,
+    })
+    const daemon = await startDaemon({ config, startPeer: () => Promise.resolve(peer) })
+    try {
+      assert.equal(peer.started.length, 1)
+      assert.deepEqual(listened, ['127.0.0.1:0'], 'the servent listened through the peer Env')
+    } finally {
+      await daemon.stop()
+    }
   })
 })

@@ -1,15 +1,19 @@
 import type { Address } from '../../src/core/address.js'
-import type { Callback } from '../../src/core/env.js'
+import type { Callback, Env } from '../../src/core/env.js'
+import { createNodeEnv } from '../../src/drivers/node/env.js'
 import { OperationalError } from '../../src/core/errors.js'
 import { err, ok } from '../../src/core/result.js'
 import { NodeHashing } from '../../src/drivers/node/hashing.js'
+import { MetricsRegistry, type MetricsSnapshot } from '../../src/drivers/node/metrics.js'
 import type {
   AddTorrentOptions,
   DhtLookupRecord,
   DhtStatus,
   PeerApi,
+  PeerDhtConfig,
   PeerEvent,
   PeerPlugin,
+  PeerPluginFactory,
   TorrentDetail,
   TorrentStatus,
 } from '../../src/peer/types.js'
@@ -27,7 +31,9 @@ import {
  * It does no BitTorrent; the real Peer is tested in src/peer.
  */
 export class MemoryPeer implements PeerApi {
-  readonly listenAddress: Address = { host: '127.0.0.1', port: 6881 }
+  listenAddress: Address = { host: '127.0.0.1', port: 6881 }
+  /** Every setDht call, in order. */
+  readonly dhtChanges: (PeerDhtConfig | false)[] = []
   readonly torrents = new Map<string, TorrentDetail>()
   /** Every add call, in order (restore tests read what came back and how). */
   readonly adds: AddTorrentOptions[] = []
@@ -138,16 +144,60 @@ export class MemoryPeer implements PeerApi {
     return undefined
   }
 
+  setListenPort(port: number, done: Callback<Address>): void {
+    if (port === 1) return later(() => done(err(new OperationalError('address_in_use', 'in use'))))
+    this.listenAddress = { host: this.listenAddress.host, port: port === 0 ? 40000 : port }
+    later(() => done(ok(this.listenAddress)))
+  }
+
+  setDht(dht: PeerDhtConfig | false, done: Callback<void>): void {
+    this.dhtChanges.push(dht)
+    this.dht =
+      dht === false
+        ? undefined
+        : {
+            address: `127.0.0.1:${dht.port}`,
+            id: 'cd'.repeat(20),
+            nodes: 0,
+            lookups: 0,
+            lookupsInFlight: 0,
+            peersStored: 0,
+            itemsStored: 0,
+          }
+    later(() => done(ok(undefined)))
+  }
+
   dhtStatus(): DhtStatus | undefined {
     return this.dht
   }
 
-  use(_plugin: PeerPlugin, done: Callback<void>): void {
+  /** The Env plug-in factories are given, as the real peer gives its own (a test may swap it). */
+  pluginEnv: Env | undefined
+
+  use(plugin: PeerPlugin | PeerPluginFactory, done: Callback<void>): void {
+    this.materialize(plugin)
     later(() => done(ok(undefined)))
   }
 
-  plugins() {
+  /** The plug-in itself: a factory is called with `pluginEnv`. */
+  protected materialize(plugin: PeerPlugin | PeerPluginFactory): PeerPlugin {
+    if (typeof plugin !== 'function') return plugin
+    this.pluginEnv ??= createNodeEnv({ loopbackOnly: true })
+    return plugin(this.pluginEnv)
+  }
+
+  plugins(): readonly {
+    readonly name: string
+    readonly status: Readonly<Record<string, unknown>>
+  }[] {
     return []
+  }
+
+  /** The double's own registry: tests count into it and read it back through /metrics. */
+  readonly registry = new MetricsRegistry()
+
+  metrics(): MetricsSnapshot {
+    return this.registry.snapshot()
   }
 
   onEvent(listener: (event: PeerEvent) => void): () => void {

@@ -22,6 +22,8 @@ test('docs/openapi.json is the document the API generates', async () => {
     '/api/v1/gnutella/downloads',
     '/api/v1/gnutella/searches',
     '/api/v1/gnutella/searches/{id}',
+    '/api/v1/gnutella/shared',
+    '/api/v1/plugins',
     '/api/v1/settings',
     '/api/v1/torrents',
     '/api/v1/torrents/{infoHash}',

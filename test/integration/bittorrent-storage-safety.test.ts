@@ -364,6 +364,7 @@ function failingWrites(inner: Disk, code: 'no_space'): Disk {
     stat: (path, done) => inner.stat(path, done),
     rename: (from, to, done) => inner.rename(from, to, done),
     remove: (path, done) => inner.remove(path, done),
+    removeDirectory: (path, done) => inner.removeDirectory(path, done),
     mkdir: (path, done) => inner.mkdir(path, done),
     list: (path, done) => inner.list(path, done),
     syncDirectory: (path, done) => inner.syncDirectory(path, done),

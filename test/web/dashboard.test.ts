@@ -79,10 +79,15 @@ async function startDaemon(
   const data = join(run.dir, 'daemon')
   mkdirSync(data)
   const config = join(data, 'config.toml')
+  const share = join(run.dir, 'gnutella-share')
+  mkdirSync(share)
+  writeFileSync(join(share, 'Goldberg Variations.flac'), 'aria '.repeat(2000))
   writeFileSync(
     config,
     '[api]\nport = 0\n[peer]\nport = 0\nbind = "127.0.0.1"\n' +
-      `[dht]\nenabled = true\nport = 0\nbootstrap = ["${dhtNode}"]\n`,
+      `[dht]\nenabled = true\nport = 0\nbootstrap = ["${dhtNode}"]\n` +
+      // A Gnutella servent as a plug-in of the peer, sharing one file: the Plug-ins view.
+      `[gnutella]\nenabled = true\nport = 0\nultrapeer = "yes"\nshare_dir = "${share}"\n`,
   )
   const daemon = spawnPlexus(['daemon', '--data-dir', data, '--config', config, '--json'])
   run.processes.push(daemon)
@@ -168,13 +173,20 @@ test(
       await page.getByRole('button', { name: 'Settings' }).click()
       await page.getByLabel(/Download limit/).fill('512')
       await page.getByLabel(/Connection limit/).fill('50')
-      await page.getByText(/take effect at restart/).waitFor()
+      // The listen port changes at run time too (0: a free one, other than the one in use).
+      const { listenPort: portBefore } = await api<{ listenPort: number }>(daemon, '/settings')
+      await page.getByLabel(/Peer listen port/).fill('0')
+      assert.equal(await page.getByRole('checkbox', { name: /DHT/ }).isChecked(), true)
       await page.getByRole('button', { name: 'Save' }).click()
       await page.getByText('Saved.').waitFor()
-      const limits = await api<{ downloadRateLimit: number; connectionsMax: number }>(
-        daemon,
-        '/settings',
-      )
+      const limits = await api<{
+        downloadRateLimit: number
+        connectionsMax: number
+        listenPort: number
+        dhtEnabled: boolean
+      }>(daemon, '/settings')
+      assert.notEqual(limits.listenPort, portBefore)
+      assert.equal(limits.dhtEnabled, true)
       assert.equal(limits.downloadRateLimit, 512 * 1024)
       assert.equal(limits.connectionsMax, 50)
       await page.getByRole('button', { name: 'DHT' }).click()
@@ -189,6 +201,21 @@ test(
       await lookup.locator('summary').click()
       await lookup.getByText(/no hop followed/).waitFor()
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-dht-1280x800.png') })
+      // The plug-in surface: the Gnutella servent's own view (role, neighbours, shared files).
+      await page.getByRole('button', { name: 'Plug-ins' }).click()
+      const gnutella = page.getByRole('article', { name: 'Gnutella' })
+      await gnutella.waitFor()
+      await gnutella
+        .getByRole('definition')
+        .filter({ hasText: /^ultrapeer$/ })
+        .waitFor()
+      await gnutella.getByRole('heading', { name: 'Neighbours (0)' }).waitFor()
+      await gnutella
+        .getByRole('table', { name: 'Gnutella shared files' })
+        .getByRole('cell', { name: 'Goldberg Variations.flac' })
+        .waitFor()
+      await gnutella.getByRole('heading', { name: 'Recent searches (0)' }).waitFor()
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-plugins-1280x800.png') })
       await page.getByRole('button', { name: 'Torrents' }).click()
 
       // Add the magnet from the page, with the keyboard where it counts.

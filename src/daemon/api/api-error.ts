@@ -23,6 +23,8 @@ const PEER_STATUS: Readonly<Record<string, number>> = {
   /** Bad metainfo, magnet, priorities or limits. */
   invalid: 400,
   invalid_path: 422,
+  /** A listen port another program holds. */
+  address_in_use: 409,
   /** The node is stopping. */
   closed: 503,
   no_space: 507,

@@ -8,7 +8,9 @@ import {
   gnutellaSchemas,
   gnutellaStatusSchema,
   listDownloadsSchema,
+  listSearchesSchema,
   searchHitsSchema,
+  sharedFilesSchema,
   startDownloadSchema,
   startSearchSchema,
 } from './gnutella-schemas.js'
@@ -62,6 +64,17 @@ export function registerGnutellaRoutes(app: FastifyInstance, api: ApiOptions): v
     api.log.log('info', 'gnutella search', { id: started.id, words: started.words })
     return reply.status(201).send(searchJson(started))
   })
+
+  app.get(`${base}/searches`, { schema: listSearchesSchema }, () => ({
+    searches: servent()
+      .searches()
+      .map((s) => ({ id: s.id, words: s.words, startedAt: s.startedAt, hits: s.files.length }))
+      .reverse(),
+  }))
+
+  app.get(`${base}/shared`, { schema: sharedFilesSchema }, () => ({
+    files: running().sharedFiles(),
+  }))
 
   app.get(`${base}/searches/:id`, { schema: searchHitsSchema }, (request) =>
     searchJson(search((request.params as { id: string }).id)),

@@ -182,3 +182,50 @@ export const listDownloadsSchema = {
     },
   }),
 } as const
+
+export const sharedFilesSchema = {
+  tags: ['gnutella'],
+  summary: 'The files the servent shares (its shared folder, hashed at start)',
+  response: withRefusals({
+    200: {
+      type: 'object',
+      required: ['files'],
+      properties: {
+        files: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['path', 'length', 'urn'],
+            properties: { path: string, length: integer, urn: string },
+          },
+        },
+      },
+    },
+  }),
+} as const
+
+export const listSearchesSchema = {
+  tags: ['gnutella'],
+  summary: 'Our recent searches, newest first, with how many files their hits offer',
+  response: withRefusals({
+    200: {
+      type: 'object',
+      required: ['searches'],
+      properties: {
+        searches: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['id', 'words', 'startedAt', 'hits'],
+            properties: {
+              id: string,
+              words: string,
+              startedAt: { type: 'number', description: 'ms since the epoch' },
+              hits: integer,
+            },
+          },
+        },
+      },
+    },
+  }),
+} as const

@@ -1,6 +1,6 @@
 import type { Log } from '../../core/env.js'
 import type { GnutellaPlugin } from '../../drivers/gnutella/gnutella-plugin.js'
-import type { PeerApi } from '../../peer/types.js'
+import type { PeerApi, PeerDhtConfig } from '../../peer/types.js'
 import type { DirectoryFetch } from '../directory-fetch.js'
 import type { DaemonMetrics } from '../metrics.js'
 import type { Torrents } from '../torrents.js'
@@ -19,6 +19,8 @@ export interface ApiOptions {
   readonly fetchFromDirectory: DirectoryFetch
   /** How often the event stream sends a `stats` event. */
   readonly statsIntervalMs: number
+  /** How PUT /settings `dhtEnabled: true` starts the DHT (the config file's [dht] settings). */
+  readonly dht: PeerDhtConfig
   /** The Gnutella servent, when `[gnutella] enabled = true`. */
   readonly gnutella?: GnutellaPlugin | undefined
 }

@@ -131,6 +131,20 @@ const changeableSettings = {
     minimum: 1,
     description: 'peer connections at most, shared by the running torrents',
   },
+  listenPort: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    description:
+      'the peer listen port (0 picks one): the new listener opens first (a port in use answers ' +
+      '409 and changes nothing), then running torrents reopen and announce it',
+  },
+  dhtEnabled: {
+    type: 'boolean',
+    description:
+      "start or stop the DHT node (with the config file's [dht] port and bootstrap); running " +
+      'torrents reopen to use it or stop asking it',
+  },
 } as const
 
 export const limitsSchema = {
@@ -139,18 +153,7 @@ export const limitsSchema = {
   required: ['uploadRateLimit', 'downloadRateLimit', 'connectionsMax', 'listenPort', 'dhtEnabled'],
   properties: {
     ...changeableSettings,
-    listenPort: {
-      ...integer,
-      description: 'read only: the peer listen port (config file, takes effect at restart)',
-    },
-    dhtEnabled: {
-      type: 'boolean',
-      description: 'read only: whether the DHT runs (config file, takes effect at restart)',
-    },
-    dhtPort: {
-      ...integer,
-      description: 'read only, with the DHT: its UDP port (config file, takes effect at restart)',
-    },
+    dhtPort: { ...integer, description: 'read only, with the DHT: its UDP port' },
   },
 } as const
 
@@ -372,6 +375,34 @@ export const dhtSchema = {
   }),
 } as const
 
+export const pluginsSchema = {
+  tags: ['node'],
+  summary: 'The plug-ins the peer runs (Gnutella, ...), each with its status()',
+  response: withRefusals({
+    200: {
+      type: 'object',
+      required: ['plugins'],
+      properties: {
+        plugins: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name', 'status'],
+            properties: {
+              name: { type: 'string' },
+              status: {
+                type: 'object',
+                additionalProperties: true,
+                description: "the plug-in's own status(): JSON, its shape is the plug-in's",
+              },
+            },
+          },
+        },
+      },
+    },
+  }),
+} as const
+
 export const getSettingsSchema = {
   tags: ['node'],
   summary: 'Peer-wide settings: the global rate limits, the connection limit, ports and DHT',
@@ -381,14 +412,17 @@ export const getSettingsSchema = {
 export const putSettingsSchema = {
   tags: ['node'],
   summary:
-    'Change the global rate limits or the connection limit (for this run; the config file ' +
-    'keeps the defaults)',
+    'Change the global rate limits, the connection limit, the listen port or the DHT (for ' +
+    'this run; the config file keeps the defaults); only the fields given change',
   body: {
     type: 'object',
     properties: changeableSettings,
     additionalProperties: false,
   },
-  response: withRefusals({ 200: ref('Settings') }),
+  response: withRefusals({
+    200: ref('Settings'),
+    409: { description: 'the listen port or the DHT port is in use', ...ref('Error') },
+  }),
 } as const
 
 export const eventsSchema = {

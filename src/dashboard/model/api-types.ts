@@ -1,72 +1,44 @@
 /**
- * The daemon API's JSON as the dashboard reads it (docs/openapi.json is the contract; these
- * mirror its schemas rather than import the peer's types, which carry node-only modules).
+ * The daemon API's JSON as the dashboard reads it (docs/openapi.json is the contract). What the
+ * peer reports as it is (torrents, the DHT's buckets and lookups) comes from src/peer/api-json.ts,
+ * type-only and import-free, so it is stated once; the shapes only the API makes (settings, the
+ * event stream, the swarm view, plug-ins) are stated here.
  */
+import type {
+  DhtBucketStatus,
+  DhtLookupRecord,
+  TorrentFileStatus,
+  TorrentPeerStatus,
+  TorrentStatus,
+  TorrentTrackerStatus,
+} from '../../peer/api-json.js'
 
-export type TorrentState =
-  'fetching_metadata' | 'checking' | 'downloading' | 'seeding' | 'paused' | 'error'
-
-export interface TorrentStatus {
-  readonly infoHash: string
-  readonly name: string
-  readonly state: TorrentState
-  readonly saveDir: string
-  readonly length: number
-  readonly verifiedBytes: number
-  readonly pieces: number
-  readonly piecesVerified: number
-  readonly downloadedBytes: number
-  readonly uploadedBytes: number
-  readonly downloadRate: number
-  readonly uploadRate: number
-  readonly peers: number
-  readonly complete: boolean
-  readonly error?: string
-}
-
-export interface TorrentFile {
-  readonly index: number
-  readonly path: string
-  readonly length: number
-  readonly priority: number
-  readonly verifiedBytes: number
-}
-
-export interface TorrentPeer {
-  readonly address: string
-  readonly client?: string
-  readonly downloadRate: number
-  readonly uploadRate: number
-  readonly downloadedBytes: number
-  readonly uploadedBytes: number
-}
-
-export interface TorrentTracker {
-  readonly url: string
-  readonly tier: number
-  readonly message?: string
-}
-
-export interface TorrentDetail extends TorrentStatus {
-  readonly pieceLength: number
-  readonly files: readonly TorrentFile[]
-  readonly peerList: readonly TorrentPeer[]
-  readonly trackers: readonly TorrentTracker[]
-}
+export type { TorrentDetail, TorrentState, TorrentStatus } from '../../peer/api-json.js'
+export type TorrentFile = TorrentFileStatus
+export type TorrentPeer = TorrentPeerStatus
+export type TorrentTracker = TorrentTrackerStatus
+/** GET /dht/buckets: one routing-table bucket. */
+export type DhtBucket = DhtBucketStatus
+/** GET /dht/lookups: one finished DHT operation with its hop-by-hop trace. */
+export type DhtLookup = DhtLookupRecord
 
 export interface Settings {
   readonly uploadRateLimit: number
   readonly downloadRateLimit: number
   readonly connectionsMax: number
-  /** Read only (the config file's, taken at restart). */
+  /** Changeable at run time: torrents reopen and announce the new port. */
   readonly listenPort: number
   readonly dhtEnabled: boolean
+  /** Read only, with the DHT (the config file's). */
   readonly dhtPort?: number
 }
 
 /** What PUT /settings changes. */
 export type SettingsChange = Partial<
-  Pick<Settings, 'uploadRateLimit' | 'downloadRateLimit' | 'connectionsMax'>
+  Pick<
+    Settings,
+    'uploadRateLimit' | 'downloadRateLimit' | 'connectionsMax' | 'listenPort' | 'dhtEnabled'
+  >
 >
 
 export interface DhtStatus {
@@ -124,33 +96,21 @@ export interface SwarmPeer {
   readonly queued: number
 }
 
-/** GET /dht/buckets: one routing-table bucket. */
-export interface DhtBucket {
-  readonly index: number
-  readonly capacity: number
-  readonly nodes: number
-  readonly good: number
-  readonly questionable: number
-  readonly bad: number
-  readonly replacements: number
-  readonly lastChangedMsAgo: number
+/** GET /plugins: a plug-in's status() is its own JSON. */
+export interface PluginInfo {
+  readonly name: string
+  readonly status: Readonly<Record<string, unknown>>
 }
 
-/** GET /dht/lookups: one finished DHT operation with its hop-by-hop trace. */
-export interface DhtLookup {
-  readonly seq: number
-  readonly kind: string
-  readonly target: string
-  readonly finishedMsAgo: number
-  readonly durationMs: number
-  readonly hops: number
-  readonly nodesContacted: number
-  readonly messages: number
-  readonly perHop: readonly {
-    readonly depth: number
-    readonly queried: number
-    readonly answered: number
-  }[]
-  readonly peersFound: number
-  readonly stored: number
+export interface GnutellaSharedFile {
+  readonly path: string
+  readonly length: number
+  readonly urn: string
+}
+
+export interface GnutellaSearchSummary {
+  readonly id: string
+  readonly words: string
+  readonly startedAt: number
+  readonly hits: number
 }

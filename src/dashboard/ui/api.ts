@@ -3,7 +3,10 @@ import type {
   DhtBucket,
   DhtLookup,
   DhtStatus,
+  GnutellaSearchSummary,
+  GnutellaSharedFile,
   PieceMapAnswer,
+  PluginInfo,
   Settings,
   SettingsChange,
   SwarmPeer,
@@ -132,5 +135,21 @@ export class ApiClient {
 
   setSettings(settings: SettingsChange): Promise<Settings> {
     return this.request('PUT', '/settings', { json: settings })
+  }
+
+  plugins(): Promise<readonly PluginInfo[]> {
+    return this.request<{ plugins: PluginInfo[] }>('GET', '/plugins').then((a) => a.plugins)
+  }
+
+  gnutellaShared(): Promise<readonly GnutellaSharedFile[]> {
+    return this.request<{ files: GnutellaSharedFile[] }>('GET', '/gnutella/shared').then(
+      (a) => a.files,
+    )
+  }
+
+  gnutellaSearches(): Promise<readonly GnutellaSearchSummary[]> {
+    return this.request<{ searches: GnutellaSearchSummary[] }>('GET', '/gnutella/searches').then(
+      (a) => a.searches,
+    )
   }
 }

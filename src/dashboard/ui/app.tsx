@@ -4,6 +4,7 @@ import { ApiClient } from './api.js'
 import { DhtView } from './dht-view.js'
 import { Notice, type NoticeState } from './notice.js'
 import { forgetToken, takeToken } from './session-token.js'
+import { PluginsView } from './plugins-view.js'
 import { SettingsView } from './settings-view.js'
 import { applyTheme, nextTheme, savedTheme, type Theme } from './theme.js'
 import { TorrentDetailView } from './torrent-detail.js'
@@ -15,6 +16,7 @@ export type View =
   | { readonly kind: 'torrent'; readonly infoHash: string }
   | { readonly kind: 'dht' }
   | { readonly kind: 'settings' }
+  | { readonly kind: 'plugins' }
 
 const HOW_TO =
   'Run `plexus ui` on the machine of the daemon and open the URL it prints: it carries the token.'
@@ -57,7 +59,7 @@ function Dashboard({ token }: { token: string }) {
     applyTheme(next)
     setTheme(next)
   }
-  const tab = (kind: 'torrents' | 'dht' | 'settings', label: string) => {
+  const tab = (kind: 'torrents' | 'dht' | 'plugins' | 'settings', label: string) => {
     const current = view.kind === kind || (kind === 'torrents' && view.kind === 'torrent')
     return (
       <button
@@ -80,6 +82,7 @@ function Dashboard({ token }: { token: string }) {
         <nav aria-label="Views">
           {tab('torrents', 'Torrents')}
           {tab('dht', 'DHT')}
+          {tab('plugins', 'Plug-ins')}
           {tab('settings', 'Settings')}
         </nav>
         <span class="totals" aria-label="Total rates">
@@ -118,6 +121,7 @@ function Dashboard({ token }: { token: string }) {
           />
         )}
         {view.kind === 'dht' && <DhtView api={api} onError={report} />}
+        {view.kind === 'plugins' && <PluginsView api={api} onError={report} />}
         {view.kind === 'settings' && <SettingsView api={api} onError={report} />}
       </main>
     </div>

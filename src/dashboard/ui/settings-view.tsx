@@ -11,20 +11,24 @@ interface Props {
 const KIB = 1024
 
 /**
- * The global rate limits, in KiB/s as `plexus limits` takes them (0 lifts a limit), and the
- * connection limit; the ports and the DHT shown read only, as the config file sets them.
+ * The global rate limits, in KiB/s as `plexus limits` takes them (0 lifts a limit), the
+ * connection limit, the listen port and the DHT on/off, all changed at run time.
  */
 export function SettingsView({ api, onError }: Props) {
   const [settings, setSettings] = useState<Settings | undefined>(undefined)
   const [down, setDown] = useState('')
   const [up, setUp] = useState('')
   const [connections, setConnections] = useState('')
+  const [port, setPort] = useState('')
+  const [dht, setDht] = useState(false)
   const [saved, setSaved] = useState(false)
   const show = (s: Settings): void => {
     setSettings(s)
     setDown(String(Math.round(s.downloadRateLimit / KIB)))
     setUp(String(Math.round(s.uploadRateLimit / KIB)))
     setConnections(String(s.connectionsMax))
+    setPort(String(s.listenPort))
+    setDht(s.dhtEnabled)
   }
   useEffect(() => {
     api.settings().then(show, onError)
@@ -38,6 +42,8 @@ export function SettingsView({ api, onError }: Props) {
         downloadRateLimit: Math.round(Number(down) * KIB),
         uploadRateLimit: Math.round(Number(up) * KIB),
         connectionsMax: Number(connections),
+        listenPort: Number(port),
+        dhtEnabled: dht,
       })
       .then((s) => {
         show(s)
@@ -87,22 +93,30 @@ export function SettingsView({ api, onError }: Props) {
               onInput={(e) => setConnections(e.currentTarget.value)}
             />
           </label>
+          <label class="field">
+            Peer listen port (TCP, 0 picks a free one; now {settings.listenPort})
+            <input
+              type="number"
+              name="listenPort"
+              min={0}
+              max={65535}
+              step={1}
+              value={port}
+              onInput={(e) => setPort(e.currentTarget.value)}
+            />
+          </label>
+          <label class="check">
+            <input
+              type="checkbox"
+              name="dhtEnabled"
+              checked={dht}
+              onChange={(e) => setDht(e.currentTarget.checked)}
+            />{' '}
+            DHT (now {settings.dhtEnabled ? `on, UDP port ${settings.dhtPort ?? '?'}` : 'off'})
+          </label>
           <p class="hint">
-            These last until the daemon restarts; its config file keeps the defaults.
-          </p>
-          <dl class="summary" aria-label="Set in the config file">
-            <div>
-              <dt>Peer listen port</dt>
-              <dd>{settings.listenPort}</dd>
-            </div>
-            <div>
-              <dt>DHT</dt>
-              <dd>{settings.dhtEnabled ? `on, UDP port ${settings.dhtPort ?? '?'}` : 'off'}</dd>
-            </div>
-          </dl>
-          <p class="hint">
-            The ports and the DHT are set in the daemon's config file and take effect at restart
-            (docs/daemon.md).
+            These last until the daemon restarts; its config file keeps the defaults. A new port or
+            a DHT turned on or off reopens the running torrents, which then announce anew.
           </p>
           <div class="buttons">
             <button type="submit" class="primary">

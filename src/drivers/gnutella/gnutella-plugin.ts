@@ -254,6 +254,11 @@ export class GnutellaPlugin {
     return this.searchBook.started(id, words, Date.now())
   }
 
+  /** The searches kept (the most recent ones), oldest first. */
+  searches(): SearchRecord[] {
+    return this.searchBook.list()
+  }
+
   searchResults(id: string): SearchRecord | undefined {
     return this.searchBook.get(id)
   }

@@ -52,6 +52,11 @@ export class SearchBook {
     return record
   }
 
+  /** Every search kept, oldest first. */
+  list(): SearchRecord[] {
+    return [...this.searches.values()]
+  }
+
   get(id: string): SearchRecord | undefined {
     return this.searches.get(id)
   }

@@ -159,6 +159,22 @@ export class NodeDisk implements Disk {
     )
   }
 
+  removeDirectory(path: string, done: Callback<void>): void {
+    // rmdir(2) refuses a directory with anything in it: nothing but an empty one ever goes.
+    this.withPath('remove_directory', path, 'parents', done, (real) =>
+      fs.rmdir(real, (error) => {
+        // ENOTDIR first: isAbsent counts it as gone, but here it is a file at `path`.
+        if (error?.code === 'ENOTDIR') return done(err(fromErrno('remove_directory', path, error)))
+        if (error === null || isAbsent(error)) return done(ok(undefined))
+        if (error.code === 'ENOTEMPTY' || error.code === 'EEXIST') {
+          const why = `remove_directory '${path}': not empty`
+          return done(err(new OperationalError('exists', why, { cause: error })))
+        }
+        done(err(fromErrno('remove_directory', path, error)))
+      }),
+    )
+  }
+
   mkdir(path: string, done: Callback<void>): void {
     const resolved = this.resolve('mkdir', path)
     if (!resolved.ok) return later(done, resolved)

@@ -63,6 +63,10 @@ export class SimDisk implements Disk {
     this.run('remove', path, done, () => this.tree.remove(path))
   }
 
+  removeDirectory(path: string, done: Callback<void>): void {
+    this.run('remove_directory', path, done, () => this.tree.removeDirectory(path))
+  }
+
   mkdir(path: string, done: Callback<void>): void {
     this.run('mkdir', path, done, () => this.tree.mkdir(path))
   }

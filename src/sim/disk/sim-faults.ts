@@ -11,6 +11,7 @@ export type SimDiskOp =
   | 'stat'
   | 'rename'
   | 'remove'
+  | 'remove_directory'
   | 'mkdir'
   | 'list'
   | 'sync_directory'

@@ -96,6 +96,19 @@ export class SimTree {
     return ok(undefined)
   }
 
+  removeDirectory(path: string): Outcome<void> {
+    const key = this.key('remove_directory', path)
+    if (!key.ok) return key
+    const entry = this.entries.get(key.value)
+    if (entry === undefined) return ok(undefined)
+    if (entry.kind !== 'directory') {
+      return failure('io', 'remove_directory', path, 'not a directory')
+    }
+    if (entry.children.size > 0) return failure('exists', 'remove_directory', path, 'not empty')
+    if (key.value !== '') this.unlink(key.value)
+    return ok(undefined)
+  }
+
   mkdir(path: string): Outcome<void> {
     const key = this.key('mkdir', path)
     if (!key.ok) return key
