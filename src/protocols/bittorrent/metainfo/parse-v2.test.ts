@@ -5,6 +5,7 @@ import { blockHashes, fileTreeOf, pieceHashV2, splitHashes } from '../merkle/ind
 import { nodeHashing, sha1 } from './fixtures.test.js'
 import { parseInfoDict, parseMetainfo, verifyInfoDict } from './parse.js'
 import { pieceHash, type Metainfo } from './types.js'
+import { v2PieceOf } from './v2-pieces.js'
 import {
   patternBytes,
   SINGLE_LENGTH,
@@ -130,4 +131,36 @@ test('metadata of a v2 torrent is verified against its truncated or full SHA-256
   assert.equal(alone.value.infoHashHex, m.infoHashHex)
   assert.equal(alone.value.pieceLayers.size, 0)
   assert.equal(VECTOR_NAME, m.name)
+})
+
+test('every piece of a v2 torrent maps to one file and verifies against its layer or root', () => {
+  for (const torrent of [VECTORS.v2.torrent, VECTORS.hybrid.torrent, VECTORS.singleV2.torrent]) {
+    const m = parsed(torrent)
+    const payload = payloadOf(m)
+    for (let index = 0; index < m.pieceCount; index++) {
+      const piece = v2PieceOf(m, index)
+      assert.ok(piece !== undefined && piece.expected !== undefined, `piece ${index}`)
+      const at = index * m.pieceLength
+      const data = payload.subarray(at, at + piece.dataLength)
+      const hash = pieceHashV2(data, m.pieceLength, piece.fileLength, nodeHashing)
+      assert.deepEqual(hash, piece.expected, `piece ${index}`)
+    }
+  }
+  const v2 = parsed(VECTORS.v2.torrent)
+  assert.deepEqual(
+    [0, 1, 2, 3, 4].map((i) => {
+      const p = v2PieceOf(v2, i)
+      return [p?.fileIndex, p?.pieceInFile, p?.dataLength]
+    }),
+    [
+      [0, 0, 16384],
+      [0, 1, 16384],
+      [0, 2, 40000 - 32768],
+      [3, 0, 100],
+      [5, 0, 16384],
+    ],
+  )
+  // Without the .torrent's layers, the pieces of large files have no expected hash yet.
+  assert.equal(v2PieceOf(v2, 0, new Map())?.expected, undefined)
+  assert.deepEqual(v2PieceOf(v2, 3, new Map())?.expected, v2.files[3]?.piecesRoot)
 })
