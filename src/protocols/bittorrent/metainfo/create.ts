@@ -98,9 +98,12 @@ export function compareTreePaths(a: readonly string[], b: readonly string[]): nu
  * padding file `.pad/<length>` to the boundary. libtorrent pads the last file too, except in
  * a single-file torrent. Pieces of a hybrid are hashed over this payload (zeros for pads).
  */
-export function alignFiles(files: readonly FileInput[], pieceLength: number): FileInput[] {
+export function alignFiles<F extends FileInput>(
+  files: readonly F[],
+  pieceLength: number,
+): (F | FileInput)[] {
   const single = files.length === 1 && files[0]?.path.length === 0
-  const out: FileInput[] = []
+  const out: (F | FileInput)[] = []
   for (const file of files) {
     out.push(file)
     const tail = file.length % pieceLength

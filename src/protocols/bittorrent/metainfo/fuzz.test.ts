@@ -143,6 +143,8 @@ const magnetText = fc.string({
     ...'&=%+:?#.[]0123456789abcdefABCDEF xtdnrwspe'.split(''),
     'urn:btih:',
     'c12fe1c06bba254a9dc9f519b335aa7c1367a88a',
+    'urn:btmh:1220',
+    'c12fe1c06bba254a9dc9f519b335aa7c1367a88a0123456789abcdef01234567',
     'xt=',
     'x.pe=',
     '%C3',

@@ -17,7 +17,9 @@ export { checkComponent, decodeName, type PathProblem } from './path.js'
 export {
   PLANNED_PIECE_LENGTH_MAX,
   PLANNED_PIECE_LENGTH_MIN,
+  alignFiles,
   buildInfoDict,
+  compareTreePaths,
   buildTorrent,
   planPieceLength,
   type FileInput,
