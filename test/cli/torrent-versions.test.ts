@@ -61,6 +61,11 @@ test('create makes hybrids by default; info counts content without padding but l
     assert.equal(magnet['version'], 'v2')
     assert.equal(magnet['infoHash'], v2['infoHash'])
 
+    // Not transferable yet: refused clearly rather than failing at the first piece.
+    const get = run('get', out('v2'), '-o', join(dir, 'dl'), '--no-trackers', '--no-dht')
+    assert.notEqual(get.status, 0)
+    assert.match(get.stderr, /v2-only torrents cannot be downloaded or seeded yet/)
+
     const v1 = json('info', out('v1'))
     assert.equal(v1['version'], 'v1')
     assert.equal(v1['length'], 40_006)
