@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { concatBytes, toHex } from '../../../core/bytes.js'
 import { blockHashes, fileTreeOf, pieceHashV2, splitHashes } from '../merkle/index.js'
-import { nodeHashing, sha1 } from './fixtures.test.js'
+import { dictOf } from '../../../core/codec/bencode.js'
+import { nodeHashing, sha1, torrentOf } from './fixtures.test.js'
 import { parseInfoDict, parseMetainfo, verifyInfoDict } from './parse.js'
 import { pieceHash, type Metainfo } from './types.js'
 import { v2PieceOf } from './v2-pieces.js'
@@ -109,6 +110,28 @@ test('pieces roots and piece layers rebuilt from the content match libtorrent', 
     }
     assert.equal(layers, 2)
   }
+})
+
+test('a folder holding one file is not the single-file form', () => {
+  const root = new Uint8Array(32).fill(1)
+  const tree = dictOf({ 'a.bin': dictOf({ '': dictOf({ length: 5, 'pieces root': root }) }) })
+  const info = { 'file tree': tree, 'meta version': 2, 'piece length': 16384 }
+  const folder = parsed(torrentOf({ ...info, name: 'data' }))
+  assert.equal(folder.isSingleFile, false)
+  assert.deepEqual(folder.files[0]?.path, ['data', 'a.bin'])
+  const single = parsed(torrentOf({ ...info, name: 'a.bin' }))
+  assert.equal(single.isSingleFile, true)
+  assert.deepEqual(single.files[0]?.path, ['a.bin'])
+  const hybrid = parsed(
+    torrentOf({
+      ...info,
+      name: 'data',
+      files: [dictOf({ length: 5, path: ['a.bin'] })],
+      pieces: new Uint8Array(20),
+    }),
+  )
+  assert.equal(hybrid.version, 'hybrid')
+  assert.deepEqual(hybrid.files[0]?.path, ['data', 'a.bin'])
 })
 
 test("a hybrid's v1 hashes cover the padded payload", () => {

@@ -26,13 +26,16 @@ export function checkV2PieceLength(pieceLength: number): Parsed<number> {
   return err(metainfoError('bad_piece_length', message))
 }
 
-/** True when `tree` is the single-file form: one file directly under the root. */
-export const isSingleFileTree = (tree: readonly TreeFile[]): boolean =>
-  tree.length === 1 && tree[0]?.path.length === 1
+/**
+ * True when `tree` is the single-file form: one file directly under the root, named as the
+ * torrent. (A folder holding one file has a tree of the same shape under another name.)
+ */
+export const isSingleFileTree = (tree: readonly TreeFile[], name: string): boolean =>
+  tree.length === 1 && tree[0]?.path.length === 1 && tree[0].path[0] === name
 
 /** The aligned layout of a v2-only torrent named `name`. */
 export function v2Layout(tree: readonly TreeFile[], name: string, pieceLength: number): FileLayout {
-  const single = isSingleFileTree(tree)
+  const single = isSingleFileTree(tree, name)
   const files: MetainfoFile[] = []
   let offset = 0
   for (const entry of tree) {
@@ -72,7 +75,7 @@ export function checkHybrid(
     const message = `hybrid: ${real.length} v1 files but ${tree.length} in the file tree`
     return err(metainfoError('hybrid_mismatch', message))
   }
-  const single = isSingleFileTree(tree)
+  const single = v1.isSingleFile
   const roots = new Map<MetainfoFile, Uint8Array>()
   for (const [index, file] of real.entries()) {
     const entry = tree[index] as TreeFile
