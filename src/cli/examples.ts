@@ -8,6 +8,7 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   create: [
     'plexus create ./photos -t http://127.0.0.1:6969/announce -o photos.torrent',
     'plexus create big.iso --piece-length 4194304 --no-date --json',
+    'plexus create ./album --v2 -o album.torrent',
   ],
   info: ['plexus info photos.torrent', "plexus info 'magnet:?xt=urn:btih:...' --json"],
   seed: [

@@ -8,6 +8,7 @@ import {
   parseMetainfo,
   type Magnet,
   type Metainfo,
+  type MetaVersion,
 } from '../../protocols/bittorrent/metainfo/index.js'
 import { integerOption, urlOption } from '../options.js'
 import { EXIT_FAILURE, printError, printJson, printLine } from '../output.js'
@@ -30,10 +31,15 @@ export function registerTorrentFiles(program: Command): void {
     .option('--comment <text>', 'comment')
     .option('--web-seed <url>', 'BEP 19 web seed, http(s):// (repeatable)', collectWebSeed, [])
     .option('--no-date', 'leave out the creation date (reproducible torrents)')
+    .option('--hybrid', 'v1 and v2 (BEP 52) in one torrent, for every client (the default)')
+    .option('--v2', 'v2 only (BEP 52): SHA-256 merkle trees; v1-only clients cannot join')
+    .option('--v1', 'v1 only (BEP 3): SHA-1 pieces, no v2 peers')
     .option('--json', 'print the result as JSON')
     .action(async (path: string, options: CreateOptions) => {
       const interactive = options.json !== true && process.stderr.isTTY
+      const version = versionOption(options)
       const created = await createTorrent(path, {
+        version,
         trackers: options.tracker,
         webSeeds: options.webSeed,
         ...(options.pieceLength === undefined ? {} : { pieceLength: options.pieceLength }),
@@ -58,7 +64,12 @@ export function registerTorrentFiles(program: Command): void {
           const what = entry.reason === 'symlink' ? 'symbolic link' : 'not a regular file'
           process.stderr.write(`skipped ${entry.path} (${what})\n`)
         }
-        printLine(`${output}: ${parsed.value.infoHashHex} (${created.pieceCount} pieces)`)
+        const v2 = parsed.value.infoHashV2Hex
+        const hashes = [
+          ...(parsed.value.version === 'v2' ? [] : [`v1 ${parsed.value.infoHashHex}`]),
+          ...(v2 === undefined ? [] : [`v2 ${v2}`]),
+        ].join(', ')
+        printLine(`${output}: ${hashes} (${created.version}, ${created.pieceCount} pieces)`)
       }
     })
 
@@ -87,7 +98,19 @@ interface CreateOptions {
   readonly comment?: string
   readonly webSeed: string[]
   readonly date: boolean
+  readonly hybrid?: boolean
+  readonly v1?: boolean
+  readonly v2?: boolean
   readonly json?: boolean
+}
+
+/** `--v1`, `--v2` or `--hybrid` (the default); more than one is a usage error. */
+function versionOption(options: CreateOptions): MetaVersion {
+  const chosen = (['v1', 'v2', 'hybrid'] as const).filter((v) => options[v] === true)
+  if (chosen.length > 1) {
+    throw new Error(`choose one of --v1, --v2, --hybrid (not ${chosen.join(' and ')})`)
+  }
+  return chosen[0] ?? 'hybrid'
 }
 
 const collectTracker = (value: string, previous: string[]): string[] => [
@@ -105,15 +128,28 @@ const percent = (done: number, total: number): string => `${((100 * done) / tota
 
 type Description = Record<string, unknown> & { readonly infoHash: string }
 
+/**
+ * `length` counts the content only; BEP 47 padding files (which no client writes) are listed
+ * with `pad: true` and summed in `padLength`, so the files add up to the torrent's payload.
+ */
 export function describeMetainfo(m: Metainfo): Description {
+  const padLength = m.files.reduce((sum, f) => sum + (f.pad ? f.length : 0), 0)
   return {
     infoHash: m.infoHashHex,
+    version: m.version,
+    ...(m.version === 'v2' ? {} : { infoHashV1: m.infoHashHex }),
+    ...(m.infoHashV2Hex === undefined ? {} : { infoHashV2: m.infoHashV2Hex }),
     name: m.name,
-    length: m.totalLength,
+    length: m.totalLength - padLength,
+    padLength,
     pieceLength: m.pieceLength,
     pieces: m.pieceCount,
     private: m.private,
-    files: m.files.filter((f) => !f.pad).map((f) => ({ path: f.path.join('/'), length: f.length })),
+    files: m.files.map((f) => ({
+      path: f.path.join('/'),
+      length: f.length,
+      ...(f.pad ? { pad: true } : {}),
+    })),
     announceList: m.announceList,
     urlList: m.urlList,
     ...(m.comment === undefined ? {} : { comment: m.comment }),
@@ -121,6 +157,7 @@ export function describeMetainfo(m: Metainfo): Description {
     ...(m.creationDate === undefined ? {} : { creationDate: m.creationDate }),
     magnet: formatMagnet({
       infoHash: m.infoHash,
+      infoHashV2: m.infoHashV2,
       displayName: m.name,
       trackers: m.announceList.flat(),
     }),
@@ -128,8 +165,11 @@ export function describeMetainfo(m: Metainfo): Description {
 }
 
 function describeMagnet(m: Magnet): Description {
+  const v2 = m.infoHashV2Hex
   return {
     infoHash: m.infoHashHex,
+    version: v2 === undefined ? 'v1' : m.infoHashHex === v2.slice(0, 40) ? 'v2' : 'hybrid',
+    ...(v2 === undefined ? {} : { infoHashV2: v2 }),
     name: m.displayName ?? null,
     trackers: m.trackers,
     peers: m.peers.map((p) => `${p.host}:${p.port}`),
@@ -155,13 +195,31 @@ export async function describeSource(source: string): Promise<Description | stri
 }
 
 function formatDescription(d: Description): string[] {
-  const lines = [`info-hash:    ${d.infoHash}`, `name:         ${String(d['name'])}`]
+  const version = String(d['version'])
+  const v2 = d['infoHashV2']
+  const lines =
+    version === 'v1'
+      ? [`info-hash:    ${d.infoHash}`]
+      : [
+          ...(version === 'hybrid' ? [`info-hash v1: ${d.infoHash}`] : []),
+          `info-hash v2: ${String(v2)}`,
+          ...(version === 'v2' ? [`swarm hash:   ${d.infoHash} (v2, truncated)`] : []),
+        ]
+  lines.push(`version:      ${version === 'hybrid' ? 'hybrid (v1 + v2)' : version}`)
+  lines.push(`name:         ${String(d['name'])}`)
   if (typeof d['length'] === 'number') {
-    lines.push(`size:         ${d['length']} bytes`)
+    const padLength = Number(d['padLength'])
+    const padding = padLength > 0 ? ` (+ ${padLength} bytes of padding files)` : ''
+    lines.push(`size:         ${d['length']} bytes${padding}`)
     lines.push(`pieces:       ${String(d['pieces'])} x ${String(d['pieceLength'])} bytes`)
-    const files = d['files'] as { path: string; length: number }[]
-    lines.push(`files:        ${files.length}`)
-    for (const file of files.slice(0, 20)) lines.push(`  ${file.path} (${file.length} bytes)`)
+    const files = d['files'] as { path: string; length: number; pad?: boolean }[]
+    const real = files.filter((file) => file.pad !== true).length
+    const pads = files.length - real
+    lines.push(`files:        ${real}${pads > 0 ? ` (and ${pads} padding files)` : ''}`)
+    for (const file of files.slice(0, 20)) {
+      const tag = file.pad === true ? ', padding' : ''
+      lines.push(`  ${file.path} (${file.length} bytes${tag})`)
+    }
     if (files.length > 20) lines.push(`  ... and ${files.length - 20} more`)
   }
   lines.push(`magnet:       ${String(d['magnet'])}`)

@@ -3,6 +3,7 @@
 
   lt_torrent.py create <path> <out.torrent> <piece_length>  -> prints the info-hash
   lt_torrent.py info <file.torrent>                          -> prints the info-hash
+  lt_torrent.py info2 <file.torrent>                         -> prints "<v1> <v2>" (BEP 52)
 """
 import os
 import sys
@@ -25,11 +26,20 @@ def info(path):
     print(str(lt.torrent_info(path).info_hashes().v1))
 
 
+def info2(path):
+    hashes = lt.torrent_info(path).info_hashes()
+    v1 = str(hashes.v1) if hashes.has_v1() else "-"
+    v2 = str(hashes.v2) if hashes.has_v2() else "-"
+    print(v1 + " " + v2)
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "create":
         create(sys.argv[2], sys.argv[3], sys.argv[4])
     elif command == "info":
         info(sys.argv[2])
+    elif command == "info2":
+        info2(sys.argv[2])
     else:
         sys.exit("unknown command " + command)

@@ -7,12 +7,20 @@
  * The output is canonical bencode, so the info-hash depends only on the content description,
  * and `parseMetainfo` (default limits) accepts every torrent built here.
  */
-import { decode, dictOf, encode, type BEncodable } from '../../../core/codec/bencode.js'
-import { utf8 } from '../../../core/bytes.js'
+import {
+  decode,
+  dictOf,
+  encode,
+  keyFromBytes,
+  keyFromText,
+  type BEncodable,
+} from '../../../core/codec/bencode.js'
+import { compareBytes, utf8 } from '../../../core/bytes.js'
 import { assert } from '../../../core/errors.js'
+import { isPowerOfTwo, MERKLE_BLOCK_BYTES, MERKLE_HASH_BYTES } from '../merkle/index.js'
 import { DEFAULT_METAINFO_LIMITS } from './limits.js'
 import { checkComponent, findPathClash } from './path.js'
-import { PIECE_HASH_BYTES } from './types.js'
+import { PIECE_HASH_BYTES, type MetaVersion } from './types.js'
 
 /** Bounds of `planPieceLength` (Transmission 4's): 16 KiB is one block, 16 MiB suits all. */
 export const PLANNED_PIECE_LENGTH_MIN = 16 * 1024
@@ -56,18 +64,76 @@ export interface FileInput {
 
 export interface InfoDictInput {
   readonly name: string
-  /** In payload order: the order the pieces were hashed in. It is kept as given. */
+  /**
+   * In payload order: the order the pieces were hashed in. It is kept as given. For v2 and
+   * hybrid torrents, the real files only, in `compareTreePaths` order; the hybrid's padding
+   * files are added here (`alignFiles`), and `pieces` must cover that aligned payload.
+   */
   readonly files: readonly FileInput[]
   readonly pieceLength: number
-  /** 20-byte SHA-1 digests back to back, one per piece (`PieceHasher.finish()`). */
-  readonly pieces: Uint8Array
+  /** 20-byte SHA-1 digests back to back, one per piece (`PieceHasher.finish()`); v1, hybrid. */
+  readonly pieces?: Uint8Array
   readonly private?: boolean
+  /** BEP 52 generation; v1 when absent. */
+  readonly version?: MetaVersion
+  /** v2, hybrid: each file's pieces root (32 bytes), parallel to `files`; none for empty ones. */
+  readonly piecesRoots?: readonly (Uint8Array | undefined)[]
+}
+
+/**
+ * The order of files in a v2 file tree: component by component, bytewise (a dictionary's
+ * key order), so a directory's files stay together. v2 and hybrid torrents must list their
+ * files in this order, as libtorrent does.
+ */
+export function compareTreePaths(a: readonly string[], b: readonly string[]): number {
+  for (let index = 0; index < Math.min(a.length, b.length); index++) {
+    const order = compareBytes(utf8(a[index] as string), utf8(b[index] as string))
+    if (order !== 0) return order
+  }
+  return a.length - b.length
+}
+
+/**
+ * A v2 layout in v1 terms (BEP 47): after every file that does not end on a piece boundary, a
+ * padding file `.pad/<length>` to the boundary. libtorrent pads the last file too, except in
+ * a single-file torrent. Pieces of a hybrid are hashed over this payload (zeros for pads).
+ */
+export function alignFiles<F extends FileInput>(
+  files: readonly F[],
+  pieceLength: number,
+): (F | FileInput)[] {
+  const single = files.length === 1 && files[0]?.path.length === 0
+  const out: (F | FileInput)[] = []
+  for (const file of files) {
+    out.push(file)
+    const tail = file.length % pieceLength
+    if (single || tail === 0) continue
+    const pad = pieceLength - tail
+    out.push({ path: ['.pad', String(pad)], length: pad, pad: true })
+  }
+  return out
 }
 
 /** The canonical bencoded info dictionary: the bytes whose SHA-1 is the info-hash. */
 export function buildInfoDict(input: InfoDictInput): Uint8Array {
-  const { name, files, pieceLength, pieces } = input
-  const total = checkLayout(input)
+  const version = input.version ?? 'v1'
+  if (version !== 'v1') checkV2Input(input)
+  const files = version === 'hybrid' ? alignFiles(input.files, input.pieceLength) : input.files
+  const { name, pieceLength } = input
+  const pieces = version === 'v2' ? undefined : input.pieces
+  const total = checkLayout({ ...input, files })
+  const v2Keys = version === 'v1' ? {} : { 'file tree': fileTree(input), 'meta version': 2 }
+  if (version === 'v2') {
+    return encode(
+      dictOf({
+        ...v2Keys,
+        name,
+        'piece length': pieceLength,
+        private: input.private === true ? 1 : undefined,
+      }),
+    )
+  }
+  assert(pieces !== undefined, 'v1 and hybrid torrents need piece hashes')
   const pieceCount = Math.ceil(total / pieceLength)
   assert(
     pieces.length === pieceCount * PIECE_HASH_BYTES,
@@ -80,12 +146,55 @@ export function buildInfoDict(input: InfoDictInput): Uint8Array {
   return encode(
     dictOf({
       ...layout,
+      ...v2Keys,
       name,
       'piece length': pieceLength,
       pieces,
       private: input.private === true ? 1 : undefined,
     }),
   )
+}
+
+function checkV2Input({ files, pieceLength, piecesRoots }: InfoDictInput): void {
+  assert(
+    isPowerOfTwo(pieceLength) && pieceLength >= MERKLE_BLOCK_BYTES,
+    `v2 piece length ${pieceLength} is not a power of two of at least 16 KiB`,
+  )
+  assert(piecesRoots?.length === files.length, 'v2 needs one pieces root per file')
+  for (const [index, file] of files.entries()) {
+    assert(file.pad !== true, 'v2 files are given without padding files')
+    const root = piecesRoots[index]
+    assert(
+      file.length === 0 ? root === undefined : root?.length === MERKLE_HASH_BYTES,
+      `file ${index}: a pieces root of 32 bytes for a non-empty file, none for an empty one`,
+    )
+    const previous = files[index - 1]
+    assert(
+      previous === undefined || compareTreePaths(previous.path, file.path) < 0,
+      'v2 files must be in file tree order, without duplicates',
+    )
+  }
+}
+
+/** The nested `file tree` dictionary; the single-file form is keyed by the torrent name. */
+function fileTree({ name, files, piecesRoots }: InfoDictInput): ReadonlyMap<string, BEncodable> {
+  const root = new Map<string, BEncodable>()
+  for (const [index, file] of files.entries()) {
+    const path = file.path.length === 0 ? [name] : file.path
+    let node = root
+    for (const component of path.slice(0, -1)) {
+      const key = keyFromText(component)
+      let child = node.get(key)
+      if (!(child instanceof Map)) {
+        child = new Map<string, BEncodable>()
+        node.set(key, child)
+      }
+      node = child as Map<string, BEncodable>
+    }
+    const leaf = dictOf({ length: file.length, 'pieces root': piecesRoots?.[index] })
+    node.set(keyFromText(path[path.length - 1] as string), new Map([['', leaf]]))
+  }
+  return root
 }
 
 export interface TorrentInput {
@@ -100,6 +209,8 @@ export interface TorrentInput {
   readonly createdBy?: string
   /** Seconds since the Unix epoch (the caller reads its clock; this module has none). */
   readonly creationDate?: number
+  /** BEP 52 `piece layers`: the layer of every file longer than one piece, by pieces root. */
+  readonly pieceLayers?: readonly { readonly root: Uint8Array; readonly layer: Uint8Array }[]
 }
 
 /** A canonical .torrent around `info`; `info`'s bytes appear in it unchanged. */
@@ -124,6 +235,10 @@ export function buildTorrent(input: TorrentInput): Uint8Array {
       'created by': input.createdBy,
       'creation date': creationDate,
       info: info.value,
+      'piece layers':
+        input.pieceLayers === undefined || input.pieceLayers.length === 0
+          ? undefined
+          : new Map(input.pieceLayers.map(({ root, layer }) => [keyFromBytes(root), layer])),
       'url-list': seeds !== undefined && seeds.length > 0 ? seeds : undefined,
     }),
   )

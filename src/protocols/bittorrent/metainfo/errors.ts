@@ -12,13 +12,17 @@ export type MetainfoErrorCode =
   | 'missing_key'
   /** A key holds the wrong kind of value (a string where an integer belongs, ...). */
   | 'wrong_type'
-  /** BEP 52 v2-only torrent (`meta version` 2 without v1 `pieces`). */
-  | 'unsupported_v2'
+  /** BEP 52 `file tree`: a node that is both a file and a directory. */
+  | 'bad_file_tree'
+  /** A hybrid whose v1 `files` and v2 `file tree` describe different content or alignment. */
+  | 'hybrid_mismatch'
+  /** A BEP 52 piece layer of the wrong size, or one that does not hash to its pieces root. */
+  | 'bad_piece_layers'
   /** A `meta version` we do not know (above 2). */
   | 'unsupported_version'
-  /** `piece length` outside `pieceLengthMin..pieceLengthMax`. */
+  /** `piece length` outside `pieceLengthMin..pieceLengthMax` (v2: not a power of 2 >= 16 KiB). */
   | 'bad_piece_length'
-  /** `pieces` is not a whole number of 20-byte SHA-1 hashes. */
+  /** `pieces` is not a whole number of 20-byte SHA-1 hashes, or a bad v2 `pieces root`. */
   | 'bad_pieces'
   | 'too_many_pieces'
   /** `pieces` holds a different number of hashes than ceil(total length / piece length). */

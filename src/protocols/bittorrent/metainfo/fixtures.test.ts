@@ -8,6 +8,10 @@ import { createHash } from 'node:crypto'
 import { concatBytes } from '../../../core/bytes.js'
 import { dictOf, encode, type BEncodable } from '../../../core/codec/bencode.js'
 import type { Hashing } from '../../../core/env.js'
+import assert from 'node:assert/strict'
+import { DEFAULT_METAINFO_LIMITS } from './limits.js'
+import { checkComponent } from './path.js'
+import type { Metainfo } from './types.js'
 
 function digest(algorithm: 'sha1' | 'sha256', parts: readonly Uint8Array[]): Uint8Array {
   const hash = createHash(algorithm)
@@ -58,3 +62,38 @@ export function torrentOf(info: Fields, outer: Fields = {}): Uint8Array {
 /** A file entry for `files`. */
 export const fileOf = (path: readonly string[], length: number, attr?: string): BEncodable =>
   dictOf({ attr, length, path })
+
+/** A fake 32-byte pieces root (the parser checks it only against piece layers). */
+export const ROOT = Uint8Array.from({ length: 32 }, (_, i) => i + 1)
+
+/** A BEP 52 file tree leaf: `length` bytes, with `ROOT` unless the file is empty. */
+export const leaf = (length: number): BEncodable =>
+  dictOf({ '': dictOf({ length, 'pieces root': length === 0 ? undefined : ROOT }) })
+
+/** A v2-only info dictionary around `tree` (16 KiB pieces, named 'root'), with overrides. */
+export function v2Info(tree: Readonly<Record<string, BEncodable>>, overrides: Fields = {}): Fields {
+  return {
+    'file tree': dictOf(tree),
+    'meta version': 2,
+    name: 'root',
+    'piece length': 16384,
+    ...overrides,
+  }
+}
+
+/** What every accepted metainfo must satisfy (the fuzz tests' oracle). */
+export function checkInvariants(m: Metainfo): void {
+  if (m.version !== 'v2') assert.deepEqual(m.infoHash, sha1(m.infoBytes))
+  assert.equal(m.pieces.length, m.version === 'v2' ? 0 : m.pieceCount * 20)
+  assert.ok(m.totalLength > 0)
+  assert.equal(m.pieceCount, Math.ceil(m.totalLength / m.pieceLength))
+  let offset = 0
+  for (const file of m.files) {
+    assert.equal(file.offset, offset)
+    offset += file.length
+    for (const part of file.path) {
+      assert.equal(checkComponent(part, DEFAULT_METAINFO_LIMITS.componentBytesMax), undefined)
+    }
+  }
+  assert.equal(offset, m.totalLength)
+}

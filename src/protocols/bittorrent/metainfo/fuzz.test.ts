@@ -7,35 +7,16 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import { dictOf, type BEncodable } from '../../../core/codec/bencode.js'
 import {
+  checkInvariants,
   fakePieces,
   fileOf,
   multiFileInfo,
   nodeHashing,
-  sha1,
   singleFileInfo,
   torrentOf,
 } from './fixtures.test.js'
-import { DEFAULT_METAINFO_LIMITS } from './limits.js'
 import { formatMagnet, parseMagnet } from './magnet.js'
 import { parseInfoDict, parseMetainfo } from './parse.js'
-import { checkComponent } from './path.js'
-import type { Metainfo } from './types.js'
-
-function checkInvariants(m: Metainfo): void {
-  assert.deepEqual(m.infoHash, sha1(m.infoBytes))
-  assert.equal(m.pieces.length, m.pieceCount * 20)
-  assert.ok(m.totalLength > 0)
-  assert.equal(m.pieceCount, Math.ceil(m.totalLength / m.pieceLength))
-  let offset = 0
-  for (const file of m.files) {
-    assert.equal(file.offset, offset)
-    offset += file.length
-    for (const part of file.path) {
-      assert.equal(checkComponent(part, DEFAULT_METAINFO_LIMITS.componentBytesMax), undefined)
-    }
-  }
-  assert.equal(offset, m.totalLength)
-}
 
 const CORPUS = [
   torrentOf(singleFileInfo(), { announce: 'http://a/', 'url-list': 'http://w/' }),
@@ -162,6 +143,8 @@ const magnetText = fc.string({
     ...'&=%+:?#.[]0123456789abcdefABCDEF xtdnrwspe'.split(''),
     'urn:btih:',
     'c12fe1c06bba254a9dc9f519b335aa7c1367a88a',
+    'urn:btmh:1220',
+    'c12fe1c06bba254a9dc9f519b335aa7c1367a88a0123456789abcdef01234567',
     'xt=',
     'x.pe=',
     '%C3',

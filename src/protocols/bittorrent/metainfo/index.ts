@@ -7,7 +7,9 @@ export {
   type FileSegment,
   type Metainfo,
   type MetainfoFile,
+  type MetaVersion,
 } from './types.js'
+export { V2_ONLY_UNSUPPORTED, v2PieceOf, type V2Piece } from './v2-pieces.js'
 export { parseMetainfo, parseInfoDict, verifyInfoDict } from './parse.js'
 export { metainfoError, type MetainfoError, type MetainfoErrorCode } from './errors.js'
 export { DEFAULT_METAINFO_LIMITS, type MetainfoLimits } from './limits.js'
@@ -15,7 +17,9 @@ export { checkComponent, decodeName, type PathProblem } from './path.js'
 export {
   PLANNED_PIECE_LENGTH_MAX,
   PLANNED_PIECE_LENGTH_MIN,
+  alignFiles,
   buildInfoDict,
+  compareTreePaths,
   buildTorrent,
   planPieceLength,
   type FileInput,

@@ -49,10 +49,25 @@ test('reads dn, several tr, ws and x.pe; percent-decodes; + is a space', () => {
   ])
 })
 
-test('a btih beside a v2 btmh is used; the same btih twice is fine', () => {
+test('a btih beside a v2 btmh is a hybrid; the same btih twice is fine', () => {
   const v2 = 'urn:btmh:1220' + 'ab'.repeat(32)
-  assert.equal(parseOk(`magnet:?xt=${v2}&xt=urn:btih:${HEX}`).infoHashHex, HEX)
+  const hybrid = parseOk(`magnet:?xt=${v2}&xt=urn:btih:${HEX}`)
+  assert.equal(hybrid.infoHashHex, HEX)
+  assert.equal(hybrid.infoHashV2Hex, 'ab'.repeat(32))
   assert.equal(parseOk(`magnet:?xt=urn:btih:${HEX}&xt.2=urn:btih:${BASE32}`).infoHashHex, HEX)
+  assert.equal(
+    formatMagnet(hybrid),
+    `magnet:?xt=urn:btih:${HEX}&xt=urn:btmh:1220${'ab'.repeat(32)}`,
+  )
+})
+
+test('a btmh alone is a v2 magnet: the swarm uses its SHA-256 truncated to 20 bytes', () => {
+  const digest = '0123456789abcdef'.repeat(4)
+  const m = parseOk(`magnet:?xt=urn:btmh:1220${digest.toUpperCase()}&dn=v2`)
+  assert.equal(m.infoHashV2Hex, digest)
+  assert.equal(m.infoHashHex, digest.slice(0, 40))
+  assert.equal(formatMagnet(m), `magnet:?xt=urn:btmh:1220${digest}&dn=v2`)
+  assert.deepEqual(parseOk(formatMagnet(m)), m)
 })
 
 test('refuses each malformed link with its code', () => {
@@ -68,7 +83,13 @@ test('refuses each malformed link with its code', () => {
     [`magnet:?xt=urn:btih:${HEX.slice(1)}g`, 'bad_info_hash'],
     [`magnet:?xt=urn:btih:${BASE32.slice(1)}1`, 'bad_info_hash'],
     [`magnet:?xt=urn:btih:${HEX}&xt=urn:btih:${OTHER}`, 'conflicting_xt'],
-    [`magnet:?xt=urn:btmh:1220${'ab'.repeat(32)}`, 'unsupported_v2'],
+    [`magnet:?xt=urn:btmh:1114${'ab'.repeat(20)}`, 'bad_info_hash'],
+    [`magnet:?xt=urn:btmh:1220${'ab'.repeat(31)}`, 'bad_info_hash'],
+    [`magnet:?xt=urn:btmh:1220${'ab'.repeat(31)}zz`, 'bad_info_hash'],
+    [
+      `magnet:?xt=urn:btmh:1220${'ab'.repeat(32)}&xt=urn:btmh:1220${'cd'.repeat(32)}`,
+      'conflicting_xt',
+    ],
     [`magnet:?xt=urn:btih:${HEX}&dn=%zz`, 'bad_percent_encoding'],
     [`magnet:?xt=urn:btih:${HEX}&dn=50%`, 'bad_percent_encoding'],
     [`magnet:?xt=urn:btih:${HEX}&tr=%4`, 'bad_percent_encoding'],
@@ -78,9 +99,6 @@ test('refuses each malformed link with its code', () => {
     [`magnet:?xt=urn:btih:${HEX}${'&a'.repeat(1100)}`, 'too_long'],
   ]
   for (const [uri, code] of cases) assert.equal(codeOf(uri), code, uri.slice(0, 80))
-  const v2 = parseMagnet(`magnet:?xt=urn:btmh:1220${'ab'.repeat(32)}`)
-  assert.ok(!v2.ok)
-  assert.match(v2.error.message, /unsupported: v2 magnet/)
 })
 
 test('formatMagnet writes lowercase hex and percent-encodes every value', () => {

@@ -4,19 +4,27 @@
  * Parsing is a hand-written query-string reader (see percent.ts for why not URL). The info-hash
  * is 40 hex digits (either case) or 32 base32 characters. Parameters may repeat (`tr`, `x.pe`,
  * `ws`) or carry a numeric suffix (`tr.1`, `xt.2`); unknown ones are ignored without being
- * decoded. A v2 `urn:btmh:` alone is refused as unsupported; beside a `btih` it is ignored (a
- * hybrid magnet). Malformed optional entries (a peer without a port) are dropped; only a bad,
+ * decoded. BEP 52 `urn:btmh:` carries a multihash: `1220` (SHA-256, 32 bytes) and 64 hex
+ * digits; alone it names a v2 torrent, beside a `btih` a hybrid. Malformed optional entries (a peer without a port) are dropped; only a bad,
  * missing or conflicting `xt`, a bad escape, or the wrong scheme fail the parse.
  */
 import { type Address, addressKey, parseAddress } from '../../../core/address.js'
 import { equalIds, idFromBase32, idFromHex, type Id160, toHex } from '../../../core/id.js'
+import { equalBytes, fromHex } from '../../../core/bytes.js'
 import { err, ok, type Result } from '../../../core/result.js'
 import { percentDecode, percentEncode } from './percent.js'
 
 export interface Magnet {
+  /**
+   * The 20-byte hash the swarm uses: the `btih`, or for a v2-only magnet the `btmh` SHA-256
+   * truncated to 20 bytes (BEP 52), as in handshakes and the DHT.
+   */
   readonly infoHash: Id160
   /** `infoHash` in lowercase hex. */
   readonly infoHashHex: string
+  /** BEP 52 `btmh`: the full SHA-256 info-hash (32 bytes), when the link has one. */
+  readonly infoHashV2?: Uint8Array
+  readonly infoHashV2Hex?: string
   /** `dn`: a display name until the metadata arrives (it is not checked against anything). */
   readonly displayName?: string
   /** `tr`, in order, without duplicates. */
@@ -34,7 +42,6 @@ export type MagnetErrorCode =
   | 'missing_xt'
   | 'bad_info_hash'
   | 'conflicting_xt'
-  | 'unsupported_v2'
 
 export interface MagnetError {
   readonly code: MagnetErrorCode
@@ -65,10 +72,14 @@ const BTIH = 'urn:btih:'
 const BTMH = 'urn:btmh:'
 const HEX_HASH_CHARS = 40
 const BASE32_HASH_CHARS = 32
+/** Multihash prefix of a SHA-256 digest: function code 0x12, length 0x20. */
+const SHA256_MULTIHASH = '1220'
+const SHA256_HEX_CHARS = 64
+const TRUNCATED_BYTES = 20
 
 interface Draft {
   infoHash: Id160 | undefined
-  sawV2: boolean
+  infoHashV2: Uint8Array | undefined
   displayName: string | undefined
   trackers: string[]
   peers: Address[]
@@ -97,7 +108,7 @@ export function parseMagnet(
   }
   const draft: Draft = {
     infoHash: undefined,
-    sawV2: false,
+    infoHashV2: undefined,
     displayName: undefined,
     trackers: [],
     peers: [],
@@ -135,10 +146,7 @@ function readParam(
 
 function readTopic(draft: Draft, topic: string): Result<never, MagnetError> | undefined {
   const lower = topic.toLowerCase()
-  if (lower.startsWith(BTMH)) {
-    draft.sawV2 = true
-    return undefined
-  }
+  if (lower.startsWith(BTMH)) return readMultihash(draft, lower.slice(BTMH.length))
   if (!lower.startsWith(BTIH)) return undefined
   const text = topic.slice(BTIH.length)
   const hash =
@@ -157,15 +165,28 @@ function readTopic(draft: Draft, topic: string): Result<never, MagnetError> | un
   return undefined
 }
 
-function finish(draft: Draft): Result<Magnet, MagnetError> {
-  const { infoHash, displayName } = draft
-  if (infoHash === undefined) {
-    if (draft.sawV2) return failure('unsupported_v2', 'unsupported: v2 magnet (urn:btmh only)')
-    return failure('missing_xt', "no 'xt=urn:btih:' info-hash")
+function readMultihash(draft: Draft, text: string): Result<never, MagnetError> | undefined {
+  const digest = text.startsWith(SHA256_MULTIHASH) ? text.slice(SHA256_MULTIHASH.length) : undefined
+  const hash =
+    digest !== undefined && digest.length === SHA256_HEX_CHARS ? fromHex(digest) : undefined
+  if (hash === undefined) {
+    return failure('bad_info_hash', `'${text}' is not a SHA-256 multihash (1220 + 64 hex digits)`)
   }
+  if (draft.infoHashV2 !== undefined && !equalBytes(draft.infoHashV2, hash)) {
+    return failure('conflicting_xt', 'two different btmh info-hashes')
+  }
+  draft.infoHashV2 = hash
+  return undefined
+}
+
+function finish(draft: Draft): Result<Magnet, MagnetError> {
+  const { infoHashV2, displayName } = draft
+  const infoHash = draft.infoHash ?? (infoHashV2?.slice(0, TRUNCATED_BYTES) as Id160 | undefined)
+  if (infoHash === undefined) return failure('missing_xt', "no 'xt=urn:btih:' or 'urn:btmh:'")
   return ok({
     infoHash,
     infoHashHex: toHex(infoHash),
+    ...(infoHashV2 === undefined ? {} : { infoHashV2, infoHashV2Hex: toHex(infoHashV2) }),
     ...(displayName === undefined ? {} : { displayName }),
     trackers: draft.trackers,
     peers: draft.peers,
@@ -186,17 +207,26 @@ function addPeer(peers: Address[], value: string, max: number): void {
 }
 
 /**
- * `magnet:?xt=urn:btih:<lowercase hex>&dn=...&tr=...&ws=...&x.pe=...`, every value
- * percent-encoded (spaces as `%20`, plus signs as `%2B`), empty values left out.
+ * `magnet:?xt=urn:btih:<lowercase hex>&xt=urn:btmh:1220<hex>&dn=...&tr=...&ws=...&x.pe=...`,
+ * every value percent-encoded (spaces as `%20`, plus signs as `%2B`), empty values left out.
+ * A v2-only torrent (its `infoHash` is the truncated `infoHashV2`) gets no `btih`.
  */
 export function formatMagnet(magnet: {
   readonly infoHash: Id160
+  readonly infoHashV2?: Uint8Array | undefined
   readonly displayName?: string | undefined
   readonly trackers?: readonly string[]
   readonly peers?: readonly Address[]
   readonly webSeeds?: readonly string[]
 }): string {
-  let out = `${SCHEME}?xt=${BTIH}${toHex(magnet.infoHash)}`
+  const { infoHash, infoHashV2 } = magnet
+  const v2Only =
+    infoHashV2 !== undefined && equalBytes(infoHashV2.subarray(0, TRUNCATED_BYTES), infoHash)
+  const topics = [
+    ...(v2Only ? [] : [`${BTIH}${toHex(infoHash)}`]),
+    ...(infoHashV2 === undefined ? [] : [`${BTMH}${SHA256_MULTIHASH}${toHex(infoHashV2)}`]),
+  ]
+  let out = `${SCHEME}?${topics.map((topic) => `xt=${topic}`).join('&')}`
   const add = (key: string, value: string): void => {
     if (value.length > 0) out += `&${key}=${percentEncode(value)}`
   }

@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { dictOf, encode } from '../../../core/codec/bencode.js'
+import { dictOf, encode, keyFromBytes } from '../../../core/codec/bencode.js'
 import type { MetainfoErrorCode } from './errors.js'
 import {
   bytes,
   fakePieces,
   fileOf,
+  leaf,
   multiFileInfo,
   nodeHashing,
+  ROOT,
   singleFileInfo,
   torrentOf,
+  v2Info,
 } from './fixtures.test.js'
 import type { MetainfoLimits } from './limits.js'
 import { parseMetainfo } from './parse.js'
@@ -153,16 +156,73 @@ const LAYOUT: Case[] = [
     'path_duplicate',
   ],
   [
-    'v2-only',
-    torrentOf({
-      'file tree': dictOf({
-        a: dictOf({ '': dictOf({ length: 5, 'pieces root': fakePieces(1) }) }),
+    'v2 pieces root of 20 bytes',
+    torrentOf(v2Info({ a: dictOf({ '': dictOf({ length: 5, 'pieces root': fakePieces(1) }) }) })),
+    'bad_pieces',
+  ],
+  [
+    'v2 file without pieces root',
+    torrentOf(v2Info({ a: dictOf({ '': dictOf({ length: 5 }) }) })),
+    'missing_key',
+  ],
+  [
+    'v2 piece length not a power of two',
+    torrentOf(v2Info({ a: leaf(5) }, { 'piece length': 3 * 16384 })),
+    'bad_piece_length',
+  ],
+  [
+    'v2 piece length below 16 KiB',
+    torrentOf(v2Info({ a: leaf(5) }, { 'piece length': 8192 })),
+    'bad_piece_length',
+  ],
+  [
+    'v2 node that is a file and a directory',
+    torrentOf(
+      v2Info({ a: dictOf({ '': dictOf({ length: 5, 'pieces root': ROOT }), b: leaf(1) }) }),
+    ),
+    'bad_file_tree',
+  ],
+  ['v2 empty file tree', torrentOf(v2Info({})), 'no_files'],
+  ['v2 only empty files', torrentOf(v2Info({ a: leaf(0) })), 'empty_torrent'],
+  ['v2 traversal', torrentOf(v2Info({ '..': dictOf({ a: leaf(5) }) })), 'path_traversal'],
+  [
+    'meta version 2 without file tree',
+    torrentOf(singleFileInfo({ 'meta version': 2 })),
+    'missing_key',
+  ],
+  [
+    'hybrid whose file tree names another file',
+    torrentOf(singleFileInfo({ 'meta version': 2, 'file tree': dictOf({ b: leaf(5) }) })),
+    'hybrid_mismatch',
+  ],
+  [
+    'hybrid whose file tree has another length',
+    torrentOf(singleFileInfo({ 'meta version': 2, 'file tree': dictOf({ 'a.txt': leaf(6) }) })),
+    'hybrid_mismatch',
+  ],
+  [
+    'hybrid with a file off a piece boundary',
+    torrentOf(
+      multiFileInfo({
+        'meta version': 2,
+        'file tree': dictOf({ 'a.txt': leaf(3), dir: dictOf({ b: leaf(20000) }) }),
       }),
-      'meta version': 2,
-      name: 'a',
-      'piece length': 16384,
+    ),
+    'hybrid_mismatch',
+  ],
+  [
+    'v2 piece layer that does not hash to its root',
+    torrentOf(v2Info({ a: leaf(40000) }), {
+      'piece layers': dictOf({ [keyFromBytes(ROOT)]: new Uint8Array(96) }),
     }),
-    'unsupported_v2',
+    'bad_piece_layers',
+  ],
+  [
+    'v2 piece layer of the wrong size',
+    torrentOf(v2Info({ a: leaf(40000) }), {
+      'piece layers': dictOf({ [keyFromBytes(ROOT)]: new Uint8Array(64) }),
+    }),
+    'bad_piece_layers',
   ],
   ['meta version 3', torrentOf(singleFileInfo({ 'meta version': 3 })), 'unsupported_version'],
   ['meta version string', torrentOf(singleFileInfo({ 'meta version': '2' })), 'wrong_type'],
@@ -176,13 +236,12 @@ test('rejects each malformed or unsafe torrent with its code', () => {
   }
 })
 
-test('the v2-only error says so', () => {
-  const info = { 'meta version': 2, name: 'a', 'piece length': 16384, 'file tree': dictOf({}) }
+test('a hybrid mismatch names both files', () => {
+  const info = singleFileInfo({ 'meta version': 2, 'file tree': dictOf({ b: leaf(5) }) })
   const result = parseMetainfo(torrentOf(info), nodeHashing)
   assert.ok(!result.ok)
-  assert.match(result.error.message, /unsupported: v2-only/)
+  assert.match(result.error.message, /'a\.txt' \(5 bytes\) is not 'b' \(5 bytes\)/)
 })
-
 test('limits are overridable', () => {
   const torrent = torrentOf(multiFileInfo())
   const refuse = (limits: Partial<MetainfoLimits>): string => {

@@ -7,6 +7,7 @@ import {
   bytes,
   fakePieces,
   fileOf,
+  leaf,
   multiFileInfo,
   nodeHashing,
   sha1,
@@ -177,11 +178,31 @@ test('keeps BEP 47 padding files, which may share a path or have none', () => {
   )
 })
 
-test('accepts a hybrid v1+v2 torrent through its v1 keys', () => {
-  const info = multiFileInfo({ 'meta version': 2, 'file tree': dictOf({}) })
+test('accepts a hybrid v1+v2 torrent whose layouts agree, with pieces roots on its files', () => {
+  const info = multiFileInfo({
+    files: [
+      fileOf(['a.txt'], 3),
+      fileOf(['.pad', '16381'], 16381, 'p'),
+      fileOf(['dir', 'b'], 20000),
+    ],
+    pieces: fakePieces(3),
+    'meta version': 2,
+    'file tree': dictOf({ 'a.txt': leaf(3), dir: dictOf({ b: leaf(20000) }) }),
+  })
   const m = parseOk(torrentOf(info))
   assert.equal(m.hybrid, true)
-  assert.equal(m.pieceCount, 2)
+  assert.equal(m.version, 'hybrid')
+  assert.equal(m.pieceCount, 3)
+  assert.deepEqual(
+    m.files.map((f) => f.piecesRoot !== undefined),
+    [true, false, true],
+  )
+})
+
+test('refuses a hybrid whose file tree is empty', () => {
+  const info = multiFileInfo({ 'meta version': 2, 'file tree': dictOf({}) })
+  const result = parseMetainfo(torrentOf(info), nodeHashing)
+  assert.equal(result.ok ? 'ok' : result.error.code, 'no_files')
 })
 
 test('private: every non-zero integer is private (fail closed, as libtorrent)', () => {

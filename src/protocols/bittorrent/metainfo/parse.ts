@@ -12,6 +12,7 @@ import { err, ok, type Result } from '../../../core/result.js'
 import { type MetainfoError, metainfoError } from './errors.js'
 import { DEFAULT_METAINFO_LIMITS, type MetainfoLimits } from './limits.js'
 import { parseInfoBytes } from './parse-info.js'
+import { parsePieceLayers } from './parse-piece-layers.js'
 import { parseExtras } from './parse-trackers.js'
 import type { Metainfo } from './types.js'
 
@@ -46,7 +47,9 @@ export function parseMetainfo(
   }
   const parsed = parseInfoBytes(bytes.slice(span.start, span.end), hashing, bounds)
   if (!parsed.ok) return parsed
-  return ok({ ...parsed.value, ...parseExtras(torrent, bounds) })
+  const pieceLayers = parsePieceLayers(torrent.get('piece layers'), parsed.value, hashing)
+  if (!pieceLayers.ok) return pieceLayers
+  return ok({ ...parsed.value, ...parseExtras(torrent, bounds), pieceLayers: pieceLayers.value })
 }
 
 /**
@@ -62,7 +65,18 @@ export function parseInfoDict(
   return parseInfoBytes(infoBytes, hashing, { ...DEFAULT_METAINFO_LIMITS, ...limits })
 }
 
-/** True when `infoBytes` hashes to `expected`: the metadata is the torrent we asked for. */
-export function verifyInfoDict(infoBytes: Uint8Array, expected: Id160, hashing: Hashing): boolean {
-  return equalBytes(hashing.sha1([infoBytes]), expected)
+/**
+ * True when `infoBytes` hashes to `expected`: the metadata is the torrent we asked for.
+ * `expected` is the 20-byte hash the swarm uses: the SHA-1 (v1, hybrid), or the truncated
+ * SHA-256 of a v2-only torrent (BEP 52), or the full 32-byte SHA-256.
+ */
+export function verifyInfoDict(
+  infoBytes: Uint8Array,
+  expected: Id160 | Uint8Array,
+  hashing: Hashing,
+): boolean {
+  if (expected.length !== 20 && expected.length !== 32) return false
+  if (expected.length === 20 && equalBytes(hashing.sha1([infoBytes]), expected)) return true
+  const v2 = hashing.sha256([infoBytes])
+  return equalBytes(v2.subarray(0, expected.length), expected)
 }

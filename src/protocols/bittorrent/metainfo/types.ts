@@ -1,8 +1,12 @@
 /**
- * A parsed v1 torrent (BEP 3) and the arithmetic every other BitTorrent module needs on it:
+ * A parsed torrent (BEP 3 v1, BEP 52 v2 or hybrid) and the arithmetic every other BitTorrent module needs on it:
  * which hash checks piece `i`, how long piece `i` is, and which file bytes a range of the
  * torrent covers. The torrent's payload is the concatenation of its files in order; a piece
  * is a fixed-length slice of that concatenation that ignores file boundaries.
+ *
+ * v2 torrents (BEP 52) align every file to a piece boundary. A v2-only torrent is given the
+ * same shape as the hybrid libtorrent would make of it: a padding file after every file that
+ * does not end on a piece boundary, so the piece arithmetic below holds for all three kinds.
  */
 import { assert } from '../../../core/errors.js'
 import type { Id160 } from '../../../core/id.js'
@@ -24,10 +28,18 @@ export interface MetainfoFile {
   readonly pad: boolean
   /** BEP 47 `attr` has `x`. */
   readonly executable: boolean
+  /** BEP 52 `pieces root` (32 bytes): v2 and hybrid torrents, non-empty non-pad files only. */
+  readonly piecesRoot?: Uint8Array
 }
 
+/** Which BEP 52 generation an info dictionary belongs to. */
+export type MetaVersion = 'v1' | 'v2' | 'hybrid'
+
 export interface Metainfo {
-  /** SHA-1 of `infoBytes`, the v1 info-hash. */
+  /**
+   * The 20-byte info-hash the swarm uses (handshakes, trackers, DHT): the SHA-1 of `infoBytes`
+   * (v1 and hybrid), or for a v2-only torrent the SHA-256 truncated to 20 bytes (BEP 52).
+   */
   readonly infoHash: Id160
   /** `infoHash` in lowercase hex. */
   readonly infoHashHex: string
@@ -42,8 +54,19 @@ export interface Metainfo {
   readonly isSingleFile: boolean
   /** BEP 27: do not use DHT, PEX or LSD; talk to the torrent's trackers only. */
   readonly private: boolean
-  /** BEP 52 hybrid torrent (v1 and v2 in one info dictionary), used here as plain v1. */
+  /** `version === 'hybrid'` (v1 and v2 in one info dictionary). */
   readonly hybrid: boolean
+  readonly version: MetaVersion
+  /** BEP 52: SHA-256 of `infoBytes` (32 bytes), for v2 and hybrid torrents. */
+  readonly infoHashV2?: Uint8Array
+  /** `infoHashV2` in lowercase hex. */
+  readonly infoHashV2Hex?: string
+  /**
+   * BEP 52 `piece layers` from the .torrent (outside the info dictionary), keyed by the hex
+   * of the file's pieces root, each checked against that root. Empty for v1 torrents and for
+   * metadata fetched from peers (BEP 52 hash requests fill that gap).
+   */
+  readonly pieceLayers: ReadonlyMap<string, Uint8Array>
   readonly announce?: string
   /** BEP 12 tiers; `[[announce]]` without `announce-list`; empty when there is no tracker. */
   readonly announceList: readonly (readonly string[])[]
@@ -65,9 +88,13 @@ export interface FileSegment {
   readonly length: number
 }
 
-/** The 20-byte SHA-1 that piece `index` must hash to (a view, do not modify). */
+/**
+ * The 20-byte SHA-1 that piece `index` must hash to (a view, do not modify). v1 and hybrid
+ * torrents only: a v2-only torrent has no SHA-1 hashes (see `v2PieceOf`).
+ */
 export function pieceHash(m: Metainfo, index: number): Uint8Array {
   checkPieceIndex(m, index)
+  assert(m.version !== 'v2', 'a v2-only torrent has no v1 piece hashes')
   const start = index * PIECE_HASH_BYTES
   return m.pieces.subarray(start, start + PIECE_HASH_BYTES)
 }

@@ -72,6 +72,29 @@ test('empty files are created on request; pad files never are', () => {
   assert.equal(readSimFile(world, `${SAVE}/root/.pad/0`), undefined)
 })
 
+test('a padding file marked written is never opened or fsynced (a rechecked seed has none)', () => {
+  const world = simWorld()
+  const t = standardTorrent()
+  const store = storeFor(world, t)
+  writeAll(world, store, blocksOf(t, 500))
+  world.value((d) => store.syncWritten(d))
+  const padIndex = t.m.files.findIndex((f) => f.pad)
+  const touched: string[] = []
+  world.disk.setFaultHook((op, path) => {
+    touched.push(`${op} ${path}`)
+    return undefined
+  })
+  // What a recheck does for every piece it finds on disk, the pad's included.
+  for (const [index, file] of t.m.files.entries()) if (file.length > 0) store.markWritten(index)
+  const synced = world.run<void>((d) => store.syncWritten(d))
+  assert.ok(synced.ok, synced.ok ? '' : synced.error.message)
+  const padPath = (t.m.files[padIndex]?.path ?? []).join('/')
+  assert.deepEqual(
+    touched.filter((op) => op.includes(padPath)),
+    [],
+  )
+})
+
 test('readBlock and readPiece span files and read padding as zeros', () => {
   const world = simWorld()
   const t = standardTorrent()

@@ -195,6 +195,8 @@ export class PieceStore implements PieceReader {
 
   /** Marks a file as needing an fsync at the next `syncWritten` (data we did not write). */
   markWritten(fileIndex: number): void {
+    // BEP 47 padding files are never written, so there is nothing to fsync (or to open).
+    if (this.m.files[fileIndex]?.pad === true) return
     this.files.markDirty(fileIndex)
   }
 

@@ -1,0 +1,16 @@
+export {
+  MERKLE_BLOCK_BYTES,
+  MERKLE_HASH_BYTES,
+  blockHashes,
+  blocksPerPiece,
+  fileTreeOf,
+  isPowerOfTwo,
+  log2,
+  merkleRoot,
+  nextPowerOfTwo,
+  padHash,
+  pieceHashV2,
+  rootOfPieceLayer,
+  splitHashes,
+  type FileTree,
+} from './merkle.js'

@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { CLI_ENTRY } from '../../src/cli/spawn.js'
+import {
+  event,
+  pythonScript,
+  requireLibtorrent,
+  runPython,
+  sha256File,
+  spawnLines,
+  SYSTEM_PYTHON,
+  type LineProcess,
+} from './reference.js'
+import { VECTORS } from '../../src/protocols/bittorrent/metainfo/v2-vectors.test.js'
+
+/**
+ * BEP 52 against libtorrent 2.0: the same info-hashes for the same files, and hybrid torrents
+ * transferred in both directions on loopback (v2-only transfers are not supported yet).
+ */
+
+const plexus = (...args: string[]): LineProcess =>
+  spawnLines(process.execPath, [CLI_ENTRY, ...args])
+const libtorrent = (...args: string[]): LineProcess =>
+  spawnLines(SYSTEM_PYTHON, [pythonScript('lt_session.py'), ...args])
+
+const plexusPort = (p: LineProcess): Promise<number> =>
+  p.waitForLine((line) => {
+    const e = event(line)
+    return e?.type === 'ready' ? Number(String(e['listen']).split(':').pop()) : undefined
+  })
+const ltPort = (p: LineProcess): Promise<number> =>
+  p.waitForLine((line) => {
+    const e = event(line)
+    return e?.type === 'listening' ? Number(e['port']) : undefined
+  })
+const completed = (p: LineProcess, type: string, timeoutMs = 90_000): Promise<unknown> =>
+  p.waitForLine((line) => (event(line)?.type === type ? true : undefined), timeoutMs)
+
+const FILES: readonly (readonly [string, number])[] = [
+  ['a.bin', 300_001],
+  ['empty', 0],
+  ['sub/b.txt', 100],
+  ['sub/c.bin', 700_000],
+]
+
+async function withDir(body: (dir: string, running: LineProcess[]) => Promise<void>) {
+  requireLibtorrent()
+  const dir = mkdtempSync(join(tmpdir(), 'plexus-interop-v2-'))
+  const running: LineProcess[] = []
+  try {
+    await body(dir, running)
+  } finally {
+    await Promise.all(running.map((p) => p.stop()))
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Content under dir/seed/payload and its torrent, made by plexus in `mode`. */
+async function made(dir: string, mode: '--hybrid' | '--v2'): Promise<string> {
+  const content = join(dir, 'seed', 'payload')
+  for (const [path, length] of FILES) {
+    mkdirSync(join(content, path, '..'), { recursive: true })
+    writeFileSync(join(content, path), randomBytes(length))
+  }
+  const torrent = join(dir, 'payload.torrent')
+  const creator = plexus(
+    'create',
+    content,
+    '-o',
+    torrent,
+    '--piece-length',
+    '65536',
+    mode,
+    '--json',
+  )
+  assert.equal(await creator.exited, 0)
+  return torrent
+}
+
+function sameFiles(dir: string, to: string): void {
+  for (const [path] of FILES) {
+    const theirs = join(dir, to, 'payload', path)
+    assert.equal(sha256File(theirs), sha256File(join(dir, 'seed', 'payload', path)), path)
+  }
+  // BEP 47: padding files are never written.
+  assert.equal(existsSync(join(dir, to, 'payload', '.pad')), false, 'no .pad folder')
+}
+
+test('libtorrent regenerates the pinned BEP 52 vectors byte for byte', () => {
+  requireLibtorrent()
+  const dir = mkdtempSync(join(tmpdir(), 'plexus-interop-v2-vectors-'))
+  try {
+    const fresh = JSON.parse(runPython('lt_v2_vectors.py', [dir])) as Record<string, string>
+    for (const [mode, vector] of Object.entries(VECTORS)) {
+      assert.equal(fresh[mode], Buffer.from(vector.torrent).toString('base64'), mode)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test("libtorrent reads plexus's hybrid and v2 torrents with the same info-hashes", async () => {
+  await withDir(async (dir) => {
+    for (const mode of ['--hybrid', '--v2'] as const) {
+      const torrent = await made(join(dir, mode), mode)
+      const ours = spawnSync(process.execPath, [CLI_ENTRY, 'info', torrent, '--json'], {
+        encoding: 'utf8',
+      })
+      const info = JSON.parse(ours.stdout) as Record<string, unknown>
+      const theirs = runPython('lt_torrent.py', ['info2', torrent]).split(' ')
+      assert.equal(theirs[1], info['infoHashV2'], mode)
+      if (mode === '--hybrid') assert.equal(theirs[0], info['infoHash'], mode)
+      assert.ok(readFileSync(torrent).length > 0)
+    }
+  })
+})
+
+for (const mode of ['--hybrid'] as const) {
+  test(`${mode.slice(2)}: libtorrent seeds, plexus downloads`, async () => {
+    await withDir(async (dir, running) => {
+      const torrent = await made(dir, mode)
+      const seed = libtorrent(torrent, join(dir, 'seed'), '--timeout', '120')
+      running.push(seed)
+      const port = await ltPort(seed)
+      await completed(seed, 'complete')
+      const get = plexus(
+        'get',
+        torrent,
+        '-o',
+        join(dir, 'plexus-dl'),
+        '--bind',
+        '127.0.0.1',
+        '--peer',
+        `127.0.0.1:${port}`,
+        '--no-trackers',
+        '--json',
+      )
+      running.push(get)
+      await completed(get, 'summary')
+      assert.equal(await get.exited, 0)
+      sameFiles(dir, 'plexus-dl')
+    })
+  })
+
+  test(`${mode.slice(2)}: plexus seeds, libtorrent downloads`, async () => {
+    await withDir(async (dir, running) => {
+      const torrent = await made(dir, mode)
+      const seed = plexus(
+        'seed',
+        torrent,
+        '--data',
+        join(dir, 'seed'),
+        '--bind',
+        '127.0.0.1',
+        '--no-trackers',
+        '--json',
+      )
+      running.push(seed)
+      const port = await plexusPort(seed)
+      const get = libtorrent(
+        torrent,
+        join(dir, 'lt-dl'),
+        '--peer',
+        `127.0.0.1:${port}`,
+        '--exit-on-complete',
+        '--timeout',
+        '90',
+      )
+      running.push(get)
+      await completed(get, 'complete')
+      assert.equal(await get.exited, 0)
+      sameFiles(dir, 'lt-dl')
+    })
+  })
+}
