@@ -43,5 +43,7 @@ export function layoutMetainfo(
     announceList: [],
     urlList,
     infoBytes: new Uint8Array(0),
+    version: 'v1',
+    pieceLayers: new Map(),
   }
 }
