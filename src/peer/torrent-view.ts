@@ -15,19 +15,29 @@ export function verifiedBytesOf(m: Metainfo, have: Bitfield): number {
   return bytes
 }
 
-/** Each file with its priority and the bytes of it that lie in verified pieces. */
+/**
+ * Each file with its priority and the bytes of it that lie in verified pieces. BEP 47 padding
+ * files (the zeros a hybrid or v2 torrent aligns files with) are not the user's files and are
+ * left out, as qBittorrent and Transmission hide them; `index` stays the info dictionary's, so
+ * priorities set by index still name the same file.
+ */
 export function fileStatuses(
   m: Metainfo,
   priorities: readonly number[] | undefined,
   have: Bitfield | undefined,
 ): TorrentFileStatus[] {
-  return m.files.map((file, index) => ({
-    index,
-    path: file.path.join('/'),
-    length: file.length,
-    priority: priorities?.[index] ?? FILE_PRIORITY_DEFAULT,
-    verifiedBytes: have === undefined ? 0 : verifiedInRange(m, have, file.offset, file.length),
-  }))
+  const statuses: TorrentFileStatus[] = []
+  m.files.forEach((file, index) => {
+    if (file.pad) return
+    statuses.push({
+      index,
+      path: file.path.join('/'),
+      length: file.length,
+      priority: priorities?.[index] ?? FILE_PRIORITY_DEFAULT,
+      verifiedBytes: have === undefined ? 0 : verifiedInRange(m, have, file.offset, file.length),
+    })
+  })
+  return statuses
 }
 
 function verifiedInRange(m: Metainfo, have: Bitfield, offset: number, length: number): number {
