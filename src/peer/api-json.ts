@@ -133,3 +133,42 @@ export interface DhtLookupRecord {
   /** announce / put: nodes that acknowledged the store. */
   readonly stored: number
 }
+
+/** A swarm other nodes announced to us (BEP 5 announce_peer), as `dhtStored` lists it. */
+export interface DhtStoredSwarm {
+  /** Lowercase hex. */
+  readonly infoHash: string
+  /** Live peers held, seeds included. */
+  readonly peers: number
+  /** BEP 33: peers that announced with seed=1. */
+  readonly seeds: number
+  readonly oldestAnnounceMsAgo: number
+  readonly newestAnnounceMsAgo: number
+}
+
+/** A BEP 44 item another node put on us, as `dhtStored` lists it (the value itself is not). */
+export interface DhtStoredItem {
+  /** Lowercase hex. */
+  readonly target: string
+  readonly mutable: boolean
+  /** Mutable items: the ed25519 public key, lowercase hex. */
+  readonly publicKey?: string
+  /** Mutable items: the sequence number. */
+  readonly seq?: number
+  /** Mutable items with a salt: its length in bytes. */
+  readonly saltBytes?: number
+  /** The bencoded value's length in bytes. */
+  readonly valueBytes: number
+  /** Since the last put of this target. */
+  readonly storedMsAgo: number
+}
+
+/** What other nodes stored on our DHT node: the most recent of each, newest first, bounded. */
+export interface DhtStored {
+  readonly swarms: readonly DhtStoredSwarm[]
+  /** Swarms held in all (the list shows at most 200). */
+  readonly swarmsTotal: number
+  readonly items: readonly DhtStoredItem[]
+  /** Items held in all (the list shows at most 200). */
+  readonly itemsTotal: number
+}

@@ -133,6 +133,7 @@ function withRelease(peer: PeerApi, release: () => Promise<void>): PeerApi {
     swarmView: (id) => peer.swarmView(id),
     dhtBuckets: () => peer.dhtBuckets(),
     dhtLookups: () => peer.dhtLookups(),
+    dhtStored: () => peer.dhtStored(),
     use: (plugin, done) => peer.use(plugin, done),
     plugins: () => peer.plugins(),
     metrics: () => peer.metrics(),

@@ -31,6 +31,7 @@ import type {
   AddTorrentOptions,
   DhtBucketStatus,
   DhtLookupRecord,
+  DhtStored,
   DhtStatus,
   PeerApi,
   PeerConfig,
@@ -384,6 +385,10 @@ export class Peer implements PeerApi {
         durationMs: Math.max(0, finishedAt - startedAt),
       }))
       .reverse()
+  }
+
+  dhtStored(): DhtStored | undefined {
+    return this.dht?.stored()
   }
 
   use(plugin: PeerPlugin | PeerPluginFactory, done: Callback<void>): void {

@@ -14,6 +14,7 @@ import type { SwarmConfig, SwarmView } from '../protocols/bittorrent/swarm/index
 import type {
   DhtBucketStatus,
   DhtLookupRecord,
+  DhtStored,
   DhtStatus,
   TorrentDetail,
   TorrentId,
@@ -116,6 +117,9 @@ export interface AddTorrentOptions {
 export type {
   DhtBucketStatus,
   DhtLookupRecord,
+  DhtStored,
+  DhtStoredItem,
+  DhtStoredSwarm,
   DhtStatus,
   TorrentDetail,
   TorrentFileStatus,
@@ -234,6 +238,8 @@ export interface PeerApi {
   dhtBuckets(): readonly DhtBucketStatus[] | undefined
   /** The DHT's last finished operations, newest first (for the dashboard); undefined without a DHT. */
   dhtLookups(): readonly DhtLookupRecord[] | undefined
+  /** What other nodes stored on our DHT node, newest first, bounded; undefined without a DHT. */
+  dhtStored(): DhtStored | undefined
   /** Adds and starts a plug-in; a factory is first given the peer's Env. */
   use(plugin: PeerPlugin | PeerPluginFactory, done: Callback<void>): void
   plugins(): readonly {

@@ -120,3 +120,47 @@ test('DHT lookups: not enabled without a DHT; newest first with their traces whe
     })
   })
 })
+
+test('DHT stored: not enabled without a DHT; swarms and items as the peer lists them', async () => {
+  await withDaemon(async ({ request, peer }) => {
+    assert.equal((await request('/api/v1/dht/stored', noToken)).status, 401)
+    assert.deepEqual(await (await request('/api/v1/dht/stored')).json(), {
+      enabled: false,
+      swarms: [],
+      swarmsTotal: 0,
+      items: [],
+      itemsTotal: 0,
+    })
+    const swarm = {
+      infoHash: '0a'.repeat(20),
+      peers: 3,
+      seeds: 1,
+      oldestAnnounceMsAgo: 90_000,
+      newestAnnounceMsAgo: 4_000,
+    }
+    const mutable = {
+      target: '0b'.repeat(20),
+      mutable: true,
+      publicKey: '0c'.repeat(32),
+      seq: 5,
+      valueBytes: 120,
+      storedMsAgo: 2_000,
+    }
+    const immutable = {
+      target: '0d'.repeat(20),
+      mutable: false,
+      valueBytes: 13,
+      storedMsAgo: 9_000,
+    }
+    peer.stored = { swarms: [swarm], swarmsTotal: 1, items: [mutable, immutable], itemsTotal: 2 }
+    const answer = await request('/api/v1/dht/stored')
+    assert.equal(answer.status, 200)
+    assert.deepEqual(await answer.json(), {
+      enabled: true,
+      swarms: [swarm],
+      swarmsTotal: 1,
+      items: [mutable, immutable],
+      itemsTotal: 2,
+    })
+  })
+})

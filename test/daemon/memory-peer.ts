@@ -8,6 +8,7 @@ import { MetricsRegistry, type MetricsSnapshot } from '../../src/drivers/node/me
 import type {
   AddTorrentOptions,
   DhtLookupRecord,
+  DhtStored,
   DhtStatus,
   PeerApi,
   PeerDhtConfig,
@@ -115,6 +116,13 @@ export class MemoryPeer implements PeerApi {
 
   dhtLookups(): readonly DhtLookupRecord[] | undefined {
     return this.lookups
+  }
+
+  /** What the DHT holds for others, as the tests set it. */
+  stored: DhtStored | undefined = undefined
+
+  dhtStored(): DhtStored | undefined {
+    return this.stored
   }
 
   /** No swarm runs in memory: the piece and peer routes answer as for a paused torrent. */

@@ -17,6 +17,7 @@ test('docs/openapi.json is the document the API generates', async () => {
     '/api/v1/dht',
     '/api/v1/dht/buckets',
     '/api/v1/dht/lookups',
+    '/api/v1/dht/stored',
     '/api/v1/events',
     '/api/v1/gnutella',
     '/api/v1/gnutella/downloads',

@@ -200,6 +200,10 @@ test(
       await lookup.waitFor({ timeout: 30_000 })
       await lookup.locator('summary').click()
       await lookup.getByText(/no hop followed/).waitFor()
+      // What other nodes stored on us: both tables' headings, and no node put an item on us.
+      await page.getByRole('heading', { name: 'Stored peers' }).waitFor()
+      await page.getByRole('heading', { name: 'Stored items' }).waitFor()
+      await page.getByText('No node has put an item on us yet.').waitFor({ timeout: 10_000 })
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-dht-1280x800.png') })
       // The plug-in surface: the Gnutella servent's own view (role, neighbours, shared files).
       await page.getByRole('button', { name: 'Plug-ins' }).click()

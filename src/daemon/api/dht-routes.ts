@@ -121,9 +121,64 @@ const lookupsSchema = {
   },
 } as const
 
+const ago = { ...count, description: 'milliseconds ago' } as const
+
+const storedSchema = {
+  tags: ['node'],
+  summary: 'What other nodes stored on our DHT node: announced swarms and BEP 44 items',
+  description:
+    'Swarms other nodes announced to us (BEP 5 announce_peer; seeds per BEP 33) and BEP 44 ' +
+    'items they put on us (the values themselves are not listed), each newest first and at ' +
+    'most 200; `swarmsTotal` and `itemsTotal` count all held. `enabled` is false, and the ' +
+    'lists empty, without a DHT.',
+  response: {
+    200: {
+      type: 'object',
+      required: ['enabled', 'swarms', 'swarmsTotal', 'items', 'itemsTotal'],
+      properties: {
+        enabled: { type: 'boolean' },
+        swarms: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['infoHash', 'peers', 'seeds', 'oldestAnnounceMsAgo', 'newestAnnounceMsAgo'],
+            properties: {
+              infoHash: { type: 'string', description: 'hex' },
+              peers: { ...count, description: 'live peers held, seeds included' },
+              seeds: count,
+              oldestAnnounceMsAgo: ago,
+              newestAnnounceMsAgo: ago,
+            },
+          },
+        },
+        swarmsTotal: count,
+        items: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['target', 'mutable', 'valueBytes', 'storedMsAgo'],
+            properties: {
+              target: { type: 'string', description: 'hex' },
+              mutable: { type: 'boolean' },
+              publicKey: { type: 'string', description: 'mutable items: ed25519 key, hex' },
+              seq: { ...count, description: 'mutable items: sequence number' },
+              saltBytes: { ...count, description: 'mutable items with a salt: its length' },
+              valueBytes: { ...count, description: "the bencoded value's length" },
+              storedMsAgo: { ...count, description: 'since the last put of this target' },
+            },
+          },
+        },
+        itemsTotal: count,
+      },
+    },
+    401: { description: 'missing or wrong token', ...error },
+  },
+} as const
+
 /**
  * GET /api/v1/dht/buckets: the routing table as the dashboard's DHT view draws it;
- * GET /api/v1/dht/lookups: the last operations with their traces.
+ * GET /api/v1/dht/lookups: the last operations with their traces;
+ * GET /api/v1/dht/stored: what other nodes stored on us.
  */
 export function registerDhtRoutes(app: FastifyInstance, api: ApiOptions): void {
   app.get(`${API_PREFIX}/dht/buckets`, { schema: bucketsSchema }, () => {
@@ -133,5 +188,11 @@ export function registerDhtRoutes(app: FastifyInstance, api: ApiOptions): void {
   app.get(`${API_PREFIX}/dht/lookups`, { schema: lookupsSchema }, () => {
     const lookups = api.peer.dhtLookups()
     return lookups === undefined ? { enabled: false, lookups: [] } : { enabled: true, lookups }
+  })
+  app.get(`${API_PREFIX}/dht/stored`, { schema: storedSchema }, () => {
+    const stored = api.peer.dhtStored()
+    return stored === undefined
+      ? { enabled: false, swarms: [], swarmsTotal: 0, items: [], itemsTotal: 0 }
+      : { enabled: true, ...stored }
   })
 }

@@ -7,6 +7,7 @@
 import type {
   DhtBucketStatus,
   DhtLookupRecord,
+  DhtStored,
   TorrentFileStatus,
   TorrentPeerStatus,
   TorrentStatus,
@@ -21,6 +22,9 @@ export type TorrentTracker = TorrentTrackerStatus
 export type DhtBucket = DhtBucketStatus
 /** GET /dht/lookups: one finished DHT operation with its hop-by-hop trace. */
 export type DhtLookup = DhtLookupRecord
+/** GET /dht/stored: what other nodes stored on us (without `enabled`, which the DHT status says). */
+export type DhtStoredListing = DhtStored
+export type { DhtStoredItem, DhtStoredSwarm } from '../../peer/api-json.js'
 
 export interface Settings {
   readonly uploadRateLimit: number

@@ -2,6 +2,7 @@ import type {
   ApiErrorBody,
   DhtBucket,
   DhtLookup,
+  DhtStoredListing,
   DhtStatus,
   GnutellaSearchSummary,
   GnutellaSharedFile,
@@ -127,6 +128,10 @@ export class ApiClient {
 
   dhtLookups(): Promise<readonly DhtLookup[]> {
     return this.request<{ lookups: DhtLookup[] }>('GET', '/dht/lookups').then((a) => a.lookups)
+  }
+
+  dhtStored(): Promise<DhtStoredListing> {
+    return this.request('GET', '/dht/stored')
   }
 
   settings(): Promise<Settings> {

@@ -2,6 +2,7 @@ import type { DhtBucket } from '../model/api-types.js'
 import { formatDuration } from '../model/format.js'
 import type { ApiClient } from './api.js'
 import { DhtLookups } from './dht-lookups.js'
+import { DhtStored } from './dht-stored.js'
 import { usePolling } from './use-polling.js'
 
 interface Props {
@@ -11,12 +12,13 @@ interface Props {
 
 /**
  * The DHT node: address, id, totals, its routing table bucket by bucket, and its last
- * operations with their hop-by-hop traces.
+ * operations with their hop-by-hop traces, and what other nodes stored on it.
  */
 export function DhtView({ api, onError }: Props) {
   const dht = usePolling(() => api.dht(), 2000, 'dht', onError).value
   const buckets = usePolling(() => api.dhtBuckets(), 2000, 'buckets', onError).value
   const lookups = usePolling(() => api.dhtLookups(), 2000, 'lookups', onError).value
+  const stored = usePolling(() => api.dhtStored(), 2000, 'stored', onError).value
   return (
     <section aria-labelledby="dht-title">
       <h1 id="dht-title">DHT</h1>
@@ -58,6 +60,7 @@ export function DhtView({ api, onError }: Props) {
           <Buckets buckets={buckets} />
           <h2>Recent lookups</h2>
           <DhtLookups lookups={lookups} />
+          <DhtStored stored={stored} />
         </>
       )}
     </section>

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { toHex } from '../../core/bytes.js'
+import { toHex, utf8 } from '../../core/bytes.js'
+import { encode } from '../../core/codec/bencode.js'
 import type { Id160 } from '../../core/id.js'
 import { createNodeEnv } from '../node/env.js'
 import { RECENT_LOOKUPS_MAX } from './dht-agent.js'
@@ -65,4 +66,32 @@ test('an operation abandoned at close is not recorded', async () => {
   const ended = await pinged
   assert.equal(ended.handle, -1, 'abandoned')
   assert.equal(lonely.agent.recentLookups().length, before)
+})
+
+test('stored lists the announce and the item another node stored on us', async () => {
+  const env = createNodeEnv({ loopbackOnly: true })
+  const holder = await DhtService.start({ env, bind: LOCAL })
+  const other = await DhtService.start({ env, bind: LOCAL, bootstrap: [holder.address] })
+  try {
+    await other.joined
+    assert.deepEqual(holder.agent.stored(), {
+      swarms: [],
+      swarmsTotal: 0,
+      items: [],
+      itemsTotal: 0,
+    })
+    const infoHash = new Uint8Array(20).fill(5) as Id160
+    assert.ok((await other.announce(infoHash, 6881, { seed: true })).stored > 0)
+    assert.ok((await other.putImmutable(utf8('stored for the dashboard'))).stored > 0)
+    const stored = holder.agent.stored()
+    assert.equal(stored.swarmsTotal, 1)
+    assert.equal(stored.swarms[0]?.infoHash, toHex(infoHash))
+    assert.equal(stored.swarms[0]?.peers, 1)
+    assert.equal(stored.swarms[0]?.seeds, 1)
+    assert.equal(stored.itemsTotal, 1)
+    assert.equal(stored.items[0]?.mutable, false)
+    assert.equal(stored.items[0]?.valueBytes, encode(utf8('stored for the dashboard')).length)
+  } finally {
+    for (const node of [other, holder]) await node.close()
+  }
 })

@@ -34,6 +34,7 @@ import {
   type PersistedState,
 } from '../../protocols/kademlia/index.js'
 import type { StoredItem } from '../../protocols/kademlia/items.js'
+import type { StoredListing } from '../../protocols/kademlia/stored-listing.js'
 import { attach, type Attached } from '../attach.js'
 import type { DhtAccess } from '../bittorrent/dht-announcing.js'
 import { writeFileAtomic } from '../disk-atomic.js'
@@ -234,6 +235,11 @@ export class DhtAgent implements DhtAccess {
    */
   recentLookups(): readonly FinishedDhtOperation[] {
     return this.recent
+  }
+
+  /** What other nodes stored on us, newest first, at most `max` of each (for the dashboard). */
+  stored(max?: number): StoredListing {
+    return this.node.stored(this.options.env.clock.now(), max)
   }
 
   /** Calls `fn` once the start-up bootstrap lookup ended (at once if it has). */

@@ -37,3 +37,10 @@ export { bep42Id, bep42Valid, isLocalAddress } from './bep42.js'
 export { crc32c } from './crc32c.js'
 export { RoutingTable, RoutingNode, nodeState, type NodeState } from './routing-table.js'
 export { subnetOf } from './ip-policy.js'
+export {
+  listStored,
+  STORED_LISTING_MAX,
+  type StoredItemSummary,
+  type StoredListing,
+  type StoredSwarm,
+} from './stored-listing.js'

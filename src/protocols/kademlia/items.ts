@@ -202,6 +202,18 @@ export class ItemStore {
     this.ledger.remove(entry.owner, key)
   }
 
+  /** Each live item with the instant of its last put, read only (see stored-listing.ts). */
+  *itemsHeld(now: Instant): Generator<{
+    readonly target: string
+    readonly item: StoredItem
+    readonly storedAt: Instant
+  }> {
+    for (const [target, entry] of this.items) {
+      if (entry.expires > now)
+        yield { target, item: entry.item, storedAt: lastStored(entry.expires, this.ttl) }
+    }
+  }
+
   expire(now: Instant): void {
     for (const [key, entry] of this.items) if (entry.expires <= now) this.drop(key, entry)
   }
@@ -217,4 +229,9 @@ export function lessWorthKeeping(
   b: { readonly refreshes: number; readonly created: Instant },
 ): boolean {
   return a.refreshes !== b.refreshes ? a.refreshes < b.refreshes : a.created > b.created
+}
+
+/** When an entry expiring at `expires` was last stored: every store or refresh sets `ttl` anew. */
+export function lastStored(expires: Instant, ttl: Duration): Instant {
+  return (expires - ttl) as Instant
 }

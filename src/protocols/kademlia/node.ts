@@ -48,6 +48,7 @@ import { RateLimiter } from './rate-limiter.js'
 import { Requests, type Pending, type Role } from './requests.js'
 import type { InsertResult, RoutingTable } from './routing-table.js'
 import { reply, type ServerState } from './server.js'
+import { listStored, type StoredListing } from './stored-listing.js'
 import { TokenSecrets } from './tokens.js'
 
 export interface DhtDeps {
@@ -353,6 +354,11 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       itemsStored: this.itemStore.size,
       smoothedRttMs: this.requests.smoothedRttMs,
     }
+  }
+
+  /** What other nodes stored on us, newest first and bounded (see stored-listing.ts). */
+  stored(now: Instant, max?: number): StoredListing {
+    return listStored(now, this.peerStore, this.itemStore, max)
   }
 
   // --- queries from others ---------------------------------------------------------------------

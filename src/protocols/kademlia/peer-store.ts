@@ -18,7 +18,7 @@ import type { IpFamily } from '../../core/compact-peers.js'
 import { ipFamilyOf } from '../../core/compact-peers.js'
 import { toHex, type Id160 } from '../../core/id.js'
 import { after, type Duration, type Instant } from '../../core/time.js'
-import { lessWorthKeeping } from './items.js'
+import { lastStored, lessWorthKeeping } from './items.js'
 import { SourceLedger, type Owner, type StorageQuota } from './source-ledger.js'
 
 interface PeerEntry {
@@ -170,6 +170,22 @@ export class PeerStore {
       if (entry.expires > now) (entry.seed ? seeds : peers).push(entry.address)
     }
     return seeds.length + peers.length === 0 ? undefined : { seeds, peers }
+  }
+
+  /**
+   * Each swarm with its live peers' last announce instants and seed flags, read only (the
+   * dashboard's listing of what others stored on us; see stored-listing.ts).
+   */
+  *swarmsHeld(now: Instant): Generator<{
+    readonly infoHash: string
+    readonly peers: readonly { readonly announcedAt: Instant; readonly seed: boolean }[]
+  }> {
+    for (const [infoHash, swarm] of this.swarms) {
+      const peers = [...swarm.peers.values()]
+        .filter((entry) => entry.expires > now)
+        .map((entry) => ({ announcedAt: lastStored(entry.expires, this.ttl), seed: entry.seed }))
+      if (peers.length > 0) yield { infoHash, peers }
+    }
   }
 
   /** Every info-hash held (BEP 51 samples from it). */
