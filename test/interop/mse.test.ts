@@ -63,12 +63,22 @@ const ltPort = (p: LineProcess): Promise<number> =>
 const completed = (p: LineProcess, type: string, timeoutMs = 90_000): Promise<unknown> =>
   p.waitForLine((line) => (event(line)?.type === type ? true : undefined), timeoutMs)
 
-async function made(dir: string): Promise<string> {
+/** Hybrid by default; Transmission 3.00 (Debian's) cannot parse hybrids, so it gets `--v1`. */
+async function made(dir: string, version: '--hybrid' | '--v1' = '--hybrid'): Promise<string> {
   const content = join(dir, 'seed', 'payload')
   mkdirSync(content, { recursive: true })
   writeFileSync(join(content, 'data.bin'), randomBytes(4 * 1024 * 1024 + 555))
   const torrent = join(dir, 'payload.torrent')
-  const creator = plexus('create', content, '-o', torrent, '--piece-length', '262144', '--json')
+  const creator = plexus(
+    'create',
+    content,
+    '-o',
+    torrent,
+    '--piece-length',
+    '262144',
+    version,
+    '--json',
+  )
   assert.equal(await creator.exited, 0)
   return torrent
 }
@@ -191,7 +201,7 @@ test('Transmission (encryption required) downloads from plexus --encryption requ
   const dir = mkdtempSync(join(tmpdir(), 'plexus-mse-tr-'))
   const running: LineProcess[] = []
   try {
-    const torrent = await made(dir)
+    const torrent = await made(dir, '--v1')
     const config = transmissionConfig(dir, { 'peer-limit-per-torrent': 50 })
     const port = await freePort()
     const download = join(dir, 'transmission-dl')

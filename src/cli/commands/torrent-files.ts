@@ -31,9 +31,12 @@ export function registerTorrentFiles(program: Command): void {
     .option('--comment <text>', 'comment')
     .option('--web-seed <url>', 'BEP 19 web seed, http(s):// (repeatable)', collectWebSeed, [])
     .option('--no-date', 'leave out the creation date (reproducible torrents)')
-    .option('--hybrid', 'v1 and v2 (BEP 52) in one torrent, for every client (the default)')
+    .option(
+      '--hybrid',
+      'v1 and v2 (BEP 52) in one torrent (the default, as libtorrent); Transmission before 4.0 cannot read it',
+    )
     .option('--v2', 'v2 only (BEP 52): SHA-256 merkle trees; v1-only clients cannot join')
-    .option('--v1', 'v1 only (BEP 3): SHA-1 pieces, no v2 peers')
+    .option('--v1', 'v1 only (BEP 3): SHA-1 pieces, no v2 peers; read by every client')
     .option('--json', 'print the result as JSON')
     .action(async (path: string, options: CreateOptions) => {
       const interactive = options.json !== true && process.stderr.isTTY
