@@ -45,6 +45,8 @@ export interface TorrentFileStatus {
   readonly length: number
   readonly priority: number
   readonly verifiedBytes: number
+  /** A BEP 47 padding file: zeros that align the next file, never written; views hide it. */
+  readonly pad?: boolean
 }
 
 export interface TorrentPeerStatus {

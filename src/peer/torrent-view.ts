@@ -16,10 +16,10 @@ export function verifiedBytesOf(m: Metainfo, have: Bitfield): number {
 }
 
 /**
- * Each file with its priority and the bytes of it that lie in verified pieces. BEP 47 padding
- * files (the zeros a hybrid or v2 torrent aligns files with) are not the user's files and are
- * left out, as qBittorrent and Transmission hide them; `index` stays the info dictionary's, so
- * priorities set by index still name the same file.
+ * Each file with its priority and the bytes of it that lie in verified pieces, in info
+ * dictionary order (`index` is the position, as priorities are given). BEP 47 padding files
+ * (the zeros a hybrid or v2 torrent aligns files with) are listed with `pad: true`, so that a
+ * view can hide them as qBittorrent does while the priorities array still covers every file.
  */
 export function fileStatuses(
   m: Metainfo,
@@ -28,8 +28,8 @@ export function fileStatuses(
 ): TorrentFileStatus[] {
   const statuses: TorrentFileStatus[] = []
   m.files.forEach((file, index) => {
-    if (file.pad) return
     statuses.push({
+      ...(file.pad ? { pad: true } : {}),
       index,
       path: file.path.join('/'),
       length: file.length,

@@ -48,12 +48,15 @@ export function detailLines(t: TorrentDetail): string[] {
   ]
   if (t.files.length > 0) {
     lines.push('files:')
-    const rows = t.files.map((f) => [
-      `  ${f.index}`,
-      f.priority === 0 ? 'skip' : `prio ${f.priority}`,
-      formatBytes(f.length),
-      f.path,
-    ])
+    // BEP 47 padding files are not the user's: hidden, their indices stay the torrent's.
+    const rows = t.files
+      .filter((f) => f.pad !== true)
+      .map((f) => [
+        `  ${f.index}`,
+        f.priority === 0 ? 'skip' : `prio ${f.priority}`,
+        formatBytes(f.length),
+        f.path,
+      ])
     lines.push(...table(rows))
   }
   if (t.peerList.length > 0) {

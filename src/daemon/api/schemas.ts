@@ -70,6 +70,7 @@ export const fileSchema = {
     length: integer,
     priority: { type: 'integer', minimum: 0, maximum: 7 },
     verifiedBytes: integer,
+    pad: { type: 'boolean' },
   },
 } as const
 

@@ -8,7 +8,10 @@ interface Props {
   readonly onPriorities: (priorities: number[]) => void
 }
 
-/** A torrent's files with their progress and a priority control each. */
+/**
+ * A torrent's files with their progress and a priority control each. Padding files are not
+ * shown, but stay in `files`: a priority change sends one value per file, pads included.
+ */
 export function FilesTable({ files, onPriorities }: Props) {
   if (files.length === 0) return <p class="empty">The file list comes with the metadata.</p>
   return (
@@ -22,7 +25,7 @@ export function FilesTable({ files, onPriorities }: Props) {
         </tr>
       </thead>
       <tbody>
-        {files.map((f) => {
+        {userFiles(files).map((f) => {
           const fraction = f.length === 0 ? 1 : f.verifiedBytes / f.length
           // A value between the offered levels shows as its own option, so nothing is lost.
           const offered = PRIORITY_LEVELS.some((l) => l.value === f.priority)
@@ -64,3 +67,7 @@ export function FilesTable({ files, onPriorities }: Props) {
     </table>
   )
 }
+
+/** The files a user chose to download: every file but BEP 47 padding. */
+export const userFiles = (files: readonly TorrentFile[]): TorrentFile[] =>
+  files.filter((f) => f.pad !== true)

@@ -3,7 +3,7 @@ import { formatBytes, formatPercent, formatRate, formatRatio } from '../model/fo
 import { TOTAL } from '../model/rate-history.js'
 import { progressOf, ratioOf, STATE_LABELS } from '../model/torrents.js'
 import type { ApiClient } from './api.js'
-import { FilesTable } from './files-table.js'
+import { FilesTable, userFiles } from './files-table.js'
 import { PeersTable } from './peers-table.js'
 import { PieceMap } from './piece-map.js'
 import { ProgressBar } from './progress-bar.js'
@@ -77,7 +77,7 @@ export function TorrentDetailView({ api, daemon, infoHash, onBack, onError }: Pr
             </section>
           </div>
           <section aria-labelledby="files-title">
-            <h2 id="files-title">Files ({t.files.length})</h2>
+            <h2 id="files-title">Files ({userFiles(t.files).length})</h2>
             <FilesTable
               files={t.files}
               onPriorities={(priorities) =>
