@@ -103,3 +103,71 @@ test('the listen port and the DHT change at run time; running torrents reopen', 
     rmSync(root, { recursive: true, force: true })
   }
 })
+
+test(
+  'after a port change the new listener keeps the encryption policy: a require-MSE leecher downloads',
+  { timeout: 60_000 },
+  async () => {
+    const root = mkdtempSync(join(tmpdir(), 'plexus-runtime-mse-'))
+    const start = async (name: string): Promise<PeerApi> => {
+      mkdirSync(join(root, name, 'state'), { recursive: true })
+      mkdirSync(join(root, name, 'downloads'))
+      const env = createNodeEnv({ diskRoot: join(root, name, 'downloads'), loopbackOnly: true })
+      return promised<PeerApi>((done) =>
+        Peer.start(
+          env,
+          {
+            listen: { host: '127.0.0.1', port: 0 },
+            uploadRateLimit: 0,
+            downloadRateLimit: 0,
+            connectionsMax: 10,
+            dht: false,
+            trackers: false,
+            swarm: { encryption: 'require' },
+            stateDisk: new NodeDisk({ root: join(root, name, 'state') }),
+          },
+          done,
+        ),
+      )
+    }
+    const content = randomBytes(5 * 16384 + 11)
+    writeFileSync(join(root, 'seed.bin'), content)
+    const hashing = createNodeEnv({ diskRoot: root, loopbackOnly: true }).hashing
+    const hasher = new PieceHasher(16384, hashing)
+    hasher.update(content)
+    const info = buildInfoDict({
+      name: 'seed.bin',
+      files: [{ path: [], length: content.length }],
+      pieceLength: 16384,
+      pieces: hasher.finish(),
+    })
+    const torrent = buildTorrent({ info })
+    const seed = await start('seed')
+    const leech = await start('leech')
+    try {
+      writeFileSync(join(root, 'seed', 'downloads', 'seed.bin'), content)
+      const seeding = nextEvent(seed, (e) => e.type === 'torrent_state' && e.state === 'seeding')
+      await promised<TorrentStatus>((done) =>
+        seed.add({ source: { kind: 'metainfo', bytes: torrent }, saveDir: '' }, done),
+      )
+      await seeding
+      const moved = await promised<Address>((done) => seed.setListenPort(0, done))
+      await nextEvent(seed, (e) => e.type === 'torrent_state' && e.state === 'seeding')
+
+      // Only an MSE handshake naming this torrent gets through a `require` listener.
+      const done_ = nextEvent(leech, (e) => e.type === 'torrent_state' && e.state === 'seeding')
+      await promised<TorrentStatus>((done) =>
+        leech.add(
+          { source: { kind: 'metainfo', bytes: torrent }, saveDir: '', peers: [moved] },
+          done,
+        ),
+      )
+      await done_
+      assert.equal(leech.list()[0]?.verifiedBytes, content.length)
+    } finally {
+      await promised<void>((done) => leech.stop(done))
+      await promised<void>((done) => seed.stop(done))
+      rmSync(root, { recursive: true, force: true })
+    }
+  },
+)

@@ -185,6 +185,10 @@ export class Peer implements PeerApi {
         handshakeTimeout: HANDSHAKE_TIMEOUT,
         pendingMax: PENDING_HANDSHAKES_MAX,
         defer: this.host.defer,
+        // the same policy as the first listener's (Peer.start): MSE and the transports
+        encryption: this.config.swarm?.encryption ?? 'prefer',
+        ...(this.config.transports === undefined ? {} : { transports: this.config.transports }),
+        infoHashes: () => this.torrents.keys(),
       },
       (listening) => {
         if (!listening.ok) return done(listening)
