@@ -11,7 +11,7 @@ import {
   PEER_TRANSPORTS_DEFAULT,
   type PeerTransports,
 } from '../drivers/bittorrent/peer-transports.js'
-import { ReplaySocket } from './replay-socket.js'
+import { ReplaySocket } from '../drivers/replay-socket.js'
 
 /**
  * The peer's one TCP listener for every torrent. An incoming connection's BitTorrent

@@ -3,11 +3,21 @@ import type { StreamCloseReason } from '../core/core.js'
 import type { StreamSocket } from '../core/env.js'
 
 /**
+ * Byte transforms applied exactly once and in order: what arrives, in arrival order (before it
+ * is queued), and what is written, in call order. A running keystream (MSE's RC4) needs both.
+ */
+export interface StreamTransforms {
+  readonly read?: (bytes: Uint8Array) => Uint8Array
+  readonly write?: (bytes: Uint8Array) => Uint8Array
+}
+
+/**
  * A stream socket whose first bytes were already read by someone else (the peer's listener
- * reads an incoming BitTorrent handshake to learn its info-hash): those bytes are delivered
- * again, first, to whoever takes the socket over, then everything the socket receives after.
- * Delivery honours `pause` and never happens inside the `onData` call that registers the
- * handler (ports never call back synchronously).
+ * reads an incoming BitTorrent handshake to learn its info-hash; an MSE handshake reads the
+ * initial payload): those bytes are delivered again, first, to whoever takes the socket over,
+ * then everything the socket receives after, through `transforms` if given. Delivery honours
+ * `pause` and never happens inside the `onData` call that registers the handler (ports never
+ * call back synchronously).
  */
 export class ReplaySocket implements StreamSocket {
   private readonly queued: Uint8Array[]
@@ -20,9 +30,12 @@ export class ReplaySocket implements StreamSocket {
     private readonly inner: StreamSocket,
     replay: readonly Uint8Array[],
     private readonly defer: (fn: () => void) => void,
+    private readonly transforms: StreamTransforms = {},
   ) {
     this.queued = replay.filter((bytes) => bytes.length > 0)
-    inner.onData((bytes, more) => {
+    const read = transforms.read
+    inner.onData((received, more) => {
+      const bytes = read === undefined ? received : read(received)
       // Bytes that arrive while the replay waits go behind it, in order.
       if (this.queued.length > 0 || this.handler === undefined) {
         this.queued.push(bytes)
@@ -41,7 +54,8 @@ export class ReplaySocket implements StreamSocket {
   }
 
   write(bytes: Uint8Array): boolean {
-    return this.inner.write(bytes)
+    const write = this.transforms.write
+    return this.inner.write(write === undefined ? bytes : write(bytes))
   }
 
   cork(): void {
