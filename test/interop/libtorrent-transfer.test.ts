@@ -1,22 +1,21 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { CLI_ENTRY } from '../../src/cli/spawn.js'
 import {
-  event,
   pythonScript,
-  requireLibtorrent,
   sha256File,
   spawnLines,
   SYSTEM_PYTHON,
   type LineProcess,
+  eventSeen as completed,
+  libtorrentListenPort as ltPort,
+  plexusCli as plexus,
+  plexusListenPort as plexusPort,
+  withLibtorrentDir,
 } from './reference.js'
 
-const plexus = (...args: string[]): LineProcess =>
-  spawnLines(process.execPath, [CLI_ENTRY, ...args])
 const libtorrent = (...args: string[]): LineProcess =>
   spawnLines(SYSTEM_PYTHON, [pythonScript('lt_session.py'), ...args])
 
@@ -38,19 +37,6 @@ const plexusGet = (source: string, out: string, ports: readonly number[]): LineP
     '--json',
   )
 
-const plexusPort = (p: LineProcess): Promise<number> =>
-  p.waitForLine((line) => {
-    const e = event(line)
-    return e?.type === 'ready' ? Number(String(e['listen']).split(':').pop()) : undefined
-  })
-const ltPort = (p: LineProcess): Promise<number> =>
-  p.waitForLine((line) => {
-    const e = event(line)
-    return e?.type === 'listening' ? Number(e['port']) : undefined
-  })
-const completed = (p: LineProcess, type: string, timeoutMs = 90_000): Promise<unknown> =>
-  p.waitForLine((line) => (event(line)?.type === type ? true : undefined), timeoutMs)
-
 /** A content directory with a multi-file layout and its torrent, made by plexus. */
 async function made(dir: string, megabytes: number): Promise<{ torrent: string; files: string[] }> {
   const content = join(dir, 'seed', 'payload')
@@ -63,17 +49,8 @@ async function made(dir: string, megabytes: number): Promise<{ torrent: string; 
   return { torrent, files: ['data.bin', 'inner/note.txt'] }
 }
 
-async function withDir(body: (dir: string, running: LineProcess[]) => Promise<void>) {
-  requireLibtorrent()
-  const dir = mkdtempSync(join(tmpdir(), 'plexus-interop-'))
-  const running: LineProcess[] = []
-  try {
-    await body(dir, running)
-  } finally {
-    await Promise.all(running.map((p) => p.stop()))
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
+const withDir = (body: (dir: string, running: LineProcess[]) => Promise<void>) =>
+  withLibtorrentDir('plexus-interop-', body)
 
 const sameFiles = (dir: string, from: string, to: string, files: string[]): void => {
   for (const file of files) {

@@ -11,18 +11,20 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { CLI_ENTRY } from '../../src/cli/spawn.js'
 import {
-  event,
   freePort,
   pythonScript,
-  requireLibtorrent,
   sha256File,
   spawnLines,
   SYSTEM_PYTHON,
   transmissionConfig,
   until,
   type LineProcess,
+  eventSeen as completed,
+  libtorrentListenPort as ltPort,
+  plexusCli as plexus,
+  plexusListenPort as plexusPort,
+  withLibtorrentDir,
 } from './reference.js'
 
 /** libtorrent's settings_pack values: enc_policy pe_forced = 0, enc_level pe_rc4 = 2. */
@@ -35,8 +37,6 @@ const FORCED_RC4 = [
   'allowed_enc_level=2',
 ]
 
-const plexus = (...args: string[]): LineProcess =>
-  spawnLines(process.execPath, [CLI_ENTRY, ...args])
 const libtorrent = (...args: string[]): LineProcess =>
   spawnLines(SYSTEM_PYTHON, [pythonScript('lt_session.py'), ...args, ...FORCED_RC4])
 /** libtorrent refusing MSE both ways (enc_policy pe_disabled = 2). */
@@ -49,19 +49,6 @@ const plaintextLibtorrent = (...args: string[]): LineProcess =>
     '--setting',
     'in_enc_policy=2',
   ])
-
-const plexusPort = (p: LineProcess): Promise<number> =>
-  p.waitForLine((line) => {
-    const e = event(line)
-    return e?.type === 'ready' ? Number(String(e['listen']).split(':').pop()) : undefined
-  })
-const ltPort = (p: LineProcess): Promise<number> =>
-  p.waitForLine((line) => {
-    const e = event(line)
-    return e?.type === 'listening' ? Number(e['port']) : undefined
-  })
-const completed = (p: LineProcess, type: string, timeoutMs = 90_000): Promise<unknown> =>
-  p.waitForLine((line) => (event(line)?.type === type ? true : undefined), timeoutMs)
 
 /** Hybrid by default; Transmission 3.00 (Debian's) cannot parse hybrids, so it gets `--v1`. */
 async function made(dir: string, version: '--hybrid' | '--v1' = '--hybrid'): Promise<string> {
@@ -83,17 +70,8 @@ async function made(dir: string, version: '--hybrid' | '--v1' = '--hybrid'): Pro
   return torrent
 }
 
-async function withDir(body: (dir: string, running: LineProcess[]) => Promise<void>) {
-  requireLibtorrent()
-  const dir = mkdtempSync(join(tmpdir(), 'plexus-mse-'))
-  const running: LineProcess[] = []
-  try {
-    await body(dir, running)
-  } finally {
-    await Promise.all(running.map((p) => p.stop()))
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
+const withDir = (body: (dir: string, running: LineProcess[]) => Promise<void>) =>
+  withLibtorrentDir('plexus-mse-', body)
 
 const sameData = (dir: string, to: string): void =>
   assert.equal(

@@ -1,8 +1,14 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createServer } from 'node:net'
-import { spawnLines as spawnLinesShared, type LineProcess } from '../../src/cli/spawn.js'
+import {
+  CLI_ENTRY,
+  jsonLine,
+  spawnLines as spawnLinesShared,
+  type LineProcess,
+} from '../../src/cli/spawn.js'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -95,4 +101,47 @@ export function transmissionConfig(dir: string, extra: Record<string, unknown> =
     }),
   )
   return config
+}
+
+// --- plexus and libtorrent processes, as the transfer interop tests drive them -------------
+
+/** The plexus CLI of this checkout, its output read line by line. */
+export const plexusCli = (...args: string[]): LineProcess =>
+  spawnLines(process.execPath, [CLI_ENTRY, ...args])
+
+/** The port a `plexus seed`/`get --json` listens on (its `ready` event). */
+export const plexusListenPort = (p: LineProcess): Promise<number> =>
+  p.waitForLine((line) => {
+    const e = jsonLine(line)
+    return e?.type === 'ready' ? Number(String(e['listen']).split(':').pop()) : undefined
+  })
+
+/** The port a libtorrent helper (lt_session.py, lt_utp.py) listens on. */
+export const libtorrentListenPort = (p: LineProcess): Promise<number> =>
+  p.waitForLine((line) => {
+    const e = jsonLine(line)
+    return e?.type === 'listening' ? Number(e['port']) : undefined
+  })
+
+/** Resolves once the process prints a JSON event of `type`. */
+export const eventSeen = (p: LineProcess, type: string, timeoutMs = 90_000): Promise<unknown> =>
+  p.waitForLine((line) => (jsonLine(line)?.type === type ? true : undefined), timeoutMs)
+
+/**
+ * Runs `body` in a fresh temporary folder with libtorrent required; every process it pushes
+ * on `running` is stopped and the folder removed afterwards, whatever happened.
+ */
+export async function withLibtorrentDir(
+  prefix: string,
+  body: (dir: string, running: LineProcess[]) => Promise<void>,
+): Promise<void> {
+  requireLibtorrent()
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  const running: LineProcess[] = []
+  try {
+    await body(dir, running)
+  } finally {
+    await Promise.all(running.map((p) => p.stop()))
+    rmSync(dir, { recursive: true, force: true })
+  }
 }

@@ -1,18 +1,20 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { CLI_ENTRY } from '../../src/cli/spawn.js'
 import {
   event,
   pythonScript,
-  requireLibtorrent,
   sha256File,
   spawnLines,
   SYSTEM_PYTHON,
   type LineProcess,
+  eventSeen as completed,
+  libtorrentListenPort as ltPort,
+  plexusCli as plexus,
+  plexusListenPort as plexusPort,
+  withLibtorrentDir,
 } from './reference.js'
 
 /**
@@ -22,23 +24,9 @@ import {
  * user would; libtorrent also reports each peer's socket type.
  */
 
-const plexus = (...args: string[]): LineProcess =>
-  spawnLines(process.execPath, [CLI_ENTRY, ...args])
 const libtorrentUtp = (...args: string[]): LineProcess =>
   spawnLines(SYSTEM_PYTHON, [pythonScript('lt_utp.py'), ...args])
 
-const ltPort = (p: LineProcess): Promise<number> =>
-  p.waitForLine((line) => {
-    const e = event(line)
-    return e?.type === 'listening' ? Number(e['port']) : undefined
-  })
-const plexusPort = (p: LineProcess): Promise<number> =>
-  p.waitForLine((line) => {
-    const e = event(line)
-    return e?.type === 'ready' ? Number(String(e['listen']).split(':').pop()) : undefined
-  })
-const completed = (p: LineProcess, type: string, timeoutMs = 90_000): Promise<unknown> =>
-  p.waitForLine((line) => (event(line)?.type === type ? true : undefined), timeoutMs)
 const peerOverUtp = (p: LineProcess): Promise<boolean> =>
   p.waitForLine((line) => {
     const e = event(line)
@@ -55,17 +43,8 @@ async function made(dir: string, megabytes: number): Promise<string> {
   return torrent
 }
 
-async function withDir(body: (dir: string, running: LineProcess[]) => Promise<void>) {
-  requireLibtorrent()
-  const dir = mkdtempSync(join(tmpdir(), 'plexus-utp-interop-'))
-  const running: LineProcess[] = []
-  try {
-    await body(dir, running)
-  } finally {
-    await Promise.all(running.map((p) => p.stop()))
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
+const withDir = (body: (dir: string, running: LineProcess[]) => Promise<void>) =>
+  withLibtorrentDir('plexus-utp-interop-', body)
 
 const same = (dir: string, to: string): void =>
   assert.equal(

@@ -7,7 +7,6 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { CLI_ENTRY } from '../../src/cli/spawn.js'
 import {
-  event,
   pythonScript,
   requireLibtorrent,
   runPython,
@@ -15,6 +14,11 @@ import {
   spawnLines,
   SYSTEM_PYTHON,
   type LineProcess,
+  eventSeen as completed,
+  libtorrentListenPort as ltPort,
+  plexusCli as plexus,
+  plexusListenPort as plexusPort,
+  withLibtorrentDir,
 } from './reference.js'
 import { VECTORS } from '../../src/protocols/bittorrent/metainfo/v2-vectors.test.js'
 
@@ -23,23 +27,8 @@ import { VECTORS } from '../../src/protocols/bittorrent/metainfo/v2-vectors.test
  * transferred in both directions on loopback (v2-only transfers are not supported yet).
  */
 
-const plexus = (...args: string[]): LineProcess =>
-  spawnLines(process.execPath, [CLI_ENTRY, ...args])
 const libtorrent = (...args: string[]): LineProcess =>
   spawnLines(SYSTEM_PYTHON, [pythonScript('lt_session.py'), ...args])
-
-const plexusPort = (p: LineProcess): Promise<number> =>
-  p.waitForLine((line) => {
-    const e = event(line)
-    return e?.type === 'ready' ? Number(String(e['listen']).split(':').pop()) : undefined
-  })
-const ltPort = (p: LineProcess): Promise<number> =>
-  p.waitForLine((line) => {
-    const e = event(line)
-    return e?.type === 'listening' ? Number(e['port']) : undefined
-  })
-const completed = (p: LineProcess, type: string, timeoutMs = 90_000): Promise<unknown> =>
-  p.waitForLine((line) => (event(line)?.type === type ? true : undefined), timeoutMs)
 
 const FILES: readonly (readonly [string, number])[] = [
   ['a.bin', 300_001],
@@ -48,17 +37,8 @@ const FILES: readonly (readonly [string, number])[] = [
   ['sub/c.bin', 700_000],
 ]
 
-async function withDir(body: (dir: string, running: LineProcess[]) => Promise<void>) {
-  requireLibtorrent()
-  const dir = mkdtempSync(join(tmpdir(), 'plexus-interop-v2-'))
-  const running: LineProcess[] = []
-  try {
-    await body(dir, running)
-  } finally {
-    await Promise.all(running.map((p) => p.stop()))
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
+const withDir = (body: (dir: string, running: LineProcess[]) => Promise<void>) =>
+  withLibtorrentDir('plexus-interop-v2-', body)
 
 /** Content under dir/seed/payload and its torrent, made by plexus in `mode`. */
 async function made(dir: string, mode: '--hybrid' | '--v2'): Promise<string> {
