@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { connect } from 'node:net'
 import { test } from 'node:test'
 import type { Log } from '../../src/core/env.js'
 import {
@@ -35,6 +36,26 @@ test('an upload declared over the cap is refused with 413 before any of its body
     assert.equal(answer.status, 413)
     assert.deepEqual(JSON.parse(answer.body.toString()), { error: 'body over 1000 bytes' })
     assert.equal(answer.headers['x-content-type-options'], 'nosniff')
+  })
+})
+
+test('a refused upload is read and discarded, so a client that sends it all still hears 413', async () => {
+  await withDirectory({ uploadBytesMax: 1000 }, async (d) => {
+    // The whole oversized body after the head, then a second request on the same connection:
+    // the server must answer both (it drained the body instead of closing under the client,
+    // which is what made `fetch` fail with EPIPE).
+    const socket = connect(d.httpPort, '127.0.0.1')
+    const received: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => received.push(chunk))
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()))
+    const body = Buffer.alloc(300_000, 7)
+    socket.write(`POST /api/torrents HTTP/1.1\r\nHost: x\r\ncontent-length: ${body.length}\r\n\r\n`)
+    socket.write(body)
+    socket.end('GET /api/torrents/' + HASH + ' HTTP/1.1\r\nHost: x\r\nconnection: close\r\n\r\n')
+    await closed
+    const text = Buffer.concat(received).toString('latin1')
+    const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1])
+    assert.deepEqual(statuses, ['413', '404'])
   })
 })
 

@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import { drainRefusedBodies } from '../../drivers/node/http-drain.js'
 import { HTTP_TIMEOUTS } from '../../drivers/node/http-server.js'
 import { TORRENT_BYTES_MAX } from '../directory-fetch.js'
 import { ApiError } from './api-error.js'
@@ -50,6 +51,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   // A body the API does not take gets 415, not a string the handler must refuse itself.
   app.removeContentTypeParser('text/plain')
   for (const schema of sharedSchemas) app.addSchema(schema)
+  drainRefusedBodies(app)
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

@@ -6,6 +6,7 @@ import Fastify, {
 } from 'fastify'
 import type { AddressInfo } from 'node:net'
 import { firstValues } from './form-query.js'
+import { drainRefusedBodies } from './http-drain.js'
 
 /**
  * plexus's one way to serve HTTP: a Fastify instance with the same deliberate limits everywhere
@@ -93,6 +94,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     }
     done()
   })
+  drainRefusedBodies(app)
   app.setNotFoundHandler((request, reply) => options.unmatched(request, reply))
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500
