@@ -3,7 +3,11 @@ import type { Callback, Disk, StreamSocket } from '../core/env.js'
 import { OperationalError } from '../core/errors.js'
 import { err, ok, type Result } from '../core/result.js'
 import { fetchMetadata } from '../drivers/bittorrent/fetch-metadata.js'
-import { checkStoredData } from '../drivers/bittorrent/stored-data.js'
+import {
+  checkStoredData,
+  recordStoredData,
+  type StoredDataOptions,
+} from '../drivers/bittorrent/stored-data.js'
 import { TorrentSession, type SessionEvent } from '../drivers/bittorrent/session.js'
 import type { Magnet, Metainfo } from '../protocols/bittorrent/metainfo/index.js'
 import {
@@ -332,44 +336,52 @@ export class ManagedTorrent {
 
   private checkFiles(m: Metainfo, done: () => void): void {
     const { host, infoHash } = this
-    checkStoredData(
-      {
-        disk: host.env.disk,
-        metainfo: m,
-        saveDir: this.options.saveDir,
-        pieceHashing: host.pieceHashing,
-        defer: host.defer,
-        resumeStore: { disk: host.stateDisk, dir: '' },
-        ...(this.recheckNext ? { recheck: true } : {}),
-        ...(this.priorities === undefined ? {} : { filePriorities: this.priorities }),
-        onChecking: (reason) =>
-          host.emit({ type: 'torrent_event', infoHash, event: { type: 'checking', reason } }),
-      },
-      (checked) => {
-        this.pausedCheck = 'done'
-        if (!checked.ok) {
-          // Reported as a session's failure would be; resume retries (with a session).
-          if (this.goal !== 'stop') {
-            this.error = { code: checked.error.code, message: checked.error.message }
-          }
-          return done()
+    const options: StoredDataOptions = {
+      disk: host.env.disk,
+      metainfo: m,
+      saveDir: this.options.saveDir,
+      pieceHashing: host.pieceHashing,
+      defer: host.defer,
+      resumeStore: { disk: host.stateDisk, dir: '' },
+      ...(this.recheckNext ? { recheck: true } : {}),
+      ...(this.priorities === undefined ? {} : { filePriorities: this.priorities }),
+      onChecking: (reason) =>
+        host.emit({ type: 'torrent_event', infoHash, event: { type: 'checking', reason } }),
+    }
+    checkStoredData(options, (checked) => {
+      this.pausedCheck = 'done'
+      if (!checked.ok) {
+        // Reported as a session's failure would be; resume retries (with a session).
+        if (this.goal !== 'stop') {
+          this.error = { code: checked.error.code, message: checked.error.message }
         }
-        const { verified, problems } = checked.value
-        if (problems.length > 0) {
-          host.emit({
-            type: 'torrent_event',
-            infoHash,
-            event: { type: 'files_missing', files: problems },
+        return done()
+      }
+      const { verified, problems } = checked.value
+      if (problems.length > 0) {
+        host.emit({
+          type: 'torrent_event',
+          infoHash,
+          event: { type: 'files_missing', files: problems },
+        })
+      }
+      this.closedHave = verified
+      this.closedComplete = m.files.every(
+        (file, index) =>
+          file.pad || this.priorities?.[index] === 0 || isFileComplete(m, verified, index),
+      )
+      if (checked.value.source === 'resume') return done()
+      // Read back from the files: record it, or the next start reads them all again.
+      recordStoredData(options, verified, (recorded) => {
+        if (!recorded.ok) {
+          host.env.log.log('warn', 'resume data after a paused check not written', {
+            infoHash: m.infoHashHex,
+            error: recorded.error.message,
           })
         }
-        this.closedHave = verified
-        this.closedComplete = m.files.every(
-          (file, index) =>
-            file.pad || this.priorities?.[index] === 0 || isFileComplete(m, verified, index),
-        )
         done()
-      },
-    )
+      })
+    })
   }
 
   private fetch(): void {

@@ -42,13 +42,13 @@ function album(): { bytes: Uint8Array; files: Map<string, Uint8Array>; length: n
   return { bytes: buildTorrent({ info }), files, length: offset }
 }
 
-async function withPeer(body: (peer: PeerApi, root: string) => Promise<void>): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'plexus-peer-storage-'))
+/** A Peer over `root`/downloads with its state in `root`/state (both made if absent). */
+async function startPeer(root: string): Promise<PeerApi> {
   const downloads = join(root, 'downloads')
-  mkdirSync(downloads)
-  mkdirSync(join(root, 'state'))
+  mkdirSync(downloads, { recursive: true })
+  mkdirSync(join(root, 'state'), { recursive: true })
   const env = createNodeEnv({ diskRoot: downloads, loopbackOnly: true })
-  const peer = await promised<PeerApi>((done) =>
+  return promised<PeerApi>((done) =>
     Peer.start(
       env,
       {
@@ -63,8 +63,13 @@ async function withPeer(body: (peer: PeerApi, root: string) => Promise<void>): P
       done,
     ),
   )
+}
+
+async function withPeer(body: (peer: PeerApi, root: string) => Promise<void>): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'plexus-peer-storage-'))
+  const peer = await startPeer(root)
   try {
-    await body(peer, downloads)
+    await body(peer, join(root, 'downloads'))
   } finally {
     await promised<void>((done) => peer.stop(done))
     rmSync(root, { recursive: true, force: true })
@@ -109,6 +114,40 @@ test('a torrent added paused checks its files and shows what is on disk, without
     assert.equal(status?.complete, true)
     assert.equal(peer.swarmView(added.infoHash), undefined, 'no session: it did not join a swarm')
   })
+})
+
+test('a paused check is recorded: the next start trusts it and reads nothing back', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'plexus-peer-storage-'))
+  const torrent = album()
+  writeAlbum(join(root, 'downloads', 'full'), torrent.files)
+  const addPausedAndCount = async (): Promise<{ checks: number; status?: TorrentStatus }> => {
+    const peer = await startPeer(root)
+    let checks = 0
+    const stopCounting = peer.onEvent((e) => {
+      if (e.type === 'torrent_event' && e.event.type === 'checking') checks += 1
+    })
+    const paused = nextEvent(peer, (e) => e.type === 'torrent_state' && e.state === 'paused')
+    await promised<TorrentStatus>((done) =>
+      peer.add(
+        { source: { kind: 'metainfo', bytes: torrent.bytes }, saveDir: 'full', paused: true },
+        done,
+      ),
+    )
+    await paused
+    const status = peer.list()[0]
+    stopCounting()
+    await promised<void>((done) => peer.stop(done))
+    return { checks, ...(status === undefined ? {} : { status }) }
+  }
+  try {
+    const first = await addPausedAndCount()
+    assert.equal(first.checks, 1, 'no resume data: the files are read back')
+    const second = await addPausedAndCount()
+    assert.equal(second.checks, 0, 'the first check left resume data')
+    assert.equal(second.status?.verifiedBytes, torrent.length)
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
 })
 
 test('remove with data deletes the folders the torrent made, never one holding other files', async () => {

@@ -2,13 +2,16 @@ import type { Callback, Disk } from '../../core/env.js'
 import { ok } from '../../core/result.js'
 import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
 import { Bitfield } from '../../protocols/bittorrent/picker/index.js'
+import { writeFileAtomic } from '../disk-atomic.js'
 import {
   DEFAULT_STORAGE_LIMITS,
   filePaths,
   loadResume,
   PieceStore,
   recheck,
+  resumePath,
   statFileStates,
+  TorrentStorage,
   type PieceHashing,
   type ResumeStore,
 } from '../../protocols/bittorrent/storage/index.js'
@@ -62,6 +65,36 @@ export function checkStoredData(options: StoredDataOptions, done: Callback<Store
       done(ok({ ...trusted.value, problems: problems.value }))
     })
   })
+}
+
+/**
+ * Records a check's result as resume data, as a session does after a recheck, so that a torrent
+ * checked while paused is not read back again at the next start (libtorrent saves resume data
+ * after a check too). The record holds today's sizes and mtimes: a file changed later is still
+ * rechecked. Nothing to do without a resume store.
+ */
+export function recordStoredData(
+  options: StoredDataOptions,
+  verified: Bitfield,
+  done: Callback<void>,
+): void {
+  const { resumeStore } = options
+  if (resumeStore === undefined) return done(ok(undefined))
+  const storage = new TorrentStorage({
+    disk: options.disk,
+    metainfo: options.metainfo,
+    saveDir: options.saveDir,
+    defer: options.defer,
+    hashing: options.pieceHashing,
+    resume: {
+      disk: resumeStore.disk,
+      path: resumePath(resumeStore.dir, options.metainfo),
+      writeAtomic: (path, bytes, written) =>
+        writeFileAtomic(resumeStore.disk, path, bytes, written),
+    },
+    initial: { verified, source: 'recheck' },
+  })
+  storage.close(done)
 }
 
 function trustedPieces(
