@@ -2,6 +2,7 @@ import { roundSummary, summarize, type Summary } from '../../core/stats.js'
 import type { SimWorld } from '../../sim/world.js'
 import type { SyntheticTorrent } from './swarm-content.js'
 import type { CapacityReport } from './swarm-capacity.js'
+import type { FreeRiderShares } from './swarm-free-riders.js'
 import { hostView, type HostRun } from './swarm-host.js'
 import { ARRIVALS, PICKERS, type SwarmParams } from './swarm-params.js'
 
@@ -48,6 +49,8 @@ export interface SwarmReport {
   readonly piecesFailed: number
   /** Where the upload capacity went, sampled every virtual second (`swarm-capacity.ts`). */
   readonly capacity: CapacityReport
+  /** What free riders received of the leechers' and the seed's upload (`swarm-free-riders.ts`). */
+  readonly freeRiderShares: FreeRiderShares
   readonly problems: readonly string[]
   readonly virtualSeconds: number
   readonly events: number
@@ -98,6 +101,7 @@ export interface ReportInput {
   readonly problems: readonly string[]
   readonly world: SimWorld
   readonly capacity: CapacityReport
+  readonly freeRiderShares: FreeRiderShares
 }
 
 export function buildSwarmReport(input: ReportInput): SwarmReport {
@@ -175,6 +179,7 @@ export function buildSwarmReport(input: ReportInput): SwarmReport {
     },
     piecesFailed: runs.reduce((sum, r) => sum + r.piecesFailed, 0),
     capacity: input.capacity,
+    freeRiderShares: input.freeRiderShares,
     problems,
     virtualSeconds: world.now() / 1000,
     events: world.scheduler.eventsRun,
@@ -195,7 +200,12 @@ export function formatSwarm(r: SwarmReport): string[] {
       `ratio ${r.ratio} (${r.completed}/${r.leechers} leechers done)`,
     `download time s: p50 ${c.p50}, p90 ${c.p90}, max ${c.max}, mean ${c.mean}`,
     `free riders done ${r.freeRiderCompletion.completed}/${r.policy.freeRiders}` +
-      (r.freeRiderCompletion.completed > 0 ? `, p50 ${r.freeRiderCompletion.seconds.p50} s` : ''),
+      (r.freeRiderCompletion.completed > 0 ? `, p50 ${r.freeRiderCompletion.seconds.p50} s` : '') +
+      (r.policy.freeRiders > 0
+        ? `; they are ${r.freeRiderShares.ofLeechers} of the leechers and received ` +
+          `${r.freeRiderShares.ofLeecherUpload} of the leechers' upload, ` +
+          `${r.freeRiderShares.ofSeedUpload} of the seed's`
+        : ''),
     `uploaded MiB: seed ${mib(r.bytes.fromSeed)}, peers ${mib(r.bytes.fromPeers)} ` +
       `(seed share ${r.bytes.seedShare}); ${r.piecesFailed} pieces failed`,
     `upload utilisation ${r.capacity.utilisation}; idle slots ${r.capacity.idleSlotShare}, ` +

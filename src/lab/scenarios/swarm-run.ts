@@ -12,6 +12,7 @@ import { SimWorld } from '../../sim/world.js'
 import type { Params, RunOptions } from '../scenario.js'
 import { startSimTracker } from '../tracker/sim-tracker.js'
 import { syntheticTorrent, torrentFile, type SyntheticTorrent } from './swarm-content.js'
+import { FreeRiderSampler } from './swarm-free-riders.js'
 import { hostView, startHost, type HostRun, type Role } from './swarm-host.js'
 import { swarmParams, type SwarmParams } from './swarm-params.js'
 import { buildSwarmReport, type SwarmReport } from './swarm-report.js'
@@ -63,9 +64,21 @@ export function runSwarm(params: Params, seed: number, options: RunOptions = {})
     })
   })
   const sampler = new CapacitySampler()
-  const problems = simulate(world, runs, torrent, p, options, sampler)
+  const freeRiderHosts = new Set(runs.filter((r) => r.role === 'free-rider').map((r) => r.address))
+  const shares = new FreeRiderSampler(freeRiderHosts, runs.length - 1)
+  const problems = simulate(world, runs, torrent, p, options, { capacity: sampler, shares })
   const capacity = sampler.report()
-  return buildSwarmReport({ params: p, seed, torrent, runs, problems, world, capacity })
+  const freeRiderShares = shares.report()
+  return buildSwarmReport({
+    params: p,
+    seed,
+    torrent,
+    runs,
+    problems,
+    world,
+    capacity,
+    freeRiderShares,
+  })
 }
 
 /**
@@ -106,7 +119,7 @@ function simulate(
   torrent: SyntheticTorrent,
   p: SwarmParams,
   options: RunOptions,
-  sampler: CapacitySampler,
+  samplers: { readonly capacity: CapacitySampler; readonly shares: FreeRiderSampler },
 ): string[] {
   const problems: string[] = []
   const waitingFor = runs.filter((r) => r.role === 'leecher')
@@ -115,7 +128,16 @@ function simulate(
     p.checkEvery === 0 ? 0 : Math.max(1, Math.round((p.checkEvery * 1000) / STEP_MS))
   for (let step = 1; step <= stepsMax; step++) {
     world.runFor(ms(STEP_MS))
-    sampler.sample(running(runs, torrent), STEP_MS / 1000)
+    const uploading = running(runs, torrent)
+    samplers.capacity.sample(uploading, STEP_MS / 1000)
+    samplers.shares.sample(
+      new Map(
+        [...uploading].map(([index, { view }]) => [
+          index,
+          { view, isSeed: runs[index]?.role === 'seed' },
+        ]),
+      ),
+    )
     const done = waitingFor.every((r) => r.completedAtMs !== undefined)
     if (done || step === stepsMax || (checkSteps > 0 && step % checkSteps === 0)) {
       check(runs, torrent, problems)

@@ -5,6 +5,9 @@ import { SeededRandom } from '../../../core/random.js'
 import { instant } from '../../../core/time.js'
 import { chooseUnchoked, DEFAULT_CHOKE_OPTIONS, type ChokeCandidate } from './choker.js'
 
+/** The seeding quota is 20 pieces of this size. */
+const PIECE_BYTES = 262_144
+
 const candidate = (id: number): fc.Arbitrary<ChokeCandidate> =>
   fc.record({
     peer: fc.constant(id),
@@ -37,6 +40,7 @@ test('property: bounded, interested-only, snub-aware, pure and order-independent
       const state = {
         now: instant(600_000),
         seeding: s.seeding,
+        pieceBytes: PIECE_BYTES,
         lastOptimisticAt: s.lastOptimisticAt,
         ...(s.optimistic === undefined ? {} : { optimistic: s.optimistic }),
       }

@@ -9,9 +9,12 @@ import {
   type ChokeState,
 } from './choker.js'
 
+/** The seeding quota is 20 pieces of this size. */
+const PIECE_BYTES = 262_144
+
 const NOW = instant(600_000)
 const options = DEFAULT_CHOKE_OPTIONS
-const leeching: ChokeState = { now: NOW, seeding: false }
+const leeching: ChokeState = { now: NOW, seeding: false, pieceBytes: PIECE_BYTES }
 
 /** An interested, choked, long-connected peer with no traffic, unless overridden. */
 function peer(id: number, fields: Partial<ChokeCandidate> = {}): ChokeCandidate {
@@ -56,6 +59,23 @@ test('ties are broken by unchoked-first, then by peer id', () => {
   const withUnchoked = same.map((c) => (c.peer === 5 ? { ...c, amChoking: false } : c))
   const kept = chooseUnchoked(withUnchoked, leeching, { ...options, slots: 2 }, new SeededRandom(1))
   assert.ok(kept.unchoked.includes(5))
+})
+
+test('at equal rates a past contributor outranks a free rider, even one already unchoked', () => {
+  // Peers 1-3 never sent us a byte and hold slots; 4-6 uploaded earlier but are idle now
+  // (rate 0, like the free riders). Tit-for-tat gives the regular slots to the contributors.
+  const candidates = [
+    ...[1, 2, 3].map((id) => peer(id, { amChoking: false })),
+    ...[4, 5, 6].map((id) => peer(id, { downloadedFromPeerBytes: 16_384 })),
+  ]
+  const decision = chooseUnchoked(
+    candidates,
+    { ...leeching, rotateOptimistic: false },
+    { ...options, slots: 4 },
+    new SeededRandom(1),
+  )
+  const regular = decision.unchoked.filter((p) => p !== decision.optimistic)
+  assert.deepEqual(regular, [4, 5, 6])
 })
 
 test('a snubbed peer gets no regular slot, only the optimistic one', () => {
@@ -165,6 +185,7 @@ test('seeding: round robin serves every interested peer over successive rechokes
     const state = {
       now,
       seeding: true,
+      pieceBytes: PIECE_BYTES,
       ...(optimistic === undefined ? {} : { optimistic, lastOptimisticAt }),
     }
     const decision = chooseUnchoked(candidates, state as ChokeState, options, random)
@@ -201,7 +222,7 @@ test('seeding: peers short of their quota keep their slot, by upload rate', () =
   )
   const decision = chooseUnchoked(
     candidates,
-    { now, seeding: true, rotateOptimistic: false },
+    { now, seeding: true, pieceBytes: PIECE_BYTES, rotateOptimistic: false },
     options,
     new SeededRandom(1),
   )
@@ -213,11 +234,45 @@ test('seeding: peers short of their quota keep their slot, by upload rate', () =
   const done = candidates.map((c) =>
     c.peer === 4 ? { ...c, lastUnchokedAt: instant(0), uploadedSinceUnchokeBytes: 1e9 } : c,
   )
-  const next = chooseUnchoked(done, { now, seeding: true }, options, new SeededRandom(1))
+  const next = chooseUnchoked(
+    done,
+    { now, seeding: true, pieceBytes: PIECE_BYTES },
+    options,
+    new SeededRandom(1),
+  )
   assert.ok(!next.unchoked.filter((p) => p !== next.optimistic).includes(4))
   assert.ok(next.unchoked.includes(5) && next.unchoked.includes(6))
 })
 
 test('rechoke interval arithmetic: rotation is due after 30 s', () => {
   assert.equal(seconds(30), options.optimisticInterval)
+})
+
+test("seeding: the quota is 20 of the torrent's pieces, whatever their size", () => {
+  // Peer 1 holds a slot for 2 minutes and got 400 KiB: 25 pieces of 16 KiB, under 2 of 256 KiB.
+  const candidates = [
+    peer(1, {
+      amChoking: false,
+      uploadRateToPeer: 5000,
+      lastUnchokedAt: instant(NOW - 120_000),
+      uploadedSinceUnchokeBytes: 400 * 1024,
+    }),
+    peer(2),
+  ]
+  const state = { now: NOW, seeding: true, rotateOptimistic: false } as const
+  const slotOne = { ...options, slots: 1, optimistic: false }
+  const small = chooseUnchoked(
+    candidates,
+    { ...state, pieceBytes: 16_384 },
+    slotOne,
+    new SeededRandom(1),
+  )
+  assert.deepEqual(small.unchoked, [2], 'served its quota of 16 KiB pieces: it yields')
+  const large = chooseUnchoked(
+    candidates,
+    { ...state, pieceBytes: 262_144 },
+    slotOne,
+    new SeededRandom(1),
+  )
+  assert.deepEqual(large.unchoked, [1], 'short of 20 pieces of 256 KiB: it keeps the slot')
 })

@@ -31,6 +31,8 @@ export interface ChokeState {
   readonly now: Instant
   /** We have every piece (seeding) rather than downloading. */
   readonly seeding: boolean
+  /** The torrent's piece length: the seeding quota is counted in its pieces. */
+  readonly pieceBytes: number
   /** The current optimistic unchoke, if any. */
   readonly optimistic?: number
   /** When the current optimistic peer was chosen. */
@@ -50,7 +52,8 @@ export interface ChokeOptions {
   readonly newPeerWindow: Duration
   /** How many times likelier a new peer is to be the optimistic unchoke (an integer). */
   readonly newPeerWeight: number
-  readonly seedingQuotaBytes: number
+  /** libtorrent's `seeding_piece_quota`: pieces of this torrent's size (rank.ts). */
+  readonly seedingQuotaPieces: number
   readonly seedingSlotMin: Duration
   /**
    * The optimistic slot (default true). False (an experiment switch, e.g. the simulator's
@@ -64,8 +67,8 @@ export const DEFAULT_CHOKE_OPTIONS: ChokeOptions = {
   optimisticInterval: seconds(30),
   newPeerWindow: seconds(60),
   newPeerWeight: 3,
-  // libtorrent: 20 pieces; 20 pieces of 256 KiB.
-  seedingQuotaBytes: 20 * 262_144,
+  // libtorrent's default: 20 of the torrent's pieces.
+  seedingQuotaPieces: 20,
   seedingSlotMin: seconds(60),
 }
 
@@ -95,7 +98,11 @@ export function chooseUnchoked(
   const { now } = state
   const eligible = candidates.filter((c) => c.interested && !c.isSeed)
   const regularPool = state.seeding ? eligible : eligible.filter((c) => !c.snubbed)
-  const compare = state.seeding ? compareSeeding(now, options) : compareLeeching
+  const quota = {
+    seedingQuotaBytes: options.seedingQuotaPieces * state.pieceBytes,
+    seedingSlotMin: options.seedingSlotMin,
+  }
+  const compare = state.seeding ? compareSeeding(now, quota) : compareLeeching
   const optimisticOn = options.optimistic !== false && options.slots >= 1
   const regularSlots = optimisticOn ? options.slots - 1 : options.slots
   const regular = [...regularPool].sort(compare).slice(0, regularSlots)

@@ -5,8 +5,11 @@ import { elapsed, type Duration, type Instant } from '../../../core/time.js'
  * every tie, so no decision ever depends on sort stability or input order).
  *
  * Leeching: tit-for-tat (BEP 3, libtorrent's `compare_peers`): the fastest uploaders to us
- * first; among equals, peers already unchoked first, so slots do not flap between peers of
- * the same rate.
+ * first; among equal rates (most often 0: a leecher hears from only the few peers that
+ * unchoke it), peers that have ever sent us a byte before peers that never did, so a free
+ * rider cannot hold a regular slot against a past contributor on peer-id order or on being
+ * unchoked first; then peers already unchoked first, so slots do not flap between peers of
+ * the same standing.
  *
  * Seeding: libtorrent's `round_robin` seed choking (`unchoke_compare_rr`). A seed gets
  * nothing back, so rates to us mean nothing; instead peers already unchoked keep their slot
@@ -19,13 +22,15 @@ export interface RankedPeer {
   readonly peer: number
   readonly amChoking: boolean
   readonly downloadRateFromPeer: number
+  /** Every payload byte this peer has sent us on this connection (0: it never uploaded). */
+  readonly downloadedFromPeerBytes?: number
   readonly uploadRateToPeer: number
   readonly lastUnchokedAt?: Instant
   readonly uploadedSinceUnchokeBytes?: number
 }
 
 export interface SeedingQuota {
-  /** libtorrent: `seeding_piece_quota` (20) pieces' worth of bytes. */
+  /** libtorrent: `seeding_piece_quota` (20) of the torrent's pieces, in bytes. */
   readonly seedingQuotaBytes: number
   /** libtorrent: one minute. */
   readonly seedingSlotMin: Duration
@@ -34,10 +39,13 @@ export interface SeedingQuota {
 export function compareLeeching(a: RankedPeer, b: RankedPeer): number {
   return (
     b.downloadRateFromPeer - a.downloadRateFromPeer ||
+    Number(hasUploaded(b)) - Number(hasUploaded(a)) ||
     Number(a.amChoking) - Number(b.amChoking) ||
     a.peer - b.peer
   )
 }
+
+const hasUploaded = (c: RankedPeer): boolean => (c.downloadedFromPeerBytes ?? 0) > 0
 
 export function compareSeeding(
   now: Instant,

@@ -4,9 +4,12 @@ import { SeededRandom } from '../../../core/random.js'
 import { instant } from '../../../core/time.js'
 import { chooseUnchoked, DEFAULT_CHOKE_OPTIONS, type ChokeCandidate } from './choker.js'
 
+/** The seeding quota is 20 pieces of this size. */
+const PIECE_BYTES = 262_144
+
 /** The experiment switches: no optimistic slot, and 0 slots (a free rider). */
 const NOW = instant(600_000)
-const leeching = { now: NOW, seeding: false }
+const leeching = { now: NOW, seeding: false, pieceBytes: PIECE_BYTES }
 
 const peers = (rates: number[]): ChokeCandidate[] =>
   rates.map((rate, i) => ({
@@ -51,7 +54,7 @@ test('0 slots unchokes nobody and chokes whoever was unchoked', () => {
   for (const seeding of [false, true]) {
     const decision = chooseUnchoked(
       candidates,
-      { now: NOW, seeding },
+      { now: NOW, seeding, pieceBytes: PIECE_BYTES },
       { ...DEFAULT_CHOKE_OPTIONS, slots: 0 },
       new SeededRandom(1),
     )

@@ -48,6 +48,7 @@ export class Choking {
       {
         now: ctx.now,
         seeding: ctx.haveAll,
+        pieceBytes: ctx.metainfo.pieceLength,
         ...(this.optimistic !== undefined ? { optimistic: this.optimistic } : {}),
         ...(this.lastOptimisticAt !== undefined ? { lastOptimisticAt: this.lastOptimisticAt } : {}),
       },
@@ -114,6 +115,7 @@ export class Choking {
       peer: peer.pickerId,
       amChoking: peer.amChoking,
       downloadRateFromPeer: peer.downloadMeter.rate(now),
+      downloadedFromPeerBytes: peer.downloadMeter.total,
       uploadRateToPeer: peer.uploadMeter.rate(now),
       ...(peer.lastUnchokedAt !== undefined ? { lastUnchokedAt: peer.lastUnchokedAt } : {}),
       uploadedSinceUnchokeBytes: peer.uploadedSinceUnchokeBytes,
