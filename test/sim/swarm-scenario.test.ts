@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { runSwarm } from '../../src/lab/scenarios/swarm-run.js'
+import { internetAddress, runSwarm } from '../../src/lab/scenarios/swarm-run.js'
 import { lowerBound, type SwarmReport } from '../../src/lab/scenarios/swarm-report.js'
 import type { HostRun } from '../../src/lab/scenarios/swarm-host.js'
 import { testSeed } from './helpers.js'
@@ -92,4 +92,15 @@ test('lower bound: max of seed upload, slowest download, aggregate upload, arriv
   )
   // A late arrival: 100 s + F / 10 MB/s.
   assert.equal(lowerBound(F, 10e6, [run(1e6, 10e6, 100_000)]).arrival, 110)
+})
+
+test('swarm hosts sit in /24s of their own, outside the world pool (BEP 6 keys on the /24)', () => {
+  const prefixes = new Set<string>()
+  for (let index = 0; index < 5000; index++) {
+    const address = internetAddress(index)
+    assert.match(address, /^10\.(\d+)\.(\d+)\.1$/)
+    assert.ok(!address.startsWith('10.0.'), address)
+    prefixes.add(address.split('.').slice(0, 3).join('.'))
+  }
+  assert.equal(prefixes.size, 5000)
 })

@@ -265,6 +265,7 @@ test(
         )
         return files.files.find((f) => f.path === 'share/notes.txt')?.priority === 7
       })
+      // The control shows the choice at once and keeps it (no flick back to the old value).
       assert.equal(await notes.inputValue(), '7')
       await page.screenshot({
         path: join(ARTIFACTS, 'dashboard-torrent-1280x800.png'),

@@ -81,7 +81,16 @@ export function TorrentDetailView({ api, daemon, infoHash, onBack, onError }: Pr
             <FilesTable
               files={t.files}
               onPriorities={(priorities) =>
-                api.setPriorities(t.infoHash, priorities).then(detail.reload, onError)
+                api.setPriorities(t.infoHash, priorities).then(
+                  () => {
+                    detail.reload()
+                    return true
+                  },
+                  (error: unknown) => {
+                    onError(error)
+                    return false
+                  },
+                )
               }
             />
           </section>

@@ -190,11 +190,26 @@ function check(runs: readonly HostRun[], torrent: SyntheticTorrent, problems: st
   }
 }
 
+/**
+ * Host `index`'s address: every swarm host in a /24 of its own (10.1.0.1, 10.1.1.1, ...), as
+ * peers on the internet are, not the world's consecutive 10.0.0.x. BitTorrent keys policy on
+ * the /24: BEP 6's allowed-fast set is derived from it, so hosts sharing one all get the same
+ * set, all ask the seed for the same pieces while choked, and the whole swarm then moves in
+ * lockstep on those pieces. Below the world's own pool (10.0.0.x), so the two never meet.
+ */
+export function internetAddress(index: number): string {
+  return `10.${1 + Math.floor(index / 256)}.${index % 256}.1`
+}
+
 /** Roles, capacities and arrival times, drawn from the plan stream in host order. */
 function planHosts(p: SwarmParams, random: Random, world: SimWorld): HostRun[] {
   const runs: HostRun[] = []
   const add = (role: Role, up: number, down: number, arrivalMs: number): void => {
-    const host = world.addHost({ uploadBytesPerSecond: up, downloadBytesPerSecond: down })
+    const host = world.addHost({
+      address: internetAddress(runs.length),
+      uploadBytesPerSecond: up,
+      downloadBytesPerSecond: down,
+    })
     runs.push({
       index: runs.length,
       role,

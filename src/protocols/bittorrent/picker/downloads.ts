@@ -52,6 +52,11 @@ export class Downloads {
     return this.partials.values()
   }
 
+  /** Pieces with block-level state: started and not yet verified. */
+  get partialCount(): number {
+    return this.partials.size
+  }
+
   /** Partial pieces with missing blocks. The array is live: copy it before mutating. */
   openPieces(): readonly number[] {
     return this.open

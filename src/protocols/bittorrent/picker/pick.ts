@@ -8,9 +8,15 @@ import { PRIORITY_SKIP, PRIORITY_TOP, type PieceOrder } from './piece-order.js'
 /**
  * Which blocks to request from one peer, among the pieces it has:
  * 1. Priority first: no piece is taken while a higher-priority piece the peer has is wanted.
- * 2. Within a level, partial pieces first (fewest peers have them first, or lowest index in
- *    sequential mode), so pieces complete, verify and become tradeable quickly and the set of
- *    partial pieces stays small.
+ * 2. Within a level, rarest first, as libtorrent's picker: a partial piece (fewest peers
+ *    have it first) is continued unless the peer has an untouched piece that fewer peers
+ *    have; among equally rare pieces the partial one wins, so pieces complete, verify and
+ *    become tradeable quickly. Once `partialPiecesMax` pieces are partial, or while fewer
+ *    than `randomFirstPieces` are verified, or in sequential mode (lowest index), partial
+ *    pieces come first whatever their rarity (libtorrent's `prioritize_partials`, which it
+ *    turns on past 1.5 partial pieces per peer). Continuing partials regardless of rarity
+ *    spends a seed's upload on pieces the leechers already trade among themselves: every
+ *    leecher finishes the common pieces from the seed while the rare ones wait.
  * 3. Then a new piece: at random while fewer than `randomFirstPieces` are verified (a new
  *    peer needs something to trade soon, and the rarest piece is the slowest to get), the
  *    rarest with random tie-breaking afterwards, or the lowest index in sequential mode.
@@ -35,6 +41,11 @@ export interface PickOptions {
   readonly onlyPieces?: readonly number[]
   /** Whether endgame duplicates may be returned (default true). */
   readonly endgame?: boolean
+  /**
+   * With this many partial pieces or more, partial pieces come first whatever their rarity
+   * (default: no limit). The swarm passes 1.5 per connected peer, as libtorrent does.
+   */
+  readonly partialPiecesMax?: number
 }
 
 export interface PickContext {
@@ -57,7 +68,11 @@ export function pickBlocks(
   if (count <= 0) return out
   const sequential = options.sequential === true
   const only = options.onlyPieces === undefined ? undefined : new Set(options.onlyPieces)
-  if (only === undefined) pickNormal(ctx, peer, has, count, sequential, out)
+  const partialsFirst =
+    sequential ||
+    ctx.downloads.have.count < ctx.randomFirstPieces ||
+    ctx.downloads.partialCount >= (options.partialPiecesMax ?? Number.POSITIVE_INFINITY)
+  if (only === undefined) pickNormal(ctx, peer, has, count, sequential, partialsFirst, out)
   else pickAllowed(ctx, peer, has, count, [...only], sequential, out)
   if (out.length < count && options.endgame !== false && inEndgame(ctx.order, ctx.downloads)) {
     pickEndgame(ctx.order, ctx.downloads, peer, has, count, only, out)
@@ -80,12 +95,13 @@ function pickNormal(
   has: Bitfield,
   count: number,
   sequential: boolean,
+  partialsFirst: boolean,
   out: Block[],
 ): void {
   // Each round either finishes taking an open partial piece or starts a new one.
   while (out.length < count) {
     const partial = bestOpenPartial(ctx, has, sequential)
-    const fresh = freshPiece(ctx, has, partial, sequential)
+    const fresh = freshPiece(ctx, has, partial, sequential, partialsFirst)
     if (fresh !== -1) takeMissing(ctx.downloads, peer, ctx.start(fresh), count, out)
     else if (partial !== -1) {
       takeMissing(ctx.downloads, peer, ctx.downloads.partial(partial) as PartialPiece, count, out)
@@ -116,15 +132,26 @@ function before(order: PieceOrder, a: number, b: number, sequential: boolean): b
 
 /**
  * An untouched piece to start instead of continuing `partial`: one of a higher priority
- * level, or, in sequential mode, one of the same level with a lower index. -1 if none.
+ * level; in sequential mode, one of the same level with a lower index; otherwise, unless
+ * partials come first, a strictly rarer one of the same level. -1 if none.
  */
-function freshPiece(ctx: PickContext, has: Bitfield, partial: number, sequential: boolean): number {
+function freshPiece(
+  ctx: PickContext,
+  has: Bitfield,
+  partial: number,
+  sequential: boolean,
+  partialsFirst: boolean,
+): number {
   const { order, random } = ctx
   const floor = partial === -1 ? PRIORITY_SKIP + 1 : order.priority(partial)
   const randomFirst = ctx.downloads.have.count < ctx.randomFirstPieces
   for (let level = PRIORITY_TOP; level >= floor; level--) {
     const sameLevel = partial !== -1 && level === floor
-    if (sameLevel && !sequential) break
+    if (sameLevel && !sequential) {
+      if (partialsFirst) break
+      const rarest = order.findRarest(level, has, random)
+      return rarest !== -1 && order.availability(rarest) < order.availability(partial) ? rarest : -1
+    }
     const found = sequential
       ? order.findFirst(level, sameLevel ? partial : order.pieceCount, has)
       : randomFirst

@@ -53,13 +53,29 @@ test('random first ends after four verified pieces: then rarest first', () => {
   }
 })
 
-test('partial pieces are finished first', () => {
-  const f = fixture({ availability: '1222222', partial: ' 2     ', config: rarest })
-  assert.deepEqual(f.pick(1, ALL, 3), [1, 1, 0])
+test('a partial piece is finished before an untouched one as rare', () => {
+  const f = fixture({ availability: '2222222', partial: ' 2     ', config: rarest })
+  const picked = f.pick(1, ALL, 3)
+  assert.deepEqual(picked.slice(0, 2), [1, 1], 'its two missing blocks first')
+  assert.notEqual(picked[2], 1)
   // A partial piece the peer lacks does not hold it back.
   const g = fixture({ availability: '1222222', partial: ' 2     ', config: rarest })
   assert.deepEqual(g.pick(1, '*  ****', 1), [0])
   consistent(f)
+})
+
+test('a rarer untouched piece comes before a partial one, until partials reach their limit', () => {
+  // libtorrent: rarity decides; a seed's upload must not go to finishing common pieces.
+  const f = fixture({ availability: '1222222', partial: ' 2     ', config: rarest })
+  assert.deepEqual(f.pick(1, ALL, 5), [0, 0, 0, 0, 1])
+  // With as many partial pieces as allowed, they are finished first whatever their rarity.
+  const g = fixture({ availability: '1222222', partial: ' 2     ', config: rarest })
+  assert.deepEqual(g.pick(1, ALL, 3, { partialPiecesMax: 1 }), [1, 1, 0])
+  // While random-first lasts (fewer than 4 verified), partial pieces come first too.
+  const h = fixture({ availability: '1222222', partial: ' 2     ' })
+  assert.deepEqual(h.pick(1, ALL, 2), [1, 1])
+  consistent(f)
+  consistent(g)
 })
 
 test('sequential mode takes the lowest index first, partial or not', () => {

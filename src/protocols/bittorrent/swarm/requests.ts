@@ -40,6 +40,9 @@ import {
   type RequestQueuePolicy,
 } from './request-queue.js'
 
+/** Partial pieces allowed before they come first whatever their rarity, however few peers. */
+const PARTIAL_PIECES_MIN = 4
+
 /** Whole pieces a parole peer may take per refill (it may overshoot its target by one). */
 const PAROLE_PIECES_PER_REFILL_MAX = 8
 const NONE: Block[] = []
@@ -279,11 +282,15 @@ export class Requests {
     let blocks = peer.onParole ? this.pickParole(peer, want) : NONE
     if (blocks.length === 0) {
       const sequential = ctx.config.sequential === true
+      // libtorrent: past 1.5 partial pieces per peer, finish pieces before starting rarer ones.
+      const partialPiecesMax = Math.max(PARTIAL_PIECES_MIN, Math.ceil(1.5 * ctx.peers.size))
       blocks = ctx.picker.pickBlocks(
         peer.pickerId,
         peer.has,
         want,
-        choked ? { onlyPieces: peer.allowedFastInList, sequential } : { sequential },
+        choked
+          ? { onlyPieces: peer.allowedFastInList, sequential }
+          : { sequential, partialPiecesMax },
       )
     }
     if (peer.requests.size === 0 && blocks.length > 0) peer.lastProgressAt = ctx.now
