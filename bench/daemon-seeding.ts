@@ -170,28 +170,51 @@ async function eightSeeds(work: string, dataDir: string, torrents: string[]): Pr
   }
 }
 
-const round = (value: number): number => Math.round(value * 100) / 100
+const round2 = (value: number): number => Math.round(value * 100) / 100
 
-export async function benchDaemonSeeding(): Promise<Record<string, number>> {
+/** Rounds of the two setups, alternating which goes first (the page cache, dirty pages). */
+const ROUNDS = 3
+
+const median = (values: readonly number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
+
+export async function benchDaemonSeeding(): Promise<Record<string, number | string>> {
   const work = mkdtempSync(join(tmpdir(), 'plexus-bench-seeding-'))
   try {
     const dataDir = join(work, 'data')
     mkdirSync(dataDir)
     const torrents = makeContent(dataDir)
-    const daemon = await oneDaemon(join(work, 'a'), dataDir, torrents)
-    const separate = await eightSeeds(join(work, 'b'), dataDir, torrents)
+    const daemon: Sample[] = []
+    const separate: Sample[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      const one = (): Promise<number> =>
+        oneDaemon(join(work, `a${round}`), dataDir, torrents).then((s) => daemon.push(s))
+      const eight = (): Promise<number> =>
+        eightSeeds(join(work, `b${round}`), dataDir, torrents).then((s) => separate.push(s))
+      if (round % 2 === 0) await one().then(eight)
+      else await eight().then(one)
+      rmSync(join(work, `a${round}`), { recursive: true, force: true })
+      rmSync(join(work, `b${round}`), { recursive: true, force: true })
+    }
+    const seconds = (samples: Sample[]) => median(samples.map((s) => s.seconds))
+    const cpu = (samples: Sample[]) => median(samples.map((s) => s.seedCpuSeconds))
+    const rss = (samples: Sample[]) => median(samples.map((s) => s.seedRssMiB))
+    const each = (samples: Sample[]) => samples.map((s) => round2(s.seconds)).join(' / ')
     return {
       torrents: TORRENTS,
       mibEach: SIZE / 2 ** 20,
-      daemonSeconds: round(daemon.seconds),
-      eightSeedsSeconds: round(separate.seconds),
-      timeRatio: round(daemon.seconds / separate.seconds),
-      daemonSeedCpuSeconds: round(daemon.seedCpuSeconds),
-      eightSeedsCpuSeconds: round(separate.seedCpuSeconds),
-      cpuRatio: round(daemon.seedCpuSeconds / separate.seedCpuSeconds),
-      daemonPeakRssMiB: round(daemon.seedRssMiB),
-      eightSeedsPeakRssMiB: round(separate.seedRssMiB),
-      rssRatio: round(daemon.seedRssMiB / separate.seedRssMiB),
+      rounds: ROUNDS,
+      daemonSecondsEach: each(daemon),
+      eightSeedsSecondsEach: each(separate),
+      daemonSeconds: round2(seconds(daemon)),
+      eightSeedsSeconds: round2(seconds(separate)),
+      timeRatio: round2(seconds(daemon) / seconds(separate)),
+      daemonSeedCpuSeconds: round2(cpu(daemon)),
+      eightSeedsCpuSeconds: round2(cpu(separate)),
+      cpuRatio: round2(cpu(daemon) / cpu(separate)),
+      daemonPeakRssMiB: round2(rss(daemon)),
+      eightSeedsPeakRssMiB: round2(rss(separate)),
+      rssRatio: round2(rss(daemon) / rss(separate)),
     }
   } finally {
     rmSync(work, { recursive: true, force: true })

@@ -18,7 +18,8 @@ import { benchUtpLoopback } from './utp.js'
  * the machine it ran on. Figures recorded in docs/benchmarks.md come from this command.
  * `npm run bench -- sim` runs one suite.
  */
-type Suite = () => Record<string, number> | Promise<Record<string, number>>
+type Figures = Record<string, number | string>
+type Suite = () => Figures | Promise<Figures>
 
 const SUITES: Readonly<Record<string, Suite>> = {
   sim: () => benchSim(),
