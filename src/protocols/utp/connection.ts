@@ -15,15 +15,6 @@ import {
   type UtpState,
 } from './config.js'
 
-export {
-  DEFAULT_UTP_CONFIG,
-  SEND_HIGH_WATER_BYTES,
-  type UtpCloseReason,
-  type UtpConfig,
-  type UtpEvent,
-  type UtpState,
-} from './config.js'
-
 /**
  * One uTP connection (BEP 29), sans-IO: packets and time go in, encoded packets and events
  * come out (`takePackets`, `takeEvents`); the driver sends the one and acts on the other, and
