@@ -3,11 +3,7 @@ import type { Callback, StreamSocket } from '../core/env.js'
 import { OperationalError } from '../core/errors.js'
 import { err, ok, type Result } from '../core/result.js'
 import { fetchMetadata } from '../drivers/bittorrent/fetch-metadata.js'
-import {
-  checkStoredData,
-  recordStoredData,
-  type StoredDataOptions,
-} from '../drivers/bittorrent/stored-data.js'
+import type { StoredData } from '../drivers/bittorrent/stored-data.js'
 import { TorrentSession, type SessionEvent } from '../drivers/bittorrent/session.js'
 import type { Magnet, Metainfo } from '../protocols/bittorrent/metainfo/index.js'
 import {
@@ -23,6 +19,7 @@ import {
 } from '../protocols/bittorrent/swarm/index.js'
 import type { TorrentHost } from './torrent-host.js'
 import { metadataOptions, sessionOptions } from './torrent-open-options.js'
+import { checkPausedTorrent } from './torrent-paused-check.js'
 import { deleteTorrentState } from './torrent-removal.js'
 import { fileStatuses, peerStatuses, trackerStatuses, verifiedBytesOf } from './torrent-view.js'
 import type {
@@ -320,53 +317,28 @@ export class ManagedTorrent {
   }
 
   private checkFiles(m: Metainfo, done: () => void): void {
-    const { host, infoHash } = this
-    const options: StoredDataOptions = {
-      disk: host.env.disk,
-      metainfo: m,
+    const settings = {
       saveDir: this.options.saveDir,
-      pieceHashing: host.pieceHashing,
-      defer: host.defer,
-      resumeStore: { disk: host.stateDisk, dir: '' },
-      ...(this.recheckNext ? { recheck: true } : {}),
-      ...(this.priorities === undefined ? {} : { filePriorities: this.priorities }),
-      onChecking: (reason) =>
-        host.emit({ type: 'torrent_event', infoHash, event: { type: 'checking', reason } }),
+      recheck: this.recheckNext,
+      priorities: this.priorities,
     }
-    checkStoredData(options, (checked) => {
+    const checked = (outcome: Result<StoredData, OperationalError>): void => {
       this.pausedCheck = 'done'
-      if (!checked.ok) {
+      if (!outcome.ok) {
         // Reported as a session's failure would be; resume retries (with a session).
         if (this.goal !== 'stop') {
-          this.error = { code: checked.error.code, message: checked.error.message }
+          this.error = { code: outcome.error.code, message: outcome.error.message }
         }
-        return done()
+        return
       }
-      const { verified, problems } = checked.value
-      if (problems.length > 0) {
-        host.emit({
-          type: 'torrent_event',
-          infoHash,
-          event: { type: 'files_missing', files: problems },
-        })
-      }
+      const { verified } = outcome.value
       this.closedHave = verified
       this.closedComplete = m.files.every(
         (file, index) =>
           file.pad || this.priorities?.[index] === 0 || isFileComplete(m, verified, index),
       )
-      if (checked.value.source === 'resume') return done()
-      // Read back from the files: record it, or the next start reads them all again.
-      recordStoredData(options, verified, (recorded) => {
-        if (!recorded.ok) {
-          host.env.log.log('warn', 'resume data after a paused check not written', {
-            infoHash: m.infoHashHex,
-            error: recorded.error.message,
-          })
-        }
-        done()
-      })
-    })
+    }
+    checkPausedTorrent(this.host, this.infoHash, m, settings, checked, done)
   }
 
   private fetch(): void {
