@@ -45,3 +45,30 @@ test('the bytes read first come again, first, then the rest in order; pause hold
   assert.deepEqual(got, [1, 2, 3, 4, 5], 'later bytes pass straight through')
   assert.equal(inner.paused, false)
 })
+
+test("with 'after_replay' the far side's close waits for the replayed bytes, even for a late onClose", () => {
+  const far: { close?: (reason: StreamCloseReason) => void } = {}
+  const inner = new FakeSocket()
+  inner.onClose = (handler) => void (far.close = handler)
+  const deferred: (() => void)[] = []
+  const run = (): void => {
+    for (const fn of deferred.splice(0)) fn()
+  }
+  const socket = new ReplaySocket(
+    inner,
+    [Uint8Array.of(1, 2)],
+    (fn) => deferred.push(fn),
+    {},
+    'after_replay',
+  )
+  const seen: string[] = []
+  socket.pause()
+  far.close?.('end')
+  socket.onClose((reason) => seen.push(`close ${reason}`))
+  run()
+  assert.equal(seen.length, 0, 'not before the replayed bytes')
+  socket.onData((bytes) => seen.push(`data ${bytes.join(',')}`))
+  socket.resume()
+  run()
+  assert.deepEqual(seen, ['data 1,2', 'close end'])
+})

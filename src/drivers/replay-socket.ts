@@ -12,6 +12,14 @@ export interface StreamTransforms {
 }
 
 /**
+ * When the socket reports the far side's close: at once ('immediate', what the peer's
+ * listener and MSE want), or only after every replayed and queued byte was delivered, also to
+ * an `onClose` registered after the close ('after_replay': a Gnutella port hands a connection
+ * that may have sent its request and closed to a relay that is still connecting).
+ */
+export type ReplayClosing = 'immediate' | 'after_replay'
+
+/**
  * A stream socket whose first bytes were already read by someone else (the peer's listener
  * reads an incoming BitTorrent handshake to learn its info-hash; an MSE handshake reads the
  * initial payload): those bytes are delivered again, first, to whoever takes the socket over,
@@ -25,12 +33,16 @@ export class ReplaySocket implements StreamSocket {
   private paused = false
   private scheduled = false
   private finished = false
+  /** With 'after_replay': the far side's close, held until the queue is delivered. */
+  private closedWith: StreamCloseReason | undefined
+  private closeHandler: ((reason: StreamCloseReason) => void) | undefined
 
   constructor(
     private readonly inner: StreamSocket,
     replay: readonly Uint8Array[],
     private readonly defer: (fn: () => void) => void,
     private readonly transforms: StreamTransforms = {},
+    private readonly closing: ReplayClosing = 'immediate',
   ) {
     this.queued = replay.filter((bytes) => bytes.length > 0)
     const read = transforms.read
@@ -43,6 +55,12 @@ export class ReplaySocket implements StreamSocket {
       }
       this.handler(bytes, more)
     })
+    if (closing === 'after_replay') {
+      inner.onClose((reason) => {
+        this.closedWith = reason
+        this.reportCloseAfterReplay()
+      })
+    }
   }
 
   get local(): Address {
@@ -97,6 +115,11 @@ export class ReplaySocket implements StreamSocket {
   }
 
   onClose(handler: (reason: StreamCloseReason) => void): void {
+    if (this.closing === 'after_replay') {
+      this.closeHandler = handler
+      if (this.closedWith !== undefined) this.defer(() => this.reportCloseAfterReplay())
+      return
+    }
     this.inner.onClose((reason) => {
       this.finished = true
       handler(reason)
@@ -121,5 +144,17 @@ export class ReplaySocket implements StreamSocket {
       const bytes = this.queued.shift() as Uint8Array
       handler(bytes, this.queued.length > 0)
     }
+    if (this.closing === 'after_replay') this.reportCloseAfterReplay()
+  }
+
+  private reportCloseAfterReplay(): void {
+    const handler = this.closeHandler
+    const reason = this.closedWith
+    if (handler === undefined || reason === undefined) return
+    // Bytes still queued go first, unless we ended the socket ourselves (nobody reads them).
+    if (this.queued.length > 0 && !this.finished) return
+    this.closeHandler = undefined
+    this.finished = true
+    handler(reason)
   }
 }

@@ -1,13 +1,9 @@
 import type { Address } from '../core/address.js'
-import type { Callback, Disk, StreamSocket } from '../core/env.js'
+import type { Callback, StreamSocket } from '../core/env.js'
 import { OperationalError } from '../core/errors.js'
 import { err, ok, type Result } from '../core/result.js'
 import { fetchMetadata } from '../drivers/bittorrent/fetch-metadata.js'
-import {
-  checkStoredData,
-  recordStoredData,
-  type StoredDataOptions,
-} from '../drivers/bittorrent/stored-data.js'
+import type { StoredData } from '../drivers/bittorrent/stored-data.js'
 import { TorrentSession, type SessionEvent } from '../drivers/bittorrent/session.js'
 import type { Magnet, Metainfo } from '../protocols/bittorrent/metainfo/index.js'
 import {
@@ -15,13 +11,16 @@ import {
   selectOnlyOf,
 } from '../protocols/bittorrent/metainfo/magnet-select.js'
 import type { Bitfield } from '../protocols/bittorrent/picker/index.js'
-import { filePaths, isFileComplete, resumePath } from '../protocols/bittorrent/storage/index.js'
+import { isFileComplete } from '../protocols/bittorrent/storage/index.js'
 import {
   DEFAULT_SWARM_CONFIG,
   type SwarmStats,
   type SwarmView,
 } from '../protocols/bittorrent/swarm/index.js'
 import type { TorrentHost } from './torrent-host.js'
+import { metadataOptions, sessionOptions } from './torrent-open-options.js'
+import { checkPausedTorrent } from './torrent-paused-check.js'
+import { deleteTorrentState } from './torrent-removal.js'
 import { fileStatuses, peerStatuses, trackerStatuses, verifiedBytesOf } from './torrent-view.js'
 import type {
   AddTorrentOptions,
@@ -175,25 +174,8 @@ export class ManagedTorrent {
   deleteState(deleteData: boolean, done: Callback<void>): void {
     const m = this.meta
     if (m === undefined) return this.host.defer(() => done(ok(undefined)))
-    const paths = [resumePath('', m)]
-    const { env, stateDisk } = this.host
-    const removeAll = (disk: typeof stateDisk, list: readonly string[], next: Callback<void>) => {
-      let index = 0
-      const step = (): void => {
-        const path = list[index++]
-        if (path === undefined) return next(ok(undefined))
-        disk.remove(path, (removed) => (removed.ok ? step() : next(removed)))
-      }
-      step()
-    }
-    removeAll(stateDisk, paths, (removed) => {
-      if (!removed.ok || !deleteData) return done(removed)
-      const files = filePaths(this.options.saveDir, m).filter((_, i) => m.files[i]?.pad !== true)
-      removeAll(env.disk, files, (filesRemoved) => {
-        if (!filesRemoved.ok) return done(filesRemoved)
-        removeEmptyDirectories(env.disk, createdDirectories(this.options.saveDir, files), done)
-      })
-    })
+    const disks = { stateDisk: this.host.stateDisk, dataDisk: this.host.env.disk }
+    deleteTorrentState(disks, this.options.saveDir, m, deleteData, done)
   }
 
   status(): TorrentStatus {
@@ -335,53 +317,28 @@ export class ManagedTorrent {
   }
 
   private checkFiles(m: Metainfo, done: () => void): void {
-    const { host, infoHash } = this
-    const options: StoredDataOptions = {
-      disk: host.env.disk,
-      metainfo: m,
+    const settings = {
       saveDir: this.options.saveDir,
-      pieceHashing: host.pieceHashing,
-      defer: host.defer,
-      resumeStore: { disk: host.stateDisk, dir: '' },
-      ...(this.recheckNext ? { recheck: true } : {}),
-      ...(this.priorities === undefined ? {} : { filePriorities: this.priorities }),
-      onChecking: (reason) =>
-        host.emit({ type: 'torrent_event', infoHash, event: { type: 'checking', reason } }),
+      recheck: this.recheckNext,
+      priorities: this.priorities,
     }
-    checkStoredData(options, (checked) => {
+    const checked = (outcome: Result<StoredData, OperationalError>): void => {
       this.pausedCheck = 'done'
-      if (!checked.ok) {
+      if (!outcome.ok) {
         // Reported as a session's failure would be; resume retries (with a session).
         if (this.goal !== 'stop') {
-          this.error = { code: checked.error.code, message: checked.error.message }
+          this.error = { code: outcome.error.code, message: outcome.error.message }
         }
-        return done()
+        return
       }
-      const { verified, problems } = checked.value
-      if (problems.length > 0) {
-        host.emit({
-          type: 'torrent_event',
-          infoHash,
-          event: { type: 'files_missing', files: problems },
-        })
-      }
+      const { verified } = outcome.value
       this.closedHave = verified
       this.closedComplete = m.files.every(
         (file, index) =>
           file.pad || this.priorities?.[index] === 0 || isFileComplete(m, verified, index),
       )
-      if (checked.value.source === 'resume') return done()
-      // Read back from the files: record it, or the next start reads them all again.
-      recordStoredData(options, verified, (recorded) => {
-        if (!recorded.ok) {
-          host.env.log.log('warn', 'resume data after a paused check not written', {
-            infoHash: m.infoHashHex,
-            error: recorded.error.message,
-          })
-        }
-        done()
-      })
-    })
+    }
+    checkPausedTorrent(this.host, this.infoHash, m, settings, checked, done)
   }
 
   private fetch(): void {
@@ -389,21 +346,8 @@ export class ManagedTorrent {
     if (magnet === undefined) return
     this.busy = 'fetching'
     this.host.connectionsChanged()
-    const { host } = this
-    const { env } = host
     this.fetching = fetchMetadata(
-      {
-        env,
-        magnet,
-        peerId: host.peerId,
-        peers: this.extraPeers,
-        ...(host.trackers === undefined ? {} : { trackers: host.trackers }),
-        ...(host.dht === undefined ? {} : { dht: host.dht }),
-        port: host.listen.port,
-        timeout: host.metadataTimeout,
-        ...(host.swarm.encryption === undefined ? {} : { encryption: host.swarm.encryption }),
-        ...(host.transports === undefined ? {} : { transports: host.transports }),
-      },
+      metadataOptions(this.host, magnet, this.extraPeers),
       (fetched) => {
         this.fetching = undefined
         this.busy = undefined
@@ -443,41 +387,19 @@ export class ManagedTorrent {
   }
 
   private open(m: Metainfo): void {
-    const { host } = this
     this.busy = 'opening'
     this.host.connectionsChanged()
     const recheck = this.recheckNext
     this.recheckNext = false
-    const { uploadRateLimit, downloadRateLimit } = this.options
     TorrentSession.open(
-      {
-        env: host.env,
-        metainfo: m,
-        saveDir: this.options.saveDir,
-        listen: host.listen,
-        sharedListener: true,
-        peerId: host.peerId,
-        pieceHashing: host.pieceHashing,
-        defer: host.defer,
-        ...(host.trackers === undefined ? {} : { trackers: host.trackers }),
+      sessionOptions(this.host, m, {
+        options: this.options,
         peers: this.extraPeers,
-        swarmConfig: {
-          ...host.swarm,
-          peersMax: this.peersMaxNow,
-          ...(uploadRateLimit === undefined ? {} : { uploadRateLimit }),
-          ...(downloadRateLimit === undefined ? {} : { downloadRateLimit }),
-        },
-        ...(this.priorities === undefined ? {} : { filePriorities: this.priorities }),
-        ...(this.options.sequential === undefined ? {} : { sequential: this.options.sequential }),
-        ...(host.dht === undefined ? {} : { dht: host.dht }),
-        resumeStore: { disk: host.stateDisk, dir: '' },
-        ...(host.storageLimits === undefined ? {} : { storageLimits: host.storageLimits }),
-        ...(recheck ? { recheck: true } : {}),
-        globalUploadLimiter: host.limits.upload,
-        globalDownloadLimiter: host.limits.download,
-        ...(host.transports === undefined ? {} : { transports: host.transports }),
+        peersMax: this.peersMaxNow,
+        priorities: this.priorities,
+        recheck,
         onEvent: (event) => this.onSessionEvent(event),
-      },
+      }),
       (opened) => {
         this.busy = undefined
         if (!opened.ok) {
@@ -540,36 +462,4 @@ export class ManagedTorrent {
         break
     }
   }
-}
-
-/**
- * The folders a torrent's files sit in below its save folder (the torrent's own folder and its
- * subfolders; never the save folder itself), deepest first, so each is empty of the torrent's
- * files by the time it is tried.
- */
-export function createdDirectories(saveDir: string, files: readonly string[]): string[] {
-  const below = saveDir === '' ? '' : `${saveDir}/`
-  const parentOf = (path: string): string => path.slice(0, Math.max(0, path.lastIndexOf('/')))
-  const dirs = new Set<string>()
-  for (const file of files) {
-    for (let dir = parentOf(file); dir !== '' && dir.startsWith(below); dir = parentOf(dir)) {
-      dirs.add(dir)
-    }
-  }
-  const depth = (path: string): number => path.split('/').length
-  return [...dirs].sort((a, b) => depth(b) - depth(a) || (a < b ? -1 : 1))
-}
-
-/** Removes each folder that is empty; one holding anything else (the user's files) stays. */
-function removeEmptyDirectories(disk: Disk, dirs: readonly string[], done: Callback<void>): void {
-  let index = 0
-  const step = (): void => {
-    const dir = dirs[index++]
-    if (dir === undefined) return done(ok(undefined))
-    disk.removeDirectory(dir, (removed) => {
-      if (removed.ok || removed.error.code === 'exists') return step()
-      done(removed)
-    })
-  }
-  step()
 }

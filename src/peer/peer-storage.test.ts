@@ -8,7 +8,7 @@ import { createNodeEnv } from '../drivers/node/env.js'
 import { NodeDisk } from '../drivers/node/disk.js'
 import { promised } from '../drivers/promises.js'
 import { buildInfoDict, buildTorrent, PieceHasher } from '../protocols/bittorrent/metainfo/index.js'
-import { createdDirectories } from './managed-torrent.js'
+import { createdDirectories } from './torrent-removal.js'
 import { Peer } from './peer.js'
 import type { PeerApi, PeerEvent, TorrentStatus } from './types.js'
 

@@ -1,11 +1,9 @@
-import { addressKey, type Address } from '../core/address.js'
-import { toHex, utf8 } from '../core/bytes.js'
+import type { Address } from '../core/address.js'
 import type { Callback, Env, StreamSocket } from '../core/env.js'
 import { assert, OperationalError } from '../core/errors.js'
-import type { Random } from '../core/random.js'
 import { err, ok, type Result } from '../core/result.js'
 import { seconds } from '../core/time.js'
-import { DhtAgent } from '../drivers/kademlia/dht-agent.js'
+import type { DhtAgent } from '../drivers/kademlia/dht-agent.js'
 import type { MetricsRegistry, MetricsSnapshot } from '../drivers/node/metrics.js'
 import {
   parseMagnet,
@@ -14,13 +12,13 @@ import {
   type Metainfo,
 } from '../protocols/bittorrent/metainfo/index.js'
 import { inlinePieceHashing } from '../protocols/bittorrent/storage/index.js'
-import { PEER_ID_PREFIX, swarmConfig, type SwarmView } from '../protocols/bittorrent/swarm/index.js'
-import { DEFAULT_DHT_CONFIG } from '../protocols/kademlia/index.js'
+import { swarmConfig, type SwarmView } from '../protocols/bittorrent/swarm/index.js'
 import { shareConnections } from './connection-budget.js'
-import { bucketStatuses } from './dht-buckets.js'
 import { EventStream } from './event-stream.js'
 import { listenForHandshakes, type HandshakeRouter } from './handshake-router.js'
 import { ManagedTorrent } from './managed-torrent.js'
+import { configProblem, isValidConnectionsMax, newPeerId } from './peer-config.js'
+import { dhtBucketsOf, dhtLookupsOf, dhtStatusOf, startDht } from './peer-dht.js'
 import { peerEnvWithMetrics } from './peer-metrics.js'
 import { PluginRegistry } from './plugin-registry.js'
 import { SerialQueue } from './serial-queue.js'
@@ -44,6 +42,8 @@ import type {
   TorrentId,
   TorrentStatus,
 } from './types.js'
+
+export { newPeerId } from './peer-config.js'
 
 /** A magnet without metadata after this long is an error (the CLI's long-standing 120 s). */
 const METADATA_TIMEOUT = seconds(120)
@@ -353,42 +353,19 @@ export class Peer implements PeerApi {
   }
 
   dhtStatus(): DhtStatus | undefined {
-    const dht = this.dht
-    if (dht === undefined) return undefined
-    const stats = dht.stats()
-    return {
-      address: addressKey(dht.address),
-      id: toHex(dht.id),
-      nodes: stats.tableSize,
-      lookups: stats.operationsStarted,
-      lookupsInFlight: stats.operations,
-      peersStored: stats.peersStored,
-      itemsStored: stats.itemsStored,
-    }
+    return this.dht === undefined ? undefined : dhtStatusOf(this.dht)
   }
 
   dhtBuckets(): readonly DhtBucketStatus[] | undefined {
     const dht = this.dht
     if (dht === undefined) return undefined
-    // The routing settings the node was started with (the default unless the config set them).
-    const configured = this.dhtConfig === false ? undefined : this.dhtConfig.config
-    const routing = (configured ?? DEFAULT_DHT_CONFIG).routing
-    return bucketStatuses(dht.node.routing, this.env.clock.now(), routing)
+    return dhtBucketsOf(dht, this.dhtConfig, this.env.clock.now())
   }
 
   dhtLookups(): readonly DhtLookupRecord[] | undefined {
     const dht = this.dht
     if (dht === undefined) return undefined
-    const now = this.env.clock.now()
-    // Instants are monotonic, not wall-clock: the API speaks in ages and durations.
-    return dht
-      .recentLookups()
-      .map(({ startedAt, finishedAt, ...record }) => ({
-        ...record,
-        finishedMsAgo: Math.max(0, now - finishedAt),
-        durationMs: Math.max(0, finishedAt - startedAt),
-      }))
-      .reverse()
+    return dhtLookupsOf(dht, this.env.clock.now())
   }
 
   dhtStored(): DhtStored | undefined {
@@ -500,52 +477,4 @@ function notFound(id: TorrentId): Result<never, OperationalError> {
 
 function closing(): OperationalError {
   return new OperationalError('closed', 'the peer is stopping')
-}
-
-function configProblem(config: PeerConfig): string | undefined {
-  if (!isValidRate(config.uploadRateLimit)) return `bad upload rate ${config.uploadRateLimit}`
-  if (!isValidRate(config.downloadRateLimit)) {
-    return `bad download rate ${config.downloadRateLimit}`
-  }
-  if (!isValidConnectionsMax(config.connectionsMax)) {
-    return `connectionsMax must be a whole number >= 1, got ${config.connectionsMax}`
-  }
-  if (config.trackers && config.trackerTransport === undefined) {
-    return 'trackers are on but no tracker transport was given'
-  }
-  return undefined
-}
-
-/** The DHT node the config asks for, or undefined. */
-function startDht(env: Env, config: PeerConfig, done: Callback<DhtAgent | undefined>): void {
-  const dht = config.dht
-  if (dht === false) {
-    env.clock.setTimer(env.clock.now(), () => done(ok(undefined)))
-    return
-  }
-  const stateDisk = dht.stateDisk ?? config.stateDisk
-  DhtAgent.start(
-    {
-      env,
-      bind: { host: config.listen.host, port: dht.port },
-      bootstrap: dht.bootstrap,
-      ...(dht.id === undefined ? {} : { id: dht.id }),
-      ...(dht.externalAddress === undefined ? {} : { externalAddress: dht.externalAddress }),
-      ...(dht.config === undefined ? {} : { config: dht.config }),
-      ...(dht.statePath === undefined ? {} : { statePath: dht.statePath, stateDisk }),
-    },
-    done,
-  )
-}
-
-/** `-PX0100-` and 12 random hex digits (Azureus style, as every client's). */
-export function newPeerId(random: Random): Uint8Array {
-  const id = new Uint8Array(20)
-  id.set(utf8(PEER_ID_PREFIX))
-  id.set(utf8(toHex(random.bytes(6))), PEER_ID_PREFIX.length)
-  return id
-}
-
-function isValidConnectionsMax(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 1
 }

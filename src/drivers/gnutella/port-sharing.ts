@@ -6,8 +6,8 @@
  * read to decide.
  */
 import type { Address } from '../../core/address.js'
-import type { StreamCloseReason } from '../../core/core.js'
 import type { Net, StreamSocket } from '../../core/env.js'
+import { ReplaySocket } from '../replay-socket.js'
 
 const ascii = (bytes: Uint8Array): string => String.fromCharCode(...bytes)
 
@@ -24,94 +24,6 @@ export function classify(prefix: Uint8Array): 'http' | 'giv' | 'gnutella' | unde
       ? undefined
       : 'gnutella'
   return 'gnutella'
-}
-
-/** A socket whose first bytes were already read: they are handed to the next `onData` first. */
-class ReplaySocket implements StreamSocket {
-  private dataHandler: ((bytes: Uint8Array, more?: boolean) => void) | undefined
-  private closeHandler: ((reason: StreamCloseReason) => void) | undefined
-  private closedWith: StreamCloseReason | undefined
-  private paused = false
-  private held: Uint8Array[]
-
-  constructor(
-    private readonly raw: StreamSocket,
-    prefix: Uint8Array,
-  ) {
-    this.held = [prefix]
-  }
-
-  get local(): Address {
-    return this.raw.local
-  }
-  get remote(): Address {
-    return this.raw.remote
-  }
-  write(bytes: Uint8Array): boolean {
-    return this.raw.write(bytes)
-  }
-  cork(): void {
-    this.raw.cork()
-  }
-  uncork(): void {
-    this.raw.uncork()
-  }
-  end(): void {
-    this.raw.end()
-  }
-  destroy(): void {
-    this.raw.destroy()
-  }
-  pause(): void {
-    this.paused = true
-    this.raw.pause()
-  }
-  resume(): void {
-    this.paused = false
-    this.raw.resume()
-    this.release()
-  }
-  onDrain(handler: () => void): void {
-    this.raw.onDrain(handler)
-  }
-  onData(handler: (bytes: Uint8Array, more?: boolean) => void): void {
-    this.dataHandler = handler
-    queueMicrotask(() => this.release())
-  }
-  onClose(handler: (reason: StreamCloseReason) => void): void {
-    this.closeHandler = handler
-    if (this.closedWith !== undefined) queueMicrotask(() => this.deliverClose())
-  }
-
-  /** Bytes from the raw socket after the decision. */
-  data(bytes: Uint8Array, more?: boolean): void {
-    if (this.dataHandler === undefined || this.held.length > 0 || this.paused) {
-      this.held.push(bytes)
-      return
-    }
-    this.dataHandler(bytes, more)
-  }
-
-  closed(reason: StreamCloseReason): void {
-    this.closedWith = reason
-    if (this.held.length === 0) this.deliverClose()
-  }
-
-  private release(): void {
-    while (this.held.length > 0 && this.dataHandler !== undefined && !this.paused) {
-      const bytes = this.held.shift() as Uint8Array
-      this.dataHandler(bytes, this.held.length > 0)
-    }
-    if (this.held.length === 0 && this.closedWith !== undefined) this.deliverClose()
-  }
-
-  private deliverClose(): void {
-    const handler = this.closeHandler
-    const reason = this.closedWith
-    if (handler === undefined || reason === undefined) return
-    this.closeHandler = undefined
-    handler(reason)
-  }
 }
 
 /** Relays an HTTP connection to the transfer server at `http`, with backpressure both ways. */
@@ -147,15 +59,16 @@ export function shareGnutellaPort(
 ): void {
   let prefix = new Uint8Array(0)
   let replay: ReplaySocket | undefined
-  socket.onData((bytes, more) => {
-    if (replay !== undefined) return replay.data(bytes, more)
+  // Until the kind is known; the replay then takes the socket's data and close over.
+  socket.onData((bytes) => {
     const joined = new Uint8Array(prefix.length + bytes.length)
     joined.set(prefix)
     joined.set(bytes, prefix.length)
     prefix = joined
     const kind = classify(prefix)
     if (kind === undefined) return
-    replay = new ReplaySocket(socket, prefix)
+    // Microtasks, as a driver's callbacks: the replay is delivered right after this call.
+    replay = new ReplaySocket(socket, [prefix], queueMicrotask, {}, 'after_replay')
     if (kind === 'http') {
       if (http === undefined) replay.destroy()
       else relay(net, replay, http)
@@ -164,5 +77,4 @@ export function shareGnutellaPort(
       else giv(replay)
     } else gnutella(replay)
   })
-  socket.onClose((reason) => replay?.closed(reason))
 }

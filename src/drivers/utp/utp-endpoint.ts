@@ -4,11 +4,8 @@ import { OperationalError } from '../../core/errors.js'
 import type { Random } from '../../core/random.js'
 import { err, ok } from '../../core/result.js'
 import type { Instant } from '../../core/time.js'
-import {
-  DEFAULT_UTP_CONFIG,
-  UtpConnection,
-  type UtpConfig,
-} from '../../protocols/utp/connection.js'
+import { DEFAULT_UTP_CONFIG, type UtpConfig } from '../../protocols/utp/config.js'
+import { UtpConnection } from '../../protocols/utp/connection.js'
 import {
   decodePacket,
   encodePacket,

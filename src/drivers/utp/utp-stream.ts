@@ -4,7 +4,7 @@ import type { Clock, StreamSocket, TimerHandle } from '../../core/env.js'
 import { LocalProtocolError } from '../../core/errors.js'
 import type { Instant } from '../../core/time.js'
 import type { UtpConnection } from '../../protocols/utp/connection.js'
-import { type UtpEvent } from '../../protocols/utp/connection.js'
+import { type UtpEvent } from '../../protocols/utp/config.js'
 import type { UtpPacket } from '../../protocols/utp/header.js'
 
 /** What a stream needs from the endpoint that carries it. */

@@ -11,7 +11,7 @@ import type {
 import { OperationalError } from '../../core/errors.js'
 import type { Random } from '../../core/random.js'
 
-import type { UtpConfig } from '../../protocols/utp/connection.js'
+import type { UtpConfig } from '../../protocols/utp/config.js'
 import { UtpEndpoint } from './utp-endpoint.js'
 
 /** How a transport binds its UDP sockets: a `Net`'s `bindDatagram`. */

@@ -1,9 +1,8 @@
-import { address, intToIpv4, type Address } from '../../core/address.js'
 import { utf8 } from '../../core/bytes.js'
 import { SeededRandom, type Random } from '../../core/random.js'
 import { summarize } from '../../core/stats.js'
 import { instant } from '../../core/time.js'
-import { attach, type Attached } from '../../drivers/attach.js'
+import type { Attached } from '../../drivers/attach.js'
 import {
   canCodec,
   canConfig,
@@ -15,8 +14,10 @@ import {
   type Point,
 } from '../../protocols/can/index.js'
 import type { OverlayEvent } from '../../protocols/overlay/dht.js'
-import { planeLatency, SimWorld, type SimHost } from '../../sim/index.js'
+import type { SimHost } from '../../sim/index.js'
 import { defaultsOf, type Params, type Scenario } from '../scenario.js'
+import { OverlayRun, planeLatencyParams, planeWorld, TrackedOps } from './overlay-harness.js'
+import { hopsText, round, summarizeHops, type HopsSummary } from './overlay-report.js'
 
 /**
  * CAN in the simulator: every host runs the production `CanNode` through the production
@@ -35,12 +36,7 @@ export interface CanReport {
   readonly joined: number
   readonly lookups: number
   readonly successRate: number
-  readonly hops: {
-    readonly mean: number
-    readonly p50: number
-    readonly p90: number
-    readonly max: number
-  }
+  readonly hops: HopsSummary
   /** The paper's average path length, (d/4) N^(1/d). */
   readonly expectedHops: number
   readonly neighbours: { readonly mean: number; readonly max: number }
@@ -74,42 +70,28 @@ const PARAMS = {
     default: 0,
     describe: 'fraction of nodes failing at once after the first batch',
   },
-  baseLatencyMs: { kind: 'number', min: 0, max: 1000, default: 10, describe: 'latency floor' },
-  msPerUnit: { kind: 'number', min: 0, max: 100, default: 0.5, describe: 'ms per unit distance' },
+  ...planeLatencyParams(10, 0.5),
 } as const
 
 type P = Record<keyof typeof PARAMS, number>
 
-class Run {
-  readonly world: SimWorld
-  readonly nodes: (CanNode | undefined)[] = []
-  readonly attached: (Attached | undefined)[] = []
+class Run extends OverlayRun<CanNode> {
   readonly config: CanConfig
   readonly pick: Random
-  readonly tracked = new Map<string, { point: Point; phase: number; kind: 'lookup' | 'get' }>()
+  /** Failures by error (and 'wrong_owner' for a lookup the oracle rejects). */
+  readonly ops = new TrackedOps<{ point: Point; phase: number; kind: 'lookup' | 'get' }>()
   readonly hops: number[] = []
   readonly successes = [0, 0]
   readonly itemsFound = [0, 0]
-  /** Why operations failed, by error (and 'wrong_owner' for a lookup the oracle rejects). */
-  readonly failures: Record<string, number> = {}
   map = new ZoneMap<number>(2)
 
   constructor(
     readonly p: P,
     readonly seed: number,
   ) {
-    const latency = planeLatency({
-      baseMs: p.baseLatencyMs,
-      msPerUnit: p.msPerUnit,
-      random: new SeededRandom(seed).fork('latency'),
-    })
-    this.world = new SimWorld({ seed, latency })
+    super(planeWorld(seed, p).world, PORT)
     this.pick = new SeededRandom(seed).fork('can')
     this.config = canConfig({ dims: p.dims })
-  }
-
-  hostAddress(index: number): Address {
-    return address((this.world.hosts[index] as SimHost).address, PORT)
   }
 
   live(index: number): CanNode | undefined {
@@ -126,19 +108,11 @@ class Run {
         { random: env.random.fork('can'), hashing: env.hashing },
         { config: this.config, self },
       )
-      this.nodes[index] = node
-      env.net.bindDatagram(self, (bound) => {
-        if (!bound.ok) throw bound.error
-        const attached = attach(node, canCodec, {
-          clock: env.clock,
-          socket: bound.value,
-          onEvent: (event: OverlayEvent) => this.onEvent(index, event),
-          messageName: canMessageName,
-        })
-        this.attached[index] = attached
+      const wire = { codec: canCodec, messageName: canMessageName }
+      const onEvent = (event: OverlayEvent): void => this.onEvent(index, event)
+      this.attachNode(env, index, node, wire, onEvent, () => {
         if (index === 0) node.create()
         else node.join(env.clock.now(), this.hostAddress(this.bootstrapFor(index)), undefined)
-        attached.flush()
       })
     }
   }
@@ -154,14 +128,9 @@ class Run {
 
   onEvent(index: number, event: OverlayEvent): void {
     if (event.type !== 'op_done') return
-    const key = `${index}/${event.handle}`
-    const tracked = this.tracked.get(key)
+    const tracked = this.ops.settle(index, event.handle)
     if (tracked === undefined) return
-    this.tracked.delete(key)
-    if (!event.ok) {
-      const why = `${tracked.kind}:${event.error ?? 'unknown'}`
-      this.failures[why] = (this.failures[why] ?? 0) + 1
-    }
+    if (!event.ok) this.ops.countFailure(`${tracked.kind}:${event.error ?? 'unknown'}`)
     if (tracked.kind === 'get') {
       if (event.ok) this.itemsFound[tracked.phase] = (this.itemsFound[tracked.phase] ?? 0) + 1
       return
@@ -173,7 +142,7 @@ class Run {
       const owner = this.world.host(event.owner.address.host)
       if (owner?.index === truth)
         this.successes[tracked.phase] = (this.successes[tracked.phase] ?? 0) + 1
-      else this.failures['lookup:wrong_owner'] = (this.failures['lookup:wrong_owner'] ?? 0) + 1
+      else this.ops.countFailure('lookup:wrong_owner')
     }
   }
 
@@ -192,10 +161,6 @@ class Run {
     }
   }
 
-  at(time: number, fn: () => void): void {
-    this.world.scheduler.schedule(time, (f: () => void) => f(), fn)
-  }
-
   lookups(start: number, phase: number): void {
     for (let i = 0; i < this.p.lookups; i++) {
       this.at(start + i * 50, () => {
@@ -203,7 +168,7 @@ class Run {
         const node = this.nodes[index] as CanNode
         const point = randomPoint(this.pick, this.config)
         const handle = node.lookupPoint(this.world.now(), point)
-        this.tracked.set(`${index}/${handle}`, { point, phase, kind: 'lookup' })
+        this.ops.track(index, handle, { point, phase, kind: 'lookup' })
         ;(this.attached[index] as Attached).flush()
       })
     }
@@ -215,7 +180,7 @@ class Run {
         const index = this.randomLive()
         const node = this.nodes[index] as CanNode
         const handle = node.get(this.world.now(), utf8(`item ${i}`))
-        this.tracked.set(`${index}/${handle}`, { point: [], phase, kind: 'get' })
+        this.ops.track(index, handle, { point: [], phase, kind: 'get' })
         ;(this.attached[index] as Attached).flush()
       })
     }
@@ -226,15 +191,9 @@ export function runCan(params: Params, seed: number): CanReport {
   const p = { ...defaultsOf(PARAMS), ...params } as P
   const run = new Run(p, seed)
   const { world } = run
-  for (let i = 0; i < p.nodes; i++) {
-    world.addHost({
-      address: intToIpv4(FIRST_ADDRESS + i),
-      uploadBytesPerSecond: 1e7,
-      downloadBytesPerSecond: 1e7,
-    })
-  }
+  run.addHosts(p.nodes, FIRST_ADDRESS)
   const joinMs = p.joinSeconds * 1000
-  world.hosts.forEach((host, i) => run.at((joinMs * i) / p.nodes, () => host.start(run.program(i))))
+  run.scheduleJoins(joinMs)
   // Joins in flight finish, and one heartbeat round spreads the final neighbour lists.
   let events = 0
   let t = joinMs + 2 * run.config.heartbeatMs
@@ -256,15 +215,7 @@ export function runCan(params: Params, seed: number): CanReport {
 
   let afterFailure: CanReport['afterFailure']
   if (p.failFraction > 0) {
-    const victims = Math.floor(p.failFraction * p.nodes)
-    let failed = 0
-    while (failed < victims) {
-      const i = 1 + run.pick.int(p.nodes - 1)
-      const host = world.hosts[i] as SimHost
-      if (!host.isUp) continue
-      host.crash()
-      failed++
-    }
+    const failed = run.crashAtOnce(run.pick, Math.floor(p.failFraction * p.nodes))
     // Detection (deadAfter), ranked takeovers and reassignment rounds.
     t += run.config.deadAfterMs + 8 * run.config.heartbeatMs
     events += world.run({ until: instant(t) }).steps
@@ -284,7 +235,6 @@ export function runCan(params: Params, seed: number): CanReport {
 
   const live = world.hosts.map((_, i) => run.live(i)).filter((n): n is CanNode => n !== undefined)
   const stats = live.map((n) => n.inspect())
-  const hops = summarize(run.hops)
   const neighbours = summarize(stats.map((s) => s.neighbours))
   const minutes = world.now() / 60_000
   const maintenance = stats.reduce((s, x) => s + x.maintenanceSent, 0)
@@ -296,20 +246,18 @@ export function runCan(params: Params, seed: number): CanReport {
     joined,
     lookups: p.lookups,
     successRate: round(p.lookups === 0 ? 1 : (run.successes[0] as number) / p.lookups, 4),
-    hops: { mean: round(hops.mean), p50: hops.p50, p90: hops.p90, max: hops.max },
+    hops: summarizeHops(run.hops),
     expectedHops: round((p.dims / 4) * p.nodes ** (1 / p.dims)),
     neighbours: { mean: round(neighbours.mean), max: neighbours.max },
     items: { tried: p.items, found: run.itemsFound[0] as number },
     ...(afterFailure === undefined ? {} : { afterFailure }),
     tilingProblems: problems.slice(0, 20),
-    failures: run.failures,
+    failures: run.ops.failures,
     maintenancePerNodePerMinute: round(live.length === 0 ? 0 : maintenance / live.length / minutes),
     virtualSeconds: round(world.now() / 1000),
     events,
   }
 }
-
-const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d
 
 export const can: Scenario<CanReport> = {
   name: 'can',
@@ -320,8 +268,7 @@ export const can: Scenario<CanReport> = {
   format: (r) => [
     `${r.nodes} nodes (${r.joined} joined), d = ${r.dims}: success ${(r.successRate * 100).toFixed(2)}% ` +
       `of ${r.lookups} lookups`,
-    `hops mean ${r.hops.mean} p50 ${r.hops.p50} p90 ${r.hops.p90} max ${r.hops.max} ` +
-      `((d/4) N^(1/d) = ${r.expectedHops})`,
+    `${hopsText(r.hops)} ` + `((d/4) N^(1/d) = ${r.expectedHops})`,
     `neighbours mean ${r.neighbours.mean} max ${r.neighbours.max}; ` +
       `${r.maintenancePerNodePerMinute} updates/node/min; items found ${r.items.found}/${r.items.tried}`,
     ...(r.afterFailure === undefined

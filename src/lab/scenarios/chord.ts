@@ -1,10 +1,9 @@
-import { address, intToIpv4, type Address } from '../../core/address.js'
+import type { Address } from '../../core/address.js'
 import { utf8 } from '../../core/bytes.js'
 import type { Random } from '../../core/random.js'
-import { SeededRandom } from '../../core/random.js'
 import { roundSummary, summarize, type Summary } from '../../core/stats.js'
 import { instant } from '../../core/time.js'
-import { attach, type Attached } from '../../drivers/attach.js'
+import type { Attached } from '../../drivers/attach.js'
 import {
   chordCodec,
   chordMessageName,
@@ -15,8 +14,10 @@ import {
   type ChordEvent,
   type NodeRef,
 } from '../../protocols/chord/index.js'
-import { ChurnDriver, exponential, planeLatency, SimWorld, type SimHost } from '../../sim/index.js'
+import { ChurnDriver, exponential, type SimHost } from '../../sim/index.js'
 import { defaultsOf, type Params, type Scenario } from '../scenario.js'
+import { OverlayRun, planeLatencyParams, planeWorld, TrackedOps } from './overlay-harness.js'
+import { hopsText, round, summarizeHops, type HopsSummary } from './overlay-report.js'
 
 /**
  * Chord in the simulator: every host runs the production `ChordNode` through the production
@@ -32,12 +33,7 @@ export interface ChordPhase {
   readonly lookups: number
   readonly finished: number
   readonly successRate: number
-  readonly hops: {
-    readonly mean: number
-    readonly p50: number
-    readonly p90: number
-    readonly max: number
-  }
+  readonly hops: HopsSummary
   readonly timeoutsPerLookup: number
 }
 
@@ -124,8 +120,7 @@ const PARAMS = {
     describe: 'mean session length under churn (0: no churn)',
   },
   offMinutes: { kind: 'number', min: 0.1, max: 10_000, default: 10, describe: 'mean off-time' },
-  baseLatencyMs: { kind: 'number', min: 0, max: 1000, default: 10, describe: 'latency floor' },
-  msPerUnit: { kind: 'number', min: 0, max: 100, default: 1.5, describe: 'ms per unit distance' },
+  ...planeLatencyParams(10, 1.5),
 } as const
 
 type P = Record<keyof typeof PARAMS, number>
@@ -144,25 +139,20 @@ class PhaseTally {
   constructor(readonly lookups: number) {}
 
   report(): ChordPhase {
-    const h = summarize(this.hops)
-    const r = (v: number): number => Math.round(v * 1000) / 1000
     return {
       lookups: this.lookups,
       finished: this.finished,
-      successRate: r(this.lookups === 0 ? 1 : this.successes / this.lookups),
-      hops: { mean: r(h.mean), p50: h.p50, p90: h.p90, max: h.max },
-      timeoutsPerLookup: r(this.finished === 0 ? 0 : this.timeouts / this.finished),
+      successRate: round(this.lookups === 0 ? 1 : this.successes / this.lookups),
+      hops: summarizeHops(this.hops),
+      timeoutsPerLookup: round(this.finished === 0 ? 0 : this.timeouts / this.finished),
     }
   }
 }
 
-class Run {
-  readonly world: SimWorld
+class Run extends OverlayRun<ChordNode> {
   readonly ring: Ring
   readonly config: Partial<ChordConfig>
-  readonly nodes: (ChordNode | undefined)[] = []
-  readonly attached: (Attached | undefined)[] = []
-  readonly tracked = new Map<string, Tracked>()
+  readonly ops = new TrackedOps<Tracked>()
   readonly phases: PhaseTally[] = []
   readonly pick: Random
   readonly codec
@@ -176,12 +166,7 @@ class Run {
     readonly p: P,
     readonly seed: number,
   ) {
-    const latency = planeLatency({
-      baseMs: p.baseLatencyMs,
-      msPerUnit: p.msPerUnit,
-      random: new SeededRandom(seed).fork('latency'),
-    })
-    this.world = new SimWorld({ seed, latency })
+    super(planeWorld(seed, p).world, PORT)
     this.pick = this.world.random.fork('chord')
     this.ring = new Ring(p.bits)
     this.codec = chordCodec(this.ring)
@@ -196,10 +181,6 @@ class Run {
       rpcTimeoutMs: 1000,
       recursive: p.recursive === 1,
     }
-  }
-
-  hostAddress(index: number): Address {
-    return address((this.world.hosts[index] as SimHost).address, PORT)
   }
 
   isLive(index: number, id: bigint): boolean {
@@ -237,44 +218,34 @@ class Run {
     }
   }
 
-  readonly program = (env: SimHost['env'], host: SimHost): void => {
-    const index = host.index
-    const self = address(host.address, PORT)
-    const node = new ChordNode(
-      env.clock.now(),
-      { random: env.random.fork('chord') },
-      { config: this.config, address: self },
-    )
-    this.nodes[index] = node
-    this.refs.set(node.self.id, { ref: node.self, host: index })
-    this.everyone = undefined
-    env.net.bindDatagram(self, (bound) => {
-      if (!bound.ok) throw bound.error
-      const attached = attach(node, this.codec, {
-        clock: env.clock,
-        socket: bound.value,
-        onEvent: (event: ChordEvent) => this.onEvent(index, event),
-        messageName: chordMessageName,
-      })
-      this.attached[index] = attached
-      if (this.p.join === 1 || this.stableState !== undefined) {
-        const seeds: Address[] = []
-        for (let k = 0; k < 3; k++) {
-          const seed = this.randomLiveHost(index)
-          if (seed !== undefined) seeds.push(this.hostAddress(seed))
+  program(index: number): (env: SimHost['env']) => void {
+    return (env) => {
+      const node = new ChordNode(
+        env.clock.now(),
+        { random: env.random.fork('chord') },
+        { config: this.config, address: this.hostAddress(index) },
+      )
+      this.refs.set(node.self.id, { ref: node.self, host: index })
+      this.everyone = undefined
+      const wire = { codec: this.codec, messageName: chordMessageName }
+      const onEvent = (event: ChordEvent): void => this.onEvent(index, event)
+      this.attachNode(env, index, node, wire, onEvent, () => {
+        if (this.p.join === 1 || this.stableState !== undefined) {
+          const seeds: Address[] = []
+          for (let k = 0; k < 3; k++) {
+            const seed = this.randomLiveHost(index)
+            if (seed !== undefined) seeds.push(this.hostAddress(seed))
+          }
+          node.join(env.clock.now(), seeds)
         }
-        node.join(env.clock.now(), seeds)
-      }
-      attached.flush()
-    })
+      })
+    }
   }
 
   onEvent(index: number, event: ChordEvent): void {
     if (event.type !== 'op_done') return
-    const key = `${index}/${event.handle}`
-    const tracked = this.tracked.get(key)
+    const tracked = this.ops.settle(index, event.handle)
     if (tracked === undefined) return
-    this.tracked.delete(key)
     if (tracked.kind === 'get') {
       if (event.ok) this.itemsFound++
       return
@@ -311,14 +282,10 @@ class Run {
         const target = this.ring.fromDigest(this.pick.bytes(this.ring.idBytes + 1))
         const node = this.nodes[index] as ChordNode
         const handle = node.lookup(this.world.now(), this.ring.toBytes(target))
-        this.tracked.set(`${index}/${handle}`, { phase, target, kind: 'lookup' })
+        this.ops.track(index, handle, { phase, target, kind: 'lookup' })
         ;(this.attached[index] as Attached).flush()
       })
     }
-  }
-
-  at(time: number, fn: () => void): void {
-    this.world.scheduler.schedule(time, (f: () => void) => f(), fn)
   }
 
   /** Nodes whose successor or predecessor is not the oracle's among the live nodes. */
@@ -345,21 +312,15 @@ export function runChord(params: Params, seed: number): ChordReport {
   const p = { ...defaultsOf(PARAMS), ...params } as P
   const run = new Run(p, seed)
   const { world } = run
-  for (let i = 0; i < p.nodes; i++) {
-    world.addHost({
-      address: intToIpv4(FIRST_ADDRESS + i * 256),
-      uploadBytesPerSecond: 1e7,
-      downloadBytesPerSecond: 1e7,
-    })
-  }
+  run.addHosts(p.nodes, FIRST_ADDRESS, 256)
   const hosts = world.hosts
   let t = 0
   if (p.join === 1) {
     const joinMs = p.joinSeconds * 1000
-    hosts.forEach((host, i) => run.at((joinMs * i) / hosts.length, () => host.start(run.program)))
+    run.scheduleJoins(joinMs)
     t = joinMs + p.settleSeconds * 1000
   } else {
-    hosts.forEach((host) => run.at(0, () => host.start(run.program)))
+    hosts.forEach((host, i) => run.at(0, () => host.start(run.program(i))))
     run.at(1, () => run.buildFromOracle())
     t = 1000
   }
@@ -418,7 +379,7 @@ export function runChord(params: Params, seed: number): ChordReport {
       const index = run.randomLiveHost()
       if (index === undefined) return
       const handle = (run.nodes[index] as ChordNode).get(world.now(), run.ring.toBytes(item.key))
-      run.tracked.set(`${index}/${handle}`, { phase: -1, target: item.key, kind: 'get' })
+      run.ops.track(index, handle, { phase: -1, target: item.key, kind: 'get' })
       ;(run.attached[index] as Attached).flush()
     })
   }
@@ -432,7 +393,6 @@ export function runChord(params: Params, seed: number): ChordReport {
   })
   const stats = live.map((n) => n.inspect())
   const minutes = world.now() / 60_000
-  const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d
   return {
     scenario: 'chord',
     seed,
@@ -462,7 +422,7 @@ export function runChord(params: Params, seed: number): ChordReport {
 
 const phaseLine = (name: string, ph: ChordPhase): string =>
   `${name}: ${ph.finished}/${ph.lookups} lookups, success ${(ph.successRate * 100).toFixed(2)}%, ` +
-  `hops mean ${ph.hops.mean} p50 ${ph.hops.p50} p90 ${ph.hops.p90} max ${ph.hops.max}, ` +
+  `${hopsText(ph.hops)}, ` +
   `${ph.timeoutsPerLookup} timeouts/lookup`
 
 export const chord: Scenario<ChordReport> = {

@@ -1,9 +1,8 @@
-import { address, intToIpv4, type Address } from '../../core/address.js'
 import { utf8 } from '../../core/bytes.js'
 import { SeededRandom, type Random } from '../../core/random.js'
 import { summarize } from '../../core/stats.js'
 import { instant } from '../../core/time.js'
-import { attach, type Attached } from '../../drivers/attach.js'
+import type { Attached } from '../../drivers/attach.js'
 import type { OverlayEvent } from '../../protocols/overlay/dht.js'
 import {
   closer,
@@ -14,8 +13,10 @@ import {
   PastryNode,
   type PastryId,
 } from '../../protocols/pastry/index.js'
-import { planeLatency, SimWorld, type PlaneLatencyModel, type SimHost } from '../../sim/index.js'
+import type { PlaneLatencyModel, SimHost } from '../../sim/index.js'
 import { defaultsOf, type Params, type Scenario } from '../scenario.js'
+import { OverlayRun, planeLatencyParams, planeWorld, TrackedOps } from './overlay-harness.js'
+import { hopsText, round, summarizeHops, type HopsSummary } from './overlay-report.js'
 
 /**
  * Pastry in the simulator: every host runs the production `PastryNode` through `attach` over
@@ -32,12 +33,7 @@ export interface PastryReport {
   readonly joined: number
   readonly lookups: number
   readonly successRate: number
-  readonly hops: {
-    readonly mean: number
-    readonly p50: number
-    readonly p90: number
-    readonly max: number
-  }
+  readonly hops: HopsSummary
   /** ceil(log16 N), the paper's bound on the expected number of hops. */
   readonly log16N: number
   /** Mean one-way latency of a route's hops over the mean latency between random nodes. */
@@ -70,41 +66,29 @@ const PARAMS = {
     default: 0,
     describe: 'fraction of nodes failing at once after the first batch',
   },
-  baseLatencyMs: { kind: 'number', min: 0, max: 1000, default: 5, describe: 'latency floor' },
-  msPerUnit: { kind: 'number', min: 0, max: 100, default: 1, describe: 'ms per unit distance' },
+  ...planeLatencyParams(5, 1),
 } as const
 
 type P = Record<keyof typeof PARAMS, number>
 
-class Run {
-  readonly world: SimWorld
+class Run extends OverlayRun<PastryNode> {
   readonly latency: PlaneLatencyModel
-  readonly nodes: (PastryNode | undefined)[] = []
-  readonly attached: (Attached | undefined)[] = []
   readonly pick: Random
-  readonly tracked = new Map<string, { key: PastryId; phase: number; kind: 'lookup' | 'get' }>()
+  readonly ops = new TrackedOps<{ key: PastryId; phase: number; kind: 'lookup' | 'get' }>()
   readonly hops: number[] = []
   readonly hopLatency: number[] = []
   readonly successes = [0, 0]
   itemsFound = 0
-  readonly failures: Record<string, number> = {}
   sorted: { id: bigint; hex: PastryId }[] = []
 
   constructor(
     readonly p: P,
     readonly seed: number,
   ) {
-    this.latency = planeLatency({
-      baseMs: p.baseLatencyMs,
-      msPerUnit: p.msPerUnit,
-      random: new SeededRandom(seed).fork('latency'),
-    })
-    this.world = new SimWorld({ seed, latency: this.latency })
+    const { world, latency } = planeWorld(seed, p)
+    super(world, PORT)
+    this.latency = latency
     this.pick = new SeededRandom(seed).fork('pastry')
-  }
-
-  hostAddress(index: number): Address {
-    return address((this.world.hosts[index] as SimHost).address, PORT)
   }
 
   live(index: number): PastryNode | undefined {
@@ -137,33 +121,20 @@ class Run {
         { random: env.random.fork('pastry'), hashing: env.hashing },
         { self },
       )
-      this.nodes[index] = node
-      env.net.bindDatagram(self, (bound) => {
-        if (!bound.ok) throw bound.error
-        const attached = attach(node, pastryCodec, {
-          clock: env.clock,
-          socket: bound.value,
-          onEvent: (event: OverlayEvent) => this.onEvent(index, event),
-          messageName: pastryMessageName,
-        })
-        this.attached[index] = attached
+      const wire = { codec: pastryCodec, messageName: pastryMessageName }
+      const onEvent = (event: OverlayEvent): void => this.onEvent(index, event)
+      this.attachNode(env, index, node, wire, onEvent, () => {
         if (index === 0) node.create()
         else node.join(env.clock.now(), this.hostAddress(this.nearbyFor(index)))
-        attached.flush()
       })
     }
   }
 
   onEvent(index: number, event: OverlayEvent): void {
     if (event.type !== 'op_done') return
-    const key = `${index}/${event.handle}`
-    const tracked = this.tracked.get(key)
+    const tracked = this.ops.settle(index, event.handle)
     if (tracked === undefined) return
-    this.tracked.delete(key)
-    if (!event.ok) {
-      const why = `${tracked.kind}:${event.error ?? 'unknown'}`
-      this.failures[why] = (this.failures[why] ?? 0) + 1
-    }
+    if (!event.ok) this.ops.countFailure(`${tracked.kind}:${event.error ?? 'unknown'}`)
     if (tracked.kind === 'get') {
       if (event.ok) this.itemsFound++
       return
@@ -175,8 +146,7 @@ class Run {
     }
     if (event.ok && event.owner?.id === this.closest(tracked.key)) {
       this.successes[tracked.phase] = (this.successes[tracked.phase] ?? 0) + 1
-    } else if (event.ok)
-      this.failures['lookup:wrong_owner'] = (this.failures['lookup:wrong_owner'] ?? 0) + 1
+    } else if (event.ok) this.ops.countFailure('lookup:wrong_owner')
   }
 
   rebuildOracle(): void {
@@ -212,17 +182,13 @@ class Run {
     }
   }
 
-  at(time: number, fn: () => void): void {
-    this.world.scheduler.schedule(time, (f: () => void) => f(), fn)
-  }
-
   lookups(start: number, phase: number): void {
     for (let i = 0; i < this.p.lookups; i++) {
       this.at(start + i * 50, () => {
         const index = this.randomLive()
         const key = idFromBytes(this.pick.bytes(16))
         const handle = (this.nodes[index] as PastryNode).lookupId(this.world.now(), key)
-        this.tracked.set(`${index}/${handle}`, { key, phase, kind: 'lookup' })
+        this.ops.track(index, handle, { key, phase, kind: 'lookup' })
         ;(this.attached[index] as Attached).flush()
       })
     }
@@ -233,15 +199,9 @@ export function runPastry(params: Params, seed: number): PastryReport {
   const p = { ...defaultsOf(PARAMS), ...params } as P
   const run = new Run(p, seed)
   const { world } = run
-  for (let i = 0; i < p.nodes; i++) {
-    world.addHost({
-      address: intToIpv4(FIRST_ADDRESS + i),
-      uploadBytesPerSecond: 1e7,
-      downloadBytesPerSecond: 1e7,
-    })
-  }
+  run.addHosts(p.nodes, FIRST_ADDRESS)
   const joinMs = p.joinSeconds * 1000
-  world.hosts.forEach((host, i) => run.at((joinMs * i) / p.nodes, () => host.start(run.program(i))))
+  run.scheduleJoins(joinMs)
   let events = 0
   let t = joinMs + 60_000
   events += world.run({ until: instant(t) }).steps
@@ -256,7 +216,7 @@ export function runPastry(params: Params, seed: number): PastryReport {
     run.at(t + p.items * 20 + 5_000 + i * 20, () => {
       const index = run.randomLive()
       const handle = (run.nodes[index] as PastryNode).get(world.now(), utf8(`item ${i}`))
-      run.tracked.set(`${index}/${handle}`, { key: '', phase: 0, kind: 'get' })
+      run.ops.track(index, handle, { key: '', phase: 0, kind: 'get' })
       ;(run.attached[index] as Attached).flush()
     })
   }
@@ -267,14 +227,7 @@ export function runPastry(params: Params, seed: number): PastryReport {
 
   let afterFailure: PastryReport['afterFailure']
   if (p.failFraction > 0) {
-    const victims = Math.floor(p.failFraction * p.nodes)
-    let failed = 0
-    while (failed < victims) {
-      const host = world.hosts[1 + run.pick.int(p.nodes - 1)] as SimHost
-      if (!host.isUp) continue
-      host.crash()
-      failed++
-    }
+    const failed = run.crashAtOnce(run.pick, Math.floor(p.failFraction * p.nodes))
     t += 3 * 30_000
     events += world.run({ until: instant(t) }).steps
     run.rebuildOracle()
@@ -292,7 +245,6 @@ export function runPastry(params: Params, seed: number): PastryReport {
   const stats = world.hosts
     .map((_, i) => run.live(i)?.inspect())
     .filter((s): s is NonNullable<typeof s> => s !== undefined)
-  const hops = summarize(run.hops)
   // Latency stretch of a hop: what routing through near entries buys (proximity).
   let pairs = 0
   for (let i = 0; i < 2000; i++) {
@@ -307,7 +259,7 @@ export function runPastry(params: Params, seed: number): PastryReport {
     joined,
     lookups: p.lookups,
     successRate: round(p.lookups === 0 ? 1 : (run.successes[0] as number) / p.lookups, 4),
-    hops: { mean: round(hops.mean), p50: hops.p50, p90: hops.p90, max: hops.max },
+    hops: summarizeHops(run.hops),
     log16N: Math.ceil(Math.log(p.nodes) / Math.log(16)),
     hopLatencyRatio: round(summarize(run.hopLatency).mean / (pairs / 2000)),
     state: {
@@ -317,7 +269,7 @@ export function runPastry(params: Params, seed: number): PastryReport {
     },
     items: { tried: p.items, found: run.itemsFound },
     ...(afterFailure === undefined ? {} : { afterFailure }),
-    failures: run.failures,
+    failures: run.ops.failures,
     maintenancePerNodePerMinute: round(
       stats.reduce((s, x) => s + x.maintenanceSent, 0) / Math.max(1, stats.length) / minutes,
     ),
@@ -325,8 +277,6 @@ export function runPastry(params: Params, seed: number): PastryReport {
     events,
   }
 }
-
-const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d
 
 export const pastry: Scenario<PastryReport> = {
   name: 'pastry',
@@ -336,7 +286,7 @@ export const pastry: Scenario<PastryReport> = {
   run: runPastry,
   format: (r) => [
     `${r.nodes} nodes (${r.joined} joined): success ${(r.successRate * 100).toFixed(2)}% of ${r.lookups} lookups`,
-    `hops mean ${r.hops.mean} p50 ${r.hops.p50} p90 ${r.hops.p90} max ${r.hops.max} (ceil(log16 N) = ${r.log16N})`,
+    `${hopsText(r.hops)} (ceil(log16 N) = ${r.log16N})`,
     `per hop latency / random pair latency ${r.hopLatencyRatio}; state: ${r.state.known} known, ` +
       `${r.state.tableEntries} table entries, ${r.state.leaves} leaves`,
     `items found ${r.items.found}/${r.items.tried}; ${r.maintenancePerNodePerMinute} maintenance msgs/node/min`,

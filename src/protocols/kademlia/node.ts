@@ -23,14 +23,15 @@ import { randomId, randomIdInBucket, type Id160 } from '../../core/id.js'
 import type { Random } from '../../core/random.js'
 import { after, type Instant } from '../../core/time.js'
 import { bep42Id, bep42Valid, isLocalAddress } from './bep42.js'
+import { claimBucketToRefresh, refreshDueAt } from './bucket-refresh.js'
 import { DEFAULT_DHT_CONFIG, type DhtConfig } from './config.js'
 import type { Ed25519 } from './ed25519.js'
 import { ExternalAddressVotes } from './external-address.js'
 import { FamilyTables, withWant } from './family-tables.js'
 import { InfoHashSampler } from './infohash-sampler.js'
-import { ItemStore, immutableTarget, mutableTarget } from './items.js'
+import { ItemStore, immutableTarget } from './items.js'
 import { LookupState } from './lookup.js'
-import type { KrpcMessage, KrpcQuery, KrpcResponseBody, NodeInfo } from './messages.js'
+import type { KrpcMessage, KrpcQuery, KrpcResponseBody } from './messages.js'
 import {
   newOperation,
   peerLookupExtra,
@@ -39,65 +40,22 @@ import {
   type OperationExtra as Extra,
   type OperationKind,
   type PeerLookupOptions,
-  type PutPlan,
 } from './operation.js'
-import { collectResponse, doneEvent, lookupQueryFor, storeQueryFor } from './operation-messages.js'
+import { doneEvent, lookupQueryFor, storeQueryFor } from './operation-messages.js'
+import { settleFailure, settleResponse, type ReplyContext } from './operation-replies.js'
 import { PeerStore } from './peer-store.js'
 import { exportState } from './persistence.js'
 import { RateLimiter } from './rate-limiter.js'
 import { Requests, type Pending, type Role } from './requests.js'
+import type { DhtDeps, DhtNodeOptions, DhtStats } from './node-types.js'
+import { mutablePutPlan, type MutableItemToPut } from './put-plan.js'
 import type { InsertResult, RoutingTable } from './routing-table.js'
 import { reply, type ServerState } from './server.js'
 import { listStored, type StoredListing } from './stored-listing.js'
 import { TokenSecrets } from './tokens.js'
 
-export interface DhtDeps {
-  readonly random: Random
-  readonly hashing: Hashing
-  /** Needed for mutable items (putMutable, and verifying mutable puts and gets). */
-  readonly ed25519?: Ed25519
-}
-
-export interface DhtNodeOptions {
-  readonly config?: DhtConfig
-  /** Our id; default: BEP 42-compliant for `externalAddress` when given, else random. */
-  readonly id?: Id160
-  /** Our external address when known up front (then our id is BEP 42-compliant for it). */
-  readonly externalAddress?: Address
-  /** Nodes to start the table with (from `importState`): inserted as unverified. */
-  readonly nodes?: readonly NodeInfo[]
-  /**
-   * BEP 32: the address families we can send to, one routing table each (default: IPv4
-   * only, plain BEP 5). A single-socket driver passes its socket's family; both make a
-   * dual-stack node.
-   */
-  readonly families?: readonly IpFamily[]
-}
-
 export type { PeerLookupOptions } from './operation.js'
-
-export interface DhtStats {
-  readonly id: Id160
-  /** Nodes in all routing tables. */
-  readonly tableSize: number
-  /** BEP 32: nodes per family's table. */
-  readonly tableSizes: Readonly<Partial<Record<IpFamily, number>>>
-  readonly inflight: number
-  /** Operations (lookups, announces, puts, gets, bootstraps) running now. */
-  readonly operations: number
-  /** Operations started since the node was made: a monotonic total. */
-  readonly operationsStarted: number
-  readonly queriesSent: number
-  readonly maintenanceQueriesSent: number
-  readonly queriesReceived: number
-  readonly queriesDropped: number
-  readonly queriesIgnoredReadOnly: number
-  readonly responsesUnmatched: number
-  readonly timeouts: number
-  readonly peersStored: number
-  readonly itemsStored: number
-  readonly smoothedRttMs: number | undefined
-}
+export type { DhtDeps, DhtNodeOptions, DhtStats } from './node-types.js'
 
 const HOUSEKEEPING_MS = 60_000
 /** Distinct responders that must agree on our external IP before we believe it. */
@@ -126,6 +84,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
   private refreshOp: Operation | undefined
   private lastRefreshAt: number = -Infinity
   private housekeepingAt: Instant
+  private readonly replyContext: ReplyContext
   private readonly counters = {
     queriesReceived: 0,
     ignoredReadOnly: 0,
@@ -159,6 +118,11 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     this.limiter = new RateLimiter(limit.perSecond, limit.burst, limit.sourcesMax)
     this.requests = new Requests(this.config, this.random)
     this.housekeepingAt = after(now, HOUSEKEEPING_MS as never)
+    this.replyContext = {
+      hashing: this.hashing,
+      ed25519: this.ed25519,
+      emit: (event) => this.emit(event),
+    }
   }
 
   get id(): Id160 {
@@ -247,30 +211,10 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
    * Stores a mutable item signed by `seed`. Without `seq`, uses one more than the highest seq
    * the lookup sees (1 when none).
    */
-  putMutable(
-    now: Instant,
-    item: {
-      readonly seed: Uint8Array
-      readonly salt?: Uint8Array
-      readonly seq?: number
-      readonly value: BValue
-      readonly cas?: number
-    },
-  ): number {
+  putMutable(now: Instant, item: MutableItemToPut): number {
     const ed = this.ed25519
     assert(ed !== undefined, 'putMutable needs an Ed25519 implementation')
-    assert(item.seed.length === 32, 'the ed25519 seed must be 32 bytes')
-    const k = ed.publicKeyOf(item.seed)
-    const salt = item.salt !== undefined && item.salt.length > 0 ? item.salt : undefined
-    const target = mutableTarget(this.hashing, k, salt)
-    const put: PutPlan = {
-      value: item.value,
-      seed: item.seed,
-      k,
-      ...(salt === undefined ? {} : { salt }),
-      ...(item.seq === undefined ? {} : { seq: item.seq }),
-      ...(item.cas === undefined ? {} : { cas: item.cas }),
-    }
+    const { target, put, salt } = mutablePutPlan(ed, this.hashing, item)
     return this.startLookup(now, 'put_mutable', target, { put, salt })
   }
 
@@ -304,7 +248,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       this.tables.failed(now, p.to)
       if (p.role === 'table_ping') this.tablePings.delete(p.key)
       if (p.op === undefined) continue
-      this.settleFailure(p)
+      settleFailure(p)
       touched.add(p.op)
     }
     for (const op of touched) this.advance(now, op)
@@ -314,11 +258,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
   nextTimeout(): Instant | undefined {
     let next = this.requests.nextDeadline(this.housekeepingAt)
     if (this.tables.size > 0 && this.refreshOp === undefined) {
-      let due = Infinity
-      for (const table of this.tables.each()) {
-        if (table.size > 0) due = Math.min(due, table.nextRefreshAt())
-      }
-      const at = Math.max(due, this.lastRefreshAt + this.config.refreshSpacing)
+      const at = refreshDueAt(this.tables, this.lastRefreshAt, this.config.refreshSpacing)
       if (at < next) next = at
     }
     return next as Instant
@@ -402,7 +342,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     if (message.type === 'error') {
       // The node is alive but refused: it stays in the table; the request counts as failed.
       if (p.op !== undefined) {
-        this.settleFailure(p)
+        settleFailure(p)
         this.advance(now, p.op)
       }
       return
@@ -416,55 +356,11 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     const nodes =
       body.nodes6 === undefined ? (body.nodes ?? []) : [...(body.nodes ?? []), ...body.nodes6]
     for (const node of nodes) this.tables.heard(now, node.id, node.address, 'learned')
-    if (p.role === 'ping' || p.role === 'sample') {
-      op.pinged = { id: body.id, address: p.to }
-      op.storesPending--
-      if (p.role === 'sample') this.emitSamples(op, op.pinged, body, nodes)
-    } else if (p.role === 'store') {
-      op.stored++
-      op.storesPending--
-    } else if (op.phase === 'lookup') {
-      if (p.role === 'seed') {
-        op.unseeded--
-        op.lookup.add(nodes, 1)
-      } else {
-        const candidate = op.lookup.responded(p.key, body.token)
-        const depth = candidate?.depth ?? op.lookup.depthOf(p.key)
-        if (depth !== undefined) op.lookup.add(nodes, depth + 1)
-      }
-      for (const event of collectResponse(op, body, this.hashing, this.ed25519)) {
-        if (event.type === 'peers') op.firstPeersAt ??= now
-        this.emit(event)
-      }
-    }
+    settleResponse(now, p, op, body, nodes, this.replyContext)
     this.advance(now, op)
   }
 
-  private settleFailure(p: Pending): void {
-    const op = p.op as Operation
-    if (p.role === 'lookup') op.lookup.failed(p.key)
-    else if (p.role === 'seed') op.unseeded--
-    else op.storesPending--
-  }
-
   // --- operations ------------------------------------------------------------------------------
-
-  private emitSamples(
-    op: Operation,
-    from: NodeInfo,
-    body: KrpcResponseBody,
-    nodes: readonly NodeInfo[],
-  ): void {
-    this.emit({
-      type: 'samples',
-      handle: op.handle,
-      from,
-      interval: body.interval,
-      num: body.num,
-      samples: body.samples ?? [],
-      nodes,
-    })
-  }
 
   private startLookup(now: Instant, kind: OperationKind, target: Id160, extra: Extra): number {
     const op = this.start(now, kind, target, extra)
@@ -562,14 +458,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     if (this.refreshOp !== undefined || this.tables.size === 0) return
     // Compared as the sum nextTimeout uses, so float rounding cannot spin the timer.
     if (now < this.lastRefreshAt + this.config.refreshSpacing) return
-    let index: number | undefined
-    for (const table of this.tables.each()) {
-      if (table.size === 0) continue
-      index = table.bucketsToRefresh(now)[0]
-      if (index === undefined) continue
-      table.touchBucket(index, now)
-      break
-    }
+    const index = claimBucketToRefresh(this.tables, now)
     if (index === undefined) return
     this.lastRefreshAt = now
     const target = randomIdInBucket(this.ownId, index, this.random)

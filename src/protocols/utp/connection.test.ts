@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { SeededRandom } from '../../core/random.js'
 import { instant, type Instant } from '../../core/time.js'
-import { UtpConnection, type UtpEvent } from './connection.js'
+import type { UtpEvent } from './config.js'
+import { UtpConnection } from './connection.js'
 import { decodePacket, PacketType, type UtpPacket } from './header.js'
 
 /**

@@ -2,8 +2,18 @@ import type { Instant } from '../../core/time.js'
 import { encodePacket, HEADER_BYTES, PacketType, type UtpPacket } from './header.js'
 import { Ledbat } from './ledbat.js'
 import { RttEstimator } from './rtt.js'
-import { buildSelectiveAck, selectivelyAcked } from './selective-ack.js'
+import { ReceiveBuffer } from './receive-buffer.js'
+import { selectivelyAcked } from './selective-ack.js'
 import { micros32, seqAdd, seqBefore, seqDistance } from './seq.js'
+import { SendQueue } from './send-queue.js'
+import {
+  DEFAULT_UTP_CONFIG,
+  SEND_HIGH_WATER_BYTES,
+  type UtpCloseReason,
+  type UtpConfig,
+  type UtpEvent,
+  type UtpState,
+} from './config.js'
 
 /**
  * One uTP connection (BEP 29), sans-IO: packets and time go in, encoded packets and events
@@ -17,46 +27,6 @@ import { micros32, seqAdd, seqBefore, seqDistance } from './seq.js'
  * minus one), as libutp and libtorrent do. DATA and FIN take a sequence number; STATE does not.
  */
 
-export interface UtpConfig {
-  /** The UDP payload of a full packet. 1400 fits a 1500-byte path with room for tunnels. */
-  readonly packetBytes: number
-  /** What we advertise as `wnd_size` when nothing waits to be read. */
-  readonly receiveBufferBytes: number
-  /** The congestion window's ceiling. */
-  readonly sendWindowBytesMax: number
-  /** Retransmissions of one packet before the connection times out. */
-  readonly resendsMax: number
-  /** SYN retransmissions before connect fails. */
-  readonly synResendsMax: number
-  /** An idle connection sends a bare ack this often so NATs keep its mapping. */
-  readonly keepaliveMs: number
-  /** Out-of-order packets kept for reordering at most. */
-  readonly reorderPacketsMax: number
-}
-
-export const DEFAULT_UTP_CONFIG: UtpConfig = {
-  packetBytes: 1400,
-  receiveBufferBytes: 1024 * 1024,
-  sendWindowBytesMax: 1024 * 1024,
-  resendsMax: 6,
-  synResendsMax: 3,
-  keepaliveMs: 29_000,
-  reorderPacketsMax: 1024,
-}
-
-export type UtpCloseReason = 'end' | 'reset' | 'timeout' | 'local'
-
-export type UtpEvent =
-  | { readonly type: 'connected' }
-  | { readonly type: 'data'; readonly bytes: Uint8Array }
-  /** The far side's FIN, after every byte before it was delivered. */
-  | { readonly type: 'remote_end' }
-  /** The unsent queue fell below the low-water mark after a write found it full. */
-  | { readonly type: 'drain' }
-  | { readonly type: 'closed'; readonly reason: UtpCloseReason }
-
-export type UtpState = 'syn_sent' | 'connected' | 'closed'
-
 interface Outgoing {
   readonly seq: number
   readonly type: PacketType
@@ -69,9 +39,6 @@ interface Outgoing {
   fastResent: boolean
 }
 
-/** Unsent bytes above which `write` reports backpressure (as the TCP driver's 64 KiB). */
-export const SEND_HIGH_WATER_BYTES = 64 * 1024
-
 export class UtpConnection {
   state: UtpState
   readonly recvId: number
@@ -82,26 +49,17 @@ export class UtpConnection {
   private closeReason: UtpCloseReason | undefined
 
   private seqNr: number
-  private ackNr = 0
   private synSeq = 0
   private readonly outstanding: Outgoing[] = []
   private inFlightBytes = 0
-  private readonly unsent: Uint8Array[] = []
-  private unsentBytes = 0
-  private unsentOffset = 0
+  private readonly unsent = new SendQueue()
   private blockedWriter = false
   private peerWindow: number
   private lastAckSeen = -1
   private duplicateAcks = 0
 
-  private readonly reorder = new Map<number, { type: PacketType; payload: Uint8Array }>()
-  private reorderBytes = 0
-  /** Delivered to the driver but not yet consumed by the reader (it may be paused). */
-  private unreadBytes = 0
+  private readonly inbound: ReceiveBuffer
   private advertisedWindow: number
-  /** The far side's FIN sequence number, once seen. */
-  private finSeq: number | undefined
-  private remoteEnded = false
   private localEnding = false
   private finSent = false
   private finAcked = false
@@ -132,6 +90,7 @@ export class UtpConnection {
     })
     this.peerWindow = config.packetBytes
     this.advertisedWindow = config.receiveBufferBytes
+    this.inbound = new ReceiveBuffer(config.reorderPacketsMax, (event) => this.events.push(event))
   }
 
   /** Opens a connection: queues the SYN. `recvId` is random, 16 bits. */
@@ -162,7 +121,7 @@ export class UtpConnection {
       now,
     )
     connection.state = 'connected'
-    connection.ackNr = syn.seq
+    connection.inbound.ackNr = syn.seq
     connection.notePeer(syn, now)
     connection.sendState(now)
     return connection
@@ -174,7 +133,7 @@ export class UtpConnection {
 
   /** Bytes written but not yet packetized. */
   get bufferedBytes(): number {
-    return this.unsentBytes
+    return this.unsent.bytes
   }
 
   get bytesInFlight(): number {
@@ -188,10 +147,9 @@ export class UtpConnection {
     if (this.state === 'closed' || this.localEnding) return true
     if (bytes.length > 0) {
       this.unsent.push(bytes)
-      this.unsentBytes += bytes.length
     }
     this.pump(now)
-    const full = this.unsentBytes > SEND_HIGH_WATER_BYTES
+    const full = this.unsent.bytes > SEND_HIGH_WATER_BYTES
     if (full) this.blockedWriter = true
     return !full
   }
@@ -201,7 +159,7 @@ export class UtpConnection {
     if (this.state === 'closed' || this.localEnding) return
     this.localEnding = true
     // After the far side's FIN this is the automatic answer (no half-open streams): 'end'.
-    this.closeReason ??= this.remoteEnded ? 'end' : 'local'
+    this.closeReason ??= this.inbound.remoteEnded ? 'end' : 'local'
     this.pump(now)
   }
 
@@ -214,7 +172,7 @@ export class UtpConnection {
 
   /** The reader consumed `bytes` of what `data` events delivered: the window reopens. */
   consumed(bytes: number, now: Instant): void {
-    this.unreadBytes = Math.max(0, this.unreadBytes - bytes)
+    this.inbound.consumed(bytes)
     const before = this.advertisedWindow
     const after = this.receiveWindow()
     // A sender stalled on our closed window learns at once that it may go on.
@@ -226,24 +184,27 @@ export class UtpConnection {
   receive(packet: UtpPacket, now: Instant): void {
     if (this.state === 'closed') {
       // Our last ack of their FIN may have been lost: ack the resent FIN again.
-      if (packet.type === PacketType.fin && this.remoteEnded) this.sendState(now)
+      if (packet.type === PacketType.fin && this.inbound.remoteEnded) this.sendState(now)
       return
     }
     if (packet.type === PacketType.reset) return this.close('reset')
     if (packet.type === PacketType.syn) {
       // Our STATE answering it was lost: answer again.
-      if (packet.seq === this.ackNr) this.ackDue = true
+      if (packet.seq === this.inbound.ackNr) this.ackDue = true
       return
     }
     if (this.state === 'syn_sent') {
       if (packet.ack !== this.synSeq) return
       this.state = 'connected'
-      this.ackNr = seqAdd(packet.seq, -1)
+      this.inbound.ackNr = seqAdd(packet.seq, -1)
       this.events.push({ type: 'connected' })
     }
     this.notePeer(packet, now)
     this.handleAck(packet, now)
-    if (packet.type === PacketType.data || packet.type === PacketType.fin) this.handleData(packet)
+    if (packet.type === PacketType.data || packet.type === PacketType.fin) {
+      this.ackDue = true
+      this.inbound.receive(packet)
+    }
     this.pump(now)
     this.maybeFinish(now)
   }
@@ -299,7 +260,7 @@ export class UtpConnection {
     if (oldest === undefined) {
       // Nothing in flight: a zero window probe, so a lost window update cannot stall us.
       this.retransmitAt = undefined
-      if (this.unsentBytes > 0 || (this.localEnding && !this.finSent)) {
+      if (this.unsent.bytes > 0 || (this.localEnding && !this.finSent)) {
         this.peerWindow = Math.max(this.peerWindow, this.payloadBytesMax)
         this.pump(now)
       }
@@ -362,7 +323,7 @@ export class UtpConnection {
     this.ledbat.acked(ackedBytes)
     this.retransmitAt = this.outstanding.some((o) => !o.sacked)
       ? ((now + this.rtt.rto) as Instant)
-      : this.unsentBytes > 0 && this.peerWindow < this.payloadBytesMax
+      : this.unsent.bytes > 0 && this.peerWindow < this.payloadBytesMax
         ? ((now + this.rtt.rto) as Instant)
         : undefined
   }
@@ -401,43 +362,6 @@ export class UtpConnection {
     this.resend(entry, now)
   }
 
-  private handleData(packet: UtpPacket): void {
-    const expected = seqAdd(this.ackNr, 1)
-    if (packet.type === PacketType.fin && this.finSeq === undefined) this.finSeq = packet.seq
-    this.ackDue = true
-    if (packet.seq !== expected) {
-      const ahead = seqDistance(expected, packet.seq)
-      if (ahead >= this.config.reorderPacketsMax || this.reorder.has(packet.seq)) return
-      if (ahead >= 0x8000) return // old: already delivered
-      this.reorder.set(packet.seq, { type: packet.type, payload: packet.payload })
-      this.reorderBytes += packet.payload.length
-      return
-    }
-    this.deliver(packet.type, packet.payload)
-    for (;;) {
-      const next = this.reorder.get(seqAdd(this.ackNr, 1))
-      if (next === undefined) break
-      this.reorder.delete(seqAdd(this.ackNr, 1))
-      this.reorderBytes -= next.payload.length
-      this.deliver(next.type, next.payload)
-    }
-  }
-
-  private deliver(type: PacketType, payload: Uint8Array): void {
-    this.ackNr = seqAdd(this.ackNr, 1)
-    if (this.remoteEnded) return
-    if (payload.length > 0 && type === PacketType.data) {
-      this.unreadBytes += payload.length
-      this.events.push({ type: 'data', bytes: payload })
-    }
-    if (this.finSeq !== undefined && this.ackNr === this.finSeq) {
-      this.remoteEnded = true
-      this.reorder.clear()
-      this.reorderBytes = 0
-      this.events.push({ type: 'remote_end' })
-    }
-  }
-
   /** Packetizes queued bytes while the congestion and receive windows allow. */
   private pump(now: Instant): void {
     if (this.state !== 'connected') return
@@ -448,16 +372,16 @@ export class UtpConnection {
       this.resend(entry, now)
       this.retransmitAt ??= (now + this.rtt.rto) as Instant
     }
-    while (this.unsentBytes > 0) {
-      const size = Math.min(this.payloadBytesMax, this.unsentBytes)
+    while (this.unsent.bytes > 0) {
+      const size = Math.min(this.payloadBytesMax, this.unsent.bytes)
       if (!this.windowAllows(size)) break
-      this.sendData(this.takeUnsent(size), now)
+      this.sendData(this.unsent.take(size), now)
     }
-    if (this.blockedWriter && this.unsentBytes <= SEND_HIGH_WATER_BYTES / 2) {
+    if (this.blockedWriter && this.unsent.bytes <= SEND_HIGH_WATER_BYTES / 2) {
       this.blockedWriter = false
       this.events.push({ type: 'drain' })
     }
-    if (this.localEnding && !this.finSent && this.unsentBytes === 0) {
+    if (this.localEnding && !this.finSent && this.unsent.bytes === 0) {
       this.finSent = true
       this.sendNew(PacketType.fin, new Uint8Array(), now)
     }
@@ -469,36 +393,6 @@ export class UtpConnection {
     return this.inFlightBytes === 0
       ? this.peerWindow >= size || this.peerWindow >= this.payloadBytesMax
       : this.inFlightBytes + size <= window
-  }
-
-  private takeUnsent(size: number): Uint8Array {
-    const head = this.unsent[0] as Uint8Array
-    const available = head.length - this.unsentOffset
-    let out: Uint8Array
-    if (available >= size) {
-      out = head.subarray(this.unsentOffset, this.unsentOffset + size)
-      this.unsentOffset += size
-      if (this.unsentOffset === head.length) {
-        this.unsent.shift()
-        this.unsentOffset = 0
-      }
-    } else {
-      out = new Uint8Array(size)
-      let filled = 0
-      while (filled < size) {
-        const chunk = this.unsent[0] as Uint8Array
-        const take = Math.min(size - filled, chunk.length - this.unsentOffset)
-        out.set(chunk.subarray(this.unsentOffset, this.unsentOffset + take), filled)
-        filled += take
-        this.unsentOffset += take
-        if (this.unsentOffset === chunk.length) {
-          this.unsent.shift()
-          this.unsentOffset = 0
-        }
-      }
-    }
-    this.unsentBytes -= size
-    return out
   }
 
   private sendData(payload: Uint8Array, now: Instant): void {
@@ -534,10 +428,7 @@ export class UtpConnection {
     connectionId = this.sendId,
   ): void {
     const window = this.receiveWindow()
-    const selectiveAck =
-      type === PacketType.state && this.reorder.size > 0
-        ? buildSelectiveAck(this.ackNr, (s) => this.reorder.has(s), this.config.reorderPacketsMax)
-        : undefined
+    const selectiveAck = type === PacketType.state ? this.inbound.selectiveAck() : undefined
     this.packets.push(
       encodePacket({
         type,
@@ -546,7 +437,7 @@ export class UtpConnection {
         timestampDiffMicros: this.replyMicros,
         windowBytes: window,
         seq,
-        ack: this.ackNr,
+        ack: this.inbound.ackNr,
         ...(selectiveAck === undefined ? {} : { selectiveAck }),
         payload,
       }),
@@ -557,10 +448,7 @@ export class UtpConnection {
   }
 
   private receiveWindow(): number {
-    const window = Math.max(
-      0,
-      this.config.receiveBufferBytes - this.unreadBytes - this.reorderBytes,
-    )
+    const window = Math.max(0, this.config.receiveBufferBytes - this.inbound.heldBytes)
     this.advertisedWindow = window
     return window
   }
@@ -568,7 +456,7 @@ export class UtpConnection {
   /** Both FINs through (ours acked, theirs delivered): the connection is done. */
   private maybeFinish(now: Instant): void {
     if (this.state === 'closed') return
-    if (!(this.remoteEnded && this.finSent && this.finAcked)) return
+    if (!(this.inbound.remoteEnded && this.finSent && this.finAcked)) return
     // Their FIN must hear its ack, or they would resend it into a closed connection.
     if (this.ackDue) this.sendState(now)
     this.close(this.closeReason ?? 'end')

@@ -1,0 +1,44 @@
+/** What a uTP connection is configured with, and what it tells its driver. */
+
+export interface UtpConfig {
+  /** The UDP payload of a full packet. 1400 fits a 1500-byte path with room for tunnels. */
+  readonly packetBytes: number
+  /** What we advertise as `wnd_size` when nothing waits to be read. */
+  readonly receiveBufferBytes: number
+  /** The congestion window's ceiling. */
+  readonly sendWindowBytesMax: number
+  /** Retransmissions of one packet before the connection times out. */
+  readonly resendsMax: number
+  /** SYN retransmissions before connect fails. */
+  readonly synResendsMax: number
+  /** An idle connection sends a bare ack this often so NATs keep its mapping. */
+  readonly keepaliveMs: number
+  /** Out-of-order packets kept for reordering at most. */
+  readonly reorderPacketsMax: number
+}
+
+export const DEFAULT_UTP_CONFIG: UtpConfig = {
+  packetBytes: 1400,
+  receiveBufferBytes: 1024 * 1024,
+  sendWindowBytesMax: 1024 * 1024,
+  resendsMax: 6,
+  synResendsMax: 3,
+  keepaliveMs: 29_000,
+  reorderPacketsMax: 1024,
+}
+
+export type UtpCloseReason = 'end' | 'reset' | 'timeout' | 'local'
+
+export type UtpEvent =
+  | { readonly type: 'connected' }
+  | { readonly type: 'data'; readonly bytes: Uint8Array }
+  /** The far side's FIN, after every byte before it was delivered. */
+  | { readonly type: 'remote_end' }
+  /** The unsent queue fell below the low-water mark after a write found it full. */
+  | { readonly type: 'drain' }
+  | { readonly type: 'closed'; readonly reason: UtpCloseReason }
+
+export type UtpState = 'syn_sent' | 'connected' | 'closed'
+
+/** Unsent bytes above which `write` reports backpressure (as the TCP driver's 64 KiB). */
+export const SEND_HIGH_WATER_BYTES = 64 * 1024
