@@ -104,6 +104,50 @@ seededTest('a transfer over a lossy, reordering link arrives whole and in order'
   assert.ok((counters['datagramsLost'] ?? 0) > 0, 'the link lost packets')
 })
 
+seededTest(
+  'after both ends close, no lingering connection keeps a socket (or a process) open',
+  14,
+  (seed) => {
+    const sim = world(seed, { latency: constantLatency(20) })
+    const rate = { uploadBytesPerSecond: 2 * MBPS, downloadBytesPerSecond: 2 * MBPS }
+    const sender = sim.addHost(rate)
+    const receiverHost = sim.addHost(rate)
+    let listenerClosedAt: number | undefined
+    let senderClosed: StreamCloseReason | undefined
+    receiverHost.env.net.listen(
+      addr('0.0.0.0', PORT),
+      (socket) => {
+        socket.onData(() => undefined)
+        socket.onClose(() => {
+          listening?.close()
+          listenerClosedAt = sim.now()
+        })
+      },
+      (ready) => (listening = unwrap(ready, 'listen')),
+      { transport: 'utp' },
+    )
+    let listening: { close(): void } | undefined
+    sim.runFor(seconds(1))
+    sender.env.net.connect(
+      addr(receiverHost.address, PORT),
+      (connected) => {
+        const socket = unwrap(connected, 'connect')
+        socket.onClose((reason) => (senderClosed = reason))
+        sendAll(socket, content(200_000))
+      },
+      { transport: 'utp' },
+    )
+    sim.runFor(seconds(10))
+    assert.equal(senderClosed, 'local', `SEED=${seed}`)
+    assert.ok(listenerClosedAt !== undefined, `SEED=${seed}`)
+    // Closed connections linger to answer a resent FIN only while their socket is open anyway:
+    // with nothing open, both sockets close and no timer is left (it used to be 10 s).
+    const closedAt = sim.now()
+    sim.runUntilIdle()
+    assert.ok(sim.now() - closedAt < 1000, `idle after ${sim.now() - closedAt} ms; SEED=${seed}`)
+  },
+)
+
 seededTest('connecting to a closed uTP port times out', 12, (seed) => {
   const sim = world(seed)
   const a = sim.addHost({ uploadBytesPerSecond: MBPS, downloadBytesPerSecond: MBPS })

@@ -1,5 +1,12 @@
 import type { Address } from '../../core/address.js'
-import type { Callback, Clock, DatagramSocket, Log, StreamSocket } from '../../core/env.js'
+import type {
+  Callback,
+  Clock,
+  DatagramSocket,
+  Log,
+  StreamSocket,
+  TimerHandle,
+} from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
 import type { Random } from '../../core/random.js'
 import { err, ok } from '../../core/result.js'
@@ -14,7 +21,12 @@ import {
 } from '../../protocols/utp/header.js'
 import { UtpStream, type UtpCarrier } from './utp-stream.js'
 
-/** A closed connection still answers late packets (a resent FIN) this long. */
+/**
+ * A closed connection still answers late packets (a resent FIN) this long, while the endpoint's
+ * socket is open for other reasons. It never keeps the socket (and so the process) open by
+ * itself: a process whose last uTP connection closed exits at once, as with TCP, whose
+ * TIME_WAIT is the kernel's.
+ */
 const LINGER_MS = 10_000
 
 /**
@@ -26,9 +38,13 @@ const LINGER_MS = 10_000
 export class UtpEndpoint implements UtpCarrier {
   readonly local: Address
   private readonly streams = new Map<string, UtpStream>()
+  /** Closed streams still in `streams` to answer late packets, with their linger timers. */
+  private readonly lingering = new Map<string, TimerHandle>()
+  private idleCheckTimer: TimerHandle | undefined
+  private closed = false
   /** Accepting while set (the endpoint is a listener's). */
   onAccept: ((socket: StreamSocket) => void) | undefined
-  /** Called when the endpoint has no streams and does not accept: its owner may close it. */
+  /** Called when no connection is open and the endpoint does not accept: its owner may close it. */
   onIdle: (() => void) | undefined
 
   constructor(
@@ -42,22 +58,25 @@ export class UtpEndpoint implements UtpCarrier {
     socket.onReceive((from, bytes) => this.receive(from, bytes))
   }
 
+  /** Connections not yet closed (connecting, open or closing). */
   get connectionCount(): number {
-    return this.streams.size
+    return this.streams.size - this.lingering.size
   }
 
   send(to: Address, bytes: Uint8Array): void {
-    this.socket.send(to, bytes)
+    if (!this.closed) this.socket.send(to, bytes)
   }
 
   forget(stream: UtpStream): void {
     const key = keyOf(stream.remote, stream.connection.recvId)
+    if (this.streams.get(key) !== stream || this.lingering.has(key)) return
     // Late packets (a resent FIN) still reach the closed connection for a while.
-    this.clock.setTimer((this.clock.now() + LINGER_MS) as Instant, () => {
-      if (this.streams.get(key) !== stream) return
-      this.streams.delete(key)
-      if (this.streams.size === 0 && this.onAccept === undefined) this.onIdle?.()
+    const timer = this.clock.setTimer((this.clock.now() + LINGER_MS) as Instant, () => {
+      this.lingering.delete(key)
+      if (this.streams.get(key) === stream) this.streams.delete(key)
     })
+    this.lingering.set(key, timer)
+    this.idleCheck()
   }
 
   connect(remote: Address, ready: Callback<StreamSocket>, timeoutMs: number): void {
@@ -99,11 +118,31 @@ export class UtpEndpoint implements UtpCarrier {
   /** Stops accepting; the socket closes once the last connection is gone. */
   stopAccepting(): void {
     this.onAccept = undefined
-    if (this.streams.size === 0) this.onIdle?.()
+    this.idleCheck()
   }
 
+  /** Closes the socket; lingering connections are dropped with it (their timers too). */
   close(): void {
+    if (this.closed) return
+    this.closed = true
+    for (const timer of this.lingering.values()) this.clock.clearTimer(timer)
+    this.lingering.clear()
+    this.streams.clear()
     this.socket.close()
+  }
+
+  /**
+   * Tells the owner, on the next turn, that nothing is open: never from inside the stream's
+   * own processing (it may still send its last ack after reporting the close).
+   */
+  private idleCheck(): void {
+    if (this.idleCheckTimer !== undefined) return
+    this.idleCheckTimer = this.clock.setTimer(this.clock.now(), () => {
+      this.idleCheckTimer = undefined
+      if (!this.closed && this.connectionCount === 0 && this.onAccept === undefined) {
+        this.onIdle?.()
+      }
+    })
   }
 
   private receive(from: Address, bytes: Uint8Array): void {
