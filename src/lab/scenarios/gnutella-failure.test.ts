@@ -63,6 +63,9 @@ test('ultrapeers killed mid-run: the leaves notice, re-home, and search as well 
   assert.equal(rehoming.stillLinkedToDeadAtEnd, 0)
   const [before, , recovered] = phases
   assert.equal(before?.hitRate, 1)
+  // Nobody is dead before the failure; by the last third every leaf has noticed.
+  assert.equal(before?.handedToDeadUltrapeer, 0)
+  assert.equal(recovered?.handedToDeadUltrapeer, 0)
   assert.equal(recovered?.hitRate, 1)
   assert.equal(phases.reduce((s, ph) => s + ph.queries, 0) + rehoming.queriesFromDeadSkipped, 9)
   assert.equal(up.invariantViolations, 0)

@@ -74,6 +74,11 @@ export interface QueryStat {
   results: number
   /** Before, right after or well after the failure; 'before' when nothing fails. */
   phase: QueryPhase
+  /**
+   * A leaf's query goes to its first open ultrapeer (`leafQueryUltrapeers` 1): true when that
+   * one had died and the leaf had not noticed yet.
+   */
+  handedToDead: boolean
 }
 
 export interface ModeResult {
@@ -183,6 +188,7 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
         firstHitAt: undefined,
         results: 0,
         phase: 'before',
+        handedToDead: false,
       }
       stats.set(guid, s)
     }
@@ -302,13 +308,17 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
         return
       }
       const now: Instant = world.now()
-      const id = (servents[origin] as Servent).search(now, `item${item}`)
+      const asker = servents[origin] as Servent
+      const first = asker.role === 'leaf' ? asker.open()[0] : undefined
+      const handedToDead = first !== undefined && dead.has(indexOf(first.remote))
+      const id = asker.search(now, `item${item}`)
       ;(attached[origin] as { flush(): void }).flush()
       const s = statOf(id)
       s.origin = origin
       s.item = item
       s.startedAt = now
       s.phase = plan?.phaseOf(q) ?? 'before'
+      s.handedToDead = handedToDead
     })
   })
   const end = (plan?.queryAtMs(asks.length) ?? SETTLE_MS + p.queries * p.queryGapMs) + 30_000

@@ -114,6 +114,10 @@ export interface PhaseReport {
   readonly hitRate: number
   readonly messagesPerQuery: number
   readonly latencyP50Ms: number
+  /** Queries a leaf handed to an ultrapeer that had died, the leaf not knowing yet. */
+  readonly handedToDeadUltrapeer: number
+  /** Of those, the ones that found nothing. */
+  readonly handedToDeadMissed: number
 }
 
 export interface ModeReport {
@@ -170,6 +174,8 @@ function phaseReport(phase: QueryPhase, queries: readonly QueryStat[]): PhaseRep
     hitRate: round(queries.filter((s) => s.results > 0).length / n, 4),
     messagesPerQuery: round(queries.reduce((s, x) => s + x.messages, 0) / n, 1),
     latencyP50Ms: round(summarize(latencies).p50, 1),
+    handedToDeadUltrapeer: queries.filter((s) => s.handedToDead).length,
+    handedToDeadMissed: queries.filter((s) => s.handedToDead && s.results === 0).length,
   }
 }
 

@@ -177,6 +177,7 @@ export function failureTables(f: FailureRuns): Table[] {
         'hit rate',
         'messages per query',
         'latency p50, ms',
+        'leaf queries handed to a dead ultrapeer (found nothing)',
       ],
       rows: f.ultrapeers.flatMap((run) =>
         (run.report.failure?.phases ?? []).map((ph) => [
@@ -186,6 +187,7 @@ export function failureTables(f: FailureRuns): Table[] {
           ph.hitRate,
           ph.messagesPerQuery,
           ph.latencyP50Ms,
+          `${ph.handedToDeadUltrapeer} (${ph.handedToDeadMissed})`,
         ]),
       ),
     },
