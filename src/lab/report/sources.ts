@@ -26,6 +26,12 @@ export const SOURCES = {
     '"P2P file sharing" notes after K.W. Ross, J. Kurose, D. Rubenstein: "Circular DHT" ' +
     '(n = 4; peers 1, 3, 4, 5, 8, 10, 12, 14; key 13 -> 14, key 15 -> 1) and "Example: Chord Routing" ' +
     "(s's i-th neighbour is successor(s + 2^i))",
+  kuroseCentralDirectory:
+    'Kurose and Ross, "P2P file sharing" notes (Application Layer), slide 20 "P2P: problems ' +
+    'with centralized directory" (single point of failure, performance bottleneck)',
+  kuroseSupernodeFailure:
+    'Kurose and Ross, "P2P file sharing" notes (Application Layer), slide 33 "KaZaA: Overlay ' +
+    'maintenance" ("If supernode goes down, node obtains updated list and chooses new supernode")',
   rossSupernodes:
     '"P2P file sharing" notes after K.W. Ross, J. Kurose, D. Rubenstein: "P2P: centralized directory" ' +
     '(single point of failure, performance bottleneck) and "Hierarchical Overlay" (supernodes)',

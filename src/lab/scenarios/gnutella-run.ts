@@ -4,7 +4,7 @@
  * flood's first copy always arrives by a shortest path and the BFS oracle is exact). The same
  * seed gives the same graph, the same shared files and the same queries in both modes.
  */
-import { addressKey, intToIpv4, type Address } from '../../core/address.js'
+import { addressKey, intToIpv4, ipv4ToInt, type Address } from '../../core/address.js'
 import { SeededRandom, type Random } from '../../core/random.js'
 import { instant, type Instant } from '../../core/time.js'
 import { attachStream } from '../../drivers/attach-stream.js'
@@ -18,9 +18,18 @@ import {
   type Role,
   type RoutingRecord,
 } from '../../protocols/gnutella/index.js'
-import { SimWorld } from '../../sim/index.js'
+import { SimWorld, type SimHost } from '../../sim/index.js'
 import { Scheduler } from '../../sim/scheduler.js'
 import { StreamFabric } from './gnutella-fabric.js'
+import {
+  FAILURE_MAINTAIN_INTERVAL_MS,
+  FAILURE_PING_INTERVAL_MS,
+  failurePlan,
+  LeafLinks,
+  type QueryPhase,
+  type RehomingReport,
+  type UltrapeerFailure,
+} from './gnutella-failure.js'
 import { floodReach, powerLawGraph, randomGraph, type Adjacency } from './gnutella-graph.js'
 
 export const GNUTELLA_PORT = 6346
@@ -49,6 +58,8 @@ export interface GnutellaParams {
    * (gnutella-fabric.ts), the same servent code without the TCP model, for 100,000 nodes.
    */
   readonly fabric: 'tcp' | 'direct'
+  /** Ultrapeer mode: a share of the ultrapeers crashes mid-run (gnutella-failure.ts). */
+  readonly failure?: UltrapeerFailure
 }
 
 export interface QueryStat {
@@ -61,6 +72,13 @@ export interface QueryStat {
   reached: Set<number>
   firstHitAt: number | undefined
   results: number
+  /** Before, right after or well after the failure; 'before' when nothing fails. */
+  phase: QueryPhase
+  /**
+   * A leaf's query goes to its first open ultrapeer (`leafQueryUltrapeers` 1): true when that
+   * one had died and the leaf had not noticed yet.
+   */
+  handedToDead: boolean
 }
 
 export interface ModeResult {
@@ -79,13 +97,15 @@ export interface ModeResult {
   readonly events: number
   readonly virtualSeconds: number
   readonly holders: number
+  /** When ultrapeers were killed: what the failure did to the leaves and whether they re-homed. */
+  readonly rehoming: RehomingReport | undefined
 }
 
 const itemName = (item: number): string => `item${item} track mix`
 
 /** The shared workload: which nodes hold which item, which node asks for which item. */
 export function workload(
-  p: GnutellaParams,
+  p: Pick<GnutellaParams, 'nodes' | 'items' | 'replication' | 'queries'>,
   random: Random,
 ): { holders: number[][]; asks: [number, number][] } {
   const perItem = Math.max(1, Math.round(p.replication * p.nodes))
@@ -128,6 +148,21 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
   const { holders, asks } = workload(p, root.fork('workload'))
   const { roles, adjacency } = overlay(p, mode, root.fork('graph'))
   const world = makeTimeline(p.fabric, seed)
+  const plan =
+    mode === 'ultrapeer'
+      ? failurePlan(
+          p.failure,
+          roles,
+          {
+            count: asks.length,
+            firstAtMs: SETTLE_MS,
+            gapMs: p.queryGapMs,
+          },
+          root.fork('failure'),
+        )
+      : undefined
+  const links = new LeafLinks(roles, p.leafUltrapeers)
+  const dead = new Set<number>()
   const servents: Servent[] = []
   const attached: { flush(): void }[] = []
   const stats = new Map<string, QueryStat>()
@@ -152,6 +187,8 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
         reached: new Set(),
         firstHitAt: undefined,
         results: 0,
+        phase: 'before',
+        handedToDead: false,
       }
       stats.set(guid, s)
     }
@@ -177,12 +214,21 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
         s.hits++
       }
     }
-  const onEvent = (event: GnutellaEvent): void => {
-    if (event.type !== 'query_hit') return
-    const s = statOf(event.queryId)
-    s.results += event.hit.results.length
-    s.firstHitAt ??= world.now()
-  }
+  const indexOf = (address: Address): number =>
+    (ipv4ToInt(address.host) ?? FIRST_ADDRESS) - FIRST_ADDRESS
+  const onEvent =
+    (index: number) =>
+    (event: GnutellaEvent): void => {
+      if (event.type === 'connection_opened' && event.peerRole === 'ultrapeer') {
+        links.opened(index, event.connection, indexOf(event.remote), world.now())
+      } else if (event.type === 'connection_closed') {
+        links.closed(index, event.connection)
+      }
+      if (event.type !== 'query_hit') return
+      const s = statOf(event.queryId)
+      s.results += event.hit.results.length
+      s.firstHitAt ??= world.now()
+    }
   const libraries = Array.from({ length: p.nodes }, () => new SharedLibrary())
   holders.forEach((nodes, item) => {
     for (const n of nodes)
@@ -204,8 +250,9 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
         leavesMax: p.nodes,
         leafUltrapeers: p.leafUltrapeers,
         leafCandidatesExtra: 0,
-        pingIntervalMs: 3_600_000,
-        maintainIntervalMs: 3_600_000,
+        // Without a failure nothing needs upkeep: pings and leaf upkeep stay out of the counts.
+        pingIntervalMs: plan === undefined ? 3_600_000 : FAILURE_PING_INTERVAL_MS,
+        maintainIntervalMs: plan === undefined ? 3_600_000 : FAILURE_MAINTAIN_INTERVAL_MS,
         qrpTableLength: 1 << p.qrpBits,
         qrpRefreshMs: 1_000,
         dqResultsWanted: p.resultsWanted,
@@ -225,8 +272,9 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
         },
         clock,
       )
+      servent.addCandidates((plan?.hostCaches[i] ?? []).map(addressOf))
       servents[i] = servent
-      return { servent, onEvent, ready: (flusher) => (attached[i] = flusher) }
+      return { servent, onEvent: onEvent(i), ready: (flusher) => (attached[i] = flusher) }
     })
   }
   const at = (time: number, fn: () => void): void => {
@@ -243,18 +291,37 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
       }
     })
   })
+  if (plan !== undefined) {
+    at(plan.killAtMs, () => {
+      for (const up of plan.killed) {
+        world.crash(addressOf(up))
+        dead.add(up)
+      }
+      links.failed(world.now(), plan.killed)
+    })
+  }
   asks.forEach(([origin, item], q) => {
-    at(SETTLE_MS + q * p.queryGapMs, () => {
+    at(plan?.queryAtMs(q) ?? SETTLE_MS + q * p.queryGapMs, () => {
+      // A dead servent asks nothing; the query is counted as skipped, not as a miss.
+      if (dead.has(origin)) {
+        links.skipped++
+        return
+      }
       const now: Instant = world.now()
-      const id = (servents[origin] as Servent).search(now, `item${item}`)
+      const asker = servents[origin] as Servent
+      const first = asker.role === 'leaf' ? asker.open()[0] : undefined
+      const handedToDead = first !== undefined && dead.has(indexOf(first.remote))
+      const id = asker.search(now, `item${item}`)
       ;(attached[origin] as { flush(): void }).flush()
       const s = statOf(id)
       s.origin = origin
       s.item = item
       s.startedAt = now
+      s.phase = plan?.phaseOf(q) ?? 'before'
+      s.handedToDead = handedToDead
     })
   })
-  const end = SETTLE_MS + p.queries * p.queryGapMs + 30_000
+  const end = (plan?.queryAtMs(asks.length) ?? SETTLE_MS + p.queries * p.queryGapMs) + 30_000
   const run = world.run(instant(end))
   const queries = [...stats.values()].filter((s) => s.origin >= 0)
   let mismatches = 0
@@ -280,6 +347,7 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
     events: run.steps,
     virtualSeconds: Math.round(world.now() / 1000),
     holders: Math.max(1, Math.round(p.replication * p.nodes)),
+    rehoming: plan === undefined ? undefined : links.report(plan.killed),
   }
 }
 
@@ -297,6 +365,8 @@ interface Timeline {
   readonly scheduler: Scheduler
   now(): Instant
   addServent(address: Address, make: ServentFactory): void
+  /** The servent at `address` crashes: no goodbye, its host (or fabric node) is gone. */
+  crash(address: Address): void
   run(until: Instant): { readonly steps: number }
 }
 
@@ -304,6 +374,7 @@ interface Timeline {
 function makeTimeline(fabric: 'tcp' | 'direct', seed: number): Timeline {
   if (fabric === 'tcp') {
     const world = new SimWorld({ seed })
+    const hosts = new Map<string, SimHost>()
     return {
       scheduler: world.scheduler,
       now: () => world.now(),
@@ -313,6 +384,7 @@ function makeTimeline(fabric: 'tcp' | 'direct', seed: number): Timeline {
           uploadBytesPerSecond: 1e8,
           downloadBytesPerSecond: 1e8,
         })
+        hosts.set(address.host, host)
         host.start((env) => {
           const made = make(env.clock.now(), env.random.fork('gnutella'))
           const a = attachStream(made.servent, {
@@ -326,6 +398,7 @@ function makeTimeline(fabric: 'tcp' | 'direct', seed: number): Timeline {
           })
         })
       },
+      crash: (address) => hosts.get(address.host)?.crash(),
       run: (until) => world.run({ until }),
     }
   }
@@ -339,6 +412,7 @@ function makeTimeline(fabric: 'tcp' | 'direct', seed: number): Timeline {
       const made = make(scheduler.now(), randoms.fork(addressKey(address)))
       made.ready(streams.attach(made.servent, address, made.onEvent))
     },
+    crash: (address) => streams.crash(address),
     run: (until) => scheduler.run({ until }),
   }
 }

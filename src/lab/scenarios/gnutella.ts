@@ -1,7 +1,8 @@
 import { summarize } from '../../core/stats.js'
 import { lastHopShare } from '../../protocols/gnutella/index.js'
 import { defaultsOf, type Params, type Scenario } from '../scenario.js'
-import { runMode, type GnutellaParams, type ModeResult } from './gnutella-run.js'
+import { QUERY_PHASES, type QueryPhase, type RehomingReport } from './gnutella-failure.js'
+import { runMode, type GnutellaParams, type ModeResult, type QueryStat } from './gnutella-run.js'
 
 /**
  * `plexus sim gnutella`: flat flooding against two-level ultrapeers (QRP to leaves, last-hop
@@ -82,7 +83,42 @@ const PARAMS = {
     default: 20,
     describe: 'dynamic query target',
   },
+  killUltrapeers: {
+    kind: 'number',
+    min: 0,
+    max: 0.9,
+    default: 0,
+    describe:
+      'ultrapeer mode: share of the ultrapeers that crash after the first third of the queries',
+  },
+  recoverySeconds: {
+    kind: 'number',
+    min: 0,
+    max: 3600,
+    default: 120,
+    describe: 'with --kill-ultrapeers: pause before the last third of the queries',
+  },
+  hostCache: {
+    kind: 'integer',
+    min: 0,
+    max: 1000,
+    default: 10,
+    describe: 'with --kill-ultrapeers: ultrapeers each leaf knows besides its own',
+  },
 } as const
+
+/** Queries of one part of a failure run (or of the whole run when nothing fails). */
+export interface PhaseReport {
+  readonly phase: QueryPhase
+  readonly queries: number
+  readonly hitRate: number
+  readonly messagesPerQuery: number
+  readonly latencyP50Ms: number
+  /** Queries a leaf handed to an ultrapeer that had died, the leaf not knowing yet. */
+  readonly handedToDeadUltrapeer: number
+  /** Of those, the ones that found nothing. */
+  readonly handedToDeadMissed: number
+}
 
 export interface ModeReport {
   readonly mode: 'flat' | 'ultrapeer'
@@ -103,6 +139,9 @@ export interface ModeReport {
   readonly oracle: { readonly checked: number; readonly mismatches: number }
   readonly invariantViolations: number
   readonly invariantSamples: readonly string[]
+  /** Ultrapeers killed: the queries before, right after and after recovery, and the leaves. */
+  readonly failure:
+    { readonly phases: readonly PhaseReport[]; readonly rehoming: RehomingReport } | undefined
   readonly events: number
   readonly virtualSeconds: number
 }
@@ -123,6 +162,22 @@ export interface GnutellaReport {
 const AUTO_DIRECT_ABOVE = 20_000
 
 const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d
+
+function phaseReport(phase: QueryPhase, queries: readonly QueryStat[]): PhaseReport {
+  const n = Math.max(1, queries.length)
+  const latencies = queries
+    .filter((s) => s.firstHitAt !== undefined)
+    .map((s) => (s.firstHitAt as number) - s.startedAt)
+  return {
+    phase,
+    queries: queries.length,
+    hitRate: round(queries.filter((s) => s.results > 0).length / n, 4),
+    messagesPerQuery: round(queries.reduce((s, x) => s + x.messages, 0) / n, 1),
+    latencyP50Ms: round(summarize(latencies).p50, 1),
+    handedToDeadUltrapeer: queries.filter((s) => s.handedToDead).length,
+    handedToDeadMissed: queries.filter((s) => s.handedToDead && s.results === 0).length,
+  }
+}
 
 function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
   const q = r.queries
@@ -153,6 +208,18 @@ function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
     oracle: { checked: r.oracleChecked, mismatches: r.oracleMismatches },
     invariantViolations: r.checker.violations,
     invariantSamples: r.checker.problems().slice(0, 5),
+    failure:
+      r.rehoming === undefined
+        ? undefined
+        : {
+            phases: QUERY_PHASES.map((ph) =>
+              phaseReport(
+                ph,
+                q.filter((s) => s.phase === ph),
+              ),
+            ),
+            rehoming: r.rehoming,
+          },
     events: r.events,
     virtualSeconds: r.virtualSeconds,
   }
@@ -161,14 +228,25 @@ function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
 export function runGnutella(params: Params, seed: number): GnutellaReport {
   const given = { ...defaultsOf(PARAMS), ...params } as unknown as Omit<
     GnutellaParams,
-    'fabric'
+    'fabric' | 'failure'
   > & {
     mode: 'flat' | 'ultrapeer' | 'both'
     fabric: 'auto' | 'tcp' | 'direct'
+    killUltrapeers: number
+    recoverySeconds: number
+    hostCache: number
   }
   const fabric =
     given.fabric === 'auto' ? (given.nodes > AUTO_DIRECT_ABOVE ? 'direct' : 'tcp') : given.fabric
-  const p = { ...given, fabric }
+  const failure =
+    given.killUltrapeers > 0
+      ? {
+          share: given.killUltrapeers,
+          recoverySeconds: given.recoverySeconds,
+          hostCache: given.hostCache,
+        }
+      : undefined
+  const p = { ...given, fabric, ...(failure === undefined ? {} : { failure }) }
   const modes: ('flat' | 'ultrapeer')[] = p.mode === 'both' ? ['flat', 'ultrapeer'] : [p.mode]
   const reports = modes.map((m) => summarizeMode(p, runMode(p, seed, m)))
   const flat = reports.find((r) => r.mode === 'flat')
@@ -193,6 +271,10 @@ export const gnutella: Scenario<GnutellaReport> = {
   describe: 'Gnutella 0.6: flat flooding vs ultrapeers with QRP and dynamic querying',
   params: PARAMS,
   defaults: () => defaultsOf(PARAMS),
+  problem: (params) =>
+    Number(params['killUltrapeers'] ?? 0) > 0 && Number(params['queries'] ?? 100) < 3
+      ? 'killing ultrapeers needs at least 3 queries (before, right after, after recovery)'
+      : undefined,
   run: runGnutella,
   format: (r) => [
     `${r.nodes} servents, ${r.graph} graph, TTL ${r.ttl}, ${r.holdersPerItem} holders per item`,
@@ -205,6 +287,22 @@ export const gnutella: Scenario<GnutellaReport> = {
           ? `, oracle ${m.oracle.checked - m.oracle.mismatches}/${m.oracle.checked}`
           : `, last hop ${m.lastHop.measuredShare} (tree ${m.lastHop.treeFormula})`) +
         `, ${m.invariantViolations} violations`,
+    ),
+    ...r.modes.flatMap((m) =>
+      m.failure === undefined
+        ? []
+        : [
+            `${m.failure.rehoming.ultrapeersKilled} ultrapeers killed: ` +
+              m.failure.phases
+                .map(
+                  (ph) =>
+                    `${ph.phase} ${(ph.hitRate * 100).toFixed(1)}% of ${ph.queries} (${ph.messagesPerQuery} msgs/query)`,
+                )
+                .join(', '),
+            `leaves: ${m.failure.rehoming.leavesHit} lost an ultrapeer, ${m.failure.rehoming.leavesCutOff} all; ` +
+              `${m.failure.rehoming.rehomeConnections} re-home connections; at the end ` +
+              `${m.failure.rehoming.orphansAtEnd} orphans, ${m.failure.rehoming.shortAtEnd} short`,
+          ],
     ),
     ...(r.messageRatio === undefined
       ? []

@@ -1,6 +1,7 @@
 import type { Scenario } from '../scenario.js'
 import { can } from './can.js'
 import { chord } from './chord.js'
+import { directory } from './directory.js'
 import { gnutella } from './gnutella.js'
 import { kademlia } from './kademlia.js'
 import { nat } from './nat.js'
@@ -16,6 +17,7 @@ export const SCENARIOS: readonly Scenario<object>[] = [
   swarm as Scenario<object>,
   kademlia as Scenario<object>,
   gnutella as Scenario<object>,
+  directory as Scenario<object>,
   chord as Scenario<object>,
   can as Scenario<object>,
   pastry as Scenario<object>,

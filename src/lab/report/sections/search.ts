@@ -1,17 +1,30 @@
 import type { Params } from '../../scenario.js'
+import { runDirectoryScenario } from '../../scenarios/directory.js'
 import { runGnutella, type ModeReport } from '../../scenarios/gnutella.js'
 import { runKademlia } from '../../scenarios/kademlia.js'
 import { judge, type Section, type SectionContext } from '../section.js'
 import { SOURCES } from '../sources.js'
 import { barChart } from '../svg-bars.js'
+import {
+  failureClaims,
+  failureData,
+  failureFigure,
+  failureTables,
+  HOST_CACHE,
+  KILL_SHARES,
+  RECOVERY_SECONDS,
+  runFailures,
+} from './search-failures.js'
 
 /**
  * Search designs on one workload: the same N servents, the same shared items (1 % of the nodes
  * hold each) and the same queries, answered by flat flooding (TTL 4) and by ultrapeers with
  * QRP and dynamic querying (the gnutella scenario, both modes), and N Kademlia nodes doing as
- * many lookups (the kademlia scenario). The central directory has no simulator scenario yet:
- * its row is the model (one request and one answer per query, every query on one server),
- * marked as such, and it makes no claim.
+ * many lookups (the kademlia scenario), and the central directory (the directory scenario:
+ * the project's index and tracker on one simulated server, the N nodes as its clients, each
+ * holder publishing its item, each query a search then an announce for the holders).
+ * Then the failures (search-failures.ts): the directory's server and a share of the
+ * ultrapeers crash mid-run.
  */
 export interface SearchRow {
   readonly design: string
@@ -49,6 +62,11 @@ function run(context: SectionContext): ReturnType<Section['run']> {
   const gnutella = runGnutella(workload, context.seed)
   const flat = gnutella.modes.find((m) => m.mode === 'flat') as ModeReport
   const up = gnutella.modes.find((m) => m.mode === 'ultrapeer') as ModeReport
+  context.progress('search: the central directory')
+  const directory = runDirectoryScenario(
+    { nodes, queries, items: 50, replication: 0.01, failAt: 1 } as Params,
+    context.seed,
+  )
   context.progress('search: Kademlia')
   const kademlia = runKademlia(
     { nodes, lookups: queries, announces: 0, items: 0 } as Params,
@@ -56,12 +74,12 @@ function run(context: SectionContext): ReturnType<Section['run']> {
   )
   const rows: SearchRow[] = [
     {
-      design: 'central directory (model, not simulated)',
-      measured: false,
-      messagesPerQuery: 2,
-      latencyP50Ms: undefined,
-      success: 1,
-      busiestPerQuery: 1,
+      design: 'central directory: search, then announce for the holders',
+      measured: true,
+      messagesPerQuery: directory.alive.messagesPerQuery,
+      latencyP50Ms: directory.alive.latencyMs?.p50,
+      success: directory.alive.success,
+      busiestPerQuery: directory.server.requestsPerQuery,
     },
     gnutellaRow('flooding, TTL 4', flat, queries),
     gnutellaRow('ultrapeers with QRP, dynamic querying', up, queries),
@@ -74,6 +92,11 @@ function run(context: SectionContext): ReturnType<Section['run']> {
       busiestPerQuery: undefined,
     },
   ]
+  const failures = runFailures(
+    { nodes, queries, items: 50, replication: 0.01, ttl: 4 },
+    context.seed,
+    context.progress,
+  )
   const claims = [
     judge({
       id: 'ultrapeers-shield-leaves',
@@ -103,13 +126,20 @@ function run(context: SectionContext): ReturnType<Section['run']> {
       tolerance: 0,
       causeIfOff: 'dynamic querying stopped before it reached a holder (results wanted, TTL cap)',
     }),
+    ...failureClaims(failures),
   ]
   return {
     summary:
       `${nodes} nodes, 50 items each held by 1 % of them, ${queries} queries from random nodes: ` +
       'flat flooding (TTL 4, mean degree 6), ultrapeers (10 % of the nodes, degree 6, 3 per leaf) ' +
-      `with QRP and dynamic querying, and ${nodes} Kademlia nodes doing ${queries} lookups. The ` +
-      'directory dying and supernodes dying are not run yet: the scenarios cannot kill them mid-run.',
+      `with QRP and dynamic querying, ${nodes} Kademlia nodes doing ${queries} lookups, and the ` +
+      `central directory (index and tracker on one server, ${nodes} clients: each holder ` +
+      'publishes its item and announces itself, each query is a search then an announce that ' +
+      'returns the holders; one HTTP connection per exchange). Then the failures: the directory ' +
+      `server crashes after half of the queries; ${KILL_SHARES.map((s) => `${s * 100} %`).join(' and ')} ` +
+      'of the ultrapeers crash after a third of them (their neighbours learn it only when a ' +
+      `write times out), and the last third is asked ${RECOVERY_SECONDS} s later, once the ` +
+      `leaves have re-homed from their host cache of ${HOST_CACHE} ultrapeers.`,
     params: {
       nodes,
       queries,
@@ -118,6 +148,10 @@ function run(context: SectionContext): ReturnType<Section['run']> {
       ttl: 4,
       flatDegree: 6,
       ultrapeerShare: 0.1,
+      directoryFailsAfterShareOfQueries: 0.5,
+      ultrapeersKilled: KILL_SHARES.join(', '),
+      recoverySeconds: RECOVERY_SECONDS,
+      leafHostCache: HOST_CACHE,
     },
     claims,
     tables: [
@@ -153,12 +187,13 @@ function run(context: SectionContext): ReturnType<Section['run']> {
           m.duplicatesPerQuery,
         ]),
       },
+      ...failureTables(failures),
     ],
     figures: [
       {
         title: 'Messages per query',
         svg: barChart(
-          'Messages per query by design (the directory: model)',
+          'Messages per query by design',
           'msgs',
           rows.map((r, i) => ({
             label: r.design,
@@ -167,10 +202,13 @@ function run(context: SectionContext): ReturnType<Section['run']> {
           })),
         ),
       },
+      failureFigure(failures),
     ],
     data: {
       rows,
       gnutella: { flat, ultrapeer: up, messageRatio: gnutella.messageRatio },
+      directory,
+      failures: failureData(failures),
       kademlia: {
         hops: kademlia.hops,
         latencyMs: kademlia.latencyMs,
