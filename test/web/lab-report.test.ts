@@ -23,7 +23,7 @@ test(
     const dir = mkdtempSync(join(tmpdir(), 'plexus-lab-web-'))
     const profile = mkdtempSync(join(tmpdir(), 'plexus-chromium-'))
     // MapReduce and NAT: a second or two of CPU, with line and bar charts to draw.
-    runLab({ seed: 3, quick: true, only: ['mapreduce', 'nat'], outDir: dir })
+    await runLab({ seed: 3, quick: true, only: ['mapreduce', 'nat'], outDir: dir })
     const reportUrl = pathToFileURL(join(dir, 'report.html')).href
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,

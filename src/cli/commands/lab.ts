@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
+import { availableParallelism } from 'node:os'
 import { runLab, SECTION_IDS, unknownSections } from '../../lab/report/lab.js'
-import { seedOption } from '../options.js'
+import { integerOption, seedOption } from '../options.js'
 import { EXIT_USAGE, printJson, printLine } from '../output.js'
 
 /** `--only a --only b` and `--only a,b` both collect section ids. */
@@ -24,8 +25,13 @@ export function registerLab(program: Command): void {
     .option('--quick', 'scaled-down parameters (about 2 minutes)')
     .option('--only <section>', `run only these sections: ${SECTION_IDS.join(', ')}`, collect, [])
     .option('--seed <n>', 'root seed (same seed, same bytes)', seedOption)
+    .option(
+      '--jobs <n>',
+      'sections run at once, each on a thread of its own (default: the CPU count); the report is the same',
+      integerOption('jobs', 1, 64),
+    )
     .option('--json', 'print the claims as one JSON object')
-    .action((options: Record<string, unknown>, cmd: Command) => {
+    .action(async (options: Record<string, unknown>, cmd: Command) => {
       const only = options['only'] as string[]
       const unknown = unknownSections(only)
       if (unknown.length > 0) {
@@ -35,11 +41,12 @@ export function registerLab(program: Command): void {
         )
       }
       const json = options['json'] === true
-      const result = runLab({
+      const result = await runLab({
         seed: (options['seed'] as number | undefined) ?? 1,
         quick: options['quick'] === true,
         only,
         outDir: options['out'] as string,
+        jobs: (options['jobs'] as number | undefined) ?? availableParallelism(),
         progress: (line) => void process.stderr.write(`${line}\n`),
       })
       const claims = result.sections.flatMap((s) =>

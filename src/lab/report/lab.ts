@@ -1,14 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { renderHtml } from './html.js'
+import { runSectionsInWorkers } from './lab-pool.js'
 import type { SectionResult } from './section.js'
 import { SECTIONS } from './sections/index.js'
 import { stableJson } from './stable-json.js'
 
 /**
- * `plexus lab`: runs the sections in order, writes DIR/report.html and DIR/report.json. The
- * files hold no time, no machine name and no wall-clock figure, so the same seed and options
- * give the same bytes; how long each section took goes to `progress` only.
+ * `plexus lab`: runs the sections, each in a worker thread of its own, up to `jobs` at once
+ * (the sections are independent single-threaded simulations, so a 2-core machine runs two
+ * side by side), and writes DIR/report.html and DIR/report.json with the sections in their
+ * fixed order. The files hold no time, no machine name and no wall-clock figure, so the same
+ * seed and options give the same bytes whatever `jobs` is; how long each section took goes to
+ * `progress` only.
  */
 export interface LabOptions {
   readonly seed: number
@@ -16,6 +20,8 @@ export interface LabOptions {
   /** Section ids to run (all when empty). */
   readonly only: readonly string[]
   readonly outDir: string
+  /** Sections run at once (default 1). */
+  readonly jobs?: number
   readonly progress?: (line: string) => void
 }
 
@@ -31,18 +37,14 @@ export function unknownSections(only: readonly string[]): string[] {
   return only.filter((id) => !SECTION_IDS.includes(id))
 }
 
-export function runLab(options: LabOptions): LabResult {
+export async function runLab(options: LabOptions): Promise<LabResult> {
   const progress = options.progress ?? ((): void => undefined)
-  const chosen = SECTIONS.filter((s) => options.only.length === 0 || options.only.includes(s.id))
-  const results: SectionResult[] = []
-  for (const section of chosen) {
-    const started = performance.now()
-    progress(`section ${section.id}: running`)
-    const body = section.run({ seed: options.seed, quick: options.quick, progress })
-    results.push({ id: section.id, title: section.title, ...body })
-    const seconds = ((performance.now() - started) / 1000).toFixed(1)
-    progress(`section ${section.id}: done in ${seconds} s (wall)`)
-  }
+  const chosen = SECTION_IDS.filter((id) => options.only.length === 0 || options.only.includes(id))
+  const results = await runSectionsInWorkers(
+    chosen,
+    { seed: options.seed, quick: options.quick, jobs: options.jobs ?? 1 },
+    progress,
+  )
   const meta = { seed: options.seed, quick: options.quick, only: [...options.only] }
   mkdirSync(options.outDir, { recursive: true })
   const html = join(options.outDir, 'report.html')
