@@ -12,7 +12,7 @@ import type {
 import { OperationalError } from '../../core/errors.js'
 import { err, ok } from '../../core/result.js'
 import { seconds } from '../../core/time.js'
-import { listenPeers, peerNet, UTP_ATTEMPT_TIMEOUT } from './peer-transports.js'
+import { listenPeers, NO_UTP_PEERS_MAX, peerNet, UTP_ATTEMPT_TIMEOUT } from './peer-transports.js'
 
 /** A Net that records requests and answers them as told, synchronously (enough here). */
 class ScriptedNet implements Net {
@@ -62,6 +62,33 @@ test("'both' tries uTP first with a short timeout and falls back to TCP", () => 
     { transport: 'utp', timeout: UTP_ATTEMPT_TIMEOUT },
     { transport: 'tcp', timeout: seconds(10) },
   ])
+})
+
+test("'both' remembers a peer without uTP: its next connects go straight to TCP", () => {
+  const net = new ScriptedNet(false)
+  const peers = peerNet(net, 'both')
+  const other = { host: '127.0.0.2', port: 6881 }
+  for (const to of [remote, remote, other, remote]) peers.connect(to, () => undefined)
+  assert.deepEqual(
+    net.connects.map((c) => c.transport),
+    ['utp', 'tcp', 'tcp', 'utp', 'tcp', 'tcp'],
+  )
+})
+
+test('the memory of peers without uTP is bounded: the oldest is forgotten', () => {
+  const net = new ScriptedNet(false)
+  const peers = peerNet(net, 'both')
+  for (let i = 0; i <= NO_UTP_PEERS_MAX; i++) {
+    peers.connect({ host: '10.0.0.1', port: 1 + i }, () => undefined)
+  }
+  net.connects.length = 0
+  peers.connect({ host: '10.0.0.1', port: 2 }, () => undefined)
+  peers.connect({ host: '10.0.0.1', port: 1 }, () => undefined)
+  assert.deepEqual(
+    net.connects.map((c) => c.transport),
+    ['tcp', 'utp', 'tcp'],
+    'the second peer is still known; the first was forgotten, so uTP is asked again',
+  )
 })
 
 test("'both' stays on uTP when it connects; 'utp' never tries TCP; 'tcp' never tries uTP", () => {

@@ -1,4 +1,4 @@
-import type { Address } from '../../core/address.js'
+import { addressKey, type Address } from '../../core/address.js'
 import type {
   Callback,
   ConnectOptions,
@@ -33,15 +33,31 @@ export const isPeerTransports = (value: string): value is PeerTransports =>
  */
 export const UTP_ATTEMPT_TIMEOUT: Duration = seconds(3)
 
-/** A Net whose stream connects follow `transports` (datagrams and listening pass through). */
+/** Peers remembered as answering no uTP; the oldest is forgotten past this. */
+export const NO_UTP_PEERS_MAX = 10_000
+
+/**
+ * A Net whose stream connects follow `transports` (datagrams and listening pass through).
+ * Under 'both', a peer whose uTP attempt failed is remembered (by address, at most
+ * `NO_UTP_PEERS_MAX`) and dialled over TCP at once from then on, as libtorrent clears its
+ * peer entry's `supports_utp` after a failed uTP connect: otherwise every reconnect to a
+ * TCP-only client pays the uTP timeout again.
+ */
 export function peerNet(net: Net, transports: PeerTransports): Net {
   if (transports === 'tcp') return net
+  const noUtp = new Set<string>()
+  const rememberNoUtp = (key: string): void => {
+    noUtp.add(key)
+    if (noUtp.size > NO_UTP_PEERS_MAX) noUtp.delete(noUtp.values().next().value as string)
+  }
   return {
     bindDatagram: (local, ready) => net.bindDatagram(local, ready),
     listen: (local, onConnection, ready, options?: ListenOptions) =>
       net.listen(local, onConnection, ready, options),
     connect: (remote, ready, options?: ConnectOptions) => {
       if (transports === 'utp') return net.connect(remote, ready, { ...options, transport: 'utp' })
+      const key = addressKey(remote)
+      if (noUtp.has(key)) return net.connect(remote, ready, { ...options, transport: 'tcp' })
       const whole = options?.timeout
       const attempt =
         whole === undefined || whole > UTP_ATTEMPT_TIMEOUT ? UTP_ATTEMPT_TIMEOUT : whole
@@ -49,6 +65,7 @@ export function peerNet(net: Net, transports: PeerTransports): Net {
         remote,
         (viaUtp) => {
           if (viaUtp.ok) return ready(viaUtp)
+          rememberNoUtp(key)
           net.connect(remote, ready, { ...options, transport: 'tcp' })
         },
         { ...options, timeout: attempt, transport: 'utp' },
