@@ -6,7 +6,7 @@ import { after, seconds, type Duration } from '../../core/time.js'
 import { MetadataFetcher, type MetadataEvent } from '../../protocols/bittorrent/metadata/index.js'
 import {
   parseInfoDict,
-  V2_ONLY_UNSUPPORTED,
+  V2_MAGNET_UNSUPPORTED,
   type Magnet,
   type Metainfo,
 } from '../../protocols/bittorrent/metainfo/index.js'
@@ -108,7 +108,7 @@ export function fetchMetadata(
         return finish(err(new OperationalError('io', `metadata: ${parsed.error.message}`)))
       }
       if (parsed.value.version === 'v2') {
-        return finish(err(new OperationalError('io', V2_ONLY_UNSUPPORTED)))
+        return finish(err(new OperationalError('io', V2_MAGNET_UNSUPPORTED)))
       }
       const announceList = magnet.trackers.map((url) => [url])
       // Defer so that the fetcher's `peers_known` (queued after this event) is seen first.
