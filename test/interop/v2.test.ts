@@ -14,6 +14,7 @@ import {
   spawnLines,
   SYSTEM_PYTHON,
   type LineProcess,
+  event,
   eventSeen as completed,
   libtorrentListenPort as ltPort,
   plexusCli as plexus,
@@ -23,8 +24,9 @@ import {
 import { VECTORS } from '../../src/protocols/bittorrent/metainfo/v2-vectors.test.js'
 
 /**
- * BEP 52 against libtorrent 2.0: the same info-hashes for the same files, and hybrid torrents
- * transferred in both directions on loopback (v2-only transfers are not supported yet).
+ * BEP 52 against libtorrent 2.0: the same info-hashes for the same files, and hybrid and
+ * v2-only torrents (made by plexus or by libtorrent) transferred in both directions on
+ * loopback. A v2-only swarm's handshakes carry the SHA-256 info-hash truncated to 20 bytes.
  */
 
 const libtorrent = (...args: string[]): LineProcess =>
@@ -40,14 +42,21 @@ const FILES: readonly (readonly [string, number])[] = [
 const withDir = (body: (dir: string, running: LineProcess[]) => Promise<void>) =>
   withLibtorrentDir('plexus-interop-v2-', body)
 
-/** Content under dir/seed/payload and its torrent, made by plexus in `mode`. */
-async function made(dir: string, mode: '--hybrid' | '--v2'): Promise<string> {
+/** How a test's torrent is made: by plexus (`create --hybrid/--v2`), or by libtorrent. */
+type Maker = '--hybrid' | '--v2' | 'libtorrent-v2'
+
+/** Content under dir/seed/payload and its torrent, made as `mode` says. */
+async function made(dir: string, mode: Maker): Promise<string> {
   const content = join(dir, 'seed', 'payload')
   for (const [path, length] of FILES) {
     mkdirSync(join(content, path, '..'), { recursive: true })
     writeFileSync(join(content, path), randomBytes(length))
   }
   const torrent = join(dir, 'payload.torrent')
+  if (mode === 'libtorrent-v2') {
+    runPython('lt_torrent.py', ['create-v2', content, torrent, '65536'])
+    return torrent
+  }
   const creator = plexus(
     'create',
     content,
@@ -100,8 +109,14 @@ test("libtorrent reads plexus's hybrid and v2 torrents with the same info-hashes
   })
 })
 
-for (const mode of ['--hybrid'] as const) {
-  test(`${mode.slice(2)}: libtorrent seeds, plexus downloads`, async () => {
+const TITLES: Record<Maker, string> = {
+  '--hybrid': 'hybrid',
+  '--v2': 'v2-only',
+  'libtorrent-v2': "v2-only (libtorrent's create_torrent)",
+}
+
+for (const mode of ['--hybrid', '--v2', 'libtorrent-v2'] as const) {
+  test(`${TITLES[mode]}: libtorrent seeds, plexus downloads`, async () => {
     await withDir(async (dir, running) => {
       const torrent = await made(dir, mode)
       const seed = libtorrent(torrent, join(dir, 'seed'), '--timeout', '120')
@@ -121,13 +136,20 @@ for (const mode of ['--hybrid'] as const) {
         '--json',
       )
       running.push(get)
-      await completed(get, 'summary')
+      const summary = await get.waitForLine((line) => {
+        const e = event(line)
+        return e?.type === 'summary' ? e : undefined
+      }, 90_000)
       assert.equal(await get.exited, 0)
       sameFiles(dir, 'plexus-dl')
+      // The swarm's hash, as libtorrent computes it: SHA-1 for a hybrid, else SHA-256 cut to 20.
+      const [v1, v2] = runPython('lt_torrent.py', ['info2', torrent]).split(' ')
+      const expected = mode === '--hybrid' ? v1 : v2?.slice(0, 40)
+      assert.equal(summary['infoHash'], expected)
     })
   })
 
-  test(`${mode.slice(2)}: plexus seeds, libtorrent downloads`, async () => {
+  test(`${TITLES[mode]}: plexus seeds, libtorrent downloads`, async () => {
     await withDir(async (dir, running) => {
       const torrent = await made(dir, mode)
       const seed = plexus(
