@@ -14,3 +14,16 @@ export {
   splitHashes,
   type FileTree,
 } from './merkle.js'
+export {
+  HASH_REQUEST_LENGTH_MAX,
+  PIECE_HASHES_PER_REQUEST,
+  PieceTree,
+  answerable,
+  layerWidth,
+  pieceLayerRequests,
+  provesRoot,
+  treeShape,
+  uncleCount,
+  type HashRange,
+  type TreeShape,
+} from './proof.js'
