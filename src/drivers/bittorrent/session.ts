@@ -29,7 +29,7 @@ import {
 } from '../../protocols/bittorrent/swarm/index.js'
 import { attachStream, type AttachedStream } from '../attach-stream.js'
 import { writeFileAtomic } from '../disk-atomic.js'
-import { equalBytes } from '../../core/bytes.js'
+import { equalBytes, toHex } from '../../core/bytes.js'
 import { skeyHash } from '../../protocols/mse/index.js'
 import { announceLeft } from './announce-left.js'
 import { Announcing } from './announcing.js'
@@ -98,6 +98,17 @@ export interface TorrentSessionOptions {
   readonly transports?: PeerTransports
 }
 
+/** A v2-only torrent missing the piece layer of a file longer than one piece (a magnet). */
+function lacksPieceLayers(m: Metainfo): boolean {
+  if (m.version !== 'v2') return false
+  return m.files.some(
+    (file) =>
+      file.piecesRoot !== undefined &&
+      file.length > m.pieceLength &&
+      !m.pieceLayers.has(toHex(file.piecesRoot)),
+  )
+}
+
 /** Verified pieces between resume checkpoints (also written on completion and close). */
 const CHECKPOINT_EVERY_PIECES = 64
 
@@ -119,7 +130,16 @@ export class TorrentSession {
    * changed; everything without usable resume data), creates the torrent's empty files, then
    * joins the swarm.
    */
-  static open(options: TorrentSessionOptions, done: Callback<TorrentSession>): void {
+  static open(given: TorrentSessionOptions, done: Callback<TorrentSession>): void {
+    // A v2 torrent from a magnet lacks its piece layers: the swarm fetches them from peers
+    // (BEP 52 hash requests) into this map, which storage verifies pieces with.
+    const layers = lacksPieceLayers(given.metainfo)
+      ? new Map(given.metainfo.pieceLayers)
+      : undefined
+    const options =
+      layers === undefined
+        ? given
+        : { ...given, metainfo: { ...given.metainfo, pieceLayers: layers } }
     const { env, metainfo, saveDir } = options
     checkStoredData(
       {
@@ -137,13 +157,14 @@ export class TorrentSession {
         if (!checked.ok) return done(checked)
         const { verified, source, problems } = checked.value
         if (problems.length > 0) options.onEvent?.({ type: 'files_missing', files: problems })
-        TorrentSession.start(options, verified, source, done)
+        TorrentSession.start(options, layers, verified, source, done)
       },
     )
   }
 
   private static start(
     options: TorrentSessionOptions,
+    layers: Map<string, Uint8Array> | undefined,
     verified: Bitfield,
     source: 'resume' | 'recheck',
     done: Callback<TorrentSession>,
@@ -173,7 +194,7 @@ export class TorrentSession {
     // Complete means every file is on disk: empty files get no block, so create them now.
     storage.createEmptyFiles(options.filePriorities, (created) => {
       if (!created.ok) return storage.close(() => done(created))
-      TorrentSession.listen(options, storage, verified, (opened) => {
+      TorrentSession.listen(options, storage, layers, verified, (opened) => {
         if (opened.ok) {
           session = opened.value
           // After a recheck the record is stale: write one with today's sizes and mtimes.
@@ -187,6 +208,7 @@ export class TorrentSession {
   private static listen(
     options: TorrentSessionOptions,
     storage: TorrentStorage,
+    layers: Map<string, Uint8Array> | undefined,
     verified: Bitfield,
     done: Callback<TorrentSession>,
   ): void {
@@ -238,6 +260,8 @@ export class TorrentSession {
         now: env.clock.now(),
         listenPort: listen.port,
         sha1: (parts) => env.hashing.sha1(parts),
+        sha256: (parts) => env.hashing.sha256(parts),
+        ...(layers === undefined ? {} : { pieceLayerStore: layers }),
         ...(options.globalUploadLimiter === undefined
           ? {}
           : { globalUploadLimiter: options.globalUploadLimiter }),

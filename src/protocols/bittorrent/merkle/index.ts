@@ -13,6 +13,7 @@ export {
   rootOfPieceLayer,
   splitHashes,
   type FileTree,
+  type Sha256Hashing,
 } from './merkle.js'
 export {
   HASH_REQUEST_LENGTH_MAX,

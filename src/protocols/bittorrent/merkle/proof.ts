@@ -12,7 +12,6 @@
  * of the file are the pad hashes of their layer.
  */
 import { equalBytes } from '../../../core/bytes.js'
-import type { Hashing } from '../../../core/env.js'
 import { assert } from '../../../core/errors.js'
 import {
   blocksPerPiece,
@@ -22,6 +21,7 @@ import {
   nextPowerOfTwo,
   padHash,
   splitHashes,
+  type Sha256Hashing,
 } from './merkle.js'
 
 /** What a hash request or hashes message asks for, without its pieces root. */
@@ -86,7 +86,7 @@ export class PieceTree {
   constructor(
     readonly shape: TreeShape,
     pieceLayer: Uint8Array,
-    hashing: Hashing,
+    hashing: Sha256Hashing,
   ) {
     assert(shape.height > shape.pieceLayer, 'a file of one piece has no piece layer')
     assert(pieceLayer.length === shape.pieces * MERKLE_HASH_BYTES, 'piece layer length')
@@ -147,7 +147,7 @@ export function provesRoot(
   root: Uint8Array,
   range: HashRange,
   hashes: Uint8Array,
-  hashing: Hashing,
+  hashing: Sha256Hashing,
 ): boolean {
   const { baseLayer, index, length, proofLayers } = range
   const uncles = uncleCount(range)

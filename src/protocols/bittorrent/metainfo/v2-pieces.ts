@@ -9,13 +9,6 @@ import { assert } from '../../../core/errors.js'
 import { MERKLE_HASH_BYTES } from '../merkle/index.js'
 import { filesInRange, pieceOffset, type Metainfo } from './types.js'
 
-/**
- * Why a v2-only magnet is not downloaded yet: its info dictionary carries only each file's
- * pieces root, and the piece layers that verify the pieces are not fetched from peers.
- */
-export const V2_MAGNET_UNSUPPORTED =
-  'v2-only magnets cannot be downloaded yet (the piece layers are not fetched from peers): ' +
-  'use the .torrent file'
 
 export interface V2Piece {
   readonly fileIndex: number

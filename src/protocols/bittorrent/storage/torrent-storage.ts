@@ -29,7 +29,7 @@ import type { Defer } from './callbacks.js'
 import { completedFiles } from './completed-files.js'
 import { statFileStates, type FileState } from './file-paths.js'
 import type { StorageLimits } from './limits.js'
-import { checkPiece } from './piece-check.js'
+import { checkPiece, pieceCheckable } from './piece-check.js'
 import type { PieceHashing } from './piece-hashing.js'
 import { PieceStore, type WriteOutcome } from './piece-store.js'
 import { encodeResume } from './resume-codec.js'
@@ -271,6 +271,9 @@ export class TorrentStorage {
    * since it was verified, and a seed must never serve bytes it has not verified now.
    */
   private checkUpload(index: number, bytes: Uint8Array, done: Callback<boolean>): void {
+    // A v2 piece whose layer is still being fetched was verified before (resume data): serve
+    // it on that word rather than withdraw it for want of a hash to compare with.
+    if (!pieceCheckable(this.m, index)) return this.options.defer(() => done(ok(true)))
     checkPiece(this.m, this.options.hashing, index, [bytes], (matched) => {
       if (!matched.ok) return done(matched)
       const good = matched.value

@@ -38,6 +38,13 @@ export interface SwarmOptions {
   readonly listenPort?: number
   /** SHA-1 for the BEP 6 allowed-fast set; without it we give no allowed-fast pieces. */
   readonly sha1?: Sha1
+  /** SHA-256 for BEP 52 hash requests (`hashes.ts`); without it we neither serve nor fetch. */
+  readonly sha256?: Sha1
+  /**
+   * v2 torrents whose piece layers we lack (magnets): where fetched layers go, by pieces root
+   * hex. The caller gives storage a metainfo whose `pieceLayers` is this same map.
+   */
+  readonly pieceLayerStore?: Map<string, Uint8Array>
   /**
    * Process-wide rate limits, on top of the torrent's own (`uploadRateLimit`,
    * `downloadRateLimit`): one bucket per direction, built by the caller (`globalRateLimiter`)
@@ -56,6 +63,10 @@ export class SwarmContext {
   readonly peerId: Uint8Array
   readonly listenPort: number | undefined
   readonly sha1: Sha1 | undefined
+  readonly sha256: Sha1 | undefined
+  readonly pieceLayerStore: Map<string, Uint8Array> | undefined
+  /** Files whose piece layer is still being fetched (`hashes.ts`); no downloading until 0. */
+  layersMissing = 0
   readonly globalUploadLimiter: TokenBucket | undefined
   readonly globalDownloadLimiter: TokenBucket | undefined
   readonly picker: PiecePicker
@@ -107,6 +118,8 @@ export class SwarmContext {
     this.peerId = options.peerId
     this.listenPort = options.listenPort
     this.sha1 = options.sha1
+    this.sha256 = options.sha256
+    this.pieceLayerStore = options.pieceLayerStore
     this.now = options.now
     this.globalUploadLimiter = options.globalUploadLimiter
     this.globalDownloadLimiter = options.globalDownloadLimiter
@@ -173,9 +186,12 @@ export class SwarmContext {
     this.wantedMissing = missing
   }
 
-  /** Whether we still download: not complete, no storage failure, not shut down. */
+  /**
+   * Whether we still download: not complete, no storage failure, not shut down, and every
+   * piece verifiable (no piece layer still being fetched).
+   */
   get downloading(): boolean {
-    return !this.complete && !this.storageFailed && !this.shutDown
+    return !this.complete && !this.storageFailed && !this.shutDown && this.layersMissing === 0
   }
 
   pieceBytes(piece: number): number {
