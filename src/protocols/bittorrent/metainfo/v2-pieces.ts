@@ -9,7 +9,6 @@ import { assert } from '../../../core/errors.js'
 import { MERKLE_HASH_BYTES } from '../merkle/index.js'
 import { filesInRange, pieceOffset, type Metainfo } from './types.js'
 
-
 export interface V2Piece {
   readonly fileIndex: number
   /** The piece's index inside its file. */
