@@ -1,12 +1,23 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { CLI_ENTRY } from '../../src/cli/spawn.js'
+import { decode } from '../../src/core/codec/bencode-decode.js'
+import { isBBytes, isBDict } from '../../src/core/codec/bencode.js'
 import {
+  freePort,
   pythonScript,
   requireLibtorrent,
   runPython,
@@ -262,5 +273,107 @@ test('v2-only by magnet (btmh): plexus seeds and answers hash requests, libtorre
     assert.ok(asked > 0, 'libtorrent asked for hashes')
     assert.equal(answered, asked, hashMessages.join('\n'))
     assert.ok(!hashMessages.some((m) => m.includes('HASH_REJECT')), hashMessages.join('\n'))
+  })
+})
+
+/**
+ * The ports opentracker lists for `infoHash` (20 bytes), asked by an HTTP announce; undefined
+ * while it refuses the hash (it loads its whitelist a moment after it starts listening).
+ */
+async function trackerPorts(port: number, infoHash: Buffer): Promise<number[] | undefined> {
+  const escape = (bytes: Buffer) =>
+    [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')
+  const query =
+    `info_hash=${escape(infoHash)}&peer_id=${escape(Buffer.from('-XX0000-interopcheck'))}` +
+    '&port=1&uploaded=0&downloaded=0&left=1&compact=1&numwant=50'
+  const response = await fetch(`http://127.0.0.1:${port}/announce?${query}`)
+  const body = decode(new Uint8Array(await response.arrayBuffer()))
+  assert.ok(body.ok && isBDict(body.value), 'the tracker answers a dictionary')
+  if (body.value.has('failure reason')) return undefined
+  const peers = body.value.get('peers')
+  if (!isBBytes(peers)) return []
+  const ports: number[] = []
+  for (let at = 0; at + 6 <= peers.length; at += 6) {
+    ports.push(((peers[at + 4] as number) << 8) | (peers[at + 5] as number))
+  }
+  return ports
+}
+
+test('hybrid: plexus announces under both the v1 and the truncated v2 hash (opentracker)', async () => {
+  await withDir(async (dir, running) => {
+    const content = join(dir, 'seed', 'payload')
+    for (const [path, length] of FILES) {
+      mkdirSync(join(content, path, '..'), { recursive: true })
+      writeFileSync(join(content, path), randomBytes(length))
+    }
+    const trackerPort = await freePort()
+    const torrent = join(dir, 'payload.torrent')
+    const url = `http://127.0.0.1:${trackerPort}/announce`
+    const creator = plexus('create', content, '-o', torrent, '-t', url, '--json')
+    assert.equal(await creator.exited, 0)
+    // Debian's opentracker serves whitelisted hashes only: the torrent's two swarm hashes.
+    const [v1, v2] = runPython('lt_torrent.py', ['info2', torrent]).split(' ') as [string, string]
+    // It reads the list after dropping root for `nobody`: the folder must be open to it.
+    writeFileSync(join(dir, 'whitelist'), `${v1}\n${v2.slice(0, 40)}\n`, { mode: 0o644 })
+    chmodSync(dir, 0o755)
+    const tracker = spawn(
+      'opentracker',
+      [
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(trackerPort),
+        '-P',
+        String(trackerPort),
+        '-w',
+        join(dir, 'whitelist'),
+      ],
+      { stdio: 'ignore', cwd: dir },
+    )
+    try {
+      // Up before plexus starts, or its first announce fails and the retry comes too late.
+      const up = Date.now() + 10_000
+      for (;;) {
+        const answered = await trackerPorts(trackerPort, Buffer.from(v1, 'hex')).then(
+          (ports) => ports !== undefined,
+          () => false,
+        )
+        if (answered || Date.now() > up) break
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      const seed = plexus(
+        'seed',
+        torrent,
+        '--data',
+        join(dir, 'seed'),
+        '--bind',
+        '127.0.0.1',
+        '--no-dht',
+        '--json',
+      )
+      running.push(seed)
+      const trackerLines: string[] = []
+      void seed
+        .waitForLine((line) => {
+          if (event(line)?.type === 'tracker') trackerLines.push(line)
+          return undefined
+        }, 120_000)
+        .catch(() => undefined)
+      const port = await plexusPort(seed)
+      for (const hash of [v1, v2.slice(0, 40)]) {
+        const deadline = Date.now() + 30_000
+        let ports = await trackerPorts(trackerPort, Buffer.from(hash, 'hex'))
+        while (!(ports?.includes(port) ?? false) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 250))
+          ports = await trackerPorts(trackerPort, Buffer.from(hash, 'hex'))
+        }
+        assert.ok(
+          ports?.includes(port),
+          `the tracker lists plexus (:${port}) under ${hash}: ${ports?.join()} ${trackerLines.join()}`,
+        )
+      }
+    } finally {
+      tracker.kill()
+    }
   })
 })

@@ -9,7 +9,7 @@ import type { Callback, Env, StreamSocket } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
 import { err, ok } from '../../core/result.js'
 import type { Instant } from '../../core/time.js'
-import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
+import { swarmHashes, type Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
 import type { Bitfield } from '../../protocols/bittorrent/picker/index.js'
 import {
   resumePath,
@@ -121,7 +121,7 @@ export class TorrentSession {
     private readonly storage: TorrentStorage,
     private readonly swarm: SwarmCore,
     private readonly attached: AttachedStream,
-    private readonly announcing: Announcing | undefined,
+    private readonly announcing: readonly Announcing[],
     readonly listenAddress: Address,
   ) {}
 
@@ -221,9 +221,11 @@ export class TorrentSession {
       defer: options.defer,
     }
     const count = (name: string): void => env.metrics.count(name)
-    const req2 = skeyHash(mse.sha1, metainfo.infoHash)
+    // A hybrid is reachable under both of its hashes (BEP 52), encrypted or not.
+    const hashes = swarmHashes(metainfo)
+    const req2s = hashes.map((hash) => skeyHash(mse.sha1, hash))
     const findInfoHash = (hash: Uint8Array): Uint8Array | undefined =>
-      equalBytes(hash, req2) ? metainfo.infoHash : undefined
+      hashes[req2s.findIndex((req2) => equalBytes(hash, req2))]
     // The listen port must be known before the core exists (it goes in the extended
     // handshake), so the session binds first and hands accepted sockets over afterwards.
     let session: TorrentSession | undefined
@@ -283,20 +285,25 @@ export class TorrentSession {
         metrics: env.metrics,
         onEvent: (event) => session?.onSwarmEvent(event),
       })
+      // One announcer per swarm hash: a hybrid is announced under its v1 and v2 hashes.
+      const trackers = options.trackers
       const announcing =
-        options.trackers === undefined || metainfo.announceList.length === 0
-          ? undefined
-          : new Announcing({
-              env,
-              infoHash: metainfo.infoHash,
-              announceList: metainfo.announceList,
-              peerId: options.peerId,
-              port: listen.port,
-              transport: options.trackers,
-              progress: () => session?.progress() ?? { uploaded: 0, downloaded: 0, left: 0 },
-              onPeers: (peers) => session?.addPeers(peers, 'tracker'),
-              onMessage: (url, message) => options.onEvent?.({ type: 'tracker', url, message }),
-            })
+        trackers === undefined || metainfo.announceList.length === 0
+          ? []
+          : hashes.map(
+              (infoHash) =>
+                new Announcing({
+                  env,
+                  infoHash,
+                  announceList: metainfo.announceList,
+                  peerId: options.peerId,
+                  port: listen.port,
+                  transport: trackers,
+                  progress: () => session?.progress() ?? { uploaded: 0, downloaded: 0, left: 0 },
+                  onPeers: (peers) => session?.addPeers(peers, 'tracker'),
+                  onMessage: (url, message) => options.onEvent?.({ type: 'tracker', url, message }),
+                }),
+            )
       session = new TorrentSession(options, storage, swarm, attached, announcing, listen)
       session.closeListener = () => listening.value.close()
       if (options.webSeeds !== false && metainfo.urlList.length > 0) {
@@ -311,18 +318,22 @@ export class TorrentSession {
       }
       options.onEvent?.({ type: 'ready', verifiedPieces: verified.count, listen })
       if (options.peers !== undefined) session.addPeers(options.peers, 'manual')
-      announcing?.start(storage.verifiedPieces().hasAll())
-      if (options.dht !== undefined) {
+      for (const announcer of announcing) announcer.start(storage.verifiedPieces().hasAll())
+      const dht = options.dht
+      if (dht !== undefined) {
         const current = session
-        current.dhtAnnouncing = new DhtAnnouncing({
-          env,
-          dht: options.dht,
-          infoHash: metainfo.infoHash,
-          port: listen.port,
-          isComplete: () => current.isComplete,
-          onPeers: (peers) => current.addPeers(peers, 'dht'),
-        })
-        current.dhtAnnouncing.start()
+        current.dhtAnnouncing = hashes.map(
+          (infoHash) =>
+            new DhtAnnouncing({
+              env,
+              dht,
+              infoHash,
+              port: listen.port,
+              isComplete: () => current.isComplete,
+              onPeers: (peers) => current.addPeers(peers, 'dht'),
+            }),
+        )
+        for (const announcer of current.dhtAnnouncing) announcer.start()
       }
       session.webSeeding?.start()
       attached.flush()
@@ -331,7 +342,7 @@ export class TorrentSession {
   }
 
   private closeListener: () => void = () => undefined
-  private dhtAnnouncing: DhtAnnouncing | undefined
+  private dhtAnnouncing: readonly DhtAnnouncing[] = []
   private webSeeding: WebSeeding | undefined
   private fatalSent = false
 
@@ -364,7 +375,7 @@ export class TorrentSession {
   close(done: Callback<void>): void {
     if (this.closing) return done(err(new OperationalError('closed', 'session is closing')))
     this.closing = true
-    this.dhtAnnouncing?.stop()
+    for (const announcer of this.dhtAnnouncing) announcer.stop()
     this.webSeeding?.close()
     const finish = (): void => {
       this.swarm.shutdown(this.now())
@@ -375,8 +386,14 @@ export class TorrentSession {
         done(closed)
       })
     }
-    if (this.announcing === undefined) return finish()
-    this.announcing.stop(finish)
+    // `stopped` to every tracker under every hash, then finish.
+    let stopping = this.announcing.length
+    if (stopping === 0) return finish()
+    for (const announcer of this.announcing) {
+      announcer.stop(() => {
+        if (--stopping === 0) finish()
+      })
+    }
   }
 
   /** Takes over a connection accepted by the owner's listener (see `sharedListener`). */
@@ -438,7 +455,7 @@ export class TorrentSession {
         })
       case 'download_completed':
         this.checkpoint()
-        this.announcing?.completed()
+        for (const announcer of this.announcing) announcer.completed()
         break
       case 'dht_node':
         this.options.dht?.addNode(event.address)

@@ -4,6 +4,7 @@ export {
   pieceHash,
   pieceLengthAt,
   pieceOffset,
+  swarmHashes,
   type FileSegment,
   type Metainfo,
   type MetainfoFile,

@@ -235,7 +235,7 @@ export class Connections {
   /** The peer's BEP 3 handshake: checks it, then greets (bitfield, extended handshake). */
   onHandshake(peer: Peer, handshake: Handshake): void {
     const { ctx } = this
-    if (!equalBytes(handshake.infoHash, ctx.metainfo.infoHash)) {
+    if (!ctx.isOurInfoHash(handshake.infoHash)) {
       ctx.emit({
         type: 'remote_fault',
         address: peer.address,
