@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import fc from 'fast-check'
 import { toHex } from '../../../core/bytes.js'
 import { NodeHashing } from '../../../drivers/node/hashing.js'
 import { provesRoot, treeShape, type HashRange } from '../merkle/index.js'
@@ -197,4 +198,73 @@ test('lying hashes cut the peer off and are not used; a reject sends the range e
     payload: encodeHashes({ ...forC, hashes: layerWithPads(forC) }),
   })
   assert.deepEqual(store.get(toHex(C)), layerOf(C))
+})
+
+test('any hash request gets hashes that prove the root, or a reject; garbage never throws', () => {
+  const roots = [A, B, C, new Uint8Array(32).fill(3)]
+  const request = fc.record({
+    root: fc.nat(roots.length - 1),
+    baseLayer: fc.nat(8),
+    lengthLog: fc.nat(8),
+    slot: fc.nat(70),
+    proofLayers: fc.nat(8),
+  })
+  fc.assert(
+    fc.property(fc.array(request, { minLength: 1, maxLength: 6 }), (requests) => {
+      const h = new Harness({ metainfo: m, have: Bitfield.full(m.pieceCount), sha256 })
+      const remote = h.open()
+      remote.inbox.length = 0
+      for (const r of requests) {
+        const length = 2 ** r.lengthLog
+        const asked: HashRequest = {
+          piecesRoot: roots[r.root] as Uint8Array,
+          baseLayer: r.baseLayer,
+          index: r.slot * length,
+          length,
+          proofLayers: r.proofLayers,
+        }
+        ask(remote, asked)
+        const [answer] = hashMessages(remote, HASHES_ID)
+        const [reject] = hashMessages(remote, HASH_REJECT_ID)
+        assert.ok((answer === undefined) !== (reject === undefined), 'exactly one reply')
+        if (reject !== undefined) {
+          assert.deepEqual(decodeHashRequest(reject), { ok: true, value: asked })
+          continue
+        }
+        const decoded = decodeHashes(answer as Uint8Array)
+        assert.ok(decoded.ok)
+        const file = [fileNamed('a.bin'), fileNamed('c.bin')].find(
+          (f) => f.root === asked.piecesRoot,
+        )
+        assert.ok(file !== undefined, 'only files with a layer are answered')
+        const shape = treeShape(file.file.length, V2_PIECE_LENGTH)
+        // An answer whose proof reaches the root must give the pieces root.
+        if (asked.baseLayer + asked.proofLayers + 1 === shape.height) {
+          assert.ok(provesRoot(shape, file.root, asked, decoded.value.hashes, hashing))
+        }
+      }
+      assert.equal(remote.closed, undefined)
+    }),
+    { numRuns: 40 },
+  )
+  fc.assert(
+    fc.property(
+      fc.constantFrom(HASH_REQUEST_ID, HASHES_ID, HASH_REJECT_ID),
+      fc.uint8Array({ maxLength: 200 }),
+      (id, payload) => {
+        const { h, store } = magnetHarness()
+        const remote = seedPeer(h, '10.0.9.9')
+        remote.inbox.length = 0
+        remote.send({ type: 'unknown', id, payload })
+        assert.equal(store.size, 0, 'nothing unasked or unproven is stored')
+        if (remote.closed !== undefined) {
+          assert.deepEqual(
+            h.take('remote_fault').map((fault) => fault.code),
+            ['malformed'],
+          )
+        }
+      },
+    ),
+    { numRuns: 200 },
+  )
 })
