@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { toHex } from '../../../core/bytes.js'
 import { v2PieceOf, type Metainfo } from '../metainfo/index.js'
-import type { Bitfield } from '../picker/bitfield.js'
+import { Bitfield } from '../picker/bitfield.js'
 import {
   blocksOf,
   fileContent,
@@ -15,6 +15,8 @@ import {
 import { checkPiece, pieceCheckable } from './piece-check.js'
 import { PieceStore } from './piece-store.js'
 import { recheck } from './recheck.js'
+import { decodeResume, encodeResume } from './resume-codec.js'
+import { resumePath } from './resume.js'
 import { standardV2Torrent, V2_PIECE_LENGTH } from './v2-fixtures.test.js'
 import { PieceVerifier, type VerifyOutcome } from './verifier.js'
 
@@ -181,4 +183,21 @@ test('a recheck verifies v2 pieces on disk and drops the corrupt one', () => {
   }
   const verified = world.value<Bitfield>((d) => recheck(options, d))
   assert.deepEqual([...verified.ones()], [0, 1, 2, 3, 4])
+})
+
+test('v2-only resume data is filed and checked under the truncated SHA-256', () => {
+  const { m } = standardV2Torrent()
+  const swarmHash = toHex(m.infoHashV2 as Uint8Array).slice(0, 40)
+  assert.equal(m.infoHashHex, swarmHash)
+  assert.equal(resumePath('state', m), `state/resume/${swarmHash}.resume`)
+  const pieces = Bitfield.full(m.pieceCount)
+  const files = m.files.map((file) => ({ size: file.length, modified: 1 }))
+  const bytes = encodeResume(m, { pieces, files })
+  const back = decodeResume(bytes, m)
+  assert.ok(back.ok)
+  assert.deepEqual([...back.value.pieces.ones()], [0, 1, 2, 3, 4, 5])
+  // Resume data of one v2 torrent is refused for another with the same layout.
+  const other = standardV2Torrent(2).m
+  const refused = decodeResume(bytes, other)
+  assert.ok(!refused.ok && refused.error.code === 'info_hash')
 })
