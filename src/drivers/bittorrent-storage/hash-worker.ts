@@ -1,7 +1,7 @@
 /**
  * The worker side of `WorkerPieceHashing`: SHA-1 (or the BEP 52 merkle root) of each piece
- * posted to it, answered in order. The piece's buffer goes back with the digest (transferred, not copied) so that the
- * main thread can reuse it for the next piece of the same length.
+ * posted to it, answered in order. The piece's buffer goes back with the digest (transferred,
+ * not copied) so that the main thread can reuse it for the next piece of the same length.
  */
 import { parentPort } from 'node:worker_threads'
 import type { V2PieceShape } from '../../protocols/bittorrent/storage/index.js'

@@ -1,9 +1,10 @@
 /**
  * `PieceHashing` on worker threads, so that SHA-1 (about 1-2 GB/s per core) and the SHA-256
- * merkle roots of v2 pieces run beside the event loop instead of on it. Each job copies the piece's parts into one buffer and transfers
- * that buffer (a copy is needed anyway: posting a view clones its whole underlying buffer,
- * which for a block is the socket's receive chunk). Buffers come back with the digest and are
- * reused. Small pieces are hashed inline: posting costs more than hashing them.
+ * merkle roots of v2 pieces run beside the event loop instead of on it. Each job copies the
+ * piece's parts into one buffer and transfers that buffer (a copy is needed anyway: posting a
+ * view clones its whole underlying buffer, which for a block is the socket's receive chunk).
+ * Buffers come back with the digest and are reused. Small pieces are hashed inline: posting
+ * costs more than hashing them.
  *
  * Jobs go to the worker with the fewest outstanding; a worker answers in order, so each keeps
  * a FIFO of callbacks. A worker that dies fails its outstanding jobs with 'io' and is replaced.

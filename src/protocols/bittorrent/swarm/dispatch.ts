@@ -55,8 +55,9 @@ export class Dispatch {
     private readonly m: Modules,
   ) {
     this.hashes = new HashExchange(ctx, () => {
-      for (const peer of ctx.peers.values())
+      for (const peer of ctx.peers.values()) {
         if (peer.phase === 'open') m.requests.updateInterest(peer)
+      }
     })
   }
 
