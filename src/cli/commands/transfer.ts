@@ -11,7 +11,6 @@ import type { PeerApi, TorrentSource } from '../../peer/types.js'
 import {
   parseMagnet,
   parseMetainfo,
-  V2_ONLY_UNSUPPORTED,
   type Magnet,
   type Metainfo,
 } from '../../protocols/bittorrent/metainfo/index.js'
@@ -296,7 +295,6 @@ async function readTorrent(source: string): Promise<{ metainfo: Metainfo; bytes:
   })
   const parsed = parseMetainfo(bytes, new NodeHashing())
   if (!parsed.ok) throw new Error(`${source}: ${parsed.error.message}`)
-  if (parsed.value.version === 'v2') throw new Error(`${source}: ${V2_ONLY_UNSUPPORTED}`)
   return { metainfo: parsed.value, bytes }
 }
 

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto'
 import { test } from 'node:test'
 import type { Callback } from '../../core/env.js'
 import { SeededRandom } from '../../core/random.js'
+import { pieceHashV2 } from '../../protocols/bittorrent/merkle/index.js'
+import { NodeHashing } from '../node/hashing.js'
 import { WorkerPieceHashing } from './worker-hashing.js'
 
 const sha1 = (parts: readonly Uint8Array[]): Uint8Array => {
@@ -44,4 +46,34 @@ test('after close, jobs fail with closed', async () => {
   const hashing = new WorkerPieceHashing({ workers: 1 })
   await hashing.close()
   await assert.rejects(hashed(hashing, [new Uint8Array(1 << 20)]), { code: 'closed' })
+})
+
+test('v2 piece hashes from the workers and the inline path are the merkle roots', async () => {
+  const hashing = new WorkerPieceHashing({ workers: 1 })
+  const node = new NodeHashing()
+  const random = new SeededRandom(9)
+  const pieceLength = 256 * 1024
+  try {
+    // [file bytes in the piece, file length]: a layer piece, a short last piece, a whole small file.
+    const cases: [number, number][] = [
+      [pieceLength, 3 * pieceLength],
+      [100_000, 2 * pieceLength + 100_000],
+      [40_000, 40_000],
+      [pieceLength, pieceLength],
+    ]
+    const jobs = cases.map(([length, fileLength]) => {
+      const data = random.bytes(length)
+      const parts = [data.subarray(0, 5000), data.subarray(5000)]
+      return new Promise<void>((resolve, reject) =>
+        hashing.hashPieceV2(0, parts, { pieceLength, fileLength }, (r) => {
+          if (!r.ok) return reject(r.error)
+          assert.deepEqual(r.value, pieceHashV2(data, pieceLength, fileLength, node))
+          resolve()
+        }),
+      )
+    })
+    await Promise.all(jobs)
+  } finally {
+    await hashing.close()
+  }
 })

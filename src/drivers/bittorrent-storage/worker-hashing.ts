@@ -1,22 +1,23 @@
 /**
- * `PieceHashing` on worker threads, so that SHA-1 (about 1-2 GB/s per core) runs beside the
- * event loop instead of on it. Each job copies the piece's parts into one buffer and transfers
- * that buffer (a copy is needed anyway: posting a view clones its whole underlying buffer,
- * which for a block is the socket's receive chunk). Buffers come back with the digest and are
- * reused. Small pieces are hashed inline: posting costs more than hashing them.
+ * `PieceHashing` on worker threads, so that SHA-1 (about 1-2 GB/s per core) and the SHA-256
+ * merkle roots of v2 pieces run beside the event loop instead of on it. Each job copies the
+ * piece's parts into one buffer and transfers that buffer (a copy is needed anyway: posting a
+ * view clones its whole underlying buffer, which for a block is the socket's receive chunk).
+ * Buffers come back with the digest and are reused. Small pieces are hashed inline: posting
+ * costs more than hashing them.
  *
  * Jobs go to the worker with the fewest outstanding; a worker answers in order, so each keeps
  * a FIFO of callbacks. A worker that dies fails its outstanding jobs with 'io' and is replaced.
  * Idle workers are unref'd so that they never keep the process alive.
  */
-import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { Callback } from '../../core/env.js'
 import { assert, OperationalError } from '../../core/errors.js'
 import { err, ok } from '../../core/result.js'
-import type { PieceHashing } from '../../protocols/bittorrent/storage/index.js'
+import type { PieceHashing, V2PieceShape } from '../../protocols/bittorrent/storage/index.js'
 import type { HashRequest, HashResponse } from './hash-worker.js'
+import { pieceDigest } from './piece-digest.js'
 
 /** Pieces up to this many bytes are hashed on the calling thread. */
 export const INLINE_HASH_BYTES_MAX = 64 * 1024
@@ -48,15 +49,30 @@ export class WorkerPieceHashing implements PieceHashing {
   }
 
   hashPiece(_index: number, parts: readonly Uint8Array[], done: Callback<Uint8Array>): void {
+    this.hash(parts, undefined, done)
+  }
+
+  hashPieceV2(
+    _index: number,
+    parts: readonly Uint8Array[],
+    shape: V2PieceShape,
+    done: Callback<Uint8Array>,
+  ): void {
+    this.hash(parts, shape, done)
+  }
+
+  private hash(
+    parts: readonly Uint8Array[],
+    v2: V2PieceShape | undefined,
+    done: Callback<Uint8Array>,
+  ): void {
     if (this.closed) {
       const closed = new OperationalError('closed', 'piece hashing is closed')
       return void setImmediate(() => done(err(closed)))
     }
     const length = parts.reduce((sum, part) => sum + part.length, 0)
     if (length <= this.inlineBytesMax) {
-      const hash = createHash('sha1')
-      for (const part of parts) hash.update(part)
-      const digest = new Uint8Array(hash.digest())
+      const digest = pieceDigest(parts, v2)
       return void setImmediate(() => done(ok(digest)))
     }
     const buffer = this.takeBuffer(length)
@@ -66,10 +82,10 @@ export class WorkerPieceHashing implements PieceHashing {
       bytes.set(part, at)
       at += part.length
     }
+    const request: HashRequest = v2 === undefined ? { buffer, length } : { buffer, length, v2 }
     const target = this.workers.reduce((a, b) => (b.pending.length < a.pending.length ? b : a))
     if (target.pending.length === 0) target.worker.ref()
     target.pending.push(done)
-    const request: HashRequest = { buffer, length }
     target.worker.postMessage(request, [buffer])
   }
 

@@ -6,7 +6,6 @@ import { after, seconds, type Duration } from '../../core/time.js'
 import { MetadataFetcher, type MetadataEvent } from '../../protocols/bittorrent/metadata/index.js'
 import {
   parseInfoDict,
-  V2_ONLY_UNSUPPORTED,
   type Magnet,
   type Metainfo,
 } from '../../protocols/bittorrent/metainfo/index.js'
@@ -106,9 +105,6 @@ export function fetchMetadata(
       const parsed = parseInfoDict(event.infoBytes, env.hashing)
       if (!parsed.ok) {
         return finish(err(new OperationalError('io', `metadata: ${parsed.error.message}`)))
-      }
-      if (parsed.value.version === 'v2') {
-        return finish(err(new OperationalError('io', V2_ONLY_UNSUPPORTED)))
       }
       const announceList = magnet.trackers.map((url) => [url])
       // Defer so that the fetcher's `peers_known` (queued after this event) is seen first.

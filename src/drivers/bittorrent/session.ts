@@ -9,7 +9,7 @@ import type { Callback, Env, StreamSocket } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
 import { err, ok } from '../../core/result.js'
 import type { Instant } from '../../core/time.js'
-import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
+import { swarmHashes, type Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
 import type { Bitfield } from '../../protocols/bittorrent/picker/index.js'
 import {
   resumePath,
@@ -29,7 +29,7 @@ import {
 } from '../../protocols/bittorrent/swarm/index.js'
 import { attachStream, type AttachedStream } from '../attach-stream.js'
 import { writeFileAtomic } from '../disk-atomic.js'
-import { equalBytes } from '../../core/bytes.js'
+import { equalBytes, toHex } from '../../core/bytes.js'
 import { skeyHash } from '../../protocols/mse/index.js'
 import { announceLeft } from './announce-left.js'
 import { Announcing } from './announcing.js'
@@ -98,6 +98,17 @@ export interface TorrentSessionOptions {
   readonly transports?: PeerTransports
 }
 
+/** A v2-only torrent missing the piece layer of a file longer than one piece (a magnet). */
+function lacksPieceLayers(m: Metainfo): boolean {
+  if (m.version !== 'v2') return false
+  return m.files.some(
+    (file) =>
+      file.piecesRoot !== undefined &&
+      file.length > m.pieceLength &&
+      !m.pieceLayers.has(toHex(file.piecesRoot)),
+  )
+}
+
 /** Verified pieces between resume checkpoints (also written on completion and close). */
 const CHECKPOINT_EVERY_PIECES = 64
 
@@ -110,7 +121,7 @@ export class TorrentSession {
     private readonly storage: TorrentStorage,
     private readonly swarm: SwarmCore,
     private readonly attached: AttachedStream,
-    private readonly announcing: Announcing | undefined,
+    private readonly announcing: readonly Announcing[],
     readonly listenAddress: Address,
   ) {}
 
@@ -119,7 +130,16 @@ export class TorrentSession {
    * changed; everything without usable resume data), creates the torrent's empty files, then
    * joins the swarm.
    */
-  static open(options: TorrentSessionOptions, done: Callback<TorrentSession>): void {
+  static open(given: TorrentSessionOptions, done: Callback<TorrentSession>): void {
+    // A v2 torrent from a magnet lacks its piece layers: the swarm fetches them from peers
+    // (BEP 52 hash requests) into this map, which storage verifies pieces with.
+    const layers = lacksPieceLayers(given.metainfo)
+      ? new Map(given.metainfo.pieceLayers)
+      : undefined
+    const options =
+      layers === undefined
+        ? given
+        : { ...given, metainfo: { ...given.metainfo, pieceLayers: layers } }
     const { env, metainfo, saveDir } = options
     checkStoredData(
       {
@@ -137,13 +157,14 @@ export class TorrentSession {
         if (!checked.ok) return done(checked)
         const { verified, source, problems } = checked.value
         if (problems.length > 0) options.onEvent?.({ type: 'files_missing', files: problems })
-        TorrentSession.start(options, verified, source, done)
+        TorrentSession.start(options, layers, verified, source, done)
       },
     )
   }
 
   private static start(
     options: TorrentSessionOptions,
+    layers: Map<string, Uint8Array> | undefined,
     verified: Bitfield,
     source: 'resume' | 'recheck',
     done: Callback<TorrentSession>,
@@ -173,7 +194,7 @@ export class TorrentSession {
     // Complete means every file is on disk: empty files get no block, so create them now.
     storage.createEmptyFiles(options.filePriorities, (created) => {
       if (!created.ok) return storage.close(() => done(created))
-      TorrentSession.listen(options, storage, verified, (opened) => {
+      TorrentSession.listen(options, storage, layers, verified, (opened) => {
         if (opened.ok) {
           session = opened.value
           // After a recheck the record is stale: write one with today's sizes and mtimes.
@@ -187,6 +208,7 @@ export class TorrentSession {
   private static listen(
     options: TorrentSessionOptions,
     storage: TorrentStorage,
+    layers: Map<string, Uint8Array> | undefined,
     verified: Bitfield,
     done: Callback<TorrentSession>,
   ): void {
@@ -199,9 +221,11 @@ export class TorrentSession {
       defer: options.defer,
     }
     const count = (name: string): void => env.metrics.count(name)
-    const req2 = skeyHash(mse.sha1, metainfo.infoHash)
+    // A hybrid is reachable under both of its hashes (BEP 52), encrypted or not.
+    const hashes = swarmHashes(metainfo)
+    const req2s = hashes.map((hash) => skeyHash(mse.sha1, hash))
     const findInfoHash = (hash: Uint8Array): Uint8Array | undefined =>
-      equalBytes(hash, req2) ? metainfo.infoHash : undefined
+      hashes[req2s.findIndex((req2) => equalBytes(hash, req2))]
     // The listen port must be known before the core exists (it goes in the extended
     // handshake), so the session binds first and hands accepted sockets over afterwards.
     let session: TorrentSession | undefined
@@ -238,6 +262,8 @@ export class TorrentSession {
         now: env.clock.now(),
         listenPort: listen.port,
         sha1: (parts) => env.hashing.sha1(parts),
+        sha256: (parts) => env.hashing.sha256(parts),
+        ...(layers === undefined ? {} : { pieceLayerStore: layers }),
         ...(options.globalUploadLimiter === undefined
           ? {}
           : { globalUploadLimiter: options.globalUploadLimiter }),
@@ -259,20 +285,25 @@ export class TorrentSession {
         metrics: env.metrics,
         onEvent: (event) => session?.onSwarmEvent(event),
       })
+      // One announcer per swarm hash: a hybrid is announced under its v1 and v2 hashes.
+      const trackers = options.trackers
       const announcing =
-        options.trackers === undefined || metainfo.announceList.length === 0
-          ? undefined
-          : new Announcing({
-              env,
-              infoHash: metainfo.infoHash,
-              announceList: metainfo.announceList,
-              peerId: options.peerId,
-              port: listen.port,
-              transport: options.trackers,
-              progress: () => session?.progress() ?? { uploaded: 0, downloaded: 0, left: 0 },
-              onPeers: (peers) => session?.addPeers(peers, 'tracker'),
-              onMessage: (url, message) => options.onEvent?.({ type: 'tracker', url, message }),
-            })
+        trackers === undefined || metainfo.announceList.length === 0
+          ? []
+          : hashes.map(
+              (infoHash) =>
+                new Announcing({
+                  env,
+                  infoHash,
+                  announceList: metainfo.announceList,
+                  peerId: options.peerId,
+                  port: listen.port,
+                  transport: trackers,
+                  progress: () => session?.progress() ?? { uploaded: 0, downloaded: 0, left: 0 },
+                  onPeers: (peers) => session?.addPeers(peers, 'tracker'),
+                  onMessage: (url, message) => options.onEvent?.({ type: 'tracker', url, message }),
+                }),
+            )
       session = new TorrentSession(options, storage, swarm, attached, announcing, listen)
       session.closeListener = () => listening.value.close()
       if (options.webSeeds !== false && metainfo.urlList.length > 0) {
@@ -287,18 +318,22 @@ export class TorrentSession {
       }
       options.onEvent?.({ type: 'ready', verifiedPieces: verified.count, listen })
       if (options.peers !== undefined) session.addPeers(options.peers, 'manual')
-      announcing?.start(storage.verifiedPieces().hasAll())
-      if (options.dht !== undefined) {
+      for (const announcer of announcing) announcer.start(storage.verifiedPieces().hasAll())
+      const dht = options.dht
+      if (dht !== undefined) {
         const current = session
-        current.dhtAnnouncing = new DhtAnnouncing({
-          env,
-          dht: options.dht,
-          infoHash: metainfo.infoHash,
-          port: listen.port,
-          isComplete: () => current.isComplete,
-          onPeers: (peers) => current.addPeers(peers, 'dht'),
-        })
-        current.dhtAnnouncing.start()
+        current.dhtAnnouncing = hashes.map(
+          (infoHash) =>
+            new DhtAnnouncing({
+              env,
+              dht,
+              infoHash,
+              port: listen.port,
+              isComplete: () => current.isComplete,
+              onPeers: (peers) => current.addPeers(peers, 'dht'),
+            }),
+        )
+        for (const announcer of current.dhtAnnouncing) announcer.start()
       }
       session.webSeeding?.start()
       attached.flush()
@@ -307,7 +342,7 @@ export class TorrentSession {
   }
 
   private closeListener: () => void = () => undefined
-  private dhtAnnouncing: DhtAnnouncing | undefined
+  private dhtAnnouncing: readonly DhtAnnouncing[] = []
   private webSeeding: WebSeeding | undefined
   private fatalSent = false
 
@@ -340,7 +375,7 @@ export class TorrentSession {
   close(done: Callback<void>): void {
     if (this.closing) return done(err(new OperationalError('closed', 'session is closing')))
     this.closing = true
-    this.dhtAnnouncing?.stop()
+    for (const announcer of this.dhtAnnouncing) announcer.stop()
     this.webSeeding?.close()
     const finish = (): void => {
       this.swarm.shutdown(this.now())
@@ -351,8 +386,14 @@ export class TorrentSession {
         done(closed)
       })
     }
-    if (this.announcing === undefined) return finish()
-    this.announcing.stop(finish)
+    // `stopped` to every tracker under every hash, then finish.
+    let stopping = this.announcing.length
+    if (stopping === 0) return finish()
+    for (const announcer of this.announcing) {
+      announcer.stop(() => {
+        if (--stopping === 0) finish()
+      })
+    }
   }
 
   /** Takes over a connection accepted by the owner's listener (see `sharedListener`). */
@@ -414,7 +455,7 @@ export class TorrentSession {
         })
       case 'download_completed':
         this.checkpoint()
-        this.announcing?.completed()
+        for (const announcer of this.announcing) announcer.completed()
         break
       case 'dht_node':
         this.options.dht?.addNode(event.address)

@@ -2,13 +2,15 @@
 """A libtorrent session for plexus interop tests, on 127.0.0.1 only.
 
   lt_session.py <torrent|magnet> <save_path> [--peer host:port]... [--timeout seconds]
-                [--setting name=value]...
+                [--setting name=value]... [--log-hash-messages]
 
 --setting overrides one settings_pack entry (an integer, true/false, or a string), e.g.
 --setting out_enc_policy=0 for forced encryption.
 
 Prints JSON lines: {"type": "listening", "port": N} once, {"type": "progress", ...} every
-second, {"type": "complete"} when every piece is verified. Exits 0 once complete when
+second, {"type": "complete"} when every piece is verified; with --log-hash-messages,
+{"type": "hash_message", "message": ...} for each BEP 52 hash request, hashes or hash reject
+sent (==>) or received (<==), from libtorrent's peer log. Exits 0 once complete when
 --exit-on-complete is given, otherwise seeds until stdin closes or the timeout passes
 (exit 1 if the download never completed). DHT, LSD, UPnP and NAT-PMP are off: the only
 traffic is to the peers named here (and to a tracker, when the torrent has a loopback one).
@@ -37,7 +39,7 @@ def setting_value(text):
 def main():
     args = sys.argv[1:]
     torrent, save_path = args[0], args[1]
-    peers, timeout, exit_on_complete, overrides = [], 120.0, False, {}
+    peers, timeout, exit_on_complete, overrides, log_hashes = [], 120.0, False, {}, False
     i = 2
     while i < len(args):
         if args[i] == "--peer":
@@ -47,6 +49,9 @@ def main():
         elif args[i] == "--timeout":
             timeout = float(args[i + 1])
             i += 2
+        elif args[i] == "--log-hash-messages":
+            log_hashes = True
+            i += 1
         elif args[i] == "--exit-on-complete":
             exit_on_complete = True
             i += 1
@@ -69,6 +74,8 @@ def main():
         "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
         "user_agent": "libtorrent-interop",
     }
+    if log_hashes:
+        settings["alert_mask"] |= lt.alert.category_t.peer_log_notification
     settings.update(overrides)
     session = lt.session(settings)
     if torrent.startswith("magnet:"):
@@ -89,6 +96,15 @@ def main():
     announced_complete = False
     last_report = 0.0
     while time.time() < deadline:
+        # Alerts first, so that what led to completion is printed before "complete".
+        for alert in session.pop_alerts():
+            if alert.category() & lt.alert.category_t.error_notification:
+                say(type="alert", message=alert.message())
+            elif log_hashes and alert.what() == "peer_log":
+                message = alert.message()
+                arrow = max(message.rfind("==> "), message.rfind("<== "))
+                if arrow >= 0 and message[arrow + 4:].startswith(("HASH_REQUEST", "HASHES", "HASH_REJECT")):
+                    say(type="hash_message", message=message[arrow:])
         status = handle.status()
         if status.is_seeding and not announced_complete:
             announced_complete = True
@@ -104,9 +120,6 @@ def main():
             if not status.is_seeding and status.num_peers == 0:
                 for host, port in peers:
                     handle.connect_peer((host, port))
-        for alert in session.pop_alerts():
-            if alert.category() & lt.alert.category_t.error_notification:
-                say(type="alert", message=alert.message())
         time.sleep(0.1)
     return 0 if announced_complete else 1
 

@@ -13,4 +13,18 @@ export {
   rootOfPieceLayer,
   splitHashes,
   type FileTree,
+  type Sha256Hashing,
 } from './merkle.js'
+export {
+  HASH_REQUEST_LENGTH_MAX,
+  PIECE_HASHES_PER_REQUEST,
+  PieceTree,
+  answerable,
+  layerWidth,
+  pieceLayerRequests,
+  provesRoot,
+  treeShape,
+  uncleCount,
+  type HashRange,
+  type TreeShape,
+} from './proof.js'

@@ -10,6 +10,9 @@
 import { assert } from '../../../core/errors.js'
 import type { Hashing } from '../../../core/env.js'
 
+/** The merkle trees need SHA-256 only. */
+export type Sha256Hashing = Pick<Hashing, 'sha256'>
+
 /** Leaf size: every v2 tree hashes 16 KiB blocks. */
 export const MERKLE_BLOCK_BYTES = 16 * 1024
 /** SHA-256 digests. */
@@ -37,7 +40,7 @@ export function log2(powerOfTwo: number): number {
 }
 
 /** The root of a subtree of 2^`depth` zero leaves. */
-export function padHash(depth: number, hashing: Hashing): Uint8Array {
+export function padHash(depth: number, hashing: Sha256Hashing): Uint8Array {
   let hash: Uint8Array = ZERO_LEAF
   for (let level = 0; level < depth; level++) hash = hashing.sha256([hash, hash])
   return hash
@@ -51,7 +54,7 @@ export function padHash(depth: number, hashing: Hashing): Uint8Array {
 export function merkleRoot(
   leaves: readonly Uint8Array[],
   width: number,
-  hashing: Hashing,
+  hashing: Sha256Hashing,
   pad: Uint8Array = ZERO_LEAF,
 ): Uint8Array {
   assert(isPowerOfTwo(width) && leaves.length <= width, `${leaves.length} leaves in ${width}`)
@@ -69,7 +72,7 @@ export function merkleRoot(
 }
 
 /** SHA-256 of each 16 KiB block of `data` (the last block may be shorter). */
-export function blockHashes(data: Uint8Array, hashing: Hashing): Uint8Array[] {
+export function blockHashes(data: Uint8Array, hashing: Sha256Hashing): Uint8Array[] {
   const hashes: Uint8Array[] = []
   for (let at = 0; at < data.length; at += MERKLE_BLOCK_BYTES) {
     hashes.push(hashing.sha256([data.subarray(at, at + MERKLE_BLOCK_BYTES)]).slice())
@@ -96,7 +99,7 @@ export function pieceHashV2(
   data: Uint8Array,
   pieceLength: number,
   fileLength: number,
-  hashing: Hashing,
+  hashing: Sha256Hashing,
 ): Uint8Array {
   const perPiece = blocksPerPiece(pieceLength)
   assert(data.length > 0 && data.length <= pieceLength, `piece data of ${data.length} bytes`)
@@ -112,7 +115,7 @@ export function pieceHashV2(
 export function rootOfPieceLayer(
   layer: Uint8Array,
   pieceLength: number,
-  hashing: Hashing,
+  hashing: Sha256Hashing,
 ): Uint8Array {
   const perPiece = blocksPerPiece(pieceLength)
   assert(layer.length % MERKLE_HASH_BYTES === 0, `piece layer of ${layer.length} bytes`)
@@ -145,7 +148,7 @@ export interface FileTree {
 export function fileTreeOf(
   blocks: readonly Uint8Array[],
   pieceLength: number,
-  hashing: Hashing,
+  hashing: Sha256Hashing,
 ): FileTree {
   const perPiece = blocksPerPiece(pieceLength)
   assert(blocks.length > 0, 'an empty file has no merkle tree')

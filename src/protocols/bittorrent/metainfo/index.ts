@@ -4,12 +4,13 @@ export {
   pieceHash,
   pieceLengthAt,
   pieceOffset,
+  swarmHashes,
   type FileSegment,
   type Metainfo,
   type MetainfoFile,
   type MetaVersion,
 } from './types.js'
-export { V2_ONLY_UNSUPPORTED, v2PieceOf, type V2Piece } from './v2-pieces.js'
+export { v2PieceOf, type V2Piece } from './v2-pieces.js'
 export { parseMetainfo, parseInfoDict, verifyInfoDict } from './parse.js'
 export { metainfoError, type MetainfoError, type MetainfoErrorCode } from './errors.js'
 export { DEFAULT_METAINFO_LIMITS, type MetainfoLimits } from './limits.js'

@@ -80,6 +80,17 @@ export interface Metainfo {
   readonly infoBytes: Uint8Array
 }
 
+/**
+ * The 20-byte hashes the torrent's swarm is found under: `infoHash`, and for a hybrid also
+ * the SHA-256 truncated to 20 bytes (BEP 52: v2 peers, trackers and the DHT use that one), so
+ * a hybrid is announced, and accepts handshakes, under both.
+ */
+export function swarmHashes(m: Metainfo): Id160[] {
+  const { infoHash, infoHashV2 } = m
+  if (!m.hybrid || infoHashV2 === undefined) return [infoHash]
+  return [infoHash, infoHashV2.slice(0, 20) as Id160]
+}
+
 /** A run of bytes inside one file: the answer to "where do these torrent bytes live?". */
 export interface FileSegment {
   readonly fileIndex: number

@@ -9,13 +9,6 @@ import { assert } from '../../../core/errors.js'
 import { MERKLE_HASH_BYTES } from '../merkle/index.js'
 import { filesInRange, pieceOffset, type Metainfo } from './types.js'
 
-/**
- * Why a v2-only torrent is not transferred yet: parsing, creating and piece verification
- * exist (here and in merkle/), but the swarm and storage still check pieces by SHA-1 only.
- */
-export const V2_ONLY_UNSUPPORTED =
-  'v2-only torrents cannot be downloaded or seeded yet (hybrid v1 + v2 torrents can)'
-
 export interface V2Piece {
   readonly fileIndex: number
   /** The piece's index inside its file. */

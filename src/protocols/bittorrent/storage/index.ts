@@ -7,7 +7,8 @@ export {
   type PieceStoreOptions,
   type WriteOutcome,
 } from './piece-store.js'
-export { inlinePieceHashing, type PieceHashing } from './piece-hashing.js'
+export { inlinePieceHashing, type PieceHashing, type V2PieceShape } from './piece-hashing.js'
+export { checkPiece, pieceCheckable } from './piece-check.js'
 export {
   PieceVerifier,
   type PieceVerifierOptions,

@@ -10,13 +10,13 @@
  */
 import type { Callback, Disk } from '../../../core/env.js'
 import { OperationalError } from '../../../core/errors.js'
-import { equalBytes } from '../../../core/bytes.js'
 import { err, ok } from '../../../core/result.js'
-import { filesInRange, pieceHash, pieceLengthAt, pieceOffset } from '../metainfo/index.js'
+import { filesInRange, pieceLengthAt, pieceOffset } from '../metainfo/index.js'
 import type { Metainfo } from '../metainfo/index.js'
 import { Bitfield } from '../picker/bitfield.js'
 import { filePaths, statFiles } from './file-paths.js'
 import { DEFAULT_STORAGE_LIMITS } from './limits.js'
+import { checkPiece } from './piece-check.js'
 import type { PieceHashing } from './piece-hashing.js'
 import type { PieceReader } from './piece-store.js'
 
@@ -130,9 +130,9 @@ class RecheckRun {
         return finished()
       }
       for (const part of read.value) this.bytesRead += part.length
-      hashing.hashPiece(index, read.value, (hashed) => {
-        if (!hashed.ok) this.failure ??= hashed.error
-        else if (equalBytes(hashed.value, pieceHash(this.m, index))) this.verified.set(index)
+      checkPiece(this.m, hashing, index, read.value, (matched) => {
+        if (!matched.ok) this.failure ??= matched.error
+        else if (matched.value) this.verified.set(index)
         finished()
       })
     })

@@ -20,22 +20,16 @@
  * Pieces a recheck found start out unsynced (they may exist only in the page cache) and
  * their files are fsynced by the first checkpoint before any resume data claims them.
  */
-import { equalBytes } from '../../../core/bytes.js'
 import type { Callback, Disk } from '../../../core/env.js'
 import { assert, OperationalError } from '../../../core/errors.js'
 import { err, ok } from '../../../core/result.js'
-import {
-  filesInRange,
-  pieceHash,
-  pieceLengthAt,
-  pieceOffset,
-  type Metainfo,
-} from '../metainfo/index.js'
+import { filesInRange, pieceLengthAt, pieceOffset, type Metainfo } from '../metainfo/index.js'
 import { Bitfield } from '../picker/bitfield.js'
 import type { Defer } from './callbacks.js'
 import { completedFiles } from './completed-files.js'
 import { statFileStates, type FileState } from './file-paths.js'
 import type { StorageLimits } from './limits.js'
+import { checkPiece, pieceCheckable } from './piece-check.js'
 import type { PieceHashing } from './piece-hashing.js'
 import { PieceStore, type WriteOutcome } from './piece-store.js'
 import { encodeResume } from './resume-codec.js'
@@ -277,9 +271,12 @@ export class TorrentStorage {
    * since it was verified, and a seed must never serve bytes it has not verified now.
    */
   private checkUpload(index: number, bytes: Uint8Array, done: Callback<boolean>): void {
-    this.options.hashing.hashPiece(index, [bytes], (hashed) => {
-      if (!hashed.ok) return done(hashed)
-      const good = equalBytes(hashed.value, pieceHash(this.m, index))
+    // A v2 piece whose layer is still being fetched was verified before (resume data): serve
+    // it on that word rather than withdraw it for want of a hash to compare with.
+    if (!pieceCheckable(this.m, index)) return this.options.defer(() => done(ok(true)))
+    checkPiece(this.m, this.options.hashing, index, [bytes], (matched) => {
+      if (!matched.ok) return done(matched)
+      const good = matched.value
       if (!good && this.verified.get(index)) {
         this.unverifyPiece(index)
         this.options.onPieceChanged?.(index)

@@ -110,6 +110,8 @@ test('a hashing seam that answers later is waited for, the blocks held meanwhile
   const slow: PieceHashing = {
     hashPiece: (index, parts, done: Callback<Uint8Array>) =>
       parked.push(() => world.hashing.hashPiece(index, parts, done)),
+    hashPieceV2: (index, parts, shape, done) =>
+      parked.push(() => world.hashing.hashPieceV2(index, parts, shape, done)),
   }
   const { t, verifier } = setup(world, 1 << 20, slow)
   for (const b of blocksOf(t, 2048).filter((b) => b.piece === 0)) {
@@ -127,9 +129,11 @@ test('a hashing seam that answers later is waited for, the blocks held meanwhile
 
 test('a hashing failure comes back as an error value and releases the piece', () => {
   const world = simWorld()
+  const exited = (done: Callback<Uint8Array>) =>
+    world.defer(() => done(err(new OperationalError('io', 'hash worker exited'))))
   const broken: PieceHashing = {
-    hashPiece: (_index, _parts, done) =>
-      world.defer(() => done(err(new OperationalError('io', 'hash worker exited')))),
+    hashPiece: (_index, _parts, done) => exited(done),
+    hashPieceV2: (_index, _parts, _shape, done) => exited(done),
   }
   const { t, verifier } = setup(world, 1 << 20, broken)
   for (const b of blocksOf(t, 2048).filter((b) => b.piece === 0)) {

@@ -1,6 +1,6 @@
 /**
  * Piece verification: once every block of a piece is written, hash the piece and compare the
- * digest with the metainfo's (BEP 3). The bytes come from the blocks kept in memory as they
+ * digest with the metainfo's (BEP 3, or BEP 52 for v2-only torrents: `checkPiece`). The bytes come from the blocks kept in memory as they
  * arrived (`PieceBuffers`) when they cover the piece, and from a read-back otherwise (spilled
  * over the memory budget, or blocks split oddly). The hash runs behind `PieceHashing`, off the
  * calling thread in the Node driver.
@@ -9,11 +9,11 @@
  * from disk from then on, and a failed one is downloaded again from scratch (the caller resets
  * it in the picker and blames the peers that sent its blocks).
  */
-import { equalBytes } from '../../../core/bytes.js'
 import type { Callback } from '../../../core/env.js'
 import { assert } from '../../../core/errors.js'
 import { err, ok } from '../../../core/result.js'
-import { pieceHash, pieceLengthAt, type Metainfo } from '../metainfo/index.js'
+import { pieceLengthAt, type Metainfo } from '../metainfo/index.js'
+import { checkPiece } from './piece-check.js'
 import { PieceBuffers } from './piece-buffers.js'
 import type { PieceHashing } from './piece-hashing.js'
 import type { PieceReader } from './piece-store.js'
@@ -117,9 +117,9 @@ export class PieceVerifier {
     parts: readonly Uint8Array[],
     done: Callback<VerifyOutcome>,
   ): void {
-    this.hashing.hashPiece(index, parts, (hashed) => {
-      if (!hashed.ok) return done(err(hashed.error))
-      done(ok(equalBytes(hashed.value, pieceHash(this.m, index)) ? 'verified' : 'failed'))
+    checkPiece(this.m, this.hashing, index, parts, (matched) => {
+      if (!matched.ok) return done(err(matched.error))
+      done(ok(matched.value ? 'verified' : 'failed'))
     })
   }
 }

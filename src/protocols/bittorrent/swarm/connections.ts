@@ -17,6 +17,7 @@
  */
 import { addressKey, isIPv4, type Address } from '../../../core/address.js'
 import type { ConnectFailure, ConnectionId, StreamCloseReason } from '../../../core/core.js'
+import type { Id160 } from '../../../core/id.js'
 import { compareBytes, equalBytes } from '../../../core/bytes.js'
 import { elapsed, type Instant } from '../../../core/time.js'
 import {
@@ -165,7 +166,8 @@ export class Connections {
       blockBytesMaxOf(ctx.config),
     )
     this.add(peer)
-    this.sendHandshake(peer)
+    // A hybrid answers with the hash the peer named (v1 or truncated v2, BEP 52): it waits.
+    if (ctx.swarmHashes.length === 1) this.sendHandshake(peer)
     return peer.id
   }
 
@@ -235,7 +237,7 @@ export class Connections {
   /** The peer's BEP 3 handshake: checks it, then greets (bitfield, extended handshake). */
   onHandshake(peer: Peer, handshake: Handshake): void {
     const { ctx } = this
-    if (!equalBytes(handshake.infoHash, ctx.metainfo.infoHash)) {
+    if (!ctx.isOurInfoHash(handshake.infoHash)) {
       ctx.emit({
         type: 'remote_fault',
         address: peer.address,
@@ -273,6 +275,7 @@ export class Connections {
       address: peer.address,
       ...clientOf(handshake.peerId),
     })
+    if (!peer.outbound && ctx.swarmHashes.length > 1) this.sendHandshake(peer, handshake.infoHash)
     this.greet(peer)
     this.hooks.opened(peer)
   }
@@ -384,12 +387,12 @@ export class Connections {
     return keep === older ? newer : older
   }
 
-  private sendHandshake(peer: Peer): void {
+  private sendHandshake(peer: Peer, infoHash: Id160 = this.ctx.metainfo.infoHash): void {
     const { ctx } = this
     ctx.send(peer, {
       type: 'handshake',
       reserved: ctx.config.dhtPort === undefined ? RESERVED : RESERVED_WITH_DHT,
-      infoHash: ctx.metainfo.infoHash,
+      infoHash,
       peerId: ctx.peerId,
     })
   }

@@ -10,11 +10,12 @@
  */
 import { addressKey, type Address } from '../../../core/address.js'
 import type { ConnectionId, StreamOutput } from '../../../core/core.js'
+import { equalBytes } from '../../../core/bytes.js'
 import { assert } from '../../../core/errors.js'
 import type { Random } from '../../../core/random.js'
 import type { Instant } from '../../../core/time.js'
 import { RateMeter } from '../choker/index.js'
-import { pieceLengthAt, type Metainfo } from '../metainfo/index.js'
+import { pieceLengthAt, swarmHashes, type Metainfo } from '../metainfo/index.js'
 import { PiecePicker, type Bitfield, type Geometry } from '../picker/index.js'
 import { PIECE_HEADER_BYTES, type WireMessage } from '../wire/index.js'
 import type { Sha1 } from './allowed-fast.js'
@@ -38,6 +39,13 @@ export interface SwarmOptions {
   readonly listenPort?: number
   /** SHA-1 for the BEP 6 allowed-fast set; without it we give no allowed-fast pieces. */
   readonly sha1?: Sha1
+  /** SHA-256 for BEP 52 hash requests (`hashes.ts`); without it we neither serve nor fetch. */
+  readonly sha256?: Sha1
+  /**
+   * v2 torrents whose piece layers we lack (magnets): where fetched layers go, by pieces root
+   * hex. The caller gives storage a metainfo whose `pieceLayers` is this same map.
+   */
+  readonly pieceLayerStore?: Map<string, Uint8Array>
   /**
    * Process-wide rate limits, on top of the torrent's own (`uploadRateLimit`,
    * `downloadRateLimit`): one bucket per direction, built by the caller (`globalRateLimiter`)
@@ -56,6 +64,12 @@ export class SwarmContext {
   readonly peerId: Uint8Array
   readonly listenPort: number | undefined
   readonly sha1: Sha1 | undefined
+  /** The hashes a handshake may name this torrent by (`swarmHashes`). */
+  readonly swarmHashes: readonly Uint8Array[]
+  readonly sha256: Sha1 | undefined
+  readonly pieceLayerStore: Map<string, Uint8Array> | undefined
+  /** Files whose piece layer is still being fetched (`hashes.ts`); no downloading until 0. */
+  layersMissing = 0
   readonly globalUploadLimiter: TokenBucket | undefined
   readonly globalDownloadLimiter: TokenBucket | undefined
   readonly picker: PiecePicker
@@ -107,6 +121,9 @@ export class SwarmContext {
     this.peerId = options.peerId
     this.listenPort = options.listenPort
     this.sha1 = options.sha1
+    this.swarmHashes = swarmHashes(metainfo)
+    this.sha256 = options.sha256
+    this.pieceLayerStore = options.pieceLayerStore
     this.now = options.now
     this.globalUploadLimiter = options.globalUploadLimiter
     this.globalDownloadLimiter = options.globalDownloadLimiter
@@ -173,9 +190,12 @@ export class SwarmContext {
     this.wantedMissing = missing
   }
 
-  /** Whether we still download: not complete, no storage failure, not shut down. */
+  /**
+   * Whether we still download: not complete, no storage failure, not shut down, and every
+   * piece verifiable (no piece layer still being fetched).
+   */
   get downloading(): boolean {
-    return !this.complete && !this.storageFailed && !this.shutDown
+    return !this.complete && !this.storageFailed && !this.shutDown && this.layersMissing === 0
   }
 
   pieceBytes(piece: number): number {
@@ -226,6 +246,14 @@ export class SwarmContext {
     if (peer.phase === 'closed') return
     this.emit({ type: 'remote_fault', address: peer.address, code, detail })
     this.close(peer, 'remote_fault', false)
+  }
+
+  /**
+   * Whether a handshake's info-hash names this torrent: `metainfo.infoHash`, or for a hybrid
+   * also its SHA-256 truncated to 20 bytes (BEP 52: v2 peers join a hybrid's swarm under it).
+   */
+  isOurInfoHash(hash: Uint8Array): boolean {
+    return this.swarmHashes.some((ours) => equalBytes(hash, ours))
   }
 
   isSelf(address: Address): boolean {

@@ -17,6 +17,7 @@ import { decodeExtension, type WireMessage } from '../wire/index.js'
 import type { Choking } from './choking.js'
 import type { Connections } from './connections.js'
 import type { SwarmContext } from './context.js'
+import { HashExchange } from './hashes.js'
 import type { MetadataServer } from './metadata.js'
 import type { Peer } from './peer.js'
 import type { Pex } from './pex.js'
@@ -46,11 +47,19 @@ export interface IgnoredCounts {
 
 export class Dispatch {
   readonly ignored: IgnoredCounts = { suggestPiece: 0, port: 0, metadata: 0, unknown: 0 }
+  /** BEP 52 hash requests; once fetched layers are complete, every peer's interest is redone. */
+  readonly hashes: HashExchange
 
   constructor(
     private readonly ctx: SwarmContext,
     private readonly m: Modules,
-  ) {}
+  ) {
+    this.hashes = new HashExchange(ctx, () => {
+      for (const peer of ctx.peers.values()) {
+        if (peer.phase === 'open') m.requests.updateInterest(peer)
+      }
+    })
+  }
 
   onMessage(peer: Peer, message: WireMessage): void {
     const { ctx, m } = this
@@ -93,7 +102,7 @@ export class Dispatch {
       case 'extended':
         return this.onExtended(peer, message)
       case 'unknown':
-        this.ignored.unknown++
+        if (!this.hashes.onMessage(peer, message.id, message.payload)) this.ignored.unknown++
         return
       default:
         return this.onFast(peer, message)
@@ -139,6 +148,7 @@ export class Dispatch {
     const { ctx, m } = this
     m.requests.onBitfield(peer, has)
     if (peer.phase !== 'open') return
+    this.hashes.peerReady(peer)
     if (ctx.complete && peer.isSeed) return ctx.close(peer, 'both_seeds')
     m.uploads.grantAllowedFast(peer)
   }

@@ -138,6 +138,9 @@ export interface HarnessOptions {
   readonly have?: Bitfield
   readonly config?: Partial<SwarmConfig>
   readonly sha1?: (parts: readonly Uint8Array[]) => Uint8Array
+  readonly sha256?: (parts: readonly Uint8Array[]) => Uint8Array
+  /** v2 layers still to fetch: `metainfo.pieceLayers` must be this same map. */
+  readonly pieceLayerStore?: Map<string, Uint8Array>
   readonly listenPort?: number
   /** Shared by several harnesses to test process-wide limits. */
   readonly globalUploadLimiter?: TokenBucket
@@ -169,6 +172,10 @@ export class Harness {
       now: this.now,
       listenPort: options.listenPort ?? 6881,
       ...(options.sha1 !== undefined ? { sha1: options.sha1 } : {}),
+      ...(options.sha256 !== undefined ? { sha256: options.sha256 } : {}),
+      ...(options.pieceLayerStore !== undefined
+        ? { pieceLayerStore: options.pieceLayerStore }
+        : {}),
       ...(options.globalUploadLimiter !== undefined
         ? { globalUploadLimiter: options.globalUploadLimiter }
         : {}),

@@ -7,10 +7,12 @@
  *
  * (each number a big-endian uint32). A request asks for `length` hashes of layer `base
  * layer` of the file whose tree has root `pieces root`, starting at `index`, plus
- * `proof layers` uncle hashes up towards the root. `length` must be a power of two of at
- * least 2 and `index` a multiple of it; a hashes message carries `length` hashes then the
- * proof. Decoding checks the shape only; whether the numbers fit a file is the caller's job.
- * These codecs are not yet registered in `codec.ts` (v2-only transfers are not wired up).
+ * `proof layers` uncle hashes up towards the root (see merkle/proof.ts). `length` must be a
+ * power of two and `index` a multiple of it. A length of 1 is allowed: libtorrent asks for
+ * the last piece hash of a file of 512k+1 pieces that way. A hashes message carries `length`
+ * hashes then the proof. Decoding checks the shape only; whether the numbers fit a file is
+ * the caller's job. The wire codec passes these ids through as `unknown` messages, which
+ * `swarm/hashes.ts` decodes with these functions.
  */
 import { readUint32BE, writeUint32BE } from '../../../core/bytes.js'
 import { err, ok, type Result } from '../../../core/result.js'
@@ -95,10 +97,10 @@ function readHeader(payload: Uint8Array): HashRequest {
   }
 }
 
-/** `length` a power of two >= 2 (at most the per-message bound), `index` a multiple of it. */
+/** `length` a power of two (at most the per-message bound), `index` a multiple of it. */
 function checkHeader(header: HashRequest): Result<HashRequest, HashMessageError> {
   const { length, index } = header
-  const powerOfTwo = length >= 2 && (length & (length - 1)) === 0
+  const powerOfTwo = length >= 1 && (length & (length - 1)) === 0
   if (!powerOfTwo || length > HASHES_PER_MESSAGE_MAX || index % length !== 0) {
     return err('bad_request')
   }
