@@ -22,6 +22,7 @@ import { dhtBucketsOf, dhtLookupsOf, dhtStatusOf, startDht } from './peer-dht.js
 import { peerEnvWithMetrics } from './peer-metrics.js'
 import { PluginRegistry } from './plugin-registry.js'
 import { SerialQueue } from './serial-queue.js'
+import { allSwarmHashes, torrentBySwarmHash } from './swarm-hashes.js'
 import { isValidRate, SharedRateLimits } from './shared-limits.js'
 import type { TorrentHost } from './torrent-host.js'
 import { validPriorities } from './torrent-view.js'
@@ -145,7 +146,7 @@ export class Peer implements PeerApi {
           defer: config.defer ?? ((fn) => env.clock.setTimer(env.clock.now(), fn)),
           encryption: config.swarm?.encryption ?? 'prefer',
           ...(config.transports === undefined ? {} : { transports: config.transports }),
-          infoHashes: () => peer?.torrents.keys() ?? [],
+          infoHashes: () => (peer === undefined ? [] : allSwarmHashes(peer.torrents)),
         },
         (listening) => {
           if (!listening.ok) {
@@ -188,7 +189,7 @@ export class Peer implements PeerApi {
         // the same policy as the first listener's (Peer.start): MSE and the transports
         encryption: this.config.swarm?.encryption ?? 'prefer',
         ...(this.config.transports === undefined ? {} : { transports: this.config.transports }),
-        infoHashes: () => this.torrents.keys(),
+        infoHashes: () => allSwarmHashes(this.torrents),
       },
       (listening) => {
         if (!listening.ok) return done(listening)
@@ -419,7 +420,7 @@ export class Peer implements PeerApi {
 
   private route(infoHash: string): ((socket: StreamSocket) => void) | undefined {
     if (this.stopping) return undefined
-    return this.torrents.get(infoHash)?.taker()
+    return torrentBySwarmHash(this.torrents, infoHash)?.taker()
   }
 
   private admitsConnection(): boolean {

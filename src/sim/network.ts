@@ -60,6 +60,8 @@ export class NetworkCounters {
   streamsAccepted = 0
   streamsRefused = 0
   streamConnectTimeouts = 0
+  /** SYNs sent again because no SYN-ACK came (a full backlog or a host that is down). */
+  streamSynRetransmits = 0
   streamResetsSent = 0
   streamTimeouts = 0
   streamBytesSent = 0

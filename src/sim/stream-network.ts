@@ -21,7 +21,16 @@ import { StreamEnd } from './stream-end.js'
  * is down, a NAT's public address: inbound streams through NAT are dropped) is lost, and the
  * client fails with 'timeout' after the connect timeout. RTT = latency there + latency back,
  * both drawn once per connection.
+ *
+ * A SYN that is lost (its host is down) or dropped (a listener given a backlog bound, see
+ * `SimWorldOptions.listenBacklogMax`) is sent again, as Linux does: after 1 s, then 2, 4,
+ * 8 ... s (`tcp_syn_retries`), until the connect timeout. The simulator used to drop every SYN
+ * past a backlog of 128 for good: 300 peers announcing to one tracker at once lost half their
+ * announces, and the swarm waited 85 s for the seed's retry.
  */
+
+/** Linux's initial SYN retransmission timeout; each retransmission doubles it. */
+const SYN_RTO_FIRST_MS = 1000
 
 export class SimStreamListener implements StreamListener {
   closed = false
@@ -55,9 +64,13 @@ interface Attempt {
   readonly apparent: Address
   readonly latencyThereMs: number
   readonly latencyBackMs: number
+  /** The client's life: retransmissions stop with it. */
+  readonly life: Life
   finished: boolean
   server: StreamEnd | undefined
   listener: SimStreamListener | undefined
+  /** When the next SYN goes out if no SYN-ACK came: doubles each time. */
+  synRtoMs: number
 }
 
 export function connectStream(
@@ -92,19 +105,38 @@ export function connectStream(
     apparent,
     latencyThereMs,
     latencyBackMs,
+    life,
     finished: false,
     server: undefined,
     listener: undefined,
+    synRtoMs: SYN_RTO_FIRST_MS,
   }
   traceStream(network, local, remote, 'syn')
   scheduler.schedule(scheduler.now() + timeoutMs, connectTimedOut, attempt, life)
   if (target !== undefined)
     scheduler.schedule(scheduler.now() + latencyThereMs, synArrived, attempt)
+  scheduler.schedule(scheduler.now() + attempt.synRtoMs, synRetransmit, attempt, life)
+}
+
+/** No SYN-ACK yet and the server holds no half-open entry for us: the SYN was lost. */
+function synRetransmit(attempt: Attempt): void {
+  const { network, client, target } = attempt
+  if (attempt.finished || client.dead || attempt.server !== undefined) return
+  const scheduler = network.scheduler
+  network.counters.streamSynRetransmits++
+  traceStream(network, client.local, attempt.remote, 'syn_retransmit')
+  if (target !== undefined) {
+    scheduler.schedule(scheduler.now() + attempt.latencyThereMs, synArrived, attempt)
+  }
+  attempt.synRtoMs *= 2
+  scheduler.schedule(scheduler.now() + attempt.synRtoMs, synRetransmit, attempt, attempt.life)
 }
 
 function synArrived(attempt: Attempt): void {
   const { network, target, remote } = attempt
-  if (target === undefined || !target.up) return // lost: the client will time out
+  // A retransmitted SYN behind one that got in (or after the client gave up) changes nothing.
+  if (attempt.finished || attempt.server !== undefined) return
+  if (target === undefined || !target.up) return // lost: sent again, then the client times out
   const scheduler = network.scheduler
   const listener = target.listeners.find((l) => l.local.port === remote.port && !l.closed)
   if (listener === undefined) {

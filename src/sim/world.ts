@@ -72,7 +72,12 @@ export interface SimWorldOptions {
   readonly settleQuantum?: Duration
   /** Datagram backlog a host's uplink or downlink holds before dropping. Default 1 MiB. */
   readonly datagramQueueBytesMax?: number
-  /** Half-open connections per listener. Default 128. */
+  /**
+   * Half-open connections per listener past which SYNs are dropped (and sent again by their
+   * clients). Default unbounded: Linux answers SYNs past a full SYN queue with SYN cookies
+   * (`tcp_syncookies = 1`), so a burst of connects is not dropped; set a bound to model a
+   * server without them.
+   */
   readonly listenBacklogMax?: number
   /** NAT mapping lifetime after the last outbound datagram. Default 120 s. */
   readonly natMappingTimeout?: Duration
@@ -310,7 +315,7 @@ function resolveSettings(options: SimWorldOptions): NetworkSettings {
     sparseBytesMax: options.sparseSegmentBytes ?? 1460,
     fairShareQuantumMs: options.fairShareQuantum ?? 100,
     settleQuantumMs: options.settleQuantum ?? 0,
-    listenBacklogMax: options.listenBacklogMax ?? 128,
+    listenBacklogMax: options.listenBacklogMax ?? Number.POSITIVE_INFINITY,
   }
   const ratio = (x: number): boolean => x >= 0 && x <= 1
   assert(ratio(settings.lossRatio) && ratio(settings.duplicateRatio), 'ratios must be in 0..1')
