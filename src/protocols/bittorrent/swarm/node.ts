@@ -69,6 +69,8 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
   private readonly pex: Pex
   private readonly dispatch: Dispatch
   private readonly webSeeds: WebSeedSources
+  /** The timers are stopped: complete, alone and quiet (see `quiet`). */
+  private idle = false
   private readonly timers = new TimerTable<TimerName>()
 
   constructor(options: SwarmOptions) {
@@ -105,17 +107,53 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
       released: () => this.requests.kickStarved(),
     })
     this.verification.onPieceFailed = (contributors) => this.webSeeds.pieceFailed(contributors)
-    const { config, now } = options
+    this.armTimers(options.now)
+  }
+
+  private armTimers(now: Instant): void {
+    const { config } = this.ctx
     this.timers.set('tick', after(now, config.tickInterval))
     this.timers.set('rechoke', after(now, config.rechokeInterval))
     this.timers.set('pex', after(now, config.pexInterval))
     this.timers.set('stats', after(now, config.statsInterval))
   }
 
+  /**
+   * A complete torrent with no peer, no address to dial, no web seed and nothing moving has
+   * nothing for its timers to do: it stops them (after a last `stats` event with zero rates)
+   * until something arrives, so a daemon seeding hundreds of torrents nobody asks for does
+   * not wake up for each of them every second (issue 12: idle CPU). Anything that can give it
+   * work (a connection, addresses, a web seed, new priorities) wakes it.
+   */
+  private quiet(): boolean {
+    const { ctx } = this
+    return (
+      ctx.haveAll &&
+      !ctx.shutDown &&
+      ctx.peers.size === 0 &&
+      ctx.candidates.size === 0 &&
+      this.webSeeds.count === 0 &&
+      ctx.uploadMeter.rate(ctx.now) === 0 &&
+      ctx.downloadMeter.rate(ctx.now) === 0
+    )
+  }
+
+  private wake(now: Instant): void {
+    this.ctx.now = now
+    if (!this.idle) return
+    this.idle = false
+    this.armTimers(now)
+  }
+
+  /** True while the timers are stopped (see `quiet`). */
+  get sleeping(): boolean {
+    return this.idle
+  }
+
   // ---- StreamCore --------------------------------------------------------------------
 
   accepted(now: Instant, remote: Address, local: Address): ConnectionId {
-    this.ctx.now = now
+    this.wake(now)
     return this.connections.accepted(remote, local)
   }
 
@@ -194,6 +232,11 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
           break
       }
     }
+    if (this.quiet()) {
+      this.idle = true
+      this.ctx.emit({ type: 'stats', ...this.stats() })
+      for (const name of ['tick', 'rechoke', 'pex', 'stats'] as const) this.timers.stop(name)
+    }
   }
 
   nextTimeout(): Instant | undefined {
@@ -234,6 +277,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
 
   /** Candidate addresses from a tracker, PEX, the DHT or the user; returns how many were new. */
   addPeers(now: Instant, addresses: readonly Address[], source: PeerSourceKind): number {
+    this.wake(now)
     this.ctx.now = now
     if (this.ctx.shutDown) return 0
     return this.connections.addPeers(addresses, source)
@@ -248,6 +292,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
    * plus O(peers * pieces) to recount interest.
    */
   setFilePriorities(now: Instant, priorities: readonly number[]): void {
+    this.wake(now)
     this.ctx.now = now
     const { ctx } = this
     const { files, pieceLength } = ctx.metainfo
@@ -287,6 +332,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
 
   /** A new web seed source; returns its id for the `webSeed*` calls. */
   addWebSeed(now: Instant): number {
+    this.wake(now)
     this.ctx.now = now
     return this.webSeeds.add()
   }
@@ -326,6 +372,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
    * dials nor incoming connections refill it above the new limit. At least 1.
    */
   setPeersMax(now: Instant, peersMax: number): void {
+    // No wake: with no address to dial, a new budget gives an idle torrent nothing to do.
     this.ctx.now = now
     assert(Number.isSafeInteger(peersMax) && peersMax >= 1, `bad peersMax ${peersMax}`)
     this.ctx.peersMax = peersMax

@@ -46,6 +46,11 @@ export class WebSeedSources {
     return id
   }
 
+  /** Web seeds attached (banned ones included until removed). */
+  get count(): number {
+    return this.sources.size
+  }
+
   isBanned(id: number): boolean {
     return this.banned.has(id)
   }
