@@ -15,7 +15,7 @@ export {
   type BlockState,
 } from './partial-piece.js'
 export { PRIORITY_LOW, PRIORITY_NORMAL, PRIORITY_SKIP, PRIORITY_TOP } from './piece-order.js'
-export type { PickOptions } from './pick.js'
+export { partialPiecesLimit, type PickOptions } from './pick.js'
 export {
   ENDGAME_DUPLICATES_MAX_DEFAULT,
   PiecePicker,

@@ -57,6 +57,13 @@ export interface PickContext {
   start(piece: number): PartialPiece
 }
 
+/** Partial pieces allowed before they come first whatever their rarity, however few peers. */
+const PARTIAL_PIECES_MIN = 4
+
+/** libtorrent's limit: past 1.5 partial pieces per connected peer, partial pieces come first. */
+export const partialPiecesLimit = (peers: number): number =>
+  Math.max(PARTIAL_PIECES_MIN, Math.ceil(1.5 * peers))
+
 export function pickBlocks(
   ctx: PickContext,
   peer: number,

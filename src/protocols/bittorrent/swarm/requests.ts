@@ -29,7 +29,7 @@
  */
 import type { ConnectionId } from '../../../core/core.js'
 import { elapsed, type Instant } from '../../../core/time.js'
-import { PIECE_NONE, type Bitfield, type Block } from '../picker/index.js'
+import { partialPiecesLimit, PIECE_NONE, type Bitfield, type Block } from '../picker/index.js'
 import type { SwarmContext } from './context.js'
 import type { Peer } from './peer.js'
 import { Throttle, TokenBucket } from './rate-limit.js'
@@ -39,9 +39,6 @@ import {
   slowStartOnTick,
   type RequestQueuePolicy,
 } from './request-queue.js'
-
-/** Partial pieces allowed before they come first whatever their rarity, however few peers. */
-const PARTIAL_PIECES_MIN = 4
 
 /** Whole pieces a parole peer may take per refill (it may overshoot its target by one). */
 const PAROLE_PIECES_PER_REFILL_MAX = 8
@@ -282,15 +279,13 @@ export class Requests {
     let blocks = peer.onParole ? this.pickParole(peer, want) : NONE
     if (blocks.length === 0) {
       const sequential = ctx.config.sequential === true
-      // libtorrent: past 1.5 partial pieces per peer, finish pieces before starting rarer ones.
-      const partialPiecesMax = Math.max(PARTIAL_PIECES_MIN, Math.ceil(1.5 * ctx.peers.size))
       blocks = ctx.picker.pickBlocks(
         peer.pickerId,
         peer.has,
         want,
         choked
           ? { onlyPieces: peer.allowedFastInList, sequential }
-          : { sequential, partialPiecesMax },
+          : { sequential, partialPiecesMax: partialPiecesLimit(ctx.peers.size) },
       )
     }
     if (peer.requests.size === 0 && blocks.length > 0) peer.lastProgressAt = ctx.now
