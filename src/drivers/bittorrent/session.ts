@@ -1,31 +1,18 @@
-import {
-  listenPeers,
-  PEER_TRANSPORTS_DEFAULT,
-  peerNet,
-  type PeerTransports,
-} from './peer-transports.js'
+import { listenPeers, PEER_TRANSPORTS_DEFAULT, peerNet } from './peer-transports.js'
 import type { Address } from '../../core/address.js'
-import type { Callback, Env, StreamSocket } from '../../core/env.js'
+import type { Callback, StreamSocket } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
 import { err, ok } from '../../core/result.js'
 import type { Instant } from '../../core/time.js'
 import { swarmHashes, type Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
 import type { Bitfield } from '../../protocols/bittorrent/picker/index.js'
-import {
-  resumePath,
-  TorrentStorage,
-  type PieceHashing,
-  type ResumeStore,
-  type StorageLimits,
-} from '../../protocols/bittorrent/storage/index.js'
+import { resumePath, TorrentStorage } from '../../protocols/bittorrent/storage/index.js'
 import {
   DEFAULT_SWARM_CONFIG,
   SwarmCore,
-  type SwarmConfig,
   type SwarmEvent,
   type SwarmStats,
   type SwarmView,
-  type TokenBucket,
 } from '../../protocols/bittorrent/swarm/index.js'
 import { attachStream, type AttachedStream } from '../attach-stream.js'
 import { writeFileAtomic } from '../disk-atomic.js'
@@ -33,70 +20,16 @@ import { equalBytes, toHex } from '../../core/bytes.js'
 import { skeyHash } from '../../protocols/mse/index.js'
 import { announceLeft } from './announce-left.js'
 import { Announcing } from './announcing.js'
-import { DhtAnnouncing, type DhtAccess } from './dht-announcing.js'
-import type { FatalCode, SessionEvent } from './session-events.js'
+import { DhtAnnouncing } from './dht-announcing.js'
+import type { FatalCode } from './session-events.js'
 import { acceptIncoming } from './mse-accept.js'
 import { encryptingNet } from './mse-net.js'
 import { checkStoredData } from './stored-data.js'
-import type { TrackerTransport } from './tracker-transport.js'
 import { WebSeeding, type WebSeedStatus } from './webseed.js'
-import type { WebSeedConfig } from '../../protocols/bittorrent/webseed/index.js'
 
 export type { FatalCode, SessionEvent } from './session-events.js'
-
-/**
- * One torrent, running: storage (resume or recheck first), the swarm core bound to the Env's
- * net through `attachStream`, and the announcer. It works in both worlds: the CLI passes the
- * Node Env with worker-thread hashing, the simulator passes a host's Env with inline hashing.
- */
-export interface TorrentSessionOptions {
-  readonly env: Env
-  readonly metainfo: Metainfo
-  /** Where the torrent's files live (their paths start with the torrent's name). */
-  readonly saveDir: string
-  /**
-   * Where the session listens (port 0 picks one). With `sharedListener` it binds nothing: this
-   * is then the address of a listener its owner runs for many torrents, which hands each
-   * connection for this torrent to `adopt` (its handshake's first bytes replayed).
-   */
-  readonly listen: Address
-  readonly sharedListener?: boolean
-  readonly peerId: Uint8Array
-  readonly pieceHashing: PieceHashing
-  /** Runs `fn` soon, outside the current call (setImmediate, or the simulator's defer). */
-  readonly defer: (fn: () => void) => void
-  readonly trackers?: TrackerTransport
-  readonly peers?: readonly Address[]
-  readonly swarmConfig?: Partial<SwarmConfig>
-  /**
-   * One per `metainfo.files` entry (pad files included): 0 skips the file, 1..7, 4 the
-   * default. The download is complete when every piece of a wanted file is verified.
-   */
-  readonly filePriorities?: readonly number[]
-  /** Download pieces in order (streaming); overrides `swarmConfig.sequential` when set. */
-  readonly sequential?: boolean
-  /** A DHT node: the torrent announces itself and finds peers there (BEP 5). */
-  readonly dht?: DhtAccess
-  /** Bounds of the storage layer (caches, buffers); default `DEFAULT_STORAGE_LIMITS`. */
-  readonly storageLimits?: Partial<StorageLimits>
-  /**
-   * Where resume data lives: a Disk rooted at a state folder of its own, never the save
-   * directory (a torrent's files must not be able to forge it). Resume files are
-   * `<dir>/resume/<infohash-hex>.resume`. Without it nothing is resumed: every start rechecks.
-   */
-  readonly resumeStore?: ResumeStore
-  /** Verify every piece against the data on disk, ignoring resume data. */
-  readonly recheck?: boolean
-  /** Peer-wide rate limits shared by every torrent of the process (`globalRateLimiter`). */
-  readonly globalUploadLimiter?: TokenBucket
-  readonly globalDownloadLimiter?: TokenBucket
-  /** BEP 19: fetch from the torrent's `url-list` web seeds (default true). */
-  readonly webSeeds?: boolean
-  readonly webSeedConfig?: Partial<WebSeedConfig>
-  readonly onEvent?: (event: SessionEvent) => void
-  /** TCP, uTP or both (the default: uTP tried first), as libtorrent's enable_*_utp/tcp. */
-  readonly transports?: PeerTransports
-}
+export type { TorrentSessionOptions } from './session-options.js'
+import type { TorrentSessionOptions } from './session-options.js'
 
 /** A v2-only torrent missing the piece layer of a file longer than one piece (a magnet). */
 function lacksPieceLayers(m: Metainfo): boolean {

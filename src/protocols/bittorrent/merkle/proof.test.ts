@@ -79,7 +79,7 @@ const rangeIn = (shape: ReturnType<typeof treeShape>) =>
       return { baseLayer: layer, index, length, proofLayers: shape.height - layer - 1 }
     })
 
-test('a lying hashes message is refused: any flipped bit, a hash missing or added, a moved index', () => {
+test('a lying hashes message is refused: a flipped bit anywhere, a hash missing or added, a moved index', () => {
   fc.assert(
     fc.property(
       file.chain((f) => fc.tuple(fc.constant(f), rangeIn(f.shape), fc.nat(), fc.nat(7))),
