@@ -13,6 +13,8 @@ export interface LineProcess {
   readonly exited: Promise<number>
   /** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
   stop(): Promise<number>
+  /** The last stdout lines (at most RECENT_LINES_MAX), for failure messages. */
+  recentLines(): readonly string[]
 }
 
 export type PlexusProcess = LineProcess
@@ -26,6 +28,8 @@ export interface SpawnLinesOptions {
 
 /** Lines of stderr kept for error messages when it is not passed through. */
 const STDERR_CHUNKS_MAX = 200
+/** Stdout lines kept for failure messages: a timeout says what the process did last. */
+const RECENT_LINES_MAX = 12
 /** How long `stop` waits after SIGTERM before SIGKILL. */
 const STOP_GRACE_MS = 10_000
 
@@ -42,6 +46,11 @@ export function spawnLines(
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', inherit ? 'inherit' : 'pipe'] })
   const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> })
   const stderr: string[] = []
+  const recent: string[] = []
+  lines.on('line', (line) => {
+    recent.push(line)
+    if (recent.length > RECENT_LINES_MAX) recent.shift()
+  })
   child.stderr?.on('data', (chunk: Buffer) => {
     if (stderr.length < STDERR_CHUNKS_MAX) stderr.push(chunk.toString())
   })
@@ -54,8 +63,9 @@ export function spawnLines(
   ) =>
     new Promise<T>((resolve, reject) => {
       const fail = (why: string): void => {
-        const tail = stderr.length > 0 ? `\nstderr: ${stderr.join('')}` : ''
-        reject(new Error(`${why}: ${command} ${args.join(' ')}${tail}`))
+        const err = stderr.length > 0 ? `\nstderr: ${stderr.join('')}` : ''
+        const out = recent.length > 0 ? `\nlast stdout lines:\n${recent.join('\n')}` : ''
+        reject(new Error(`${why}: ${command} ${args.join(' ')}${out}${err}`))
       }
       const timer = setTimeout(() => {
         lines.off('line', onLine)
@@ -82,7 +92,7 @@ export function spawnLines(
     clearTimeout(killer)
     return code
   }
-  return { child, waitForLine, exited, stop }
+  return { child, waitForLine, exited, stop, recentLines: () => [...recent] }
 }
 
 /** Starts `plexus <args>` as a child process with piped stdout. */

@@ -152,7 +152,10 @@ test('the directory tracker with libtorrent and Transmission, over HTTP and UDP'
         const out = join(dir, `lt-${label}`)
         mkdirSync(out)
         const leech = libtorrent(torrent, out)
-        await complete(leech)
+        await complete(leech).catch((error: unknown) => {
+          const said = seed.recentLines().join('\n')
+          throw new Error(`${String(error)}\nthe plexus seed's last lines:\n${said}`)
+        })
         assert.equal(sha256File(join(out, name)), sha256File(join(data, name)))
         await Promise.all([leech.stop(), seed.stop()])
       })

@@ -26,12 +26,14 @@ import {
   EXTENSION_PROTOCOL_BIT,
   FAST_EXTENSION_BIT,
   DHT_BIT,
+  offersV2Upgrade,
   reservedWith,
   supportsDht,
   supportsExtensionProtocol,
   supportsFastExtension,
   UT_METADATA,
   UT_PEX,
+  V2_UPGRADE_BIT,
   type ExtendedHandshake,
   type Handshake,
 } from '../wire/index.js'
@@ -46,8 +48,15 @@ import { blockBytesMaxOf } from './config.js'
 const UT_PEX_LOCAL_ID = 1
 const NO_LOCAL_EXTENSIONS: ReadonlyMap<string, number> = new Map()
 
-const RESERVED = reservedWith([FAST_EXTENSION_BIT, EXTENSION_PROTOCOL_BIT])
-const RESERVED_WITH_DHT = reservedWith([FAST_EXTENSION_BIT, EXTENSION_PROTOCOL_BIT, DHT_BIT])
+const RESERVED_BITS = [FAST_EXTENSION_BIT, EXTENSION_PROTOCOL_BIT]
+/** Indexed by [DHT on][offering the v2 upgrade]. */
+const RESERVED = [
+  [reservedWith(RESERVED_BITS), reservedWith([...RESERVED_BITS, V2_UPGRADE_BIT])],
+  [
+    reservedWith([...RESERVED_BITS, DHT_BIT]),
+    reservedWith([...RESERVED_BITS, DHT_BIT, V2_UPGRADE_BIT]),
+  ],
+] as const
 
 const CLOSE_REASONS: Record<StreamCloseReason, DisconnectReason> = {
   end: 'end',
@@ -275,7 +284,7 @@ export class Connections {
       address: peer.address,
       ...clientOf(handshake.peerId),
     })
-    if (!peer.outbound && ctx.swarmHashes.length > 1) this.sendHandshake(peer, handshake.infoHash)
+    if (!peer.outbound && ctx.swarmHashes.length > 1) this.answerHybrid(peer, handshake)
     this.greet(peer)
     this.hooks.opened(peer)
   }
@@ -387,11 +396,27 @@ export class Connections {
     return keep === older ? newer : older
   }
 
+  /**
+   * A hybrid's answer (BEP 52): the hash the peer named, except that a peer naming the v1 hash
+   * with the upgrade bit set is answered with the truncated v2 hash, as libtorrent does. That
+   * answer is also the one libtorrent always accepts: a libtorrent that dialled us with the v1
+   * hash and meanwhile heard of us under the v2 hash (its two announces race) expects the v2
+   * one and drops a connection answered with v1 as "invalid info-hash".
+   */
+  private answerHybrid(peer: Peer, handshake: Handshake): void {
+    const v2 = this.ctx.swarmHashes[1]
+    const upgrade = v2 !== undefined && offersV2Upgrade(handshake.reserved)
+    this.sendHandshake(peer, upgrade ? v2 : handshake.infoHash)
+  }
+
+  /** Ours; naming a hybrid by its v1 hash, it offers the v2 upgrade (BEP 52). */
   private sendHandshake(peer: Peer, infoHash: Id160 = this.ctx.metainfo.infoHash): void {
     const { ctx } = this
+    const hybrid = ctx.swarmHashes.length > 1
+    const offersUpgrade = hybrid && equalBytes(infoHash, ctx.metainfo.infoHash)
     ctx.send(peer, {
       type: 'handshake',
-      reserved: ctx.config.dhtPort === undefined ? RESERVED : RESERVED_WITH_DHT,
+      reserved: RESERVED[ctx.config.dhtPort === undefined ? 0 : 1][offersUpgrade ? 1 : 0],
       infoHash,
       peerId: ctx.peerId,
     })

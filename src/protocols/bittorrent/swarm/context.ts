@@ -12,6 +12,7 @@ import { addressKey, type Address } from '../../../core/address.js'
 import type { ConnectionId, StreamOutput } from '../../../core/core.js'
 import { equalBytes } from '../../../core/bytes.js'
 import { assert } from '../../../core/errors.js'
+import type { Id160 } from '../../../core/id.js'
 import type { Random } from '../../../core/random.js'
 import type { Instant } from '../../../core/time.js'
 import { RateMeter } from '../choker/index.js'
@@ -65,7 +66,7 @@ export class SwarmContext {
   readonly listenPort: number | undefined
   readonly sha1: Sha1 | undefined
   /** The hashes a handshake may name this torrent by (`swarmHashes`). */
-  readonly swarmHashes: readonly Uint8Array[]
+  readonly swarmHashes: readonly Id160[]
   readonly sha256: Sha1 | undefined
   readonly pieceLayerStore: Map<string, Uint8Array> | undefined
   /** Files whose piece layer is still being fetched (`hashes.ts`); no downloading until 0. */

@@ -4,7 +4,8 @@ import type { Id160 } from '../../../core/id.js'
 import { NodeHashing } from '../../../drivers/node/hashing.js'
 import { parseMetainfo, swarmHashes } from '../metainfo/index.js'
 import { VECTORS } from '../metainfo/v2-vectors.test.js'
-import { Harness } from './fixture.js'
+import { offersV2Upgrade, reservedWith, V2_UPGRADE_BIT } from '../wire/index.js'
+import { FULL_RESERVED, Harness } from './fixture.js'
 
 const hashing = new NodeHashing()
 const parsed = (torrent: Uint8Array) => {
@@ -57,4 +58,46 @@ test('a v1 or v2-only swarm still greets an accepted connection at once', () => 
     remote.take('handshake').map((m) => m.infoHash),
     [v2Only.infoHash],
   )
+})
+
+test('BEP 52 upgrade: a v1 handshake with the upgrade bit to a hybrid is answered with v2', () => {
+  const h = new Harness({ metainfo: hybrid })
+  const truncated = hybrid.infoHashV2?.slice(0, 20)
+  const upgrading = h.accept('10.0.7.5')
+  const withUpgrade = reservedWith([V2_UPGRADE_BIT])
+  withUpgrade.forEach((bit, i) => (withUpgrade[i] = bit | (FULL_RESERVED[i] as number)))
+  upgrading.handshake({ infoHash: hybrid.infoHash, reserved: withUpgrade })
+  const [answer] = upgrading.take('handshake')
+  assert.ok(answer)
+  assert.deepEqual(answer.infoHash, truncated, 'the upgrade is taken')
+  assert.equal(offersV2Upgrade(answer.reserved), false, 'a v2 answer offers nothing more')
+  assert.equal(upgrading.closed, undefined)
+  // A plain v1 peer (no bit) stays v1, and is offered the upgrade it may take next time.
+  const plain = h.accept('10.0.7.6')
+  plain.handshake({ infoHash: hybrid.infoHash })
+  const [v1Answer] = plain.take('handshake')
+  assert.ok(v1Answer)
+  assert.deepEqual(v1Answer.infoHash, hybrid.infoHash)
+  assert.equal(offersV2Upgrade(v1Answer.reserved), true)
+})
+
+test('dialling, a hybrid names its v1 hash and offers the upgrade; a v2-only one does not', () => {
+  for (const [metainfo, offers] of [
+    [hybrid, true],
+    [v2Only, false],
+  ] as const) {
+    const h = new Harness({ metainfo })
+    const them = { host: '10.0.8.1', port: 6881 }
+    assert.equal(h.core.addPeers(h.now, [them], 'tracker'), 1)
+    h.flush()
+    const remote = h.completeDial(them)
+    const [ours] = remote.take('handshake')
+    assert.ok(ours)
+    assert.deepEqual(ours.infoHash, metainfo.infoHash)
+    assert.equal(offersV2Upgrade(ours.reserved), offers)
+    // The upgraded answer (the truncated v2 hash) is accepted as the same swarm.
+    remote.handshake({ infoHash: swarmHashes(metainfo).at(-1) as Id160 })
+    assert.equal(remote.closed, undefined)
+    assert.equal(h.take('peer_connected').length, 1)
+  }
 })

@@ -23,6 +23,11 @@ export const FAST_EXTENSION_BIT: ReservedBit = { byte: 7, mask: 0x04 }
 export const EXTENSION_PROTOCOL_BIT: ReservedBit = { byte: 5, mask: 0x10 }
 /** BEP 5 DHT (the peer sends `port`): reserved[7] & 0x01. */
 export const DHT_BIT: ReservedBit = { byte: 7, mask: 0x01 }
+/**
+ * BEP 52 upgrade: reserved[7] & 0x10. Set by a v2-capable client naming a hybrid by its v1
+ * hash; the receiver may answer with the truncated v2 hash, and the connection is then v2.
+ */
+export const V2_UPGRADE_BIT: ReservedBit = { byte: 7, mask: 0x10 }
 
 const PSTR_BYTES = Uint8Array.from(PROTOCOL_STRING, (c) => c.charCodeAt(0))
 const RESERVED_AT = 1 + PSTR_BYTES.length
@@ -44,6 +49,8 @@ export const supportsFastExtension = (reserved: Uint8Array): boolean =>
 export const supportsExtensionProtocol = (reserved: Uint8Array): boolean =>
   hasReservedBit(reserved, EXTENSION_PROTOCOL_BIT)
 export const supportsDht = (reserved: Uint8Array): boolean => hasReservedBit(reserved, DHT_BIT)
+export const offersV2Upgrade = (reserved: Uint8Array): boolean =>
+  hasReservedBit(reserved, V2_UPGRADE_BIT)
 
 /** Writes the 68 handshake bytes at `offset`; returns the offset after them. */
 export function writeHandshake(handshake: Handshake, target: Uint8Array, offset: number): number {
