@@ -22,6 +22,7 @@ test('no file: every default, paths inside the data dir', () => {
     api: { bind: '127.0.0.1', port: 6890 },
     dht: { enabled: true, port: 6881, bootstrap: [] },
     gnutella: { enabled: false, port: 6346, ultrapeer: 'auto', hosts: [] },
+    mapreduce: { enabled: false, workers: 2 },
     log: { file: '/var/lib/plexus/daemon.log', level: 'info' },
   })
   assert.equal(resolveConfig(new Map(), { ...defaults, dhtByDefault: false }).dht.enabled, false)
@@ -138,4 +139,24 @@ test('[gnutella] refusals name the key', () => {
   refused('[gnutella]\nshare_dir = ""', /gnutella\.share_dir must be a non-empty path/)
   refused('[gnutella]\nleaves = 3', /unknown key gnutella\.leaves/)
   refused('gnutella = 1', /\[gnutella\] must be a table/)
+})
+
+test('[mapreduce]: off by default; jobs, worker threads and a master to serve', () => {
+  const text = ['[mapreduce]', 'enabled = true', 'workers = 4', 'master = "127.0.0.1:7070"'].join(
+    '\n',
+  )
+  const config = resolveConfig(parseConfigText(text), defaults)
+  assert.deepEqual(config.mapreduce, { enabled: true, workers: 4, master: '127.0.0.1:7070' })
+  const printed = formatConfig(config)
+  assert.deepEqual(resolveConfig(parseConfigText(printed), defaults).mapreduce, config.mapreduce)
+  for (const [bad, message] of [
+    ['workers = 0', /mapreduce.workers must be an integer from 1 to 64/],
+    ['master = "nowhere"', /mapreduce.master must be "host:port"/],
+    ['master = 7070', /mapreduce.master must be "host:port"/],
+  ] as const) {
+    assert.throws(
+      () => parseConfigText(`[mapreduce]\n${bad}`),
+      (e: Error) => e instanceof ConfigError && message.test(e.message),
+    )
+  }
 })

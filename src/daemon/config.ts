@@ -51,6 +51,15 @@ export interface DaemonConfig {
     /** `host:port` each: servents to connect to at start. */
     readonly hosts: readonly string[]
   }
+  /** MapReduce in the daemon (docs/daemon.md, "MapReduce"). */
+  readonly mapreduce: {
+    /** Jobs submitted through the API run here, in local mode. */
+    readonly enabled: boolean
+    /** Worker threads per job submitted through the API. */
+    readonly workers: number
+    /** `host:port` of a `plexus mr master` this node serves as a worker, or undefined. */
+    readonly master?: string
+  }
   readonly log: {
     /** Absolute. JSON lines. */
     readonly file: string
@@ -78,6 +87,7 @@ type KeyKind =
   | { readonly kind: 'boolean' }
   | { readonly kind: 'level' }
   | { readonly kind: 'addresses' }
+  | { readonly kind: 'address' }
   | { readonly kind: 'choice'; readonly values: readonly string[] }
 
 const PORT: KeyKind = { kind: 'integer', min: 0, max: 65535 }
@@ -105,6 +115,11 @@ const KEYS: Readonly<Record<string, Readonly<Record<string, KeyKind>>>> = {
     ultrapeer: { kind: 'choice', values: ULTRAPEER_MODES },
     share_dir: { kind: 'path' },
     hosts: { kind: 'addresses' },
+  },
+  mapreduce: {
+    enabled: { kind: 'boolean' },
+    workers: { kind: 'integer', min: 1, max: 64 },
+    master: { kind: 'address' },
   },
   log: { file: { kind: 'path' }, level: { kind: 'level' } },
 }
@@ -148,6 +163,11 @@ function check(key: string, kind: KeyKind, value: unknown): Value {
     case 'level':
       if (typeof value !== 'string' || !(LOG_LEVELS as readonly string[]).includes(value)) {
         return refuse(`one of ${LOG_LEVELS.map((l) => `"${l}"`).join(', ')}`)
+      }
+      return value
+    case 'address':
+      if (typeof value !== 'string' || parseAddress(value) === undefined) {
+        return refuse('"host:port"')
       }
       return value
     case 'addresses': {
@@ -226,6 +246,7 @@ export function resolveConfig(settings: Settings, options: ResolveOptions): Daem
   const inData = (path: string): string => (isAbsolute(path) ? path : join(dataDir, path))
   const peerPort = get('peer.port', DEFAULT_PEER_PORT)
   const shareDir = settings.get('gnutella.share_dir') as string | undefined
+  const mapreduceMaster = settings.get('mapreduce.master') as string | undefined
   return {
     dataDir,
     peer: {
@@ -252,6 +273,11 @@ export function resolveConfig(settings: Settings, options: ResolveOptions): Daem
       ultrapeer: get<(typeof ULTRAPEER_MODES)[number]>('gnutella.ultrapeer', 'auto'),
       ...(shareDir === undefined ? {} : { shareDir: inData(shareDir) }),
       hosts: get<readonly string[]>('gnutella.hosts', []),
+    },
+    mapreduce: {
+      enabled: get('mapreduce.enabled', false),
+      workers: get('mapreduce.workers', 2),
+      ...(mapreduceMaster === undefined ? {} : { master: mapreduceMaster }),
     },
     log: { file: inData(get('log.file', 'daemon.log')), level: get('log.level', 'info') },
   }
@@ -280,6 +306,11 @@ export function formatConfig(config: DaemonConfig): string {
       ultrapeer: config.gnutella.ultrapeer,
       ...(config.gnutella.shareDir === undefined ? {} : { share_dir: config.gnutella.shareDir }),
       hosts: config.gnutella.hosts,
+    },
+    mapreduce: {
+      enabled: config.mapreduce.enabled,
+      workers: config.mapreduce.workers,
+      ...(config.mapreduce.master === undefined ? {} : { master: config.mapreduce.master }),
     },
     log: { file: config.log.file, level: config.log.level },
   })

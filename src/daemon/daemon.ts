@@ -9,7 +9,7 @@ import type { DaemonConfig } from './config.js'
 import { fetchFromDirectory as defaultFetch, type DirectoryFetch } from './directory-fetch.js'
 import { dataDirFiles, readOrCreateToken, writeFileAtomic, type ApiLocation } from './files.js'
 import { DaemonMetrics } from './metrics.js'
-import { useGnutella, type PeerFactory } from './start-peer.js'
+import { useGnutella, useMapReduce, type PeerFactory } from './start-peer.js'
 import { TorrentStore } from './torrent-store.js'
 import { Torrents } from './torrents.js'
 
@@ -119,6 +119,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     logStream.end()
     throw new Error(`gnutella: ${error.message}`, { cause: error })
   })
+  const mapreduce = await useMapReduce(
+    peer,
+    config,
+    files.state,
+    log.child({ part: 'mapreduce' }),
+  ).catch(async (error: Error) => {
+    await stopPeer().catch(() => undefined)
+    logStream.end()
+    throw new Error(`mapreduce: ${error.message}`, { cause: error })
+  })
   const fatal = new Promise<{ code: string; message: string }>((resolve) => {
     peer.onEvent((event) => {
       if (event.type !== 'fatal') return
@@ -142,6 +152,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       statePath: 'dht.state',
     },
     gnutella,
+    mapreduce: mapreduce.jobs,
+    mapreduceWorker: mapreduce.worker,
   })
   let apiUrl: string
   try {

@@ -4,10 +4,12 @@ import { join } from 'node:path'
 import { parseAddress, type Address } from '../core/address.js'
 import type { Log } from '../core/env.js'
 import { GnutellaPlugin } from '../drivers/gnutella/gnutella-plugin.js'
+import { MapReduceWorkerPlugin } from '../drivers/mapreduce/plugin.js'
 import { startNodePeer } from '../peer/node-peer.js'
 import type { PeerApi } from '../peer/types.js'
 import { call } from './call.js'
 import type { DaemonConfig } from './config.js'
+import { MapReduceJobs } from './mapreduce-jobs.js'
 import type { EncryptionPolicy } from '../protocols/mse/index.js'
 
 /**
@@ -92,4 +94,37 @@ export async function useGnutella(
   let plugin: GnutellaPlugin | undefined
   await call<void>((done) => peer.use((env) => (plugin = new GnutellaPlugin(env, settings)), done))
   return plugin
+}
+
+/**
+ * The daemon's MapReduce (`[mapreduce]`): the job runner for API submissions when enabled, and
+ * the worker plug-in when `master` is set (this node then serves that master's jobs, its map
+ * outputs in the state folder). Both are plug-ins of the peer, so they stop with it.
+ */
+export async function useMapReduce(
+  peer: PeerApi,
+  config: DaemonConfig,
+  stateDir: string,
+  log: Log,
+): Promise<{ jobs: MapReduceJobs | undefined; worker: MapReduceWorkerPlugin | undefined }> {
+  const c = config.mapreduce
+  let jobs: MapReduceJobs | undefined
+  let worker: MapReduceWorkerPlugin | undefined
+  if (c.enabled) {
+    const runner = new MapReduceJobs({ workers: c.workers, log })
+    await call<void>((done) => peer.use(runner, done))
+    jobs = runner
+  }
+  if (c.master !== undefined) {
+    const bind = config.peer.bind
+    const plugin = new MapReduceWorkerPlugin({
+      master: c.master,
+      workDir: join(stateDir, 'mapreduce-worker'),
+      // The shuffle server binds the peer's address; a wildcard advertises loopback, as Gnutella.
+      bindHost: bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind,
+    })
+    await call<void>((done) => peer.use(plugin, done))
+    worker = plugin
+  }
+  return { jobs, worker }
 }

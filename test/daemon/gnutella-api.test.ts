@@ -3,16 +3,15 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import type { Callback, Net } from '../../src/core/env.js'
+import type { Net } from '../../src/core/env.js'
 import { parseConfigText, resolveConfig } from '../../src/daemon/config.js'
 import { startDaemon } from '../../src/daemon/daemon.js'
 import type { GnutellaPlugin } from '../../src/drivers/gnutella/gnutella-plugin.js'
 import { startGnutellaNode } from '../../src/drivers/gnutella/node-gnutella.js'
 import { createNodeEnv } from '../../src/drivers/node/env.js'
 import { promised } from '../../src/drivers/promises.js'
-import type { PeerPlugin, PeerPluginFactory } from '../../src/peer/types.js'
 import { jsonBody, withDaemon, withDataDir } from './harness.js'
-import { MemoryPeer } from './memory-peer.js'
+import { PluginPeer } from './plugin-peer.js'
 
 /** The daemon's Gnutella routes, against a real servent on loopback sharing a file. */
 
@@ -27,26 +26,6 @@ const refused = async (response: Response, status: number, code: string): Promis
   assert.equal(response.status, status, JSON.stringify(body))
   assert.equal(body.type, 'error')
   assert.equal(body.code, code, body.message)
-}
-
-/** The in-memory peer, but its plug-ins really start and stop (as the real Peer's do). */
-class PluginPeer extends MemoryPeer {
-  readonly started: PeerPlugin[] = []
-  override use(source: PeerPlugin | PeerPluginFactory, done: Callback<void>): void {
-    const plugin = this.materialize(source)
-    plugin.start((result) => {
-      if (result.ok) this.started.push(plugin)
-      done(result)
-    })
-  }
-  override plugins() {
-    return this.started.map((p) => ({ name: p.name, status: p.status() }))
-  }
-  override stop(done: Callback<void>): void {
-    const plugin = this.started.pop()
-    if (plugin === undefined) return super.stop(done)
-    plugin.stop(() => this.stop(done))
-  }
 }
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {

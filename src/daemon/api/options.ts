@@ -2,6 +2,7 @@ import type { Log } from '../../core/env.js'
 import type { GnutellaPlugin } from '../../drivers/gnutella/gnutella-plugin.js'
 import type { PeerApi, PeerDhtConfig } from '../../peer/types.js'
 import type { DirectoryFetch } from '../directory-fetch.js'
+import type { MapReduceJobs } from '../mapreduce-jobs.js'
 import type { DaemonMetrics } from '../metrics.js'
 import type { Torrents } from '../torrents.js'
 
@@ -23,4 +24,8 @@ export interface ApiOptions {
   readonly dht: PeerDhtConfig
   /** The Gnutella servent, when `[gnutella] enabled = true`. */
   readonly gnutella?: GnutellaPlugin | undefined
+  /** Streaming jobs run here, when `[mapreduce] enabled = true`. */
+  readonly mapreduce?: MapReduceJobs | undefined
+  /** This node as a worker of a remote master, when `[mapreduce] master` is set. */
+  readonly mapreduceWorker?: { status(): Readonly<Record<string, unknown>> } | undefined
 }

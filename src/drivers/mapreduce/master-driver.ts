@@ -100,6 +100,15 @@ export class MasterDriver {
     this.server?.close()
   }
 
+  /**
+   * Stops the job where it stands and rejects `done` with `reason`: the output directory keeps
+   * its log and no `_SUCCESS`, so a later master may resume it (the daemon's cancel).
+   */
+  abort(reason: string): void {
+    this.stop()
+    if (!this.finalized) this.rejectDone(new Error(reason))
+  }
+
   private now(): Instant {
     return instant(performance.now() - this.clockStart)
   }
