@@ -14,6 +14,7 @@ import {
   plexusCli as plexus,
   plexusListenPort as plexusPort,
   withLibtorrentDir,
+  fetchFromPort,
 } from './reference.js'
 
 const libtorrent = (...args: string[]): LineProcess =>
@@ -85,15 +86,7 @@ test('plexus seeds, libtorrent downloads (byte-exact, SHA-256)', async () => {
     const seed = plexusSeed(torrent, join(dir, 'seed'))
     running.push(seed)
     const port = await plexusPort(seed)
-    const get = libtorrent(
-      torrent,
-      join(dir, 'lt-dl'),
-      '--peer',
-      `127.0.0.1:${port}`,
-      '--exit-on-complete',
-      '--timeout',
-      '90',
-    )
+    const get = libtorrent(torrent, join(dir, 'lt-dl'), ...fetchFromPort(port))
     running.push(get)
     await completed(get, 'complete')
     assert.equal(await get.exited, 0)
@@ -159,15 +152,7 @@ test('magnet: plexus seeds and serves the metadata (BEP 9), libtorrent downloads
     const seed = plexusSeed(torrent, join(dir, 'seed'))
     running.push(seed)
     const port = await plexusPort(seed)
-    const get = libtorrent(
-      magnet,
-      join(dir, 'lt-dl'),
-      '--peer',
-      `127.0.0.1:${port}`,
-      '--exit-on-complete',
-      '--timeout',
-      '90',
-    )
+    const get = libtorrent(magnet, join(dir, 'lt-dl'), ...fetchFromPort(port))
     running.push(get)
     await completed(get, 'complete')
     assert.equal(await get.exited, 0)

@@ -25,6 +25,9 @@ import {
   plexusCli as plexus,
   plexusListenPort as plexusPort,
   withLibtorrentDir,
+  plexusSeedProcess,
+  plexusGetFrom,
+  fetchFromPort,
 } from './reference.js'
 
 /** libtorrent's settings_pack values: enc_policy pe_forced = 0, enc_level pe_rc4 = 2. */
@@ -87,20 +90,7 @@ for (const encryption of ['require', 'prefer'] as const) {
       running.push(seed)
       const port = await ltPort(seed)
       await completed(seed, 'complete')
-      const get = plexus(
-        'get',
-        torrent,
-        '-o',
-        join(dir, 'plexus-dl'),
-        '--bind',
-        '127.0.0.1',
-        '--peer',
-        `127.0.0.1:${port}`,
-        '--no-trackers',
-        '--encryption',
-        encryption,
-        '--json',
-      )
+      const get = plexusGetFrom(torrent, join(dir, 'plexus-dl'), port, '--encryption', encryption)
       running.push(get)
       await completed(get, 'summary')
       assert.equal(await get.exited, 0)
@@ -116,18 +106,7 @@ test('plexus (prefer) falls back to plaintext with a libtorrent that refuses MSE
     running.push(seed)
     const port = await ltPort(seed)
     await completed(seed, 'complete')
-    const get = plexus(
-      'get',
-      torrent,
-      '-o',
-      join(dir, 'plexus-dl'),
-      '--bind',
-      '127.0.0.1',
-      '--peer',
-      `127.0.0.1:${port}`,
-      '--no-trackers',
-      '--json',
-    )
+    const get = plexusGetFrom(torrent, join(dir, 'plexus-dl'), port)
     running.push(get)
     await completed(get, 'summary')
     assert.equal(await get.exited, 0)
@@ -138,29 +117,10 @@ test('plexus (prefer) falls back to plaintext with a libtorrent that refuses MSE
 test('plexus --encryption require seeds, libtorrent (forced RC4) downloads', async () => {
   await withDir(async (dir, running) => {
     const torrent = await made(dir)
-    const seed = plexus(
-      'seed',
-      torrent,
-      '--data',
-      join(dir, 'seed'),
-      '--bind',
-      '127.0.0.1',
-      '--no-trackers',
-      '--encryption',
-      'require',
-      '--json',
-    )
+    const seed = plexusSeedProcess(torrent, join(dir, 'seed'), '--encryption', 'require')
     running.push(seed)
     const port = await plexusPort(seed)
-    const get = libtorrent(
-      torrent,
-      join(dir, 'lt-dl'),
-      '--peer',
-      `127.0.0.1:${port}`,
-      '--exit-on-complete',
-      '--timeout',
-      '90',
-    )
+    const get = libtorrent(torrent, join(dir, 'lt-dl'), ...fetchFromPort(port))
     running.push(get)
     await completed(get, 'complete')
     assert.equal(await get.exited, 0)

@@ -109,6 +109,50 @@ export function transmissionConfig(dir: string, extra: Record<string, unknown> =
 export const plexusCli = (...args: string[]): LineProcess =>
   spawnLines(process.execPath, [CLI_ENTRY, ...args])
 
+/** `plexus seed` of `torrent` from `data` on 127.0.0.1, no trackers, JSON; `extra` adds flags. */
+export const plexusSeedProcess = (torrent: string, data: string, ...extra: string[]): LineProcess =>
+  plexusCli(
+    'seed',
+    torrent,
+    '--data',
+    data,
+    '--bind',
+    '127.0.0.1',
+    '--no-trackers',
+    ...extra,
+    '--json',
+  )
+
+/** `plexus get` of `source` into `out` from the peer at 127.0.0.1:`port` alone, JSON. */
+export const plexusGetFrom = (
+  source: string,
+  out: string,
+  port: number,
+  ...extra: string[]
+): LineProcess =>
+  plexusCli(
+    'get',
+    source,
+    '-o',
+    out,
+    '--bind',
+    '127.0.0.1',
+    '--peer',
+    `127.0.0.1:${port}`,
+    '--no-trackers',
+    ...extra,
+    '--json',
+  )
+
+/** A libtorrent helper's arguments to fetch from 127.0.0.1:`port` and exit once complete. */
+export const fetchFromPort = (port: number): string[] => [
+  '--peer',
+  `127.0.0.1:${port}`,
+  '--exit-on-complete',
+  '--timeout',
+  '90',
+]
+
 /** The port a `plexus seed`/`get --json` listens on (its `ready` event). */
 export const plexusListenPort = (p: LineProcess): Promise<number> =>
   p.waitForLine((line) => {

@@ -15,6 +15,9 @@ import {
   plexusCli as plexus,
   plexusListenPort as plexusPort,
   withLibtorrentDir,
+  plexusSeedProcess,
+  plexusGetFrom,
+  fetchFromPort,
 } from './reference.js'
 
 /**
@@ -59,18 +62,7 @@ test('uTP only: libtorrent seeds, plexus downloads', async () => {
     running.push(seed)
     const port = await ltPort(seed)
     await completed(seed, 'complete')
-    const get = plexus(
-      'get',
-      torrent,
-      '-o',
-      join(dir, 'plexus-dl'),
-      '--bind',
-      '127.0.0.1',
-      '--peer',
-      `127.0.0.1:${port}`,
-      '--no-trackers',
-      '--json',
-    )
+    const get = plexusGetFrom(torrent, join(dir, 'plexus-dl'), port)
     running.push(get)
     assert.equal(await peerOverUtp(seed), true)
     await completed(get, 'summary')
@@ -82,27 +74,10 @@ test('uTP only: libtorrent seeds, plexus downloads', async () => {
 test('uTP only: plexus seeds, libtorrent downloads', async () => {
   await withDir(async (dir, running) => {
     const torrent = await made(dir, 8)
-    const seed = plexus(
-      'seed',
-      torrent,
-      '--data',
-      join(dir, 'seed'),
-      '--bind',
-      '127.0.0.1',
-      '--no-trackers',
-      '--json',
-    )
+    const seed = plexusSeedProcess(torrent, join(dir, 'seed'))
     running.push(seed)
     const port = await plexusPort(seed)
-    const get = libtorrentUtp(
-      torrent,
-      join(dir, 'lt-dl'),
-      '--peer',
-      `127.0.0.1:${port}`,
-      '--exit-on-complete',
-      '--timeout',
-      '90',
-    )
+    const get = libtorrentUtp(torrent, join(dir, 'lt-dl'), ...fetchFromPort(port))
     running.push(get)
     assert.equal(await peerOverUtp(get), true)
     await completed(get, 'complete')

@@ -31,6 +31,9 @@ import {
   plexusCli as plexus,
   plexusListenPort as plexusPort,
   withLibtorrentDir,
+  plexusSeedProcess,
+  plexusGetFrom,
+  fetchFromPort,
 } from './reference.js'
 import { VECTORS } from '../../src/protocols/bittorrent/metainfo/v2-vectors.test.js'
 
@@ -134,18 +137,7 @@ for (const mode of ['--hybrid', '--v2', 'libtorrent-v2'] as const) {
       running.push(seed)
       const port = await ltPort(seed)
       await completed(seed, 'complete')
-      const get = plexus(
-        'get',
-        torrent,
-        '-o',
-        join(dir, 'plexus-dl'),
-        '--bind',
-        '127.0.0.1',
-        '--peer',
-        `127.0.0.1:${port}`,
-        '--no-trackers',
-        '--json',
-      )
+      const get = plexusGetFrom(torrent, join(dir, 'plexus-dl'), port)
       running.push(get)
       const summary = await get.waitForLine((line) => {
         const e = event(line)
@@ -163,27 +155,10 @@ for (const mode of ['--hybrid', '--v2', 'libtorrent-v2'] as const) {
   test(`${TITLES[mode]}: plexus seeds, libtorrent downloads`, async () => {
     await withDir(async (dir, running) => {
       const torrent = await made(dir, mode)
-      const seed = plexus(
-        'seed',
-        torrent,
-        '--data',
-        join(dir, 'seed'),
-        '--bind',
-        '127.0.0.1',
-        '--no-trackers',
-        '--json',
-      )
+      const seed = plexusSeedProcess(torrent, join(dir, 'seed'))
       running.push(seed)
       const port = await plexusPort(seed)
-      const get = libtorrent(
-        torrent,
-        join(dir, 'lt-dl'),
-        '--peer',
-        `127.0.0.1:${port}`,
-        '--exit-on-complete',
-        '--timeout',
-        '90',
-      )
+      const get = libtorrent(torrent, join(dir, 'lt-dl'), ...fetchFromPort(port))
       running.push(get)
       await completed(get, 'complete')
       assert.equal(await get.exited, 0)
@@ -211,19 +186,7 @@ test('v2-only by magnet (btmh): libtorrent seeds, plexus fetches the piece layer
     running.push(seed)
     const port = await ltPort(seed)
     await completed(seed, 'complete')
-    const get = plexus(
-      'get',
-      magnetOf(torrent),
-      '-o',
-      join(dir, 'plexus-dl'),
-      '--bind',
-      '127.0.0.1',
-      '--peer',
-      `127.0.0.1:${port}`,
-      '--no-trackers',
-      '--no-dht',
-      '--json',
-    )
+    const get = plexusGetFrom(magnetOf(torrent), join(dir, 'plexus-dl'), port, '--no-dht')
     running.push(get)
     await completed(get, 'download_completed')
     assert.equal(await get.exited, 0)
@@ -234,17 +197,7 @@ test('v2-only by magnet (btmh): libtorrent seeds, plexus fetches the piece layer
 test('v2-only by magnet (btmh): plexus seeds and answers hash requests, libtorrent downloads', async () => {
   await withDir(async (dir, running) => {
     const torrent = await made(dir, '--v2')
-    const seed = plexus(
-      'seed',
-      torrent,
-      '--data',
-      join(dir, 'seed'),
-      '--bind',
-      '127.0.0.1',
-      '--no-trackers',
-      '--no-dht',
-      '--json',
-    )
+    const seed = plexusSeedProcess(torrent, join(dir, 'seed'), '--no-dht')
     running.push(seed)
     const port = await plexusPort(seed)
     const get = libtorrent(
