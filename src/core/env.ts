@@ -261,6 +261,12 @@ export interface HttpRequest {
   readonly timeout: Duration
   /** An answer body larger than this fails with 'too_large', read no further. */
   readonly bodyBytesMax: number
+  /**
+   * Reuse an idle connection to the same server, and leave this one open for the next request
+   * (HTTP/1.1 keep-alive: a web seed's many Range requests). Default false: one connection per
+   * request, closed with its answer. Idle connections never keep a process alive.
+   */
+  readonly keepAlive?: boolean
 }
 
 export interface HttpResponse {

@@ -151,11 +151,16 @@ export class WebSeeding {
         this.fetch(seed, blocks)
       }
       const phase = seed.state.phase(now)
+      // Held back by the download limits: ask again when they afford a block.
+      const quota = swarm.webSeedReadyAt()
+      const poll = after(now, IDLE_POLL)
       const next =
         phase === 'backing_off'
           ? seed.state.nextTryAt
           : phase === 'ready' && !swarm.complete
-            ? after(now, IDLE_POLL)
+            ? quota !== undefined && quota > now && quota < poll
+              ? quota
+              : poll
             : undefined
       if (next !== undefined && (wake === undefined || next < wake)) wake = next
     }
@@ -261,6 +266,8 @@ export class WebSeeding {
         headers: { range: rangeHeaderOf(part), 'user-agent': 'plexus' },
         timeout: this.config.requestTimeout,
         bodyBytesMax: Math.max(part.length, ERROR_BODY_BYTES_MAX),
+        // One connection carries the seed's Range requests one after another, as libtorrent's.
+        keepAlive: true,
       },
       (answer) => {
         seed.exchanges.delete(exchange)

@@ -56,6 +56,13 @@ function fetchOnce(
   })
 }
 
+function get(
+  via: NodeHttpClient,
+  request: HttpRequest,
+): Promise<Result<HttpResponse, OperationalError>> {
+  return new Promise((resolve) => via.request(request, resolve))
+}
+
 function errorCodeOf(result: Result<HttpResponse, OperationalError>): string {
   assert.equal(result.ok, false)
   return result.ok ? '' : result.error.code
@@ -130,4 +137,71 @@ test('an aborted exchange never calls back', async () => {
   // Past the deadline the exchange would have had: still nothing.
   await new Promise((resolve) => setTimeout(resolve, 200))
   assert.equal(called, false)
+})
+
+/** A server that counts its connections, answering every request with 'ok'. */
+async function countingServer(): Promise<{
+  url: string
+  connections: () => number
+  close(): void
+}> {
+  let connections = 0
+  const counting = createServer((_request, response) => response.end('ok'))
+  counting.keepAliveTimeout = 60_000
+  counting.on('connection', () => connections++)
+  await new Promise<void>((resolve) => counting.listen(0, '127.0.0.1', resolve))
+  const port = (counting.address() as AddressInfo).port
+  return {
+    url: `http://127.0.0.1:${port}/x`,
+    connections: () => connections,
+    close: () => {
+      counting.closeAllConnections()
+      counting.close()
+    },
+  }
+}
+
+test('keepAlive requests share one connection; plain ones open one each', async () => {
+  const counting = await countingServer()
+  try {
+    const request = { url: counting.url, timeout: ms(5_000), bodyBytesMax: 100 }
+    const kept = new NodeHttpClient({ loopbackOnly: true })
+    for (let i = 0; i < 3; i++) {
+      const answer = await get(kept, { ...request, keepAlive: true })
+      assert.ok(answer.ok)
+      assert.equal(Buffer.from(answer.value.body).toString(), 'ok')
+    }
+    assert.equal(counting.connections(), 1, 'three requests, one connection')
+    for (let i = 0; i < 2; i++) assert.ok((await get(kept, request)).ok)
+    assert.equal(counting.connections(), 3, 'connection: close requests open their own')
+  } finally {
+    counting.close()
+  }
+})
+
+test('an idle kept connection does not keep a process alive', async () => {
+  const counting = await countingServer()
+  try {
+    const module = new URL('./http-client.js', import.meta.url).href
+    const script = [
+      `import { NodeHttpClient } from ${JSON.stringify(module)}`,
+      'new NodeHttpClient({ loopbackOnly: true }).request(',
+      `  { url: ${JSON.stringify(counting.url)}, timeout: 5000, bodyBytesMax: 100, keepAlive: true },`,
+      '  (answer) => console.log(answer.ok ? "answered" : "failed"),',
+      ')',
+    ].join('\n')
+    const { spawn } = await import('node:child_process')
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script])
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    const started = Date.now()
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+    assert.equal(out.trim(), 'answered')
+    assert.equal(code, 0)
+    // The server would hold the connection 60 s; the process ends at once regardless.
+    assert.ok(Date.now() - started < 20_000, 'the process exited with the connection still open')
+    assert.equal(counting.connections(), 1)
+  } finally {
+    counting.close()
+  }
 })

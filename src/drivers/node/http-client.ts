@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
-import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { isIP } from 'node:net'
 import { isLoopback } from '../../core/address.js'
 import type {
@@ -39,13 +39,21 @@ const codeOf = (error: Error): OperationalErrorCode => {
   return ERRORS[code] ?? 'io'
 }
 
+/** Connections kept per server for `keepAlive` requests, busy and idle. */
+const KEEP_ALIVE_SOCKETS_MAX = 8
+/** An idle kept connection is closed after this (servers close theirs after 5-75 s). */
+const KEEP_ALIVE_IDLE_MS = 15_000
+
 /**
  * The HttpClient port over node:http and node:https: one request per connection (no agent,
- * so nothing lingers after the answer), the body collected up to the caller's cap and the
- * connection destroyed the moment the cap or the deadline is passed.
+ * so nothing lingers after the answer), or, for `keepAlive` requests, connections kept in an
+ * agent's pool (its idle sockets are unref'd: they never hold the process). The body is
+ * collected up to the caller's cap and the connection destroyed the moment the cap or the
+ * deadline is passed.
  */
 export class NodeHttpClient implements HttpClient {
   private readonly loopbackOnly: boolean
+  private agents: { readonly http: HttpAgent; readonly https: HttpsAgent } | undefined
 
   constructor(options: NodeHttpClientOptions = {}) {
     this.loopbackOnly = loopbackOnlyFrom(options.loopbackOnly)
@@ -60,25 +68,29 @@ export class NodeHttpClient implements HttpClient {
       })
       return { abort: () => (aborted = true) }
     }
-    const headers: Record<string, string> = { ...request.headers, connection: 'close' }
+    const keepAlive = request.keepAlive === true
+    const headers: Record<string, string> = { ...request.headers }
+    if (!keepAlive) headers['connection'] = 'close'
     if (request.body !== undefined) headers['content-length'] = String(request.body.length)
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest
+    const https = target.protocol === 'https:'
+    const send = https ? httpsRequest : httpRequest
     const outgoing = send(target, {
       method: request.method ?? 'GET',
       headers,
-      agent: false,
+      agent: keepAlive ? this.keepAliveAgent(https) : false,
       ...(this.loopbackOnly ? { lookup: loopbackLookup } : {}),
     })
     let settled = false
-    const settle = (): boolean => {
+    /** `keep`: a whole answer on a kept connection, which goes back to the pool. */
+    const settle = (keep = false): boolean => {
       if (settled) return false
       settled = true
       clearTimeout(timer)
-      outgoing.destroy()
+      if (!keep) outgoing.destroy()
       return true
     }
     const finish = (response: HttpResponse): void => {
-      if (settle()) done(ok(response))
+      if (settle(keepAlive)) done(ok(response))
     }
     const fail = (code: OperationalErrorCode, message: string): void => {
       if (settle()) done(err(new OperationalError(code, `${request.url}: ${message}`)))
@@ -91,6 +103,17 @@ export class NodeHttpClient implements HttpClient {
     outgoing.on('response', (response) => this.collect(request, response, finish, fail))
     outgoing.end(request.body === undefined ? undefined : Buffer.from(request.body))
     return { abort: () => void settle() }
+  }
+
+  private keepAliveAgent(https: boolean): HttpAgent {
+    const options = {
+      keepAlive: true,
+      maxSockets: KEEP_ALIVE_SOCKETS_MAX,
+      maxFreeSockets: KEEP_ALIVE_SOCKETS_MAX,
+      timeout: KEEP_ALIVE_IDLE_MS,
+    }
+    this.agents ??= { http: new HttpAgent(options), https: new HttpsAgent(options) }
+    return https ? this.agents.https : this.agents.http
   }
 
   /** The URL to request, or why there is none (checked before any I/O). */

@@ -337,10 +337,24 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
     return this.webSeeds.add()
   }
 
-  /** Up to `count` blocks for the web seed to fetch; deliver or release each of them. */
+  /**
+   * Up to `count` blocks for the web seed to fetch; deliver or release each of them. Web seed
+   * bytes count against the download limits (the torrent's and the peer's) as peers' do: the
+   * blocks are paid for when picked, as a request to a peer is, and none is picked while the
+   * limits afford none (`webSeedReadyAt` says when to ask again).
+   */
   webSeedPick(now: Instant, id: number, count: number): Block[] {
     this.ctx.now = now
-    return this.webSeeds.pick(id, count)
+    const throttle = this.requests.bucket
+    const affordable = throttle.affordable(now, this.ctx.geometry.blockLength)
+    const blocks = this.webSeeds.pick(id, Math.min(count, affordable))
+    for (const block of blocks) throttle.spend(now, block.length)
+    return blocks
+  }
+
+  /** When the download limits afford a web seed's next block; undefined: unlimited. */
+  webSeedReadyAt(): Instant | undefined {
+    return this.requests.bucket.readyAt(this.ctx.geometry.blockLength)
   }
 
   /** A block the web seed fetched; false when it was not kept (duplicate, seed gone). */

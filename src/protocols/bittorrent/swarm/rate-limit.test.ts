@@ -221,3 +221,22 @@ test('upload slots: uploadSlots replaces choke.slots; below 1 is refused', () =>
   assert.throws(() => seed({ uploadSlots: 1.5 }), /upload slots/)
   assert.throws(() => seed({ uploadRateLimit: -1 }), /uploadRateLimit/)
 })
+
+test('download limit 64 KiB/s: a web seed gets only the blocks the limit affords', () => {
+  const h = new Harness({ metainfo, config: { downloadRateLimit: 64 * KIB } })
+  const seed = h.core.addWebSeed(h.now)
+  assert.deepEqual(h.core.webSeedPick(h.now, seed, 16), [], 'the bucket starts empty')
+  const ready = h.core.webSeedReadyAt() as Instant
+  assert.ok(ready > h.now, 'it says when to ask again')
+  h.advance(ready - h.now)
+  assert.equal(h.core.webSeedPick(h.now, seed, 16).length, 1, 'one block affordable')
+  assert.deepEqual(h.core.webSeedPick(h.now, seed, 16), [], 'and paid for')
+  // After a second, a second's worth (64 KiB: 4 blocks) and no more.
+  h.advance(1_000)
+  const blocks = h.core.webSeedPick(h.now, seed, 16)
+  assert.ok(blocks.length >= 3 && blocks.length <= 4, `${blocks.length} blocks after 1 s`)
+  const unlimited = new Harness({ metainfo })
+  const free = unlimited.core.addWebSeed(unlimited.now)
+  assert.equal(unlimited.core.webSeedPick(unlimited.now, free, 16).length, 16)
+  assert.equal(unlimited.core.webSeedReadyAt(), undefined)
+})

@@ -58,8 +58,8 @@ export class Requests {
   private readonly starved = new Set<Peer>()
   /** Peers whose last refill the download rate limit cut short, in turn order. */
   private readonly throttled = new Set<Peer>()
-  /** The torrent's bucket and the global one. */
-  private readonly bucket: Throttle
+  /** The torrent's bucket and the global one (web seeds take from it too). */
+  readonly bucket: Throttle
   private kickPending = false
   /** Reused for picker lookups: one `piece` message must not allocate a reference. */
   private readonly ref: BlockRef = { piece: 0, begin: 0 }

@@ -61,7 +61,7 @@ export class WebSeedSources {
    */
   pick(id: number, count: number): Block[] {
     const { ctx } = this
-    if (!this.sources.has(id) || !ctx.downloading) return []
+    if (!this.sources.has(id) || !ctx.downloading || count < 1) return []
     return ctx.picker.pickBlocks(id, this.everything, count, {
       sequential: ctx.config.sequential === true,
     })
