@@ -175,6 +175,18 @@ export interface SwarmConfig {
   /** Entries in each of `added` / `dropped` per ut_pex message (BEP 11: 50). */
   readonly pexPeersMax: number
 
+  // ---- hole punching (BEP 55) ----------------------------------------------------------
+  /** Announce ut_holepunch: relay for peers we are connected to and punch through NATs. */
+  readonly holepunch: boolean
+  /**
+   * ut_holepunch rendezvous and connect messages one peer may send us per minute; a peer over
+   * it is dropped (`limit_exceeded`): each one costs us two messages or a dial. We send at
+   * most this many rendezvous to one relay per minute, so we never trip a peer like us.
+   */
+  readonly holepunchMessagesPerMinute: number
+  /** A target is asked for through a relay at most once per this interval. */
+  readonly holepunchRetryInterval: Duration
+
   // ---- housekeeping --------------------------------------------------------------------
   /** The batch timer: keep-alives, timeouts, snubs, reconnects. */
   readonly tickInterval: Duration
@@ -236,6 +248,10 @@ export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
 
   pexInterval: seconds(60),
   pexPeersMax: 50,
+
+  holepunch: true,
+  holepunchMessagesPerMinute: 20,
+  holepunchRetryInterval: minutes(2),
 
   tickInterval: seconds(1),
   statsInterval: seconds(1),
