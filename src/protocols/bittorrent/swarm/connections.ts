@@ -158,7 +158,7 @@ export class Connections {
   punch(address: Address): boolean {
     const { ctx } = this
     if (ctx.shutDown || ctx.isSelf(address) || ctx.reputation.isBanned(address.host)) return false
-    if (this.peerAt(address) !== undefined || this.hostFull(address.host)) return false
+    if (this.engaged(address) || this.hostFull(address.host)) return false
     if (this.halfOpenCount >= ctx.config.halfOpenMax || ctx.peers.size >= ctx.peersMax) {
       return false
     }
@@ -170,9 +170,23 @@ export class Connections {
   peerAt(address: Address): Peer | undefined {
     const byListen = this.byListenKey.get(addressKey(address))
     if (byListen !== undefined && byListen.phase === 'open') return byListen
+    return this.find(address, (peer) => peer.phase === 'open')
+  }
+
+  /**
+   * Open to `address`, or a punch to it under way. An ordinary dial in progress does not count:
+   * through a NAT it is the one bound to fail. O(peers).
+   */
+  engaged(address: Address): boolean {
+    return (
+      this.peerAt(address) !== undefined || this.find(address, (p) => p.holepunch) !== undefined
+    )
+  }
+
+  private find(address: Address, wanted: (peer: Peer) => boolean): Peer | undefined {
     for (const peer of this.ctx.peers.values()) {
       const { remote } = peer
-      if (peer.phase === 'open' && remote.host === address.host && remote.port === address.port) {
+      if (remote.host === address.host && remote.port === address.port && wanted(peer)) {
         return peer
       }
     }

@@ -196,7 +196,27 @@ test('initiator: PEX naming a NATed holepunch peer makes us ask the PEX sender f
   ])
   const [event] = h.take('holepunch')
   assert.equal(event?.action, 'rendezvous')
+  assert.deepEqual(event?.address, { host: '198.51.100.2', port: 7002 }, 'no PEX flags in it')
   assert.equal(event && key(event.via), '203.0.113.10:6881')
+})
+
+test('both ends asked: the second connect, and asks while a punch is under way, add nothing', () => {
+  const h = new Harness({ metainfo })
+  const relay = openPeer(h, '203.0.113.10', 6881)
+  const target = { host: '198.51.100.2', port: 7002 }
+  // The other end asked first: the relay's connect reaches us before the PEX does.
+  sendHolepunch(relay, { type: 'connect', peer: target })
+  sendPex(relay, [{ ...target, flags: PEX_SUPPORTS_HOLEPUNCH }])
+  sendHolepunch(relay, { type: 'connect', peer: target })
+  assert.deepEqual(holepunchIn(relay), [], 'no rendezvous while punching')
+  assert.deepEqual(
+    h.dials.filter((d) => d.transport === 'utp').map((d) => key(d.to)),
+    ['198.51.100.2:7002'],
+  )
+  assert.deepEqual(
+    h.take('holepunch').map((e) => e.dialled),
+    [true, false],
+  )
 })
 
 test('initiator: a failed dial to a PEX-introduced address asks the introducer, once', () => {

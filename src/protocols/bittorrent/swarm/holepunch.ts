@@ -39,6 +39,8 @@ import type { Peer } from './peer.js'
 export interface HolepunchPorts {
   /** The open connection whose listen address or socket address is `address`. */
   peerAt(address: Address): Peer | undefined
+  /** Open to `address`, or a punch to it under way: a second punch would add nothing. */
+  engaged(address: Address): boolean
   /** Dials `address` over uTP for a punch; false when a limit or a connection prevents it. */
   punch(address: Address): boolean
 }
@@ -108,7 +110,7 @@ export class Holepunch {
       const flags = candidate.flags
       const natted = (flags & PEX_SUPPORTS_HOLEPUNCH) !== 0 && (flags & PEX_REACHABLE) === 0
       const failedBefore = (this.ctx.candidates.get(key)?.failures ?? 0) > 0
-      if (natted || failedBefore) this.ask(candidate)
+      if (natted || failedBefore) this.ask({ host: candidate.host, port: candidate.port })
     }
   }
 
@@ -139,7 +141,8 @@ export class Holepunch {
     if (introducer === undefined || introducer.phase !== 'open') return
     if (!introducer.remoteExtensions.get(UT_HOLEPUNCH)) return
     if (ctx.isSelf(target) || ctx.reputation.isBanned(target.host)) return
-    if (this.ports.peerAt(target) !== undefined) return
+    // Connected, or punching it already (the other end asked first): nothing to ask.
+    if (this.ports.engaged(target)) return
     const last = this.askedAt.get(key)
     if (last !== undefined && elapsed(last, ctx.now) < ctx.config.holepunchRetryInterval) return
     if (!this.take(introducer, 'sent')) return

@@ -92,6 +92,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
     })
     this.holepunch = new Holepunch(ctx, {
       peerAt: (address) => this.connections.peerAt(address),
+      engaged: (address) => this.connections.engaged(address),
       punch: (address) => this.connections.punch(address),
     })
     this.pex = new Pex(ctx, (added, from) => {

@@ -1,0 +1,253 @@
+import assert from 'node:assert/strict'
+import type { ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { CLI_ENTRY } from '../../src/cli/spawn.js'
+import { createNetnsBed, requireNetnsBed, type NetnsBed } from '../support/netns-bed.js'
+
+/**
+ * BEP 55 across the real NAT bed, with plexus everywhere: the directory (a tracker) and a relay
+ * peer on the public side, a seed behind one port-restricted NAT and a leecher behind another.
+ * The leecher hears of the seed from the tracker, and its direct dial dies in the seed's NAT
+ * (port-restricted filtering). The relay, connected to both, tells the leecher of the seed by
+ * PEX; the leecher sends `rendezvous` through it, the relay sends `connect` to both, both dial
+ * each other over uTP from their listen ports at once, and the leecher downloads the file from
+ * the seed over that direct connection, byte-exact.
+ *
+ * The relay must stay connected to the seed, so it is a leecher too (a seed would drop the
+ * seed: nothing to trade), held at 1 KiB/s so it has next to nothing to give.
+ */
+
+const PORT = 6881
+const TRACKER_PORT = 6969
+const FILE_BYTES = 3 * 1024 * 1024 + 123
+
+interface Plexus {
+  readonly child: ChildProcess
+  readonly events: Record<string, unknown>[]
+  readonly output: string[]
+  readonly exited: Promise<number | null>
+  waitFor(what: string, match: (e: Record<string, unknown>) => boolean, ms: number): Promise<void>
+}
+
+function startPlexus(bed: NetnsBed, namespace: string, stateDir: string, args: string[]): Plexus {
+  const child = bed.start(namespace, [
+    'env',
+    '-u',
+    'PLEXUS_TEST', // inside the bed's namespaces nothing reaches the host's network
+    `PLEXUS_STATE_DIR=${stateDir}`,
+    process.execPath,
+    CLI_ENTRY,
+    ...args,
+  ])
+  const events: Record<string, unknown>[] = []
+  const output: string[] = []
+  const waiters: (() => void)[] = []
+  let buffered = ''
+  const onData = (chunk: Buffer): void => {
+    buffered += chunk.toString()
+    const lines = buffered.split('\n')
+    buffered = lines.pop() ?? ''
+    for (const line of lines) {
+      output.push(line)
+      if (output.length > 400) output.shift()
+      if (!line.startsWith('{')) continue
+      try {
+        events.push(JSON.parse(line) as Record<string, unknown>)
+      } catch {
+        continue
+      }
+    }
+    for (const wake of waiters.splice(0)) wake()
+  }
+  child.stdout?.on('data', onData)
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString().trim()))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
+  return {
+    child,
+    events,
+    output,
+    exited,
+    waitFor: (what, match, ms) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(
+            new Error(
+              `${what}: not within ${ms} ms; last output:\n${output.slice(-30).join('\n')}`,
+            ),
+          )
+        }, ms)
+        const check = (): void => {
+          if (events.some(match)) {
+            clearTimeout(timer)
+            return resolve()
+          }
+          waiters.push(check)
+        }
+        check()
+      }),
+  }
+}
+
+const addressText = (value: unknown): string => {
+  if (typeof value === 'string') return value
+  const address = value as { host?: unknown; port?: unknown } | undefined
+  return `${String(address?.host)}:${String(address?.port)}`
+}
+
+const sha256 = (path: string): string =>
+  createHash('sha256').update(readFileSync(path)).digest('hex')
+
+test('BEP 55: a leecher behind one NAT downloads directly from a seed behind another', async (t) => {
+  requireNetnsBed()
+  const bed = await createNetnsBed({
+    nats: ['port_restricted', 'port_restricted'],
+    publicAddresses: 1,
+  })
+  const dir = mkdtempSync(join(tmpdir(), 'plexus-bep55-'))
+  const running: Plexus[] = []
+  try {
+    const [seedNet, leechNet] = bed.networks
+    const publicHost = bed.publicAddresses[0]
+    assert.ok(seedNet !== undefined && leechNet !== undefined && publicHost !== undefined)
+    const state = (name: string): string => {
+      const path = join(dir, `state-${name}`)
+      mkdirSync(path, { recursive: true })
+      return path
+    }
+
+    const data = join(dir, 'data')
+    mkdirSync(data)
+    const file = join(data, 'punched.bin')
+    writeFileSync(file, randomBytes(FILE_BYTES))
+    const torrent = join(dir, 'punched.torrent')
+    const tracker = `http://${publicHost}:${TRACKER_PORT}/announce`
+    const created = spawnSync(process.execPath, [
+      CLI_ENTRY,
+      'create',
+      file,
+      '-o',
+      torrent,
+      '-t',
+      tracker,
+      '--v1',
+    ])
+    assert.equal(created.status, 0, String(created.stderr))
+
+    const directory = startPlexus(bed, bed.publicNamespace, state('directory'), [
+      'directory',
+      '--bind',
+      publicHost,
+      '--port',
+      String(TRACKER_PORT),
+      '--db',
+      join(dir, 'directory.sqlite'),
+      '--json',
+    ])
+    running.push(directory)
+    await directory.waitFor('directory listening', (e) => e['type'] === 'listening', 20_000)
+
+    const common = ['--port', String(PORT), '--no-dht', '--transport', 'both', '--json']
+    const relay = startPlexus(bed, bed.publicNamespace, state('relay'), [
+      'get',
+      torrent,
+      '-o',
+      join(dir, 'relay-out'),
+      '--bind',
+      publicHost,
+      '--download-limit',
+      '1',
+      ...common,
+    ])
+    running.push(relay)
+    await relay.waitFor('relay ready', (e) => e['type'] === 'ready', 20_000)
+
+    const seed = startPlexus(bed, seedNet.hostNamespace, state('seed'), [
+      'seed',
+      torrent,
+      '--data',
+      data,
+      '--bind',
+      seedNet.hostAddress,
+      ...common,
+    ])
+    running.push(seed)
+    const seedPublic = `${seedNet.natAddress}:${PORT}`
+    await relay.waitFor(
+      'the seed connects to the relay',
+      (e) => e['type'] === 'peer_connected' && addressText(e['address']) === seedPublic,
+      30_000,
+    )
+
+    const out = join(dir, 'leecher-out')
+    const leecher = startPlexus(bed, leechNet.hostNamespace, state('leecher'), [
+      'get',
+      torrent,
+      '-o',
+      out,
+      '--bind',
+      leechNet.hostAddress,
+      ...common,
+    ])
+    running.push(leecher)
+    // PEX comes every 60 s; the rendezvous follows it, then the punch and the download.
+    let timer: NodeJS.Timeout | undefined
+    const code = await Promise.race([
+      leecher.exited,
+      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 150_000))),
+    ])
+    clearTimeout(timer)
+    const story = (p: Plexus): string =>
+      p.events
+        .filter((e) => e['type'] === 'holepunch' || e['type'] === 'peer_connected')
+        .map((e) => JSON.stringify(e))
+        .join('\n')
+    t.diagnostic(`leecher:\n${story(leecher)}\nrelay:\n${story(relay)}\nseed:\n${story(seed)}`)
+    assert.equal(
+      code,
+      0,
+      `the leecher finished; last output:\n${leecher.output.slice(-30).join('\n')}`,
+    )
+    assert.equal(sha256(join(out, 'punched.bin')), sha256(file), 'byte-exact')
+
+    const leecherEvents = leecher.events
+    assert.ok(
+      leecherEvents.some(
+        (e) =>
+          e['type'] === 'holepunch' &&
+          e['action'] === 'rendezvous' &&
+          addressText(e['address']) === seedPublic,
+      ),
+      'the leecher asked the relay for the seed',
+    )
+    assert.ok(
+      leecherEvents.some(
+        (e) =>
+          e['type'] === 'holepunch' &&
+          e['action'] === 'connect' &&
+          addressText(e['address']) === seedPublic,
+      ),
+      'the relay told the leecher to connect',
+    )
+    assert.ok(
+      relay.events.some((e) => e['type'] === 'holepunch' && e['action'] === 'relayed'),
+      'the relay relayed',
+    )
+    assert.ok(
+      leecherEvents.some(
+        (e) => e['type'] === 'peer_connected' && addressText(e['address']) === seedPublic,
+      ),
+      'a direct connection between the leecher and the NATed seed',
+    )
+  } finally {
+    for (const p of running) p.child.kill('SIGTERM')
+    await bed.teardown()
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
