@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { CLI_ENTRY } from '../../src/cli/spawn.js'
-import { createNetnsBed, requireNetnsBed, type NetnsBed } from '../support/netns-bed.js'
+import {
+  createNetnsBed,
+  requireNetnsBed,
+  type BedNat,
+  type NetnsBed,
+} from '../support/netns-bed.js'
 
 /**
  * BEP 55 across the real NAT bed, with plexus everywhere: the directory (a tracker) and a relay
@@ -19,7 +24,9 @@ import { createNetnsBed, requireNetnsBed, type NetnsBed } from '../support/netns
  * the seed over that direct connection, byte-exact.
  *
  * The relay must stay connected to the seed, so it is a leecher too (a seed would drop the
- * seed: nothing to trade), held at 1 KiB/s so it has next to nothing to give.
+ * seed: nothing to trade), held at 1 KiB/s so it has next to nothing to give. A symmetric NAT
+ * in front of the seed defeats the punch, and the test says so: the rendezvous and the dials
+ * happen, no direct connection does, and the download cannot finish (the relay has nothing).
  */
 
 const PORT = 6881
@@ -104,42 +111,48 @@ const addressText = (value: unknown): string => {
 const sha256 = (path: string): string =>
   createHash('sha256').update(readFileSync(path)).digest('hex')
 
+interface Case {
+  readonly seedNat: BedNat
+  readonly leecherNat: BedNat
+  /** Whether the pair's behaviours let the two uTP dials meet (`directPossible`). */
+  readonly direct: boolean
+}
+
+/**
+ * Port-restricted with port-restricted needs the punch (each NAT drops the other's first SYN).
+ * A symmetric seed cannot be punched to: its NAT maps the seed's dial to the leecher to a
+ * fresh port the leecher's NAT never saw, and the port everyone was told of maps nowhere.
+ */
+const CASES: readonly Case[] = [
+  { seedNat: 'port_restricted', leecherNat: 'port_restricted', direct: true },
+  { seedNat: 'symmetric', leecherNat: 'port_restricted', direct: false },
+]
+
+/** How long the pair that cannot meet is watched: a PEX round, the rendezvous and the dials. */
+const WATCH_MS = 110_000
+
+const hasEvent = (
+  p: Plexus,
+  type: string,
+  match: (e: Record<string, unknown>) => boolean = () => true,
+): boolean => p.events.some((e) => e['type'] === type && match(e))
+
 test('BEP 55: a leecher behind one NAT downloads directly from a seed behind another', async (t) => {
   requireNetnsBed()
   const bed = await createNetnsBed({
-    nats: ['port_restricted', 'port_restricted'],
+    nats: CASES.flatMap((c) => [c.seedNat, c.leecherNat]),
     publicAddresses: 1,
   })
   const dir = mkdtempSync(join(tmpdir(), 'plexus-bep55-'))
   const running: Plexus[] = []
   try {
-    const [seedNet, leechNet] = bed.networks
     const publicHost = bed.publicAddresses[0]
-    assert.ok(seedNet !== undefined && leechNet !== undefined && publicHost !== undefined)
+    assert.ok(publicHost !== undefined)
     const state = (name: string): string => {
       const path = join(dir, `state-${name}`)
       mkdirSync(path, { recursive: true })
       return path
     }
-
-    const data = join(dir, 'data')
-    mkdirSync(data)
-    const file = join(data, 'punched.bin')
-    writeFileSync(file, randomBytes(FILE_BYTES))
-    const torrent = join(dir, 'punched.torrent')
-    const tracker = `http://${publicHost}:${TRACKER_PORT}/announce`
-    const created = spawnSync(process.execPath, [
-      CLI_ENTRY,
-      'create',
-      file,
-      '-o',
-      torrent,
-      '-t',
-      tracker,
-      '--v1',
-    ])
-    assert.equal(created.status, 0, String(created.stderr))
-
     const directory = startPlexus(bed, bed.publicNamespace, state('directory'), [
       'directory',
       '--bind',
@@ -152,99 +165,127 @@ test('BEP 55: a leecher behind one NAT downloads directly from a seed behind ano
     ])
     running.push(directory)
     await directory.waitFor('directory listening', (e) => e['type'] === 'listening', 20_000)
+    const tracker = `http://${publicHost}:${TRACKER_PORT}/announce`
 
-    const common = ['--port', String(PORT), '--no-dht', '--transport', 'both', '--json']
-    const relay = startPlexus(bed, bed.publicNamespace, state('relay'), [
-      'get',
-      torrent,
-      '-o',
-      join(dir, 'relay-out'),
-      '--bind',
-      publicHost,
-      '--download-limit',
-      '1',
-      ...common,
-    ])
-    running.push(relay)
-    await relay.waitFor('relay ready', (e) => e['type'] === 'ready', 20_000)
+    const runCase = async (c: Case, k: number): Promise<void> => {
+      const label = `seed ${c.seedNat}, leecher ${c.leecherNat}`
+      const seedNet = bed.networks[2 * k]
+      const leechNet = bed.networks[2 * k + 1]
+      assert.ok(seedNet !== undefined && leechNet !== undefined)
+      const data = join(dir, `data-${k}`)
+      mkdirSync(data)
+      const file = join(data, 'punched.bin')
+      writeFileSync(file, randomBytes(FILE_BYTES))
+      const torrent = join(dir, `punched-${k}.torrent`)
+      const created = spawnSync(process.execPath, [
+        CLI_ENTRY,
+        'create',
+        file,
+        '-o',
+        torrent,
+        '-t',
+        tracker,
+        '--v1',
+      ])
+      assert.equal(created.status, 0, String(created.stderr))
+      const common = ['--no-dht', '--transport', 'both', '--json']
 
-    const seed = startPlexus(bed, seedNet.hostNamespace, state('seed'), [
-      'seed',
-      torrent,
-      '--data',
-      data,
-      '--bind',
-      seedNet.hostAddress,
-      ...common,
-    ])
-    running.push(seed)
-    const seedPublic = `${seedNet.natAddress}:${PORT}`
-    await relay.waitFor(
-      'the seed connects to the relay',
-      (e) => e['type'] === 'peer_connected' && addressText(e['address']) === seedPublic,
-      30_000,
-    )
+      // One relay per case, each on its own port of the public host.
+      const relay = startPlexus(bed, bed.publicNamespace, state(`relay-${k}`), [
+        'get',
+        torrent,
+        '-o',
+        join(dir, `relay-out-${k}`),
+        '--bind',
+        publicHost,
+        '--port',
+        String(PORT + k),
+        '--download-limit',
+        '1',
+        ...common,
+      ])
+      running.push(relay)
+      await relay.waitFor(`${label}: relay ready`, (e) => e['type'] === 'ready', 20_000)
 
-    const out = join(dir, 'leecher-out')
-    const leecher = startPlexus(bed, leechNet.hostNamespace, state('leecher'), [
-      'get',
-      torrent,
-      '-o',
-      out,
-      '--bind',
-      leechNet.hostAddress,
-      ...common,
-    ])
-    running.push(leecher)
-    // PEX comes every 60 s; the rendezvous follows it, then the punch and the download.
-    let timer: NodeJS.Timeout | undefined
-    const code = await Promise.race([
-      leecher.exited,
-      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 150_000))),
-    ])
-    clearTimeout(timer)
-    const story = (p: Plexus): string =>
-      p.events
-        .filter((e) => e['type'] === 'holepunch' || e['type'] === 'peer_connected')
-        .map((e) => JSON.stringify(e))
-        .join('\n')
-    t.diagnostic(`leecher:\n${story(leecher)}\nrelay:\n${story(relay)}\nseed:\n${story(seed)}`)
-    assert.equal(
-      code,
-      0,
-      `the leecher finished; last output:\n${leecher.output.slice(-30).join('\n')}`,
-    )
-    assert.equal(sha256(join(out, 'punched.bin')), sha256(file), 'byte-exact')
-
-    const leecherEvents = leecher.events
-    assert.ok(
-      leecherEvents.some(
+      const seed = startPlexus(bed, seedNet.hostNamespace, state(`seed-${k}`), [
+        'seed',
+        torrent,
+        '--data',
+        data,
+        '--bind',
+        seedNet.hostAddress,
+        '--port',
+        String(PORT),
+        ...common,
+      ])
+      running.push(seed)
+      const seedHost = seedNet.natAddress
+      const seedPublic = `${seedHost}:${PORT}`
+      await relay.waitFor(
+        `${label}: the seed connects to the relay`,
         (e) =>
-          e['type'] === 'holepunch' &&
-          e['action'] === 'rendezvous' &&
-          addressText(e['address']) === seedPublic,
-      ),
-      'the leecher asked the relay for the seed',
-    )
-    assert.ok(
-      leecherEvents.some(
-        (e) =>
-          e['type'] === 'holepunch' &&
-          e['action'] === 'connect' &&
-          addressText(e['address']) === seedPublic,
-      ),
-      'the relay told the leecher to connect',
-    )
-    assert.ok(
-      relay.events.some((e) => e['type'] === 'holepunch' && e['action'] === 'relayed'),
-      'the relay relayed',
-    )
-    assert.ok(
-      leecherEvents.some(
-        (e) => e['type'] === 'peer_connected' && addressText(e['address']) === seedPublic,
-      ),
-      'a direct connection between the leecher and the NATed seed',
-    )
+          e['type'] === 'peer_connected' && addressText(e['address']).startsWith(`${seedHost}:`),
+        30_000,
+      )
+
+      const out = join(dir, `leecher-out-${k}`)
+      const leecher = startPlexus(bed, leechNet.hostNamespace, state(`leecher-${k}`), [
+        'get',
+        torrent,
+        '-o',
+        out,
+        '--bind',
+        leechNet.hostAddress,
+        '--port',
+        String(PORT),
+        ...common,
+      ])
+      running.push(leecher)
+      // PEX comes every 60 s; the rendezvous follows it, then the punch and the download.
+      let timer: NodeJS.Timeout | undefined
+      const code = await Promise.race([
+        leecher.exited,
+        new Promise<'timeout'>(
+          (resolve) =>
+            (timer = setTimeout(() => resolve('timeout'), c.direct ? 150_000 : WATCH_MS)),
+        ),
+      ])
+      clearTimeout(timer)
+      const story = (p: Plexus): string =>
+        p.events
+          .filter((e) => e['type'] === 'holepunch' || e['type'] === 'peer_connected')
+          .map((e) => JSON.stringify(e))
+          .join('\n')
+      t.diagnostic(
+        `${label}:\nleecher:\n${story(leecher)}\nrelay:\n${story(relay)}\nseed:\n${story(seed)}`,
+      )
+      const fromSeed = (e: Record<string, unknown>): boolean =>
+        addressText(e['address']).startsWith(`${seedHost}:`)
+      const holepunch = (action: string) => (e: Record<string, unknown>) =>
+        e['action'] === action && fromSeed(e)
+      assert.ok(hasEvent(leecher, 'holepunch', holepunch('rendezvous')), `${label}: rendezvous`)
+      assert.ok(
+        hasEvent(relay, 'holepunch', (e) => e['action'] === 'relayed'),
+        `${label}: relayed`,
+      )
+      assert.ok(hasEvent(leecher, 'holepunch', holepunch('connect')), `${label}: connect`)
+      if (c.direct) {
+        const last = leecher.output.slice(-30).join('\n')
+        assert.equal(code, 0, `${label}: the leecher finished; last output:\n${last}`)
+        assert.equal(sha256(join(out, 'punched.bin')), sha256(file), `${label}: byte-exact`)
+        assert.ok(
+          hasEvent(leecher, 'peer_connected', (e) => addressText(e['address']) === seedPublic),
+          `${label}: a direct connection between the leecher and the NATed seed`,
+        )
+      } else {
+        assert.equal(code, 'timeout', `${label}: the leecher cannot have finished`)
+        assert.ok(
+          !hasEvent(leecher, 'peer_connected', fromSeed),
+          `${label}: no direct connection can exist`,
+        )
+      }
+    }
+    await Promise.all(CASES.map(runCase))
   } finally {
     for (const p of running) p.child.kill('SIGTERM')
     await bed.teardown()
