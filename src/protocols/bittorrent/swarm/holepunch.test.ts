@@ -336,3 +336,13 @@ test('our PEX marks peers that announced ut_holepunch with flag 0x08', () => {
     ],
   )
 })
+
+test('a peer known by a host name (a simulator world) is never put on the wire, nor thrown on', () => {
+  const h = new Harness({ metainfo })
+  const initiator = openPeer(h, 'initiator.sim', 7001)
+  const target = openPeer(h, '198.51.100.2', 7002)
+  sendHolepunch(initiator, { type: 'rendezvous', peer: { host: '198.51.100.2', port: 7002 } })
+  assert.deepEqual(holepunchIn(target), [])
+  assert.deepEqual(holepunchIn(initiator), [])
+  assert.equal(initiator.closed, undefined)
+})

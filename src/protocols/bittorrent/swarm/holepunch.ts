@@ -172,6 +172,8 @@ export class Holepunch {
         code,
       })
     }
+    // An initiator we cannot name on the wire (not an IP literal) cannot be introduced.
+    if (ipToBytes(initiator.address.host) === undefined) return
     if (!isEndpoint(target)) return refuse(HolepunchErrorCode.NoSuchPeer)
     if (ctx.isSelf(target)) return refuse(HolepunchErrorCode.NoSelf)
     const peer = this.ports.peerAt(target)
@@ -194,6 +196,8 @@ export class Holepunch {
   }
 
   private send(peer: Peer, message: HolepunchMessage): void {
+    // The wire carries IP literals only; a world naming hosts otherwise (a simulator) gets none.
+    if (ipToBytes(message.peer.host) === undefined) return
     const encoded = encodeExtension({ type: 'ut_holepunch', message }, peer.remoteExtensions)
     if (encoded !== undefined) this.ctx.send(peer, encoded)
   }
