@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { CLI_ENTRY } from '../../src/cli/spawn.js'
+import { pythonScript, requireLibtorrent, SYSTEM_PYTHON } from './reference.js'
 import {
   createNetnsBed,
   requireNetnsBed,
@@ -42,7 +43,7 @@ interface Plexus {
 }
 
 function startPlexus(bed: NetnsBed, namespace: string, stateDir: string, args: string[]): Plexus {
-  const child = bed.start(namespace, [
+  return startProcess(bed, namespace, [
     'env',
     '-u',
     'PLEXUS_TEST', // inside the bed's namespaces nothing reaches the host's network
@@ -51,6 +52,11 @@ function startPlexus(bed: NetnsBed, namespace: string, stateDir: string, args: s
     CLI_ENTRY,
     ...args,
   ])
+}
+
+/** A process in the bed whose stdout is JSON lines (plexus --json, lt_session.py). */
+function startProcess(bed: NetnsBed, namespace: string, argv: string[]): Plexus {
+  const child = bed.start(namespace, argv)
   const events: Record<string, unknown>[] = []
   const output: string[] = []
   const waiters: (() => void)[] = []
@@ -116,6 +122,8 @@ interface Case {
   readonly leecherNat: BedNat
   /** Whether the pair's behaviours let the two uTP dials meet (`directPossible`). */
   readonly direct: boolean
+  /** Who seeds: plexus, or libtorrent (the target of the punch, told by plexus's relay). */
+  readonly seedClient?: 'libtorrent'
 }
 
 /**
@@ -126,7 +134,18 @@ interface Case {
 const CASES: readonly Case[] = [
   { seedNat: 'port_restricted', leecherNat: 'port_restricted', direct: true },
   { seedNat: 'symmetric', leecherNat: 'port_restricted', direct: false },
+  {
+    seedNat: 'port_restricted',
+    leecherNat: 'port_restricted',
+    direct: true,
+    seedClient: 'libtorrent',
+  },
 ]
+
+/** PLEXUS_BEP55_CASES=0,2 runs only those rows of CASES (for debugging one pair). */
+const CHOSEN = process.env['PLEXUS_BEP55_CASES']
+const RUN =
+  CHOSEN === undefined ? CASES : CASES.filter((_, i) => CHOSEN.split(',').includes(String(i)))
 
 /** How long the pair that cannot meet is watched: a PEX round, the rendezvous and the dials. */
 const WATCH_MS = 110_000
@@ -139,8 +158,9 @@ const hasEvent = (
 
 test('BEP 55: a leecher behind one NAT downloads directly from a seed behind another', async (t) => {
   requireNetnsBed()
+  if (RUN.some((c) => c.seedClient === 'libtorrent')) requireLibtorrent()
   const bed = await createNetnsBed({
-    nats: CASES.flatMap((c) => [c.seedNat, c.leecherNat]),
+    nats: RUN.flatMap((c) => [c.seedNat, c.leecherNat]),
     publicAddresses: 1,
   })
   const dir = mkdtempSync(join(tmpdir(), 'plexus-bep55-'))
@@ -168,7 +188,7 @@ test('BEP 55: a leecher behind one NAT downloads directly from a seed behind ano
     const tracker = `http://${publicHost}:${TRACKER_PORT}/announce`
 
     const runCase = async (c: Case, k: number): Promise<void> => {
-      const label = `seed ${c.seedNat}, leecher ${c.leecherNat}`
+      const label = `${c.seedClient ?? 'plexus'} seed ${c.seedNat}, leecher ${c.leecherNat}`
       const seedNet = bed.networks[2 * k]
       const leechNet = bed.networks[2 * k + 1]
       assert.ok(seedNet !== undefined && leechNet !== undefined)
@@ -207,17 +227,33 @@ test('BEP 55: a leecher behind one NAT downloads directly from a seed behind ano
       running.push(relay)
       await relay.waitFor(`${label}: relay ready`, (e) => e['type'] === 'ready', 20_000)
 
-      const seed = startPlexus(bed, seedNet.hostNamespace, state(`seed-${k}`), [
-        'seed',
-        torrent,
-        '--data',
-        data,
-        '--bind',
-        seedNet.hostAddress,
-        '--port',
-        String(PORT),
-        ...common,
-      ])
+      const seed =
+        c.seedClient === 'libtorrent'
+          ? startProcess(bed, seedNet.hostNamespace, [
+              SYSTEM_PYTHON,
+              pythonScript('lt_session.py'),
+              torrent,
+              data,
+              '--timeout',
+              '300',
+              '--setting',
+              `listen_interfaces=${seedNet.hostAddress}:${PORT}`,
+              '--setting',
+              'enable_incoming_utp=true',
+              '--setting',
+              'enable_outgoing_utp=true',
+            ])
+          : startPlexus(bed, seedNet.hostNamespace, state(`seed-${k}`), [
+              'seed',
+              torrent,
+              '--data',
+              data,
+              '--bind',
+              seedNet.hostAddress,
+              '--port',
+              String(PORT),
+              ...common,
+            ])
       running.push(seed)
       const seedHost = seedNet.natAddress
       const seedPublic = `${seedHost}:${PORT}`
@@ -285,7 +321,7 @@ test('BEP 55: a leecher behind one NAT downloads directly from a seed behind ano
         )
       }
     }
-    await Promise.all(CASES.map(runCase))
+    await Promise.all(RUN.map(runCase))
   } finally {
     for (const p of running) p.child.kill('SIGTERM')
     await bed.teardown()
