@@ -184,8 +184,15 @@ export interface SwarmConfig {
    * most this many rendezvous to one relay per minute, so we never trip a peer like us.
    */
   readonly holepunchMessagesPerMinute: number
-  /** A target is asked for through a relay at most once per this interval. */
+  /**
+   * A target is asked for through a relay at most `holepunchAsksMax` times per this window,
+   * the asks at least `holepunchAskSpacing` apart. More than one because BEP 55 races: a
+   * libtorrent target ignores `connect` while its own dial to us (from PEX) is in flight, so
+   * the first punch can miss and a later one, after that dial gave up, meets.
+   */
   readonly holepunchRetryInterval: Duration
+  readonly holepunchAsksMax: number
+  readonly holepunchAskSpacing: Duration
 
   // ---- housekeeping --------------------------------------------------------------------
   /** The batch timer: keep-alives, timeouts, snubs, reconnects. */
@@ -252,6 +259,8 @@ export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
   holepunch: true,
   holepunchMessagesPerMinute: 20,
   holepunchRetryInterval: minutes(2),
+  holepunchAsksMax: 3,
+  holepunchAskSpacing: seconds(15),
 
   tickInterval: seconds(1),
   statsInterval: seconds(1),

@@ -104,6 +104,13 @@ test('relay: a rendezvous for a connected peer sends connect to both, each namin
   const [event] = h.take('holepunch')
   assert.equal(event?.action, 'relayed')
   assert.equal(initiator.closed, undefined)
+  assert.deepEqual(h.core.inspect().holepunch, {
+    rendezvousSent: 0,
+    relayed: 1,
+    refused: 0,
+    connects: 0,
+    errors: 0,
+  })
 })
 
 test('relay: a target named by its socket address (no listen port known) is found too', () => {
@@ -194,6 +201,12 @@ test('initiator: PEX naming a NATed holepunch peer makes us ask the PEX sender f
   assert.deepEqual(holepunchIn(relay), [
     { type: 'rendezvous', peer: { host: '198.51.100.2', port: 7002 } },
   ])
+  // The ordinary dial PEX started fails at once: within 15 s of the ask, no second ask.
+  const dial = h.dials.find((d) => d.to.host === natted.host)
+  assert.ok(dial !== undefined)
+  h.core.connectFailed(h.now, dial.connection, 'timeout')
+  h.flush()
+  assert.deepEqual(holepunchIn(relay), [])
   const [event] = h.take('holepunch')
   assert.equal(event?.action, 'rendezvous')
   assert.deepEqual(event?.address, { host: '198.51.100.2', port: 7002 }, 'no PEX flags in it')
@@ -219,8 +232,8 @@ test('both ends asked: the second connect, and asks while a punch is under way, 
   )
 })
 
-test('initiator: a failed dial to a PEX-introduced address asks the introducer, once', () => {
-  const h = new Harness({ metainfo, config: { connectAttemptsMax: 10 } })
+test('initiator: failed dials to a PEX-introduced address ask the introducer, boundedly', () => {
+  const h = new Harness({ metainfo, config: { connectAttemptsMax: 10, holepunchAsksMax: 2 } })
   const relay = openPeer(h, '203.0.113.10', 6881)
   const target = { host: '198.51.100.2', port: 7002 }
   sendPex(relay, [{ ...target, flags: PEX_SUPPORTS_HOLEPUNCH | PEX_REACHABLE }])
@@ -230,13 +243,14 @@ test('initiator: a failed dial to a PEX-introduced address asks the introducer, 
   h.core.connectFailed(h.now, dial.connection, 'timeout')
   h.flush()
   assert.deepEqual(holepunchIn(relay), [{ type: 'rendezvous', peer: target }])
-  // The relay answers connect: we punch; that punch fails too, and nobody is asked again.
+  // The relay answers connect: we punch; that punch failing asks nobody.
   sendHolepunch(relay, { type: 'connect', peer: target })
   const punch = h.dials.at(-1)
   assert.ok(punch !== undefined && punch.transport === 'utp')
   h.core.connectFailed(h.now, punch.connection, 'timeout')
   h.flush()
-  // The candidate's own retries (back-off) fail as well: asked again only 2 min after the ask.
+  // The candidate's own retries (10 s back-off, doubling) fail as well: each failure may ask
+  // again, at most 2 asks per 2 min window, 15 s apart.
   const askedAt = h.now
   const asks: number[] = []
   for (let failures = 0; failures < 4; failures++) {
@@ -248,8 +262,10 @@ test('initiator: a failed dial to a PEX-introduced address asks the introducer, 
     h.flush()
     if (holepunchIn(relay).length > 0) asks.push(h.now - askedAt)
   }
-  assert.equal(asks.length, 1)
-  assert.ok(asks[0]! >= 120_000, `asked again after ${asks[0]} ms`)
+  // Failures at about 20 s (ask 2 of the window), 60 s (window full), 140 s (new window).
+  assert.equal(asks.length, 2, `asks at ${asks.join(', ')} ms`)
+  assert.ok(asks[0]! >= 15_000 && asks[0]! < 120_000, `second ask after ${asks[0]} ms`)
+  assert.ok(asks[1]! >= 120_000, `third ask after ${asks[1]} ms`)
 })
 
 test('initiator: an address nobody introduced, or an introducer without ut_holepunch: no ask', () => {

@@ -9,7 +9,9 @@
  *   announce ut_holepunch).
  * - **Initiator**: an address a peer told us of by PEX (its *introducer*) failed to connect, or
  *   PEX says it takes holepunch and is not reachable (BEP 11 flags 0x08 without 0x10): we send
- *   `rendezvous` through the introducer, once per `holepunchRetryInterval` per target.
+ *   `rendezvous` through the introducer: at most `holepunchAsksMax` times per target per
+ *   `holepunchRetryInterval`, `holepunchAskSpacing` apart (a later failure of the ordinary
+ *   dial, whose back-off spaces them, asks again; a failed punch itself does not).
  * - **Target / initiator on `connect(address)`**: dial `address` at once over uTP, whose SYNs
  *   leave from our listen port (the port the other side was told of), so the two dials open
  *   both NATs for each other (BEP 55 is designed for uTP); the duplicate rule keeps one.
@@ -60,6 +62,12 @@ interface Budget {
   sent: number
 }
 
+interface Asks {
+  windowStart: Instant
+  last: Instant
+  count: number
+}
+
 const WINDOW = minutes(1)
 
 export class Holepunch {
@@ -72,8 +80,8 @@ export class Holepunch {
   }
   /** Address key -> the open peer that last told us of it by PEX. */
   private readonly introducers = new Map<string, Peer>()
-  /** Target key -> when we last asked for it. */
-  private readonly askedAt = new Map<string, Instant>()
+  /** Target key -> our asks for it in the current window. */
+  private readonly asked = new Map<string, Asks>()
   private readonly budgets = new Map<Peer, Budget>()
 
   constructor(
@@ -143,14 +151,24 @@ export class Holepunch {
     if (ctx.isSelf(target) || ctx.reputation.isBanned(target.host)) return
     // Connected, or punching it already (the other end asked first): nothing to ask.
     if (this.ports.engaged(target)) return
-    const last = this.askedAt.get(key)
-    if (last !== undefined && elapsed(last, ctx.now) < ctx.config.holepunchRetryInterval) return
+    const { holepunchRetryInterval, holepunchAsksMax, holepunchAskSpacing } = ctx.config
+    let asks = this.asked.get(key)
+    if (asks === undefined || elapsed(asks.windowStart, ctx.now) >= holepunchRetryInterval) {
+      asks = { windowStart: ctx.now, last: ctx.now, count: 0 }
+    } else if (
+      asks.count >= holepunchAsksMax ||
+      elapsed(asks.last, ctx.now) < holepunchAskSpacing
+    ) {
+      return
+    }
     if (!this.take(introducer, 'sent')) return
-    this.askedAt.delete(key)
-    this.askedAt.set(key, ctx.now)
-    if (this.askedAt.size > ctx.config.candidatesMax) {
-      const oldest = this.askedAt.keys().next()
-      if (oldest.done !== true) this.askedAt.delete(oldest.value)
+    asks.count++
+    asks.last = ctx.now
+    this.asked.delete(key)
+    this.asked.set(key, asks)
+    if (this.asked.size > ctx.config.candidatesMax) {
+      const oldest = this.asked.keys().next()
+      if (oldest.done !== true) this.asked.delete(oldest.value)
     }
     this.send(introducer, { type: 'rendezvous', peer: target })
     this.counts.rendezvousSent++

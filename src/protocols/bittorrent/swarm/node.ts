@@ -412,6 +412,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
       unchoked: this.choking.unchoked,
       readsInFlight: this.uploads.readsInFlight,
       ignored: this.dispatch.ignored,
+      holepunch: { ...this.holepunch.counts },
       stats: this.stats(),
     })
   }
