@@ -1,4 +1,5 @@
 import type { Address } from './address.js'
+import type { StreamTransport } from './env.js'
 import type { Result } from './result.js'
 import type { Instant } from './time.js'
 
@@ -51,7 +52,13 @@ export type StreamCloseReason =
 export type ConnectFailure = 'refused' | 'timeout' | 'unreachable' | 'error'
 
 export type StreamOutput<Event> =
-  | { readonly type: 'connect'; readonly connection: ConnectionId; readonly to: Address }
+  | {
+      readonly type: 'connect'
+      readonly connection: ConnectionId
+      readonly to: Address
+      /** Only this transport (a hole punch needs uTP's shared port); else the driver's choice. */
+      readonly transport?: StreamTransport
+    }
   /** Bytes for the connection. Ownership passes to the driver: do not mutate them later. */
   | { readonly type: 'write'; readonly connection: ConnectionId; readonly bytes: Uint8Array }
   /** `graceful` flushes what was written and sends FIN; otherwise the connection is reset. */

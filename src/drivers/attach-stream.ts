@@ -1,6 +1,14 @@
 import type { Address } from '../core/address.js'
 import type { ConnectFailure, ConnectionId, StreamCore, StreamOutput } from '../core/core.js'
-import type { Callback, Clock, Metrics, Net, StreamListener, StreamSocket } from '../core/env.js'
+import type {
+  Callback,
+  Clock,
+  Metrics,
+  Net,
+  StreamListener,
+  StreamSocket,
+  StreamTransport,
+} from '../core/env.js'
 import type { OperationalError } from '../core/errors.js'
 import type { Duration } from '../core/time.js'
 import { CoreTimer } from './core-timer.js'
@@ -80,11 +88,13 @@ export function attachStream<Event>(
     })
   }
 
-  const startConnect = (id: ConnectionId, to: Address): void => {
+  const startConnect = (id: ConnectionId, to: Address, transport?: StreamTransport): void => {
     connecting.add(id)
     metrics?.count('stream.connect')
-    const connectOptions =
-      options.connectTimeout === undefined ? {} : { timeout: options.connectTimeout }
+    const connectOptions = {
+      ...(options.connectTimeout === undefined ? {} : { timeout: options.connectTimeout }),
+      ...(transport === undefined ? {} : { transport }),
+    }
     net.connect(
       to,
       (result) => {
@@ -112,7 +122,7 @@ export function attachStream<Event>(
   const perform = (output: StreamOutput<Event>): void => {
     switch (output.type) {
       case 'connect':
-        return startConnect(output.connection, output.to)
+        return startConnect(output.connection, output.to, output.transport)
       case 'write': {
         const socket = sockets.get(output.connection)
         if (socket === undefined) return

@@ -114,6 +114,27 @@ test("'both' stays on uTP when it connects; 'utp' never tries TCP; 'tcp' never t
   )
 })
 
+test('a connect asking for uTP (a BEP 55 punch) gets uTP alone, even for a peer remembered without it', () => {
+  const net = new ScriptedNet(false)
+  const peers = peerNet(net, 'both')
+  peers.connect(remote, () => undefined)
+  net.connects.length = 0
+  let code: string | undefined
+  peers.connect(remote, (r) => (code = r.ok ? 'ok' : r.error.code), { transport: 'utp' })
+  assert.equal(code, 'timeout', 'no TCP fallback: a punch over TCP cannot cross the NAT')
+  assert.deepEqual(
+    net.connects.map((c) => c.transport),
+    ['utp'],
+  )
+  const tcpOnly = new ScriptedNet(true)
+  peerNet(tcpOnly, 'tcp').connect(remote, () => undefined, { transport: 'utp' })
+  assert.deepEqual(
+    tcpOnly.connects.map((c) => c.transport),
+    ['tcp'],
+    "'tcp' keeps uTP off, punches included",
+  )
+})
+
 test('listening under both binds uTP on the TCP port number; a taken UDP port leaves TCP', () => {
   const net = new ScriptedNet(true)
   let port: number | undefined

@@ -44,7 +44,15 @@ export const NO_UTP_PEERS_MAX = 10_000
  * TCP-only client pays the uTP timeout again.
  */
 export function peerNet(net: Net, transports: PeerTransports): Net {
-  if (transports === 'tcp') return net
+  // A connect asking for uTP (a BEP 55 hole punch) goes over TCP when uTP is off.
+  if (transports === 'tcp')
+    return {
+      bindDatagram: (local, ready) => net.bindDatagram(local, ready),
+      listen: (local, onConnection, ready, options?: ListenOptions) =>
+        net.listen(local, onConnection, ready, options),
+      connect: (remote, ready, options?: ConnectOptions) =>
+        net.connect(remote, ready, { ...options, transport: 'tcp' }),
+    }
   const noUtp = new Set<string>()
   const rememberNoUtp = (key: string): void => {
     noUtp.add(key)
@@ -55,7 +63,10 @@ export function peerNet(net: Net, transports: PeerTransports): Net {
     listen: (local, onConnection, ready, options?: ListenOptions) =>
       net.listen(local, onConnection, ready, options),
     connect: (remote, ready, options?: ConnectOptions) => {
-      if (transports === 'utp') return net.connect(remote, ready, { ...options, transport: 'utp' })
+      // A hole punch (BEP 55) asks for uTP: its SYNs must leave from the listen port.
+      if (transports === 'utp' || options?.transport === 'utp') {
+        return net.connect(remote, ready, { ...options, transport: 'utp' })
+      }
       const key = addressKey(remote)
       if (noUtp.has(key)) return net.connect(remote, ready, { ...options, transport: 'tcp' })
       const whole = options?.timeout

@@ -175,6 +175,25 @@ export interface SwarmConfig {
   /** Entries in each of `added` / `dropped` per ut_pex message (BEP 11: 50). */
   readonly pexPeersMax: number
 
+  // ---- hole punching (BEP 55) ----------------------------------------------------------
+  /** Announce ut_holepunch: relay for peers we are connected to and punch through NATs. */
+  readonly holepunch: boolean
+  /**
+   * ut_holepunch rendezvous and connect messages one peer may send us per minute; a peer over
+   * it is dropped (`limit_exceeded`): each one costs us two messages or a dial. We send at
+   * most this many rendezvous to one relay per minute, so we never trip a peer like us.
+   */
+  readonly holepunchMessagesPerMinute: number
+  /**
+   * A target is asked for through a relay at most `holepunchAsksMax` times per this window,
+   * the asks at least `holepunchAskSpacing` apart. More than one because BEP 55 races: a
+   * libtorrent target ignores `connect` while its own dial to us (from PEX) is in flight, so
+   * the first punch can miss and a later one, after that dial gave up, meets.
+   */
+  readonly holepunchRetryInterval: Duration
+  readonly holepunchAsksMax: number
+  readonly holepunchAskSpacing: Duration
+
   // ---- housekeeping --------------------------------------------------------------------
   /** The batch timer: keep-alives, timeouts, snubs, reconnects. */
   readonly tickInterval: Duration
@@ -236,6 +255,12 @@ export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
 
   pexInterval: seconds(60),
   pexPeersMax: 50,
+
+  holepunch: true,
+  holepunchMessagesPerMinute: 20,
+  holepunchRetryInterval: minutes(2),
+  holepunchAsksMax: 3,
+  holepunchAskSpacing: seconds(15),
 
   tickInterval: seconds(1),
   statsInterval: seconds(1),

@@ -17,6 +17,7 @@
  */
 import { addressKey, isIPv4, type Address } from '../../../core/address.js'
 import type { ConnectFailure, ConnectionId, StreamCloseReason } from '../../../core/core.js'
+import type { StreamTransport } from '../../../core/env.js'
 import type { Id160 } from '../../../core/id.js'
 import { compareBytes, equalBytes } from '../../../core/bytes.js'
 import { elapsed, type Instant } from '../../../core/time.js'
@@ -31,6 +32,7 @@ import {
   supportsDht,
   supportsExtensionProtocol,
   supportsFastExtension,
+  UT_HOLEPUNCH,
   UT_METADATA,
   UT_PEX,
   V2_UPGRADE_BIT,
@@ -41,11 +43,14 @@ import type { CandidateSource } from './candidates.js'
 import type { SwarmContext } from './context.js'
 import type { DisconnectReason, PeerSourceKind } from './events.js'
 import { servesMetadata, UT_METADATA_LOCAL_ID } from './metadata.js'
+import { Holepunch } from './holepunch.js'
 import { Peer } from './peer.js'
 import { blockBytesMaxOf } from './config.js'
 
 /** The extended-message id we receive ut_pex as (stable since BEP 11 support). */
 const UT_PEX_LOCAL_ID = 1
+/** The id we receive ut_holepunch as (libtorrent's). */
+const UT_HOLEPUNCH_LOCAL_ID = 4
 const NO_LOCAL_EXTENSIONS: ReadonlyMap<string, number> = new Map()
 
 const RESERVED_BITS = [FAST_EXTENSION_BIT, EXTENSION_PROTOCOL_BIT]
@@ -95,6 +100,7 @@ export class Connections {
     const local = new Map<string, number>()
     if (!ctx.metainfo.private) local.set(UT_PEX, UT_PEX_LOCAL_ID)
     if (servesMetadata(ctx.metainfo)) local.set(UT_METADATA, UT_METADATA_LOCAL_ID)
+    if (Holepunch.enabled(ctx)) local.set(UT_HOLEPUNCH, UT_HOLEPUNCH_LOCAL_ID)
     this.localExtensions = local
   }
 
@@ -140,18 +146,72 @@ export class Connections {
         ctx.candidates.postpone(key, ctx.now)
         continue
       }
-      const peer = new Peer(
-        ctx.allocateConnection(),
-        true,
-        address,
-        ctx.pieceCount,
-        ctx.now,
-        blockBytesMaxOf(ctx.config),
-      )
-      this.add(peer)
-      this.halfOpenCount++
-      ctx.output({ type: 'connect', connection: peer.id, to: address })
+      this.dial(address)
     }
+  }
+
+  /**
+   * Dials `address` over uTP for a BEP 55 hole punch, outside the candidates' back-off (a
+   * relay just told both ends to dial at once); false when we are connected to it already,
+   * it is ours or banned, or a connection limit says no.
+   */
+  punch(address: Address): boolean {
+    const { ctx } = this
+    if (ctx.shutDown || ctx.isSelf(address) || ctx.reputation.isBanned(address.host)) return false
+    if (this.engaged(address) || this.hostFull(address.host)) return false
+    if (this.halfOpenCount >= ctx.config.halfOpenMax || ctx.peers.size >= ctx.peersMax) {
+      return false
+    }
+    this.dial(address, 'utp').holepunch = true
+    return true
+  }
+
+  /** The open connection whose listen address or socket address is `address`. O(peers). */
+  peerAt(address: Address): Peer | undefined {
+    const byListen = this.byListenKey.get(addressKey(address))
+    if (byListen !== undefined && byListen.phase === 'open') return byListen
+    return this.find(address, (peer) => peer.phase === 'open')
+  }
+
+  /**
+   * Open to `address`, or a punch to it under way. An ordinary dial in progress does not count:
+   * through a NAT it is the one bound to fail. O(peers).
+   */
+  engaged(address: Address): boolean {
+    return (
+      this.peerAt(address) !== undefined || this.find(address, (p) => p.holepunch) !== undefined
+    )
+  }
+
+  private find(address: Address, wanted: (peer: Peer) => boolean): Peer | undefined {
+    for (const peer of this.ctx.peers.values()) {
+      const { remote } = peer
+      if (remote.host === address.host && remote.port === address.port && wanted(peer)) {
+        return peer
+      }
+    }
+    return undefined
+  }
+
+  private dial(address: Address, transport?: StreamTransport): Peer {
+    const { ctx } = this
+    const peer = new Peer(
+      ctx.allocateConnection(),
+      true,
+      address,
+      ctx.pieceCount,
+      ctx.now,
+      blockBytesMaxOf(ctx.config),
+    )
+    this.add(peer)
+    this.halfOpenCount++
+    ctx.output({
+      type: 'connect',
+      connection: peer.id,
+      to: address,
+      ...(transport === undefined ? {} : { transport }),
+    })
+    return peer
   }
 
   accepted(remote: Address, local: Address): ConnectionId {

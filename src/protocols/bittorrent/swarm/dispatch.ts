@@ -18,6 +18,7 @@ import type { Choking } from './choking.js'
 import type { Connections } from './connections.js'
 import type { SwarmContext } from './context.js'
 import { HashExchange } from './hashes.js'
+import type { Holepunch } from './holepunch.js'
 import type { MetadataServer } from './metadata.js'
 import type { Peer } from './peer.js'
 import type { Pex } from './pex.js'
@@ -31,6 +32,7 @@ export interface Modules {
   readonly choking: Choking
   readonly pex: Pex
   readonly metadata: MetadataServer
+  readonly holepunch: Holepunch
 }
 
 /** Counts of messages we accept and do nothing with (yet): for `inspect`. */
@@ -169,6 +171,8 @@ export class Dispatch {
       case 'ut_metadata':
         if (!m.metadata.onMessage(peer, extension.message)) this.ignored.metadata++
         return
+      case 'ut_holepunch':
+        return m.holepunch.onMessage(peer, extension.message)
       default:
         this.ignored.unknown++
         return

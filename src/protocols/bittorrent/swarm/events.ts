@@ -106,3 +106,18 @@ export type SwarmEvent =
       readonly detail: string
     }
   | ({ readonly type: 'stats' } & SwarmStats)
+  /**
+   * BEP 55 hole punching (`holepunch.ts`). `rendezvous`: we asked `via` to introduce us to
+   * `address`; `relayed`: `via` asked us for `address` and both got a connect; `refused`: we
+   * answered `via`'s rendezvous for `address` with error `code`; `connect`: `via` told us to
+   * dial `address` and we did (`dialled` false when a limit or an existing connection kept us
+   * from it); `error`: `via` answered our rendezvous for `address` with `code`.
+   */
+  | {
+      readonly type: 'holepunch'
+      readonly action: 'rendezvous' | 'relayed' | 'refused' | 'connect' | 'error'
+      readonly address: Address
+      readonly via: Address
+      readonly code?: number
+      readonly dialled?: boolean
+    }

@@ -7,7 +7,7 @@
 import { addressKey, type Address } from '../../../core/address.js'
 import { concatBytes } from '../../../core/bytes.js'
 import { NEED_DATA, type ConnectionId } from '../../../core/core.js'
-import type { Hashing } from '../../../core/env.js'
+import type { Hashing, StreamTransport } from '../../../core/env.js'
 import { assert } from '../../../core/errors.js'
 import type { Id160 } from '../../../core/id.js'
 import { SeededRandom } from '../../../core/random.js'
@@ -154,7 +154,7 @@ export class Harness {
   readonly events: SwarmEvent[] = []
   readonly remotes = new Map<ConnectionId, RemotePeer>()
   /** `connect` outputs, in order. */
-  readonly dials: { connection: ConnectionId; to: Address }[] = []
+  readonly dials: { connection: ConnectionId; to: Address; transport?: StreamTransport }[] = []
   /** `pause_reading` / `resume_reading` outputs, in order. */
   readonly reading: { connection: ConnectionId; paused: boolean }[] = []
   readonly peerId = Uint8Array.from('-PX0100-000000000000', (c) => c.charCodeAt(0))
@@ -240,7 +240,11 @@ export class Harness {
           break
         }
         case 'connect':
-          this.dials.push({ connection: output.connection, to: output.to })
+          this.dials.push({
+            connection: output.connection,
+            to: output.to,
+            ...(output.transport === undefined ? {} : { transport: output.transport }),
+          })
           break
         case 'event':
           this.events.push(output.event)

@@ -36,6 +36,7 @@ import { Choking } from './choking.js'
 import { Connections } from './connections.js'
 import { SwarmContext, type SwarmOptions } from './context.js'
 import { Dispatch } from './dispatch.js'
+import { Holepunch } from './holepunch.js'
 import { MetadataServer } from './metadata.js'
 import type { PeerSourceKind, SwarmEvent, SwarmStats } from './events.js'
 import type { Peer } from './peer.js'
@@ -67,6 +68,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
   private readonly verification: Verification
   private readonly choking: Choking
   private readonly pex: Pex
+  private readonly holepunch: Holepunch
   private readonly dispatch: Dispatch
   private readonly webSeeds: WebSeedSources
   /** The timers are stopped: complete, alone and quiet (see `quiet`). */
@@ -88,7 +90,15 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
       opened: (peer) => this.verification.applyReading(peer),
       left: (peer, wasOpen) => this.peerLeft(peer, wasOpen),
     })
-    this.pex = new Pex(ctx, (addresses) => this.connections.addPeers(addresses, 'pex'))
+    this.holepunch = new Holepunch(ctx, {
+      peerAt: (address) => this.connections.peerAt(address),
+      engaged: (address) => this.connections.engaged(address),
+      punch: (address) => this.connections.punch(address),
+    })
+    this.pex = new Pex(ctx, (added, from) => {
+      this.connections.addPeers(added, 'pex')
+      this.holepunch.heardOf(from, added)
+    })
     this.dispatch = new Dispatch(ctx, {
       connections: this.connections,
       requests: this.requests,
@@ -96,6 +106,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
       choking: this.choking,
       pex: this.pex,
       metadata: new MetadataServer(ctx),
+      holepunch: this.holepunch,
     })
     ctx.teardown = (peer, reason) => this.connections.left(peer, reason)
     this.webSeeds = new WebSeedSources(ctx, {
@@ -166,7 +177,9 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
 
   connectFailed(now: Instant, connection: ConnectionId, reason: ConnectFailure): void {
     const peer = this.peer(now, connection)
-    if (peer !== undefined) this.connections.connectFailed(peer, reason)
+    if (peer === undefined) return
+    this.connections.connectFailed(peer, reason)
+    this.holepunch.dialFailed(peer)
   }
 
   /** Bytes from the peer; `bytes` must stay unmodified (blocks are passed on as views). */
@@ -413,6 +426,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
       unchoked: this.choking.unchoked,
       readsInFlight: this.uploads.readsInFlight,
       ignored: this.dispatch.ignored,
+      holepunch: { ...this.holepunch.counts },
       stats: this.stats(),
     })
   }
@@ -453,6 +467,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
     this.uploads.peerLeft(peer)
     this.choking.peerLeft(peer)
     this.pex.peerLeft(peer)
+    this.holepunch.peerLeft(peer)
   }
 
   /** The connection's peer, with `now` recorded; undefined for connections we closed. */

@@ -20,6 +20,7 @@ import {
   type PexPeer,
 } from '../wire/index.js'
 import type { SwarmContext } from './context.js'
+import { Holepunch } from './holepunch.js'
 import type { Peer } from './peer.js'
 
 /** `advertised` holds at most this many entries per connection slot (current + owed drops). */
@@ -32,7 +33,8 @@ export class Pex {
 
   constructor(
     private readonly ctx: SwarmContext,
-    private readonly addPeers: (addresses: readonly Address[]) => void,
+    /** `from` told us of `added` (capped at `pexPeersMax`). */
+    private readonly addPeers: (added: readonly PexPeer[], from: Peer) => void,
   ) {}
 
   round(): void {
@@ -74,7 +76,7 @@ export class Pex {
     const last = this.lastReceived.get(peer)
     if (last !== undefined && elapsed(last, ctx.now) < ctx.config.pexInterval / 2) return
     this.lastReceived.set(peer, ctx.now)
-    this.addPeers(message.added.slice(0, ctx.config.pexPeersMax))
+    this.addPeers(message.added.slice(0, ctx.config.pexPeersMax), peer)
   }
 
   peerLeft(peer: Peer): void {
@@ -94,7 +96,8 @@ export class Pex {
       const listen = peer.listenAddress
       if (peer.phase !== 'open' || listen === undefined) continue
       if (ctx.reputation.isBanned(listen.host)) continue
-      const flags = (peer.isSeed ? PEX_SEED : 0) | (peer.outbound ? PEX_REACHABLE : 0)
+      const flags =
+        (peer.isSeed ? PEX_SEED : 0) | (peer.outbound ? PEX_REACHABLE : 0) | Holepunch.pexFlag(peer)
       view.set(addressKey(listen), { host: listen.host, port: listen.port, flags })
     }
     return view

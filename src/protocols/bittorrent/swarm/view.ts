@@ -10,6 +10,7 @@ import type { Bitfield, PiecePicker } from '../picker/index.js'
 import type { SwarmConfig } from './config.js'
 import type { SwarmContext } from './context.js'
 import type { IgnoredCounts } from './dispatch.js'
+import type { HolepunchCounts } from './holepunch.js'
 import type { SwarmStats } from './events.js'
 import type { PeerPhase } from './peer.js'
 
@@ -66,6 +67,8 @@ export interface SwarmView {
   /** Blocks dropped because their sender was never asked for them. */
   readonly unrequestedBlocks: number
   readonly ignored: Readonly<IgnoredCounts>
+  /** BEP 55 messages sent, relayed, refused, connects taken, errors heard (`holepunch.ts`). */
+  readonly holepunch: Readonly<HolepunchCounts>
   readonly stats: SwarmStats
 }
 
@@ -74,6 +77,7 @@ export interface ModuleCounts {
   readonly unchoked: number
   readonly readsInFlight: number
   readonly ignored: Readonly<IgnoredCounts>
+  readonly holepunch: Readonly<HolepunchCounts>
   readonly stats: SwarmStats
 }
 

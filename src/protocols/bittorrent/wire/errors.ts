@@ -26,6 +26,8 @@ export type WireErrorCode =
   | 'bad_pex_flags'
   /** ut_metadata `total_size` or data length inconsistent with the piece, or over the limit. */
   | 'metadata_size_mismatch'
+  /** A BEP 55 ut_holepunch payload of the wrong length, message, address type or error code. */
+  | 'bad_holepunch_message'
 
 export interface WireError {
   readonly code: WireErrorCode

@@ -1,9 +1,10 @@
 /**
  * Payloads carried inside BEP 10 `extended` messages: the extended handshake (id 0), ut_pex
- * (BEP 11) and ut_metadata (BEP 9). Field names are spelled out; each comment gives the key
+ * (BEP 11), ut_metadata (BEP 9) and ut_holepunch (BEP 55). Field names are spelled out; each comment gives the key
  * on the wire.
  */
 import type { Address } from '../../../core/address.js'
+import type { HolepunchMessage } from './holepunch.js'
 
 /** Every field but `extensions` is optional on the wire (BEP 10). */
 export interface ExtendedHandshake {
@@ -64,11 +65,13 @@ export type MetadataMessage =
 /** Names in the `m` dictionary for the extensions this folder decodes. */
 export const UT_METADATA = 'ut_metadata'
 export const UT_PEX = 'ut_pex'
+export const UT_HOLEPUNCH = 'ut_holepunch'
 
 export type ExtensionMessage =
   | { readonly type: 'extended_handshake'; readonly handshake: ExtendedHandshake }
   | { readonly type: 'ut_metadata'; readonly message: MetadataMessage }
   | { readonly type: 'ut_pex'; readonly message: PexMessage }
+  | { readonly type: 'ut_holepunch'; readonly message: HolepunchMessage }
   /** An id we did not advertise, or an extension we do not decode. */
   | {
       readonly type: 'unknown_extension'

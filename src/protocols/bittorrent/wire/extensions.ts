@@ -5,10 +5,11 @@
  * - encode an outgoing one with the ids the *peer* announced (`remoteExtensions`).
  * Id 0 is always the extended handshake. The swarm core owns both maps, per connection.
  */
-import { ok, type Result } from '../../../core/result.js'
-import type { WireError } from './errors.js'
+import { err, ok, type Result } from '../../../core/result.js'
+import { wireError, type WireError } from './errors.js'
 import { decodeExtendedHandshake, encodeExtendedHandshake } from './extended-handshake.js'
-import { UT_METADATA, UT_PEX, type ExtensionMessage } from './extension-messages.js'
+import { UT_HOLEPUNCH, UT_METADATA, UT_PEX, type ExtensionMessage } from './extension-messages.js'
+import { decodeHolepunch, encodeHolepunch } from './holepunch.js'
 import type { WireMessage } from './messages.js'
 import { decodeMetadataMessage, encodeMetadataMessage } from './metadata.js'
 import { decodePex, encodePex } from './pex.js'
@@ -50,6 +51,11 @@ export function decodeExtension(
     const decoded = decodePex(payload)
     return decoded.ok ? ok({ type: 'ut_pex', message: decoded.value }) : decoded
   }
+  if (name === UT_HOLEPUNCH) {
+    const decoded = decodeHolepunch(payload)
+    if (decoded.ok) return ok({ type: 'ut_holepunch', message: decoded.value })
+    return err(wireError('bad_holepunch_message', JSON.stringify(decoded.error)))
+  }
   return ok({ type: 'unknown_extension', extendedId, payload })
 }
 
@@ -73,6 +79,10 @@ export function encodeExtension(
     case 'ut_pex': {
       const id = remoteExtensions.get(UT_PEX)
       return id ? extended(id, encodePex(message.message)) : undefined
+    }
+    case 'ut_holepunch': {
+      const id = remoteExtensions.get(UT_HOLEPUNCH)
+      return id ? extended(id, encodeHolepunch(message.message)) : undefined
     }
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { fromHex, toHex } from '../../core/bytes.js'
+import { fromHex, toHex } from '../../../core/bytes.js'
 import {
   decodeHolepunch,
   encodeHolepunch,

@@ -1,7 +1,7 @@
-import type { Address } from '../../core/address.js'
-import { readUint16BE, readUint32BE, writeUint16BE, writeUint32BE } from '../../core/bytes.js'
-import { IPV4_BYTES, IPV6_BYTES, ipToBytes, readIpv4, readIpv6 } from '../../core/ip-bytes.js'
-import { err, ok, type Result } from '../../core/result.js'
+import type { Address } from '../../../core/address.js'
+import { readUint16BE, readUint32BE, writeUint16BE, writeUint32BE } from '../../../core/bytes.js'
+import { IPV4_BYTES, IPV6_BYTES, ipToBytes, readIpv4, readIpv6 } from '../../../core/ip-bytes.js'
+import { err, ok, type Result } from '../../../core/result.js'
 
 /**
  * BEP 55 holepunch extension (`ut_holepunch` in the BEP 10 handshake's `m`): a peer asks a
@@ -16,8 +16,6 @@ export type HolepunchMessage =
   | { readonly type: 'rendezvous'; readonly peer: Address }
   | { readonly type: 'connect'; readonly peer: Address }
   | { readonly type: 'error'; readonly peer: Address; readonly code: HolepunchErrorCode }
-
-export const HOLEPUNCH_EXTENSION = 'ut_holepunch'
 
 export const HolepunchMessageType = { Rendezvous: 0x00, Connect: 0x01, Error: 0x02 } as const
 
