@@ -6,7 +6,13 @@ import { err, ok } from '../../core/result.js'
 import type { Instant } from '../../core/time.js'
 import { swarmHashes, type Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
 import type { Bitfield } from '../../protocols/bittorrent/picker/index.js'
-import { resumePath, TorrentStorage } from '../../protocols/bittorrent/storage/index.js'
+import {
+  loadStoredLayers,
+  resumePath,
+  saveStoredLayers,
+  TorrentStorage,
+  type AtomicWrite,
+} from '../../protocols/bittorrent/storage/index.js'
 import {
   DEFAULT_SWARM_CONFIG,
   SwarmCore,
@@ -73,6 +79,27 @@ export class TorrentSession {
       layers === undefined
         ? given
         : { ...given, metainfo: { ...given.metainfo, pieceLayers: layers } }
+    const { env, metainfo, resumeStore } = options
+    if (layers === undefined || resumeStore === undefined) {
+      return TorrentSession.check(options, layers, done)
+    }
+    // Layers fetched by an earlier run, each proven against its pieces root before use.
+    loadStoredLayers(resumeStore, metainfo, env.hashing, (stored) => {
+      for (const [root, layer] of stored.layers) layers.set(root, layer)
+      if (stored.discarded.length > 0) {
+        env.log.log('warn', 'stored piece layers that do not prove their root are discarded', {
+          files: stored.discarded.join(', '),
+        })
+      }
+      TorrentSession.check(options, layers, done)
+    })
+  }
+
+  private static check(
+    options: TorrentSessionOptions,
+    layers: Map<string, Uint8Array> | undefined,
+    done: Callback<TorrentSession>,
+  ): void {
     const { env, metainfo, saveDir } = options
     checkStoredData(
       {
@@ -386,6 +413,9 @@ export class TorrentSession {
           this.attached.flush()
           if (good && ++this.checkpointPieces >= CHECKPOINT_EVERY_PIECES) this.checkpoint()
         })
+      case 'piece_layers_fetched':
+        this.saveLayers()
+        break
       case 'download_completed':
         this.checkpoint()
         for (const announcer of this.announcing) announcer.completed()
@@ -444,6 +474,22 @@ export class TorrentSession {
     this.options.defer(() => {
       this.swarm.blockWriteFailed(this.now(), piece, begin, bytes.length, message)
       this.attached.flush()
+    })
+  }
+
+  /** Keeps the piece layers fetched from peers beside the resume data (BEP 52 magnets). */
+  private saveLayers(): void {
+    const { resumeStore, metainfo } = this.options
+    if (resumeStore === undefined) return
+    const write: AtomicWrite = (path, bytes, written) =>
+      writeFileAtomic(resumeStore.disk, path, bytes, written)
+    saveStoredLayers(resumeStore, metainfo, metainfo.pieceLayers, write, (saved) => {
+      // Not fatal: a restart fetches the layers again.
+      if (!saved.ok) {
+        this.options.env.log.log('warn', 'piece layers could not be stored', {
+          error: saved.error.message,
+        })
+      }
     })
   }
 

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { test } from 'node:test'
+import { address, type Address } from '../../core/address.js'
+import { toHex } from '../../core/bytes.js'
+import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
+import { fileContent } from '../../protocols/bittorrent/storage/fixtures.test.js'
+import { inlinePieceHashing, storedLayersPath } from '../../protocols/bittorrent/storage/index.js'
+import { makeV2Torrent } from '../../protocols/bittorrent/storage/v2-fixtures.test.js'
+import { createNodeEnv } from '../node/env.js'
+import { promised } from '../promises.js'
+import { TorrentSession, type SessionEvent } from './session.js'
+
+/**
+ * BEP 52 magnets: piece layers fetched from a peer are stored beside the resume data, and a
+ * restarted session verifies the pieces on disk with them, no peer needed. A stored layer that
+ * does not prove its pieces root is discarded.
+ */
+
+const defer = (fn: () => void): void => void setImmediate(fn)
+
+/** Two files with piece layers and one of a single piece (checked against its pieces root). */
+const TORRENT = makeV2Torrent(
+  [
+    { path: ['a.bin'], length: 300_000 },
+    { path: ['b.txt'], length: 100 },
+    { path: ['c.bin'], length: 70_000 },
+  ],
+  undefined,
+  7,
+)
+
+/** What a magnet gives: the info dictionary without the .torrent's `piece layers`. */
+const MAGNET_METAINFO: Metainfo = { ...TORRENT.m, pieceLayers: new Map() }
+
+interface Opened {
+  readonly session: TorrentSession
+  readonly events: SessionEvent[]
+  readonly warnings: string[]
+}
+
+async function openSession(
+  m: Metainfo,
+  dataDir: string,
+  extra: { stateDir?: string; peers?: Address[]; recheck?: boolean },
+): Promise<Opened> {
+  const events: SessionEvent[] = []
+  const warnings: string[] = []
+  const env = createNodeEnv({ diskRoot: dataDir, loopbackOnly: true })
+  const log = env.log
+  const watched = {
+    ...env,
+    log: {
+      log: (...args: Parameters<typeof log.log>) => {
+        if (args[0] === 'warn') warnings.push(args[1])
+        log.log(...args)
+      },
+      child: log.child.bind(log),
+    },
+  }
+  const stateDisk =
+    extra.stateDir === undefined ? undefined : createNodeEnv({ diskRoot: extra.stateDir }).disk
+  const session = await promised<TorrentSession>((done) =>
+    TorrentSession.open(
+      {
+        env: watched,
+        metainfo: m,
+        saveDir: '',
+        listen: address('127.0.0.1', 0),
+        peerId: randomBytes(20),
+        pieceHashing: inlinePieceHashing(env.hashing, defer),
+        defer,
+        ...(stateDisk === undefined ? {} : { resumeStore: { disk: stateDisk, dir: '' } }),
+        ...(extra.peers === undefined ? {} : { peers: extra.peers }),
+        ...(extra.recheck === true ? { recheck: true } : {}),
+        onEvent: (event) => events.push(event),
+      },
+      done,
+    ),
+  )
+  return { session, events, warnings }
+}
+
+async function until(what: string, condition: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+const close = (session: TorrentSession): Promise<void> =>
+  promised<void>((done) => session.close(done))
+
+const readyPieces = (events: readonly SessionEvent[]): number | undefined => {
+  const ready = events.find((event) => event.type === 'ready')
+  return ready?.type === 'ready' ? ready.verifiedPieces : undefined
+}
+
+/** Downloads the magnet from a seed into `leechDir`, keeping state in `stateDir`. */
+async function downloadMagnet(root: string, leechDir: string, stateDir: string): Promise<void> {
+  const seedDir = join(root, 'seed')
+  for (const [index, file] of TORRENT.m.files.entries()) {
+    if (file.pad) continue
+    const path = join(seedDir, ...file.path)
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(path, fileContent(TORRENT, index))
+  }
+  const seed = await openSession(TORRENT.m, seedDir, {})
+  try {
+    assert.equal(readyPieces(seed.events), TORRENT.m.pieceCount)
+    const leech = await openSession(MAGNET_METAINFO, leechDir, {
+      stateDir,
+      peers: [seed.session.listenAddress],
+    })
+    await until('the magnet download', () => leech.session.isComplete)
+    assert.ok(leech.events.some((event) => event.type === 'piece_layers_fetched'))
+    await until('the stored layers', () =>
+      existsSync(join(stateDir, storedLayersPath('', TORRENT.m))),
+    )
+    await close(leech.session)
+  } finally {
+    await close(seed.session)
+  }
+}
+
+test('a restarted v2 magnet download verifies its pieces with the stored layers, fetching none', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'plexus-session-layers-'))
+  try {
+    const leechDir = join(root, 'leech')
+    const stateDir = join(root, 'state')
+    await downloadMagnet(root, leechDir, stateDir)
+    // No peer at all, and every piece read back and hashed: only the stored layers can check
+    // them.
+    const again = await openSession(MAGNET_METAINFO, leechDir, { stateDir, recheck: true })
+    try {
+      assert.equal(readyPieces(again.events), TORRENT.m.pieceCount)
+      assert.ok(again.session.isComplete)
+      assert.deepEqual(again.warnings, [])
+    } finally {
+      await close(again.session)
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
+})
+
+test('a corrupt stored layer is discarded: its pieces stay unverified until fetched again', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'plexus-session-layers-'))
+  try {
+    const leechDir = join(root, 'leech')
+    const stateDir = join(root, 'state')
+    await downloadMagnet(root, leechDir, stateDir)
+    const stored = join(stateDir, storedLayersPath('', TORRENT.m))
+    const bytes = readFileSync(stored)
+    // Flip a bit in a.bin's layer: only that layer must be refused.
+    const aRoot = TORRENT.m.files.find((file) => file.path.at(-1) === 'a.bin')?.piecesRoot
+    const a = TORRENT.m.pieceLayers.get(toHex(aRoot as Uint8Array)) as Uint8Array
+    const at = bytes.indexOf(Buffer.from(a))
+    assert.ok(at > 0)
+    bytes[at + 5] = (bytes[at + 5] as number) ^ 0x01
+    writeFileSync(stored, bytes)
+    const again = await openSession(MAGNET_METAINFO, leechDir, { stateDir, recheck: true })
+    try {
+      // a.bin's pieces (300000 bytes at 32 KiB: 10) cannot be checked; b.txt and c.bin can.
+      assert.equal(readyPieces(again.events), TORRENT.m.pieceCount - 10)
+      assert.equal(again.warnings.length, 1)
+      assert.match(again.warnings[0] as string, /discarded/)
+    } finally {
+      await close(again.session)
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
+})
