@@ -1,26 +1,19 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { test } from 'node:test'
-import { address, type Address } from '../../core/address.js'
 import { toHex } from '../../core/bytes.js'
 import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
-import { fileContent } from '../../protocols/bittorrent/storage/fixtures.test.js'
-import { inlinePieceHashing, storedLayersPath } from '../../protocols/bittorrent/storage/index.js'
+import { storedLayersPath } from '../../protocols/bittorrent/storage/index.js'
 import { makeV2Torrent } from '../../protocols/bittorrent/storage/v2-fixtures.test.js'
-import { createNodeEnv } from '../node/env.js'
-import { promised } from '../promises.js'
-import { TorrentSession, type SessionEvent } from './session.js'
+import { close, openSession, readyPieces, until, writePayload } from './session-fixture.test.js'
 
 /**
  * BEP 52 magnets: piece layers fetched from a peer are stored beside the resume data, and a
  * restarted session verifies the pieces on disk with them, no peer needed. A stored layer that
  * does not prove its pieces root is discarded.
  */
-
-const defer = (fn: () => void): void => void setImmediate(fn)
 
 /** Two files with piece layers and one of a single piece (checked against its pieces root). */
 const TORRENT = makeV2Torrent(
@@ -36,79 +29,10 @@ const TORRENT = makeV2Torrent(
 /** What a magnet gives: the info dictionary without the .torrent's `piece layers`. */
 const MAGNET_METAINFO: Metainfo = { ...TORRENT.m, pieceLayers: new Map() }
 
-interface Opened {
-  readonly session: TorrentSession
-  readonly events: SessionEvent[]
-  readonly warnings: string[]
-}
-
-async function openSession(
-  m: Metainfo,
-  dataDir: string,
-  extra: { stateDir?: string; peers?: Address[]; recheck?: boolean },
-): Promise<Opened> {
-  const events: SessionEvent[] = []
-  const warnings: string[] = []
-  const env = createNodeEnv({ diskRoot: dataDir, loopbackOnly: true })
-  const log = env.log
-  const watched = {
-    ...env,
-    log: {
-      log: (...args: Parameters<typeof log.log>) => {
-        if (args[0] === 'warn') warnings.push(args[1])
-        log.log(...args)
-      },
-      child: log.child.bind(log),
-    },
-  }
-  const stateDisk =
-    extra.stateDir === undefined ? undefined : createNodeEnv({ diskRoot: extra.stateDir }).disk
-  const session = await promised<TorrentSession>((done) =>
-    TorrentSession.open(
-      {
-        env: watched,
-        metainfo: m,
-        saveDir: '',
-        listen: address('127.0.0.1', 0),
-        peerId: randomBytes(20),
-        pieceHashing: inlinePieceHashing(env.hashing, defer),
-        defer,
-        ...(stateDisk === undefined ? {} : { resumeStore: { disk: stateDisk, dir: '' } }),
-        ...(extra.peers === undefined ? {} : { peers: extra.peers }),
-        ...(extra.recheck === true ? { recheck: true } : {}),
-        onEvent: (event) => events.push(event),
-      },
-      done,
-    ),
-  )
-  return { session, events, warnings }
-}
-
-async function until(what: string, condition: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
-const close = (session: TorrentSession): Promise<void> =>
-  promised<void>((done) => session.close(done))
-
-const readyPieces = (events: readonly SessionEvent[]): number | undefined => {
-  const ready = events.find((event) => event.type === 'ready')
-  return ready?.type === 'ready' ? ready.verifiedPieces : undefined
-}
-
 /** Downloads the magnet from a seed into `leechDir`, keeping state in `stateDir`. */
 async function downloadMagnet(root: string, leechDir: string, stateDir: string): Promise<void> {
   const seedDir = join(root, 'seed')
-  for (const [index, file] of TORRENT.m.files.entries()) {
-    if (file.pad) continue
-    const path = join(seedDir, ...file.path)
-    mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(path, fileContent(TORRENT, index))
-  }
+  writePayload(seedDir, TORRENT.m, TORRENT.content)
   const seed = await openSession(TORRENT.m, seedDir, {})
   try {
     assert.equal(readyPieces(seed.events), TORRENT.m.pieceCount)
