@@ -5,9 +5,12 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { toHex } from '../../core/bytes.js'
 import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
-import { storedLayersPath } from '../../protocols/bittorrent/storage/index.js'
+import { inlinePieceHashing, storedLayersPath } from '../../protocols/bittorrent/storage/index.js'
 import { makeV2Torrent } from '../../protocols/bittorrent/storage/v2-fixtures.test.js'
+import { createNodeEnv } from '../node/env.js'
+import { promised } from '../promises.js'
 import { close, openSession, readyPieces, until, writePayload } from './session-fixture.test.js'
+import { checkStoredData, type StoredData } from './stored-data.js'
 
 /**
  * BEP 52 magnets: piece layers fetched from a peer are stored beside the resume data, and a
@@ -96,6 +99,36 @@ test('a corrupt stored layer is discarded: its pieces stay unverified until fetc
     } finally {
       await close(again.session)
     }
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
+})
+
+test('a check without a session (a paused torrent) verifies with the stored layers too', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'plexus-session-layers-'))
+  try {
+    const leechDir = join(root, 'leech')
+    const stateDir = join(root, 'state')
+    await downloadMagnet(root, leechDir, stateDir)
+    const env = createNodeEnv({ diskRoot: leechDir, loopbackOnly: true })
+    const defer = (fn: () => void): void => void setImmediate(fn)
+    const checked = await promised<StoredData>((done) =>
+      checkStoredData(
+        {
+          disk: env.disk,
+          metainfo: MAGNET_METAINFO,
+          saveDir: '',
+          pieceHashing: inlinePieceHashing(env.hashing, defer),
+          hashing: env.hashing,
+          defer,
+          resumeStore: { disk: createNodeEnv({ diskRoot: stateDir }).disk, dir: '' },
+          recheck: true,
+        },
+        done,
+      ),
+    )
+    assert.equal(checked.source, 'recheck')
+    assert.equal(checked.verified.count, TORRENT.m.pieceCount)
   } finally {
     rmSync(root, { recursive: true, force: true })
   }

@@ -7,6 +7,7 @@ import type { Instant } from '../../core/time.js'
 import { swarmHashes, type Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
 import type { Bitfield } from '../../protocols/bittorrent/picker/index.js'
 import {
+  lacksPieceLayers,
   loadStoredLayers,
   resumePath,
   saveStoredLayers,
@@ -22,7 +23,7 @@ import {
 } from '../../protocols/bittorrent/swarm/index.js'
 import { attachStream, type AttachedStream } from '../attach-stream.js'
 import { writeFileAtomic } from '../disk-atomic.js'
-import { equalBytes, toHex } from '../../core/bytes.js'
+import { equalBytes } from '../../core/bytes.js'
 import { skeyHash } from '../../protocols/mse/index.js'
 import { announceLeft } from './announce-left.js'
 import { Announcing } from './announcing.js'
@@ -36,17 +37,6 @@ import { WebSeeding, type WebSeedStatus } from './webseed.js'
 export type { FatalCode, SessionEvent } from './session-events.js'
 export type { TorrentSessionOptions } from './session-options.js'
 import type { TorrentSessionOptions } from './session-options.js'
-
-/** A v2-only torrent missing the piece layer of a file longer than one piece (a magnet). */
-function lacksPieceLayers(m: Metainfo): boolean {
-  if (m.version !== 'v2') return false
-  return m.files.some(
-    (file) =>
-      file.piecesRoot !== undefined &&
-      file.length > m.pieceLength &&
-      !m.pieceLayers.has(toHex(file.piecesRoot)),
-  )
-}
 
 /** Verified pieces between resume checkpoints (also written on completion and close). */
 const CHECKPOINT_EVERY_PIECES = 64
@@ -107,6 +97,7 @@ export class TorrentSession {
         metainfo,
         saveDir,
         pieceHashing: options.pieceHashing,
+        hashing: env.hashing,
         defer: options.defer,
         ...(options.resumeStore === undefined ? {} : { resumeStore: options.resumeStore }),
         ...(options.recheck === undefined ? {} : { recheck: options.recheck }),

@@ -52,6 +52,7 @@ export {
   STORED_LAYERS_FORMAT,
   decodeStoredLayers,
   encodeStoredLayers,
+  lacksPieceLayers,
   loadStoredLayers,
   saveStoredLayers,
   storedLayersPath,

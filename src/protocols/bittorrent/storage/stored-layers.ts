@@ -39,6 +39,16 @@ export function storedLayersPath(stateDir: string, m: Metainfo): string {
   return joinPath(stateDir, [RESUME_DIR, `${m.infoHashHex}.layers`])
 }
 
+/**
+ * A v2-only torrent missing the piece layer of a file longer than one piece: opened from a
+ * magnet, its layers come from peers (or from an earlier run's stored layers). A hybrid's
+ * layers are not fetched: its SHA-1s verify it meanwhile.
+ */
+export function lacksPieceLayers(m: Metainfo): boolean {
+  if (m.version !== 'v2') return false
+  return layeredFiles(m).some((file) => !m.pieceLayers.has(toHex(file.root)))
+}
+
 /** The files of `m` that have a piece layer (longer than one piece), with their piece count. */
 function layeredFiles(m: Metainfo): { root: Uint8Array; pieces: number; path: string }[] {
   if (m.version === 'v1') return []
