@@ -8,11 +8,8 @@ import { swarmHashes, type Metainfo } from '../../protocols/bittorrent/metainfo/
 import type { Bitfield } from '../../protocols/bittorrent/picker/index.js'
 import {
   lacksPieceLayers,
-  loadStoredLayers,
   resumePath,
-  saveStoredLayers,
   TorrentStorage,
-  type AtomicWrite,
 } from '../../protocols/bittorrent/storage/index.js'
 import {
   DEFAULT_SWARM_CONFIG,
@@ -31,6 +28,7 @@ import { DhtAnnouncing } from './dht-announcing.js'
 import type { FatalCode } from './session-events.js'
 import { acceptIncoming } from './mse-accept.js'
 import { encryptingNet } from './mse-net.js'
+import { loadSessionLayers, saveSessionLayers } from './session-layers.js'
 import { checkStoredData } from './stored-data.js'
 import { WebSeeding, type WebSeedStatus } from './webseed.js'
 
@@ -74,15 +72,9 @@ export class TorrentSession {
       return TorrentSession.check(options, layers, done)
     }
     // Layers fetched by an earlier run, each proven against its pieces root before use.
-    loadStoredLayers(resumeStore, metainfo, env.hashing, (stored) => {
-      for (const [root, layer] of stored.layers) layers.set(root, layer)
-      if (stored.discarded.length > 0) {
-        env.log.log('warn', 'stored piece layers that do not prove their root are discarded', {
-          files: stored.discarded.join(', '),
-        })
-      }
-      TorrentSession.check(options, layers, done)
-    })
+    loadSessionLayers(env, resumeStore, metainfo, layers, () =>
+      TorrentSession.check(options, layers, done),
+    )
   }
 
   private static check(
@@ -405,7 +397,10 @@ export class TorrentSession {
           if (good && ++this.checkpointPieces >= CHECKPOINT_EVERY_PIECES) this.checkpoint()
         })
       case 'piece_layers_fetched':
-        this.saveLayers()
+        // Kept beside the resume data, so that a restart need not fetch them (BEP 52 magnets).
+        if (this.options.resumeStore !== undefined) {
+          saveSessionLayers(this.options.env, this.options.resumeStore, this.options.metainfo)
+        }
         break
       case 'download_completed':
         this.checkpoint()
@@ -465,22 +460,6 @@ export class TorrentSession {
     this.options.defer(() => {
       this.swarm.blockWriteFailed(this.now(), piece, begin, bytes.length, message)
       this.attached.flush()
-    })
-  }
-
-  /** Keeps the piece layers fetched from peers beside the resume data (BEP 52 magnets). */
-  private saveLayers(): void {
-    const { resumeStore, metainfo } = this.options
-    if (resumeStore === undefined) return
-    const write: AtomicWrite = (path, bytes, written) =>
-      writeFileAtomic(resumeStore.disk, path, bytes, written)
-    saveStoredLayers(resumeStore, metainfo, metainfo.pieceLayers, write, (saved) => {
-      // Not fatal: a restart fetches the layers again.
-      if (!saved.ok) {
-        this.options.env.log.log('warn', 'piece layers could not be stored', {
-          error: saved.error.message,
-        })
-      }
     })
   }
 
