@@ -36,6 +36,7 @@ export function checkPausedTorrent(
     metainfo: m,
     saveDir: settings.saveDir,
     pieceHashing: host.pieceHashing,
+    hashing: host.env.hashing,
     defer: host.defer,
     resumeStore: { disk: host.stateDisk, dir: '' },
     ...(settings.recheck ? { recheck: true } : {}),

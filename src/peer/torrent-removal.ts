@@ -1,11 +1,12 @@
 import type { Callback, Disk } from '../core/env.js'
 import { ok } from '../core/result.js'
 import type { Metainfo } from '../protocols/bittorrent/metainfo/index.js'
-import { filePaths, resumePath } from '../protocols/bittorrent/storage/index.js'
+import { filePaths, resumePath, storedLayersPath } from '../protocols/bittorrent/storage/index.js'
 
 /**
- * What removing a torrent deletes: its resume data on the state disk and, when asked, its
- * files and the folders they made below the save folder (never the user's other files).
+ * What removing a torrent deletes: its resume data (and the piece layers fetched for a v2
+ * magnet, kept beside it) on the state disk and, when asked, its files and the folders they
+ * made below the save folder (never the user's other files).
  */
 export function deleteTorrentState(
   disks: { readonly stateDisk: Disk; readonly dataDisk: Disk },
@@ -14,7 +15,7 @@ export function deleteTorrentState(
   deleteData: boolean,
   done: Callback<void>,
 ): void {
-  const paths = [resumePath('', m)]
+  const paths = [resumePath('', m), storedLayersPath('', m)]
   removeAll(disks.stateDisk, paths, (removed) => {
     if (!removed.ok || !deleteData) return done(removed)
     const files = filePaths(saveDir, m).filter((_, i) => m.files[i]?.pad !== true)

@@ -6,7 +6,11 @@ import { err, ok } from '../../core/result.js'
 import type { Instant } from '../../core/time.js'
 import { swarmHashes, type Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
 import type { Bitfield } from '../../protocols/bittorrent/picker/index.js'
-import { resumePath, TorrentStorage } from '../../protocols/bittorrent/storage/index.js'
+import {
+  lacksPieceLayers,
+  resumePath,
+  TorrentStorage,
+} from '../../protocols/bittorrent/storage/index.js'
 import {
   DEFAULT_SWARM_CONFIG,
   SwarmCore,
@@ -16,7 +20,7 @@ import {
 } from '../../protocols/bittorrent/swarm/index.js'
 import { attachStream, type AttachedStream } from '../attach-stream.js'
 import { writeFileAtomic } from '../disk-atomic.js'
-import { equalBytes, toHex } from '../../core/bytes.js'
+import { equalBytes } from '../../core/bytes.js'
 import { skeyHash } from '../../protocols/mse/index.js'
 import { announceLeft } from './announce-left.js'
 import { Announcing } from './announcing.js'
@@ -24,23 +28,13 @@ import { DhtAnnouncing } from './dht-announcing.js'
 import type { FatalCode } from './session-events.js'
 import { acceptIncoming } from './mse-accept.js'
 import { encryptingNet } from './mse-net.js'
+import { loadSessionLayers, saveSessionLayers } from './session-layers.js'
 import { checkStoredData } from './stored-data.js'
 import { WebSeeding, type WebSeedStatus } from './webseed.js'
 
 export type { FatalCode, SessionEvent } from './session-events.js'
 export type { TorrentSessionOptions } from './session-options.js'
 import type { TorrentSessionOptions } from './session-options.js'
-
-/** A v2-only torrent missing the piece layer of a file longer than one piece (a magnet). */
-function lacksPieceLayers(m: Metainfo): boolean {
-  if (m.version !== 'v2') return false
-  return m.files.some(
-    (file) =>
-      file.piecesRoot !== undefined &&
-      file.length > m.pieceLength &&
-      !m.pieceLayers.has(toHex(file.piecesRoot)),
-  )
-}
 
 /** Verified pieces between resume checkpoints (also written on completion and close). */
 const CHECKPOINT_EVERY_PIECES = 64
@@ -73,6 +67,21 @@ export class TorrentSession {
       layers === undefined
         ? given
         : { ...given, metainfo: { ...given.metainfo, pieceLayers: layers } }
+    const { env, metainfo, resumeStore } = options
+    if (layers === undefined || resumeStore === undefined) {
+      return TorrentSession.check(options, layers, done)
+    }
+    // Layers fetched by an earlier run, each proven against its pieces root before use.
+    loadSessionLayers(env, resumeStore, metainfo, layers, () =>
+      TorrentSession.check(options, layers, done),
+    )
+  }
+
+  private static check(
+    options: TorrentSessionOptions,
+    layers: Map<string, Uint8Array> | undefined,
+    done: Callback<TorrentSession>,
+  ): void {
     const { env, metainfo, saveDir } = options
     checkStoredData(
       {
@@ -80,6 +89,7 @@ export class TorrentSession {
         metainfo,
         saveDir,
         pieceHashing: options.pieceHashing,
+        hashing: env.hashing,
         defer: options.defer,
         ...(options.resumeStore === undefined ? {} : { resumeStore: options.resumeStore }),
         ...(options.recheck === undefined ? {} : { recheck: options.recheck }),
@@ -386,6 +396,12 @@ export class TorrentSession {
           this.attached.flush()
           if (good && ++this.checkpointPieces >= CHECKPOINT_EVERY_PIECES) this.checkpoint()
         })
+      case 'piece_layers_fetched':
+        // Kept beside the resume data, so that a restart need not fetch them (BEP 52 magnets).
+        if (this.options.resumeStore !== undefined) {
+          saveSessionLayers(this.options.env, this.options.resumeStore, this.options.metainfo)
+        }
+        break
       case 'download_completed':
         this.checkpoint()
         for (const announcer of this.announcing) announcer.completed()

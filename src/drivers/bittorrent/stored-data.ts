@@ -12,9 +12,12 @@ import {
   resumePath,
   statFileStates,
   TorrentStorage,
+  lacksPieceLayers,
+  loadStoredLayers,
   type PieceHashing,
   type ResumeStore,
 } from '../../protocols/bittorrent/storage/index.js'
+import type { Sha256Hashing } from '../../protocols/bittorrent/merkle/index.js'
 
 /**
  * What a session trusts at start (issue 11: resume data must never be trusted over the files):
@@ -34,6 +37,8 @@ export interface StoredDataOptions {
   readonly metainfo: Metainfo
   readonly saveDir: string
   readonly pieceHashing: PieceHashing
+  /** SHA-256, to prove stored piece layers (`loadStoredLayers`). */
+  readonly hashing: Sha256Hashing
   readonly defer: (fn: () => void) => void
   readonly resumeStore?: ResumeStore
   readonly recheck?: boolean
@@ -57,13 +62,34 @@ export interface StoredData {
   readonly problems: readonly FileProblem[]
 }
 
-export function checkStoredData(options: StoredDataOptions, done: Callback<StoredData>): void {
-  trustedPieces(options, (trusted) => {
-    if (!trusted.ok) return done(trusted)
-    fileProblems(options, (problems) => {
-      if (!problems.ok) return done(problems)
-      done(ok({ ...trusted.value, problems: problems.value }))
-    })
+export function checkStoredData(given: StoredDataOptions, done: Callback<StoredData>): void {
+  withStoredLayers(given, (options) =>
+    trustedPieces(options, (trusted) => {
+      if (!trusted.ok) return done(trusted)
+      fileProblems(options, (problems) => {
+        if (!problems.ok) return done(problems)
+        done(ok({ ...trusted.value, problems: problems.value }))
+      })
+    }),
+  )
+}
+
+/**
+ * A v2 torrent from a magnet lacks its piece layers: those an earlier run fetched and stored
+ * are loaded (each proven against its pieces root), so that a check of the files can verify
+ * their pieces. A session loads them itself before (it shares the map with its swarm); this
+ * covers a check without a session (a paused torrent).
+ */
+function withStoredLayers(
+  options: StoredDataOptions,
+  next: (options: StoredDataOptions) => void,
+): void {
+  const { metainfo: m, resumeStore } = options
+  if (resumeStore === undefined || !lacksPieceLayers(m)) return next(options)
+  loadStoredLayers(resumeStore, m, options.hashing, (stored) => {
+    if (stored.layers.size === 0) return next(options)
+    const pieceLayers = new Map([...m.pieceLayers, ...stored.layers])
+    next({ ...options, metainfo: { ...m, pieceLayers } })
   })
 }
 

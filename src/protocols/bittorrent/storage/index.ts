@@ -48,3 +48,13 @@ export {
   type ResumeTarget,
   type TorrentStorageOptions,
 } from './torrent-storage.js'
+export {
+  STORED_LAYERS_FORMAT,
+  decodeStoredLayers,
+  encodeStoredLayers,
+  lacksPieceLayers,
+  loadStoredLayers,
+  saveStoredLayers,
+  storedLayersPath,
+  type StoredLayers,
+} from './stored-layers.js'

@@ -1,11 +1,17 @@
 /**
  * Whether a piece's bytes are the piece the torrent describes: the one comparison the
- * verifier, the recheck and the upload check share. v1 and hybrid torrents compare the SHA-1
- * of the whole piece (padding included) with `pieces`; a hybrid's v2 hashes describe the
- * same bytes, so one check suffices. A v2-only torrent has no SHA-1s: the file's bytes in the
- * piece (the padding after the file's end aside, which is never written) hash up a merkle
- * tree to the file's piece-layer entry, or to its `pieces root` for a file of one piece
- * (BEP 52).
+ * verifier, the recheck and the upload check share.
+ *
+ * - v1: the SHA-1 of the whole piece (padding included) against `pieces`.
+ * - v2-only: the file's bytes in the piece (the padding after the file's end aside, which is
+ *   never written) hash up a merkle tree to the file's piece-layer entry, or to its `pieces
+ *   root` for a file of one piece (BEP 52).
+ * - hybrid: both, as libtorrent checks them. The two hash sets of a hybrid describe the same
+ *   bytes only if its creator made them so: a torrent whose SHA-1s and merkle trees disagree
+ *   on a piece would let a v1 peer and a v2 peer each accept different content under one
+ *   info dictionary (the known attack on hybrids). Such a piece fails here, and its senders
+ *   are blamed like for any hash failure. When the piece's v2 hash is unknown (its file's
+ *   layer never arrived: a hybrid from a magnet), the SHA-1 alone decides.
  */
 import { equalBytes } from '../../../core/bytes.js'
 import type { Callback } from '../../../core/env.js'
@@ -25,12 +31,36 @@ export function checkPiece(
   parts: readonly Uint8Array[],
   done: Callback<boolean>,
 ): void {
-  if (m.version !== 'v2') {
-    return hashing.hashPiece(index, parts, (hashed) => {
-      if (!hashed.ok) return done(err(hashed.error))
-      done(ok(equalBytes(hashed.value, pieceHash(m, index))))
-    })
-  }
+  if (m.version === 'v1') return checkSha1(m, hashing, index, parts, done)
+  if (m.version === 'v2') return checkV2(m, hashing, index, parts, done)
+  checkSha1(m, hashing, index, parts, (v1) => {
+    if (!v1.ok || !v1.value) return done(v1)
+    // A piece of padding only (none in a well-formed hybrid) or whose layer is unknown.
+    if (v2PieceOf(m, index)?.expected === undefined) return done(v1)
+    checkV2(m, hashing, index, parts, done)
+  })
+}
+
+function checkSha1(
+  m: Metainfo,
+  hashing: PieceHashing,
+  index: number,
+  parts: readonly Uint8Array[],
+  done: Callback<boolean>,
+): void {
+  hashing.hashPiece(index, parts, (hashed) => {
+    if (!hashed.ok) return done(err(hashed.error))
+    done(ok(equalBytes(hashed.value, pieceHash(m, index))))
+  })
+}
+
+function checkV2(
+  m: Metainfo,
+  hashing: PieceHashing,
+  index: number,
+  parts: readonly Uint8Array[],
+  done: Callback<boolean>,
+): void {
   const piece = v2PieceOf(m, index)
   const expected = piece?.expected
   // No hash to compare with (a v2-only layout has no all-padding piece, so the file's piece

@@ -114,7 +114,7 @@ export function loadResume(source: ResumeSource, done: (load: ResumeLoad) => voi
 }
 
 /** The whole of a file that must be at most `bytesMax` long; a longer one is an 'io' error. */
-function readSmallFile(
+export function readSmallFile(
   disk: Disk,
   path: string,
   bytesMax: number,

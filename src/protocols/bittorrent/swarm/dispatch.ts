@@ -56,7 +56,8 @@ export class Dispatch {
     private readonly ctx: SwarmContext,
     private readonly m: Modules,
   ) {
-    this.hashes = new HashExchange(ctx, () => {
+    this.hashes = new HashExchange(ctx, (files) => {
+      ctx.emit({ type: 'piece_layers_fetched', files })
       for (const peer of ctx.peers.values()) {
         if (peer.phase === 'open') m.requests.updateInterest(peer)
       }

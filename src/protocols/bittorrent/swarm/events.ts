@@ -95,6 +95,11 @@ export type SwarmEvent =
   | { readonly type: 'piece_verified'; readonly piece: number }
   | { readonly type: 'piece_failed'; readonly piece: number; readonly blamed: readonly Address[] }
   | { readonly type: 'download_completed' }
+  /**
+   * Every piece layer a v2 magnet lacked was fetched and proven (BEP 52): they are all in the
+   * `pieceLayerStore` map now, for the driver to keep (a restart then need not fetch them).
+   */
+  | { readonly type: 'piece_layers_fetched'; readonly files: number }
   /** A peer named its DHT node's port (BEP 5 `port`): the driver may ping that node. */
   | { readonly type: 'dht_node'; readonly address: Address }
   /** Storage failed a write: the torrent stops downloading (uploads go on). */

@@ -134,9 +134,15 @@ test('a v2 magnet asks for each missing layer as libtorrent does, and waits for 
     ],
   )
   assert.equal(remote.take('interested').length, 0, 'no interest before the layers')
-  for (const request of asked) {
+  for (const [index, request] of asked.entries()) {
     const hashes = layerWithPads(request)
     remote.send({ type: 'unknown', id: HASHES_ID, payload: encodeHashes({ ...request, hashes }) })
+    // The driver is told once, when the last layer is in (it stores them: session.ts).
+    const told = h.take('piece_layers_fetched')
+    assert.deepEqual(
+      told,
+      index === asked.length - 1 ? [{ type: 'piece_layers_fetched', files: 2 }] : [],
+    )
   }
   assert.deepEqual(store.get(toHex(A)), layerOf(A))
   assert.deepEqual(store.get(toHex(C)), layerOf(C))

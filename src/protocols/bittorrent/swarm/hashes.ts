@@ -84,11 +84,13 @@ export class HashExchange {
   /** Trees built from layers we hold, per root, for answering (built on first request). */
   private readonly trees = new Map<string, PieceTree>()
   private readonly wanted: WantedRange[] = []
+  /** Files whose layer this exchange fetches. */
+  private layersFetching = 0
 
   constructor(
     private readonly ctx: SwarmContext,
-    /** Every layer is in: the swarm may download (re-evaluate interest in each peer). */
-    private readonly layersComplete: () => void,
+    /** Every layer is in (`files` were fetched): the swarm may download. */
+    private readonly layersComplete: (files: number) => void,
   ) {
     const { metainfo: m, pieceLayerStore } = ctx
     if (m.version === 'v1' || pieceLayerStore === undefined || ctx.sha256 === undefined) return
@@ -105,6 +107,7 @@ export class HashExchange {
         this.wanted.push({ need, range, askedOf: undefined, done: false, refusedBy: new Set() })
       }
       ctx.layersMissing++
+      this.layersFetching++
     }
   }
 
@@ -169,7 +172,7 @@ export class HashExchange {
     if (need.remaining > 0) return
     this.ctx.pieceLayerStore?.set(need.rootHex, need.layer)
     this.ctx.layersMissing--
-    if (this.ctx.layersMissing === 0) this.layersComplete()
+    if (this.ctx.layersMissing === 0) this.layersComplete(this.layersFetching)
   }
 
   private onReject(peer: Peer, payload: Uint8Array): void {
