@@ -15,6 +15,15 @@ export {
   splitRecord,
   type KeyValue,
 } from './key-order.js'
+export {
+  addRecord,
+  countRecords,
+  formatGroups,
+  parseLinesInto,
+  sortGroups,
+  type Group,
+  type KeyGroups,
+} from './key-groups.js'
 export { formatLogRecord, parseLog, type LogRecord, type ParsedLog } from './log-record.js'
 export { MasterCore } from './master.js'
 export type { JobProgress, PhaseProgress } from './master-progress.js'
