@@ -5,6 +5,7 @@ import {
   countRecords,
   formatGroups,
   sortGroups,
+  sortKeys,
   type Group,
   type KeyGroups,
   type Split,
@@ -57,11 +58,12 @@ export async function runMapTask(
   const partitionBytes: number[] = []
   const partitionCrc: number[] = []
   for (let partition = 0; partition < reduces; partition++) {
-    let sorted = sortGroups(partitions[partition] as Group[])
-    if (program.combine !== undefined && sorted.length > 0) {
-      sorted = sortGroups([...(await program.combine(sorted, context))])
+    const own = partitions[partition] as Group[]
+    let sorted: Group[]
+    if (program.combine !== undefined && own.length > 0) {
+      sorted = sortGroups([...(await program.combine(sortKeys(own), context))])
       addCount(context.counters, COUNTER.combineOutputRecords, countRecords(sorted))
-    }
+    } else sorted = sortGroups(own)
     const bytes = Buffer.from(formatGroups(sorted))
     await writeFile(mapPartitionPath(dir, partition), bytes)
     partitionBytes.push(bytes.length)

@@ -21,6 +21,7 @@ export {
   formatGroups,
   parseLinesInto,
   sortGroups,
+  sortKeys,
   type Group,
   type KeyGroups,
 } from './key-groups.js'
@@ -36,5 +37,5 @@ export {
 } from './master-types.js'
 export type { JobProgram, JobSpec, MasterMessage, ShuffleMessage } from './messages.js'
 export { hashPartition, textHashCode } from './partitioner.js'
-export { ownedLineRanges, planSplits, type InputFile } from './splits.js'
+export { defaultSplitBytes, ownedLineRanges, planSplits, type InputFile } from './splits.js'
 export * from './types.js'

@@ -7,6 +7,7 @@ import {
   formatGroups,
   parseLinesInto,
   sortGroups,
+  sortKeys,
   type KeyGroups,
 } from './key-groups.js'
 import { compareUtf8, joinRecord, sortRecords, splitRecord } from './key-order.js'
@@ -73,4 +74,15 @@ test('sortGroups orders keys, then each key values, in UTF-8 byte order', () => 
   assert.deepEqual(groups[1]?.[1], ['1', '10', '2'])
   assert.ok(compareUtf8('same', 'same') === 0)
   assert.deepEqual(splitRecord('k\tv'), { key: 'k', value: 'v' })
+})
+
+test('sortKeys orders the keys and leaves each key values in emission order', () => {
+  const groups = sortKeys([
+    ['b', ['2', '10', '1']],
+    ['a', ['z', 'y']],
+  ])
+  assert.deepEqual(groups, [
+    ['a', ['z', 'y']],
+    ['b', ['2', '10', '1']],
+  ])
 })

@@ -23,9 +23,19 @@ export function addRecord(groups: KeyGroups, key: string, value: string): void {
  * reducer sees (Hadoop's byte-wise key order; values sorted too so that outputs are reproducible).
  */
 export function sortGroups<G extends Group>(groups: G[]): G[] {
-  groups.sort((a, b) => compareUtf8(a[0], b[0]))
+  sortKeys(groups)
   for (const [, values] of groups) if (values.length > 1) values.sort(compareUtf8)
   return groups
+}
+
+/**
+ * Sorts groups in place by key only: a combiner's input. Hadoop leaves the order of a key's
+ * values unspecified for a combiner (which must be associative and commutative); their order
+ * here is the map's emission order, the same on every attempt. The combiner's output is then
+ * sorted in full.
+ */
+export function sortKeys<G extends Group>(groups: G[]): G[] {
+  return groups.sort((a, b) => compareUtf8(a[0], b[0]))
 }
 
 /** The records in groups. */
