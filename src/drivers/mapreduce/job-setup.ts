@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
+  defaultSplitBytes,
   planSplits,
   type InputFile,
   type JobProgram,
@@ -13,8 +14,6 @@ import {
  * Turning command-line inputs into a job: input paths (files, or directories read recursively,
  * skipping names that start with `_` or `.` as Hadoop's input formats do) become splits.
  */
-
-export const DEFAULT_SPLIT_BYTES = 32 * 1024 * 1024
 
 export function listInputFiles(paths: readonly string[]): InputFile[] {
   const files: InputFile[] = []
@@ -44,10 +43,9 @@ export interface JobRequest {
 }
 
 export function planJob(request: JobRequest): { job: JobSpec; splits: Split[] } {
-  const splits = planSplits(
-    listInputFiles(request.inputs),
-    request.splitBytes ?? DEFAULT_SPLIT_BYTES,
-  )
+  const files = listInputFiles(request.inputs)
+  const totalBytes = files.reduce((sum, file) => sum + file.size, 0)
+  const splits = planSplits(files, request.splitBytes ?? defaultSplitBytes(totalBytes))
   const job: JobSpec = {
     jobId: `job_${Date.now()}_${randomBytes(3).toString('hex')}`,
     program: request.program,

@@ -1,9 +1,17 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
-import { sortRecords, type KeyValue, type Split } from '../../protocols/mapreduce/index.js'
+import {
+  countRecords,
+  formatGroups,
+  sortGroups,
+  sortKeys,
+  type Group,
+  type KeyGroups,
+  type Split,
+} from '../../protocols/mapreduce/index.js'
 import { readSplit } from './input-reader.js'
-import { COUNTER, addCount, formatRecords, type Program, type TaskContext } from './program.js'
+import { COUNTER, addCount, type Program, type TaskContext } from './program.js'
 
 /** Where a map attempt keeps its partitions on the worker: `<workDir>/<job>/m<task>_<attempt>/`. */
 export const mapOutputDir = (
@@ -39,21 +47,24 @@ export async function runMapTask(
 ): Promise<MapResult> {
   const input = await readSplit(split)
   addCount(context.counters, COUNTER.mapInputRecords, countLines(input))
-  const records = await program.map(input, context)
-  const buckets: KeyValue[][] = Array.from({ length: reduces }, () => [])
-  for (const record of records)
-    (buckets[program.partition(record.key, reduces)] as KeyValue[]).push(record)
+  const groups: KeyGroups = new Map()
+  await program.map(input, groups, context)
+  // Partitioned by distinct key: the partitioner runs once per key, not once per record.
+  const partitions: Group[][] = Array.from({ length: reduces }, () => [])
+  for (const group of groups)
+    (partitions[program.partition(group[0], reduces)] as Group[]).push(group)
   await rm(dir, { recursive: true, force: true })
   await mkdir(dir, { recursive: true })
   const partitionBytes: number[] = []
   const partitionCrc: number[] = []
   for (let partition = 0; partition < reduces; partition++) {
-    let sorted = sortRecords(buckets[partition] as KeyValue[])
-    if (program.combine !== undefined && sorted.length > 0) {
-      sorted = sortRecords(await program.combine(sorted, context))
-      addCount(context.counters, COUNTER.combineOutputRecords, sorted.length)
-    }
-    const bytes = Buffer.from(formatRecords(sorted))
+    const own = partitions[partition] as Group[]
+    let sorted: Group[]
+    if (program.combine !== undefined && own.length > 0) {
+      sorted = sortGroups([...(await program.combine(sortKeys(own), context))])
+      addCount(context.counters, COUNTER.combineOutputRecords, countRecords(sorted))
+    } else sorted = sortGroups(own)
+    const bytes = Buffer.from(formatGroups(sorted))
     await writeFile(mapPartitionPath(dir, partition), bytes)
     partitionBytes.push(bytes.length)
     partitionCrc.push(crc32(bytes))

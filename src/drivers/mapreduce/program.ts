@@ -1,4 +1,4 @@
-import type { KeyValue } from '../../protocols/mapreduce/index.js'
+import type { Group, KeyGroups, KeyValue } from '../../protocols/mapreduce/index.js'
 
 /**
  * What a worker runs for a job: either kind of job (a JS module, a Hadoop Streaming command set)
@@ -17,12 +17,17 @@ export interface TaskContext {
 }
 
 export interface Program {
-  /** Map one split's lines (`input`: the lines, each ending in `\n`). */
-  map(input: Buffer, context: TaskContext): Promise<KeyValue[]>
+  /**
+   * Map one split's lines (`input`: the lines, each ending in `\n`) into `output`, grouped by
+   * key; resolves with the number of records the map emitted.
+   */
+  map(input: Buffer, output: KeyGroups, context: TaskContext): Promise<number>
   /** Combine one sorted map-side partition; undefined when the job has no combiner. */
-  readonly combine: ((sorted: KeyValue[], context: TaskContext) => Promise<KeyValue[]>) | undefined
+  readonly combine:
+    ((sorted: readonly Group[], context: TaskContext) => Promise<KeyGroups>) | undefined
   /** Reduce one sorted partition into output text (lines `key<TAB>value\n`). */
-  reduce(sorted: KeyValue[], context: TaskContext): Promise<Buffer>
+  reduce(sorted: readonly Group[], context: TaskContext): Promise<Buffer>
+  /** The partition of a key; called once per distinct key of a map's output. */
   partition(key: string, reduces: number): number
 }
 

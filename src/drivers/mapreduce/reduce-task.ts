@@ -3,19 +3,14 @@ import { dirname, join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import {
   attemptName,
+  parseLinesInto,
   partFileName,
-  sortRecords,
-  type KeyValue,
+  sortGroups,
+  type Group,
+  type KeyGroups,
   type MapOutputLocation,
 } from '../../protocols/mapreduce/index.js'
-import {
-  COUNTER,
-  addCount,
-  parseRecords,
-  TaskError,
-  type Program,
-  type TaskContext,
-} from './program.js'
+import { COUNTER, addCount, TaskError, type Program, type TaskContext } from './program.js'
 import { fetchPartition } from './shuffle.js'
 
 const PARALLEL_FETCHES = 4
@@ -85,11 +80,13 @@ export async function runReduceTask(
     }
   }
   await Promise.all(Array.from({ length: Math.min(PARALLEL_FETCHES, sources.length) }, fetchOne))
-  const records: KeyValue[] = []
-  for (const part of parts) for (const record of parseRecords(part)) records.push(record)
-  addCount(context.counters, COUNTER.reduceInputRecords, records.length)
-  // Each part is already sorted: the sort merges runs (V8's TimSort finds them).
-  const result = await program.reduce(sortRecords(records), context)
+  const groups: KeyGroups = new Map()
+  let records = 0
+  for (const part of parts) records += parseLinesInto(part, groups)
+  addCount(context.counters, COUNTER.reduceInputRecords, records)
+  // Only the distinct keys are sorted; a key's values come as sorted runs, one per part, which
+  // V8's TimSort merges.
+  const result = await program.reduce(sortGroups<Group>([...groups]), context)
   const path = reduceTempPath(output, task, attempt)
   if (context.signal.aborted) throw new TaskError('killed')
   // Not recursive: once the master has removed `_temporary` (the job ended), a late attempt

@@ -1,5 +1,11 @@
 import { spawn } from 'node:child_process'
-import { hashPartition, type KeyValue } from '../../protocols/mapreduce/index.js'
+import {
+  formatGroups,
+  hashPartition,
+  parseLinesInto,
+  type KeyGroups,
+  type KeyValue,
+} from '../../protocols/mapreduce/index.js'
 import {
   COUNTER,
   addCount,
@@ -28,24 +34,31 @@ export function streamingProgram(commands: {
 }): Program {
   const combiner = commands.combiner
   return {
-    async map(input, context) {
-      const output = await runCommand('mapper', commands.mapper, input, context)
-      const records = parseRecords(output)
-      addCount(context.counters, COUNTER.mapOutputRecords, records.length)
+    async map(input, output, context) {
+      const text = await runCommand('mapper', commands.mapper, input, context)
+      const records = parseLinesInto(text, output)
+      addCount(context.counters, COUNTER.mapOutputRecords, records)
       return records
     },
     combine:
       combiner === undefined
         ? undefined
-        : async (sorted, context) =>
-            parseRecords(
-              await runCommand('combiner', combiner, Buffer.from(formatRecords(sorted)), context),
-            ),
+        : async (sorted, context) => {
+            const text = await runCommand(
+              'combiner',
+              combiner,
+              Buffer.from(formatGroups(sorted)),
+              context,
+            )
+            const combined: KeyGroups = new Map()
+            parseLinesInto(text, combined)
+            return combined
+          },
     async reduce(sorted, context) {
       const output = await runCommand(
         'reducer',
         commands.reducer,
-        Buffer.from(formatRecords(sorted)),
+        Buffer.from(formatGroups(sorted)),
         context,
       )
       // Hadoop writes each reducer line back as key, TAB, value: a line without a TAB gains one.

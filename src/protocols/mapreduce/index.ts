@@ -15,6 +15,16 @@ export {
   splitRecord,
   type KeyValue,
 } from './key-order.js'
+export {
+  addRecord,
+  countRecords,
+  formatGroups,
+  parseLinesInto,
+  sortGroups,
+  sortKeys,
+  type Group,
+  type KeyGroups,
+} from './key-groups.js'
 export { formatLogRecord, parseLog, type LogRecord, type ParsedLog } from './log-record.js'
 export { MasterCore } from './master.js'
 export type { JobProgress, PhaseProgress } from './master-progress.js'
@@ -27,5 +37,5 @@ export {
 } from './master-types.js'
 export type { JobProgram, JobSpec, MasterMessage, ShuffleMessage } from './messages.js'
 export { hashPartition, textHashCode } from './partitioner.js'
-export { ownedLineRanges, planSplits, type InputFile } from './splits.js'
+export { defaultSplitBytes, ownedLineRanges, planSplits, type InputFile } from './splits.js'
 export * from './types.js'

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { fromUtf8, utf8 } from '../../core/bytes.js'
-import { ownedLineRanges, planSplits } from './splits.js'
+import {
+  MAX_DEFAULT_SPLIT_BYTES,
+  MIN_DEFAULT_SPLIT_BYTES,
+  defaultSplitBytes,
+  ownedLineRanges,
+  planSplits,
+} from './splits.js'
 
 test('files are cut by size, with a slop for the last split and none for empty files', () => {
   const splits = planSplits(
@@ -59,4 +65,15 @@ test('a short buffer asks for more bytes instead of cutting a line', () => {
     [0, 2],
     [4, 6],
   ])
+})
+
+test('the default split size aims at 16 map tasks, between 1 MiB and 32 MiB a split', () => {
+  const MiB = 1024 * 1024
+  assert.equal(defaultSplitBytes(64 * MiB), 4 * MiB)
+  assert.equal(defaultSplitBytes(1024 * MiB), MAX_DEFAULT_SPLIT_BYTES)
+  assert.equal(defaultSplitBytes(100), MIN_DEFAULT_SPLIT_BYTES)
+  assert.equal(
+    planSplits([{ path: 'a', size: 256 * MiB }], defaultSplitBytes(256 * MiB)).length,
+    16,
+  )
 })

@@ -12,6 +12,23 @@ import type { Split } from './types.js'
 
 export const SPLIT_SLOP = 1.1
 
+/** The default split size's bounds and the map task count it aims at. */
+export const MAX_DEFAULT_SPLIT_BYTES = 32 * 1024 * 1024
+export const MIN_DEFAULT_SPLIT_BYTES = 1024 * 1024
+export const TARGET_MAP_TASKS = 16
+
+/**
+ * The split size when the user names none: enough map tasks (TARGET_MAP_TASKS) to keep every
+ * worker busy and to balance the end of the map phase, but splits no smaller than needed. Each
+ * map task costs in proportion to its distinct keys (sorting, combining, and one shuffle record
+ * per key and map: a 1 GiB word count in 2 MiB splits shuffles 16 times the records it does in
+ * 32 MiB ones), so small splits are only worth it while there are too few of them.
+ */
+export function defaultSplitBytes(totalBytes: number): number {
+  const even = Math.ceil(totalBytes / TARGET_MAP_TASKS)
+  return Math.min(MAX_DEFAULT_SPLIT_BYTES, Math.max(MIN_DEFAULT_SPLIT_BYTES, even))
+}
+
 export interface InputFile {
   readonly path: string
   readonly size: number
