@@ -129,6 +129,8 @@ function jsonEvent(event: SessionEvent, m: Metainfo): Record<string, unknown> {
       return { ...event, address: addressKey(event.address) }
     case 'piece_failed':
       return { ...event, blamed: event.blamed.map(addressKey) }
+    case 'holepunch':
+      return { ...event, address: addressKey(event.address), via: addressKey(event.via) }
     default:
       return { ...event }
   }
