@@ -101,6 +101,11 @@ export class OnionLink {
     return this.state === 'open'
   }
 
+  /** This end's address:port (what the relay at the other end sees as its previous hop). */
+  get localEndpoint(): string {
+    return `${(this.socket.localAddress ?? '?').replace(/^::ffff:/, '')}:${this.socket.localPort ?? 0}`
+  }
+
   send(cell: Cell): void {
     if (this.state === 'closed') return
     this.socket.write(encodeCell(cell))
