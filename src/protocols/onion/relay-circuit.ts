@@ -103,12 +103,18 @@ export class RelayCircuit {
     create2Payload: Uint8Array,
     options: RelayCircuitOptions,
   ): Result<{ circuit: RelayCircuit; created2: Uint8Array }, RemoteFault> {
-    let circuit: RelayCircuit | undefined
-    const accepted = RelayHop.accept(crypto, random, secret, create2Payload, () =>
-      circuit === undefined ? false : circuit.next === 'extended',
+    // RelayHop asks whether a next hop exists; the circuit it belongs to is made just after.
+    const holder: { circuit?: RelayCircuit } = {}
+    const accepted = RelayHop.accept(
+      crypto,
+      random,
+      secret,
+      create2Payload,
+      () => holder.circuit?.next === 'extended',
     )
     if (!accepted.ok) return accepted
-    circuit = new RelayCircuit(accepted.value.hop, options)
+    const circuit = new RelayCircuit(accepted.value.hop, options)
+    holder.circuit = circuit
     return ok({ circuit, created2: accepted.value.created2 })
   }
 
