@@ -79,6 +79,7 @@ export class PlexusRelay {
   private readonly outbound = new Map<string, Promise<OnionLink>>()
   private readonly circuits = new Set<CircuitEntry>()
   private circuitCount = 0
+  private readonly blocked = new WeakSet<Socket>()
   private constructor(
     private readonly server: Server,
     readonly keys: RelayKeys,
@@ -221,9 +222,18 @@ export class PlexusRelay {
         return void this.extend(entry, action.linkSpecifiers, action.create2)
       case 'connect':
         return this.connectStream(entry, action.streamId, action.host, action.port)
-      case 'write':
-        entry.sockets.get(action.streamId)?.write(action.data)
+      case 'write': {
+        const socket = entry.sockets.get(action.streamId)
+        if (socket === undefined || socket.write(action.data) || this.blocked.has(socket)) return
+        // One drain listener per blocked spell, however many cells arrive meanwhile.
+        this.blocked.add(socket)
+        entry.circuit.streamWriteBlocked(action.streamId)
+        socket.once('drain', () => {
+          this.blocked.delete(socket)
+          this.apply(entry, entry.circuit.streamWriteDrained(action.streamId))
+        })
         return
+      }
       case 'pause-stream':
         entry.sockets.get(action.streamId)?.pause()
         return

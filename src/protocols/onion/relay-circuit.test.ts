@@ -127,6 +127,22 @@ test('DATA from the client is written out, and SENDMEs come back every 50 (strea
   assert.ok(circuitSendme.ok && circuitSendme.value.version === 1)
 })
 
+test('while the destination is not taking writes, stream SENDMEs wait for it to drain', () => {
+  const { circuit, send, opened } = oneHop(7)
+  send(begin('127.0.0.1', 80))
+  opened(circuit.streamConnected(1, Uint8Array.of(127, 0, 0, 1)))
+  circuit.streamWriteBlocked(1)
+  const streamSendmes = (actions: RelayCircuitAction[]): number =>
+    opened(actions).filter((cell) => cell.command === RelayCommand.SENDME && cell.streamId === 1)
+      .length
+  let held = 0
+  for (let i = 0; i < 120; i++)
+    held += streamSendmes(send({ command: RelayCommand.DATA, streamId: 1, data: Uint8Array.of(i) }))
+  assert.equal(held, 0)
+  assert.equal(streamSendmes(circuit.streamWriteDrained(1)), 2)
+  assert.equal(streamSendmes(circuit.streamWriteDrained(1)), 0)
+})
+
 test('the exit refuses what its policy forbids with END EXITPOLICY and looks up no names', () => {
   const { send, opened } = oneHop(3)
   for (const [host, port] of [

@@ -75,6 +75,8 @@ interface ExitStream {
   queued: Uint8Array[]
   endAfterQueue: boolean
   paused: boolean
+  /** The destination is not taking our writes: stream SENDMEs wait until it drains. */
+  writeBlocked: boolean
 }
 
 type NextHop = 'none' | 'extending' | 'extended'
@@ -308,6 +310,7 @@ export class RelayCircuit {
       queued: [],
       endAfterQueue: false,
       paused: false,
+      writeBlocked: false,
     })
     return [{ type: 'connect', streamId: cell.streamId, host, port }]
   }
@@ -330,11 +333,35 @@ export class RelayCircuit {
     const streamWindow = stream.deliver.onData()
     if (!streamWindow.ok) return this.violation(describe(streamWindow.error))
     actions.push({ type: 'write', streamId: cell.streamId, data: cell.data })
-    if (stream.deliver.takeSendme())
+    if (!stream.writeBlocked) actions.push(...this.owedStreamSendmes(cell.streamId, stream))
+    return actions
+  }
+
+  /**
+   * The destination's TCP connection stopped taking writes (its buffer is full). Until it
+   * drains, no stream SENDME goes back, so the client can have at most one stream window
+   * (500 cells) in flight toward a slow destination and the exit buffers no more than that.
+   */
+  streamWriteBlocked(streamId: number): void {
+    const stream = this.streams.get(streamId)
+    if (stream !== undefined) stream.writeBlocked = true
+  }
+
+  /** The destination drained: the SENDMEs held back go out now. */
+  streamWriteDrained(streamId: number): RelayCircuitAction[] {
+    const stream = this.streams.get(streamId)
+    if (this.closed || stream === undefined) return []
+    stream.writeBlocked = false
+    return this.owedStreamSendmes(streamId, stream)
+  }
+
+  private owedStreamSendmes(streamId: number, stream: ExitStream): RelayCircuitAction[] {
+    const actions: RelayCircuitAction[] = []
+    while (stream.deliver.takeSendme())
       actions.push(
         ...this.sendToClient({
           command: RelayCommand.SENDME,
-          streamId: cell.streamId,
+          streamId,
           data: encodeSendme({ version: 0 }),
         }),
       )
