@@ -68,6 +68,8 @@ export class OnionLink {
         port: target.orPort,
         rejectUnauthorized: false,
       })
+      // Cells are small and latency-bound: no Nagle delay between a cell and the next.
+      socket.setNoDelay(true)
       const link = new OnionLink(socket, crypto, target, log)
       const timer = setTimeout(
         () => link.fail(`link handshake with ${target.address}:${target.orPort} timed out`),

@@ -71,30 +71,26 @@ export interface NamedCircuit {
   readonly buildMs: number
 }
 
-/** Builds a circuit through `hops` in order (guard first); the caller destroys it. */
+/**
+ * Builds a circuit through `hops` in order (guard first); the caller destroys it. Without
+ * `guardLink` a new link to the first relay is opened and closes with the circuit; with one
+ * (already open to the first relay) the circuit shares it, as a client reuses its guard link.
+ */
 export async function buildCircuitThrough(
   crypto: OnionCrypto,
   random: Random,
   log: Log,
   hops: readonly RelayDescriptor[],
+  guardLink?: OnionLink,
 ): Promise<NamedCircuit> {
   const [first, ...rest] = hops
   if (first === undefined) throw new Error('a circuit needs at least one relay')
   const started = performance.now()
-  const link = await OnionLink.open(
-    crypto,
-    {
-      address: first.address,
-      orPort: first.orPort,
-      rsaIdDigest: first.rsaIdDigest,
-      ed25519Identity: first.ed25519Identity,
-    },
-    log,
-  )
+  const link = guardLink ?? (await openGuardLink(crypto, log, first))
   const circuit = new OnionCircuit(crypto, random, link, log)
   circuit.relays.push(...hops.map((hop) => hop.fingerprint))
-  // The link belongs to this circuit alone: it closes with it.
-  circuit.onClose(() => link.close())
+  // A link opened for this circuit alone closes with it.
+  if (guardLink === undefined) circuit.onClose(() => link.close())
   try {
     await circuit.create({ rsaIdDigest: first.rsaIdDigest, onionKey: first.ntorOnionKey })
     for (const hop of rest)
@@ -104,8 +100,25 @@ export async function buildCircuitThrough(
       )
   } catch (error) {
     circuit.destroy()
-    link.close()
+    if (guardLink === undefined) link.close()
     throw error
   }
   return { circuit, buildMs: performance.now() - started }
 }
+
+/** A client link to `relay`, its CERTS checked against the relay's identities. */
+export const openGuardLink = (
+  crypto: OnionCrypto,
+  log: Log,
+  relay: RelayDescriptor,
+): Promise<OnionLink> =>
+  OnionLink.open(
+    crypto,
+    {
+      address: relay.address,
+      orPort: relay.orPort,
+      rsaIdDigest: relay.rsaIdDigest,
+      ed25519Identity: relay.ed25519Identity,
+    },
+    log,
+  )

@@ -143,6 +143,8 @@ export class PlexusRelay {
   }
 
   private accept(socket: TLSSocket): void {
+    // Cells are small and latency-bound: no Nagle delay between a cell and the next.
+    socket.setNoDelay(true)
     const circuits = new Map<number, CircuitEntry>()
     const link: ResponderLink = new ResponderLink(socket, this.keys, this.log, (cell) =>
       this.onInboundCell(link, circuits, cell),
