@@ -49,6 +49,7 @@ before(async () => {
     port: 0,
     bind: '127.0.0.1',
     exitPolicy: policy.value,
+    handshakeTimeoutMs: 1500,
     log,
   })
 })
@@ -88,6 +89,9 @@ test('a link without a common version, or not starting with VERSIONS, is closed'
   assert.equal(old.length, 0)
   const garbage = await rawExchange(new Uint8Array(600).fill(3))
   assert.equal(garbage.length, 0)
+  // A peer that connects and stays silent is cut off when the handshake deadline passes.
+  const silent = await rawExchange(new Uint8Array(0))
+  assert.equal(silent.length, 0)
   assert.ok(warnings.some((w) => w.includes('no common link protocol')))
   assert.ok(warnings.some((w) => w.includes('malformed link bytes')))
 })

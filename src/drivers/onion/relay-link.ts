@@ -52,17 +52,24 @@ export class ResponderLink {
   linkProtocol = 0
   /** The initiator's address and port as this relay sees it (its view of the previous hop). */
   readonly peer: string
+  private readonly handshakeTimer: NodeJS.Timeout
 
   constructor(
     private readonly socket: TLSSocket,
     private readonly keys: RelayKeys,
     private readonly log: Log,
     private readonly onCell: (cell: Cell) => void,
+    handshakeTimeoutMs = 30_000,
   ) {
     this.peer = `${(socket.remoteAddress ?? '?').replace(/^::ffff:/, '')}:${socket.remotePort ?? 0}`
     socket.on('data', (bytes: Buffer) => this.onBytes(bytes))
     socket.on('error', (error) => this.fail(`link error: ${error.message}`))
     socket.on('close', () => this.fail('link closed'))
+    // A peer that never completes the handshake does not hold a socket for ever.
+    this.handshakeTimer = setTimeout(
+      () => this.fail('link handshake timed out'),
+      handshakeTimeoutMs,
+    )
   }
 
   get isOpen(): boolean {
@@ -89,6 +96,7 @@ export class ResponderLink {
   private fail(reason: string): void {
     if (this.state === 'closed') return
     this.state = 'closed'
+    clearTimeout(this.handshakeTimer)
     this.socket.destroy()
     for (const handler of this.closeHandlers.splice(0)) handler(reason)
   }
@@ -137,6 +145,7 @@ export class ResponderLink {
           return this.fail(`expected NETINFO, got ${cell.command}`)
         if (!decodeNetinfo(cell.payload).ok) return this.fail('NETINFO unreadable')
         this.state = 'open'
+        clearTimeout(this.handshakeTimer)
         for (const handler of this.openHandlers.splice(0)) handler()
         return
       }

@@ -31,6 +31,8 @@ export interface RelayOptions {
   readonly bind: string
   readonly exitPolicy: readonly PolicyRule[]
   readonly nickname?: string
+  /** How long an accepted link may take to finish its handshake (default 30 s). */
+  readonly handshakeTimeoutMs?: number
   readonly log?: Log
   readonly crypto?: OnionCrypto
   readonly random?: Random
@@ -146,8 +148,12 @@ export class PlexusRelay {
     // Cells are small and latency-bound: no Nagle delay between a cell and the next.
     socket.setNoDelay(true)
     const circuits = new Map<number, CircuitEntry>()
-    const link: ResponderLink = new ResponderLink(socket, this.keys, this.log, (cell) =>
-      this.onInboundCell(link, circuits, cell),
+    const link: ResponderLink = new ResponderLink(
+      socket,
+      this.keys,
+      this.log,
+      (cell) => this.onInboundCell(link, circuits, cell),
+      this.options.handshakeTimeoutMs,
     )
     this.links.add(link)
     link.onClose(() => {
