@@ -123,8 +123,15 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   onion: [
     'plexus onion fetch http://127.0.0.1:8080/file --authorities authorities.txt -o file',
     'plexus onion socks --port 9050 --authorities authorities.txt',
+    'plexus onion relay --port 9001 --state ./relay1 --json',
+  ],
+  'onion relay': [
+    'plexus onion relay --port 9001 --bind 127.0.0.1 --state ./relay1 --json > relay1.json',
+    "plexus onion relay --port 0 --state ./exit --exit-policy 'accept 127.0.0.1:8080, reject *:*'",
   ],
   'onion fetch': [
+    'cat relay1.json relay2.json relay3.json > relays.jsonl; plexus onion fetch http://127.0.0.1:8080/ --relays relays.jsonl',
+    'plexus onion fetch http://127.0.0.1:8080/ --relays mixed.jsonl --authorities net.txt   # lines {"tor":"NICK"} name tor relays',
     'plexus onion fetch http://127.0.0.1:8080/ --authorities authorities.txt',
     'plexus onion fetch http://127.0.0.1:8080/big -o big --authorities net.txt --no-distinct-subnets --json',
   ],

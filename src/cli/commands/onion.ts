@@ -5,21 +5,24 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import type { Log } from '../../core/env.js'
 import { OnionClient, parseAuthorities } from '../../drivers/onion/client.js'
 import { httpGetOverStream } from '../../drivers/onion/http-get.js'
 import { startSocksServer } from '../../drivers/onion/socks.js'
 import { portOption } from '../options.js'
 import { CliError, printJson, printLine, usageError } from '../output.js'
+import { stderrLog } from './onion-log.js'
+import { fetchThroughNamedRelays } from './onion-named-fetch.js'
+import { registerOnionRelay } from './onion-relay.js'
 
 interface OnionCommonOptions {
-  readonly authorities: string
+  readonly authorities?: string
   readonly distinctSubnets: boolean
   readonly json?: boolean
 }
 
 interface FetchOptions extends OnionCommonOptions {
   readonly output?: string
+  readonly relays?: string
 }
 
 interface SocksOptions extends OnionCommonOptions {
@@ -27,22 +30,9 @@ interface SocksOptions extends OnionCommonOptions {
   readonly bind: string
 }
 
-const stderrLog = (json: boolean): Log => {
-  const log: Log = {
-    log: (level, message, fields) => {
-      if (level === 'debug') return
-      process.stderr.write(
-        json
-          ? `${JSON.stringify({ type: 'log', level, message, ...fields })}\n`
-          : `plexus: ${level}: ${message} ${JSON.stringify(fields ?? {})}\n`,
-      )
-    },
-    child: () => log,
-  }
-  return log
-}
-
 async function bootstrap(options: OnionCommonOptions): Promise<OnionClient> {
+  if (options.authorities === undefined)
+    throw usageError('--authorities FILE is needed to use tor relays (or give --relays)')
   let text: string
   try {
     text = readFileSync(options.authorities, 'utf8')
@@ -62,7 +52,7 @@ async function bootstrap(options: OnionCommonOptions): Promise<OnionClient> {
 
 const withCommon = (command: Command): Command =>
   command
-    .requiredOption('--authorities <file>', 'file of torrc DirAuthority lines (the network to use)')
+    .option('--authorities <file>', 'file of torrc DirAuthority lines (the network to use)')
     .option(
       '--no-distinct-subnets',
       'allow two relays of one /16 on a path (loopback test networks)',
@@ -72,17 +62,26 @@ const withCommon = (command: Command): Command =>
 export function registerOnion(program: Command): void {
   const onion = program
     .command('onion')
-    .description("onion routing with Tor's circuit protocol (client)")
+    .description("onion routing with Tor's circuit protocol (client and relay)")
+  registerOnionRelay(onion)
 
   withCommon(
     onion
       .command('fetch')
       .description('fetch an http:// URL through a 3-hop circuit')
       .argument('<url>', 'http://HOST:PORT/PATH')
-      .option('-o, --output <file>', 'write the body here instead of stdout'),
+      .option('-o, --output <file>', 'write the body here instead of stdout')
+      .option(
+        '--relays <file|json>',
+        'build the circuit through these relays, in order: JSON lines of `plexus onion relay --json` records, or {"tor":"FINGERPRINT|nickname"} for a tor relay of the consensus',
+      ),
   ).action(async (rawUrl: string, options: FetchOptions) => {
     const url = URL.canParse(rawUrl) ? new URL(rawUrl) : undefined
     if (url?.protocol !== 'http:') throw usageError(`not an http:// URL: ${rawUrl}`)
+    if (options.relays !== undefined)
+      return fetchThroughNamedRelays(url, { ...options, relays: options.relays }, () =>
+        bootstrap(options),
+      )
     const client = await bootstrap(options)
     try {
       const started = performance.now()

@@ -68,6 +68,8 @@ export class OnionLink {
         port: target.orPort,
         rejectUnauthorized: false,
       })
+      // Cells are small and latency-bound: no Nagle delay between a cell and the next.
+      socket.setNoDelay(true)
       const link = new OnionLink(socket, crypto, target, log)
       const timer = setTimeout(
         () => link.fail(`link handshake with ${target.address}:${target.orPort} timed out`),
@@ -99,6 +101,11 @@ export class OnionLink {
 
   get isOpen(): boolean {
     return this.state === 'open'
+  }
+
+  /** This end's address:port (what the relay at the other end sees as its previous hop). */
+  get localEndpoint(): string {
+    return `${(this.socket.localAddress ?? '?').replace(/^::ffff:/, '')}:${this.socket.localPort ?? 0}`
   }
 
   send(cell: Cell): void {

@@ -23,7 +23,13 @@ import {
 import { HopCryptoLayer } from './relay-crypto.js'
 
 export type ForwardOutcome =
-  | { readonly type: 'recognized'; readonly cell: DecodedRelayCell; readonly early: boolean }
+  | {
+      readonly type: 'recognized'
+      readonly cell: DecodedRelayCell
+      readonly early: boolean
+      /** The running digest after this cell: a circuit SENDME v1 echoes it. */
+      readonly digest: Uint8Array
+    }
   | { readonly type: 'pass-forward'; readonly payload: Uint8Array; readonly command: number }
   | { readonly type: 'refused'; readonly fault: RemoteFault }
 
@@ -68,10 +74,11 @@ export class RelayHop {
       if (!budget.ok) return { type: 'refused', fault: budget.error }
     }
     const plaintext = this.layer.decrypt(payload)
-    if (this.layer.recognize(plaintext) !== undefined) {
+    const digest = this.layer.recognize(plaintext)
+    if (digest !== undefined) {
       const cell = decodeRelayCell(plaintext)
       return cell.ok
-        ? { type: 'recognized', cell: cell.value, early }
+        ? { type: 'recognized', cell: cell.value, early, digest }
         : { type: 'refused', fault: cell.error }
     }
     if (!this.hasNextHop())
@@ -85,6 +92,11 @@ export class RelayHop {
   /** A relay cell this relay originates toward the client. */
   toClient(cell: RelayCell): Uint8Array {
     return this.layer.seal(encodeRelayCell(cell, this.random.bytes(CELL_PAYLOAD_BYTES))).payload
+  }
+
+  /** The same, with the running digest the client's SENDME v1 will echo. */
+  sealToClient(cell: RelayCell): { payload: Uint8Array; digest: Uint8Array } {
+    return this.layer.seal(encodeRelayCell(cell, this.random.bytes(CELL_PAYLOAD_BYTES)))
   }
 
   /** A relay cell coming back from the next hop: add this layer and pass it on. */

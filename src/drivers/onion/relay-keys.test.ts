@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { equalBytes } from '../../core/bytes.js'
+import { CertType } from '../../protocols/onion/control-cells.js'
+import { verifyResponderCerts } from '../../protocols/onion/link-certs.js'
+import { NodeOnionCrypto } from './node-crypto.js'
+import { loadRelayKeys } from './relay-keys.js'
+
+const crypto = new NodeOnionCrypto()
+
+test("a relay's CERTS pass the client's responder checks and its identity survives a restart", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'plexus-relay-keys-'))
+  try {
+    const keys = loadRelayKeys(dir)
+    const verified = verifyResponderCerts(crypto, {
+      certs: keys.certs,
+      tlsCertificate: keys.tlsCertDer,
+      nowMs: Date.now(),
+    })
+    assert.ok(verified.ok, verified.ok ? '' : verified.error)
+    assert.ok(equalBytes(verified.value.rsaIdDigest, keys.rsaIdDigest))
+    assert.ok(equalBytes(verified.value.ed25519Identity, keys.ed25519Identity))
+    assert.equal(statSync(join(dir, 'onion-relay-keys.json')).mode & 0o777, 0o600)
+
+    const again = loadRelayKeys(dir)
+    assert.equal(again.fingerprint, keys.fingerprint)
+    assert.ok(equalBytes(again.ed25519Identity, keys.ed25519Identity))
+    assert.ok(equalBytes(again.ntor.onionKey, keys.ntor.onionKey))
+    // The link certificate is new at each start, and the chain still binds it.
+    assert.ok(!equalBytes(again.tlsCertDer, keys.tlsCertDer))
+
+    // Presented on a connection with another TLS certificate, the chain is refused.
+    const mismatched = verifyResponderCerts(crypto, {
+      certs: keys.certs,
+      tlsCertificate: again.tlsCertDer,
+      nowMs: Date.now(),
+    })
+    assert.ok(!mismatched.ok && /does not match the TLS certificate/.test(mismatched.error))
+    // A cross-certificate from another relay does not vouch for this identity.
+    const other = loadRelayKeys(join(dir, 'other'))
+    const spliced = keys.certs.map((cert) =>
+      cert.type === CertType.RSA_ID_X509
+        ? (other.certs.find((c) => c.type === CertType.RSA_ID_X509) ?? cert)
+        : cert,
+    )
+    const lie = verifyResponderCerts(crypto, {
+      certs: spliced,
+      tlsCertificate: keys.tlsCertDer,
+      nowMs: Date.now(),
+    })
+    assert.ok(!lie.ok && /cross-certificate badly signed/.test(lie.error))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
