@@ -2,7 +2,7 @@ import type { PeerTransports } from '../drivers/bittorrent/peer-transports.js'
 import { mkdir } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import type { Address } from '../core/address.js'
-import type { Disk, LogLevel } from '../core/env.js'
+import type { Disk, LogLevel, Net } from '../core/env.js'
 import { WorkerPieceHashing } from '../drivers/bittorrent-storage/worker-hashing.js'
 import { NodeTrackerTransport } from '../drivers/bittorrent/tracker-transport.js'
 import { NodeDisk } from '../drivers/node/disk.js'
@@ -44,6 +44,11 @@ export interface NodePeerOptions {
   /** uTP and TCP (the default), or one of them. */
   readonly transports?: PeerTransports
   readonly logLevel?: LogLevel
+  /**
+   * Replaces the Env's Net (its outgoing connections) with one built on it: `plexus get
+   * --anonymous` carries every peer connection through an onion circuit this way.
+   */
+  readonly wrapNet?: (net: Net) => Net
 }
 
 /** Peer connections across all torrents unless configured (4 torrents at the swarm default). */
@@ -58,10 +63,12 @@ export const CONNECTIONS_MAX_DEFAULT = 200
 export async function startNodePeer(options: NodePeerOptions): Promise<PeerApi> {
   const downloadDir = resolve(options.downloadDir)
   const stateDir = resolve(options.stateDir)
-  const env = createNodeEnv({
+  const nodeEnv = createNodeEnv({
     diskRoot: downloadDir,
     ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
   })
+  const env =
+    options.wrapNet === undefined ? nodeEnv : { ...nodeEnv, net: options.wrapNet(nodeEnv.net) }
   const stateDisk = new NodeDisk({ root: stateDir })
   const trackers = options.trackers ?? true
   const transport = trackers ? new NodeTrackerTransport(env) : undefined

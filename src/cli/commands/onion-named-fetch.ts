@@ -51,14 +51,18 @@ function readSpecFile(path: string): string {
   return readFileSync(path, 'utf8')
 }
 
-export async function fetchThroughNamedRelays(
-  url: URL,
-  options: NamedFetchOptions,
+/**
+ * The relays `--relays` names, in order, as descriptors: plexus relays from their records, tor
+ * relays found in the consensus `bootstrap` fetches (only called when one is named). The
+ * caller closes the returned client, if any.
+ */
+export async function namedRelays(
+  spec: string,
   bootstrap: () => Promise<OnionClient>,
-): Promise<void> {
+): Promise<{ descriptors: RelayDescriptor[]; client: OnionClient | undefined }> {
   let hops: NamedHop[]
   try {
-    hops = readHops(options.relays)
+    hops = readHops(spec)
   } catch (error) {
     if (error instanceof CliError) throw error
     throw usageError(`--relays: ${(error as Error).message}`)
@@ -75,6 +79,15 @@ export async function fetchThroughNamedRelays(
     if (found === undefined) throw usageError(`tor relay ${hop.tor} is not in the consensus`)
     return found
   })
+  return { descriptors, client }
+}
+
+export async function fetchThroughNamedRelays(
+  url: URL,
+  options: NamedFetchOptions,
+  bootstrap: () => Promise<OnionClient>,
+): Promise<void> {
+  const { descriptors, client } = await namedRelays(options.relays, bootstrap)
   const log = stderrLog(options.json === true)
   const started = performance.now()
   const { circuit, buildMs } = await buildCircuitThrough(

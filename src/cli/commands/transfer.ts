@@ -37,6 +37,7 @@ import {
 } from '../output.js'
 import { defaultStateDir, underTestRunner } from '../state-dir.js'
 import { TransferEnding } from '../transfer-ending.js'
+import { anonymousRoute } from './anonymous.js'
 import { TransferPrinter } from './transfer-printer.js'
 import { formatBytes } from '../progress.js'
 
@@ -78,6 +79,9 @@ interface TransferOptions {
   /** MSE/PE policy for this torrent's connections (default `prefer`). */
   readonly encryption?: EncryptionPolicy
   readonly transport?: PeerTransports
+  /** `get` only: every peer connection through an onion circuit (`--relays`). */
+  readonly anonymous?: boolean
+  readonly relays?: string
 }
 
 /** 1 GiB/s in KiB/s: far above any link, small enough to stay an exact byte count. */
@@ -259,8 +263,20 @@ export function registerTransfer(program: Command): void {
         'download only this file, numbered as for --skip (repeatable)',
         collectString,
         [],
+      )
+      .option(
+        '--anonymous',
+        'connect to peers only through an onion circuit (--relays); no trackers, DHT or uTP',
+      )
+      .option(
+        '--relays <file|json>',
+        'with --anonymous: the circuit, in order, as JSON lines of `plexus onion relay --json` records',
       ),
   ).action(async (torrent: string, options: TransferOptions, command: Command) => {
+    if (options.anonymous === true && options.relays === undefined)
+      throw usageError('--anonymous needs --relays (the circuit its connections take)')
+    if (options.anonymous !== true && options.relays !== undefined)
+      throw usageError('--relays goes with --anonymous')
     if (options.seedAfter === true && options.exitOnComplete === true) {
       command.error('error: --seed-after and --exit-on-complete contradict each other', {
         exitCode: 2,
@@ -328,6 +344,18 @@ function refuseMagnetWithoutPeerSource(
 }
 
 /**
+ * What --anonymous implies: no announce anywhere (trackers, DHT), TCP only, a listener on
+ * loopback that nobody is told of. A download needs peers named up front (--peer, x.pe).
+ */
+function anonymousOptions(source: TransferSource, options: TransferOptions): TransferOptions {
+  const named = options.peer.length + ('magnet' in source ? source.magnet.peers.length : 0)
+  if (named === 0)
+    throw usageError('--anonymous needs peers to dial: --peer HOST:PORT (or a magnet with x.pe)')
+  if (options.transport === 'utp') throw usageError('--anonymous cannot use uTP (UDP)')
+  return { ...options, trackers: false, dht: false, transport: 'tcp', bind: '127.0.0.1', port: 0 }
+}
+
+/**
  * `seed` and `get`: one torrent added to a Peer (`startNodePeer`), its events printed as they
  * come, until it completes (get), a signal, or a fatal condition.
  */
@@ -338,8 +366,15 @@ async function runTransfer(
   options: TransferOptions,
 ): Promise<void> {
   const json = options.json === true
+  const anonymous = options.anonymous === true && options.relays !== undefined
+  if (anonymous) options = anonymousOptions(source, options)
   const dht = await dhtFor(options)
   if ('magnet' in source) refuseMagnetWithoutPeerSource(source.magnet, options, dht !== false)
+  const route = anonymous ? await anonymousRoute(options.relays as string, json) : undefined
+  if (route !== undefined) {
+    if (json) printJson({ type: 'circuit', path: route.path, buildMs: Math.round(route.buildMs) })
+    else printLine(`circuit through ${route.path.length} relays (${Math.round(route.buildMs)} ms)`)
+  }
   const started = performance.now()
   const ending = new TransferEnding()
   const peer = await startNodePeer({
@@ -352,6 +387,10 @@ async function runTransfer(
     ...(options.transport === undefined ? {} : { transports: options.transport }),
     // One torrent: the whole budget is its own.
     connectionsMax: options.maxPeers ?? DEFAULT_SWARM_CONFIG.peersMax,
+    ...(route === undefined ? {} : { wrapNet: route.wrapNet }),
+  }).catch((error: unknown) => {
+    route?.close()
+    throw error
   })
   const dhtStatus = peer.dhtStatus()
   if (json && dhtStatus !== undefined) {
@@ -413,6 +452,7 @@ async function runTransfer(
     ),
   ).catch(async (error: unknown) => {
     await stopPeer(peer)
+    route?.close()
     throw error
   })
   if (metainfo !== undefined) warnIfNoPeerSource(kind, metainfo, options, dht !== false)
@@ -421,6 +461,7 @@ async function runTransfer(
   const before = peer.list().find((status) => status.infoHash === infoHash)
   const complete = before?.complete ?? false
   await stopPeer(peer)
+  route?.close()
   // Nothing ran (the files could not be opened, the metadata never came): the error alone.
   if (
     end.kind === 'fatal' &&
