@@ -45,12 +45,19 @@ export interface ServentConfig {
   readonly dqResultsWanted: number
   /**
    * Leaf role: how many of its ultrapeers get each query. Every ultrapeer that receives it
-   * runs its own dynamic query and counts only the results it routes, so without the leaf's
-   * query-status vendor message (not implemented) k ultrapeers bring back ~k times the results
-   * wanted and their floods duplicate each other. One is enough: the ultrapeer widens until
-   * the target or the horizon.
+   * runs its own dynamic query; without leaf guidance each counts only the results it routes,
+   * so k ultrapeers bring back ~k times the results wanted. With guidance each learns the
+   * leaf's total before widening, but their probes still overlap: one is the default.
    */
   readonly leafQueryUltrapeers: number
+  /**
+   * Leaf guidance (BEAR/11 QueryStatusRequest, BEAR/12 QueryStatusResponse): an ultrapeer
+   * asks the leaf for its kept results before widening a query run for it, and stops when
+   * the leaf has enough or says stop; a leaf answers such requests.
+   */
+  readonly leafGuidance: boolean
+  /** How long before a widening step the ultrapeer asks the leaf (more than a round trip). */
+  readonly dqGuidanceLeadMs: number
   readonly dqProbeTtl: number
   readonly dqProbeConnections: number
   readonly dqWaitPerHopMs: number
@@ -92,6 +99,8 @@ export function serventConfig(
     dynamicQuerying: true,
     dqResultsWanted: 50,
     leafQueryUltrapeers: 1,
+    leafGuidance: true,
+    dqGuidanceLeadMs: 500,
     dqProbeTtl: 1,
     dqProbeConnections: 3,
     dqWaitPerHopMs: 1_000,

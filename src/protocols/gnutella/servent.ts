@@ -103,6 +103,22 @@ export class Servent implements StreamCore<GnutellaEvent> {
   }
 
   /**
+   * Ends our search `queryId`: later hits are dropped, and the ultrapeers running it for us
+   * (as a leaf) are told to stop (a BEAR/12 QueryStatusResponse of 0xFFFF).
+   */
+  stopSearch(queryId: string): void {
+    this.routing.closeSearch(queryId)
+  }
+
+  /**
+   * The application's own count of results kept for `queryId` (after its filters): what we
+   * report to ultrapeers asking, instead of every result received.
+   */
+  setKeptResults(queryId: string, kept: number): void {
+    this.routing.own.setKept(queryId, kept)
+  }
+
+  /**
    * Asks a firewalled servent (its QueryHit's `serventId`) to connect back for `fileIndex`;
    * false when no route back to it is known. Its answer is a GIV connection to our port.
    */
@@ -389,6 +405,8 @@ export class Servent implements StreamCore<GnutellaEvent> {
         return this.routing.onPush(conn, d, d.payload)
       case 'route_table_update':
         return this.routing.onRouteTableUpdate(now, conn, d.payload.update)
+      case 'vendor':
+        return this.routing.onVendor(now, conn, d, d.payload)
       case 'bye':
         return this.drop(conn, 'bye', true)
     }
