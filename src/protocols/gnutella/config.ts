@@ -5,6 +5,7 @@
 import type { Address } from '../../core/address.js'
 import type { ConnectionId, StreamCloseReason } from '../../core/core.js'
 import type { RemoteFault } from '../../core/errors.js'
+import type { DemotionThresholds } from '../ultrapeer/demotion.js'
 import type { Payload } from './messages.js'
 
 /** `peer`: a flat 0.4-style servent (every neighbour equal); `ultrapeer` / `leaf`: 0.6. */
@@ -69,6 +70,11 @@ export interface ServentConfig {
    * push flag) and downloaders reach us by a Push that we answer by connecting back (GIV).
    */
   readonly firewalled: boolean
+  /**
+   * Ultrapeer role: demote ourselves to a leaf when we keep too few leaves while neighbour
+   * ultrapeers have room (src/protocols/ultrapeer/demotion.ts); undefined: never.
+   */
+  readonly demotion: DemotionThresholds | undefined
 }
 
 export function serventConfig(
@@ -107,6 +113,7 @@ export function serventConfig(
     qrpRefreshMs: 5_000,
     hitTtlSlack: 1,
     firewalled: false,
+    demotion: undefined,
     ...overrides,
   }
 }
@@ -137,6 +144,7 @@ export type GnutellaEvent =
     }
   | { readonly type: 'search_finished'; readonly queryId: string; readonly results: number }
   | { readonly type: 'push_requested'; readonly fileIndex: number; readonly to: Address }
+  | { readonly type: 'role_changed'; readonly role: Role; readonly reason: 'demoted' }
   | {
       readonly type: 'remote_fault'
       readonly connection: ConnectionId

@@ -47,6 +47,7 @@ import { QueryRouting } from './query-routing.js'
 import type { ElectionMeasurements, ServentDeps, ServentStats, TimerName } from './servent-types.js'
 import { clampTtl } from './ttl.js'
 import { BoundedMap, GuidCache } from './bounded-map.js'
+import { demotionVerdict } from '../ultrapeer/demotion.js'
 
 export type { ServentDeps, ServentStats } from './servent-types.js'
 export { newGuid } from './guid.js'
@@ -70,8 +71,13 @@ export class Servent implements StreamCore<GnutellaEvent> {
   /** What the ultrapeer election measures (src/protocols/ultrapeer/election.ts). */
   private readonly measured = { bytesSent: 0, bytesReceived: 0, accepted: 0, upNeeded: false }
 
+  /** Since when we are an ultrapeer, and since when our leaf count is low (demotion). */
+  private ultrapeerSince: Instant
+  private lowLoad: { since: Instant; jitterMs: number } | undefined
+
   constructor(
-    readonly config: ServentConfig,
+    /** Replaced, with the role, when an ultrapeer demotes itself (`demote`). */
+    public config: ServentConfig,
     readonly deps: ServentDeps,
     now: Instant,
   ) {
@@ -82,8 +88,11 @@ export class Servent implements StreamCore<GnutellaEvent> {
     this.slower = new BoundedMap(config.pongCacheEntriesMax)
     this.routing = new QueryRouting(this, now)
     this.timers.set('ping', after(now, ms(config.pingIntervalMs)))
+    this.ultrapeerSince = now
     if (config.role === 'leaf')
       this.timers.set('maintain', after(now, ms(config.maintainIntervalMs)))
+    if (config.role === 'ultrapeer' && config.demotion !== undefined)
+      this.timers.set('demote', after(now, ms(config.maintainIntervalMs)))
   }
 
   // --- commands ------------------------------------------------------------------------------
@@ -248,6 +257,8 @@ export class Servent implements StreamCore<GnutellaEvent> {
         this.maintainLeaf(now)
       } else if (name === 'qrp') {
         this.routing.sendMergedTable()
+      } else if (name === 'demote') {
+        this.considerDemotion(now)
       }
     }
     this.routing.pumpDynamicQueries(now)
@@ -396,7 +407,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
       case 'ping':
         return this.onPing(now, conn, d)
       case 'pong':
-        return this.onPong(now, d.payload)
+        return this.onPong(now, conn, d, d.payload)
       case 'query':
         return this.routing.onQuery(now, conn, d, d.payload)
       case 'query_hit':
@@ -425,8 +436,18 @@ export class Servent implements StreamCore<GnutellaEvent> {
     }
   }
 
-  private onPong(now: Instant, pong: Extract<Payload, { type: 'pong' }>): void {
+  private onPong(
+    now: Instant,
+    conn: Connection,
+    d: Descriptor,
+    pong: Extract<Payload, { type: 'pong' }>,
+  ): void {
     const heard = cachedPong(pong, now)
+    // A neighbour's own pong (hops 0): where it listens and how much room it has for leaves.
+    if (d.hops === 0 && conn.role === 'ultrapeer') {
+      conn.listening = heard.address
+      conn.freeLeafSlots = heard.freeLeafSlots
+    }
     const ours = this.config.advertised
     if (heard.address.host === ours.host && heard.address.port === ours.port) return
     this.pongs.add(heard)
@@ -434,12 +455,66 @@ export class Servent implements StreamCore<GnutellaEvent> {
   }
 
   ownPong(): Payload {
+    const slots = this.slots()
     return pongPayload({
       address: this.config.advertised,
       filesShared: this.deps.library.size,
       kilobytesShared: this.deps.library.kilobytes,
       ultrapeer: this.config.role === 'ultrapeer',
+      freeLeafSlots: this.config.leavesMax - slots.leaves,
+      freeUltrapeerSlots: this.config.ultrapeersMax - slots.ultrapeers,
     })
+  }
+
+  /** The demotion check (src/protocols/ultrapeer/demotion.ts), every maintenance interval. */
+  private considerDemotion(now: Instant): void {
+    const thresholds = this.config.demotion
+    if (this.role !== 'ultrapeer' || thresholds === undefined) return
+    this.timers.set('demote', after(now, ms(this.config.maintainIntervalMs)))
+    const open = this.open()
+    const leaves = open.filter((c) => c.role === 'leaf').length
+    if (leaves >= thresholds.leavesBelow) this.lowLoad = undefined
+    else if (this.lowLoad === undefined)
+      // A random extra wait, so that neighbours low at the same moment do not all go at once:
+      // the first to go becomes a leaf of the others, which may then be needed.
+      this.lowLoad = { since: now, jitterMs: this.deps.random.int(thresholds.lowForMs + 1) }
+    const low = this.lowLoad
+    const verdict = demotionVerdict(
+      {
+        leaves,
+        lowForMs: low === undefined ? 0 : Math.max(0, now - low.since - low.jitterMs),
+        ultrapeerForMs: now - this.ultrapeerSince,
+        neighbourFreeLeafSlots: open
+          .filter((c) => c.role === 'ultrapeer')
+          .map((c) => c.freeLeafSlots ?? 0),
+        leafUltrapeers: this.config.leafUltrapeers,
+      },
+      thresholds,
+    )
+    if (verdict.demote) this.demote(now)
+  }
+
+  /**
+   * Become a leaf: the neighbour ultrapeers with room for leaves become our candidates (the
+   * fullest first, so leaves gather where there are already leaves), every connection says
+   * Bye (our leaves re-home to their other ultrapeers), and the leaf's upkeep dials.
+   */
+  demote(now: Instant): void {
+    if (this.role !== 'ultrapeer') return
+    const homes = this.open()
+      .filter((c) => c.role === 'ultrapeer' && (c.freeLeafSlots ?? 0) > 0)
+      .sort((a, b) => (a.freeLeafSlots ?? 0) - (b.freeLeafSlots ?? 0))
+      .map((c) => c.listening ?? c.remote)
+    for (const conn of this.open()) this.bye(conn.id, 200, 'Demoted to leaf')
+    for (const conn of [...this.connections.values()]) this.drop(conn, 'local', false)
+    this.config = { ...this.config, role: 'leaf' }
+    this.lowLoad = undefined
+    this.timers.stop('demote')
+    this.timers.stop('qrp')
+    // The leaf upkeep dials the newest candidates first: add the fullest last.
+    this.addCandidates([...homes].reverse())
+    this.timers.set('maintain', now)
+    this.emit({ type: 'role_changed', role: 'leaf', reason: 'demoted' })
   }
 
   ping(conn: Connection): void {
