@@ -293,14 +293,16 @@ export class QueryRouting {
   private answer(conn: Connection, guid: Guid, hop: Hop, payload: QueryPayload): void {
     const results = this.servent.deps.library.search(payload.criteria, payload.urns)
     if (results.length === 0) return
-    const a = this.config.advertised
+    // Without an address others can reach, the hit says "firewalled": downloaders come by a
+    // Push along the reverse path, which needs no address of ours.
+    const a = this.servent.advertised()
     const hit: HitPayload = {
       type: 'query_hit',
-      port: a.port,
-      ip: a.host,
+      port: a?.port ?? this.config.advertised.port,
+      ip: a?.host ?? this.config.advertised.host,
       speed: 1000,
       results,
-      trailer: queryHitTrailer(this.config.firewalled),
+      trailer: queryHitTrailer(this.config.firewalled || a === undefined),
       serventId: this.servent.serventId,
     }
     const ttl = Math.min(this.config.ttlMax, hop.hops + 1 + this.config.hitTtlSlack)
@@ -425,8 +427,8 @@ export class QueryRouting {
   originatePush(guid: Guid, serventId: Guid, fileIndex: number): boolean {
     const route = this.pushRoutes.get(toHex(serventId))
     const target = route === undefined ? undefined : this.servent.connections.get(route)
-    if (target === undefined || !target.isOpen) return false
-    const a = this.config.advertised
+    const a = this.servent.advertised()
+    if (target === undefined || !target.isOpen || a === undefined) return false
     const push: Extract<Payload, { type: 'push' }> = {
       type: 'push',
       serventId,

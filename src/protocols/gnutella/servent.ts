@@ -47,6 +47,7 @@ import { QueryRouting } from './query-routing.js'
 import type { ElectionMeasurements, ServentDeps, ServentStats, TimerName } from './servent-types.js'
 import { clampTtl } from './ttl.js'
 import { BoundedMap, GuidCache } from './bounded-map.js'
+import { ExternalAddress } from './external-address.js'
 import { demotionVerdict } from '../ultrapeer/demotion.js'
 
 export type { ServentDeps, ServentStats } from './servent-types.js'
@@ -59,6 +60,8 @@ export class Servent implements StreamCore<GnutellaEvent> {
   readonly routing: QueryRouting
   private readonly outputs: StreamOutput<GnutellaEvent>[] = []
   private readonly timers = new TimerTable<TimerName>()
+  /** Votes from peers' `Remote-IP` headers: our address as they see it. */
+  readonly external = new ExternalAddress()
   private readonly pingGuids: GuidCache
   /** Hosts to try when a leaf needs ultrapeers; filled from 503s, pongs and the caller. */
   private readonly candidates: BoundedMap<string, Address>
@@ -207,7 +210,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
     const conn = this.connections.get(connection)
     if (conn === undefined) return
     conn.state = 'await_response'
-    this.write(conn, serializeHandshake(connectHandshake(this.config)))
+    this.write(conn, serializeHandshake(connectHandshake(this.advertising(), conn.remote)))
   }
 
   connectFailed(_now: Instant, connection: ConnectionId, _reason: ConnectFailure): void {
@@ -338,17 +341,20 @@ export class Servent implements StreamCore<GnutellaEvent> {
 
   private onHandshake(now: Instant, conn: Connection, handshake: Handshake): void {
     const headers = readGnutellaHeaders(handshake)
+    if (headers.remoteIp !== undefined) this.external.vote(conn.remote, headers.remoteIp)
     const start = handshake.start
     if (conn.state === 'await_connect') {
       if (start.kind !== 'connect') return this.fault(conn, unexpected('expected CONNECT'), true)
       const role = remoteRole(this.config.role, headers)
       if (!acceptIncoming(this.config, role, this.slots())) {
-        this.write(conn, serializeHandshake(refuseResponse(this.config, this.tryUltrapeers(now))))
+        const refusal = refuseResponse(this.advertising(), this.tryUltrapeers(now), conn.remote)
+        this.write(conn, serializeHandshake(refusal))
         return this.drop(conn, 'refused', true)
       }
       conn.role = role
       conn.state = 'await_final'
-      return this.write(conn, serializeHandshake(acceptResponse(this.config, this.slots())))
+      const accept = acceptResponse(this.advertising(), this.slots(), conn.remote)
+      return this.write(conn, serializeHandshake(accept))
     }
     if (start.kind !== 'status') return this.fault(conn, unexpected('expected a status line'), true)
     if (conn.state === 'await_final') {
@@ -428,7 +434,8 @@ export class Servent implements StreamCore<GnutellaEvent> {
     if (!this.pingGuids.firstSighting(toHex(d.guid))) return
     const hop = clampTtl(d.ttl, d.hops, this.config.ttlMax)
     const ttl = Math.min(this.config.ttlMax, hop.hops + 1)
-    this.send(conn, { guid: d.guid, ttl, hops: 0, payload: this.ownPong() })
+    const own = this.ownPong()
+    if (own !== undefined) this.send(conn, { guid: d.guid, ttl, hops: 0, payload: own })
     if (hop.ttl <= 1) return
     for (const p of this.pongs.fresh(now, this.config.pongsPerPingMax)) {
       if (p.address.host === conn.remote.host && p.address.port === conn.remote.port) continue
@@ -448,16 +455,19 @@ export class Servent implements StreamCore<GnutellaEvent> {
       conn.listening = heard.address
       conn.freeLeafSlots = heard.freeLeafSlots
     }
-    const ours = this.config.advertised
+    const ours = this.advertised() ?? this.config.advertised
     if (heard.address.host === ours.host && heard.address.port === ours.port) return
     this.pongs.add(heard)
     if (heard.ultrapeer) this.addCandidates([heard.address])
   }
 
-  ownPong(): Payload {
+  /** Our pong; undefined while we know no address others could reach us at. */
+  ownPong(): Payload | undefined {
+    const address = this.advertised()
+    if (address === undefined) return undefined
     const slots = this.slots()
     return pongPayload({
-      address: this.config.advertised,
+      address,
       filesShared: this.deps.library.size,
       kilobytesShared: this.deps.library.kilobytes,
       ultrapeer: this.config.role === 'ultrapeer',
@@ -574,6 +584,21 @@ export class Servent implements StreamCore<GnutellaEvent> {
     this.connections.delete(conn.id)
     this.routing.connectionClosed(conn)
     this.emit({ type: 'connection_closed', connection: conn.id, remote: conn.remote, reason })
+  }
+
+  /**
+   * Where others reach us: the configured address, or, when that is a wildcard or loopback
+   * one, the address our peers' `Remote-IP` headers agree on (external-address.ts).
+   * Undefined while the configured host is 0.0.0.0 and nothing is learnt yet.
+   */
+  advertised(): Address | undefined {
+    return this.external.advertise(this.config.advertised)
+  }
+
+  /** The configuration with the address we advertise now, for handshake headers. */
+  private advertising(): ServentConfig {
+    const address = this.advertised()
+    return address === undefined ? this.config : { ...this.config, advertised: address }
   }
 
   get role(): Role {
