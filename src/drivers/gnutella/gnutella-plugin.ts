@@ -10,6 +10,7 @@ import { OperationalError } from '../../core/errors.js'
 import { err, ok } from '../../core/result.js'
 import { after, ms } from '../../core/time.js'
 import type { GnutellaEvent, Role } from '../../protocols/gnutella/index.js'
+import { DEFAULT_DEMOTION } from '../../protocols/ultrapeer/demotion.js'
 import type { ElectionThresholds } from '../../protocols/ultrapeer/election.js'
 import { createHash } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
@@ -123,7 +124,13 @@ export class GnutellaPlugin {
       random: this.env.random,
       bind,
       hosts: c.hosts,
-      config: { role, leafCandidatesExtra: 0, firewalled: c.firewalled === true },
+      config: {
+        role,
+        leafCandidatesExtra: 0,
+        firewalled: c.firewalled === true,
+        // Only an elected role is given back automatically: `--ultrapeer yes` stays one.
+        demotion: c.ultrapeer === 'auto' ? DEFAULT_DEMOTION : undefined,
+      },
       ...(c.advertisedHost === undefined ? {} : { advertisedHost: c.advertisedHost }),
       ...(c.shareDir === undefined ? {} : { shareDir: c.shareDir }),
       ...(c.hostCacheFile === undefined ? {} : { hostCacheFile: c.hostCacheFile }),
@@ -132,6 +139,10 @@ export class GnutellaPlugin {
       (host) => {
         this.host = host
         host.node.onEvent((event) => {
+          if (event.type === 'role_changed') {
+            this.meter?.demoted(this.env.clock.now())
+            this.config.log?.(`gnutella: demoted to leaf (few leaves, room nearby)`)
+          }
           this.searchBook.record(event)
           for (const listener of [...this.listeners]) listener(event)
         })
@@ -152,8 +163,8 @@ export class GnutellaPlugin {
 
   /**
    * A leaf the election qualifies becomes an ultrapeer: the servent restarts in that role on
-   * the same port (its host cache carries what it knew). Demotion is not automatic: an
-   * ultrapeer's leaves would all have to re-home.
+   * the same port (its host cache carries what it knew). Demotion happens inside the servent
+   * (src/protocols/ultrapeer/demotion.ts); the election then holds it a leaf for a while.
    */
   private runElection(): void {
     const host = this.host

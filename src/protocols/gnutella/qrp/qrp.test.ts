@@ -54,6 +54,8 @@ test('the QRP hash matches the spec appendix', () => {
   assert.equal(qrpHash('___ndfl___', 16, 3, 7), 58201)
   assert.equal(qrpHash('3NJA9', 10), 581)
   assert.equal(qrpHash('3nJa9', 10), 581)
+  // gtk-gnutella's qrp_init self-check (src/core/qrp.c) asserts these same values, mixed case too.
+  assert.equal(qrpHash('NDFLalem', 16), 37658)
 })
 
 const zlib: QrpCompression = {
