@@ -28,6 +28,12 @@ export function answerPush(
   })
 }
 
+export interface PushConnection {
+  readonly socket: StreamSocket
+  /** Bytes that arrived after the GIV line. */
+  readonly rest: Uint8Array
+}
+
 /** Bytes a response head may take before it is refused. */
 const HEAD_BYTES_MAX = 16 * 1024
 
@@ -48,7 +54,23 @@ export class PushBroker {
     length: number,
     timeoutMs: number,
   ): Promise<Uint8Array> {
+    return this.expectConnection(serventId, fileIndex, timeoutMs).then(({ socket, rest }) =>
+      fetchOver(socket, rest, urn, length),
+    )
+  }
+
+  /**
+   * Waits for the GIV of `serventId` for `fileIndex` and hands over its connection (and any
+   * bytes that came after the GIV) for one request: a multi-source download's range.
+   */
+  expectConnection(
+    serventId: Uint8Array,
+    fileIndex: number,
+    timeoutMs: number,
+  ): Promise<PushConnection> {
     const key = `${toHex(serventId).toUpperCase()}:${fileIndex}`
+    if (this.waiting.has(key))
+      return Promise.reject(new Error(`a Push for ${key} already waits for its GIV`))
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(key)
@@ -56,7 +78,7 @@ export class PushBroker {
       }, timeoutMs)
       this.waiting.set(key, (socket, rest) => {
         clearTimeout(timer)
-        fetchOver(socket, rest, urn, length).then(resolve, reject)
+        resolve({ socket, rest })
       })
     })
   }
