@@ -187,3 +187,67 @@ test('Push: a firewalled leaf flags its hits; the downloader pushes, the leaf co
     rmSync(root, { recursive: true, force: true })
   }
 })
+
+test('multi-source with a firewalled source: ranges by Push/GIV alongside a direct source that is killed mid-transfer, byte-exact', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'plexus-gnutella-push-multi-'))
+  const content = randomBytes(12 * 1024 * 1024)
+  for (const dir of ['open', 'walled', 'downloads']) mkdirSync(join(root, dir))
+  writeFileSync(join(root, 'open', 'Two Ways.ogg'), content)
+  writeFileSync(join(root, 'walled', 'Two Ways.ogg'), content)
+  const hub = await startGnutellaNode({ bind: LOCAL, hosts: [], ultrapeer: 'yes' })
+  const open = await startGnutellaNode({
+    bind: LOCAL,
+    hosts: [hub.address],
+    ultrapeer: 'no',
+    shareDir: join(root, 'open'),
+  })
+  const walled = await startGnutellaNode({
+    bind: LOCAL,
+    hosts: [hub.address],
+    ultrapeer: 'no',
+    firewalled: true,
+    shareDir: join(root, 'walled'),
+  })
+  const downloader = await startGnutellaNode({
+    bind: LOCAL,
+    hosts: [hub.address],
+    ultrapeer: 'no',
+    downloadDir: join(root, 'downloads'),
+  })
+  let openStopped = false
+  try {
+    await until(() => hub.status().connections === 3, 'three leaves')
+    const search = downloader.search('two ways')
+    await until(
+      () =>
+        (search.files[0]?.sources.length ?? 0) + (search.files[0]?.firewalled.length ?? 0) === 2,
+      'both hits',
+      10_000,
+    )
+    const file = search.files[0]
+    assert.ok(file !== undefined)
+    assert.deepEqual(file.sources, [open.address])
+    assert.deepEqual(
+      file.firewalled.map((f) => f.address),
+      [walled.address],
+    )
+    const openKey = `${open.address.host}:${open.address.port}`
+    const walledKey = `${walled.address.host}:${walled.address.port}`
+    const { record, finished } = downloader.download(file)
+    // The direct source dies once the download is under way: the firewalled one finishes it.
+    await until(() => record.downloadedBytes > 0 || record.state !== 'downloading', 'first bytes')
+    await promised<void>((done) => open.stop(done))
+    openStopped = true
+    const result = await finished
+    assert.ok(result !== undefined, record.error)
+    assert.equal(record.state, 'completed')
+    assert.deepEqual(readFileSync(join(root, 'downloads', 'Two Ways.ogg')), content)
+    assert.ok((result.bytesBySource[walledKey] ?? 0) > 0, JSON.stringify(result))
+    assert.ok((result.bytesBySource[openKey] ?? 0) < content.length)
+    assert.deepEqual(result.droppedSources, [openKey], 'the killed direct source was dropped')
+  } finally {
+    const running = openStopped ? [downloader, walled, hub] : [downloader, walled, open, hub]
+    for (const s of running) await promised<void>((done) => s.stop(done))
+    rmSync(root, { recursive: true, force: true })
+  }
+})

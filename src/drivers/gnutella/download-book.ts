@@ -4,6 +4,7 @@
  * beyond `keepMax` are forgotten, oldest first; one URN is downloaded at most once at a time.
  */
 import { addressKey } from '../../core/address.js'
+import type { PushConnection } from './push-transfer.js'
 import { n2rPath } from '../../protocols/gnutella/transfer/target.js'
 import { downloadMultiSource, type MultiSourceResult } from './multi-source-download.js'
 import type { FileHit } from './search-book.js'
@@ -70,13 +71,17 @@ export class DownloadBook {
   start(
     file: FileHit,
     outDir: string,
-    /** Used instead of the multi-source HTTP download (firewalled sources only: by Push). */
-    viaPush?: (urn: string) => Promise<MultiSourceResult>,
+    /**
+     * Reaches a firewalled source for one range: a Push, then its GIV connection. Without it
+     * firewalled sources are not used.
+     */
+    openPush?: (source: FileHit['firewalled'][number]) => Promise<PushConnection>,
   ): { record: DownloadRecord; finished: Promise<MultiSourceResult | undefined> } {
     const urn = file.urn
     if (urn === undefined)
       throw new DownloadRefused('no_urn', `${file.name} has no urn:sha1: it could not be verified`)
-    if (file.sources.length === 0 && viaPush === undefined)
+    const pushable = openPush === undefined ? [] : file.firewalled
+    if (file.sources.length === 0 && pushable.length === 0)
       throw new DownloadRefused('no_sources', `${file.name} has no reachable source`)
     const busy = this.list().find((r) => r.urn === urn && r.state === 'downloading')
     if (busy !== undefined)
@@ -86,29 +91,30 @@ export class DownloadBook {
       name: file.name,
       length: file.length,
       urn,
-      sources: (file.sources.length > 0 ? file.sources : file.firewalled.map((f) => f.address)).map(
-        addressKey,
-      ),
+      sources: [...file.sources, ...pushable.map((f) => f.address)].map(addressKey),
       state: 'downloading',
       downloadedBytes: 0,
     }
     this.records.set(record.id, record)
     this.forgetOld()
     const download = this.options.download ?? downloadMultiSource
-    const pushed = file.sources.length === 0 && viaPush !== undefined
-    const started = pushed
-      ? viaPush(urn)
-      : download({
-          sources: file.sources.map((s) => ({ ...s, path: n2rPath(urn) })),
-          length: file.length,
-          urn,
-          outDir,
-          fileName: file.name,
-          onProgress: (_source, bytes) => {
-            record.downloadedBytes += bytes
-          },
-          ...(this.options.log === undefined ? {} : { log: this.options.log }),
-        })
+    const path = n2rPath(urn)
+    const pushed = pushable.map((f) => ({
+      ...f.address,
+      path,
+      open: () => (openPush as NonNullable<typeof openPush>)(f),
+    }))
+    const started = download({
+      sources: [...file.sources.map((s) => ({ ...s, path })), ...pushed],
+      length: file.length,
+      urn,
+      outDir,
+      fileName: file.name,
+      onProgress: (_source, bytes) => {
+        record.downloadedBytes += bytes
+      },
+      ...(this.options.log === undefined ? {} : { log: this.options.log }),
+    })
     const finished = started.then(
       (result) => {
         record.state = 'completed'

@@ -10,12 +10,10 @@ import { OperationalError } from '../../core/errors.js'
 import { err, ok } from '../../core/result.js'
 import { after, ms } from '../../core/time.js'
 import type { GnutellaEvent, Role } from '../../protocols/gnutella/index.js'
+import { DEFAULT_DEMOTION } from '../../protocols/ultrapeer/demotion.js'
 import type { ElectionThresholds } from '../../protocols/ultrapeer/election.js'
-import { createHash } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { sha1OfUrn, sha1Urn } from '../../protocols/gnutella/index.js'
-import { safeFileName, type MultiSourceResult } from './multi-source-download.js'
+import type { MultiSourceResult } from './multi-source-download.js'
+import type { PushConnection } from './push-transfer.js'
 import { DownloadBook, type DownloadRecord } from './download-book.js'
 import { startGnutellaHost, type GnutellaHost } from './gnutella-host.js'
 import { RoleMeter } from './role-election.js'
@@ -123,7 +121,13 @@ export class GnutellaPlugin {
       random: this.env.random,
       bind,
       hosts: c.hosts,
-      config: { role, leafCandidatesExtra: 0, firewalled: c.firewalled === true },
+      config: {
+        role,
+        leafCandidatesExtra: 0,
+        firewalled: c.firewalled === true,
+        // Only an elected role is given back automatically: `--ultrapeer yes` stays one.
+        demotion: c.ultrapeer === 'auto' ? DEFAULT_DEMOTION : undefined,
+      },
       ...(c.advertisedHost === undefined ? {} : { advertisedHost: c.advertisedHost }),
       ...(c.shareDir === undefined ? {} : { shareDir: c.shareDir }),
       ...(c.hostCacheFile === undefined ? {} : { hostCacheFile: c.hostCacheFile }),
@@ -132,6 +136,10 @@ export class GnutellaPlugin {
       (host) => {
         this.host = host
         host.node.onEvent((event) => {
+          if (event.type === 'role_changed') {
+            this.meter?.demoted(this.env.clock.now())
+            this.config.log?.(`gnutella: demoted to leaf (few leaves, room nearby)`)
+          }
           this.searchBook.record(event)
           for (const listener of [...this.listeners]) listener(event)
         })
@@ -152,8 +160,8 @@ export class GnutellaPlugin {
 
   /**
    * A leaf the election qualifies becomes an ultrapeer: the servent restarts in that role on
-   * the same port (its host cache carries what it knew). Demotion is not automatic: an
-   * ultrapeer's leaves would all have to re-home.
+   * the same port (its host cache carries what it knew). Demotion happens inside the servent
+   * (src/protocols/ultrapeer/demotion.ts); the election then holds it a leaf for a while.
    */
   private runElection(): void {
     const host = this.host
@@ -271,44 +279,22 @@ export class GnutellaPlugin {
     const dir = outDir ?? this.config.downloadDir
     if (dir === undefined)
       throw new OperationalError('invalid', 'no download folder configured for gnutella')
-    return this.downloadBook.start(file, dir, (urn) => this.viaPush(file, urn, dir))
+    return this.downloadBook.start(file, dir, (source) => this.openPush(source))
   }
 
   /**
-   * A file only firewalled servents have: a Push to the first one (along its QueryHit's reverse
-   * path), its GIV connection, one GET by URN, the SHA-1 checked, the file written (never over
-   * an existing one).
+   * One range from a firewalled source: a Push along its QueryHit's reverse path, then the GIV
+   * connection it opens to us (the multi-source download sends one range request on it).
    */
-  private async viaPush(file: FileHit, urn: string, dir: string): Promise<MultiSourceResult> {
+  private openPush(source: FileHit['firewalled'][number]): Promise<PushConnection> {
     const host = this.running()
-    const source = file.firewalled[0]
-    if (source === undefined) throw new Error('no source')
-    const name = safeFileName(file.name)
-    if (name === undefined) throw new Error(`refusing file name '${file.name}'`)
-    const digest = sha1OfUrn(urn)
-    if (digest === undefined) throw new Error(`not a urn:sha1: ${urn}`)
-    if (!host.node.push(source.serventId, source.fileIndex))
-      throw new Error(`no route back to ${addressKey(source.address)} for a Push`)
-    // Registered in the same turn as the Push: its GIV cannot arrive before.
-    const arriving = host.pushes.expect(
-      source.serventId,
-      source.fileIndex,
-      urn,
-      file.length,
-      PUSH_WAIT_MS,
-    )
-    const bytes = await arriving
-    const got = sha1Urn(createHash('sha1').update(bytes).digest())
-    if (got !== sha1Urn(digest)) throw new Error(`SHA-1 mismatch: got ${got}, want ${urn}`)
-    const path = join(dir, name)
-    await writeFile(path, bytes, { flag: 'wx' })
-    const key = addressKey(source.address)
-    return {
-      path,
-      length: bytes.length,
-      bytesBySource: { [key]: bytes.length },
-      droppedSources: [],
+    // Registered before the Push: its GIV cannot arrive first.
+    const arriving = host.pushes.expectConnection(source.serventId, source.fileIndex, PUSH_WAIT_MS)
+    if (!host.node.push(source.serventId, source.fileIndex)) {
+      arriving.catch(() => undefined)
+      return Promise.reject(new Error(`no route back to ${addressKey(source.address)} for a Push`))
     }
+    return arriving
   }
 
   downloads(): readonly DownloadRecord[] {

@@ -5,12 +5,14 @@
  * its chunk goes to the others. The file is written as `<name>.part` and renamed only after the
  * whole-file SHA-1 matches the URN.
  */
-import { request, type ClientRequest } from 'node:http'
+import { request } from 'node:http'
 import { lstat, open, rename, rm, type FileHandle } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { Instant } from '../../core/time.js'
 import { sha1OfUrn, sha1Urn } from '../../protocols/gnutella/index.js'
 import { DownloadPlan, type ByteRange } from '../../protocols/gnutella/transfer/download-plan.js'
+import type { PushConnection } from './push-transfer.js'
+import { fetchRangeOver } from './range-over-socket.js'
 import { sha1OfFile } from './share.js'
 
 export interface DownloadSource {
@@ -18,6 +20,11 @@ export interface DownloadSource {
   readonly port: number
   /** `/get/<index>/<name>` or `/uri-res/N2R?urn:sha1:...`. */
   readonly path: string
+  /**
+   * A firewalled source: each range goes over a fresh connection it opens to us (a Push, then
+   * its GIV), not to host:port (which only names it).
+   */
+  readonly open?: () => Promise<PushConnection>
 }
 
 export interface MultiSourceOptions {
@@ -63,7 +70,7 @@ export async function downloadMultiSource(o: MultiSourceOptions): Promise<MultiS
     throw new Error(`${finalPath} already exists`)
   const plan = new DownloadPlan(o.length, o.chunkBytes ?? 256 * 1024, o.stallMs ?? 15_000)
   const bytesBySource: Record<string, number> = {}
-  const inFlight = new Map<string, ClientRequest>()
+  const inFlight = new Map<string, { destroy(): void }>()
   const now = (): Instant => performance.now() as Instant
   const log = o.log ?? (() => undefined)
   // 'wx': never overwrite something that is already there.
@@ -91,7 +98,61 @@ export async function downloadMultiSource(o: MultiSourceOptions): Promise<MultiS
         if (!plan.done && o.sources.every((s) => plan.isDropped(sourceKey(s))))
           finish(new Error('every source failed'))
       }
+      /** The range arrived whole: write it, then the source takes its next range. */
+      const store = (source: DownloadSource, range: ByteRange, body: Buffer): void => {
+        const key = sourceKey(source)
+        file.write(body, 0, body.length, range.start).then(
+          () => {
+            inFlight.delete(key)
+            plan.completed(key)
+            if (plan.done) return finish()
+            pump(source)
+          },
+          (error: Error) => finish(error),
+        )
+      }
+      const fetchPushed = (
+        source: DownloadSource,
+        open: () => Promise<PushConnection>,
+        range: ByteRange,
+      ): void => {
+        const key = sourceKey(source)
+        const body = Buffer.alloc(range.end - range.start)
+        let got = 0
+        let socket: PushConnection['socket'] | undefined
+        let cancelled = false
+        inFlight.set(key, {
+          destroy: () => {
+            cancelled = true
+            socket?.destroy()
+          },
+        })
+        open()
+          .then((connection) => {
+            socket = connection.socket
+            if (cancelled || plan.isDropped(key)) return connection.socket.destroy()
+            return fetchRangeOver(
+              connection.socket,
+              connection.rest,
+              source.path,
+              range,
+              o.length,
+              (chunk) => {
+                if (plan.isDropped(key)) return
+                body.set(chunk, got)
+                got += chunk.length
+                bytesBySource[key] = (bytesBySource[key] ?? 0) + chunk.length
+                plan.progress(key, now())
+                o.onProgress?.(key, chunk.length)
+              },
+            ).then(() => {
+              if (!plan.isDropped(key)) store(source, range, body)
+            })
+          })
+          .catch((error: Error) => drop(key, error.message))
+      }
       const fetch = (source: DownloadSource, range: ByteRange): void => {
+        if (source.open !== undefined) return fetchPushed(source, source.open, range)
         const key = sourceKey(source)
         const expected = range.end - range.start
         const body = Buffer.alloc(expected)
@@ -123,15 +184,7 @@ export async function downloadMultiSource(o: MultiSourceOptions): Promise<MultiS
             res.on('end', () => {
               if (plan.isDropped(key)) return
               if (got !== expected) return drop(key, `short body ${got}/${expected}`)
-              file.write(body, 0, expected, range.start).then(
-                () => {
-                  inFlight.delete(key)
-                  plan.completed(key)
-                  if (plan.done) return finish()
-                  pump(source)
-                },
-                (error: Error) => finish(error),
-              )
+              store(source, range, body)
             })
             res.on('error', (error) => drop(key, error.message))
           },

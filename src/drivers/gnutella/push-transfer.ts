@@ -9,7 +9,6 @@ import { toHex } from '../../core/bytes.js'
 import type { Address } from '../../core/address.js'
 import type { Net, StreamSocket } from '../../core/env.js'
 import { formatGiv, parseGiv } from '../../protocols/gnutella/transfer/giv.js'
-import { n2rPath } from '../../protocols/gnutella/transfer/target.js'
 import { relay } from './port-sharing.js'
 
 /** The firewalled side: connect to `to`, say GIV, then serve the downloader's request. */
@@ -28,27 +27,33 @@ export function answerPush(
   })
 }
 
-/** Bytes a response head may take before it is refused. */
-const HEAD_BYTES_MAX = 16 * 1024
+export interface PushConnection {
+  readonly socket: StreamSocket
+  /** Bytes that arrived after the GIV line. */
+  readonly rest: Uint8Array
+}
 
 /**
- * The downloader's side: Pushes it sent wait here for their GIV; the matching connection gets
- * one GET of the whole file by URN and the body is handed over (at most `length` bytes).
+ * The downloader's side: Pushes it sent wait here for their GIV; the matching connection is
+ * handed to the download, which sends one range request on it (range-over-socket.ts).
  */
 export class PushBroker {
   private readonly waiting = new Map<string, (socket: StreamSocket, rest: Uint8Array) => void>()
 
   constructor(private readonly log: (line: string) => void) {}
 
-  /** Waits for the GIV of `serventId` for `fileIndex`, then fetches `urn` over it. */
-  expect(
+  /**
+   * Waits for the GIV of `serventId` for `fileIndex` and hands over its connection (and any
+   * bytes that came after the GIV) for one request: a multi-source download's range.
+   */
+  expectConnection(
     serventId: Uint8Array,
     fileIndex: number,
-    urn: string,
-    length: number,
     timeoutMs: number,
-  ): Promise<Uint8Array> {
+  ): Promise<PushConnection> {
     const key = `${toHex(serventId).toUpperCase()}:${fileIndex}`
+    if (this.waiting.has(key))
+      return Promise.reject(new Error(`a Push for ${key} already waits for its GIV`))
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(key)
@@ -56,7 +61,7 @@ export class PushBroker {
       }, timeoutMs)
       this.waiting.set(key, (socket, rest) => {
         clearTimeout(timer)
-        fetchOver(socket, rest, urn, length).then(resolve, reject)
+        resolve({ socket, rest })
       })
     })
   }
@@ -90,69 +95,4 @@ export class PushBroker {
       handler(socket, rest)
     })
   }
-}
-
-/** One GET by URN on an open connection: the 200 answer's body, exactly `length` bytes. */
-function fetchOver(
-  socket: StreamSocket,
-  early: Uint8Array,
-  urn: string,
-  length: number,
-): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    let head = new Uint8Array(0)
-    let body: Uint8Array | undefined
-    let got = 0
-    let settled = false
-    const fail = (why: string): void => {
-      if (settled) return
-      settled = true
-      socket.destroy()
-      reject(new Error(why))
-    }
-    const take = (bytes: Uint8Array): void => {
-      if (settled) return
-      if (body === undefined) {
-        const joined = new Uint8Array(head.length + bytes.length)
-        joined.set(head)
-        joined.set(bytes, head.length)
-        head = joined
-        const text = new TextDecoder('latin1').decode(head)
-        const end = text.indexOf('\r\n\r\n')
-        if (end < 0) {
-          if (head.length > HEAD_BYTES_MAX) fail('response head too long')
-          return
-        }
-        const status = /^HTTP\/1\.[01] (\d{3})/.exec(text)
-        if (status?.[1] !== '200') return fail(`answered ${text.split('\r\n')[0] ?? ''}`)
-        const declared = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, end))
-        if (declared === null || Number(declared[1]) !== length)
-          return fail(`Content-Length ${declared?.[1] ?? 'missing'}, want ${length}`)
-        body = new Uint8Array(length)
-        const rest = head.subarray(end + 4)
-        head = new Uint8Array(0)
-        if (rest.length > 0) take(rest)
-        else if (length === 0) finish()
-        return
-      }
-      if (got + bytes.length > length) return fail('sent more than the file')
-      body.set(bytes, got)
-      got += bytes.length
-      if (got === length) finish()
-    }
-    const finish = (): void => {
-      if (settled || body === undefined) return
-      settled = true
-      socket.end()
-      resolve(body)
-    }
-    socket.onData(take)
-    socket.onClose(() => fail(`closed after ${got} of ${length} bytes`))
-    socket.write(
-      new TextEncoder().encode(
-        `GET ${n2rPath(urn)} HTTP/1.1\r\nHost: firewalled\r\nConnection: close\r\n\r\n`,
-      ),
-    )
-    if (early.length > 0) take(early)
-  })
 }

@@ -16,6 +16,7 @@ export class RoleMeter {
   private peakUp = 0
   private peakDown = 0
   private last: { at: number; sent: number; received: number } | undefined
+  private demotedAt: number | undefined
 
   constructor(
     private readonly startedAt: number,
@@ -41,9 +42,15 @@ export class RoleMeter {
         reachable: m.accepted > 0,
         ultrapeersKnown: m.ultrapeersKnown,
         ultrapeerNeeded: m.ultrapeerNeeded,
+        demotedAgoMs: this.demotedAt === undefined ? undefined : now - this.demotedAt,
       },
       this.thresholds,
     )
+  }
+
+  /** The servent demoted itself: the election holds it a leaf for a while (hysteresis). */
+  demoted(now: number): void {
+    this.demotedAt = now
   }
 
   /** After a restart the servent's counters begin at zero. */

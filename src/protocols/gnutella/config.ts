@@ -5,6 +5,7 @@
 import type { Address } from '../../core/address.js'
 import type { ConnectionId, StreamCloseReason } from '../../core/core.js'
 import type { RemoteFault } from '../../core/errors.js'
+import type { DemotionThresholds } from '../ultrapeer/demotion.js'
 import type { Payload } from './messages.js'
 
 /** `peer`: a flat 0.4-style servent (every neighbour equal); `ultrapeer` / `leaf`: 0.6. */
@@ -45,12 +46,19 @@ export interface ServentConfig {
   readonly dqResultsWanted: number
   /**
    * Leaf role: how many of its ultrapeers get each query. Every ultrapeer that receives it
-   * runs its own dynamic query and counts only the results it routes, so without the leaf's
-   * query-status vendor message (not implemented) k ultrapeers bring back ~k times the results
-   * wanted and their floods duplicate each other. One is enough: the ultrapeer widens until
-   * the target or the horizon.
+   * runs its own dynamic query; without leaf guidance each counts only the results it routes,
+   * so k ultrapeers bring back ~k times the results wanted. With guidance each learns the
+   * leaf's total before widening, but their probes still overlap: one is the default.
    */
   readonly leafQueryUltrapeers: number
+  /**
+   * Leaf guidance (BEAR/11 QueryStatusRequest, BEAR/12 QueryStatusResponse): an ultrapeer
+   * asks the leaf for its kept results before widening a query run for it, and stops when
+   * the leaf has enough or says stop; a leaf answers such requests.
+   */
+  readonly leafGuidance: boolean
+  /** How long before a widening step the ultrapeer asks the leaf (more than a round trip). */
+  readonly dqGuidanceLeadMs: number
   readonly dqProbeTtl: number
   readonly dqProbeConnections: number
   readonly dqWaitPerHopMs: number
@@ -62,6 +70,11 @@ export interface ServentConfig {
    * push flag) and downloaders reach us by a Push that we answer by connecting back (GIV).
    */
   readonly firewalled: boolean
+  /**
+   * Ultrapeer role: demote ourselves to a leaf when we keep too few leaves while neighbour
+   * ultrapeers have room (src/protocols/ultrapeer/demotion.ts); undefined: never.
+   */
+  readonly demotion: DemotionThresholds | undefined
 }
 
 export function serventConfig(
@@ -92,12 +105,15 @@ export function serventConfig(
     dynamicQuerying: true,
     dqResultsWanted: 50,
     leafQueryUltrapeers: 1,
+    leafGuidance: true,
+    dqGuidanceLeadMs: 500,
     dqProbeTtl: 1,
     dqProbeConnections: 3,
     dqWaitPerHopMs: 1_000,
     qrpRefreshMs: 5_000,
     hitTtlSlack: 1,
     firewalled: false,
+    demotion: undefined,
     ...overrides,
   }
 }
@@ -128,6 +144,7 @@ export type GnutellaEvent =
     }
   | { readonly type: 'search_finished'; readonly queryId: string; readonly results: number }
   | { readonly type: 'push_requested'; readonly fileIndex: number; readonly to: Address }
+  | { readonly type: 'role_changed'; readonly role: Role; readonly reason: 'demoted' }
   | {
       readonly type: 'remote_fault'
       readonly connection: ConnectionId

@@ -25,6 +25,9 @@ export class Connection {
   handshakeRttMs = 0
   /** The driver said the send buffer is full: forwarded queries are dropped until it drains. */
   blocked = false
+  /** From the neighbour ultrapeer's own pong (GGEP "UP"): where it listens, its free leaf slots. */
+  listening: Address | undefined
+  freeLeafSlots: number | undefined
   readonly reader: FrameReader
   readonly flood: TokenBucket
   readonly table: PatchReceiver

@@ -73,3 +73,28 @@ test('a small ultrapeer keeps a connection out of the probe; a lone connection g
     [7],
   )
 })
+
+test('leaf guidance: the leaf\'s kept count replaces the routed one; "stop" ends the query', () => {
+  const dq = new DynamicQuery(options, connections, instant(0))
+  assert.equal(dq.next(instant(0)).kind, 'send') // the probe
+  dq.addResults(2)
+  dq.askedLeaf()
+  dq.addResults(1) // routed after the request: the leaf could not have counted it
+  dq.leafReported(25) // the leaf has 25 from all its ultrapeers
+  assert.equal(dq.resultCount, 26)
+  assert.equal(dq.next(instant(10_000)).kind, 'done')
+
+  // The leaf filtered most of what we routed: we widen on its smaller count.
+  const filtered = new DynamicQuery(options, connections, instant(0))
+  filtered.next(instant(0))
+  filtered.addResults(30)
+  filtered.askedLeaf()
+  filtered.leafReported(4)
+  assert.equal(filtered.resultCount, 4)
+  assert.equal(filtered.next(instant(10_000)).kind, 'send')
+
+  const stopped = new DynamicQuery(options, connections, instant(0))
+  stopped.next(instant(0))
+  stopped.leafReported('stop')
+  assert.equal(stopped.next(instant(10_000)).kind, 'done')
+})

@@ -41,7 +41,18 @@ export function lastHopShare(degree: number, ttl: number): number {
 
 export class DynamicQuery {
   private readonly unused: ConnectionId[]
+  /** Results this ultrapeer routed back for the query. */
   private results = 0
+  /**
+   * Leaf guidance: the count the leaf last reported (results it kept, from every ultrapeer),
+   * and how many of our routed results it could not have counted yet: those routed after we
+   * sent the request (the request and the hits share one FIFO connection, so the leaf's
+   * count includes exactly the results we routed before asking).
+   */
+  private leafKept: number | undefined
+  private routedWhenAsked = 0
+  private routedAtLastAsk = 0
+  private stopped = false
   private hostsQueried = 0
   private waitUntil: Instant
   private probed = false
@@ -62,8 +73,25 @@ export class DynamicQuery {
     this.results += count
   }
 
+  /** Results counted toward the target: the leaf's report when there is one. */
   get resultCount(): number {
-    return this.results
+    if (this.leafKept === undefined) return this.results
+    return this.leafKept + (this.results - this.routedWhenAsked)
+  }
+
+  /** Call when a status request goes to the leaf (its answer counts from here). */
+  askedLeaf(): void {
+    this.routedAtLastAsk = this.results
+  }
+
+  /** The leaf's QueryStatusResponse: its kept results, or 'stop' (0xFFFF) to end the query. */
+  leafReported(kept: number | 'stop'): void {
+    if (kept === 'stop') {
+      this.stopped = true
+      return
+    }
+    this.leafKept = kept
+    this.routedWhenAsked = this.routedAtLastAsk
   }
 
   /** Forget a connection that closed before we used it. */
@@ -75,7 +103,8 @@ export class DynamicQuery {
   /** What to do next; call at `wait.until` again. */
   next(now: Instant): DynamicQueryStep {
     const o = this.options
-    if (this.results >= o.resultsWanted || this.unused.length === 0) return { kind: 'done' }
+    if (this.stopped || this.resultCount >= o.resultsWanted || this.unused.length === 0)
+      return { kind: 'done' }
     if (now < this.waitUntil) return { kind: 'wait', until: this.waitUntil }
     if (!this.probed) {
       this.probed = true
@@ -91,7 +120,10 @@ export class DynamicQuery {
 
   private chooseTtl(): number {
     const o = this.options
-    const missing = o.resultsWanted - this.results
+    // Missing: by the leaf's count when it reported one. The yield per host queried, though,
+    // is from our own routed results: the leaf's total includes other ultrapeers' results,
+    // which would make our part of the network look richer than it is.
+    const missing = o.resultsWanted - this.resultCount
     // No result yet: widen one TTL at a time rather than jumping to the horizon, which in a
     // small-degree graph reaches most of the network through a single connection and brings
     // back many times the results wanted (an overshoot the next step cannot undo).

@@ -17,10 +17,12 @@ export interface SlotCounts {
 
 export const VERSION = '0.6'
 
-function baseHeaders(config: ServentConfig): [string, string][] {
+/** `remote`: where we see the peer, told to it as `Remote-IP` (its address discovery). */
+function baseHeaders(config: ServentConfig, remote: Address): [string, string][] {
   const headers: [string, string][] = [
     ['User-Agent', config.userAgent],
     ['Listen-IP', addressKey(config.advertised)],
+    ['Remote-IP', remote.host],
   ]
   if (config.role !== 'peer') {
     headers.push(['X-Ultrapeer', config.role === 'ultrapeer' ? 'True' : 'False'])
@@ -29,8 +31,8 @@ function baseHeaders(config: ServentConfig): [string, string][] {
   return headers
 }
 
-export function connectHandshake(config: ServentConfig): Handshake {
-  return { start: { kind: 'connect', version: VERSION }, headers: baseHeaders(config) }
+export function connectHandshake(config: ServentConfig, remote: Address): Handshake {
+  return { start: { kind: 'connect', version: VERSION }, headers: baseHeaders(config, remote) }
 }
 
 /** The role the remote plays for us, from its X-Ultrapeer header. */
@@ -53,8 +55,12 @@ export function acceptIncoming(config: ServentConfig, role: Role, slots: SlotCou
   }
 }
 
-export function acceptResponse(config: ServentConfig, slots: SlotCounts): Handshake {
-  const headers = baseHeaders(config)
+export function acceptResponse(
+  config: ServentConfig,
+  slots: SlotCounts,
+  remote: Address,
+): Handshake {
+  const headers = baseHeaders(config, remote)
   if (config.role === 'ultrapeer') {
     // Ask leaves to stay leaves while we have room for them (Ultrapeers 1.0, 3.3).
     const needed = slots.ultrapeers < Math.floor(config.ultrapeersMax / 2)
@@ -66,8 +72,9 @@ export function acceptResponse(config: ServentConfig, slots: SlotCounts): Handsh
 export function refuseResponse(
   config: ServentConfig,
   tryUltrapeers: readonly Address[],
+  remote: Address,
 ): Handshake {
-  const headers = baseHeaders(config)
+  const headers = baseHeaders(config, remote)
   if (tryUltrapeers.length > 0) {
     headers.push(['X-Try-Ultrapeers', tryUltrapeers.map((a) => addressKey(a)).join(',')])
   }

@@ -136,6 +136,8 @@ export interface GnutellaHeaders {
   readonly ultrapeerNeeded: boolean | undefined
   readonly queryRouting: string | undefined
   readonly tryUltrapeers: readonly Address[]
+  /** `Remote-IP`: the IPv4 address the peer sees us at (external address discovery). */
+  readonly remoteIp: string | undefined
 }
 
 export function readGnutellaHeaders(handshake: Handshake): GnutellaHeaders {
@@ -150,5 +152,13 @@ export function readGnutellaHeaders(handshake: Handshake): GnutellaHeaders {
     ultrapeerNeeded: booleanHeader(handshake, 'X-Ultrapeer-Needed'),
     queryRouting: headerValue(handshake, 'X-Query-Routing'),
     tryUltrapeers: tryList,
+    remoteIp: ipv4Header(headerValue(handshake, 'Remote-IP')),
   }
+}
+
+/** A header holding one dotted IPv4 address (a repeated header is refused). */
+function ipv4Header(value: string | undefined): string | undefined {
+  const text = value?.trim()
+  if (text === undefined || !/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return undefined
+  return text.split('.').every((part) => Number(part) <= 255) ? text : undefined
 }

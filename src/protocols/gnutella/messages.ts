@@ -14,6 +14,7 @@ export const FUNCTION = {
   pong: 0x01,
   bye: 0x02,
   route_table_update: 0x30,
+  vendor: 0x31,
   push: 0x40,
   query: 0x80,
   query_hit: 0x81,
@@ -82,6 +83,14 @@ export type Payload =
       readonly serventId: Guid
     }
   | { readonly type: 'route_table_update'; readonly update: RouteTableUpdate }
+  | {
+      /** A vendor message (0x31): vendor code, selector, version, opaque data (vendor-message.ts). */
+      readonly type: 'vendor'
+      readonly vendor: string
+      readonly selector: number
+      readonly version: number
+      readonly data: Uint8Array
+    }
 
 export interface Descriptor {
   readonly guid: Guid

@@ -9,6 +9,7 @@ import { decodeExtensions, encodeExtensions } from './extensions.js'
 import { decodeGgep, encodeGgep, GGEP_MAGIC } from './ggep.js'
 import type { GgepExtension, Payload, QueryHitResult, QueryHitTrailer } from './messages.js'
 import { decodeRouteTableUpdate, encodeRouteTableUpdate } from './qrp/route-table-update.js'
+import { decodeVendor, encodeVendor } from './vendor-message.js'
 import { ByteReader, ByteWriter } from './wire.js'
 
 export const SERVENT_ID_BYTES = 16
@@ -143,6 +144,8 @@ export function decodePayload(functionId: number, payload: Uint8Array): Decoded 
       const update = decodeRouteTableUpdate(payload)
       return update.ok ? ok({ type: 'route_table_update', update: update.value }) : update
     }
+    case 0x31:
+      return decodeVendor(payload)
     case 0x40:
       return decodePush(payload)
     case 0x80:
@@ -187,5 +190,7 @@ export function encodePayload(payload: Payload): Uint8Array {
     }
     case 'route_table_update':
       return encodeRouteTableUpdate(payload.update)
+    case 'vendor':
+      return encodeVendor(payload)
   }
 }

@@ -6,13 +6,16 @@
 import { addressKey, type Address } from '../../core/address.js'
 import type { Instant } from '../../core/time.js'
 import { BoundedMap } from './bounded-map.js'
-import type { Payload } from './messages.js'
+import type { GgepExtension, Payload } from './messages.js'
 
 export interface CachedPong {
   readonly address: Address
   readonly filesShared: number
   readonly kilobytesShared: number
   readonly ultrapeer: boolean
+  /** GGEP "UP" bytes 1 and 2: free leaf and ultrapeer slots (ultrapeers only). */
+  readonly freeLeafSlots?: number | undefined
+  readonly freeUltrapeerSlots?: number | undefined
   readonly heardAt: Instant
 }
 
@@ -52,23 +55,44 @@ export class PongCache {
   }
 }
 
-const ULTRAPEER_GGEP = { id: 'UP', data: new Uint8Array(0), encoded: false, compressed: false }
+/**
+ * GGEP "UP" as LimeWire writes it (PingReply): byte 0 the ultrapeer version (major in the
+ * high nibble, minor in the low), byte 1 free leaf slots, byte 2 free ultrapeer slots.
+ */
+const UP_VERSION = 0x10
+const byteCount = (n: number | undefined): number => Math.max(0, Math.min(255, n ?? 0))
 
-/** A pong describing `host`: ultrapeers carry the GGEP "UP" extension. */
+function ultrapeerGgep(host: Omit<CachedPong, 'heardAt'>): GgepExtension {
+  const data = Uint8Array.of(
+    UP_VERSION,
+    byteCount(host.freeLeafSlots),
+    byteCount(host.freeUltrapeerSlots),
+  )
+  return { id: 'UP', data, encoded: false, compressed: false }
+}
+
+/** A pong describing `host`: ultrapeers carry the GGEP "UP" extension with their free slots. */
 export const pongPayload = (host: Omit<CachedPong, 'heardAt'>): Payload => ({
   type: 'pong',
   port: host.address.port,
   ip: host.address.host,
   filesShared: host.filesShared,
   kilobytesShared: host.kilobytesShared,
-  ggep: host.ultrapeer ? [ULTRAPEER_GGEP] : [],
+  ggep: host.ultrapeer ? [ultrapeerGgep(host)] : [],
 })
 
 /** A pong heard from the network, as the cache keeps it. */
-export const cachedPong = (pong: Extract<Payload, { type: 'pong' }>, now: Instant): CachedPong => ({
-  address: { host: pong.ip, port: pong.port },
-  filesShared: pong.filesShared,
-  kilobytesShared: pong.kilobytesShared,
-  ultrapeer: pong.ggep.some((e) => e.id === 'UP'),
-  heardAt: now,
-})
+export function cachedPong(pong: Extract<Payload, { type: 'pong' }>, now: Instant): CachedPong {
+  const up = pong.ggep.find((e) => e.id === 'UP')
+  // An empty or short "UP" (older servents) still marks an ultrapeer; its slots are unknown.
+  const slots = up !== undefined && !up.encoded && !up.compressed && up.data.length >= 3
+  return {
+    address: { host: pong.ip, port: pong.port },
+    filesShared: pong.filesShared,
+    kilobytesShared: pong.kilobytesShared,
+    ultrapeer: up !== undefined,
+    freeLeafSlots: slots ? up.data[1] : undefined,
+    freeUltrapeerSlots: slots ? up.data[2] : undefined,
+    heardAt: now,
+  }
+}

@@ -4,7 +4,7 @@
  * leaves only on a table hit; leaf: nobody), QueryHit and Push routing on the reverse path,
  * dynamic querying, and the QRP tables exchanged with neighbours.
  */
-import { toHex } from '../../core/bytes.js'
+import { fromHex, toHex } from '../../core/bytes.js'
 import type { ConnectionId } from '../../core/core.js'
 import type { Instant } from '../../core/time.js'
 import { BoundedMap, GuidCache } from './bounded-map.js'
@@ -17,6 +17,13 @@ import type { QueryRoutingTable } from './qrp/table.js'
 import { newGuid, type Servent } from './servent.js'
 import { queryHitTrailer } from './push-flag.js'
 import { clampTtl, nextHop, type Hop } from './ttl.js'
+import { OwnSearches } from './own-searches.js'
+import {
+  queryStatusRequest,
+  queryStatusResponse,
+  readVendorMessage,
+  type VendorPayload,
+} from './vendor-message.js'
 
 type QueryPayload = Extract<Payload, { type: 'query' }>
 type HitPayload = Extract<Payload, { type: 'query_hit' }>
@@ -29,6 +36,10 @@ interface RunningDq {
   /** The leaf we run it for, or undefined for our own search. */
   readonly forLeaf: ConnectionId | undefined
   nextAt: Instant
+  /** Leaf guidance: the step deadline we last asked the leaf before, and its answers. */
+  askedBefore: Instant | undefined
+  asks: number
+  answers: number
 }
 
 export interface RoutingStats {
@@ -42,6 +53,9 @@ export interface RoutingStats {
   hitsUnroutable: number
   blockedDrops: number
   qrpFaults: number
+  statusRequests: number
+  statusResponses: number
+  stoppedByLeaf: number
 }
 
 export class QueryRouting {
@@ -56,13 +70,16 @@ export class QueryRouting {
     hitsUnroutable: 0,
     blockedDrops: 0,
     qrpFaults: 0,
+    statusRequests: 0,
+    statusResponses: 0,
+    stoppedByLeaf: 0,
   }
   private readonly seen: GuidCache
   /** Query GUID -> the connection it came from (the reverse path for its QueryHits). */
   private readonly queryRoutes: BoundedMap<string, ConnectionId>
   /** Servent id -> the connection its QueryHits came from (the path for Pushes). */
   private readonly pushRoutes: BoundedMap<string, ConnectionId>
-  private readonly own: BoundedMap<string, true>
+  readonly own: OwnSearches
   private readonly dqs = new Map<string, RunningDq>()
 
   constructor(
@@ -73,7 +90,7 @@ export class QueryRouting {
     this.seen = new GuidCache(c.guidCacheEntriesMax)
     this.queryRoutes = new BoundedMap(c.routeTableEntriesMax)
     this.pushRoutes = new BoundedMap(c.routeTableEntriesMax)
-    this.own = new BoundedMap(c.routeTableEntriesMax)
+    this.own = new OwnSearches(c.routeTableEntriesMax)
   }
 
   private get config(): Servent['config'] {
@@ -86,13 +103,19 @@ export class QueryRouting {
     const guid = newGuid(this.servent.deps.random)
     const key = toHex(guid)
     this.seen.firstSighting(key)
-    this.own.set(key, true)
     const payload: QueryPayload = { type: 'query', minSpeed: 0, criteria, urns, ggep: [] }
     const ttl = this.config.queryTtl
     if (this.servent.role === 'leaf') {
       const ups = this.servent.open().slice(0, Math.max(1, this.config.leafQueryUltrapeers))
+      this.own.start(
+        key,
+        ups.map((c) => c.id),
+      )
       for (const c of ups) this.sendQuery(c, guid, payload, ttl, 0, undefined, undefined)
-    } else if (this.servent.role === 'ultrapeer' && this.config.dynamicQuerying) {
+      return key
+    }
+    this.own.start(key, [])
+    if (this.servent.role === 'ultrapeer' && this.config.dynamicQuerying) {
       this.toLeaves(guid, payload, { ttl: 1, hops: -1, clamped: false }, undefined, false)
       this.startDq(now, guid, payload, 0, undefined)
     } else {
@@ -124,7 +147,17 @@ export class QueryRouting {
       ups,
       now,
     )
-    this.dqs.set(toHex(guid), { dq, guid, payload, hops, forLeaf, nextAt: now })
+    this.dqs.set(toHex(guid), {
+      dq,
+      guid,
+      payload,
+      hops,
+      forLeaf,
+      nextAt: now,
+      askedBefore: undefined,
+      asks: 0,
+      answers: 0,
+    })
     this.pumpDynamicQueries(now)
   }
 
@@ -133,7 +166,7 @@ export class QueryRouting {
       for (;;) {
         const step = run.dq.next(now)
         if (step.kind === 'wait') {
-          run.nextAt = step.until
+          run.nextAt = this.guide(now, run, step.until)
           break
         }
         if (step.kind === 'done') {
@@ -154,6 +187,62 @@ export class QueryRouting {
           this.sendQuery(conn, run.guid, run.payload, step.ttl, run.hops, run.forLeaf, undefined)
         }
       }
+    }
+  }
+
+  /**
+   * Leaf guidance (Dynamic Querying v0.1; LimeWire's BEAR/11): shortly before each widening
+   * step of a query run for a leaf, ask the leaf how many results it has kept, so that the
+   * answer (BEAR/12) arrives before the step and can end the query. A leaf that left two
+   * requests unanswered does not speak it: stop asking. Returns when to pump next.
+   */
+  private guide(now: Instant, run: RunningDq, stepAt: Instant): Instant {
+    if (!this.config.leafGuidance || run.forLeaf === undefined) return stepAt
+    if (run.askedBefore === stepAt || (run.asks >= 2 && run.answers === 0)) return stepAt
+    const askAt = Math.max(0, stepAt - this.config.dqGuidanceLeadMs) as Instant
+    if (now < askAt) return askAt
+    const leaf = this.servent.connections.get(run.forLeaf)
+    if (leaf === undefined || !leaf.isOpen) return stepAt
+    run.askedBefore = stepAt
+    run.asks++
+    run.dq.askedLeaf()
+    this.stats.statusRequests++
+    this.servent.send(leaf, { guid: run.guid, ttl: 1, hops: 0, payload: queryStatusRequest() })
+    return stepAt
+  }
+
+  /** BEAR/11 and BEAR/12; other vendor messages are ignored. */
+  onVendor(now: Instant, conn: Connection, d: Descriptor, payload: VendorPayload): void {
+    const message = readVendorMessage(payload)
+    if (message === undefined) return
+    const key = toHex(d.guid)
+    if (message.kind === 'query_status_request') {
+      this.servent.send(conn, {
+        guid: d.guid,
+        ttl: 1,
+        hops: 0,
+        payload: queryStatusResponse(this.own.status(key)),
+      })
+      return
+    }
+    const run = this.dqs.get(key)
+    if (run === undefined || run.forLeaf !== conn.id) return
+    this.stats.statusResponses++
+    run.answers++
+    if (message.kept === 'stop') this.stats.stoppedByLeaf++
+    run.dq.leafReported(message.kept)
+    this.pumpDynamicQueries(now)
+    this.servent.rearmDq()
+  }
+
+  /** The user closed a search: tell the ultrapeers running it to stop (unsolicited 0xFFFF). */
+  closeSearch(key: string): void {
+    const guid = fromHex(key)
+    if (guid === undefined) return
+    for (const id of this.own.close(key)) {
+      const conn = this.servent.connections.get(id)
+      if (conn === undefined || !conn.isOpen) continue
+      this.servent.send(conn, { guid, ttl: 1, hops: 0, payload: queryStatusResponse('stop') })
     }
   }
 
@@ -204,14 +293,16 @@ export class QueryRouting {
   private answer(conn: Connection, guid: Guid, hop: Hop, payload: QueryPayload): void {
     const results = this.servent.deps.library.search(payload.criteria, payload.urns)
     if (results.length === 0) return
-    const a = this.config.advertised
+    // Without an address others can reach, the hit says "firewalled": downloaders come by a
+    // Push along the reverse path, which needs no address of ours.
+    const a = this.servent.advertised()
     const hit: HitPayload = {
       type: 'query_hit',
-      port: a.port,
-      ip: a.host,
+      port: a?.port ?? this.config.advertised.port,
+      ip: a?.host ?? this.config.advertised.host,
       speed: 1000,
       results,
-      trailer: queryHitTrailer(this.config.firewalled),
+      trailer: queryHitTrailer(this.config.firewalled || a === undefined),
       serventId: this.servent.serventId,
     }
     const ttl = Math.min(this.config.ttlMax, hop.hops + 1 + this.config.hitTtlSlack)
@@ -312,7 +403,8 @@ export class QueryRouting {
     const dq = this.dqs.get(key)
     dq?.dq.addResults(hit.results.length)
     if (this.own.has(key)) {
-      this.servent.emit({ type: 'query_hit', queryId: key, hit })
+      if (this.own.hit(key, hit.results.length))
+        this.servent.emit({ type: 'query_hit', queryId: key, hit })
       return
     }
     const route = this.queryRoutes.get(key)
@@ -335,8 +427,8 @@ export class QueryRouting {
   originatePush(guid: Guid, serventId: Guid, fileIndex: number): boolean {
     const route = this.pushRoutes.get(toHex(serventId))
     const target = route === undefined ? undefined : this.servent.connections.get(route)
-    if (target === undefined || !target.isOpen) return false
-    const a = this.config.advertised
+    const a = this.servent.advertised()
+    if (target === undefined || !target.isOpen || a === undefined) return false
     const push: Extract<Payload, { type: 'push' }> = {
       type: 'push',
       serventId,

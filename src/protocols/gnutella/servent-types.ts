@@ -3,7 +3,7 @@ import type { RoutingRecord } from './config.js'
 import type { SharedLibrary } from './library.js'
 import type { QrpCompression } from './qrp/compression.js'
 
-export type TimerName = 'ping' | 'maintain' | 'dq' | 'qrp'
+export type TimerName = 'ping' | 'maintain' | 'dq' | 'qrp' | 'demote'
 
 export interface ServentDeps {
   readonly random: Random

@@ -47,6 +47,8 @@ import { QueryRouting } from './query-routing.js'
 import type { ElectionMeasurements, ServentDeps, ServentStats, TimerName } from './servent-types.js'
 import { clampTtl } from './ttl.js'
 import { BoundedMap, GuidCache } from './bounded-map.js'
+import { ExternalAddress } from './external-address.js'
+import { demotionVerdict } from '../ultrapeer/demotion.js'
 
 export type { ServentDeps, ServentStats } from './servent-types.js'
 export { newGuid } from './guid.js'
@@ -58,6 +60,8 @@ export class Servent implements StreamCore<GnutellaEvent> {
   readonly routing: QueryRouting
   private readonly outputs: StreamOutput<GnutellaEvent>[] = []
   private readonly timers = new TimerTable<TimerName>()
+  /** Votes from peers' `Remote-IP` headers: our address as they see it. */
+  readonly external = new ExternalAddress()
   private readonly pingGuids: GuidCache
   /** Hosts to try when a leaf needs ultrapeers; filled from 503s, pongs and the caller. */
   private readonly candidates: BoundedMap<string, Address>
@@ -70,8 +74,13 @@ export class Servent implements StreamCore<GnutellaEvent> {
   /** What the ultrapeer election measures (src/protocols/ultrapeer/election.ts). */
   private readonly measured = { bytesSent: 0, bytesReceived: 0, accepted: 0, upNeeded: false }
 
+  /** Since when we are an ultrapeer, and since when our leaf count is low (demotion). */
+  private ultrapeerSince: Instant
+  private lowLoad: { since: Instant; jitterMs: number } | undefined
+
   constructor(
-    readonly config: ServentConfig,
+    /** Replaced, with the role, when an ultrapeer demotes itself (`demote`). */
+    public config: ServentConfig,
     readonly deps: ServentDeps,
     now: Instant,
   ) {
@@ -82,8 +91,11 @@ export class Servent implements StreamCore<GnutellaEvent> {
     this.slower = new BoundedMap(config.pongCacheEntriesMax)
     this.routing = new QueryRouting(this, now)
     this.timers.set('ping', after(now, ms(config.pingIntervalMs)))
+    this.ultrapeerSince = now
     if (config.role === 'leaf')
       this.timers.set('maintain', after(now, ms(config.maintainIntervalMs)))
+    if (config.role === 'ultrapeer' && config.demotion !== undefined)
+      this.timers.set('demote', after(now, ms(config.maintainIntervalMs)))
   }
 
   // --- commands ------------------------------------------------------------------------------
@@ -100,6 +112,22 @@ export class Servent implements StreamCore<GnutellaEvent> {
     const id = this.routing.originate(now, criteria, urns)
     this.rearmDq()
     return id
+  }
+
+  /**
+   * Ends our search `queryId`: later hits are dropped, and the ultrapeers running it for us
+   * (as a leaf) are told to stop (a BEAR/12 QueryStatusResponse of 0xFFFF).
+   */
+  stopSearch(queryId: string): void {
+    this.routing.closeSearch(queryId)
+  }
+
+  /**
+   * The application's own count of results kept for `queryId` (after its filters): what we
+   * report to ultrapeers asking, instead of every result received.
+   */
+  setKeptResults(queryId: string, kept: number): void {
+    this.routing.own.setKept(queryId, kept)
   }
 
   /**
@@ -182,7 +210,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
     const conn = this.connections.get(connection)
     if (conn === undefined) return
     conn.state = 'await_response'
-    this.write(conn, serializeHandshake(connectHandshake(this.config)))
+    this.write(conn, serializeHandshake(connectHandshake(this.advertising(), conn.remote)))
   }
 
   connectFailed(_now: Instant, connection: ConnectionId, _reason: ConnectFailure): void {
@@ -232,6 +260,8 @@ export class Servent implements StreamCore<GnutellaEvent> {
         this.maintainLeaf(now)
       } else if (name === 'qrp') {
         this.routing.sendMergedTable()
+      } else if (name === 'demote') {
+        this.considerDemotion(now)
       }
     }
     this.routing.pumpDynamicQueries(now)
@@ -311,17 +341,20 @@ export class Servent implements StreamCore<GnutellaEvent> {
 
   private onHandshake(now: Instant, conn: Connection, handshake: Handshake): void {
     const headers = readGnutellaHeaders(handshake)
+    if (headers.remoteIp !== undefined) this.external.vote(conn.remote, headers.remoteIp)
     const start = handshake.start
     if (conn.state === 'await_connect') {
       if (start.kind !== 'connect') return this.fault(conn, unexpected('expected CONNECT'), true)
       const role = remoteRole(this.config.role, headers)
       if (!acceptIncoming(this.config, role, this.slots())) {
-        this.write(conn, serializeHandshake(refuseResponse(this.config, this.tryUltrapeers(now))))
+        const refusal = refuseResponse(this.advertising(), this.tryUltrapeers(now), conn.remote)
+        this.write(conn, serializeHandshake(refusal))
         return this.drop(conn, 'refused', true)
       }
       conn.role = role
       conn.state = 'await_final'
-      return this.write(conn, serializeHandshake(acceptResponse(this.config, this.slots())))
+      const accept = acceptResponse(this.advertising(), this.slots(), conn.remote)
+      return this.write(conn, serializeHandshake(accept))
     }
     if (start.kind !== 'status') return this.fault(conn, unexpected('expected a status line'), true)
     if (conn.state === 'await_final') {
@@ -380,7 +413,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
       case 'ping':
         return this.onPing(now, conn, d)
       case 'pong':
-        return this.onPong(now, d.payload)
+        return this.onPong(now, conn, d, d.payload)
       case 'query':
         return this.routing.onQuery(now, conn, d, d.payload)
       case 'query_hit':
@@ -389,6 +422,8 @@ export class Servent implements StreamCore<GnutellaEvent> {
         return this.routing.onPush(conn, d, d.payload)
       case 'route_table_update':
         return this.routing.onRouteTableUpdate(now, conn, d.payload.update)
+      case 'vendor':
+        return this.routing.onVendor(now, conn, d, d.payload)
       case 'bye':
         return this.drop(conn, 'bye', true)
     }
@@ -399,7 +434,8 @@ export class Servent implements StreamCore<GnutellaEvent> {
     if (!this.pingGuids.firstSighting(toHex(d.guid))) return
     const hop = clampTtl(d.ttl, d.hops, this.config.ttlMax)
     const ttl = Math.min(this.config.ttlMax, hop.hops + 1)
-    this.send(conn, { guid: d.guid, ttl, hops: 0, payload: this.ownPong() })
+    const own = this.ownPong()
+    if (own !== undefined) this.send(conn, { guid: d.guid, ttl, hops: 0, payload: own })
     if (hop.ttl <= 1) return
     for (const p of this.pongs.fresh(now, this.config.pongsPerPingMax)) {
       if (p.address.host === conn.remote.host && p.address.port === conn.remote.port) continue
@@ -407,21 +443,88 @@ export class Servent implements StreamCore<GnutellaEvent> {
     }
   }
 
-  private onPong(now: Instant, pong: Extract<Payload, { type: 'pong' }>): void {
+  private onPong(
+    now: Instant,
+    conn: Connection,
+    d: Descriptor,
+    pong: Extract<Payload, { type: 'pong' }>,
+  ): void {
     const heard = cachedPong(pong, now)
-    const ours = this.config.advertised
+    // A neighbour's own pong (hops 0): where it listens and how much room it has for leaves.
+    if (d.hops === 0 && conn.role === 'ultrapeer') {
+      conn.listening = heard.address
+      conn.freeLeafSlots = heard.freeLeafSlots
+    }
+    const ours = this.advertised() ?? this.config.advertised
     if (heard.address.host === ours.host && heard.address.port === ours.port) return
     this.pongs.add(heard)
     if (heard.ultrapeer) this.addCandidates([heard.address])
   }
 
-  ownPong(): Payload {
+  /** Our pong; undefined while we know no address others could reach us at. */
+  ownPong(): Payload | undefined {
+    const address = this.advertised()
+    if (address === undefined) return undefined
+    const slots = this.slots()
     return pongPayload({
-      address: this.config.advertised,
+      address,
       filesShared: this.deps.library.size,
       kilobytesShared: this.deps.library.kilobytes,
       ultrapeer: this.config.role === 'ultrapeer',
+      freeLeafSlots: this.config.leavesMax - slots.leaves,
+      freeUltrapeerSlots: this.config.ultrapeersMax - slots.ultrapeers,
     })
+  }
+
+  /** The demotion check (src/protocols/ultrapeer/demotion.ts), every maintenance interval. */
+  private considerDemotion(now: Instant): void {
+    const thresholds = this.config.demotion
+    if (this.role !== 'ultrapeer' || thresholds === undefined) return
+    this.timers.set('demote', after(now, ms(this.config.maintainIntervalMs)))
+    const open = this.open()
+    const leaves = open.filter((c) => c.role === 'leaf').length
+    if (leaves >= thresholds.leavesBelow) this.lowLoad = undefined
+    else if (this.lowLoad === undefined)
+      // A random extra wait, so that neighbours low at the same moment do not all go at once:
+      // the first to go becomes a leaf of the others, which may then be needed.
+      this.lowLoad = { since: now, jitterMs: this.deps.random.int(thresholds.lowForMs + 1) }
+    const low = this.lowLoad
+    const verdict = demotionVerdict(
+      {
+        leaves,
+        lowForMs: low === undefined ? 0 : Math.max(0, now - low.since - low.jitterMs),
+        ultrapeerForMs: now - this.ultrapeerSince,
+        neighbourFreeLeafSlots: open
+          .filter((c) => c.role === 'ultrapeer')
+          .map((c) => c.freeLeafSlots ?? 0),
+        leafUltrapeers: this.config.leafUltrapeers,
+      },
+      thresholds,
+    )
+    if (verdict.demote) this.demote(now)
+  }
+
+  /**
+   * Become a leaf: the neighbour ultrapeers with room for leaves become our candidates (the
+   * fullest first, so leaves gather where there are already leaves), every connection says
+   * Bye (our leaves re-home to their other ultrapeers), and the leaf's upkeep dials.
+   */
+  demote(now: Instant): void {
+    if (this.role !== 'ultrapeer') return
+    const homes = this.open()
+      .filter((c) => c.role === 'ultrapeer' && (c.freeLeafSlots ?? 0) > 0)
+      .sort((a, b) => (a.freeLeafSlots ?? 0) - (b.freeLeafSlots ?? 0))
+      .map((c) => c.listening ?? c.remote)
+    for (const conn of this.open()) this.bye(conn.id, 200, 'Demoted to leaf')
+    for (const conn of [...this.connections.values()]) this.drop(conn, 'local', false)
+    this.config = { ...this.config, role: 'leaf' }
+    this.lowLoad = undefined
+    this.timers.stop('demote')
+    this.timers.stop('qrp')
+    // The leaf upkeep dials the newest candidates first: add the fullest last.
+    this.addCandidates([...homes].reverse())
+    this.timers.set('maintain', now)
+    this.emit({ type: 'role_changed', role: 'leaf', reason: 'demoted' })
   }
 
   ping(conn: Connection): void {
@@ -481,6 +584,21 @@ export class Servent implements StreamCore<GnutellaEvent> {
     this.connections.delete(conn.id)
     this.routing.connectionClosed(conn)
     this.emit({ type: 'connection_closed', connection: conn.id, remote: conn.remote, reason })
+  }
+
+  /**
+   * Where others reach us: the configured address, or, when that is a wildcard or loopback
+   * one, the address our peers' `Remote-IP` headers agree on (external-address.ts).
+   * Undefined while the configured host is 0.0.0.0 and nothing is learnt yet.
+   */
+  advertised(): Address | undefined {
+    return this.external.advertise(this.config.advertised)
+  }
+
+  /** The configuration with the address we advertise now, for handshake headers. */
+  private advertising(): ServentConfig {
+    const address = this.advertised()
+    return address === undefined ? this.config : { ...this.config, advertised: address }
   }
 
   get role(): Role {

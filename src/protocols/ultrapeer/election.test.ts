@@ -75,3 +75,15 @@ test('thresholds are parameters', () => {
   assert.equal(elect(fresh, lenient).role, 'ultrapeer')
   assert.equal(elect(fresh).role, 'leaf')
 })
+
+test('after a demotion the election holds a capable leaf a leaf, then lets it be promoted', () => {
+  const hold = 60 * 60_000
+  assert.deepEqual(elect({ ...capableLeaf, demotedAgoMs: hold - 1 }), {
+    role: 'leaf',
+    capable: true,
+    reason: 'recently_demoted',
+  })
+  assert.equal(elect({ ...capableLeaf, demotedAgoMs: hold }).role, 'ultrapeer')
+  // A network with no ultrapeer left still gets one at once.
+  assert.equal(elect({ ...capableLeaf, demotedAgoMs: 0, ultrapeersKnown: 0 }).role, 'ultrapeer')
+})

@@ -4,9 +4,10 @@
  * accepted an incoming TCP connection: not firewalled), has been up long enough to be a stable
  * hub, and has the bandwidth measured to carry leaves' traffic; it does become one when it is
  * capable and the network asks for ultrapeers (no ultrapeer known, or an ultrapeer said
- * `X-Ultrapeer-Needed: True`). A capable ultrapeer that the network says it does not need
- * stays one (demotion drops every leaf; the spec leaves it to the ultrapeer). Pure: every
- * measurement is an input.
+ * `X-Ultrapeer-Needed: True`). A capable ultrapeer stays one here; an under-used one demotes
+ * itself (demotion.ts), after which this election holds it a leaf for `repromoteHoldMs`
+ * (hysteresis: the handshake's X-Ultrapeer-Needed alone would promote it straight back).
+ * Pure: every measurement is an input.
  */
 import type { Role } from '../gnutella/config.js'
 
@@ -16,7 +17,14 @@ export interface ElectionThresholds {
   /** Measured peak rates, bytes per second (LimeWire: 10 KB/s up, 20 KB/s down). */
   readonly uploadBytesPerSecondMin: number
   readonly downloadBytesPerSecondMin: number
+  /**
+   * After an automatic demotion (demotion.ts), how long a capable leaf stays a leaf even when
+   * asked for ultrapeers: the hysteresis that keeps it from flapping (default 60 min).
+   */
+  readonly repromoteHoldMs?: number
 }
+
+export const DEFAULT_REPROMOTE_HOLD_MS = 60 * 60_000
 
 export const DEFAULT_ELECTION: ElectionThresholds = {
   uptimeMinMs: 60 * 60_000,
@@ -36,6 +44,8 @@ export interface ElectionInputs {
   readonly ultrapeersKnown: number
   /** An ultrapeer answered our handshake with `X-Ultrapeer-Needed: True`. */
   readonly ultrapeerNeeded: boolean
+  /** Time since we demoted ourselves, if we did. */
+  readonly demotedAgoMs?: number | undefined
 }
 
 export type ElectionReason =
@@ -46,6 +56,7 @@ export type ElectionReason =
   | 'ultrapeer_needed'
   | 'not_needed'
   | 'keeps_role'
+  | 'recently_demoted'
 
 export interface Election {
   readonly role: Extract<Role, 'ultrapeer' | 'leaf'>
@@ -78,6 +89,9 @@ export function elect(inputs: ElectionInputs, t: ElectionThresholds = DEFAULT_EL
   if (inputs.role === 'ultrapeer') return { role: 'ultrapeer', capable: true, reason: 'keeps_role' }
   if (inputs.ultrapeersKnown === 0)
     return { role: 'ultrapeer', capable: true, reason: 'no_ultrapeer_known' }
+  const hold = t.repromoteHoldMs ?? DEFAULT_REPROMOTE_HOLD_MS
+  if (inputs.demotedAgoMs !== undefined && inputs.demotedAgoMs < hold)
+    return { role: 'leaf', capable: true, reason: 'recently_demoted' }
   if (inputs.ultrapeerNeeded)
     return { role: 'ultrapeer', capable: true, reason: 'ultrapeer_needed' }
   return { role: 'leaf', capable: true, reason: 'not_needed' }

@@ -12,6 +12,7 @@ import {
   type RouteTableUpdate,
 } from './route-table-update.js'
 import { QueryRoutingTable } from './table.js'
+import { decodeDescriptor, encodeDescriptor } from '../descriptor-codec.js'
 
 /** QRP v1.0 appendix A (LimeWire's HashFunction reference values). */
 const VECTORS: [string, number, number][] = [
@@ -53,6 +54,8 @@ test('the QRP hash matches the spec appendix', () => {
   assert.equal(qrpHash('___ndfl___', 16, 3, 7), 58201)
   assert.equal(qrpHash('3NJA9', 10), 581)
   assert.equal(qrpHash('3nJa9', 10), 581)
+  // gtk-gnutella's qrp_init self-check (src/core/qrp.c) asserts these same values, mixed case too.
+  assert.equal(qrpHash('NDFLalem', 16), 37658)
 })
 
 const zlib: QrpCompression = {
@@ -197,4 +200,40 @@ test('merging tables of different sizes never loses a keyword', () => {
       },
     ),
   )
+})
+
+/**
+ * Cross-check against a public implementation's byte vectors: LimeWire's unit tests
+ * ResetTableMessageTest and PatchTableMessageTest (com.limegroup.gnutella.routing) build these
+ * descriptors byte by byte (GUID and hops zero) and read them back with these fields. Both
+ * put the payload length's low byte at offset 19: little-endian, as the QRP appendix says.
+ */
+test('LimeWire RESET and PATCH byte vectors decode to the same fields and re-encode exactly', () => {
+  const reset = new Uint8Array(23 + 6)
+  reset[16] = 0x30 // ROUTE_TABLE_UPDATE
+  reset[17] = 3 // TTL
+  reset[19] = 6 // payload length
+  reset.set([0x00, 0x00, 0x01, 0x00, 0x00, 0x0a], 23) // RESET, 256 slots, infinity 10
+  const r = decodeDescriptor(reset)
+  assert.ok(r.ok && r.value.payload.type === 'route_table_update')
+  assert.deepEqual(r.value.payload.update, { variant: 'reset', tableLength: 256, infinity: 10 })
+  assert.deepEqual(encodeDescriptor(r.value), reset)
+
+  const patch = new Uint8Array(23 + 7)
+  patch[16] = 0x30
+  patch[17] = 1
+  patch[19] = 7
+  // PATCH, sequence 1 of 255, compressor 1 (deflate), 2-bit entries, data AB CD
+  patch.set([0x01, 0x01, 0xff, 0x01, 0x02, 0xab, 0xcd], 23)
+  const p = decodeDescriptor(patch)
+  assert.ok(p.ok && p.value.payload.type === 'route_table_update')
+  assert.deepEqual(p.value.payload.update, {
+    variant: 'patch',
+    seqNo: 1,
+    seqSize: 255,
+    compressor: 1,
+    entryBits: 2,
+    data: Uint8Array.of(0xab, 0xcd),
+  })
+  assert.deepEqual(encodeDescriptor(p.value), patch)
 })
