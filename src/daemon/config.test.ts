@@ -22,6 +22,7 @@ test('no file: every default, paths inside the data dir', () => {
     api: { bind: '127.0.0.1', port: 6890 },
     dht: { enabled: true, port: 6881, bootstrap: [] },
     gnutella: { enabled: false, port: 6346, ultrapeer: 'auto', hosts: [] },
+    overlay: { enabled: false, kind: 'chord', port: 7400, bootstrap: [] },
     log: { file: '/var/lib/plexus/daemon.log', level: 'info' },
   })
   assert.equal(resolveConfig(new Map(), { ...defaults, dhtByDefault: false }).dht.enabled, false)

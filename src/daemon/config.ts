@@ -5,6 +5,7 @@ import { parseAddress } from '../core/address.js'
 import type { LogLevel } from '../core/env.js'
 import { ENCRYPTION_POLICIES, type EncryptionPolicy } from '../protocols/mse/index.js'
 import { PEER_TRANSPORTS, type PeerTransports } from '../drivers/bittorrent/peer-transports.js'
+import * as overlay from './overlay-config.js'
 
 /**
  * The daemon's configuration: a TOML file (docs/daemon.md lists every key), defaults for every
@@ -51,6 +52,8 @@ export interface DaemonConfig {
     /** `host:port` each: servents to connect to at start. */
     readonly hosts: readonly string[]
   }
+  /** A Chord, Pastry or CAN node inside the daemon's peer (overlay-config.ts). */
+  readonly overlay: overlay.OverlayDaemonConfig
   readonly log: {
     /** Absolute. JSON lines. */
     readonly file: string
@@ -71,7 +74,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error']
 /** KiB/s: a limit above 4 TiB/s is a typo. */
 const RATE_LIMIT_MAX = 4 * 1024 * 1024 * 1024
 
-type KeyKind =
+export type KeyKind =
   | { readonly kind: 'path' }
   | { readonly kind: 'host' }
   | { readonly kind: 'integer'; readonly min: number; readonly max: number }
@@ -106,6 +109,7 @@ const KEYS: Readonly<Record<string, Readonly<Record<string, KeyKind>>>> = {
     share_dir: { kind: 'path' },
     hosts: { kind: 'addresses' },
   },
+  overlay: overlay.OVERLAY_KEYS,
   log: { file: { kind: 'path' }, level: { kind: 'level' } },
 }
 
@@ -253,6 +257,7 @@ export function resolveConfig(settings: Settings, options: ResolveOptions): Daem
       ...(shareDir === undefined ? {} : { shareDir: inData(shareDir) }),
       hosts: get<readonly string[]>('gnutella.hosts', []),
     },
+    overlay: overlay.resolveOverlayConfig(get),
     log: { file: inData(get('log.file', 'daemon.log')), level: get('log.level', 'info') },
   }
 }
@@ -281,6 +286,7 @@ export function formatConfig(config: DaemonConfig): string {
       ...(config.gnutella.shareDir === undefined ? {} : { share_dir: config.gnutella.shareDir }),
       hosts: config.gnutella.hosts,
     },
+    overlay: overlay.formatOverlayConfig(config.overlay),
     log: { file: config.log.file, level: config.log.level },
   })
 }

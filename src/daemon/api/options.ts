@@ -1,5 +1,6 @@
 import type { Log } from '../../core/env.js'
 import type { GnutellaPlugin } from '../../drivers/gnutella/gnutella-plugin.js'
+import type { OverlayPlugin } from '../../peer/overlay-plugin.js'
 import type { PeerApi, PeerDhtConfig } from '../../peer/types.js'
 import type { DirectoryFetch } from '../directory-fetch.js'
 import type { DaemonMetrics } from '../metrics.js'
@@ -23,4 +24,6 @@ export interface ApiOptions {
   readonly dht: PeerDhtConfig
   /** The Gnutella servent, when `[gnutella] enabled = true`. */
   readonly gnutella?: GnutellaPlugin | undefined
+  /** The Chord, Pastry or CAN node, when `[overlay] enabled = true`. */
+  readonly overlay?: OverlayPlugin | undefined
 }

@@ -9,6 +9,7 @@ import { isDashboardAsset, registerDashboardRoutes } from './dashboard-routes.js
 import { registerDhtRoutes } from './dht-routes.js'
 import { registerEvents } from './events.js'
 import { registerGnutellaRoutes } from './gnutella-routes.js'
+import { registerOverlayRoutes } from './overlay-routes.js'
 import { registerNodeRoutes } from './node-routes.js'
 import { API_PREFIX, API_VERSION, JSON_BYTES_MAX, type ApiOptions } from './options.js'
 import { sharedSchemas } from './schemas.js'
@@ -112,6 +113,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerDhtRoutes(app, options)
   registerDashboardRoutes(app)
   registerGnutellaRoutes(app, options)
+  registerOverlayRoutes(app, options)
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, () => app.swagger())
   await app.ready()
   return app
