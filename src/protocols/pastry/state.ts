@@ -73,7 +73,10 @@ export class PastryState {
     const rtt = this.rtt.get(ref.id)
     if (rtt !== undefined && !this.near.some((r) => r.id === ref.id)) {
       this.near.push(ref)
-      this.near.sort((a, b) => (this.rtt.get(a.id) ?? Infinity) - (this.rtt.get(b.id) ?? Infinity))
+      // Each RTT read once, not twice a comparison (the same stable order as before).
+      const timed = this.near.map((r) => ({ r, t: this.rtt.get(r.id) ?? Infinity }))
+      timed.sort((a, b) => a.t - b.t)
+      this.near = timed.map((x) => x.r)
       if (this.near.length > this.nearSize) this.near.pop()
       kept ||= this.near.some((r) => r.id === ref.id)
     }
@@ -92,11 +95,14 @@ export class PastryState {
       next.sort((a, b) => (a.d < b.d ? -1 : a.d > b.d ? 1 : 0))
       return next.slice(0, half).map((x) => x.r)
     }
-    const before = this.leaves.length
-    const had = this.leaves.some((r) => r.id === ref.id)
+    // Without building `leaves` (a new array) three times an offer.
+    const isRef = (r: PastryRef): boolean => r.id === ref.id
+    const before = this.smaller.length + this.larger.length
+    const had = this.smaller.some(isRef) || this.larger.some(isRef)
     this.larger = place(this.larger, (r) => clockwiseFraction(me, r.id))
     this.smaller = place(this.smaller, (r) => clockwiseFraction(r.id, me))
-    return !had && (this.leaves.some((r) => r.id === ref.id) || this.leaves.length > before)
+    const now = this.smaller.length + this.larger.length
+    return !had && (this.smaller.some(isRef) || this.larger.some(isRef) || now > before)
   }
 
   /** Forgets a node (it failed); returns the routing-table row it left a hole in, if any. */
