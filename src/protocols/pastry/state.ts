@@ -21,6 +21,8 @@ export class PastryState {
   private larger: PastryRef[] = []
   readonly table: (PastryRef | undefined)[][]
   private near: PastryRef[] = []
+  /** The ids in `near`: every offer asks whether a node is already there. */
+  private readonly nearIds = new Set<PastryId>()
   readonly rtt = new Map<PastryId, number>()
 
   constructor(
@@ -71,14 +73,18 @@ export class PastryState {
       }
     }
     const rtt = this.rtt.get(ref.id)
-    if (rtt !== undefined && !this.near.some((r) => r.id === ref.id)) {
+    if (rtt !== undefined && !this.nearIds.has(ref.id)) {
       this.near.push(ref)
       // Each RTT read once, not twice a comparison (the same stable order as before).
       const timed = this.near.map((r) => ({ r, t: this.rtt.get(r.id) ?? Infinity }))
       timed.sort((a, b) => a.t - b.t)
       this.near = timed.map((x) => x.r)
-      if (this.near.length > this.nearSize) this.near.pop()
-      kept ||= this.near.some((r) => r.id === ref.id)
+      const dropped = this.near.length > this.nearSize ? this.near.pop() : undefined
+      if (dropped?.id !== ref.id) {
+        this.nearIds.add(ref.id)
+        kept = true
+      }
+      if (dropped !== undefined) this.nearIds.delete(dropped.id)
     }
     return kept
   }
@@ -110,6 +116,7 @@ export class PastryState {
     this.smaller = this.smaller.filter((r) => r.id !== id)
     this.larger = this.larger.filter((r) => r.id !== id)
     this.near = this.near.filter((r) => r.id !== id)
+    this.nearIds.delete(id)
     this.rtt.delete(id)
     const l = sharedPrefix(this.self.id, id)
     if (l >= DIGITS) return undefined
