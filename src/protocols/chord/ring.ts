@@ -8,6 +8,9 @@ const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) =>
   b.toString(16).padStart(2, '0'),
 )
 
+/** A lowercase hex digit's value from its character code. */
+const nibble = (code: number): number => (code <= 57 ? code - 48 : code - 87)
+
 export class Ring {
   readonly size: bigint
   readonly idBytes: number
@@ -61,7 +64,9 @@ export class Ring {
   toBytes(id: bigint): Uint8Array {
     const hex = this.hex(id)
     const out = new Uint8Array(this.idBytes)
-    for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+    for (let i = 0; i < out.length; i++) {
+      out[i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1))
+    }
     return out
   }
 
