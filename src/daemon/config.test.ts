@@ -23,6 +23,7 @@ test('no file: every default, paths inside the data dir', () => {
     dht: { enabled: true, port: 6881, bootstrap: [] },
     gnutella: { enabled: false, port: 6346, ultrapeer: 'auto', hosts: [] },
     mapreduce: { enabled: false, workers: 2 },
+    overlay: { enabled: false, kind: 'chord', port: 7400, bootstrap: [] },
     log: { file: '/var/lib/plexus/daemon.log', level: 'info' },
   })
   assert.equal(resolveConfig(new Map(), { ...defaults, dhtByDefault: false }).dht.enabled, false)

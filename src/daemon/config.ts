@@ -5,6 +5,7 @@ import { parseAddress } from '../core/address.js'
 import type { LogLevel } from '../core/env.js'
 import { ENCRYPTION_POLICIES, type EncryptionPolicy } from '../protocols/mse/index.js'
 import { PEER_TRANSPORTS, type PeerTransports } from '../drivers/bittorrent/peer-transports.js'
+import * as overlay from './overlay-config.js'
 
 /**
  * The daemon's configuration: a TOML file (docs/daemon.md lists every key), defaults for every
@@ -60,6 +61,8 @@ export interface DaemonConfig {
     /** `host:port` of a `plexus mr master` this node serves as a worker, or undefined. */
     readonly master?: string
   }
+  /** A Chord, Pastry or CAN node inside the daemon's peer (overlay-config.ts). */
+  readonly overlay: overlay.OverlayDaemonConfig
   readonly log: {
     /** Absolute. JSON lines. */
     readonly file: string
@@ -80,7 +83,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error']
 /** KiB/s: a limit above 4 TiB/s is a typo. */
 const RATE_LIMIT_MAX = 4 * 1024 * 1024 * 1024
 
-type KeyKind =
+export type KeyKind =
   | { readonly kind: 'path' }
   | { readonly kind: 'host' }
   | { readonly kind: 'integer'; readonly min: number; readonly max: number }
@@ -121,6 +124,7 @@ const KEYS: Readonly<Record<string, Readonly<Record<string, KeyKind>>>> = {
     workers: { kind: 'integer', min: 1, max: 64 },
     master: { kind: 'address' },
   },
+  overlay: overlay.OVERLAY_KEYS,
   log: { file: { kind: 'path' }, level: { kind: 'level' } },
 }
 
@@ -279,6 +283,7 @@ export function resolveConfig(settings: Settings, options: ResolveOptions): Daem
       workers: get('mapreduce.workers', 2),
       ...(mapreduceMaster === undefined ? {} : { master: mapreduceMaster }),
     },
+    overlay: overlay.resolveOverlayConfig(get),
     log: { file: inData(get('log.file', 'daemon.log')), level: get('log.level', 'info') },
   }
 }
@@ -312,6 +317,7 @@ export function formatConfig(config: DaemonConfig): string {
       workers: config.mapreduce.workers,
       ...(config.mapreduce.master === undefined ? {} : { master: config.mapreduce.master }),
     },
+    overlay: overlay.formatOverlayConfig(config.overlay),
     log: { file: config.log.file, level: config.log.level },
   })
 }

@@ -10,6 +10,7 @@ import { fetchFromDirectory as defaultFetch, type DirectoryFetch } from './direc
 import { dataDirFiles, readOrCreateToken, writeFileAtomic, type ApiLocation } from './files.js'
 import { DaemonMetrics } from './metrics.js'
 import { useGnutella, useMapReduce, type PeerFactory } from './start-peer.js'
+import { useOverlay } from './start-overlay.js'
 import { TorrentStore } from './torrent-store.js'
 import { Torrents } from './torrents.js'
 
@@ -129,6 +130,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     logStream.end()
     throw new Error(`mapreduce: ${error.message}`, { cause: error })
   })
+  const overlay = await useOverlay(peer, config, files.state, log.child({ part: 'overlay' }))
+    // The peer stops its plug-ins (gnutella too) when it stops.
+    .catch(async (error: Error) => {
+      await stopPeer().catch(() => undefined)
+      logStream.end()
+      throw new Error(`overlay: ${error.message}`, { cause: error })
+    })
   const fatal = new Promise<{ code: string; message: string }>((resolve) => {
     peer.onEvent((event) => {
       if (event.type !== 'fatal') return
@@ -154,6 +162,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     gnutella,
     mapreduce: mapreduce.jobs,
     mapreduceWorker: mapreduce.worker,
+    overlay,
   })
   let apiUrl: string
   try {

@@ -1,10 +1,12 @@
 import type { Command } from 'commander'
-import { addressKey } from '../../core/address.js'
-import { toHex, utf8 } from '../../core/bytes.js'
+import { utf8 } from '../../core/bytes.js'
+import { overlayDoneJson } from '../../drivers/overlay/done-json.js'
+import { promised } from '../../drivers/promises.js'
 import type { MemberEvent, OverlayName } from '../../drivers/overlay/member.js'
 import { OVERLAY_NAMES } from '../../drivers/overlay/member.js'
 import type { OverlayDone, OverlayService } from '../../drivers/overlay/overlay-service.js'
 import { startOverlayNode } from '../../drivers/overlay/start.js'
+import { startOverlayPlugin } from '../../peer/node-overlay.js'
 import { bootstrapList } from '../dht/node-options.js'
 import { integerOption, portOption } from '../options.js'
 import { EXIT_FAILURE, printJson, printLine, usageError } from '../output.js'
@@ -59,51 +61,10 @@ function nodeFlags(command: Command, defaultPort: number): Command {
     )
 }
 
-/** Bytes as text when they are printable UTF-8, else hex. */
-function showBytes(bytes: Uint8Array): string {
-  const text = Buffer.from(bytes).toString('utf8')
-  const printable =
-    Buffer.from(text, 'utf8').equals(Buffer.from(bytes)) &&
-    ![...text].some((c) => c.charCodeAt(0) < 0x20)
-  return printable ? text : `hex:${toHex(bytes)}`
-}
-
-function traceJson(done: OverlayDone) {
-  const first = done.trace.hops[0]?.sentAt
-  return {
-    hops: done.trace.hops.length,
-    messages: done.trace.messages,
-    perHop: done.trace.hops.map((h) => ({
-      node: addressKey(h.node),
-      ...(h.id === undefined ? {} : { id: h.id }),
-      outcome: h.outcome,
-      ...(h.answeredAt === undefined ? {} : { ms: Math.round(h.answeredAt - h.sentAt) }),
-      ...(first === undefined ? {} : { at: Math.round(h.sentAt - first) }),
-    })),
-  }
-}
-
-function doneJson(done: OverlayDone) {
-  return {
-    type: 'done',
-    kind: done.kind,
-    ok: done.ok,
-    ...(done.error === undefined ? {} : { error: done.error }),
-    ...(done.owner === undefined
-      ? {}
-      : { owner: { id: done.owner.id, address: addressKey(done.owner.address) } }),
-    ...(done.stored === undefined || done.kind === 'get' || done.kind === 'lookup'
-      ? {}
-      : { stored: done.stored }),
-    ...(done.value === undefined ? {} : { value: showBytes(done.value) }),
-    trace: traceJson(done),
-  }
-}
-
 function printDone(done: OverlayDone, json: boolean): void {
-  const shown = doneJson(done)
+  const shown = overlayDoneJson(done)
   if (json) {
-    printJson(shown)
+    printJson({ type: 'done', ...shown })
   } else {
     const t = shown.trace
     printLine(`${done.kind}: ${t.hops} hops, ${t.messages} messages`)
@@ -164,9 +125,8 @@ function registerKind(overlay: Command, kind: OverlayName): void {
     .option('--state <file>', 'id and known nodes: loaded at start, saved while running')
     .action(async (flags: NodeFlags) => {
       const json = flags.json === true
-      const node = await startOverlayNode({
-        overlay: kind,
-        role: 'member',
+      const node = await startOverlayPlugin({
+        kind,
         bind: flags.bind,
         port: flags.port,
         bootstrap: flags.bootstrap,
@@ -180,13 +140,15 @@ function registerKind(overlay: Command, kind: OverlayName): void {
         },
       })
       const report = (type: string): void => {
-        const fields = { id: node.id, address: addressKey(node.address), ...node.member.stats() }
-        if (json) printJson({ type, overlay: kind, ...fields })
-        else {
-          const rest = Object.entries(node.member.stats())
+        const status = node.status()
+        if (json) {
+          const { id, address, summary } = status
+          printJson({ type, overlay: kind, id, address, ...summary })
+        } else {
+          const rest = Object.entries(status.summary)
             .map(([k, v]) => `${k} ${v}`)
             .join(', ')
-          printLine(`${kind} ${fields.id} on ${fields.address}: ${rest}`)
+          printLine(`${kind} ${status.id} on ${status.address}: ${rest}`)
         }
       }
       report('listening')
@@ -198,7 +160,7 @@ function registerKind(overlay: Command, kind: OverlayName): void {
         process.once('SIGTERM', resolve)
       })
       clearInterval(interval)
-      await node.close()
+      await promised<void>((done) => node.stop(done))
     })
 
   nodeFlags(command.command('put').description('store a value under a key (owner + replicas)'), 0)

@@ -1,5 +1,6 @@
 import type { Log } from '../../core/env.js'
 import type { GnutellaPlugin } from '../../drivers/gnutella/gnutella-plugin.js'
+import type { OverlayPlugin } from '../../peer/overlay-plugin.js'
 import type { PeerApi, PeerDhtConfig } from '../../peer/types.js'
 import type { DirectoryFetch } from '../directory-fetch.js'
 import type { MapReduceJobs } from '../mapreduce-jobs.js'
@@ -28,4 +29,6 @@ export interface ApiOptions {
   readonly mapreduce?: MapReduceJobs | undefined
   /** This node as a worker of a remote master, when `[mapreduce] master` is set. */
   readonly mapreduceWorker?: { status(): Readonly<Record<string, unknown>> } | undefined
+  /** The Chord, Pastry or CAN node, when `[overlay] enabled = true`. */
+  readonly overlay?: OverlayPlugin | undefined
 }

@@ -10,6 +10,7 @@ import { registerDhtRoutes } from './dht-routes.js'
 import { registerEvents } from './events.js'
 import { registerGnutellaRoutes } from './gnutella-routes.js'
 import { registerMapReduceRoutes } from './mapreduce-routes.js'
+import { registerOverlayRoutes } from './overlay-routes.js'
 import { registerNodeRoutes } from './node-routes.js'
 import { API_PREFIX, API_VERSION, JSON_BYTES_MAX, type ApiOptions } from './options.js'
 import { sharedSchemas } from './schemas.js'
@@ -114,6 +115,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerDashboardRoutes(app)
   registerGnutellaRoutes(app, options)
   registerMapReduceRoutes(app, options)
+  registerOverlayRoutes(app, options)
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, () => app.swagger())
   await app.ready()
   return app

@@ -45,6 +45,7 @@ export function canMember(input: MemberInput, config: Partial<CanConfig> = {}): 
         dropped: s.dropped,
       }
     },
+    storedKeys: () => core.inspect().items,
     keyBytes: (key) => key,
     // Any id of 1 to 64 bytes: CAN hashes it to a point.
     idBytes: (hex) => (/^([0-9a-fA-F]{2}){1,64}$/.test(hex) ? fromHex(hex) : undefined),

@@ -39,12 +39,15 @@ export function chordMember(input: MemberInput, config: Partial<ChordConfig> = {
       const s = core.inspect()
       return {
         successor: core.successor.id === core.self.id ? 'self' : ring.hex(core.successor.id),
+        predecessor: core.predecessor === undefined ? 'none' : ring.hex(core.predecessor.id),
+        successors: core.successors.length,
         stateNodes: s.stateNodes,
         keys: s.keys,
         maintenanceSent: s.maintenanceSent,
         dropped: s.dropped,
       }
     },
+    storedKeys: () => core.inspect().keys,
     // A key of any length goes onto the ring by SHA-1, as the paper maps keys.
     keyBytes: (key) => ring.toBytes(ring.fromDigest(input.hashing.sha1([key]))),
     idBytes: (hex) => {

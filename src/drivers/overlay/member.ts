@@ -50,8 +50,10 @@ export interface OverlayMember {
   useGateway(gateway: Address): void
   joined(): boolean
   state(): MemberState
-  /** Counters and sizes for the status line. */
+  /** Counters and sizes for the status line (the ring, leaf set or zone summary). */
   stats(): Readonly<Record<string, number | string>>
+  /** Keys this node stores (Pastry counts its replicas too). */
+  storedKeys(): number
   /** The id bytes a text key is stored under (Chord hashes it onto the ring; the others hash inside). */
   keyBytes(key: Uint8Array): Uint8Array
   /** Bytes of a lookup id, or undefined when it does not fit this overlay's id space. */

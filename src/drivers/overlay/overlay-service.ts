@@ -51,6 +51,8 @@ export interface OverlayServiceOptions {
 const SAVE_INTERVAL = seconds(300)
 /** How often a joining member checks whether its join has completed. */
 const JOIN_POLL = ms(50)
+/** How long a leaving member keeps its socket open for its last datagrams to go out. */
+const LEAVE_DRAIN = ms(20)
 
 export function createMember(
   overlay: OverlayName,
@@ -156,8 +158,12 @@ export class OverlayService {
     this.timers.clear()
     await this.saveState().catch(() => undefined)
     if (this.options.role === 'member' && options.crash !== true) {
-      this.member.dht.leave(this.options.env.clock.now())
+      const { clock } = this.options.env
+      this.member.dht.leave(clock.now())
       this.attached?.flush()
+      // Node's UDP send goes out a tick later (its address lookup is asynchronous, even for
+      // an IP literal): closing now would drop the keys handed over and the leave notices.
+      await new Promise<void>((resolve) => clock.setTimer(after(clock.now(), LEAVE_DRAIN), resolve))
     }
     this.attached?.detach()
     this.socket.close()

@@ -45,6 +45,7 @@ export function pastryMember(
     state: () => ({ id: core.id, nodes: core.state.known().map((r) => r.address) }),
     stats: () => ({ ...core.inspect() }),
     // The core hashes keys itself (SHA-256, top 128 bits).
+    storedKeys: () => core.inspect().items,
     keyBytes: (key) => key,
     idBytes: (hex) => (/^[0-9a-fA-F]{32}$/.test(hex) ? fromHex(hex) : undefined),
   }

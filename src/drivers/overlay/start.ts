@@ -26,8 +26,17 @@ export interface OverlayNodeOptions {
   readonly onEvent?: (event: MemberEvent) => void
 }
 
-export async function startOverlayNode(options: OverlayNodeOptions): Promise<OverlayService> {
-  const env = createNodeEnv()
+/** Where a node binds, what it advertises and whom it joins through, names resolved. */
+export interface ResolvedOverlayAddresses {
+  readonly bind: Address
+  readonly advertiseHost: string
+  readonly bootstrap: readonly Address[]
+}
+
+export async function resolveOverlayAddresses(
+  env: Env,
+  options: Pick<OverlayNodeOptions, 'bind' | 'port' | 'advertise' | 'bootstrap'>,
+): Promise<ResolvedOverlayAddresses> {
   const bindHost = await resolveIPv4(env, options.bind)
   const bootstrap: Address[] = []
   for (const item of options.bootstrap) {
@@ -37,7 +46,7 @@ export async function startOverlayNode(options: OverlayNodeOptions): Promise<Ove
       port: Number(item.slice(at + 1)),
     })
   }
-  const advertise =
+  const advertiseHost =
     options.advertise !== undefined
       ? await resolveIPv4(env, options.advertise)
       : bindHost === '0.0.0.0'
@@ -45,13 +54,20 @@ export async function startOverlayNode(options: OverlayNodeOptions): Promise<Ove
           ? '127.0.0.1'
           : firstExternalIPv4()
         : bindHost
+  return { bind: { host: bindHost, port: options.port }, advertiseHost, bootstrap }
+}
+
+/** A node on this machine's Env (the one-shot client; members run as `OverlayPlugin`). */
+export async function startOverlayNode(options: OverlayNodeOptions): Promise<OverlayService> {
+  const env = createNodeEnv()
+  const at = await resolveOverlayAddresses(env, options)
   return OverlayService.start({
     env,
     overlay: options.overlay,
     role: options.role,
-    bind: { host: bindHost, port: options.port },
-    advertiseHost: advertise,
-    bootstrap,
+    bind: at.bind,
+    advertiseHost: at.advertiseHost,
+    bootstrap: at.bootstrap,
     ...(options.tuning === undefined ? {} : { tuning: options.tuning }),
     ...(options.state === undefined ? {} : { statePath: options.state }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),

@@ -86,6 +86,13 @@ const PARAMS = {
     default: 0,
     describe: '1: lookups are recursive (each node forwards); 0: iterative',
   },
+  confirmOwner: {
+    kind: 'integer',
+    min: 0,
+    max: 1,
+    default: 0,
+    describe: '1: a lookup pings the owner found, and names the next successor if it is gone',
+  },
   joinSeconds: { kind: 'number', min: 1, max: 36_000, default: 200, describe: 'join phase' },
   settleSeconds: { kind: 'number', min: 0, max: 36_000, default: 300, describe: 'settle time' },
   lookupSeconds: { kind: 'number', min: 1, max: 3600, default: 20, describe: 'lookup phase' },
@@ -180,6 +187,7 @@ class Run extends OverlayRun<ChordNode> {
       replicateMs: 60_000,
       rpcTimeoutMs: 1000,
       recursive: p.recursive === 1,
+      confirmOwner: p.confirmOwner === 1,
     }
   }
 

@@ -5,6 +5,16 @@ import { err, ok, type Result } from '../../core/result.js'
 import type { ChordMessage, ChordMessageType, NodeRef } from './messages.js'
 import type { Ring } from './ring.js'
 
+/** Hosts' address bytes, memoised: node lists repeat the same hosts in every answer. */
+const HOST_BYTES = new Map<string, Uint8Array | undefined>()
+function hostBytes(host: string): Uint8Array | undefined {
+  if (HOST_BYTES.has(host)) return HOST_BYTES.get(host)
+  if (HOST_BYTES.size >= 1 << 18) HOST_BYTES.clear()
+  const bytes = ipToBytes(host)
+  HOST_BYTES.set(host, bytes)
+  return bytes
+}
+
 /**
  * Chord's compact binary datagram format (big-endian):
  *
@@ -82,12 +92,16 @@ class Reader {
     this.offset += n
     return out
   }
+  // u8 and u16 read in place: no subarray a field.
   u8(): number {
-    return this.take(1)[0] as number
+    if (this.offset + 1 > this.data.length) throw new Fail('too_short')
+    return this.data[this.offset++] as number
   }
   u16(): number {
-    const b = this.take(2)
-    return ((b[0] as number) << 8) | (b[1] as number)
+    if (this.offset + 2 > this.data.length) throw new Fail('too_short')
+    const value = ((this.data[this.offset] as number) << 8) | (this.data[this.offset + 1] as number)
+    this.offset += 2
+    return value
   }
   u32(): number {
     const b = this.take(4)
@@ -110,7 +124,7 @@ export function chordCodec(ring: Ring): Codec<ChordMessage, ChordDecodeError> {
   }
   const writeNode = (w: Writer, n: NodeRef): void => {
     writeId(w, n.id)
-    const ip = ipToBytes(n.address.host)
+    const ip = hostBytes(n.address.host)
     if (ip === undefined) throw new RangeError(`not an IP literal: ${n.address.host}`)
     w.u8(ip.length === 4 ? 4 : 6)
     w.bytes(ip)

@@ -28,6 +28,12 @@ export interface ChordConfig {
   readonly idsFromAddress: boolean
   /** At most this many keys are stored; further new keys are refused. */
   readonly storedKeysMax: number
+  /**
+   * A lookup pings the owner it found before naming it, and on a timeout names the next of
+   * the successor list that answers (the paper's use of the list when a successor fails):
+   * under churn the owner named may have just left. One more message a lookup.
+   */
+  readonly confirmOwner: boolean
 }
 
 export const DEFAULT_CHORD: ChordConfig = {
@@ -44,6 +50,7 @@ export const DEFAULT_CHORD: ChordConfig = {
   lookupStepsMax: 64,
   idsFromAddress: false,
   storedKeysMax: 100_000,
+  confirmOwner: false,
 }
 
 export function chordConfig(partial: Partial<ChordConfig> = {}): ChordConfig {

@@ -65,6 +65,9 @@ export abstract class ChordStorage extends ChordRecursive {
       const owner = result.successors[0] as NodeRef
       const trace = { hops: lookup.hops, messages: lookup.messages }
       const ownerOut = { address: owner.address, id: this.ring.hex(owner.id) }
+      if (kind === 'lookup' && this.config.confirmOwner) {
+        return this.confirmOwner(t, handle, result.successors, 0, lookup)
+      }
       if (kind === 'lookup') {
         return this.emit({ type: 'op_done', handle, kind, ok: true, owner: ownerOut, trace })
       }
@@ -86,6 +89,47 @@ export abstract class ChordStorage extends ChordRecursive {
       )
     }
     return handle
+  }
+
+  /**
+   * Names `successors[index]` as the owner once it answers a ping (this node needs none); a
+   * silent one is skipped for the next, whose range now holds the key. Timeouts are hops of
+   * the trace; an answer adds a message but no hop, so hop counts stay the path's length.
+   */
+  protected confirmOwner(
+    now: Instant,
+    handle: number,
+    successors: readonly NodeRef[],
+    index: number,
+    lookup: Lookup,
+  ): void {
+    const candidate = successors[index]
+    const finish = (owner: NodeRef | undefined): void =>
+      this.emit({
+        type: 'op_done',
+        handle,
+        kind: 'lookup',
+        ok: owner !== undefined,
+        ...(owner === undefined
+          ? { error: 'owner_unreachable' }
+          : { owner: { address: owner.address, id: this.ring.hex(owner.id) } }),
+        trace: { hops: lookup.hops, messages: lookup.messages },
+      })
+    if (candidate === undefined) return finish(undefined)
+    if (candidate.id === this.self.id) return finish(candidate)
+    lookup.messages++
+    this.request(now, candidate, { type: 'ping' }, 'lookup', {
+      onAnswer: () => finish(candidate),
+      onTimeout: (t) => {
+        lookup.hops.push({
+          node: candidate.address,
+          id: this.ring.hex(candidate.id),
+          sentAt: now,
+          outcome: 'timeout',
+        })
+        this.confirmOwner(t, handle, successors, index + 1, lookup)
+      },
+    })
   }
 
   protected fetchFrom(

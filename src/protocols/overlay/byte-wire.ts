@@ -15,6 +15,18 @@ export class WireFault extends Error {
   }
 }
 
+/** Hosts' four octets, memoised: node lists repeat the same few thousand hosts endlessly. */
+const OCTETS = new Map<string, Uint8Array>()
+function ipv4Octets(host: string): Uint8Array {
+  let octets = OCTETS.get(host)
+  if (octets === undefined) {
+    if (OCTETS.size >= 1 << 18) OCTETS.clear()
+    octets = Uint8Array.from(host.split('.').map(Number))
+    OCTETS.set(host, octets)
+  }
+  return octets
+}
+
 export class ByteWriter {
   private buffer = new Uint8Array(256)
   private length = 0
@@ -61,8 +73,10 @@ export class ByteWriter {
 
   /** IPv4 only: the overlays run on IPv4 (loopback and the simulator's addresses). */
   address(a: Address): this {
-    const parts = a.host.split('.').map(Number)
-    for (const part of parts) this.u8(part)
+    const octets = ipv4Octets(a.host)
+    this.room(octets.length)
+    this.buffer.set(octets, this.length)
+    this.length += octets.length
     return this.u16(a.port)
   }
 

@@ -39,15 +39,29 @@ export function ringDistance(a: PastryId, b: PastryId): bigint {
 export const clockwise = (from: PastryId, to: PastryId): bigint =>
   (idValue(to) - idValue(from) + RING) % RING
 
+/** '00'..'ff' by byte value. */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) =>
+  b.toString(16).padStart(2, '0'),
+)
+
 export function idFromBytes(bytes: Uint8Array): PastryId {
   let out = ''
-  for (let i = 0; i < 16; i++) out += ((bytes[i] ?? 0) as number).toString(16).padStart(2, '0')
+  for (let i = 0; i < 16; i++) out += HEX_BYTE[bytes[i] ?? 0] as string
   return out
 }
 
+/** A hex digit's value from its character code (ids are lowercase; uppercase read too). */
+function nibble(code: number): number {
+  if (code <= 57) return code - 48
+  return (code | 0x20) - 87
+}
+
+/** `id` is 32 hex digits (every id in the core is); no substring or parseInt per byte. */
 export function idToBytes(id: PastryId): Uint8Array {
   const out = new Uint8Array(16)
-  for (let i = 0; i < 16; i++) out[i] = parseInt(id.slice(2 * i, 2 * i + 2), 16)
+  for (let i = 0; i < 16; i++) {
+    out[i] = (nibble(id.charCodeAt(2 * i)) << 4) | nibble(id.charCodeAt(2 * i + 1))
+  }
   return out
 }
 
@@ -55,7 +69,17 @@ export function idToBytes(id: PastryId): Uint8Array {
  * The id as a fraction of the ring from its first 13 hex digits (52 bits, exact in a double):
  * cheap ordering for leaf sets and ranges, where a 2^-52 error cannot matter at any real size.
  */
-export const idFraction = (id: PastryId): number => parseInt(id.slice(0, 13), 16) / 2 ** 52
+const fractions = new Map<PastryId, number>()
+export function idFraction(id: PastryId): number {
+  // Memoised like `idValue`: leaf-set upkeep asks for the same ids' fractions constantly.
+  let fraction = fractions.get(id)
+  if (fraction === undefined) {
+    if (fractions.size >= 1 << 18) fractions.clear()
+    fraction = parseInt(id.slice(0, 13), 16) / 2 ** 52
+    fractions.set(id, fraction)
+  }
+  return fraction
+}
 
 /** Clockwise steps as a fraction of the ring (approximate, see `idFraction`). */
 export function clockwiseFraction(from: PastryId, to: PastryId): number {

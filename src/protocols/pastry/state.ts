@@ -21,6 +21,8 @@ export class PastryState {
   private larger: PastryRef[] = []
   readonly table: (PastryRef | undefined)[][]
   private near: PastryRef[] = []
+  /** The ids in `near`: every offer asks whether a node is already there. */
+  private readonly nearIds = new Set<PastryId>()
   readonly rtt = new Map<PastryId, number>()
 
   constructor(
@@ -71,11 +73,18 @@ export class PastryState {
       }
     }
     const rtt = this.rtt.get(ref.id)
-    if (rtt !== undefined && !this.near.some((r) => r.id === ref.id)) {
+    if (rtt !== undefined && !this.nearIds.has(ref.id)) {
       this.near.push(ref)
-      this.near.sort((a, b) => (this.rtt.get(a.id) ?? Infinity) - (this.rtt.get(b.id) ?? Infinity))
-      if (this.near.length > this.nearSize) this.near.pop()
-      kept ||= this.near.some((r) => r.id === ref.id)
+      // Each RTT read once, not twice a comparison (the same stable order as before).
+      const timed = this.near.map((r) => ({ r, t: this.rtt.get(r.id) ?? Infinity }))
+      timed.sort((a, b) => a.t - b.t)
+      this.near = timed.map((x) => x.r)
+      const dropped = this.near.length > this.nearSize ? this.near.pop() : undefined
+      if (dropped?.id !== ref.id) {
+        this.nearIds.add(ref.id)
+        kept = true
+      }
+      if (dropped !== undefined) this.nearIds.delete(dropped.id)
     }
     return kept
   }
@@ -92,11 +101,14 @@ export class PastryState {
       next.sort((a, b) => (a.d < b.d ? -1 : a.d > b.d ? 1 : 0))
       return next.slice(0, half).map((x) => x.r)
     }
-    const before = this.leaves.length
-    const had = this.leaves.some((r) => r.id === ref.id)
+    // Without building `leaves` (a new array) three times an offer.
+    const isRef = (r: PastryRef): boolean => r.id === ref.id
+    const before = this.smaller.length + this.larger.length
+    const had = this.smaller.some(isRef) || this.larger.some(isRef)
     this.larger = place(this.larger, (r) => clockwiseFraction(me, r.id))
     this.smaller = place(this.smaller, (r) => clockwiseFraction(r.id, me))
-    return !had && (this.leaves.some((r) => r.id === ref.id) || this.leaves.length > before)
+    const now = this.smaller.length + this.larger.length
+    return !had && (this.smaller.some(isRef) || this.larger.some(isRef) || now > before)
   }
 
   /** Forgets a node (it failed); returns the routing-table row it left a hole in, if any. */
@@ -104,6 +116,7 @@ export class PastryState {
     this.smaller = this.smaller.filter((r) => r.id !== id)
     this.larger = this.larger.filter((r) => r.id !== id)
     this.near = this.near.filter((r) => r.id !== id)
+    this.nearIds.delete(id)
     this.rtt.delete(id)
     const l = sharedPrefix(this.self.id, id)
     if (l >= DIGITS) return undefined
