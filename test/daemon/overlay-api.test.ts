@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import type { Callback } from '../../src/core/env.js'
 import { parseConfigText, resolveConfig } from '../../src/daemon/config.js'
 import { startDaemon } from '../../src/daemon/daemon.js'
 import { promised } from '../../src/drivers/promises.js'
 import { startOverlayPlugin } from '../../src/peer/node-overlay.js'
 import type { OverlayPlugin } from '../../src/peer/overlay-plugin.js'
-import type { PeerPlugin, PeerPluginFactory } from '../../src/peer/types.js'
 import { jsonBody, withDaemon, withDataDir } from './harness.js'
-import { MemoryPeer } from './memory-peer.js'
+import { PluginPeer } from './plugin-peer.js'
 
 /** The daemon's overlay routes, against a real two-node Chord ring on loopback. */
 
@@ -34,26 +32,6 @@ const refused = async (response: Response, status: number, code: string): Promis
   assert.equal(response.status, status, JSON.stringify(body))
   assert.equal(body.type, 'error')
   assert.equal(body.code, code, body.message)
-}
-
-/** The in-memory peer, but its plug-ins really start and stop (as the real Peer's do). */
-class PluginPeer extends MemoryPeer {
-  readonly started: PeerPlugin[] = []
-  override use(source: PeerPlugin | PeerPluginFactory, done: Callback<void>): void {
-    const plugin = this.materialize(source)
-    plugin.start((result) => {
-      if (result.ok) this.started.push(plugin)
-      done(result)
-    })
-  }
-  override plugins() {
-    return this.started.map((p) => ({ name: p.name, status: p.status() }))
-  }
-  override stop(done: Callback<void>): void {
-    const plugin = this.started.pop()
-    if (plugin === undefined) return super.stop(done)
-    plugin.stop(() => this.stop(done))
-  }
 }
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {

@@ -15,6 +15,17 @@ import { usageError } from '../output.js'
 import { stderrLog } from './onion-log.js'
 import { namedRelays } from './onion-named-fetch.js'
 
+/**
+ * What --anonymous implies: no announce anywhere (trackers, DHT), TCP only, a listener on
+ * loopback that nobody is told of. A download needs peers named up front (--peer, x.pe).
+ */
+export function anonymousOverrides(namedPeers: number, transport: string | undefined) {
+  if (namedPeers === 0)
+    throw usageError('--anonymous needs peers to dial: --peer HOST:PORT (or a magnet with x.pe)')
+  if (transport === 'utp') throw usageError('--anonymous cannot use uTP (UDP)')
+  return { trackers: false, dht: false, transport: 'tcp', bind: '127.0.0.1', port: 0 } as const
+}
+
 export interface AnonymousRoute {
   readonly wrapNet: (net: Net) => Net
   /** Fingerprints, guard first. */

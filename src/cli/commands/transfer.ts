@@ -37,7 +37,8 @@ import {
 } from '../output.js'
 import { defaultStateDir, underTestRunner } from '../state-dir.js'
 import { TransferEnding } from '../transfer-ending.js'
-import { anonymousRoute } from './anonymous.js'
+import { anonymousOverrides, anonymousRoute } from './anonymous.js'
+import { filePrioritiesOf } from './file-priorities.js'
 import { TransferPrinter } from './transfer-printer.js'
 import { formatBytes } from '../progress.js'
 
@@ -91,42 +92,6 @@ const UPLOAD_SLOTS_MAX = 100
 const PEERS_MAX_LIMIT = 10_000
 
 const collectString = (value: string, previous: string[]): string[] => [...previous, value]
-
-/** The default file priority (libtorrent's 4); 0 skips a file. */
-const FILE_PRIORITY_DEFAULT = 4
-
-/**
- * Per-file priorities for `TorrentSessionOptions.filePriorities` from --skip / --only, which
- * count files as `plexus info` lists them (pad files left out); undefined when neither is
- * given. Throws a message for the user on a bad index or when nothing is left to download.
- */
-function filePrioritiesOf(m: Metainfo, options: TransferOptions): number[] | undefined {
-  const skip = options.skip ?? []
-  const only = options.only ?? []
-  if (skip.length === 0 && only.length === 0) return undefined
-  const listed: number[] = []
-  m.files.forEach((file, index) => {
-    if (!file.pad) listed.push(index)
-  })
-  const toFile = (flag: string, text: string): number => {
-    const index = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN
-    if (!Number.isSafeInteger(index) || index >= listed.length) {
-      const range = listed.length === 1 ? '0' : `0..${listed.length - 1}`
-      throw new Error(`${flag} ${text}: not a file index (the torrent's files are ${range})`)
-    }
-    return listed[index] as number
-  }
-  const onlyFiles = new Set(only.map((text) => toFile('--only', text)))
-  const skipFiles = new Set(skip.map((text) => toFile('--skip', text)))
-  const priorities = m.files.map((file, index) => {
-    if (file.pad) return FILE_PRIORITY_DEFAULT
-    const wanted = (onlyFiles.size === 0 || onlyFiles.has(index)) && !skipFiles.has(index)
-    return wanted ? FILE_PRIORITY_DEFAULT : 0
-  })
-  const wantsSome = m.files.some((file, index) => !file.pad && priorities[index] !== 0)
-  if (!wantsSome) throw new Error('--skip / --only leave no file to download')
-  return priorities
-}
 
 const collectPeer = (value: string, previous: Address[]): Address[] => [
   ...previous,
@@ -344,18 +309,6 @@ function refuseMagnetWithoutPeerSource(
 }
 
 /**
- * What --anonymous implies: no announce anywhere (trackers, DHT), TCP only, a listener on
- * loopback that nobody is told of. A download needs peers named up front (--peer, x.pe).
- */
-function anonymousOptions(source: TransferSource, options: TransferOptions): TransferOptions {
-  const named = options.peer.length + ('magnet' in source ? source.magnet.peers.length : 0)
-  if (named === 0)
-    throw usageError('--anonymous needs peers to dial: --peer HOST:PORT (or a magnet with x.pe)')
-  if (options.transport === 'utp') throw usageError('--anonymous cannot use uTP (UDP)')
-  return { ...options, trackers: false, dht: false, transport: 'tcp', bind: '127.0.0.1', port: 0 }
-}
-
-/**
  * `seed` and `get`: one torrent added to a Peer (`startNodePeer`), its events printed as they
  * come, until it completes (get), a signal, or a fatal condition.
  */
@@ -367,7 +320,10 @@ async function runTransfer(
 ): Promise<void> {
   const json = options.json === true
   const anonymous = options.anonymous === true && options.relays !== undefined
-  if (anonymous) options = anonymousOptions(source, options)
+  if (anonymous) {
+    const named = options.peer.length + ('magnet' in source ? source.magnet.peers.length : 0)
+    options = { ...options, ...anonymousOverrides(named, options.transport) }
+  }
   const dht = await dhtFor(options)
   if ('magnet' in source) refuseMagnetWithoutPeerSource(source.magnet, options, dht !== false)
   const route = anonymous ? await anonymousRoute(options.relays as string, json) : undefined

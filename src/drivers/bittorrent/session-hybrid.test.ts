@@ -32,7 +32,7 @@ test('a hybrid piece matching its SHA-1 but not its v2 hash fails, and its sende
         const failed = () =>
           leech.events.flatMap((event) => (event.type === 'piece_failed' ? [event] : []))
         // The seed is the only sender of piece 1, each time: after two such failures it is
-        // banned (`soleHashFailuresBanThreshold`), as any peer sending bad pieces is.
+        // banned (`soleHashFailuresBanThreshold`), as every peer sending bad pieces is.
         const banned = () =>
           leech.events.flatMap((event) => (event.type === 'peer_banned' ? [event] : []))
         await until('the seed banned', () => banned().length > 0)

@@ -18,24 +18,17 @@
 import { addressKey, isIPv4, type Address } from '../../../core/address.js'
 import type { ConnectFailure, ConnectionId, StreamCloseReason } from '../../../core/core.js'
 import type { StreamTransport } from '../../../core/env.js'
-import type { Id160 } from '../../../core/id.js'
 import { compareBytes, equalBytes } from '../../../core/bytes.js'
 import { elapsed, type Instant } from '../../../core/time.js'
 import {
   encodeExtension,
   ipToBytes,
-  EXTENSION_PROTOCOL_BIT,
-  FAST_EXTENSION_BIT,
-  DHT_BIT,
-  offersV2Upgrade,
-  reservedWith,
   supportsDht,
   supportsExtensionProtocol,
   supportsFastExtension,
   UT_HOLEPUNCH,
   UT_METADATA,
   UT_PEX,
-  V2_UPGRADE_BIT,
   type ExtendedHandshake,
   type Handshake,
 } from '../wire/index.js'
@@ -44,6 +37,7 @@ import type { SwarmContext } from './context.js'
 import type { DisconnectReason, PeerSourceKind } from './events.js'
 import { servesMetadata, UT_METADATA_LOCAL_ID } from './metadata.js'
 import { Holepunch } from './holepunch.js'
+import { ourHandshake } from './our-handshake.js'
 import { Peer } from './peer.js'
 import { blockBytesMaxOf } from './config.js'
 
@@ -52,16 +46,6 @@ const UT_PEX_LOCAL_ID = 1
 /** The id we receive ut_holepunch as (libtorrent's). */
 const UT_HOLEPUNCH_LOCAL_ID = 4
 const NO_LOCAL_EXTENSIONS: ReadonlyMap<string, number> = new Map()
-
-const RESERVED_BITS = [FAST_EXTENSION_BIT, EXTENSION_PROTOCOL_BIT]
-/** Indexed by [DHT on][offering the v2 upgrade]. */
-const RESERVED = [
-  [reservedWith(RESERVED_BITS), reservedWith([...RESERVED_BITS, V2_UPGRADE_BIT])],
-  [
-    reservedWith([...RESERVED_BITS, DHT_BIT]),
-    reservedWith([...RESERVED_BITS, DHT_BIT, V2_UPGRADE_BIT]),
-  ],
-] as const
 
 const CLOSE_REASONS: Record<StreamCloseReason, DisconnectReason> = {
   end: 'end',
@@ -344,7 +328,7 @@ export class Connections {
       address: peer.address,
       ...clientOf(handshake.peerId),
     })
-    if (!peer.outbound && ctx.swarmHashes.length > 1) this.answerHybrid(peer, handshake)
+    if (!peer.outbound && ctx.swarmHashes.length > 1) this.sendHandshake(peer, handshake)
     this.greet(peer)
     this.hooks.opened(peer)
   }
@@ -456,30 +440,12 @@ export class Connections {
     return keep === older ? newer : older
   }
 
-  /**
-   * A hybrid's answer (BEP 52): the hash the peer named, except that a peer naming the v1 hash
-   * with the upgrade bit set is answered with the truncated v2 hash, as libtorrent does. That
-   * answer is also the one libtorrent always accepts: a libtorrent that dialled us with the v1
-   * hash and meanwhile heard of us under the v2 hash (its two announces race) expects the v2
-   * one and drops a connection answered with v1 as "invalid info-hash".
-   */
-  private answerHybrid(peer: Peer, handshake: Handshake): void {
-    const v2 = this.ctx.swarmHashes[1]
-    const upgrade = v2 !== undefined && offersV2Upgrade(handshake.reserved)
-    this.sendHandshake(peer, upgrade ? v2 : handshake.infoHash)
-  }
-
-  /** Ours; naming a hybrid by its v1 hash, it offers the v2 upgrade (BEP 52). */
-  private sendHandshake(peer: Peer, infoHash: Id160 = this.ctx.metainfo.infoHash): void {
+  /** Ours (`ourHandshake`): at once, or in answer to the peer's (`answering`, hybrids). */
+  private sendHandshake(peer: Peer, answering?: Handshake): void {
     const { ctx } = this
-    const hybrid = ctx.swarmHashes.length > 1
-    const offersUpgrade = hybrid && equalBytes(infoHash, ctx.metainfo.infoHash)
-    ctx.send(peer, {
-      type: 'handshake',
-      reserved: RESERVED[ctx.config.dhtPort === undefined ? 0 : 1][offersUpgrade ? 1 : 0],
-      infoHash,
-      peerId: ctx.peerId,
-    })
+    const dhtOn = ctx.config.dhtPort !== undefined
+    const { reserved, infoHash } = ourHandshake(ctx.swarmHashes, dhtOn, answering)
+    ctx.send(peer, { type: 'handshake', reserved, infoHash, peerId: ctx.peerId })
   }
 
   /** Our availability (BEP 3 bitfield, BEP 6 have_all / have_none) and BEP 10 handshake. */
