@@ -48,9 +48,13 @@ test('daemon --print-config prints every key with its default, as TOML', () => {
       'dht',
       'gnutella',
       'log',
+      'mapreduce',
+      'overlay',
       'peer',
     ])
     assert.equal(config['gnutella']?.['enabled'], false, 'no Gnutella servent unless asked')
+    assert.equal(config['mapreduce']?.['enabled'], false, 'no MapReduce jobs unless asked')
+    assert.equal(config['overlay']?.['enabled'], false, 'no overlay node unless asked')
     assert.deepEqual({ ...config['api'] }, { bind: '127.0.0.1', port: 6890 })
     assert.equal(config['dht']?.['enabled'], false, 'no DHT under the test runner unless asked')
     assert.equal(config['peer']?.['download_dir'], join(dir, 'downloads'))

@@ -8,8 +8,6 @@ import {
   resolveConfig,
   type DaemonConfig,
 } from '../../daemon/config.js'
-import { startDaemon } from '../../daemon/daemon.js'
-import { startNodePeerFactory } from '../../daemon/start-peer.js'
 import { CliError, EXIT_INTERRUPTED, printJson, printLine, usageError } from '../output.js'
 import { defaultDaemonDataDir } from '../remote/client.js'
 import { underTestRunner } from '../state-dir.js'
@@ -88,6 +86,10 @@ export function registerDaemon(program: Command): void {
         return
       }
       const stopped = stopSignal()
+      // Loaded here, not at the top: fastify and the peer stack cost every other command
+      // about 0.3 s of start-up otherwise.
+      const { startDaemon } = await import('../../daemon/daemon.js')
+      const { startNodePeerFactory } = await import('../../daemon/start-peer.js')
       const daemon = await startDaemon({ config, startPeer: startNodePeerFactory })
       if (options.json === true) {
         printJson({

@@ -1,8 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { startDirectory } from '../../drivers/directory/server.js'
-import { SORT_COLUMNS } from '../../drivers/directory/index-db.js'
+import { SORT_COLUMNS } from '../../drivers/directory/sort-columns.js'
 import { NodeLog } from '../../drivers/node/log.js'
 import { directoryBase, fetchTorrent, publish, search } from '../directory/client.js'
 import { getTorrent } from '../directory/get-via-cli.js'
@@ -64,6 +63,8 @@ function registerServer(program: Command): void {
       await ensureParentDir(dbPath)
       const allowList =
         options.allowList === undefined ? undefined : await readAllowList(options.allowList)
+      // Loaded here: fastify and SQLite would cost every other command's start-up.
+      const { startDirectory } = await import('../../drivers/directory/server.js')
       const directory = await startDirectory({
         port: options.port,
         bind: options.bind,

@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
 import { address, addressKey } from '../../core/address.js'
 import { NodeClock } from '../../drivers/node/clock.js'
-import { startHttpTracker } from '../../drivers/node/http-tracker.js'
 import { CryptoRandom } from '../../drivers/node/random.js'
 import { portOption } from '../options.js'
 import { printJson, printLine } from '../output.js'
@@ -18,6 +17,8 @@ export function registerTracker(program: Command): void {
     .option('--bind <addr>', 'address to listen on', '127.0.0.1')
     .option('--json', 'print the announce URL as JSON')
     .action(async (options: { port: number; bind: string; json?: boolean }) => {
+      // Loaded here: its HTTP server (fastify) would cost every other command's start-up.
+      const { startHttpTracker } = await import('../../drivers/node/http-tracker.js')
       const tracker = await startHttpTracker({
         local: address(options.bind, options.port),
         clock: new NodeClock(),

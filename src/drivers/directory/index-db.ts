@@ -17,8 +17,8 @@ import { migrate } from './schema.js'
  * torrent (row, blob, files, search entry) or nothing.
  */
 
-export const SORT_COLUMNS = ['name', 'added', 'length', 'seeders', 'leechers', 'completed'] as const
-export type SortColumn = (typeof SORT_COLUMNS)[number]
+export { SORT_COLUMNS, type SortColumn } from './sort-columns.js'
+import type { SortColumn } from './sort-columns.js'
 export type SortOrder = 'asc' | 'desc'
 
 export interface SearchOptions {
