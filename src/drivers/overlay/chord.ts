@@ -8,13 +8,19 @@ import {
 import { attach } from '../attach.js'
 import type { MemberInput, OverlayMember } from './member.js'
 
-/** A Chord member: the sans-IO `ChordNode` with its codec; ids are m-bit hex on the ring. */
+/**
+ * A Chord member: the sans-IO `ChordNode` with its codec; ids are m-bit hex on the ring. A real
+ * node confirms the owner a lookup found (`confirmOwner`: one ping, and the next successor if
+ * it is gone): under churn that took lookup success from 99.82 % to 99.92 % in the simulator
+ * (docs/protocols/chord.md) for one message more. The simulator's default stays off, so its
+ * seeded figures stay comparable with the paper's protocol.
+ */
 export function chordMember(input: MemberInput, config: Partial<ChordConfig> = {}): OverlayMember {
   const core = new ChordNode(
     input.now,
     { random: input.random, hashing: input.hashing },
     {
-      config,
+      config: { confirmOwner: true, ...config },
       address: input.self,
       ...(input.id === undefined ? {} : { id: BigInt(`0x${input.id}`) }),
     },
