@@ -73,10 +73,18 @@ export type StreamOutput<Event> =
  * lifecycle of each connection and its bytes; the driver owns sockets.
  */
 export interface StreamCore<Event> {
-  /** A peer connected to us. Returns the id the core gives the connection. */
-  accepted(now: Instant, remote: Address, local: Address): ConnectionId
-  /** An outbound `connect` output completed. */
-  connected(now: Instant, connection: ConnectionId, local: Address): void
+  /**
+   * A peer connected to us. Returns the id the core gives the connection. `transport` is the
+   * socket's (see `StreamSocket.transport`), when known.
+   */
+  accepted(now: Instant, remote: Address, local: Address, transport?: StreamTransport): ConnectionId
+  /** An outbound `connect` output completed, over `transport` when known. */
+  connected(
+    now: Instant,
+    connection: ConnectionId,
+    local: Address,
+    transport?: StreamTransport,
+  ): void
   /** An outbound `connect` output failed. */
   connectFailed(now: Instant, connection: ConnectionId, reason: ConnectFailure): void
   received(now: Instant, connection: ConnectionId, bytes: Uint8Array): void

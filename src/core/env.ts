@@ -42,6 +42,11 @@ export interface StreamSocket {
   readonly local: Address
   readonly remote: Address
   /**
+   * The transport under the stream when it is one of the Env's (absent for a stream carried by
+   * something else, such as an onion circuit). A swarm tells others which peers speak uTP.
+   */
+  readonly transport?: StreamTransport
+  /**
    * Queues bytes (ownership passes to the socket). Returns false when the send buffer is above
    * its high-water mark: keep the bytes you have not written yet and wait for `onDrain`.
    */

@@ -112,7 +112,7 @@ export function attachStream<Event>(
           return
         }
         wire(id, result.value)
-        core.connected(clock.now(), id, result.value.local)
+        core.connected(clock.now(), id, result.value.local, result.value.transport)
         flush()
       },
       connectOptions,
@@ -180,7 +180,7 @@ export function attachStream<Event>(
       return
     }
     metrics?.count('stream.accepted')
-    const id = core.accepted(clock.now(), socket.remote, socket.local)
+    const id = core.accepted(clock.now(), socket.remote, socket.local, socket.transport)
     wire(id, socket)
     flush()
   }

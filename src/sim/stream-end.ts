@@ -23,7 +23,9 @@ import type { SimNetwork } from './network.js'
  *
  * Every callback runs from its own event, never from inside the call that caused it.
  */
+/** The simulator's TCP: a byte stream over the modelled links. */
 export class StreamEnd implements StreamSocket {
+  readonly transport = 'tcp'
   peer: StreamEnd | undefined = undefined
   readonly out: Flow
   /** 'connecting' until established (client) or accepted (server); 'closed' once notified. */

@@ -4,14 +4,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { Net } from '../../src/core/env.js'
-import { parseConfigText, resolveConfig } from '../../src/daemon/config.js'
-import { startDaemon } from '../../src/daemon/daemon.js'
 import type { GnutellaPlugin } from '../../src/drivers/gnutella/gnutella-plugin.js'
 import { startGnutellaNode } from '../../src/drivers/gnutella/node-gnutella.js'
 import { createNodeEnv } from '../../src/drivers/node/env.js'
 import { promised } from '../../src/drivers/promises.js'
 import { jsonBody, withDaemon, withDataDir } from './harness.js'
 import { PluginPeer } from './plugin-peer.js'
+import { startPluginDaemon } from './plugin-daemon.js'
 
 /** The daemon's Gnutella routes, against a real servent on loopback sharing a file. */
 
@@ -85,31 +84,13 @@ test('gnutella on: status, a search and its hits, a multi-source download into t
         shareDir: shares[1] as string,
       }),
     )
-    const settings = parseConfigText(
-      [
-        '[api]',
-        'port = 0',
-        '[peer]',
-        'port = 0',
-        'bind = "127.0.0.1"',
-        '[gnutella]',
-        'enabled = true',
-        'port = 0',
-        'ultrapeer = "no"',
-        `hosts = ["127.0.0.1:${upAddress.port}"]`,
-      ].join('\n'),
-    )
-    const config = resolveConfig(settings, {
-      defaultDataDir: join(dir, 'data'),
-      dhtByDefault: false,
-    })
-    const peer = new PluginPeer()
-    const daemon = await startDaemon({ config, startPeer: () => Promise.resolve(peer) })
-    const request = (path: string, init: RequestInit = {}) =>
-      fetch(`${daemon.apiUrl}${path}`, {
-        ...init,
-        headers: { authorization: `Bearer ${daemon.token}`, ...(init.headers ?? {}) },
-      })
+    const { daemon, peer, config, request } = await startPluginDaemon(dir, [
+      '[gnutella]',
+      'enabled = true',
+      'port = 0',
+      'ultrapeer = "no"',
+      `hosts = ["127.0.0.1:${upAddress.port}"]`,
+    ])
     try {
       const status = await until(async () => {
         const body = (await (await request('/api/v1/gnutella')).json()) as Record<string, unknown>
@@ -252,23 +233,11 @@ test("the daemon's Gnutella plug-in runs on the peer's Env, not an Env of its ow
     }
     const peer = new PluginPeer()
     peer.pluginEnv = { ...base, net }
-    const settings = parseConfigText(
-      [
-        '[api]',
-        'port = 0',
-        '[peer]',
-        'port = 0',
-        'bind = "127.0.0.1"',
-        '[gnutella]',
-        'enabled = true',
-        'port = 0',
-      ].join('\n'),
+    const { daemon } = await startPluginDaemon(
+      dir,
+      ['[gnutella]', 'enabled = true', 'port = 0'],
+      peer,
     )
-    const config = resolveConfig(settings, {
-      defaultDataDir: join(dir, 'data'),
-      dhtByDefault: false,
-    })
-    const daemon = await startDaemon({ config, startPeer: () => Promise.resolve(peer) })
     try {
       assert.equal(peer.started.length, 1)
       assert.deepEqual(listened, ['127.0.0.1:0'], 'the servent listened through the peer Env')

@@ -2,8 +2,6 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { parseConfigText, resolveConfig } from '../../src/daemon/config.js'
-import { startDaemon } from '../../src/daemon/daemon.js'
 import {
   FIXTURES,
   makeInput,
@@ -13,7 +11,7 @@ import {
   readWordCounts,
 } from '../mapreduce/helpers.js'
 import { jsonBody, withDaemon, withDataDir } from './harness.js'
-import { PluginPeer } from './plugin-peer.js'
+import { startPluginDaemon } from './plugin-daemon.js'
 
 /** The daemon's MapReduce routes: Streaming jobs run in local mode, their progress, refusals. */
 
@@ -50,27 +48,11 @@ async function withMapReduceDaemon(
   ) => Promise<void>,
 ): Promise<void> {
   await withDataDir(async (dir) => {
-    const settings = parseConfigText(
-      [
-        '[api]',
-        'port = 0',
-        '[peer]',
-        'port = 0',
-        '[mapreduce]',
-        'enabled = true',
-        'workers = 2',
-      ].join('\n'),
-    )
-    const config = resolveConfig(settings, {
-      defaultDataDir: join(dir, 'data'),
-      dhtByDefault: false,
-    })
-    const daemon = await startDaemon({ config, startPeer: () => Promise.resolve(new PluginPeer()) })
-    const request = (path: string, init: RequestInit = {}) =>
-      fetch(`${daemon.apiUrl}${path}`, {
-        ...init,
-        headers: { authorization: `Bearer ${daemon.token}`, ...(init.headers ?? {}) },
-      })
+    const { daemon, request } = await startPluginDaemon(dir, [
+      '[mapreduce]',
+      'enabled = true',
+      'workers = 2',
+    ])
     try {
       await body(request, dir)
     } finally {

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
 import { test } from 'node:test'
-import { parseConfigText, resolveConfig } from '../../src/daemon/config.js'
-import { startDaemon } from '../../src/daemon/daemon.js'
 import { promised } from '../../src/drivers/promises.js'
 import { startOverlayPlugin } from '../../src/peer/node-overlay.js'
 import type { OverlayPlugin } from '../../src/peer/overlay-plugin.js'
 import { jsonBody, withDaemon, withDataDir } from './harness.js'
-import { PluginPeer } from './plugin-peer.js'
+import { startPluginDaemon } from './plugin-daemon.js'
 
 /** The daemon's overlay routes, against a real two-node Chord ring on loopback. */
 
@@ -76,31 +73,13 @@ test('overlay on (chord): status, put / get / lookup with the hop trace, refusal
       bootstrap: [],
       tuning: FAST_CHORD,
     })
-    const settings = parseConfigText(
-      [
-        '[api]',
-        'port = 0',
-        '[peer]',
-        'port = 0',
-        'bind = "127.0.0.1"',
-        '[overlay]',
-        'enabled = true',
-        'kind = "chord"',
-        'port = 0',
-        `bootstrap = ["127.0.0.1:${first.address.port}"]`,
-      ].join('\n'),
-    )
-    const config = resolveConfig(settings, {
-      defaultDataDir: join(dir, 'data'),
-      dhtByDefault: false,
-    })
-    const peer = new PluginPeer()
-    const daemon = await startDaemon({ config, startPeer: () => Promise.resolve(peer) })
-    const request = (path: string, init: RequestInit = {}) =>
-      fetch(`${daemon.apiUrl}${path}`, {
-        ...init,
-        headers: { authorization: `Bearer ${daemon.token}`, ...(init.headers ?? {}) },
-      })
+    const { daemon, peer, request } = await startPluginDaemon(dir, [
+      '[overlay]',
+      'enabled = true',
+      'kind = "chord"',
+      'port = 0',
+      `bootstrap = ["127.0.0.1:${first.address.port}"]`,
+    ])
     try {
       const status = await until(async () => {
         const body = (await (await request('/api/v1/overlay')).json()) as Record<string, unknown>

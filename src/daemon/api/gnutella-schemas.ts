@@ -3,20 +3,13 @@
  * Fastify validates requests and serialises answers with them, and docs/openapi.json is built
  * from them. `gnutellaSchemas` are registered by the routes themselves.
  */
+import { answersOver, integer, pluginRefusals, ref, string } from './schema-parts.js'
 
-const integer = { type: 'integer', minimum: 0 } as const
-const string = { type: 'string' } as const
 const role = { type: 'string', enum: ['peer', 'ultrapeer', 'leaf'] } as const
-const ref = (id: string) => ({ $ref: `${id}#` }) as const
 
-const refusals = {
-  400: { description: 'malformed request', ...ref('Error') },
-  401: { description: 'missing or wrong token', ...ref('Error') },
-  409: { description: 'gnutella is not enabled ([gnutella] enabled = true)', ...ref('Error') },
-  503: { description: 'the servent is restarting (a promotion) or stopping', ...ref('Error') },
-} as const
-
-const withRefusals = <T extends object>(answers: T) => ({ ...refusals, ...answers })
+const withRefusals = answersOver(
+  pluginRefusals('gnutella', 'the servent is restarting (a promotion) or stopping'),
+)
 
 export const gnutellaHitSchema = {
   $id: 'GnutellaHit',

@@ -3,18 +3,10 @@
  * Fastify validates requests and serialises answers with them, and docs/openapi.json is built
  * from them. `mapreduceSchemas` are registered by the routes themselves.
  */
+import { answersOver, integer, pluginRefusals, ref, string } from './schema-parts.js'
 
-const integer = { type: 'integer', minimum: 0 } as const
-const string = { type: 'string' } as const
-const ref = (id: string) => ({ $ref: `${id}#` }) as const
-
-const refusals = {
-  400: { description: 'malformed request', ...ref('Error') },
-  401: { description: 'missing or wrong token', ...ref('Error') },
-  409: { description: 'mapreduce is not enabled ([mapreduce] enabled = true)', ...ref('Error') },
-} as const
-
-const withRefusals = <T extends object>(answers: T) => ({ ...refusals, ...answers })
+const refusals = pluginRefusals('mapreduce')
+const withRefusals = answersOver(refusals)
 
 const phase = {
   type: 'object',

@@ -3,20 +3,10 @@
  * Fastify validates requests and serialises answers with them, and docs/openapi.json is built
  * from them. `overlaySchemas` are registered by the routes themselves.
  */
+import { answersOver, integer, pluginRefusals, ref, string } from './schema-parts.js'
 import { OVERLAY_NAMES } from '../../drivers/overlay/member.js'
 
-const integer = { type: 'integer', minimum: 0 } as const
-const string = { type: 'string' } as const
-const ref = (id: string) => ({ $ref: `${id}#` }) as const
-
-const refusals = {
-  400: { description: 'malformed request', ...ref('Error') },
-  401: { description: 'missing or wrong token', ...ref('Error') },
-  409: { description: 'the overlay is not enabled ([overlay] enabled = true)', ...ref('Error') },
-  503: { description: 'the overlay node is stopping', ...ref('Error') },
-} as const
-
-const withRefusals = <T extends object>(answers: T) => ({ ...refusals, ...answers })
+const withRefusals = answersOver(pluginRefusals('overlay', 'the overlay node is stopping'))
 
 /** Values travel in one datagram (VALUE_BYTES_MAX of the codecs). */
 const KEY_CHARS_MAX = 256

@@ -3,9 +3,8 @@
  * serialises answers through them, and @fastify/swagger builds docs/openapi.json from them.
  * Keys follow docs/cli.md's JSON vocabulary.
  */
+import { answersOver, COMMON_REFUSALS, integer, ref, string } from './schema-parts.js'
 
-const integer = { type: 'integer', minimum: 0 } as const
-const string = { type: 'string' } as const
 const infoHash = {
   type: 'string',
   pattern: '^[0-9a-fA-F]{40}$',
@@ -168,15 +167,7 @@ export const sharedSchemas = [
   limitsSchema,
 ] as const
 
-const ref = (id: string) => ({ $ref: `${id}#` }) as const
-
-/** The refusals every route may answer with besides its own. */
-const refusals = {
-  400: { description: 'malformed request', ...ref('Error') },
-  401: { description: 'missing or wrong token', ...ref('Error') },
-} as const
-
-const withRefusals = <T extends object>(answers: T) => ({ ...refusals, ...answers })
+const withRefusals = answersOver(COMMON_REFUSALS)
 
 export const idParams = {
   type: 'object',
@@ -435,7 +426,7 @@ export const eventsSchema = {
     '`stats` event at once and then periodically: `{type, downloadRate, uploadRate, peers, torrents}`.',
   produces: ['text/event-stream'],
   response: {
-    ...refusals,
+    ...COMMON_REFUSALS,
     200: {
       description: 'an endless text/event-stream',
       content: { 'text/event-stream': { schema: { type: 'string' } } },
@@ -447,7 +438,7 @@ export const metricsSchema = {
   tags: ['node'],
   summary: 'Prometheus metrics (text exposition format)',
   response: {
-    ...refusals,
+    ...COMMON_REFUSALS,
     200: {
       description: 'the metrics',
       content: { 'text/plain': { schema: { type: 'string' } } },

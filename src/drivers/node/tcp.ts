@@ -150,6 +150,7 @@ type CloseHandler = (reason: StreamCloseReason) => void
 class TcpSocket implements StreamSocket {
   readonly local: Address
   readonly remote: Address
+  readonly transport = 'tcp'
   private readonly log: Log
   private readonly metrics: Metrics
   private readonly endLinger: Duration

@@ -28,6 +28,7 @@ export const END_LINGER_MS = 30_000
  */
 export class UtpStream implements StreamSocket {
   readonly local: Address
+  readonly transport = 'utp'
   private dataHandler: ((bytes: Uint8Array, more?: boolean) => void) | undefined
   private drainHandler: (() => void) | undefined
   private closeHandler: ((reason: StreamCloseReason) => void) | undefined

@@ -198,7 +198,7 @@ export class Connections {
     return peer
   }
 
-  accepted(remote: Address, local: Address): ConnectionId {
+  accepted(remote: Address, local: Address, transport?: StreamTransport): ConnectionId {
     const { ctx } = this
     if (ctx.listenPort !== undefined) {
       ctx.selfAddresses.add(addressKey({ host: local.host, port: ctx.listenPort }))
@@ -218,6 +218,7 @@ export class Connections {
       ctx.now,
       blockBytesMaxOf(ctx.config),
     )
+    peer.transport = transport
     this.add(peer)
     // A hybrid answers with the hash the peer named (v1 or truncated v2, BEP 52): it waits.
     if (ctx.swarmHashes.length === 1) this.sendHandshake(peer)
@@ -267,8 +268,9 @@ export class Connections {
     return (this.perHost.get(host) ?? 0) >= this.ctx.config.connectionsPerHostMax
   }
 
-  connected(peer: Peer): void {
+  connected(peer: Peer, transport?: StreamTransport): void {
     if (peer.phase !== 'connecting') return
+    peer.transport = transport
     this.ctx.candidates.measured(addressKey(peer.remote), this.ctx.now)
     this.halfOpenCount--
     peer.phase = 'handshaking'

@@ -186,9 +186,9 @@ export class Harness {
   }
 
   /** An inbound connection from `host`; the remote has not sent its handshake yet. */
-  accept(host = '10.0.1.1'): RemotePeer {
+  accept(host = '10.0.1.1', transport?: StreamTransport): RemotePeer {
     const address = { host, port: this.nextPort++ }
-    const id = this.core.accepted(this.now, address, { host: '10.0.0.1', port: 6881 })
+    const id = this.core.accepted(this.now, address, { host: '10.0.0.1', port: 6881 }, transport)
     const remote = new RemotePeer(this, id, address, this.metainfo.pieceCount)
     this.remotes.set(id, remote)
     this.flush()
@@ -201,14 +201,22 @@ export class Harness {
     assert(dial !== undefined, `no dial to ${addressKey(to)}`)
     const remote = new RemotePeer(this, dial.connection, to, this.metainfo.pieceCount)
     this.remotes.set(dial.connection, remote)
-    this.core.connected(this.now, dial.connection, { host: '10.0.0.1', port: 50_000 })
+    const port = dial.transport === 'utp' ? 6881 : 50_000
+    this.core.connected(this.now, dial.connection, { host: '10.0.0.1', port }, dial.transport)
     this.flush()
     return remote
   }
 
   /** An accepted connection with handshakes done and the greeting drained. */
-  open(options: { host?: string; reserved?: Uint8Array; peerId?: Uint8Array } = {}): RemotePeer {
-    const remote = this.accept(options.host)
+  open(
+    options: {
+      host?: string
+      reserved?: Uint8Array
+      peerId?: Uint8Array
+      transport?: StreamTransport
+    } = {},
+  ): RemotePeer {
+    const remote = this.accept(options.host, options.transport)
     remote.handshake({
       ...(options.reserved !== undefined ? { reserved: options.reserved } : {}),
       ...(options.peerId !== undefined ? { peerId: options.peerId } : {}),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { Address } from '../../../core/address.js'
+import type { StreamTransport } from '../../../core/env.js'
 import { NodeHashing } from '../../../drivers/node/hashing.js'
 import {
   decodeExtension,
@@ -8,6 +9,7 @@ import {
   HolepunchErrorCode,
   PEX_REACHABLE,
   PEX_SUPPORTS_HOLEPUNCH,
+  PEX_SUPPORTS_UTP,
   UT_HOLEPUNCH,
   UT_PEX,
   type ExtensionMessage,
@@ -32,8 +34,14 @@ const OUR_IDS = new Map([
 ])
 
 /** An inbound peer at `host` listening on `port`, its extended handshake sent, inbox drained. */
-function openPeer(h: Harness, host: string, port: number, holepunch = true): RemotePeer {
-  const remote = h.open({ host })
+function openPeer(
+  h: Harness,
+  host: string,
+  port: number,
+  holepunch = true,
+  transport?: StreamTransport,
+): RemotePeer {
+  const remote = h.open({ host, ...(transport === undefined ? {} : { transport }) })
   const extensions = new Map(THEIR_IDS)
   if (!holepunch) extensions.delete(UT_HOLEPUNCH)
   const handshake = { extensions, port }
@@ -349,6 +357,25 @@ test('our PEX marks peers that announced ut_holepunch with flag 0x08', () => {
     [
       ['198.51.100.2:7002', PEX_SUPPORTS_HOLEPUNCH],
       ['198.51.100.3:7003', 0],
+    ],
+  )
+})
+
+test('our PEX marks peers connected over uTP with flag 0x04, so they are dialled from the port that punches', () => {
+  const h = new Harness({ metainfo })
+  const a = openPeer(h, '198.51.100.1', 7001)
+  openPeer(h, '198.51.100.2', 7002, true, 'utp')
+  openPeer(h, '198.51.100.3', 7003, true, 'tcp')
+  openPeer(h, '198.51.100.4', 7004)
+  h.advance(60_000)
+  const pex = received(a).find((m) => m.type === 'ut_pex')
+  assert.ok(pex !== undefined && pex.type === 'ut_pex')
+  assert.deepEqual(
+    pex.message.added.map((p) => [key(p), p.flags & PEX_SUPPORTS_UTP]),
+    [
+      ['198.51.100.2:7002', PEX_SUPPORTS_UTP],
+      ['198.51.100.3:7003', 0],
+      ['198.51.100.4:7004', 0],
     ],
   )
 })

@@ -21,6 +21,7 @@
  * this core with the metainfo, handing over nothing but addresses.
  */
 import type { Address } from '../../../core/address.js'
+import type { StreamTransport } from '../../../core/env.js'
 import {
   NEED_DATA,
   type ConnectFailure,
@@ -163,15 +164,25 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
 
   // ---- StreamCore --------------------------------------------------------------------
 
-  accepted(now: Instant, remote: Address, local: Address): ConnectionId {
+  accepted(
+    now: Instant,
+    remote: Address,
+    local: Address,
+    transport?: StreamTransport,
+  ): ConnectionId {
     this.wake(now)
-    return this.connections.accepted(remote, local)
+    return this.connections.accepted(remote, local, transport)
   }
 
-  connected(now: Instant, connection: ConnectionId, _local: Address): void {
+  connected(
+    now: Instant,
+    connection: ConnectionId,
+    _local: Address,
+    transport?: StreamTransport,
+  ): void {
     const peer = this.peer(now, connection)
     if (peer === undefined) return
-    this.connections.connected(peer)
+    this.connections.connected(peer, transport)
     this.verification.applyReading(peer)
   }
 

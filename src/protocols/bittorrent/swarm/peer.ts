@@ -4,6 +4,7 @@
  * timestamps the batch tick checks. Plain data with no behaviour beyond tiny queries: the
  * swarm modules (`connections.ts`, `requests.ts`, `uploads.ts`, ...) act on it.
  */
+import type { StreamTransport } from '../../../core/env.js'
 import type { Address } from '../../../core/address.js'
 import type { ConnectionId } from '../../../core/core.js'
 import type { Instant } from '../../../core/time.js'
@@ -107,6 +108,8 @@ export class Peer {
   holepunch = false
   /** We sent it the first (full) ut_pex message. */
   pexStarted = false
+  /** The transport the connection runs on, once the driver said (PEX flags uTP peers). */
+  transport: StreamTransport | undefined = undefined
   readingPaused = false
 
   constructor(

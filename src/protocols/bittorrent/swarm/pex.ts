@@ -15,6 +15,7 @@ import {
   encodeExtension,
   PEX_REACHABLE,
   PEX_SEED,
+  PEX_SUPPORTS_UTP,
   UT_PEX,
   type PexMessage,
   type PexPeer,
@@ -96,8 +97,14 @@ export class Pex {
       const listen = peer.listenAddress
       if (peer.phase !== 'open' || listen === undefined) continue
       if (ctx.reputation.isBanned(listen.host)) continue
+      // The uTP flag makes a peer dial over uTP from its listen port (libtorrent does), which
+      // is what lets a BEP 55 rendezvous punch through both NATs; a TCP dial from an
+      // ephemeral port cannot.
       const flags =
-        (peer.isSeed ? PEX_SEED : 0) | (peer.outbound ? PEX_REACHABLE : 0) | Holepunch.pexFlag(peer)
+        (peer.isSeed ? PEX_SEED : 0) |
+        (peer.outbound ? PEX_REACHABLE : 0) |
+        (peer.transport === 'utp' ? PEX_SUPPORTS_UTP : 0) |
+        Holepunch.pexFlag(peer)
       view.set(addressKey(listen), { host: listen.host, port: listen.port, flags })
     }
     return view
