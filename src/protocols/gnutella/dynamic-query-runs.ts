@@ -128,7 +128,8 @@ export class DynamicQueryRuns {
     const askAt = Math.max(0, stepAt - this.config.dqGuidanceLeadMs) as Instant
     if (now < askAt) return askAt
     const leaf = this.servent.connections.get(run.forLeaf)
-    if (leaf === undefined || !leaf.isOpen) return stepAt
+    // Asked only of a leaf that listed BEAR/11 in its Messages Supported.
+    if (leaf === undefined || !leaf.isOpen || !leaf.supports('BEAR', 11)) return stepAt
     run.askedBefore = stepAt
     run.asks++
     run.dq.askedLeaf()

@@ -17,9 +17,10 @@ import type { RouteTableUpdate } from './qrp/route-table-update.js'
 import type { QueryRoutingTable } from './qrp/table.js'
 import { newGuid, type Servent } from './servent.js'
 import { queryHitTrailer } from './push-flag.js'
+import { withPushProxies } from './push-proxy-ggep.js'
 import { clampTtl, nextHop, type Hop } from './ttl.js'
 import { OwnSearches } from './own-searches.js'
-import { queryStatusResponse, readVendorMessage, type VendorPayload } from './vendor-message.js'
+import { queryStatusResponse, type KnownVendorMessage } from './vendor-message.js'
 
 type QueryPayload = Extract<Payload, { type: 'query' }>
 type HitPayload = Extract<Payload, { type: 'query_hit' }>
@@ -107,10 +108,13 @@ export class QueryRouting {
     return key
   }
 
-  /** BEAR/11 and BEAR/12; other vendor messages are ignored. */
-  onVendor(now: Instant, conn: Connection, d: Descriptor, payload: VendorPayload): void {
-    const message = readVendorMessage(payload)
-    if (message === undefined) return
+  /** BEAR/11 and BEAR/12 (servent-vendor.ts reads them). */
+  onQueryStatus(
+    now: Instant,
+    conn: Connection,
+    d: Descriptor,
+    message: Extract<KnownVendorMessage, { kind: `query_status_${string}` }>,
+  ): void {
     const key = toHex(d.guid)
     if (message.kind === 'query_status_request') {
       this.servent.send(conn, {
@@ -130,7 +134,8 @@ export class QueryRouting {
     if (guid === undefined) return
     for (const id of this.own.close(key)) {
       const conn = this.servent.connections.get(id)
-      if (conn === undefined || !conn.isOpen) continue
+      // Only to an ultrapeer that listed BEAR/12 in its Messages Supported.
+      if (conn === undefined || !conn.isOpen || !conn.supports('BEAR', 12)) continue
       this.servent.send(conn, { guid, ttl: 1, hops: 0, payload: queryStatusResponse('stop') })
     }
   }
@@ -186,13 +191,18 @@ export class QueryRouting {
     // Without an address others can reach, the hit says "firewalled": downloaders come by a
     // Push along the reverse path, which needs no address of ours.
     const a = this.servent.advertised()
+    const firewalled = this.config.firewalled || a === undefined
     const hit: HitPayload = {
       type: 'query_hit',
       port: a?.port ?? this.config.advertised.port,
       ip: a?.host ?? this.config.advertised.host,
       speed: 1000,
       results,
-      trailer: queryHitTrailer(this.config.firewalled || a === undefined),
+      // A firewalled servent names its push proxies (GGEP "PUSH"), so downloaders can ask
+      // them over HTTP instead of routing a Push back along this hit's path.
+      trailer: firewalled
+        ? withPushProxies(queryHitTrailer(true), this.servent.vendor.pushProxies())
+        : queryHitTrailer(false),
       serventId: this.servent.serventId,
     }
     const ttl = Math.min(this.config.ttlMax, hop.hops + 1 + this.config.hitTtlSlack)

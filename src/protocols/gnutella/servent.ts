@@ -47,6 +47,7 @@ import { QueryRouting } from './query-routing.js'
 import type { ElectionMeasurements, ServentDeps, ServentStats, TimerName } from './servent-types.js'
 import { ServentPings } from './servent-pings.js'
 import { ServentRoles } from './servent-roles.js'
+import { ServentVendor } from './servent-vendor.js'
 import { ExternalAddress } from './external-address.js'
 
 export type { ServentDeps, ServentStats } from './servent-types.js'
@@ -61,6 +62,8 @@ export class Servent implements StreamCore<GnutellaEvent> {
   private readonly timers = new TimerTable<TimerName>()
   /** Votes from peers' `Remote-IP` headers: our address as they see it. */
   readonly external = new ExternalAddress()
+  /** Messages Supported, BEAR/11-12 dispatch and push proxies (servent-vendor.ts). */
+  readonly vendor: ServentVendor
   /** Ping/Pong with pong caching (servent-pings.ts). */
   readonly pings: ServentPings
   /** Leaf upkeep, demotion and the candidates they use (servent-roles.ts). */
@@ -81,6 +84,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
     this.serventId = newGuid(deps.random)
     this.pongs = new PongCache(config.pongCacheEntriesMax, config.pongMaxAgeMs)
     this.pings = new ServentPings(this)
+    this.vendor = new ServentVendor(this)
     this.routing = new QueryRouting(this, now)
     this.timers.set('ping', after(now, ms(config.pingIntervalMs)))
     this.roles = new ServentRoles(this, this.timers, now)
@@ -330,6 +334,8 @@ export class Servent implements StreamCore<GnutellaEvent> {
     const headers = readGnutellaHeaders(handshake)
     if (headers.remoteIp !== undefined) this.external.vote(conn.remote, headers.remoteIp)
     const start = handshake.start
+    // The peer's CONNECT (inbound) or its answer (outbound) says whether it speaks them.
+    if (conn.state !== 'await_final') conn.vendorMessages = headers.vendorMessages
     if (conn.state === 'await_connect') {
       if (start.kind !== 'connect') return this.fault(conn, unexpected('expected CONNECT'), true)
       const role = remoteRole(this.config.role, headers)
@@ -380,6 +386,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
       remote: conn.remote,
       peerRole: conn.role,
     })
+    this.vendor.opened(conn)
     this.routing.connectionOpened(now, conn)
   }
 
@@ -414,7 +421,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
       case 'route_table_update':
         return this.routing.onRouteTableUpdate(now, conn, d.payload.update)
       case 'vendor':
-        return this.routing.onVendor(now, conn, d, d.payload)
+        return this.vendor.onVendor(now, conn, d, d.payload)
       case 'bye':
         return this.drop(conn, 'bye', true)
     }
