@@ -127,3 +127,70 @@ test('push proxy: the firewalled leaf is reached through its ultrapeer over HTTP
     rmSync(root, { recursive: true, force: true })
   }
 })
+
+test('push proxy: when no proxy answers, the download falls back to a Push routed along the hit path', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'plexus-gnutella-proxy-fallback-'))
+  const content = randomBytes(200_000)
+  for (const dir of ['walled', 'downloads']) mkdirSync(join(root, dir))
+  writeFileSync(join(root, 'walled', 'Fallback.ogg'), content)
+  const hosts: GnutellaHost[] = []
+  try {
+    const hub = await host('ultrapeer', [])
+    hosts.push(hub)
+    const walled = await host('leaf', [hub.node.address], {
+      shareDir: join(root, 'walled'),
+      firewalled: true,
+    })
+    hosts.push(walled)
+    const downloader = await host('leaf', [hub.node.address])
+    hosts.push(downloader)
+    let hit: { serventId: Uint8Array; result: QueryHitResult } | undefined
+    downloader.node.onEvent((e) => {
+      if (e.type === 'query_hit' && e.hit.results[0] !== undefined)
+        hit = { serventId: e.hit.serventId, result: e.hit.results[0] }
+    })
+    await until(() => walled.node.servent.vendor.pushProxies().length === 1, 'the proxy')
+    downloader.node.search('fallback')
+    await until(() => hit !== undefined, 'the hit')
+    const found = hit as NonNullable<typeof hit>
+    // A proxy that is gone: a port nothing listens on any more.
+    const gone = await host('ultrapeer', [])
+    const deadProxy = gone.node.address
+    await gone.close()
+    const log: string[] = []
+    const urn = found.result.urns[0] as string
+    const result = await downloadMultiSource({
+      sources: [
+        {
+          ...walled.node.address,
+          path: n2rPath(urn),
+          open: () =>
+            openFirewalled(
+              downloader,
+              {
+                serventId: found.serventId,
+                fileIndex: found.result.fileIndex,
+                proxies: [deadProxy],
+              },
+              5_000,
+              (l) => log.push(l),
+            ),
+        },
+      ],
+      length: content.length,
+      urn,
+      outDir: join(root, 'downloads'),
+      fileName: 'Fallback.ogg',
+      chunkBytes: 64 * 1024,
+    })
+    assert.deepEqual(readFileSync(result.path), content)
+    assert.ok(
+      log.some((l) => l.startsWith(`push proxy ${deadProxy.host}:${deadProxy.port}`)),
+      log.join('; '),
+    )
+    assert.equal(downloader.node.servent.inspect().sent['push'], 1, 'one routed Push')
+  } finally {
+    for (const h of hosts.reverse()) await h.close()
+    rmSync(root, { recursive: true, force: true })
+  }
+})
