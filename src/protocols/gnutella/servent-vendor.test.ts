@@ -10,6 +10,7 @@ import { SharedLibrary } from './library.js'
 import { hitPushProxies } from './push-proxy-ggep.js'
 import { Servent } from './servent.js'
 import { readVendorMessage } from './vendor-message.js'
+import { messagesSupported } from './messages-supported.js'
 
 const t0 = instant(0)
 const upAddress = { host: '10.0.0.1', port: 6346 }
@@ -158,4 +159,57 @@ test('no Messages Supported to a peer that did not say Vendor-Message; a malform
   assert.ok(out.some((o) => o.type === 'event' && o.event.type === 'remote_fault'))
   assert.ok(!out.some((o) => o.type === 'close'))
   assert.ok(up.connections.get(id)?.isOpen)
+})
+
+/** BEAR/11 requests an ultrapeer sends a leaf while it runs the leaf's dynamic query. */
+function statusRequestsToLeaf(leafSpeaksVendor: boolean): number {
+  const up = servent('ultrapeer', upAddress, 4)
+  const leafId = up.accepted(t0, leafAddress)
+  const vendorHeader = leafSpeaksVendor ? 'Vendor-Message: 0.1\r\n' : ''
+  up.received(t0, leafId, utf8(`GNUTELLA CONNECT/0.6\r\nX-Ultrapeer: False\r\n${vendorHeader}\r\n`))
+  up.received(t0, leafId, utf8('GNUTELLA/0.6 200 OK\r\n\r\n'))
+  if (leafSpeaksVendor) {
+    const list = messagesSupported([{ vendor: 'BEAR', selector: 11, version: 1 }])
+    up.received(
+      t0,
+      leafId,
+      encodeDescriptor({ guid: new Uint8Array(16), ttl: 1, hops: 0, payload: list }),
+    )
+  }
+  for (let n = 1; n <= 6; n++) {
+    const id = up.accepted(t0, { host: `10.0.2.${n}`, port: 6346 })
+    up.received(t0, id, utf8('GNUTELLA CONNECT/0.6\r\nX-Ultrapeer: True\r\n\r\n'))
+    up.received(t0, id, utf8('GNUTELLA/0.6 200 OK\r\n\r\n'))
+  }
+  up.takeOutputs()
+  up.received(
+    t0,
+    leafId,
+    encodeDescriptor({
+      guid: new Uint8Array(16).fill(5),
+      ttl: 3,
+      hops: 0,
+      payload: { type: 'query', minSpeed: 0, criteria: 'polka', urns: [], ggep: [] },
+    }),
+  )
+  let asked = 0
+  const count = (): void => {
+    for (const o of up.takeOutputs()) {
+      if (o.type !== 'write' || o.connection !== leafId || o.bytes[16] !== 0x31) continue
+      const m = vendorOf(o.bytes)
+      if (m?.v !== undefined && !(m.v instanceof Error) && m.v.kind === 'query_status_request')
+        asked++
+    }
+  }
+  count()
+  for (let ms = 100; ms <= 60_000; ms += 100) {
+    up.timeout(instant(ms))
+    count()
+  }
+  return asked
+}
+
+test('BEAR/11 goes only to a leaf that listed it in its Messages Supported', () => {
+  assert.ok(statusRequestsToLeaf(true) > 0, 'a leaf that listed BEAR/11 is asked')
+  assert.equal(statusRequestsToLeaf(false), 0, 'a leaf that did not is never asked')
 })
