@@ -4,7 +4,9 @@ import { deflateSync, inflateSync } from 'node:zlib'
 import fc from 'fast-check'
 import { toHex, utf8 } from '../../core/bytes.js'
 import { err, ok } from '../../core/result.js'
-import { decodeGgep, encodeGgep } from './ggep.js'
+import { decodeGgep, encodeGgep, ggepSha1, GGEP_HASH_SHA1 } from './ggep.js'
+import { cachedPong } from './pong-cache.js'
+import { instant } from '../../core/time.js'
 import { cobsDecode, cobsEncode, ggepExtension, ggepValue } from './ggep-data.js'
 import type { QrpCompression } from './qrp/compression.js'
 
@@ -105,4 +107,17 @@ test('GGEP values: any value and encodings round-trip through the wire', () => {
     ),
     { numRuns: 200 },
   )
+})
+
+test('GGEP readers take COBS-encoded values: "H" (SHA-1) and the pong\'s "UP"', () => {
+  const sha1 = new Uint8Array(20).fill(0).map((_, i) => (i % 3 === 0 ? 0 : i))
+  const h = ggepExtension('H', Uint8Array.of(GGEP_HASH_SHA1, ...sha1), { cobs: true })
+  assert.ok(!h.data.includes(0))
+  assert.deepEqual(ggepSha1([h]), [sha1])
+  const up = ggepExtension('UP', Uint8Array.of(0x01, 0x00, 0x05), { cobs: true })
+  const heard = cachedPong(
+    { type: 'pong', port: 6346, ip: '10.0.0.1', filesShared: 0, kilobytesShared: 0, ggep: [up] },
+    instant(0),
+  )
+  assert.deepEqual([heard.ultrapeer, heard.freeLeafSlots, heard.freeUltrapeerSlots], [true, 0, 5])
 })
