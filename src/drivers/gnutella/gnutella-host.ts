@@ -42,7 +42,7 @@ const CACHED_DIALS = 3
 export interface GnutellaHost {
   readonly node: ServentNode
   readonly folder: SharedFolder | undefined
-  readonly http: TransferServer | undefined
+  readonly http: TransferServer
   /** Our Pushes waiting for their GIV (downloads from firewalled servents). */
   readonly pushes: PushBroker
   close(): Promise<void>
@@ -81,10 +81,14 @@ export async function startGnutellaHost(o: GnutellaHostOptions): Promise<Gnutell
       : await scanShare(o.shareDir, {
           onSkip: (path, why) => log(`share: skipped ${path}: ${why}`),
         })
-  const http =
-    folder === undefined
-      ? undefined
-      : await startTransferServer({ folder, bind: { host: '127.0.0.1', port: 0 }, log })
+  // Shared files or not, the HTTP side runs: as an ultrapeer we are our leaves' push proxy.
+  let proxyFor: ServentNode['pushForLeaf'] = () => false
+  const http = await startTransferServer({
+    folder,
+    bind: { host: '127.0.0.1', port: 0 },
+    log,
+    pushProxy: (r) => proxyFor(r.serventId, r.fileIndex, r.downloader),
+  })
   const pushes = new PushBroker(log)
   const node = await startServentNode({
     onGiv: (socket) => pushes.accept(socket),
@@ -95,14 +99,14 @@ export async function startGnutellaHost(o: GnutellaHostOptions): Promise<Gnutell
     library: folder?.library ?? new SharedLibrary(),
     ...(o.advertisedHost === undefined ? {} : { advertisedHost: o.advertisedHost }),
     ...(o.config === undefined ? {} : { config: o.config }),
-    ...(http === undefined ? {} : { http: http.address }),
+    http: http.address,
   })
+  proxyFor = (serventId, fileIndex, to) => node.pushForLeaf(serventId, fileIndex, to)
   // Firewalled or not, a Push for one of our files is answered by connecting back (GIV).
   node.onEvent((event) => {
     if (event.type !== 'push_requested') return
     const entry = folder?.byIndex.get(event.fileIndex)
-    if (entry === undefined || http === undefined)
-      return log(`push for file ${event.fileIndex}: not shared here`)
+    if (entry === undefined) return log(`push for file ${event.fileIndex}: not shared here`)
     const giv = {
       fileIndex: entry.fileIndex,
       serventId: node.servent.serventId,

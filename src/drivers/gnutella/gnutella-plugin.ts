@@ -14,6 +14,7 @@ import { DEFAULT_DEMOTION } from '../../protocols/ultrapeer/demotion.js'
 import type { ElectionThresholds } from '../../protocols/ultrapeer/election.js'
 import type { MultiSourceResult } from './multi-source-download.js'
 import type { PushConnection } from './push-transfer.js'
+import { openFirewalled } from './push-proxy-client.js'
 import { DownloadBook, type DownloadRecord } from './download-book.js'
 import { startGnutellaHost, type GnutellaHost } from './gnutella-host.js'
 import { RoleMeter } from './role-election.js'
@@ -283,18 +284,12 @@ export class GnutellaPlugin {
   }
 
   /**
-   * One range from a firewalled source: a Push along its QueryHit's reverse path, then the GIV
-   * connection it opens to us (the multi-source download sends one range request on it).
+   * A connection from a firewalled source: a Push through one of its push proxies (HTTP), or
+   * else along its QueryHit's reverse path, then the GIV connection it opens to us (the
+   * multi-source download sends its range requests on it).
    */
   private openPush(source: FileHit['firewalled'][number]): Promise<PushConnection> {
-    const host = this.running()
-    // Registered before the Push: its GIV cannot arrive first.
-    const arriving = host.pushes.expectConnection(source.serventId, source.fileIndex, PUSH_WAIT_MS)
-    if (!host.node.push(source.serventId, source.fileIndex)) {
-      arriving.catch(() => undefined)
-      return Promise.reject(new Error(`no route back to ${addressKey(source.address)} for a Push`))
-    }
-    return arriving
+    return openFirewalled(this.running(), source, PUSH_WAIT_MS, (line) => this.config.log?.(line))
   }
 
   downloads(): readonly DownloadRecord[] {

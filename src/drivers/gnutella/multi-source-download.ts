@@ -12,7 +12,7 @@ import type { Instant } from '../../core/time.js'
 import { sha1OfUrn, sha1Urn } from '../../protocols/gnutella/index.js'
 import { DownloadPlan, type ByteRange } from '../../protocols/gnutella/transfer/download-plan.js'
 import type { PushConnection } from './push-transfer.js'
-import { fetchRangeOver } from './range-over-socket.js'
+import { RangeSession } from './range-over-socket.js'
 import { sha1OfFile } from './share.js'
 
 export interface DownloadSource {
@@ -21,8 +21,8 @@ export interface DownloadSource {
   /** `/get/<index>/<name>` or `/uri-res/N2R?urn:sha1:...`. */
   readonly path: string
   /**
-   * A firewalled source: each range goes over a fresh connection it opens to us (a Push, then
-   * its GIV), not to host:port (which only names it).
+   * A firewalled source: its ranges go over a connection it opens to us (a Push, then its
+   * GIV), kept alive from one range to the next; not to host:port (which only names it).
    */
   readonly open?: () => Promise<PushConnection>
 }
@@ -71,6 +71,8 @@ export async function downloadMultiSource(o: MultiSourceOptions): Promise<MultiS
   const plan = new DownloadPlan(o.length, o.chunkBytes ?? 256 * 1024, o.stallMs ?? 15_000)
   const bytesBySource: Record<string, number> = {}
   const inFlight = new Map<string, { destroy(): void }>()
+  /** Firewalled sources' GIV connections, kept for their next range. */
+  const sessions = new Map<string, RangeSession>()
   const now = (): Instant => performance.now() as Instant
   const log = o.log ?? (() => undefined)
   // 'wx': never overwrite something that is already there.
@@ -84,6 +86,7 @@ export async function downloadMultiSource(o: MultiSourceOptions): Promise<MultiS
         finished = true
         clearInterval(watchdog)
         for (const req of inFlight.values()) req.destroy()
+        for (const session of sessions.values()) session.close()
         if (error === undefined) resolve()
         else reject(error)
       }
@@ -111,6 +114,10 @@ export async function downloadMultiSource(o: MultiSourceOptions): Promise<MultiS
           (error: Error) => finish(error),
         )
       }
+      /**
+       * A range from a firewalled source, on its GIV connection: kept alive between ranges,
+       * so only the first range (or one after a lost connection) costs a Push.
+       */
       const fetchPushed = (
         source: DownloadSource,
         open: () => Promise<PushConnection>,
@@ -119,35 +126,37 @@ export async function downloadMultiSource(o: MultiSourceOptions): Promise<MultiS
         const key = sourceKey(source)
         const body = Buffer.alloc(range.end - range.start)
         let got = 0
-        let socket: PushConnection['socket'] | undefined
         let cancelled = false
         inFlight.set(key, {
           destroy: () => {
             cancelled = true
-            socket?.destroy()
+            sessions.get(key)?.destroy()
           },
         })
-        open()
-          .then((connection) => {
-            socket = connection.socket
-            if (cancelled || plan.isDropped(key)) return connection.socket.destroy()
-            return fetchRangeOver(
-              connection.socket,
-              connection.rest,
-              source.path,
-              range,
-              o.length,
-              (chunk) => {
+        const kept = sessions.get(key)
+        const ready =
+          kept?.reusable === true
+            ? Promise.resolve(kept)
+            : open().then((connection) => {
+                const session = new RangeSession(connection.socket, connection.rest)
+                sessions.set(key, session)
+                return session
+              })
+        ready
+          .then((session) => {
+            if (cancelled || plan.isDropped(key) || finished) return session.destroy()
+            return session
+              .fetch(source.path, range, o.length, (chunk) => {
                 if (plan.isDropped(key)) return
                 body.set(chunk, got)
                 got += chunk.length
                 bytesBySource[key] = (bytesBySource[key] ?? 0) + chunk.length
                 plan.progress(key, now())
                 o.onProgress?.(key, chunk.length)
-              },
-            ).then(() => {
-              if (!plan.isDropped(key)) store(source, range, body)
-            })
+              })
+              .then(() => {
+                if (!plan.isDropped(key)) store(source, range, body)
+              })
           })
           .catch((error: Error) => drop(key, error.message))
       }

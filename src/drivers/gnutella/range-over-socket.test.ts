@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { fromUtf8, utf8 } from '../../core/bytes.js'
 import type { StreamSocket } from '../../core/env.js'
 import type { StreamCloseReason } from '../../core/core.js'
-import { fetchRangeOver } from './range-over-socket.js'
+import { fetchRangeOver, RangeSession } from './range-over-socket.js'
 
 /** A socket whose far side is the test: it records writes and delivers what we feed it. */
 function fakeSocket() {
@@ -36,7 +36,7 @@ function fakeSocket() {
   return {
     socket,
     state,
-    request: () => fromUtf8(written[0] ?? new Uint8Array(0)),
+    request: (n = 0) => fromUtf8(written[n] ?? new Uint8Array(0)),
     feed: (text: string | Uint8Array) => onData(typeof text === 'string' ? utf8(text) : text),
     close: () => onClose('end'),
   }
@@ -84,4 +84,50 @@ test('a GIV source that answers 200, another range, too many bytes or closes ear
     await assert.rejects(done, head)
     assert.ok(f.state.destroyed || body?.length === 2, head)
   }
+})
+
+test('GIV keep-alive: several ranges in sequence on one connection, each checked exactly', async () => {
+  const f = fakeSocket()
+  const session = new RangeSession(f.socket, new Uint8Array(0))
+  const chunks: number[] = []
+  const first = session.fetch('/x', { start: 0, end: 2 }, 100, (c) => chunks.push(...c))
+  assert.match(f.request(0), /\r\nConnection: Keep-Alive\r\n/)
+  f.feed('HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-1/100\r\n\r\n')
+  f.feed(Uint8Array.of(1, 2))
+  await first
+  assert.ok(session.reusable && !f.state.ended && !f.state.destroyed, 'kept open')
+  const second = session.fetch('/x', { start: 50, end: 53 }, 100, (c) => chunks.push(...c))
+  assert.match(f.request(1), /\r\nRange: bytes=50-52\r\n/)
+  // The head and the body in one chunk.
+  f.feed(
+    new Uint8Array([
+      ...new TextEncoder().encode(
+        'HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 50-52/100\r\nConnection: close\r\n\r\n',
+      ),
+      7,
+      8,
+      9,
+    ]),
+  )
+  await second
+  assert.deepEqual(chunks, [1, 2, 7, 8, 9])
+  assert.ok(!session.reusable && f.state.ended, 'the source said close: we end it')
+  await assert.rejects(session.fetch('/x', range, 100, () => undefined))
+})
+
+test('GIV keep-alive: a byte more than asked, or bytes nobody asked for, end the connection', async () => {
+  const f = fakeSocket()
+  const session = new RangeSession(f.socket, new Uint8Array(0))
+  const first = session.fetch('/x', { start: 0, end: 2 }, 100, () => undefined)
+  f.feed('HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-1/100\r\n\r\n')
+  f.feed(Uint8Array.of(1, 2))
+  await first
+  f.feed(Uint8Array.of(3))
+  assert.ok(f.state.destroyed && !session.reusable)
+  const g = fakeSocket()
+  const other = new RangeSession(g.socket, new Uint8Array(0))
+  const over = other.fetch('/x', { start: 0, end: 2 }, 100, () => undefined)
+  g.feed('HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-1/100\r\n\r\n')
+  g.feed(Uint8Array.of(1, 2, 3))
+  await assert.rejects(over, /more than asked/)
 })

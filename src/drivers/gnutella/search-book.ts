@@ -6,6 +6,7 @@
  */
 import { addressKey, type Address } from '../../core/address.js'
 import { isFirewalled, type GnutellaEvent } from '../../protocols/gnutella/index.js'
+import { hitPushProxies } from '../../protocols/gnutella/push-proxy-ggep.js'
 
 /** One file, as hits describe it, with every servent that has it. */
 export interface FileHit {
@@ -15,8 +16,16 @@ export interface FileHit {
   /** The fastest source's advertised speed, kb/s. */
   speed: number
   readonly sources: Address[]
-  /** Sources whose QueryHit said they are firewalled: reached by a Push (servent id, index). */
-  readonly firewalled: { address: Address; serventId: Uint8Array; fileIndex: number }[]
+  /**
+   * Sources whose QueryHit said they are firewalled: reached by a Push (servent id, index),
+   * through their push proxies (the hit's GGEP "PUSH") first.
+   */
+  readonly firewalled: {
+    address: Address
+    serventId: Uint8Array
+    fileIndex: number
+    proxies: Address[]
+  }[]
 }
 
 export interface SearchRecord {
@@ -96,6 +105,7 @@ export class SearchBook {
             address,
             serventId: event.hit.serventId,
             fileIndex: result.fileIndex,
+            proxies: hitPushProxies(event.hit.trailer),
           })
       } else if (!file.sources.some((s) => addressKey(s) === addressKey(address)))
         file.sources.push(address)

@@ -45,6 +45,8 @@ export interface ServentNode {
   search(criteria: string, urns?: readonly string[]): string
   /** Sends a Push to a firewalled servent (see `Servent.push`); false without a route back. */
   push(serventId: Uint8Array, fileIndex: number): boolean
+  /** As push proxy: a Push straight to our leaf `serventId`; false when not its proxy. */
+  pushForLeaf(serventId: Uint8Array, fileIndex: number, to: Address): boolean
   /** Subscribes to the servent's events; returns the unsubscribe function. */
   onEvent(listener: (event: GnutellaEvent) => void): () => void
   /** Drops every connection and stops listening (no Bye: an abrupt stop). */
@@ -97,6 +99,11 @@ export function startServentNode(options: ServentNodeOptions): Promise<ServentNo
         },
         push(serventId, fileIndex) {
           const sent = servent.push(serventId, fileIndex)
+          stream.flush()
+          return sent
+        },
+        pushForLeaf(serventId, fileIndex, to) {
+          const sent = servent.vendor.pushForLeaf(serventId, fileIndex, to)
           stream.flush()
           return sent
         },

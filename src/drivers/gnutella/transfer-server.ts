@@ -12,12 +12,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { sep } from 'node:path'
 import type { Address } from '../../core/address.js'
+import {
+  isPushProxyPath,
+  parsePushProxyRequest,
+  type PushProxyRequest,
+} from '../../protocols/gnutella/transfer/push-proxy-request.js'
 import { contentRange, parseRange } from '../../protocols/gnutella/transfer/range.js'
 import { parseTransferTarget } from '../../protocols/gnutella/transfer/target.js'
 import type { SharedEntry, SharedFolder } from './share.js'
 
 export interface TransferServerOptions {
-  readonly folder: SharedFolder
+  /** The shared files; without a folder every file request is 404 (a push proxy only). */
+  readonly folder: SharedFolder | undefined
   readonly bind: Address
   /** One line per refused or queued request (bad target, bad range, file gone, busy). */
   readonly log?: (line: string) => void
@@ -25,6 +31,11 @@ export interface TransferServerOptions {
   readonly uploadSlots?: number
   /** Requests waiting for a slot, first come first served (default 16); beyond: 503 Busy. */
   readonly queueMax?: number
+  /**
+   * As a push proxy (push-proxy-request.ts): sends the Push to the leaf named, false when we
+   * do not proxy it. Without it push-proxy requests are 404.
+   */
+  readonly pushProxy?: (request: PushProxyRequest) => boolean
 }
 
 export interface TransferServer {
@@ -85,7 +96,8 @@ function refuse(res: ServerResponse, status: number, text: string, headers = {})
   res.end(`${text}\n`)
 }
 
-function lookup(folder: SharedFolder, url: string): SharedEntry | string {
+function lookup(folder: SharedFolder | undefined, url: string): SharedEntry | string {
+  if (folder === undefined) return 'nothing shared'
   const target = parseTransferTarget(url)
   if (target === undefined) return 'not a /get/ or /uri-res/N2R target'
   if (target.kind === 'urn') return folder.byUrn.get(target.urn) ?? `no file with ${target.urn}`
@@ -101,6 +113,7 @@ async function serveInSlot(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  if (isPushProxyPath(req.url ?? '')) return answerPushProxy(options, req, res)
   const slot = slots.acquire()
   if (slot.state === 'busy') {
     options.log?.(`http 503 ${req.url ?? ''}: every upload slot and queue place taken`)
@@ -123,6 +136,29 @@ async function serveInSlot(
   }
 }
 
+/** A downloader asks us, as push proxy, to have a firewalled leaf connect to it. */
+function answerPushProxy(
+  options: TransferServerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const url = req.url ?? ''
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return refuse(res, 405, 'GET or HEAD only', { allow: 'GET, HEAD' })
+  const xNode = req.headers['x-node']
+  const request = parsePushProxyRequest(url, Array.isArray(xNode) ? xNode[0] : xNode)
+  if (typeof request === 'string') {
+    options.log?.(`http 400 ${url}: ${request}`)
+    return refuse(res, 400, 'Bad Request')
+  }
+  if (options.pushProxy?.(request) !== true) {
+    options.log?.(`http 404 ${url}: not a push proxy for that servent`)
+    return refuse(res, 404, 'Not Found')
+  }
+  res.writeHead(202, { server: SERVER_NAME, 'content-length': '0' })
+  res.end()
+}
+
 async function serve(
   options: TransferServerOptions,
   req: IncomingMessage,
@@ -137,7 +173,7 @@ async function serve(
     return refuse(res, 404, 'Not Found')
   }
   const real = await realpath(entry.path).catch(() => undefined)
-  if (real === undefined || !real.startsWith(options.folder.root + sep)) {
+  if (real === undefined || !real.startsWith((options.folder?.root ?? '') + sep)) {
     log(`http 404 ${entry.fileName}: no longer inside the shared folder`)
     return refuse(res, 404, 'Not Found')
   }

@@ -145,6 +145,12 @@ export type GnutellaEvent =
   | { readonly type: 'search_finished'; readonly queryId: string; readonly results: number }
   | { readonly type: 'push_requested'; readonly fileIndex: number; readonly to: Address }
   | { readonly type: 'role_changed'; readonly role: Role; readonly reason: 'demoted' }
+  /** Push proxying set up on a connection: we are its leaf's proxy, or it is ours. */
+  | {
+      readonly type: 'push_proxy_changed'
+      readonly connection: ConnectionId
+      readonly role: 'proxy' | 'proxied'
+    }
   | {
       readonly type: 'remote_fault'
       readonly connection: ConnectionId

@@ -10,6 +10,7 @@ import { TokenBucket } from './flood-limit.js'
 import { FrameReader } from './frame-reader.js'
 import type { QrpCompression } from './qrp/compression.js'
 import { PatchReceiver } from './qrp/patch.js'
+import { supportedVersion, type SupportedMessage } from './messages-supported.js'
 
 /**
  * outbound: connecting -> await_response -> open; inbound: await_connect -> await_final -> open.
@@ -28,6 +29,13 @@ export class Connection {
   /** From the neighbour ultrapeer's own pong (GGEP "UP"): where it listens, its free leaf slots. */
   listening: Address | undefined
   freeLeafSlots: number | undefined
+  /** The peer's handshake said `Vendor-Message`; its Messages Supported list once received. */
+  vendorMessages = false
+  supported: readonly SupportedMessage[] | undefined
+  /** Leaf: this ultrapeer acknowledged being our push proxy, at this address (LIME/22). */
+  pushProxy: Address | undefined
+  /** Ultrapeer: the servent id (hex) of the leaf we are push proxy for on this connection. */
+  proxiedServentId: string | undefined
   readonly reader: FrameReader
   readonly flood: TokenBucket
   readonly table: PatchReceiver
@@ -48,6 +56,11 @@ export class Connection {
     this.reader = new FrameReader(limits.payloadBytesMax)
     this.flood = new TokenBucket(limits.queriesPerSecondMax, limits.queryBurstMax, startedAt)
     this.table = new PatchReceiver(limits.compression)
+  }
+
+  /** Whether the peer listed `vendor`/`selector` in its Messages Supported. */
+  supports(vendor: string, selector: number): boolean {
+    return supportedVersion(this.supported, vendor, selector) !== undefined
   }
 
   get isOpen(): boolean {

@@ -6,6 +6,7 @@
  */
 import { fromUtf8, utf8 } from '../../core/bytes.js'
 import { err, ok, type Result } from '../../core/result.js'
+import { ggepValue } from './ggep-data.js'
 import type { GgepExtension } from './messages.js'
 
 export const GGEP_MAGIC = 0xc3
@@ -85,12 +86,15 @@ export function encodeGgep(extensions: readonly GgepExtension[]): Uint8Array {
 /** GGEP "H" (hash): first byte 0x01 means SHA-1, followed by its 20 bytes. */
 export const GGEP_HASH_SHA1 = 0x01
 
+/** The SHA-1s of "H" extensions; a COBS-encoded one is read, a deflated one skipped. */
 export function ggepSha1(extensions: readonly GgepExtension[]): Uint8Array[] {
   const out: Uint8Array[] = []
   for (const e of extensions) {
-    if (e.id === 'H' && !e.encoded && !e.compressed && e.data[0] === GGEP_HASH_SHA1) {
-      if (e.data.length >= 21) out.push(e.data.subarray(1, 21))
-    }
+    if (e.id !== 'H') continue
+    const value = ggepValue(e)
+    if (!value.ok) continue
+    const data = value.value
+    if (data[0] === GGEP_HASH_SHA1 && data.length >= 21) out.push(data.subarray(1, 21))
   }
   return out
 }

@@ -23,6 +23,8 @@ function baseHeaders(config: ServentConfig, remote: Address): [string, string][]
     ['User-Agent', config.userAgent],
     ['Listen-IP', addressKey(config.advertised)],
     ['Remote-IP', remote.host],
+    // We speak vendor messages: the peer may send its Messages Supported (and we ours).
+    ['Vendor-Message', '0.1'],
   ]
   if (config.role !== 'peer') {
     headers.push(['X-Ultrapeer', config.role === 'ultrapeer' ? 'True' : 'False'])

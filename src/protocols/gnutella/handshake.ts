@@ -138,6 +138,8 @@ export interface GnutellaHeaders {
   readonly tryUltrapeers: readonly Address[]
   /** `Remote-IP`: the IPv4 address the peer sees us at (external address discovery). */
   readonly remoteIp: string | undefined
+  /** `Vendor-Message`: the peer speaks vendor messages (then Messages Supported follows). */
+  readonly vendorMessages: boolean
 }
 
 export function readGnutellaHeaders(handshake: Handshake): GnutellaHeaders {
@@ -153,6 +155,7 @@ export function readGnutellaHeaders(handshake: Handshake): GnutellaHeaders {
     queryRouting: headerValue(handshake, 'X-Query-Routing'),
     tryUltrapeers: tryList,
     remoteIp: ipv4Header(headerValue(handshake, 'Remote-IP')),
+    vendorMessages: headerValue(handshake, 'Vendor-Message') !== undefined,
   }
 }
 

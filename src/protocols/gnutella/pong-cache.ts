@@ -3,6 +3,7 @@
  * and a ping is answered from the cache instead of being broadcast. Ultrapeers mark their
  * pongs with the GGEP "UP" extension, so the cache also serves X-Try-Ultrapeers on a 503.
  */
+import { ggepValue } from './ggep-data.js'
 import { addressKey, type Address } from '../../core/address.js'
 import type { Instant } from '../../core/time.js'
 import { BoundedMap } from './bounded-map.js'
@@ -85,14 +86,17 @@ export const pongPayload = (host: Omit<CachedPong, 'heardAt'>): Payload => ({
 export function cachedPong(pong: Extract<Payload, { type: 'pong' }>, now: Instant): CachedPong {
   const up = pong.ggep.find((e) => e.id === 'UP')
   // An empty or short "UP" (older servents) still marks an ultrapeer; its slots are unknown.
-  const slots = up !== undefined && !up.encoded && !up.compressed && up.data.length >= 3
+  // A COBS-encoded one is read; a deflated one (no inflater here) leaves them unknown.
+  const value = up === undefined ? undefined : ggepValue(up)
+  const data = value?.ok === true ? value.value : undefined
+  const slots = data !== undefined && data.length >= 3
   return {
     address: { host: pong.ip, port: pong.port },
     filesShared: pong.filesShared,
     kilobytesShared: pong.kilobytesShared,
     ultrapeer: up !== undefined,
-    freeLeafSlots: slots ? up.data[1] : undefined,
-    freeUltrapeerSlots: slots ? up.data[2] : undefined,
+    freeLeafSlots: slots ? data[1] : undefined,
+    freeUltrapeerSlots: slots ? data[2] : undefined,
     heardAt: now,
   }
 }

@@ -2,45 +2,28 @@
  * Search routing for the servent: duplicate suppression, per-connection flood limits, local
  * answers, forwarding (flat: everyone; ultrapeer: other ultrapeers, with last-hop QRP, and
  * leaves only on a table hit; leaf: nobody), QueryHit and Push routing on the reverse path,
- * dynamic querying, and the QRP tables exchanged with neighbours.
+ * the QRP tables exchanged with neighbours; the dynamic queries it starts run in
+ * dynamic-query-runs.ts.
  */
 import { fromHex, toHex } from '../../core/bytes.js'
 import type { ConnectionId } from '../../core/core.js'
 import type { Instant } from '../../core/time.js'
 import { BoundedMap, GuidCache } from './bounded-map.js'
 import type { Connection } from './connection.js'
-import { DynamicQuery } from './dynamic-query.js'
+import { DynamicQueryRuns } from './dynamic-query-runs.js'
 import type { Descriptor, Guid, Payload } from './messages.js'
 import { tableUpdates } from './qrp/patch.js'
 import type { RouteTableUpdate } from './qrp/route-table-update.js'
 import type { QueryRoutingTable } from './qrp/table.js'
 import { newGuid, type Servent } from './servent.js'
 import { queryHitTrailer } from './push-flag.js'
+import { withPushProxies } from './push-proxy-ggep.js'
 import { clampTtl, nextHop, type Hop } from './ttl.js'
 import { OwnSearches } from './own-searches.js'
-import {
-  queryStatusRequest,
-  queryStatusResponse,
-  readVendorMessage,
-  type VendorPayload,
-} from './vendor-message.js'
+import { queryStatusResponse, type KnownVendorMessage } from './vendor-message.js'
 
 type QueryPayload = Extract<Payload, { type: 'query' }>
 type HitPayload = Extract<Payload, { type: 'query_hit' }>
-
-interface RunningDq {
-  readonly dq: DynamicQuery
-  readonly guid: Guid
-  readonly payload: QueryPayload
-  readonly hops: number
-  /** The leaf we run it for, or undefined for our own search. */
-  readonly forLeaf: ConnectionId | undefined
-  nextAt: Instant
-  /** Leaf guidance: the step deadline we last asked the leaf before, and its answers. */
-  askedBefore: Instant | undefined
-  asks: number
-  answers: number
-}
 
 export interface RoutingStats {
   queriesSeen: number
@@ -80,7 +63,7 @@ export class QueryRouting {
   /** Servent id -> the connection its QueryHits came from (the path for Pushes). */
   private readonly pushRoutes: BoundedMap<string, ConnectionId>
   readonly own: OwnSearches
-  private readonly dqs = new Map<string, RunningDq>()
+  private readonly dqs: DynamicQueryRuns
 
   constructor(
     private readonly servent: Servent,
@@ -91,6 +74,7 @@ export class QueryRouting {
     this.queryRoutes = new BoundedMap(c.routeTableEntriesMax)
     this.pushRoutes = new BoundedMap(c.routeTableEntriesMax)
     this.own = new OwnSearches(c.routeTableEntriesMax)
+    this.dqs = new DynamicQueryRuns(servent, this)
   }
 
   private get config(): Servent['config'] {
@@ -117,104 +101,20 @@ export class QueryRouting {
     this.own.start(key, [])
     if (this.servent.role === 'ultrapeer' && this.config.dynamicQuerying) {
       this.toLeaves(guid, payload, { ttl: 1, hops: -1, clamped: false }, undefined, false)
-      this.startDq(now, guid, payload, 0, undefined)
+      this.dqs.start(now, guid, payload, 0, undefined)
     } else {
       this.forward(guid, payload, { ttl: ttl + 1, hops: -1, clamped: false }, undefined, false)
     }
     return key
   }
 
-  private startDq(
+  /** BEAR/11 and BEAR/12 (servent-vendor.ts reads them). */
+  onQueryStatus(
     now: Instant,
-    guid: Guid,
-    payload: QueryPayload,
-    hops: number,
-    forLeaf: ConnectionId | undefined,
+    conn: Connection,
+    d: Descriptor,
+    message: Extract<KnownVendorMessage, { kind: `query_status_${string}` }>,
   ): void {
-    const ups = this.servent
-      .open()
-      .filter((c) => c.role === 'ultrapeer')
-      .map((c) => c.id)
-    const dq = new DynamicQuery(
-      {
-        resultsWanted: this.config.dqResultsWanted,
-        probeTtl: this.config.dqProbeTtl,
-        probeConnections: this.config.dqProbeConnections,
-        ttlMax: Math.min(this.config.queryTtl, this.config.ttlMax - hops),
-        degree: Math.max(2, ups.length),
-        waitPerHopMs: this.config.dqWaitPerHopMs,
-      },
-      ups,
-      now,
-    )
-    this.dqs.set(toHex(guid), {
-      dq,
-      guid,
-      payload,
-      hops,
-      forLeaf,
-      nextAt: now,
-      askedBefore: undefined,
-      asks: 0,
-      answers: 0,
-    })
-    this.pumpDynamicQueries(now)
-  }
-
-  pumpDynamicQueries(now: Instant): void {
-    for (const [key, run] of this.dqs) {
-      for (;;) {
-        const step = run.dq.next(now)
-        if (step.kind === 'wait') {
-          run.nextAt = this.guide(now, run, step.until)
-          break
-        }
-        if (step.kind === 'done') {
-          this.dqs.delete(key)
-          if (run.forLeaf === undefined) {
-            this.servent.emit({
-              type: 'search_finished',
-              queryId: key,
-              results: run.dq.resultCount,
-            })
-          }
-          break
-        }
-        for (const id of step.connections) {
-          const conn = this.servent.connections.get(id)
-          if (conn === undefined || !conn.isOpen) continue
-          if (step.ttl === 1 && !this.lastHopAllows(conn, run.payload)) continue
-          this.sendQuery(conn, run.guid, run.payload, step.ttl, run.hops, run.forLeaf, undefined)
-        }
-      }
-    }
-  }
-
-  /**
-   * Leaf guidance (Dynamic Querying v0.1; LimeWire's BEAR/11): shortly before each widening
-   * step of a query run for a leaf, ask the leaf how many results it has kept, so that the
-   * answer (BEAR/12) arrives before the step and can end the query. A leaf that left two
-   * requests unanswered does not speak it: stop asking. Returns when to pump next.
-   */
-  private guide(now: Instant, run: RunningDq, stepAt: Instant): Instant {
-    if (!this.config.leafGuidance || run.forLeaf === undefined) return stepAt
-    if (run.askedBefore === stepAt || (run.asks >= 2 && run.answers === 0)) return stepAt
-    const askAt = Math.max(0, stepAt - this.config.dqGuidanceLeadMs) as Instant
-    if (now < askAt) return askAt
-    const leaf = this.servent.connections.get(run.forLeaf)
-    if (leaf === undefined || !leaf.isOpen) return stepAt
-    run.askedBefore = stepAt
-    run.asks++
-    run.dq.askedLeaf()
-    this.stats.statusRequests++
-    this.servent.send(leaf, { guid: run.guid, ttl: 1, hops: 0, payload: queryStatusRequest() })
-    return stepAt
-  }
-
-  /** BEAR/11 and BEAR/12; other vendor messages are ignored. */
-  onVendor(now: Instant, conn: Connection, d: Descriptor, payload: VendorPayload): void {
-    const message = readVendorMessage(payload)
-    if (message === undefined) return
     const key = toHex(d.guid)
     if (message.kind === 'query_status_request') {
       this.servent.send(conn, {
@@ -225,14 +125,7 @@ export class QueryRouting {
       })
       return
     }
-    const run = this.dqs.get(key)
-    if (run === undefined || run.forLeaf !== conn.id) return
-    this.stats.statusResponses++
-    run.answers++
-    if (message.kept === 'stop') this.stats.stoppedByLeaf++
-    run.dq.leafReported(message.kept)
-    this.pumpDynamicQueries(now)
-    this.servent.rearmDq()
+    this.dqs.leafReported(now, conn, key, message.kept)
   }
 
   /** The user closed a search: tell the ultrapeers running it to stop (unsolicited 0xFFFF). */
@@ -241,16 +134,18 @@ export class QueryRouting {
     if (guid === undefined) return
     for (const id of this.own.close(key)) {
       const conn = this.servent.connections.get(id)
-      if (conn === undefined || !conn.isOpen) continue
+      // Only to an ultrapeer that listed BEAR/12 in its Messages Supported.
+      if (conn === undefined || !conn.isOpen || !conn.supports('BEAR', 12)) continue
       this.servent.send(conn, { guid, ttl: 1, hops: 0, payload: queryStatusResponse('stop') })
     }
   }
 
+  pumpDynamicQueries(now: Instant): void {
+    this.dqs.pump(now)
+  }
+
   nextDqDeadline(): Instant | undefined {
-    let next: Instant | undefined
-    for (const run of this.dqs.values())
-      if (next === undefined || run.nextAt < next) next = run.nextAt
-    return next
+    return this.dqs.nextDeadline()
   }
 
   // --- queries from the network --------------------------------------------------------------
@@ -283,7 +178,7 @@ export class QueryRouting {
     const fromLeaf = this.servent.role === 'ultrapeer' && conn.role === 'leaf'
     if (fromLeaf && this.config.dynamicQuerying) {
       this.toLeaves(d.guid, payload, hop, conn.id, true)
-      this.startDq(now, d.guid, payload, hop.hops + 1, conn.id)
+      this.dqs.start(now, d.guid, payload, hop.hops + 1, conn.id)
       this.servent.rearmDq()
       return
     }
@@ -296,13 +191,18 @@ export class QueryRouting {
     // Without an address others can reach, the hit says "firewalled": downloaders come by a
     // Push along the reverse path, which needs no address of ours.
     const a = this.servent.advertised()
+    const firewalled = this.config.firewalled || a === undefined
     const hit: HitPayload = {
       type: 'query_hit',
       port: a?.port ?? this.config.advertised.port,
       ip: a?.host ?? this.config.advertised.host,
       speed: 1000,
       results,
-      trailer: queryHitTrailer(this.config.firewalled || a === undefined),
+      // A firewalled servent names its push proxies (GGEP "PUSH"), so downloaders can ask
+      // them over HTTP instead of routing a Push back along this hit's path.
+      trailer: firewalled
+        ? withPushProxies(queryHitTrailer(true), this.servent.vendor.pushProxies())
+        : queryHitTrailer(false),
       serventId: this.servent.serventId,
     }
     const ttl = Math.min(this.config.ttlMax, hop.hops + 1 + this.config.hitTtlSlack)
@@ -359,7 +259,7 @@ export class QueryRouting {
   }
 
   /** Last-hop QRP (UP-QRP v0.1): a TTL-1 query goes to an ultrapeer only on a table hit. */
-  private lastHopAllows(conn: Connection, payload: QueryPayload): boolean {
+  lastHopAllows(conn: Connection, payload: QueryPayload): boolean {
     if (!this.config.lastHopQrp || conn.role !== 'ultrapeer') return true
     const table = conn.table.current
     if (table === undefined) return true
@@ -368,7 +268,7 @@ export class QueryRouting {
     return false
   }
 
-  private sendQuery(
+  sendQuery(
     conn: Connection,
     guid: Guid,
     payload: QueryPayload,
@@ -400,8 +300,7 @@ export class QueryRouting {
     const key = toHex(d.guid)
     this.servent.trace({ kind: 'hit_received', guid: key, connection: conn.id })
     this.pushRoutes.set(toHex(hit.serventId), conn.id)
-    const dq = this.dqs.get(key)
-    dq?.dq.addResults(hit.results.length)
+    this.dqs.addResults(key, hit.results.length)
     if (this.own.has(key)) {
       if (this.own.hit(key, hit.results.length))
         this.servent.emit({ type: 'query_hit', queryId: key, hit })
@@ -477,11 +376,11 @@ export class QueryRouting {
     } else if (role === 'ultrapeer' && conn.role === 'ultrapeer' && this.config.lastHopQrp) {
       this.servent.scheduleQrp(now)
     }
-    this.servent.ping(conn)
+    this.servent.pings.ping(conn)
   }
 
   connectionClosed(conn: Connection): void {
-    for (const run of this.dqs.values()) run.dq.dropConnection(conn.id)
+    this.dqs.connectionClosed(conn.id)
   }
 
   /** Our table for neighbour ultrapeers: our own files and every leaf's table (UP-QRP). */

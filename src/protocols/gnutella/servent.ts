@@ -4,10 +4,11 @@
  * routes QueryHits and Pushes back along the reverse path, answers pings from its pong cache,
  * and, as an ultrapeer, routes queries to leaves (and over the last hop to ultrapeers) by
  * their QRP tables and originates by dynamic querying. Search routing lives in
- * query-routing.ts; this file owns connections, timers and dispatch.
+ * query-routing.ts, role upkeep in servent-roles.ts; this file owns connections, timers and
+ * dispatch.
  */
 import type { Address } from '../../core/address.js'
-import { concatBytes, toHex } from '../../core/bytes.js'
+import { concatBytes } from '../../core/bytes.js'
 import {
   NEED_DATA,
   type ConnectFailure,
@@ -39,16 +40,15 @@ import {
   remoteRole,
   type SlotCounts,
 } from './handshake-policy.js'
-import type { Descriptor, Guid, Payload } from './messages.js'
+import type { Descriptor, Guid } from './messages.js'
 import { newGuid } from './guid.js'
-import { planLeafUpkeep } from './leaf-upkeep.js'
-import { PongCache, cachedPong, pongPayload } from './pong-cache.js'
+import { PongCache } from './pong-cache.js'
 import { QueryRouting } from './query-routing.js'
 import type { ElectionMeasurements, ServentDeps, ServentStats, TimerName } from './servent-types.js'
-import { clampTtl } from './ttl.js'
-import { BoundedMap, GuidCache } from './bounded-map.js'
+import { ServentPings } from './servent-pings.js'
+import { ServentRoles } from './servent-roles.js'
+import { ServentVendor } from './servent-vendor.js'
 import { ExternalAddress } from './external-address.js'
-import { demotionVerdict } from '../ultrapeer/demotion.js'
 
 export type { ServentDeps, ServentStats } from './servent-types.js'
 export { newGuid } from './guid.js'
@@ -62,21 +62,18 @@ export class Servent implements StreamCore<GnutellaEvent> {
   private readonly timers = new TimerTable<TimerName>()
   /** Votes from peers' `Remote-IP` headers: our address as they see it. */
   readonly external = new ExternalAddress()
-  private readonly pingGuids: GuidCache
-  /** Hosts to try when a leaf needs ultrapeers; filled from 503s, pongs and the caller. */
-  private readonly candidates: BoundedMap<string, Address>
-  /** Leaf: ultrapeers dropped for a slower handshake than the ones kept. */
-  private readonly slower: BoundedMap<string, true>
+  /** Messages Supported, BEAR/11-12 dispatch and push proxies (servent-vendor.ts). */
+  readonly vendor: ServentVendor
+  /** Ping/Pong with pong caching (servent-pings.ts). */
+  readonly pings: ServentPings
+  /** Leaf upkeep, demotion and the candidates they use (servent-roles.ts). */
+  private readonly roles: ServentRoles
   private nextId = 1
   private readonly sent: Record<string, number> = {}
   private readonly receivedByType: Record<string, number> = {}
   private faults = 0
   /** What the ultrapeer election measures (src/protocols/ultrapeer/election.ts). */
   private readonly measured = { bytesSent: 0, bytesReceived: 0, accepted: 0, upNeeded: false }
-
-  /** Since when we are an ultrapeer, and since when our leaf count is low (demotion). */
-  private ultrapeerSince: Instant
-  private lowLoad: { since: Instant; jitterMs: number } | undefined
 
   constructor(
     /** Replaced, with the role, when an ultrapeer demotes itself (`demote`). */
@@ -86,16 +83,11 @@ export class Servent implements StreamCore<GnutellaEvent> {
   ) {
     this.serventId = newGuid(deps.random)
     this.pongs = new PongCache(config.pongCacheEntriesMax, config.pongMaxAgeMs)
-    this.pingGuids = new GuidCache(config.guidCacheEntriesMax)
-    this.candidates = new BoundedMap(config.pongCacheEntriesMax)
-    this.slower = new BoundedMap(config.pongCacheEntriesMax)
+    this.pings = new ServentPings(this)
+    this.vendor = new ServentVendor(this)
     this.routing = new QueryRouting(this, now)
     this.timers.set('ping', after(now, ms(config.pingIntervalMs)))
-    this.ultrapeerSince = now
-    if (config.role === 'leaf')
-      this.timers.set('maintain', after(now, ms(config.maintainIntervalMs)))
-    if (config.role === 'ultrapeer' && config.demotion !== undefined)
-      this.timers.set('demote', after(now, ms(config.maintainIntervalMs)))
+    this.roles = new ServentRoles(this, this.timers, now)
   }
 
   // --- commands ------------------------------------------------------------------------------
@@ -140,7 +132,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
 
   /** Hosts a leaf may try when it needs ultrapeers. */
   addCandidates(addresses: readonly Address[]): void {
-    for (const a of addresses) this.candidates.set(`${a.host}:${a.port}`, a)
+    this.roles.addCandidates(addresses)
   }
 
   /** Says Bye and closes. */
@@ -163,7 +155,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
     const dialled = this.open()
       .filter((c) => c.outbound)
       .map((c) => ({ address: c.remote, ultrapeer: c.role === 'ultrapeer' }))
-    const candidates = [...this.candidates.values()].map((address) => ({
+    const candidates = this.roles.candidateAddresses().map((address) => ({
       address,
       ultrapeer: true,
     }))
@@ -184,7 +176,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
       bytesReceived: this.measured.bytesReceived,
       accepted: this.measured.accepted,
       ultrapeerNeeded: this.measured.upNeeded,
-      ultrapeersKnown: connected + this.candidates.size,
+      ultrapeersKnown: connected + this.roles.candidateCount,
     }
   }
 
@@ -254,14 +246,13 @@ export class Servent implements StreamCore<GnutellaEvent> {
     for (const name of this.timers.expire(now)) {
       if (name === 'ping') {
         this.timers.set('ping', after(now, ms(this.config.pingIntervalMs)))
-        for (const conn of this.open()) this.ping(conn)
+        for (const conn of this.open()) this.pings.ping(conn)
       } else if (name === 'maintain') {
-        this.timers.set('maintain', after(now, ms(this.config.maintainIntervalMs)))
-        this.maintainLeaf(now)
+        this.roles.maintainLeaf(now)
       } else if (name === 'qrp') {
         this.routing.sendMergedTable()
       } else if (name === 'demote') {
-        this.considerDemotion(now)
+        this.roles.considerDemotion(now)
       }
     }
     this.routing.pumpDynamicQueries(now)
@@ -326,7 +317,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
     return conn
   }
 
-  private slots(): SlotCounts {
+  slots(): SlotCounts {
     let peers = 0
     let ultrapeers = 0
     let leaves = 0
@@ -343,11 +334,17 @@ export class Servent implements StreamCore<GnutellaEvent> {
     const headers = readGnutellaHeaders(handshake)
     if (headers.remoteIp !== undefined) this.external.vote(conn.remote, headers.remoteIp)
     const start = handshake.start
+    // The peer's CONNECT (inbound) or its answer (outbound) says whether it speaks them.
+    if (conn.state !== 'await_final') conn.vendorMessages = headers.vendorMessages
     if (conn.state === 'await_connect') {
       if (start.kind !== 'connect') return this.fault(conn, unexpected('expected CONNECT'), true)
       const role = remoteRole(this.config.role, headers)
       if (!acceptIncoming(this.config, role, this.slots())) {
-        const refusal = refuseResponse(this.advertising(), this.tryUltrapeers(now), conn.remote)
+        const refusal = refuseResponse(
+          this.advertising(),
+          this.roles.tryUltrapeers(now),
+          conn.remote,
+        )
         this.write(conn, serializeHandshake(refusal))
         return this.drop(conn, 'refused', true)
       }
@@ -389,6 +386,7 @@ export class Servent implements StreamCore<GnutellaEvent> {
       remote: conn.remote,
       peerRole: conn.role,
     })
+    this.vendor.opened(conn)
     this.routing.connectionOpened(now, conn)
   }
 
@@ -411,9 +409,9 @@ export class Servent implements StreamCore<GnutellaEvent> {
     this.receivedByType[type] = (this.receivedByType[type] ?? 0) + 1
     switch (d.payload.type) {
       case 'ping':
-        return this.onPing(now, conn, d)
+        return this.pings.onPing(now, conn, d)
       case 'pong':
-        return this.onPong(now, conn, d, d.payload)
+        return this.pings.onPong(now, conn, d, d.payload)
       case 'query':
         return this.routing.onQuery(now, conn, d, d.payload)
       case 'query_hit':
@@ -423,142 +421,15 @@ export class Servent implements StreamCore<GnutellaEvent> {
       case 'route_table_update':
         return this.routing.onRouteTableUpdate(now, conn, d.payload.update)
       case 'vendor':
-        return this.routing.onVendor(now, conn, d, d.payload)
+        return this.vendor.onVendor(now, conn, d, d.payload)
       case 'bye':
         return this.drop(conn, 'bye', true)
     }
   }
 
-  /** Pong caching: answer from the cache, never broadcast the ping. */
-  private onPing(now: Instant, conn: Connection, d: Descriptor): void {
-    if (!this.pingGuids.firstSighting(toHex(d.guid))) return
-    const hop = clampTtl(d.ttl, d.hops, this.config.ttlMax)
-    const ttl = Math.min(this.config.ttlMax, hop.hops + 1)
-    const own = this.ownPong()
-    if (own !== undefined) this.send(conn, { guid: d.guid, ttl, hops: 0, payload: own })
-    if (hop.ttl <= 1) return
-    for (const p of this.pongs.fresh(now, this.config.pongsPerPingMax)) {
-      if (p.address.host === conn.remote.host && p.address.port === conn.remote.port) continue
-      this.send(conn, { guid: d.guid, ttl, hops: 1, payload: pongPayload(p) })
-    }
-  }
-
-  private onPong(
-    now: Instant,
-    conn: Connection,
-    d: Descriptor,
-    pong: Extract<Payload, { type: 'pong' }>,
-  ): void {
-    const heard = cachedPong(pong, now)
-    // A neighbour's own pong (hops 0): where it listens and how much room it has for leaves.
-    if (d.hops === 0 && conn.role === 'ultrapeer') {
-      conn.listening = heard.address
-      conn.freeLeafSlots = heard.freeLeafSlots
-    }
-    const ours = this.advertised() ?? this.config.advertised
-    if (heard.address.host === ours.host && heard.address.port === ours.port) return
-    this.pongs.add(heard)
-    if (heard.ultrapeer) this.addCandidates([heard.address])
-  }
-
-  /** Our pong; undefined while we know no address others could reach us at. */
-  ownPong(): Payload | undefined {
-    const address = this.advertised()
-    if (address === undefined) return undefined
-    const slots = this.slots()
-    return pongPayload({
-      address,
-      filesShared: this.deps.library.size,
-      kilobytesShared: this.deps.library.kilobytes,
-      ultrapeer: this.config.role === 'ultrapeer',
-      freeLeafSlots: this.config.leavesMax - slots.leaves,
-      freeUltrapeerSlots: this.config.ultrapeersMax - slots.ultrapeers,
-    })
-  }
-
-  /** The demotion check (src/protocols/ultrapeer/demotion.ts), every maintenance interval. */
-  private considerDemotion(now: Instant): void {
-    const thresholds = this.config.demotion
-    if (this.role !== 'ultrapeer' || thresholds === undefined) return
-    this.timers.set('demote', after(now, ms(this.config.maintainIntervalMs)))
-    const open = this.open()
-    const leaves = open.filter((c) => c.role === 'leaf').length
-    if (leaves >= thresholds.leavesBelow) this.lowLoad = undefined
-    else if (this.lowLoad === undefined)
-      // A random extra wait, so that neighbours low at the same moment do not all go at once:
-      // the first to go becomes a leaf of the others, which may then be needed.
-      this.lowLoad = { since: now, jitterMs: this.deps.random.int(thresholds.lowForMs + 1) }
-    const low = this.lowLoad
-    const verdict = demotionVerdict(
-      {
-        leaves,
-        lowForMs: low === undefined ? 0 : Math.max(0, now - low.since - low.jitterMs),
-        ultrapeerForMs: now - this.ultrapeerSince,
-        neighbourFreeLeafSlots: open
-          .filter((c) => c.role === 'ultrapeer')
-          .map((c) => c.freeLeafSlots ?? 0),
-        leafUltrapeers: this.config.leafUltrapeers,
-      },
-      thresholds,
-    )
-    if (verdict.demote) this.demote(now)
-  }
-
-  /**
-   * Become a leaf: the neighbour ultrapeers with room for leaves become our candidates (the
-   * fullest first, so leaves gather where there are already leaves), every connection says
-   * Bye (our leaves re-home to their other ultrapeers), and the leaf's upkeep dials.
-   */
+  /** Become a leaf (servent-roles.ts). */
   demote(now: Instant): void {
-    if (this.role !== 'ultrapeer') return
-    const homes = this.open()
-      .filter((c) => c.role === 'ultrapeer' && (c.freeLeafSlots ?? 0) > 0)
-      .sort((a, b) => (a.freeLeafSlots ?? 0) - (b.freeLeafSlots ?? 0))
-      .map((c) => c.listening ?? c.remote)
-    for (const conn of this.open()) this.bye(conn.id, 200, 'Demoted to leaf')
-    for (const conn of [...this.connections.values()]) this.drop(conn, 'local', false)
-    this.config = { ...this.config, role: 'leaf' }
-    this.lowLoad = undefined
-    this.timers.stop('demote')
-    this.timers.stop('qrp')
-    // The leaf upkeep dials the newest candidates first: add the fullest last.
-    this.addCandidates([...homes].reverse())
-    this.timers.set('maintain', now)
-    this.emit({ type: 'role_changed', role: 'leaf', reason: 'demoted' })
-  }
-
-  ping(conn: Connection): void {
-    this.send(conn, {
-      guid: newGuid(this.deps.random),
-      ttl: 2,
-      hops: 0,
-      payload: { type: 'ping', ggep: [] },
-    })
-  }
-
-  /** A leaf's tick: drop the slowest extra ultrapeer, or dial candidates (leaf-upkeep.ts). */
-  private maintainLeaf(now: Instant): void {
-    const ups = [...this.connections.values()].filter((c) => c.outbound)
-    const step = planLeafUpkeep(ups, this.config, this.candidates, this.slower)
-    if (step.type === 'drop') {
-      this.slower.set(`${step.connection.remote.host}:${step.connection.remote.port}`, true)
-      this.bye(step.connection.id, 200, 'Keeping faster ultrapeers')
-      return
-    }
-    for (const key of step.dial) {
-      const address = this.candidates.get(key)
-      if (address === undefined) continue
-      this.candidates.delete(key)
-      this.connect(now, address)
-    }
-  }
-
-  private tryUltrapeers(now: Instant): Address[] {
-    const fromCache = this.pongs.fresh(now, 10, true).map((p) => p.address)
-    const connected = this.open()
-      .filter((c) => c.role === 'ultrapeer')
-      .map((c) => c.remote)
-    return [...connected, ...fromCache].slice(0, 10)
+    this.roles.demote(now)
   }
 
   private write(conn: Connection, bytes: Uint8Array): void {

@@ -1,7 +1,8 @@
 /**
  * Vendor messages (payload descriptor 0x31, LimeWire's "VMP"): a 4-byte ASCII vendor code, a
  * 2-byte little-endian selector and a 2-byte little-endian version, then selector-specific
- * data. Two are used here, Dynamic Querying's leaf guidance (LimeWire BEAR/11 and BEAR/12; the
+ * data. Messages Supported (messages-supported.ts) and the push-proxy pair
+ * (push-proxy-messages.ts) have their own files; this one holds Dynamic Querying's leaf guidance (LimeWire BEAR/11 and BEAR/12; the
  * same layout in gtk-gnutella's vmsg.c):
  *
  * - QueryStatusRequest, BEAR/11 v1, no data: an ultrapeer running a dynamic query for a leaf
@@ -12,6 +13,12 @@
 import { fromUtf8, utf8 } from '../../core/bytes.js'
 import { err, ok, type Result } from '../../core/result.js'
 import type { Payload } from './messages.js'
+import {
+  isMessagesSupported,
+  readMessagesSupported,
+  type SupportedMessage,
+} from './messages-supported.js'
+import { readPushProxyMessage, type PushProxyMessage } from './push-proxy-messages.js'
 import { ByteReader, ByteWriter } from './wire.js'
 
 export type VendorPayload = Extract<Payload, { type: 'vendor' }>
@@ -31,8 +38,10 @@ export function decodeVendor(payload: Uint8Array): Result<VendorPayload, string>
   const version = r.u16le()
   if (vendor === undefined || selector === undefined || version === undefined)
     return err('vendor message shorter than 8 bytes')
-  // Vendor codes are printable ASCII; anything else would not survive a text round-trip.
-  if (vendor.some((b) => b < 0x20 || b > 0x7e)) return err('vendor code is not ASCII')
+  // Vendor codes are printable ASCII (anything else would not survive a text round-trip),
+  // except the all-zero code of Messages Supported (messages-supported.ts).
+  const zero = vendor.every((b) => b === 0)
+  if (!zero && vendor.some((b) => b < 0x20 || b > 0x7e)) return err('vendor code is not ASCII')
   return ok({ type: 'vendor', vendor: fromUtf8(vendor), selector, version, data: r.rest() })
 }
 
@@ -66,9 +75,20 @@ export function queryStatusResponse(kept: number | 'stop'): VendorPayload {
 export type KnownVendorMessage =
   | { readonly kind: 'query_status_request' }
   | { readonly kind: 'query_status_response'; readonly kept: number | 'stop' }
+  | { readonly kind: 'messages_supported'; readonly list: readonly SupportedMessage[] }
+  | PushProxyMessage
 
-/** The vendor messages we act on; undefined for the rest (ignored, as the spec asks). */
-export function readVendorMessage(v: VendorPayload): KnownVendorMessage | undefined {
+/**
+ * The vendor messages we act on; undefined for the rest (ignored, as the spec asks). A
+ * malformed Messages Supported is an error: the peer's list cannot be trusted at all.
+ */
+export function readVendorMessage(v: VendorPayload): KnownVendorMessage | undefined | Error {
+  if (isMessagesSupported(v)) {
+    const list = readMessagesSupported(v.data)
+    return list.ok ? { kind: 'messages_supported', list: list.value } : new Error(list.error)
+  }
+  const proxy = readPushProxyMessage(v)
+  if (proxy !== undefined) return proxy
   if (v.vendor !== BEAR || v.version < QUERY_STATUS_VERSION) return undefined
   if (v.selector === QUERY_STATUS_REQUEST) return { kind: 'query_status_request' }
   if (v.selector === QUERY_STATUS_RESPONSE) {
