@@ -26,7 +26,7 @@ import { bep42Id, bep42Valid, isLocalAddress } from './bep42.js'
 import { claimBucketToRefresh, refreshDueAt } from './bucket-refresh.js'
 import { DEFAULT_DHT_CONFIG, type DhtConfig } from './config.js'
 import type { Ed25519 } from './ed25519.js'
-import { ExternalAddressVotes } from './external-address.js'
+import { FamilyExternalAddresses } from './external-address.js'
 import { FamilyTables, familyOf, withWant } from './family-tables.js'
 import { InfoHashSampler } from './infohash-sampler.js'
 import { ItemStore, immutableTarget } from './items.js'
@@ -81,8 +81,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
   private readonly operations = new Set<Operation>()
   private readonly tablePings = new Set<string>()
   /** BEP 42: our external address per family, each learned from its own family's votes. */
-  private readonly externalAddresses: Partial<Record<IpFamily, Address>> = {}
-  private readonly ipVotes: Partial<Record<IpFamily, ExternalAddressVotes>> = {}
+  private readonly externalAddresses: FamilyExternalAddresses
   private nextHandle = 1
   private refreshOp: Operation | undefined
   private lastRefreshAt: number = -Infinity
@@ -99,9 +98,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     this.random = deps.random
     this.hashing = deps.hashing
     this.ed25519 = deps.ed25519
-    if (options.externalAddress !== undefined) {
-      this.externalAddresses[familyOf(options.externalAddress.host)] = options.externalAddress
-    }
+    this.externalAddresses = new FamilyExternalAddresses(EXTERNAL_IP_VOTES, options.externalAddress)
     const external = options.externalAddress?.host
     this.ownId =
       options.id ??
@@ -149,12 +146,12 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
 
   /** Our external address in our first family (the one our BEP 42 id follows). */
   get external(): Address | undefined {
-    return this.externalAddresses[this.families[0] as IpFamily]
+    return this.externalAddresses.of(this.families[0] as IpFamily)
   }
 
   /** BEP 32 / 42: our external address in `family`, once responders agreed on it. */
   externalFor(family: IpFamily): Address | undefined {
-    return this.externalAddresses[family]
+    return this.externalAddresses.of(family)
   }
 
   // --- commands --------------------------------------------------------------------------------
@@ -527,19 +524,14 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
   }
 
   /**
-   * BEP 42: once two responders agree on our external IP, adopt it (and a matching id). Votes
-   * count per family (a responder over IPv6 sees our IPv6 address); BEP 32 keeps one id for
-   * both families, so only our first family's address may change it.
+   * BEP 42: once two responders agree on our external IP, adopt it (and a matching id). BEP 32
+   * keeps one id for both families, so only our first family's address may change it.
    */
   private learnExternal(now: Instant, voter: string, from: Address, seen: Address): void {
-    const family = familyOf(from.host)
-    if (familyOf(seen.host) !== family) return
-    const votes = (this.ipVotes[family] ??= new ExternalAddressVotes(EXTERNAL_IP_VOTES))
-    const adopted = votes.vote(this.externalAddresses[family], voter, seen)
+    const adopted = this.externalAddresses.vote(voter, from, seen)
     if (adopted === undefined) return
-    this.externalAddresses[family] = adopted
     this.emit({ type: 'external_address', address: adopted })
-    if (family !== this.families[0]) return
+    if (familyOf(adopted.host) !== this.families[0]) return
     if (isLocalAddress(adopted.host) || bep42Valid(this.ownId, adopted.host)) return
     const id = bep42Id(adopted.host, this.random)
     if (id !== undefined) this.changeId(now, id)
