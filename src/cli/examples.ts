@@ -52,6 +52,7 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   dht: [
     'plexus dht --port 6881 --state dht.state',
     'plexus dht --isolated --bind 127.0.0.1 --port 6881   # the first node of a test network',
+    'plexus dht --port 6881 --bind6 ::   # BEP 32: the IPv4 and the IPv6 DHT, one node id',
   ],
   'dht peers': [
     'plexus dht peers <infohash> --bootstrap 127.0.0.1:6881',

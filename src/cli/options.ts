@@ -1,5 +1,6 @@
 import { isPeerTransports, type PeerTransports } from '../drivers/bittorrent/peer-transports.js'
 import { InvalidArgumentError } from 'commander'
+import { isIP } from 'node:net'
 import { isValidPort, parseAddress, type Address } from '../core/address.js'
 import { isEncryptionPolicy, type EncryptionPolicy } from '../protocols/mse/index.js'
 
@@ -42,6 +43,14 @@ export const addressArgument = (text: string): Address => {
 }
 
 export const seedOption = integerOption('seed', 0, 0xffffffff)
+
+/** An IPv6 literal such as `::` or `::1` (BEP 32's second DHT socket binds it). */
+export const ipv6Option = (text: string): string => {
+  if (isIP(text) !== 6) {
+    throw new InvalidArgumentError(`expected an IPv6 address such as '::' or '::1', got '${text}'`)
+  }
+  return text
+}
 
 /**
  * A URL with one of `schemes` (`'http:'`, `'udp:'`) and a host: a tracker or web seed that

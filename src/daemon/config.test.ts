@@ -161,3 +161,14 @@ test('[mapreduce]: off by default; jobs, worker threads and a master to serve', 
     )
   }
 })
+
+test('[dht] bind6: unset by default (IPv4 only); set, it is kept and printed', () => {
+  assert.equal(resolveConfig(parseConfigText(''), defaults).dht.bind6, undefined)
+  const config = resolveConfig(parseConfigText('[dht]\nenabled = true\nbind6 = "::"'), defaults)
+  assert.equal(config.dht.bind6, '::')
+  assert.deepEqual(resolveConfig(parseConfigText(formatConfig(config)), defaults).dht, config.dht)
+  assert.throws(
+    () => parseConfigText('[dht]\nbind6 = "localhost"'),
+    (e: Error) => e instanceof ConfigError && /dht\.bind6 must be an IP address/.test(e.message),
+  )
+})

@@ -38,6 +38,8 @@ export interface DaemonConfig {
   readonly dht: {
     readonly enabled: boolean
     readonly port: number
+    /** BEP 32: an IPv6 address to bind as well, on `port` (a dual-stack node); unset: IPv4 only. */
+    readonly bind6?: string
     /** `host:port` each; empty: the saved table, else the public routers. */
     readonly bootstrap: readonly string[]
   }
@@ -111,7 +113,12 @@ const KEYS: Readonly<Record<string, Readonly<Record<string, KeyKind>>>> = {
     transport: { kind: 'choice', values: PEER_TRANSPORTS },
   },
   api: { bind: { kind: 'host' }, port: PORT },
-  dht: { enabled: { kind: 'boolean' }, port: PORT, bootstrap: { kind: 'addresses' } },
+  dht: {
+    enabled: { kind: 'boolean' },
+    port: PORT,
+    bind6: { kind: 'host' },
+    bootstrap: { kind: 'addresses' },
+  },
   gnutella: {
     enabled: { kind: 'boolean' },
     port: PORT,
@@ -251,6 +258,7 @@ export function resolveConfig(settings: Settings, options: ResolveOptions): Daem
   const peerPort = get('peer.port', DEFAULT_PEER_PORT)
   const shareDir = settings.get('gnutella.share_dir') as string | undefined
   const mapreduceMaster = settings.get('mapreduce.master') as string | undefined
+  const dhtBind6 = settings.get('dht.bind6') as string | undefined
   return {
     dataDir,
     peer: {
@@ -269,6 +277,7 @@ export function resolveConfig(settings: Settings, options: ResolveOptions): Daem
       enabled: get('dht.enabled', options.dhtByDefault),
       // UDP, so the same number as the TCP listener does not clash.
       port: get('dht.port', peerPort),
+      ...(dhtBind6 === undefined ? {} : { bind6: dhtBind6 }),
       bootstrap: get<readonly string[]>('dht.bootstrap', []),
     },
     gnutella: {
@@ -304,7 +313,12 @@ export function formatConfig(config: DaemonConfig): string {
       transport: config.peer.transport,
     },
     api: { bind: config.api.bind, port: config.api.port },
-    dht: { enabled: config.dht.enabled, port: config.dht.port, bootstrap: config.dht.bootstrap },
+    dht: {
+      enabled: config.dht.enabled,
+      port: config.dht.port,
+      ...(config.dht.bind6 === undefined ? {} : { bind6: config.dht.bind6 }),
+      bootstrap: config.dht.bootstrap,
+    },
     gnutella: {
       enabled: config.gnutella.enabled,
       port: config.gnutella.port,

@@ -75,6 +75,10 @@ function clientHost(bind: string): string {
 const bootstrapOf = (list: readonly string[]): Address[] =>
   list.map((text) => parseAddress(text)).filter((a): a is Address => a !== undefined)
 
+/** BEP 32: `[dht] bind6`, on the DHT's port (0: the IPv4 socket's). */
+const dhtBind6 = (config: DaemonConfig): { bind6?: Address } =>
+  config.dht.bind6 === undefined ? {} : { bind6: address(config.dht.bind6, 0) }
+
 /**
  * Starts `plexus daemon`: the data dir, the log, the peer, every saved torrent, the HTTP API,
  * and `api.json` last, so that a client that finds it finds a daemon ready to answer.
@@ -100,6 +104,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     dht: config.dht.enabled
       ? {
           port: config.dht.port,
+          ...dhtBind6(config),
           bootstrap: bootstrapOf(config.dht.bootstrap),
           statePath: 'dht.state',
         }
@@ -156,6 +161,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     statsIntervalMs: options.statsIntervalMs ?? STATS_INTERVAL_MS,
     dht: {
       port: config.dht.port,
+      ...dhtBind6(config),
       bootstrap: bootstrapOf(config.dht.bootstrap),
       statePath: 'dht.state',
     },

@@ -29,7 +29,13 @@ export interface PeerStartRequest {
   readonly connectionsMax: number
   /** `statePath` is relative to `stateDir`. */
   readonly dht:
-    | { readonly port: number; readonly bootstrap: readonly Address[]; readonly statePath: string }
+    | {
+        readonly port: number
+        /** BEP 32: an IPv6 address the DHT binds as well. */
+        readonly bind6?: Address
+        readonly bootstrap: readonly Address[]
+        readonly statePath: string
+      }
     | false
   readonly trackers: boolean
   /** MSE/PE policy (default `prefer`). */
@@ -59,6 +65,7 @@ export const startNodePeerFactory: PeerFactory = (request) =>
         ? false
         : {
             port: request.dht.port,
+            ...(request.dht.bind6 === undefined ? {} : { bind6: request.dht.bind6 }),
             bootstrap: request.dht.bootstrap,
             statePath: request.dht.statePath,
           },

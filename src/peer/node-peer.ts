@@ -37,6 +37,8 @@ export interface NodePeerOptions {
     | false
     | {
         readonly port: number
+        /** BEP 32: an IPv6 address to bind as well (see `PeerDhtConfig.bind6`). */
+        readonly bind6?: Address
         readonly bootstrap: readonly Address[]
         readonly statePath?: string | null
       }
@@ -107,8 +109,18 @@ export async function startNodePeer(options: NodePeerOptions): Promise<PeerApi> 
 async function dhtConfig(
   dht: Exclude<NodePeerOptions['dht'], false>,
   stateDir: string,
-): Promise<{ port: number; bootstrap: readonly Address[]; statePath?: string; stateDisk?: Disk }> {
-  const base = { port: dht.port, bootstrap: dht.bootstrap }
+): Promise<{
+  port: number
+  bind6?: Address
+  bootstrap: readonly Address[]
+  statePath?: string
+  stateDisk?: Disk
+}> {
+  const base = {
+    port: dht.port,
+    ...(dht.bind6 === undefined ? {} : { bind6: dht.bind6 }),
+    bootstrap: dht.bootstrap,
+  }
   if (dht.statePath === null) return base
   const path = dht.statePath ?? DHT_STATE_FILE
   if (!isAbsolute(path)) {

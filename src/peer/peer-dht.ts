@@ -31,6 +31,7 @@ export function startDht(env: Env, config: PeerConfig, done: Callback<DhtAgent |
     {
       env,
       bind: { host: config.listen.host, port: dht.port },
+      ...(dht.bind6 === undefined ? {} : { bind6: dht.bind6 }),
       bootstrap: dht.bootstrap,
       ...(dht.id === undefined ? {} : { id: dht.id }),
       ...(dht.externalAddress === undefined ? {} : { externalAddress: dht.externalAddress }),

@@ -34,6 +34,11 @@ import type {
 export interface PeerDhtConfig {
   /** UDP port of the DHT node (0 picks one). */
   readonly port: number
+  /**
+   * BEP 32: an IPv6 address to bind as well (the node then runs in both DHTs with one id);
+   * port 0 means the IPv4 socket's. Default: IPv4 only.
+   */
+  readonly bind6?: Address
   /** Nodes to join through; empty: the saved table, else the public routers (never in tests). */
   readonly bootstrap: readonly Address[]
   /** Where the routing table persists (relative to `stateDisk`), or undefined for none. */

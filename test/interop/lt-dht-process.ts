@@ -4,7 +4,8 @@ import { pythonScript, SYSTEM_PYTHON } from './reference.js'
 
 /**
  * libtorrent's DHT as a child process (test/interop/python/lt_dht.py), driven by JSON lines:
- * every request carries an id and resolves with the answer echoing it. 127.0.0.1 only.
+ * every request carries an id and resolves with the answer echoing it. On 127.0.0.1, or on ::1
+ * (`host`), where libtorrent runs the IPv6 DHT of BEP 32.
  */
 
 /** One JSON line from lt_dht.py. */
@@ -15,6 +16,8 @@ export interface LtDhtEvent {
 }
 
 export interface LtDhtOptions {
+  /** The loopback address libtorrent listens on (default 127.0.0.1). */
+  readonly host?: '127.0.0.1' | '::1'
   /** TCP and UDP port to bind on 127.0.0.1 (0, the default: any free port). */
   readonly port?: number
   /** Loopback DHT nodes to bootstrap from (libtorrent's dht_bootstrap_nodes). */
@@ -108,7 +111,11 @@ const strOrNull = (e: LtDhtEvent, key: string): string | null =>
 /** Starts lt_dht.py and resolves once it is listening. */
 export async function startLtDht(options: LtDhtOptions = {}): Promise<LtDhtNode> {
   const args = [pythonScript('lt_dht.py'), '--port', String(options.port ?? 0)]
-  for (const node of options.bootstrap ?? []) args.push('--bootstrap', `${node.host}:${node.port}`)
+  if (options.host !== undefined) args.push('--host', options.host)
+  for (const node of options.bootstrap ?? []) {
+    const host = node.host.includes(':') ? `[${node.host}]` : node.host
+    args.push('--bootstrap', `${host}:${node.port}`)
+  }
   for (const [name, value] of Object.entries(options.settings ?? {})) {
     args.push('--set', `${name}=${String(value)}`)
   }

@@ -9,7 +9,7 @@ import type { DhtDone, DhtService } from '../../drivers/kademlia/dht-service.js'
 import { NodeEd25519 } from '../../drivers/node/ed25519.js'
 import type { StoredItem } from '../../protocols/kademlia/items.js'
 import { bootstrapList, startDhtNode } from '../dht/node-options.js'
-import { integerOption, portOption } from '../options.js'
+import { integerOption, ipv6Option, portOption } from '../options.js'
 import { EXIT_FAILURE, EXIT_USAGE, printJson, printLine } from '../output.js'
 
 /**
@@ -22,6 +22,7 @@ import { EXIT_FAILURE, EXIT_USAGE, printJson, printLine } from '../output.js'
 interface NodeFlags {
   readonly port: number
   readonly bind: string
+  readonly bind6?: string
   readonly bootstrap: string[]
   readonly state?: string
   readonly json?: boolean
@@ -34,6 +35,11 @@ function nodeFlags(command: Command, defaultPort: number): Command {
   return command
     .option('--port <n>', 'UDP port (0 picks one)', portOption, defaultPort)
     .option('--bind <addr>', 'address to bind', '0.0.0.0')
+    .option(
+      '--bind6 <addr>',
+      'IPv6 address to bind as well, same port (BEP 32 dual stack; default: IPv4 only)',
+      ipv6Option,
+    )
     .option(
       '--bootstrap <host:port,...>',
       'nodes to join through (repeatable; default: the nodes in --state, else the public routers)',
@@ -106,6 +112,7 @@ async function withNode(flags: NodeFlags, body: (dht: DhtService) => Promise<voi
   // One-shot commands are BEP 43 read-only: they leave no dead entries in others' tables.
   const dht = await startDhtNode({
     bind: flags.bind,
+    ...(flags.bind6 === undefined ? {} : { bind6: flags.bind6 }),
     port: flags.port,
     bootstrap: flags.bootstrap,
     readOnly: true,
@@ -164,6 +171,7 @@ export function registerDht(program: Command): void {
     .action(async (flags: NodeFlags & { isolated?: boolean; enforceBep42?: boolean }) => {
       const node = await startDhtNode({
         bind: flags.bind,
+        ...(flags.bind6 === undefined ? {} : { bind6: flags.bind6 }),
         port: flags.port,
         bootstrap: flags.bootstrap,
         isolated: flags.isolated === true,
@@ -175,7 +183,9 @@ export function registerDht(program: Command): void {
         const fields = {
           id: toHex(node.id),
           address: addressKey(node.address),
+          ...(node.address6 === undefined ? {} : { address6: addressKey(node.address6) }),
           tableSize: s.tableSize,
+          tableSizes: s.tableSizes,
           peersStored: s.peersStored,
           itemsStored: s.itemsStored,
           queriesReceived: s.queriesReceived,
@@ -184,7 +194,9 @@ export function registerDht(program: Command): void {
         if (flags.json === true) printJson({ type, ...fields })
         else
           printLine(
-            `dht ${fields.id} on ${fields.address}: ${fields.tableSize} nodes, ` +
+            `dht ${fields.id} on ${fields.address}` +
+              `${fields.address6 === undefined ? '' : ` and ${fields.address6}`}: ` +
+              `${fields.tableSize} nodes, ` +
               `${fields.peersStored} peers, ${fields.itemsStored} items stored, ` +
               `${fields.queriesReceived} queries answered`,
           )

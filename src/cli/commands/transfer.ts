@@ -21,6 +21,7 @@ import {
   addressArgument,
   encryptionOption,
   integerOption,
+  ipv6Option,
   portOption,
   transportOption,
 } from '../options.js'
@@ -66,6 +67,7 @@ interface TransferOptions {
    */
   readonly dht?: boolean
   readonly dhtPort?: number
+  readonly dhtBind6?: string
   readonly dhtBootstrap?: string[]
   readonly dhtState?: string
   /** `get` only: download pieces in order (streaming). */
@@ -134,6 +136,11 @@ function common(command: Command): Command {
     .option('--no-dht', 'do not use the DHT (peers only from trackers and --peer)')
     .option('--dht-port <n>', 'UDP port of the DHT node (0 picks one; implies --dht)', portOption)
     .option(
+      '--dht-bind6 <addr>',
+      'IPv6 address the DHT binds too, same port (BEP 32: both DHTs; implies --dht; default IPv4 only)',
+      ipv6Option,
+    )
+    .option(
       '--dht-bootstrap <host:port,...>',
       'DHT nodes to join through (repeatable; implies --dht; default: the public routers)',
       bootstrapList,
@@ -165,6 +172,7 @@ async function dhtFor(options: TransferOptions): Promise<NodePeerOptions['dht']>
   const asked =
     options.dht === true ||
     options.dhtPort !== undefined ||
+    options.dhtBind6 !== undefined ||
     options.dhtBootstrap !== undefined ||
     options.dhtState !== undefined
   if (!asked && underTestRunner()) return false
@@ -179,6 +187,7 @@ async function dhtFor(options: TransferOptions): Promise<NodePeerOptions['dht']>
   )
   return {
     port: options.dhtPort ?? 0,
+    ...(options.dhtBind6 === undefined ? {} : { bind6: { host: options.dhtBind6, port: 0 } }),
     bootstrap,
     statePath: state === undefined ? null : resolve(state),
   }

@@ -51,6 +51,8 @@ async function resolveNode(text: string): Promise<Address> {
 
 export interface DhtNodeOptions {
   readonly bind: string
+  /** BEP 32: an IPv6 address to bind too, on the same port (a dual-stack node). */
+  readonly bind6?: string
   readonly port: number
   readonly bootstrap: readonly string[]
   readonly state?: string
@@ -138,6 +140,7 @@ export async function startDhtNode(options: DhtNodeOptions): Promise<DhtService>
   if (statePath !== undefined) await mkdir(dirname(statePath), { recursive: true })
   return startNodeDht({
     bind: { host: options.bind, port: options.port },
+    ...(options.bind6 === undefined ? {} : { bind6: { host: options.bind6, port: 0 } }),
     bootstrap,
     readOnly: options.readOnly ?? false,
     enforceBep42: options.enforceBep42 ?? false,

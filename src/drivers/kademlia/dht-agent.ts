@@ -14,7 +14,7 @@
 import type { Address } from '../../core/address.js'
 import { isLoopback } from '../../core/address.js'
 import { toHex } from '../../core/bytes.js'
-import { ipFamilyOf } from '../../core/compact-peers.js'
+import { ipFamilyOf, type IpFamily } from '../../core/compact-peers.js'
 import type { BValue } from '../../core/codec/bencode.js'
 import type { Callback, DatagramSocket, Disk, Env, TimerHandle } from '../../core/env.js'
 import { OperationalError } from '../../core/errors.js'
@@ -38,6 +38,7 @@ import type { StoredListing } from '../../protocols/kademlia/stored-listing.js'
 import { attach, type Attached } from '../attach.js'
 import type { DhtAccess } from '../bittorrent/dht-announcing.js'
 import { writeFileAtomic } from '../disk-atomic.js'
+import { bindDualStack, DualStackSocket } from './dual-stack-socket.js'
 import { foreignStateMessage, readStateFileThen } from './state-file.js'
 
 export type DhtDone = Extract<DhtEvent, { type: 'done' }>
@@ -73,6 +74,11 @@ export interface DhtAgentOptions {
   readonly env: Env
   /** Where the UDP socket binds; port 0 picks one. */
   readonly bind: Address
+  /**
+   * BEP 32: an IPv6 address to bind as well (with `bind` an IPv4 one): one node, one id, a
+   * routing table per family, every command run in both DHTs. Port 0: `bind`'s port.
+   */
+  readonly bind6?: Address
   /** Nodes to join through (never public ones in tests). */
   readonly bootstrap?: readonly Address[]
   /** Routing-table state file, on `stateDisk` (default: no persistence). */
@@ -162,12 +168,13 @@ export class DhtAgent implements DhtAccess {
     done: Callback<DhtAgent>,
   ): void {
     const { env } = options
+    const binds = options.bind6 === undefined ? [options.bind] : [options.bind, options.bind6]
     const config =
       options.config ??
       dhtConfig({
         readOnly: options.readOnly ?? false,
         routing: {
-          exemptLocalFromIpLimits: isLocalNetwork(options.bind.host),
+          exemptLocalFromIpLimits: binds.every((b) => isLocalNetwork(b.host)),
           enforceBep42: options.enforceBep42 ?? false,
         },
       })
@@ -177,8 +184,8 @@ export class DhtAgent implements DhtAccess {
       { random: env.random, hashing: env.hashing, ed25519: env.signing },
       {
         config,
-        // BEP 32: one socket, so one family: the table of the other could not be used.
-        families: [ipFamilyOf(options.bind.host) ?? 'ipv4'],
+        // BEP 32: a table per family we have a socket for; another could not be used.
+        families: binds.map((b): IpFamily => ipFamilyOf(b.host) ?? 'ipv4'),
         ...(id === undefined ? {} : { id }),
         ...(state === undefined ? {} : { nodes: state.nodes }),
         ...(options.externalAddress === undefined
@@ -186,7 +193,11 @@ export class DhtAgent implements DhtAccess {
           : { externalAddress: options.externalAddress }),
       },
     )
-    env.net.bindDatagram(options.bind, (bound) => {
+    const bindSocket = (ready: Callback<DatagramSocket>): void =>
+      options.bind6 === undefined
+        ? env.net.bindDatagram(options.bind, ready)
+        : bindDualStack(env.net, options.bind, options.bind6, ready)
+    bindSocket((bound) => {
       if (!bound.ok) return done(bound)
       const agent = new DhtAgent(options, node, bound.value, undefined)
       agent.attached = attach(node, krpcCodec, {
@@ -215,6 +226,11 @@ export class DhtAgent implements DhtAccess {
   /** The bound UDP address (its port is what `port` messages advertise). */
   get address(): Address {
     return this.socket.local
+  }
+
+  /** BEP 32: the bound IPv6 address of a dual-stack node, else undefined. */
+  get address6(): Address | undefined {
+    return this.socket instanceof DualStackSocket ? this.socket.local6 : undefined
   }
 
   get port(): number {
@@ -332,7 +348,9 @@ export class DhtAgent implements DhtAccess {
     const { statePath, stateDisk } = this.options
     if (statePath === undefined || stateDisk === undefined) return done(ok(undefined))
     // Nodes that ever answered us: the ones worth trying first after a restart.
-    const nodes = [...this.node.routing.allNodes()]
+    const tables = (['ipv4', 'ipv6'] as const).flatMap((f) => this.node.routingFor(f) ?? [])
+    const nodes = tables
+      .flatMap((table) => [...table.allNodes()])
       .filter((n) => n.lastResponse >= 0)
       .map((n) => ({ id: n.id, address: n.address }))
     writeFileAtomic(stateDisk, statePath, exportState({ id: this.node.id, nodes }), done)

@@ -35,6 +35,11 @@ export class DhtService {
     return this.agent.address
   }
 
+  /** BEP 32: the IPv6 address of a dual-stack node, else undefined. */
+  get address6(): Address | undefined {
+    return this.agent.address6
+  }
+
   get port(): number {
     return this.agent.port
   }

@@ -1,3 +1,4 @@
+import type { IpFamily } from '../../core/compact-peers.js'
 import type { Instant } from '../../core/time.js'
 import type { FamilyTables } from './family-tables.js'
 
@@ -15,15 +16,18 @@ export function refreshDueAt(tables: FamilyTables, lastRefreshAt: number, spacin
   return Math.max(due, lastRefreshAt + spacing)
 }
 
-/** The bucket to refresh now, marked as refreshed; undefined when none is due. */
-export function claimBucketToRefresh(tables: FamilyTables, now: Instant): number | undefined {
-  let index: number | undefined
-  for (const table of tables.each()) {
-    if (table.size === 0) continue
-    index = table.bucketsToRefresh(now)[0]
+/** The bucket to refresh now and its table's family, marked as refreshed; undefined when none is due. */
+export function claimBucketToRefresh(
+  tables: FamilyTables,
+  now: Instant,
+): { readonly index: number; readonly family: IpFamily } | undefined {
+  for (const family of tables.families) {
+    const table = tables.table(family)
+    if (table === undefined || table.size === 0) continue
+    const index = table.bucketsToRefresh(now)[0]
     if (index === undefined) continue
     table.touchBucket(index, now)
-    break
+    return { index, family }
   }
-  return index
+  return undefined
 }

@@ -3,6 +3,8 @@
  * `votesNeeded` distinct responders agree on its IP, so one liar cannot move us.
  */
 import type { Address } from '../../core/address.js'
+import type { IpFamily } from '../../core/compact-peers.js'
+import { familyOf } from './family-tables.js'
 
 const CANDIDATES_MAX = 16
 
@@ -24,5 +26,35 @@ export class ExternalAddressVotes {
     if (voters.size < this.votesNeeded) return undefined
     this.votes.clear()
     return seen
+  }
+}
+
+/**
+ * BEP 32 + 42: our external address per family, each believed from its own family's votes
+ * (a responder over IPv6 sees our IPv6 address; its word on an IPv4 one is dropped).
+ */
+export class FamilyExternalAddresses {
+  private readonly addresses: Partial<Record<IpFamily, Address>> = {}
+  private readonly votes: Partial<Record<IpFamily, ExternalAddressVotes>> = {}
+
+  constructor(
+    private readonly votesNeeded: number,
+    known: Address | undefined,
+  ) {
+    if (known !== undefined) this.addresses[familyOf(known.host)] = known
+  }
+
+  of(family: IpFamily): Address | undefined {
+    return this.addresses[family]
+  }
+
+  /** Counts the view of `voter` (which answered from `from`); the address once adopted. */
+  vote(voter: string, from: Address, seen: Address): Address | undefined {
+    const family = familyOf(from.host)
+    if (familyOf(seen.host) !== family) return undefined
+    const votes = (this.votes[family] ??= new ExternalAddressVotes(this.votesNeeded))
+    const adopted = votes.vote(this.addresses[family], voter, seen)
+    if (adopted !== undefined) this.addresses[family] = adopted
+    return adopted
   }
 }

@@ -78,11 +78,11 @@ export class FamilyTables {
 
 /**
  * BEP 32, dual-stack: a find_node / get_peers asks for both node lists while bootstrapping,
- * else for the list of the queried node's family (the BEP's steady state).
+ * else for the list of the family the lookup runs in (the BEP's steady state).
  */
-export function withWant(query: KrpcQuery, to: Address, bootstrapping: boolean): KrpcQuery {
+export function withWant(query: KrpcQuery, family: IpFamily, bootstrapping: boolean): KrpcQuery {
   if (query.method !== 'find_node' && query.method !== 'get_peers') return query
   if (bootstrapping) return { ...query, want: { n4: true, n6: true } }
-  const v6 = familyOf(to.host) === 'ipv6'
+  const v6 = family === 'ipv6'
   return { ...query, want: { n4: !v6, n6: v6 } }
 }

@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import { utf8 } from '../../core/bytes.js'
 import { dictOf, encode } from '../../core/codec/bencode.js'
+import { readCompactPeer, type IpFamily } from '../../core/compact-peers.js'
 import type { Id160 } from '../../core/id.js'
 import { decodeKrpc, encodeKrpc } from './krpc-codec.js'
 import type { KrpcMessage } from './messages.js'
@@ -199,6 +200,51 @@ test('round trip holds for arbitrary find_node queries and node lists', () => {
         decodedR.value.body.nodes?.map((n) => [Array.from(n.id), n.address.host, n.address.port]),
         nodes.map((n) => [Array.from(n.id), n.address.host, n.address.port]),
       )
+    }),
+  )
+})
+
+test('BEP 32: want, nodes6 and 18-byte IPv6 values round trip for arbitrary input', () => {
+  const idArb = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => b as Id160)
+  const peerOf = (family: IpFamily) =>
+    fc
+      .uint8Array({ minLength: family === 'ipv4' ? 6 : 18, maxLength: family === 'ipv4' ? 6 : 18 })
+      .map((bytes) => readCompactPeer(bytes, 0, family))
+  const nodeOf = (family: IpFamily) =>
+    fc.tuple(idArb, peerOf(family)).map(([nodeId, address]) => ({ id: nodeId, address }))
+  fc.assert(
+    fc.property(
+      idArb,
+      fc.tuple(fc.boolean(), fc.boolean()).map(([n4, n6]) => ({ n4, n6 })),
+      fc.array(nodeOf('ipv4'), { maxLength: 8 }),
+      fc.array(nodeOf('ipv6'), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.oneof(peerOf('ipv4'), peerOf('ipv6')), { maxLength: 20 }),
+      (target, want, nodes, nodes6, values) => {
+        roundTrip({
+          type: 'query',
+          t,
+          id: target,
+          readOnly: false,
+          query: { method: 'get_peers', infoHash: target, want },
+        })
+        const r = decodeKrpc(
+          encodeKrpc({ type: 'response', t, body: { id: target, nodes, nodes6, values } }),
+        )
+        assert.ok(r.ok && r.value.type === 'response')
+        assert.deepEqual(r.value.body.nodes ?? [], nodes)
+        assert.deepEqual(r.value.body.nodes6, nodes6)
+        assert.deepEqual(r.value.body.values ?? [], values)
+      },
+    ),
+  )
+})
+
+test('BEP 32: a nodes6 string of a length other than a multiple of 38 is refused, not thrown', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), (raw) => {
+      const bytes = encode(dictOf({ t: 'aa', y: 'r', r: dictOf({ id: id(1), nodes6: raw }) }))
+      const decoded = decodeKrpc(bytes)
+      assert.equal(decoded.ok, raw.length % 38 === 0)
     }),
   )
 })

@@ -26,8 +26,8 @@ import { bep42Id, bep42Valid, isLocalAddress } from './bep42.js'
 import { claimBucketToRefresh, refreshDueAt } from './bucket-refresh.js'
 import { DEFAULT_DHT_CONFIG, type DhtConfig } from './config.js'
 import type { Ed25519 } from './ed25519.js'
-import { ExternalAddressVotes } from './external-address.js'
-import { FamilyTables, withWant } from './family-tables.js'
+import { FamilyExternalAddresses } from './external-address.js'
+import { FamilyTables, familyOf, withWant } from './family-tables.js'
 import { InfoHashSampler } from './infohash-sampler.js'
 import { ItemStore, immutableTarget } from './items.js'
 import { LookupState } from './lookup.js'
@@ -41,6 +41,7 @@ import {
   type OperationKind,
   type PeerLookupOptions,
 } from './operation.js'
+import { feedSiblings, mergeDone, nodesForOperation, siblingsBusy } from './operation-group.js'
 import { doneEvent, lookupQueryFor, storeQueryFor } from './operation-messages.js'
 import { settleFailure, settleResponse, type ReplyContext } from './operation-replies.js'
 import { PeerStore } from './peer-store.js'
@@ -76,10 +77,11 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
   private readonly limiter: RateLimiter
   private readonly requests: Requests
   private readonly outputs: Output<KrpcMessage, DhtEvent>[] = []
-  private readonly operations = new Map<number, Operation>()
+  /** Running operations; the parts of one dual-stack command share its handle. */
+  private readonly operations = new Set<Operation>()
   private readonly tablePings = new Set<string>()
-  private externalAddress: Address | undefined
-  private readonly ipVotes = new ExternalAddressVotes(EXTERNAL_IP_VOTES)
+  /** BEP 42: our external address per family, each learned from its own family's votes. */
+  private readonly externalAddresses: FamilyExternalAddresses
   private nextHandle = 1
   private refreshOp: Operation | undefined
   private lastRefreshAt: number = -Infinity
@@ -96,7 +98,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     this.random = deps.random
     this.hashing = deps.hashing
     this.ed25519 = deps.ed25519
-    this.externalAddress = options.externalAddress
+    this.externalAddresses = new FamilyExternalAddresses(EXTERNAL_IP_VOTES, options.externalAddress)
     const external = options.externalAddress?.host
     this.ownId =
       options.id ??
@@ -142,21 +144,34 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     return this.tables.table(family)
   }
 
+  /** Our external address in our first family (the one our BEP 42 id follows). */
   get external(): Address | undefined {
-    return this.externalAddress
+    return this.externalAddresses.of(this.families[0] as IpFamily)
+  }
+
+  /** BEP 32 / 42: our external address in `family`, once responders agreed on it. */
+  externalFor(family: IpFamily): Address | undefined {
+    return this.externalAddresses.of(family)
   }
 
   // --- commands --------------------------------------------------------------------------------
 
   /** Joins through `addresses` (ids unknown) and our table: a lookup of our own id. */
+  /**
+   * Joins through `addresses` (ids unknown) and our table: a lookup of our own id. A
+   * dual-stack node runs it in each family, each address seeding its own family's lookup.
+   */
   bootstrap(now: Instant, addresses: readonly Address[]): number {
-    const op = this.start(now, 'bootstrap', this.ownId, {})
+    const parts = this.startParts(now, 'bootstrap', this.ownId, {})
     for (const to of addresses) {
+      const family = familyOf(to.host)
+      const op = parts.find((p) => p.family === undefined || p.family === family)
+      if (op === undefined) continue // a family we have no socket for
       op.unseeded++
       this.send(now, to, lookupQueryFor(op), 'seed', op)
     }
-    this.advance(now, op)
-    return op.handle
+    this.advance(now, parts[0] as Operation)
+    return (parts[0] as Operation).handle
   }
 
   /** find_node lookup for `target`; `done` carries the k closest nodes. */
@@ -281,7 +296,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
         this.families.map((f) => [f, this.tables.table(f)?.size ?? 0]),
       ),
       inflight: this.requests.size,
-      operations: this.operations.size,
+      operations: new Set([...this.operations].map((op) => op.handle)).size,
       operationsStarted: this.counters.operationsStarted,
       queriesSent: this.requests.queriesSent,
       maintenanceQueriesSent: this.requests.maintenance,
@@ -338,7 +353,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     const p = this.requests.match(now, from, message.t)
     if (p === undefined) return
     if (p.role === 'table_ping') this.tablePings.delete(p.key)
-    if (message.ip !== undefined) this.learnExternal(now, p.key, message.ip)
+    if (message.ip !== undefined) this.learnExternal(now, p.key, from, message.ip)
     if (message.type === 'error') {
       // The node is alive but refused: it stays in the table; the request counts as failed.
       if (p.op !== undefined) {
@@ -356,19 +371,43 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     const nodes =
       body.nodes6 === undefined ? (body.nodes ?? []) : [...(body.nodes ?? []), ...body.nodes6]
     for (const node of nodes) this.tables.heard(now, node.id, node.address, 'learned')
-    settleResponse(now, p, op, body, nodes, this.replyContext)
+    if (op.group !== undefined && op.phase === 'lookup') {
+      feedSiblings(op, nodes, (op.lookup.depthOf(p.key) ?? 0) + 1)
+    }
+    settleResponse(now, p, op, body, nodesForOperation(op, nodes), this.replyContext)
     this.advance(now, op)
   }
 
   // --- operations ------------------------------------------------------------------------------
 
   private startLookup(now: Instant, kind: OperationKind, target: Id160, extra: Extra): number {
-    const op = this.start(now, kind, target, extra)
-    this.advance(now, op)
-    return op.handle
+    const parts = this.startParts(now, kind, target, extra)
+    this.advance(now, parts[0] as Operation)
+    return (parts[0] as Operation).handle
   }
 
-  private start(now: Instant, kind: OperationKind, target: Id160, extra: Extra): Operation {
+  /**
+   * One operation, or on a dual-stack node one per family sharing a handle (BEP 32: each
+   * family's DHT is looked up, announced to and stored on over its own table).
+   */
+  private startParts(now: Instant, kind: OperationKind, target: Id160, extra: Extra): Operation[] {
+    if (!this.tables.dualStack) return [this.start(now, kind, target, extra)]
+    const handle = this.nextHandle++
+    const parts = this.families.map((family) =>
+      this.start(now, kind, target, { ...extra, family }, handle),
+    )
+    for (const part of parts) part.group = parts
+    this.counters.operationsStarted -= parts.length - 1
+    return parts
+  }
+
+  private start(
+    now: Instant,
+    kind: OperationKind,
+    target: Id160,
+    extra: Extra,
+    handle = this.nextHandle++,
+  ): Operation {
     const k = this.config.routing.k
     const lookup = new LookupState(
       target,
@@ -377,24 +416,31 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       this.config.lookupCandidatesMax,
       this.ownId,
     )
+    const table = extra.family === undefined ? this.tables : this.tables.table(extra.family)
     lookup.add(
-      this.tables.closest(now, target, k).map((n) => n.info()),
+      (table?.closest(now, target, k) ?? []).map((n) => n.info()),
       0,
     )
-    const op = newOperation(this.nextHandle++, kind, target, lookup, now, extra)
-    this.operations.set(op.handle, op)
+    const op = newOperation(handle, kind, target, lookup, now, extra)
+    this.operations.add(op)
     this.counters.operationsStarted++
     return op
   }
 
+  /** Moves `op` on, and on a dual-stack node its siblings, which may have waited on it. */
   private advance(now: Instant, op: Operation): void {
+    if (op.group === undefined) return this.advanceOne(now, op)
+    for (const part of op.group) this.advanceOne(now, part)
+  }
+
+  private advanceOne(now: Instant, op: Operation): void {
     if (op.phase === 'lookup') {
       const free = this.config.inflightMax - this.requests.size
       if (free > 0) {
         const query = lookupQueryFor(op)
         for (const c of op.lookup.next(free)) this.send(now, c.address, query, 'lookup', op)
       }
-      if (!op.lookup.done() || op.unseeded > 0) return
+      if (!op.lookup.done() || op.unseeded > 0 || siblingsBusy(op)) return
       if (op.lookup.inflight > 0 && op.lookup.closestResponded().length === 0) return
       this.startStore(now, op)
     }
@@ -414,10 +460,17 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
 
   private finish(now: Instant, op: Operation): void {
     op.phase = 'done'
-    this.operations.delete(op.handle)
+    this.operations.delete(op)
     if (op === this.refreshOp) this.refreshOp = undefined
     if (op.kind === 'refresh') return
-    this.emit(doneEvent(op, now))
+    if (op.group === undefined) return this.emit(doneEvent(op, now))
+    if (op.group.some((part) => part.phase !== 'done')) return
+    this.emit(
+      mergeDone(
+        op.group.map((part) => doneEvent(part, now)),
+        now,
+      ),
+    )
   }
 
   private send(
@@ -427,7 +480,9 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     role: Role,
     op: Operation | undefined,
   ): void {
-    const asked = this.tables.dualStack ? withWant(query, to, op?.kind === 'bootstrap') : query
+    const asked = this.tables.dualStack
+      ? withWant(query, op?.family ?? familyOf(to.host), op?.kind === 'bootstrap')
+      : query
     const message = this.requests.open(now, this.ownId, to, asked, role, op)
     this.outputs.push({ type: 'send', to, message })
   }
@@ -458,20 +513,25 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     if (this.refreshOp !== undefined || this.tables.size === 0) return
     // Compared as the sum nextTimeout uses, so float rounding cannot spin the timer.
     if (now < this.lastRefreshAt + this.config.refreshSpacing) return
-    const index = claimBucketToRefresh(this.tables, now)
-    if (index === undefined) return
+    const due = claimBucketToRefresh(this.tables, now)
+    if (due === undefined) return
     this.lastRefreshAt = now
-    const target = randomIdInBucket(this.ownId, index, this.random)
-    this.refreshOp = this.start(now, 'refresh', target, {})
+    const target = randomIdInBucket(this.ownId, due.index, this.random)
+    // A bucket belongs to one family's table: its refresh looks up that family only.
+    const family = this.tables.dualStack ? due.family : undefined
+    this.refreshOp = this.start(now, 'refresh', target, family === undefined ? {} : { family })
     this.advance(now, this.refreshOp)
   }
 
-  /** BEP 42: once two responders agree on our external IP, adopt it (and a matching id). */
-  private learnExternal(now: Instant, voter: string, seen: Address): void {
-    const adopted = this.ipVotes.vote(this.externalAddress, voter, seen)
+  /**
+   * BEP 42: once two responders agree on our external IP, adopt it (and a matching id). BEP 32
+   * keeps one id for both families, so only our first family's address may change it.
+   */
+  private learnExternal(now: Instant, voter: string, from: Address, seen: Address): void {
+    const adopted = this.externalAddresses.vote(voter, from, seen)
     if (adopted === undefined) return
-    this.externalAddress = adopted
     this.emit({ type: 'external_address', address: adopted })
+    if (familyOf(adopted.host) !== this.families[0]) return
     if (isLocalAddress(adopted.host) || bep42Valid(this.ownId, adopted.host)) return
     const id = bep42Id(adopted.host, this.random)
     if (id !== undefined) this.changeId(now, id)

@@ -4,6 +4,7 @@
  * phase that sends announce_peer / put to the closest nodes that gave tokens.
  */
 import type { Address } from '../../core/address.js'
+import type { IpFamily } from '../../core/compact-peers.js'
 import type { BValue } from '../../core/codec/bencode.js'
 import type { Id160 } from '../../core/id.js'
 import type { Instant } from '../../core/time.js'
@@ -142,6 +143,13 @@ export interface Operation {
   readonly scrape: ScrapeState | undefined
   readonly noseed: boolean
   readonly seed: boolean
+  /**
+   * BEP 32: the one family this lookup runs in (its candidates, `want`, stores), or undefined
+   * for a node of one family.
+   */
+  readonly family: IpFamily | undefined
+  /** BEP 32: the operations of one command on a dual-stack node, one per family. */
+  group: Operation[] | undefined
 }
 
 /** Options of get_peers and announce (BEP 33). */
@@ -156,7 +164,15 @@ export interface PeerLookupOptions {
 export type OperationExtra = Partial<
   Pick<
     Operation,
-    'announcePort' | 'impliedPort' | 'salt' | 'seq' | 'put' | 'noseed' | 'seed' | 'scrape'
+    | 'announcePort'
+    | 'impliedPort'
+    | 'salt'
+    | 'seq'
+    | 'put'
+    | 'noseed'
+    | 'seed'
+    | 'scrape'
+    | 'family'
   >
 >
 
@@ -201,5 +217,7 @@ export function newOperation(
     scrape: extra.scrape,
     noseed: extra.noseed ?? false,
     seed: extra.seed ?? false,
+    family: extra.family,
+    group: undefined,
   }
 }

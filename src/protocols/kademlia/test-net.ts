@@ -5,6 +5,7 @@
  */
 import { addressKey, type Address } from '../../core/address.js'
 import { instant, type Instant } from '../../core/time.js'
+import { familyOf } from './family-tables.js'
 import { krpcCodec } from './krpc-codec.js'
 import type { DhtNode } from './node.js'
 import type { DhtEvent } from './operation.js'
@@ -25,6 +26,8 @@ export class TestNet {
   /** Datagrams sent, per destination address key. */
   readonly sentTo = new Map<string, number>()
   datagrams = 0
+  /** A dual-stack node's addresses (BEP 32): it sends from the one of the destination's family. */
+  private readonly homes = new Map<DhtNode, readonly Address[]>()
   private queue: Delivery[] = []
   private seq = 0
 
@@ -35,17 +38,28 @@ export class TestNet {
     return node
   }
 
+  /** A node reachable at an IPv4 and an IPv6 address; its events are filed under the first. */
+  addDual(v4: Address, v6: Address, node: DhtNode): DhtNode {
+    this.homes.set(node, [v4, v6])
+    this.nodes.set(addressKey(v4), node)
+    this.nodes.set(addressKey(v6), node)
+    return node
+  }
+
   /** Collects a node's outputs into the queue and the event list. */
   flush(address: Address): void {
-    const key = addressKey(address)
-    const node = this.nodes.get(key)
+    const node = this.nodes.get(addressKey(address))
     if (node === undefined) return
+    const homes = this.homes.get(node) ?? [address]
+    const key = addressKey(homes[0] as Address)
     for (const output of node.takeOutputs()) {
       if (output.type === 'event') {
         this.events.push({ node: key, event: output.event })
         continue
       }
-      this.inject(address, output.to, krpcCodec.encode(output.message))
+      const family = familyOf(output.to.host)
+      const from = homes.find((home) => familyOf(home.host) === family) ?? address
+      this.inject(from, output.to, krpcCodec.encode(output.message))
     }
   }
 

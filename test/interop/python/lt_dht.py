@@ -1,7 +1,11 @@
 #!/usr/bin/python3
 """libtorrent's Mainline DHT (BEP 5, BEP 44) for plexus interop tests, on 127.0.0.1 only.
 
-  lt_dht.py [--port N] [--bootstrap host:port]... [--set setting=value]...
+  lt_dht.py [--host 127.0.0.1|::1] [--port N] [--bootstrap host:port]... [--set setting=value]...
+
+--host picks the one loopback address libtorrent listens on (its TCP, uTP and DHT socket):
+127.0.0.1 (the default) or ::1, where its DHT is the IPv6 one of BEP 32. A bootstrap node
+of an IPv6 address is written [::1]:port; peers over IPv6 are reported as "[::1]:port".
 
 A long-running process driven by JSON lines on stdin, answering JSON lines on stdout. Once
 listening it prints {"event": "ready", "port": <TCP listen port>, "dhtPort": <UDP port>}.
@@ -190,14 +194,19 @@ def hex_hash(text, size, what):
     return raw
 
 
+def bracket(host):
+    """An IPv6 literal in brackets, as libtorrent's interface and node lists write it."""
+    return f"[{host}]" if ":" in host else host
+
+
 class Helper:
-    def __init__(self, port, bootstrap, overrides):
+    def __init__(self, host, port, bootstrap, overrides):
         c = lt.alert.category_t
         settings = {
-                "listen_interfaces": f"127.0.0.1:{port}",
+                "listen_interfaces": f"{bracket(host)}:{port}",
                 "outgoing_interfaces": "",
                 "enable_dht": True,
-                "dht_bootstrap_nodes": ",".join(f"{h}:{p}" for h, p in bootstrap),
+                "dht_bootstrap_nodes": ",".join(f"{bracket(h)}:{p}" for h, p in bootstrap),
                 "enable_lsd": False,
                 "enable_upnp": False,
                 "enable_natpmp": False,
@@ -397,7 +406,7 @@ class Helper:
             if state is not None:
                 state["active"] = time.time()
                 for ip, port in a.peers():
-                    peer = f"{ip}:{port}"
+                    peer = f"{bracket(str(ip))}:{port}"
                     if peer not in state["peers"]:
                         state["peers"].append(peer)
         elif isinstance(a, lt.dht_outgoing_get_peers_alert):
@@ -453,14 +462,18 @@ def setting_value(text):
 
 def main():
     args = sys.argv[1:]
-    port, bootstrap, overrides = 0, [], {}
+    host, port, bootstrap, overrides = "127.0.0.1", 0, [], {}
     i = 0
     while i < len(args):
-        if args[i] == "--port":
+        if args[i] == "--host":
+            host = args[i + 1]
+            if host not in ("127.0.0.1", "::1"):
+                sys.exit("--host is 127.0.0.1 or ::1 (loopback only)")
+        elif args[i] == "--port":
             port = int(args[i + 1])
         elif args[i] == "--bootstrap":
-            host, node_port = args[i + 1].rsplit(":", 1)
-            bootstrap.append((host, int(node_port)))
+            node_host, node_port = args[i + 1].rsplit(":", 1)
+            bootstrap.append((node_host.strip("[]"), int(node_port)))
         elif args[i] == "--set":
             # For experiments: --set dht_restrict_routing_ips=true restores a default.
             name, value = args[i + 1].split("=", 1)
@@ -469,7 +482,7 @@ def main():
             sys.exit("unknown argument " + args[i])
         i += 2
 
-    helper = Helper(port, bootstrap, overrides)
+    helper = Helper(host, port, bootstrap, overrides)
     try:
         helper.wait_listening()
         say(event="ready", port=helper.port, dhtPort=helper.dht_port)
