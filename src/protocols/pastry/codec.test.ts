@@ -36,7 +36,7 @@ const messageArb: fc.Arbitrary<PastryMessage> = fc.oneof(
     near: refs,
   }),
   fc.record({ type: fc.constant('announce' as const), id: idArb }),
-  fc.record({ type: fc.constant('ping' as const), tx, id: idArb }),
+  fc.record({ type: fc.constant('ping' as const), tx, id: idArb, wantLeaves: fc.boolean() }),
   fc.record({ type: fc.constant('pong' as const), tx, id: idArb, leaves: refs }),
   fc.record({
     type: fc.constant('data' as const),
