@@ -17,12 +17,13 @@ export const FAST: OverlayTuning = {
   can: { heartbeatMs: 500, deadAfterMs: 3_000, requestTimeoutMs: 500, replicaRefreshMs: 2_000 },
 }
 
-const LOCAL = { host: '127.0.0.1', port: 0 }
-
+/** `host`: the loopback to bind every member to, 127.0.0.1 or ::1. */
 export async function loopbackOverlay(
   overlay: OverlayName,
   count: number,
+  host = '127.0.0.1',
 ): Promise<OverlayService[]> {
+  const LOCAL = { host, port: 0 }
   const env = createNodeEnv({ loopbackOnly: true })
   const first = await OverlayService.start({
     env,
@@ -71,7 +72,7 @@ export async function cli(
     overlay,
     ...args,
     '--bind',
-    '127.0.0.1',
+    through.address.host === '::1' ? '::1' : '127.0.0.1',
     '--bootstrap',
     addressKey(through.address),
     '--json',

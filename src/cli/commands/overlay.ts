@@ -44,7 +44,7 @@ const DESCRIPTIONS: Readonly<Record<OverlayName, string>> = {
 function nodeFlags(command: Command, defaultPort: number): Command {
   return command
     .option('--port <n>', 'UDP port (0 picks one)', portOption, defaultPort)
-    .option('--bind <addr>', 'IPv4 address to bind', '0.0.0.0')
+    .option('--bind <addr>', 'IPv4 or IPv6 address to bind (:: for every IPv6 one)', '0.0.0.0')
     .option('--advertise <host>', 'address others reach this node at (default: the bound one)')
     .option(
       '--bootstrap <host:port,...>',

@@ -36,7 +36,7 @@ export interface OverlayServiceOptions {
   readonly overlay: OverlayName
   /** Where the UDP socket binds; port 0 picks one. */
   readonly bind: Address
-  /** The host others reach this node at (default: the bound host). IPv4. */
+  /** The host others reach this node at (default: the bound host). IPv4 or IPv6. */
   readonly advertiseHost?: string
   /** `member` joins through `bootstrap` (or starts the overlay without); `client` never joins. */
   readonly role: 'member' | 'client'

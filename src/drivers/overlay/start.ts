@@ -1,10 +1,11 @@
 /**
  * Starting an overlay node from command-line values: the real Env, host names resolved through
- * its resolver port (IPv4: the overlays' wire carries IPv4 addresses), and the address to
- * advertise when bound to the wildcard. The CLI parses and prints; the composition is here.
+ * its resolver port (IPv4 preferred; the overlays' wire carries IPv4 and IPv6), and the address
+ * to advertise when bound to a wildcard (0.0.0.0 or ::). The CLI parses and prints; the composition is here.
  */
 import { networkInterfaces } from 'node:os'
 import { isIPv4, type Address } from '../../core/address.js'
+import { ipToBytes } from '../../core/ip-bytes.js'
 import type { Env } from '../../core/env.js'
 import { createNodeEnv } from '../node/env.js'
 import { promised } from '../promises.js'
@@ -14,12 +15,15 @@ import { OverlayService, type OverlayTuning } from './overlay-service.js'
 export interface OverlayNodeOptions {
   readonly overlay: OverlayName
   readonly role: 'member' | 'client'
-  /** IPv4 literal or host name. */
+  /** IPv4 or IPv6 literal, or a host name. */
   readonly bind: string
   readonly port: number
-  /** What to tell others when bound to 0.0.0.0 (default: this host's first non-loopback IPv4). */
+  /**
+   * What to tell others when bound to 0.0.0.0 or :: (default: loopback when joining through
+   * loopback, else this host's first external address of the bound family).
+   */
   readonly advertise?: string
-  /** `host:port` strings (names resolved here). */
+  /** `host:port` strings, `[v6]:port` or `v6:port` (names resolved here). */
   readonly bootstrap: readonly string[]
   readonly state?: string
   readonly tuning?: OverlayTuning
@@ -37,22 +41,25 @@ export async function resolveOverlayAddresses(
   env: Env,
   options: Pick<OverlayNodeOptions, 'bind' | 'port' | 'advertise' | 'bootstrap'>,
 ): Promise<ResolvedOverlayAddresses> {
-  const bindHost = await resolveIPv4(env, options.bind)
+  const bindHost = await resolveHost(env, unbracket(options.bind))
   const bootstrap: Address[] = []
   for (const item of options.bootstrap) {
     const at = item.lastIndexOf(':')
     bootstrap.push({
-      host: await resolveIPv4(env, item.slice(0, at)),
+      host: await resolveHost(env, unbracket(item.slice(0, at))),
       port: Number(item.slice(at + 1)),
     })
   }
+  const v6 = !isIPv4(bindHost)
   const advertiseHost =
     options.advertise !== undefined
-      ? await resolveIPv4(env, options.advertise)
-      : bindHost === '0.0.0.0'
-        ? bootstrap.some((b) => b.host.startsWith('127.'))
-          ? '127.0.0.1'
-          : firstExternalIPv4()
+      ? await resolveHost(env, unbracket(options.advertise))
+      : bindHost === '0.0.0.0' || bindHost === '::'
+        ? bootstrap.some((b) => b.host.startsWith('127.') || b.host === '::1')
+          ? v6
+            ? '::1'
+            : '127.0.0.1'
+          : firstExternal(v6)
         : bindHost
   return { bind: { host: bindHost, port: options.port }, advertiseHost, bootstrap }
 }
@@ -74,24 +81,31 @@ export async function startOverlayNode(options: OverlayNodeOptions): Promise<Ove
   })
 }
 
-async function resolveIPv4(env: Env, host: string): Promise<string> {
-  if (isIPv4(host)) return host
-  const found = await promised<readonly string[]>((done) =>
-    env.resolver.resolve(host, done, { family: 4 }),
-  ).catch((error: Error) => {
-    throw new Error(`${host}: cannot resolve to an IPv4 address (${error.message})`)
-  })
-  const first = found.find(isIPv4)
-  if (first === undefined) throw new Error(`${host}: no IPv4 address (the overlays carry IPv4)`)
+/** `[::1]` -> `::1`: the bracketed IPv6 form of a URL or `host:port`. */
+const unbracket = (host: string): string =>
+  host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+
+/** An IP literal as it is; a name resolved, its IPv4 address first, else its IPv6 one. */
+async function resolveHost(env: Env, host: string): Promise<string> {
+  if (ipToBytes(host) !== undefined) return host
+  const found = await promised<readonly string[]>((done) => env.resolver.resolve(host, done)).catch(
+    (error: Error) => {
+      throw new Error(`${host}: cannot resolve (${error.message})`)
+    },
+  )
+  const first = found.find(isIPv4) ?? found.find((a) => ipToBytes(a) !== undefined)
+  if (first === undefined) throw new Error(`${host}: no IP address`)
   return first
 }
 
-/** The host's first IPv4 address that is not loopback; loopback when there is none. */
-function firstExternalIPv4(): string {
+/** The host's first external address of the family (IPv6: not link-local); else loopback. */
+function firstExternal(v6: boolean): string {
   for (const list of Object.values(networkInterfaces())) {
     for (const info of list ?? []) {
-      if (info.family === 'IPv4' && !info.internal) return info.address
+      if (info.internal) continue
+      if (!v6 && info.family === 'IPv4') return info.address
+      if (v6 && info.family === 'IPv6' && !info.address.startsWith('fe80')) return info.address
     }
   }
-  return '127.0.0.1'
+  return v6 ? '::1' : '127.0.0.1'
 }

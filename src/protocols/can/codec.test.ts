@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
+import { readIpv6 } from '../../core/ip-bytes.js'
 import { CAN_LIMITS, decodeCan, encodeCan } from './codec.js'
 import type { CanMessage, CanNodeInfo } from './messages.js'
 
 const SCALE = 2 ** 32
 const idArb = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), maxLength: 32 })
+/** IPv4 or IPv6 (in the canonical text a decoder gives back, RFC 5952), `::1` among them. */
 const addressArb = fc.record({
-  host: fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.')),
+  host: fc.oneof(
+    fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.')),
+    fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => readIpv6(b, 0)),
+    fc.constant('::1'),
+  ),
   port: fc.nat(65535),
 })
 const zoneArb = fc.array(fc.constantFrom('0', '1'), { maxLength: 70 }).map((b) => b.join(''))

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { address } from '../../core/address.js'
+import { readIpv6 } from '../../core/ip-bytes.js'
 import { chordCodec, DATAGRAM_BYTES_MAX, NODES_MAX, VALUE_BYTES_MAX } from './codec.js'
 import type { ChordMessage, NodeRef } from './messages.js'
 import { Ring } from './ring.js'
@@ -11,8 +12,11 @@ const codec = chordCodec(ring)
 
 const id = fc.bigInt({ min: 0n, max: ring.size - 1n })
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'))
+/** Any IPv6 address, in the canonical text a decoder gives back (RFC 5952). */
+const ipv6 = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => readIpv6(b, 0))
+const ip = fc.oneof(ipv4, ipv6, fc.constant('::1'))
 const node: fc.Arbitrary<NodeRef> = fc
-  .record({ id, host: ipv4, port: fc.integer({ min: 1, max: 65535 }) })
+  .record({ id, host: ip, port: fc.integer({ min: 1, max: 65535 }) })
   .map((n) => ({ id: n.id, address: address(n.host, n.port) }))
 const nodes = fc.array(node, { maxLength: 8 })
 const value = fc.uint8Array({ maxLength: VALUE_BYTES_MAX })

@@ -1,5 +1,6 @@
-import { type Address, isIPv4 } from '../../core/address.js'
+import { type Address, isValidPort } from '../../core/address.js'
 import { fromUtf8Strict, utf8 } from '../../core/bytes.js'
+import { ipToBytes, readIpv4, readIpv6 } from '../../core/ip-bytes.js'
 import { err, ok, type Result } from '../../core/result.js'
 
 /**
@@ -15,16 +16,19 @@ export class WireFault extends Error {
   }
 }
 
-/** Hosts' four octets, memoised: node lists repeat the same few thousand hosts endlessly. */
-const OCTETS = new Map<string, Uint8Array>()
-function ipv4Octets(host: string): Uint8Array {
-  let octets = OCTETS.get(host)
-  if (octets === undefined) {
-    if (OCTETS.size >= 1 << 18) OCTETS.clear()
-    octets = Uint8Array.from(host.split('.').map(Number))
-    OCTETS.set(host, octets)
+/** Hosts' address bytes (4 or 16), memoised: node lists repeat the same hosts endlessly. */
+const HOST_BYTES = new Map<string, Uint8Array>()
+function hostBytes(host: string): Uint8Array {
+  let bytes = HOST_BYTES.get(host)
+  if (bytes === undefined) {
+    const parsed = ipToBytes(host)
+    // Only the cores' own addresses are written, and those are sockets' IP literals.
+    if (parsed === undefined) throw new RangeError(`not an IP literal: ${host}`)
+    if (HOST_BYTES.size >= 1 << 18) HOST_BYTES.clear()
+    bytes = parsed
+    HOST_BYTES.set(host, bytes)
   }
-  return octets
+  return bytes
 }
 
 export class ByteWriter {
@@ -71,12 +75,13 @@ export class ByteWriter {
     return this.bytes(utf8(value))
   }
 
-  /** IPv4 only: the overlays run on IPv4 (loopback and the simulator's addresses). */
+  /** An address: `family u8 (4 or 6) | 4 or 16 address bytes | port u16`, as Chord's. */
   address(a: Address): this {
-    const octets = ipv4Octets(a.host)
-    this.room(octets.length)
-    this.buffer.set(octets, this.length)
-    this.length += octets.length
+    const bytes = hostBytes(a.host)
+    this.u8(bytes.length === 4 ? 4 : 6)
+    this.room(bytes.length)
+    this.buffer.set(bytes, this.length)
+    this.length += bytes.length
     return this.u16(a.port)
   }
 
@@ -127,9 +132,16 @@ export class ByteReader {
   }
 
   address(): Address {
-    const host = [this.u8(), this.u8(), this.u8(), this.u8()].join('.')
-    if (!isIPv4(host)) throw new WireFault('bad_address')
-    return { host, port: this.u16() }
+    const family = this.u8()
+    if (family !== 4 && family !== 6) throw new WireFault('bad_address')
+    const size = family === 4 ? 4 : 16
+    this.need(size)
+    const host =
+      family === 4 ? readIpv4(this.input, this.offset) : readIpv6(this.input, this.offset)
+    this.offset += size
+    const port = this.u16()
+    if (!isValidPort(port)) throw new WireFault('bad_address')
+    return { host, port }
   }
 
   /** A boolean byte: 0 or 1, anything else is malformed. */

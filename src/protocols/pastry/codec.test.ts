@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
+import { readIpv6 } from '../../core/ip-bytes.js'
 import { decodePastry, encodePastry, PASTRY_LIMITS } from './codec.js'
 import type { PastryMessage, PastryRef } from './messages.js'
 
@@ -9,8 +10,13 @@ const idArb = fc.string({
   minLength: 32,
   maxLength: 32,
 })
+/** IPv4 or IPv6 (in the canonical text a decoder gives back, RFC 5952), `::1` among them. */
 const addressArb = fc.record({
-  host: fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.')),
+  host: fc.oneof(
+    fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.')),
+    fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => readIpv6(b, 0)),
+    fc.constant('::1'),
+  ),
   port: fc.nat(65535),
 })
 const refArb: fc.Arbitrary<PastryRef> = fc.record({ id: idArb, address: addressArb })
@@ -36,7 +42,7 @@ const messageArb: fc.Arbitrary<PastryMessage> = fc.oneof(
     near: refs,
   }),
   fc.record({ type: fc.constant('announce' as const), id: idArb }),
-  fc.record({ type: fc.constant('ping' as const), tx, id: idArb }),
+  fc.record({ type: fc.constant('ping' as const), tx, id: idArb, wantLeaves: fc.boolean() }),
   fc.record({ type: fc.constant('pong' as const), tx, id: idArb, leaves: refs }),
   fc.record({
     type: fc.constant('data' as const),

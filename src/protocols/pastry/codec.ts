@@ -66,7 +66,7 @@ export function encodePastry(m: PastryMessage): Uint8Array {
       writeId(w, m.id)
       break
     case 'ping':
-      writeId(w.u32(m.tx), m.id)
+      writeId(w.u32(m.tx), m.id).u8(m.wantLeaves ? 1 : 0)
       break
     case 'pong':
       writeId(w.u32(m.tx), m.id)
@@ -114,7 +114,7 @@ function decodeBody(r: ByteReader): PastryMessage {
     case 'announce':
       return { type, id: readId(r) }
     case 'ping':
-      return { type, tx: r.u32(), id: readId(r) }
+      return { type, tx: r.u32(), id: readId(r), wantLeaves: r.flag() }
     case 'pong':
       return { type, tx: r.u32(), id: readId(r), leaves: readRefs(r) }
     case 'data': {

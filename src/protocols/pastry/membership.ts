@@ -31,20 +31,31 @@ export abstract class PastryMembership extends PastryStorage {
     this.emit({ type: 'keys_moved', count: moving.length, direction: 'out' })
   }
 
-  /** Takes a node into the tables and measures its RTT once, for proximity. */
-  protected learn(now: Instant, ref: PastryRef): void {
+  /**
+   * Takes a node into the tables. Its RTT is measured only when there is a choice to make, as
+   * the paper's join does: when it and another node are candidates for one routing-table slot
+   * (both are probed, and the nearer keeps the slot), or when `measure` asks for it (the
+   * nearby node's neighbourhood set, which is ordered by RTT). Probing every node learned cost
+   * a join a ping to each of the ~100 nodes it hears of at 100,000 nodes.
+   */
+  protected learn(now: Instant, ref: PastryRef, measure = false): void {
+    const rival = this.state.slotHolder(ref)
     this.state.consider(ref)
-    if (!this.state.rtt.has(ref.id)) this.probe(now, ref)
+    if (this.state.rtt.has(ref.id)) return
+    if (rival === undefined && !measure) return
+    this.probe(now, ref, false)
+    if (rival !== undefined && !this.state.rtt.has(rival.id)) this.probe(now, rival, false)
   }
 
-  protected probe(now: Instant, ref: PastryRef): void {
+  /** Pings `ref` for liveness and RTT; with `wantLeaves` its leaf set repairs ours. */
+  protected probe(now: Instant, ref: PastryRef, wantLeaves: boolean): void {
     if (this.probing.has(ref.id)) return
     this.probing.add(ref.id)
     this.maintenanceSent++
     this.request(
       now,
       ref.address,
-      (tx) => ({ type: 'ping', tx, id: this.id }),
+      (tx) => ({ type: 'ping', tx, id: this.id, wantLeaves }),
       (at, reply) => {
         this.probing.delete(ref.id)
         if (reply.type !== 'pong' || reply.id !== ref.id) return

@@ -36,8 +36,16 @@ export type PastryMessage =
     }
   /** "I am here": a new node tells the nodes in its state; they may add it. */
   | { readonly type: 'announce'; readonly id: PastryId }
-  /** Liveness and RTT probe; the answer carries the leaf set for repair. */
-  | { readonly type: 'ping'; readonly tx: number; readonly id: PastryId }
+  /**
+   * Liveness and RTT probe. With `wantLeaves` the answer carries the leaf set, for repair: asked
+   * of the two adjacent leaves each heartbeat, and of every leaf while ours has a gap.
+   */
+  | {
+      readonly type: 'ping'
+      readonly tx: number
+      readonly id: PastryId
+      readonly wantLeaves: boolean
+    }
   | {
       readonly type: 'pong'
       readonly tx: number

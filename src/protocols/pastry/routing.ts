@@ -12,7 +12,7 @@ import { PastryNodeState } from './node-state.js'
  */
 export abstract class PastryRouting extends PastryNodeState {
   /** Takes a node into the tables (membership). */
-  protected abstract learn(now: Instant, ref: PastryRef): void
+  protected abstract learn(now: Instant, ref: PastryRef, measure?: boolean): void
   /** A node failed (membership). */
   protected abstract forget(now: Instant, id: PastryId): void
   /** Puts, gets or removes an item held here (storage). */
@@ -109,7 +109,7 @@ export abstract class PastryRouting extends PastryNodeState {
           answeredAt: at,
           outcome: reply.status === 'owner' ? 'owner' : 'next',
         })
-        if (join) this.absorb(at, reply)
+        if (join) this.absorb(at, reply, op.hops.length === 1)
         if (reply.status === 'owner')
           return this.arrive(at, op, { ...reply.node, address: node.address })
         if (sameAddress(reply.node.address, this.self)) {
@@ -139,11 +139,20 @@ export abstract class PastryRouting extends PastryNodeState {
     )
   }
 
-  /** Join: take the state the hops hand back (rows, the nearby node's neighbourhood, leaves). */
-  protected absorb(now: Instant, reply: Extract<PastryMessage, { type: 'route_reply' }>): void {
-    const learned = [...reply.row, ...reply.leaves, ...reply.near]
+  /**
+   * Join: take the state the hops hand back (rows, leaves). The first hop is the nearby node:
+   * its neighbourhood set becomes ours, ordered by RTTs we measure (the paper's join).
+   */
+  protected absorb(
+    now: Instant,
+    reply: Extract<PastryMessage, { type: 'route_reply' }>,
+    first: boolean,
+  ): void {
+    const learned = [...reply.row, ...reply.leaves]
     if (reply.status === 'owner') learned.push(reply.node)
     for (const r of learned) if (!sameAddress(r.address, this.self)) this.learn(now, r)
+    if (!first) return
+    for (const r of reply.near) if (!sameAddress(r.address, this.self)) this.learn(now, r, true)
   }
 
   protected arrive(now: Instant, op: Op, owner: PastryRef): void {

@@ -73,20 +73,28 @@ export class PastryState {
       }
     }
     const rtt = this.rtt.get(ref.id)
-    if (rtt !== undefined && !this.nearIds.has(ref.id)) {
-      this.near.push(ref)
-      // Each RTT read once, not twice a comparison (the same stable order as before).
-      const timed = this.near.map((r) => ({ r, t: this.rtt.get(r.id) ?? Infinity }))
-      timed.sort((a, b) => a.t - b.t)
-      this.near = timed.map((x) => x.r)
-      const dropped = this.near.length > this.nearSize ? this.near.pop() : undefined
-      if (dropped?.id !== ref.id) {
-        this.nearIds.add(ref.id)
-        kept = true
+    if (rtt !== undefined && !this.nearIds.has(ref.id) && this.nearFits(rtt)) {
+      // Inserted after every member at most as far: the order a stable sort of the set with
+      // the newcomer pushed last would give.
+      let at = this.near.length
+      while (at > 0 && (this.rtt.get((this.near[at - 1] as PastryRef).id) ?? Infinity) > rtt) at--
+      this.near.splice(at, 0, ref)
+      this.nearIds.add(ref.id)
+      kept = true
+      if (this.near.length > this.nearSize) {
+        const dropped = this.near.pop() as PastryRef
+        this.nearIds.delete(dropped.id)
       }
-      if (dropped !== undefined) this.nearIds.delete(dropped.id)
     }
     return kept
+  }
+
+  /** Would a node at `rtt` enter the neighbourhood set (not full, or nearer than its farthest)? */
+  private nearFits(rtt: number): boolean {
+    const last = this.near[this.near.length - 1]
+    return this.near.length < this.nearSize || last === undefined
+      ? true
+      : rtt < (this.rtt.get(last.id) ?? Infinity)
   }
 
   private considerLeaf(ref: PastryRef): boolean {
@@ -109,6 +117,32 @@ export class PastryState {
     this.smaller = place(this.smaller, (r) => clockwiseFraction(r.id, me))
     const now = this.smaller.length + this.larger.length
     return !had && (this.smaller.some(isRef) || this.larger.some(isRef) || now > before)
+  }
+
+  /**
+   * The node holding the routing-table slot `ref` would take, when it is another node: then
+   * the two are candidates for one slot, and only then is an RTT needed to choose (proximity).
+   */
+  slotHolder(ref: PastryRef): PastryRef | undefined {
+    const l = sharedPrefix(this.self.id, ref.id)
+    if (l >= DIGITS) return undefined
+    const current = this.table[l]?.[digitAt(ref.id, l)]
+    return current === undefined || current.id === ref.id ? undefined : current
+  }
+
+  /** Has either side of the leaf set fewer than L/2 members (a gap to repair, or a small net)? */
+  leafGap(): boolean {
+    const half = this.leafSize / 2
+    return this.smaller.length < half || this.larger.length < half
+  }
+
+  /** The nearest leaf on each side: the two a heartbeat asks for their leaf sets. */
+  adjacentLeaves(): PastryRef[] {
+    const out: PastryRef[] = []
+    if (this.smaller[0] !== undefined) out.push(this.smaller[0])
+    if (this.larger[0] !== undefined && this.larger[0].id !== this.smaller[0]?.id)
+      out.push(this.larger[0])
+    return out
   }
 
   /** Forgets a node (it failed); returns the routing-table row it left a hole in, if any. */
