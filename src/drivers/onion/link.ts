@@ -24,6 +24,7 @@ import {
 import type { OnionCrypto } from '../../protocols/onion/crypto-port.js'
 import { ipv4ToNumber } from '../../protocols/onion/directory/exit-policy.js'
 import { verifyResponderCerts, type RelayIdentity } from '../../protocols/onion/link-certs.js'
+import { BatchedCellWriter } from './cell-writer.js'
 
 export interface LinkTarget {
   readonly address: string
@@ -42,6 +43,7 @@ const ipv4Bytes = (address: string): Uint8Array => {
 
 export class OnionLink {
   private readonly framer = new CellFramer()
+  private readonly writer: BatchedCellWriter
   private state: LinkState = 'versions'
   private readonly circuits = new Map<number, (cell: Cell) => void>()
   private readonly closeHandlers: ((reason: string) => void)[] = []
@@ -53,7 +55,9 @@ export class OnionLink {
     private readonly crypto: OnionCrypto,
     readonly target: LinkTarget,
     private readonly log: Log,
-  ) {}
+  ) {
+    this.writer = new BatchedCellWriter(socket)
+  }
 
   /** Opens the TLS connection and completes the link handshake, or fails with the reason. */
   static open(
@@ -110,7 +114,7 @@ export class OnionLink {
 
   send(cell: Cell): void {
     if (this.state === 'closed') return
-    this.socket.write(encodeCell(cell))
+    this.writer.send(cell)
   }
 
   register(circId: number, handler: (cell: Cell) => void): void {
