@@ -351,7 +351,9 @@ export class PlexusRelay {
       ed25519Identity: Uint8Array | undefined
     },
   ): Promise<OnionLink> {
-    const opening = OnionLink.open(this.crypto, target, this.log)
+    // As a relay we authenticate, so tor treats the link as relay-to-relay (its exits serve
+    // streams only from relays it knows, over authenticated links).
+    const opening = OnionLink.open(this.crypto, target, this.log, 10_000, this.keys.initiator)
     this.outbound.set(key, opening)
     opening.then(
       (link) => link.onClose(() => this.outbound.get(key) === opening && this.outbound.delete(key)),
