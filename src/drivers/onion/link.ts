@@ -66,6 +66,8 @@ export class OnionLink {
   private readonly sentLog: Hash = createHash('sha256')
   private readonly receivedLog: Hash = createHash('sha256')
   private authChallengeOffered = false
+  /** The responder's TLS certificate, kept from the CERTS check (SCERT hashes it). */
+  private peerCertificate: Uint8Array | undefined
 
   private constructor(
     private readonly socket: TLSSocket,
@@ -220,6 +222,7 @@ export class OnionLink {
         if (ed !== undefined && !equalBytes(ed, verified.value.ed25519Identity))
           return this.refuseIdentity('Ed25519 identity differs from the descriptor')
         this.identity = verified.value
+        this.peerCertificate = new Uint8Array(peer.raw)
         this.state = 'netinfo'
         return
       }
@@ -261,7 +264,8 @@ export class OnionLink {
 
   private authenticate(): void {
     const auth = this.authenticator
-    const peer = this.socket.getPeerX509Certificate()
+    const peer = this.peerCertificate
+    // Node's getPeerX509Certificate() answers undefined by now; the CERTS step kept the DER.
     if (auth === undefined || this.identity === undefined || peer === undefined) return
     const certs: Cell = { circId: 0, command: CellCommand.CERTS, payload: encodeCerts(auth.certs) }
     this.sentLog.update(encodeCell(certs))
@@ -273,7 +277,7 @@ export class OnionLink {
       sidEd: this.identity.ed25519Identity,
       slog: new Uint8Array(this.receivedLog.digest()),
       clog: new Uint8Array(this.sentLog.digest()),
-      scert: sha256(new Uint8Array(peer.raw)),
+      scert: sha256(peer),
       tlsSecrets: new Uint8Array(
         this.socket.exportKeyingMaterial(
           32,
