@@ -23,12 +23,21 @@ interface Waiter<T> {
   reject: (error: Error) => void
 }
 
+/**
+ * The reader's buffer: about half a stream window (500 cells of 498 bytes), so a reader that
+ * keeps up is never paused between two SENDMEs.
+ */
+const READ_BUFFER_BYTES = 128 * 1024
+
 export class OnionStream extends Duplex {
+  /** DATA that arrived in this turn of the event loop, pushed as one chunk at its end. */
+  private arrived: Uint8Array[] = []
+
   constructor(
     private readonly owner: OnionCircuit,
     readonly streamId: number,
   ) {
-    super()
+    super({ readableHighWaterMark: READ_BUFFER_BYTES })
   }
 
   override _write(
@@ -54,9 +63,21 @@ export class OnionStream extends Duplex {
     callback(error)
   }
 
-  /** Called by the circuit; false from push means the reader is full. */
+  /**
+   * Called by the circuit for each DATA cell. One TLS read holds dozens of cells: they are
+   * joined and pushed once, after the read is processed (a push per 498 bytes cost more than
+   * the cells' crypto). False from push means the reader is full.
+   */
   deliver(data: Uint8Array): void {
-    if (!this.push(Buffer.from(data))) this.owner.pauseStream(this.streamId)
+    if (this.arrived.push(data) === 1) queueMicrotask(() => this.pushArrived())
+  }
+
+  /** Pushes what arrived so far (also before the end of the stream is pushed). */
+  pushArrived(): void {
+    if (this.arrived.length === 0 || this.destroyed) return
+    const joined = Buffer.concat(this.arrived)
+    this.arrived = []
+    if (!this.push(joined)) this.owner.pauseStream(this.streamId)
   }
 }
 
@@ -184,6 +205,7 @@ export class OnionCircuit {
         )
         const stream = this.streams.get(event.streamId)
         this.streams.delete(event.streamId)
+        stream?.pushArrived()
         stream?.push(null)
         return
       }

@@ -5,6 +5,7 @@
  * not authenticate), NETINFO both ways. Then cells are framed and handed to the circuit
  * registered for their circuit id.
  */
+import { createHash, randomBytes, type Hash } from 'node:crypto'
 import { connect, type TLSSocket } from 'node:tls'
 import { equalBytes, toHex } from '../../core/bytes.js'
 import type { Log } from '../../core/env.js'
@@ -16,14 +17,25 @@ import {
   type Cell,
 } from '../../protocols/onion/cell.js'
 import {
+  decodeAuthChallenge,
   decodeCerts,
   decodeVersions,
+  encodeCerts,
   encodeNetinfo,
   encodeVersions,
 } from '../../protocols/onion/control-cells.js'
+import {
+  AUTH0003_EXPORTER_LABEL,
+  AUTH0003_RANDOM_BYTES,
+  AUTH_METHOD_ED25519_SHA256_RFC5705,
+  auth0003SignedPart,
+  encodeAuthenticate,
+} from '../../protocols/onion/link-auth.js'
 import type { OnionCrypto } from '../../protocols/onion/crypto-port.js'
 import { ipv4ToNumber } from '../../protocols/onion/directory/exit-policy.js'
 import { verifyResponderCerts, type RelayIdentity } from '../../protocols/onion/link-certs.js'
+import { BatchedCellWriter } from './cell-writer.js'
+import type { LinkAuthenticator } from './relay-keys.js'
 
 export interface LinkTarget {
   readonly address: string
@@ -42,18 +54,30 @@ const ipv4Bytes = (address: string): Uint8Array => {
 
 export class OnionLink {
   private readonly framer = new CellFramer()
+  private readonly writer: BatchedCellWriter
   private state: LinkState = 'versions'
   private readonly circuits = new Map<number, (cell: Cell) => void>()
   private readonly closeHandlers: ((reason: string) => void)[] = []
   linkProtocol = 0
   identity: RelayIdentity | undefined
+  /** Whether we sent AUTHENTICATE (a relay's link to the next hop). */
+  authenticated = false
+  /** Running SHA-256 of the handshake bytes each way: AUTHENTICATE's CLOG and SLOG. */
+  private readonly sentLog: Hash = createHash('sha256')
+  private readonly receivedLog: Hash = createHash('sha256')
+  private authChallengeOffered = false
+  /** The responder's TLS certificate, kept from the CERTS check (SCERT hashes it). */
+  private peerCertificate: Uint8Array | undefined
 
   private constructor(
     private readonly socket: TLSSocket,
     private readonly crypto: OnionCrypto,
     readonly target: LinkTarget,
     private readonly log: Log,
-  ) {}
+    private readonly authenticator: LinkAuthenticator | undefined,
+  ) {
+    this.writer = new BatchedCellWriter(socket)
+  }
 
   /** Opens the TLS connection and completes the link handshake, or fails with the reason. */
   static open(
@@ -61,6 +85,7 @@ export class OnionLink {
     target: LinkTarget,
     log: Log,
     timeoutMs = 10_000,
+    authenticator?: LinkAuthenticator,
   ): Promise<OnionLink> {
     return new Promise((resolve, reject) => {
       const socket = connect({
@@ -70,7 +95,7 @@ export class OnionLink {
       })
       // Cells are small and latency-bound: no Nagle delay between a cell and the next.
       socket.setNoDelay(true)
-      const link = new OnionLink(socket, crypto, target, log)
+      const link = new OnionLink(socket, crypto, target, log, authenticator)
       const timer = setTimeout(
         () => link.fail(`link handshake with ${target.address}:${target.orPort} timed out`),
         timeoutMs,
@@ -84,12 +109,12 @@ export class OnionLink {
         resolve(link)
       }
       socket.on('secureConnect', () => {
-        socket.write(
-          encodeCell(
-            { circId: 0, command: CellCommand.VERSIONS, payload: encodeVersions(LINK_PROTOCOLS) },
-            2,
-          ),
+        const versions = encodeCell(
+          { circId: 0, command: CellCommand.VERSIONS, payload: encodeVersions(LINK_PROTOCOLS) },
+          2,
         )
+        link.sentLog.update(versions)
+        socket.write(versions)
       })
       socket.on('data', (bytes: Buffer) => link.onBytes(bytes))
       socket.on('error', (error) => link.fail(`link error: ${error.message}`))
@@ -110,7 +135,7 @@ export class OnionLink {
 
   send(cell: Cell): void {
     if (this.state === 'closed') return
-    this.socket.write(encodeCell(cell))
+    this.writer.send(cell)
   }
 
   register(circId: number, handler: (cell: Cell) => void): void {
@@ -153,6 +178,10 @@ export class OnionLink {
   }
 
   private onCell(cell: Cell): void {
+    // SLOG covers the responder's cells through AUTH_CHALLENGE (padding included).
+    if (this.state === 'versions' || this.state === 'certs' || this.state === 'netinfo')
+      if (!this.authChallengeOffered)
+        this.receivedLog.update(encodeCell(cell, this.state === 'versions' ? 2 : 4))
     if (
       cell.command === CellCommand.PADDING ||
       cell.command === CellCommand.VPADDING ||
@@ -193,14 +222,21 @@ export class OnionLink {
         if (ed !== undefined && !equalBytes(ed, verified.value.ed25519Identity))
           return this.refuseIdentity('Ed25519 identity differs from the descriptor')
         this.identity = verified.value
+        this.peerCertificate = new Uint8Array(peer.raw)
         this.state = 'netinfo'
         return
       }
       case 'netinfo': {
-        if (cell.command === CellCommand.AUTH_CHALLENGE) return
+        if (cell.command === CellCommand.AUTH_CHALLENGE) {
+          const challenge = decodeAuthChallenge(cell.payload)
+          this.authChallengeOffered =
+            challenge.ok && challenge.value.methods.includes(AUTH_METHOD_ED25519_SHA256_RFC5705)
+          return
+        }
         if (cell.command !== CellCommand.NETINFO)
           return this.fail(`expected NETINFO, got ${cell.command}`)
-        // A client that does not authenticate answers with its own NETINFO only.
+        // A relay proves its identity (CERTS, AUTHENTICATE); a client answers with NETINFO only.
+        if (this.authenticator !== undefined && this.authChallengeOffered) this.authenticate()
         const payload = encodeNetinfo({
           time: 0,
           otherAddress: { type: 4, value: ipv4Bytes(this.target.address) },
@@ -224,6 +260,40 @@ export class OnionLink {
       case 'closed':
         return
     }
+  }
+
+  private authenticate(): void {
+    const auth = this.authenticator
+    const peer = this.peerCertificate
+    // Node's getPeerX509Certificate() answers undefined by now; the CERTS step kept the DER.
+    if (auth === undefined || this.identity === undefined || peer === undefined) return
+    const certs: Cell = { circId: 0, command: CellCommand.CERTS, payload: encodeCerts(auth.certs) }
+    this.sentLog.update(encodeCell(certs))
+    const sha256 = (bytes: Uint8Array): Uint8Array => this.crypto.sha256(bytes)
+    const signedPart = auth0003SignedPart({
+      cid: sha256(auth.rsaIdentityPkcs1),
+      sid: sha256(this.identity.rsaPublicKeyPkcs1),
+      cidEd: auth.ed25519Identity,
+      sidEd: this.identity.ed25519Identity,
+      slog: new Uint8Array(this.receivedLog.digest()),
+      clog: new Uint8Array(this.sentLog.digest()),
+      scert: sha256(peer),
+      tlsSecrets: new Uint8Array(
+        this.socket.exportKeyingMaterial(
+          32,
+          AUTH0003_EXPORTER_LABEL,
+          Buffer.from(auth.ed25519Identity),
+        ),
+      ),
+      random: new Uint8Array(randomBytes(AUTH0003_RANDOM_BYTES)),
+    })
+    this.send(certs)
+    this.send({
+      circId: 0,
+      command: CellCommand.AUTHENTICATE,
+      payload: encodeAuthenticate(signedPart, auth.sign(signedPart)),
+    })
+    this.authenticated = true
   }
 
   private refuseIdentity(reason: string): void {

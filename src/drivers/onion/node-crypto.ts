@@ -1,6 +1,6 @@
 /**
  * `OnionCrypto` through node:crypto: X25519 with raw keys wrapped in their RFC 8410 DER
- * prefixes, AES-128-CTR with createCipheriv, running SHA-1 with Hash.copy(), RSA through
+ * prefixes, AES-128-CTR with createCipheriv (keystream made ahead, XORed in place), running SHA-1 with Hash.copy(), RSA through
  * publicDecrypt (tor's directory signatures are PKCS#1 v1.5 over a bare digest).
  */
 import {
@@ -14,6 +14,7 @@ import {
   diffieHellman,
   publicDecrypt,
   verify,
+  type Cipher,
   type Hash,
   type KeyObject,
 } from 'node:crypto'
@@ -44,10 +45,52 @@ class NodeRunningDigest implements RunningDigest {
     this.hash.update(bytes)
   }
   current(): Uint8Array {
-    return new Uint8Array(this.hash.copy().digest())
+    return this.hash.copy().digest()
   }
-  clone(): RunningDigest {
-    return new NodeRunningDigest(this.hash.copy())
+  peekWith(bytes: Uint8Array): Uint8Array {
+    return this.hash.copy().update(bytes).digest()
+  }
+}
+
+/**
+ * Keystream bytes made this many at a time: AES-CTR's keystream does not depend on the data,
+ * so one native call serves about 16 cells, and the XOR runs in place in JavaScript. A native
+ * call per 509-byte cell and layer (plus the Buffer it returns) cost more than the AES itself.
+ */
+const KEYSTREAM_CHUNK_BYTES = 8192
+const ZERO_CHUNK = Buffer.alloc(KEYSTREAM_CHUNK_BYTES)
+
+class CtrKeystream implements StreamCipher {
+  private readonly cipher: Cipher
+  private keystream: Uint8Array = new Uint8Array(0)
+  private position = 0
+
+  constructor(key: Uint8Array) {
+    this.cipher = createCipheriv('aes-128-ctr', key, ZERO_IV)
+  }
+
+  apply(bytes: Uint8Array): Uint8Array {
+    const out = bytes.slice()
+    this.applyInPlace(out)
+    return out
+  }
+
+  applyInPlace(bytes: Uint8Array): void {
+    let done = 0
+    while (done < bytes.length) {
+      if (this.position === this.keystream.length) {
+        this.keystream = this.cipher.update(ZERO_CHUNK)
+        this.position = 0
+      }
+      const keystream = this.keystream
+      const count = Math.min(bytes.length - done, keystream.length - this.position)
+      const shift = this.position - done
+      const end = done + count
+      for (let i = done; i < end; i++)
+        bytes[i] = (bytes[i] as number) ^ (keystream[i + shift] as number)
+      done = end
+      this.position += count
+    }
   }
 }
 
@@ -90,8 +133,7 @@ export class NodeOnionCrypto implements OnionCrypto {
   }
 
   aes128Ctr(key: Uint8Array): StreamCipher {
-    const cipher = createCipheriv('aes-128-ctr', key, ZERO_IV)
-    return { apply: (bytes) => new Uint8Array(cipher.update(bytes)) }
+    return new CtrKeystream(key)
   }
 
   ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {

@@ -56,3 +56,40 @@ test("a relay's CERTS pass the client's responder checks and its identity surviv
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('the initiator CERTS chain identity -> signing -> authentication key, which signs AUTHENTICATE', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'plexus-relay-keys-'))
+  try {
+    const { initiator, ed25519Identity } = loadRelayKeys(dir)
+    assert.deepEqual(
+      initiator.certs.map((cert) => cert.type),
+      [CertType.RSA_ID_X509, CertType.RSA_ID_V_IDENTITY, CertType.IDENTITY_V_SIGNING, 6],
+    )
+    const [, , identityCert, authCert] = initiator.certs.map((cert) => cert.body) as Uint8Array[]
+    const certifiedKey = (cert: Uint8Array): Uint8Array => cert.subarray(7, 39)
+    const signed = (cert: Uint8Array): Uint8Array => cert.subarray(0, cert.length - 64)
+    const signature = (cert: Uint8Array): Uint8Array => cert.subarray(cert.length - 64)
+    const signingKey = certifiedKey(identityCert as Uint8Array)
+    assert.ok(
+      crypto.ed25519Verify(
+        ed25519Identity,
+        signed(identityCert as Uint8Array),
+        signature(identityCert as Uint8Array),
+      ),
+    )
+    assert.equal(authCert?.[1], 6)
+    assert.ok(
+      crypto.ed25519Verify(
+        signingKey,
+        signed(authCert as Uint8Array),
+        signature(authCert as Uint8Array),
+      ),
+    )
+    const message = new TextEncoder().encode('AUTH0003 and the rest')
+    const authKey = certifiedKey(authCert as Uint8Array)
+    assert.ok(crypto.ed25519Verify(authKey, message, initiator.sign(message)))
+    assert.ok(!crypto.ed25519Verify(signingKey, message, initiator.sign(message)))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})

@@ -51,6 +51,19 @@ export interface RelayKeys {
   readonly tlsCertDer: Uint8Array
   /** The CERTS cell body entries: types 2, 7, 4, 5. */
   readonly certs: readonly CertEntry[]
+  /** What the relay presents and signs when it opens a link to the next hop. */
+  readonly initiator: LinkAuthenticator
+}
+
+/**
+ * The initiator's side of link authentication (tor-spec §4.4.2): CERTS of types 2, 7, 4 and 6
+ * (signing key -> a fresh Ed25519 authentication key) and signatures by that key.
+ */
+export interface LinkAuthenticator {
+  readonly certs: readonly CertEntry[]
+  readonly rsaIdentityPkcs1: Uint8Array
+  readonly ed25519Identity: Uint8Array
+  sign(message: Uint8Array): Uint8Array
 }
 
 const rawEd25519Public = (key: KeyObject): Uint8Array => {
@@ -174,7 +187,29 @@ export function loadRelayKeys(stateDir: string, nowMs = Date.now()): RelayKeys {
       }),
     },
   ]
+  // The authentication key is made fresh at each start, like the link key.
+  const authKey = generateKeyPairSync('ed25519').privateKey
+  const initiator: LinkAuthenticator = {
+    certs: [
+      ...certs.slice(0, 3),
+      {
+        type: CertType.SIGNING_V_AUTH,
+        body: ed25519Certificate({
+          certType: 6,
+          expiresMs: certExpiresMs,
+          keyType: 1,
+          certifiedKey: rawEd25519Public(authKey),
+          signer: edSigningKey,
+          includeSigner: false,
+        }),
+      },
+    ],
+    rsaIdentityPkcs1: rsaPkcs1,
+    ed25519Identity: edIdentity,
+    sign: (message) => new Uint8Array(sign(null, message, authKey)),
+  }
   return {
+    initiator,
     rsaIdDigest,
     fingerprint: Buffer.from(rsaIdDigest).toString('hex').toUpperCase(),
     ed25519Identity: edIdentity,

@@ -27,6 +27,7 @@ import {
   type NetinfoAddress,
 } from '../../protocols/onion/control-cells.js'
 import { ipv4ToNumber } from '../../protocols/onion/directory/exit-policy.js'
+import { BatchedCellWriter } from './cell-writer.js'
 import type { RelayKeys } from './relay-keys.js'
 
 type ResponderState = 'versions' | 'netinfo' | 'open' | 'closed'
@@ -46,6 +47,7 @@ const netinfoAddress = (address: string | undefined): NetinfoAddress => {
 
 export class ResponderLink {
   private readonly framer = new CellFramer()
+  private readonly writer: BatchedCellWriter
   private state: ResponderState = 'versions'
   private readonly closeHandlers: ((reason: string) => void)[] = []
   private readonly openHandlers: (() => void)[] = []
@@ -61,6 +63,7 @@ export class ResponderLink {
     private readonly onCell: (cell: Cell) => void,
     handshakeTimeoutMs = 30_000,
   ) {
+    this.writer = new BatchedCellWriter(socket)
     this.peer = `${(socket.remoteAddress ?? '?').replace(/^::ffff:/, '')}:${socket.remotePort ?? 0}`
     socket.on('data', (bytes: Buffer) => this.onBytes(bytes))
     socket.on('error', (error) => this.fail(`link error: ${error.message}`))
@@ -86,7 +89,7 @@ export class ResponderLink {
 
   send(cell: Cell): void {
     if (this.state === 'closed') return
-    this.socket.write(encodeCell(cell))
+    this.writer.send(cell)
   }
 
   close(): void {

@@ -36,6 +36,12 @@ export interface RelayOptions {
   readonly log?: Log
   readonly crypto?: OnionCrypto
   readonly random?: Random
+  /**
+   * Send CERTS and AUTHENTICATE (AUTH0003) on links this relay opens. Off by default: tor
+   * 0.4.9 still refuses the body ("Some field in the AUTHENTICATE cell body was not as
+   * expected") and closes the link, so an authenticating relay cannot extend into tor yet.
+   */
+  readonly authenticateLinks?: boolean
 }
 
 /** What a client needs to build a circuit through this relay (printed by the CLI). */
@@ -351,7 +357,15 @@ export class PlexusRelay {
       ed25519Identity: Uint8Array | undefined
     },
   ): Promise<OnionLink> {
-    const opening = OnionLink.open(this.crypto, target, this.log)
+    // An authenticated link is relay-to-relay for tor (its exits serve streams only from
+    // relays it knows, over authenticated links); see `authenticateLinks`.
+    const opening = OnionLink.open(
+      this.crypto,
+      target,
+      this.log,
+      10_000,
+      this.options.authenticateLinks === true ? this.keys.initiator : undefined,
+    )
     this.outbound.set(key, opening)
     opening.then(
       (link) => link.onClose(() => this.outbound.get(key) === opening && this.outbound.delete(key)),

@@ -213,3 +213,22 @@ test('cells that follow VERSIONS in the same read use 4-byte circ ids', () => {
     [CellCommand.VERSIONS, CellCommand.CERTS],
   )
 })
+
+test('framed payloads are copies: the reader may reuse or alter the bytes it pushed', () => {
+  const framer = new CellFramer()
+  framer.useWideCircIds()
+  const wire = Buffer.from(
+    encodeCell({ circId: 7, command: CellCommand.RELAY, payload: new Uint8Array(509).fill(9) }),
+  )
+  const partial = framer.push(wire.subarray(0, 300))
+  assert.ok(partial.ok && partial.value.length === 0)
+  const cells = framer.push(wire.subarray(300))
+  assert.ok(cells.ok)
+  const whole = new CellFramer()
+  whole.useWideCircIds()
+  const direct = whole.push(wire)
+  assert.ok(direct.ok)
+  wire.fill(0)
+  assert.deepEqual(direct.value[0]?.payload, new Uint8Array(509).fill(9))
+  assert.deepEqual(cells.value[0]?.payload, new Uint8Array(509).fill(9))
+})

@@ -71,6 +71,13 @@ export function encodeCell(cell: Cell, circIdBytes: 2 | 4 = 4): Uint8Array {
 }
 
 /**
+ * A copy the cell owns: the bytes pushed may be a Node Buffer, whose `slice` is a view, and
+ * circuits decrypt payloads in place.
+ */
+const copyOf = (bytes: Uint8Array, start: number, end: number): Uint8Array =>
+  new Uint8Array(bytes.subarray(start, end))
+
+/**
  * Splits a byte stream into cells. Before the VERSIONS exchange the circuit id is 2 bytes;
  * plexus speaks only link protocols 4 and 5, so right after the peer's VERSIONS cell every
  * cell has a 4-byte circuit id (the peer's next cells may arrive in the same read; a link
@@ -87,9 +94,13 @@ export class CellFramer {
   }
 
   push(bytes: Uint8Array): Result<Cell[], RemoteFault> {
-    const joined = new Uint8Array(this.buffered.length + bytes.length)
-    joined.set(this.buffered)
-    joined.set(bytes, this.buffered.length)
+    // Most reads end on a cell boundary: join only when bytes are left from the last one.
+    let joined = bytes
+    if (this.buffered.length > 0) {
+      joined = new Uint8Array(this.buffered.length + bytes.length)
+      joined.set(this.buffered)
+      joined.set(bytes, this.buffered.length)
+    }
     const cells: Cell[] = []
     let offset = 0
     for (;;) {
@@ -99,7 +110,7 @@ export class CellFramer {
       cells.push(next.value.cell)
       offset = next.value.end
     }
-    this.buffered = joined.slice(offset)
+    this.buffered = copyOf(joined, offset, joined.length)
     return ok(cells)
   }
 
@@ -120,14 +131,14 @@ export class CellFramer {
       if (bytes.length < start + length) return undefined
       if (idBytes === 2) this.circIdBytes = 4
       return ok({
-        cell: { circId, command, payload: bytes.slice(start, start + length) },
+        cell: { circId, command, payload: copyOf(bytes, start, start + length) },
         end: start + length,
       })
     }
     const start = offset + idBytes + 1
     if (bytes.length < start + CELL_PAYLOAD_BYTES) return undefined
     return ok({
-      cell: { circId, command, payload: bytes.slice(start, start + CELL_PAYLOAD_BYTES) },
+      cell: { circId, command, payload: copyOf(bytes, start, start + CELL_PAYLOAD_BYTES) },
       end: start + CELL_PAYLOAD_BYTES,
     })
   }

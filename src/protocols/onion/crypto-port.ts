@@ -9,6 +9,11 @@
 export interface StreamCipher {
   /** XORs the next `bytes.length` keystream bytes into a copy of `bytes`. */
   apply(bytes: Uint8Array): Uint8Array
+  /**
+   * The same, into `bytes` itself: the per-cell path of a circuit owns its buffers, and one
+   * allocation per layer and cell was a large share of a download's garbage.
+   */
+  applyInPlace(bytes: Uint8Array): void
 }
 
 /**
@@ -19,8 +24,11 @@ export interface RunningDigest {
   update(bytes: Uint8Array): void
   /** SHA-1 of everything fed so far; the hash continues. */
   current(): Uint8Array
-  /** An independent copy at the same position (to try a cell before committing to it). */
-  clone(): RunningDigest
+  /**
+   * SHA-1 of everything fed so far followed by `bytes`, without advancing: trying whether a
+   * cell is ours costs one copy of the hash state instead of a clone and a second copy.
+   */
+  peekWith(bytes: Uint8Array): Uint8Array
 }
 
 /** What a parsed X.509 certificate offers the CERTS checks. */

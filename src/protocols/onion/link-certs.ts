@@ -64,6 +64,8 @@ export interface RelayIdentity {
   /** SHA-1 of the RSA identity key: the consensus fingerprint. */
   readonly rsaIdDigest: Uint8Array
   readonly ed25519Identity: Uint8Array
+  /** The RSA identity key (PKCS#1 DER): AUTHENTICATE hashes it (SID). */
+  readonly rsaPublicKeyPkcs1: Uint8Array
 }
 
 export interface CertsCheck {
@@ -135,5 +137,5 @@ export function verifyResponderCerts(
   if (!equalBytes(link.certifiedKey, crypto.sha256(check.tlsCertificate)))
     return err('signing->TLS certificate does not match the TLS certificate of this connection')
 
-  return ok({ rsaIdDigest, ed25519Identity: edIdentity })
+  return ok({ rsaIdDigest, ed25519Identity: edIdentity, rsaPublicKeyPkcs1: x509.rsaPublicKeyPkcs1 })
 }

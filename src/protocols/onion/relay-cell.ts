@@ -61,6 +61,7 @@ export function encodeRelayCell(cell: RelayCell, padding?: Uint8Array): Uint8Arr
   return out
 }
 
+/** `data` is a view into `payload`: the caller hands over a payload it owns. */
 export function decodeRelayCell(payload: Uint8Array): Result<DecodedRelayCell, RemoteFault> {
   if (payload.length !== CELL_PAYLOAD_BYTES) return err(malformed('relay payload not 509 bytes'))
   const length = readUint16BE(payload, 9)
@@ -70,6 +71,6 @@ export function decodeRelayCell(payload: Uint8Array): Result<DecodedRelayCell, R
     recognized: readUint16BE(payload, 1),
     streamId: readUint16BE(payload, 3),
     digest: payload.slice(RELAY_DIGEST_OFFSET, RELAY_DIGEST_OFFSET + RELAY_DIGEST_BYTES),
-    data: payload.slice(RELAY_HEADER_BYTES, RELAY_HEADER_BYTES + length),
+    data: payload.subarray(RELAY_HEADER_BYTES, RELAY_HEADER_BYTES + length),
   })
 }

@@ -18,8 +18,8 @@ export type CryptoRole = 'client' | 'relay'
 export class HopCryptoLayer {
   private readonly outboundCipher: StreamCipher
   private readonly inboundCipher: StreamCipher
-  private outboundDigest: RunningDigest
-  private inboundDigest: RunningDigest
+  private readonly outboundDigest: RunningDigest
+  private readonly inboundDigest: RunningDigest
 
   constructor(crypto: OnionCrypto, keys: HopKeys, role: CryptoRole) {
     const forward = {
@@ -48,7 +48,8 @@ export class HopCryptoLayer {
     this.outboundDigest.update(stamped)
     const digest = this.outboundDigest.current()
     stamped.set(digest.subarray(0, RELAY_DIGEST_BYTES), RELAY_DIGEST_OFFSET)
-    return { payload: this.outboundCipher.apply(stamped), digest }
+    this.outboundCipher.applyInPlace(stamped)
+    return { payload: stamped, digest }
   }
 
   /** Adds this hop's layer to a cell sealed for a hop further out (or passing back). */
@@ -56,29 +57,35 @@ export class HopCryptoLayer {
     return this.outboundCipher.apply(payload)
   }
 
+  /** `encrypt` into a buffer the caller owns. */
+  encryptInPlace(payload: Uint8Array): void {
+    this.outboundCipher.applyInPlace(payload)
+  }
+
   /** Removes this hop's layer from an incoming cell. */
   decrypt(payload: Uint8Array): Uint8Array {
     return this.inboundCipher.apply(payload)
   }
 
+  /** `decrypt` into a buffer the caller owns. */
+  decryptInPlace(payload: Uint8Array): void {
+    this.inboundCipher.applyInPlace(payload)
+  }
+
   /**
    * Whether a decrypted payload is addressed to this hop. On success the running digest
-   * advances and the 20-byte digest is returned; otherwise nothing changes.
+   * advances and the 20-byte digest is returned; otherwise nothing changes. The digest field
+   * is zeroed in place while the hash reads the cell and restored before returning.
    */
   recognize(plaintext: Uint8Array): Uint8Array | undefined {
     if (plaintext[1] !== 0 || plaintext[2] !== 0) return undefined
-    const zeroed = plaintext.slice()
-    zeroed.fill(0, RELAY_DIGEST_OFFSET, RELAY_DIGEST_OFFSET + RELAY_DIGEST_BYTES)
-    const trial = this.inboundDigest.clone()
-    trial.update(zeroed)
-    const digest = trial.current()
-    const claimed = plaintext.subarray(
-      RELAY_DIGEST_OFFSET,
-      RELAY_DIGEST_OFFSET + RELAY_DIGEST_BYTES,
-    )
-    if (!equalBytes(digest.subarray(0, RELAY_DIGEST_BYTES), claimed)) return undefined
-    this.inboundDigest = trial
-    return digest
+    const claimed = plaintext.slice(RELAY_DIGEST_OFFSET, RELAY_DIGEST_OFFSET + RELAY_DIGEST_BYTES)
+    plaintext.fill(0, RELAY_DIGEST_OFFSET, RELAY_DIGEST_OFFSET + RELAY_DIGEST_BYTES)
+    const digest = this.inboundDigest.peekWith(plaintext)
+    const matches = equalBytes(digest.subarray(0, RELAY_DIGEST_BYTES), claimed)
+    if (matches) this.inboundDigest.update(plaintext)
+    plaintext.set(claimed, RELAY_DIGEST_OFFSET)
+    return matches ? digest : undefined
   }
 }
 
@@ -91,9 +98,8 @@ export function sealForHop(
   const hop = layers[target]
   if (hop === undefined) throw new RangeError(`no hop ${target}`)
   const sealed = hop.seal(plaintext)
-  let payload = sealed.payload
-  for (let i = target - 1; i >= 0; i--) payload = (layers[i] as HopCryptoLayer).encrypt(payload)
-  return { payload, digest: sealed.digest }
+  for (let i = target - 1; i >= 0; i--) (layers[i] as HopCryptoLayer).encryptInPlace(sealed.payload)
+  return sealed
 }
 
 /**
@@ -104,10 +110,11 @@ export function openFromHops(
   layers: readonly HopCryptoLayer[],
   payload: Uint8Array,
 ): { hop: number; plaintext: Uint8Array; digest: Uint8Array } | undefined {
-  let current = payload
+  // One copy, then every layer comes off in place.
+  const current = payload.slice()
   for (let hop = 0; hop < layers.length; hop++) {
     const layer = layers[hop] as HopCryptoLayer
-    current = layer.decrypt(current)
+    layer.decryptInPlace(current)
     const digest = layer.recognize(current)
     if (digest !== undefined) return { hop, plaintext: current, digest }
   }

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict'
+import { createCipheriv, createHash } from 'node:crypto'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { NodeOnionCrypto } from './node-crypto.js'
+
+const crypto = new NodeOnionCrypto()
+const oneShotCtr = (key: Uint8Array, bytes: Uint8Array): Uint8Array =>
+  new Uint8Array(createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(bytes))
+
+test('the keystream made ahead equals AES-128-CTR over any split of the input', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      // Past the 8 KiB keystream chunk, so calls straddle a refill.
+      fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 12 }),
+      (key, sizes) => {
+        const total = sizes.reduce((sum, size) => sum + size, 0)
+        const plain = new Uint8Array(total).map((_, i) => (i * 7) & 255)
+        const expected = oneShotCtr(key, plain)
+        const copying = crypto.aes128Ctr(key)
+        const inPlace = crypto.aes128Ctr(key)
+        let offset = 0
+        for (const size of sizes) {
+          const want = expected.subarray(offset, offset + size)
+          const part = plain.slice(offset, offset + size)
+          assert.deepEqual(copying.apply(part), want)
+          assert.deepEqual(part, plain.subarray(offset, offset + size), 'apply leaves its input')
+          inPlace.applyInPlace(part)
+          assert.deepEqual(part, want)
+          offset += size
+        }
+      },
+    ),
+    { numRuns: 60 },
+  )
+})
+
+const sha1 = (...bytes: number[]): Buffer =>
+  createHash('sha1').update(Uint8Array.from(bytes)).digest()
+
+test('peekWith gives the digest with the extra bytes and leaves the running hash where it was', () => {
+  const digest = crypto.runningSha1(Uint8Array.of(1, 2, 3))
+  digest.update(Uint8Array.of(4))
+  const peeked = digest.peekWith(Uint8Array.of(5, 6))
+  assert.deepEqual(Buffer.from(peeked), sha1(1, 2, 3, 4, 5, 6))
+  assert.deepEqual(Buffer.from(digest.current()), sha1(1, 2, 3, 4))
+  digest.update(Uint8Array.of(5, 6))
+  assert.deepEqual(Buffer.from(digest.current()), sha1(1, 2, 3, 4, 5, 6))
+})
