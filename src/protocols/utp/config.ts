@@ -48,6 +48,11 @@ export type UtpEvent =
   /** The unsent queue fell below the low-water mark after a write found it full. */
   | { readonly type: 'drain' }
   | { readonly type: 'closed'; readonly reason: UtpCloseReason }
+  /**
+   * A path MTU probe of `bytes` (UDP payload) was lost: the driver may ask the host what it
+   * learned of the path (the kernel's path MTU from ICMP) and pass it to `pathMtuHint`.
+   */
+  | { readonly type: 'mtu_probe_lost'; readonly bytes: number }
 
 export type UtpState = 'syn_sent' | 'connected' | 'closed'
 

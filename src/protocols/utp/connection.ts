@@ -330,6 +330,7 @@ export class UtpConnection {
     if (entry.probeBytes !== undefined) {
       // A probe resent is a probe lost; its data goes again unpadded.
       this.pmtu.probeLost(entry.probeBytes)
+      this.events.push({ type: 'mtu_probe_lost', bytes: entry.probeBytes })
       entry.probeBytes = undefined
     }
     if (entry.sentAt < 0) this.inFlightBytes += entry.payload.length
