@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { DEFAULT_UTP_CONFIG } from './config.js'
-import { SEARCH_GRANULARITY_BYTES } from './pmtu.js'
+import { REPROBE_MS, SEARCH_GRANULARITY_BYTES } from './pmtu.js'
 import { Pair, pattern, type LinkOptions } from './test-link.js'
 
 /**
@@ -90,4 +90,30 @@ test('a path whose MTU shrinks mid-transfer (black hole): back to the floor, cut
   assert.ok(run.doneAt > shrinkAt, 'the transfer outlived the change')
   const size = run.pair.a.packetBytes
   assert.ok(size <= 1000 && size > 1000 - SEARCH_GRANULARITY_BYTES, `${size}`)
+})
+
+test('a re-probe lost with nothing after it (the retransmission timer) is no congestion', () => {
+  const pair = new Pair({ delayMs: 20, passes: (size) => size <= 900 })
+  pair.run(() => pair.a.state === 'connected')
+  pair.a.write(pattern(300_000), pair.now)
+  pair.collect('a')
+  pair.run(() => pair.received.b.length === 300_000)
+  const settled = pair.a.packetBytes
+  assert.ok(settled <= 900)
+  const window = pair.a.ledbat.window
+  assert.ok(window > 4 * 1472, `${window}`)
+  // Idle past the re-probe time (keepalives only), then 600 bytes: one packet, a probe.
+  pair.run(() => false, pair.now + REPROBE_MS + 1000)
+  const dropped = pair.tooBig.a
+  pair.a.write(pattern(600), pair.now)
+  pair.collect('a')
+  assert.equal(pair.tooBig.a, dropped + 1)
+  const probesLost = pair.events.a.filter((e) => e.type === 'mtu_probe_lost').length
+  pair.run(() => pair.received.b.length === 300_600, pair.now + 60_000)
+  assert.deepEqual(Uint8Array.from(pair.received.b.slice(300_000)), pattern(600))
+  const lost = pair.events.a.filter((e) => e.type === 'mtu_probe_lost').slice(probesLost)
+  assert.ok(lost.length === 1 && (lost[0] as { bytes: number }).bytes > 900)
+  // A timeout would have dropped the window to one packet.
+  assert.ok(pair.a.ledbat.window >= window, `${pair.a.ledbat.window} < ${window}`)
+  assert.equal(pair.a.packetBytes, settled)
 })
