@@ -17,8 +17,8 @@ import { jsonLine, spawnLines, spawnPlexus, type LineProcess } from '../src/cli/
  *
  * Throughput is payload bytes over the time from starting the leecher to its completion line
  * (process start-up included for both). The ratio is plexus over libtorrent. Requires
- * /usr/bin/python3 with libtorrent. Loopback favours libtorrent, which probes the path MTU up
- * (plexus sends fixed 1400-byte packets; see docs/protocols/utp.md).
+ * /usr/bin/python3 with libtorrent. Both probe the path MTU up to 1500 bytes on loopback (see
+ * docs/protocols/utp.md).
  */
 
 const MiB = 1024 ** 2

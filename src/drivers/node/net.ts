@@ -13,6 +13,7 @@ import type {
 import type { Duration } from '../../core/time.js'
 import { connectTcp, listenTcp, type TcpOptions } from './tcp.js'
 import { bindUdp, type UdpOptions } from './udp.js'
+import { LinuxPathMtu } from '../utp/linux-path-mtu.js'
 import { UtpTransport } from '../utp/utp-transport.js'
 import { NodeClock } from './clock.js'
 import { CryptoRandom } from './random.js'
@@ -59,6 +60,7 @@ export class NodeNet implements Net {
           ? {}
           : { connectTimeoutMs: this.options.connectTimeout }),
         ...(this.options.log === undefined ? {} : { log: this.options.log }),
+        ...(process.platform === 'linux' ? { pathMtu: new LinuxPathMtu() } : {}),
       },
     ))
   }

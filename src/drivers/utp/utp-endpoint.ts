@@ -19,6 +19,7 @@ import {
   PacketType,
   type UtpPacket,
 } from '../../protocols/utp/header.js'
+import { configFor, type PathMtuSource } from './path-mtu.js'
 import { UtpStream, type UtpCarrier } from './utp-stream.js'
 
 /**
@@ -53,6 +54,7 @@ export class UtpEndpoint implements UtpCarrier {
     private readonly random: Random,
     private readonly log: Log | undefined,
     private readonly config: UtpConfig = DEFAULT_UTP_CONFIG,
+    private readonly pathMtu?: PathMtuSource,
   ) {
     this.local = socket.local
     socket.onReceive((from, bytes) => this.receive(from, bytes))
@@ -65,6 +67,13 @@ export class UtpEndpoint implements UtpCarrier {
 
   send(to: Address, bytes: Uint8Array): void {
     if (!this.closed) this.socket.send(to, bytes)
+  }
+
+  probeLost(stream: UtpStream): void {
+    this.pathMtu?.learned(stream.remote, (packetBytes) => {
+      if (packetBytes === undefined || stream.connection.isClosed()) return
+      stream.connection.pathMtuHint(packetBytes)
+    })
   }
 
   forget(stream: UtpStream): void {
@@ -87,7 +96,11 @@ export class UtpEndpoint implements UtpCarrier {
     if (this.streams.has(keyOf(remote, recvId))) {
       return this.later(() => ready(err(new OperationalError('address_in_use', 'no free uTP id'))))
     }
-    const connection = UtpConnection.connect(recvId, this.clock.now(), this.config)
+    const connection = UtpConnection.connect(
+      recvId,
+      this.clock.now(),
+      configFor(this.config, remote, this.pathMtu),
+    )
     const stream = new UtpStream(this, remote, connection)
     this.streams.set(keyOf(remote, recvId), stream)
     let settled = false
@@ -174,7 +187,7 @@ export class UtpEndpoint implements UtpCarrier {
       syn,
       this.random.int(0x10000),
       this.clock.now(),
-      this.config,
+      configFor(this.config, from, this.pathMtu),
     )
     const stream = new UtpStream(this, from, connection)
     this.streams.set(keyOf(from, connection.recvId), stream)

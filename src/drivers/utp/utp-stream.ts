@@ -14,6 +14,8 @@ export interface UtpCarrier {
   send(to: Address, bytes: Uint8Array): void
   /** The connection is finished: stop routing to it (after a linger for late packets). */
   forget(stream: UtpStream): void
+  /** A path MTU probe was lost: the carrier may know the path's MTU (`pathMtuHint`). */
+  probeLost?(stream: UtpStream): void
 }
 
 /** After our `end()`, how long the far side may take to finish before we reset (as TCP's). */
@@ -151,6 +153,9 @@ export class UtpStream implements StreamSocket {
         return
       case 'drain':
         this.drainHandler?.()
+        return
+      case 'mtu_probe_lost':
+        this.carrier.probeLost?.(this)
         return
       case 'closed':
         this.finish(event.reason)

@@ -12,6 +12,7 @@ import { OperationalError } from '../../core/errors.js'
 import type { Random } from '../../core/random.js'
 
 import type { UtpConfig } from '../../protocols/utp/config.js'
+import type { PathMtuSource } from './path-mtu.js'
 import { UtpEndpoint } from './utp-endpoint.js'
 
 /** How a transport binds its UDP sockets: a `Net`'s `bindDatagram`. */
@@ -21,6 +22,8 @@ export interface UtpTransportOptions {
   readonly connectTimeoutMs?: number
   readonly log?: Log
   readonly config?: UtpConfig
+  /** What the host knows of path MTUs (Linux: `LinuxPathMtu`); without it, probing alone. */
+  readonly pathMtu?: PathMtuSource
 }
 
 /** libtorrent gives a uTP SYN about as long as a TCP connect; the fallback comes after. */
@@ -113,7 +116,14 @@ export class UtpTransport {
   }
 
   private endpoint(socket: DatagramSocket): UtpEndpoint {
-    return new UtpEndpoint(socket, this.clock, this.random, this.options.log, this.options.config)
+    return new UtpEndpoint(
+      socket,
+      this.clock,
+      this.random,
+      this.options.log,
+      this.options.config,
+      this.options.pathMtu,
+    )
   }
 }
 

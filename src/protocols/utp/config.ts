@@ -1,8 +1,18 @@
+import { PACKET_BYTES_CEILING_DEFAULT, PACKET_BYTES_FLOOR_V4 } from './pmtu.js'
+
 /** What a uTP connection is configured with, and what it tells its driver. */
 
 export interface UtpConfig {
-  /** The UDP payload of a full packet. 1400 fits a 1500-byte path with room for tunnels. */
-  readonly packetBytes: number
+  /**
+   * The UDP payload every path carries: packets start at this size while path MTU discovery
+   * probes upwards (548 for IPv4, 1232 for IPv6; see pmtu.ts).
+   */
+  readonly packetBytesFloor: number
+  /**
+   * The largest UDP payload probed: the local interface's MTU less the IP and UDP headers,
+   * never above Ethernet's (so loopback's 65536 does not make 64 KiB datagrams).
+   */
+  readonly packetBytesCeiling: number
   /** What we advertise as `wnd_size` when nothing waits to be read. */
   readonly receiveBufferBytes: number
   /** The congestion window's ceiling. */
@@ -18,7 +28,8 @@ export interface UtpConfig {
 }
 
 export const DEFAULT_UTP_CONFIG: UtpConfig = {
-  packetBytes: 1400,
+  packetBytesFloor: PACKET_BYTES_FLOOR_V4,
+  packetBytesCeiling: PACKET_BYTES_CEILING_DEFAULT,
   receiveBufferBytes: 1024 * 1024,
   sendWindowBytesMax: 1024 * 1024,
   resendsMax: 6,
@@ -37,6 +48,11 @@ export type UtpEvent =
   /** The unsent queue fell below the low-water mark after a write found it full. */
   | { readonly type: 'drain' }
   | { readonly type: 'closed'; readonly reason: UtpCloseReason }
+  /**
+   * A path MTU probe of `bytes` (UDP payload) was lost: the driver may ask the host what it
+   * learned of the path (the kernel's path MTU from ICMP) and pass it to `pathMtuHint`.
+   */
+  | { readonly type: 'mtu_probe_lost'; readonly bytes: number }
 
 export type UtpState = 'syn_sent' | 'connected' | 'closed'
 

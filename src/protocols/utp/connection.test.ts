@@ -1,110 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { SeededRandom } from '../../core/random.js'
 import { instant, type Instant } from '../../core/time.js'
-import type { UtpEvent } from './config.js'
 import { UtpConnection } from './connection.js'
 import { decodePacket, PacketType, type UtpPacket } from './header.js'
-
-/**
- * Two connections over an in-memory link with a fixed one-way delay, optional loss and
- * jitter (which reorders), driven by a tiny event loop: the sans-IO core alone.
- */
-interface LinkOptions {
-  readonly delayMs: number
-  readonly lossRatio?: number
-  readonly jitterMs?: number
-  readonly seed?: number
-}
-
-class Pair {
-  now = instant(0)
-  readonly a: UtpConnection
-  b: UtpConnection | undefined
-  readonly received: { a: number[]; b: number[] } = { a: [], b: [] }
-  readonly events: { a: UtpEvent[]; b: UtpEvent[] } = { a: [], b: [] }
-  readonly sentTypes: { a: number[]; b: number[] } = { a: [], b: [] }
-  private readonly inFlight: { at: number; to: 'a' | 'b'; bytes: Uint8Array }[] = []
-  private readonly random: SeededRandom
-
-  constructor(private readonly link: LinkOptions) {
-    this.random = new SeededRandom(link.seed ?? 1)
-    this.a = UtpConnection.connect(0x4000, this.now)
-    this.collect('a')
-  }
-
-  side(name: 'a' | 'b'): UtpConnection {
-    const connection = name === 'a' ? this.a : this.b
-    assert.ok(connection !== undefined)
-    return connection
-  }
-
-  /** Runs until `done` or the deadline. */
-  run(done: () => boolean, deadlineMs = 600_000): void {
-    while (!done() && this.now < deadlineMs) {
-      const timers = [this.a, this.b].map((c) => c?.nextTimeout() ?? Infinity)
-      const nextPacket = this.inFlight.reduce((m, p) => Math.min(m, p.at), Infinity)
-      const next = Math.min(nextPacket, ...timers)
-      if (next === Infinity) return
-      this.now = instant(Math.max(this.now, next))
-      const due = this.inFlight.filter((p) => p.at <= this.now)
-      due.sort((x, y) => x.at - y.at)
-      for (const p of due) this.inFlight.splice(this.inFlight.indexOf(p), 1)
-      for (const p of due) this.deliver(p.to, p.bytes)
-      for (const name of ['a', 'b'] as const) {
-        const c = name === 'a' ? this.a : this.b
-        if (c === undefined) continue
-        const at = c.nextTimeout()
-        if (at !== undefined && at <= this.now) c.timeout(this.now)
-        c.flush(this.now)
-        this.collect(name)
-      }
-    }
-  }
-
-  private deliver(to: 'a' | 'b', bytes: Uint8Array): void {
-    const decoded = decodePacket(bytes)
-    assert.ok(decoded.ok)
-    const packet = decoded.value
-    if (to === 'b' && this.b === undefined) {
-      assert.equal(packet.type, PacketType.syn)
-      this.b = UtpConnection.accept(packet, 0xfffa, this.now)
-    } else {
-      this.side(to).receive(packet, this.now)
-    }
-    this.collect(to)
-  }
-
-  collect(name: 'a' | 'b'): void {
-    const c = name === 'a' ? this.a : this.b
-    if (c === undefined) return
-    for (const bytes of c.takePackets()) {
-      const packet = decodePacket(bytes)
-      assert.ok(packet.ok)
-      this.sentTypes[name].push(packet.value.type)
-      const loss = this.link.lossRatio ?? 0
-      // The handshake itself is not dropped here: its retries are tested on their own.
-      if (loss > 0 && packet.value.type !== PacketType.syn && this.random.float() < loss) continue
-      const jitter = this.link.jitterMs === undefined ? 0 : this.random.float() * this.link.jitterMs
-      const to = name === 'a' ? 'b' : 'a'
-      this.inFlight.push({ at: this.now + this.link.delayMs + jitter, to, bytes })
-    }
-    for (const event of c.takeEvents()) {
-      this.events[name].push(event)
-      if (event.type === 'data') {
-        for (const byte of event.bytes) this.received[name].push(byte)
-        c.consumed(event.bytes.length, this.now)
-      }
-      if (event.type === 'remote_end') c.end(this.now)
-    }
-  }
-}
-
-const pattern = (length: number): Uint8Array => {
-  const bytes = new Uint8Array(length)
-  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + (i >> 8)) & 0xff
-  return bytes
-}
+import { FIXED_1400, Pair, pattern } from './test-link.js'
 
 test('the handshake follows the id rules: SYN on recv id, the acceptor sends on it', () => {
   const pair = new Pair({ delayMs: 10 })
@@ -153,7 +52,7 @@ test('a lost SYN is resent, and connect gives up after the resends', () => {
 })
 
 test('three duplicate acks resend the missing packet at once (no timeout)', () => {
-  const pair = new Pair({ delayMs: 5 })
+  const pair = new Pair({ delayMs: 5, config: FIXED_1400 })
   pair.run(() => pair.a.state === 'connected')
   pair.a.write(pattern(1380 * 5), pair.now)
   const sent = pair.a
@@ -183,7 +82,7 @@ test('three duplicate acks resend the missing packet at once (no timeout)', () =
 })
 
 test('a selective ack spares the packets it names and resends the hole after three', () => {
-  const pair = new Pair({ delayMs: 5 })
+  const pair = new Pair({ delayMs: 5, config: FIXED_1400 })
   pair.run(() => pair.a.state === 'connected')
   const decodeAll = (all: Uint8Array[]): UtpPacket[] =>
     all.flatMap((bytes) => {

@@ -1,9 +1,10 @@
 import type { Instant } from '../../core/time.js'
 import { encodePacket, HEADER_BYTES, PacketType, type UtpPacket } from './header.js'
 import { Ledbat } from './ledbat.js'
+import { PmtuSearch } from './pmtu.js'
 import { RttEstimator } from './rtt.js'
 import { ReceiveBuffer } from './receive-buffer.js'
-import { selectivelyAcked } from './selective-ack.js'
+import { SELECTIVE_ACK_BYTES_MAX, selectivelyAcked } from './selective-ack.js'
 import { micros32, seqAdd, seqBefore, seqDistance } from './seq.js'
 import { SendQueue } from './send-queue.js'
 import {
@@ -25,6 +26,10 @@ import {
  * Sequence numbers: the SYN takes the initiator's first one; the acceptor answers with a
  * STATE whose `seq` is the first it will use for data (so the initiator's `ack` starts at that
  * minus one), as libutp and libtorrent do. DATA and FIN take a sequence number; STATE does not.
+ *
+ * Packet size: data is cut to what path MTU discovery (pmtu.ts) has confirmed. A probe is a
+ * DATA packet of the normal size padded (an extension the far side skips) to the size under
+ * test, so when it is lost its data goes again unpadded, in a packet the path carries.
  */
 
 interface Outgoing {
@@ -37,6 +42,8 @@ interface Outgoing {
   sacked: boolean
   /** Set once a fast retransmit resent it, so three more sacks do not resend it again. */
   fastResent: boolean
+  /** The size it was padded to as a path MTU probe, until its fate (acked or lost) is known. */
+  probeBytes: number | undefined
 }
 
 export class UtpConnection {
@@ -45,6 +52,7 @@ export class UtpConnection {
   readonly sendId: number
   readonly ledbat: Ledbat
   readonly rtt = new RttEstimator()
+  readonly pmtu: PmtuSearch
   /** Set when the close came from our side (`end`, `reset`): the first cause wins. */
   private closeReason: UtpCloseReason | undefined
 
@@ -68,6 +76,11 @@ export class UtpConnection {
   private lastSent: Instant
   private retransmitAt: Instant | undefined
   private synResends = 0
+  /**
+   * Set after a black hole while we wait for the far side's ack of an ack request: the
+   * packets it does not have are then cut again at the size the path now carries.
+   */
+  private repacketizePending = false
 
   private readonly packets: Uint8Array[] = []
   private readonly events: UtpEvent[] = []
@@ -84,11 +97,15 @@ export class UtpConnection {
     this.seqNr = seqNr
     this.state = 'syn_sent'
     this.lastSent = now
+    this.pmtu = new PmtuSearch({
+      floorBytes: config.packetBytesFloor,
+      ceilingBytes: config.packetBytesCeiling,
+    })
     this.ledbat = new Ledbat({
-      packetBytes: config.packetBytes,
+      packetBytes: config.packetBytesCeiling,
       windowBytesMax: config.sendWindowBytesMax,
     })
-    this.peerWindow = config.packetBytes
+    this.peerWindow = config.packetBytesCeiling
     this.advertisedWindow = config.receiveBufferBytes
     this.inbound = new ReceiveBuffer(config.reorderPacketsMax, (event) => this.events.push(event))
   }
@@ -128,7 +145,20 @@ export class UtpConnection {
   }
 
   get payloadBytesMax(): number {
-    return this.config.packetBytes - HEADER_BYTES
+    return this.pmtu.current - HEADER_BYTES
+  }
+
+  /** The UDP payload of a full data packet now (what path MTU discovery has confirmed). */
+  get packetBytes(): number {
+    return this.pmtu.current
+  }
+
+  /**
+   * A path MTU learned outside the connection (the kernel's, from ICMP "fragmentation needed"),
+   * as the UDP payload it allows: no probe goes above it until the next re-probe.
+   */
+  pathMtuHint(packetBytes: number): void {
+    this.pmtu.hint(packetBytes)
   }
 
   /** Bytes written but not yet packetized. */
@@ -176,7 +206,7 @@ export class UtpConnection {
     const before = this.advertisedWindow
     const after = this.receiveWindow()
     // A sender stalled on our closed window learns at once that it may go on.
-    if (before < this.config.packetBytes && after >= this.config.packetBytes) this.sendState(now)
+    if (before < this.packetBytes && after >= this.packetBytes) this.sendState(now)
   }
 
   // --- the network side -------------------------------------------------------------------
@@ -201,6 +231,8 @@ export class UtpConnection {
     }
     this.notePeer(packet, now)
     this.handleAck(packet, now)
+    // The far side's answer to our ack request: what it lacks is now known.
+    if (this.repacketizePending && packet.type === PacketType.state) this.repacketize()
     if (packet.type === PacketType.data || packet.type === PacketType.fin) {
       this.ackDue = true
       this.inbound.receive(packet)
@@ -267,6 +299,25 @@ export class UtpConnection {
       return
     }
     if (oldest.transmissions > this.config.resendsMax) return this.close('timeout')
+    if (this.repacketizePending) {
+      oldest.transmissions++
+      return this.requestAck(oldest, now)
+    }
+    if (
+      oldest.probeBytes !== undefined &&
+      this.outstanding.every((o) => o === oldest || o.sacked)
+    ) {
+      // Only the probe went unanswered: its size does not fit; the path is not congested.
+      this.resend(oldest, now)
+      this.retransmitAt = (now + this.rtt.rto) as Instant
+      return
+    }
+    if (this.pmtu.timedOut(HEADER_BYTES + oldest.payload.length)) {
+      // Black hole: packets of this size no longer pass. Ask what arrived, then cut again.
+      this.repacketizePending = true
+      oldest.transmissions++
+      return this.requestAck(oldest, now)
+    }
     this.ledbat.timedOut()
     // Everything unacked counts as lost: it will be resent as the window reopens.
     this.inFlightBytes = 0
@@ -276,6 +327,12 @@ export class UtpConnection {
   }
 
   private resend(entry: Outgoing, now: Instant): void {
+    if (entry.probeBytes !== undefined) {
+      // A probe resent is a probe lost; its data goes again unpadded.
+      this.pmtu.probeLost(entry.probeBytes)
+      this.events.push({ type: 'mtu_probe_lost', bytes: entry.probeBytes })
+      entry.probeBytes = undefined
+    }
     if (entry.sentAt < 0) this.inFlightBytes += entry.payload.length
     entry.transmissions++
     entry.sentAt = now
@@ -299,6 +356,7 @@ export class UtpConnection {
       this.outstanding.shift()
       newlyAcked = true
       if (!first.sacked) {
+        this.delivered(first)
         ackedBytes += first.payload.length
         if (first.sentAt >= 0) this.inFlightBytes -= first.payload.length
         if (first.transmissions === 1 && first.sentAt >= 0) this.rtt.sample(now - first.sentAt)
@@ -312,6 +370,7 @@ export class UtpConnection {
       this.rtt.progress()
       this.duplicateAcks = 0
     } else if (
+      !this.repacketizePending &&
       packet.type === PacketType.state &&
       packet.ack === this.lastAckSeen &&
       this.outstanding.length > 0
@@ -339,6 +398,7 @@ export class UtpConnection {
       highestSacked = Math.max(highestSacked, index)
       if (entry.sacked) continue
       entry.sacked = true
+      this.delivered(entry)
       ackedBytes += entry.payload.length
       if (entry.sentAt >= 0) this.inFlightBytes -= entry.payload.length
       if (entry.transmissions === 1 && entry.sentAt >= 0) this.rtt.sample(now - entry.sentAt)
@@ -354,9 +414,10 @@ export class UtpConnection {
   }
 
   private fastRetransmit(entry: Outgoing, now: Instant): void {
-    if (entry.sacked) return
+    if (entry.sacked || this.repacketizePending) return
     entry.fastResent = true
-    this.ledbat.lost(now, this.rtt.srtt ?? this.rtt.rto)
+    // A lost probe says its size does not fit, not that the path is congested.
+    if (entry.probeBytes === undefined) this.ledbat.lost(now, this.rtt.srtt ?? this.rtt.rto)
     if (entry.sentAt >= 0) this.inFlightBytes -= entry.payload.length
     entry.sentAt = -1 as Instant
     this.resend(entry, now)
@@ -364,7 +425,7 @@ export class UtpConnection {
 
   /** Packetizes queued bytes while the congestion and receive windows allow. */
   private pump(now: Instant): void {
-    if (this.state !== 'connected') return
+    if (this.state !== 'connected' || this.repacketizePending) return
     // Resend what a timeout declared lost, oldest first, before anything new.
     for (const entry of this.outstanding) {
       if (entry.sentAt >= 0 || entry.sacked) continue
@@ -375,7 +436,13 @@ export class UtpConnection {
     while (this.unsent.bytes > 0) {
       const size = Math.min(this.payloadBytesMax, this.unsent.bytes)
       if (!this.windowAllows(size)) break
-      this.sendData(this.unsent.take(size), now)
+      const probe = this.pmtu.probeSize(now)
+      if (probe !== undefined && probe - HEADER_BYTES - size >= 2) {
+        this.pmtu.probeSent(probe)
+        this.sendNew(PacketType.data, this.unsent.take(size), now, probe)
+      } else {
+        this.sendData(this.unsent.take(size), now)
+      }
     }
     if (this.blockedWriter && this.unsent.bytes <= SEND_HIGH_WATER_BYTES / 2) {
       this.blockedWriter = false
@@ -399,7 +466,7 @@ export class UtpConnection {
     this.sendNew(PacketType.data, payload, now)
   }
 
-  private sendNew(type: PacketType, payload: Uint8Array, now: Instant): void {
+  private sendNew(type: PacketType, payload: Uint8Array, now: Instant, probeBytes?: number): void {
     const entry: Outgoing = {
       seq: this.seqNr,
       type,
@@ -408,11 +475,13 @@ export class UtpConnection {
       transmissions: 1,
       sacked: false,
       fastResent: false,
+      probeBytes,
     }
     this.seqNr = seqAdd(this.seqNr, 1)
     this.outstanding.push(entry)
     this.inFlightBytes += payload.length
-    this.emitPacket(type, entry.seq, payload, now)
+    const padding = probeBytes === undefined ? 0 : probeBytes - HEADER_BYTES - payload.length
+    this.emitPacket(type, entry.seq, payload, now, this.sendId, padding)
     this.retransmitAt ??= (now + this.rtt.rto) as Instant
   }
 
@@ -426,25 +495,73 @@ export class UtpConnection {
     payload: Uint8Array,
     now: Instant,
     connectionId = this.sendId,
+    paddingBytes = 0,
   ): void {
     const window = this.receiveWindow()
     const selectiveAck = type === PacketType.state ? this.inbound.selectiveAck() : undefined
     this.packets.push(
-      encodePacket({
-        type,
-        connectionId,
-        timestampMicros: micros32(now),
-        timestampDiffMicros: this.replyMicros,
-        windowBytes: window,
-        seq,
-        ack: this.inbound.ackNr,
-        ...(selectiveAck === undefined ? {} : { selectiveAck }),
-        payload,
-      }),
+      encodePacket(
+        {
+          type,
+          connectionId,
+          timestampMicros: micros32(now),
+          timestampDiffMicros: this.replyMicros,
+          windowBytes: window,
+          seq,
+          ack: this.inbound.ackNr,
+          ...(selectiveAck === undefined ? {} : { selectiveAck }),
+          payload,
+        },
+        paddingBytes,
+      ),
     )
     this.lastSent = now
     // Every packet carries the ack, so a pending bare ack is no longer needed.
     this.ackDue = false
+  }
+
+  /** A packet acked or sacked: a probe that passed, or a size the path still carries. */
+  private delivered(entry: Outgoing): void {
+    if (entry.probeBytes !== undefined) {
+      this.pmtu.probeAcked(entry.probeBytes)
+      entry.probeBytes = undefined
+    } else if (entry.transmissions === 1) {
+      this.pmtu.acked(HEADER_BYTES + entry.payload.length)
+    }
+  }
+
+  /**
+   * Asks the far side what it has: a DATA packet without payload on the sequence number
+   * before the oldest unacked one, which it has delivered, so it answers with a STATE carrying
+   * its cumulative and selective ack and keeps nothing.
+   */
+  private requestAck(oldest: Outgoing, now: Instant): void {
+    this.emitPacket(PacketType.data, seqAdd(oldest.seq, -1), new Uint8Array(), now)
+    this.retransmitAt = (now + this.rtt.rto) as Instant
+  }
+
+  /**
+   * After a black hole: the packets the far side does not have (after the last one it
+   * selectively acked, all within what its selective ack can show) go back to the send queue
+   * and are cut again at the size the path carries now, on the same sequence numbers.
+   * Sequence numbers it may hold beyond its selective ack's reach are never reused: if the
+   * tail reaches that far, nothing is cut again (the old packets are resent as they are).
+   */
+  private repacketize(): void {
+    this.repacketizePending = false
+    let start = this.outstanding.length
+    while (start > 0 && !(this.outstanding[start - 1] as Outgoing).sacked) start--
+    const visible = SELECTIVE_ACK_BYTES_MAX * 8 + 1
+    const tail = this.outstanding.slice(start)
+    const last = tail.at(-1)
+    if (last === undefined) return
+    if (seqDistance(seqAdd(this.lastAckSeen, 1), last.seq) >= visible) return
+    this.outstanding.splice(start)
+    for (const entry of tail) if (entry.sentAt >= 0) this.inFlightBytes -= entry.payload.length
+    this.seqNr = (tail[0] as Outgoing).seq
+    if (tail.some((entry) => entry.type === PacketType.fin)) this.finSent = false
+    this.unsent.unshiftAll(tail.filter((e) => e.type === PacketType.data).map((e) => e.payload))
+    this.retransmitAt = undefined
   }
 
   private receiveWindow(): number {

@@ -164,3 +164,27 @@ test('fuzz: a built selective ack names exactly the received packets within its 
     { numRuns: 300 },
   )
 })
+
+test('fuzz: padding makes a packet exactly its size and decodes to the same packet', () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(fc.constant(0), fc.integer({ min: 2, max: 1500 })),
+      fc.boolean(),
+      (padding, withSack) => {
+        const packet: UtpPacket = withSack
+          ? { ...sample, selectiveAck: new Uint8Array([1, 0, 0, 0]) }
+          : sample
+        const bytes = encodePacket(packet, padding)
+        assert.equal(bytes.length, encodePacket(packet).length + padding)
+        const decoded = decodePacket(bytes)
+        const plain = decodePacket(encodePacket(packet))
+        assert.ok(decoded.ok && plain.ok)
+        assert.deepEqual(decoded.value, plain.value)
+      },
+    ),
+  )
+})
+
+test('a single padding byte cannot be encoded: no extension is that small', () => {
+  assert.throws(() => encodePacket(sample, 1), RangeError)
+})

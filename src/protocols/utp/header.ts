@@ -36,6 +36,15 @@ export const PacketType = {
 export type PacketType = (typeof PacketType)[keyof typeof PacketType]
 
 export const EXTENSION_SELECTIVE_ACK = 1
+/**
+ * Padding that makes a path MTU probe its size: bytes the receiver skips. Not assigned by
+ * BEP 29 nor used by libtorrent (1 selective ack, 3 close reason) or libutp (2 extension
+ * bits); both skip extensions they do not know, as we do.
+ */
+export const EXTENSION_PADDING = 0x7e
+/** One extension's header (next type, length) and the most bytes it may carry. */
+const EXTENSION_HEADER_BYTES = 2
+const EXTENSION_BYTES_MAX = 255
 
 export interface UtpPacket {
   readonly type: PacketType
@@ -61,14 +70,18 @@ export type DecodeError = 'short' | 'version' | 'type' | 'extension'
 
 const MASK16 = 0xffff
 
-/** Encodes one packet; the selective ack bitmask must be a positive multiple of 4 bytes. */
-export function encodePacket(packet: UtpPacket): Uint8Array {
+/**
+ * Encodes one packet; the selective ack bitmask must be a positive multiple of 4 bytes.
+ * `paddingBytes` (0, or at least 2) adds padding extensions of that many bytes in all.
+ */
+export function encodePacket(packet: UtpPacket, paddingBytes = 0): Uint8Array {
   const sack = packet.selectiveAck
-  const extensionBytes = sack === undefined ? 0 : 2 + sack.length
+  const pads = paddingLengths(paddingBytes)
+  const extensionBytes = (sack === undefined ? 0 : 2 + sack.length) + paddingBytes
   const out = new Uint8Array(HEADER_BYTES + extensionBytes + packet.payload.length)
   const view = new DataView(out.buffer)
   out[0] = (packet.type << 4) | UTP_VERSION
-  out[1] = sack === undefined ? 0 : EXTENSION_SELECTIVE_ACK
+  out[1] = sack !== undefined ? EXTENSION_SELECTIVE_ACK : pads.length > 0 ? EXTENSION_PADDING : 0
   view.setUint16(2, packet.connectionId & MASK16)
   view.setUint32(4, packet.timestampMicros >>> 0)
   view.setUint32(8, packet.timestampDiffMicros >>> 0)
@@ -77,13 +90,37 @@ export function encodePacket(packet: UtpPacket): Uint8Array {
   view.setUint16(18, packet.ack & MASK16)
   let offset = HEADER_BYTES
   if (sack !== undefined) {
-    out[offset] = 0 // no further extension
+    out[offset] = pads.length > 0 ? EXTENSION_PADDING : 0
     out[offset + 1] = sack.length
     out.set(sack, offset + 2)
     offset += 2 + sack.length
   }
+  pads.forEach((length, i) => {
+    out[offset] = i + 1 < pads.length ? EXTENSION_PADDING : 0
+    out[offset + 1] = length
+    // The bytes stay zero.
+    offset += EXTENSION_HEADER_BYTES + length
+  })
   out.set(packet.payload, offset)
   return out
+}
+
+/** The lengths of the padding extensions that fill `bytes` (headers included) exactly. */
+function paddingLengths(bytes: number): number[] {
+  if (bytes === 0) return []
+  if (!Number.isInteger(bytes) || bytes < EXTENSION_HEADER_BYTES) {
+    throw new RangeError(`padding of ${bytes} bytes: 0 or at least 2`)
+  }
+  const lengths: number[] = []
+  let left = bytes
+  while (left > 0) {
+    let take = Math.min(left, EXTENSION_HEADER_BYTES + EXTENSION_BYTES_MAX)
+    // Never leave a single byte: no extension is that small.
+    if (left - take === 1) take -= 1
+    lengths.push(take - EXTENSION_HEADER_BYTES)
+    left -= take
+  }
+  return lengths
 }
 
 /**

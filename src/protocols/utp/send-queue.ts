@@ -18,6 +18,18 @@ export class SendQueue {
     this.bytes_ += bytes.length
   }
 
+  /** Puts payloads taken earlier back in front, in their order (to be cut again). */
+  unshiftAll(payloads: readonly Uint8Array[]): void {
+    if (payloads.length === 0) return
+    const head = this.chunks[0]
+    if (head !== undefined && this.offset > 0) {
+      this.chunks[0] = head.subarray(this.offset)
+      this.offset = 0
+    }
+    this.chunks.unshift(...payloads.filter((payload) => payload.length > 0))
+    for (const payload of payloads) this.bytes_ += payload.length
+  }
+
   /** The next `size` bytes (at most `bytes`): a view when one chunk holds them, else a copy. */
   take(size: number): Uint8Array {
     const head = this.chunks[0] as Uint8Array
