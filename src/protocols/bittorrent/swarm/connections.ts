@@ -23,6 +23,7 @@ import { elapsed, type Instant } from '../../../core/time.js'
 import {
   encodeExtension,
   ipToBytes,
+  offersV2Upgrade,
   supportsDht,
   supportsExtensionProtocol,
   supportsFastExtension,
@@ -318,6 +319,11 @@ export class Connections {
     peer.fast = supportsFastExtension(handshake.reserved)
     peer.extended = supportsExtensionProtocol(handshake.reserved)
     peer.dht = supportsDht(handshake.reserved)
+    peer.v2 =
+      ctx.metainfo.version === 'v2' ||
+      (ctx.metainfo.hybrid &&
+        (offersV2Upgrade(handshake.reserved) ||
+          !equalBytes(handshake.infoHash, ctx.metainfo.infoHash)))
     peer.phase = 'open'
     peer.lastUsefulAt = ctx.now
     peer.onParole = ctx.reputation.isOnParole(peer.remote.host)

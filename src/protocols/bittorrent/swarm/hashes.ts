@@ -4,8 +4,9 @@
  * Serving: a peer that lacks a file's piece layer (it joined by magnet, whose info dictionary
  * carries only each file's `pieces root`) asks for it in pieces; we answer from the layers we
  * hold (the .torrent's, or those fetched here) with the nodes and the uncle hashes up to the
- * root (merkle/proof.ts), and reject what we cannot answer: unknown roots, block-layer hashes
- * (we keep no block hashes), ranges outside the tree.
+ * root (merkle/proof.ts), and reject what we cannot answer: unknown roots, ranges outside the
+ * tree. Requests below the piece layer (16 KiB block hashes) and the block-hash requests we
+ * send for failed pieces go to `BlockHashes` (block-hashes.ts).
  *
  * Fetching: when we lack layers (a v2 magnet), each file longer than one piece needs its
  * layer, asked for in 512-hash subtrees as libtorrent asks, each with a proof up to the
@@ -42,6 +43,7 @@ import {
   HASHES_ID,
   type HashRequest,
 } from '../wire/hash-messages.js'
+import type { BlockHashes } from './block-hashes.js'
 import type { SwarmContext } from './context.js'
 import type { Peer } from './peer.js'
 
@@ -91,6 +93,7 @@ export class HashExchange {
     private readonly ctx: SwarmContext,
     /** Every layer is in (`files` were fetched): the swarm may download. */
     private readonly layersComplete: (files: number) => void,
+    private readonly blocks: BlockHashes,
   ) {
     const { metainfo: m, pieceLayerStore } = ctx
     if (m.version === 'v1' || pieceLayerStore === undefined || ctx.sha256 === undefined) return
@@ -135,7 +138,12 @@ export class HashExchange {
     const decoded = decodeHashRequest(payload)
     if (!decoded.ok) return this.ctx.fault(peer, 'malformed', `hash request: ${decoded.error}`)
     const request = decoded.value
+    const file = this.fileOf(request.piecesRoot)
     const tree = this.treeOf(request.piecesRoot)
+    if (file !== undefined) {
+      const { shape, firstPiece } = file
+      if (this.blocks.onRequest(peer, request, shape, tree, firstPiece)) return
+    }
     if (tree === undefined || !answerable(tree.shape, request)) {
       this.stats.rejectedByUs++
       return this.send(peer, HASH_REJECT_ID, encodeHashRequest(request))
@@ -148,6 +156,7 @@ export class HashExchange {
     const decoded = decodeHashes(payload)
     if (!decoded.ok) return this.ctx.fault(peer, 'malformed', `hashes: ${decoded.error}`)
     const message = decoded.value
+    if (this.blocks.onHashes(peer, message)) return
     const want = this.askedOf(peer, message)
     if (want === undefined) {
       this.stats.unsolicited++
@@ -178,6 +187,7 @@ export class HashExchange {
   private onReject(peer: Peer, payload: Uint8Array): void {
     const decoded = decodeHashRequest(payload)
     if (!decoded.ok) return this.ctx.fault(peer, 'malformed', `hash reject: ${decoded.error}`)
+    if (this.blocks.onReject(peer, decoded.value)) return void this.stats.rejectedByPeers++
     const want = this.askedOf(peer, decoded.value)
     if (want === undefined) return
     this.stats.rejectedByPeers++
@@ -200,6 +210,19 @@ export class HashExchange {
         want.need.rootHex === rootHex &&
         sameRange(want.range, message),
     )
+  }
+
+  /** The shape of the (non-empty) file whose pieces root is `root`, and its first piece. */
+  private fileOf(root: Uint8Array): { shape: TreeShape; firstPiece: number } | undefined {
+    const m = this.ctx.metainfo
+    if (m.version === 'v1') return undefined
+    const index = fileWithRoot(m.files, root)
+    const file = index === undefined ? undefined : m.files[index]
+    if (file === undefined || file.length === 0) return undefined
+    return {
+      shape: treeShape(file.length, m.pieceLength),
+      firstPiece: Math.floor(file.offset / m.pieceLength),
+    }
   }
 
   /** The tree of the file whose pieces root is `root`, when we hold its layer. */
