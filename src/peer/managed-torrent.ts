@@ -31,7 +31,7 @@ import type {
 } from './types.js'
 
 /** Storage requests the session answers itself: plumbing, not news. */
-const PLUMBING = new Set(['write_block', 'read_block', 'verify_piece', 'hash_blocks'])
+const PLUMBING = new Set(['write_block', 'read_block', 'verify_piece'])
 
 /** What the owner asked for; the torrent works towards it (`drive`). */
 type Goal = 'run' | 'pause' | 'stop'
