@@ -11,10 +11,12 @@
  * Fetching: when we lack layers (a v2 magnet), each file longer than one piece needs its
  * layer, asked for in 512-hash subtrees as libtorrent asks, each with a proof up to the
  * pieces root. An answer is used only once its hashes prove the root: a lying peer is cut
- * off, a rejecting one is not asked that range again. Until every layer is in,
- * `ctx.layersMissing` is above 0 and the swarm does not download (a piece whose hash is
- * unknown could not be verified, and its senders would be blamed for it); the layers go into
- * `ctx.pieceLayerStore`, the map the storage's metainfo verifies pieces with.
+ * off, a rejecting one is not asked that range again. Only v2 peers are asked (`peer.v2`).
+ * For a v2-only torrent, until every layer is in, `ctx.layersMissing` is above 0 and the swarm
+ * does not download (a piece whose hash is unknown could not be verified, and its senders would
+ * be blamed for it). A hybrid downloads meanwhile (from v1-only peers too): its pieces are
+ * checked by SHA-1 until their layer arrives, and by both hashes from then on. The layers go
+ * into `ctx.pieceLayerStore`, the map the storage's metainfo verifies pieces with.
  *
  * States of a wanted range: pending (not asked) -> asked (one peer, one request in flight)
  * -> done; a reject or a departed peer puts it back to pending. Invariants: a range is asked
@@ -88,6 +90,10 @@ export class HashExchange {
   private readonly wanted: WantedRange[] = []
   /** Files whose layer this exchange fetches. */
   private layersFetching = 0
+  /** Of those, the files whose layer is not in yet. */
+  private layersLeft = 0
+  /** Whether missing layers hold back downloading (v2-only; a hybrid has its SHA-1s). */
+  private readonly holdsDownloads: boolean
 
   constructor(
     private readonly ctx: SwarmContext,
@@ -96,6 +102,7 @@ export class HashExchange {
     private readonly blocks: BlockHashes,
   ) {
     const { metainfo: m, pieceLayerStore } = ctx
+    this.holdsDownloads = m.version === 'v2'
     if (m.version === 'v1' || pieceLayerStore === undefined || ctx.sha256 === undefined) return
     for (const file of m.files) {
       const root = file.piecesRoot
@@ -109,8 +116,9 @@ export class HashExchange {
       for (const range of ranges) {
         this.wanted.push({ need, range, askedOf: undefined, done: false, refusedBy: new Set() })
       }
-      ctx.layersMissing++
+      if (this.holdsDownloads) ctx.layersMissing++
       this.layersFetching++
+      this.layersLeft++
     }
   }
 
@@ -125,7 +133,7 @@ export class HashExchange {
 
   /** The peer said what it has: ask it for the ranges no live peer is answering. */
   peerReady(peer: Peer): void {
-    if (this.ctx.layersMissing === 0 || peer.phase !== 'open') return
+    if (this.layersLeft === 0 || peer.phase !== 'open' || !peer.v2) return
     for (const want of this.wanted) {
       if (want.done || want.refusedBy.has(peer)) continue
       if (want.askedOf !== undefined && want.askedOf.phase !== 'closed') continue
@@ -180,8 +188,9 @@ export class HashExchange {
     need.remaining--
     if (need.remaining > 0) return
     this.ctx.pieceLayerStore?.set(need.rootHex, need.layer)
-    this.ctx.layersMissing--
-    if (this.ctx.layersMissing === 0) this.layersComplete(this.layersFetching)
+    if (this.holdsDownloads) this.ctx.layersMissing--
+    this.layersLeft--
+    if (this.layersLeft === 0) this.layersComplete(this.layersFetching)
   }
 
   private onReject(peer: Peer, payload: Uint8Array): void {
