@@ -32,8 +32,8 @@ export class Peer {
   /** Both handshakes set the BEP 6 / BEP 10 bit. */
   fast = false
   /**
-   * It speaks BEP 52 for this torrent: a v2-only torrent, or a hybrid named by its v2 hash or
-   * with the upgrade bit set. Only such peers are asked for hashes.
+   * It speaks BEP 52 for this torrent: a v2-only torrent, or a hybrid whose handshakes carried
+   * the v2 hash (`connections.ts`). Only such peers are asked for hashes.
    */
   v2 = false
   extended = false
