@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { address, type Address } from '../../core/address.js'
 import type { Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
+import type { SwarmConfig } from '../../protocols/bittorrent/swarm/index.js'
 import { inlinePieceHashing } from '../../protocols/bittorrent/storage/index.js'
 import { createNodeEnv } from '../node/env.js'
 import { promised } from '../promises.js'
@@ -23,7 +24,12 @@ export interface Opened {
 export async function openSession(
   m: Metainfo,
   dataDir: string,
-  extra: { stateDir?: string; peers?: Address[]; recheck?: boolean },
+  extra: {
+    stateDir?: string
+    peers?: Address[]
+    recheck?: boolean
+    swarmConfig?: Partial<SwarmConfig>
+  },
 ): Promise<Opened> {
   const events: SessionEvent[] = []
   const warnings: string[] = []
@@ -54,6 +60,7 @@ export async function openSession(
         ...(stateDisk === undefined ? {} : { resumeStore: { disk: stateDisk, dir: '' } }),
         ...(extra.peers === undefined ? {} : { peers: extra.peers }),
         ...(extra.recheck === true ? { recheck: true } : {}),
+        ...(extra.swarmConfig === undefined ? {} : { swarmConfig: extra.swarmConfig }),
         onEvent: (event) => events.push(event),
       },
       done,

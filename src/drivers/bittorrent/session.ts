@@ -396,6 +396,11 @@ export class TorrentSession {
           this.attached.flush()
           if (good && ++this.checkpointPieces >= CHECKPOINT_EVERY_PIECES) this.checkpoint()
         })
+      case 'hash_blocks':
+        return this.storage.blockHashes(event.piece, this.options.env.hashing, (read) => {
+          this.swarm.pieceBlockHashes(this.now(), event.piece, read.ok ? read.value : undefined)
+          this.attached.flush()
+        })
       case 'piece_layers_fetched':
         // Kept beside the resume data, so that a restart need not fetch them (BEP 52 magnets).
         if (this.options.resumeStore !== undefined) {

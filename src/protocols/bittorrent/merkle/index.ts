@@ -28,3 +28,12 @@ export {
   type HashRange,
   type TreeShape,
 } from './proof.js'
+export {
+  answerFromBlocks,
+  blockLayerRequest,
+  blockRangePiece,
+  leavesPerPiece,
+  leavesProvePiece,
+  pieceRootLayer,
+  pieceSubtree,
+} from './block-proof.js'

@@ -159,6 +159,25 @@ export class Downloads {
     return partial.contributors()
   }
 
+  /**
+   * The hash did not match, and block hashes (BEP 52) named the bad blocks: only those are
+   * missing again, and the piece is partial. Returns who delivered them, ascending.
+   */
+  blocksFailed(piece: number, indices: readonly number[]): number[] {
+    assert(this.states[piece] === PIECE_HASHING, `piece ${piece} was not being checked`)
+    assert(indices.length > 0, 'no bad block named')
+    const partial = this.partials.get(piece)
+    assert(partial !== undefined, `piece ${piece} has no blocks`)
+    const senders = new Set<number>()
+    for (const index of new Set(indices)) {
+      const sender = partial.rewind(index)
+      if (sender !== -1) senders.add(sender)
+    }
+    this.states[piece] = PIECE_PARTIAL
+    this.setOpen(piece, true)
+    return [...senders].sort((a, b) => a - b)
+  }
+
   /** Releases every request of a peer that left (or choked us). Returns how many. */
   peerGone(peer: number): number {
     const keys = this.outstanding.get(peer)

@@ -159,6 +159,20 @@ export class PartialPiece {
     this.markMissing(index)
   }
 
+  /**
+   * A written block turned out bad (BEP 52 block hashes named it after its piece failed): it is
+   * missing again, the rest of the piece stays. Returns the peer that delivered it, or -1.
+   */
+  rewind(index: number): number {
+    assert(this.states[index] === BLOCK_WRITTEN, `block ${index} rewound but not written`)
+    const deliverer = this.deliverers[index] as number
+    this.writtenBlocks--
+    this.receivedBlocks--
+    this.deliverers[index] = NOBODY
+    this.markMissing(index)
+    return deliverer
+  }
+
   /** The distinct peers that delivered blocks, ascending. */
   contributors(): number[] {
     const peers = new Set<number>()

@@ -194,6 +194,19 @@ export class PiecePicker {
     return contributors
   }
 
+  /**
+   * The complete piece failed its hash, and BEP 52 block hashes named the bad blocks
+   * (`indices`, picker blocks of the piece): only they are picked again. Returns the peers that
+   * delivered them, ascending: the ones to blame.
+   */
+  blocksFailed(piece: number, indices: readonly number[]): number[] {
+    for (const index of indices) {
+      const ok = Number.isInteger(index) && index >= 0 && index < this.geometry.blocksInPiece(piece)
+      assert(ok, `bad block ${index} of piece ${piece}`)
+    }
+    return this.downloads.blocksFailed(this.checkPiece(piece), indices)
+  }
+
   // ---- queries ---------------------------------------------------------------------------
 
   hasPiece(piece: number): boolean {

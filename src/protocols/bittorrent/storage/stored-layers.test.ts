@@ -8,12 +8,13 @@ import type { ResumeStore } from './resume.js'
 import {
   decodeStoredLayers,
   encodeStoredLayers,
+  lacksPieceLayers,
   loadStoredLayers,
   saveStoredLayers,
   storedLayersPath,
   type StoredLayers,
 } from './stored-layers.js'
-import { makeV2Torrent } from './v2-fixtures.test.js'
+import { makeHybridTorrent, makeV2Torrent } from './v2-fixtures.test.js'
 
 /** Two files with piece layers (a.bin, c.bin) and one without (b.txt, one piece). */
 function twoLayerTorrent(seed = 1): Metainfo {
@@ -92,4 +93,20 @@ test("another torrent's layers, or bytes that are not a layers file, give nothin
   assert.deepEqual(decodeStoredLayers(new Uint8Array([1, 2, 3]), m, nodeHashing), none)
   const good = encodeStoredLayers(m, m.pieceLayers)
   assert.deepEqual(decodeStoredLayers(good.subarray(0, good.length - 1), m, nodeHashing), none)
+})
+
+test('a v2 or hybrid magnet lacks layers (both fetch and keep them); a .torrent or v1 does not', () => {
+  const v2 = twoLayerTorrent()
+  const hybrid = makeHybridTorrent([
+    { path: ['a.bin'], length: 100_000 },
+    { path: ['b.txt'], length: 100 },
+  ]).m
+  assert.equal(lacksPieceLayers(v2), false)
+  assert.equal(lacksPieceLayers(hybrid), false)
+  assert.equal(lacksPieceLayers({ ...v2, pieceLayers: new Map() }), true)
+  assert.equal(lacksPieceLayers({ ...hybrid, pieceLayers: new Map() }), true)
+  assert.equal(
+    lacksPieceLayers({ ...hybrid, version: 'v1', hybrid: false, pieceLayers: new Map() }),
+    false,
+  )
 })

@@ -40,12 +40,12 @@ export function storedLayersPath(stateDir: string, m: Metainfo): string {
 }
 
 /**
- * A v2-only torrent missing the piece layer of a file longer than one piece: opened from a
- * magnet, its layers come from peers (or from an earlier run's stored layers). A hybrid's
- * layers are not fetched: its SHA-1s verify it meanwhile.
+ * A v2 or hybrid torrent missing the piece layer of a file longer than one piece: opened from
+ * a magnet, its layers come from peers (or from an earlier run's stored layers). A hybrid
+ * downloads meanwhile, its pieces checked by their SHA-1s alone until the layers are in.
  */
 export function lacksPieceLayers(m: Metainfo): boolean {
-  if (m.version !== 'v2') return false
+  if (m.version === 'v1') return false
   return layeredFiles(m).some((file) => !m.pieceLayers.has(toHex(file.root)))
 }
 

@@ -23,13 +23,21 @@
 import type { Callback, Disk } from '../../../core/env.js'
 import { assert, OperationalError } from '../../../core/errors.js'
 import { err, ok } from '../../../core/result.js'
-import { filesInRange, pieceLengthAt, pieceOffset, type Metainfo } from '../metainfo/index.js'
+import { concatBytes } from '../../../core/bytes.js'
+import { blockHashes, type Sha256Hashing } from '../merkle/index.js'
+import {
+  filesInRange,
+  pieceLengthAt,
+  pieceOffset,
+  v2PieceOf,
+  type Metainfo,
+} from '../metainfo/index.js'
 import { Bitfield } from '../picker/bitfield.js'
 import type { Defer } from './callbacks.js'
 import { completedFiles } from './completed-files.js'
 import { statFileStates, type FileState } from './file-paths.js'
 import type { StorageLimits } from './limits.js'
-import { checkPiece, pieceCheckable } from './piece-check.js'
+import { checkPiece, leading, pieceCheckable } from './piece-check.js'
 import type { PieceHashing } from './piece-hashing.js'
 import { PieceStore, type WriteOutcome } from './piece-store.js'
 import { encodeResume } from './resume-codec.js'
@@ -187,6 +195,23 @@ export class TorrentStorage {
       return this.options.defer(() => done(err(refused)))
     }
     this.store.readBlock(index, begin, length, done)
+  }
+
+  /**
+   * BEP 52: the SHA-256 of each 16 KiB block of the file's bytes in piece `index` as stored,
+   * verified or not (a failed piece is read back to find its bad blocks; a verified one to
+   * answer a peer's block-hash request). Hashed on the calling thread: both are rare.
+   */
+  blockHashes(index: number, hashing: Sha256Hashing, done: Callback<Uint8Array[]>): void {
+    const v2 = this.m.version === 'v1' ? undefined : v2PieceOf(this.m, index)
+    if (v2 === undefined) {
+      const refused = new OperationalError('not_found', `piece ${index} has no v2 blocks`)
+      return this.options.defer(() => done(err(refused)))
+    }
+    this.store.readPiece(index, (read) => {
+      if (!read.ok) return done(read)
+      done(ok(blockHashes(concatBytes(leading(read.value, v2.dataLength)), hashing)))
+    })
   }
 
   isBackedUp(): boolean {

@@ -23,6 +23,7 @@ import { elapsed, type Instant } from '../../../core/time.js'
 import {
   encodeExtension,
   ipToBytes,
+  offersV2Upgrade,
   supportsDht,
   supportsExtensionProtocol,
   supportsFastExtension,
@@ -320,6 +321,15 @@ export class Connections {
     peer.fast = supportsFastExtension(handshake.reserved)
     peer.extended = supportsExtensionProtocol(handshake.reserved)
     peer.dht = supportsDht(handshake.reserved)
+    // A hybrid's connection speaks v2 only when the handshakes carried the v2 hash: the peer
+    // named it, or it named the v1 hash with the upgrade bit and we answer with the v2 hash.
+    // libtorrent hangs up on a hash request over a connection it did not upgrade (it answers
+    // our upgrade-bit dial with the v1 hash), so the peer's bit alone is not enough.
+    peer.v2 =
+      ctx.metainfo.version === 'v2' ||
+      (ctx.metainfo.hybrid &&
+        (!equalBytes(handshake.infoHash, ctx.metainfo.infoHash) ||
+          (!peer.outbound && offersV2Upgrade(handshake.reserved))))
     peer.phase = 'open'
     peer.lastUsefulAt = ctx.now
     peer.onParole = ctx.reputation.isOnParole(peer.remote.host)

@@ -17,6 +17,7 @@ import { decodeExtension, type WireMessage } from '../wire/index.js'
 import type { Choking } from './choking.js'
 import type { Connections } from './connections.js'
 import type { SwarmContext } from './context.js'
+import type { BlockHashes } from './block-hashes.js'
 import { HashExchange } from './hashes.js'
 import type { Holepunch } from './holepunch.js'
 import type { MetadataServer } from './metadata.js'
@@ -33,6 +34,7 @@ export interface Modules {
   readonly pex: Pex
   readonly metadata: MetadataServer
   readonly holepunch: Holepunch
+  readonly blockHashes: BlockHashes
 }
 
 /** Counts of messages we accept and do nothing with (yet): for `inspect`. */
@@ -56,12 +58,16 @@ export class Dispatch {
     private readonly ctx: SwarmContext,
     private readonly m: Modules,
   ) {
-    this.hashes = new HashExchange(ctx, (files) => {
-      ctx.emit({ type: 'piece_layers_fetched', files })
-      for (const peer of ctx.peers.values()) {
-        if (peer.phase === 'open') m.requests.updateInterest(peer)
-      }
-    })
+    this.hashes = new HashExchange(
+      ctx,
+      (files) => {
+        ctx.emit({ type: 'piece_layers_fetched', files })
+        for (const peer of ctx.peers.values()) {
+          if (peer.phase === 'open') m.requests.updateInterest(peer)
+        }
+      },
+      m.blockHashes,
+    )
   }
 
   onMessage(peer: Peer, message: WireMessage): void {

@@ -79,6 +79,12 @@ export type SwarmEvent =
     }
   /** Every block of the piece is written: hash it and answer with `pieceVerified`. */
   | { readonly type: 'verify_piece'; readonly piece: number }
+  /**
+   * BEP 52: read the piece back and answer `pieceBlockHashes` with the SHA-256 of each 16 KiB
+   * block of the file's bytes in it (the padding after a file excluded). Asked for a failed
+   * piece (to find its bad blocks) and for a piece a peer wants block hashes of.
+   */
+  | { readonly type: 'hash_blocks'; readonly piece: number }
   | {
       readonly type: 'peer_connected'
       readonly peer: ConnectionId
@@ -93,7 +99,17 @@ export type SwarmEvent =
     }
   | { readonly type: 'peer_banned'; readonly address: Address; readonly reason: string }
   | { readonly type: 'piece_verified'; readonly piece: number }
-  | { readonly type: 'piece_failed'; readonly piece: number; readonly blamed: readonly Address[] }
+  /**
+   * A piece failed its hash. `badBlocks`: BEP 52 block hashes found that many bad blocks, the
+   * only ones downloaded again (`blamed` sent them); absent when the piece is downloaded again
+   * whole (every contributor blamed).
+   */
+  | {
+      readonly type: 'piece_failed'
+      readonly piece: number
+      readonly blamed: readonly Address[]
+      readonly badBlocks?: number
+    }
   | { readonly type: 'download_completed' }
   /**
    * Every piece layer a v2 magnet lacked was fetched and proven (BEP 52): they are all in the

@@ -4,16 +4,19 @@
  * Serving: a peer that lacks a file's piece layer (it joined by magnet, whose info dictionary
  * carries only each file's `pieces root`) asks for it in pieces; we answer from the layers we
  * hold (the .torrent's, or those fetched here) with the nodes and the uncle hashes up to the
- * root (merkle/proof.ts), and reject what we cannot answer: unknown roots, block-layer hashes
- * (we keep no block hashes), ranges outside the tree.
+ * root (merkle/proof.ts), and reject what we cannot answer: unknown roots, ranges outside the
+ * tree. Requests below the piece layer (16 KiB block hashes) and the block-hash requests we
+ * send for failed pieces go to `BlockHashes` (block-hashes.ts).
  *
  * Fetching: when we lack layers (a v2 magnet), each file longer than one piece needs its
  * layer, asked for in 512-hash subtrees as libtorrent asks, each with a proof up to the
  * pieces root. An answer is used only once its hashes prove the root: a lying peer is cut
- * off, a rejecting one is not asked that range again. Until every layer is in,
- * `ctx.layersMissing` is above 0 and the swarm does not download (a piece whose hash is
- * unknown could not be verified, and its senders would be blamed for it); the layers go into
- * `ctx.pieceLayerStore`, the map the storage's metainfo verifies pieces with.
+ * off, a rejecting one is not asked that range again. Only v2 peers are asked (`peer.v2`).
+ * For a v2-only torrent, until every layer is in, `ctx.layersMissing` is above 0 and the swarm
+ * does not download (a piece whose hash is unknown could not be verified, and its senders would
+ * be blamed for it). A hybrid downloads meanwhile (from v1-only peers too): its pieces are
+ * checked by SHA-1 until their layer arrives, and by both hashes from then on. The layers go
+ * into `ctx.pieceLayerStore`, the map the storage's metainfo verifies pieces with.
  *
  * States of a wanted range: pending (not asked) -> asked (one peer, one request in flight)
  * -> done; a reject or a departed peer puts it back to pending. Invariants: a range is asked
@@ -42,6 +45,7 @@ import {
   HASHES_ID,
   type HashRequest,
 } from '../wire/hash-messages.js'
+import type { BlockHashes } from './block-hashes.js'
 import type { SwarmContext } from './context.js'
 import type { Peer } from './peer.js'
 
@@ -86,13 +90,19 @@ export class HashExchange {
   private readonly wanted: WantedRange[] = []
   /** Files whose layer this exchange fetches. */
   private layersFetching = 0
+  /** Of those, the files whose layer is not in yet. */
+  private layersLeft = 0
+  /** Whether missing layers hold back downloading (v2-only; a hybrid has its SHA-1s). */
+  private readonly holdsDownloads: boolean
 
   constructor(
     private readonly ctx: SwarmContext,
     /** Every layer is in (`files` were fetched): the swarm may download. */
     private readonly layersComplete: (files: number) => void,
+    private readonly blocks: BlockHashes,
   ) {
     const { metainfo: m, pieceLayerStore } = ctx
+    this.holdsDownloads = m.version === 'v2'
     if (m.version === 'v1' || pieceLayerStore === undefined || ctx.sha256 === undefined) return
     for (const file of m.files) {
       const root = file.piecesRoot
@@ -106,8 +116,9 @@ export class HashExchange {
       for (const range of ranges) {
         this.wanted.push({ need, range, askedOf: undefined, done: false, refusedBy: new Set() })
       }
-      ctx.layersMissing++
+      if (this.holdsDownloads) ctx.layersMissing++
       this.layersFetching++
+      this.layersLeft++
     }
   }
 
@@ -122,7 +133,7 @@ export class HashExchange {
 
   /** The peer said what it has: ask it for the ranges no live peer is answering. */
   peerReady(peer: Peer): void {
-    if (this.ctx.layersMissing === 0 || peer.phase !== 'open') return
+    if (this.layersLeft === 0 || peer.phase !== 'open' || !peer.v2) return
     for (const want of this.wanted) {
       if (want.done || want.refusedBy.has(peer)) continue
       if (want.askedOf !== undefined && want.askedOf.phase !== 'closed') continue
@@ -135,7 +146,12 @@ export class HashExchange {
     const decoded = decodeHashRequest(payload)
     if (!decoded.ok) return this.ctx.fault(peer, 'malformed', `hash request: ${decoded.error}`)
     const request = decoded.value
+    const file = this.fileOf(request.piecesRoot)
     const tree = this.treeOf(request.piecesRoot)
+    if (file !== undefined) {
+      const { shape, firstPiece } = file
+      if (this.blocks.onRequest(peer, request, shape, tree, firstPiece)) return
+    }
     if (tree === undefined || !answerable(tree.shape, request)) {
       this.stats.rejectedByUs++
       return this.send(peer, HASH_REJECT_ID, encodeHashRequest(request))
@@ -148,6 +164,7 @@ export class HashExchange {
     const decoded = decodeHashes(payload)
     if (!decoded.ok) return this.ctx.fault(peer, 'malformed', `hashes: ${decoded.error}`)
     const message = decoded.value
+    if (this.blocks.onHashes(peer, message)) return
     const want = this.askedOf(peer, message)
     if (want === undefined) {
       this.stats.unsolicited++
@@ -171,13 +188,15 @@ export class HashExchange {
     need.remaining--
     if (need.remaining > 0) return
     this.ctx.pieceLayerStore?.set(need.rootHex, need.layer)
-    this.ctx.layersMissing--
-    if (this.ctx.layersMissing === 0) this.layersComplete(this.layersFetching)
+    if (this.holdsDownloads) this.ctx.layersMissing--
+    this.layersLeft--
+    if (this.layersLeft === 0) this.layersComplete(this.layersFetching)
   }
 
   private onReject(peer: Peer, payload: Uint8Array): void {
     const decoded = decodeHashRequest(payload)
     if (!decoded.ok) return this.ctx.fault(peer, 'malformed', `hash reject: ${decoded.error}`)
+    if (this.blocks.onReject(peer, decoded.value)) return void this.stats.rejectedByPeers++
     const want = this.askedOf(peer, decoded.value)
     if (want === undefined) return
     this.stats.rejectedByPeers++
@@ -200,6 +219,19 @@ export class HashExchange {
         want.need.rootHex === rootHex &&
         sameRange(want.range, message),
     )
+  }
+
+  /** The shape of the (non-empty) file whose pieces root is `root`, and its first piece. */
+  private fileOf(root: Uint8Array): { shape: TreeShape; firstPiece: number } | undefined {
+    const m = this.ctx.metainfo
+    if (m.version === 'v1') return undefined
+    const index = fileWithRoot(m.files, root)
+    const file = index === undefined ? undefined : m.files[index]
+    if (file === undefined || file.length === 0) return undefined
+    return {
+      shape: treeShape(file.length, m.pieceLength),
+      firstPiece: Math.floor(file.offset / m.pieceLength),
+    }
   }
 
   /** The tree of the file whose pieces root is `root`, when we hold its layer. */

@@ -33,6 +33,7 @@ import {
 import { assert } from '../../../core/errors.js'
 import { TimerTable } from '../../../core/timers.js'
 import { after, type Instant } from '../../../core/time.js'
+import { BlockHashes } from './block-hashes.js'
 import { Choking } from './choking.js'
 import { Connections } from './connections.js'
 import { SwarmContext, type SwarmOptions } from './context.js'
@@ -72,6 +73,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
   private readonly holepunch: Holepunch
   private readonly dispatch: Dispatch
   private readonly webSeeds: WebSeedSources
+  private readonly blockHashes: BlockHashes
   /** The timers are stopped: complete, alone and quiet (see `quiet`). */
   private idle = false
   private readonly timers = new TimerTable<TimerName>()
@@ -85,6 +87,12 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
       (peer, reason) => this.verification.ban(peer.remote.host, reason),
     )
     this.verification = new Verification(ctx, this.requests)
+    this.blockHashes = new BlockHashes(ctx, {
+      blocksBad: (piece, blocks) => this.verification.blocksFailed(piece, blocks),
+      pieceBad: (piece) => this.verification.pieceFailed(piece),
+    })
+    this.verification.narrow = (piece, contributors) =>
+      this.blockHashes.pieceFailed(piece, contributors)
     this.uploads = new Uploads(ctx)
     this.choking = new Choking(ctx, this.uploads, options.random.fork('choker'))
     this.connections = new Connections(ctx, {
@@ -108,6 +116,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
       pex: this.pex,
       metadata: new MetadataServer(ctx),
       holepunch: this.holepunch,
+      blockHashes: this.blockHashes,
     })
     ctx.teardown = (peer, reason) => this.connections.left(peer, reason)
     this.webSeeds = new WebSeedSources(ctx, {
@@ -239,6 +248,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
         case 'tick':
           this.connections.tick()
           this.requests.tick()
+          this.blockHashes.tick()
           this.choking.tick()
           this.timers.set('tick', after(now, config.tickInterval))
           break
@@ -297,6 +307,15 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
   pieceVerified(now: Instant, piece: number, ok: boolean): void {
     this.ctx.now = now
     this.verification.pieceVerified(piece, ok)
+  }
+
+  /**
+   * The answer to `hash_blocks`: the SHA-256 of each 16 KiB block of the file's bytes in the
+   * piece as stored (`undefined` when the read failed).
+   */
+  pieceBlockHashes(now: Instant, piece: number, leaves: readonly Uint8Array[] | undefined): void {
+    this.ctx.now = now
+    this.blockHashes.blocksRead(piece, leaves)
   }
 
   /** Candidate addresses from a tracker, PEX, the DHT or the user; returns how many were new. */
@@ -479,6 +498,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
     this.choking.peerLeft(peer)
     this.pex.peerLeft(peer)
     this.holepunch.peerLeft(peer)
+    this.blockHashes.peerLeft(peer)
   }
 
   /** The connection's peer, with `now` recorded; undefined for connections we closed. */

@@ -32,6 +32,11 @@ export class Peer {
   client: string | undefined = undefined
   /** Both handshakes set the BEP 6 / BEP 10 bit. */
   fast = false
+  /**
+   * It speaks BEP 52 for this torrent: a v2-only torrent, or a hybrid whose handshakes carried
+   * the v2 hash (`connections.ts`). Only such peers are asked for hashes.
+   */
+  v2 = false
   extended = false
   /** The peer's handshake set the DHT bit (BEP 5): it takes a `port` message. */
   dht = false

@@ -25,6 +25,11 @@ export class Verification {
 
   /** Told the picker ids behind every failed piece (web seeds ban themselves there). */
   onPieceFailed: (contributors: readonly number[]) => void = () => undefined
+  /**
+   * Offered every failed piece first: true when it looks for the bad blocks (BEP 52 block
+   * hashes, `block-hashes.ts`) and will call `blocksFailed` or `pieceFailed` later.
+   */
+  narrow: (piece: number, contributors: readonly number[]) => boolean = () => false
 
   constructor(
     private readonly ctx: SwarmContext,
@@ -65,7 +70,10 @@ export class Verification {
     assert(ctx.picker.pieceState(piece) === PIECE_HASHING, `piece ${piece} was not being hashed`)
     const contributors = this.contributors.get(piece) ?? []
     this.contributors.delete(piece)
-    if (!ok) return this.pieceFailed(piece)
+    if (!ok) {
+      if (this.narrow(piece, contributors)) return
+      return this.pieceFailed(piece)
+    }
     const wasWanted = ctx.picker.piecePriority(piece) > 0
     ctx.picker.pieceVerified(piece)
     if (wasWanted) ctx.wantedMissing--
@@ -109,7 +117,33 @@ export class Verification {
     ctx.emit({ type: 'peer_banned', address, reason })
   }
 
-  private pieceFailed(piece: number): void {
+  /**
+   * Block hashes named the bad blocks of a failed piece: only they are downloaded again, and
+   * only their senders are blamed, each as the sole cause of a failure (the proof is theirs
+   * alone); the peers whose blocks were good are not suspects.
+   */
+  blocksFailed(piece: number, blocks: readonly number[]): void {
+    const { ctx } = this
+    const senders = ctx.picker.blocksFailed(piece, blocks)
+    this.onPieceFailed(senders)
+    const blamed: Address[] = []
+    for (const id of senders) {
+      const address = this.addressOf(id)
+      if (address !== undefined && !blamed.some((a) => a.host === address.host)) {
+        blamed.push(address)
+      }
+    }
+    ctx.emit({ type: 'piece_failed', piece, blamed, badBlocks: blocks.length })
+    for (const address of blamed) {
+      const reason = ctx.reputation.pieceFailed(address.host, true)
+      if (reason !== undefined) this.ban(address.host, reason)
+      else this.updateParole(address.host)
+    }
+    this.requests.kickStarved()
+  }
+
+  /** The failed piece is downloaded again whole; every contributor is a suspect. */
+  pieceFailed(piece: number): void {
     const { ctx } = this
     const blamed: Address[] = []
     const contributors = ctx.picker.pieceFailed(piece)
