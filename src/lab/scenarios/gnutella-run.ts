@@ -31,6 +31,7 @@ import {
   type UltrapeerFailure,
 } from './gnutella-failure.js'
 import { floodReach, powerLawGraph, randomGraph, type Adjacency } from './gnutella-graph.js'
+import { lastHopOracle, type LastHopOracle, type UltrapeerFlood } from './gnutella-last-hop.js'
 
 export const GNUTELLA_PORT = 6346
 const FIRST_ADDRESS = 0x0a000001
@@ -53,6 +54,11 @@ export interface GnutellaParams {
   readonly qrpBits: number
   readonly queryGapMs: number
   readonly resultsWanted: number
+  /**
+   * Every query is sent with `ttl` and flooded (no dynamic querying): the ultrapeer mesh then
+   * carries fixed-height floods, which the last-hop oracle predicts exactly.
+   */
+  readonly fixedTtl?: boolean
   /**
    * `tcp`: simulated hosts and TCP streams (SimWorld); `direct`: the constant-latency fabric
    * (gnutella-fabric.ts), the same servent code without the TCP model, for 100,000 nodes.
@@ -99,6 +105,8 @@ export interface ModeResult {
   readonly holders: number
   /** When ultrapeers were killed: what the failure did to the leaves and whether they re-homed. */
   readonly rehoming: RehomingReport | undefined
+  /** Ultrapeer mode with fixed TTLs and nothing killed: the last-hop share by BFS and formula. */
+  readonly lastHopOracle: LastHopOracle | undefined
 }
 
 const itemName = (item: number): string => `item${item} track mix`
@@ -163,6 +171,7 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
       : undefined
   const links = new LeafLinks(roles, p.leafUltrapeers)
   const dead = new Set<number>()
+  const floods: UltrapeerFlood[] = []
   const servents: Servent[] = []
   const attached: { flush(): void }[] = []
   const stats = new Map<string, QueryStat>()
@@ -255,6 +264,7 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
         maintainIntervalMs: plan === undefined ? 3_600_000 : FAILURE_MAINTAIN_INTERVAL_MS,
         qrpTableLength: 1 << p.qrpBits,
         qrpRefreshMs: 1_000,
+        dynamicQuerying: p.fixedTtl !== true,
         dqResultsWanted: p.resultsWanted,
         dqWaitPerHopMs: 100,
         queriesPerSecondMax: 1_000,
@@ -311,6 +321,12 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
       const asker = servents[origin] as Servent
       const first = asker.role === 'leaf' ? asker.open()[0] : undefined
       const handedToDead = first !== undefined && dead.has(indexOf(first.remote))
+      // A leaf's query reaches its ultrapeer at TTL t, which floods the mesh at t - 1.
+      if (mode === 'ultrapeer' && p.fixedTtl === true) {
+        if (asker.role !== 'leaf') floods.push({ entry: origin, height: p.ttl })
+        else if (first !== undefined)
+          floods.push({ entry: indexOf(first.remote), height: p.ttl - 1 })
+      }
       const id = asker.search(now, `item${item}`)
       ;(attached[origin] as { flush(): void }).flush()
       const s = statOf(id)
@@ -348,6 +364,10 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
     virtualSeconds: Math.round(world.now() / 1000),
     holders: Math.max(1, Math.round(p.replication * p.nodes)),
     rehoming: plan === undefined ? undefined : links.report(plan.killed),
+    lastHopOracle:
+      mode === 'ultrapeer' && p.fixedTtl === true && plan === undefined
+        ? lastHopOracle(adjacency, (i) => roles[i] === 'ultrapeer', floods, p.ultrapeerDegree)
+        : undefined,
   }
 }
 

@@ -1,6 +1,7 @@
 import { summarize } from '../../core/stats.js'
 import { lastHopShare } from '../../protocols/gnutella/index.js'
 import { defaultsOf, type Params, type Scenario } from '../scenario.js'
+import { shareOf, type CopyCount } from './gnutella-last-hop.js'
 import { QUERY_PHASES, type QueryPhase, type RehomingReport } from './gnutella-failure.js'
 import { runMode, type GnutellaParams, type ModeResult, type QueryStat } from './gnutella-run.js'
 
@@ -17,6 +18,14 @@ const PARAMS = {
     max: 7,
     default: 4,
     describe: 'query TTL (flat flood; leaf and dynamic-query cap)',
+  },
+  queryTtl: {
+    kind: 'integer',
+    min: 0,
+    max: 7,
+    default: 0,
+    describe:
+      'fixed TTL: every query flooded with this TTL, no dynamic querying (overrides --ttl); 0: off',
   },
   mode: {
     kind: 'choice',
@@ -107,6 +116,17 @@ const PARAMS = {
   },
 } as const
 
+export interface LastHopOracleReport {
+  /** The formula's tree over the floods' heights (a leaf's flood is one TTL lower). */
+  readonly treeShare: number
+  /** Exact: BFS of the actual ultrapeer graph, copies as the servents send them. */
+  readonly graphShare: number
+  readonly graphCopies: CopyCount
+  /** The BFS tree of the actual graph, by ultrapeers: depth h over depths 1..h. */
+  readonly bfsTreeNodeShare: number
+  readonly floods: number
+}
+
 /** Queries of one part of a failure run (or of the whole run when nothing fails). */
 export interface PhaseReport {
   readonly phase: QueryPhase
@@ -135,6 +155,10 @@ export interface ModeReport {
     readonly measuredShare: number
     readonly treeFormula: number
     readonly filtered: number
+    /** Ultrapeer-to-ultrapeer query copies: at TTL 1 (sent or filtered), and all. */
+    readonly copies: CopyCount
+    /** With --query-ttl: the same share predicted on the same floods (gnutella-last-hop.ts). */
+    readonly oracle: LastHopOracleReport | undefined
   }
   readonly oracle: { readonly checked: number; readonly mismatches: number }
   readonly invariantViolations: number
@@ -151,6 +175,8 @@ export interface GnutellaReport {
   readonly seed: number
   readonly nodes: number
   readonly ttl: number
+  /** False with --query-ttl: every query flooded with `ttl`. */
+  readonly dynamicQuerying: boolean
   readonly graph: 'random' | 'power-law'
   readonly holdersPerItem: number
   readonly modes: readonly ModeReport[]
@@ -189,6 +215,7 @@ function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
   const leaves = r.roles.map((role, i) => (role === 'ultrapeer' ? -1 : i)).filter((i) => i >= 0)
   const leafLoad = leaves.reduce((s, i) => s + (r.queryLoad[i] ?? 0), 0)
   const considered = r.upToUpSends + r.lastHopFiltered
+  const o = r.lastHopOracle
   return {
     mode: r.mode,
     messagesPerQuery: round(q.reduce((s, x) => s + x.messages, 0) / n, 1),
@@ -204,6 +231,17 @@ function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
         considered === 0 ? 0 : round((r.upToUpLastHop + r.lastHopFiltered) / considered, 4),
       treeFormula: round(lastHopShare(p.ultrapeerDegree, p.ttl), 4),
       filtered: r.lastHopFiltered,
+      copies: { lastHop: r.upToUpLastHop + r.lastHopFiltered, all: considered },
+      oracle:
+        o === undefined
+          ? undefined
+          : {
+              treeShare: round(shareOf(o.tree), 4),
+              graphShare: round(shareOf(o.graph), 4),
+              graphCopies: o.graph,
+              bfsTreeNodeShare: round(shareOf(o.bfsTreeNodes), 4),
+              floods: o.floods,
+            },
     },
     oracle: { checked: r.oracleChecked, mismatches: r.oracleMismatches },
     invariantViolations: r.checker.violations,
@@ -232,6 +270,7 @@ export function runGnutella(params: Params, seed: number): GnutellaReport {
   > & {
     mode: 'flat' | 'ultrapeer' | 'both'
     fabric: 'auto' | 'tcp' | 'direct'
+    queryTtl: number
     killUltrapeers: number
     recoverySeconds: number
     hostCache: number
@@ -246,7 +285,9 @@ export function runGnutella(params: Params, seed: number): GnutellaReport {
           hostCache: given.hostCache,
         }
       : undefined
-  const p = { ...given, fabric, ...(failure === undefined ? {} : { failure }) }
+  const fixedTtl = given.queryTtl > 0
+  const ttl = fixedTtl ? given.queryTtl : given.ttl
+  const p = { ...given, ttl, fixedTtl, fabric, ...(failure === undefined ? {} : { failure }) }
   const modes: ('flat' | 'ultrapeer')[] = p.mode === 'both' ? ['flat', 'ultrapeer'] : [p.mode]
   const reports = modes.map((m) => summarizeMode(p, runMode(p, seed, m)))
   const flat = reports.find((r) => r.mode === 'flat')
@@ -256,6 +297,7 @@ export function runGnutella(params: Params, seed: number): GnutellaReport {
     seed,
     nodes: p.nodes,
     ttl: p.ttl,
+    dynamicQuerying: !fixedTtl,
     graph: p.graph,
     holdersPerItem: Math.max(1, Math.round(p.replication * p.nodes)),
     modes: reports,
@@ -277,7 +319,8 @@ export const gnutella: Scenario<GnutellaReport> = {
       : undefined,
   run: runGnutella,
   format: (r) => [
-    `${r.nodes} servents, ${r.graph} graph, TTL ${r.ttl}, ${r.holdersPerItem} holders per item`,
+    `${r.nodes} servents, ${r.graph} graph, TTL ${r.ttl}${r.dynamicQuerying ? '' : ' fixed'}, ` +
+      `${r.holdersPerItem} holders per item`,
     ...r.modes.map(
       (m) =>
         `${m.mode}: ${m.messagesPerQuery} msgs/query, ${m.duplicatesPerQuery} dups, reached ${m.peersReachedPerQuery}, ` +
@@ -285,7 +328,11 @@ export const gnutella: Scenario<GnutellaReport> = {
         `busiest ${m.busiestNodeQueries}, per leaf/query ${m.queriesSeenPerLeafPerQuery}` +
         (m.mode === 'flat'
           ? `, oracle ${m.oracle.checked - m.oracle.mismatches}/${m.oracle.checked}`
-          : `, last hop ${m.lastHop.measuredShare} (tree ${m.lastHop.treeFormula})`) +
+          : `, last hop ${m.lastHop.measuredShare} (tree ${m.lastHop.treeFormula}` +
+            (m.lastHop.oracle === undefined
+              ? ')'
+              : `; on these floods: tree ${m.lastHop.oracle.treeShare}, graph BFS ` +
+                `${m.lastHop.oracle.graphShare}, BFS tree nodes ${m.lastHop.oracle.bfsTreeNodeShare})`)) +
         `, ${m.invariantViolations} violations`,
     ),
     ...r.modes.flatMap((m) =>
