@@ -3,7 +3,13 @@ import { lastHopShare } from '../../protocols/gnutella/index.js'
 import { defaultsOf, type Params, type Scenario } from '../scenario.js'
 import { shareOf, type CopyCount } from './gnutella-last-hop.js'
 import { QUERY_PHASES, type QueryPhase, type RehomingReport } from './gnutella-failure.js'
-import { runMode, type GnutellaParams, type ModeResult, type QueryStat } from './gnutella-run.js'
+import {
+  replicationOf,
+  runMode,
+  type GnutellaParams,
+  type ModeResult,
+  type QueryStat,
+} from './gnutella-run.js'
 
 /**
  * `plexus sim gnutella`: flat flooding against two-level ultrapeers (QRP to leaves, last-hop
@@ -48,6 +54,13 @@ const PARAMS = {
     max: 1,
     default: 0.01,
     describe: 'share of servents holding each item',
+  },
+  replications: {
+    kind: 'choice',
+    choices: ['one', 'sweep'],
+    default: 'one',
+    describe:
+      'sweep: items take 0.01 %, 0.1 %, 1 % and 5 % replication in turn (--replication unused), reported per ratio',
   },
   ultrapeerFraction: {
     kind: 'number',
@@ -127,6 +140,22 @@ export interface LastHopOracleReport {
   readonly floods: number
 }
 
+/** The ratios of `--replications sweep`. */
+export const REPLICATION_SWEEP: readonly number[] = [0.0001, 0.001, 0.01, 0.05]
+
+/** The queries for items of one replication ratio. */
+export interface ReplicationReport {
+  readonly replication: number
+  readonly holdersPerItem: number
+  readonly queries: number
+  readonly hitRate: number
+  readonly messagesPerQuery: number
+  readonly duplicatesPerQuery: number
+  readonly peersReachedPerQuery: number
+  readonly resultsPerQuery: number
+  readonly latencyMs: { readonly p50: number; readonly p90: number }
+}
+
 /** Queries of one part of a failure run (or of the whole run when nothing fails). */
 export interface PhaseReport {
   readonly phase: QueryPhase
@@ -166,6 +195,8 @@ export interface ModeReport {
   /** Ultrapeers killed: the queries before, right after and after recovery, and the leaves. */
   readonly failure:
     { readonly phases: readonly PhaseReport[]; readonly rehoming: RehomingReport } | undefined
+  /** With --replications sweep: the queries grouped by their item's replication ratio. */
+  readonly byReplication: readonly ReplicationReport[] | undefined
   readonly events: number
   readonly virtualSeconds: number
 }
@@ -203,6 +234,35 @@ function phaseReport(phase: QueryPhase, queries: readonly QueryStat[]): PhaseRep
     handedToDeadUltrapeer: queries.filter((s) => s.handedToDead).length,
     handedToDeadMissed: queries.filter((s) => s.handedToDead && s.results === 0).length,
   }
+}
+
+function latencyOf(queries: readonly QueryStat[]): { p50: number; p90: number } {
+  const s = summarize(
+    queries
+      .filter((q) => q.firstHitAt !== undefined)
+      .map((q) => (q.firstHitAt as number) - q.startedAt),
+  )
+  return { p50: round(s.p50, 1), p90: round(s.p90, 1) }
+}
+
+function byReplication(p: GnutellaParams, q: readonly QueryStat[]): ReplicationReport[] {
+  return (p.replicationLevels ?? []).map((replication) => {
+    const of = q.filter((s) => replicationOf(p, s.item) === replication)
+    const n = Math.max(1, of.length)
+    const mean = (f: (s: QueryStat) => number, d: number): number =>
+      round(of.reduce((sum, s) => sum + f(s), 0) / n, d)
+    return {
+      replication,
+      holdersPerItem: Math.max(1, Math.round(replication * p.nodes)),
+      queries: of.length,
+      hitRate: mean((s) => (s.results > 0 ? 1 : 0), 4),
+      messagesPerQuery: mean((s) => s.messages, 1),
+      duplicatesPerQuery: mean((s) => s.duplicates, 1),
+      peersReachedPerQuery: mean((s) => s.reached.size, 1),
+      resultsPerQuery: mean((s) => s.results, 2),
+      latencyMs: latencyOf(of),
+    }
+  })
 }
 
 function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
@@ -258,6 +318,7 @@ function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
             ),
             rehoming: r.rehoming,
           },
+    byReplication: p.replicationLevels === undefined ? undefined : byReplication(p, q),
     events: r.events,
     virtualSeconds: r.virtualSeconds,
   }
@@ -271,6 +332,7 @@ export function runGnutella(params: Params, seed: number): GnutellaReport {
     mode: 'flat' | 'ultrapeer' | 'both'
     fabric: 'auto' | 'tcp' | 'direct'
     queryTtl: number
+    replications: 'one' | 'sweep'
     killUltrapeers: number
     recoverySeconds: number
     hostCache: number
@@ -287,7 +349,14 @@ export function runGnutella(params: Params, seed: number): GnutellaReport {
       : undefined
   const fixedTtl = given.queryTtl > 0
   const ttl = fixedTtl ? given.queryTtl : given.ttl
-  const p = { ...given, ttl, fixedTtl, fabric, ...(failure === undefined ? {} : { failure }) }
+  const p = {
+    ...given,
+    ttl,
+    fixedTtl,
+    fabric,
+    ...(given.replications === 'sweep' ? { replicationLevels: REPLICATION_SWEEP } : {}),
+    ...(failure === undefined ? {} : { failure }),
+  }
   const modes: ('flat' | 'ultrapeer')[] = p.mode === 'both' ? ['flat', 'ultrapeer'] : [p.mode]
   const reports = modes.map((m) => summarizeMode(p, runMode(p, seed, m)))
   const flat = reports.find((r) => r.mode === 'flat')
@@ -334,6 +403,14 @@ export const gnutella: Scenario<GnutellaReport> = {
               : `; on these floods: tree ${m.lastHop.oracle.treeShare}, graph BFS ` +
                 `${m.lastHop.oracle.graphShare}, BFS tree nodes ${m.lastHop.oracle.bfsTreeNodeShare})`)) +
         `, ${m.invariantViolations} violations`,
+    ),
+    ...r.modes.flatMap((m) =>
+      (m.byReplication ?? []).map(
+        (b) =>
+          `${m.mode}, ${b.replication * 100} % (${b.holdersPerItem} holders): ${b.queries} queries, ` +
+          `hit rate ${(b.hitRate * 100).toFixed(1)}%, ${b.messagesPerQuery} msgs/query, ` +
+          `${b.resultsPerQuery} results, latency p50 ${b.latencyMs.p50} ms`,
+      ),
     ),
     ...r.modes.flatMap((m) =>
       m.failure === undefined
