@@ -31,6 +31,7 @@ import {
   type UltrapeerFailure,
 } from './gnutella-failure.js'
 import { floodReach, powerLawGraph, randomGraph, type Adjacency } from './gnutella-graph.js'
+import { lastHopOracle, type LastHopOracle, type UltrapeerFlood } from './gnutella-last-hop.js'
 
 export const GNUTELLA_PORT = 6346
 const FIRST_ADDRESS = 0x0a000001
@@ -47,12 +48,19 @@ export interface GnutellaParams {
   readonly queries: number
   readonly items: number
   readonly replication: number
+  /** Items take these replication ratios in turn (item i: i mod length); else `replication`. */
+  readonly replicationLevels?: readonly number[]
   readonly ultrapeerFraction: number
   readonly ultrapeerDegree: number
   readonly leafUltrapeers: number
   readonly qrpBits: number
   readonly queryGapMs: number
   readonly resultsWanted: number
+  /**
+   * Every query is sent with `ttl` and flooded (no dynamic querying): the ultrapeer mesh then
+   * carries fixed-height floods, which the last-hop oracle predicts exactly.
+   */
+  readonly fixedTtl?: boolean
   /**
    * `tcp`: simulated hosts and TCP streams (SimWorld); `direct`: the constant-latency fabric
    * (gnutella-fabric.ts), the same servent code without the TCP model, for 100,000 nodes.
@@ -99,17 +107,34 @@ export interface ModeResult {
   readonly holders: number
   /** When ultrapeers were killed: what the failure did to the leaves and whether they re-homed. */
   readonly rehoming: RehomingReport | undefined
+  /** Ultrapeer mode with fixed TTLs and nothing killed: the last-hop share by BFS and formula. */
+  readonly lastHopOracle: LastHopOracle | undefined
 }
 
-const itemName = (item: number): string => `item${item} track mix`
+/**
+ * The word a query for `item` asks. Shared files also put their words less one and two
+ * trailing characters in the index (plural stemming), so "item1" also matches "item10" to
+ * "item19": the default runs keep that (their figures are documented), but a replication
+ * sweep must not let a rare item be found through a popular one, so its words end in a letter.
+ */
+const itemWord = (p: ReplicationParams, item: number): string =>
+  p.replicationLevels === undefined ? `item${item}` : `item${item}z`
+
+type ReplicationParams = Pick<GnutellaParams, 'replication' | 'replicationLevels'>
+
+/** The share of servents holding `item`. */
+export function replicationOf(p: ReplicationParams, item: number): number {
+  const levels = p.replicationLevels ?? []
+  return levels.length === 0 ? p.replication : (levels[item % levels.length] as number)
+}
 
 /** The shared workload: which nodes hold which item, which node asks for which item. */
 export function workload(
-  p: Pick<GnutellaParams, 'nodes' | 'items' | 'replication' | 'queries'>,
+  p: Pick<GnutellaParams, 'nodes' | 'items' | 'queries'> & ReplicationParams,
   random: Random,
 ): { holders: number[][]; asks: [number, number][] } {
-  const perItem = Math.max(1, Math.round(p.replication * p.nodes))
-  const holders = Array.from({ length: p.items }, () => {
+  const holders = Array.from({ length: p.items }, (_, item) => {
+    const perItem = Math.max(1, Math.round(replicationOf(p, item) * p.nodes))
     const set = new Set<number>()
     while (set.size < Math.min(perItem, p.nodes)) set.add(random.int(p.nodes))
     return [...set]
@@ -163,6 +188,7 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
       : undefined
   const links = new LeafLinks(roles, p.leafUltrapeers)
   const dead = new Set<number>()
+  const floods: UltrapeerFlood[] = []
   const servents: Servent[] = []
   const attached: { flush(): void }[] = []
   const stats = new Map<string, QueryStat>()
@@ -234,7 +260,7 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
     for (const n of nodes)
       libraries[n]?.add({
         fileIndex: item,
-        fileName: `${itemName(item)}.mp3`,
+        fileName: `${itemWord(p, item)} track mix.mp3`,
         fileSize: 4_000_000,
         urns: [],
       })
@@ -255,6 +281,7 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
         maintainIntervalMs: plan === undefined ? 3_600_000 : FAILURE_MAINTAIN_INTERVAL_MS,
         qrpTableLength: 1 << p.qrpBits,
         qrpRefreshMs: 1_000,
+        dynamicQuerying: p.fixedTtl !== true,
         dqResultsWanted: p.resultsWanted,
         dqWaitPerHopMs: 100,
         queriesPerSecondMax: 1_000,
@@ -311,7 +338,13 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
       const asker = servents[origin] as Servent
       const first = asker.role === 'leaf' ? asker.open()[0] : undefined
       const handedToDead = first !== undefined && dead.has(indexOf(first.remote))
-      const id = asker.search(now, `item${item}`)
+      // A leaf's query reaches its ultrapeer at TTL t, which floods the mesh at t - 1.
+      if (mode === 'ultrapeer' && p.fixedTtl === true) {
+        if (asker.role !== 'leaf') floods.push({ entry: origin, height: p.ttl })
+        else if (first !== undefined)
+          floods.push({ entry: indexOf(first.remote), height: p.ttl - 1 })
+      }
+      const id = asker.search(now, itemWord(p, item))
       ;(attached[origin] as { flush(): void }).flush()
       const s = statOf(id)
       s.origin = origin
@@ -348,6 +381,10 @@ export function runMode(p: GnutellaParams, seed: number, mode: 'flat' | 'ultrape
     virtualSeconds: Math.round(world.now() / 1000),
     holders: Math.max(1, Math.round(p.replication * p.nodes)),
     rehoming: plan === undefined ? undefined : links.report(plan.killed),
+    lastHopOracle:
+      mode === 'ultrapeer' && p.fixedTtl === true && plan === undefined
+        ? lastHopOracle(adjacency, (i) => roles[i] === 'ultrapeer', floods, p.ultrapeerDegree)
+        : undefined,
   }
 }
 

@@ -1,111 +1,45 @@
-import { summarize } from '../../core/stats.js'
-import { lastHopShare } from '../../protocols/gnutella/index.js'
-import { defaultsOf, type Params, type Scenario } from '../scenario.js'
-import { QUERY_PHASES, type QueryPhase, type RehomingReport } from './gnutella-failure.js'
-import { runMode, type GnutellaParams, type ModeResult, type QueryStat } from './gnutella-run.js'
-
 /**
  * `plexus sim gnutella`: flat flooding against two-level ultrapeers (QRP to leaves, last-hop
  * QRP between ultrapeers, dynamic querying) on the same graph size, shared files and queries.
  * `--mode flat|ultrapeer|both`, `--graph random|power-law`.
  */
-const PARAMS = {
-  nodes: { kind: 'integer', min: 10, max: 100_000, default: 2000, describe: 'servents' },
-  ttl: {
-    kind: 'integer',
-    min: 1,
-    max: 7,
-    default: 4,
-    describe: 'query TTL (flat flood; leaf and dynamic-query cap)',
-  },
-  mode: {
-    kind: 'choice',
-    choices: ['flat', 'ultrapeer', 'both'],
-    default: 'both',
-    describe: 'gnutella: flat flooding, two-level ultrapeers, or both on the same workload',
-  },
-  graph: {
-    kind: 'choice',
-    choices: ['random', 'power-law'],
-    default: 'random',
-    describe: 'gnutella overlay graph',
-  },
-  degree: { kind: 'integer', min: 2, max: 64, default: 4, describe: 'flat mean degree' },
-  queries: { kind: 'integer', min: 1, max: 100_000, default: 100, describe: 'queries' },
-  items: { kind: 'integer', min: 1, max: 100_000, default: 50, describe: 'distinct shared items' },
-  replication: {
-    kind: 'number',
-    min: 0,
-    max: 1,
-    default: 0.01,
-    describe: 'share of servents holding each item',
-  },
-  ultrapeerFraction: {
-    kind: 'number',
-    min: 0.001,
-    max: 1,
-    default: 0.1,
-    describe: 'share of ultrapeers',
-  },
-  ultrapeerDegree: {
-    kind: 'integer',
-    min: 2,
-    max: 64,
-    default: 6,
-    describe: 'ultrapeer-ultrapeer degree',
-  },
-  leafUltrapeers: { kind: 'integer', min: 1, max: 5, default: 3, describe: 'ultrapeers per leaf' },
-  qrpBits: {
-    kind: 'integer',
-    min: 6,
-    max: 17,
-    default: 12,
-    describe: 'QRP table size, log2 slots',
-  },
-  queryGapMs: {
-    kind: 'number',
-    min: 1,
-    max: 60_000,
-    default: 500,
-    describe: 'time between queries',
-  },
-  fabric: {
-    kind: 'choice',
-    choices: ['auto', 'tcp', 'direct'],
-    default: 'auto',
-    describe:
-      'gnutella links: simulated TCP hosts, direct constant-latency delivery, or auto (direct above 20,000 nodes)',
-  },
-  resultsWanted: {
-    kind: 'integer',
-    min: 1,
-    max: 1000,
-    default: 20,
-    describe: 'dynamic query target',
-  },
-  killUltrapeers: {
-    kind: 'number',
-    min: 0,
-    max: 0.9,
-    default: 0,
-    describe:
-      'ultrapeer mode: share of the ultrapeers that crash after the first third of the queries',
-  },
-  recoverySeconds: {
-    kind: 'number',
-    min: 0,
-    max: 3600,
-    default: 120,
-    describe: 'with --kill-ultrapeers: pause before the last third of the queries',
-  },
-  hostCache: {
-    kind: 'integer',
-    min: 0,
-    max: 1000,
-    default: 10,
-    describe: 'with --kill-ultrapeers: ultrapeers each leaf knows besides its own',
-  },
-} as const
+import { summarize } from '../../core/stats.js'
+import { lastHopShare } from '../../protocols/gnutella/index.js'
+import { defaultsOf, type Params, type Scenario } from '../scenario.js'
+import { PARAMS, REPLICATION_SWEEP } from './gnutella-params.js'
+import { shareOf, type CopyCount } from './gnutella-last-hop.js'
+import { QUERY_PHASES, type QueryPhase, type RehomingReport } from './gnutella-failure.js'
+import {
+  replicationOf,
+  runMode,
+  type GnutellaParams,
+  type ModeResult,
+  type QueryStat,
+} from './gnutella-run.js'
+
+export interface LastHopOracleReport {
+  /** The formula's tree over the floods' heights (a leaf's flood is one TTL lower). */
+  readonly treeShare: number
+  /** Exact: BFS of the actual ultrapeer graph, copies as the servents send them. */
+  readonly graphShare: number
+  readonly graphCopies: CopyCount
+  /** The BFS tree of the actual graph, by ultrapeers: depth h over depths 1..h. */
+  readonly bfsTreeNodeShare: number
+  readonly floods: number
+}
+
+/** The queries for items of one replication ratio. */
+export interface ReplicationReport {
+  readonly replication: number
+  readonly holdersPerItem: number
+  readonly queries: number
+  readonly hitRate: number
+  readonly messagesPerQuery: number
+  readonly duplicatesPerQuery: number
+  readonly peersReachedPerQuery: number
+  readonly resultsPerQuery: number
+  readonly latencyMs: { readonly p50: number; readonly p90: number }
+}
 
 /** Queries of one part of a failure run (or of the whole run when nothing fails). */
 export interface PhaseReport {
@@ -135,6 +69,10 @@ export interface ModeReport {
     readonly measuredShare: number
     readonly treeFormula: number
     readonly filtered: number
+    /** Ultrapeer-to-ultrapeer query copies: at TTL 1 (sent or filtered), and all. */
+    readonly copies: CopyCount
+    /** With --query-ttl: the same share predicted on the same floods (gnutella-last-hop.ts). */
+    readonly oracle: LastHopOracleReport | undefined
   }
   readonly oracle: { readonly checked: number; readonly mismatches: number }
   readonly invariantViolations: number
@@ -142,15 +80,21 @@ export interface ModeReport {
   /** Ultrapeers killed: the queries before, right after and after recovery, and the leaves. */
   readonly failure:
     { readonly phases: readonly PhaseReport[]; readonly rehoming: RehomingReport } | undefined
+  /** With --replications sweep: the queries grouped by their item's replication ratio. */
+  readonly byReplication: readonly ReplicationReport[] | undefined
   readonly events: number
   readonly virtualSeconds: number
 }
+
+export { REPLICATION_SWEEP }
 
 export interface GnutellaReport {
   readonly scenario: 'gnutella'
   readonly seed: number
   readonly nodes: number
   readonly ttl: number
+  /** False with --query-ttl: every query flooded with `ttl`. */
+  readonly dynamicQuerying: boolean
   readonly graph: 'random' | 'power-law'
   readonly holdersPerItem: number
   readonly modes: readonly ModeReport[]
@@ -179,6 +123,35 @@ function phaseReport(phase: QueryPhase, queries: readonly QueryStat[]): PhaseRep
   }
 }
 
+function latencyOf(queries: readonly QueryStat[]): { p50: number; p90: number } {
+  const s = summarize(
+    queries
+      .filter((q) => q.firstHitAt !== undefined)
+      .map((q) => (q.firstHitAt as number) - q.startedAt),
+  )
+  return { p50: round(s.p50, 1), p90: round(s.p90, 1) }
+}
+
+function byReplication(p: GnutellaParams, q: readonly QueryStat[]): ReplicationReport[] {
+  return (p.replicationLevels ?? []).map((replication) => {
+    const of = q.filter((s) => replicationOf(p, s.item) === replication)
+    const n = Math.max(1, of.length)
+    const mean = (f: (s: QueryStat) => number, d: number): number =>
+      round(of.reduce((sum, s) => sum + f(s), 0) / n, d)
+    return {
+      replication,
+      holdersPerItem: Math.max(1, Math.round(replication * p.nodes)),
+      queries: of.length,
+      hitRate: mean((s) => (s.results > 0 ? 1 : 0), 4),
+      messagesPerQuery: mean((s) => s.messages, 1),
+      duplicatesPerQuery: mean((s) => s.duplicates, 1),
+      peersReachedPerQuery: mean((s) => s.reached.size, 1),
+      resultsPerQuery: mean((s) => s.results, 2),
+      latencyMs: latencyOf(of),
+    }
+  })
+}
+
 function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
   const q = r.queries
   const n = Math.max(1, q.length)
@@ -189,6 +162,7 @@ function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
   const leaves = r.roles.map((role, i) => (role === 'ultrapeer' ? -1 : i)).filter((i) => i >= 0)
   const leafLoad = leaves.reduce((s, i) => s + (r.queryLoad[i] ?? 0), 0)
   const considered = r.upToUpSends + r.lastHopFiltered
+  const o = r.lastHopOracle
   return {
     mode: r.mode,
     messagesPerQuery: round(q.reduce((s, x) => s + x.messages, 0) / n, 1),
@@ -204,6 +178,17 @@ function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
         considered === 0 ? 0 : round((r.upToUpLastHop + r.lastHopFiltered) / considered, 4),
       treeFormula: round(lastHopShare(p.ultrapeerDegree, p.ttl), 4),
       filtered: r.lastHopFiltered,
+      copies: { lastHop: r.upToUpLastHop + r.lastHopFiltered, all: considered },
+      oracle:
+        o === undefined
+          ? undefined
+          : {
+              treeShare: round(shareOf(o.tree), 4),
+              graphShare: round(shareOf(o.graph), 4),
+              graphCopies: o.graph,
+              bfsTreeNodeShare: round(shareOf(o.bfsTreeNodes), 4),
+              floods: o.floods,
+            },
     },
     oracle: { checked: r.oracleChecked, mismatches: r.oracleMismatches },
     invariantViolations: r.checker.violations,
@@ -220,6 +205,7 @@ function summarizeMode(p: GnutellaParams, r: ModeResult): ModeReport {
             ),
             rehoming: r.rehoming,
           },
+    byReplication: p.replicationLevels === undefined ? undefined : byReplication(p, q),
     events: r.events,
     virtualSeconds: r.virtualSeconds,
   }
@@ -232,6 +218,8 @@ export function runGnutella(params: Params, seed: number): GnutellaReport {
   > & {
     mode: 'flat' | 'ultrapeer' | 'both'
     fabric: 'auto' | 'tcp' | 'direct'
+    queryTtl: number
+    replications: 'one' | 'sweep'
     killUltrapeers: number
     recoverySeconds: number
     hostCache: number
@@ -246,7 +234,16 @@ export function runGnutella(params: Params, seed: number): GnutellaReport {
           hostCache: given.hostCache,
         }
       : undefined
-  const p = { ...given, fabric, ...(failure === undefined ? {} : { failure }) }
+  const fixedTtl = given.queryTtl > 0
+  const ttl = fixedTtl ? given.queryTtl : given.ttl
+  const p = {
+    ...given,
+    ttl,
+    fixedTtl,
+    fabric,
+    ...(given.replications === 'sweep' ? { replicationLevels: REPLICATION_SWEEP } : {}),
+    ...(failure === undefined ? {} : { failure }),
+  }
   const modes: ('flat' | 'ultrapeer')[] = p.mode === 'both' ? ['flat', 'ultrapeer'] : [p.mode]
   const reports = modes.map((m) => summarizeMode(p, runMode(p, seed, m)))
   const flat = reports.find((r) => r.mode === 'flat')
@@ -256,6 +253,7 @@ export function runGnutella(params: Params, seed: number): GnutellaReport {
     seed,
     nodes: p.nodes,
     ttl: p.ttl,
+    dynamicQuerying: !fixedTtl,
     graph: p.graph,
     holdersPerItem: Math.max(1, Math.round(p.replication * p.nodes)),
     modes: reports,
@@ -277,7 +275,8 @@ export const gnutella: Scenario<GnutellaReport> = {
       : undefined,
   run: runGnutella,
   format: (r) => [
-    `${r.nodes} servents, ${r.graph} graph, TTL ${r.ttl}, ${r.holdersPerItem} holders per item`,
+    `${r.nodes} servents, ${r.graph} graph, TTL ${r.ttl}${r.dynamicQuerying ? '' : ' fixed'}, ` +
+      `${r.holdersPerItem} holders per item`,
     ...r.modes.map(
       (m) =>
         `${m.mode}: ${m.messagesPerQuery} msgs/query, ${m.duplicatesPerQuery} dups, reached ${m.peersReachedPerQuery}, ` +
@@ -285,8 +284,20 @@ export const gnutella: Scenario<GnutellaReport> = {
         `busiest ${m.busiestNodeQueries}, per leaf/query ${m.queriesSeenPerLeafPerQuery}` +
         (m.mode === 'flat'
           ? `, oracle ${m.oracle.checked - m.oracle.mismatches}/${m.oracle.checked}`
-          : `, last hop ${m.lastHop.measuredShare} (tree ${m.lastHop.treeFormula})`) +
+          : `, last hop ${m.lastHop.measuredShare} (tree ${m.lastHop.treeFormula}` +
+            (m.lastHop.oracle === undefined
+              ? ')'
+              : `; on these floods: tree ${m.lastHop.oracle.treeShare}, graph BFS ` +
+                `${m.lastHop.oracle.graphShare}, BFS tree nodes ${m.lastHop.oracle.bfsTreeNodeShare})`)) +
         `, ${m.invariantViolations} violations`,
+    ),
+    ...r.modes.flatMap((m) =>
+      (m.byReplication ?? []).map(
+        (b) =>
+          `${m.mode}, ${b.replication * 100} % (${b.holdersPerItem} holders): ${b.queries} queries, ` +
+          `hit rate ${(b.hitRate * 100).toFixed(1)}%, ${b.messagesPerQuery} msgs/query, ` +
+          `${b.resultsPerQuery} results, latency p50 ${b.latencyMs.p50} ms`,
+      ),
     ),
     ...r.modes.flatMap((m) =>
       m.failure === undefined
