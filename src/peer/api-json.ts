@@ -84,8 +84,13 @@ export interface TorrentWebSeedStatus {
 
 export interface DhtStatus {
   readonly address: string
+  /** The IPv6 socket of a dual-stack node (BEP 32), when it has one. */
+  readonly address6?: string
   readonly id: string
+  /** Nodes in the routing tables, both families. */
   readonly nodes: number
+  /** Of those, the IPv6 table's (BEP 32 keeps one table per family), on a dual-stack node. */
+  readonly nodes6?: number
   /** Lookups (get_peers, announces, find_node, BEP 44) started since the node started. */
   readonly lookups: number
   /** Lookups running now. */

@@ -49,6 +49,11 @@ export interface HandshakeRouterOptions {
   readonly infoHashes?: () => Iterable<string>
   /** TCP, uTP or both on the same port number (the default, as libtorrent). */
   readonly transports?: PeerTransports
+  /**
+   * An IPv6 address to listen on as well, on the same port number: a dual-stack DHT (BEP 32)
+   * announces us in the IPv6 DHT under that port, so peers found there can dial us.
+   */
+  readonly listen6?: string
 }
 
 export interface HandshakeRouter {
@@ -158,18 +163,28 @@ export function listenForHandshakes(
     })
   }
   const transports = options.transports ?? PEER_TRANSPORTS_DEFAULT
-  listenPeers(env.net, options.listen, transports, accept, (listening) => {
-    if (!listening.ok) return ready(listening)
-    const listener: StreamListener = listening.value
-    ready(
-      ok({
-        local: listener.local,
-        get pending() {
-          return pending + encrypting
-        },
-        close: () => listener.close(),
-      }),
-    )
+  const listening = (listeners: readonly StreamListener[]): HandshakeRouter => ({
+    local: (listeners[0] as StreamListener).local,
+    get pending() {
+      return pending + encrypting
+    },
+    close: () => {
+      for (const listener of listeners) listener.close()
+    },
+  })
+  listenPeers(env.net, options.listen, transports, accept, (first) => {
+    if (!first.ok) return ready(first)
+    const listener = first.value
+    const host6 = options.listen6
+    if (host6 === undefined) return ready(ok(listening([listener])))
+    const local6 = { host: host6, port: listener.local.port }
+    listenPeers(env.net, local6, transports, accept, (second) => {
+      if (second.ok) return ready(ok(listening([listener, second.value])))
+      // Asked for and unavailable (no such address, the port taken on IPv6): the peer would
+      // be announced where nobody can reach it, so it does not start.
+      listener.close()
+      ready(second)
+    })
   })
 }
 

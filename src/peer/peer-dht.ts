@@ -44,8 +44,12 @@ export function startDht(env: Env, config: PeerConfig, done: Callback<DhtAgent |
 
 export function dhtStatusOf(dht: DhtAgent): DhtStatus {
   const stats = dht.stats()
+  const address6 = dht.address6
   return {
     address: addressKey(dht.address),
+    ...(address6 === undefined
+      ? {}
+      : { address6: addressKey(address6), nodes6: stats.tableSizes.ipv6 ?? 0 }),
     id: toHex(dht.id),
     nodes: stats.tableSize,
     lookups: stats.operationsStarted,

@@ -146,6 +146,7 @@ export class Peer implements PeerApi {
           defer: config.defer ?? ((fn) => env.clock.setTimer(env.clock.now(), fn)),
           encryption: config.swarm?.encryption ?? 'prefer',
           ...(config.transports === undefined ? {} : { transports: config.transports }),
+          ...listen6Of(config),
           infoHashes: () => (peer === undefined ? [] : allSwarmHashes(peer.torrents)),
         },
         (listening) => {
@@ -189,6 +190,7 @@ export class Peer implements PeerApi {
         // the same policy as the first listener's (Peer.start): MSE and the transports
         encryption: this.config.swarm?.encryption ?? 'prefer',
         ...(this.config.transports === undefined ? {} : { transports: this.config.transports }),
+        ...listen6Of(this.config),
         infoHashes: () => allSwarmHashes(this.torrents),
       },
       (listening) => {
@@ -478,4 +480,10 @@ function notFound(id: TorrentId): Result<never, OperationalError> {
 
 function closing(): OperationalError {
   return new OperationalError('closed', 'the peer is stopping')
+}
+
+/** The IPv6 host the peer listens on too: the dual-stack DHT's (BEP 32), when it has one. */
+function listen6Of(config: PeerConfig): { listen6?: string } {
+  const bind6 = config.dht === false || config.dht === undefined ? undefined : config.dht.bind6
+  return bind6 === undefined ? {} : { listen6: bind6.host }
 }

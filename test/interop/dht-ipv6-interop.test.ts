@@ -13,8 +13,9 @@ import { requireLibtorrent, sha256File } from './reference.js'
  * (127.0.0.1 and ::1, one id) is the hub; libtorrent nodes listen on [::1] only and bootstrap
  * from the hub's IPv6 address (no public routers, LSD/UPnP/NAT-PMP off). Checked both ways:
  * plexus finds what libtorrent announced over IPv6, libtorrent finds what plexus announced
- * over IPv6, and `plexus get` downloads a magnet whose only source is a libtorrent seed it
- * found through the IPv6 DHT.
+ * over IPv6, `plexus get` downloads a magnet whose only source is a libtorrent seed it
+ * found through the IPv6 DHT, and libtorrent downloads from a plexus seed it found there (the
+ * seed listens on [::1] too, at its IPv4 port, since its DHT is dual-stack).
  */
 
 interface RunResult {
@@ -147,6 +148,57 @@ test('BEP 32: plexus and libtorrent share the IPv6 DHT on ::1', async (t) => {
       ])
       assert.equal(got.code, 0, JSON.stringify(got.events.filter((e) => e['type'] !== 'progress')))
       assert.equal(sha256File(join(plexusOut, 'dht6.bin')), sha256File(join(data, 'dht6.bin')))
+    })
+
+    await t.test('libtorrent downloads from a plexus seed it found over IPv6', async () => {
+      const data = join(work, 'seed6')
+      mkdirSync(data)
+      writeFileSync(join(data, 'seed6.bin'), randomBytes(1024 * 1024 + 33))
+      const torrent = join(work, 'seed6.torrent')
+      const created = await plexus(['create', join(data, 'seed6.bin'), '-o', torrent, '--json'])
+      assert.equal(created.code, 0)
+      const infoHash = String(created.events[0]?.['infoHash'])
+      // The seed listens on 127.0.0.1 and, because its DHT is dual-stack, on [::1] at the same
+      // port: the one libtorrent (IPv6 only) finds in the IPv6 DHT and dials.
+      const seed = spawnPlexus([
+        'seed',
+        torrent,
+        '--data',
+        data,
+        '--bind',
+        '127.0.0.1',
+        '--no-trackers',
+        '--dht-bind6',
+        '::1',
+        '--dht-bootstrap',
+        hub6,
+        '--json',
+      ])
+      processes.push(seed)
+      const seedPort = await seed.waitForLine((line) => {
+        const event = jsonLine(line)
+        return event?.type === 'ready' ? String(event['listen']).split(':').pop() : undefined
+      })
+      // The seed's announce is in the IPv6 DHT before libtorrent looks (it looks again only
+      // every 15 minutes): another libtorrent node sees it there first.
+      await retryUntil(
+        'the seed announced in the IPv6 DHT',
+        () => lt1.getPeers(infoHash, 5000),
+        (peers) => peers.includes(`[::1]:${seedPort}`),
+        60_000,
+        1000,
+      )
+      const saved = join(work, 'lt-seed6')
+      mkdirSync(saved)
+      await lt0.addTorrent({ magnet: `magnet:?xt=urn:btih:${infoHash}&dn=seed6.bin` }, saved)
+      await retryUntil(
+        'libtorrent download from the plexus seed over IPv6',
+        () => lt0.torrentStatus(infoHash),
+        (status) => status.seeding,
+        90_000,
+        1000,
+      )
+      assert.equal(sha256File(join(saved, 'seed6.bin')), sha256File(join(data, 'seed6.bin')))
     })
   } finally {
     await Promise.all([...processes.map((p) => p.stop()), ...lt.map((n) => n.stop()), hub.stop()])

@@ -356,8 +356,10 @@ export const dhtSchema = {
       properties: {
         enabled: { type: 'boolean' },
         address: string,
+        address6: { ...string, description: 'the IPv6 socket of a dual-stack node (BEP 32)' },
         id: string,
-        nodes: integer,
+        nodes: { ...integer, description: 'nodes in the routing tables, both families' },
+        nodes6: { ...integer, description: "of those, the IPv6 table's (dual-stack only)" },
         lookups: { ...integer, description: 'DHT operations started since the node started' },
         lookupsInFlight: { ...integer, description: 'DHT operations running now' },
         peersStored: { ...integer, description: 'peers other nodes announced to us, held now' },

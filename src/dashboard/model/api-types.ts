@@ -48,8 +48,10 @@ export type SettingsChange = Partial<
 export interface DhtStatus {
   readonly enabled: boolean
   readonly address?: string
+  readonly address6?: string
   readonly id?: string
   readonly nodes?: number
+  readonly nodes6?: number
   readonly lookups?: number
   readonly peersStored?: number
   readonly itemsStored?: number

@@ -35,13 +35,22 @@ export function DhtView({ api, onError }: Props) {
               <dt>Address</dt>
               <dd>{dht.address}</dd>
             </div>
+            {dht.address6 === undefined ? null : (
+              <div>
+                <dt>IPv6 address (BEP 32)</dt>
+                <dd>{dht.address6}</dd>
+              </div>
+            )}
             <div class="wide mono">
               <dt>Node id</dt>
               <dd>{dht.id}</dd>
             </div>
             <div>
               <dt>Nodes in the routing table</dt>
-              <dd>{dht.nodes}</dd>
+              <dd>
+                {dht.nodes}
+                {dht.nodes6 === undefined ? null : ` (${dht.nodes6} IPv6)`}
+              </dd>
             </div>
             <div>
               <dt>Lookups</dt>
