@@ -150,6 +150,8 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'plexus sim ping-mesh --seed 7 --json',
     'plexus sim swarm --peers 1000 --json',
     'plexus sim gnutella --nodes 5000 --ttl 7 --mode both --graph power-law',
+    'plexus sim gnutella --nodes 2000 --replications sweep --mode both   # hit rate per replication',
+    'plexus sim gnutella --nodes 500 --ultrapeer-fraction 1 --query-ttl 7 --mode ultrapeer --json',
     'plexus sim nat --peers 10000 --sessions 2000',
     'plexus sim compare --max-nodes 3000 --out overlays/   # Chord, Pastry, CAN, Kademlia',
     'plexus sim scenario.json',
