@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import { toHex } from '../../../core/bytes.js'
 import { NodeHashing } from '../../../drivers/node/hashing.js'
-import { provesRoot, treeShape, type HashRange } from '../merkle/index.js'
+import { blockHashes, provesRoot, treeShape, type HashRange } from '../merkle/index.js'
 import type { Metainfo } from '../metainfo/index.js'
 import { Bitfield } from '../picker/index.js'
 import { makeV2Torrent, V2_PIECE_LENGTH } from '../storage/v2-fixtures.test.js'
@@ -40,6 +40,14 @@ const A = fileNamed('a.bin').root
 const B = fileNamed('b.txt').root
 const C = fileNamed('c.bin').root
 const layerOf = (root: Uint8Array) => m.pieceLayers.get(toHex(root)) as Uint8Array
+
+/** The bytes of `piece` within its file (v2 pieces never span files; the last one is short). */
+function pieceBytes(piece: number): Uint8Array {
+  const start = piece * m.pieceLength
+  const file = m.files.find((f) => !f.pad && start >= f.offset && start < f.offset + f.length)
+  assert.ok(file !== undefined, `no file holds piece ${piece}`)
+  return torrent.content.slice(start, Math.min(start + m.pieceLength, file.offset + file.length))
+}
 
 /** Messages of one BEP 52 id the core sent to `remote`, removed from its inbox. */
 function hashMessages(remote: RemotePeer, id: number): Uint8Array[] {
@@ -230,6 +238,12 @@ test('any hash request gets hashes that prove the root, or a reject; garbage nev
           proofLayers: r.proofLayers,
         }
         ask(remote, asked)
+        // A request below the piece layer is answered from the blocks read back from disk
+        // (`hash_blocks`, as a driver would): read them from the torrent's content.
+        for (const { piece } of h.take('hash_blocks')) {
+          h.core.pieceBlockHashes(h.now, piece, blockHashes(pieceBytes(piece), hashing))
+          h.flush()
+        }
         const [answer] = hashMessages(remote, HASHES_ID)
         const [reject] = hashMessages(remote, HASH_REJECT_ID)
         assert.ok((answer === undefined) !== (reject === undefined), 'exactly one reply')

@@ -43,6 +43,7 @@ import { MetadataServer } from './metadata.js'
 import type { PeerSourceKind, SwarmEvent, SwarmStats } from './events.js'
 import type { Peer } from './peer.js'
 import { Pex } from './pex.js'
+import { piecePriorities } from './piece-priorities.js'
 import { Requests } from './requests.js'
 import { Uploads } from './uploads.js'
 import { Verification } from './verification.js'
@@ -57,7 +58,6 @@ import type { Block } from '../picker/index.js'
 type TimerName = 'tick' | 'rechoke' | 'pex' | 'stats' | 'upload' | 'download'
 
 /** The top piece priority (libtorrent's levels: 0 skip, 1..7, 4 by default). */
-const PRIORITY_MAX = 7
 
 /** Each message takes at least 4 bytes (a keep-alive), so a chunk holds at most this many. */
 const MESSAGE_BYTES_MIN = 4
@@ -338,34 +338,10 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
     this.wake(now)
     this.ctx.now = now
     const { ctx } = this
-    const { files, pieceLength } = ctx.metainfo
-    assert(
-      priorities.length === files.length,
-      `${priorities.length} file priorities for ${files.length} files`,
-    )
-    for (const priority of priorities) {
-      assert(
-        Number.isInteger(priority) && priority >= 0 && priority <= PRIORITY_MAX,
-        `bad file priority ${priority}`,
-      )
-    }
-    const pieces = new Int8Array(ctx.pieceCount).fill(-1)
-    let highest = 0
-    files.forEach((file, index) => {
-      const priority = priorities[index] as number
-      if (file.pad || file.length === 0) return
-      highest = Math.max(highest, priority)
-      const first = Math.floor(file.offset / pieceLength)
-      const last = Math.floor((file.offset + file.length - 1) / pieceLength)
-      for (let piece = first; piece <= last; piece++) {
-        pieces[piece] = Math.max(pieces[piece] as number, priority)
-      }
-    })
+    const pieces = piecePriorities(ctx.metainfo, ctx.pieceCount, priorities)
     const wasComplete = ctx.complete
     for (let piece = 0; piece < ctx.pieceCount; piece++) {
-      // A piece of padding alone follows the torrent's highest priority.
-      const priority = pieces[piece] as number
-      ctx.picker.setPiecePriority(piece, priority === -1 ? highest : priority)
+      ctx.picker.setPiecePriority(piece, pieces[piece] as number)
     }
     ctx.recountWanted()
     this.verification.prioritiesChanged(wasComplete)
