@@ -10,32 +10,9 @@ import { createNodeEnv } from '../../src/drivers/node/env.js'
 import { promised } from '../../src/drivers/promises.js'
 import { jsonBody, withDaemon, withDataDir } from './harness.js'
 import { PluginPeer } from './plugin-peer.js'
-import { startPluginDaemon } from './plugin-daemon.js'
+import { refused, startPluginDaemon, until } from './plugin-daemon.js'
 
 /** The daemon's Gnutella routes, against a real servent on loopback sharing a file. */
-
-interface ErrorBody {
-  readonly type: string
-  readonly code: string
-  readonly message: string
-}
-
-const refused = async (response: Response, status: number, code: string): Promise<void> => {
-  const body = (await response.json()) as ErrorBody
-  assert.equal(response.status, status, JSON.stringify(body))
-  assert.equal(body.type, 'error')
-  assert.equal(body.code, code, body.message)
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 test('gnutella off (the default): status says so, the other routes answer 409 disabled', async () => {
   await withDaemon(async ({ request }) => {

@@ -11,24 +11,11 @@ import {
   readWordCounts,
 } from '../mapreduce/helpers.js'
 import { jsonBody, withDaemon, withDataDir } from './harness.js'
-import { startPluginDaemon } from './plugin-daemon.js'
+import { refused, startPluginDaemon } from './plugin-daemon.js'
 
 /** The daemon's MapReduce routes: Streaming jobs run in local mode, their progress, refusals. */
 
-interface ErrorBody {
-  readonly type: string
-  readonly code: string
-  readonly message: string
-}
-
 type Job = Record<string, unknown> & { id: string; state: string }
-
-const refused = async (response: Response, status: number, code: string): Promise<void> => {
-  const body = (await response.json()) as ErrorBody
-  assert.equal(response.status, status, JSON.stringify(body))
-  assert.equal(body.type, 'error')
-  assert.equal(body.code, code, body.message)
-}
 
 test('mapreduce off (the default): status says so, the job routes answer 409 disabled', async () => {
   await withDaemon(async ({ request }) => {

@@ -4,15 +4,9 @@ import { promised } from '../../src/drivers/promises.js'
 import { startOverlayPlugin } from '../../src/peer/node-overlay.js'
 import type { OverlayPlugin } from '../../src/peer/overlay-plugin.js'
 import { jsonBody, withDaemon, withDataDir } from './harness.js'
-import { startPluginDaemon } from './plugin-daemon.js'
+import { refused, startPluginDaemon, until } from './plugin-daemon.js'
 
 /** The daemon's overlay routes, against a real two-node Chord ring on loopback. */
-
-interface ErrorBody {
-  readonly type: string
-  readonly code: string
-  readonly message: string
-}
 
 interface OpBody {
   readonly kind: string
@@ -22,23 +16,6 @@ interface OpBody {
   readonly stored?: number
   readonly value?: string
   readonly trace: { hops: number; messages: number; perHop: { node: string; outcome: string }[] }
-}
-
-const refused = async (response: Response, status: number, code: string): Promise<void> => {
-  const body = (await response.json()) as ErrorBody
-  assert.equal(response.status, status, JSON.stringify(body))
-  assert.equal(body.type, 'error')
-  assert.equal(body.code, code, body.message)
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
 }
 
 /** Short periods so the two-node ring stabilizes in well under a second. */

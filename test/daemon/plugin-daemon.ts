@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { parseConfigText, resolveConfig, type DaemonConfig } from '../../src/daemon/config.js'
 import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js'
@@ -35,4 +36,30 @@ export async function startPluginDaemon(
       headers: { authorization: `Bearer ${daemon.token}`, ...(init.headers ?? {}) },
     })
   return { daemon, peer, config, request }
+}
+
+/** The API's error body (`docs/daemon.md`). */
+interface ErrorBody {
+  readonly type: string
+  readonly code: string
+  readonly message: string
+}
+
+/** Asserts that `response` is a refusal with `status` and the error `code`. */
+export async function refused(response: Response, status: number, code: string): Promise<void> {
+  const body = (await response.json()) as ErrorBody
+  assert.equal(response.status, status, JSON.stringify(body))
+  assert.equal(body.type, 'error')
+  assert.equal(body.code, code, body.message)
+}
+
+/** Polls `probe` every 50 ms until it gives a value; fails after 10 s naming `what`. */
+export async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }

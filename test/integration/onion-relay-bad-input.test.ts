@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect } from 'node:tls'
 import { after, before, test } from 'node:test'
-import type { Log } from '../../src/core/env.js'
 import { CryptoRandom } from '../../src/drivers/node/random.js'
 import { OnionLink } from '../../src/drivers/onion/link.js'
 import {
@@ -19,39 +18,26 @@ import {
   descriptorOfPublished,
 } from '../../src/drivers/onion/named-circuit.js'
 import { NodeOnionCrypto } from '../../src/drivers/onion/node-crypto.js'
-import { PlexusRelay } from '../../src/drivers/onion/relay-server.js'
+import type { PlexusRelay } from '../../src/drivers/onion/relay-server.js'
 import { CellCommand, encodeCell, type Cell } from '../../src/protocols/onion/cell.js'
 import {
   encodeCreate2,
   encodeVersions,
   HandshakeType,
 } from '../../src/protocols/onion/control-cells.js'
-import { DEFAULT_EXIT_POLICY, parseExitPolicy } from '../../src/protocols/onion/relay-circuit.js'
+import { startPlexusRelays, warningLog } from '../support/onion-relays.js'
 
 const crypto = new NodeOnionCrypto()
 const random = new CryptoRandom()
-const warnings: string[] = []
-const log: Log = {
-  log: (level, message, fields) => {
-    if (level === 'warn') warnings.push(`${message} ${JSON.stringify(fields)}`)
-  },
-  child: () => log,
-}
+const { log, warnings } = warningLog()
 let dir: string
 let relay: PlexusRelay
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'plexus-relay-bad-'))
-  const policy = parseExitPolicy(DEFAULT_EXIT_POLICY)
-  assert.ok(policy.ok)
-  relay = await PlexusRelay.start({
-    stateDir: dir,
-    port: 0,
-    bind: '127.0.0.1',
-    exitPolicy: policy.value,
-    handshakeTimeoutMs: 1500,
-    log,
-  })
+  ;[relay] = (await startPlexusRelays(dir, 1, log, 'relay', { handshakeTimeoutMs: 1500 })) as [
+    PlexusRelay,
+  ]
 })
 
 after(() => {

@@ -17,7 +17,6 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import type { Log } from '../../src/core/env.js'
 import type { OnionStream } from '../../src/drivers/onion/circuit.js'
 import {
   buildCircuitThrough,
@@ -25,20 +24,14 @@ import {
   openGuardLink,
 } from '../../src/drivers/onion/named-circuit.js'
 import { NodeOnionCrypto } from '../../src/drivers/onion/node-crypto.js'
-import { PlexusRelay } from '../../src/drivers/onion/relay-server.js'
+import type { PlexusRelay } from '../../src/drivers/onion/relay-server.js'
 import { CryptoRandom } from '../../src/drivers/node/random.js'
-import { DEFAULT_EXIT_POLICY, parseExitPolicy } from '../../src/protocols/onion/relay-circuit.js'
 import type { RelayDescriptor } from '../../src/protocols/onion/directory/descriptor.js'
+import { startPlexusRelays, warningLog } from '../support/onion-relays.js'
 
 const crypto = new NodeOnionCrypto()
 const random = new CryptoRandom()
-const warnings: string[] = []
-const log: Log = {
-  log: (level, message, fields) => {
-    if (level === 'warn') warnings.push(`${message} ${JSON.stringify(fields)}`)
-  },
-  child: () => log,
-}
+const { log } = warningLog()
 
 const file = new Uint8Array(1_500_000).map((_, i) => (i * 31 + (i >>> 8)) % 256)
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
@@ -53,19 +46,7 @@ let echoPort: number
 
 before(async () => {
   stateRoot = mkdtempSync(join(tmpdir(), 'plexus-onion-relays-'))
-  const policy = parseExitPolicy(DEFAULT_EXIT_POLICY)
-  assert.ok(policy.ok)
-  relays = await Promise.all(
-    [0, 1, 2].map((index) =>
-      PlexusRelay.start({
-        stateDir: join(stateRoot, `relay${index}`),
-        port: 0,
-        bind: '127.0.0.1',
-        exitPolicy: policy.value,
-        log,
-      }),
-    ),
-  )
+  relays = await startPlexusRelays(stateRoot, 3, log)
   hops = relays.map((relay) => descriptorOfPublished(relay.published))
   http = createServer((request, response) => {
     const body = request.url === '/big' ? file : Buffer.from('hello through plexus relays\n')
@@ -176,25 +157,11 @@ test('the exit refuses destinations outside its policy with END EXITPOLICY and r
 })
 
 test('a relay restarted on the same state keeps its identity, and clients reach it again', async () => {
-  const dir = join(stateRoot, 'restart')
-  const policy = parseExitPolicy(DEFAULT_EXIT_POLICY)
-  assert.ok(policy.ok)
-  const first = await PlexusRelay.start({
-    stateDir: dir,
-    port: 0,
-    bind: '127.0.0.1',
-    exitPolicy: policy.value,
-    log,
-  })
+  const [first] = (await startPlexusRelays(stateRoot, 1, log, 'restart')) as [PlexusRelay]
   const fingerprint = first.published.fingerprint
   first.close()
-  const second = await PlexusRelay.start({
-    stateDir: dir,
-    port: 0,
-    bind: '127.0.0.1',
-    exitPolicy: policy.value,
-    log,
-  })
+  // The same state folder (`restart0`) again.
+  const [second] = (await startPlexusRelays(stateRoot, 1, log, 'restart')) as [PlexusRelay]
   try {
     assert.equal(second.published.fingerprint, fingerprint)
     assert.equal(second.published.ed25519Id, first.published.ed25519Id)

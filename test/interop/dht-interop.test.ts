@@ -6,7 +6,13 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { jsonLine, spawnPlexus, type PlexusProcess } from '../../src/cli/spawn.js'
 import { retryUntil, startLtDht, type LtDhtNode } from './lt-dht-process.js'
-import { requireLibtorrent, sha256File } from './reference.js'
+import {
+  lastEvent as last,
+  randomHash,
+  requireLibtorrent,
+  runPlexusJson as plexus,
+  sha256File,
+} from './reference.js'
 
 /**
  * plexus's DHT and libtorrent's (python3-libtorrent) in one network on 127.0.0.1: a plexus node
@@ -15,35 +21,6 @@ import { requireLibtorrent, sha256File } from './reference.js'
  * items (immutable and mutable) put by one are read by the other, and a magnet with no
  * tracker downloads between the two clients with the DHT as the only peer source.
  */
-
-interface RunResult {
-  readonly code: number
-  readonly events: Record<string, unknown>[]
-}
-
-async function plexus(args: readonly string[]): Promise<RunResult> {
-  const child = spawnPlexus(args, false)
-  const events: Record<string, unknown>[] = []
-  child
-    .waitForLine((line) => {
-      // Every JSON object line counts (`create --json` prints one without a type).
-      try {
-        const value: unknown = JSON.parse(line)
-        if (typeof value === 'object' && value !== null)
-          events.push(value as Record<string, unknown>)
-      } catch {
-        // not JSON: a human line
-      }
-      return undefined
-    }, 120_000)
-    .catch(() => undefined)
-  const code = await child.exited
-  return { code, events }
-}
-
-const last = (run: RunResult): Record<string, unknown> => run.events[run.events.length - 1] ?? {}
-
-const randomHash = (): string => randomBytes(20).toString('hex')
 
 test('plexus and libtorrent share one DHT: peers, BEP 44 items, tracker-less magnets', async (t) => {
   requireLibtorrent()

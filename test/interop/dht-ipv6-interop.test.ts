@@ -6,7 +6,13 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { jsonLine, spawnPlexus, type PlexusProcess } from '../../src/cli/spawn.js'
 import { retryUntil, startLtDht, type LtDhtNode } from './lt-dht-process.js'
-import { requireLibtorrent, sha256File } from './reference.js'
+import {
+  lastEvent as last,
+  randomHash,
+  requireLibtorrent,
+  runPlexusJson as plexus,
+  sha256File,
+} from './reference.js'
 
 /**
  * BEP 32 with libtorrent (python3-libtorrent): the IPv6 DHT on ::1. A dual-stack plexus node
@@ -17,34 +23,6 @@ import { requireLibtorrent, sha256File } from './reference.js'
  * found through the IPv6 DHT, and libtorrent downloads from a plexus seed it found there (the
  * seed listens on [::1] too, at its IPv4 port, since its DHT is dual-stack).
  */
-
-interface RunResult {
-  readonly code: number
-  readonly events: Record<string, unknown>[]
-}
-
-async function plexus(args: readonly string[]): Promise<RunResult> {
-  const child = spawnPlexus(args, false)
-  const events: Record<string, unknown>[] = []
-  child
-    .waitForLine((line) => {
-      // Every JSON object line counts (`create --json` prints one without a type).
-      try {
-        const value: unknown = JSON.parse(line)
-        if (typeof value === 'object' && value !== null)
-          events.push(value as Record<string, unknown>)
-      } catch {
-        // not JSON: a human line
-      }
-      return undefined
-    }, 120_000)
-    .catch(() => undefined)
-  const code = await child.exited
-  return { code, events }
-}
-
-const last = (run: RunResult): Record<string, unknown> => run.events[run.events.length - 1] ?? {}
-const randomHash = (): string => randomBytes(20).toString('hex')
 
 test('BEP 32: plexus and libtorrent share the IPv6 DHT on ::1', async (t) => {
   requireLibtorrent()

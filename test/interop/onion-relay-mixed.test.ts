@@ -21,7 +21,6 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import type { Log } from '../../src/core/env.js'
 import { CryptoRandom } from '../../src/drivers/node/random.js'
 import type { OnionStream } from '../../src/drivers/onion/circuit.js'
 import { OnionClient, parseAuthorities } from '../../src/drivers/onion/client.js'
@@ -31,20 +30,14 @@ import {
   openGuardLink,
 } from '../../src/drivers/onion/named-circuit.js'
 import { NodeOnionCrypto } from '../../src/drivers/onion/node-crypto.js'
-import { PlexusRelay } from '../../src/drivers/onion/relay-server.js'
+import type { PlexusRelay } from '../../src/drivers/onion/relay-server.js'
 import type { RelayDescriptor } from '../../src/protocols/onion/directory/descriptor.js'
-import { DEFAULT_EXIT_POLICY, parseExitPolicy } from '../../src/protocols/onion/relay-circuit.js'
 import { startTorNetwork, torInstalled, type TorNetwork } from '../support/tor-net.js'
+import { startPlexusRelays, warningLog } from '../support/onion-relays.js'
 
 const crypto = new NodeOnionCrypto()
 const random = new CryptoRandom()
-const warnings: string[] = []
-const log: Log = {
-  log: (level, message, fields) => {
-    if (level === 'warn') warnings.push(`${message} ${JSON.stringify(fields)}`)
-  },
-  child: () => log,
-}
+const { log } = warningLog()
 
 let network: TorNetwork
 let client: OnionClient
@@ -65,19 +58,7 @@ before(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   serverPort = (server.address() as AddressInfo).port
   stateRoot = mkdtempSync(join(tmpdir(), 'plexus-mixed-relays-'))
-  const policy = parseExitPolicy(DEFAULT_EXIT_POLICY)
-  assert.ok(policy.ok)
-  plexus = await Promise.all(
-    [0, 1].map((index) =>
-      PlexusRelay.start({
-        stateDir: join(stateRoot, `plexus${index}`),
-        port: 0,
-        bind: '127.0.0.1',
-        exitPolicy: policy.value,
-        log,
-      }),
-    ),
-  )
+  plexus = await startPlexusRelays(stateRoot, 2, log, 'plexus')
   network = await startTorNetwork({ relays: 3 })
   client = await OnionClient.bootstrap({
     authorities: parseAuthorities(network.authorityLines.join('\n')),

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { createServer } from 'node:net'
@@ -7,6 +7,7 @@ import {
   CLI_ENTRY,
   jsonLine,
   spawnLines as spawnLinesShared,
+  spawnPlexus,
   type LineProcess,
 } from '../../src/cli/spawn.js'
 import { dirname, join, resolve } from 'node:path'
@@ -189,3 +190,39 @@ export async function withLibtorrentDir(
     rmSync(dir, { recursive: true, force: true })
   }
 }
+
+// --- one-shot plexus commands, as the DHT interop tests run them --------------------------
+
+/** A finished plexus command: its exit code and every JSON object line it printed. */
+export interface RunResult {
+  readonly code: number
+  readonly events: Record<string, unknown>[]
+}
+
+/** Runs plexus with `args` to its exit, collecting every JSON object line (typed or not). */
+export async function runPlexusJson(args: readonly string[]): Promise<RunResult> {
+  const child = spawnPlexus(args, false)
+  const events: Record<string, unknown>[] = []
+  child
+    .waitForLine((line) => {
+      // Every JSON object line counts (`create --json` prints one without a type).
+      try {
+        const value: unknown = JSON.parse(line)
+        if (typeof value === 'object' && value !== null)
+          events.push(value as Record<string, unknown>)
+      } catch {
+        // not JSON: a human line
+      }
+      return undefined
+    }, 120_000)
+    .catch(() => undefined)
+  const code = await child.exited
+  return { code, events }
+}
+
+/** The last JSON line a command printed (its summary), or {}. */
+export const lastEvent = (run: RunResult): Record<string, unknown> =>
+  run.events[run.events.length - 1] ?? {}
+
+/** A random 20-byte info-hash or target, as 40 hex digits. */
+export const randomHash = (): string => randomBytes(20).toString('hex')
