@@ -1,3 +1,4 @@
+import { pid } from 'node:process'
 import type { Callback, Disk, DiskFile } from '../core/env.js'
 import type { OperationalError } from '../core/errors.js'
 import { err } from '../core/result.js'
@@ -9,15 +10,18 @@ import { err } from '../core/result.js'
  * ones, never a mix. The parent directory is synced after the rename so that the rename itself
  * survives a power loss; without it the new content may revert to the old after one.
  *
- * Temporary names are `<path>.tmp-<n>`, with a counter per Disk instance (deterministic in the
- * simulator). A crash can leave one behind; `isAtomicTempName` lets a startup sweep remove it.
- * Concurrent writes of one path through one Disk are safe (the last rename wins); writing the
- * same path through two Disk instances at once is not supported.
+ * Temporary names are `<path>.tmp-<pid>-<n>`, with one counter for the process (deterministic in
+ * the simulator, where the process id is one constant). The process id keeps two processes that
+ * share a state folder (two `plexus get` of one torrent with the default state folder) from
+ * writing one temporary file: each would truncate the other's, and the second rename would fail
+ * with ENOENT. A crash can leave one behind; `isAtomicTempName` lets a startup sweep remove it.
+ * Concurrent writes of one path are safe (the last rename wins).
  */
 
 export const ATOMIC_TEMP_INFIX = '.tmp-'
 
-const tempCounters = new WeakMap<Disk, number>()
+/** One counter for the process, so that two Disk instances never pick one temporary name. */
+let tempCounter = 0
 
 /** The directory holding `path`, in a form every Disk accepts ('.' for a bare name). */
 function parentOf(path: string): string {
@@ -28,7 +32,7 @@ function parentOf(path: string): string {
 
 /** Whether a directory entry is a temporary file left by an interrupted `writeFileAtomic`. */
 export function isAtomicTempName(name: string): boolean {
-  return /\.tmp-\d+$/.test(name)
+  return /\.tmp-\d+-\d+$/.test(name)
 }
 
 /** Replaces the file at `path` with `bytes`, atomically (see the file comment). */
@@ -38,9 +42,8 @@ export function writeFileAtomic(
   bytes: Uint8Array,
   done: Callback<void>,
 ): void {
-  const counter = tempCounters.get(disk) ?? 0
-  tempCounters.set(disk, counter + 1)
-  const temp = `${path}${ATOMIC_TEMP_INFIX}${counter}`
+  const counter = tempCounter++
+  const temp = `${path}${ATOMIC_TEMP_INFIX}${pid}-${counter}`
   disk.open(temp, 'create', (opened) => {
     if (!opened.ok) return done(opened)
     writeFileAtomicFill(opened.value, bytes, (filled) => {
