@@ -47,6 +47,11 @@ const LT_SESSION = fileURLToPath(
   new URL('../../test/interop/python/lt_session.py', import.meta.url),
 )
 const CLOCK_TICKS_PER_SECOND = 100
+/**
+ * TCP, as libtorrent runs here (lt_session.py turns uTP off): both clients try uTP first by
+ * default, and uTP in user space is a different benchmark (`npm run bench -- utp`).
+ */
+const PLEXUS_TRANSPORT = ['--transport', 'tcp'] as const
 const DOWNLOAD_TIMEOUT_MS = 15 * 60_000
 
 export interface BenchLoopbackOptions {
@@ -117,7 +122,7 @@ async function startSeed(
   if (client === 'plexus') {
     // Every peer of the bench is on 127.0.0.1; libtorrent's side allows that too.
     const args = ['seed', torrent, '--data', dataDir, '--bind', '127.0.0.1', '--port', '0']
-    args.push('--max-peers-per-ip', '64')
+    args.push('--max-peers-per-ip', '64', ...PLEXUS_TRANSPORT)
     if (!withTracker) args.push('--no-trackers')
     const seed = started(spawnPlexus([...args, '--json']))
     const ready = await seed.process.waitForLine(lineOfType('ready'), 120_000)
@@ -143,7 +148,7 @@ function startLeecher(
   const peer = seedPort === undefined ? [] : ['--peer', `127.0.0.1:${seedPort}`]
   if (client === 'plexus') {
     const args = ['get', torrent, '-o', outDir, '--bind', '127.0.0.1', '--port', '0']
-    args.push('--max-peers-per-ip', '64')
+    args.push('--max-peers-per-ip', '64', ...PLEXUS_TRANSPORT)
     if (seedPort !== undefined) args.push('--no-trackers')
     return started(spawnPlexus([...args, ...peer, '--seed-after', '--json']))
   }
