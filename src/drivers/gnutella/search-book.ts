@@ -7,6 +7,7 @@
 import { addressKey, type Address } from '../../core/address.js'
 import { isFirewalled, type GnutellaEvent } from '../../protocols/gnutella/index.js'
 import { hitPushProxies } from '../../protocols/gnutella/push-proxy-ggep.js'
+import { zlibCompression } from './zlib-compression.js'
 
 /** One file, as hits describe it, with every servent that has it. */
 export interface FileHit {
@@ -105,7 +106,7 @@ export class SearchBook {
             address,
             serventId: event.hit.serventId,
             fileIndex: result.fileIndex,
-            proxies: hitPushProxies(event.hit.trailer),
+            proxies: hitPushProxies(event.hit.trailer, zlibCompression),
           })
       } else if (!file.sources.some((s) => addressKey(s) === addressKey(address)))
         file.sources.push(address)

@@ -121,3 +121,20 @@ test('GGEP readers take COBS-encoded values: "H" (SHA-1) and the pong\'s "UP"', 
   )
   assert.deepEqual([heard.ultrapeer, heard.freeLeafSlots, heard.freeUltrapeerSlots], [true, 0, 5])
 })
+
+test('GGEP readers inflate deflated values when given an inflater: "H" and the pong\'s "UP"', () => {
+  const sha1 = new Uint8Array(20).fill(7)
+  const h = ggepExtension('H', Uint8Array.of(GGEP_HASH_SHA1, ...sha1), { deflate: true }, zlib)
+  assert.ok(h.compressed)
+  assert.deepEqual(ggepSha1([h]), [])
+  assert.deepEqual(ggepSha1([h], zlib), [sha1])
+  const slots = new Uint8Array(64).fill(9)
+  slots.set([0x01, 0x03, 0x04])
+  const up = ggepExtension('UP', slots, { deflate: true }, zlib)
+  assert.ok(up.compressed)
+  const pong = { type: 'pong', port: 6346, ip: '10.0.0.1', filesShared: 0, kilobytesShared: 0 }
+  const without = cachedPong({ ...pong, type: 'pong', ggep: [up] }, instant(0))
+  assert.deepEqual([without.ultrapeer, without.freeLeafSlots], [true, undefined])
+  const heard = cachedPong({ ...pong, type: 'pong', ggep: [up] }, instant(0), zlib)
+  assert.deepEqual([heard.freeLeafSlots, heard.freeUltrapeerSlots], [3, 4])
+})

@@ -4,6 +4,7 @@
  * 1-15), the id, a data length in 1-3 bytes of 6 bits each (most significant first; 0x80 marks
  * "more follows", 0x40 marks the last byte), and the data. Decoding never throws.
  */
+import type { QrpCompression } from './qrp/compression.js'
 import { fromUtf8, utf8 } from '../../core/bytes.js'
 import { err, ok, type Result } from '../../core/result.js'
 import { ggepValue } from './ggep-data.js'
@@ -86,12 +87,18 @@ export function encodeGgep(extensions: readonly GgepExtension[]): Uint8Array {
 /** GGEP "H" (hash): first byte 0x01 means SHA-1, followed by its 20 bytes. */
 export const GGEP_HASH_SHA1 = 0x01
 
-/** The SHA-1s of "H" extensions; a COBS-encoded one is read, a deflated one skipped. */
-export function ggepSha1(extensions: readonly GgepExtension[]): Uint8Array[] {
+/**
+ * The SHA-1s of "H" extensions; a COBS-encoded one is read, a deflated one with `compression`
+ * (skipped without it).
+ */
+export function ggepSha1(
+  extensions: readonly GgepExtension[],
+  compression?: QrpCompression,
+): Uint8Array[] {
   const out: Uint8Array[] = []
   for (const e of extensions) {
     if (e.id !== 'H') continue
-    const value = ggepValue(e)
+    const value = ggepValue(e, compression)
     if (!value.ok) continue
     const data = value.value
     if (data[0] === GGEP_HASH_SHA1 && data.length >= 21) out.push(data.subarray(1, 21))

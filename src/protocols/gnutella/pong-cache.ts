@@ -3,6 +3,7 @@
  * and a ping is answered from the cache instead of being broadcast. Ultrapeers mark their
  * pongs with the GGEP "UP" extension, so the cache also serves X-Try-Ultrapeers on a 503.
  */
+import type { QrpCompression } from './qrp/compression.js'
 import { ggepValue } from './ggep-data.js'
 import { addressKey, type Address } from '../../core/address.js'
 import type { Instant } from '../../core/time.js'
@@ -83,11 +84,16 @@ export const pongPayload = (host: Omit<CachedPong, 'heardAt'>): Payload => ({
 })
 
 /** A pong heard from the network, as the cache keeps it. */
-export function cachedPong(pong: Extract<Payload, { type: 'pong' }>, now: Instant): CachedPong {
+export function cachedPong(
+  pong: Extract<Payload, { type: 'pong' }>,
+  now: Instant,
+  compression?: QrpCompression,
+): CachedPong {
   const up = pong.ggep.find((e) => e.id === 'UP')
   // An empty or short "UP" (older servents) still marks an ultrapeer; its slots are unknown.
-  // A COBS-encoded one is read; a deflated one (no inflater here) leaves them unknown.
-  const value = up === undefined ? undefined : ggepValue(up)
+  // A COBS-encoded one is read; a deflated one too when the servent has an inflater (without
+  // one, or when it does not inflate, its slots are unknown).
+  const value = up === undefined ? undefined : ggepValue(up, compression)
   const data = value?.ok === true ? value.value : undefined
   const slots = data !== undefined && data.length >= 3
   return {

@@ -49,7 +49,7 @@ export class ServentPings {
 
   onPong(now: Instant, conn: Connection, d: Descriptor, pong: PongPayload): void {
     const s = this.servent
-    const heard = cachedPong(pong, now)
+    const heard = cachedPong(pong, now, s.deps.compression)
     // A neighbour's own pong (hops 0): where it listens and how much room it has for leaves.
     if (d.hops === 0 && conn.role === 'ultrapeer') {
       conn.listening = heard.address
