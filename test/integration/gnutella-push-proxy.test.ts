@@ -41,11 +41,37 @@ function host(
   })
 }
 
-test('push proxy: the firewalled leaf is reached through its ultrapeer over HTTP (no routed Push), ranges on one kept-alive GIV connection, byte-exact', async () => {
+interface Hit {
+  readonly serventId: Uint8Array
+  readonly proxies: Address[]
+  readonly result: QueryHitResult
+}
+
+interface PushBed {
+  readonly root: string
+  readonly content: Buffer
+  readonly fileName: string
+  readonly hub: GnutellaHost
+  readonly walled: GnutellaHost
+  readonly downloader: GnutellaHost
+  /** The downloader's hit for the walled leaf's file, once the leaf has its proxy. */
+  readonly hit: Hit
+}
+
+/**
+ * An ultrapeer with a firewalled leaf sharing `fileName` (`bytes` random bytes) and a second leaf
+ * that searches for `word` and keeps the first hit; the hosts and the folder go after `run`.
+ */
+async function withPushBed(
+  fileName: string,
+  word: string,
+  bytes: number,
+  run: (bed: PushBed) => Promise<void>,
+): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'plexus-gnutella-proxy-'))
-  const content = randomBytes(600_000)
+  const content = randomBytes(bytes)
   for (const dir of ['walled', 'downloads']) mkdirSync(join(root, dir))
-  writeFileSync(join(root, 'walled', 'Through The Proxy.ogg'), content)
+  writeFileSync(join(root, 'walled', fileName), content)
   const hosts: GnutellaHost[] = []
   try {
     const hub = await host('ultrapeer', [])
@@ -61,8 +87,7 @@ test('push proxy: the firewalled leaf is reached through its ultrapeer over HTTP
       () => walled.node.servent.vendor.pushProxies().length === 1,
       'the proxy acknowledgement',
     )
-    assert.deepEqual(walled.node.servent.vendor.pushProxies(), [hub.node.address])
-    let hit: { serventId: Uint8Array; proxies: Address[]; result: QueryHitResult } | undefined
+    let hit: Hit | undefined
     downloader.node.onEvent((e) => {
       if (e.type === 'query_hit' && e.hit.results[0] !== undefined)
         hit = {
@@ -71,10 +96,52 @@ test('push proxy: the firewalled leaf is reached through its ultrapeer over HTTP
           result: e.hit.results[0],
         }
     })
-    downloader.node.search('proxy')
+    downloader.node.search(word)
     await until(() => hit !== undefined, 'the hit')
-    const found = hit as NonNullable<typeof hit>
-    assert.deepEqual(found.proxies, [hub.node.address], 'the hit names the push proxy')
+    await run({ root, content, fileName, hub, walled, downloader, hit: hit as Hit })
+  } finally {
+    for (const h of hosts.reverse()) await h.close()
+    rmSync(root, { recursive: true, force: true })
+  }
+}
+
+/** Downloads the bed's file from the walled leaf through `proxies` (then a routed Push). */
+function downloadFromWalled(
+  bed: PushBed,
+  proxies: Address[],
+  log: string[],
+  onOpen: () => void = () => {},
+): ReturnType<typeof downloadMultiSource> {
+  const urn = bed.hit.result.urns[0] as string
+  return downloadMultiSource({
+    sources: [
+      {
+        ...bed.walled.node.address,
+        path: n2rPath(urn),
+        open: () => {
+          onOpen()
+          return openFirewalled(
+            bed.downloader,
+            { serventId: bed.hit.serventId, fileIndex: bed.hit.result.fileIndex, proxies },
+            5_000,
+            (l) => log.push(l),
+          )
+        },
+      },
+    ],
+    length: bed.content.length,
+    urn,
+    outDir: join(bed.root, 'downloads'),
+    fileName: bed.fileName,
+    chunkBytes: 64 * 1024,
+  })
+}
+
+test('push proxy: the firewalled leaf is reached through its ultrapeer over HTTP (no routed Push), ranges on one kept-alive GIV connection, byte-exact', async () => {
+  await withPushBed('Through The Proxy.ogg', 'proxy', 600_000, async (bed) => {
+    const { hub, walled, downloader, hit } = bed
+    assert.deepEqual(walled.node.servent.vendor.pushProxies(), [hub.node.address])
+    assert.deepEqual(hit.proxies, [hub.node.address], 'the hit names the push proxy')
     // A proxy that does not serve that servent answers 404: the downloader moves on.
     const log: string[] = []
     assert.equal(
@@ -91,106 +158,27 @@ test('push proxy: the firewalled leaf is reached through its ultrapeer over HTTP
     for (const c of downloader.node.servent.open()) downloader.node.servent.bye(c.id)
     await until(() => downloader.node.servent.open().length === 0, 'the downloader to leave')
     let opened = 0
-    const urn = found.result.urns[0] as string
-    const result = await downloadMultiSource({
-      sources: [
-        {
-          ...walled.node.address,
-          path: n2rPath(urn),
-          open: () => {
-            opened++
-            return openFirewalled(
-              downloader,
-              {
-                serventId: found.serventId,
-                fileIndex: found.result.fileIndex,
-                proxies: found.proxies,
-              },
-              5_000,
-              (l) => log.push(l),
-            )
-          },
-        },
-      ],
-      length: content.length,
-      urn,
-      outDir: join(root, 'downloads'),
-      fileName: 'Through The Proxy.ogg',
-      chunkBytes: 64 * 1024,
-    })
-    assert.deepEqual(readFileSync(result.path), content)
+    const result = await downloadFromWalled(bed, hit.proxies, log, () => opened++)
+    assert.deepEqual(readFileSync(result.path), bed.content)
     assert.equal(opened, 1, `10 ranges, one Push and one GIV connection (${log.join('; ')})`)
     assert.equal(hub.node.servent.inspect().sent['push'], 1, 'the proxy sent the Push')
     assert.equal(downloader.node.servent.inspect().sent['push'], undefined, 'nothing routed')
-  } finally {
-    for (const h of hosts.reverse()) await h.close()
-    rmSync(root, { recursive: true, force: true })
-  }
+  })
 })
 
 test('push proxy: when no proxy answers, the download falls back to a Push routed along the hit path', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'plexus-gnutella-proxy-fallback-'))
-  const content = randomBytes(200_000)
-  for (const dir of ['walled', 'downloads']) mkdirSync(join(root, dir))
-  writeFileSync(join(root, 'walled', 'Fallback.ogg'), content)
-  const hosts: GnutellaHost[] = []
-  try {
-    const hub = await host('ultrapeer', [])
-    hosts.push(hub)
-    const walled = await host('leaf', [hub.node.address], {
-      shareDir: join(root, 'walled'),
-      firewalled: true,
-    })
-    hosts.push(walled)
-    const downloader = await host('leaf', [hub.node.address])
-    hosts.push(downloader)
-    let hit: { serventId: Uint8Array; result: QueryHitResult } | undefined
-    downloader.node.onEvent((e) => {
-      if (e.type === 'query_hit' && e.hit.results[0] !== undefined)
-        hit = { serventId: e.hit.serventId, result: e.hit.results[0] }
-    })
-    await until(() => walled.node.servent.vendor.pushProxies().length === 1, 'the proxy')
-    downloader.node.search('fallback')
-    await until(() => hit !== undefined, 'the hit')
-    const found = hit as NonNullable<typeof hit>
+  await withPushBed('Fallback.ogg', 'fallback', 200_000, async (bed) => {
     // A proxy that is gone: a port nothing listens on any more.
     const gone = await host('ultrapeer', [])
     const deadProxy = gone.node.address
     await gone.close()
     const log: string[] = []
-    const urn = found.result.urns[0] as string
-    const result = await downloadMultiSource({
-      sources: [
-        {
-          ...walled.node.address,
-          path: n2rPath(urn),
-          open: () =>
-            openFirewalled(
-              downloader,
-              {
-                serventId: found.serventId,
-                fileIndex: found.result.fileIndex,
-                proxies: [deadProxy],
-              },
-              5_000,
-              (l) => log.push(l),
-            ),
-        },
-      ],
-      length: content.length,
-      urn,
-      outDir: join(root, 'downloads'),
-      fileName: 'Fallback.ogg',
-      chunkBytes: 64 * 1024,
-    })
-    assert.deepEqual(readFileSync(result.path), content)
+    const result = await downloadFromWalled(bed, [deadProxy], log)
+    assert.deepEqual(readFileSync(result.path), bed.content)
     assert.ok(
       log.some((l) => l.startsWith(`push proxy ${deadProxy.host}:${deadProxy.port}`)),
       log.join('; '),
     )
-    assert.equal(downloader.node.servent.inspect().sent['push'], 1, 'one routed Push')
-  } finally {
-    for (const h of hosts.reverse()) await h.close()
-    rmSync(root, { recursive: true, force: true })
-  }
+    assert.equal(bed.downloader.node.servent.inspect().sent['push'], 1, 'one routed Push')
+  })
 })
