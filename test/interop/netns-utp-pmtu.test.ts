@@ -53,71 +53,22 @@ function expectedSha256(total: number): string {
 /** Narrows the router's link to the public host; counts DF datagrams too big for it. */
 async function narrowLink(bed: NetnsBed, blackHole: boolean): Promise<void> {
   const router = bed.routerNamespace
+  // nft rules as words (a chain's `{ ... }` spec is one argument).
+  const words = (line: string): string[] => line.split(' ')
   const commands: string[][] = [
-    ['ip', 'link', 'set', 'vpub', 'mtu', String(LINK_MTU)],
-    ['ip', 'link', 'set', 'brpub', 'mtu', String(LINK_MTU)],
-    ['nft', 'add', 'table', 'inet', 'pmtu'],
-    [
-      'nft',
-      'add',
-      'chain',
-      'inet',
-      'pmtu',
-      'pre',
-      '{ type filter hook prerouting priority -300; }',
-    ],
-    ['nft', 'add', 'chain', 'inet', 'pmtu', 'out', '{ type filter hook output priority 0; }'],
+    words(`ip link set vpub mtu ${LINK_MTU}`),
+    words(`ip link set brpub mtu ${LINK_MTU}`),
+    words('nft add table inet pmtu'),
+    [...words('nft add chain inet pmtu pre'), '{ type filter hook prerouting priority -300; }'],
+    [...words('nft add chain inet pmtu out'), '{ type filter hook output priority 0; }'],
     // DF set and too big for the link: dropped here (with or without ICMP).
-    [
-      'nft',
-      'add',
-      'rule',
-      'inet',
-      'pmtu',
-      'pre',
-      'iifname',
-      'brwan',
-      'udp',
-      'dport',
-      String(PORT),
-      'ip',
-      'frag-off',
-      '&',
-      '0x4000',
-      '!=',
-      '0',
-      'ip',
-      'length',
-      '>',
-      String(LINK_MTU),
-      'counter',
-    ],
-    [
-      'nft',
-      'add',
-      'rule',
-      'inet',
-      'pmtu',
-      'out',
-      'icmp',
-      'type',
-      'destination-unreachable',
-      'counter',
-    ],
+    words(
+      `nft add rule inet pmtu pre iifname brwan udp dport ${PORT} ip frag-off & 0x4000 != 0 ip length > ${LINK_MTU} counter`,
+    ),
+    words('nft add rule inet pmtu out icmp type destination-unreachable counter'),
   ]
   if (blackHole) {
-    commands.push([
-      'nft',
-      'add',
-      'rule',
-      'inet',
-      'pmtu',
-      'out',
-      'icmp',
-      'type',
-      'destination-unreachable',
-      'drop',
-    ])
+    commands.push(words('nft add rule inet pmtu out icmp type destination-unreachable drop'))
   }
   for (const argv of commands) {
     const result = await bed.exec(router, argv)
