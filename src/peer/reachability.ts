@@ -156,7 +156,10 @@ export class Reachability {
           const session = `s${toHex(this.env.random.bytes(8))}`
           this.counts.outgoing++
           this.run(agent, agentSocket, channel, session, via.mailbox, 'outgoing', done)
-        }, done)
+        }, (failed) => {
+          signalSocket.close()
+          done(failed)
+        })
       }, done)
     })
   }
@@ -204,7 +207,12 @@ export class Reachability {
         )
         this.findRelays()
       },
-      () => undefined,
+      (failed) => {
+        if (failed.ok) return
+        this.env.log.log('warn', 'no socket for relay reservations', {
+          error: failed.error.message,
+        })
+      },
     )
   }
 
@@ -229,7 +237,9 @@ export class Reachability {
     if (reservations.reservations.length >= wanted) return
     this.finding = true
     this.directory.offering('relay', (addresses) => {
-      const fresh = addresses.filter(
+      // each node holding the announce names the relay again: one entry per address
+      const unique = new Map(addresses.map((a) => [addressKey(a), a]))
+      const fresh = [...unique.values()].filter(
         (a) => !reservations.reservations.some((r) => sameAddress(r.relay, a)),
       )
       this.identifyAll(reservations, fresh.slice(0, 8), (relays) => {
@@ -326,7 +336,11 @@ export class Reachability {
     )
   }
 
-  private agentFor(role: 'controlling' | 'controlled', socket: DatagramSocket, relay: Address) {
+  private agentFor(
+    role: 'controlling' | 'controlled',
+    socket: DatagramSocket,
+    relay: Address,
+  ): IceAgent {
     const hosts = this.config.advertiseHost === false ? [] : [socket.local]
     const stun = this.config.stun
     return new IceAgent(role, this.env.random.fork(`session-${this.sessionCounter++}`), hosts, {

@@ -76,14 +76,13 @@ export class RelayReservations {
   /** The relay's signed record (bencoded), or undefined when it does not answer. */
   identify(relay: Address, done: (record: Uint8Array | undefined) => void): void {
     const tid = this.random.int(0xffffffff)
-    let record: Uint8Array | undefined
     this.request(
       relay,
       tid,
       encodeRelay({ type: 'identify', tid }),
       (reply) => {
         if (!reply.ok || reply.value.type !== 'identity' || reply.value.tid !== tid) return false
-        record = reply.value.record
+        const record = reply.value.record
         done(record.length === 0 ? undefined : record)
         return true
       },

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { fromUtf8, utf8 } from '../../src/core/bytes.js'
 import { DhtService } from '../../src/drivers/kademlia/dht-service.js'
+import { startStunServer, type RunningStunServer } from '../../src/drivers/nat/stun-server.js'
 import { createNodeEnv } from '../../src/drivers/node/env.js'
 import { promised } from '../../src/drivers/promises.js'
 import { Peer } from '../../src/peer/peer.js'
@@ -62,15 +63,25 @@ test('a NATed peer reserves with a relay found in the DHT, and a third peer reac
   }
   // allocation ports for the relay: a range unlikely to be taken by another test run
   const portFirst = 30_000 + (process.pid % 2000) * 8
+  // an RFC 5780 STUN server (two loopback addresses): the relay learns it is reachable by probing
+  const stun = await promised<RunningStunServer>((done) =>
+    startStunServer(
+      env.net,
+      { primary: { host: HOST, port: 0 }, alternate: { host: '127.0.0.2', port: 0 } },
+      done,
+    ),
+  )
   try {
     const relay = await start({
       host: HOST,
-      assume: 'reachable',
+      stun: stun.sockets[0]?.local ?? LOCAL,
       unixNow,
       relay: { port: 0, ports: { first: portFirst, count: 8 } },
       refreshSec: 2,
     })
     await until('the relay advertised', () => relay.status().relay?.advertised === true)
+    assert.equal(relay.status().state, 'reachable')
+    assert.deepEqual(relay.status().probe?.filtering, 'endpoint-independent')
 
     const nated = await start({
       host: HOST,
@@ -124,5 +135,6 @@ test('a NATed peer reserves with a relay found in the DHT, and a third peer reac
   } finally {
     for (const peer of peers.reverse()) await promised<void>((done) => peer.stop(done))
     for (const node of helpers) await node.close()
+    stun.close()
   }
 })
