@@ -50,7 +50,7 @@ export class Reachability {
 
   constructor(
     private readonly env: Env,
-    private readonly dht: () => DhtAgent | undefined,
+    dht: () => DhtAgent | undefined,
     private readonly config: ReachabilityConfig,
   ) {
     this.seed = config.seed ?? env.random.bytes(32)
