@@ -75,9 +75,9 @@ async function holdDirect(bed: NetnsBed, on: boolean): Promise<void> {
     }
     const steps = [
       ['add', 'table', 'ip', 'hold'],
-      ['add chain ip hold fwd { type filter hook forward priority -10; policy accept; }'],
-      ['add', 'rule', 'ip', 'hold', 'fwd', 'ip', 'daddr', other.natAddress, 'drop'],
-      ['add', 'rule', 'ip', 'hold', 'fwd', 'ip', 'saddr', other.natAddress, 'drop'],
+      ['add chain ip hold gate { type filter hook forward priority -10; policy accept; }'],
+      ['add', 'rule', 'ip', 'hold', 'gate', 'ip', 'daddr', other.natAddress, 'drop'],
+      ['add', 'rule', 'ip', 'hold', 'gate', 'ip', 'saddr', other.natAddress, 'drop'],
     ]
     for (const step of steps) {
       const result = await nft(...step)
@@ -86,7 +86,7 @@ async function holdDirect(bed: NetnsBed, on: boolean): Promise<void> {
   }
 }
 
-test('a session that starts on the relay moves to the direct pair, the stream whole and in order', async () => {
+test('a session that starts on the relay moves to the direct pair, the stream whole and in order', async (t) => {
   requireNetnsBed()
   const bed = await createNetnsBed({ nats: ['port_restricted', 'port_restricted'] })
   try {
@@ -122,6 +122,12 @@ test('a session that starts on the relay moves to the direct pair, the stream wh
     const a = lastJson(first.stdout)
     const b = lastJson(second.stdout)
     const what = `${first.stdout}${first.stderr} | ${second.stdout}${second.stderr}`
+    t.diagnostic(
+      `selected ${a.selected?.path} (${a.selected?.localType} -> ${a.selected?.remoteType}), ` +
+        `upgraded ${a.upgraded?.path} (${a.upgraded?.localType} -> ${a.upgraded?.remoteType}) ` +
+        `${Math.round(a.upgraded?.elapsedMs ?? 0)} ms after the checks started; ` +
+        `${a.sent} datagrams sent, ${b.received} received, in order: ${b.inOrder}`,
+    )
     assert.ok(a.ok && b.ok, what)
     assert.equal(a.selected?.path, 'relayed', what)
     assert.equal(b.selected?.path, 'relayed', what)
