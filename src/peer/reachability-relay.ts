@@ -50,9 +50,8 @@ export class RelayOffering {
         this.startedAt = this.env.clock.now()
         relay.server.setIdentity(encodeSignedRecord(this.directory.sign(this.draft(relay), 600)))
         const wait = seconds(this.offer.minUptimeSec ?? 0)
-        this.advertiseTimer = this.env.clock.setTimer(
-          (this.startedAt + wait) as Instant,
-          () => this.advertise(relay),
+        this.advertiseTimer = this.env.clock.setTimer((this.startedAt + wait) as Instant, () =>
+          this.advertise(relay),
         )
         done(undefined)
       },
@@ -63,13 +62,15 @@ export class RelayOffering {
     return this.running?.control
   }
 
-  status(): {
-    control: string
-    allocations: number
-    reservations: number
-    knocks: number
-    advertised: boolean
-  } | undefined {
+  status():
+    | {
+        control: string
+        allocations: number
+        reservations: number
+        knocks: number
+        advertised: boolean
+      }
+    | undefined {
     const running = this.running
     if (running === undefined) return undefined
     return {

@@ -60,7 +60,11 @@ export type ReachabilityStatus = {
   /** Our record key (ed25519 public key), hex. */
   readonly key: string
   readonly state: 'probing' | 'reachable' | 'unreachable' | 'stopped'
-  readonly probe?: { readonly mapping: string; readonly filtering: string; readonly mapped?: string }
+  readonly probe?: {
+    readonly mapping: string
+    readonly filtering: string
+    readonly mapped?: string
+  }
   readonly relay?: {
     readonly control: string
     readonly allocations: number

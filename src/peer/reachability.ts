@@ -12,11 +12,7 @@ import { decodeSignal, type SignalMessage } from '../protocols/holepunch/descrip
 import type { NatReport } from '../protocols/stun/index.js'
 import { calleeChannel, callerChannel, type CalleeChannel } from './mailbox-signal.js'
 import { RelayOffering } from './reachability-relay.js'
-import type {
-  ReachabilityConfig,
-  ReachabilityStatus,
-  ReachSession,
-} from './reachability-types.js'
+import type { ReachabilityConfig, ReachabilityStatus, ReachSession } from './reachability-types.js'
 import { RelayReservations, DEFAULT_RESERVATION_TIMING } from './relay-reservations.js'
 import { ServiceDirectory } from './service-directory.js'
 import { decodeSignedRecord, type ServiceRecord } from './service-record.js'
@@ -146,20 +142,24 @@ export class Reachability {
   connect(key: Uint8Array, done: Callback<ReachSession>): void {
     if (this.stopped) return this.fail(done, 'closed', 'reachability is stopped')
     this.directory.fetch('reachable', key, (found) => {
-      if (!found.ok) return done(err(new OperationalError('not_found', `no record: ${found.error}`)))
+      if (!found.ok)
+        return done(err(new OperationalError('not_found', `no record: ${found.error}`)))
       const via = found.value.fields.via[0]
       if (via === undefined) return this.fail(done, 'unreachable', 'the record names no relay')
       this.bind((signalSocket) => {
-        this.bind((agentSocket) => {
-          const channel = callerChannel(signalSocket, this.env.clock, via.mailbox)
-          const agent = this.agentFor('controlling', agentSocket, via.relay)
-          const session = `s${toHex(this.env.random.bytes(8))}`
-          this.counts.outgoing++
-          this.run(agent, agentSocket, channel, session, via.mailbox, 'outgoing', done)
-        }, (failed) => {
-          signalSocket.close()
-          done(failed)
-        })
+        this.bind(
+          (agentSocket) => {
+            const channel = callerChannel(signalSocket, this.env.clock, via.mailbox)
+            const agent = this.agentFor('controlling', agentSocket, via.relay)
+            const session = `s${toHex(this.env.random.bytes(8))}`
+            this.counts.outgoing++
+            this.run(agent, agentSocket, channel, session, via.mailbox, 'outgoing', done)
+          },
+          (failed) => {
+            signalSocket.close()
+            done(failed)
+          },
+        )
       }, done)
     })
   }
@@ -217,7 +217,11 @@ export class Reachability {
   }
 
   private reachableDraft():
-    | { kind: 'reachable'; address: Address; fields: { via: { relay: Address; mailbox: Address }[] } }
+    | {
+        kind: 'reachable'
+        address: Address
+        fields: { via: { relay: Address; mailbox: Address }[] }
+      }
     | undefined {
     const held = this.reservations?.reservations ?? []
     const first = held[0]
@@ -361,27 +365,28 @@ export class Reachability {
     ended: () => void = () => undefined,
   ): void {
     let settled = false
-    let wrapped: AgentSession | undefined
+    // the application's handle, made once the agent is attached: closing it frees our slot
+    const handle: { session?: AgentSession } = {}
     const close = (): void => {
-      if (wrapped === undefined || !this.live.delete(wrapped)) return
+      if (handle.session === undefined || !this.live.delete(handle.session)) return
       attached.close()
       ended()
     }
     const attached = attachAgent(agent, socket, this.env.clock, channel, session, (event) => {
       if (event.type === 'upgraded') this.counts.upgraded++
-      if (settled || wrapped === undefined) return
+      const current = handle.session
+      if (settled || current === undefined) return
       if (event.type === 'selected') {
         settled = true
-        done(ok({ direction, via, session: wrapped }))
+        done(ok({ direction, via, session: current }))
       } else if (event.type === 'failed') {
         settled = true
         close()
         done(err(new OperationalError('unreachable', `hole punch failed: ${event.reason}`)))
       }
     })
-    // the application's handle: closing it also frees our slot for the session
-    wrapped = { ...attached, close }
-    this.live.add(wrapped)
+    handle.session = { ...attached, close }
+    this.live.add(handle.session)
   }
 
   // --- plumbing ---------------------------------------------------------------------------------

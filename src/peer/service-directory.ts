@@ -79,6 +79,16 @@ export class ServiceDirectory {
   ): void {
     const dht = this.dht()
     if (dht === undefined) return done(undefined)
+    // a lookup before the node has joined reaches nobody (an empty table): wait for the join
+    dht.whenJoined(() => this.publishOn(dht, draft, options, done))
+  }
+
+  private publishOn<K extends ServiceKind>(
+    dht: DhtAgent,
+    draft: RecordDraft<K>,
+    options: { readonly lifetimeSec: number; readonly announcePort?: number },
+    done: (result: PublishResult | undefined) => void,
+  ): void {
     const signed = this.sign(draft, options.lifetimeSec)
     let stored = 0
     let announced = 0
@@ -94,10 +104,15 @@ export class ServiceDirectory {
       },
     )
     if (options.announcePort !== undefined) {
-      dht.announce(serviceInfoHash(this.world.hashing, draft.kind), options.announcePort, {}, (a) => {
-        announced = a.stored
-        one()
-      })
+      dht.announce(
+        serviceInfoHash(this.world.hashing, draft.kind),
+        options.announcePort,
+        {},
+        (a) => {
+          announced = a.stored
+          one()
+        },
+      )
     }
   }
 
@@ -150,10 +165,12 @@ export class ServiceDirectory {
     const dht = this.dht()
     if (dht === undefined) return done([])
     const found: Address[] = []
-    dht.getPeers(
-      serviceInfoHash(this.world.hashing, kind),
-      (peers) => found.push(...peers),
-      () => done(found),
+    dht.whenJoined(() =>
+      dht.getPeers(
+        serviceInfoHash(this.world.hashing, kind),
+        (peers) => found.push(...peers),
+        () => done(found),
+      ),
     )
   }
 
@@ -166,11 +183,13 @@ export class ServiceDirectory {
     const dht = this.dht()
     if (dht === undefined) return done(err('not_found'))
     const target = serviceTarget(this.world.hashing, key, kind)
-    dht.get(target, { salt: serviceSalt(kind) }, (got) => {
-      const item = got.item
-      if (item === undefined) return done(err('not_found'))
-      done(this.verify(kind, { ...item, salt: serviceSalt(kind) }, key))
-    })
+    dht.whenJoined(() =>
+      dht.get(target, { salt: serviceSalt(kind) }, (got) => {
+        const item = got.item
+        if (item === undefined) return done(err('not_found'))
+        done(this.verify(kind, { ...item, salt: serviceSalt(kind) }, key))
+      }),
+    )
   }
 
   verify<K extends ServiceKind>(

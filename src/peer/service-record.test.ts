@@ -42,7 +42,10 @@ const reachableDraft: Omit<ServiceRecord<'reachable'>, 'key'> = {
   expires: NOW + 600,
   fields: {
     via: [
-      { relay: { host: '198.51.100.7', port: 3479 }, mailbox: { host: '198.51.100.7', port: 40001 } },
+      {
+        relay: { host: '198.51.100.7', port: 3479 },
+        mailbox: { host: '198.51.100.7', port: 40001 },
+      },
       { relay: { host: '203.0.113.4', port: 3479 }, mailbox: { host: '203.0.113.4', port: 41000 } },
     ],
   },
@@ -73,7 +76,10 @@ test('each kind signs and verifies, and survives the wire form a relay answers w
   // discovery names differ per kind; the item's target follows BEP 44 (key and salt)
   assert.notDeepEqual(serviceInfoHash(hashing, 'relay'), serviceInfoHash(hashing, 'onion-relay'))
   const key = signing.publicKeyOf(SEED)
-  assert.notDeepEqual(serviceTarget(hashing, key, 'relay'), serviceTarget(hashing, key, 'reachable'))
+  assert.notDeepEqual(
+    serviceTarget(hashing, key, 'relay'),
+    serviceTarget(hashing, key, 'reachable'),
+  )
 })
 
 test('forged, altered, stale, early and wrong-kind records are refused', () => {
@@ -88,7 +94,10 @@ test('forged, altered, stale, early and wrong-kind records are refused', () => {
   const forged = signRecord(signing, OTHER_SEED, relayDraft)
   assert.equal(problem({ ...signed, sig: forged.sig }), 'bad_signature')
   // a changed value (another address) with the original signature
-  const moved = signRecord(signing, SEED, { ...relayDraft, address: { host: '192.0.2.1', port: 1 } })
+  const moved = signRecord(signing, SEED, {
+    ...relayDraft,
+    address: { host: '192.0.2.1', port: 1 },
+  })
   assert.equal(problem({ ...signed, value: moved.value }), 'bad_signature')
   // a signer the reader did not ask for
   assert.equal(problem(forged, { ...expect, key: signed.k } as typeof expect), 'wrong_key')
@@ -111,9 +120,15 @@ const bvalue: fc.Arbitrary<BValue> = fc.letrec<{ value: BValue }>((tie) => ({
     fc.uint8Array({ maxLength: 40 }),
     fc.array(tie('value'), { maxLength: 4 }),
     fc
-      .array(fc.tuple(fc.constantFrom('v', 'k', 'a', 'i', 'x', 'f', 'p', 'n', 'm', 'l', 'u', 'r'), tie('value')), {
-        maxLength: 7,
-      })
+      .array(
+        fc.tuple(
+          fc.constantFrom('v', 'k', 'a', 'i', 'x', 'f', 'p', 'n', 'm', 'l', 'u', 'r'),
+          tie('value'),
+        ),
+        {
+          maxLength: 7,
+        },
+      )
       .map((entries) => new Map(entries)),
   ),
 })).value

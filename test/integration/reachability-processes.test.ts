@@ -29,17 +29,47 @@ test('plexus nat reach: relay, reservation and a session by key, one process eac
     const first = plexus(['dht', '--isolated', '--bind', '127.0.0.1', '--port', '0', '--json'])
     const listening = await first.waitForLine(event('listening'))
     const bootstrap = String(listening['address'])
-    const second = plexus(['dht', '--bind', '127.0.0.1', '--port', '0', '--bootstrap', bootstrap, '--json'])
+    const second = plexus([
+      'dht',
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--bootstrap',
+      bootstrap,
+      '--json',
+    ])
     await second.waitForLine(event('listening'))
     const common = ['--bind', '127.0.0.1', '--bootstrap', bootstrap, '--refresh', '1', '--json']
 
-    const relay = plexus(['nat', 'reach', ...common, '--assume', 'reachable', '--relay-ports', `${portFirst}-${portFirst + 7}`])
+    const relay = plexus([
+      'nat',
+      'reach',
+      ...common,
+      '--assume',
+      'reachable',
+      '--relay-ports',
+      `${portFirst}-${portFirst + 7}`,
+    ])
     await relay.waitForLine(
-      event('reach_status', (e) => (e['relay'] as { advertised?: boolean } | undefined)?.advertised === true),
+      event(
+        'reach_status',
+        (e) => (e['relay'] as { advertised?: boolean } | undefined)?.advertised === true,
+      ),
       30_000,
     )
 
-    const nated = plexus(['nat', 'reach', ...common, '--assume', 'unreachable', '--reservations', '1', '--no-host-candidates', '--echo'])
+    const nated = plexus([
+      'nat',
+      'reach',
+      ...common,
+      '--assume',
+      'unreachable',
+      '--reservations',
+      '1',
+      '--no-host-candidates',
+      '--echo',
+    ])
     const started = await nated.waitForLine(event('reach_started'))
     const key = String(started['key'])
     const reserved = await nated.waitForLine(
@@ -53,7 +83,17 @@ test('plexus nat reach: relay, reservation and a session by key, one process eac
     // waits registered before the lines can come (one stdout chunk may carry several)
     const session = nated.waitForLine(event('reach_session'), 60_000)
 
-    const caller = plexus(['nat', 'reach', ...common, '--assume', 'reachable', '--connect', key, '--send', 'hi there'])
+    const caller = plexus([
+      'nat',
+      'reach',
+      ...common,
+      '--assume',
+      'reachable',
+      '--connect',
+      key,
+      '--send',
+      'hi there',
+    ])
     const connected = caller.waitForLine(event('reach_connected'), 30_000)
     const answer = caller.waitForLine(event('reach_answer'), 30_000)
     assert.equal((await connected)['path'], 'relayed')

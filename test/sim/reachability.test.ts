@@ -113,15 +113,19 @@ function run(seed: number): Outcome {
   }
 }
 
-seededTest('sim reachability: a peer behind a symmetric NAT is reached by key through its relay', 31, (seed) => {
-  const outcome = run(seed)
-  assert.equal(outcome.relayAdvertised, true)
-  assert.equal(outcome.reservations, 1)
-  assert.ok(outcome.recordStoredOn > 0, 'the record is in the DHT')
-  assert.ok(outcome.knocks >= 1, 'the offer reached the NATed peer as a knock')
-  assert.equal(outcome.path, 'relayed')
-  assert.equal(outcome.answer, 'echo ping')
-})
+seededTest(
+  'sim reachability: a peer behind a symmetric NAT is reached by key through its relay',
+  31,
+  (seed) => {
+    const outcome = run(seed)
+    assert.equal(outcome.relayAdvertised, true)
+    assert.equal(outcome.reservations, 1)
+    assert.ok(outcome.recordStoredOn > 0, 'the record is in the DHT')
+    assert.ok(outcome.knocks >= 1, 'the offer reached the NATed peer as a knock')
+    assert.equal(outcome.path, 'relayed')
+    assert.equal(outcome.answer, 'echo ping')
+  },
+)
 
 seededTest('sim reachability: the same seed gives the same outcome', 32, (seed) => {
   assert.deepEqual(run(seed), run(seed))

@@ -70,22 +70,34 @@ export function registerNatReach(nat: Command): void {
     .option('--dht-port <n>', 'DHT UDP port (0 picks one)', portOption, 0)
     .option('--bootstrap <host:port,...>', 'DHT nodes to join through', bootstrapList, [])
     .option('--isolated', 'start the DHT with no bootstrap nodes (a private network)')
-    .option('--stun <host:port>', 'STUN server (RFC 5780) for the reachability probe', addressArgument)
+    .option(
+      '--stun <host:port>',
+      'STUN server (RFC 5780) for the reachability probe',
+      addressArgument,
+    )
     .option('--assume <what>', 'skip the probe: reachable or unreachable', assumption)
     .option('--relay-port <n>', 'relay control port when serving (0 picks one)', portOption, 0)
     .option('--relay-ports <first-last>', 'serve as a relay with these allocation ports', portRange)
-    .option(
-      '--reservations <n>',
-      'relays to reserve with',
-      integerOption('reservations', 1, 8),
-      2,
-    )
+    .option('--reservations <n>', 'relays to reserve with', integerOption('reservations', 1, 8), 2)
     .option('--no-host-candidates', 'do not offer our host addresses (private ones)')
-    .option('--seed <hex>', 'ed25519 seed of our records (64 hex digits; default random)', hexBytes(32))
-    .option('--connect <key>', 'reach the peer with this key (64 hex digits), then exit', hexBytes(32))
+    .option(
+      '--seed <hex>',
+      'ed25519 seed of our records (64 hex digits; default random)',
+      hexBytes(32),
+    )
+    .option(
+      '--connect <key>',
+      'reach the peer with this key (64 hex digits), then exit',
+      hexBytes(32),
+    )
     .option('--send <text>', 'with --connect: what to send', 'hello')
     .option('--echo', 'answer incoming sessions with what they sent')
-    .option('--refresh <s>', 'republish records this often', integerOption('refresh', 1, 86_400), 600)
+    .option(
+      '--refresh <s>',
+      'republish records this often',
+      integerOption('refresh', 1, 86_400),
+      600,
+    )
     .option('--json', 'print JSON lines')
     .action(async (flags: ReachFlags) => {
       await reach(flags)
@@ -170,18 +182,24 @@ function watchStatus(service: Reachability, print: Print): NodeJS.Timeout {
     const shown = {
       state: status.state,
       probe: status.probe,
-      relay: status.relay === undefined ? undefined : {
-        control: status.relay.control,
-        advertised: status.relay.advertised,
-        reservations: status.relay.reservations,
-      },
+      relay:
+        status.relay === undefined
+          ? undefined
+          : {
+              control: status.relay.control,
+              advertised: status.relay.advertised,
+              reservations: status.relay.reservations,
+            },
       reservations: status.reservations,
       recorded: status.recordStoredOn > 0,
     }
     const text = JSON.stringify(shown)
     if (text === last) return
     last = text
-    const relay = status.relay === undefined ? '' : `, relay ${status.relay.control}${status.relay.advertised ? ' (advertised)' : ''}`
+    const relay =
+      status.relay === undefined
+        ? ''
+        : `, relay ${status.relay.control}${status.relay.advertised ? ' (advertised)' : ''}`
     const via = status.reservations.map((r) => `${r.relay} (mailbox ${r.mailbox})`).join(', ')
     print(
       'reach_status',

@@ -372,7 +372,10 @@ export class IceAgent {
       else pair.nominateOnSuccess = true
     }
     const direct = !isRelayedPair(pair.local, pair.remote)
-    if (pair.state !== 'succeeded' && (this.stateValue === 'checking' || (this.upgrading && direct))) {
+    if (
+      pair.state !== 'succeeded' &&
+      (this.stateValue === 'checking' || (this.upgrading && direct))
+    ) {
       pair.state = 'waiting'
       this.checkList.trigger(pair)
       // paced like every check (Ta): an idle check list sends now, a busy one in its turn

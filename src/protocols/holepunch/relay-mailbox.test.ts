@@ -22,7 +22,13 @@ const server = (): RelayServer =>
 const decodedSends = (relay: RelayServer): { to: string; message: RelayMessage }[] =>
   relay.takeOutputs().flatMap((o) => {
     if (o.type !== 'send') return []
-    if (o.fromPort !== CONTROL) return [{ to: `${o.to.host}:${o.to.port}`, message: { type: 'data', from: o.to, payload: o.bytes } as RelayMessage }]
+    if (o.fromPort !== CONTROL)
+      return [
+        {
+          to: `${o.to.host}:${o.to.port}`,
+          message: { type: 'data', from: o.to, payload: o.bytes } as RelayMessage,
+        },
+      ]
     const decoded = decodeRelay(o.bytes)
     assert.ok(decoded.ok)
     return [{ to: `${o.to.host}:${o.to.port}`, message: decoded.value }]
@@ -44,9 +50,13 @@ test('the new messages round-trip, and no byte string makes the decoder throw', 
     error: 'too_large',
   })
   fc.assert(
-    fc.property(fc.integer({ min: 0xc1, max: 0xca }), fc.uint8Array({ maxLength: 40 }), (tag, rest) => {
-      decodeRelay(new Uint8Array([tag, ...rest]))
-    }),
+    fc.property(
+      fc.integer({ min: 0xc1, max: 0xca }),
+      fc.uint8Array({ maxLength: 40 }),
+      (tag, rest) => {
+        decodeRelay(new Uint8Array([tag, ...rest]))
+      },
+    ),
   )
 })
 
@@ -64,7 +74,8 @@ test('a reservation passes knocks from strangers, within budget; a plain allocat
   assert.equal(relay.reservationCount, 1)
 
   // four knocks in one second: three pass as KNOCK to the client, the fourth is dropped
-  for (let i = 0; i < 4; i++) relay.receive(instant(100 + i), mailbox, STRANGER, new Uint8Array([i]))
+  for (let i = 0; i < 4; i++)
+    relay.receive(instant(100 + i), mailbox, STRANGER, new Uint8Array([i]))
   const knocks = decodedSends(relay)
   assert.equal(knocks.length, 3)
   for (const knock of knocks) {
@@ -78,9 +89,16 @@ test('a reservation passes knocks from strangers, within budget; a plain allocat
 
   // the client answers the stranger: its later datagrams are ordinary DATA, not knocks
   const answer = new Uint8Array([0x61])
-  relay.receive(instant(1200), CONTROL, CLIENT, encodeRelay({ type: 'send', to: STRANGER, payload: answer }))
+  relay.receive(
+    instant(1200),
+    CONTROL,
+    CLIENT,
+    encodeRelay({ type: 'send', to: STRANGER, payload: answer }),
+  )
   const out = relay.takeOutputs()
-  assert.ok(out.some((o) => o.type === 'send' && o.fromPort === mailbox && o.to.host === STRANGER.host))
+  assert.ok(
+    out.some((o) => o.type === 'send' && o.fromPort === mailbox && o.to.host === STRANGER.host),
+  )
   relay.receive(instant(1300), mailbox, STRANGER, new Uint8Array([2]))
   assert.equal(decodedSends(relay)[0]?.message.type, 'data')
 
