@@ -82,7 +82,8 @@ function run(seed: number): Outcome {
   })
   world.runFor(seconds(30))
   start(callerHost, { host: callerHost.address, assume: 'reachable', unixNow })
-  world.runFor(seconds(5))
+  // the caller connects at once, before its DHT node has joined: the lookup must wait for it
+  world.runFor(ms(1))
   const relay = services.get(relayHost)
   const nated = services.get(natedHost)
   const caller = services.get(callerHost)
