@@ -48,6 +48,12 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'plexus nat relay --port 3478 --user alice:secret',
     'plexus nat relay --bind 0.0.0.0 --relay-host 192.0.2.10 --user alice:secret --allow-peer 192.0.2.0/24 --json',
   ],
+  'nat reach': [
+    'plexus nat reach --stun 192.0.2.10:3478 --relay-ports 40000-40099   # relay if the probe says public',
+    'plexus nat reach --isolated --dht-port 6881 --assume reachable --relay-ports 40000-40015 --json',
+    'plexus nat reach --bootstrap 127.0.0.1:6881 --assume unreachable --no-host-candidates --echo',
+    'plexus nat reach --bootstrap 127.0.0.1:6881 --assume reachable --connect <64-hex key> --send hi',
+  ],
   ping: ['plexus ping --listen --port 7000', 'plexus ping 127.0.0.1:7000 --count 5 --json'],
   dht: [
     'plexus dht --port 6881 --state dht.state',

@@ -21,6 +21,7 @@ import { configProblem, isValidConnectionsMax, newPeerId } from './peer-config.j
 import { dhtBucketsOf, dhtLookupsOf, dhtStatusOf, startDht } from './peer-dht.js'
 import { peerEnvWithMetrics } from './peer-metrics.js'
 import { PluginRegistry } from './plugin-registry.js'
+import { Reachability } from './reachability.js'
 import { SerialQueue } from './serial-queue.js'
 import { allSwarmHashes, torrentBySwarmHash } from './swarm-hashes.js'
 import { isValidRate, SharedRateLimits } from './shared-limits.js'
@@ -74,6 +75,7 @@ export class Peer implements PeerApi {
   private connectionsMax: number
   /** The DHT settings the running node was started with (`setDht` may change them). */
   private dhtConfig: PeerDhtConfig | false
+  private reachability_: Reachability | undefined
 
   private constructor(
     private readonly env: Env,
@@ -157,7 +159,7 @@ export class Peer implements PeerApi {
           }
           peer = new Peer(env, config, dht.value, listening.value.local, limits, registry)
           peer.router = listening.value
-          done(ok(peer))
+          peer.startReachability(done)
         },
       )
     })
@@ -373,6 +375,22 @@ export class Peer implements PeerApi {
 
   dhtStored(): DhtStored | undefined {
     return this.dht?.stored()
+  }
+
+  reachability(): Reachability | undefined {
+    return this.reachability_
+  }
+
+  /** The reachability plug-in when configured, then `done` with the peer. */
+  private startReachability(done: Callback<PeerApi>): void {
+    const config = this.config.reachability
+    if (config === undefined) return done(ok(this))
+    const service = new Reachability(this.env, () => this.dht, config)
+    this.reachability_ = service
+    this.use(service, (started) => {
+      if (started.ok) return done(ok(this))
+      this.stop(() => done(started))
+    })
   }
 
   use(plugin: PeerPlugin | PeerPluginFactory, done: Callback<void>): void {

@@ -7,6 +7,8 @@ import type { DhtAgent } from '../drivers/kademlia/dht-agent.js'
 import type { SessionEvent } from '../drivers/bittorrent/session-events.js'
 import type { TrackerTransport } from '../drivers/bittorrent/tracker-transport.js'
 import type { MetricsSnapshot } from '../drivers/node/metrics.js'
+import type { Reachability } from './reachability.js'
+import type { ReachabilityConfig } from './reachability-types.js'
 import type { Metainfo } from '../protocols/bittorrent/metainfo/index.js'
 import type { DhtConfig } from '../protocols/kademlia/index.js'
 import type { PieceHashing, StorageLimits } from '../protocols/bittorrent/storage/index.js'
@@ -94,6 +96,11 @@ export interface PeerConfig {
   readonly peerId?: Uint8Array
   /** A magnet without metadata after this long is an error (default 120 s). */
   readonly metadataTimeout?: Duration
+  /**
+   * Reachability (issue 15): probe, serve as a relay when public, keep relay reservations and
+   * a signed record in the DHT when not; started as the `reachability` plug-in.
+   */
+  readonly reachability?: ReachabilityConfig
 }
 
 /** Where a torrent comes from. */
@@ -258,6 +265,11 @@ export interface PeerApi {
   metrics(): MetricsSnapshot
   /** Subscribes to the event stream; returns the unsubscribe function. */
   onEvent(listener: (event: PeerEvent) => void): () => void
+  /**
+   * The reachability service when configured (`PeerConfig.reachability`): its status, our
+   * record key, `connect(key)` to another peer and `onSession` for those reaching us.
+   */
+  reachability?(): Reachability | undefined
   /** The listener's address (the port is known once started). */
   readonly listenAddress: Address
   /** Flushes every torrent's resume data, leaves the swarms, closes listeners and the DHT. */

@@ -12,6 +12,7 @@ import { PeerPolicy, turnServerConfig, type TurnServerEvent } from '../../protoc
 import { addressArgument, integerOption, portOption } from '../options.js'
 import { resolveBindHost, resolveHostName } from '../bind-host.js'
 import { CliError, EXIT_FAILURE, printJson, printLine } from '../output.js'
+import { registerNatReach } from './nat-reach.js'
 
 /**
  * `plexus nat`: NAT traversal tools. `probe` asks a STUN server (RFC 5780 for the behaviour
@@ -99,6 +100,7 @@ export function registerNat(program: Command): void {
       server.close()
     })
   registerRelay(nat)
+  registerNatReach(nat)
 }
 
 function registerRelay(nat: Command): void {

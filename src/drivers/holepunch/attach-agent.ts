@@ -9,6 +9,11 @@ export interface AgentSession {
   readonly agent: IceAgent
   /** Resolves at selection with the direct/relayed report; rejects when the checks fail. */
   readonly connected: Promise<ConnectionReport>
+  /**
+   * The path the session's datagrams take now: the selection's report, then the upgrade's
+   * when a relayed session moved to a direct pair (the session object stays the same).
+   */
+  report(): ConnectionReport | undefined
   /** Application datagrams arriving on the selected pair. */
   onData(handler: (bytes: Uint8Array) => void): void
   send(bytes: Uint8Array): boolean
@@ -39,6 +44,7 @@ export function attachAgent(
   // A failure nobody awaits is reported through `onEvent` too: never an unhandled rejection.
   connected.catch(() => undefined)
   let closed = false
+  let latest: ConnectionReport | undefined
   const timer = new CoreTimer(clock, (now) => {
     agent.timeout(now)
     flush()
@@ -54,7 +60,10 @@ export function attachAgent(
       if (event.type === 'gathered') {
         const kind = agent.role === 'controlling' ? 'offer' : 'answer'
         channel.send({ kind, session, description: event.description })
-      } else if (event.type === 'selected') resolve(event.report)
+      } else if (event.type === 'selected') {
+        latest = event.report
+        resolve(event.report)
+      } else if (event.type === 'upgraded') latest = event.report
       else if (event.type === 'failed') reject(new Error(`hole punch failed: ${event.reason}`))
       else dataHandler(event.bytes)
     }
@@ -76,6 +85,7 @@ export function attachAgent(
   return {
     agent,
     connected,
+    report: () => latest,
     onData: (handler) => (dataHandler = handler),
     send: (bytes) => {
       if (closed) return false

@@ -1,15 +1,19 @@
+import type { Address } from '../../core/address.js'
 import type { Clock, DatagramSocket, Net } from '../../core/env.js'
 import { RelayServer, type RelayServerOptions } from '../../protocols/holepunch/relay-server.js'
 import { CoreTimer } from '../core-timer.js'
 
 export interface RunningRelay {
   readonly server: RelayServer
+  /** Where the control socket is bound (its port is known even when 0 was asked for). */
+  readonly control: Address
   close(): void
 }
 
 /**
  * Runs the relay-lite core on an Env's net and clock: the control socket on
- * `publicHost:controlPort`, and one socket per allocation, opened and closed as the core asks.
+ * `publicHost:controlPort` (0: any free port), and one socket per allocation, opened and closed
+ * as the core asks. An allocation port that cannot be bound leaves that allocation silent.
  */
 export function startRelayServer(
   net: Net,
@@ -17,8 +21,28 @@ export function startRelayServer(
   options: RelayServerOptions,
   ready: (relay: RunningRelay | Error) => void,
 ): void {
+  // Port 0 picks the control port: the core learns the real one once it is bound.
+  net.bindDatagram({ host: options.publicHost, port: options.controlPort }, (result) => {
+    if (!result.ok) {
+      const { publicHost, controlPort } = options
+      ready(new Error(`relay cannot bind ${publicHost}:${controlPort}: ${result.error.message}`))
+      return
+    }
+    const control = result.value
+    run(net, clock, { ...options, controlPort: control.local.port }, control, ready)
+  })
+}
+
+function run(
+  net: Net,
+  clock: Clock,
+  options: RelayServerOptions,
+  control: DatagramSocket,
+  ready: (relay: RunningRelay) => void,
+): void {
   const server = new RelayServer(options)
   const sockets = new Map<number, DatagramSocket>()
+  let closed = false
   const timer = new CoreTimer(clock, (now) => {
     server.timeout(now)
     flush()
@@ -29,37 +53,33 @@ export function startRelayServer(
       else if (output.type === 'close') {
         sockets.get(output.port)?.close()
         sockets.delete(output.port)
-      } else bind(output.port, () => undefined)
+      } else bind(output.port)
     }
-    timer.arm(server.nextTimeout())
+    if (!closed) timer.arm(server.nextTimeout())
   }
-  const bind = (port: number, done: (error?: Error) => void): void => {
+  const serve = (port: number, socket: DatagramSocket): void => {
+    sockets.set(port, socket)
+    socket.onReceive((from, bytes) => {
+      server.receive(clock.now(), port, from, bytes)
+      flush()
+    })
+  }
+  const bind = (port: number): void => {
     net.bindDatagram({ host: options.publicHost, port }, (result) => {
-      if (!result.ok) {
-        done(new Error(`relay cannot bind ${options.publicHost}:${port}: ${result.error.message}`))
-        return
-      }
-      const socket = result.value
-      sockets.set(port, socket)
-      socket.onReceive((from, bytes) => {
-        server.receive(clock.now(), port, from, bytes)
-        flush()
-      })
-      done()
+      if (!result.ok) return
+      if (closed) return result.value.close()
+      serve(port, result.value)
     })
   }
-  bind(options.controlPort, (error) => {
-    if (error !== undefined) {
-      ready(error)
-      return
-    }
-    ready({
-      server,
-      close: () => {
-        timer.cancel()
-        for (const socket of sockets.values()) socket.close()
-        sockets.clear()
-      },
-    })
+  serve(options.controlPort, control)
+  ready({
+    server,
+    control: control.local,
+    close: () => {
+      closed = true
+      timer.cancel()
+      for (const socket of sockets.values()) socket.close()
+      sockets.clear()
+    },
   })
 }

@@ -33,6 +33,7 @@ import {
   iceToken,
 } from './binding.js'
 import { CheckList, connectionReport, type Pair, type PendingRequest } from './pairs.js'
+import { ReceivePath } from './path-switch.js'
 import { RelayLeg } from './relay-leg.js'
 import { StunTransactions, type Transaction } from './transactions.js'
 import type { AgentEvent, AgentOutput } from './events.js'
@@ -54,6 +55,11 @@ import type { AgentEvent, AgentOutput } from './events.js'
  *    pair when it sees one on a pair that has succeeded.
  * 5. Connected: application datagrams on the selected pair, STUN Binding indications every
  *    `keepaliveMs` when nothing else was sent (the NAT mappings stay open).
+ * 6. Upgrading: when the selected pair is relayed, the direct pairs are still checked (failed
+ *    ones again every `upgradeRetryMs`) for `upgradeWindowMs`. The controlling side nominates
+ *    the first that succeeds; both sides then move the session's datagrams to it (`upgraded`)
+ *    while the receiver keeps them in order across the switch (path-switch.ts). The
+ *    application's session is the same object throughout.
  */
 export type AgentRole = 'controlling' | 'controlled'
 export type AgentState = 'new' | 'gathering' | 'gathered' | 'checking' | 'connected' | 'failed'
@@ -80,6 +86,11 @@ export class IceAgent {
   private lastSentOnSelected: Instant | undefined
   private checksSent = 0
   private readonly relay: RelayLeg
+  /** Upgrading a relayed selection: until when, the next retry of failed direct pairs. */
+  private upgradeUntil: Instant | undefined
+  private upgradeRetryAt: Instant | undefined
+  private upgradeNominating: Pair | undefined
+  private readonly receivePath: ReceivePath
   /** The instant of the input being handled (TURN's send needs one). */
   private now: Instant = 0 as Instant
 
@@ -97,6 +108,14 @@ export class IceAgent {
     this.checkList = new CheckList(role === 'controlling')
     this.transactions = new StunTransactions(this.config)
     this.relay = new RelayLeg(random, this.config)
+    this.receivePath = new ReceivePath(this.config.pathSwitchHoldMinMs, (bytes) =>
+      this.event({ type: 'data', bytes }),
+    )
+  }
+
+  /** Connected through the relay and still checking the direct pairs. */
+  get upgrading(): boolean {
+    return this.stateValue === 'connected' && this.upgradeUntil !== undefined
   }
 
   get state(): AgentState {
@@ -185,7 +204,9 @@ export class IceAgent {
       this.maybeNominate(now)
       this.maybeFail(now)
     }
+    if (this.upgrading) this.upgradeStep(now)
     if (this.stateValue === 'connected') this.keepalive(now)
+    this.receivePath.timeout(now)
   }
 
   nextTimeout(): Instant | undefined {
@@ -208,6 +229,12 @@ export class IceAgent {
     if (this.stateValue === 'connected' && this.lastSentOnSelected !== undefined) {
       consider(after(this.lastSentOnSelected, ms(this.config.keepaliveMs)))
     }
+    if (this.upgrading) {
+      consider(this.upgradeUntil)
+      consider(this.upgradeRetryAt)
+      consider(this.nextCheckAt)
+    }
+    consider(this.receivePath.nextTimeout())
     return next
   }
 
@@ -257,7 +284,7 @@ export class IceAgent {
   }
 
   private sendNextCheck(now: Instant): void {
-    const pair = this.checkList.next()
+    const pair = this.checkList.next(this.upgrading)
     if (pair === undefined) {
       this.nextCheckAt = undefined
       return
@@ -291,7 +318,8 @@ export class IceAgent {
       // controlling side starts sending at its selection, which can be before the controlled
       // side's own check on that pair has come back.
       if (this.stateValue === 'connected' || this.stateValue === 'checking') {
-        if (this.checkList.has(pairKey(base, from))) this.event({ type: 'data', bytes })
+        const pair = this.checkList.get(pairKey(base, from))
+        if (pair !== undefined) this.receivePath.receive(now, pair, bytes)
       }
       return
     }
@@ -343,7 +371,11 @@ export class IceAgent {
       if (pair.state === 'succeeded') this.select(now, pair)
       else pair.nominateOnSuccess = true
     }
-    if (pair.state !== 'succeeded' && this.stateValue === 'checking') {
+    const direct = !isRelayedPair(pair.local, pair.remote)
+    if (
+      pair.state !== 'succeeded' &&
+      (this.stateValue === 'checking' || (this.upgrading && direct))
+    ) {
       pair.state = 'waiting'
       this.checkList.trigger(pair)
       // paced like every check (Ta): an idle check list sends now, a busy one in its turn
@@ -384,6 +416,7 @@ export class IceAgent {
         this.firstRelayedValidAt = now
       }
     }
+    if (this.upgrading) return this.upgradeSucceeded(now, pair, purpose.nominate)
     if (this.stateValue !== 'checking') return
     if (purpose.nominate || pair.nominateOnSuccess) this.select(now, pair)
     else this.maybeNominate(now)
@@ -404,6 +437,7 @@ export class IceAgent {
       pair.state = 'failed'
       this.nominating = undefined
     }
+    if (purpose.nominate && this.upgradeNominating === pair) this.upgradeNominating = undefined
     if (this.stateValue === 'checking') {
       this.maybeNominate(now)
       this.maybeFail(now)
@@ -439,14 +473,69 @@ export class IceAgent {
   }
 
   private select(now: Instant, pair: Pair): void {
-    if (this.selected !== undefined) return
+    const relayed = isRelayedPair(pair.local, pair.remote)
+    const elapsedMs = now - (this.checksStartedAt ?? now)
+    if (this.selected !== undefined) {
+      // only a relayed session moves, and only to a direct pair
+      if (!this.upgrading || relayed) return
+      this.selected = pair
+      this.lastSentOnSelected = now
+      this.endUpgrade()
+      const report = connectionReport(this.role, pair, this.checksSent, elapsedMs)
+      this.event({ type: 'upgraded', report })
+      return
+    }
     this.selected = pair
     this.stateValue = 'connected'
     this.lastSentOnSelected = now
-    this.transactions.deleteWhere((t) => t.purpose.kind === 'check' && t.purpose.pair !== pair)
-    const elapsedMs = now - (this.checksStartedAt ?? now)
+    if (relayed && this.config.upgradeWindowMs > 0 && this.checkList.hasDirect()) {
+      // the direct checks in flight go on; the other relayed ones are done with
+      this.upgradeUntil = after(now, ms(this.config.upgradeWindowMs))
+      this.upgradeRetryAt = after(now, ms(this.config.upgradeRetryMs))
+      this.transactions.deleteWhere(
+        (t) =>
+          t.purpose.kind === 'check' &&
+          t.purpose.pair !== pair &&
+          isRelayedPair(t.purpose.pair.local, t.purpose.pair.remote),
+      )
+      this.nextCheckAt ??= after(now, ms(this.config.checkIntervalMs))
+    } else {
+      this.transactions.deleteWhere((t) => t.purpose.kind === 'check' && t.purpose.pair !== pair)
+    }
     const report = connectionReport(this.role, pair, this.checksSent, elapsedMs)
     this.event({ type: 'selected', report })
+  }
+
+  // --- upgrading a relayed session --------------------------------------------------------------
+
+  private upgradeStep(now: Instant): void {
+    if (this.upgradeUntil !== undefined && now >= this.upgradeUntil) {
+      this.endUpgrade()
+      return
+    }
+    if (this.upgradeRetryAt !== undefined && now >= this.upgradeRetryAt) {
+      if (this.checkList.retryFailedDirect()) this.nextCheckAt ??= now
+      this.upgradeRetryAt = after(now, ms(this.config.upgradeRetryMs))
+    }
+    if (this.nextCheckAt !== undefined && this.nextCheckAt <= now) this.sendNextCheck(now)
+  }
+
+  /** A check succeeded while upgrading: the controlling side nominates the first direct pair. */
+  private upgradeSucceeded(now: Instant, pair: Pair, nominated: boolean): void {
+    if (isRelayedPair(pair.local, pair.remote)) return
+    if (nominated || pair.nominateOnSuccess) return this.select(now, pair)
+    if (this.role !== 'controlling' || this.upgradeNominating !== undefined) return
+    this.upgradeNominating = pair
+    this.check(now, pair, true)
+  }
+
+  private endUpgrade(): void {
+    this.upgradeUntil = undefined
+    this.upgradeRetryAt = undefined
+    this.upgradeNominating = undefined
+    this.nextCheckAt = undefined
+    const selected = this.selected
+    this.transactions.deleteWhere((t) => t.purpose.kind === 'check' && t.purpose.pair !== selected)
   }
 
   private keepalive(now: Instant): void {

@@ -23,6 +23,18 @@ export interface AgentConfig {
   readonly checkTimeoutMs: number
   /** Binding indications on an idle selected pair (RFC 8445 section 11: 15 s). */
   readonly keepaliveMs: number
+  /**
+   * After a relayed pair is selected, the direct pairs are still checked this long (0: never);
+   * the first that succeeds takes the session's traffic (`upgraded`).
+   */
+  readonly upgradeWindowMs: number
+  /** Direct pairs that failed meanwhile are checked again this often while upgrading. */
+  readonly upgradeRetryMs: number
+  /**
+   * The least a receiver holds the new path's datagrams after a switch (see path-switch.ts);
+   * 0 turns the hold off, for applications that put datagrams in order themselves.
+   */
+  readonly pathSwitchHoldMinMs: number
 }
 
 export interface TurnServerRef {
@@ -43,4 +55,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   nominationWaitMs: 1000,
   checkTimeoutMs: 15_000,
   keepaliveMs: 15_000,
+  upgradeWindowMs: 60_000,
+  upgradeRetryMs: 5_000,
+  pathSwitchHoldMinMs: 50,
 }

@@ -22,6 +22,8 @@ export interface ConnectionReport {
 export type AgentEvent =
   | { readonly type: 'gathered'; readonly description: SessionDescription }
   | { readonly type: 'selected'; readonly report: ConnectionReport }
+  /** A relayed session moved to a direct pair: same session, same data, a shorter path. */
+  | { readonly type: 'upgraded'; readonly report: ConnectionReport }
   | {
       readonly type: 'failed'
       readonly reason: 'timeout' | 'no_pair_succeeded'

@@ -44,6 +44,15 @@ export class CheckList {
     return this.pairs.has(key)
   }
 
+  get(key: string): Pair | undefined {
+    return this.pairs.get(key)
+  }
+
+  hasDirect(): boolean {
+    for (const p of this.pairs.values()) if (!isRelayedPair(p.local, p.remote)) return true
+    return false
+  }
+
   pairFor(local: Candidate, remote: Candidate): Pair {
     const key = pairKey(local.base, remote.address)
     let pair = this.pairs.get(key)
@@ -70,14 +79,20 @@ export class CheckList {
     this.triggered.push(pair)
   }
 
-  /** The next pair to check: a triggered one first, else the best waiting one. */
-  next(): Pair | undefined {
+  /**
+   * The next pair to check: a triggered one first, else the best waiting one; with
+   * `directOnly` (upgrading a relayed session) relayed pairs are passed over.
+   */
+  next(directOnly = false): Pair | undefined {
+    const wanted = (p: Pair): boolean => !directOnly || !isRelayedPair(p.local, p.remote)
     let pair = this.triggered.shift()
-    while (pair !== undefined && pair.state === 'failed') pair = this.triggered.shift()
+    while (pair !== undefined && (pair.state === 'failed' || !wanted(pair))) {
+      pair = this.triggered.shift()
+    }
     if (pair !== undefined) return pair
     let best: Pair | undefined
     for (const candidate of this.pairs.values()) {
-      if (candidate.state !== 'waiting') continue
+      if (candidate.state !== 'waiting' || !wanted(candidate)) continue
       if (best === undefined || candidate.priority > best.priority) best = candidate
     }
     return best
@@ -114,6 +129,18 @@ export class CheckList {
       if (pending && !isRelayedPair(p.local, p.remote)) return true
     }
     return false
+  }
+
+  /** Upgrading: direct pairs that failed get another round of checks. */
+  retryFailedDirect(): boolean {
+    let any = false
+    for (const p of this.pairs.values()) {
+      if (p.state === 'failed' && !isRelayedPair(p.local, p.remote)) {
+        p.state = 'waiting'
+        any = true
+      }
+    }
+    return any
   }
 
   /** A pair that may still succeed, or has. */

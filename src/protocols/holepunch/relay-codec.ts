@@ -15,6 +15,16 @@ import { err, ok, type Result } from '../../core/result.js'
  *   SEND       c3 | ip(4) | port(2) | payload     client -> relay: send payload to ip:port
  *   DATA       c4 | ip(4) | port(2) | payload     relay -> client: payload came from ip:port
  *   REFUSED    c5 | tid(4) | code(1)
+ *   RESERVE    c6 | tid(4)                        ALLOCATE with a mailbox: see below
+ *   KNOCK      c7 | ip(4) | port(2) | payload     relay -> client: an unsolicited datagram
+ *   IDENTIFY   c8 | tid(4)                        who runs this relay?
+ *   IDENTITY   c9 | tid(4) | record               the relay's signed service record (may be empty)
+ *
+ * A reservation (RESERVE, answered with ALLOCATED) is an allocation whose public port is also
+ * a mailbox: a datagram from a host without a permission is passed to the client as a KNOCK
+ * (a bounded number per second) instead of being dropped, so a stranger can send a NATed
+ * client its first signalling message. The client answers with SEND, which opens the
+ * permission as usual; nothing else gets through unasked.
  */
 export type RelayMessage =
   | { readonly type: 'allocate'; readonly tid: number }
@@ -22,18 +32,43 @@ export type RelayMessage =
   | { readonly type: 'send'; readonly to: Address; readonly payload: Uint8Array }
   | { readonly type: 'data'; readonly from: Address; readonly payload: Uint8Array }
   | { readonly type: 'refused'; readonly tid: number; readonly code: RelayRefusal }
+  | { readonly type: 'reserve'; readonly tid: number }
+  | { readonly type: 'knock'; readonly from: Address; readonly payload: Uint8Array }
+  | { readonly type: 'identify'; readonly tid: number }
+  | { readonly type: 'identity'; readonly tid: number; readonly record: Uint8Array }
 
 /** Why an allocation was refused. */
 export const RelayRefusal = { Capacity: 1, PerClientLimit: 2 } as const
 export type RelayRefusal = (typeof RelayRefusal)[keyof typeof RelayRefusal]
 
-export type RelayDecodeError = 'empty' | 'unknown_tag' | 'short' | 'bad_code'
+export type RelayDecodeError = 'empty' | 'unknown_tag' | 'short' | 'bad_code' | 'too_large'
 
-const TAG = { allocate: 0xc1, allocated: 0xc2, send: 0xc3, data: 0xc4, refused: 0xc5 } as const
+const TAG = {
+  allocate: 0xc1,
+  allocated: 0xc2,
+  send: 0xc3,
+  data: 0xc4,
+  refused: 0xc5,
+  reserve: 0xc6,
+  knock: 0xc7,
+  identify: 0xc8,
+  identity: 0xc9,
+} as const
 
-/** True when the datagram is a relay-lite message (first byte 0xc1..0xc5). */
+/** A relay's identity record is a BEP 44 item: at most 1000 bytes of value plus its frame. */
+export const IDENTITY_BYTES_MAX = 1200
+
+/** True when the datagram is a relay-lite message (first byte 0xc1..0xc9). */
 export const isRelayMessage = (bytes: Uint8Array): boolean =>
-  bytes.length > 0 && (bytes[0] as number) >= TAG.allocate && (bytes[0] as number) <= TAG.refused
+  bytes.length > 0 && (bytes[0] as number) >= TAG.allocate && (bytes[0] as number) <= TAG.identity
+
+const withTid = (tag: number, tid: number, rest: Uint8Array = new Uint8Array(0)): Uint8Array => {
+  const out = new Uint8Array(5 + rest.length)
+  out[0] = tag
+  writeUint32BE(out, 1, tid)
+  out.set(rest, 5)
+  return out
+}
 
 function writeAddress(out: Uint8Array, at: number, address: Address): void {
   if (!isIPv4(address.host)) throw new RangeError(`relay-lite is IPv4 only: ${address.host}`)
@@ -63,9 +98,10 @@ export function encodeRelay(message: RelayMessage): Uint8Array {
       return out
     }
     case 'send':
-    case 'data': {
+    case 'data':
+    case 'knock': {
       const out = new Uint8Array(7 + message.payload.length)
-      out[0] = message.type === 'send' ? TAG.send : TAG.data
+      out[0] = TAG[message.type]
       writeAddress(out, 1, message.type === 'send' ? message.to : message.from)
       out.set(message.payload, 7)
       return out
@@ -77,6 +113,12 @@ export function encodeRelay(message: RelayMessage): Uint8Array {
       out[5] = message.code
       return out
     }
+    case 'reserve':
+    case 'identify':
+      return withTid(TAG[message.type], message.tid)
+    case 'identity':
+      if (message.record.length > IDENTITY_BYTES_MAX) throw new RangeError('identity too large')
+      return withTid(TAG.identity, message.tid, message.record)
   }
 }
 
@@ -93,16 +135,23 @@ export function decodeRelay(bytes: Uint8Array): Result<RelayMessage, RelayDecode
         ? ok({ type: 'allocated', tid: readUint32BE(bytes, 1), relayed: readAddress(bytes, 5) })
         : err('short')
     case TAG.send:
-    case TAG.data: {
+    case TAG.data:
+    case TAG.knock: {
       if (bytes.length < 7) return err('short')
       const address = readAddress(bytes, 1)
       const payload = bytes.slice(7)
-      return ok(
-        tag === TAG.send
-          ? { type: 'send', to: address, payload }
-          : { type: 'data', from: address, payload },
-      )
+      if (tag === TAG.send) return ok({ type: 'send', to: address, payload })
+      return ok({ type: tag === TAG.data ? 'data' : 'knock', from: address, payload })
     }
+    case TAG.reserve:
+    case TAG.identify:
+      return bytes.length === 5
+        ? ok({ type: tag === TAG.reserve ? 'reserve' : 'identify', tid: readUint32BE(bytes, 1) })
+        : err('short')
+    case TAG.identity:
+      if (bytes.length < 5) return err('short')
+      if (bytes.length > 5 + IDENTITY_BYTES_MAX) return err('too_large')
+      return ok({ type: 'identity', tid: readUint32BE(bytes, 1), record: bytes.slice(5) })
     case TAG.refused: {
       if (bytes.length !== 6) return err('short')
       const code = bytes[5]

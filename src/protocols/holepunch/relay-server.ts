@@ -9,7 +9,11 @@ import { decodeRelay, encodeRelay, RelayRefusal } from './relay-codec.js'
  * - a datagram reaching an allocation is passed to its client only from an IP address the
  *   client has sent to within `permissionLifetime` (never an open inbound proxy);
  * - allocations are bounded in total and per client IP, and expire after `allocationLifetime`
- *   without client traffic.
+ *   without client traffic;
+ * - a reservation (RESERVE) is an allocation that also takes KNOCKs: a datagram from a host
+ *   without a permission goes to the client marked as unsolicited, at most `knocksPerSecond`
+ *   per reservation, so a NATed client can be reached for signalling but not flooded. The
+ *   relay answers IDENTIFY with its signed service record (`setIdentity`).
  */
 export interface RelayServerOptions {
   /** The relay's public IPv4 address (what allocations are advertised as). */
@@ -21,6 +25,8 @@ export interface RelayServerOptions {
   readonly allocationsPerIpMax?: number
   readonly allocationLifetime?: Duration
   readonly permissionLifetime?: Duration
+  /** Knocks passed to one reservation per second (default 20); the rest are dropped. */
+  readonly knocksPerSecond?: number
 }
 
 export type RelayServerOutput =
@@ -40,6 +46,11 @@ export interface RelayServerStats {
   bytesRelayed: number
   /** Inbound datagrams dropped for want of a permission. */
   datagramsUnpermitted: number
+  /** Unsolicited datagrams passed to reservations, and those over their budget. */
+  knocks: number
+  knocksDropped: number
+  /** Reservations made (allocations that take knocks). */
+  reservations: number
   malformed: number
 }
 
@@ -49,6 +60,11 @@ interface Allocation {
   expires: Instant
   /** IP -> when its permission lapses. */
   readonly permissions: Map<string, Instant>
+  /** A reservation: unsolicited datagrams are passed on as knocks. */
+  mailbox: boolean
+  /** The second the knock budget counts in, and knocks passed in it. */
+  knockSecond: number
+  knocksInSecond: number
 }
 
 const DEFAULT_LIFETIME = 600_000 as Duration
@@ -61,6 +77,9 @@ export class RelayServer {
     datagramsRelayed: 0,
     bytesRelayed: 0,
     datagramsUnpermitted: 0,
+    knocks: 0,
+    knocksDropped: 0,
+    reservations: 0,
     malformed: 0,
   }
   private readonly outputs: RelayServerOutput[] = []
@@ -71,16 +90,30 @@ export class RelayServer {
   private readonly lifetime: Duration
   private readonly permissionLifetime: Duration
   private readonly perIpMax: number
+  private readonly knocksPerSecond: number
+  private identity: Uint8Array = new Uint8Array(0)
 
   constructor(private readonly options: RelayServerOptions) {
     this.nextPort = options.portFirst
     this.lifetime = options.allocationLifetime ?? DEFAULT_LIFETIME
     this.permissionLifetime = options.permissionLifetime ?? DEFAULT_PERMISSION
     this.perIpMax = options.allocationsPerIpMax ?? 8
+    this.knocksPerSecond = options.knocksPerSecond ?? 20
   }
 
   get allocationCount(): number {
     return this.byClient.size
+  }
+
+  get reservationCount(): number {
+    let count = 0
+    for (const allocation of this.byClient.values()) if (allocation.mailbox) count++
+    return count
+  }
+
+  /** The signed service record IDENTIFY is answered with (bencoded BEP 44 item). */
+  setIdentity(record: Uint8Array): void {
+    this.identity = record
   }
 
   receive(now: Instant, port: number, from: Address, bytes: Uint8Array): void {
@@ -115,7 +148,11 @@ export class RelayServer {
     }
     const message = decoded.value
     const key = addressKey(from)
-    if (message.type === 'allocate') {
+    if (message.type === 'identify') {
+      this.reply(from, encodeRelay({ type: 'identity', tid: message.tid, record: this.identity }))
+      return
+    }
+    if (message.type === 'allocate' || message.type === 'reserve') {
       let allocation = this.byClient.get(key)
       if (allocation === undefined) {
         const port = this.freePort()
@@ -137,6 +174,9 @@ export class RelayServer {
           port,
           expires: after(now, this.lifetime),
           permissions: new Map(),
+          mailbox: false,
+          knockSecond: -1,
+          knocksInSecond: 0,
         }
         this.byClient.set(key, allocation)
         this.byPort.set(port, allocation)
@@ -145,6 +185,10 @@ export class RelayServer {
         this.outputs.push({ type: 'listen', port })
       }
       allocation.expires = after(now, this.lifetime)
+      if (message.type === 'reserve' && !allocation.mailbox) {
+        allocation.mailbox = true
+        this.stats.reservations++
+      }
       const relayed = { host: this.options.publicHost, port: allocation.port }
       this.reply(from, encodeRelay({ type: 'allocated', tid: message.tid, relayed }))
       return
@@ -171,11 +215,27 @@ export class RelayServer {
     if (allocation === undefined) return
     const lapses = allocation.permissions.get(from.host)
     if (lapses === undefined || lapses <= now) {
-      this.stats.datagramsUnpermitted++
+      if (allocation.mailbox) this.knock(now, allocation, from, bytes)
+      else this.stats.datagramsUnpermitted++
       return
     }
     this.count(bytes.length)
     this.reply(allocation.client, encodeRelay({ type: 'data', from, payload: bytes }))
+  }
+
+  private knock(now: Instant, allocation: Allocation, from: Address, bytes: Uint8Array): void {
+    const second = Math.floor(now / 1000)
+    if (second !== allocation.knockSecond) {
+      allocation.knockSecond = second
+      allocation.knocksInSecond = 0
+    }
+    if (allocation.knocksInSecond >= this.knocksPerSecond) {
+      this.stats.knocksDropped++
+      return
+    }
+    allocation.knocksInSecond++
+    this.stats.knocks++
+    this.reply(allocation.client, encodeRelay({ type: 'knock', from, payload: bytes }))
   }
 
   private count(bytes: number): void {

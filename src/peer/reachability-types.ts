@@ -1,0 +1,91 @@
+import type { Address } from '../core/address.js'
+import type { AgentSession } from '../drivers/holepunch/attach-agent.js'
+import type { AgentConfig } from '../protocols/holepunch/config.js'
+import type { ReservationTiming } from './relay-reservations.js'
+
+/**
+ * How a peer is reached (issue 15, the Skype design): a peer with a public address and spare
+ * capacity serves as a relay and advertises it in the DHT; a peer behind NAT keeps
+ * reservations with relays found there and publishes a signed record naming them, so that
+ * anyone who knows its key can reach it through a relay, and then directly when the NATs allow.
+ */
+export interface ReachabilityConfig {
+  /** The host the service's sockets bind (the peer's own). */
+  readonly host: string
+  /** A STUN server with RFC 5780 support: the probe decides whether we are reachable. */
+  readonly stun?: Address
+  /** Skip (or override) the probe: a public server, or a peer known to sit behind NAT. */
+  readonly assume?: 'reachable' | 'unreachable'
+  /** Serve as a relay when reachable. */
+  readonly relay?: RelayOffer
+  /** Relays to keep a reservation with when unreachable (default 2). */
+  readonly reservations?: number
+  /** The ed25519 seed records are signed with (default random: a new key each run). */
+  readonly seed?: Uint8Array
+  /** Unix seconds: records carry absolute times (the Node app passes Date.now's). */
+  readonly unixNow: () => number
+  /** Records are valid this long (default 3600 s) and published again this often (600 s). */
+  readonly recordLifetimeSec?: number
+  readonly refreshSec?: number
+  /** While short of reservations, look for relays again this often (default 30 s). */
+  readonly findRelaysEverySec?: number
+  /**
+   * Offer our host addresses as candidates (default true). False when they are private
+   * addresses nobody outside could use: then sessions start on the relay.
+   */
+  readonly advertiseHost?: boolean
+  /** Hole-punch agent settings for our sessions. */
+  readonly agent?: Partial<AgentConfig>
+  readonly reservationTiming?: ReservationTiming
+  /** Sessions at once, incoming and outgoing (default 32). */
+  readonly sessionsMax?: number
+}
+
+export interface RelayOffer {
+  /** The relay's control port (0: any). */
+  readonly port: number
+  /** Ports of the allocations: [first, first + count); count is the capacity. */
+  readonly ports: { readonly first: number; readonly count: number }
+  readonly allocationsPerIpMax?: number
+  /** Seconds an allocation lives without traffic (default 600). */
+  readonly lifetimeSec?: number
+  /** Advertise only after this much uptime (default 0: at once). */
+  readonly minUptimeSec?: number
+  /** The address to advertise, when the probe's mapped address is not it (default: bound). */
+  readonly publicHost?: string
+}
+
+/** A type (not an interface) so that it is a plug-in's JSON status as it is. */
+export type ReachabilityStatus = {
+  /** Our record key (ed25519 public key), hex. */
+  readonly key: string
+  readonly state: 'probing' | 'reachable' | 'unreachable' | 'stopped'
+  readonly probe?: {
+    readonly mapping: string
+    readonly filtering: string
+    readonly mapped?: string
+  }
+  readonly relay?: {
+    readonly control: string
+    readonly allocations: number
+    readonly reservations: number
+    readonly knocks: number
+    readonly advertised: boolean
+  }
+  readonly reservations: readonly { readonly relay: string; readonly mailbox: string }[]
+  /** Our `reachable` record is in the DHT (stored on this many nodes last time). */
+  readonly recordStoredOn: number
+  readonly sessions: {
+    readonly incoming: number
+    readonly outgoing: number
+    readonly upgraded: number
+  }
+}
+
+/** A session another peer opened to us, or we to it. */
+export interface ReachSession {
+  readonly direction: 'incoming' | 'outgoing'
+  /** Who knocked (incoming), or the mailbox we knocked on (outgoing). */
+  readonly via: Address
+  readonly session: AgentSession
+}
