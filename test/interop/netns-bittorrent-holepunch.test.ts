@@ -250,6 +250,8 @@ test('BEP 55: a leecher behind one NAT downloads directly from a seed behind ano
               'enable_incoming_utp=true',
               '--setting',
               'enable_outgoing_utp=true',
+              // Its side of the punch (connects, ut_holepunch, duplicates) for the diagnostics.
+              '--log-connections',
             ])
           : startPlexus(bed, seedNet.hostNamespace, state(`seed-${k}`), [
               'seed',
@@ -297,7 +299,8 @@ test('BEP 55: a leecher behind one NAT downloads directly from a seed behind ano
       clearTimeout(timer)
       const story = (p: Plexus): string =>
         p.events
-          .filter((e) => e['type'] === 'holepunch' || e['type'] === 'peer_connected')
+          .filter((e) => ['holepunch', 'peer_connected', 'peer_log'].includes(String(e['type'])))
+          .slice(-80)
           .map((e) => JSON.stringify(e))
           .join('\n')
       t.diagnostic(

@@ -247,6 +247,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
           break
         case 'tick':
           this.connections.tick()
+          this.holepunch.tick()
           this.requests.tick()
           this.blockHashes.tick()
           this.choking.tick()
