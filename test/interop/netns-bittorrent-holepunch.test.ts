@@ -299,7 +299,15 @@ test('BEP 55: a leecher behind one NAT downloads directly from a seed behind ano
       clearTimeout(timer)
       const story = (p: Plexus): string =>
         p.events
-          .filter((e) => ['holepunch', 'peer_connected', 'peer_log'].includes(String(e['type'])))
+          .filter((e) =>
+            [
+              'holepunch',
+              'peer_connected',
+              'peer_disconnected',
+              'remote_fault',
+              'peer_log',
+            ].includes(String(e['type'])),
+          )
           .slice(-80)
           .map((e) => JSON.stringify(e))
           .join('\n')

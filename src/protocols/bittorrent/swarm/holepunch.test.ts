@@ -287,6 +287,25 @@ test('initiator: failed dials to a PEX-introduced address ask the introducer, bo
   assert.ok(asks[0]! >= 120_000, `third ask after ${asks[0]} ms`)
 })
 
+test('initiator: a punch closed before the handshakes (the target kept its own dial) asks again', () => {
+  const h = new Harness({ metainfo })
+  const relay = openPeer(h, '203.0.113.10', 6881)
+  const target = { host: '198.51.100.2', port: 7002 }
+  sendPex(relay, [{ ...target, flags: PEX_SUPPORTS_HOLEPUNCH }])
+  assert.deepEqual(holepunchIn(relay), [{ type: 'rendezvous', peer: target }])
+  sendHolepunch(relay, { type: 'connect', peer: target })
+  const punch = h.dials.find((d) => d.transport === 'utp')
+  assert.ok(punch !== undefined)
+  // uTP connects, then libtorrent closes it as a duplicate of its own dial to us.
+  h.completeDial(target)
+  h.core.closed(h.now, punch.connection, 'reset')
+  h.flush()
+  h.advance(14_000)
+  assert.deepEqual(holepunchIn(relay), [])
+  h.advance(2_000)
+  assert.deepEqual(holepunchIn(relay), [{ type: 'rendezvous', peer: target }])
+})
+
 test('initiator: a missed punch is asked for again only while the introducer can be asked', () => {
   const h = new Harness({ metainfo })
   const relay = openPeer(h, '203.0.113.10', 6881)

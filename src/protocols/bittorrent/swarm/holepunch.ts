@@ -86,7 +86,7 @@ export class Holepunch {
   /** Target key -> our asks for it in the current window. */
   private readonly asked = new Map<string, Asks>()
   /** Targets whose punch dial failed, to be asked for again once the spacing allows. */
-  private readonly missed = new Map<string, Address>()
+  private readonly missedPunches = new Map<string, Address>()
   private readonly budgets = new Map<Peer, Budget>()
 
   constructor(
@@ -129,27 +129,34 @@ export class Holepunch {
 
   /** An outbound connect to `address` failed: ask an introducer now, or soon for a punch. */
   dialFailed(peer: Peer): void {
-    if (!peer.holepunch) {
-      this.ask(peer.address)
-      return
-    }
-    const key = addressKey(peer.address)
-    this.missed.delete(key)
-    this.missed.set(key, peer.address)
-    if (this.missed.size > this.ctx.config.candidatesMax) {
-      const oldest = this.missed.keys().next()
-      if (oldest.done !== true) this.missed.delete(oldest.value)
+    if (peer.holepunch) this.missed(peer.address)
+    else this.ask(peer.address)
+  }
+
+  /**
+   * A punch is missed when its dial fails, and also when the connection closes before the
+   * handshakes: libtorrent closes a second connection to a peer it is dialling itself (its
+   * duplicate rule, by port, at random when the listen ports are equal).
+   */
+  private missed(address: Address): void {
+    const key = addressKey(address)
+    this.missedPunches.delete(key)
+    this.missedPunches.set(key, address)
+    if (this.missedPunches.size > this.ctx.config.candidatesMax) {
+      const oldest = this.missedPunches.keys().next()
+      if (oldest.done !== true) this.missedPunches.delete(oldest.value)
     }
   }
 
   /** Every second: asks again for missed punches whose spacing has passed. */
   tick(): void {
-    for (const [key, target] of this.missed) {
-      if (this.ask(target) !== 'later') this.missed.delete(key)
+    for (const [key, target] of this.missedPunches) {
+      if (this.ask(target) !== 'later') this.missedPunches.delete(key)
     }
   }
 
-  peerLeft(peer: Peer): void {
+  peerLeft(peer: Peer, wasOpen: boolean): void {
+    if (peer.holepunch && !wasOpen) this.missed(peer.address)
     this.budgets.delete(peer)
     // Introducers are few per peer in practice; the map is bounded by `candidatesMax`.
     for (const [key, introducer] of this.introducers) {

@@ -474,7 +474,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
     this.uploads.peerLeft(peer)
     this.choking.peerLeft(peer)
     this.pex.peerLeft(peer)
-    this.holepunch.peerLeft(peer)
+    this.holepunch.peerLeft(peer, wasOpen)
     this.blockHashes.peerLeft(peer)
   }
 
