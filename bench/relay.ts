@@ -238,17 +238,17 @@ export async function benchRelay(): Promise<Record<string, number | string>> {
     const coturnAddress = { host: '127.0.0.1', port: coturn.port }
     const results = { direct: [] as number[], plexus: [] as number[], coturn: [] as number[] }
     const ratios = { plexus: [] as number[], coturn: [] as number[] }
-    let lost = 0
+    const lost = { direct: 0, plexus: 0, coturn: 0 }
     for (let round = 0; round < rounds; round++) {
-      const run = async (path: EchoPath): Promise<number> => {
+      const run = async (name: keyof typeof lost, path: EchoPath): Promise<number> => {
         const measured = await measure(path, window, durationMs)
         path.close()
-        lost += measured.lost
+        lost[name] += measured.lost
         return measured.messagesPerSecond
       }
-      const direct = await run(await directPath(echo.address))
-      const plexus = await run(await relayedPath(env, relay.address, echo.address))
-      const reference = await run(await relayedPath(env, coturnAddress, echo.address))
+      const direct = await run('direct', await directPath(echo.address))
+      const plexus = await run('plexus', await relayedPath(env, relay.address, echo.address))
+      const reference = await run('coturn', await relayedPath(env, coturnAddress, echo.address))
       results.direct.push(direct)
       results.plexus.push(plexus)
       results.coturn.push(reference)
@@ -268,7 +268,7 @@ export async function benchRelay(): Promise<Record<string, number | string>> {
       coturnOverDirect: round2(median(ratios.coturn)),
       plexusOverDirectPerRound: ratios.plexus.map(round2).join(' '),
       coturnOverDirectPerRound: ratios.coturn.map(round2).join(' '),
-      lostDatagrams: lost,
+      lostDatagrams: `direct ${lost.direct}, plexus ${lost.plexus}, coturn ${lost.coturn}`,
     }
   } finally {
     await coturn?.stop()
