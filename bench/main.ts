@@ -9,6 +9,7 @@ import { benchDhtLoopback } from './dht-loopback.js'
 import { benchDirectorySearch } from './directory-search.js'
 import { benchMapReduce } from './mapreduce.js'
 import { benchOnion } from './onion.js'
+import { benchRelay } from './relay.js'
 import { benchTrackerLoad } from './tracker-load.js'
 import { benchSim } from './sim.js'
 import { benchUtpLoopback } from './utp.js'
@@ -33,6 +34,7 @@ const SUITES: Readonly<Record<string, Suite>> = {
   mapreduce: () => benchMapReduce(),
   onion: () => benchOnion(),
   utp: () => benchUtpLoopback(),
+  relay: () => benchRelay(),
 }
 
 async function main(): Promise<void> {

@@ -84,6 +84,12 @@ interface Request {
 
 type Timer = 'refresh' | 'permissions' | 'channels'
 
+interface ChannelEntry {
+  readonly peer: Address
+  readonly channel: number
+  bound: boolean
+}
+
 /** Refresh this long before the allocation would expire. */
 const REFRESH_MARGIN = seconds(60)
 /** Permissions last 300 s and channels 600 s: refresh each a minute early. */
@@ -102,7 +108,9 @@ export class TurnClient {
   private key: Uint8Array | undefined
   private relayedAddress: Address | undefined
   private readonly permitted = new Map<string, Address>()
-  private readonly channels = new Map<string, { peer: Address; channel: number; bound: boolean }>()
+  private readonly channels = new Map<string, ChannelEntry>()
+  /** The same entries by channel number: ChannelData is looked up per datagram. */
+  private readonly channelsByNumber = new Map<number, ChannelEntry>()
   private nextChannel = CHANNEL_MIN
   private closed = false
 
@@ -139,7 +147,9 @@ export class TurnClient {
     if (known !== undefined) return known.channel
     if (this.nextChannel > CHANNEL_MAX) throw new RangeError('all 4096 channels are in use')
     const channel = this.nextChannel++
-    this.channels.set(addressKey(peer), { peer, channel, bound: false })
+    const entry: ChannelEntry = { peer, channel, bound: false }
+    this.channels.set(addressKey(peer), entry)
+    this.channelsByNumber.set(channel, entry)
     this.sendChannelBind(now, peer, channel)
     this.timers.set('channels', after(now, CHANNEL_REFRESH))
     return channel
@@ -183,17 +193,9 @@ export class TurnClient {
   receive(now: Instant, from: Address, bytes: Uint8Array): void {
     if (looksLikeChannelData(bytes)) {
       const decoded = decodeChannelData(bytes)
-      if (decoded === undefined) return
-      for (const entry of this.channels.values()) {
-        if (entry.channel === decoded.channel) {
-          this.event({
-            type: 'data',
-            peer: entry.peer,
-            data: decoded.data,
-            channel: decoded.channel,
-          })
-        }
-      }
+      const entry = decoded === undefined ? undefined : this.channelsByNumber.get(decoded.channel)
+      if (decoded === undefined || entry === undefined) return
+      this.event({ type: 'data', peer: entry.peer, data: decoded.data, channel: decoded.channel })
       return
     }
     const decoded = decodeStun(bytes)

@@ -2,7 +2,7 @@
 """A libtorrent session for plexus interop tests, on 127.0.0.1 only.
 
   lt_session.py <torrent|magnet> <save_path> [--peer host:port]... [--timeout seconds]
-                [--setting name=value]... [--log-hash-messages]
+                [--setting name=value]... [--log-hash-messages] [--log-connections]
 
 --setting overrides one settings_pack entry (an integer, true/false, or a string), e.g.
 --setting out_enc_policy=0 for forced encryption.
@@ -10,7 +10,9 @@
 Prints JSON lines: {"type": "listening", "port": N} once, {"type": "progress", ...} every
 second, {"type": "complete"} when every piece is verified; with --log-hash-messages,
 {"type": "hash_message", "message": ...} for each BEP 52 hash request, hashes or hash reject
-sent (==>) or received (<==), from libtorrent's peer log. Exits 0 once complete when
+sent (==>) or received (<==), from libtorrent's peer log; with --log-connections,
+{"type": "peer_log", "message": ...} for connection attempts, ut_holepunch messages, duplicate
+resolution and disconnects (what a BEP 55 punch did on libtorrent's side). Exits 0 once complete when
 --exit-on-complete is given, otherwise seeds until stdin closes or the timeout passes
 (exit 1 if the download never completed). DHT, LSD, UPnP and NAT-PMP are off: the only
 traffic is to the peers named here (and to a tracker, when the torrent has a loopback one).
@@ -20,6 +22,11 @@ import sys
 import time
 
 import libtorrent as lt
+
+
+# Peer-log lines worth printing with --log-connections (libtorrent 2.0's log tags).
+CONNECTION_WORDS = ("HOLEPUNCH", "holepunch", "CONNECT", "DUPLICATE", "duplicate", "ON_CONNECT",
+                    "CONNECTION FAILED", "INCOMING", "OUTGOING", "PEER_ERROR", "close")
 
 
 def say(**fields):
@@ -40,6 +47,7 @@ def main():
     args = sys.argv[1:]
     torrent, save_path = args[0], args[1]
     peers, timeout, exit_on_complete, overrides, log_hashes = [], 120.0, False, {}, False
+    log_connections = False
     i = 2
     while i < len(args):
         if args[i] == "--peer":
@@ -51,6 +59,9 @@ def main():
             i += 2
         elif args[i] == "--log-hash-messages":
             log_hashes = True
+            i += 1
+        elif args[i] == "--log-connections":
+            log_connections = True
             i += 1
         elif args[i] == "--exit-on-complete":
             exit_on_complete = True
@@ -74,8 +85,10 @@ def main():
         "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
         "user_agent": "libtorrent-interop",
     }
-    if log_hashes:
+    if log_hashes or log_connections:
         settings["alert_mask"] |= lt.alert.category_t.peer_log_notification
+    if log_connections:
+        settings["alert_mask"] |= lt.alert.category_t.connect_notification
     settings.update(overrides)
     session = lt.session(settings)
     if torrent.startswith("magnet:"):
@@ -105,6 +118,10 @@ def main():
                 arrow = max(message.rfind("==> "), message.rfind("<== "))
                 if arrow >= 0 and message[arrow + 4:].startswith(("HASH_REQUEST", "HASHES", "HASH_REJECT")):
                     say(type="hash_message", message=message[arrow:])
+            if log_connections and alert.what() in ("peer_log", "peer_connect", "peer_disconnected"):
+                message = alert.message()
+                if alert.what() != "peer_log" or any(word in message for word in CONNECTION_WORDS):
+                    say(type="peer_log", message=message)
         status = handle.status()
         if status.is_seeding and not announced_complete:
             announced_complete = True

@@ -159,18 +159,34 @@ test('shutdown closes every connection gracefully and stops the timers', () => {
   assert.equal(h.take('peer_disconnected')[0]?.reason, 'shutdown')
 })
 
-test('simultaneous dials: both ends keep the connection opened by the lower peer id', () => {
-  const h = new Harness({ metainfo })
-  const them = { host: '10.0.3.1', port: 6881 }
-  h.core.addPeers(h.now, [them], 'tracker')
-  h.flush()
-  const outbound = h.completeDial(them)
-  const inbound = h.accept('10.0.3.1')
-  // Our id starts `-PX`, theirs `-RP`: ours is lower, so our outbound connection wins.
-  inbound.handshake({ peerId: remotePeerId(5) })
-  outbound.handshake({ peerId: remotePeerId(5) })
-  assert.equal(outbound.closed, undefined)
-  assert.deepEqual(inbound.closed, { graceful: false })
+test("simultaneous dials: the greater peer id's connection is kept, libtorrent's rule", () => {
+  // libtorrent (bt_peer_connection.cpp, on the peer id): "the peer with greatest peer-id is the
+  // one allowed to initiate connections". Keeping the other one would have each end close a
+  // different connection of a BEP 55 punch, and both die.
+  const id = (prefix: string): Uint8Array =>
+    Uint8Array.from(`${prefix}000000000000`, (c) => c.charCodeAt(0))
+  // Ours is `-PX0100-...`: `-RP...` is greater, `-AA...` lower.
+  for (const [theirId, kept] of [
+    [id('-RP0001-'), 'inbound'],
+    [id('-AA0001-'), 'outbound'],
+  ] as const) {
+    for (const outboundFirst of [true, false]) {
+      const h = new Harness({ metainfo })
+      const them = { host: '10.0.3.1', port: 6881 }
+      h.core.addPeers(h.now, [them], 'tracker')
+      h.flush()
+      const outbound = h.completeDial(them)
+      const inbound = h.accept('10.0.3.1')
+      const [first, second] = outboundFirst ? [outbound, inbound] : [inbound, outbound]
+      first.handshake({ peerId: theirId })
+      second.handshake({ peerId: theirId })
+      const label = `${kept} kept, ${outboundFirst ? 'outbound' : 'inbound'} first`
+      const [winner, loser] = kept === 'inbound' ? [inbound, outbound] : [outbound, inbound]
+      assert.equal(winner.closed, undefined, label)
+      assert.deepEqual(loser.closed, { graceful: false }, label)
+      assert.equal(h.take('peer_connected').length, outboundFirst === (kept === 'outbound') ? 1 : 2)
+    }
+  }
 })
 
 test('failed connects back off 10 s, 20 s, ... and give up after connectAttemptsMax', () => {

@@ -10,10 +10,11 @@
  * way) for at least `evictIdleAfter`. A peer we trade with is never evicted; when there is
  * no victim the newcomer is refused, as before.
  *
- * Duplicates: two connections with one peer id (we and the peer dialled each other at once)
- * keep the connection opened by the side with the lower peer id, as libtorrent does, so both
- * ends drop the same one. A connection to our own peer id is closed and its address never
- * dialled again.
+ * Duplicates: two connections with one peer id (we and the peer dialled each other at once, as
+ * a BEP 55 punch makes both ends do) keep the connection opened by the side with the greater
+ * peer id, as libtorrent does ("the peer with greatest peer-id is the one allowed to initiate
+ * connections", bt_peer_connection.cpp), so both ends drop the same one. A connection to our
+ * own peer id is closed and its address never dialled again.
  */
 import { addressKey, isIPv4, type Address } from '../../../core/address.js'
 import type { ConnectFailure, ConnectionId, StreamCloseReason } from '../../../core/core.js'
@@ -447,8 +448,9 @@ export class Connections {
   /** Which of two connections to one peer id goes: see the file comment. */
   private duplicateLoser(older: Peer, newer: Peer, theirId: Uint8Array): Peer {
     if (older.outbound === newer.outbound) return newer
-    const weAreLower = compareBytes(this.ctx.peerId, theirId) < 0
-    const keep = weAreLower === older.outbound ? older : newer
+    // The greater id's dial survives: ours is the outbound one, theirs the inbound one.
+    const weAreGreater = compareBytes(this.ctx.peerId, theirId) > 0
+    const keep = weAreGreater === older.outbound ? older : newer
     return keep === older ? newer : older
   }
 

@@ -251,29 +251,81 @@ test('initiator: failed dials to a PEX-introduced address ask the introducer, bo
   h.core.connectFailed(h.now, dial.connection, 'timeout')
   h.flush()
   assert.deepEqual(holepunchIn(relay), [{ type: 'rendezvous', peer: target }])
-  // The relay answers connect: we punch; that punch failing asks nobody.
+  // The relay answers connect: we punch. The punch fails (the target ignored connect while its
+  // own dial to us was in flight, as libtorrent does): we ask again once 15 s have passed since
+  // the first ask, not before, and that uses up this window's 2 asks.
   sendHolepunch(relay, { type: 'connect', peer: target })
   const punch = h.dials.at(-1)
   assert.ok(punch !== undefined && punch.transport === 'utp')
+  const askedAt = h.now
   h.core.connectFailed(h.now, punch.connection, 'timeout')
   h.flush()
-  // The candidate's own retries (10 s back-off, doubling) fail as well: each failure may ask
-  // again, at most 2 asks per 2 min window, 15 s apart.
-  const askedAt = h.now
+  assert.deepEqual(holepunchIn(relay), [])
+  h.advance(14_000)
+  assert.deepEqual(holepunchIn(relay), [], 'not within the 15 s spacing')
+  h.advance(2_000)
+  assert.deepEqual(holepunchIn(relay), [{ type: 'rendezvous', peer: target }])
+  // The candidate's own retries (back-off doubling) fail as well: the window is full until
+  // 2 min after the first ask, then one more ask.
+  const failed = new Set([dial.connection, punch.connection])
   const asks: number[] = []
-  for (let failures = 0; failures < 4; failures++) {
-    const before = h.dials.length
-    for (let s = 0; s < 600 && h.dials.length === before; s++) h.advance(1_000)
-    const retry = h.dials.at(-1)
-    assert.ok(retry !== undefined && h.dials.length === before + 1 && retry.transport === undefined)
+  for (let failures = 0; failures < 3; failures++) {
+    let retry = h.dials.find((d) => !failed.has(d.connection))
+    for (let s = 0; s < 600 && retry === undefined; s++) {
+      h.advance(1_000)
+      if (holepunchIn(relay).length > 0) asks.push(h.now - askedAt)
+      retry = h.dials.find((d) => !failed.has(d.connection))
+    }
+    assert.ok(retry !== undefined && retry.transport === undefined)
+    failed.add(retry.connection)
     h.core.connectFailed(h.now, retry.connection, 'timeout')
     h.flush()
     if (holepunchIn(relay).length > 0) asks.push(h.now - askedAt)
   }
-  // Failures at about 20 s (ask 2 of the window), 60 s (window full), 140 s (new window).
-  assert.equal(asks.length, 2, `asks at ${asks.join(', ')} ms`)
-  assert.ok(asks[0]! >= 15_000 && asks[0]! < 120_000, `second ask after ${asks[0]} ms`)
-  assert.ok(asks[1]! >= 120_000, `third ask after ${asks[1]} ms`)
+  // Failures at about 20 s and 60 s (window full), 140 s (a new window: ask).
+  assert.equal(asks.length, 1, `asks at ${asks.join(', ')} ms`)
+  assert.ok(asks[0]! >= 120_000, `third ask after ${asks[0]} ms`)
+})
+
+test('initiator: a punch closed before the handshakes (the target kept its own dial) asks again', () => {
+  const h = new Harness({ metainfo })
+  const relay = openPeer(h, '203.0.113.10', 6881)
+  const target = { host: '198.51.100.2', port: 7002 }
+  sendPex(relay, [{ ...target, flags: PEX_SUPPORTS_HOLEPUNCH }])
+  assert.deepEqual(holepunchIn(relay), [{ type: 'rendezvous', peer: target }])
+  sendHolepunch(relay, { type: 'connect', peer: target })
+  const punch = h.dials.find((d) => d.transport === 'utp')
+  assert.ok(punch !== undefined)
+  // uTP connects, then libtorrent closes it as a duplicate of its own dial to us.
+  h.completeDial(target)
+  h.core.closed(h.now, punch.connection, 'reset')
+  h.flush()
+  h.advance(14_000)
+  assert.deepEqual(holepunchIn(relay), [])
+  h.advance(2_000)
+  assert.deepEqual(holepunchIn(relay), [{ type: 'rendezvous', peer: target }])
+})
+
+test('initiator: a missed punch is asked for again only while the introducer can be asked', () => {
+  const h = new Harness({ metainfo })
+  const relay = openPeer(h, '203.0.113.10', 6881)
+  const target = { host: '198.51.100.2', port: 7002 }
+  sendPex(relay, [{ ...target, flags: PEX_SUPPORTS_HOLEPUNCH }])
+  assert.deepEqual(holepunchIn(relay), [{ type: 'rendezvous', peer: target }])
+  sendHolepunch(relay, { type: 'connect', peer: target })
+  const punch = h.dials.find((d) => d.transport === 'utp')
+  assert.ok(punch !== undefined)
+  h.core.connectFailed(h.now, punch.connection, 'timeout')
+  h.flush()
+  // The introducer leaves before the spacing has passed: nobody to ask, nothing sent, ever.
+  h.core.closed(h.now, relay.connection, 'reset')
+  h.flush()
+  h.advance(60_000)
+  assert.deepEqual(
+    h.take('holepunch').filter((e) => e.action === 'rendezvous').length,
+    1,
+    'only the first ask',
+  )
 })
 
 test('initiator: an address nobody introduced, or an introducer without ut_holepunch: no ask', () => {

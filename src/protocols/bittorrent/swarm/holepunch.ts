@@ -10,8 +10,11 @@
  * - **Initiator**: an address a peer told us of by PEX (its *introducer*) failed to connect, or
  *   PEX says it takes holepunch and is not reachable (BEP 11 flags 0x08 without 0x10): we send
  *   `rendezvous` through the introducer: at most `holepunchAsksMax` times per target per
- *   `holepunchRetryInterval`, `holepunchAskSpacing` apart (a later failure of the ordinary
- *   dial, whose back-off spaces them, asks again; a failed punch itself does not).
+ *   `holepunchRetryInterval`, `holepunchAskSpacing` apart. A later failure of the ordinary
+ *   dial, whose back-off spaces them, asks again, and so does a failed punch, once the spacing
+ *   allows (`tick`): libtorrent ignores `connect` while its own dial to us is in flight (after
+ *   a failed uTP dial it falls back to TCP for 15 s, and TCP from an ephemeral port punches
+ *   nothing), so the first punch can miss and the next, after that dial gave up, meets.
  * - **Target / initiator on `connect(address)`**: dial `address` at once over uTP, whose SYNs
  *   leave from our listen port (the port the other side was told of), so the two dials open
  *   both NATs for each other (BEP 55 is designed for uTP); the duplicate rule keeps one.
@@ -82,6 +85,8 @@ export class Holepunch {
   private readonly introducers = new Map<string, Peer>()
   /** Target key -> our asks for it in the current window. */
   private readonly asked = new Map<string, Asks>()
+  /** Targets whose punch dial failed, to be asked for again once the spacing allows. */
+  private readonly missedPunches = new Map<string, Address>()
   private readonly budgets = new Map<Peer, Budget>()
 
   constructor(
@@ -122,12 +127,36 @@ export class Holepunch {
     }
   }
 
-  /** An outbound connect to `address` failed; a punch that failed is not asked for again. */
+  /** An outbound connect to `address` failed: ask an introducer now, or soon for a punch. */
   dialFailed(peer: Peer): void {
-    if (!peer.holepunch) this.ask(peer.address)
+    if (peer.holepunch) this.missed(peer.address)
+    else this.ask(peer.address)
   }
 
-  peerLeft(peer: Peer): void {
+  /**
+   * A punch is missed when its dial fails, and also when the connection closes before the
+   * handshakes: libtorrent closes a second connection to a peer it is dialling itself (its
+   * duplicate rule, by port, at random when the listen ports are equal).
+   */
+  private missed(address: Address): void {
+    const key = addressKey(address)
+    this.missedPunches.delete(key)
+    this.missedPunches.set(key, address)
+    if (this.missedPunches.size > this.ctx.config.candidatesMax) {
+      const oldest = this.missedPunches.keys().next()
+      if (oldest.done !== true) this.missedPunches.delete(oldest.value)
+    }
+  }
+
+  /** Every second: asks again for missed punches whose spacing has passed. */
+  tick(): void {
+    for (const [key, target] of this.missedPunches) {
+      if (this.ask(target) !== 'later') this.missedPunches.delete(key)
+    }
+  }
+
+  peerLeft(peer: Peer, wasOpen: boolean): void {
+    if (peer.holepunch && !wasOpen) this.missed(peer.address)
     this.budgets.delete(peer)
     // Introducers are few per peer in practice; the map is bounded by `candidatesMax`.
     for (const [key, introducer] of this.introducers) {
@@ -142,26 +171,26 @@ export class Holepunch {
 
   // ---- initiator ----------------------------------------------------------------------
 
-  private ask(target: Address): void {
+  /** Sends a rendezvous for `target`, or says why not: 'later' when only the spacing or the budget stops it. */
+  private ask(target: Address): 'sent' | 'later' | 'never' {
     const { ctx } = this
     const key = addressKey(target)
     const introducer = this.introducers.get(key)
-    if (introducer === undefined || introducer.phase !== 'open') return
-    if (!introducer.remoteExtensions.get(UT_HOLEPUNCH)) return
-    if (ctx.isSelf(target) || ctx.reputation.isBanned(target.host)) return
+    if (introducer === undefined || introducer.phase !== 'open') return 'never'
+    if (!introducer.remoteExtensions.get(UT_HOLEPUNCH)) return 'never'
+    if (ctx.isSelf(target) || ctx.reputation.isBanned(target.host)) return 'never'
     // Connected, or punching it already (the other end asked first): nothing to ask.
-    if (this.ports.engaged(target)) return
+    if (this.ports.engaged(target)) return 'never'
     const { holepunchRetryInterval, holepunchAsksMax, holepunchAskSpacing } = ctx.config
     let asks = this.asked.get(key)
     if (asks === undefined || elapsed(asks.windowStart, ctx.now) >= holepunchRetryInterval) {
       asks = { windowStart: ctx.now, last: ctx.now, count: 0 }
-    } else if (
-      asks.count >= holepunchAsksMax ||
-      elapsed(asks.last, ctx.now) < holepunchAskSpacing
-    ) {
-      return
+    } else if (asks.count >= holepunchAsksMax) {
+      return 'never'
+    } else if (elapsed(asks.last, ctx.now) < holepunchAskSpacing) {
+      return 'later'
     }
-    if (!this.take(introducer, 'sent')) return
+    if (!this.take(introducer, 'sent')) return 'later'
     asks.count++
     asks.last = ctx.now
     this.asked.delete(key)
@@ -173,6 +202,7 @@ export class Holepunch {
     this.send(introducer, { type: 'rendezvous', peer: target })
     this.counts.rendezvousSent++
     ctx.emit({ type: 'holepunch', action: 'rendezvous', address: target, via: introducer.address })
+    return 'sent'
   }
 
   // ---- relay --------------------------------------------------------------------------

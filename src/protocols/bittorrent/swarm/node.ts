@@ -247,6 +247,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
           break
         case 'tick':
           this.connections.tick()
+          this.holepunch.tick()
           this.requests.tick()
           this.blockHashes.tick()
           this.choking.tick()
@@ -473,7 +474,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
     this.uploads.peerLeft(peer)
     this.choking.peerLeft(peer)
     this.pex.peerLeft(peer)
-    this.holepunch.peerLeft(peer)
+    this.holepunch.peerLeft(peer, wasOpen)
     this.blockHashes.peerLeft(peer)
   }
 

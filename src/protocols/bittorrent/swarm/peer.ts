@@ -109,7 +109,7 @@ export class Peer {
   uploadedSinceUnchokeBytes = 0
   /** Its outbox has bytes the driver has not been given yet. */
   dirty = false
-  /** Dialled because a BEP 55 relay said so (`holepunch.ts`): its failure asks no relay again. */
+  /** Dialled because a BEP 55 relay said so (`holepunch.ts`): its failure asks again, spaced. */
   holepunch = false
   /** We sent it the first (full) ut_pex message. */
   pexStarted = false

@@ -28,12 +28,35 @@ test('an IPv6 error message carries its code', () => {
   assert.deepEqual(decodeHolepunch(bytes), { ok: true, value: message })
 })
 
+test("libtorrent's rendezvous and connect, without err_code, are read; an error needs its code", () => {
+  // libtorrent 2.0's write_holepunch_msg writes err_code for `failed` only: 8 bytes for IPv4.
+  for (const [hex, type] of [
+    ['0000c63364021ae1', 'rendezvous'],
+    ['0100c63364021ae1', 'connect'],
+  ] as const) {
+    const decoded = decodeHolepunch(fromHex(hex) ?? new Uint8Array())
+    assert.deepEqual(
+      decoded,
+      { ok: true, value: { type, peer: { host: '198.51.100.2', port: 6881 } } },
+      hex,
+    )
+  }
+  const ipv6 = decodeHolepunch(fromHex(`0101${'20010db8'.padEnd(32, '0')}01bb`) ?? new Uint8Array())
+  assert.deepEqual(ipv6, {
+    ok: true,
+    value: { type: 'connect', peer: { host: '2001:db8::', port: 443 } },
+  })
+  const errorWithoutCode = decodeHolepunch(fromHex('0200c63364021ae1') ?? new Uint8Array())
+  assert.ok(!errorWithoutCode.ok && errorWithoutCode.error.code === 'bad_length')
+})
+
 test('bad payloads are refused with a reason, never thrown', () => {
   const cases: [string, string][] = [
     ['', 'bad_length'],
     ['00', 'bad_length'],
     ['0002', 'bad_address_type'],
     ['000001020304', 'bad_length'],
+    ['0000010203041ae100', 'bad_length'],
     ['0000010203041ae10000000000', 'bad_length'],
     ['0300010203041ae100000000', 'bad_message_type'],
     ['0200010203041ae100000009', 'bad_error_code'],

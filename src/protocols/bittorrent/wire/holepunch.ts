@@ -10,7 +10,9 @@ import { err, ok, type Result } from '../../../core/result.js'
  * at once (uTP in the BEP; any simultaneous open works), or the relay answers with an error.
  *
  * Payload (big-endian): msg_type u8 | addr_type u8 (0 IPv4, 1 IPv6) | addr 4|16 | port u16 |
- * err_code u32 (0 unless msg_type is error).
+ * err_code u32 (0 unless msg_type is error). We always send err_code, as the BEP lays it out;
+ * libtorrent (`write_holepunch_msg`) writes it for error messages only, so a rendezvous or
+ * connect without it is accepted too (refusing it dropped libtorrent's rendezvous as malformed).
  */
 export type HolepunchMessage =
   | { readonly type: 'rendezvous'; readonly peer: Address }
@@ -41,7 +43,8 @@ export type HolepunchDecodeError =
 const ADDR_IPV4 = 0x00
 const ADDR_IPV6 = 0x01
 const HEADER_BYTES = 2
-const TAIL_BYTES = 2 + 4
+const PORT_BYTES = 2
+const ERROR_CODE_BYTES = 4
 
 const ERROR_CODES: readonly number[] = Object.values(HolepunchErrorCode)
 
@@ -49,7 +52,7 @@ const ERROR_CODES: readonly number[] = Object.values(HolepunchErrorCode)
 export function encodeHolepunch(message: HolepunchMessage): Uint8Array {
   const ip = ipToBytes(message.peer.host)
   if (ip === undefined) throw new RangeError(`not an IP address: ${message.peer.host}`)
-  const out = new Uint8Array(HEADER_BYTES + ip.length + TAIL_BYTES)
+  const out = new Uint8Array(HEADER_BYTES + ip.length + PORT_BYTES + ERROR_CODE_BYTES)
   out[0] =
     message.type === 'rendezvous'
       ? HolepunchMessageType.Rendezvous
@@ -72,13 +75,16 @@ export function decodeHolepunch(bytes: Uint8Array): Result<HolepunchMessage, Hol
     return err({ code: 'bad_address_type', value: addressType })
   }
   const ipBytes = addressType === ADDR_IPV4 ? IPV4_BYTES : IPV6_BYTES
-  if (bytes.length !== HEADER_BYTES + ipBytes + TAIL_BYTES) {
-    return err({ code: 'bad_length', length: bytes.length })
-  }
+  const short = HEADER_BYTES + ipBytes + PORT_BYTES
+  const full = short + ERROR_CODE_BYTES
+  // Only an error needs its code; the others may come without one (libtorrent's).
+  const lengthOk =
+    bytes.length === full || (bytes.length === short && messageType !== HolepunchMessageType.Error)
+  if (!lengthOk) return err({ code: 'bad_length', length: bytes.length })
   const host =
     addressType === ADDR_IPV4 ? readIpv4(bytes, HEADER_BYTES) : readIpv6(bytes, HEADER_BYTES)
   const peer = { host, port: readUint16BE(bytes, HEADER_BYTES + ipBytes) }
-  const code = readUint32BE(bytes, HEADER_BYTES + ipBytes + 2)
+  const code = bytes.length === full ? readUint32BE(bytes, short) : 0
   switch (messageType) {
     case HolepunchMessageType.Rendezvous:
       return ok({ type: 'rendezvous', peer })

@@ -1,0 +1,278 @@
+import { mkdirSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import type { Address } from '../src/core/address.js'
+import type { DatagramSocket } from '../src/core/env.js'
+import { CLI_ENTRY, jsonLine, spawnLines, type LineProcess } from '../src/cli/spawn.js'
+import { attachTurnClient } from '../src/drivers/nat/turn-client.js'
+import { createNodeEnv } from '../src/drivers/node/env.js'
+import { bindUdp } from '../src/drivers/node/udp.js'
+import { promised } from '../src/drivers/promises.js'
+import type { TurnClientEvent } from '../src/protocols/turn/index.js'
+import { requireCoturn, startCoturn, type Coturn } from '../test/interop/coturn-harness.js'
+
+/**
+ * Relayed UDP throughput against the direct path (issue 15's goal: relayed at least half of
+ * direct), in one run on one machine. A windowed echo of 1,000-byte datagrams from this process
+ * to a UDP echo in a process of its own (bench/udp-echo-main.ts), `window` datagrams in flight:
+ *
+ * - direct: this process's socket to the echo;
+ * - plexus: plexus's TURN client (a channel) through `plexus nat relay` in another process;
+ * - coturn: the same client through coturn (`turnserver`, the reference relay).
+ *
+ * Each round measures the three paths back to back for `seconds` each (after a 300 ms warm-up),
+ * so a round's ratios compare paths under the same load; the figures are medians over rounds.
+ * A path that stalls (a datagram lost to a full socket buffer) has its window refilled after
+ * 50 ms; losses are counted. Options: `--window=N` (default 32), `--seconds=N` (default 3),
+ * `--rounds=N` (default 3), `--profile=DIR` (the plexus relay runs under `node --cpu-prof`).
+ */
+
+const DATAGRAM_BYTES = 1000
+const WARM_UP_MS = 300
+/** No reply for this long while datagrams are in flight: count them lost and refill. */
+const STALL_MS = 50
+const USER = { username: 'u', password: 'p' }
+/** The client's and the echo's SO_RCVBUF: the window, not a socket queue, limits the paths. */
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
+const ECHO_MAIN = fileURLToPath(new URL('./udp-echo-main.js', import.meta.url))
+
+interface EchoPath {
+  send(bytes: Uint8Array): void
+  /** Called for every echoed datagram that comes back. */
+  onReply(handler: () => void): void
+  close(): void
+}
+
+interface Measured {
+  readonly messagesPerSecond: number
+  readonly lost: number
+}
+
+function option(name: string, fallback: number): number {
+  const given = process.argv.find((arg) => arg.startsWith(`--${name}=`))
+  const value = given === undefined ? fallback : Number(given.slice(name.length + 3))
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`bad --${name}: ${given}`)
+  return value
+}
+
+function textOption(name: string): string | undefined {
+  return process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3)
+}
+
+/** Keeps `window` datagrams in flight on `path` and counts the replies of `durationMs`. */
+function measure(path: EchoPath, window: number, durationMs: number): Promise<Measured> {
+  const payload = new Uint8Array(DATAGRAM_BYTES).fill(0x5a)
+  let inFlight = 0
+  let replies = 0
+  let lost = 0
+  let lastReplyAt = performance.now()
+  const topUp = (): void => {
+    while (inFlight < window) {
+      inFlight++
+      path.send(payload)
+    }
+  }
+  path.onReply(() => {
+    replies++
+    lastReplyAt = performance.now()
+    if (inFlight > 0) inFlight--
+    topUp()
+  })
+  const stallCheck = setInterval(() => {
+    if (inFlight > 0 && performance.now() - lastReplyAt > STALL_MS) {
+      lost += inFlight
+      inFlight = 0
+      lastReplyAt = performance.now()
+      topUp()
+    }
+  }, STALL_MS / 2)
+  topUp()
+  return new Promise((resolve) => {
+    setTimeout(() => {
+      const startReplies = replies
+      const startLost = lost
+      const start = performance.now()
+      setTimeout(() => {
+        clearInterval(stallCheck)
+        const seconds = (performance.now() - start) / 1000
+        path.onReply(() => undefined)
+        resolve({
+          messagesPerSecond: Math.round((replies - startReplies) / seconds),
+          lost: lost - startLost,
+        })
+      }, durationMs)
+    }, WARM_UP_MS)
+  })
+}
+
+type NodeEnv = ReturnType<typeof createNodeEnv>
+
+const clientSocket = (): Promise<DatagramSocket> =>
+  promised<DatagramSocket>((done) =>
+    bindUdp({ host: '127.0.0.1', port: 0 }, done, {
+      loopbackOnly: true,
+      receiveBufferBytes: RECEIVE_BUFFER_BYTES,
+    }),
+  )
+
+async function directPath(echo: Address): Promise<EchoPath> {
+  const socket = await clientSocket()
+  let handler = (): void => undefined
+  socket.onReceive(() => handler())
+  return {
+    send: (bytes) => socket.send(echo, bytes),
+    onReply: (next) => (handler = next),
+    close: () => socket.close(),
+  }
+}
+
+/** plexus's TURN client on a fresh socket: an allocation and a channel to the echo. */
+async function relayedPath(env: NodeEnv, server: Address, echo: Address): Promise<EchoPath> {
+  const socket = await clientSocket()
+  let handler = (): void => undefined
+  let waiting: { type: TurnClientEvent['type']; resolve: () => void } | undefined
+  let failure: ((error: Error) => void) | undefined
+  const client = attachTurnClient(env, socket, { server, ...USER }, (event) => {
+    if (event.type === 'data') return handler()
+    if (event.type === 'failed') failure?.(new Error(`TURN ${event.operation}: ${event.reason}`))
+    if (waiting?.type === event.type) waiting.resolve()
+  })
+  const until = (type: TurnClientEvent['type'], start: () => void): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`TURN: no ${type} in 10 s`)), 10_000)
+      waiting = {
+        type,
+        resolve: () => {
+          clearTimeout(timer)
+          resolve()
+        },
+      }
+      failure = (error) => {
+        clearTimeout(timer)
+        reject(error)
+      }
+      start()
+    })
+  await until('allocated', () => client.allocate())
+  await until('channel_bound', () => client.bindChannel(echo))
+  return {
+    send: (bytes) => void client.send(echo, bytes),
+    onReply: (next) => (handler = next),
+    close: () => {
+      client.close()
+      client.detach()
+      setTimeout(() => socket.close(), 200)
+    },
+  }
+}
+
+async function startPlexusRelay(profileDir: string | undefined): Promise<{
+  process: LineProcess
+  address: Address
+}> {
+  const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+  const relay = spawnLines(process.execPath, [
+    ...profile,
+    CLI_ENTRY,
+    'nat',
+    'relay',
+    '--port',
+    '0',
+    '--user',
+    `${USER.username}:${USER.password}`,
+    // The bench measures the path, not the operator's limits (10 MiB/s per allocation by default).
+    '--rate',
+    String(2 ** 40),
+    '--bytes-per-allocation',
+    String(2 ** 50),
+    '--json',
+  ])
+  const address = await relay.waitForLine((line) => {
+    const event = jsonLine(line)
+    return event?.type === 'listening' ? String(event['address']) : undefined
+  })
+  const port = Number(address.split(':').pop())
+  return { process: relay, address: { host: '127.0.0.1', port } }
+}
+
+async function startEcho(): Promise<{ process: LineProcess; address: Address }> {
+  const echo = spawnLines(process.execPath, [ECHO_MAIN])
+  const port = await echo.waitForLine((line) => {
+    const event = jsonLine(line)
+    return event?.type === 'listening' ? Number(event['port']) : undefined
+  })
+  return { process: echo, address: { host: '127.0.0.1', port } }
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+const round2 = (value: number): number => Math.round(value * 100) / 100
+
+export async function benchRelay(): Promise<Record<string, number | string>> {
+  requireCoturn()
+  const window = option('window', 32)
+  const durationMs = option('seconds', 3) * 1000
+  const rounds = option('rounds', 3)
+  const profileDir = textOption('profile')
+  const env = createNodeEnv()
+  if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true })
+  const echo = await startEcho()
+  const relay = await startPlexusRelay(profileDir)
+  let coturn: Coturn | undefined
+  try {
+    coturn = await startCoturn([
+      '--lt-cred-mech',
+      '--user',
+      `${USER.username}:${USER.password}`,
+      '--realm',
+      'plexus',
+      '--allow-loopback-peers',
+    ])
+    const coturnAddress = { host: '127.0.0.1', port: coturn.port }
+    const results = { direct: [] as number[], plexus: [] as number[], coturn: [] as number[] }
+    const ratios = { plexus: [] as number[], coturn: [] as number[] }
+    const lost = { direct: 0, plexus: 0, coturn: 0 }
+    for (let round = 0; round < rounds; round++) {
+      const run = async (name: keyof typeof lost, path: EchoPath): Promise<number> => {
+        const measured = await measure(path, window, durationMs)
+        path.close()
+        lost[name] += measured.lost
+        return measured.messagesPerSecond
+      }
+      const direct = await run('direct', await directPath(echo.address))
+      const plexus = await run('plexus', await relayedPath(env, relay.address, echo.address))
+      const reference = await run('coturn', await relayedPath(env, coturnAddress, echo.address))
+      results.direct.push(direct)
+      results.plexus.push(plexus)
+      results.coturn.push(reference)
+      ratios.plexus.push(plexus / direct)
+      ratios.coturn.push(reference / direct)
+    }
+    return {
+      datagramBytes: DATAGRAM_BYTES,
+      window,
+      secondsPerPath: durationMs / 1000,
+      rounds,
+      loadAverage1m: round2(loadavg()[0] ?? 0),
+      directMsgsPerSecond: median(results.direct),
+      plexusRelayMsgsPerSecond: median(results.plexus),
+      coturnMsgsPerSecond: median(results.coturn),
+      plexusOverDirect: round2(median(ratios.plexus)),
+      coturnOverDirect: round2(median(ratios.coturn)),
+      plexusOverDirectPerRound: ratios.plexus.map(round2).join(' '),
+      coturnOverDirectPerRound: ratios.coturn.map(round2).join(' '),
+      lostDatagrams: `direct ${lost.direct}, plexus ${lost.plexus}, coturn ${lost.coturn}`,
+    }
+  } finally {
+    await coturn?.stop()
+    await relay.process.stop()
+    await echo.process.stop()
+  }
+}
