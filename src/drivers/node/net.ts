@@ -37,6 +37,14 @@ export interface NodeNetOptions {
 /** A uTP socket's SO_RCVBUF: room for a full 1 MiB window of bursts (see udp.ts). */
 const UTP_RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024
 
+/**
+ * Every other datagram socket's SO_RCVBUF. Linux's default (about 208 KiB) overflows when one
+ * socket carries many flows at once: a TURN relay's or a DHT node's under load dropped
+ * datagrams at 64 relayed datagrams in flight (bench/relay.ts). The kernel caps the request
+ * at net.core.rmem_max; the memory is only used while datagrams wait.
+ */
+const DATAGRAM_RECEIVE_BUFFER_BYTES = 1024 * 1024
+
 export class NodeNet implements Net {
   private readonly udp: UdpOptions
   private readonly tcp: TcpOptions
@@ -66,7 +74,7 @@ export class NodeNet implements Net {
   }
 
   bindDatagram(local: Address, ready: Callback<DatagramSocket>): void {
-    bindUdp(local, ready, this.udp)
+    bindUdp(local, ready, { ...this.udp, receiveBufferBytes: DATAGRAM_RECEIVE_BUFFER_BYTES })
   }
 
   listen(
