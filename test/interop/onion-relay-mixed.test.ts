@@ -45,6 +45,8 @@ let server: Server
 let serverPort: number
 let stateRoot: string
 let plexus: PlexusRelay[] = []
+/** A plexus relay whose links into tor authenticate (CERTS + AUTHENTICATE, AUTH0003). */
+let plexusAuthenticating: PlexusRelay
 let tor: RelayDescriptor[] = []
 const file = new Uint8Array(800_000).map((_, i) => (i * 13 + (i >>> 9)) % 256)
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
@@ -59,6 +61,9 @@ before(async () => {
   serverPort = (server.address() as AddressInfo).port
   stateRoot = mkdtempSync(join(tmpdir(), 'plexus-mixed-relays-'))
   plexus = await startPlexusRelays(stateRoot, 2, log, 'plexus')
+  ;[plexusAuthenticating] = (await startPlexusRelays(stateRoot, 1, log, 'plexus-auth', {
+    authenticateLinks: true,
+  })) as [PlexusRelay]
   network = await startTorNetwork({ relays: 3 })
   client = await OnionClient.bootstrap({
     authorities: parseAuthorities(network.authorityLines.join('\n')),
@@ -75,6 +80,7 @@ before(async () => {
 after(() => {
   client?.close()
   for (const relay of plexus) relay.close()
+  plexusAuthenticating?.close()
   network?.stop()
   server?.close()
   if (stateRoot !== undefined) rmSync(stateRoot, { recursive: true, force: true })
@@ -150,6 +156,23 @@ test('tor guard -> tor middle -> plexus exit: tor accepts the plexus CERTS and e
     assert.ok(!p1.view.some((entry) => entry.address === client), 'the exit never sees the client')
     // And the exit policy holds for tor-built circuits too.
     await assert.rejects(circuit.connect('10.1.2.3', 80), /END reason 4/)
+  } finally {
+    circuit.destroy()
+  }
+})
+
+test('an authenticating plexus guard -> tor -> tor: tor accepts its AUTHENTICATE (AUTH0003)', async () => {
+  // tor closes a link whose AUTHENTICATE body differs from its own computation; the circuit
+  // (CREATE2 right after AUTHENTICATE on that link) and the download prove it was accepted.
+  const [r0, r1] = tor as [RelayDescriptor, RelayDescriptor]
+  const { circuit } = await buildCircuitThrough(crypto, random, log, [
+    descriptorOfPublished(plexusAuthenticating.published),
+    r0,
+    r1,
+  ])
+  try {
+    const body = await httpGet(await circuit.connect('127.0.0.1', serverPort))
+    assert.equal(sha256(body), sha256(file))
   } finally {
     circuit.destroy()
   }

@@ -7,17 +7,19 @@
  *     directory authorities, and paths picked from it as `plexus onion fetch` does: each
  *     destination gets a circuit whose exit's policy accepts it (one circuit serves every
  *     destination its exit allows).
- * The exits dial the peers and the trackers, so they see an exit's address, not ours. What
+ * The exits dial the peers, the trackers and the web seeds, so they see an exit's address,
+ * not ours. What
  * would give us away is off: the DHT (UDP, and our address in every announce), uTP (UDP
  * cannot cross a circuit), and a public listener (we listen on loopback only). Peers come from
  * --peer, the magnet's x.pe, the torrent's HTTP(S) trackers (announced through a circuit) and
  * PEX once connected.
  */
-import type { Net } from '../../core/env.js'
+import type { HttpClient, Net } from '../../core/env.js'
 import type { TrackerTransport } from '../../drivers/bittorrent/tracker-transport.js'
 import type { BuildRecord, OnionClient } from '../../drivers/onion/client.js'
 import { buildCircuitThrough } from '../../drivers/onion/named-circuit.js'
 import { NodeOnionCrypto } from '../../drivers/onion/node-crypto.js'
+import { OnionHttpClient } from '../../drivers/onion/onion-http-client.js'
 import { onionNet } from '../../drivers/onion/onion-net.js'
 import { OnionTrackerTransport } from '../../drivers/onion/onion-tracker-transport.js'
 import type { StreamOpener } from '../../drivers/onion/socks.js'
@@ -59,6 +61,7 @@ export interface AnonymousOptions {
 
 export interface AnonymousRoute {
   readonly wrapNet: (net: Net) => Net
+  readonly wrapHttp: (http: HttpClient) => HttpClient
   readonly trackerTransport: () => TrackerTransport
   close(): void
 }
@@ -124,6 +127,7 @@ function routeOver(opener: StreamOpener, close: () => void): AnonymousRoute {
   const trackers = new OnionTrackerTransport(opener)
   return {
     wrapNet: (net) => onionNet(net, opener),
+    wrapHttp: () => new OnionHttpClient(opener),
     trackerTransport: () => trackers,
     close: () => {
       trackers.close()

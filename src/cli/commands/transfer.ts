@@ -201,7 +201,11 @@ async function runTransfer(
     connectionsMax: options.maxPeers ?? DEFAULT_SWARM_CONFIG.peersMax,
     ...(route === undefined
       ? {}
-      : { wrapNet: route.wrapNet, trackerTransport: route.trackerTransport }),
+      : {
+          wrapNet: route.wrapNet,
+          wrapHttp: route.wrapHttp,
+          trackerTransport: route.trackerTransport,
+        }),
   }).catch((error: unknown) => {
     route?.close()
     throw error
