@@ -9,10 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { jsonLine, spawnPlexus, type PlexusProcess } from '../src/cli/spawn.js'
-import {
-  parsePublishedRelays,
-  descriptorOfPublished,
-} from '../src/drivers/onion/named-circuit.js'
+import { parsePublishedRelays, descriptorOfPublished } from '../src/drivers/onion/named-circuit.js'
 import type { RelayDescriptor } from '../src/protocols/onion/directory/descriptor.js'
 
 /** Serves `bytes` bytes (i mod 251) to every GET on 127.0.0.1, from a child process. */

@@ -48,6 +48,12 @@ export function benchOnionFromArgs(): Promise<Record<string, number | string>> {
 
 const mbps = (bytes: number, ms: number): number => Math.round((bytes * 8) / 1e6 / (ms / 1000))
 
+/**
+ * What a fixed stream window allows: 500 DATA cells of 498 bytes per round trip (the circuit's
+ * 1000 is the looser bound for one stream), the round trip taken as BEGIN -> CONNECTED.
+ */
+const windowBound = (roundTripMs: number): number => mbps(500 * 498, roundTripMs)
+
 /** Every tor process of the network by nickname, for the CPU meter. */
 const torPids = (network: TorNetwork): Record<string, number | undefined> =>
   Object.fromEntries(
@@ -75,7 +81,6 @@ const curlGet = (url: string, bytes: number, socks?: number) =>
     ['-sS', ...(socks === undefined ? [] : ['--socks5-hostname', `127.0.0.1:${socks}`]), url],
     { encoding: 'buffer', maxBuffer: bytes * 2 },
   )
-
 
 /** tor's control port: EXTENDCIRCUIT 0 builds a circuit on a path tor picks itself. */
 async function torBuildTimes(controlPort: number, count: number): Promise<number[]> {
@@ -169,8 +174,14 @@ export async function benchOnion(
     const nickname = (fingerprint: string): string =>
       client.relays.find((relay) => relay.fingerprint === fingerprint)?.nickname ?? '?'
     figures['plexusPath'] = circuit.relays.map(nickname).join(' ')
+    // BEGIN -> CONNECTED is one round trip to the exit (plus its TCP connect on loopback).
+    const begun = performance.now()
+    const plexusStream = await circuit.connect('127.0.0.1', server.port)
+    const beginMs = performance.now() - begun
+    figures['plexusBeginMs'] = Math.round(beginMs * 10) / 10
+    figures['plexusWindowBoundMbps'] = windowBound(beginMs)
     meter = startCpuMeter(pids)
-    const viaPlexus = await httpGetOverStream(await circuit.connect('127.0.0.1', server.port), new URL(url))
+    const viaPlexus = await httpGetOverStream(plexusStream, new URL(url))
     report = meter.stop()
     figures['plexusMbps'] = mbps(bytes, report.wallMs)
     Object.assign(figures, cpuFigures('plexus', report, bytes))
@@ -211,13 +222,20 @@ async function plexusRelaysDownload(
       silentLog,
       relays.descriptors,
     )
-    const meter = startCpuMeter({ ...relays.pids, plexusClient: process.pid, server: server.pid })
+    const begun = performance.now()
     const stream: Duplex = await circuit.connect('127.0.0.1', server.port)
+    const beginMs = performance.now() - begun
+    const meter = startCpuMeter({ ...relays.pids, plexusClient: process.pid, server: server.pid })
     const result = await httpGetOverStream(stream, new URL(url))
     const report = meter.stop()
     circuit.destroy()
     if (result.body.length !== bytes) throw new Error('the plexus-relay download came back short')
-    return { plexusRelaysMbps: mbps(bytes, report.wallMs), ...cpuFigures('plexusRelays', report, bytes) }
+    return {
+      plexusRelaysMbps: mbps(bytes, report.wallMs),
+      plexusRelaysBeginMs: Math.round(beginMs * 10) / 10,
+      plexusRelaysWindowBoundMbps: windowBound(beginMs),
+      ...cpuFigures('plexusRelays', report, bytes),
+    }
   } finally {
     await relays.stop()
   }

@@ -178,6 +178,23 @@ test('an authenticating plexus guard -> tor -> tor: tor accepts its AUTHENTICATE
   }
 })
 
+test('tor guard -> authenticating plexus middle -> tor exit: BEGIN refused as from an unknown relay (1)', async () => {
+  // Authenticated, the link is relay-to-relay for the exit (no longer END 13, "on first hop of
+  // circuit"), but the plexus relay is not in the consensus: RefuseUnknownExits answers
+  // END_STREAM_REASON_MISC ("from unknown relay").
+  const [r0, , r2] = tor as [RelayDescriptor, RelayDescriptor, RelayDescriptor]
+  const { circuit } = await buildCircuitThrough(crypto, random, log, [
+    r0,
+    descriptorOfPublished(plexusAuthenticating.published),
+    r2,
+  ])
+  try {
+    await assert.rejects(circuit.connect('127.0.0.1', serverPort), /END reason 1\b/)
+  } finally {
+    circuit.destroy()
+  }
+})
+
 test('tor guard -> plexus middle -> tor exit builds, and the tor exit refuses BEGIN (13)', async () => {
   const [p0] = plexus as [PlexusRelay]
   const [r0, , r2] = tor as [RelayDescriptor, RelayDescriptor, RelayDescriptor]

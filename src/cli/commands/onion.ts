@@ -5,11 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import {
-  OnionClient,
-  parseAuthorities,
-  type BuildRecord,
-} from '../../drivers/onion/client.js'
+import { OnionClient, parseAuthorities, type BuildRecord } from '../../drivers/onion/client.js'
 import { httpGetOverStream } from '../../drivers/onion/http-get.js'
 import { startSocksServer } from '../../drivers/onion/socks.js'
 import { portOption } from '../options.js'

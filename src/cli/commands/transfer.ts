@@ -92,9 +92,7 @@ export function registerTransfer(program: Command): void {
   ).action(async (torrent: string, options: TransferOptions, command: Command) => {
     const onion = options.relays !== undefined || options.authorities !== undefined
     if (options.anonymous === true && !onion)
-      throw usageError(
-        '--anonymous needs --relays or --authorities (where its circuits come from)',
-      )
+      throw usageError('--anonymous needs --relays or --authorities (where its circuits come from)')
     if (options.anonymous !== true && onion)
       throw usageError('--relays and --authorities go with --anonymous')
     if (options.seedAfter === true && options.exitOnComplete === true) {

@@ -47,7 +47,8 @@ export class OnionHttpClient implements HttpClient {
     const outgoing = httpRequest(url, {
       method: request.method ?? 'GET',
       headers,
-      agent: false,
+      // No agent (not even `agent: false`, which makes a fresh one that dials directly):
+      // node:http then takes its connection from createConnection alone.
       createConnection: (_options, ready: (error: Error | null, stream: Duplex) => void) => {
         this.opener.connect(host, port).then(
           (stream) => {
@@ -113,6 +114,10 @@ function collect(
     const headers: Record<string, string> = {}
     for (const [name, value] of Object.entries(response.headers))
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
-    finish({ status: response.statusCode ?? 0, headers, body: new Uint8Array(Buffer.concat(chunks)) })
+    finish({
+      status: response.statusCode ?? 0,
+      headers,
+      body: new Uint8Array(Buffer.concat(chunks)),
+    })
   })
 }
