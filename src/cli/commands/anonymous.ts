@@ -102,13 +102,14 @@ export async function anonymousRoute(
 
 /** Paths from the verified consensus, a circuit built for each destination when needed. */
 async function consensusRoute(options: AnonymousOptions, json: boolean): Promise<AnonymousRoute> {
-  let client: OnionClient | undefined
+  // Builds happen only after bootstrap returns, so the client is known by then.
+  const known: { client?: OnionClient } = {}
   const onBuild = (record: BuildRecord): void => {
     const nickname = (fingerprint: string): string =>
-      client?.relays.find((relay) => relay.fingerprint === fingerprint)?.nickname ?? '?'
+      known.client?.relays.find((relay) => relay.fingerprint === fingerprint)?.nickname ?? '?'
     printCircuit(json, record.path, record.path.map(nickname), record.durationMs)
   }
-  client = await bootstrap(
+  const opened = await bootstrap(
     {
       ...(options.authorities === undefined ? {} : { authorities: options.authorities }),
       distinctSubnets: options.distinctSubnets ?? true,
@@ -116,10 +117,10 @@ async function consensusRoute(options: AnonymousOptions, json: boolean): Promise
     },
     onBuild,
   )
-  const relays = client.relays.length
+  known.client = opened
+  const relays = opened.relays.length
   if (json) printJson({ type: 'onion_directory', relays })
   else printLine(`onion directory: ${relays} relays in the verified consensus`)
-  const opened = client
   return routeOver({ connect: (host, port) => opened.connect(host, port) }, () => opened.close())
 }
 
