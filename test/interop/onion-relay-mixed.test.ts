@@ -9,8 +9,10 @@
  *   - tor guard -> plexus middle -> tor exit: the circuit builds, but the tor exit refuses
  *     BEGIN with END reason TORPROTOCOL (13): the plexus relay's link to it does not
  *     authenticate (no AUTHENTICATE cell), so tor takes the circuit for a client's first hop
- *     and refuses to be a one-hop proxy (and a plexus relay, missing from the consensus, would
- *     be an "unknown relay" even if it authenticated).
+ *     and refuses to be a one-hop proxy;
+ *   - with AUTHENTICATE (AUTH0003, `authenticateLinks`): tor accepts it (a plexus guard's
+ *     circuit through tor works), and a tor exit after an authenticating plexus middle answers
+ *     END 1 instead: a relay-to-relay link, but from a relay missing from its consensus.
  * A tor client cannot use a plexus relay at all: see docs/protocols/onion.md.
  */
 import assert from 'node:assert/strict'
@@ -45,8 +47,14 @@ let server: Server
 let serverPort: number
 let stateRoot: string
 let plexus: PlexusRelay[] = []
-/** A plexus relay whose links into tor authenticate (CERTS + AUTHENTICATE, AUTH0003). */
+/**
+ * Plexus relays whose links into tor authenticate (CERTS + AUTHENTICATE, AUTH0003): one as a
+ * guard, one as a middle. Two, because tor reuses an authenticated link in both directions: a
+ * tor relay asked to extend to a plexus relay that already opened a link to it sends CREATE2
+ * down that link, which a plexus relay does not serve (it serves circuits on links it accepts).
+ */
 let plexusAuthenticating: PlexusRelay
+let plexusAuthenticatingMiddle: PlexusRelay
 let tor: RelayDescriptor[] = []
 const file = new Uint8Array(800_000).map((_, i) => (i * 13 + (i >>> 9)) % 256)
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
@@ -61,9 +69,13 @@ before(async () => {
   serverPort = (server.address() as AddressInfo).port
   stateRoot = mkdtempSync(join(tmpdir(), 'plexus-mixed-relays-'))
   plexus = await startPlexusRelays(stateRoot, 2, log, 'plexus')
-  ;[plexusAuthenticating] = (await startPlexusRelays(stateRoot, 1, log, 'plexus-auth', {
-    authenticateLinks: true,
-  })) as [PlexusRelay]
+  ;[plexusAuthenticating, plexusAuthenticatingMiddle] = (await startPlexusRelays(
+    stateRoot,
+    2,
+    log,
+    'plexus-auth',
+    { authenticateLinks: true },
+  )) as [PlexusRelay, PlexusRelay]
   network = await startTorNetwork({ relays: 3 })
   client = await OnionClient.bootstrap({
     authorities: parseAuthorities(network.authorityLines.join('\n')),
@@ -81,6 +93,7 @@ after(() => {
   client?.close()
   for (const relay of plexus) relay.close()
   plexusAuthenticating?.close()
+  plexusAuthenticatingMiddle?.close()
   network?.stop()
   server?.close()
   if (stateRoot !== undefined) rmSync(stateRoot, { recursive: true, force: true })
@@ -185,7 +198,7 @@ test('tor guard -> authenticating plexus middle -> tor exit: BEGIN refused as fr
   const [r0, , r2] = tor as [RelayDescriptor, RelayDescriptor, RelayDescriptor]
   const { circuit } = await buildCircuitThrough(crypto, random, log, [
     r0,
-    descriptorOfPublished(plexusAuthenticating.published),
+    descriptorOfPublished(plexusAuthenticatingMiddle.published),
     r2,
   ])
   try {
