@@ -1,24 +1,86 @@
 import { execFile } from 'node:child_process'
-import { createServer } from 'node:http'
-import { connect, type AddressInfo } from 'node:net'
+import { get } from 'node:http'
+import { connect } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { promisify } from 'node:util'
 import { summarize } from '../src/core/stats.js'
+import type { Duplex } from 'node:stream'
+import { silentLog } from '../src/drivers/node/log.js'
+import { CryptoRandom } from '../src/drivers/node/random.js'
 import { OnionClient, parseAuthorities } from '../src/drivers/onion/client.js'
 import { httpGetOverStream } from '../src/drivers/onion/http-get.js'
-import { startTorNetwork } from '../test/support/tor-net.js'
+import { buildCircuitThrough } from '../src/drivers/onion/named-circuit.js'
+import { NodeOnionCrypto } from '../src/drivers/onion/node-crypto.js'
+import { PUBLIC_NETWORK_PARAMS, startTorNetwork, type TorNetwork } from '../test/support/tor-net.js'
+import { cpuFigures, startCpuMeter } from './onion-cpu.js'
+import { startFileServer, startPlexusRelayProcesses } from './onion-processes.js'
 
 /**
  * Onion routing side by side with tor's client in one private network on loopback (3
  * authorities, 3 exits, 1 tor client): 3-hop circuit build times (plexus: CREATE2 + two
  * EXTEND2 on an open link to the guard; tor: EXTENDCIRCUIT 0 on its control port, timed to
  * the CIRC BUILT event), and the throughput of one HTTP download directly, through a plexus
- * circuit and through tor's SOCKS port (curl).
+ * circuit of tor relays, through tor's SOCKS port (curl), and through a circuit of three
+ * plexus relay processes, each with the CPU every process used meanwhile (/proc).
+ * `--tor-params=builtin` runs the tor relays on tor's built-in fallbacks instead of the public
+ * network's consensus parameters (tor-net.ts, PUBLIC_NETWORK_PARAMS); `--size=MiB` sets the
+ * download (default 8).
  */
 export interface BenchOnionOptions {
   readonly circuits?: number
   readonly downloadBytes?: number
+  readonly consensusParams?: string
 }
+
+const argument = (name: string): string | undefined =>
+  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3)
+
+export function benchOnionFromArgs(): Promise<Record<string, number | string>> {
+  const params = argument('tor-params') ?? 'public'
+  if (params !== 'public' && params !== 'builtin') throw new Error(`bad --tor-params: ${params}`)
+  const size = Number(argument('size') ?? 8)
+  if (!Number.isFinite(size) || size <= 0) throw new Error(`bad --size: ${size}`)
+  return benchOnion({
+    downloadBytes: Math.round(size * 2 ** 20),
+    consensusParams: params === 'public' ? PUBLIC_NETWORK_PARAMS : '',
+  })
+}
+
+const mbps = (bytes: number, ms: number): number => Math.round((bytes * 8) / 1e6 / (ms / 1000))
+
+/**
+ * What a fixed stream window allows: 500 DATA cells of 498 bytes per round trip (the circuit's
+ * 1000 is the looser bound for one stream), the round trip taken as BEGIN -> CONNECTED.
+ */
+const windowBound = (roundTripMs: number): number => mbps(500 * 498, roundTripMs)
+
+/** Every tor process of the network by nickname, for the CPU meter. */
+const torPids = (network: TorNetwork): Record<string, number | undefined> =>
+  Object.fromEntries(
+    [
+      ...network.authorities.map((a) => a.nickname),
+      ...network.relays.map((r) => r.nickname),
+      'client',
+    ].map((name) => [name, network.pidOf(name)]),
+  )
+
+/** The direct path, in this process (a curl process's start-up would be most of 8 MiB's time). */
+const directGet = (url: string): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    get(url, (response) => {
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      response.on('end', () => resolve(Buffer.concat(chunks)))
+      response.on('error', reject)
+    }).on('error', reject)
+  })
+
+const curlGet = (url: string, bytes: number, socks?: number) =>
+  promisify(execFile)(
+    'curl',
+    ['-sS', ...(socks === undefined ? [] : ['--socks5-hostname', `127.0.0.1:${socks}`]), url],
+    { encoding: 'buffer', maxBuffer: bytes * 2 },
+  )
 
 /** tor's control port: EXTENDCIRCUIT 0 builds a circuit on a path tor picks itself. */
 async function torBuildTimes(controlPort: number, count: number): Promise<number[]> {
@@ -56,19 +118,24 @@ async function torBuildTimes(controlPort: number, count: number): Promise<number
   return times
 }
 
-export async function benchOnion(options: BenchOnionOptions = {}): Promise<Record<string, number>> {
+export async function benchOnion(
+  options: BenchOnionOptions = {},
+): Promise<Record<string, number | string>> {
   const circuits = options.circuits ?? 20
-  const body = new Uint8Array(options.downloadBytes ?? 8 * 1024 * 1024).map((_, i) => i % 251)
-  const server = createServer((_request, response) => response.end(body))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  const network = await startTorNetwork({ relays: 3, client: true })
+  const bytes = options.downloadBytes ?? 8 * 1024 * 1024
+  const server = await startFileServer(bytes)
+  const url = `http://127.0.0.1:${server.port}/`
+  const consensusParams = options.consensusParams ?? PUBLIC_NETWORK_PARAMS
+  const network = await startTorNetwork({ relays: 3, client: true, consensusParams })
+  const figures: Record<string, number | string> = {
+    consensusParams: consensusParams === '' ? "tor's built-in" : consensusParams,
+  }
   try {
     const client = await OnionClient.bootstrap({
       authorities: parseAuthorities(network.authorityLines.join('\n')),
       distinctSubnets: false,
     })
-    const destination = { host: '127.0.0.1', port }
+    const destination = { host: '127.0.0.1', port: server.port }
     // The first build also opens the TLS link to the guard: reported apart, as tor's is warm.
     const first = performance.now()
     ;(await client.buildCircuit(destination)).destroy()
@@ -81,42 +148,9 @@ export async function benchOnion(options: BenchOnionOptions = {}): Promise<Recor
       circuit.destroy()
     }
     const torTimes = await torBuildTimes(network.clientControlPort ?? 0, circuits)
-
-    const mbps = (bytes: number, ms: number): number => (bytes * 8) / 1e6 / (ms / 1000)
-    let started = performance.now()
-    const direct = await promisify(execFile)('curl', ['-sS', `http://127.0.0.1:${port}/`], {
-      encoding: 'buffer',
-      maxBuffer: body.length * 2,
-    })
-    const directMs = performance.now() - started
-    started = performance.now()
-    const viaPlexus = await httpGetOverStream(
-      await client.connect('127.0.0.1', port),
-      new URL(`http://127.0.0.1:${port}/`),
-    )
-    const plexusMs = performance.now() - started
-    started = performance.now()
-    const viaTor = await promisify(execFile)(
-      'curl',
-      [
-        '-sS',
-        '--socks5-hostname',
-        `127.0.0.1:${network.clientSocksPort ?? 0}`,
-        `http://127.0.0.1:${port}/`,
-      ],
-      { encoding: 'buffer', maxBuffer: body.length * 2 },
-    )
-    const torMs = performance.now() - started
-    if (
-      direct.stdout.length !== body.length ||
-      viaPlexus.body.length !== body.length ||
-      viaTor.stdout.length !== body.length
-    )
-      throw new Error('a download came back short')
-    client.close()
     const plexus = summarize(plexusTimes)
     const tor = summarize(torTimes)
-    return {
+    Object.assign(figures, {
       circuits,
       plexusFirstBuildMs: Math.round(firstBuildMs),
       plexusBuildP50Ms: Math.round(plexus.p50 * 10) / 10,
@@ -125,13 +159,84 @@ export async function benchOnion(options: BenchOnionOptions = {}): Promise<Recor
       torBuildP90Ms: Math.round(tor.p90 * 10) / 10,
       torBuilt: torTimes.length,
       buildRatioPlexusOverTor: Math.round((plexus.p50 / tor.p50) * 100) / 100,
-      downloadBytes: body.length,
-      directMbps: Math.round(mbps(body.length, directMs)),
-      plexusMbps: Math.round(mbps(body.length, plexusMs)),
-      torMbps: Math.round(mbps(body.length, torMs)),
-    }
+      downloadBytes: bytes,
+    })
+
+    const pids = { ...torPids(network), plexusClient: process.pid, server: server.pid }
+    let meter = startCpuMeter(pids)
+    const direct = await directGet(url)
+    let report = meter.stop()
+    figures['directMbps'] = mbps(bytes, report.wallMs)
+    Object.assign(figures, cpuFigures('direct', report, bytes))
+
+    // The circuit is built first: the figure is the stream's, as for tor's warm client.
+    const circuit = await client.buildCircuit(destination)
+    const nickname = (fingerprint: string): string =>
+      client.relays.find((relay) => relay.fingerprint === fingerprint)?.nickname ?? '?'
+    figures['plexusPath'] = circuit.relays.map(nickname).join(' ')
+    // BEGIN -> CONNECTED is one round trip to the exit (plus its TCP connect on loopback).
+    const begun = performance.now()
+    const plexusStream = await circuit.connect('127.0.0.1', server.port)
+    const beginMs = performance.now() - begun
+    figures['plexusBeginMs'] = Math.round(beginMs * 10) / 10
+    figures['plexusWindowBoundMbps'] = windowBound(beginMs)
+    meter = startCpuMeter(pids)
+    const viaPlexus = await httpGetOverStream(plexusStream, new URL(url))
+    report = meter.stop()
+    figures['plexusMbps'] = mbps(bytes, report.wallMs)
+    Object.assign(figures, cpuFigures('plexus', report, bytes))
+    client.close()
+
+    meter = startCpuMeter(pids)
+    const viaTor = await curlGet(url, bytes, network.clientSocksPort ?? 0)
+    report = meter.stop()
+    figures['torMbps'] = mbps(bytes, report.wallMs)
+    Object.assign(figures, cpuFigures('tor', report, bytes))
+
+    const plexusOnly = await plexusRelaysDownload(url, bytes, server)
+    Object.assign(figures, plexusOnly)
+    if (
+      direct.length !== bytes ||
+      viaPlexus.body.length !== bytes ||
+      viaTor.stdout.length !== bytes
+    )
+      throw new Error('a download came back short')
+    return figures
   } finally {
     network.stop()
-    server.close()
+    server.stop()
+  }
+}
+
+/** The same download through three `plexus onion relay` processes (no tor on the path). */
+async function plexusRelaysDownload(
+  url: string,
+  bytes: number,
+  server: { port: number; pid: number },
+): Promise<Record<string, number | string>> {
+  const relays = await startPlexusRelayProcesses(3)
+  try {
+    const { circuit } = await buildCircuitThrough(
+      new NodeOnionCrypto(),
+      new CryptoRandom(),
+      silentLog,
+      relays.descriptors,
+    )
+    const begun = performance.now()
+    const stream: Duplex = await circuit.connect('127.0.0.1', server.port)
+    const beginMs = performance.now() - begun
+    const meter = startCpuMeter({ ...relays.pids, plexusClient: process.pid, server: server.pid })
+    const result = await httpGetOverStream(stream, new URL(url))
+    const report = meter.stop()
+    circuit.destroy()
+    if (result.body.length !== bytes) throw new Error('the plexus-relay download came back short')
+    return {
+      plexusRelaysMbps: mbps(bytes, report.wallMs),
+      plexusRelaysBeginMs: Math.round(beginMs * 10) / 10,
+      plexusRelaysWindowBoundMbps: windowBound(beginMs),
+      ...cpuFigures('plexusRelays', report, bytes),
+    }
+  } finally {
+    await relays.stop()
   }
 }

@@ -21,6 +21,7 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "plexus get 'magnet:?xt=urn:btih:...' -o downloads",
     'plexus get photos.torrent -o dl --peer 127.0.0.1:6881 --no-dht --seed-after',
     'plexus get photos.torrent -o dl --anonymous --relays relays.jsonl --peer 127.0.0.1:6881',
+    "plexus get 'magnet:?xt=urn:btih:...&tr=http://127.0.0.1:6969/announce' -o dl --anonymous --authorities net.txt   # tor relays' circuits",
   ],
   tracker: ['plexus tracker --port 6969', 'plexus tracker --port 0 --json'],
   directory: [

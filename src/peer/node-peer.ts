@@ -2,9 +2,12 @@ import type { PeerTransports } from '../drivers/bittorrent/peer-transports.js'
 import { mkdir } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import type { Address } from '../core/address.js'
-import type { Disk, LogLevel, Net } from '../core/env.js'
+import type { Disk, Env, HttpClient, LogLevel, Net } from '../core/env.js'
 import { WorkerPieceHashing } from '../drivers/bittorrent-storage/worker-hashing.js'
-import { NodeTrackerTransport } from '../drivers/bittorrent/tracker-transport.js'
+import {
+  NodeTrackerTransport,
+  type TrackerTransport,
+} from '../drivers/bittorrent/tracker-transport.js'
 import { NodeDisk } from '../drivers/node/disk.js'
 import { createNodeEnv } from '../drivers/node/env.js'
 import { promised } from '../drivers/promises.js'
@@ -51,6 +54,10 @@ export interface NodePeerOptions {
    * --anonymous` carries every peer connection through an onion circuit this way.
    */
   readonly wrapNet?: (net: Net) => Net
+  /** Replaces the Env's HTTP client (web seeds through onion circuits, with `wrapNet`). */
+  readonly wrapHttp?: (http: HttpClient) => HttpClient
+  /** Replaces the tracker transport (announces through onion circuits, with `wrapNet`). */
+  readonly trackerTransport?: (env: Env) => TrackerTransport
 }
 
 /** Peer connections across all torrents unless configured (4 torrents at the swarm default). */
@@ -69,11 +76,16 @@ export async function startNodePeer(options: NodePeerOptions): Promise<PeerApi> 
     diskRoot: downloadDir,
     ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
   })
-  const env =
-    options.wrapNet === undefined ? nodeEnv : { ...nodeEnv, net: options.wrapNet(nodeEnv.net) }
+  const env = {
+    ...nodeEnv,
+    net: options.wrapNet?.(nodeEnv.net) ?? nodeEnv.net,
+    http: options.wrapHttp?.(nodeEnv.http) ?? nodeEnv.http,
+  }
   const stateDisk = new NodeDisk({ root: stateDir })
   const trackers = options.trackers ?? true
-  const transport = trackers ? new NodeTrackerTransport(env) : undefined
+  const transport = trackers
+    ? (options.trackerTransport?.(env) ?? new NodeTrackerTransport(env))
+    : undefined
   const pieceHashing = new WorkerPieceHashing()
   const release = async (): Promise<void> => {
     transport?.close()

@@ -9,8 +9,10 @@
  *   - tor guard -> plexus middle -> tor exit: the circuit builds, but the tor exit refuses
  *     BEGIN with END reason TORPROTOCOL (13): the plexus relay's link to it does not
  *     authenticate (no AUTHENTICATE cell), so tor takes the circuit for a client's first hop
- *     and refuses to be a one-hop proxy (and a plexus relay, missing from the consensus, would
- *     be an "unknown relay" even if it authenticated).
+ *     and refuses to be a one-hop proxy;
+ *   - with AUTHENTICATE (AUTH0003, `authenticateLinks`): tor accepts it (a plexus guard's
+ *     circuit through tor works), and a tor exit after an authenticating plexus middle answers
+ *     END 1 instead: a relay-to-relay link, but from a relay missing from its consensus.
  * A tor client cannot use a plexus relay at all: see docs/protocols/onion.md.
  */
 import assert from 'node:assert/strict'
@@ -45,6 +47,14 @@ let server: Server
 let serverPort: number
 let stateRoot: string
 let plexus: PlexusRelay[] = []
+/**
+ * Plexus relays whose links into tor authenticate (CERTS + AUTHENTICATE, AUTH0003): one as a
+ * guard, one as a middle. Two, because tor reuses an authenticated link in both directions: a
+ * tor relay asked to extend to a plexus relay that already opened a link to it sends CREATE2
+ * down that link, which a plexus relay does not serve (it serves circuits on links it accepts).
+ */
+let plexusAuthenticating: PlexusRelay
+let plexusAuthenticatingMiddle: PlexusRelay
 let tor: RelayDescriptor[] = []
 const file = new Uint8Array(800_000).map((_, i) => (i * 13 + (i >>> 9)) % 256)
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
@@ -59,6 +69,13 @@ before(async () => {
   serverPort = (server.address() as AddressInfo).port
   stateRoot = mkdtempSync(join(tmpdir(), 'plexus-mixed-relays-'))
   plexus = await startPlexusRelays(stateRoot, 2, log, 'plexus')
+  ;[plexusAuthenticating, plexusAuthenticatingMiddle] = (await startPlexusRelays(
+    stateRoot,
+    2,
+    log,
+    'plexus-auth',
+    { authenticateLinks: true },
+  )) as [PlexusRelay, PlexusRelay]
   network = await startTorNetwork({ relays: 3 })
   client = await OnionClient.bootstrap({
     authorities: parseAuthorities(network.authorityLines.join('\n')),
@@ -75,6 +92,8 @@ before(async () => {
 after(() => {
   client?.close()
   for (const relay of plexus) relay.close()
+  plexusAuthenticating?.close()
+  plexusAuthenticatingMiddle?.close()
   network?.stop()
   server?.close()
   if (stateRoot !== undefined) rmSync(stateRoot, { recursive: true, force: true })
@@ -150,6 +169,40 @@ test('tor guard -> tor middle -> plexus exit: tor accepts the plexus CERTS and e
     assert.ok(!p1.view.some((entry) => entry.address === client), 'the exit never sees the client')
     // And the exit policy holds for tor-built circuits too.
     await assert.rejects(circuit.connect('10.1.2.3', 80), /END reason 4/)
+  } finally {
+    circuit.destroy()
+  }
+})
+
+test('an authenticating plexus guard -> tor -> tor: tor accepts its AUTHENTICATE (AUTH0003)', async () => {
+  // tor closes a link whose AUTHENTICATE body differs from its own computation; the circuit
+  // (CREATE2 right after AUTHENTICATE on that link) and the download prove it was accepted.
+  const [r0, r1] = tor as [RelayDescriptor, RelayDescriptor]
+  const { circuit } = await buildCircuitThrough(crypto, random, log, [
+    descriptorOfPublished(plexusAuthenticating.published),
+    r0,
+    r1,
+  ])
+  try {
+    const body = await httpGet(await circuit.connect('127.0.0.1', serverPort))
+    assert.equal(sha256(body), sha256(file))
+  } finally {
+    circuit.destroy()
+  }
+})
+
+test('tor guard -> authenticating plexus middle -> tor exit: BEGIN refused as from an unknown relay (1)', async () => {
+  // Authenticated, the link is relay-to-relay for the exit (no longer END 13, "on first hop of
+  // circuit"), but the plexus relay is not in the consensus: RefuseUnknownExits answers
+  // END_STREAM_REASON_MISC ("from unknown relay").
+  const [r0, , r2] = tor as [RelayDescriptor, RelayDescriptor, RelayDescriptor]
+  const { circuit } = await buildCircuitThrough(crypto, random, log, [
+    r0,
+    descriptorOfPublished(plexusAuthenticatingMiddle.published),
+    r2,
+  ])
+  try {
+    await assert.rejects(circuit.connect('127.0.0.1', serverPort), /END reason 1\b/)
   } finally {
     circuit.destroy()
   }

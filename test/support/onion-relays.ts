@@ -17,14 +17,15 @@ export function warningLog(): { log: Log; warnings: string[] } {
 
 /**
  * `count` plexus relays on 127.0.0.1 (port 0), each with its state in `root/<prefix><i>` and the
- * default exit policy (loopback only); `extra` adds options (e.g. a short handshake timeout).
+ * default exit policy (loopback only); `extra` adds options (a short handshake timeout, links
+ * that authenticate with AUTHENTICATE).
  */
 export async function startPlexusRelays(
   root: string,
   count: number,
   log: Log,
   prefix = 'relay',
-  extra: { readonly handshakeTimeoutMs?: number } = {},
+  extra: { readonly handshakeTimeoutMs?: number; readonly authenticateLinks?: boolean } = {},
 ): Promise<PlexusRelay[]> {
   const policy = parseExitPolicy(DEFAULT_EXIT_POLICY)
   if (!policy.ok) throw new Error(`the default exit policy does not parse: ${policy.error}`)

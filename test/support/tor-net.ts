@@ -49,6 +49,8 @@ export interface TorNetwork {
   readonly clientControlPort: number | undefined
   /** Ends one relay by PID (a relay dying mid-stream). */
   killRelay(nickname: string): void
+  /** The PID of a tor process by nickname (auth0, relay1, client), for CPU figures. */
+  pidOf(nickname: string): number | undefined
   stop(): void
 }
 
@@ -57,7 +59,21 @@ export interface TorNetworkOptions {
   readonly client?: boolean
   /** Bootstrap deadline; about 25 s on this machine. */
   readonly timeoutMs?: number
+  /**
+   * The authorities' `ConsensusParams`: by default the public network's scheduler settings
+   * (PUBLIC_NETWORK_PARAMS); '' leaves every relay on tor's built-in fallbacks.
+   */
+  readonly consensusParams?: string
 }
+
+/**
+ * What the public network's consensus tells every relay about scheduling (its `params` line,
+ * e.g. the 2021-05-18 consensus: KISTSchedRunInterval=2 CircuitPriorityHalflifeMsec=30000).
+ * Without it a private network's relays fall back to tor's built-in 10 ms KIST tick, so a
+ * cell waits up to 10 ms at each relay, where a public relay waits up to 2 ms
+ * (docs/protocols/onion.md, "Throughput": what that does to a circuit on loopback).
+ */
+export const PUBLIC_NETWORK_PARAMS = 'KISTSchedRunInterval=2 CircuitPriorityHalflifeMsec=30000'
 
 export const torInstalled = (): boolean =>
   spawnSync('tor', ['--version'], { encoding: 'utf8' }).status === 0 &&
@@ -228,6 +244,7 @@ async function relaysKnowEveryone(relays: readonly TorRelay[], routers: number):
 
 export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<TorNetwork> {
   const relayCount = options.relays ?? 3
+  const consensusParams = options.consensusParams ?? PUBLIC_NETWORK_PARAMS
   const dir = mkdtempSync(join(tmpdir(), 'plexus-tor-'))
   const processes = new Map<string, ChildProcess>()
   const authorities: TorAuthority[] = []
@@ -285,6 +302,7 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
           `ContactInfo ${a.nickname}@test.invalid`,
           'SocksPort 0',
           ...AUTHORITY,
+          ...(consensusParams === '' ? [] : [`ConsensusParams ${consensusParams}`]),
         ]),
       )
     const relays: TorRelay[] = []
@@ -344,6 +362,7 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
       authoritiesFile,
       clientSocksPort,
       clientControlPort,
+      pidOf: (nickname) => processes.get(nickname)?.pid,
       killRelay: (nickname) => {
         const child = processes.get(nickname)
         if (child?.pid !== undefined) process.kill(child.pid, 'SIGKILL')

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { OnionClient, parseAuthorities } from '../../drivers/onion/client.js'
+import { OnionClient, parseAuthorities, type BuildRecord } from '../../drivers/onion/client.js'
 import { httpGetOverStream } from '../../drivers/onion/http-get.js'
 import { startSocksServer } from '../../drivers/onion/socks.js'
 import { portOption } from '../options.js'
@@ -14,7 +14,7 @@ import { stderrLog } from './onion-log.js'
 import { fetchThroughNamedRelays } from './onion-named-fetch.js'
 import { registerOnionRelay } from './onion-relay.js'
 
-interface OnionCommonOptions {
+export interface OnionCommonOptions {
   readonly authorities?: string
   readonly distinctSubnets: boolean
   readonly json?: boolean
@@ -30,7 +30,11 @@ interface SocksOptions extends OnionCommonOptions {
   readonly bind: string
 }
 
-async function bootstrap(options: OnionCommonOptions): Promise<OnionClient> {
+/** The client of the network `--authorities` names; `onBuild` hears of every circuit. */
+export async function bootstrap(
+  options: OnionCommonOptions,
+  onBuild?: (record: BuildRecord) => void,
+): Promise<OnionClient> {
   if (options.authorities === undefined)
     throw usageError('--authorities FILE is needed to use tor relays (or give --relays)')
   let text: string
@@ -47,6 +51,7 @@ async function bootstrap(options: OnionCommonOptions): Promise<OnionClient> {
     authorities,
     distinctSubnets: options.distinctSubnets,
     log: stderrLog(options.json === true),
+    ...(onBuild === undefined ? {} : { onBuild }),
   })
 }
 

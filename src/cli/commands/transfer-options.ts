@@ -60,6 +60,10 @@ export interface TransferOptions {
   /** `get` only: every peer connection through an onion circuit (`--relays`). */
   readonly anonymous?: boolean
   readonly relays?: string
+  /** `get --anonymous`: the tor network whose consensus gives the paths. */
+  readonly authorities?: string
+  /** False with --no-distinct-subnets: loopback test networks, all in 127.0.0.0/8. */
+  readonly distinctSubnets?: boolean
 }
 
 /** 1 GiB/s in KiB/s: far above any link, small enough to stay an exact byte count. */

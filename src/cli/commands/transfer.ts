@@ -75,17 +75,26 @@ export function registerTransfer(program: Command): void {
       )
       .option(
         '--anonymous',
-        'connect to peers only through an onion circuit (--relays); no trackers, DHT or uTP',
+        'reach peers and http(s) trackers only through onion circuits (--relays or --authorities); no DHT or uTP',
       )
       .option(
         '--relays <file|json>',
         'with --anonymous: the circuit, in order, as JSON lines of `plexus onion relay --json` records',
+      )
+      .option(
+        '--authorities <file>',
+        "with --anonymous: torrc DirAuthority lines; paths come from that tor network's consensus",
+      )
+      .option(
+        '--no-distinct-subnets',
+        'with --authorities: allow two relays of one /16 on a path (loopback test networks)',
       ),
   ).action(async (torrent: string, options: TransferOptions, command: Command) => {
-    if (options.anonymous === true && options.relays === undefined)
-      throw usageError('--anonymous needs --relays (the circuit its connections take)')
-    if (options.anonymous !== true && options.relays !== undefined)
-      throw usageError('--relays goes with --anonymous')
+    const onion = options.relays !== undefined || options.authorities !== undefined
+    if (options.anonymous === true && !onion)
+      throw usageError('--anonymous needs --relays or --authorities (where its circuits come from)')
+    if (options.anonymous !== true && onion)
+      throw usageError('--relays and --authorities go with --anonymous')
     if (options.seedAfter === true && options.exitOnComplete === true) {
       command.error('error: --seed-after and --exit-on-complete contradict each other', {
         exitCode: 2,
@@ -163,18 +172,19 @@ async function runTransfer(
   options: TransferOptions,
 ): Promise<void> {
   const json = options.json === true
-  const anonymous = options.anonymous === true && options.relays !== undefined
+  const anonymous = options.anonymous === true
   if (anonymous) {
     const named = options.peer.length + ('magnet' in source ? source.magnet.peers.length : 0)
-    options = { ...options, ...anonymousOverrides(named, options.transport) }
+    const trackers =
+      'magnet' in source ? source.magnet.trackers : source.metainfo.announceList.flat()
+    options = {
+      ...options,
+      ...anonymousOverrides(named, trackers, options.trackers, options.transport),
+    }
   }
   const dht = await dhtFor(options)
   if ('magnet' in source) refuseMagnetWithoutPeerSource(source.magnet, options, dht !== false)
-  const route = anonymous ? await anonymousRoute(options.relays as string, json) : undefined
-  if (route !== undefined) {
-    if (json) printJson({ type: 'circuit', path: route.path, buildMs: Math.round(route.buildMs) })
-    else printLine(`circuit through ${route.path.length} relays (${Math.round(route.buildMs)} ms)`)
-  }
+  const route = anonymous ? await anonymousRoute(options, json) : undefined
   const started = performance.now()
   const ending = new TransferEnding()
   const peer = await startNodePeer({
@@ -187,7 +197,13 @@ async function runTransfer(
     ...(options.transport === undefined ? {} : { transports: options.transport }),
     // One torrent: the whole budget is its own.
     connectionsMax: options.maxPeers ?? DEFAULT_SWARM_CONFIG.peersMax,
-    ...(route === undefined ? {} : { wrapNet: route.wrapNet }),
+    ...(route === undefined
+      ? {}
+      : {
+          wrapNet: route.wrapNet,
+          wrapHttp: route.wrapHttp,
+          trackerTransport: route.trackerTransport,
+        }),
   }).catch((error: unknown) => {
     route?.close()
     throw error

@@ -38,6 +38,8 @@ export interface OnionClientOptions {
   readonly random?: Random
   /** Builds tried per stream before giving up. */
   readonly buildAttempts?: number
+  /** Told of every circuit built (`plexus get --anonymous` prints each path). */
+  readonly onBuild?: (record: BuildRecord) => void
 }
 
 export interface BuildRecord {
@@ -232,7 +234,9 @@ export class OnionClient {
       const built = await Promise.race([build(), deadline])
       const durationMs = performance.now() - started
       this.timeouts.recordBuild(durationMs)
-      this.builds.push({ durationMs, path: built.relays })
+      const record = { durationMs, path: built.relays }
+      this.builds.push(record)
+      this.options.onBuild?.(record)
       this.guard = path.guard.fingerprint
       this.circuits.push({ circuit: built, exit: path.exit })
       built.onClose((reason) => this.forget(built, reason))

@@ -1,8 +1,8 @@
 /**
- * HTTP/1.0 GET over an onion stream: the request line, then everything the server sends
- * until it closes. HTTP/1.0 keeps the body unchunked and delimited by the close.
+ * HTTP/1.0 GET over an onion stream (or TLS over one): the request line, then everything the
+ * server sends until it closes. HTTP/1.0 keeps the body unchunked and delimited by the close.
  */
-import type { OnionStream } from './circuit.js'
+import type { Duplex } from 'node:stream'
 
 export interface HttpGetResult {
   readonly status: number
@@ -10,13 +10,29 @@ export interface HttpGetResult {
   readonly body: Buffer
 }
 
-export async function httpGetOverStream(stream: OnionStream, url: URL): Promise<HttpGetResult> {
+/**
+ * `maxBytes` bounds what is read (a tracker's answer is small; a hostile one is cut off):
+ * past it the stream is destroyed and the GET fails.
+ */
+export async function httpGetOverStream(
+  stream: Duplex,
+  url: URL,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<HttpGetResult> {
   // write, not end: a Tor stream has no half-close, and END would drop the answer.
   stream.write(
     `GET ${url.pathname}${url.search} HTTP/1.0\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`,
   )
   const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(chunk as Buffer)
+  let size = 0
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length
+    if (size > maxBytes) {
+      stream.destroy()
+      throw new Error(`the answer is larger than ${maxBytes} bytes`)
+    }
+    chunks.push(chunk as Buffer)
+  }
   const response = Buffer.concat(chunks)
   const headEnd = response.indexOf('\r\n\r\n')
   if (headEnd < 0) throw new Error('the server sent no complete HTTP header')

@@ -29,6 +29,7 @@ import {
   AUTH0003_RANDOM_BYTES,
   AUTH_METHOD_ED25519_SHA256_RFC5705,
   auth0003SignedPart,
+  auth0003ExporterContext,
   encodeAuthenticate,
 } from '../../protocols/onion/link-auth.js'
 import type { OnionCrypto } from '../../protocols/onion/crypto-port.js'
@@ -270,8 +271,9 @@ export class OnionLink {
     const certs: Cell = { circId: 0, command: CellCommand.CERTS, payload: encodeCerts(auth.certs) }
     this.sentLog.update(encodeCell(certs))
     const sha256 = (bytes: Uint8Array): Uint8Array => this.crypto.sha256(bytes)
+    const cid = sha256(auth.rsaIdentityPkcs1)
     const signedPart = auth0003SignedPart({
-      cid: sha256(auth.rsaIdentityPkcs1),
+      cid,
       sid: sha256(this.identity.rsaPublicKeyPkcs1),
       cidEd: auth.ed25519Identity,
       sidEd: this.identity.ed25519Identity,
@@ -282,7 +284,7 @@ export class OnionLink {
         this.socket.exportKeyingMaterial(
           32,
           AUTH0003_EXPORTER_LABEL,
-          Buffer.from(auth.ed25519Identity),
+          Buffer.from(auth0003ExporterContext(cid)),
         ),
       ),
       random: new Uint8Array(randomBytes(AUTH0003_RANDOM_BYTES)),

@@ -37,9 +37,9 @@ export interface RelayOptions {
   readonly crypto?: OnionCrypto
   readonly random?: Random
   /**
-   * Send CERTS and AUTHENTICATE (AUTH0003) on links this relay opens. Off by default: tor
-   * 0.4.9 still refuses the body ("Some field in the AUTHENTICATE cell body was not as
-   * expected") and closes the link, so an authenticating relay cannot extend into tor yet.
+   * Send CERTS and AUTHENTICATE (AUTH0003) on links this relay opens; tor 0.4.9 accepts them.
+   * Off by default: tor then reuses such a link in the other direction (CREATE2 toward us on
+   * the link we opened), which this relay does not serve yet (docs/protocols/onion.md).
    */
   readonly authenticateLinks?: boolean
 }

@@ -5,11 +5,12 @@
  * own SOCKS port does.
  */
 import { createServer, type Server, type Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { Log } from '../../core/env.js'
-import type { OnionStream } from './circuit.js'
 
+/** Opens a stream to host:port: a circuit stream (an `OnionStream`), or a test's socket. */
 export interface StreamOpener {
-  connect(host: string, port: number): Promise<OnionStream>
+  connect(host: string, port: number): Promise<Duplex>
 }
 
 const REPLY = {
@@ -104,7 +105,7 @@ export function startSocksServer(
         socket.end()
         return
       }
-      let stream: OnionStream
+      let stream: Duplex
       try {
         stream = await opener.connect(request.host, request.port)
       } catch (error) {

@@ -11,8 +11,17 @@ import { concatBytes } from '../../core/bytes.js'
 
 export const AUTH_METHOD_ED25519_SHA256_RFC5705 = 3
 export const AUTH0003_TYPE = new TextEncoder().encode('AUTH0003')
-/** The RFC 5705 label; the context is the initiator's Ed25519 identity. */
+/** The RFC 5705 label; the context is `auth0003ExporterContext`. */
 export const AUTH0003_EXPORTER_LABEL = 'EXPORTER FOR TOR TLS CLIENT BINDING AUTH0003'
+
+/**
+ * The RFC 5705 exporter's context for TLSSECRETS: CID, the SHA-256 of the initiator's RSA
+ * identity key. tor-spec §4.4.2 reads "the client's Ed25519 identity key", but tor computes
+ * it with `auth->cid` (relay_handshake.c, connection_or_compute_authenticate_cell_body) and
+ * compares the whole body up to RAND, so CID_ED as context makes tor refuse the cell ("Some
+ * field in the AUTHENTICATE cell body was not as expected").
+ */
+export const auth0003ExporterContext = (cid: Uint8Array): Uint8Array => cid
 export const AUTH0003_RANDOM_BYTES = 24
 
 export interface Auth0003Fields {
@@ -28,7 +37,7 @@ export interface Auth0003Fields {
   readonly clog: Uint8Array
   /** SHA-256 of the responder's TLS certificate (DER). */
   readonly scert: Uint8Array
-  /** 32 bytes of the TLS exporter with AUTH0003_EXPORTER_LABEL and context `cidEd`. */
+  /** 32 bytes of the TLS exporter with AUTH0003_EXPORTER_LABEL and context `cid`. */
   readonly tlsSecrets: Uint8Array
   readonly random: Uint8Array
 }
