@@ -6,6 +6,11 @@
  * Buffers come back with the digest and are reused. Small pieces are hashed inline: posting
  * costs more than hashing them.
  *
+ * With few cores (two or fewer) there are no workers and every piece is hashed inline: a
+ * worker only helps when a core is free for it, and on such a machine the copy into the job
+ * buffer, the post and the thread switches cost the process more than the hashing they move
+ * (measured in docs/benchmarks.md, "Speed work of issue 20").
+ *
  * Jobs go to the worker with the fewest outstanding; a worker answers in order, so each keeps
  * a FIFO of callbacks. A worker that dies fails its outstanding jobs with 'io' and is replaced.
  * Idle workers are unref'd so that they never keep the process alive.
@@ -25,7 +30,7 @@ export const INLINE_HASH_BYTES_MAX = 64 * 1024
 export const SPARE_BUFFERS_MAX = 8
 
 export interface WorkerPieceHashingOptions {
-  /** Default: one less than the cores, at least 1 and at most 4. */
+  /** Default: `defaultHashWorkers()`. 0 hashes every piece on the calling thread. */
   readonly workers?: number
   readonly inlineBytesMax?: number
 }
@@ -35,6 +40,11 @@ interface HashWorker {
   readonly pending: Callback<Uint8Array>[]
 }
 
+/** No workers on two cores or fewer; else one less than the cores, at most 4. */
+export function defaultHashWorkers(cores: number = availableParallelism()): number {
+  return cores <= 2 ? 0 : Math.min(4, cores - 1)
+}
+
 export class WorkerPieceHashing implements PieceHashing {
   private readonly workers: HashWorker[] = []
   private readonly spare: ArrayBuffer[] = []
@@ -42,8 +52,8 @@ export class WorkerPieceHashing implements PieceHashing {
   private closed = false
 
   constructor(options: WorkerPieceHashingOptions = {}) {
-    const count = options.workers ?? Math.max(1, Math.min(4, availableParallelism() - 1))
-    assert(Number.isSafeInteger(count) && count > 0, `bad worker count ${count}`)
+    const count = options.workers ?? defaultHashWorkers()
+    assert(Number.isSafeInteger(count) && count >= 0, `bad worker count ${count}`)
     this.inlineBytesMax = options.inlineBytesMax ?? INLINE_HASH_BYTES_MAX
     for (let i = 0; i < count; i++) this.workers.push(this.spawn())
   }
@@ -71,7 +81,7 @@ export class WorkerPieceHashing implements PieceHashing {
       return void setImmediate(() => done(err(closed)))
     }
     const length = parts.reduce((sum, part) => sum + part.length, 0)
-    if (length <= this.inlineBytesMax) {
+    if (length <= this.inlineBytesMax || this.workers.length === 0) {
       const digest = pieceDigest(parts, v2)
       return void setImmediate(() => done(ok(digest)))
     }

@@ -42,6 +42,8 @@ const CHECKPOINT_EVERY_PIECES = 64
 export class TorrentSession {
   private checkpointPieces = 0
   private closing = false
+  /** A flush is scheduled (`flushSoon`). */
+  private flushPending = false
 
   private constructor(
     private readonly options: TorrentSessionOptions,
@@ -386,7 +388,7 @@ export class TorrentSession {
       case 'read_block':
         return this.storage.readBlock(event.piece, event.begin, event.length, (read) => {
           this.swarm.blockRead(this.now(), event.requestKey, read.ok ? read.value : undefined)
-          this.attached.flush()
+          this.flushSoon()
         })
       case 'verify_piece':
         return this.storage.verifyPiece(event.piece, (outcome) => {
@@ -450,7 +452,7 @@ export class TorrentSession {
         // The store is now errored (every later write is refused): the download cannot go on.
         this.fatal(written.error)
       }
-      this.attached.flush()
+      this.flushSoon()
     })
     if (outcome === 'queued') return
     if (outcome === 'duplicate') {
@@ -464,6 +466,22 @@ export class TorrentSession {
       outcome === 'backlog_full' ? 'the disk cannot keep up (write backlog full)' : 'storage error'
     this.options.defer(() => {
       this.swarm.blockWriteFailed(this.now(), piece, begin, bytes.length, message)
+      this.attached.flush()
+    })
+  }
+
+  /**
+   * One flush for every storage answer of this turn. Block reads and writes complete one
+   * callback each (a cached piece answers all its reads in one turn of the event loop), and a
+   * flush per callback sent each block in a writev of its own: one system call and one pass
+   * through the loopback stack per 16 KiB. Deferred, the blocks answered in one turn leave
+   * together (attach-stream corks a socket for the whole flush).
+   */
+  private flushSoon(): void {
+    if (this.flushPending) return
+    this.flushPending = true
+    this.options.defer(() => {
+      this.flushPending = false
       this.attached.flush()
     })
   }

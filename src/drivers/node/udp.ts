@@ -18,8 +18,18 @@ import { discardMetrics } from './metrics.js'
  * Hosts are IP literals, never names: a name would mean a DNS lookup on every send.
  *
  * `send` never throws for anything the network or a peer can cause: a bad port or host from a
- * peer, EHOSTUNREACH, EMSGSIZE... are counted under `net.udp.send_failed` and logged at debug.
- * The one exception is the loopback guard (see `loopbackOnly`), which is a programmer error.
+ * peer, a destination of the other family, a datagram over the size limit... are counted under
+ * `net.udp.send_failed` and logged at debug. The one exception is the loopback guard (see
+ * `loopbackOnly`), which is a programmer error.
+ *
+ * The send path is the hot one for the UDP tracker, uTP and the DHT, so it skips two of
+ * dgram's costs (together about 0.6 us of 4.8 us per datagram on the bench machine):
+ * - the address lookup: the socket's `lookup` answers synchronously with the literal itself
+ *   (hosts are literals, checked before every send), instead of dns.lookup and a tick;
+ * - the per-send callback: without it dgram allocates no completion request. Node then drops
+ *   the error of a failed send silently, so everything node would refuse synchronously
+ *   (family, size, port, host) is checked here first and counted. What the kernel refuses
+ *   (no route, a firewall) is not counted: a lost datagram, which every user of UDP expects.
  */
 
 export interface UdpOptions {
@@ -65,7 +75,10 @@ export function bindUdp(
 ): void {
   const family = isIP(local.host)
   if (family === 0) throw new LocalProtocolError(`bind: '${local.host}' is not an IP literal`)
-  const socket = createSocket(family === 6 ? { type: 'udp6', ipv6Only: true } : { type: 'udp4' })
+  const socket = createSocket({
+    ...(family === 6 ? { type: 'udp6', ipv6Only: true } : { type: 'udp4' }),
+    lookup: literalLookup,
+  })
   const onBindError = (error: Error): void => {
     socket.close()
     ready(err(bindError(error, local)))
@@ -81,9 +94,24 @@ export function bindUdp(
         // keep the default
       }
     }
-    ready(ok(new UdpSocket(socket, options)))
+    ready(ok(new UdpSocket(socket, family, options)))
   })
 }
+
+/**
+ * dgram's `lookup` for hosts that are IP literals (send checks that they are): answers at
+ * once, with no dns.lookup and no extra tick. The signature is dns.lookup's.
+ */
+function literalLookup(
+  host: string,
+  _options: unknown,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  callback(null, host, isIP(host))
+}
+
+/** The largest UDP payload: 65,535 less the UDP header (8) and, for IPv4, the IP header (20). */
+const payloadBytesMax = (family: number): number => (family === 6 ? 65_527 : 65_507)
 
 class UdpSocket implements DatagramSocket {
   readonly local: Address
@@ -93,10 +121,14 @@ class UdpSocket implements DatagramSocket {
   private handler: ((from: Address, bytes: Uint8Array) => void) | undefined
   private closed = false
 
+  private readonly payloadBytesMax: number
+
   constructor(
     private readonly socket: Socket,
+    private readonly family: number,
     options: UdpOptions,
   ) {
+    this.payloadBytesMax = payloadBytesMax(family)
     const bound = socket.address()
     this.local = { host: bound.address, port: bound.port }
     this.loopbackOnly = loopbackOnlyFrom(options.loopbackOnly)
@@ -111,14 +143,16 @@ class UdpSocket implements DatagramSocket {
   send(to: Address, bytes: Uint8Array): void {
     assertLoopbackAllowed(this.loopbackOnly, to.host, 'udp send')
     if (this.closed) return this.sendFailed(to, 'closed')
-    // dgram throws on these synchronously; a peer can hand us either, so they are drops.
-    if (isIP(to.host) === 0) return this.sendFailed(to, 'not_ip_literal')
+    // dgram throws on the first two and silently drops the others (no callback, see above);
+    // a peer can hand us any of them, so they are counted drops.
+    const family = isIP(to.host)
+    if (family === 0) return this.sendFailed(to, 'not_ip_literal')
     if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535) {
       return this.sendFailed(to, 'bad_port')
     }
-    this.socket.send(bytes, to.port, to.host, (error) => {
-      if (error !== null) this.sendFailed(to, errorCode(error))
-    })
+    if (family !== this.family) return this.sendFailed(to, 'EAFNOSUPPORT')
+    if (bytes.length > this.payloadBytesMax) return this.sendFailed(to, 'EMSGSIZE')
+    this.socket.send(bytes, to.port, to.host)
   }
 
   onReceive(handler: (from: Address, bytes: Uint8Array) => void): void {

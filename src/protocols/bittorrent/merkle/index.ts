@@ -10,6 +10,7 @@ export {
   nextPowerOfTwo,
   padHash,
   pieceHashV2,
+  pieceHashV2OfLeaves,
   rootOfPieceLayer,
   splitHashes,
   type FileTree,

@@ -101,9 +101,22 @@ export function pieceHashV2(
   fileLength: number,
   hashing: Sha256Hashing,
 ): Uint8Array {
-  const perPiece = blocksPerPiece(pieceLength)
   assert(data.length > 0 && data.length <= pieceLength, `piece data of ${data.length} bytes`)
-  const leaves = blockHashes(data, hashing)
+  return pieceHashV2OfLeaves(blockHashes(data, hashing), pieceLength, fileLength, hashing)
+}
+
+/**
+ * `pieceHashV2` from the piece's block hashes (`blockHashes` of its data), for a caller that
+ * holds the blocks apart and need not join them into one buffer first.
+ */
+export function pieceHashV2OfLeaves(
+  leaves: readonly Uint8Array[],
+  pieceLength: number,
+  fileLength: number,
+  hashing: Sha256Hashing,
+): Uint8Array {
+  const perPiece = blocksPerPiece(pieceLength)
+  assert(leaves.length > 0 && leaves.length <= perPiece, `piece of ${leaves.length} blocks`)
   const width = fileLength > pieceLength ? perPiece : nextPowerOfTwo(leaves.length)
   return merkleRoot(leaves, width, hashing)
 }

@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import type { Metainfo } from '../metainfo/index.js'
 import { Bitfield } from '../picker/bitfield.js'
 import { blocksOf, simWorld, writeSimFile, type World } from './fixtures.test.js'
+import type { PieceHashing } from './piece-hashing.js'
 import { PieceStore } from './piece-store.js'
 import { recheck } from './recheck.js'
 import { resumePath } from './resume.js'
@@ -118,4 +119,60 @@ test('the upload check refuses to serve a hybrid piece whose v2 hash does not ma
   assert.ok(!refused.ok, 'the piece is not served')
   assert.deepEqual(changed, [BAD])
   assert.equal(storage.hasPiece(BAD), false)
+})
+
+/** `hashing` that counts the v2 (merkle) piece hashes it is asked for. */
+function countingV2(hashing: PieceHashing): { hashing: PieceHashing; v2Calls: () => number } {
+  let calls = 0
+  return {
+    hashing: {
+      hashPiece: (index, parts, done) => hashing.hashPiece(index, parts, done),
+      hashPieceV2: (index, parts, shape, done) => {
+        calls++
+        hashing.hashPieceV2(index, parts, shape, done)
+      },
+    },
+    v2Calls: () => calls,
+  }
+}
+
+test('the upload check of a hybrid piece checked in full this session hashes its SHA-1 only', () => {
+  const world = simWorld()
+  const t = standardHybridTorrent()
+  writeFiles(world, t.m, t.content)
+  const counting = countingV2(world.hashing)
+  const storage = new TorrentStorage({
+    disk: world.disk,
+    metainfo: t.m,
+    saveDir: SAVE,
+    defer: world.defer,
+    hashing: counting.hashing,
+    // A recheck checks both hashes of every piece it reports.
+    initial: { verified: Bitfield.full(t.m.pieceCount), source: 'recheck' },
+  })
+  for (let piece = 0; piece < t.m.pieceCount; piece++) {
+    assert.ok(world.run<Uint8Array>((d) => storage.readBlock(piece, 0, 16 * 1024, d)).ok)
+  }
+  assert.equal(counting.v2Calls(), 0)
+})
+
+test('a hybrid piece known from resume data gets one full upload check, then SHA-1 only', () => {
+  const world = simWorld()
+  const t = standardHybridTorrent()
+  writeFiles(world, t.m, t.content)
+  const counting = countingV2(world.hashing)
+  const storage = new TorrentStorage({
+    disk: world.disk,
+    metainfo: t.m,
+    saveDir: SAVE,
+    defer: world.defer,
+    hashing: counting.hashing,
+    initial: { verified: Bitfield.full(t.m.pieceCount), source: 'resume' },
+  })
+  assert.ok(world.run<Uint8Array>((d) => storage.readBlock(0, 0, 16 * 1024, d)).ok)
+  assert.equal(counting.v2Calls(), 1)
+  // Out of the upload cache, the piece is read and checked again: by its SHA-1 this time.
+  storage.store.forgetCached(0)
+  assert.ok(world.run<Uint8Array>((d) => storage.readBlock(0, 0, 16 * 1024, d)).ok)
+  assert.equal(counting.v2Calls(), 1)
 })

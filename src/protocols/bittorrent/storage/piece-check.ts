@@ -41,6 +41,24 @@ export function checkPiece(
   })
 }
 
+/**
+ * Whether a piece verified before (by `checkPiece`) still holds the same bytes: the upload
+ * check of a seed, which guards against a file edited while we run. One hash answers that as
+ * well as two, so a hybrid is checked by its SHA-1 alone (half the hashing of every piece a
+ * seed serves); the v1/v2 agreement that `checkPiece` enforces was settled when the bytes were
+ * first verified. A v2-only piece is checked by its merkle hash, as in `checkPiece`.
+ */
+export function recheckVerifiedPiece(
+  m: Metainfo,
+  hashing: PieceHashing,
+  index: number,
+  parts: readonly Uint8Array[],
+  done: Callback<boolean>,
+): void {
+  if (m.version === 'v2') return checkV2(m, hashing, index, parts, done)
+  checkSha1(m, hashing, index, parts, done)
+}
+
 function checkSha1(
   m: Metainfo,
   hashing: PieceHashing,

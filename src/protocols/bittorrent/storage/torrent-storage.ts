@@ -37,7 +37,7 @@ import type { Defer } from './callbacks.js'
 import { completedFiles } from './completed-files.js'
 import { statFileStates, type FileState } from './file-paths.js'
 import type { StorageLimits } from './limits.js'
-import { checkPiece, leading, pieceCheckable } from './piece-check.js'
+import { checkPiece, leading, pieceCheckable, recheckVerifiedPiece } from './piece-check.js'
 import type { PieceHashing } from './piece-hashing.js'
 import { PieceStore, type WriteOutcome } from './piece-store.js'
 import { encodeResume } from './resume-codec.js'
@@ -81,6 +81,12 @@ export class TorrentStorage {
   private readonly verifier: PieceVerifier
   private readonly verified: Bitfield
   private readonly synced: Bitfield
+  /**
+   * Verified pieces whose every hash (both of a hybrid's) matched in this process: a recheck,
+   * a download, or a full upload check. Pieces known only from resume data are not, until
+   * their first upload check; see `checkUpload`.
+   */
+  private readonly fullyChecked: Bitfield
   /** Verified pieces not yet claimed by a checkpoint. */
   private unclaimed: number[] = []
   /** Block writes not yet completed, per piece: a piece is verified only at zero. */
@@ -104,6 +110,7 @@ export class TorrentStorage {
     this.verified = options.initial?.verified.copy() ?? new Bitfield(m.pieceCount)
     assert(this.verified.length === m.pieceCount, 'initial pieces do not fit the torrent')
     const fromResume = options.initial?.source === 'resume'
+    this.fullyChecked = fromResume ? new Bitfield(m.pieceCount) : this.verified.copy()
     this.synced = fromResume ? this.verified.copy() : new Bitfield(m.pieceCount)
     if (!fromResume) this.claimLater([...this.verified.ones()])
     const target = options.resume
@@ -149,6 +156,7 @@ export class TorrentStorage {
     assert(!this.verified.get(index), `piece ${index} is verified already`)
     this.verifier.verify(index, (result) => {
       if (result.ok && result.value === 'verified' && this.verified.set(index)) {
+        this.fullyChecked.set(index)
         this.unclaimed.push(index)
       }
       done(result)
@@ -164,6 +172,7 @@ export class TorrentStorage {
   unverifyPiece(index: number): void {
     this.verified.clear(index)
     this.synced.clear(index)
+    this.fullyChecked.clear(index)
     this.store.forgetCached(index)
   }
 
@@ -294,14 +303,22 @@ export class TorrentStorage {
   /**
    * Hashes a verified piece read back for the upload cache: the file may have been edited
    * since it was verified, and a seed must never serve bytes it has not verified now.
+   *
+   * A piece whose every hash matched in this process needs only one hash to show that its
+   * bytes did not change (`recheckVerifiedPiece`: a hybrid's SHA-1 alone, half the hashing of
+   * a seed). A piece known only from resume data gets the full check once (resume data of an
+   * older version may have trusted a hybrid's SHA-1 alone), and one hash after that.
    */
   private checkUpload(index: number, bytes: Uint8Array, done: Callback<boolean>): void {
     // A v2 piece whose layer is still being fetched was verified before (resume data): serve
     // it on that word rather than withdraw it for want of a hash to compare with.
     if (!pieceCheckable(this.m, index)) return this.options.defer(() => done(ok(true)))
-    checkPiece(this.m, this.options.hashing, index, [bytes], (matched) => {
+    const full = !this.fullyChecked.get(index)
+    const check = full ? checkPiece : recheckVerifiedPiece
+    check(this.m, this.options.hashing, index, [bytes], (matched) => {
       if (!matched.ok) return done(matched)
       const good = matched.value
+      if (good && full && this.verified.get(index)) this.fullyChecked.set(index)
       if (!good && this.verified.get(index)) {
         this.unverifyPiece(index)
         this.options.onPieceChanged?.(index)
