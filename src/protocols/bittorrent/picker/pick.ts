@@ -52,7 +52,8 @@ export interface PickOptions {
    * a piece first (default false). The peer unchoked us and would otherwise sit idle; the
    * blocks at the end of a piece are the ones its other source reaches last, so whichever
    * delivers first gets the other cancelled before it is sent, as two sources work a piece
-   * from both ends. The duplicate cap (`Downloads.slots`) applies as in endgame.
+   * from both ends. At most `SHARED_BLOCKS_MAX` per call; the duplicate cap (`Downloads.slots`)
+   * applies as in endgame.
    */
   readonly shareBusy?: boolean
 }
@@ -65,6 +66,12 @@ export interface PickContext {
   /** Starts an untouched piece, keeping `order` and `downloads` in step. */
   start(piece: number): PartialPiece
 }
+
+/**
+ * Busy blocks one `shareBusy` pick takes: enough to keep a round trip of a slot busy, few
+ * enough that the copies crossing the other source's deliveries stay rare.
+ */
+const SHARED_BLOCKS_MAX = 4
 
 /** Partial pieces allowed before they come first whatever their rarity, however few peers. */
 const PARTIAL_PIECES_MIN = 4
@@ -94,7 +101,7 @@ export function pickBlocks(
     pickEndgame(ctx.order, ctx.downloads, peer, has, count, only, out)
   }
   if (out.length === 0 && options.shareBusy === true && ctx.downloads.slots > 1) {
-    pickShared(ctx.order, ctx.downloads, peer, has, count, only, out)
+    pickShared(ctx.order, ctx.downloads, peer, has, Math.min(count, SHARED_BLOCKS_MAX), only, out)
   }
   return out
 }

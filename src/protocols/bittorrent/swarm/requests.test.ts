@@ -116,7 +116,7 @@ test('endgame: duplicate requests, and a cancel to the slower peer', () => {
 
 test('a peer whose pieces are all requested elsewhere shares their tails, not idles', () => {
   const only0 = Bitfield.of(n, [0]).toBytes()
-  const h = new Harness({ metainfo })
+  const h = new Harness({ metainfo, config: { shareBusyBlocks: true } })
   const a = h.open({ host: '10.0.1.1' })
   a.send({ type: 'bitfield', bytes: only0 })
   a.send({ type: 'unchoke' })
@@ -151,8 +151,8 @@ test('a peer whose pieces are all requested elsewhere shares their tails, not id
     ],
   )
   assert.deepEqual(checkSwarm(h.core.inspect()), [])
-  // Switched off, the second peer gets nothing to do (the old behaviour).
-  const off = new Harness({ metainfo, config: { shareBusyBlocks: false } })
+  // Off (the default), the second peer gets nothing to do.
+  const off = new Harness({ metainfo })
   const c = off.open({ host: '10.0.1.1' })
   c.send({ type: 'bitfield', bytes: only0 })
   c.send({ type: 'unchoke' })

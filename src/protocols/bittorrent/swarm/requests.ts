@@ -289,7 +289,9 @@ export class Requests {
           : {
               sequential,
               partialPiecesMax: partialPiecesLimit(ctx.peers.size),
-              shareBusy: ctx.config.shareBusyBlocks,
+              // Only to a peer with nothing outstanding: its slot would idle (libtorrent's
+              // busy-block rule, without its wait for every piece to have started).
+              shareBusy: ctx.config.shareBusyBlocks && peer.requests.size === 0,
             },
       )
     }
