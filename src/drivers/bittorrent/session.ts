@@ -302,7 +302,7 @@ export class TorrentSession {
 
   /** The swarm's counters now (not only as of the last periodic `stats` event). */
   get stats(): SwarmStats {
-    return this.swarm.inspect().stats
+    return this.swarm.statsNow()
   }
 
   /** The torrent's web seeds (BEP 19) and what each delivered; empty without `url-list`. */

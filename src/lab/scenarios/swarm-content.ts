@@ -4,9 +4,12 @@ import {
   buildInfoDict,
   buildTorrent,
   parseInfoDict,
+  pieceHash,
   PieceHasher,
   type Metainfo,
 } from '../../protocols/bittorrent/metainfo/index.js'
+import type { Hashing } from '../../core/env.js'
+import { SyntheticHashing } from '../../sim/disk/synthetic-hashing.js'
 import { fillSynthetic } from '../../sim/disk/synthetic.js'
 
 /**
@@ -67,4 +70,19 @@ export function syntheticTorrent(
 /** The torrent file for `torrent`, announcing to `announce`. */
 export function torrentFile(torrent: SyntheticTorrent, announce: string): Uint8Array {
   return buildTorrent({ info: torrent.metainfo.infoBytes, announce })
+}
+
+/**
+ * The hosts' hashing: a piece that equals the file's content is answered with the digest the
+ * torrent was built with, after a byte comparison (`SyntheticHashing`), anything else is
+ * hashed by `inner`. Every leecher still reads each piece back and checks every byte of it.
+ */
+export function swarmHashing(torrent: SyntheticTorrent, inner: Hashing): Hashing {
+  const { metainfo } = torrent
+  const known = Array.from({ length: metainfo.pieceCount }, (_, index) => {
+    const offset = index * metainfo.pieceLength
+    const length = Math.min(metainfo.pieceLength, metainfo.totalLength - offset)
+    return { offset, length, sha1: pieceHash(metainfo, index) }
+  })
+  return new SyntheticHashing(inner, CONTENT_SEED, known)
 }

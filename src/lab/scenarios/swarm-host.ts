@@ -76,8 +76,10 @@ export function startHost(env: Env, host: SimHost, run: HostRun, setup: HostSetu
   const { name, totalLength } = torrent.metainfo
   const disk = env.disk
   if (!(disk instanceof SimDisk)) throw new Error('the swarm scenario needs the simulated disk')
-  if (run.role === 'seed') disk.addSyntheticFile(name, totalLength, CONTENT_SEED)
-  else disk.expectSyntheticFile(name, CONTENT_SEED)
+  // Blocks read for upload go out as they are (no one writes into them): shared views.
+  const shared = { sharedReads: true }
+  if (run.role === 'seed') disk.addSyntheticFile(name, totalLength, CONTENT_SEED, shared)
+  else disk.expectSyntheticFile(name, CONTENT_SEED, shared)
   const stateDisk = new SimDisk({ defer: (fn) => env.clock.setTimer(env.clock.now(), fn) })
   const peerId = Uint8Array.from(`-PX0010-${String(run.index).padStart(12, '0')}`, (c) =>
     c.charCodeAt(0),

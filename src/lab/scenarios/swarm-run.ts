@@ -11,7 +11,12 @@ import { uniformLatency } from '../../sim/latency.js'
 import { SimWorld } from '../../sim/world.js'
 import type { Params, RunOptions } from '../scenario.js'
 import { startSimTracker } from '../tracker/sim-tracker.js'
-import { syntheticTorrent, torrentFile, type SyntheticTorrent } from './swarm-content.js'
+import {
+  swarmHashing,
+  syntheticTorrent,
+  torrentFile,
+  type SyntheticTorrent,
+} from './swarm-content.js'
 import { FreeRiderSampler } from './swarm-free-riders.js'
 import { hostView, startHost, type HostRun, type Role } from './swarm-host.js'
 import { swarmParams, type SwarmParams } from './swarm-params.js'
@@ -41,8 +46,9 @@ export function runSwarm(params: Params, seed: number, options: RunOptions = {})
     latency: uniformLatency(10, 60),
     chunkBytes: p.chunkBytes,
     settleQuantum: ms(p.settleQuantum),
-    // Every leecher hashes the whole file: OpenSSL's SHA-1, not the TypeScript one.
-    hashing: new NodeHashing(),
+    // Every leecher checks the whole file: pieces equal to the content by comparison with
+    // it, anything else by OpenSSL's SHA-1 (not the TypeScript one).
+    hashing: swarmHashing(torrent, new NodeHashing()),
   })
   const random = new SeededRandom(seed)
   const runs = planHosts(p, random.fork('plan'), world)

@@ -170,3 +170,35 @@ test('expectSyntheticFile: a created file stores nothing for writes of its patte
     utf8('abc'),
   )
 })
+
+test('sharedReads: a block of the pattern is a shared view; overlays and holes are not', () => {
+  const { disk, value } = manualSimDisk()
+  const size = 4 * CHUNK_BYTES
+  disk.addSyntheticFile('seed.bin', size, 9, { sharedReads: true })
+  const file = value<DiskFile>((done) => disk.open('seed.bin', 'readwrite', done))
+  const block = 16 * 1024
+  const first = value<Uint8Array>((done) => file.read(block, block, done))
+  const second = value<Uint8Array>((done) => file.read(block, block, done))
+  assert.deepEqual(first, syntheticBytes(9, block, block))
+  assert.equal(first.buffer, second.buffer, 'two reads of one block share their bytes')
+  // Across a chunk boundary: an ordinary copy, with the same content.
+  const across = value<Uint8Array>((done) => file.read(CHUNK_BYTES - 8, 16, done))
+  assert.deepEqual(across, syntheticBytes(9, CHUNK_BYTES - 8, 16))
+  assert.notEqual(across.buffer, first.buffer)
+  // A stored overlay is what the file holds there: never the shared pattern.
+  const wrong = new Uint8Array(100).fill(0xcd)
+  value((done) => file.write(block + 10, wrong, done))
+  const overlaid = value<Uint8Array>((done) => file.read(block, block, done))
+  assert.deepEqual(overlaid.subarray(10, 110), wrong)
+  assert.deepEqual(first, syntheticBytes(9, block, block), 'the shared view is untouched')
+  // A downloading host's file: ranges not yet written read zeros, written ones the pattern.
+  disk.expectSyntheticFile('dl.bin', 9, { sharedReads: true })
+  const dl = value<DiskFile>((done) => disk.open('dl.bin', 'create', done))
+  value((done) => dl.write(0, syntheticBytes(9, 0, block), done))
+  value((done) => dl.truncate(size, done))
+  assert.deepEqual(
+    value<Uint8Array>((done) => dl.read(0, block, done)),
+    syntheticBytes(9, 0, block),
+  )
+  assert.ok(value<Uint8Array>((done) => dl.read(block, block, done)).every((b) => b === 0))
+})

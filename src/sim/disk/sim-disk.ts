@@ -26,6 +26,12 @@ export interface SyntheticFileOptions {
   readonly present?: boolean
   /** Bound on the bytes stored for writes that differ from the pattern. */
   readonly overlayBytesMax?: number
+  /**
+   * Reads of the pattern within one 64 KiB chunk return a view shared by every reader instead
+   * of a fresh array (default false). Only for programs that never write into the buffers they
+   * read, such as the swarm scenario's hosts, which send read blocks on as they are.
+   */
+  readonly sharedReads?: boolean
 }
 
 export class SimDisk implements Disk {
@@ -34,7 +40,10 @@ export class SimDisk implements Disk {
   private readonly faults = new SimFaults()
   private readonly host: SimFileHost
   /** Paths that, when a program creates them, become synthetic files with nothing present. */
-  private readonly expected = new Map<string, { seed: number; overlayBytesMax: number }>()
+  private readonly expected = new Map<
+    string,
+    { seed: number; overlayBytesMax: number; sharedReads: boolean }
+  >()
 
   /** `defer` runs `fn` later, at the current virtual time (never before the caller returns). */
   constructor(options: { defer: (fn: () => void) => void }) {
@@ -98,7 +107,8 @@ export class SimDisk implements Disk {
     const present = new RangeSet()
     if (options.present ?? true) present.add(0, size)
     const overlayBytesMax = options.overlayBytesMax ?? SYNTHETIC_OVERLAY_BYTES_MAX
-    const inode = new SimInode({ seed, present, overlayBytesMax }, size)
+    const sharedReads = options.sharedReads === true
+    const inode = new SimInode({ seed, present, overlayBytesMax, sharedReads }, size)
     const slash = path.lastIndexOf('/')
     const made = this.tree.mkdir(slash < 0 ? '' : path.slice(0, slash))
     const placed = made.ok ? this.tree.place(path, inode) : made
@@ -115,7 +125,7 @@ export class SimDisk implements Disk {
    */
   expectSyntheticFile(path: string, seed: number, options: SyntheticFileOptions = {}): void {
     const overlayBytesMax = options.overlayBytesMax ?? SYNTHETIC_OVERLAY_BYTES_MAX
-    this.expected.set(path, { seed, overlayBytesMax })
+    this.expected.set(path, { seed, overlayBytesMax, sharedReads: options.sharedReads === true })
   }
 
   private createExpected(path: string): void {

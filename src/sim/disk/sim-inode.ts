@@ -1,5 +1,11 @@
 import type { ByteRange, RangeSet } from './range-set.js'
-import { alignedBytes, fillSynthetic, matchesSynthetic, syntheticBytes } from './synthetic.js'
+import {
+  alignedBytes,
+  fillSynthetic,
+  matchesSynthetic,
+  sharedSyntheticView,
+  syntheticBytes,
+} from './synthetic.js'
 
 /**
  * The content of one simulated file, independent of its name (POSIX keeps an inode alive while
@@ -24,6 +30,11 @@ export interface SyntheticBase {
   readonly present: RangeSet
   /** Bound on this file's stored chunks, which only writes that differ from the pattern use. */
   readonly overlayBytesMax: number
+  /**
+   * Reads of the pattern that fit in one cached chunk return a shared view instead of a fresh
+   * copy (`sharedSyntheticView`): for readers that never write into what they read.
+   */
+  readonly sharedReads?: boolean
 }
 
 interface Segment {
@@ -80,6 +91,8 @@ export class SimInode {
   read(position: number, length: number): Uint8Array {
     const end = Math.min(this.length, position + length)
     if (position >= end) return new Uint8Array(0)
+    const shared = this.sharedRead(position, end)
+    if (shared !== undefined) return shared
     // Aligned like the file offset, so synthetic fills take the fast word path.
     const out = alignedBytes(end - position, position)
     for (const segment of segments(position, end)) {
@@ -90,6 +103,16 @@ export class SimInode {
       else target.set(chunk.subarray(segment.from - chunkStart, segment.to - chunkStart))
     }
     return out
+  }
+
+  /** A shared view of the pattern for [position, end), when allowed and nothing overlays it. */
+  private sharedRead(position: number, end: number): Uint8Array | undefined {
+    const base = this.synthetic
+    if (base?.sharedReads !== true) return undefined
+    const index = Math.floor(position / CHUNK_BYTES)
+    if (end > (index + 1) * CHUNK_BYTES || this.chunks.has(index)) return undefined
+    if (!base.present.covers(position, end)) return undefined
+    return sharedSyntheticView(base.seed, position, end - position)
   }
 
   /**

@@ -121,6 +121,26 @@ function eachChunk(
   return true
 }
 
+/**
+ * The content of [offset, offset + length) for `seed` as a view into the shared cache, when the
+ * range lies inside one cached chunk (a 16 KiB block at a 16 KiB-aligned offset always does);
+ * undefined otherwise. No copy and no allocation but the view: the simulated disk answers a
+ * swarm's block reads with it. The bytes are shared by every reader of the seed's content, so
+ * the caller must never write into them.
+ */
+export function sharedSyntheticView(
+  seed: number,
+  offset: number,
+  length: number,
+): Uint8Array | undefined {
+  checkSeed(seed)
+  checkOffset(offset, length)
+  const index = Math.floor(offset / CACHE_CHUNK_BYTES)
+  const from = offset - index * CACHE_CHUNK_BYTES
+  if (length === 0 || from + length > CACHE_CHUNK_BYTES) return undefined
+  return cachedChunk(seed, index).subarray(from, from + length)
+}
+
 /** Fills `target` with the content of [offset, offset + target.length) for `seed`. */
 export function fillSynthetic(seed: number, offset: number, target: Uint8Array): void {
   checkSeed(seed)

@@ -46,6 +46,16 @@ export interface PickOptions {
    * (default: no limit). The swarm passes 1.5 per connected peer, as libtorrent does.
    */
   readonly partialPiecesMax?: number
+  /**
+   * When the peer has no free block we want (every block of its wanted pieces is requested
+   * elsewhere or here), take blocks that exactly one other peer has requested, last blocks of
+   * a piece first (default false). The peer unchoked us and would otherwise sit idle; the
+   * blocks at the end of a piece are the ones its other source reaches last, so whichever
+   * delivers first gets the other cancelled before it is sent, as two sources work a piece
+   * from both ends. At most `SHARED_BLOCKS_MAX` per call; the duplicate cap (`Downloads.slots`)
+   * applies as in endgame.
+   */
+  readonly shareBusy?: boolean
 }
 
 export interface PickContext {
@@ -56,6 +66,12 @@ export interface PickContext {
   /** Starts an untouched piece, keeping `order` and `downloads` in step. */
   start(piece: number): PartialPiece
 }
+
+/**
+ * Busy blocks one `shareBusy` pick takes: enough to keep a round trip of a slot busy, few
+ * enough that the copies crossing the other source's deliveries stay rare.
+ */
+const SHARED_BLOCKS_MAX = 4
 
 /** Partial pieces allowed before they come first whatever their rarity, however few peers. */
 const PARTIAL_PIECES_MIN = 4
@@ -83,6 +99,9 @@ export function pickBlocks(
   else pickAllowed(ctx, peer, has, count, [...only], sequential, out)
   if (out.length < count && options.endgame !== false && inEndgame(ctx.order, ctx.downloads)) {
     pickEndgame(ctx.order, ctx.downloads, peer, has, count, only, out)
+  }
+  if (out.length === 0 && options.shareBusy === true && ctx.downloads.slots > 1) {
+    pickShared(ctx.order, ctx.downloads, peer, has, Math.min(count, SHARED_BLOCKS_MAX), only, out)
   }
   return out
 }
@@ -237,6 +256,36 @@ function pickEndgame(
         downloads.request(peer, partial, index, out)
         if (out.length >= count) return
       }
+    }
+  }
+}
+
+/**
+ * Blocks one other peer has requested, from the end of each piece, oldest partial piece first
+ * (the closest to completion, so to being tradeable). O(partial pieces) when the tails are
+ * requested, as they are while a piece is being fetched; O(their blocks) at worst.
+ */
+function pickShared(
+  order: PieceOrder,
+  downloads: Downloads,
+  peer: number,
+  has: Bitfield,
+  count: number,
+  only: ReadonlySet<number> | undefined,
+  out: Block[],
+): void {
+  for (const partial of downloads.partialPieces()) {
+    const piece = partial.piece
+    if (downloads.state(piece) !== PIECE_PARTIAL || !has.get(piece)) continue
+    if (order.priority(piece) === PRIORITY_SKIP || (only !== undefined && !only.has(piece))) {
+      continue
+    }
+    for (let index = partial.blockCount - 1; index >= 0; index--) {
+      const state = partial.state(index)
+      if (state !== BLOCK_REQUESTED) continue
+      if (partial.requesterCount(index) !== 1 || partial.hasRequester(index, peer)) continue
+      downloads.request(peer, partial, index, out)
+      if (out.length >= count) return
     }
   }
 }

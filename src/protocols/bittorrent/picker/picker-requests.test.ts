@@ -133,3 +133,29 @@ test('the last piece and its last block are shorter', () => {
     { piece: 2, begin: 16_384, length: 20_000 - 16_384 },
   ])
 })
+
+test('shareBusy: a peer with no free block shares the tail of a busy piece, not outside it', () => {
+  // Two pieces; peer 1 requests all of piece 0, the only piece peer 2 has. Piece 1 stays
+  // untouched, so this is not endgame.
+  const f = fixture({ availability: '22', config: rarest })
+  assert.deepEqual(f.pick(1, '* ', 4), [0, 0, 0, 0])
+  assert.equal(f.picker.isEndgame(), false)
+  assert.deepEqual(f.pick(2, '* ', 2), [], 'without shareBusy the peer idles')
+  const shared = f.picker.pickBlocks(2, f.field('* '), 2, { shareBusy: true })
+  assert.deepEqual(
+    shared.map((b) => b.begin / FIXTURE_BLOCK_LENGTH),
+    [3, 2],
+    'last blocks first',
+  )
+  // Capped at two requesters per block, and never offered while a free block exists.
+  assert.deepEqual(f.pick(3, '* ', 4, { shareBusy: true }), [0, 0])
+  assert.deepEqual(f.pick(4, '* ', 4, { shareBusy: true }), [])
+  assert.deepEqual(f.pick(5, '**', 4, { shareBusy: true }), [1, 1, 1, 1])
+  // Whichever copy arrives first cancels the other.
+  assert.deepEqual(f.picker.blockReceived(2, shared[0] as Block), { accepted: true, cancel: [1] })
+  assert.deepEqual(f.picker.blockReceived(1, shared[0] as Block), {
+    accepted: false,
+    cancel: [],
+  })
+  consistent(f)
+})

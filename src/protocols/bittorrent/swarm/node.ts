@@ -262,14 +262,14 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
           this.timers.set('pex', after(now, config.pexInterval))
           break
         case 'stats':
-          this.ctx.emit({ type: 'stats', ...this.stats() })
+          this.ctx.emit({ type: 'stats', ...this.statsNow() })
           this.timers.set('stats', after(now, config.statsInterval))
           break
       }
     }
     if (this.quiet()) {
       this.idle = true
-      this.ctx.emit({ type: 'stats', ...this.stats() })
+      this.ctx.emit({ type: 'stats', ...this.statsNow() })
       for (const name of ['tick', 'rechoke', 'pex', 'stats'] as const) this.timers.stop(name)
     }
   }
@@ -434,7 +434,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
       readsInFlight: this.uploads.readsInFlight,
       ignored: this.dispatch.ignored,
       holepunch: { ...this.holepunch.counts },
-      stats: this.stats(),
+      stats: this.statsNow(),
     })
   }
 
@@ -454,7 +454,8 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
     else this.timers.set(name, at)
   }
 
-  private stats(): SwarmStats {
+  /** The counters now, without building the whole view (O(1)): connection budgets read it. */
+  statsNow(): SwarmStats {
     const { ctx } = this
     return {
       downloadedBytes: ctx.downloadedBytes,

@@ -114,6 +114,54 @@ test('endgame: duplicate requests, and a cancel to the slower peer', () => {
   assert.deepEqual(checkSwarm(h.core.inspect()), [])
 })
 
+test('a peer whose pieces are all requested elsewhere shares their tails, not idles', () => {
+  const only0 = Bitfield.of(n, [0]).toBytes()
+  const h = new Harness({ metainfo, config: { shareBusyBlocks: true } })
+  const a = h.open({ host: '10.0.1.1' })
+  a.send({ type: 'bitfield', bytes: only0 })
+  a.send({ type: 'unchoke' })
+  assert.deepEqual(
+    a.take('request').map((r) => [r.index, r.begin]),
+    [
+      [0, 0],
+      [0, 16_384],
+    ],
+  )
+  const b = h.open({ host: '10.0.1.2' })
+  b.send({ type: 'bitfield', bytes: only0 })
+  b.send({ type: 'unchoke' })
+  const shared = b.take('request')
+  assert.deepEqual(
+    shared.map((r) => [r.index, r.begin]),
+    [
+      [0, 16_384],
+      [0, 0],
+    ],
+    'the last block first',
+  )
+  for (const r of shared) {
+    const block = content.slice(r.begin, r.begin + r.length)
+    b.send({ type: 'piece', index: r.index, begin: r.begin, block })
+  }
+  assert.deepEqual(
+    a.take('cancel').map((c) => [c.index, c.begin]),
+    [
+      [0, 16_384],
+      [0, 0],
+    ],
+  )
+  assert.deepEqual(checkSwarm(h.core.inspect()), [])
+  // Off (the default), the second peer gets nothing to do.
+  const off = new Harness({ metainfo })
+  const c = off.open({ host: '10.0.1.1' })
+  c.send({ type: 'bitfield', bytes: only0 })
+  c.send({ type: 'unchoke' })
+  const d = off.open({ host: '10.0.1.2' })
+  d.send({ type: 'bitfield', bytes: only0 })
+  d.send({ type: 'unchoke' })
+  assert.equal(d.take('request').length, 0)
+})
+
 test('a choke without BEP 6 releases every request', () => {
   const h = new Harness({ metainfo })
   const remote = seedPeer(h, '10.0.1.1', PLAIN_RESERVED)

@@ -9,7 +9,8 @@
  * with libtorrent's slow start (one more per block received) until the rate stops growing
  * (`request-queue.ts`).
  * It refills as each block arrives. The picker decides which blocks (rarest first, endgame
- * duplicates); here we only send them and keep our own per-peer set in step with the
+ * duplicates, and with `shareBusyBlocks` the tails of pieces requested elsewhere when the peer
+ * has no free block, so its upload slot does not idle); here we only send them and keep our own per-peer set in step with the
  * picker's, so every release (cancel, reject, choke, snub, disconnect) reaches both.
  *
  * Releases: a choke without BEP 6 cancels everything implicitly (BEP 3); with BEP 6 we wait
@@ -285,7 +286,13 @@ export class Requests {
         want,
         choked
           ? { onlyPieces: peer.allowedFastInList, sequential }
-          : { sequential, partialPiecesMax: partialPiecesLimit(ctx.peers.size) },
+          : {
+              sequential,
+              partialPiecesMax: partialPiecesLimit(ctx.peers.size),
+              // Only to a peer with nothing outstanding: its slot would idle (libtorrent's
+              // busy-block rule, without its wait for every piece to have started).
+              shareBusy: ctx.config.shareBusyBlocks && peer.requests.size === 0,
+            },
       )
     }
     if (peer.requests.size === 0 && blocks.length > 0) peer.lastProgressAt = ctx.now
@@ -457,7 +464,6 @@ export class Requests {
     return count
   }
 
-  /** The picker says `peerId` no longer needs the block: tell it so. */
   /** Withdraws our request of the block from `peerId` (another source delivered it). */
   cancel(peerId: number, key: number, piece: number, begin: number): void {
     const other = this.ctx.peers.get(peerId as ConnectionId)
