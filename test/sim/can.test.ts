@@ -52,3 +52,24 @@ seededTest('can: the same seed replays exactly', 34, (seed) => {
   const params = { nodes: 120, dims: 2, lookups: 30, items: 5, joinSeconds: 20 }
   assert.equal(JSON.stringify(runCan(params, seed)), JSON.stringify(runCan(params, seed)))
 })
+
+seededTest(
+  'can: zones placed centrally (--join 0) route to the owner and heal after failures',
+  35,
+  (seed) => {
+    const r = runCan(
+      { nodes: 500, dims: 2, lookups: 150, items: 20, join: 0, failFraction: 0.1 },
+      seed,
+    )
+    assert.equal(r.builtBy, 'oracle')
+    assert.equal(r.joined, 500)
+    assert.deepEqual(r.tilingProblems, [])
+    assert.equal(r.successRate, 1, JSON.stringify(r.failures))
+    assert.equal(r.items.found, r.items.tried)
+    assert.ok(r.hops.mean >= 0.7 * r.expectedHops, `hops ${r.hops.mean} vs ${r.expectedHops}`)
+    assert.ok(r.hops.mean <= 1.5 * r.expectedHops, `hops ${r.hops.mean} vs ${r.expectedHops}`)
+    // The installed nodes run the protocol: heartbeats spread neighbour lists, takeovers heal.
+    assert.ok(r.afterFailure !== undefined && r.afterFailure.takeovers >= 40)
+    assert.ok(r.afterFailure.successRate >= 0.95, `after failure ${r.afterFailure.successRate}`)
+  },
+)

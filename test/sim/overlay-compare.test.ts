@@ -58,3 +58,22 @@ test('sim compare: sizes step through 100, 300, 1k ... within the bounds', () =>
   assert.deepEqual(sizesBetween(100, 100_000), [100, 300, 1000, 3000, 10_000, 30_000, 100_000])
   assert.deepEqual(sizesBetween(50, 500), [50, 100, 300, 500])
 })
+
+test('sim compare: from --central-from up, Pastry and CAN start from a central state, labelled', () => {
+  const report = runCompare({ ...SMALL, failSteps: 0, centralFrom: 100 }, 5)
+  assert.deepEqual(
+    report.bySize.map((r) => `${r.overlay}@${r.nodes}:${r.builtBy}`),
+    [
+      'chord@32:oracle',
+      'pastry@32:protocol',
+      'can@32:protocol',
+      'kademlia@32:protocol',
+      'chord@100:oracle',
+      'pastry@100:oracle',
+      'can@100:oracle',
+      'kademlia@100:protocol',
+    ],
+  )
+  for (const row of report.bySize) assert.equal(row.successRate, 1, `${row.overlay}@${row.nodes}`)
+  assert.ok(compareTable(report).some((l) => l.startsWith('| pastry | 100 | oracle |')))
+})

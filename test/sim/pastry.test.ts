@@ -34,3 +34,19 @@ seededTest('pastry: the same seed replays exactly', 43, (seed) => {
   const params = { nodes: 80, lookups: 20, items: 3, joinSeconds: 10 }
   assert.equal(JSON.stringify(runPastry(params, seed)), JSON.stringify(runPastry(params, seed)))
 })
+
+seededTest(
+  'pastry: central tables (--join 0) route to the closest id; heartbeats repair',
+  44,
+  (seed) => {
+    const r = runPastry({ nodes: 500, lookups: 150, items: 10, join: 0, failFraction: 0.1 }, seed)
+    assert.equal(r.builtBy, 'oracle')
+    assert.equal(r.joined, 500)
+    assert.equal(r.successRate, 1, JSON.stringify(r.failures))
+    assert.ok(r.hops.mean < r.log16N, `hops ${r.hops.mean} vs ${r.log16N}`)
+    assert.equal(r.state.leaves, 16)
+    assert.ok(r.hopLatencyRatio < 1, `hop latency ratio ${r.hopLatencyRatio}`)
+    assert.ok(r.afterFailure !== undefined)
+    assert.ok(r.afterFailure.successRate >= 0.97, `after failure ${r.afterFailure.successRate}`)
+  },
+)

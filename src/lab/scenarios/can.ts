@@ -11,12 +11,14 @@ import {
   randomPoint,
   ZoneMap,
   type CanConfig,
+  type CanNodeInfo,
   type Point,
 } from '../../protocols/can/index.js'
 import type { OverlayEvent } from '../../protocols/overlay/dht.js'
 import type { SimHost } from '../../sim/index.js'
 import { defaultsOf, type Params, type Scenario } from '../scenario.js'
 import { OverlayRun, planeLatencyParams, planeWorld, TrackedOps } from './overlay-harness.js'
+import { buildCanLayout } from './can-oracle.js'
 import { hopsText, round, summarizeHops, type HopsSummary } from './overlay-report.js'
 
 /**
@@ -34,6 +36,8 @@ export interface CanReport {
   readonly nodes: number
   readonly dims: number
   readonly joined: number
+  /** 'protocol': every node joined by CAN's join; 'oracle': zones and neighbours built centrally. */
+  readonly builtBy: 'protocol' | 'oracle'
   readonly lookups: number
   readonly successRate: number
   readonly hops: HopsSummary
@@ -63,6 +67,13 @@ const PARAMS = {
   lookups: { kind: 'integer', min: 0, max: 100_000, default: 300, describe: 'point lookups' },
   items: { kind: 'integer', min: 0, max: 10_000, default: 50, describe: 'put/get pairs' },
   joinSeconds: { kind: 'number', min: 1, max: 36_000, default: 120, describe: 'join phase' },
+  join: {
+    kind: 'integer',
+    min: 0,
+    max: 1,
+    default: 1,
+    describe: '1: nodes join by the protocol; 0: zones split and handed out centrally',
+  },
   failFraction: {
     kind: 'number',
     min: 0,
@@ -111,6 +122,7 @@ class Run extends OverlayRun<CanNode> {
       const wire = { codec: canCodec, messageName: canMessageName }
       const onEvent = (event: OverlayEvent): void => this.onEvent(index, event)
       this.attachNode(env, index, node, wire, onEvent, () => {
+        if (this.p.join === 0) return // zones come from `buildCentrally`
         if (index === 0) node.create()
         else node.join(env.clock.now(), this.hostAddress(this.bootstrapFor(index)), undefined)
       })
@@ -154,6 +166,23 @@ class Run extends OverlayRun<CanNode> {
     return this.map.problems()
   }
 
+  /** Zones and neighbour sets from the central builder (can-oracle.ts): not CAN's join routing. */
+  buildCentrally(): void {
+    const nodes = this.nodes as CanNode[]
+    const layout = buildCanLayout(nodes.length, this.config, this.pick.fork('layout'))
+    // One info object a node, shared by every neighbour that holds it.
+    const infos = nodes.map((n, i) => ({
+      address: this.hostAddress(i),
+      id: n.id,
+      zones: [layout.zones[i] as string],
+    }))
+    const now = this.world.now()
+    nodes.forEach((node, i) => {
+      const around = (layout.neighbours[i] as number[]).map((j) => infos[j] as CanNodeInfo)
+      node.install(now, [layout.zones[i] as string], around)
+    })
+  }
+
   randomLive(): number {
     for (;;) {
       const i = this.pick.int(this.world.hosts.length)
@@ -192,11 +221,18 @@ export function runCan(params: Params, seed: number): CanReport {
   const run = new Run(p, seed)
   const { world } = run
   run.addHosts(p.nodes, FIRST_ADDRESS)
-  const joinMs = p.joinSeconds * 1000
-  run.scheduleJoins(joinMs)
-  // Joins in flight finish, and one heartbeat round spreads the final neighbour lists.
   let events = 0
-  let t = joinMs + 2 * run.config.heartbeatMs
+  let t: number
+  if (p.join === 1) {
+    const joinMs = p.joinSeconds * 1000
+    run.scheduleJoins(joinMs)
+    // Joins in flight finish, and one heartbeat round spreads the final neighbour lists.
+    t = joinMs + 2 * run.config.heartbeatMs
+  } else {
+    world.hosts.forEach((host, i) => run.at(0, () => host.start(run.program(i))))
+    run.at(1, () => run.buildCentrally())
+    t = 1000
+  }
   events += world.run({ until: instant(t) }).steps
   const problems = run.rebuildMap()
   const joined = world.hosts.filter((_, i) => run.live(i) !== undefined).length
@@ -244,6 +280,7 @@ export function runCan(params: Params, seed: number): CanReport {
     nodes: p.nodes,
     dims: p.dims,
     joined,
+    builtBy: p.join === 1 ? 'protocol' : 'oracle',
     lookups: p.lookups,
     successRate: round(p.lookups === 0 ? 1 : (run.successes[0] as number) / p.lookups, 4),
     hops: summarizeHops(run.hops),
@@ -266,7 +303,7 @@ export const can: Scenario<CanReport> = {
   defaults: () => defaultsOf(PARAMS),
   run: runCan,
   format: (r) => [
-    `${r.nodes} nodes (${r.joined} joined), d = ${r.dims}: success ${(r.successRate * 100).toFixed(2)}% ` +
+    `${r.nodes} nodes (${r.joined} ${r.builtBy === 'oracle' ? 'placed centrally' : 'joined'}), d = ${r.dims}: success ${(r.successRate * 100).toFixed(2)}% ` +
       `of ${r.lookups} lookups`,
     `${hopsText(r.hops)} ` + `((d/4) N^(1/d) = ${r.expectedHops})`,
     `neighbours mean ${r.neighbours.mean} max ${r.neighbours.max}; ` +

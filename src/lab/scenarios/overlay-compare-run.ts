@@ -9,7 +9,8 @@ import { runPastry } from './pastry.js'
  * same workload (the same N, the same number of uniformly random lookups, the same seed), and
  * the figures each reports gathered into one row per overlay and size. Chord's ring is
  * installed from the oracle (its joins are measured by `plexus sim chord`); the others join
- * by their protocols.
+ * by their protocols, except Pastry and CAN from `centralFrom` nodes up, whose starting state
+ * is then built centrally too (their scenarios' `join: 0`; each row says how it was built).
  */
 export const OVERLAYS = ['chord', 'pastry', 'can', 'kademlia'] as const
 export type OverlayKind = (typeof OVERLAYS)[number]
@@ -26,6 +27,8 @@ export interface SizeRow {
   /** Maintenance per node per minute: requests, except Kademlia (bytes). */
   readonly maintenancePerNodePerMinute: number
   readonly maintenanceUnit: 'requests' | 'bytes'
+  /** 'protocol': the nodes joined by the overlay's join; 'oracle': the state was installed. */
+  readonly builtBy: 'protocol' | 'oracle'
 }
 
 export interface FailureRow {
@@ -59,6 +62,11 @@ export interface CompareSettings {
   readonly failFractions: readonly number[]
   /** Median session length under churn, minutes (0: no churn run). Sessions are exponential. */
   readonly churnMedianMinutes: number
+  /**
+   * From this N up, Pastry's and CAN's starting state is built centrally (their joins at that
+   * size cost more CPU than the run may take); absent: they always join by the protocol.
+   */
+  readonly centralFrom?: number
   readonly progress?: (line: string) => void
 }
 
@@ -67,8 +75,9 @@ const r3 = (v: number): number => Math.round(v * 1000) / 1000
 export function sizeRows(n: number, s: CompareSettings, seed: number): SizeRow[] {
   const log2 = Math.log2(n)
   const chord = runChord({ nodes: n, join: 0, lookups: s.lookups, items: 0 } as Params, seed)
-  const pastry = runPastry({ nodes: n, lookups: s.lookups, items: 0 } as Params, seed)
-  const can = runCan({ nodes: n, dims: s.dims, lookups: s.lookups, items: 0 } as Params, seed)
+  const join = n >= (s.centralFrom ?? Infinity) ? 0 : 1
+  const pastry = runPastry({ nodes: n, lookups: s.lookups, items: 0, join } as Params, seed)
+  const can = runCan({ nodes: n, dims: s.dims, lookups: s.lookups, items: 0, join } as Params, seed)
   const kademlia = runKademlia(
     { nodes: Math.max(16, n), lookups: s.lookups, announces: 0, items: 0 } as Params,
     seed,
@@ -83,6 +92,7 @@ export function sizeRows(n: number, s: CompareSettings, seed: number): SizeRow[]
       statePerNode: chord.statePerNode.mean,
       maintenancePerNodePerMinute: chord.maintenancePerNodePerMinute,
       maintenanceUnit: 'requests',
+      builtBy: 'oracle',
     },
     {
       overlay: 'pastry',
@@ -93,6 +103,7 @@ export function sizeRows(n: number, s: CompareSettings, seed: number): SizeRow[]
       statePerNode: pastry.state.known,
       maintenancePerNodePerMinute: pastry.maintenancePerNodePerMinute,
       maintenanceUnit: 'requests',
+      builtBy: pastry.builtBy,
     },
     {
       overlay: 'can',
@@ -103,6 +114,7 @@ export function sizeRows(n: number, s: CompareSettings, seed: number): SizeRow[]
       statePerNode: can.neighbours.mean,
       maintenancePerNodePerMinute: can.maintenancePerNodePerMinute,
       maintenanceUnit: 'requests',
+      builtBy: can.builtBy,
     },
     {
       overlay: 'kademlia',
@@ -113,6 +125,7 @@ export function sizeRows(n: number, s: CompareSettings, seed: number): SizeRow[]
       statePerNode: kademlia.routingTableSize.mean,
       maintenancePerNodePerMinute: kademlia.maintenanceBytesPerNodePerMinute,
       maintenanceUnit: 'bytes',
+      builtBy: 'protocol',
     },
   ]
 }

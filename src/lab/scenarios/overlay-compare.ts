@@ -47,6 +47,13 @@ const PARAMS = {
     default: 60,
     describe: 'median session under churn (0: no churn run)',
   },
+  centralFrom: {
+    kind: 'integer',
+    min: 16,
+    max: 100_000,
+    default: 100_000,
+    describe: "N from which Pastry's and CAN's starting state is built centrally",
+  },
 } as const
 
 type P = Record<keyof typeof PARAMS, number>
@@ -81,6 +88,7 @@ export function runCompare(params: Params, seed: number, options: RunOptions = {
     failNodes: p.failNodes,
     failFractions: Array.from({ length: p.failSteps }, (_, i) => (i + 1) / 10),
     churnMedianMinutes: p.churnMedianMinutes,
+    centralFrom: p.centralFrom,
     ...(options.progress === undefined ? {} : { progress: options.progress }),
   }
   const bySize: SizeRow[] = []
@@ -104,8 +112,8 @@ const pct = (v: number): string => `${(v * 100).toFixed(1)} %`
 
 export function compareTable(r: CompareReport): string[] {
   const lines = [
-    `| overlay | N | mean hops | paper's curve | ratio | success | state/node | maintenance/node/min |`,
-    `|---|---:|---:|---:|---:|---:|---:|---:|`,
+    `| overlay | N | built by | mean hops | paper's curve | ratio | success | state/node | maintenance/node/min |`,
+    `|---|---:|---|---:|---:|---:|---:|---:|---:|`,
   ]
   for (const row of r.bySize) {
     const curve =
@@ -117,7 +125,7 @@ export function compareTable(r: CompareReport): string[] {
             ? `(d/4) N^(1/d), d = ${r.dims}`
             : 'log2 N'
     lines.push(
-      `| ${row.overlay} | ${row.nodes} | ${row.hops} | ${row.expected} (${curve}) | ` +
+      `| ${row.overlay} | ${row.nodes} | ${row.builtBy} | ${row.hops} | ${row.expected} (${curve}) | ` +
         `${(row.hops / row.expected).toFixed(2)} | ${pct(row.successRate)} | ${row.statePerNode} | ` +
         `${row.maintenancePerNodePerMinute} ${row.maintenanceUnit} |`,
     )

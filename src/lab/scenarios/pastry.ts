@@ -17,6 +17,7 @@ import type { PlaneLatencyModel, SimHost } from '../../sim/index.js'
 import { defaultsOf, type Params, type Scenario } from '../scenario.js'
 import { OverlayRun, planeLatencyParams, planeWorld, TrackedOps } from './overlay-harness.js'
 import { hopsText, round, summarizeHops, type HopsSummary } from './overlay-report.js'
+import { buildPastryTables } from './pastry-oracle.js'
 
 /**
  * Pastry in the simulator: every host runs the production `PastryNode` through `attach` over
@@ -31,6 +32,8 @@ export interface PastryReport {
   readonly seed: number
   readonly nodes: number
   readonly joined: number
+  /** 'protocol': every node joined by Pastry's join; 'oracle': tables built centrally. */
+  readonly builtBy: 'protocol' | 'oracle'
   readonly lookups: number
   readonly successRate: number
   readonly hops: HopsSummary
@@ -59,6 +62,13 @@ const PARAMS = {
   lookups: { kind: 'integer', min: 0, max: 100_000, default: 300, describe: 'id lookups' },
   items: { kind: 'integer', min: 0, max: 10_000, default: 50, describe: 'put/get pairs' },
   joinSeconds: { kind: 'number', min: 1, max: 36_000, default: 120, describe: 'join phase' },
+  join: {
+    kind: 'integer',
+    min: 0,
+    max: 1,
+    default: 1,
+    describe: "1: nodes join by the protocol; 0: tables built centrally (not Pastry's join)",
+  },
   failFraction: {
     kind: 'number',
     min: 0,
@@ -124,6 +134,7 @@ class Run extends OverlayRun<PastryNode> {
       const wire = { codec: pastryCodec, messageName: pastryMessageName }
       const onEvent = (event: OverlayEvent): void => this.onEvent(index, event)
       this.attachNode(env, index, node, wire, onEvent, () => {
+        if (this.p.join === 0) return // tables come from `buildCentrally`
         if (index === 0) node.create()
         else node.join(env.clock.now(), this.hostAddress(this.nearbyFor(index)))
       })
@@ -175,6 +186,14 @@ class Run extends OverlayRun<PastryNode> {
     return closer(key, a, b) ? a : b
   }
 
+  /** Every node's tables from the central builder (pastry-oracle.ts): not Pastry's join. */
+  buildCentrally(): void {
+    const nodes = this.nodes as PastryNode[]
+    const refs = nodes.map((n, i) => ({ id: n.id, address: this.hostAddress(i) }))
+    const tables = buildPastryTables(refs, (a, b) => this.distance(a, b), this.pick.fork('tables'))
+    tables.forEach((t, i) => (nodes[i] as PastryNode).install(t.entries, t.leaves))
+  }
+
   randomLive(): number {
     for (;;) {
       const i = this.pick.int(this.world.hosts.length)
@@ -200,10 +219,17 @@ export function runPastry(params: Params, seed: number): PastryReport {
   const run = new Run(p, seed)
   const { world } = run
   run.addHosts(p.nodes, FIRST_ADDRESS)
-  const joinMs = p.joinSeconds * 1000
-  run.scheduleJoins(joinMs)
   let events = 0
-  let t = joinMs + 60_000
+  let t: number
+  if (p.join === 1) {
+    const joinMs = p.joinSeconds * 1000
+    run.scheduleJoins(joinMs)
+    t = joinMs + 60_000
+  } else {
+    world.hosts.forEach((host, i) => run.at(0, () => host.start(run.program(i))))
+    run.at(1, () => run.buildCentrally())
+    t = 1000
+  }
   events += world.run({ until: instant(t) }).steps
   run.rebuildOracle()
   const joined = run.sorted.length
@@ -257,6 +283,7 @@ export function runPastry(params: Params, seed: number): PastryReport {
     seed,
     nodes: p.nodes,
     joined,
+    builtBy: p.join === 1 ? 'protocol' : 'oracle',
     lookups: p.lookups,
     successRate: round(p.lookups === 0 ? 1 : (run.successes[0] as number) / p.lookups, 4),
     hops: summarizeHops(run.hops),
@@ -285,7 +312,7 @@ export const pastry: Scenario<PastryReport> = {
   defaults: () => defaultsOf(PARAMS),
   run: runPastry,
   format: (r) => [
-    `${r.nodes} nodes (${r.joined} joined): success ${(r.successRate * 100).toFixed(2)}% of ${r.lookups} lookups`,
+    `${r.nodes} nodes (${r.joined} ${r.builtBy === 'oracle' ? 'with central tables' : 'joined'}): success ${(r.successRate * 100).toFixed(2)}% of ${r.lookups} lookups`,
     `${hopsText(r.hops)} (ceil(log16 N) = ${r.log16N})`,
     `per hop latency / random pair latency ${r.hopLatencyRatio}; state: ${r.state.known} known, ` +
       `${r.state.tableEntries} table entries, ${r.state.leaves} leaves`,

@@ -91,11 +91,26 @@ const writeInfo = (w: ByteWriter, n: CanNodeInfo): void => {
   w.address(n.address).text(n.id)
   writeZones(w, n.zones)
 }
-const readInfo = (r: ByteReader): CanNodeInfo => ({
-  address: r.address(),
-  id: r.text(CAN_LIMITS.idChars),
-  zones: readZones(r),
-})
+/**
+ * Decoded node infos, one object per distinct (address, id, zones): every update carries the
+ * sender's neighbour list, and each receiver keeps it (for takeover), so without this a large
+ * network held a fresh copy of each node's info in every list that names it (about 20 KiB a
+ * node at d = 4). The objects are immutable, so sharing them changes nothing else.
+ */
+const infos = new Map<string, CanNodeInfo>()
+const readInfo = (r: ByteReader): CanNodeInfo => {
+  const address = r.address()
+  const id = r.text(CAN_LIMITS.idChars)
+  const zones = readZones(r)
+  const key = `${address.host}|${address.port}|${id}|${zones.join('/')}`
+  let info = infos.get(key)
+  if (info === undefined) {
+    if (infos.size >= 1 << 18) infos.clear()
+    info = { address, id, zones }
+    infos.set(key, info)
+  }
+  return info
+}
 const writeInfos = (w: ByteWriter, list: readonly CanNodeInfo[]): void => {
   w.u8(list.length)
   for (const n of list) writeInfo(w, n)

@@ -27,6 +27,16 @@ export abstract class CanMembership extends CanStorage {
     this.zonesOwned = ['']
   }
 
+  /**
+   * Starts as a member with a zone and neighbours assigned elsewhere (the simulator's central
+   * build for very large N, where routing every join would cost more than the measurement).
+   * No messages are sent: the first heartbeat tells the neighbours our neighbour list.
+   */
+  install(now: Instant, zones: readonly ZonePath[], neighbours: readonly CanNodeInfo[]): void {
+    this.zonesOwned = [...zones]
+    for (const n of neighbours) this.learn(now, n, [], true)
+  }
+
   /** Join through `bootstrap`: find the owner of `point` (random by default) and split. */
   join(now: Instant, bootstrap: Address, point?: Point): void {
     const op = this.newOp('join', point ?? randomPoint(this.random, this.config))

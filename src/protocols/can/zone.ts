@@ -12,11 +12,31 @@ export type ZonePath = string
 export type Point = readonly number[]
 
 export interface Box {
-  readonly lo: number[]
-  readonly hi: number[]
+  readonly lo: readonly number[]
+  readonly hi: readonly number[]
 }
 
+/**
+ * Boxes by dimension count and path, memoised: routing and neighbour upkeep ask for the same
+ * few zones' boxes at every hop and every update (a box is never modified once made).
+ */
+const boxes = [new Map<ZonePath, Box>()]
 export function boxOf(path: ZonePath, dims: number): Box {
+  let cache = boxes[dims]
+  if (cache === undefined) {
+    cache = new Map()
+    boxes[dims] = cache
+  }
+  let box = cache.get(path)
+  if (box === undefined) {
+    if (cache.size >= 1 << 18) cache.clear()
+    box = makeBox(path, dims)
+    cache.set(path, box)
+  }
+  return box
+}
+
+function makeBox(path: ZonePath, dims: number): Box {
   const lo = new Array<number>(dims).fill(0)
   const size = new Array<number>(dims).fill(1)
   for (let i = 0; i < path.length; i++) {

@@ -21,11 +21,11 @@ export function idValue(id: PastryId): bigint {
   return value
 }
 export const idOf = (value: bigint): PastryId => value.toString(16).padStart(DIGITS, '0')
-export const digitAt = (id: PastryId, index: number): number => parseInt(id[index] as string, 16)
+export const digitAt = (id: PastryId, index: number): number => nibble(id.charCodeAt(index))
 
 export function sharedPrefix(a: PastryId, b: PastryId): number {
   let i = 0
-  while (i < DIGITS && a[i] === b[i]) i++
+  while (i < DIGITS && a.charCodeAt(i) === b.charCodeAt(i)) i++
   return i
 }
 

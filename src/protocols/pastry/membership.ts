@@ -15,6 +15,18 @@ export abstract class PastryMembership extends PastryStorage {
     this.isJoined = true
   }
 
+  /**
+   * Starts as a member with tables built elsewhere (the simulator's central build for very
+   * large N, where every node's join would cost more than the measurement): routing-table
+   * entries first, so that a leaf offered later does not take a slot an entry was chosen for.
+   * No messages are sent; the heartbeat keeps the leaf set from then on.
+   */
+  install(entries: readonly PastryRef[], leaves: readonly PastryRef[]): void {
+    for (const r of entries) this.state.consider(r)
+    for (const r of leaves) this.state.consider(r)
+    this.isJoined = true
+  }
+
   /** Joins through `nearby` (the paper: a node close by the proximity metric). */
   join(now: Instant, nearby: Address): void {
     const op = this.newOp('join', this.id)

@@ -22,8 +22,9 @@ export {
  * which also decides between candidates for a routing-table slot (proximity). A new node
  * routes its own id through a nearby node and builds its tables from the rows, leaf set and
  * neighbourhood set the hops hand back; RTTs are measured only to choose between candidates.
- * Each heartbeat pings every leaf and takes the leaf sets of the adjacent one on each side; a
- * silent leaf is dropped, and while the leaf set has that gap every leaf is asked for its own.
+ * Each heartbeat pings every leaf that has not pinged us within the period (a ping is a
+ * keep-alive both ways) and takes the leaf sets of the adjacent one on each side; a silent
+ * leaf is dropped, and while the leaf set has that gap every leaf is asked for its own.
  * A routing-table hole is refilled from another entry of the same row.
  */
 export class PastryNode
@@ -72,6 +73,7 @@ export class PastryNode
         return this.onAnnounce(now, { id: message.id, address: from })
       case 'ping':
         this.failed.delete(message.id)
+        this.pingedBy.set(message.id, now)
         this.state.consider({ id: message.id, address: from })
         this.send(from, {
           type: 'pong',
@@ -101,13 +103,22 @@ export class PastryNode
         if (at < now - 10 * this.config.heartbeatMs) this.failed.delete(id)
       }
       if (this.isJoined) {
-        // Every leaf is pinged for liveness. Only the adjacent leaf on each side sends its leaf
+        // Every leaf is checked for liveness. Only the adjacent leaf on each side sends its leaf
         // set (enough to hear of a node that joined between us), or every leaf while ours has
         // a gap: offering 16 leaves from each of 16 pongs was a fifth of a large run's CPU.
+        // A leaf that pinged us within the last period is alive (its ping is its keep-alive,
+        // as in MSPastry): leaf sets are mutual, so each pair is pinged once a period, not twice.
         const gap = this.state.leafGap()
         const adjacent = new Set(this.state.adjacentLeaves().map((r) => r.id))
-        for (const leaf of this.state.leaves) this.probe(now, leaf, gap || adjacent.has(leaf.id))
+        const recent = now - this.config.heartbeatMs
+        for (const leaf of this.state.leaves) {
+          const asks = gap || adjacent.has(leaf.id)
+          if (!asks && (this.pingedBy.get(leaf.id) ?? -Infinity) > recent) continue
+          this.probe(now, leaf, asks)
+        }
       }
+      for (const [id, at] of this.pingedBy)
+        if (at <= now - this.config.heartbeatMs) this.pingedBy.delete(id)
       // Copies lost with a crashed leaf are made again on the leaves now closest.
       if (this.isJoined) this.pushReplicas(this.store.values())
     }

@@ -54,16 +54,35 @@ function network(size: number, seed: number) {
   return { net, nodes, sent }
 }
 
-test('pastry: a steady heartbeat pings every leaf but asks only the two adjacent for leaves', () => {
+test('pastry: a steady heartbeat checks every leaf once a pair and asks only the adjacent for leaves', () => {
   const { net, nodes, sent } = network(50, 11)
   for (const node of nodes) assert.equal(node.state.leaves.length, 16)
+  // Who pinged whom, by ids: a ping carries its sender's id, the receiver is the node.
+  const pinged = new Set<string>()
+  for (const node of nodes) {
+    const receive = node.receive.bind(node)
+    node.receive = (now, from, m) => {
+      if (m.type === 'ping') pinged.add(`${m.id}>${node.id}`)
+      receive(now, from, m)
+    }
+  }
   const before = sent.length
   net.run(net.now + 30_000)
   const period = sent.slice(before)
   const pings = period.filter((m) => m.type === 'ping')
   const asking = pings.filter((m) => m.type === 'ping' && m.wantLeaves)
   const pongsWithLeaves = period.filter((m) => m.type === 'pong' && m.leaves.length > 0)
-  assert.ok(pings.length >= 16 * nodes.length, `${pings.length} pings: every leaf is pinged`)
+  for (const node of nodes) {
+    for (const leaf of node.state.leaves) {
+      assert.ok(
+        pinged.has(`${node.id}>${leaf.id}`) || pinged.has(`${leaf.id}>${node.id}`),
+        'each leaf pair exchanged a ping this period',
+      )
+    }
+  }
+  // Leaf sets are mutual: a ping received is the sender's keep-alive, so most pairs are pinged
+  // one way only (16 a node a period before, when every node pinged every leaf).
+  assert.ok(pings.length < 13 * nodes.length, `${pings.length} pings: pairs pinged once`)
   assert.ok(asking.length <= 2 * nodes.length, `${asking.length} pings ask for leaves`)
   assert.equal(pongsWithLeaves.length, asking.length)
 })

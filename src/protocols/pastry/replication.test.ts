@@ -63,8 +63,10 @@ test('pastry: keys live on the owner and 2 leaves; after owners crash they are r
     if (owner !== 2) crashed.add(owner)
   }
   for (const i of crashed) net.silent.add(addressKey(addrs[i] as Address))
-  // A heartbeat (30 s) finds the dead leaves; the next one re-replicates.
-  net.run(net.now + 70_000)
+  // Within two heartbeats (30 s each) the dead leaves are found (a leaf that pinged us in the
+  // last period is not pinged back, so a crash can go unseen for one period); the next
+  // heartbeat re-replicates.
+  net.run(net.now + 100_000)
   for (const key of keys) {
     const h = (nodes[2] as PastryNode).get(net.now, key)
     net.flush(addrs[2] as Address)
