@@ -64,3 +64,28 @@ seededTest(
     assert.ok(r.successRate >= 0.85, `success ${r.successRate}`)
   },
 )
+
+/**
+ * libtorrent's extended routing table (far buckets of 128/64/32/16 at k 8) is filled by single
+ * find_node queries (bucket-fill.ts): tables grow well past BEP 5's, the first hop lands closer,
+ * and lookups still return the true closest node.
+ */
+seededTest(
+  'kademlia: the extended table fills its large buckets and shortens lookups',
+  14,
+  (seed) => {
+    const base = { nodes: 1000, lookups: 150, announces: 0, items: 0 }
+    const plain = runKademlia(base, seed)
+    const extended = runKademlia({ ...base, extendedBuckets: 1 }, seed)
+    assert.deepEqual(extended.invariantViolations, [])
+    assert.equal(extended.successRate, 1, `success ${extended.successRate}`)
+    assert.ok(
+      extended.routingTableSize.mean > plain.routingTableSize.mean + 50,
+      `tables ${extended.routingTableSize.mean} vs ${plain.routingTableSize.mean}`,
+    )
+    assert.ok(
+      extended.hops.mean < plain.hops.mean,
+      `hops ${extended.hops.mean} vs ${plain.hops.mean}`,
+    )
+  },
+)

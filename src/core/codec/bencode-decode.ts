@@ -97,8 +97,27 @@ export function decodeWithSpans(
   return ok({ value: result.value.value, end: result.value.end, spanOf })
 }
 
+/** Short keys seen, by their bytes packed in a number (see `keyFromBytes`). */
+const shortKeys = new Map<number, string>()
+/** Bounded, so hostile input cannot grow it: beyond, new short keys are built, not cached. */
+const SHORT_KEYS_MAX = 4096
+
 /** The latin1 dictionary key for `bytes[start, end)`: one char per byte, binary-safe. */
 export function keyFromBytes(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  const length = end - start
+  if (length <= 6) {
+    // Protocol keys are few and short ('t', 'nodes', 'info_hash' aside): each is built once
+    // and reused, which saves building and hashing a fresh string for every key of every
+    // message. Length then bytes, base 256: unique below 2^53 for up to 6 bytes.
+    let packed = length
+    for (let at = start; at < end; at++) packed = packed * 256 + (bytes[at] as number)
+    const known = shortKeys.get(packed)
+    if (known !== undefined) return known
+    let key = ''
+    for (let at = start; at < end; at++) key += String.fromCharCode(bytes[at] as number)
+    if (shortKeys.size < SHORT_KEYS_MAX) shortKeys.set(packed, key)
+    return key
+  }
   // TextDecoder's 'latin1' is really windows-1252 (0x80-0x9F differ), so map bytes by hand.
   let key = ''
   if (end - start <= 32) {

@@ -70,8 +70,34 @@ export function bep42Id(host: string, random: Random): Id160 | undefined {
   return id
 }
 
+const ipv4 = new Uint8Array(6)
+const maskedIpv4 = new Uint8Array(4)
+
+/** bep42Valid for a dotted quad without allocating (every node a table takes is checked). */
+function bep42ValidIpv4(id: Id160): boolean {
+  const a = ipv4[0] as number
+  const b = ipv4[1] as number
+  const local =
+    a === 10 ||
+    a === 127 ||
+    (a === 172 && (b & 0xf0) === 16) ||
+    (a === 192 && b === 168) ||
+    (a === 169 && b === 254) ||
+    a === 0
+  if (local) return true
+  for (let i = 0; i < 4; i++) maskedIpv4[i] = (ipv4[i] as number) & (V4_MASK[i] as number)
+  maskedIpv4[0] = (maskedIpv4[0] as number) | (((id[19] as number) & 7) << 5)
+  const crc = crc32c(maskedIpv4)
+  return (
+    id[0] === ((crc >>> 24) & 0xff) &&
+    id[1] === ((crc >>> 16) & 0xff) &&
+    ((id[2] as number) & 0xf8) === ((crc >>> 8) & 0xf8)
+  )
+}
+
 /** True when `id` is valid for `host` under BEP 42, or `host` is exempt. */
 export function bep42Valid(id: Id160, host: string): boolean {
+  if (!host.includes(':') && writeIpv4Port(host, 0, ipv4, 0)) return bep42ValidIpv4(id)
   if (isLocalAddress(host)) return true
   const crc = bep42Crc(host, (id[19] as number) & 7)
   if (crc === undefined) return false

@@ -34,6 +34,16 @@ export interface DhtConfig {
   readonly routing: RoutingConfig
   /** Lookup parallelism. */
   readonly alpha: number
+  /**
+   * libtorrent's `dht_aggressive_lookups`: alpha bounds the queries in flight among the k
+   * closest candidates only, so closer nodes named in a reply are asked at once (lookup.ts).
+   */
+  readonly aggressiveLookups: boolean
+  /**
+   * A lookup query unanswered after this quantile of the recent RTTs frees its alpha slot
+   * (it stays in flight); 0: after twice the smoothed RTT.
+   */
+  readonly shortTimeoutQuantile: number
   /** Candidates a lookup remembers, closest first (a multiple of k). */
   readonly lookupCandidatesMax: number
   /** Adaptive request timeout bounds and start value. */
@@ -72,6 +82,16 @@ export interface DhtConfig {
   }
   /** Minimum spacing between two maintenance (bucket refresh) lookups. */
   readonly refreshSpacing: Duration
+  /**
+   * Refresh a stale bucket with one find_node to its stalest node (libtorrent) rather than a
+   * lookup (BEP 5); see bucket-refresh.ts.
+   */
+  readonly refreshByQuery: boolean
+  /**
+   * Extended routing table: while one of its large far buckets has room, one find_node for
+   * a random id in it every `fillSpacing` (bucket-fill.ts). Nothing is sent with BEP 5's table.
+   */
+  readonly fillSpacing: Duration
   /** BEP 51: how long a full sample of our info-hashes is kept, and how many it holds. */
   readonly sampleInterval: Duration
   readonly samplesMax: number
@@ -99,6 +119,9 @@ export const DEFAULT_DHT_CONFIG: DhtConfig = {
   routing: DEFAULT_ROUTING_CONFIG,
   // libtorrent's search_branching; measured against 3, 6 and 8 in docs/protocols/kademlia.md.
   alpha: 5,
+  // libtorrent's default too; measured in docs/protocols/kademlia.md ("Lookup policy").
+  aggressiveLookups: true,
+  shortTimeoutQuantile: 0.9,
   lookupCandidatesMax: 64,
   timeoutMin: ms(500),
   timeoutMax: seconds(4),
@@ -116,6 +139,9 @@ export const DEFAULT_DHT_CONFIG: DhtConfig = {
   announceQuota: { perSourceMax: 100, perPrefixMax: 400 },
   rateLimit: { perSecond: 20, burst: 50, sourcesMax: 4096 },
   refreshSpacing: seconds(60),
+  // BEP 5's lookups; libtorrent's single queries are measured in docs/protocols/kademlia.md.
+  refreshByQuery: false,
+  fillSpacing: seconds(2),
   // libtorrent's defaults (dht_sample_infohashes_interval, dht_max_infohashes_sample_count).
   sampleInterval: minutes(360),
   samplesMax: 20,

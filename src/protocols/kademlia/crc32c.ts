@@ -14,6 +14,8 @@ const TABLE: Uint32Array = (() => {
 
 export function crc32c(bytes: Uint8Array): number {
   let crc = 0xffffffff
-  for (const byte of bytes) crc = (TABLE[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8)
+  for (let i = 0; i < bytes.length; i++) {
+    crc = (TABLE[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8)
+  }
   return (crc ^ 0xffffffff) >>> 0
 }

@@ -4,6 +4,9 @@
  */
 import type { Address } from '../../core/address.js'
 import type { IpFamily } from '../../core/compact-peers.js'
+import type { Id160 } from '../../core/id.js'
+import type { Random } from '../../core/random.js'
+import { bep42Id, bep42Valid, isLocalAddress } from './bep42.js'
 import { familyOf } from './family-tables.js'
 
 const CANDIDATES_MAX = 16
@@ -57,4 +60,20 @@ export class FamilyExternalAddresses {
     if (adopted !== undefined) this.addresses[family] = adopted
     return adopted
   }
+}
+
+/**
+ * BEP 42: the new id to take once `adopted` is believed, or undefined to keep ours (BEP 32
+ * keeps one id for both families, so only our first family's address may change it; a local
+ * address or an id already valid for it changes nothing).
+ */
+export function idForExternal(
+  adopted: Address,
+  firstFamily: IpFamily,
+  ownId: Id160,
+  random: Random,
+): Id160 | undefined {
+  if (familyOf(adopted.host) !== firstFamily) return undefined
+  if (isLocalAddress(adopted.host) || bep42Valid(ownId, adopted.host)) return undefined
+  return bep42Id(adopted.host, random)
 }

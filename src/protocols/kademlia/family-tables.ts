@@ -9,7 +9,7 @@ import type { IpFamily } from '../../core/compact-peers.js'
 import { compareDistance, type Id160 } from '../../core/id.js'
 import type { Instant } from '../../core/time.js'
 import type { RoutingConfig } from './config.js'
-import type { KrpcQuery } from './messages.js'
+import type { KrpcQuery, NodeInfo } from './messages.js'
 import { RoutingTable, type Heard, type InsertResult, type RoutingNode } from './routing-table.js'
 
 /** The family of an address literal, cheaply: every IPv6 literal has a colon, no IPv4 one does. */
@@ -22,7 +22,7 @@ export class FamilyTables {
 
   constructor(
     ownId: Id160,
-    config: RoutingConfig,
+    private readonly config: RoutingConfig,
     now: Instant,
     readonly families: readonly IpFamily[],
   ) {
@@ -44,6 +44,23 @@ export class FamilyTables {
 
   heard(now: Instant, id: Id160, address: Address, how: Heard): InsertResult {
     return this.tables[familyOf(address.host)]?.heard(now, id, address, how) ?? IGNORED
+  }
+
+  /** Offers nodes named in a reply (unverified); returns how many went into a table. */
+  learn(now: Instant, nodes: readonly NodeInfo[]): number {
+    let added = 0
+    for (const n of nodes)
+      if (this.heard(now, n.id, n.address, 'learned').outcome === 'added') added++
+    return added
+  }
+
+  /** New tables around `id` (BEP 42: our id followed our external IP), our nodes re-filed. */
+  rebuiltFor(now: Instant, id: Id160): FamilyTables {
+    const tables = new FamilyTables(id, this.config, now, this.families)
+    for (const node of this.allNodes()) {
+      tables.heard(now, node.id, node.address, node.lastResponse >= 0 ? 'response' : 'learned')
+    }
+    return tables
   }
 
   failed(now: Instant, address: Address): void {

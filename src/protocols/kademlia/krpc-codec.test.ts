@@ -2,11 +2,12 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { utf8 } from '../../core/bytes.js'
-import { dictOf, encode } from '../../core/codec/bencode.js'
+import { decode, dictOf, encode } from '../../core/codec/bencode.js'
 import { readCompactPeer, type IpFamily } from '../../core/compact-peers.js'
 import type { Id160 } from '../../core/id.js'
-import { decodeKrpc, encodeKrpc } from './krpc-codec.js'
-import type { KrpcMessage } from './messages.js'
+import { decodeKrpc, decodeKrpcGeneric, encodeKrpc } from './krpc-codec.js'
+import { decodeKrpcFast } from './krpc-decode-fast.js'
+import type { KrpcMessage, KrpcQuery } from './messages.js'
 
 const id = (fill: number): Id160 => new Uint8Array(20).fill(fill) as Id160
 const t = Uint8Array.of(1, 2)
@@ -246,5 +247,164 @@ test('BEP 32: a nodes6 string of a length other than a multiple of 38 is refused
       const decoded = decodeKrpc(bytes)
       assert.equal(decoded.ok, raw.length % 38 === 0)
     }),
+  )
+})
+
+test('the encoder writes canonical bencode: keys sorted, every optional field in place', () => {
+  const base = { type: 'query' as const, t, id: id(1), version: utf8('PX01') }
+  const messages: KrpcMessage[] = [
+    { ...base, readOnly: true, query: { method: 'ping' } },
+    {
+      ...base,
+      readOnly: false,
+      query: {
+        method: 'get_peers',
+        infoHash: id(3),
+        want: { n4: true, n6: true },
+        scrape: true,
+        noseed: true,
+      },
+    },
+    {
+      ...base,
+      readOnly: false,
+      query: { method: 'find_node', target: id(2), want: { n4: false, n6: true } },
+    },
+    {
+      ...base,
+      readOnly: false,
+      query: {
+        method: 'announce_peer',
+        infoHash: id(3),
+        port: 1,
+        token: Uint8Array.of(9),
+        impliedPort: true,
+        seed: true,
+      },
+    },
+    { ...base, readOnly: false, query: { method: 'sample_infohashes', target: id(5) } },
+    {
+      ...base,
+      readOnly: false,
+      query: {
+        method: 'put',
+        token: Uint8Array.of(1),
+        value: [1, utf8('x'), new Map([['a', 2]])],
+        k: new Uint8Array(32).fill(5),
+        sig: new Uint8Array(64).fill(6),
+        seq: 3,
+        salt: utf8('s'),
+        cas: 2,
+      },
+    },
+    { ...base, readOnly: false, query: { method: 'unknown', name: 'vöte' } },
+    {
+      type: 'response',
+      t,
+      version: utf8('PX01'),
+      ip: { host: '::1', port: 9 },
+      body: {
+        id: id(1),
+        nodes: [{ id: id(4), address: { host: '2001:db8::1', port: 80 } }],
+        nodes6: [{ id: id(2), address: { host: '5.6.7.8', port: 1 } }],
+        values: [{ host: '10.0.0.1', port: 2 }],
+        token: Uint8Array.of(7),
+        value: 5,
+        k: new Uint8Array(32),
+        sig: new Uint8Array(64),
+        seq: 1,
+        bfsd: new Uint8Array(256).fill(1),
+        bfpe: new Uint8Array(256).fill(2),
+        interval: 21600,
+        num: 3,
+        samples: [id(7), id(8)],
+      },
+    },
+    { type: 'response', t, body: { id: id(1), nodes: [] } },
+    { type: 'error', t, ip: { host: '1.2.3.4', port: 5 }, code: 203, message: 'bäd' },
+  ]
+  for (const message of messages) {
+    const bytes = encodeKrpc(message)
+    const strict = decode(bytes)
+    assert.ok(strict.ok, `${message.type}: ${JSON.stringify(strict)}`)
+    assert.deepEqual(encode(strict.value), bytes, 'the generic encoder writes the same bytes')
+    assert.ok(decodeKrpc(bytes).ok)
+  }
+  // Nodes filed under the other family's key go where their address belongs.
+  const misfiled = decodeKrpc(encodeKrpc(messages[7] as KrpcMessage))
+  assert.ok(misfiled.ok && misfiled.value.type === 'response')
+  assert.equal(misfiled.value.body.nodes?.[0]?.address.host, '5.6.7.8')
+  assert.equal(misfiled.value.body.nodes6?.[0]?.address.host, '2001:db8::1')
+})
+
+test('the fast path decodes the common messages exactly as the generic path, and nothing it refuses', () => {
+  const idArb = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => b as Id160)
+  const bytesArb = (max: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ maxLength: max })
+  const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'))
+  const address = fc.record({ host: ipv4, port: fc.integer({ min: 0, max: 65535 }) })
+  const nodeArb = fc.record({ id: idArb, address })
+  const envelope = fc.record({ t: bytesArb(4), version: bytesArb(4) }, { requiredKeys: ['t'] })
+  const query = fc.oneof(
+    fc.constant<KrpcQuery>({ method: 'ping' }),
+    idArb.map((target): KrpcQuery => ({ method: 'find_node', target })),
+    idArb.map((infoHash): KrpcQuery => ({ method: 'get_peers', infoHash })),
+  )
+  const queryMessage = fc
+    .tuple(envelope, idArb, fc.boolean(), query)
+    .map(([e, nodeId, readOnly, q]): KrpcMessage => ({
+      type: 'query',
+      ...e,
+      id: nodeId,
+      readOnly,
+      query: q,
+    }))
+  const responseMessage = fc
+    .tuple(
+      envelope,
+      fc.option(address, { nil: undefined }),
+      idArb,
+      fc.option(fc.array(nodeArb, { maxLength: 8 }), { nil: undefined }),
+      fc.option(bytesArb(8), { nil: undefined }),
+    )
+    .map(([e, ip, nodeId, nodes, token]): KrpcMessage => ({
+      type: 'response',
+      ...e,
+      ...(ip === undefined ? {} : { ip }),
+      body: {
+        id: nodeId,
+        ...(nodes === undefined ? {} : { nodes }),
+        ...(token === undefined ? {} : { token }),
+      },
+    }))
+  const message = fc.oneof(queryMessage, responseMessage)
+  fc.assert(
+    fc.property(message, (m) => {
+      const bytes = encodeKrpc(m)
+      const fast = decodeKrpcFast(bytes)
+      assert.ok(fast !== undefined, 'the fast path takes the common shapes')
+      const generic = decodeKrpcGeneric(bytes)
+      assert.ok(generic.ok)
+      assert.deepEqual(fast, generic.value)
+    }),
+  )
+  const mutation = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+    minLength: 1,
+    maxLength: 3,
+  })
+  fc.assert(
+    fc.property(message, mutation, fc.nat(8), (m, changes, cut) => {
+      const bytes = encodeKrpc(m)
+      for (const [at, value] of changes) bytes[at % bytes.length] = value
+      const input = cut === 0 ? bytes : bytes.subarray(0, Math.max(0, bytes.length - cut))
+      const fast = decodeKrpcFast(input)
+      if (fast === undefined) return
+      const generic = decodeKrpcGeneric(input)
+      assert.ok(
+        generic.ok,
+        `fast path accepted what the generic path refuses: ${JSON.stringify(generic)}`,
+      )
+      assert.deepEqual(fast, generic.value)
+    }),
+    { numRuns: 3000 },
   )
 })

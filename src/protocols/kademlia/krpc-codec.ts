@@ -18,6 +18,7 @@ import {
 } from '../../core/codec/bencode.js'
 import { fromUtf8 } from '../../core/bytes.js'
 import { err, ok, type Result } from '../../core/result.js'
+import { decodeKrpcFast } from './krpc-decode-fast.js'
 import { encodeKrpc } from './krpc-encode.js'
 import {
   addressField,
@@ -35,6 +36,8 @@ import {
   type KrpcDecodeError,
 } from './krpc-fields.js'
 import type { KrpcMessage, KrpcQuery, KrpcResponseBody } from './messages.js'
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 export { encodeKrpc } from './krpc-encode.js'
 export { KRPC_LIMITS, type KrpcDecodeError, type KrpcDecodeErrorCode } from './krpc-fields.js'
@@ -191,22 +194,21 @@ function decodeResponse(dict: BDict, t: Uint8Array, version?: Uint8Array): Decod
   const samples = samplesField(body)
   if (!samples.ok) return samples
   const value = body.get('v')
-  const result: KrpcResponseBody = {
-    id: id.value,
-    ...(nodes.value === undefined ? {} : { nodes: nodes.value }),
-    ...(nodes6.value === undefined ? {} : { nodes6: nodes6.value }),
-    ...(values.value === undefined ? {} : { values: values.value }),
-    ...(token.value === undefined ? {} : { token: token.value }),
-    ...(value === undefined ? {} : { value }),
-    ...(k.value === undefined ? {} : { k: k.value }),
-    ...(sig.value === undefined ? {} : { sig: sig.value }),
-    ...(seq.value === undefined ? {} : { seq: seq.value }),
-    ...(bfsd.value === undefined ? {} : { bfsd: bfsd.value }),
-    ...(bfpe.value === undefined ? {} : { bfpe: bfpe.value }),
-    ...(interval.value === undefined ? {} : { interval: interval.value }),
-    ...(num.value === undefined ? {} : { num: num.value }),
-    ...(samples.value === undefined ? {} : { samples: samples.value }),
-  }
+  // Assigned field by field: spreading a literal per optional field allocated twice per field.
+  const result: Mutable<KrpcResponseBody> = { id: id.value }
+  if (nodes.value !== undefined) result.nodes = nodes.value
+  if (nodes6.value !== undefined) result.nodes6 = nodes6.value
+  if (values.value !== undefined) result.values = values.value
+  if (token.value !== undefined) result.token = token.value
+  if (value !== undefined) result.value = value
+  if (k.value !== undefined) result.k = k.value
+  if (sig.value !== undefined) result.sig = sig.value
+  if (seq.value !== undefined) result.seq = seq.value
+  if (bfsd.value !== undefined) result.bfsd = bfsd.value
+  if (bfpe.value !== undefined) result.bfpe = bfpe.value
+  if (interval.value !== undefined) result.interval = interval.value
+  if (num.value !== undefined) result.num = num.value
+  if (samples.value !== undefined) result.samples = samples.value
   return ok({
     type: 'response',
     t,
@@ -235,6 +237,12 @@ function decodeError(dict: BDict, t: Uint8Array, version?: Uint8Array): Decoded<
 }
 
 export function decodeKrpc(bytes: Uint8Array): Result<KrpcMessage, KrpcDecodeError> {
+  const fast = decodeKrpcFast(bytes)
+  return fast === undefined ? decodeKrpcGeneric(bytes) : ok(fast)
+}
+
+/** Any KRPC message through the generic bencode tree (`decodeKrpc` tries a fast path first). */
+export function decodeKrpcGeneric(bytes: Uint8Array): Result<KrpcMessage, KrpcDecodeError> {
   const decoded = decode(bytes, DECODE_OPTIONS)
   if (!decoded.ok) return err({ code: 'not_bencode', detail: decoded.error.code })
   const dict = decoded.value

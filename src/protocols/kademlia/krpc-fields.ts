@@ -42,6 +42,9 @@ export const KRPC_LIMITS = {
 
 export type Decoded<T> = Result<T, KrpcDecodeError>
 
+/** What an optional field reader returns for an absent field: one shared value, no allocation. */
+export const ABSENT = ok(undefined)
+
 export const bad = (code: KrpcDecodeErrorCode, field: string, detail?: string): KrpcDecodeError =>
   detail === undefined ? { code, field } : { code, field, detail }
 
@@ -67,7 +70,7 @@ export function bytesField(
   required: boolean,
 ): Decoded<Uint8Array | undefined> {
   const value = dict.get(key)
-  if (value === undefined) return required ? err(bad('missing_field', key)) : ok(undefined)
+  if (value === undefined) return required ? err(bad('missing_field', key)) : ABSENT
   if (!isBBytes(value)) return err(bad('bad_field', key, 'not a byte string'))
   if (value.length > max) return err(bad('too_large', key, `${value.length} bytes`))
   return ok(value.slice())
@@ -87,14 +90,14 @@ export function intField(
   max: number,
 ): Decoded<number | undefined> {
   const value = dict.get(key)
-  if (value === undefined) return ok(undefined)
+  if (value === undefined) return ABSENT
   if (!isBInt(value) || value < min || value > max) return err(bad('bad_field', key))
   return ok(value)
 }
 
 export function addressField(dict: BDict, key: string): Decoded<Address | undefined> {
   const value = dict.get(key)
-  if (value === undefined) return ok(undefined)
+  if (value === undefined) return ABSENT
   if (!isBBytes(value)) return err(bad('bad_field', key))
   if (value.length === 6) return ok(readCompactPeer(value, 0, 'ipv4'))
   if (value.length === 18) return ok(readCompactPeer(value, 0, 'ipv6'))
@@ -113,7 +116,7 @@ export function wantField(args: BDict): Want | undefined {
 /** BEP 51 `samples`: a whole number of 20-byte info-hashes. */
 export function samplesField(body: BDict): Decoded<readonly Id160[] | undefined> {
   const raw = body.get('samples')
-  if (raw === undefined) return ok(undefined)
+  if (raw === undefined) return ABSENT
   if (!isBBytes(raw)) return err(bad('bad_field', 'samples'))
   if (raw.length % 20 !== 0) {
     return err(bad('bad_compact_length', 'samples', `${raw.length} bytes`))
@@ -138,7 +141,7 @@ export function nodesField(
   key: 'nodes' | 'nodes6',
 ): Decoded<readonly NodeInfo[] | undefined> {
   const raw = body.get(key)
-  if (raw === undefined) return ok(undefined)
+  if (raw === undefined) return ABSENT
   if (!isBBytes(raw)) return err(bad('bad_field', key))
   const nodes = decodeCompactNodes(raw, key === 'nodes' ? 'ipv4' : 'ipv6')
   return nodes === undefined
@@ -148,7 +151,7 @@ export function nodesField(
 
 export function valuesField(body: BDict): Decoded<readonly Address[] | undefined> {
   const list = body.get('values')
-  if (list === undefined) return ok(undefined)
+  if (list === undefined) return ABSENT
   const items = dictGetList(body, 'values')
   if (items === undefined) return err(bad('bad_field', 'values'))
   if (items.length > KRPC_LIMITS.valuesMax) return err(bad('too_large', 'values'))

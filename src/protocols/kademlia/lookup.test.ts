@@ -29,3 +29,42 @@ test("a slow query frees its alpha slot (libtorrent's short timeout) but still h
   assert.ok(lookup.done())
   assert.deepEqual(lookup.next(), [], 'the counts came back to zero: no slot leaked')
 })
+
+test('aggressive: queries out to nodes that fell out of the k closest do not hold closer ones back', () => {
+  // Target 0, k 2, alpha 1. Node 8 is asked first; then nodes 1 and 2, closer, become known.
+  const build = (aggressive: boolean): LookupState => {
+    const lookup = new LookupState(id(0), 2, 1, 64, undefined, aggressive)
+    lookup.add([node(8)], 0)
+    assert.equal(lookup.next(Infinity, 5)[0]?.key, '10.0.0.8:6881')
+    lookup.add([node(1), node(2)], 1)
+    return lookup
+  }
+  // Plain: alpha 1 is taken by node 8, in flight.
+  assert.deepEqual(build(false).next(), [])
+  const aggressive = build(true)
+  const asked = aggressive.next(Infinity, 7)
+  assert.deepEqual(
+    asked.map((c) => c.key),
+    ['10.0.0.1:6881'],
+    'node 8 is out of the 2 closest: node 1 is asked at once (alpha 1 within the k closest)',
+  )
+  assert.equal(asked[0]?.queriedAt, 7, 'stamped with the time it was asked')
+  assert.deepEqual(aggressive.next(), [], 'alpha 1 within the k closest: node 2 waits for node 1')
+  aggressive.responded('10.0.0.1:6881')
+  assert.deepEqual(
+    aggressive.next().map((c) => c.key),
+    ['10.0.0.2:6881'],
+  )
+  assert.equal(aggressive.inflight, 2, 'node 8 is still in flight: its answer still counts')
+  assert.equal(aggressive.closestQueriedAt(), 7, 'the closest that answered was asked at 7')
+})
+
+test('a node with the id of a known candidate at another address is not added twice', () => {
+  const lookup = new LookupState(id(0), 8, 3, 64)
+  lookup.add([node(1), node(2)], 0)
+  lookup.add([{ id: id(2), address: address('10.9.9.9', 1) }], 1)
+  assert.deepEqual(
+    lookup.next().map((c) => c.key),
+    ['10.0.0.1:6881', '10.0.0.2:6881'],
+  )
+})

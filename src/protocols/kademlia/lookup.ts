@@ -8,12 +8,18 @@
  * queried (closest first, at most alpha in flight); while one is in flight, we wait. A node in
  * flight that has since dropped out of the k closest does not hold the lookup up.
  *
+ * Aggressive (libtorrent's `dht_aggressive_lookups`): alpha bounds the queries in flight among
+ * the k closest only, not all of them. When a reply names closer nodes, the queries still out
+ * to nodes that fell out of the k closest no longer hold them back: the new ones are asked at
+ * once, instead of a round later.
+ *
  * Hops: seeds (from our table) have depth 0, a node named in a reply from a node at depth d
  * has depth d + 1. The lookup's hop count is depth + 1 of the closest node that answered: the
  * number of request/response rounds on the path that found it.
  */
 import { addressKey, type Address } from '../../core/address.js'
 import { compareDistance, equalIds, type Id160 } from '../../core/id.js'
+import type { DhtConfig } from './config.js'
 import type { NodeInfo } from './messages.js'
 
 export type CandidateState = 'new' | 'inflight' | 'responded' | 'failed'
@@ -28,6 +34,8 @@ export interface Candidate {
   slow?: boolean
   /** The write token it gave (get_peers, get), for announce_peer and put. */
   token?: Uint8Array
+  /** When it was queried (the `now` given to `next`). */
+  queriedAt?: number
 }
 
 export interface HopStats {
@@ -39,6 +47,8 @@ export interface HopStats {
 export class LookupState {
   /** Sorted by XOR distance to the target, closest first. */
   private readonly candidates: Candidate[] = []
+  /** The same candidates by address key: replies are matched by key, once per response. */
+  private readonly byKey = new Map<string, Candidate>()
   /** Queries in flight that count against alpha (not slow). */
   private inflightCount = 0
   /** Every query in flight, slow ones included. */
@@ -52,38 +62,59 @@ export class LookupState {
     private readonly alpha: number,
     private readonly candidatesMax: number,
     private readonly ownId?: Id160,
+    private readonly aggressive = false,
   ) {}
+
+  /** A lookup for `target` with the node's k, alpha, candidate cap and lookup policy. */
+  static forConfig(target: Id160, config: DhtConfig, ownId: Id160): LookupState {
+    const { alpha, lookupCandidatesMax, aggressiveLookups, routing } = config
+    return new LookupState(target, routing.k, alpha, lookupCandidatesMax, ownId, aggressiveLookups)
+  }
 
   /** Adds nodes found at `depth`, skipping ourselves and nodes already known. */
   add(nodes: readonly NodeInfo[], depth: number): void {
+    const candidates = this.candidates
     for (const node of nodes) {
       if (this.ownId !== undefined && equalIds(node.id, this.ownId)) continue
       const key = addressKey(node.address)
-      if (this.candidates.some((c) => c.key === key || equalIds(c.id, node.id))) continue
-      const candidate: Candidate = { id: node.id, address: node.address, key, depth, state: 'new' }
-      let at = this.candidates.length
-      while (
-        at > 0 &&
-        compareDistance(this.target, node.id, (this.candidates[at - 1] as Candidate).id) < 0
-      ) {
+      if (this.byKey.has(key)) continue
+      let at = candidates.length
+      let order = -1
+      while (at > 0) {
+        order = compareDistance(this.target, node.id, (candidates[at - 1] as Candidate).id)
+        if (order >= 0) break
         at--
       }
+      // Sorted by distance, a candidate with the same id would sit just before `at`.
+      if (at > 0 && order === 0) continue
       if (at >= this.candidatesMax) continue
-      this.candidates.splice(at, 0, candidate)
+      const candidate: Candidate = { id: node.id, address: node.address, key, depth, state: 'new' }
+      candidates.splice(at, 0, candidate)
+      this.byKey.set(key, candidate)
       this.trim()
     }
   }
 
-  /** Candidates to query now (marked in flight), at most `limit` and alpha in flight. */
-  next(limit = Infinity): Candidate[] {
+  /**
+   * Candidates to query now (marked in flight, stamped with `now`), at most `limit`, with at
+   * most alpha in flight: in all, or (aggressive) among the k closest.
+   */
+  next(limit = Infinity, now?: number): Candidate[] {
     const out: Candidate[] = []
     let seen = 0
+    // Aggressive: the queries in flight above the first new candidate, within the k closest.
+    let busy = 0
     for (const c of this.candidates) {
-      if (this.inflightCount >= this.alpha || out.length >= limit || seen >= this.k) break
+      if (out.length >= limit || seen >= this.k) break
+      if (!this.aggressive && this.inflightCount >= this.alpha) break
       if (c.state === 'failed') continue
       seen++
+      if (c.state === 'inflight' && c.slow !== true) busy++
       if (c.state !== 'new') continue
+      if (this.aggressive && busy >= this.alpha) break
       c.state = 'inflight'
+      if (now !== undefined) c.queriedAt = now
+      busy++
       this.inflightCount++
       this.outstanding++
       this.contacted++
@@ -128,7 +159,7 @@ export class LookupState {
    * widens instead of stalling behind a slow node. True when it freed a slot.
    */
   stall(key: string): boolean {
-    const c = this.candidates.find((x) => x.key === key)
+    const c = this.byKey.get(key)
     if (c === undefined || c.state !== 'inflight' || c.slow === true) return false
     c.slow = true
     this.inflightCount--
@@ -146,12 +177,17 @@ export class LookupState {
     return best === undefined ? 0 : best.depth + 1
   }
 
+  /** When the closest node that answered was first queried (undefined: none, or unstamped). */
+  closestQueriedAt(): number | undefined {
+    return this.candidates.find((c) => c.state === 'responded')?.queriedAt
+  }
+
   depthOf(key: string): number | undefined {
-    return this.candidates.find((c) => c.key === key)?.depth
+    return this.byKey.get(key)?.depth
   }
 
   private settle(key: string, state: 'responded' | 'failed'): Candidate | undefined {
-    const c = this.candidates.find((x) => x.key === key)
+    const c = this.byKey.get(key)
     if (c === undefined || c.state !== 'inflight') return undefined
     c.state = state
     if (c.slow !== true) this.inflightCount--
@@ -172,7 +208,10 @@ export class LookupState {
       i >= 0 && this.candidates.length > this.candidatesMax;
       i--
     ) {
-      if ((this.candidates[i] as Candidate).state !== 'inflight') this.candidates.splice(i, 1)
+      const c = this.candidates[i] as Candidate
+      if (c.state === 'inflight') continue
+      this.candidates.splice(i, 1)
+      this.byKey.delete(c.key)
     }
   }
 }

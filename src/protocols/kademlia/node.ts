@@ -22,11 +22,12 @@ import { assert } from '../../core/errors.js'
 import { randomId, randomIdInBucket, type Id160 } from '../../core/id.js'
 import type { Random } from '../../core/random.js'
 import { after, type Instant } from '../../core/time.js'
-import { bep42Id, bep42Valid, isLocalAddress } from './bep42.js'
-import { claimBucketToRefresh, refreshDueAt } from './bucket-refresh.js'
+import { bep42Id } from './bep42.js'
+import { BucketFiller } from './bucket-fill.js'
+import { claimBucketToRefresh, refreshDueAt, refreshQuery } from './bucket-refresh.js'
 import { DEFAULT_DHT_CONFIG, type DhtConfig } from './config.js'
 import type { Ed25519 } from './ed25519.js'
-import { FamilyExternalAddresses } from './external-address.js'
+import { FamilyExternalAddresses, idForExternal } from './external-address.js'
 import { FamilyTables, familyOf, withWant } from './family-tables.js'
 import { InfoHashSampler } from './infohash-sampler.js'
 import { ItemStore, immutableTarget } from './items.js'
@@ -80,6 +81,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
   /** Running operations; the parts of one dual-stack command share its handle. */
   private readonly operations = new Set<Operation>()
   private readonly tablePings = new Set<string>()
+  private readonly filler: BucketFiller
   /** BEP 42: our external address per family, each learned from its own family's votes. */
   private readonly externalAddresses: FamilyExternalAddresses
   private nextHandle = 1
@@ -119,6 +121,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     const limit = this.config.rateLimit
     this.limiter = new RateLimiter(limit.perSecond, limit.burst, limit.sourcesMax)
     this.requests = new Requests(this.config, this.random)
+    this.filler = new BucketFiller(this.config.fillSpacing)
     this.housekeepingAt = after(now, HOUSEKEEPING_MS as never)
     this.replyContext = {
       hashing: this.hashing,
@@ -156,7 +159,6 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
 
   // --- commands --------------------------------------------------------------------------------
 
-  /** Joins through `addresses` (ids unknown) and our table: a lookup of our own id. */
   /**
    * Joins through `addresses` (ids unknown) and our table: a lookup of our own id. A
    * dual-stack node runs it in each family, each address seeding its own family's lookup.
@@ -271,7 +273,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
   }
 
   nextTimeout(): Instant | undefined {
-    let next = this.requests.nextDeadline(this.housekeepingAt)
+    let next = Math.min(this.requests.nextDeadline(this.housekeepingAt), this.filler.dueAt())
     if (this.tables.size > 0 && this.refreshOp === undefined) {
       const at = refreshDueAt(this.tables, this.lastRefreshAt, this.config.refreshSpacing)
       if (at < next) next = at
@@ -364,13 +366,15 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     }
     const body = message.body
     this.afterInsert(now, this.tables.heard(now, body.id, from, 'response'))
+    if (p.role === 'fill') this.filler.answered(this.tables.learn(now, body.nodes ?? []))
+    else if (p.role === 'refresh') this.tables.learn(now, body.nodes ?? [])
     if (p.op !== undefined) this.onResponse(now, p, p.op, body)
   }
 
   private onResponse(now: Instant, p: Pending, op: Operation, body: KrpcResponseBody): void {
     const nodes =
       body.nodes6 === undefined ? (body.nodes ?? []) : [...(body.nodes ?? []), ...body.nodes6]
-    for (const node of nodes) this.tables.heard(now, node.id, node.address, 'learned')
+    this.tables.learn(now, nodes)
     if (op.group !== undefined && op.phase === 'lookup') {
       feedSiblings(op, nodes, (op.lookup.depthOf(p.key) ?? 0) + 1)
     }
@@ -409,13 +413,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     handle = this.nextHandle++,
   ): Operation {
     const k = this.config.routing.k
-    const lookup = new LookupState(
-      target,
-      k,
-      this.config.alpha,
-      this.config.lookupCandidatesMax,
-      this.ownId,
-    )
+    const lookup = LookupState.forConfig(target, this.config, this.ownId)
     const table = extra.family === undefined ? this.tables : this.tables.table(extra.family)
     lookup.add(
       (table?.closest(now, target, k) ?? []).map((n) => n.info()),
@@ -438,7 +436,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       const free = this.config.inflightMax - this.requests.size
       if (free > 0) {
         const query = lookupQueryFor(op)
-        for (const c of op.lookup.next(free)) this.send(now, c.address, query, 'lookup', op)
+        for (const c of op.lookup.next(free, now)) this.send(now, c.address, query, 'lookup', op)
       }
       if (!op.lookup.done() || op.unseeded > 0 || siblingsBusy(op)) return
       if (op.lookup.inflight > 0 && op.lookup.closestResponded().length === 0) return
@@ -462,6 +460,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     op.phase = 'done'
     this.operations.delete(op)
     if (op === this.refreshOp) this.refreshOp = undefined
+    if (op.kind === 'bootstrap') this.filler.rearm() // joined: the large buckets can be filled now
     if (op.kind === 'refresh') return
     if (op.group === undefined) return this.emit(doneEvent(op, now))
     if (op.group.some((part) => part.phase !== 'done')) return
@@ -508,14 +507,21 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       this.peerStore.expire(now)
       this.itemStore.expire(now)
       this.tokens.maybeRotate(now)
+      this.limiter.forgetIdle(now, Infinity)
       this.housekeepingAt = after(now, HOUSEKEEPING_MS as never)
+      this.filler.rearm()
     }
+    const fill = this.filler.take(now, this.tables, this.ownId, this.random)
+    if (fill !== undefined) this.send(now, fill.to, fill.query, 'fill', undefined)
     if (this.refreshOp !== undefined || this.tables.size === 0) return
     // Compared as the sum nextTimeout uses, so float rounding cannot spin the timer.
     if (now < this.lastRefreshAt + this.config.refreshSpacing) return
     const due = claimBucketToRefresh(this.tables, now)
     if (due === undefined) return
     this.lastRefreshAt = now
+    const single =
+      this.config.refreshByQuery && refreshQuery(this.tables, due, this.ownId, this.random)
+    if (single) return this.send(now, single.to, single.query, 'refresh', undefined)
     const target = randomIdInBucket(this.ownId, due.index, this.random)
     // A bucket belongs to one family's table: its refresh looks up that family only.
     const family = this.tables.dualStack ? due.family : undefined
@@ -531,19 +537,10 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     const adopted = this.externalAddresses.vote(voter, from, seen)
     if (adopted === undefined) return
     this.emit({ type: 'external_address', address: adopted })
-    if (familyOf(adopted.host) !== this.families[0]) return
-    if (isLocalAddress(adopted.host) || bep42Valid(this.ownId, adopted.host)) return
-    const id = bep42Id(adopted.host, this.random)
-    if (id !== undefined) this.changeId(now, id)
-  }
-
-  private changeId(now: Instant, id: Id160): void {
-    const old = this.tables
+    const id = idForExternal(adopted, this.families[0] as IpFamily, this.ownId, this.random)
+    if (id === undefined) return
     this.ownId = id
-    this.tables = new FamilyTables(id, this.config.routing, now, this.families)
-    for (const node of old.allNodes()) {
-      this.tables.heard(now, node.id, node.address, node.lastResponse >= 0 ? 'response' : 'learned')
-    }
+    this.tables = this.tables.rebuiltFor(now, id)
     this.emit({ type: 'id_changed', id })
   }
 }

@@ -81,6 +81,10 @@ export function mergeDone(parts: readonly Done[], now: Instant): Done {
   const firstPeers = parts
     .map((p) => p.trace.firstPeersAt)
     .filter((at): at is Instant => at !== undefined)
+  // The command found its answer once every family's lookup had.
+  const closestQueried = parts
+    .map((p) => p.trace.closestQueriedAt)
+    .filter((at): at is Instant => at !== undefined)
   const item = bestItem(parts)
   return {
     ...first,
@@ -95,6 +99,9 @@ export function mergeDone(parts: readonly Done[], now: Instant): Done {
       startedAt: Math.min(...parts.map((p) => p.trace.startedAt)) as Instant,
       finishedAt: now,
       ...(firstPeers.length === 0 ? {} : { firstPeersAt: Math.min(...firstPeers) as Instant }),
+      ...(closestQueried.length === 0
+        ? {}
+        : { closestQueriedAt: Math.max(...closestQueried) as Instant }),
       perHop,
     },
   }

@@ -174,7 +174,13 @@ export function doneEvent(op: Operation, now: Instant): Extract<DhtEvent, { type
       startedAt: op.startedAt,
       finishedAt: now,
       ...(op.firstPeersAt === undefined ? {} : { firstPeersAt: op.firstPeersAt }),
+      ...closestQueried(op),
       perHop: op.lookup.hops.map((h) => ({ ...h })),
     },
   }
+}
+
+function closestQueried(op: Operation): { closestQueriedAt?: Instant } {
+  const at = op.lookup.closestQueriedAt()
+  return at === undefined ? {} : { closestQueriedAt: at as Instant }
 }

@@ -37,6 +37,11 @@ export interface LookupTrace {
   readonly finishedAt: Instant
   /** get_peers / announce: when the first peers arrived (a client can connect from then on). */
   readonly firstPeersAt?: Instant
+  /**
+   * When the closest node that answered was first queried: the lookup had found its answer
+   * then, and the rest of its time went to hearing back and to confirming nothing is closer.
+   */
+  readonly closestQueriedAt?: Instant
   /** Per depth: how many nodes at that depth we queried and how many answered. */
   readonly perHop: readonly HopStats[]
 }

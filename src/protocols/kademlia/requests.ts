@@ -12,7 +12,8 @@ import type { KrpcMessage, KrpcQuery } from './messages.js'
 import type { Operation } from './operation.js'
 import { RttEstimate } from './rtt.js'
 
-export type Role = 'lookup' | 'seed' | 'store' | 'ping' | 'table_ping' | 'sample'
+export type Role =
+  'lookup' | 'seed' | 'store' | 'ping' | 'table_ping' | 'sample' | 'fill' | 'refresh'
 
 export interface Pending {
   readonly to: Address
@@ -73,7 +74,8 @@ export class Requests {
     })
     this.queriesSent++
     if (op !== undefined) op.messages++
-    if (role === 'table_ping' || op?.kind === 'refresh') this.maintenance++
+    const upkeep = role === 'table_ping' || role === 'fill' || role === 'refresh'
+    if (upkeep || op?.kind === 'refresh') this.maintenance++
     const version = this.config.version
     return {
       type: 'query',
@@ -131,11 +133,17 @@ export class Requests {
     return next
   }
 
-  /** Twice the smoothed RTT (half the initial timeout before any sample), within the timeout. */
+  /**
+   * The `shortTimeoutQuantile` of the recent RTTs (libtorrent's short timeout, adaptive), or
+   * twice the smoothed RTT until there are enough samples (half the initial timeout before
+   * any), within the full timeout.
+   */
   private shortTimeout(): Duration {
     const full = this.rtt.timeout()
+    const q = this.config.shortTimeoutQuantile
+    const quantile = q > 0 ? this.rtt.quantileMs(q) : undefined
     const srtt = this.rtt.smoothedMs
-    const short = srtt === undefined ? full / 2 : 2 * srtt
+    const short = quantile ?? (srtt === undefined ? full / 2 : 2 * srtt)
     return Math.min(full, Math.max(1, Math.round(short))) as Duration
   }
 }

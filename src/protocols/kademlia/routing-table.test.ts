@@ -177,3 +177,20 @@ test("libtorrent's extended table: far buckets hold k * 16, 8, 4, 2 once split; 
   assert.equal(table.bucketLimit(0), 128)
   assert.equal(table.bucketLimit(1), 8, 'the last bucket holds k until it splits')
 })
+
+test('a replacement whose IP is already in the table is cached but never promoted', () => {
+  const cfg = config()
+  const table = new RoutingTable(own, cfg, T0)
+  const addresses = Array.from({ length: 8 }, nextAddress)
+  addresses.forEach((a) => table.heard(T0, randomIdInBucket(own, 0, random), a, 'response'))
+  // Same IP as a node in the table, another port: the cache takes it (checked on promotion).
+  const twin = { host: (addresses[1] as { host: string }).host, port: 7000 }
+  const result = table.heard(T0, randomIdInBucket(own, 0, random), twin, 'response')
+  assert.equal(result.outcome, 'replacement')
+  const first = addresses[0] as { host: string; port: number }
+  table.failed(T0, first)
+  table.failed(T0, first)
+  assert.equal(table.find(first), undefined, 'the bad node left')
+  assert.equal(table.find(twin), undefined, 'the twin was not promoted: one node per IP')
+  assert.equal(table.size, 7)
+})

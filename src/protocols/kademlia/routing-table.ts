@@ -109,6 +109,11 @@ export class RoutingTable {
     return this.count
   }
 
+  /** The bucket size of BEP 5 (far buckets may hold more, see `bucketLimit`). */
+  get k(): number {
+    return this.config.k
+  }
+
   get buckets(): readonly Bucket[] {
     return this.bucketList
   }
@@ -164,7 +169,10 @@ export class RoutingTable {
       if (nodeState(other, now, this.config) !== 'bad') return { outcome: 'ignored' }
       this.removeAt(bucket, other)
     }
-    const node = new RoutingNode(id, address.host, address.port)
+    // A copy of its own: ids named in replies are views into the reply's node list, which a
+    // table keeping one of its eight would otherwise retain whole (20 bytes copied are held
+    // inline by V8, well under the view and the shared buffer it pins).
+    const node = new RoutingNode(id.slice() as Id160, address.host, address.port)
     this.record(node, now, how)
     return this.place(now, index, node, how)
   }
@@ -200,31 +208,46 @@ export class RoutingTable {
     const found: RoutingNode[] = []
     const last = this.bucketList.length - 1
     const j = this.bucketIndexOf(target)
-    this.takeSorted(now, target, (this.bucketList[j] as Bucket).nodes, found, count)
-    if (found.length < count && j < last) {
-      const above: RoutingNode[] = []
-      for (let i = j + 1; i <= last; i++) above.push(...(this.bucketList[i] as Bucket).nodes)
-      this.takeSorted(now, target, above, found, count)
-    }
+    this.select(now, target, j, j, found, count)
+    if (found.length < count && j < last) this.select(now, target, j + 1, last, found, count)
     for (let i = j - 1; i >= 0 && found.length < count; i--) {
-      this.takeSorted(now, target, (this.bucketList[i] as Bucket).nodes, found, count)
+      this.select(now, target, i, i, found, count)
     }
     return found
   }
 
-  private takeSorted(
+  /**
+   * Appends to `found` the non-bad nodes of buckets `from..to` (one group of the walk above)
+   * closest to `target`, closest first, until it holds `count`. A partial insertion sort:
+   * every query we answer walks most of the table, and only k of its nodes are wanted.
+   */
+  private select(
     now: Instant,
     target: Id160,
-    group: readonly RoutingNode[],
+    from: number,
+    to: number,
     found: RoutingNode[],
     count: number,
   ): void {
-    const usable = group.filter((n) => nodeState(n, now, this.config) !== 'bad')
-    usable.sort((a, b) => compareDistance(target, a.id, b.id))
-    for (const node of usable) {
-      if (found.length >= count) return
-      found.push(node)
+    const want = count - found.length
+    if (want <= 0) return
+    const chosen: RoutingNode[] = []
+    for (let i = from; i <= to; i++) {
+      for (const node of (this.bucketList[i] as Bucket).nodes) {
+        const full = chosen.length === want
+        if (full && compareDistance(target, node.id, (chosen[want - 1] as RoutingNode).id) >= 0) {
+          continue
+        }
+        if (nodeState(node, now, this.config) === 'bad') continue
+        if (full) chosen.pop()
+        let at = chosen.length
+        while (at > 0 && compareDistance(target, node.id, (chosen[at - 1] as RoutingNode).id) < 0) {
+          at--
+        }
+        chosen.splice(at, 0, node)
+      }
     }
+    for (const node of chosen) found.push(node)
   }
 
   /** Every node in a bucket (not the replacement caches). */
@@ -308,7 +331,9 @@ export class RoutingTable {
     }
     // Unverified nodes never displace anyone, not even into the replacement cache.
     if (how === 'learned') return { outcome: 'ignored' }
-    if (!this.ipAllowed(node.address)) return { outcome: 'rejected_ip' }
+    // The per-IP limit is checked when a replacement is promoted (`failed`), not here: this
+    // path runs for nearly every query from a stranger, and scanning the whole table for its
+    // IP each time was 7 % of a 10,000-node simulation.
     this.addReplacement(bucket, node)
     return questionable === undefined
       ? { outcome: 'replacement' }

@@ -9,7 +9,7 @@
  * info-hashes held.
  */
 import type { Address } from '../../core/address.js'
-import { ipFamilyOf, type IpFamily } from '../../core/compact-peers.js'
+import type { IpFamily } from '../../core/compact-peers.js'
 import type { Hashing } from '../../core/env.js'
 import type { Id160 } from '../../core/id.js'
 import type { Random } from '../../core/random.js'
@@ -17,6 +17,7 @@ import type { Instant } from '../../core/time.js'
 import type { DhtConfig } from './config.js'
 import type { Ed25519 } from './ed25519.js'
 import type { InfoHashSampler } from './infohash-sampler.js'
+import { familyOf } from './family-tables.js'
 import { STORAGE_QUOTA_FULL, validatePut, type ItemStore } from './items.js'
 import {
   KRPC_ERROR,
@@ -67,7 +68,7 @@ function nodesNear(
   target: Id160,
   want?: Want,
 ): KrpcResponseBody {
-  const family = ipFamilyOf(from.host) ?? 'ipv4'
+  const family = familyOf(from.host)
   const n4 = want === undefined ? family === 'ipv4' : want.n4
   const n6 = want === undefined ? family === 'ipv6' : want.n6
   const nodes = n4 ? (closestIn(state, now, 'ipv4', target) ?? []) : undefined
@@ -85,7 +86,7 @@ function getPeers(
   from: Address,
   query: Extract<KrpcQuery, { method: 'get_peers' }>,
 ): Answer {
-  const family = ipFamilyOf(from.host) ?? 'ipv4'
+  const family = familyOf(from.host)
   const values = state.peers.peers(now, query.infoHash, state.config.valuesPerResponseMax, {
     family,
     noseed: query.noseed ?? false,
