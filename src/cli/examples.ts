@@ -160,6 +160,8 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'plexus sim gnutella --nodes 2000 --replications sweep --mode both   # hit rate per replication',
     'plexus sim gnutella --nodes 500 --ultrapeer-fraction 1 --query-ttl 7 --mode ultrapeer --json',
     'plexus sim nat --peers 10000 --sessions 2000',
+    'plexus sim kademlia --nodes 100000 --lookups 10000 --churn-minutes 60 --refresh-by-query 1',
+    'plexus sim pastry --nodes 100000 --join 0 --lookups 1000   # central start, then the protocol',
     'plexus sim compare --max-nodes 3000 --out overlays/   # Chord, Pastry, CAN, Kademlia',
     'plexus sim scenario.json',
   ],
