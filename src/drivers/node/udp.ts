@@ -84,6 +84,9 @@ export function bindUdp(
     ready(err(bindError(error, local)))
   }
   socket.once('error', onBindError)
+  // With the synchronous lookup, bind can finish inside socket.bind: `ready` must still run
+  // from the event loop, never inside bindUdp (the Net port's rule).
+  let binding = true
   socket.bind(local.port, local.host, () => {
     socket.off('error', onBindError)
     if (options.receiveBufferBytes !== undefined) {
@@ -94,8 +97,11 @@ export function bindUdp(
         // keep the default
       }
     }
-    ready(ok(new UdpSocket(socket, family, options)))
+    const bound = (): void => ready(ok(new UdpSocket(socket, family, options)))
+    if (binding) setImmediate(bound)
+    else bound()
   })
+  binding = false
 }
 
 /**
