@@ -1,9 +1,9 @@
+import { announceUrlOf } from './announce-url.js'
 import { lookup } from 'node:dns/promises'
 import { address, type Address } from '../../core/address.js'
 import type { Env } from '../../core/env.js'
 import { err, ok, type Result } from '../../core/result.js'
 import {
-  buildAnnounceUrl,
   parseAnnounceResponse,
   udpAnnounceResponse,
   UdpTrackerClient,
@@ -72,18 +72,7 @@ export class NodeTrackerTransport implements TrackerTransport {
   private announceHttp(request: AnnounceRequest, done: AnnounceDone): { cancel(): void } {
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), HTTP_TIMEOUT_MS)
-    const url = buildAnnounceUrl(request.url, {
-      infoHash: request.infoHash,
-      peerId: request.peerId,
-      port: request.port,
-      uploaded: request.uploaded,
-      downloaded: request.downloaded,
-      left: request.left,
-      event: request.event,
-      numwant: request.numwant,
-      key: request.key,
-      ...(request.trackerId === undefined ? {} : { trackerId: request.trackerId }),
-    })
+    const url = announceUrlOf(request)
     let settled = false
     const finish = (result: Result<AnnounceResponse, TrackerError>): void => {
       clearTimeout(timer)

@@ -10,7 +10,6 @@ import type { Duplex } from 'node:stream'
 import { connect as tlsConnect } from 'node:tls'
 import { err, type Result } from '../../core/result.js'
 import {
-  buildAnnounceUrl,
   parseAnnounceResponse,
   type AnnounceResponse,
   type TrackerError,
@@ -20,6 +19,7 @@ import type {
   AnnounceRequest,
   TrackerTransport,
 } from '../bittorrent/tracker-transport.js'
+import { announceUrlOf } from '../bittorrent/announce-url.js'
 import { httpGetOverStream } from './http-get.js'
 import type { StreamOpener } from './socks.js'
 
@@ -97,17 +97,3 @@ export class OnionTrackerTransport implements TrackerTransport {
     return httpGetOverStream(stream, url, ANSWER_BYTES_MAX)
   }
 }
-
-const announceUrlOf = (request: AnnounceRequest): string =>
-  buildAnnounceUrl(request.url, {
-    infoHash: request.infoHash,
-    peerId: request.peerId,
-    port: request.port,
-    uploaded: request.uploaded,
-    downloaded: request.downloaded,
-    left: request.left,
-    event: request.event,
-    numwant: request.numwant,
-    key: request.key,
-    ...(request.trackerId === undefined ? {} : { trackerId: request.trackerId }),
-  })

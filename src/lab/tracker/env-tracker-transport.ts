@@ -1,3 +1,4 @@
+import { announceUrlOf } from '../../drivers/bittorrent/announce-url.js'
 import type { Env, HttpExchange } from '../../core/env.js'
 import { err } from '../../core/result.js'
 import { seconds } from '../../core/time.js'
@@ -6,10 +7,7 @@ import type {
   AnnounceRequest,
   TrackerTransport,
 } from '../../drivers/bittorrent/tracker-transport.js'
-import {
-  buildAnnounceUrl,
-  parseAnnounceResponse,
-} from '../../protocols/bittorrent/tracker/index.js'
+import { parseAnnounceResponse } from '../../protocols/bittorrent/tracker/index.js'
 
 const ANNOUNCE_TIMEOUT = seconds(30)
 /** Tracker answers larger than this are refused unread (as the Node transport does). */
@@ -35,18 +33,7 @@ export class EnvTrackerTransport implements TrackerTransport {
       this.env.clock.setTimer(this.env.clock.now(), () => done(err({ code, message: why })))
       return { cancel: () => undefined }
     }
-    const url = buildAnnounceUrl(request.url, {
-      infoHash: request.infoHash,
-      peerId: request.peerId,
-      port: request.port,
-      uploaded: request.uploaded,
-      downloaded: request.downloaded,
-      left: request.left,
-      event: request.event,
-      numwant: request.numwant,
-      key: request.key,
-      ...(request.trackerId === undefined ? {} : { trackerId: request.trackerId }),
-    })
+    const url = announceUrlOf(request)
     const exchange = this.env.http.request(
       { url, timeout: ANNOUNCE_TIMEOUT, bodyBytesMax: BODY_BYTES_MAX },
       (answer) => {
