@@ -5,17 +5,16 @@ import { err, ok, type Result } from '../core/result.js'
 import { seconds } from '../core/time.js'
 import type { DhtAgent } from '../drivers/kademlia/dht-agent.js'
 import type { MetricsRegistry, MetricsSnapshot } from '../drivers/node/metrics.js'
-import {
-  parseMagnet,
-  parseMetainfo,
-  type Magnet,
-  type Metainfo,
-} from '../protocols/bittorrent/metainfo/index.js'
+import type { Metainfo } from '../protocols/bittorrent/metainfo/index.js'
 import { inlinePieceHashing } from '../protocols/bittorrent/storage/index.js'
 import { swarmConfig, type SwarmView } from '../protocols/bittorrent/swarm/index.js'
 import { shareConnections } from './connection-budget.js'
 import { EventStream } from './event-stream.js'
-import { listenForHandshakes, type HandshakeRouter } from './handshake-router.js'
+import {
+  listenForHandshakes,
+  type HandshakeRouter,
+  type HandshakeRouterOptions,
+} from './handshake-router.js'
 import { ManagedTorrent } from './managed-torrent.js'
 import { configProblem, isValidConnectionsMax, newPeerId } from './peer-config.js'
 import { dhtBucketsOf, dhtLookupsOf, dhtStatusOf, startDht } from './peer-dht.js'
@@ -26,6 +25,7 @@ import { SerialQueue } from './serial-queue.js'
 import { allSwarmHashes, torrentBySwarmHash } from './swarm-hashes.js'
 import { isValidRate, SharedRateLimits } from './shared-limits.js'
 import type { TorrentHost } from './torrent-host.js'
+import { parseTorrentSource } from './torrent-source.js'
 import { validPriorities } from './torrent-view.js'
 import type {
   AddTorrentOptions,
@@ -138,19 +138,11 @@ export class Peer implements PeerApi {
       const limits = new SharedRateLimits(env.clock, config, swarmConfig(config.swarm))
       let peer: Peer | undefined
       listenForHandshakes(
-        {
-          env,
-          listen: config.listen,
+        listenerOptions(env, config, config.listen, {
           route: (infoHash) => peer?.route(infoHash),
           admit: () => peer?.admitsConnection() ?? false,
-          handshakeTimeout: HANDSHAKE_TIMEOUT,
-          pendingMax: PENDING_HANDSHAKES_MAX,
-          defer: config.defer ?? ((fn) => env.clock.setTimer(env.clock.now(), fn)),
-          encryption: config.swarm?.encryption ?? 'prefer',
-          ...(config.transports === undefined ? {} : { transports: config.transports }),
-          ...listen6Of(config),
           infoHashes: () => (peer === undefined ? [] : allSwarmHashes(peer.torrents)),
-        },
+        }),
         (listening) => {
           if (!listening.ok) {
             const failed = listening
@@ -181,20 +173,17 @@ export class Peer implements PeerApi {
       return this.later(done, err(new OperationalError('invalid', `bad port ${port}`)))
     }
     listenForHandshakes(
-      {
-        env: this.env,
-        listen: { host: this.listen_.host, port },
-        route: (infoHash) => this.route(infoHash),
-        admit: () => this.admitsConnection(),
-        handshakeTimeout: HANDSHAKE_TIMEOUT,
-        pendingMax: PENDING_HANDSHAKES_MAX,
-        defer: this.host.defer,
-        // the same policy as the first listener's (Peer.start): MSE and the transports
-        encryption: this.config.swarm?.encryption ?? 'prefer',
-        ...(this.config.transports === undefined ? {} : { transports: this.config.transports }),
-        ...listen6Of(this.config),
-        infoHashes: () => allSwarmHashes(this.torrents),
-      },
+      // the same policy as the first listener's (Peer.start): MSE and the transports
+      listenerOptions(
+        this.env,
+        this.config,
+        { host: this.listen_.host, port },
+        {
+          route: (infoHash) => this.route(infoHash),
+          admit: () => this.admitsConnection(),
+          infoHashes: () => allSwarmHashes(this.torrents),
+        },
+      ),
       (listening) => {
         if (!listening.ok) return done(listening)
         if (this.stopping) {
@@ -239,7 +228,7 @@ export class Peer implements PeerApi {
   }
 
   add(options: AddTorrentOptions, done: Callback<TorrentStatus>): void {
-    const parsed = this.parseSource(options)
+    const parsed = parseTorrentSource(options.source, this.env.hashing)
     if (!parsed.ok) return this.later(done, parsed)
     const { infoHash, metainfo, magnet } = parsed.value
     const taken = this.torrents.has(infoHash)
@@ -464,28 +453,6 @@ export class Peer implements PeerApi {
     for (const [id, share] of shares) this.torrents.get(id)?.setPeersMax(share)
   }
 
-  private parseSource(
-    options: AddTorrentOptions,
-  ): Result<
-    { infoHash: TorrentId; metainfo: Metainfo | undefined; magnet: Magnet | undefined },
-    OperationalError
-  > {
-    const { source } = options
-    if (source.kind === 'metainfo') {
-      const parsed = parseMetainfo(source.bytes, this.env.hashing)
-      if (!parsed.ok) {
-        return err(new OperationalError('invalid', `not a torrent: ${parsed.error.message}`))
-      }
-      const m = parsed.value
-      return ok({ infoHash: m.infoHashHex, metainfo: m, magnet: undefined })
-    }
-    const magnet = parseMagnet(source.uri)
-    if (!magnet.ok) {
-      return err(new OperationalError('invalid', `bad magnet link: ${magnet.error.message}`))
-    }
-    return ok({ infoHash: magnet.value.infoHashHex, metainfo: undefined, magnet: magnet.value })
-  }
-
   /** Callbacks never run inside the call that registered them (the ports' rule). */
   private later<T>(done: Callback<T>, result: Result<T, OperationalError>): void {
     this.host.defer(() => done(result))
@@ -498,6 +465,30 @@ function notFound(id: TorrentId): Result<never, OperationalError> {
 
 function closing(): OperationalError {
   return new OperationalError('closed', 'the peer is stopping')
+}
+
+/**
+ * The one listener's settings, the same for the first listener (Peer.start) and a moved one
+ * (setListenPort): the handshake deadline and backlog, MSE policy, transports and the IPv6
+ * address of a dual-stack DHT.
+ */
+function listenerOptions(
+  env: Env,
+  config: PeerConfig,
+  listen: Address,
+  torrents: Pick<HandshakeRouterOptions, 'route' | 'admit' | 'infoHashes'>,
+): HandshakeRouterOptions {
+  return {
+    env,
+    listen,
+    ...torrents,
+    handshakeTimeout: HANDSHAKE_TIMEOUT,
+    pendingMax: PENDING_HANDSHAKES_MAX,
+    defer: config.defer ?? ((fn) => env.clock.setTimer(env.clock.now(), fn)),
+    encryption: config.swarm?.encryption ?? 'prefer',
+    ...(config.transports === undefined ? {} : { transports: config.transports }),
+    ...listen6Of(config),
+  }
 }
 
 /** The IPv6 host the peer listens on too: the dual-stack DHT's (BEP 32), when it has one. */
