@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { jsonLine, spawnPlexus, type PlexusProcess } from '../src/cli/spawn.js'
+import { CLI_ENTRY, jsonLine, spawnLines, type PlexusProcess } from '../src/cli/spawn.js'
 import { summarize } from '../src/core/stats.js'
 
 /**
@@ -247,20 +247,30 @@ async function startPlexus(
   work: string,
   allowList: string,
 ): Promise<{ process: PlexusProcess; http: number; udp: number }> {
-  const process = spawnPlexus([
-    'directory',
-    '--bind',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--db',
-    join(work, 'directory.sqlite'),
-    '--allow-list',
-    allowList,
-    '--rate-limit',
-    '0',
-    '--json',
-  ])
+  // PLEXUS_BENCH_TRACKER_CPU_PROF=DIR writes a V8 CPU profile of the directory process there
+  // (NODE_OPTIONS refuses --cpu-prof, so it goes on the command line).
+  const profileDir = globalThis.process.env['PLEXUS_BENCH_TRACKER_CPU_PROF']
+  const nodeFlags = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+  const process = spawnLines(
+    globalThis.process.execPath,
+    [
+      ...nodeFlags,
+      CLI_ENTRY,
+      'directory',
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--db',
+      join(work, 'directory.sqlite'),
+      '--allow-list',
+      allowList,
+      '--rate-limit',
+      '0',
+      '--json',
+    ],
+    { inheritStderr: true },
+  )
   const ready = await process.waitForLine((line) => {
     const event = jsonLine(line)
     return event?.type === 'listening' ? event : undefined

@@ -158,8 +158,12 @@ export class PeerTable {
 
   /** Copies record's compact address to `target` at `offset`. */
   copyAddr(record: number, target: Uint8Array, offset: number): void {
-    const at = record * this.addrBytes
-    target.set(this.addrs.subarray(at, at + this.addrBytes), offset)
+    // A byte loop, not `set(subarray(...))`: 6 or 18 bytes do not repay a view object per peer
+    // (it was 6 % of the UDP tracker's profile, 50 peers per answer).
+    const size = this.addrBytes
+    const at = record * size
+    const addrs = this.addrs
+    for (let i = 0; i < size; i++) target[offset + i] = addrs[at + i] as number
   }
 
   copyPeerId(record: number, target: Uint8Array, offset: number): void {
