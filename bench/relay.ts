@@ -11,6 +11,7 @@ import { bindUdp } from '../src/drivers/node/udp.js'
 import { promised } from '../src/drivers/promises.js'
 import type { TurnClientEvent } from '../src/protocols/turn/index.js'
 import { requireCoturn, startCoturn, type Coturn } from '../test/interop/coturn-harness.js'
+import { procStat } from './process-tools.js'
 
 /**
  * Relayed UDP throughput against the direct path (issue 15's goal: relayed at least half of
@@ -26,6 +27,11 @@ import { requireCoturn, startCoturn, type Coturn } from '../test/interop/coturn-
  * A path that stalls (a datagram lost to a full socket buffer) has its window refilled after
  * 50 ms; losses are counted. Options: `--window=N` (default 32), `--seconds=N` (default 3),
  * `--rounds=N` (default 3), `--profile=DIR` (the plexus relay runs under `node --cpu-prof`).
+ *
+ * Wall-clock rates swing with the machine's load; CPU time does not. So the bench also reads
+ * each process's CPU time (user + sys, /proc) over each measurement and reports the CPU a round
+ * trip costs on each path, per process: on a machine whose cores are all busy, relayed over
+ * direct cannot exceed (direct CPU per round trip) / (relayed CPU per round trip).
  */
 
 const DATAGRAM_BYTES = 1000
@@ -47,6 +53,8 @@ interface EchoPath {
 interface Measured {
   readonly messagesPerSecond: number
   readonly lost: number
+  /** Round trips over the whole call (warm-up included), for the CPU accounting. */
+  readonly roundTrips: number
 }
 
 function option(name: string, fallback: number): number {
@@ -100,6 +108,7 @@ function measure(path: EchoPath, window: number, durationMs: number): Promise<Me
         resolve({
           messagesPerSecond: Math.round((replies - startReplies) / seconds),
           lost: lost - startLost,
+          roundTrips: replies,
         })
       }, durationMs)
     }, WARM_UP_MS)
@@ -215,6 +224,19 @@ const median = (values: readonly number[]): number => {
 
 const round2 = (value: number): number => Math.round(value * 100) / 100
 
+/** `<path>CpuUsPerRoundTrip`: "client c, relay r, echo e, total t" from per-round medians. */
+function cpuFigures(
+  path: string,
+  samples: { client: number[]; relay: number[]; echo: number[] },
+): Record<string, string> {
+  const client = median(samples.client)
+  const relay = median(samples.relay)
+  const echo = median(samples.echo)
+  const total = client + relay + echo
+  const text = `client ${client.toFixed(1)}, relay ${relay.toFixed(1)}, echo ${echo.toFixed(1)}, total ${total.toFixed(1)}`
+  return { [`${path}CpuUsPerRoundTrip`]: text }
+}
+
 export async function benchRelay(): Promise<Record<string, number | string>> {
   requireCoturn()
   const window = option('window', 32)
@@ -239,11 +261,43 @@ export async function benchRelay(): Promise<Record<string, number | string>> {
     const results = { direct: [] as number[], plexus: [] as number[], coturn: [] as number[] }
     const ratios = { plexus: [] as number[], coturn: [] as number[] }
     const lost = { direct: 0, plexus: 0, coturn: 0 }
+    /** CPU microseconds per round trip, by path and process. */
+    const cpu = {
+      direct: { client: [] as number[], relay: [] as number[], echo: [] as number[] },
+      plexus: { client: [] as number[], relay: [] as number[], echo: [] as number[] },
+      coturn: { client: [] as number[], relay: [] as number[], echo: [] as number[] },
+    }
+    const relayPid = {
+      direct: undefined,
+      plexus: relay.process.child.pid,
+      coturn: coturn.process.child.pid,
+    }
+    const cpuOf = (pid: number | undefined): number =>
+      pid === undefined ? 0 : procStat(pid).cpuSeconds
+    const selfCpu = (): number => {
+      const usage = process.cpuUsage()
+      return (usage.user + usage.system) / 1e6
+    }
     for (let round = 0; round < rounds; round++) {
       const run = async (name: keyof typeof lost, path: EchoPath): Promise<number> => {
+        const before = {
+          client: selfCpu(),
+          relay: cpuOf(relayPid[name]),
+          echo: cpuOf(echo.process.child.pid),
+        }
         const measured = await measure(path, window, durationMs)
+        const after = {
+          client: selfCpu(),
+          relay: cpuOf(relayPid[name]),
+          echo: cpuOf(echo.process.child.pid),
+        }
         path.close()
         lost[name] += measured.lost
+        const perTrip = (seconds: number): number =>
+          (seconds * 1e6) / Math.max(1, measured.roundTrips)
+        cpu[name].client.push(perTrip(after.client - before.client))
+        cpu[name].relay.push(perTrip(after.relay - before.relay))
+        cpu[name].echo.push(perTrip(after.echo - before.echo))
         return measured.messagesPerSecond
       }
       const direct = await run('direct', await directPath(echo.address))
@@ -269,6 +323,10 @@ export async function benchRelay(): Promise<Record<string, number | string>> {
       plexusOverDirectPerRound: ratios.plexus.map(round2).join(' '),
       coturnOverDirectPerRound: ratios.coturn.map(round2).join(' '),
       lostDatagrams: `direct ${lost.direct}, plexus ${lost.plexus}, coturn ${lost.coturn}`,
+      // CPU µs per round trip (median over rounds): client / relay / echo, and the sum
+      ...cpuFigures('direct', cpu.direct),
+      ...cpuFigures('plexus', cpu.plexus),
+      ...cpuFigures('coturn', cpu.coturn),
     }
   } finally {
     await coturn?.stop()

@@ -1,11 +1,13 @@
-import { isIP } from 'node:net'
 import { isAbsolute, join, resolve } from 'node:path'
 import { parse, stringify, TomlError } from 'smol-toml'
-import { parseAddress } from '../core/address.js'
 import type { LogLevel } from '../core/env.js'
 import { ENCRYPTION_POLICIES, type EncryptionPolicy } from '../protocols/mse/index.js'
 import { PEER_TRANSPORTS, type PeerTransports } from '../drivers/bittorrent/peer-transports.js'
+import { ConfigError, check, type KeyKind, type Value } from './config-keys.js'
 import * as overlay from './overlay-config.js'
+import * as reach from './reach-config.js'
+
+export { ConfigError, type KeyKind } from './config-keys.js'
 
 /**
  * The daemon's configuration: a TOML file (docs/daemon.md lists every key), defaults for every
@@ -65,6 +67,8 @@ export interface DaemonConfig {
   }
   /** A Chord, Pastry or CAN node inside the daemon's peer (overlay-config.ts). */
   readonly overlay: overlay.OverlayDaemonConfig
+  /** Reachability: relay serving, reservations, STUN (reach-config.ts). */
+  readonly reach: reach.ReachDaemonConfig
   readonly log: {
     /** Absolute. JSON lines. */
     readonly file: string
@@ -72,28 +76,12 @@ export interface DaemonConfig {
   }
 }
 
-/** A config file the daemon refuses: the message names the key (exit 2, misuse). */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError'
-}
-
 export const DEFAULT_PEER_PORT = 6881
 export const DEFAULT_API_PORT = 6890
 export const DEFAULT_GNUTELLA_PORT = 6346
 const ULTRAPEER_MODES = ['auto', 'yes', 'no'] as const
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error']
 /** KiB/s: a limit above 4 TiB/s is a typo. */
 const RATE_LIMIT_MAX = 4 * 1024 * 1024 * 1024
-
-export type KeyKind =
-  | { readonly kind: 'path' }
-  | { readonly kind: 'host' }
-  | { readonly kind: 'integer'; readonly min: number; readonly max: number }
-  | { readonly kind: 'boolean' }
-  | { readonly kind: 'level' }
-  | { readonly kind: 'addresses' }
-  | { readonly kind: 'address' }
-  | { readonly kind: 'choice'; readonly values: readonly string[] }
 
 const PORT: KeyKind = { kind: 'integer', min: 0, max: 65535 }
 const RATE: KeyKind = { kind: 'integer', min: 0, max: RATE_LIMIT_MAX }
@@ -132,72 +120,12 @@ const KEYS: Readonly<Record<string, Readonly<Record<string, KeyKind>>>> = {
     master: { kind: 'address' },
   },
   overlay: overlay.OVERLAY_KEYS,
+  reach: reach.REACH_KEYS,
   log: { file: { kind: 'path' }, level: { kind: 'level' } },
 }
 
-type Value = string | number | boolean | readonly string[]
 /** Checked values by dotted key (`peer.port`). */
 type Settings = ReadonlyMap<string, Value>
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (Array.isArray(value)) return 'an array'
-  if (value !== null && typeof value === 'object') return 'a table'
-  return String(value)
-}
-
-function check(key: string, kind: KeyKind, value: unknown): Value {
-  const refuse = (expected: string): never => {
-    throw new ConfigError(`${key} must be ${expected} (got ${describe(value)})`)
-  }
-  switch (kind.kind) {
-    case 'path':
-      if (typeof value !== 'string' || value === '') return refuse('a non-empty path string')
-      return value
-    case 'host':
-      // An IP literal: the daemon binds it as given and never resolves names at start.
-      if (typeof value !== 'string' || isIP(value) === 0) {
-        return refuse('an IP address such as "127.0.0.1" or "::"')
-      }
-      return value
-    case 'integer': {
-      // smol-toml reads integers as numbers (bigint only beyond 2^53, refused below).
-      if (typeof value !== 'number' || !Number.isInteger(value)) return refuse('an integer')
-      if (value < kind.min || value > kind.max) {
-        return refuse(`an integer from ${kind.min} to ${kind.max}`)
-      }
-      return value
-    }
-    case 'boolean':
-      if (typeof value !== 'boolean') return refuse('true or false')
-      return value
-    case 'level':
-      if (typeof value !== 'string' || !(LOG_LEVELS as readonly string[]).includes(value)) {
-        return refuse(`one of ${LOG_LEVELS.map((l) => `"${l}"`).join(', ')}`)
-      }
-      return value
-    case 'address':
-      if (typeof value !== 'string' || parseAddress(value) === undefined) {
-        return refuse('"host:port"')
-      }
-      return value
-    case 'addresses': {
-      if (!Array.isArray(value)) return refuse('an array of "host:port" strings')
-      const list = value as unknown[]
-      for (const item of list) {
-        if (typeof item !== 'string' || parseAddress(item) === undefined) {
-          throw new ConfigError(`${key} entries must be "host:port" (got ${describe(item)})`)
-        }
-      }
-      return list as string[]
-    }
-    case 'choice':
-      if (typeof value !== 'string' || !kind.values.includes(value)) {
-        return refuse(`one of ${kind.values.map((v) => `"${v}"`).join(', ')}`)
-      }
-      return value
-  }
-}
 
 const isTable = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)
@@ -293,6 +221,10 @@ export function resolveConfig(settings: Settings, options: ResolveOptions): Daem
       ...(mapreduceMaster === undefined ? {} : { master: mapreduceMaster }),
     },
     overlay: overlay.resolveOverlayConfig(get),
+    reach: reach.resolveReachConfig(get, (key) => settings.get(key) as string | undefined, {
+      bind: get('peer.bind', '0.0.0.0'),
+      dhtEnabled: get('dht.enabled', options.dhtByDefault),
+    }),
     log: { file: inData(get('log.file', 'daemon.log')), level: get('log.level', 'info') },
   }
 }
@@ -332,6 +264,7 @@ export function formatConfig(config: DaemonConfig): string {
       ...(config.mapreduce.master === undefined ? {} : { master: config.mapreduce.master }),
     },
     overlay: overlay.formatOverlayConfig(config.overlay),
+    reach: reach.formatReachConfig(config.reach),
     log: { file: config.log.file, level: config.log.level },
   })
 }

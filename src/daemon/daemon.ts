@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs'
+import { join } from 'node:path'
 import { access, constants, mkdir, readFile, rm } from 'node:fs/promises'
 import { address, addressKey, parseAddress, type Address } from '../core/address.js'
 import { NodeLog } from '../drivers/node/log.js'
@@ -7,8 +8,15 @@ import { buildApi } from './api/server.js'
 import { call } from './call.js'
 import type { DaemonConfig } from './config.js'
 import { fetchFromDirectory as defaultFetch, type DirectoryFetch } from './directory-fetch.js'
-import { dataDirFiles, readOrCreateToken, writeFileAtomic, type ApiLocation } from './files.js'
+import {
+  dataDirFiles,
+  readOrCreateSeed,
+  readOrCreateToken,
+  writeFileAtomic,
+  type ApiLocation,
+} from './files.js'
 import { DaemonMetrics } from './metrics.js'
+import { REACH_SEED_FILE, reachabilityConfig } from './reach-config.js'
 import { useGnutella, useMapReduce, type PeerFactory } from './start-peer.js'
 import { useOverlay } from './start-overlay.js'
 import { TorrentStore } from './torrent-store.js'
@@ -94,6 +102,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   logStream.on('error', () => undefined)
   const log = new NodeLog({ level: config.log.level, format: 'json', sink: logStream })
   const store = await TorrentStore.open(files.torrentList, files.torrents)
+  const reachSeed = config.reach.enabled
+    ? await readOrCreateSeed(join(files.state, REACH_SEED_FILE))
+    : undefined
+  const reachability =
+    reachSeed === undefined
+      ? undefined
+      : reachabilityConfig(config.reach, config.peer.bind, reachSeed)
   const peer = await options.startPeer({
     downloadDir: config.peer.downloadDir,
     stateDir: files.state,
@@ -112,6 +127,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     trackers: config.peer.trackers,
     encryption: config.peer.encryption,
     transports: config.peer.transport,
+    ...(reachability === undefined ? {} : { reachability }),
     log: log.child({ part: 'peer' }),
   })
   const stopPeer = () => call<void>((done) => peer.stop(done))

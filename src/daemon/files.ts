@@ -63,6 +63,23 @@ const newToken = (): string => randomBytes(32).toString('hex')
  * The API token: read from the data dir, or created at the first start, readable by the owner
  * only (0600) since it grants full control of the daemon.
  */
+/**
+ * A 32-byte secret kept in the data dir (mode 0600), made on first use: the reachability
+ * service's record key, so that the daemon keeps its identity across restarts.
+ */
+export async function readOrCreateSeed(path: string): Promise<Uint8Array> {
+  try {
+    const text = (await readFile(path, 'utf8')).trim()
+    if (/^[0-9a-f]{64}$/.test(text)) return Uint8Array.from(Buffer.from(text, 'hex'))
+    throw new Error(`${path} is not 64 hex digits: remove it to make a new key`)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  const seed = randomBytes(32)
+  await writeFileAtomic(path, `${seed.toString('hex')}\n`, 0o600)
+  return Uint8Array.from(seed)
+}
+
 export async function readOrCreateToken(path: string): Promise<string> {
   try {
     const token = (await readFile(path, 'utf8')).trim()

@@ -6,6 +6,7 @@ import type { Log } from '../core/env.js'
 import { GnutellaPlugin } from '../drivers/gnutella/gnutella-plugin.js'
 import { MapReduceWorkerPlugin } from '../drivers/mapreduce/plugin.js'
 import { startNodePeer } from '../peer/node-peer.js'
+import type { ReachabilityConfig } from '../peer/reachability-types.js'
 import type { PeerApi } from '../peer/types.js'
 import { call } from './call.js'
 import type { DaemonConfig } from './config.js'
@@ -42,6 +43,8 @@ export interface PeerStartRequest {
   readonly encryption?: EncryptionPolicy
   /** uTP and TCP, or one of them (default both). */
   readonly transports?: PeerTransports
+  /** The reachability service (`[reach] enabled = true`). */
+  readonly reachability?: ReachabilityConfig
   readonly log: Log
 }
 
@@ -60,6 +63,7 @@ export const startNodePeerFactory: PeerFactory = (request) =>
     trackers: request.trackers,
     ...(request.encryption === undefined ? {} : { swarm: { encryption: request.encryption } }),
     ...(request.transports === undefined ? {} : { transports: request.transports }),
+    ...(request.reachability === undefined ? {} : { reachability: request.reachability }),
     dht:
       request.dht === false
         ? false

@@ -14,6 +14,7 @@ import { createNodeEnv } from '../drivers/node/env.js'
 import { promised } from '../drivers/promises.js'
 import type { SwarmConfig } from '../protocols/bittorrent/swarm/index.js'
 import { Peer } from './peer.js'
+import type { ReachabilityConfig } from './reachability-types.js'
 import type { PeerApi } from './types.js'
 
 /** The file the DHT routing table is kept in, inside the state folder, by default. */
@@ -59,6 +60,8 @@ export interface NodePeerOptions {
   readonly wrapHttp?: (http: HttpClient) => HttpClient
   /** Replaces the tracker transport (announces through onion circuits, with `wrapNet`). */
   readonly trackerTransport?: (env: Env) => TrackerTransport
+  /** The reachability service (relay, reservations, records; `PeerConfig.reachability`). */
+  readonly reachability?: ReachabilityConfig
 }
 
 /** Peer connections across all torrents unless configured (4 torrents at the swarm default). */
@@ -110,6 +113,7 @@ export async function startNodePeer(options: NodePeerOptions): Promise<PeerApi> 
         stateDisk,
         pieceHashing,
         ...(transport === undefined ? {} : { trackerTransport: transport }),
+        ...(options.reachability === undefined ? {} : { reachability: options.reachability }),
         defer: (fn) => setImmediate(fn),
       },
       done,

@@ -2,6 +2,7 @@ import type { Address } from '../core/address.js'
 import type { AgentSession } from '../drivers/holepunch/attach-agent.js'
 import type { AgentConfig } from '../protocols/holepunch/config.js'
 import type { ReservationTiming } from './relay-reservations.js'
+import type { RelayProtocol } from './service-record.js'
 
 /**
  * How a peer is reached (issue 15, the Skype design): a peer with a public address and spare
@@ -14,12 +15,19 @@ export interface ReachabilityConfig {
   readonly host: string
   /** A STUN server with RFC 5780 support: the probe decides whether we are reachable. */
   readonly stun?: Address
+  /** STUN servers for the sessions' server-reflexive candidates (default: `stun` alone). */
+  readonly stunServers?: readonly Address[]
   /** Skip (or override) the probe: a public server, or a peer known to sit behind NAT. */
   readonly assume?: 'reachable' | 'unreachable'
   /** Serve as a relay when reachable. */
   readonly relay?: RelayOffer
   /** Relays to keep a reservation with when unreachable (default 2). */
   readonly reservations?: number
+  /**
+   * Relays (control addresses) to reserve with before any found in the DHT: the operator's
+   * own, or ones known to be good. They are not asked for a record (they are trusted).
+   */
+  readonly relays?: readonly Address[]
   /** The ed25519 seed records are signed with (default random: a new key each run). */
   readonly seed?: Uint8Array
   /** Unix seconds: records carry absolute times (the Node app passes Date.now's). */
@@ -42,9 +50,17 @@ export interface ReachabilityConfig {
 }
 
 export interface RelayOffer {
+  /**
+   * relay-lite (default), or TURN (RFC 8656; the signed record carries time-limited
+   * credentials anyone who reads it may allocate with, service-records.md).
+   */
+  readonly protocol?: RelayProtocol
   /** The relay's control port (0: any). */
   readonly port: number
-  /** Ports of the allocations: [first, first + count); count is the capacity. */
+  /**
+   * Ports of the allocations: [first, first + count); count is the capacity. TURN binds its
+   * relayed addresses on ports the system picks: only `count` applies.
+   */
   readonly ports: { readonly first: number; readonly count: number }
   readonly allocationsPerIpMax?: number
   /** Seconds an allocation lives without traffic (default 600). */
@@ -53,6 +69,13 @@ export interface RelayOffer {
   readonly minUptimeSec?: number
   /** The address to advertise, when the probe's mapped address is not it (default: bound). */
   readonly publicHost?: string
+  /**
+   * TURN: the peers (CIDR prefixes) it may relay to; default every public IPv4 address
+   * (`PeerPolicy.publicInternet`: never loopback, private or special ranges).
+   */
+  readonly allowPeers?: readonly string[]
+  /** TURN: the realm (default `plexus`). */
+  readonly realm?: string
 }
 
 /** A type (not an interface) so that it is a plug-in's JSON status as it is. */
@@ -66,19 +89,26 @@ export type ReachabilityStatus = {
     readonly mapped?: string
   }
   readonly relay?: {
+    readonly protocol: RelayProtocol
     readonly control: string
     readonly allocations: number
     readonly reservations: number
     readonly knocks: number
     readonly advertised: boolean
   }
-  readonly reservations: readonly { readonly relay: string; readonly mailbox: string }[]
+  readonly reservations: readonly {
+    readonly relay: string
+    readonly mailbox: string
+    readonly protocol: RelayProtocol
+  }[]
   /** Our `reachable` record is in the DHT (stored on this many nodes last time). */
   readonly recordStoredOn: number
   readonly sessions: {
     readonly incoming: number
     readonly outgoing: number
+    /** Relayed sessions that moved to a direct pair, and direct ones that went back. */
     readonly upgraded: number
+    readonly fellBack: number
   }
 }
 

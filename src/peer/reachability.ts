@@ -4,26 +4,25 @@ import type { Callback, DatagramSocket, Env, TimerHandle } from '../core/env.js'
 import { OperationalError } from '../core/errors.js'
 import { err, ok } from '../core/result.js'
 import { after, seconds } from '../core/time.js'
-import { attachAgent, type AgentSession } from '../drivers/holepunch/attach-agent.js'
 import type { DhtAgent } from '../drivers/kademlia/dht-agent.js'
 import { probeNat } from '../drivers/nat/probe.js'
-import { IceAgent } from '../protocols/holepunch/agent.js'
-import { decodeSignal, type SignalMessage } from '../protocols/holepunch/description.js'
 import type { NatReport } from '../protocols/stun/index.js'
-import { calleeChannel, callerChannel, type CalleeChannel } from './mailbox-signal.js'
+import { ReachSessions } from './reach-sessions.js'
 import { RelayOffering } from './reachability-relay.js'
 import type { ReachabilityConfig, ReachabilityStatus, ReachSession } from './reachability-types.js'
 import { RelayReservations, DEFAULT_RESERVATION_TIMING } from './relay-reservations.js'
-import { ServiceDirectory } from './service-directory.js'
-import { decodeSignedRecord, type ServiceRecord } from './service-record.js'
+import { ServiceDirectory, type RecordDraft } from './service-directory.js'
+import { decodeSignedRecord, type ReachableVia, type ServiceRecord } from './service-record.js'
+import { TurnReservations } from './turn-reservations.js'
 
 /**
  * Reachability as a service of the Peer (a plug-in named `reachability`): it decides whether
  * this peer can be reached (STUN probe, or `assume`), then either serves as a relay
- * (reachability-relay.ts) or keeps reservations with relays found through the DHT and
- * publishes a signed `reachable` record naming their mailboxes. `connect(key)` reaches a peer
- * from its record: the offer goes to the mailbox, the hole-punch agents take it from there
- * (direct where the NATs allow, else relayed, upgraded to direct when a direct pair comes up).
+ * (reachability-relay.ts: relay-lite or TURN) or keeps reservations with relays found through
+ * the DHT (relay-reservations.ts, turn-reservations.ts) and publishes a signed `reachable`
+ * record naming their mailboxes. `connect(key)` reaches a peer from its record; the sessions
+ * themselves are reach-sessions.ts (direct where the NATs allow, else relayed, upgraded to
+ * direct when a direct pair comes up, back to the relay when it dies).
  */
 export class Reachability {
   readonly name = 'reachability'
@@ -33,16 +32,13 @@ export class Reachability {
   private probeReport: NatReport | undefined
   private relayOffering: RelayOffering | undefined
   private reservations: RelayReservations | undefined
+  private turnReservations: TurnReservations | undefined
   private recordKeeper: { stop(): void; now(): void } | undefined
   private recordStoredOn = 0
   private findTimer: TimerHandle | undefined
   private finding = false
-  private readonly incoming = new Map<string, { channel: CalleeChannel; first: SignalMessage }>()
-  private readonly live = new Set<AgentSession>()
-  private readonly counts = { incoming: 0, outgoing: 0, upgraded: 0 }
-  private sessionHandler: (session: ReachSession) => void = () => undefined
+  private readonly sessions: ReachSessions
   private stopped = false
-  private sessionCounter = 0
 
   constructor(
     private readonly env: Env,
@@ -55,6 +51,7 @@ export class Reachability {
       dht,
       this.seed,
     )
+    this.sessions = new ReachSessions(env, config, (use, failed) => this.bind(use, failed))
   }
 
   /** Our ed25519 public key: what another peer names to reach us. */
@@ -69,7 +66,7 @@ export class Reachability {
 
   /** Sessions other peers open to us (through our relays' mailboxes). */
   onSession(handler: (session: ReachSession) => void): void {
-    this.sessionHandler = handler
+    this.sessions.onSession(handler)
   }
 
   start(done: Callback<void>): void {
@@ -104,8 +101,8 @@ export class Reachability {
     this.recordKeeper?.stop()
     this.relayOffering?.stop()
     this.reservations?.close()
-    for (const session of this.live) session.close()
-    this.live.clear()
+    this.turnReservations?.close()
+    this.sessions.closeAll()
     this.env.clock.setTimer(this.env.clock.now(), () => done(ok(undefined)))
   }
 
@@ -125,12 +122,13 @@ export class Reachability {
             },
           }),
       ...(relay === undefined ? {} : { relay }),
-      reservations: (this.reservations?.reservations ?? []).map((r) => ({
-        relay: addressKey(r.relay),
-        mailbox: addressKey(r.mailbox),
+      reservations: this.via().map((v) => ({
+        relay: addressKey(v.relay),
+        mailbox: addressKey(v.mailbox),
+        protocol: v.turn === undefined ? 'relay-lite' : 'turn',
       })),
       recordStoredOn: this.recordStoredOn,
-      sessions: { ...this.counts },
+      sessions: { ...this.sessions.counts },
     }
   }
 
@@ -146,21 +144,7 @@ export class Reachability {
         return done(err(new OperationalError('not_found', `no record: ${found.error}`)))
       const via = found.value.fields.via[0]
       if (via === undefined) return this.fail(done, 'unreachable', 'the record names no relay')
-      this.bind((signalSocket) => {
-        this.bind(
-          (agentSocket) => {
-            const channel = callerChannel(signalSocket, this.env.clock, via.mailbox)
-            const agent = this.agentFor('controlling', agentSocket, via.relay)
-            const session = `s${toHex(this.env.random.bytes(8))}`
-            this.counts.outgoing++
-            this.run(agent, agentSocket, channel, session, via.mailbox, 'outgoing', done)
-          },
-          (failed) => {
-            signalSocket.close()
-            done(failed)
-          },
-        )
-      }, done)
+      this.sessions.connect(via, done)
     })
   }
 
@@ -169,7 +153,14 @@ export class Reachability {
   private serve(): void {
     const offer = this.config.relay
     if (offer === undefined) return
-    const offering = new RelayOffering(this.env, this.directory, offer, this.recordTimes())
+    const records = this.recordTimes()
+    const offering = new RelayOffering(
+      this.env,
+      this.directory,
+      offer,
+      records,
+      this.config.unixNow,
+    )
     this.relayOffering = offering
     offering.start(this.config.host, (error) => {
       if (error !== undefined) {
@@ -186,18 +177,31 @@ export class Reachability {
       (socket) => {
         if (this.stopped) return socket.close()
         const timing = this.config.reservationTiming ?? DEFAULT_RESERVATION_TIMING
-        const reservations = new RelayReservations(
-          socket,
-          this.env.clock,
-          this.env.random.fork('reservations'),
-          timing,
-        )
+        const random = this.env.random.fork('reservations')
+        const reservations = new RelayReservations(socket, this.env.clock, random, timing)
         this.reservations = reservations
-        reservations.onInbound((relay, from, payload) => this.inbound(relay, from, payload))
-        reservations.onLost(() => {
+        const turnRandom = this.env.random.fork('turn-reservations')
+        const turn = new TurnReservations({ clock: this.env.clock, random: turnRandom }, (use) =>
+          this.bind(use, () => use(undefined)),
+        )
+        this.turnReservations = turn
+        reservations.onInbound((relay, from, payload) =>
+          this.sessions.inbound({ relay }, from, payload, (bytes) =>
+            reservations.send(relay, from, bytes),
+          ),
+        )
+        turn.onInbound((relay, from, payload) => {
+          const held = turn.reservations.find((r) => sameAddress(r.relay, relay))
+          if (held === undefined) return
+          const ref = { relay, turn: held.credentials }
+          this.sessions.inbound(ref, from, payload, (bytes) => turn.send(relay, from, bytes))
+        })
+        const lost = (): void => {
           this.recordKeeper?.now()
           this.findRelays()
-        })
+        }
+        reservations.onLost(lost)
+        turn.onLost(lost)
         this.recordKeeper = this.directory.keep(
           () => this.reachableDraft(),
           this.recordTimes(),
@@ -216,46 +220,70 @@ export class Reachability {
     )
   }
 
-  private reachableDraft():
-    | {
-        kind: 'reachable'
-        address: Address
-        fields: { via: { relay: Address; mailbox: Address }[] }
-      }
-    | undefined {
-    const held = this.reservations?.reservations ?? []
-    const first = held[0]
-    if (first === undefined) return undefined
-    return {
-      kind: 'reachable',
-      address: first.mailbox,
-      fields: { via: held.map((r) => ({ relay: r.relay, mailbox: r.mailbox })) },
-    }
+  /** Every reservation we hold, as our record names it. */
+  private via(): ReachableVia[] {
+    const lite = (this.reservations?.reservations ?? []).map((r) => ({
+      relay: r.relay,
+      mailbox: r.mailbox,
+    }))
+    const turn = (this.turnReservations?.reservations ?? []).map((r) => ({
+      relay: r.relay,
+      mailbox: r.mailbox,
+      turn: r.credentials,
+    }))
+    return [...lite, ...turn]
   }
 
-  /** Finds relays in the DHT and reserves until `reservations` are held; retries while short. */
+  private held(): number {
+    return this.via().length
+  }
+
+  private reachableDraft(): RecordDraft<'reachable'> | undefined {
+    const via = this.via()
+    const first = via[0]
+    if (first === undefined) return undefined
+    return { kind: 'reachable', address: first.mailbox, fields: { via } }
+  }
+
+  /**
+   * Reserves until `reservations` are held: with the configured relays first, then with
+   * relays found in the DHT (longest up first); retries while short. Each is asked for its
+   * record (IDENTIFY), which says its protocol (and a TURN relay's credentials); a found one
+   * counts only if its record is valid for the address it was found at.
+   */
   private findRelays(): void {
     const reservations = this.reservations
     if (reservations === undefined || this.stopped || this.finding) return
     const wanted = this.config.reservations ?? 2
-    if (reservations.reservations.length >= wanted) return
+    if (this.held() >= wanted) return
     this.finding = true
-    this.directory.offering('relay', (addresses) => {
-      // each node holding the announce names the relay again: one entry per address
-      const unique = new Map(addresses.map((a) => [addressKey(a), a]))
-      const fresh = [...unique.values()].filter(
-        (a) => !reservations.reservations.some((r) => sameAddress(r.relay, a)),
-      )
-      this.identifyAll(reservations, fresh.slice(0, 8), (relays) => {
-        relays.sort((x, y) => y.fields.uptimeSec - x.fields.uptimeSec)
-        const want = wanted - reservations.reservations.length
-        this.reserveWith(reservations, relays.slice(0, want), () => {
-          this.finding = false
-          this.recordKeeper?.now()
-          if (reservations.reservations.length < wanted) this.retryFindLater()
+    const finished = (): void => {
+      this.finding = false
+      this.recordKeeper?.now()
+      if (this.held() < wanted) this.retryFindLater()
+    }
+    const named = this.notHeld(this.config.relays ?? [])
+    this.identifyAll(reservations, named, true, (relays) => {
+      this.reserveWith(reservations, relays.slice(0, wanted - this.held()), () => {
+        if (this.held() >= wanted) return finished()
+        this.directory.offering('relay', (addresses) => {
+          // each node holding the announce names the relay again: one entry per address
+          const unique = new Map(addresses.map((a) => [addressKey(a), a]))
+          const fresh = this.notHeld([...unique.values()]).slice(0, 8)
+          this.identifyAll(reservations, fresh, false, (found) => {
+            found.sort(
+              (x, y) => (y.record?.fields.uptimeSec ?? 0) - (x.record?.fields.uptimeSec ?? 0),
+            )
+            this.reserveWith(reservations, found.slice(0, wanted - this.held()), finished)
+          })
         })
       })
     })
+  }
+
+  private notHeld(relays: readonly Address[]): Address[] {
+    const held = this.via()
+    return relays.filter((a) => !held.some((v) => sameAddress(v.relay, a)))
   }
 
   private retryFindLater(): void {
@@ -267,22 +295,27 @@ export class Reachability {
     })
   }
 
-  /** The relays that answer IDENTIFY with a valid record for the address they were found at. */
+  /**
+   * IDENTIFY each address: a relay with a valid record for that address is kept with it. A
+   * `trusted` (configured) relay without one is kept too, as relay-lite.
+   */
   private identifyAll(
     reservations: RelayReservations,
     addresses: readonly Address[],
-    done: (relays: ServiceRecord<'relay'>[]) => void,
+    trusted: boolean,
+    done: (relays: { address: Address; record?: ServiceRecord<'relay'> }[]) => void,
   ): void {
-    const relays: ServiceRecord<'relay'>[] = []
+    const relays: { address: Address; record?: ServiceRecord<'relay'> }[] = []
     let left = addresses.length
     if (left === 0) return done(relays)
     for (const address of addresses) {
       reservations.identify(address, (bytes) => {
         const signed = bytes === undefined ? undefined : decodeSignedRecord(bytes)
-        if (signed?.ok === true) {
-          const record = this.directory.verify('relay', signed.value)
-          if (record.ok && sameAddress(record.value.address, address)) relays.push(record.value)
-        }
+        const record =
+          signed?.ok === true ? this.directory.verify('relay', signed.value) : undefined
+        if (record?.ok === true && sameAddress(record.value.address, address)) {
+          relays.push({ address, record: record.value })
+        } else if (trusted) relays.push({ address })
         if (--left === 0) done(relays)
       })
     }
@@ -290,103 +323,20 @@ export class Reachability {
 
   private reserveWith(
     reservations: RelayReservations,
-    relays: readonly ServiceRecord<'relay'>[],
+    relays: readonly { address: Address; record?: ServiceRecord<'relay'> }[],
     done: () => void,
   ): void {
     let left = relays.length
     if (left === 0) return done()
-    for (const relay of relays) {
-      reservations.reserve(relay.address, () => {
-        if (--left === 0) done()
-      })
+    const one = (): void => {
+      if (--left === 0) done()
     }
-  }
-
-  // --- sessions ---------------------------------------------------------------------------------
-
-  /** A datagram at one of our mailboxes: a caller's offer, or its repeat. */
-  private inbound(relay: Address, from: Address, payload: Uint8Array): void {
-    const reservations = this.reservations
-    if (reservations === undefined || this.stopped) return
-    const decoded = decodeSignal(payload)
-    if (!decoded.ok) return
-    const message = decoded.value
-    const key = `${addressKey(from)}/${message.session}`
-    const known = this.incoming.get(key)
-    if (known !== undefined) return known.channel.deliver(message)
-    if (message.kind !== 'offer' || this.live.size >= (this.config.sessionsMax ?? 32)) return
-    const channel = calleeChannel((bytes) => reservations.send(relay, from, bytes))
-    this.incoming.set(key, { channel, first: message })
-    this.bind(
-      (socket) => {
-        const agent = this.agentFor('controlled', socket, relay)
-        this.counts.incoming++
-        const ended = (): void => void this.incoming.delete(key)
-        this.run(
-          agent,
-          socket,
-          channel,
-          message.session,
-          from,
-          'incoming',
-          (started) => {
-            if (started.ok) this.sessionHandler(started.value)
-          },
-          ended,
-        )
-        channel.deliver(message)
-      },
-      () => this.incoming.delete(key),
-    )
-  }
-
-  private agentFor(
-    role: 'controlling' | 'controlled',
-    socket: DatagramSocket,
-    relay: Address,
-  ): IceAgent {
-    const hosts = this.config.advertiseHost === false ? [] : [socket.local]
-    const stun = this.config.stun
-    return new IceAgent(role, this.env.random.fork(`session-${this.sessionCounter++}`), hosts, {
-      ...this.config.agent,
-      relay,
-      ...(stun === undefined ? {} : { stunServers: [stun] }),
-    })
-  }
-
-  private run(
-    agent: IceAgent,
-    socket: DatagramSocket,
-    channel: Parameters<typeof attachAgent>[3],
-    session: string,
-    via: Address,
-    direction: ReachSession['direction'],
-    done: Callback<ReachSession>,
-    ended: () => void = () => undefined,
-  ): void {
-    let settled = false
-    // the application's handle, made once the agent is attached: closing it frees our slot
-    const handle: { session?: AgentSession } = {}
-    const close = (): void => {
-      if (handle.session === undefined || !this.live.delete(handle.session)) return
-      attached.close()
-      ended()
+    for (const { address, record } of relays) {
+      const credentials = record?.fields.credentials
+      if (record?.fields.protocol === 'turn' && credentials !== undefined) {
+        this.turnReservations?.reserve(address, credentials, one)
+      } else reservations.reserve(address, one)
     }
-    const attached = attachAgent(agent, socket, this.env.clock, channel, session, (event) => {
-      if (event.type === 'upgraded') this.counts.upgraded++
-      const current = handle.session
-      if (settled || current === undefined) return
-      if (event.type === 'selected') {
-        settled = true
-        done(ok({ direction, via, session: current }))
-      } else if (event.type === 'failed') {
-        settled = true
-        close()
-        done(err(new OperationalError('unreachable', `hole punch failed: ${event.reason}`)))
-      }
-    })
-    handle.session = { ...attached, close }
-    this.live.add(handle.session)
   }
 
   // --- plumbing ---------------------------------------------------------------------------------

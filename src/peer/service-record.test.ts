@@ -51,6 +51,27 @@ const reachableDraft: Omit<ServiceRecord<'reachable'>, 'key'> = {
   },
 }
 
+const TURN_CREDENTIALS = { realm: 'plexus', username: '1800086400:plexus', password: 'c2VjcmV0' }
+
+const turnRelayDraft: Omit<ServiceRecord<'relay'>, 'key'> = {
+  ...relayDraft,
+  fields: { ...relayDraft.fields, protocol: 'turn', credentials: TURN_CREDENTIALS },
+}
+
+const turnReachableDraft: Omit<ServiceRecord<'reachable'>, 'key'> = {
+  ...reachableDraft,
+  fields: {
+    via: [
+      {
+        relay: { host: '198.51.100.7', port: 3478 },
+        mailbox: { host: '198.51.100.7', port: 50000 },
+        turn: TURN_CREDENTIALS,
+      },
+      { relay: { host: '203.0.113.4', port: 3479 }, mailbox: { host: '203.0.113.4', port: 41000 } },
+    ],
+  },
+}
+
 const onionDraft: Omit<ServiceRecord<'onion-relay'>, 'key'> = {
   kind: 'onion-relay',
   address: { host: '192.0.2.44', port: 9001 },
@@ -64,7 +85,13 @@ const onionDraft: Omit<ServiceRecord<'onion-relay'>, 'key'> = {
 }
 
 test('each kind signs and verifies, and survives the wire form a relay answers with', () => {
-  for (const draft of [relayDraft, reachableDraft, onionDraft]) {
+  for (const draft of [
+    relayDraft,
+    turnRelayDraft,
+    reachableDraft,
+    turnReachableDraft,
+    onionDraft,
+  ]) {
     const signed = signRecord(signing, SEED, draft as Omit<ServiceRecord, 'key'>)
     assert.equal(signed.seq, NOW)
     const decoded = decodeSignedRecord(encodeSignedRecord(signed))
@@ -177,4 +204,35 @@ test('a mutated valid record is never accepted', () => {
     ),
     { numRuns: 400 },
   )
+})
+
+test('a TURN relay record needs its credentials; credentials are short non-empty strings', () => {
+  const key = signing.publicKeyOf(SEED)
+  const parse = (fields: Record<string, unknown>) =>
+    parseRecordValue(
+      new Map<string, BValue>([
+        ['v', 1],
+        ['k', new TextEncoder().encode('relay')],
+        ['a', new Uint8Array([198, 51, 100, 7, 13, 151])],
+        ['i', NOW],
+        ['x', NOW + 60],
+        ['f', new Map(Object.entries(fields) as [string, BValue][])],
+      ]),
+      key,
+    )
+  const text = (value: string) => new TextEncoder().encode(value)
+  const limits = { n: 8, m: 2, l: 600, u: 5 }
+  const credentials = (u: string) =>
+    new Map<string, BValue>([
+      ['r', text('plexus')],
+      ['u', text(u)],
+      ['p', text('pw')],
+    ])
+  assert.equal(parse({ ...limits, p: text('turn') }).ok, false)
+  assert.equal(parse({ ...limits, p: text('turn'), c: credentials('') }).ok, false)
+  assert.equal(parse({ ...limits, p: text('turn'), c: credentials('x'.repeat(129)) }).ok, false)
+  assert.equal(parse({ ...limits, p: text('turn'), c: credentials('1:plexus') }).ok, true)
+  assert.equal(parse({ ...limits, p: text('smtp') }).ok, false)
+  // relay-lite needs none (and ignores what it is given)
+  assert.equal(parse({ ...limits, p: text('relay-lite') }).ok, true)
 })

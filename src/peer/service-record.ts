@@ -33,26 +33,50 @@ import { mutableTarget, signedBytes, ITEM_VALUE_BYTES_MAX } from '../protocols/k
 export type ServiceKind = 'relay' | 'reachable' | 'onion-relay'
 export const SERVICE_KINDS: readonly ServiceKind[] = ['relay', 'reachable', 'onion-relay']
 
+/**
+ * TURN long-term credentials (RFC 8656) that anyone holding the record may use, until the
+ * time in the username (the TURN REST API's form, `<expiry unix seconds>:<label>`, as coturn's
+ * `use-auth-secret`): the relay's limits per IP, not the secrecy of the password, protect it.
+ */
+export interface TurnCredentials {
+  readonly realm: string
+  readonly username: string
+  readonly password: string
+}
+
+export type RelayProtocol = 'relay-lite' | 'turn'
+export const RELAY_PROTOCOLS: readonly RelayProtocol[] = ['relay-lite', 'turn']
+
 /** A relay (supernode): where to reserve, and the limits it keeps. */
 export interface RelayFields {
-  /** The relay protocol at `address`: plexus's relay-lite (relay-codec.ts). */
-  readonly protocol: 'relay-lite'
+  /** The relay protocol at `address`: plexus's relay-lite (relay-codec.ts) or TURN. */
+  readonly protocol: RelayProtocol
   readonly allocationsMax: number
   readonly allocationsPerIpMax: number
   /** Seconds a reservation lives without a refresh. */
   readonly lifetimeSec: number
   /** How long the relay had been up when it signed this. */
   readonly uptimeSec: number
+  /** TURN only (and required there): the credentials to allocate with. */
+  readonly credentials?: TurnCredentials
+}
+
+/** One relay a NATed peer is reached through. */
+export interface ReachableVia {
+  /** The relay's control address (where a relayed candidate is allocated). */
+  readonly relay: Address
+  /** The reservation's public address: a stranger's first datagram goes there. */
+  readonly mailbox: Address
+  /**
+   * A TURN relay: the credentials a caller allocates with (its first datagram must come from
+   * an allocation on the same relay). Absent: relay-lite.
+   */
+  readonly turn?: TurnCredentials
 }
 
 /** A NATed peer: the relays it keeps reservations with, and each reservation's mailbox. */
 export interface ReachableFields {
-  readonly via: readonly {
-    /** The relay's control address (where a relayed candidate is allocated). */
-    readonly relay: Address
-    /** The reservation's public address: a stranger's first datagram goes there. */
-    readonly mailbox: Address
-  }[]
+  readonly via: readonly ReachableVia[]
 }
 
 /** An onion relay (issue 17): its keys and what it lets out. */
@@ -96,6 +120,8 @@ export const RECORD_LIFETIME_MAX_SEC = 2 * 3600
 export const CLOCK_SKEW_SEC = 300
 const VIA_MAX = 8
 const EXIT_POLICY_CHARS_MAX = 256
+/** Realm, username and password: short strings (RFC 8489 allows more; records are small). */
+const CREDENTIAL_CHARS_MAX = 128
 
 export type RecordProblem =
   | 'not_bencode'
@@ -139,6 +165,7 @@ function fieldsValue(record: ServiceRecord): BDict {
     f.set('m', r.allocationsPerIpMax)
     f.set('l', r.lifetimeSec)
     f.set('u', r.uptimeSec)
+    if (r.credentials !== undefined) f.set('c', credentialsValue(r.credentials))
   } else if (record.kind === 'reachable') {
     const r = record.fields as ReachableFields
     f.set(
@@ -147,6 +174,9 @@ function fieldsValue(record: ServiceRecord): BDict {
         dict([
           ['r', compactAddress(via.relay)],
           ['m', compactAddress(via.mailbox)],
+          ...(via.turn === undefined
+            ? []
+            : [['c', credentialsValue(via.turn)] as [string, BValue]]),
         ]),
       ),
     )
@@ -160,6 +190,24 @@ function fieldsValue(record: ServiceRecord): BDict {
 }
 
 const dict = (entries: [string, BValue][]): BDict => new Map(entries)
+
+const credentialsValue = (c: TurnCredentials): BDict =>
+  dict([
+    ['r', utf8(c.realm)],
+    ['u', utf8(c.username)],
+    ['p', utf8(c.password)],
+  ])
+
+function credentialsOf(value: BValue | undefined): TurnCredentials | undefined {
+  if (value === undefined || !isBDict(value)) return undefined
+  const realm = dictGetString(value, 'r')
+  const username = dictGetString(value, 'u')
+  const password = dictGetString(value, 'p')
+  const fits = (text: string | undefined): text is string =>
+    text !== undefined && text.length > 0 && text.length <= CREDENTIAL_CHARS_MAX
+  if (!fits(realm) || !fits(username) || !fits(password)) return undefined
+  return { realm, username, password }
+}
 
 /** The bencodable value of a record (what is signed and stored). */
 export function recordValue(record: ServiceRecord): BValue {
@@ -183,21 +231,31 @@ function fieldsOf(kind: ServiceKind, f: BDict): ServiceFieldsByKind[ServiceKind]
     const allocationsPerIpMax = count(dictGetInt(f, 'm'))
     const lifetimeSec = count(dictGetInt(f, 'l'))
     const uptimeSec = count(dictGetInt(f, 'u'))
-    if (protocol !== 'relay-lite' || allocationsMax === undefined) return undefined
+    const relayProtocol = RELAY_PROTOCOLS.find((p) => p === protocol)
+    if (relayProtocol === undefined || allocationsMax === undefined) return undefined
     if (allocationsPerIpMax === undefined || lifetimeSec === undefined) return undefined
     if (uptimeSec === undefined) return undefined
-    return { protocol, allocationsMax, allocationsPerIpMax, lifetimeSec, uptimeSec }
+    const limits = { allocationsMax, allocationsPerIpMax, lifetimeSec, uptimeSec }
+    if (relayProtocol === 'relay-lite') return { protocol: relayProtocol, ...limits }
+    // a TURN relay nobody can allocate on is no relay: its credentials are required
+    const credentials = credentialsOf(f.get('c'))
+    return credentials === undefined
+      ? undefined
+      : { protocol: relayProtocol, ...limits, credentials }
   }
   if (kind === 'reachable') {
     const list = dictGetList(f, 'v')
     if (list === undefined || list.length > VIA_MAX) return undefined
-    const via: { relay: Address; mailbox: Address }[] = []
+    const via: ReachableVia[] = []
     for (const entry of list) {
       if (!isBDict(entry)) return undefined
       const relay = addressOf(dictGetBytes(entry, 'r'))
       const mailbox = addressOf(dictGetBytes(entry, 'm'))
       if (relay === undefined || mailbox === undefined) return undefined
-      via.push({ relay, mailbox })
+      const c = entry.get('c')
+      const turn = credentialsOf(c)
+      if (c !== undefined && turn === undefined) return undefined
+      via.push(turn === undefined ? { relay, mailbox } : { relay, mailbox, turn })
     }
     return { via }
   }

@@ -51,10 +51,12 @@ test('daemon --print-config prints every key with its default, as TOML', () => {
       'mapreduce',
       'overlay',
       'peer',
+      'reach',
     ])
     assert.equal(config['gnutella']?.['enabled'], false, 'no Gnutella servent unless asked')
     assert.equal(config['mapreduce']?.['enabled'], false, 'no MapReduce jobs unless asked')
     assert.equal(config['overlay']?.['enabled'], false, 'no overlay node unless asked')
+    assert.equal(config['reach']?.['enabled'], false, 'no reachability service unless asked')
     assert.deepEqual({ ...config['api'] }, { bind: '127.0.0.1', port: 6890 })
     assert.equal(config['dht']?.['enabled'], false, 'no DHT under the test runner unless asked')
     assert.equal(config['peer']?.['download_dir'], join(dir, 'downloads'))
@@ -83,6 +85,11 @@ test('daemon: a bad config file is one line naming the key, exit 2', () => {
       code: 'usage',
       message: `config ${file}: api.port must be an integer (got "x")`,
     })
+    // a check across keys is refused the same way
+    writeFileSync(file, '[peer]\nbind = "127.0.0.1"\n[dht]\nenabled = true\n[reach]\nenabled = true\n')
+    const noStun = plexusSync('daemon', '--config', file)
+    assert.equal(noStun.status, 2)
+    assert.match(noStun.stderr, /^plexus: error: config .*: reach\.stun must name a STUN server/)
     const missing = plexusSync('daemon', '--config', join(dir, 'none.toml'))
     assert.equal(missing.status, 2)
     assert.match(missing.stderr, /^plexus: error: --config .*none\.toml: ENOENT/)

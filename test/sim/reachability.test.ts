@@ -22,6 +22,8 @@ const EPOCH = 1_800_000_000
 const fast = { uploadBytesPerSecond: 10 * MBPS, downloadBytesPerSecond: 10 * MBPS }
 
 interface Outcome {
+  readonly relayProtocol: string | undefined
+  readonly reservedProtocol: string | undefined
   readonly relayAdvertised: boolean
   readonly reservations: number
   readonly recordStoredOn: number
@@ -31,7 +33,7 @@ interface Outcome {
   readonly natedKey: string
 }
 
-function run(seed: number): Outcome {
+function run(seed: number, protocol: 'relay-lite' | 'turn' = 'relay-lite'): Outcome {
   const world = new SimWorld({ seed, signing: new NodeEd25519() })
   const unixNow = (): number => EPOCH + Math.floor(world.now() / 1000)
   const dhtHosts = Array.from({ length: 5 }, () => world.addHost(fast))
@@ -67,7 +69,13 @@ function run(seed: number): Outcome {
     host: relayHost.address,
     assume: 'reachable',
     unixNow,
-    relay: { port: 3478, ports: { first: 40_000, count: 16 } },
+    // TURN: the simulator's public addresses are 10/8, which a public relay refuses by default
+    relay: {
+      port: 3478,
+      ports: { first: 40_000, count: 16 },
+      protocol,
+      allowPeers: ['10.0.0.0/8'],
+    },
     refreshSec: 5,
   })
   world.runFor(seconds(15))
@@ -104,6 +112,8 @@ function run(seed: number): Outcome {
   }
   const natedStatus = nated.status()
   return {
+    relayProtocol: relay.status().relay?.protocol,
+    reservedProtocol: natedStatus.reservations[0]?.protocol,
     relayAdvertised: relay.status().relay?.advertised === true,
     reservations: natedStatus.reservations.length,
     recordStoredOn: natedStatus.recordStoredOn,
@@ -119,6 +129,8 @@ seededTest(
   31,
   (seed) => {
     const outcome = run(seed)
+    assert.equal(outcome.relayProtocol, 'relay-lite')
+    assert.equal(outcome.reservedProtocol, 'relay-lite')
     assert.equal(outcome.relayAdvertised, true)
     assert.equal(outcome.reservations, 1)
     assert.ok(outcome.recordStoredOn > 0, 'the record is in the DHT')
@@ -131,3 +143,19 @@ seededTest(
 seededTest('sim reachability: the same seed gives the same outcome', 32, (seed) => {
   assert.deepEqual(run(seed), run(seed))
 })
+
+seededTest(
+  'sim reachability: a TURN relay found in the DHT; the NATed peer reserves an allocation on it',
+  33,
+  (seed) => {
+    const outcome = run(seed, 'turn')
+    assert.equal(outcome.relayProtocol, 'turn')
+    assert.equal(outcome.relayAdvertised, true)
+    assert.equal(outcome.reservations, 1)
+    assert.equal(outcome.reservedProtocol, 'turn')
+    assert.ok(outcome.recordStoredOn > 0, 'the record is in the DHT')
+    // the caller allocated on the same relay to knock; the session came up through TURN
+    assert.equal(outcome.path, 'relayed')
+    assert.equal(outcome.answer, 'echo ping')
+  },
+)

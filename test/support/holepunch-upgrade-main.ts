@@ -12,19 +12,33 @@ import { IceAgent, type ConnectionReport } from '../../src/protocols/holepunch/i
  * controlling side streams numbered datagrams every 10 ms from the selection until 2 s after
  * its upgrade, then an END carrying the count until the other side acknowledges; the
  * controlled side records what arrives and reports whether every number came, in order.
- * Prints one JSON line. Usage: node holepunch-upgrade-main.js ROLE SESSION LOCAL_IP STUN RELAY SIGNAL
+ * With MODE `fallback` the test shuts the direct path again after the upgrade: the session
+ * must fall back to the relay, and the controlling side streams until 3 s after that; the
+ * controlled side then reports whether what it got is in order (each number once, ascending)
+ * and whether the last 100 numbers (sent through the relay after the fallback) all came.
+ * Prints one JSON line. Usage: node holepunch-upgrade-main.js ROLE SESSION LOCAL_IP STUN RELAY
+ * SIGNAL [MODE]
  */
 const DATA = 0xff
 const END = 0xfe
 const ACK = 0xfd
 
-const [role, session = '', localIp = '', stunText = '', relayText = '', signalText = ''] =
-  process.argv.slice(2)
+const [
+  role,
+  session = '',
+  localIp = '',
+  stunText = '',
+  relayText = '',
+  signalText = '',
+  mode = 'upgrade',
+] = process.argv.slice(2)
+const TAIL = 100
 const stun = parseAddress(stunText)
 const relay = parseAddress(relayText)
 const signal = parseAddress(signalText)
-if ((role !== 'controlling' && role !== 'controlled') || !stun || !relay || !signal) {
-  console.error('usage: ROLE SESSION LOCAL_IP STUN RELAY SIGNAL')
+const roleOk = role === 'controlling' || role === 'controlled'
+if (!roleOk || !stun || !relay || !signal || (mode !== 'upgrade' && mode !== 'fallback')) {
+  console.error('usage: ROLE SESSION LOCAL_IP STUN RELAY SIGNAL [upgrade|fallback]')
   process.exit(2)
 }
 const env = createNodeEnv({ loopbackOnly: false })
@@ -52,10 +66,15 @@ env.net.bindDatagram({ host: localIp, port: 0 }, (bound) => {
     })
     let upgraded: ConnectionReport | undefined
     let upgradedAt = 0
+    let fellBack: ConnectionReport | undefined
+    let fellBackAt = 0
     const peer = attachAgent(agent, socket, env.clock, channel, session, (event) => {
       if (event.type === 'upgraded') {
-        upgraded = event.report
+        upgraded ??= event.report
         upgradedAt = Date.now()
+      } else if (event.type === 'fell_back') {
+        fellBack ??= event.report
+        fellBackAt = Date.now()
       }
     })
     const received: number[] = []
@@ -68,6 +87,10 @@ env.net.bindDatagram({ host: localIp, port: 0 }, (bound) => {
       else if (tag === END && role === 'controlled') {
         for (let i = 0; i < 3; i++) peer.send(frame(ACK, 0))
         const inOrder = received.every((seq, i) => seq === i)
+        const ascending = received.every((seq, i) => i === 0 || seq > (received[i - 1] ?? -1))
+        const got = new Set(received)
+        let tailWhole = true
+        for (let seq = Math.max(0, value - TAIL); seq < value; seq++) tailWhole &&= got.has(seq)
         // linger so that repeated ENDs are acknowledged too
         peer.onData((again) => {
           if (again[0] === END) peer.send(frame(ACK, 0))
@@ -77,9 +100,12 @@ env.net.bindDatagram({ host: localIp, port: 0 }, (bound) => {
             ok: true,
             selected,
             upgraded,
+            fellBack,
             sent: value,
             received: received.length,
             inOrder,
+            ascending,
+            tailWhole,
           })
         }, 500)
       }
@@ -96,8 +122,11 @@ env.net.bindDatagram({ host: localIp, port: 0 }, (bound) => {
     await new Promise<void>((resolve) => {
       const streamer = setInterval(() => {
         peer.send(frame(DATA, seq++))
-        const settled = upgraded !== undefined && Date.now() - upgradedAt > 2000
-        if (settled || Date.now() - started > 20_000) {
+        const settled =
+          mode === 'upgrade'
+            ? upgraded !== undefined && Date.now() - upgradedAt > 2000
+            : fellBack !== undefined && Date.now() - fellBackAt > 3000
+        if (settled || Date.now() - started > 30_000) {
           clearInterval(streamer)
           resolve()
         }
@@ -106,7 +135,7 @@ env.net.bindDatagram({ host: localIp, port: 0 }, (bound) => {
     const ends = setInterval(() => {
       if (acked) {
         clearInterval(ends)
-        finish({ ok: true, selected, upgraded, sent: seq })
+        finish({ ok: true, selected, upgraded, fellBack, sent: seq })
       }
       peer.send(frame(END, seq))
     }, 100)

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
+import { addressKey } from '../../core/address.js'
 import { fromHex, fromUtf8, toHex, utf8 } from '../../core/bytes.js'
 import { createNodeEnv } from '../../drivers/node/env.js'
 import { promised } from '../../drivers/promises.js'
@@ -7,10 +8,18 @@ import { Peer } from '../../peer/peer.js'
 import type { Reachability } from '../../peer/reachability.js'
 import type { ReachabilityConfig, ReachSession } from '../../peer/reachability-types.js'
 import type { PeerApi } from '../../peer/types.js'
+import { PeerPolicy } from '../../protocols/turn/index.js'
 import { resolveBindHost } from '../bind-host.js'
 import { bootstrapList, resolveDhtBootstrap } from '../dht/node-options.js'
 import { addressArgument, integerOption, portOption } from '../options.js'
-import { CliError, EXIT_FAILURE, printJson, printLine, printWarning } from '../output.js'
+import {
+  CliError,
+  EXIT_FAILURE,
+  printJson,
+  printLine,
+  printWarning,
+  usageError,
+} from '../output.js'
 
 /**
  * `plexus nat reach`: a peer with its reachability service (issue 15) and nothing else. It
@@ -29,6 +38,8 @@ interface ReachFlags {
   readonly assume?: 'reachable' | 'unreachable'
   readonly relayPort: number
   readonly relayPorts?: { first: number; count: number }
+  readonly relayProtocol: 'relay-lite' | 'turn'
+  readonly relayAllowPeer: string[]
   readonly reservations: number
   readonly hostCandidates: boolean
   readonly seed?: Uint8Array
@@ -55,6 +66,20 @@ const portRange = (text: string): { first: number; count: number } => {
   return { first, count: last - first + 1 }
 }
 
+const relayProtocol = (text: string): 'relay-lite' | 'turn' => {
+  if (text === 'relay-lite' || text === 'turn') return text
+  throw new InvalidArgumentError(`expected relay-lite or turn, got '${text}'`)
+}
+
+const cidr = (text: string, previous: string[]): string[] => {
+  try {
+    new PeerPolicy([text])
+  } catch {
+    throw new InvalidArgumentError(`expected a CIDR prefix such as 192.0.2.0/24, got '${text}'`)
+  }
+  return [...previous, text]
+}
+
 const assumption = (text: string): 'reachable' | 'unreachable' => {
   if (text === 'reachable' || text === 'unreachable') return text
   throw new InvalidArgumentError(`expected reachable or unreachable, got '${text}'`)
@@ -78,6 +103,18 @@ export function registerNatReach(nat: Command): void {
     .option('--assume <what>', 'skip the probe: reachable or unreachable', assumption)
     .option('--relay-port <n>', 'relay control port when serving (0 picks one)', portOption, 0)
     .option('--relay-ports <first-last>', 'serve as a relay with these allocation ports', portRange)
+    .option(
+      '--relay-protocol <p>',
+      'relay-lite, or turn (TURN with credentials published in the record)',
+      relayProtocol,
+      'relay-lite',
+    )
+    .option(
+      '--relay-allow-peer <cidr>',
+      'TURN: peers it may relay to (repeat; default every public IPv4 address)',
+      cidr,
+      [],
+    )
     .option('--reservations <n>', 'relays to reserve with', integerOption('reservations', 1, 8), 2)
     .option('--no-host-candidates', 'do not offer our host addresses (private ones)')
     .option(
@@ -123,10 +160,17 @@ async function reach(flags: ReachFlags): Promise<void> {
     ...(flags.seed === undefined ? {} : { seed: flags.seed }),
     ...(flags.relayPorts === undefined
       ? {}
-      : { relay: { port: flags.relayPort, ports: flags.relayPorts } }),
+      : {
+          relay: {
+            port: flags.relayPort,
+            ports: flags.relayPorts,
+            protocol: flags.relayProtocol,
+            ...(flags.relayAllowPeer.length === 0 ? {} : { allowPeers: flags.relayAllowPeer }),
+          },
+        }),
   }
   if (flags.stun === undefined && flags.assume === undefined) {
-    throw new CliError('give --stun HOST:PORT to probe, or --assume reachable|unreachable')
+    throw usageError('give --stun HOST:PORT to probe, or --assume reachable|unreachable')
   }
   const peer = await promised<PeerApi>((done) =>
     Peer.start(
@@ -153,7 +197,7 @@ async function reach(flags: ReachFlags): Promise<void> {
   const dht = peer.dhtStatus()
   print(
     'reach_started',
-    { key: toHex(service.key), dht: dht?.address },
+    { key: toHex(service.key), dhtAddress: dht?.address },
     `plexus nat reach: key ${toHex(service.key)}, DHT on ${dht?.address ?? '-'}`,
   )
   const watcher = watchStatus(service, print)
@@ -213,7 +257,11 @@ function echo(incoming: ReachSession, print: Print): void {
   const report = incoming.session.report()
   print(
     'reach_session',
-    { direction: incoming.direction, path: report?.path, remote: report?.remote },
+    {
+      direction: incoming.direction,
+      path: report?.path,
+      ...(report === undefined ? {} : { remote: addressKey(report.remote) }),
+    },
     `session from ${incoming.via.host}:${incoming.via.port} (${report?.path ?? '?'})`,
   )
   incoming.session.onData((bytes) => incoming.session.send(bytes))
@@ -229,7 +277,7 @@ async function connectAndSend(
   const report = reached.session.report()
   print(
     'reach_connected',
-    { ...report },
+    report === undefined ? {} : { ...report, remote: addressKey(report.remote) },
     `connected to ${toHex(key).slice(0, 16)}…: ${report?.path ?? '?'} (${report?.localType} -> ${report?.remoteType})`,
   )
   // datagrams: the other side may select a moment after us, so send again until it answers

@@ -11,7 +11,7 @@ import { longTermKey, type NatReport } from '../../protocols/stun/index.js'
 import { PeerPolicy, turnServerConfig, type TurnServerEvent } from '../../protocols/turn/index.js'
 import { addressArgument, integerOption, portOption } from '../options.js'
 import { resolveBindHost, resolveHostName } from '../bind-host.js'
-import { CliError, EXIT_FAILURE, printJson, printLine } from '../output.js'
+import { CliError, EXIT_FAILURE, printJson, printLine, usageError } from '../output.js'
 import { registerNatReach } from './nat-reach.js'
 
 /**
@@ -76,7 +76,7 @@ export function registerNat(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (flags: ProbeFlags) => {
       const report = await probe(flags)
-      if (flags.json === true) printJson({ type: 'nat_report', ...report })
+      if (flags.json === true) printJson({ type: 'nat_report', ...reportJson(report) })
       else printReport(report)
       if (report.mapped === undefined) process.exitCode = EXIT_FAILURE
     })
@@ -91,8 +91,9 @@ export function registerNat(program: Command): void {
     .action(async (flags: ServerFlags) => {
       const server = await serve(flags)
       const sockets = server.sockets.map((socket) => addressKey(socket.local))
-      if (flags.json === true) printJson({ type: 'listening', protocol: 'stun', sockets })
-      else printLine(`plexus nat server: STUN on ${sockets.join(', ')} (udp)`)
+      if (flags.json === true) {
+        printJson({ type: 'listening', protocol: 'stun', address: sockets[0], sockets })
+      } else printLine(`plexus nat server: STUN on ${sockets.join(', ')} (udp)`)
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve)
         process.once('SIGTERM', resolve)
@@ -149,22 +150,20 @@ function registerRelay(nat: Command): void {
       10 * 2 ** 20,
     )
     .option('--json', 'print JSON lines')
-    .action(async (flags: RelayFlags, command: Command) => {
+    .action(async (flags: RelayFlags) => {
       const users = new Map<string, string>()
       for (const entry of flags.user) {
         const at = entry.indexOf(':')
-        if (at <= 0)
-          command.error(`error: --user takes name:password, got '${entry}'`, { exitCode: 2 })
+        if (at <= 0) throw usageError(`--user takes name:password, got '${entry}'`)
         users.set(entry.slice(0, at), entry.slice(at + 1))
       }
-      if (users.size === 0)
-        command.error('error: give at least one --user name:password', { exitCode: 2 })
+      if (users.size === 0) throw usageError('give at least one --user name:password')
       let policy: PeerPolicy
       try {
         policy =
           flags.allowPeer.length === 0 ? PeerPolicy.loopbackOnly() : new PeerPolicy(flags.allowPeer)
       } catch (error) {
-        return command.error(`error: ${(error as Error).message}`, { exitCode: 2 })
+        throw usageError(`--allow-peer: ${(error as Error).message}`)
       }
       const env = createNodeEnv()
       const bind = await resolveBindHost(flags.bind)
@@ -205,6 +204,16 @@ function registerRelay(nat: Command): void {
       })
       server.close()
     })
+}
+
+/** The report with its addresses as `host:port` (docs/cli.md, JSON vocabulary). */
+function reportJson(report: NatReport): Record<string, unknown> {
+  return {
+    ...report,
+    server: addressKey(report.server),
+    ...(report.mapped === undefined ? {} : { mapped: addressKey(report.mapped) }),
+    ...(report.otherAddress === undefined ? {} : { otherAddress: addressKey(report.otherAddress) }),
+  }
 }
 
 function printRelayEvent(event: TurnServerEvent, json: boolean): void {

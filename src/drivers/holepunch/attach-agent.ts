@@ -11,7 +11,8 @@ export interface AgentSession {
   readonly connected: Promise<ConnectionReport>
   /**
    * The path the session's datagrams take now: the selection's report, then the upgrade's
-   * when a relayed session moved to a direct pair (the session object stays the same).
+   * when a relayed session moved to a direct pair, and the fallback's when that direct pair
+   * stopped answering and the session went back to the relay (the object stays the same).
    */
   report(): ConnectionReport | undefined
   /** Application datagrams arriving on the selected pair. */
@@ -63,7 +64,7 @@ export function attachAgent(
       } else if (event.type === 'selected') {
         latest = event.report
         resolve(event.report)
-      } else if (event.type === 'upgraded') latest = event.report
+      } else if (event.type === 'upgraded' || event.type === 'fell_back') latest = event.report
       else if (event.type === 'failed') reject(new Error(`hole punch failed: ${event.reason}`))
       else dataHandler(event.bytes)
     }

@@ -1,6 +1,9 @@
 /**
  * The TURN server (the plexus relay) on sockets: the server's own socket, and one socket per
- * allocation bound when the core asks (`bind_relay`) and closed when it says.
+ * allocation bound when the core asks (`bind_relay`) and closed when it says. Once given an
+ * identity (`setIdentity`), it also answers relay-lite IDENTIFY on its port with that signed
+ * service record, as a relay-lite relay does (docs/protocols/service-records.md): IDENTIFY's
+ * first byte (0xc8) is neither STUN's (0-3) nor ChannelData's (0x40-0x7f), RFC 7983.
  */
 import { addressKey, type Address } from '../../core/address.js'
 import type { Callback, Clock, DatagramSocket, Metrics, Net } from '../../core/env.js'
@@ -11,11 +14,19 @@ import {
   type TurnServerConfig,
   type TurnServerEvent,
 } from '../../protocols/turn/index.js'
+import {
+  decodeRelay,
+  encodeRelay,
+  IDENTITY_BYTES_MAX,
+  isRelayMessage,
+} from '../../protocols/holepunch/relay-codec.js'
 import { CoreTimer } from '../core-timer.js'
 
 export interface RunningTurnServer {
   readonly local: Address
   readonly core: TurnServer
+  /** The signed record IDENTIFY is answered with (bencoded; empty: none). */
+  setIdentity(record: Uint8Array): void
   close(): void
 }
 
@@ -88,7 +99,9 @@ export function startTurnServer(
         flush()
       })
     }
+    let identity: Uint8Array = new Uint8Array(0)
     socket.onReceive((from, bytes) => {
+      if (isRelayMessage(bytes)) return identify(socket, from, bytes, identity)
       core.receive(world.clock.now(), from, bytes)
       flush()
     })
@@ -96,6 +109,9 @@ export function startTurnServer(
       ok({
         local: socket.local,
         core,
+        setIdentity: (record) => {
+          identity = record.length <= IDENTITY_BYTES_MAX ? record : new Uint8Array(0)
+        },
         close: () => {
           closed = true
           timer.cancel()
@@ -106,4 +122,16 @@ export function startTurnServer(
       }),
     )
   })
+}
+
+/** Answers IDENTIFY with the record; any other relay-lite message is not ours: dropped. */
+function identify(
+  socket: DatagramSocket,
+  from: Address,
+  bytes: Uint8Array,
+  record: Uint8Array,
+): void {
+  const decoded = decodeRelay(bytes)
+  if (!decoded.ok || decoded.value.type !== 'identify') return
+  socket.send(from, encodeRelay({ type: 'identity', tid: decoded.value.tid, record }))
 }

@@ -106,7 +106,7 @@ function pickNat(random: SeededRandom, natRatio: number): NatKind {
 }
 
 /** Two channels that hand messages to each other after `delayMs` on the world's clock. */
-function signalPair(env: Env, delayMs: number): [SignalChannel, SignalChannel] {
+export function signalPair(env: Env, delayMs: number): [SignalChannel, SignalChannel] {
   const handlers: ((message: SignalMessage) => void)[] = [() => undefined, () => undefined]
   const open = [true, true]
   const side = (me: 0 | 1): SignalChannel => ({

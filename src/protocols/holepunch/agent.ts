@@ -1,4 +1,4 @@
-import { addressKey, sameAddress, type Address } from '../../core/address.js'
+import { sameAddress, type Address } from '../../core/address.js'
 import { toHex } from '../../core/bytes.js'
 import type { Random } from '../../core/random.js'
 import { after, ms, type Instant } from '../../core/time.js'
@@ -11,58 +11,52 @@ import {
   verifyIntegrity,
   type DecodedStun,
 } from '../stun/index.js'
+import { bindingIndication, bindingSuccess, connectivityCheck, iceToken } from './binding.js'
 import {
   candidatePriority,
   isRelayedPair,
-  makeCandidate,
   pairKey,
   type Candidate,
   type CandidateBase,
 } from './candidate.js'
 import { DEFAULT_AGENT_CONFIG, type AgentConfig } from './config.js'
+import { candidateFromDescription, type SessionDescription } from './description.js'
+import type { AgentEvent, AgentOutput, ConnectionReport } from './events.js'
+import { Gatherer } from './gatherer.js'
+import { Nomination } from './nomination.js'
 import {
-  candidateFromDescription,
-  candidateToDescription,
-  type SessionDescription,
-} from './description.js'
-import {
-  bindingIndication,
-  bindingRequest,
-  bindingSuccess,
-  checkAttributes,
-  iceToken,
-} from './binding.js'
-import { CheckList, connectionReport, type Pair, type PendingRequest } from './pairs.js'
+  CheckList,
+  connectionReport,
+  remoteCandidateFor,
+  type Pair,
+  type PendingRequest,
+} from './pairs.js'
 import { ReceivePath } from './path-switch.js'
 import { RelayLeg } from './relay-leg.js'
+import { PathSelection, earliest, type PathAction } from './selection.js'
 import { StunTransactions, type Transaction } from './transactions.js'
-import type { AgentEvent, AgentOutput } from './events.js'
 
 /**
  * An ICE agent (RFC 8445) for one UDP component, sans-IO. It owns one socket (the driver's)
- * and, when given a relay, one relay-lite allocation reached from that socket.
+ * and, when given a relay, one relay-lite or TURN allocation reached from that socket.
  *
- * 1. Gathering: the host candidates the driver names, a server-reflexive candidate from each
- *    STUN server (Binding request), a relayed candidate from the relay. Then `gathered`.
- * 2. The description goes to the other agent through the signalling channel; its description
- *    comes back through `setRemote`.
- * 3. Checks: one pair per (base, remote candidate), highest priority first, one new check
+ * 1. Gathering (gatherer.ts): host, server-reflexive and relayed candidates; then `gathered`,
+ *    and the description goes to the other agent, whose own comes back through `setRemote`.
+ * 2. Checks: one pair per (base, remote candidate), highest priority first, one new check
  *    every `checkIntervalMs` (Ta), triggered checks first; a request received makes a
  *    triggered check on its pair, which is how both sides punch their NATs at the same time.
- * 4. Nomination (controlling side): a direct pair is nominated as soon as it succeeds; a
- *    relayed one only after `nominationWaitMs` without a direct success (the relay is the
- *    fallback). Nominating is a check carrying USE-CANDIDATE; the controlled side selects the
- *    pair when it sees one on a pair that has succeeded.
- * 5. Connected: application datagrams on the selected pair, STUN Binding indications every
- *    `keepaliveMs` when nothing else was sent (the NAT mappings stay open).
- * 6. Upgrading: when the selected pair is relayed, the direct pairs are still checked (failed
- *    ones again every `upgradeRetryMs`) for `upgradeWindowMs`. The controlling side nominates
- *    the first that succeeds; both sides then move the session's datagrams to it (`upgraded`)
- *    while the receiver keeps them in order across the switch (path-switch.ts). The
- *    application's session is the same object throughout.
+ * 3. Nomination (nomination.ts): a direct pair at once, a relayed one after a wait; a check
+ *    with USE-CANDIDATE, and the controlled side selects the pair it sees it on.
+ * 4. Connected (selection.ts): data on the selected pair, keep-alives; a relayed session moves
+ *    to a direct pair when one comes up (`upgraded`, kept in order by path-switch.ts), and a
+ *    direct pair that replaced a relayed one falls back to it when it stops answering
+ *    (`fell_back`). The application's session is the same object throughout.
  */
 export type AgentRole = 'controlling' | 'controlled'
 export type AgentState = 'new' | 'gathering' | 'gathered' | 'checking' | 'connected' | 'failed'
+
+/** Checks received before the checks started, kept to act on then. */
+const PENDING_REQUESTS_MAX = 16
 
 export class IceAgent {
   readonly ufrag: string
@@ -71,25 +65,17 @@ export class IceAgent {
   private readonly config: AgentConfig
   private stateValue: AgentState = 'new'
   private readonly outputs: AgentOutput[] = []
-  private readonly locals: Candidate[] = []
   private remote: { ufrag: string; pwd: string; candidates: Candidate[] } | undefined
   private readonly checkList: CheckList
   private readonly transactions: StunTransactions
+  private readonly gatherer: Gatherer
+  private readonly nomination: Nomination
   private readonly pendingRequests: PendingRequest[] = []
-  private gatherDeadline: Instant | undefined
   private nextCheckAt: Instant | undefined
-  private checksStartedAt: Instant | undefined
-  private firstRelayedValidAt: Instant | undefined
-  private checkDeadline: Instant | undefined
-  private nominating: Pair | undefined
-  private selected: Pair | undefined
-  private lastSentOnSelected: Instant | undefined
+  /** The selected pair and the timers that move it (keep-alive, upgrade, fallback). */
+  private readonly path: PathSelection
   private checksSent = 0
   private readonly relay: RelayLeg
-  /** Upgrading a relayed selection: until when, the next retry of failed direct pairs. */
-  private upgradeUntil: Instant | undefined
-  private upgradeRetryAt: Instant | undefined
-  private upgradeNominating: Pair | undefined
   private readonly receivePath: ReceivePath
   /** The instant of the input being handled (TURN's send needs one). */
   private now: Instant = 0 as Instant
@@ -108,6 +94,9 @@ export class IceAgent {
     this.checkList = new CheckList(role === 'controlling')
     this.transactions = new StunTransactions(this.config)
     this.relay = new RelayLeg(random, this.config)
+    this.gatherer = new Gatherer(this.config, random, this.transactions, this.relay)
+    this.nomination = new Nomination(this.config, role === 'controlling')
+    this.path = new PathSelection(this.config)
     this.receivePath = new ReceivePath(this.config.pathSwitchHoldMinMs, (bytes) =>
       this.event({ type: 'data', bytes }),
     )
@@ -115,7 +104,7 @@ export class IceAgent {
 
   /** Connected through the relay and still checking the direct pairs. */
   get upgrading(): boolean {
-    return this.stateValue === 'connected' && this.upgradeUntil !== undefined
+    return this.stateValue === 'connected' && this.path.upgrading
   }
 
   get state(): AgentState {
@@ -127,25 +116,8 @@ export class IceAgent {
     this.now = now
     if (this.stateValue !== 'new') return
     this.stateValue = 'gathering'
-    for (const address of this.hostAddresses) {
-      this.locals.push(makeCandidate('host', address, 'host'))
-    }
-    for (const server of this.config.stunServers) {
-      const request = bindingRequest(this.random, [])
-      this.retransmit(
-        this.transactions.begin(
-          now,
-          { kind: 'gather', server },
-          request.id,
-          request.bytes,
-          'host',
-          server,
-        ),
-      )
-    }
-    this.relay.start(now)
+    for (const request of this.gatherer.start(now, this.hostAddresses)) this.retransmit(request)
     this.drainRelay(now)
-    this.gatherDeadline = after(now, ms(this.config.gatherTimeoutMs))
     this.maybeGathered(now)
   }
 
@@ -163,20 +135,16 @@ export class IceAgent {
 
   /** Our description for the signalling channel (valid once `gathered` was emitted). */
   localDescription(): SessionDescription {
-    return {
-      ufrag: this.ufrag,
-      pwd: this.pwd,
-      candidates: this.locals.map(candidateToDescription),
-    }
+    return this.gatherer.description(this.ufrag, this.pwd)
   }
 
   /** An application datagram over the selected pair; false when not connected. */
   send(now: Instant, bytes: Uint8Array): boolean {
-    const pair = this.selected
+    const pair = this.path.selected
     if (pair === undefined || this.stateValue !== 'connected') return false
     this.now = now
     this.transmit(pair.local.base, pair.remote.address, bytes)
-    this.lastSentOnSelected = now
+    this.path.sent(now, pair)
     return true
   }
 
@@ -204,66 +172,46 @@ export class IceAgent {
       this.maybeNominate(now)
       this.maybeFail(now)
     }
-    if (this.upgrading) this.upgradeStep(now)
-    if (this.stateValue === 'connected') this.keepalive(now)
+    if (this.stateValue === 'connected') {
+      for (const action of this.path.due(now)) this.onPathAction(now, action)
+      if (this.upgrading && this.nextCheckAt !== undefined && this.nextCheckAt <= now) {
+        this.sendNextCheck(now)
+      }
+    }
     this.receivePath.timeout(now)
   }
 
   nextTimeout(): Instant | undefined {
-    let next: Instant | undefined
-    const consider = (at: Instant | undefined): void => {
-      if (at !== undefined && (next === undefined || at < next)) next = at
-    }
-    consider(this.relay.nextTimeout())
-    consider(this.transactions.nextTimeout())
-    if (this.stateValue === 'gathering') consider(this.gatherDeadline)
-    if (this.stateValue === 'checking') {
-      consider(this.nextCheckAt)
-      consider(this.checkDeadline)
-      const mayNominate = this.role === 'controlling' && this.nominating === undefined
-      const relayedValid = this.checkList.someRelayedSucceeded()
-      if (mayNominate && relayedValid && this.firstRelayedValidAt !== undefined) {
-        consider(after(this.firstRelayedValidAt, ms(this.config.nominationWaitMs)))
-      }
-    }
-    if (this.stateValue === 'connected' && this.lastSentOnSelected !== undefined) {
-      consider(after(this.lastSentOnSelected, ms(this.config.keepaliveMs)))
-    }
-    if (this.upgrading) {
-      consider(this.upgradeUntil)
-      consider(this.upgradeRetryAt)
-      consider(this.nextCheckAt)
-    }
-    consider(this.receivePath.nextTimeout())
-    return next
+    const state = this.stateValue
+    return earliest([
+      this.relay.nextTimeout(),
+      this.transactions.nextTimeout(),
+      state === 'gathering' ? this.gatherer.nextTimeout() : undefined,
+      state === 'checking' ? this.nomination.nextTimeout(this.checkList) : undefined,
+      state === 'checking' || this.upgrading ? this.nextCheckAt : undefined,
+      state === 'connected' ? this.path.nextTimeout() : undefined,
+      this.receivePath.nextTimeout(),
+    ])
   }
 
   takeOutputs(): AgentOutput[] {
     return this.outputs.splice(0)
   }
 
-  // --- gathering ------------------------------------------------------------------------------
+  // --- gathering and starting the checks --------------------------------------------------------
 
   private maybeGathered(now: Instant): void {
-    if (this.stateValue !== 'gathering') return
-    const gathering = this.transactions.some((t) => t.purpose.kind === 'gather')
-    const timedOut = this.gatherDeadline !== undefined && now >= this.gatherDeadline
-    if ((gathering || this.relay.pending) && !timedOut) return
-    this.transactions.deleteWhere((t) => t.purpose.kind === 'gather')
-    this.relay.abandon()
+    if (this.stateValue !== 'gathering' || !this.gatherer.finish(now)) return
     this.stateValue = 'gathered'
     this.event({ type: 'gathered', description: this.localDescription() })
     this.maybeStartChecks(now)
   }
 
-  // --- checks ---------------------------------------------------------------------------------
-
   private maybeStartChecks(now: Instant): void {
     if (this.stateValue !== 'gathered' || this.remote === undefined) return
     this.stateValue = 'checking'
-    this.checksStartedAt = now
-    this.checkDeadline = after(now, ms(this.config.checkTimeoutMs))
-    for (const base of this.bases()) {
+    this.nomination.begin(now)
+    for (const base of this.gatherer.bases()) {
       for (const remote of this.remote.candidates) this.checkList.pairFor(base, remote)
     }
     this.relay.permit(
@@ -276,12 +224,7 @@ export class IceAgent {
     this.sendNextCheck(now)
   }
 
-  /** One local candidate per base: the host socket and, if allocated, the relay. */
-  private bases(): Candidate[] {
-    const host = this.locals.find((c) => c.type === 'host')
-    const relay = this.locals.find((c) => c.type === 'relay')
-    return [host, relay].filter((c): c is Candidate => c !== undefined)
-  }
+  // --- checks -------------------------------------------------------------------------------------
 
   private sendNextCheck(now: Instant): void {
     const pair = this.checkList.next(this.upgrading)
@@ -296,14 +239,9 @@ export class IceAgent {
   private check(now: Instant, pair: Pair, nominate: boolean): void {
     const remote = this.remote
     if (remote === undefined) return
-    const attributes = checkAttributes(
-      remote.ufrag,
-      this.ufrag,
-      this.role === 'controlling',
-      this.tieBreaker,
-      nominate,
-    )
-    const request = bindingRequest(this.random, attributes, shortTermKey(remote.pwd))
+    const controlling = this.role === 'controlling'
+    const local = { ufrag: this.ufrag, controlling, tieBreaker: this.tieBreaker }
+    const request = connectivityCheck(this.random, remote, local, nominate)
     if (pair.state !== 'succeeded') pair.state = 'in-progress'
     const purpose = { kind: 'check', pair, nominate } as const
     const { id, bytes } = request
@@ -346,36 +284,24 @@ export class IceAgent {
     const request = { base, from, priority, useCandidate }
     if (this.stateValue === 'checking' || this.stateValue === 'connected') {
       this.afterRequest(now, request)
-    } else if (this.pendingRequests.length < 16) {
+    } else if (this.pendingRequests.length < PENDING_REQUESTS_MAX) {
       this.pendingRequests.push(request)
     }
   }
 
   /** Section 7.3.1.3-5: learn a peer-reflexive candidate, trigger a check, note nomination. */
   private afterRequest(now: Instant, request: PendingRequest): void {
-    const local = this.bases().find((c) => c.base === request.base)
+    const local = this.gatherer.bases().find((c) => c.base === request.base)
     if (local === undefined || this.remote === undefined) return
-    let remote = this.remote.candidates.find((c) => sameAddress(c.address, request.from))
-    if (remote === undefined) {
-      remote = {
-        type: 'prflx',
-        address: request.from,
-        base: 'host',
-        priority: request.priority,
-        foundation: `prflx-${addressKey(request.from)}`,
-      }
-      this.remote.candidates.push(remote)
-    }
+    const remote = remoteCandidateFor(this.remote.candidates, request)
     const pair = this.checkList.pairFor(local, remote)
     if (request.useCandidate && this.role === 'controlled') {
       if (pair.state === 'succeeded') this.select(now, pair)
       else pair.nominateOnSuccess = true
     }
     const direct = !isRelayedPair(pair.local, pair.remote)
-    if (
-      pair.state !== 'succeeded' &&
-      (this.stateValue === 'checking' || (this.upgrading && direct))
-    ) {
+    const checking = this.stateValue === 'checking' || (this.upgrading && direct)
+    if (pair.state !== 'succeeded' && checking) {
       pair.state = 'waiting'
       this.checkList.trigger(pair)
       // paced like every check (Ta): an idle check list sends now, a busy one in its turn
@@ -391,11 +317,7 @@ export class IceAgent {
     if (purpose.kind === 'gather') {
       if (!sameAddress(from, purpose.server)) return
       this.transactions.delete(id)
-      const mapped = findAttribute(message, 'xor-mapped-address')?.address
-      const known = mapped !== undefined && this.locals.some((c) => sameAddress(c.address, mapped))
-      if (message.messageClass === 'success' && mapped !== undefined && !known) {
-        this.locals.push(makeCandidate('srflx', mapped, 'host'))
-      }
+      this.gatherer.answered(message)
       this.maybeGathered(now)
       return
     }
@@ -412,10 +334,9 @@ export class IceAgent {
     pair.rttMs = now - transaction.sentAt
     if (pair.state !== 'succeeded') {
       pair.state = 'succeeded'
-      if (isRelayedPair(pair.local, pair.remote) && this.firstRelayedValidAt === undefined) {
-        this.firstRelayedValidAt = now
-      }
+      this.nomination.succeeded(now, pair)
     }
+    this.path.fresh(now, pair)
     if (this.upgrading) return this.upgradeSucceeded(now, pair, purpose.nominate)
     if (this.stateValue !== 'checking') return
     if (purpose.nominate || pair.nominateOnSuccess) this.select(now, pair)
@@ -433,11 +354,8 @@ export class IceAgent {
       (t) => t.purpose.kind === 'check' && t.purpose.pair === pair,
     )
     if (!stillTrying && pair.state !== 'succeeded') pair.state = 'failed'
-    if (purpose.nominate && this.nominating === pair) {
-      pair.state = 'failed'
-      this.nominating = undefined
-    }
-    if (purpose.nominate && this.upgradeNominating === pair) this.upgradeNominating = undefined
+    if (purpose.nominate) this.nomination.nominationFailed(pair)
+    if (purpose.nominate) this.path.nominationFailed(pair)
     if (this.stateValue === 'checking') {
       this.maybeNominate(now)
       this.maybeFail(now)
@@ -445,53 +363,36 @@ export class IceAgent {
   }
 
   private maybeNominate(now: Instant): void {
-    if (this.role !== 'controlling' || this.nominating !== undefined) return
     if (this.stateValue !== 'checking') return
-    const best = this.checkList.bestSucceeded()
-    if (best === undefined) return
-    if (isRelayedPair(best.local, best.remote)) {
-      const waited =
-        this.firstRelayedValidAt !== undefined &&
-        now >= after(this.firstRelayedValidAt, ms(this.config.nominationWaitMs))
-      if (!waited && this.checkList.someDirectPending()) return
-    }
-    this.nominating = best
-    this.check(now, best, true)
+    const pair = this.nomination.pick(now, this.checkList)
+    if (pair !== undefined) this.check(now, pair, true)
   }
 
   private maybeFail(now: Instant): void {
     if (this.stateValue !== 'checking') return
-    const timedOut = this.checkDeadline !== undefined && now >= this.checkDeadline
-    if (this.checkList.someAlive() && !timedOut) return
+    const reason = this.nomination.failure(now, this.checkList)
+    if (reason === undefined) return
     this.stateValue = 'failed'
     this.transactions.clear()
-    this.event({
-      type: 'failed',
-      reason: timedOut ? 'timeout' : 'no_pair_succeeded',
-      checksSent: this.checksSent,
-    })
+    this.event({ type: 'failed', reason, checksSent: this.checksSent })
   }
+
+  // --- the selection: first, upgraded, fallen back ------------------------------------------------
 
   private select(now: Instant, pair: Pair): void {
     const relayed = isRelayedPair(pair.local, pair.remote)
-    const elapsedMs = now - (this.checksStartedAt ?? now)
-    if (this.selected !== undefined) {
+    if (this.path.selected !== undefined) {
       // only a relayed session moves, and only to a direct pair
       if (!this.upgrading || relayed) return
-      this.selected = pair
-      this.lastSentOnSelected = now
-      this.endUpgrade()
-      const report = connectionReport(this.role, pair, this.checksSent, elapsedMs)
-      this.event({ type: 'upgraded', report })
+      this.path.upgradeTo(now, pair)
+      this.endUpgradeChecks()
+      this.event({ type: 'upgraded', report: this.report(now, pair) })
       return
     }
-    this.selected = pair
     this.stateValue = 'connected'
-    this.lastSentOnSelected = now
-    if (relayed && this.config.upgradeWindowMs > 0 && this.checkList.hasDirect()) {
+    this.path.selectFirst(now, pair, relayed && this.checkList.hasDirect())
+    if (this.path.upgrading) {
       // the direct checks in flight go on; the other relayed ones are done with
-      this.upgradeUntil = after(now, ms(this.config.upgradeWindowMs))
-      this.upgradeRetryAt = after(now, ms(this.config.upgradeRetryMs))
       this.transactions.deleteWhere(
         (t) =>
           t.purpose.kind === 'check' &&
@@ -502,52 +403,62 @@ export class IceAgent {
     } else {
       this.transactions.deleteWhere((t) => t.purpose.kind === 'check' && t.purpose.pair !== pair)
     }
-    const report = connectionReport(this.role, pair, this.checksSent, elapsedMs)
-    this.event({ type: 'selected', report })
+    this.event({ type: 'selected', report: this.report(now, pair) })
   }
 
-  // --- upgrading a relayed session --------------------------------------------------------------
+  private report(now: Instant, pair: Pair): ConnectionReport {
+    return connectionReport(this.role, pair, this.checksSent, this.nomination.elapsedMs(now))
+  }
 
-  private upgradeStep(now: Instant): void {
-    if (this.upgradeUntil !== undefined && now >= this.upgradeUntil) {
-      this.endUpgrade()
-      return
+  private onPathAction(now: Instant, action: PathAction): void {
+    switch (action.type) {
+      case 'keepalive': {
+        const { local, remote } = action.pair
+        this.transmit(local.base, remote.address, bindingIndication(this.random))
+        return this.path.sent(now, action.pair)
+      }
+      case 'consent':
+        return this.check(now, action.pair, false)
+      case 'retry_direct':
+        if (this.checkList.retryFailedDirect()) this.nextCheckAt ??= now
+        return
+      case 'upgrade_over':
+        return this.endUpgradeChecks()
+      case 'fell_back':
+        return this.fellBack(now, action.from, action.to)
     }
-    if (this.upgradeRetryAt !== undefined && now >= this.upgradeRetryAt) {
-      if (this.checkList.retryFailedDirect()) this.nextCheckAt ??= now
-      this.upgradeRetryAt = after(now, ms(this.config.upgradeRetryMs))
-    }
-    if (this.nextCheckAt !== undefined && this.nextCheckAt <= now) this.sendNextCheck(now)
   }
 
   /** A check succeeded while upgrading: the controlling side nominates the first direct pair. */
   private upgradeSucceeded(now: Instant, pair: Pair, nominated: boolean): void {
     if (isRelayedPair(pair.local, pair.remote)) return
     if (nominated || pair.nominateOnSuccess) return this.select(now, pair)
-    if (this.role !== 'controlling' || this.upgradeNominating !== undefined) return
-    this.upgradeNominating = pair
+    if (this.role !== 'controlling' || this.path.upgradeNominating !== undefined) return
+    this.path.upgradeNominating = pair
     this.check(now, pair, true)
   }
 
-  private endUpgrade(): void {
-    this.upgradeUntil = undefined
-    this.upgradeRetryAt = undefined
-    this.upgradeNominating = undefined
+  /** Upgraded, or the window closed: only the selected pair's checks (consent) go on. */
+  private endUpgradeChecks(): void {
     this.nextCheckAt = undefined
-    const selected = this.selected
+    const selected = this.path.selected
     this.transactions.deleteWhere((t) => t.purpose.kind === 'check' && t.purpose.pair !== selected)
   }
 
-  private keepalive(now: Instant): void {
-    const pair = this.selected
-    if (pair === undefined || this.lastSentOnSelected === undefined) return
-    // the same sum as nextTimeout's: a difference could round below it and never fire
-    if (now < after(this.lastSentOnSelected, ms(this.config.keepaliveMs))) return
-    this.transmit(pair.local.base, pair.remote.address, bindingIndication(this.random))
-    this.lastSentOnSelected = now
+  /**
+   * The direct pair went quiet: the session is on the relayed pair again. The direct pairs
+   * count as failed, so the upgrade window retries them after `upgradeRetryMs` (or at once
+   * when the other side's checks get through, as triggered checks).
+   */
+  private fellBack(now: Instant, from: Pair, to: Pair): void {
+    this.transactions.deleteWhere((t) => t.purpose.kind === 'check' && t.purpose.pair === from)
+    this.checkList.failDirect()
+    from.nominateOnSuccess = false
+    this.nextCheckAt = undefined
+    this.event({ type: 'fell_back', report: this.report(now, to) })
   }
 
-  // --- plumbing -------------------------------------------------------------------------------
+  // --- plumbing -----------------------------------------------------------------------------------
 
   private retransmit(transaction: Transaction): void {
     if (transaction.purpose.kind === 'check') {
@@ -571,7 +482,7 @@ export class IceAgent {
     for (const output of this.relay.takeOutputs()) {
       if (output.type === 'send') this.emitSend(output.to, output.bytes)
       else if (output.type === 'relayed') {
-        this.locals.push(makeCandidate('relay', output.address, 'relay'))
+        this.gatherer.relayed(output.address)
         this.maybeGathered(now)
       } else if (output.type === 'unavailable') this.maybeGathered(now)
       else this.onDatagram(now, 'relay', output.from, output.bytes)

@@ -46,6 +46,23 @@ export const checkAttributes = (
   return attributes
 }
 
+/** A connectivity check from the local agent to the remote one, signed with its password. */
+export const connectivityCheck = (
+  random: Random,
+  remote: { readonly ufrag: string; readonly pwd: string },
+  local: { readonly ufrag: string; readonly controlling: boolean; readonly tieBreaker: bigint },
+  nominate: boolean,
+): BindingRequest => {
+  const attributes = checkAttributes(
+    remote.ufrag,
+    local.ufrag,
+    local.controlling,
+    local.tieBreaker,
+    nominate,
+  )
+  return bindingRequest(random, attributes, shortTermKey(remote.pwd))
+}
+
 /** The answer to a check: where it came from, signed with our own password. */
 export const bindingSuccess = (
   transactionId: Uint8Array,

@@ -35,6 +35,16 @@ export interface AgentConfig {
    * 0 turns the hold off, for applications that put datagrams in order themselves.
    */
   readonly pathSwitchHoldMinMs: number
+  /**
+   * A direct pair that replaced a relayed one is checked this often (a Binding request, as
+   * RFC 7675's consent freshness) while the relayed pair is kept to fall back to.
+   */
+  readonly consentIntervalMs: number
+  /**
+   * The session falls back to the relayed pair when no check on the direct one was answered
+   * for this long (0: never; the relayed pair is then not kept).
+   */
+  readonly fallbackAfterMs: number
 }
 
 export interface TurnServerRef {
@@ -58,4 +68,6 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   upgradeWindowMs: 60_000,
   upgradeRetryMs: 5_000,
   pathSwitchHoldMinMs: 50,
+  consentIntervalMs: 500,
+  fallbackAfterMs: 2_000,
 }

@@ -24,6 +24,11 @@ export type AgentEvent =
   | { readonly type: 'selected'; readonly report: ConnectionReport }
   /** A relayed session moved to a direct pair: same session, same data, a shorter path. */
   | { readonly type: 'upgraded'; readonly report: ConnectionReport }
+  /**
+   * The direct pair stopped answering and the session went back to the relayed pair it came
+   * from (same session; the upgrade window opens again).
+   */
+  | { readonly type: 'fell_back'; readonly report: ConnectionReport }
   | {
       readonly type: 'failed'
       readonly reason: 'timeout' | 'no_pair_succeeded'

@@ -1,4 +1,4 @@
-import type { Address } from '../../core/address.js'
+import { addressKey, sameAddress, type Address } from '../../core/address.js'
 import {
   isRelayedPair,
   pairKey,
@@ -28,6 +28,24 @@ export interface PendingRequest {
   readonly from: Address
   readonly priority: number
   readonly useCandidate: boolean
+}
+
+/**
+ * The remote candidate a check came from (section 7.3.1.3): a known one, else a new
+ * peer-reflexive candidate with the request's PRIORITY, added to `candidates`.
+ */
+export function remoteCandidateFor(candidates: Candidate[], request: PendingRequest): Candidate {
+  const known = candidates.find((c) => sameAddress(c.address, request.from))
+  if (known !== undefined) return known
+  const learnt: Candidate = {
+    type: 'prflx',
+    address: request.from,
+    base: 'host',
+    priority: request.priority,
+    foundation: `prflx-${addressKey(request.from)}`,
+  }
+  candidates.push(learnt)
+  return learnt
 }
 
 /**
@@ -141,6 +159,13 @@ export class CheckList {
       }
     }
     return any
+  }
+
+  /** Falling back: every direct pair counts as failed until checked again. */
+  failDirect(): void {
+    for (const p of this.pairs.values()) {
+      if (!isRelayedPair(p.local, p.remote)) p.state = 'failed'
+    }
   }
 
   /** A pair that may still succeed, or has. */

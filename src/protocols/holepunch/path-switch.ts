@@ -10,7 +10,9 @@ import type { Pair } from './pairs.js'
  * least `holdMinMs`) while the relayed stragglers are delivered at once, then releases the held
  * datagrams in their order and delivers from the new pair directly. Nothing is dropped: a
  * full hold buffer is released early, and a straggler after the hold is still delivered.
- * `holdMinMs` 0 turns the hold off (datagrams in arrival order).
+ * `holdMinMs` 0 turns the hold off (datagrams in arrival order). Data that comes back on a
+ * relayed pair (the sender fell back) makes that pair current again, so a later upgrade is
+ * held as the first one was.
  */
 const HOLD_DATAGRAMS_MAX = 512
 
@@ -43,6 +45,12 @@ export class ReceivePath {
       this.held = { pair, until: after(now, ms(holdMs)), datagrams: [bytes] }
       return
     }
+    // Back from a direct pair to the relay (the sender fell back): the relay becomes current,
+    // so that a later move to a direct pair is held again. Arrival order: the direct path
+    // is the shorter one, nothing it carried can still be behind.
+    const toRelayed =
+      !isRelayedPair(current.local, current.remote) && isRelayedPair(pair.local, pair.remote)
+    if (held === undefined && toRelayed) this.current = pair
     // any other change of path (or a straggler from a pair left earlier): in arrival order
     this.deliver(bytes)
   }

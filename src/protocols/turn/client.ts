@@ -253,14 +253,22 @@ export class TurnClient {
       : [{ type: 'lifetime', seconds: this.config.lifetimeSeconds }]
   }
 
+  /**
+   * One CreatePermission per IP: a server refuses a whole request when it forbids one of its
+   * addresses (RFC 8656 section 9.1, 403), and an ICE agent permits every remote candidate,
+   * private host addresses among them; one forbidden IP must not leave the others out.
+   */
   private sendPermissions(now: Instant, peers: readonly Address[]): void {
-    this.request(now, {
-      operation: 'permission',
-      method: StunMethod.CreatePermission,
-      attributes: peers.map((address) => ({ type: 'xor-peer-address' as const, address })),
-      retried: false,
-      peers,
-    })
+    const byHost = new Map(peers.map((peer) => [peer.host, peer]))
+    for (const peer of byHost.values()) {
+      this.request(now, {
+        operation: 'permission',
+        method: StunMethod.CreatePermission,
+        attributes: [{ type: 'xor-peer-address' as const, address: peer }],
+        retried: false,
+        peers: [peer],
+      })
+    }
   }
 
   private sendChannelBind(now: Instant, peer: Address, channel: number): void {
@@ -348,6 +356,10 @@ export class TurnClient {
           }
           return this.request(now, { ...request, retried: true })
         }
+      }
+      // a peer the server forbids stays forbidden: not asked for again at each refresh
+      if (request.operation === 'permission' && code === StunErrorCode.Forbidden) {
+        for (const peer of request.peers ?? []) this.permitted.delete(peer.host)
       }
       return this.event({
         type: 'failed',

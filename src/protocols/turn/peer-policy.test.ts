@@ -25,3 +25,20 @@ test('CIDR prefixes allow what they cover and nothing else', () => {
   assert.throws(() => new PeerPolicy(['10.0.0.0/33']), RangeError)
   assert.throws(() => new PeerPolicy(['nonsense']), RangeError)
 })
+
+test('a deny list cuts holes in the allowed prefixes; publicInternet keeps out the private ones', () => {
+  const policy = new PeerPolicy(['10.0.0.0/8'], ['10.9.0.0/16'])
+  assert.equal(policy.allows('10.8.1.1'), true)
+  assert.equal(policy.allows('10.9.1.1'), false)
+  const open = PeerPolicy.publicInternet()
+  for (const host of ['192.0.2.1', '8.8.8.8', '203.0.113.9', '100.63.255.255']) {
+    assert.equal(open.allows(host), true, host)
+  }
+  for (const host of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.0.1']) {
+    assert.equal(open.allows(host), false, host)
+  }
+  for (const host of ['100.64.0.1', '0.1.2.3', '224.0.0.1', '255.255.255.255', '::1']) {
+    assert.equal(open.allows(host), false, host)
+  }
+  assert.throws(() => new PeerPolicy(['0.0.0.0/0'], ['bad']), RangeError)
+})
