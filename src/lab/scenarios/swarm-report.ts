@@ -54,6 +54,8 @@ export interface SwarmReport {
   readonly problems: readonly string[]
   readonly virtualSeconds: number
   readonly events: number
+  /** Connection churn: what each connection costs (an MSE handshake) times how many. */
+  readonly connections: ConnectionCounts
 }
 
 /**
@@ -183,6 +185,31 @@ export function buildSwarmReport(input: ReportInput): SwarmReport {
     problems,
     virtualSeconds: world.now() / 1000,
     events: world.scheduler.eventsRun,
+    connections: connectionCounts(world),
+  }
+}
+
+/**
+ * Stream connections over the run: set up (TCP), refused by a peer's listener before any
+ * handshake (its connection budget is spent), routed to a torrent after the handshake, and
+ * MSE handshakes answered (each costs both ends two 768-bit modular exponentiations).
+ */
+export interface ConnectionCounts {
+  readonly accepted: number
+  readonly refusedAtListener: number
+  readonly routed: number
+  readonly mseAnswered: number
+}
+
+function connectionCounts(world: SimWorld): ConnectionCounts {
+  const network = world.networkCounters()
+  const metrics = world.metricCounters()
+  const metric = (name: string): number => metrics.get(name) ?? 0
+  return {
+    accepted: network['streamsAccepted'] ?? 0,
+    refusedAtListener: metric('peer.listener.refused'),
+    routed: metric('peer.listener.routed'),
+    mseAnswered: metric('peer.listener.mse_plaintext') + metric('peer.listener.mse_rc4'),
   }
 }
 
@@ -211,6 +238,9 @@ export function formatSwarm(r: SwarmReport): string[] {
     `upload utilisation ${r.capacity.utilisation}; idle slots ${r.capacity.idleSlotShare}, ` +
       `unchoked but not interested ${r.capacity.unchokedNotInterestedShare}, ` +
       `starved ${r.capacity.starvedShare}`,
+    `connections: ${r.connections.accepted} accepted, ${r.connections.refusedAtListener} ` +
+      `refused at the listener, ${r.connections.routed} routed ` +
+      `(${r.connections.mseAnswered} after MSE)`,
     `${r.events} events over ${r.virtualSeconds.toFixed(1)} virtual seconds` +
       (r.problems.length > 0 ? `; PROBLEMS: ${r.problems.join('; ')}` : ''),
   ]

@@ -178,10 +178,12 @@ function progress(
   const done = waitingFor.filter((r) => r.completedAtMs !== undefined).length
   const rss = Math.round(process.memoryUsage().rss / 1e6)
   const wall = Math.round(performance.now() / 1000)
-  const gigabytes = (world.networkCounters()['streamBytesDelivered'] ?? 0) / 1e9
+  const counters = world.networkCounters()
+  const gigabytes = (counters['streamBytesDelivered'] ?? 0) / 1e9
   options.progress(
     `virtual ${(step * STEP_MS) / 1000} s: ${done}/${waitingFor.length} leechers done, ` +
-      `${gigabytes.toFixed(1)} GB moved, ${world.scheduler.eventsRun} events; ` +
+      `${gigabytes.toFixed(1)} GB moved, ${counters['streamsAccepted'] ?? 0} connections, ` +
+      `${world.scheduler.eventsRun} events; ` +
       `wall ${wall} s, rss ${rss} MB`,
   )
 }
