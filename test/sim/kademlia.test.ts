@@ -29,11 +29,15 @@ seededTest('kademlia: 1,000 nodes join; every lookup finds the true closest node
   assert.equal(r.queriesDropped, 0, 'no honest node is rate-limited')
 })
 
-seededTest('kademlia: the same seed replays exactly', 12, (seed) => {
+seededTest('kademlia: the same seed replays exactly, with or without progress lines', 12, (seed) => {
   const params = { nodes: 200, lookups: 20, announces: 2, items: 2 }
   const first = JSON.stringify(runKademlia(params, seed))
-  const second = JSON.stringify(runKademlia(params, seed))
+  const lines: string[] = []
+  const second = JSON.stringify(runKademlia(params, seed, { progress: (l) => lines.push(l) }))
   assert.equal(first, second, 'not deterministic')
+  // One line per virtual minute after the join (60 s of lookups, then 60 s to finish).
+  assert.equal(lines.length, 2, lines.join('\n'))
+  assert.match(lines[1] ?? '', /^virtual 210 s: 20\/20 lookups/)
 })
 
 /**

@@ -1,4 +1,5 @@
 import { minutes, ms, seconds, type Duration } from '../../core/time.js'
+import type { SharedIds } from './shared-ids.js'
 import type { StorageQuota } from './source-ledger.js'
 
 /** Routing-table policy (BEP 5 states, BEP 42 checks, poisoning limits). */
@@ -28,6 +29,11 @@ export interface RoutingConfig {
   readonly enforceBep42: boolean
   /** A bucket unchanged this long is refreshed with a lookup (BEP 5: 15 minutes). */
   readonly refreshAfter: Duration
+  /**
+   * For a process running many nodes (the simulator): one copy of each id and host string
+   * for all their tables (shared-ids.ts). Undefined: each table copies the ids it keeps.
+   */
+  readonly sharedIds?: SharedIds
 }
 
 export interface DhtConfig {

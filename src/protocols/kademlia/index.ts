@@ -36,6 +36,7 @@ export {
 export { bep42Id, bep42Valid, isLocalAddress } from './bep42.js'
 export { crc32c } from './crc32c.js'
 export { RoutingTable, RoutingNode, nodeState, type NodeState } from './routing-table.js'
+export { SharedIds } from './shared-ids.js'
 export { subnetOf } from './ip-policy.js'
 export {
   listStored,

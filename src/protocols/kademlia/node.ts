@@ -1,8 +1,9 @@
 /**
  * The Mainline DHT node: a sans-IO `DatagramCore` over KRPC messages. It answers queries
- * (server.ts), runs commands as operations (an iterative lookup, then for announce and put a
- * store phase), keeps the routing table fresh (bucket refresh, pings of questionable nodes),
- * and learns its external address from the `ip` of responses (BEP 42).
+ * (server.ts), runs commands as operations (node-operations.ts: an iterative lookup, then for
+ * announce and put a store phase), keeps the routing table fresh (node-maintenance.ts: bucket
+ * refresh, pings of questionable nodes, housekeeping), and learns its external address from
+ * the `ip` of responses (BEP 42).
  *
  * BEP 32: one routing table per address family taken part in (family-tables.ts); a
  * dual-stack node asks for both node lists while bootstrapping and for the list of the
@@ -13,45 +14,41 @@
  * ed25519 from the `Ed25519` port. Requests in flight and their adaptive timeout live in
  * requests.ts.
  */
-import { addressKey, type Address } from '../../core/address.js'
+import type { Address } from '../../core/address.js'
 import type { IpFamily } from '../../core/compact-peers.js'
 import type { DatagramCore, Output } from '../../core/core.js'
 import type { BValue } from '../../core/codec/bencode.js'
 import type { Hashing } from '../../core/env.js'
 import { assert } from '../../core/errors.js'
-import { randomId, randomIdInBucket, type Id160 } from '../../core/id.js'
+import { randomId, type Id160 } from '../../core/id.js'
 import type { Random } from '../../core/random.js'
-import { after, type Instant } from '../../core/time.js'
+import type { Instant } from '../../core/time.js'
 import { bep42Id } from './bep42.js'
-import { BucketFiller } from './bucket-fill.js'
-import { claimBucketToRefresh, refreshDueAt, refreshQuery } from './bucket-refresh.js'
 import { DEFAULT_DHT_CONFIG, type DhtConfig } from './config.js'
 import type { Ed25519 } from './ed25519.js'
 import { FamilyExternalAddresses, idForExternal } from './external-address.js'
 import { FamilyTables, familyOf, withWant } from './family-tables.js'
 import { InfoHashSampler } from './infohash-sampler.js'
 import { ItemStore, immutableTarget } from './items.js'
-import { LookupState } from './lookup.js'
 import type { KrpcMessage, KrpcQuery, KrpcResponseBody } from './messages.js'
 import {
-  newOperation,
   peerLookupExtra,
   type DhtEvent,
   type Operation,
-  type OperationExtra as Extra,
-  type OperationKind,
   type PeerLookupOptions,
 } from './operation.js'
-import { feedSiblings, mergeDone, nodesForOperation, siblingsBusy } from './operation-group.js'
-import { doneEvent, lookupQueryFor, storeQueryFor } from './operation-messages.js'
+import { feedSiblings, nodesForOperation } from './operation-group.js'
+import { lookupQueryFor } from './operation-messages.js'
 import { settleFailure, settleResponse, type ReplyContext } from './operation-replies.js'
 import { PeerStore } from './peer-store.js'
 import { exportState } from './persistence.js'
 import { RateLimiter } from './rate-limiter.js'
 import { Requests, type Pending, type Role } from './requests.js'
+import { NodeMaintenance } from './node-maintenance.js'
+import { NodeOperations } from './node-operations.js'
 import type { DhtDeps, DhtNodeOptions, DhtStats } from './node-types.js'
 import { mutablePutPlan, type MutableItemToPut } from './put-plan.js'
-import type { InsertResult, RoutingTable } from './routing-table.js'
+import type { RoutingTable } from './routing-table.js'
 import { reply, type ServerState } from './server.js'
 import { listStored, type StoredListing } from './stored-listing.js'
 import { TokenSecrets } from './tokens.js'
@@ -59,7 +56,6 @@ import { TokenSecrets } from './tokens.js'
 export type { PeerLookupOptions } from './operation.js'
 export type { DhtDeps, DhtNodeOptions, DhtStats } from './node-types.js'
 
-const HOUSEKEEPING_MS = 60_000
 /** Distinct responders that must agree on our external IP before we believe it. */
 const EXTERNAL_IP_VOTES = 2
 
@@ -78,21 +74,16 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
   private readonly limiter: RateLimiter
   private readonly requests: Requests
   private readonly outputs: Output<KrpcMessage, DhtEvent>[] = []
-  /** Running operations; the parts of one dual-stack command share its handle. */
-  private readonly operations = new Set<Operation>()
-  private readonly tablePings = new Set<string>()
-  private readonly filler: BucketFiller
+  private readonly operations: NodeOperations
+  private readonly maintenance: NodeMaintenance
   /** BEP 42: our external address per family, each learned from its own family's votes. */
   private readonly externalAddresses: FamilyExternalAddresses
-  private nextHandle = 1
-  private refreshOp: Operation | undefined
-  private lastRefreshAt: number = -Infinity
-  private housekeepingAt: Instant
   private readonly replyContext: ReplyContext
+  /** What the server answers from; rebuilt when our id (and so our tables) change. */
+  private server: ServerState
   private readonly counters = {
     queriesReceived: 0,
     ignoredReadOnly: 0,
-    operationsStarted: 0,
   }
 
   constructor(now: Instant, deps: DhtDeps, options: DhtNodeOptions = {}) {
@@ -121,8 +112,39 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     const limit = this.config.rateLimit
     this.limiter = new RateLimiter(limit.perSecond, limit.burst, limit.sourcesMax)
     this.requests = new Requests(this.config, this.random)
-    this.filler = new BucketFiller(this.config.fillSpacing)
-    this.housekeepingAt = after(now, HOUSEKEEPING_MS as never)
+    this.operations = new NodeOperations(
+      this.config,
+      this.requests,
+      this.ed25519,
+      {
+        send: (at, to, query, role, op) => this.send(at, to, query, role, op),
+        emit: (event) => this.emit(event),
+        finished: (op) => this.maintenance.finished(op),
+      },
+      this.tables,
+      this.ownId,
+    )
+    this.maintenance = new NodeMaintenance(
+      {
+        config: this.config,
+        random: this.random,
+        peerStore: this.peerStore,
+        itemStore: this.itemStore,
+        tokens: this.tokens,
+        limiter: this.limiter,
+        requests: this.requests,
+      },
+      {
+        send: (at, to, query, role, op) => this.send(at, to, query, role, op),
+        startRefresh: (at, target, family) =>
+          this.operations.start(at, 'refresh', target, family === undefined ? {} : { family }),
+        advance: (at, op) => this.operations.advance(at, op),
+      },
+      this.tables,
+      this.ownId,
+      now,
+    )
+    this.server = this.serverState()
     this.replyContext = {
       hashing: this.hashing,
       ed25519: this.ed25519,
@@ -164,7 +186,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
    * dual-stack node runs it in each family, each address seeding its own family's lookup.
    */
   bootstrap(now: Instant, addresses: readonly Address[]): number {
-    const parts = this.startParts(now, 'bootstrap', this.ownId, {})
+    const parts = this.operations.startParts(now, 'bootstrap', this.ownId, {})
     for (const to of addresses) {
       const family = familyOf(to.host)
       const op = parts.find((p) => p.family === undefined || p.family === family)
@@ -172,18 +194,18 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       op.unseeded++
       this.send(now, to, lookupQueryFor(op), 'seed', op)
     }
-    this.advance(now, parts[0] as Operation)
+    this.operations.advance(now, parts[0] as Operation)
     return (parts[0] as Operation).handle
   }
 
   /** find_node lookup for `target`; `done` carries the k closest nodes. */
   lookup(now: Instant, target: Id160): number {
-    return this.startLookup(now, 'find_node', target, {})
+    return this.operations.startLookup(now, 'find_node', target, {})
   }
 
   /** get_peers lookup; peers stream as `peers` events; with scrape, `done` has the estimate. */
   getPeers(now: Instant, infoHash: Id160, options: PeerLookupOptions = {}): number {
-    return this.startLookup(now, 'get_peers', infoHash, peerLookupExtra(options))
+    return this.operations.startLookup(now, 'get_peers', infoHash, peerLookupExtra(options))
   }
 
   /**
@@ -198,7 +220,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     options: PeerLookupOptions & { readonly seed?: boolean } = {},
   ): number {
     assert(Number.isInteger(port) && port >= 0 && port <= 65535, `bad port ${port}`)
-    return this.startLookup(now, 'announce', infoHash, {
+    return this.operations.startLookup(now, 'announce', infoHash, {
       announcePort: port,
       impliedPort,
       seed: options.seed ?? false,
@@ -211,7 +233,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
    * the answer is a `samples` event, then `done` (with the node in `closest` when it answered).
    */
   sampleInfohashes(now: Instant, to: Address, target: Id160): number {
-    const op = this.start(now, 'sample_infohashes', target, {})
+    const op = this.operations.start(now, 'sample_infohashes', target, {})
     op.phase = 'store'
     op.storesPending = 1
     this.send(now, to, lookupQueryFor(op), 'sample', op)
@@ -221,7 +243,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
   /** Stores an immutable item; its target is SHA-1 of its bencoding. */
   putImmutable(now: Instant, value: BValue): number {
     const target = immutableTarget(this.hashing, value)
-    return this.startLookup(now, 'put_immutable', target, { put: { value } })
+    return this.operations.startLookup(now, 'put_immutable', target, { put: { value } })
   }
 
   /**
@@ -232,17 +254,17 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     const ed = this.ed25519
     assert(ed !== undefined, 'putMutable needs an Ed25519 implementation')
     const { target, put, salt } = mutablePutPlan(ed, this.hashing, item)
-    return this.startLookup(now, 'put_mutable', target, { put, salt })
+    return this.operations.startLookup(now, 'put_mutable', target, { put, salt })
   }
 
   /** Looks an item up; verified items stream as `value` events (higher seq each time). */
   get(now: Instant, target: Id160, options: { salt?: Uint8Array; seq?: number } = {}): number {
-    return this.startLookup(now, 'get', target, options)
+    return this.operations.startLookup(now, 'get', target, options)
   }
 
   /** Pings one address; `done` has the node in `closest` when it answered. */
   ping(now: Instant, to: Address): number {
-    const op = this.start(now, 'ping', this.ownId, {})
+    const op = this.operations.start(now, 'ping', this.ownId, {})
     op.phase = 'store'
     op.storesPending = 1
     this.send(now, to, { method: 'ping' }, 'ping', op)
@@ -263,22 +285,17 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     }
     for (const p of this.requests.expire(now)) {
       this.tables.failed(now, p.to)
-      if (p.role === 'table_ping') this.tablePings.delete(p.key)
+      this.maintenance.settled(p)
       if (p.op === undefined) continue
       settleFailure(p)
       touched.add(p.op)
     }
-    for (const op of touched) this.advance(now, op)
-    this.maintain(now)
+    for (const op of touched) this.operations.advance(now, op)
+    this.maintenance.maintain(now)
   }
 
   nextTimeout(): Instant | undefined {
-    let next = Math.min(this.requests.nextDeadline(this.housekeepingAt), this.filler.dueAt())
-    if (this.tables.size > 0 && this.refreshOp === undefined) {
-      const at = refreshDueAt(this.tables, this.lastRefreshAt, this.config.refreshSpacing)
-      if (at < next) next = at
-    }
-    return next as Instant
+    return this.maintenance.nextDue(this.requests.nextDeadline(Infinity)) as Instant
   }
 
   takeOutputs(): Output<KrpcMessage, DhtEvent>[] {
@@ -298,8 +315,8 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
         this.families.map((f) => [f, this.tables.table(f)?.size ?? 0]),
       ),
       inflight: this.requests.size,
-      operations: new Set([...this.operations].map((op) => op.handle)).size,
-      operationsStarted: this.counters.operationsStarted,
+      operations: this.operations.runningCommands,
+      operationsStarted: this.operations.started,
       queriesSent: this.requests.queriesSent,
       maintenanceQueriesSent: this.requests.maintenance,
       queriesReceived: this.counters.queriesReceived,
@@ -328,23 +345,13 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     }
     if (!this.limiter.allow(now, from.host)) return
     // BEP 43: read-only nodes never enter routing tables.
-    if (!message.readOnly) this.afterInsert(now, this.tables.heard(now, message.id, from, 'query'))
-    const state: ServerState = {
-      id: this.ownId,
-      config: this.config,
-      tables: this.tables.byFamily,
-      tokens: this.tokens,
-      peers: this.peerStore,
-      items: this.itemStore,
-      sampler: this.sampler,
-      hashing: this.hashing,
-      ed25519: this.ed25519,
-      random: this.random,
+    if (!message.readOnly) {
+      this.maintenance.afterInsert(now, this.tables.heard(now, message.id, from, 'query'))
     }
     this.outputs.push({
       type: 'send',
       to: from,
-      message: reply(state, now, from, message.t, message.query),
+      message: reply(this.server, now, from, message.t, message.query),
     })
   }
 
@@ -354,20 +361,19 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     if (message.type === 'query') return
     const p = this.requests.match(now, from, message.t)
     if (p === undefined) return
-    if (p.role === 'table_ping') this.tablePings.delete(p.key)
+    this.maintenance.settled(p)
     if (message.ip !== undefined) this.learnExternal(now, p.key, from, message.ip)
     if (message.type === 'error') {
       // The node is alive but refused: it stays in the table; the request counts as failed.
       if (p.op !== undefined) {
         settleFailure(p)
-        this.advance(now, p.op)
+        this.operations.advance(now, p.op)
       }
       return
     }
     const body = message.body
-    this.afterInsert(now, this.tables.heard(now, body.id, from, 'response'))
-    if (p.role === 'fill') this.filler.answered(this.tables.learn(now, body.nodes ?? []))
-    else if (p.role === 'refresh') this.tables.learn(now, body.nodes ?? [])
+    this.maintenance.afterInsert(now, this.tables.heard(now, body.id, from, 'response'))
+    this.maintenance.answered(now, p, body)
     if (p.op !== undefined) this.onResponse(now, p, p.op, body)
   }
 
@@ -379,98 +385,10 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       feedSiblings(op, nodes, (op.lookup.depthOf(p.key) ?? 0) + 1)
     }
     settleResponse(now, p, op, body, nodesForOperation(op, nodes), this.replyContext)
-    this.advance(now, op)
+    this.operations.advance(now, op)
   }
 
-  // --- operations ------------------------------------------------------------------------------
-
-  private startLookup(now: Instant, kind: OperationKind, target: Id160, extra: Extra): number {
-    const parts = this.startParts(now, kind, target, extra)
-    this.advance(now, parts[0] as Operation)
-    return (parts[0] as Operation).handle
-  }
-
-  /**
-   * One operation, or on a dual-stack node one per family sharing a handle (BEP 32: each
-   * family's DHT is looked up, announced to and stored on over its own table).
-   */
-  private startParts(now: Instant, kind: OperationKind, target: Id160, extra: Extra): Operation[] {
-    if (!this.tables.dualStack) return [this.start(now, kind, target, extra)]
-    const handle = this.nextHandle++
-    const parts = this.families.map((family) =>
-      this.start(now, kind, target, { ...extra, family }, handle),
-    )
-    for (const part of parts) part.group = parts
-    this.counters.operationsStarted -= parts.length - 1
-    return parts
-  }
-
-  private start(
-    now: Instant,
-    kind: OperationKind,
-    target: Id160,
-    extra: Extra,
-    handle = this.nextHandle++,
-  ): Operation {
-    const k = this.config.routing.k
-    const lookup = LookupState.forConfig(target, this.config, this.ownId)
-    const table = extra.family === undefined ? this.tables : this.tables.table(extra.family)
-    lookup.add(
-      (table?.closest(now, target, k) ?? []).map((n) => n.info()),
-      0,
-    )
-    const op = newOperation(handle, kind, target, lookup, now, extra)
-    this.operations.add(op)
-    this.counters.operationsStarted++
-    return op
-  }
-
-  /** Moves `op` on, and on a dual-stack node its siblings, which may have waited on it. */
-  private advance(now: Instant, op: Operation): void {
-    if (op.group === undefined) return this.advanceOne(now, op)
-    for (const part of op.group) this.advanceOne(now, part)
-  }
-
-  private advanceOne(now: Instant, op: Operation): void {
-    if (op.phase === 'lookup') {
-      const free = this.config.inflightMax - this.requests.size
-      if (free > 0) {
-        const query = lookupQueryFor(op)
-        for (const c of op.lookup.next(free, now)) this.send(now, c.address, query, 'lookup', op)
-      }
-      if (!op.lookup.done() || op.unseeded > 0 || siblingsBusy(op)) return
-      if (op.lookup.inflight > 0 && op.lookup.closestResponded().length === 0) return
-      this.startStore(now, op)
-    }
-    if (op.phase === 'store' && op.storesPending <= 0) this.finish(now, op)
-  }
-
-  private startStore(now: Instant, op: Operation): void {
-    op.phase = 'store'
-    const query = storeQueryFor(op, this.ed25519)
-    if (query === undefined) return
-    for (const c of op.lookup.closestResponded()) {
-      if (c.token === undefined) continue
-      op.storesPending++
-      this.send(now, c.address, { ...query, token: c.token } as KrpcQuery, 'store', op)
-    }
-  }
-
-  private finish(now: Instant, op: Operation): void {
-    op.phase = 'done'
-    this.operations.delete(op)
-    if (op === this.refreshOp) this.refreshOp = undefined
-    if (op.kind === 'bootstrap') this.filler.rearm() // joined: the large buckets can be filled now
-    if (op.kind === 'refresh') return
-    if (op.group === undefined) return this.emit(doneEvent(op, now))
-    if (op.group.some((part) => part.phase !== 'done')) return
-    this.emit(
-      mergeDone(
-        op.group.map((part) => doneEvent(part, now)),
-        now,
-      ),
-    )
-  }
+  // --- sending --------------------------------------------------------------------------------
 
   private send(
     now: Instant,
@@ -490,44 +408,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     this.outputs.push({ type: 'event', event })
   }
 
-  // --- maintenance -----------------------------------------------------------------------------
-
-  /** Pings the questionable node a full bucket named, so a bad one can be replaced. */
-  private afterInsert(now: Instant, result: InsertResult): void {
-    const node = result.ping
-    if (node === undefined) return
-    const key = addressKey(node.address)
-    if (this.tablePings.has(key) || this.requests.size >= this.config.inflightMax) return
-    this.tablePings.add(key)
-    this.send(now, node.address, { method: 'ping' }, 'table_ping', undefined)
-  }
-
-  private maintain(now: Instant): void {
-    if (now >= this.housekeepingAt) {
-      this.peerStore.expire(now)
-      this.itemStore.expire(now)
-      this.tokens.maybeRotate(now)
-      this.limiter.forgetIdle(now, Infinity)
-      this.housekeepingAt = after(now, HOUSEKEEPING_MS as never)
-      this.filler.rearm()
-    }
-    const fill = this.filler.take(now, this.tables, this.ownId, this.random)
-    if (fill !== undefined) this.send(now, fill.to, fill.query, 'fill', undefined)
-    if (this.refreshOp !== undefined || this.tables.size === 0) return
-    // Compared as the sum nextTimeout uses, so float rounding cannot spin the timer.
-    if (now < this.lastRefreshAt + this.config.refreshSpacing) return
-    const due = claimBucketToRefresh(this.tables, now)
-    if (due === undefined) return
-    this.lastRefreshAt = now
-    const single =
-      this.config.refreshByQuery && refreshQuery(this.tables, due, this.ownId, this.random)
-    if (single) return this.send(now, single.to, single.query, 'refresh', undefined)
-    const target = randomIdInBucket(this.ownId, due.index, this.random)
-    // A bucket belongs to one family's table: its refresh looks up that family only.
-    const family = this.tables.dualStack ? due.family : undefined
-    this.refreshOp = this.start(now, 'refresh', target, family === undefined ? {} : { family })
-    this.advance(now, this.refreshOp)
-  }
+  // --- our id -------------------------------------------------------------------------------
 
   /**
    * BEP 42: once two responders agree on our external IP, adopt it (and a matching id). BEP 32
@@ -541,6 +422,24 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     if (id === undefined) return
     this.ownId = id
     this.tables = this.tables.rebuiltFor(now, id)
+    this.maintenance.retarget(this.tables, id)
+    this.operations.retarget(this.tables, id)
+    this.server = this.serverState()
     this.emit({ type: 'id_changed', id })
+  }
+
+  private serverState(): ServerState {
+    return {
+      id: this.ownId,
+      config: this.config,
+      tables: this.tables.byFamily,
+      tokens: this.tokens,
+      peers: this.peerStore,
+      items: this.itemStore,
+      sampler: this.sampler,
+      hashing: this.hashing,
+      ed25519: this.ed25519,
+      random: this.random,
+    }
   }
 }

@@ -169,10 +169,14 @@ export class RoutingTable {
       if (nodeState(other, now, this.config) !== 'bad') return { outcome: 'ignored' }
       this.removeAt(bucket, other)
     }
-    // A copy of its own: ids named in replies are views into the reply's node list, which a
-    // table keeping one of its eight would otherwise retain whole (20 bytes copied are held
-    // inline by V8, well under the view and the shared buffer it pins).
-    const node = new RoutingNode(id.slice() as Id160, address.host, address.port)
+    // A copy, not the id given: ids named in replies are views into the reply's node list,
+    // which a table keeping one of its eight would otherwise retain whole. Many nodes in one
+    // process (the simulator) share one copy of each id and host string among their tables.
+    const shared = this.config.sharedIds
+    const node =
+      shared === undefined
+        ? new RoutingNode(id.slice() as Id160, address.host, address.port)
+        : new RoutingNode(shared.id(id), shared.host(address.host), address.port)
     this.record(node, now, how)
     return this.place(now, index, node, how)
   }
@@ -281,11 +285,13 @@ export class RoutingTable {
   }
 
   private record(node: RoutingNode, now: Instant, how: Heard): void {
+    // Whole milliseconds: V8 keeps small integers inline in the node, where a fractional time
+    // (the simulator's) would cost a boxed number per field, and node states need no finer.
     if (how === 'response') {
-      node.lastResponse = now
+      node.lastResponse = Math.floor(now)
       node.failures = 0
     } else if (how === 'query') {
-      node.lastQuery = now
+      node.lastQuery = Math.floor(now)
     }
   }
 
