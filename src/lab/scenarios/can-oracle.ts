@@ -2,6 +2,8 @@ import type { Random } from '../../core/random.js'
 import {
   adjacent,
   boxOf,
+  buddyOf,
+  halfFor,
   randomPoint,
   type CanConfig,
   type Point,
@@ -11,12 +13,16 @@ import {
 /**
  * CAN's zones and neighbour sets built centrally, for runs too large for every node to route
  * its join through the overlay in the time given (as Chord's `--join 0`). The zones are the
- * ones CAN's join makes when the nodes join one after another, each at a random point: the
- * owner of the point halves its zone along the next dimension in turn and the newcomer takes
- * the half holding the point (membership.ts, `onJoin`). What is skipped is routing each join
- * to that owner and the messages that tell the neighbours; the neighbour sets are computed
- * here with the protocol's own adjacency test (zone.ts, `adjacent`). `plexus sim can` with
- * joins measures the protocol's join at smaller N (can.md gives both).
+ * ones CAN's join makes when the nodes join one after another, each at a random point
+ * (membership.ts, `onJoin`): the owner of the point halves its zone along the next dimension
+ * in turn and the newcomer takes the half holding the point; with uniform partitioning
+ * (`config.uniformPartitioning`, the paper's section 3.7) the owner first compares its zone's
+ * volume with its neighbours' and the largest of them splits instead (ties: the owner, then
+ * the smaller id), the newcomer taking the half nearer the point (zone.ts, `halfFor`). What is
+ * skipped is routing each join to that owner and the messages that tell the neighbours; the
+ * neighbour sets are computed here with the protocol's own adjacency test (zone.ts,
+ * `adjacent`). `plexus sim can` with joins measures the protocol's join at smaller N (can.md
+ * gives both).
  */
 export interface CanLayout {
   /** zones[i]: node i's zone. */
@@ -25,10 +31,21 @@ export interface CanLayout {
   readonly neighbours: number[][]
 }
 
-export function buildCanLayout(nodes: number, config: CanConfig, random: Random): CanLayout {
+/**
+ * `ids[i]` is node i's protocol id, the tie-break among equally large neighbours (by index
+ * when not given).
+ */
+export function buildCanLayout(
+  nodes: number,
+  config: CanConfig,
+  random: Random,
+  ids?: readonly string[],
+): CanLayout {
   const dims = config.dims
   const owner = new Map<ZonePath, number>([['', 0]])
   const zones: ZonePath[] = ['']
+  const before = (a: number, b: number): boolean =>
+    ids === undefined ? a < b : (ids[a] as string) < (ids[b] as string)
   const bitOf = (point: Point, depth: number): string => {
     const x = point[depth % dims] as number
     const j = Math.floor(depth / dims)
@@ -38,13 +55,24 @@ export function buildCanLayout(nodes: number, config: CanConfig, random: Random)
     const point = randomPoint(random, config)
     let path = ''
     while (!owner.has(path)) path += bitOf(point, path.length)
-    const holder = owner.get(path) as number
-    const given = path + bitOf(point, path.length)
-    const kept = path + (given.endsWith('1') ? '0' : '1')
-    owner.delete(path)
-    owner.set(kept, holder)
+    let holder = owner.get(path) as number
+    if (config.uniformPartitioning) {
+      // The owner's neighbour with the largest zone splits when it is larger than the owner's.
+      let depth = path.length
+      for (const j of facing(path, holder, owner, dims)) {
+        const d = (zones[j] as ZonePath).length
+        if (d < depth || (d === depth && holder !== owner.get(path) && before(j, holder))) {
+          holder = j
+          depth = d
+        }
+      }
+    }
+    const zone = zones[holder] as ZonePath
+    const given = halfFor(zone, dims, point)
+    owner.delete(zone)
+    owner.set(buddyOf(given), holder)
     owner.set(given, i)
-    zones[holder] = kept
+    zones[holder] = buddyOf(given)
     zones[i] = given
   }
   const neighbours = zones.map((zone, i) => facing(zone, i, owner, dims))

@@ -9,6 +9,7 @@ import {
   canMessageName,
   CanNode,
   randomPoint,
+  volumeOf,
   ZoneMap,
   type CanConfig,
   type CanNodeInfo,
@@ -43,6 +44,17 @@ export interface CanReport {
   readonly hops: HopsSummary
   /** The paper's average path length, (d/4) N^(1/d). */
   readonly expectedHops: number
+  /** Whether joins used the paper's uniform partitioning (section 3.7). */
+  readonly uniform: boolean
+  /**
+   * How even the zones are: split depths (volume 2^-depth) and the coefficient of variation
+   * of the volume per node (0 on the paper's grid of equal zones).
+   */
+  readonly zones: {
+    readonly minDepth: number
+    readonly maxDepth: number
+    readonly volumeCv: number
+  }
   readonly neighbours: { readonly mean: number; readonly max: number }
   readonly items: { readonly tried: number; readonly found: number }
   readonly afterFailure?: {
@@ -74,6 +86,14 @@ const PARAMS = {
     default: 1,
     describe: '1: nodes join by the protocol; 0: zones split and handed out centrally',
   },
+  uniform: {
+    kind: 'integer',
+    min: 0,
+    max: 1,
+    default: 1,
+    describe:
+      "1: the paper's uniform partitioning (the largest neighbouring zone splits); 0: the point's owner splits",
+  },
   failFraction: {
     kind: 'number',
     min: 0,
@@ -102,7 +122,7 @@ class Run extends OverlayRun<CanNode> {
   ) {
     super(planeWorld(seed, p).world, PORT)
     this.pick = new SeededRandom(seed).fork('can')
-    this.config = canConfig({ dims: p.dims })
+    this.config = canConfig({ dims: p.dims, uniformPartitioning: p.uniform === 1 })
   }
 
   live(index: number): CanNode | undefined {
@@ -169,7 +189,12 @@ class Run extends OverlayRun<CanNode> {
   /** Zones and neighbour sets from the central builder (can-oracle.ts): not CAN's join routing. */
   buildCentrally(): void {
     const nodes = this.nodes as CanNode[]
-    const layout = buildCanLayout(nodes.length, this.config, this.pick.fork('layout'))
+    const layout = buildCanLayout(
+      nodes.length,
+      this.config,
+      this.pick.fork('layout'),
+      nodes.map((n) => n.id),
+    )
     // One info object a node, shared by every neighbour that holds it.
     const infos = nodes.map((n, i) => ({
       address: this.hostAddress(i),
@@ -213,6 +238,32 @@ class Run extends OverlayRun<CanNode> {
         ;(this.attached[index] as Attached).flush()
       })
     }
+  }
+}
+
+/** Split depths and the coefficient of variation of the volume each node holds. */
+export function zoneSpread(perNode: readonly (readonly string[])[]): CanReport['zones'] {
+  let minDepth = Infinity
+  let maxDepth = 0
+  let sum = 0
+  let squares = 0
+  for (const zones of perNode) {
+    let volume = 0
+    for (const z of zones) {
+      minDepth = Math.min(minDepth, z.length)
+      maxDepth = Math.max(maxDepth, z.length)
+      volume += volumeOf(z)
+    }
+    sum += volume
+    squares += volume * volume
+  }
+  const n = perNode.length
+  const mean = n === 0 ? 0 : sum / n
+  const variance = n === 0 ? 0 : Math.max(0, squares / n - mean * mean)
+  return {
+    minDepth: minDepth === Infinity ? 0 : minDepth,
+    maxDepth,
+    volumeCv: round(mean === 0 ? 0 : Math.sqrt(variance) / mean),
   }
 }
 
@@ -272,6 +323,7 @@ export function runCan(params: Params, seed: number): CanReport {
   const live = world.hosts.map((_, i) => run.live(i)).filter((n): n is CanNode => n !== undefined)
   const stats = live.map((n) => n.inspect())
   const neighbours = summarize(stats.map((s) => s.neighbours))
+  const zones = zoneSpread(stats.map((s) => s.zones))
   const minutes = world.now() / 60_000
   const maintenance = stats.reduce((s, x) => s + x.maintenanceSent, 0)
   return {
@@ -285,6 +337,8 @@ export function runCan(params: Params, seed: number): CanReport {
     successRate: round(p.lookups === 0 ? 1 : (run.successes[0] as number) / p.lookups, 4),
     hops: summarizeHops(run.hops),
     expectedHops: round((p.dims / 4) * p.nodes ** (1 / p.dims)),
+    uniform: p.uniform === 1,
+    zones,
     neighbours: { mean: round(neighbours.mean), max: neighbours.max },
     items: { tried: p.items, found: run.itemsFound[0] as number },
     ...(afterFailure === undefined ? {} : { afterFailure }),
@@ -306,6 +360,8 @@ export const can: Scenario<CanReport> = {
     `${r.nodes} nodes (${r.joined} ${r.builtBy === 'oracle' ? 'placed centrally' : 'joined'}), d = ${r.dims}: success ${(r.successRate * 100).toFixed(2)}% ` +
       `of ${r.lookups} lookups`,
     `${hopsText(r.hops)} ` + `((d/4) N^(1/d) = ${r.expectedHops})`,
+    `zones ${r.uniform ? 'split uniformly' : "split at the point's owner"}: depths ${r.zones.minDepth}..${r.zones.maxDepth}, ` +
+      `volume per node CV ${r.zones.volumeCv}`,
     `neighbours mean ${r.neighbours.mean} max ${r.neighbours.max}; ` +
       `${r.maintenancePerNodePerMinute} updates/node/min; items found ${r.items.found}/${r.items.tried}`,
     ...(r.afterFailure === undefined

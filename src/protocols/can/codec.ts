@@ -152,11 +152,14 @@ export function encodeCan(m: CanMessage): Uint8Array {
     case 'join':
       w.u32(m.tx).text(m.id)
       writePoint(w, m.point)
+      w.u8(m.redirected ? 1 : 0)
       break
     case 'join_reply':
       w.u32(m.tx).u8(m.accepted ? 1 : 0)
       writeZones(w, m.zones)
       writeInfos(w, m.neighbours)
+      w.u8(m.redirect === undefined ? 0 : 1)
+      if (m.redirect !== undefined) writeInfo(w, m.redirect)
       break
     case 'update':
       w.text(m.id)
@@ -213,15 +216,22 @@ function decodeBody(r: ByteReader): CanMessage {
         : { type, tx, status, stored }
     }
     case 'join':
-      return { type, tx: r.u32(), id: r.text(CAN_LIMITS.idChars), point: readPoint(r) }
-    case 'join_reply':
       return {
         type,
         tx: r.u32(),
-        accepted: r.flag(),
-        zones: readZones(r),
-        neighbours: readInfos(r),
+        id: r.text(CAN_LIMITS.idChars),
+        point: readPoint(r),
+        redirected: r.flag(),
       }
+    case 'join_reply': {
+      const tx = r.u32()
+      const accepted = r.flag()
+      const zones = readZones(r)
+      const neighbours = readInfos(r)
+      return r.flag()
+        ? { type, tx, accepted, zones, neighbours, redirect: readInfo(r) }
+        : { type, tx, accepted, zones, neighbours }
+    }
     case 'update':
       return { type, id: r.text(CAN_LIMITS.idChars), zones: readZones(r), neighbours: readInfos(r) }
     case 'give':

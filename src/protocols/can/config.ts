@@ -20,6 +20,12 @@ export interface CanConfig {
   readonly replicate: boolean
   /** How often an owner re-sends its items to its current neighbours. */
   readonly replicaRefreshMs: number
+  /**
+   * The paper's "more uniform partitioning" (section 3.7): the owner of a join point compares
+   * its zone's volume with its neighbours' and, when a neighbour's zone is larger, sends the
+   * newcomer there to split the largest instead of its own.
+   */
+  readonly uniformPartitioning: boolean
 }
 
 export const DEFAULT_CAN_CONFIG: CanConfig = {
@@ -32,6 +38,7 @@ export const DEFAULT_CAN_CONFIG: CanConfig = {
   maxHops: 4096,
   replicate: true,
   replicaRefreshMs: 300_000,
+  uniformPartitioning: true,
 }
 
 export function canConfig(overrides: Partial<CanConfig> = {}): CanConfig {

@@ -7,6 +7,8 @@ export {
   boxOf,
   contains,
   adjacent,
+  buddyOf,
+  halfFor,
   tilingProblems,
   volumeOf,
   type Point,

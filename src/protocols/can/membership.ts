@@ -8,9 +8,11 @@ import {
   anyAdjacent,
   buddyOf,
   contains,
+  halfFor,
+  largestOf,
   parentOf,
   type Point,
-  splitOf,
+  volumeOf,
   type ZonePath,
 } from './zone.js'
 import type { Neighbour, Op, Takeover } from './node-types.js'
@@ -44,14 +46,21 @@ export abstract class CanMembership extends CanStorage {
     this.route(now, op)
   }
 
-  protected askToJoin(now: Instant, op: Op, owner: CanNodeInfo): void {
+  /**
+   * Asks `owner` to make room. With uniform partitioning the owner of the point may answer
+   * with a larger neighbour instead; that one is asked once, `redirected`, and splits its own.
+   */
+  protected askToJoin(now: Instant, op: Op, owner: CanNodeInfo, redirected = false): void {
     op.messages++
     this.request(
       now,
       owner.address,
-      (tx) => ({ type: 'join', tx, id: this.id, point: op.point }),
+      (tx) => ({ type: 'join', tx, id: this.id, point: op.point, redirected }),
       (at, reply) => {
         if (reply.type !== 'join_reply') return this.fail(op, 'bad_reply')
+        if (!reply.accepted && reply.redirect !== undefined && !redirected) {
+          return this.askToJoin(at, op, reply.redirect, true)
+        }
         if (!reply.accepted || reply.zones.length === 0) return this.retry(at, op, owner.address)
         this.zonesOwned = [...reply.zones]
         for (const n of reply.neighbours) {
@@ -66,12 +75,26 @@ export abstract class CanMembership extends CanStorage {
 
   protected onJoin(now: Instant, from: Address, m: Extract<CanMessage, { type: 'join' }>): void {
     const dims = this.config.dims
-    const refuse = (): void => {
-      this.send(from, { type: 'join_reply', tx: m.tx, accepted: false, zones: [], neighbours: [] })
+    const refuse = (redirect?: CanNodeInfo): void => {
+      this.send(from, {
+        type: 'join_reply',
+        tx: m.tx,
+        accepted: false,
+        zones: [],
+        neighbours: [],
+        ...(redirect === undefined ? {} : { redirect }),
+      })
     }
     if (m.point.length !== dims || sameAddress(from, this.self)) return refuse()
-    const zone = this.zonesOwned.find((z) => contains(z, dims, m.point))
+    // Sent on by the point's owner: our largest zone is the one to split (uniform partitioning).
+    const zone = m.redirected
+      ? largestOf(this.zonesOwned)
+      : this.zonesOwned.find((z) => contains(z, dims, m.point))
     if (zone === undefined) return refuse()
+    if (!m.redirected && this.config.uniformPartitioning && this.zonesOwned.length === 1) {
+      const larger = this.largerNeighbour(volumeOf(zone))
+      if (larger !== undefined) return refuse(larger)
+    }
     let given: ZonePath
     if (this.zonesOwned.length > 1) {
       // Holding a taken-over zone: hand it over whole rather than split (no fragmentation).
@@ -79,9 +102,8 @@ export abstract class CanMembership extends CanStorage {
       this.zonesOwned = this.zonesOwned.filter((z) => z !== zone)
     } else {
       if (zone.length >= this.config.sideBits * dims) return refuse()
-      const [low, high] = splitOf(zone)
-      given = contains(high, dims, m.point) ? high : low
-      this.zonesOwned = [given === high ? low : high]
+      given = halfFor(zone, dims, m.point)
+      this.zonesOwned = [buddyOf(given)]
     }
     const newcomer: CanNodeInfo = { address: from, id: m.id, zones: [given] }
     const candidates = [...this.neighbourInfos(), this.info()]
@@ -93,10 +115,31 @@ export abstract class CanMembership extends CanStorage {
     for (const s of moving) this.store.delete(toHex(s.key))
     this.handoff(from, 'primary', moving)
     if (moving.length > 0) this.emit({ type: 'keys_moved', count: moving.length, direction: 'out' })
-    // Tell every old neighbour the new shape before dropping those no longer adjacent.
-    this.announce()
+    // Tell every old neighbour the new shape, and the newcomer in our list (so that those
+    // abutting its zone greet it), before dropping those no longer adjacent.
     this.learn(now, newcomer, [], true)
+    this.announce()
     this.prune()
+  }
+
+  /**
+   * The live neighbour holding the largest zone, when it is larger than `volume` (ties: the
+   * smaller id). Volumes are powers of two, so "larger" means at least twice ours.
+   */
+  protected largerNeighbour(volume: number): CanNodeInfo | undefined {
+    let best: CanNodeInfo | undefined
+    let bestVolume = volume
+    for (const [key, n] of this.neighbours) {
+      if (this.dead.has(key)) continue
+      const largest = largestOf(n.info.zones)
+      if (largest === undefined) continue
+      const v = volumeOf(largest)
+      if (v > bestVolume || (v === bestVolume && best !== undefined && n.info.id < best.id)) {
+        best = n.info
+        bestVolume = v
+      }
+    }
+    return best
   }
 
   /** Adds or refreshes a node when its zones abut ours; forgets it otherwise. */
@@ -318,6 +361,13 @@ export abstract class CanMembership extends CanStorage {
     const giver = this.neighbours.get(addressKey(from))
     for (const n of giver?.theirs ?? [])
       if (!this.dead.has(addressKey(n.address))) this.learn(now, n, [])
+    // The giver no longer holds the zone: a leaving node holds nothing, and our announcement
+    // must not name it to the others as the owner of what it gave us.
+    if (giver !== undefined) {
+      const kept = giver.info.zones.filter((z) => z !== m.zone)
+      if (kept.length === 0) this.neighbours.delete(addressKey(from))
+      else this.learn(now, { ...giver.info, zones: kept }, giver.theirs, true)
+    }
     this.announce()
     this.sendUpdate(from)
   }

@@ -50,13 +50,25 @@ export type CanMessage =
       readonly stored: number
       readonly value?: Uint8Array
     }
-  | { readonly type: 'join'; readonly tx: number; readonly id: string; readonly point: Point }
+  | {
+      readonly type: 'join'
+      readonly tx: number
+      readonly id: string
+      readonly point: Point
+      /**
+       * Sent on by the point's owner (uniform partitioning): split your own largest zone, even
+       * though it does not hold the point, and do not send the newcomer on again.
+       */
+      readonly redirected: boolean
+    }
   | {
       readonly type: 'join_reply'
       readonly tx: number
       readonly accepted: boolean
       readonly zones: readonly ZonePath[]
       readonly neighbours: readonly CanNodeInfo[]
+      /** Not accepted here: this neighbour's zone is larger, ask it (uniform partitioning). */
+      readonly redirect?: CanNodeInfo
     }
   /** Heartbeat and zone announcement: the sender's zones and its neighbour list. */
   | {

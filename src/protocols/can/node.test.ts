@@ -10,16 +10,23 @@ import { canConfig } from './config.js'
 import type { CanMessage } from './messages.js'
 import { CanNode } from './node.js'
 import { gridPoint } from './space.js'
-import { boxOf, tilingProblems, type Point } from './zone.js'
+import { anyAdjacent, boxOf, tilingProblems, type Point } from './zone.js'
 
 const lecture = canConfig({ dims: 2, sideBits: 3 })
 const at = (x: number, y: number): Point => gridPoint(lecture, [x, y])
 /** The lecture's items, placed at its coordinates instead of by hashing. */
 const ITEMS: Record<string, Point> = { f1: at(2, 3), f2: at(5, 0), f3: at(2, 1), f4: at(7, 5) }
+/** Items of the uniform-partitioning tests, beyond the lecture's. */
+const MORE_ITEMS: Record<string, Point> = { f5: at(7, 1) }
 const hashing = new PureHashing()
-const place = (key: Uint8Array): Point => ITEMS[fromUtf8(key)] ?? at(0, 0)
+const place = (key: Uint8Array): Point =>
+  ITEMS[fromUtf8(key)] ?? MORE_ITEMS[fromUtf8(key)] ?? at(0, 0)
 
-function lectureNet(): {
+/** The lecture's five joins, through n1, then `more` (name, join point) in order. */
+function lectureNet(
+  config = lecture,
+  more: readonly [string, Point][] = [],
+): {
   net: OverlayTestNet<CanMessage, CanNode>
   nodes: Record<string, CanNode>
   addr: Record<string, Address>
@@ -33,13 +40,14 @@ function lectureNet(): {
     ['n3', at(3, 5)],
     ['n4', at(5, 5)],
     ['n5', at(6, 6)],
+    ...more,
   ]
   joins.forEach(([name, point], i) => {
     const a = address(`10.0.0.${i + 1}`, 4000)
     const node = new CanNode(
       net.now,
       { random: new SeededRandom(i + 1), hashing, place },
-      { config: lecture, self: a, id: name },
+      { config, self: a, id: name },
     )
     nodes[name] = net.add(a, node)
     addr[name] = a
@@ -166,4 +174,88 @@ test('graceful leave hands zone and keys to the buddy; remove deletes', () => {
   const gone = net.done(addr['n2'] as Address, h)
   assert.equal(gone?.ok, false)
   assert.equal(gone?.error, 'not_found')
+})
+
+/** Each node's neighbour ids equal the ids of all nodes whose zones abut its own (all pairs). */
+function assertNeighboursExact(nodes: readonly CanNode[]): void {
+  for (const node of nodes) {
+    const expected = nodes
+      .filter((o) => o !== node && anyAdjacent(node.zones, o.zones, 2))
+      .map((o) => o.id)
+      .sort()
+    const known = node
+      .neighbourInfos()
+      .map((i) => i.id)
+      .sort()
+    assert.deepEqual(known, expected, `neighbours of ${node.id}`)
+  }
+}
+
+test('uniform partitioning: a join in a small zone splits the larger neighbouring zone', () => {
+  // After the lecture's joins n5 holds [6,8) x [4,8) (1/8 of the space); its neighbours n2
+  // ([4,8) x [0,4)) and n3 ([0,4) x [4,8), across the wrap) hold 1/4 each, n4 1/8. n6 joins at
+  // (7,6), inside n5's zone: n5 sends it to the largest neighbour (n2 and n3 tie: the smaller
+  // id, n2), which halves its zone along x; n6 takes the half nearer (7,6), [6,8) x [0,4).
+  const { net, nodes, addr } = lectureNet(lecture, [['n6', at(7, 6)]])
+  const n = (name: string): CanNode => nodes[name] as CanNode
+  assert.deepEqual(gridBox(n('n5')), [6, 8, 4, 8])
+  assert.deepEqual(gridBox(n('n2')), [4, 6, 0, 4])
+  assert.deepEqual(gridBox(n('n6')), [6, 8, 0, 4])
+  const all = Object.values(nodes)
+  assert.deepEqual(tilingProblems(all.flatMap((x) => x.zones)), [])
+  net.run(net.now + 2 * lecture.heartbeatMs)
+  assertNeighboursExact(all)
+  // Lookups reach the new owner (7,1) and the unchanged one (7,6).
+  for (const [point, owner] of [
+    [at(7, 1), 'n6'],
+    [at(7, 6), 'n5'],
+  ] as const) {
+    const handle = n('n1').lookupPoint(net.now, point)
+    net.flush(addr['n1'] as Address)
+    net.run(net.now + 1000)
+    assert.equal(net.done(addr['n1'] as Address, handle)?.owner?.id, owner)
+  }
+})
+
+test("without uniform partitioning the same join splits the point owner's zone", () => {
+  // The control for the test above: n5 halves [6,8) x [4,8) along y and n6 takes [6,8) x [6,8).
+  const config = canConfig({ dims: 2, sideBits: 3, uniformPartitioning: false })
+  const { net, nodes } = lectureNet(config, [['n6', at(7, 6)]])
+  assert.deepEqual(gridBox(nodes['n5'] as CanNode), [6, 8, 4, 6])
+  assert.deepEqual(gridBox(nodes['n6'] as CanNode), [6, 8, 6, 8])
+  assert.deepEqual(gridBox(nodes['n2'] as CanNode), [4, 8, 0, 4])
+  net.run(net.now + 2 * config.heartbeatMs)
+  assertNeighboursExact(Object.values(nodes))
+})
+
+test('uniform partitioning keeps items with their zone: the split neighbour hands them over', () => {
+  // f2 lies at (5,0) in n2's zone; a second item at (7,1) moves to n6 with its half.
+  const { net, nodes, addr } = lectureNet()
+  const n2 = nodes['n2'] as CanNode
+  for (const item of ['f2', 'f5']) {
+    const h = n2.put(net.now, utf8(item), utf8(`data of ${item}`))
+    net.flush(addr['n2'] as Address)
+    net.run(net.now + 1000)
+    assert.ok(net.done(addr['n2'] as Address, h)?.ok)
+  }
+  const a6 = address('10.0.0.6', 4000)
+  const n6 = net.add(
+    a6,
+    new CanNode(
+      net.now,
+      { random: new SeededRandom(6), hashing, place },
+      {
+        config: lecture,
+        self: a6,
+        id: 'n6',
+      },
+    ),
+  )
+  n6.join(net.now, addr['n1'] as Address, at(7, 6))
+  net.flush(a6)
+  net.run(net.now + 1000)
+  assert.deepEqual(gridBox(n6), [6, 8, 0, 4])
+  assert.equal(fromUtf8(n6.holds(utf8('f5')) ?? utf8('-')), 'data of f5')
+  assert.equal(n2.holds(utf8('f5')), undefined)
+  assert.equal(fromUtf8(n2.holds(utf8('f2')) ?? utf8('-')), 'data of f2')
 })

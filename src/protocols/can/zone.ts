@@ -57,6 +57,12 @@ export function contains(path: ZonePath, dims: number, point: Point): boolean {
 }
 
 export const volumeOf = (path: ZonePath): number => 2 ** -path.length
+/** The largest (shallowest) of `paths`, the first on a tie; undefined for none. */
+export function largestOf(paths: readonly ZonePath[]): ZonePath | undefined {
+  let best: ZonePath | undefined
+  for (const p of paths) if (best === undefined || p.length < best.length) best = p
+  return best
+}
 export const splitOf = (path: ZonePath): [ZonePath, ZonePath] => [path + '0', path + '1']
 export const parentOf = (path: ZonePath): ZonePath => path.slice(0, -1)
 export const buddyOf = (path: ZonePath): ZonePath =>
@@ -81,6 +87,19 @@ export function distanceToZone(path: ZonePath, dims: number, point: Point): numb
     sum += d * d
   }
   return sum
+}
+
+/**
+ * The half of `zone` a newcomer joining at `point` takes when `zone` splits: the half holding
+ * the point, or, when uniform partitioning made a neighbour split a zone that does not hold
+ * it, the half nearer to it (ties: the lower half).
+ */
+export function halfFor(zone: ZonePath, dims: number, point: Point): ZonePath {
+  const [low, high] = splitOf(zone)
+  // Containment first: a point on the split line is 0 away from both boxes (closed distance).
+  if (contains(high, dims, point)) return high
+  if (contains(low, dims, point)) return low
+  return distanceToZone(high, dims, point) < distanceToZone(low, dims, point) ? high : low
 }
 
 /** Squared torus distance from `point` to the zone's centre (the tie-break of greedy routing). */
