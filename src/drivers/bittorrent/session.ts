@@ -6,11 +6,7 @@ import { err, ok } from '../../core/result.js'
 import type { Instant } from '../../core/time.js'
 import { swarmHashes, type Metainfo } from '../../protocols/bittorrent/metainfo/index.js'
 import type { Bitfield } from '../../protocols/bittorrent/picker/index.js'
-import {
-  lacksPieceLayers,
-  resumePath,
-  TorrentStorage,
-} from '../../protocols/bittorrent/storage/index.js'
+import type { TorrentStorage } from '../../protocols/bittorrent/storage/index.js'
 import {
   DEFAULT_SWARM_CONFIG,
   SwarmCore,
@@ -19,31 +15,26 @@ import {
   type SwarmView,
 } from '../../protocols/bittorrent/swarm/index.js'
 import { attachStream, type AttachedStream } from '../attach-stream.js'
-import { writeFileAtomic } from '../disk-atomic.js'
 import { equalBytes } from '../../core/bytes.js'
 import { skeyHash } from '../../protocols/mse/index.js'
 import { announceLeft } from './announce-left.js'
 import { Announcing } from './announcing.js'
 import { DhtAnnouncing } from './dht-announcing.js'
-import type { FatalCode } from './session-events.js'
 import { acceptIncoming } from './mse-accept.js'
 import { encryptingNet } from './mse-net.js'
-import { loadSessionLayers, saveSessionLayers } from './session-layers.js'
-import { checkStoredData } from './stored-data.js'
+import { saveSessionLayers } from './session-layers.js'
+import { openSessionStorage } from './session-open.js'
+import { StorageRequests } from './storage-requests.js'
 import { WebSeeding, type WebSeedStatus } from './webseed.js'
 
 export type { FatalCode, SessionEvent } from './session-events.js'
 export type { TorrentSessionOptions } from './session-options.js'
 import type { TorrentSessionOptions } from './session-options.js'
 
-/** Verified pieces between resume checkpoints (also written on completion and close). */
-const CHECKPOINT_EVERY_PIECES = 64
-
 export class TorrentSession {
-  private checkpointPieces = 0
   private closing = false
-  /** A flush is scheduled (`flushSoon`). */
-  private flushPending = false
+  /** Answers the swarm core's storage requests; writes the resume checkpoints. */
+  private readonly requests: StorageRequests
 
   private constructor(
     private readonly options: TorrentSessionOptions,
@@ -52,7 +43,19 @@ export class TorrentSession {
     private readonly attached: AttachedStream,
     private readonly announcing: readonly Announcing[],
     readonly listenAddress: Address,
-  ) {}
+  ) {
+    const { env } = options
+    this.requests = new StorageRequests({
+      storage,
+      swarm,
+      clock: env.clock,
+      hashing: env.hashing,
+      log: env.log,
+      defer: options.defer,
+      flush: () => attached.flush(),
+      onEvent: options.onEvent,
+    })
+  }
 
   /**
    * Checks what is on disk (resume data against the files' sizes and mtimes, rechecking what
@@ -60,92 +63,15 @@ export class TorrentSession {
    * joins the swarm.
    */
   static open(given: TorrentSessionOptions, done: Callback<TorrentSession>): void {
-    // A v2 torrent from a magnet lacks its piece layers: the swarm fetches them from peers
-    // (BEP 52 hash requests) into this map, which storage verifies pieces with.
-    const layers = lacksPieceLayers(given.metainfo)
-      ? new Map(given.metainfo.pieceLayers)
-      : undefined
-    const options =
-      layers === undefined
-        ? given
-        : { ...given, metainfo: { ...given.metainfo, pieceLayers: layers } }
-    const { env, metainfo, resumeStore } = options
-    if (layers === undefined || resumeStore === undefined) {
-      return TorrentSession.check(options, layers, done)
-    }
-    // Layers fetched by an earlier run, each proven against its pieces root before use.
-    loadSessionLayers(env, resumeStore, metainfo, layers, () =>
-      TorrentSession.check(options, layers, done),
-    )
-  }
-
-  private static check(
-    options: TorrentSessionOptions,
-    layers: Map<string, Uint8Array> | undefined,
-    done: Callback<TorrentSession>,
-  ): void {
-    const { env, metainfo, saveDir } = options
-    checkStoredData(
-      {
-        disk: env.disk,
-        metainfo,
-        saveDir,
-        pieceHashing: options.pieceHashing,
-        hashing: env.hashing,
-        defer: options.defer,
-        ...(options.resumeStore === undefined ? {} : { resumeStore: options.resumeStore }),
-        ...(options.recheck === undefined ? {} : { recheck: options.recheck }),
-        ...(options.filePriorities === undefined ? {} : { filePriorities: options.filePriorities }),
-        onChecking: (reason) => options.onEvent?.({ type: 'checking', reason }),
-      },
-      (checked) => {
-        if (!checked.ok) return done(checked)
-        const { verified, source, problems } = checked.value
-        if (problems.length > 0) options.onEvent?.({ type: 'files_missing', files: problems })
-        TorrentSession.start(options, layers, verified, source, done)
-      },
-    )
-  }
-
-  private static start(
-    options: TorrentSessionOptions,
-    layers: Map<string, Uint8Array> | undefined,
-    verified: Bitfield,
-    source: 'resume' | 'recheck',
-    done: Callback<TorrentSession>,
-  ): void {
-    const { env, metainfo, resumeStore } = options
-    let session: TorrentSession | undefined
-    const storage = new TorrentStorage({
-      disk: env.disk,
-      metainfo,
-      saveDir: options.saveDir,
-      defer: options.defer,
-      hashing: options.pieceHashing,
-      ...(resumeStore === undefined
-        ? {}
-        : {
-            resume: {
-              disk: resumeStore.disk,
-              path: resumePath(resumeStore.dir, metainfo),
-              writeAtomic: (path, bytes, written) =>
-                writeFileAtomic(resumeStore.disk, path, bytes, written),
-            },
-          }),
-      initial: { verified, source },
-      ...(options.storageLimits === undefined ? {} : { limits: options.storageLimits }),
-      onPieceChanged: (piece) => session?.pieceChanged(piece),
-    })
-    // Complete means every file is on disk: empty files get no block, so create them now.
-    storage.createEmptyFiles(options.filePriorities, (created) => {
-      if (!created.ok) return storage.close(() => done(created))
-      TorrentSession.listen(options, storage, layers, verified, (opened) => {
-        if (opened.ok) {
-          session = opened.value
-          // After a recheck the record is stale: write one with today's sizes and mtimes.
-          if (source === 'recheck' && resumeStore !== undefined) session.checkpoint()
+    openSessionStorage(given, (opened) => {
+      if (!opened.ok) return done(opened)
+      const { options, storage, layers, verified, source } = opened.value
+      TorrentSession.listen(options, storage, layers, verified, (listening) => {
+        // After a recheck the record is stale: write one with today's sizes and mtimes.
+        if (listening.ok && source === 'recheck' && options.resumeStore !== undefined) {
+          listening.value.requests.checkpoint()
         }
-        done(opened)
+        done(listening)
       })
     })
   }
@@ -289,7 +215,6 @@ export class TorrentSession {
   private closeListener: () => void = () => undefined
   private dhtAnnouncing: readonly DhtAnnouncing[] = []
   private webSeeding: WebSeeding | undefined
-  private fatalSent = false
 
   get metainfo(): Metainfo {
     return this.options.metainfo
@@ -382,27 +307,8 @@ export class TorrentSession {
   }
 
   private onSwarmEvent(event: SwarmEvent): void {
+    if (this.requests.handle(event)) return
     switch (event.type) {
-      case 'write_block':
-        return this.writeBlock(event.piece, event.begin, event.bytes)
-      case 'read_block':
-        return this.storage.readBlock(event.piece, event.begin, event.length, (read) => {
-          this.swarm.blockRead(this.now(), event.requestKey, read.ok ? read.value : undefined)
-          this.flushSoon()
-        })
-      case 'verify_piece':
-        return this.storage.verifyPiece(event.piece, (outcome) => {
-          const good = outcome.ok && outcome.value === 'verified'
-          if (!good) this.storage.resetPiece(event.piece)
-          this.swarm.pieceVerified(this.now(), event.piece, good)
-          this.attached.flush()
-          if (good && ++this.checkpointPieces >= CHECKPOINT_EVERY_PIECES) this.checkpoint()
-        })
-      case 'hash_blocks':
-        return this.storage.blockHashes(event.piece, this.options.env.hashing, (read) => {
-          this.swarm.pieceBlockHashes(this.now(), event.piece, read.ok ? read.value : undefined)
-          this.attached.flush()
-        })
       case 'piece_layers_fetched':
         // Kept beside the resume data, so that a restart need not fetch them (BEP 52 magnets).
         if (this.options.resumeStore !== undefined) {
@@ -410,7 +316,7 @@ export class TorrentSession {
         }
         break
       case 'download_completed':
-        this.checkpoint()
+        this.requests.checkpoint()
         for (const announcer of this.announcing) announcer.completed()
         break
       case 'dht_node':
@@ -424,79 +330,5 @@ export class TorrentSession {
     if (event.type === 'stats' && this.webSeeding !== undefined) {
       this.options.onEvent?.({ type: 'web_seeds', webSeeds: this.webSeeding.statuses() })
     }
-  }
-
-  private pieceChanged(piece: number): void {
-    this.options.env.log.log('warn', 'a verified piece changed on disk; it is withdrawn', {
-      piece,
-    })
-    this.options.onEvent?.({ type: 'piece_changed', piece })
-  }
-
-  /** Reports the first storage failure that retrying will not fix. */
-  private fatal(error: OperationalError): void {
-    if (this.fatalSent || error.code === 'closed') return
-    this.fatalSent = true
-    const code: FatalCode =
-      error.code === 'no_space' || error.code === 'permission' || error.code === 'invalid_path'
-        ? error.code
-        : 'io'
-    this.options.onEvent?.({ type: 'fatal', code, message: error.message })
-  }
-
-  private writeBlock(piece: number, begin: number, bytes: Uint8Array): void {
-    const outcome = this.storage.writeBlock(piece, begin, bytes, (written) => {
-      if (written.ok) this.swarm.blockWritten(this.now(), piece, begin, bytes.length)
-      else {
-        this.swarm.blockWriteFailed(this.now(), piece, begin, bytes.length, written.error.message)
-        // The store is now errored (every later write is refused): the download cannot go on.
-        this.fatal(written.error)
-      }
-      this.flushSoon()
-    })
-    if (outcome === 'queued') return
-    if (outcome === 'duplicate') {
-      this.options.defer(() => {
-        this.swarm.blockWritten(this.now(), piece, begin, bytes.length)
-        this.attached.flush()
-      })
-      return
-    }
-    const message =
-      outcome === 'backlog_full' ? 'the disk cannot keep up (write backlog full)' : 'storage error'
-    this.options.defer(() => {
-      this.swarm.blockWriteFailed(this.now(), piece, begin, bytes.length, message)
-      this.attached.flush()
-    })
-  }
-
-  /**
-   * One flush for every storage answer of this turn. Block reads and writes complete one
-   * callback each (a cached piece answers all its reads in one turn of the event loop), and a
-   * flush per callback sent each block in a writev of its own: one system call and one pass
-   * through the loopback stack per 16 KiB. Deferred, the blocks answered in one turn leave
-   * together (attach-stream corks a socket for the whole flush).
-   */
-  private flushSoon(): void {
-    if (this.flushPending) return
-    this.flushPending = true
-    this.options.defer(() => {
-      this.flushPending = false
-      this.attached.flush()
-    })
-  }
-
-  private checkpoint(): void {
-    this.checkpointPieces = 0
-    this.storage.checkpoint((written) => {
-      if (!written.ok) {
-        this.options.env.log.log('warn', 'resume checkpoint failed', {
-          error: written.error.message,
-        })
-        return this.fatal(written.error)
-      }
-      const durablePieces = this.storage.syncedPieces().count
-      this.options.onEvent?.({ type: 'checkpointed', durablePieces })
-    })
   }
 }

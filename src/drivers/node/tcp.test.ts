@@ -125,3 +125,37 @@ test('after end(), a far side that never closes is reset after endLinger', async
   server?.destroy()
   listener.close()
 })
+
+test('a burst of reads is handed over in order, every chunk but its last flagged `more`', async () => {
+  const total = 4 * 1024 * 1024
+  const sent = new Uint8Array(total).map((_, i) => (i * 7 + 3) & 0xff)
+  const listener = await listening((socket) => {
+    socket.write(sent)
+    socket.end()
+  })
+  const connected = await connecting(listener.local)
+  assert.ok(connected.ok)
+  const socket = connected.value
+  const chunks: Uint8Array[] = []
+  const flags: boolean[] = []
+  let pausedOnce = false
+  socket.onData((bytes, more) => {
+    chunks.push(bytes)
+    flags.push(more === true)
+    // A pause in mid-burst: the chunk held meanwhile must come after resume, in order.
+    if (!pausedOnce && more === true) {
+      pausedOnce = true
+      socket.pause()
+      setTimeout(() => socket.resume(), 20)
+    }
+  })
+  assert.equal(await closeReason(socket), 'end')
+  listener.close()
+  const received = Buffer.concat(chunks)
+  assert.equal(received.length, total)
+  assert.ok(received.equals(sent), 'bytes arrive intact and in order')
+  // `more` promises another delivery: the last one of the stream is never flagged.
+  assert.equal(flags[flags.length - 1], false)
+  // 4 MiB at once reaches the reader in bursts of several 64 KiB reads per poll.
+  assert.ok(pausedOnce, 'some chunk was flagged `more`')
+})
