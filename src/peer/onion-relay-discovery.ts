@@ -19,7 +19,10 @@ import type { RecordProblem } from './service-record.js'
  */
 export interface OnionRelayDiscoveryOptions {
   /** Learns the identity a relay proves at `address` (`OnionLink.identify` on the network). */
-  readonly identify: (address: Address, done: (identity: Result<RelayIdentity, string>) => void) => void
+  readonly identify: (
+    address: Address,
+    done: (identity: Result<RelayIdentity, string>) => void,
+  ) => void
   /** Candidates contacted at most (default 32). */
   readonly max?: number
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { isBDict } from '../core/codec/bencode.js'
+import { isBDict, type BDict } from '../core/codec/bencode.js'
 import { utf8 } from '../core/bytes.js'
 import { NodeEd25519 } from '../drivers/node/ed25519.js'
 import type { PolicyRule } from '../protocols/onion/directory/exit-policy.js'
@@ -46,7 +46,9 @@ function published(
     exitPolicy: LOOPBACK,
   })
   const fields =
-    overrides.policy === undefined ? draft.fields : { ...draft.fields, exitPolicy: overrides.policy }
+    overrides.policy === undefined
+      ? draft.fields
+      : { ...draft.fields, exitPolicy: overrides.policy }
   const signed = signRecord(signing, seed, {
     ...draft,
     fields,
@@ -81,10 +83,13 @@ test("a relay's record becomes the descriptor circuits use: its keys, its policy
 test('records that do not match the relay as reached are refused, with the reason', () => {
   const identity = identityOf(IDENTITY_SEED)
   // signed by someone else (the key is the signer: an attacker vouching for the relay)
-  assert.deepEqual(descriptorOfRecord(published(OTHER_SEED, { identity: identity.ed25519Identity }), {
-    address: ADDRESS,
-    identity,
-  }), { ok: false, error: 'wrong_key' })
+  assert.deepEqual(
+    descriptorOfRecord(published(OTHER_SEED, { identity: identity.ed25519Identity }), {
+      address: ADDRESS,
+      identity,
+    }),
+    { ok: false, error: 'wrong_key' },
+  )
   // the relay's own key, naming another identity
   assert.deepEqual(
     descriptorOfRecord(published(IDENTITY_SEED, { identity: signing.publicKeyOf(OTHER_SEED) }), {
@@ -129,8 +134,10 @@ test('a record altered anywhere after signing fails verification', () => {
     ['o', new Uint8Array(32).fill(1)],
     ['e', utf8('accept *:*')],
   ] as const) {
-    const altered = new Map(signed.value)
-    altered.set('f', new Map(fields).set(key, value))
+    const alteredFields: BDict = new Map(fields)
+    alteredFields.set(key, value)
+    const altered: BDict = new Map(signed.value)
+    altered.set('f', alteredFields)
     const verified = verifyRecord(
       signing,
       { ...signed, value: altered },

@@ -72,9 +72,13 @@ export class OnionRelayService implements PeerPlugin {
       (error: unknown) =>
         done(
           err(
-            new OperationalError('io', `the onion relay did not start: ${(error as Error).message}`, {
-              cause: error,
-            }),
+            new OperationalError(
+              'io',
+              `the onion relay did not start: ${(error as Error).message}`,
+              {
+                cause: error,
+              },
+            ),
           ),
         ),
     )
@@ -83,7 +87,12 @@ export class OnionRelayService implements PeerPlugin {
   private advertise(relay: PlexusRelay): void {
     const env = this.env
     const directory = new ServiceDirectory(
-      { clock: env.clock, hashing: env.hashing, signing: env.signing, unixNow: this.config.unixNow },
+      {
+        clock: env.clock,
+        hashing: env.hashing,
+        signing: env.signing,
+        unixNow: this.config.unixNow,
+      },
       this.dht,
       relay.keys.ed25519IdentitySeed,
     )

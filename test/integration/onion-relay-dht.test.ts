@@ -148,11 +148,8 @@ test('a client builds a circuit through relays found in the DHT; forged records 
   assert.ok(forged > 0, 'the forged record was stored (signed correctly, by the wrong key)')
   // An announce of a port where no relay answers (the HTTP server speaks no TLS).
   await new Promise<void>((resolve) =>
-    attackerDht.agent.announce(
-      serviceInfoHash(env.hashing, 'onion-relay'),
-      httpPort,
-      {},
-      () => resolve(),
+    attackerDht.agent.announce(serviceInfoHash(env.hashing, 'onion-relay'), httpPort, {}, () =>
+      resolve(),
     ),
   )
 
@@ -176,7 +173,10 @@ test('a client builds a circuit through relays found in the DHT; forged records 
   // Keys and policy come from the records: the relays' own.
   for (const relay of found.relays) {
     const service = honest.find((s) => s.relay?.published.fingerprint === relay.fingerprint)
-    assert.deepEqual(relay.ntorOnionKey, service?.relay?.keys.ntor.onionKey)
+    assert.deepEqual(
+      new Uint8Array(relay.ntorOnionKey),
+      new Uint8Array(service?.relay?.keys.ntor.onionKey ?? []),
+    )
     assert.deepEqual(relay.exitPolicy, policy)
   }
 

@@ -88,7 +88,8 @@ export async function runAdvertisedRelay(options: AdvertisedRelayOptions): Promi
   const dht = peer.dhtStatus()?.address
   if (options.json)
     printJson({ type: 'listening', ...record, exitPolicy: options.exitPolicyText, dht })
-  else printLine(`onion relay ${record?.nickname} on ${record?.address}:${record?.orPort}, DHT ${dht}`)
+  else
+    printLine(`onion relay ${record?.nickname} on ${record?.address}:${record?.orPort}, DHT ${dht}`)
   service.whenPublished(() => {
     const status = service.status()
     if (options.json) printJson({ type: 'advertised', ...status })
@@ -131,12 +132,19 @@ export async function fetchThroughDhtRelays(url: URL, options: DhtFetchOptions):
         })),
         refused: found.refused,
       })
-    else printLine(`${found.relays.length} relays found in the DHT, ${found.refused.length} refused`)
+    else
+      printLine(`${found.relays.length} relays found in the DHT, ${found.refused.length} refused`)
     const host = url.hostname.replace(/^\[|\]$/g, '')
     const started = performance.now()
-    const { circuit, buildMs, hops } = await client.circuitTo({ host, port: Number(url.port || 80) })
+    const { circuit, buildMs, hops } = await client.circuitTo({
+      host,
+      port: Number(url.port || 80),
+    })
     try {
-      const result = await httpGetOverStream(await circuit.connect(host, Number(url.port || 80)), url)
+      const result = await httpGetOverStream(
+        await circuit.connect(host, Number(url.port || 80)),
+        url,
+      )
       const elapsedMs = Math.round(performance.now() - started)
       if (options.output !== undefined) writeFileSync(options.output, result.body)
       else if (!options.json) process.stdout.write(result.body)

@@ -297,8 +297,7 @@ export class OnionLink {
         if (handler !== undefined) return handler(cell)
         // Ids the responder picks have the high bit clear (ours have it set): its circuits.
         const responderId = cell.circId !== 0 && cell.circId < 0x80000000
-        if (this.fromResponder !== undefined && responderId)
-          return this.fromResponder(cell)
+        if (this.fromResponder !== undefined && responderId) return this.fromResponder(cell)
         if (cell.command !== CellCommand.DESTROY)
           this.log.log('debug', 'onion link dropped a cell for an unknown circuit', {
             circId: cell.circId,

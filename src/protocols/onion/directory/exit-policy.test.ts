@@ -70,11 +70,18 @@ test('a summary read back allows the same ports as the rules it summarizes (any 
       .map(([low, span]): [number, number] => [low, Math.min(65535, low + span)]),
   })
   fc.assert(
-    fc.property(fc.array(ruleArb, { maxLength: 6 }), fc.integer({ min: 1, max: 65535 }), (rules, port) => {
-      const summary = policyOfSummary(summarizePolicy(rules))
-      assert.ok(summary !== undefined)
-      assert.equal(policyAllows(summary, '192.0.2.9', port), policyAllows(rules, '192.0.2.9', port))
-    }),
+    fc.property(
+      fc.array(ruleArb, { maxLength: 6 }),
+      fc.integer({ min: 1, max: 65535 }),
+      (rules, port) => {
+        const summary = policyOfSummary(summarizePolicy(rules))
+        assert.ok(summary !== undefined)
+        assert.equal(
+          policyAllows(summary, '192.0.2.9', port),
+          policyAllows(rules, '192.0.2.9', port),
+        )
+      },
+    ),
   )
   fc.assert(fc.property(fc.string(), (text) => void policyOfSummary(text)))
 })

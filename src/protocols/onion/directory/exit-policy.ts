@@ -86,7 +86,15 @@ export function policyOfSummary(summary: string): PolicyRule[] | undefined {
     if (low < 1 || high > 65535 || low > high) return undefined
     rules.push({ accept, network: 0, prefix: 0, ports: [low, high] })
   }
-  rules.push({ accept: !accept, network: 0, prefix: 0, ports: [1, 65535] })
+  // Every other port gets the opposite answer (none are left when the list covers them all).
+  let covered = 0
+  let next = 1
+  for (const { ports } of [...rules].sort((a, b) => a.ports[0] - b.ports[0])) {
+    const from = Math.max(ports[0], next)
+    if (ports[1] >= from) covered += ports[1] - from + 1
+    next = Math.max(next, ports[1] + 1)
+  }
+  if (covered < 65535) rules.push({ accept: !accept, network: 0, prefix: 0, ports: [1, 65535] })
   return rules
 }
 
