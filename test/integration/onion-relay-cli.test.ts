@@ -103,3 +103,73 @@ test('a bad exit policy is a usage error', async () => {
   processes.push(relay)
   assert.equal(await relay.exited, 2)
 })
+
+test('relays advertised in the DHT (--dht-bootstrap) serve plexus onion fetch --dht-bootstrap', async () => {
+  const dhtNode = spawnPlexus(['dht', '--isolated', '--bind', '127.0.0.1', '--port', '0', '--json'])
+  processes.push(dhtNode)
+  const node = await dhtNode.waitForLine((line) => {
+    const event = jsonLine(line)
+    return event?.type === 'listening' ? event : undefined
+  }, 30_000)
+  const bootstrap = String(node['address'])
+  const relays = ['d1', 'd2', 'd3'].map((name) => {
+    const relay = spawnPlexus(
+      [
+        'onion',
+        'relay',
+        '--port',
+        '0',
+        '--state',
+        join(dir, name),
+        '--dht-bootstrap',
+        bootstrap,
+        '--refresh',
+        '2',
+        '--json',
+      ],
+      false,
+    )
+    processes.push(relay)
+    return relay
+  })
+  const advertised = await Promise.all(
+    relays.map((relay) =>
+      relay.waitForLine((line) => {
+        const event = jsonLine(line)
+        return event?.type === 'advertised' ? event : undefined
+      }, 30_000),
+    ),
+  )
+  for (const record of advertised) assert.ok(Number(record['recordStoredOn']) > 0)
+  const fetch = spawnPlexus(
+    [
+      'onion',
+      'fetch',
+      `http://127.0.0.1:${port}/file`,
+      '--dht-bootstrap',
+      bootstrap,
+      '--no-distinct-subnets',
+      '-o',
+      join(dir, 'dht-body'),
+      '--json',
+    ],
+    false,
+  )
+  processes.push(fetch)
+  const found = await fetch.waitForLine((line) => {
+    const event = jsonLine(line)
+    return event?.type === 'relays' ? event : undefined
+  }, 30_000)
+  assert.equal((found['found'] as unknown[]).length, 3)
+  const fetched = await fetch.waitForLine((line) => {
+    const event = jsonLine(line)
+    return event?.type === 'fetched' ? event : undefined
+  }, 30_000)
+  assert.equal(await fetch.exited, 0)
+  assert.equal(fetched['status'], 200)
+  assert.deepEqual(
+    [...(fetched['path'] as string[])].sort(),
+    advertised.map((record) => String(record['fingerprint'])).sort(),
+  )
+  assert.equal(sha256(readFileSync(join(dir, 'dht-body'))), sha256(file))
+})

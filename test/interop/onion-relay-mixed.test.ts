@@ -11,8 +11,9 @@
  *     authenticate (no AUTHENTICATE cell), so tor takes the circuit for a client's first hop
  *     and refuses to be a one-hop proxy;
  *   - with AUTHENTICATE (AUTH0003, `authenticateLinks`): tor accepts it (a plexus guard's
- *     circuit through tor works), and a tor exit after an authenticating plexus middle answers
- *     END 1 instead: a relay-to-relay link, but from a relay missing from its consensus.
+ *     circuit through tor works), tor then extends circuits into the plexus relay over the
+ *     link the plexus relay opened, and a tor exit after an authenticating plexus middle
+ *     answers END 1: a relay-to-relay link, but from a relay missing from its consensus.
  * A tor client cannot use a plexus relay at all: see docs/protocols/onion.md.
  */
 import assert from 'node:assert/strict'
@@ -49,9 +50,9 @@ let stateRoot: string
 let plexus: PlexusRelay[] = []
 /**
  * Plexus relays whose links into tor authenticate (CERTS + AUTHENTICATE, AUTH0003): one as a
- * guard, one as a middle. Two, because tor reuses an authenticated link in both directions: a
- * tor relay asked to extend to a plexus relay that already opened a link to it sends CREATE2
- * down that link, which a plexus relay does not serve (it serves circuits on links it accepts).
+ * guard, one as a middle. tor reuses an authenticated link in both directions: a tor relay
+ * asked to extend to a plexus relay that already opened a link to it sends CREATE2 down that
+ * link (served: a test below); two relays keep the cases apart.
  */
 let plexusAuthenticating: PlexusRelay
 let plexusAuthenticatingMiddle: PlexusRelay
@@ -186,6 +187,27 @@ test('an authenticating plexus guard -> tor -> tor: tor accepts its AUTHENTICATE
   try {
     const body = await httpGet(await circuit.connect('127.0.0.1', serverPort))
     assert.equal(sha256(body), sha256(file))
+  } finally {
+    circuit.destroy()
+  }
+})
+
+test('a tor relay extends into a plexus relay over the authenticated link that relay opened to it', async () => {
+  // The plexus relay opens (and authenticates) a link to r0 as a guard; tor keeps that link
+  // for both directions, so extending r0 -> plexus sends CREATE2 down it, toward the relay
+  // that opened it. The relay serves circuits on its outbound links: the download works.
+  const [r0, r1] = tor as [RelayDescriptor, RelayDescriptor]
+  const plexusHop = descriptorOfPublished(plexusAuthenticating.published)
+  const opener = await buildCircuitThrough(crypto, random, log, [plexusHop, r0, r1])
+  opener.circuit.destroy()
+  const { circuit } = await buildCircuitThrough(crypto, random, log, [r1, r0, plexusHop])
+  try {
+    const body = await httpGet(await circuit.connect('127.0.0.1', serverPort))
+    assert.equal(sha256(body), sha256(file))
+    // The circuit came in on the link the relay dialled (its previous hop is r0's OR port,
+    // not the ephemeral port of a link r0 would have opened to us).
+    const previous = plexusAuthenticating.view.filter((entry) => entry.kind === 'previous')
+    assert.ok(previous.some((entry) => entry.address === `${r0.address}:${r0.orPort}`))
   } finally {
     circuit.destroy()
   }

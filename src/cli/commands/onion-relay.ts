@@ -7,8 +7,10 @@
 import type { Command } from 'commander'
 import { PlexusRelay } from '../../drivers/onion/relay-server.js'
 import { DEFAULT_EXIT_POLICY, parseExitPolicy } from '../../protocols/onion/relay-circuit.js'
-import { portOption } from '../options.js'
+import { bootstrapList } from '../dht/node-options.js'
+import { integerOption, portOption } from '../options.js'
 import { printJson, printLine, usageError } from '../output.js'
+import { runAdvertisedRelay } from './onion-dht.js'
 import { stderrLog } from './onion-log.js'
 
 interface RelayCommandOptions {
@@ -18,6 +20,9 @@ interface RelayCommandOptions {
   readonly exitPolicy: string
   readonly nickname?: string
   readonly json?: boolean
+  readonly dhtBootstrap: string[]
+  readonly dhtPort: number
+  readonly refresh: number
 }
 
 export function registerOnionRelay(onion: Command): void {
@@ -35,10 +40,37 @@ export function registerOnionRelay(onion: Command): void {
       DEFAULT_EXIT_POLICY,
     )
     .option('--nickname <name>', 'a name for the relay in printed records')
+    .option(
+      '--dht-bootstrap <host:port,...>',
+      'advertise the relay (a signed onion-relay record) in the DHT joined through these nodes',
+      bootstrapList,
+      [],
+    )
+    .option('--dht-port <n>', 'with --dht-bootstrap: DHT UDP port (0 picks one)', portOption, 0)
+    .option(
+      '--refresh <s>',
+      'with --dht-bootstrap: republish the record this often',
+      integerOption('refresh', 1, 3600),
+      600,
+    )
     .option('--json', 'print JSON lines instead of text')
     .action(async (options: RelayCommandOptions) => {
       const policy = parseExitPolicy(options.exitPolicy)
       if (!policy.ok) throw usageError(policy.error)
+      if (options.dhtBootstrap.length > 0)
+        return runAdvertisedRelay({
+          stateDir: options.state,
+          port: options.port,
+          bind: options.bind,
+          exitPolicy: policy.value,
+          exitPolicyText: options.exitPolicy,
+          dhtPort: options.dhtPort,
+          dhtBootstrap: options.dhtBootstrap,
+          refreshSec: options.refresh,
+          json: options.json === true,
+          log: stderrLog(options.json === true),
+          ...(options.nickname === undefined ? {} : { nickname: options.nickname }),
+        })
       const relay = await PlexusRelay.start({
         stateDir: options.state,
         port: options.port,

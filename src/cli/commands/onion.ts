@@ -8,8 +8,10 @@ import type { Command } from 'commander'
 import { OnionClient, parseAuthorities, type BuildRecord } from '../../drivers/onion/client.js'
 import { httpGetOverStream } from '../../drivers/onion/http-get.js'
 import { startSocksServer } from '../../drivers/onion/socks.js'
+import { bootstrapList } from '../dht/node-options.js'
 import { portOption } from '../options.js'
 import { CliError, printJson, printLine, usageError } from '../output.js'
+import { fetchThroughDhtRelays } from './onion-dht.js'
 import { stderrLog } from './onion-log.js'
 import { fetchThroughNamedRelays } from './onion-named-fetch.js'
 import { registerOnionRelay } from './onion-relay.js'
@@ -23,6 +25,7 @@ export interface OnionCommonOptions {
 interface FetchOptions extends OnionCommonOptions {
   readonly output?: string
   readonly relays?: string
+  readonly dhtBootstrap: string[]
 }
 
 interface SocksOptions extends OnionCommonOptions {
@@ -79,10 +82,24 @@ export function registerOnion(program: Command): void {
       .option(
         '--relays <file|json>',
         'build the circuit through these relays, in order: JSON lines of `plexus onion relay --json` records, or {"tor":"FINGERPRINT|nickname"} for a tor relay of the consensus',
+      )
+      .option(
+        '--dht-bootstrap <host:port,...>',
+        'take relays from the DHT joined through these nodes (signed onion-relay records)',
+        bootstrapList,
+        [],
       ),
   ).action(async (rawUrl: string, options: FetchOptions) => {
     const url = URL.canParse(rawUrl) ? new URL(rawUrl) : undefined
     if (url?.protocol !== 'http:') throw usageError(`not an http:// URL: ${rawUrl}`)
+    if (options.dhtBootstrap.length > 0)
+      return fetchThroughDhtRelays(url, {
+        dhtBootstrap: options.dhtBootstrap,
+        distinctSubnets: options.distinctSubnets,
+        json: options.json === true,
+        log: stderrLog(options.json === true),
+        ...(options.output === undefined ? {} : { output: options.output }),
+      })
     if (options.relays !== undefined)
       return fetchThroughNamedRelays(url, { ...options, relays: options.relays }, () =>
         bootstrap(options),

@@ -69,6 +69,13 @@ export class OnionLink {
   private authChallengeOffered = false
   /** The responder's TLS certificate, kept from the CERTS check (SCERT hashes it). */
   private peerCertificate: Uint8Array | undefined
+  /**
+   * Cells for circuits the other end opened on this link (a relay that reuses our
+   * authenticated link toward us, tor-spec §5.3.1); without a handler they are dropped.
+   */
+  private fromResponder: ((cell: Cell) => void) | undefined
+  /** A probe accepts whatever identity the CERTS prove (`identify`). */
+  private learnIdentity = false
 
   private constructor(
     private readonly socket: TLSSocket,
@@ -87,6 +94,7 @@ export class OnionLink {
     log: Log,
     timeoutMs = 10_000,
     authenticator?: LinkAuthenticator,
+    learnIdentity = false,
   ): Promise<OnionLink> {
     return new Promise((resolve, reject) => {
       const socket = connect({
@@ -97,6 +105,7 @@ export class OnionLink {
       // Cells are small and latency-bound: no Nagle delay between a cell and the next.
       socket.setNoDelay(true)
       const link = new OnionLink(socket, crypto, target, log, authenticator)
+      link.learnIdentity = learnIdentity
       const timer = setTimeout(
         () => link.fail(`link handshake with ${target.address}:${target.orPort} timed out`),
         timeoutMs,
@@ -123,10 +132,40 @@ export class OnionLink {
     })
   }
 
+  /**
+   * Learns who answers at `address:orPort`: the RSA and Ed25519 identities its CERTS prove
+   * (the chain is checked as for any link, only no identity is expected), then closes the
+   * link. How a client that found a relay's address in the DHT learns which key signs the
+   * relay's record.
+   */
+  static async identify(
+    crypto: OnionCrypto,
+    endpoint: { readonly address: string; readonly orPort: number },
+    log: Log,
+    timeoutMs = 10_000,
+  ): Promise<RelayIdentity> {
+    const link = await OnionLink.open(
+      crypto,
+      { ...endpoint, rsaIdDigest: new Uint8Array(0) },
+      log,
+      timeoutMs,
+      undefined,
+      true,
+    )
+    link.close()
+    if (link.identity === undefined) throw new Error('the relay proved no identity')
+    return link.identity
+  }
+
   private ready: () => void = () => {}
 
   get isOpen(): boolean {
     return this.state === 'open'
+  }
+
+  /** The relay at the other end, as dialled (a relay's view of its previous hop). */
+  get peer(): string {
+    return `${this.target.address}:${this.target.orPort}`
   }
 
   /** This end's address:port (what the relay at the other end sees as its previous hop). */
@@ -145,6 +184,11 @@ export class OnionLink {
 
   unregister(circId: number): void {
     this.circuits.delete(circId)
+  }
+
+  /** Serves circuits the responder opens toward us on this link (a relay's outbound links). */
+  serveResponderCircuits(handler: (cell: Cell) => void): void {
+    this.fromResponder = handler
   }
 
   onClose(handler: (reason: string) => void): void {
@@ -215,7 +259,7 @@ export class OnionLink {
           nowMs: Date.now(),
         })
         if (!verified.ok) return this.refuseIdentity(verified.error)
-        if (!equalBytes(verified.value.rsaIdDigest, this.target.rsaIdDigest))
+        if (!this.learnIdentity && !equalBytes(verified.value.rsaIdDigest, this.target.rsaIdDigest))
           return this.refuseIdentity(
             `relay is ${toHex(verified.value.rsaIdDigest)}, expected ${toHex(this.target.rsaIdDigest)}`,
           )
@@ -251,6 +295,9 @@ export class OnionLink {
       case 'open': {
         const handler = this.circuits.get(cell.circId)
         if (handler !== undefined) return handler(cell)
+        // Ids the responder picks have the high bit clear (ours have it set): its circuits.
+        const responderId = cell.circId !== 0 && cell.circId < 0x80000000
+        if (this.fromResponder !== undefined && responderId) return this.fromResponder(cell)
         if (cell.command !== CellCommand.DESTROY)
           this.log.log('debug', 'onion link dropped a cell for an unknown circuit', {
             circId: cell.circId,

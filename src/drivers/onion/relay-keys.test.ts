@@ -6,6 +6,7 @@ import { test } from 'node:test'
 import { equalBytes } from '../../core/bytes.js'
 import { CertType } from '../../protocols/onion/control-cells.js'
 import { verifyResponderCerts } from '../../protocols/onion/link-certs.js'
+import { NodeEd25519 } from '../node/ed25519.js'
 import { NodeOnionCrypto } from './node-crypto.js'
 import { loadRelayKeys } from './relay-keys.js'
 
@@ -89,6 +90,20 @@ test('the initiator CERTS chain identity -> signing -> authentication key, which
     const authKey = certifiedKey(authCert as Uint8Array)
     assert.ok(crypto.ed25519Verify(authKey, message, initiator.sign(message)))
     assert.ok(!crypto.ed25519Verify(signingKey, message, initiator.sign(message)))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('the identity seed is the Ed25519 identity: records signed with it verify under that key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'plexus-relay-keys-'))
+  try {
+    const keys = loadRelayKeys(dir)
+    const signing = new NodeEd25519()
+    assert.deepEqual(signing.publicKeyOf(keys.ed25519IdentitySeed), keys.ed25519Identity)
+    const message = new TextEncoder().encode('4:salt25:plexus-service:onion-relay')
+    const signature = signing.sign(keys.ed25519IdentitySeed, message)
+    assert.ok(crypto.ed25519Verify(keys.ed25519Identity, message, signature))
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

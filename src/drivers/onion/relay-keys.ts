@@ -44,6 +44,11 @@ export interface RelayKeys {
   readonly rsaIdDigest: Uint8Array
   readonly fingerprint: string
   readonly ed25519Identity: Uint8Array
+  /**
+   * The Ed25519 identity's 32-byte private seed: the relay signs its `onion-relay` service
+   * record with it (BEP 44), so a client that learned the identity from CERTS finds the record.
+   */
+  readonly ed25519IdentitySeed: Uint8Array
   readonly ntor: NtorRelaySecret
   /** The TLS key and certificate (PEM) for `tls.createServer`. */
   readonly tlsKeyPem: string
@@ -213,6 +218,10 @@ export function loadRelayKeys(stateDir: string, nowMs = Date.now()): RelayKeys {
     rsaIdDigest,
     fingerprint: Buffer.from(rsaIdDigest).toString('hex').toUpperCase(),
     ed25519Identity: edIdentity,
+    // PKCS#8 of an Ed25519 key (RFC 8410) ends with the 32-byte seed.
+    ed25519IdentitySeed: new Uint8Array(
+      edIdentityKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32),
+    ),
     ntor: { rsaIdDigest, onionKey, onionSecret },
     tlsKeyPem: linkKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     tlsCertPem: toPem(tlsCertDer),

@@ -37,9 +37,10 @@ export interface RelayOptions {
   readonly crypto?: OnionCrypto
   readonly random?: Random
   /**
-   * Send CERTS and AUTHENTICATE (AUTH0003) on links this relay opens; tor 0.4.9 accepts them.
-   * Off by default: tor then reuses such a link in the other direction (CREATE2 toward us on
-   * the link we opened), which this relay does not serve yet (docs/protocols/onion.md).
+   * Send CERTS and AUTHENTICATE (AUTH0003) on links this relay opens; tor 0.4.9 accepts them
+   * and then reuses such a link in the other direction (CREATE2 toward us on the link we
+   * opened), which this relay serves. Off by default: a tor exit still refuses streams from
+   * an authenticated relay missing from its consensus (docs/protocols/onion.md).
    */
   readonly authenticateLinks?: boolean
 }
@@ -68,10 +69,21 @@ interface NextHop {
   readonly circId: number
 }
 
+/**
+ * The link a circuit came in on: a link a client or relay opened to us, or one we opened to
+ * a relay that now extends a circuit toward us over it (tor reuses authenticated links both
+ * ways).
+ */
+interface PreviousHopLink {
+  readonly peer: string
+  send(cell: Cell): void
+  onClose(handler: (reason: string) => void): void
+}
+
 interface CircuitEntry {
   readonly number: number
   readonly circuit: RelayCircuit
-  readonly inbound: ResponderLink
+  readonly inbound: PreviousHopLink
   readonly circId: number
   next: NextHop | undefined
   readonly sockets: Map<number, Socket>
@@ -153,25 +165,32 @@ export class PlexusRelay {
   private accept(socket: TLSSocket): void {
     // Cells are small and latency-bound: no Nagle delay between a cell and the next.
     socket.setNoDelay(true)
-    const circuits = new Map<number, CircuitEntry>()
-    const link: ResponderLink = new ResponderLink(
+    let serve: (cell: Cell) => void = () => undefined
+    const link = new ResponderLink(
       socket,
       this.keys,
       this.log,
-      (cell) => this.onInboundCell(link, circuits, cell),
+      (cell) => serve(cell),
       this.options.handshakeTimeoutMs,
     )
     this.links.add(link)
+    link.onClose(() => this.links.delete(link))
+    serve = this.serveCircuitsFrom(link)
+  }
+
+  /** Circuits created on `link` by the other end: served until the link closes. */
+  private serveCircuitsFrom(link: PreviousHopLink): (cell: Cell) => void {
+    const circuits = new Map<number, CircuitEntry>()
     link.onClose(() => {
-      this.links.delete(link)
       for (const entry of circuits.values())
         this.apply(entry, entry.circuit.destroy('link to the previous hop closed'))
       circuits.clear()
     })
+    return (cell) => this.onInboundCell(link, circuits, cell)
   }
 
   private onInboundCell(
-    link: ResponderLink,
+    link: PreviousHopLink,
     circuits: Map<number, CircuitEntry>,
     cell: Cell,
   ): void {
@@ -368,7 +387,11 @@ export class PlexusRelay {
     )
     this.outbound.set(key, opening)
     opening.then(
-      (link) => link.onClose(() => this.outbound.get(key) === opening && this.outbound.delete(key)),
+      (link) => {
+        link.onClose(() => this.outbound.get(key) === opening && this.outbound.delete(key))
+        // A relay we authenticated to may extend circuits toward us over this very link.
+        link.serveResponderCircuits(this.serveCircuitsFrom(link))
+      },
       () => this.outbound.delete(key),
     )
     return opening

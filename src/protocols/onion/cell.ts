@@ -49,25 +49,46 @@ export const isKnownCommand = (command: number): boolean => KNOWN_COMMANDS.has(c
 
 export const malformed = (detail: string): RemoteFault => ({ code: 'malformed', detail })
 
+/** The encoded size of `cell`. */
+export function encodedCellBytes(cell: Cell, circIdBytes: 2 | 4 = 4): number {
+  const variable = isVariableLengthCommand(cell.command)
+  return circIdBytes + 1 + (variable ? 2 + cell.payload.length : CELL_PAYLOAD_BYTES)
+}
+
 /**
  * Encodes a cell. Fixed-cell payloads shorter than 509 bytes are zero-padded (tor-spec: the
  * rest of a fixed cell is padding); longer ones are a programming error.
  */
 export function encodeCell(cell: Cell, circIdBytes: 2 | 4 = 4): Uint8Array {
+  const out = new Uint8Array(encodedCellBytes(cell, circIdBytes))
+  encodeCellInto(cell, out, 0, circIdBytes)
+  return out
+}
+
+/**
+ * `encodeCell` into `out` at `offset` (room for `encodedCellBytes` is the caller's to make);
+ * padding bytes of a short fixed payload are zeroed. Returns the offset after the cell.
+ */
+export function encodeCellInto(
+  cell: Cell,
+  out: Uint8Array,
+  offset: number,
+  circIdBytes: 2 | 4 = 4,
+): number {
   const variable = isVariableLengthCommand(cell.command)
-  const headerBytes = circIdBytes + 1 + (variable ? 2 : 0)
-  const bodyBytes = variable ? cell.payload.length : CELL_PAYLOAD_BYTES
   if (!variable && cell.payload.length > CELL_PAYLOAD_BYTES)
     throw new RangeError(`fixed cell payload of ${cell.payload.length} bytes`)
   if (variable && cell.payload.length > 0xffff)
     throw new RangeError(`variable cell payload of ${cell.payload.length} bytes`)
-  const out = new Uint8Array(headerBytes + bodyBytes)
-  if (circIdBytes === 4) writeUint32BE(out, 0, cell.circId)
-  else writeUint16BE(out, 0, cell.circId)
-  out[circIdBytes] = cell.command
-  if (variable) writeUint16BE(out, circIdBytes + 1, cell.payload.length)
-  out.set(cell.payload, headerBytes)
-  return out
+  const headerBytes = circIdBytes + 1 + (variable ? 2 : 0)
+  const end = offset + encodedCellBytes(cell, circIdBytes)
+  if (circIdBytes === 4) writeUint32BE(out, offset, cell.circId)
+  else writeUint16BE(out, offset, cell.circId)
+  out[offset + circIdBytes] = cell.command
+  if (variable) writeUint16BE(out, offset + circIdBytes + 1, cell.payload.length)
+  out.set(cell.payload, offset + headerBytes)
+  out.fill(0, offset + headerBytes + cell.payload.length, end)
+  return end
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { RemoteFault } from '../../core/errors.js'
 import type { Random } from '../../core/random.js'
-import { CELL_PAYLOAD_BYTES, CellCommand, type Cell } from './cell.js'
+import { CellCommand, type Cell } from './cell.js'
 import { HandshakeType, decodeCreated2, decodeDestroy, encodeCreate2 } from './control-cells.js'
 import type { OnionCrypto } from './crypto-port.js'
 import {
@@ -31,6 +31,7 @@ import {
   RelayCommand,
   decodeRelayCell,
   encodeRelayCell,
+  relayPaddingBytes,
   type RelayCell,
 } from './relay-cell.js'
 import { HopCryptoLayer, openFromHops, sealForHop } from './relay-crypto.js'
@@ -459,7 +460,7 @@ export class ClientCircuit {
     cell: RelayCell,
     early: boolean,
   ): { event: CircuitEvent; digest: Uint8Array } {
-    const plaintext = encodeRelayCell(cell, this.random.bytes(CELL_PAYLOAD_BYTES))
+    const plaintext = encodeRelayCell(cell, this.random.bytes(relayPaddingBytes(cell.data.length)))
     const { payload, digest } = sealForHop(this.layers, hop, plaintext)
     const command = early ? CellCommand.RELAY_EARLY : CellCommand.RELAY
     return { event: { type: 'send', cell: { circId: this.circId, command, payload } }, digest }

@@ -61,6 +61,13 @@ export function encodeRelayCell(cell: RelayCell, padding?: Uint8Array): Uint8Arr
   return out
 }
 
+/**
+ * How many random padding bytes a relay cell with `dataBytes` of data takes (after the four
+ * zero bytes): none for a full DATA cell, so a bulk transfer draws no randomness per cell.
+ */
+export const relayPaddingBytes = (dataBytes: number): number =>
+  Math.max(0, CELL_PAYLOAD_BYTES - RELAY_HEADER_BYTES - dataBytes - 4)
+
 /** `data` is a view into `payload`: the caller hands over a payload it owns. */
 export function decodeRelayCell(payload: Uint8Array): Result<DecodedRelayCell, RemoteFault> {
   if (payload.length !== CELL_PAYLOAD_BYTES) return err(malformed('relay payload not 509 bytes'))

@@ -43,7 +43,11 @@ export class HopCryptoLayer {
    * authenticates with it.
    */
   seal(plaintext: Uint8Array): { payload: Uint8Array; digest: Uint8Array } {
-    const stamped = plaintext.slice()
+    return this.sealOwned(plaintext.slice())
+  }
+
+  /** `seal` in place: for a payload the caller made for this cell alone. */
+  sealOwned(stamped: Uint8Array): { payload: Uint8Array; digest: Uint8Array } {
     stamped.fill(0, RELAY_DIGEST_OFFSET, RELAY_DIGEST_OFFSET + RELAY_DIGEST_BYTES)
     this.outboundDigest.update(stamped)
     const digest = this.outboundDigest.current()
@@ -104,14 +108,14 @@ export function sealForHop(
 
 /**
  * Peels layers off a cell coming back to the client until a hop recognizes it. Undefined
- * means no hop did: the cell was altered (or forged) and the circuit must close.
+ * means no hop did: the cell was altered (or forged) and the circuit must close. The payload
+ * is handed over: every layer comes off in place (the link's framer made it for this cell).
  */
 export function openFromHops(
   layers: readonly HopCryptoLayer[],
   payload: Uint8Array,
 ): { hop: number; plaintext: Uint8Array; digest: Uint8Array } | undefined {
-  // One copy, then every layer comes off in place.
-  const current = payload.slice()
+  const current = payload
   for (let hop = 0; hop < layers.length; hop++) {
     const layer = layers[hop] as HopCryptoLayer
     layer.decryptInPlace(current)

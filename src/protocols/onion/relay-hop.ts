@@ -8,7 +8,7 @@
 import type { RemoteFault } from '../../core/errors.js'
 import type { Random } from '../../core/random.js'
 import { err, ok, type Result } from '../../core/result.js'
-import { CELL_PAYLOAD_BYTES, CellCommand } from './cell.js'
+import { CellCommand } from './cell.js'
 import { HandshakeType, decodeCreate2, encodeCreated2 } from './control-cells.js'
 import type { OnionCrypto } from './crypto-port.js'
 import { RelayEarlyBudget } from './flow-control.js'
@@ -17,6 +17,7 @@ import { ntorKeyMaterial, ntorServerRespond, type NtorRelaySecret } from './ntor
 import {
   decodeRelayCell,
   encodeRelayCell,
+  relayPaddingBytes,
   type DecodedRelayCell,
   type RelayCell,
 } from './relay-cell.js'
@@ -66,14 +67,16 @@ export class RelayHop {
     return ok({ hop, created2: encodeCreated2(answer.value.reply) })
   }
 
-  /** A RELAY or RELAY_EARLY cell from the client's side. */
+  /** A RELAY or RELAY_EARLY cell from the client's side; `payload` is handed over (decrypted in place). */
   fromClient(command: number, payload: Uint8Array): ForwardOutcome {
     const early = command === CellCommand.RELAY_EARLY
     if (early) {
       const budget = this.relayEarly.take()
       if (!budget.ok) return { type: 'refused', fault: budget.error }
     }
-    const plaintext = this.layer.decrypt(payload)
+    // The payload is ours (a copy the link's framer made): the layer comes off in place.
+    const plaintext = payload
+    this.layer.decryptInPlace(plaintext)
     const digest = this.layer.recognize(plaintext)
     if (digest !== undefined) {
       const cell = decodeRelayCell(plaintext)
@@ -91,16 +94,18 @@ export class RelayHop {
 
   /** A relay cell this relay originates toward the client. */
   toClient(cell: RelayCell): Uint8Array {
-    return this.layer.seal(encodeRelayCell(cell, this.random.bytes(CELL_PAYLOAD_BYTES))).payload
+    return this.sealToClient(cell).payload
   }
 
   /** The same, with the running digest the client's SENDME v1 will echo. */
   sealToClient(cell: RelayCell): { payload: Uint8Array; digest: Uint8Array } {
-    return this.layer.seal(encodeRelayCell(cell, this.random.bytes(CELL_PAYLOAD_BYTES)))
+    const padding = this.random.bytes(relayPaddingBytes(cell.data.length))
+    return this.layer.sealOwned(encodeRelayCell(cell, padding))
   }
 
-  /** A relay cell coming back from the next hop: add this layer and pass it on. */
+  /** A relay cell coming back from the next hop: add this layer (in place) and pass it on. */
   passBackward(payload: Uint8Array): Uint8Array {
-    return this.layer.encrypt(payload)
+    this.layer.encryptInPlace(payload)
+    return payload
   }
 }
