@@ -86,7 +86,10 @@ test('daemon: a bad config file is one line naming the key, exit 2', () => {
       message: `config ${file}: api.port must be an integer (got "x")`,
     })
     // a check across keys is refused the same way
-    writeFileSync(file, '[peer]\nbind = "127.0.0.1"\n[dht]\nenabled = true\n[reach]\nenabled = true\n')
+    writeFileSync(
+      file,
+      '[peer]\nbind = "127.0.0.1"\n[dht]\nenabled = true\n[reach]\nenabled = true\n',
+    )
     const noStun = plexusSync('daemon', '--config', file)
     assert.equal(noStun.status, 2)
     assert.match(noStun.stderr, /^plexus: error: config .*: reach\.stun must name a STUN server/)
