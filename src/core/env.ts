@@ -239,6 +239,23 @@ export interface Signing {
   publicKeyOf(seed32: Uint8Array): Uint8Array
 }
 
+/**
+ * The expensive half of finite-field Diffie-Hellman: `otherPublic ^ privateKey mod prime`, the
+ * shared secret, big-endian and left-padded to the prime's length. A port because OpenSSL does
+ * it about 4x faster than BigInt arithmetic (0.22 against 0.87 ms for MSE's 768-bit group
+ * here), and a simulated swarm of 1,000 peers makes tens of thousands of MSE handshakes.
+ * Synchronous like `Hashing`. Callers check the public key's range first.
+ */
+export interface KeyAgreement {
+  dhSecret(group: DhGroup, privateKey: Uint8Array, otherPublic: Uint8Array): Uint8Array
+}
+
+/** A Diffie-Hellman group: its prime (big-endian) and generator. */
+export interface DhGroup {
+  readonly prime: Uint8Array
+  readonly generator: number
+}
+
 // --- names and HTTP -----------------------------------------------------------------------------
 
 export interface ResolveOptions {
@@ -302,6 +319,7 @@ export interface Env {
   readonly metrics: Metrics
   readonly hashing: Hashing
   readonly signing: Signing
+  readonly keyAgreement: KeyAgreement
   readonly resolver: Resolver
   readonly http: HttpClient
 }

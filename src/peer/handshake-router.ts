@@ -90,6 +90,7 @@ export function listenForHandshakes(
       clock: env.clock,
       random,
       sha1,
+      keyAgreement: env.keyAgreement,
       defer: options.defer,
       handshakeTimeout: options.handshakeTimeout,
     }

@@ -33,6 +33,9 @@ export function peerEnvWithMetrics(env: Env): { env: Env; registry: MetricsRegis
     get hashing() {
       return env.hashing
     },
+    get keyAgreement() {
+      return env.keyAgreement
+    },
     get signing() {
       return env.signing
     },

@@ -3,6 +3,7 @@ import type {
   Disk,
   Env,
   Hashing,
+  KeyAgreement,
   HttpClient,
   Resolver,
   Signing,
@@ -60,6 +61,7 @@ export interface HostServices {
   readonly logSink: SimLogSink
   readonly hashing: Hashing
   readonly signing: Signing
+  readonly keyAgreement: KeyAgreement
   /** What the hosts' resolvers answer. */
   readonly names: SimNames
   /** The world's root stream: a host's env gets `fork('host:<address>')`. */
@@ -108,6 +110,7 @@ class SimEnv implements Env {
     readonly metrics: SimMetrics,
     readonly hashing: Hashing,
     readonly signing: Signing,
+    readonly keyAgreement: KeyAgreement,
   ) {
     this.clock = new LifeClock(services.scheduler, life)
     const utp = services.utp
@@ -273,7 +276,15 @@ export class SimHost {
   }
 
   private makeEnv(): Env {
-    const { hashing, signing } = this.services
-    return new SimEnv(this, this.services, this.net.life, this.metrics, hashing, signing)
+    const { hashing, signing, keyAgreement } = this.services
+    return new SimEnv(
+      this,
+      this.services,
+      this.net.life,
+      this.metrics,
+      hashing,
+      signing,
+      keyAgreement,
+    )
   }
 }

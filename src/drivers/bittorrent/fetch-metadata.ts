@@ -87,6 +87,7 @@ export function fetchMetadata(
     clock: env.clock,
     random: env.random.fork(`mse-metadata ${magnet.infoHashHex}`),
     sha1: (parts: readonly Uint8Array[]) => env.hashing.sha1(parts),
+    keyAgreement: env.keyAgreement,
     defer: (fn: () => void) => env.clock.setTimer(env.clock.now(), fn),
   }
   const net = encryptingNet(peerNet(env.net, options.transports ?? PEER_TRANSPORTS_DEFAULT), {

@@ -4,7 +4,7 @@
  * destroyed). The handshake has its own deadline: a peer that never answers our Ya (a
  * plaintext-only client waiting for more of "its" handshake) must not hold the connection.
  */
-import type { Clock, StreamSocket } from '../../core/env.js'
+import type { Clock, KeyAgreement, StreamSocket } from '../../core/env.js'
 import type { Random } from '../../core/random.js'
 import { err, ok, type Result } from '../../core/result.js'
 import { after, seconds, type Duration } from '../../core/time.js'
@@ -22,6 +22,8 @@ export interface MseDriverOptions {
   readonly clock: Clock
   readonly random: Random
   readonly sha1: Sha1
+  /** The DH secret's port (`env.keyAgreement`); default BigInt arithmetic. */
+  readonly keyAgreement?: KeyAgreement
   /** Runs `fn` soon, outside the current call (setImmediate, or the simulator's defer). */
   readonly defer: (fn: () => void) => void
   /** Default 10 s, libtorrent's handshake timeout. */
@@ -43,6 +45,7 @@ export function initiateMse(
   const machine = new MseInitiator({
     sha1: options.sha1,
     random: options.random,
+    ...(options.keyAgreement === undefined ? {} : { keyAgreement: options.keyAgreement }),
     skey: infoHash,
     provide: allowedMethods(policy),
   })
@@ -64,6 +67,7 @@ export function respondMse(
   const machine = new MseResponder({
     sha1: options.sha1,
     random: options.random,
+    ...(options.keyAgreement === undefined ? {} : { keyAgreement: options.keyAgreement }),
     allowed: allowedMethods(policy),
     findSkey: findInfoHash,
   })

@@ -89,6 +89,7 @@ export class TorrentSession {
       clock: env.clock,
       random: env.random.fork(`mse ${metainfo.infoHashHex}`),
       sha1: (parts: readonly Uint8Array[]) => env.hashing.sha1(parts),
+      keyAgreement: env.keyAgreement,
       defer: options.defer,
     }
     const count = (name: string): void => env.metrics.count(name)

@@ -1,3 +1,4 @@
+import { NodeKeyAgreement } from './key-agreement.js'
 import type { Env, LogLevel } from '../../core/env.js'
 import { NodeClock } from './clock.js'
 import { NodeDisk } from './disk.js'
@@ -43,6 +44,7 @@ export function createNodeEnv(options: NodeEnvOptions = {}): Env & { metrics: Me
     metrics,
     hashing: new NodeHashing(),
     signing: new NodeEd25519(),
+    keyAgreement: new NodeKeyAgreement(),
     resolver: new NodeResolver(),
     http: new NodeHttpClient(
       options.loopbackOnly === undefined ? {} : { loopbackOnly: options.loopbackOnly },

@@ -1,6 +1,7 @@
 import { SeededRandom, type Random } from '../../core/random.js'
 import { instant, ms, seconds } from '../../core/time.js'
 import { NodeHashing } from '../../drivers/node/hashing.js'
+import { NodeKeyAgreement } from '../../drivers/node/key-agreement.js'
 import { DEFAULT_CHOKE_OPTIONS } from '../../protocols/bittorrent/choker/index.js'
 import {
   checkSwarm,
@@ -49,6 +50,8 @@ export function runSwarm(params: Params, seed: number, options: RunOptions = {})
     // Every leecher checks the whole file: pieces equal to the content by comparison with
     // it, anything else by OpenSSL's SHA-1 (not the TypeScript one).
     hashing: swarmHashing(torrent, new NodeHashing()),
+    // Every connection is MSE-encrypted by default ("prefer"): OpenSSL's DH secret, not BigInt.
+    keyAgreement: new NodeKeyAgreement(),
   })
   const random = new SeededRandom(seed)
   const runs = planHosts(p, random.fork('plan'), world)

@@ -12,6 +12,11 @@
  *   byte, 20 instead of ~240;
  * - Y^X uses a sliding window of 5 bits: ~190 products instead of ~240.
  */
+import type { DhGroup, KeyAgreement } from '../../core/env.js'
+import { bigIntToBytes, bytesToBigInt, modPowWindowed } from '../../core/crypto/mod-pow.js'
+
+export { bigIntToBytes, bytesToBigInt, modPowWindowed }
+
 export const DH_PRIME = BigInt(
   '0xFFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A63A36210000000000090563',
 )
@@ -30,41 +35,6 @@ export function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint 
     if ((e & 1n) === 1n) result = (result * b) % modulus
     b = (b * b) % modulus
     e >>= 1n
-  }
-  return result
-}
-
-/** Bits per window of `modPowWindowed`: 16 odd powers precomputed, ~1 product per 6 bits. */
-const WINDOW_BITS = 5
-
-/**
- * `base ** exponent % modulus` by left-to-right sliding windows: squarings for every bit, one
- * product per window of up to `WINDOW_BITS` bits that starts and ends with a 1.
- */
-export function modPowWindowed(base: bigint, exponent: bigint, modulus: bigint): bigint {
-  if (exponent === 0n) return 1n % modulus
-  const b = base % modulus
-  const square = (b * b) % modulus
-  // odd[i] = b^(2i + 1)
-  const odd: bigint[] = [b]
-  for (let i = 1; i < 1 << (WINDOW_BITS - 1); i++) {
-    odd.push(((odd[i - 1] as bigint) * square) % modulus)
-  }
-  const bits = exponent.toString(2)
-  let result = 1n
-  let i = 0
-  while (i < bits.length) {
-    if (bits[i] === '0') {
-      result = (result * result) % modulus
-      i++
-      continue
-    }
-    let end = Math.min(bits.length, i + WINDOW_BITS)
-    while (bits[end - 1] === '0') end--
-    for (let k = i; k < end; k++) result = (result * result) % modulus
-    const value = parseInt(bits.slice(i, end), 2)
-    result = (result * (odd[(value - 1) >> 1] as bigint)) % modulus
-    i = end
   }
   return result
 }
@@ -108,25 +78,16 @@ export function generatorPow(exponent: bigint): bigint {
   return result
 }
 
-export function bytesToBigInt(bytes: Uint8Array): bigint {
-  let value = 0n
-  for (const byte of bytes) value = (value << 8n) | BigInt(byte)
-  return value
-}
-
-/** Big-endian, left-padded with zeros to `length` bytes (a short secret keeps its zeros). */
-export function bigIntToBytes(value: bigint, length: number): Uint8Array {
-  const out = new Uint8Array(length)
-  let v = value
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn)
-    v >>= 8n
-  }
-  return out
+/** The group as the `KeyAgreement` port takes it. */
+export const MSE_DH_GROUP: DhGroup = {
+  prime: bigIntToBytes(DH_PRIME, DH_KEY_BYTES),
+  generator: Number(DH_GENERATOR),
 }
 
 export interface DhKeyPair {
   readonly privateKey: bigint
+  /** X as the private bytes it was made from (what a `KeyAgreement` port takes). */
+  readonly privateBytes: Uint8Array
   /** G^X mod P, 96 bytes. */
   readonly publicKey: Uint8Array
 }
@@ -134,7 +95,7 @@ export interface DhKeyPair {
 export function dhKeyPair(privateBytes: Uint8Array): DhKeyPair {
   const privateKey = bytesToBigInt(privateBytes)
   const publicKey = bigIntToBytes(generatorPow(privateKey), DH_KEY_BYTES)
-  return { privateKey, publicKey }
+  return { privateKey, privateBytes, publicKey }
 }
 
 /**
@@ -145,4 +106,15 @@ export function dhSecret(privateKey: bigint, otherPublic: Uint8Array): Uint8Arra
   const y = bytesToBigInt(otherPublic)
   if (y <= 1n || y >= DH_PRIME - 1n) return undefined
   return bigIntToBytes(modPowWindowed(y, privateKey, DH_PRIME), DH_KEY_BYTES)
+}
+
+/** `dhSecret` through a `KeyAgreement` port (OpenSSL on Node): the same range check first. */
+export function dhSecretWith(
+  port: KeyAgreement,
+  keys: DhKeyPair,
+  otherPublic: Uint8Array,
+): Uint8Array | undefined {
+  const y = bytesToBigInt(otherPublic)
+  if (y <= 1n || y >= DH_PRIME - 1n) return undefined
+  return port.dhSecret(MSE_DH_GROUP, keys.privateBytes, otherPublic)
 }

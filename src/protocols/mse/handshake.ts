@@ -27,7 +27,15 @@ import {
   writeUint32BE,
 } from '../../core/bytes.js'
 import type { Random } from '../../core/random.js'
-import { DH_KEY_BYTES, DH_PRIVATE_BYTES, dhKeyPair, dhSecret, type DhKeyPair } from './dh.js'
+import type { KeyAgreement } from '../../core/env.js'
+import {
+  DH_KEY_BYTES,
+  DH_PRIVATE_BYTES,
+  dhKeyPair,
+  dhSecret,
+  dhSecretWith,
+  type DhKeyPair,
+} from './dh.js'
 import {
   CRYPTO_PLAINTEXT,
   CRYPTO_RC4,
@@ -73,6 +81,8 @@ export interface MseCommonOptions {
   readonly random: Random
   /** Pads are random lengths up to this (default 512; tests use 0 for fixed layouts). */
   readonly padBytesMax?: number
+  /** Computes the shared secret (OpenSSL on Node); default BigInt arithmetic, same result. */
+  readonly keyAgreement?: KeyAgreement
 }
 
 abstract class MseHandshake {
@@ -136,7 +146,11 @@ abstract class MseHandshake {
   }
 
   protected secret(otherPublic: Uint8Array): Uint8Array | undefined {
-    const s = dhSecret(this.keys.privateKey, otherPublic)
+    const port = this.common.keyAgreement
+    const s =
+      port === undefined
+        ? dhSecret(this.keys.privateKey, otherPublic)
+        : dhSecretWith(port, this.keys, otherPublic)
     if (s === undefined) this.fail('bad_key', 'degenerate Diffie-Hellman public key')
     return s
   }
