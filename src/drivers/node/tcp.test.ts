@@ -127,7 +127,9 @@ test('after end(), a far side that never closes is reset after endLinger', async
 })
 
 test('a burst of reads is handed over in order, every chunk but its last flagged `more`', async () => {
-  const total = 4 * 1024 * 1024
+  // 16 MiB written at once: far more than a socket buffer, so the reader's polls find several
+  // 64 KiB reads waiting even on a loaded machine.
+  const total = 16 * 1024 * 1024
   const sent = new Uint8Array(total).map((_, i) => (i * 7 + 3) & 0xff)
   const listener = await listening((socket) => {
     socket.write(sent)
@@ -156,6 +158,6 @@ test('a burst of reads is handed over in order, every chunk but its last flagged
   assert.ok(received.equals(sent), 'bytes arrive intact and in order')
   // `more` promises another delivery: the last one of the stream is never flagged.
   assert.equal(flags[flags.length - 1], false)
-  // 4 MiB at once reaches the reader in bursts of several 64 KiB reads per poll.
+  // 16 MiB at once reaches the reader in bursts of several 64 KiB reads per poll.
   assert.ok(pausedOnce, 'some chunk was flagged `more`')
 })
