@@ -8,7 +8,7 @@ import { benchDaemonSeeding } from './daemon-seeding.js'
 import { benchDhtLoopback } from './dht-loopback.js'
 import { benchDirectorySearch } from './directory-search.js'
 import { benchMapReduce } from './mapreduce.js'
-import { benchOnionFromArgs } from './onion.js'
+import { benchOnionFromArgs, benchOnionRelaysFromArgs } from './onion.js'
 import { benchRelay } from './relay.js'
 import { benchTrackerLoad } from './tracker-load.js'
 import { benchSim } from './sim.js'
@@ -33,6 +33,7 @@ const SUITES: Readonly<Record<string, Suite>> = {
   'daemon-seeding': () => benchDaemonSeeding(),
   mapreduce: () => benchMapReduce(),
   onion: () => benchOnionFromArgs(),
+  'onion-relays': () => benchOnionRelaysFromArgs(),
   utp: () => benchUtpLoopback(),
   relay: () => benchRelay(),
 }

@@ -54,7 +54,8 @@ const ipv4Bytes = (address: string): Uint8Array => {
 }
 
 export class OnionLink {
-  private readonly framer = new CellFramer()
+  /** Socket reads are fresh buffers: cells are views into them, decrypted in place. */
+  private readonly framer = new CellFramer(true)
   private readonly writer: BatchedCellWriter
   private state: LinkState = 'versions'
   private readonly circuits = new Map<number, (cell: Cell) => void>()

@@ -36,6 +36,30 @@ test('the keystream made ahead equals AES-128-CTR over any split of the input', 
   )
 })
 
+test('in place over views at any alignment of a shared buffer, the same keystream', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      fc.array(fc.integer({ min: 0, max: 1200 }), { minLength: 1, maxLength: 16 }),
+      (key, sizes) => {
+        const total = sizes.reduce((sum, size) => sum + size, 0)
+        const plain = new Uint8Array(total).map((_, i) => (i * 13 + 5) & 255)
+        const expected = oneShotCtr(key, plain)
+        const shared = plain.slice()
+        const cipher = crypto.aes128Ctr(key)
+        let offset = 0
+        // each part is a view at offset `offset` of one buffer: 4-aligned or not
+        for (const size of sizes) {
+          cipher.applyInPlace(shared.subarray(offset, offset + size))
+          offset += size
+        }
+        assert.deepEqual(shared, expected)
+      },
+    ),
+    { numRuns: 80 },
+  )
+})
+
 const sha1 = (...bytes: number[]): Buffer =>
   createHash('sha1').update(Uint8Array.from(bytes)).digest()
 

@@ -46,7 +46,8 @@ const netinfoAddress = (address: string | undefined): NetinfoAddress => {
 }
 
 export class ResponderLink {
-  private readonly framer = new CellFramer()
+  /** Socket reads are fresh buffers: cells are views into them, decrypted in place. */
+  private readonly framer = new CellFramer(true)
   private readonly writer: BatchedCellWriter
   private state: ResponderState = 'versions'
   private readonly closeHandlers: ((reason: string) => void)[] = []

@@ -9,6 +9,7 @@ import {
   decodeCell,
   encodeCell,
   isVariableLengthCommand,
+  type Cell,
 } from './cell.js'
 import {
   decodeAuthChallenge,
@@ -84,6 +85,38 @@ test('round trip of fixed and variable cells, whatever the chunking', () => {
           decoded.push(...chunk.value)
           start = point
         }
+        assert.deepEqual(
+          decoded.map((cell) => ({ ...cell, payload: [...cell.payload] })),
+          cells.map((cell) => ({ ...cell, payload: [...cell.payload] })),
+        )
+      },
+    ),
+  )
+})
+
+test('a framer handed its input gives views with the same cells, over any chunking', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fixedCell, variableCell), { maxLength: 6 }),
+      fc.array(fc.nat(), { maxLength: 8 }),
+      (cells, cuts) => {
+        const stream = Buffer.from(cells.flatMap((cell) => [...encodeCell(cell)]))
+        const framer = new CellFramer(true)
+        framer.useWideCircIds()
+        const points = [
+          ...new Set(cuts.map((cut) => (stream.length === 0 ? 0 : cut % stream.length))),
+        ].sort((a, b) => a - b)
+        const decoded: Cell[] = []
+        let start = 0
+        for (const point of [...points, stream.length]) {
+          // each read a fresh buffer, as a socket hands over
+          const chunk = framer.push(Buffer.from(stream.subarray(start, point)))
+          assert.ok(chunk.ok)
+          decoded.push(...chunk.value)
+          start = point
+        }
+        for (const cell of decoded)
+          assert.equal(Object.getPrototypeOf(cell.payload), Uint8Array.prototype)
         assert.deepEqual(
           decoded.map((cell) => ({ ...cell, payload: [...cell.payload] })),
           cells.map((cell) => ({ ...cell, payload: [...cell.payload] })),

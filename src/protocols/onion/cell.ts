@@ -110,6 +110,13 @@ export class CellFramer {
   private buffered: Uint8Array = new Uint8Array(0)
   private circIdBytes: 2 | 4 = 2
 
+  /**
+   * With `handsOverInput`, the caller gives up the bytes it pushes (a socket's fresh read):
+   * payloads are views into them rather than copies, and whoever gets a cell may change its
+   * payload in place. Without it every payload is a copy the cell owns.
+   */
+  constructor(private readonly handsOverInput = false) {}
+
   useWideCircIds(): void {
     this.circIdBytes = 4
   }
@@ -135,6 +142,14 @@ export class CellFramer {
     return ok(cells)
   }
 
+  private payloadOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+    // A joined buffer is ours either way; pushed bytes only when handed over.
+    // A plain Uint8Array view even over a Node Buffer, so decoded fields have one type.
+    return this.handsOverInput
+      ? new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start)
+      : copyOf(bytes, start, end)
+  }
+
   private readOne(
     bytes: Uint8Array,
     offset: number,
@@ -152,14 +167,14 @@ export class CellFramer {
       if (bytes.length < start + length) return undefined
       if (idBytes === 2) this.circIdBytes = 4
       return ok({
-        cell: { circId, command, payload: copyOf(bytes, start, start + length) },
+        cell: { circId, command, payload: this.payloadOf(bytes, start, start + length) },
         end: start + length,
       })
     }
     const start = offset + idBytes + 1
     if (bytes.length < start + CELL_PAYLOAD_BYTES) return undefined
     return ok({
-      cell: { circId, command, payload: copyOf(bytes, start, start + CELL_PAYLOAD_BYTES) },
+      cell: { circId, command, payload: this.payloadOf(bytes, start, start + CELL_PAYLOAD_BYTES) },
       end: start + CELL_PAYLOAD_BYTES,
     })
   }

@@ -29,6 +29,8 @@ export interface RunningDigest {
    * cell is ours costs one copy of the hash state instead of a clone and a second copy.
    */
   peekWith(bytes: Uint8Array): Uint8Array
+  /** Advances by the bytes of the last `peekWith` (a cell found to be ours), hashing no more. */
+  commitPeek(): void
 }
 
 /** What a parsed X.509 certificate offers the CERTS checks. */

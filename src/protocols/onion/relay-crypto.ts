@@ -8,7 +8,6 @@
  * The same class serves both ends: the client seals with the forward keys (Df, Kf) and opens
  * with the backward keys (Db, Kb); a relay does the opposite.
  */
-import { equalBytes } from '../../core/bytes.js'
 import type { OnionCrypto, RunningDigest, StreamCipher } from './crypto-port.js'
 import type { HopKeys } from './kdf.js'
 import { RELAY_DIGEST_BYTES, RELAY_DIGEST_OFFSET } from './relay-cell.js'
@@ -83,12 +82,19 @@ export class HopCryptoLayer {
    */
   recognize(plaintext: Uint8Array): Uint8Array | undefined {
     if (plaintext[1] !== 0 || plaintext[2] !== 0) return undefined
-    const claimed = plaintext.slice(RELAY_DIGEST_OFFSET, RELAY_DIGEST_OFFSET + RELAY_DIGEST_BYTES)
-    plaintext.fill(0, RELAY_DIGEST_OFFSET, RELAY_DIGEST_OFFSET + RELAY_DIGEST_BYTES)
+    const at = RELAY_DIGEST_OFFSET
+    const c0 = plaintext[at] as number
+    const c1 = plaintext[at + 1] as number
+    const c2 = plaintext[at + 2] as number
+    const c3 = plaintext[at + 3] as number
+    plaintext.fill(0, at, at + RELAY_DIGEST_BYTES)
     const digest = this.inboundDigest.peekWith(plaintext)
-    const matches = equalBytes(digest.subarray(0, RELAY_DIGEST_BYTES), claimed)
-    if (matches) this.inboundDigest.update(plaintext)
-    plaintext.set(claimed, RELAY_DIGEST_OFFSET)
+    const matches = digest[0] === c0 && digest[1] === c1 && digest[2] === c2 && digest[3] === c3
+    if (matches) this.inboundDigest.commitPeek()
+    plaintext[at] = c0
+    plaintext[at + 1] = c1
+    plaintext[at + 2] = c2
+    plaintext[at + 3] = c3
     return matches ? digest : undefined
   }
 }
