@@ -30,6 +30,13 @@ export const PARAMS = {
     describe:
       "1: refresh a stale bucket with one find_node (libtorrent's); 0: with a lookup (BEP 5)",
   },
+  tablePingSeconds: {
+    kind: 'number',
+    min: 0,
+    max: 600,
+    default: 5,
+    describe: 'least spacing of pings of questionable nodes (0: none; a storm under churn)',
+  },
   extendedBuckets: {
     kind: 'integer',
     min: 0,

@@ -1,6 +1,7 @@
 import { address, type Address } from '../../core/address.js'
 import { equalIds, type Id160 } from '../../core/id.js'
 import type { Random } from '../../core/random.js'
+import { seconds } from '../../core/time.js'
 import { SeededRandom } from '../../core/random.js'
 import type { DhtAgent, DhtDone } from '../../drivers/kademlia/dht-agent.js'
 import { NodeEd25519 } from '../../drivers/node/ed25519.js'
@@ -56,6 +57,7 @@ export class KademliaRun {
       aggressiveLookups: p.aggressive === 1,
       shortTimeoutQuantile: p.shortTimeoutQuantile,
       refreshByQuery: p.refreshByQuery === 1,
+      tablePingSpacing: seconds(p.tablePingSeconds),
       routing: {
         k: p.k,
         enforceBep42: true,

@@ -65,7 +65,7 @@ export function runKademlia(
   const end = settle + lookupMs + 60_000 + p.idleMinutes * 60_000
   // A virtual minute at a time, so a long run can say how far it got (--progress).
   let steps = 0
-  for (let at = settle; at < end; ) {
+  for (let at = settle; at < end;) {
     at = Math.min(end, at + 60_000)
     steps += world.run({ until: instant(at) }).steps
     progress(options, run, at)

@@ -24,7 +24,8 @@ export class BucketFiller {
   /** Idle until `rearm`: after joining, then at each housekeeping. */
   private active = false
   /** Bucket indexes whose last fill answer added nothing, per table. */
-  private readonly stalled = new Map<RoutingTable, Set<number>>()
+  /** Made on the first stalled bucket (a BEP 5 table never has one). */
+  private stalled: Map<RoutingTable, Set<number>> | undefined
   private last: { readonly table: RoutingTable; readonly index: number } | undefined
 
   constructor(private readonly spacing: number) {}
@@ -39,7 +40,7 @@ export class BucketFiller {
     if (!this.active || now < this.nextAt) return undefined
     for (const table of tables.each()) {
       const buckets = table.buckets
-      const stalled = this.stalled.get(table)
+      const stalled = this.stalled?.get(table)
       // The last (splitting) bucket is never a large one; nor is any holding only k.
       for (let index = 0; index < buckets.length - 1; index++) {
         const bucket = buckets[index]
@@ -62,6 +63,7 @@ export class BucketFiller {
   answered(added: number): void {
     const last = this.last
     if (last === undefined || added > 0) return
+    this.stalled ??= new Map()
     let stalled = this.stalled.get(last.table)
     if (stalled === undefined) this.stalled.set(last.table, (stalled = new Set()))
     stalled.add(last.index)
@@ -70,6 +72,6 @@ export class BucketFiller {
   /** Housekeeping: look for room again (nodes go bad; stalled buckets get another try). */
   rearm(): void {
     this.active = true
-    this.stalled.clear()
+    this.stalled = undefined
   }
 }

@@ -89,6 +89,14 @@ export interface DhtConfig {
   /** Minimum spacing between two maintenance (bucket refresh) lookups. */
   readonly refreshSpacing: Duration
   /**
+   * Minimum spacing between two pings of questionable nodes (BEP 5's ping when a newcomer
+   * finds its bucket full). Unbounded, a ping we receive from a stranger makes us ping one of
+   * our own questionable nodes, whose answer to us may do the same on its side: once tables
+   * go stale under churn these chains multiply into a storm (docs/protocols/kademlia.md).
+   * libtorrent sends one such maintenance query per 5 s tick.
+   */
+  readonly tablePingSpacing: Duration
+  /**
    * Refresh a stale bucket with one find_node to its stalest node (libtorrent) rather than a
    * lookup (BEP 5); see bucket-refresh.ts.
    */
@@ -145,6 +153,7 @@ export const DEFAULT_DHT_CONFIG: DhtConfig = {
   announceQuota: { perSourceMax: 100, perPrefixMax: 400 },
   rateLimit: { perSecond: 20, burst: 50, sourcesMax: 4096 },
   refreshSpacing: seconds(60),
+  tablePingSpacing: seconds(5),
   // BEP 5's lookups; libtorrent's single queries are measured in docs/protocols/kademlia.md.
   refreshByQuery: false,
   fillSpacing: seconds(2),

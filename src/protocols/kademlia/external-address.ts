@@ -55,6 +55,8 @@ export class FamilyExternalAddresses {
   vote(voter: string, from: Address, seen: Address): Address | undefined {
     const family = familyOf(from.host)
     if (familyOf(seen.host) !== family) return undefined
+    // Nothing to count while responders confirm what we know (no vote table per node then).
+    if (this.addresses[family]?.host === seen.host) return undefined
     const votes = (this.votes[family] ??= new ExternalAddressVotes(this.votesNeeded))
     const adopted = votes.vote(this.addresses[family], voter, seen)
     if (adopted !== undefined) this.addresses[family] = adopted

@@ -129,8 +129,12 @@ export const STORAGE_QUOTA_FULL: PutRejection = {
  * an old item that is still being refreshed is the last to go. Refreshing a stored target
  * (the same or a newer item) is always accepted and keeps the first owner.
  */
+/** The empty store every ItemStore starts with (never written: `put` makes its own). */
+const NO_ITEMS: Map<string, Entry> = new Map()
+
 export class ItemStore {
-  private readonly items = new Map<string, Entry>()
+  /** NO_ITEMS until the first put: most simulated nodes never hold an item. */
+  private items: Map<string, Entry> = NO_ITEMS
   private readonly ledger: SourceLedger
 
   constructor(
@@ -177,6 +181,7 @@ export class ItemStore {
     if (existing !== undefined) this.drop(key, existing)
     if (!this.ledger.admits(owner)) return STORAGE_QUOTA_FULL
     if (this.items.size >= this.itemsMax && !this.evictFor(owner)) return STORAGE_QUOTA_FULL
+    if (this.items === NO_ITEMS) this.items = new Map()
     this.items.set(key, { item, expires: after(now, this.ttl), owner, created: now, refreshes: 0 })
     this.ledger.add(owner, key)
     return undefined

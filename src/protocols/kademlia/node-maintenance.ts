@@ -45,8 +45,10 @@ export interface MaintenanceActions {
 }
 
 export class NodeMaintenance {
-  /** Addresses with a table ping in flight, so a busy bucket does not ping one node twice. */
-  private readonly tablePings = new Set<string>()
+  /** Addresses with a table ping in flight (made on the first), so none is pinged twice. */
+  private tablePings: Set<string> | undefined
+  /** When the next table ping may go out (config.tablePingSpacing). */
+  private tablePingAt = 0
   private readonly filler: BucketFiller
   private refreshOp: Operation | undefined
   private lastRefreshAt: number = -Infinity
@@ -84,17 +86,18 @@ export class NodeMaintenance {
   /** Pings the questionable node a full bucket named, so a bad one can be replaced. */
   afterInsert(now: Instant, result: InsertResult): void {
     const node = result.ping
-    if (node === undefined) return
+    if (node === undefined || now < this.tablePingAt) return
     const key = addressKey(node.address)
-    if (this.tablePings.has(key)) return
-    if (this.parts.requests.size >= this.parts.config.inflightMax) return
-    this.tablePings.add(key)
+    const pings = (this.tablePings ??= new Set())
+    if (pings.has(key) || this.parts.requests.size >= this.parts.config.inflightMax) return
+    pings.add(key)
+    this.tablePingAt = now + this.parts.config.tablePingSpacing
     this.actions.send(now, node.address, { method: 'ping' }, 'table_ping', undefined)
   }
 
   /** A request of ours ended (answered or not): upkeep forgets its table ping. */
   settled(p: Pending): void {
-    if (p.role === 'table_ping') this.tablePings.delete(p.key)
+    if (p.role === 'table_ping') this.tablePings?.delete(p.key)
   }
 
   /** An answer to an upkeep query: the nodes it names go into the tables. */

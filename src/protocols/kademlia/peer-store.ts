@@ -45,8 +45,12 @@ interface Swarm {
   refreshes: number
 }
 
+/** The empty store every PeerStore starts with (never written: `announce` makes its own). */
+const NO_SWARMS: Map<string, Swarm> = new Map()
+
 export class PeerStore {
-  private readonly swarms = new Map<string, Swarm>()
+  /** NO_SWARMS until the first announce: most simulated nodes never hold one. */
+  private swarms: Map<string, Swarm> = NO_SWARMS
   /** Peer entries, keyed `infohash|addressKey`. */
   private readonly peerLedger: SourceLedger
   /** Swarms, keyed by info-hash, owned by the source that created them. */
@@ -83,6 +87,7 @@ export class PeerStore {
     if (swarm === undefined) {
       if (this.swarms.size >= this.infoHashesMax && !this.evictSwarmFor(owner)) return false
       swarm = { peers: new Map(), owner, created: now, refreshes: 0 }
+      if (this.swarms === NO_SWARMS) this.swarms = new Map()
       this.swarms.set(key, swarm)
       this.swarmLedger.add(owner, key)
     } else {
