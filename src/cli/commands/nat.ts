@@ -184,7 +184,8 @@ function registerRelay(nat: Command): void {
       })
       const server = await promised<RunningTurnServer>((done) =>
         startTurnServer(
-          env,
+          // defer: send after each pass of reads (turn-server.ts), the relay's main cost
+          { ...env, defer: (fn) => setImmediate(fn) },
           { host: bind, port: flags.port },
           config,
           (event) => printRelayEvent(event, flags.json === true),
