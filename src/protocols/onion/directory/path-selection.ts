@@ -84,7 +84,17 @@ export function selectPath(
   )
   if (exits.length === 0)
     return `no exit accepts ${options.destination.host}:${options.destination.port}`
-  const exit = weightedPick(random, exits) as RelayDescriptor
+  // A kept guard comes first (as in tor): the exit is drawn among those compatible with it, or
+  // the guard would be dropped whenever the draw picked it, or its family, as the exit.
+  const preferred = pool.find(
+    (relay) => relay.fingerprint === options.preferredGuard && relay.flags.has('Guard'),
+  )
+  const withPreferred =
+    preferred === undefined ? [] : exits.filter((relay) => compatible(relay, preferred, distinct))
+  const exit = weightedPick(
+    random,
+    withPreferred.length > 0 ? withPreferred : exits,
+  ) as RelayDescriptor
   const guards = pool.filter(
     (relay) => relay.flags.has('Guard') && compatible(relay, exit, distinct),
   )
