@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { test } from 'node:test'
 import type { Address } from '../../core/address.js'
 import type { StreamCloseReason } from '../../core/core.js'
@@ -123,6 +125,33 @@ test('after end(), a far side that never closes is reset after endLinger', async
   assert.equal(await closed, 'local')
   assert.ok(performance.now() - ended >= 25, 'closed before the linger ran out')
   server?.destroy()
+  listener.close()
+})
+
+test('a stream we ended does not keep the process alive while the far side stays silent', async () => {
+  // The far side pauses and never reads: it never sees our FIN, so never closes its half.
+  const peers: StreamSocket[] = []
+  const listener = await listening((socket) => {
+    peers.push(socket)
+    socket.pause()
+    socket.onData(() => {})
+  })
+  const tcpUrl = new URL('./tcp.js', import.meta.url).href
+  const script = [
+    `import { connectTcp } from '${tcpUrl}'`,
+    `connectTcp({ host: '127.0.0.1', port: ${listener.local.port} }, (result) => {`,
+    '  if (!result.ok) process.exit(4)',
+    '  result.value.write(new Uint8Array(1000))',
+    '  result.value.end()',
+    '}, {}, {})',
+  ].join('\n')
+  const started = performance.now()
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script])
+  const [code] = (await once(child, 'exit')) as [number | null]
+  assert.equal(code, 0)
+  // The default linger is 30 s; exiting well inside it means the ended stream held nothing.
+  assert.ok(performance.now() - started < 15_000, 'the process waited for the linger')
+  for (const peer of peers) peer.destroy()
   listener.close()
 })
 

@@ -214,6 +214,11 @@ class TcpSocket implements StreamSocket {
     if (this.dataHandler === undefined) this.socket.resume()
     // A far side that never closes its half would keep us open forever.
     this.socket.setTimeout(this.endLinger, () => this.socket.resetAndDestroy())
+    // Nor may it keep the process alive: what we wrote is with the kernel (a write still
+    // queued is an active request, which holds the loop by itself), and the kernel sends it
+    // and our FIN without us. A seed stopped by SIGTERM waited the whole linger (30 s) for a
+    // leecher that had been SIGKILLed mid-transfer, after printing its summary.
+    this.socket.unref()
   }
 
   destroy(): void {

@@ -17,10 +17,21 @@ export interface UtpConfig {
   readonly receiveBufferBytes: number
   /** The congestion window's ceiling. */
   readonly sendWindowBytesMax: number
-  /** Retransmissions of one packet before the connection times out. */
+  /**
+   * Retransmissions of one packet before the connection times out: libtorrent's
+   * `utp_num_resends` (3), so a vanished peer is given up after about 7.5 s of timeouts
+   * (0.5 + 1 + 2 + 4 s at the minimum RTO) rather than a minute.
+   */
   readonly resendsMax: number
-  /** SYN retransmissions before connect fails. */
+  /** SYN retransmissions before connect fails (libtorrent's `utp_syn_resends` is 2). */
   readonly synResendsMax: number
+  /**
+   * Once our FIN is out, retransmissions of the oldest unacked packet before the connection
+   * gives up (libtorrent's `utp_fin_resends`, 2). A peer that vanished mid-transfer would
+   * otherwise hold the closing connection, and a stopping process with it, through the whole
+   * `resendsMax` schedule: a seed stopped by SIGTERM took 30 s to exit.
+   */
+  readonly finResendsMax: number
   /** An idle connection sends a bare ack this often so NATs keep its mapping. */
   readonly keepaliveMs: number
   /** Out-of-order packets kept for reordering at most. */
@@ -32,8 +43,9 @@ export const DEFAULT_UTP_CONFIG: UtpConfig = {
   packetBytesCeiling: PACKET_BYTES_CEILING_DEFAULT,
   receiveBufferBytes: 1024 * 1024,
   sendWindowBytesMax: 1024 * 1024,
-  resendsMax: 6,
+  resendsMax: 3,
   synResendsMax: 3,
+  finResendsMax: 2,
   keepaliveMs: 29_000,
   reorderPacketsMax: 1024,
 }

@@ -51,6 +51,28 @@ test('a lost SYN is resent, and connect gives up after the resends', () => {
   assert.ok(now >= 1000 + 2000 + 4000 + 8000)
 })
 
+test('after our FIN, a peer gone silent is given up after finResendsMax resends, not resendsMax', () => {
+  // The far side vanishes (every datagram lost both ways) once the data has arrived.
+  let vanished = false
+  const pair = new Pair({ delayMs: 10, config: FIXED_1400, passes: () => !vanished })
+  pair.run(() => pair.a.state === 'connected')
+  pair.a.write(pattern(10_000), pair.now)
+  pair.collect('a')
+  pair.run(() => pair.received.b.length === 10_000)
+  pair.run(() => false, pair.now + 100) // the last acks settle
+  vanished = true
+  const endedAt = pair.now
+  pair.a.end(pair.now)
+  pair.collect('a')
+  pair.run(() => pair.a.state === 'closed')
+  assert.equal(pair.a.state, 'closed')
+  assert.deepEqual(pair.events.a.at(-1), { type: 'closed', reason: 'timeout' })
+  const fins = pair.sentTypes.a.filter((type) => type === PacketType.fin).length
+  assert.equal(fins, 1 + FIXED_1400.finResendsMax)
+  // Each timeout doubles the RTO: 3 timeouts from 500 ms are 3.5 s; resendsMax's 4 are 7.5 s.
+  assert.ok(pair.now - endedAt < 5_000, `gave up after ${pair.now - endedAt} ms`)
+})
+
 test('three duplicate acks resend the missing packet at once (no timeout)', () => {
   const pair = new Pair({ delayMs: 5, config: FIXED_1400 })
   pair.run(() => pair.a.state === 'connected')

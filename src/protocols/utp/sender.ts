@@ -110,7 +110,8 @@ export abstract class UtpSender {
       }
       return
     }
-    if (oldest.transmissions > this.config.resendsMax) return this.close('timeout')
+    const resendsMax = this.finSent ? this.config.finResendsMax : this.config.resendsMax
+    if (oldest.transmissions > resendsMax) return this.close('timeout')
     if (this.repacketizePending) {
       oldest.transmissions++
       return this.requestAck(oldest, now)
