@@ -42,7 +42,7 @@ import { Holepunch } from './holepunch.js'
 import { ourHandshake } from './our-handshake.js'
 import { Peer } from './peer.js'
 import { blockBytesMaxOf } from './config.js'
-import { evictionVictim } from './eviction.js'
+import { earliestVictimAt, evictionVictim } from './eviction.js'
 
 /** The extended-message id we receive ut_pex as (stable since BEP 11 support). */
 const UT_PEX_LOCAL_ID = 1
@@ -75,6 +75,8 @@ export class Connections {
   private halfOpenCount = 0
   /** Incoming connections closed as they arrived (see `SwarmView.incomingRefused`). */
   incomingRefused = 0
+  /** Before this instant no connection can be evicted (`earliestVictimAt`): no scan needed. */
+  private noVictimBefore = Number.NEGATIVE_INFINITY
   /** Open peers by peer id (as a latin1 string), for duplicate detection. */
   private readonly byPeerId = new Map<string, Peer>()
   /** Open peers by listen address key, so we do not dial a peer that dialled us. */
@@ -235,7 +237,7 @@ export class Connections {
   private roomForIncoming(): boolean {
     const { ctx } = this
     if (ctx.peers.size < ctx.peersMax) return true
-    const victim = evictionVictim(ctx.peers.values(), ctx.config, ctx.now)
+    const victim = this.victim()
     if (victim === undefined) return false
     ctx.close(victim, 'too_many_peers', false)
     return true
@@ -243,8 +245,17 @@ export class Connections {
 
   /** Whether a full table would make room for a newcomer (`evictionVictim`); changes nothing. */
   evictsForIncoming(): boolean {
+    return !this.ctx.shutDown && this.victim() !== undefined
+  }
+
+  private victim(): Peer | undefined {
     const { ctx } = this
-    return !ctx.shutDown && evictionVictim(ctx.peers.values(), ctx.config, ctx.now) !== undefined
+    if (ctx.now < this.noVictimBefore) return undefined
+    const victim = evictionVictim(ctx.peers.values(), ctx.config, ctx.now)
+    if (victim === undefined) {
+      this.noVictimBefore = earliestVictimAt(ctx.peers.values(), ctx.config, ctx.now)
+    }
+    return victim
   }
 
   private add(peer: Peer): void {
