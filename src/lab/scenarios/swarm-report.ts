@@ -241,7 +241,8 @@ export function formatSwarm(r: SwarmReport): string[] {
         : ''),
     `uploaded MiB: seed ${mib(r.bytes.fromSeed)}, peers ${mib(r.bytes.fromPeers)} ` +
       `(seed share ${r.bytes.seedShare}); ${r.piecesFailed} pieces failed`,
-    `upload utilisation ${r.capacity.utilisation}; idle slots ${r.capacity.idleSlotShare}, ` +
+    `upload utilisation ${r.capacity.utilisation}; idle slots ${r.capacity.idleSlotShare} ` +
+      `(${r.capacity.idleWhileWantedShare} with an interested peer choked), ` +
       `unchoked but not interested ${r.capacity.unchokedNotInterestedShare}, ` +
       `starved ${r.capacity.starvedShare}`,
     `connections: ${r.connections.accepted} accepted, ${r.connections.refusedAtListener} ` +
