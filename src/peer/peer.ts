@@ -436,7 +436,9 @@ export class Peer implements PeerApi {
     if (this.stopping) return false
     let connections = this.router?.pending ?? 0
     for (const torrent of this.torrents.values()) connections += torrent.connections
-    return connections < this.connectionsMax
+    if (connections < this.connectionsMax) return true
+    for (const torrent of this.torrents.values()) if (torrent.evictsForIncoming) return true
+    return false
   }
 
   private reopenTorrents(): void {

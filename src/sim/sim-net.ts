@@ -18,6 +18,16 @@ import { connectStream, SimStreamListener } from './stream-network.js'
 import type { SimUtpTransport } from './utp-port.js'
 
 /**
+ * The answer to every uTP listen or connect in a world without uTP. Under uTP-then-TCP (the
+ * peers' default) each first dial to an address asks for uTP, so a 1,000-peer swarm asked
+ * about a million times and built an `OperationalError` with a stack trace each time (about
+ * 2 % of its CPU). An expected refusal has no call site worth a trace: one error, built once.
+ */
+const NO_UTP: Result<never, OperationalError> = err(
+  new OperationalError('unreachable', 'no uTP in this world'),
+)
+
+/**
  * The `Net` port of one host life. Results come back from their own event at the current
  * instant, never from inside the call. Once the life ends, calls do nothing and no callback
  * runs: a crashed program is gone.
@@ -92,7 +102,7 @@ export class SimNet implements Net {
   private viaUtp<T>(ready: Callback<T>, use: (utp: SimUtpTransport) => void): void {
     const utp = this.utp()
     if (utp !== undefined) return use(utp)
-    this.reply(ready, err(new OperationalError('unreachable', 'no uTP in this world')))
+    this.reply(ready, NO_UTP)
   }
 
   private streamPortInUse(port: number): boolean {

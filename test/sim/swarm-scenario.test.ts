@@ -104,3 +104,18 @@ test('swarm hosts sit in /24s of their own, outside the world pool (BEP 6 keys o
   }
   assert.equal(prefixes.size, 5000)
 })
+
+test('swarm: full peers refuse at the listener, before MSE, what their cores would close', () => {
+  // 60 leechers and a seed, each given 60 others by the tracker: every table of 50 fills.
+  const report = runSwarm(
+    { peers: 60, fileSize: 512 * 1024, pieceSize: 64 * 1024, trackerPeers: 60 },
+    SEED,
+  )
+  assertSane(report, 'full tables')
+  const { refusedAtListener, mseAnswered, refusedByCore } = report.connections
+  const why = `${JSON.stringify(report.connections)}; reproduce with SEED=${SEED}`
+  assert.ok(refusedAtListener > 0, `no table filled: ${why}`)
+  // Counting only handshaking and open connections at the listener (not the core's dials
+  // under way) let 31 of 1,915 handshakes through to be closed at once (seed 20261122).
+  assert.ok(refusedByCore * 100 < mseAnswered, `handshakes wasted on full cores: ${why}`)
+})

@@ -273,6 +273,11 @@ export class TorrentSession {
     this.attached.adopt(socket)
   }
 
+  /** Whether the full swarm would evict someone for an incoming connection (asked before MSE). */
+  evictsForIncoming(): boolean {
+    return !this.closing && this.swarm.evictsForIncoming(this.now())
+  }
+
   /** A snapshot of the swarm (peers, flags, counters); O(peers + pieces). */
   inspect(): SwarmView {
     return this.swarm.inspect()

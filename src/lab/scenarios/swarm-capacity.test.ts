@@ -52,8 +52,22 @@ test('idle slots, unchoked-but-not-interested and starved peers are counted as s
   sampler.sample(new Map([[0, { view: view(0, peers, 4), uploadBytesPerSecond: 1 }]]), 1)
   const report = sampler.report()
   assert.equal(report.idleSlotShare, 0.5, '2 of 4 slots used')
+  assert.equal(report.idleWhileWantedShare, 0, 'nobody interested is left choked')
   assert.equal(report.unchokedNotInterestedShare, 0.5)
   assert.equal(report.starvedShare, 0.5)
+})
+
+test('idle slots an interested peer we keep choked could have used are told apart', () => {
+  const sampler = new CapacitySampler()
+  const peers = [
+    peer({ amChoking: false, peerInterested: true }),
+    peer({ peerInterested: true }),
+    peer({ peerInterested: true, isSeed: true }),
+  ]
+  sampler.sample(new Map([[0, { view: view(0, peers, 4), uploadBytesPerSecond: 1 }]]), 1)
+  const report = sampler.report()
+  assert.equal(report.idleSlotShare, 0.75, '3 of 4 slots idle')
+  assert.equal(report.idleWhileWantedShare, 0.25, 'one of them wanted by a choked peer')
 })
 
 test('a host whose peers are all seeds has no idle slots to count', () => {

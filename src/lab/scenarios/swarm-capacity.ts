@@ -7,7 +7,8 @@ import type { SwarmView } from '../../protocols/bittorrent/swarm/index.js'
  * - utilisation: payload uploaded in the step over the upload capacity of the hosts present
  *   (seed included). The fluid bound assumes 1 for the whole run.
  * - idle slots: upload slots (the choker's `slots`) not used by an unchoked peer, over all
- *   slots of hosts that still have something some peer lacks.
+ *   slots of hosts that still have something some peer lacks; of those, the ones an
+ *   interested peer we keep choked could have used (a policy loss, not a lack of content).
  * - unchoked but not interested: peers we unchoke that want nothing from us (a slot that
  *   carries no data).
  * - starved: peers that unchoked us and that we are interested in, with no request of ours
@@ -22,6 +23,8 @@ export interface CapacityReport {
   readonly perSecond: readonly number[]
   /** Share of upload-slot samples with nobody unchoked in them. */
   readonly idleSlotShare: number
+  /** Share of upload-slot samples idle while an interested peer was kept choked. */
+  readonly idleWhileWantedShare: number
   /** Share of unchoked-peer samples where the peer was not interested. */
   readonly unchokedNotInterestedShare: number
   /** Share of "it unchoked us and we want its pieces" samples with no request outstanding. */
@@ -38,6 +41,7 @@ export class CapacitySampler {
   private readonly series: number[] = []
   private slots = 0
   private idleSlots = 0
+  private idleWhileWanted = 0
   private unchoked = 0
   private unchokedNotInterested = 0
   private wanting = 0
@@ -66,6 +70,7 @@ export class CapacitySampler {
       utilisation: Math.round(1000 * mean) / 1000,
       perSecond: [...this.series],
       idleSlotShare: share(this.idleSlots, this.slots),
+      idleWhileWantedShare: share(this.idleWhileWanted, this.slots),
       unchokedNotInterestedShare: share(this.unchokedNotInterested, this.unchoked),
       starvedShare: share(this.starved, this.wanting),
     }
@@ -74,10 +79,12 @@ export class CapacitySampler {
   private slotsOf(view: SwarmView): void {
     const slots = view.config.uploadSlots ?? view.config.choke.slots
     let unchoked = 0
+    let waiting = 0
     let anyoneLacks = false
     for (const peer of view.peers) {
       if (peer.phase !== 'open') continue
       if (!peer.isSeed) anyoneLacks = true
+      if (peer.amChoking && peer.peerInterested && !peer.isSeed) waiting++
       if (!peer.amChoking) {
         unchoked++
         if (!peer.peerInterested) this.unchokedNotInterested++
@@ -91,6 +98,8 @@ export class CapacitySampler {
     // A host whose peers are all seeds has nothing to give: its slots are not idle capacity.
     if (!anyoneLacks || view.config.freeRider === true) return
     this.slots += slots
-    this.idleSlots += Math.max(0, slots - unchoked)
+    const idle = Math.max(0, slots - unchoked)
+    this.idleSlots += idle
+    this.idleWhileWanted += Math.min(idle, waiting)
   }
 }

@@ -40,6 +40,9 @@ export class FreeRiderSampler {
 
   /** One step: every uploading host (seed and contributors) running now, keyed by index. */
   sample(uploaders: ReadonlyMap<number, UploaderSample>): void {
+    // Without free riders every share is 0 whatever was uploaded: keep no counters (they
+    // would hold one entry per connection of the run, 75,000 at 1,000 peers).
+    if (this.freeRiderHosts.size === 0) return
     for (const [index, { view, isSeed }] of uploaders) {
       for (const peer of view.peers) {
         const key = `${index} ${peer.connection}`

@@ -185,7 +185,10 @@ export function buildSwarmReport(input: ReportInput): SwarmReport {
     problems,
     virtualSeconds: world.now() / 1000,
     events: world.scheduler.eventsRun,
-    connections: connectionCounts(world),
+    connections: connectionCounts(
+      world,
+      runs.reduce((sum, r) => sum + (hostView(r, torrent)?.incomingRefused ?? 0), 0),
+    ),
   }
 }
 
@@ -199,9 +202,11 @@ export interface ConnectionCounts {
   readonly refusedAtListener: number
   readonly routed: number
   readonly mseAnswered: number
+  /** Routed, then closed at once by the swarm core (its table full): handshakes wasted. */
+  readonly refusedByCore: number
 }
 
-function connectionCounts(world: SimWorld): ConnectionCounts {
+function connectionCounts(world: SimWorld, refusedByCore: number): ConnectionCounts {
   const network = world.networkCounters()
   const metrics = world.metricCounters()
   const metric = (name: string): number => metrics.get(name) ?? 0
@@ -210,6 +215,7 @@ function connectionCounts(world: SimWorld): ConnectionCounts {
     refusedAtListener: metric('peer.listener.refused'),
     routed: metric('peer.listener.routed'),
     mseAnswered: metric('peer.listener.mse_plaintext') + metric('peer.listener.mse_rc4'),
+    refusedByCore,
   }
 }
 
@@ -235,12 +241,14 @@ export function formatSwarm(r: SwarmReport): string[] {
         : ''),
     `uploaded MiB: seed ${mib(r.bytes.fromSeed)}, peers ${mib(r.bytes.fromPeers)} ` +
       `(seed share ${r.bytes.seedShare}); ${r.piecesFailed} pieces failed`,
-    `upload utilisation ${r.capacity.utilisation}; idle slots ${r.capacity.idleSlotShare}, ` +
+    `upload utilisation ${r.capacity.utilisation}; idle slots ${r.capacity.idleSlotShare} ` +
+      `(${r.capacity.idleWhileWantedShare} with an interested peer choked), ` +
       `unchoked but not interested ${r.capacity.unchokedNotInterestedShare}, ` +
       `starved ${r.capacity.starvedShare}`,
     `connections: ${r.connections.accepted} accepted, ${r.connections.refusedAtListener} ` +
       `refused at the listener, ${r.connections.routed} routed ` +
-      `(${r.connections.mseAnswered} after MSE)`,
+      `(${r.connections.mseAnswered} after MSE), ${r.connections.refusedByCore} of them ` +
+      `closed at once by a full swarm core`,
     `${r.events} events over ${r.virtualSeconds.toFixed(1)} virtual seconds` +
       (r.problems.length > 0 ? `; PROBLEMS: ${r.problems.join('; ')}` : ''),
   ]

@@ -5,7 +5,7 @@
  *
  * Slots (issue 11, security 3): at most `connectionsPerHostMax` connections per remote IP, a
  * 10 s handshake timeout, and, when the table is full, an incoming connection evicts the
- * least useful one (`evictionVictim`): first a connection still handshaking after
+ * least useful one (`evictionVictim`, eviction.ts): first a connection still handshaking after
  * `evictHandshakingAfter`, else the open peer idle longest (no interest or requests either
  * way) for at least `evictIdleAfter`. A peer we trade with is never evicted; when there is
  * no victim the newcomer is refused, as before.
@@ -42,6 +42,7 @@ import { Holepunch } from './holepunch.js'
 import { ourHandshake } from './our-handshake.js'
 import { Peer } from './peer.js'
 import { blockBytesMaxOf } from './config.js'
+import { earliestVictimAt, evictionVictim } from './eviction.js'
 
 /** The extended-message id we receive ut_pex as (stable since BEP 11 support). */
 const UT_PEX_LOCAL_ID = 1
@@ -72,6 +73,10 @@ export class Connections {
    */
   readonly localExtensions: ReadonlyMap<string, number>
   private halfOpenCount = 0
+  /** Incoming connections closed as they arrived (see `SwarmView.incomingRefused`). */
+  incomingRefused = 0
+  /** Before this instant no connection can be evicted (`earliestVictimAt`): no scan needed. */
+  private noVictimBefore = Number.NEGATIVE_INFINITY
   /** Open peers by peer id (as a latin1 string), for duplicate detection. */
   private readonly byPeerId = new Map<string, Peer>()
   /** Open peers by listen address key, so we do not dial a peer that dialled us. */
@@ -208,6 +213,7 @@ export class Connections {
     const refused =
       ctx.shutDown || ctx.reputation.isBanned(remote.host) || this.hostFull(remote.host)
     if (refused || !this.roomForIncoming()) {
+      this.incomingRefused++
       const connection = ctx.allocateConnection()
       ctx.output({ type: 'close', connection, graceful: false })
       return connection
@@ -231,33 +237,25 @@ export class Connections {
   private roomForIncoming(): boolean {
     const { ctx } = this
     if (ctx.peers.size < ctx.peersMax) return true
-    const victim = this.evictionVictim()
+    const victim = this.victim()
     if (victim === undefined) return false
     ctx.close(victim, 'too_many_peers', false)
     return true
   }
 
-  /**
-   * Who makes room for a newcomer: the oldest connection still handshaking after
-   * `evictHandshakingAfter`, else the open peer idle longest if idle for `evictIdleAfter`;
-   * undefined when every connection is young or useful. O(peers), only when the table is full.
-   */
-  evictionVictim(): Peer | undefined {
+  /** Whether a full table would make room for a newcomer (`evictionVictim`); changes nothing. */
+  evictsForIncoming(): boolean {
+    return !this.ctx.shutDown && this.victim() !== undefined
+  }
+
+  private victim(): Peer | undefined {
     const { ctx } = this
-    const { evictHandshakingAfter, evictIdleAfter } = ctx.config
-    let silent: Peer | undefined
-    let idle: Peer | undefined
-    for (const peer of ctx.peers.values()) {
-      if (peer.phase === 'handshaking') {
-        const waited = elapsed(peer.connectedAt, ctx.now) >= evictHandshakingAfter
-        if (waited && (silent === undefined || peer.connectedAt < silent.connectedAt)) silent = peer
-      } else if (peer.phase === 'open' && !peer.useful) {
-        const since = peer.lastUsefulAt
-        const long = elapsed(since, ctx.now) >= evictIdleAfter
-        if (long && (idle === undefined || since < idle.lastUsefulAt)) idle = peer
-      }
+    if (ctx.now < this.noVictimBefore) return undefined
+    const victim = evictionVictim(ctx.peers.values(), ctx.config, ctx.now)
+    if (victim === undefined) {
+      this.noVictimBefore = earliestVictimAt(ctx.peers.values(), ctx.config, ctx.now)
     }
-    return silent ?? idle
+    return victim
   }
 
   private add(peer: Peer): void {

@@ -413,6 +413,16 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
     if (!this.ctx.shutDown) this.connections.dialMore()
   }
 
+  /**
+   * Whether a full table would still take an incoming connection, by evicting a silent or idle
+   * peer (`evictionVictim`). A listener asks before the handshake, so a connection the core
+   * would close at once does not first pay for one (MSE: two 768-bit exponentiations per end).
+   */
+  evictsForIncoming(now: Instant): boolean {
+    this.ctx.now = now
+    return this.connections.evictsForIncoming()
+  }
+
   /** Closes every connection gracefully; the core is inert afterwards. */
   shutdown(now: Instant): void {
     this.ctx.now = now
@@ -430,6 +440,7 @@ export class SwarmCore implements StreamCore<SwarmEvent> {
   inspect(): SwarmView {
     return viewOf(this.ctx, {
       halfOpen: this.connections.halfOpen,
+      incomingRefused: this.connections.incomingRefused,
       unchoked: this.choking.unchoked,
       readsInFlight: this.uploads.readsInFlight,
       ignored: this.dispatch.ignored,

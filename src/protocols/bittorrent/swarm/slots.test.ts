@@ -60,13 +60,16 @@ test('a full table of idle peers: an honest newcomer evicts the one idle longest
   const attackers: RemotePeer[] = []
   for (let i = 1; i < peersMax; i++) attackers.push(idle(h, `10.0.${100 + (i >> 8)}.${i & 255}`))
   assert.equal(h.core.inspect().peers.length, peersMax)
+  assert.equal(h.core.evictsForIncoming(h.now), false, 'a listener is told to refuse first')
   assert.equal(honestLeecherServed(h), false, 'young idle peers are not evicted')
+  assert.equal(h.core.inspect().incomingRefused, 1)
   // Keep-alives only, for longer than evictIdleAfter.
   for (let ms = 0; ms <= evictIdleAfter; ms += 5000) {
     h.advance(5000)
     for (const a of attackers) if (a.closed === undefined) a.send({ type: 'keep_alive' })
     trader.send({ type: 'keep_alive' })
   }
+  assert.equal(h.core.evictsForIncoming(h.now), true, 'a listener may admit: someone is idle')
   assert.ok(honestLeecherServed(h), 'served within the same second')
   const evicted = attackers.filter((a) => a.closed !== undefined)
   assert.equal(evicted.length, 1)
@@ -83,7 +86,10 @@ test('500 silent connections: slots go to newcomers after 2 s, and all time out 
   const silent: RemotePeer[] = []
   for (let i = 0; i < 500; i++) silent.push(h.accept(`10.2.${i >> 8}.${i & 255}`))
   assert.equal(silent.filter((s) => s.closed === undefined).length, peersMax)
+  assert.equal(h.core.inspect().incomingRefused, 500 - peersMax)
+  assert.equal(h.core.evictsForIncoming(h.now), false)
   h.advance(2000)
+  assert.equal(h.core.evictsForIncoming(h.now), true, 'silent for 2 s: evictable')
   assert.ok(honestLeecherServed(h), 'a newcomer evicts a connection silent for 2 s')
   h.advance(handshakeTimeout - 2000)
   assert.equal(
@@ -103,4 +109,18 @@ test('dialling also respects the per-IP cap: other ports of a full host wait', (
   h.core.addPeers(h.now, [{ host: '10.0.9.10', port: 7000 }], 'tracker')
   h.flush()
   assert.equal(h.dials.length, 3, 'another host is still dialled')
+})
+
+test('dials under way count against peersMax, and a dial is never evicted for a newcomer', () => {
+  const h = new Harness({ metainfo, config: { peersMax: 3 } })
+  const dialled = Array.from({ length: 3 }, (_, i) => ({ host: `10.0.30.${i + 1}`, port: 6881 }))
+  h.core.addPeers(h.now, dialled, 'tracker')
+  h.flush()
+  assert.equal(h.dials.length, 3)
+  const stats = h.core.statsNow()
+  assert.equal(stats.peers + stats.halfOpen, 3, 'the count a listener holds against the budget')
+  h.advance(2500)
+  assert.equal(h.core.evictsForIncoming(h.now), false, 'a table of dials has no victim')
+  assert.notEqual(h.accept('10.0.31.1').closed, undefined, 'so the newcomer is refused')
+  assert.equal(h.core.inspect().incomingRefused, 1)
 })

@@ -60,6 +60,11 @@ export interface SwarmView {
   readonly picker: PiecePicker
   readonly config: SwarmConfig
   readonly halfOpen: number
+  /**
+   * Incoming connections closed at once (full table, banned or full host): after a listener
+   * admitted them, each had paid for its handshake (MSE) for nothing.
+   */
+  readonly incomingRefused: number
   /** Peers the choking module counts as unchoked. */
   readonly unchoked: number
   readonly readsInFlight: number
@@ -74,6 +79,7 @@ export interface SwarmView {
 
 export interface ModuleCounts {
   readonly halfOpen: number
+  readonly incomingRefused: number
   readonly unchoked: number
   readonly readsInFlight: number
   readonly ignored: Readonly<IgnoredCounts>
