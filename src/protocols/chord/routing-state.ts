@@ -123,22 +123,36 @@ export abstract class ChordRoutingState {
   /**
    * The paper's closest_preceding_node, over the fingers and the successor list both: the
    * `count` known nodes in (n, target), closest to the target first.
+   *
+   * Both lists are kept sorted clockwise from this node, so the nodes in (n, target) are a
+   * prefix of each, and the ones closest to the target are that prefix's tail: the answer is
+   * merged from the two tails, with no array built and sorted a call (this ran for every
+   * lookup step and was 8 % of a 10,000-node Chord run).
    */
   closestPreceding(target: bigint, count: number): NodeRef[] {
+    const self = this.self.id
+    // The arc (n, n) is the whole ring but n.
+    const span = target === self ? this.ring.size : this.ring.distance(self, target)
+    const fingers = this.distinctFingers()
+    const successors = this.successors
+    let f = fingers.length - 1
+    while (f >= 0 && this.ring.distance(self, (fingers[f] as NodeRef).id) >= span) f--
+    let s = successors.length - 1
+    while (s >= 0 && this.ring.distance(self, (successors[s] as NodeRef).id) >= span) s--
     const found: NodeRef[] = []
-    const consider = (n: NodeRef): void => {
-      if (!this.ring.inOpen(n.id, this.self.id, target)) return
-      if (found.some((f) => f.id === n.id)) return
-      found.push(n)
+    while (found.length < count && (f >= 0 || s >= 0)) {
+      const a = f >= 0 ? (fingers[f] as NodeRef) : undefined
+      const b = s >= 0 ? (successors[s] as NodeRef) : undefined
+      let next: NodeRef
+      if (a === undefined) next = b as NodeRef
+      else if (b === undefined) next = a
+      else next = this.ring.distance(self, a.id) >= this.ring.distance(self, b.id) ? a : b
+      if (next === a) f--
+      else s--
+      if (next.id === self || found.some((x) => x.id === next.id)) continue
+      found.push(next)
     }
-    for (const n of this.distinctFingers()) consider(n)
-    for (const n of this.successors) consider(n)
-    found.sort((a, b) => {
-      const da = this.ring.distance(a.id, target)
-      const db = this.ring.distance(b.id, target)
-      return da < db ? -1 : da > db ? 1 : 0
-    })
-    return found.slice(0, count)
+    return found
   }
 
   protected addressId(a: Address): bigint {
