@@ -90,6 +90,9 @@ export class ByteWriter {
   }
 }
 
+/** windows-1252 (WHATWG "latin1"): one character a byte, every byte its own, natively fast. */
+const BYTES_AS_TEXT = new TextDecoder('latin1')
+
 export class ByteReader {
   private offset = 0
 
@@ -116,6 +119,27 @@ export class ByteReader {
     const length = this.u16()
     if (length > max) throw new WireFault('too_long')
     return this.raw(length)
+  }
+
+  /** Where the next read starts (for `since`). */
+  get position(): number {
+    return this.offset
+  }
+
+  /** Moves past `length` bytes, checked like a read. */
+  skip(length: number): void {
+    this.need(length)
+    this.offset += length
+  }
+
+  /** Goes back to `position` (from `position`), to read again what was skipped. */
+  rewind(position: number): void {
+    this.offset = Math.min(position, this.offset)
+  }
+
+  /** The bytes from `position` to here as a string, one character a byte: a key for interning. */
+  since(position: number): string {
+    return BYTES_AS_TEXT.decode(this.input.subarray(position, this.offset))
   }
 
   raw(length: number): Uint8Array {
