@@ -19,6 +19,8 @@ export abstract class ChordRoutingState {
   successors: NodeRef[] = []
   readonly fingers: (NodeRef | undefined)[]
   protected fingerCache: NodeRef[] | undefined
+  /** The clockwise distance from this node to each of `fingerCache`, index for index. */
+  private fingerDistances: bigint[] = []
   private readonly idOfAddress = new Map<string, bigint>()
 
   constructor(
@@ -117,6 +119,7 @@ export abstract class ChordRoutingState {
       return da < db ? -1 : da > db ? 1 : 0
     })
     this.fingerCache = out
+    this.fingerDistances = out.map((f) => this.ring.distance(this.self.id, f.id))
     return out
   }
 
@@ -135,8 +138,16 @@ export abstract class ChordRoutingState {
     const span = target === self ? this.ring.size : this.ring.distance(self, target)
     const fingers = this.distinctFingers()
     const successors = this.successors
-    let f = fingers.length - 1
-    while (f >= 0 && this.ring.distance(self, (fingers[f] as NodeRef).id) >= span) f--
+    // The last finger short of the target, by binary search over the cached distances.
+    const distances = this.fingerDistances
+    let low = 0
+    let high = fingers.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if ((distances[mid] as bigint) < span) low = mid + 1
+      else high = mid
+    }
+    let f = low - 1
     let s = successors.length - 1
     while (s >= 0 && this.ring.distance(self, (successors[s] as NodeRef).id) >= span) s--
     const found: NodeRef[] = []
@@ -146,7 +157,7 @@ export abstract class ChordRoutingState {
       let next: NodeRef
       if (a === undefined) next = b as NodeRef
       else if (b === undefined) next = a
-      else next = this.ring.distance(self, a.id) >= this.ring.distance(self, b.id) ? a : b
+      else next = (distances[f] as bigint) >= this.ring.distance(self, b.id) ? a : b
       if (next === a) f--
       else s--
       if (next.id === self || found.some((x) => x.id === next.id)) continue
