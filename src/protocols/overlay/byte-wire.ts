@@ -85,10 +85,33 @@ export class ByteWriter {
     return this.u16(a.port)
   }
 
+  /**
+   * `hex.length / 2` bytes spelled by lowercase or uppercase hex text, written in place (ids
+   * held as hex go out without an intermediate array a field).
+   */
+  hex(hex: string): this {
+    const count = hex.length >>> 1
+    this.room(count)
+    for (let i = 0; i < count; i++) {
+      this.buffer[this.length++] =
+        (hexDigit(hex.charCodeAt(2 * i)) << 4) | hexDigit(hex.charCodeAt(2 * i + 1))
+    }
+    return this
+  }
+
+  /** Empties the writer for the next message, keeping its buffer (one writer, many encodes). */
+  reset(): this {
+    this.length = 0
+    return this
+  }
+
   finish(): Uint8Array {
     return this.buffer.slice(0, this.length)
   }
 }
+
+/** A hex digit's value from its character code (either case). */
+const hexDigit = (code: number): number => (code <= 57 ? code - 48 : (code | 0x20) - 87)
 
 /** windows-1252 (WHATWG "latin1"): one character a byte, every byte its own, natively fast. */
 const BYTES_AS_TEXT = new TextDecoder('latin1')

@@ -27,6 +27,8 @@ export class PastryState {
    */
   private smallerDistance: number[] = []
   private largerDistance: number[] = []
+  /** This node's own id as a fraction of the ring (asked for at every offer). */
+  private readonly selfFraction: number
   /**
    * Row l of the routing table, made when first needed: only about log16 N + 1 rows ever hold
    * an entry, and 32 rows of 16 slots for each of 100,000 nodes were half a GiB.
@@ -41,7 +43,9 @@ export class PastryState {
     readonly self: PastryRef,
     readonly leafSize: number,
     readonly nearSize: number,
-  ) {}
+  ) {
+    this.selfFraction = idFraction(self.id)
+  }
 
   /** The routing table, 32 rows of 16 slots (rows never used come back empty). */
   get table(): readonly (readonly (PastryRef | undefined)[])[] {
@@ -149,7 +153,7 @@ export class PastryState {
     let inSmaller = false
     for (const r of this.smaller) if (r.id === id) inSmaller = true
     const fraction = idFraction(id)
-    const mine = idFraction(this.self.id)
+    const mine = this.selfFraction
     const up = fraction >= mine ? fraction - mine : fraction - mine + 1
     const down = mine >= fraction ? mine - fraction : mine - fraction + 1
     const intoLarger = !inLarger && this.place(this.larger, this.largerDistance, ref, up)
