@@ -305,16 +305,15 @@ export function runCan(params: Params, seed: number): CanReport {
       ;(run.attached[index] as Attached).flush()
     })
   }
-  // The gets start once every put has ended (a put routes (d/4) N^(1/d) hops, over 100 at
-  // N = 100,000 with d = 2, so a fixed wait let some gets overtake their puts), with a
-  // deadline so that a lost put cannot hold the run forever.
+  // The gets start 10 s after the last put, or later while a put is still in flight (a put
+  // routes (d/4) N^(1/d) hops, over 100 at N = 100,000 with d = 2, so a fixed wait let some
+  // gets overtake their puts), with a deadline so that a lost put cannot hold the run forever.
   const putsDeadline = t + p.items * 20 + PUTS_WAIT_MAX_MS
-  t += p.items * 20
+  t += p.items * 20 + 10_000
   while (run.putsDone < p.items && t < putsDeadline) {
-    t += 1000
     events += world.run({ until: instant(t) }).steps
+    if (run.putsDone < p.items) t += 1000
   }
-  t += 1000
   run.lookups(t, 0)
   run.gets(t, 0)
   t += Math.max(p.lookups, p.items) * 50 + 60_000
