@@ -106,11 +106,16 @@ const PARAMS = {
 
 type P = Record<keyof typeof PARAMS, number>
 
+/** How long the gets wait at most for the puts to end (each put has its own timeouts). */
+const PUTS_WAIT_MAX_MS = 120_000
+
 class Run extends OverlayRun<CanNode> {
   readonly config: CanConfig
   readonly pick: Random
   /** Failures by error (and 'wrong_owner' for a lookup the oracle rejects). */
-  readonly ops = new TrackedOps<{ point: Point; phase: number; kind: 'lookup' | 'get' }>()
+  readonly ops = new TrackedOps<{ point: Point; phase: number; kind: 'lookup' | 'get' | 'put' }>()
+  /** Puts that have ended (stored or failed): the gets wait for all of them. */
+  putsDone = 0
   readonly hops: number[] = []
   readonly successes = [0, 0]
   readonly itemsFound = [0, 0]
@@ -163,6 +168,10 @@ class Run extends OverlayRun<CanNode> {
     const tracked = this.ops.settle(index, event.handle)
     if (tracked === undefined) return
     if (!event.ok) this.ops.countFailure(`${tracked.kind}:${event.error ?? 'unknown'}`)
+    if (tracked.kind === 'put') {
+      this.putsDone++
+      return
+    }
     if (tracked.kind === 'get') {
       if (event.ok) this.itemsFound[tracked.phase] = (this.itemsFound[tracked.phase] ?? 0) + 1
       return
@@ -290,11 +299,21 @@ export function runCan(params: Params, seed: number): CanReport {
   for (let i = 0; i < p.items; i++) {
     run.at(t + i * 20, () => {
       const index = run.randomLive()
-      ;(run.nodes[index] as CanNode).put(world.now(), utf8(`item ${i}`), utf8(`value ${i}`))
+      const node = run.nodes[index] as CanNode
+      const handle = node.put(world.now(), utf8(`item ${i}`), utf8(`value ${i}`))
+      run.ops.track(index, handle, { point: [], phase: 0, kind: 'put' })
       ;(run.attached[index] as Attached).flush()
     })
   }
+  // The gets start 10 s after the last put, or later while a put is still in flight (a put
+  // routes (d/4) N^(1/d) hops, over 100 at N = 100,000 with d = 2, so a fixed wait let some
+  // gets overtake their puts), with a deadline so that a lost put cannot hold the run forever.
+  const putsDeadline = t + p.items * 20 + PUTS_WAIT_MAX_MS
   t += p.items * 20 + 10_000
+  while (run.putsDone < p.items && t < putsDeadline) {
+    events += world.run({ until: instant(t) }).steps
+    if (run.putsDone < p.items) t += 1000
+  }
   run.lookups(t, 0)
   run.gets(t, 0)
   t += Math.max(p.lookups, p.items) * 50 + 60_000

@@ -6,6 +6,8 @@ export { pointOfKey, randomPoint, gridPoint } from './space.js'
 export {
   boxOf,
   contains,
+  distanceToCentre,
+  distanceToZone,
   adjacent,
   buddyOf,
   halfFor,

@@ -195,13 +195,34 @@ export abstract class CanMembership extends CanStorage {
     if (!this.neighbours.has(key) && !wasNeighbour && listsUs) this.sendUpdate(from)
     // Second-hand news: a node that abuts us and that we did not know (repair after splits).
     for (const n of m.neighbours) {
+      if (this.farFromUs(n)) continue
       const nk = addressKey(n.address)
       if (sameAddress(n.address, this.self) || this.neighbours.has(nk) || this.dead.has(nk))
         continue
-      if (!anyAdjacent(this.zonesOwned, n.zones, this.config.dims)) continue
+      if (!anyAdjacent(this.zonesOwned, n.zones, this.config.dims)) {
+        this.farInfos.add(n)
+        continue
+      }
       this.learn(now, n, [])
       this.sendUpdate(n.address)
     }
+  }
+
+  /**
+   * Infos (immutable, shared by the codec) already found not to abut our zones as they are
+   * now: every update repeats the sender's neighbours, most of them not ours, and testing each
+   * again was a tenth of a run at d = 4. Forgotten whenever our zones change (`zonesOwned` is
+   * replaced, never changed in place).
+   */
+  private farInfos = new WeakSet<CanNodeInfo>()
+  private farInfosFor: readonly ZonePath[] = []
+
+  private farFromUs(info: CanNodeInfo): boolean {
+    if (this.farInfosFor !== this.zonesOwned) {
+      this.farInfos = new WeakSet()
+      this.farInfosFor = this.zonesOwned
+    }
+    return this.farInfos.has(info)
   }
 
   /** Two nodes claim the same zone (concurrent takeovers): the smaller id keeps it. */

@@ -19,6 +19,8 @@ export abstract class ChordRoutingState {
   successors: NodeRef[] = []
   readonly fingers: (NodeRef | undefined)[]
   protected fingerCache: NodeRef[] | undefined
+  /** The clockwise distance from this node to each of `fingerCache`, index for index. */
+  private fingerDistances: bigint[] = []
   private readonly idOfAddress = new Map<string, bigint>()
 
   constructor(
@@ -117,28 +119,51 @@ export abstract class ChordRoutingState {
       return da < db ? -1 : da > db ? 1 : 0
     })
     this.fingerCache = out
+    this.fingerDistances = out.map((f) => this.ring.distance(this.self.id, f.id))
     return out
   }
 
   /**
    * The paper's closest_preceding_node, over the fingers and the successor list both: the
    * `count` known nodes in (n, target), closest to the target first.
+   *
+   * Both lists are kept sorted clockwise from this node, so the nodes in (n, target) are a
+   * prefix of each, and the ones closest to the target are that prefix's tail: the answer is
+   * merged from the two tails, with no array built and sorted a call (this ran for every
+   * lookup step and was 8 % of a 10,000-node Chord run).
    */
   closestPreceding(target: bigint, count: number): NodeRef[] {
-    const found: NodeRef[] = []
-    const consider = (n: NodeRef): void => {
-      if (!this.ring.inOpen(n.id, this.self.id, target)) return
-      if (found.some((f) => f.id === n.id)) return
-      found.push(n)
+    const self = this.self.id
+    // The arc (n, n) is the whole ring but n.
+    const span = target === self ? this.ring.size : this.ring.distance(self, target)
+    const fingers = this.distinctFingers()
+    const successors = this.successors
+    // The last finger short of the target, by binary search over the cached distances.
+    const distances = this.fingerDistances
+    let low = 0
+    let high = fingers.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if ((distances[mid] as bigint) < span) low = mid + 1
+      else high = mid
     }
-    for (const n of this.distinctFingers()) consider(n)
-    for (const n of this.successors) consider(n)
-    found.sort((a, b) => {
-      const da = this.ring.distance(a.id, target)
-      const db = this.ring.distance(b.id, target)
-      return da < db ? -1 : da > db ? 1 : 0
-    })
-    return found.slice(0, count)
+    let f = low - 1
+    let s = successors.length - 1
+    while (s >= 0 && this.ring.distance(self, (successors[s] as NodeRef).id) >= span) s--
+    const found: NodeRef[] = []
+    while (found.length < count && (f >= 0 || s >= 0)) {
+      const a = f >= 0 ? (fingers[f] as NodeRef) : undefined
+      const b = s >= 0 ? (successors[s] as NodeRef) : undefined
+      let next: NodeRef
+      if (a === undefined) next = b as NodeRef
+      else if (b === undefined) next = a
+      else next = (distances[f] as bigint) >= this.ring.distance(self, b.id) ? a : b
+      if (next === a) f--
+      else s--
+      if (next.id === self || found.some((x) => x.id === next.id)) continue
+      found.push(next)
+    }
+    return found
   }
 
   protected addressId(a: Address): bigint {

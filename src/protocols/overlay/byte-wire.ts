@@ -85,10 +85,36 @@ export class ByteWriter {
     return this.u16(a.port)
   }
 
+  /**
+   * `hex.length / 2` bytes spelled by lowercase or uppercase hex text, written in place (ids
+   * held as hex go out without an intermediate array a field).
+   */
+  hex(hex: string): this {
+    const count = hex.length >>> 1
+    this.room(count)
+    for (let i = 0; i < count; i++) {
+      this.buffer[this.length++] =
+        (hexDigit(hex.charCodeAt(2 * i)) << 4) | hexDigit(hex.charCodeAt(2 * i + 1))
+    }
+    return this
+  }
+
+  /** Empties the writer for the next message, keeping its buffer (one writer, many encodes). */
+  reset(): this {
+    this.length = 0
+    return this
+  }
+
   finish(): Uint8Array {
     return this.buffer.slice(0, this.length)
   }
 }
+
+/** A hex digit's value from its character code (either case). */
+const hexDigit = (code: number): number => (code <= 57 ? code - 48 : (code | 0x20) - 87)
+
+/** windows-1252 (WHATWG "latin1"): one character a byte, every byte its own, natively fast. */
+const BYTES_AS_TEXT = new TextDecoder('latin1')
 
 export class ByteReader {
   private offset = 0
@@ -116,6 +142,27 @@ export class ByteReader {
     const length = this.u16()
     if (length > max) throw new WireFault('too_long')
     return this.raw(length)
+  }
+
+  /** Where the next read starts (for `since`). */
+  get position(): number {
+    return this.offset
+  }
+
+  /** Moves past `length` bytes, checked like a read. */
+  skip(length: number): void {
+    this.need(length)
+    this.offset += length
+  }
+
+  /** Goes back to `position` (from `position`), to read again what was skipped. */
+  rewind(position: number): void {
+    this.offset = Math.min(position, this.offset)
+  }
+
+  /** The bytes from `position` to here as a string, one character a byte: a key for interning. */
+  since(position: number): string {
+    return BYTES_AS_TEXT.decode(this.input.subarray(position, this.offset))
   }
 
   raw(length: number): Uint8Array {

@@ -7,7 +7,7 @@ import {
   type WireDecodeError,
   type ByteReader,
 } from '../overlay/byte-wire.js'
-import { idFromBytes, idToBytes, type PastryId } from './id.js'
+import { idFromBytes, type PastryId } from './id.js'
 import type { PastryAction, PastryMessage, PastryRef } from './messages.js'
 
 export const PASTRY_LIMITS = {
@@ -33,7 +33,7 @@ const TYPES = [
 ] as const
 const ACTIONS: readonly PastryAction[] = ['put', 'get', 'remove']
 
-const writeId = (w: ByteWriter, id: PastryId): ByteWriter => w.raw(idToBytes(id))
+const writeId = (w: ByteWriter, id: PastryId): ByteWriter => w.hex(id)
 const readId = (r: ByteReader): PastryId => idFromBytes(r.raw(16))
 const writeRefs = (w: ByteWriter, refs: readonly PastryRef[]): void => {
   w.u8(refs.length)
@@ -45,8 +45,10 @@ const readRefs = (r: ByteReader): PastryRef[] => {
   for (let i = 0; i < n; i++) out.push({ id: readId(r), address: r.address() })
   return out
 }
+/** One writer for every encode (encoding is synchronous and never nested). */
+const shared = new ByteWriter()
 export function encodePastry(m: PastryMessage): Uint8Array {
-  const w = new ByteWriter().u8(TYPES.indexOf(m.type))
+  const w = shared.reset().u8(TYPES.indexOf(m.type))
   switch (m.type) {
     case 'route':
       w.u32(m.tx)

@@ -21,6 +21,15 @@ export class PastryState {
   private smaller: PastryRef[] = []
   private larger: PastryRef[] = []
   /**
+   * Each leaf's distance from this node (counter-clockwise for `smaller`, clockwise for
+   * `larger`), index for index: every offered node is compared with a side's members, and
+   * recomputing their fractions each time was a tenth of a 10,000-node run.
+   */
+  private smallerDistance: number[] = []
+  private largerDistance: number[] = []
+  /** This node's own id as a fraction of the ring (asked for at every offer). */
+  private readonly selfFraction: number
+  /**
    * Row l of the routing table, made when first needed: only about log16 N + 1 rows ever hold
    * an entry, and 32 rows of 16 slots for each of 100,000 nodes were half a GiB.
    */
@@ -34,7 +43,9 @@ export class PastryState {
     readonly self: PastryRef,
     readonly leafSize: number,
     readonly nearSize: number,
-  ) {}
+  ) {
+    this.selfFraction = idFraction(self.id)
+  }
 
   /** The routing table, 32 rows of 16 slots (rows never used come back empty). */
   get table(): readonly (readonly (PastryRef | undefined)[])[] {
@@ -142,11 +153,11 @@ export class PastryState {
     let inSmaller = false
     for (const r of this.smaller) if (r.id === id) inSmaller = true
     const fraction = idFraction(id)
-    const mine = idFraction(this.self.id)
+    const mine = this.selfFraction
     const up = fraction >= mine ? fraction - mine : fraction - mine + 1
     const down = mine >= fraction ? mine - fraction : mine - fraction + 1
-    const intoLarger = !inLarger && this.place(this.larger, ref, up, (r) => clockwise(mine, r))
-    const intoSmaller = !inSmaller && this.place(this.smaller, ref, down, (r) => clockwise(r, mine))
+    const intoLarger = !inLarger && this.place(this.larger, this.largerDistance, ref, up)
+    const intoSmaller = !inSmaller && this.place(this.smaller, this.smallerDistance, ref, down)
     return !(inLarger || inSmaller) && (intoLarger || intoSmaller)
   }
 
@@ -154,18 +165,17 @@ export class PastryState {
    * Puts `ref` at distance `d` into one side of the leaf set (kept in order of distance, at most
    * L/2), after every member at most as far; returns whether it stayed.
    */
-  private place(
-    side: PastryRef[],
-    ref: PastryRef,
-    d: number,
-    distance: (fraction: number) => number,
-  ): boolean {
+  private place(side: PastryRef[], distances: number[], ref: PastryRef, d: number): boolean {
     const half = this.leafSize / 2
     let at = side.length
-    while (at > 0 && distance(idFraction((side[at - 1] as PastryRef).id)) > d) at--
+    while (at > 0 && (distances[at - 1] as number) > d) at--
     if (at >= half) return false
     side.splice(at, 0, ref)
-    if (side.length > half) side.pop()
+    distances.splice(at, 0, d)
+    if (side.length > half) {
+      side.pop()
+      distances.pop()
+    }
     return true
   }
 
@@ -197,7 +207,9 @@ export class PastryState {
 
   /** Forgets a node (it failed); returns the routing-table row it left a hole in, if any. */
   remove(id: PastryId): number | undefined {
+    this.smallerDistance = this.smallerDistance.filter((_, i) => this.smaller[i]?.id !== id)
     this.smaller = this.smaller.filter((r) => r.id !== id)
+    this.largerDistance = this.largerDistance.filter((_, i) => this.larger[i]?.id !== id)
     this.larger = this.larger.filter((r) => r.id !== id)
     this.near = this.near.filter((r) => r.id !== id)
     this.nearIds.delete(id)
@@ -255,9 +267,6 @@ export class PastryState {
     return this.known().length
   }
 }
-
-/** Clockwise steps from fraction `a` to fraction `b`, as a fraction of the ring. */
-const clockwise = (a: number, b: number): number => (b >= a ? b - a : b - a + 1)
 
 export const refKey = (ref: PastryRef): string => addressKey(ref.address)
 export { ringDistance }
