@@ -48,8 +48,7 @@ export class HopCryptoLayer {
   /** `seal` in place: for a payload the caller made for this cell alone. */
   sealOwned(stamped: Uint8Array): { payload: Uint8Array; digest: Uint8Array } {
     stamped.fill(0, RELAY_DIGEST_OFFSET, RELAY_DIGEST_OFFSET + RELAY_DIGEST_BYTES)
-    this.outboundDigest.update(stamped)
-    const digest = this.outboundDigest.current()
+    const digest = this.outboundDigest.advance(stamped)
     stamped.set(digest.subarray(0, RELAY_DIGEST_BYTES), RELAY_DIGEST_OFFSET)
     this.outboundCipher.applyInPlace(stamped)
     return { payload: stamped, digest }
@@ -77,10 +76,12 @@ export class HopCryptoLayer {
 
   /**
    * Whether a decrypted payload is addressed to this hop. On success the running digest
-   * advances and the 20-byte digest is returned; otherwise nothing changes. The digest field
-   * is zeroed in place while the hash reads the cell and restored before returning.
+   * advances and the 20-byte digest is returned; otherwise nothing changes, except with
+   * `lastChance` (no hop beyond this one could take the cell: the caller closes the circuit
+   * on a miss), where the digest advances either way. The digest field is zeroed in place
+   * while the hash reads the cell and restored before returning.
    */
-  recognize(plaintext: Uint8Array): Uint8Array | undefined {
+  recognize(plaintext: Uint8Array, lastChance = false): Uint8Array | undefined {
     if (plaintext[1] !== 0 || plaintext[2] !== 0) return undefined
     const at = RELAY_DIGEST_OFFSET
     const c0 = plaintext[at] as number
@@ -88,9 +89,13 @@ export class HopCryptoLayer {
     const c2 = plaintext[at + 2] as number
     const c3 = plaintext[at + 3] as number
     plaintext.fill(0, at, at + RELAY_DIGEST_BYTES)
-    const digest = this.inboundDigest.peekWith(plaintext)
+    // A cell that must be ours or close the circuit needs no peek: on a mismatch the digest
+    // has advanced past a cell it should not have, but the circuit is closed anyway.
+    const digest = lastChance
+      ? this.inboundDigest.advance(plaintext)
+      : this.inboundDigest.peekWith(plaintext)
     const matches = digest[0] === c0 && digest[1] === c1 && digest[2] === c2 && digest[3] === c3
-    if (matches) this.inboundDigest.commitPeek()
+    if (matches && !lastChance) this.inboundDigest.commitPeek()
     plaintext[at] = c0
     plaintext[at + 1] = c1
     plaintext[at + 2] = c2
@@ -114,7 +119,8 @@ export function sealForHop(
 
 /**
  * Peels layers off a cell coming back to the client until a hop recognizes it. Undefined
- * means no hop did: the cell was altered (or forged) and the circuit must close. The payload
+ * means no hop did: the cell was altered (or forged) and the circuit must close (the last hop's
+ * digest has advanced past the cell, so it can take no further cell). The payload
  * is handed over: every layer comes off in place (the link's framer made it for this cell).
  */
 export function openFromHops(
@@ -125,7 +131,7 @@ export function openFromHops(
   for (let hop = 0; hop < layers.length; hop++) {
     const layer = layers[hop] as HopCryptoLayer
     layer.decryptInPlace(current)
-    const digest = layer.recognize(current)
+    const digest = layer.recognize(current, hop === layers.length - 1)
     if (digest !== undefined) return { hop, plaintext: current, digest }
   }
   return undefined
