@@ -10,6 +10,7 @@
  */
 import type { OnionCrypto, RunningDigest, StreamCipher } from './crypto-port.js'
 import type { HopKeys } from './kdf.js'
+import { CELL_PAYLOAD_BYTES } from './cell.js'
 import { RELAY_DIGEST_BYTES, RELAY_DIGEST_OFFSET } from './relay-cell.js'
 
 export type CryptoRole = 'client' | 'relay'
@@ -135,4 +136,56 @@ export function openFromHops(
     if (digest !== undefined) return { hop, plaintext: current, digest }
   }
   return undefined
+}
+
+/** One cell of a run that a hop recognized. */
+export interface OpenedCell {
+  readonly hop: number
+  readonly plaintext: Uint8Array
+  readonly digest: Uint8Array
+}
+
+/**
+ * `openFromHops` over a run of cells that arrived together (one TLS read), one layer at a
+ * time: the payloads are copied into one buffer, and each layer comes off the cells still
+ * unrecognized with one cipher call per stretch of consecutive cells, instead of one per cell
+ * (a download's cells all reach the exit, so that is one call per layer and read). A layer's
+ * keystream and digest see the same cells in the same order as cell by cell. Entries are
+ * undefined for cells no hop recognized; the caller closes the circuit at the first one.
+ * Plaintexts are views into the shared buffer; the input payloads are left as they were.
+ */
+export function openRunFromHops(
+  layers: readonly HopCryptoLayer[],
+  payloads: readonly Uint8Array[],
+): (OpenedCell | undefined)[] {
+  const size = CELL_PAYLOAD_BYTES
+  const joined = new Uint8Array(payloads.length * size)
+  for (let i = 0; i < payloads.length; i++) {
+    const payload = payloads[i] as Uint8Array
+    if (payload.length !== size) throw new RangeError(`relay payload of ${payload.length} bytes`)
+    joined.set(payload, i * size)
+  }
+  const opened: (OpenedCell | undefined)[] = new Array<OpenedCell | undefined>(payloads.length)
+  let pending: number[] = payloads.map((_, i) => i)
+  for (let hop = 0; hop < layers.length && pending.length > 0; hop++) {
+    const layer = layers[hop] as HopCryptoLayer
+    for (let first = 0; first < pending.length;) {
+      let last = first
+      while (last + 1 < pending.length && pending[last + 1] === (pending[last] as number) + 1)
+        last++
+      const from = (pending[first] as number) * size
+      layer.decryptInPlace(joined.subarray(from, from + (last - first + 1) * size))
+      first = last + 1
+    }
+    const lastHop = hop === layers.length - 1
+    const unrecognized: number[] = []
+    for (const index of pending) {
+      const plaintext = joined.subarray(index * size, (index + 1) * size)
+      const digest = layer.recognize(plaintext, lastHop)
+      if (digest === undefined) unrecognized.push(index)
+      else opened[index] = { hop, plaintext, digest }
+    }
+    pending = unrecognized
+  }
+  return opened
 }
