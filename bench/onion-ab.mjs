@@ -4,7 +4,8 @@
  * `git archive` of its base built in /tmp) and tor's client through the same private tor
  * network, one after the other in each round, so that the three see the same machine load.
  * For each download: Mbit/s, this process's CPU per MiB (process.cpuUsage) and how many cores
- * the rest of the machine took; tree A's link reads are counted (size of each TLS read).
+ * the rest of the machine took; tree A's link reads are counted (size of each TLS read). A and
+ * B swap places every round: whichever goes first pays more, so compare over an even number.
  *
  *   A=/work/wt/x B=/tmp/base SIZE=16 ROUNDS=4 node bench/onion-ab.mjs
  *
@@ -53,7 +54,10 @@ try {
   const dest = { host: '127.0.0.1', port: server.port }
   for (let r = 0; r < rounds; r++) {
     const row = { round: r }
-    for (const [i, t] of trees.entries()) {
+    // The tree that goes first in a round pays more (measured): A first in even rounds, B in odd.
+    const order = r % 2 === 0 ? [0, 1] : [1, 0]
+    for (const i of order) {
+      const t = trees[i]
       const circuit = await clients[i].buildCircuit(dest)
       reads.length = 0
       const stream = await circuit.connect('127.0.0.1', server.port)
