@@ -99,7 +99,7 @@ export class OnionCircuit {
     private readonly log: Log,
   ) {
     this.protocol = new ClientCircuit(crypto, random, randomInitiatorCircId(random))
-    link.register(this.protocol.circId, (cell) => this.apply(this.protocol.receive(cell)))
+    link.registerRun(this.protocol.circId, (cells) => this.apply(this.protocol.receiveRun(cells)))
     link.onClose((reason) =>
       this.apply(this.protocol.linkLost(`link to the guard lost: ${reason}`)),
     )

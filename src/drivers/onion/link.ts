@@ -53,12 +53,20 @@ const ipv4Bytes = (address: string): Uint8Array => {
   return Uint8Array.of(value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255)
 }
 
+/** Link padding, dropped by the link whichever circuit id it names. */
+const isPadding = (cell: Cell): boolean =>
+  cell.command === CellCommand.PADDING ||
+  cell.command === CellCommand.VPADDING ||
+  cell.command === CellCommand.PADDING_NEGOTIATE
+
 export class OnionLink {
   /** Socket reads are fresh buffers: cells are views into them, decrypted in place. */
   private readonly framer = new CellFramer(true)
   private readonly writer: BatchedCellWriter
   private state: LinkState = 'versions'
   private readonly circuits = new Map<number, (cell: Cell) => void>()
+  /** Circuits that take the consecutive cells of one read together (`registerRun`). */
+  private readonly runCircuits = new Map<number, (cells: readonly Cell[]) => void>()
   private readonly closeHandlers: ((reason: string) => void)[] = []
   linkProtocol = 0
   identity: RelayIdentity | undefined
@@ -183,8 +191,18 @@ export class OnionLink {
     this.circuits.set(circId, handler)
   }
 
+  /**
+   * Like `register`, but the cells of one read that follow each other on this circuit arrive
+   * as one array: a client opens a read's RELAY cells layer by layer (one cipher call per
+   * layer for all of them).
+   */
+  registerRun(circId: number, handler: (cells: readonly Cell[]) => void): void {
+    this.runCircuits.set(circId, handler)
+  }
+
   unregister(circId: number): void {
     this.circuits.delete(circId)
+    this.runCircuits.delete(circId)
   }
 
   /** Serves circuits the responder opens toward us on this link (a relay's outbound links). */
@@ -217,9 +235,26 @@ export class OnionLink {
         `malformed cell stream: ${'detail' in cells.error ? cells.error.detail : cells.error.code}`,
       )
     }
-    for (const cell of cells.value) {
+    const all = cells.value
+    for (let at = 0; at < all.length;) {
       if (this.state === 'closed') return
-      this.onCell(cell)
+      const cell = all[at] as Cell
+      const run =
+        this.state === 'open' && !isPadding(cell) ? this.runCircuits.get(cell.circId) : undefined
+      if (run === undefined) {
+        this.onCell(cell)
+        at++
+        continue
+      }
+      let end = at + 1
+      while (
+        end < all.length &&
+        (all[end] as Cell).circId === cell.circId &&
+        !isPadding(all[end] as Cell)
+      )
+        end++
+      run(at === 0 && end === all.length ? all : all.slice(at, end))
+      at = end
     }
   }
 
@@ -228,12 +263,7 @@ export class OnionLink {
     if (this.state === 'versions' || this.state === 'certs' || this.state === 'netinfo')
       if (!this.authChallengeOffered)
         this.receivedLog.update(encodeCell(cell, this.state === 'versions' ? 2 : 4))
-    if (
-      cell.command === CellCommand.PADDING ||
-      cell.command === CellCommand.VPADDING ||
-      cell.command === CellCommand.PADDING_NEGOTIATE
-    )
-      return
+    if (isPadding(cell)) return
     switch (this.state) {
       case 'versions': {
         if (cell.command !== CellCommand.VERSIONS)

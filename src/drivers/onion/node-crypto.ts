@@ -1,7 +1,8 @@
 /**
  * `OnionCrypto` through node:crypto: X25519 with raw keys wrapped in their RFC 8410 DER
- * prefixes, AES-128-CTR with createCipheriv (keystream made ahead, XORed in place), running SHA-1 with Hash.copy(), RSA through
- * publicDecrypt (tor's directory signatures are PKCS#1 v1.5 over a bare digest).
+ * prefixes, AES-128-CTR with createCipheriv (one native call per cell and layer), running
+ * SHA-1 with Hash.copy(), RSA through publicDecrypt (tor's directory signatures are PKCS#1
+ * v1.5 over a bare digest).
  */
 import {
   X509Certificate,
@@ -48,6 +49,9 @@ class NodeRunningDigest implements RunningDigest {
   current(): Uint8Array {
     return this.hash.copy().digest()
   }
+  advance(bytes: Uint8Array): Uint8Array {
+    return this.hash.update(bytes).copy().digest()
+  }
   private peeked: Uint8Array | undefined
   peekWith(bytes: Uint8Array): Uint8Array {
     this.peeked = bytes.slice()
@@ -61,73 +65,26 @@ class NodeRunningDigest implements RunningDigest {
 }
 
 /**
- * Keystream bytes made this many at a time: AES-CTR's keystream does not depend on the data,
- * so one native call serves about 16 cells, and the XOR runs in place in JavaScript. A native
- * call per 509-byte cell and layer (plus the Buffer it returns) cost more than the AES itself.
+ * AES-128-CTR through one node:crypto Cipher per direction and hop, kept for the circuit's
+ * life: OpenSSL keeps the counter, so each call continues the keystream. Each cell goes
+ * through `update` itself and the result is copied back in place. One native call per 509-byte
+ * cell and layer (about 1.2 us with its Buffer) costs less than half of XORing a keystream made
+ * ahead in JavaScript (about 2.6 us per cell and layer, 32 bits at a time): the XOR loop was
+ * the largest single cost of a client's download (`bench/onion.ts`, docs/benchmarks.md).
  */
-const KEYSTREAM_CHUNK_BYTES = 8192
-const ZERO_CHUNK = Buffer.alloc(KEYSTREAM_CHUNK_BYTES)
-
-/** The platform's byte order, so DataView reads agree with Int32Array views. */
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
-
-/**
- * XORs `count` keystream bytes from `keystream[from]` into `bytes[at]`. Where the target is
- * 4-byte aligned, 32 bits at a time (the keystream read through a DataView at any offset):
- * a third of the byte loop's cost over a 509-byte cell.
- */
-function xorKeystream(
-  bytes: Uint8Array,
-  at: number,
-  keystream: Uint8Array,
-  keyView: DataView,
-  from: number,
-  count: number,
-): void {
-  let i = 0
-  if (((bytes.byteOffset + at) & 3) === 0 && count >= 16) {
-    const words = count >>> 2
-    const target = new Int32Array(bytes.buffer, bytes.byteOffset + at, words)
-    for (let w = 0; w < words; w++)
-      target[w] = (target[w] as number) ^ keyView.getInt32(from + 4 * w, LITTLE_ENDIAN)
-    i = words << 2
-  }
-  for (; i < count; i++) bytes[at + i] = (bytes[at + i] as number) ^ (keystream[from + i] as number)
-}
-
-class CtrKeystream implements StreamCipher {
+class NativeCtr implements StreamCipher {
   private readonly cipher: Cipher
-  private keystream: Uint8Array = new Uint8Array(0)
-  private keyView: DataView = new DataView(new ArrayBuffer(0))
-  private position = 0
 
   constructor(key: Uint8Array) {
     this.cipher = createCipheriv('aes-128-ctr', key, ZERO_IV)
   }
 
   apply(bytes: Uint8Array): Uint8Array {
-    const out = bytes.slice()
-    this.applyInPlace(out)
-    return out
+    return new Uint8Array(this.cipher.update(bytes))
   }
 
   applyInPlace(bytes: Uint8Array): void {
-    let done = 0
-    while (done < bytes.length) {
-      if (this.position === this.keystream.length) {
-        this.keystream = this.cipher.update(ZERO_CHUNK)
-        this.keyView = new DataView(
-          this.keystream.buffer,
-          this.keystream.byteOffset,
-          this.keystream.length,
-        )
-        this.position = 0
-      }
-      const count = Math.min(bytes.length - done, this.keystream.length - this.position)
-      xorKeystream(bytes, done, this.keystream, this.keyView, this.position, count)
-      done += count
-      this.position += count
-    }
+    if (bytes.length > 0) bytes.set(this.cipher.update(bytes))
   }
 }
 
@@ -135,10 +92,12 @@ const allZero = (bytes: Uint8Array): boolean => bytes.every((byte) => byte === 0
 
 export class NodeOnionCrypto implements OnionCrypto {
   /**
-   * Running digests through node:crypto's Hash instead of the JavaScript SHA-1 (which peeks
-   * and commits without a Hash copy per cell): kept to test one against the other.
+   * Running digests through the JavaScript SHA-1 instead of node:crypto's Hash: kept to test
+   * one against the other. node:crypto is the default: with OpenSSL's SHA-1 a cell's digest
+   * (update, then a Hash copy to read it) takes about 2 us against 3.3 us in JavaScript, and a
+   * peek (copy, update, digest; the cell hashed again on commit) 3.1 us against 4.1 us.
    */
-  constructor(private readonly nativeDigest = false) {}
+  constructor(private readonly jsDigest = false) {}
 
   x25519PublicKey(secret: Uint8Array): Uint8Array {
     const der = createPublicKey(x25519Private(secret)).export({ format: 'der', type: 'spki' })
@@ -172,13 +131,13 @@ export class NodeOnionCrypto implements OnionCrypto {
   }
 
   runningSha1(seed: Uint8Array): RunningDigest {
-    return this.nativeDigest
-      ? new NodeRunningDigest(createHash('sha1').update(seed))
-      : new JsRunningSha1(seed)
+    return this.jsDigest
+      ? new JsRunningSha1(seed)
+      : new NodeRunningDigest(createHash('sha1').update(seed))
   }
 
   aes128Ctr(key: Uint8Array): StreamCipher {
-    return new CtrKeystream(key)
+    return new NativeCtr(key)
   }
 
   ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {

@@ -87,6 +87,11 @@ export class JsRunningSha1 implements RunningDigest {
     return finish(this.scratch)
   }
 
+  advance(bytes: Uint8Array): Uint8Array {
+    this.update(bytes)
+    return this.current()
+  }
+
   peekWith(bytes: Uint8Array): Uint8Array {
     this.peeked.copyFrom(this.state)
     feed(this.peeked, bytes)

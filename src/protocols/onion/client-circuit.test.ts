@@ -265,3 +265,36 @@ test('unknown cell commands and garbage relay cells close the circuit with a fau
   )
   assert.ok(beforeCreated?.type === 'closed')
 })
+
+test('cells handed over in runs give the same events and SENDMEs as one at a time', () => {
+  const burst = (mode: boolean) => {
+    const sendmes: number[] = []
+    const { client, path } = threeHops(11, {
+      deliverInRuns: mode,
+      exitAnswer: (cell) => {
+        if (cell.command === RelayCommand.BEGIN)
+          return [
+            { command: RelayCommand.CONNECTED, streamId: cell.streamId, data: new Uint8Array(0) },
+            { command: RelayCommand.DATA, streamId: cell.streamId, data: Uint8Array.of(1, 2) },
+          ]
+        if (cell.command === RelayCommand.SENDME) sendmes.push(cell.streamId)
+        // each DATA cell comes back as a burst of 7, the last one short
+        if (cell.command !== RelayCommand.DATA) return []
+        return Array.from({ length: 7 }, (_, i) => ({
+          command: RelayCommand.DATA,
+          streamId: cell.streamId,
+          data: cell.data.subarray(0, i === 6 ? 100 : 498),
+        }))
+      },
+    })
+    const { streamId, events } = client.begin('127.0.0.1', 80)
+    path.run(events)
+    for (let i = 0; i < 40; i++) path.run(client.write(streamId, new Uint8Array(498).fill(i)))
+    return { events: path.clientEvents, sendmes, closed: client.isClosed }
+  }
+  const oneByOne = burst(false)
+  const inRuns = burst(true)
+  assert.equal(oneByOne.events.filter((e) => e.type === 'stream-data').length, 1 + 40 * 7)
+  assert.deepEqual(inRuns, oneByOne)
+  assert.ok(oneByOne.sendmes.length >= 2 + 5)
+})

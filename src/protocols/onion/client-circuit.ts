@@ -9,15 +9,10 @@
 import type { RemoteFault } from '../../core/errors.js'
 import type { Random } from '../../core/random.js'
 import { CellCommand, type Cell } from './cell.js'
+import { isRelay, newClientStream, type CircuitEvent, type ClientStream } from './client-streams.js'
 import { HandshakeType, decodeCreated2, decodeDestroy, encodeCreate2 } from './control-cells.js'
 import type { OnionCrypto } from './crypto-port.js'
-import {
-  CIRCUIT_WINDOW,
-  DeliverWindow,
-  PackageWindow,
-  RelayEarlyBudget,
-  STREAM_WINDOW,
-} from './flow-control.js'
+import { CIRCUIT_WINDOW, DeliverWindow, PackageWindow, RelayEarlyBudget } from './flow-control.js'
 import { splitHopKeys } from './kdf.js'
 import {
   ntorClientFinish,
@@ -34,7 +29,13 @@ import {
   relayPaddingBytes,
   type RelayCell,
 } from './relay-cell.js'
-import { HopCryptoLayer, openFromHops, sealForHop } from './relay-crypto.js'
+import {
+  HopCryptoLayer,
+  openFromHops,
+  openRunFromHops,
+  sealForHop,
+  type OpenedCell,
+} from './relay-crypto.js'
 import {
   EndReason,
   decodeConnected,
@@ -49,36 +50,11 @@ import {
   encodeResolve,
   encodeSendme,
   type LinkSpecifier,
-  type ResolvedAnswer,
 } from './relay-messages.js'
 
-export type CircuitEvent =
-  | { readonly type: 'send'; readonly cell: Cell }
-  | { readonly type: 'hop-added'; readonly hops: number }
-  | { readonly type: 'stream-connected'; readonly streamId: number }
-  | { readonly type: 'stream-data'; readonly streamId: number; readonly data: Uint8Array }
-  | { readonly type: 'stream-ended'; readonly streamId: number; readonly reason: number }
-  | { readonly type: 'resolved'; readonly streamId: number; readonly answers: ResolvedAnswer[] }
-  /** Something odd but harmless (a cell for a stream we already closed): dropped and logged. */
-  | { readonly type: 'ignored'; readonly detail: string }
-  | { readonly type: 'closed'; readonly reason: string; readonly fault?: RemoteFault }
+export { randomInitiatorCircId, type CircuitEvent } from './client-streams.js'
 
 type CircuitState = 'new' | 'creating' | 'extending' | 'open' | 'closed'
-
-interface ClientStream {
-  readonly kind: 'connect' | 'resolve'
-  connected: boolean
-  readonly deliver: DeliverWindow
-  readonly package: PackageWindow
-  readonly queued: Uint8Array[]
-  endAfterQueue: boolean
-  /** While paused (the reader is not taking data), stream SENDMEs wait. */
-  paused: boolean
-}
-
-/** Circuit ids chosen by the connection's initiator have the high bit set (link proto 4+). */
-export const randomInitiatorCircId = (random: Random): number =>
-  (0x80000000 | (random.int(0x7fffffff) + 1)) >>> 0
 
 export class ClientCircuit {
   private state: CircuitState = 'new'
@@ -223,6 +199,23 @@ export class ClientCircuit {
     }
   }
 
+  /**
+   * The cells of one read for this circuit, in order: the same events as `receive` cell by
+   * cell, with the RELAY cells of an open circuit opened together (`openRunFromHops`).
+   */
+  receiveRun(cells: readonly Cell[]): CircuitEvent[] {
+    const events: CircuitEvent[] = []
+    for (let at = 0; at < cells.length && this.state !== 'closed';) {
+      let end = at
+      while (this.state === 'open' && end < cells.length && isRelay(cells[end] as Cell)) end++
+      const step =
+        end - at > 1 ? this.onRelayRun(cells.slice(at, end)) : this.receive(cells[at] as Cell)
+      for (const event of step) events.push(event)
+      at = Math.max(end, at + 1)
+    }
+    return events
+  }
+
   /** The link under the circuit is gone. */
   linkLost(reason: string): CircuitEvent[] {
     if (this.state === 'closed') return []
@@ -240,15 +233,7 @@ export class ClientCircuit {
     this.requireState('open')
     let streamId = 0
     while (streamId === 0 || this.streams.has(streamId)) streamId = this.random.int(0xffff) + 1
-    this.streams.set(streamId, {
-      kind,
-      connected: false,
-      deliver: new DeliverWindow(STREAM_WINDOW),
-      package: new PackageWindow(STREAM_WINDOW),
-      queued: [],
-      endAfterQueue: false,
-      paused: false,
-    })
+    this.streams.set(streamId, newClientStream(kind))
     return {
       streamId,
       events: [this.relayCell(this.layers.length - 1, { command, streamId, data }, false)],
@@ -282,7 +267,27 @@ export class ClientCircuit {
   private onRelay(payload: Uint8Array): CircuitEvent[] {
     if (this.layers.length === 0)
       return this.close('RELAY before CREATED2', { code: 'unexpected_message', detail: 'RELAY' })
-    const opened = openFromHops(this.layers, payload)
+    return this.onOpened(openFromHops(this.layers, payload))
+  }
+
+  /**
+   * Consecutive RELAY cells of one read while the circuit is open (no EXTENDED2 can change
+   * the layers between them): their layers come off one hop at a time for the whole run.
+   */
+  private onRelayRun(cells: readonly Cell[]): CircuitEvent[] {
+    const opened = openRunFromHops(
+      this.layers,
+      cells.map((cell) => cell.payload),
+    )
+    const events: CircuitEvent[] = []
+    for (const cell of opened) {
+      if (this.state === 'closed') break
+      for (const event of this.onOpened(cell)) events.push(event)
+    }
+    return events
+  }
+
+  private onOpened(opened: OpenedCell | undefined): CircuitEvent[] {
     if (opened === undefined)
       return this.close('a relay cell failed its digest at every hop', {
         code: 'malformed',

@@ -25,6 +25,11 @@ export interface RunningDigest {
   /** SHA-1 of everything fed so far; the hash continues. */
   current(): Uint8Array
   /**
+   * `update(bytes)` then `current()` in one step: what sealing a cell needs, and what a cell
+   * that must be ours or close the circuit needs (no peek to undo).
+   */
+  advance(bytes: Uint8Array): Uint8Array
+  /**
    * SHA-1 of everything fed so far followed by `bytes`, without advancing: trying whether a
    * cell is ours costs one copy of the hash state instead of a clone and a second copy.
    */

@@ -36,6 +36,8 @@ export interface MemoryPathHooks {
   tamperBackward?: (index: number, payload: Uint8Array) => Uint8Array
   /** The exit's answer to a recognized cell; default: CONNECTED for BEGIN, echo for DATA. */
   exitAnswer?: (cell: RelayCell) => RelayCell[]
+  /** Hands the client the cells that answer one of its cells together (`receiveRun`). */
+  deliverInRuns?: boolean
 }
 
 export function makeMemoryRelays(
@@ -90,7 +92,8 @@ export class MemoryPath {
         continue
       }
       const back = this.fromClient(0, event.cell)
-      for (const cell of back) queue.push(...this.client.receive(cell))
+      if (this.hooks.deliverInRuns === true) queue.push(...this.client.receiveRun(back))
+      else for (const cell of back) queue.push(...this.client.receive(cell))
     }
   }
 

@@ -10,6 +10,7 @@
  */
 import type { OnionCrypto, RunningDigest, StreamCipher } from './crypto-port.js'
 import type { HopKeys } from './kdf.js'
+import { CELL_PAYLOAD_BYTES } from './cell.js'
 import { RELAY_DIGEST_BYTES, RELAY_DIGEST_OFFSET } from './relay-cell.js'
 
 export type CryptoRole = 'client' | 'relay'
@@ -48,8 +49,7 @@ export class HopCryptoLayer {
   /** `seal` in place: for a payload the caller made for this cell alone. */
   sealOwned(stamped: Uint8Array): { payload: Uint8Array; digest: Uint8Array } {
     stamped.fill(0, RELAY_DIGEST_OFFSET, RELAY_DIGEST_OFFSET + RELAY_DIGEST_BYTES)
-    this.outboundDigest.update(stamped)
-    const digest = this.outboundDigest.current()
+    const digest = this.outboundDigest.advance(stamped)
     stamped.set(digest.subarray(0, RELAY_DIGEST_BYTES), RELAY_DIGEST_OFFSET)
     this.outboundCipher.applyInPlace(stamped)
     return { payload: stamped, digest }
@@ -77,10 +77,12 @@ export class HopCryptoLayer {
 
   /**
    * Whether a decrypted payload is addressed to this hop. On success the running digest
-   * advances and the 20-byte digest is returned; otherwise nothing changes. The digest field
-   * is zeroed in place while the hash reads the cell and restored before returning.
+   * advances and the 20-byte digest is returned; otherwise nothing changes, except with
+   * `lastChance` (no hop beyond this one could take the cell: the caller closes the circuit
+   * on a miss), where the digest advances either way. The digest field is zeroed in place
+   * while the hash reads the cell and restored before returning.
    */
-  recognize(plaintext: Uint8Array): Uint8Array | undefined {
+  recognize(plaintext: Uint8Array, lastChance = false): Uint8Array | undefined {
     if (plaintext[1] !== 0 || plaintext[2] !== 0) return undefined
     const at = RELAY_DIGEST_OFFSET
     const c0 = plaintext[at] as number
@@ -88,9 +90,13 @@ export class HopCryptoLayer {
     const c2 = plaintext[at + 2] as number
     const c3 = plaintext[at + 3] as number
     plaintext.fill(0, at, at + RELAY_DIGEST_BYTES)
-    const digest = this.inboundDigest.peekWith(plaintext)
+    // A cell that must be ours or close the circuit needs no peek: on a mismatch the digest
+    // has advanced past a cell it should not have, but the circuit is closed anyway.
+    const digest = lastChance
+      ? this.inboundDigest.advance(plaintext)
+      : this.inboundDigest.peekWith(plaintext)
     const matches = digest[0] === c0 && digest[1] === c1 && digest[2] === c2 && digest[3] === c3
-    if (matches) this.inboundDigest.commitPeek()
+    if (matches && !lastChance) this.inboundDigest.commitPeek()
     plaintext[at] = c0
     plaintext[at + 1] = c1
     plaintext[at + 2] = c2
@@ -114,7 +120,8 @@ export function sealForHop(
 
 /**
  * Peels layers off a cell coming back to the client until a hop recognizes it. Undefined
- * means no hop did: the cell was altered (or forged) and the circuit must close. The payload
+ * means no hop did: the cell was altered (or forged) and the circuit must close (the last hop's
+ * digest has advanced past the cell, so it can take no further cell). The payload
  * is handed over: every layer comes off in place (the link's framer made it for this cell).
  */
 export function openFromHops(
@@ -125,8 +132,60 @@ export function openFromHops(
   for (let hop = 0; hop < layers.length; hop++) {
     const layer = layers[hop] as HopCryptoLayer
     layer.decryptInPlace(current)
-    const digest = layer.recognize(current)
+    const digest = layer.recognize(current, hop === layers.length - 1)
     if (digest !== undefined) return { hop, plaintext: current, digest }
   }
   return undefined
+}
+
+/** One cell of a run that a hop recognized. */
+export interface OpenedCell {
+  readonly hop: number
+  readonly plaintext: Uint8Array
+  readonly digest: Uint8Array
+}
+
+/**
+ * `openFromHops` over a run of cells that arrived together (one TLS read), one layer at a
+ * time: the payloads are copied into one buffer, and each layer comes off the cells still
+ * unrecognized with one cipher call per stretch of consecutive cells, instead of one per cell
+ * (a download's cells all reach the exit, so that is one call per layer and read). A layer's
+ * keystream and digest see the same cells in the same order as cell by cell. Entries are
+ * undefined for cells no hop recognized; the caller closes the circuit at the first one.
+ * Plaintexts are views into the shared buffer; the input payloads are left as they were.
+ */
+export function openRunFromHops(
+  layers: readonly HopCryptoLayer[],
+  payloads: readonly Uint8Array[],
+): (OpenedCell | undefined)[] {
+  const size = CELL_PAYLOAD_BYTES
+  const joined = new Uint8Array(payloads.length * size)
+  for (let i = 0; i < payloads.length; i++) {
+    const payload = payloads[i] as Uint8Array
+    if (payload.length !== size) throw new RangeError(`relay payload of ${payload.length} bytes`)
+    joined.set(payload, i * size)
+  }
+  const opened: (OpenedCell | undefined)[] = new Array<OpenedCell | undefined>(payloads.length)
+  let pending: number[] = payloads.map((_, i) => i)
+  for (let hop = 0; hop < layers.length && pending.length > 0; hop++) {
+    const layer = layers[hop] as HopCryptoLayer
+    for (let first = 0; first < pending.length;) {
+      let last = first
+      while (last + 1 < pending.length && pending[last + 1] === (pending[last] as number) + 1)
+        last++
+      const from = (pending[first] as number) * size
+      layer.decryptInPlace(joined.subarray(from, from + (last - first + 1) * size))
+      first = last + 1
+    }
+    const lastHop = hop === layers.length - 1
+    const unrecognized: number[] = []
+    for (const index of pending) {
+      const plaintext = joined.subarray(index * size, (index + 1) * size)
+      const digest = layer.recognize(plaintext, lastHop)
+      if (digest === undefined) unrecognized.push(index)
+      else opened[index] = { hop, plaintext, digest }
+    }
+    pending = unrecognized
+  }
+  return opened
 }
