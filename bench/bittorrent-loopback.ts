@@ -195,23 +195,35 @@ async function runPair(
   }
 }
 
+interface SwarmResult {
+  readonly seconds: number
+  /** user + system of the seed (from the leechers' start) and every leecher (at its completion). */
+  readonly cpuSeconds: number
+}
+
 async function runSwarm(
   client: Client,
   work: string,
   torrent: string,
   leechers: number,
-): Promise<number> {
+): Promise<SwarmResult> {
   const seed = await startSeed(client, torrent, join(work, 'swarm-data'), true)
+  const seedCpuBefore = cpuSeconds(seed.pid)
   const begin = performance.now()
   const peers: Started[] = []
   try {
     for (let i = 0; i < leechers; i++) {
       peers.push(startLeecher(client, torrent, join(work, `swarm-${client}-${i}`), undefined))
     }
-    await Promise.all(
-      peers.map((p) => p.process.waitForLine(completionLine(client), DOWNLOAD_TIMEOUT_MS)),
+    const leecherCpu = await Promise.all(
+      peers.map(async (p) => {
+        await p.process.waitForLine(completionLine(client), DOWNLOAD_TIMEOUT_MS)
+        return cpuSeconds(p.pid)
+      }),
     )
-    return (performance.now() - begin) / 1000
+    const seconds = (performance.now() - begin) / 1000
+    const cpu = leecherCpu.reduce((sum, c) => sum + c, cpuSeconds(seed.pid) - seedCpuBefore)
+    return { seconds, cpuSeconds: cpu }
   } finally {
     await Promise.all([...peers.map((p) => p.process.stop()), seed.process.stop()])
     for (let i = 0; i < leechers; i++) {
@@ -238,37 +250,8 @@ export async function benchBittorrentLoopback(
     random: new CryptoRandom(),
   })
   try {
-    // The content lives at data/pair.bin for both clients (the torrent's name is the file's).
-    const dataDir = join(work, 'data')
-    mkdirSync(dataDir)
-    writeRandomFile(join(dataDir, 'pair.bin'), pairBytes)
-    await createTorrent(join(dataDir, 'pair.bin'), join(work, 'pair.torrent'), undefined)
-
-    const plexus = await runPair('plexus', work, pairBytes)
-    const libtorrent = await runPair('libtorrent', work, pairBytes)
-    // Mixed pairs: which side limits plexus <-> libtorrent.
-    const plexusToLt = await runPair('plexus', work, pairBytes, 'libtorrent')
-    const ltToPlexus = await runPair('libtorrent', work, pairBytes, 'plexus')
-    rmSync(dataDir, { recursive: true, force: true })
-    const pairs = {
-      pairMiB: pairBytes / MiB,
-      plexusMBps: round(plexus.mbPerSecond, 1),
-      libtorrentMBps: round(libtorrent.mbPerSecond, 1),
-      throughputRatio: round(plexus.mbPerSecond / libtorrent.mbPerSecond),
-      plexusToLibtorrentMBps: round(plexusToLt.mbPerSecond, 1),
-      plexusToLibtorrentRatio: round(plexusToLt.mbPerSecond / libtorrent.mbPerSecond),
-      libtorrentToPlexusMBps: round(ltToPlexus.mbPerSecond, 1),
-      libtorrentToPlexusRatio: round(ltToPlexus.mbPerSecond / libtorrent.mbPerSecond),
-      plexusCpuSecondsPerGiB: round(plexus.cpuSecondsPerGiB),
-      libtorrentCpuSecondsPerGiB: round(libtorrent.cpuSecondsPerGiB),
-      cpuRatio: round(plexus.cpuSecondsPerGiB / libtorrent.cpuSecondsPerGiB),
-      plexusLeecherCpuSecondsPerGiB: round(plexus.leecherCpuSecondsPerGiB),
-      libtorrentLeecherCpuSecondsPerGiB: round(libtorrent.leecherCpuSecondsPerGiB),
-      plexusSeedCpuSecondsPerGiB: round(plexus.cpuSecondsPerGiB - plexus.leecherCpuSecondsPerGiB),
-      libtorrentSeedCpuSecondsPerGiB: round(
-        libtorrent.cpuSecondsPerGiB - libtorrent.leecherCpuSecondsPerGiB,
-      ),
-    }
+    // PLEXUS_BENCH_PAIR_BYTES=0 skips the pairs (swarm-only runs).
+    const pairs = pairBytes === 0 ? {} : await runPairs(work, pairBytes)
     if (swarmLeechers === 0) return pairs
 
     const swarmDir = join(work, 'swarm-data')
@@ -278,17 +261,55 @@ export async function benchBittorrentLoopback(
     await createTorrent(join(swarmDir, 'swarm.bin'), swarmTorrent, tracker.announceUrl)
     const plexusSwarm = await runSwarm('plexus', work, swarmTorrent, swarmLeechers)
     const libtorrentSwarm = await runSwarm('libtorrent', work, swarmTorrent, swarmLeechers)
+    // CPU per GiB delivered: each leecher receives the whole content once.
+    const swarmGiB = (swarmBytes * swarmLeechers) / GiB
 
     return {
       ...pairs,
       swarmMiB: swarmBytes / MiB,
       swarmLeechers,
-      plexusSwarmSeconds: round(plexusSwarm),
-      libtorrentSwarmSeconds: round(libtorrentSwarm),
-      swarmTimeRatio: round(plexusSwarm / libtorrentSwarm),
+      plexusSwarmSeconds: round(plexusSwarm.seconds),
+      libtorrentSwarmSeconds: round(libtorrentSwarm.seconds),
+      swarmTimeRatio: round(plexusSwarm.seconds / libtorrentSwarm.seconds),
+      plexusSwarmCpuSecondsPerGiB: round(plexusSwarm.cpuSeconds / swarmGiB),
+      libtorrentSwarmCpuSecondsPerGiB: round(libtorrentSwarm.cpuSeconds / swarmGiB),
     }
   } finally {
     await tracker.close()
     rmSync(work, { recursive: true, force: true })
+  }
+}
+
+/** The four pairs on the content at data/pair.bin, as ratios to libtorrent -> libtorrent. */
+async function runPairs(work: string, pairBytes: number): Promise<Record<string, number>> {
+  // The content lives at data/pair.bin for both clients (the torrent's name is the file's).
+  const dataDir = join(work, 'data')
+  mkdirSync(dataDir)
+  writeRandomFile(join(dataDir, 'pair.bin'), pairBytes)
+  await createTorrent(join(dataDir, 'pair.bin'), join(work, 'pair.torrent'), undefined)
+  const plexus = await runPair('plexus', work, pairBytes)
+  const libtorrent = await runPair('libtorrent', work, pairBytes)
+  // Mixed pairs: which side limits plexus <-> libtorrent.
+  const plexusToLt = await runPair('plexus', work, pairBytes, 'libtorrent')
+  const ltToPlexus = await runPair('libtorrent', work, pairBytes, 'plexus')
+  rmSync(dataDir, { recursive: true, force: true })
+  return {
+    pairMiB: pairBytes / MiB,
+    plexusMBps: round(plexus.mbPerSecond, 1),
+    libtorrentMBps: round(libtorrent.mbPerSecond, 1),
+    throughputRatio: round(plexus.mbPerSecond / libtorrent.mbPerSecond),
+    plexusToLibtorrentMBps: round(plexusToLt.mbPerSecond, 1),
+    plexusToLibtorrentRatio: round(plexusToLt.mbPerSecond / libtorrent.mbPerSecond),
+    libtorrentToPlexusMBps: round(ltToPlexus.mbPerSecond, 1),
+    libtorrentToPlexusRatio: round(ltToPlexus.mbPerSecond / libtorrent.mbPerSecond),
+    plexusCpuSecondsPerGiB: round(plexus.cpuSecondsPerGiB),
+    libtorrentCpuSecondsPerGiB: round(libtorrent.cpuSecondsPerGiB),
+    cpuRatio: round(plexus.cpuSecondsPerGiB / libtorrent.cpuSecondsPerGiB),
+    plexusLeecherCpuSecondsPerGiB: round(plexus.leecherCpuSecondsPerGiB),
+    libtorrentLeecherCpuSecondsPerGiB: round(libtorrent.leecherCpuSecondsPerGiB),
+    plexusSeedCpuSecondsPerGiB: round(plexus.cpuSecondsPerGiB - plexus.leecherCpuSecondsPerGiB),
+    libtorrentSeedCpuSecondsPerGiB: round(
+      libtorrent.cpuSecondsPerGiB - libtorrent.leecherCpuSecondsPerGiB,
+    ),
   }
 }

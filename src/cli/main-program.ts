@@ -1,22 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
-import { registerDaemon } from './commands/daemon.js'
-import { registerDemo } from './commands/demo.js'
-import { registerDht } from './commands/dht.js'
-import { registerDirectory } from './commands/directory.js'
-import { registerGnutella } from './commands/gnutella.js'
-import { registerLab } from './commands/lab.js'
-import { registerNat } from './commands/nat.js'
-import { registerMr } from './commands/mr.js'
-import { registerOnion } from './commands/onion.js'
-import { registerOverlay } from './commands/overlay.js'
-import { registerPing } from './commands/ping.js'
-import { registerRemote } from './commands/remote.js'
-import { registerSim } from './commands/sim.js'
-import { registerTorrentFiles } from './commands/torrent-files.js'
-import { registerTransfer } from './commands/transfer.js'
-import { registerTracker } from './commands/tracker.js'
-import { registerUi } from './commands/ui.js'
+import { COMMAND_MODULES, modulesFor, type CommandModule } from './command-table.js'
 import { resolveBindHost } from './bind-host.js'
 import { addExamples } from './examples.js'
 
@@ -26,9 +10,17 @@ const packageJson = JSON.parse(
 
 /**
  * The command tree, without running it: main.ts parses the command line with it, and tests
- * inspect it (every command has examples).
+ * inspect it (every command has examples). `args` (the words after `plexus`) limits the tree to
+ * the command they name, so only its modules load (command-table.ts); without them, every
+ * command is there.
  */
-export function buildProgram(json = false): Command {
+export async function buildProgram(
+  json = false,
+  args: readonly string[] | undefined = undefined,
+): Promise<Command> {
+  const modules: readonly CommandModule[] = args === undefined ? COMMAND_MODULES : modulesFor(args)
+  // Loaded together, registered in the table's order: help lists the commands as before.
+  const registers = await Promise.all(modules.map((module) => module.load()))
   const program = new Command()
   // Set before the commands are added: commander copies these settings to each of them.
   // exitOverride: errors reach main's catch, which applies the one exit-code rule.
@@ -47,23 +39,7 @@ export function buildProgram(json = false): Command {
     .showHelpAfterError(json ? false : '(run `plexus --help` for the commands)')
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
-  registerTorrentFiles(program)
-  registerTransfer(program)
-  registerTracker(program)
-  registerDirectory(program)
-  registerDaemon(program)
-  registerRemote(program)
-  registerUi(program)
-  registerPing(program)
-  registerDht(program)
-  registerGnutella(program)
-  registerNat(program)
-  registerMr(program)
-  registerOnion(program)
-  registerOverlay(program)
-  registerSim(program)
-  registerLab(program)
-  registerDemo(program)
+  for (const register of registers) register(program)
   addExamples(program)
   // Every command's --bind takes a host name too: resolved once, before the action runs.
   program.hook('preAction', async (_program, action) => {

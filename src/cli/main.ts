@@ -16,7 +16,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 async function main(): Promise<void> {
   const json = wantsJson(process.argv)
   useJsonErrors(json)
-  const program = buildProgram(json)
+  const program = await buildProgram(json, process.argv.slice(2))
   try {
     await program.parseAsync(process.argv)
   } catch (error) {

@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { commandsWithExamples } from '../../src/cli/examples.js'
+import { COMMAND_MODULES, modulesFor } from '../../src/cli/command-table.js'
 import { buildProgram } from '../../src/cli/main-program.js'
 import { CLI_ENTRY } from '../../src/cli/spawn.js'
 
 /** What a new user meets first: help with examples, sensible defaults, a clean Ctrl-C. */
 
-test('every command and subcommand shows examples in its --help', () => {
-  const program = buildProgram()
+test('every command and subcommand shows examples in its --help', async () => {
+  const program = await buildProgram()
   const paths: string[] = []
   const visit = (command: typeof program, prefix: string): void => {
     for (const sub of command.commands) {
@@ -26,6 +27,39 @@ test('every command and subcommand shows examples in its --help', () => {
   assert.deepEqual(missing, [], 'commands without examples')
   const help = spawnSync(process.execPath, [CLI_ENTRY, 'get', '--help'], { encoding: 'utf8' })
   assert.match(help.stdout, /Examples:\n {2}plexus get /)
+})
+
+test('the lazy command table names exactly the commands each module registers', async () => {
+  const { Command } = await import('commander')
+  const seen: string[] = []
+  for (const module of COMMAND_MODULES) {
+    const alone = new Command()
+    ;(await module.load())(alone)
+    const names = alone.commands.map((command) => command.name())
+    assert.deepEqual(names, module.names, `the module of ${module.names.join(', ')}`)
+    seen.push(...names)
+  }
+  const whole = await buildProgram()
+  assert.deepEqual(
+    whole.commands.map((command) => command.name()),
+    seen,
+    'the full tree, in help order',
+  )
+  // A command line loads the module of the command it names, and only that one.
+  assert.deepEqual(
+    modulesFor(['get', 'x.torrent', '--json']).map((m) => m.names),
+    [['seed', 'get']],
+  )
+  assert.deepEqual(
+    modulesFor(['--json', 'sim', 'swarm']).map((m) => m.names),
+    [['sim']],
+  )
+  assert.deepEqual(modulesFor(['--version']), [])
+  assert.deepEqual(modulesFor(['-V', '--json']), [])
+  // Help, no command, a typo (commander suggests from every name): the whole tree.
+  for (const args of [[], ['--help'], ['--version', '--help'], ['gett'], ['help', 'get']]) {
+    assert.equal(modulesFor(args).length, COMMAND_MODULES.length, args.join(' '))
+  }
 })
 
 test('get without -o downloads into the current folder', async () => {

@@ -99,7 +99,7 @@ export function common(command: Command): Command {
     )
     .option(
       '--upload-slots <n>',
-      'peers uploaded to at once, the optimistic unchoke included',
+      'peers uploaded to at once, the optimistic unchoke included (default: 8)',
       integerOption('upload-slots', 1, UPLOAD_SLOTS_MAX),
     )
     .option(

@@ -27,7 +27,6 @@ import {
 } from '../output.js'
 import { defaultStateDir } from '../state-dir.js'
 import { TransferEnding } from '../transfer-ending.js'
-import { anonymousOverrides, anonymousRoute } from './anonymous.js'
 import { filePrioritiesOf } from './file-priorities.js'
 import { TransferPrinter } from './transfer-printer.js'
 import { formatBytes } from '../progress.js'
@@ -173,18 +172,20 @@ async function runTransfer(
 ): Promise<void> {
   const json = options.json === true
   const anonymous = options.anonymous === true
-  if (anonymous) {
+  // Onion routing is a large module tree: loaded only for --anonymous (every get paid for it).
+  const onion = anonymous ? await import('./anonymous.js') : undefined
+  if (onion !== undefined) {
     const named = options.peer.length + ('magnet' in source ? source.magnet.peers.length : 0)
     const trackers =
       'magnet' in source ? source.magnet.trackers : source.metainfo.announceList.flat()
     options = {
       ...options,
-      ...anonymousOverrides(named, trackers, options.trackers, options.transport),
+      ...onion.anonymousOverrides(named, trackers, options.trackers, options.transport),
     }
   }
   const dht = await dhtFor(options)
   if ('magnet' in source) refuseMagnetWithoutPeerSource(source.magnet, options, dht !== false)
-  const route = anonymous ? await anonymousRoute(options, json) : undefined
+  const route = onion === undefined ? undefined : await onion.anonymousRoute(options, json)
   const started = performance.now()
   const ending = new TransferEnding()
   const peer = await startNodePeer({

@@ -31,6 +31,15 @@ export type { FatalCode, SessionEvent } from './session-events.js'
 export type { TorrentSessionOptions } from './session-options.js'
 import type { TorrentSessionOptions } from './session-options.js'
 
+/**
+ * Upload slots of a real session unless configured: libtorrent's default unchoke slots (8,
+ * the optimistic one included). The choker's policy default (5) stays what the simulator's
+ * policy studies use. On one machine, 1 seed -> 8 leechers of 128 MiB took 61.0 / 61.6 s with
+ * 5 slots against 48.1 / 50.3 s with every leecher unchoked: with 5, three leechers waited
+ * for the seed's rotation while the seed could have served them too.
+ */
+export const REAL_UPLOAD_SLOTS = 8
+
 export class TorrentSession {
   private closing = false
   /** Answers the swarm core's storage requests; writes the resume checkpoints. */
@@ -126,6 +135,7 @@ export class TorrentSession {
         have: storage.verifiedPieces(),
         config: {
           ...DEFAULT_SWARM_CONFIG,
+          uploadSlots: REAL_UPLOAD_SLOTS,
           ...options.swarmConfig,
           ...(options.sequential !== undefined ? { sequential: options.sequential } : {}),
           ...(options.dht !== undefined ? { dhtPort: options.dht.port } : {}),

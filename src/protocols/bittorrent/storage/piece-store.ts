@@ -30,7 +30,7 @@ import { FileHandles } from './file-handles.js'
 import { filePaths, statFiles } from './file-paths.js'
 import { DEFAULT_STORAGE_LIMITS, type StorageLimits } from './limits.js'
 import { readRange } from './range-reader.js'
-import { PieceReadCache } from './read-cache.js'
+import { PieceReadCache, rangeOfParts, type PieceParts } from './read-cache.js'
 import { WriteQueue, type QueuedRun } from './write-queue.js'
 
 /** What `writeBlock` did: only a 'queued' block has its `done` called. */
@@ -145,22 +145,22 @@ export class PieceStore implements PieceReader {
     assert(length <= DISK_READ_BYTES_MAX, `block of ${length} bytes`)
     const pieceBytes = pieceLengthAt(this.m, index)
     if (pieceBytes <= this.limits.readCachePieceBytesMax && this.limits.readCacheBytesMax > 0) {
-      const readPiece = (d: Callback<Uint8Array>): void =>
+      const readPiece = (d: Callback<PieceParts>): void =>
         this.readRange(pieceOffset(this.m, index), pieceBytes, (read) => {
           if (!read.ok) return d(read)
           const bytes =
             read.value.length === 1 ? (read.value[0] as Uint8Array) : concatBytes(read.value)
-          if (this.checkUpload === undefined) return d(ok(bytes))
+          if (this.checkUpload === undefined) return d(ok([bytes]))
           this.checkUpload(index, bytes, (checked) => {
             if (!checked.ok) return d(checked)
-            if (checked.value) return d(ok(bytes))
+            if (checked.value) return d(ok([bytes]))
             const why = `piece ${index} changed on disk since it was verified`
             d(err(new OperationalError('io', why)))
           })
         })
       const fromCache = (d: Callback<Uint8Array>): void =>
         this.cache.piece(index, readPiece, (piece) =>
-          d(piece.ok ? ok(piece.value.subarray(begin, begin + length)) : piece),
+          d(piece.ok ? ok(rangeOfParts(piece.value, begin, length)) : piece),
         )
       return callLater(this.defer, fromCache, done)
     }
@@ -181,6 +181,18 @@ export class PieceStore implements PieceReader {
    */
   syncWritten(done: Callback<void>): void {
     callLater(this.defer, (d) => this.files.syncDirty(this.limits.metadataOpsInFlightMax, d), done)
+  }
+
+  /**
+   * Puts a piece just verified into the upload cache as the very bytes its hash was computed
+   * over (the blocks as received): serving them needs no read and no second hash. The caller
+   * must never modify them again.
+   */
+  offerVerified(index: number, parts: PieceParts): void {
+    const pieceBytes = pieceLengthAt(this.m, index)
+    if (pieceBytes > this.limits.readCachePieceBytesMax || this.limits.readCacheBytesMax <= 0)
+      return
+    this.cache.offer(index, parts)
   }
 
   /** Drops a piece from the upload cache: its data was found bad or missing. */

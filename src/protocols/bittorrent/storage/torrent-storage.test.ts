@@ -10,6 +10,7 @@ import {
   standardTorrent,
   type TestTorrent,
   type World,
+  writeSimFile,
 } from './fixtures.test.js'
 import { decodeResume } from './resume-codec.js'
 import { resumePath } from './resume.js'
@@ -120,6 +121,21 @@ test('a failed piece is reset and downloads again; unverified pieces are never s
     world.value<Uint8Array>((d) => s.readBlock(5, 0, 2048, d)),
     good.bytes,
   )
+})
+
+test('a piece just downloaded is served from the bytes it was verified on, with no read-back', () => {
+  const world = simWorld()
+  const t = standardTorrent()
+  const s = storageFor(world, t)
+  assert.deepEqual(download(world, s, t, [0, 1]), ['verified', 'verified'])
+  // Piece 0 lies in a.bin: garble the file behind the store's back. What is served is still
+  // what was hashed (the blocks as received), never bytes that were not verified.
+  writeSimFile(world, `${SAVE}/a.bin`, new Uint8Array(5000).fill(7))
+  assert.deepEqual(
+    world.value<Uint8Array>((d) => s.readBlock(0, 512, 1024, d)),
+    t.content.subarray(512, 1536),
+  )
+  assert.equal(s.hasPiece(0), true)
 })
 
 test('files are complete only once every piece over them is verified', () => {

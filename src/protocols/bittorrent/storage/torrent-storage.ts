@@ -106,6 +106,8 @@ export class TorrentStorage {
       reader: this.store,
       hashing: options.hashing,
       bufferBytesMax: this.store.limits.pieceBufferBytesMax,
+      // Served from these very bytes, a piece just downloaded is not read and hashed again.
+      onVerifiedBytes: (index, parts) => this.store.offerVerified(index, parts),
     })
     this.verified = options.initial?.verified.copy() ?? new Bitfield(m.pieceCount)
     assert(this.verified.length === m.pieceCount, 'initial pieces do not fit the torrent')
@@ -126,8 +128,9 @@ export class TorrentStorage {
   }
 
   /**
-   * Stores a block of piece `index`. Keep `bytes` unmodified until the piece is verified or
-   * reset. Only a 'queued' block has `done` called; check `isBackedUp()` before requesting more.
+   * Stores a block of piece `index`. Never modify `bytes` afterwards: once the piece verifies,
+   * its blocks as received serve uploads (the upload cache). Only a 'queued' block has `done`
+   * called; check `isBackedUp()` before requesting more.
    */
   writeBlock(
     index: number,

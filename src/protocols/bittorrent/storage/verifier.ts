@@ -5,8 +5,8 @@
  * over the memory budget, or blocks split oddly). The hash runs behind `PieceHashing`, off the
  * calling thread in the Node driver.
  *
- * Either way the piece's memory is released when the verdict is in: a verified piece is served
- * from disk from then on, and a failed one is downloaded again from scratch (the caller resets
+ * Either way the verifier releases the piece's memory when the verdict is in: a verified piece's
+ * bytes go to `onVerifiedBytes` (the upload cache, which bounds what it keeps), and a failed one is downloaded again from scratch (the caller resets
  * it in the picker and blames the peers that sent its blocks).
  */
 import type { Callback } from '../../../core/env.js'
@@ -27,6 +27,11 @@ export interface PieceVerifierOptions {
   readonly hashing: PieceHashing
   /** Bound on block bytes kept in memory (`StorageLimits.pieceBufferBytesMax`). */
   readonly bufferBytesMax: number
+  /**
+   * Called with the bytes of a piece whose hash matched (before `verify`'s callback), in
+   * payload order: exactly what was hashed, for the upload cache.
+   */
+  readonly onVerifiedBytes?: (index: number, parts: readonly Uint8Array[]) => void
 }
 
 export interface VerifierStats {
@@ -43,6 +48,7 @@ export class PieceVerifier {
   private readonly hashing: PieceHashing
   private readonly buffers: PieceBuffers
   private readonly verifying = new Set<number>()
+  private readonly onVerifiedBytes: PieceVerifierOptions['onVerifiedBytes']
   private fromMemory = 0
   private fromDisk = 0
   private failures = 0
@@ -52,6 +58,7 @@ export class PieceVerifier {
     this.reader = options.reader
     this.hashing = options.hashing
     this.buffers = new PieceBuffers(options.bufferBytesMax)
+    this.onVerifiedBytes = options.onVerifiedBytes
   }
 
   /**
@@ -63,8 +70,8 @@ export class PieceVerifier {
   }
 
   /**
-   * Call for each block accepted for writing (not `hasBlock`). Keep its bytes unmodified until
-   * the piece is verified or forgotten.
+   * Call for each block accepted for writing (not `hasBlock`). Never modify its bytes
+   * afterwards: a verified piece's blocks go to `onVerifiedBytes`.
    */
   noteBlock(index: number, begin: number, bytes: Uint8Array): void {
     this.buffers.add(index, begin, bytes)
@@ -119,6 +126,7 @@ export class PieceVerifier {
   ): void {
     checkPiece(this.m, this.hashing, index, parts, (matched) => {
       if (!matched.ok) return done(err(matched.error))
+      if (matched.value) this.onVerifiedBytes?.(index, parts)
       done(ok(matched.value ? 'verified' : 'failed'))
     })
   }
