@@ -191,3 +191,21 @@ export function uploadDescriptor(
     post.end(body)
   })
 }
+
+/**
+ * Builds this relay's descriptor now and uploads it to every authority (tor relays republish
+ * at least every 18 hours and whenever something in it changes; a test network's consensus
+ * lists a relay as long as its descriptor is fresh).
+ */
+export async function publishDescriptor(
+  keys: RelayKeys,
+  options: Omit<DescriptorOptions, 'publishedMs'>,
+  authorities: readonly { readonly host: string; readonly dirPort: number }[],
+  nowMs = Date.now(),
+): Promise<{ readonly descriptor: string; readonly answers: readonly UploadAnswer[] }> {
+  const descriptor = serverDescriptor(keys, { ...options, publishedMs: nowMs })
+  const answers = await Promise.all(
+    authorities.map((authority) => uploadDescriptor(authority.host, authority.dirPort, descriptor)),
+  )
+  return { descriptor, answers }
+}
