@@ -14,7 +14,8 @@
  *     circuit through tor works), tor then extends circuits into the plexus relay over the
  *     link the plexus relay opened, and a tor exit after an authenticating plexus middle
  *     answers END 1: a relay-to-relay link, but from a relay missing from its consensus.
- * A tor client cannot use a plexus relay at all: see docs/protocols/onion.md.
+ * Once a plexus relay publishes its descriptor and is listed, a tor exit accepts streams after
+ * it: test/interop/onion-tor-client-plexus.test.ts.
  */
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'

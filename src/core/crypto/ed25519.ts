@@ -139,6 +139,42 @@ function expand(seed32: Uint8Array): { scalar: bigint; prefix: Uint8Array } {
 
 const reduce = (digest: Uint8Array): bigint => littleEndian(digest) % L
 
+function signWithScalar(scalar: bigint, prefix: Uint8Array, message: Uint8Array): Uint8Array {
+  const publicKey = encode(multiply(BASE, scalar))
+  const r = reduce(sha512(concat(prefix, message)))
+  const rEncoded = encode(multiply(BASE, r))
+  const k = reduce(sha512(concat(rEncoded, publicKey, message)))
+  const s = (r + k * scalar) % L
+  const signature = new Uint8Array(64)
+  signature.set(rEncoded, 0)
+  signature.set(toLittleEndian32(s), 32)
+  return signature
+}
+
+/**
+ * An Ed25519 key given in expanded form (RFC 8032 5.1.5 after hashing): the 32-byte
+ * little-endian secret scalar and the 32-byte nonce prefix. Tor's relays need it: the
+ * `ntor-onion-key-crosscert` is signed with the Ed25519 key whose scalar is the relay's
+ * clamped Curve25519 onion secret, a key no seed expands to, so a seed-only API (OpenSSL's)
+ * cannot sign with it. Not constant-time (see above): acceptable for a signature made once
+ * per descriptor on the relay's own machine.
+ */
+export interface ExpandedEd25519Key {
+  readonly scalar: Uint8Array
+  readonly prefix: Uint8Array
+}
+
+export function expandedPublicKey(key: ExpandedEd25519Key): Uint8Array {
+  if (key.scalar.length !== 32) throw new RangeError('an ed25519 scalar is 32 bytes')
+  return encode(multiply(BASE, littleEndian(key.scalar)))
+}
+
+export function signExpanded(key: ExpandedEd25519Key, message: Uint8Array): Uint8Array {
+  if (key.scalar.length !== 32 || key.prefix.length !== 32)
+    throw new RangeError('an expanded ed25519 key is a 32-byte scalar and a 32-byte prefix')
+  return signWithScalar(littleEndian(key.scalar), key.prefix, message)
+}
+
 export class PureEd25519 implements Signing {
   publicKeyOf(seed32: Uint8Array): Uint8Array {
     return encode(multiply(BASE, expand(seed32).scalar))
@@ -146,15 +182,7 @@ export class PureEd25519 implements Signing {
 
   sign(seed32: Uint8Array, message: Uint8Array): Uint8Array {
     const { scalar, prefix } = expand(seed32)
-    const publicKey = encode(multiply(BASE, scalar))
-    const r = reduce(sha512(concat(prefix, message)))
-    const rEncoded = encode(multiply(BASE, r))
-    const k = reduce(sha512(concat(rEncoded, publicKey, message)))
-    const s = (r + k * scalar) % L
-    const signature = new Uint8Array(64)
-    signature.set(rEncoded, 0)
-    signature.set(toLittleEndian32(s), 32)
-    return signature
+    return signWithScalar(scalar, prefix, message)
   }
 
   verify(publicKey32: Uint8Array, message: Uint8Array, signature64: Uint8Array): boolean {

@@ -38,6 +38,11 @@ interface StoredKeys {
   readonly ed25519IdentityPem: string
   readonly ed25519SigningPem: string
   readonly ntorSecretHex: string
+  /**
+   * The legacy TAP onion key (RSA-1024). tor 0.4.9's authorities still read `onion-key` in a
+   * server descriptor; files written before descriptors existed lack it, and it is added.
+   */
+  readonly tapOnionPem?: string
 }
 
 export interface RelayKeys {
@@ -58,6 +63,18 @@ export interface RelayKeys {
   readonly certs: readonly CertEntry[]
   /** What the relay presents and signs when it opens a link to the next hop. */
   readonly initiator: LinkAuthenticator
+  /** The keys a server descriptor is signed with (relay-descriptor.ts). */
+  readonly descriptor: DescriptorKeys
+}
+
+export interface DescriptorKeys {
+  readonly rsaIdentity: KeyObject
+  readonly rsaIdentityPkcs1: Uint8Array
+  readonly tapOnion: KeyObject
+  readonly ed25519Signing: KeyObject
+  /** The identity -> signing certificate (type 4), as in CERTS. */
+  readonly identityCert: Uint8Array
+  readonly certExpiresMs: number
 }
 
 /**
@@ -78,18 +95,32 @@ const rawEd25519Public = (key: KeyObject): Uint8Array => {
 
 const pem = (key: KeyObject): string => key.export({ format: 'pem', type: 'pkcs8' }).toString()
 
-function loadOrCreate(stateDir: string): StoredKeys {
+const rsa1024Pem = (): string => pem(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey)
+
+function save(file: string, stored: StoredKeys): StoredKeys {
+  writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 })
+  chmodSync(file, 0o600)
+  return stored
+}
+
+function loadOrCreate(stateDir: string): Required<StoredKeys> {
   const file = join(stateDir, 'onion-relay-keys.json')
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StoredKeys
+  if (existsSync(file)) {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredKeys
+    if (stored.tapOnionPem !== undefined) return { ...stored, tapOnionPem: stored.tapOnionPem }
+    const tapOnionPem = rsa1024Pem()
+    save(file, { ...stored, tapOnionPem })
+    return { ...stored, tapOnionPem }
+  }
   mkdirSync(stateDir, { recursive: true })
-  const stored: StoredKeys = {
-    rsaIdentityPem: pem(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey),
+  const stored = {
+    rsaIdentityPem: rsa1024Pem(),
     ed25519IdentityPem: pem(generateKeyPairSync('ed25519').privateKey),
     ed25519SigningPem: pem(generateKeyPairSync('ed25519').privateKey),
     ntorSecretHex: randomBytes(32).toString('hex'),
+    tapOnionPem: rsa1024Pem(),
   }
-  writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 })
-  chmodSync(file, 0o600)
+  save(file, stored)
   return stored
 }
 
@@ -166,20 +197,18 @@ export function loadRelayKeys(stateDir: string, nowMs = Date.now()): RelayKeys {
     notAfterMs: nowMs + 365 * DAY_MS,
   })
   const certExpiresMs = nowMs + 30 * DAY_MS
+  const identityCert = ed25519Certificate({
+    certType: 4,
+    expiresMs: certExpiresMs,
+    keyType: 1,
+    certifiedKey: rawEd25519Public(edSigningKey),
+    signer: edIdentityKey,
+    includeSigner: true,
+  })
   const certs: CertEntry[] = [
     { type: CertType.RSA_ID_X509, body: identityCertDer },
     { type: CertType.RSA_ID_V_IDENTITY, body: crossCertificate(rsa, edIdentity, certExpiresMs) },
-    {
-      type: CertType.IDENTITY_V_SIGNING,
-      body: ed25519Certificate({
-        certType: 4,
-        expiresMs: certExpiresMs,
-        keyType: 1,
-        certifiedKey: rawEd25519Public(edSigningKey),
-        signer: edIdentityKey,
-        includeSigner: true,
-      }),
-    },
+    { type: CertType.IDENTITY_V_SIGNING, body: identityCert },
     {
       type: CertType.SIGNING_V_TLS_CERT,
       body: ed25519Certificate({
@@ -215,6 +244,14 @@ export function loadRelayKeys(stateDir: string, nowMs = Date.now()): RelayKeys {
   }
   return {
     initiator,
+    descriptor: {
+      rsaIdentity: rsa,
+      rsaIdentityPkcs1: rsaPkcs1,
+      tapOnion: createPrivateKey(stored.tapOnionPem),
+      ed25519Signing: edSigningKey,
+      identityCert,
+      certExpiresMs,
+    },
     rsaIdDigest,
     fingerprint: Buffer.from(rsaIdDigest).toString('hex').toUpperCase(),
     ed25519Identity: edIdentity,

@@ -39,8 +39,9 @@ export interface RelayOptions {
   /**
    * Send CERTS and AUTHENTICATE (AUTH0003) on links this relay opens; tor 0.4.9 accepts them
    * and then reuses such a link in the other direction (CREATE2 toward us on the link we
-   * opened), which this relay serves. Off by default: a tor exit still refuses streams from
-   * an authenticated relay missing from its consensus (docs/protocols/onion.md).
+   * opened), which this relay serves. Off by default: a tor exit refuses streams from an
+   * authenticated relay missing from its consensus; a relay listed through its descriptor
+   * (relay-descriptor.ts) needs it on (docs/protocols/onion.md).
    */
   readonly authenticateLinks?: boolean
 }
