@@ -36,6 +36,7 @@ test('sim nat: every pair connects, directly only where the NATs allow it', () =
   assert.equal(report.relay.allocations, 2 * PARAMS.sessions)
   assert.equal(report.relay.allocationsRefused, 0)
   assert.equal(report.relay.openAtEnd, 0)
+  assert.equal(report.relay.expired, 0, 'every session deleted its allocation')
   const peak = report.relay.peakAllocationsPerServer
   assert.ok(
     peak !== undefined && peak.max >= 1 && peak.max <= report.relay.allocationsPerServer.max,

@@ -71,8 +71,10 @@ export interface NatReport {
     readonly allocationsPerServer: Summary
     /** TURN: the most allocations open at once on one supernode, over the supernodes. */
     readonly peakAllocationsPerServer: Summary | undefined
-    /** Allocations not released when the run went idle (sessions delete theirs on close). */
+    /** Allocations open when the run went idle. */
     readonly openAtEnd: number
+    /** TURN: allocations that lapsed instead of being deleted by their session on close. */
+    readonly expired: number | undefined
     readonly bytesRelayedPerServer: Summary
     readonly datagramsRelayed: number
     readonly datagramsRelayedPerServer: Summary
@@ -335,10 +337,18 @@ function report(
   const stats = relays.loads
   const peaks = stats.flatMap((s) => (s.peakAllocations === undefined ? [] : [s.peakAllocations]))
   const openAtEnd = stats.reduce((sum, s) => sum + s.openAtEnd, 0)
-  // TURN sessions delete their allocations on close (relay-lite ones lapse: no release)
-  const releaseProblems =
-    relays.protocol === 'turn' && openAtEnd > 0 ? [`${openAtEnd} TURN allocations open`] : []
-  world.check('every TURN allocation is released by the end', releaseProblems)
+  const expired =
+    relays.protocol === 'turn' ? stats.reduce((sum, s) => sum + (s.expired ?? 0), 0) : undefined
+  // TURN sessions delete their allocations on close (relay-lite ones lapse: no release); with
+  // loss a deletion (sent once) may be lost, and the allocation then lapses
+  const releaseProblems = [
+    ...(openAtEnd > 0 ? [`${openAtEnd} allocations open at the end`] : []),
+    ...(p.lossRatio === 0 && (expired ?? 0) > 0 ? [`${expired} TURN allocations lapsed`] : []),
+  ]
+  world.check(
+    'every allocation is gone at the end, TURN ones deleted by their sessions',
+    releaseProblems,
+  )
   const rttDirect = roundSummary(summarize(rtt.direct))
   const rttRelayed = roundSummary(summarize(rtt.relayed))
   return {
@@ -360,6 +370,7 @@ function report(
       allocationsPerServer: roundSummary(summarize(stats.map((s) => s.allocations))),
       peakAllocationsPerServer: peaks.length === 0 ? undefined : roundSummary(summarize(peaks)),
       openAtEnd,
+      expired,
       bytesRelayedPerServer: roundSummary(summarize(stats.map((s) => s.bytesRelayed))),
       datagramsRelayed: stats.reduce((sum, s) => sum + s.datagramsRelayed, 0),
       datagramsRelayedPerServer: roundSummary(summarize(stats.map((s) => s.datagramsRelayed))),

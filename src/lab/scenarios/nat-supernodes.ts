@@ -20,8 +20,13 @@ export interface SupernodeLoad {
   readonly allocations: number
   /** Allocation requests refused (quota, capacity; TURN: after authentication). */
   readonly allocationsRefused: number
-  /** Allocations still open when the run went idle (sessions release theirs on close). */
+  /** Allocations still open when the run went idle. */
   readonly openAtEnd: number
+  /**
+   * TURN: allocations that lapsed instead of being deleted by their session (Refresh with
+   * LIFETIME 0 on close); relay-lite has no release, so all of its allocations lapse.
+   */
+  readonly expired: number | undefined
   /** TURN: the most allocations open at once (relay-lite does not report it). */
   readonly peakAllocations: number | undefined
   /** Datagrams carried between a client and a peer, either way. */
@@ -88,6 +93,7 @@ function startLite(env: Env, host: string, done: (node: Supernode) => void): voi
           allocations: s.allocations,
           allocationsRefused: s.allocationsRefused,
           openAtEnd: relay.server.allocationCount,
+          expired: undefined,
           peakAllocations: undefined,
           datagramsRelayed: s.datagramsRelayed,
           bytesRelayed: s.bytesRelayed,
@@ -137,6 +143,7 @@ class TurnTally {
   allocations = 0
   refused = 0
   open = 0
+  expired = 0
   peak = 0
   bytesRelayed = 0
   unpermitted = 0
@@ -151,6 +158,7 @@ class TurnTally {
         return
       case 'allocation_closed':
         this.open--
+        if (event.reason === 'expired') this.expired++
         this.bytesRelayed += event.relayedBytes
         return
       case 'refused':
@@ -174,6 +182,7 @@ class TurnTally {
       allocations: this.allocations,
       allocationsRefused: this.refused,
       openAtEnd: openNow,
+      expired: this.expired,
       peakAllocations: this.peak,
       datagramsRelayed: this.datagramsRelayed,
       bytesRelayed: this.bytesRelayed,

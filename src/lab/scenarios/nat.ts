@@ -69,7 +69,8 @@ export const nat: Scenario<NatReport> = {
       (r.relay.peakAllocationsPerServer === undefined
         ? ''
         : `; open at once p50 ${r.relay.peakAllocationsPerServer.p50} max ${r.relay.peakAllocationsPerServer.max}`) +
-      `), ${r.relay.allocationsRefused} refused, ${r.relay.openAtEnd} open at the end`,
+      `), ${r.relay.allocationsRefused} refused, ${r.relay.openAtEnd} open at the end` +
+      (r.relay.expired === undefined ? '' : `, ${r.relay.expired} lapsed (not deleted)`),
     `relay load: ${r.relay.datagramsRelayed} datagrams relayed (per relay p50 ${r.relay.datagramsRelayedPerServer.p50} ` +
       `max ${r.relay.datagramsRelayedPerServer.max}), bytes per relay p50 ${r.relay.bytesRelayedPerServer.p50} ` +
       `max ${r.relay.bytesRelayedPerServer.max}, ${r.relay.datagramsUnpermitted} dropped for want of a permission`,
