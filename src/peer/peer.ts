@@ -374,7 +374,7 @@ export class Peer implements PeerApi {
   private startReachability(done: Callback<PeerApi>): void {
     const config = this.config.reachability
     if (config === undefined) return done(ok(this))
-    const service = new Reachability(this.env, () => this.dht, config)
+    const service = new Reachability(this.env, () => this.dht, config, this.config.defer)
     this.reachability_ = service
     this.use(service, (started) => {
       if (started.ok) return done(ok(this))

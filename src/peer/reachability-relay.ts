@@ -1,7 +1,7 @@
 import { addressKey, type Address } from '../core/address.js'
 import type { Env } from '../core/env.js'
 import { seconds, type Instant } from '../core/time.js'
-import { startRelayServer } from '../drivers/holepunch/relay-server.js'
+import { startRelayServer, type RunningRelay } from '../drivers/holepunch/relay-server.js'
 import { startTurnServer } from '../drivers/nat/turn-server.js'
 import { PeerPolicy, turnServerConfig } from '../protocols/turn/index.js'
 import type { RelayOffer } from './reachability-types.js'
@@ -45,6 +45,11 @@ export class RelayOffering {
     private readonly offer: RelayOffer,
     private readonly records: { readonly lifetimeSec: number; readonly refreshSec: number },
     private readonly unixNow: () => number,
+    /**
+     * Node: setImmediate. The relay sends after each pass of reads instead of per datagram,
+     * as `plexus nat relay` does (turn-server.ts `defer`); absent, each datagram at once.
+     */
+    private readonly defer?: (fn: () => void) => void,
   ) {
     this.secret = env.random.bytes(32)
   }
@@ -117,7 +122,7 @@ export class RelayOffering {
       allocationsPerIpMax: this.offer.allocationsPerIpMax ?? 8,
       allocationLifetime: seconds(this.offer.lifetimeSec ?? 600),
     }
-    startRelayServer(this.env.net, this.env.clock, options, (relay) => {
+    const ready = (relay: RunningRelay | Error): void => {
       if (relay instanceof Error) return started(relay)
       started({
         control: relay.control,
@@ -127,7 +132,8 @@ export class RelayOffering {
         setIdentity: (record) => relay.server.setIdentity(record),
         close: () => relay.close(),
       })
-    })
+    }
+    startRelayServer(this.env.net, this.env.clock, options, ready, this.defer)
   }
 
   private startTurn(
@@ -153,8 +159,12 @@ export class RelayOffering {
       defaultLifetime: seconds(this.offer.lifetimeSec ?? 600),
     })
     const listen = { host, port: this.offer.port }
+    // the Env may be a class with getters (peer-metrics.ts): its ports are named, not spread
+    const { net, clock, random, metrics } = this.env
+    const world =
+      this.defer === undefined ? this.env : { net, clock, random, metrics, defer: this.defer }
     startTurnServer(
-      this.env,
+      world,
       listen,
       config,
       () => undefined,

@@ -44,6 +44,8 @@ export class Reachability {
     private readonly env: Env,
     dht: () => DhtAgent | undefined,
     private readonly config: ReachabilityConfig,
+    /** The peer's `defer` when its world gave one (Node: setImmediate): relays batch sends. */
+    private readonly defer?: (fn: () => void) => void,
   ) {
     this.seed = config.seed ?? env.random.bytes(32)
     this.directory = new ServiceDirectory(
@@ -160,6 +162,7 @@ export class Reachability {
       offer,
       records,
       this.config.unixNow,
+      this.defer,
     )
     this.relayOffering = offering
     offering.start(this.config.host, (error) => {

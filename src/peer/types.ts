@@ -90,7 +90,10 @@ export interface PeerConfig {
   readonly pieceHashing?: PieceHashing
   /** Performs tracker announces; required when `trackers` is true. */
   readonly trackerTransport?: TrackerTransport
-  /** Runs `fn` soon, outside the current call; default a timer at `env.clock.now()`. */
+  /**
+   * Runs `fn` soon, outside the current call; default a timer at `env.clock.now()`. Given
+   * (Node: setImmediate), the relay this peer serves also sends after each pass of reads.
+   */
   readonly defer?: (fn: () => void) => void
   /** Our 20-byte peer id; default `-PX0100-` and 12 random hex digits. */
   readonly peerId?: Uint8Array

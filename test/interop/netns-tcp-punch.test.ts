@@ -6,7 +6,8 @@ import { createNetnsBed, requireNetnsBed, type BedNat } from '../support/netns-b
 
 /**
  * TCP simultaneous open across the real NAT bed: two hosts behind NATs connect to each other's
- * NAT address from fixed ports at the same time and exchange a line. Through endpoint-
+ * NAT address from fixed ports at the same time, run the ICE-TCP checks both ways on the
+ * connection (RFC 6544 `so` candidates, RFC 4571 framing) and exchange a framed line. Through endpoint-
  * independent-mapping NATs (Linux masquerade keeps the port) it succeeds; with a symmetric NAT
  * on either side the mapped port is random and it must fail (the relay is the answer there).
  */
@@ -63,6 +64,8 @@ test('TCP simultaneous open connects through cone NATs, not through a symmetric 
       if (expected) {
         assert.match(x, /hello from b/)
         assert.match(y, /hello from a/)
+        assert.match(x, /"valid":true/)
+        assert.match(y, /"valid":true/)
       }
     })
   } finally {

@@ -31,9 +31,16 @@ interface Outcome {
   readonly answer: string | undefined
   readonly knocks: number
   readonly natedKey: string
+  /** Calls of the relay peer's `defer` (PeerConfig.defer): the relay batching its sends. */
+  readonly relayDefers: number
 }
 
-function run(seed: number, protocol: 'relay-lite' | 'turn' = 'relay-lite'): Outcome {
+/** `batched`: the relay peer is given a `defer`, as a Node peer is (setImmediate). */
+function run(
+  seed: number,
+  protocol: 'relay-lite' | 'turn' = 'relay-lite',
+  batched = false,
+): Outcome {
   const world = new SimWorld({ seed, signing: new NodeEd25519() })
   const unixNow = (): number => EPOCH + Math.floor(world.now() / 1000)
   const dhtHosts = Array.from({ length: 5 }, () => world.addHost(fast))
@@ -42,8 +49,14 @@ function run(seed: number, protocol: 'relay-lite' | 'turn' = 'relay-lite'): Outc
   const callerHost = world.addHost({ ...fast, nat: 'port_restricted' })
   const first = dhtHosts[0] as SimHost
   const services = new Map<SimHost, Reachability>()
+  let relayDefers = 0
   const start = (host: SimHost, reachability?: ReachabilityConfig): void =>
     host.start((env) => {
+      const defer = (fn: () => void): void => {
+        relayDefers++
+        env.clock.setTimer(env.clock.now(), fn)
+      }
+      const batching = batched && host === relayHost
       Peer.start(
         env,
         {
@@ -55,6 +68,7 @@ function run(seed: number, protocol: 'relay-lite' | 'turn' = 'relay-lite'): Outc
           trackers: false,
           stateDisk: env.disk,
           ...(reachability === undefined ? {} : { reachability }),
+          ...(batching ? { defer } : {}),
         },
         (started) => {
           if (!started.ok) throw started.error
@@ -121,6 +135,7 @@ function run(seed: number, protocol: 'relay-lite' | 'turn' = 'relay-lite'): Outc
     answer,
     knocks: relay.status().relay?.knocks ?? 0,
     natedKey: toHex(nated.key),
+    relayDefers,
   }
 }
 
@@ -137,6 +152,19 @@ seededTest(
     assert.ok(outcome.knocks >= 1, 'the offer reached the NATed peer as a knock')
     assert.equal(outcome.path, 'relayed')
     assert.equal(outcome.answer, 'echo ping')
+    assert.equal(outcome.relayDefers, 0, 'no defer given: each datagram answered at once')
+  },
+)
+
+seededTest(
+  'sim reachability: a relay-lite relay started by a Peer given a defer batches its sends',
+  34,
+  (seed) => {
+    const outcome = run(seed, 'relay-lite', true)
+    assert.equal(outcome.path, 'relayed')
+    assert.equal(outcome.answer, 'echo ping')
+    // reservations, knocks and the session's datagrams: each pass of reads defers its sends
+    assert.ok(outcome.relayDefers >= 10, `relay defers ${outcome.relayDefers}`)
   },
 )
 
@@ -148,7 +176,8 @@ seededTest(
   'sim reachability: a TURN relay found in the DHT; the NATed peer reserves an allocation on it',
   33,
   (seed) => {
-    const outcome = run(seed, 'turn')
+    // the relay peer is given a defer, as a Node peer is: the TURN server batches its sends
+    const outcome = run(seed, 'turn', true)
     assert.equal(outcome.relayProtocol, 'turn')
     assert.equal(outcome.relayAdvertised, true)
     assert.equal(outcome.reservations, 1)
@@ -157,5 +186,6 @@ seededTest(
     // the caller allocated on the same relay to knock; the session came up through TURN
     assert.equal(outcome.path, 'relayed')
     assert.equal(outcome.answer, 'echo ping')
+    assert.ok(outcome.relayDefers >= 10, `relay defers ${outcome.relayDefers}`)
   },
 )

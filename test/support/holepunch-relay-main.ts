@@ -27,4 +27,6 @@ startRelayServer(
       })
     })
   },
+  // batched sends, as a Node peer's relay (reachability-relay.ts)
+  (fn) => setImmediate(fn),
 )

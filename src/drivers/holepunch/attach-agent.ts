@@ -95,6 +95,11 @@ export function attachAgent(
       return sent
     },
     close: () => {
+      if (!closed) {
+        // last words: a TURN allocation's deletion goes out before the socket closes
+        agent.close(clock.now())
+        flush()
+      }
       closed = true
       timer.cancel()
       channel.close()

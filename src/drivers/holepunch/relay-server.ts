@@ -14,12 +14,18 @@ export interface RunningRelay {
  * Runs the relay-lite core on an Env's net and clock: the control socket on
  * `publicHost:controlPort` (0: any free port), and one socket per allocation, opened and closed
  * as the core asks. An allocation port that cannot be bound leaves that allocation silent.
+ *
+ * `defer` (Node: setImmediate) batches sends as the TURN server's does (turn-server.ts): every
+ * datagram ready in one pass of the event loop is read before any answer goes out, so a send
+ * does not wake its receiver while the relay still has datagrams queued. Absent (the
+ * simulator, tests), each datagram is answered at once.
  */
 export function startRelayServer(
   net: Net,
   clock: Clock,
   options: RelayServerOptions,
   ready: (relay: RunningRelay | Error) => void,
+  defer?: (fn: () => void) => void,
 ): void {
   // Port 0 picks the control port: the core learns the real one once it is bound.
   net.bindDatagram({ host: options.publicHost, port: options.controlPort }, (result) => {
@@ -29,7 +35,7 @@ export function startRelayServer(
       return
     }
     const control = result.value
-    run(net, clock, { ...options, controlPort: control.local.port }, control, ready)
+    run(net, clock, { ...options, controlPort: control.local.port }, control, ready, defer)
   })
 }
 
@@ -39,6 +45,7 @@ function run(
   options: RelayServerOptions,
   control: DatagramSocket,
   ready: (relay: RunningRelay) => void,
+  defer: ((fn: () => void) => void) | undefined,
 ): void {
   const server = new RelayServer(options)
   const sockets = new Map<number, DatagramSocket>()
@@ -57,11 +64,21 @@ function run(
     }
     if (!closed) timer.arm(server.nextTimeout())
   }
+  let flushQueued = false
+  const flushAfterReads = (): void => {
+    if (defer === undefined) return flush()
+    if (flushQueued) return
+    flushQueued = true
+    defer(() => {
+      flushQueued = false
+      if (!closed) flush()
+    })
+  }
   const serve = (port: number, socket: DatagramSocket): void => {
     sockets.set(port, socket)
     socket.onReceive((from, bytes) => {
       server.receive(clock.now(), port, from, bytes)
-      flush()
+      flushAfterReads()
     })
   }
   const bind = (port: number): void => {

@@ -4,22 +4,29 @@ import { SeededRandom } from '../../core/random.js'
 import { roundSummary, summarize, type Summary } from '../../core/stats.js'
 import { instant, type Instant } from '../../core/time.js'
 import { attachAgent } from '../../drivers/holepunch/attach-agent.js'
-import { startRelayServer, type RunningRelay } from '../../drivers/holepunch/relay-server.js'
 import { startStunServer } from '../../drivers/nat/stun-server.js'
 import {
   directPossible,
   IceAgent,
+  type AgentConfig,
   type ConnectionReport,
   type NatKind,
   type SignalChannel,
   type SignalMessage,
 } from '../../protocols/holepunch/index.js'
 import { planeLatency, SimWorld } from '../../sim/index.js'
+import {
+  relayConfig,
+  startSupernode,
+  type Supernode,
+  type SupernodeLoad,
+  type SupernodeProtocol,
+} from './nat-supernodes.js'
 
 /**
  * The hole-punch core over the simulator: peers behind the simulator's NAT boxes (a mix of
- * RFC 4787 behaviours) and public ones; public "supernodes" run the relay-lite server and one
- * runs a STUN server. Each session picks two peers; they gather, swap descriptions through a
+ * RFC 4787 behaviours) and public ones; public "supernodes" serve TURN allocations (or
+ * relay-lite, nat-supernodes.ts) and one runs a STUN server. Each session picks two peers; they gather, swap descriptions through a
  * signalling hand-over that takes `signalDelayMs`, run ICE checks, and end up direct or
  * relayed. The same `IceAgent` and `attachAgent` driver as on real sockets.
  */
@@ -31,6 +38,8 @@ export interface NatRunParams {
   readonly spreadSeconds: number
   readonly signalDelayMs: number
   readonly lossRatio: number
+  /** What the supernodes serve (default TURN). */
+  readonly relayProtocol?: SupernodeProtocol
 }
 
 export interface NatPairRow {
@@ -55,11 +64,20 @@ export interface NatReport {
   readonly relayed: number
   readonly byPair: readonly NatPairRow[]
   readonly relay: {
+    readonly protocol: SupernodeProtocol
     readonly servers: number
     readonly allocations: number
+    readonly allocationsRefused: number
     readonly allocationsPerServer: Summary
+    /** TURN: the most allocations open at once on one supernode, over the supernodes. */
+    readonly peakAllocationsPerServer: Summary | undefined
+    /** Allocations open when the run went idle. */
+    readonly openAtEnd: number
+    /** TURN: allocations that lapsed instead of being deleted by their session on close. */
+    readonly expired: number | undefined
     readonly bytesRelayedPerServer: Summary
     readonly datagramsRelayed: number
+    readonly datagramsRelayedPerServer: Summary
     readonly datagramsUnpermitted: number
   }
   readonly rttMs: { readonly direct: Summary; readonly relayed: Summary }
@@ -72,9 +90,6 @@ export interface NatReport {
 }
 
 const STUN_PORT = 3478
-const RELAY_PORT = 3480
-const RELAY_PORT_FIRST = 20_000
-const RELAY_PORT_COUNT = 20_000
 /** How long a peer keeps its session open after its selection (late checks get answers). */
 const LINGER_MS = 3000
 const RATE = 1e7
@@ -151,26 +166,13 @@ export function runNatScenario(p: NatRunParams, seed: number): NatReport {
   }
   world.run({ until: instant(0) })
 
-  const relays: RunningRelay[] = []
+  const protocol = p.relayProtocol ?? 'turn'
+  const relays: Supernode[] = []
   for (let r = 0; r < p.relays; r++) {
     const host = hosts[r]
     const env = envs[r]
     if (host === undefined || env === undefined) throw new Error('relay host missing')
-    startRelayServer(
-      env.net,
-      env.clock,
-      {
-        publicHost: host.address,
-        controlPort: RELAY_PORT,
-        portFirst: RELAY_PORT_FIRST,
-        portCount: RELAY_PORT_COUNT,
-        allocationsPerIpMax: 64,
-      },
-      (relay) => {
-        if (relay instanceof Error) throw relay
-        relays.push(relay)
-      },
-    )
+    startSupernode(protocol, env, host.address, (node) => relays.push(node))
   }
   const stunHost = hosts[p.relays]
   const stunEnv = envs[p.relays]
@@ -189,8 +191,8 @@ export function runNatScenario(p: NatRunParams, seed: number): NatReport {
     let j = firstPeer + sessionRandom.int(p.peers - 1)
     if (j >= i) j++
     const at = instant(sessionRandom.int(p.spreadSeconds * 1000 + 1))
-    const relayHost = hosts[sessionRandom.int(p.relays)]
-    const relay = address(relayHost?.address ?? '', RELAY_PORT)
+    const relay = relays[sessionRandom.int(p.relays)]
+    if (relay === undefined) throw new Error('supernode missing')
     const outcome: Outcome = { a: kinds[i] ?? 'none', b: kinds[j] ?? 'none', failed: false }
     outcomes.push(outcome)
     const envA = envs[i]
@@ -200,15 +202,18 @@ export function runNatScenario(p: NatRunParams, seed: number): NatReport {
       a: { env: envA, host: hosts[i]?.address ?? '' },
       b: { env: envB, host: hosts[j]?.address ?? '' },
     }
-    envA.clock.setTimer(at, () => startSession(peers, s, stun, relay, p, outcome))
+    const relaying = relayConfig(protocol, relay.address)
+    envA.clock.setTimer(at, () => startSession(peers, s, stun, relaying, p, outcome))
   }
   const result = world.runUntilIdle(p.sessions * 20_000 + 1_000_000)
   world.check(
     'nat scenario finished',
     result.reason === 'idle' ? [] : [`stopped: ${result.reason}`],
   )
+  const loads = relays.map((relay) => relay.load())
   for (const relay of relays) relay.close()
-  return report(p, seed, world, kinds, outcomes, relays, result.steps)
+  const supernodeHosts = new Set(relays.map((relay) => relay.address.host))
+  return report(p, seed, world, kinds, outcomes, { protocol, loads, supernodeHosts }, result.steps)
 }
 
 interface SessionPeer {
@@ -221,7 +226,7 @@ function startSession(
   peers: { readonly a: SessionPeer; readonly b: SessionPeer },
   s: number,
   stun: Address,
-  relay: Address,
+  relaying: Pick<AgentConfig, 'relay' | 'turn'>,
   p: NatRunParams,
   outcome: Outcome,
 ): void {
@@ -237,7 +242,7 @@ function startSession(
       const socket = bound.value
       const agent = new IceAgent(role, env.random.fork(`session${s}`), [socket.local], {
         stunServers: [stun],
-        relay,
+        ...relaying,
       })
       // Events, not the `connected` promise: the simulator runs to idle synchronously, so a
       // promise's callbacks would only run after the whole run.
@@ -261,7 +266,11 @@ function report(
   world: SimWorld,
   kinds: readonly NatKind[],
   outcomes: readonly Outcome[],
-  relays: readonly RunningRelay[],
+  relays: {
+    readonly protocol: SupernodeProtocol
+    readonly loads: readonly SupernodeLoad[]
+    readonly supernodeHosts: ReadonlySet<string>
+  },
   steps: number,
 ): NatReport {
   const peersByNat: Record<string, number> = {}
@@ -297,6 +306,12 @@ function report(
     if (p.lossRatio === 0 && a.path === 'relayed' && allowed) {
       problems.push(`${pair}: relayed where a direct path exists`)
     }
+    // a relayed session's datagrams go through an allocation on a supernode (either side's)
+    const viaSupernode = [a, b].some(
+      (side) => side.remoteType === 'relay' && relays.supernodeHosts.has(side.remote.host),
+    )
+    if (a.path === 'relayed' && !viaSupernode)
+      problems.push(`${pair}: relayed, not via a supernode`)
     if (a.path === 'direct') {
       direct++
       row.direct++
@@ -319,7 +334,21 @@ function report(
       failed: row.failed,
       directAllowed: row.allowed,
     }))
-  const stats = relays.map((relay) => relay.server.stats)
+  const stats = relays.loads
+  const peaks = stats.flatMap((s) => (s.peakAllocations === undefined ? [] : [s.peakAllocations]))
+  const openAtEnd = stats.reduce((sum, s) => sum + s.openAtEnd, 0)
+  const expired =
+    relays.protocol === 'turn' ? stats.reduce((sum, s) => sum + (s.expired ?? 0), 0) : undefined
+  // TURN sessions delete their allocations on close (relay-lite ones lapse: no release); with
+  // loss a deletion (sent once) may be lost, and the allocation then lapses
+  const releaseProblems = [
+    ...(openAtEnd > 0 ? [`${openAtEnd} allocations open at the end`] : []),
+    ...(p.lossRatio === 0 && (expired ?? 0) > 0 ? [`${expired} TURN allocations lapsed`] : []),
+  ]
+  world.check(
+    'every allocation is gone at the end, TURN ones deleted by their sessions',
+    releaseProblems,
+  )
   const rttDirect = roundSummary(summarize(rtt.direct))
   const rttRelayed = roundSummary(summarize(rtt.relayed))
   return {
@@ -334,11 +363,17 @@ function report(
     relayed,
     byPair,
     relay: {
-      servers: relays.length,
+      protocol: relays.protocol,
+      servers: stats.length,
       allocations: stats.reduce((sum, s) => sum + s.allocations, 0),
+      allocationsRefused: stats.reduce((sum, s) => sum + s.allocationsRefused, 0),
       allocationsPerServer: roundSummary(summarize(stats.map((s) => s.allocations))),
+      peakAllocationsPerServer: peaks.length === 0 ? undefined : roundSummary(summarize(peaks)),
+      openAtEnd,
+      expired,
       bytesRelayedPerServer: roundSummary(summarize(stats.map((s) => s.bytesRelayed))),
       datagramsRelayed: stats.reduce((sum, s) => sum + s.datagramsRelayed, 0),
+      datagramsRelayedPerServer: roundSummary(summarize(stats.map((s) => s.datagramsRelayed))),
       datagramsUnpermitted: stats.reduce((sum, s) => sum + s.datagramsUnpermitted, 0),
     },
     rttMs: { direct: rttDirect, relayed: rttRelayed },

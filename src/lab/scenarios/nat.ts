@@ -3,7 +3,8 @@ import { runNatScenario, type NatReport, type NatRunParams } from './nat-run.js'
 
 /**
  * `plexus sim nat`: hole punching among 10,000 peers, 60 % of them behind NAT boxes of mixed
- * behaviours, with public supernodes relaying for the pairs that cannot meet directly.
+ * behaviours, with public supernodes relaying (TURN by default) for the pairs that cannot meet
+ * directly.
  */
 const PARAMS = {
   peers: { kind: 'integer', min: 2, max: 100_000, default: 10_000, describe: 'simulated peers' },
@@ -31,6 +32,12 @@ const PARAMS = {
     describe: 'signalling hand-over delay (ms)',
   },
   lossRatio: { kind: 'number', min: 0, max: 0.5, default: 0, describe: 'datagram loss ratio' },
+  relayProtocol: {
+    kind: 'choice',
+    choices: ['turn', 'relay-lite'],
+    default: 'turn',
+    describe: 'what the supernodes serve: TURN allocations (RFC 8656) or relay-lite',
+  },
 } as const
 
 const run = (params: Params, seed: number): NatReport =>
@@ -57,10 +64,16 @@ export const nat: Scenario<NatReport> = {
         `  ${row.pair.padEnd(42)} ${String(row.sessions).padStart(5)}  direct ${pct(row.direct, row.sessions).padStart(6)}  ` +
         `relayed ${String(row.relayed).padStart(5)}  failed ${row.failed}  allowed ${row.directAllowed ? 'yes' : 'no'}`,
     ),
-    `relays ${r.relay.servers}: ${r.relay.allocations} allocations (per relay p50 ${r.relay.allocationsPerServer.p50}, ` +
-      `max ${r.relay.allocationsPerServer.max}), ${r.relay.datagramsRelayed} datagrams relayed, ` +
-      `bytes per relay p50 ${r.relay.bytesRelayedPerServer.p50} max ${r.relay.bytesRelayedPerServer.max}, ` +
-      `${r.relay.datagramsUnpermitted} refused for want of a permission`,
+    `relays ${r.relay.servers} (${r.relay.protocol}): ${r.relay.allocations} allocations (per relay p50 ` +
+      `${r.relay.allocationsPerServer.p50}, max ${r.relay.allocationsPerServer.max}` +
+      (r.relay.peakAllocationsPerServer === undefined
+        ? ''
+        : `; open at once p50 ${r.relay.peakAllocationsPerServer.p50} max ${r.relay.peakAllocationsPerServer.max}`) +
+      `), ${r.relay.allocationsRefused} refused, ${r.relay.openAtEnd} open at the end` +
+      (r.relay.expired === undefined ? '' : `, ${r.relay.expired} lapsed (not deleted)`),
+    `relay load: ${r.relay.datagramsRelayed} datagrams relayed (per relay p50 ${r.relay.datagramsRelayedPerServer.p50} ` +
+      `max ${r.relay.datagramsRelayedPerServer.max}), bytes per relay p50 ${r.relay.bytesRelayedPerServer.p50} ` +
+      `max ${r.relay.bytesRelayedPerServer.max}, ${r.relay.datagramsUnpermitted} dropped for want of a permission`,
     `rtt ms direct p50 ${r.rttMs.direct.p50} p90 ${r.rttMs.direct.p90}; relayed p50 ${r.rttMs.relayed.p50} ` +
       `p90 ${r.rttMs.relayed.p90}; extra latency of the relay (p50) ${r.extraLatencyMs} ms`,
     `connect ms (checks start to selection) direct p50 ${r.connectMs.direct.p50} p90 ${r.connectMs.direct.p90}; ` +

@@ -89,8 +89,7 @@ export class IceAgent {
     this.config = { ...DEFAULT_AGENT_CONFIG, ...config }
     this.ufrag = iceToken(random, 8)
     this.pwd = iceToken(random, 24)
-    const bytes = random.bytes(8)
-    this.tieBreaker = BigInt(`0x${toHex(bytes)}`)
+    this.tieBreaker = BigInt(`0x${toHex(random.bytes(8))}`)
     this.checkList = new CheckList(role === 'controlling')
     this.transactions = new StunTransactions(this.config)
     this.relay = new RelayLeg(random, this.config)
@@ -198,6 +197,12 @@ export class IceAgent {
     return this.outputs.splice(0)
   }
 
+  /** The session ends: its TURN allocation is deleted (Refresh, LIFETIME 0), not left to expire. */
+  close(now: Instant): void {
+    this.relay.release(now)
+    this.drainRelay(now)
+  }
+
   // --- gathering and starting the checks --------------------------------------------------------
 
   private maybeGathered(now: Instant): void {
@@ -214,10 +219,8 @@ export class IceAgent {
     for (const base of this.gatherer.bases()) {
       for (const remote of this.remote.candidates) this.checkList.pairFor(base, remote)
     }
-    this.relay.permit(
-      now,
-      this.remote.candidates.map((c) => c.address),
-    )
+    const remotes = this.remote.candidates.map((c) => c.address)
+    this.relay.permit(now, remotes)
     this.drainRelay(now)
     for (const request of this.pendingRequests.splice(0)) this.afterRequest(now, request)
     this.nextCheckAt = now
@@ -345,10 +348,7 @@ export class IceAgent {
 
   private onTransactionFailed(now: Instant, transaction: Transaction): void {
     const purpose = transaction.purpose
-    if (purpose.kind === 'gather') {
-      this.maybeGathered(now)
-      return
-    }
+    if (purpose.kind === 'gather') return this.maybeGathered(now)
     const pair = purpose.pair
     const stillTrying = this.transactions.some(
       (t) => t.purpose.kind === 'check' && t.purpose.pair === pair,

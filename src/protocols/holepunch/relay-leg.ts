@@ -115,6 +115,16 @@ export class RelayLeg {
     return lite < turn ? lite : turn
   }
 
+  /**
+   * TURN: deletes the allocation (the request goes out once; the lifetime is the backstop).
+   * Relay-lite has no release: its allocation lapses when the relay stops hearing from us.
+   */
+  release(now: Instant): void {
+    this.turnPending = false
+    this.turn?.close(now)
+    this.drainTurn()
+  }
+
   /** A datagram to a remote peer through the relay. */
   send(now: Instant, to: Address, bytes: Uint8Array): void {
     if (this.turn !== undefined) {
