@@ -154,6 +154,15 @@ export class RoutingTable {
       if (how !== 'learned') bucket.lastChanged = now
       return { outcome: 'updated' }
     }
+    if (how !== 'learned') {
+      // The node itself spoke: an entry for its address under another id, in another bucket,
+      // is a node that is gone (it restarted with a new id). Kept, it would stay questionable
+      // for ever (answers to pings of it come back under the new id), be handed out in
+      // replies and hold the address's per-IP slot against the node now there.
+      const stale = this.find(address)
+      if (stale !== undefined)
+        this.removeAt(this.bucketList[this.bucketIndexOf(stale.id)] as Bucket, stale)
+    }
     // Nodes named in replies mostly land in full far buckets: skip them before any costlier check.
     if (
       how === 'learned' &&
