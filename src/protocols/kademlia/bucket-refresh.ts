@@ -54,5 +54,5 @@ export function refreshQuery(
   }
   if (stalest === undefined) return undefined
   const target = randomIdInBucket(ownId, due.index, random)
-  return { to: stalest.address, query: { method: 'find_node', target } }
+  return { to: stalest.address, toId: stalest.id, query: { method: 'find_node', target } }
 }

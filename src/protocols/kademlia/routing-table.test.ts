@@ -153,17 +153,22 @@ test('a node answering under a new id in another bucket evicts its old entry; he
   // A third party naming the address under another id proves nothing.
   table.heard(T0, randomIdInBucket(own, 0, random), a, 'learned')
   assert.deepEqual(table.find(a)?.id, oldId)
-  // The node itself answers (or queries) as another id, filed in bucket 1: the old one is gone.
+  // The node itself queries us as another id, filed in bucket 1: the old entry gives way to it.
   const newId = randomIdInBucket(own, 1, random)
-  const outcome = table.heard(T0, newId, a, 'query').outcome
-  assert.ok(outcome === 'added' || outcome === 'replacement', outcome)
+  assert.equal(table.heard(T0, newId, a, 'query').outcome, 'added')
   const atA = [...table.allNodes()].filter((n) => n.host === a.host && n.port === a.port)
   assert.deepEqual(
     atA.map((n) => n.id),
-    outcome === 'added' ? [newId] : [],
+    [newId],
     'no entry keeps the old id',
   )
-  assert.equal(table.size, outcome === 'added' ? size : size - 1)
+  assert.equal(table.size, size)
+  // An answer under another id than the one we addressed (`forget`) drops the entry at once.
+  table.forget(T0, a, randomIdInBucket(own, 1, random))
+  assert.deepEqual(table.find(a)?.id, newId, 'only the entry under the id we addressed goes')
+  table.forget(T0, a, newId)
+  assert.equal(table.find(a), undefined)
+  assert.equal(table.size, size - 1)
 })
 
 test('closest returns nodes in XOR order and refresh picks idle buckets', () => {

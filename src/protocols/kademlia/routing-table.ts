@@ -154,15 +154,6 @@ export class RoutingTable {
       if (how !== 'learned') bucket.lastChanged = now
       return { outcome: 'updated' }
     }
-    if (how !== 'learned') {
-      // The node itself spoke: an entry for its address under another id, in another bucket,
-      // is a node that is gone (it restarted with a new id). Kept, it would stay questionable
-      // for ever (answers to pings of it come back under the new id), be handed out in
-      // replies and hold the address's per-IP slot against the node now there.
-      const stale = this.find(address)
-      if (stale !== undefined)
-        this.removeAt(this.bucketList[this.bucketIndexOf(stale.id)] as Bucket, stale)
-    }
     // Nodes named in replies mostly land in full far buckets: skip them before any costlier check.
     if (
       how === 'learned' &&
@@ -199,14 +190,32 @@ export class RoutingTable {
       node.failures++
       if (nodeState(node, now, this.config) !== 'bad' || bucket.replacements.length === 0) return
       this.removeAt(bucket, node)
-      // The newest replacement first; one whose IP has meanwhile reached its limit is dropped.
-      for (let r = bucket.replacements.pop(); r !== undefined; r = bucket.replacements.pop()) {
-        if (!this.ipAllowed(r.address) || !this.subnetAllowed(r.host, bucket)) continue
-        bucket.nodes.push(r)
-        this.count++
-        bucket.lastChanged = now
-        break
-      }
+      this.promoteReplacement(now, bucket)
+      return
+    }
+  }
+
+  /**
+   * The node at `address` answered under another id than `id`, which we addressed it by: the
+   * node we knew there is gone (it restarted with a new id), so its entry goes at once. Kept,
+   * it would stay questionable for ever (pings of it are answered, under the new id), be handed
+   * out in replies and hold the address's per-IP slot against the node now there.
+   */
+  forget(now: Instant, address: Address, id: Id160): void {
+    const bucket = this.bucketList[this.bucketIndexOf(id)] as Bucket
+    const node = this.findIn(bucket.nodes, address)
+    if (node === undefined || !equalIds(node.id, id)) return
+    this.removeAt(bucket, node)
+    this.promoteReplacement(now, bucket)
+  }
+
+  /** The newest replacement first; one whose IP has meanwhile reached its limit is dropped. */
+  private promoteReplacement(now: Instant, bucket: Bucket): void {
+    for (let r = bucket.replacements.pop(); r !== undefined; r = bucket.replacements.pop()) {
+      if (!this.ipAllowed(r.address) || !this.subnetAllowed(r.host, bucket)) continue
+      bucket.nodes.push(r)
+      this.count++
+      bucket.lastChanged = now
       return
     }
   }
@@ -308,7 +317,7 @@ export class RoutingTable {
     const bucket = this.bucketList[index] as Bucket
     if (bucket.nodes.length < this.bucketLimit(index)) {
       // The subnet limit is per bucket, so it is checked once the bucket is known (after splits).
-      if (!this.subnetAllowed(node.host, bucket) || !this.ipAllowed(node.address)) {
+      if (!this.subnetAllowed(node.host, bucket) || !this.ipAllowedFor(now, node, how)) {
         return { outcome: 'rejected_ip' }
       }
       bucket.nodes.push(node)
@@ -335,7 +344,7 @@ export class RoutingTable {
       }
     }
     if (bad !== undefined) {
-      if (!this.subnetAllowed(node.host, bucket, bad) || !this.ipAllowed(node.address)) {
+      if (!this.subnetAllowed(node.host, bucket, bad) || !this.ipAllowedFor(now, node, how)) {
         return { outcome: 'rejected_ip' }
       }
       this.removeAt(bucket, bad)
@@ -392,6 +401,23 @@ export class RoutingTable {
       bucket.nodes.splice(at, 1)
       this.count--
     }
+  }
+
+  /**
+   * The per-IP limit for a node heard from itself (`how`) or named by others. When the node
+   * itself spoke from an address we hold under another id (a restart: the new id files into
+   * another bucket), that entry is a node that is gone, and it gives way (a stranger's hearsay
+   * cannot evict it). Checked only here, where the whole table is scanned anyway.
+   */
+  private ipAllowedFor(now: Instant, node: RoutingNode, how: Heard): boolean {
+    const allowed = this.ipAllowed(node.address)
+    if (allowed || how === 'learned') return allowed
+    const stale = this.find(node.address)
+    if (stale === undefined || equalIds(stale.id, node.id)) return false
+    const bucket = this.bucketList[this.bucketIndexOf(stale.id)] as Bucket
+    this.removeAt(bucket, stale)
+    this.promoteReplacement(now, bucket)
+    return this.ipAllowed(node.address)
   }
 
   /** The per-IP limit, over the whole table. */
