@@ -140,6 +140,8 @@ export class NodeMaintenance {
     if (this.refreshOp !== undefined || tables.size === 0) return
     // Compared as the sum nextDue uses, so float rounding cannot spin the timer.
     if (now < this.lastRefreshAt + parts.config.refreshSpacing) return
+    // No bucket due (the tables remember when one will be): skip the scan and sort of buckets.
+    if (refreshDueAt(tables, this.lastRefreshAt, parts.config.refreshSpacing) > now) return
     const due = claimBucketToRefresh(tables, now)
     if (due === undefined) return
     this.lastRefreshAt = now
