@@ -72,7 +72,11 @@ export function nodeState(node: RoutingNode, now: Instant, config: RoutingConfig
 }
 
 export class Bucket {
-  readonly nodes: RoutingNode[] = []
+  /**
+   * Replaced, not pushed to, when a node joins (`concat`): a pushed array keeps room for 17,
+   * about 100 bytes more than the 5-8 nodes a bucket holds, times 100,000 tables' 10 buckets.
+   */
+  nodes: RoutingNode[] = []
   readonly replacements: RoutingNode[] = []
   constructor(public lastChanged: Instant) {}
 }
@@ -234,7 +238,7 @@ export class RoutingTable {
   private promoteReplacement(now: Instant, bucket: Bucket): void {
     for (let r = bucket.replacements.pop(); r !== undefined; r = bucket.replacements.pop()) {
       if (!this.ipAllowed(r.address) || !this.subnetAllowed(r.host, bucket)) continue
-      bucket.nodes.push(r)
+      bucket.nodes = bucket.nodes.concat(r)
       this.count++
       bucket.lastChanged = now
       return
@@ -345,7 +349,7 @@ export class RoutingTable {
       if (!this.subnetAllowed(node.host, bucket) || !this.ipAllowedFor(now, node, how)) {
         return RESULT.rejected_ip
       }
-      bucket.nodes.push(node)
+      bucket.nodes = bucket.nodes.concat(node)
       this.count++
       bucket.lastChanged = now
       this.dropReplacement(bucket, node)
@@ -373,7 +377,7 @@ export class RoutingTable {
         return RESULT.rejected_ip
       }
       this.removeAt(bucket, bad)
-      bucket.nodes.push(node)
+      bucket.nodes = bucket.nodes.concat(node)
       this.count++
       bucket.lastChanged = now
       return RESULT.added
@@ -396,9 +400,8 @@ export class RoutingTable {
     this.bucketList.push(next)
     const keep = old.nodes.filter((n) => commonPrefixLength(this.ownId, n.id) === lastIndex)
     const moved = old.nodes.filter((n) => commonPrefixLength(this.ownId, n.id) > lastIndex)
-    old.nodes.length = 0
-    old.nodes.push(...keep)
-    next.nodes.push(...moved)
+    old.nodes = keep.slice()
+    next.nodes = moved.slice()
     next.lastChanged = old.lastChanged
     const keepR = old.replacements.filter((n) => commonPrefixLength(this.ownId, n.id) === lastIndex)
     const movedR = old.replacements.filter((n) => commonPrefixLength(this.ownId, n.id) > lastIndex)
