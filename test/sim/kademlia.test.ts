@@ -45,9 +45,10 @@ seededTest(
 )
 
 /**
- * Under churn (sessions and off-times of 10 minutes on average, exponential) some lookups end
- * on a node that crashed, and a lookup may miss a node that joined moments ago: we ask for at
- * least 85 % success (measured 96 % at 2,000 nodes) and unchanged invariants.
+ * Under churn (sessions and off-times of 10 minutes on average, exponential) a lookup whose
+ * own node crashes never finishes, and a restarted node answers at its old address under a
+ * new id: a lookup must not return the old id (it once did, and missed the closest node one
+ * time in four). Measured at seeds 1, 2, 3, 13: success 98.7-100 %, recall 96.3-97.6 %.
  */
 seededTest(
   'kademlia: under churn lookups still mostly succeed and tables stay sound',
@@ -69,7 +70,8 @@ seededTest(
     assert.deepEqual(r.invariantViolations, [])
     assert.ok(r.churn.departures > 100, `only ${r.churn.departures} departures`)
     assert.ok(r.lookupsFinished >= 0.9 * r.lookups, `${r.lookupsFinished} finished`)
-    assert.ok(r.successRate >= 0.85, `success ${r.successRate}`)
+    assert.ok(r.successRate >= 0.95, `success ${r.successRate}`)
+    assert.ok(r.kClosestRecall >= 0.9, `recall ${r.kClosestRecall}`)
   },
 )
 

@@ -16,7 +16,7 @@ export type DhtServiceOptions = DhtAgentOptions
 
 export class DhtService {
   /** Resolves when the start-up bootstrap lookup ended (at once without bootstrap nodes). */
-  readonly joined: Promise<DhtDone | undefined>
+  readonly joined: Promise<void>
 
   private constructor(readonly agent: DhtAgent) {
     this.joined = new Promise((resolve) => agent.whenJoined(resolve))

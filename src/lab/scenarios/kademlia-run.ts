@@ -118,18 +118,16 @@ export class KademliaRun {
     const truth = this.oracle.closest(target, index)
     const first = done.closest[0]
     if (truth !== undefined && first !== undefined && equalIds(first.id, truth.id)) this.successes++
-    // Recall against the true k closest: count returned nodes at least as close as the k-th.
-    this.recall.push(this.recallOf(index, done))
+    this.recall.push(this.recallOf(index, target, done))
   }
 
-  recallOf(index: number, done: DhtDone): number {
-    if (done.closest.length === 0) return 0
-    let good = 0
-    for (const n of done.closest) {
-      const node = this.nodeAt(n.address)
-      if (node !== undefined && node !== this.nodes[index] && equalIds(node.id, n.id)) good++
-    }
-    return good / done.closest.length
+  /** The share of the true k closest live nodes (by id) that the lookup returned. */
+  recallOf(index: number, target: Id160, done: DhtDone): number {
+    const truth = this.oracle.closestK(target, index, this.p.k)
+    if (truth.length === 0) return 1
+    let found = 0
+    for (const t of truth) if (done.closest.some((n) => equalIds(n.id, t.id))) found++
+    return found / truth.length
   }
 
   nodeAt(a: Address): DhtAgent | undefined {

@@ -16,6 +16,8 @@ import type { RoutingTable } from './routing-table.js'
 
 export interface FillQuery {
   readonly to: Address
+  /** The id we know the node at `to` by. */
+  readonly toId: Id160
   readonly query: KrpcQuery
 }
 
@@ -52,7 +54,7 @@ export class BucketFiller {
         this.nextAt = now + this.spacing
         this.last = { table, index }
         const target = randomIdInBucket(ownId, index, random)
-        return { to: from.address, query: { method: 'find_node', target } }
+        return { to: from.address, toId: from.id, query: { method: 'find_node', target } }
       }
     }
     this.active = false

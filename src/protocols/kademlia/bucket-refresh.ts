@@ -14,8 +14,9 @@ import type { RoutingNode } from './routing-table.js'
 /** The first instant a refresh is due, never sooner than `spacing` after the last one. */
 export function refreshDueAt(tables: FamilyTables, lastRefreshAt: number, spacing: number): number {
   let due = Infinity
-  for (const table of tables.each()) {
-    if (table.size > 0) due = Math.min(due, table.nextRefreshAt())
+  for (const family of tables.families) {
+    const table = tables.table(family)
+    if (table !== undefined && table.size > 0) due = Math.min(due, table.nextRefreshAt())
   }
   return Math.max(due, lastRefreshAt + spacing)
 }
@@ -54,5 +55,5 @@ export function refreshQuery(
   }
   if (stalest === undefined) return undefined
   const target = randomIdInBucket(ownId, due.index, random)
-  return { to: stalest.address, query: { method: 'find_node', target } }
+  return { to: stalest.address, toId: stalest.id, query: { method: 'find_node', target } }
 }

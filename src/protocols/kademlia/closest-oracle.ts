@@ -32,29 +32,46 @@ export class ClosestOracle {
 
   /** The closest live entry to `target` other than host `skip`. */
   closest(target: Id160, skip: number): OracleEntry | undefined {
-    let best = this.search(target, skip, 0, this.sorted.length, 0)
-    for (const e of this.extra) {
-      if (e.host === skip || !this.live(e)) continue
-      if (best === undefined || compareDistance(target, e.id, best.id) < 0) best = e
-    }
-    return best
+    return this.closestK(target, skip, 1)[0]
   }
 
+  /** The `count` closest live entries to `target` other than host `skip`, closest first. */
+  closestK(target: Id160, skip: number, count: number): OracleEntry[] {
+    const found: OracleEntry[] = []
+    this.search(target, skip, count, 0, this.sorted.length, 0, found)
+    for (const e of this.extra) {
+      if (e.host !== skip && this.live(e)) found.push(e)
+    }
+    return found.sort((a, b) => compareDistance(target, a.id, b.id)).slice(0, count)
+  }
+
+  /**
+   * Appends to `found`, until it holds `count`, the live entries of sorted[lo, hi) (which share
+   * their first `bit` bits) nearest first: every entry of the half sharing the target's next
+   * bit is nearer than any of the other half.
+   */
   private search(
     target: Id160,
     skip: number,
+    count: number,
     lo: number,
     hi: number,
     bit: number,
-  ): OracleEntry | undefined {
+    found: OracleEntry[],
+  ): void {
+    if (found.length >= count || lo >= hi) return
     if (hi - lo <= 16 || bit >= 160) {
-      let best: OracleEntry | undefined
+      const leaf: OracleEntry[] = []
       for (let i = lo; i < hi; i++) {
         const e = this.sorted[i] as OracleEntry
-        if (e.host === skip || !this.live(e)) continue
-        if (best === undefined || compareDistance(target, e.id, best.id) < 0) best = e
+        if (e.host !== skip && this.live(e)) leaf.push(e)
       }
-      return best
+      leaf.sort((a, b) => compareDistance(target, a.id, b.id))
+      for (const e of leaf) {
+        if (found.length >= count) return
+        found.push(e)
+      }
+      return
     }
     // First index in [lo, hi) whose bit `bit` is 1 (the range shares all earlier bits).
     let a = lo
@@ -64,19 +81,12 @@ export class ClosestOracle {
       if (idBit((this.sorted[m] as OracleEntry).id, bit) === 1) b = m
       else a = m + 1
     }
-    const [near, far] =
-      idBit(target, bit) === 0
-        ? [
-            [lo, a],
-            [a, hi],
-          ]
-        : [
-            [a, hi],
-            [lo, a],
-          ]
-    return (
-      this.search(target, skip, near[0] as number, near[1] as number, bit + 1) ??
-      this.search(target, skip, far[0] as number, far[1] as number, bit + 1)
-    )
+    if (idBit(target, bit) === 0) {
+      this.search(target, skip, count, lo, a, bit + 1, found)
+      this.search(target, skip, count, a, hi, bit + 1, found)
+    } else {
+      this.search(target, skip, count, a, hi, bit + 1, found)
+      this.search(target, skip, count, lo, a, bit + 1, found)
+    }
   }
 }

@@ -67,6 +67,11 @@ export class FamilyTables {
     this.tables[familyOf(address.host)]?.failed(now, address)
   }
 
+  /** The node at `address` answered under another id than `id` (see RoutingTable.forget). */
+  forget(now: Instant, address: Address, id: Id160): void {
+    this.tables[familyOf(address.host)]?.forget(now, address, id)
+  }
+
   /** Up to `count` nodes closest to `target` from each table, merged closest first. */
   closest(now: Instant, target: Id160, count: number): RoutingNode[] {
     if (this.families.length === 1) {

@@ -68,3 +68,43 @@ test('a node with the id of a known candidate at another address is not added tw
     ['10.0.0.1:6881', '10.0.0.2:6881'],
   )
 })
+
+test('a node answering under another id than we were told replaces that candidate', () => {
+  // Target 0, k 2. We were told node 1's address holds id 1; it restarted and answers as 9.
+  const lookup = new LookupState(id(0), 2, 2, 64)
+  lookup.add([node(1), node(2), node(3)], 0)
+  lookup.next()
+  const answered = lookup.responded('10.0.0.1:6881', undefined, id(9))
+  assert.deepEqual(answered?.id, id(9), 'the candidate now carries the id that answered')
+  lookup.add([node(1)], 1)
+  assert.deepEqual(
+    lookup.next().map((c) => c.key),
+    ['10.0.0.3:6881'],
+    'id 1 is not there: node 3 moves into the 2 closest; the address is not asked again',
+  )
+  lookup.responded('10.0.0.2:6881')
+  lookup.responded('10.0.0.3:6881')
+  assert.ok(lookup.done())
+  assert.deepEqual(
+    lookup.closestResponded().map((c) => c.id[0]),
+    [2, 3],
+    'the id that is gone is never returned; the new one sorts by its own distance',
+  )
+  assert.deepEqual(
+    lookup.closestResponded(3).map((c) => c.id[0]),
+    [2, 3, 9],
+  )
+})
+
+test('an answer under an id that is already a candidate elsewhere drops the told one', () => {
+  const lookup = new LookupState(id(0), 2, 2, 64)
+  lookup.add([node(1), node(2)], 0)
+  lookup.next()
+  assert.equal(lookup.responded('10.0.0.1:6881', undefined, id(2)), undefined)
+  lookup.responded('10.0.0.2:6881')
+  assert.deepEqual(
+    lookup.closestResponded().map((c) => c.id[0]),
+    [2],
+  )
+  assert.equal(lookup.inflight, 0)
+})

@@ -124,11 +124,19 @@ export class LookupState {
     return out
   }
 
-  responded(key: string, token?: Uint8Array): Candidate | undefined {
-    const c = this.settle(key, 'responded')
-    if (c === undefined) return undefined
-    if (token !== undefined) c.token = token
-    this.hopAt(c.depth).responded++
+  /**
+   * The node at `key` answered with id `id` (undefined: take the candidate's). An answer with
+   * another id than the one we were told (the address's node restarted with a new id, or the
+   * name was wrong) proves the told id is not there: that candidate is dropped, and the node
+   * that answered takes its place under its own id, so the lookup never returns a node that
+   * does not exist and still finds the one that does.
+   */
+  responded(key: string, token?: Uint8Array, id?: Id160): Candidate | undefined {
+    const told = this.settle(key, 'responded')
+    if (told === undefined) return undefined
+    const c = id === undefined || equalIds(id, told.id) ? told : this.rekey(told, id)
+    this.hopAt(told.depth).responded++
+    if (c !== undefined && token !== undefined) c.token = token
     return c
   }
 
@@ -192,6 +200,32 @@ export class LookupState {
     c.state = state
     if (c.slow !== true) this.inflightCount--
     this.outstanding--
+    return c
+  }
+
+  /**
+   * Replaces the answered candidate `told` by one with the id the node gave, at its place by
+   * distance; undefined when that id is already a candidate (at another address) or falls
+   * beyond the cap. The address stays known, so it is not queried again.
+   */
+  private rekey(told: Candidate, id: Id160): Candidate | undefined {
+    const candidates = this.candidates
+    candidates.splice(candidates.indexOf(told), 1)
+    let at = candidates.length
+    let order = -1
+    while (at > 0) {
+      order = compareDistance(this.target, id, (candidates[at - 1] as Candidate).id)
+      if (order >= 0) break
+      at--
+    }
+    const own = this.ownId !== undefined && equalIds(id, this.ownId)
+    if ((at > 0 && order === 0) || at >= this.candidatesMax || own) {
+      told.state = 'failed'
+      return undefined
+    }
+    const c: Candidate = { ...told, id, state: 'responded' }
+    candidates.splice(at, 0, c)
+    this.byKey.set(told.key, c)
     return c
   }
 

@@ -38,7 +38,15 @@ export interface MaintainedParts {
 
 /** What upkeep asks its node to do. */
 export interface MaintenanceActions {
-  send(now: Instant, to: Address, query: KrpcQuery, role: Role, op: Operation | undefined): void
+  /** `toId`: the id we know the node at `to` by, if any. */
+  send(
+    now: Instant,
+    to: Address,
+    query: KrpcQuery,
+    role: Role,
+    op: Operation | undefined,
+    toId?: Id160,
+  ): void
   /** Starts a refresh lookup for `target` in `family` (every family when undefined). */
   startRefresh(now: Instant, target: Id160, family: IpFamily | undefined): Operation
   advance(now: Instant, op: Operation): void
@@ -92,7 +100,7 @@ export class NodeMaintenance {
     if (pings.has(key) || this.parts.requests.size >= this.parts.config.inflightMax) return
     pings.add(key)
     this.tablePingAt = now + this.parts.config.tablePingSpacing
-    this.actions.send(now, node.address, { method: 'ping' }, 'table_ping', undefined)
+    this.actions.send(now, node.address, { method: 'ping' }, 'table_ping', undefined, node.id)
   }
 
   /** A request of ours ended (answered or not): upkeep forgets its table ping. */
@@ -128,15 +136,17 @@ export class NodeMaintenance {
     const tables = this.tables
     const ownId = this.ownId
     const fill = this.filler.take(now, tables, ownId, parts.random)
-    if (fill !== undefined) actions.send(now, fill.to, fill.query, 'fill', undefined)
+    if (fill !== undefined) actions.send(now, fill.to, fill.query, 'fill', undefined, fill.toId)
     if (this.refreshOp !== undefined || tables.size === 0) return
     // Compared as the sum nextDue uses, so float rounding cannot spin the timer.
     if (now < this.lastRefreshAt + parts.config.refreshSpacing) return
+    // No bucket due (the tables remember when one will be): skip the scan and sort of buckets.
+    if (refreshDueAt(tables, this.lastRefreshAt, parts.config.refreshSpacing) > now) return
     const due = claimBucketToRefresh(tables, now)
     if (due === undefined) return
     this.lastRefreshAt = now
     const single = parts.config.refreshByQuery && refreshQuery(tables, due, ownId, parts.random)
-    if (single) return actions.send(now, single.to, single.query, 'refresh', undefined)
+    if (single) return actions.send(now, single.to, single.query, 'refresh', undefined, single.toId)
     const target = randomIdInBucket(ownId, due.index, parts.random)
     // A bucket belongs to one family's table: its refresh looks up that family only.
     this.refreshOp = actions.startRefresh(now, target, tables.dualStack ? due.family : undefined)

@@ -25,7 +25,15 @@ import type { Requests, Role } from './requests.js'
 
 /** What operations ask of their node. */
 export interface OperationActions {
-  send(now: Instant, to: Address, query: KrpcQuery, role: Role, op: Operation | undefined): void
+  /** `toId`: the id we know the node at `to` by, if any. */
+  send(
+    now: Instant,
+    to: Address,
+    query: KrpcQuery,
+    role: Role,
+    op: Operation | undefined,
+    toId?: Id160,
+  ): void
   emit(event: DhtEvent): void
   /** An operation ended (refresh or not): upkeep may need to know. */
   finished(op: Operation): void
@@ -114,7 +122,7 @@ export class NodeOperations {
       if (free > 0) {
         const query = lookupQueryFor(op)
         for (const c of op.lookup.next(free, now)) {
-          this.actions.send(now, c.address, query, 'lookup', op)
+          this.actions.send(now, c.address, query, 'lookup', op, c.id)
         }
       }
       if (!op.lookup.done() || op.unseeded > 0 || siblingsBusy(op)) return
@@ -131,7 +139,14 @@ export class NodeOperations {
     for (const c of op.lookup.closestResponded()) {
       if (c.token === undefined) continue
       op.storesPending++
-      this.actions.send(now, c.address, { ...query, token: c.token } as KrpcQuery, 'store', op)
+      this.actions.send(
+        now,
+        c.address,
+        { ...query, token: c.token } as KrpcQuery,
+        'store',
+        op,
+        c.id,
+      )
     }
   }
 

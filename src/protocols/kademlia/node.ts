@@ -20,7 +20,7 @@ import type { DatagramCore, Output } from '../../core/core.js'
 import type { BValue } from '../../core/codec/bencode.js'
 import type { Hashing } from '../../core/env.js'
 import { assert } from '../../core/errors.js'
-import { randomId, type Id160 } from '../../core/id.js'
+import { equalIds, randomId, type Id160 } from '../../core/id.js'
 import type { Random } from '../../core/random.js'
 import type { Instant } from '../../core/time.js'
 import { bep42Id } from './bep42.js'
@@ -117,7 +117,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       this.requests,
       this.ed25519,
       {
-        send: (at, to, query, role, op) => this.send(at, to, query, role, op),
+        send: (at, to, query, role, op, toId) => this.send(at, to, query, role, op, toId),
         emit: (event) => this.emit(event),
         finished: (op) => this.maintenance.finished(op),
       },
@@ -135,7 +135,7 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
         requests: this.requests,
       },
       {
-        send: (at, to, query, role, op) => this.send(at, to, query, role, op),
+        send: (at, to, query, role, op, toId) => this.send(at, to, query, role, op, toId),
         startRefresh: (at, target, family) =>
           this.operations.start(at, 'refresh', target, family === undefined ? {} : { family }),
         advance: (at, op) => this.operations.advance(at, op),
@@ -372,6 +372,8 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
       return
     }
     const body = message.body
+    // Another id than the one we addressed answered: the node we knew there is gone.
+    if (p.toId !== undefined && !equalIds(p.toId, body.id)) this.tables.forget(now, from, p.toId)
     this.maintenance.afterInsert(now, this.tables.heard(now, body.id, from, 'response'))
     this.maintenance.answered(now, p, body)
     if (p.op !== undefined) this.onResponse(now, p, p.op, body)
@@ -396,11 +398,12 @@ export class DhtNode implements DatagramCore<KrpcMessage, DhtEvent> {
     query: KrpcQuery,
     role: Role,
     op: Operation | undefined,
+    toId?: Id160,
   ): void {
     const asked = this.tables.dualStack
       ? withWant(query, op?.family ?? familyOf(to.host), op?.kind === 'bootstrap')
       : query
-    const message = this.requests.open(now, this.ownId, to, asked, role, op)
+    const message = this.requests.open(now, this.ownId, to, asked, role, op, toId)
     this.outputs.push({ type: 'send', to, message })
   }
 

@@ -50,7 +50,7 @@ export function settleResponse(
       op.unseeded--
       op.lookup.add(nodes, 1)
     } else {
-      const candidate = op.lookup.responded(p.key, body.token)
+      const candidate = op.lookup.responded(p.key, body.token, body.id)
       const depth = candidate?.depth ?? op.lookup.depthOf(p.key)
       if (depth !== undefined) op.lookup.add(nodes, depth + 1)
     }

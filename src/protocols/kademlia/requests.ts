@@ -17,6 +17,8 @@ export type Role =
 
 export interface Pending {
   readonly to: Address
+  /** The id we addressed the node by, when we knew one (an answer under another id says it is gone). */
+  readonly toId: Id160 | undefined
   readonly key: string
   readonly sentAt: Instant
   readonly deadline: Instant
@@ -59,12 +61,14 @@ export class Requests {
     query: KrpcQuery,
     role: Role,
     op: Operation | undefined,
+    toId?: Id160,
   ): KrpcMessage {
     let tid = this.nextTid
     for (let tries = 0; this.pending.has(tid) && tries < 0x10000; tries++) tid = (tid + 1) & 0xffff
     this.nextTid = (tid + 1) & 0xffff
     this.pending.set(tid, {
       to,
+      toId,
       key: addressKey(to),
       sentAt: now,
       deadline: after(now, this.rtt.timeout()),

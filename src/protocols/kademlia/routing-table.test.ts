@@ -140,6 +140,37 @@ test('an address answering with a new id replaces the old entry; our own id is r
   assert.equal(table.heard(T0, own, nextAddress(), 'response').outcome, 'rejected_self')
 })
 
+test('a node answering under a new id in another bucket evicts its old entry; hearsay does not', () => {
+  const table = new RoutingTable(own, config(), T0)
+  // Nodes in buckets 0 to 4, so the table has split and the two ids file apart.
+  for (let i = 0; i < 20; i++)
+    table.heard(T0, randomIdInBucket(own, i % 5, random), nextAddress(), 'response')
+  assert.ok(table.buckets.length >= 4)
+  const a = nextAddress()
+  const oldId = randomIdInBucket(own, 3, random)
+  assert.equal(table.heard(T0, oldId, a, 'response').outcome, 'added')
+  const size = table.size
+  // A third party naming the address under another id proves nothing.
+  table.heard(T0, randomIdInBucket(own, 0, random), a, 'learned')
+  assert.deepEqual(table.find(a)?.id, oldId)
+  // The node itself queries us as another id, filed in bucket 1: the old entry gives way to it.
+  const newId = randomIdInBucket(own, 1, random)
+  assert.equal(table.heard(T0, newId, a, 'query').outcome, 'added')
+  const atA = [...table.allNodes()].filter((n) => n.host === a.host && n.port === a.port)
+  assert.deepEqual(
+    atA.map((n) => n.id),
+    [newId],
+    'no entry keeps the old id',
+  )
+  assert.equal(table.size, size)
+  // An answer under another id than the one we addressed (`forget`) drops the entry at once.
+  table.forget(T0, a, randomIdInBucket(own, 1, random))
+  assert.deepEqual(table.find(a)?.id, newId, 'only the entry under the id we addressed goes')
+  table.forget(T0, a, newId)
+  assert.equal(table.find(a), undefined)
+  assert.equal(table.size, size - 1)
+})
+
 test('closest returns nodes in XOR order and refresh picks idle buckets', () => {
   const table = new RoutingTable(own, config(), T0)
   for (let i = 0; i < 40; i++)
