@@ -1,6 +1,7 @@
 import type { Address } from '../../core/address.js'
 import type { Clock, DatagramSocket, Net } from '../../core/env.js'
 import { RelayServer, type RelayServerOptions } from '../../protocols/holepunch/relay-server.js'
+import { flushAfterReads, type Defer } from '../after-reads.js'
 import { CoreTimer } from '../core-timer.js'
 
 export interface RunningRelay {
@@ -25,7 +26,7 @@ export function startRelayServer(
   clock: Clock,
   options: RelayServerOptions,
   ready: (relay: RunningRelay | Error) => void,
-  defer?: (fn: () => void) => void,
+  defer?: Defer,
 ): void {
   // Port 0 picks the control port: the core learns the real one once it is bound.
   net.bindDatagram({ host: options.publicHost, port: options.controlPort }, (result) => {
@@ -45,7 +46,7 @@ function run(
   options: RelayServerOptions,
   control: DatagramSocket,
   ready: (relay: RunningRelay) => void,
-  defer: ((fn: () => void) => void) | undefined,
+  defer: Defer | undefined,
 ): void {
   const server = new RelayServer(options)
   const sockets = new Map<number, DatagramSocket>()
@@ -64,21 +65,12 @@ function run(
     }
     if (!closed) timer.arm(server.nextTimeout())
   }
-  let flushQueued = false
-  const flushAfterReads = (): void => {
-    if (defer === undefined) return flush()
-    if (flushQueued) return
-    flushQueued = true
-    defer(() => {
-      flushQueued = false
-      if (!closed) flush()
-    })
-  }
+  const afterReads = flushAfterReads(flush, defer, () => closed)
   const serve = (port: number, socket: DatagramSocket): void => {
     sockets.set(port, socket)
     socket.onReceive((from, bytes) => {
       server.receive(clock.now(), port, from, bytes)
-      flushAfterReads()
+      afterReads()
     })
   }
   const bind = (port: number): void => {

@@ -20,6 +20,7 @@ import {
   IDENTITY_BYTES_MAX,
   isRelayMessage,
 } from '../../protocols/holepunch/relay-codec.js'
+import { flushAfterReads, type Defer } from '../after-reads.js'
 import { CoreTimer } from '../core-timer.js'
 
 export interface RunningTurnServer {
@@ -44,7 +45,7 @@ export function startTurnServer(
      * datagram per wake-up (bench/relay.ts: 53-69 µs of relay CPU per round trip before,
      * see docs/benchmarks.md). Absent (the simulator, tests), each datagram is answered at once.
      */
-    readonly defer?: (fn: () => void) => void
+    readonly defer?: Defer
   },
   listen: Address,
   config: TurnServerConfig,
@@ -89,17 +90,7 @@ export function startTurnServer(
     }
     // With `defer`, the outputs of every datagram read in one pass of the event loop go out
     // together after it (see the `defer` field); without it, each datagram's at once.
-    const defer = world.defer
-    let flushQueued = false
-    const flushAfterReads = (): void => {
-      if (defer === undefined) return flush()
-      if (flushQueued) return
-      flushQueued = true
-      defer(() => {
-        flushQueued = false
-        if (!closed) flush()
-      })
-    }
+    const afterReads = flushAfterReads(flush, world.defer, () => closed)
     const bindRelay = (id: string, host: string): void => {
       world.net.bindDatagram({ host, port: 0 }, (result) => {
         if (closed) {
@@ -115,7 +106,7 @@ export function startTurnServer(
         relays.set(addressKey(relayAddress), relay)
         relay.onReceive((from, bytes) => {
           core.receivePeer(world.clock.now(), relayAddress, from, bytes)
-          flushAfterReads()
+          afterReads()
         })
         core.relayBound(world.clock.now(), id, relayAddress)
         flush()
@@ -125,7 +116,7 @@ export function startTurnServer(
     socket.onReceive((from, bytes) => {
       if (isRelayMessage(bytes)) return identify(socket, from, bytes, identity)
       core.receive(world.clock.now(), from, bytes)
-      flushAfterReads()
+      afterReads()
     })
     done(
       ok({
