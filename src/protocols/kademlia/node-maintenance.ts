@@ -5,7 +5,7 @@
  * `refreshByQuery` one find_node) and the extended table's fill queries. It decides what to
  * send; the node sends it (and runs a refresh lookup as one of its operations).
  */
-import { addressKey, type Address } from '../../core/address.js'
+import { addressKey } from '../../core/address.js'
 import type { IpFamily } from '../../core/compact-peers.js'
 import { randomIdInBucket, type Id160 } from '../../core/id.js'
 import type { Random } from '../../core/random.js'
@@ -15,11 +15,12 @@ import { claimBucketToRefresh, refreshDueAt, refreshQuery } from './bucket-refre
 import type { DhtConfig } from './config.js'
 import type { FamilyTables } from './family-tables.js'
 import type { ItemStore } from './items.js'
-import type { KrpcQuery, KrpcResponseBody } from './messages.js'
+import type { KrpcResponseBody } from './messages.js'
+import type { OperationActions } from './node-operations.js'
 import type { Operation } from './operation.js'
 import type { PeerStore } from './peer-store.js'
 import type { RateLimiter } from './rate-limiter.js'
-import type { Pending, Requests, Role } from './requests.js'
+import type { Pending, Requests } from './requests.js'
 import type { InsertResult } from './routing-table.js'
 import type { TokenSecrets } from './tokens.js'
 
@@ -36,17 +37,8 @@ export interface MaintainedParts {
   readonly requests: Requests
 }
 
-/** What upkeep asks its node to do. */
-export interface MaintenanceActions {
-  /** `toId`: the id we know the node at `to` by, if any. */
-  send(
-    now: Instant,
-    to: Address,
-    query: KrpcQuery,
-    role: Role,
-    op: Operation | undefined,
-    toId?: Id160,
-  ): void
+/** What upkeep asks its node to do: `send` as operations do, and refresh lookups. */
+export interface MaintenanceActions extends Pick<OperationActions, 'send'> {
   /** Starts a refresh lookup for `target` in `family` (every family when undefined). */
   startRefresh(now: Instant, target: Id160, family: IpFamily | undefined): Operation
   advance(now: Instant, op: Operation): void
