@@ -43,14 +43,14 @@ const USER = { username: 'u', password: 'p' }
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
 const ECHO_MAIN = fileURLToPath(new URL('./udp-echo-main.js', import.meta.url))
 
-interface EchoPath {
+export interface EchoPath {
   send(bytes: Uint8Array): void
-  /** Called for every echoed datagram that comes back. */
-  onReply(handler: () => void): void
+  /** Called for every echoed datagram that comes back, with its payload. */
+  onReply(handler: (bytes: Uint8Array) => void): void
   close(): void
 }
 
-interface Measured {
+export interface Measured {
   readonly messagesPerSecond: number
   readonly lost: number
   /** Round trips over the whole call (warm-up included), for the CPU accounting. */
@@ -68,9 +68,20 @@ function textOption(name: string): string | undefined {
   return process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3)
 }
 
-/** Keeps `window` datagrams in flight on `path` and counts the replies of `durationMs`. */
-function measure(path: EchoPath, window: number, durationMs: number): Promise<Measured> {
-  const payload = new Uint8Array(DATAGRAM_BYTES).fill(0x5a)
+/**
+ * Keeps `window` datagrams in flight on `path` and counts the replies of `durationMs`. Each
+ * datagram carries the window's epoch (its first 4 bytes): after a stall the window is refilled
+ * under a new epoch, and a late reply of the old one is neither counted nor refilled, so a false
+ * stall (the process descheduled for 50 ms) cannot leave twice the window in flight.
+ */
+export function measure(path: EchoPath, window: number, durationMs: number): Promise<Measured> {
+  let epoch = 0
+  const payloadOf = (of: number): Uint8Array => {
+    const bytes = new Uint8Array(DATAGRAM_BYTES).fill(0x5a)
+    new DataView(bytes.buffer).setUint32(0, of)
+    return bytes
+  }
+  let payload = payloadOf(epoch)
   let inFlight = 0
   let replies = 0
   let lost = 0
@@ -81,7 +92,16 @@ function measure(path: EchoPath, window: number, durationMs: number): Promise<Me
       path.send(payload)
     }
   }
-  path.onReply(() => {
+  const epochOf = (bytes: Uint8Array): number =>
+    bytes.length < 4
+      ? -1
+      : (((bytes[0] as number) << 24) |
+          ((bytes[1] as number) << 16) |
+          ((bytes[2] as number) << 8) |
+          (bytes[3] as number)) >>>
+        0
+  path.onReply((bytes) => {
+    if (epochOf(bytes) !== epoch) return
     replies++
     lastReplyAt = performance.now()
     if (inFlight > 0) inFlight--
@@ -92,6 +112,7 @@ function measure(path: EchoPath, window: number, durationMs: number): Promise<Me
       lost += inFlight
       inFlight = 0
       lastReplyAt = performance.now()
+      payload = payloadOf(++epoch)
       topUp()
     }
   }, STALL_MS / 2)
@@ -115,7 +136,7 @@ function measure(path: EchoPath, window: number, durationMs: number): Promise<Me
   })
 }
 
-type NodeEnv = ReturnType<typeof createNodeEnv>
+export type NodeEnv = ReturnType<typeof createNodeEnv>
 
 const clientSocket = (): Promise<DatagramSocket> =>
   promised<DatagramSocket>((done) =>
@@ -125,10 +146,10 @@ const clientSocket = (): Promise<DatagramSocket> =>
     }),
   )
 
-async function directPath(echo: Address): Promise<EchoPath> {
+export async function directPath(echo: Address): Promise<EchoPath> {
   const socket = await clientSocket()
-  let handler = (): void => undefined
-  socket.onReceive(() => handler())
+  let handler: (bytes: Uint8Array) => void = () => undefined
+  socket.onReceive((_from, bytes) => handler(bytes))
   return {
     send: (bytes) => socket.send(echo, bytes),
     onReply: (next) => (handler = next),
@@ -137,13 +158,17 @@ async function directPath(echo: Address): Promise<EchoPath> {
 }
 
 /** plexus's TURN client on a fresh socket: an allocation and a channel to the echo. */
-async function relayedPath(env: NodeEnv, server: Address, echo: Address): Promise<EchoPath> {
+export async function relayedPath(
+  env: NodeEnv,
+  server: Address,
+  echo: Address,
+): Promise<EchoPath> {
   const socket = await clientSocket()
-  let handler = (): void => undefined
+  let handler: (bytes: Uint8Array) => void = () => undefined
   let waiting: { type: TurnClientEvent['type']; resolve: () => void } | undefined
   let failure: ((error: Error) => void) | undefined
   const client = attachTurnClient(env, socket, { server, ...USER }, (event) => {
-    if (event.type === 'data') return handler()
+    if (event.type === 'data') return handler(event.data)
     if (event.type === 'failed') failure?.(new Error(`TURN ${event.operation}: ${event.reason}`))
     if (waiting?.type === event.type) waiting.resolve()
   })
@@ -176,7 +201,7 @@ async function relayedPath(env: NodeEnv, server: Address, echo: Address): Promis
   }
 }
 
-async function startPlexusRelay(profileDir: string | undefined): Promise<{
+export async function startPlexusRelay(profileDir: string | undefined): Promise<{
   process: LineProcess
   address: Address
 }> {
@@ -205,13 +230,54 @@ async function startPlexusRelay(profileDir: string | undefined): Promise<{
   return { process: relay, address: { host: '127.0.0.1', port } }
 }
 
-async function startEcho(): Promise<{ process: LineProcess; address: Address }> {
+export async function startEcho(): Promise<{ process: LineProcess; address: Address }> {
   const echo = spawnLines(process.execPath, [ECHO_MAIN])
   const port = await echo.waitForLine((line) => {
     const event = jsonLine(line)
     return event?.type === 'listening' ? Number(event['port']) : undefined
   })
   return { process: echo, address: { host: '127.0.0.1', port } }
+}
+
+/** CPU microseconds per round trip of one measurement, by process. */
+export interface CpuPerTrip {
+  readonly client: number
+  readonly relay: number
+  readonly echo: number
+}
+
+const cpuOf = (pid: number | undefined): number =>
+  pid === undefined ? 0 : procStat(pid).cpuSeconds
+
+const selfCpu = (): number => {
+  const usage = process.cpuUsage()
+  return (usage.user + usage.system) / 1e6
+}
+
+/**
+ * `measure`, with the CPU time (user + sys) each process spent over it divided by the round
+ * trips: this process (the client), the relay's (none on the direct path) and the echo's.
+ * Closes the path.
+ */
+export async function measureCpu(
+  path: EchoPath,
+  window: number,
+  durationMs: number,
+  pids: { readonly relay: number | undefined; readonly echo: number | undefined },
+): Promise<Measured & { readonly cpu: CpuPerTrip }> {
+  const before = { client: selfCpu(), relay: cpuOf(pids.relay), echo: cpuOf(pids.echo) }
+  const measured = await measure(path, window, durationMs)
+  const after = { client: selfCpu(), relay: cpuOf(pids.relay), echo: cpuOf(pids.echo) }
+  path.close()
+  const perTrip = (seconds: number): number => (seconds * 1e6) / Math.max(1, measured.roundTrips)
+  return {
+    ...measured,
+    cpu: {
+      client: perTrip(after.client - before.client),
+      relay: perTrip(after.relay - before.relay),
+      echo: perTrip(after.echo - before.echo),
+    },
+  }
 }
 
 const median = (values: readonly number[]): number => {
@@ -272,32 +338,16 @@ export async function benchRelay(): Promise<Record<string, number | string>> {
       plexus: relay.process.child.pid,
       coturn: coturn.process.child.pid,
     }
-    const cpuOf = (pid: number | undefined): number =>
-      pid === undefined ? 0 : procStat(pid).cpuSeconds
-    const selfCpu = (): number => {
-      const usage = process.cpuUsage()
-      return (usage.user + usage.system) / 1e6
-    }
     for (let round = 0; round < rounds; round++) {
       const run = async (name: keyof typeof lost, path: EchoPath): Promise<number> => {
-        const before = {
-          client: selfCpu(),
-          relay: cpuOf(relayPid[name]),
-          echo: cpuOf(echo.process.child.pid),
-        }
-        const measured = await measure(path, window, durationMs)
-        const after = {
-          client: selfCpu(),
-          relay: cpuOf(relayPid[name]),
-          echo: cpuOf(echo.process.child.pid),
-        }
-        path.close()
+        const measured = await measureCpu(path, window, durationMs, {
+          relay: relayPid[name],
+          echo: echo.process.child.pid,
+        })
         lost[name] += measured.lost
-        const perTrip = (seconds: number): number =>
-          (seconds * 1e6) / Math.max(1, measured.roundTrips)
-        cpu[name].client.push(perTrip(after.client - before.client))
-        cpu[name].relay.push(perTrip(after.relay - before.relay))
-        cpu[name].echo.push(perTrip(after.echo - before.echo))
+        cpu[name].client.push(measured.cpu.client)
+        cpu[name].relay.push(measured.cpu.relay)
+        cpu[name].echo.push(measured.cpu.echo)
         return measured.messagesPerSecond
       }
       const direct = await run('direct', await directPath(echo.address))
