@@ -5,7 +5,7 @@
  * service record, as a relay-lite relay does (docs/protocols/service-records.md): IDENTIFY's
  * first byte (0xc8) is neither STUN's (0-3) nor ChannelData's (0x40-0x7f), RFC 7983.
  */
-import { addressKey, type Address } from '../../core/address.js'
+import type { Address } from '../../core/address.js'
 import type { Callback, Clock, DatagramSocket, Metrics, Net } from '../../core/env.js'
 import type { Random } from '../../core/random.js'
 import { ok } from '../../core/result.js'
@@ -56,7 +56,8 @@ export function startTurnServer(
     if (!bound.ok) return done(bound)
     const socket = bound.value
     const core = new TurnServer(config, socket.local, world.random)
-    const relays = new Map<string, DatagramSocket>()
+    /** By port: every relayed address has the one relay host (no string key per datagram). */
+    const relays = new Map<number, DatagramSocket>()
     let closed = false
     const timer = new CoreTimer(world.clock, (now) => {
       core.timeout(now)
@@ -69,17 +70,15 @@ export function startTurnServer(
             socket.send(output.to, output.bytes)
             break
           case 'relay':
-            relays.get(addressKey(output.from))?.send(output.to, output.bytes)
+            relays.get(output.from.port)?.send(output.to, output.bytes)
             break
           case 'bind_relay':
             bindRelay(output.id, output.host)
             break
-          case 'close_relay': {
-            const key = addressKey(output.relay)
-            relays.get(key)?.close()
-            relays.delete(key)
+          case 'close_relay':
+            relays.get(output.relay.port)?.close()
+            relays.delete(output.relay.port)
             break
-          }
           case 'event':
             world.metrics?.count(`turn.server.${output.event.type}`)
             onEvent(output.event)
@@ -103,7 +102,7 @@ export function startTurnServer(
         }
         const relay = result.value
         const relayAddress = { host, port: relay.local.port }
-        relays.set(addressKey(relayAddress), relay)
+        relays.set(relayAddress.port, relay)
         relay.onReceive((from, bytes) => {
           core.receivePeer(world.clock.now(), relayAddress, from, bytes)
           afterReads()

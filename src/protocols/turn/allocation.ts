@@ -3,8 +3,9 @@
  * address, expiry, permissions by peer IP, channel bindings both ways, and what it may still
  * relay (bytes, rate). Pure bookkeeping; the server decides what to do with it.
  */
-import { addressKey, type Address } from '../../core/address.js'
+import { sameAddress, type Address } from '../../core/address.js'
 import { after, elapsed, type Duration, type Instant } from '../../core/time.js'
+import { addressNumber, type AddressNumber } from './address-number.js'
 
 export interface Channel {
   readonly number: number
@@ -16,7 +17,8 @@ export class Allocation {
   /** Peer IP -> when the permission expires. */
   readonly permissions = new Map<string, Instant>()
   readonly channelsByNumber = new Map<number, Channel>()
-  readonly channelsByPeer = new Map<string, Channel>()
+  /** By `addressNumber(peer)`: looked up for every datagram a peer sends. */
+  readonly channelsByPeer = new Map<AddressNumber, Channel>()
   relayedBytes = 0
   private tokens: number
   private tokensAt: Instant
@@ -48,15 +50,15 @@ export class Allocation {
   bind(now: Instant, number: number, peer: Address, lifetime: Duration): void {
     const channel: Channel = { number, peer, expiresAt: after(now, lifetime) }
     this.channelsByNumber.set(number, channel)
-    this.channelsByPeer.set(addressKey(peer), channel)
+    this.channelsByPeer.set(addressNumber(peer), channel)
   }
 
   /** False when `number` is bound to another peer or `peer` to another number (RFC 8656 11.2). */
   canBind(number: number, peer: Address): boolean {
     const byNumber = this.channelsByNumber.get(number)
-    const byPeer = this.channelsByPeer.get(addressKey(peer))
+    const byPeer = this.channelsByPeer.get(addressNumber(peer))
     return (
-      (byNumber === undefined || addressKey(byNumber.peer) === addressKey(peer)) &&
+      (byNumber === undefined || sameAddress(byNumber.peer, peer)) &&
       (byPeer === undefined || byPeer.number === number)
     )
   }
@@ -71,7 +73,7 @@ export class Allocation {
     for (const [number, channel] of this.channelsByNumber) {
       if (channel.expiresAt <= now) {
         this.channelsByNumber.delete(number)
-        this.channelsByPeer.delete(addressKey(channel.peer))
+        this.channelsByPeer.delete(addressNumber(channel.peer))
       } else if (channel.expiresAt < (next as Instant)) next = channel.expiresAt
     }
     return next

@@ -10,7 +10,7 @@
  * IPs over their allocation quota (486), more allocations than it has room for or a relay it
  * could not bind (508). Data goes to a peer only through a live permission for its IP.
  */
-import { addressKey, isIPv4, type Address } from '../../core/address.js'
+import { isIPv4, sameAddress, type Address } from '../../core/address.js'
 import { toHex } from '../../core/bytes.js'
 import type { Random } from '../../core/random.js'
 import { after, earliest, seconds, type Duration, type Instant } from '../../core/time.js'
@@ -18,6 +18,7 @@ import type { StunAttribute } from '../stun/attributes.js'
 import { decodeStun, findAttribute, verifyIntegrity, type DecodedStun } from '../stun/codec.js'
 import { AttributeType, StunErrorCode, StunMethod, TRANSPORT_UDP } from '../stun/constants.js'
 import { answerBinding, errorResponse } from '../stun/server.js'
+import { addressNumber, type AddressNumber } from './address-number.js'
 import { Allocation } from './allocation.js'
 import {
   decodeChannelData,
@@ -48,8 +49,10 @@ interface PendingAllocation {
 type Authenticated = { readonly username: string; readonly key: Uint8Array }
 
 export class TurnServer {
-  private readonly byClient = new Map<string, Allocation>()
-  private readonly byRelay = new Map<string, Allocation>()
+  /** By the client's address (`addressNumber`: no string per datagram). */
+  private readonly byClient = new Map<AddressNumber, Allocation>()
+  /** By the relayed port: every relayed address has the host `config.relayHost`. */
+  private readonly byRelayPort = new Map<number, Allocation>()
   private readonly pending = new Map<string, PendingAllocation>()
   private readonly nonces: NonceMinter
   private outputs: TurnServerOutput[] = []
@@ -125,12 +128,12 @@ export class TurnServer {
 
   /** A datagram from `from` to the relayed address `relay`. */
   receivePeer(now: Instant, relay: Address, from: Address, bytes: Uint8Array): void {
-    const allocation = this.byRelay.get(addressKey(relay))
-    if (allocation === undefined) return
+    const allocation = this.byRelayPort.get(relay.port)
+    if (allocation === undefined || allocation.relay.host !== relay.host) return
     if (!allocation.hasPermission(now, from.host))
       return this.event({ type: 'dropped', from, reason: 'no_permission' })
     if (!this.spend(now, allocation, bytes.length, from)) return
-    const channel = allocation.channelsByPeer.get(addressKey(from))
+    const channel = allocation.channelsByPeer.get(addressNumber(from))
     const out =
       channel !== undefined && channel.expiresAt > now
         ? encodeChannelData(channel.number, bytes)
@@ -159,8 +162,8 @@ export class TurnServer {
       this.config.bytesPerSecond,
     )
     this.deadlinesChanged = true
-    this.byClient.set(addressKey(client), allocation)
-    this.byRelay.set(addressKey(relay), allocation)
+    this.byClient.set(addressNumber(client), allocation)
+    this.byRelayPort.set(relay.port, allocation)
     this.allocateSuccess(allocation, request, pending.lifetime)
     this.event({
       type: 'allocated',
@@ -243,7 +246,7 @@ export class TurnServer {
   }
 
   private allocate(now: Instant, from: Address, request: DecodedStun, auth: Authenticated): void {
-    const existing = this.byClient.get(addressKey(from))
+    const existing = this.byClient.get(addressNumber(from))
     if (existing !== undefined) {
       // A retransmitted Allocate gets the same answer; any other is a mismatch (RFC 8656 7.2).
       if (existing.allocateTransaction === toHex(request.transactionId)) {
@@ -252,7 +255,7 @@ export class TurnServer {
       return this.refuse(from, request, StunErrorCode.AllocationMismatch, [], auth.key)
     }
     for (const pending of this.pending.values()) {
-      if (addressKey(pending.client) === addressKey(from)) return // its answer is on the way
+      if (sameAddress(pending.client, from)) return // its answer is on the way
     }
     const transport = findAttribute(request, 'requested-transport')
     if (transport === undefined)
@@ -317,7 +320,7 @@ export class TurnServer {
   }
 
   private owned(from: Address, request: DecodedStun, auth: Authenticated): Allocation | undefined {
-    const allocation = this.byClient.get(addressKey(from))
+    const allocation = this.byClient.get(addressNumber(from))
     if (allocation === undefined) {
       this.refuse(from, request, StunErrorCode.AllocationMismatch, [], auth.key)
       return undefined
@@ -400,7 +403,7 @@ export class TurnServer {
   // --- data from the client ----------------------------------------------------------------
 
   private sendIndication(now: Instant, from: Address, indication: DecodedStun): void {
-    const allocation = this.byClient.get(addressKey(from))
+    const allocation = this.byClient.get(addressNumber(from))
     const peer = findAttribute(indication, 'xor-peer-address')?.address
     const data = findAttribute(indication, 'data')?.value
     if (allocation === undefined)
@@ -411,7 +414,7 @@ export class TurnServer {
   }
 
   private channelDataFromClient(now: Instant, from: Address, bytes: Uint8Array): void {
-    const allocation = this.byClient.get(addressKey(from))
+    const allocation = this.byClient.get(addressNumber(from))
     if (allocation === undefined)
       return this.event({ type: 'dropped', from, reason: 'no_allocation' })
     const decoded = decodeChannelData(bytes)
@@ -451,8 +454,8 @@ export class TurnServer {
   private close(allocation: Allocation, reason: CloseReason): void {
     this.deadlinesChanged = true
     this.quotas.count(allocation.username, allocation.client.host, -1)
-    this.byClient.delete(addressKey(allocation.client))
-    this.byRelay.delete(addressKey(allocation.relay))
+    this.byClient.delete(addressNumber(allocation.client))
+    this.byRelayPort.delete(allocation.relay.port)
     this.outputs.push({ type: 'close_relay', relay: allocation.relay })
     this.event({
       type: 'allocation_closed',
