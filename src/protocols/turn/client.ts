@@ -4,7 +4,7 @@
  * before the allocation expires, CreatePermission and ChannelBind kept alive while used, and
  * data both ways: ChannelData once a channel is bound, Send/Data indications before.
  */
-import { addressKey, type Address } from '../../core/address.js'
+import type { Address } from '../../core/address.js'
 import type { Random } from '../../core/random.js'
 import { after, minutes, ms, seconds, type Instant } from '../../core/time.js'
 import { TimerTable } from '../../core/timers.js'
@@ -24,6 +24,7 @@ import {
   type RetransmitConfig,
   type TransactionOutput,
 } from '../stun/transactions.js'
+import { addressNumber, type AddressNumber } from './address-number.js'
 import {
   CHANNEL_MIN,
   CHANNEL_MAX,
@@ -108,7 +109,8 @@ export class TurnClient {
   private key: Uint8Array | undefined
   private relayedAddress: Address | undefined
   private readonly permitted = new Map<string, Address>()
-  private readonly channels = new Map<string, ChannelEntry>()
+  /** By `addressNumber(peer)`: looked up for every datagram sent. */
+  private readonly channels = new Map<AddressNumber, ChannelEntry>()
   /** The same entries by channel number: ChannelData is looked up per datagram. */
   private readonly channelsByNumber = new Map<number, ChannelEntry>()
   private nextChannel = CHANNEL_MIN
@@ -143,12 +145,12 @@ export class TurnClient {
 
   /** Binds a channel to `peer` (and keeps it bound); returns its number. */
   bindChannel(now: Instant, peer: Address): number {
-    const known = this.channels.get(addressKey(peer))
+    const known = this.channels.get(addressNumber(peer))
     if (known !== undefined) return known.channel
     if (this.nextChannel > CHANNEL_MAX) throw new RangeError('all 4096 channels are in use')
     const channel = this.nextChannel++
     const entry: ChannelEntry = { peer, channel, bound: false }
-    this.channels.set(addressKey(peer), entry)
+    this.channels.set(addressNumber(peer), entry)
     this.channelsByNumber.set(channel, entry)
     this.sendChannelBind(now, peer, channel)
     this.timers.set('channels', after(now, CHANNEL_REFRESH))
@@ -157,22 +159,31 @@ export class TurnClient {
 
   /** Sends `data` to `peer` through the relay: false when there is no allocation yet. */
   send(now: Instant, peer: Address, data: Uint8Array): boolean {
-    if (this.relayedAddress === undefined || this.closed) return false
-    const channel = this.channels.get(addressKey(peer))
-    const bytes =
-      channel?.bound === true
-        ? encodeChannelData(channel.channel, data)
-        : encodeStun({
-            method: StunMethod.Send,
-            messageClass: 'indication',
-            transactionId: newTransactionId(this.random),
-            attributes: [
-              { type: 'xor-peer-address', address: peer },
-              { type: 'data', value: data },
-            ],
-          })
+    const bytes = this.dataMessage(peer, data)
+    if (bytes === undefined) return false
     this.outputs.push({ type: 'send', to: this.config.server, bytes })
     return true
+  }
+
+  /**
+   * What `send` sends to the server (ChannelData once the channel is bound, else a Send
+   * indication), without queueing it: a driver sends it at once, so the data path changes no
+   * timer and needs no pass over the outputs. Undefined when there is no allocation.
+   */
+  dataMessage(peer: Address, data: Uint8Array): Uint8Array | undefined {
+    if (this.relayedAddress === undefined || this.closed) return undefined
+    const channel = this.channels.get(addressNumber(peer))
+    return channel?.bound === true
+      ? encodeChannelData(channel.channel, data)
+      : encodeStun({
+          method: StunMethod.Send,
+          messageClass: 'indication',
+          transactionId: newTransactionId(this.random),
+          attributes: [
+            { type: 'xor-peer-address', address: peer },
+            { type: 'data', value: data },
+          ],
+        })
   }
 
   /** Deletes the allocation (Refresh with LIFETIME 0). */
@@ -192,10 +203,8 @@ export class TurnClient {
 
   receive(now: Instant, from: Address, bytes: Uint8Array): void {
     if (looksLikeChannelData(bytes)) {
-      const decoded = decodeChannelData(bytes)
-      const entry = decoded === undefined ? undefined : this.channelsByNumber.get(decoded.channel)
-      if (decoded === undefined || entry === undefined) return
-      this.event({ type: 'data', peer: entry.peer, data: decoded.data, channel: decoded.channel })
+      const event = this.channelData(bytes)
+      if (event !== undefined) this.event(event)
       return
     }
     const decoded = decodeStun(bytes)
@@ -208,6 +217,18 @@ export class TurnClient {
       return
     }
     if (this.transactions.receive(now, from, message)) this.drain(now)
+  }
+
+  /**
+   * A ChannelData message from the server as its 'data' event, not queued (undefined: not one
+   * of our channels, or malformed). It changes no state, so a driver may hand the event over
+   * at once instead of going through `receive` and the outputs.
+   */
+  channelData(bytes: Uint8Array): TurnClientEvent | undefined {
+    const decoded = decodeChannelData(bytes)
+    const entry = decoded === undefined ? undefined : this.channelsByNumber.get(decoded.channel)
+    if (decoded === undefined || entry === undefined) return undefined
+    return { type: 'data', peer: entry.peer, data: decoded.data, channel: decoded.channel }
   }
 
   timeout(now: Instant): void {
@@ -394,7 +415,7 @@ export class TurnClient {
       case 'channel': {
         const peer = (request.peers ?? [])[0]
         if (peer === undefined || request.channel === undefined) return
-        const entry = this.channels.get(addressKey(peer))
+        const entry = this.channels.get(addressNumber(peer))
         if (entry !== undefined && !entry.bound) {
           entry.bound = true
           this.event({ type: 'channel_bound', peer, channel: request.channel })
