@@ -158,11 +158,7 @@ export async function directPath(echo: Address): Promise<EchoPath> {
 }
 
 /** plexus's TURN client on a fresh socket: an allocation and a channel to the echo. */
-export async function relayedPath(
-  env: NodeEnv,
-  server: Address,
-  echo: Address,
-): Promise<EchoPath> {
+export async function relayedPath(env: NodeEnv, server: Address, echo: Address): Promise<EchoPath> {
   const socket = await clientSocket()
   let handler: (bytes: Uint8Array) => void = () => undefined
   let waiting: { type: TurnClientEvent['type']; resolve: () => void } | undefined
