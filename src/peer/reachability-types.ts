@@ -21,6 +21,12 @@ export interface ReachabilityConfig {
   readonly assume?: 'reachable' | 'unreachable'
   /** Serve as a relay when reachable. */
   readonly relay?: RelayOffer
+  /**
+   * When reachable, offer a TURN server of another make on this host (coturn) through the DHT,
+   * vouching for it with our key (turn-sponsor.ts). Not with `relay`: both would be our one
+   * `relay` record.
+   */
+  readonly turnSponsor?: TurnSponsorConfig
   /** Relays to keep a reservation with when unreachable (default 2). */
   readonly reservations?: number
   /**
@@ -78,6 +84,21 @@ export interface RelayOffer {
   readonly realm?: string
 }
 
+/** A TURN server we hold the TURN REST API secret of (coturn: `static-auth-secret`). */
+export interface TurnSponsorConfig {
+  /** The server's address as others reach it; its host must be ours (finders check that). */
+  readonly server: Address
+  readonly realm: string
+  /** The shared secret the credentials in our record are minted from (never published). */
+  readonly secret: string
+  /** Where we answer IDENTIFY with the record (0, the default: any port). */
+  readonly identifyPort?: number
+  /** The limits the record states (the server enforces its own): 64, 8, 600 s by default. */
+  readonly allocationsMax?: number
+  readonly allocationsPerIpMax?: number
+  readonly lifetimeSec?: number
+}
+
 /** A type (not an interface) so that it is a plug-in's JSON status as it is. */
 export type ReachabilityStatus = {
   /** Our record key (ed25519 public key), hex. */
@@ -96,6 +117,8 @@ export type ReachabilityStatus = {
     readonly knocks: number
     readonly advertised: boolean
   }
+  /** The TURN server we vouch for: its address, our IDENTIFY port, where the record is stored. */
+  readonly turnSponsor?: Readonly<Record<string, unknown>>
   readonly reservations: readonly {
     readonly relay: string
     readonly mailbox: string

@@ -14,6 +14,7 @@ import { RelayReservations, DEFAULT_RESERVATION_TIMING } from './relay-reservati
 import { ServiceDirectory, type RecordDraft } from './service-directory.js'
 import { decodeSignedRecord, type ReachableVia, type ServiceRecord } from './service-record.js'
 import { TurnReservations } from './turn-reservations.js'
+import { TurnSponsor } from './turn-sponsor.js'
 
 /**
  * Reachability as a service of the Peer (a plug-in named `reachability`): it decides whether
@@ -31,6 +32,7 @@ export class Reachability {
   private state: ReachabilityStatus['state'] = 'probing'
   private probeReport: NatReport | undefined
   private relayOffering: RelayOffering | undefined
+  private turnSponsor: TurnSponsor | undefined
   private reservations: RelayReservations | undefined
   private turnReservations: TurnReservations | undefined
   private recordKeeper: { stop(): void; now(): void } | undefined
@@ -102,6 +104,7 @@ export class Reachability {
     if (this.findTimer !== undefined) this.env.clock.clearTimer(this.findTimer)
     this.recordKeeper?.stop()
     this.relayOffering?.stop()
+    this.turnSponsor?.stop()
     this.reservations?.close()
     this.turnReservations?.close()
     this.sessions.closeAll()
@@ -111,6 +114,7 @@ export class Reachability {
   status(): ReachabilityStatus {
     const probe = this.probeReport
     const relay = this.relayOffering?.status()
+    const sponsor = this.turnSponsor?.status()
     return {
       key: toHex(this.key),
       state: this.state,
@@ -124,6 +128,7 @@ export class Reachability {
             },
           }),
       ...(relay === undefined ? {} : { relay }),
+      ...(sponsor === undefined ? {} : { turnSponsor: sponsor }),
       reservations: this.via().map((v) => ({
         relay: addressKey(v.relay),
         mailbox: addressKey(v.mailbox),
@@ -154,7 +159,7 @@ export class Reachability {
 
   private serve(): void {
     const offer = this.config.relay
-    if (offer === undefined) return
+    if (offer === undefined) return this.sponsor()
     const records = this.recordTimes()
     const offering = new RelayOffering(
       this.env,
@@ -170,6 +175,25 @@ export class Reachability {
         this.env.log.log('warn', 'the relay did not start', { error: error.message })
         this.relayOffering = undefined
       }
+    })
+  }
+
+  /** Vouches for a TURN server of another make on our host (turn-sponsor.ts). */
+  private sponsor(): void {
+    const config = this.config.turnSponsor
+    if (config === undefined) return
+    const sponsor = new TurnSponsor(
+      this.env,
+      this.directory,
+      config,
+      this.recordTimes(),
+      this.config.unixNow,
+    )
+    this.turnSponsor = sponsor
+    sponsor.start(this.config.host, (started) => {
+      if (started.ok) return
+      this.env.log.log('warn', 'the TURN sponsor did not start', { error: started.error.message })
+      this.turnSponsor = undefined
     })
   }
 
@@ -300,7 +324,10 @@ export class Reachability {
 
   /**
    * IDENTIFY each address: a relay with a valid record for that address is kept with it. A
-   * `trusted` (configured) relay without one is kept too, as relay-lite.
+   * `trusted` (configured) relay without one is kept too, as relay-lite. A TURN record may name
+   * another port of the host that answered (a peer vouching for the coturn beside it,
+   * turn-sponsor.ts): the relay kept is the record's address. Never another host, so a record
+   * cannot send anyone's Allocate to a third party.
    */
   private identifyAll(
     reservations: RelayReservations,
@@ -318,6 +345,8 @@ export class Reachability {
           signed?.ok === true ? this.directory.verify('relay', signed.value) : undefined
         if (record?.ok === true && sameAddress(record.value.address, address)) {
           relays.push({ address, record: record.value })
+        } else if (record?.ok === true && vouchedTurn(record.value, address)) {
+          relays.push({ address: record.value.address, record: record.value })
         } else if (trusted) relays.push({ address })
         if (--left === 0) done(relays)
       })
@@ -362,4 +391,13 @@ export class Reachability {
     const failure = err(new OperationalError(code, message))
     this.env.clock.setTimer(this.env.clock.now(), () => done(failure))
   }
+}
+
+/** A TURN record (with credentials) for another port of the host that answered IDENTIFY. */
+function vouchedTurn(record: ServiceRecord<'relay'>, answeredFrom: Address): boolean {
+  return (
+    record.fields.protocol === 'turn' &&
+    record.fields.credentials !== undefined &&
+    record.address.host === answeredFrom.host
+  )
 }
