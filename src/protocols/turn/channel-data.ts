@@ -22,14 +22,24 @@ export const isChannelNumber = (channel: number): boolean =>
 export const looksLikeChannelData = (bytes: Uint8Array): boolean =>
   bytes.length >= CHANNEL_DATA_HEADER_BYTES && ((bytes[0] as number) & 0xc0) === 0x40
 
-export function encodeChannelData(channel: number, data: Uint8Array, pad = false): Uint8Array {
+/**
+ * `allocate` gives the bytes to write into (every byte is written; the data path passes a
+ * `ByteSlab`'s `take`, byte-slab.ts); by default a new array.
+ */
+export function encodeChannelData(
+  channel: number,
+  data: Uint8Array,
+  pad = false,
+  allocate: (length: number) => Uint8Array = (length) => new Uint8Array(length),
+): Uint8Array {
   if (!isChannelNumber(channel)) throw new RangeError(`channel 0x${channel.toString(16)}`)
   if (data.length > 0xffff) throw new RangeError('ChannelData carries at most 65535 bytes')
   const length = CHANNEL_DATA_HEADER_BYTES + (pad ? (data.length + 3) & ~3 : data.length)
-  const out = new Uint8Array(length)
+  const out = allocate(length)
   writeUint16BE(out, 0, channel)
   writeUint16BE(out, 2, data.length)
   out.set(data, CHANNEL_DATA_HEADER_BYTES)
+  out.fill(0, CHANNEL_DATA_HEADER_BYTES + data.length)
   return out
 }
 

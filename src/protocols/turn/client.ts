@@ -25,6 +25,7 @@ import {
   type TransactionOutput,
 } from '../stun/transactions.js'
 import { addressNumber, type AddressNumber } from './address-number.js'
+import { ByteSlab } from './byte-slab.js'
 import {
   CHANNEL_MIN,
   CHANNEL_MAX,
@@ -115,6 +116,9 @@ export class TurnClient {
   private readonly channelsByNumber = new Map<number, ChannelEntry>()
   private nextChannel = CHANNEL_MIN
   private closed = false
+  /** ChannelData is built here, not in an array of its own each (byte-slab.ts). */
+  private readonly slab = new ByteSlab()
+  private readonly take = (length: number): Uint8Array => this.slab.take(length)
 
   constructor(
     private readonly random: Random,
@@ -174,7 +178,7 @@ export class TurnClient {
     if (this.relayedAddress === undefined || this.closed) return undefined
     const channel = this.channels.get(addressNumber(peer))
     return channel?.bound === true
-      ? encodeChannelData(channel.channel, data)
+      ? encodeChannelData(channel.channel, data, false, this.take)
       : encodeStun({
           method: StunMethod.Send,
           messageClass: 'indication',

@@ -20,6 +20,7 @@ import { AttributeType, StunErrorCode, StunMethod, TRANSPORT_UDP } from '../stun
 import { answerBinding, errorResponse } from '../stun/server.js'
 import { addressNumber, type AddressNumber } from './address-number.js'
 import { Allocation } from './allocation.js'
+import { ByteSlab } from './byte-slab.js'
 import {
   decodeChannelData,
   encodeChannelData,
@@ -61,6 +62,9 @@ export class TurnServer {
   private readonly quotas = new AllocationQuotas()
   private readonly indicationIds = new IndicationIds()
   private deadlinesChanged = false
+  /** ChannelData to clients is built here, not in an array of its own each (byte-slab.ts). */
+  private readonly slab = new ByteSlab()
+  private readonly take = (length: number): Uint8Array => this.slab.take(length)
 
   constructor(
     private readonly config: TurnServerConfig,
@@ -136,7 +140,7 @@ export class TurnServer {
     const channel = allocation.channelsByPeer.get(addressNumber(from))
     const out =
       channel !== undefined && channel.expiresAt > now
-        ? encodeChannelData(channel.number, bytes)
+        ? encodeChannelData(channel.number, bytes, false, this.take)
         : dataIndication(this.indicationIds.next(), from, bytes)
     this.outputs.push({ type: 'send', to: allocation.client, bytes: out })
   }
