@@ -14,7 +14,7 @@ import { RelayReservations, DEFAULT_RESERVATION_TIMING } from './relay-reservati
 import { ServiceDirectory, type RecordDraft } from './service-directory.js'
 import { decodeSignedRecord, type ReachableVia, type ServiceRecord } from './service-record.js'
 import { TurnReservations } from './turn-reservations.js'
-import { TurnSponsor } from './turn-sponsor.js'
+import { isVouchedTurn, TurnSponsor } from './turn-sponsor.js'
 
 /**
  * Reachability as a service of the Peer (a plug-in named `reachability`): it decides whether
@@ -345,7 +345,7 @@ export class Reachability {
           signed?.ok === true ? this.directory.verify('relay', signed.value) : undefined
         if (record?.ok === true && sameAddress(record.value.address, address)) {
           relays.push({ address, record: record.value })
-        } else if (record?.ok === true && vouchedTurn(record.value, address)) {
+        } else if (record?.ok === true && isVouchedTurn(record.value, address)) {
           relays.push({ address: record.value.address, record: record.value })
         } else if (trusted) relays.push({ address })
         if (--left === 0) done(relays)
@@ -391,13 +391,4 @@ export class Reachability {
     const failure = err(new OperationalError(code, message))
     this.env.clock.setTimer(this.env.clock.now(), () => done(failure))
   }
-}
-
-/** A TURN record (with credentials) for another port of the host that answered IDENTIFY. */
-function vouchedTurn(record: ServiceRecord<'relay'>, answeredFrom: Address): boolean {
-  return (
-    record.fields.protocol === 'turn' &&
-    record.fields.credentials !== undefined &&
-    record.address.host === answeredFrom.host
-  )
 }

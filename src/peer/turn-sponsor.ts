@@ -12,7 +12,7 @@ import {
 import { TURN_CREDENTIAL_TTL_SEC } from './reachability-relay.js'
 import type { TurnSponsorConfig } from './reachability-types.js'
 import type { ServiceDirectory } from './service-directory.js'
-import { encodeSignedRecord, type RelayFields } from './service-record.js'
+import { encodeSignedRecord, type RelayFields, type ServiceRecord } from './service-record.js'
 import { mintTurnCredentials } from './turn-credentials.js'
 
 /**
@@ -116,4 +116,17 @@ export class TurnSponsor {
       encodeRelay({ type: 'identity', tid: decoded.value.tid, record: this.identity }),
     )
   }
+}
+
+/**
+ * A record a NATed peer takes from a sponsor: TURN, with credentials, for another port of the
+ * host that answered IDENTIFY. Never another host, so that a record cannot point anyone's
+ * Allocate at a third party.
+ */
+export function isVouchedTurn(record: ServiceRecord<'relay'>, answeredFrom: Address): boolean {
+  return (
+    record.fields.protocol === 'turn' &&
+    record.fields.credentials !== undefined &&
+    record.address.host === answeredFrom.host
+  )
 }
