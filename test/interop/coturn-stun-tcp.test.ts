@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
 import { after, before, test } from 'node:test'
 import type { Address } from '../../src/core/address.js'
+import type { DatagramSocket, StreamListener } from '../../src/core/env.js'
 import { createNodeEnv } from '../../src/drivers/node/env.js'
 import { listenStunTcp } from '../../src/drivers/nat/stun-tcp-server.js'
 import { IceAgent } from '../../src/protocols/holepunch/index.js'
@@ -50,7 +51,7 @@ interface Gathered {
 /** Gathers with one STUN server: the description the agent would signal, what it was told. */
 async function gather(stun: Address, soPort: number): Promise<Gathered> {
   const env = createNodeEnv({ loopbackOnly: true })
-  const socket = await new Promise<import('../../src/core/env.js').DatagramSocket>((ok, fail) =>
+  const socket = await new Promise<DatagramSocket>((ok, fail) =>
     env.net.bindDatagram({ host: '127.0.0.1', port: 0 }, (r) =>
       r.ok ? ok(r.value) : fail(r.error),
     ),
@@ -115,7 +116,7 @@ test('coturn answers Binding over TCP: the server-reflexive S-O candidate is the
 
 test('plexus answers Binding over TCP the same way, and a NAT-less mapping is the S-O port', async () => {
   const env = createNodeEnv({ loopbackOnly: true })
-  const listener = await new Promise<import('../../src/core/env.js').StreamListener>((ok, fail) =>
+  const listener = await new Promise<StreamListener>((ok, fail) =>
     listenStunTcp(env.net, { host: '127.0.0.1', port: 0 }, {}, (r) =>
       r.ok ? ok(r.value) : fail(r.error),
     ),
