@@ -95,6 +95,12 @@ export interface ConnectOptions {
   readonly timeout?: Duration
   /** Default 'tcp'. */
   readonly transport?: StreamTransport
+  /**
+   * TCP only: leave from this local address and port instead of an ephemeral one, for TCP
+   * simultaneous open (RFC 9293 section 3.5; ICE-TCP's S-O candidates, RFC 6544). Several
+   * connections to different remotes may share the port (SO_REUSEADDR), but not a listener's.
+   */
+  readonly local?: Address
 }
 
 export interface ListenOptions {

@@ -38,6 +38,8 @@ export interface NatBoxOptions {
   readonly mappingsMax?: number
   /** Remotes a mapping remembers for filtering. Default 1024. */
   readonly permissionsMax?: number
+  /** The first public port, instead of a random one (the stream table's, see below). */
+  readonly firstPort?: number
 }
 
 interface Mapping {
@@ -74,8 +76,34 @@ export class NatBox {
     this.mappingsMax = options.mappingsMax ?? MAPPINGS_MAX_DEFAULT
     this.permissionsMax = options.permissionsMax ?? PERMISSIONS_MAX_DEFAULT
     assert(this.mappingsMax > 0 && this.mappingsMax < PORT_SPAN, 'bad mappingsMax')
-    this.nextPort = PORT_FIRST + options.random.int(PORT_SPAN)
-    this.nextStreamPort = PORT_FIRST + options.random.int(PORT_SPAN)
+    this.nextPort = options.firstPort ?? PORT_FIRST + options.random.int(PORT_SPAN)
+    this.nextStreamPort = options.firstPort ?? PORT_FIRST + options.random.int(PORT_SPAN)
+    this.options = options
+  }
+
+  private readonly options: NatBoxOptions
+  /** Mappings of streams that leave from a bound port (see `streamOutbound`), made on use. */
+  private streamTable: NatBox | undefined
+
+  /**
+   * A stream leaves from a port the program chose (`ConnectOptions.local`: simultaneous open):
+   * its SYN gets a mapping with the same behaviour as datagrams (endpoint-independent but for
+   * `symmetric`), and the public address it carries is returned. Linux masquerade keeps a
+   * connection's mapping this way; connections from ephemeral ports keep `allocateStreamPort`.
+   */
+  streamOutbound(now: Instant, privatePort: number, to: Address): Address {
+    // half the port space away from the ephemeral connections' ports
+    const firstPort = PORT_FIRST + ((this.nextStreamPort - PORT_FIRST + PORT_SPAN / 2) % PORT_SPAN)
+    this.streamTable ??= new NatBox({ ...this.options, firstPort })
+    return this.streamTable.outbound(now, privatePort, to)
+  }
+
+  /**
+   * A SYN from `from` reaches the public `publicPort`: the private port it goes to, when a
+   * bound stream's mapping lets it in (the filtering of datagrams), else undefined (dropped).
+   */
+  streamInbound(now: Instant, publicPort: number, from: Address): number | undefined {
+    return this.streamTable?.inbound(now, publicPort, from)
   }
 
   /** Live mappings (expired ones may linger until touched). */

@@ -90,13 +90,36 @@ export class SimNet implements Net {
     const host = this.host
     const ports = (host.streamPorts ??= new Set())
     if (ports.size >= HOST_SOCKETS_MAX) return this.reply(ready, tooMany())
+    const timeoutMs = options?.timeout ?? this.network.settings.connectTimeoutMs
+    if (options?.local !== undefined)
+      return this.connectFrom(options.local, remote, ready, timeoutMs)
     const taken = NetHost.takeEphemeral(host.nextStreamPort, (p) => this.streamPortInUse(p))
     if (taken === undefined) return this.reply(ready, tooMany())
     host.nextStreamPort = taken.next
     ports.add(taken.port)
     const local = { host: host.address, port: taken.port }
-    const timeoutMs = options?.timeout ?? this.network.settings.connectTimeoutMs
     connectStream(this.network, host, this.life, local, remote, ready, timeoutMs)
+  }
+
+  /**
+   * A connection from a chosen port (simultaneous open): shared with other connections as
+   * SO_REUSEADDR allows, never with a listener. Its SYN crosses our NAT with a mapping that
+   * behaves as the box's datagram mappings do (see `NatBox.streamOutbound`).
+   */
+  private connectFrom(
+    local: Address,
+    remote: Address,
+    ready: Callback<StreamSocket>,
+    timeoutMs: number,
+  ): void {
+    const port = this.choosePort(local, 0, () => false)
+    if (!port.ok) return this.reply(ready, port)
+    if (port.value === 0) return this.reply(ready, err(new OperationalError('io', 'port 0')))
+    if (this.host.listeners.some((l) => l.local.port === port.value)) {
+      return this.reply(ready, err(new OperationalError('address_in_use', 'a listener has it')))
+    }
+    const bound = { host: this.host.address, port: port.value }
+    connectStream(this.network, this.host, this.life, bound, remote, ready, timeoutMs, true)
   }
 
   private viaUtp<T>(ready: Callback<T>, use: (utp: SimUtpTransport) => void): void {

@@ -1,4 +1,4 @@
-import type { Address } from '../core/address.js'
+import { sameAddress, type Address } from '../core/address.js'
 import type { Callback, StreamListener, StreamSocket } from '../core/env.js'
 import { OperationalError } from '../core/errors.js'
 import { err, ok } from '../core/result.js'
@@ -71,7 +71,15 @@ interface Attempt {
   listener: SimStreamListener | undefined
   /** When the next SYN goes out if no SYN-ACK came: doubles each time. */
   synRtoMs: number
+  /** From a chosen port (simultaneous open): its SYN may cross the far side's NAT. */
+  readonly bound: boolean
 }
+
+/**
+ * Connections from a chosen port still waiting for their SYN-ACK, by host: a SYN that arrives
+ * for one of them from the address it is connecting to is a simultaneous open.
+ */
+const boundAttempts = new WeakMap<NetHost, Set<Attempt>>()
 
 export function connectStream(
   network: SimNetwork,
@@ -81,21 +89,25 @@ export function connectStream(
   remote: Address,
   ready: Callback<StreamSocket>,
   timeoutMs: number,
+  bound = false,
 ): void {
   const scheduler = network.scheduler
   network.counters.streamConnects++
   const route = remote.host === host.address ? host : network.route(remote.host)
-  // Unsolicited inbound connections to a NAT's public address are dropped by the box.
+  // Unsolicited inbound connections to a NAT's public address are dropped by the box; a bound
+  // connection's SYN is let in when a mapping of the far box allows it (see `synArrived`).
   const target =
-    route !== undefined && route.nat !== undefined && route !== host ? undefined : route
+    route !== undefined && route.nat !== undefined && route !== host && !bound ? undefined : route
   const latencyThereMs = target === undefined ? 0 : network.latencyMs(host, target)
   const latencyBackMs = target === undefined ? 0 : network.latencyMs(target, host)
   const client = new StreamEnd(network, host, life, local, remote, target ?? host, latencyThereMs)
-  client.ownsPort = true
+  client.ownsPort = !bound
   const apparent =
     host.nat === undefined || target === host
       ? local
-      : { host: host.nat.publicHost, port: host.nat.allocateStreamPort() }
+      : bound
+        ? host.nat.streamOutbound(scheduler.now(), local.port, remote)
+        : { host: host.nat.publicHost, port: host.nat.allocateStreamPort() }
   const attempt: Attempt = {
     network,
     client,
@@ -110,6 +122,12 @@ export function connectStream(
     server: undefined,
     listener: undefined,
     synRtoMs: SYN_RTO_FIRST_MS,
+    bound,
+  }
+  if (bound) {
+    const pending = boundAttempts.get(host) ?? new Set()
+    boundAttempts.set(host, pending)
+    pending.add(attempt)
   }
   traceStream(network, local, remote, 'syn')
   scheduler.schedule(scheduler.now() + timeoutMs, connectTimedOut, attempt, life)
@@ -125,6 +143,11 @@ function synRetransmit(attempt: Attempt): void {
   const scheduler = network.scheduler
   network.counters.streamSynRetransmits++
   traceStream(network, client.local, attempt.remote, 'syn_retransmit')
+  // every SYN refreshes our NAT's mapping (and its permission for the far end)
+  const nat = client.host.nat
+  if (attempt.bound && nat !== undefined && target !== client.host) {
+    nat.streamOutbound(scheduler.now(), client.local.port, attempt.remote)
+  }
   if (target !== undefined) {
     scheduler.schedule(scheduler.now() + attempt.latencyThereMs, synArrived, attempt)
   }
@@ -138,13 +161,22 @@ function synArrived(attempt: Attempt): void {
   if (attempt.finished || attempt.server !== undefined) return
   if (target === undefined || !target.up) return // lost: sent again, then the client times out
   const scheduler = network.scheduler
-  const listener = target.listeners.find((l) => l.local.port === remote.port && !l.closed)
+  let port = remote.port
+  if (target.nat !== undefined && target !== attempt.client.host) {
+    // a bound connection's SYN at a NAT's public address: in only on a mapping that allows it
+    const inside = target.nat.streamInbound(scheduler.now(), remote.port, attempt.apparent)
+    if (inside === undefined) return // dropped by the box: sent again, or the client times out
+    port = inside
+  }
+  const crossing = attempt.bound ? crossingAttempt(target, port, attempt.apparent) : undefined
+  if (crossing !== undefined) return simultaneousOpen(attempt, crossing)
+  const listener = target.listeners.find((l) => l.local.port === port && !l.closed)
   if (listener === undefined) {
     scheduler.schedule(scheduler.now() + attempt.latencyBackMs, refusedArrived, attempt)
     return
   }
   if (listener.halfOpen >= network.settings.listenBacklogMax) return // SYN queue full: dropped
-  const local = { host: target.address, port: remote.port }
+  const local = { host: target.address, port }
   const server = new StreamEnd(
     network,
     target,
@@ -165,6 +197,47 @@ function synArrived(attempt: Attempt): void {
   scheduler.schedule(expiry, halfOpenExpired, attempt, target.life)
 }
 
+/** The far host's own bound connection from `port` to `from`, still waiting, if any. */
+function crossingAttempt(host: NetHost, port: number, from: Address): Attempt | undefined {
+  for (const other of boundAttempts.get(host) ?? []) {
+    const waiting = !other.finished && !other.client.dead && other.server === undefined
+    const matches = other.client.local.port === port && sameAddress(other.remote, from)
+    if (waiting && matches) return other
+  }
+  return undefined
+}
+
+/**
+ * RFC 9293 section 3.5, figure 8: our SYN reached a host whose own SYN to us is out, from the
+ * port ours is addressed to. Both ends answer SYN-ACK and the one connection is open: the far
+ * end at once (it has our SYN and sends its SYN-ACK), ours when its SYN-ACK gets back.
+ */
+function simultaneousOpen(ours: Attempt, theirs: Attempt): void {
+  const { network } = ours
+  ours.client.peer = theirs.client
+  theirs.client.peer = ours.client
+  ours.server = theirs.client
+  theirs.server = ours.client
+  establish(theirs)
+  const scheduler = network.scheduler
+  scheduler.schedule(scheduler.now() + ours.latencyBackMs, establishSimultaneous, ours)
+}
+
+function establishSimultaneous(attempt: Attempt): void {
+  if (attempt.finished || attempt.client.dead) return
+  establish(attempt)
+}
+
+function establish(attempt: Attempt): void {
+  const { network, client } = attempt
+  attempt.finished = true
+  boundAttempts.get(client.host)?.delete(attempt)
+  network.counters.streamsEstablished++
+  client.open()
+  traceStream(network, client.local, client.remote, 'simultaneous_open')
+  attempt.ready(ok(client))
+}
+
 function synAckArrived(attempt: Attempt): void {
   const { network, client } = attempt
   if (client.dead) return
@@ -174,6 +247,7 @@ function synAckArrived(attempt: Attempt): void {
     return
   }
   attempt.finished = true
+  boundAttempts.get(client.host)?.delete(attempt)
   network.counters.streamsEstablished++
   client.open()
   traceStream(network, client.local, client.remote, 'established')
@@ -206,6 +280,7 @@ function refusedArrived(attempt: Attempt): void {
   const { network, client } = attempt
   if (attempt.finished || client.dead) return
   attempt.finished = true
+  boundAttempts.get(client.host)?.delete(attempt)
   network.counters.streamsRefused++
   client.discard()
   traceStream(network, client.local, attempt.remote, 'refused')
@@ -218,6 +293,7 @@ function connectTimedOut(attempt: Attempt): void {
   const { network, client } = attempt
   if (attempt.finished || client.dead) return
   attempt.finished = true
+  boundAttempts.get(client.host)?.delete(attempt)
   network.counters.streamConnectTimeouts++
   client.discard()
   traceStream(network, client.local, attempt.remote, 'connect_timeout')

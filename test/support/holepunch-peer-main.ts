@@ -2,6 +2,7 @@ import { parseAddress } from '../../src/core/address.js'
 import { utf8, fromUtf8 } from '../../src/core/bytes.js'
 import { attachAgent } from '../../src/drivers/holepunch/attach-agent.js'
 import { connectSignal } from '../../src/drivers/holepunch/signal-tcp.js'
+import type { StreamSocket } from '../../src/core/env.js'
 import { createNodeEnv } from '../../src/drivers/node/env.js'
 import { IceAgent, type AgentRole } from '../../src/protocols/holepunch/index.js'
 
@@ -12,6 +13,8 @@ import { IceAgent, type AgentRole } from '../../src/protocols/holepunch/index.js
  * controlling side sends 3 datagrams, the controlled side echoes them). Prints one JSON line.
  * Usage: node holepunch-peer-main.js ROLE SESSION LOCAL_IP STUN RELAY SIGNAL
  * (RELAY: relay-lite HOST:PORT, or turn:USER:PASSWORD@HOST:PORT)
+ * PLEXUS_PEER_TCP=1 adds TCP candidates (RFC 6544): passive on LOCAL_IP:7100, S-O from
+ * LOCAL_IP:7200 (its server-reflexive candidate from the STUN server over TCP).
  */
 const [role, session = '', localIp = '', stunText = '', relayText = '', signalText = ''] =
   process.argv.slice(2)
@@ -30,6 +33,20 @@ const deadline = setTimeout(() => {
   process.exit(1)
 }, 25_000)
 
+const withTcp = process.env['PLEXUS_PEER_TCP'] === '1'
+const PASSIVE = { host: localIp, port: 7100 }
+const SO = { host: localIp, port: 7200 }
+let accept: (socket: StreamSocket) => void = (socket) => socket.destroy()
+if (withTcp) {
+  env.net.listen(
+    PASSIVE,
+    (socket) => accept(socket),
+    (ready) => {
+      if (!ready.ok) throw new Error(ready.error.message)
+    },
+  )
+}
+
 env.net.bindDatagram({ host: localIp, port: 0 }, (bound) => {
   if (!bound.ok) throw new Error(bound.error.message)
   const socket = bound.value
@@ -39,11 +56,21 @@ env.net.bindDatagram({ host: localIp, port: 0 }, (bound) => {
       ...(turnMatch === null
         ? { relay }
         : { turn: { server: relay, username: turnMatch[1] ?? '', password: turnMatch[2] ?? '' } }),
+      ...(withTcp ? { tcp: { passive: PASSIVE, so: SO }, gatherTimeoutMs: 1500 } : {}),
     })
+    const streams = { net: env.net, onAccept: (handler: typeof accept) => (accept = handler) }
     const debug = process.env['PLEXUS_HOLEPUNCH_DEBUG'] === '1'
-    const peer = attachAgent(agent, socket, env.clock, channel, session, (event) => {
-      if (debug) console.error(JSON.stringify(event.type === 'data' ? { type: 'data' } : event))
-    })
+    const peer = attachAgent(
+      agent,
+      socket,
+      env.clock,
+      channel,
+      session,
+      (event) => {
+        if (debug) console.error(JSON.stringify(event.type === 'data' ? { type: 'data' } : event))
+      },
+      withTcp ? streams : undefined,
+    )
     let echoed = 0
     const done = new Promise<void>((resolve) => {
       peer.onData((bytes) => {

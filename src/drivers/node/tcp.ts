@@ -110,10 +110,14 @@ export function connectTcp(
   }
   const timeout = connectOptions.timeout ?? options.connectTimeout ?? CONNECT_TIMEOUT_DEFAULT
   // `highWaterMark` is a Duplex option net.Socket passes on; @types/node does not list it.
+  const local = connectOptions.local
+  // libuv binds a connecting socket with SO_REUSEADDR, so the fixed port can be shared by
+  // connections to other remotes (a STUN server, the peer) as simultaneous open needs.
   const socketOptions = {
     host: remote.host,
     port: remote.port,
     highWaterMark: HIGH_WATER_MARK_BYTES,
+    ...(local === undefined ? {} : { localAddress: local.host, localPort: local.port }),
   }
   const socket = connect(socketOptions)
   const finish = (result: Result<StreamSocket, OperationalError>): void => {

@@ -67,7 +67,7 @@ function run(options: {
         if (output.type === 'send') {
           sent[name as 'a' | 'b']++
           queue.push({ at: now + LATENCY, from: local, to: output.to, bytes: output.bytes })
-        } else {
+        } else if (output.type === 'event') {
           events.get(name)?.push(output.event)
           if (output.event.type === 'gathered') {
             const other = name === 'a' ? b : a

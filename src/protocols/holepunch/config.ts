@@ -1,4 +1,5 @@
 import type { Address } from '../../core/address.js'
+import type { TcpConfig } from './tcp-gather.js'
 
 /** Timers in milliseconds; defaults suit the Internet and the test bed alike. */
 export interface AgentConfig {
@@ -45,6 +46,11 @@ export interface AgentConfig {
    * for this long (0: never; the relayed pair is then not kept).
    */
   readonly fallbackAfterMs: number
+  /**
+   * TCP candidates (RFC 6544): the driver's passive listener and S-O port. Undefined (the
+   * default): UDP only, for drivers that do not run the agent's streams.
+   */
+  readonly tcp: TcpConfig | undefined
 }
 
 export interface TurnServerRef {
@@ -70,4 +76,5 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   pathSwitchHoldMinMs: 50,
   consentIntervalMs: 500,
   fallbackAfterMs: 2_000,
+  tcp: undefined,
 }

@@ -1,6 +1,7 @@
 import { isIPv4, isValidPort } from '../../core/address.js'
 import { fromUtf8Strict, utf8 } from '../../core/bytes.js'
 import { err, ok, type Result } from '../../core/result.js'
+import { parseCandidateLine } from './candidate-line.js'
 import { candidatePriority, type Candidate, type CandidateType } from './candidate.js'
 
 /**
@@ -21,6 +22,8 @@ export interface SessionDescription {
   readonly ufrag: string
   readonly pwd: string
   readonly candidates: readonly RemoteCandidate[]
+  /** TCP candidates (RFC 6544) as RFC 8839 `candidate` lines with `tcptype` (candidate-line.ts). */
+  readonly tcpCandidates?: readonly string[]
 }
 
 /** A signalling message: an offer from the controlling agent, an answer from the other. */
@@ -34,6 +37,7 @@ export type SignalDecodeError = 'not_json' | 'bad_shape' | 'too_large'
 
 export const SIGNAL_BYTES_MAX = 16_384
 const CANDIDATES_MAX = 32
+const TCP_CANDIDATES_MAX = 16
 const TYPES: readonly CandidateType[] = ['host', 'srflx', 'prflx', 'relay']
 const PRIORITY_MAX = candidatePriority('host') + 1
 
@@ -57,6 +61,18 @@ function candidateOf(value: unknown): RemoteCandidate | undefined {
   return { type: type as CandidateType, host, port, priority, foundation }
 }
 
+/** Absent, or up to 16 lines that each parse as a TCP candidate. */
+function tcpLinesOf(value: unknown): string[] | undefined | 'bad' {
+  if (value === undefined) return undefined
+  if (!Array.isArray(value) || value.length > TCP_CANDIDATES_MAX) return 'bad'
+  const lines: string[] = []
+  for (const line of value) {
+    if (typeof line !== 'string' || parseCandidateLine(line) === undefined) return 'bad'
+    lines.push(line)
+  }
+  return lines
+}
+
 /** Decodes and validates a signalling message; never throws. */
 export function decodeSignal(bytes: Uint8Array): Result<SignalMessage, SignalDecodeError> {
   if (bytes.length > SIGNAL_BYTES_MAX) return err('too_large')
@@ -72,15 +88,18 @@ export function decodeSignal(bytes: Uint8Array): Result<SignalMessage, SignalDec
   const { kind, session, description } = value
   if (kind !== 'offer' && kind !== 'answer') return err('bad_shape')
   if (!isText(session, 1, 64) || !isRecord(description)) return err('bad_shape')
-  const { ufrag, pwd, candidates } = description
+  const { ufrag, pwd, candidates, tcpCandidates } = description
   if (!isText(ufrag, 4, 256) || !isText(pwd, 22, 256)) return err('bad_shape')
   if (!Array.isArray(candidates) || candidates.length > CANDIDATES_MAX) return err('bad_shape')
   const parsed = candidates.map(candidateOf)
   if (parsed.some((c) => c === undefined)) return err('bad_shape')
+  const tcp = tcpLinesOf(tcpCandidates)
+  if (tcp === 'bad') return err('bad_shape')
+  const base = { ufrag, pwd, candidates: parsed as RemoteCandidate[] }
   return ok({
     kind,
     session,
-    description: { ufrag, pwd, candidates: parsed as RemoteCandidate[] },
+    description: tcp === undefined ? base : { ...base, tcpCandidates: tcp },
   })
 }
 

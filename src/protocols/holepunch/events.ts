@@ -1,11 +1,14 @@
 import type { Address } from '../../core/address.js'
 import type { CandidateType } from './candidate.js'
 import type { SessionDescription } from './description.js'
+import type { TcpOutput } from './tcp-leg.js'
 
 /** What the agent reports once a pair is selected: the "direct vs relayed" decision and its cost. */
 export interface ConnectionReport {
   readonly role: 'controlling' | 'controlled'
   readonly path: 'direct' | 'relayed'
+  /** UDP datagrams, or RFC 4571 frames on a TCP connection (RFC 6544). */
+  readonly transport: 'udp' | 'tcp'
   readonly localType: CandidateType
   readonly remoteType: CandidateType
   readonly remote: Address
@@ -31,7 +34,8 @@ export type AgentEvent =
   | { readonly type: 'fell_back'; readonly report: ConnectionReport }
   | {
       readonly type: 'failed'
-      readonly reason: 'timeout' | 'no_pair_succeeded'
+      /** `connection_lost`: the selected TCP connection closed. */
+      readonly reason: 'timeout' | 'no_pair_succeeded' | 'connection_lost'
       readonly checksSent: number
     }
   | { readonly type: 'data'; readonly bytes: Uint8Array }
@@ -39,3 +43,5 @@ export type AgentEvent =
 export type AgentOutput =
   | { readonly type: 'send'; readonly to: Address; readonly bytes: Uint8Array }
   | { readonly type: 'event'; readonly event: AgentEvent }
+  /** The TCP component's connections (tcp-leg.ts), for a driver given a `Net`. */
+  | TcpOutput

@@ -56,8 +56,11 @@ export class Gatherer {
    * True once gathering is over (every request answered or failed, or the deadline passed);
    * what is still outstanding is then given up.
    */
-  finish(now: Instant): boolean {
-    const waiting = this.transactions.some((t) => t.purpose.kind === 'gather') || this.relay.pending
+  finish(now: Instant, tcpGathering = false): boolean {
+    const waiting =
+      this.transactions.some((t) => t.purpose.kind === 'gather') ||
+      this.relay.pending ||
+      tcpGathering
     const timedOut = this.deadline !== undefined && now >= this.deadline
     if (waiting && !timedOut) return false
     this.transactions.deleteWhere((t) => t.purpose.kind === 'gather')

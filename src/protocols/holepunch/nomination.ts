@@ -12,6 +12,13 @@ import type { CheckList, Pair } from './pairs.js'
  * relay is the fallback, and a direct pair found a moment later saves every datagram a detour).
  * The checks fail when every pair has failed, or at `checkTimeoutMs`.
  */
+/** What the TCP component has: a valid direct pair, one still being checked. */
+export interface TcpDirect {
+  readonly valid: boolean
+  readonly pending: boolean
+}
+const NO_TCP: TcpDirect = { valid: false, pending: false }
+
 export class Nomination {
   private nominating: Pair | undefined
   private firstRelayedValidAt: Instant | undefined
@@ -39,14 +46,25 @@ export class Nomination {
     if (isRelayedPair(pair.local, pair.remote)) this.firstRelayedValidAt ??= now
   }
 
-  /** Controlling side: the pair to nominate now, if any; it is then being nominated. */
-  pick(now: Instant, checkList: CheckList): Pair | undefined {
+  /** A UDP pair is being nominated. */
+  get busy(): boolean {
+    return this.nominating !== undefined
+  }
+
+  /**
+   * Controlling side: the pair to nominate now, if any; it is then being nominated. `tcp`:
+   * the TCP component's direct pairs, which come before any relayed pair (a valid one at
+   * once; one still being checked as a direct pair still pending).
+   */
+  pick(now: Instant, checkList: CheckList, tcp = NO_TCP): Pair | undefined {
     if (!this.controlling || this.nominating !== undefined) return undefined
     const best = checkList.bestSucceeded()
     if (best === undefined) return undefined
     if (isRelayedPair(best.local, best.remote)) {
+      if (tcp.valid) return undefined
       const due = this.relayedDue()
-      if ((due === undefined || now < due) && checkList.someDirectPending()) return undefined
+      const directPending = checkList.someDirectPending() || tcp.pending
+      if ((due === undefined || now < due) && directPending) return undefined
     }
     this.nominating = best
     return best
@@ -60,9 +78,13 @@ export class Nomination {
   }
 
   /** Why the checks failed, or undefined while a pair may still succeed (or has). */
-  failure(now: Instant, checkList: CheckList): 'timeout' | 'no_pair_succeeded' | undefined {
+  failure(
+    now: Instant,
+    checkList: CheckList,
+    tcpAlive = false,
+  ): 'timeout' | 'no_pair_succeeded' | undefined {
     const timedOut = this.deadline !== undefined && now >= this.deadline
-    if (checkList.someAlive() && !timedOut) return undefined
+    if ((checkList.someAlive() || tcpAlive) && !timedOut) return undefined
     return timedOut ? 'timeout' : 'no_pair_succeeded'
   }
 

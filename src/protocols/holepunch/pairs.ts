@@ -184,6 +184,7 @@ export const connectionReport = (
 ): ConnectionReport => ({
   role,
   path: isRelayedPair(pair.local, pair.remote) ? 'relayed' : 'direct',
+  transport: 'udp',
   localType: pair.local.type,
   remoteType: pair.remote.type,
   remote: pair.remote.address,

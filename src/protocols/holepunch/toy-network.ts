@@ -89,6 +89,7 @@ export function runToyNetwork(
           push(now + HOP_MS, local, output.to, output.bytes)
           continue
         }
+        if (output.type !== 'event') continue // UDP only: no TCP component configured
         const event = output.event
         events[name].push(event)
         if (event.type !== 'data') times[name].push(`${event.type}@${now}`)

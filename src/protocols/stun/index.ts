@@ -58,3 +58,4 @@ export {
   type MappingBehaviour,
   type FilteringBehaviour,
 } from './discovery.js'
+export { StunStreamReader, STUN_STREAM_MESSAGE_MAX } from './stream.js'
