@@ -5,7 +5,8 @@
  * loop's utilization (1 = the client was never idle, so CPU-bound), the lowest circuit and
  * stream deliver windows seen (0 = the exit had to stop and wait for our SENDME), how many
  * times the reader's buffer was full (stream SENDMEs held), the TLS read sizes and how many
- * writes the link made (BatchedCellWriter flushes: SENDMEs).
+ * writes the link made (BatchedCellWriter flushes: SENDMEs) and how many chunks the stream
+ * pushed to its reader.
  *
  * STREAMS=n splits the download over n streams of one circuit (each has its own 500-cell
  * window; the circuit's is 1000): if n = 2 is faster, one stream's window was the limit.
@@ -20,7 +21,7 @@ const { OnionLink } = await import(`${W}/dist/src/drivers/onion/link.js`)
 const { ClientCircuit } = await import(`${W}/dist/src/protocols/onion/client-circuit.js`)
 const { startTorNetwork, PUBLIC_NETWORK_PARAMS } = await import(`${W}/dist/test/support/tor-net.js`)
 const { startFileServer } = await import(`${W}/dist/bench/onion-processes.js`)
-const stats = { writes: 0, reads: [], minCirc: Infinity, minStream: Infinity, pauses: 0 }
+const stats = { pushes: 0, writes: 0, reads: [], minCirc: Infinity, minStream: Infinity, pauses: 0 }
 const { BatchedCellWriter } = await import(`${W}/dist/src/drivers/onion/cell-writer.js`)
 const flush = BatchedCellWriter.prototype.flush
 BatchedCellWriter.prototype.flush = function () {
@@ -39,6 +40,12 @@ ClientCircuit.prototype.onData = function (cell, digest) {
   if (s) stats.minStream = Math.min(stats.minStream, s.deliver.remaining)
   return onData.call(this, cell, digest)
 }
+const { OnionStream } = await import(`${W}/dist/src/drivers/onion/circuit.js`)
+const pushArrived = OnionStream.prototype.pushArrived
+OnionStream.prototype.pushArrived = function () {
+  if (this.arrived.length > 0) stats.pushes++
+  return pushArrived.call(this)
+}
 const pause = ClientCircuit.prototype.pauseStream
 ClientCircuit.prototype.pauseStream = function (id) {
   stats.pauses++
@@ -56,7 +63,7 @@ try {
   })
   for (let r = 0; r < Number(process.env.ROUNDS ?? 3); r++) {
     const circuit = await client.buildCircuit({ host: '127.0.0.1', port: server.port })
-    Object.assign(stats, { writes: 0, reads: [], minCirc: Infinity, minStream: Infinity, pauses: 0 })
+    Object.assign(stats, { pushes: 0, writes: 0, reads: [], minCirc: Infinity, minStream: Infinity, pauses: 0 })
     const b0 = performance.now()
     const streams = []
     for (let i = 0; i < STREAMS; i++) streams.push(await circuit.connect('127.0.0.1', server.port))
@@ -85,6 +92,7 @@ try {
         minStreamWindow: stats.minStream,
         readerFull: stats.pauses,
         linkWrites: stats.writes,
+        streamPushes: stats.pushes,
         reads: stats.reads.length,
         readP50: sorted[sorted.length >> 1],
         readP90: sorted[Math.floor(sorted.length * 0.9)],
