@@ -1,4 +1,4 @@
-/* global performance, setTimeout */
+/* global setTimeout */
 /**
  * Where a plexus download through 3 tor relays waits: one built tree (WT, default '.'), a
  * private tor network, ROUNDS downloads of SIZE MiB. For each: Mbit/s, CPU per MiB, the event
