@@ -55,7 +55,11 @@ const STREAMS = Number(process.env.STREAMS ?? 1)
 const size = Number(process.env.SIZE ?? 16) * 2 ** 20
 const mib = size / 2 ** 20
 const server = await startFileServer(size / STREAMS)
-const network = await startTorNetwork({ relays: 3, client: true, consensusParams: PUBLIC_NETWORK_PARAMS })
+const network = await startTorNetwork({
+  relays: 3,
+  client: true,
+  consensusParams: PUBLIC_NETWORK_PARAMS,
+})
 try {
   const client = await OnionClient.bootstrap({
     authorities: parseAuthorities(network.authorityLines.join('\n')),
@@ -63,7 +67,14 @@ try {
   })
   for (let r = 0; r < Number(process.env.ROUNDS ?? 3); r++) {
     const circuit = await client.buildCircuit({ host: '127.0.0.1', port: server.port })
-    Object.assign(stats, { pushes: 0, writes: 0, reads: [], minCirc: Infinity, minStream: Infinity, pauses: 0 })
+    Object.assign(stats, {
+      pushes: 0,
+      writes: 0,
+      reads: [],
+      minCirc: Infinity,
+      minStream: Infinity,
+      pauses: 0,
+    })
     const b0 = performance.now()
     const streams = []
     for (let i = 0; i < STREAMS; i++) streams.push(await circuit.connect('127.0.0.1', server.port))
@@ -72,7 +83,9 @@ try {
     const c0 = process.cpuUsage()
     const t0 = performance.now()
     const all = await Promise.all(
-      streams.map((stream) => httpGetOverStream(stream, new URL(`http://127.0.0.1:${server.port}/`))),
+      streams.map((stream) =>
+        httpGetOverStream(stream, new URL(`http://127.0.0.1:${server.port}/`)),
+      ),
     )
     const ms = performance.now() - t0
     const cu = process.cpuUsage(c0)
