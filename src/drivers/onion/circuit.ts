@@ -64,12 +64,15 @@ export class OnionStream extends Duplex {
   }
 
   /**
-   * Called by the circuit for each DATA cell. One TLS read holds dozens of cells: they are
-   * joined and pushed once, after the read is processed (a push per 498 bytes cost more than
-   * the cells' crypto). False from push means the reader is full.
+   * Called by the circuit for each DATA cell. The cells are joined and pushed once per pass of
+   * the event loop, after the poll phase (a push per 498 bytes cost more than the cells'
+   * crypto). Not per TLS record: a relay's TCP read holds several 4 KiB records, each its own
+   * 'data' event, and a push per record (8 cells) meant a Buffer.concat, a Readable push and
+   * a turn of the reader's async iterator for every 4 KiB. False from push means the reader
+   * is full.
    */
   deliver(data: Uint8Array): void {
-    if (this.arrived.push(data) === 1) queueMicrotask(() => this.pushArrived())
+    if (this.arrived.push(data) === 1) setImmediate(() => this.pushArrived())
   }
 
   /** Pushes what arrived so far (also before the end of the stream is pushed). */
