@@ -6,7 +6,7 @@ import { utf8 } from '../core/bytes.js'
 import { NodeEd25519 } from '../drivers/node/ed25519.js'
 import type { PolicyRule } from '../protocols/onion/directory/exit-policy.js'
 import type { RelayIdentity } from '../protocols/onion/link-certs.js'
-import { parseExitPolicy } from '../protocols/onion/relay-circuit.js'
+import { parseExitPolicy } from '../protocols/onion/directory/exit-policy.js'
 import {
   descriptorOfRecord,
   onionRelayDraft,

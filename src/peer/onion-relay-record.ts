@@ -9,7 +9,7 @@ import {
   type PolicyRule,
 } from '../protocols/onion/directory/exit-policy.js'
 import type { RelayIdentity } from '../protocols/onion/link-certs.js'
-import { parseExitPolicy } from '../protocols/onion/relay-circuit.js'
+import { parseExitPolicy } from '../protocols/onion/directory/exit-policy.js'
 import type { RecordDraft } from './service-directory.js'
 import type { ServiceRecord } from './service-record.js'
 

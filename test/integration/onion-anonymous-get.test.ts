@@ -15,7 +15,10 @@ import { spawnSync } from 'node:child_process'
 import { CLI_ENTRY, jsonLine, spawnPlexus, type PlexusProcess } from '../../src/cli/spawn.js'
 import type { Log } from '../../src/core/env.js'
 import { PlexusRelay } from '../../src/drivers/onion/relay-server.js'
-import { DEFAULT_EXIT_POLICY, parseExitPolicy } from '../../src/protocols/onion/relay-circuit.js'
+import {
+  DEFAULT_EXIT_POLICY,
+  parseExitPolicy,
+} from '../../src/protocols/onion/directory/exit-policy.js'
 
 const silent: Log = { log: () => undefined, child: () => silent }
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')

@@ -1,7 +1,7 @@
 /**
  * A plexus relay facing bad input on 127.0.0.1: link handshakes without a common version or
  * starting with something other than VERSIONS are closed; CREATE2 for another relay's key,
- * CREATE_FAST and cells for unknown circuits are refused (DESTROY or dropped) and logged; a
+ * CREATE (TAP) and cells for unknown circuits are refused (DESTROY or dropped) and logged; a
  * client expecting another identity refuses the relay's CERTS. None of it crashes the relay,
  * which keeps serving circuits.
  */
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect } from 'node:tls'
 import { after, before, test } from 'node:test'
+import { concatBytes } from '../../src/core/bytes.js'
 import { CryptoRandom } from '../../src/drivers/node/random.js'
 import { OnionLink } from '../../src/drivers/onion/link.js'
 import {
@@ -21,10 +22,12 @@ import { NodeOnionCrypto } from '../../src/drivers/onion/node-crypto.js'
 import type { PlexusRelay } from '../../src/drivers/onion/relay-server.js'
 import { CellCommand, encodeCell, type Cell } from '../../src/protocols/onion/cell.js'
 import {
+  decodeCreatedFast,
   encodeCreate2,
   encodeVersions,
   HandshakeType,
 } from '../../src/protocols/onion/control-cells.js'
+import { kdfTor } from '../../src/protocols/onion/kdf.js'
 import { startPlexusRelays, warningLog } from '../support/onion-relays.js'
 
 const crypto = new NodeOnionCrypto()
@@ -82,7 +85,7 @@ test('a link without a common version, or not starting with VERSIONS, is closed'
   assert.ok(warnings.some((w) => w.includes('malformed link bytes')))
 })
 
-test('CREATE2 for another key, CREATE_FAST and cells for unknown circuits are refused', async () => {
+test('CREATE2 for another key, CREATE (TAP) and cells for unknown circuits are refused; CREATE_FAST is answered', async () => {
   const me = relay.published
   const link = await OnionLink.open(
     crypto,
@@ -103,17 +106,28 @@ test('CREATE2 for another key, CREATE_FAST and cells for unknown circuits are re
       }),
     })
     answers.push(await wrongKey)
-    const fast = waitFor(0x80000002)
-    link.send({ circId: 0x80000002, command: CellCommand.CREATE_FAST, payload: new Uint8Array(20) })
-    answers.push(await fast)
+    const tap = waitFor(0x80000002)
+    link.send({ circId: 0x80000002, command: CellCommand.CREATE, payload: new Uint8Array(509) })
+    answers.push(await tap)
     assert.deepEqual(
       answers.map((cell) => cell.command),
       [CellCommand.DESTROY, CellCommand.DESTROY],
     )
+    // CREATE_FAST (tor clients' one-hop directory circuits): CREATED_FAST with Y and the KH
+    // that KDF-TOR(X | Y) gives (tor-spec §5.1.3).
+    const x = new Uint8Array(20).fill(3)
+    const fast = waitFor(0x80000005)
+    link.send({ circId: 0x80000005, command: CellCommand.CREATE_FAST, payload: x })
+    const created = await fast
+    assert.equal(created.command, CellCommand.CREATED_FAST)
+    const reply = decodeCreatedFast(created.payload)
+    assert.ok(reply.ok)
+    const kh = kdfTor(crypto, concatBytes([x, reply.value.keyMaterial]), 20)
+    assert.deepEqual([...reply.value.derivativeKeyHash], [...kh])
     link.send({ circId: 0x80000003, command: CellCommand.RELAY, payload: new Uint8Array(509) })
     // The relay handles a link's cells in order: once this DESTROY is back, so is the RELAY.
     const marker = waitFor(0x80000004)
-    link.send({ circId: 0x80000004, command: CellCommand.CREATE_FAST, payload: new Uint8Array(20) })
+    link.send({ circId: 0x80000004, command: CellCommand.CREATE, payload: new Uint8Array(509) })
     await marker
     assert.ok(
       relay.refusals.some((r) => /CREATE2 refused: ntor onionskin for another relay/.test(r)),

@@ -23,7 +23,10 @@ import { createNodeEnv } from '../../src/drivers/node/env.js'
 import { promised } from '../../src/drivers/promises.js'
 import type { OnionStream } from '../../src/drivers/onion/circuit.js'
 import { PlexusRelay } from '../../src/drivers/onion/relay-server.js'
-import { DEFAULT_EXIT_POLICY, parseExitPolicy } from '../../src/protocols/onion/relay-circuit.js'
+import {
+  DEFAULT_EXIT_POLICY,
+  parseExitPolicy,
+} from '../../src/protocols/onion/directory/exit-policy.js'
 import type { PolicyRule } from '../../src/protocols/onion/directory/exit-policy.js'
 import { DhtOnionClient } from '../../src/peer/onion-dht-client.js'
 import { onionRelayDraft } from '../../src/peer/onion-relay-record.js'

@@ -9,7 +9,11 @@
  *     The tor exit accepts the stream because the plexus relay authenticates its link to it
  *     (AUTH0003) and is now listed (RefuseUnknownExits no longer applies);
  *   - told `ExitNodes <plexus exit>`: tor hops, then the plexus exit (loopback policy), which
- *     connects to the server.
+ *     connects to the server;
+ *   - told `EntryNodes <plexus guard>`: the plexus relay is the client's guard. That relay is a
+ *     `plexus onion relay --authorities FILE` process: the CLI's own publishing gets it listed.
+ * The in-process relays publish through `RelayOptions.publish` too, and authenticate their
+ * links because they publish (the default follows being listed).
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -20,10 +24,13 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { publishDescriptor } from '../../src/drivers/onion/relay-descriptor.js'
+import { jsonLine, spawnPlexus, type PlexusProcess } from '../../src/cli/spawn.js'
+import type { UploadAnswer } from '../../src/drivers/onion/relay-descriptor.js'
 import { PlexusRelay } from '../../src/drivers/onion/relay-server.js'
-import type { PolicyRule } from '../../src/protocols/onion/directory/exit-policy.js'
-import { DEFAULT_EXIT_POLICY, parseExitPolicy } from '../../src/protocols/onion/relay-circuit.js'
+import {
+  DEFAULT_EXIT_POLICY,
+  parseExitPolicy,
+} from '../../src/protocols/onion/directory/exit-policy.js'
 import { TorControl } from '../support/tor-control.js'
 import { startTorNetwork, torInstalled, type TorNetwork } from '../support/tor-net.js'
 import { warningLog } from '../support/onion-relays.js'
@@ -31,6 +38,7 @@ import { warningLog } from '../support/onion-relays.js'
 const { log } = warningLog()
 const NICKNAME = 'plexusmiddle'
 const EXIT_NICKNAME = 'plexusexit'
+const GUARD_NICKNAME = 'plexusguard'
 /**
  * The plexus exit and the server it serves share 127.0.0.3: a tor client sends a stream to a
  * loopback destination only through the relay at that very address (an "enclave" exit; no
@@ -43,7 +51,9 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 let network: TorNetwork
 let relay: PlexusRelay
 let exitRelay: PlexusRelay
-let exitPolicy: readonly PolicyRule[]
+let guard: PlexusProcess
+let guardFingerprint: string
+let guardUploads: Promise<unknown>
 let server: Server
 let serverPort: number
 let exitServer: Server
@@ -108,6 +118,13 @@ before(async () => {
   exitServerPort = (exitServer.address() as AddressInfo).port
   stateRoot = mkdtempSync(join(tmpdir(), 'plexus-tor-client-plexus-'))
   network = await startTorNetwork({ relays: 2, client: true })
+  const publish = {
+    authorities: network.authorities.map((authority) => ({
+      host: '127.0.0.1',
+      dirPort: authority.dirPort,
+    })),
+    bandwidth: 10 * 1024 * 1024,
+  }
   // A middle relay: it exits nowhere (the descriptor's policy is `reject *:*`).
   relay = await PlexusRelay.start({
     stateDir: join(stateRoot, 'middle'),
@@ -115,27 +132,54 @@ before(async () => {
     bind: '127.0.0.1',
     exitPolicy: [],
     nickname: NICKNAME,
-    authenticateLinks: true,
+    publish,
     log,
   })
   const policy = parseExitPolicy(DEFAULT_EXIT_POLICY)
   assert.ok(policy.ok)
-  exitPolicy = policy.value
   exitRelay = await PlexusRelay.start({
     stateDir: join(stateRoot, 'exit'),
     port: 0,
     bind: EXIT_ADDRESS,
     exitPolicy: policy.value,
     nickname: EXIT_NICKNAME,
-    authenticateLinks: true,
+    publish,
     log,
   })
+  // The guard: the CLI, publishing on its own from the DirAuthority file.
+  guard = spawnPlexus(
+    [
+      'onion',
+      'relay',
+      '--port',
+      '0',
+      '--state',
+      join(stateRoot, 'guard'),
+      '--exit-policy',
+      'reject *:*',
+      '--nickname',
+      GUARD_NICKNAME,
+      '--authorities',
+      network.authoritiesFile,
+      '--json',
+    ],
+    false,
+  )
+  guardFingerprint = await guard.waitForLine((line) => {
+    const event = jsonLine(line)
+    return event?.type === 'listening' ? String(event['fingerprint']) : undefined
+  })
+  guardUploads = guard.waitForLine((line) => {
+    const event = jsonLine(line)
+    return event?.type === 'published' ? event['uploads'] : undefined
+  }, 30_000)
   const controlPort = network.clientControlPort
   assert.ok(controlPort !== undefined)
   control = await TorControl.open(controlPort)
 })
 
-after(() => {
+after(async () => {
+  await guard?.stop()
   control?.close()
   relay?.close()
   exitRelay?.close()
@@ -145,26 +189,10 @@ after(() => {
   if (stateRoot !== undefined) rmSync(stateRoot, { recursive: true, force: true })
 })
 
-/** Uploads a relay's descriptor to the three authorities; each must take it. */
-async function publish(
-  published: PlexusRelay,
-  nickname: string,
-  exitPolicy: readonly PolicyRule[],
-  address = '127.0.0.1',
-): Promise<void> {
-  const { answers } = await publishDescriptor(
-    published.keys,
-    {
-      nickname,
-      address,
-      orPort: published.published.orPort,
-      exitPolicy,
-      bandwidth: 10 * 1024 * 1024,
-    },
-    network.authorities.map((authority) => ({ host: '127.0.0.1', dirPort: authority.dirPort })),
-  )
+/** Every authority took the upload. */
+function assertAllAccepted(answers: unknown): void {
   assert.deepEqual(
-    answers.map((answer) => answer.status),
+    (answers as UploadAnswer[]).map((answer) => answer.status),
     [200, 200, 200],
     JSON.stringify(answers),
   )
@@ -191,7 +219,19 @@ async function clientKnows(fingerprint: string): Promise<void> {
 /** Fetches through the tor client; the path of the circuit that carried the stream. */
 async function fetchThroughTor(address: string, port: number): Promise<string[]> {
   const from = control.events.length
-  const body = await curl(network.clientSocksPort ?? 0, `http://${address}:${port}/file`)
+  const body = await curl(network.clientSocksPort ?? 0, `http://${address}:${port}/file`).catch(
+    async (error: unknown) => {
+      // What tor tried: its circuit events say which hop failed and why, the consensus which
+      // flags each relay had.
+      const circuits = control.events.slice(from).filter((event) => event.startsWith('CIRC '))
+      const consensus = await fetchText(
+        network.authorities[0]?.dirPort ?? 0,
+        '/tor/status-vote/current/consensus',
+      )
+      const flags = consensus.split('\n').filter((line) => /^[rs] /.test(line))
+      throw new Error(`${String(error)}\n${circuits.slice(-12).join('\n')}\n${flags.join('\n')}`)
+    },
+  )
   assert.equal(body.length, file.length)
   assert.equal(sha256(body), sha256(file))
   // tor names the stream's circuit in the SUCCEEDED event (after REMAP the target reads
@@ -214,16 +254,21 @@ async function fetchThroughTor(address: string, port: number): Promise<string[]>
   return (built.split(' ')[3] ?? '').split(',')
 }
 
-test('the authorities list both plexus relays Running and Valid after their uploads', async () => {
-  await publish(relay, NICKNAME, [])
-  await publish(exitRelay, EXIT_NICKNAME, exitPolicy, EXIT_ADDRESS)
+test('the authorities list the three plexus relays Running and Valid after their uploads', async () => {
+  assertAllAccepted(await relay.firstUpload)
+  assertAllAccepted(await exitRelay.firstUpload)
+  assertAllAccepted(await guardUploads)
+  assert.equal(relay.authenticatesLinks, true)
   // Conflux (two linked legs with distinct guards and middles) cannot be built with a single
   // allowed middle: tor retries forever ("Restricted middle not available").
   assert.equal((await control.command('SETCONF ConfluxEnabled=0'))[0], '250 OK')
   // Each authority tests the ORPort and votes; the next consensus lists the relay.
   await waitFor(
     'every authority to list the plexus relays Running and Valid',
-    async () => (await listedEverywhere(NICKNAME)) && (await listedEverywhere(EXIT_NICKNAME)),
+    async () =>
+      (await listedEverywhere(NICKNAME)) &&
+      (await listedEverywhere(EXIT_NICKNAME)) &&
+      (await listedEverywhere(GUARD_NICKNAME)),
     120_000,
   )
   await control.command('SETEVENTS STREAM CIRC')
@@ -282,4 +327,25 @@ test('a tor client fetches byte-exact through a circuit whose exit is a plexus r
     JSON.stringify(exitRelay.view),
   )
   assert.deepEqual(exitRelay.refusals, [])
+})
+
+test("a tor client fetches byte-exact with a plexus relay (the CLI's) as its guard", async () => {
+  await clientKnows(guardFingerprint)
+  // A guard needs the Guard flag from the authorities, as for any tor relay.
+  for (const authority of network.authorities)
+    assert.match((await listedFlags(authority.dirPort, GUARD_NICKNAME)) ?? '', /\bGuard\b/)
+  const torExits = network.relays.map((node) =>
+    readFileSync(join(node.dataDir, 'fingerprint'), 'utf8').split(' ')[1]?.trim(),
+  )
+  const set = await control.command(
+    `SETCONF EntryNodes=${guardFingerprint} MiddleNodes= ExitNodes=${torExits.join(',')} StrictNodes=1`,
+  )
+  assert.equal(set[0], '250 OK')
+  await sleep(11_000)
+  await control.command('SIGNAL NEWNYM')
+
+  const path = await fetchThroughTor('127.0.0.1', serverPort)
+  assert.equal(path[0], `$${guardFingerprint}~${GUARD_NICKNAME}`, path.join(','))
+  // With ExitNodes set tor may add a fourth hop (see the exit test).
+  assert.ok(path.length === 3 || path.length === 4, path.join(','))
 })

@@ -1,7 +1,10 @@
 import { join } from 'node:path'
 import type { Log } from '../../src/core/env.js'
 import { PlexusRelay } from '../../src/drivers/onion/relay-server.js'
-import { DEFAULT_EXIT_POLICY, parseExitPolicy } from '../../src/protocols/onion/relay-circuit.js'
+import {
+  DEFAULT_EXIT_POLICY,
+  parseExitPolicy,
+} from '../../src/protocols/onion/directory/exit-policy.js'
 
 /** A Log that keeps its warnings (a test asserts on what the relays refused), and the list. */
 export function warningLog(): { log: Log; warnings: string[] } {

@@ -12,6 +12,7 @@ import { createNodeEnv } from '../../drivers/node/env.js'
 import { httpGetOverStream } from '../../drivers/onion/http-get.js'
 import { promised } from '../../drivers/promises.js'
 import type { PolicyRule } from '../../protocols/onion/directory/exit-policy.js'
+import type { RelayOptions } from '../../drivers/onion/relay-server.js'
 import { DhtOnionClient } from '../../peer/onion-dht-client.js'
 import { OnionRelayService } from '../../peer/onion-relay-service.js'
 import { Peer } from '../../peer/peer.js'
@@ -61,6 +62,7 @@ export interface AdvertisedRelayOptions {
   readonly refreshSec: number
   readonly json: boolean
   readonly log: Log
+  readonly publish?: RelayOptions['publish']
 }
 
 /** Runs until SIGINT/SIGTERM: the relay, and its record kept in the DHT. */
@@ -74,6 +76,7 @@ export async function runAdvertisedRelay(options: AdvertisedRelayOptions): Promi
       exitPolicy: options.exitPolicy,
       log: options.log,
       ...(options.nickname === undefined ? {} : { nickname: options.nickname }),
+      ...(options.publish === undefined ? {} : { publish: options.publish }),
     },
     unixNow,
     refreshSec: options.refreshSec,

@@ -3,13 +3,21 @@
  * port (TLS). It prints one `listening` line with what a client needs to use it
  * (fingerprint, Ed25519 identity, ntor onion key); `plexus onion fetch --relays FILE` takes
  * such lines. Keys persist in --state, so the relay keeps its identity across restarts.
+ * With --authorities it gets listed by those directory authorities: it uploads its server
+ * descriptor at start and every 18 hours, prints each round's answers, and authenticates the
+ * links it opens (a tor exit serves streams from a listed relay only over such links).
  */
 import type { Command } from 'commander'
-import { PlexusRelay } from '../../drivers/onion/relay-server.js'
-import { DEFAULT_EXIT_POLICY, parseExitPolicy } from '../../protocols/onion/relay-circuit.js'
+import type { UploadAnswer } from '../../drivers/onion/relay-descriptor.js'
+import { PlexusRelay, type RelayOptions } from '../../drivers/onion/relay-server.js'
+import {
+  DEFAULT_EXIT_POLICY,
+  parseExitPolicy,
+} from '../../protocols/onion/directory/exit-policy.js'
 import { bootstrapList } from '../dht/node-options.js'
 import { integerOption, portOption } from '../options.js'
 import { printJson, printLine, usageError } from '../output.js'
+import { readAuthoritiesFile } from './onion-authorities.js'
 import { runAdvertisedRelay } from './onion-dht.js'
 import { stderrLog } from './onion-log.js'
 
@@ -23,6 +31,41 @@ interface RelayCommandOptions {
   readonly dhtBootstrap: string[]
   readonly dhtPort: number
   readonly refresh: number
+  readonly authorities?: string
+  readonly bandwidth: number
+}
+
+/** tor's nickname rule (dir-spec §2.1.1): 1 to 19 letters and digits. */
+const NICKNAME = /^[A-Za-z0-9]{1,19}$/
+
+/** The relay's `publish` option from --authorities, or none without it. */
+function publishOption(options: RelayCommandOptions): RelayOptions['publish'] | undefined {
+  if (options.authorities === undefined) return undefined
+  if (options.nickname !== undefined && !NICKNAME.test(options.nickname))
+    throw usageError(
+      `--nickname must be 1 to 19 letters and digits to be listed, got '${options.nickname}'`,
+    )
+  const authorities = readAuthoritiesFile(options.authorities).map((authority) => ({
+    host: authority.host,
+    dirPort: authority.dirPort,
+  }))
+  const json = options.json === true
+  return {
+    authorities,
+    bandwidth: options.bandwidth,
+    onUpload: (answers: readonly UploadAnswer[]) => {
+      const accepted = answers.filter((answer) => answer.status === 200).length
+      if (json) printJson({ type: 'published', accepted, uploads: answers })
+      else
+        printLine(
+          `descriptor uploaded: ${accepted} of ${answers.length} authorities accepted it` +
+            answers
+              .filter((answer) => answer.status !== 200)
+              .map((answer) => `; DirPort ${answer.dirPort}: ${answer.status} ${answer.reason}`)
+              .join(''),
+        )
+    },
+  }
 }
 
 export function registerOnionRelay(onion: Command): void {
@@ -53,10 +96,21 @@ export function registerOnionRelay(onion: Command): void {
       integerOption('refresh', 1, 3600),
       600,
     )
+    .option(
+      '--authorities <file>',
+      'get listed by the directory authorities in this file of torrc DirAuthority lines',
+    )
+    .option(
+      '--bandwidth <bytes/s>',
+      'with --authorities: the bandwidth the descriptor advertises',
+      integerOption('bandwidth', 1, 2 ** 31 - 1),
+      10 * 1024 * 1024,
+    )
     .option('--json', 'print JSON lines instead of text')
     .action(async (options: RelayCommandOptions) => {
       const policy = parseExitPolicy(options.exitPolicy)
       if (!policy.ok) throw usageError(policy.error)
+      const publish = publishOption(options)
       if (options.dhtBootstrap.length > 0)
         return runAdvertisedRelay({
           stateDir: options.state,
@@ -70,6 +124,7 @@ export function registerOnionRelay(onion: Command): void {
           json: options.json === true,
           log: stderrLog(options.json === true),
           ...(options.nickname === undefined ? {} : { nickname: options.nickname }),
+          ...(publish === undefined ? {} : { publish }),
         })
       const relay = await PlexusRelay.start({
         stateDir: options.state,
@@ -78,6 +133,7 @@ export function registerOnionRelay(onion: Command): void {
         exitPolicy: policy.value,
         log: stderrLog(options.json === true),
         ...(options.nickname === undefined ? {} : { nickname: options.nickname }),
+        ...(publish === undefined ? {} : { publish }),
       })
       const record = relay.published
       if (options.json === true)

@@ -3,15 +3,16 @@
  * the directory authorities listed in a file of torrc `DirAuthority` lines (there is no
  * built-in list: plexus never reaches the public Tor network unless told to).
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { OnionClient, parseAuthorities, type BuildRecord } from '../../drivers/onion/client.js'
+import { OnionClient, type BuildRecord } from '../../drivers/onion/client.js'
 import { httpGetOverStream } from '../../drivers/onion/http-get.js'
 import { startSocksServer } from '../../drivers/onion/socks.js'
 import { bootstrapList } from '../dht/node-options.js'
 import { portOption } from '../options.js'
 import { CliError, printJson, printLine, usageError } from '../output.js'
 import { fetchThroughDhtRelays } from './onion-dht.js'
+import { readAuthoritiesFile } from './onion-authorities.js'
 import { stderrLog } from './onion-log.js'
 import { fetchThroughNamedRelays } from './onion-named-fetch.js'
 import { registerOnionRelay } from './onion-relay.js'
@@ -40,16 +41,7 @@ export async function bootstrap(
 ): Promise<OnionClient> {
   if (options.authorities === undefined)
     throw usageError('--authorities FILE is needed to use tor relays (or give --relays)')
-  let text: string
-  try {
-    text = readFileSync(options.authorities, 'utf8')
-  } catch (error) {
-    throw usageError(
-      `cannot read --authorities ${options.authorities}: ${(error as Error).message}`,
-    )
-  }
-  const authorities = parseAuthorities(text)
-  if (authorities.length === 0) throw usageError(`no DirAuthority lines in ${options.authorities}`)
+  const authorities = readAuthoritiesFile(options.authorities)
   return OnionClient.bootstrap({
     authorities,
     distinctSubnets: options.distinctSubnets,

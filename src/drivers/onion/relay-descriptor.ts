@@ -2,7 +2,7 @@
  * A plexus relay's server descriptor (dir-spec §2.1.1), the document that gets a relay listed
  * by tor's directory authorities, and its upload (dir-spec §3.1: HTTP POST /tor/ to each
  * authority's DirPort). The items are those tor 0.4.9 itself publishes, in its order, minus
- * what plexus does not serve: no `tunnelled-dir-server` (no BEGIN_DIR), no
+ * what plexus does not serve: `tunnelled-dir-server` only when the relay answers BEGIN_DIR, no
  * `hidden-service-dir`, no extra-info. Signatures (checked by `verifyServerDescriptor`, which
  * accepts tor's own descriptors):
  *   - `identity-ed25519`: the identity -> signing certificate the relay shows in CERTS;
@@ -53,6 +53,8 @@ export interface DescriptorOptions {
   readonly platform?: string
   readonly protocols?: string
   readonly contact?: string
+  /** The relay answers BEGIN_DIR (tunnelled directory requests): authorities vote it V2Dir. */
+  readonly tunnelledDirServer?: boolean
 }
 
 const pemBlock = (type: string, bytes: Uint8Array): string =>
@@ -142,6 +144,7 @@ export function serverDescriptor(keys: RelayKeys, options: DescriptorOptions): s
     (options.contact === undefined ? '' : `contact ${options.contact}\n`) +
     `ntor-onion-key ${unpadded(keys.ntor.onionKey)}\n` +
     rules.map((rule) => `${rule}\n`).join('') +
+    (options.tunnelledDirServer === true ? 'tunnelled-dir-server\n' : '') +
     'router-sig-ed25519 '
   const edDigest = createHash('sha256').update(ED25519_DESCRIPTOR_PREFIX).update(body).digest()
   const edSignature = new Uint8Array(sign(null, edDigest, d.ed25519Signing))

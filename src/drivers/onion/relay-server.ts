@@ -15,55 +15,20 @@ import { CellCommand, type Cell } from '../../protocols/onion/cell.js'
 import { randomInitiatorCircId } from '../../protocols/onion/client-circuit.js'
 import { DestroyReason } from '../../protocols/onion/control-cells.js'
 import type { OnionCrypto } from '../../protocols/onion/crypto-port.js'
-import { policyAllows, type PolicyRule } from '../../protocols/onion/directory/exit-policy.js'
+import { policyAllows } from '../../protocols/onion/directory/exit-policy.js'
 import { RelayCircuit, type RelayCircuitAction } from '../../protocols/onion/relay-circuit.js'
 import { EndReason, type LinkSpecifier } from '../../protocols/onion/relay-messages.js'
 import { CryptoRandom } from '../node/random.js'
 import { silentLog } from '../node/log.js'
+import { DescriptorPublisher } from './descriptor-publisher.js'
 import { OnionLink } from './link.js'
 import { NodeOnionCrypto } from './node-crypto.js'
+import type { UploadAnswer } from './relay-descriptor.js'
 import { loadRelayKeys, type RelayKeys } from './relay-keys.js'
 import { ResponderLink } from './relay-link.js'
+import type { PublishedRelay, RelayOptions, ViewEntry } from './relay-options.js'
 
-export interface RelayOptions {
-  readonly stateDir: string
-  readonly port: number
-  readonly bind: string
-  readonly exitPolicy: readonly PolicyRule[]
-  readonly nickname?: string
-  /** How long an accepted link may take to finish its handshake (default 30 s). */
-  readonly handshakeTimeoutMs?: number
-  readonly log?: Log
-  readonly crypto?: OnionCrypto
-  readonly random?: Random
-  /**
-   * Send CERTS and AUTHENTICATE (AUTH0003) on links this relay opens; tor 0.4.9 accepts them
-   * and then reuses such a link in the other direction (CREATE2 toward us on the link we
-   * opened), which this relay serves. Off by default: a tor exit refuses streams from an
-   * authenticated relay missing from its consensus; a relay listed through its descriptor
-   * (relay-descriptor.ts) needs it on (docs/protocols/onion.md).
-   */
-  readonly authenticateLinks?: boolean
-}
-
-/** What a client needs to build a circuit through this relay (printed by the CLI). */
-export interface PublishedRelay {
-  readonly nickname: string
-  readonly fingerprint: string
-  readonly address: string
-  readonly orPort: number
-  /** Base64 of the 32-byte Ed25519 identity. */
-  readonly ed25519Id: string
-  /** Base64 of the 32-byte Curve25519 ntor onion key. */
-  readonly ntorOnionKey: string
-}
-
-export interface ViewEntry {
-  /** This relay's own number for the circuit (not the wire circuit id). */
-  readonly circuit: number
-  readonly kind: 'previous' | 'next' | 'destination'
-  readonly address: string
-}
+export type { PublishedRelay, RelayOptions, ViewEntry } from './relay-options.js'
 
 interface NextHop {
   readonly link: OnionLink
@@ -101,6 +66,9 @@ export class PlexusRelay {
   private readonly circuits = new Set<CircuitEntry>()
   private circuitCount = 0
   private readonly blocked = new WeakSet<Socket>()
+  private publisher: DescriptorPublisher | undefined
+  /** The authorities' answers to the first upload (none when the relay does not publish). */
+  firstUpload: Promise<readonly UploadAnswer[]> = Promise.resolve([])
   private constructor(
     private readonly server: Server,
     readonly keys: RelayKeys,
@@ -144,7 +112,31 @@ export class PlexusRelay {
     server.on('tlsClientError', (error) =>
       relay.log.log('debug', 'onion relay TLS handshake failed', { reason: error.message }),
     )
+    if (options.publish !== undefined) {
+      const { authorities, bandwidth, everyMs, retryMs, onUpload } = options.publish
+      relay.publisher = new DescriptorPublisher(keys, {
+        authorities,
+        descriptor: {
+          tunnelledDirServer: true,
+          nickname: published.nickname,
+          address: published.address,
+          orPort,
+          exitPolicy: options.exitPolicy,
+          bandwidth,
+        },
+        log: relay.log,
+        ...(everyMs === undefined ? {} : { everyMs }),
+        ...(retryMs === undefined ? {} : { retryMs }),
+        ...(onUpload === undefined ? {} : { onUpload }),
+      })
+      relay.firstUpload = relay.publisher.publish()
+    }
     return relay
+  }
+
+  /** Whether links this relay opens authenticate (see `RelayOptions.authenticateLinks`). */
+  get authenticatesLinks(): boolean {
+    return this.options.authenticateLinks ?? this.options.publish !== undefined
   }
 
   get circuitsOpen(): number {
@@ -152,6 +144,7 @@ export class PlexusRelay {
   }
 
   close(): void {
+    this.publisher?.close()
     this.server.close()
     for (const entry of [...this.circuits]) this.apply(entry, entry.circuit.destroy('relay stops'))
     for (const link of this.links) link.close()
@@ -200,18 +193,24 @@ export class PlexusRelay {
     if (existing !== undefined)
       return this.apply(existing, existing.circuit.fromPrevious(cell.command, cell.payload))
     if (cell.command === CellCommand.DESTROY) return
-    if (cell.command !== CellCommand.CREATE2) {
+    const fast = cell.command === CellCommand.CREATE_FAST
+    if (cell.command !== CellCommand.CREATE2 && !fast) {
       this.refuse(`cell command ${cell.command} for unknown circuit ${cell.circId}`)
-      if (cell.command === CellCommand.CREATE || cell.command === CellCommand.CREATE_FAST)
+      // CREATE (TAP) is not served: a clean refusal, not silence.
+      if (cell.command === CellCommand.CREATE)
         link.send(destroyCell(cell.circId, DestroyReason.PROTOCOL))
       return
     }
-    const accepted = RelayCircuit.accept(this.crypto, this.random, this.keys.ntor, cell.payload, {
-      exitAllows: (host, port) => policyAllows(this.options.exitPolicy, host, port),
-    })
+    const options = {
+      exitAllows: (host: string, port: number) => policyAllows(this.options.exitPolicy, host, port),
+      servesDirectory: this.options.publish !== undefined,
+    }
+    const accepted = fast
+      ? RelayCircuit.acceptFast(this.crypto, this.random, cell.payload, options)
+      : RelayCircuit.accept(this.crypto, this.random, this.keys.ntor, cell.payload, options)
     if (!accepted.ok) {
       this.refuse(
-        `CREATE2 refused: ${'detail' in accepted.error ? accepted.error.detail : accepted.error.code}`,
+        `${fast ? 'CREATE_FAST' : 'CREATE2'} refused: ${'detail' in accepted.error ? accepted.error.detail : accepted.error.code}`,
       )
       return link.send(destroyCell(cell.circId, DestroyReason.PROTOCOL))
     }
@@ -229,8 +228,8 @@ export class PlexusRelay {
     this.view.push({ circuit: entry.number, kind: 'previous', address: link.peer })
     link.send({
       circId: cell.circId,
-      command: CellCommand.CREATED2,
-      payload: accepted.value.created2,
+      command: fast ? CellCommand.CREATED_FAST : CellCommand.CREATED2,
+      payload: accepted.value.created,
     })
   }
 
@@ -256,6 +255,19 @@ export class PlexusRelay {
         return void this.extend(entry, action.linkSpecifiers, action.create2)
       case 'connect':
         return this.connectStream(entry, action.streamId, action.host, action.port)
+      case 'connect-directory': {
+        // BEGIN_DIR: the request goes on to an authority's DirPort, chosen afresh per stream
+        // (this relay forwards directory requests; it keeps no directory cache of its own).
+        const authorities = this.options.publish?.authorities ?? []
+        const authority =
+          authorities.length === 0 ? undefined : authorities[this.random.int(authorities.length)]
+        if (authority === undefined)
+          return this.apply(
+            entry,
+            entry.circuit.streamFailed(action.streamId, EndReason.NOTDIRECTORY),
+          )
+        return this.connectStream(entry, action.streamId, authority.host, authority.dirPort)
+      }
       case 'write': {
         const socket = entry.sockets.get(action.streamId)
         if (socket === undefined || socket.write(action.data) || this.blocked.has(socket)) return
@@ -384,7 +396,7 @@ export class PlexusRelay {
       target,
       this.log,
       10_000,
-      this.options.authenticateLinks === true ? this.keys.initiator : undefined,
+      this.authenticatesLinks ? this.keys.initiator : undefined,
     )
     this.outbound.set(key, opening)
     opening.then(

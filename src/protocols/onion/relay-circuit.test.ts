@@ -9,12 +9,8 @@ import { policyAllows } from './directory/exit-policy.js'
 import { splitHopKeys } from './kdf.js'
 import { ntorClientFinish, ntorClientStart, ntorKeyMaterial } from './ntor.js'
 import { RelayCommand, decodeRelayCell, encodeRelayCell, type RelayCell } from './relay-cell.js'
-import {
-  DEFAULT_EXIT_POLICY,
-  RelayCircuit,
-  parseExitPolicy,
-  type RelayCircuitAction,
-} from './relay-circuit.js'
+import { DEFAULT_EXIT_POLICY, parseExitPolicy } from './directory/exit-policy.js'
+import { RelayCircuit, type RelayCircuitAction } from './relay-circuit.js'
 import { HopCryptoLayer } from './relay-crypto.js'
 import {
   EndReason,
@@ -32,7 +28,7 @@ assert.ok(policy.ok)
 const rules = policy.value
 
 /** A client's single hop to a RelayCircuit: the client side's crypto layer is ours. */
-function oneHop(seed: number) {
+function oneHop(seed: number, servesDirectory = false) {
   const random = new SeededRandom(seed)
   const onionSecret = random.bytes(32)
   const secret = {
@@ -46,10 +42,10 @@ function oneHop(seed: number) {
     random.fork('relay'),
     secret,
     encodeCreate2({ handshakeType: HandshakeType.NTOR, handshakeData: start.onionskin }),
-    { exitAllows: (host, port) => policyAllows(rules, host, port) },
+    { exitAllows: (host, port) => policyAllows(rules, host, port), servesDirectory },
   )
   assert.ok(accepted.ok)
-  const reply = decodeCreated2(accepted.value.created2)
+  const reply = decodeCreated2(accepted.value.created)
   assert.ok(reply.ok)
   const keySeed = ntorClientFinish(crypto, start.state, reply.value)
   assert.ok(keySeed.ok)
@@ -105,6 +101,36 @@ test('BEGIN inside the policy asks to connect; bytes flow both ways within the w
     send({ command: RelayCommand.SENDME, streamId: 1, data: new Uint8Array(0) })
   const over = send({ command: RelayCommand.SENDME, streamId: 1, data: new Uint8Array(0) })
   assert.ok(over.some((action) => action.type === 'closed'))
+})
+
+test('BEGIN_DIR: END NOTDIRECTORY from a relay without a directory; else a directory stream', () => {
+  const beginDir = (streamId: number): RelayCell => ({
+    command: RelayCommand.BEGIN_DIR,
+    streamId,
+    data: new Uint8Array(0),
+  })
+  const plain = oneHop(5)
+  const refused = plain.opened(plain.send(beginDir(3)))
+  assert.equal(refused[0]?.command, RelayCommand.END)
+  assert.deepEqual([...(refused[0]?.data ?? [])], [EndReason.NOTDIRECTORY])
+
+  const { circuit, send, opened } = oneHop(6, true)
+  assert.deepEqual(send(beginDir(3)), [{ type: 'connect-directory', streamId: 3 }])
+  // tor-spec §6.2: the CONNECTED answering BEGIN_DIR carries no address.
+  const connected = opened(circuit.streamConnected(3, Uint8Array.of(127, 0, 0, 1)))
+  assert.equal(connected[0]?.command, RelayCommand.CONNECTED)
+  assert.equal(connected[0]?.data.length, 0)
+  // The stream carries the request and the answer like any other.
+  const request = new TextEncoder().encode(
+    'GET /tor/status-vote/current/consensus HTTP/1.0\r\n\r\n',
+  )
+  const written = send({ command: RelayCommand.DATA, streamId: 3, data: request })
+  assert.deepEqual(written, [{ type: 'write', streamId: 3, data: request }])
+  const answer = opened(circuit.streamData(3, new TextEncoder().encode('HTTP/1.0 200 OK\r\n\r\n')))
+  assert.equal(answer[0]?.command, RelayCommand.DATA)
+  // BEGIN_DIR on stream 0 is a violation; a second BEGIN_DIR on an open stream is refused.
+  assert.deepEqual(send(beginDir(3)), [{ type: 'refused', detail: 'BEGIN_DIR for open stream 3' }])
+  assert.ok(send(beginDir(0)).some((action) => action.type === 'closed'))
 })
 
 test('DATA from the client is written out, and SENDMEs come back every 50 (stream) and 100 (circuit) cells', () => {

@@ -3,19 +3,20 @@
  * handshake) it routes every cell from the previous hop, either on to the next hop (this
  * relay's layer removed) or to itself when recognized: EXTEND2 (asks the driver to open the
  * next hop), BEGIN (the exit: asks the driver to connect when the exit policy allows, else
- * END with reason EXITPOLICY), DATA, END, SENDME, RESOLVE (literal addresses only: the exit
- * never looks a name up). Cells from the next hop go back with this relay's layer added.
+ * END with reason EXITPOLICY), BEGIN_DIR (a tunnelled directory request: the driver connects
+ * the stream to a directory when this relay serves one, else END NOTDIRECTORY), DATA, END,
+ * SENDME, RESOLVE (literal addresses only: the exit never looks a name up). Cells from the next hop go back with this relay's layer added.
  * Circuit (1000/100, SENDME v1) and stream (500/50) windows hold for what the exit sends and
  * receives. Inputs are method calls; outputs are actions for the driver. Any violation
  * closes the circuit once, both ways.
  */
 import type { RemoteFault } from '../../core/errors.js'
 import type { Random } from '../../core/random.js'
-import { err, ok, type Result } from '../../core/result.js'
+import { ok, type Result } from '../../core/result.js'
 import { CellCommand } from './cell.js'
 import { DestroyReason, decodeCreated2 } from './control-cells.js'
 import type { OnionCrypto } from './crypto-port.js'
-import { ipv4ToNumber, parsePolicyRule, type PolicyRule } from './directory/exit-policy.js'
+import { ipv4ToNumber } from './directory/exit-policy.js'
 import { CIRCUIT_WINDOW, DeliverWindow, PackageWindow, STREAM_WINDOW } from './flow-control.js'
 import type { NtorRelaySecret } from './ntor.js'
 import { RELAY_DATA_BYTES_MAX, RelayCommand, type RelayCell } from './relay-cell.js'
@@ -32,43 +33,16 @@ import {
   encodeResolved,
   encodeSendme,
   encodeTruncated,
-  type LinkSpecifier,
   type ResolvedAnswer,
 } from './relay-messages.js'
+import type { RelayCircuitAction, RelayCircuitOptions } from './relay-circuit-actions.js'
 
-export type RelayCircuitAction =
-  /** A cell toward the client, on the circuit id of the previous hop's link. */
-  | { readonly type: 'to-previous'; readonly command: number; readonly payload: Uint8Array }
-  /** A cell toward the next hop, on the circuit id of the next link. */
-  | { readonly type: 'to-next'; readonly command: number; readonly payload: Uint8Array }
-  /** Open (or reuse) a link to the next hop and send it CREATE2 with this payload. */
-  | {
-      readonly type: 'extend'
-      readonly linkSpecifiers: readonly LinkSpecifier[]
-      readonly create2: Uint8Array
-    }
-  | {
-      readonly type: 'connect'
-      readonly streamId: number
-      readonly host: string
-      readonly port: number
-    }
-  | { readonly type: 'write'; readonly streamId: number; readonly data: Uint8Array }
-  /** Stop reading the exit's TCP connection (the windows are shut) or start again. */
-  | { readonly type: 'pause-stream'; readonly streamId: number }
-  | { readonly type: 'resume-stream'; readonly streamId: number }
-  | { readonly type: 'close-stream'; readonly streamId: number }
-  | { readonly type: 'refused'; readonly detail: string }
-  /** The circuit is over: the driver tears down both sides. */
-  | { readonly type: 'closed'; readonly reason: string; readonly destroyPrevious: boolean }
-
-export interface RelayCircuitOptions {
-  /** Whether the exit may open host:port (its exit policy). */
-  readonly exitAllows: (host: string, port: number) => boolean
-}
+export type { RelayCircuitAction, RelayCircuitOptions } from './relay-circuit-actions.js'
 
 interface ExitStream {
   connected: boolean
+  /** A BEGIN_DIR stream: its CONNECTED carries no address (tor-spec §6.2). */
+  readonly directory: boolean
   readonly deliver: DeliverWindow
   readonly package: PackageWindow
   /** Bytes read from TCP and not yet packaged into DATA cells. */
@@ -80,6 +54,17 @@ interface ExitStream {
 }
 
 type NextHop = 'none' | 'extending' | 'extended'
+
+const newStream = (directory: boolean): ExitStream => ({
+  connected: false,
+  directory,
+  deliver: new DeliverWindow(STREAM_WINDOW),
+  package: new PackageWindow(STREAM_WINDOW),
+  queued: [],
+  endAfterQueue: false,
+  paused: false,
+  writeBlocked: false,
+})
 
 const isIpLiteral = (host: string): boolean => ipv4ToNumber(host) !== undefined
 
@@ -104,20 +89,43 @@ export class RelayCircuit {
     secret: NtorRelaySecret,
     create2Payload: Uint8Array,
     options: RelayCircuitOptions,
-  ): Result<{ circuit: RelayCircuit; created2: Uint8Array }, RemoteFault> {
-    // RelayHop asks whether a next hop exists; the circuit it belongs to is made just after.
+  ): Result<{ circuit: RelayCircuit; created: Uint8Array }, RemoteFault> {
+    return RelayCircuit.withHop(options, (hasNextHop) => {
+      const accepted = RelayHop.accept(crypto, random, secret, create2Payload, hasNextHop)
+      return accepted.ok
+        ? ok({ hop: accepted.value.hop, created: accepted.value.created2 })
+        : accepted
+    })
+  }
+
+  /** Answers CREATE_FAST (a first hop only): the circuit and the CREATED_FAST payload. */
+  static acceptFast(
+    crypto: OnionCrypto,
+    random: Random,
+    createFastPayload: Uint8Array,
+    options: RelayCircuitOptions,
+  ): Result<{ circuit: RelayCircuit; created: Uint8Array }, RemoteFault> {
+    return RelayCircuit.withHop(options, (hasNextHop) => {
+      const accepted = RelayHop.acceptFast(crypto, random, createFastPayload, hasNextHop)
+      return accepted.ok
+        ? ok({ hop: accepted.value.hop, created: accepted.value.createdFast })
+        : accepted
+    })
+  }
+
+  private static withHop(
+    options: RelayCircuitOptions,
+    makeHop: (
+      hasNextHop: () => boolean,
+    ) => Result<{ hop: RelayHop; created: Uint8Array }, RemoteFault>,
+  ): Result<{ circuit: RelayCircuit; created: Uint8Array }, RemoteFault> {
+    // The hop asks whether a next hop exists; the circuit it belongs to is made just after.
     const holder: { circuit?: RelayCircuit } = {}
-    const accepted = RelayHop.accept(
-      crypto,
-      random,
-      secret,
-      create2Payload,
-      () => holder.circuit?.next === 'extended',
-    )
-    if (!accepted.ok) return accepted
-    const circuit = new RelayCircuit(accepted.value.hop, options)
+    const made = makeHop(() => holder.circuit?.next === 'extended')
+    if (!made.ok) return made
+    const circuit = new RelayCircuit(made.value.hop, options)
     holder.circuit = circuit
-    return ok({ circuit, created2: accepted.value.created2 })
+    return ok({ circuit, created: made.value.created })
   }
 
   get isClosed(): boolean {
@@ -202,7 +210,8 @@ export class RelayCircuit {
       ...this.sendToClient({
         command: RelayCommand.CONNECTED,
         streamId,
-        data: encodeConnected({ address, ttl: 300 }),
+        // tor-spec §6.2: the CONNECTED answering BEGIN_DIR carries no address.
+        data: stream.directory ? new Uint8Array(0) : encodeConnected({ address, ttl: 300 }),
       }),
       ...this.flush(streamId),
     ]
@@ -243,11 +252,7 @@ export class RelayCircuit {
       case RelayCommand.BEGIN:
         return this.onBegin(cell)
       case RelayCommand.BEGIN_DIR:
-        return this.sendToClient({
-          command: RelayCommand.END,
-          streamId: cell.streamId,
-          data: encodeEnd(EndReason.NOTDIRECTORY),
-        })
+        return this.onBeginDir(cell)
       case RelayCommand.DATA:
         return this.onData(cell, digest)
       case RelayCommand.SENDME:
@@ -303,16 +308,22 @@ export class RelayCircuit {
         { type: 'refused', detail: `BEGIN ${host}:${port} refused by the exit policy` },
         ...end(EndReason.EXITPOLICY),
       ]
-    this.streams.set(cell.streamId, {
-      connected: false,
-      deliver: new DeliverWindow(STREAM_WINDOW),
-      package: new PackageWindow(STREAM_WINDOW),
-      queued: [],
-      endAfterQueue: false,
-      paused: false,
-      writeBlocked: false,
-    })
+    this.streams.set(cell.streamId, newStream(false))
     return [{ type: 'connect', streamId: cell.streamId, host, port }]
+  }
+
+  private onBeginDir(cell: RelayCell): RelayCircuitAction[] {
+    if (cell.streamId === 0) return this.violation('BEGIN_DIR on stream 0')
+    if (this.streams.has(cell.streamId))
+      return [{ type: 'refused', detail: `BEGIN_DIR for open stream ${cell.streamId}` }]
+    if (this.options.servesDirectory !== true)
+      return this.sendToClient({
+        command: RelayCommand.END,
+        streamId: cell.streamId,
+        data: encodeEnd(EndReason.NOTDIRECTORY),
+      })
+    this.streams.set(cell.streamId, newStream(true))
+    return [{ type: 'connect-directory', streamId: cell.streamId }]
   }
 
   private onData(cell: RelayCell, digest: Uint8Array): RelayCircuitAction[] {
@@ -457,27 +468,4 @@ export class RelayCircuit {
       { type: 'closed', reason, destroyPrevious },
     ]
   }
-}
-
-/** The default exit policy of a plexus relay: loopback only. */
-export const DEFAULT_EXIT_POLICY = 'accept 127.0.0.0/8:*, reject *:*'
-
-/**
- * Parses `accept 127.0.0.0/8:*, reject *:*` (items separated by commas or newlines, in
- * descriptor syntax). A policy that matches nothing accepts (as in descriptors), so a
- * policy given by hand should end with `reject *:*`.
- */
-export function parseExitPolicy(text: string): Result<PolicyRule[], string> {
-  const rules: PolicyRule[] = []
-  for (const item of text
-    .split(/[,\n]/)
-    .map((part) => part.trim())
-    .filter(Boolean)) {
-    const [keyword = '', pattern = '', ...rest] = item.split(/\s+/)
-    const rule = rest.length > 0 ? undefined : parsePolicyRule(keyword, pattern)
-    if (rule === undefined)
-      return err(`exit policy item "${item}" is not accept|reject ADDR[/BITS]:PORTS`)
-    rules.push(rule)
-  }
-  return ok(rules)
 }

@@ -9,10 +9,17 @@ import type { RemoteFault } from '../../core/errors.js'
 import type { Random } from '../../core/random.js'
 import { err, ok, type Result } from '../../core/result.js'
 import { CellCommand } from './cell.js'
-import { HandshakeType, decodeCreate2, encodeCreated2 } from './control-cells.js'
+import {
+  CREATE_FAST_KEY_BYTES,
+  HandshakeType,
+  decodeCreate2,
+  decodeCreateFast,
+  encodeCreated2,
+  encodeCreatedFast,
+} from './control-cells.js'
 import type { OnionCrypto } from './crypto-port.js'
 import { RelayEarlyBudget } from './flow-control.js'
-import { splitHopKeys } from './kdf.js'
+import { HOP_KEY_MATERIAL_BYTES, kdfTor, splitHopKeys } from './kdf.js'
 import { ntorKeyMaterial, ntorServerRespond, type NtorRelaySecret } from './ntor.js'
 import {
   decodeRelayCell,
@@ -65,6 +72,33 @@ export class RelayHop {
     const keys = splitHopKeys(ntorKeyMaterial(crypto, answer.value.keySeed))
     const hop = new RelayHop(new HopCryptoLayer(crypto, keys, 'relay'), random, hasNextHop)
     return ok({ hop, created2: encodeCreated2(answer.value.reply) })
+  }
+
+  /**
+   * Answers a CREATE_FAST (tor-spec §5.1.3): no public-key step, the link's TLS is the only
+   * protection. tor clients still send it for one-hop directory circuits to a relay whose
+   * onion key they do not hold. K = KDF-TOR(X | Y); KH, then Df, Db, Kf, Kb.
+   */
+  static acceptFast(
+    crypto: OnionCrypto,
+    random: Random,
+    createFastPayload: Uint8Array,
+    hasNextHop: () => boolean,
+  ): Result<{ hop: RelayHop; createdFast: Uint8Array }, RemoteFault> {
+    const x = decodeCreateFast(createFastPayload)
+    if (!x.ok) return x
+    const y = random.bytes(CREATE_FAST_KEY_BYTES)
+    const k0 = new Uint8Array(2 * CREATE_FAST_KEY_BYTES)
+    k0.set(x.value)
+    k0.set(y, CREATE_FAST_KEY_BYTES)
+    const material = kdfTor(crypto, k0, 20 + HOP_KEY_MATERIAL_BYTES)
+    const keys = splitHopKeys(material.subarray(20))
+    const hop = new RelayHop(new HopCryptoLayer(crypto, keys, 'relay'), random, hasNextHop)
+    const createdFast = encodeCreatedFast({
+      keyMaterial: y,
+      derivativeKeyHash: material.slice(0, 20),
+    })
+    return ok({ hop, createdFast })
   }
 
   /** A RELAY or RELAY_EARLY cell from the client's side; `payload` is handed over (decrypted in place). */

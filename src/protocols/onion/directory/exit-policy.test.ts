@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { parseExitPolicy } from '../relay-circuit.js'
 import {
   formatPolicyRule,
+  parseExitPolicy,
   policyAllows,
   policyOfSummary,
   summarizePolicy,

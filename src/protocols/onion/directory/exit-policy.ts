@@ -3,6 +3,8 @@
  * address/mask and port ranges; the first rule that matches decides, and no match means
  * accept (tor appends its own `reject *:*`, so in practice descriptors end with one).
  */
+import { err, ok, type Result } from '../../../core/result.js'
+
 export interface PolicyRule {
   readonly accept: boolean
   /** IPv4 network as a 32-bit number and prefix length; `*` is 0/0. */
@@ -127,4 +129,27 @@ export function summarizePolicy(rules: readonly PolicyRule[]): string {
   return accepted.length <= refused.length || refused.length === 0
     ? `accept ${text(accepted)}`
     : `reject ${text(refused)}`
+}
+
+/** The default exit policy of a plexus relay: loopback only. */
+export const DEFAULT_EXIT_POLICY = 'accept 127.0.0.0/8:*, reject *:*'
+
+/**
+ * Parses `accept 127.0.0.0/8:*, reject *:*` (items separated by commas or newlines, in
+ * descriptor syntax). A policy that matches nothing accepts (as in descriptors), so a
+ * policy given by hand should end with `reject *:*`.
+ */
+export function parseExitPolicy(text: string): Result<PolicyRule[], string> {
+  const rules: PolicyRule[] = []
+  for (const item of text
+    .split(/[,\n]/)
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const [keyword = '', pattern = '', ...rest] = item.split(/\s+/)
+    const rule = rest.length > 0 ? undefined : parsePolicyRule(keyword, pattern)
+    if (rule === undefined)
+      return err(`exit policy item "${item}" is not accept|reject ADDR[/BITS]:PORTS`)
+    rules.push(rule)
+  }
+  return ok(rules)
 }
