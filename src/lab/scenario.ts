@@ -44,9 +44,14 @@ export interface Scenario<Report extends object = object> {
   /**
    * The scenario's comparison run (`plexus sim <name> --compare --out DIR`), when it has one:
    * `given` holds only the parameters the user set; files go to `outDir`; returns the lines
-   * to print (a table).
+   * to print (a table), at once or when the comparison's child processes are done.
    */
-  compare?(given: Params, seed: number, outDir: string, options?: RunOptions): string[]
+  compare?(
+    given: Params,
+    seed: number,
+    outDir: string,
+    options?: RunOptions,
+  ): string[] | Promise<string[]>
 }
 
 export function defaultsOf(

@@ -20,6 +20,8 @@ export async function nodeOverlayPlugin(options: OverlayPluginOptions): Promise<
     bind: at.bind,
     advertiseHost: at.advertiseHost,
     bootstrap: at.bootstrap,
+    ...(at.bind6 === undefined ? {} : { bind6: at.bind6 }),
+    ...(at.advertiseHost6 === undefined ? {} : { advertiseHost6: at.advertiseHost6 }),
     ...(options.state === undefined ? {} : { statePath: options.state }),
     ...(options.tuning === undefined ? {} : { tuning: options.tuning }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),

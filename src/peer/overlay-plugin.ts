@@ -20,8 +20,11 @@ export interface OverlayPluginConfig {
   readonly kind: OverlayName
   /** Where the UDP socket binds (port 0 picks one). */
   readonly bind: Address
-  /** The IPv4 address others reach this node at (default: the bound one). */
+  /** The address others reach this node at (default: the bound one). */
   readonly advertiseHost?: string
+  /** An IPv6 address to bind as well: a dual-stack node (`bind` is then IPv4). */
+  readonly bind6?: Address
+  readonly advertiseHost6?: string
   /** Nodes to join through; none: the nodes in the state file, else a new overlay. */
   readonly bootstrap: readonly Address[]
   /** Id and known nodes: loaded at start, saved while running and at stop. */
@@ -39,6 +42,8 @@ export interface OverlayStatus {
   /** The node's overlay id (hex); empty when stopped. */
   readonly id: string
   readonly address: string
+  /** A dual-stack node's IPv6 address (`[v6]:port`), where IPv6-only members reach it. */
+  readonly address6?: string
   /** The nodes it routes through (Chord: predecessor, successors, fingers; CAN: zone neighbours). */
   readonly neighbours: readonly string[]
   /** Keys this node stores (Pastry counts the replicas it holds too). */
@@ -68,6 +73,8 @@ export class OverlayPlugin implements PeerPlugin {
       bind: c.bind,
       bootstrap: c.bootstrap,
       ...(c.advertiseHost === undefined ? {} : { advertiseHost: c.advertiseHost }),
+      ...(c.bind6 === undefined ? {} : { bind6: c.bind6 }),
+      ...(c.advertiseHost6 === undefined ? {} : { advertiseHost6: c.advertiseHost6 }),
       ...(c.statePath === undefined ? {} : { statePath: c.statePath }),
       ...(c.tuning === undefined ? {} : { tuning: c.tuning }),
       ...(c.onEvent === undefined ? {} : { onEvent: c.onEvent }),
@@ -122,6 +129,7 @@ export class OverlayPlugin implements PeerPlugin {
       kind: this.config.kind,
       id: service.id,
       address: addressKey(service.address),
+      ...(service.address6 === undefined ? {} : { address6: addressKey(service.address6) }),
       neighbours: [...new Set(member.state().nodes.map(addressKey))],
       storedKeys: member.storedKeys(),
       summary: member.stats(),

@@ -22,6 +22,8 @@ interface NodeFlags {
   readonly port: number
   readonly bind: string
   readonly advertise?: string
+  readonly bind6?: string
+  readonly advertise6?: string
   readonly bootstrap: string[]
   readonly state?: string
   readonly json?: boolean
@@ -123,6 +125,12 @@ function registerKind(overlay: Command, kind: OverlayName): void {
     DEFAULT_PORTS[kind],
   )
     .option('--state <file>', 'id and known nodes: loaded at start, saved while running')
+    .option(
+      '--bind6 <addr>',
+      'also bind this IPv6 address (--bind being IPv4), same port: a dual-stack node that ' +
+        'bridges IPv4-only and IPv6-only members',
+    )
+    .option('--advertise6 <host>', 'IPv6 address others reach a dual-stack node at')
     .action(async (flags: NodeFlags) => {
       const json = flags.json === true
       const node = await startOverlayPlugin({
@@ -131,6 +139,8 @@ function registerKind(overlay: Command, kind: OverlayName): void {
         port: flags.port,
         bootstrap: flags.bootstrap,
         ...(flags.advertise === undefined ? {} : { advertise: flags.advertise }),
+        ...(flags.bind6 === undefined ? {} : { bind6: flags.bind6 }),
+        ...(flags.advertise6 === undefined ? {} : { advertise6: flags.advertise6 }),
         ...(flags.state === undefined ? {} : { state: flags.state }),
         onEvent: (event) => {
           const line = eventLine(event)
@@ -142,13 +152,15 @@ function registerKind(overlay: Command, kind: OverlayName): void {
       const report = (type: string): void => {
         const status = node.status()
         if (json) {
-          const { id, address, summary } = status
-          printJson({ type, overlay: kind, id, address, ...summary })
+          const { id, address, address6, summary } = status
+          const six = address6 === undefined ? {} : { address6 }
+          printJson({ type, overlay: kind, id, address, ...six, ...summary })
         } else {
           const rest = Object.entries(status.summary)
             .map(([k, v]) => `${k} ${v}`)
             .join(', ')
-          printLine(`${kind} ${status.id} on ${status.address}: ${rest}`)
+          const on = [status.address, status.address6].filter((a) => a !== undefined).join(' and ')
+          printLine(`${kind} ${status.id} on ${on}: ${rest}`)
         }
       }
       report('listening')

@@ -123,7 +123,9 @@ export function registerSim(program: Command): void {
         return cmd.error('error: --compare needs --out <dir>', { exitCode: EXIT_USAGE })
       // Only what the user set: the comparison has its own defaults for the rest.
       const set = Object.fromEntries(Object.keys(given).map((k) => [k, params[k] as ParamValue]))
-      for (const line of scenario.compare(set, seed ?? 1, out, runOptions)) printLine(line)
+      const lines = scenario.compare(set, seed ?? 1, out, runOptions)
+      if (Array.isArray(lines)) for (const line of lines) printLine(line)
+      else return lines.then((all) => all.forEach((line) => printLine(line)))
       return undefined
     }
     if (out !== undefined)

@@ -38,7 +38,7 @@ import type { StoredListing } from '../../protocols/kademlia/stored-listing.js'
 import { attach, type Attached } from '../attach.js'
 import type { DhtAccess } from '../bittorrent/dht-announcing.js'
 import { writeFileAtomic } from '../disk-atomic.js'
-import { bindDualStack, DualStackSocket } from './dual-stack-socket.js'
+import { bindDualStack, DualStackSocket } from '../dual-stack-socket.js'
 import { foreignStateMessage, readStateFileThen } from './state-file.js'
 
 export type DhtDone = Extract<DhtEvent, { type: 'done' }>

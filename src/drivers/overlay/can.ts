@@ -22,6 +22,7 @@ export function canMember(input: MemberInput, config: Partial<CanConfig> = {}): 
   )
   return {
     dht: core,
+    codec: canCodec,
     attach: (clock, socket, metrics, onEvent) =>
       attach(core, canCodec, { clock, socket, metrics, messageName: canMessageName, onEvent }),
     create: () => core.create(),

@@ -29,6 +29,7 @@ export function chordMember(input: MemberInput, config: Partial<ChordConfig> = {
   const codec = chordCodec(ring)
   return {
     dht: core,
+    codec: codec,
     attach: (clock, socket, metrics, onEvent) =>
       attach(core, codec, { clock, socket, metrics, messageName: chordMessageName, onEvent }),
     create: () => undefined,

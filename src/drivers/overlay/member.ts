@@ -1,4 +1,5 @@
 import type { Address } from '../../core/address.js'
+import type { Codec } from '../../core/core.js'
 import type { Clock, DatagramSocket, Hashing, Metrics } from '../../core/env.js'
 import type { Random } from '../../core/random.js'
 import type { Instant } from '../../core/time.js'
@@ -35,6 +36,8 @@ export interface MemberState {
  */
 export interface OverlayMember {
   readonly dht: OverlayDht
+  /** The overlay's wire codec (a dual-stack node's gateway translates addresses with it). */
+  readonly codec: Codec<unknown, unknown>
   /** Binds the core to the socket (the shared `attach`, with the overlay's codec). */
   attach(
     clock: Clock,

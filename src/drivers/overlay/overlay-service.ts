@@ -15,7 +15,9 @@ import type { CanConfig } from '../../protocols/can/config.js'
 import type { PastryConfig } from '../../protocols/pastry/node.js'
 import type { OverlayEvent } from '../../protocols/overlay/dht.js'
 import type { Attached } from '../attach.js'
-import { bindDatagram } from '../promises.js'
+import { bindDualStack, type DualStackSocket } from '../dual-stack-socket.js'
+import { bindDatagram, promised } from '../promises.js'
+import { FamilyGateway } from './family-gateway.js'
 import { canMember } from './can.js'
 import { chordMember } from './chord.js'
 import type { MemberEvent, MemberInput, OverlayMember, OverlayName } from './member.js'
@@ -38,6 +40,13 @@ export interface OverlayServiceOptions {
   readonly bind: Address
   /** The host others reach this node at (default: the bound host). IPv4 or IPv6. */
   readonly advertiseHost?: string
+  /**
+   * Also an IPv6 address to bind (with `bind` IPv4): a dual-stack node, reachable from both
+   * families, bridging them for the overlay (family-gateway.ts). Port 0: `bind`'s port.
+   */
+  readonly bind6?: Address
+  /** The IPv6 host others reach a dual-stack node at (default: `bind6`'s host). */
+  readonly advertiseHost6?: string
   /** `member` joins through `bootstrap` (or starts the overlay without); `client` never joins. */
   readonly role: 'member' | 'client'
   readonly bootstrap?: readonly Address[]
@@ -76,12 +85,21 @@ export class OverlayService {
     readonly member: OverlayMember,
     private readonly socket: DatagramSocket,
     private attached: Attached | undefined,
+    private readonly gateway: FamilyGateway | undefined,
+    /** A dual-stack node's IPv6 address (as advertised). */
+    readonly address6: Address | undefined,
   ) {}
 
   static async start(options: OverlayServiceOptions): Promise<OverlayService> {
     const { env } = options
     const saved = options.statePath === undefined ? undefined : await loadState(options)
-    const socket = await bindDatagram(env.net, options.bind)
+    const dual =
+      options.bind6 === undefined
+        ? undefined
+        : await promised<DualStackSocket>((done) =>
+            bindDualStack(env.net, options.bind, options.bind6 as Address, done),
+          )
+    const socket = dual?.v4 ?? (await bindDatagram(env.net, options.bind))
     const self = { host: options.advertiseHost ?? socket.local.host, port: socket.local.port }
     const member = createMember(
       options.overlay,
@@ -94,16 +112,35 @@ export class OverlayService {
       },
       options.tuning,
     )
-    const service = new OverlayService(options, member, socket, undefined)
+    const address6 =
+      dual === undefined
+        ? undefined
+        : { host: options.advertiseHost6 ?? dual.local6.host, port: dual.local6.port }
+    const gateway =
+      dual === undefined || address6 === undefined
+        ? undefined
+        : new FamilyGateway(
+            env.net,
+            member.codec,
+            { v4: self.host, v6: address6.host },
+            self,
+            dual.v6,
+            env.log,
+          )
+    const service = new OverlayService(options, member, socket, undefined, gateway, address6)
     service.attached = member.attach(env.clock, socket, env.metrics, (e) => service.onEvent(e))
-    const bootstrap = options.bootstrap?.length ? options.bootstrap : (saved?.nodes ?? [])
+    const given = options.bootstrap?.length ? options.bootstrap : (saved?.nodes ?? [])
+    // The core of a dual-stack node is an IPv4 member: an IPv6 node is reached through its alias.
+    const bootstrap =
+      gateway === undefined ? given : await Promise.all(given.map((a) => gateway.forCore(a)))
     if (options.role === 'client') {
-      const gateway = bootstrap[0]
-      if (gateway === undefined) {
+      const first = bootstrap[0]
+      if (first === undefined) {
         socket.close()
+        gateway?.close()
         throw new Error('a client needs a bootstrap node to send its operations through')
       }
-      member.useGateway(gateway)
+      member.useGateway(first)
     } else if (bootstrap.length === 0) {
       member.create()
     } else {
@@ -167,6 +204,7 @@ export class OverlayService {
     }
     this.attached?.detach()
     this.socket.close()
+    this.gateway?.close()
     for (const resolve of this.pending.values()) resolve(abandoned())
     this.pending.clear()
   }

@@ -26,6 +26,7 @@ export function pastryMember(
   )
   return {
     dht: core,
+    codec: pastryCodec,
     attach: (clock, socket, metrics, onEvent) =>
       attach(core, pastryCodec, {
         clock,

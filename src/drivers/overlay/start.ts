@@ -23,6 +23,13 @@ export interface OverlayNodeOptions {
    * loopback, else this host's first external address of the bound family).
    */
   readonly advertise?: string
+  /**
+   * An IPv6 literal to bind as well (`bind` then being IPv4): a dual-stack node, bridging
+   * IPv4-only and IPv6-only members of one overlay. Same port as `port`.
+   */
+  readonly bind6?: string
+  /** What to tell IPv6 nodes when `bind6` is `::` (default as for `advertise`). */
+  readonly advertise6?: string
   /** `host:port` strings, `[v6]:port` or `v6:port` (names resolved here). */
   readonly bootstrap: readonly string[]
   readonly state?: string
@@ -35,11 +42,17 @@ export interface ResolvedOverlayAddresses {
   readonly bind: Address
   readonly advertiseHost: string
   readonly bootstrap: readonly Address[]
+  /** A dual-stack node's IPv6 address to bind and the host it advertises there. */
+  readonly bind6?: Address
+  readonly advertiseHost6?: string
 }
 
 export async function resolveOverlayAddresses(
   env: Env,
-  options: Pick<OverlayNodeOptions, 'bind' | 'port' | 'advertise' | 'bootstrap'>,
+  options: Pick<
+    OverlayNodeOptions,
+    'bind' | 'port' | 'advertise' | 'bootstrap' | 'bind6' | 'advertise6'
+  >,
 ): Promise<ResolvedOverlayAddresses> {
   const bindHost = await resolveHost(env, unbracket(options.bind))
   const bootstrap: Address[] = []
@@ -50,19 +63,29 @@ export async function resolveOverlayAddresses(
       port: Number(item.slice(at + 1)),
     })
   }
-  const v6 = !isIPv4(bindHost)
-  const advertiseHost =
-    options.advertise !== undefined
-      ? await resolveHost(env, unbracket(options.advertise))
-      : bindHost === '0.0.0.0' || bindHost === '::'
-        ? bootstrap.some((b) => b.host.startsWith('127.') || b.host === '::1')
-          ? v6
-            ? '::1'
-            : '127.0.0.1'
-          : firstExternal(v6)
-        : bindHost
-  return { bind: { host: bindHost, port: options.port }, advertiseHost, bootstrap }
+  const onLoopback = bootstrap.some((b) => b.host.startsWith('127.') || b.host === '::1')
+  const advertised = async (bound: string, given: string | undefined): Promise<string> => {
+    const v6 = !isIPv4(bound)
+    if (given !== undefined) return resolveHost(env, unbracket(given))
+    if (bound !== '0.0.0.0' && bound !== '::') return bound
+    return onLoopback ? (v6 ? '::1' : '127.0.0.1') : firstExternal(v6)
+  }
+  const advertiseHost = await advertised(bindHost, options.advertise)
+  const at = { bind: { host: bindHost, port: options.port }, advertiseHost, bootstrap }
+  if (options.bind6 === undefined) return at
+  const bind6 = unbracket(options.bind6)
+  if (!isIPv6Literal(bind6)) throw new Error(`--bind6 takes an IPv6 address, not ${options.bind6}`)
+  if (!isIPv4(bindHost)) {
+    throw new Error(`a dual-stack node binds an IPv4 --bind with --bind6, not ${bindHost}`)
+  }
+  const advertiseHost6 = await advertised(bind6, options.advertise6)
+  if (!isIPv6Literal(advertiseHost6)) {
+    throw new Error(`--advertise6 takes an IPv6 address, not ${advertiseHost6}`)
+  }
+  return { ...at, bind6: { host: bind6, port: 0 }, advertiseHost6 }
 }
+
+const isIPv6Literal = (host: string): boolean => host.includes(':') && ipToBytes(host) !== undefined
 
 /** A node on this machine's Env (the one-shot client; members run as `OverlayPlugin`). */
 export async function startOverlayNode(options: OverlayNodeOptions): Promise<OverlayService> {
@@ -75,6 +98,8 @@ export async function startOverlayNode(options: OverlayNodeOptions): Promise<Ove
     bind: at.bind,
     advertiseHost: at.advertiseHost,
     bootstrap: at.bootstrap,
+    ...(at.bind6 === undefined ? {} : { bind6: at.bind6 }),
+    ...(at.advertiseHost6 === undefined ? {} : { advertiseHost6: at.advertiseHost6 }),
     ...(options.tuning === undefined ? {} : { tuning: options.tuning }),
     ...(options.state === undefined ? {} : { statePath: options.state }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),

@@ -54,7 +54,8 @@ export interface ChurnRow {
   readonly latencyP50Ms?: number
 }
 
-export interface CompareSettings {
+/** What one run depends on: plain data, so a child process can be handed it as JSON. */
+export interface PointSettings {
   readonly sizes: readonly number[]
   readonly lookups: number
   readonly dims: number
@@ -67,24 +68,23 @@ export interface CompareSettings {
    * size cost more CPU than the run may take); absent: they always join by the protocol.
    */
   readonly centralFrom?: number
+}
+
+/** The settings as a run wants them, with somewhere to say how it goes. */
+export interface CompareSettings extends PointSettings {
   readonly progress?: (line: string) => void
 }
 
 const r3 = (v: number): number => Math.round(v * 1000) / 1000
 
-export function sizeRows(n: number, s: CompareSettings, seed: number): SizeRow[] {
+/** One overlay's row at N: its own scenario, run alone (so each can run in its own process). */
+export function sizeRow(overlay: OverlayKind, n: number, s: PointSettings, seed: number): SizeRow {
   const log2 = Math.log2(n)
-  const chord = runChord({ nodes: n, join: 0, lookups: s.lookups, items: 0 } as Params, seed)
   const join = n >= (s.centralFrom ?? Infinity) ? 0 : 1
-  const pastry = runPastry({ nodes: n, lookups: s.lookups, items: 0, join } as Params, seed)
-  const can = runCan({ nodes: n, dims: s.dims, lookups: s.lookups, items: 0, join } as Params, seed)
-  const kademlia = runKademlia(
-    { nodes: Math.max(16, n), lookups: s.lookups, announces: 0, items: 0 } as Params,
-    seed,
-  )
-  return [
-    {
-      overlay: 'chord',
+  if (overlay === 'chord') {
+    const chord = runChord({ nodes: n, join: 0, lookups: s.lookups, items: 0 } as Params, seed)
+    return {
+      overlay,
       nodes: n,
       hops: chord.stable.hops.mean,
       expected: r3(log2 / 2),
@@ -93,9 +93,12 @@ export function sizeRows(n: number, s: CompareSettings, seed: number): SizeRow[]
       maintenancePerNodePerMinute: chord.maintenancePerNodePerMinute,
       maintenanceUnit: 'requests',
       builtBy: 'oracle',
-    },
-    {
-      overlay: 'pastry',
+    }
+  }
+  if (overlay === 'pastry') {
+    const pastry = runPastry({ nodes: n, lookups: s.lookups, items: 0, join } as Params, seed)
+    return {
+      overlay,
       nodes: n,
       hops: pastry.hops.mean,
       expected: r3(Math.log(n) / Math.log(16)),
@@ -104,9 +107,15 @@ export function sizeRows(n: number, s: CompareSettings, seed: number): SizeRow[]
       maintenancePerNodePerMinute: pastry.maintenancePerNodePerMinute,
       maintenanceUnit: 'requests',
       builtBy: pastry.builtBy,
-    },
-    {
-      overlay: 'can',
+    }
+  }
+  if (overlay === 'can') {
+    const can = runCan(
+      { nodes: n, dims: s.dims, lookups: s.lookups, items: 0, join } as Params,
+      seed,
+    )
+    return {
+      overlay,
       nodes: n,
       hops: can.hops.mean,
       expected: can.expectedHops,
@@ -115,55 +124,67 @@ export function sizeRows(n: number, s: CompareSettings, seed: number): SizeRow[]
       maintenancePerNodePerMinute: can.maintenancePerNodePerMinute,
       maintenanceUnit: 'requests',
       builtBy: can.builtBy,
-    },
-    {
-      overlay: 'kademlia',
-      nodes: n,
-      hops: kademlia.hops.mean,
-      expected: r3(log2),
-      successRate: kademlia.successRate,
-      statePerNode: kademlia.routingTableSize.mean,
-      maintenancePerNodePerMinute: kademlia.maintenanceBytesPerNodePerMinute,
-      maintenanceUnit: 'bytes',
-      builtBy: 'protocol',
-    },
-  ]
+    }
+  }
+  const kademlia = runKademlia(
+    { nodes: Math.max(16, n), lookups: s.lookups, announces: 0, items: 0 } as Params,
+    seed,
+  )
+  return {
+    overlay,
+    nodes: n,
+    hops: kademlia.hops.mean,
+    expected: r3(log2),
+    successRate: kademlia.successRate,
+    statePerNode: kademlia.routingTableSize.mean,
+    maintenancePerNodePerMinute: kademlia.maintenanceBytesPerNodePerMinute,
+    maintenanceUnit: 'bytes',
+    builtBy: 'protocol',
+  }
 }
 
-export function failureRows(s: CompareSettings, seed: number): FailureRow[] {
-  const rows: FailureRow[] = []
-  for (const p of s.failFractions) {
-    s.progress?.(`mass failure of ${p}`)
-    const common = { nodes: s.failNodes, lookups: s.lookups, items: 0, failFraction: p }
-    const chord = runChord({ ...common, join: 0 } as Params, seed)
-    rows.push({
+export function sizeRows(n: number, s: PointSettings, seed: number): SizeRow[] {
+  return OVERLAYS.map((overlay) => sizeRow(overlay, n, s, seed))
+}
+
+/** The Chord paper's experiment at one failed fraction p, for Chord, Pastry and CAN. */
+export function failureRowsAt(p: number, s: PointSettings, seed: number): FailureRow[] {
+  const common = { nodes: s.failNodes, lookups: s.lookups, items: 0, failFraction: p }
+  const chord = runChord({ ...common, join: 0 } as Params, seed)
+  const pastry = runPastry(common as Params, seed)
+  const can = runCan({ ...common, dims: s.dims } as Params, seed)
+  return [
+    {
       overlay: 'chord',
       fraction: p,
       successAfterFailure: chord.afterFailure?.successRate ?? 0,
       measured: 'right after',
       successAfterHealing: chord.afterHealing?.successRate ?? 0,
-    })
-    const pastry = runPastry(common as Params, seed)
-    rows.push({
+    },
+    {
       overlay: 'pastry',
       fraction: p,
       successAfterFailure: pastry.afterFailure?.successRate ?? 0,
       measured: 'after repair',
-    })
-    const can = runCan({ ...common, dims: s.dims } as Params, seed)
-    rows.push({
+    },
+    {
       overlay: 'can',
       fraction: p,
       successAfterFailure: can.afterFailure?.successRate ?? 0,
       measured: 'after repair',
-    })
-  }
-  return rows
+    },
+  ]
 }
 
-export function churnRows(s: CompareSettings, seed: number): ChurnRow[] {
+export function failureRows(s: CompareSettings, seed: number): FailureRow[] {
+  return s.failFractions.flatMap((p) => {
+    s.progress?.(`mass failure of ${p}`)
+    return failureRowsAt(p, s, seed)
+  })
+}
+
+export function churnRows(s: PointSettings, seed: number): ChurnRow[] {
   if (s.churnMedianMinutes <= 0) return []
-  s.progress?.(`churn, ${s.churnMedianMinutes} min median session`)
   // The scenarios take the mean of an exponential session; its median is mean * ln 2.
   const meanMinutes = s.churnMedianMinutes / Math.LN2
   const chord = runChord(

@@ -1,6 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { defaultsOf, type Params, type RunOptions, type Scenario } from '../scenario.js'
+import { defaultsOf, type Params, type RunOptions } from '../scenario.js'
 import {
   churnRows,
   failureRows,
@@ -9,8 +7,10 @@ import {
   type ChurnRow,
   type CompareSettings,
   type FailureRow,
+  type PointSettings,
   type SizeRow,
 } from './overlay-compare-run.js'
+import type { PointRows } from './overlay-compare-points.js'
 import { lineChart, type ChartSeries } from './overlay-compare-svg.js'
 
 /**
@@ -54,6 +54,13 @@ const PARAMS = {
     default: 100_000,
     describe: "N from which Pastry's and CAN's starting state is built centrally",
   },
+  jobs: {
+    kind: 'integer',
+    min: 0,
+    max: 16,
+    default: 1,
+    describe: 'with --out: points run in child processes, this many at once (0: all in this one)',
+  },
 } as const
 
 type P = Record<keyof typeof PARAMS, number>
@@ -78,34 +85,57 @@ export function sizesBetween(min: number, max: number): number[] {
   return inside
 }
 
-export function runCompare(params: Params, seed: number, options: RunOptions = {}): CompareReport {
+/** The comparison's settings from its parameters (the defaults for those not given). */
+export function compareSettings(params: Params): PointSettings & { readonly jobs: number } {
   const p = { ...defaultsOf(PARAMS), ...params } as P
-  const sizes = sizesBetween(p.minNodes, Math.max(p.minNodes, p.maxNodes))
-  const settings: CompareSettings = {
-    sizes,
+  return {
+    sizes: sizesBetween(p.minNodes, Math.max(p.minNodes, p.maxNodes)),
     lookups: p.lookups,
     dims: p.dims,
     failNodes: p.failNodes,
     failFractions: Array.from({ length: p.failSteps }, (_, i) => (i + 1) / 10),
     churnMedianMinutes: p.churnMedianMinutes,
     centralFrom: p.centralFrom,
-    ...(options.progress === undefined ? {} : { progress: options.progress }),
+    jobs: p.jobs,
   }
-  const bySize: SizeRow[] = []
-  for (const n of sizes) {
-    options.progress?.(`N = ${n}`)
-    bySize.push(...sizeRows(n, settings, seed))
-  }
+}
+
+/** The report from its rows (a run here, or points run elsewhere, joined in their order). */
+export function compareReport(s: PointSettings, seed: number, rows: PointRows): CompareReport {
   return {
     scenario: 'compare',
     seed,
-    sizes,
-    lookups: p.lookups,
-    dims: p.dims,
+    sizes: s.sizes,
+    lookups: s.lookups,
+    dims: s.dims,
+    bySize: rows.bySize,
+    failure: rows.failure,
+    churn: rows.churn,
+  }
+}
+
+/** Every point in this process, one after another. */
+export function runCompare(params: Params, seed: number, options: RunOptions = {}): CompareReport {
+  const { jobs: _jobs, ...points } = compareSettings(params)
+  const settings: CompareSettings = {
+    ...points,
+    ...(options.progress === undefined ? {} : { progress: options.progress }),
+  }
+  const bySize: SizeRow[] = []
+  for (const n of settings.sizes) {
+    options.progress?.(`N = ${n}`)
+    bySize.push(...sizeRows(n, settings, seed))
+  }
+  return compareReport(settings, seed, {
     bySize,
     failure: failureRows(settings, seed),
-    churn: churnRows(settings, seed),
-  }
+    churn: churnWithProgress(settings, seed),
+  })
+}
+
+function churnWithProgress(s: CompareSettings, seed: number): ChurnRow[] {
+  if (s.churnMedianMinutes > 0) s.progress?.(`churn, ${s.churnMedianMinutes} min median session`)
+  return churnRows(s, seed)
 }
 
 const pct = (v: number): string => `${(v * 100).toFixed(1)} %`
@@ -225,33 +255,4 @@ export function compareCharts(r: CompareReport): Record<string, string> {
   }
 }
 
-function writeFiles(r: CompareReport, outDir: string): string[] {
-  mkdirSync(outDir, { recursive: true })
-  const table = compareTable(r)
-  const heading = `# Structured overlays compared (seed ${r.seed}, ${r.lookups} lookups a run)`
-  writeFileSync(join(outDir, 'compare.md'), `${[heading, '', ...table].join('\n')}\n`)
-  writeFileSync(join(outDir, 'compare.json'), `${JSON.stringify(r, null, 2)}\n`)
-  const charts = compareCharts(r)
-  for (const [name, svg] of Object.entries(charts)) writeFileSync(join(outDir, name), svg)
-  return ['compare.md', 'compare.json', ...Object.keys(charts)]
-}
-
-export const compare: Scenario<CompareReport> = {
-  name: 'compare',
-  describe:
-    'Chord, Pastry, CAN and Kademlia on one workload: hops vs N against each paper, state, ' +
-    'maintenance, mass failure, churn (--compare --out DIR writes the table and plots)',
-  params: PARAMS,
-  defaults: () => defaultsOf(PARAMS),
-  problem: (params) =>
-    Number(params['maxNodes'] ?? 10_000) < Number(params['minNodes'] ?? 100)
-      ? 'maxNodes must be at least minNodes'
-      : undefined,
-  run: runCompare,
-  format: compareTable,
-  compare: (given, seed, outDir, options) => {
-    const report = runCompare(given, seed, options)
-    const files = writeFiles(report, outDir)
-    return [...compareTable(report), '', `wrote ${files.map((f) => join(outDir, f)).join(', ')}`]
-  },
-}
+export const COMPARE_PARAMS = PARAMS

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { addressKey, type Address } from '../../core/address.js'
-import type { Callback, DatagramSocket, Net } from '../../core/env.js'
-import { OperationalError } from '../../core/errors.js'
-import { err, ok, type Result } from '../../core/result.js'
+import { addressKey, type Address } from '../core/address.js'
+import type { Callback, DatagramSocket, Net } from '../core/env.js'
+import { OperationalError } from '../core/errors.js'
+import { err, ok, type Result } from '../core/result.js'
 import { bindDualStack, type DualStackSocket } from './dual-stack-socket.js'
 
 /** A Net whose datagram binds succeed unless the address is taken; records sends and closes. */

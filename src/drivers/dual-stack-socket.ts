@@ -1,21 +1,25 @@
 /**
- * BEP 32's two sockets as one: an IPv4 and an IPv6 UDP socket under one `DatagramSocket`, so
- * that one `DhtNode` (one id, a routing table per family) is attached as any datagram core
- * is. A datagram leaves by the socket of its destination's family; both deliver to the node.
+ * Two sockets as one: an IPv4 and an IPv6 UDP socket under one `DatagramSocket`, so that one
+ * core is attached as any datagram core is (Kademlia's BEP 32 node: one id, a routing table per
+ * family). A datagram leaves by the socket of its destination's family; both deliver to the
+ * core. The structured overlays' dual-stack node binds its pair here too and uses each socket
+ * on its own (overlay/family-gateway.ts).
  *
  * Two sockets rather than one dual-stack socket: Node's udp6 socket bound with IPv4 mapping
  * reports IPv4 peers as `::ffff:a.b.c.d`, which the node would file as IPv6 (see udp.ts).
  */
-import type { Address } from '../../core/address.js'
-import type { Callback, DatagramSocket, Net } from '../../core/env.js'
-import { OperationalError } from '../../core/errors.js'
-import { err, ok } from '../../core/result.js'
-import { familyOf } from '../../protocols/kademlia/family-tables.js'
+import type { Address } from '../core/address.js'
+import type { Callback, DatagramSocket, Net } from '../core/env.js'
+import { OperationalError } from '../core/errors.js'
+import { err, ok } from '../core/result.js'
+
+/** An IPv6 literal has colons; an IPv4 literal (or name) has none. */
+export const isIPv6Host = (host: string): boolean => host.includes(':')
 
 export class DualStackSocket implements DatagramSocket {
   constructor(
-    private readonly v4: DatagramSocket,
-    private readonly v6: DatagramSocket,
+    readonly v4: DatagramSocket,
+    readonly v6: DatagramSocket,
   ) {}
 
   /** The IPv4 socket's address (what `port` messages on IPv4 connections advertise). */
@@ -28,7 +32,7 @@ export class DualStackSocket implements DatagramSocket {
   }
 
   send(to: Address, bytes: Uint8Array): void {
-    ;(familyOf(to.host) === 'ipv6' ? this.v6 : this.v4).send(to, bytes)
+    ;(isIPv6Host(to.host) ? this.v6 : this.v4).send(to, bytes)
   }
 
   onReceive(handler: (from: Address, bytes: Uint8Array) => void): void {
@@ -53,8 +57,8 @@ export function bindDualStack(
   bind6: Address,
   done: Callback<DualStackSocket>,
 ): void {
-  if (familyOf(bind4.host) !== 'ipv4' || familyOf(bind6.host) !== 'ipv6') {
-    const message = `a dual-stack DHT binds an IPv4 and an IPv6 address, not ${bind4.host} and ${bind6.host}`
+  if (isIPv6Host(bind4.host) || !isIPv6Host(bind6.host)) {
+    const message = `a dual-stack node binds an IPv4 and an IPv6 address, not ${bind4.host} and ${bind6.host}`
     return done(err(new OperationalError('invalid', message)))
   }
   net.bindDatagram(bind4, (v4) => {
