@@ -1,4 +1,5 @@
 import { intToIpv4 } from '../../core/address.js'
+import { summarize } from '../../core/stats.js'
 import { instant } from '../../core/time.js'
 import { ChurnDriver, exponential } from '../../sim/index.js'
 import { defaultsOf, type Params, type RunOptions, type Scenario } from '../scenario.js'
@@ -79,9 +80,27 @@ function progress(options: RunOptions, run: KademliaRun, at: number): void {
   if (options.progress === undefined) return
   const rss = Math.round(process.memoryUsage().rss / 1e6)
   const wall = Math.round(performance.now() / 1000)
+  const cpu = process.cpuUsage()
+  const cpuSeconds = Math.round((cpu.user + cpu.system) / 1e6)
+  // The lookups so far, so a run stopped before its report still says what it measured.
+  const so = run.lookupsFinished === 0 ? '' : `, so far ${lookupsSoFar(run)}`
   options.progress(
-    `virtual ${at / 1000} s: ${run.lookupsFinished}/${run.p.lookups} lookups, ` +
-      `${run.world.scheduler.eventsRun} events; wall ${wall} s, rss ${rss} MB`,
+    `virtual ${at / 1000} s: ${run.lookupsFinished}/${run.p.lookups} lookups${so}, ` +
+      `${run.world.scheduler.eventsRun} events; wall ${wall} s, cpu ${cpuSeconds} s, rss ${rss} MB`,
+  )
+}
+
+function lookupsSoFar(run: KademliaRun): string {
+  const hops = summarize(run.hops)
+  const latency = summarize(run.latencies)
+  const success = Math.round((1000 * run.successes) / run.lookupsFinished) / 10
+  const firstPeers =
+    run.firstPeers.length === 0
+      ? ''
+      : `, first peers p50 ${Math.round(summarize(run.firstPeers).p50)} ms`
+  return (
+    `success ${success} %, hops mean ${hops.mean.toFixed(2)} p50 ${hops.p50}, ` +
+    `latency p50 ${Math.round(latency.p50)} ms${firstPeers}`
   )
 }
 

@@ -4,6 +4,7 @@ import { address } from '../../core/address.js'
 import type { Id160 } from '../../core/id.js'
 import { SeededRandom } from '../../core/random.js'
 import { instant, minutes } from '../../core/time.js'
+import { refreshJitter } from './bucket-refresh.js'
 import { dhtConfig } from './config.js'
 import { DhtNode } from './node.js'
 import { NodeHashingForTests } from './test-hashing.js'
@@ -43,4 +44,45 @@ test("refreshByQuery: a stale bucket gets one find_node (libtorrent's), not a lo
     known.some((n) => n.address.host === single[0]?.to),
     'to a node of the bucket',
   )
+})
+
+/** The instant node `seed` first sends a refresh find_node (its table filled at 0). */
+function firstRefreshAt(seed: number): number {
+  const config = dhtConfig({ refreshByQuery: true, routing: { exemptLocalFromIpLimits: true } })
+  const dht = new DhtNode(
+    instant(0),
+    { random: new SeededRandom(seed), hashing },
+    { config, id: ownId, nodes: known },
+  )
+  dht.takeOutputs()
+  for (let step = 0; step < 1000; step++) {
+    const at = dht.nextTimeout()
+    if (at === undefined) break
+    dht.timeout(at)
+    const sent = dht.takeOutputs()
+    if (sent.some((o) => o.type === 'send' && o.message.type === 'query')) return at
+  }
+  throw new Error('no refresh sent')
+}
+
+test('refresh times are jittered: nodes whose tables filled together do not refresh in step', () => {
+  const times = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(firstRefreshAt)
+  for (const t of times) {
+    // A bucket goes stale after refreshAfter (15 min), then waits up to one refreshSpacing.
+    assert.ok(t >= minutes(15) && t < minutes(16), `first refresh at ${t} ms`)
+  }
+  assert.ok(new Set(times).size >= 9, `distinct first refresh times: ${times.join(', ')}`)
+  assert.ok(Math.max(...times) - Math.min(...times) > 20_000, 'spread over more than 20 s')
+})
+
+test('refreshJitter: the next refresh in [spacing/2, 3 spacing/2), its mean the spacing', () => {
+  const random = new SeededRandom(7)
+  let sum = 0
+  for (let i = 0; i < 2000; i++) {
+    const j = refreshJitter(1000, 60_000, random)
+    assert.ok(j.notBefore >= 31_000 && j.notBefore < 91_000, `notBefore ${j.notBefore}`)
+    assert.ok(j.slack >= 0 && j.slack < 60_000, `slack ${j.slack}`)
+    sum += j.notBefore - 1000
+  }
+  assert.ok(Math.abs(sum / 2000 - 60_000) < 2_000, `mean spacing ${sum / 2000}`)
 })

@@ -11,14 +11,32 @@ import type { RoutingNode } from './routing-table.js'
  * lookup of a random id in it), across every family's table, at most one per `spacing`.
  */
 
-/** The first instant a refresh is due, never sooner than `spacing` after the last one. */
-export function refreshDueAt(tables: FamilyTables, lastRefreshAt: number, spacing: number): number {
+/**
+ * The first instant a refresh is due: `slack` after a bucket went stale, and never before
+ * `notBefore` (the spacing after the last refresh). Upkeep draws both at random (see
+ * `NodeMaintenance`), so nodes whose tables filled in the same minute do not refresh together.
+ */
+export function refreshDueAt(tables: FamilyTables, notBefore: number, slack: number): number {
   let due = Infinity
   for (const family of tables.families) {
     const table = tables.table(family)
     if (table !== undefined && table.size > 0) due = Math.min(due, table.nextRefreshAt())
   }
-  return Math.max(due, lastRefreshAt + spacing)
+  return Math.max(due + slack, notBefore)
+}
+
+/**
+ * The jitter of refresh times, as jech's dht.c (Transmission's DHT) does with its 5 + rand(20)
+ * and 60 + rand(120) s maintenance intervals: the wait after a bucket goes stale is uniform in
+ * [0, spacing), and the spacing to the next refresh uniform in [spacing / 2, 3 spacing / 2),
+ * the configured spacing on average.
+ */
+export function refreshJitter(
+  now: number,
+  spacing: number,
+  random: Random,
+): { readonly notBefore: number; readonly slack: number } {
+  return { notBefore: now + spacing * (0.5 + random.float()), slack: spacing * random.float() }
 }
 
 /** The bucket to refresh now and its table's family, marked as refreshed; undefined when none is due. */

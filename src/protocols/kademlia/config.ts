@@ -86,7 +86,10 @@ export interface DhtConfig {
     /** Source IPs tracked; the least recently seen is forgotten beyond it. */
     readonly sourcesMax: number
   }
-  /** Minimum spacing between two maintenance (bucket refresh) lookups. */
+  /**
+   * Mean spacing between two bucket refreshes; each is drawn in [1/2, 3/2] of it, and a stale
+   * bucket waits a further [0, 1) of it (`refreshJitter`), so nodes do not refresh in step.
+   */
   readonly refreshSpacing: Duration
   /**
    * Minimum spacing between two pings of questionable nodes (BEP 5's ping when a newcomer
