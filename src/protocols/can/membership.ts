@@ -235,10 +235,20 @@ export abstract class CanMembership extends CanStorage {
   /**
    * Two nodes claim overlapping zones, heard first-hand (concurrent takeovers, or a takeover
    * from a stale view of the dead node: it claims a zone of which a live node already holds a
-   * part). The same zone: the smaller id keeps it. A zone and a part of it: the part's holder
-   * keeps the part and the other carves it out, keeping the rest; the part's holder answers
+   * part). The same zone: the smaller id keeps it. A zone we took over and a part of it: the
+   * part's holder keeps the part and we carve it out, keeping the rest; the part's holder answers
    * with an update so that the other hears the part first-hand and carves. Both ends decide
    * alike, so a crossing of updates cannot leave both or neither holding the part.
+   */
+  /**
+   * Two nodes claim overlapping zones, heard first-hand. The same zone (concurrent takeovers):
+   * the smaller id keeps it. A zone and a part of it (a takeover made from a stale view of the
+   * dead node, or a merge the giver still announces until our reply reaches it): when the
+   * part's holder holds other zones too, it gives the part up to the whole's holder; when the
+   * part is all it holds, the whole's holder carves the part out and keeps the rest
+   * (`carveOut`), so that no node is left without a zone. Both ends decide alike from the
+   * same two claims; the end that does not act answers with an update so that the other
+   * hears the claim first-hand and does.
    */
   protected resolveConflicts(other: CanNodeInfo): void {
     if (sameAddress(other.address, this.self)) return
@@ -253,10 +263,18 @@ export abstract class CanMembership extends CanStorage {
           dropped.push(mine)
           kept = kept.filter((z) => z !== mine)
         } else if (theirs.startsWith(mine)) {
+          // We hold the whole.
           const rest = carveOut(mine, theirs)
-          if (kept.length - 1 + rest.length > CAN_LIMITS.zonesPerNode) continue
+          if (other.zones.length > 1 || kept.length - 1 + rest.length > CAN_LIMITS.zonesPerNode) {
+            tellThem = true
+            continue
+          }
           dropped.push(theirs)
           kept = [...kept.filter((z) => z !== mine), ...rest]
+        } else if (kept.length > 1) {
+          // We hold a part, and other zones besides.
+          dropped.push(mine)
+          kept = kept.filter((z) => z !== mine)
         } else tellThem = true
         break
       }
@@ -270,6 +288,7 @@ export abstract class CanMembership extends CanStorage {
     )
     for (const s of moving) this.store.delete(toHex(s.key))
     this.handoff(other.address, 'primary', moving)
+    this.prune()
   }
 
   protected heartbeat(now: Instant): void {

@@ -279,7 +279,11 @@ test('a takeover from a stale view that claims a zone part of which is held: the
     ),
   )
   const [n1, a, j] = nodes as [CanNode, CanNode, CanNode]
-  const info = (i: number, zones: string[]) => ({ address: addr[i] as Address, id: names[i] as string, zones })
+  const info = (i: number, zones: string[]) => ({
+    address: addr[i] as Address,
+    id: names[i] as string,
+    zones,
+  })
   n1.install(net.now, ['0'], [info(1, ['1']), info(2, ['10'])])
   a.install(net.now, ['1'], [info(0, ['0'])])
   j.install(net.now, ['10'], [info(0, ['0'])])
