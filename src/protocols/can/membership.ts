@@ -7,9 +7,11 @@ import { randomPoint } from './space.js'
 import {
   anyAdjacent,
   buddyOf,
+  carveOut,
   contains,
   halfFor,
   largestOf,
+  overlapping,
   parentOf,
   type Point,
   volumeOf,
@@ -200,6 +202,11 @@ export abstract class CanMembership extends CanStorage {
       if (sameAddress(n.address, this.self) || this.neighbours.has(nk) || this.dead.has(nk))
         continue
       if (!anyAdjacent(this.zonesOwned, n.zones, this.config.dims)) {
+        // Overlapping zones do not abut, so two claimants of one zone might never meet:
+        // tell it first-hand, and its answer settles the claim (`resolveConflicts`).
+        if (this.zonesOwned.some((z) => n.zones.some((c) => overlapping(z, c)))) {
+          this.sendUpdate(n.address)
+        }
         this.farInfos.add(n)
         continue
       }
@@ -225,17 +232,63 @@ export abstract class CanMembership extends CanStorage {
     return this.farInfos.has(info)
   }
 
-  /** Two nodes claim the same zone (concurrent takeovers): the smaller id keeps it. */
+  /**
+   * Two nodes claim overlapping zones, heard first-hand (concurrent takeovers, or a takeover
+   * from a stale view of the dead node: it claims a zone of which a live node already holds a
+   * part). The same zone: the smaller id keeps it. A zone we took over and a part of it: the
+   * part's holder keeps the part and we carve it out, keeping the rest; the part's holder answers
+   * with an update so that the other hears the part first-hand and carves. Both ends decide
+   * alike, so a crossing of updates cannot leave both or neither holding the part.
+   */
+  /**
+   * Two nodes claim overlapping zones, heard first-hand. The same zone (concurrent takeovers):
+   * the smaller id keeps it. A zone and a part of it (a takeover made from a stale view of the
+   * dead node, or a merge the giver still announces until our reply reaches it): when the
+   * part's holder holds other zones too, it gives the part up to the whole's holder; when the
+   * part is all it holds, the whole's holder carves the part out and keeps the rest
+   * (`carveOut`), so that no node is left without a zone. Both ends decide alike from the
+   * same two claims; the end that does not act answers with an update so that the other
+   * hears the claim first-hand and does.
+   */
   protected resolveConflicts(other: CanNodeInfo): void {
-    const clash = this.zonesOwned.filter((z) => other.zones.includes(z))
-    if (clash.length === 0 || this.id < other.id) return
-    this.zonesOwned = this.zonesOwned.filter((z) => !clash.includes(z))
+    if (sameAddress(other.address, this.self)) return
+    let kept = this.zonesOwned
+    const dropped: ZonePath[] = []
+    let tellThem = false
+    for (const theirs of other.zones) {
+      for (const mine of kept) {
+        if (!overlapping(mine, theirs)) continue
+        if (mine === theirs) {
+          if (this.id < other.id) continue
+          dropped.push(mine)
+          kept = kept.filter((z) => z !== mine)
+        } else if (theirs.startsWith(mine)) {
+          // We hold the whole.
+          const rest = carveOut(mine, theirs)
+          if (other.zones.length > 1 || kept.length - 1 + rest.length > CAN_LIMITS.zonesPerNode) {
+            tellThem = true
+            continue
+          }
+          dropped.push(theirs)
+          kept = [...kept.filter((z) => z !== mine), ...rest]
+        } else if (kept.length > 1) {
+          // We hold a part, and other zones besides.
+          dropped.push(mine)
+          kept = kept.filter((z) => z !== mine)
+        } else tellThem = true
+        break
+      }
+    }
+    if (tellThem) this.sendUpdate(other.address)
+    if (dropped.length === 0) return
+    this.zonesOwned = kept
     const dims = this.config.dims
     const moving = [...this.store.values()].filter((s) =>
-      clash.some((z) => contains(z, dims, s.point)),
+      dropped.some((z) => contains(z, dims, s.point)),
     )
     for (const s of moving) this.store.delete(toHex(s.key))
     this.handoff(other.address, 'primary', moving)
+    this.prune()
   }
 
   protected heartbeat(now: Instant): void {

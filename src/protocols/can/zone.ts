@@ -143,6 +143,22 @@ export function anyAdjacent(
   return false
 }
 
+/** One zone is the other or contains it (one path is a prefix of the other). */
+export function overlapping(a: ZonePath, b: ZonePath): boolean {
+  return a.startsWith(b) || b.startsWith(a)
+}
+
+/**
+ * `zone` without its descendant `part`: the siblings along the path from `zone` down to
+ * `part`, one per split (so `part.length - zone.length` zones), which with `part` tile `zone`.
+ */
+export function carveOut(zone: ZonePath, part: ZonePath): ZonePath[] {
+  if (!part.startsWith(zone) || part === zone) throw new RangeError('carveOut: not a descendant')
+  const rest: ZonePath[] = []
+  for (let i = zone.length; i < part.length; i++) rest.push(buddyOf(part.slice(0, i + 1)))
+  return rest
+}
+
 /** Problems with a set of zones meant to tile the space: overlaps (prefixes) and gaps. */
 export function tilingProblems(paths: readonly ZonePath[]): string[] {
   const problems: string[] = []
