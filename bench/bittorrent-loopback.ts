@@ -12,13 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import {
-  CLI_ENTRY,
-  jsonLine,
-  spawnLines,
-  spawnPlexus,
-  type LineProcess,
-} from '../src/cli/spawn.js'
+import { CLI_ENTRY, jsonLine, spawnLines, spawnPlexus, type LineProcess } from '../src/cli/spawn.js'
 import { NodeClock } from '../src/drivers/node/clock.js'
 import { startHttpTracker } from '../src/drivers/node/http-tracker.js'
 import { CryptoRandom } from '../src/drivers/node/random.js'
