@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { jsonLine, spawnLines, spawnPlexus, type LineProcess } from '../src/cli/spawn.js'
+import { CLI_ENTRY, jsonLine, spawnLines, spawnPlexus, type LineProcess } from '../src/cli/spawn.js'
 import { NodeClock } from '../src/drivers/node/clock.js'
 import { startHttpTracker } from '../src/drivers/node/http-tracker.js'
 import { CryptoRandom } from '../src/drivers/node/random.js'
@@ -38,6 +38,13 @@ import { CryptoRandom } from '../src/drivers/node/random.js'
  * Both clients run with their defaults except what loopback needs (libtorrent: several
  * connections per IP; DHT, LSD, UPnP, NAT-PMP, uTP off; see test/interop/python/lt_session.py).
  * Requires /usr/bin/python3 with libtorrent (.ci/run installs it).
+ *
+ * Both sides use the same torrent file, made by `plexus create` (hybrid v1 + v2, the default of
+ * both clients), so both hash every piece with SHA-1 and SHA-256.
+ *
+ * PLEXUS_BENCH_BT_NODE_ARGS: extra Node flags for the plexus seed and leechers (not `create`),
+ * split on spaces, e.g. `--cpu-prof --cpu-prof-dir=/tmp/x` (Node refuses --cpu-prof in
+ * NODE_OPTIONS) or `--trace-gc` (its lines go to stdout, which the bench skips as non-JSON).
  */
 
 const GiB = 1024 ** 3
@@ -53,6 +60,13 @@ const CLOCK_TICKS_PER_SECOND = 100
  */
 const PLEXUS_TRANSPORT = ['--transport', 'tcp'] as const
 const DOWNLOAD_TIMEOUT_MS = 15 * 60_000
+
+/** `plexus <args>` for a seed or leecher, with PLEXUS_BENCH_BT_NODE_ARGS's flags before it. */
+function spawnPeer(args: readonly string[]): LineProcess {
+  const flags = (process.env['PLEXUS_BENCH_BT_NODE_ARGS'] ?? '').split(' ').filter((f) => f !== '')
+  if (flags.length === 0) return spawnPlexus(args)
+  return spawnLines(process.execPath, [...flags, CLI_ENTRY, ...args], { inheritStderr: true })
+}
 
 export interface BenchLoopbackOptions {
   readonly pairBytes?: number
@@ -124,7 +138,7 @@ async function startSeed(
     const args = ['seed', torrent, '--data', dataDir, '--bind', '127.0.0.1', '--port', '0']
     args.push('--max-peers-per-ip', '64', ...PLEXUS_TRANSPORT)
     if (!withTracker) args.push('--no-trackers')
-    const seed = started(spawnPlexus([...args, '--json']))
+    const seed = started(spawnPeer([...args, '--json']))
     const ready = await seed.process.waitForLine(lineOfType('ready'), 120_000)
     const port = Number(String(ready['listen']).split(':').pop())
     return { ...seed, port }
@@ -150,7 +164,7 @@ function startLeecher(
     const args = ['get', torrent, '-o', outDir, '--bind', '127.0.0.1', '--port', '0']
     args.push('--max-peers-per-ip', '64', ...PLEXUS_TRANSPORT)
     if (seedPort !== undefined) args.push('--no-trackers')
-    return started(spawnPlexus([...args, ...peer, '--seed-after', '--json']))
+    return started(spawnPeer([...args, ...peer, '--seed-after', '--json']))
   }
   return started(spawnLines(PYTHON, [LT_SESSION, torrent, outDir, ...peer, '--timeout', '3600']))
 }
