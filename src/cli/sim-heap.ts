@@ -21,6 +21,20 @@ export const simOldSpaceMb = (totalBytes = totalmem()): number =>
 const MARK = 'PLEXUS_SIM_HEAP'
 
 /**
+ * The V8 flags the re-run adds. A limit the user gave in NODE_OPTIONS is left alone: flags on
+ * the command line override NODE_OPTIONS, so adding ours would silently undo it. A lower limit
+ * is worth having: with room to spare V8 grows the old generation lazily, and a 100,000-node
+ * CAN run took 389 CPU-s and 5.2 GB with the default limit against 262 CPU-s and 3.2 GB with
+ * `--max-old-space-size=3600` (docs/protocols/can.md).
+ */
+export function simHeapFlags(nodeOptions = '', totalBytes = totalmem()): string[] {
+  const flags = [`--max-semi-space-size=${SIM_SEMI_SPACE_MB}`]
+  if (!/--max-old-space-size[=\s]/.test(nodeOptions))
+    flags.push(`--max-old-space-size=${simOldSpaceMb(totalBytes)}`)
+  return flags
+}
+
+/**
  * For `plexus sim ...` in a process not yet tuned: runs the same command in a child with the
  * bigger young generation and returns its exit status; otherwise undefined (go on here).
  */
@@ -30,10 +44,7 @@ export function rerunSimWithBigYoungGeneration(argv: readonly string[]): number 
   const script = argv[1]
   if (script === undefined) return undefined
   // A limit given on the command line wins (it comes after ours).
-  const heap = [
-    `--max-semi-space-size=${SIM_SEMI_SPACE_MB}`,
-    `--max-old-space-size=${simOldSpaceMb()}`,
-  ]
+  const heap = simHeapFlags(process.env['NODE_OPTIONS'])
   const child = spawnSync(
     process.execPath,
     [...heap, ...process.execArgv, script, ...argv.slice(2)],
