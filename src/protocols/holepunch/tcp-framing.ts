@@ -3,7 +3,7 @@
  * every application datagram on the stream is preceded by its length in two bytes (network
  * order), so the stream carries the same messages a UDP flow would. At most 65,535 bytes a frame.
  */
-import { readUint16BE, writeUint16BE } from '../../core/bytes.js'
+import { concatBytes, readUint16BE, writeUint16BE } from '../../core/bytes.js'
 
 export const RFC4571_FRAME_MAX = 0xffff
 const HEADER = 2
@@ -30,7 +30,7 @@ export class Rfc4571Deframer {
    * may reuse its buffer (Node's Buffer.slice is a view), and the STUN codec wants offset 0.
    */
   push(chunk: Uint8Array): Uint8Array[] {
-    const data = this.pending.length === 0 ? chunk : concat(this.pending, chunk)
+    const data = this.pending.length === 0 ? chunk : concatBytes([this.pending, chunk])
     const frames: Uint8Array[] = []
     let at = 0
     while (data.length - at >= HEADER) {
@@ -47,11 +47,4 @@ export class Rfc4571Deframer {
   get buffered(): number {
     return this.pending.length
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a, 0)
-  out.set(b, a.length)
-  return out
 }

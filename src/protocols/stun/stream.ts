@@ -1,4 +1,4 @@
-import { readUint16BE } from '../../core/bytes.js'
+import { concatBytes, readUint16BE } from '../../core/bytes.js'
 import { HEADER_BYTES } from './constants.js'
 
 /**
@@ -23,7 +23,7 @@ export class StunStreamReader {
   /** The whole messages completed by `chunk` (copies at offset 0), in order. */
   push(chunk: Uint8Array): Uint8Array[] {
     if (this.brokenValue) return []
-    const data = this.pending.length === 0 ? chunk : concat(this.pending, chunk)
+    const data = this.pending.length === 0 ? chunk : concatBytes([this.pending, chunk])
     const messages: Uint8Array[] = []
     let at = 0
     while (data.length - at >= 4) {
@@ -47,11 +47,4 @@ export class StunStreamReader {
   get buffered(): number {
     return this.pending.length
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a, 0)
-  out.set(b, a.length)
-  return out
 }

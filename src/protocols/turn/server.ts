@@ -15,7 +15,7 @@ import { toHex } from '../../core/bytes.js'
 import type { Random } from '../../core/random.js'
 import { after, earliest, seconds, type Duration, type Instant } from '../../core/time.js'
 import type { StunAttribute } from '../stun/attributes.js'
-import { decodeStun, findAttribute, verifyIntegrity, type DecodedStun } from '../stun/codec.js'
+import { decodeStun, findAttribute, type DecodedStun } from '../stun/codec.js'
 import { AttributeType, StunErrorCode, StunMethod, TRANSPORT_UDP } from '../stun/constants.js'
 import { answerBinding, errorResponse } from '../stun/server.js'
 import { addressNumber, type AddressNumber } from './address-number.js'
@@ -29,6 +29,7 @@ import {
 } from './channel-data.js'
 import type { TurnServerConfig } from './config.js'
 import { NonceMinter } from './nonces.js'
+import { checkCredentials, type Authenticated } from './server-auth.js'
 import { AllocationQuotas } from './quotas.js'
 import type { CloseReason, TurnServerEvent, TurnServerOutput } from './server-events.js'
 import {
@@ -46,8 +47,6 @@ interface PendingAllocation {
   readonly request: DecodedStun
   readonly lifetime: Duration
 }
-
-type Authenticated = { readonly username: string; readonly key: Uint8Array }
 
 export class TurnServer {
   /** By the client's address (`addressNumber`: no string per datagram). */
@@ -224,29 +223,12 @@ export class TurnServer {
     from: Address,
     request: DecodedStun,
   ): Authenticated | undefined {
-    const challenge = (code: number): undefined => {
-      this.refuse(from, request, code, [
-        { type: 'realm', value: this.config.realm },
-        { type: 'nonce', value: this.nonces.mint(now, from.host) },
-      ])
+    const checked = checkCredentials(now, from, request, this.config, this.nonces)
+    if ('refuse' in checked) {
+      this.refuse(from, request, checked.refuse, checked.attributes)
       return undefined
     }
-    if (request.integrity === undefined && request.integritySha256 === undefined) {
-      return challenge(StunErrorCode.Unauthorized)
-    }
-    const username = findAttribute(request, 'username')?.value
-    const realm = findAttribute(request, 'realm')?.value
-    const nonce = findAttribute(request, 'nonce')?.value
-    if (username === undefined || realm === undefined || nonce === undefined) {
-      this.refuse(from, request, StunErrorCode.BadRequest)
-      return undefined
-    }
-    if (this.nonces.check(now, from.host, nonce) !== 'valid')
-      return challenge(StunErrorCode.StaleNonce)
-    const key = realm === this.config.realm ? this.config.keyOf(username) : undefined
-    if (key === undefined || !verifyIntegrity(request, key))
-      return challenge(StunErrorCode.Unauthorized)
-    return { username, key }
+    return checked
   }
 
   private allocate(now: Instant, from: Address, request: DecodedStun, auth: Authenticated): void {
