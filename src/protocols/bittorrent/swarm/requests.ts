@@ -30,8 +30,9 @@
  */
 import type { ConnectionId } from '../../../core/core.js'
 import { elapsed, type Instant } from '../../../core/time.js'
-import { partialPiecesLimit, PIECE_NONE, type Bitfield, type Block } from '../picker/index.js'
+import { partialPiecesLimit, type Bitfield, type Block } from '../picker/index.js'
 import type { SwarmContext } from './context.js'
+import { pickParole } from './parole-pick.js'
 import type { Peer } from './peer.js'
 import { Throttle, TokenBucket } from './rate-limit.js'
 import {
@@ -41,8 +42,6 @@ import {
   type RequestQueuePolicy,
 } from './request-queue.js'
 
-/** Whole pieces a parole peer may take per refill (it may overshoot its target by one). */
-const PAROLE_PIECES_PER_REFILL_MAX = 8
 const NONE: Block[] = []
 
 /** A piece message's block, checked against the torrent's geometry. */
@@ -277,7 +276,7 @@ export class Requests {
       this.throttled.add(peer)
       return
     }
-    let blocks = peer.onParole ? this.pickParole(peer, want) : NONE
+    let blocks = peer.onParole ? pickParole(this.ctx, peer, want) : NONE
     if (blocks.length === 0) {
       const sequential = ctx.config.sequential === true
       blocks = ctx.picker.pickBlocks(
@@ -313,48 +312,6 @@ export class Requests {
     else this.starved.delete(peer)
     // Cut short by the rate limit, not the picker: wait for tokens at the back of the line.
     if (want < room && blocks.length >= want) this.throttled.add(peer)
-  }
-
-  /**
-   * Parole: whole untouched pieces, each requested in full at once, so no other peer joins
-   * them (the picker only shares pieces with missing blocks, and endgame is off here) and
-   * their hash result is the peer's alone. Empty when there is no untouched piece it has:
-   * then it picks normally, so a piece only a parole peer has still completes.
-   */
-  private pickParole(peer: Peer, want: number): Block[] {
-    const { picker, geometry } = this.ctx
-    const out: Block[] = []
-    for (let round = 0; out.length < want && round < PAROLE_PIECES_PER_REFILL_MAX; round++) {
-      const piece = this.untouchedPiece(peer)
-      if (piece === -1) break
-      const count = geometry.blocksInPiece(piece)
-      out.push(
-        ...picker.pickBlocks(peer.pickerId, peer.has, count, {
-          onlyPieces: [piece],
-          endgame: false,
-          sequential: this.ctx.config.sequential === true,
-        }),
-      )
-    }
-    return out
-  }
-
-  /** An untouched piece the peer has and may be asked for now, or -1. O(pieces) at worst. */
-  private untouchedPiece(peer: Peer): number {
-    const { picker, pieceCount } = this.ctx
-    const has = peer.has
-    let piece = has.nextSet(peer.paroleCursor)
-    for (let scanned = 0; scanned <= pieceCount; scanned++) {
-      if (piece === -1) piece = has.nextSet(0)
-      if (piece === -1) return -1
-      const allowed = !peer.peerChoking || peer.allowedFastIn.has(piece)
-      if (allowed && picker.pieceState(piece) === PIECE_NONE && picker.piecePriority(piece) > 0) {
-        peer.paroleCursor = piece + 1
-        return piece
-      }
-      piece = has.nextSet(piece + 1)
-    }
-    return -1
   }
 
   /** Requests to keep outstanding: the bandwidth-delay product, in blocks (`request-queue.ts`). */
