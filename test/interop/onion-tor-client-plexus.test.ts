@@ -161,6 +161,7 @@ before(async () => {
       GUARD_NICKNAME,
       '--authorities',
       network.authoritiesFile,
+      '--directory',
       '--json',
     ],
     false,

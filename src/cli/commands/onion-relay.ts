@@ -33,6 +33,7 @@ interface RelayCommandOptions {
   readonly refresh: number
   readonly authorities?: string
   readonly bandwidth: number
+  readonly directory?: boolean
 }
 
 /** tor's nickname rule (dir-spec §2.1.1): 1 to 19 letters and digits. */
@@ -53,6 +54,7 @@ function publishOption(options: RelayCommandOptions): RelayOptions['publish'] | 
   return {
     authorities,
     bandwidth: options.bandwidth,
+    directory: options.directory === true,
     onUpload: (answers: readonly UploadAnswer[]) => {
       const accepted = answers.filter((answer) => answer.status === 200).length
       if (json) printJson({ type: 'published', accepted, uploads: answers })
@@ -105,6 +107,10 @@ export function registerOnionRelay(onion: Command): void {
       'with --authorities: the bandwidth the descriptor advertises',
       integerOption('bandwidth', 1, 2 ** 31 - 1),
       10 * 1024 * 1024,
+    )
+    .option(
+      '--directory',
+      'with --authorities: answer tunnelled directory requests (BEGIN_DIR), as a guard must',
     )
     .option('--json', 'print JSON lines instead of text')
     .action(async (options: RelayCommandOptions) => {

@@ -37,6 +37,14 @@ export interface RelayOptions {
     readonly everyMs?: number
     readonly retryMs?: number
     readonly onUpload?: (answers: readonly UploadAnswer[]) => void
+    /**
+     * Serve BEGIN_DIR (forwarded to an authority's DirPort) and advertise
+     * `tunnelled-dir-server`, so the authorities vote the relay V2Dir: tor takes a guard only if
+     * it is a directory cache. Off by default: with it on for every plexus relay of the test
+     * network, the middle-relay interop test failed 2 runs of 5 (extensions from the plexus
+     * middle to a tor exit never completing), cause not found.
+     */
+    readonly directory?: boolean
   }
 }
 

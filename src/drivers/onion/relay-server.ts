@@ -117,7 +117,7 @@ export class PlexusRelay {
       relay.publisher = new DescriptorPublisher(keys, {
         authorities,
         descriptor: {
-          tunnelledDirServer: true,
+          tunnelledDirServer: options.publish.directory === true,
           nickname: published.nickname,
           address: published.address,
           orPort,
@@ -203,7 +203,7 @@ export class PlexusRelay {
     }
     const options = {
       exitAllows: (host: string, port: number) => policyAllows(this.options.exitPolicy, host, port),
-      servesDirectory: this.options.publish !== undefined,
+      servesDirectory: this.options.publish?.directory === true,
     }
     const accepted = fast
       ? RelayCircuit.acceptFast(this.crypto, this.random, cell.payload, options)
