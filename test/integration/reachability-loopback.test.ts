@@ -5,10 +5,10 @@ import { DhtService } from '../../src/drivers/kademlia/dht-service.js'
 import { startStunServer, type RunningStunServer } from '../../src/drivers/nat/stun-server.js'
 import { createNodeEnv } from '../../src/drivers/node/env.js'
 import { promised } from '../../src/drivers/promises.js'
-import { Peer } from '../../src/peer/peer.js'
 import type { Reachability } from '../../src/peer/reachability.js'
 import type { ReachabilityConfig, ReachSession } from '../../src/peer/reachability-types.js'
 import type { PeerApi } from '../../src/peer/types.js'
+import { startReachabilityPeer } from '../support/reachability-peer.js'
 
 /**
  * Reachability between plexus peers on 127.0.0.1, real UDP: a DHT of plexus nodes, a peer that
@@ -39,28 +39,8 @@ test('a NATed peer reserves with a relay found in the DHT, and a third peer reac
     helpers.push(node)
   }
   const peers: PeerApi[] = []
-  const start = async (reachability: ReachabilityConfig): Promise<Reachability> => {
-    const peer = await promised<PeerApi>((done) =>
-      Peer.start(
-        env,
-        {
-          listen: LOCAL,
-          uploadRateLimit: 0,
-          downloadRateLimit: 0,
-          connectionsMax: 10,
-          dht: { port: 0, bootstrap: [first.address] },
-          trackers: false,
-          stateDisk: env.disk,
-          reachability,
-        },
-        done,
-      ),
-    )
-    peers.push(peer)
-    const service = peer.reachability?.()
-    assert.ok(service !== undefined)
-    return service
-  }
+  const start = (reachability: ReachabilityConfig): Promise<Reachability> =>
+    startReachabilityPeer(env, LOCAL, first.address, reachability, peers)
   // allocation ports for the relay: a range unlikely to be taken by another test run
   const portFirst = 30_000 + (process.pid % 2000) * 8
   // an RFC 5780 STUN server (two loopback addresses): the relay learns it is reachable by probing

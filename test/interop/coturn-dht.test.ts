@@ -13,10 +13,10 @@ import { fromUtf8, utf8 } from '../../src/core/bytes.js'
 import { DhtService } from '../../src/drivers/kademlia/dht-service.js'
 import { createNodeEnv } from '../../src/drivers/node/env.js'
 import { promised } from '../../src/drivers/promises.js'
-import { Peer } from '../../src/peer/peer.js'
 import type { Reachability } from '../../src/peer/reachability.js'
 import type { ReachabilityConfig, ReachSession } from '../../src/peer/reachability-types.js'
 import type { PeerApi } from '../../src/peer/types.js'
+import { startReachabilityPeer } from '../support/reachability-peer.js'
 import { requireCoturn, startCoturn, type Coturn } from './coturn-harness.js'
 
 const HOST = '127.0.0.1'
@@ -57,28 +57,8 @@ test('a NATed peer reserves on coturn found through the DHT, and a third peer re
       await node.joined
       helpers.push(node)
     }
-    const start = async (reachability: ReachabilityConfig): Promise<Reachability> => {
-      const peer = await promised<PeerApi>((done) =>
-        Peer.start(
-          env,
-          {
-            listen: LOCAL,
-            uploadRateLimit: 0,
-            downloadRateLimit: 0,
-            connectionsMax: 10,
-            dht: { port: 0, bootstrap: [first.address] },
-            trackers: false,
-            stateDisk: env.disk,
-            reachability,
-          },
-          done,
-        ),
-      )
-      peers.push(peer)
-      const service = peer.reachability?.()
-      assert.ok(service !== undefined)
-      return service
-    }
+    const start = (reachability: ReachabilityConfig): Promise<Reachability> =>
+      startReachabilityPeer(env, LOCAL, first.address, reachability, peers)
     const coturnAddress = `${HOST}:${coturn.port}`
     const sponsor = await start({
       host: HOST,
